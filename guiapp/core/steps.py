@@ -1,0 +1,57 @@
+"""The steps of a study, in order, and what each needs before it can start.
+
+One pure function of the study decides whether a step is reachable, so the wizard, the CLI
+and the tests agree (the checklist decides whether a step may be left).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    title: str
+    tips: tuple
+
+
+STEPS = (
+    Step("study", "Study", (3,)),
+    Step("question", "Question", (4,)),
+    Step("data", "Data", (4, 10)),
+    Step("batch", "Batch effects", (4, 7)),
+    Step("split", "Split", (7,)),
+    Step("baselines", "Baselines", (1, 2)),
+    Step("architecture", "Architecture", (5, 3)),
+    Step("train", "Train", (6, 3)),
+    Step("overfitting", "Overfitting", (7,)),
+    Step("evaluate", "Evaluate", (1, 7, 9)),
+    Step("interpret", "Interpret", (8, 9)),
+    Step("ethics", "Ethics & privacy", (10,)),
+    Step("export", "Export", (10, 3)),
+)
+STEP_IDS = tuple(s.id for s in STEPS)
+
+
+def step(step_id: str) -> Step:
+    return STEPS[STEP_IDS.index(step_id)]
+
+
+def missing_prerequisite(study, step_id: str) -> Optional[str]:
+    """Why ``step_id`` cannot be worked on yet, in plain words; None when it can."""
+    i = STEP_IDS.index(step_id)
+    has_data = bool(study.data.feature_columns) and study.table is not None
+    needs = [
+        (STEP_IDS.index("data"), study.folder is not None,
+         "Create or open a study folder first (Study page)."),
+        (STEP_IDS.index("batch"), has_data, "Load a data table on the Data page first."),
+        (STEP_IDS.index("baselines"), study.split.sealed, "Draw the split on the Split page first."),
+        (STEP_IDS.index("overfitting"), study.train.status in ("done", "cancelled") and bool(study.train.weights),
+         "Train the network on the Train page first."),
+    ]
+    for first_step, ok, message in needs:
+        if i >= first_step and not ok:
+            return message
+    return None

@@ -1,0 +1,339 @@
+"""The one object that holds a study's state, and the study folder it lives in.
+
+Pages and CLI commands read and write a :class:`Study`; they never talk to each other.
+The folder is plain files a user can put under version control: ``study.json`` (written
+atomically), ``checkpoints/``, ``model/`` and ``artifacts/``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+from guiapp import __version__
+from guiapp.core.errors import TenfoldError
+from guiapp.core.findings import Finding
+
+STUDY_FILE = "study.json"
+FORMAT_VERSION = 1
+
+
+def now_iso() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+@dataclass
+class Question:
+    title: str = ""
+    description: str = ""
+    task: str = "classification"  # or "regression"
+    target_metric: str = "roc_auc"
+    target_value: Optional[float] = None
+
+
+@dataclass
+class Provenance:
+    path: str = ""
+    size_bytes: int = 0
+    sha256: str = ""
+    modified: str = ""
+    source: str = ""
+    version: str = ""
+    downloaded: str = ""
+
+
+@dataclass
+class DataState:
+    label: str = ""
+    batch: str = ""
+    identifiers: list = field(default_factory=list)
+    sensitive: Optional[bool] = None  # None: not yet declared
+    provenance: Provenance = field(default_factory=Provenance)
+    # filled by the profile
+    n_samples: int = 0
+    n_features: int = 0
+    feature_columns: list = field(default_factory=list)
+    classes: list = field(default_factory=list)
+    class_counts: dict = field(default_factory=dict)
+    builtin: str = ""  # name of a built-in dataset, when the data came from one
+
+
+@dataclass
+class BatchState:
+    color_by: str = "batch"
+    silhouette: Optional[float] = None
+    reading: str = ""
+    explained_variance: list = field(default_factory=list)
+
+
+@dataclass
+class SplitState:
+    strategy: str = "stratified"
+    test_fraction: float = 0.2
+    tune_fraction: float = 0.2
+    seed: int = 0
+    train_idx: list = field(default_factory=list)
+    tune_idx: list = field(default_factory=list)
+    test_idx: list = field(default_factory=list)
+    test_hash: str = ""
+    sealed: bool = False
+    test_uses: int = 0
+    unseal_reasons: list = field(default_factory=list)
+    counts: dict = field(default_factory=dict)  # split -> {class: n}
+
+
+@dataclass
+class BaselineResult:
+    name: str
+    params: dict
+    tune_metrics: dict
+    train_metrics: dict
+    fit_seconds: float = 0.0
+
+
+@dataclass
+class BaselinesState:
+    models: list = field(default_factory=lambda: ["logistic_regression", "random_forest"])
+    results: list = field(default_factory=list)  # of BaselineResult dicts
+
+    def best(self, metric: str) -> Optional[dict]:
+        scored = [r for r in self.results if r["tune_metrics"].get(metric) is not None]
+        if not scored:
+            return None
+        return max(scored, key=lambda r: r["tune_metrics"][metric])
+
+
+@dataclass
+class ArchitectureState:
+    kind: str = "mlp"
+    width: int = 64
+    depth: int = 2
+    dropout: float = 0.1
+    n_params: int = 0
+
+
+@dataclass
+class TrainState:
+    device: str = "auto"
+    device_used: str = ""
+    max_epochs: int = 60
+    batch_size: int = 64
+    learning_rate: float = 1e-3
+    weight_decay: float = 1e-4
+    patience: int = 10
+    seed: int = 0
+    deterministic: bool = True
+    status: str = "not started"  # running, cancelled, done, failed
+    history: list = field(default_factory=list)  # per-epoch dicts
+    best_epoch: Optional[int] = None
+    seconds: float = 0.0
+    weights: str = ""  # path inside the study folder
+    message: str = ""
+
+
+@dataclass
+class OverfittingState:
+    metric: str = ""
+    train_score: Optional[float] = None
+    tune_score: Optional[float] = None
+    gap: Optional[float] = None
+    reading: str = ""
+
+
+@dataclass
+class EvaluationState:
+    tune_metrics: dict = field(default_factory=dict)
+    test_metrics: dict = field(default_factory=dict)
+    test_evaluated_at: str = ""
+    baseline_test_metrics: dict = field(default_factory=dict)
+
+
+@dataclass
+class InterpretState:
+    metric: str = ""
+    importances: list = field(default_factory=list)  # [{feature, mean, std}], sorted
+
+
+@dataclass
+class EthicsEntry:
+    concern: str
+    raised_by: str = ""
+    date: str = ""
+    status: str = "open"  # or "resolved"
+    mitigation: str = ""
+
+
+@dataclass
+class EthicsState:
+    register: list = field(default_factory=list)  # of EthicsEntry dicts
+    share_weights: str = "auto"  # auto, never, always
+    share_reason: str = ""
+
+
+@dataclass
+class ExportState:
+    last_dir: str = ""
+    exported_at: str = ""
+
+
+@dataclass
+class Study:
+    """All state of one study. Serialises to ``study.json``; the data table is reloaded."""
+
+    question: Question = field(default_factory=Question)
+    data: DataState = field(default_factory=DataState)
+    batch: BatchState = field(default_factory=BatchState)
+    split: SplitState = field(default_factory=SplitState)
+    baselines: BaselinesState = field(default_factory=BaselinesState)
+    architecture: ArchitectureState = field(default_factory=ArchitectureState)
+    train: TrainState = field(default_factory=TrainState)
+    overfitting: OverfittingState = field(default_factory=OverfittingState)
+    evaluation: EvaluationState = field(default_factory=EvaluationState)
+    interpret: InterpretState = field(default_factory=InterpretState)
+    ethics: EthicsState = field(default_factory=EthicsState)
+    export: ExportState = field(default_factory=ExportState)
+    checklist_mode: bool = True
+    attestations: dict = field(default_factory=dict)  # checklist item id -> the user's reason
+    findings: list = field(default_factory=list)  # of Finding
+    created: str = field(default_factory=now_iso)
+    tenfold_version: str = __version__
+    folder: Optional[Path] = field(default=None, compare=False, repr=False)
+    # runtime only, never saved: the loaded table (pandas.DataFrame)
+    table: Any = field(default=None, compare=False, repr=False)
+
+    # ----- findings -------------------------------------------------------------------
+    def set_findings(self, step: str, findings: list[Finding]) -> None:
+        """Replace the findings one step raised, keeping the others."""
+        self.findings = [f for f in self.findings if f.step != step] + list(findings)
+
+    def add_finding(self, finding: Finding) -> None:
+        if finding not in self.findings:
+            self.findings.append(finding)
+
+    def finding_codes(self) -> set[str]:
+        return {f.code for f in self.findings}
+
+    # ----- derived facts used by several steps ----------------------------------------
+    @property
+    def is_classification(self) -> bool:
+        return self.question.task == "classification"
+
+    @property
+    def treated_as_sensitive(self) -> bool:
+        """Undeclared sensitivity counts as sensitive: the safe default (Tip 10)."""
+        return self.data.sensitive is not False
+
+    @property
+    def primary_metric(self) -> str:
+        return self.question.target_metric or ("roc_auc" if self.is_classification else "r2")
+
+    # ----- folder ---------------------------------------------------------------------
+    def path(self, *parts: str) -> Path:
+        if self.folder is None:
+            raise TenfoldError("This study has no folder yet: save it first.")
+        return Path(self.folder).joinpath(*parts)
+
+    def to_dict(self) -> dict:
+        d = {}
+        for f in dataclasses.fields(self):
+            if f.name in ("folder", "table"):
+                continue
+            value = getattr(self, f.name)
+            if f.name == "findings":
+                d[f.name] = [x.to_dict() for x in value]
+            elif dataclasses.is_dataclass(value):
+                d[f.name] = dataclasses.asdict(value)
+            else:
+                d[f.name] = value
+        d["format_version"] = FORMAT_VERSION
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Study":
+        kwargs: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            if f.name not in d:
+                continue
+            value = d[f.name]
+            if f.name == "findings":
+                kwargs[f.name] = [Finding.from_dict(x) for x in value]
+            elif f.name == "data":
+                value = dict(value)
+                value["provenance"] = Provenance(**value.get("provenance", {}))
+                kwargs[f.name] = DataState(**_known(DataState, value))
+            elif isinstance(f.default_factory, type) and dataclasses.is_dataclass(f.default_factory):
+                kwargs[f.name] = f.default_factory(**_known(f.default_factory, value))
+            else:
+                kwargs[f.name] = value
+        return cls(**kwargs)
+
+    def save(self, folder: Optional[os.PathLike] = None) -> Path:
+        """Write ``study.json`` atomically: a temp file in the folder, then a rename."""
+        if folder is not None:
+            self.folder = Path(folder)
+        if self.folder is None:
+            raise TenfoldError("Choose a study folder before saving.")
+        folder = Path(self.folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        write_json_atomic(folder / STUDY_FILE, self.to_dict())
+        return folder / STUDY_FILE
+
+    @classmethod
+    def open(cls, folder: os.PathLike) -> "Study":
+        folder = Path(folder)
+        file = folder / STUDY_FILE
+        if not file.is_file():
+            raise TenfoldError(
+                f"{folder} is not a Tenfold study folder: it has no {STUDY_FILE}. "
+                "Choose the folder you created with 'New study', or start a new one."
+            )
+        try:
+            d = json.loads(file.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise TenfoldError(
+                f"{file} cannot be read ({exc}). If you keep the study under version "
+                "control, restore the last good version of this file."
+            ) from None
+        study = cls.from_dict(d)
+        study.folder = folder
+        return study
+
+
+def _known(cls, values: dict) -> dict:
+    names = {f.name for f in dataclasses.fields(cls)}
+    return {k: v for k, v in values.items() if k in names}
+
+
+def write_json_atomic(path: Path, obj: Any) -> None:
+    """Write JSON so that a crash leaves either the old file or the new one, never half."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(obj, fh, indent=2, default=_json_default)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _json_default(obj: Any) -> Any:
+    if hasattr(obj, "item"):
+        return obj.item()
+    if hasattr(obj, "tolist"):
+        return obj.tolist()
+    if isinstance(obj, Path):
+        return str(obj)
+    if dataclasses.is_dataclass(obj):
+        return dataclasses.asdict(obj)
+    raise TypeError(f"cannot store {type(obj).__name__} in JSON")
