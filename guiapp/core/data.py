@@ -25,6 +25,7 @@ from guiapp.core.tasks import ProgressFn, StopFn, check_stop, no_progress
 MIN_SAMPLES_PER_CLASS = 100
 IMBALANCE_RATIO = 3.0
 TABLE_SUFFIXES = {".csv": ",", ".tsv": "\t", ".txt": None, ".tab": "\t"}
+_SEPARATOR_NAMES = {",": "comma", "\t": "tab", ";": "semicolon"}
 
 
 def file_provenance(path: os.PathLike, *, source: str = "", version: str = "",
@@ -86,7 +87,7 @@ def read_table(path: os.PathLike) -> pd.DataFrame:
         table = pd.read_csv(path, sep=sep, encoding="utf-8-sig")
     except pd.errors.ParserError as exc:
         raise DataError(
-            f"{path.name} could not be read as a {'tab' if sep == chr(9) else 'comma'}-"
+            f"{path.name} could not be read as a {_SEPARATOR_NAMES.get(sep, repr(sep))}-"
             f"separated table: {_parser_detail(exc)}. Check that every row has the same "
             "number of columns as the header."
         ) from None
@@ -193,9 +194,10 @@ def profile_table(table: pd.DataFrame, label: str, *, task: str = "classificatio
     if task == "classification":
         vc = labelled[label].value_counts()
         if len(vc) < 2:
+            found = f"a single value ({vc.index[0]!r})" if len(vc) else "no values at all"
             raise DataError(
-                f"The label column {label!r} of {file_name} has a single value "
-                f"({vc.index[0]!r} if any). A classifier needs at least two classes."
+                f"The label column {label!r} of {file_name} has {found}. "
+                "A classifier needs at least two classes."
             )
         if len(vc) > max(50, len(labelled) // 5):
             raise DataError(

@@ -11,7 +11,6 @@ import dataclasses
 import platform
 import shutil
 import sys
-from collections import Counter
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Callable, Optional
 from guiapp import __version__
 from guiapp.core import model_card
 from guiapp.core.errors import TenfoldError
+from guiapp.core.ethics import SHARE_CHOICES
 from guiapp.core.findings import Findings
 from guiapp.core.study import Study, now_iso, write_json_atomic
 
@@ -32,7 +32,6 @@ BUNDLE_FILES = (
     "checklist.json", "ethics_register.json", "predictions.csv",
     "model/model.safetensors", "model/config.json",
 )
-SHARE_CHOICES = ("auto", "never", "always")
 
 
 @dataclass
@@ -73,12 +72,14 @@ def weights_decision(study: Study) -> tuple[bool, str]:
     return True, "The data are declared not sensitive."
 
 
-def privacy_warnings(study: Study) -> list[str]:
+def privacy_warnings(study: Study, *, decision: Optional[tuple[bool, str]] = None) -> list[str]:
     """The privacy warnings of this study, one plain-words sentence or two each.
 
-    The Ethics page shows them; ``privacy.md`` and the model card carry them.
+    The Ethics page shows them; ``privacy.md`` and the model card carry them. ``decision``
+    is the export's final ``(share, reason)`` when it differs from :func:`weights_decision`
+    (no weights file to share).
     """
-    share, reason = weights_decision(study)
+    share, reason = decision or weights_decision(study)
     out = []
     if study.data.sensitive is None:
         out.append("Nobody has declared whether these data are sensitive (about people, identifiable, "
@@ -104,7 +105,8 @@ def privacy_warnings(study: Study) -> list[str]:
         out.append("Identifier columns (" + ", ".join(map(str, study.data.identifiers)) + ") are never "
                    "used as features and are dropped from predictions.csv.")
     flagged = sorted({f.values.get("column") for f in study.findings
-                      if f.code == Findings.identifier_like_column.code and f.values.get("column")})
+                      if f.code == Findings.identifier_like_column.code
+                      and f.values.get("column") not in (None, "", *study.data.identifiers)})
     if flagged:
         out.append("Column(s) that look like personal or sample identifiers were found: "
                    + ", ".join(map(str, flagged)) + ". Mark them as identifiers so exports drop them.")
@@ -152,11 +154,14 @@ def write_bundle(
     study.findings = [f for f in study.findings if f.code != Findings.weights_withheld.code]
     if not share:
         study.add_finding(Findings.weights_withheld.raise_(reason=reason))
+        # Remove weights from an earlier export first, so even a crash below leaves none behind.
+        (out / "model" / "model.safetensors").unlink(missing_ok=True)
+    # Recorded before the checklist is evaluated: its "versions recorded" item reads it.
     study.export.exported_at = now_iso()
     study.export.last_dir = str(out)
 
     result = ExportResult(out_dir=out, weights_shared=share, reason=reason)
-    privacy = privacy_warnings(study)
+    privacy = privacy_warnings(study, decision=(share, reason))
     card_args = dict(weights_shared=share, weights_reason=reason, privacy=privacy, license=license)
 
     def written(path: Path) -> None:
@@ -171,7 +176,8 @@ def write_bundle(
     written(out / "model_card.json")
 
     report(0.3, "Writing privacy warnings and metrics")
-    (out / "privacy.md").write_text(_privacy_md(study, privacy, share, reason, predictions is not None), encoding="utf-8")
+    text = _privacy_md(study, privacy, share, reason, with_predictions=predictions is not None)
+    (out / "privacy.md").write_text(text, encoding="utf-8")
     written(out / "privacy.md")
     write_json_atomic(out / "metrics.json", metrics_summary(study))
     written(out / "metrics.json")
@@ -282,10 +288,10 @@ def metrics_summary(study: Study) -> dict:
 
 def checklist_summary(study: Study) -> dict:
     """The content of ``checklist.json``: the items as the checklist panel shows them, and counts."""
-    from guiapp.core.checklist import evaluate_checklist  # written alongside; imported when needed
+    from guiapp.core import checklist
 
-    items = [model_card.as_dict(i) for i in evaluate_checklist(study)]
-    return {"items": items, "summary": dict(Counter(str(i.get("status", "unknown")) for i in items))}
+    items = checklist.evaluate_checklist(study)
+    return {"items": items, "summary": checklist.summary(items)}
 
 
 def model_config(study: Study) -> dict:

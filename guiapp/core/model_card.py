@@ -196,6 +196,7 @@ def card_metadata(study, *, license: str = "other"):
             metric_name=m.name + suffix,
         )
         for m in values
+        if math.isfinite(m.value)  # NaN (e.g. ROC AUC on one class) is no result to index
     ]
     kind = "classification" if study.is_classification else "regression"
     return ModelCardData(
@@ -231,6 +232,7 @@ def card_context(study, weights_shared: bool, weights_reason: str, privacy: list
         "license": license,
         "task_type": task_type(study),
         "architecture": architecture_text(study),
+        "architecture_kind": ARCHITECTURE_NAMES.get(study.architecture.kind, study.architecture.kind),
         "dataset_name": dataset_name(study),
         "sensitivity": sensitivity_text(study),
         "sizes": split_sizes(study),
@@ -285,71 +287,91 @@ def _table_cell(value: Any) -> str:
 # ----- Model Card Toolkit JSON --------------------------------------------------------------
 
 
+LEE_2022 = ("Lee BD, Gitter A, Greene CS, et al. (2022) Ten quick tips for deep learning in biology. "
+            "PLoS Comput Biol 18(3): e1009803.")
+
+
 def model_card_json(
     study, *, weights_shared: bool, weights_reason: str, privacy: list[str], license: str = "other"
 ) -> dict:
     """The card as a Model Card Toolkit v0.0.2 dict. Call :func:`validate_model_card_json` on it."""
-    q, data, ev = study.question, study.data, study.evaluation
-    sizes = split_sizes(study)
-    date = (study.export.exported_at or study.created)[:10]
-    sensitive = {"sensitive_data": [f"Data sensitivity: {sensitivity_text(study)}."]} if study.treated_as_sensitive else None
-
-    def dataset(split: str, use: str) -> dict:
-        d = {"name": f"{dataset_name(study)} — {split} split", "description": f"{sizes.get(split, 0)} samples, {use}."}
-        if sensitive:
-            d["sensitive"] = sensitive
-        return d
-
-    metrics = []
-    for split, values in (("test (sealed)", metric_values(ev.test_metrics)), ("tune", metric_values(ev.tune_metrics))):
-        metrics += [_mct_metric(m, split, m.name) for m in values]
-    for b in map(as_dict, study.baselines.results):
-        metrics += [_mct_metric(m, "tune", f"{m.name} — baseline {b['name']}") for m in metric_values(b.get("tune_metrics"))]
-
-    findings = [f for f in study.findings if f.severity in ("warning", "error")]
-    ethical = [
-        {"name": e["concern"], "mitigation_strategy": e.get("mitigation") or f"Open: no mitigation recorded yet ({e.get('status', 'open')})."}
-        for e in map(as_dict, study.ethics.register)
-    ]
-    ethical.append({
-        "name": f"Privacy of training data ({sensitivity_text(study)})",
-        "mitigation_strategy": ("Weights shared: " if weights_shared else "Weights withheld: ") + weights_reason,
-    })
-    card = {
-        "schema_version": "0.0.2",
-        "model_details": {
-            "name": model_name(study),
-            "overview": q.description or q.title or "A model built with Tenfold.",
-            "documentation": (
-                f"A {architecture_text(study)} for {q.task} of {data.label!r}, built with Tenfold "
-                f"{__version__} following the Ten Quick Tips for Deep Learning in Biology (Lee et al. 2022)."
-            ),
-            "version": {"name": study.tenfold_version or __version__, "date": date},
-            "licenses": [_mct_license(license)],
-            "citations": [{"style": "text", "citation": "Lee et al. (2022) Ten quick tips for deep learning in biology. PLoS Comput Biol 18(3): e1009803."}],
-        },
-        "model_parameters": {
-            "model_architecture": architecture_text(study),
-            "data": [dataset("train", "used to fit the network and baselines"),
-                     dataset("tune", "used for model selection and early stopping"),
-                     dataset("test", "sealed, evaluated once at the end")],
-            "input_format": f"{len(data.feature_columns)} numeric feature column(s): " + ", ".join(map(str, data.feature_columns[:50])),
-            "output_format": (f"class probabilities over {', '.join(map(str, data.classes))}" if study.is_classification
-                              else f"a predicted value of {data.label!r}"),
-        },
-        "quantitative_analysis": {"performance_metrics": metrics},
-        "considerations": {
-            "users": [{"description": "Researchers working on the question below, who can read the evaluation and its caveats."}],
-            "use_cases": [{"description": q.title or "Research use."}] + ([{"description": q.description}] if q.description else []),
-            "limitations": [{"description": f"[{f.code}] {f.message}"} for f in findings]
-            or [{"description": "Evaluated only on held-out samples of one dataset; performance on other cohorts, batches or protocols is unknown."}],
-            "tradeoffs": [{"description": t} for t in _tradeoffs(study)],
-            "ethical_considerations": ethical + [{"name": w, "mitigation_strategy": "See privacy.md."} for w in privacy],
-        },
+    q, data = study.question, study.data
+    details = {
+        "name": model_name(study),
+        "overview": q.description or q.title or "A model built with Tenfold.",
+        "documentation": (f"A {architecture_text(study)} for {q.task} of {data.label!r}, built with "
+                          f"Tenfold {__version__} following the Ten Quick Tips for Deep Learning in "
+                          "Biology (Lee et al. 2022)."),
+        "version": {"name": study.tenfold_version or __version__,
+                    "date": (study.export.exported_at or study.created)[:10]},
+        "licenses": [_mct_license(license)],
+        "citations": [{"style": "text", "citation": LEE_2022}],
     }
     if weights_shared:
-        card["model_details"]["path"] = "model/model.safetensors"
-    return card
+        details["path"] = "model/model.safetensors"
+    output = (f"class probabilities over {', '.join(map(str, data.classes))}" if study.is_classification
+              else f"a predicted value of {data.label!r}")
+    return {
+        "schema_version": "0.0.2",
+        "model_details": details,
+        "model_parameters": {
+            "model_architecture": architecture_text(study),
+            "data": _mct_datasets(study),
+            "input_format": f"{len(data.feature_columns)} numeric feature column(s): "
+                            + ", ".join(map(str, data.feature_columns[:50])),
+            "output_format": output,
+        },
+        "quantitative_analysis": {"performance_metrics": _mct_metrics(study)},
+        "considerations": _mct_considerations(study, weights_shared, weights_reason, privacy),
+    }
+
+
+def _mct_datasets(study) -> list[dict]:
+    sizes = split_sizes(study)
+    uses = {"train": "used to fit the network and the baselines",
+            "tune": "used for model selection and early stopping",
+            "test": "sealed, evaluated once at the end"}
+    out = []
+    for split, use in uses.items():
+        d = {"name": f"{dataset_name(study)} — {split} split",
+             "description": f"{sizes.get(split, 0)} samples, {use}."}
+        if study.treated_as_sensitive:
+            d["sensitive"] = {"sensitive_data": [f"Data sensitivity: {sensitivity_text(study)}."]}
+        out.append(d)
+    return out
+
+
+def _mct_metrics(study) -> list[dict]:
+    ev = study.evaluation
+    out = [_mct_metric(m, "test (sealed)", m.name) for m in metric_values(ev.test_metrics)]
+    out += [_mct_metric(m, "tune", m.name) for m in metric_values(ev.tune_metrics)]
+    for b in map(as_dict, study.baselines.results):
+        out += [_mct_metric(m, "tune", f"{m.name} — baseline {b['name']}")
+                for m in metric_values(b.get("tune_metrics"))]
+    return out
+
+
+def _mct_considerations(study, weights_shared: bool, weights_reason: str, privacy: list[str]) -> dict:
+    q = study.question
+    limits = [f"[{f.code}] {f.message}" for f in study.findings if f.severity in ("warning", "error")]
+    limits = limits or ["Evaluated only on held-out samples of one dataset; performance on other "
+                        "cohorts, batches or protocols is unknown."]
+    ethical = [{"name": e["concern"], "mitigation_strategy": e.get("mitigation")
+                or f"No mitigation recorded yet ({e.get('status', 'open')})."}
+               for e in map(as_dict, study.ethics.register)]
+    ethical.append({"name": f"Privacy of the training data ({sensitivity_text(study)})",
+                    "mitigation_strategy": ("Weights shared: " if weights_shared else "Weights withheld: ")
+                    + weights_reason})
+    ethical += [{"name": w, "mitigation_strategy": "See privacy.md."} for w in privacy]
+    uses = [q.title or "Research use."] + ([q.description] if q.description else [])
+    return {
+        "users": [{"description": "Researchers working on this question, who can read the evaluation "
+                                  "and its caveats."}],
+        "use_cases": [{"description": u} for u in uses],
+        "limitations": [{"description": t} for t in limits],
+        "tradeoffs": [{"description": t} for t in _tradeoffs(study)],
+        "ethical_considerations": ethical,
+    }
 
 
 def _mct_metric(m: MetricValue, slice_: str, type_: str) -> dict:
@@ -373,8 +395,11 @@ def _tradeoffs(study) -> list[str]:
     for b in map(as_dict, study.baselines.results):
         score = b.get("tune_metrics", {}).get(metric)
         if _is_number(net) and _is_number(score):
-            lines.append(f"Network {_fmt(net)} vs {b['name']} {_fmt(score)} ({metric_display_name(metric)}, tune split).")
-    lines.append(f"Model size: {study.architecture.n_params:,} parameters; trained in {study.train.seconds:.0f} s on {study.train.device_used or 'an unrecorded device'}.")
+            lines.append(f"Network {_fmt(net)} vs {b['name']} {_fmt(score)} "
+                         f"({metric_display_name(metric)}, tune split).")
+    t = study.train
+    lines.append(f"Model size: {study.architecture.n_params:,} parameters; trained in {t.seconds:.0f} s "
+                 f"on {t.device_used or 'an unrecorded device'}.")
     return lines
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import json
+import math
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -231,7 +232,13 @@ class Study:
 
     @property
     def primary_metric(self) -> str:
-        return self.question.target_metric or ("roc_auc" if self.is_classification else "r2")
+        """The target metric when it fits the task (a changed task can leave a stale one)."""
+        from guiapp.core.metrics import metric_names
+
+        metric = self.question.target_metric
+        if metric in metric_names(self.question.task):
+            return metric
+        return "roc_auc" if self.is_classification else "r2"
 
     # ----- folder ---------------------------------------------------------------------
     def path(self, *parts: str) -> Path:
@@ -317,7 +324,7 @@ def write_json_atomic(path: Path, obj: Any) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(obj, fh, indent=2, default=_json_default)
+            json.dump(_finite(obj), fh, indent=2, default=_json_default, allow_nan=False)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -325,6 +332,17 @@ def write_json_atomic(path: Path, obj: Any) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def _finite(obj: Any) -> Any:
+    """NaN and infinity become null: strict JSON readers reject them."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    return obj
 
 
 def _json_default(obj: Any) -> Any:

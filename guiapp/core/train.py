@@ -142,16 +142,18 @@ def train_network(study, progress: ProgressFn = no_progress, should_stop: Option
                 optimizer.step()
                 total += float(loss.detach()) * len(idx)
             train_loss = total / n
-            if not math.isfinite(train_loss):
-                raise TenfoldError(
-                    f"The training loss became {train_loss} at epoch {epoch}: the network "
-                    f"diverged. Lower the learning rate (now {t.learning_rate:g}) and train again."
-                )
             model.eval()
             with torch.no_grad():
                 tune_out = model(Xtu)
                 tune_loss = float(loss_fn(tune_out, ytu))
                 tune_pred = torch.softmax(tune_out, dim=1) if study.is_classification else tune_out.squeeze(1)
+            # The last step of an epoch can diverge with a finite training loss: check both.
+            if not (math.isfinite(train_loss) and math.isfinite(tune_loss)):
+                which, value = ("training", train_loss) if not math.isfinite(train_loss) else ("tune", tune_loss)
+                raise TenfoldError(
+                    f"The {which} loss became {value} at epoch {epoch}: the network "
+                    f"diverged. Lower the learning rate (now {t.learning_rate:g}) and train again."
+                )
             tune_score = score(metric, y_tu, tune_pred.float().cpu().numpy())
             elapsed = time.perf_counter() - started
             per_epoch = elapsed / (epoch - start_epoch) if epoch > start_epoch else 0.0

@@ -1,0 +1,206 @@
+"""Tenfold's commands: the wizard, the demo, a headless run from a spec, and inspect.
+
+Bad input ends with exit code 2 and a one-paragraph message; never a traceback. This
+module imports no Qt: the wizard is loaded only when a command opens it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import logging
+import os
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+from guiapp import __version__
+
+EXIT_BAD_INPUT = 2
+EXIT_BUG = 1
+EXIT_CANCELLED = 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tenfold",
+        description="Tenfold walks you through a deep-learning study the way the Ten Quick Tips "
+                    "for Deep Learning in Biology advise. With no command, the wizard opens.")
+    parser.add_argument("--version", action="version", version=f"tenfold {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("open", help="open a study folder in the wizard")
+    p.add_argument("study_dir", type=Path)
+
+    p = sub.add_parser("demo", help="the whole flow on a built-in dataset")
+    p.add_argument("--dataset", default="breast_cancer",
+                   help="breast_cancer (real, 569 samples) or simulated_expression (with a batch effect)")
+    p.add_argument("--headless", action="store_true", help="run every step without the window")
+    p.add_argument("--out", type=Path, help="folder for the export bundle (headless)")
+    p.add_argument("--epochs", type=int, default=100, help="most training epochs (headless)")
+
+    p = sub.add_parser("run", help="run a whole study from a spec file, headless")
+    p.add_argument("spec", type=Path)
+    p.add_argument("--out", type=Path, required=True, help="folder for the study and the export bundle")
+
+    p = sub.add_parser("inspect", help="profile a data file and list every warning before training")
+    p.add_argument("data", type=Path)
+    p.add_argument("--label", required=True, help="the column to predict")
+    p.add_argument("--batch", default="", help="the batch column (run, plate, site, day), if any")
+    p.add_argument("--task", default="classification", choices=("classification", "regression"))
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    from guiapp.core.errors import Cancelled, TenfoldError
+
+    try:
+        if args.command is None:
+            return _open_wizard()
+        if args.command == "open":
+            return _open_wizard(study_dir=args.study_dir)
+        if args.command == "demo":
+            if args.headless or args.out or not _has_display():
+                if not args.headless and not args.out:
+                    _say("No screen found, so the demo runs headless.")
+                return _run_demo_headless(args.dataset, args.out or Path("tenfold-demo-out"), args.epochs)
+            return _open_wizard(demo=args.dataset)
+        if args.command == "run":
+            return _run_spec(args.spec, args.out)
+        if args.command == "inspect":
+            return _inspect(args)
+    except TenfoldError as exc:
+        print(f"tenfold: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except Cancelled:
+        print("tenfold: stopped.", file=sys.stderr)
+        return EXIT_CANCELLED
+    except KeyboardInterrupt:
+        print("\ntenfold: stopped; the study folder keeps everything up to the last finished step.",
+              file=sys.stderr)
+        return EXIT_CANCELLED
+    except Exception:  # a bug: say so plainly, keep the details in a log file
+        log = _write_crash_log()
+        print("tenfold: something went wrong inside Tenfold (this is a bug, not your data's fault). "
+              f"The details are in {log}; please attach that file when you report it.", file=sys.stderr)
+        return EXIT_BUG
+    return 0
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _has_display() -> bool:
+    if os.environ.get("QT_QPA_PLATFORM") or sys.platform in ("win32", "darwin"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def _open_wizard(study_dir=None, demo=None) -> int:
+    if study_dir is not None:
+        from guiapp.core.study import Study
+
+        Study.open(study_dir)  # a folder that is no study gets its message here, before any window
+    # Loaded by name so this module stays free of Qt for headless use on clusters.
+    app = importlib.import_module("guiapp.ui.app")
+    return app.main(study_dir=study_dir, demo=demo)
+
+
+def _step_printer(title: str, message: str) -> None:
+    if message != "…":
+        print(f"  {title}: {message}", file=sys.stderr, flush=True)
+
+
+def _run_demo_headless(dataset: str, out: Path, epochs: int) -> int:
+    from guiapp.core.pipeline import demo_spec, run_study
+
+    out.mkdir(parents=True, exist_ok=True)
+    spec = demo_spec(dataset, out / "data", max_epochs=epochs)
+    _say(f"Tenfold demo on the built-in '{dataset}' data, headless → {out}")
+    return _report(run_study(spec, out, on_step=_step_printer))
+
+
+def _run_spec(spec_path: Path, out: Path) -> int:
+    from guiapp.core.pipeline import run_study
+    from guiapp.core.spec import load_spec
+
+    spec = load_spec(spec_path)
+    _say(f"Tenfold run {spec_path} → {out}")
+    return _report(run_study(spec, out, on_step=_step_printer))
+
+
+def _report(result) -> int:
+    from guiapp.core.metrics import format_metric
+
+    s = result.study
+    metric = s.primary_metric
+    print(f"Done in {sum(result.seconds.values()):.0f} s. Export bundle: {result.out_dir}")
+    print(f"  network, sealed test set: {metric} = {format_metric(metric, s.evaluation.test_metrics)}")
+    for name, panel in s.evaluation.baseline_test_metrics.items():
+        print(f"  {name}, sealed test set: {metric} = {format_metric(metric, panel)}")
+    print("  weights: " + ("exported to model/" if result.weights_shared else f"withheld — {result.weights_reason}"))
+    for f in s.findings:
+        print(f"  [{f.severity}] Tip {f.tip}: {f.message}")
+    return 0
+
+
+def _inspect(args) -> int:
+    from guiapp.core import batch, data
+    from guiapp.core.study import Study
+
+    study = Study()
+    study.question.task = args.task
+    profile = data.attach_data(study, args.data, label=args.label, batch=args.batch)
+    report = batch.batch_effect_report(study)
+    findings = [f.to_dict() for f in study.findings]
+    if args.json:
+        out = {"file": study.data.provenance.__dict__, "label": args.label, "batch": args.batch or None,
+               "task": args.task, "n_samples": profile.n_samples, "n_features": profile.n_features,
+               "class_counts": profile.class_counts, "missing_by_column": profile.missing_by_column,
+               "constant_columns": profile.constant_columns, "duplicate_rows": profile.duplicate_rows,
+               "identifier_columns": profile.identifier_columns,
+               "non_numeric_columns": profile.non_numeric_columns,
+               "batch_effect": {"silhouette": report.silhouette, "reading": report.reading,
+                                "explained_variance": report.explained_variance},
+               "findings": findings}
+        print(json.dumps(out, indent=2))
+        return 0
+    prov = study.data.provenance
+    print(f"{args.data}: {profile.n_samples} samples × {profile.n_features} features "
+          f"(SHA-256 {prov.sha256[:16]}…)")
+    if profile.class_counts:
+        print("  classes: " + ", ".join(f"{k} {v}" for k, v in profile.class_counts.items()))
+    if profile.identifier_columns:
+        print("  identifier columns (not used as features): " + ", ".join(profile.identifier_columns))
+    if profile.non_numeric_columns:
+        print("  non-numeric columns (not used): " + ", ".join(profile.non_numeric_columns))
+    print(f"  batch effects: {report.reading}")
+    if not findings:
+        print("  No warnings.")
+    for f in study.findings:
+        print(f"  [{f.severity}] {f.code} (Tip {f.tip}): {f.message}")
+    return 0
+
+
+def _write_crash_log() -> Path:
+    try:
+        from platformdirs import user_log_dir
+
+        folder = Path(user_log_dir("Tenfold", "Tenfold"))
+        folder.mkdir(parents=True, exist_ok=True)
+    except Exception:
+        folder = Path(tempfile.gettempdir())
+    path = folder / f"crash-{time.strftime('%Y%m%d-%H%M%S')}.log"
+    path.write_text(traceback.format_exc(), encoding="utf-8")
+    logging.getLogger("tenfold").error("crash logged to %s", path)
+    return path
+
+
+if __name__ == "__main__":
+    sys.exit(main())

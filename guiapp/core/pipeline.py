@@ -1,0 +1,124 @@
+"""The whole flow headless: a spec in, a study folder and an export bundle out.
+
+`tenfold run` and `tenfold demo --headless` call :func:`run_study`; it makes the same core
+calls, in the same order, as a user clicking through the wizard.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Optional
+
+from guiapp.core.study import Study
+from guiapp.core.tasks import StopFn
+
+StepFn = Callable[[str, str], None]  # (step title, message)
+
+
+@dataclass
+class RunResult:
+    study: Study
+    out_dir: Path
+    files: list = field(default_factory=list)
+    seconds: dict = field(default_factory=dict)  # step -> seconds
+    weights_shared: bool = False
+    weights_reason: str = ""
+
+
+def demo_spec(name: str, folder: Path, *, max_epochs: int = 100) -> dict:
+    """A spec for a built-in dataset; its table is written to ``folder`` as a CSV file."""
+    from guiapp.core.demo import load_demo, write_demo
+
+    demo = load_demo(name)
+    path = write_demo(demo, Path(folder))
+    return {
+        "question": {"title": demo.description, "task": "classification",
+                     "target_metric": "roc_auc", "target_value": 0.9},
+        "data": {"path": str(path), "label": demo.label, "batch": demo.batch,
+                 "identifiers": ["sample_id"], "sensitive": False,
+                 "source": demo.source, "version": demo.version},
+        "train": {"max_epochs": max_epochs},
+        "ethics": {"concerns": ["Built-in demonstration data: not for clinical or research conclusions."]},
+    }
+
+
+def apply_spec(study: Study, spec: dict) -> None:
+    """Copy the spec's settings into the study (everything but the data, which is loaded)."""
+    q = spec.get("question", {})
+    for key in ("title", "description", "task", "target_metric", "target_value"):
+        if key in q:
+            setattr(study.question, key, q[key])
+    if "target_metric" not in q:
+        study.question.target_metric = "roc_auc" if study.is_classification else "r2"
+    for key, value in spec.get("split", {}).items():
+        setattr(study.split, key, value)
+    if "models" in spec.get("baselines", {}):
+        study.baselines.models = list(spec["baselines"]["models"])
+    for key, value in spec.get("train", {}).items():
+        setattr(study.train, key, value)
+    study.checklist_mode = spec.get("checklist", {}).get("guided", study.checklist_mode)
+
+
+def run_study(spec: dict, out_dir, *, study_dir=None, on_step: Optional[StepFn] = None,
+              should_stop: Optional[StopFn] = None) -> RunResult:
+    """Every step of the wizard, in order, on the spec's data; writes the export bundle."""
+    from guiapp.core import architecture, baselines, batch, data, ethics, evaluate, interpret, split, train
+    from guiapp.core.export import write_bundle
+    from guiapp.core.metrics import metric_names
+
+    out_dir = Path(out_dir)
+    study = Study()
+    apply_spec(study, spec)
+    if study.question.target_metric not in metric_names(study.question.task):
+        from guiapp.core.errors import SpecError
+
+        raise SpecError(f"[question] target_metric = {study.question.target_metric!r} does not fit "
+                        f"a {study.question.task} task; choose one of {', '.join(metric_names(study.question.task))}.")
+    study.save(Path(study_dir) if study_dir else out_dir / "study")
+    d = spec["data"]
+    m = spec.get("model", {})
+    p = spec.get("privacy", {})
+    it = spec.get("interpret", {})
+    seconds: dict = {}
+    report = on_step or (lambda title, message: None)
+
+    def step(title, fn):
+        report(title, "…")
+        t0 = time.perf_counter()
+        result = fn()
+        seconds[title] = round(time.perf_counter() - t0, 2)
+        study.save()
+        report(title, f"done in {seconds[title]:.1f} s")
+        return result
+
+    kw = {"should_stop": should_stop}
+    step("Data", lambda: data.attach_data(
+        study, d["path"], label=d["label"], batch=d.get("batch", ""), identifiers=d.get("identifiers", []),
+        sensitive=d.get("sensitive"), source=d.get("source", ""), version=d.get("version", ""),
+        downloaded=d.get("downloaded", ""), **kw))
+    step("Batch effects", lambda: batch.batch_effect_report(study, **kw))
+    step("Split", lambda: split.split_study(study))
+    step("Baselines", lambda: baselines.fit_baselines(study, **kw))
+    step("Architecture", lambda: architecture.set_architecture(
+        study, width=m.get("width", 64), depth=m.get("depth", 2), dropout=m.get("dropout", 0.1)))
+    step("Train", lambda: train.train_network(study, **kw))
+    step("Overfitting", lambda: evaluate.overfitting_check(study, **kw))
+    step("Evaluate (tune)", lambda: evaluate.evaluate_on_tune(study, **kw))
+    step("Evaluate (sealed test, once)", lambda: evaluate.finalize_test_evaluation(study, **kw))
+    step("Interpret", lambda: interpret.permutation_importance(
+        study, n_repeats=it.get("repeats", 5), top=it.get("top", 20), **kw))
+
+    def ethics_step():
+        for concern in spec.get("ethics", {}).get("concerns", []):
+            ethics.add_entry(study, concern, raised_by="study spec")
+        ethics.set_sensitivity(study, d.get("sensitive"))
+        if "share_weights" in p:
+            ethics.set_share_weights(study, p["share_weights"], p.get("share_reason", ""))
+
+    step("Ethics & privacy", ethics_step)
+    exported = step("Export", lambda: write_bundle(study, out_dir,
+                                                   predictions=evaluate.test_predictions(study)))
+    return RunResult(study=study, out_dir=out_dir, files=list(exported.files), seconds=seconds,
+                     weights_shared=exported.weights_shared, weights_reason=exported.reason)

@@ -1,0 +1,88 @@
+"""The study spec: a TOML file that states a whole study, for `tenfold run` and clusters.
+
+Every key is documented in the README. Unknown keys are refused with the key's name, so a
+typo never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from guiapp.core.errors import SpecError
+
+# section -> {key: (type or tuple of types, allowed values or None)}
+KEYS = {
+    "question": {"title": (str, None), "description": (str, None),
+                 "task": (str, ("classification", "regression")),
+                 "target_metric": (str, None), "target_value": ((int, float), None)},
+    "data": {"path": (str, None), "label": (str, None), "batch": (str, None),
+             "identifiers": (list, None), "sensitive": (bool, None), "source": (str, None),
+             "version": (str, None), "downloaded": (str, None)},
+    "split": {"strategy": (str, ("stratified", "random")), "test_fraction": ((int, float), None),
+              "tune_fraction": ((int, float), None), "seed": (int, None)},
+    "baselines": {"models": (list, None)},
+    "model": {"architecture": (str, ("auto", "mlp")), "width": (int, None), "depth": (int, None),
+              "dropout": ((int, float), None)},
+    "train": {"device": (str, ("auto", "cuda", "mps", "cpu")), "max_epochs": (int, None),
+              "batch_size": (int, None), "learning_rate": ((int, float), None),
+              "weight_decay": ((int, float), None), "patience": (int, None),
+              "deterministic": (bool, None), "seed": (int, None)},
+    "interpret": {"repeats": (int, None), "top": (int, None)},
+    "privacy": {"share_weights": (str, ("auto", "never", "always")), "share_reason": (str, None)},
+    "ethics": {"concerns": (list, None)},
+    "checklist": {"guided": (bool, None)},
+}
+REQUIRED = {("data", "path"), ("data", "label")}
+
+
+def load_spec(path) -> dict:
+    """Read and check a spec file; ``data.path`` becomes absolute (relative to the spec)."""
+    path = Path(path)
+    if not path.is_file():
+        raise SpecError(f"The study spec {path} does not exist. Give the path of a .toml file.")
+    try:
+        spec = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(f"{path.name} is not valid TOML: {exc}. Fix that line and run again.") from None
+    except UnicodeDecodeError:
+        raise SpecError(f"{path.name} is not a UTF-8 text file; save it as UTF-8 TOML.") from None
+    check_spec(spec, name=path.name)
+    data_path = Path(spec["data"]["path"]).expanduser()
+    if not data_path.is_absolute():
+        data_path = (path.parent / data_path).resolve()
+    spec["data"]["path"] = str(data_path)
+    return spec
+
+
+def check_spec(spec: dict, name: str = "the spec") -> None:
+    for section, values in spec.items():
+        if section not in KEYS:
+            raise SpecError(f"{name}: unknown section [{section}]. Sections are: "
+                            f"{', '.join('[' + s + ']' for s in KEYS)}.")
+        if not isinstance(values, dict):
+            raise SpecError(f"{name}: [{section}] must be a table of keys.")
+        for key, value in values.items():
+            if key not in KEYS[section]:
+                raise SpecError(f"{name}: unknown key '{key}' in [{section}]. Keys there are: "
+                                f"{', '.join(KEYS[section])}.")
+            types, allowed = KEYS[section][key]
+            if not isinstance(value, types) or (isinstance(value, bool) and bool not in _tuple(types)):
+                raise SpecError(f"{name}: [{section}] {key} = {value!r} has the wrong type; "
+                                f"expected {_type_words(types)}.")
+            if allowed and value not in allowed:
+                raise SpecError(f"{name}: [{section}] {key} = {value!r} is not allowed; "
+                                f"choose one of {', '.join(map(repr, allowed))}.")
+    for section, key in REQUIRED:
+        if key not in spec.get(section, {}):
+            raise SpecError(f"{name}: [{section}] {key} is required.")
+
+
+def _tuple(types) -> tuple:
+    return types if isinstance(types, tuple) else (types,)
+
+
+def _type_words(types) -> str:
+    words = {str: "text in quotes", int: "a whole number", float: "a number", bool: "true or false",
+             list: "a list like [\"a\", \"b\"]"}
+    return " or ".join(dict.fromkeys(words[t] for t in _tuple(types)))
