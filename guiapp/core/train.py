@@ -124,6 +124,7 @@ def train_network(study, progress: ProgressFn = no_progress, should_stop: Option
     n = len(Xtr)
     t.status, t.device_used, t.message = "running", device, ""
     study.set_findings("train", [] if t.deterministic else [Findings.nondeterministic.raise_()])
+    study.save()
     started = time.perf_counter() - t.seconds if start_epoch else time.perf_counter()
     since_best = (start_epoch - best[1]) if best[1] else 0
     epoch = start_epoch
@@ -174,7 +175,8 @@ def train_network(study, progress: ProgressFn = no_progress, should_stop: Option
                 "model": model.state_dict(), "optimizer": optimizer.state_dict(),
                 "generator": generator.get_state(), "torch_rng": torch.get_rng_state(),
                 "epoch": epoch, "history": history, "best_loss": best[0], "best_epoch": best[1]})
-            study.save()
+            # study.json is written at start and end only: the checkpoint carries the history,
+            # so a killed run loses at most the epoch in flight and stays cheap per epoch.
             if on_epoch is not None:
                 on_epoch(record)
             progress(epoch / t.max_epochs,
