@@ -45,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run a whole study from a spec file, headless")
     p.add_argument("spec", type=Path)
     p.add_argument("--out", type=Path, required=True, help="folder for the study and the export bundle")
+    p.add_argument("--resume", action="store_true",
+                   help="continue a run that was stopped or killed: keep its finished steps, resume training from the last checkpoint")
 
     p = sub.add_parser("inspect", help="profile a data file and list every warning before training")
     p.add_argument("data", type=Path)
@@ -71,7 +73,7 @@ def main(argv=None) -> int:
                 return _run_demo_headless(args.dataset, args.out or Path("tenfold-demo-out"), args.epochs)
             return _open_wizard(demo=args.dataset)
         if args.command == "run":
-            return _run_spec(args.spec, args.out)
+            return _run_spec(args.spec, args.out, resume=args.resume)
         if args.command == "inspect":
             return _inspect(args)
     except TenfoldError as exc:
@@ -126,13 +128,19 @@ def _run_demo_headless(dataset: str, out: Path, epochs: int) -> int:
     return _report(run_study(spec, out, on_step=_step_printer))
 
 
-def _run_spec(spec_path: Path, out: Path) -> int:
+def _run_spec(spec_path: Path, out: Path, resume: bool = False) -> int:
     from guiapp.core.pipeline import run_study
     from guiapp.core.spec import load_spec
 
     spec = load_spec(spec_path)
+    if (out / "study" / "study.json").is_file() and not resume:
+        from guiapp.core.errors import TenfoldError
+
+        raise TenfoldError(
+            f"{out} already holds a study. Add --resume to continue it (finished steps are kept, "
+            "training resumes from its last checkpoint), or choose another --out folder.")
     _say(f"Tenfold run {spec_path} → {out}")
-    return _report(run_study(spec, out, on_step=_step_printer))
+    return _report(run_study(spec, out, on_step=_step_printer, resume=resume))
 
 
 def _report(result) -> int:

@@ -93,3 +93,25 @@ def write_demo(demo: DemoData, folder: Path) -> Path:
     path = folder / f"{demo.name}.csv"
     demo.table.to_csv(path, index=False)
     return path
+
+
+def create_demo_study(name: str, folder, *, progress=None, should_stop=None, **kwargs):
+    """A new study in ``folder`` with the built-in dataset ``name`` written, loaded and described.
+
+    The sensitivity question is left unanswered on purpose: the user declares it (Tip 10).
+    """
+    from guiapp.core.data import attach_data
+    from guiapp.core.study import Study
+    from guiapp.core.tasks import no_progress
+
+    demo = load_demo(name, **kwargs)
+    study = Study()
+    study.question.title = demo.description
+    study.question.description = f"Built-in demo dataset: {demo.source} ({demo.version})."
+    study.save(folder)
+    path = write_demo(demo, Path(folder) / "data")
+    attach_data(study, path, label=demo.label, batch=demo.batch, source=demo.source,
+                version=demo.version, progress=progress or no_progress, should_stop=should_stop)
+    study.data.builtin = demo.name
+    study.save()
+    return study

@@ -62,21 +62,34 @@ def apply_spec(study: Study, spec: dict) -> None:
 
 
 def run_study(spec: dict, out_dir, *, study_dir=None, on_step: Optional[StepFn] = None,
-              should_stop: Optional[StopFn] = None) -> RunResult:
-    """Every step of the wizard, in order, on the spec's data; writes the export bundle."""
+              should_stop: Optional[StopFn] = None, resume: bool = False) -> RunResult:
+    """Every step of the wizard, in order, on the spec's data; writes the export bundle.
+
+    With ``resume``, an existing study folder (say, of a job killed on a cluster) is
+    reopened: finished steps are kept, training continues from its last checkpoint, and the
+    sealed test set is never evaluated a second time.
+    """
     from guiapp.core import architecture, baselines, batch, data, ethics, evaluate, interpret, split, train
     from guiapp.core.export import write_bundle
     from guiapp.core.metrics import metric_names
 
+    from guiapp.core.study import STUDY_FILE
+
     out_dir = Path(out_dir)
-    study = Study()
-    apply_spec(study, spec)
+    folder = Path(study_dir) if study_dir else out_dir / "study"
+    resumed = resume and (folder / STUDY_FILE).is_file()
+    if resumed:
+        study = Study.open(folder)
+        data.reload_table(study)
+    else:
+        study = Study()
+        apply_spec(study, spec)
     if study.question.target_metric not in metric_names(study.question.task):
         from guiapp.core.errors import SpecError
 
         raise SpecError(f"[question] target_metric = {study.question.target_metric!r} does not fit "
                         f"a {study.question.task} task; choose one of {', '.join(metric_names(study.question.task))}.")
-    study.save(Path(study_dir) if study_dir else out_dir / "study")
+    study.save(folder)
     d = spec["data"]
     m = spec.get("model", {})
     p = spec.get("privacy", {})
@@ -84,7 +97,10 @@ def run_study(spec: dict, out_dir, *, study_dir=None, on_step: Optional[StepFn] 
     seconds: dict = {}
     report = on_step or (lambda title, message: None)
 
-    def step(title, fn):
+    def step(title, fn, done=False):
+        if done:
+            report(title, "kept from the earlier run")
+            return None
         report(title, "…")
         t0 = time.perf_counter()
         result = fn()
@@ -97,22 +113,31 @@ def run_study(spec: dict, out_dir, *, study_dir=None, on_step: Optional[StepFn] 
     step("Data", lambda: data.attach_data(
         study, d["path"], label=d["label"], batch=d.get("batch", ""), identifiers=d.get("identifiers", []),
         sensitive=d.get("sensitive"), source=d.get("source", ""), version=d.get("version", ""),
-        downloaded=d.get("downloaded", ""), **kw))
-    step("Batch effects", lambda: batch.batch_effect_report(study, **kw))
-    step("Split", lambda: split.split_study(study))
-    step("Baselines", lambda: baselines.fit_baselines(study, **kw))
+        downloaded=d.get("downloaded", ""), **kw), done=resumed)
+    step("Batch effects", lambda: batch.batch_effect_report(study, **kw),
+         done=resumed and bool(study.batch.explained_variance))
+    step("Split", lambda: split.split_study(study), done=resumed and study.split.sealed)
+    step("Baselines", lambda: baselines.fit_baselines(study, **kw),
+         done=resumed and bool(study.baselines.results))
     step("Architecture", lambda: architecture.set_architecture(
-        study, width=m.get("width", 64), depth=m.get("depth", 2), dropout=m.get("dropout", 0.1)))
-    step("Train", lambda: train.train_network(study, **kw))
+        study, width=m.get("width", 64), depth=m.get("depth", 2), dropout=m.get("dropout", 0.1)),
+        done=resumed and study.architecture.n_params > 0)
+    step("Train", lambda: train.train_network(study, resume=True, **kw),
+         done=resumed and study.train.status == "done")
     step("Overfitting", lambda: evaluate.overfitting_check(study, **kw))
     step("Evaluate (tune)", lambda: evaluate.evaluate_on_tune(study, **kw))
-    step("Evaluate (sealed test, once)", lambda: evaluate.finalize_test_evaluation(study, **kw))
+    # The sealed test set is read once; a resumed run keeps the first reading.
+    step("Evaluate (sealed test, once)", lambda: evaluate.finalize_test_evaluation(study, **kw),
+         done=study.split.test_uses >= 1)
     step("Interpret", lambda: interpret.permutation_importance(
-        study, n_repeats=it.get("repeats", 5), top=it.get("top", 20), **kw))
+        study, n_repeats=it.get("repeats", 5), top=it.get("top", 20), **kw),
+        done=resumed and bool(study.interpret.importances))
 
     def ethics_step():
+        known = {e["concern"] for e in study.ethics.register}
         for concern in spec.get("ethics", {}).get("concerns", []):
-            ethics.add_entry(study, concern, raised_by="study spec")
+            if concern not in known:
+                ethics.add_entry(study, concern, raised_by="study spec")
         ethics.set_sensitivity(study, d.get("sensitive"))
         if "share_weights" in p:
             ethics.set_share_weights(study, p["share_weights"], p.get("share_reason", ""))

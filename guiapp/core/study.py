@@ -53,6 +53,7 @@ class Provenance:
 class DataState:
     label: str = ""
     batch: str = ""
+    group: str = ""  # donor, patient, animal…: samples sharing it stay on one side of the split
     identifiers: list = field(default_factory=list)
     sensitive: Optional[bool] = None  # None: not yet declared
     provenance: Provenance = field(default_factory=Provenance)
@@ -68,9 +69,38 @@ class DataState:
 @dataclass
 class BatchState:
     color_by: str = "batch"
-    silhouette: Optional[float] = None
+    silhouette: Optional[float] = None  # plain batch silhouette on the PCs
     reading: str = ""
     explained_variance: list = field(default_factory=list)
+    # the metrics of guiapp.core.batch_metrics, each a number or None when not measurable
+    batch_asw: Optional[float] = None  # scib: 1 − |silhouette| within labels; 1 = mixed
+    ilisi: Optional[float] = None  # 1 … number of batches; higher = better mixed
+    ilisi_norm: Optional[float] = None  # 0 … 1
+    clisi: Optional[float] = None  # 1 … number of labels; 1 = labels kept apart
+    clisi_norm: Optional[float] = None  # 0 … 1; 1 = labels kept apart
+    kbet_rejection: Optional[float] = None  # 0 … 1; near alpha (0.05) = well mixed
+    pcr_batch: Optional[float] = None  # 0 … 1; share of the PCs' variance explained by batch
+    predictability: Optional[float] = None  # 0 … 1 above chance (balanced accuracy, rescaled)
+    predictability_accuracy: Optional[float] = None  # balanced accuracy of predicting batch
+    predictability_chance: Optional[float] = None
+    predictability_p: Optional[float] = None  # permutation p-value
+    lights: dict = field(default_factory=dict)  # metric key -> "green" | "amber" | "red"
+    metrics_sample_size: Optional[int] = None  # points the sampled metrics used (None: all)
+    # confounding of batch with the label
+    contingency: dict = field(default_factory=dict)  # batch -> {label: n}
+    cramers_v: Optional[float] = None
+    confounding_p: Optional[float] = None
+    single_label_batches: list = field(default_factory=list)
+    confounded: bool = False
+    # non-independence
+    group_suggestions: list = field(default_factory=list)  # [{column, reason}]
+    duplicate_pairs: list = field(default_factory=list)  # [[i, j, "exact" | "near"]], row order
+    # the remedy the user chose, and the metrics after it (ComBat: on the training split)
+    remedy: str = "none"  # none, group-split, batch-holdout, combat
+    remedy_reason: str = ""
+    after: dict = field(default_factory=dict)  # metric key -> value after the remedy
+    combat_file: str = ""  # fitted ComBat parameters, inside the study folder
+    combat_train_hash: str = ""  # hash of the training rows it was fitted on
 
 
 @dataclass
@@ -82,6 +112,7 @@ class SplitState:
     train_idx: list = field(default_factory=list)
     tune_idx: list = field(default_factory=list)
     test_idx: list = field(default_factory=list)
+    holdout_batches: list = field(default_factory=list)  # batch-holdout: the test batches
     test_hash: str = ""
     sealed: bool = False
     test_uses: int = 0
@@ -136,6 +167,12 @@ class TrainState:
     seconds: float = 0.0
     weights: str = ""  # path inside the study folder
     message: str = ""
+    lr_schedule: str = "none"  # none, cosine, plateau
+    mixed_precision: str = "off"  # off, bf16, fp16 (GPU only)
+    device_name: str = ""
+    device_memory_gb: Optional[float] = None
+    batch_size_used: Optional[int] = None  # differs from batch_size after an out-of-memory retry
+    repeats: dict = field(default_factory=dict)  # seeds, scores, mean, sd (noisy-run check)
 
 
 @dataclass
@@ -272,7 +309,7 @@ class Study:
                 kwargs[f.name] = [Finding.from_dict(x) for x in value]
             elif f.name == "data":
                 value = dict(value)
-                value["provenance"] = Provenance(**value.get("provenance", {}))
+                value["provenance"] = Provenance(**_known(Provenance, value.get("provenance", {})))
                 kwargs[f.name] = DataState(**_known(DataState, value))
             elif isinstance(f.default_factory, type) and dataclasses.is_dataclass(f.default_factory):
                 kwargs[f.name] = f.default_factory(**_known(f.default_factory, value))
@@ -307,7 +344,16 @@ class Study:
                 f"{file} cannot be read ({exc}). If you keep the study under version "
                 "control, restore the last good version of this file."
             ) from None
-        study = cls.from_dict(d)
+        try:
+            if not isinstance(d, dict):
+                raise TypeError("the top level is not an object")
+            study = cls.from_dict(d)
+        except (TypeError, ValueError, AttributeError, KeyError) as exc:
+            raise TenfoldError(
+                f"{file} is not a study file this version of Tenfold understands ({exc}). "
+                "If you keep the study under version control, restore the last good version "
+                "of this file."
+            ) from None
         study.folder = folder
         return study
 

@@ -1,21 +1,21 @@
 """Training the network (Tips 3 and 6): one seed, deterministic algorithms, early stopping,
-a checkpoint every epoch, cancel within one batch, and resume after a crash.
+a checkpoint every epoch, cancel within one batch, pause, and resume after a crash.
 
 The loop knows nothing about Qt: it reports through ``progress`` and ``on_epoch``
-callbacks and stops when ``should_stop()`` says so.
+callbacks and stops when ``should_stop()`` says so (skorch's callback style).
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
-import random
+import statistics
 import time
 from pathlib import Path
 from typing import Callable, Optional
 
-import numpy as np
-
+from guiapp.core.devices import free_memory_bytes, memory_in_use_mb, pick_device, seed_everything  # noqa: F401
 from guiapp.core.errors import Cancelled, TenfoldError
 from guiapp.core.findings import Findings
 from guiapp.core.tasks import ProgressFn, StopFn, no_progress
@@ -23,37 +23,10 @@ from guiapp.core.tasks import ProgressFn, StopFn, no_progress
 CHECKPOINT = "checkpoints/last.pt"
 BEST_WEIGHTS = "checkpoints/best.safetensors"
 EpochFn = Callable[[dict], None]
-
-
-def seed_everything(seed: int, deterministic: bool = True) -> None:
-    """One seed for Python, NumPy and torch; deterministic algorithms when asked (Tip 3)."""
-    import torch
-
-    if deterministic:
-        # cuBLAS needs this set before its first use to be deterministic.
-        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
-    torch.use_deterministic_algorithms(deterministic, warn_only=False)
-    torch.backends.cudnn.benchmark = not deterministic
-    torch.backends.cudnn.deterministic = deterministic
-
-
-def pick_device(requested: str = "auto") -> str:
-    """CUDA, then Apple MPS, then CPU; an explicit choice that is missing is an error."""
-    import torch
-
-    has = {"cuda": torch.cuda.is_available(),
-           "mps": getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available(),
-           "cpu": True}
-    if requested in (None, "", "auto"):
-        return next(d for d in ("cuda", "mps", "cpu") if has[d])
-    if requested not in has:
-        raise TenfoldError(f"Unknown device {requested!r}: choose auto, cuda, mps or cpu.")
-    if not has[requested]:
-        raise TenfoldError(f"This computer has no usable {requested.upper()} device; choose 'auto' or 'cpu'.")
-    return requested
+SCHEDULES = ("none", "cosine", "plateau")
+PRECISIONS = ("off", "bf16", "fp16")
+# Keep the data on the GPU when they take less than this share of its free memory.
+DEVICE_RESIDENT_SHARE = 0.5
 
 
 def _loss_fn(study):
@@ -62,12 +35,12 @@ def _loss_fn(study):
     return nn.CrossEntropyLoss() if study.is_classification else nn.MSELoss()
 
 
-def _target(study, y, device):
+def _target(study, y):
     import torch
 
     if study.is_classification:
-        return torch.as_tensor(y, dtype=torch.long, device=device)
-    return torch.as_tensor(y, dtype=torch.float32, device=device).unsqueeze(1)
+        return torch.as_tensor(y, dtype=torch.long)
+    return torch.as_tensor(y, dtype=torch.float32).unsqueeze(1)
 
 
 def _save_checkpoint(path: Path, state: dict) -> None:
@@ -80,34 +53,100 @@ def _save_checkpoint(path: Path, state: dict) -> None:
     os.replace(tmp, path)
 
 
+def _is_out_of_memory(exc: BaseException) -> bool:
+    import torch
+
+    oom = getattr(torch.cuda, "OutOfMemoryError", ())
+    return (oom and isinstance(exc, oom)) or "out of memory" in str(exc).lower()
+
+
+def _scheduler(study, optimizer):
+    import torch
+
+    t = study.train
+    if t.lr_schedule == "cosine":
+        return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(t.max_epochs, 1))
+    if t.lr_schedule == "plateau":
+        return torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5, patience=max(t.patience // 3, 1))
+    if t.lr_schedule not in SCHEDULES:
+        raise TenfoldError(f"Unknown learning-rate schedule {t.lr_schedule!r}; choose {', '.join(SCHEDULES)}.")
+    return None
+
+
+def _autocast(device: str, precision: str):
+    import torch
+
+    if precision == "off" or device == "cpu":
+        return contextlib.nullcontext()
+    dtype = torch.bfloat16 if precision == "bf16" else torch.float16
+    return torch.autocast(device_type=device, dtype=dtype)
+
+
 def train_network(study, progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None,
-                  on_epoch: Optional[EpochFn] = None, resume: bool = True) -> dict:
+                  on_epoch: Optional[EpochFn] = None, resume: bool = True,
+                  should_pause: Optional[StopFn] = None) -> dict:
     """Train the study's network on the training split, choosing epochs on the tune split.
 
     Returns a summary dict. A cancel keeps the best weights so far and marks the run
     ``cancelled``; a later call with ``resume=True`` continues from the last checkpoint.
+    On a GPU out-of-memory error the batch is halved and training retried once.
     """
+    t = study.train
+    if study.folder is None:
+        raise TenfoldError("Save the study in a folder before training: checkpoints go there.")
+    if t.mixed_precision not in PRECISIONS:
+        raise TenfoldError(f"Unknown mixed precision {t.mixed_precision!r}; choose {', '.join(PRECISIONS)}.")
+    batch_size = t.batch_size
+    for attempt in (1, 2):
+        try:
+            return _train(study, batch_size, progress, should_stop, on_epoch, resume, should_pause)
+        except Exception as exc:
+            if attempt == 2 or not _is_out_of_memory(exc):
+                raise
+            import gc
+
+            import torch
+
+            gc.collect()
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()
+            if batch_size <= 1:
+                raise
+            batch_size = max(batch_size // 2, 1)
+            note = (f"The GPU ran out of memory; Tenfold freed it and retries with batch size "
+                    f"{batch_size} (half of {batch_size * 2}).")
+            progress(0.0, note)
+            t.message = note
+            resume = True
+    raise AssertionError("unreachable")
+
+
+def _train(study, batch_size, progress, should_stop, on_epoch, resume, should_pause) -> dict:
     import torch
 
+    from guiapp.core.devices import device_description
     from guiapp.core.metrics import score
     from guiapp.core.network import model_for_study, save_weights
     from guiapp.core.split import train_tune_arrays
 
     t = study.train
-    if study.folder is None:
-        raise TenfoldError("Save the study in a folder before training: checkpoints go there.")
     X_tr, y_tr, X_tu, y_tu = train_tune_arrays(study)
     device = pick_device(t.device)
     seed_everything(t.seed, t.deterministic)
     model = model_for_study(study, X_tr).to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=t.learning_rate, weight_decay=t.weight_decay)
+    scheduler = _scheduler(study, optimizer)
+    scaler = torch.amp.GradScaler(device) if (t.mixed_precision == "fp16" and device == "cuda") else None
     ckpt_path = study.path(CHECKPOINT)
     start_epoch, history, best = 0, [], (math.inf, None)
     generator = torch.Generator().manual_seed(t.seed)
+    note = t.message if "out of memory" in t.message else ""
     if resume and ckpt_path.exists() and t.status in ("running", "cancelled", "failed"):
         state = torch.load(ckpt_path, map_location=device, weights_only=False)
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
+        if scheduler is not None and state.get("scheduler"):
+            scheduler.load_state_dict(state["scheduler"])
         generator.set_state(state["generator"])
         torch.set_rng_state(state["torch_rng"])
         start_epoch, history = state["epoch"], state["history"]
@@ -116,36 +155,62 @@ def train_network(study, progress: ProgressFn = no_progress, should_stop: Option
     elif ckpt_path.exists():
         ckpt_path.unlink()
 
-    # The data fit on the device: move them once and batch by index.
-    Xtr, Xtu = (torch.as_tensor(a, device=device) for a in (X_tr, X_tu))
-    ytr, ytu = _target(study, y_tr, device), _target(study, y_tu, device)
+    X_tr_t, X_tu_t = torch.as_tensor(X_tr), torch.as_tensor(X_tu)
+    y_tr_t, y_tu_t = _target(study, y_tr), _target(study, y_tu)
+    free = free_memory_bytes(device)
+    resident = device == "cpu" or free is None or X_tr_t.nbytes < DEVICE_RESIDENT_SHARE * free
+    if resident:
+        # Data that fit on the device are moved there once and batched by index.
+        Xtr, ytr = X_tr_t.to(device), y_tr_t.to(device)
+    else:
+        # Larger data stay in pinned host memory and stream with non-blocking copies.
+        Xtr, ytr = X_tr_t.pin_memory(), y_tr_t.pin_memory()
+    Xtu, ytu = X_tu_t.to(device), y_tu_t.to(device)
     loss_fn = _loss_fn(study)
     metric = study.primary_metric
     n = len(Xtr)
-    t.status, t.device_used, t.message = "running", device, ""
+    desc = device_description(device)
+    t.status, t.device_used, t.message = "running", device, note
+    t.device_name, t.device_memory_gb, t.batch_size_used = desc["name"], desc["memory_gb"], batch_size
     study.set_findings("train", [] if t.deterministic else [Findings.nondeterministic.raise_()])
     study.save()
-    started = time.perf_counter() - t.seconds if start_epoch else time.perf_counter()
+    started = time.perf_counter() - (t.seconds if start_epoch else 0.0)
     since_best = (start_epoch - best[1]) if best[1] else 0
     epoch = start_epoch
     try:
         for epoch in range(start_epoch + 1, t.max_epochs + 1):
             model.train()
-            order = torch.randperm(n, generator=generator).to(device)
-            total = 0.0
-            for i in range(0, n, t.batch_size):
+            order = torch.randperm(n, generator=generator)
+            if resident:
+                order = order.to(device)
+            total = torch.zeros((), device=device)
+            for i in range(0, n, batch_size):
                 if should_stop is not None and should_stop():
                     raise Cancelled()
-                idx = order[i:i + t.batch_size]
+                while should_pause is not None and should_pause():
+                    if should_stop is not None and should_stop():
+                        raise Cancelled()
+                    time.sleep(0.05)
+                idx = order[i:i + batch_size]
+                xb, yb = Xtr[idx], ytr[idx]
+                if not resident:
+                    xb, yb = xb.to(device, non_blocking=True), yb.to(device, non_blocking=True)
                 optimizer.zero_grad(set_to_none=True)
-                loss = loss_fn(model(Xtr[idx]), ytr[idx])
-                loss.backward()
-                optimizer.step()
-                total += float(loss.detach()) * len(idx)
-            train_loss = total / n
+                with _autocast(device, t.mixed_precision):
+                    loss = loss_fn(model(xb), yb)
+                if scaler is not None:
+                    scaler.scale(loss).backward()
+                    scaler.step(optimizer)
+                    scaler.update()
+                else:
+                    loss.backward()
+                    optimizer.step()
+                # Summed on the device: a float() per batch would wait for the GPU every time.
+                total += loss.detach().float() * len(idx)
+            train_loss = float(total) / n
             model.eval()
-            with torch.no_grad():
-                tune_out = model(Xtu)
+            with torch.no_grad(), _autocast(device, t.mixed_precision):
+                tune_out = model(Xtu).float()
                 tune_loss = float(loss_fn(tune_out, ytu))
                 tune_pred = torch.softmax(tune_out, dim=1) if study.is_classification else tune_out.squeeze(1)
             # The last step of an epoch can diverge with a finite training loss: check both.
@@ -155,14 +220,17 @@ def train_network(study, progress: ProgressFn = no_progress, should_stop: Option
                     f"The {which} loss became {value} at epoch {epoch}: the network "
                     f"diverged. Lower the learning rate (now {t.learning_rate:g}) and train again."
                 )
-            tune_score = score(metric, y_tu, tune_pred.float().cpu().numpy())
+            tune_score = score(metric, y_tu, tune_pred.cpu().numpy())
+            lr = optimizer.param_groups[0]["lr"]
+            if scheduler is not None:
+                scheduler.step(tune_loss) if t.lr_schedule == "plateau" else scheduler.step()
             elapsed = time.perf_counter() - started
             per_epoch = elapsed / (epoch - start_epoch) if epoch > start_epoch else 0.0
             record = {"epoch": epoch, "train_loss": train_loss, "tune_loss": tune_loss,
                       f"tune_{metric}": tune_score, "seconds": round(elapsed, 3),
                       "eta_seconds": round(per_epoch * (t.max_epochs - epoch), 1),
-                      "samples_per_second": round(n * (epoch - start_epoch) / max(elapsed, 1e-9), 1),
-                      "learning_rate": optimizer.param_groups[0]["lr"]}
+                      "samples_per_second": round(n / max(per_epoch, 1e-9), 1),
+                      "learning_rate": lr, "device_memory_mb": memory_in_use_mb(device)}
             history.append(record)
             if tune_loss < best[0]:
                 best, since_best = (tune_loss, epoch), 0
@@ -171,22 +239,25 @@ def train_network(study, progress: ProgressFn = no_progress, should_stop: Option
                 since_best += 1
             t.history, t.best_epoch, t.seconds = history, best[1], round(elapsed, 3)
             t.weights = BEST_WEIGHTS
+            # study.json is written at start and end only: the checkpoint carries the history,
+            # so a killed run loses at most the epoch in flight and each epoch stays cheap.
             _save_checkpoint(ckpt_path, {
                 "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict() if scheduler is not None else None,
                 "generator": generator.get_state(), "torch_rng": torch.get_rng_state(),
                 "epoch": epoch, "history": history, "best_loss": best[0], "best_epoch": best[1]})
-            # study.json is written at start and end only: the checkpoint carries the history,
-            # so a killed run loses at most the epoch in flight and stays cheap per epoch.
             if on_epoch is not None:
                 on_epoch(record)
             progress(epoch / t.max_epochs,
                      f"Epoch {epoch}/{t.max_epochs} · tune loss {tune_loss:.4f} · about {_eta(record['eta_seconds'])} left")
             if since_best >= t.patience:
-                t.message = f"Stopped early at epoch {epoch}: the tune loss had not improved for {t.patience} epochs."
+                t.message = _join(note, f"Stopped early at epoch {epoch}: the tune loss had not "
+                                        f"improved for {t.patience} epochs.")
                 break
     except Cancelled:
         t.status = "cancelled"
-        t.message = f"Cancelled during epoch {epoch}; the best weights so far (epoch {best[1]}) are kept."
+        t.message = _join(note, f"Cancelled during epoch {epoch}; the best weights so far "
+                                f"(epoch {best[1]}) are kept. Train again to resume.")
         if best[1]:
             study.add_finding(Findings.training_cancelled.raise_(epoch=epoch - 1, max_epochs=t.max_epochs))
         study.save()
@@ -196,10 +267,53 @@ def train_network(study, progress: ProgressFn = no_progress, should_stop: Option
         study.save()
         raise
     t.status = "done"
-    if not t.message:
-        t.message = f"Trained {epoch} epochs; best tune loss at epoch {best[1]}."
+    if "Stopped early" not in t.message:
+        t.message = _join(note, f"Trained {epoch} epochs; best tune loss at epoch {best[1]}.")
     study.save()
-    return {"epochs": epoch, "best_epoch": best[1], "device": device, "seconds": t.seconds}
+    return {"epochs": epoch, "best_epoch": best[1], "device": device, "seconds": t.seconds,
+            "batch_size": batch_size}
+
+
+def repeat_training(study, seeds=(0, 1, 2), progress: ProgressFn = no_progress,
+                    should_stop: Optional[StopFn] = None) -> dict:
+    """Train once per seed and report the tune metric as mean ± sd (noisy runs, Tip 3).
+
+    The study's own weights and history are restored afterwards: repeats only measure.
+    """
+    import copy
+    import shutil
+
+    t = study.train
+    if len(seeds) < 2:
+        raise TenfoldError("Repeats need at least two seeds to measure the spread.")
+    saved = copy.deepcopy(t)
+    ckpt = study.path("checkpoints")
+    backup = study.path("checkpoints-before-repeats")
+    if ckpt.exists():
+        shutil.copytree(ckpt, backup, dirs_exist_ok=True)
+    metric = study.primary_metric
+    scores = []
+    try:
+        for k, seed in enumerate(seeds):
+            t.seed, t.status, t.history, t.seconds = seed, "not started", [], 0.0
+            train_network(study, progress=lambda f, m: progress((k + f) / len(seeds), f"Seed {seed}: {m}"),
+                          should_stop=should_stop, resume=False)
+            best = next(r for r in t.history if r["epoch"] == t.best_epoch)
+            scores.append(best[f"tune_{metric}"])
+    finally:
+        study.train = saved
+        if backup.exists():
+            shutil.rmtree(ckpt, ignore_errors=True)
+            backup.rename(ckpt)
+    result = {"seeds": list(seeds), "metric": metric, "scores": scores,
+              "mean": statistics.fmean(scores), "sd": statistics.stdev(scores)}
+    study.train.repeats = result
+    study.save()
+    return result
+
+
+def _join(*parts: str) -> str:
+    return " ".join(p for p in parts if p)
 
 
 def _eta(seconds: float) -> str:
