@@ -28,7 +28,7 @@ Progress = Callable[[float, str], None]
 # Every file this module may write; a re-export into the same folder removes the ones it
 # does not write this time, so a model shared yesterday cannot linger after it is withheld today.
 BUNDLE_FILES = (
-    "model_card.md", "model_card.json", "privacy.md", "metrics.json", "manifest.json",
+    "model_card.md", "model_card.json", "privacy.md", "report.html", "metrics.json", "manifest.json",
     "checklist.json", "ethics_register.json", "predictions.csv",
     "model/model.safetensors", "model/config.json",
 )
@@ -203,6 +203,10 @@ def write_bundle(
         write_json_atomic(out / "model" / "config.json", model_config(study))
         written(out / "model" / "config.json")
 
+    report(0.8, "Writing the report")
+    from guiapp.core.report import write_report  # imports this module: load it only here
+
+    written(write_report(study, out, privacy=privacy))
     _remove_stale(out, result.files)
     report(0.9, "Writing the manifest")
     write_json_atomic(out / "manifest.json", manifest(study, out, files=result.files))
@@ -320,7 +324,10 @@ def manifest(study: Study, out_dir, *, files: list = ()) -> dict:
         "created": now_iso(),
         "tenfold_version": __version__,
         "versions": _versions(),
-        "device": {"requested": study.train.device, "used": study.train.device_used},
+        "device": {"requested": study.train.device, "used": study.train.device_used,
+                   "name": study.train.device_name, "memory_gb": study.train.device_memory_gb,
+                   "batch_size": study.train.batch_size_used or study.train.batch_size,
+                   "mixed_precision": study.train.mixed_precision},
         "seeds": {"split": study.split.seed, "train": study.train.seed},
         "deterministic": study.train.deterministic,
         "data": {**dataclasses.asdict(study.data.provenance), "builtin": study.data.builtin},
@@ -351,7 +358,9 @@ def _versions() -> dict:
             versions[name] = metadata.version(dist)
         except metadata.PackageNotFoundError:
             versions[name] = None
-    torch = sys.modules.get("torch")
-    if torch is not None:  # already loaded by training: the CUDA build is worth recording
-        versions["cuda"] = getattr(torch.version, "cuda", None)
+    if "torch" in sys.modules:  # already loaded by training: CUDA, cuDNN and driver are worth recording
+        from guiapp.core.devices import runtime_versions
+
+        versions.update({k: v for k, v in runtime_versions().items()
+                         if k in ("cuda", "cudnn", "gpu", "driver")})
     return versions
