@@ -114,7 +114,7 @@ def privacy_warnings(study: Study, *, decision: Optional[tuple[bool, str]] = Non
     open_concerns = [e["concern"] for e in open_concerns if e.get("status", "open") != "resolved"]
     if open_concerns:
         out.append(f"{len(open_concerns)} concern(s) in the ethics register are still open: "
-                   + "; ".join(open_concerns) + ".")
+                   + "; ".join(c.rstrip(". ") for c in open_concerns) + ".")
     return out
 
 

@@ -21,7 +21,7 @@ from guiapp.core.findings import Findings
 from guiapp.core.study import BaselineResult, EthicsEntry, Study
 
 WEIGHTS = "checkpoints/best.safetensors"
-EVERY_FILE = ["model_card.md", "model_card.json", "privacy.md", "metrics.json", "manifest.json",
+EVERY_FILE = ["model_card.md", "model_card.json", "privacy.md", "report.html", "metrics.json", "manifest.json",
               "checklist.json", "ethics_register.json", "predictions.csv",
               "model/model.safetensors", "model/config.json"]
 

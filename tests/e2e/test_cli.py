@@ -12,7 +12,7 @@ import pytest
 from guiapp.core.demo import simulated_expression, write_demo
 
 BUNDLE = ("model_card.md", "model_card.json", "privacy.md", "metrics.json", "manifest.json",
-          "checklist.json", "ethics_register.json", "predictions.csv")
+          "checklist.json", "ethics_register.json", "predictions.csv", "report.html")
 SCHEMA = Path(__file__).parents[2] / "guiapp" / "resources" / "schema" / "model_card.schema.v0.0.2.json"
 
 
