@@ -125,10 +125,16 @@ def check_batch(table: pd.DataFrame, batch: str, *, file_name: str = "the table"
         raise DataError(f"{file_name} has no batch column named {batch!r}. Choose one of its columns or none.")
 
 
+def check_group(table: pd.DataFrame, group: str, *, file_name: str = "the table") -> None:
+    if group and group not in table.columns:
+        raise DataError(f"{file_name} has no group column named {group!r}. Choose the column that "
+                        "names the donor, patient, animal or cell line, or none.")
+
+
 def feature_columns(table: pd.DataFrame, label: str, batch: str = "",
-                    identifiers: Optional[list] = None) -> list[str]:
-    """Numeric columns that may be used as features: never the label, batch or identifiers."""
-    excluded = {label, batch, *(identifiers or [])}
+                    identifiers: Optional[list] = None, group: str = "") -> list[str]:
+    """Numeric columns that may be used as features: never the label, batch, group or identifiers."""
+    excluded = {label, batch, group, *(identifiers or [])}
     cols = [c for c in table.columns if c not in excluded and pd.api.types.is_numeric_dtype(table[c])]
     return [str(c) for c in cols]
 
@@ -167,22 +173,23 @@ class DataProfile:
 def profile_table(table: pd.DataFrame, label: str, *, task: str = "classification",
                   batch: str = "", identifiers: Optional[list] = None, file_name: str = "the table",
                   progress: ProgressFn = no_progress,
-                  should_stop: Optional[StopFn] = None) -> DataProfile:
+                  should_stop: Optional[StopFn] = None, group: str = "") -> DataProfile:
     """Profile a table for the Data page and raise the findings it can already see."""
     check_label(table, label, file_name=file_name)
     check_batch(table, batch, file_name=file_name)
+    check_group(table, group, file_name=file_name)
     progress(0.1, "Looking at the columns")
     identifiers = list(identifiers or [])
     suspected_ids = [str(c) for c in table.columns
-                     if c not in (label, batch) and c not in identifiers and looks_like_identifier(table[c])]
-    features = [c for c in feature_columns(table, label, batch, identifiers + suspected_ids)]
+                     if c not in (label, batch, group) and c not in identifiers and looks_like_identifier(table[c])]
+    features = [c for c in feature_columns(table, label, batch, identifiers + suspected_ids, group)]
     if not features:
         raise DataError(
             f"{file_name} has no numeric feature columns besides the label. Tenfold's table "
             "models need numbers; convert text columns or choose another file."
         )
     non_numeric = [str(c) for c in table.columns
-                   if c not in (label, batch) and str(c) not in features and str(c) not in identifiers + suspected_ids]
+                   if c not in (label, batch, group) and str(c) not in features and str(c) not in identifiers + suspected_ids]
     check_stop(should_stop)
     findings: list[Finding] = []
     labelled = table[table[label].notna()]
@@ -279,8 +286,13 @@ def model_frame(study) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
 def attach_data(study, path: os.PathLike, *, label: str, batch: str = "",
                 identifiers: Optional[list] = None, sensitive: Optional[bool] = None,
                 source: str = "", version: str = "", downloaded: str = "",
-                progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None) -> DataProfile:
-    """Load a table into the study: read, hash, profile, and record it all (Tip 4)."""
+                progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None,
+                group: str = "") -> DataProfile:
+    """Load a table into the study: read, hash, profile, and record it all (Tip 4).
+
+    ``group`` names the column whose samples belong together (donor, patient, animal, cell
+    line); it is never a feature, and the group split keeps each group in one part.
+    """
     path = Path(path)
     progress(0.0, f"Reading {path.name}")
     table = read_table(path)
@@ -289,11 +301,12 @@ def attach_data(study, path: os.PathLike, *, label: str, batch: str = "",
                                  progress=lambda f, m: progress(0.2 + 0.3 * f, m),
                                  should_stop=should_stop)
     profile = profile_table(table, label, task=study.question.task, batch=batch,
-                            identifiers=identifiers, file_name=path.name,
+                            identifiers=identifiers, file_name=path.name, group=group,
                             progress=lambda f, m: progress(0.5 + 0.5 * f, m),
                             should_stop=should_stop)
     d = study.data
     d.label, d.batch, d.sensitive, d.provenance = label, batch, sensitive, provenance
+    d.group = group
     d.identifiers = sorted(set(identifiers or []) | set(profile.identifier_columns))
     d.n_samples, d.n_features = profile.n_samples, profile.n_features
     d.feature_columns, d.classes, d.class_counts = profile.feature_columns, profile.classes, profile.class_counts

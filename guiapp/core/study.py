@@ -112,7 +112,9 @@ class SplitState:
     train_idx: list = field(default_factory=list)
     tune_idx: list = field(default_factory=list)
     test_idx: list = field(default_factory=list)
-    holdout_batches: list = field(default_factory=list)  # batch-holdout: the test batches
+    holdout_batches: list = field(default_factory=list)  # batch-holdout: the batches asked for (empty: drawn)
+    test_batches: list = field(default_factory=list)  # batch-holdout: the batches the test set holds
+    n_groups: dict = field(default_factory=dict)  # group split: part -> number of groups
     test_hash: str = ""
     sealed: bool = False
     test_uses: int = 0
