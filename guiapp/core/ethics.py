@@ -6,7 +6,7 @@ import datetime as _dt
 
 from guiapp.core.errors import TenfoldError
 from guiapp.core.findings import Findings
-from guiapp.core.study import EthicsEntry
+from guiapp.core.study import EthicsEntry, now_iso
 
 SHARE_CHOICES = ("auto", "never", "always")
 
@@ -48,6 +48,7 @@ def set_share_weights(study, choice: str, reason: str = "") -> None:
             "reason, which goes into the ethics register and the model card (Tip 10)."
         )
     study.ethics.share_weights, study.ethics.share_reason = choice, reason.strip()
+    study.ethics.decided_at = now_iso()
     if choice == "always" and study.treated_as_sensitive:
         add_entry(study, "Network weights trained on sensitive data are shared without "
                   "differential privacy.", raised_by="Tenfold", mitigation=reason, status="resolved")

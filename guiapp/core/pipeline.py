@@ -37,6 +37,7 @@ def demo_spec(name: str, folder: Path, *, max_epochs: int = 100) -> dict:
         "question": {"title": demo.description, "task": "classification",
                      "target_metric": "roc_auc", "target_value": 0.9},
         "data": {"path": str(path), "label": demo.label, "batch": demo.batch,
+                 **({"group": demo.group} if demo.group else {}),
                  "identifiers": ["sample_id"], "sensitive": False,
                  "source": demo.source, "version": demo.version},
         "train": {"max_epochs": max_epochs},
@@ -53,7 +54,7 @@ def apply_spec(study: Study, spec: dict) -> None:
     if "target_metric" not in q:
         study.question.target_metric = "roc_auc" if study.is_classification else "r2"
     for key, value in spec.get("split", {}).items():
-        setattr(study.split, key, value)
+        setattr(study.split, key, [str(v) for v in value] if key == "holdout_batches" else value)
     if "models" in spec.get("baselines", {}):
         study.baselines.models = list(spec["baselines"]["models"])
     for key, value in spec.get("train", {}).items():
@@ -111,12 +112,25 @@ def run_study(spec: dict, out_dir, *, study_dir=None, on_step: Optional[StepFn] 
 
     kw = {"should_stop": should_stop}
     step("Data", lambda: data.attach_data(
-        study, d["path"], label=d["label"], batch=d.get("batch", ""), identifiers=d.get("identifiers", []),
+        study, d["path"], label=d["label"], batch=d.get("batch", ""), group=d.get("group", ""),
+        identifiers=d.get("identifiers", []),
         sensitive=d.get("sensitive"), source=d.get("source", ""), version=d.get("version", ""),
         downloaded=d.get("downloaded", ""), **kw), done=resumed)
-    step("Batch effects", lambda: batch.batch_effect_report(study, **kw),
-         done=resumed and bool(study.batch.explained_variance))
-    step("Split", lambda: split.split_study(study), done=resumed and study.split.sealed)
+    remedy = spec.get("batch", {})
+
+    def batch_step():
+        report = batch.batch_effect_report(study, **kw)
+        if remedy.get("remedy", "none") != "none" or remedy.get("remedy_reason"):
+            batch.choose_remedy(study, remedy.get("remedy", "none"), remedy.get("remedy_reason", ""))
+        return report
+
+    def split_step():
+        split.split_study(study)
+        if study.batch.remedy == "combat":
+            batch.remedy_effect(study, **kw)  # before/after metrics on the training split
+
+    step("Batch effects", batch_step, done=resumed and bool(study.batch.explained_variance))
+    step("Split", split_step, done=resumed and study.split.sealed)
     step("Baselines", lambda: baselines.fit_baselines(study, **kw),
          done=resumed and bool(study.baselines.results))
     step("Architecture", lambda: architecture.set_architecture(
@@ -139,8 +153,8 @@ def run_study(spec: dict, out_dir, *, study_dir=None, on_step: Optional[StepFn] 
             if concern not in known:
                 ethics.add_entry(study, concern, raised_by="study spec")
         ethics.set_sensitivity(study, d.get("sensitive"))
-        if "share_weights" in p:
-            ethics.set_share_weights(study, p["share_weights"], p.get("share_reason", ""))
+        # The spec's choice (or its default, "auto") is the recorded decision.
+        ethics.set_share_weights(study, p.get("share_weights", "auto"), p.get("share_reason", ""))
 
     step("Ethics & privacy", ethics_step)
     exported = step("Export", lambda: write_bundle(study, out_dir,

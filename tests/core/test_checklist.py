@@ -9,7 +9,7 @@ from guiapp.core.baselines import fit_baselines
 from guiapp.core.batch import batch_effect_report
 from guiapp.core.checklist import ITEMS, TIPS, attest, blocking_items, can_leave, evaluate_checklist, summary
 from guiapp.core.errors import TenfoldError
-from guiapp.core.ethics import add_entry
+from guiapp.core.ethics import add_entry, set_share_weights
 from guiapp.core.evaluate import evaluate_on_tune, finalize_test_evaluation, overfitting_check
 from guiapp.core.interpret import permutation_importance
 from guiapp.core.split import split_study
@@ -62,9 +62,7 @@ def test_each_step_ticks_its_own_items(tmp_path, quick_training):
     d = demo.simulated_expression(n_samples=200, n_genes=20, n_informative=5, effect_size=1.5)
     data.attach_data(study, demo.write_demo(d, tmp_path / "data"), label="condition", batch="batch",
                      sensitive=False)
-    # weights-decision needs only a data hash while sharing is left on "auto"
-    assert newly_done() == {"provenance-recorded", "samples-per-class", "sensitivity-declared",
-                            "weights-decision"}
+    assert newly_done() == {"provenance-recorded", "samples-per-class", "sensitivity-declared"}
 
     batch_effect_report(study)
     assert newly_done() == {"batch-effects-checked"}
@@ -96,6 +94,10 @@ def test_each_step_ticks_its_own_items(tmp_path, quick_training):
 
     add_entry(study, "None of the samples come from people.", raised_by="PI")
     assert newly_done() == {"ethics-register"}
+
+    # leaving sharing on "auto" is a decision only once the user records it
+    set_share_weights(study, "auto")
+    assert newly_done() == {"weights-decision"}
 
     # only the export (another module's job) is left
     assert {k for k, v in statuses(study).items() if v != "done"} == {"versions-recorded"}
@@ -162,9 +164,11 @@ def test_turning_determinism_off_violates_the_seed_item():
 
 
 def test_sharing_weights_always_needs_a_reason_to_count():
-    study = Study()
-    study.data.provenance.sha256 = "ab" * 32
-    study.ethics.share_weights = "always"
+    from guiapp.core.errors import TenfoldError
+
+    study = Study()  # sensitivity undeclared: treated as sensitive
+    with pytest.raises(TenfoldError, match="needs a reason"):
+        set_share_weights(study, "always")
     assert statuses(study)["weights-decision"] == "open"
-    study.ethics.share_reason = "consented for open release"
+    set_share_weights(study, "always", "consented for open release")
     assert statuses(study)["weights-decision"] == "done"

@@ -103,3 +103,25 @@ def test_format_metric():
     assert format_metric("roc_auc", {"roc_auc": 0.8766, "roc_auc_ci": [0.8, 0.9]}) == \
         "0.877 (95% CI 0.800–0.900)"
     assert format_metric("roc_auc", {}) == "—"
+
+
+@pytest.mark.parametrize("metric", ["roc_auc", "pr_auc", "balanced_accuracy"])
+def test_fast_bootstrap_scores_equal_sklearn_including_ties(metric):
+    from guiapp.core.metrics import fast_score, score
+
+    rng = np.random.default_rng(4)
+    for n in (7, 40, 300):
+        y = rng.integers(0, 2, n)
+        p1 = np.round(rng.random(n), 1)  # rounded: many tied scores
+        out = np.c_[1 - p1, p1]
+        assert fast_score(metric, y, out) == pytest.approx(score(metric, y, out), abs=1e-12, nan_ok=True)
+
+
+@pytest.mark.parametrize("metric", ["r2", "rmse", "mae"])
+def test_fast_regression_scores_equal_sklearn(metric):
+    from guiapp.core.metrics import fast_score, score
+
+    rng = np.random.default_rng(5)
+    y = rng.normal(size=50)
+    pred = y + rng.normal(scale=0.5, size=50)
+    assert fast_score(metric, y, pred) == pytest.approx(score(metric, y, pred), abs=1e-12)
