@@ -133,7 +133,7 @@ class BaselineResult:
 
 @dataclass
 class BaselinesState:
-    models: list = field(default_factory=lambda: ["logistic_regression", "random_forest"])
+    models: list = field(default_factory=list)  # empty: every baseline of the task
     results: list = field(default_factory=list)  # of BaselineResult dicts
 
     def best(self, metric: str) -> Optional[dict]:
@@ -214,6 +214,7 @@ class EthicsState:
     register: list = field(default_factory=list)  # of EthicsEntry dicts
     share_weights: str = "auto"  # auto, never, always
     share_reason: str = ""
+    decided_at: str = ""  # when the user (or the spec) recorded the weight-sharing decision
 
 
 @dataclass
