@@ -1,0 +1,225 @@
+"""The base of every wizard page: a title, the step's tips, messages, a body and its findings.
+
+A page binds to the session's one Study: ``refresh()`` reads it into the widgets (with
+signals blocked, so nothing loops), actions write it through core calls, and long calls go
+through the session's task runner with :meth:`StepPage.run_task`.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Callable, Optional
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import (QAbstractButton, QFrame, QLabel, QScrollArea, QVBoxLayout,
+                               QWidget)
+
+from guiapp.core import checklist, steps
+from guiapp.ui.session import Session
+from guiapp.ui.widgets import Banner, FindingsView, heading
+
+BUSY_NOTE = ("Tenfold is busy {name}. This page is read-only until that finishes; Cancel is at "
+             "the bottom of the window.")
+BUSY_ELSEWHERE = ("Another task is still running ({name}). Wait for it to finish, or stop it "
+                  "with Cancel at the bottom of the window.")
+
+
+class StepPage(QWidget):
+    """One step of the study. Subclasses set ``step_id`` and ``intro`` and fill ``build``."""
+
+    step_id: str = ""
+    intro: str = ""
+    task_finished = Signal()  # this page's own task ended (result, error or cancel)
+
+    def __init__(self, session: Session, parent: Optional[QWidget] = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.step = steps.step(self.step_id)
+        self.action_buttons: list[QAbstractButton] = []
+        self.running = False
+        self.setObjectName(f"page-{self.step_id}")
+        self.setAccessibleName(f"{self.step.title} page")
+
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.NoFrame)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        content = QWidget()
+        content.setObjectName("pageContent")
+        scroll.setWidget(content)
+        layout = QVBoxLayout(content)
+        layout.setContentsMargins(24, 18, 24, 18)
+        layout.setSpacing(10)
+
+        number = steps.STEP_IDS.index(self.step_id) + 1
+        title = QLabel(f"Step {number} of {len(steps.STEPS)} · {self.step.title}")
+        title.setObjectName("pageTitle")
+        title.setAccessibleName(f"Step {number}: {self.step.title}")
+        layout.addWidget(title)
+        tips = "; ".join(f"Tip {t}: {checklist.TIPS[t]}" for t in self.step.tips)
+        tip_label = QLabel(tips)
+        tip_label.setObjectName("tipLine")
+        tip_label.setWordWrap(True)
+        layout.addWidget(tip_label)
+        if self.intro:
+            intro = QLabel(self.intro)
+            intro.setObjectName("intro")
+            intro.setWordWrap(True)
+            layout.addWidget(intro)
+
+        self.blocked = Banner("blocked")
+        self.error = Banner("error")
+        self.info = Banner("info")
+        for banner in (self.blocked, self.error, self.info):
+            layout.addWidget(banner)
+        # Findings come before the controls: a warning nobody scrolls down to helps nobody.
+        self.findings_heading = heading("Findings")
+        self.findings = FindingsView()
+        layout.addWidget(self.findings_heading)
+        layout.addWidget(self.findings)
+
+        self.busy_note = Banner("busy")
+        layout.addWidget(self.busy_note)
+        self.body_widget = QWidget()
+        self.body = QVBoxLayout(self.body_widget)
+        self.body.setContentsMargins(0, 0, 0, 0)
+        self.body.setSpacing(10)
+        layout.addWidget(self.body_widget)
+        layout.addStretch(1)
+
+        self._changed_timer = QTimer(self)
+        self._changed_timer.setSingleShot(True)
+        self._changed_timer.setInterval(400)
+        self._changed_timer.timeout.connect(self.session.notify_changed)
+
+        self.build()
+        session.runner.busy_changed.connect(self._on_busy)
+        self.refresh()
+
+    # ----- for subclasses ------------------------------------------------------------------
+    @property
+    def study(self):
+        return self.session.study
+
+    def build(self) -> None:
+        """Create the page's widgets in ``self.body``."""
+
+    def refresh(self) -> None:
+        """Read the study into the widgets."""
+        mine = [f for f in self.study.findings if f.step == self.step_id]
+        self.findings.set_findings(mine)
+        self.findings_heading.setVisible(bool(mine))
+        self._on_busy(self.session.runner.busy)
+
+    def update_actions(self) -> None:
+        """Enable the page's actions from the study (called when no task runs)."""
+
+    def reset(self) -> None:
+        """Forget what was shown for the previous study (New / Open)."""
+        self.clear_messages()
+
+    def action(self, button: QAbstractButton) -> QAbstractButton:
+        """Register an action button: disabled while any task runs."""
+        self.action_buttons.append(button)
+        return button
+
+    def changed(self) -> None:
+        """A direct (quick) action changed the study: save and refresh the rest now."""
+        self._changed_timer.stop()
+        self.session.notify_changed()
+        self.refresh()
+
+    def changed_soon(self) -> None:
+        """Typing changed the study: save after a short pause, not on every key."""
+        self._changed_timer.start()
+
+    def flush(self) -> None:
+        if self._changed_timer.isActive():
+            self._changed_timer.stop()
+            self.session.notify_changed()
+
+    def show_error(self, message: str) -> None:
+        self.info.clear_message()
+        self.error.show_message(message)
+
+    def show_info(self, message: str) -> None:
+        self.info.show_message(message)
+
+    def clear_messages(self) -> None:
+        for banner in (self.blocked, self.error, self.info):
+            banner.clear_message()
+
+    def show_blocked(self, reason: str) -> None:
+        self.blocked.show_message(reason)
+
+    def run_task(self, fn: Callable, kwargs: dict, *, name: str, on_result: Optional[Callable] = None,
+                 on_cancelled: Optional[Callable] = None, on_epoch: Optional[Callable] = None) -> bool:
+        """Run ``fn(**kwargs)`` through the session's runner; False when it is busy."""
+        self.clear_messages()
+        runner = self.session.runner
+        self.running = True  # before start: its busy signal must find this page running
+        task = runner.start(fn, kwargs, name=name,
+                            on_result=lambda value: self._task_result(on_result, value),
+                            on_error=self._task_error,
+                            on_cancelled=lambda: self._task_cancelled(on_cancelled),
+                            on_epoch=on_epoch)
+        if task is None:
+            self.running = False
+            self.show_error(BUSY_ELSEWHERE.format(name=runner.current_name or "a task"))
+            return False
+        return True
+
+    # ----- task ends (GUI thread) ---------------------------------------------------------
+    def _task_result(self, on_result: Optional[Callable], value) -> None:
+        self.running = False
+        try:
+            if on_result is not None:
+                on_result(value)
+        finally:
+            self.session.notify_changed()
+            self.refresh()
+            self.task_finished.emit()
+
+    def _task_error(self, message: str) -> None:
+        self.running = False
+        self.session.notify_changed()
+        self.refresh()
+        self.show_error(message)
+        self.task_finished.emit()
+
+    def _task_cancelled(self, on_cancelled: Optional[Callable]) -> None:
+        self.running = False
+        if on_cancelled is not None:
+            on_cancelled()
+        else:
+            self.show_info("Stopped. Nothing from the stopped run was kept; run it again when ready.")
+        self.session.notify_changed()
+        self.refresh()
+        self.task_finished.emit()
+
+    def _on_busy(self, busy: bool) -> None:
+        # Another page's task is changing the study: this one is read-only meanwhile. Qt keeps
+        # the children's own enabled state, so re-enabling the body restores it exactly.
+        elsewhere = busy and not self.running
+        self.body_widget.setEnabled(not elsewhere)
+        name = self.session.runner.current_name or "with a task"
+        self.busy_note.show_message(BUSY_NOTE.format(name=name) if elsewhere else "")
+        for button in self.action_buttons:
+            button.setEnabled(not busy)
+        if not busy:
+            self.update_actions()
+
+
+def preview(page_cls, study=None) -> int:
+    """Show one page alone, for development: ``python -m guiapp.ui.pages.data``."""
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(sys.argv)
+    session = Session(study)
+    page = page_cls(session)
+    page.resize(900, 700)
+    page.show()
+    app.aboutToQuit.connect(session.runner.shutdown)
+    return app.exec()

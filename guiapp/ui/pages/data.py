@@ -1,0 +1,241 @@
+"""Step 3, Data: choose the table, its label and batch columns, say whether it is sensitive,
+record where it came from, and load it (Tips 4 and 10)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from PySide6.QtWidgets import (QButtonGroup, QComboBox, QFileDialog, QFormLayout, QHBoxLayout,
+                               QLineEdit, QPushButton, QRadioButton)
+
+from guiapp.core import data as core_data
+from guiapp.core import ethics
+from guiapp.ui.pages.base import StepPage, preview
+from guiapp.ui.plots import PlotArea, bar_chart
+from guiapp.ui.widgets import heading, value_label
+
+NO_BATCH = "(no batch column)"
+NO_GROUP = "(one sample per donor: no group column)"
+SENSITIVITY = ((True, "Sensitive", "About people, identifiable, or covered by consent or a data-use agreement."),
+               (False, "Not sensitive", "Public or non-human data that anyone may see."),
+               (None, "Not declared yet", "Tenfold treats undeclared data as sensitive and withholds the weights."))
+
+
+def read_header(path: Path) -> list[str]:
+    """The column names of a CSV/TSV file, reading only its first line."""
+    sep = core_data.TABLE_SUFFIXES.get(path.suffix.lower(), ",")
+    with path.open("r", encoding="utf-8-sig", newline="") as fh:
+        first = fh.readline(1 << 20)
+    if not first.strip():
+        return []
+    if sep is None:
+        try:
+            sep = csv.Sniffer().sniff(first, delimiters=",\t;").delimiter
+        except csv.Error:
+            sep = ","
+    return [c.strip() for c in next(csv.reader([first], delimiter=sep))]
+
+
+def sensitivity_radios(page: StepPage, on_choice) -> QButtonGroup:
+    """The three sensitivity answers as radio buttons (the Ethics page shows the same)."""
+    group = QButtonGroup(page)
+    for i, (_value, text, tip) in enumerate(SENSITIVITY):
+        radio = QRadioButton(text)
+        radio.setToolTip(tip)
+        radio.setAccessibleName(f"Data sensitivity: {text}")
+        group.addButton(radio, i)
+    group.idToggled.connect(lambda i, checked: checked and on_choice(SENSITIVITY[i][0]))
+    return group
+
+
+def select_sensitivity(group: QButtonGroup, value) -> None:
+    group.blockSignals(True)
+    index = [v for v, _, _ in SENSITIVITY].index(value)
+    group.button(index).setChecked(True)
+    group.blockSignals(False)
+
+
+class DataPage(StepPage):
+    step_id = "data"
+    intro = ("Load a table with one sample per row and one column per feature, plus the column "
+             "to predict. Tenfold records the file's fingerprint (SHA-256) so anyone can check "
+             "they have the same data, and looks for problems before any model sees it.")
+
+    def build(self) -> None:
+        self._study_shown = None
+        form = QFormLayout()
+        file_row = QHBoxLayout()
+        self.path = QLineEdit()
+        self.path.setPlaceholderText("A .csv or .tsv table, one sample per row")
+        self.path.setAccessibleName("Data file")
+        self.path.setToolTip("The table to analyse: a header row with column names, one sample per row.")
+        self.path.editingFinished.connect(self._on_path)
+        self.browse = self.action(QPushButton("Choose file…"))
+        self.browse.clicked.connect(self._choose_file)
+        file_row.addWidget(self.path, 1)
+        file_row.addWidget(self.browse)
+        form.addRow("Data file:", file_row)
+
+        self.label = QComboBox()
+        self.label.setAccessibleName("Label column")
+        self.label.setToolTip("The column the model should learn to predict.")
+        form.addRow("Label column:", self.label)
+        self.batch = QComboBox()
+        self.batch.setAccessibleName("Batch column")
+        self.batch.setToolTip("The column saying which run, plate, site or day each sample came from, "
+                              "if any. Tenfold uses it to look for batch effects.")
+        form.addRow("Batch column:", self.batch)
+        self.group = QComboBox()
+        self.group.setAccessibleName("Group column")
+        self.group.setToolTip("The column naming the donor, patient or animal each sample came from, "
+                              "if several samples share one. Samples of one group are kept on one "
+                              "side of the split, so the test set holds unseen donors (Tip 7).")
+        form.addRow("Group column (donor, patient…):", self.group)
+
+        sens_row = QHBoxLayout()
+        self.sensitivity = sensitivity_radios(self, self._on_sensitivity)
+        for button in self.sensitivity.buttons():
+            sens_row.addWidget(button)
+        sens_row.addStretch(1)
+        form.addRow("Are the data sensitive?", sens_row)
+
+        self.source = QLineEdit()
+        self.source.setAccessibleName("Data source")
+        self.source.setPlaceholderText("e.g. GEO GSE12345, or 'our lab, run of March 2024'")
+        self.source.setToolTip("Where the data came from, so others can get the same data.")
+        form.addRow("Source:", self.source)
+        self.version = QLineEdit()
+        self.version.setAccessibleName("Data version")
+        self.version.setPlaceholderText("e.g. release 2, or a date")
+        self.version.setToolTip("Which version or release of the data this is.")
+        form.addRow("Version:", self.version)
+        self.downloaded = QLineEdit()
+        self.downloaded.setAccessibleName("Download date")
+        self.downloaded.setPlaceholderText("e.g. 2024-03-01")
+        self.downloaded.setToolTip("When the file was downloaded or exported, if it matters.")
+        form.addRow("Downloaded on:", self.downloaded)
+        self.body.addLayout(form)
+
+        row = QHBoxLayout()
+        self.load = self.action(QPushButton("Load and check the data"))
+        self.load.setObjectName("primary")
+        self.load.setToolTip("Read the table, compute its SHA-256 and profile it. Nothing is changed in the file.")
+        self.load.clicked.connect(self._load)
+        row.addWidget(self.load)
+        row.addStretch(1)
+        self.body.addLayout(row)
+
+        self.body.addWidget(heading("What is in the table"))
+        self.summary = value_label("Data summary")
+        self.body.addWidget(self.summary)
+        self.counts = PlotArea("The samples per class appear here once the data are loaded.",
+                               "Samples per class", min_height=220)
+        self.counts.setMaximumSize(560, 240)
+        self.body.addWidget(self.counts)
+
+    # ----- study → widgets ----------------------------------------------------------------
+    def refresh(self) -> None:
+        s = self.study
+        if self._study_shown is not s:  # a new or reopened study: show what it holds
+            self._study_shown = s
+            self.path.setText(s.data.provenance.path)
+            self._fill_columns(s.data.label, s.data.batch, getattr(s.data, "group", ""))
+            self.source.setText(s.data.provenance.source)
+            self.version.setText(s.data.provenance.version)
+            self.downloaded.setText(s.data.provenance.downloaded)
+        select_sensitivity(self.sensitivity, s.data.sensitive)
+        self._show_summary()
+        super().refresh()
+
+    def _show_summary(self) -> None:
+        d = self.study.data
+        if not d.provenance.sha256:
+            self.summary.setText("No data loaded yet.")
+            self.counts.show_placeholder()
+            return
+        prov = d.provenance
+        lines = [f"{d.n_samples:,} samples × {d.n_features:,} features, label '{d.label}'"
+                 + (f" ({len(d.classes)} classes)" if d.classes else ""),
+                 f"Batch column: {d.batch or 'none'} · group column: {getattr(d, 'group', '') or 'none'}"]
+        if d.identifiers:
+            lines.append("Not used as features (identifiers): " + ", ".join(map(str, d.identifiers)))
+        lines.append(f"File: {Path(prov.path).name}, {prov.size_bytes / 1024:,.0f} kB, "
+                     f"SHA-256 {prov.sha256[:16]}…")
+        if self.study.table is None:
+            lines.append("The table is not in memory: Tenfold is reading the file again, "
+                         "or it could not (see above). Load it again if needed.")
+        self.summary.setText("\n".join(lines))
+        if d.class_counts:
+            bar_chart(self.counts, list(d.class_counts), list(d.class_counts.values()),
+                      y_label="samples")
+        else:
+            self.counts.show_placeholder("Regression: the label is a number, so there are no classes to count.")
+
+    def _fill_columns(self, label: str = "", batch: str = "", group: str = "") -> None:
+        columns: list[str] = []
+        text = self.path.text().strip()
+        self.error.clear_message()
+        if text and Path(text).is_file():
+            try:
+                columns = read_header(Path(text))
+            except (OSError, UnicodeDecodeError, csv.Error):
+                self.show_error(f"The column names of {Path(text).name} could not be read: it does "
+                                "not look like a text table (CSV or TSV, UTF-8). Export it as CSV "
+                                "from your spreadsheet program and choose that file.")
+        self.label.clear()
+        self.label.addItem("— choose the column to predict —", "")
+        for c in columns:
+            self.label.addItem(c, c)
+        self.label.setCurrentIndex(max(self.label.findData(label), 0))
+        for combo, none, current in ((self.batch, NO_BATCH, batch), (self.group, NO_GROUP, group)):
+            combo.clear()
+            combo.addItem(none, "")
+            for c in columns:
+                combo.addItem(c, c)
+            combo.setCurrentIndex(max(combo.findData(current), 0))
+
+    # ----- actions -------------------------------------------------------------------------
+    def set_path(self, path) -> None:
+        """Show a file and read its column names (the file dialog and tests use this)."""
+        self.path.setText(str(path))
+        self._on_path()
+
+    def _on_path(self) -> None:
+        self._fill_columns(self.label.currentData() or self.study.data.label,
+                           self.batch.currentData() or self.study.data.batch,
+                           self.group.currentData() or getattr(self.study.data, "group", ""))
+
+    def _choose_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Choose a data table", self.path.text(),
+                                              "Tables (*.csv *.tsv *.txt *.tab);;All files (*)")
+        if path:
+            self.set_path(path)
+
+    def _sensitivity(self):
+        checked = self.sensitivity.checkedId()
+        return SENSITIVITY[checked][0] if checked >= 0 else None
+
+    def _on_sensitivity(self, value) -> None:
+        if self.study.data.provenance.sha256:
+            ethics.set_sensitivity(self.study, value)
+        else:
+            self.study.data.sensitive = value
+        self.changed()
+
+    def _load(self) -> None:
+        text = self.path.text().strip()
+        if not text:
+            self.show_error("Choose the data file first.")
+            return
+        kwargs = dict(study=self.study, path=Path(text), label=self.label.currentData() or "",
+                      batch=self.batch.currentData() or "", group=self.group.currentData() or "",
+                      sensitive=self._sensitivity(),
+                      source=self.source.text().strip(), version=self.version.text().strip(),
+                      downloaded=self.downloaded.text().strip())
+        self.run_task(core_data.attach_data, kwargs, name="loading the data",
+                      on_result=lambda _profile: self.show_info("Data loaded and checked."))
+
+
+if __name__ == "__main__":
+    raise SystemExit(preview(DataPage))

@@ -1,0 +1,129 @@
+"""Step 13, Export: the model card, privacy warnings, metrics, manifest, checklist and, unless
+withheld, the weights (Tips 10 and 3)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QFileDialog, QFormLayout, QHBoxLayout, QLineEdit, QListWidget, QPushButton
+
+from guiapp.ui.pages.base import StepPage, preview
+from guiapp.ui.widgets import heading, note, value_label
+
+
+def export_bundle(study, out_dir, progress=None):
+    """Write the bundle with the test predictions (read only after the final evaluation)."""
+    from guiapp.core import evaluate, export
+
+    return export.write_bundle(study, out_dir, predictions=evaluate.test_predictions(study),
+                               progress=progress)
+
+
+def weights_reason(study) -> str:
+    """What the export will do with the weights, and why (empty without the export module)."""
+    try:
+        from guiapp.core.export import weights_decision
+    except ImportError:
+        return ""
+    share, reason = weights_decision(study)
+    return f"The next export will {'include' if share else 'withhold'} them: {reason}"
+
+
+class ExportPage(StepPage):
+    step_id = "export"
+    intro = ("Write everything others need to understand, check and reuse the study: a model card, "
+             "the privacy warnings, every metric with its interval, a manifest of versions, "
+             "seeds and data hashes, and the checklist.")
+
+    def build(self) -> None:
+        self.result = None
+        form = QFormLayout()
+        row = QHBoxLayout()
+        self.out_dir = QLineEdit()
+        self.out_dir.setAccessibleName("Export folder")
+        self.out_dir.setToolTip("The folder the bundle is written to. Files of an earlier export there are replaced.")
+        self.choose = self.action(QPushButton("Choose folder…"))
+        self.choose.clicked.connect(self._choose)
+        row.addWidget(self.out_dir, 1)
+        row.addWidget(self.choose)
+        form.addRow("Export to:", row)
+        self.body.addLayout(form)
+        row = QHBoxLayout()
+        self.export = self.action(QPushButton("Export"))
+        self.export.setObjectName("primary")
+        self.export.setToolTip("Write the export bundle into the folder.")
+        self.export.clicked.connect(self._export)
+        self.open = QPushButton("Open folder")
+        self.open.setToolTip("Show the export folder in your file manager.")
+        self.open.clicked.connect(self._open)
+        row.addWidget(self.export)
+        row.addWidget(self.open)
+        row.addStretch(1)
+        self.body.addLayout(row)
+
+        self.body.addWidget(heading("Model weights"))
+        self.weights = value_label("Model weights")
+        self.body.addWidget(self.weights)
+        self.body.addWidget(heading("Files written"))
+        self.files = QListWidget()
+        self.files.setAccessibleName("Files written")
+        self.files.setMaximumHeight(220)
+        self.body.addWidget(self.files)
+        self.body.addWidget(note("model_card.md opens in any text editor and on the Hugging Face Hub; "
+                                 "privacy.md says in plain words what the bundle reveals."))
+
+    def refresh(self) -> None:
+        s = self.study
+        if not self.out_dir.text():
+            default = s.export.last_dir or (str(Path(s.folder) / "export") if s.folder else "")
+            self.out_dir.setText(default)
+        out = Path(self.out_dir.text()) if self.out_dir.text() else None
+        self.files.clear()
+        if self.result is not None:
+            names = [str(Path(f).relative_to(self.result.out_dir)) for f in self.result.files]
+            shared = self.result.weights_shared
+            self.weights.setText(("Shared: model/model.safetensors is in the bundle. " if shared else
+                                  "Withheld: the bundle has no weights. ") + self.result.reason)
+        elif s.export.exported_at and out is not None and out.is_dir():
+            names = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+            shared = (out / "model" / "model.safetensors").is_file()
+            self.weights.setText(f"{'Shared' if shared else 'Withheld'} in the export of "
+                                 f"{s.export.exported_at}. " + weights_reason(s))
+        else:
+            names = []
+            self.weights.setText("Not exported yet. " + weights_reason(s))
+        self.files.addItems(names)
+        self.open.setEnabled(out is not None and out.is_dir())
+        super().refresh()
+
+    def reset(self) -> None:
+        super().reset()
+        self.result = None
+        self.out_dir.clear()
+
+    def _choose(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Choose the export folder", self.out_dir.text())
+        if folder:
+            self.out_dir.setText(folder)
+            self.refresh()
+
+    def _export(self) -> None:
+        text = self.out_dir.text().strip()
+        if not text:
+            self.show_error("Choose the folder to export to first.")
+            return
+        self.run_task(export_bundle, {"study": self.study, "out_dir": Path(text)},
+                      name="writing the export bundle", on_result=self._exported)
+
+    def _exported(self, result) -> None:
+        self.result = result
+        self.show_info(f"Exported {len(result.files)} files to {result.out_dir}.")
+
+    def _open(self) -> None:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(self.out_dir.text()))
+
+
+if __name__ == "__main__":
+    raise SystemExit(preview(ExportPage))

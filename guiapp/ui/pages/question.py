@@ -1,0 +1,139 @@
+"""Step 2, Question: the scientific question, the task, and the success criterion (Tip 4)."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (QButtonGroup, QComboBox, QDoubleSpinBox, QFormLayout,
+                               QHBoxLayout, QLineEdit, QPlainTextEdit, QRadioButton, QVBoxLayout)
+
+from guiapp.core import metrics
+from guiapp.ui.pages.base import StepPage, preview
+from guiapp.ui.widgets import note
+
+NOT_SET = -0.01  # the target spin box's minimum, shown as "not set"
+TASKS = (("classification", "Classification: predict a category (e.g. tumour vs normal)"),
+         ("regression", "Regression: predict a number (e.g. age, expression level)"))
+
+
+class QuestionPage(StepPage):
+    step_id = "question"
+    intro = ("Say what you want to learn before looking at any result. The question decides "
+             "the data you need, the metric that matters and what counts as success.")
+
+    def build(self) -> None:
+        form = QFormLayout()
+        self.title = QLineEdit()
+        self.title.setPlaceholderText("e.g. Can tumour subtype be predicted from 50 marker genes?")
+        self.title.setAccessibleName("Scientific question")
+        self.title.setToolTip("One sentence: what should the model predict, from what, and why.")
+        self.title.textChanged.connect(self._on_title)
+        form.addRow("Scientific question:", self.title)
+
+        self.description = QPlainTextEdit()
+        self.description.setPlaceholderText("Background, the samples, how the answer will be used…")
+        self.description.setAccessibleName("Description")
+        self.description.setToolTip("Optional: context that goes into the model card.")
+        self.description.setFixedHeight(90)
+        self.description.textChanged.connect(self._on_description)
+        form.addRow("Description:", self.description)
+
+        self.task_group = QButtonGroup(self)
+        task_box = QVBoxLayout()
+        for i, (task, text) in enumerate(TASKS):
+            radio = QRadioButton(text)
+            radio.setAccessibleName(text.split(":")[0])
+            radio.setProperty("task", task)
+            self.task_group.addButton(radio, i)
+            task_box.addWidget(radio)
+        self.task_group.idToggled.connect(self._on_task)
+        form.addRow("Task:", task_box)
+
+        self.metric = QComboBox()
+        self.metric.setAccessibleName("Target metric")
+        self.metric.setToolTip("The metric your success criterion is stated in.")
+        self.metric.currentIndexChanged.connect(self._on_metric)
+        self.target = QDoubleSpinBox()
+        self.target.setAccessibleName("Target value")
+        self.target.setDecimals(3)
+        self.target.setRange(NOT_SET, 1e6)
+        self.target.setSingleStep(0.01)
+        self.target.setSpecialValueText("not set")
+        self.target.setToolTip("The value that would count as success, decided before any result. "
+                               "'not set' means no criterion yet.")
+        self.target.valueChanged.connect(self._on_target)
+        crit = QHBoxLayout()
+        crit.addWidget(self.metric)
+        self.direction = note("")
+        crit.addWidget(self.direction)
+        crit.addWidget(self.target)
+        crit.addStretch(1)
+        form.addRow("Success criterion:", crit)
+        self.body.addLayout(form)
+        self.task_note = note("")
+        self.body.addWidget(self.task_note)
+
+    def refresh(self) -> None:
+        q = self.study.question
+        widgets = (self.title, self.description, self.task_group, self.metric, self.target)
+        for w in widgets:
+            w.blockSignals(True)
+        if self.title.text() != q.title:
+            self.title.setText(q.title)
+        if self.description.toPlainText() != q.description:
+            self.description.setPlainText(q.description)
+        for button in self.task_group.buttons():
+            button.setChecked(button.property("task") == q.task)
+        self._fill_metrics(q.task, q.target_metric)
+        self.target.setValue(NOT_SET if q.target_value is None else q.target_value)
+        for w in widgets:
+            w.blockSignals(False)
+        self._update_direction()
+        super().refresh()
+
+    def _fill_metrics(self, task: str, current: str) -> None:
+        self.metric.clear()
+        for name in metrics.metric_names(task):
+            self.metric.addItem(metrics.DISPLAY_NAMES.get(name, name), name)
+        index = self.metric.findData(current)
+        self.metric.setCurrentIndex(max(index, 0))
+
+    def _update_direction(self) -> None:
+        name = self.metric.currentData()
+        higher = metrics.HIGHER_IS_BETTER.get(name, True)
+        self.direction.setText("at least" if higher else "at most")
+
+    # ----- edits ---------------------------------------------------------------------------
+    def _on_title(self, text: str) -> None:
+        self.study.question.title = text
+        self.changed_soon()
+
+    def _on_description(self) -> None:
+        self.study.question.description = self.description.toPlainText()
+        self.changed_soon()
+
+    def _on_task(self, button_id: int, checked: bool) -> None:
+        if not checked:
+            return
+        q = self.study.question
+        q.task = TASKS[button_id][0]
+        if q.target_metric not in metrics.metric_names(q.task):
+            q.target_metric = metrics.metric_names(q.task)[0]
+            q.target_value = None
+        if self.study.data.feature_columns:
+            self.task_note.setText("The task changed after the data were loaded: load the data "
+                                   "again on the Data page so the classes are counted anew.")
+        self.changed()
+
+    def _on_metric(self, _index: int) -> None:
+        name = self.metric.currentData()
+        if name:
+            self.study.question.target_metric = name
+            self._update_direction()
+            self.changed()
+
+    def _on_target(self, value: float) -> None:
+        self.study.question.target_value = None if value <= NOT_SET else round(value, 6)
+        self.changed_soon()
+
+
+if __name__ == "__main__":
+    raise SystemExit(preview(QuestionPage))

@@ -1,0 +1,213 @@
+"""Plots for the pages, drawn with pyqtgraph, which is imported only when a plot first draws.
+
+Each plot sits in a :class:`PlotArea` that shows a plain-words placeholder until there is
+something to draw, so opening the window never pays for pyqtgraph.
+"""
+
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+TRAIN_COLOUR, TUNE_COLOUR = "#1f77b4", "#d62728"
+QUALITATIVE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
+               "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939"]
+REDRAW_MS = 100  # curves redraw from a timer, never once per epoch
+
+_configured = False
+
+
+def pyqtgraph():
+    """Import pyqtgraph on first use and set Tenfold's plot look once."""
+    global _configured
+    import pyqtgraph as pg
+
+    if not _configured:
+        pg.setConfigOptions(antialias=True, background="w", foreground="#333333")
+        _configured = True
+    return pg
+
+
+class PlotArea(QWidget):
+    """A placeholder text until the first draw, then a pyqtgraph PlotWidget."""
+
+    def __init__(self, placeholder: str, accessible_name: str, min_height: int = 260,
+                 parent: Optional[QWidget] = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName(accessible_name)
+        self.setMinimumHeight(min_height)
+        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._placeholder = QLabel(placeholder)
+        self._placeholder.setObjectName("plotPlaceholder")
+        self._placeholder.setAlignment(Qt.AlignCenter)
+        self._placeholder.setWordWrap(True)
+        self._layout.addWidget(self._placeholder)
+        self._widget = None
+
+    @property
+    def has_plot(self) -> bool:
+        return self._widget is not None and self._widget.isVisible()
+
+    def plot_item(self):
+        """The (cleared) PlotItem to draw on; creates the PlotWidget the first time."""
+        if self._widget is None:
+            pg = pyqtgraph()
+            self._widget = pg.PlotWidget()
+            self._widget.setAccessibleName(self.accessibleName())
+            self._widget.setMenuEnabled(False)
+            for side in ("left", "bottom"):  # plain numbers, never "(x0.001)"
+                self._widget.getPlotItem().getAxis(side).enableAutoSIPrefix(False)
+            self._layout.addWidget(self._widget)
+        item = self._widget.getPlotItem()
+        item.clear()
+        if item.legend is not None:
+            item.legend.clear()
+        self._placeholder.hide()
+        self._widget.show()
+        return item
+
+    def show_placeholder(self, text: Optional[str] = None) -> None:
+        if text is not None:
+            self._placeholder.setText(text)
+        if self._widget is not None:
+            self._widget.hide()
+        self._placeholder.show()
+
+
+def bar_chart(area: PlotArea, labels: Sequence[str], values: Sequence[float], *,
+              y_label: str = "", colour: str = TRAIN_COLOUR) -> None:
+    """Vertical bars, one per label (class counts)."""
+    pg = pyqtgraph()
+    item = area.plot_item()
+    xs = list(range(len(values)))
+    item.addItem(pg.BarGraphItem(x=xs, height=list(values), width=0.6, brush=colour, pen=None))
+    item.getAxis("bottom").setTicks([[(x, str(lab)) for x, lab in zip(xs, labels)]])
+    item.setLabel("left", y_label)
+    item.showGrid(y=True, alpha=0.2)
+    item.setMouseEnabled(x=False, y=False)
+    item.setYRange(0, max(values or [1]) * 1.1)
+
+
+def horizontal_bars(area: PlotArea, labels: Sequence[str], values: Sequence[float],
+                    errors: Optional[Sequence[float]] = None, *, x_label: str = "") -> None:
+    """Horizontal bars with the first label on top (feature importance)."""
+    pg = pyqtgraph()
+    item = area.plot_item()
+    n = len(values)
+    ys = [n - 1 - i for i in range(n)]
+    item.addItem(pg.BarGraphItem(x0=0, y=ys, height=0.6, width=list(values), brush=TRAIN_COLOUR, pen=None))
+    if errors is not None:
+        import numpy as np
+
+        item.addItem(pg.ErrorBarItem(x=np.asarray(values, float), y=np.asarray(ys, float),
+                                     left=np.asarray(errors, float), right=np.asarray(errors, float),
+                                     beam=0.2, pen=pg.mkPen("#333333")))
+    item.getAxis("left").setTicks([[(y, str(lab)) for y, lab in zip(ys, labels)]])
+    item.setLabel("bottom", x_label)
+    item.showGrid(x=True, alpha=0.2)
+    item.setMouseEnabled(x=False, y=False)
+    item.addLine(x=0, pen=pg.mkPen("#777777"))
+
+
+def scatter_groups(area: PlotArea, xy, groups: Sequence[str], *, x_label: str, y_label: str,
+                   title: str = "") -> None:
+    """A scatter coloured by group, with a legend (numbers on a gradient when there are many)."""
+    import numpy as np
+
+    pg = pyqtgraph()
+    item = area.plot_item()
+    item.setLabel("bottom", x_label)
+    item.setLabel("left", y_label)
+    item.setTitle(title)
+    xy = np.asarray(xy)
+    groups = np.asarray([str(g) for g in groups])
+    names = sorted(set(groups.tolist()))
+    if len(names) <= len(QUALITATIVE):
+        if item.legend is None:
+            item.addLegend(offset=(10, 10))
+        for i, name in enumerate(names):
+            mask = groups == name
+            item.addItem(pg.ScatterPlotItem(x=xy[mask, 0], y=xy[mask, 1], size=7, pen=None,
+                                            brush=pg.mkBrush(QUALITATIVE[i] + "b0"),
+                                            name=f"{name} ({int(mask.sum())})"))
+        return
+    try:  # many values: a continuous label, shown on a gradient
+        values = groups.astype(float)
+        scaled = (values - values.min()) / max(np.ptp(values), 1e-12)
+        brushes = [pg.mkBrush(c) for c in pg.colormap.get("viridis").map(scaled, mode="qcolor")]
+    except ValueError:
+        brushes = [pg.mkBrush(QUALITATIVE[names.index(g) % len(QUALITATIVE)]) for g in groups]
+    item.addItem(pg.ScatterPlotItem(x=xy[:, 0], y=xy[:, 1], size=7, pen=None, brush=brushes))
+
+
+class LossCurves(PlotArea):
+    """Train and tune loss per epoch; live points are buffered and redrawn every 100 ms."""
+
+    def __init__(self, placeholder: str, parent: Optional[QWidget] = None) -> None:
+        super().__init__(placeholder, "Training and tune loss curves", parent=parent)
+        self._epochs: list[float] = []
+        self._train: list[float] = []
+        self._tune: list[float] = []
+        self._best: Optional[int] = None
+        self._dirty = False
+        self._curves = None
+        self._timer = QTimer(self)
+        self._timer.setInterval(REDRAW_MS)
+        self._timer.timeout.connect(self._redraw)
+
+    def set_history(self, history: Sequence[dict], best_epoch: Optional[int] = None) -> None:
+        self._epochs = [r["epoch"] for r in history]
+        self._train = [r["train_loss"] for r in history]
+        self._tune = [r["tune_loss"] for r in history]
+        self._best = best_epoch
+        self._curves = None
+        if history:
+            self._redraw(force=True)
+        else:
+            self.show_placeholder()
+
+    def append(self, record: dict) -> None:
+        """Buffer one epoch; the timer draws it."""
+        self._epochs.append(record["epoch"])
+        self._train.append(record["train_loss"])
+        self._tune.append(record["tune_loss"])
+        self._dirty = True
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def stop_live(self) -> None:
+        self._timer.stop()
+        self._redraw()
+
+    @property
+    def n_points(self) -> int:
+        return len(self._epochs)
+
+    @Slot()
+    def _redraw(self, force: bool = False) -> None:
+        if not (self._dirty or force) or not self._epochs:
+            return
+        self._dirty = False
+        if self._curves is None:
+            pg = pyqtgraph()
+            item = self.plot_item()
+            item.addLegend(offset=(-10, 10))
+            item.setLabel("bottom", "epoch")
+            item.setLabel("left", "loss")
+            item.showGrid(x=True, y=True, alpha=0.2)
+            train = item.plot(pen=pg.mkPen(TRAIN_COLOUR, width=2), name="training split")
+            tune = item.plot(pen=pg.mkPen(TUNE_COLOUR, width=2), name="tune split")
+            best = pg.InfiniteLine(angle=90, pen=pg.mkPen("#555555", style=Qt.DashLine))
+            best.setVisible(False)
+            item.addItem(best)
+            self._curves = (train, tune, best)
+        train, tune, best = self._curves
+        train.setData(self._epochs, self._train)
+        tune.setData(self._epochs, self._tune)
+        if self._best:
+            best.setValue(self._best)
+            best.setVisible(True)

@@ -1,0 +1,95 @@
+"""Fixtures for the UI tests: offscreen Qt, tiny settings, and runners that always stop."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any Qt import
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from guiapp.core import demo  # noqa: E402
+from guiapp.core.study import Study  # noqa: E402
+
+TASK_TIMEOUT_MS = 60_000
+
+
+@pytest.fixture(autouse=True)
+def fewer_bootstrap_rounds(monkeypatch):
+    """30 bootstrap rounds instead of 200: the intervals keep their meaning, the suite its speed."""
+    from guiapp.core.metrics import metric_panel
+
+    monkeypatch.setitem(metric_panel.__kwdefaults__, "n_boot", 30)
+
+
+@pytest.fixture(autouse=True)
+def no_real_dialogs(monkeypatch):
+    """A modal dialog would hang an offscreen test: fail loudly instead."""
+    from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"a test opened a real dialog: {args[1:3]}")
+
+    for cls, names in ((QMessageBox, ("question", "warning", "information", "critical", "about")),
+                       (QInputDialog, ("getText", "getMultiLineText", "getItem")),
+                       (QFileDialog, ("getOpenFileName", "getExistingDirectory", "getSaveFileName"))):
+        for name in names:
+            monkeypatch.setattr(cls, name, staticmethod(refuse))
+
+
+@pytest.fixture
+def window(qtbot):
+    """A main window on an empty study; its runner is always shut down at the end."""
+    from guiapp.ui.main_window import MainWindow
+
+    win = MainWindow(None)
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.runner.shutdown()
+
+
+@pytest.fixture
+def make_window(qtbot):
+    """``make_window(study)``: a main window on a given study, shut down at the end."""
+    from guiapp.ui.main_window import MainWindow
+
+    windows = []
+
+    def _make(study: Study):
+        win = MainWindow(study)
+        qtbot.addWidget(win)
+        win.show()
+        windows.append(win)
+        return win
+
+    yield _make
+    for win in windows:
+        win.runner.shutdown()
+
+
+@pytest.fixture
+def demo_csv(tmp_path) -> Path:
+    """The built-in breast-cancer table written as a CSV file."""
+    return demo.write_demo(demo.load_demo("breast_cancer"), tmp_path / "data")
+
+
+@pytest.fixture
+def demo_study(tmp_path) -> Study:
+    """A saved study with the breast-cancer table loaded and the question filled in."""
+    return demo.create_demo_study("breast_cancer", tmp_path / "study")
+
+
+@pytest.fixture
+def run_and_wait(qtbot):
+    """``run_and_wait(window, button)``: click an action button, wait until its task ends."""
+
+    def _run(window, button, timeout: int = TASK_TIMEOUT_MS) -> None:
+        assert button.isEnabled(), f"{button.text()!r} is disabled"
+        with qtbot.waitSignal(window.runner.finished, timeout=timeout):
+            button.click()
+        assert not window.runner.busy
+
+    return _run

@@ -1,0 +1,41 @@
+"""Every page renders a finished study without error: here a regression study, to PNG files."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from guiapp.core import architecture, baselines, batch, data, demo, evaluate, interpret, split, train
+from guiapp.core.steps import STEP_IDS
+from guiapp.core.study import Study
+
+
+def finished_regression_study(folder) -> tuple:
+    d = demo.simulated_expression(n_samples=160, n_genes=12, n_informative=4, seed=3)
+    table = d.table.drop(columns=["condition"])
+    table["score"] = table[list(d.informative)].sum(axis=1) + np.random.default_rng(3).normal(0, 0.5, len(table))
+    path = folder / "regression.csv"
+    table.to_csv(path, index=False)
+    study = Study()
+    study.question.title, study.question.task, study.question.target_metric = "Predict the score", "regression", "r2"
+    study.save(folder / "study")
+    data.attach_data(study, path, label="score", batch="batch", sensitive=True)
+    report = batch.batch_effect_report(study)
+    split.split_study(study)
+    baselines.fit_baselines(study)
+    architecture.set_architecture(study, width=8, depth=1, dropout=0.0)
+    study.train.device, study.train.max_epochs = "cpu", 2
+    train.train_network(study)
+    evaluate.overfitting_check(study)
+    evaluate.evaluate_on_tune(study)
+    evaluate.finalize_test_evaluation(study)
+    interpret.permutation_importance(study, n_repeats=1, top=5)
+    return study, report
+
+
+def test_render_all_pages_of_a_regression_study(qtbot, tmp_path):
+    from guiapp.ui.screenshots import render_all_pages
+
+    study, report = finished_regression_study(tmp_path)
+    paths = render_all_pages(study, tmp_path / "shots", batch_report=report)
+    assert [p.name.split("-", 1)[1] for p in paths] == [f"{s}.png" for s in STEP_IDS]
+    assert all(p.stat().st_size > 10_000 for p in paths)
