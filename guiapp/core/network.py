@@ -14,8 +14,14 @@ import numpy as np
 
 
 def build_mlp(n_features: int, n_outputs: int, width: int, depth: int, dropout: float,
-              center=None, scale=None, fill=None):
-    """An MLP: standardise → [Linear → ReLU → Dropout] × depth → Linear."""
+              center=None, scale=None, fill=None, regression: bool = False,
+              target_center: float = 0.0, target_scale: float = 1.0):
+    """An MLP: standardise → [Linear → ReLU → Dropout] × depth → Linear (→ target units).
+
+    For regression the last layer predicts a standardised target, mapped back to the
+    target's units with training-split statistics, so targets in the thousands train as
+    well as targets near zero.
+    """
     import torch
     from torch import nn
 
@@ -38,6 +44,18 @@ def build_mlp(n_features: int, n_outputs: int, width: int, depth: int, dropout: 
         layers += [nn.Linear(size, width), nn.ReLU(), nn.Dropout(dropout)]
         size = width
     layers.append(nn.Linear(size, n_outputs))
+
+    class TargetUnits(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("center", torch.tensor([float(target_center)]))
+            self.register_buffer("scale", torch.tensor([float(target_scale)]))
+
+        def forward(self, z):
+            return z * self.scale + self.center
+
+    if regression:
+        layers.append(TargetUnits())
     model = nn.Sequential(*layers)
     with torch.no_grad():
         if center is not None:
@@ -73,11 +91,15 @@ def training_statistics(X_train: np.ndarray):
     return center.astype(np.float32), scale.astype(np.float32), fill.astype(np.float32)
 
 
-def model_for_study(study, X_train: np.ndarray | None = None):
+def model_for_study(study, X_train: np.ndarray | None = None, y_train: np.ndarray | None = None):
     a = study.architecture
     stats = training_statistics(X_train) if X_train is not None else (None, None, None)
+    target = {}
+    if not study.is_classification and y_train is not None:
+        target = {"target_center": float(np.mean(y_train)),
+                  "target_scale": float(np.std(y_train)) or 1.0}
     return build_mlp(len(study.data.feature_columns), n_outputs(study), a.width, a.depth,
-                     a.dropout, *stats)
+                     a.dropout, *stats, regression=not study.is_classification, **target)
 
 
 def save_weights(model, path: Path) -> None:

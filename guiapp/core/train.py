@@ -133,7 +133,7 @@ def _train(study, batch_size, progress, should_stop, on_epoch, resume, should_pa
     X_tr, y_tr, X_tu, y_tu = train_tune_arrays(study)
     device = pick_device(t.device)
     seed_everything(t.seed, t.deterministic)
-    model = model_for_study(study, X_tr).to(device)
+    model = model_for_study(study, X_tr, y_tr).to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=t.learning_rate, weight_decay=t.weight_decay)
     scheduler = _scheduler(study, optimizer)
     scaler = torch.amp.GradScaler(device) if (t.mixed_precision == "fp16" and device == "cuda") else None

@@ -143,3 +143,25 @@ top = 5
     assert (out / "model_card.md").is_file()
     again = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
     assert again.returncode == 2 and "--resume" in again.stderr
+
+
+def test_regression_targets_far_from_zero_train_as_well_as_small_ones(tmp_path):
+    import numpy as np
+    import pandas as pd
+
+    from guiapp.core import evaluate
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 10))
+    y = 1000 + 300 * X[:, 0] + 100 * X[:, 1] + rng.normal(scale=30, size=400)
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(10)]).assign(y=y)
+    frame.to_csv(tmp_path / "r.csv", index=False)
+    s = Study()
+    s.question.task, s.question.target_metric = "regression", "r2"
+    s.save(tmp_path / "s")
+    data.attach_data(s, tmp_path / "r.csv", label="y", sensitive=False)
+    split.split_study(s)
+    architecture.set_architecture(s, width=32, depth=2, dropout=0.0)
+    s.train.max_epochs, s.train.device = 30, "cpu"
+    train.train_network(s)
+    assert evaluate.evaluate_on_tune(s)["r2"] > 0.8
