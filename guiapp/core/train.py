@@ -142,7 +142,7 @@ def _train(study, batch_size, progress, should_stop, on_epoch, resume, should_pa
     generator = torch.Generator().manual_seed(t.seed)
     note = t.message if "out of memory" in t.message else ""
     if resume and ckpt_path.exists() and t.status in ("running", "cancelled", "failed"):
-        state = torch.load(ckpt_path, map_location=device, weights_only=False)
+        state = torch.load(ckpt_path, map_location=device, weights_only=True)  # never unpickle arbitrary objects
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         if scheduler is not None and state.get("scheduler"):
