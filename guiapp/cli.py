@@ -52,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("data", type=Path)
     p.add_argument("--label", required=True, help="the column to predict")
     p.add_argument("--batch", default="", help="the batch column (run, plate, site, day), if any")
+    p.add_argument("--group", default="",
+                   help="the group column (donor, patient, animal, cell line): samples that belong together")
     p.add_argument("--task", default="classification", choices=("classification", "regression"))
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     return parser
@@ -159,25 +161,39 @@ def _report(result) -> int:
 
 
 def _inspect(args) -> int:
-    from guiapp.core import batch, data
+    from guiapp.core import batch, data, split
+    from guiapp.core.errors import TenfoldError
     from guiapp.core.study import Study
 
     study = Study()
     study.question.task = args.task
-    profile = data.attach_data(study, args.data, label=args.label, batch=args.batch)
+    profile = data.attach_data(study, args.data, label=args.label, batch=args.batch, group=args.group)
     report = batch.batch_effect_report(study)
+    # Draw the split the study would draw, to see which copies and groups it would put on
+    # both sides; inspect never trains, so nothing is sealed against later use.
+    study.split.strategy = "group" if args.group else study.split.strategy
+    try:
+        split.split_study(study)
+        s = study.split
+        split_info = {"strategy": s.strategy, "seed": s.seed,
+                      "sizes": {"train": len(s.train_idx), "tune": len(s.tune_idx), "test": len(s.test_idx)},
+                      "groups": s.n_groups or None,
+                      "duplicates_across": len(batch.pairs_across_current_split(study)), "error": None}
+    except TenfoldError as exc:
+        split_info = {"strategy": study.split.strategy, "error": str(exc)}
+    report.duplicates_across_split = batch.pairs_across_current_split(study)
     findings = [f.to_dict() for f in study.findings]
     if args.json:
         out = {"file": study.data.provenance.__dict__, "label": args.label, "batch": args.batch or None,
+               "group": args.group or None,
                "task": args.task, "n_samples": profile.n_samples, "n_features": profile.n_features,
                "class_counts": profile.class_counts, "missing_by_column": profile.missing_by_column,
                "constant_columns": profile.constant_columns, "duplicate_rows": profile.duplicate_rows,
                "identifier_columns": profile.identifier_columns,
                "non_numeric_columns": profile.non_numeric_columns,
-               "batch_effect": {"silhouette": report.silhouette, "reading": report.reading,
-                                "explained_variance": report.explained_variance},
+               "batch_effect": report.to_dict(), "split": split_info,
                "findings": findings}
-        print(json.dumps(out, indent=2))
+        print(json.dumps(out, indent=2, default=_json_value))
         return 0
     prov = study.data.provenance
     print(f"{args.data}: {profile.n_samples} samples × {profile.n_features} features "
@@ -189,11 +205,33 @@ def _inspect(args) -> int:
     if profile.non_numeric_columns:
         print("  non-numeric columns (not used): " + ", ".join(profile.non_numeric_columns))
     print(f"  batch effects: {report.reading}")
+    if report.metrics is not None:
+        for m in report.metrics.results.values():
+            value = "—" if m.value is None else f"{m.value:.3f}"
+            print(f"    {m.name}: {value} [{m.light or 'n/a'}] (range {m.low:g}…{m.high:g}) — {m.meaning}")
+    if report.group_suggestions:
+        print("  possible group columns: " + ", ".join(
+            f"{g['column']} ({g['reason']})" for g in report.group_suggestions))
+    if split_info.get("error"):
+        print(f"  split: {split_info['error']}")
+    else:
+        sizes = split_info["sizes"]
+        print(f"  split it would draw ({split_info['strategy']}): train {sizes['train']}, tune {sizes['tune']}, "
+              f"test {sizes['test']}; {split_info['duplicates_across']} pair(s) of copies across parts")
     if not findings:
         print("  No warnings.")
     for f in study.findings:
         print(f"  [{f.severity}] {f.code} (Tip {f.tip}): {f.message}")
     return 0
+
+
+def _json_value(obj):
+    """numpy numbers and arrays inside the report, as plain JSON."""
+    if hasattr(obj, "tolist"):
+        return obj.tolist()
+    if hasattr(obj, "item"):
+        return obj.item()
+    raise TypeError(f"cannot print {type(obj).__name__} as JSON")
 
 
 def _write_crash_log() -> Path:

@@ -1,7 +1,12 @@
-"""Batch effects (Tips 4 and 7): see whether samples cluster by batch rather than biology.
+"""Batch effects (Tips 4 and 7): see whether samples group by batch rather than biology, and act.
 
-The skeleton computes a PCA of the standardised features and the plain batch silhouette
-on the first principal components, with a reading in plain words.
+:func:`batch_effect_report` computes a PCA of the standardised features, every batch metric
+of :mod:`guiapp.core.batch_metrics` on the first principal components, the batch × label
+confounding, group-column suggestions and copies of samples (:mod:`guiapp.core.confounding`),
+records them in the study and raises the findings. :func:`choose_remedy` records what the
+user does about it — a group split, whole batches held out as the test set, ComBat fitted on
+the training split (:mod:`guiapp.core.combat`), or nothing, with the risk in the card — and
+:func:`remedy_effect` measures the metrics on the training split before and after ComBat.
 """
 
 from __future__ import annotations
@@ -11,13 +16,25 @@ from typing import Optional
 
 import numpy as np
 
+from guiapp.core.batch_metrics import (
+    AMBER, GREEN, PREDICT_PERMUTATIONS, RED, BatchMetrics, measure_batch_effect, plain_batch_silhouette,
+    subsample,
+)
+from guiapp.core.errors import TenfoldError
 from guiapp.core.findings import Findings
-from guiapp.core.tasks import ProgressFn, StopFn, check_stop, no_progress
+from guiapp.core.tasks import ProgressFn, StopFn, check_stop, no_progress, sub_progress
 
 N_COMPONENTS = 10
 SILHOUETTE_WARN = 0.1
 SILHOUETTE_STRONG = 0.25
 MAX_SILHOUETTE_SAMPLES = 5000
+REMEDIES = ("none", "group-split", "batch-holdout", "combat")
+REMEDY_WORDS = {
+    "none": "no correction",
+    "group-split": "a group-aware split (each donor, patient or animal in one part)",
+    "batch-holdout": "whole batches held out as the test set",
+    "combat": "ComBat batch correction fitted on the training split only",
+}
 
 
 @dataclass
@@ -29,32 +46,60 @@ class BatchEffectReport:
     silhouette: Optional[float]
     reading: str
     findings: list = field(default_factory=list)
+    metrics: Optional[BatchMetrics] = None  # None without a batch column
+    confounding: object = None  # confounding.ConfoundingReport, or None without a batch column
+    group_suggestions: list = field(default_factory=list)
+    duplicates: object = None  # confounding.DuplicateReport
+    duplicates_across_split: list = field(default_factory=list)  # [i, j, kind]; empty before a split
+
+    def to_dict(self) -> dict:
+        """Everything but the per-sample arrays, as plain JSON values (``inspect --json``)."""
+        from dataclasses import asdict
+
+        dup = self.duplicates
+        return {
+            "silhouette": self.silhouette, "reading": self.reading,
+            "explained_variance": [float(v) for v in self.explained_variance],
+            "metrics": {k: r.to_dict() for k, r in self.metrics.results.items()} if self.metrics else None,
+            "n_points": len(self.label_values),
+            "metrics_sample_size": self.metrics.sample_size if self.metrics else None,
+            "confounding": asdict(self.confounding) if self.confounding is not None else None,
+            "group_suggestions": self.group_suggestions,
+            "duplicates": None if dup is None else {
+                "exact_pairs": len(dup.exact_pairs), "near_pairs": len(dup.near_pairs),
+                "near_threshold_sd": dup.threshold, "searched": dup.searched,
+                "pairs": dup.pairs()[:50], "across_split": self.duplicates_across_split[:50]},
+        }
 
 
 def pca_embedding(X: np.ndarray, n_components: int = N_COMPONENTS, seed: int = 0):
     """PCA of median-imputed, standardised features; randomized above 2,000 samples."""
-    from sklearn.decomposition import PCA
-    from sklearn.impute import SimpleImputer
-    from sklearn.preprocessing import StandardScaler
+    from guiapp.core.confounding import standardise
 
-    Xs = StandardScaler().fit_transform(SimpleImputer(strategy="median").fit_transform(X))
+    return pca_of_standardised(standardise(X), n_components, seed)
+
+
+def pca_of_standardised(Xs: np.ndarray, n_components: int = N_COMPONENTS, seed: int = 0):
+    """PCA of features already standardised by :func:`guiapp.core.confounding.standardise`."""
+    from sklearn.decomposition import PCA
+
     k = max(2, min(n_components, Xs.shape[1], Xs.shape[0] - 1))
     solver = "randomized" if Xs.shape[0] > 2000 else "full"
+    if solver == "full":
+        Xs = Xs.astype(np.float64)
     pca = PCA(n_components=k, svd_solver=solver, random_state=seed)
-    return pca.fit_transform(Xs), pca.explained_variance_ratio_.tolist()
+    return pca.fit_transform(Xs).astype(np.float64), pca.explained_variance_ratio_.tolist()
 
 
 def batch_silhouette(pcs: np.ndarray, batches, seed: int = 0) -> float:
     """Mean silhouette width of batch labels in PC space (0 = mixed, 1 = apart)."""
-    from sklearn.metrics import silhouette_score
-
-    batches = np.asarray(batches)
+    batches = np.asarray(batches).astype(str)
     if len(np.unique(batches)) < 2:
         return 0.0
-    n = len(batches)
-    sample = min(n, MAX_SILHOUETTE_SAMPLES)
-    return float(silhouette_score(pcs, batches, sample_size=sample if sample < n else None,
-                                  random_state=seed))
+    pick = subsample(len(batches), MAX_SILHOUETTE_SAMPLES, seed)
+    if pick is not None:
+        pcs, batches = pcs[pick], batches[pick]
+    return plain_batch_silhouette(pcs, batches)
 
 
 def read_silhouette(s: Optional[float]) -> str:
@@ -67,33 +112,229 @@ def read_silhouette(s: Optional[float]) -> str:
     return f"Batches look well mixed (silhouette {s:.2f}; 0 means mixed, 1 means fully apart)."
 
 
+def read_metrics(metrics: BatchMetrics) -> str:
+    lights = [r.light for r in metrics.results.values() if r.light]
+    red, amber = lights.count(RED), lights.count(AMBER)
+    text = f"Of {len(lights)} batch metrics, {red} are red and {amber} amber."
+    if metrics.sample_size:
+        text += f" Neighbourhood and silhouette metrics used a random sample of {metrics.sample_size:,} of {metrics.n_points:,} samples."
+    return text
+
+
 def batch_effect_report(study, progress: ProgressFn = no_progress,
-                        should_stop: Optional[StopFn] = None) -> BatchEffectReport:
-    """PCA and batch silhouette for the Batch-effects page; records them in the study."""
+                        should_stop: Optional[StopFn] = None, *,
+                        n_permutations: int = PREDICT_PERMUTATIONS) -> BatchEffectReport:
+    """PCA, batch metrics, confounding, groups and copies for the Batch-effects page.
+
+    Records everything in ``study.batch`` and replaces the findings of the batch step (and,
+    once a split is drawn, the split's copies-across-parts findings).
+    """
+    from guiapp.core import confounding as cf
     from guiapp.core.data import model_frame
 
     X, _, rows = model_frame(study)
-    progress(0.1, "Computing principal components")
+    progress(0.02, "Computing principal components")
     check_stop(should_stop)
-    pcs, evr = pca_embedding(X, seed=study.split.seed)
+    seed = study.split.seed
+    standardised = cf.standardise(X)
+    pcs, evr = pca_of_standardised(standardised, seed=seed)
     check_stop(should_stop)
-    batch_col = study.data.batch
+    batch_col, label_col = study.data.batch, study.data.label
     batch_values = rows[batch_col].astype(str).tolist() if batch_col else None
-    silhouette = None
+    label_values = rows[label_col].astype(str).tolist()
+    b = study.batch
     findings = []
+    metrics = conf = None
+    silhouette = None
     if batch_values is not None:
-        progress(0.6, "Measuring how far batches stand apart")
-        silhouette = batch_silhouette(pcs, batch_values, seed=study.split.seed)
+        metrics = measure_batch_effect(
+            pcs, evr, batch_values, label_values if study.is_classification else None, seed=seed,
+            n_permutations=n_permutations, progress=sub_progress(progress, 0.15, 0.75),
+            should_stop=should_stop)
+        silhouette = metrics.value("silhouette")
         if silhouette >= SILHOUETTE_WARN:
             findings.append(Findings.batch_effect.raise_(batch=batch_col, silhouette=silhouette))
+        conf = cf.batch_label_confounding(batch_values, rows[label_col].to_numpy(), task=study.question.task)
+        finding = cf.confounding_finding(batch_col, conf)
+        if finding is not None:
+            findings.append(finding)
+    progress(0.8, "Looking for donors, patients and copies of samples")
+    check_stop(should_stop)
+    exclude = {label_col, batch_col, study.data.group}
+    suggestions = cf.suggest_group_columns(rows, exclude=exclude)
+    if suggestions and not study.data.group:
+        findings.append(Findings.group_column_suggested.raise_(
+            column=suggestions[0]["column"], reason=suggestions[0]["reason"]))
+    dup = cf.find_duplicates(X, embedding=pcs, standardised=standardised, seed=seed,
+                             should_stop=should_stop)
+    del standardised
+    if dup.near_pairs:
+        findings.append(Findings.near_duplicate_samples.raise_(count=len(dup.near_pairs), threshold=dup.threshold))
+
+    _record(b, metrics, conf, evr, silhouette)
+    b.group_suggestions = suggestions
+    b.duplicate_pairs = dup.pairs()
     reading = read_silhouette(silhouette)
-    study.batch.silhouette = silhouette
-    study.batch.reading = reading
-    study.batch.explained_variance = [round(v, 4) for v in evr]
+    if metrics is not None:
+        reading += " " + read_metrics(metrics)
+    if conf is not None:
+        reading += " " + conf.reading
+    b.reading = reading
     study.set_findings("batch", findings)
+    across = []
+    part = cf.split_parts(study)
+    if part is not None:
+        across = cf.pairs_across_split(b.duplicate_pairs, part)
+        study.set_findings("split", cf.split_leak_findings(study))
     progress(1.0, "Batch report done")
     return BatchEffectReport(
         coordinates=pcs[:, :2].astype(np.float32), explained_variance=evr,
-        batch_values=batch_values, label_values=rows[study.data.label].astype(str).tolist(),
-        silhouette=silhouette, reading=reading, findings=findings,
+        batch_values=batch_values, label_values=label_values, silhouette=silhouette,
+        reading=reading, findings=findings, metrics=metrics, confounding=conf,
+        group_suggestions=suggestions, duplicates=dup, duplicates_across_split=across,
     )
+
+
+def _record(b, metrics: Optional[BatchMetrics], conf, evr, silhouette) -> None:
+    b.silhouette = silhouette
+    b.explained_variance = [round(v, 4) for v in evr]
+    r = metrics.results if metrics is not None else {}
+
+    def value(key):
+        return r[key].value if key in r else None
+
+    b.batch_asw, b.kbet_rejection, b.pcr_batch = value("batch_asw"), value("kbet_rejection"), value("pcr_batch")
+    b.ilisi, b.clisi = value("ilisi"), value("clisi")
+    b.ilisi_norm = r["ilisi"].normalised if "ilisi" in r else None
+    b.clisi_norm = r["clisi"].normalised if "clisi" in r else None
+    b.predictability = value("predictability")
+    extra = r["predictability"].extra if "predictability" in r else {}
+    b.predictability_accuracy = extra.get("accuracy")
+    b.predictability_chance = extra.get("chance")
+    b.predictability_p = extra.get("p_value")
+    b.lights = {k: m.light for k, m in r.items() if m.light}
+    b.metrics_sample_size = metrics.sample_size if metrics is not None else None
+    b.contingency = conf.table if conf is not None else {}
+    b.cramers_v = conf.cramers_v if conf is not None else None
+    b.confounding_p = conf.p_value if conf is not None else None
+    b.single_label_batches = conf.single_label_batches if conf is not None else []
+    b.confounded = bool(conf.confounded) if conf is not None else False
+
+
+def pairs_across_current_split(study) -> list:
+    """Copies of samples (``[i, j, "exact" | "near"]``) that the drawn split puts in two parts."""
+    from guiapp.core.confounding import pairs_across_split, split_parts
+
+    part = split_parts(study)
+    return [] if part is None else pairs_across_split(study.batch.duplicate_pairs, part)
+
+
+# ----- remedies ------------------------------------------------------------------------------
+
+
+def choose_remedy(study, remedy: str, reason: str = "", *, holdout_batches=None) -> None:
+    """Record the user's remedy; a group or hold-out-batch remedy sets the split strategy.
+
+    A split already drawn is drawn again with the new strategy (refused once the test set
+    was used); a change to or from ComBat makes the fitted models stale.
+    """
+    if remedy not in REMEDIES:
+        raise TenfoldError(f"Unknown remedy {remedy!r}; choose one of {', '.join(REMEDIES)}.")
+    s, b, d = study.split, study.batch, study.data
+    if s.test_uses > 0 and remedy != b.remedy:
+        raise TenfoldError("The sealed test set has already been used; changing the remedy now would "
+                           "hide what the test score was measured on. Start a new study (Tip 7).")
+    if remedy == "group-split" and not d.group:
+        raise TenfoldError("A group split needs a group column (donor, patient, animal, cell line): "
+                           "choose it on the Data page first.")
+    if remedy in ("batch-holdout", "combat") and not d.batch:
+        raise TenfoldError("This remedy needs a batch column: choose it on the Data page first.")
+    previous = b.remedy
+    b.remedy, b.remedy_reason = remedy, reason.strip()
+    b.after = {}
+    strategy = {"group-split": "group", "batch-holdout": "batch-holdout"}.get(remedy, s.strategy)
+    if holdout_batches is not None:
+        s.holdout_batches = [str(x) for x in holdout_batches]
+    if s.sealed and (strategy != s.strategy or holdout_batches is not None):
+        from guiapp.core.split import split_study
+
+        s.strategy = strategy
+        split_study(study)
+    else:
+        s.strategy = strategy
+        if s.sealed and "combat" in (remedy, previous) and remedy != previous:
+            study.baselines.results = []
+            study.train.status, study.train.history, study.train.weights = "not started", [], ""
+            study.evaluation.tune_metrics = {}
+
+
+def remedy_effect(study, progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None,
+                  *, n_permutations: int = 9) -> dict:
+    """Batch metrics on the training split before and after ComBat (fitted on those rows).
+
+    Stored in ``study.batch.after``; an empty dict when the remedy is not ComBat or the split
+    is not drawn yet. Only training rows are used: the tune and test rows stay unseen.
+    """
+    from guiapp.core.combat import correct_rows
+    from guiapp.core.data import model_frame
+
+    b = study.batch
+    if b.remedy != "combat" or not study.split.train_idx:
+        b.after = {}
+        return {}
+    X, y, rows = model_frame(study)
+    train = np.asarray(study.split.train_idx)
+    batches = rows[study.data.batch].astype(str).to_numpy()[train]
+    labels = rows[study.data.label].astype(str).to_numpy()[train] if study.is_classification else None
+    out = {"on": "training split", "n": int(len(train))}
+    for i, (name, features) in enumerate((("before", X[train]),
+                                          ("after", correct_rows(study, X, y, rows, train)))):
+        check_stop(should_stop)
+        pcs, evr = pca_embedding(features, seed=study.split.seed)
+        m = measure_batch_effect(pcs, evr, batches, labels, seed=study.split.seed,
+                                 n_permutations=n_permutations,
+                                 progress=sub_progress(progress, 0.5 * i, 0.5 * (i + 1)),
+                                 should_stop=should_stop)
+        out[name] = {k: r.value for k, r in m.results.items()}
+        out[f"{name}_lights"] = {k: r.light for k, r in m.results.items()}
+    b.after = out
+    progress(1.0, "Remedy measured")
+    return out
+
+
+def remedy_text(study) -> str:
+    """One paragraph for the model card: what was measured, what was done, what remains."""
+    b, d, s = study.batch, study.data, study.split
+    if not d.batch:
+        return ("No batch column was declared, so batch effects were not measured; if samples came "
+                "in runs, plates, sites or days, scores may partly reflect them (Tips 4 and 7).")
+    parts = []
+    if b.silhouette is not None:
+        lights = ", ".join(f"{k} {v}" for k, v in b.lights.items())
+        parts.append(f"Batch column `{d.batch}`: batch silhouette {b.silhouette:.2f}"
+                     + (f", PC regression {b.pcr_batch:.2f}" if b.pcr_batch is not None else "")
+                     + (f" (traffic lights: {lights})" if lights else "") + ".")
+    if b.cramers_v is not None:
+        parts.append(f"Batch vs label: Cramér's V {b.cramers_v:.2f}"
+                     + (" — confounded." if b.confounded else "."))
+    parts.append(f"Remedy: {REMEDY_WORDS.get(b.remedy, b.remedy)}"
+                 + (f" ({b.remedy_reason})" if b.remedy_reason else "") + ".")
+    if b.remedy == "batch-holdout" or s.strategy == "batch-holdout":
+        held = s.test_batches or s.holdout_batches
+        where = f"({', '.join(held)})" if held else "(drawn when the split is made)"
+        parts.append(f"The test set holds whole batches {where}, so its score estimates "
+                     "performance on a new batch.")
+    if b.remedy == "group-split" or s.strategy == "group":
+        parts.append(f"Samples of one `{d.group}` are never on both sides of the split.")
+    if b.remedy == "combat" and b.after.get("before"):
+        before, after = b.after["before"], b.after["after"]
+        parts.append(f"On the training split, batch silhouette {before['silhouette']:.2f} → "
+                     f"{after['silhouette']:.2f} and PC regression {before['pcr_batch']:.2f} → "
+                     f"{after['pcr_batch']:.2f} after correction.")
+    risky = b.confounded or any(v == RED for v in b.lights.values())
+    if b.remedy == "none" and risky:
+        parts.append("Risk: a batch effect or confounding was measured and not corrected; the scores "
+                     "may partly reflect the batch rather than the biology.")
+    elif b.remedy == "none" and b.lights and all(v == GREEN for v in b.lights.values()):
+        parts.append("All batch metrics were green, so no remedy was needed.")
+    return " ".join(parts)

@@ -27,6 +27,7 @@ class DemoData:
     version: str
     description: str
     informative: tuple = ()
+    group: str = ""  # the column naming the donor, when the data have one
 
 
 def breast_cancer() -> DemoData:
@@ -48,11 +49,18 @@ def breast_cancer() -> DemoData:
 
 def simulated_expression(n_samples: int = 600, n_genes: int = 200, n_informative: int = 10,
                          n_batches: int = 3, batch_strength: float = 1.0,
-                         effect_size: float = 1.0, seed: int = 0) -> DemoData:
+                         effect_size: float = 1.0, seed: int = 0, *, confounding: float = 0.0,
+                         n_donors: int = 0, donor_strength: float = 0.5) -> DemoData:
     """Log-scale expression of ``n_genes`` genes in two conditions, with a batch shift.
 
     Each batch adds its own random offset (scaled by ``batch_strength``) to every gene;
-    the first ``n_informative`` genes differ between conditions by ``effect_size``.
+    the first ``n_informative`` genes differ between conditions by ``effect_size`` (the
+    signal strength). ``confounding`` (0 … 1) ties batch to condition: that share of the
+    samples is moved into a batch of its condition's half of the runs (control in the first
+    half, treated in the second), so at 1 every batch holds a single condition.
+    ``n_donors`` > 0 adds a ``donor`` column: each donor has one condition, gives several
+    samples and adds its own offset (scaled by ``donor_strength``), so samples of one donor
+    are not independent. With the defaults the table is the same as before these knobs.
     """
     rng = np.random.default_rng(seed)
     condition = rng.integers(0, 2, n_samples)
@@ -61,18 +69,40 @@ def simulated_expression(n_samples: int = 600, n_genes: int = 200, n_informative
     X = base + rng.normal(0, 1.0, (n_samples, n_genes))
     X[:, :n_informative] += effect_size * condition[:, None]
     offsets = rng.normal(0, 1.0, (n_batches, n_genes)) * batch_strength
+    # The new knobs draw from their own streams, so the draws above never change.
+    if confounding > 0 and n_batches >= 2:
+        crng = np.random.default_rng([seed, 1])
+        half = n_batches // 2
+        moved = crng.random(n_samples) < confounding
+        low = crng.integers(0, half, n_samples)
+        high = crng.integers(half, n_batches, n_samples)
+        batch = np.where(moved, np.where(condition == 0, low, high), batch)
     X += offsets[batch]
+    donors = None
+    if n_donors > 0:
+        drng = np.random.default_rng([seed, 2])
+        per_condition = [np.arange(c, n_donors, 2) for c in (0, 1)]
+        if not len(per_condition[1]):
+            per_condition[1] = per_condition[0]
+        donors = np.array([drng.choice(per_condition[c]) for c in condition])
+        X += (drng.normal(0, 1.0, (n_donors, n_genes)) * donor_strength)[donors]
     genes = [f"GENE{i:04d}" for i in range(n_genes)]
     table = pd.DataFrame(X.round(4), columns=genes)
     table.insert(0, "sample_id", [f"S{i:05d}" for i in range(n_samples)])
     table["condition"] = np.where(condition == 1, "treated", "control")
     table["batch"] = [f"run{b + 1}" for b in batch]
+    if donors is not None:
+        table["donor"] = [f"D{d + 1:03d}" for d in donors]
+    version = f"seed={seed}, batch_strength={batch_strength}, effect_size={effect_size}"
+    if confounding:
+        version += f", confounding={confounding}"
+    if n_donors:
+        version += f", n_donors={n_donors}, donor_strength={donor_strength}"
     return DemoData(
         name="simulated_expression", table=table, label="condition", batch="batch",
-        source="Tenfold simulated expression generator",
-        version=f"seed={seed}, batch_strength={batch_strength}, effect_size={effect_size}",
+        source="Tenfold simulated expression generator", version=version,
         description="Does a gene-expression profile separate treated from control samples?",
-        informative=tuple(genes[:n_informative]),
+        informative=tuple(genes[:n_informative]), group="donor" if donors is not None else "",
     )
 
 
@@ -110,7 +140,7 @@ def create_demo_study(name: str, folder, *, progress=None, should_stop=None, **k
     study.question.description = f"Built-in demo dataset: {demo.source} ({demo.version})."
     study.save(folder)
     path = write_demo(demo, Path(folder) / "data")
-    attach_data(study, path, label=demo.label, batch=demo.batch, source=demo.source,
+    attach_data(study, path, label=demo.label, batch=demo.batch, group=demo.group, source=demo.source,
                 version=demo.version, progress=progress or no_progress, should_stop=should_stop)
     study.data.builtin = demo.name
     study.save()

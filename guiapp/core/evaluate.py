@@ -149,9 +149,11 @@ def test_predictions(study):
 
     if study.split.test_uses < 1:
         return None
+    from guiapp.core.split import model_rows
+
     X, y, rows = model_frame(study)
     te = np.asarray(study.split.test_idx)
-    out = predict(study, X[te])
+    out = predict(study, model_rows(study, X, y, rows, te))  # as the model saw them: corrected
     frame = rows.iloc[te][[c for c in rows.columns if c not in study.data.feature_columns]].copy()
     if study.is_classification:
         classes = study.data.classes

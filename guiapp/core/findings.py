@@ -113,6 +113,31 @@ class Findings:
         "Batch {batch!r} is confounded with the label (Cramér's V = {cramers_v:.2f}): "
         "{detail} A model may learn the batch instead of the biology (Tips 4 and 7).",
     )
+    near_duplicate_samples = FindingKind(
+        "near-duplicate-samples", 7, "warning", "batch",
+        "{count} pair(s) of samples are near-copies: their standardised features differ by "
+        "less than {threshold} standard deviations on average. Replicates or re-measured "
+        "samples on both sides of the split inflate the scores (Tip 7): mark a group column "
+        "so they stay together, or remove the copies.",
+    )
+    group_column_suggested = FindingKind(
+        "group-column-suggested", 7, "info", "batch",
+        "Column {column!r} may say which samples belong together ({reason}). Samples of one "
+        "donor, patient, animal or cell line are not independent: choose it as the group "
+        "column and a group split, so that no group is on both sides of the split (Tip 7).",
+    )
+    duplicates_across_splits = FindingKind(
+        "duplicates-across-splits", 7, "error", "split",
+        "{count} pair(s) of copies ({exact} exact, {near} near) fall on different sides of "
+        "the split, so the model is tested on samples it has in effect seen (Tip 7). Mark a "
+        "group column and draw a group split, or remove the copies, then split again.",
+    )
+    groups_across_splits = FindingKind(
+        "groups-across-splits", 7, "warning", "split",
+        "{count} group(s) of {column!r} have samples on more than one side of the split "
+        "(e.g. {examples}). Scores then reward recognising the group, not the biology "
+        "(Tip 7): choose the group split strategy.",
+    )
     sensitive_data = FindingKind(
         "sensitive-data", 10, "warning", "ethics",
         "The data are marked sensitive. A network trained on them can leak individual "

@@ -254,7 +254,14 @@ def card_context(study, weights_shared: bool, weights_reason: str, privacy: list
         "weights_shared": weights_shared,
         "weights_reason": weights_reason,
         "tenfold_version": __version__,
+        "batch_text": _batch_text(study),
     }
+
+
+def _batch_text(study) -> str:
+    from guiapp.core.batch import remedy_text  # the step module words its own remedy
+
+    return remedy_text(study)
 
 
 def _template():

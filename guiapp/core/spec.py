@@ -16,10 +16,13 @@ KEYS = {
     "question": {"title": (str, None), "description": (str, None),
                  "task": (str, ("classification", "regression")),
                  "target_metric": (str, None), "target_value": ((int, float), None)},
-    "data": {"path": (str, None), "label": (str, None), "batch": (str, None),
+    "data": {"path": (str, None), "label": (str, None), "batch": (str, None), "group": (str, None),
              "identifiers": (list, None), "sensitive": (bool, None), "source": (str, None),
              "version": (str, None), "downloaded": (str, None)},
-    "split": {"strategy": (str, ("stratified", "random")), "test_fraction": ((int, float), None),
+    "batch": {"remedy": (str, ("none", "group-split", "batch-holdout", "combat")),
+              "remedy_reason": (str, None)},
+    "split": {"strategy": (str, ("stratified", "random", "group", "batch-holdout")),
+              "holdout_batches": (list, None), "test_fraction": ((int, float), None),
               "tune_fraction": ((int, float), None), "seed": (int, None)},
     "baselines": {"models": (list, None)},
     "model": {"architecture": (str, ("auto", "mlp")), "width": (int, None), "depth": (int, None),
@@ -78,6 +81,32 @@ def check_spec(spec: dict, name: str = "the spec") -> None:
     for section, key in REQUIRED:
         if key not in spec.get(section, {}):
             raise SpecError(f"{name}: [{section}] {key} is required.")
+    _check_design(spec, name)
+
+
+# remedy -> (split strategy it implies, the [data] key it needs)
+_REMEDY_NEEDS = {"group-split": ("group", "group"), "batch-holdout": ("batch-holdout", "batch"),
+                 "combat": (None, "batch")}
+
+
+def _check_design(spec: dict, name: str) -> None:
+    """Batch remedy, split strategy and the columns they need must agree."""
+    data, split = spec.get("data", {}), spec.get("split", {})
+    remedy = spec.get("batch", {}).get("remedy", "none")
+    strategy = split.get("strategy")
+    if remedy in _REMEDY_NEEDS:
+        implied, column = _REMEDY_NEEDS[remedy]
+        if not data.get(column):
+            raise SpecError(f"{name}: [batch] remedy = {remedy!r} needs [data] {column}.")
+        if implied and strategy and strategy != implied:
+            raise SpecError(f"{name}: [batch] remedy = {remedy!r} splits with strategy {implied!r}, "
+                            f"but [split] strategy = {strategy!r}; drop one of them.")
+    if strategy == "group" and not data.get("group"):
+        raise SpecError(f"{name}: [split] strategy = \"group\" needs [data] group (the donor, patient or animal column).")
+    if strategy == "batch-holdout" and not data.get("batch"):
+        raise SpecError(f"{name}: [split] strategy = \"batch-holdout\" needs [data] batch.")
+    if "holdout_batches" in split and not all(isinstance(b, (str, int)) for b in split["holdout_batches"]):
+        raise SpecError(f"{name}: [split] holdout_batches must list batch names, like [\"run3\"].")
 
 
 def _tuple(types) -> tuple:

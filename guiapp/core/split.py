@@ -13,11 +13,21 @@ import numpy as np
 
 from guiapp.core.errors import SealedTestSetError, TenfoldError
 
-STRATEGIES = ("stratified", "random")
+STRATEGIES = ("stratified", "random", "group", "batch-holdout")
+MIN_GROUPS = 3
 
 
 def split_study(study) -> None:
-    """Draw the split and seal the test set. Refuses to redraw once the test set was used."""
+    """Draw the split and seal the test set. Refuses to redraw once the test set was used.
+
+    - ``stratified`` / ``random``: samples drawn at random (class shares kept when stratified);
+    - ``group``: whole groups (``study.data.group``: donor, patient…) go to one part, with the
+      class shares kept where the groups allow (StratifiedGroupKFold); parts come close to,
+      not exactly at, the fractions;
+    - ``batch-holdout``: whole batches form the test set — ``split.holdout_batches``, or
+      batches drawn with the seed until they hold about ``test_fraction`` of the samples; the
+      tune part is drawn from the other batches (by group when a group column is set).
+    """
     from sklearn.model_selection import train_test_split
 
     from guiapp.core.data import model_frame
@@ -36,22 +46,39 @@ def split_study(study) -> None:
             "Choose test and tune fractions between 5% and 50% each, leaving at least 20% "
             "of the samples for training."
         )
-    _, y, _ = model_frame(study)
+    _, y, rows = model_frame(study)
     idx = np.arange(len(y))
-    stratify = y if (s.strategy == "stratified" and study.is_classification) else None
-    try:
-        rest, test = train_test_split(idx, test_size=s.test_fraction, random_state=s.seed,
-                                      stratify=stratify)
-        tune_share = s.tune_fraction / (1.0 - s.test_fraction)
-        train, tune = train_test_split(rest, test_size=tune_share, random_state=s.seed,
-                                       stratify=None if stratify is None else y[rest])
-    except ValueError as exc:
-        raise TenfoldError(
-            f"The split could not be drawn ({exc}). With very small classes a stratified "
-            "split needs at least two samples of each class in every part: collect more "
-            "samples, or lower the test and tune fractions."
-        ) from None
+    tune_share = s.tune_fraction / (1.0 - s.test_fraction)
+    test_batches: list = []
+    n_groups: dict = {}
+    if s.strategy in ("stratified", "random"):
+        stratify = y if (s.strategy == "stratified" and study.is_classification) else None
+        try:
+            rest, test = train_test_split(idx, test_size=s.test_fraction, random_state=s.seed,
+                                          stratify=stratify)
+            train, tune = train_test_split(rest, test_size=tune_share, random_state=s.seed,
+                                           stratify=None if stratify is None else y[rest])
+        except ValueError as exc:
+            raise TenfoldError(
+                f"The split could not be drawn ({exc}). With very small classes a stratified "
+                "split needs at least two samples of each class in every part: collect more "
+                "samples, or lower the test and tune fractions."
+            ) from None
+    else:
+        groups = _groups(study, rows) if (s.strategy == "group" or study.data.group) else None
+        if s.strategy == "group":
+            rest, test = _hold_out_groups(idx, y, groups, s.test_fraction, s.seed, study.is_classification)
+        else:
+            rest, test, test_batches = _hold_out_batches(study, rows, idx)
+        if groups is not None:
+            train, tune = _hold_out_groups(rest, y, groups, tune_share, s.seed, study.is_classification)
+            n_groups = {name: int(len(np.unique(groups[part])))
+                        for name, part in (("train", train), ("tune", tune), ("test", test))}
+        else:
+            train, tune = _stratified_or_random(rest, y, tune_share, s.seed, study.is_classification)
+        _check_parts(study, y, train, tune, test)
     s.train_idx, s.tune_idx, s.test_idx = (sorted(map(int, a)) for a in (train, tune, test))
+    s.test_batches, s.n_groups = sorted(test_batches), n_groups
     s.test_hash = index_hash(s.test_idx)
     s.sealed = True
     s.counts = {name: _counts(study, y, getattr(s, f"{name}_idx"))
@@ -60,6 +87,120 @@ def split_study(study) -> None:
     study.baselines.results = []
     study.train.status, study.train.history, study.train.weights = "not started", [], ""
     study.evaluation.tune_metrics = {}
+    study.batch.after = {}
+    _split_findings(study, rows)
+
+
+def _groups(study, rows) -> np.ndarray:
+    """Each row's group; a row with no group value is a group of its own."""
+    col = study.data.group
+    if not col:
+        raise TenfoldError(
+            "A group split needs a group column (donor, patient, animal, cell line): choose it "
+            "on the Data page, or choose another split strategy."
+        )
+    if col not in rows.columns:
+        raise TenfoldError(f"The group column {col!r} is not in the data; choose another on the Data page.")
+    values = rows[col].astype(object)
+    missing = values.isna().to_numpy()
+    out = values.astype(str).to_numpy().astype(object)
+    out[missing] = [f"__row{i}" for i in np.flatnonzero(missing)]
+    return out.astype(str)
+
+
+def _hold_out_groups(idx, y, groups, fraction, seed, classification):
+    """Split ``idx`` into (rest, held out) by whole groups, about ``fraction`` held out."""
+    import warnings
+
+    from sklearn.model_selection import GroupShuffleSplit, StratifiedGroupKFold
+
+    idx = np.asarray(idx)
+    g = groups[idx]
+    n_groups = len(np.unique(g))
+    if n_groups < MIN_GROUPS:
+        raise TenfoldError(
+            f"A group split needs at least {MIN_GROUPS} groups in every part it divides, and "
+            f"there are {n_groups}. With so few donors or patients the scores cannot say how a "
+            "model does on a new one; collect more, or choose another split strategy."
+        )
+    k = min(max(2, int(round(1.0 / fraction))), n_groups)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "least populated class has fewer members than n_splits"
+        if classification:
+            cv = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
+            keep, out = next(cv.split(idx, y[idx], g))
+        else:
+            cv = GroupShuffleSplit(n_splits=1, test_size=fraction, random_state=seed)
+            keep, out = next(cv.split(idx, None, g))
+    return idx[keep], idx[out]
+
+
+def _stratified_or_random(idx, y, fraction, seed, classification):
+    from sklearn.model_selection import train_test_split
+
+    try:
+        return train_test_split(idx, test_size=fraction, random_state=seed,
+                                stratify=y[idx] if classification else None)
+    except ValueError:  # a class too small to stratify in these rows: draw at random
+        return train_test_split(idx, test_size=fraction, random_state=seed)
+
+
+def _hold_out_batches(study, rows, idx):
+    s, col = study.split, study.data.batch
+    if not col or col not in rows.columns:
+        raise TenfoldError(
+            "A hold-out-batch split needs a batch column (run, plate, site, day): choose it on "
+            "the Data page, or choose another split strategy."
+        )
+    batches = rows[col].astype(str).to_numpy()
+    names, counts = np.unique(batches, return_counts=True)
+    if len(names) < 2:
+        raise TenfoldError(f"A hold-out-batch split needs at least two batches; {col!r} has one.")
+    if s.holdout_batches:
+        asked = [str(b) for b in s.holdout_batches]
+        unknown = sorted(set(asked) - set(names))
+        if unknown:
+            raise TenfoldError(f"Batch(es) {', '.join(map(repr, unknown))} are not in column {col!r}; "
+                               f"its batches are {', '.join(map(str, names[:12]))}.")
+        chosen = sorted(set(asked))
+    else:
+        order = np.random.default_rng(s.seed).permutation(len(names))
+        chosen, held = [], 0
+        for i in order:
+            if chosen and held >= s.test_fraction * len(batches):
+                break
+            chosen.append(str(names[i]))
+            held += counts[i]
+    if set(chosen) >= set(names):
+        raise TenfoldError("Holding out every batch leaves nothing to train on: hold out fewer batches.")
+    out = np.isin(batches, chosen)
+    return idx[~out], idx[out], sorted(chosen)
+
+
+def _check_parts(study, y, train, tune, test) -> None:
+    for name, part in (("training", train), ("tune", tune), ("test", test)):
+        if len(part) == 0:
+            raise TenfoldError(f"The {name} part of this split is empty; change the fractions or "
+                               "the held-out batches.")
+    if study.is_classification:
+        missing = sorted(set(np.unique(y)) - set(np.unique(y[train])))
+        if missing:
+            names = ", ".join(repr(str(study.data.classes[m])) for m in missing)
+            raise TenfoldError(
+                f"The training part of this split holds no sample of {names}: the classes "
+                "are tied to the held-out batches or groups (batch confounded with the "
+                "label). Hold out other batches, or choose another strategy."
+            )
+
+
+def _split_findings(study, rows) -> None:
+    from guiapp.core.confounding import find_duplicates, split_leak_findings
+
+    if not study.batch.explained_variance and not study.batch.duplicate_pairs:
+        # The Batch-effects page has not looked for copies yet: exact copies are cheap.
+        X = rows[study.data.feature_columns].to_numpy(dtype=np.float32)
+        study.batch.duplicate_pairs = find_duplicates(X, near=False).pairs()
+    study.set_findings("split", split_leak_findings(study))
 
 
 def _counts(study, y, idx) -> dict:
@@ -78,14 +219,28 @@ def require_split(study) -> None:
         raise TenfoldError("Draw the train / tune / test split on the Split page first.")
 
 
+def model_rows(study, X, y, rows, idx) -> np.ndarray:
+    """Rows ``idx`` of ``X`` as every model sees them: after the study's batch correction.
+
+    With the ComBat remedy the correction is fitted on the training rows and their labels
+    only, and applied to any rows without their labels (guiapp.core.combat).
+    """
+    idx = np.asarray(idx, dtype=int)
+    if study.batch.remedy == "combat":
+        from guiapp.core.combat import correct_rows
+
+        return correct_rows(study, X, y, rows, idx)
+    return X[idx]
+
+
 def train_tune_arrays(study):
     """Training and tune rows only: ``(X_train, y_train, X_tune, y_tune)``."""
     from guiapp.core.data import model_frame
 
     require_split(study)
-    X, y, _ = model_frame(study)
+    X, y, rows = model_frame(study)
     tr, tu = np.asarray(study.split.train_idx), np.asarray(study.split.tune_idx)
-    return X[tr], y[tr], X[tu], y[tu]
+    return model_rows(study, X, y, rows, tr), y[tr], model_rows(study, X, y, rows, tu), y[tu]
 
 
 def sealed_test_rows(study, *, finalising: bool = False):
@@ -103,6 +258,6 @@ def sealed_test_rows(study, *, finalising: bool = False):
             "The sealed test indices no longer match their hash: study.json was edited. "
             "Restore it, or start a new study."
         )
-    X, y, _ = model_frame(study)
+    X, y, rows = model_frame(study)
     te = np.asarray(study.split.test_idx)
-    return X[te], y[te]
+    return model_rows(study, X, y, rows, te), y[te]
