@@ -172,6 +172,10 @@ def batch_effect_report(study, progress: ProgressFn = no_progress,
         findings.append(Findings.near_duplicate_samples.raise_(count=len(dup.near_pairs), threshold=dup.threshold))
 
     _record(b, metrics, conf, evr, silhouette)
+    if study.folder is not None:  # the page draws a reopened study's plot from these
+        from guiapp.core.batch_views import store_embedding
+
+        store_embedding(study, "pca", pcs[:, :2], evr)
     b.group_suggestions = suggestions
     b.duplicate_pairs = dup.pairs()
     reading = read_silhouette(silhouette)
@@ -300,6 +304,68 @@ def remedy_effect(study, progress: ProgressFn = no_progress, should_stop: Option
     b.after = out
     progress(1.0, "Remedy measured")
     return out
+
+
+REASON_NEEDED = ("A batch effect or confounding was found: say why no correction is needed "
+                 "(for example, every batch will also be present when the model is used). The "
+                 "reason goes into the model card (Tips 4 and 7).")
+
+
+def remedy_needs_reason(study) -> bool:
+    """Whether choosing no remedy needs a written reason: something was measured as a problem."""
+    b = study.batch
+    return bool(b.confounded or any(v in (RED, AMBER) for v in b.lights.values())
+                or (b.silhouette is not None and b.silhouette >= SILHOUETTE_WARN))
+
+
+def apply_remedy(study, remedy: str, reason: str = "", *, holdout_batches=None,
+                 progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None,
+                 n_permutations: int = 9) -> dict:
+    """The page's remedy action: :func:`choose_remedy`, then :func:`remedy_effect` for ComBat.
+
+    "none" needs a reason when :func:`remedy_needs_reason` (:data:`REASON_NEEDED`).
+    Returns the before/after metrics (empty unless ComBat on a drawn split).
+    """
+    if remedy == "none" and not reason.strip() and remedy_needs_reason(study):
+        raise TenfoldError(REASON_NEEDED)
+    progress(0.05, "Recording the remedy")
+    choose_remedy(study, remedy, reason, holdout_batches=holdout_batches)
+    check_stop(should_stop)
+    return remedy_effect(study, sub_progress(progress, 0.1, 1.0), should_stop,
+                         n_permutations=n_permutations)
+
+
+def use_group_column(study, column: str) -> None:
+    """Make ``column`` the group column (donor, patient…): its samples stay on one side of the split.
+
+    A column that was a feature stops being one (the models fitted with it become stale).
+    The batch step's group suggestion is withdrawn and a drawn split is checked for groups
+    on both sides; redraw it with the group strategy to keep them apart.
+    """
+    from guiapp.core.confounding import split_leak_findings
+    from guiapp.core.data import check_group
+
+    d, table = study.data, study.table
+    if table is None:
+        raise TenfoldError("No data are loaded for this study: load a table on the Data page.")
+    check_group(table, column)
+    if column in (d.label, d.batch):
+        raise TenfoldError(f"{column!r} is the {'label' if column == d.label else 'batch'} column; "
+                           "a group column names the donor, patient, animal or cell line.")
+    if column in d.feature_columns:
+        if study.split.test_uses > 0:
+            raise TenfoldError("The sealed test set has already been used; changing the features "
+                               "now would hide what it measured. Start a new study (Tip 7).")
+        d.feature_columns = [c for c in d.feature_columns if c != column]
+        d.n_features = len(d.feature_columns)
+        study.baselines.results = []
+        study.train.status, study.train.history, study.train.weights = "not started", [], ""
+        study.evaluation.tune_metrics = {}
+    d.group = column
+    study.set_findings("batch", [f for f in study.findings
+                                 if f.step == "batch" and f.code != "group-column-suggested"])
+    if study.split.train_idx:
+        study.set_findings("split", split_leak_findings(study))
 
 
 def remedy_text(study) -> str:

@@ -264,6 +264,16 @@ def batch_predictability(pcs: np.ndarray, batches, labels=None, *, folds: int = 
 
 # ----- all of them -------------------------------------------------------------------------------
 
+NAMES = {
+    "silhouette": "batch silhouette",
+    "batch_asw": "batch ASW (scib)",
+    "ilisi": "iLISI",
+    "clisi": "cLISI",
+    "kbet_rejection": "kBET rejection rate",
+    "pcr_batch": "PC regression (batch)",
+    "predictability": "batch predictability",
+}
+
 MEANINGS = {
     "silhouette": "How far batches stand apart in the main components: 0 means mixed, 1 fully apart.",
     "batch_asw": "Within each label, how mixed the batches are (scib): 1 means mixed, 0 means apart.",
@@ -292,39 +302,39 @@ def measure_batch_effect(pcs: np.ndarray, explained_variance, batches, labels=No
     n_batches = len(np.unique(batches))
     out: dict = {}
 
-    def add(key, name, value, low, high, **kw):
+    def add(key, value, low, high, **kw):
         judged = kw.get("normalised", value)
         light = kw.pop("light", None) or traffic_light(key, judged)
-        out[key] = MetricResult(key, name, None if value is None else float(value), low, high,
+        out[key] = MetricResult(key, NAMES[key], None if value is None else float(value), low, high,
                                 MEANINGS[key], light, **kw)
 
     progress(0.05, "Batch silhouette")
     check_stop(should_stop)
-    add("silhouette", "batch silhouette", plain_batch_silhouette(X, b, should_stop=should_stop), -1, 1)
+    add("silhouette", plain_batch_silhouette(X, b, should_stop=should_stop), -1, 1)
     asw = scib_batch_asw(X, b, lab, should_stop=should_stop) if lab is not None else None
     if asw is None:  # no label, or no label with two batches: scib's form without labels
         asw = float(np.mean(1 - np.abs(silhouette_samples(X, b, should_stop=should_stop))))
-    add("batch_asw", "batch ASW (scib)", asw, 0, 1)
+    add("batch_asw", asw, 0, 1)
     progress(0.3, "Neighbourhoods: iLISI, cLISI, kBET")
     check_stop(should_stop)
     knn = neighbours(X, LISI_NEIGHBORS)
     ilisi = float(np.median(lisi(X, b, knn=knn)))
     mixed = inverse_simpson(b)
-    add("ilisi", "iLISI", ilisi, 1, n_batches, normalised=_unit((ilisi - 1) / (mixed - 1)),
+    add("ilisi", ilisi, 1, n_batches, normalised=_unit((ilisi - 1) / (mixed - 1)),
         extra={"perfectly_mixed": mixed, "perplexity": PERPLEXITY, "neighbors": knn[1].shape[1]})
     if lab is not None and len(np.unique(lab)) >= 2:
         clisi = float(np.median(lisi(X, lab, knn=knn)))
         label_mix = inverse_simpson(lab)
-        add("clisi", "cLISI", clisi, 1, len(np.unique(labels)),
+        add("clisi", clisi, 1, len(np.unique(labels)),
             normalised=_unit(1 - (clisi - 1) / (label_mix - 1)),
             extra={"perfectly_mixed": label_mix, "perplexity": PERPLEXITY})
     check_stop(should_stop)
     kbet = kbet_rejection_rate(X, b, seed=seed)
-    add("kbet_rejection", "kBET rejection rate", kbet, 0, 1,
+    add("kbet_rejection", kbet, 0, 1,
         extra={"alpha": KBET_ALPHA, "neighbors": min(KBET_NEIGHBORS, len(X) - 1),
                "tested": min(KBET_TESTS, len(X))})
     progress(0.5, "Principal-component regression")
-    add("pcr_batch", "PC regression (batch)", pc_regression(pcs, explained_variance, batches), 0, 1,
+    add("pcr_batch", pc_regression(pcs, explained_variance, batches), 0, 1,
         extra={"components": pcs.shape[1], "points": n})
     progress(0.6, "Predicting the batch from the components")
     check_stop(should_stop)
@@ -336,7 +346,7 @@ def measure_batch_effect(pcs: np.ndarray, explained_variance, batches, labels=No
     light = None
     if pr["score"] is not None and pr["p_value"] is not None and pr["p_value"] > PREDICT_ALPHA:
         light = GREEN
-    add("predictability", "batch predictability", pr["score"], 0, 1, light=light,
+    add("predictability", pr["score"], 0, 1, light=light,
         extra={**{k: v for k, v in pr.items() if k != "score"},
                "points": n if ppick is None else len(ppick)})
     progress(1.0, "Batch metrics done")

@@ -1,100 +1,336 @@
-"""Step 4, Batch effects: the first two principal components coloured by batch or by label,
-and how far batches stand apart (Tips 4 and 7)."""
+"""Step 4, Batch effects: see them, measure them, check the study design, choose a remedy
+(Tips 4 and 7).
+
+The samples are drawn on their first two principal components (or a UMAP) coloured by batch,
+label or any other column of the table; the batch metrics, the batch × label confounding,
+suggested group columns and copies of samples are read from the study, so a reopened study
+shows them without computing again. The 2-D positions are stored in the study folder
+(``guiapp.core.batch_views``) and loaded in the background when the page is shown.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Optional
 
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QMessageBox,
+                               QPushButton)
 
-from guiapp.core.batch import BatchEffectReport, batch_effect_report
+from guiapp.core import batch_views
+from guiapp.core.batch import REMEDY_WORDS, BatchEffectReport, apply_remedy, use_group_column
+from guiapp.ui.batch_panels import ConfoundingPanel, IndependencePanel, MetricsTable, RemedyPanel
 from guiapp.ui.pages.base import StepPage, preview
-from guiapp.ui.plots import PlotArea, scatter_groups
-from guiapp.ui.widgets import heading, value_label
+from guiapp.ui.plots import PlotArea, bar_chart
+from guiapp.ui.scatter import SampleScatter
+from guiapp.ui.widgets import heading, note, value_label
+
+NO_BATCH_TIP = "There is no batch column: choose one on the Data page to colour by batch."
 
 
 class BatchPage(StepPage):
     step_id = "batch"
     intro = ("Samples processed in different runs, plates, sites or days often differ for "
-             "technical reasons. A network learns such batch differences as readily as biology. "
-             "Here the samples are drawn on their first two principal components: if they "
-             "group by batch, the batch is a strong signal in the data.")
+             "technical reasons, and a network learns such batch differences as readily as "
+             "biology. Here the samples are drawn on their main axes of variation and the batch "
+             "effect is measured; then choose what to do about it.")
+    n_permutations: Optional[int] = None  # batch predictability: the core's default (tests: fewer)
+    remedy_permutations = 9
 
     def build(self) -> None:
         self.report: Optional[BatchEffectReport] = None
+        self.view = None  # the SampleView drawn
+        self._view_key = ""
+        self._auto_tried = ""
+        self._remedy_running = False
+
         row = QHBoxLayout()
         self.run_button = self.action(QPushButton("Look for batch effects"))
         self.run_button.setObjectName("primary")
-        self.run_button.setToolTip("Compute a PCA of the standardised features and measure how far batches stand apart.")
+        self.run_button.setToolTip("PCA of the standardised features, the batch metrics, batch × label "
+                                   "confounding, group columns and copies of samples.")
         self.run_button.clicked.connect(self._run)
         row.addWidget(self.run_button)
-        row.addSpacing(24)
-        row.addWidget(QLabel("Colour the samples by:"))
+        self.draw_button = self.action(QPushButton("Draw again"))
+        self.draw_button.setToolTip("Draw the samples from the stored positions, or compute them again.")
+        self.draw_button.clicked.connect(lambda: self._draw_samples(self.view_kind.currentData()))
+        row.addWidget(self.draw_button)
+        row.addStretch(1)
+        self.export_button = self.action(QPushButton("Save plot…"))
+        self.export_button.setToolTip("Save the plot with its legend as PNG, or SVG for editing "
+                                      "(an SVG of very many points is a large file).")
+        self.export_button.clicked.connect(self._export)
+        row.addWidget(self.export_button)
+        self.body.addLayout(row)
+
+        row = QHBoxLayout()
+        row.addWidget(QLabel("View:"))
+        self.view_kind = QComboBox()
+        self.view_kind.setAccessibleName("View")
+        self.view_kind.addItem("PCA", "pca")
+        if batch_views.umap_available():
+            self.view_kind.addItem("UMAP", "umap")
+            self.view_kind.setToolTip("PCA is linear: distances mean something. UMAP keeps neighbourhoods "
+                                      "and can show groups PCA hides; its distances between groups do not.")
+        else:
+            self.view_kind.setToolTip("PCA: the main linear axes of variation. " + batch_views.UMAP_HINT)
+        self.view_kind.currentIndexChanged.connect(self._on_view_kind)
+        row.addWidget(self.view_kind)
+        row.addSpacing(18)
+        row.addWidget(QLabel("Colour by:"))
         self.color_by = QComboBox()
         self.color_by.setAccessibleName("Colour the samples by")
-        self.color_by.setToolTip("Batch shows technical groups; label shows the biology you want to predict.")
-        self.color_by.addItem("batch", "batch")
-        self.color_by.addItem("label", "label")
+        self.color_by.setToolTip("Batch shows technical groups; label shows the biology you want to "
+                                 "predict; any other column of the table can hint at hidden groups.")
         self.color_by.currentIndexChanged.connect(self._on_color_by)
         row.addWidget(self.color_by)
         row.addStretch(1)
         self.body.addLayout(row)
 
-        self.plot = PlotArea("The principal-component plot appears here after you look for batch effects.",
-                             "Principal components of the samples", min_height=340)
+        self.plot = SampleScatter("The samples are drawn here after you look for batch effects.",
+                                  "Samples on their principal components")
         self.body.addWidget(self.plot)
-        self.body.addWidget(heading("Reading"))
-        self.reading = value_label("Batch-effect reading")
-        self.body.addWidget(self.reading)
 
+        row = QHBoxLayout()
+        self.variance = PlotArea("", "Variance explained per principal component", min_height=170)
+        self.variance.setFixedSize(300, 170)
+        self.variance.setToolTip("Share of the variation in the standardised features that each "
+                                 "principal component holds.")
+        row.addWidget(self.variance)
+        self.reading = value_label("Batch-effect reading")
+        row.addWidget(self.reading, 1)
+        self.body.addLayout(row)
+
+        self.body.addWidget(heading("Batch metrics"))
+        self.metrics = MetricsTable()
+        self.body.addWidget(self.metrics)
+        self.body.addWidget(heading("Batch and label"))
+        self.confounding = ConfoundingPanel()
+        self.body.addWidget(self.confounding)
+        self.body.addWidget(heading("Samples that are not independent"))
+        self.independence = IndependencePanel()
+        self.independence.use_group.connect(self._use_group)
+        for button in self.independence.buttons:
+            self.action(button)
+        self.body.addWidget(self.independence)
+        self.body.addWidget(heading("What to do about it"))
+        self.body.addWidget(note("Choose a remedy; it is recorded in the study and the model card. "
+                                 "Group and hold-out-batch remedies set the split strategy."))
+        self.remedy = RemedyPanel()
+        self.action(self.remedy.apply).clicked.connect(self._apply_remedy)
+        self.action(self.remedy.measure).clicked.connect(self._measure)
+        self.body.addWidget(self.remedy)
+        self.task_finished.connect(lambda: setattr(self, "_remedy_running", False))
+
+    # ----- showing ---------------------------------------------------------------------------
     def set_report(self, report: Optional[BatchEffectReport]) -> None:
-        """Show a report computed elsewhere (screenshots) or by this page's task."""
+        """Show a report computed elsewhere (the screenshots), drawing its PCA positions."""
         self.report = report
-        self._draw()
+        if report is None:
+            self.view = None
+        elif self.study.table is not None:
+            self._set_view(batch_views.sample_view(self.study, "pca", report.coordinates,
+                                                   report.explained_variance))
+        self.refresh()
 
     def reset(self) -> None:
         super().reset()
-        self.report = None
+        self.report, self.view, self._view_key, self._auto_tried = None, None, "", ""
+        self.remedy.forget()
+        self.plot.show_placeholder("The samples are drawn here after you look for batch effects.")
 
     def refresh(self) -> None:
         b = self.study.batch
-        self.color_by.blockSignals(True)
-        self.color_by.setCurrentIndex(max(self.color_by.findData(b.color_by), 0))
-        self.color_by.blockSignals(False)
+        self._fill_colour_columns()
         if b.explained_variance:
             sil = "not measured (no batch column)" if b.silhouette is None else f"{b.silhouette:.2f}"
             self.reading.setText(f"Batch silhouette: {sil}. {b.reading}")
+            k = len(b.explained_variance)
+            bar_chart(self.variance, [str(i + 1) for i in range(k)], [100 * v for v in b.explained_variance],
+                      y_label=f"% of variance, PC 1–{k}")
         else:
             self.reading.setText("Not looked at yet.")
-        if self.report is not None and len(self.report.label_values) != self.study.data.n_samples:
-            self.report = None  # drawn for other data
-        self._draw()
+            self.variance.show_placeholder("")
+        if self.view is not None and self._view_key != self._current_key():
+            self.view = None  # drawn for other data or features
+        if self.view is None:
+            self.plot.show_placeholder(
+                "Drawing the samples…" if self._can_auto_load() else
+                "Press 'Draw again' to draw the samples." if b.explained_variance else
+                "The samples are drawn here after you look for batch effects.")
+            if self.isVisible():
+                QTimer.singleShot(0, self._auto_load)
+        elif self.plot.column != self._column():
+            self.plot.colour_by(self._column())
+        self.metrics.show_study(self.study)
+        self.confounding.show_study(self.study)
+        self.independence.show_study(self.study)
+        self.remedy.show_study(self.study)
         super().refresh()
 
-    def _run(self) -> None:
-        self.run_task(batch_effect_report, {"study": self.study}, name="looking for batch effects",
-                      on_result=self.set_report)
+    def update_actions(self) -> None:
+        has_table = self.study.table is not None
+        self.run_button.setEnabled(has_table)
+        self.draw_button.setVisible(self.view is None and bool(self.study.batch.explained_variance))
+        self.draw_button.setEnabled(has_table)
+        self.export_button.setEnabled(self.plot.has_plot)
+        self.remedy.update_actions(self.study)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        QTimer.singleShot(0, self._auto_load)
+
+    def show_error(self, message: str) -> None:
+        super().show_error(message)
+        if self._remedy_running:  # shown where the user clicked, too
+            self.remedy.message.show_message(message)
+
+    # ----- colour columns -------------------------------------------------------------------
+    def _current_key(self) -> str:
+        return batch_views.embedding_key(self.study) if self.study.table is not None else ""
+
+    def _fill_colour_columns(self) -> None:
+        d = self.study.data
+        columns = [c for c in batch_views.metadata_columns(self.study) if c not in (d.batch, d.label)]
+        wanted = [("batch", f"batch ('{d.batch}')" if d.batch else "batch (none chosen)"),
+                  ("label", f"label ('{d.label}')" if d.label else "label")]
+        wanted += [(c, c) for c in columns]
+        have = [(self.color_by.itemData(i), self.color_by.itemText(i)) for i in range(self.color_by.count())]
+        self.color_by.blockSignals(True)
+        if have != wanted:
+            self.color_by.clear()
+            for key, text in wanted:
+                self.color_by.addItem(text, key)
+            item = self.color_by.model().item(0)
+            item.setEnabled(bool(d.batch))
+            item.setToolTip("" if d.batch else NO_BATCH_TIP)
+        index = self.color_by.findData(self.study.batch.color_by)
+        if index < 0 or (index == 0 and not d.batch):
+            # No batch column (or the column is gone): the samples are coloured by label, and
+            # the study says so, as it would after choosing it here.
+            index = 1
+            self.study.batch.color_by = "label"
+        self.color_by.setCurrentIndex(index)
+        self.color_by.blockSignals(False)
+
+    def _column(self) -> str:
+        """The table column the samples are coloured by."""
+        key, d = self.color_by.currentData(), self.study.data
+        if key == "batch":
+            return d.batch or d.label
+        if key == "label":
+            return d.label
+        return key or d.label
 
     def _on_color_by(self, _index: int) -> None:
         self.study.batch.color_by = self.color_by.currentData()
+        if self.view is not None:
+            self.plot.colour_by(self._column())
         self.changed()
 
-    def _draw(self) -> None:
-        r = self.report
-        if r is None:
-            text = ("Look for batch effects to draw the plot." if self.study.batch.explained_variance
-                    else None)
-            self.plot.show_placeholder(text)
+    # ----- drawing the samples --------------------------------------------------------------
+    def _set_view(self, view) -> None:
+        self.view = view
+        self._view_key = self._current_key()
+        self.view_kind.blockSignals(True)
+        self.view_kind.setCurrentIndex(max(self.view_kind.findData(view.kind), 0))
+        self.view_kind.blockSignals(False)
+        self.plot.set_view(view, self._column())
+
+    def _can_auto_load(self) -> bool:
+        s = self.study
+        return (s.table is not None and bool(s.batch.explained_variance)
+                and self._auto_tried != self._current_key() + self.view_kind.currentData()
+                and batch_views.has_stored_embedding(s, self.view_kind.currentData()))
+
+    def _auto_load(self) -> None:
+        """Load the stored positions of a reopened study (once per data and view)."""
+        if (self.view is not None or not self.isVisible() or self.session.runner.busy
+                or not self._can_auto_load()):
             return
-        by = self.study.batch.color_by
-        if by == "batch" and r.batch_values is None:
-            by = "label"
-        groups = r.batch_values if by == "batch" else r.label_values
-        ev = r.explained_variance
-        column = self.study.data.batch if by == "batch" else self.study.data.label
-        scatter_groups(self.plot, r.coordinates, groups,
-                       x_label=f"PC1 ({ev[0]:.1%} of variance)", y_label=f"PC2 ({ev[1]:.1%} of variance)",
-                       title=f"Coloured by {by} ('{column}')")
+        self._auto_tried = self._current_key() + self.view_kind.currentData()
+        self._draw_samples(self.view_kind.currentData())
+
+    def _draw_samples(self, kind: str) -> None:
+        self.run_task(batch_views.draw_samples, {"study": self.study, "kind": kind},
+                      name="drawing the samples", on_result=self._set_view)
+
+    def _on_view_kind(self, _index: int) -> None:
+        kind = self.view_kind.currentData()
+        if self.study.table is None or not self.study.batch.explained_variance:
+            return
+        if self.view is None or self.view.kind != kind:
+            self._draw_samples(kind)
+
+    # ----- actions ---------------------------------------------------------------------------
+    def _run(self) -> None:
+        kwargs = {"study": self.study}
+        if self.n_permutations is not None:
+            kwargs["n_permutations"] = self.n_permutations
+        self.run_task(batch_views.look_for_batch_effects, kwargs, name="looking for batch effects",
+                      on_result=self._on_report)
+
+    def _on_report(self, result) -> None:
+        self.report, view = result
+        self._set_view(view)
+
+    def _export(self) -> None:
+        folder = self.study.folder / "artifacts" if self.study.folder is not None else Path.home()
+        default = folder / f"samples-{self.view.kind if self.view else 'pca'}-{self._column()}.png"
+        path, chosen = QFileDialog.getSaveFileName(self, "Save the plot", str(default),
+                                                   "PNG image (*.png);;SVG drawing (*.svg)")
+        if not path:
+            return
+        if not Path(path).suffix:
+            path += ".svg" if "svg" in chosen.lower() else ".png"
+        try:
+            saved = self.plot.export(path)
+        except (OSError, ValueError) as exc:
+            self.show_error(f"The plot could not be saved to {path}: {exc}")
+            return
+        self.show_info(f"Plot saved to {saved}.")
+
+    def _use_group(self, column: str) -> None:
+        self.run_task(use_group_column, {"study": self.study, "column": column},
+                      name="setting the group column",
+                      on_result=lambda _none: self.show_info(
+                          f"'{column}' is now the group column. Choose the group split below or on "
+                          "the Split page to keep each group on one side."))
+
+    def _apply_remedy(self) -> None:
+        self.remedy.message.clear_message()
+        refusal = self.remedy.refusal(self.study)
+        if refusal:
+            self.remedy.message.show_message(refusal)
+            return
+        remedy, s = self.remedy.choice(), self.study.split
+        fitted = bool(self.study.baselines.results) or self.study.train.status != "not started"
+        if s.sealed and fitted and remedy != self.study.batch.remedy:
+            answer = QMessageBox.question(
+                self, "Change the remedy?",
+                "Changing the remedy can redraw the split or change the features every model sees, "
+                "so the baselines and the trained network are thrown away. Change it anyway?")
+            if answer != QMessageBox.Yes:
+                return
+        holdout = self.remedy.holdout_batches() if remedy == "batch-holdout" else None
+        self._remedy_running = True
+        started = self.run_task(apply_remedy, {"study": self.study, "remedy": remedy,
+                                               "reason": self.remedy.reason.text(),
+                                               "holdout_batches": holdout,
+                                               "n_permutations": self.remedy_permutations},
+                                name="applying the remedy",
+                                on_result=lambda _after: self._remedy_done(remedy))
+        if not started:
+            self._remedy_running = False
+
+    def _remedy_done(self, remedy: str) -> None:
+        self.show_info(f"Remedy recorded: {REMEDY_WORDS[remedy]}.")
+
+    def _measure(self) -> None:
+        from guiapp.core.batch import remedy_effect
+
+        self.run_task(remedy_effect, {"study": self.study, "n_permutations": self.remedy_permutations},
+                      name="measuring the batch metrics before and after ComBat")
 
 
 if __name__ == "__main__":

@@ -1,11 +1,17 @@
-"""Step 5, Split: train / tune / test, with the test set sealed the moment it is drawn (Tip 7)."""
+"""Step 5, Split: train / tune / test, with the test set sealed the moment it is drawn (Tip 7).
+
+Group and hold-out-batch strategies are offered only when the study has a group or a batch
+column; the batches held out as the test set are picked here or on the Batch-effects page.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QMessageBox, QPushButton,
-                               QSpinBox)
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QListWidget, QListWidgetItem,
+                               QMessageBox, QPushButton, QSpinBox)
 
 from guiapp.core import split as core_split
+from guiapp.core.batch_views import batch_sizes, batches_per_split
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.widgets import ResultTable, heading, value_label
 
@@ -15,6 +21,12 @@ STRATEGY_WORDS = {
     "group": "Grouped: all samples of one donor (group column) stay in one part",
     "batch-holdout": "Hold out batches: whole batches form the test set",
 }
+NEEDS = {  # strategy -> (the DataState field it needs, why it is off without it)
+    "group": ("group", "Needs a group column (donor, patient, animal, cell line): set it on the Data "
+                       "page or with a suggestion on the Batch-effects page."),
+    "batch-holdout": ("batch", "Needs a batch column (run, plate, site, day): choose it on the Data page."),
+}
+MAX_BATCH_NAMES = 4
 
 
 class SplitPage(StepPage):
@@ -24,13 +36,22 @@ class SplitPage(StepPage):
              "honest on samples that neither the model nor your choices have seen.")
 
     def build(self) -> None:
+        self._shown: tuple = ()
         form = QFormLayout()
         self.strategy = QComboBox()
         self.strategy.setAccessibleName("Split strategy")
-        self.strategy.setToolTip("Stratified keeps rare classes in every part; random ignores the classes.")
+        self.strategy.setToolTip("Stratified keeps rare classes in every part; grouped keeps donors "
+                                 "apart; holding out batches tests on batches the model never saw.")
         for value in core_split.STRATEGIES:  # what this core offers, in plain words
             self.strategy.addItem(STRATEGY_WORDS.get(value, value), value)
+        self.strategy.currentIndexChanged.connect(self._show_picker)
         form.addRow("How to split:", self.strategy)
+        self.holdout = QListWidget()
+        self.holdout.setAccessibleName("Batches held out as the test set")
+        self.holdout.setToolTip("Tick the batches that form the test set. With none ticked, batches are "
+                                "drawn with the seed until they hold about the test fraction.")
+        self.holdout.setMaximumHeight(110)
+        form.addRow("Test batches:", self.holdout)
         self.test = self._percent("Test set size", "Share of samples locked away for the final evaluation.")
         form.addRow("Test set:", self.test)
         self.tune = self._percent("Tune set size", "Share of samples used to choose settings and compare models.")
@@ -40,6 +61,7 @@ class SplitPage(StepPage):
         self.seed.setAccessibleName("Random seed")
         self.seed.setToolTip("The same seed draws the same split every time (Tip 3).")
         form.addRow("Random seed:", self.seed)
+        self.form = form
         self.body.addLayout(form)
 
         row = QHBoxLayout()
@@ -55,6 +77,8 @@ class SplitPage(StepPage):
         self.body.addWidget(heading("Samples per split"))
         self.sealed = value_label("Test set seal")
         self.body.addWidget(self.sealed)
+        self.design = value_label("How the split was drawn")
+        self.body.addWidget(self.design)
         self.table = ResultTable("Samples per split and class")
         self.body.addWidget(self.table)
 
@@ -67,35 +91,104 @@ class SplitPage(StepPage):
         box.setToolTip(tip)
         return box
 
+    def reset(self) -> None:
+        super().reset()
+        self._shown = ()  # another study: read its settings afresh
+
+    # ----- the study into the widgets ----------------------------------------------------------
     def refresh(self) -> None:
-        s = self.study.split
-        self.strategy.setCurrentIndex(max(self.strategy.findData(s.strategy), 0))
-        self.test.setValue(round(s.test_fraction * 100))
-        self.tune.setValue(round(s.tune_fraction * 100))
-        self.seed.setValue(s.seed)
+        s, d = self.study.split, self.study.data
+        self._enable_strategies()
+        # Re-read the settings only when the study's own changed: a refresh must not undo a
+        # choice the user made here and has not drawn yet.
+        sizes = batch_sizes(self.study)
+        shown = (s.strategy, s.test_fraction, s.tune_fraction, s.seed, tuple(s.holdout_batches),
+                 tuple(s.test_batches), tuple(sizes.items()), d.batch, d.group)
+        if shown != self._shown:
+            self._shown = shown
+            self.strategy.blockSignals(True)
+            self.strategy.setCurrentIndex(max(self.strategy.findData(s.strategy), 0))
+            self.strategy.blockSignals(False)
+            self.test.setValue(round(s.test_fraction * 100))
+            self.tune.setValue(round(s.tune_fraction * 100))
+            self.seed.setValue(s.seed)
+            held = set(s.holdout_batches or s.test_batches)
+            self.holdout.clear()
+            for name, n in sizes.items():
+                item = QListWidgetItem(f"{name} ({n:,} samples)")
+                item.setData(Qt.UserRole, name)
+                item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
+                item.setCheckState(Qt.Checked if name in held else Qt.Unchecked)
+                self.holdout.addItem(item)
+        self._show_picker()
         if s.sealed:
             self.sealed.setText(f"Test set sealed: {len(s.test_idx):,} samples, hash {s.test_hash[:12]}…"
                                 + (f" Used {s.test_uses} time(s) for the final evaluation." if s.test_uses else ""))
-            sizes = {name: len(getattr(s, f"{name}_idx")) for name in ("train", "tune", "test")}
-            if self.study.is_classification:
-                classes = sorted({c for counts in s.counts.values() for c in counts})
-                headers = ["split", *classes, "total"]
-                rows = [[name, *[s.counts.get(name, {}).get(c, 0) for c in classes], n]
-                        for name, n in sizes.items()]
-            else:
-                headers, rows = ["split", "samples"], [[name, n] for name, n in sizes.items()]
-            self.table.fill(headers, rows)
+            self.design.setText(self._design_text())
+            self._fill_table()
             self.table.show()
         else:
             self.sealed.setText("No split drawn yet.")
+            self.design.setText("")
             self.table.hide()
         super().refresh()
+
+    def _enable_strategies(self) -> None:
+        d = self.study.data
+        model = self.strategy.model()
+        for i in range(self.strategy.count()):
+            need = NEEDS.get(self.strategy.itemData(i))
+            ok = need is None or bool(getattr(d, need[0]))
+            model.item(i).setEnabled(ok)
+            self.strategy.setItemData(i, None if ok else need[1], Qt.ToolTipRole)
+
+    def _show_picker(self, *_args) -> None:
+        on = self.strategy.currentData() == "batch-holdout"
+        self.holdout.setVisible(on)
+        self.form.labelForField(self.holdout).setVisible(on)
+
+    def held_out(self) -> list:
+        """The batches ticked in the picker."""
+        return [self.holdout.item(i).data(Qt.UserRole) for i in range(self.holdout.count())
+                if self.holdout.item(i).checkState() == Qt.Checked]
+
+    def _design_text(self) -> str:
+        s, d = self.study.split, self.study.data
+        text = f"Drawn with: {STRATEGY_WORDS.get(s.strategy, s.strategy).split(':')[0].lower()} split"
+        if s.strategy == "batch-holdout" and s.test_batches:
+            text += f"; the test set holds whole batches of '{d.batch}': {', '.join(s.test_batches)}"
+        if s.n_groups:
+            text += f"; each '{d.group}' group sits in one part only"
+        return text + "."
+
+    def _fill_table(self) -> None:
+        s, d = self.study.split, self.study.data
+        parts = ("train", "tune", "test")
+        sizes = {name: len(getattr(s, f"{name}_idx")) for name in parts}
+        if self.study.is_classification:
+            classes = sorted({c for counts in s.counts.values() for c in counts})
+            headers = ["split", *classes, "total"]
+            rows = [[name, *[s.counts.get(name, {}).get(c, 0) for c in classes], sizes[name]] for name in parts]
+        else:
+            headers, rows = ["split", "samples"], [[name, sizes[name]] for name in parts]
+        if s.n_groups:
+            headers.append(f"groups ('{d.group}')")
+            for row, name in zip(rows, parts):
+                row.append(s.n_groups.get(name, ""))
+        per_batch = batches_per_split(self.study)
+        if per_batch:
+            headers.append(f"batches ('{d.batch}')")
+            for row, name in zip(rows, parts):
+                names = list(per_batch.get(name, {}))
+                row.append(", ".join(names) if len(names) <= MAX_BATCH_NAMES else f"{len(names)} batches")
+        self.table.fill(headers, rows)
 
     def update_actions(self) -> None:
         self.draw.setEnabled(self.study.split.test_uses == 0)
         if self.study.split.test_uses:
             self.draw.setToolTip("The test set was already used: the split cannot change now (Tip 7).")
 
+    # ----- actions -----------------------------------------------------------------------------
     def _draw_split(self) -> None:
         s = self.study.split
         if s.sealed:
@@ -109,6 +202,8 @@ class SplitPage(StepPage):
         s.test_fraction = self.test.value() / 100
         s.tune_fraction = self.tune.value() / 100
         s.seed = self.seed.value()
+        if s.strategy == "batch-holdout":
+            s.holdout_batches = self.held_out()
         self.run_task(core_split.split_study, {"study": self.study}, name="drawing the split",
                       on_result=lambda _none: self.show_info("Split drawn; the test set is sealed."))
 

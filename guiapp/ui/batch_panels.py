@@ -1,0 +1,376 @@
+"""The panels of the Batch-effects page: the metrics with traffic lights, batch × label,
+samples that are not independent, and the remedy with its before/after metrics.
+
+Each panel reads the study in ``show(study)`` and holds no science; what the user asks for
+leaves as a signal, and the page runs the core call through the task runner.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Optional
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import (QButtonGroup, QHBoxLayout, QLabel, QLineEdit, QListWidget,
+                               QListWidgetItem, QPushButton, QRadioButton, QVBoxLayout, QWidget)
+
+from guiapp.core.batch import (REASON_NEEDED, REMEDIES, REMEDY_WORDS, pairs_across_current_split,
+                                remedy_needs_reason)
+from guiapp.core.batch_metrics import NAMES
+from guiapp.core.batch_views import batch_sizes, describe_pairs, stored_metrics
+from guiapp.ui.widgets import Banner, ResultTable, note, value_label
+
+LIGHT_COLOURS = {"green": "#2e7d32", "amber": "#f0a30a", "red": "#c62828"}
+NOT_MEASURED = "#bdbdbd"
+MAX_SUGGESTIONS = 3
+CONFOUNDED_CODE = "batch-confounded"
+
+REMEDY_TITLES = {
+    "none": "No correction: I accept the risk (the reason goes into the model card)",
+    "group-split": "Group split: all samples of one donor, patient or animal stay in one part",
+    "batch-holdout": "Hold out whole batches as the test set: the score says how a new batch fares",
+    "combat": "ComBat batch correction, fitted on the training split only",
+}
+
+
+@lru_cache(maxsize=None)
+def light_icon(light: Optional[str], size: int = 14) -> QIcon:
+    """A filled traffic-light dot (grey ring when the metric was not measured)."""
+    pixmap = QPixmap(size * 2, size * 2)
+    pixmap.setDevicePixelRatio(2.0)
+    pixmap.fill(Qt.transparent)
+    p = QPainter(pixmap)
+    p.setRenderHint(QPainter.Antialiasing)
+    p.setPen(Qt.NoPen)
+    p.setBrush(QColor(LIGHT_COLOURS.get(light, NOT_MEASURED)))
+    p.drawEllipse(1, 1, size - 2, size - 2)
+    p.end()
+    return QIcon(pixmap)
+
+
+def _num(v, digits: int = 2) -> str:
+    return "—" if v is None else f"{v:.{digits}f}"
+
+
+def metric_value_text(m) -> str:
+    """The value, with what it was judged on below it (the scaled LISI, the classifier's odds)."""
+    if m.value is None:
+        return "not measured"
+    if m.key in ("ilisi", "clisi") and m.normalised is not None:
+        return f"{m.value:.2f}\nscaled 0–1: {m.normalised:.2f}"
+    if m.key == "predictability":
+        acc, chance, p = (m.extra.get(k) for k in ("accuracy", "chance", "p_value"))
+        if acc is not None and chance is not None:
+            return (f"{m.value:.2f}\naccuracy {acc:.0%}, chance {chance:.0%}"
+                    + (f"\npermutation p = {p:.2g}" if p is not None else ""))
+    return f"{m.value:.2f}"
+
+
+def light_word(light: Optional[str]) -> str:
+    return light or "—"
+
+
+class MetricsTable(ResultTable):
+    """Each metric: traffic light, name, value, range and what it means in plain words."""
+
+    HEADERS = ["light", "metric", "value", "range", "what it means"]
+
+    def __init__(self, parent: Optional[QWidget] = None) -> None:
+        super().__init__("Batch metrics with traffic lights", parent)
+        self.lights: dict = {}
+
+    def show_study(self, study) -> None:
+        metrics = stored_metrics(study)
+        self.lights = {m.key: m.light for m in metrics}
+        rows = [[light_word(m.light), m.name, metric_value_text(m), f"{m.low:g} … {m.high:g}", m.meaning]
+                for m in metrics]
+        self.fill(self.HEADERS, rows, wrap_column=4)
+        for r, m in enumerate(metrics):
+            self.item(r, 0).setIcon(light_icon(m.light))
+        self.setVisible(bool(metrics))
+        self._fit_rows()
+
+    def _fit_rows(self) -> None:
+        # The meaning column wraps, so row heights follow the table's width: show every row.
+        self.resizeRowsToContents()
+        height = self.horizontalHeader().height() + 2 * self.frameWidth() + 4
+        height += sum(self.rowHeight(r) for r in range(self.rowCount()))
+        self.setFixedHeight(max(height, 60))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._fit_rows()
+
+
+class ConfoundingPanel(QWidget):
+    """Batch × label: the table, Cramér's V, the chi-square p, single-label batches, the warning."""
+
+    def __init__(self, parent: Optional[QWidget] = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.summary = value_label("Batch and label summary")
+        self.warning = Banner("error")
+        self.warning.setAccessibleName("Batch confounded with the label")
+        self.table = ResultTable("Samples per batch and label")
+        for w in (self.summary, self.warning, self.table):
+            layout.addWidget(w)
+
+    @property
+    def warning_shown(self) -> bool:
+        return bool(self.warning.text()) and not self.warning.isHidden()
+
+    def show_study(self, study) -> None:
+        b = study.batch
+        confounded = next((f for f in study.findings if f.code == CONFOUNDED_CODE), None)
+        self.warning.show_message(confounded.message if confounded else "")
+        if not b.contingency:
+            self.summary.setText("Needs a batch column and a look for batch effects." if not study.data.batch
+                                 else "Look for batch effects to see how batch and label go together.")
+            self.table.hide()
+            return
+        batches = list(b.contingency)
+        if b.cramers_v is None:  # regression: samples and mean label per batch
+            self.summary.setText(b.reading.split(". ")[-1] if b.reading else "")
+            rows = [[name, cell.get("n", ""), _num(cell.get("mean"))] for name, cell in b.contingency.items()]
+            self.table.fill(["batch", "samples", "mean label"], rows)
+            self.table.show()
+            return
+        single = "; ".join(f"{s['batch']} holds only {s['label']!r} ({s['n']})" for s in b.single_label_batches)
+        p = "—" if b.confounding_p is None else f"{b.confounding_p:.2g}"
+        self.summary.setText(
+            f"Cramér's V = {b.cramers_v:.2f} (0: batch says nothing about the label; 1: batch decides "
+            f"it) · chi-square p = {p} · batches holding a single label: {single or 'none'}."
+            + (" Batch is confounded with the label." if b.confounded else ""))
+        labels = sorted({lab for row in b.contingency.values() for lab in row}, key=str)
+        rows = [[name, *[b.contingency[name].get(lab, 0) for lab in labels],
+                 sum(b.contingency[name].values())] for name in batches]
+        self.table.fill(["batch", *labels, "total"], rows)
+        self.table.show()
+
+
+class IndependencePanel(QWidget):
+    """Suggested group columns (with a button each) and copies of samples across the split."""
+
+    use_group = Signal(str)
+
+    def __init__(self, parent: Optional[QWidget] = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.group_line = value_label("Group column")
+        layout.addWidget(self.group_line)
+        self.suggestion_rows = []
+        for _ in range(MAX_SUGGESTIONS):
+            row = QWidget()
+            h = QHBoxLayout(row)
+            h.setContentsMargins(0, 0, 0, 0)
+            text = QLabel()
+            text.setWordWrap(True)
+            button = QPushButton("Use as group column")
+            button.setToolTip("Keep all samples of each value on one side of the split (Tip 7).")
+            button.clicked.connect(lambda _=False, r=row: self.use_group.emit(r.property("column")))
+            h.addWidget(text, 1)
+            h.addWidget(button)
+            row.hide()
+            layout.addWidget(row)
+            self.suggestion_rows.append((row, text, button))
+        self.copies = value_label("Copies of samples")
+        layout.addWidget(self.copies)
+        self.pairs = ResultTable("Copies of samples on both sides of the split")
+        layout.addWidget(self.pairs)
+
+    @property
+    def buttons(self) -> list:
+        return [button for _row, _text, button in self.suggestion_rows]
+
+    def suggested_columns(self) -> list:
+        return [row.property("column") for row, _t, _b in self.suggestion_rows if not row.isHidden()]
+
+    def show_study(self, study) -> None:
+        b, d = study.batch, study.data
+        self.group_line.setText(
+            f"Group column: '{d.group}'. Its samples are kept on one side by the group split."
+            if d.group else "No group column is set: every sample counts as independent.")
+        suggestions = [s for s in b.group_suggestions if s.get("column") != d.group][:MAX_SUGGESTIONS]
+        for i, (row, text, _button) in enumerate(self.suggestion_rows):
+            if i < len(suggestions):
+                s = suggestions[i]
+                row.setProperty("column", s["column"])
+                text.setText(f"'{s['column']}' may name a donor, patient or animal: {s.get('reason', '')}.")
+                row.show()
+            else:
+                row.hide()
+        if not b.explained_variance:
+            self.copies.setText("Look for batch effects to search for copies of samples.")
+            self.pairs.hide()
+            return
+        exact = sum(1 for pr in b.duplicate_pairs if pr[2] == "exact")
+        near = len(b.duplicate_pairs) - exact
+        text = f"Copies of samples: {exact} exact and {near} near pair(s)."
+        across = pairs_across_current_split(study) if study.split.train_idx else []
+        if not study.split.train_idx:
+            text += " Draw the split to see which of them would fall on both sides."
+        elif across:
+            text += (f" {len(across)} pair(s) sit on both sides of the split: the scores would "
+                     "reward remembering a sample. Mark a group column or remove the copies.")
+        else:
+            text += " None of them sits on both sides of the split."
+        self.copies.setText(text)
+        rows = [[r["a"], r["b"], r["kind"], r["parts"]] for r in describe_pairs(study, across)]
+        self.pairs.fill(["sample", "its copy", "kind", "parts"], rows)
+        self.pairs.setVisible(bool(rows))
+
+
+class RemedyPanel(QWidget):
+    """The remedy: what to do, which batches to hold out, why none, and the before/after metrics."""
+
+    def __init__(self, parent: Optional[QWidget] = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self._shown: tuple = ()
+        self.choices = QButtonGroup(self)
+        self.radios = {}
+        for i, remedy in enumerate(REMEDIES):
+            radio = QRadioButton(REMEDY_TITLES[remedy])
+            radio.setAccessibleName(f"Remedy: {remedy}")
+            self.choices.addButton(radio, i)
+            self.radios[remedy] = radio
+            layout.addWidget(radio)
+        self.choices.idToggled.connect(self._on_choice)
+        self.holdout = QListWidget()
+        self.holdout.setAccessibleName("Batches to hold out as the test set")
+        self.holdout.setToolTip("Tick the batches that form the test set; with none ticked, batches are "
+                                "drawn with the seed until they hold about the test fraction.")
+        self.holdout.setMaximumHeight(120)
+        layout.addWidget(self.holdout)
+        self.reason = QLineEdit()
+        self.reason.setAccessibleName("Why no correction is needed")
+        self.reason.setPlaceholderText("Why is no correction needed? (required when a batch effect was found)")
+        layout.addWidget(self.reason)
+        row = QHBoxLayout()
+        self.apply = QPushButton("Apply remedy")
+        self.apply.setObjectName("primary")
+        self.apply.setToolTip("Record the remedy in the study; it is written into the model card.")
+        row.addWidget(self.apply)
+        self.measure = QPushButton("Measure before and after")
+        self.measure.setToolTip("Batch metrics on the training split before and after ComBat "
+                                "(fitted on those rows only).")
+        row.addWidget(self.measure)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.message = Banner("error")
+        layout.addWidget(self.message)
+        self.recorded = value_label("Recorded remedy")
+        layout.addWidget(self.recorded)
+        self.after_heading = note("Batch metrics on the training split, before and after the correction:")
+        layout.addWidget(self.after_heading)
+        self.after = ResultTable("Batch metrics before and after the remedy")
+        layout.addWidget(self.after)
+
+    def forget(self) -> None:
+        """Another study: read its remedy afresh on the next ``show_study``."""
+        self._shown = ()
+
+    # ----- reading the widgets ------------------------------------------------------------
+    def choice(self) -> str:
+        checked = self.choices.checkedId()
+        return REMEDIES[checked] if checked >= 0 else "none"
+
+    def holdout_batches(self) -> list:
+        return [self.holdout.item(i).data(Qt.UserRole) for i in range(self.holdout.count())
+                if self.holdout.item(i).checkState() == Qt.Checked]
+
+    def refusal(self, study) -> str:
+        """Why the chosen remedy cannot be applied as it stands ('' when it can)."""
+        if self.choice() == "none" and not self.reason.text().strip() and remedy_needs_reason(study):
+            return REASON_NEEDED
+        return ""
+
+    def _on_choice(self, _id: int, checked: bool) -> None:
+        if checked:
+            self.message.clear_message()
+            self._show_inputs()
+
+    def _show_inputs(self) -> None:
+        remedy = self.choice()
+        self.holdout.setVisible(remedy == "batch-holdout")
+        self.reason.setVisible(remedy == "none")
+
+    # ----- the study into the widgets -----------------------------------------------------
+    def show_study(self, study) -> None:
+        b, d, s = study.batch, study.data, study.split
+        needs = {"group-split": (d.group, "Needs a group column: use a suggestion above, or set it on the Data page."),
+                 "batch-holdout": (d.batch, "Needs a batch column: choose it on the Data page."),
+                 "combat": (d.batch, "Needs a batch column: choose it on the Data page.")}
+        for remedy, radio in self.radios.items():
+            ok, why = needs.get(remedy, (True, ""))
+            radio.setEnabled(bool(ok))
+            radio.setToolTip("" if ok else why)
+        # Re-read the choice only when the study's own changed: a refresh must not undo what the
+        # user is choosing and has not applied yet.
+        sizes = batch_sizes(study)
+        shown = (b.remedy, b.remedy_reason, tuple(s.holdout_batches), tuple(s.test_batches),
+                 tuple(sizes.items()), d.batch, d.group)
+        if shown != self._shown:
+            self._shown = shown
+            self.choices.blockSignals(True)
+            self.radios.get(b.remedy, self.radios["none"]).setChecked(True)
+            self.choices.blockSignals(False)
+            self.reason.setText(b.remedy_reason if b.remedy == "none" else "")
+            held = set(s.holdout_batches or s.test_batches)
+            self.holdout.clear()
+            for name, n in sizes.items():
+                item = QListWidgetItem(f"{name} ({n:,} samples)")
+                item.setData(Qt.UserRole, name)
+                item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
+                item.setCheckState(Qt.Checked if name in held else Qt.Unchecked)
+                self.holdout.addItem(item)
+        self._show_inputs()
+        self.recorded.setText(self._recorded_text(study))
+        self._show_after(b.after)
+
+    def _recorded_text(self, study) -> str:
+        b, s = study.batch, study.split
+        if b.remedy == "none" and not b.remedy_reason:
+            return "No remedy recorded yet."
+        text = f"Recorded: {REMEDY_WORDS.get(b.remedy, b.remedy)}"
+        if b.remedy_reason:
+            text += f", because: {b.remedy_reason}"
+        if b.remedy == "batch-holdout":
+            held = s.test_batches or s.holdout_batches
+            text += f". Test batches: {', '.join(held) if held else 'drawn when the split is made'}"
+        if b.remedy == "combat" and not s.train_idx:
+            text += (". ComBat is fitted on the training split: draw the split on the next page, then "
+                     "come back and measure before and after")
+        elif b.remedy == "combat" and not b.after:
+            text += ". Measure before and after to see what the correction changed"
+        return text + "."
+
+    def _show_after(self, after: dict) -> None:
+        before, later = after.get("before"), after.get("after")
+        if not before or not later:
+            self.after.hide()
+            self.after_heading.hide()
+            return
+        lights_b, lights_a = after.get("before_lights", {}), after.get("after_lights", {})
+        keys = [k for k in NAMES if k in before]
+        rows = [[NAMES[k], f"{light_word(lights_b.get(k))}  {_num(before[k])}",
+                 f"{light_word(lights_a.get(k))}  {_num(later.get(k))}"] for k in keys]
+        self.after.fill(["metric", "before", f"after (training split, {after.get('n', 0):,} samples)"], rows)
+        for r, k in enumerate(keys):
+            self.after.item(r, 1).setIcon(light_icon(lights_b.get(k)))
+            self.after.item(r, 2).setIcon(light_icon(lights_a.get(k)))
+        self.after_heading.show()
+        self.after.show()
+
+    def update_actions(self, study) -> None:
+        b, s = study.batch, study.split
+        self.apply.setEnabled(bool(b.explained_variance) and s.test_uses == 0)
+        self.apply.setToolTip("Look for batch effects first." if not b.explained_variance else
+                              "The test set was used: the remedy cannot change now (Tip 7)." if s.test_uses else
+                              "Record the remedy in the study; it is written into the model card.")
+        self.measure.setVisible(b.remedy == "combat" and bool(s.train_idx))
+        self.measure.setEnabled(b.remedy == "combat" and bool(s.train_idx))
