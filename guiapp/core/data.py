@@ -1,12 +1,16 @@
-"""Reading a data table, recording where it came from, and profiling what is in it (Tip 4).
+"""Data in (Tip 4): read any supported data into one table, record where it came from, profile it.
 
-The walking skeleton reads CSV and TSV tables with one sample per row. Every problem with
-a file becomes a :class:`DataError` naming the file, the row or column, and what to do.
+This module ties the readers together and is what pages, the CLI and the pipeline call:
+:func:`load_dataset` reads a table, an AnnData file, an image folder or a FASTA file into
+one table of one sample per row (turning genes × samples tables and joining a sample
+sheet); :func:`attach_data` also hashes, scans for personal identifiers, suggests column
+roles, applies the missing-value choice, profiles, and records it all in the study;
+:func:`reload_table` reads it again after reopening; :func:`model_frame` hands the later
+steps their numbers. Every problem is a named :class:`DataError` (:mod:`guiapp.core.data_errors`).
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as _dt
 import hashlib
 import os
@@ -17,320 +21,358 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
-from guiapp.core.errors import DataError
-from guiapp.core.findings import Finding, Findings
+from guiapp.core import data_errors as E
+from guiapp.core.errors import DataError  # noqa: F401  (imported from here by callers)
+from guiapp.core.findings import Findings
+from guiapp.core.missing import MISSING_CHOICES, apply_missing, fill_most_frequent  # noqa: F401
+from guiapp.core.profile import (IMBALANCE_RATIO, MIN_SAMPLES_PER_CLASS, DataProfile,  # noqa: F401
+                                 check_batch, check_group, check_label, feature_columns, label_values,
+                                 looks_like_identifier, profile_table)
+from guiapp.core.readers import TABLE_SUFFIXES, check_shape, file_format, modality_of, read_table  # noqa: F401
 from guiapp.core.study import Provenance
 from guiapp.core.tasks import ProgressFn, StopFn, check_stop, no_progress
 
-MIN_SAMPLES_PER_CLASS = 100
-IMBALANCE_RATIO = 3.0
-TABLE_SUFFIXES = {".csv": ",", ".tsv": "\t", ".txt": None, ".tab": "\t"}
-_SEPARATOR_NAMES = {",": "comma", "\t": "tab", ";": "semicolon"}
+MODALITIES = ("table", "image", "sequence")
+
+
+def _sub(progress: ProgressFn, start: float, end: float) -> ProgressFn:
+    return lambda f, m="": progress(start + (end - start) * f, m)
 
 
 def file_provenance(path: os.PathLike, *, source: str = "", version: str = "",
                     downloaded: str = "", progress: ProgressFn = no_progress,
-                    should_stop: Optional[StopFn] = None) -> Provenance:
-    """Path, size, SHA-256 and modification time of a file, plus what the user says of it."""
-    path = Path(path)
-    size = path.stat().st_size
-    digest = hashlib.sha256()
-    done = 0
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-            done += len(chunk)
-            progress(done / max(size, 1), f"Hashing {path.name}")
-            check_stop(should_stop)
-    modified = _dt.datetime.fromtimestamp(path.stat().st_mtime, _dt.timezone.utc)
-    return Provenance(
-        path=str(path.resolve()), size_bytes=size, sha256=digest.hexdigest(),
-        modified=modified.replace(microsecond=0).isoformat(),
-        source=source, version=version, downloaded=downloaded,
-    )
+                    should_stop: Optional[StopFn] = None, accession: str = "", url: str = "") -> Provenance:
+    """Path, size, SHA-256 and modification time of a file (or a folder's files), plus what the user says.
 
-
-def read_table(path: os.PathLike) -> pd.DataFrame:
-    """Read a CSV/TSV table with a header row; sniff the delimiter for ``.txt``.
-
-    Raises :class:`DataError` with the file name and what to do on any problem.
+    A folder's SHA-256 is that of its manifest: one line per file, its path inside the folder
+    and its own SHA-256, in sorted order; its size is the files' total.
     """
     path = Path(path)
-    if not path.exists():
-        raise DataError(f"The file {path} does not exist. Check the path, or choose the file again.")
-    if path.is_dir():
-        raise DataError(f"{path} is a folder, not a table. Choose a .csv or .tsv file inside it.")
-    suffix = path.suffix.lower()
-    if suffix not in TABLE_SUFFIXES:
-        raise DataError(
-            f"{path.name}: Tenfold reads tables as .csv, .tsv or .txt (one sample per row, "
-            f"a header row with column names); '{suffix or 'no extension'}' is not one of "
-            "them. Save the table as CSV from your spreadsheet program and load that."
-        )
-    if path.stat().st_size == 0:
-        raise DataError(f"{path.name} is empty. Choose the file that holds your samples.")
-    sep = TABLE_SUFFIXES[suffix]
-    try:
-        with path.open("r", encoding="utf-8-sig", errors="strict") as fh:
-            head = fh.read(64 * 1024)
-    except UnicodeDecodeError:
-        raise DataError(
-            f"{path.name} is not a text table in UTF-8 (is it a spreadsheet or a binary "
-            "file?). Export it as CSV (UTF-8) and load that."
-        ) from None
-    if sep is None:
-        try:
-            sep = csv.Sniffer().sniff(head, delimiters=",\t;").delimiter
-        except csv.Error:
-            sep = ","
-    try:
-        table = pd.read_csv(path, sep=sep, encoding="utf-8-sig")
-    except pd.errors.ParserError as exc:
-        raise DataError(
-            f"{path.name} could not be read as a {_SEPARATOR_NAMES.get(sep, repr(sep))}-"
-            f"separated table: {_parser_detail(exc)}. Check that every row has the same "
-            "number of columns as the header."
-        ) from None
-    except (pd.errors.EmptyDataError, ValueError) as exc:
-        raise DataError(f"{path.name} has no rows Tenfold can read ({exc}).") from None
-    if table.shape[1] < 2:
-        raise DataError(
-            f"{path.name} has a single column. Tenfold needs one column per feature plus a "
-            "label column; check the separator (comma for .csv, tab for .tsv)."
-        )
-    if len(table) < 10:
-        raise DataError(f"{path.name} has only {len(table)} rows; a study needs at least 10 samples.")
-    return table
-
-
-def _parser_detail(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()[-1]
-    return text.rstrip(".")
-
-
-def check_label(table: pd.DataFrame, label: str, *, file_name: str = "the table") -> None:
-    if not label:
-        raise DataError(f"Choose the label column: the column of {file_name} that the model should predict.")
-    if label not in table.columns:
-        close = [c for c in table.columns if str(c).lower() == label.lower()]
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise DataError(
-            f"{file_name} has no column named {label!r}.{hint} Its columns are: "
-            f"{', '.join(map(str, list(table.columns)[:12]))}{'…' if table.shape[1] > 12 else ''}."
-        )
-
-
-def check_batch(table: pd.DataFrame, batch: str, *, file_name: str = "the table") -> None:
-    if batch and batch not in table.columns:
-        raise DataError(f"{file_name} has no batch column named {batch!r}. Choose one of its columns or none.")
-
-
-def check_group(table: pd.DataFrame, group: str, *, file_name: str = "the table") -> None:
-    if group and group not in table.columns:
-        raise DataError(f"{file_name} has no group column named {group!r}. Choose the column that "
-                        "names the donor, patient, animal or cell line, or none.")
-
-
-def feature_columns(table: pd.DataFrame, label: str, batch: str = "",
-                    identifiers: Optional[list] = None, group: str = "") -> list[str]:
-    """Numeric columns that may be used as features: never the label, batch, group or identifiers."""
-    excluded = {label, batch, group, *(identifiers or [])}
-    cols = [c for c in table.columns if c not in excluded and pd.api.types.is_numeric_dtype(table[c])]
-    return [str(c) for c in cols]
-
-
-def looks_like_identifier(series: pd.Series) -> bool:
-    """A column with a distinct, non-numeric (or integer running) value in every row."""
-    n = len(series)
-    if n < 10 or series.nunique(dropna=True) != n:
-        return False
-    if pd.api.types.is_float_dtype(series):
-        return False
-    if pd.api.types.is_integer_dtype(series):
-        values = np.sort(series.to_numpy())
-        return bool(np.all(np.diff(values) == 1))
-    return True
+    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+    total = sum(p.stat().st_size for p in files)
+    done = 0
+    manifest = []
+    for f in files:
+        digest = hashlib.sha256()
+        with f.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+                done += len(chunk)
+                progress(done / max(total, 1), f"Hashing {f.name}")
+                check_stop(should_stop)
+        manifest.append(f"{f.relative_to(path).as_posix() if f != path else f.name}\t{digest.hexdigest()}")
+    sha = digest.hexdigest() if path.is_file() else hashlib.sha256("\n".join(manifest).encode()).hexdigest()
+    mtime = max((p.stat().st_mtime for p in files), default=path.stat().st_mtime)
+    modified = _dt.datetime.fromtimestamp(mtime, _dt.timezone.utc)
+    return Provenance(path=str(path.resolve()), size_bytes=total, sha256=sha,
+                      modified=modified.replace(microsecond=0).isoformat(), source=source, version=version,
+                      downloaded=downloaded, accession=accession, url=url)
 
 
 @dataclass
-class DataProfile:
-    """What is in the table, in numbers the Data page shows and findings cite."""
+class LoadedData:
+    """One table of one sample per row, and how it was made."""
 
-    n_samples: int
-    n_features: int
-    feature_columns: list
-    classes: list = field(default_factory=list)
-    class_counts: dict = field(default_factory=dict)
-    missing_by_column: dict = field(default_factory=dict)
-    constant_columns: list = field(default_factory=list)
-    duplicate_rows: int = 0
-    identifier_columns: list = field(default_factory=list)
-    non_numeric_columns: list = field(default_factory=list)
-    unlabelled: int = 0
-    findings: list = field(default_factory=list)
+    table: pd.DataFrame
+    modality: str = "table"
+    input_shape: list = field(default_factory=list)
+    transposed: bool = False
+    transpose_reason: str = ""
+    sheet: Optional[object] = None  # samples.SheetReport
+    options: dict = field(default_factory=dict)
+    pixel_columns: int = 0  # leading feature columns made by the loader (images, sequences)
+    id_columns: list = field(default_factory=list)  # sample-ID columns the loader made (obs_names, sample_id…)
+    meta_columns: list = field(default_factory=list)  # sample metadata that is not a feature unless asked (obs)
 
-
-def profile_table(table: pd.DataFrame, label: str, *, task: str = "classification",
-                  batch: str = "", identifiers: Optional[list] = None, file_name: str = "the table",
-                  progress: ProgressFn = no_progress,
-                  should_stop: Optional[StopFn] = None, group: str = "") -> DataProfile:
-    """Profile a table for the Data page and raise the findings it can already see."""
-    check_label(table, label, file_name=file_name)
-    check_batch(table, batch, file_name=file_name)
-    check_group(table, group, file_name=file_name)
-    progress(0.1, "Looking at the columns")
-    identifiers = list(identifiers or [])
-    suspected_ids = [str(c) for c in table.columns
-                     if c not in (label, batch, group) and c not in identifiers and looks_like_identifier(table[c])]
-    features = [c for c in feature_columns(table, label, batch, identifiers + suspected_ids, group)]
-    if not features:
-        raise DataError(
-            f"{file_name} has no numeric feature columns besides the label. Tenfold's table "
-            "models need numbers; convert text columns or choose another file."
-        )
-    non_numeric = [str(c) for c in table.columns
-                   if c not in (label, batch, group) and str(c) not in features and str(c) not in identifiers + suspected_ids]
-    check_stop(should_stop)
-    findings: list[Finding] = []
-    labelled = table[table[label].notna()]
-    unlabelled = len(table) - len(labelled)
-    if unlabelled:
-        findings.append(Findings.label_missing.raise_(count=unlabelled, label=label))
-    classes: list = []
-    counts: dict = {}
-    if task == "classification":
-        vc = labelled[label].value_counts()
-        if len(vc) < 2:
-            found = f"a single value ({vc.index[0]!r})" if len(vc) else "no values at all"
-            raise DataError(
-                f"The label column {label!r} of {file_name} has {found}. "
-                "A classifier needs at least two classes."
-            )
-        if len(vc) > max(50, len(labelled) // 5):
-            raise DataError(
-                f"The label column {label!r} has {len(vc)} different values in "
-                f"{len(labelled)} samples: it looks continuous. Choose 'regression' as the "
-                "task on the Question page, or choose another label column."
-            )
-        classes = sorted(vc.index.tolist(), key=str)
-        counts = {str(k): int(v) for k, v in vc.items()}
-        smallest = vc.idxmin()
-        if vc.min() < MIN_SAMPLES_PER_CLASS:
-            findings.append(Findings.too_few_samples_per_class.raise_(
-                label_value=str(smallest), count=int(vc.min()), minimum=MIN_SAMPLES_PER_CLASS))
-        ratio = vc.max() / vc.min()
-        if ratio >= IMBALANCE_RATIO:
-            findings.append(Findings.class_imbalance.raise_(
-                ratio=float(ratio), minority=str(smallest), share=float(vc.min() / vc.sum())))
-    elif not pd.api.types.is_numeric_dtype(labelled[label]):
-        raise DataError(
-            f"The label column {label!r} holds text, but the task is regression. Choose "
-            "'classification' on the Question page, or a numeric label column."
-        )
-    progress(0.4, "Counting missing values")
-    check_stop(should_stop)
-    X = labelled[features]
-    missing = X.isna().sum()
-    missing_by_column = {str(c): int(n) for c, n in missing.items() if n > 0}
-    if missing_by_column:
-        findings.append(Findings.missing_values.raise_(
-            n_columns=len(missing_by_column), share=float(missing.sum() / X.size)))
-    progress(0.6, "Looking for constant features and duplicates")
-    nunique = X.nunique(dropna=True)
-    constant = [str(c) for c, n in nunique.items() if n <= 1]
-    if constant:
-        findings.append(Findings.constant_features.raise_(
-            n_columns=len(constant), examples=", ".join(constant[:5])))
-    check_stop(should_stop)
-    dup = int(X.duplicated(keep="first").sum())
-    if dup:
-        findings.append(Findings.duplicate_samples.raise_(count=dup))
-    for col in suspected_ids:
-        findings.append(Findings.identifier_like_column.raise_(column=col))
-    progress(1.0, "Profile done")
-    return DataProfile(
-        n_samples=len(labelled), n_features=len(features), feature_columns=features,
-        classes=[_plain(c) for c in classes], class_counts=counts,
-        missing_by_column=missing_by_column, constant_columns=constant, duplicate_rows=dup,
-        identifier_columns=suspected_ids, non_numeric_columns=non_numeric,
-        unlabelled=unlabelled, findings=findings,
-    )
+    def loader_features(self) -> set:
+        """Pixel and one-hot columns: the last ``pixel_columns`` columns before a joined sheet."""
+        if not self.pixel_columns:
+            return set()
+        cols = list(self.table.columns)
+        end = len(cols) - (len(self.sheet.columns_added) if self.sheet is not None else 0)
+        return set(cols[end - self.pixel_columns:end])
 
 
-def _plain(v):
-    return v.item() if hasattr(v, "item") else v
+def load_dataset(path: os.PathLike, *, label: str = "", samples: str = "", sample_id: str = "",
+                 transposed: Optional[bool] = None, options: Optional[dict] = None,
+                 progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None) -> LoadedData:
+    """Read ``path`` (a table, AnnData, FASTA or an image folder) into one table; see the module doc.
 
-
-def model_frame(study) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
-    """Features ``X`` (float32), label ``y`` and the labelled rows, in table order.
-
-    Class labels become integer codes in the order of ``study.data.classes``.
+    ``transposed`` None turns a table that looks like features × samples (and lacks the
+    label column); True or False decide. ``samples`` is a sample sheet joined by sample ID.
     """
-    table = study.table
-    if table is None:
-        raise DataError("No data are loaded for this study: load a table on the Data page.")
-    label = study.data.label
-    rows = table[table[label].notna()].reset_index(drop=True)
-    X = rows[study.data.feature_columns].to_numpy(dtype=np.float32)
-    if study.is_classification:
-        lookup = {str(c): i for i, c in enumerate(study.data.classes)}
-        y = rows[label].astype(str).map(lookup).to_numpy()
-        if np.isnan(y.astype(float)).any():
-            raise DataError(f"The label column {label!r} holds values that were not seen when the data were profiled; load the data again.")
-        y = y.astype(np.int64)
+    from guiapp.core import samples as S
+    from guiapp.core.readers import check_path
+
+    options = dict(options or {})
+    path = check_path(path, folder_ok=True)
+    modality = options.get("modality") or modality_of(path)
+    if modality not in MODALITIES:
+        raise E.DataError(f"The modality must be one of {', '.join(MODALITIES)}, not {modality!r}.")
+    options["format"] = file_format(path) or "text"
+    keys = None
+    loaded = LoadedData(table=pd.DataFrame(), modality=modality)
+    if modality == "image":
+        from guiapp.core.images import DEFAULT_SIZE, image_keys, load_images
+
+        images = load_images(path, size=options.get("image_size", DEFAULT_SIZE), colour=options.get("colour", "auto"),
+                             progress=_sub(progress, 0, 0.8), should_stop=should_stop)
+        table, keys = images.table, image_keys(images.table)
+        options.update(image_size=list(images.shape[1:]), colour=images.colour)
+        loaded.input_shape, loaded.pixel_columns = list(images.shape), int(np.prod(images.shape))
+        loaded.id_columns = ["image"]
+        samples = samples or images.labels_file
+    elif modality == "sequence":
+        from guiapp.core.sequences import load_sequences
+
+        seqs = load_sequences(path, length=options.get("sequence_length"), alphabet=options.get("alphabet", "auto"),
+                              crop=options.get("crop", "start"), progress=_sub(progress, 0, 0.8),
+                              should_stop=should_stop)
+        table = seqs.table
+        options.update(sequence_length=seqs.length, alphabet=seqs.alphabet, crop=options.get("crop", "start"),
+                       cropped=seqs.n_cropped, padded=seqs.n_padded, lengths=seqs.lengths)
+        loaded.input_shape, loaded.pixel_columns = list(seqs.shape), seqs.shape[0] * seqs.shape[1]
+        loaded.id_columns = ["sample_id"]
     else:
-        y = rows[label].to_numpy(dtype=np.float32)
-    return X, y, rows
+        table = read_table(path, sheet=options.get("sheet", ""), min_rows=1, progress=_sub(progress, 0, 0.8),
+                           should_stop=should_stop)
+        if options["format"] == "text":
+            from guiapp.core.text_tables import sniff
+
+            fmt = sniff(path)
+            options.update(encoding=fmt.encoding, delimiter=fmt.delimiter)
+        elif options["format"] == "h5ad":
+            from guiapp.core.anndata_io import obs_columns
+
+            loaded.id_columns = ["obs_names"]
+            loaded.meta_columns = obs_columns(path)[1:]
+        sheet_ids = None
+        if samples and transposed is None:
+            sheet_table = read_table(check_path(samples), sheet=options.get("samples_sheet", ""), min_rows=1)
+            id_keys = [options["sheet_id"]] if options.get("sheet_id") in sheet_table.columns else \
+                [c for c in sheet_table.columns if not pd.api.types.is_float_dtype(sheet_table[c])]
+            sheet_ids = [str(v) for k in id_keys for v in sheet_table[k].dropna()]
+        reason = S.looks_transposed(table, label, sheet_ids) if transposed is None else ""
+        if transposed or (transposed is None and reason):
+            loaded.transpose_reason = reason or "asked for"
+            table = S.transpose_table(table, file_name=path.name)
+            loaded.transposed = True
+            loaded.id_columns = [S.SAMPLE_ID]
+        check_shape(table, path.name)  # at least 10 samples, once they are rows
+    check_stop(should_stop)
+    if samples:
+        progress(0.85, f"Joining the sample sheet {Path(samples).name}")
+        sheet_path = check_path(samples)
+        sheet = read_table(sheet_path, sheet=options.get("samples_sheet", ""), min_rows=1)
+        table, report = S.join_sample_sheet(table, sheet, data_key=sample_id, sheet_key=options.get("sheet_id", ""),
+                                            keys=keys, data_name=path.name, sheet_name=sheet_path.name)
+        report.sheet = str(sheet_path)
+        loaded.sheet = report
+    loaded.table, loaded.options = table, options
+    return loaded
+
+
+def _check_sample_ids(table: pd.DataFrame, column: str, file_name: str) -> None:
+    ids = table[column].dropna().astype(str)
+    if ids.duplicated().any():
+        dup = ids[ids.duplicated()].iloc[0]
+        rows = (np.flatnonzero(table[column].astype(str).to_numpy() == dup) + 1).tolist()
+        raise E.DuplicateSampleIdError(
+            f"{file_name}: sample ID {dup!r} in column {column!r} appears more than once (rows "
+            f"{', '.join(map(str, rows[:5]))}). Each sample needs an ID of its own: fix the copies, or, if "
+            "they are repeated measurements of one sample, choose this column as the group column instead.")
+
+
+def _sample_id_column(table: pd.DataFrame, roles: dict, group: str) -> str:
+    """A column named as the sample ID that is nearly, but not quite, unique: duplicated IDs."""
+    from guiapp.core.roles import _name_role
+
+    for c in table.columns[:200]:
+        name = str(c)
+        if name == group or roles.get(name) != "identifier" or _name_role(name) != "identifier":
+            continue
+        s = table[c].dropna()
+        if len(s) >= 10 and 0.9 * len(s) <= s.nunique() < len(s):
+            return name
+    return ""
 
 
 def attach_data(study, path: os.PathLike, *, label: str, batch: str = "",
                 identifiers: Optional[list] = None, sensitive: Optional[bool] = None,
                 source: str = "", version: str = "", downloaded: str = "",
                 progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None,
-                group: str = "") -> DataProfile:
-    """Load a table into the study: read, hash, profile, and record it all (Tip 4).
+                group: str = "", samples: str = "", sample_id: str = "", transposed: Optional[bool] = None,
+                roles: Optional[dict] = None, missing: str = "median", accession: str = "", url: str = "",
+                options: Optional[dict] = None, subgroups: Optional[list] = None) -> DataProfile:
+    """Load data into the study: read, hash, scan, profile, and record it all (Tip 4).
 
     ``group`` names the column whose samples belong together (donor, patient, animal, cell
     line); it is never a feature, and the group split keeps each group in one part.
+    ``roles`` are the user's edits of the suggested column roles; ``missing`` is one of
+    :data:`MISSING_CHOICES`. Nothing in the study changes unless everything succeeds.
     """
+    from guiapp.core import roles as R
+    from guiapp.core.pii import pii_findings, scan_pii
+
     path = Path(path)
+    chosen = {r: c for c, r in (roles or {}).items() if r in ("label", "batch", "group")}
+    label, batch, group = label or chosen.get("label", ""), batch or chosen.get("batch", ""), group or chosen.get("group", "")
     progress(0.0, f"Reading {path.name}")
-    table = read_table(path)
+    loaded = load_dataset(path, label=label, samples=samples, sample_id=sample_id, transposed=transposed,
+                          options=options, progress=_sub(progress, 0, 0.4), should_stop=should_stop)
+    table = loaded.table
+    identifiers = list(dict.fromkeys(list(identifiers or []) + [c for c in loaded.id_columns if c in table.columns]))
     check_stop(should_stop)
-    provenance = file_provenance(path, source=source, version=version, downloaded=downloaded,
-                                 progress=lambda f, m: progress(0.2 + 0.3 * f, m),
-                                 should_stop=should_stop)
-    profile = profile_table(table, label, task=study.question.task, batch=batch,
-                            identifiers=identifiers, file_name=path.name, group=group,
-                            progress=lambda f, m: progress(0.5 + 0.5 * f, m),
-                            should_stop=should_stop)
+    provenance = file_provenance(path, source=source, version=version, downloaded=downloaded, accession=accession,
+                                 url=url, progress=_sub(progress, 0.4, 0.5), should_stop=should_stop)
+    sheet_info: dict = {}
+    if loaded.sheet is not None:
+        sheet_info = {"provenance": file_provenance(loaded.sheet.sheet).__dict__, **loaded.sheet.to_dict()}
+    progress(0.5, "Looking for personal identifiers")
+    loader_features = loaded.loader_features()
+    hits = scan_pii(table, columns=[c for c in table.columns if c not in loader_features] if loader_features else None)
+    suggested = R.suggest_roles(table, label=label, batch=batch, group=group, identifiers=identifiers,
+                                subgroups=subgroups, pii_columns=[h.column for h in hits])
+    final = R.merge_roles(suggested, roles)
+    for col, role in ((label, "label"), (batch, "batch"), (group, "group")):
+        if col in final:
+            final[col] = role
+    for col, role in list(final.items()):
+        if role in ("label", "batch", "group") and col not in (label, batch, group):
+            final[col] = "ignore"  # one label, batch and group: those chosen above
+    for col in identifiers or []:
+        if col in final:
+            final[col] = "identifier"
+    for col in loaded.meta_columns:  # AnnData obs: QC numbers and annotations describe, not measure
+        if final.get(col) == "feature" and col not in (roles or {}):
+            final[col] = "ignore"
+    if loaded.pixel_columns:  # images and sequences: the pixels or letters, and nothing else, are features
+        for col in final:
+            loader = col in loader_features
+            if loader or final[col] == "feature":
+                final[col] = "feature" if loader else "ignore"
+    id_col = sample_id if sample_id in table.columns else _sample_id_column(table, final, group)
+    if id_col:
+        _check_sample_ids(table, id_col, path.name)
+    feats = [c for c, r in final.items() if r == "feature"]
+    if label in table.columns:
+        feats_numeric = [c for c in feats if pd.api.types.is_numeric_dtype(table[c])]
+        table, kept, dropped = apply_missing(table, feats_numeric, missing)
+        for c in dropped["columns"]:
+            final[c] = "ignore"
+    else:
+        dropped = {"rows": 0, "columns": []}
+    # An ID-like column nobody declared is left to the profile, which raises a finding for it.
+    declared = set(identifiers or []) | {c for c, r in (roles or {}).items() if r == "identifier"}
+    profile_roles = {c: "feature" if r == "identifier" and c not in declared and looks_like_identifier(table[c])
+                     else r for c, r in final.items()}
+    declared_ids = sorted(declared | set(R.columns_with(profile_roles, "identifier")))
+    profile = profile_table(table, label, task=study.question.task, batch=batch, identifiers=declared_ids,
+                            file_name=path.name, group=group, roles=profile_roles, missing=missing,
+                            progress=_sub(progress, 0.55, 1.0), should_stop=should_stop)
+    findings = list(profile.findings) + pii_findings(hits)
+    if loaded.transposed:
+        findings.append(Findings.data_transposed.raise_(n_samples=len(table), n_features=profile.n_features))
+    rep = loaded.sheet
+    if rep is not None and (rep.data_unmatched or rep.sheet_unmatched):
+        findings.append(Findings.sample_sheet_unmatched.raise_(
+            sheet=Path(rep.sheet).name, matched=rep.matched, key=rep.sheet_key, data_unmatched=rep.data_unmatched,
+            data_examples=", ".join(map(str, rep.data_unmatched_examples[:3])) or "none",
+            sheet_unmatched=rep.sheet_unmatched,
+            sheet_examples=", ".join(map(str, rep.sheet_unmatched_examples[:3])) or "none"))
+    if dropped["rows"] or dropped["columns"]:
+        findings.append(Findings.missing_rows_dropped.raise_(rows=dropped["rows"], columns=len(dropped["columns"])))
+    if sensitive is None:
+        findings.append(Findings.sensitivity_undeclared.raise_())
     d = study.data
     d.label, d.batch, d.sensitive, d.provenance = label, batch, sensitive, provenance
     d.group = group
-    d.identifiers = sorted(set(identifiers or []) | set(profile.identifier_columns))
+    d.identifiers = sorted(set(declared_ids) | set(profile.identifier_columns))
+    for col in profile.identifier_columns:
+        final[col] = "identifier"
     d.n_samples, d.n_features = profile.n_samples, profile.n_features
     d.feature_columns, d.classes, d.class_counts = profile.feature_columns, profile.classes, profile.class_counts
+    d.modality, d.input_shape = loaded.modality, list(loaded.input_shape)
+    d.transposed, d.samples, d.sample_id = loaded.transposed, str(samples or (rep.sheet if rep else "")), sample_id
+    d.sample_sheet, d.roles, d.missing, d.dropped = sheet_info, final, missing, dropped
+    d.options, d.pii = loaded.options, [h.to_dict() for h in hits]
+    # subgroups: those asked for (a numeric one may stay a feature) and the subgroup roles
+    asked = list(subgroups) if subgroups is not None else ([] if roles is not None else list(d.subgroups))
+    d.subgroups = [c for c in dict.fromkeys(asked + R.columns_with(final, "subgroup")) if c in table.columns]
+    d.profile = profile.summary()
     study.table = table
-    findings = list(profile.findings)
-    if sensitive is None:
-        findings.append(Findings.sensitivity_undeclared.raise_())
     study.set_findings("data", findings)
     return profile
 
 
-def reload_table(study) -> pd.DataFrame:
-    """Read the study's table again (after reopening), and warn if the file changed."""
-    prov = study.data.provenance
+def attach_from_spec(study, data_spec: dict, **kwargs) -> DataProfile:
+    """:func:`attach_data` with the keys of a spec's ``[data]`` table."""
+    d = data_spec
+    options = {k: d[k] for k in ("modality", "sheet", "image_size", "colour", "sequence_length", "alphabet", "crop",
+                                 "sheet_id") if k in d}
+    return attach_data(
+        study, d["path"], label=d["label"], batch=d.get("batch", ""), group=d.get("group", ""),
+        identifiers=d.get("identifiers", []), sensitive=d.get("sensitive"), source=d.get("source", ""),
+        version=d.get("version", ""), downloaded=d.get("downloaded", ""), accession=d.get("accession", ""),
+        url=d.get("url", ""), samples=d.get("samples", ""), sample_id=d.get("sample_id", ""),
+        transposed=d.get("transposed"), roles=d.get("roles"), missing=d.get("missing", "median"),
+        subgroups=d.get("subgroups"), options=options, **kwargs)
+
+
+def model_frame(study) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+    """Features ``X`` (float32), label ``y`` and the labelled rows, in table order.
+
+    Class labels become integer codes in the order of ``study.data.classes``. Image and
+    sequence studies give their pixels and one-hot letters flattened, one row per sample
+    (``study.data.input_shape`` turns a row back). With the missing-value choice
+    "most-frequent", missing cells are filled with the training split's most frequent value
+    once the split exists; otherwise the models' own imputers fill them (median).
+    """
+    table = study.table
+    if table is None:
+        raise DataError("No data are loaded for this study: load a table on the Data page.")
+    label = study.data.label
+    rows = table[table[label].notna()].reset_index(drop=True)
+    X = rows[study.data.feature_columns].to_numpy(dtype=np.float32, na_value=np.nan)
+    if study.is_classification:
+        lookup = {str(c): i for i, c in enumerate(study.data.classes)}
+        y = label_values(rows[label]).astype(str).map(lookup).to_numpy()
+        if np.isnan(y.astype(float)).any():
+            raise DataError(f"The label column {label!r} holds values that were not seen when the data were profiled; load the data again.")
+        y = y.astype(np.int64)
+    else:
+        y = rows[label].to_numpy(dtype=np.float32)
+    if getattr(study.data, "missing", "median") == "most-frequent" and study.split.train_idx and np.isnan(X).any():
+        X = fill_most_frequent(X, np.asarray(study.split.train_idx))
+    return X, y, rows
+
+
+def reload_table(study, *, progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None) -> pd.DataFrame:
+    """Read the study's data again (after reopening), and refuse if a file changed."""
+    d = study.data
+    prov = d.provenance
     if not prov.path:
         raise DataError("This study has no data file yet: load one on the Data page.")
     path = Path(prov.path)
-    table = read_table(path)
-    now = file_provenance(path)
+    from guiapp.core.readers import check_path
+
+    check_path(path, folder_ok=True)
+    now = file_provenance(path, progress=_sub(progress, 0, 0.3), should_stop=should_stop)
     if prov.sha256 and now.sha256 != prov.sha256:
-        raise DataError(
+        raise E.FileChangedError(
             f"{path} has changed since it was loaded into this study (its SHA-256 differs). "
             "Results would no longer match the data: load the file again on the Data page "
-            "(the later steps will be redone), or restore the original file."
-        )
+            "(the later steps will be redone), or restore the original file.")
+    sheet_sha = (d.sample_sheet.get("provenance") or {}).get("sha256")
+    if d.samples and sheet_sha and Path(d.samples).exists() and file_provenance(d.samples).sha256 != sheet_sha:
+        raise E.FileChangedError(
+            f"The sample sheet {d.samples} has changed since it was loaded (its SHA-256 differs). Load the "
+            "data again on the Data page, or restore the original sheet.")
+    loaded = load_dataset(path, label=d.label, samples=d.samples, sample_id=d.sample_id,
+                          transposed=bool(d.transposed), options=d.options, progress=_sub(progress, 0.3, 1.0),
+                          should_stop=should_stop)
+    table = loaded.table
+    if d.missing == "drop-rows" and d.feature_columns:
+        table, _, _ = apply_missing(table, [c for c in d.feature_columns if c in table.columns], "drop-rows")
     study.table = table
     return table

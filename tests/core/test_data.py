@@ -73,10 +73,17 @@ def test_ragged_rows_name_the_line(tmp_path):
 
 
 def test_a_single_column_hints_at_the_separator(tmp_path):
-    text = "g1;g2;condition\n" + "".join(f"{i};{i};a\n" for i in range(20))
+    # Semicolons, tabs and pipes are sniffed now (see below); a space is not a separator.
+    text = "g1 g2 condition\n" + "".join(f"{i} {i} a\n" for i in range(20))
     with pytest.raises(DataError, match="samples.csv has a single column") as info:
         data.read_table(write(tmp_path / "samples.csv", text))
     assert "separator" in str(info.value)
+
+
+def test_a_semicolon_csv_is_sniffed_even_with_a_csv_extension(tmp_path):
+    text = "g1;g2;condition\n" + "".join(f"{i};{i};a\n" for i in range(20))
+    table = data.read_table(write(tmp_path / "samples.csv", text))
+    assert list(table.columns) == ["g1", "g2", "condition"] and len(table) == 20
 
 
 @pytest.mark.parametrize("n_rows", [0, 3, 9])

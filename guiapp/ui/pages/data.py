@@ -6,35 +6,27 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from PySide6.QtWidgets import (QButtonGroup, QComboBox, QFileDialog, QFormLayout, QHBoxLayout,
+from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout,
                                QLineEdit, QPushButton, QRadioButton)
 
 from guiapp.core import data as core_data
-from guiapp.core import ethics
+from guiapp.core import ethics, readers
+from guiapp.ui.data_panels import FILE_FILTER, DataInPanel
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.plots import PlotArea, bar_chart
 from guiapp.ui.widgets import heading, value_label
 
 NO_BATCH = "(no batch column)"
 NO_GROUP = "(one sample per donor: no group column)"
+ANSWER_CHOICES = (("not answered", None), ("yes", True), ("no", False))
 SENSITIVITY = ((True, "Sensitive", "About people, identifiable, or covered by consent or a data-use agreement."),
                (False, "Not sensitive", "Public or non-human data that anyone may see."),
                (None, "Not declared yet", "Tenfold treats undeclared data as sensitive and withholds the weights."))
 
 
 def read_header(path: Path) -> list[str]:
-    """The column names of a CSV/TSV file, reading only its first line."""
-    sep = core_data.TABLE_SUFFIXES.get(path.suffix.lower(), ",")
-    with path.open("r", encoding="utf-8-sig", newline="") as fh:
-        first = fh.readline(1 << 20)
-    if not first.strip():
-        return []
-    if sep is None:
-        try:
-            sep = csv.Sniffer().sniff(first, delimiters=",\t;").delimiter
-        except csv.Error:
-            sep = ","
-    return [c.strip() for c in next(csv.reader([first], delimiter=sep))]
+    """The column names a data file offers (any format), reading little of it."""
+    return readers.read_columns(path)
 
 
 def sensitivity_radios(page: StepPage, on_choice) -> QButtonGroup:
@@ -67,15 +59,21 @@ class DataPage(StepPage):
         form = QFormLayout()
         file_row = QHBoxLayout()
         self.path = QLineEdit()
-        self.path.setPlaceholderText("A .csv or .tsv table, one sample per row")
+        self.path.setPlaceholderText("A table (CSV, TSV, Parquet, Excel, AnnData .h5ad), a FASTA file, "
+                                     "or a folder of images")
         self.path.setAccessibleName("Data file")
         self.path.setToolTip("The table to analyse: a header row with column names, one sample per row.")
         self.path.editingFinished.connect(self._on_path)
         self.browse = self.action(QPushButton("Choose file…"))
         self.browse.clicked.connect(self._choose_file)
+        self.browse_folder = self.action(QPushButton("Image folder…"))
+        self.browse_folder.setToolTip("A folder with one subfolder of images per class, or images plus a CSV of labels.")
+        self.browse_folder.clicked.connect(self._choose_folder)
         file_row.addWidget(self.path, 1)
         file_row.addWidget(self.browse)
+        file_row.addWidget(self.browse_folder)
         form.addRow("Data file:", file_row)
+        self.data_in = DataInPanel(self)
 
         self.label = QComboBox()
         self.label.setAccessibleName("Label column")
@@ -99,6 +97,7 @@ class DataPage(StepPage):
             sens_row.addWidget(button)
         sens_row.addStretch(1)
         form.addRow("Are the data sensitive?", sens_row)
+        self._build_sensitivity_questions(form)
 
         self.source = QLineEdit()
         self.source.setAccessibleName("Data source")
@@ -115,6 +114,7 @@ class DataPage(StepPage):
         self.downloaded.setPlaceholderText("e.g. 2024-03-01")
         self.downloaded.setToolTip("When the file was downloaded or exported, if it matters.")
         form.addRow("Downloaded on:", self.downloaded)
+        self.data_in.add_form_rows(form)
         self.body.addLayout(form)
 
         row = QHBoxLayout()
@@ -133,6 +133,7 @@ class DataPage(StepPage):
                                "Samples per class", min_height=220)
         self.counts.setMaximumSize(560, 240)
         self.body.addWidget(self.counts)
+        self.data_in.add_sections(self.body)
 
     # ----- study → widgets ----------------------------------------------------------------
     def refresh(self) -> None:
@@ -144,9 +145,75 @@ class DataPage(StepPage):
             self.source.setText(s.data.provenance.source)
             self.version.setText(s.data.provenance.version)
             self.downloaded.setText(s.data.provenance.downloaded)
+            self.data_in.show_new_study(s)
         select_sensitivity(self.sensitivity, s.data.sensitive)
+        self._show_answers()
         self._show_summary()
+        self.data_in.show(s)
         super().refresh()
+
+    # ----- the sensitivity questions (Tip 10) ------------------------------------------------
+    def _build_sensitivity_questions(self, form: QFormLayout) -> None:
+        self.answer_boxes = {}
+        for key, label, tip in (("about_humans", "About people?", "Do the samples come from people (patients, donors, volunteers)?"),
+                                ("identifiable", "Identifiable?", "Could a row be linked to a person: names, dates, "
+                                 "places, record numbers, rare combinations of traits?")):
+            box = QComboBox()
+            box.setAccessibleName(label.rstrip("?"))
+            box.setToolTip(tip)
+            for text, value in ANSWER_CHOICES:
+                box.addItem(text, value)
+            box.currentIndexChanged.connect(lambda _i, key=key, box=box: self._on_answer(key, box.currentData()))
+            form.addRow(label, box)
+            self.answer_boxes[key] = box
+        self.answer_refs = {}
+        for key, ref_key, label, tip in (
+                ("consent", "consent_reference", "Informed consent or ethics (IRB) approval covers the data",
+                 "e.g. IRB-2023-114, or the ethics committee's reference"),
+                ("data_use_agreement", "dua_reference", "A data-use agreement covers the data",
+                 "e.g. the agreement's title or number")):
+            row = QHBoxLayout()
+            check = QCheckBox(label)
+            check.setAccessibleName(label)
+            check.toggled.connect(lambda on, key=key: self._on_answer(key, True if on else None))
+            ref = QLineEdit()
+            ref.setAccessibleName(f"{label}: reference")
+            ref.setPlaceholderText(f"Reference ({tip})")
+            ref.textEdited.connect(lambda text, ref_key=ref_key: self._on_answer(ref_key, text, soon=True))
+            row.addWidget(check)
+            row.addWidget(ref, 1)
+            form.addRow("", row)
+            self.answer_boxes[key] = check
+            self.answer_refs[ref_key] = ref
+        self.suggestion = value_label("Sensitivity suggestion")
+        form.addRow("", self.suggestion)
+
+    def _show_answers(self) -> None:
+        d = self.study.data
+        for key, widget in self.answer_boxes.items():
+            widget.blockSignals(True)
+            if isinstance(widget, QCheckBox):
+                widget.setChecked(bool(getattr(d, key)))
+            else:
+                widget.setCurrentIndex(max(widget.findData(getattr(d, key)), 0))
+            widget.blockSignals(False)
+        for key, edit in self.answer_refs.items():
+            if edit.text().strip() != getattr(d, key):
+                edit.setText(getattr(d, key))
+        value, why = ethics.suggested_sensitivity(self.study)
+        if why and value is not None and value != d.sensitive:
+            self.suggestion.setText(f"Suggested: {'sensitive' if value else 'not sensitive'}, because {why}.")
+        elif why and value is None:
+            self.suggestion.setText(f"Note: {why}.")
+        else:
+            self.suggestion.setText("")
+
+    def _on_answer(self, key: str, value, soon: bool = False) -> None:
+        ethics.set_sensitivity_answers(self.study, **{key: value})
+        if soon:
+            self.changed_soon()
+        else:
+            self.changed()
 
     def _show_summary(self) -> None:
         d = self.study.data
@@ -176,10 +243,11 @@ class DataPage(StepPage):
         columns: list[str] = []
         text = self.path.text().strip()
         self.error.clear_message()
-        if text and Path(text).is_file():
+        if text and Path(text).exists():
             try:
                 columns = read_header(Path(text))
-            except (OSError, UnicodeDecodeError, csv.Error):
+                columns += [c for c in self.data_in.extra_columns() if c not in columns]
+            except (OSError, UnicodeDecodeError, csv.Error, core_data.DataError):
                 self.show_error(f"The column names of {Path(text).name} could not be read: it does "
                                 "not look like a text table (CSV or TSV, UTF-8). Export it as CSV "
                                 "from your spreadsheet program and choose that file.")
@@ -202,13 +270,19 @@ class DataPage(StepPage):
         self._on_path()
 
     def _on_path(self) -> None:
+        if str(Path(self.path.text().strip()).resolve()) != self.study.data.provenance.path:
+            self.data_in.forget_edits()
         self._fill_columns(self.label.currentData() or self.study.data.label,
                            self.batch.currentData() or self.study.data.batch,
                            self.group.currentData() or getattr(self.study.data, "group", ""))
 
     def _choose_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Choose a data table", self.path.text(),
-                                              "Tables (*.csv *.tsv *.txt *.tab);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(self, "Choose a data table", self.path.text(), FILE_FILTER)
+        if path:
+            self.set_path(path)
+
+    def _choose_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Choose a folder of images", self.path.text())
         if path:
             self.set_path(path)
 
@@ -232,9 +306,13 @@ class DataPage(StepPage):
                       batch=self.batch.currentData() or "", group=self.group.currentData() or "",
                       sensitive=self._sensitivity(),
                       source=self.source.text().strip(), version=self.version.text().strip(),
-                      downloaded=self.downloaded.text().strip())
-        self.run_task(core_data.attach_data, kwargs, name="loading the data",
-                      on_result=lambda _profile: self.show_info("Data loaded and checked."))
+                      downloaded=self.downloaded.text().strip(), **self.data_in.load_kwargs(self.study))
+        self.run_task(core_data.attach_data, kwargs, name="loading the data", on_result=self._loaded)
+
+    def _loaded(self, _profile) -> None:
+        # Loading replaced the data step's findings: bring back those of the sensitivity answers.
+        ethics.set_sensitivity(self.study, self.study.data.sensitive)
+        self.show_info("Data loaded and checked.")
 
 
 if __name__ == "__main__":

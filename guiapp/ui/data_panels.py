@@ -1,0 +1,239 @@
+"""The Data page's data-in controls: sample sheet, orientation, missing values, provenance
+details, loader options, the profile in words and plots, the column roles and a preview.
+
+Kept apart from ``pages/data.py`` so that page stays small; the page owns the file, label,
+batch and group choices and the sensitivity questions, and asks this panel for the rest of
+the arguments of :func:`guiapp.core.data.attach_data`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout,
+                               QHeaderView, QLabel, QLineEdit, QPushButton, QSpinBox, QTableView, QWidget)
+
+from guiapp.core import data as core_data
+from guiapp.core import readers
+from guiapp.ui.plots import PlotArea, horizontal_bars
+from guiapp.ui.table_model import DataFrameModel, RoleDelegate, RolesModel, role_rows
+from guiapp.ui.widgets import heading, note, value_label
+
+MISSING_WORDS = (("median", "Fill with the training median"),
+                 ("most-frequent", "Fill with the training's most frequent value"),
+                 ("drop-rows", "Drop samples with missing values"),
+                 ("drop-columns", "Drop features with missing values"))
+FILE_FILTER = ("Data (*.csv *.tsv *.txt *.tab *.gz *.parquet *.pq *.xlsx *.xlsm *.h5ad *.fa *.fasta *.fna *.faa);;"
+               "Tables (*.csv *.tsv *.txt *.tab *.gz);;Parquet (*.parquet *.pq);;Excel (*.xlsx *.xlsm);;"
+               "AnnData (*.h5ad);;FASTA (*.fa *.fasta *.fna *.faa *.gz);;All files (*)")
+
+
+class DataInPanel:
+    """Widgets the Data page adds to its form and body; reads and shows the study's data state."""
+
+    def __init__(self, page) -> None:
+        self.page = page
+        self._transposed_choice: Optional[bool] = None  # None: let Tenfold detect it
+        self._role_edits: dict = {}
+        self._shown_table = None
+
+    # ----- building ------------------------------------------------------------------------
+    def add_form_rows(self, form: QFormLayout) -> None:
+        page = self.page
+        row = QHBoxLayout()
+        self.samples = QLineEdit()
+        self.samples.setAccessibleName("Sample sheet")
+        self.samples.setPlaceholderText("Optional: a sheet with one row per sample (labels, batches, donors)")
+        self.samples.setToolTip("A CSV, TSV or Excel table joined to the data by sample ID. Tenfold reports "
+                                "the IDs that match no sample.")
+        self.samples.editingFinished.connect(page._on_path)
+        self.browse_samples = page.action(QPushButton("Choose sheet…"))
+        self.browse_samples.clicked.connect(self._choose_sheet)
+        row.addWidget(self.samples, 1)
+        row.addWidget(self.browse_samples)
+        form.addRow("Sample sheet:", row)
+
+        self.transposed = QCheckBox("Features are rows and samples are columns (genes × samples): turn the table")
+        self.transposed.setAccessibleName("Features as rows")
+        self.transposed.setToolTip("Tenfold detects such tables when loading and turns them; untick to keep the "
+                                   "file as it is.")
+        self.transposed.toggled.connect(self._on_transposed)
+        form.addRow("Orientation:", self.transposed)
+        self.transposed_note = note("")
+        self.transposed_note.setAccessibleName("Orientation note")
+        self.transposed_note.hide()
+        form.addRow("", self.transposed_note)
+
+        self.missing = QComboBox()
+        self.missing.setAccessibleName("Missing values")
+        for key, words in MISSING_WORDS:
+            self.missing.addItem(words, key)
+        self.missing.setToolTip("Filling is fitted on the training split only; dropping happens before the split.")
+        form.addRow("Missing values:", self.missing)
+
+        options = QHBoxLayout()
+        self.image_size = QSpinBox()
+        self.image_size.setRange(8, 1024)
+        self.image_size.setValue(64)
+        self.image_size.setSuffix(" px")
+        self.image_size.setAccessibleName("Image size")
+        self.colour = QComboBox()
+        self.colour.setAccessibleName("Image colour")
+        for text in ("auto", "grey", "rgb"):
+            self.colour.addItem(text, text)
+        self.seq_length = QSpinBox()
+        self.seq_length.setRange(0, 100_000)
+        self.seq_length.setSpecialValueText("longest")
+        self.seq_length.setAccessibleName("Sequence length")
+        for label, widget in (("image size", self.image_size), ("colour", self.colour),
+                              ("sequence length", self.seq_length)):
+            options.addWidget(QLabel(label))
+            options.addWidget(widget)
+        options.addStretch(1)
+        self.options_row = QWidget()
+        self.options_row.setLayout(options)
+        form.addRow("Images / sequences:", self.options_row)
+
+        self.accession = QLineEdit()
+        self.accession.setAccessibleName("Accession")
+        self.accession.setPlaceholderText("e.g. GSE12345, E-MTAB-1234, PRJNA000000")
+        form.addRow("Accession:", self.accession)
+        self.url = QLineEdit()
+        self.url.setAccessibleName("Data URL")
+        self.url.setPlaceholderText("where the file can be downloaded")
+        form.addRow("URL:", self.url)
+
+    def add_sections(self, body) -> None:
+        page = self.page
+        self.words = value_label("Data profile in words")
+        body.addWidget(self.words)
+        self.missing_plot = PlotArea("Missing values per feature appear here once the data are loaded.",
+                                     "Missing values per column", min_height=200)
+        self.missing_plot.setMaximumSize(560, 260)
+        body.addWidget(self.missing_plot)
+        body.addWidget(heading("Column roles"))
+        body.addWidget(note("What each column is for. Identifiers never become features. Double-click a role "
+                            "to change it, then check the data again."))
+        self.roles_model = RolesModel(page)
+        self.roles_model.role_edited.connect(self._on_role)
+        self.roles = QTableView()
+        self.roles.setAccessibleName("Column roles")
+        self.roles.setModel(self.roles_model)
+        self.roles.setItemDelegateForColumn(1, RoleDelegate(self.roles))
+        self.roles.setEditTriggers(QAbstractItemView.DoubleClicked | QAbstractItemView.SelectedClicked)
+        self.roles.verticalHeader().setVisible(False)
+        self.roles.horizontalHeader().setSectionResizeMode(QHeaderView.Interactive)
+        self.roles.horizontalHeader().setStretchLastSection(True)
+        self.roles.setMinimumHeight(200)
+        body.addWidget(self.roles)
+        row = QHBoxLayout()
+        self.apply_roles = page.action(QPushButton("Check again with these roles"))
+        self.apply_roles.setToolTip("Profile the data again with the roles as edited.")
+        self.apply_roles.clicked.connect(page._load)
+        row.addWidget(self.apply_roles)
+        row.addStretch(1)
+        body.addLayout(row)
+        body.addWidget(heading("Preview"))
+        self.preview_model = DataFrameModel(None, page)
+        self.preview = QTableView()
+        self.preview.setAccessibleName("Data preview")
+        self.preview.setModel(self.preview_model)
+        self.preview.horizontalHeader().setDefaultSectionSize(90)
+        self.preview.verticalHeader().setDefaultSectionSize(22)
+        self.preview.setMinimumHeight(220)
+        body.addWidget(self.preview)
+
+    # ----- study → widgets -----------------------------------------------------------------
+    def show_new_study(self, study) -> None:
+        d = study.data
+        self.samples.setText(d.samples)
+        self.accession.setText(d.provenance.accession)
+        self.url.setText(d.provenance.url)
+        self._transposed_choice = None
+        self._role_edits = {}
+        self.missing.setCurrentIndex(max(self.missing.findData(d.missing), 0))
+        self.image_size.setValue(int((d.options.get("image_size") or [64])[0]))
+        self.colour.setCurrentIndex(max(self.colour.findData(d.options.get("colour", "auto")), 0))
+        self.seq_length.setValue(int(d.options.get("sequence_length") or 0))
+
+    def show(self, study) -> None:
+        d = study.data
+        self.transposed.blockSignals(True)
+        self.transposed.setChecked(bool(d.transposed) if self._transposed_choice is None else self._transposed_choice)
+        self.transposed.blockSignals(False)
+        turned = [f.message for f in study.findings if f.code == "data-transposed"]
+        self.transposed_note.setText(turned[0] if turned else "")
+        self.transposed_note.setVisible(bool(turned))
+        self._show_options()
+        profile = d.profile or {}
+        self.words.setText("\n".join(profile.get("words", [])))
+        missing = profile.get("missing_by_column") or {}
+        if missing and d.n_samples:
+            top = list(missing.items())[:12]
+            horizontal_bars(self.missing_plot, [c for c, _ in top], [n / d.n_samples for _, n in top],
+                            x_label="share of samples missing")
+        else:
+            self.missing_plot.show_placeholder("No missing values." if profile else None)
+        table = study.table
+        if table is not self._shown_table:
+            self._shown_table = table
+            self.preview_model.set_frame(table)
+            self.roles_model.set_columns(role_rows(table, d.roles, d.pii) if table is not None else [])
+            self._role_edits = {}
+
+    def _show_options(self) -> None:
+        text = self.page.path.text().strip()
+        kind = readers.modality_of(text) if text else "table"
+        self.options_row.setVisible(kind != "table")
+        for w in (self.image_size, self.colour):
+            w.setEnabled(kind == "image")
+        self.seq_length.setEnabled(kind == "sequence")
+
+    # ----- widgets → attach_data -----------------------------------------------------------
+    def load_kwargs(self, study) -> dict:
+        text = self.page.path.text().strip()
+        same_file = bool(text) and str(Path(text).resolve()) == study.data.provenance.path
+        kwargs = dict(samples=self.samples.text().strip(), transposed=self._transposed_choice,
+                      missing=self.missing.currentData(), accession=self.accession.text().strip(),
+                      url=self.url.text().strip())
+        if same_file and self._role_edits:
+            kwargs["roles"] = {**study.data.roles, **self._role_edits}
+        kind = readers.modality_of(text) if text else "table"
+        if kind == "image":
+            kwargs["options"] = {"image_size": self.image_size.value(), "colour": self.colour.currentData()}
+        elif kind == "sequence" and self.seq_length.value():
+            kwargs["options"] = {"sequence_length": self.seq_length.value()}
+        return kwargs
+
+    def extra_columns(self) -> list:
+        """The sample sheet's columns, offered as label, batch and group too."""
+        text = self.samples.text().strip()
+        if not text or not Path(text).is_file():
+            return []
+        try:
+            return readers.read_columns(text)
+        except core_data.DataError:
+            return []
+
+    def forget_edits(self) -> None:
+        self._role_edits = {}
+        self._transposed_choice = None
+
+    # ----- reactions -------------------------------------------------------------------------
+    def _on_transposed(self, checked: bool) -> None:
+        self._transposed_choice = checked
+
+    def _on_role(self, column: str, role: str) -> None:
+        self._role_edits[column] = role
+        combo = {"label": self.page.label, "batch": self.page.batch, "group": self.page.group}.get(role)
+        if combo is not None and combo.findData(column) >= 0:
+            combo.setCurrentIndex(combo.findData(column))
+        self.page.show_info("Role changed. Press 'Check again with these roles' to profile the data with it.")
+
+    def _choose_sheet(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.page, "Choose a sample sheet", self.samples.text(),
+                                              "Tables (*.csv *.tsv *.txt *.xlsx *.parquet);;All files (*)")
+        if path:
+            self.samples.setText(path)
+            self.page._on_path()
