@@ -1,28 +1,77 @@
-"""Architecture (Tips 5 and 3): a small MLP for tables, sized against the sample count."""
+"""Architecture (Tips 5 and 3): the network recommended for the data's modality, started small,
+with its size — parameters, training memory, FLOPs per sample — read against the sample count.
+
+Tables are the modality Tenfold loads today, so the network a study trains is an MLP; the
+builders for sequences and images are in :mod:`guiapp.core.architectures`.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from guiapp.core.architectures import (NAMES, PARAMS_PER_SAMPLE_WARN, Recommendation, human_count, recommend,
+                                       size_summary)
 from guiapp.core.errors import TenfoldError
+from guiapp.core.findings import Findings
 from guiapp.core.network import count_parameters, n_outputs
 
 
+def _config(study) -> dict:
+    a = study.architecture
+    return {"n_features": len(study.data.feature_columns), "n_outputs": n_outputs(study),
+            "width": a.width, "depth": a.depth, "dropout": a.dropout}
+
+
+def _n_train(study) -> int:
+    return len(study.split.train_idx) or study.data.n_samples
+
+
 def set_architecture(study, *, width: int, depth: int, dropout: float) -> int:
-    """Store the MLP's shape and return its parameter count."""
+    """Store the MLP's shape, its size and its findings; return its parameter count."""
     if not (1 <= depth <= 8 and 2 <= width <= 4096 and 0.0 <= dropout < 1.0):
         raise TenfoldError("Choose 1–8 hidden layers, 2–4096 units per layer and dropout below 1.")
     a = study.architecture
     a.kind, a.width, a.depth, a.dropout = "mlp", int(width), int(depth), float(dropout)
     a.n_params = count_parameters(len(study.data.feature_columns), n_outputs(study), a.width, a.depth)
+    if study.data.feature_columns:
+        size = size_summary("mlp", _config(study), n_train=_n_train(study), batch_size=study.train.batch_size)
+        a.memory_mb, a.flops = size["memory_mb"], size["flops"]
+    a.reason = a.reason or recommendation(study).reason
+    refresh_findings(study)
     return a.n_params
+
+
+def recommendation(study) -> Recommendation:
+    """The architecture the data's modality calls for, and why."""
+    return recommend(study.architecture.modality or "table", n_samples=study.data.n_samples,
+                     input_shape=(max(len(study.data.feature_columns), 1),), n_outputs=max(n_outputs(study), 1))
 
 
 def size_reading(study) -> str:
     a = study.architecture
-    n_train = len(study.split.train_idx) or study.data.n_samples
+    n_train = _n_train(study)
     if not a.n_params or not n_train:
         return ""
     ratio = a.n_params / n_train
     text = f"{a.n_params:,} parameters for {n_train:,} training samples ({ratio:.0f} per sample)."
-    if ratio > 100:
+    if a.flops:
+        text += (f" About {human_count(a.flops)} FLOPs per sample and {a.memory_mb:.1f} MB to train "
+                 f"with batches of {study.train.batch_size}.")
+    if ratio > PARAMS_PER_SAMPLE_WARN:
         return text + " That is large for this much data: start smaller (Tip 3), and watch the overfitting step."
     return text + " A reasonable start."
+
+
+def refresh_findings(study) -> None:
+    """The Architecture step's findings: a network far larger than the data, a partial transfer."""
+    a, found = study.architecture, []
+    n_train = _n_train(study)
+    if a.n_params and n_train and a.n_params / n_train > PARAMS_PER_SAMPLE_WARN:
+        found.append(Findings.parameters_exceed_samples.raise_(
+            kind=NAMES.get(a.kind, a.kind), n_params=a.n_params, n_train=n_train, ratio=a.n_params / n_train))
+    t = a.transfer
+    if a.pretrained and t.get("skipped"):
+        found.append(Findings.pretrained_layers_skipped.raise_(
+            skipped=len(t["skipped"]), checkpoint=Path(a.pretrained).name, loaded=len(t["loaded"]),
+            examples=", ".join(s["name"] for s in t["skipped"][:3])))
+    study.set_findings("architecture", found)

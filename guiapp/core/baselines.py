@@ -1,26 +1,139 @@
-"""Traditional baselines (Tips 1 and 2): the bar a network has to clear.
+"""Traditional baselines (Tips 1 and 2): the bar a network has to clear, tuned as hard as it is.
 
 Each baseline is a scikit-learn Pipeline whose preprocessing (median imputation and
-standardisation) is fitted on the training split only, and scored on the tune split.
+standardisation) is fitted on the training split only. Every baseline with something to tune
+gets the same number of optuna trials as the network (``[baselines] budget_trials``), each
+fitted on the training split and scored on the tune split with the study's metric; the best
+settings are refitted on the training split and scored with bootstrap intervals. The majority
+class and the mean have nothing to tune: they mark chance level.
 """
 
 from __future__ import annotations
 
 import time
-from typing import Optional
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
 
 from guiapp.core.errors import TenfoldError
-from guiapp.core.metrics import metric_panel
+from guiapp.core.metrics import HIGHER_IS_BETTER, metric_panel, score
 from guiapp.core.study import BaselineResult
-from guiapp.core.tasks import ProgressFn, StopFn, check_stop, no_progress
+from guiapp.core.tasks import ProgressFn, StopFn, check_stop, no_progress, sub_progress
+from guiapp.core.tuning import Dim, log_float
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """One traditional model: how to build it, what to search, and where to start."""
+
+    title: str
+    build: Callable[[int], Any]  # seed -> the unfitted model step
+    space: Callable[[int, int], dict] = lambda n_train, n_features: {}  # -> {setting: Dim}
+    start: Callable[[int], dict] = lambda n_features: {}  # the usual default settings
+    prefix: str = "model__"  # where the searched settings sit in the pipeline
+    fixed: dict = field(default_factory=dict)  # settings not searched, and why, for the card
+
+
+def _forest_space(n_train: int, n_features: int) -> dict:
+    return {"max_depth": Dim("int", 2, 32, log=True), "min_samples_leaf": Dim("int", 1, 20, log=True),
+            "max_features": Dim("float", 0.1, 1.0)}
+
+
+def _knn_space(n_train: int, n_features: int) -> dict:
+    return {"n_neighbors": Dim("int", 1, max(1, min(50, n_train - 1)), log=True),
+            "weights": Dim("choice", choices=("uniform", "distance")), "p": Dim("choice", choices=(1, 2))}
+
+
+def _forest_start(n_features: int) -> dict:
+    return {"max_depth": 32, "min_samples_leaf": 1, "max_features": max(n_features ** 0.5 / max(n_features, 1), 0.1)}
+
+
+KNN_START = {"n_neighbors": 5, "weights": "uniform", "p": 2}
+TREES = {"n_estimators": "200 trees (more trees never overfit; they only cost time)"}
+
+
+def _classifiers() -> dict[str, Baseline]:
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.dummy import DummyClassifier
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.naive_bayes import GaussianNB
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.svm import SVC
+
+    return {
+        "logistic_regression": Baseline(
+            CLASSIFIERS["logistic_regression"], lambda seed: LogisticRegression(max_iter=2000, C=1.0),
+            lambda n, p: {"C": log_float(1e-3, 1e3)}, lambda p: {"C": 1.0}),
+        "logistic_regression_l1": Baseline(
+            CLASSIFIERS["logistic_regression_l1"],
+            lambda seed: LogisticRegression(l1_ratio=1.0, solver="saga", C=1.0, tol=1e-3, max_iter=2000,
+                                            random_state=seed),
+            lambda n, p: {"C": log_float(1e-2, 1e3)}, lambda p: {"C": 1.0}),
+        "random_forest": Baseline(
+            CLASSIFIERS["random_forest"],
+            lambda seed: RandomForestClassifier(n_estimators=200, random_state=seed, n_jobs=1),
+            _forest_space, _forest_start, fixed=TREES),
+        "knn": Baseline(CLASSIFIERS["knn"], lambda seed: KNeighborsClassifier(), _knn_space,
+                        lambda p: KNN_START),
+        "naive_bayes": Baseline(CLASSIFIERS["naive_bayes"], lambda seed: GaussianNB(),
+                                lambda n, p: {"var_smoothing": log_float(1e-12, 1e-1)},
+                                lambda p: {"var_smoothing": 1e-9}),
+        # Platt scaling on 3 folds gives the SVM probabilities (SVC(probability=True) is deprecated).
+        "svm_rbf": Baseline(
+            CLASSIFIERS["svm_rbf"],
+            lambda seed: CalibratedClassifierCV(SVC(kernel="rbf", random_state=seed), method="sigmoid",
+                                                cv=3, ensemble=False),
+            lambda n, p: {"C": log_float(1e-2, 1e3), "gamma": log_float(1e-4, 1e1)},
+            lambda p: {"C": 1.0, "gamma": 1.0 / max(p, 1)}, prefix="model__estimator__"),
+        "majority": Baseline(CLASSIFIERS["majority"], lambda seed: DummyClassifier(strategy="prior")),
+    }
+
+
+def _regressors() -> dict[str, Baseline]:
+    from sklearn.compose import TransformedTargetRegressor
+    from sklearn.dummy import DummyRegressor
+    from sklearn.ensemble import RandomForestRegressor
+    from sklearn.linear_model import Ridge
+    from sklearn.neighbors import KNeighborsRegressor
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import SVR
+
+    return {
+        "ridge": Baseline(REGRESSORS["ridge"], lambda seed: Ridge(alpha=1.0),
+                          lambda n, p: {"alpha": log_float(1e-3, 1e4)}, lambda p: {"alpha": 1.0}),
+        "random_forest": Baseline(
+            REGRESSORS["random_forest"],
+            lambda seed: RandomForestRegressor(n_estimators=200, random_state=seed, n_jobs=1),
+            _forest_space, _forest_start, fixed=TREES),
+        "knn": Baseline(REGRESSORS["knn"], lambda seed: KNeighborsRegressor(), _knn_space,
+                        lambda p: KNN_START),
+        # The target is standardised for the SVR, so its epsilon means the same on any scale.
+        "svr": Baseline(
+            REGRESSORS["svr"],
+            lambda seed: TransformedTargetRegressor(regressor=SVR(kernel="rbf"), transformer=StandardScaler()),
+            lambda n, p: {"C": log_float(1e-2, 1e3), "gamma": log_float(1e-4, 1e1),
+                          "epsilon": log_float(1e-3, 1.0)},
+            lambda p: {"C": 1.0, "gamma": 1.0 / max(p, 1), "epsilon": 0.1}, prefix="model__regressor__"),
+        "mean": Baseline(REGRESSORS["mean"], lambda seed: DummyRegressor(strategy="mean")),
+    }
+
 
 CLASSIFIERS = {
     "logistic_regression": "Logistic regression (L2)",
+    "logistic_regression_l1": "Logistic regression (L1)",
     "random_forest": "Random forest",
+    "knn": "k-nearest neighbours",
+    "naive_bayes": "Naive Bayes (Gaussian)",
+    "svm_rbf": "SVM (RBF kernel)",
+    "majority": "Majority class (chance level)",
 }
 REGRESSORS = {
     "ridge": "Ridge regression",
     "random_forest": "Random forest",
+    "knn": "k-nearest neighbours",
+    "svr": "Support vector regression (RBF kernel)",
+    "mean": "Mean of the training targets (chance level)",
 }
 
 
@@ -28,63 +141,136 @@ def available(task: str) -> dict:
     return CLASSIFIERS if task == "classification" else REGRESSORS
 
 
-def make_pipeline(name: str, task: str, seed: int = 0):
-    """The named baseline as an unfitted Pipeline: impute → scale → model."""
+def baseline(name: str, task: str) -> Baseline:
+    models = _classifiers() if task == "classification" else _regressors()
+    if name not in models:
+        raise TenfoldError(f"Unknown baseline {name!r} for {task}; choose from {', '.join(models)}.")
+    return models[name]
+
+
+def make_pipeline(name: str, task: str, seed: int = 0, params: Optional[dict] = None):
+    """The named baseline as an unfitted Pipeline: impute → scale → model (``params``: its settings)."""
     from sklearn.impute import SimpleImputer
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
 
-    if task == "classification":
-        from sklearn.ensemble import RandomForestClassifier
-        from sklearn.linear_model import LogisticRegression
+    spec = baseline(name, task)
+    pipe = Pipeline([("impute", SimpleImputer(strategy="median")),
+                     ("scale", StandardScaler()), ("model", spec.build(seed))])
+    if params:
+        pipe.set_params(**{spec.prefix + k: v for k, v in params.items()})
+    return pipe
 
-        models = {
-            "logistic_regression": lambda: LogisticRegression(max_iter=2000, C=1.0),
-            "random_forest": lambda: RandomForestClassifier(n_estimators=200, random_state=seed, n_jobs=1),
-        }
-    else:
-        from sklearn.ensemble import RandomForestRegressor
-        from sklearn.linear_model import Ridge
 
-        models = {
-            "ridge": lambda: Ridge(alpha=1.0),
-            "random_forest": lambda: RandomForestRegressor(n_estimators=200, random_state=seed, n_jobs=1),
-        }
-    if name not in models:
-        raise TenfoldError(f"Unknown baseline {name!r} for {task}; choose from {', '.join(models)}.")
-    return Pipeline([("impute", SimpleImputer(strategy="median")),
-                     ("scale", StandardScaler()), ("model", models[name]())])
+def tuned_pipeline(study, name: str):
+    """The baseline ``name`` with the settings its search chose (defaults when it had none)."""
+    result = next((r for r in study.baselines.results if r["name"] == name), {})
+    return make_pipeline(name, study.question.task, seed=study.split.seed,
+                         params=result.get("best_params") or None)
 
 
 def model_output(pipeline, X, task: str):
     return pipeline.predict_proba(X) if task == "classification" else pipeline.predict(X)
 
 
+def _fit_and_score(name, task, seed, params, prefix, metric, X_tr, y_tr, X_tu, y_tu) -> float:
+    pipe = make_pipeline(name, task, seed=seed)
+    pipe.set_params(**{prefix + k: v for k, v in params.items()})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # convergence notes of a bad setting: its score says enough
+        pipe.fit(X_tr, y_tr)
+        return score(metric, y_tu, model_output(pipe, X_tu, task))
+
+
 def fit_baselines(study, progress: ProgressFn = no_progress,
                   should_stop: Optional[StopFn] = None) -> list[dict]:
-    """Fit every chosen baseline on train, score on tune, and record the results."""
+    """Tune every chosen baseline with the same budget, refit the best, and record the results.
+
+    A search already in the study's tuning storage resumes; a budget of 0 fits the defaults.
+    """
+    from guiapp.core import tuning
     from guiapp.core.split import train_tune_arrays
+    from guiapp.core.verdict import assess_before_training
 
     task = study.question.task
     names = [n for n in study.baselines.models if n in available(task)] or list(available(task))
-    X_tr, y_tr, X_tu, y_tu = train_tune_arrays(study)
+    arrays = train_tune_arrays(study)
+    if int(study.baselines.budget_trials) < 0:
+        raise TenfoldError("The tuning budget must be 0 (no search) or more trials.")
+    storage = _LazyStorage(study)
     results = []
-    for i, name in enumerate(names):
-        check_stop(should_stop)
-        progress(i / len(names), f"Fitting {available(task)[name]}")
-        pipe = make_pipeline(name, task, seed=study.split.seed)
-        t0 = time.perf_counter()
-        pipe.fit(X_tr, y_tr)
-        seconds = time.perf_counter() - t0
-        params = {k: v for k, v in pipe.named_steps["model"].get_params().items()
-                  if isinstance(v, (int, float, str, bool, type(None)))}
-        results.append(BaselineResult(
-            name=name, params=params,
-            tune_metrics=metric_panel(task, y_tu, model_output(pipe, X_tu, task), seed=study.split.seed),
-            train_metrics=metric_panel(task, y_tr, model_output(pipe, X_tr, task), n_boot=0),
-            fit_seconds=round(seconds, 3),
-        ).__dict__)
+    try:
+        for i, name in enumerate(names):
+            check_stop(should_stop)
+            part = sub_progress(progress, i / len(names), (i + 1) / len(names))
+            results.append(_tune_and_fit(study, name, arrays, storage, part, should_stop))
+    finally:
+        tuning.close_storage(storage.opened)
     study.baselines.models = names
     study.baselines.results = results
+    study.tuning.comparison = {}  # the network must be compared with these new baselines
+    assess_before_training(study)
     progress(1.0, "Baselines done")
     return results
+
+
+class _LazyStorage:
+    """The tuning storage, opened when the first search needs it (a budget of 0 never does)."""
+
+    def __init__(self, study) -> None:
+        self.study, self.opened, self.url = study, None, ""
+
+    def get(self):
+        from guiapp.core import tuning
+
+        if self.opened is None:
+            self.url = tuning.storage_url(self.study)
+            self.opened = tuning.open_storage(self.url, shared=tuning.is_shared(self.study))
+        return self.opened
+
+
+def _tune_and_fit(study, name: str, arrays, storage: _LazyStorage, progress: ProgressFn,
+                  should_stop: Optional[StopFn]) -> dict:
+    """One baseline: its search, then its best settings refitted on the training split and scored."""
+    from guiapp.core import tuning
+
+    X_tr, y_tr, X_tu, y_tu = arrays
+    task, seed, metric = study.question.task, study.split.seed, study.primary_metric
+    budget = int(study.baselines.budget_trials)
+    spec, title = baseline(name, task), available(task)[name]
+    space = spec.space(len(y_tr), X_tr.shape[1])
+    search: dict = {}
+    if space and budget > 0:
+        progress(0.0, f"{title}: opening the tuning storage")
+        opened = storage.get()
+        space_text = tuning.describe_space(space)
+        search = tuning.run_search(
+            storage=opened, budget=budget, space=space,
+            direction="maximize" if HIGHER_IS_BETTER.get(metric, True) else "minimize",
+            study_name=f"baseline-{name}-" + tuning.fingerprint(study, model=name, space=space_text, seed=seed),
+            objective=lambda params, trial: _fit_and_score(name, task, seed, params, spec.prefix, metric,
+                                                           X_tr, y_tr, X_tu, y_tu),
+            seed=seed, sampler=study.tuning.sampler, start=spec.start(X_tr.shape[1]),
+            shared=tuning.is_shared(study), worker=study.tuning.worker, label=title,
+            storage_text=tuning.redact(storage.url), progress=progress, should_stop=should_stop)
+        if search["best_trial"] is None:
+            raise TenfoldError(f"Every trial of {title} failed ({tuning.first_error(search)}). Leave it out, "
+                               "or check the data on the Data page.")
+    progress(1.0, f"Fitting {title} with its best settings")
+    best = search.get("best_params", {})
+    pipe = make_pipeline(name, task, seed=seed)  # made last: the pipeline the study records
+    pipe.set_params(**{spec.prefix + k: v for k, v in best.items()})
+    t0 = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pipe.fit(X_tr, y_tr)
+    seconds = time.perf_counter() - t0
+    params = {k: v for k, v in pipe.named_steps["model"].get_params().items()
+              if isinstance(v, (int, float, str, bool, type(None)))}
+    return BaselineResult(
+        name=name, params=params,
+        tune_metrics=metric_panel(task, y_tu, model_output(pipe, X_tu, task), seed=seed),
+        train_metrics=metric_panel(task, y_tr, model_output(pipe, X_tr, task), n_boot=0),
+        fit_seconds=round(seconds, 3), search_space=tuning.describe_space(space),
+        n_trials=search.get("n_trials", 0), best_params=best, search=search,
+    ).__dict__

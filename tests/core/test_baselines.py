@@ -12,6 +12,39 @@ from guiapp.core.errors import TenfoldError
 from guiapp.core.split import train_tune_arrays
 
 
+@pytest.fixture(autouse=True)
+def small_budget(request):
+    """Two tuning trials per model keep these tests quick; the search itself is tested in test_tuning."""
+    for name in ("tiny_study", "regression_study"):
+        if name in request.fixturenames:
+            request.getfixturevalue(name).baselines.budget_trials = 2
+
+
+@pytest.fixture
+def scaler_fits(monkeypatch):
+    """Every feature matrix any StandardScaler is fitted on, in every trial and every final fit."""
+    from sklearn.preprocessing import StandardScaler
+
+    seen = []
+    real_fit = StandardScaler.fit
+
+    def spy(self, X, y=None, **kw):
+        seen.append(np.asarray(X).copy())
+        return real_fit(self, X, y, **kw)
+
+    monkeypatch.setattr(StandardScaler, "fit", spy)
+    return seen
+
+
+def assert_only_training_rows(study, seen, n_models):
+    """A test that fails if any scaler saw a tune or test row (the SVR's target scaler sees a column)."""
+    X_tr, _, _, _ = train_tune_arrays(study)
+    feature_fits = [X for X in seen if X.ndim == 2 and X.shape[1] == X_tr.shape[1]]
+    assert len(feature_fits) >= n_models
+    for X in feature_fits:
+        assert X.shape == X_tr.shape and np.allclose(np.nan_to_num(X), np.nan_to_num(X_tr))
+
+
 @pytest.fixture
 def fitted_pipelines(monkeypatch):
     """Keep every pipeline fit_baselines builds, to look inside them afterwards."""
@@ -39,9 +72,10 @@ def test_preprocessing_is_fitted_on_the_training_rows_only(tiny_study, fitted_pi
     assert scaler.n_samples_seen_ == len(tiny_study.split.train_idx)
 
 
-def test_results_carry_tune_metrics_with_intervals(tiny_study, fitted_pipelines):
+def test_results_carry_tune_metrics_with_intervals(tiny_study, fitted_pipelines, scaler_fits):
     results = baselines.fit_baselines(tiny_study)
-    assert [r["name"] for r in results] == ["logistic_regression", "random_forest"]
+    assert [r["name"] for r in results] == list(baselines.CLASSIFIERS)
+    assert_only_training_rows(tiny_study, scaler_fits, len(results))
     assert tiny_study.baselines.results == results
     _, _, X_tu, y_tu = train_tune_arrays(tiny_study)
     for r in results:
@@ -55,10 +89,21 @@ def test_results_carry_tune_metrics_with_intervals(tiny_study, fitted_pipelines)
         assert r["train_metrics"]["n"] == len(tiny_study.split.train_idx)
         assert not any(k.endswith("_ci") for k in r["train_metrics"])
         assert r["fit_seconds"] >= 0
-    assert results[1]["params"]["n_estimators"] == 200
-    assert results[1]["params"]["random_state"] == tiny_study.split.seed
-    # the signal is real: both baselines find it
-    assert min(r["tune_metrics"]["roc_auc"] for r in results) > 0.7
+    forest = next(r for r in results if r["name"] == "random_forest")
+    assert forest["params"]["n_estimators"] == 200
+    assert forest["params"]["random_state"] == tiny_study.split.seed
+    # the signal is real: every model finds it, and the majority class sits at chance
+    assert min(r["tune_metrics"]["roc_auc"] for r in results if r["name"] != "majority") > 0.7
+    assert next(r for r in results if r["name"] == "majority")["tune_metrics"]["roc_auc"] == pytest.approx(0.5)
+    # tuned with the same budget: the settings the search chose are the ones fitted
+    for r in results:
+        if r["search_space"]:
+            assert r["n_trials"] == 2 and r["search"]["best_params"] == r["best_params"]
+            prefix = baselines.baseline(r["name"], "classification").prefix
+            params = fitted_pipelines[r["name"]].get_params()
+            assert all(params[prefix + k] == v for k, v in r["best_params"].items())
+        else:
+            assert r["n_trials"] == 0 and r["best_params"] == {}
     best = tiny_study.baselines.best("roc_auc")
     assert best["tune_metrics"]["roc_auc"] == max(r["tune_metrics"]["roc_auc"] for r in results)
 
@@ -76,10 +121,27 @@ def test_regression_baselines(regression_study, fitted_pipelines):
     assert results[0]["tune_metrics"]["r2"] > 0.9
 
 
-def test_models_that_do_not_fit_the_task_are_replaced(regression_study):
+def test_models_that_do_not_fit_the_task_are_replaced(regression_study, scaler_fits):
     regression_study.baselines.models = ["logistic_regression"]
     results = baselines.fit_baselines(regression_study)
-    assert [r["name"] for r in results] == ["ridge", "random_forest"]
+    assert [r["name"] for r in results] == list(baselines.REGRESSORS)
+    assert_only_training_rows(regression_study, scaler_fits, len(results))
+
+
+def test_lower_is_better_metrics_pick_the_lowest_as_best(regression_study):
+    regression_study.question.target_metric = "rmse"
+    regression_study.baselines.models = ["ridge", "mean"]
+    results = baselines.fit_baselines(regression_study)
+    assert results[0]["tune_metrics"]["rmse"] < results[1]["tune_metrics"]["rmse"]
+    assert regression_study.baselines.best("rmse")["name"] == "ridge"
+
+
+def test_the_tuned_pipeline_reproduces_the_recorded_score(tiny_study):
+    tiny_study.baselines.models = ["svm_rbf"]
+    (r,) = baselines.fit_baselines(tiny_study)
+    X_tr, y_tr, X_tu, y_tu = train_tune_arrays(tiny_study)
+    pipe = baselines.tuned_pipeline(tiny_study, "svm_rbf").fit(X_tr, y_tr)
+    assert roc_auc_score(y_tu, pipe.predict_proba(X_tu)[:, 1]) == pytest.approx(r["tune_metrics"]["roc_auc"])
 
 
 def test_an_unknown_baseline_is_a_tenfold_error():

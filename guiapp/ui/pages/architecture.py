@@ -1,26 +1,31 @@
-"""Step 7, Architecture: a small multilayer perceptron for tables, sized against the data
-(Tips 5 and 3)."""
+"""Step 7, Architecture: the network recommended for the data, started small and sized against the
+data, its settings searched with the baselines' budget, optionally started from a local checkpoint
+(Tips 5, 3 and 6)."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDoubleSpinBox, QFormLayout, QHBoxLayout, QPushButton, QSpinBox
+from PySide6.QtCore import Slot
+from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout, QLineEdit,
+                               QProgressBar, QPushButton, QSpinBox)
 
-from guiapp.core import architecture
+from guiapp.core import architecture, network_search, transfer, tuning
+from guiapp.core.architectures import NAMES
 from guiapp.core.errors import TenfoldError
 from guiapp.ui.pages.base import StepPage, preview
-from guiapp.ui.widgets import heading, note, value_label
+from guiapp.ui.widgets import ResultTable, heading, note, value_label
+
+CHECKPOINT_FILTER = "Weights (*.safetensors *.pt *.pth *.bin);;All files (*)"
 
 
 class ArchitecturePage(StepPage):
     step_id = "architecture"
-    intro = ("For a table of measurements Tenfold uses a multilayer perceptron: layers of units "
-             "that each combine all the features. Start small. A network with many more "
-             "parameters than training samples memorises them instead of learning.")
+    intro = ("The data's form decides the network: a multilayer perceptron for a table of measurements, "
+             "convolutions for sequences and images. Start small. A network with many more parameters "
+             "than training samples memorises them instead of learning.")
 
     def build(self) -> None:
-        self.body.addWidget(note("Network type: multilayer perceptron (MLP) for tabular data. The "
-                                 "features are standardised inside the network with statistics "
-                                 "from the training split only."))
+        self.recommended = note("")
+        self.body.addWidget(self.recommended)
         form = QFormLayout()
         self.width = QSpinBox()
         self.width.setRange(2, 4096)
@@ -56,21 +61,143 @@ class ArchitecturePage(StepPage):
         self.size = value_label("Network size")
         self.body.addWidget(self.size)
 
+        self.body.addWidget(heading("Hyperparameter search (Tip 6)"))
+        self.body.addWidget(note("Short trainings try widths, depths, dropout, learning rates, weight decay "
+                                 "and batch sizes; trials that trail the median are stopped early. The best "
+                                 "settings replace the ones above and on the Train page."))
+        form = QFormLayout()
+        self.budget = QSpinBox()
+        self.budget.setRange(1, 10000)
+        self.budget.setAccessibleName("Network trials")
+        self.budget.setToolTip("Trials of the network's search: give it the baselines' budget (Tip 2).")
+        self.budget.valueChanged.connect(self._on_search_settings)
+        form.addRow("Trials:", self.budget)
+        self.epochs = QSpinBox()
+        self.epochs.setRange(1, 100000)
+        self.epochs.setAccessibleName("Epochs per trial")
+        self.epochs.setToolTip("Each trial trains at most this many epochs (and no more than the Train "
+                               "page's maximum).")
+        self.epochs.valueChanged.connect(self._on_search_settings)
+        form.addRow("Epochs per trial:", self.epochs)
+        self.body.addLayout(form)
+        self.budget_text = value_label("Tuning budgets")
+        self.body.addWidget(self.budget_text)
+        row = QHBoxLayout()
+        self.search = self.action(QPushButton("Search the network's settings"))
+        self.search.setToolTip("Run the search; a stopped search continues where it stopped.")
+        self.search.clicked.connect(self._search)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop the search; finished trials are kept.")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.session.runner.cancel)
+        row.addWidget(self.search)
+        row.addWidget(self.cancel_button)
+        row.addStretch(1)
+        self.body.addLayout(row)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(False)
+        self.progress.setAccessibleName("Search progress")
+        self.body.addWidget(self.progress)
+        self.status = value_label("Search status")
+        self.body.addWidget(self.status)
+        self.search_table = ResultTable("Network search")
+        self.body.addWidget(self.search_table)
+
+        self.body.addWidget(heading("Start from a pretrained network (Tip 5)"))
+        self.body.addWidget(note("A local checkpoint (safetensors, or a PyTorch state dict) whose layers match "
+                                 "this network by name and shape. Nothing is downloaded."))
+        row = QHBoxLayout()
+        self.checkpoint = QLineEdit()
+        self.checkpoint.setAccessibleName("Checkpoint file")
+        self.checkpoint.setPlaceholderText("Path of a .safetensors or .pt file")
+        self.checkpoint.textChanged.connect(
+            lambda text: self.load.setEnabled(bool(text.strip()) and not self.session.runner.busy))
+        self._shown_checkpoint = None
+        self.browse = self.action(QPushButton("Browse…"))
+        self.browse.clicked.connect(self._browse)
+        row.addWidget(self.checkpoint, 1)
+        row.addWidget(self.browse)
+        self.body.addLayout(row)
+        row = QHBoxLayout()
+        self.freeze = QCheckBox("Freeze the loaded layers (train only the rest)")
+        self.freeze.setAccessibleName("Freeze loaded layers")
+        self.freeze.setToolTip("Frozen: the loaded layers keep their weights. Unticked: every layer is fine-tuned.")
+        self.load = self.action(QPushButton("Load matching layers"))
+        self.load.clicked.connect(self._load_checkpoint)
+        self.clear = self.action(QPushButton("Start from scratch"))
+        self.clear.clicked.connect(self._clear_checkpoint)
+        row.addWidget(self.freeze)
+        row.addStretch(1)
+        row.addWidget(self.load)
+        row.addWidget(self.clear)
+        self.body.addLayout(row)
+        self.transfer_text = value_label("Transfer report")
+        self.body.addWidget(self.transfer_text)
+        self.session.runner.progress.connect(self._on_progress)
+
+    # ----- study → widgets ----------------------------------------------------------------
     def refresh(self) -> None:
-        a = self.study.architecture
-        for box, value in ((self.width, a.width), (self.depth, a.depth), (self.dropout, a.dropout)):
+        a, t = self.study.architecture, self.study.train
+        for box, value in ((self.width, a.width), (self.depth, a.depth), (self.dropout, a.dropout),
+                           (self.budget, max(t.budget_trials, 1)), (self.epochs, self.study.tuning.epochs)):
             box.blockSignals(True)
             box.setValue(value)
             box.blockSignals(False)
+        if self.study.data.feature_columns:
+            r = architecture.recommendation(self.study)
+            self.recommended.setText(f"Recommended for {a.modality or 'table'} data: {NAMES[r.kind]}. {r.reason} "
+                                     "The features are standardised inside the network with statistics from "
+                                     "the training split only.")
         reading = architecture.size_reading(self.study)
         self.size.setText(reading or "Press 'Use this architecture' to record the size and see the parameter count.")
+        self.budget_text.setText(self._budget_text())
+        if not self.running:
+            self._fill_search()
+        if a.pretrained != self._shown_checkpoint:  # never overwrite a path the user is typing
+            self._shown_checkpoint = a.pretrained
+            self.checkpoint.setText(a.pretrained)
+            self.freeze.setChecked(a.freeze)
+        self.transfer_text.setText(a.transfer.get("text", ""))
         super().refresh()
 
+    def _budget_text(self) -> str:
+        b, n = self.study.baselines.budget_trials, self.study.train.budget_trials
+        text = tuning.budget_report(self.study)["text"]
+        if b != n:
+            text += f" The baselines' budget is {b} trials per model and the network's {n}: make them equal (Tip 2)."
+        return text
+
+    def _fill_search(self) -> None:
+        net = self.study.tuning.network
+        if not net:
+            self.search_table.fill(["setting"], [["The network's settings have not been searched yet."]])
+            return
+        rows = [[name, space, _value(net["best_params"].get(name))] for name, space in net["search_space"].items()]
+        rows.append(["tune score", net.get("metric", ""), _value(net.get("best_value"))])
+        rows.append(["trials", f"{net['n_trials']} of {net['budget']} ({net['n_pruned']} pruned, "
+                               f"{net['n_failed']} failed)", f"best: trial {net['best_trial']}"])
+        self.search_table.fill(["setting", "search space", "best"], rows)
+
+    def update_actions(self) -> None:
+        self.search.setEnabled(self.study.split.sealed and bool(self.study.data.feature_columns))
+        self.load.setEnabled(bool(self.checkpoint.text().strip()))
+
+    def _on_busy(self, busy: bool) -> None:
+        super()._on_busy(busy)
+        self.cancel_button.setEnabled(busy and self.running)
+
+    # ----- widgets → study ----------------------------------------------------------------
     def _on_value(self, _value) -> None:
         # Live while the arrows are held; the study is saved once they are released.
         if self._set():
             self.size.setText(architecture.size_reading(self.study))
             self.changed_soon()
+
+    def _on_search_settings(self, _value) -> None:
+        self.study.train.budget_trials, self.study.tuning.epochs = self.budget.value(), self.epochs.value()
+        self.budget_text.setText(self._budget_text())
+        self.changed_soon()
 
     def _record(self) -> None:
         if self._set():
@@ -85,6 +212,54 @@ class ArchitecturePage(StepPage):
             self.show_error(str(exc))
             return False
         return True
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Choose a checkpoint", "", CHECKPOINT_FILTER)
+        if path:
+            self.checkpoint.setText(path)
+            self.update_actions()
+
+    def _load_checkpoint(self) -> None:
+        try:
+            transfer.set_pretrained(self.study, self.checkpoint.text(), freeze=self.freeze.isChecked())
+        except TenfoldError as exc:
+            self.show_error(str(exc))
+            return
+        self.changed()
+        self.show_info(self.study.architecture.transfer.get("text", ""))
+
+    def _clear_checkpoint(self) -> None:
+        transfer.set_pretrained(self.study, "")
+        self.changed()
+
+    # ----- the search ---------------------------------------------------------------------
+    def _search(self) -> None:
+        self.flush()
+        self.progress.setValue(0)
+        self.status.setText("Starting… (the first trial loads the deep-learning library)")
+        self.run_task(network_search.tune_network, {"study": self.study}, name="searching the network's settings",
+                      on_result=self._searched, on_cancelled=self._cancelled)
+
+    def _searched(self, record: dict) -> None:
+        self.status.setText(f"Searched {record['n_trials']} trials in {record['seconds']:.0f} s; the best settings "
+                            "are recorded. Train the network with them on the Train page.")
+        self.show_info("The best settings are recorded here and on the Train page.")
+
+    def _cancelled(self) -> None:
+        self.status.setText("Stopped. The finished trials are kept: search again to continue.")
+        self.show_info("Search stopped; finished trials are kept in the study's tuning storage.")
+
+    @Slot(float, str)
+    def _on_progress(self, fraction: float, message: str) -> None:
+        if self.running:
+            self.progress.setValue(int(1000 * fraction))
+            self.status.setText(message)
+
+
+def _value(v) -> str:
+    if v is None:
+        return "—"
+    return f"{v:.4g}" if isinstance(v, float) else str(v)
 
 
 if __name__ == "__main__":

@@ -1,90 +1,283 @@
-"""Step 6, Baselines: traditional models on the same split, the bar the network must clear
-(Tips 1 and 2)."""
+"""Step 6, Baselines: traditional models tuned with the network's budget on the same split, the
+bar the network must clear, and the verdict "is deep learning warranted here?" (Tips 1 and 2)."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QPushButton
+from PySide6.QtCore import Slot
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, QHBoxLayout, QLineEdit,
+                               QProgressBar, QPushButton, QSpinBox)
 
-from guiapp.core import baselines, metrics
+from guiapp.core import baselines, metrics, tuning, verdict
+from guiapp.core.errors import TenfoldError
 from guiapp.ui.pages.base import StepPage, preview
-from guiapp.ui.widgets import ResultTable, heading, note
+from guiapp.ui.plots import PlotArea, pyqtgraph
+from guiapp.ui.widgets import ResultTable, heading, note, value_label
+
+SAMPLERS = (("tpe", "TPE (learns from earlier trials)"), ("random", "Random search"))
+BOX_COLUMNS = 4
+
+
+def draw_comparison(area: PlotArea, rows: list[dict], metric: str) -> None:
+    """Each model's tune score as a point with its 95% interval; the network in red, on top."""
+    import numpy as np
+
+    rows = [r for r in rows if r.get("value") is not None and np.isfinite(r["value"])]
+    if not rows:
+        area.show_placeholder()
+        return
+    pg = pyqtgraph()
+    item = area.plot_item()
+    n = len(rows)
+    ys = np.array([n - 1 - i for i in range(n)], float)
+    xs = np.array([r["value"] for r in rows], float)
+    low = np.array([r["value"] - r["ci"][0] if r.get("ci") else 0.0 for r in rows], float)
+    high = np.array([r["ci"][1] - r["value"] if r.get("ci") else 0.0 for r in rows], float)
+    item.addItem(pg.ErrorBarItem(x=xs, y=ys, left=low, right=high, beam=0.2, pen=pg.mkPen("#333333")))
+    brushes = [pg.mkBrush("#d62728" if r.get("kind") == "network" else "#1f77b4") for r in rows]
+    item.addItem(pg.ScatterPlotItem(x=xs, y=ys, size=10, pen=None, brush=brushes))
+    axis = item.getAxis("left")
+    axis.setTicks([[(y, r["title"]) for y, r in zip(ys, rows)]])
+    # Room for the longest model name: the axis does not widen for tick text by itself offscreen.
+    axis.setWidth(QFontMetrics(area.font()).horizontalAdvance(max((r["title"] for r in rows), key=len)) + 16)
+    item.setLabel("bottom", f"{metrics.DISPLAY_NAMES.get(metric, metric)} on the tune split (95% interval)")
+    item.showGrid(x=True, alpha=0.2)
+    item.setMouseEnabled(x=False, y=False)
+    item.setYRange(-0.7, n - 0.3)
 
 
 class BaselinesPage(StepPage):
     step_id = "baselines"
-    intro = ("Before training a network, see how well simple, well-understood models do on the "
-             "same training split. Deep learning is only worth its cost where it clearly beats "
-             "them; on small tables it often does not.")
+    intro = ("Before training a network, see how well simple, well-understood models do on the same "
+             "training split, each tuned with the same number of trials the network will get. Deep "
+             "learning is only worth its cost where it clearly beats them; on small tables it often "
+             "does not.")
 
     def build(self) -> None:
-        self.body.addWidget(heading("Models to fit"))
-        self.model_row = QHBoxLayout()
+        self.body.addWidget(heading("Models to tune and fit"))
+        self.model_grid = QGridLayout()
         self.model_boxes: dict[str, QCheckBox] = {}
-        self.body.addLayout(self.model_row)
+        self.body.addLayout(self.model_grid)
+        form = QFormLayout()
+        self.budget = QSpinBox()
+        self.budget.setRange(0, 10000)
+        self.budget.setAccessibleName("Trials per model")
+        self.budget.setToolTip("Every baseline and the network get this many tuning trials (Tip 2). "
+                               "0 fits each model with its default settings.")
+        self.budget.valueChanged.connect(self._on_budget)
+        form.addRow("Trials per model (the network gets the same):", self.budget)
+        self.sampler = QComboBox()
+        self.sampler.setAccessibleName("Search strategy")
+        self.sampler.setToolTip("How the next trial's settings are chosen. Both are seeded: a rerun proposes "
+                                "the same trials.")
+        for value, text in SAMPLERS:
+            self.sampler.addItem(text, value)
+        self.sampler.currentIndexChanged.connect(self._on_sampler)
+        form.addRow("Search strategy:", self.sampler)
+        self.body.addLayout(form)
+        self.storage_note = note("")
+        self.body.addWidget(self.storage_note)
+
         row = QHBoxLayout()
-        self.fit = self.action(QPushButton("Fit baselines"))
+        self.fit = self.action(QPushButton("Tune and fit baselines"))
         self.fit.setObjectName("primary")
-        self.fit.setToolTip("Fit each chosen model on the training split and score it on the tune split.")
+        self.fit.setToolTip("Search each chosen model's settings on the tune split, then refit the best on "
+                            "the training split. An interrupted search continues where it stopped.")
         self.fit.clicked.connect(self._fit)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop after the current trial; finished trials are kept, and the "
+                                      "next run continues the search.")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.session.runner.cancel)
         row.addWidget(self.fit)
+        row.addWidget(self.cancel_button)
         row.addStretch(1)
         self.body.addLayout(row)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(False)
+        self.progress.setAccessibleName("Tuning progress")
+        self.body.addWidget(self.progress)
+        self.status = value_label("Tuning status")
+        self.body.addWidget(self.status)
+
         self.body.addWidget(heading("Scores on the tune split"))
         self.body.addWidget(note("Each score comes with a 95% bootstrap interval: the range the score "
                                  "would likely fall in on another sample of this size."))
         self.table = ResultTable("Baseline scores")
         self.body.addWidget(self.table)
+        self.budget_text = value_label("Tuning budgets")
+        self.body.addWidget(self.budget_text)
+        self.plot = PlotArea("Every model's tune score with its interval appears here once the baselines "
+                             "are fitted.", "Model comparison plot", min_height=220)
+        self.body.addWidget(self.plot)
 
+        self.body.addWidget(heading("Is deep learning warranted here? (Tip 1)"))
+        self.verdict = value_label("Verdict")
+        self.body.addWidget(self.verdict)
+        row = QHBoxLayout()
+        self.compare = self.action(QPushButton("Compare with the trained network"))
+        self.compare.setToolTip("Score the trained network on the tune split and test it against the best "
+                                "baseline with a paired bootstrap.")
+        self.compare.clicked.connect(self._compare)
+        row.addWidget(self.compare)
+        row.addStretch(1)
+        self.body.addLayout(row)
+        row = QHBoxLayout()
+        self.reason = QLineEdit()
+        self.reason.setAccessibleName("Reason to go on")
+        self.reason.setPlaceholderText("If you go on against the advice, say why (it goes into the model card)")
+        self.record_reason = self.action(QPushButton("Record my reason"))
+        self.record_reason.clicked.connect(self._record_reason)
+        row.addWidget(self.reason, 1)
+        row.addWidget(self.record_reason)
+        self.body.addLayout(row)
+        self.session.runner.progress.connect(self._on_progress)
+
+    # ----- study → widgets ----------------------------------------------------------------
     def refresh(self) -> None:
         task = self.study.question.task
         available = baselines.available(task)
         if set(self.model_boxes) != set(available):
             for box in self.model_boxes.values():
-                self.model_row.removeWidget(box)
+                self.model_grid.removeWidget(box)
                 box.deleteLater()
             self.model_boxes = {}
-            for name, title in available.items():
+            for i, (name, title) in enumerate(available.items()):
                 box = QCheckBox(title)
                 box.setAccessibleName(f"Fit {title}")
                 box.setToolTip(f"Include {title.lower()} among the baselines.")
                 box.toggled.connect(self._on_models)
                 self.model_boxes[name] = box
-                self.model_row.addWidget(box)
+                self.model_grid.addWidget(box, i // BOX_COLUMNS, i % BOX_COLUMNS)
         chosen = [n for n in self.study.baselines.models if n in available] or list(available)
         for name, box in self.model_boxes.items():
             box.blockSignals(True)
             box.setChecked(name in chosen)
             box.blockSignals(False)
-        self._fill_table()
+        for widget, setter in ((self.budget, lambda: self.budget.setValue(self.study.baselines.budget_trials)),
+                               (self.sampler, lambda: self.sampler.setCurrentIndex(
+                                   max(self.sampler.findData(self.study.tuning.sampler), 0)))):
+            widget.blockSignals(True)
+            setter()
+            widget.blockSignals(False)
+        self.storage_note.setText(self._storage_text())
+        if not self.running:
+            self._fill_table()
+            self._fill_verdict()
         super().refresh()
+
+    def _storage_text(self) -> str:
+        if self.study.tuning.storage:
+            return f"Trials are stored in {tuning.redact(self.study.tuning.storage)} (shared with other workers)."
+        return ("Trials are stored in tuning.sqlite3 in the study folder: a stopped search continues where it "
+                "stopped, and a rerun with the same seed proposes the same trials.")
 
     def _fill_table(self) -> None:
         results = self.study.baselines.results
+        metric = self.study.primary_metric
         if not results:
             self.table.fill(["model"], [["No baselines fitted yet."]])
+            self.plot.show_placeholder()
+            self.budget_text.setText("")
             return
-        names = metrics.metric_names(self.study.question.task)
-        best = self.study.baselines.best(self.study.primary_metric)
+        # the study's metric first, then three more: the full panel is on the Evaluate page
+        names = [metric] + [n for n in metrics.metric_names(self.study.question.task) if n != metric][:3]
+        best = self.study.baselines.best(metric)
         titles = baselines.available(self.study.question.task)
-        rows = []
+        rows, tips = [], []
         for r in results:
             title = titles.get(r["name"], r["name"])
             if best is not None and r["name"] == best["name"]:
                 title += "  (best)"
+            search = r.get("search") or {}
+            trials = f"{r.get('n_trials', 0)} of {search['budget']}" if search else (
+                "nothing to tune" if not r.get("search_space") else "defaults")
+            settings = ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
+                                 for k, v in r.get("best_params", {}).items()) or "—"
             rows.append([title] + [metrics.format_metric(n, r["tune_metrics"]) for n in names]
-                        + [f"{r.get('fit_seconds', 0):.1f} s"])
-        self.table.fill(["model"] + [metrics.DISPLAY_NAMES.get(n, n) for n in names] + ["fit time"], rows)
+                        + [trials, settings, f"{r.get('fit_seconds', 0):.1f} s"])
+            space = "; ".join(f"{k}: {d}" for k, d in r.get("search_space", {}).items())
+            tips.append([f"Search space: {space}" if space else ""] + [""] * (len(names) + 3))
+        self.table.fill(["model"] + [metrics.DISPLAY_NAMES.get(n, n) for n in names]
+                        + ["trials", "best settings", "fit time"], rows, tips)
+        self.budget_text.setText(tuning.budget_report(self.study)["text"])
+        draw_comparison(self.plot, verdict.comparison_rows(self.study), metric)
 
+    def _fill_verdict(self) -> None:
+        v = self.study.verdict
+        if not v.stage:
+            self.verdict.setText("The verdict appears once the baselines are fitted.")
+        else:
+            lines = [v.headline, *(f"• {r}" for r in v.reasons), v.advice]
+            if v.proceed_reason:
+                lines.append(f"You go on because: {v.proceed_reason}")
+            self.verdict.setText("\n".join(lines))
+        self.reason.blockSignals(True)
+        self.reason.setText(self.study.verdict.proceed_reason)
+        self.reason.blockSignals(False)
+
+    def update_actions(self) -> None:
+        self.fit.setEnabled(any(b.isChecked() for b in self.model_boxes.values()))
+        t = self.study.train
+        self.compare.setEnabled(bool(self.study.baselines.results) and t.status in ("done", "cancelled")
+                                and bool(t.weights))
+        self.record_reason.setEnabled(bool(self.study.verdict.stage))
+
+    def _on_busy(self, busy: bool) -> None:
+        super()._on_busy(busy)
+        self.cancel_button.setEnabled(busy and self.running)
+
+    # ----- widgets → study ----------------------------------------------------------------
     def _on_models(self, _checked: bool) -> None:
         self.study.baselines.models = [n for n, b in self.model_boxes.items() if b.isChecked()]
         self.changed()
 
-    def update_actions(self) -> None:
-        self.fit.setEnabled(any(b.isChecked() for b in self.model_boxes.values()))
+    def _on_budget(self, value: int) -> None:
+        # One budget for every model: the network's search gets what the baselines get (Tip 2).
+        self.study.baselines.budget_trials = self.study.train.budget_trials = int(value)
+        self.changed_soon()
 
+    def _on_sampler(self, _index: int) -> None:
+        self.study.tuning.sampler = self.sampler.currentData()
+        self.changed_soon()
+
+    def _record_reason(self) -> None:
+        try:
+            verdict.record_reason(self.study, self.reason.text())
+        except TenfoldError as exc:
+            self.show_error(str(exc))
+            return
+        self.changed()
+        self.show_info("Your reason is recorded; the model card shows it with the verdict.")
+
+    # ----- tasks --------------------------------------------------------------------------
     def _fit(self) -> None:
-        self.run_task(baselines.fit_baselines, {"study": self.study}, name="fitting the baselines",
-                      on_result=lambda results: self.show_info(f"{len(results)} baseline(s) fitted."))
+        self.flush()
+        self.progress.setValue(0)
+        self.status.setText("Starting…")
+        self.run_task(baselines.fit_baselines, {"study": self.study}, name="tuning the baselines",
+                      on_result=self._fitted, on_cancelled=self._cancelled)
+
+    def _fitted(self, results: list) -> None:
+        trials = sum(r.get("n_trials", 0) for r in results)
+        self.status.setText(f"{len(results)} baseline(s) fitted after {trials} tuning trials in all.")
+        self.show_info(f"{len(results)} baseline(s) tuned and fitted.")
+
+    def _cancelled(self) -> None:
+        self.status.setText("Stopped. The finished trials are kept: press Tune again to continue the search.")
+        self.show_info("Tuning stopped; finished trials are kept in the study's tuning storage.")
+
+    def _compare(self) -> None:
+        self.run_task(verdict.compare_with_network, {"study": self.study},
+                      name="comparing the network with the best baseline",
+                      on_result=lambda _c: self.show_info("Compared: the verdict below is updated."))
+
+    @Slot(float, str)
+    def _on_progress(self, fraction: float, message: str) -> None:
+        if self.running:
+            self.progress.setValue(int(1000 * fraction))
+            self.status.setText(message)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,182 @@
+"""Equal tuning (Tips 2 and 6): the same budget for every model, seeded, stored, resumable, shareable."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from guiapp.core import baselines, network_search, tuning
+from guiapp.core.checklist import evaluate_checklist
+from guiapp.core.errors import Cancelled
+
+QUICK = ["logistic_regression", "knn", "majority"]
+
+
+def status(study, item: str) -> str:
+    return next(i["status"] for i in evaluate_checklist(study) if i["id"] == item)
+
+
+def quick_search(study, quick_training, trials: int = 2, network_trials: int | None = None):
+    """Baselines and the network tuned with tiny budgets: 2-epoch network trials on the CPU."""
+    study.baselines.models = QUICK
+    study.baselines.budget_trials = trials
+    study.train.budget_trials = trials if network_trials is None else network_trials
+    quick_training(study, epochs=2)
+    study.tuning.epochs = 2
+    baselines.fit_baselines(study)
+    return network_search.tune_network(study)
+
+
+def toy_search(storage, name, budget, seed=0, **kw):
+    space = {"x": tuning.Dim("float", 0.0, 1.0), "k": tuning.Dim("int", 1, 9)}
+    return tuning.run_search(storage=storage, study_name=name, direction="maximize", space=space,
+                             objective=lambda p, trial: p["x"] - abs(p["k"] - 5) / 10, budget=budget,
+                             seed=seed, **kw)
+
+
+def test_every_model_gets_the_same_budget_and_the_card_says_so(tiny_study, quick_training):
+    record = quick_search(tiny_study, quick_training)
+    results = {r["name"]: r for r in tiny_study.baselines.results}
+    assert results["logistic_regression"]["n_trials"] == results["knn"]["n_trials"] == record["n_trials"] == 2
+    assert results["majority"]["n_trials"] == 0 and results["majority"]["search_space"] == {}  # chance level
+    report = tuning.budget_report(tiny_study)
+    assert report["equal"] is True and report["baselines"] == {"logistic_regression": 2, "knn": 2}
+    assert "each of the 2 tunable baselines and the network got 2 trials" in report["text"]
+    assert status(tiny_study, "baselines-tuned-equally") == "done"
+    # the best settings were written back into the study
+    a, t = tiny_study.architecture, tiny_study.train
+    best = record["best_params"]
+    assert (a.width, a.depth, t.batch_size) == (best["width"], best["depth"], best["batch_size"])
+    assert t.learning_rate == pytest.approx(best["learning_rate"])
+    assert set(record["search_space"]) == {"width", "depth", "dropout", "learning_rate", "weight_decay", "batch_size"}
+    # the first trial is the settings the study started from: the search never ends below them
+    assert record["trials"][0]["params"]["width"] == 16 and record["trials"][0]["params"]["depth"] == 1
+
+    # A bigger network budget continues the same search, and the difference is called out.
+    tiny_study.train.budget_trials = 3
+    record = network_search.tune_network(tiny_study)
+    assert [tr["number"] for tr in record["trials"]] == [0, 1, 2] and record["resumed_from"] == 2
+    assert tuning.budget_report(tiny_study)["equal"] is False
+    assert status(tiny_study, "baselines-tuned-equally") == "violated"
+    assert "unequal-tuning-budget" in tiny_study.finding_codes()
+
+
+def test_the_search_is_reproducible_with_the_same_seed(study_factory):
+    def run():
+        study = study_factory()
+        study.baselines.models, study.baselines.budget_trials = ["logistic_regression", "knn"], 4
+        baselines.fit_baselines(study)
+        return [(r["best_params"], [t["value"] for t in r["search"]["trials"]]) for r in study.baselines.results]
+
+    assert run() == run()
+
+
+def test_the_storage_is_a_file_in_the_study_folder_and_a_bigger_budget_resumes(tiny_study):
+    tiny_study.baselines.models, tiny_study.baselines.budget_trials = ["logistic_regression"], 2
+    baselines.fit_baselines(tiny_study)
+    assert tiny_study.path(tuning.STORAGE_FILE).is_file()
+    first = tiny_study.baselines.results[0]["search"]
+    assert first["n_trials"] == 2 and first["storage"].endswith("tuning.sqlite3")
+
+    tiny_study.baselines.budget_trials = 4
+    baselines.fit_baselines(tiny_study)
+    search = tiny_study.baselines.results[0]["search"]
+    assert search["study_name"] == first["study_name"]
+    assert [t["number"] for t in search["trials"]] == [0, 1, 2, 3]
+    assert search["resumed_from"] == 2 and search["n_trials"] == 4
+    assert search["trials"][:2] == first["trials"]  # the first two trials are the same, not redone
+
+
+def test_a_killed_search_resumes_without_losing_or_repeating_trials(tmp_path):
+    storage = tuning.open_storage(f"sqlite:///{tmp_path / 'tuning.sqlite3'}")
+    calls = []
+    with pytest.raises(Cancelled):
+        toy_search(storage, "toy", 5, should_stop=lambda: len(calls) >= 2,
+                   progress=lambda f, m: calls.append(m))
+    optuna = tuning.import_optuna()
+    killed = optuna.load_study(study_name="toy", storage=storage)
+    killed.ask()  # a trial a killed process left "running"
+    assert len(killed.trials) == 3
+
+    record = toy_search(storage, "toy", 5)
+    assert record["resumed_from"] == 2 and record["abandoned"] == 1
+    assert record["n_trials"] == 5 and record["n_complete"] == 5
+    assert [t["number"] for t in record["trials"]] == [0, 1, 3, 4, 5]  # the killed trial 2 is not counted
+
+
+def test_a_setting_that_fails_counts_as_a_failed_trial(tmp_path):
+    storage = tuning.open_storage(f"sqlite:///{tmp_path / 't.sqlite3'}")
+
+    def objective(params, trial):
+        if trial.number == 1:
+            raise ValueError("this setting cannot be fitted")
+        return params["x"]
+
+    record = tuning.run_search(storage=storage, study_name="f", direction="maximize",
+                               space={"x": tuning.Dim("float", 0, 1)}, objective=objective, budget=3, seed=0)
+    assert record["n_trials"] == 3 and record["n_failed"] == 1
+    assert "cannot be fitted" in tuning.first_error(record) and record["best_trial"] in (0, 2)
+
+
+WORKER = textwrap.dedent("""
+    import sys, time
+    from guiapp.core import tuning
+
+    url, worker = sys.argv[1], int(sys.argv[2])
+    storage = tuning.open_storage(url, shared=True)
+    space = {"x": tuning.Dim("float", 0.0, 1.0), "k": tuning.Dim("int", 1, 1000)}
+
+    def objective(params, trial):
+        time.sleep(0.05)  # long enough for the two workers to interleave
+        return params["x"]
+
+    tuning.run_search(storage=storage, study_name="shared", direction="maximize", space=space,
+                      objective=objective, budget=12, seed=0, worker=worker, shared=True)
+""")
+
+
+def test_two_workers_share_one_search_without_duplicated_trials(tmp_path):
+    url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    tuning.open_storage(url, shared=True)  # the database exists before the workers start
+    script = tmp_path / "worker.py"
+    script.write_text(WORKER)
+    workers = [subprocess.Popen([sys.executable, str(script), url, str(k)]) for k in (0, 1)]
+    assert [w.wait(timeout=120) for w in workers] == [0, 0]
+
+    optuna = tuning.import_optuna()
+    shared = optuna.load_study(study_name="shared", storage=tuning.open_storage(url, shared=True))
+    done = tuning.counted_trials(shared.get_trials(deepcopy=False), running=False)
+    assert 12 <= len(done) <= 13  # at most one trial in flight when the other worker saw the budget
+    assert len({t.number for t in done}) == len(done)
+    params = [json.dumps(t.params, sort_keys=True) for t in done]
+    assert len(set(params)) == len(params)  # differently seeded workers propose different trials
+    assert {t.user_attrs["worker"] for t in done} == {0, 1}  # both did share the work
+    record = tuning.search_record(shared, 12, "maximize", {})
+    assert record["n_trials"] == 12 and record["extra_ignored"] == len(done) - 12
+
+
+def test_a_password_never_reaches_the_card():
+    url = "postgresql://tenfold:s3cret@db.lab:5432/tuning"
+    assert tuning.redact(url) == "postgresql://tenfold:***@db.lab:5432/tuning"
+
+
+def test_dims_describe_themselves_and_clip_starting_points():
+    assert tuning.log_float(1e-3, 10).describe() == "log-uniform 0.001–10"
+    assert tuning.Dim("int", 1, 9).describe() == "integer 1–9"
+    assert tuning.Dim("choice", choices=(16, 32, 64)).clip(50) == 64
+    assert tuning.Dim("int", 1, 9).clip(20) == 9
+
+
+def test_a_new_split_makes_the_old_network_search_stale(tiny_study, quick_training):
+    quick_search(tiny_study, quick_training, trials=1)
+    assert tuning.budget_report(tiny_study)["network"] == 1
+    tiny_study.split.seed = 5
+    from guiapp.core.split import split_study
+
+    split_study(tiny_study)
+    assert tuning.budget_report(tiny_study)["network"] is None  # searched on rows that changed
+    assert status(tiny_study, "baselines-tuned-equally") == "open"

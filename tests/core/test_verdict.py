@@ -1,0 +1,99 @@
+"""Tip 1's verdict, "is deep learning warranted here?", and the paired bootstrap behind it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.metrics import mean_squared_error, roc_auc_score
+
+from guiapp.core import baselines, verdict
+from guiapp.core.checklist import evaluate_checklist
+from guiapp.core.errors import TenfoldError
+
+
+def status(study, item: str) -> str:
+    return next(i["status"] for i in evaluate_checklist(study) if i["id"] == item)
+
+
+def two_models(n=80, seed=1):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    good = np.clip(y * 0.6 + rng.normal(0.2, 0.25, n), 0, 1)
+    weak = np.clip(y * 0.2 + rng.normal(0.4, 0.3, n), 0, 1)
+    as_proba = lambda p: np.column_stack([1 - p, p])  # noqa: E731
+    return y, as_proba(good), as_proba(weak)
+
+
+def test_the_paired_bootstrap_matches_a_direct_computation():
+    y, a, b = two_models()
+    result = verdict.paired_bootstrap("roc_auc", y, a, b, n_boot=200, seed=7)
+    rng = np.random.default_rng(7)
+    diffs = []
+    for _ in range(200):
+        idx = rng.integers(0, len(y), len(y))
+        if len(np.unique(y[idx])) == 2:
+            diffs.append(roc_auc_score(y[idx], a[idx, 1]) - roc_auc_score(y[idx], b[idx, 1]))
+    diffs = np.array(diffs)
+    assert result["n_valid"] == len(diffs)
+    assert result["difference"] == pytest.approx(roc_auc_score(y, a[:, 1]) - roc_auc_score(y, b[:, 1]))
+    assert result["ci"] == pytest.approx(list(np.percentile(diffs, [2.5, 97.5])))
+    assert result["p_value"] == pytest.approx(min(1.0, 2 * min(np.mean(diffs <= 0), np.mean(diffs >= 0))))
+    assert result["ci"][0] > 0 and result["p_value"] < 0.05  # the good model is clearly better
+
+
+def test_the_advantage_is_signed_so_positive_means_better_for_errors_too():
+    rng = np.random.default_rng(0)
+    y = rng.normal(size=60)
+    close, far = y + rng.normal(0, 0.1, 60), y + rng.normal(0, 1.0, 60)
+    result = verdict.paired_bootstrap("rmse", y, close, far, n_boot=200)
+    expected = np.sqrt(mean_squared_error(y, far)) - np.sqrt(mean_squared_error(y, close))
+    assert result["difference"] == pytest.approx(expected) and result["difference"] > 0
+    same = verdict.paired_bootstrap("rmse", y, close, close, n_boot=50)
+    assert same["difference"] == 0 and same["ci"] == [0, 0] and same["p_value"] == 1.0
+
+
+def test_few_samples_per_class_make_the_verdict_warn(study_factory):
+    study = study_factory(n_samples=120)  # about 60 per class
+    study.baselines.models, study.baselines.budget_trials = ["logistic_regression"], 2
+    baselines.fit_baselines(study)
+    v = study.verdict
+    assert v.stage == "before training" and v.level == "doubtful"
+    assert v.headline == "Is deep learning warranted here? Doubtful."
+    smallest = min(study.data.class_counts.values())
+    assert any(f"has only {smallest} samples" in r and "fewer than 100 per class" in r for r in v.reasons)
+    assert any("best baseline, Logistic regression (L2) (tuned with 2 trials)" in r for r in v.reasons)
+    assert "deep-learning-doubtful" in study.finding_codes()
+    assert f"has only {smallest} samples" in verdict.verdict_text(study)
+    # advice, not a block: going on needs a reason, which the study and the card keep
+    assert status(study, "verdict-recorded") == "open"
+    with pytest.raises(TenfoldError, match="why"):
+        verdict.record_reason(study, "  ")
+    verdict.record_reason(study, "A pilot for a larger cohort next year.")
+    assert status(study, "verdict-recorded") == "done"
+    card = verdict.card_section(study)
+    assert card["verdict"]["proceed_reason"] == "A pilot for a larger cohort next year."
+    assert card["models"][0]["trials"] == "2 of 2" and "C: log-uniform" in card["models"][0]["space"]
+
+
+def test_enough_samples_leave_the_question_to_the_comparison(study_factory):
+    study = study_factory(n_samples=600)
+    study.baselines.models, study.baselines.budget_trials = ["logistic_regression"], 0  # defaults, no search
+    baselines.fit_baselines(study)
+    assert study.verdict.level == "uncertain"  # a table: the comparison after training decides
+    assert "deep-learning-doubtful" not in study.finding_codes()
+    assert status(study, "verdict-recorded") == "done"
+
+
+def test_after_training_the_network_is_tested_against_the_best_baseline(trained_study):
+    comparison = verdict.compare_with_network(trained_study, n_boot=100)
+    rows = {r["model"]: r for r in comparison["rows"]}
+    assert set(rows) == {"network", "logistic_regression"}
+    paired = comparison["paired"]
+    assert paired["baseline"] == "logistic_regression" and paired["n"] == len(trained_study.split.tune_idx)
+    assert paired["difference"] == pytest.approx(rows["network"]["value"] - rows["logistic_regression"]["value"])
+    v = trained_study.verdict
+    assert v.stage == "after training"
+    assert v.level == ("warranted" if paired["ci"][0] > 0 else "not warranted")
+    assert f"{paired['difference']:+.3f}" in v.reasons[0] and "paired bootstrap" in v.reasons[0]
+    if v.level == "not warranted":
+        assert "network-not-clearly-better" in trained_study.finding_codes()

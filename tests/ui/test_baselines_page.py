@@ -1,0 +1,82 @@
+"""The Baselines page runs a tiny tuning through the task runner, shows the comparison and the
+verdict, records the user's reason, and can be stopped mid-search."""
+
+from __future__ import annotations
+
+import pytest
+
+from guiapp.core import data, demo, split
+from guiapp.core.study import Study
+from guiapp.ui.pages.baselines import BaselinesPage
+from guiapp.ui.session import Session
+
+TIMEOUT_MS = 60_000
+
+
+@pytest.fixture
+def page(qtbot, tmp_path):
+    """The page alone on a split study of 120 simulated samples (about 60 per class)."""
+    table = demo.simulated_expression(n_samples=120, n_genes=12, n_informative=4, effect_size=1.5)
+    study = Study()
+    study.save(tmp_path / "study")
+    data.attach_data(study, demo.write_demo(table, tmp_path / "data"), label=table.label, batch=table.batch,
+                     sensitive=False)
+    split.split_study(study)
+    session = Session(study)
+    page = BaselinesPage(session)
+    qtbot.addWidget(page)
+    page.show()
+    yield page
+    session.runner.shutdown()
+
+
+def choose(page, *names):
+    for name, box in page.model_boxes.items():
+        box.setChecked(name in names)
+
+
+def test_a_tiny_tuning_fills_the_table_the_plot_and_the_verdict(qtbot, page):
+    study = page.study
+    page.budget.setValue(2)
+    assert study.baselines.budget_trials == study.train.budget_trials == 2  # one budget for every model
+    choose(page, "logistic_regression", "knn", "majority")
+    with qtbot.waitSignal(page.task_finished, timeout=TIMEOUT_MS):
+        page.fit.click()
+    assert not page.error.isVisibleTo(page), page.error.text()
+    assert [r["name"] for r in study.baselines.results] == ["logistic_regression", "knn", "majority"]
+    assert [r["n_trials"] for r in study.baselines.results] == [2, 2, 0]
+    assert study.path("tuning.sqlite3").is_file()
+    headers = [page.table.horizontalHeaderItem(c).text() for c in range(page.table.columnCount())]
+    assert headers[1] == "ROC AUC" and "trials" in headers
+    assert "95% CI" in page.table.cell_text(0, 1)
+    assert page.table.cell_text(0, headers.index("trials")) == "2 of 2"
+    assert page.table.cell_text(2, headers.index("trials")) == "nothing to tune"
+    assert page.plot.has_plot
+    assert page.progress.value() == 1000
+    assert page.verdict.text().startswith("Is deep learning warranted here? Doubtful.")
+    assert "fewer than 100 per class" in page.verdict.text()
+    assert "deep-learning-doubtful" in page.findings.codes
+    assert not page.compare.isEnabled()  # nothing trained yet
+
+    page.reason.setText("A pilot for the larger cohort.")
+    page.record_reason.click()
+    assert study.verdict.proceed_reason == "A pilot for the larger cohort."
+    assert "You go on because: A pilot for the larger cohort." in page.verdict.text()
+
+
+def test_cancel_stops_the_search_and_keeps_its_trials(qtbot, page):
+    study = page.study
+    page.budget.setValue(500)
+    choose(page, "logistic_regression")
+    with qtbot.waitSignal(page.session.runner.progress, timeout=TIMEOUT_MS):
+        page.fit.click()
+    assert page.cancel_button.isEnabled() and not page.fit.isEnabled()
+    with qtbot.waitSignal(page.task_finished, timeout=TIMEOUT_MS):
+        page.cancel_button.click()
+    assert "Stopped" in page.status.text()
+    assert study.baselines.results == []
+    assert page.fit.isEnabled() and not page.cancel_button.isEnabled()
+    import optuna
+
+    names = optuna.get_all_study_names(f"sqlite:///{study.path('tuning.sqlite3')}")
+    assert len(names) == 1 and names[0].startswith("baseline-logistic_regression-")
