@@ -82,9 +82,11 @@ def n_outputs(study) -> int:
 
 def training_statistics(X_train: np.ndarray):
     """Medians, means and scales of the training split only (never tune or test rows)."""
-    fill = np.nanmedian(X_train, axis=0)
+    missing = np.isnan(X_train)
+    # np.nanmedian goes column by column in Python (0.1 s on 3000 × 500); without NaNs, the median is the same.
+    fill = np.nanmedian(X_train, axis=0) if missing.any() else np.median(X_train, axis=0)
     fill = np.where(np.isnan(fill), 0.0, fill)
-    filled = np.where(np.isnan(X_train), fill, X_train)
+    filled = np.where(missing, fill, X_train)
     center = filled.mean(axis=0)
     scale = filled.std(axis=0)
     scale = np.where(scale < 1e-12, 1.0, scale)
@@ -98,8 +100,13 @@ def model_for_study(study, X_train: np.ndarray | None = None, y_train: np.ndarra
     if not study.is_classification and y_train is not None:
         target = {"target_center": float(np.mean(y_train)),
                   "target_scale": float(np.std(y_train)) or 1.0}
-    return build_mlp(len(study.data.feature_columns), n_outputs(study), a.width, a.depth,
-                     a.dropout, *stats, regression=not study.is_classification, **target)
+    model = build_mlp(len(study.data.feature_columns), n_outputs(study), a.width, a.depth,
+                      a.dropout, *stats, regression=not study.is_classification, **target)
+    if a.pretrained and X_train is not None:  # a network about to train starts from the checkpoint
+        from guiapp.core.transfer import apply_pretrained
+
+        apply_pretrained(study, model)
+    return model
 
 
 def save_weights(model, path: Path) -> None:

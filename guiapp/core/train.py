@@ -73,6 +73,23 @@ def _scheduler(study, optimizer):
     return None
 
 
+def _optimizer(model, t, device: str):
+    """AdamW, fused into one kernel per step where torch has one for the device (about a
+    third faster than the default per-tensor update on the CPU; the same arithmetic)."""
+    import torch
+
+    params = list(model.parameters())
+    kwargs = {}
+    try:
+        from torch.optim.optimizer import _get_fused_kernels_supported_devices
+
+        if device in _get_fused_kernels_supported_devices() and all(p.is_floating_point() for p in params):
+            kwargs["fused"] = True
+    except ImportError:  # an older torch: its default (foreach on GPUs)
+        pass
+    return torch.optim.AdamW(params, lr=t.learning_rate, weight_decay=t.weight_decay, **kwargs)
+
+
 def _autocast(device: str, precision: str):
     import torch
 
@@ -125,7 +142,7 @@ def _train(study, batch_size, progress, should_stop, on_epoch, resume, should_pa
     import torch
 
     from guiapp.core.devices import device_description
-    from guiapp.core.metrics import score
+    from guiapp.core.metrics import fast_score
     from guiapp.core.network import model_for_study, save_weights
     from guiapp.core.split import train_tune_arrays
 
@@ -134,7 +151,7 @@ def _train(study, batch_size, progress, should_stop, on_epoch, resume, should_pa
     device = pick_device(t.device)
     seed_everything(t.seed, t.deterministic)
     model = model_for_study(study, X_tr, y_tr).to(device)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=t.learning_rate, weight_decay=t.weight_decay)
+    optimizer = _optimizer(model, t, device)
     scheduler = _scheduler(study, optimizer)
     scaler = torch.amp.GradScaler(device) if (t.mixed_precision == "fp16" and device == "cuda") else None
     ckpt_path = study.path(CHECKPOINT)
@@ -167,6 +184,7 @@ def _train(study, batch_size, progress, should_stop, on_epoch, resume, should_pa
         Xtr, ytr = X_tr_t.pin_memory(), y_tr_t.pin_memory()
     Xtu, ytu = X_tu_t.to(device), y_tu_t.to(device)
     loss_fn = _loss_fn(study)
+    autocast = _autocast(device, t.mixed_precision)  # made once: entered every batch
     metric = study.primary_metric
     n = len(Xtr)
     desc = device_description(device)
@@ -187,16 +205,19 @@ def _train(study, batch_size, progress, should_stop, on_epoch, resume, should_pa
             for i in range(0, n, batch_size):
                 if should_stop is not None and should_stop():
                     raise Cancelled()
-                while should_pause is not None and should_pause():
-                    if should_stop is not None and should_stop():
-                        raise Cancelled()
-                    time.sleep(0.05)
+                if should_pause is not None and should_pause():
+                    paused_at = time.perf_counter()
+                    while should_pause():
+                        if should_stop is not None and should_stop():
+                            raise Cancelled()
+                        time.sleep(0.05)
+                    started += time.perf_counter() - paused_at  # a pause is not training time: ETA, samples/s
                 idx = order[i:i + batch_size]
                 xb, yb = Xtr[idx], ytr[idx]
                 if not resident:
                     xb, yb = xb.to(device, non_blocking=True), yb.to(device, non_blocking=True)
                 optimizer.zero_grad(set_to_none=True)
-                with _autocast(device, t.mixed_precision):
+                with autocast:
                     loss = loss_fn(model(xb), yb)
                 if scaler is not None:
                     scaler.scale(loss).backward()
@@ -205,11 +226,11 @@ def _train(study, batch_size, progress, should_stop, on_epoch, resume, should_pa
                 else:
                     loss.backward()
                     optimizer.step()
-                # Summed on the device: a float() per batch would wait for the GPU every time.
-                total += loss.detach().float() * len(idx)
+                # Summed on the device in one op: a float() per batch would wait for the GPU.
+                total.add_(loss.detach(), alpha=len(idx))
             train_loss = float(total) / n
             model.eval()
-            with torch.no_grad(), _autocast(device, t.mixed_precision):
+            with torch.inference_mode(), autocast:
                 tune_out = model(Xtu).float()
                 tune_loss = float(loss_fn(tune_out, ytu))
                 tune_pred = torch.softmax(tune_out, dim=1) if study.is_classification else tune_out.squeeze(1)
@@ -220,7 +241,7 @@ def _train(study, batch_size, progress, should_stop, on_epoch, resume, should_pa
                     f"The {which} loss became {value} at epoch {epoch}: the network "
                     f"diverged. Lower the learning rate (now {t.learning_rate:g}) and train again."
                 )
-            tune_score = score(metric, y_tu, tune_pred.cpu().numpy())
+            tune_score = fast_score(metric, y_tu, tune_pred.cpu().numpy())  # sklearn's checks cost ms an epoch
             lr = optimizer.param_groups[0]["lr"]
             if scheduler is not None:
                 scheduler.step(tune_loss) if t.lr_schedule == "plateau" else scheduler.step()

@@ -28,6 +28,31 @@ UNEXPECTED = ("Tenfold ran into an unexpected problem while {what} ({kind}). You
               "Tenfold's log file with a bug report.")
 
 
+class PauseFlag(StopFlag):
+    """A thread-safe pause request, passed to tasks as ``should_pause``.
+
+    ``holding`` turns true once the task has seen the request (it is then waiting between
+    two batches), so the GUI can say "paused" rather than "pausing". Only the task calls the
+    flag; the GUI asks :meth:`is_set`, which leaves ``holding`` alone.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.holding = False
+
+    def is_set(self) -> bool:
+        return self._event.is_set()
+
+    def clear(self) -> None:
+        super().clear()
+        self.holding = False
+
+    def __call__(self) -> bool:
+        paused = super().__call__()
+        self.holding = paused
+        return paused
+
+
 @dataclass
 class Task:
     """One piece of work handed to the runner, and what to call when it ends."""
@@ -41,6 +66,7 @@ class Task:
     on_cancelled: Optional[Callable[[], None]] = None
     on_epoch: Optional[Callable[[dict], None]] = None
     stop: StopFlag = field(default_factory=StopFlag)
+    pause: PauseFlag = field(default_factory=PauseFlag)
     background: bool = False  # a warm-up: no busy state, no user-facing signals
 
 
@@ -77,6 +103,8 @@ class _Worker(QObject):
                 kwargs["progress"] = progress
             if _accepts(task.fn, "should_stop"):
                 kwargs["should_stop"] = task.stop
+            if _accepts(task.fn, "should_pause"):
+                kwargs["should_pause"] = task.pause
             if task.on_epoch is not None:
                 kwargs["on_epoch"] = lambda record: self.epoch.emit(task.id, dict(record))
         try:
@@ -111,6 +139,7 @@ class TaskRunner(QObject):
     finished = Signal()
     epoch = Signal(object)  # a training epoch's record, on the GUI thread
     busy_changed = Signal(bool)
+    paused_changed = Signal(bool)  # pause / resume asked for the running task
     warmed_up = Signal()
     _submit = Signal(object)
 
@@ -127,6 +156,20 @@ class TaskRunner(QObject):
     @property
     def busy(self) -> bool:
         return self._current is not None
+
+    @property
+    def can_pause(self) -> bool:
+        """Whether the running task takes ``should_pause`` (training does)."""
+        return self._current is not None and _accepts(self._current.fn, "should_pause")
+
+    @property
+    def paused(self) -> bool:
+        return self._current is not None and self._current.pause.is_set()
+
+    @property
+    def pause_holding(self) -> bool:
+        """The running task has seen the pause and waits."""
+        return self.paused and self._current.pause.holding
 
     @property
     def current_name(self) -> str:
@@ -182,6 +225,19 @@ class TaskRunner(QObject):
         if self._current is not None:
             self._current.stop.set()
 
+    @Slot()
+    def pause(self) -> None:
+        """Ask the running task to wait between two steps (a cancel still stops it)."""
+        if self.can_pause and not self._current.pause.is_set():
+            self._current.pause.set()
+            self.paused_changed.emit(True)
+
+    @Slot()
+    def resume(self) -> None:
+        if self.paused:
+            self._current.pause.clear()
+            self.paused_changed.emit(False)
+
     def shutdown(self, timeout_ms: int = 30000) -> None:
         """Stop the running task and the worker thread, and wait for both."""
         self._closed = True
@@ -206,6 +262,9 @@ class TaskRunner(QObject):
         return None  # a task the runner forgot (after shutdown): drop its late signals
 
     def _finish(self) -> None:
+        if self.paused:
+            self._current.pause.clear()
+            self.paused_changed.emit(False)
         self._current = None
         self.finished.emit()
         self.busy_changed.emit(False)

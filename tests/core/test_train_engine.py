@@ -111,12 +111,15 @@ path = "{d.name}.csv"
 label = "condition"
 identifiers = ["sample_id"]
 sensitive = false
+[baselines]
+budget_trials = 0
 [model]
 width = 64
 [train]
 max_epochs = 80
 patience = 1000
 device = "cpu"
+budget_trials = 0
 [interpret]
 repeats = 1
 top = 5
