@@ -1,23 +1,58 @@
-"""Overfitting check, tune-set evaluation, and the one-time sealed test evaluation (Tips 1, 7, 9)."""
+"""Overfitting check, tune-set evaluation, and the one-time sealed test evaluation (Tips 1, 7, 9).
+
+The tune evaluation scores the network with the whole metric panel (bootstrap intervals,
+curves, calibration), per batch and per subgroup, beside the baselines; it also measures the
+model for the success-criteria scoreboard and runs the guards that need no interpretation
+(a label proxy, near-perfect scores on few samples, a rare minority class). The final
+evaluation opens the sealed test set once; a second look needs a recorded reason.
+"""
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Iterable, Optional
 
 import numpy as np
 
 from guiapp.core.errors import TenfoldError
 from guiapp.core.findings import Findings
-from guiapp.core.metrics import HIGHER_IS_BETTER, metric_panel, score
+from guiapp.core.metrics import HIGHER_IS_BETTER, THRESHOLD_METRICS, metric_panel, predicted_classes, score
 from guiapp.core.study import now_iso
 from guiapp.core.tasks import ProgressFn, StopFn, check_stop, no_progress
 
 GAP_WARN = 0.05
+RARE_MINORITY = 0.10  # below this share of samples, accuracy and ROC AUC mislead
 
 
 def require_trained(study) -> None:
     if study.train.status not in ("done", "cancelled") or not study.train.weights:
         raise TenfoldError("Train the network on the Train page first.")
+
+
+def _replace(study, step: str, codes: Iterable[str], new: list, split: Optional[str] = None) -> None:
+    """Replace this step's findings of ``codes`` (of one split, when given), keep the rest."""
+    codes = set(codes)
+
+    def mine(f) -> bool:
+        return (f.step == step and f.code in codes
+                and (split is None or f.values.get("split", split) == split))
+
+    study.findings = [f for f in study.findings if not mine(f)] + list(new)
+
+
+def baseline_pipeline(study, name: str):
+    """The baseline ``name`` unfitted, with the settings its tuning chose (defaults without one)."""
+    from guiapp.core import baselines
+
+    if hasattr(baselines, "tuned_pipeline"):
+        return baselines.tuned_pipeline(study, name)
+    return baselines.make_pipeline(name, study.question.task, seed=study.split.seed)
+
+
+def set_threshold(study, threshold: float) -> None:
+    """The probability of the positive class above which a sample is called positive (binary)."""
+    if not 0.0 < float(threshold) < 1.0:
+        raise TenfoldError("Choose a decision threshold between 0 and 1 (0.5 calls the more likely class).")
+    study.evaluation.threshold = float(threshold)
 
 
 def overfitting_check(study, progress: ProgressFn = no_progress,
@@ -29,10 +64,13 @@ def overfitting_check(study, progress: ProgressFn = no_progress,
     require_trained(study)
     X_tr, y_tr, X_tu, y_tu = train_tune_arrays(study)
     metric = study.primary_metric
+    threshold = study.evaluation.threshold
     progress(0.3, "Scoring the training split")
-    train_score = score(metric, y_tr, predict(study, X_tr))
+    # The threshold only matters to the metrics that read the predicted class.
+    extra = (threshold,) if metric in THRESHOLD_METRICS else ()
+    train_score = score(metric, y_tr, predict(study, X_tr), *extra)
     check_stop(should_stop)
-    tune_score = score(metric, y_tu, predict(study, X_tu))
+    tune_score = score(metric, y_tu, predict(study, X_tu), *extra)
     sign = 1 if HIGHER_IS_BETTER[metric] else -1
     gap = sign * (train_score - tune_score)
     o = study.overfitting
@@ -47,23 +85,62 @@ def overfitting_check(study, progress: ProgressFn = no_progress,
     else:
         o.reading = (f"Training ({train_score:.3f}) and tune ({tune_score:.3f}) scores are close: "
                      "no sign of strong overfitting.")
-    study.set_findings("overfitting", findings)
+    _replace(study, "overfitting", {Findings.overfitting_gap.code}, findings)
     progress(1.0, "Overfitting check done")
     return {"metric": metric, "train": train_score, "tune": tune_score, "gap": gap}
 
 
+def _panel(study, y, out, **kw) -> dict:
+    classes = study.data.classes if study.is_classification else None
+    return metric_panel(study.question.task, y, out, seed=study.split.seed,
+                        threshold=study.evaluation.threshold, classes=classes, **kw)
+
+
+def minority_findings(study) -> list:
+    """The imbalance rule: a minority class under 10% of the samples."""
+    counts = study.data.class_counts or {}
+    total = sum(counts.values())
+    if not study.is_classification or len(counts) < 2 or not total:
+        return []
+    minority, n = min(counts.items(), key=lambda kv: kv[1])
+    share = n / total
+    if share >= RARE_MINORITY:
+        return []
+    return [Findings.rare_minority_class.raise_(minority=str(minority), share=share)]
+
+
+def rare_minority(study) -> bool:
+    return bool(minority_findings(study))
+
+
+TUNE_CODES = {Findings.network_not_better.code, Findings.rare_minority_class.code,
+              Findings.label_proxy.code, Findings.criterion_not_met.code}
+SPLIT_CODES = {Findings.below_target.code, Findings.subgroup_gap.code, Findings.near_perfect_small_n.code}
+
+
 def evaluate_on_tune(study, progress: ProgressFn = no_progress,
                      should_stop: Optional[StopFn] = None) -> dict:
-    """The network's metric panel on the tune split, compared with the best baseline."""
+    """The network's metric panel on the tune split, per batch and subgroup, beside the best
+    baseline; the model measured for the scoreboard; the guards that need no interpretation."""
+    from guiapp.core import guards, scoreboard, subgroups
     from guiapp.core.network import predict
     from guiapp.core.split import train_tune_arrays
 
     require_trained(study)
-    _, _, X_tu, y_tu = train_tune_arrays(study)
-    progress(0.2, "Scoring the tune split with bootstrap intervals")
-    panel = metric_panel(study.question.task, y_tu, predict(study, X_tu), seed=study.split.seed)
+    X_tr, y_tr, X_tu, y_tu = train_tune_arrays(study)
+    progress(0.1, "Scoring the tune split with bootstrap intervals")
+    out = predict(study, X_tu)
+    panel = _panel(study, y_tu, out)
     check_stop(should_stop)
     study.evaluation.tune_metrics = panel
+    progress(0.4, "Scoring each batch and subgroup")
+    study.evaluation.tune_groups = subgroups.split_group_metrics(study, "tune", study.split.tune_idx, y_tu, out, panel)
+    check_stop(should_stop)
+    progress(0.6, "Looking for a feature that gives the label away")
+    proxy = guards.label_proxy_scan(study, X_tr, y_tr, X_tu, y_tu)
+    check_stop(should_stop)
+    progress(0.8, "Measuring the model's size and speed")
+    scoreboard.measure_model(study, should_stop=should_stop)
     metric = study.primary_metric
     findings = []
     best = study.baselines.best(metric) if HIGHER_IS_BETTER[metric] else None
@@ -71,8 +148,13 @@ def evaluate_on_tune(study, progress: ProgressFn = no_progress,
         findings.append(Findings.network_not_better.raise_(
             network=panel[metric], baseline=best["name"],
             baseline_score=best["tune_metrics"][metric], metric=metric))
-    findings += _target_findings(study, panel, "tune")
-    study.set_findings("evaluate", findings + _test_findings(study))
+    findings += minority_findings(study) + proxy
+    _replace(study, "evaluate", TUNE_CODES | {Findings.test_set_reused.code}, findings + _test_findings(study))
+    # Near-perfect scores are flagged once: on the test set when it has been read, else here.
+    near = [] if study.evaluation.test_metrics else guards.near_perfect_findings(study, panel, "tune")
+    _replace(study, "evaluate", SPLIT_CODES, _target_findings(study, panel, "tune")
+             + subgroups.gap_findings(study.evaluation.tune_groups) + near, split="tune")
+    _replace(study, "evaluate", {Findings.criterion_not_met.code}, scoreboard.scoreboard_findings(study))
     progress(1.0, "Tune evaluation done")
     return panel
 
@@ -85,8 +167,8 @@ def _target_findings(study, panel: dict, split: str) -> list:
     met = value >= q.target_value if HIGHER_IS_BETTER[q.target_metric] else value <= q.target_value
     if met:
         return []
-    return [Findings.below_target.raise_(metric=q.target_metric, target=q.target_value,
-                                         value=value, split=split)]
+    return [Findings.below_target.raise_(metric=q.target_metric, target=q.target_value, value=value, split=split,
+                                         comparison="≥" if HIGHER_IS_BETTER[q.target_metric] else "≤")]
 
 
 def _test_findings(study) -> list:
@@ -103,7 +185,10 @@ def finalize_test_evaluation(study, *, unseal_reason: str = "", progress: Progre
     A second evaluation needs ``unseal_reason``; it is recorded and flagged as a Tip 7
     violation in the card and the checklist.
     """
-    from guiapp.core.baselines import make_pipeline, model_output
+    from guiapp.core import guards, scoreboard, subgroups
+    import warnings
+
+    from guiapp.core.baselines import model_output
     from guiapp.core.network import predict
     from guiapp.core.split import sealed_test_rows, train_tune_arrays
 
@@ -119,48 +204,57 @@ def finalize_test_evaluation(study, *, unseal_reason: str = "", progress: Progre
     task = study.question.task
     progress(0.1, "Scoring the network on the sealed test set")
     test_out = predict(study, X_te)
-    panel = metric_panel(task, y_te, test_out, seed=s.seed)
+    panel = _panel(study, y_te, test_out)
+    groups = subgroups.split_group_metrics(study, "test", s.test_idx, y_te, test_out, panel)
     baseline_panels = {}
     X_tr, y_tr, _, _ = train_tune_arrays(study)
     names = [r["name"] for r in study.baselines.results]
     for i, name in enumerate(names):
         check_stop(should_stop)
         progress(0.3 + 0.6 * i / max(len(names), 1), f"Scoring baseline {name} on the test set")
-        pipe = make_pipeline(name, task, seed=s.seed).fit(X_tr, y_tr)
-        baseline_panels[name] = metric_panel(task, y_te, model_output(pipe, X_te, task), seed=s.seed)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # convergence notes: the test score says enough
+            pipe = baseline_pipeline(study, name).fit(X_tr, y_tr)
+        baseline_panels[name] = _panel(study, y_te, model_output(pipe, X_te, task))
     s.test_uses += 1
     if unseal_reason.strip():
         s.unseal_reasons.append(unseal_reason.strip())
     e = study.evaluation
     e.test_metrics, e.baseline_test_metrics, e.test_evaluated_at = panel, baseline_panels, now_iso()
-    findings = [f for f in study.findings if f.step == "evaluate"
-                and f.code not in ("test-set-reused",) and not (f.code == "below-target-metric" and f.values.get("split") == "test")]
-    study.set_findings("evaluate", findings + _target_findings(study, panel, "test") + _test_findings(study))
+    e.test_groups = groups
+    _replace(study, "evaluate", {Findings.test_set_reused.code}, _test_findings(study))
+    _replace(study, "evaluate", SPLIT_CODES, _target_findings(study, panel, "test")
+             + subgroups.gap_findings(groups), split="test")
+    _replace(study, "evaluate", {Findings.near_perfect_small_n.code}, guards.near_perfect_findings(study, panel, "test"))
+    _replace(study, "evaluate", {Findings.criterion_not_met.code}, scoreboard.scoreboard_findings(study))
     progress(1.0, "Test evaluation done")
     return panel
 
 
 def test_predictions(study):
-    """Predictions on the test rows, for the export (only after the final evaluation)."""
-    import pandas as pd
+    """Predictions on the test rows, for the export (only after the final evaluation).
 
+    Identifier columns, and columns Tenfold found to look like identifiers, are left out.
+    """
     from guiapp.core.data import model_frame
     from guiapp.core.network import predict
+    from guiapp.core.split import model_rows
 
     if study.split.test_uses < 1:
         return None
-    from guiapp.core.split import model_rows
-
     X, y, rows = model_frame(study)
     te = np.asarray(study.split.test_idx)
     out = predict(study, model_rows(study, X, y, rows, te))  # as the model saw them: corrected
-    frame = rows.iloc[te][[c for c in rows.columns if c not in study.data.feature_columns]].copy()
+    flagged = {f.values.get("column") for f in study.findings if f.code == Findings.identifier_like_column.code}
+    drop = set(study.data.feature_columns) | set(study.data.identifiers) | flagged
+    frame = rows.iloc[te][[c for c in rows.columns if c not in drop]].copy()
     if study.is_classification:
         classes = study.data.classes
-        frame["predicted"] = [classes[i] for i in out.argmax(axis=1)]
+        frame["predicted"] = [classes[i] for i in predicted_classes(out, study.evaluation.threshold)]
         for k, c in enumerate(classes):
             frame[f"p_{c}"] = out[:, k].round(6)
     else:
         frame["predicted"] = out
+        frame["residual"] = rows.iloc[te][study.data.label].to_numpy(dtype=float) - out
     frame.insert(0, "row", te)
     return frame

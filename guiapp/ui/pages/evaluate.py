@@ -1,13 +1,19 @@
-"""Step 10, Evaluate: the metric panel on the tune split beside the baselines, then the one-time
-evaluation on the sealed test set (Tips 1, 7 and 9)."""
+"""Step 10, Evaluate: the metric panel on the tune split beside the baselines, with curves,
+calibration, per-batch and per-subgroup results and the success-criteria scoreboard; then the
+one-time evaluation on the sealed test set (Tips 1, 4, 7 and 9)."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QMessageBox, QPushButton
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QDoubleSpinBox, QFormLayout, QHBoxLayout, QInputDialog, QListWidget,
+                               QListWidgetItem, QMessageBox, QPushButton, QVBoxLayout)
 
-from guiapp.core import baselines, evaluate, metrics
+from guiapp.core import baselines, evaluate, metrics, scoreboard, subgroups
+from guiapp.core.errors import TenfoldError
+from guiapp.ui.eval_plots import residual_scatter, xy_lines
 from guiapp.ui.pages.base import StepPage, preview
-from guiapp.ui.widgets import ResultTable, heading, note, value_label
+from guiapp.ui.plots import PlotArea
+from guiapp.ui.widgets import Banner, ResultTable, heading, note, value_label
 
 FIRST_TIME = (
     "The test set has been sealed since the split. Opening it now gives the one honest "
@@ -19,15 +25,41 @@ AGAIN = (
     "The test set was already used for the final evaluation. Looking again makes its score "
     "optimistic. The reason you give is recorded, and the model card and the checklist will "
     "show that the test set was used more than once.\n\nWhy do you need to evaluate again?")
+IMBALANCE_LEAD = ("PR AUC leads here: with a minority class this rare, accuracy and ROC AUC can look "
+                  "good while most minority samples are missed (Tip 7).")
 
 
 class EvaluatePage(StepPage):
     step_id = "evaluate"
     intro = ("Score the network on the tune split with every metric, each with a 95% interval, "
-             "next to the baselines. When you are done choosing, evaluate once on the sealed "
-             "test set.")
+             "next to the baselines, per batch and per subgroup, and against the success criteria. "
+             "When you are done choosing, evaluate once on the sealed test set.")
 
     def build(self) -> None:
+        form = QFormLayout()
+        self.threshold = QDoubleSpinBox()
+        self.threshold.setRange(0.01, 0.99)
+        self.threshold.setSingleStep(0.05)
+        self.threshold.setDecimals(2)
+        self.threshold.setAccessibleName("Decision threshold")
+        self.threshold.setToolTip("A sample is called positive when its predicted probability is above this. "
+                                  "Sensitivity, specificity, F1, MCC and balanced accuracy depend on it.")
+        self.threshold.valueChanged.connect(self._on_threshold)
+        form.addRow("Decision threshold:", self.threshold)
+        self.subgroup_list = QListWidget()
+        self.subgroup_list.setAccessibleName("Subgroup columns")
+        self.subgroup_list.setToolTip("Columns whose groups (site, sex, age band…) get their own metrics. "
+                                      "The batch column always does.")
+        self.subgroup_list.setMaximumHeight(110)
+        self.subgroup_list.itemChanged.connect(self._on_subgroup)
+        self.no_subgroups = note("No other column to split the samples by (site, sex, age…): only the "
+                                 "batch column, if any, gets its own results.")
+        box = QVBoxLayout()
+        box.addWidget(self.subgroup_list)
+        box.addWidget(self.no_subgroups)
+        form.addRow("Subgroups:", box)
+        self.body.addLayout(form)
+
         row = QHBoxLayout()
         self.tune_button = self.action(QPushButton("Evaluate on the tune split"))
         self.tune_button.setObjectName("primary")
@@ -36,9 +68,21 @@ class EvaluatePage(StepPage):
         row.addWidget(self.tune_button)
         row.addStretch(1)
         self.body.addLayout(row)
+        self.imbalance = Banner("info")
+        self.imbalance.setAccessibleName("Imbalance note")
+        self.body.addWidget(self.imbalance)
         self.body.addWidget(heading("Tune split: network and baselines"))
         self.tune_table = ResultTable("Tune split scores")
         self.body.addWidget(self.tune_table)
+        self._build_curves()
+        self.body.addWidget(heading("Per batch and per subgroup"))
+        self.groups_table = ResultTable("Per-group scores")
+        self.body.addWidget(self.groups_table)
+        self.groups_note = note("")
+        self.body.addWidget(self.groups_note)
+        self.body.addWidget(heading("Success criteria"))
+        self.scoreboard_table = ResultTable("Success criteria")
+        self.body.addWidget(self.scoreboard_table)
 
         self.body.addWidget(heading("Final evaluation on the sealed test set"))
         self.body.addWidget(note("The test set is read once, at the end. Its score is the one to report."))
@@ -55,36 +99,146 @@ class EvaluatePage(StepPage):
         self.test_table = ResultTable("Test set scores")
         self.body.addWidget(self.test_table)
 
+    def _build_curves(self) -> None:
+        self.body.addWidget(heading("Curves and calibration"))
+        row = QHBoxLayout()
+        self.roc_plot = PlotArea("The ROC curve appears here.", "ROC curve", min_height=240)
+        self.pr_plot = PlotArea("The precision–recall curve appears here.", "Precision-recall curve", min_height=240)
+        self.calibration_plot = PlotArea("The reliability diagram appears here.", "Reliability diagram", min_height=240)
+        for area in (self.roc_plot, self.pr_plot, self.calibration_plot):
+            row.addWidget(area)
+        self.body.addLayout(row)
+        self.residual_plot = PlotArea("The residuals appear here.", "Residual plot", min_height=240)
+        self.body.addWidget(self.residual_plot)
+        self.confusion_table = ResultTable("Confusion matrix")
+        self.body.addWidget(self.confusion_table)
+
+    # ----- reading the study ----------------------------------------------------------------
+    def _metric_order(self) -> list:
+        names = list(metrics.panel_metric_names(self.study.question.task))
+        if evaluate.rare_minority(self.study) and "pr_auc" in names:
+            names.remove("pr_auc")
+            names.insert(0, "pr_auc")
+        return names
+
     def _panel_table(self, table: ResultTable, network: dict, baseline_panels: dict, split: str) -> None:
-        names = metrics.metric_names(self.study.question.task)
         titles = baselines.available(self.study.question.task)
         columns = [("Network", network)] + [(titles.get(n, n), p) for n, p in baseline_panels.items()]
         rows = [[metrics.DISPLAY_NAMES.get(m, m) + (" (target)" if m == self.study.question.target_metric else "")]
-                + [metrics.format_metric(m, panel) for _, panel in columns] for m in names]
+                + [metrics.format_metric(m, panel) for _, panel in columns] for m in self._metric_order()]
         rows.append(["samples"] + [str(panel.get("n", "—")) for _, panel in columns])
         table.fill([f"metric ({split})"] + [c for c, _ in columns], rows)
 
     def refresh(self) -> None:
-        e = self.study.evaluation
+        s, e = self.study, self.study.evaluation
+        binary = s.is_classification and len(s.data.classes) == 2
+        self.threshold.blockSignals(True)
+        self.threshold.setValue(e.threshold)
+        self.threshold.setEnabled(binary)
+        self.threshold.setPrefix(f"p({s.data.classes[1]}) > " if binary else "")
+        self.threshold.blockSignals(False)
+        self._fill_subgroups()
+        self.imbalance.show_message(IMBALANCE_LEAD if evaluate.rare_minority(s) else "")
         if e.tune_metrics:
-            tune_baselines = {r["name"]: r["tune_metrics"] for r in self.study.baselines.results}
+            tune_baselines = {r["name"]: r["tune_metrics"] for r in s.baselines.results}
             self._panel_table(self.tune_table, e.tune_metrics, tune_baselines, "tune")
             self.tune_table.show()
         else:
             self.tune_table.hide()
-        s = self.study.split
+        self._show_curves(e.test_metrics or e.tune_metrics)
+        self._show_groups(e.test_groups or e.tune_groups, "test" if e.test_groups else "tune")
+        self._show_scoreboard()
+        sp = s.split
         if e.test_metrics:
-            used = f"Evaluated on {e.test_evaluated_at}; the test set was used {s.test_uses} time(s)."
-            if s.unseal_reasons:
-                used += " Reasons for looking again: " + "; ".join(s.unseal_reasons)
+            used = f"Evaluated on {e.test_evaluated_at}; the test set was used {sp.test_uses} time(s)."
+            if sp.unseal_reasons:
+                used += " Reasons for looking again: " + "; ".join(sp.unseal_reasons)
             self.test_status.setText(used)
             self._panel_table(self.test_table, e.test_metrics, e.baseline_test_metrics, "test")
             self.test_table.show()
         else:
-            self.test_status.setText(f"Sealed: {len(s.test_idx):,} samples not yet seen by anything."
-                                     if s.sealed else "No test set yet: draw the split first.")
+            self.test_status.setText(f"Sealed: {len(sp.test_idx):,} samples not yet seen by anything."
+                                     if sp.sealed else "No test set yet: draw the split first.")
             self.test_table.hide()
         super().refresh()
+
+    def _fill_subgroups(self) -> None:
+        self.subgroup_list.blockSignals(True)
+        self.subgroup_list.clear()
+        chosen = set(self.study.data.subgroups)
+        for col in subgroups.subgroup_candidates(self.study):
+            if col == self.study.data.batch:
+                continue
+            item = QListWidgetItem(col)
+            item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
+            item.setCheckState(Qt.Checked if col in chosen else Qt.Unchecked)
+            self.subgroup_list.addItem(item)
+        self.subgroup_list.blockSignals(False)
+        self.subgroup_list.setVisible(self.subgroup_list.count() > 0)
+        self.no_subgroups.setVisible(self.subgroup_list.count() == 0)
+
+    def _show_curves(self, panel: dict) -> None:
+        details = (panel or {}).get("details") or {}
+        classification = self.study.is_classification
+        for area in (self.roc_plot, self.pr_plot, self.calibration_plot):
+            area.setVisible(classification)
+        self.residual_plot.setVisible(not classification)
+        self.confusion_table.setVisible(classification and bool(details.get("confusion")))
+        if not details:
+            for area in (self.roc_plot, self.pr_plot, self.calibration_plot, self.residual_plot):
+                area.show_placeholder()
+            return
+        if not classification:
+            res = details.get("residuals") or {}
+            residual_scatter(self.residual_plot, res.get("predicted", []), res.get("residual", []))
+            return
+        curves = details.get("curves") or []
+        roc = [(c["class"] if len(curves) > 1 else "network", c["roc"]["fpr"], c["roc"]["tpr"]) for c in curves if c["roc"]]
+        pr = [(c["class"] if len(curves) > 1 else "network", c["pr"]["recall"], c["pr"]["precision"])
+              for c in curves if c["pr"]]
+        xy_lines(self.roc_plot, roc, x_label="false positive rate", y_label="true positive rate",
+                 unit_square=True, diagonal=True)
+        prevalence = curves[0]["pr"]["prevalence"] if len(curves) == 1 and curves[0]["pr"] else None
+        xy_lines(self.pr_plot, pr, x_label="recall", y_label="precision", unit_square=True,
+                 hline=(prevalence, f"prevalence {prevalence:.2f}") if prevalence is not None else None)
+        rel = details.get("reliability") or {}
+        xy_lines(self.calibration_plot, [("network", rel.get("predicted", []), rel.get("observed", []))],
+                 x_label=f"predicted probability ({rel.get('of', '')})", y_label="observed frequency",
+                 unit_square=True, diagonal=True, symbols=True)
+        classes = details.get("classes") or []
+        c = details.get("confusion") or []
+        self.confusion_table.fill(["true \\ predicted"] + [str(k) for k in classes],
+                                  [[str(classes[i])] + [str(v) for v in row] for i, row in enumerate(c)])
+
+    def _show_groups(self, results: list, split: str) -> None:
+        rows = []
+        for r in results:
+            metric = r["metric"]
+            for g in r["groups"]:
+                rows.append([r["factor"], g["group"], str(g["n"]), metrics.format_metric(metric, g["metrics"]),
+                             "—" if g["gap"] is None else f"{-g['gap']:+.3f}", "clearly worse" if g["flagged"] else ""])
+        if rows:
+            name = metrics.DISPLAY_NAMES.get(results[0]["metric"], results[0]["metric"])
+            self.groups_table.fill(["factor", "group", "n", f"{name} ({split})", "vs whole split", ""], rows)
+            self.groups_table.show()
+            self.groups_note.setText(f"A group is marked when it scores more than {subgroups.GAP_FLAG:.2f} below "
+                                     f"the whole split with its interval below it too, and has at least "
+                                     f"{subgroups.MIN_GROUP_SIZE} samples.")
+        else:
+            self.groups_table.hide()
+            self.groups_note.setText("No batch column or subgroup chosen: tick subgroup columns above "
+                                     "(site, sex, age…) to see how each group fares.")
+
+    def _show_scoreboard(self) -> None:
+        rows = scoreboard.scoreboard(self.study)
+        if rows:
+            self.scoreboard_table.fill(["criterion", "target", "measured", "status"],
+                                       [[r["criterion"], r["target"], r["measured"], r["status"]] for r in rows],
+                                       tooltips=[[None, None, r["detail"] or None, None] for r in rows],
+                                       wrap_column=2)
+        else:
+            self.scoreboard_table.fill(["criterion", "status"],
+                                       [["No success criterion set", "set them on the Question page"]])
 
     def update_actions(self) -> None:
         trained = self.study.train.status in ("done", "cancelled") and bool(self.study.train.weights)
@@ -97,7 +251,26 @@ class EvaluatePage(StepPage):
             "Open the sealed test set and score the network and the baselines on it. Do this once."
             if ready else "Evaluate on the tune split first.")
 
+    # ----- edits -----------------------------------------------------------------------------
+    def _on_threshold(self, value: float) -> None:
+        try:
+            evaluate.set_threshold(self.study, value)
+        except TenfoldError as exc:
+            self.show_error(str(exc))
+            return
+        if self.study.evaluation.tune_metrics:
+            self.show_info("The threshold changed: evaluate on the tune split again to apply it.")
+        self.changed_soon()
+
+    def _on_subgroup(self, _item: QListWidgetItem) -> None:
+        self.study.data.subgroups = [self.subgroup_list.item(i).text() for i in range(self.subgroup_list.count())
+                                     if self.subgroup_list.item(i).checkState() == Qt.Checked]
+        if self.study.evaluation.tune_metrics:
+            self.show_info("The subgroups changed: evaluate on the tune split again to see them.")
+        self.changed_soon()
+
     def _evaluate_tune(self) -> None:
+        self.flush()
         self.run_task(evaluate.evaluate_on_tune, {"study": self.study}, name="evaluating on the tune split")
 
     def _final(self) -> None:
@@ -114,6 +287,7 @@ class EvaluatePage(StepPage):
             if not reason.strip():
                 self.show_error("Evaluating on the test set again needs a reason; nothing was done.")
                 return
+        self.flush()
         self.run_task(evaluate.finalize_test_evaluation, {"study": self.study, "unseal_reason": reason},
                       name="evaluating on the sealed test set",
                       on_result=lambda _panel: self.show_info("Final evaluation done. Report these test scores."))

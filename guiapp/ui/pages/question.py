@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import (QButtonGroup, QComboBox, QDoubleSpinBox, QFormLayout,
-                               QHBoxLayout, QLineEdit, QPlainTextEdit, QRadioButton, QVBoxLayout)
+from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout,
+                               QHBoxLayout, QLineEdit, QPlainTextEdit, QRadioButton, QSpinBox,
+                               QVBoxLayout)
 
 from guiapp.core import metrics
 from guiapp.ui.pages.base import StepPage, preview
-from guiapp.ui.widgets import note
+from guiapp.ui.widgets import heading, note
 
 NOT_SET = -0.01  # the target spin box's minimum, shown as "not set"
+NO_BUDGET = "no budget"
+DEFAULT_ECE = 0.05
 TASKS = (("classification", "Classification: predict a category (e.g. tumour vs normal)"),
          ("regression", "Regression: predict a number (e.g. age, expression level)"))
 
@@ -70,6 +73,56 @@ class QuestionPage(StepPage):
         self.body.addLayout(form)
         self.task_note = note("")
         self.body.addWidget(self.task_note)
+        self._build_budgets()
+
+    def _build_budgets(self) -> None:
+        self.body.addWidget(heading("Budgets"))
+        self.body.addWidget(note("Set what the model may cost before you see any result. The Evaluate page "
+                                 "measures each one and shows it met or not met; the model card reports it."))
+        form = QFormLayout()
+        self.max_parameters = QSpinBox()
+        self.max_parameters.setRange(0, 2_000_000_000)
+        self.max_parameters.setSingleStep(10_000)
+        self.max_parameters.setGroupSeparatorShown(True)
+        self.max_parameters.setSpecialValueText(NO_BUDGET)
+        self.max_parameters.setAccessibleName("Largest model size in parameters")
+        self.max_parameters.setToolTip("The most trainable parameters the network may have.")
+        self.max_parameters.valueChanged.connect(self._on_budget)
+        form.addRow("Model size at most (parameters):", self.max_parameters)
+        self.max_latency = QDoubleSpinBox()
+        self.max_latency.setRange(0.0, 1e6)
+        self.max_latency.setDecimals(2)
+        self.max_latency.setSpecialValueText(NO_BUDGET)
+        self.max_latency.setAccessibleName("Longest inference time in milliseconds")
+        self.max_latency.setToolTip("The longest time to score one sample on the CPU, in milliseconds.")
+        self.max_latency.valueChanged.connect(self._on_budget)
+        form.addRow("Inference time at most (ms per sample):", self.max_latency)
+        self.max_minutes = QDoubleSpinBox()
+        self.max_minutes.setRange(0.0, 1e6)
+        self.max_minutes.setDecimals(1)
+        self.max_minutes.setSpecialValueText(NO_BUDGET)
+        self.max_minutes.setAccessibleName("Longest training time in minutes")
+        self.max_minutes.setToolTip("The longest the final training run may take, in minutes.")
+        self.max_minutes.valueChanged.connect(self._on_budget)
+        form.addRow("Training time at most (minutes):", self.max_minutes)
+        calibration = QHBoxLayout()
+        self.calibration = QCheckBox("Calibrated probabilities needed; expected calibration error at most")
+        self.calibration.setAccessibleName("Calibration needed")
+        self.calibration.setToolTip("Ask for this when people will act on the predicted probabilities themselves.")
+        self.calibration.toggled.connect(self._on_budget)
+        calibration.addWidget(self.calibration)
+        self.max_ece = QDoubleSpinBox()
+        self.max_ece.setRange(0.005, 0.5)
+        self.max_ece.setDecimals(3)
+        self.max_ece.setSingleStep(0.01)
+        self.max_ece.setValue(DEFAULT_ECE)
+        self.max_ece.setAccessibleName("Largest calibration error")
+        self.max_ece.valueChanged.connect(self._on_budget)
+        calibration.addWidget(self.max_ece)
+        calibration.addStretch(1)
+        form.addRow("Calibration:", calibration)
+        self.body.addLayout(form)
+        self._budget_widgets = (self.max_parameters, self.max_latency, self.max_minutes, self.calibration, self.max_ece)
 
     def refresh(self) -> None:
         q = self.study.question
@@ -85,6 +138,17 @@ class QuestionPage(StepPage):
         self._fill_metrics(q.task, q.target_metric)
         self.target.setValue(NOT_SET if q.target_value is None else q.target_value)
         for w in widgets:
+            w.blockSignals(False)
+        for w in self._budget_widgets:
+            w.blockSignals(True)
+        self.max_parameters.setValue(int(q.max_parameters or 0))
+        self.max_latency.setValue(float(q.max_latency_ms or 0.0))
+        self.max_minutes.setValue(float(q.max_training_minutes or 0.0))
+        self.calibration.setChecked(q.max_calibration_error is not None)
+        self.calibration.setEnabled(q.task == "classification")
+        self.max_ece.setValue(q.max_calibration_error if q.max_calibration_error is not None else self.max_ece.value())
+        self.max_ece.setEnabled(q.task == "classification" and q.max_calibration_error is not None)
+        for w in self._budget_widgets:
             w.blockSignals(False)
         self._update_direction()
         super().refresh()
@@ -129,6 +193,16 @@ class QuestionPage(StepPage):
             self.study.question.target_metric = name
             self._update_direction()
             self.changed()
+
+    def _on_budget(self, *_args) -> None:
+        q = self.study.question
+        q.max_parameters = self.max_parameters.value() or None
+        q.max_latency_ms = self.max_latency.value() or None
+        q.max_training_minutes = self.max_minutes.value() or None
+        asked = self.calibration.isChecked() and q.task == "classification"
+        q.max_calibration_error = round(self.max_ece.value(), 6) if asked else None
+        self.max_ece.setEnabled(asked)
+        self.changed_soon()
 
     def _on_target(self, value: float) -> None:
         self.study.question.target_value = None if value <= NOT_SET else round(value, 6)

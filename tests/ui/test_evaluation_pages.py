@@ -1,0 +1,132 @@
+"""The Question budgets, the Overfitting controls, the Evaluate page's panel, curves, subgroups
+and scoreboard, and the Interpret page's attributions, clicked on a small trained study."""
+
+from __future__ import annotations
+
+import copy
+import shutil
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+
+from guiapp.core import architecture, baselines, data, demo, split, train
+from guiapp.core.study import Study
+
+
+@pytest.fixture(scope="module")
+def _trained(tmp_path_factory):
+    import torch
+
+    torch.set_num_threads(1)
+    root = tmp_path_factory.mktemp("evaluation_pages")
+    d = demo.simulated_expression(n_samples=160, n_genes=12, n_informative=4, effect_size=1.5)
+    table = d.table.copy()
+    table["sex"] = np.where(np.arange(len(table)) % 2, "F", "M")
+    path = root / "table.csv"
+    table.to_csv(path, index=False)
+    study = Study()
+    study.question.title = "Treated vs control"
+    study.save(root / "study")
+    data.attach_data(study, path, label="condition", batch="batch", identifiers=["sample_id"], sensitive=False)
+    split.split_study(study)
+    study.baselines.models, study.baselines.budget_trials = ["logistic_regression"], 0
+    baselines.fit_baselines(study)
+    architecture.set_architecture(study, width=8, depth=1, dropout=0.0)
+    t = study.train
+    t.device, t.max_epochs, t.batch_size, t.patience, t.learning_rate = "cpu", 15, 32, 50, 0.02
+    train.train_network(study)
+    study.save()
+    return study
+
+
+@pytest.fixture
+def trained(_trained, tmp_path):
+    study = copy.deepcopy(_trained)
+    study.folder = tmp_path / "study"
+    shutil.copytree(_trained.folder, study.folder)
+    study.checklist_mode = False
+    return study
+
+
+def test_question_page_budgets_write_the_study(make_window, trained):
+    window = make_window(trained)
+    assert window.go_to("question", force=True)
+    page = window.current_page()
+    assert page.max_parameters.text() == "no budget" and not page.max_ece.isEnabled()
+    page.max_parameters.setValue(50_000)
+    page.max_latency.setValue(2.5)
+    page.max_minutes.setValue(10)
+    page.calibration.setChecked(True)
+    page.max_ece.setValue(0.08)
+    q = window.study.question
+    assert (q.max_parameters, q.max_latency_ms, q.max_training_minutes, q.max_calibration_error) == (50_000, 2.5, 10, 0.08)
+    page.calibration.setChecked(False)
+    page.max_latency.setValue(0)
+    assert q.max_calibration_error is None and q.max_latency_ms is None
+
+
+def test_overfitting_page_runs_the_learning_curve_and_the_shuffle_control(make_window, run_and_wait, trained):
+    window = make_window(trained)
+    assert window.go_to("overfitting", force=True)
+    page = window.current_page()
+    assert not page.curve_plot.has_plot and not page.shuffle_plot.has_plot
+    page.curve_shares.setCurrentIndex(page.curve_shares.count() - 1)  # 50%, 100% (quick)
+    run_and_wait(window, page.curve_button)
+    lc = window.study.overfitting.learning_curve
+    assert lc["fractions"] == [0.5, 1.0] and page.curve_plot.has_plot
+    assert page.curve_reading.text() == lc["reading"]
+    page.repeats.setValue(2)
+    run_and_wait(window, page.shuffle_button)
+    sh = window.study.overfitting.shuffle
+    assert len(sh["shuffled_tune"]) == 2 and page.shuffle_plot.has_plot
+    assert page.shuffle_verdict.isVisible() and page.shuffle_verdict.text() == sh["reading"]
+    assert page.action_buttons and all(b.isEnabled() for b in page.action_buttons)
+
+
+def test_evaluate_page_shows_panel_curves_subgroups_and_scoreboard(make_window, run_and_wait, trained, monkeypatch):
+    trained.question.target_metric, trained.question.target_value = "roc_auc", 0.6
+    trained.question.max_parameters = 10  # a budget the network cannot meet
+    window = make_window(trained)
+    assert window.go_to("evaluate", force=True)
+    page = window.current_page()
+    assert page.threshold.isEnabled()  # a binary task
+    items = {page.subgroup_list.item(i).text(): page.subgroup_list.item(i) for i in range(page.subgroup_list.count())}
+    assert "sex" in items and "batch" not in items  # the batch column is always reported
+    items["sex"].setCheckState(Qt.Checked)
+    assert window.study.data.subgroups == ["sex"]
+    page.threshold.setValue(0.4)
+    assert window.study.evaluation.threshold == pytest.approx(0.4)
+    run_and_wait(window, page.tune_button)
+    panel = window.study.evaluation.tune_metrics
+    assert panel["details"]["threshold"] == pytest.approx(0.4)
+    assert "ROC AUC" in page.tune_table.cell_text(0, 0)
+    assert any(page.tune_table.cell_text(r, 0).startswith("MCC") for r in range(page.tune_table.rowCount()))
+    assert page.roc_plot.has_plot and page.pr_plot.has_plot and page.calibration_plot.has_plot
+    assert page.confusion_table.rowCount() == 2
+    factors = {page.groups_table.cell_text(r, 0) for r in range(page.groups_table.rowCount())}
+    assert factors == {"batch", "sex"}
+    board = {page.scoreboard_table.cell_text(r, 0): page.scoreboard_table.cell_text(r, 3)
+             for r in range(page.scoreboard_table.rowCount())}
+    assert board == {"Target metric": "met", "Model size": "not met"}
+    assert "success-criterion-not-met" in page.findings.codes
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.Yes))
+    run_and_wait(window, page.final_button)
+    assert window.study.split.test_uses == 1 and page.test_table.isVisible()
+    assert window.study.evaluation.test_groups and "test" in page.groups_table.horizontalHeaderItem(3).text()
+
+
+def test_interpret_page_shows_attributions_agreement_and_guards(make_window, run_and_wait, trained):
+    window = make_window(trained)
+    assert window.go_to("interpret", force=True)
+    page = window.current_page()
+    page.repeats.setValue(1)
+    page.top.setValue(5)
+    run_and_wait(window, page.run_button)
+    it = window.study.interpret
+    assert it.importances and page.plot.has_plot
+    if page.use_ig.isChecked():  # captum installed
+        assert it.attributions and page.ig_plot.has_plot
+    assert it.agreement["k"] and page.agreement_table.rowCount() == it.agreement["k"]
+    assert "Correlation is not causation" in page.guards.text()
