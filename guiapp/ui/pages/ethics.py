@@ -1,21 +1,31 @@
-"""Step 12, Ethics & privacy: the sensitivity answer, the ethics register, the decision on
-sharing the weights, and the privacy warnings the export will carry (Tip 10)."""
+"""Step 12, Ethics & privacy: the sensitivity answer, the ethics register, the model card's own
+fields, the membership-inference audit, differential privacy, the decision on sharing the
+weights, and the privacy warnings the export will carry (Tip 10)."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QInputDialog, QLineEdit,
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QInputDialog, QLineEdit, QPlainTextEdit,
                                QPushButton)
 
 from guiapp.core import ethics
 from guiapp.core.errors import TenfoldError
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.pages.data import select_sensitivity, sensitivity_radios
-from guiapp.ui.widgets import Banner, ResultTable, heading, value_label
+from guiapp.ui.pages.privacy_panels import PrivacyPanels
+from guiapp.ui.widgets import Banner, ResultTable, heading, note, value_label
 
-SHARE = (("auto", "Tenfold decides: share only if the data are declared not sensitive"),
+SHARE = (("auto", "Tenfold decides: share only if the data are declared not sensitive (or the copy trained with differential privacy)"),
          ("never", "Never share the weights"),
-         ("always", "Always share the weights (needs a reason if the data may be sensitive)"))
+         ("always", "Always share the weights and the kNN baseline (needs a reason if the data may be sensitive)"))
 NO_CONCERNS = "No ethical concerns were identified for this study."
+CARD_PROMPTS = (
+    ("intended_use", "Intended use:", "What the model is for, and for whom: e.g. 'Ranking samples for "
+     "follow-up assays in our lab'. The card says 'not provided' while this is empty."),
+    ("out_of_scope", "Out-of-scope uses:", "Uses the model must not be put to: e.g. 'Any diagnosis of a "
+     "patient; other tissues or platforms'."),
+    ("limitations", "Limitations:", "Where the model is known or likely to fail: e.g. 'One hospital, one "
+     "sequencing platform; few samples over 70 years of age'."),
+)
 
 
 def privacy_warnings(study) -> list[str]:
@@ -30,8 +40,8 @@ def privacy_warnings(study) -> list[str]:
 class EthicsPage(StepPage):
     step_id = "ethics"
     intro = ("A network trained on data about people can reveal whether a person's record was "
-             "in its training data. Record the concerns you see, how you address them, and "
-             "whether the trained weights may leave the lab.")
+             "in its training data. Record the concerns you see, how you address them, what the model "
+             "is for, how much it leaks, and whether the trained weights may leave the lab.")
 
     def build(self) -> None:
         self.body.addWidget(heading("Are the data sensitive?"))
@@ -41,9 +51,15 @@ class EthicsPage(StepPage):
             row.addWidget(button)
         row.addStretch(1)
         self.body.addLayout(row)
+        self.answers = value_label("Sensitivity answers")
+        self.body.addWidget(self.answers)
 
         self.body.addWidget(heading("Ethics register"))
+        self.body.addWidget(note("Findings that are ethical concerns (identifiers among the columns, a batch "
+                                 "confounded with the label, a subgroup served worse, a failed shuffle "
+                                 "control, a model that leaks membership) open entries by themselves."))
         self.register = ResultTable("Ethics register")
+        self.register.itemSelectionChanged.connect(self._on_select)
         self.body.addWidget(self.register)
         form = QFormLayout()
         self.concern = QLineEdit()
@@ -65,22 +81,46 @@ class EthicsPage(StepPage):
         self.add = self.action(QPushButton("Add to register"))
         self.add.setToolTip("Add this concern to the study's ethics register.")
         self.add.clicked.connect(self._add)
+        self.save_entry = self.action(QPushButton("Save changes to selected"))
+        self.save_entry.setToolTip("Write the fields above into the selected entry.")
+        self.save_entry.clicked.connect(self._update)
         self.none = self.action(QPushButton("Record that there are no concerns"))
         self.none.setToolTip("Writing down that you looked and found none is part of the study too.")
         self.none.clicked.connect(self._no_concerns)
         self.resolve = self.action(QPushButton("Mark selected as resolved…"))
-        self.resolve.setToolTip("Mark the selected entry resolved and say how.")
+        self.resolve.setToolTip("Mark the selected entry resolved with the mitigation above (asked for if empty).")
         self.resolve.clicked.connect(self._resolve)
-        for b in (self.add, self.none, self.resolve):
+        for b in (self.add, self.save_entry, self.none, self.resolve):
             row.addWidget(b)
         row.addStretch(1)
         self.body.addLayout(row)
+
+        self.body.addWidget(heading("For the model card: what only you can say"))
+        form = QFormLayout()
+        self.card_fields = {}
+        for key, label, tip in CARD_PROMPTS:
+            edit = QPlainTextEdit()
+            edit.setAccessibleName(label.rstrip(":"))
+            edit.setPlaceholderText(tip)
+            edit.setToolTip(tip)
+            edit.setMaximumHeight(64)
+            edit.textChanged.connect(lambda key=key, edit=edit: self._on_card_field(key, edit))
+            form.addRow(label, edit)
+            self.card_fields[key] = edit
+        self.body.addLayout(form)
+
+        self.privacy = PrivacyPanels()
+        self.audit_button = self.action(self.privacy.audit_button)
+        self.audit_button.clicked.connect(self._audit)
+        self.dp_button = self.action(self.privacy.dp_button)
+        self.dp_button.clicked.connect(self._dp)
+        self.body.addWidget(self.privacy)
 
         self.body.addWidget(heading("Sharing the trained weights"))
         form = QFormLayout()
         self.share = QComboBox()
         self.share.setAccessibleName("Share the weights")
-        self.share.setToolTip("Whether the export bundle includes the network's weights.")
+        self.share.setToolTip("Whether the export bundle includes the network's weights and the kNN baseline.")
         for value, text in SHARE:
             self.share.addItem(text, value)
         form.addRow("Weights:", self.share)
@@ -106,12 +146,26 @@ class EthicsPage(StepPage):
         self.body.addLayout(self.privacy_box)
 
     def refresh(self) -> None:
+        from guiapp.core.sharing import sensitivity_answers
+
         s = self.study
+        if not self.session.runner.busy and ethics.sync_register(s):
+            self.session.save()  # findings opened entries: keep them even if nothing else changes
         select_sensitivity(self.sensitivity, s.data.sensitive)
+        self.answers.setText(" · ".join(sensitivity_answers(s)[1:]) + "  (answer on the Data page)")
         rows = [[e.get("date", ""), e.get("concern", ""), e.get("raised_by", ""), e.get("status", ""),
                  e.get("mitigation", "")] for e in s.ethics.register]
+        self.register.blockSignals(True)
         self.register.fill(["date", "concern", "raised by", "status", "mitigation"],
                            rows or [["", "Nothing recorded yet.", "", "", ""]], wrap_column=1)
+        self.register.blockSignals(False)
+        for key, edit in self.card_fields.items():
+            value = getattr(s.ethics, key, "")
+            if edit.toPlainText().strip() != value:
+                edit.blockSignals(True)
+                edit.setPlainText(value)
+                edit.blockSignals(False)
+        self.privacy.show_study(s)
         self.share.setCurrentIndex(max(self.share.findData(s.ethics.share_weights), 0))
         self.reason.setText(s.ethics.share_reason)
         decided = getattr(s.ethics, "decided_at", "")
@@ -131,12 +185,34 @@ class EthicsPage(StepPage):
         super().refresh()
 
     def update_actions(self) -> None:
-        self.resolve.setEnabled(bool(self.study.ethics.register))
+        has = bool(self.study.ethics.register)
+        self.resolve.setEnabled(has)
+        self.save_entry.setEnabled(has)
+        trained = self.study.train.status in ("done", "cancelled") and bool(self.study.train.weights)
+        self.audit_button.setEnabled(trained)
+        self.dp_button.setEnabled(trained)
 
     # ----- actions -------------------------------------------------------------------------
+    def _selected(self) -> int:
+        row = self.register.currentRow()
+        return row if 0 <= row < len(self.study.ethics.register) else -1
+
+    def _on_select(self) -> None:
+        row = self._selected()
+        if row < 0:
+            return
+        entry = self.study.ethics.register[row]
+        self.concern.setText(entry.get("concern", ""))
+        self.raised_by.setText(entry.get("raised_by", ""))
+        self.mitigation.setText(entry.get("mitigation", ""))
+
     def _on_sensitivity(self, value) -> None:
         ethics.set_sensitivity(self.study, value)
         self.changed()
+
+    def _on_card_field(self, key: str, edit: QPlainTextEdit) -> None:
+        ethics.set_card_fields(self.study, **{key: edit.toPlainText()})
+        self.changed_soon()
 
     def _add(self) -> None:
         try:
@@ -150,19 +226,46 @@ class EthicsPage(StepPage):
         self.clear_messages()
         self.changed()
 
+    def _update(self) -> None:
+        try:
+            ethics.edit_entry(self.study, self._selected(), concern=self.concern.text(),
+                              raised_by=self.raised_by.text(), mitigation=self.mitigation.text())
+        except TenfoldError as exc:
+            self.show_error(str(exc))
+            return
+        self.clear_messages()
+        self.show_info("Entry updated.")
+        self.changed()
+
     def _no_concerns(self) -> None:
         ethics.add_entry(self.study, NO_CONCERNS, raised_by=self.raised_by.text(), status="resolved")
         self.changed()
 
     def _resolve(self) -> None:
-        row = self.register.currentRow()
-        if not (0 <= row < len(self.study.ethics.register)):
+        row = self._selected()
+        if row < 0:
             self.show_error("Select the entry to resolve in the register first.")
             return
-        text, ok = QInputDialog.getText(self, "Resolve the concern", "How was it addressed?")
+        text, ok = self.mitigation.text(), True
+        if not text.strip():
+            text, ok = QInputDialog.getText(self, "Resolve the concern", "How was it addressed?")
         if ok:
             ethics.resolve_entry(self.study, row, text)
             self.changed()
+
+    def _audit(self) -> None:
+        from guiapp.core.membership import membership_inference_audit  # sklearn and torch: loaded here
+
+        self.run_task(membership_inference_audit, {"study": self.study}, name="auditing membership inference",
+                      on_result=lambda _r: self.show_info("Membership audit done."))
+
+    def _dp(self) -> None:
+        from guiapp.core.privacy_dp import train_with_dp
+
+        self.run_task(train_with_dp, {"study": self.study, "target_epsilon": self.privacy.epsilon.value(),
+                                        "epochs": self.privacy.dp_epochs.value()},
+                      name="training with differential privacy",
+                      on_result=lambda dp: self.show_info(f"Trained with differential privacy: ε = {dp['epsilon']:.2f}."))
 
     def _record_share(self) -> None:
         try:

@@ -31,6 +31,17 @@ def weights_reason(study) -> str:
     return f"The next export will {'include' if share else 'withhold'} them: {reason}"
 
 
+def shared_text(result) -> str:
+    """Which models the export put in model/, in words."""
+    files = [name for name, shipped in (
+        ("model.safetensors (the network)", result.network_shared),
+        ("model_dp.safetensors (trained with differential privacy)", result.dp_shared),
+        ("knn_baseline.skops (the kNN baseline)", result.knn_shared)) if shipped]
+    if not files:
+        return "Withheld: the bundle has no weights. "
+    return "Shared: " + ", ".join(f"model/{f}" for f in files) + " in the bundle. "
+
+
 class ExportPage(StepPage):
     step_id = "export"
     intro = ("Write everything others need to understand, check and reuse the study: a model card, "
@@ -83,12 +94,10 @@ class ExportPage(StepPage):
         self.files.clear()
         if self.result is not None:
             names = [str(Path(f).relative_to(self.result.out_dir)) for f in self.result.files]
-            shared = self.result.weights_shared
-            self.weights.setText(("Shared: model/model.safetensors is in the bundle. " if shared else
-                                  "Withheld: the bundle has no weights. ") + self.result.reason)
+            self.weights.setText(shared_text(self.result) + self.result.reason)
         elif s.export.exported_at and out is not None and out.is_dir():
             names = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
-            shared = (out / "model" / "model.safetensors").is_file()
+            shared = any((out / "model" / name).is_file() for name in ("model.safetensors", "model_dp.safetensors"))
             self.weights.setText(f"{'Shared' if shared else 'Withheld'} in the export of "
                                  f"{s.export.exported_at}. " + weights_reason(s))
         else:

@@ -1,0 +1,143 @@
+"""Applying an exported bundle to new samples, and opening bundles without ever unpickling."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from guiapp.core.bundle import BundleError, load_knn, open_bundle
+from guiapp.core.errors import DataError
+from guiapp.core.predict import check_features, predict_file, predict_table
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory):
+    """A small non-sensitive study, audited, evaluated once and exported with its predictions."""
+    from test_privacy_dp import small_trained_study
+
+    from guiapp.core.evaluate import finalize_test_evaluation, test_predictions
+    from guiapp.core.export import write_bundle
+    from guiapp.core.membership import membership_inference_audit
+
+    root = tmp_path_factory.mktemp("predict")
+    study = small_trained_study(root)
+    membership_inference_audit(study, n_boot=5)
+    finalize_test_evaluation(study)
+    write_bundle(study, root / "export", predictions=test_predictions(study))
+    return root / "export", study
+
+
+@pytest.fixture
+def copy_of(bundle, tmp_path):
+    out = tmp_path / "bundle"
+    shutil.copytree(bundle[0], out)
+    return out
+
+
+def test_predict_reproduces_the_bundles_test_predictions(bundle, tmp_path):
+    out, study = bundle
+    frame = predict_file(out, study.data.provenance.path, tmp_path / "preds.csv")
+    written = pd.read_csv(tmp_path / "preds.csv")
+    assert len(written) == study.data.n_samples and list(written.columns[:2]) == ["row", "sample_id"]
+    exported = pd.read_csv(out / "predictions.csv")
+    assert "sample_id" not in exported.columns  # the bundle's own predictions drop identifiers
+    mine = frame.set_index("row").loc[exported["row"]]
+    prob_columns = [c for c in exported.columns if c.startswith("p_")]
+    assert prob_columns and np.allclose(mine[prob_columns].to_numpy(), exported[prob_columns].to_numpy(), atol=2e-6)
+    assert (mine["predicted"].to_numpy() == exported["predicted"].to_numpy()).all()
+    assert frame.attrs["model"] == "network"
+
+
+def test_the_knn_baseline_loads_with_trusted_types_only(bundle):
+    out, study = bundle
+    table = pd.read_csv(study.data.provenance.path)
+    frame = predict_table(out, table, model="knn")
+    assert frame.attrs["model"] == "knn" and np.allclose(frame.filter(like="p_").sum(axis=1), 1)
+    assert type(load_knn(open_bundle(out))).__name__ == "Pipeline"
+
+
+def test_feature_columns_are_checked_by_name_and_order(bundle, tmp_path):
+    out, study = bundle
+    features = study.data.feature_columns
+    table = pd.read_csv(study.data.provenance.path)
+    with pytest.raises(DataError, match=f"lacks 1 of the model's {len(features)} feature column.*{features[3]}"):
+        predict_table(out, table.drop(columns=[features[3]]))
+    swapped = table[[features[1], features[0]] + [c for c in table.columns if c not in features[:2]]]
+    with pytest.raises(DataError, match=f"another order: position 1 is '{features[1]}'.*--by-name"):
+        predict_table(out, swapped)
+    by_name = predict_table(out, swapped, by_name=True)
+    assert np.allclose(by_name.filter(like="p_"), predict_table(out, table).filter(like="p_"))
+    text = table.astype({features[0]: object})
+    text.loc[2, features[0]] = "n/a?"
+    with pytest.raises(DataError, match="holds text"):
+        check_features(text, features)
+
+
+def test_a_pickle_in_place_of_the_weights_is_refused_unopened(copy_of, tmp_path):
+    marker = tmp_path / "pwned"
+
+    class Payload:  # unpickling this would create the marker file
+        def __reduce__(self):
+            return (open, (str(marker), "w"))
+
+    (copy_of / "model" / "model.safetensors").write_bytes(pickle.dumps(Payload()))
+    with pytest.raises(BundleError, match=r"model/model.safetensors may run code when loaded \(it is a pickle\)"):
+        open_bundle(copy_of)
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("name, content", [
+    ("model/extra.pkl", b"anything"),
+    ("model/weights.pt", b"PK\x03\x04"),
+    ("old_model.joblib", b"\x80\x04K\x01."),
+    ("model/sub/weights.safetensors", b"\x80\x04K\x01."),
+])
+def test_pickle_bearing_files_anywhere_refuse_the_bundle(copy_of, name, content):
+    (copy_of / name).parent.mkdir(exist_ok=True, parents=True)
+    (copy_of / name).write_bytes(content)
+    with pytest.raises(BundleError, match="never unpickles"):
+        open_bundle(copy_of)
+
+
+def test_a_changed_model_file_is_refused(copy_of):
+    from safetensors.numpy import load_file, save_file
+
+    weights = load_file(str(copy_of / "model" / "model.safetensors"))
+    weights["1.weight"] = weights["1.weight"] * 2
+    save_file(weights, str(copy_of / "model" / "model.safetensors"))
+    with pytest.raises(BundleError, match="has changed since the export"):
+        open_bundle(copy_of)
+
+
+def test_a_knn_file_with_foreign_types_is_refused(copy_of):
+    """A skops file whose schema was edited to name another type is refused before loading."""
+    import hashlib
+    import zipfile
+
+    path = copy_of / "model" / "knn_baseline.skops"
+    with zipfile.ZipFile(path) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    schema = json.loads(members["schema.json"])
+    schema["__class__"], schema["__module__"] = "system", "os"
+    members["schema.json"] = json.dumps(schema).encode()
+    with zipfile.ZipFile(path, "w") as z:
+        for n, b in members.items():
+            z.writestr(n, b)
+    manifest = json.loads((copy_of / "manifest.json").read_text())
+    for f in manifest["files"]:  # the attacker also rewrote the manifest: the type check still holds
+        if f["path"] == "model/knn_baseline.skops":
+            f["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    (copy_of / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(BundleError, match="os.system"):
+        load_knn(open_bundle(copy_of))
+
+
+def test_a_bundle_without_models_says_so(copy_of):
+    shutil.rmtree(copy_of / "model")
+    with pytest.raises(BundleError, match="holds no model"):
+        open_bundle(copy_of)

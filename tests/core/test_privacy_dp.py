@@ -1,0 +1,104 @@
+"""Differential-privacy retraining (opacus): ε reached, δ below 1/n, the utility cost, the separate
+weights file, and what the sharing policy does with it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from guiapp.core.errors import TenfoldError
+from guiapp.core.findings import Findings
+from guiapp.core.privacy_dp import DP_WEIGHTS, default_delta, dp_summary, load_dp_model, train_with_dp
+
+
+def small_trained_study(folder, sensitive=False):
+    """200 simulated samples, split and trained for 3 epochs on the CPU (no baselines needed here)."""
+    from guiapp.core import data, demo, split
+    from guiapp.core.architecture import set_architecture
+    from guiapp.core.study import Study
+    from guiapp.core.train import train_network
+
+    d = demo.simulated_expression(n_samples=200, n_genes=20, n_informative=5, effect_size=1.5)
+    study = Study()
+    study.save(folder / "study")
+    data.attach_data(study, demo.write_demo(d, folder / "data"), label=d.label, batch=d.batch,
+                     sensitive=sensitive)
+    split.split_study(study)
+    set_architecture(study, width=16, depth=1, dropout=0.1)
+    t = study.train
+    t.device, t.max_epochs, t.batch_size, t.patience = "cpu", 3, 32, 50
+    train_network(study)
+    return study
+
+
+@pytest.fixture(scope="module")
+def dp_study(tmp_path_factory):
+    """A small trained study, retrained once with DP for ε = 2 (5 epochs)."""
+    study = small_trained_study(tmp_path_factory.mktemp("dp"))
+    train_with_dp(study, 2.0, epochs=5)
+    return study
+
+
+def test_epsilon_is_within_5_percent_of_the_target(dp_study):
+    dp = dp_study.ethics.dp
+    n = len(dp_study.split.train_idx)
+    assert abs(dp["epsilon"] - 2.0) / 2.0 < 0.05 and dp["epsilon"] <= 2.0 + 1e-9
+    assert dp["target_epsilon"] == 2.0 and 0 < dp["delta"] < 1 / n and dp["delta"] == default_delta(n)
+    assert dp["accountant"] == "rdp" and dp["noise_multiplier"] > 0 and dp["max_grad_norm"] == 1.0
+    assert dp["epochs"] == 5 and dp["n_train"] == n and dp["fixed_layers"] == []  # an MLP needs no fix
+    print(f"DP: target ε 2.0, achieved {dp['epsilon']:.4f}, δ {dp['delta']:.2g}, noise {dp['noise_multiplier']:.3f}")
+
+
+def test_utility_cost_is_measured_against_the_non_private_network(dp_study):
+    dp = dp_study.ethics.dp
+    assert dp["metric"] == dp_study.primary_metric
+    assert dp["utility_cost"] == pytest.approx(dp["non_private_tune"] - dp["dp_tune"])
+    finding = next(f for f in dp_study.findings if f.code == Findings.dp_utility_cost.code)
+    assert finding.step == "ethics" and "ε = 2.00" in finding.message or "ε = 1.9" in finding.message
+    assert "ε =" in dp_summary(dp_study) and "RDP accountant" in dp_summary(dp_study)
+    assert dp_study.split.test_uses == 0  # the sealed test set is never read for it
+
+
+def test_dp_weights_are_a_separate_safetensors_file(dp_study):
+    dp_file = dp_study.path(DP_WEIGHTS)
+    assert dp_file.is_file() and dp_file != dp_study.path(dp_study.train.weights)
+    assert dp_file.read_bytes() != dp_study.path(dp_study.train.weights).read_bytes()
+    header = json.loads(dp_file.read_bytes()[8:8 + int.from_bytes(dp_file.read_bytes()[:8], "little")])
+    assert "1.weight" in header  # safetensors: a JSON header and raw numbers
+    model = load_dp_model(dp_study)
+    assert not model.training
+
+
+def test_sensitive_data_ship_the_dp_weights_only(dp_study, tmp_path):
+    from guiapp.core.export import write_bundle
+    from guiapp.core.membership import membership_inference_audit
+
+    dp_study.data.sensitive = True
+    membership_inference_audit(dp_study, n_boot=10)
+    assert set(dp_study.ethics.membership["models"]) == {"network", "dp_network", "knn"}
+    out = tmp_path / "export"
+    result = write_bundle(dp_study, out)
+    assert result.weights_shared and result.dp_shared and not result.knn_shared
+    assert (out / "model" / "model_dp.safetensors").is_file()
+    assert not (out / "model" / "model.safetensors").exists()
+    assert not (out / "model" / "knn_baseline.skops").exists()
+    config = json.loads((out / "model" / "config.json").read_text())
+    assert config["default_model"] == "dp_network" and config["models"]["network"] is None
+    assert config["differential_privacy"]["epsilon"] == dp_study.ethics.dp["epsilon"]
+    privacy = (out / "privacy.md").read_text()
+    assert "## Differential privacy" in privacy and "DP-trained weights: shared" in privacy
+    assert "kNN baseline: withheld" in privacy
+    card = (out / "model_card.md").read_text()
+    assert "network trained with differential privacy" in card and "RDP accountant" in card
+    checklist = json.loads((out / "checklist.json").read_text())
+    dp_item = next(i for i in checklist["items"] if i["id"] == "dp-recorded")
+    assert dp_item["status"] == "done" and "ε" in dp_item["evidence"]
+
+
+def test_bad_settings_are_refused(dp_study):
+    with pytest.raises(TenfoldError, match="positive number"):
+        train_with_dp(dp_study, 0)
+    n = len(dp_study.split.train_idx)
+    with pytest.raises(TenfoldError, match="below 1/n"):
+        train_with_dp(dp_study, 1.0, delta=1.0 / n)

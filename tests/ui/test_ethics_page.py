@@ -1,0 +1,129 @@
+"""The Ethics & privacy page: the register (add, edit, resolve, automatic entries), the card's own
+fields, the membership audit and DP retraining through the runner, the sharing decision; and the
+sensitivity questions of the Data page."""
+
+from __future__ import annotations
+
+import pytest
+
+from guiapp.core import split
+from guiapp.core.findings import Findings
+
+
+@pytest.fixture
+def trained_demo(demo_study):
+    """The breast-cancer demo study, split and trained for 2 epochs of a small network (core calls)."""
+    from guiapp.core.architecture import set_architecture
+    from guiapp.core.train import train_network
+
+    split.split_study(demo_study)
+    set_architecture(demo_study, width=8, depth=1, dropout=0.1)
+    t = demo_study.train
+    t.device, t.max_epochs, t.batch_size = "cpu", 2, 64
+    train_network(demo_study)
+    demo_study.checklist_mode = False  # these tests jump straight to the Ethics page
+    demo_study.save()
+    return demo_study
+
+
+@pytest.fixture
+def ethics_page(make_window, trained_demo):
+    window = make_window(trained_demo)
+    assert window.go_to("ethics")
+    page = window.current_page()
+    assert page.step_id == "ethics"
+    return window, page
+
+
+def test_register_add_edit_resolve_and_automatic_entries(qtbot, ethics_page):
+    window, page = ethics_page
+    study = window.study
+    study.add_finding(Findings.batch_confounded.raise_(batch="site", cramers_v=0.9, detail="Site A holds only cases."))
+    page.refresh()
+    auto = [e for e in study.ethics.register if e["finding"] == "batch-confounded:site"]
+    assert len(auto) == 1 and "Cramér" in page.register.cell_text(study.ethics.register.index(auto[0]), 1)
+    page.refresh()
+    assert len([e for e in study.ethics.register if e["finding"] == "batch-confounded:site"]) == 1  # once
+
+    page.concern.setText("Samples from one hospital only")
+    page.raised_by.setText("A. Reviewer")
+    page.add.click()
+    row = len(study.ethics.register) - 1
+    assert study.ethics.register[row]["concern"] == "Samples from one hospital only"
+    assert page.concern.text() == ""
+
+    page.register.selectRow(row)
+    assert page.concern.text() == "Samples from one hospital only"  # selecting fills the form
+    page.concern.setText("Samples from one hospital (Leiden) only")
+    page.save_entry.click()
+    assert study.ethics.register[row]["concern"] == "Samples from one hospital (Leiden) only"
+
+    page.register.selectRow(row)
+    page.mitigation.setText("Stated in the model card's limitations")
+    page.resolve.click()  # the mitigation field says how: no dialog
+    assert study.ethics.register[row]["status"] == "resolved"
+    assert page.register.cell_text(row, 3) == "resolved"
+
+    page.concern.clear()
+    page.add.click()
+    assert "Write the concern" in page.error.text()
+
+
+def test_card_fields_are_written_to_the_study(qtbot, ethics_page):
+    window, page = ethics_page
+    page.card_fields["intended_use"].setPlainText("Teaching the workflow")
+    page.card_fields["limitations"].setPlainText("One public dataset")
+    assert window.study.ethics.intended_use == "Teaching the workflow"
+    assert window.study.ethics.limitations == "One public dataset"
+    assert window.checklist._items["card-fields-written"] is not None
+
+
+def test_audit_and_dp_run_through_the_runner(qtbot, ethics_page, run_and_wait):
+    window, page = ethics_page
+    assert "Not run yet." in page.privacy.audit_table.cell_text(0, 0)
+    run_and_wait(window, page.audit_button)
+    assert set(window.study.ethics.membership["models"]) == {"network", "knn"}
+    assert page.privacy.audit_table.rowCount() == 2 and page.privacy.audit_table.cell_text(1, 0) == "kNN baseline"
+    assert "ROC AUC" in page.privacy.audit_reading.text()
+
+    page.privacy.epsilon.setValue(4.0)
+    page.privacy.dp_epochs.setValue(2)
+    run_and_wait(window, page.dp_button)
+    dp = window.study.ethics.dp
+    assert abs(dp["epsilon"] - 4.0) / 4.0 < 0.05 and dp["epochs"] == 2
+    assert "ε =" in page.privacy.dp_result.text() and "Trained with differential privacy" in page.info.text()
+    assert window.study.path(dp["weights"]).is_file()
+
+
+def test_sharing_sensitive_weights_needs_a_reason(qtbot, ethics_page):
+    window, page = ethics_page
+    page.sensitivity.button(0).click()  # sensitive
+    assert window.study.data.sensitive is True
+    assert Findings.sensitive_data.code in page.findings.codes
+    page.share.setCurrentIndex(page.share.findData("always"))
+    page.reason.clear()
+    page.record.click()
+    assert "needs a reason" in page.error.text() and not window.study.ethics.decided_at
+    page.reason.setText("Consent covers open release")
+    page.record.click()
+    assert window.study.ethics.share_weights == "always"
+    assert window.study.ethics.register[-1]["mitigation"] == "Consent covers open release"
+    assert any("although the data are treated as sensitive" in n.text() for n in page.privacy_notes)
+
+
+def test_data_page_sensitivity_questions(qtbot, make_window, demo_study):
+    demo_study.checklist_mode = False
+    window = make_window(demo_study)
+    assert window.go_to("data")
+    page = window.current_page()
+    page.answer_boxes["about_humans"].setCurrentIndex(page.answer_boxes["about_humans"].findData(True))
+    page.answer_boxes["identifiable"].setCurrentIndex(page.answer_boxes["identifiable"].findData(True))
+    d = window.study.data
+    assert d.about_humans is True and d.identifiable is True
+    assert Findings.consent_unrecorded.code in page.findings.codes
+    assert "Suggested: sensitive" in page.suggestion.text()
+    page.answer_boxes["consent"].setChecked(True)
+    page.answer_refs["consent_reference"].setText("")
+    qtbot.keyClicks(page.answer_refs["consent_reference"], "IRB-42")
+    assert d.consent is True and d.consent_reference == "IRB-42"
+    assert Findings.consent_unrecorded.code not in window.study.finding_codes()
