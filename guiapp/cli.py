@@ -55,7 +55,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--group", default="",
                    help="the group column (donor, patient, animal, cell line): samples that belong together")
     p.add_argument("--task", default="classification", choices=("classification", "regression"))
+    p.add_argument("--samples", default="", metavar="SHEET",
+                   help="a sample sheet (CSV, TSV, Excel…) joined to the data by sample ID; unmatched IDs are reported")
+    p.add_argument("--sample-id", default="", metavar="COL", help="the data's sample-ID column (default: found by overlap)")
+    p.add_argument("--transposed", action=argparse.BooleanOptionalAction, default=None,
+                   help="the table holds features as rows and samples as columns (default: detected)")
+    p.add_argument("--missing", default="median", choices=("median", "most-frequent", "drop-rows", "drop-columns"),
+                   help="what to do with missing feature values (default: median, fitted on the training split)")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+    p = sub.add_parser("predict", help="apply an exported model to new samples (never unpickles)")
+    p.add_argument("bundle", type=Path, help="the export bundle folder (with model/config.json)")
+    p.add_argument("data", type=Path, help="a CSV/TSV table with the model's feature columns")
+    p.add_argument("--out", type=Path, required=True, help="the CSV file to write the predictions to")
+    p.add_argument("--model", default="auto", choices=("auto", "network", "dp_network", "knn"),
+                   help="which model of the bundle to apply (auto: the network, or its DP-trained copy)")
+    p.add_argument("--by-name", action="store_true",
+                   help="take the feature columns by name when their order differs from the model's")
     return parser
 
 
@@ -78,6 +94,8 @@ def main(argv=None) -> int:
             return _run_spec(args.spec, args.out, resume=args.resume)
         if args.command == "inspect":
             return _inspect(args)
+        if args.command == "predict":
+            return _predict(args)
     except TenfoldError as exc:
         print(f"tenfold: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -145,6 +163,15 @@ def _run_spec(spec_path: Path, out: Path, resume: bool = False) -> int:
     return _report(run_study(spec, out, on_step=_step_printer, resume=resume))
 
 
+def _predict(args) -> int:
+    from guiapp.core.predict import predict_file
+
+    frame = predict_file(args.bundle, args.data, args.out, model=args.model, by_name=args.by_name)
+    _say(f"Predicted {len(frame)} sample(s) with the {frame.attrs['model'].replace('_', ' ')} of "
+         f"{args.bundle} → {args.out}")
+    return 0
+
+
 def _report(result) -> int:
     from guiapp.core.metrics import format_metric
 
@@ -155,6 +182,10 @@ def _report(result) -> int:
     for name, panel in s.evaluation.baseline_test_metrics.items():
         print(f"  {name}, sealed test set: {metric} = {format_metric(metric, panel)}")
     print("  weights: " + ("exported to model/" if result.weights_shared else f"withheld — {result.weights_reason}"))
+    from guiapp.core.membership import audit_summary
+
+    for line in audit_summary(s):
+        print(f"  membership audit, {line}")
     for f in s.findings:
         print(f"  [{f.severity}] Tip {f.tip}: {f.message}")
     return 0
@@ -167,7 +198,9 @@ def _inspect(args) -> int:
 
     study = Study()
     study.question.task = args.task
-    profile = data.attach_data(study, args.data, label=args.label, batch=args.batch, group=args.group)
+    profile = data.attach_data(study, args.data, label=args.label, batch=args.batch, group=args.group,
+                               samples=args.samples, sample_id=args.sample_id, transposed=args.transposed,
+                               missing=args.missing)
     report = batch.batch_effect_report(study)
     # Draw the split the study would draw, to see which copies and groups it would put on
     # both sides; inspect never trains, so nothing is sealed against later use.
@@ -191,6 +224,10 @@ def _inspect(args) -> int:
                "constant_columns": profile.constant_columns, "duplicate_rows": profile.duplicate_rows,
                "identifier_columns": profile.identifier_columns,
                "non_numeric_columns": profile.non_numeric_columns,
+               "modality": study.data.modality, "input_shape": study.data.input_shape,
+               "transposed": study.data.transposed, "sample_sheet": study.data.sample_sheet or None,
+               "roles": study.data.roles, "personal_identifiers": study.data.pii,
+               "profile": study.data.profile,
                "batch_effect": report.to_dict(), "split": split_info,
                "findings": findings}
         print(json.dumps(out, indent=2, default=_json_value))
@@ -204,6 +241,14 @@ def _inspect(args) -> int:
         print("  identifier columns (not used as features): " + ", ".join(profile.identifier_columns))
     if profile.non_numeric_columns:
         print("  non-numeric columns (not used): " + ", ".join(profile.non_numeric_columns))
+    for line in study.data.profile.get("words", []):
+        print(f"  {line}")
+    sheet = study.data.sample_sheet
+    if sheet:
+        print(f"  sample sheet {Path(sheet['sheet']).name}: {sheet['matched']} matched by {sheet['sheet_key']!r}, "
+              f"{sheet['data_unmatched']} sample(s) without a row, {sheet['sheet_unmatched']} row(s) without a sample")
+    for hit in study.data.pii:
+        print(f"  personal identifier? {hit['column']}: {hit['kind']} ({hit['evidence']})")
     print(f"  batch effects: {report.reading}")
     if report.metrics is not None:
         for m in report.metrics.results.values():

@@ -1,8 +1,10 @@
 """Write a study's export bundle: model card, privacy warnings, metrics, manifest, checklist, model.
 
-The bundle is what leaves the lab, so the privacy rules live here: :func:`weights_decision`
-decides whether the network's weights may go with it (Tip 10), and :func:`privacy_warnings`
-says in plain words what the bundle reveals. ``report.html`` is written by the report module.
+The bundle is what leaves the lab, so the privacy rules apply here: the sharing policy of
+:mod:`guiapp.core.sharing` decides which models may go with it (Tip 10), and its warnings say
+in plain words what the bundle reveals. ``report.html`` is written by the report module.
+Models leave only in formats that load without unpickling: safetensors for the networks,
+skops for the kNN baseline (see :mod:`guiapp.core.bundle`).
 """
 
 from __future__ import annotations
@@ -19,18 +21,21 @@ from typing import Callable, Optional
 from guiapp import __version__
 from guiapp.core import model_card
 from guiapp.core.errors import TenfoldError
-from guiapp.core.ethics import SHARE_CHOICES
 from guiapp.core.findings import Findings
+from guiapp.core.sharing import (SharingPlan, privacy_markdown, privacy_warnings,  # noqa: F401 (public here)
+                                 sharing_plan, weights_decision)
 from guiapp.core.study import Study, now_iso, write_json_atomic
 
 Progress = Callable[[float, str], None]
 
+NETWORK_FILE, DP_FILE, KNN_FILE, CONFIG_FILE = (
+    "model/model.safetensors", "model/model_dp.safetensors", "model/knn_baseline.skops", "model/config.json")
 # Every file this module may write; a re-export into the same folder removes the ones it
 # does not write this time, so a model shared yesterday cannot linger after it is withheld today.
 BUNDLE_FILES = (
     "model_card.md", "model_card.json", "privacy.md", "report.html", "metrics.json", "manifest.json",
     "checklist.json", "ethics_register.json", "predictions.csv",
-    "model/model.safetensors", "model/config.json",
+    NETWORK_FILE, DP_FILE, KNN_FILE, CONFIG_FILE,
 )
 
 
@@ -38,84 +43,11 @@ BUNDLE_FILES = (
 class ExportResult:
     out_dir: Path
     files: list = field(default_factory=list)  # of Path, in the order written
-    weights_shared: bool = False
+    weights_shared: bool = False  # network weights (ordinary or DP-trained) are in the bundle
     reason: str = ""  # why the weights were shared or withheld, as the card says it
-
-
-# ----- privacy policy -----------------------------------------------------------------------
-
-
-def weights_decision(study: Study) -> tuple[bool, str]:
-    """May the network's weights leave with the bundle? Returns ``(share, reason)``.
-
-    A trained network can give away individual training records (membership inference), so
-    with sensitive data (or undeclared sensitivity) the weights stay home unless the user
-    overrides the default with a reason. Differential-privacy training would lift the default;
-    Tenfold has none yet, so no model counts as DP-trained.
-    """
-    choice = study.ethics.share_weights
-    given = study.ethics.share_reason.strip()
-    if choice == "never":
-        return False, "The study owner chose never to share the weights" + (f": {given}" if given else ".")
-    if choice == "always":
-        return True, given or "The study owner chose to share the weights and gave no reason."
-    if choice != "auto":
-        # Refuse to guess what an unknown setting means; withholding is the safe reading.
-        return False, f"The weight-sharing setting {choice!r} is not one of {', '.join(SHARE_CHOICES)}."
-    if study.treated_as_sensitive:
-        why = ("Nobody declared whether the data are sensitive, so Tenfold treats them as sensitive"
-               if study.data.sensitive is None else "The data are marked sensitive")
-        return False, (
-            f"{why}, and the network was not trained with differential privacy: its weights "
-            "could leak individual training records through membership inference (Tip 10)."
-        )
-    return True, "The data are declared not sensitive."
-
-
-def privacy_warnings(study: Study, *, decision: Optional[tuple[bool, str]] = None) -> list[str]:
-    """The privacy warnings of this study, one plain-words sentence or two each.
-
-    The Ethics page shows them; ``privacy.md`` and the model card carry them. ``decision``
-    is the export's final ``(share, reason)`` when it differs from :func:`weights_decision`
-    (no weights file to share).
-    """
-    share, reason = decision or weights_decision(study)
-    out = []
-    if study.data.sensitive is None:
-        out.append("Nobody has declared whether these data are sensitive (about people, identifiable, "
-                   "or under consent or a data-use agreement). Until someone does, Tenfold treats them "
-                   "as sensitive. Answer on the Data page.")
-    elif study.data.sensitive:
-        out.append("The data are marked sensitive. Share anything derived from them only under the "
-                   "terms of the consent or data-use agreement that covers the data.")
-    else:
-        out.append("The data are declared not sensitive. If they describe people or come under a "
-                   "data-use agreement, change that answer before sharing this bundle.")
-    out.append("The network was not trained with differential privacy, so it offers no formal "
-               "guarantee against revealing whether a given sample was in the training data.")
-    if share and study.treated_as_sensitive:
-        out.append("The weights are shared although the data are treated as sensitive. Anyone with "
-                   "the weights can try to tell whether a person's record was in the training data "
-                   f"(membership inference). Reason given: {reason}")
-    elif share:
-        out.append(f"The weights are shared. {reason}")
-    else:
-        out.append(f"The weights are withheld. {reason}")
-    if study.data.identifiers:
-        out.append("Identifier columns (" + ", ".join(map(str, study.data.identifiers)) + ") are never "
-                   "used as features and are dropped from predictions.csv.")
-    flagged = sorted({f.values.get("column") for f in study.findings
-                      if f.code == Findings.identifier_like_column.code
-                      and f.values.get("column") not in (None, "", *study.data.identifiers)})
-    if flagged:
-        out.append("Column(s) that look like personal or sample identifiers were found: "
-                   + ", ".join(map(str, flagged)) + ". Mark them as identifiers so exports drop them.")
-    open_concerns = [model_card.as_dict(e) for e in study.ethics.register]
-    open_concerns = [e["concern"] for e in open_concerns if e.get("status", "open") != "resolved"]
-    if open_concerns:
-        out.append(f"{len(open_concerns)} concern(s) in the ethics register are still open: "
-                   + "; ".join(c.rstrip(". ") for c in open_concerns) + ".")
-    return out
+    network_shared: bool = False  # the ordinary network's weights
+    dp_shared: bool = False
+    knn_shared: bool = False
 
 
 # ----- the bundle ---------------------------------------------------------------------------
@@ -135,6 +67,8 @@ def write_bundle(
     are dropped from it. ``license`` is a Hub licence id; "other" when neither it nor the
     study sets one. The caller saves the study afterwards.
     """
+    from guiapp.core.ethics import sync_register
+
     out = Path(out_dir)
     if study.folder is not None and out.resolve() == Path(study.folder).resolve():
         # Exporting into the study folder would overwrite (or, when withheld, delete) the
@@ -144,24 +78,34 @@ def write_bundle(
     out.mkdir(parents=True, exist_ok=True)
     report = progress or (lambda fraction, message: None)
     license = license or getattr(study.export, "license", "") or "other"
+    sync_register(study)  # findings that are ethical concerns are in the register before the card
 
-    share, reason = weights_decision(study)
-    source = _weights_source(study)
-    if share and source is None:
-        share, reason = False, "The network has no trained weights to export yet."
+    plan = sharing_plan(study)
+    sources = {NETWORK_FILE: _study_file(study, study.train.weights),
+               DP_FILE: _study_file(study, (study.ethics.dp or {}).get("weights", "")),
+               KNN_FILE: _study_file(study, (study.ethics.membership or {}).get("knn_file", ""))}
+    if plan.network and sources[NETWORK_FILE] is None:
+        plan = dataclasses.replace(plan, network=False, reason="The network has no trained weights to export yet.")
+    plan = dataclasses.replace(plan, dp=plan.dp and sources[DP_FILE] is not None,
+                               knn=plan.knn and sources[KNN_FILE] is not None)
+    share, reason = plan.any_weights, plan.reason
+    shipped = {NETWORK_FILE: plan.network, DP_FILE: plan.dp, KNN_FILE: plan.knn}
     # The finding says why the weights are missing; drop one left by an earlier export
     # whose reason may no longer hold.
     study.findings = [f for f in study.findings if f.code != Findings.weights_withheld.code]
-    if not share:
+    if not plan.network:
         study.add_finding(Findings.weights_withheld.raise_(reason=reason))
-        # Remove weights from an earlier export first, so even a crash below leaves none behind.
-        (out / "model" / "model.safetensors").unlink(missing_ok=True)
+    for name, ships in shipped.items():
+        if not ships:
+            # Remove models of an earlier export first, so even a crash below leaves none behind.
+            (out / name).unlink(missing_ok=True)
     # Recorded before the checklist is evaluated: its "versions recorded" item reads it.
     study.export.exported_at = now_iso()
     study.export.last_dir = str(out)
 
-    result = ExportResult(out_dir=out, weights_shared=share, reason=reason)
-    privacy = privacy_warnings(study, decision=(share, reason))
+    result = ExportResult(out_dir=out, weights_shared=share, reason=reason, network_shared=plan.network,
+                          dp_shared=plan.dp, knn_shared=plan.knn)
+    privacy = privacy_warnings(study, plan=plan)
     card_args = dict(weights_shared=share, weights_reason=reason, privacy=privacy, license=license)
 
     def written(path: Path) -> None:
@@ -176,10 +120,10 @@ def write_bundle(
     written(out / "model_card.json")
 
     report(0.3, "Writing privacy warnings and metrics")
-    text = _privacy_md(study, privacy, share, reason, with_predictions=predictions is not None)
+    text = privacy_markdown(study, privacy, plan, with_predictions=predictions is not None)
     (out / "privacy.md").write_text(text, encoding="utf-8")
     written(out / "privacy.md")
-    write_json_atomic(out / "metrics.json", metrics_summary(study))
+    write_json_atomic(out / "metrics.json", metrics_summary(study, plan))
     written(out / "metrics.json")
     write_json_atomic(out / "ethics_register.json", [model_card.as_dict(e) for e in study.ethics.register])
     written(out / "ethics_register.json")
@@ -194,14 +138,16 @@ def write_bundle(
         predictions.drop(columns=drop).to_csv(out / "predictions.csv", index=False)
         written(out / "predictions.csv")
 
-    if share:
-        report(0.7, "Copying the model weights")
+    if any(shipped.values()):
+        report(0.7, "Copying the models")
         (out / "model").mkdir(exist_ok=True)
-        # A byte copy, not a reload: what ships is exactly what the study trained.
-        shutil.copyfile(source, out / "model" / "model.safetensors")
-        written(out / "model" / "model.safetensors")
-        write_json_atomic(out / "model" / "config.json", model_config(study))
-        written(out / "model" / "config.json")
+        for name, ships in shipped.items():
+            if ships:
+                # A byte copy, not a reload: what ships is exactly what the study trained.
+                shutil.copyfile(sources[name], out / name)
+                written(out / name)
+        write_json_atomic(out / CONFIG_FILE, model_config(study, plan))
+        written(out / CONFIG_FILE)
 
     report(0.8, "Writing the report")
     from guiapp.core.report import write_report  # imports this module: load it only here
@@ -215,10 +161,10 @@ def write_bundle(
     return result
 
 
-def _weights_source(study: Study) -> Optional[Path]:
-    if not study.train.weights or study.folder is None:
+def _study_file(study: Study, relative: str) -> Optional[Path]:
+    if not relative or study.folder is None:
         return None
-    path = study.path(study.train.weights)
+    path = study.path(relative)
     return path if path.is_file() else None
 
 
@@ -233,28 +179,10 @@ def _remove_stale(out: Path, keep: list) -> None:
         model_dir.rmdir()
 
 
-def _privacy_md(study: Study, warnings: list[str], share: bool, reason: str, with_predictions: bool) -> str:
-    lines = [f"# Privacy warnings — {model_card.model_name(study)}", "",
-             f"Data sensitivity: **{model_card.sensitivity_text(study)}**.", "",
-             f"Model weights: **{'shared' if share else 'withheld'}**. {reason}", "",
-             "## What to know before sharing this bundle", ""]
-    lines += [f"- {w}" for w in warnings]
-    bundle = ["The model card, metrics.json and checklist.json hold only summary numbers, no "
-              "individual records.",
-              "manifest.json records the data file's path and SHA-256 hash: the hash identifies the "
-              "file without revealing its content, but the path may name a person, a project or a "
-              "server."]
-    if with_predictions:
-        bundle.append("predictions.csv holds one row per sample. Together with the original data it "
-                      "can be linked back to individuals: share it only under the terms that cover the data.")
-    lines += ["", "## What this bundle contains", ""] + [f"- {b}" for b in bundle]
-    return "\n".join(lines) + "\n"
-
-
 # ----- JSON documents -----------------------------------------------------------------------
 
 
-def metrics_summary(study: Study) -> dict:
+def metrics_summary(study: Study, plan: Optional[SharingPlan] = None) -> dict:
     """The content of ``metrics.json``: every number the card shows, and the findings."""
     ev, train = study.evaluation, study.train
     baselines = []
@@ -275,6 +203,7 @@ def metrics_summary(study: Study) -> dict:
         "test_uses": study.split.test_uses,
         "baselines": baselines,
         "overfitting": dataclasses.asdict(study.overfitting),
+        **_evaluation_summary(study),
         "training": {
             "epochs_run": len(history),
             "max_epochs": train.max_epochs,
@@ -286,8 +215,27 @@ def metrics_summary(study: Study) -> dict:
             "status": train.status,
             "history": history,
         },
+        "privacy": {
+            "membership_audit": study.ethics.membership or None,
+            "differential_privacy": study.ethics.dp or None,
+            "shared": ({"network": plan.network, "dp_network": plan.dp, "knn": plan.knn}
+                       if plan is not None else None),
+        },
         "findings": [f.to_dict() for f in study.findings],
     }
+
+
+def _evaluation_summary(study: Study) -> dict:
+    """Threshold, per-group results, the scoreboard with its measurements, and the interpretation."""
+    from guiapp.core.guards import guard_texts
+    from guiapp.core.scoreboard import scoreboard
+
+    ev, it = study.evaluation, study.interpret
+    return {"threshold": ev.threshold, "groups": {"tune": ev.tune_groups, "test": ev.test_groups},
+            "scoreboard": scoreboard(study), "measured": ev.measured,
+            "interpretation": {"metric": it.metric, "permutation_importance": it.importances,
+                               "integrated_gradients": it.attributions, "linear_coefficients": it.linear,
+                               "agreement": it.agreement, "guards": guard_texts(study)}}
 
 
 def checklist_summary(study: Study) -> dict:
@@ -298,17 +246,36 @@ def checklist_summary(study: Study) -> dict:
     return {"items": items, "summary": checklist.summary(items)}
 
 
-def model_config(study: Study) -> dict:
-    """``model/config.json``: what is needed to rebuild the network around the weights."""
+def model_config(study: Study, plan: Optional[SharingPlan] = None) -> dict:
+    """``model/config.json``: what is needed to rebuild the models around their weights.
+
+    ``tenfold predict`` reads it: the feature columns in order, the classes, the
+    architecture, and which model files the bundle holds.
+    """
+    plan = plan or sharing_plan(study)
+    dp = study.ethics.dp or {}
+    files = {"network": Path(NETWORK_FILE).name if plan.network else None,
+             "dp_network": Path(DP_FILE).name if plan.dp else None,
+             "knn": Path(KNN_FILE).name if plan.knn else None}
     return {
         "architecture": dataclasses.asdict(study.architecture),
         "task": study.question.task,
         "label": study.data.label,
         "feature_columns": list(study.data.feature_columns),
+        "n_outputs": len(study.data.classes) if study.is_classification else 1,
         "classes": list(study.data.classes),
-        "preprocessing": ("Missing values filled with the training-split median and features "
-                          "standardised with training-split statistics; fit them on the training "
-                          "split again (see manifest.json) before predicting."),
+        "identifiers": list(study.data.identifiers),
+        "preprocessing": ("Built into the network: missing values are filled with the training-split "
+                          "medians and features standardised with training-split means and scales, "
+                          "stored as buffers in the weights. The kNN baseline carries its own imputer "
+                          "and scaler, fitted on the training split."),
+        "batch_correction": study.batch.remedy if study.batch.remedy == "combat" else "none",
+        "models": files,
+        "default_model": "network" if plan.network else ("dp_network" if plan.dp else "knn"),
+        "differential_privacy": ({k: dp.get(k) for k in ("epsilon", "delta", "accountant", "target_epsilon",
+                                                         "noise_multiplier", "max_grad_norm", "epochs",
+                                                         "fixed_layers")}
+                                 if plan.dp else None),
         "format": "safetensors",
         "tenfold_version": __version__,
     }

@@ -164,8 +164,8 @@ class Findings:
     )
     below_target = FindingKind(
         "below-target-metric", 1, "warning", "evaluate",
-        "The success criterion is {metric} ≥ {target}, but the network reaches {value:.3f} on "
-        "the {split} split.",
+        "The success criterion is {metric} {comparison} {target}, but the network reaches "
+        "{value:.3f} on the {split} split.",
     )
     training_cancelled = FindingKind(
         "training-cancelled", 3, "info", "train",
@@ -185,6 +185,164 @@ class Findings:
         "nondeterministic-training", 3, "warning", "train",
         "Deterministic algorithms were turned off, so a rerun with the same seed may give "
         "different weights (Tip 3).",
+    )
+    # Evaluation, overfitting guards and interpretation (Tips 4, 7 and 9).
+    rare_minority_class = FindingKind(
+        "rare-minority-class", 7, "warning", "evaluate",
+        "The minority class {minority!r} is only {share:.1%} of the samples. At this imbalance "
+        "accuracy and ROC AUC mislead: a model can score high on them while missing most "
+        "{minority!r} samples. Read PR AUC first (its chance level is the prevalence, "
+        "{share:.1%}), with sensitivity and MCC (Tip 7).",
+    )
+    subgroup_gap = FindingKind(
+        "subgroup-performance-gap", 7, "warning", "evaluate",
+        "On the {split} split, {factor} = {group!r} ({n} samples) reaches {metric} {value:.3f}, "
+        "clearly below {overall:.3f} on the whole split. The model may not serve this group "
+        "(Tips 7 and 10): look for a batch or population difference, and report the per-group "
+        "results with the overall one.",
+    )
+    label_shuffle_not_beaten = FindingKind(
+        "label-shuffle-not-beaten", 7, "error", "overfitting",
+        "Trained on shuffled labels, the same network configuration reaches {metric} up to "
+        "{shuffled:.3f} on the tune split; on the real labels it reaches {real:.3f} (95% CI "
+        "from {low:.3f}). The real score is not clearly above what memorising noise gives "
+        "(Tip 7): the model may have learned nothing real. Check the labels, the data and the "
+        "split before believing any score.",
+    )
+    label_proxy = FindingKind(
+        "label-proxy-feature", 9, "warning", "evaluate",
+        "{count} feature(s) on their own almost determine the label on the tune split (direction "
+        "fitted on the training split): {features}; best {feature!r}, {measure} {value:.3f}. Such "
+        "a feature is often a leak or a proxy (a sample order, a batch marker, a measurement taken "
+        "after the outcome), or a marker so strong that the network adds little: find out what it "
+        "is before trusting the model, and remove it if it would not be known when predicting "
+        "(Tips 7 and 9).",
+    )
+    near_perfect_small_n = FindingKind(
+        "near-perfect-small-sample", 9, "warning", "evaluate",
+        "The network scores {metric} {value:.3f} on only {n} {split} samples. Near-perfect "
+        "results on so few samples more often mean a leak, copied samples or an easy artefact "
+        "than a solved problem (Tip 9): confirm on an independent cohort before claiming it.",
+    )
+    top_features_batch_associated = FindingKind(
+        "top-features-batch-associated", 9, "warning", "interpret",
+        "{count} of the {top} most important features differ strongly between the batches of "
+        "{batch!r} (batch explains at least {threshold:.0%} of their variance): {features}. "
+        "The model may lean on the batch rather than the biology; do not read these features "
+        "as biology (Tips 4 and 9).",
+    )
+    criterion_not_met = FindingKind(
+        "success-criterion-not-met", 4, "warning", "evaluate",
+        "A success criterion set on the Question page is not met: {criterion} — measured "
+        "{measured}, allowed {budget}. Say so in the report, or change the design (Tip 4).",
+    )
+    consent_unrecorded = FindingKind(
+        "consent-unrecorded", 10, "warning", "data",
+        "The data are about people, but no informed consent, ethics (IRB) approval or data-use "
+        "agreement is recorded. Record the reference on the Data page before training on them, "
+        "and share nothing derived from them until you have (Tip 10).",
+    )
+    sensitivity_inconsistent = FindingKind(
+        "sensitivity-inconsistent", 10, "warning", "data",
+        "The data are declared not sensitive, but the answers say {why}. Data about "
+        "identifiable people, or under consent or a data-use agreement, are sensitive: change "
+        "the answer, or record in the ethics register why they are not (Tip 10).",
+    )
+    membership_leak = FindingKind(
+        "membership-leak", 10, "warning", "ethics",
+        "The {model} leaks who was in its training data: a loss-threshold membership attack "
+        "tells training samples from unseen ones with ROC AUC {auc:.2f} and finds {tpr:.1%} of "
+        "training samples at a 1% false-positive rate (warning lines: AUC {auc_line}, "
+        "{tpr_line:.0%}). Do not share it when the data are sensitive; train with differential "
+        "privacy or regularise more (Tip 10).",
+    )
+    dp_utility_cost = FindingKind(
+        "dp-utility-cost", 10, "info", "ethics",
+        "Training with differential privacy (ε = {epsilon:.2f}) costs {cost:.3f} of {metric} on "
+        "the tune split ({private:.3f} against {non_private:.3f} without it). A larger ε buys "
+        "accuracy at the price of privacy.",
+    )
+    # Baselines, tuning, the verdict and the architecture (Tips 1, 2, 3 and 5).
+    deep_learning_doubtful = FindingKind(
+        "deep-learning-doubtful", 1, "warning", "baselines",
+        "Is deep learning warranted here? Doubtful: {reasons} Expect a tuned traditional model to "
+        "do as well (Tips 1 and 2). You may go on to compare; record why on the Baselines page.",
+    )
+    network_not_clearly_better = FindingKind(
+        "network-not-clearly-better", 1, "warning", "baselines",
+        "Tuned with the same budget, the network ({network:.3f}) is not clearly better than the "
+        "best baseline, {baseline} ({baseline_score:.3f}), on the tune split ({metric}): the "
+        "difference is {difference:+.3f} (95% CI {low:+.3f} to {high:+.3f}; paired bootstrap "
+        "p = {p:.3f}). The simpler model may serve as well (Tips 1 and 2).",
+    )
+    unequal_tuning_budget = FindingKind(
+        "unequal-tuning-budget", 2, "warning", "baselines",
+        "The baselines were tuned with {baselines} trials each but the network with {network}. "
+        "Unequal tuning favours the model tuned harder (Tip 2): give both the same budget "
+        "(budget_trials under [baselines] and [train]) and search again.",
+    )
+    parameters_exceed_samples = FindingKind(
+        "parameters-exceed-samples", 3, "warning", "architecture",
+        "The {kind} has {n_params:,} trainable parameters for {n_train:,} training samples "
+        "({ratio:.0f} per sample). A network this large can memorise its training samples: "
+        "start smaller (Tip 3), and read the overfitting step closely.",
+    )
+    pretrained_layers_skipped = FindingKind(
+        "pretrained-layers-skipped", 5, "info", "architecture",
+        "{skipped} tensor(s) of the checkpoint {checkpoint} did not match this network by name and "
+        "shape and were not loaded (e.g. {examples}); {loaded} were loaded. Layers left out "
+        "start from a fresh initialisation.",
+    )
+
+    # Data in: formats, sample sheets, profile and personal identifiers (Tips 4 and 10).
+    near_constant_features = FindingKind(
+        "near-constant-features", 4, "info", "data",
+        "{n_columns} feature column(s) have nearly the same value in every sample (one value at "
+        "least 19 times as common as any other): {examples}. They carry little information and "
+        "can make a small class look separable by chance.",
+    )
+    values_look_like_counts = FindingKind(
+        "values-look-like-counts", 4, "info", "data",
+        "The feature values are whole numbers up to {maximum:,.0f}: they look like raw counts. "
+        "Networks learn better from normalised, log-transformed values (e.g. log1p of counts per "
+        "million); transform them before loading if the question allows (Tip 4).",
+    )
+    personal_identifier = FindingKind(
+        "pii-identifier", 10, "warning", "data",
+        "Column {column!r} looks like {kind}, a personal identifier under HIPAA Safe Harbor "
+        "({evidence}). It is not used as a feature; remove it (or generalise it) before sharing "
+        "the data or anything derived from them, and declare the data sensitive (Tip 10).",
+    )
+    sample_sheet_unmatched = FindingKind(
+        "sample-sheet-unmatched", 4, "warning", "data",
+        "The sample sheet {sheet} matched {matched} sample(s) by {key!r}; {data_unmatched} sample(s) "
+        "of the data have no row in it (e.g. {data_examples}) and {sheet_unmatched} row(s) of it match "
+        "no sample (e.g. {sheet_examples}). Samples without a row have no label and are left out: "
+        "check that both files name the samples the same way.",
+    )
+    data_transposed = FindingKind(
+        "data-transposed", 4, "info", "data",
+        "The table held features as rows and samples as columns; Tenfold turned it so each of the "
+        "{n_samples} samples is a row of {n_features} features (the sample names are in "
+        "'sample_id').",
+    )
+    class_with_one_sample = FindingKind(
+        "class-with-one-sample", 7, "error", "data",
+        "Class {label_value!r} of the label column {label!r} has a single sample (row {row} of "
+        "{file}; {others} other class(es) too). One sample cannot be both learned from and tested "
+        "on, so no split can hold it in every part: merge the class into a related one, leave that "
+        "sample's label empty to leave it out, or collect more samples of it (Tip 7).",
+    )
+    missing_values_most_frequent = FindingKind(
+        "missing-values-most-frequent", 4, "info", "data",
+        "{n_columns} feature column(s) have missing values ({share:.1%} of all cells). As chosen, "
+        "Tenfold fills them with each feature's most frequent value on the training split, fitted "
+        "on the training split only.",
+    )
+    missing_rows_dropped = FindingKind(
+        "missing-values-dropped", 4, "info", "data",
+        "As chosen, {rows} sample(s) and {columns} feature column(s) with missing values were "
+        "dropped before the split.",
     )
 
     @classmethod

@@ -22,6 +22,8 @@ from typing import Any, Optional
 from guiapp import __version__
 
 SCHEMA_FILE = "model_card.schema.v0.0.2.json"
+# What the card says where a field only the study owner can write was left empty.
+NOT_PROVIDED = "Not provided by the study owner."
 TEMPLATE_FILE = "model_card.md.j2"
 
 # Display names in the user's words; keys are what the evaluation step stores.
@@ -35,6 +37,9 @@ METRIC_NAMES = {
     "mcc": "Matthews correlation",
     "log_loss": "log loss",
     "brier": "Brier score",
+    "ece": "expected calibration error",
+    "sensitivity": "sensitivity",
+    "specificity": "specificity",
     "rmse": "RMSE",
     "mae": "MAE",
     "mse": "MSE",
@@ -42,7 +47,7 @@ METRIC_NAMES = {
     "pearson": "Pearson r",
     "spearman": "Spearman ρ",
 }
-LOWER_IS_BETTER = {"log_loss", "brier", "rmse", "mae", "mse"}
+LOWER_IS_BETTER = {"log_loss", "brier", "ece", "rmse", "mae", "mse"}
 # Numbers a metric panel carries that are not metrics (``n``: how many samples were scored).
 NOT_METRICS = {"n"}
 
@@ -255,7 +260,80 @@ def card_context(study, weights_shared: bool, weights_reason: str, privacy: list
         "weights_reason": weights_reason,
         "tenfold_version": __version__,
         "batch_text": _batch_text(study),
+        **_owner_fields(study),
+        **_privacy_context(study),
+        **_checklist_context(study),
+        "slices": subgroup_slices(study),
+        "ev_card": _evaluation_context(study),
+        "tuning_card": _tuning_context(study),
     }
+
+
+def _tuning_context(study) -> dict:
+    from guiapp.core.verdict import card_section  # the search and the verdict, worded by their step
+
+    return card_section(study)
+
+
+def _evaluation_context(study) -> dict:
+    from guiapp.core.card_evaluation import card_context as evaluation_context  # the evaluation step words its own
+
+    return evaluation_context(study)
+
+
+def _owner_fields(study) -> dict:
+    e = study.ethics
+    return {"not_provided": NOT_PROVIDED, "intended_use": e.intended_use.strip(),
+            "out_of_scope": e.out_of_scope.strip(), "limitations": e.limitations.strip()}
+
+
+def _privacy_context(study) -> dict:
+    from guiapp.core.membership import MODEL_NAMES
+    from guiapp.core.privacy_dp import dp_summary
+    from guiapp.core.sharing import sensitivity_answers
+
+    m = study.ethics.membership or {}
+    audit = []
+    for key, r in (m.get("models") or {}).items():
+        audit.append({"name": MODEL_NAMES.get(key, key), "auc": MetricValue("auc", r["auc"], _ci(r.get("auc_ci"))),
+                      "advantage": MetricValue("advantage", r["advantage"], _ci(r.get("advantage_ci"))),
+                      "tpr": MetricValue("tpr", r["tpr_at_low_fpr"], _ci(r.get("tpr_at_low_fpr_ci"))),
+                      "n": f"{r['n_members']} / {r['n_non_members']}",
+                      "verdict": "leaks membership" if r["warn"] else "below the warning lines",
+                      "reading": r.get("reading", "")})
+    return {"sensitivity_answers": sensitivity_answers(study), "audit": audit, "audit_meta": m,
+            "dp": study.ethics.dp or {}, "dp_text": dp_summary(study)}
+
+
+def _checklist_context(study) -> dict:
+    from guiapp.core import checklist
+
+    items = checklist.evaluate_checklist(study)
+    return {"checklist": items, "checklist_summary": checklist.summary(items)}
+
+
+def subgroup_slices(study) -> list[dict]:
+    """Per-batch and per-subgroup results with intervals, as the evaluation step recorded them.
+
+    Read from ``study.evaluation.test_groups`` (after the sealed evaluation) or else
+    ``tune_groups``: ``[{factor, metric, groups: [{group, n, metrics, flagged}]}]``.
+    """
+    ev = study.evaluation
+    split, tables = ("test", getattr(ev, "test_groups", None)) if getattr(ev, "test_groups", None) \
+        else ("tune", getattr(ev, "tune_groups", None))
+    out = []
+    for table in tables or []:
+        if not isinstance(table, dict):
+            continue
+        key = table.get("metric") or study.primary_metric
+        for g in table.get("groups", []):
+            panel = g.get("metrics") or {}
+            values = [m for m in metric_values(panel) if m.key == key] or metric_values(panel)[:1]
+            if values:
+                out.append({"factor": str(table.get("factor", "")), "level": str(g.get("group", "")),
+                            "metric": values[0], "n": g.get("n"), "split": split,
+                            "flagged": bool(g.get("flagged"))})
+    return out
 
 
 def _batch_text(study) -> str:
@@ -315,7 +393,7 @@ def model_card_json(
         "citations": [{"style": "text", "citation": LEE_2022}],
     }
     if weights_shared:
-        details["path"] = "model/model.safetensors"
+        details["path"] = "model/"  # config.json there names the weight files
     output = (f"class probabilities over {', '.join(map(str, data.classes))}" if study.is_classification
               else f"a predicted value of {data.label!r}")
     return {
@@ -334,6 +412,8 @@ def model_card_json(
 
 
 def _mct_datasets(study) -> list[dict]:
+    from guiapp.core.sharing import sensitivity_answers
+
     sizes = split_sizes(study)
     uses = {"train": "used to fit the network and the baselines",
             "tune": "used for model selection and early stopping",
@@ -343,7 +423,8 @@ def _mct_datasets(study) -> list[dict]:
         d = {"name": f"{dataset_name(study)} — {split} split",
              "description": f"{sizes.get(split, 0)} samples, {use}."}
         if study.treated_as_sensitive:
-            d["sensitive"] = {"sensitive_data": [f"Data sensitivity: {sensitivity_text(study)}."]}
+            ids = [f"Identifier column: {c}" for c in study.data.identifiers]
+            d["sensitive"] = {"sensitive_data": sensitivity_answers(study) + ids}
         out.append(d)
     return out
 
@@ -355,22 +436,39 @@ def _mct_metrics(study) -> list[dict]:
     for b in map(as_dict, study.baselines.results):
         out += [_mct_metric(m, "tune", f"{m.name} — baseline {b['name']}")
                 for m in metric_values(b.get("tune_metrics"))]
+    for sl in subgroup_slices(study):
+        out.append(_mct_metric(sl["metric"], f"{sl['split']}: {sl['factor']} = {sl['level']}", sl["metric"].name))
+    for a in _privacy_context(study)["audit"]:
+        out.append(_mct_metric(a["auc"], "training vs tune (membership audit)",
+                               f"membership-inference attack ROC AUC — {a['name']}"))
     return out
 
 
 def _mct_considerations(study, weights_shared: bool, weights_reason: str, privacy: list[str]) -> dict:
-    q = study.question
+    from guiapp.core.privacy_dp import dp_summary
+
+    q, e = study.question, study.ethics
     limits = [f"[{f.code}] {f.message}" for f in study.findings if f.severity in ("warning", "error")]
     limits = limits or ["Evaluated only on held-out samples of one dataset; performance on other "
                         "cohorts, batches or protocols is unknown."]
+    limits = [e.limitations.strip() or f"Limitations in the owner's words: {NOT_PROVIDED}"] + limits
+    if e.out_of_scope.strip():
+        limits.append(f"Out of scope: {e.out_of_scope.strip()}")
     ethical = [{"name": e["concern"], "mitigation_strategy": e.get("mitigation")
                 or f"No mitigation recorded yet ({e.get('status', 'open')})."}
                for e in map(as_dict, study.ethics.register)]
     ethical.append({"name": f"Privacy of the training data ({sensitivity_text(study)})",
                     "mitigation_strategy": ("Weights shared: " if weights_shared else "Weights withheld: ")
                     + weights_reason})
+    for a in _privacy_context(study)["audit"]:
+        ethical.append({"name": f"Membership inference on the {a['name']}: {a['reading']}",
+                        "mitigation_strategy": "Weights of sensitive data are withheld unless trained with "
+                                               "differential privacy (see privacy.md)."})
+    ethical.append({"name": "Differential privacy", "mitigation_strategy": dp_summary(study)})
     ethical += [{"name": w, "mitigation_strategy": "See privacy.md."} for w in privacy]
-    uses = [q.title or "Research use."] + ([q.description] if q.description else [])
+    uses = ([e.intended_use.strip()] if e.intended_use.strip()
+            else [f"Intended use: {NOT_PROVIDED}"]) + [f"Question: {q.title}" if q.title else "Research use."]
+    uses += [q.description] if q.description else []
     return {
         "users": [{"description": "Researchers working on this question, who can read the evaluation "
                                   "and its caveats."}],

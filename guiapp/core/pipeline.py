@@ -15,6 +15,10 @@ from guiapp.core.study import Study
 from guiapp.core.tasks import StopFn
 
 StepFn = Callable[[str, str], None]  # (step title, message)
+# Tuning budgets when a spec names none: every baseline and the network get this many trials
+# (Tip 2). Small, so a spec runs in minutes; a real study raises it (the wizard suggests 20).
+HEADLESS_TRIALS = 3
+DEMO_TRIALS, DEMO_TRIAL_EPOCHS = 3, 10
 
 
 @dataclass
@@ -33,30 +37,54 @@ def demo_spec(name: str, folder: Path, *, max_epochs: int = 100) -> dict:
 
     demo = load_demo(name)
     path = write_demo(demo, Path(folder))
-    return {
+    spec = {
         "question": {"title": demo.description, "task": "classification",
-                     "target_metric": "roc_auc", "target_value": 0.9},
+                     "target_metric": "roc_auc", "target_value": 0.9,
+                     # budgets the scoreboard checks with measurements (Tip 4)
+                     "max_parameters": 50_000, "max_latency_ms": 5.0, "max_training_minutes": 10.0,
+                     "max_calibration_error": 0.1},
         "data": {"path": str(path), "label": demo.label, "batch": demo.batch,
                  **({"group": demo.group} if demo.group else {}),
                  "identifiers": ["sample_id"], "sensitive": False,
                  "source": demo.source, "version": demo.version},
-        "train": {"max_epochs": max_epochs},
-        "ethics": {"concerns": ["Built-in demonstration data: not for clinical or research conclusions."]},
+        "baselines": {"budget_trials": DEMO_TRIALS},
+        "train": {"max_epochs": max_epochs, "budget_trials": DEMO_TRIALS},
+        "tuning": {"epochs": DEMO_TRIAL_EPOCHS},
+        "ethics": {"concerns": ["Built-in demonstration data: not for clinical or research conclusions."],
+                   "intended_use": "Demonstrating and teaching the Tenfold workflow on built-in data.",
+                   "out_of_scope": "Any diagnostic, clinical or research conclusion about a person or a disease.",
+                   "limitations": "Trained and tested on one small public dataset; performance on other "
+                                  "cohorts, instruments or protocols is unknown."},
     }
+    if name == "breast_cancer":  # de-identified measurements of patients' tumours, public since 1995
+        spec["data"].update(about_humans=True, identifiable=False)
+    else:
+        spec["data"].update(about_humans=False)
+    return spec
 
 
 def apply_spec(study: Study, spec: dict) -> None:
     """Copy the spec's settings into the study (everything but the data, which is loaded)."""
     q = spec.get("question", {})
-    for key in ("title", "description", "task", "target_metric", "target_value"):
+    for key in ("title", "description", "task", "target_metric", "target_value", "max_parameters",
+                "max_latency_ms", "max_training_minutes", "max_calibration_error"):
         if key in q:
             setattr(study.question, key, q[key])
+    study.data.subgroups = [str(c) for c in spec.get("data", {}).get("subgroups", study.data.subgroups)]
+    if "threshold" in spec.get("evaluate", {}):
+        from guiapp.core.evaluate import set_threshold
+
+        set_threshold(study, spec["evaluate"]["threshold"])
     if "target_metric" not in q:
         study.question.target_metric = "roc_auc" if study.is_classification else "r2"
     for key, value in spec.get("split", {}).items():
         setattr(study.split, key, [str(v) for v in value] if key == "holdout_batches" else value)
     if "models" in spec.get("baselines", {}):
         study.baselines.models = list(spec["baselines"]["models"])
+    study.baselines.budget_trials = int(spec.get("baselines", {}).get("budget_trials", HEADLESS_TRIALS))
+    study.train.budget_trials = int(spec.get("train", {}).get("budget_trials", HEADLESS_TRIALS))
+    for key, value in spec.get("tuning", {}).items():
+        setattr(study.tuning, key, value)
     for key, value in spec.get("train", {}).items():
         setattr(study.train, key, value)
     study.checklist_mode = spec.get("checklist", {}).get("guided", study.checklist_mode)
@@ -70,7 +98,9 @@ def run_study(spec: dict, out_dir, *, study_dir=None, on_step: Optional[StepFn] 
     reopened: finished steps are kept, training continues from its last checkpoint, and the
     sealed test set is never evaluated a second time.
     """
-    from guiapp.core import architecture, baselines, batch, data, ethics, evaluate, interpret, split, train
+    from guiapp.core import (architecture, baselines, batch, data, ethics, evaluate, interpret, learning_curve,
+                             membership, network_search, privacy_dp, shuffle_control, split, train, transfer,
+                             verdict)
     from guiapp.core.export import write_bundle
     from guiapp.core.metrics import metric_names
 
@@ -111,11 +141,8 @@ def run_study(spec: dict, out_dir, *, study_dir=None, on_step: Optional[StepFn] 
         return result
 
     kw = {"should_stop": should_stop}
-    step("Data", lambda: data.attach_data(
-        study, d["path"], label=d["label"], batch=d.get("batch", ""), group=d.get("group", ""),
-        identifiers=d.get("identifiers", []),
-        sensitive=d.get("sensitive"), source=d.get("source", ""), version=d.get("version", ""),
-        downloaded=d.get("downloaded", ""), **kw), done=resumed)
+    # every [data] key: formats, sample sheet, orientation, roles, missing values, provenance
+    step("Data", lambda: data.attach_from_spec(study, d, **kw), done=resumed)
     remedy = spec.get("batch", {})
 
     def batch_step():
@@ -133,26 +160,54 @@ def run_study(spec: dict, out_dir, *, study_dir=None, on_step: Optional[StepFn] 
     step("Split", split_step, done=resumed and study.split.sealed)
     step("Baselines", lambda: baselines.fit_baselines(study, **kw),
          done=resumed and bool(study.baselines.results))
-    step("Architecture", lambda: architecture.set_architecture(
-        study, width=m.get("width", 64), depth=m.get("depth", 2), dropout=m.get("dropout", 0.1)),
-        done=resumed and study.architecture.n_params > 0)
+    def architecture_step():
+        architecture.set_architecture(study, width=m.get("width", 64), depth=m.get("depth", 2),
+                                      dropout=m.get("dropout", 0.1))
+        if m.get("pretrained"):
+            transfer.set_pretrained(study, m["pretrained"], freeze=m.get("freeze", False))
+
+    step("Architecture", architecture_step, done=resumed and study.architecture.n_params > 0)
+    # The network gets the baselines' budget; its best settings replace [model] and [train] ones.
+    searched = study.tuning.network.get("n_trials", 0) >= study.train.budget_trials
+    if study.train.budget_trials > 0:
+        step("Network search", lambda: network_search.tune_network(study, **kw), done=resumed and searched)
     step("Train", lambda: train.train_network(study, resume=True, **kw),
          done=resumed and study.train.status == "done")
     step("Overfitting", lambda: evaluate.overfitting_check(study, **kw))
+    ev = spec.get("evaluate", {})
+    step("Learning curve", lambda: learning_curve.learning_curve(
+        study, ev.get("learning_curve", learning_curve.DEFAULT_FRACTIONS), **kw),
+        done=resumed and bool(study.overfitting.learning_curve))
+    step("Label-shuffle control", lambda: shuffle_control.label_shuffle_control(
+        study, ev.get("shuffle_repeats", shuffle_control.DEFAULT_REPEATS), **kw),
+        done=resumed and bool(study.overfitting.shuffle))
     step("Evaluate (tune)", lambda: evaluate.evaluate_on_tune(study, **kw))
+    step("Verdict", lambda: verdict.compare_with_network(study, **kw))
     # The sealed test set is read once; a resumed run keeps the first reading.
     step("Evaluate (sealed test, once)", lambda: evaluate.finalize_test_evaluation(study, **kw),
          done=study.split.test_uses >= 1)
-    step("Interpret", lambda: interpret.permutation_importance(
-        study, n_repeats=it.get("repeats", 5), top=it.get("top", 20), **kw),
+    step("Interpret", lambda: interpret.interpret_model(
+        study, n_repeats=it.get("repeats", 5), top=it.get("top", 20),
+        attributions=it.get("integrated_gradients", True), **kw),
         done=resumed and bool(study.interpret.importances))
+
+    if p.get("dp_epsilon") is not None:
+        step("Differential privacy", lambda: privacy_dp.train_with_dp(
+            study, p["dp_epsilon"], delta=p.get("dp_delta"), epochs=p.get("dp_epochs"),
+            max_grad_norm=p.get("dp_max_grad_norm", privacy_dp.DEFAULT_MAX_GRAD_NORM), **kw),
+            done=resumed and bool(study.ethics.dp.get("weights")))
+    if p.get("membership_audit", True):
+        step("Membership audit", lambda: membership.membership_inference_audit(study, **kw))
 
     def ethics_step():
         known = {e["concern"] for e in study.ethics.register}
         for concern in spec.get("ethics", {}).get("concerns", []):
             if concern not in known:
                 ethics.add_entry(study, concern, raised_by="study spec")
+        ethics.set_sensitivity_answers(study, **{k: d[k] for k in ethics.ANSWERS if k in d})
         ethics.set_sensitivity(study, d.get("sensitive"))
+        ethics.set_card_fields(study, **{k: v for k, v in spec.get("ethics", {}).items() if k in ethics.CARD_FIELDS})
+        ethics.sync_register(study)  # findings that are ethical concerns open entries by themselves
         # The spec's choice (or its default, "auto") is the recorded decision.
         ethics.set_share_weights(study, p.get("share_weights", "auto"), p.get("share_reason", ""))
 

@@ -27,7 +27,10 @@ REPORT_FILE = "report.html"
 TEMPLATE_FILE = "report.html.j2"
 # Okabe–Ito colours: told apart by colour-blind readers; the network is always the first.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#7f7f7f")
-BOUNDED_METRICS = {"roc_auc", "pr_auc", "balanced_accuracy", "accuracy", "f1", "f1_macro"}
+BOUNDED_METRICS = {"roc_auc", "pr_auc", "balanced_accuracy", "accuracy", "f1", "f1_macro", "mcc",
+                   "sensitivity", "specificity"}
+# Calibration has its own plot (the reliability diagram); its numbers stay in the tables.
+NOT_CHARTED = {"brier", "ece"}
 TOP_FEATURES = 15
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
@@ -73,6 +76,7 @@ def report_context(study: Study, *, privacy: Optional[list[str]] = None) -> dict
         "metric_split": "test" if study.evaluation.test_metrics else "tune",
         "metric_charts": metric_charts(study),
         "importance_chart": importance_chart(study),
+        "ev_report": _evaluation_context(study),
         "caveat": CAVEAT,
         "gap_warn": GAP_WARN,
         "findings": sorted(study.findings, key=lambda f: (SEVERITY_ORDER.get(f.severity, 3), f.tip)),
@@ -86,6 +90,12 @@ def report_context(study: Study, *, privacy: Optional[list[str]] = None) -> dict
         "device_name": getattr(study.train, "device_name", "") or "",
         "mixed_precision": getattr(study.train, "mixed_precision", "off") or "off",
     }
+
+
+def _evaluation_context(study: Study) -> dict:
+    from guiapp.core.report_curves import report_context as evaluation_context  # imports this module
+
+    return evaluation_context(study)
 
 
 # ----- facts in words -----------------------------------------------------------------------
@@ -192,10 +202,12 @@ def metric_charts(study: Study) -> list[Markup]:
     models = _models(study, split)
     if not models:
         return []
-    keys = _metric_keys(study, models[0][1])
+    keys = [k for k in _metric_keys(study, models[0][1]) if k not in NOT_CHARTED]
     values = [(name, {m.key: m for m in metric_values(metrics)}) for name, metrics in models]
     where = "sealed test set" if split == "test" else "tune split"
     panels = [keys] if set(keys) <= BOUNDED_METRICS else [[k] for k in keys]
+    # MCC runs from −1: keep a negative bar on the chart.
+    lowest = min([0.0] + [v[k].value for _, v in values for k in keys if k in v and _finite(v[k].value)])
     charts = []
     for panel in panels:
         series = [(name, [v[k].value if k in v else None for k in panel],
@@ -204,7 +216,7 @@ def metric_charts(study: Study) -> list[Markup]:
                  else f"{metric_display_name(panel[0])} on the {where}, with 95% interval")
         # One metric per chart: small ones, two to a row, rather than a wide chart of three bars.
         charts.append(grouped_bar_svg([_first_upper(metric_display_name(k)) for k in panel], series, title=title,
-                                      y_range=(0.0, 1.0) if set(panel) <= BOUNDED_METRICS else None,
+                                      y_range=(lowest, 1.0) if set(panel) <= BOUNDED_METRICS else None,
                                       **({} if len(panels) == 1 else {"width": 420, "height": 300})))
     return charts
 

@@ -15,27 +15,50 @@ from guiapp.core.errors import SpecError
 KEYS = {
     "question": {"title": (str, None), "description": (str, None),
                  "task": (str, ("classification", "regression")),
-                 "target_metric": (str, None), "target_value": ((int, float), None)},
+                 "target_metric": (str, None), "target_value": ((int, float), None),
+                 "max_parameters": (int, None), "max_latency_ms": ((int, float), None),
+                 "max_training_minutes": ((int, float), None), "max_calibration_error": ((int, float), None)},
     "data": {"path": (str, None), "label": (str, None), "batch": (str, None), "group": (str, None),
-             "identifiers": (list, None), "sensitive": (bool, None), "source": (str, None),
-             "version": (str, None), "downloaded": (str, None)},
+             "identifiers": (list, None), "subgroups": (list, None), "sensitive": (bool, None),
+             "source": (str, None),
+             "version": (str, None), "downloaded": (str, None),
+             "about_humans": (bool, None), "identifiable": (bool, None), "consent": (bool, None),
+             "consent_reference": (str, None), "data_use_agreement": (bool, None),
+             "dua_reference": (str, None),
+             # data in: formats, sample sheet, orientation, roles, missing values, provenance
+             "samples": (str, None), "sample_id": (str, None), "sheet_id": (str, None),
+             "transposed": (bool, None), "roles": (dict, None),
+             "missing": (str, ("median", "most-frequent", "drop-rows", "drop-columns")),
+             "accession": (str, None), "url": (str, None),
+             "modality": (str, ("table", "image", "sequence")), "sheet": (str, None),
+             "image_size": ((int, list), None), "colour": (str, ("auto", "grey", "rgb")),
+             "sequence_length": (int, None), "alphabet": (str, ("auto", "dna", "rna", "protein")),
+             "crop": (str, ("start", "end", "centre"))},
     "batch": {"remedy": (str, ("none", "group-split", "batch-holdout", "combat")),
               "remedy_reason": (str, None)},
     "split": {"strategy": (str, ("stratified", "random", "group", "batch-holdout")),
               "holdout_batches": (list, None), "test_fraction": ((int, float), None),
               "tune_fraction": ((int, float), None), "seed": (int, None)},
-    "baselines": {"models": (list, None)},
+    "baselines": {"models": (list, None), "budget_trials": (int, None)},
     "model": {"architecture": (str, ("auto", "mlp")), "width": (int, None), "depth": (int, None),
-              "dropout": ((int, float), None)},
+              "dropout": ((int, float), None), "pretrained": (str, None), "freeze": (bool, None)},
     "train": {"device": (str, ("auto", "cuda", "mps", "cpu")), "max_epochs": (int, None),
               "batch_size": (int, None), "learning_rate": ((int, float), None),
               "weight_decay": ((int, float), None), "patience": (int, None),
               "deterministic": (bool, None), "seed": (int, None),
               "lr_schedule": (str, ("none", "cosine", "plateau")),
-              "mixed_precision": (str, ("off", "bf16", "fp16"))},
-    "interpret": {"repeats": (int, None), "top": (int, None)},
-    "privacy": {"share_weights": (str, ("auto", "never", "always")), "share_reason": (str, None)},
-    "ethics": {"concerns": (list, None)},
+              "mixed_precision": (str, ("off", "bf16", "fp16")), "budget_trials": (int, None)},
+    "tuning": {"storage": (str, None), "sampler": (str, ("tpe", "random")), "pruner": (str, ("median", "none")),
+               "epochs": (int, None), "worker": (int, None)},
+    "evaluate": {"threshold": ((int, float), None), "shuffle_repeats": (int, None),
+                 "learning_curve": (list, None)},
+    "interpret": {"repeats": (int, None), "top": (int, None), "integrated_gradients": (bool, None)},
+    "privacy": {"share_weights": (str, ("auto", "never", "always")), "share_reason": (str, None),
+                "dp_epsilon": ((int, float), None), "dp_delta": ((int, float), None),
+                "dp_epochs": (int, None), "dp_max_grad_norm": ((int, float), None),
+                "membership_audit": (bool, None)},
+    "ethics": {"concerns": (list, None), "intended_use": (str, None), "out_of_scope": (str, None),
+               "limitations": (str, None)},
     "checklist": {"guided": (bool, None)},
 }
 REQUIRED = {("data", "path"), ("data", "label")}
@@ -57,6 +80,12 @@ def load_spec(path) -> dict:
     if not data_path.is_absolute():
         data_path = (path.parent / data_path).resolve()
     spec["data"]["path"] = str(data_path)
+    samples = spec["data"].get("samples")
+    if samples and not Path(samples).expanduser().is_absolute():
+        spec["data"]["samples"] = str((path.parent / Path(samples).expanduser()).resolve())
+    pretrained = spec.get("model", {}).get("pretrained")
+    if pretrained and not Path(pretrained).expanduser().is_absolute():
+        spec["model"]["pretrained"] = str((path.parent / pretrained).resolve())
     return spec
 
 
@@ -92,6 +121,12 @@ _REMEDY_NEEDS = {"group-split": ("group", "group"), "batch-holdout": ("batch-hol
 def _check_design(spec: dict, name: str) -> None:
     """Batch remedy, split strategy and the columns they need must agree."""
     data, split = spec.get("data", {}), spec.get("split", {})
+    from guiapp.core.roles import ROLES
+
+    for column, role in data.get("roles", {}).items():
+        if role not in ROLES:
+            raise SpecError(f"{name}: [data] roles: {column} = {role!r} is not a role; choose one of "
+                            f"{', '.join(map(repr, ROLES))}.")
     remedy = spec.get("batch", {}).get("remedy", "none")
     strategy = split.get("strategy")
     if remedy in _REMEDY_NEEDS:
@@ -115,5 +150,5 @@ def _tuple(types) -> tuple:
 
 def _type_words(types) -> str:
     words = {str: "text in quotes", int: "a whole number", float: "a number", bool: "true or false",
-             list: "a list like [\"a\", \"b\"]"}
+             list: "a list like [\"a\", \"b\"]", dict: "a table like { column = \"role\" }"}
     return " or ".join(dict.fromkeys(words[t] for t in _tuple(types)))

@@ -36,6 +36,11 @@ class Question:
     task: str = "classification"  # or "regression"
     target_metric: str = "roc_auc"
     target_value: Optional[float] = None
+    # Budgets of the success criteria, checked on the Evaluate page (None: no budget set)
+    max_parameters: Optional[int] = None  # model size, trainable parameters
+    max_latency_ms: Optional[float] = None  # inference time for one sample, on the CPU
+    max_training_minutes: Optional[float] = None
+    max_calibration_error: Optional[float] = None  # expected calibration error; set = calibration asked
 
 
 @dataclass
@@ -47,6 +52,8 @@ class Provenance:
     source: str = ""
     version: str = ""
     downloaded: str = ""
+    accession: str = ""  # e.g. GEO GSE12345, ArrayExpress E-MTAB-…
+    url: str = ""
 
 
 @dataclass
@@ -55,7 +62,15 @@ class DataState:
     batch: str = ""
     group: str = ""  # donor, patient, animal…: samples sharing it stay on one side of the split
     identifiers: list = field(default_factory=list)
+    subgroups: list = field(default_factory=list)  # columns whose groups (site, sex, age band…) get their own metrics
     sensitive: Optional[bool] = None  # None: not yet declared
+    # the sensitivity questions of the Data page (Tip 10); None: not answered
+    about_humans: Optional[bool] = None
+    identifiable: Optional[bool] = None
+    consent: Optional[bool] = None  # informed consent or ethics (IRB) approval covers the data
+    consent_reference: str = ""  # e.g. the IRB protocol number
+    data_use_agreement: Optional[bool] = None
+    dua_reference: str = ""
     provenance: Provenance = field(default_factory=Provenance)
     # filled by the profile
     n_samples: int = 0
@@ -64,6 +79,19 @@ class DataState:
     classes: list = field(default_factory=list)
     class_counts: dict = field(default_factory=dict)
     builtin: str = ""  # name of a built-in dataset, when the data came from one
+    # data in (guiapp.core.data): how the file was read, joined, turned and profiled
+    modality: str = "table"  # table | image | sequence
+    input_shape: list = field(default_factory=list)  # image [C, H, W], sequence [length, letters]; a row is flattened
+    transposed: Optional[bool] = None  # features were rows and were turned; None: detected when loading
+    samples: str = ""  # a separate sample sheet (or label table) joined by sample ID
+    sample_id: str = ""  # the data's column holding the sample IDs (empty: found by overlap)
+    sample_sheet: dict = field(default_factory=dict)  # the sheet's provenance and how it matched
+    roles: dict = field(default_factory=dict)  # column -> feature|label|batch|group|subgroup|identifier|ignore
+    missing: str = "median"  # median | most-frequent (imputed on the training split) | drop-rows | drop-columns
+    dropped: dict = field(default_factory=dict)  # what the missing-value choice dropped: {"rows": n, "columns": [...]}
+    options: dict = field(default_factory=dict)  # format, sheet, encoding, image size and colour, sequence length…
+    pii: list = field(default_factory=list)  # personal-identifier hits: [{column, category, kind, evidence, share}]
+    profile: dict = field(default_factory=dict)  # the profile's numbers and words, for the Data page
 
 
 @dataclass
@@ -129,18 +157,28 @@ class BaselineResult:
     tune_metrics: dict
     train_metrics: dict
     fit_seconds: float = 0.0
+    # the hyperparameter search (guiapp.core.tuning): space in words, trials used, best settings
+    search_space: dict = field(default_factory=dict)
+    n_trials: int = 0
+    best_params: dict = field(default_factory=dict)
+    search: dict = field(default_factory=dict)  # the whole search record, trial by trial
 
 
 @dataclass
 class BaselinesState:
     models: list = field(default_factory=list)  # empty: every baseline of the task
     results: list = field(default_factory=list)  # of BaselineResult dicts
+    budget_trials: int = 20  # optuna trials per baseline; the network gets [train] budget_trials
 
     def best(self, metric: str) -> Optional[dict]:
-        scored = [r for r in self.results if r["tune_metrics"].get(metric) is not None]
+        from guiapp.core.metrics import HIGHER_IS_BETTER
+
+        scored = [r for r in self.results if r["tune_metrics"].get(metric) is not None
+                  and math.isfinite(r["tune_metrics"][metric])]
         if not scored:
             return None
-        return max(scored, key=lambda r: r["tune_metrics"][metric])
+        sign = 1 if HIGHER_IS_BETTER.get(metric, True) else -1  # RMSE and friends: lower wins
+        return max(scored, key=lambda r: sign * r["tune_metrics"][metric])
 
 
 @dataclass
@@ -150,6 +188,13 @@ class ArchitectureState:
     depth: int = 2
     dropout: float = 0.1
     n_params: int = 0
+    modality: str = "table"  # table, sequence, image: decides the recommended architecture
+    reason: str = ""  # why this architecture, in words
+    memory_mb: float = 0.0  # estimated training memory (guiapp.core.architectures)
+    flops: int = 0  # forward FLOPs per sample
+    pretrained: str = ""  # a local checkpoint to start from (guiapp.core.transfer)
+    freeze: bool = False  # keep the loaded layers fixed; train only the rest
+    transfer: dict = field(default_factory=dict)  # which layers were loaded, which skipped and why
 
 
 @dataclass
@@ -175,6 +220,35 @@ class TrainState:
     device_memory_gb: Optional[float] = None
     batch_size_used: Optional[int] = None  # differs from batch_size after an out-of-memory retry
     repeats: dict = field(default_factory=dict)  # seeds, scores, mean, sd (noisy-run check)
+    budget_trials: int = 20  # optuna trials of the network's search; equal to the baselines' by default
+
+
+@dataclass
+class TuningState:
+    """How hyperparameters are searched (Tip 6), for the baselines and the network alike."""
+
+    storage: str = ""  # optuna storage URL; empty: tuning.sqlite3 in the study folder
+    sampler: str = "tpe"  # tpe, random
+    pruner: str = "median"  # median, none (network trials; baselines have no epochs to prune at)
+    epochs: int = 20  # at most this many epochs per network trial
+    worker: int = 0  # workers sharing one storage each take their own number
+    network: dict = field(default_factory=dict)  # the network's search record
+    comparison: dict = field(default_factory=dict)  # every model's tune score; paired bootstrap test
+
+
+@dataclass
+class VerdictState:
+    """Tip 1's question, "is deep learning warranted here?", answered from the study's numbers."""
+
+    stage: str = ""  # "" (not yet), "before training", "after training"
+    level: str = ""  # promising, uncertain, doubtful; after training: warranted, not warranted
+    headline: str = ""
+    reasons: list = field(default_factory=list)  # sentences with the numbers
+    advice: str = ""
+    numbers: dict = field(default_factory=dict)
+    recorded_at: str = ""
+    proceed_reason: str = ""  # why the user goes on against the advice
+    reason_at: str = ""
 
 
 @dataclass
@@ -184,6 +258,8 @@ class OverfittingState:
     tune_score: Optional[float] = None
     gap: Optional[float] = None
     reading: str = ""
+    learning_curve: dict = field(default_factory=dict)  # guiapp.core.learning_curve
+    shuffle: dict = field(default_factory=dict)  # the label-shuffle control, guiapp.core.shuffle_control
 
 
 @dataclass
@@ -192,12 +268,21 @@ class EvaluationState:
     test_metrics: dict = field(default_factory=dict)
     test_evaluated_at: str = ""
     baseline_test_metrics: dict = field(default_factory=dict)
+    threshold: float = 0.5  # binary tasks: the positive-class probability above which a sample is called positive
+    tune_groups: list = field(default_factory=list)  # per-batch and per-subgroup metrics (guiapp.core.subgroups)
+    test_groups: list = field(default_factory=list)
+    measured: dict = field(default_factory=dict)  # model size and inference latency (guiapp.core.scoreboard)
 
 
 @dataclass
 class InterpretState:
     metric: str = ""
     importances: list = field(default_factory=list)  # [{feature, mean, std}], sorted
+    attributions: list = field(default_factory=list)  # integrated gradients: [{feature, mean_abs, mean}], sorted
+    attribution_note: str = ""  # why attributions are missing, when they are
+    linear: list = field(default_factory=list)  # the linear baseline's standardised coefficients [{feature, coef}]
+    agreement: dict = field(default_factory=dict)  # overlap of the top features with the linear baseline's
+    guards: list = field(default_factory=list)  # over-interpretation warnings, in words (Tip 9)
 
 
 @dataclass
@@ -207,6 +292,7 @@ class EthicsEntry:
     date: str = ""
     status: str = "open"  # or "resolved"
     mitigation: str = ""
+    finding: str = ""  # "code:detail" of the finding that opened it (automatic entries only)
 
 
 @dataclass
@@ -215,6 +301,12 @@ class EthicsState:
     share_weights: str = "auto"  # auto, never, always
     share_reason: str = ""
     decided_at: str = ""  # when the user (or the spec) recorded the weight-sharing decision
+    # the model card's fields only the study owner can write; the card says when they are empty
+    intended_use: str = ""
+    out_of_scope: str = ""
+    limitations: str = ""
+    membership: dict = field(default_factory=dict)  # the membership-inference audit (guiapp.core.membership)
+    dp: dict = field(default_factory=dict)  # the differential-privacy retraining (guiapp.core.privacy_dp)
 
 
 @dataclass
@@ -234,6 +326,8 @@ class Study:
     baselines: BaselinesState = field(default_factory=BaselinesState)
     architecture: ArchitectureState = field(default_factory=ArchitectureState)
     train: TrainState = field(default_factory=TrainState)
+    tuning: TuningState = field(default_factory=TuningState)
+    verdict: VerdictState = field(default_factory=VerdictState)
     overfitting: OverfittingState = field(default_factory=OverfittingState)
     evaluation: EvaluationState = field(default_factory=EvaluationState)
     interpret: InterpretState = field(default_factory=InterpretState)

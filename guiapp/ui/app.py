@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
+import platform
 import sys
 from pathlib import Path
 from typing import Optional
@@ -12,23 +14,49 @@ log = logging.getLogger("guiapp.ui")
 
 
 def log_file() -> Path:
-    from platformdirs import user_log_path
+    from guiapp.core.paths import log_file as path
 
-    return user_log_path("Tenfold", "Tenfold") / "tenfold.log"
+    return path()
+
+
+LOG_MAX_BYTES = 1_000_000  # a few weeks of use; three old files are kept beside it
+LOG_BACKUPS = 3
 
 
 def setup_logging() -> None:
-    """Unexpected errors go to a log file (never to the user as a traceback)."""
+    """Unexpected errors go to a rotating log file in the user's log folder (never to the user
+    as a traceback); Qt's own warnings go there too."""
+    from logging.handlers import RotatingFileHandler
+
+    root = logging.getLogger("guiapp")
+    if any(getattr(h, "tenfold", False) for h in root.handlers):
+        return  # already set up (the wizard opened twice in one process)
     try:
         path = log_file()
         path.parent.mkdir(parents=True, exist_ok=True)
-        handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
+        handler: logging.Handler = RotatingFileHandler(path, maxBytes=LOG_MAX_BYTES,
+                                                       backupCount=LOG_BACKUPS, encoding="utf-8")
     except OSError:
         handler = logging.StreamHandler()
+    handler.tenfold = True
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger("guiapp")
     root.addHandler(handler)
     root.setLevel(logging.INFO)
+    _route_qt_messages()
+
+
+def _route_qt_messages() -> None:
+    from PySide6.QtCore import QtMsgType, qInstallMessageHandler
+
+    qt_log = logging.getLogger("guiapp.qt")
+    levels = {QtMsgType.QtDebugMsg: logging.DEBUG, QtMsgType.QtInfoMsg: logging.INFO,
+              QtMsgType.QtWarningMsg: logging.WARNING, QtMsgType.QtCriticalMsg: logging.ERROR,
+              QtMsgType.QtFatalMsg: logging.CRITICAL}
+
+    def handler(kind, _context, message) -> None:
+        qt_log.log(levels.get(kind, logging.WARNING), "%s", message)
+
+    qInstallMessageHandler(handler)
 
 
 def warm_up_torch() -> None:
@@ -51,24 +79,40 @@ def _freeze_gc(_result=None) -> None:
 
 def main(study_dir: Optional[str] = None, demo: Optional[str] = None) -> int:
     """Open the wizard, optionally on a study folder or a new demo study; returns the exit code."""
-    from PySide6.QtCore import QTimer, Qt
+    from PySide6.QtCore import QTimer, Qt, qVersion
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication, QMessageBox
 
+    from guiapp import __version__
+    from guiapp.ui import appearance, diagnostics, settings
+
     setup_logging()
     if QApplication.instance() is None:
+        # Fractional scales (125 %, 150 %) as they are: crisp text on high-DPI screens.
         QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("Tenfold")
     app.setOrganizationName("Tenfold")
     app.setApplicationDisplayName("Tenfold")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("tenfold")  # matches packaging/linux/tenfold.desktop (Wayland icons)
+    app.setWindowIcon(appearance.app_icon())
+    log.info("Tenfold %s starting: Python %s, Qt %s, %s", __version__, platform.python_version(),
+             qVersion(), platform.platform())
 
     from guiapp.ui.main_window import MainWindow
 
     window = MainWindow()
+    appearance.follow_system_theme(app, window)
+    settings.restore_window(window)
+    app.aboutToQuit.connect(lambda: settings.save_window(window))
     app.aboutToQuit.connect(window.runner.shutdown)
+    window.session.study_replaced.connect(lambda: settings.remember_study_folder(window.study.folder))
     window.show()
     _freeze_gc()
+    smoke_test = bool(os.environ.get(diagnostics.SMOKE_TEST_ENV))
+    if smoke_test:  # packaging/check_bundle.sh: show the window, check it, print ok, quit
+        diagnostics.run_smoke_test(app, window)
 
     if study_dir:
         error = window.session.open_study(Path(study_dir))
@@ -81,7 +125,8 @@ def main(study_dir: Optional[str] = None, demo: Optional[str] = None) -> int:
         window.runner.run_in_background(warm_up_torch, on_done=_freeze_gc)
 
     # After the first paint, so the window is up before torch starts loading.
-    QTimer.singleShot(300, warm_up)
+    if not smoke_test:
+        QTimer.singleShot(300, warm_up)
     return app.exec()
 
 

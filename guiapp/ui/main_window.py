@@ -13,23 +13,17 @@ from typing import Optional
 from PySide6.QtCore import QSize, Qt, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (QApplication, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
-                               QMainWindow, QMessageBox, QProgressBar, QPushButton, QStackedWidget,
+                               QMainWindow, QProgressBar, QPushButton, QStackedWidget,
                                QVBoxLayout, QWidget)
 
-from guiapp import __version__
 from guiapp.core import checklist
 from guiapp.core.steps import STEP_IDS, STEPS, missing_prerequisite
 from guiapp.core.study import Study
-from guiapp.ui import dialogs
+from guiapp.ui import about, diagnostics, dialogs
 from guiapp.ui.checklist_panel import ChecklistPanel, tip_status
 from guiapp.ui.pages import PAGE_CLASSES, StepPage
 from guiapp.ui.session import Session
 from guiapp.ui.widgets import status_icon
-
-ABOUT = (f"<h3>Tenfold {__version__}</h3><p>A guided deep-learning study for biologists, after "
-         "<i>Ten Quick Tips for Deep Learning in Biology</i> (Lee et al., PLoS Computational "
-         "Biology, 2022).</p><p>Tenfold never sends your data anywhere: everything runs on this "
-         "computer.</p>")
 
 
 def load_style_sheet() -> str:
@@ -59,16 +53,19 @@ class MainWindow(QMainWindow):
             self.steps.addItem(item)
         self.steps.currentRowChanged.connect(self._on_step_clicked)
         self.stack = QStackedWidget()
+        self.stack.setAccessibleName("Current step")
         for page in self.pages:
             self.stack.addWidget(page)
 
         self.back = QPushButton("← Back")
         self.back.setShortcut(QKeySequence("Alt+Left"))
+        self.back.setAccessibleName("Previous step")
         self.back.setToolTip("Go to the previous step (Alt+Left).")
         self.back.clicked.connect(self.go_back)
         self.next = QPushButton("Next →")
         self.next.setObjectName("primary")
         self.next.setShortcut(QKeySequence("Alt+Right"))
+        self.next.setAccessibleName("Next step")
         self.next.setToolTip("Go to the next step (Alt+Right). In guided mode, only when this step's checklist items are done.")
         self.next.clicked.connect(self.go_next)
         nav = QHBoxLayout()
@@ -89,6 +86,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self.checklist = ChecklistPanel(self.session, self)
+        self.checklist.setAccessibleName("Checklist of the Ten Quick Tips")
         self.checklist.step_requested.connect(self.go_to)
         self.checklist.attested.connect(lambda: self.current_page().refresh())
         self.addDockWidget(Qt.RightDockWidgetArea, self.checklist)
@@ -123,6 +121,7 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.progress)
         self.cancel = QPushButton("Cancel")
         self.cancel.setToolTip("Stop the running task. Training keeps its best weights so far.")
+        self.cancel.setAccessibleName("Cancel the running task")
         self.cancel.setEnabled(False)
         self.cancel.clicked.connect(self.runner.cancel)
         bar.addPermanentWidget(self.cancel)
@@ -138,13 +137,21 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&Quit", QKeySequence.Quit, self.close)
         view = self.menuBar().addMenu("&View")
         self.guided_action = QAction("&Guided checklist mode", self, checkable=True)
+        self.guided_action.setShortcut(QKeySequence("Ctrl+G"))
         self.guided_action.setToolTip("Do not move past a step while its required checklist items are open.")
         self.guided_action.toggled.connect(self.set_guided)
         view.addAction(self.guided_action)
-        view.addAction(self.checklist.toggleViewAction())
+        checklist_toggle = self.checklist.toggleViewAction()
+        checklist_toggle.setShortcut(QKeySequence("Ctrl+L"))
+        view.addAction(checklist_toggle)
         help_menu = self.menuBar().addMenu("&Help")
-        self._action(help_menu, "&About Tenfold", None,
-                     lambda: QMessageBox.about(self, "About Tenfold", ABOUT))
+        self.diagnostics = diagnostics.DiagnosticsCopier(self, on_status=self.show_status)
+        self.diagnostics_action = self._action(help_menu, "Copy &diagnostic info", QKeySequence("Ctrl+Shift+D"),
+                                               self.diagnostics.copy)
+        self.diagnostics_action.setToolTip("Copy versions, device and GPU to the clipboard, for a bug report.")
+        help_menu.addSeparator()
+        self.about_action = self._action(help_menu, "&About Tenfold", None, lambda: about.show_about(self))
+        self.about_action.setMenuRole(QAction.AboutRole)  # macOS: in the application menu
 
     def _action(self, menu, text, shortcut, slot) -> QAction:
         action = QAction(text, self)

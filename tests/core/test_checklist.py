@@ -9,13 +9,17 @@ from guiapp.core.baselines import fit_baselines
 from guiapp.core.batch import batch_effect_report
 from guiapp.core.checklist import ITEMS, TIPS, attest, blocking_items, can_leave, evaluate_checklist, summary
 from guiapp.core.errors import TenfoldError
-from guiapp.core.ethics import add_entry, set_share_weights
+from guiapp.core.ethics import add_entry, set_card_fields, set_sensitivity_answers, set_share_weights
 from guiapp.core.evaluate import evaluate_on_tune, finalize_test_evaluation, overfitting_check
 from guiapp.core.interpret import permutation_importance
+from guiapp.core.learning_curve import learning_curve
+from guiapp.core.shuffle_control import label_shuffle_control
 from guiapp.core.split import split_study
 from guiapp.core.steps import STEP_IDS
 from guiapp.core.study import Study
+from guiapp.core.network_search import tune_network
 from guiapp.core.train import train_network
+from guiapp.core.verdict import record_reason
 
 
 def statuses(study) -> dict:
@@ -71,11 +75,18 @@ def test_each_step_ticks_its_own_items(tmp_path, quick_training):
     assert newly_done() == {"test-set-sealed", "preprocessing-train-only"}
 
     study.baselines.models = ["logistic_regression"]
+    study.baselines.budget_trials = study.train.budget_trials = 2
     fit_baselines(study)
     assert newly_done() == {"baselines-same-split"}
+    assert statuses(study)["verdict-recorded"] == "open"  # fewer than 100 per class: doubtful
+    record_reason(study, "To compare with the baselines on this pilot.")
+    assert newly_done() == {"verdict-recorded"}
 
     quick_training(study, epochs=2)
     assert newly_done() == {"architecture-small"}
+    study.tuning.epochs = 2
+    tune_network(study)
+    assert newly_done() == {"baselines-tuned-equally"}
 
     train_network(study)
     assert newly_done() == {"seed-and-determinism", "training-curves"}
@@ -83,8 +94,15 @@ def test_each_step_ticks_its_own_items(tmp_path, quick_training):
     overfitting_check(study)
     assert newly_done() == {"overfitting-checked"}
 
-    evaluate_on_tune(study)
-    assert newly_done() == {"imbalance-aware-metrics", "intervals-reported", "compared-with-baselines"}
+    learning_curve(study, fractions=(0.5, 1.0))
+    assert newly_done() == {"learning-curve"}
+
+    label_shuffle_control(study, repeats=2)
+    assert newly_done() == {"label-shuffle-control"}
+
+    evaluate_on_tune(study)  # with a batch column: per-batch results; a classifier: calibration
+    assert newly_done() == {"imbalance-aware-metrics", "intervals-reported", "compared-with-baselines",
+                            "subgroup-results", "calibration-checked"}
 
     finalize_test_evaluation(study)
     assert newly_done() == {"test-used-once"}
@@ -95,9 +113,21 @@ def test_each_step_ticks_its_own_items(tmp_path, quick_training):
     add_entry(study, "None of the samples come from people.", raised_by="PI")
     assert newly_done() == {"ethics-register"}
 
-    # leaving sharing on "auto" is a decision only once the user records it
+    # leaving sharing on "auto" is a decision only once the user records it; with data declared
+    # not sensitive that decision also records why no differential privacy is needed
     set_share_weights(study, "auto")
-    assert newly_done() == {"weights-decision"}
+    assert newly_done() == {"weights-decision", "dp-recorded"}
+
+    set_sensitivity_answers(study, about_humans=False)
+    assert newly_done() == {"consent-recorded"}
+
+    from guiapp.core.membership import membership_inference_audit
+
+    membership_inference_audit(study, n_boot=10)
+    assert newly_done() == {"membership-audit"}
+
+    set_card_fields(study, intended_use="Teaching the workflow", limitations="Simulated data only")
+    assert newly_done() == {"card-fields-written"}
 
     # only the export (another module's job) is left
     assert {k for k, v in statuses(study).items() if v != "done"} == {"versions-recorded"}

@@ -21,6 +21,7 @@ def finished_regression_study(folder) -> tuple:
     data.attach_data(study, path, label="score", batch="batch", sensitive=True)
     report = batch.batch_effect_report(study)
     split.split_study(study)
+    study.baselines.budget_trials = 2  # tiny settings: the search is tested in tests/core/test_tuning.py
     baselines.fit_baselines(study)
     architecture.set_architecture(study, width=8, depth=1, dropout=0.0)
     study.train.device, study.train.max_epochs = "cpu", 2
