@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 import numpy as np
-import pandas as pd
 
 from guiapp.core.batch_metrics import MEANINGS, NAMES, MetricResult
 from guiapp.core.errors import DataError, TenfoldError
@@ -64,6 +63,8 @@ def colour_column(values: pd.Series, name: str) -> ColourColumn:
     n = len(values)
     codes = np.empty(n, dtype=np.int32)
     present = values[~missing]
+    import pandas as pd  # lazily: the wizard imports this module before any table is open
+
     numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
     if numeric and present.nunique() > MAX_CATEGORIES:
         v = present.to_numpy(dtype=float)
@@ -142,6 +143,8 @@ def metadata_columns(study) -> list:
 
 def _names_every_row(values: pd.Series) -> bool:
     """A text column with a different value in every row: it identifies, it does not group."""
+    import pandas as pd
+
     return not pd.api.types.is_numeric_dtype(values) and values.nunique(dropna=True) == len(values) > 1
 
 
