@@ -1,5 +1,7 @@
 """The network's hyperparameter search (Tip 6): width, depth, dropout, learning rate, weight
-decay and batch size, searched with short trainings and the same budget as the baselines.
+decay, batch size and optimizer, searched with short trainings and the same budget as the
+baselines. The optimizer is searched because adaptive methods (Adam, AdamW) can generalise
+worse than SGD with momentum (Tip 3): the tune split decides, not habit.
 
 Each trial trains a copy of the study's settings through the Train step's own loop
 (:func:`guiapp.core.train.train_network`) in a scratch folder, on the same split, scored with
@@ -15,6 +17,7 @@ from typing import Optional
 
 from guiapp.core.errors import TenfoldError
 from guiapp.core.tasks import ProgressFn, StopFn, no_progress
+from guiapp.core.train import OPTIMIZERS
 from guiapp.core.tuning import (Dim, close_storage, counted_trials, describe_space, fingerprint, first_error,
                                 import_optuna, is_shared, log_float, make_pruner, open_storage, redact, run_search,
                                 split_key, storage_url)
@@ -26,6 +29,7 @@ NETWORK_SPACE = {
     "learning_rate": log_float(1e-4, 1e-2),
     "weight_decay": log_float(1e-6, 1e-2),
     "batch_size": Dim("choice", choices=(16, 32, 64, 128)),
+    "optimizer": Dim("choice", choices=OPTIMIZERS),
 }
 
 
@@ -33,7 +37,7 @@ def network_settings(study) -> dict:
     """The network's current settings, in the search's names (the first trial of a new search)."""
     a, t = study.architecture, study.train
     return {"width": a.width, "depth": a.depth, "dropout": a.dropout, "learning_rate": t.learning_rate,
-            "weight_decay": t.weight_decay, "batch_size": t.batch_size}
+            "weight_decay": t.weight_decay, "batch_size": t.batch_size, "optimizer": t.optimizer}
 
 
 def apply_network_settings(study, params: dict) -> None:
@@ -42,6 +46,8 @@ def apply_network_settings(study, params: dict) -> None:
     t = study.train
     t.learning_rate, t.weight_decay = float(params["learning_rate"]), float(params["weight_decay"])
     t.batch_size = int(params["batch_size"])
+    if "optimizer" in params:  # a search stored before the optimizer was searched has none
+        t.optimizer = str(params["optimizer"])
     set_architecture(study, width=int(params["width"]), depth=int(params["depth"]), dropout=float(params["dropout"]))
 
 
@@ -72,8 +78,8 @@ def _trial_copy(study, folder: Path):
 
 
 def tune_network(study, progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None) -> dict:
-    """Search width, depth, dropout, learning rate, weight decay and batch size with short
-    trainings (``[tuning] epochs`` each, median pruning), then write the best into the study.
+    """Search width, depth, dropout, learning rate, weight decay, batch size and optimizer with
+    short trainings (``[tuning] epochs`` each, median pruning), then write the best into the study.
 
     Every trial trains a copy of the study's settings through the Train step's own loop, on the
     same split and scored with the same tune metric as the baselines. Train the network
@@ -99,7 +105,7 @@ def tune_network(study, progress: ProgressFn = no_progress, should_stop: Optiona
     epochs = max(1, min(int(study.tuning.epochs), int(t.max_epochs)))
     fixed = {"epochs per trial": epochs, "patience": min(t.patience, epochs), "architecture": a.kind,
              "pretrained": a.pretrained, "freeze": a.freeze, "device": t.device, "lr_schedule": t.lr_schedule,
-             "deterministic": t.deterministic, "optimizer": "AdamW"}
+             "deterministic": t.deterministic}
     space = dict(NETWORK_SPACE)
     url = storage_url(study)
     storage = open_storage(url, shared=is_shared(study))

@@ -70,13 +70,14 @@ def fit_network(study, X_train: np.ndarray, y_train: np.ndarray, X_tune: Optiona
 
     from guiapp.core.devices import seed_everything
     from guiapp.core.network import model_for_study
+    from guiapp.core.train import _optimizer
 
     t = study.train
     epochs = int(epochs or t.max_epochs)
     device = control_device(study)
     seed_everything(seed, t.deterministic)
     model = model_for_study(study, X_train, y_train).to(device)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=t.learning_rate, weight_decay=t.weight_decay)
+    optimizer = _optimizer(model, t, device)  # the Train step's optimizer, as searched
     classification = study.is_classification
     loss_fn = torch.nn.CrossEntropyLoss() if classification else torch.nn.MSELoss()
 

@@ -221,6 +221,7 @@ class TrainState:
     batch_size_used: Optional[int] = None  # differs from batch_size after an out-of-memory retry
     repeats: dict = field(default_factory=dict)  # seeds, scores, mean, sd (noisy-run check)
     budget_trials: int = 20  # optuna trials of the network's search; equal to the baselines' by default
+    optimizer: str = "adamw"  # adamw, adam, sgd (with momentum); searched with the other settings
 
 
 @dataclass

@@ -52,7 +52,10 @@ def test_every_model_gets_the_same_budget_and_the_card_says_so(tiny_study, quick
     best = record["best_params"]
     assert (a.width, a.depth, t.batch_size) == (best["width"], best["depth"], best["batch_size"])
     assert t.learning_rate == pytest.approx(best["learning_rate"])
-    assert set(record["search_space"]) == {"width", "depth", "dropout", "learning_rate", "weight_decay", "batch_size"}
+    assert set(record["search_space"]) == {"width", "depth", "dropout", "learning_rate", "weight_decay", "batch_size",
+                                           "optimizer"}
+    assert record["search_space"]["optimizer"] == "one of adamw, adam, sgd"
+    assert t.optimizer == best["optimizer"]
     # the first trial is the settings the study started from: the search never ends below them
     assert record["trials"][0]["params"]["width"] == 16 and record["trials"][0]["params"]["depth"] == 1
 
@@ -180,3 +183,45 @@ def test_a_new_split_makes_the_old_network_search_stale(tiny_study, quick_traini
     split_study(tiny_study)
     assert tuning.budget_report(tiny_study)["network"] is None  # searched on rows that changed
     assert status(tiny_study, "baselines-tuned-equally") == "open"
+
+
+def test_the_network_search_tries_optimizers_and_each_trial_trains_with_its_own(tiny_study, quick_training,
+                                                                                monkeypatch):
+    """Tip 3: adaptive optimizers can generalise worse, so the search tries SGD too, and the
+    optimizer a trial names is the one torch steps with."""
+    from guiapp.core import train
+
+    used = []
+    real = train._optimizer
+
+    def spy(model, t, device):
+        optimizer = real(model, t, device)
+        used.append(type(optimizer).__name__)
+        return optimizer
+
+    monkeypatch.setattr(train, "_optimizer", spy)
+    quick_training(tiny_study, epochs=2)
+    tiny_study.tuning.epochs, tiny_study.tuning.sampler, tiny_study.train.budget_trials = 2, "random", 4
+    record = network_search.tune_network(tiny_study)
+    chosen = [tr["params"]["optimizer"] for tr in record["trials"]]
+    assert chosen[0] == "adamw"  # the first trial is the study's own setting
+    assert len(set(chosen)) >= 2 and set(chosen) <= set(train.OPTIMIZERS)
+    assert used == [{"adamw": "AdamW", "adam": "Adam", "sgd": "SGD"}[c] for c in chosen]
+    assert tiny_study.train.optimizer == record["best_params"]["optimizer"]
+
+
+def test_training_with_sgd_uses_momentum_and_an_unknown_optimizer_is_refused(tiny_study, quick_training):
+    import torch
+
+    from guiapp.core import train
+    from guiapp.core.errors import TenfoldError
+
+    quick_training(tiny_study, epochs=2)
+    tiny_study.train.optimizer = "sgd"
+    train.train_network(tiny_study)
+    state = torch.load(tiny_study.path(train.CHECKPOINT), weights_only=True)["optimizer"]
+    assert state["param_groups"][0]["momentum"] == train.SGD_MOMENTUM
+    assert tiny_study.train.status == "done"
+    tiny_study.train.optimizer = "lbfgs"
+    with pytest.raises(TenfoldError, match="Unknown optimizer 'lbfgs'"):
+        train.train_network(tiny_study, resume=False)

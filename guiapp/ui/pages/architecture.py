@@ -62,8 +62,9 @@ class ArchitecturePage(StepPage):
         self.body.addWidget(self.size)
 
         self.body.addWidget(heading("Hyperparameter search (Tip 6)"))
-        self.body.addWidget(note("Short trainings try widths, depths, dropout, learning rates, weight decay "
-                                 "and batch sizes; trials that trail the median are stopped early. The best "
+        self.body.addWidget(note("Short trainings try widths, depths, dropout, learning rates, weight decay, "
+                                 "batch sizes and optimizers (AdamW, Adam, SGD: adaptive methods can generalise "
+                                 "worse, Tip 3); trials that trail the median are stopped early. The best "
                                  "settings replace the ones above and on the Train page."))
         form = QFormLayout()
         self.budget = QSpinBox()

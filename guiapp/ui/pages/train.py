@@ -96,8 +96,13 @@ class TrainPage(StepPage):
         self.learning_rate.setRange(0.000001, 1.0)
         self.learning_rate.setStepType(QAbstractSpinBox.AdaptiveDecimalStepType)
         self.learning_rate.setAccessibleName("Learning rate")
-        self.learning_rate.setToolTip("Step size of the optimiser (AdamW). Lower it if the loss jumps or diverges.")
+        self.learning_rate.setToolTip("Step size of the optimiser. Lower it if the loss jumps or diverges.")
         form.addRow("Learning rate:", self.learning_rate)
+        self.optimizer = _combo("Optimizer", "How the weights are updated. Adaptive methods (AdamW, Adam) train "
+                                "fast but can generalise worse than SGD with momentum (Tip 3); the network's "
+                                "search on the Architecture page tries all three.",
+                                tuple((k, train.OPTIMIZER_NAMES[k]) for k in train.OPTIMIZERS))
+        form.addRow("Optimizer:", self.optimizer)
         self.lr_schedule = _combo("Learning-rate schedule", "How the learning rate changes during training. "
                                   "A schedule often ends at a slightly better network.", SCHEDULES)
         form.addRow("Learning-rate schedule:", self.lr_schedule)
@@ -113,7 +118,7 @@ class TrainPage(StepPage):
         form.addRow("", self.deterministic_cost)
         self.body.addLayout(form)
         self.settings = (self.device, self.max_epochs, self.patience, self.batch_size, self.learning_rate,
-                         self.lr_schedule, self.mixed_precision, self.seed, self.deterministic)
+                         self.optimizer, self.lr_schedule, self.mixed_precision, self.seed, self.deterministic)
 
         row = QHBoxLayout()
         self.train_button = self.action(QPushButton("Train"))
@@ -256,6 +261,7 @@ class TrainPage(StepPage):
                            (self.batch_size, t.batch_size), (self.seed, t.seed)):
             box.setValue(value)
         self.learning_rate.setValue(t.learning_rate)
+        self.optimizer.setCurrentIndex(max(self.optimizer.findData(t.optimizer), 0))
         self.lr_schedule.setCurrentIndex(max(self.lr_schedule.findData(t.lr_schedule), 0))
         self.mixed_precision.setCurrentIndex(max(self.mixed_precision.findData(t.mixed_precision), 0))
         self.deterministic.setChecked(t.deterministic)
@@ -358,6 +364,7 @@ class TrainPage(StepPage):
         t.max_epochs, t.patience = self.max_epochs.value(), self.patience.value()
         t.batch_size, t.learning_rate = self.batch_size.value(), self.learning_rate.value()
         t.seed, t.deterministic = self.seed.value(), self.deterministic.isChecked()
+        t.optimizer = self.optimizer.currentData()
         t.lr_schedule = self.lr_schedule.currentData()
         t.mixed_precision = self.mixed_precision.currentData() if self.mixed_precision.isEnabled() else "off"
 
