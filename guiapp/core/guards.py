@@ -204,6 +204,9 @@ def guard_texts(study) -> list[str]:
         texts.append(f"The network and the linear baseline share only {agreement['shared_count']} of their "
                      f"top {agreement['k']} features: feature rankings depend on the model, so read neither "
                      "as a list of causes.")
+    maps = getattr(study.interpret, "maps", None) or {}
+    if maps.get("warning"):  # attribution on an image's border or a sequence's padding
+        texts.append(maps["warning"])
     texts.append(CAUSATION)
     return texts
 

@@ -9,8 +9,9 @@ checked against the linear baseline, with the over-interpretation guards beside 
   the training split) gives a second, simpler ranking; the overlap of the two top lists says
   how much a ranking depends on the model.
 
-Tables only: attribution maps for images and per-position attributions for sequences come
-with those modalities. All of it shows what the model uses, not what causes the biology.
+For image and sequence studies the integrated gradients are also put back in place as maps
+(:mod:`guiapp.core.attribution_maps`): a heat map over the image, a profile over the sequence.
+All of it shows what the model uses, not what causes the biology.
 """
 
 from __future__ import annotations
@@ -91,7 +92,9 @@ def integrated_gradients(study, n_steps: int = IG_STEPS, progress: ProgressFn = 
     sample's predicted class (multiclass); regression the prediction. Returns
     ``{"target", "mean_abs": array, "mean": array, "direction": array}`` over the feature
     columns; ``direction`` is the correlation of a feature's value with its attribution
-    (> 0: higher values push the output up).
+    (> 0: higher values push the output up). ``attributions`` and ``inputs`` keep the
+    per-sample values, and ``forward`` and ``target`` what captum attributed, for the maps of
+    image and sequence studies.
     """
     import torch
     from captum.attr import IntegratedGradients
@@ -129,7 +132,9 @@ def integrated_gradients(study, n_steps: int = IG_STEPS, progress: ProgressFn = 
         target, what = None, "the predicted value"
     ig = IntegratedGradients(forward)
     chunks = []
-    step = 512
+    # captum evaluates n_steps copies of each row at once: keep a chunk near 4 million values
+    # (an image of 64 × 64 pixels gets 32 rows a chunk, a table of 30 features 512).
+    step = int(max(1, min(512, 2 ** 22 // max(1, x.shape[1] * n_steps))))
     for i in range(0, len(x), step):
         check_stop(should_stop)
         progress(i / max(len(x), 1), "Integrated gradients")
@@ -142,7 +147,8 @@ def integrated_gradients(study, n_steps: int = IG_STEPS, progress: ProgressFn = 
     with np.errstate(invalid="ignore", divide="ignore"):
         direction = (xv * av).sum(axis=0) / np.sqrt((xv ** 2).sum(axis=0) * (av ** 2).sum(axis=0))
     return {"target": what, "mean_abs": np.abs(attr).mean(axis=0), "mean": attr.mean(axis=0),
-            "direction": np.nan_to_num(direction)}
+            "direction": np.nan_to_num(direction), "attributions": attr, "inputs": x.numpy(),
+            "forward": forward, "target_index": target}
 
 
 def linear_coefficients(study) -> np.ndarray:
@@ -184,7 +190,7 @@ def interpret_model(study, n_repeats: int = 5, top: int = 20, attributions: bool
                     progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None) -> dict:
     """The Interpret step: permutation importance, integrated gradients, agreement with the
     linear baseline, and the over-interpretation guards (findings and caveats)."""
-    from guiapp.core import guards
+    from guiapp.core import attribution_maps, guards
     from guiapp.core.evaluate import require_trained
     from guiapp.core.findings import Findings
 
@@ -197,7 +203,7 @@ def interpret_model(study, n_repeats: int = 5, top: int = 20, attributions: bool
     it.importances = [{"feature": names[j], "mean": float(drops["mean"][j]), "std": float(drops["std"][j])}
                       for j in order[:top]]
     network_rank = drops["mean"]
-    it.attributions, it.attribution_note = [], ""
+    it.attributions, it.attribution_note, it.maps = [], "", {}
     if attributions and captum_available():
         ig = integrated_gradients(study, progress=sub_progress(progress, 0.6, 0.8), should_stop=should_stop)
         keep = np.argsort(-ig["mean_abs"])[:max(top, KEEP)]
@@ -205,9 +211,13 @@ def interpret_model(study, n_repeats: int = 5, top: int = 20, attributions: bool
                             "direction": round(float(ig["direction"][j]), 4)} for j in keep]
         it.attribution_note = f"Integrated gradients of the {ig['target']}, from the training means, {IG_STEPS} steps."
         network_rank = ig["mean_abs"]
+        progress(0.8, "Drawing the attribution maps")
+        it.maps = attribution_maps.build_maps(study, ig["attributions"], ig["inputs"], forward=ig["forward"],
+                                              target=ig["target_index"])
     elif attributions:
         it.attribution_note = ("Integrated gradients need the captum package, which is not installed; "
-                               "permutation importance is shown alone.")
+                               "permutation importance is shown alone"
+                               + (", without attribution maps." if attribution_maps.modality(study) else "."))
     check_stop(should_stop)
     progress(0.85, "Comparing with the linear baseline")
     coef = linear_coefficients(study)
@@ -224,4 +234,4 @@ def interpret_model(study, n_repeats: int = 5, top: int = 20, attributions: bool
     it.guards = guards.guard_texts(study)
     progress(1.0, "Interpretation done")
     return {"importances": it.importances, "attributions": it.attributions, "agreement": it.agreement,
-            "guards": it.guards}
+            "guards": it.guards, "maps": it.maps}

@@ -284,6 +284,7 @@ class InterpretState:
     linear: list = field(default_factory=list)  # the linear baseline's standardised coefficients [{feature, coef}]
     agreement: dict = field(default_factory=dict)  # overlap of the top features with the linear baseline's
     guards: list = field(default_factory=list)  # over-interpretation warnings, in words (Tip 9)
+    maps: dict = field(default_factory=dict)  # image and sequence studies: attribution maps (attribution_maps)
 
 
 @dataclass
