@@ -100,8 +100,16 @@ def model_for_study(study, X_train: np.ndarray | None = None, y_train: np.ndarra
     if not study.is_classification and y_train is not None:
         target = {"target_center": float(np.mean(y_train)),
                   "target_scale": float(np.std(y_train)) or 1.0}
-    model = build_mlp(len(study.data.feature_columns), n_outputs(study), a.width, a.depth,
-                      a.dropout, *stats, regression=not study.is_classification, **target)
+    if a.kind != "mlp":  # images and sequences: the rows put back on their grid (grid_networks)
+        from guiapp.core.grid_networks import build_grid_network
+
+        center, scale, fill = stats
+        model = build_grid_network(study, a.kind, center=center, scale=scale, fill=fill,
+                                   target_center=None if study.is_classification else target.get("target_center", 0.0),
+                                   target_scale=target.get("target_scale", 1.0))
+    else:
+        model = build_mlp(len(study.data.feature_columns), n_outputs(study), a.width, a.depth,
+                          a.dropout, *stats, regression=not study.is_classification, **target)
     if a.pretrained and X_train is not None:  # a network about to train starts from the checkpoint
         from guiapp.core.transfer import apply_pretrained
 
@@ -110,13 +118,14 @@ def model_for_study(study, X_train: np.ndarray | None = None, y_train: np.ndarra
 
 
 def save_weights(model, path: Path) -> None:
-    """Weights as safetensors, written atomically."""
+    """Weights (of a model, or a state dict) as safetensors, written atomically."""
     from safetensors.torch import save_file
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    save_file({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}, str(tmp))
+    state = model if isinstance(model, dict) else model.state_dict()
+    save_file({k: v.detach().cpu().contiguous() for k, v in state.items()}, str(tmp))
     tmp.replace(path)
 
 
@@ -150,6 +159,7 @@ def predict(study, X: np.ndarray, model=None) -> np.ndarray:
 def model_config(study) -> dict:
     a = study.architecture
     return {"architecture": a.kind, "width": a.width, "depth": a.depth, "dropout": a.dropout,
+            "modality": study.data.modality, "input_shape": list(study.data.input_shape),
             "n_features": len(study.data.feature_columns), "n_outputs": n_outputs(study),
             "feature_columns": study.data.feature_columns, "classes": study.data.classes,
             "task": study.question.task,

@@ -22,6 +22,7 @@ from guiapp.core.tasks import ProgressFn, StopFn, no_progress
 
 CHECKPOINT = "checkpoints/last.pt"
 BEST_WEIGHTS = "checkpoints/best.safetensors"
+CHECKPOINT_EVERY_S = 2.0  # also after the first epoch and at the end
 EpochFn = Callable[[dict], None]
 SCHEDULES = ("none", "cosine", "plateau")
 PRECISIONS = ("off", "bf16", "fp16")
@@ -209,6 +210,27 @@ def _train(study, batch_size, progress, should_stop, on_epoch, resume, should_pa
     started = time.perf_counter() - (t.seconds if start_epoch else 0.0)
     since_best = (start_epoch - best[1]) if best[1] else 0
     epoch = start_epoch
+    best_state, saved_epoch, last_saved = None, start_epoch, time.perf_counter()
+
+    def write_best() -> None:
+        nonlocal best_state
+        if best_state is not None:
+            save_weights(best_state, study.path(BEST_WEIGHTS))
+            best_state = None
+
+    def write_checkpoint() -> None:
+        """Called between epochs only, so the checkpoint is a clean epoch boundary."""
+        nonlocal saved_epoch, last_saved
+        if epoch == saved_epoch:
+            return
+        write_best()
+        _save_checkpoint(ckpt_path, {
+            "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+            "scheduler": scheduler.state_dict() if scheduler is not None else None,
+            "generator": generator.get_state(), "torch_rng": torch.get_rng_state(),
+            "epoch": epoch, "history": history, "best_loss": best[0], "best_epoch": best[1]})
+        saved_epoch, last_saved = epoch, time.perf_counter()
+
     try:
         for epoch in range(start_epoch + 1, t.max_epochs + 1):
             model.train()
@@ -269,18 +291,18 @@ def _train(study, batch_size, progress, should_stop, on_epoch, resume, should_pa
             history.append(record)
             if tune_loss < best[0]:
                 best, since_best = (tune_loss, epoch), 0
-                save_weights(model, study.path(BEST_WEIGHTS))
+                best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
             else:
                 since_best += 1
             t.history, t.best_epoch, t.seconds = history, best[1], round(elapsed, 3)
             t.weights = BEST_WEIGHTS
-            # study.json is written at start and end only: the checkpoint carries the history,
-            # so a killed run loses at most the epoch in flight and each epoch stays cheap.
-            _save_checkpoint(ckpt_path, {
-                "model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                "scheduler": scheduler.state_dict() if scheduler is not None else None,
-                "generator": generator.get_state(), "torch_rng": torch.get_rng_state(),
-                "epoch": epoch, "history": history, "best_loss": best[0], "best_epoch": best[1]})
+            # study.json is written at start and end only: the checkpoint carries the history.
+            # Checkpoints (with the best weights so far) are written after the first epoch, then
+            # at most every CHECKPOINT_EVERY_S seconds and at the end (a cancel or a failure writes
+            # the best weights too): a killed run loses a few seconds of training at most, and
+            # short epochs do not wait on the disk.
+            if epoch == start_epoch + 1 or time.perf_counter() - last_saved >= CHECKPOINT_EVERY_S:
+                write_checkpoint()
             if on_epoch is not None:
                 on_epoch(record)
             progress(epoch / t.max_epochs,
@@ -290,6 +312,7 @@ def _train(study, batch_size, progress, should_stop, on_epoch, resume, should_pa
                                         f"improved for {t.patience} epochs.")
                 break
     except Cancelled:
+        write_best()  # the checkpoint stays at the last epoch boundary it recorded
         t.status = "cancelled"
         t.message = _join(note, f"Cancelled during epoch {epoch}; the best weights so far "
                                 f"(epoch {best[1]}) are kept. Train again to resume.")
@@ -298,9 +321,11 @@ def _train(study, batch_size, progress, should_stop, on_epoch, resume, should_pa
         study.save()
         raise
     except BaseException:
+        write_best()
         t.status = "failed"
         study.save()
         raise
+    write_checkpoint()
     t.status = "done"
     if "Stopped early" not in t.message:
         t.message = _join(note, f"Trained {epoch} epochs; best tune loss at epoch {best[1]}.")
