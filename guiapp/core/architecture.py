@@ -1,8 +1,8 @@
 """Architecture (Tips 5 and 3): the network recommended for the data's modality, started small,
 with its size — parameters, training memory, FLOPs per sample — read against the sample count.
 
-Tables are the modality Tenfold loads today, so the network a study trains is an MLP; the
-builders for sequences and images are in :mod:`guiapp.core.architectures`.
+A table trains an MLP; image and sequence studies may also train the 2D CNN, or the 1D CNN
+and the small transformer (:mod:`guiapp.core.grid_networks` puts their rows back on the grid).
 """
 
 from __future__ import annotations
@@ -11,13 +11,17 @@ from pathlib import Path
 
 from guiapp.core.architectures import (NAMES, PARAMS_PER_SAMPLE_WARN, Recommendation, human_count, recommend,
                                        size_summary)
+from guiapp.core.architectures import count_parameters as count_kind_parameters
 from guiapp.core.errors import TenfoldError
 from guiapp.core.findings import Findings
+from guiapp.core.grid_networks import check_kind, grid_config, grid_shape, kinds_for
 from guiapp.core.network import count_parameters, n_outputs
 
 
-def _config(study) -> dict:
+def _config(study, kind: str = "mlp") -> dict:
     a = study.architecture
+    if kind != "mlp":
+        return grid_config(study, kind, a.width, a.depth, a.dropout)
     return {"n_features": len(study.data.feature_columns), "n_outputs": n_outputs(study),
             "width": a.width, "depth": a.depth, "dropout": a.dropout}
 
@@ -26,25 +30,41 @@ def _n_train(study) -> int:
     return len(study.split.train_idx) or study.data.n_samples
 
 
-def set_architecture(study, *, width: int, depth: int, dropout: float) -> int:
-    """Store the MLP's shape, its size and its findings; return its parameter count."""
+def set_architecture(study, *, width: int, depth: int, dropout: float, kind: str | None = None) -> int:
+    """Store the network's kind and shape, its size and its findings; return its parameter count.
+
+    ``kind`` (mlp, cnn1d, cnn2d, transformer) must fit the data's modality; left out, the
+    study keeps its kind where the data still fit it, else an MLP.
+    """
     if not (1 <= depth <= 8 and 2 <= width <= 4096 and 0.0 <= dropout < 1.0):
-        raise TenfoldError("Choose 1–8 hidden layers, 2–4096 units per layer and dropout below 1.")
+        raise TenfoldError("Choose 1–8 hidden layers, 2–4096 units (or filters) per layer and dropout below 1.")
     a = study.architecture
-    a.kind, a.width, a.depth, a.dropout = "mlp", int(width), int(depth), float(dropout)
-    a.n_params = count_parameters(len(study.data.feature_columns), n_outputs(study), a.width, a.depth)
+    if kind is None:
+        kind = a.kind if a.kind in kinds_for(study.data.modality or "table") else "mlp"
+    check_kind(study, kind)
+    a.kind, a.width, a.depth, a.dropout = kind, int(width), int(depth), float(dropout)
+    a.modality = study.data.modality or "table"
+    if kind == "mlp":
+        a.n_params = count_parameters(len(study.data.feature_columns), n_outputs(study), a.width, a.depth)
+    else:
+        a.n_params = count_kind_parameters(kind, _config(study, kind))
     if study.data.feature_columns:
-        size = size_summary("mlp", _config(study), n_train=_n_train(study), batch_size=study.train.batch_size)
+        size = size_summary(kind, _config(study, kind), n_train=_n_train(study), batch_size=study.train.batch_size)
         a.memory_mb, a.flops = size["memory_mb"], size["flops"]
-    a.reason = a.reason or recommendation(study).reason
+    rec = recommendation(study)
+    a.reason = rec.reason if kind == rec.kind else f"{NAMES[kind]}, chosen instead of the recommended {NAMES[rec.kind]}."
     refresh_findings(study)
     return a.n_params
 
 
 def recommendation(study) -> Recommendation:
     """The architecture the data's modality calls for, and why."""
-    return recommend(study.architecture.modality or "table", n_samples=study.data.n_samples,
-                     input_shape=(max(len(study.data.feature_columns), 1),), n_outputs=max(n_outputs(study), 1))
+    modality = study.data.modality or study.architecture.modality or "table"
+    shape = grid_shape(study) if modality != "table" else ()
+    if not shape:
+        modality, shape = "table", (max(len(study.data.feature_columns), 1),)
+    return recommend(modality, n_samples=study.data.n_samples, input_shape=shape,
+                     n_outputs=max(n_outputs(study), 1))
 
 
 def size_reading(study) -> str:

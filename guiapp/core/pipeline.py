@@ -161,8 +161,11 @@ def run_study(spec: dict, out_dir, *, study_dir=None, on_step: Optional[StepFn] 
     step("Baselines", lambda: baselines.fit_baselines(study, **kw),
          done=resumed and bool(study.baselines.results))
     def architecture_step():
+        kind = m.get("architecture", "auto")
+        if kind == "auto":  # the kind the data's modality calls for (Tip 5)
+            kind = architecture.recommendation(study).kind
         architecture.set_architecture(study, width=m.get("width", 64), depth=m.get("depth", 2),
-                                      dropout=m.get("dropout", 0.1))
+                                      dropout=m.get("dropout", 0.1), kind=kind)
         if m.get("pretrained"):
             transfer.set_pretrained(study, m["pretrained"], freeze=m.get("freeze", False))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 from torch.utils.flop_counter import FlopCounterMode
@@ -92,3 +93,146 @@ def test_a_network_far_larger_than_the_data_raises_a_finding(tiny_study):
     set_architecture(tiny_study, width=512, depth=3, dropout=0.1)
     assert "parameters-exceed-samples" in tiny_study.finding_codes()
     assert tiny_study.architecture.memory_mb > 1
+
+
+# ----- the study's own network, on data of each modality ---------------------------------------
+
+
+def _fasta_study(folder, label="label"):
+    """80 DNA sequences of 30 letters; class b carries the motif GATA at positions 11–14, and a
+    three-level ``kind`` in the header gives a second task for transfer."""
+    import numpy as np
+
+    from guiapp.core import data, split
+    from guiapp.core.study import Study
+
+    rng = np.random.default_rng(0)
+    records = []
+    for i in range(80):
+        letters = list(rng.choice(list("ACGT"), 30))
+        if i % 2:
+            letters[10:14] = list("GATA")
+        records.append(f">s{i} label={'ab'[i % 2]} kind={'xyz'[i % 3]}\n{''.join(letters)}\n")
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "reads.fa"
+    path.write_text("".join(records))
+    study = Study()
+    study.save(folder / f"study-{label}")
+    data.attach_data(study, path, label=label, sensitive=False)
+    split.split_study(study)
+    return study
+
+
+def _image_study(folder):
+    """60 grey 8 × 8 images in two class folders (dim and bright)."""
+    import numpy as np
+
+    Image = pytest.importorskip("PIL.Image")
+    from guiapp.core import data, split
+    from guiapp.core.study import Study
+
+    rng = np.random.default_rng(0)
+    root = folder / "scans"
+    for cls, level in (("healthy", 80), ("tumour", 170)):
+        (root / cls).mkdir(parents=True)
+        for i in range(30):
+            Image.fromarray(np.clip(rng.normal(level, 40, (8, 8)), 0, 255).astype(np.uint8)).save(
+                root / cls / f"{i}.png")
+    study = Study()
+    study.save(folder / "study")
+    data.attach_data(study, root, label="class", sensitive=False)
+    split.split_study(study)
+    return study
+
+
+def _study_of(modality, folder, study_factory):
+    if modality == "sequence":
+        return _fasta_study(folder)
+    if modality == "image":
+        return _image_study(folder)
+    return study_factory()
+
+
+@pytest.mark.parametrize("modality,kind,layer", [("table", "mlp", torch.nn.Linear),
+                                                  ("sequence", "cnn1d", torch.nn.Conv1d),
+                                                  ("sequence", "transformer", torch.nn.TransformerEncoder),
+                                                  ("image", "cnn2d", torch.nn.Conv2d)])
+def test_each_architecture_trains_two_epochs_on_cpu_through_the_study(modality, kind, layer, tmp_path,
+                                                                      study_factory):
+    """Loaded data of each modality, the architecture chosen on the Architecture step, and the
+    Train step's own loop: 2 epochs on the CPU, weights saved, predictions for every tune row."""
+    from guiapp.core import architecture
+    from guiapp.core.network import load_trained_model, predict
+    from guiapp.core.split import train_tune_arrays
+    from guiapp.core.train import train_network
+
+    study = _study_of(modality, tmp_path, study_factory)
+    assert study.data.modality == modality
+    recommended = architecture.recommendation(study).kind
+    assert recommended == {"table": "mlp", "sequence": "cnn1d", "image": "cnn2d"}[modality]
+    n_params = architecture.set_architecture(study, width=16, depth=2, dropout=0.1, kind=kind)
+    assert study.architecture.kind == kind and study.architecture.flops > 0
+    t = study.train
+    t.device, t.max_epochs, t.patience, t.batch_size = "cpu", 2, 10, 16
+    train_network(study)
+    assert t.status == "done" and [r["epoch"] for r in t.history] == [1, 2]
+    assert all(np.isfinite(r["train_loss"]) and np.isfinite(r["tune_loss"]) for r in t.history)
+    model = load_trained_model(study)
+    assert sum(p.numel() for p in model.parameters()) == n_params  # the page's count is the real one
+    assert any(isinstance(m, layer) for m in model.modules())
+    _, _, X_tu, _ = train_tune_arrays(study)
+    proba = predict(study, X_tu)
+    assert proba.shape == (len(X_tu), 2) and np.allclose(proba.sum(axis=1), 1, atol=1e-5)
+
+
+def test_rows_go_back_to_their_letter_and_position(tmp_path):
+    from guiapp.core import architecture
+    from guiapp.core.network import model_for_study
+
+    study = _fasta_study(tmp_path)
+    architecture.set_architecture(study, width=8, depth=1, dropout=0.0, kind="cnn1d")
+    columns = study.data.feature_columns
+    on_grid = model_for_study(study)[1]
+    row = torch.zeros(1, len(columns))
+    row[0, columns.index("pos12_A")] = 1.0
+    grid = on_grid(row)
+    assert grid.shape == (1, 4, 30)  # (letters, length): channels first for the convolutions
+    assert grid[0, 0, 11] == 1.0 and grid.sum() == 1.0
+
+
+def test_an_architecture_that_does_not_fit_the_data_is_refused(tiny_study, tmp_path):
+    from guiapp.core import architecture
+
+    with pytest.raises(TenfoldError, match="needs image data.*multilayer perceptron"):
+        architecture.set_architecture(tiny_study, width=8, depth=1, dropout=0.0, kind="cnn2d")
+    study = _fasta_study(tmp_path)
+    with pytest.raises(TenfoldError, match="needs image data.*1D convolutional network"):
+        architecture.set_architecture(study, width=8, depth=1, dropout=0.0, kind="cnn2d")
+    architecture.set_architecture(study, width=8, depth=1, dropout=0.0, kind="transformer")
+    architecture.set_architecture(study, width=16, depth=2, dropout=0.0)  # the kind stays
+    assert study.architecture.kind == "transformer"
+
+
+def test_a_cnn_transfers_its_convolutions_to_a_new_task(tmp_path):
+    """Tip 5: a 1D CNN trained on one label starts another (three classes): its convolutions load
+    by name and shape, the output layer is fresh."""
+    from safetensors.torch import load_file
+
+    from guiapp.core import architecture, transfer
+    from guiapp.core.network import model_for_study
+    from guiapp.core.split import train_tune_arrays
+    from guiapp.core.train import train_network
+
+    donor = _fasta_study(tmp_path, label="label")
+    architecture.set_architecture(donor, width=8, depth=2, dropout=0.0, kind="cnn1d")
+    donor.train.device, donor.train.max_epochs = "cpu", 2
+    train_network(donor)
+    study = _fasta_study(tmp_path, label="kind")
+    architecture.set_architecture(study, width=8, depth=2, dropout=0.0, kind="cnn1d")
+    report = transfer.set_pretrained(study, str(donor.path(donor.train.weights)), freeze=True)
+    assert report["loaded"] == ["2.0.weight", "2.0.bias", "2.4.weight", "2.4.bias"]  # both convolutions
+    assert report["fresh"] == ["2.10.weight", "2.10.bias"]  # the output layer: 3 classes here, 2 there
+    weights = load_file(str(donor.path(donor.train.weights)))
+    X_tr, y_tr, _, _ = train_tune_arrays(study)
+    model = model_for_study(study, X_tr, y_tr)
+    assert torch.equal(model[2][0].weight, weights["2.0.weight"]) and not model[2][0].weight.requires_grad

@@ -5,16 +5,22 @@ data, its settings searched with the baselines' budget, optionally started from 
 from __future__ import annotations
 
 from PySide6.QtCore import Slot
-from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout, QLineEdit,
-                               QProgressBar, QPushButton, QSpinBox)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout,
+                               QLineEdit, QProgressBar, QPushButton, QSpinBox)
 
 from guiapp.core import architecture, network_search, transfer, tuning
 from guiapp.core.architectures import NAMES
 from guiapp.core.errors import TenfoldError
+from guiapp.core.grid_networks import kinds_for
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.widgets import ResultTable, heading, note, value_label
 
 CHECKPOINT_FILTER = "Weights (*.safetensors *.pt *.pth *.bin);;All files (*)"
+# What "width" and "depth" mean for each kind, in the form's words.
+SHAPE_WORDS = {"mlp": ("Units per hidden layer:", "Hidden layers:"),
+               "cnn1d": ("Filters per convolution:", "Convolution layers:"),
+               "cnn2d": ("Filters in the first convolution (doubling after each):", "Convolution layers:"),
+               "transformer": ("Model width (attention and embedding):", "Encoder layers:")}
 
 
 class ArchitecturePage(StepPage):
@@ -27,6 +33,14 @@ class ArchitecturePage(StepPage):
         self.recommended = note("")
         self.body.addWidget(self.recommended)
         form = QFormLayout()
+        self.shape_form = form
+        self.kind = QComboBox()
+        self.kind.setAccessibleName("Network kind")
+        self.kind.setToolTip("The kind of network. Only the kinds that fit the data's form are offered: "
+                             "tables train an MLP; sequences a 1D CNN, a small transformer or an MLP; "
+                             "images a small 2D CNN or an MLP.")
+        self.kind.currentIndexChanged.connect(self._on_kind)
+        form.addRow("Network:", self.kind)
         self.width = QSpinBox()
         self.width.setRange(2, 4096)
         self.width.setAccessibleName("Units per hidden layer")
@@ -47,6 +61,7 @@ class ArchitecturePage(StepPage):
         self.body.addLayout(form)
         for box in (self.width, self.depth, self.dropout):
             box.valueChanged.connect(self._on_value)
+        self._label_shape("mlp")
 
         row = QHBoxLayout()
         self.use = self.action(QPushButton("Use this architecture"))
@@ -140,6 +155,15 @@ class ArchitecturePage(StepPage):
     # ----- study → widgets ----------------------------------------------------------------
     def refresh(self) -> None:
         a, t = self.study.architecture, self.study.train
+        kinds = kinds_for(self.study.data.modality or "table")
+        self.kind.blockSignals(True)
+        if [self.kind.itemData(i) for i in range(self.kind.count())] != list(kinds):
+            self.kind.clear()
+            for k in kinds:
+                self.kind.addItem(NAMES[k][0].upper() + NAMES[k][1:], k)
+        self.kind.setCurrentIndex(max(self.kind.findData(a.kind), 0))
+        self.kind.blockSignals(False)
+        self._label_shape(a.kind)
         for box, value in ((self.width, a.width), (self.depth, a.depth), (self.dropout, a.dropout),
                            (self.budget, max(t.budget_trials, 1)), (self.epochs, self.study.tuning.epochs)):
             box.blockSignals(True)
@@ -147,7 +171,8 @@ class ArchitecturePage(StepPage):
             box.blockSignals(False)
         if self.study.data.feature_columns:
             r = architecture.recommendation(self.study)
-            self.recommended.setText(f"Recommended for {a.modality or 'table'} data: {NAMES[r.kind]}. {r.reason} "
+            modality = self.study.data.modality or "table"
+            self.recommended.setText(f"Recommended for {modality} data: {NAMES[r.kind]}. {r.reason} "
                                      "The features are standardised inside the network with statistics from "
                                      "the training split only.")
         reading = architecture.size_reading(self.study)
@@ -195,6 +220,18 @@ class ArchitecturePage(StepPage):
             self.size.setText(architecture.size_reading(self.study))
             self.changed_soon()
 
+    def _on_kind(self, _index: int) -> None:
+        self._label_shape(self.kind.currentData())
+        if self._set():
+            self.size.setText(architecture.size_reading(self.study))
+            self.changed()
+
+    def _label_shape(self, kind) -> None:
+        width_words, depth_words = SHAPE_WORDS.get(kind, SHAPE_WORDS["mlp"])
+        for box, words in ((self.width, width_words), (self.depth, depth_words)):
+            self.shape_form.labelForField(box).setText(words)
+            box.setAccessibleName(words.rstrip(":"))
+
     def _on_search_settings(self, _value) -> None:
         self.study.train.budget_trials, self.study.tuning.epochs = self.budget.value(), self.epochs.value()
         self.budget_text.setText(self._budget_text())
@@ -208,7 +245,7 @@ class ArchitecturePage(StepPage):
         self.error.clear_message()
         try:
             architecture.set_architecture(self.study, width=self.width.value(), depth=self.depth.value(),
-                                          dropout=self.dropout.value())
+                                          dropout=self.dropout.value(), kind=self.kind.currentData() or None)
         except TenfoldError as exc:
             self.show_error(str(exc))
             return False
