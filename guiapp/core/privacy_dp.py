@@ -143,6 +143,9 @@ def train_with_dp(study, target_epsilon: float, *, delta: Optional[float] = None
     non_private = score(metric, y_tu, predict(study, X_tu))
     sign = 1 if HIGHER_IS_BETTER[metric] else -1
     cost = sign * (non_private - private)
+    # Every run is kept, so the report can plot utility against ε across the user's tries.
+    earlier = study.ethics.dp or {}
+    history = list(earlier.get("history") or ([_run(earlier)] if earlier.get("weights") else []))
     study.ethics.dp = {
         "target_epsilon": float(target_epsilon), "epsilon": epsilon, "delta": delta,
         "accountant": ACCOUNTANT, "noise_multiplier": noise, "max_grad_norm": float(max_grad_norm),
@@ -152,12 +155,19 @@ def train_with_dp(study, target_epsilon: float, *, delta: Optional[float] = None
         "fixed_layers": fixed, "weights": DP_WEIGHTS, "seconds": round(time.perf_counter() - started, 2),
         "trained_at": now_iso(), "library": f"opacus {_opacus_version()}",
     }
+    study.ethics.dp["history"] = history + [_run(study.ethics.dp)]
     others = [f for f in study.findings if f.step == "ethics" and f.code != Findings.dp_utility_cost.code]
     study.set_findings("ethics", others + [Findings.dp_utility_cost.raise_(
         epsilon=epsilon, cost=cost, metric=metric, private=private, non_private=non_private)])
     study.save()
     progress(1.0, f"Trained with differential privacy: ε = {epsilon:.2f}, δ = {delta:.1g}")
     return study.ethics.dp
+
+
+def _run(dp: dict) -> dict:
+    """One DP run in the history: its ε and what it cost."""
+    return {k: dp.get(k) for k in ("target_epsilon", "epsilon", "delta", "epochs", "metric", "dp_tune",
+                                   "non_private_tune", "utility_cost", "trained_at")}
 
 
 def _targets(study, y):

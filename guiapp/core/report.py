@@ -77,6 +77,7 @@ def report_context(study: Study, *, privacy: Optional[list[str]] = None) -> dict
         "metric_charts": metric_charts(study),
         "importance_chart": importance_chart(study),
         "ev_report": _evaluation_context(study),
+        "figures": _figures_context(study),
         "caveat": CAVEAT,
         "gap_warn": GAP_WARN,
         "findings": sorted(study.findings, key=lambda f: (SEVERITY_ORDER.get(f.severity, 3), f.tip)),
@@ -90,6 +91,12 @@ def report_context(study: Study, *, privacy: Optional[list[str]] = None) -> dict
         "device_name": getattr(study.train, "device_name", "") or "",
         "mixed_precision": getattr(study.train, "mixed_precision", "off") or "off",
     }
+
+
+def _figures_context(study: Study) -> dict:
+    from guiapp.core.report_figures import report_context as figures_context  # imports this module
+
+    return figures_context(study)
 
 
 def _evaluation_context(study: Study) -> dict:

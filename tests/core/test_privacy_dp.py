@@ -60,6 +60,16 @@ def test_utility_cost_is_measured_against_the_non_private_network(dp_study):
     assert dp_study.split.test_uses == 0  # the sealed test set is never read for it
 
 
+def test_every_dp_run_is_kept_for_the_utility_plot(dp_study):
+    first = dict(dp_study.ethics.dp)
+    assert [h["epsilon"] for h in first["history"]] == [first["epsilon"]]
+    train_with_dp(dp_study, 8.0, epochs=2)
+    history = dp_study.ethics.dp["history"]
+    assert [h["target_epsilon"] for h in history] == [2.0, 8.0]
+    assert history[0]["dp_tune"] == first["dp_tune"] and history[1]["dp_tune"] == dp_study.ethics.dp["dp_tune"]
+    assert history[1]["epsilon"] == pytest.approx(8.0, rel=0.05)
+
+
 def test_dp_weights_are_a_separate_safetensors_file(dp_study):
     dp_file = dp_study.path(DP_WEIGHTS)
     assert dp_file.is_file() and dp_file != dp_study.path(dp_study.train.weights)
