@@ -331,11 +331,11 @@ def card_section(study) -> dict:
     if net:
         models.append(_card_row(f"network ({study.architecture.kind.upper()})", net.get("search_space", {}),
                                 net.get("n_trials", 0), net.get("budget", 0), net.get("best_params", {}),
-                                rows.get("network") or {"value": net.get("best_value")}))
+                                rows.get("network") or {"value": net.get("best_value")}, net))
     for r in study.baselines.results:
         search = r.get("search") or {}
         models.append(_card_row(_title(study, r["name"]), r.get("search_space", {}), r.get("n_trials", 0),
-                                search.get("budget", 0), r.get("best_params", {}), rows.get(r["name"], {})))
+                                search.get("budget", 0), r.get("best_params", {}), rows.get(r["name"], {}), search))
     try:
         optuna_version = version("optuna")
     except PackageNotFoundError:
@@ -361,10 +361,18 @@ def card_section(study) -> dict:
                          "proceed_reason": v.proceed_reason, "stage": v.stage} if v.stage else None)}
 
 
-def _card_row(title: str, space: dict, n_trials: int, budget: int, best: dict, row: dict) -> dict:
+def _card_row(title: str, space: dict, n_trials: int, budget: int, best: dict, row: dict,
+              search: Optional[dict] = None) -> dict:
     value, ci = row.get("value"), row.get("ci")
     score = "—" if value is None else f"{value:.3f}" + (f" (95% CI {ci[0]:.3f}–{ci[1]:.3f})" if ci else "")
-    return {"title": title,
+    search = search or {}
+    # Every trial that counted, so a reader sees how the search went, not only where it ended (Tip 6).
+    trials = [{"number": t.get("number"), "state": t.get("state", ""),
+               "value": "—" if t.get("value") is None else _short(float(t["value"])),
+               "params": ", ".join(f"{k}={_short(v)}" for k, v in (t.get("params") or {}).items()),
+               "best": t.get("number") == search.get("best_trial"), "error": t.get("error", "")}
+              for t in search.get("trials", [])]
+    return {"title": title, "all_trials": trials,
             "space": "; ".join(f"{k}: {d}" for k, d in space.items()) or "nothing to tune",
             "trials": f"{n_trials} of {budget}" if budget else ("—" if not space else "not searched (defaults)"),
             "best": ", ".join(f"{k}={_short(v)}" for k, v in best.items()) or "defaults",

@@ -73,6 +73,17 @@ def test_few_samples_per_class_make_the_verdict_warn(study_factory):
     card = verdict.card_section(study)
     assert card["verdict"]["proceed_reason"] == "A pilot for a larger cohort next year."
     assert card["models"][0]["trials"] == "2 of 2" and "C: log-uniform" in card["models"][0]["space"]
+    # every trial goes into the card, not only the best one (Tip 6)
+    search = study.baselines.results[0]["search"]
+    trials = card["models"][0]["all_trials"]
+    assert [t["number"] for t in trials] == [t["number"] for t in search["trials"]] == [0, 1]
+    assert [t["best"] for t in trials] == [t["number"] == search["best_trial"] for t in search["trials"]]
+    assert trials[0]["params"] == "C=1"  # the first trial is the usual default
+    from guiapp.core.model_card import render_model_card
+
+    text = render_model_card(study, weights_shared=False, weights_reason="not trained", privacy=[])
+    assert "<summary>Every trial of Logistic regression (L2) (2)</summary>" in text
+    assert "| 0" in text and "| C=1 |" in text
 
 
 def test_enough_samples_leave_the_question_to_the_comparison(study_factory):
