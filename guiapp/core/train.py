@@ -12,6 +12,7 @@ import math
 import os
 import statistics
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -22,7 +23,6 @@ from guiapp.core.tasks import ProgressFn, StopFn, no_progress
 
 CHECKPOINT = "checkpoints/last.pt"
 BEST_WEIGHTS = "checkpoints/best.safetensors"
-CHECKPOINT_EVERY_S = 2.0  # also after the first epoch and at the end
 EpochFn = Callable[[dict], None]
 SCHEDULES = ("none", "cosine", "plateau")
 PRECISIONS = ("off", "bf16", "fp16")
@@ -57,6 +57,36 @@ def _save_checkpoint(path: Path, state: dict) -> None:
     tmp = path.with_name(path.name + ".tmp")
     torch.save(state, tmp)
     os.replace(tmp, path)
+
+
+def _host_copy(obj):
+    """A copy of a (nested) state dict with every tensor copied to the CPU, safe from training."""
+    import torch
+
+    if isinstance(obj, torch.Tensor):
+        return obj.detach().to("cpu", copy=True)
+    if isinstance(obj, dict):
+        return {k: _host_copy(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_host_copy(v) for v in obj)
+    return obj
+
+
+def _write_epoch(ckpt_path: Path, state: dict, best_path: Path, best_weights) -> None:
+    """The writer thread's job: new best weights first, then the checkpoint that names them."""
+    from guiapp.core.network import save_weights
+
+    if best_weights is not None:
+        save_weights(best_weights, best_path)
+    _save_checkpoint(ckpt_path, state)
+
+
+def _finish_quietly(finish: Callable[[], None]) -> None:
+    """Wait for checkpoint writes while another error is already on its way to the user."""
+    try:
+        finish()
+    except Exception:  # noqa: BLE001 - the error in flight is the one to report
+        pass
 
 
 def _is_out_of_memory(exc: BaseException) -> bool:
@@ -158,7 +188,7 @@ def _train(study, batch_size, progress, should_stop, on_epoch, resume, should_pa
 
     from guiapp.core.devices import device_description
     from guiapp.core.metrics import fast_score
-    from guiapp.core.network import model_for_study, save_weights
+    from guiapp.core.network import model_for_study
     from guiapp.core.split import train_tune_arrays
 
     t = study.train
@@ -210,26 +240,31 @@ def _train(study, batch_size, progress, should_stop, on_epoch, resume, should_pa
     started = time.perf_counter() - (t.seconds if start_epoch else 0.0)
     since_best = (start_epoch - best[1]) if best[1] else 0
     epoch = start_epoch
-    best_state, saved_epoch, last_saved = None, start_epoch, time.perf_counter()
+    # Checkpoints are written on a writer thread: the next epoch starts while the disk works.
+    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tenfold-checkpoint")
+    in_flight = None
 
-    def write_best() -> None:
-        nonlocal best_state
-        if best_state is not None:
-            save_weights(best_state, study.path(BEST_WEIGHTS))
-            best_state = None
+    def write_checkpoint(improved: bool) -> None:
+        """Hand this epoch's checkpoint (and new best weights) to the writer: copies now, disk later.
 
-    def write_checkpoint() -> None:
-        """Called between epochs only, so the checkpoint is a clean epoch boundary."""
-        nonlocal saved_epoch, last_saved
-        if epoch == saved_epoch:
-            return
-        write_best()
-        _save_checkpoint(ckpt_path, {
+        One write is in flight at most, so every epoch's checkpoint reaches the disk in order
+        and a failed write surfaces here, at the next epoch.
+        """
+        nonlocal in_flight
+        state = _host_copy({
             "model": model.state_dict(), "optimizer": optimizer.state_dict(),
             "scheduler": scheduler.state_dict() if scheduler is not None else None,
             "generator": generator.get_state(), "torch_rng": torch.get_rng_state(),
-            "epoch": epoch, "history": history, "best_loss": best[0], "best_epoch": best[1]})
-        saved_epoch, last_saved = epoch, time.perf_counter()
+            "epoch": epoch, "history": list(history), "best_loss": best[0], "best_epoch": best[1]})
+        finish_writes()
+        best_weights = state["model"] if improved else None  # the same copy, written twice
+        in_flight = writer.submit(_write_epoch, ckpt_path, state, study.path(BEST_WEIGHTS), best_weights)
+
+    def finish_writes() -> None:
+        nonlocal in_flight
+        if in_flight is not None:
+            done, in_flight = in_flight, None
+            done.result()
 
     try:
         for epoch in range(start_epoch + 1, t.max_epochs + 1):
@@ -289,20 +324,16 @@ def _train(study, batch_size, progress, should_stop, on_epoch, resume, should_pa
                       "samples_per_second": round(n / max(per_epoch, 1e-9), 1),
                       "learning_rate": lr, "device_memory_mb": memory_in_use_mb(device)}
             history.append(record)
-            if tune_loss < best[0]:
+            improved = tune_loss < best[0]
+            if improved:
                 best, since_best = (tune_loss, epoch), 0
-                best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
             else:
                 since_best += 1
             t.history, t.best_epoch, t.seconds = history, best[1], round(elapsed, 3)
             t.weights = BEST_WEIGHTS
-            # study.json is written at start and end only: the checkpoint carries the history.
-            # Checkpoints (with the best weights so far) are written after the first epoch, then
-            # at most every CHECKPOINT_EVERY_S seconds and at the end (a cancel or a failure writes
-            # the best weights too): a killed run loses a few seconds of training at most, and
-            # short epochs do not wait on the disk.
-            if epoch == start_epoch + 1 or time.perf_counter() - last_saved >= CHECKPOINT_EVERY_S:
-                write_checkpoint()
+            # study.json is written at start and end only: the checkpoint of every epoch carries
+            # the history, so a killed run loses at most the epoch in flight.
+            write_checkpoint(improved)
             if on_epoch is not None:
                 on_epoch(record)
             progress(epoch / t.max_epochs,
@@ -311,8 +342,9 @@ def _train(study, batch_size, progress, should_stop, on_epoch, resume, should_pa
                 t.message = _join(note, f"Stopped early at epoch {epoch}: the tune loss had not "
                                         f"improved for {t.patience} epochs.")
                 break
+        finish_writes()
     except Cancelled:
-        write_best()  # the checkpoint stays at the last epoch boundary it recorded
+        _finish_quietly(finish_writes)
         t.status = "cancelled"
         t.message = _join(note, f"Cancelled during epoch {epoch}; the best weights so far "
                                 f"(epoch {best[1]}) are kept. Train again to resume.")
@@ -321,11 +353,12 @@ def _train(study, batch_size, progress, should_stop, on_epoch, resume, should_pa
         study.save()
         raise
     except BaseException:
-        write_best()
+        _finish_quietly(finish_writes)
         t.status = "failed"
         study.save()
         raise
-    write_checkpoint()
+    finally:
+        writer.shutdown(wait=True)
     t.status = "done"
     if "Stopped early" not in t.message:
         t.message = _join(note, f"Trained {epoch} epochs; best tune loss at epoch {best[1]}.")
