@@ -129,6 +129,26 @@ def test_a_network_that_reads_sequence_length_is_flagged(tmp_path, quick_trainin
     assert "padded" in maps["warning"] and maps["warning"] in guard_texts(study)
 
 
+def test_maps_of_a_2d_cnn_and_a_1d_cnn(tmp_path, quick_training):
+    """The grid networks take the same flattened rows, so their maps are drawn the same way."""
+    from guiapp.core.architecture import set_architecture
+
+    def train_kind(study, path, label, kind):
+        data.attach_data(study, path, label=label, sensitive=False, options={"image_size": SIZE})
+        split.split_study(study)
+        quick_training(study, epochs=2)
+        set_architecture(study, width=8, depth=1, dropout=0.0, kind=kind)
+        train_network(study)
+        return interpret_model(study, n_repeats=1, top=5)["maps"]
+
+    image = train_kind(Study(folder=tmp_path / "a"), image_folder(tmp_path / "img", spot=(slice(3, 6), slice(4, 7)),
+                                                                  n=12), "class", "cnn2d")
+    assert image["kind"] == "image" and np.asarray(image["mean"]["levels"]).shape == (SIZE, SIZE)
+    assert image["examples"] and "saliency" in image["examples"][0]
+    sequence = train_kind(Study(folder=tmp_path / "b"), fasta(tmp_path / "s.fa", motif_records(n=24)), "label", "cnn1d")
+    assert sequence["kind"] == "sequence" and len(sequence["profile"]) == 20
+
+
 def test_tables_get_no_maps(tiny_study, quick_training):
     quick_training(tiny_study)
     train_network(tiny_study)
