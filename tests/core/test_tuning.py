@@ -225,3 +225,60 @@ def test_training_with_sgd_uses_momentum_and_an_unknown_optimizer_is_refused(tin
     tiny_study.train.optimizer = "lbfgs"
     with pytest.raises(TenfoldError, match="Unknown optimizer 'lbfgs'"):
         train.train_network(tiny_study, resume=False)
+
+
+KILLED_WORKER = textwrap.dedent("""
+    import sys, time
+    from guiapp.core import tuning
+
+    storage = tuning.open_storage(sys.argv[1])
+    space = {"x": tuning.Dim("float", 0.0, 1.0), "k": tuning.Dim("int", 1, 9)}
+
+    def objective(params, trial):
+        time.sleep(0.2)  # a trial in flight when the process is killed
+        return params["x"]
+
+    tuning.run_search(storage=storage, study_name="killed", direction="maximize", space=space,
+                      objective=objective, budget=1000, seed=0)
+""")
+
+
+def test_a_search_whose_process_was_killed_resumes_where_it_stopped(tmp_path):
+    """A real kill (SIGKILL, no clean-up): the finished trials are kept, the one in flight is
+    marked failed and not counted, and the search goes on numbering after it."""
+    import os
+    import signal
+    import time
+
+    url = f"sqlite:///{tmp_path / 'tuning.sqlite3'}"
+    script = tmp_path / "worker.py"
+    script.write_text(KILLED_WORKER)
+    worker = subprocess.Popen([sys.executable, str(script), url])
+    optuna = tuning.import_optuna()
+    deadline = time.monotonic() + 120
+    try:
+        while True:  # a subprocess, not Qt: poll its database until two trials are done
+            assert time.monotonic() < deadline and worker.poll() is None
+            try:
+                trials = optuna.load_study(study_name="killed", storage=url).get_trials(deepcopy=False)
+            except KeyError:  # the worker has not created the search yet
+                trials = []
+            if sum(t.state.name == "COMPLETE" for t in trials) >= 2 and trials[-1].state.name == "RUNNING":
+                break
+            time.sleep(0.05)
+    finally:
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=30)
+    storage = tuning.open_storage(url)
+    before = optuna.load_study(study_name="killed", storage=storage).get_trials(deepcopy=False)
+    complete = [t.number for t in before if t.state.name == "COMPLETE"]
+    assert before[-1].state.name == "RUNNING"  # the kill left a trial hanging
+
+    budget = len(complete) + 2
+    record = toy_search(storage, "killed", budget)
+    assert record["resumed_from"] == len(complete) and record["abandoned"] == 1
+    assert record["n_trials"] == budget and record["n_complete"] == budget
+    numbers = [t["number"] for t in record["trials"]]
+    assert numbers[:len(complete)] == complete  # kept, not redone
+    assert before[-1].number not in numbers and numbers[-2:] == [before[-1].number + 1, before[-1].number + 2]
+    tuning.close_storage(storage)
