@@ -80,3 +80,30 @@ def test_cancel_stops_the_search_and_keeps_its_trials(qtbot, page):
 
     names = optuna.get_all_study_names(f"sqlite:///{study.path('tuning.sqlite3')}")
     assert len(names) == 1 and names[0].startswith("baseline-logistic_regression-")
+
+
+def test_compare_scores_the_trained_network_against_equally_tuned_baselines(qtbot, page):
+    """After training, one click puts the network beside the baselines and updates the verdict."""
+    from guiapp.core import architecture, baselines, network_search, train
+
+    study = page.study
+    study.baselines.models = ["logistic_regression", "majority"]
+    study.baselines.budget_trials = study.train.budget_trials = 2
+    baselines.fit_baselines(study)
+    architecture.set_architecture(study, width=8, depth=1, dropout=0.0)
+    study.train.device, study.train.max_epochs, study.tuning.epochs = "cpu", 2, 2
+    network_search.tune_network(study)
+    train.train_network(study)
+    page.refresh()
+    assert page.compare.isEnabled()
+    assert page.budget_text.text().startswith("Equal tuning: each of the 1 tunable baselines and the network got 2")
+    with qtbot.waitSignal(page.task_finished, timeout=TIMEOUT_MS):
+        page.compare.click()
+    assert not page.error.isVisibleTo(page), page.error.text()
+    rows = study.tuning.comparison["rows"]
+    assert [r["model"] for r in rows] == ["network", "logistic_regression", "majority"]
+    assert study.tuning.comparison["paired"]["baseline"] == "logistic_regression"
+    assert page.plot.has_plot
+    assert study.verdict.stage == "after training"
+    assert page.verdict.text().startswith(study.verdict.headline)
+    assert "paired bootstrap" in page.verdict.text()
