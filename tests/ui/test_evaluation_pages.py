@@ -130,3 +130,35 @@ def test_interpret_page_shows_attributions_agreement_and_guards(make_window, run
         assert it.attributions and page.ig_plot.has_plot
     assert it.agreement["k"] and page.agreement_table.rowCount() == it.agreement["k"]
     assert "Correlation is not causation" in page.guards.text()
+
+
+def test_interpret_page_draws_image_and_sequence_maps(make_window, trained):
+    from guiapp.core.attribution_maps import quantise
+
+    mean = np.zeros((8, 8))
+    mean[0, :] = 1.0
+    example = {"label": "predicted treated (0.91)", "image": quantise(np.eye(8)),
+               "integrated_gradients": quantise(mean), "saliency": quantise(mean)}
+    trained.interpret.maps = {"kind": "image", "mean": quantise(mean), "examples": [example, example],
+                              "reading": "Per pixel, the top edge carries 9.0 times the centre.",
+                              "warning": "The network leans on the image border."}
+    window = make_window(trained)
+    assert window.go_to("interpret", force=True)
+    page = window.current_page()
+    page.refresh()
+    view = page.maps
+    assert not view.isHidden() and view.images.isVisibleTo(view) and not view.profile.isVisibleTo(view)
+    pictures = [p for p in view.panels if p.pixmap() is not None and not p.pixmap().isNull()]
+    assert len(pictures) == 1 + 2 * 3  # the mean map, and image + two maps per sample
+    assert pictures[0].pixmap().width() == 160  # an 8 × 8 map, drawn large with sharp pixels
+    assert "leans on the image border" in view.reading.text()
+
+    trained.interpret.maps = {"kind": "sequence", "profile": [0.1, 0.5, 0.2], "reading": "Position 2 (G).",
+                              "top_positions": [{"position": 2, "letter": "G", "share": 0.6, "direction": "up"}]}
+    page.refresh()
+    assert not view.images.isVisibleTo(view) and view.profile.has_plot and view.positions.rowCount() == 1
+    assert view.positions.item(0, 1).text() == "G" and view.reading.text() == "Position 2 (G)."
+
+    trained.interpret.maps = {}
+    page.refresh()
+    assert view.isHidden() and not page.maps_heading.isVisibleTo(page)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QCheckBox, QFormLayout, QHBoxLayout, QPushButton, QSpinBox
 
 from guiapp.core import guards, interpret, metrics
+from guiapp.ui.attribution_view import AttributionMaps
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.plots import PlotArea, horizontal_bars
 from guiapp.ui.widgets import Banner, ResultTable, heading, note, value_label
@@ -17,7 +18,8 @@ class InterpretPage(StepPage):
     intro = ("Permutation importance shuffles one feature at a time in the tune split and "
              "measures how much the network's score drops; integrated gradients attribute each "
              "prediction to the features. Features that rank high on both are the ones the network "
-             "leans on. Tables only: images and sequences are not supported yet.")
+             "leans on. For images and sequences the attributions are also drawn as maps: where in "
+             "the image, and at which positions of the sequence, the output comes from.")
 
     def build(self) -> None:
         self.caveat = Banner("caveat")
@@ -66,6 +68,10 @@ class InterpretPage(StepPage):
         self.body.addWidget(self.ig_plot)
         self.ig_note = note("")
         self.body.addWidget(self.ig_note)
+        self.maps_heading = heading("Attribution maps")
+        self.body.addWidget(self.maps_heading)
+        self.maps = AttributionMaps()
+        self.body.addWidget(self.maps)
         self.body.addWidget(heading("Agreement with the linear baseline"))
         self.agreement = value_label("Agreement with the linear baseline")
         self.body.addWidget(self.agreement)
@@ -89,6 +95,8 @@ class InterpretPage(StepPage):
         else:
             self.ig_plot.show_placeholder()
         self.ig_note.setText(it.attribution_note)
+        self.maps.show_maps(it.maps)
+        self.maps_heading.setVisible(bool(it.maps))
         self._show_agreement(it.agreement or {})
         texts = guards.guard_texts(self.study) if (it.importances or it.attributions) else []
         self.guards.setText("\n".join(f"• {t}" for t in texts) or "Shown once the features are measured.")
