@@ -40,3 +40,21 @@ def test_render_all_pages_of_a_regression_study(qtbot, tmp_path):
     paths = render_all_pages(study, tmp_path / "shots", batch_report=report)
     assert [p.name.split("-", 1)[1] for p in paths] == [f"{s}.png" for s in STEP_IDS]
     assert all(p.stat().st_size > 10_000 for p in paths)
+
+
+def test_the_readme_demo_shows_equal_budgets_the_comparison_and_the_verdict(qtbot, tmp_path):
+    """The study the README screenshots are made from: every baseline and the network tuned with
+    the same number of trials, the network compared with them, and the verdict recorded."""
+    from guiapp.core import tuning
+    from guiapp.ui.screenshots import build_demo_study, render_all_pages
+
+    study, report = build_demo_study(tmp_path, "breast_cancer", epochs=2, trials=2, trial_epochs=2)
+    budgets = tuning.budget_report(study)
+    assert budgets["equal"] is True and budgets["network"] == 2
+    assert set(budgets["baselines"]) == {"logistic_regression", "logistic_regression_l1", "random_forest", "knn",
+                                         "naive_bayes", "svm_rbf"}
+    rows = study.tuning.comparison["rows"]
+    assert rows[0]["model"] == "network" and {r["n_trials"] for r in rows if r["model"] != "majority"} == {2}
+    assert study.tuning.comparison["paired"] and study.verdict.stage == "after training"
+    (path,) = render_all_pages(study, tmp_path / "shots", batch_report=report, steps=("baselines",))
+    assert path.name == "06-baselines.png" and path.stat().st_size > 10_000
