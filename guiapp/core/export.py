@@ -242,8 +242,7 @@ def checklist_summary(study: Study) -> dict:
     """The content of ``checklist.json``: the items as the checklist panel shows them, and counts."""
     from guiapp.core import checklist
 
-    items = checklist.evaluate_checklist(study)
-    return {"items": items, "summary": checklist.summary(items)}
+    return checklist.checklist_document(study)
 
 
 def model_config(study: Study, plan: Optional[SharingPlan] = None) -> dict:

@@ -61,7 +61,8 @@ KEYS = {
                 "membership_audit": (bool, None)},
     "ethics": {"concerns": (list, None), "intended_use": (str, None), "out_of_scope": (str, None),
                "limitations": (str, None)},
-    "checklist": {"guided": (bool, None)},
+    "verdict": {"proceed_reason": (str, None)},
+    "checklist": {"guided": (bool, None), "attest": (dict, None)},
 }
 REQUIRED = {("data", "path"), ("data", "label")}
 
@@ -123,6 +124,7 @@ _REMEDY_NEEDS = {"group-split": ("group", "group"), "batch-holdout": ("batch-hol
 def _check_design(spec: dict, name: str) -> None:
     """Batch remedy, split strategy and the columns they need must agree."""
     data, split = spec.get("data", {}), spec.get("split", {})
+    _check_attestations(spec.get("checklist", {}).get("attest", {}), name)
     from guiapp.core.roles import ROLES
 
     for column, role in data.get("roles", {}).items():
@@ -154,3 +156,16 @@ def _type_words(types) -> str:
     words = {str: "text in quotes", int: "a whole number", float: "a number", bool: "true or false",
              list: "a list like [\"a\", \"b\"]", dict: "a table like { column = \"role\" }"}
     return " or ".join(dict.fromkeys(words[t] for t in _tuple(types)))
+
+
+def _check_attestations(attest: dict, name: str) -> None:
+    """[checklist] attest: item id = the reason it holds; each id must be a checklist item."""
+    from guiapp.core.checklist import ITEMS
+
+    ids = [i.id for i in ITEMS]
+    for item_id, reason in attest.items():
+        if item_id not in ids:
+            raise SpecError(f"{name}: [checklist] attest: {item_id!r} is not a checklist item; items are "
+                            f"{', '.join(ids)}.")
+        if not isinstance(reason, str) or not reason.strip():
+            raise SpecError(f"{name}: [checklist] attest: {item_id} needs a reason, in words.")
