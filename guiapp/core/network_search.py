@@ -33,6 +33,20 @@ NETWORK_SPACE = {
 }
 
 
+# Widths each kind can afford on a workstation: the 2D CNN doubles its filters every layer, and
+# attention grows with the square of the length.
+KIND_WIDTHS = {"cnn2d": (8, 16, 32, 64), "cnn1d": (16, 32, 64, 128), "transformer": (16, 32, 64, 128)}
+
+
+def network_space(kind: str = "mlp") -> dict:
+    """The search space for a network of ``kind``: widths are filters or model widths for CNNs
+    and transformers."""
+    space = dict(NETWORK_SPACE)
+    if kind in KIND_WIDTHS:
+        space["width"] = Dim("choice", choices=KIND_WIDTHS[kind])
+    return space
+
+
 def network_settings(study) -> dict:
     """The network's current settings, in the search's names (the first trial of a new search)."""
     a, t = study.architecture, study.train
@@ -106,7 +120,7 @@ def tune_network(study, progress: ProgressFn = no_progress, should_stop: Optiona
     fixed = {"epochs per trial": epochs, "patience": min(t.patience, epochs), "architecture": a.kind,
              "pretrained": a.pretrained, "freeze": a.freeze, "device": t.device, "lr_schedule": t.lr_schedule,
              "deterministic": t.deterministic}
-    space = dict(NETWORK_SPACE)
+    space = network_space(a.kind)
     url = storage_url(study)
     storage = open_storage(url, shared=is_shared(study))
     name = "network-" + fingerprint(study, space=describe_space(space), seed=t.seed, fixed=fixed,

@@ -100,7 +100,7 @@ def _title(study, name: str) -> str:
 def _facts(study) -> tuple[list[str], list[str], dict]:
     """(warnings, other reasons, numbers) from the data alone."""
     d, a = study.data, study.architecture
-    modality = a.modality or "table"
+    modality = d.modality or a.modality or "table"  # the loaded data decide, before any architecture is set
     n_train = len(study.split.train_idx) or d.n_samples
     p = len(d.feature_columns) or d.n_features
     numbers: dict = {"n_samples": d.n_samples, "n_train": n_train, "n_features": p, "modality": modality}

@@ -236,3 +236,19 @@ def test_a_cnn_transfers_its_convolutions_to_a_new_task(tmp_path):
     X_tr, y_tr, _, _ = train_tune_arrays(study)
     model = model_for_study(study, X_tr, y_tr)
     assert torch.equal(model[2][0].weight, weights["2.0.weight"]) and not model[2][0].weight.requires_grad
+
+
+def test_the_verdict_and_the_search_follow_the_datas_form(tmp_path):
+    """Before any architecture is set, the verdict already reads the loaded sequences as sequences,
+    and the network's search gives each kind widths it can afford."""
+    from guiapp.core import baselines, network_search
+
+    study = _fasta_study(tmp_path)
+    assert study.architecture.kind == "mlp"  # nothing chosen yet
+    study.baselines.models, study.baselines.budget_trials = ["logistic_regression"], 0
+    baselines.fit_baselines(study)
+    assert study.verdict.numbers["modality"] == "sequence"
+    assert any("raw sequences" in r for r in study.verdict.reasons)
+    assert network_search.network_space("cnn2d")["width"].choices == (8, 16, 32, 64)
+    assert network_search.network_space("mlp")["width"].choices == (16, 32, 64, 128, 256)
+    assert set(network_search.network_space("transformer")) == set(network_search.NETWORK_SPACE)
