@@ -30,12 +30,14 @@ Progress = Callable[[float, str], None]
 
 NETWORK_FILE, DP_FILE, KNN_FILE, CONFIG_FILE = (
     "model/model.safetensors", "model/model_dp.safetensors", "model/knn_baseline.skops", "model/config.json")
+# The networks again as ONNX, when the export asks for it (guiapp.core.onnx_export).
+ONNX_FILE, ONNX_DP_FILE = "model/model.onnx", "model/model_dp.onnx"
 # Every file this module may write; a re-export into the same folder removes the ones it
 # does not write this time, so a model shared yesterday cannot linger after it is withheld today.
 BUNDLE_FILES = (
     "model_card.md", "model_card.json", "privacy.md", "report.html", "metrics.json", "manifest.json",
     "checklist.json", "ethics_register.json", "predictions.csv",
-    NETWORK_FILE, DP_FILE, KNN_FILE, CONFIG_FILE,
+    NETWORK_FILE, DP_FILE, KNN_FILE, CONFIG_FILE, ONNX_FILE, ONNX_DP_FILE,
 )
 
 
@@ -60,14 +62,22 @@ def write_bundle(
     predictions=None,
     progress: Optional[Progress] = None,
     license: Optional[str] = None,
+    onnx: Optional[bool] = None,
 ) -> ExportResult:
     """Write the export bundle into ``out_dir`` and record the export on the study.
 
     ``predictions`` is an optional pandas DataFrame (one row per sample); identifier columns
     are dropped from it. ``license`` is a Hub licence id; "other" when neither it nor the
-    study sets one. The caller saves the study afterwards.
+    study sets one. The caller saves the study afterwards. ``onnx`` (default: the study's export setting) also writes each shared
+    network as ONNX beside its safetensors.
     """
     from guiapp.core.ethics import sync_register
+
+    with_onnx = study.export.onnx if onnx is None else bool(onnx)
+    if with_onnx:
+        from guiapp.core.onnx_export import require_onnx
+
+        require_onnx()  # before anything is written: a bundle without the asked-for file is no bundle
 
     out = Path(out_dir)
     if study.folder is not None and out.resolve() == Path(study.folder).resolve():
@@ -146,7 +156,8 @@ def write_bundle(
                 # A byte copy, not a reload: what ships is exactly what the study trained.
                 shutil.copyfile(sources[name], out / name)
                 written(out / name)
-        write_json_atomic(out / CONFIG_FILE, model_config(study, plan))
+        onnx_files = _write_onnx(study, out, plan, written) if with_onnx else None
+        write_json_atomic(out / CONFIG_FILE, model_config(study, plan, onnx_files=onnx_files))
         written(out / CONFIG_FILE)
 
     report(0.8, "Writing the report")
@@ -159,6 +170,28 @@ def write_bundle(
     written(out / "manifest.json")
     report(1.0, f"Exported to {out}")
     return result
+
+
+def _write_onnx(study: Study, out: Path, plan: SharingPlan, written) -> dict:
+    """Each shared network as ONNX; ``{kind: file name}`` for config.json."""
+    from guiapp.core.onnx_export import export_network
+
+    files = {}
+    for kind, ships, name in (("network", plan.network, ONNX_FILE), ("dp_network", plan.dp, ONNX_DP_FILE)):
+        if not ships:
+            continue
+        if kind == "network":
+            from guiapp.core.network import load_trained_model
+
+            model = load_trained_model(study)
+        else:
+            from guiapp.core.privacy_dp import load_dp_model
+
+            model = load_dp_model(study)
+        written(export_network(model, out / name, n_features=len(study.data.feature_columns),
+                               task=study.question.task))
+        files[kind] = Path(name).name
+    return files
 
 
 def _study_file(study: Study, relative: str) -> Optional[Path]:
@@ -245,7 +278,7 @@ def checklist_summary(study: Study) -> dict:
     return checklist.checklist_document(study)
 
 
-def model_config(study: Study, plan: Optional[SharingPlan] = None) -> dict:
+def model_config(study: Study, plan: Optional[SharingPlan] = None, *, onnx_files: Optional[dict] = None) -> dict:
     """``model/config.json``: what is needed to rebuild the models around their weights.
 
     ``tenfold predict`` reads it: the feature columns in order, the classes, the
@@ -276,8 +309,17 @@ def model_config(study: Study, plan: Optional[SharingPlan] = None) -> dict:
                                                          "fixed_layers")}
                                  if plan.dp else None),
         "format": "safetensors",
+        "onnx": _onnx_entry(study, onnx_files),
         "tenfold_version": __version__,
     }
+
+
+def _onnx_entry(study: Study, files: Optional[dict]) -> Optional[dict]:
+    if not files:
+        return None
+    from guiapp.core.onnx_export import config_entry
+
+    return config_entry(study.question.task, files)
 
 
 def manifest(study: Study, out_dir, *, files: list = ()) -> dict:

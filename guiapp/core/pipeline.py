@@ -237,6 +237,7 @@ def run_study(spec: dict, out_dir, *, study_dir=None, on_step: Optional[StepFn] 
         ethics.set_share_weights(study, p.get("share_weights", "auto"), p.get("share_reason", ""))
 
     step("Ethics & privacy", ethics_step)
+    study.export.onnx = bool(spec.get("export", {}).get("onnx", study.export.onnx))
     exported = step("Export", lambda: write_bundle(study, out_dir,
                                                    predictions=evaluate.test_predictions(study)))
     return RunResult(study=study, out_dir=out_dir, files=list(exported.files), seconds=seconds,

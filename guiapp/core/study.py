@@ -315,6 +315,7 @@ class EthicsState:
 class ExportState:
     last_dir: str = ""
     exported_at: str = ""
+    onnx: bool = False  # also write the shared networks as ONNX (needs the onnx package)
 
 
 @dataclass

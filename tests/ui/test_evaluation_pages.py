@@ -162,3 +162,17 @@ def test_interpret_page_draws_image_and_sequence_maps(make_window, trained):
     trained.interpret.maps = {}
     page.refresh()
     assert view.isHidden() and not page.maps_heading.isVisibleTo(page)
+
+
+def test_export_page_writes_onnx_when_asked(make_window, run_and_wait, trained, tmp_path):
+    pytest.importorskip("onnx")
+    window = make_window(trained)
+    assert window.go_to("export", force=True)
+    page = window.current_page()
+    assert page.onnx.isEnabled() and not page.onnx.isChecked()
+    page.onnx.setChecked(True)
+    assert window.study.export.onnx
+    page.out_dir.setText(str(tmp_path / "bundle"))
+    run_and_wait(window, page.export)
+    assert (tmp_path / "bundle" / "model" / "model.onnx").is_file()
+    assert "model.onnx (ONNX)" in page.weights.text()

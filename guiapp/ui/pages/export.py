@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QFileDialog, QFormLayout, QHBoxLayout, QLineEdit, QListWidget, QPushButton
+from PySide6.QtWidgets import QCheckBox, QFileDialog, QFormLayout, QHBoxLayout, QLineEdit, QListWidget, QPushButton
 
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.widgets import heading, note, value_label
@@ -37,6 +37,7 @@ def shared_text(result) -> str:
         ("model.safetensors (the network)", result.network_shared),
         ("model_dp.safetensors (trained with differential privacy)", result.dp_shared),
         ("knn_baseline.skops (the kNN baseline)", result.knn_shared)) if shipped]
+    files += [f"{Path(f).name} (ONNX)" for f in result.files if Path(f).suffix == ".onnx"]
     if not files:
         return "Withheld: the bundle has no weights. "
     return "Shared: " + ", ".join(f"model/{f}" for f in files) + " in the bundle. "
@@ -60,6 +61,16 @@ class ExportPage(StepPage):
         row.addWidget(self.out_dir, 1)
         row.addWidget(self.choose)
         form.addRow("Export to:", row)
+        from guiapp.core.onnx_export import INSTALL, onnx_available
+
+        self.onnx = QCheckBox("Also write the network as ONNX (model/model.onnx)")
+        self.onnx.setAccessibleName("Write ONNX")
+        self.onnx.setEnabled(onnx_available())
+        self.onnx.setToolTip("ONNX runs in ONNX Runtime and other tools without Tenfold; it is written only "
+                             "when the weights are shared." if onnx_available()
+                             else f"Needs the onnx package: {INSTALL}")
+        self.onnx.toggled.connect(self._on_onnx_change)
+        form.addRow("Formats:", self.onnx)
         self.body.addLayout(form)
         row = QHBoxLayout()
         self.export = self.action(QPushButton("Export"))
@@ -91,6 +102,9 @@ class ExportPage(StepPage):
             default = s.export.last_dir or (str(Path(s.folder) / "export") if s.folder else "")
             self.out_dir.setText(default)
         out = Path(self.out_dir.text()) if self.out_dir.text() else None
+        self.onnx.blockSignals(True)
+        self.onnx.setChecked(bool(s.export.onnx) and self.onnx.isEnabled())
+        self.onnx.blockSignals(False)
         self.files.clear()
         if self.result is not None:
             names = [str(Path(f).relative_to(self.result.out_dir)) for f in self.result.files]
@@ -111,6 +125,9 @@ class ExportPage(StepPage):
         super().reset()
         self.result = None
         self.out_dir.clear()
+
+    def _on_onnx_change(self, checked: bool) -> None:
+        self.study.export.onnx = bool(checked)
 
     def _choose(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Choose the export folder", self.out_dir.text())
