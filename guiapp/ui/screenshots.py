@@ -35,6 +35,9 @@ def build_demo_study(folder: Path, dataset: str = "breast_cancer", epochs: int =
     study.question.target_metric, study.question.target_value = "roc_auc", 0.95
     ethics.set_sensitivity(study, False)  # both built-in datasets are public or simulated
     report = batch.batch_effect_report(study)
+    if batch.remedy_needs_reason(study):  # the demo keeps its batches and writes the risk into the card
+        batch.choose_remedy(study, "none", "A teaching demo: the batch effect is left in to show how Tenfold "
+                                          "measures it; the card states the risk.")
     split.split_study(study)
     study.baselines.budget_trials = study.train.budget_trials = DEMO_TRIALS if trials is None else trials
     study.tuning.epochs = DEMO_TRIAL_EPOCHS if trial_epochs is None else trial_epochs
