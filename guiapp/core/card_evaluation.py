@@ -118,4 +118,19 @@ def _interpretation(it) -> dict:
                      f"are also among the linear baseline's top {a['k']} by absolute coefficient"
                      + (f"; rank correlation over all features ρ = {rho:.2f}" if rho is not None else "") + ".")
     return {"rows": rows, "metric": DISPLAY_NAMES.get(it.metric, it.metric), "note": it.attribution_note,
-            "agreement": agreement, "ranked_by": "integrated gradients" if it.attributions else "permutation importance"}
+            "agreement": agreement, "ranked_by": "integrated gradients" if it.attributions else "permutation importance",
+            "maps": _maps(getattr(it, "maps", None) or {})}
+
+
+def _maps(maps: dict) -> dict:
+    """Image and sequence studies: what the attribution maps show, in words (the maps are in report.html)."""
+    if maps.get("kind") == "image":
+        return {"kind": "image", "method": maps.get("method", ""), "reading": maps.get("reading", ""),
+                "examples": len(maps.get("examples") or []), "positions": []}
+    if maps.get("kind") == "sequence":
+        rows = [{"position": r["position"], "letter": r["letter"], "share": f"{r['share']:.1%}",
+                 "direction": "raises" if r["direction"] == "up" else "lowers"}
+                for r in maps.get("top_positions") or []]
+        return {"kind": "sequence", "method": maps.get("method", ""), "reading": maps.get("reading", ""),
+                "examples": 0, "positions": rows}
+    return {}

@@ -124,6 +124,8 @@ def model_name(study) -> str:
 
 
 def task_type(study) -> str:
+    if study.data.modality == "image" and study.is_classification:
+        return "image-classification"  # the Hub's tag; it has none for image regression
     return "tabular-classification" if study.is_classification else "tabular-regression"
 
 

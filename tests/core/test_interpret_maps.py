@@ -13,6 +13,7 @@ pytest.importorskip("captum")
 from guiapp.core import attribution_maps, data, split
 from guiapp.core.guards import guard_texts
 from guiapp.core.interpret import interpret_model
+from guiapp.core.model_card import render_model_card
 from guiapp.core.study import Study
 from guiapp.core.train import train_network
 
@@ -73,6 +74,9 @@ def test_image_maps_put_the_attribution_on_the_planted_spot(tmp_path, quick_trai
         for key in ("image", "integrated_gradients", "saliency"):
             assert np.asarray(ex[key]["levels"]).shape == (SIZE, SIZE), key
     assert "warning" not in maps and maps["edge_ratio"] < attribution_maps.BORDER_WARN
+    card = render_model_card(study, weights_shared=False, weights_reason="test", privacy=[])
+    assert "**Attribution maps.** Integrated gradients" in card and maps["reading"] in card
+    assert "pipeline_tag: image-classification" in card
     # the maps survive study.json
     study.save()
     again = Study.open(study.folder)
@@ -87,6 +91,8 @@ def test_a_network_that_reads_the_image_border_is_flagged(tmp_path, quick_traini
     assert maps["edge"] == "left" and maps["edge_ratio"] > attribution_maps.BORDER_WARN
     assert "image border" in maps["warning"]
     assert maps["warning"] in guard_texts(study)
+    card = render_model_card(study, weights_shared=False, weights_reason="test", privacy=[])
+    assert "leans on the image border" in card  # among the over-interpretation guards
 
 
 def motif_records(n: int = 80, length: int = 20, at: int = 8, seed: int = 0):
@@ -117,6 +123,10 @@ def test_sequence_profile_peaks_at_the_planted_motif(tmp_path, quick_training):
     for offset, letter in enumerate("GATA"):
         assert (sign * letter_map[8 + offset]).argmax() == "ACGT".index(letter)
     assert "warning" not in maps
+    card = render_model_card(study, weights_shared=False, weights_reason="test", privacy=[])
+    first = maps["top_positions"][0]
+    assert "**Attributions per position.**" in card
+    assert f"| {first['position']} | {first['letter']} | {first['share']:.1%} |" in card
 
 
 def test_a_network_that_reads_sequence_length_is_flagged(tmp_path, quick_training):
