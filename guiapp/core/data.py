@@ -110,6 +110,12 @@ def load_dataset(path: os.PathLike, *, label: str = "", samples: str = "", sampl
     if modality not in MODALITIES:
         raise E.DataError(f"The modality must be one of {', '.join(MODALITIES)}, not {modality!r}.")
     options["format"] = file_format(path) or "text"
+    options["modality"] = modality  # read the same way again after reopening, even a FASTA named .txt
+    if modality == "image" and not path.is_dir():
+        raise E.UnsupportedFormatError(
+            f"{path.name} is a file, and images are read from a folder: choose the folder that holds them "
+            "(one subfolder of images per class, or the images plus a CSV of labels), or read the file "
+            "as a table or as FASTA sequences.")
     keys = None
     loaded = LoadedData(table=pd.DataFrame(), modality=modality)
     if modality == "image":
@@ -133,6 +139,7 @@ def load_dataset(path: os.PathLike, *, label: str = "", samples: str = "", sampl
                        cropped=seqs.n_cropped, padded=seqs.n_padded, lengths=seqs.lengths)
         loaded.input_shape, loaded.pixel_columns = list(seqs.shape), seqs.shape[0] * seqs.shape[1]
         loaded.id_columns = ["sample_id"]
+        samples = samples or seqs.labels_file
     else:
         table = read_table(path, sheet=options.get("sheet", ""), min_rows=1, progress=_sub(progress, 0, 0.8),
                            should_stop=should_stop)

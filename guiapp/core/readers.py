@@ -40,11 +40,25 @@ def base_suffix(path: os.PathLike) -> str:
     return suffixes[-1] if suffixes else ""
 
 
+def folder_kind(folder: os.PathLike, *, look_at: int = 5000) -> str:
+    """``fasta`` for a folder of FASTA files (and no images), else ``images``; looks at few files."""
+    images = fasta = 0
+    for i, p in enumerate(Path(folder).rglob("*")):
+        if i >= look_at:
+            break
+        if p.name.startswith(".") or not p.is_file():
+            continue
+        suffix = base_suffix(p)
+        images += suffix in IMAGE_SUFFIXES
+        fasta += suffix in FASTA_SUFFIXES
+    return "fasta" if fasta and not images else "images"
+
+
 def file_format(path: os.PathLike) -> str:
-    """``text``, ``parquet``, ``excel``, ``h5ad``, ``fasta`` or ``images`` (a folder)."""
+    """``text``, ``parquet``, ``excel``, ``h5ad``, ``fasta`` (a file or a folder of them) or ``images`` (a folder)."""
     path = Path(path)
     if path.is_dir():
-        return "images"
+        return folder_kind(path)
     suffix = base_suffix(path)
     if suffix in TEXT_SUFFIXES:
         return "text"
@@ -60,7 +74,7 @@ def file_format(path: os.PathLike) -> str:
 
 
 def modality_of(path: os.PathLike) -> str:
-    """``image`` for a folder, ``sequence`` for FASTA, else ``table``."""
+    """``image`` for a folder of images, ``sequence`` for FASTA (a file or a folder), else ``table``."""
     fmt = file_format(path)
     return {"images": "image", "fasta": "sequence"}.get(fmt, "table")
 
@@ -194,10 +208,18 @@ def excel_sheets(path: os.PathLike) -> list[str]:
         return []
 
 
-def read_columns(path: os.PathLike, *, sheet: str = "") -> list[str]:
-    """The column names a file offers (for the label and batch choices), reading little of it."""
+def read_columns(path: os.PathLike, *, sheet: str = "", modality: str = "") -> list[str]:
+    """The column names a file offers (for the label and batch choices), reading little of it.
+
+    ``modality`` ("table", "image", "sequence") overrides what the name suggests: a FASTA
+    file named ``.txt`` read as sequences.
+    """
     path = check_path(path, folder_ok=True)
     fmt = file_format(path)
+    if modality == "sequence":
+        fmt = "fasta"
+    elif modality == "image" and path.is_dir():
+        fmt = "images"
     if fmt == "text":
         from guiapp.core.text_tables import sniff
 
@@ -245,6 +267,30 @@ def _first_line(exc: BaseException) -> str:
 
 
 def describe_format(path: os.PathLike) -> Optional[str]:
-    """A few words on the format, for the Data page ("CSV table", "AnnData file"…)."""
+    """A few words on the format, for the Data page ("text table", "AnnData file"…)."""
+    path = Path(path)
+    fmt = file_format(path)
+    if fmt == "fasta" and path.is_dir():
+        return "folder of FASTA files (one file or subfolder per class)"
     return {"text": "text table", "parquet": "Parquet table", "excel": "Excel workbook",
-            "h5ad": "AnnData file", "fasta": "FASTA sequences", "images": "image folder"}.get(file_format(path))
+            "h5ad": "AnnData file", "fasta": "FASTA sequences", "images": "image folder"}.get(fmt)
+
+
+def detect_format(path: os.PathLike) -> str:
+    """What Tenfold will read a path as, in words for the Data page; reads only the first bytes.
+
+    A text table also says its separator and encoding ("text table: comma-separated, UTF-8,
+    20,002 columns"). Raises a :class:`DataError` when the file cannot be read at all.
+    """
+    path = check_path(path, folder_ok=True)
+    words = describe_format(path)
+    if words is None:
+        raise _unsupported(path)
+    if words == "text table" and path.stat().st_size:
+        from guiapp.core.text_tables import DELIMITER_NAMES, sniff
+
+        fmt = sniff(path)
+        encoding = {"utf-8": "UTF-8", "cp1252": "Windows-1252"}.get(fmt.encoding, fmt.encoding.upper())
+        words += (f": {DELIMITER_NAMES.get(fmt.delimiter, repr(fmt.delimiter))}-separated, {encoding}, "
+                  f"{len(fmt.header):,} columns" + (", decimal comma" if fmt.decimal == "," else ""))
+    return words

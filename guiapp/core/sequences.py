@@ -1,4 +1,8 @@
-"""Sequence data: FASTA records, labelled in the header or by a separate label table.
+"""Sequence data: FASTA records, labelled in the header, by a separate label table, or by file.
+
+A folder of FASTA files is read as one set: each file (or first-level subfolder) names the
+class of its records in a ``class`` column, as an image folder does; a single table lying
+in the folder is joined as the label table.
 
 The alphabet (DNA, RNA or protein) is detected from the letters; a character outside it
 stops the loading with the record, line and position. Sequences of different lengths are
@@ -44,6 +48,7 @@ class SequenceRecord:
     sequence: str
     line: int  # the header's line number
     fields: dict = field(default_factory=dict)
+    file: str = ""  # the file it came from, inside a folder of FASTA files
 
 
 @dataclass
@@ -55,6 +60,7 @@ class SequenceSet:
     n_cropped: int = 0
     n_padded: int = 0
     lengths: dict = field(default_factory=dict)  # min, median, max
+    labels_file: str = ""  # a table of labels found in a folder of FASTA files
 
 
 def _text_lines(path: Path):
@@ -135,6 +141,44 @@ def read_fasta(path: os.PathLike) -> list[SequenceRecord]:
     return records
 
 
+def fasta_files(folder: os.PathLike) -> list[tuple[str, str]]:
+    """(path inside the folder, class) of every FASTA file: the first-level subfolder, else the file's name."""
+    from guiapp.core.readers import FASTA_SUFFIXES, base_suffix
+
+    folder = Path(folder)
+    found = []
+    for p in sorted(folder.rglob("*")):
+        if p.is_file() and not p.name.startswith(".") and base_suffix(p) in FASTA_SUFFIXES:
+            rel = p.relative_to(folder)
+            stem = p.name.split(".")[0]
+            found.append((rel.as_posix(), rel.parts[0] if len(rel.parts) > 1 else stem))
+    return found
+
+
+def read_fasta_folder(folder: os.PathLike) -> list[SequenceRecord]:
+    """The records of every FASTA file in a folder, each with its ``class`` (see :func:`fasta_files`)."""
+    folder = Path(folder)
+    files = fasta_files(folder)
+    if not files:
+        others = sum(1 for p in folder.rglob("*") if p.is_file())
+        raise E.MalformedFastaError(
+            f"{folder.name} holds no FASTA files (.fa, .fasta, .fna, .faa; {others} other file(s)). Put one "
+            "FASTA file per class in the folder (e.g. binding.fa and non_binding.fa), or choose a FASTA file.")
+    records: list[SequenceRecord] = []
+    first: dict = {}
+    for rel, cls in files:
+        for r in read_fasta(folder / rel):
+            if r.id in first:
+                raise E.DuplicateSampleIdError(
+                    f"{folder.name}: the record name {r.id!r} appears in {first[r.id]} and in {rel} (line {r.line}). "
+                    "Each sequence needs a name of its own across the folder: rename or remove the copy.")
+            first[r.id] = rel
+            r.file = rel
+            r.fields = {"class": cls, **r.fields}
+            records.append(r)
+    return records
+
+
 def detect_alphabet(records: list) -> str:
     """DNA, RNA or protein: nucleotides when most records are (nearly) all A, C, G, T/U and N."""
     votes, t, u = 0, 0, 0
@@ -157,7 +201,7 @@ def check_characters(records: list, alphabet: str, path: Path) -> None:
         if bad:
             pos = min(seq.index(ch) for ch in bad)
             raise E.ForeignCharacterError(
-                f"{path.name}: record {r.id!r} (header on line {r.line}) has {r.sequence[pos]!r} at position "
+                f"{r.file or path.name}: record {r.id!r} (header on line {r.line}) has {r.sequence[pos]!r} at position "
                 f"{pos + 1}, which is not {ALPHABET_WORDS[alphabet]} — the alphabet the other records use. "
                 "Fix or remove that record (digits, spaces or a stray header line inside a sequence are "
                 "common causes), or state the alphabet if the detection was wrong.")
@@ -180,10 +224,10 @@ def _one_hot_table(alphabet: str) -> np.ndarray:
 def load_sequences(path: os.PathLike, *, length: Optional[int] = None, alphabet: str = "auto",
                    crop: str = "start", progress: ProgressFn = no_progress,
                    should_stop: Optional[StopFn] = None) -> SequenceSet:
-    """Read, check and one-hot encode a FASTA file into one table (see the module doc)."""
+    """Read, check and one-hot encode a FASTA file, or a folder of them, into one table (see the module doc)."""
     path = Path(path)
     progress(0.05, f"Reading {path.name}")
-    records = read_fasta(path)
+    records = read_fasta_folder(path) if path.is_dir() else read_fasta(path)
     check_stop(should_stop)
     if alphabet == "auto":
         alphabet = detect_alphabet(records)
@@ -219,14 +263,34 @@ def load_sequences(path: os.PathLike, *, length: Optional[int] = None, alphabet:
                      numbers if numbers.notna().sum() == values.notna().sum() else values)
     table.insert(0, ID_COLUMN, [r.id for r in records])
     progress(1.0, f"{len(records)} sequences read")
-    return SequenceSet(table=table, alphabet=alphabet, length=L, shape=(L, A),
+    labels = None
+    if path.is_dir():
+        from guiapp.core.images import labels_file_in
+
+        labels = labels_file_in(path)
+    return SequenceSet(table=table, alphabet=alphabet, length=L, shape=(L, A), labels_file=str(labels or ""),
                        n_cropped=int((lengths > L).sum()), n_padded=int((lengths < L).sum()),
                        lengths={"min": int(lengths.min()), "median": float(np.median(lengths)), "max": int(lengths.max())})
 
 
 def header_columns(path: os.PathLike) -> list[str]:
-    """The columns a FASTA file offers: the record name and the ``key=value`` fields of its headers."""
+    """The columns a FASTA file (or folder) offers: the record name, ``class`` for a folder, the
+    ``key=value`` fields of the headers and, for a folder, the columns of a label table in it."""
     path = Path(path)
+    if path.is_dir():
+        from guiapp.core.images import labels_file_in
+        from guiapp.core.readers import read_columns
+
+        files = fasta_files(path)
+        columns = [ID_COLUMN, "class"]
+        columns += [c for c in (header_columns(path / files[0][0])[1:] if files else []) if c not in columns]
+        labels = labels_file_in(path)
+        if labels is not None:
+            try:
+                columns += [c for c in read_columns(labels) if c not in columns]
+            except E.DataError:
+                pass
+        return columns
     keys: dict = {}
     try:
         for number, line in _text_lines(path):

@@ -1,5 +1,6 @@
-"""The Data page's data-in controls: sample sheet, orientation, missing values, provenance
-details, loader options, the profile in words and plots, the column roles and a preview.
+"""The Data page's data-in controls: how to read the file (detected or chosen), sample sheet,
+orientation, missing values, provenance details, loader options, the profile in words and
+plots, the column roles and a preview.
 
 Kept apart from ``pages/data.py`` so that page stays small; the page owns the file, label,
 batch and group choices and the sensitivity questions, and asks this panel for the rest of
@@ -16,14 +17,19 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDia
 
 from guiapp.core import data as core_data
 from guiapp.core import readers
+from guiapp.core.roles import role_table
 from guiapp.ui.plots import PlotArea, horizontal_bars
-from guiapp.ui.table_model import DataFrameModel, RoleDelegate, RolesModel, role_rows
+from guiapp.ui.table_model import DataFrameModel, RoleDelegate, RolesModel
 from guiapp.ui.widgets import heading, note, value_label
 
 MISSING_WORDS = (("median", "Fill with the training median"),
                  ("most-frequent", "Fill with the training's most frequent value"),
                  ("drop-rows", "Drop samples with missing values"),
                  ("drop-columns", "Drop features with missing values"))
+READ_AS = (("auto", "Detect from the file"),
+           ("table", "Table: CSV/TSV, Parquet, Excel, AnnData .h5ad"),
+           ("image", "Images: a folder with a subfolder per class, or images plus a CSV of labels"),
+           ("sequence", "Sequences: a FASTA file, or a folder of FASTA files (one per class)"))
 FILE_FILTER = ("Data (*.csv *.tsv *.txt *.tab *.gz *.parquet *.pq *.xlsx *.xlsm *.h5ad *.fa *.fasta *.fna *.faa);;"
                "Tables (*.csv *.tsv *.txt *.tab *.gz);;Parquet (*.parquet *.pq);;Excel (*.xlsx *.xlsm);;"
                "AnnData (*.h5ad);;FASTA (*.fa *.fasta *.fna *.faa *.gz);;All files (*)")
@@ -37,8 +43,22 @@ class DataInPanel:
         self._transposed_choice: Optional[bool] = None  # None: let Tenfold detect it
         self._role_edits: dict = {}
         self._shown_table = None
+        self.roles_pending = False  # the roles table's rows are being counted on the worker thread
 
     # ----- building ------------------------------------------------------------------------
+    def add_format_rows(self, form: QFormLayout) -> None:
+        """How to read the file: detected from it, or chosen (a FASTA file named .txt, say)."""
+        self.read_as = QComboBox()
+        self.read_as.setAccessibleName("Read the data as")
+        self.read_as.setToolTip("Tenfold detects the format from the file or folder; choose one when it guesses wrong.")
+        for key, words in READ_AS:
+            self.read_as.addItem(words, key)
+        self.read_as.currentIndexChanged.connect(lambda _i: self.page._on_path())
+        form.addRow("Read as:", self.read_as)
+        self.detected = note("")
+        self.detected.setAccessibleName("Detected format")
+        form.addRow("", self.detected)
+
     def add_form_rows(self, form: QFormLayout) -> None:
         page = self.page
         row = QHBoxLayout()
@@ -94,6 +114,7 @@ class DataInPanel:
         self.options_row = QWidget()
         self.options_row.setLayout(options)
         form.addRow("Images / sequences:", self.options_row)
+        self._form = form
 
         self.accession = QLineEdit()
         self.accession.setAccessibleName("Accession")
@@ -147,6 +168,10 @@ class DataInPanel:
     # ----- study → widgets -----------------------------------------------------------------
     def show_new_study(self, study) -> None:
         d = study.data
+        self.read_as.blockSignals(True)
+        chosen = d.options.get("modality") if d.options.get("read_as") == "chosen" else "auto"
+        self.read_as.setCurrentIndex(max(self.read_as.findData(chosen), 0))
+        self.read_as.blockSignals(False)
         self.samples.setText(d.samples)
         self.accession.setText(d.provenance.accession)
         self.url.setText(d.provenance.url)
@@ -179,13 +204,53 @@ class DataInPanel:
         if table is not self._shown_table:
             self._shown_table = table
             self.preview_model.set_frame(table)
-            self.roles_model.set_columns(role_rows(table, d.roles, d.pii) if table is not None else [])
             self._role_edits = {}
+            self._count_roles(table, dict(d.roles), list(d.pii))
+
+    def _count_roles(self, table, roles: dict, pii: list) -> None:
+        """Fill the roles table from rows counted on the worker thread (a second on 20,000 columns)."""
+        self.roles_model.set_columns([])
+        if table is None:
+            self.roles_pending = False
+            return
+        self.roles_pending = True
+
+        def shown(rows) -> None:
+            if table is self._shown_table:
+                self.roles_model.set_columns(rows)
+                self.roles_pending = False
+
+        self.page.session.runner.run_in_background(lambda: role_table(table, roles, pii), on_done=shown)
+
+    def modality(self) -> str:
+        """``table``, ``image`` or ``sequence``: as chosen, else as detected from the path."""
+        chosen = self.read_as.currentData()
+        if chosen != "auto":
+            return chosen
+        text = self.page.path.text().strip()
+        return readers.modality_of(text) if text and Path(text).exists() else "table"
+
+    def show_detected(self) -> None:
+        """Say how the file will be read; a file that cannot be read at all is the page's error."""
+        text = self.page.path.text().strip()
+        self.detected.setText("")
+        if not text or not Path(text).exists():
+            return
+        self._show_options()
+        chosen = self.read_as.currentData()
+        try:
+            words = readers.detect_format(text)
+        except core_data.DataError:
+            words = ""
+        if chosen == "auto":
+            self.detected.setText(f"Detected: {words}." if words else "")
+        else:
+            kind = dict(READ_AS)[chosen].split(":")[0].lower()
+            self.detected.setText(f"Read as {kind}, as you chose" + (f" (the file looks like a {words})." if words else "."))
 
     def _show_options(self) -> None:
-        text = self.page.path.text().strip()
-        kind = readers.modality_of(text) if text else "table"
-        self.options_row.setVisible(kind != "table")
+        kind = self.modality()
+        self._form.setRowVisible(self.options_row, kind != "table")
         for w in (self.image_size, self.colour):
             w.setEnabled(kind == "image")
         self.seq_length.setEnabled(kind == "sequence")
@@ -199,11 +264,16 @@ class DataInPanel:
                       url=self.url.text().strip())
         if same_file and self._role_edits:
             kwargs["roles"] = {**study.data.roles, **self._role_edits}
-        kind = readers.modality_of(text) if text else "table"
+        kind = self.modality()
+        options: dict = {}
+        if self.read_as.currentData() != "auto":
+            options.update(modality=kind, read_as="chosen")
         if kind == "image":
-            kwargs["options"] = {"image_size": self.image_size.value(), "colour": self.colour.currentData()}
+            options.update(image_size=self.image_size.value(), colour=self.colour.currentData())
         elif kind == "sequence" and self.seq_length.value():
-            kwargs["options"] = {"sequence_length": self.seq_length.value()}
+            options["sequence_length"] = self.seq_length.value()
+        if options:
+            kwargs["options"] = options
         return kwargs
 
     def extra_columns(self) -> list:
@@ -214,7 +284,7 @@ class DataInPanel:
         try:
             return readers.read_columns(text)
         except core_data.DataError:
-            return []
+            return []  # the load itself names what is wrong with the sheet
 
     def forget_edits(self) -> None:
         self._role_edits = {}

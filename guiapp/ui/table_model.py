@@ -163,16 +163,3 @@ class RoleDelegate(QStyledItemDelegate):
     def setModelData(self, editor, model, index) -> None:  # noqa: N802
         model.setData(index, editor.currentText(), Qt.EditRole)
 
-
-def role_rows(table, roles: dict, pii: list, limit: int = 20000) -> list:
-    """The roles table's rows for a loaded table: name, role, kind, missing count, note."""
-    notes = {h["column"]: f"personal identifier? {h['kind']}" for h in pii or []}
-    columns = list(table.columns)[:limit]
-    dense = [c for c in columns if "Sparse" not in str(table[c].dtype)]
-    missing = table[dense].isna().sum().to_dict() if dense else {}
-    rows = []
-    for col in columns:
-        s = table[col]
-        kind = "number" if s.dtype.kind in "fiu" or "Sparse" in str(s.dtype) else ("yes/no" if s.dtype.kind == "b" else "text")
-        rows.append([str(col), roles.get(str(col), "ignore"), kind, int(missing.get(col, 0)), notes.get(str(col), "")])
-    return rows

@@ -290,3 +290,34 @@ def test_inspect_joins_a_sample_sheet_and_reports_it(tmp_path, capsys):
     assert out["transposed"] is True and out["n_samples"] == 22 and out["modality"] == "table"
     assert out["sample_sheet"]["sheet_unmatched"] == 2 and out["profile"]["words"]
     assert "sample-sheet-unmatched" in {f["code"] for f in out["findings"]}
+
+
+# ----- what the Data page says it will read ---------------------------------------------------------
+
+def test_the_format_is_detected_in_words_for_the_data_page(tmp_path):
+    table = expression()
+    table.to_csv(tmp_path / "a.csv", index=False)
+    assert readers.detect_format(tmp_path / "a.csv") == "text table: comma-separated, UTF-8, 7 columns"
+    table.to_csv(tmp_path / "b.txt", sep=";", decimal=",", index=False, encoding="cp1252")
+    (tmp_path / "b.txt").write_bytes((tmp_path / "b.txt").read_bytes().replace(b"condition", b"condition \xb5g"))
+    assert readers.detect_format(tmp_path / "b.txt") == \
+        "text table: semicolon-separated, Windows-1252, 7 columns, decimal comma"
+    table.to_parquet(tmp_path / "c.parquet")
+    assert readers.detect_format(tmp_path / "c.parquet") == "Parquet table"
+    (tmp_path / "pics" / "a").mkdir(parents=True)
+    (tmp_path / "pics" / "a" / "x.png").write_bytes(b"")
+    assert readers.detect_format(tmp_path / "pics") == "image folder"
+    (tmp_path / "d.dat").write_text("x")
+    with pytest.raises(data_errors.UnsupportedFormatError, match="'.dat' is not one of them"):
+        readers.detect_format(tmp_path / "d.dat")
+    (tmp_path / "e.csv").write_bytes(b"\x00\x01\x02" * 100)
+    with pytest.raises(data_errors.BinaryFileError):
+        readers.detect_format(tmp_path / "e.csv")
+
+
+def test_a_table_file_read_as_images_is_refused_with_what_to_do(tmp_path):
+    expression().to_csv(tmp_path / "a.csv", index=False)
+    with pytest.raises(data_errors.UnsupportedFormatError, match="a.csv is a file, and images are read from a folder"):
+        data.load_dataset(tmp_path / "a.csv", options={"modality": "image"})
+    with pytest.raises(data_errors.FolderNotTableError):
+        data.load_dataset(tmp_path, options={"modality": "table"})

@@ -77,3 +77,72 @@ def test_foreign_characters_name_the_record_line_and_position(tmp_path):
     path = fasta(tmp_path / "s.fa", random_records() + [("bad label=a", "ACGTACGTAC7GT")])
     with pytest.raises(data_errors.ForeignCharacterError, match=r"record 'bad' \(header on line 73\) has '7' at position 11"):
         load_sequences(path)
+
+
+def test_a_folder_of_fasta_files_names_the_class_of_its_records(tmp_path):
+    folder = tmp_path / "peaks"
+    (folder / "nested" / "bound").mkdir(parents=True)
+    fasta(folder / "unbound.fa", random_records(12, seed=1, header=lambda i: f"u{i} donor=D{i % 3}"))
+    fasta(folder / "nested" / "bound" / "run1.fasta", random_records(12, seed=2, header=lambda i: f"b{i}"))
+    (folder / "README").write_text("not a sequence")
+    from guiapp.core import readers
+
+    assert readers.file_format(folder) == "fasta" and readers.modality_of(folder) == "sequence"
+    assert "FASTA files" in readers.describe_format(folder)
+    assert header_columns(folder) == ["sample_id", "class"]  # the first file (the subfolder's) has no fields
+    seqs = load_sequences(folder)
+    assert seqs.table["class"].value_counts().to_dict() == {"nested": 12, "unbound": 12}
+    assert seqs.table.loc[seqs.table["sample_id"] == "u1", "donor"].item() == "D1"
+    study = Study()
+    data.attach_data(study, folder, label="class", group="donor")
+    d = study.data
+    assert d.modality == "sequence" and d.class_counts == {"nested": 12, "unbound": 12}
+    assert d.options["modality"] == "sequence" and d.roles["sample_id"] == "identifier"
+    assert all(c.startswith("pos") for c in d.feature_columns)
+    data.reload_table(study)  # reopening reads the folder again
+    assert len(study.table) == 24
+
+
+def test_a_fasta_folder_with_a_label_table_joins_it(tmp_path):
+    folder = tmp_path / "reads"
+    folder.mkdir()
+    records = random_records(24, seed=3, header=lambda i: f"r{i}")
+    fasta(folder / "part1.fa", records[:12])
+    fasta(folder / "part2.fa", records[12:])
+    pd.DataFrame({"sample_id": [f"r{i}" for i in range(24)], "binds": ["yes", "no"] * 12}).to_csv(
+        folder / "labels.csv", index=False)
+    assert "binds" in header_columns(folder)
+    study = Study()
+    data.attach_data(study, folder, label="binds")
+    assert study.data.class_counts == {"no": 12, "yes": 12}
+    assert study.data.samples.endswith("labels.csv")
+
+
+def test_a_fasta_folder_with_a_name_twice_or_no_fasta_says_which_files(tmp_path):
+    folder = tmp_path / "dup"
+    folder.mkdir()
+    fasta(folder / "a.fa", [("x1", "ACGTACGTAC"), ("x2", "ACGTACGTAA")])
+    fasta(folder / "b.fa", [("x3", "ACGTACGTAC"), ("x1", "ACGTACGTAA")])
+    with pytest.raises(data_errors.DuplicateSampleIdError, match=r"'x1' appears in a\.fa and in b\.fa"):
+        load_sequences(folder)
+    fasta(folder / "b.fa", [("x3", "ACGTACGTAC"), ("x4", "ACGT1CGTAA")])
+    with pytest.raises(data_errors.ForeignCharacterError, match=r"^b\.fa: record 'x4'"):
+        load_sequences(folder)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "readme.md").write_text("nothing here")
+    with pytest.raises(data_errors.MalformedFastaError, match="holds no FASTA files"):
+        data.load_dataset(empty, options={"modality": "sequence"})
+
+
+def test_a_fasta_file_named_txt_is_read_as_sequences_when_asked(tmp_path):
+    path = fasta(tmp_path / "reads.txt", random_records(24, seed=4))
+    from guiapp.core import readers
+
+    assert readers.modality_of(path) == "table"
+    assert readers.read_columns(path, modality="sequence") == ["sample_id", "label"]
+    study = Study()
+    data.attach_data(study, path, label="label", options={"modality": "sequence"})
+    assert study.data.modality == "sequence" and study.data.n_samples == 24
+    data.reload_table(study)  # the choice is kept: reopening reads it as FASTA again
+    assert len(study.table) == 24

@@ -1,5 +1,7 @@
 """The Data page: bad files show their message, the roles table edits roles, a genes × samples
-table is offered turned, and the preview is a model over the table (not a widget per cell)."""
+table is offered turned, the preview is a model over the table (not a widget per cell), image
+and FASTA folders are detected or chosen, the sample sheet's unmatched IDs are reported, the
+missing-value choice and the provenance are kept, and personal identifiers suggest "sensitive"."""
 
 from __future__ import annotations
 
@@ -20,6 +22,11 @@ def page(window, tmp_path):
     window.study.checklist_mode = False
     assert window.go_to("data")
     return window.current_page()
+
+
+def roles_counted(qtbot, page) -> None:
+    """The roles table's rows are counted on the worker thread after a load: wait for them."""
+    qtbot.waitUntil(lambda: not page.data_in.roles_pending, timeout=10_000)
 
 
 def choose(page, combo_name: str, value: str) -> None:
@@ -65,17 +72,23 @@ def test_the_roles_table_edits_roles_and_checks_again(qtbot, window, page, run_a
     run_and_wait(window, page.load)
     d = window.study.data
     assert "weight" in d.feature_columns and d.roles["email"] in ("identifier", "ignore")
+    roles_counted(qtbot, page)
     model = page.data_in.roles_model
     assert model.rowCount() == 10
     note = model.index(model.row_of("email"), 4).data()
     assert "personal identifier" in note
     assert any(f.code == "pii-identifier" for f in window.study.findings)
+    # the identifier scan suggests "sensitive" once the data are said to be about people
+    assert "email" in page.suggestion.text()
+    page.answer_boxes["about_humans"].setCurrentIndex(page.answer_boxes["about_humans"].findData(True))
+    assert page.suggestion.text().startswith("Suggested: sensitive") and "email" in page.suggestion.text()
     # weight → identifier, donor → group, through the table's editor role
     assert model.setData(model.index(model.row_of("weight"), 1), "identifier", Qt.EditRole)
     assert model.setData(model.index(model.row_of("donor"), 1), "group", Qt.EditRole)
     assert not model.setData(model.index(model.row_of("donor"), 1), "bogus", Qt.EditRole)
     assert page.group.currentData() == "donor"
     run_and_wait(window, page.data_in.apply_roles)
+    roles_counted(qtbot, page)
     d = window.study.data
     assert d.group == "donor" and d.roles["weight"] == "identifier"
     assert "weight" not in d.feature_columns and "weight" in d.identifiers
@@ -119,4 +132,141 @@ def test_the_preview_is_a_model_over_a_large_table(qtbot, window, page, run_and_
     assert view.model().rowCount() == 1000
     assert view.model().index(0, 400).data() == "a"
     assert "3,000 samples with 400 numeric features." in page.data_in.words.text()
+    roles_counted(qtbot, page)
     assert page.data_in.roles_model.rowCount() == 401
+
+
+def image_folder(root: Path) -> Path:
+    """Two classes of 8 × 8 grey PNGs, 12 each, one subfolder per class."""
+    from PIL import Image
+
+    rng = np.random.default_rng(3)
+    for k, cls in enumerate(("healthy", "lesion")):
+        (root / "scans" / cls).mkdir(parents=True)
+        for i in range(12):
+            pixels = (rng.random((8, 8)) * 120 + 100 * k).astype(np.uint8)
+            Image.fromarray(pixels, mode="L").save(root / "scans" / cls / f"{cls}_{i:02d}.png")
+    return root / "scans"
+
+
+def fasta_records(rng, n: int, prefix: str, motif: str = "") -> str:
+    return "".join(f">{prefix}{i}\n{''.join(rng.choice(list('ACGT'), 24)) + motif}\n" for i in range(n))
+
+
+def test_an_image_folder_is_detected_and_loaded_at_the_chosen_size(qtbot, window, page, run_and_wait, tmp_path):
+    page.set_path(image_folder(tmp_path))
+    assert page.data_in.detected.text() == "Detected: image folder."
+    assert page.data_in.options_row.isVisibleTo(page) and page.data_in.image_size.isEnabled()
+    assert not page.data_in.seq_length.isEnabled()
+    page.data_in.image_size.setValue(16)
+    choose(page, "label", "class")
+    run_and_wait(window, page.load)
+    d = window.study.data
+    assert not page.error.text()
+    assert d.modality == "image" and d.input_shape == [1, 16, 16] and d.class_counts == {"healthy": 12, "lesion": 12}
+    assert "Read as images: each sample a 1 × 16 × 16 array" in page.summary.text()
+    assert page.counts.has_plot  # the samples per class, drawn
+
+
+def test_a_fasta_folder_and_a_fasta_file_named_txt_load_as_sequences(qtbot, window, page, run_and_wait, tmp_path):
+    rng = np.random.default_rng(4)
+    folder = tmp_path / "peaks"
+    folder.mkdir()
+    (folder / "bound.fa").write_text(fasta_records(rng, 12, "b", "GATTACA"))
+    (folder / "unbound.fa").write_text(fasta_records(rng, 12, "u"))
+    page.set_path(folder)
+    assert "folder of FASTA files" in page.data_in.detected.text()
+    choose(page, "label", "class")
+    run_and_wait(window, page.load)
+    d = window.study.data
+    assert d.modality == "sequence" and d.options["alphabet"] == "dna" and d.input_shape == [31, 4]
+    assert d.class_counts == {"bound": 12, "unbound": 12}
+
+    # a FASTA file with a .txt name looks like a table; the user says what it is
+    text = "".join(f">s{i} label={'yes' if i % 2 else 'no'}\n{''.join(rng.choice(list('ACGT'), 20))}\n" for i in range(24))
+    (tmp_path / "reads.txt").write_text(text)
+    page.set_path(tmp_path / "reads.txt")
+    assert page.data_in.detected.text().startswith("Detected: text table")
+    page.data_in.read_as.setCurrentIndex(page.data_in.read_as.findData("sequence"))
+    assert page.data_in.detected.text().startswith("Read as sequences, as you chose")
+    choose(page, "label", "label")  # the header's key=value field is offered once read as FASTA
+    run_and_wait(window, page.load)
+    d = window.study.data
+    assert not page.error.text(), page.error.text()
+    assert d.modality == "sequence" and d.options["modality"] == "sequence" and d.n_samples == 24
+
+
+def test_reading_a_table_as_images_is_refused_on_the_page_and_keeps_the_entries(qtbot, window, page, run_and_wait,
+                                                                                 tmp_path):
+    page.set_path(expression_with_extras(tmp_path))
+    choose(page, "label", "condition")
+    page.version.setText("release 7")
+    page.data_in.accession.setText("GSE777")
+    page.data_in.read_as.setCurrentIndex(page.data_in.read_as.findData("image"))
+    run_and_wait(window, page.load)
+    assert "is a file, and images are read from a folder" in page.error.text()
+    assert window.study.table is None
+    assert page.version.text() == "release 7" and page.data_in.accession.text() == "GSE777"
+    assert page.label.currentData() == "condition"
+
+
+def test_a_file_that_cannot_be_read_says_why_as_soon_as_it_is_chosen(qtbot, window, page):
+    page.set_path(BAD / "binary.csv")
+    assert "binary bytes" in page.error.text() and "binary.csv" in page.error.text()
+
+
+def test_the_sample_sheet_join_reports_unmatched_ids_on_the_page(qtbot, window, page, run_and_wait, tmp_path):
+    rng = np.random.default_rng(5)
+    ids = [f"S{i:03d}" for i in range(40)]
+    t = pd.DataFrame(rng.normal(size=(40, 6)).round(3), columns=[f"g{j}" for j in range(6)])
+    t.insert(0, "sample_id", ids)
+    t.to_csv(tmp_path / "measurements.csv", index=False)
+    sheet = pd.DataFrame({"sample": ids[3:] + ["S900", "S901"], "condition": (["a", "b"] * 20)[:39],
+                          "site": (["north", "south"] * 20)[:39]})
+    sheet.to_csv(tmp_path / "sheet.csv", index=False)
+    page.set_path(tmp_path / "measurements.csv")
+    page.data_in.samples.setText(str(tmp_path / "sheet.csv"))
+    page._on_path()
+    choose(page, "label", "condition")
+    run_and_wait(window, page.load)
+    assert not page.error.text(), page.error.text()
+    assert "sample-sheet-unmatched" in page.findings.codes
+    text = " ".join(page.findings.texts())
+    assert "S000" in text and "S900" in text
+    assert "Sample sheet sheet.csv: 37 samples matched by 'sample'; 3 sample(s) without a row, 2 row(s) " \
+           "without a sample" in page.summary.text()
+    assert window.study.data.samples == str(tmp_path / "sheet.csv")
+
+
+def test_the_missing_value_choice_and_the_provenance_are_kept_in_the_study(qtbot, window, page, run_and_wait,
+                                                                          tmp_path):
+    rng = np.random.default_rng(6)
+    t = pd.DataFrame(rng.normal(size=(50, 5)).round(3), columns=[f"g{j}" for j in range(5)])
+    t.loc[::7, "g1"] = np.nan
+    t["condition"] = ["a", "b"] * 25
+    t.to_csv(tmp_path / "holes.csv", index=False)
+    page.set_path(tmp_path / "holes.csv")
+    choose(page, "label", "condition")
+    run_and_wait(window, page.load)  # filled with the training median, by default
+    assert window.study.data.missing == "median" and "g1" in window.study.data.feature_columns
+    assert page.data_in.missing_plot.has_plot  # missing values per column, drawn
+    assert "1 features have missing values" in page.data_in.words.text()
+    page.data_in.missing.setCurrentIndex(page.data_in.missing.findData("drop-columns"))
+    page.source.setText("GEO")
+    page.version.setText("2")
+    page.downloaded.setText("2026-01-02")
+    page.data_in.accession.setText("GSE1")
+    page.data_in.url.setText("https://example.org/holes.csv")
+    run_and_wait(window, page.load)
+    d = window.study.data
+    assert d.missing == "drop-columns" and d.dropped["columns"] == ["g1"] and "g1" not in d.feature_columns
+    assert "missing-values-dropped" in page.findings.codes
+    p = d.provenance
+    assert (p.source, p.version, p.downloaded, p.accession, p.url) == (
+        "GEO", "2", "2026-01-02", "GSE1", "https://example.org/holes.csv")
+    # the study file keeps them, and a reopened study shows them again
+    window.session.save()
+    from guiapp.core.study import Study
+
+    back = Study.open(window.study.folder)
+    assert back.data.provenance == p and back.data.missing == "drop-columns"

@@ -24,9 +24,9 @@ SENSITIVITY = ((True, "Sensitive", "About people, identifiable, or covered by co
                (None, "Not declared yet", "Tenfold treats undeclared data as sensitive and withholds the weights."))
 
 
-def read_header(path: Path) -> list[str]:
+def read_header(path: Path, modality: str = "") -> list[str]:
     """The column names a data file offers (any format), reading little of it."""
-    return readers.read_columns(path)
+    return readers.read_columns(path, modality=modality)
 
 
 def sensitivity_radios(page: StepPage, on_choice) -> QButtonGroup:
@@ -66,14 +66,16 @@ class DataPage(StepPage):
         self.path.editingFinished.connect(self._on_path)
         self.browse = self.action(QPushButton("Choose file…"))
         self.browse.clicked.connect(self._choose_file)
-        self.browse_folder = self.action(QPushButton("Image folder…"))
-        self.browse_folder.setToolTip("A folder with one subfolder of images per class, or images plus a CSV of labels.")
+        self.browse_folder = self.action(QPushButton("Folder…"))
+        self.browse_folder.setToolTip("A folder of images (one subfolder per class, or images plus a CSV of labels), "
+                                      "or a folder of FASTA files (one file per class).")
         self.browse_folder.clicked.connect(self._choose_folder)
         file_row.addWidget(self.path, 1)
         file_row.addWidget(self.browse)
         file_row.addWidget(self.browse_folder)
         form.addRow("Data file:", file_row)
         self.data_in = DataInPanel(self)
+        self.data_in.add_format_rows(form)
 
         self.label = QComboBox()
         self.label.setAccessibleName("Label column")
@@ -225,6 +227,15 @@ class DataPage(StepPage):
         lines = [f"{d.n_samples:,} samples × {d.n_features:,} features, label '{d.label}'"
                  + (f" ({len(d.classes)} classes)" if d.classes else ""),
                  f"Batch column: {d.batch or 'none'} · group column: {getattr(d, 'group', '') or 'none'}"]
+        if d.modality != "table":
+            shape = " × ".join(map(str, d.input_shape))
+            lines.append(f"Read as {'images' if d.modality == 'image' else 'sequences'}: each sample a {shape} array"
+                         + (f" ({d.options.get('alphabet', '').upper()})" if d.modality == "sequence" else ""))
+        sheet = d.sample_sheet or {}
+        if sheet:
+            lines.append(f"Sample sheet {Path(sheet.get('sheet', '')).name}: {sheet.get('matched', 0):,} samples matched "
+                         f"by '{sheet.get('sheet_key', '')}'; {sheet.get('data_unmatched', 0):,} sample(s) without a "
+                         f"row, {sheet.get('sheet_unmatched', 0):,} row(s) without a sample")
         if d.identifiers:
             lines.append("Not used as features (identifiers): " + ", ".join(map(str, d.identifiers)))
         lines.append(f"File: {Path(prov.path).name}, {prov.size_bytes / 1024:,.0f} kB, "
@@ -245,9 +256,11 @@ class DataPage(StepPage):
         self.error.clear_message()
         if text and Path(text).exists():
             try:
-                columns = read_header(Path(text))
+                columns = read_header(Path(text), self.data_in.modality())
                 columns += [c for c in self.data_in.extra_columns() if c not in columns]
-            except (OSError, UnicodeDecodeError, csv.Error, core_data.DataError):
+            except core_data.DataError as exc:  # the file's own named problem, as loading would say it
+                self.show_error(str(exc))
+            except (OSError, UnicodeDecodeError, csv.Error):
                 self.show_error(f"The column names of {Path(text).name} could not be read: it does "
                                 "not look like a text table (CSV or TSV, UTF-8). Export it as CSV "
                                 "from your spreadsheet program and choose that file.")
@@ -272,6 +285,7 @@ class DataPage(StepPage):
     def _on_path(self) -> None:
         if str(Path(self.path.text().strip()).resolve()) != self.study.data.provenance.path:
             self.data_in.forget_edits()
+        self.data_in.show_detected()
         self._fill_columns(self.label.currentData() or self.study.data.label,
                            self.batch.currentData() or self.study.data.batch,
                            self.group.currentData() or getattr(self.study.data, "group", ""))
@@ -282,7 +296,7 @@ class DataPage(StepPage):
             self.set_path(path)
 
     def _choose_folder(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Choose a folder of images", self.path.text())
+        path = QFileDialog.getExistingDirectory(self, "Choose a folder of images or of FASTA files", self.path.text())
         if path:
             self.set_path(path)
 
