@@ -50,6 +50,28 @@ def test_card_loads_with_huggingface_hub_and_carries_test_results(demo_bundle):
     assert study["split"]["test_uses"] == 1
 
 
+def test_demo_card_and_report_show_the_evaluation_instruments(demo_bundle):
+    """Issue 7's instruments on the built-in demo: scoreboard, shuffle control, intervals and
+    interpretation in the card; ROC, PR, calibration (and the privacy plots) in the report."""
+    out, _ = demo_bundle
+    card = (out / "model_card.md").read_text(encoding="utf-8")
+    for text in ("### Success criteria", "| ROC AUC ≥ 0.9", "### Label-shuffle control",
+                 "clearly above the shuffled runs", "95% CI", "## Interpretation", "integrated gradients",
+                 "Agreement with the linear baseline", "### Over-interpretation guards",
+                 "Correlation is not causation"):
+        assert text in card, text
+    study = json.loads((out / "study" / "study.json").read_text())
+    shuffle = study["overfitting"]["shuffle"]
+    assert shuffle["repeats"] >= 1 and not shuffle["flagged"]  # real labels clearly beat shuffled ones
+    assert shuffle["real_ci"][0] > max(shuffle["shuffled_tune"])
+    page = (out / "report.html").read_text(encoding="utf-8")
+    for title in ("ROC curves on the sealed test set", "Precision–recall curves on the sealed test set",
+                  "Calibration (reliability diagram) on the sealed test set", "Top 15 features by integrated gradients",
+                  "Membership-inference attack: ROC curves"):
+        assert title in page, title
+    assert "://" not in page and "<script" not in page
+
+
 def test_card_json_validates_against_the_vendored_schema(demo_bundle):
     import jsonschema
 
