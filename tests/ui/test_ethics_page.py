@@ -85,6 +85,7 @@ def test_audit_and_dp_run_through_the_runner(qtbot, ethics_page, run_and_wait):
     assert set(window.study.ethics.membership["models"]) == {"network", "knn"}
     assert page.privacy.audit_table.rowCount() == 2 and page.privacy.audit_table.cell_text(1, 0) == "kNN baseline"
     assert "ROC AUC" in page.privacy.audit_reading.text()
+    assert page.privacy.attack_plot.has_plot and not page.privacy.dp_plot.has_plot
 
     page.privacy.epsilon.setValue(4.0)
     page.privacy.dp_epochs.setValue(2)
@@ -93,6 +94,7 @@ def test_audit_and_dp_run_through_the_runner(qtbot, ethics_page, run_and_wait):
     assert abs(dp["epsilon"] - 4.0) / 4.0 < 0.05 and dp["epochs"] == 2
     assert "ε =" in page.privacy.dp_result.text() and "Trained with differential privacy" in page.info.text()
     assert window.study.path(dp["weights"]).is_file()
+    assert page.privacy.dp_plot.has_plot and [h["target_epsilon"] for h in dp["history"]] == [4.0]
 
 
 def test_sharing_sensitive_weights_needs_a_reason(qtbot, ethics_page):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDoubleSpinBox, QFormLayout, QHBoxLayout, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
+from guiapp.ui.eval_plots import xy_lines
+from guiapp.ui.plots import PlotArea
 from guiapp.ui.widgets import ResultTable, heading, note, value_label
 
 AUDIT_NOTE = ("The loss-threshold attack (Yeom et al. 2018) guesses that a sample was in the training data "
@@ -47,6 +49,9 @@ class PrivacyPanels(QWidget):
         layout.addWidget(self.audit_table)
         self.audit_reading = value_label("Membership audit reading")
         layout.addWidget(self.audit_reading)
+        self.attack_plot = PlotArea("The attack's ROC curves appear here once the audit has run.",
+                                    "Membership attack ROC curves", min_height=280)
+        layout.addWidget(self.attack_plot)
 
         layout.addWidget(heading("Differential privacy"))
         layout.addWidget(note(DP_NOTE))
@@ -74,6 +79,9 @@ class PrivacyPanels(QWidget):
         layout.addLayout(row)
         self.dp_result = value_label("Differential privacy result")
         layout.addWidget(self.dp_result)
+        self.dp_plot = PlotArea("Each retraining adds a point: the tune score against ε, beside the network "
+                                "trained without differential privacy.", "Utility against epsilon", min_height=240)
+        layout.addWidget(self.dp_plot)
 
     def show_study(self, study) -> None:
         from guiapp.core.privacy_dp import dp_summary
@@ -87,3 +95,28 @@ class PrivacyPanels(QWidget):
         self.audit_reading.setText("\n\n".join(readings) if readings else
                                    "Run the audit to see whether the models give away who was in the training data.")
         self.dp_result.setText(dp_summary(study))
+        self._plots(study)
+
+    def _plots(self, study) -> None:
+        from guiapp.core.membership import MODEL_NAMES
+        from guiapp.core.metrics import DISPLAY_NAMES
+
+        models = (study.ethics.membership or {}).get("models") or {}
+        curves = [(f"{MODEL_NAMES.get(k, k)} (AUC {m['auc']:.2f})", m["roc"]["fpr"], m["roc"]["tpr"])
+                  for k, m in models.items() if (m.get("roc") or {}).get("fpr")]
+        if curves:
+            xy_lines(self.attack_plot, curves, x_label="false positive rate", y_label="true positive rate",
+                     unit_square=True, diagonal=True)
+        else:
+            self.attack_plot.show_placeholder()
+        dp = study.ethics.dp or {}
+        runs = sorted((h for h in dp.get("history") or [] if h.get("epsilon") is not None
+                       and h.get("dp_tune") is not None), key=lambda h: h["epsilon"])
+        if runs:
+            plain = dp.get("non_private_tune")
+            xy_lines(self.dp_plot, [("trained with DP-SGD", [h["epsilon"] for h in runs], [h["dp_tune"] for h in runs])],
+                     x_label="ε (smaller is more private)",
+                     y_label=f"tune {DISPLAY_NAMES.get(dp.get('metric'), dp.get('metric') or '')}", symbols=True,
+                     hline=(plain, f"without differential privacy {plain:.3f}") if plain is not None else None)
+        else:
+            self.dp_plot.show_placeholder()
