@@ -53,11 +53,21 @@ def export_network(model, path, *, n_features: int, task: str) -> Path:
     tmp = path.with_name(path.name + ".tmp")
     example = torch.zeros(2, int(n_features), dtype=torch.float32)
     out = output_name(task)
-    with warnings.catch_warnings(), torch.no_grad():
-        warnings.simplefilter("ignore")  # the exporter's deprecation and tracer notes are not the user's business
-        torch.onnx.export(graph, (example,), str(tmp), dynamo=False, opset_version=OPSET,
-                          input_names=[INPUT], output_names=[out],
-                          dynamic_axes={INPUT: {0: "samples"}, out: {0: "samples"}})
+    # The transformer's fused inference kernel has no ONNX form; the plain layers it stands for do.
+    fastpath = torch.backends.mha.get_fastpath_enabled()
+    torch.backends.mha.set_fastpath_enabled(False)
+    try:
+        with warnings.catch_warnings(), torch.no_grad():
+            warnings.simplefilter("ignore")  # the exporter's deprecation and tracer notes are not the user's business
+            torch.onnx.export(graph, (example,), str(tmp), dynamo=False, opset_version=OPSET,
+                              input_names=[INPUT], output_names=[out],
+                              dynamic_axes={INPUT: {0: "samples"}, out: {0: "samples"}}, verbose=False)
+    except Exception as exc:  # the exporter raises many kinds; the user needs the one line
+        tmp.unlink(missing_ok=True)
+        raise TenfoldError(f"This network could not be written as ONNX ({str(exc).splitlines()[0]}); "
+                           "export without ONNX.") from None
+    finally:
+        torch.backends.mha.set_fastpath_enabled(fastpath)
     _check(tmp)
     tmp.replace(path)
     return path

@@ -116,3 +116,31 @@ def regression_trained(study_factory, quick_training):
     quick_training(study)
     train_network(study)
     return study
+
+
+@pytest.mark.parametrize("kind, shape", [("cnn2d", [1, 8, 8]), ("cnn1d", [12, 4]), ("transformer", [12, 4])])
+def test_image_and_sequence_networks_export_too(kind, shape, tmp_path):
+    """The grid networks take the flattened rows, so their ONNX graphs do too (the
+    transformer's fused attention kernel is switched off while exporting)."""
+    pytest.importorskip("onnx")
+    ort = pytest.importorskip("onnxruntime")
+    import torch
+
+    from guiapp.core.grid_networks import build_grid_network
+    from guiapp.core.study import Study
+
+    s = Study()
+    s.data.modality, s.data.input_shape, s.data.classes = ("image" if kind == "cnn2d" else "sequence"), shape, ["a", "b"]
+    s.data.options = {"alphabet": "dna"}
+    s.data.feature_columns = ([f"px_{y}_{x}" for y in range(8) for x in range(8)] if kind == "cnn2d"
+                              else [f"pos{p + 1}_{c}" for p in range(12) for c in "ACGT"])
+    s.architecture.kind = kind
+    model = build_grid_network(s, kind).eval()
+    path = onnx_export.export_network(model, tmp_path / "m.onnx", n_features=len(s.data.feature_columns),
+                                      task="classification")
+    x = np.random.default_rng(0).random((5, len(s.data.feature_columns)), dtype=np.float32)
+    with torch.no_grad():
+        want = torch.softmax(model(torch.as_tensor(x)), dim=1).numpy()
+    got = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, {"features": x})[0]
+    np.testing.assert_allclose(got, want, atol=1e-5)
+    assert torch.backends.mha.get_fastpath_enabled()  # switched back on for training and inference
