@@ -1,7 +1,7 @@
 """The checklist side panel: the ten tips, each item's status from the study, and attestation.
 
-It only shows ``checklist.evaluate_checklist(study)``; double-clicking an item asks the main
-window to go to the step that satisfies it.
+It only shows ``checklist.evaluate_checklist(study)``; clicking an item asks the main window to
+go to the step that satisfies it, and attesting one asks for the reason.
 """
 
 from __future__ import annotations
@@ -43,6 +43,16 @@ class WrappingDelegate(QStyledItemDelegate):
         return QSize(width, max(text.height() + 6, 20))
 
 
+def item_tooltip(row: dict, word: str) -> str:
+    """The tip's advice in Tenfold's words, why the item matters, and where things stand."""
+    text = (f"{row['text']} — {word}.\n\nWhy: {row['why']}\n\nTip {row['tip']} ({row['tip_title']}): "
+            f"{checklist.TIP_ADVICE[row['tip']]}")
+    if row["evidence"]:
+        label = "Your reason" if row["status"] == checklist.ATTESTED else "Evidence"
+        text += f"\n\n{label}: {row['evidence']} [{row['evidence_at']}]"
+    return text + f"\n\nDone on the {step(row['step']).title} step; click to go there."
+
+
 def tip_status(items: list[dict]) -> str:
     statuses = {i["status"] for i in items}
     if checklist.VIOLATED in statuses:
@@ -81,14 +91,16 @@ class ChecklistPanel(QDockWidget):
         self.tree.header().sectionResized.connect(lambda *_: self.tree.doItemsLayout())
         self.tree.setContextMenuPolicy(Qt.CustomContextMenu)
         self.tree.customContextMenuRequested.connect(self._menu)
-        self.tree.itemDoubleClicked.connect(self._on_double_click)
+        self.tree.itemClicked.connect(self._on_click)
+        self.tree.itemActivated.connect(self._on_click)  # Enter on the keyboard
         layout.addWidget(self.tree)
         legend = QLabel(" ".join(f'<span style="color:{c}">{g or "○"}</span>&nbsp;{STATUS_WORDS[k]}'
                                  for k, (c, g) in STATUS_STYLE.items() if k != checklist.NOT_APPLICABLE))
         legend.setObjectName("note")
         legend.setAccessibleName("Legend of the status icons")
         layout.addWidget(legend)
-        hint = QLabel("Double-click an item to go to its step. Right-click to attest an item yourself.")
+        hint = QLabel("Click an item to go to its step; hover for why it matters. Right-click to attest "
+                      "an item yourself, with your reason.")
         hint.setObjectName("note")
         hint.setWordWrap(True)
         layout.addWidget(hint)
@@ -107,10 +119,7 @@ class ChecklistPanel(QDockWidget):
             status = row["status"]
             word = STATUS_WORDS.get(status, status) + ("" if row["required"] else ", optional")
             node.setIcon(0, status_icon(status))
-            tooltip = f"{word.capitalize()}. {row['why']}"
-            tooltip += f"\n\nEvidence: {row['evidence']}" if row["evidence"] else ""
-            tooltip += f"\n\nStep: {step(row['step']).title}"
-            node.setToolTip(0, tooltip)
+            node.setToolTip(0, item_tooltip(row, word))
             node.setData(0, STATUS, status)
             node.setData(0, Qt.AccessibleTextRole, f"{row['text']}: {word}")
         for tip, node in self._tips.items():
@@ -131,7 +140,7 @@ class ChecklistPanel(QDockWidget):
         self.tree.clear()
         for tip in sorted({r["tip"] for r in rows}):
             node = QTreeWidgetItem([f"Tip {tip} · {checklist.TIPS[tip]}"])
-            node.setToolTip(0, f"Tip {tip}: {checklist.TIPS[tip]}")
+            node.setToolTip(0, f"Tip {tip}: {checklist.TIPS[tip]}\n\n{checklist.TIP_ADVICE[tip]}")
             font = node.font(0)
             font.setBold(True)
             node.setFont(0, font)
@@ -146,7 +155,7 @@ class ChecklistPanel(QDockWidget):
             node.setExpanded(True)
 
     # ----- interaction ---------------------------------------------------------------------
-    def _on_double_click(self, node: QTreeWidgetItem, _column: int) -> None:
+    def _on_click(self, node: QTreeWidgetItem, _column: int = 0) -> None:
         step_id = node.data(0, STEP_ID)
         if step_id:
             self.step_requested.emit(step_id)
@@ -190,6 +199,6 @@ class ChecklistPanel(QDockWidget):
         return True
 
     def withdraw(self, item_id: str) -> None:
-        self.session.study.attestations.pop(item_id, None)
+        checklist.withdraw(self.session.study, item_id)
         self.session.notify_changed()
         self.attested.emit()

@@ -145,6 +145,9 @@ class MainWindow(QMainWindow):
         checklist_toggle.setShortcut(QKeySequence("Ctrl+L"))
         view.addAction(checklist_toggle)
         help_menu = self.menuBar().addMenu("&Help")
+        self.glossary_action = self._action(help_menu, "&Glossary", QKeySequence.HelpContents,
+                                            lambda: self.current_page().open_glossary())
+        self.glossary_action.setToolTip("Every word Tenfold uses, in plain terms, with small pictures.")
         self.diagnostics = diagnostics.DiagnosticsCopier(self, on_status=self.show_status)
         self.diagnostics_action = self._action(help_menu, "Copy &diagnostic info", QKeySequence("Ctrl+Shift+D"),
                                                self.diagnostics.copy)
@@ -176,7 +179,7 @@ class MainWindow(QMainWindow):
     def current_step(self) -> str:
         return self.current_page().step_id
 
-    def block_reason(self, step_id: str) -> Optional[str]:
+    def block_reason(self, step_id: str, rows: Optional[list] = None) -> Optional[str]:
         """Why the step list will not open ``step_id`` now; None when it will."""
         reason = missing_prerequisite(self.study, step_id)
         if reason or not self.study.checklist_mode:
@@ -184,8 +187,9 @@ class MainWindow(QMainWindow):
         target = STEP_IDS.index(step_id)
         if target <= STEP_IDS.index(self.current_step):
             return None  # going back is always allowed
+        rows = rows if rows is not None else checklist.evaluate_checklist(self.study)
         for earlier in STEP_IDS[:target]:
-            ok, why = checklist.can_leave(self.study, earlier)
+            ok, why = checklist.can_leave(self.study, earlier, rows)
             if not ok:
                 title = STEPS[STEP_IDS.index(earlier)].title
                 return f"Guided mode: finish the {title} step first. {why.removeprefix('Guided mode: ')}"
@@ -221,6 +225,7 @@ class MainWindow(QMainWindow):
         ok, reason = checklist.can_leave(self.study, page.step_id)
         if not ok:
             page.show_blocked(reason)
+            page.show_checklist(checklist.leave_message(self.study, page.step_id), guided=True)
             self.show_status("Guided mode: this step still has open checklist items (see the page).")
             return False
         still_open = checklist.blocking_items(self.study, page.step_id)
@@ -255,7 +260,7 @@ class MainWindow(QMainWindow):
         rows = checklist.evaluate_checklist(self.study)
         for i, s in enumerate(STEPS):
             item = self.steps.item(i)
-            reason = self.block_reason(s.id)
+            reason = self.block_reason(s.id, rows)
             flags = item.flags()
             item.setFlags(flags & ~Qt.ItemIsEnabled if reason else flags | Qt.ItemIsEnabled)
             mine = [r for r in rows if r["step"] == s.id]
@@ -268,12 +273,24 @@ class MainWindow(QMainWindow):
         self.guided_action.setChecked(self.study.checklist_mode)
         self.guided_action.blockSignals(False)
         self.setWindowTitle(f"Tenfold — {self.study.question.title.strip() or 'Untitled study'}")
-        self._refresh_nav()
+        self._refresh_nav(rows)
 
-    def _refresh_nav(self) -> None:
+    def _refresh_nav(self, rows: Optional[list] = None) -> None:
+        """Back and Next, and the page's note on its open checklist items (which, and why)."""
         index = STEP_IDS.index(self.current_step)
+        rows = rows if rows is not None else checklist.evaluate_checklist(self.study)
+        ok, reason = checklist.can_leave(self.study, self.current_step, rows)
+        page = self.current_page()
+        page.show_checklist(checklist.leave_message(self.study, self.current_step, rows),
+                            guided=self.study.checklist_mode)
+        if ok and page.blocked.text().startswith("Guided mode"):
+            page.blocked.clear_message()  # the work is done: the earlier "not yet" no longer holds
+        last = index + 1 >= len(STEP_IDS)
         self.back.setEnabled(index > 0)
-        self.next.setEnabled(index + 1 < len(STEP_IDS))
+        self.next.setEnabled(not last and ok)
+        self.next.setToolTip(reason if not ok else
+                             "Go to the next step (Alt+Right). In guided mode, only when this step's "
+                             "checklist items are done.")
 
     @Slot()
     def _on_study_replaced(self) -> None:
@@ -286,6 +303,7 @@ class MainWindow(QMainWindow):
         self.study.checklist_mode = bool(on)
         self.session.notify_changed()
         self.current_page().refresh()
+        self._refresh_chrome()
 
     def save(self) -> None:
         self.current_page().flush()

@@ -11,10 +11,11 @@ import sys
 from typing import Callable, Optional
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import (QAbstractButton, QFrame, QLabel, QScrollArea, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QAbstractButton, QFrame, QHBoxLayout, QLabel, QScrollArea, QToolButton,
+                               QVBoxLayout, QWidget)
 
-from guiapp.core import checklist, steps
+from guiapp.core import checklist, glossary, steps
+from guiapp.ui.glossary import links_for
 from guiapp.ui.session import Session
 from guiapp.ui.widgets import Banner, FindingsView, heading
 
@@ -57,22 +58,40 @@ class StepPage(QWidget):
         title = QLabel(f"Step {number} of {len(steps.STEPS)} · {self.step.title}")
         title.setObjectName("pageTitle")
         title.setAccessibleName(f"Step {number}: {self.step.title}")
-        layout.addWidget(title)
+        self.glossary = links_for(session)
+        self.help_button = QToolButton()
+        self.help_button.setText("? Glossary")
+        self.help_button.setAccessibleName(f"Glossary of the words on the {self.step.title} page")
+        self.help_button.setToolTip("The words this page uses, in plain terms, with small pictures (F1).")
+        self.help_button.clicked.connect(lambda: self.open_glossary())
+        title_row = QHBoxLayout()
+        title_row.addWidget(title, 1)
+        title_row.addWidget(self.help_button)
+        layout.addLayout(title_row)
         tips = "; ".join(f"Tip {t}: {checklist.TIPS[t]}" for t in self.step.tips)
         tip_label = QLabel(tips)
         tip_label.setObjectName("tipLine")
         tip_label.setWordWrap(True)
         layout.addWidget(tip_label)
+        self.intro_terms: list[str] = []
         if self.intro:
-            intro = QLabel(self.intro)
-            intro.setObjectName("intro")
-            intro.setWordWrap(True)
-            layout.addWidget(intro)
+            self.intro_label = QLabel()
+            self.intro_label.setObjectName("intro")
+            self.intro_label.setWordWrap(True)
+            # Each word the glossary explains is a link: hover for its meaning, click for more.
+            self.intro_terms = self.glossary.link_label(self.intro_label, self.intro)
+            layout.addWidget(self.intro_label)
 
         self.blocked = Banner("blocked")
         self.error = Banner("error")
         self.info = Banner("info")
-        for banner in (self.blocked, self.error, self.info):
+        # The step's open required checklist items, which and why: in guided mode they keep Next
+        # off; in ordinary mode they are a warning.
+        self.checklist_note = Banner("blocked")
+        self.checklist_note.setAccessibleName("Checklist items this step still needs")
+        self.checklist_warning = Banner("caveat")
+        self.checklist_warning.setAccessibleName("Checklist items this step still has open")
+        for banner in (self.blocked, self.checklist_note, self.checklist_warning, self.error, self.info):
             layout.addWidget(banner)
         # Findings come before the controls: a warning nobody scrolls down to helps nobody.
         self.findings_heading = heading("Findings")
@@ -95,6 +114,8 @@ class StepPage(QWidget):
         self._changed_timer.timeout.connect(self.session.notify_changed)
 
         self.build()
+        self.field_terms = [k for k in (self.glossary.explain_label(label)
+                                        for label in self.body_widget.findChildren(QLabel)) if k]
         session.runner.busy_changed.connect(self._on_busy)
         self.refresh()
 
@@ -153,6 +174,20 @@ class StepPage(QWidget):
 
     def show_blocked(self, reason: str) -> None:
         self.blocked.show_message(reason)
+
+    def show_checklist(self, message: str, guided: bool) -> None:
+        """The step's open required checklist items: a stop in guided mode, a warning otherwise."""
+        self.checklist_note.show_message(message if guided else "")
+        self.checklist_warning.show_message("" if guided else message)
+
+    @property
+    def glossary_terms(self) -> list[str]:
+        """The glossary's terms for this page: its own list, then those its texts mention."""
+        return list(dict.fromkeys([*glossary.STEP_TERMS.get(self.step_id, ()), *self.intro_terms,
+                                   *self.field_terms]))
+
+    def open_glossary(self, key: str = "") -> None:
+        self.glossary.open(key, page_terms=self.glossary_terms)
 
     def run_task(self, fn: Callable, kwargs: dict, *, name: str, on_result: Optional[Callable] = None,
                  on_cancelled: Optional[Callable] = None, on_epoch: Optional[Callable] = None) -> bool:
