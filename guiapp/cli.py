@@ -231,7 +231,7 @@ def _inspect(args) -> int:
                "batch_effect": report.to_dict(), "split": split_info,
                "findings": findings}
         print(json.dumps(out, indent=2, default=_json_value))
-        return 0
+        return _data_errors_exit(study)
     prov = study.data.provenance
     print(f"{args.data}: {profile.n_samples} samples × {profile.n_features} features "
           f"(SHA-256 {prov.sha256[:16]}…)")
@@ -267,7 +267,16 @@ def _inspect(args) -> int:
         print("  No warnings.")
     for f in study.findings:
         print(f"  [{f.severity}] {f.code} (Tip {f.tip}): {f.message}")
-    return 0
+    return _data_errors_exit(study)
+
+
+def _data_errors_exit(study) -> int:
+    """A data error found by the profile (a class with one sample) stops the study: the report is
+    printed, and the exit code and the message say so, as for a bad file."""
+    errors = [f for f in study.findings if f.step == "data" and f.severity == "error"]
+    for f in errors:
+        print(f"tenfold: {f.message}", file=sys.stderr)
+    return EXIT_BAD_INPUT if errors else 0
 
 
 def _json_value(obj):

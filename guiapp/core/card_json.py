@@ -6,6 +6,7 @@ offline, with the same numbers and words as the Markdown card (:mod:`guiapp.core
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from importlib import resources
 
@@ -62,10 +63,16 @@ def _mct_datasets(study) -> list[dict]:
     uses = {"train": "used to fit the network and the baselines",
             "tune": "used for model selection and early stopping",
             "test": "sealed, evaluated once at the end"}
+    prov = study.data.provenance
+    origin = "".join(f" {words} {value}." for words, value in (
+        ("Version", prov.version), ("Accession", prov.accession), ("Downloaded", prov.downloaded),
+        ("File SHA-256", prov.sha256)) if value)
     out = []
     for split, use in uses.items():
         d = {"name": f"{dataset_name(study)} — {split} split",
-             "description": f"{sizes.get(split, 0)} samples, {use}."}
+             "description": f"{sizes.get(split, 0)} samples, {use}.{origin}"}
+        if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$", prov.url or ""):  # the schema wants a URI here
+            d["link"] = prov.url
         if study.treated_as_sensitive:
             ids = [f"Identifier column: {c}" for c in study.data.identifiers]
             d["sensitive"] = {"sensitive_data": sensitivity_answers(study) + ids}

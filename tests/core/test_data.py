@@ -326,3 +326,41 @@ def test_reload_table_detects_a_changed_file(tiny_study):
 def test_reload_table_without_data_says_so():
     with pytest.raises(DataError, match="no data file yet"):
         data.reload_table(Study())
+
+
+# ----- a spec with a sample sheet; provenance in the manifest and the card --------------------------
+
+def test_a_spec_joins_its_sample_sheet_and_keeps_the_provenance_to_the_card(tmp_path):
+    from guiapp.core import export, model_card, spec
+
+    rng = np.random.default_rng(7)
+    ids = [f"P{i:03d}" for i in range(40)]
+    t = pd.DataFrame(rng.normal(size=(40, 4)).round(3), columns=[f"g{j}" for j in range(4)])
+    t.insert(0, "sample_id", ids)
+    (tmp_path / "in").mkdir()
+    t.to_csv(tmp_path / "in" / "expr.csv", index=False)
+    pd.DataFrame({"patient_sample": ids[::-1], "condition": ["a", "b"] * 20}).to_csv(
+        tmp_path / "in" / "sheet.csv", index=False)
+    write(tmp_path / "in" / "study.toml", '[data]\npath = "expr.csv"\nsamples = "sheet.csv"\nlabel = "condition"\n'
+          'source = "GEO"\nversion = "3"\ndownloaded = "2026-02-03"\naccession = "GSE42"\n'
+          'url = "https://example.org/GSE42"\n')
+    loaded = spec.load_spec(tmp_path / "in" / "study.toml")
+    assert loaded["data"]["samples"] == str((tmp_path / "in" / "sheet.csv").resolve())
+    study = Study()
+    data.attach_from_spec(study, loaded["data"])
+    d = study.data
+    assert d.sample_sheet["sheet_key"] == "patient_sample" and d.sample_sheet["matched"] == 40
+    assert d.class_counts == {"a": 20, "b": 20} and d.samples.endswith("sheet.csv")
+    assert study.table.set_index("sample_id").loc["P039", "condition"] == "a"  # joined by ID, not by row
+    manifest = export.manifest(study, tmp_path / "out")
+    assert {k: manifest["data"][k] for k in ("source", "version", "downloaded", "accession", "url")} == {
+        "source": "GEO", "version": "3", "downloaded": "2026-02-03", "accession": "GSE42",
+        "url": "https://example.org/GSE42"}
+    assert manifest["data"]["sha256"] == hashlib.sha256((tmp_path / "in" / "expr.csv").read_bytes()).hexdigest()
+    card = model_card.render_model_card(study, weights_shared=False, weights_reason="not trained", privacy=[])
+    assert "GEO, version 3, downloaded 2026-02-03, accession GSE42 (https://example.org/GSE42)" in card
+    assert d.provenance.sha256 in card
+    card_json = model_card.model_card_json(study, weights_shared=False, weights_reason="not trained", privacy=[])
+    model_card.validate_model_card_json(card_json)
+    train = card_json["model_parameters"]["data"][0]
+    assert train["link"] == "https://example.org/GSE42" and "Accession GSE42." in train["description"]

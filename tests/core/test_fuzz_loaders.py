@@ -1,14 +1,17 @@
 """Fuzzing the loaders: whatever bytes or tables they are given, they load them or raise one of
 Tenfold's own errors (a DataError the page and the CLI can show), never anything else.
 
-Bounded in the default run; ``TENFOLD_FUZZ_EXAMPLES=2000`` (or ``bench_loader.py --fuzz 2000``)
-runs it long.
+Bounded in the default run (25 examples per test, derandomized so CI is repeatable);
+``TENFOLD_FUZZ_EXAMPLES=2000`` or ``tests/benchmarks/bench_fuzz_loaders.py --examples 2000``
+runs it long, with fresh random examples.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -28,26 +31,32 @@ FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=EXAMPLES <= 10
 SUFFIXES = [".csv", ".tsv", ".txt", ".tab", ".csv.gz", ".parquet", ".xlsx", ".h5ad", ".fa", ".fasta"]
 
 
-def _write(content: bytes, suffix: str) -> Path:
+@contextmanager
+def _written(content: bytes, suffix: str):
+    """The bytes as a file with that suffix, removed afterwards (a long run writes thousands)."""
     folder = Path(tempfile.mkdtemp(prefix="tenfold-fuzz-"))
-    path = folder / f"fuzz{suffix}"
-    path.write_bytes(content)
-    return path
-
-
-def _load_or_refuse(path: Path, label: str = "") -> None:
     try:
-        loaded = data.load_dataset(path, label=label)
-        if label and label in loaded.table.columns:
-            profile_table(loaded.table, label, file_name=path.name, near_duplicates=False)
-    except TenfoldError:
-        pass
+        path = folder / f"fuzz{suffix}"
+        path.write_bytes(content)
+        yield path
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _load_or_refuse(content: bytes, suffix: str, label: str = "") -> None:
+    with _written(content, suffix) as path:
+        try:
+            loaded = data.load_dataset(path, label=label)
+            if label and label in loaded.table.columns:
+                profile_table(loaded.table, label, file_name=path.name, near_duplicates=False)
+        except TenfoldError:
+            pass
 
 
 @FUZZ
 @given(content=st.binary(max_size=2048), suffix=st.sampled_from(SUFFIXES))
 def test_random_bytes_load_or_raise_a_tenfold_error(content, suffix):
-    _load_or_refuse(_write(content, suffix))
+    _load_or_refuse(content, suffix)
 
 
 _cell = st.one_of(
@@ -71,7 +80,7 @@ def test_random_tables_load_or_raise_a_tenfold_error(header, rows, sep, suffix, 
         content = text.encode(encoding)
     except UnicodeEncodeError:
         content = text.encode("utf-8")
-    _load_or_refuse(_write(content, suffix), label=header[-1])
+    _load_or_refuse(content, suffix, label=header[-1])
 
 
 @FUZZ
@@ -80,8 +89,8 @@ def test_random_tables_load_or_raise_a_tenfold_error(header, rows, sep, suffix, 
        preamble=st.sampled_from(["", "ACGT\n", ";comment\n", "\n\n"]))
 def test_random_fasta_loads_or_raises_a_tenfold_error(records, preamble):
     text = preamble + "".join(f">{name}\n{seq}\n" for name, seq in records)
-    path = _write(text.encode("utf-8", errors="replace"), ".fa")
-    try:
-        load_sequences(path)
-    except TenfoldError:
-        pass
+    with _written(text.encode("utf-8", errors="replace"), ".fa") as path:
+        try:
+            load_sequences(path)
+        except TenfoldError:
+            pass
