@@ -175,12 +175,13 @@ def load_network(bundle: Bundle, kind: str = "network"):
                           f"{', '.join(bundle.available)}.")
     c = bundle.config
     a = c["architecture"]
-    if a.get("kind", "mlp") != "mlp":
-        raise BundleError(f"Tenfold {_version()} can apply only MLP networks, not {a.get('kind')!r}.")
     regression = c["task"] != "classification"
-    n_outputs = int(c.get("n_outputs") or (len(c.get("classes", [])) if not regression else 1))
-    model = build_mlp(len(c["feature_columns"]), n_outputs, int(a["width"]), int(a["depth"]),
-                      float(a.get("dropout", 0.0)), regression=regression)
+    if a.get("kind", "mlp") != "mlp":
+        model = _grid_network(c, a, regression)
+    else:
+        n_outputs = int(c.get("n_outputs") or (len(c.get("classes", [])) if not regression else 1))
+        model = build_mlp(len(c["feature_columns"]), n_outputs, int(a["width"]), int(a["depth"]),
+                          float(a.get("dropout", 0.0)), regression=regression)
     if kind == "dp_network" and (c.get("differential_privacy") or {}).get("fixed_layers"):
         from opacus.validators import ModuleValidator
 
@@ -195,6 +196,28 @@ def load_network(bundle: Bundle, kind: str = "network"):
         raise BundleError(f"The weights in {path.name} do not fit the network config.json describes: "
                           f"{str(exc).splitlines()[0]}") from None
     return model.eval()
+
+
+def _grid_network(config: dict, arch: dict, regression: bool):
+    """An image or sequence network rebuilt from config.json alone (the weights fill it in)."""
+    from guiapp.core.grid_networks import GRID_KINDS, build_grid_network
+    from guiapp.core.study import Study
+
+    kind = arch.get("kind")
+    if kind not in GRID_KINDS or not config.get("input_shape"):
+        raise BundleError(f"Tenfold {_version()} cannot rebuild a {kind!r} network from this bundle's "
+                          "config.json (it lacks the data's form, or the kind is unknown).")
+    stub = Study()  # only the facts the network's shape depends on
+    stub.question.task = config["task"]
+    stub.data.feature_columns, stub.data.classes = list(config["feature_columns"]), list(config.get("classes", []))
+    stub.data.modality, stub.data.input_shape = config.get("modality", GRID_KINDS[kind]), list(config["input_shape"])
+    for key in ("kind", "width", "depth", "dropout"):
+        if key in arch:
+            setattr(stub.architecture, key, arch[key])
+    try:
+        return build_grid_network(stub, kind, target_center=0.0 if regression else None)
+    except TenfoldError as exc:
+        raise BundleError(f"The network in this bundle cannot be rebuilt: {exc}") from None
 
 
 def load_knn(bundle: Bundle):

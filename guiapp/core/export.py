@@ -294,6 +294,8 @@ def model_config(study: Study, plan: Optional[SharingPlan] = None, *, onnx_files
         "task": study.question.task,
         "label": study.data.label,
         "feature_columns": list(study.data.feature_columns),
+        # image and sequence networks put the row back on its grid: they need the data's form
+        "modality": study.data.modality, "input_shape": list(study.data.input_shape),
         "n_outputs": len(study.data.classes) if study.is_classification else 1,
         "classes": list(study.data.classes),
         "identifiers": list(study.data.identifiers),

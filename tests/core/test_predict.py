@@ -141,3 +141,33 @@ def test_a_bundle_without_models_says_so(copy_of):
     shutil.rmtree(copy_of / "model")
     with pytest.raises(BundleError, match="holds no model"):
         open_bundle(copy_of)
+
+
+@pytest.mark.parametrize("kind", ["cnn1d", "transformer"])
+def test_a_sequence_network_is_rebuilt_from_the_bundle_and_reproduces_its_predictions(tmp_path, kind):
+    """Image and sequence networks put rows back on their grid: config.json carries the data's
+    form, so `tenfold predict` rebuilds them without the study."""
+    from test_interpret_maps import fasta, motif_records
+
+    from guiapp.core import data, split
+    from guiapp.core.architecture import set_architecture
+    from guiapp.core.evaluate import finalize_test_evaluation, test_predictions
+    from guiapp.core.export import write_bundle
+    from guiapp.core.study import Study
+    from guiapp.core.train import train_network
+
+    study = Study(folder=tmp_path / "study")
+    data.attach_data(study, fasta(tmp_path / "s.fa", motif_records(n=40)), label="label", sensitive=False)
+    split.split_study(study)
+    set_architecture(study, width=8, depth=1, dropout=0.0, kind=kind)
+    study.train.device, study.train.max_epochs, study.train.batch_size = "cpu", 2, 16
+    train_network(study)
+    finalize_test_evaluation(study)
+    write_bundle(study, tmp_path / "export", predictions=test_predictions(study))
+    config = json.loads((tmp_path / "export" / "model" / "config.json").read_text())
+    assert config["architecture"]["kind"] == kind and config["input_shape"] == [20, 4]
+    frame = predict_table(tmp_path / "export", study.table)
+    exported = pd.read_csv(tmp_path / "export" / "predictions.csv")
+    mine = frame.set_index("row").loc[exported["row"]]
+    prob_columns = [c for c in exported.columns if c.startswith("p_")]
+    np.testing.assert_allclose(mine[prob_columns].to_numpy(), exported[prob_columns].to_numpy(), atol=2e-6)
