@@ -58,6 +58,14 @@ class DataInPanel:
         self.detected = note("")
         self.detected.setAccessibleName("Detected format")
         form.addRow("", self.detected)
+        self.sheet = QComboBox()
+        self.sheet.setAccessibleName("Excel sheet")
+        self.sheet.setToolTip("The workbook has several sheets: choose the one with one sample per row.")
+        self.sheet.currentIndexChanged.connect(lambda _i: self._on_sheet())
+        self._sheet_choice = ""
+        self._sheets_seen: tuple = (None, [])
+        self._path_shown = ""
+        form.addRow("Excel sheet:", self.sheet)
 
     def add_form_rows(self, form: QFormLayout) -> None:
         page = self.page
@@ -92,7 +100,6 @@ class DataInPanel:
         self.missing.setToolTip("Filling is fitted on the training split only; dropping happens before the split.")
         form.addRow("Missing values:", self.missing)
 
-        options = QHBoxLayout()
         self.image_size = QSpinBox()
         self.image_size.setRange(8, 1024)
         self.image_size.setValue(64)
@@ -102,18 +109,24 @@ class DataInPanel:
         self.colour.setAccessibleName("Image colour")
         for text in ("auto", "grey", "rgb"):
             self.colour.addItem(text, text)
+        self.image_row = _row(("resized to", self.image_size), ("colour", self.colour))
+        form.addRow("Images:", self.image_row)
         self.seq_length = QSpinBox()
         self.seq_length.setRange(0, 100_000)
-        self.seq_length.setSpecialValueText("longest")
+        self.seq_length.setSpecialValueText("the longest")
         self.seq_length.setAccessibleName("Sequence length")
-        for label, widget in (("image size", self.image_size), ("colour", self.colour),
-                              ("sequence length", self.seq_length)):
-            options.addWidget(QLabel(label))
-            options.addWidget(widget)
-        options.addStretch(1)
-        self.options_row = QWidget()
-        self.options_row.setLayout(options)
-        form.addRow("Images / sequences:", self.options_row)
+        self.seq_length.setToolTip("Shorter sequences are padded with zeros, longer ones cropped to this length.")
+        self.alphabet = QComboBox()
+        self.alphabet.setAccessibleName("Sequence alphabet")
+        for key, words in (("auto", "detect"), ("dna", "DNA"), ("rna", "RNA"), ("protein", "protein")):
+            self.alphabet.addItem(words, key)
+        self.crop = QComboBox()
+        self.crop.setAccessibleName("Keep of longer sequences")
+        for key in ("start", "centre", "end"):
+            self.crop.addItem(f"the {key}", key)
+        self.sequence_row = _row(("length", self.seq_length), ("alphabet", self.alphabet),
+                                 ("of longer ones keep", self.crop))
+        form.addRow("Sequences:", self.sequence_row)
         self._form = form
 
         self.accession = QLineEdit()
@@ -181,6 +194,11 @@ class DataInPanel:
         self.image_size.setValue(int((d.options.get("image_size") or [64])[0]))
         self.colour.setCurrentIndex(max(self.colour.findData(d.options.get("colour", "auto")), 0))
         self.seq_length.setValue(int(d.options.get("sequence_length") or 0))
+        self.alphabet.setCurrentIndex(max(self.alphabet.findData(d.options.get("alphabet", "auto")), 0))
+        self.crop.setCurrentIndex(max(self.crop.findData(d.options.get("crop", "start")), 0))
+        self._sheet_choice = d.options.get("sheet", "")
+        self._path_shown = self.page.path.text().strip()
+        self.show_detected()
 
     def show(self, study) -> None:
         d = study.data
@@ -233,6 +251,8 @@ class DataInPanel:
     def show_detected(self) -> None:
         """Say how the file will be read; a file that cannot be read at all is the page's error."""
         text = self.page.path.text().strip()
+        if text != self._path_shown:  # another file: its sheets are not the last file's
+            self._path_shown, self._sheet_choice = text, ""
         self.detected.setText("")
         if not text or not Path(text).exists():
             return
@@ -250,10 +270,35 @@ class DataInPanel:
 
     def _show_options(self) -> None:
         kind = self.modality()
-        self._form.setRowVisible(self.options_row, kind != "table")
-        for w in (self.image_size, self.colour):
-            w.setEnabled(kind == "image")
-        self.seq_length.setEnabled(kind == "sequence")
+        self._form.setRowVisible(self.image_row, kind == "image")
+        self._form.setRowVisible(self.sequence_row, kind == "sequence")
+        text = self.page.path.text().strip()
+        sheets = self._excel_sheets(text) if kind == "table" else []
+        self.sheet.blockSignals(True)
+        self.sheet.clear()
+        self.sheet.addItem("the first sheet with data", "")
+        for name in sheets:
+            self.sheet.addItem(name, name)
+        self.sheet.setCurrentIndex(max(self.sheet.findData(self._sheet_choice), 0))
+        self.sheet.blockSignals(False)
+        self._form.setRowVisible(self.sheet, len(sheets) > 1)
+
+    def _excel_sheets(self, text: str) -> list:
+        """The workbook's sheet names, read once per file version (refresh runs often)."""
+        if not text or not Path(text).is_file() or readers.file_format(text) != "excel":
+            return []
+        key = (text, Path(text).stat().st_mtime)
+        if self._sheets_seen[0] != key:
+            self._sheets_seen = (key, readers.excel_sheets(text))
+        return self._sheets_seen[1]
+
+    def sheet_name(self) -> str:
+        """The Excel sheet to read ("" for the first with data)."""
+        return self.sheet.currentData() or "" if self._form.isRowVisible(self.sheet) else ""
+
+    def _on_sheet(self) -> None:
+        self._sheet_choice = self.sheet.currentData() or ""
+        self.page._on_path()
 
     # ----- widgets → attach_data -----------------------------------------------------------
     def load_kwargs(self, study) -> dict:
@@ -270,8 +315,12 @@ class DataInPanel:
             options.update(modality=kind, read_as="chosen")
         if kind == "image":
             options.update(image_size=self.image_size.value(), colour=self.colour.currentData())
-        elif kind == "sequence" and self.seq_length.value():
-            options["sequence_length"] = self.seq_length.value()
+        elif kind == "sequence":
+            options.update(alphabet=self.alphabet.currentData(), crop=self.crop.currentData())
+            if self.seq_length.value():
+                options["sequence_length"] = self.seq_length.value()
+        elif self.sheet_name():
+            options["sheet"] = self.sheet_name()
         if options:
             kwargs["options"] = options
         return kwargs
@@ -307,3 +356,16 @@ class DataInPanel:
         if path:
             self.samples.setText(path)
             self.page._on_path()
+
+
+def _row(*pairs) -> QWidget:
+    """Labelled controls side by side, as one form row."""
+    layout = QHBoxLayout()
+    layout.setContentsMargins(0, 0, 0, 0)
+    for label, widget in pairs:
+        layout.addWidget(QLabel(label))
+        layout.addWidget(widget)
+    layout.addStretch(1)
+    row = QWidget()
+    row.setLayout(layout)
+    return row

@@ -156,8 +156,8 @@ def fasta_records(rng, n: int, prefix: str, motif: str = "") -> str:
 def test_an_image_folder_is_detected_and_loaded_at_the_chosen_size(qtbot, window, page, run_and_wait, tmp_path):
     page.set_path(image_folder(tmp_path))
     assert page.data_in.detected.text() == "Detected: image folder."
-    assert page.data_in.options_row.isVisibleTo(page) and page.data_in.image_size.isEnabled()
-    assert not page.data_in.seq_length.isEnabled()
+    assert page.data_in.image_row.isVisibleTo(page) and not page.data_in.sequence_row.isVisibleTo(page)
+    assert not page.data_in.sheet.isVisibleTo(page)
     page.data_in.image_size.setValue(16)
     choose(page, "label", "class")
     run_and_wait(window, page.load)
@@ -189,11 +189,41 @@ def test_a_fasta_folder_and_a_fasta_file_named_txt_load_as_sequences(qtbot, wind
     assert page.data_in.detected.text().startswith("Detected: text table")
     page.data_in.read_as.setCurrentIndex(page.data_in.read_as.findData("sequence"))
     assert page.data_in.detected.text().startswith("Read as sequences, as you chose")
+    assert page.data_in.sequence_row.isVisibleTo(page) and not page.data_in.image_row.isVisibleTo(page)
     choose(page, "label", "label")  # the header's key=value field is offered once read as FASTA
+    page.data_in.seq_length.setValue(12)
+    page.data_in.crop.setCurrentIndex(page.data_in.crop.findData("end"))
     run_and_wait(window, page.load)
     d = window.study.data
     assert not page.error.text(), page.error.text()
     assert d.modality == "sequence" and d.options["modality"] == "sequence" and d.n_samples == 24
+    assert d.input_shape == [12, 4] and d.options["crop"] == "end" and d.options["cropped"] == 24
+
+
+def test_an_excel_sheet_is_chosen_among_several(qtbot, window, page, run_and_wait, tmp_path):
+    path = tmp_path / "book.xlsx"
+    with pd.ExcelWriter(path) as book:
+        pd.DataFrame({"note": ["pilot run, do not use"]}).to_excel(book, sheet_name="readme", index=False)
+        t = pd.read_csv(expression_with_extras(tmp_path))
+        t.to_excel(book, sheet_name="samples", index=False)
+    page.set_path(path)
+    assert page.data_in.detected.text() == "Detected: Excel workbook."
+    sheet = page.data_in.sheet
+    assert sheet.isVisibleTo(page) and [sheet.itemData(i) for i in range(sheet.count())] == ["", "readme", "samples"]
+    assert page.label.findData("condition") < 0  # the first sheet has no such column
+    sheet.setCurrentIndex(sheet.findData("samples"))
+    choose(page, "label", "condition")
+    run_and_wait(window, page.load)
+    d = window.study.data
+    assert not page.error.text(), page.error.text()
+    assert d.options["sheet"] == "samples" and d.n_samples == 60
+    # reopened, the page shows the same file, sheet and label, and the table is read again
+    window.session.save()
+    with qtbot.waitSignal(window.runner.finished, timeout=60_000):
+        window.session.open_study(window.study.folder)
+    page = window.current_page()
+    assert page.data_in.sheet.currentData() == "samples" and page.label.currentData() == "condition"
+    assert page.data_in.detected.text() == "Detected: Excel workbook." and len(window.study.table) == 60
 
 
 def test_reading_a_table_as_images_is_refused_on_the_page_and_keeps_the_entries(qtbot, window, page, run_and_wait,

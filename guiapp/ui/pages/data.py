@@ -24,9 +24,9 @@ SENSITIVITY = ((True, "Sensitive", "About people, identifiable, or covered by co
                (None, "Not declared yet", "Tenfold treats undeclared data as sensitive and withholds the weights."))
 
 
-def read_header(path: Path, modality: str = "") -> list[str]:
+def read_header(path: Path, modality: str = "", sheet: str = "") -> list[str]:
     """The column names a data file offers (any format), reading little of it."""
-    return readers.read_columns(path, modality=modality)
+    return readers.read_columns(path, modality=modality, sheet=sheet)
 
 
 def sensitivity_radios(page: StepPage, on_choice) -> QButtonGroup:
@@ -143,11 +143,11 @@ class DataPage(StepPage):
         if self._study_shown is not s:  # a new or reopened study: show what it holds
             self._study_shown = s
             self.path.setText(s.data.provenance.path)
+            self.data_in.show_new_study(s)  # the format, sheet and options first: the columns depend on them
             self._fill_columns(s.data.label, s.data.batch, getattr(s.data, "group", ""))
             self.source.setText(s.data.provenance.source)
             self.version.setText(s.data.provenance.version)
             self.downloaded.setText(s.data.provenance.downloaded)
-            self.data_in.show_new_study(s)
         select_sensitivity(self.sensitivity, s.data.sensitive)
         self._show_answers()
         self._show_summary()
@@ -256,7 +256,7 @@ class DataPage(StepPage):
         self.error.clear_message()
         if text and Path(text).exists():
             try:
-                columns = read_header(Path(text), self.data_in.modality())
+                columns = read_header(Path(text), self.data_in.modality(), self.data_in.sheet_name())
                 columns += [c for c in self.data_in.extra_columns() if c not in columns]
             except core_data.DataError as exc:  # the file's own named problem, as loading would say it
                 self.show_error(str(exc))
