@@ -84,6 +84,32 @@ def _letters(study) -> str:
     return "".join(seen)
 
 
+PATCHES = 8  # an image's permutation importance shuffles patches on an 8 × 8 grid at most
+
+
+def feature_groups(study) -> list[tuple[str, list[int]]]:
+    """Columns shuffled together by permutation importance: each feature of a table alone, an
+    image's square patches (all channels), a sequence's positions (all letters)."""
+    names = list(study.data.feature_columns)
+    kind = modality(study)
+    where = positions(study) if kind else None
+    if kind is None or (where < 0).any():
+        return [(str(name), [j]) for j, name in enumerate(names)]
+    groups: dict = {}
+    if kind == "image":
+        c, h, w = study.data.input_shape
+        side = max(1, -(-max(h, w) // PATCHES))
+        for j, flat in enumerate(where):
+            y, x = (flat % (h * w)) // w, flat % w
+            groups.setdefault((y // side, x // side), []).append(j)
+        return [(f"patch rows {by * side + 1}–{min(h, (by + 1) * side)}, columns {bx * side + 1}–"
+                 f"{min(w, (bx + 1) * side)}", cols) for (by, bx), cols in sorted(groups.items())]
+    a = study.data.input_shape[1]
+    for j, flat in enumerate(where):
+        groups.setdefault(int(flat // a), []).append(j)
+    return [(f"position {p + 1}", cols) for p, cols in sorted(groups.items())]
+
+
 def place(values: np.ndarray, where: np.ndarray, size: int) -> np.ndarray:
     """Rows of per-feature ``values`` (n × p) put into the full grid (n × size), zeros elsewhere."""
     values = np.atleast_2d(np.asarray(values, dtype=np.float64))

@@ -2,7 +2,9 @@
 checked against the linear baseline, with the over-interpretation guards beside it.
 
 - Permutation importance shuffles one feature at a time and measures the drop in the tune
-  score (model-agnostic).
+  score (model-agnostic). Image studies shuffle square patches and sequence studies whole
+  positions (all letters together, so a one-hot position stays one letter): thousands of
+  single pixels would take hours and each says little.
 - Integrated gradients (captum) attribute each tune prediction to the features, from the
   training means (the network's own standardisation centre) to the sample.
 - The linear baseline (logistic or ridge regression on standardised features, refitted on
@@ -39,17 +41,23 @@ def permutation_importance(study, n_repeats: int = 5, top: int = 20,
 
     require_trained(study)
     result = _permutation_drops(study, n_repeats, progress, should_stop)
-    order = np.argsort(-result["mean"])
-    names = study.data.feature_columns
-    rows = [{"feature": names[j], "mean": float(result["mean"][j]), "std": float(result["std"][j])}
-            for j in order[:top]]
+    rows = _importance_rows(result, top)
     study.interpret.metric = result["metric"]
     study.interpret.importances = rows
     progress(1.0, "Importance done")
     return rows
 
 
+def _importance_rows(result: dict, top: int) -> list[dict]:
+    order = np.argsort(-result["mean"])
+    return [{"feature": result["names"][g], "mean": float(result["mean"][g]), "std": float(result["std"][g])}
+            for g in order[:top]]
+
+
 def _permutation_drops(study, n_repeats, progress, should_stop) -> dict:
+    """Score drops when each group of columns is shuffled (one feature, an image patch, a
+    sequence position), and the drop spread over each group's features (``per_feature``)."""
+    from guiapp.core.attribution_maps import feature_groups
     from guiapp.core.metrics import HIGHER_IS_BETTER, score
     from guiapp.core.network import load_trained_model, predict
     from guiapp.core.split import train_tune_arrays
@@ -61,20 +69,26 @@ def _permutation_drops(study, n_repeats, progress, should_stop) -> dict:
     sign = 1 if HIGHER_IS_BETTER[metric] else -1
     base = score(metric, y, predict(study, X, model=model), threshold)
     rng = np.random.default_rng(study.train.seed)
-    names = study.data.feature_columns
+    groups = feature_groups(study)
     n = len(X)
-    drops = np.zeros((len(names), n_repeats))
-    for j in range(len(names)):
+    drops = np.zeros((len(groups), n_repeats))
+    for g, (_, columns) in enumerate(groups):
         check_stop(should_stop)
-        progress(j / len(names), f"Shuffling feature {j + 1} of {len(names)}")
-        # All repeats of one feature in one forward pass: the per-call overhead dominates small tables.
+        progress(g / len(groups), f"Shuffling {'feature' if len(columns) == 1 else 'group'} {g + 1} of {len(groups)}")
+        # All repeats of one group in one forward pass: the per-call overhead dominates small tables.
         stacked = np.repeat(X[None], n_repeats, axis=0)
         for r in range(n_repeats):
-            stacked[r, :, j] = X[rng.permutation(n), j]
+            # one permutation for the whole group, so a patch or a one-hot position stays whole
+            stacked[r][:, columns] = X[rng.permutation(n)][:, columns]
         out = predict(study, stacked.reshape(n_repeats * n, -1), model=model)
         for r in range(n_repeats):
-            drops[j, r] = sign * (base - score(metric, y, out[r * n:(r + 1) * n], threshold))
-    return {"metric": metric, "mean": drops.mean(axis=1), "std": drops.std(axis=1)}
+            drops[g, r] = sign * (base - score(metric, y, out[r * n:(r + 1) * n], threshold))
+    mean = drops.mean(axis=1)
+    per_feature = np.zeros(X.shape[1])
+    for g, (_, columns) in enumerate(groups):
+        per_feature[columns] = mean[g] / len(columns)
+    return {"metric": metric, "mean": mean, "std": drops.std(axis=1), "names": [name for name, _ in groups],
+            "per_feature": per_feature}
 
 
 def captum_available() -> bool:
@@ -198,11 +212,9 @@ def interpret_model(study, n_repeats: int = 5, top: int = 20, attributions: bool
     names = study.data.feature_columns
     it = study.interpret
     drops = _permutation_drops(study, n_repeats, sub_progress(progress, 0.0, 0.6), should_stop)
-    order = np.argsort(-drops["mean"])
     it.metric = drops["metric"]
-    it.importances = [{"feature": names[j], "mean": float(drops["mean"][j]), "std": float(drops["std"][j])}
-                      for j in order[:top]]
-    network_rank = drops["mean"]
+    it.importances = _importance_rows(drops, top)
+    network_rank = drops["per_feature"]
     it.attributions, it.attribution_note, it.maps = [], "", {}
     if attributions and captum_available():
         ig = integrated_gradients(study, progress=sub_progress(progress, 0.6, 0.8), should_stop=should_stop)

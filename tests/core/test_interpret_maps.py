@@ -74,6 +74,10 @@ def test_image_maps_put_the_attribution_on_the_planted_spot(tmp_path, quick_trai
         for key in ("image", "integrated_gradients", "saliency"):
             assert np.asarray(ex[key]["levels"]).shape == (SIZE, SIZE), key
     assert "warning" not in maps and maps["edge_ratio"] < attribution_maps.BORDER_WARN
+    # permutation importance shuffles 2 × 2 patches (of 10 × 10 pixels); a spot patch matters most
+    assert len(study.interpret.importances) == 5
+    assert study.interpret.importances[0]["feature"] in {
+        f"patch rows {r}–{r + 1}, columns {c}–{c + 1}" for r in (3, 5) for c in (5, 7)}
     card = render_model_card(study, weights_shared=False, weights_reason="test", privacy=[])
     assert "**Attribution maps.** Integrated gradients" in card and maps["reading"] in card
     assert "pipeline_tag: image-classification" in card
@@ -123,6 +127,9 @@ def test_sequence_profile_peaks_at_the_planted_motif(tmp_path, quick_training):
     for offset, letter in enumerate("GATA"):
         assert (sign * letter_map[8 + offset]).argmax() == "ACGT".index(letter)
     assert "warning" not in maps
+    # permutation importance shuffles whole positions: the motif's come first
+    top = {r["feature"] for r in study.interpret.importances[:2]}
+    assert top <= {"position 9", "position 10", "position 11", "position 12"}, study.interpret.importances
     card = render_model_card(study, weights_shared=False, weights_reason="test", privacy=[])
     first = maps["top_positions"][0]
     assert "**Attributions per position.**" in card
@@ -175,5 +182,14 @@ def test_positions_follow_column_names_not_order():
     s.data.options = {"alphabet": "dna"}
     s.data.feature_columns = ["pos2_G", "pos1_A", "pos3_T"]
     assert attribution_maps.positions(s).tolist() == [1 * 4 + 2, 0, 2 * 4 + 3]
+    groups = dict(attribution_maps.feature_groups(s))
+    assert groups == {"position 1": [1], "position 2": [0], "position 3": [2]}
+    s.data.modality, s.data.input_shape = "image", [3, 20, 20]
+    s.data.feature_columns = [f"{k}_{y}_{x}" for k in "rgb" for y in range(20) for x in range(20)]
+    groups = attribution_maps.feature_groups(s)
+    assert len(groups) == 7 * 7 and groups[0][0] == "patch rows 1–3, columns 1–3"  # 3 × 3 patches, 8 × 8 at most
+    assert len(groups[0][1]) == 27 and groups[-1][0] == "patch rows 19–20, columns 19–20"
+    s.data.modality = "table"
+    assert attribution_maps.feature_groups(s)[5] == ("r_0_5", [5])
     q = attribution_maps.quantise(np.array([[0.0, -2.0], [1.0, 0.5]]), signed=True)
     np.testing.assert_allclose(attribution_maps.dequantise(q), [[0, -2], [1, 0.5]], atol=2 / 99)
