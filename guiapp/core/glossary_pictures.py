@@ -70,9 +70,9 @@ def loss_curve() -> str:
 
 def learning_curve() -> str:
     return curves("training samples", "score", [
-        (lambda x: 0.95 - 0.12 * x, BLUE, "training", False),
-        (lambda x: 0.45 + 0.38 * (1 - math.exp(-3 * x)), ORANGE, "tune", False),
-    ])
+        (lambda x: 0.95 - 0.12 * x, BLUE, "", False),
+        (lambda x: 0.45 + 0.38 * (1 - math.exp(-3 * x)), ORANGE, "", False),
+    ], notes=[(0.05, 0.99, "training", BLUE), (0.12, 0.42, "tune: still rising?", ORANGE)])
 
 
 def roc() -> str:
@@ -84,7 +84,7 @@ def roc() -> str:
 def precision_recall() -> str:
     return curves("recall", "precision", [
         (lambda x: 0.95 - 0.6 * x ** 3, BLUE, "", False), (lambda x: 0.2, GREY, "", True),
-    ], notes=[(0.35, 0.26, "chance = share of positives", GREY), (0.05, 0.83, "model", BLUE)])
+    ], notes=[(0.2, 0.26, "chance: share of positives", GREY), (0.05, 0.83, "model", BLUE)])
 
 
 def calibration() -> str:
@@ -148,14 +148,15 @@ def dropout() -> str:
     return _svg(body)
 
 
-def split_bar(parts=(("train", 0.6, BLUE), ("tune", 0.2, ORANGE), ("test (sealed)", 0.2, GREY))) -> str:
+def split_bar(parts=(("train", 0.6, BLUE), ("tune", 0.2, ORANGE), ("test", 0.2, GREY))) -> str:
     body, x = "", 10.0
     for name, share, colour in parts:
         w = share * (W - 20)
         body += (f'<rect x="{x:.1f}" y="45" width="{w:.1f}" height="34" fill="{colour}" stroke="white"/>'
                  f'<text x="{x + w / 2:.1f}" y="66" fill="white" text-anchor="middle">{name}</text>')
         x += w
-    body += f'<text x="{W / 2}" y="100" text-anchor="middle" fill="#333">every sample in exactly one part</text>'
+    body += (f'<text x="{W / 2}" y="100" text-anchor="middle" fill="#333">every sample in exactly one part;</text>'
+             f'<text x="{W / 2}" y="114" text-anchor="middle" fill="#333">the test part stays sealed</text>')
     return _svg(body)
 
 
