@@ -297,7 +297,7 @@ def _widen(message: str, header: list, types: dict) -> bool:
     """After 'CSV conversion error to int64: invalid value ...', read that column as float or text."""
     import pyarrow as pa
 
-    m = re.search(r"column #(\d+): CSV conversion error to (\w+): invalid value '(.*)'", message, re.S)
+    m = re.search(r"column #(\d+): (?:Row #\d+: )?CSV conversion error to (\w+): invalid value '(.*)'", message, re.S)
     if not m or int(m.group(1)) >= len(header):
         return False
     name, target, value = header[int(m.group(1))], m.group(2), m.group(3)

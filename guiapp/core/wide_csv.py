@@ -1,10 +1,11 @@
 """Large delimited tables read in pieces of whole lines, straight into one float32 matrix.
 
-pyarrow parses each piece (on all cores); the numbers go into a preallocated column-major
-float32 matrix that becomes the DataFrame's one block, and the piece's memory is handed back
-before the next. pyarrow's reader needs ~9 kB of scratch memory per column per call, so a
-wide table's columns are parsed a few thousand at a time: a 2,000 × 20,000 table then peaks
-near twice its float32 size, where one ``read_csv`` call holds seven times as much.
+pyarrow parses each piece; the numbers go into a preallocated column-major float32 matrix
+that becomes the DataFrame's one block, and the piece's memory is handed back before the
+next. pyarrow's reader needs scratch memory per column per call, so a wide table's columns
+are parsed a few thousand at a time (in even groups: each call tokenizes the whole piece): a
+2,000 × 20,000 table then peaks under twice its float32 size, where one ``read_csv`` call
+holds seven times as much.
 """
 
 from __future__ import annotations
@@ -19,13 +20,20 @@ import pandas as pd
 from guiapp.core.tasks import ProgressFn, StopFn, check_stop
 from guiapp.core.text_tables import NULLS, TextFormat, _block_size, _options, _to_pandas
 
-COLUMN_GROUP = 5000
+COLUMN_GROUP = 7000  # columns per call at most; 20,000 columns go in three even groups
 PIECE_BYTES = 32 << 20
 BLOCKS_PER_PIECE = 2
 RELEASE_EACH_GROUP = True
+# One thread per call: a call's time goes mostly to setting up its thousands of columns, which a
+# second thread hardly speeds up, while a second block parsed at once holds ~45 MB more. On two
+# cores, 2,000 × 20,000 in three groups on one thread: 3.2 s and 1.9× the float32 matrix; in four
+# groups on two threads: 3.1 s and 2.05×.
+USE_THREADS = False
 # pyarrow builds a lookup of the null and true/false spellings for every column of every call;
 # the wide reader starts with the common ones and adds any other of text_tables.NULLS it meets.
 WIDE_NULLS = ["", "NA", "NaN", "nan"]
+# pyarrow's words for a cell that does not fit its column's type (one thread also names the row)
+_CONVERSION_ERROR = re.compile(r"column #(\d+): (?:Row #\d+: )?CSV conversion error to \w+: invalid value '(.*)'", re.S)
 
 
 class _Widen(Exception):
@@ -59,6 +67,8 @@ def read_in_pieces(path: Path, fmt: TextFormat, progress: ProgressFn,
         types = _first_types(path, fmt, names)
     except pa.ArrowInvalid:
         return None
+    finally:  # the first rows as Python strings (~20 MB on 20,000 columns) go back to the system
+        _release_memory()
     numeric = [n for n in names if types[n] == pa.float32()]
     if len(numeric) < 0.5 * len(names):
         return None
@@ -132,7 +142,9 @@ def _fill(path: Path, fmt: TextFormat, names: list, types: dict, nulls: list, pr
     size = path.stat().st_size
     numeric = [n for n in names if types[n] == pa.float32()]
     column_of = {n: j for j, n in enumerate(numeric)}
-    groups = [names[g:g + COLUMN_GROUP] for g in range(0, len(names), COLUMN_GROUP)]
+    # Even groups: a last group of two columns would cost a whole call.
+    width = -(-len(names) // -(-len(names) // COLUMN_GROUP))
+    groups = [names[g:g + width] for g in range(0, len(names), width)]
     other: dict = {n: [] for n in names if n not in column_of}
     block = min(_block_size(path, fmt), PIECE_BYTES // BLOCKS_PER_PIECE)
     body = TextFormat(fmt.encoding, fmt.delimiter, fmt.decimal)
@@ -158,6 +170,7 @@ def _fill(path: Path, fmt: TextFormat, names: list, types: dict, nulls: list, pr
                 for group in groups:
                     read, parse, convert = _options(body, {n: types[n] for n in group}, block)
                     read.column_names = names
+                    read.use_threads = USE_THREADS
                     convert.include_columns = group
                     convert.null_values = nulls
                     if not any(types[n] == pa.bool_() for n in group):
@@ -166,7 +179,7 @@ def _fill(path: Path, fmt: TextFormat, names: list, types: dict, nulls: list, pr
                         part = pcsv.read_csv(pa.BufferReader(pa.py_buffer(piece)), read_options=read,
                                              parse_options=parse, convert_options=convert)
                     except pa.ArrowInvalid as exc:
-                        m = re.search(r"column #(\d+): CSV conversion error to \w+: invalid value '(.*)'", str(exc), re.S)
+                        m = _CONVERSION_ERROR.search(str(exc))
                         if m and int(m.group(1)) < len(names):
                             raise _Widen(names[int(m.group(1))], m.group(2)) from None
                         raise
@@ -181,10 +194,14 @@ def _fill(path: Path, fmt: TextFormat, names: list, types: dict, nulls: list, pr
                     nums = [n for n in group if n in column_of]
                     if nums:
                         j, r = column_of[nums[0]], rows
-                        for b in part.select(nums).to_batches():
+                        numbers = part.select(nums)
+                        # null_to_nan makes a strided tensor that is slow to copy: only when needed
+                        holes = any(c.null_count for c in numbers.columns)
+                        for b in numbers.to_batches():
                             matrix[r:r + b.num_rows, j:j + len(nums)] = np.asarray(
-                                b.to_tensor(null_to_nan=True, row_major=False))
+                                b.to_tensor(null_to_nan=holes, row_major=False))
                             r += b.num_rows
+                        del numbers
                     for n in group:
                         if n in other:
                             other[n].append(part.column(n))

@@ -65,6 +65,7 @@ class DataInPanel:
         self._sheet_choice = ""
         self._sheets_seen: tuple = (None, [])
         self._path_shown = ""
+        self._modality_seen: tuple = (None, "table")
         form.addRow("Excel sheet:", self.sheet)
 
     def add_form_rows(self, form: QFormLayout) -> None:
@@ -246,7 +247,12 @@ class DataInPanel:
         if chosen != "auto":
             return chosen
         text = self.page.path.text().strip()
-        return readers.modality_of(text) if text and Path(text).exists() else "table"
+        if not text or not Path(text).exists():
+            return "table"
+        key = (text, Path(text).stat().st_mtime)  # a folder is looked into: once per path, not per refresh
+        if self._modality_seen[0] != key:
+            self._modality_seen = (key, readers.modality_of(text))
+        return self._modality_seen[1]
 
     def show_detected(self) -> None:
         """Say how the file will be read; a file that cannot be read at all is the page's error."""

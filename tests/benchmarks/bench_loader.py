@@ -1,14 +1,15 @@
 """Benchmark: reading a 2,000 × 20,000 float CSV, pyarrow alone beside Tenfold's loader.
 
 Run: .venv/bin/python tests/benchmarks/bench_loader.py [--samples 2000] [--features 20000] [--repeats 3]
-     .venv/bin/python tests/benchmarks/bench_loader.py --fuzz 2000   # the long loader fuzz run
+     .venv/bin/python tests/benchmarks/bench_fuzz_loaders.py --examples 2000   # the long loader fuzz run
 
 Each reading runs in a fresh process, so its peak memory (the process's VmHWM above its size
 after the imports) is its own. Prints one line per reader and a JSON summary:
 time of ``pyarrow.csv.read_csv`` alone (default options, and with the block size Tenfold
-picks for wide rows) and of ``guiapp.core.data.read_table`` (sniffing, reading, a pandas
-DataFrame with float32 numbers); Tenfold's time over the faster pyarrow reading (target
-≤ 1.2×) and its peak memory over the float32 matrix size (target ≤ 2×).
+picks for wide rows) and of ``guiapp.core.data.load_dataset`` (sniffing, reading into a pandas
+DataFrame with float32 numbers, the orientation and shape checks); Tenfold's time over the
+faster pyarrow reading (target ≤ 1.2×) and its peak memory over the float32 matrix size
+(target ≤ 2×).
 """
 
 from __future__ import annotations
@@ -41,8 +42,8 @@ elif mode == 'arrow-tuned':
     fmt = text_tables.sniff(Path(path))
     opts = pyarrow.csv.ReadOptions(block_size=text_tables._block_size(Path(path), fmt))
     shape = pyarrow.csv.read_csv(path, read_options=opts).shape
-else:
-    frame = data.read_table(path)
+else:  # what the Data page, inspect and run call: sniffing, reading, orientation, shape checks
+    frame = data.load_dataset(path, label='condition').table
     shape = frame.shape
 seconds = time.perf_counter() - t0
 def hwm():  # this process's own peak: ru_maxrss would carry the parent's peak over exec
@@ -76,17 +77,6 @@ def run_child(mode: str, path: Path) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def fuzz(examples: int) -> None:
-    """The loader fuzz test of the default run, with many more (random) examples."""
-    import os
-
-    import pytest
-
-    os.environ["TENFOLD_FUZZ_EXAMPLES"] = str(examples)
-    test = Path(__file__).resolve().parents[1] / "core" / "test_fuzz_loaders.py"
-    sys.exit(pytest.main(["-q", "-p", "no:cacheprovider", str(test)]))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--samples", type=int, default=2_000)
@@ -95,14 +85,11 @@ def main() -> None:
     parser.add_argument("--path", type=Path, help="reuse this CSV instead of writing one")
     parser.add_argument("--no-default", action="store_true",
                         help="skip pyarrow with its default options (slow on wide rows: 1 MB blocks)")
-    parser.add_argument("--fuzz", type=int, default=0, help="run the loader fuzz test with this many examples")
     parser.add_argument("--write", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.write:
         write_csv(args.write, args.samples, args.features)
         return
-    if args.fuzz:
-        fuzz(args.fuzz)
     folder = tempfile.TemporaryDirectory(prefix="tenfold-bench-")
     path = args.path or Path(folder.name) / f"matrix_{args.samples}x{args.features}.csv"
     if not args.path:  # in a child process, so this process stays small for the readings it starts
@@ -126,7 +113,11 @@ def main() -> None:
                for m, rs in results.items()}
     arrow = min(summary[m]["seconds"] for m in modes if m != "tenfold")
     ours = summary["tenfold"]
-    report = {"file_mb": round(size_mb, 1), "float32_matrix_mb": matrix_bytes / 1e6, "median": summary,
+    import os
+
+    import pyarrow
+
+    report = {"cores": os.cpu_count(), "pyarrow": pyarrow.__version__, "file_mb": round(size_mb, 1), "float32_matrix_mb": matrix_bytes / 1e6, "median": summary,
               "time_ratio": round(ours["seconds"] / arrow, 2), "time_target": TIME_TARGET,
               "memory_ratio": round(ours["peak_mb"] * 1e6 / matrix_bytes, 2), "memory_target": MEMORY_TARGET}
     print(json.dumps(report, indent=2))
