@@ -148,6 +148,16 @@ def _fill(path: Path, fmt: TextFormat, names: list, types: dict, nulls: list, pr
     other: dict = {n: [] for n in names if n not in column_of}
     block = min(_block_size(path, fmt), PIECE_BYTES // BLOCKS_PER_PIECE)
     body = TextFormat(fmt.encoding, fmt.delimiter, fmt.decimal)
+    plans = []  # each group's reader options and numeric columns, built once (6,000 names each)
+    for group in groups:
+        read, parse, convert = _options(body, {n: types[n] for n in group}, block)
+        read.column_names = names
+        read.use_threads = USE_THREADS
+        convert.include_columns = group
+        convert.null_values = nulls
+        if not any(types[n] == pa.bool_() for n in group):
+            convert.true_values, convert.false_values = [], []
+        plans.append((group, read, parse, convert, [n for n in group if n in column_of]))
     buffer = bytearray(PIECE_BYTES)
     matrix, rows, kept = None, 0, 0
     with open(path, "rb") as fh:
@@ -167,14 +177,7 @@ def _fill(path: Path, fmt: TextFormat, names: list, types: dict, nulls: list, pr
             piece = memoryview(buffer)[:cut]
             if bytes(piece[:65536]).strip():
                 k = None
-                for group in groups:
-                    read, parse, convert = _options(body, {n: types[n] for n in group}, block)
-                    read.column_names = names
-                    read.use_threads = USE_THREADS
-                    convert.include_columns = group
-                    convert.null_values = nulls
-                    if not any(types[n] == pa.bool_() for n in group):
-                        convert.true_values, convert.false_values = [], []
+                for group, read, parse, convert, nums in plans:
                     try:
                         part = pcsv.read_csv(pa.BufferReader(pa.py_buffer(piece)), read_options=read,
                                              parse_options=parse, convert_options=convert)
@@ -191,7 +194,6 @@ def _fill(path: Path, fmt: TextFormat, names: list, types: dict, nulls: list, pr
                         grown = np.empty((int((rows + k) * 1.3), len(numeric)), dtype=np.float32, order="F")
                         grown[:rows] = matrix[:rows]
                         matrix = grown
-                    nums = [n for n in group if n in column_of]
                     if nums:
                         j, r = column_of[nums[0]], rows
                         numbers = part.select(nums)
