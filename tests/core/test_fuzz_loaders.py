@@ -94,3 +94,23 @@ def test_random_fasta_loads_or_raises_a_tenfold_error(records, preamble):
             load_sequences(path)
         except TenfoldError:
             pass
+
+
+@FUZZ
+@given(files=st.lists(st.tuples(st.sampled_from(["", "a/", "b/"]), st.sampled_from([".png", ".fa", ".csv", ".txt"]),
+                                st.one_of(st.binary(max_size=300),
+                                          st.text(alphabet="ACGT>x=,\n1", max_size=120).map(str.encode))),
+                      min_size=1, max_size=6),
+       modality=st.sampled_from(["", "image", "sequence"]))
+def test_random_folders_load_or_raise_a_tenfold_error(files, modality):
+    folder = Path(tempfile.mkdtemp(prefix="tenfold-fuzz-"))
+    try:
+        for i, (sub, suffix, content) in enumerate(files):
+            (folder / sub).mkdir(exist_ok=True)
+            (folder / sub / f"f{i}{suffix}").write_bytes(content)
+        try:
+            data.load_dataset(folder, label="class", options={"modality": modality} if modality else None)
+        except TenfoldError:
+            pass
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
