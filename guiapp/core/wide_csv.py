@@ -118,9 +118,18 @@ def _first_types(path: Path, fmt: TextFormat, names: list) -> dict:
     numbers = pd.to_numeric(pd.Series(text.ravel()), errors="coerce").to_numpy(dtype=float).reshape(cells.shape)
     parsed = ~np.isnan(numbers)
     numeric = (parsed | null).all(axis=0)
-    whole = (~parsed | (np.mod(np.where(parsed, numbers, 0), 1) == 0)).all(axis=0) & \
-        ~((np.char.find(text, ".") >= 0) | (np.char.find(np.char.lower(text), "e") >= 0)).any(axis=0)
-    boolean = (np.isin(np.char.lower(cells), ["true", "false"]) | null).all(axis=0) & ~null.all(axis=0)
+    # The text checks only where they can matter (lower-casing 300,000 cells takes 0.1 s):
+    # whole numbers among the numeric columns, true/false among the others.
+    whole = numeric & (~parsed | (np.mod(np.where(parsed, numbers, 0), 1) == 0)).all(axis=0)
+    some = np.flatnonzero(whole)
+    if len(some):
+        written = text[:, some]
+        whole[some] = ~((np.char.find(written, ".") >= 0) | (np.char.find(np.char.lower(written), "e") >= 0)).any(axis=0)
+    boolean = np.zeros(len(names), dtype=bool)
+    rest = np.flatnonzero(~numeric)
+    if len(rest):
+        words, empty = np.char.lower(cells[:, rest]), null[:, rest]
+        boolean[rest] = (np.isin(words, ["true", "false"]) | empty).all(axis=0) & ~empty.all(axis=0)
     types = {}
     for j, name in enumerate(names):
         if boolean[j]:
