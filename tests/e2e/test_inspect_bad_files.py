@@ -54,3 +54,28 @@ def test_the_tenfold_command_exits_2_on_a_bad_file(name):
     assert re.search(case["message"], result.stderr, re.S), result.stderr
     assert "Traceback" not in result.stderr and not result.stdout.strip()
     assert len(result.stderr.strip().splitlines()) == 1  # one paragraph
+
+
+def test_inspect_reads_a_fasta_folder_and_an_image_folder(tmp_path, capsys):
+    import numpy as np
+    from PIL import Image
+
+    from guiapp.cli import main
+
+    rng = np.random.default_rng(0)
+    (tmp_path / "seqs").mkdir()
+    for cls in ("bound", "unbound"):
+        (tmp_path / "seqs" / f"{cls}.fa").write_text(
+            "".join(f">{cls}{i}\n{''.join(rng.choice(list('ACGT'), 30))}\n" for i in range(12)))
+    assert main(["inspect", str(tmp_path / "seqs"), "--label", "class", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["modality"] == "sequence" and out["input_shape"] == [30, 4]
+    assert out["class_counts"] == {"bound": 12, "unbound": 12}
+    for cls in ("a", "b"):
+        (tmp_path / "imgs" / cls).mkdir(parents=True)
+        for i in range(12):
+            Image.fromarray((rng.random((6, 6)) * 255).astype(np.uint8), mode="L").save(
+                tmp_path / "imgs" / cls / f"{i}.png")
+    assert main(["inspect", str(tmp_path / "imgs"), "--label", "class", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["modality"] == "image" and out["n_samples"] == 24
