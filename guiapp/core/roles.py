@@ -119,10 +119,14 @@ def role_table(table: pd.DataFrame, roles: dict, pii: Optional[list] = None, lim
     """
     notes = {h["column"]: f"personal identifier? {h['kind']}" for h in pii or []}
     columns = list(table.columns)[:limit]
-    dense = [c for c in columns if not isinstance(table[c].dtype, pd.SparseDtype)]
-    missing = table[dense].isna().sum().to_dict() if dense else {}
+    dtypes = list(table.dtypes.iloc[:len(columns)])
+    dense = [c for c, t in zip(columns, dtypes) if not isinstance(t, pd.SparseDtype)]
+    if len(dense) == table.shape[1]:  # the usual case: no copy of the table, only its missing-value mask
+        missing = table.isna().sum().to_dict()
+    else:  # a sparse AnnData matrix holds no missing values; its other columns are few
+        missing = table[dense].isna().sum().to_dict() if dense else {}
     rows = []
-    for col, dtype in zip(columns, table.dtypes.iloc[:len(columns)]):
+    for col, dtype in zip(columns, dtypes):
         sparse = isinstance(dtype, pd.SparseDtype)
         kind = "number" if sparse or dtype.kind in "fiu" else ("yes/no" if dtype.kind == "b" else "text")
         rows.append([str(col), roles.get(str(col), "ignore"), kind, int(missing.get(col, 0)), notes.get(str(col), "")])

@@ -364,3 +364,19 @@ def test_a_spec_joins_its_sample_sheet_and_keeps_the_provenance_to_the_card(tmp_
     model_card.validate_model_card_json(card_json)
     train = card_json["model_parameters"]["data"][0]
     assert train["link"] == "https://example.org/GSE42" and "Accession GSE42." in train["description"]
+
+
+def test_the_roles_table_rows_name_kind_missing_and_personal_identifiers():
+    from guiapp.core.roles import role_table
+
+    t = small_table(12)
+    t.loc[3, "g2"] = np.nan
+    t["email"] = [f"p{i}@example.org" for i in range(12)]
+    t["done"] = [True, False] * 6
+    t["counts"] = pd.arrays.SparseArray([0.0] * 11 + [2.0])
+    rows = role_table(t, {"g1": "feature", "condition": "label"}, [{"column": "email", "kind": "email address"}])
+    by_name = {r[0]: r for r in rows}
+    assert by_name["g2"] == ["g2", "ignore", "number", 1, ""]
+    assert by_name["condition"][1:3] == ["label", "text"] and by_name["done"][2] == "yes/no"
+    assert by_name["counts"][2:4] == ["number", 0] and by_name["email"][4] == "personal identifier? email address"
+    assert [r[0] for r in role_table(t, {}, [], limit=2)] == ["g1", "g2"]
