@@ -56,7 +56,8 @@ def test_garbage_file_is_flagged_as_soon_as_it_is_chosen(qtbot, window, tmp_path
     bad = tmp_path / "scan.csv"
     _garbage(bad)
     page.set_path(bad)  # only the header is read, on the GUI thread
-    assert "could not be read" in page.error.text()
+    message = page.error.text()  # the file's own error: which file, what is wrong, what to do
+    assert "scan.csv" in message and "binary" in message and "Export the table as CSV" in message
     assert page.label.count() == 1  # only the "choose" placeholder
 
 
