@@ -2,12 +2,14 @@
 
 Expression matrices often come with features as rows and one column per sample, and with
 the labels, batches and donors in a separate sample sheet. :func:`looks_transposed` says
-when a table seems to be turned; :func:`transpose_table` turns it; :func:`join_sample_sheet`
-adds the sheet's columns to each sample and reports the IDs that did not match.
+when a table seems to be turned; :func:`peek_orientation` says it from the file's first rows,
+before loading; :func:`transpose_table` turns it; :func:`join_sample_sheet` adds the sheet's
+columns to each sample and reports the IDs that did not match.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import asdict, dataclass, field
 from typing import Optional
@@ -43,14 +45,18 @@ class SheetReport:
         return asdict(self)
 
 
-def looks_transposed(table: pd.DataFrame, label: str = "", sheet_ids=None) -> Optional[str]:
+def looks_transposed(table: pd.DataFrame, label: str = "", sheet_ids=None,
+                     n_rows: Optional[int] = None) -> Optional[str]:
     """Why the table seems to hold features as rows and samples as columns, or None.
 
     The signs: the first column (and at most two more) holds text naming each row, every other
     column is numeric, the label is not a column, and either a sample sheet's IDs are the
     column names, or there are many more rows than columns, or the row and column names are
     feature IDs (Ensembl, probes…) and sample names (GEO, TCGA, SRA…).
+
+    ``n_rows`` is the file's row count when ``table`` holds only its first rows.
     """
+    n_rows = table.shape[0] if n_rows is None else n_rows
     if label and label in table.columns:
         return None
     if table.shape[1] < 3 or table.shape[0] < 3:
@@ -70,8 +76,8 @@ def looks_transposed(table: pd.DataFrame, label: str = "", sheet_ids=None) -> Op
         if by_column > len(wanted & set(ids)):
             return f"the sample sheet's IDs are the column names ({by_column} of them match)"
         return None
-    if table.shape[0] >= 3 * table.shape[1] and table.shape[0] >= 50:
-        return (f"it has {table.shape[0]:,} rows but only {table.shape[1]:,} columns, all numeric but "
+    if n_rows >= 3 * table.shape[1] and n_rows >= 50:
+        return (f"it has {n_rows:,} rows but only {table.shape[1]:,} columns, all numeric but "
                 f"the first ({first!r}), which names each row")
     sample = ids.iloc[:500]
     feature_like = np.mean([bool(_FEATURE_ID.match(v)) for v in sample])
@@ -80,6 +86,97 @@ def looks_transposed(table: pd.DataFrame, label: str = "", sheet_ids=None) -> Op
         return (f"the first column ({first!r}) holds feature IDs like {sample.iloc[0]!r} and the other "
                 f"columns are named like samples ({numeric[0]!r}…)")
     return None
+
+
+HEAD_ROWS = 200
+
+
+@dataclass
+class OrientationHint:
+    """A table that looks like features × samples, said before loading it."""
+
+    words: str  # for the Data page: what was seen, in plain words
+    reason: str  # what :func:`looks_transposed` said
+    n_rows: int
+    n_columns: int
+
+
+def peek_orientation(path: os.PathLike, *, label: str = "", samples: str = "", sheet: str = "",
+                     sheet_id: str = "") -> Optional[OrientationHint]:
+    """Whether a table file looks like genes × samples, from its header and first rows.
+
+    Reads :data:`HEAD_ROWS` rows plus the row count (a pass over the lines of a text file,
+    the footer of a Parquet file), so the Data page can offer to turn the table as soon as
+    the file is chosen. ``samples`` is the sample sheet, whose IDs may name the columns.
+    AnnData files, FASTA and image folders are never turned: None.
+    """
+    from guiapp.core.readers import check_path, file_format, read_table
+
+    path = check_path(path)
+    head, n_rows = _head_and_rows(path, file_format(path), sheet)
+    if head is None:
+        return None
+    sheet_ids = None
+    if samples:
+        sheet_table = read_table(check_path(samples), min_rows=1)
+        keys = [sheet_id] if sheet_id in sheet_table.columns else \
+            [c for c in sheet_table.columns if not pd.api.types.is_float_dtype(sheet_table[c])]
+        sheet_ids = [str(v) for k in keys for v in sheet_table[k].dropna()]
+    reason = looks_transposed(head, label, sheet_ids, n_rows=n_rows)
+    if not reason:
+        return None
+    first = head.columns[0]
+    numeric = [c for c in head.columns[1:] if pd.api.types.is_numeric_dtype(head[c])]
+    example = str(head[first].iloc[0])
+    rows = (f"{n_rows:,} rows named like genes or probes ({example}…)" if _FEATURE_ID.match(example)
+            else f"{n_rows:,} rows, each named in the first column ({first!r})")
+    cols = f"{len(numeric):,} columns of numbers"
+    if sheet_ids is not None:
+        cols += " named by the sample sheet's IDs"
+    elif _SAMPLE_NAME.match(str(numeric[0])):
+        cols += f" named like samples ({numeric[0]}…)"
+    words = (f"{rows} and {cols}: this looks like genes × samples, one sample per column. Tenfold will "
+             "turn the table so that each sample is a row; untick this to keep the file as it is.")
+    return OrientationHint(words=words, reason=reason, n_rows=n_rows, n_columns=head.shape[1])
+
+
+def _head_and_rows(path, fmt: str, sheet: str) -> tuple[Optional[pd.DataFrame], int]:
+    """The first :data:`HEAD_ROWS` rows of a table file and its number of data rows."""
+    from guiapp.core import data_errors as DE
+
+    if fmt == "text":
+        from guiapp.core.text_tables import NULLS, _opener, sniff
+
+        fmt_ = sniff(path)
+        try:
+            head = pd.read_csv(path, sep=fmt_.delimiter, encoding=fmt_.encoding, decimal=fmt_.decimal,
+                               skiprows=fmt_.skip_rows, nrows=HEAD_ROWS, na_values=NULLS, keep_default_na=False)
+        except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+            raise DE.MalformedFileError(f"{path.name}: the first rows could not be read ({exc}).") from None
+        lines, last = 0, b"\n"
+        with _opener(path)(path) as fh:
+            for chunk in iter(lambda: fh.read(1 << 22), b""):
+                lines += chunk.count(b"\n")
+                last = chunk[-1:]
+        lines += last != b"\n"
+        return head, max(lines - fmt_.skip_rows - 1, 0)
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            pf = pq.ParquetFile(path)
+            batch = next(pf.iter_batches(batch_size=HEAD_ROWS), None)
+        except Exception:
+            raise DE.MalformedFileError(f"{path.name} is not a readable Parquet file.") from None
+        if batch is None:
+            return None, 0
+        return batch.to_pandas(), pf.metadata.num_rows
+    if fmt == "excel":
+        from guiapp.core.readers import read_excel
+
+        table = read_excel(path, sheet=sheet)  # openpyxl reads whole sheets; workbooks are small
+        return table, len(table)
+    return None, 0
 
 
 def transpose_table(table: pd.DataFrame, *, file_name: str = "the table") -> pd.DataFrame:

@@ -41,6 +41,8 @@ class DataInPanel:
     def __init__(self, page) -> None:
         self.page = page
         self._transposed_choice: Optional[bool] = None  # None: let Tenfold detect it
+        self.orientation_hint = None  # samples.OrientationHint of the chosen file, read before loading
+        self._peeks = 0  # the latest orientation look; older answers are for another file
         self._role_edits: dict = {}
         self._shown_table = None
         self.roles_pending = False  # the roles table's rows are being counted on the worker thread
@@ -85,8 +87,8 @@ class DataInPanel:
 
         self.transposed = QCheckBox("Features are rows and samples are columns (genes × samples): turn the table")
         self.transposed.setAccessibleName("Features as rows")
-        self.transposed.setToolTip("Tenfold detects such tables when loading and turns them; untick to keep the "
-                                   "file as it is.")
+        self.transposed.setToolTip("Tenfold looks at the first rows as soon as the file is chosen, and again "
+                                   "when loading, and turns such tables; untick to keep the file as it is.")
         self.transposed.toggled.connect(self._on_transposed)
         form.addRow("Orientation:", self.transposed)
         self.transposed_note = note("")
@@ -190,6 +192,7 @@ class DataInPanel:
         self.accession.setText(d.provenance.accession)
         self.url.setText(d.provenance.url)
         self._transposed_choice = None
+        self.orientation_hint, self._peeks = None, self._peeks + 1
         self._role_edits = {}
         self.missing.setCurrentIndex(max(self.missing.findData(d.missing), 0))
         self.image_size.setValue(int((d.options.get("image_size") or [64])[0]))
@@ -203,12 +206,17 @@ class DataInPanel:
 
     def show(self, study) -> None:
         d = study.data
+        text = self.page.path.text().strip()
+        loaded_here = bool(d.provenance.sha256) and bool(text) and str(Path(text).resolve()) == d.provenance.path
+        hint = None if loaded_here else self.orientation_hint
+        detected = bool(d.transposed) if loaded_here or hint is None else True
         self.transposed.blockSignals(True)
-        self.transposed.setChecked(bool(d.transposed) if self._transposed_choice is None else self._transposed_choice)
+        self.transposed.setChecked(detected if self._transposed_choice is None else self._transposed_choice)
         self.transposed.blockSignals(False)
-        turned = [f.message for f in study.findings if f.code == "data-transposed"]
-        self.transposed_note.setText(turned[0] if turned else "")
-        self.transposed_note.setVisible(bool(turned))
+        turned = [f.message for f in study.findings if f.code == "data-transposed"] if loaded_here else []
+        words = turned[0] if turned else hint.words if hint is not None else ""
+        self.transposed_note.setText(words)
+        self.transposed_note.setVisible(bool(words))
         self._show_options()
         profile = d.profile or {}
         self.words.setText("\n".join(profile.get("words", [])))
@@ -225,6 +233,34 @@ class DataInPanel:
             self.preview_model.set_frame(table)
             self._role_edits = {}
             self._count_roles(table, dict(d.roles), list(d.pii))
+
+    def peek_orientation(self) -> None:
+        """Look at the chosen table's first rows on the worker thread: is it genes × samples?"""
+        self._peeks += 1
+        self.orientation_hint = None
+        text = self.page.path.text().strip()
+        if not text or not Path(text).is_file() or self.modality() != "table":
+            return
+        sheet = self.samples.text().strip()
+        kwargs = dict(label=self.page.label.currentData() or "", sheet=self.sheet_name(),
+                      samples=sheet if sheet and Path(sheet).is_file() else "")
+        peek = self._peeks
+
+        def look():
+            from guiapp.core.samples import peek_orientation
+
+            try:
+                return peek_orientation(text, **kwargs)
+            except core_data.DataError:
+                return None  # loading names what is wrong with the file
+
+        def shown(hint) -> None:
+            if peek == self._peeks:
+                self.orientation_hint = hint
+                self.show(self.page.study)
+                self.page.orientation_checked.emit(hint)
+
+        self.page.session.runner.run_in_background(look, on_done=shown)
 
     def _count_roles(self, table, roles: dict, pii: list) -> None:
         """Fill the roles table from rows counted on the worker thread (a second on 20,000 columns)."""
@@ -310,7 +346,10 @@ class DataInPanel:
     def load_kwargs(self, study) -> dict:
         text = self.page.path.text().strip()
         same_file = bool(text) and str(Path(text).resolve()) == study.data.provenance.path
-        kwargs = dict(samples=self.samples.text().strip(), transposed=self._transposed_choice,
+        transposed = self._transposed_choice
+        if transposed is None and self.orientation_hint is not None and not same_file:
+            transposed = True  # as the page offered before loading, so the box says what happens
+        kwargs = dict(samples=self.samples.text().strip(), transposed=transposed,
                       missing=self.missing.currentData(), accession=self.accession.text().strip(),
                       url=self.url.text().strip())
         if same_file and self._role_edits:

@@ -252,6 +252,22 @@ def test_a_turned_table_is_kept_as_it_is_when_asked(tmp_path):
                          samples=str(tmp_path / "sheet.csv"))
 
 
+def test_the_orientation_is_told_from_the_first_rows_before_loading(tmp_path):
+    rng = np.random.default_rng(3)
+    ids = [f"GSM{1000 + i}" for i in range(12)]
+    matrix = pd.DataFrame(rng.normal(7, 2, (600, 12)).round(3), columns=ids)
+    matrix.insert(0, "gene_id", [f"ENSG{j:011d}" for j in range(600)])
+    matrix.to_csv(tmp_path / "expr.csv", index=False)
+    matrix.to_parquet(tmp_path / "expr.parquet")
+    for name in ("expr.csv", "expr.parquet"):
+        hint = samples.peek_orientation(tmp_path / name)
+        assert hint.n_rows == 600 and hint.n_columns == 13  # counted, though only 200 rows were parsed
+        assert hint.words.startswith("600 rows named like genes or probes (ENSG00000000000…) and 12 columns "
+                                     "of numbers named like samples (GSM1000…): this looks like genes × samples")
+    expression(n=400, p=10).to_csv(tmp_path / "samples.csv", index=False)
+    assert samples.peek_orientation(tmp_path / "samples.csv") is None
+
+
 def test_an_ordinary_table_is_not_mistaken_for_a_turned_one():
     assert samples.looks_transposed(expression(n=40, p=300)) is None
     assert samples.looks_transposed(expression(n=400, p=10), label="condition") is None

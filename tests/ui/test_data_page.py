@@ -117,6 +117,39 @@ def test_a_genes_by_samples_table_is_offered_turned(qtbot, window, page, run_and
     assert "No sample ID of sheet.csv matches" in page.error.text()
 
 
+def test_a_genes_by_samples_table_is_offered_turned_as_soon_as_it_is_chosen(qtbot, window, page, run_and_wait,
+                                                                            tmp_path):
+    rng = np.random.default_rng(4)
+    ids = [f"GSM{100 + i}" for i in range(12)]
+    matrix = pd.DataFrame(rng.normal(7, 1, (600, 12)).round(3), columns=ids)
+    matrix.insert(0, "gene", [f"ENSG{j:011d}" for j in range(600)])
+    matrix.to_csv(tmp_path / "expr.csv", index=False)
+    pd.DataFrame({"gsm": ids, "condition": ["tumour", "normal"] * 6}).to_csv(tmp_path / "sheet.csv", index=False)
+    expression_with_extras(tmp_path)
+    box, note = page.data_in.transposed, page.data_in.transposed_note
+    with qtbot.waitSignal(page.orientation_checked, timeout=10_000) as seen:
+        page.set_path(tmp_path / "expr.csv")
+    assert seen.args[0] is not None and window.study.table is None  # said before anything was loaded
+    assert box.isChecked() and note.isVisibleTo(page)
+    assert note.text().startswith("600 rows named like genes or probes (ENSG00000000000…) and 12 columns of "
+                                  "numbers named like samples (GSM100…): this looks like genes × samples")
+    # an ordinary samples × features table is not offered turned
+    with qtbot.waitSignal(page.orientation_checked, timeout=10_000) as seen:
+        page.set_path(tmp_path / "samples.csv")
+    assert seen.args[0] is None and not box.isChecked() and not note.isVisibleTo(page)
+    # back to the matrix, with its sample sheet: loading turns it, as the page offered
+    with qtbot.waitSignal(page.orientation_checked, timeout=10_000):
+        page.set_path(tmp_path / "expr.csv")
+    page.data_in.samples.setText(str(tmp_path / "sheet.csv"))
+    with qtbot.waitSignal(page.orientation_checked, timeout=10_000) as seen:
+        page._on_path()
+    assert "named by the sample sheet's IDs" in seen.args[0].words and box.isChecked()
+    choose(page, "label", "condition")
+    run_and_wait(window, page.load)
+    assert window.study.data.transposed is True and window.study.data.n_features == 600
+    assert box.isChecked() and "turned it" in note.text()
+
+
 def test_the_preview_is_a_model_over_a_large_table(qtbot, window, page, run_and_wait, tmp_path):
     rng = np.random.default_rng(2)
     t = pd.DataFrame(rng.normal(size=(3000, 400)).astype(np.float32), columns=[f"g{j}" for j in range(400)])

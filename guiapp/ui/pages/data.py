@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout,
                                QLineEdit, QPushButton, QRadioButton)
 
@@ -50,6 +51,7 @@ def select_sensitivity(group: QButtonGroup, value) -> None:
 
 class DataPage(StepPage):
     step_id = "data"
+    orientation_checked = Signal(object)  # the chosen table's first rows were looked at (a hint or None)
     intro = ("Load a table with one sample per row and one column per feature, plus the column "
              "to predict. Tenfold records the file's fingerprint (SHA-256) so anyone can check "
              "they have the same data, and looks for problems before any model sees it.")
@@ -289,6 +291,7 @@ class DataPage(StepPage):
         self._fill_columns(self.label.currentData() or self.study.data.label,
                            self.batch.currentData() or self.study.data.batch,
                            self.group.currentData() or getattr(self.study.data, "group", ""))
+        self.data_in.peek_orientation()
 
     def _choose_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Choose a data table", self.path.text(), FILE_FILTER)
