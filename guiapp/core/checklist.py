@@ -97,7 +97,7 @@ ITEMS = (
          "study.json#/data/sensitive"),
     Item("pii-scan-run", 10, "Data", "data", "The data were scanned for personal identifiers",
          "Names, dates of birth, addresses or record numbers in a table make every copy of it personal data.",
-         ev.pii_scanned, "study.json#/data/pii"),
+         ev.pii_scanned, "study.json#/data/pii_scan"),
     Item("no-identifier-features", 4, "Data", "data", "No identifier column is used as a feature",
          "A sample ID or a record number can stand in for the label by accident; the model then learns the ID.",
          ev.no_identifier_features, "study.json#/data/identifiers"),

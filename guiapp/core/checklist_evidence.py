@@ -40,14 +40,20 @@ def samples_per_split(study):
 
 
 def pii_scanned(study):
-    d = study.data
-    # Loading the data always scans every column; a study with a data fingerprint was scanned.
-    if not d.provenance.sha256 or not d.roles:
+    """Done from the scan's own record (when, which columns, what it found); studies saved
+    before Tenfold kept that record show the item open until the data are loaded again."""
+    scan = study.data.pii_scan
+    if not scan or not study.data.provenance.sha256:
         return OPEN, ""
-    if not d.pii:
-        return DONE, f"{len(d.roles)} columns scanned for personal identifiers (HIPAA Safe Harbor): none found"
-    hits = ", ".join(f"{h['column']} ({h['category']})" for h in d.pii[:5])
-    return DONE, f"{len(d.roles)} columns scanned; {len(d.pii)} flagged: {hits}"
+    words = f"Scanned {scan.get('when', '')}: {scan.get('n_columns', 0):,} columns checked for personal identifiers " \
+            "(HIPAA Safe Harbor)"
+    if scan.get("n_not_checked"):
+        words += f", {scan['n_not_checked']:,} not checked"
+    found = scan.get("found", [])
+    if not found:
+        return DONE, words + "; none found"
+    hits = ", ".join(f"{h['column']} ({h['category']})" for h in found[:5])
+    return DONE, words + f"; {len(found)} flagged: {hits}" + (" …" if len(found) > 5 else "")
 
 
 def identifier_columns(study) -> list:

@@ -29,7 +29,7 @@ from guiapp.core.profile import (IMBALANCE_RATIO, MIN_SAMPLES_PER_CLASS, DataPro
                                  check_batch, check_group, check_label, feature_columns, label_values,
                                  looks_like_identifier, profile_table)
 from guiapp.core.readers import TABLE_SUFFIXES, check_shape, file_format, modality_of, read_table  # noqa: F401
-from guiapp.core.study import Provenance
+from guiapp.core.study import Provenance, now_iso
 from guiapp.core.tasks import ProgressFn, StopFn, check_stop, no_progress
 
 MODALITIES = ("table", "image", "sequence")
@@ -219,7 +219,7 @@ def attach_data(study, path: os.PathLike, *, label: str, batch: str = "",
     :data:`MISSING_CHOICES`. Nothing in the study changes unless everything succeeds.
     """
     from guiapp.core import roles as R
-    from guiapp.core.pii import pii_findings, scan_pii
+    from guiapp.core.pii import pii_findings, scan_pii, scan_record
 
     path = Path(path)
     chosen = {r: c for c, r in (roles or {}).items() if r in ("label", "batch", "group")}
@@ -237,7 +237,9 @@ def attach_data(study, path: os.PathLike, *, label: str, batch: str = "",
         sheet_info = {"provenance": file_provenance(loaded.sheet.sheet).__dict__, **loaded.sheet.to_dict()}
     progress(0.5, "Looking for personal identifiers")
     loader_features = loaded.loader_features()
-    hits = scan_pii(table, columns=[c for c in table.columns if c not in loader_features] if loader_features else None)
+    scanned = [c for c in table.columns if c not in loader_features] if loader_features else None
+    hits = scan_pii(table, columns=scanned)
+    pii_scan = scan_record(table, hits, columns=scanned, when=now_iso())
     suggested = R.suggest_roles(table, label=label, batch=batch, group=group, identifiers=identifiers,
                                 subgroups=subgroups, pii_columns=[h.column for h in hits])
     final = R.merge_roles(suggested, roles)
@@ -302,7 +304,7 @@ def attach_data(study, path: os.PathLike, *, label: str, batch: str = "",
     d.modality, d.input_shape = loaded.modality, list(loaded.input_shape)
     d.transposed, d.samples, d.sample_id = loaded.transposed, str(samples or (rep.sheet if rep else "")), sample_id
     d.sample_sheet, d.roles, d.missing, d.dropped = sheet_info, final, missing, dropped
-    d.options, d.pii = loaded.options, [h.to_dict() for h in hits]
+    d.options, d.pii, d.pii_scan = loaded.options, [h.to_dict() for h in hits], pii_scan
     # subgroups: those asked for (a numeric one may stay a feature) and the subgroup roles
     asked = list(subgroups) if subgroups is not None else ([] if roles is not None else list(d.subgroups))
     d.subgroups = [c for c in dict.fromkeys(asked + R.columns_with(final, "subgroup")) if c in table.columns]

@@ -340,7 +340,8 @@ def manifest(study: Study, out_dir, *, files: list = ()) -> dict:
                    "mixed_precision": study.train.mixed_precision},
         "seeds": {"split": study.split.seed, "train": study.train.seed},
         "deterministic": study.train.deterministic,
-        "data": {**dataclasses.asdict(study.data.provenance), "builtin": study.data.builtin},
+        "data": {**dataclasses.asdict(study.data.provenance), "builtin": study.data.builtin,
+                 "pii_scan": study.data.pii_scan},
         "test_hash": study.split.test_hash,
         # Hashes of the other bundle files, so a reader can tell the bundle was not altered.
         "files": [{"path": Path(p).relative_to(out_dir).as_posix(), "sha256": _sha256(p)} for p in files],

@@ -217,6 +217,24 @@ def scan_pii(table: pd.DataFrame, *, columns: Optional[list] = None, max_columns
     return hits
 
 
+LISTED_COLUMNS = 200  # names kept in the record; a 20,000-gene table keeps the count and the first ones
+
+
+def scan_record(table: pd.DataFrame, hits: list, *, columns: Optional[list] = None, when: str = "",
+                max_columns: int = 5000) -> dict:
+    """What a scan looked at and found, for ``study.json``, the manifest and the card.
+
+    ``columns`` and ``max_columns`` are those given to :func:`scan_pii`; the record says which
+    columns it checked (their number and the first :data:`LISTED_COLUMNS` names), which it
+    did not, and every hit.
+    """
+    checked = [str(c) for c in (list(columns) if columns is not None else list(table.columns)[:max_columns])]
+    return {"when": when, "method": "HIPAA Safe Harbor identifiers: column names and sampled values",
+            "n_columns": len(checked), "columns": checked[:LISTED_COLUMNS],
+            "n_not_checked": int(table.shape[1]) - len(checked),
+            "found": [{"column": h.column, "category": h.category, "kind": h.kind} for h in hits]}
+
+
 def pii_findings(hits: list) -> list:
     from guiapp.core.findings import Findings
 

@@ -91,6 +91,7 @@ class DataState:
     dropped: dict = field(default_factory=dict)  # what the missing-value choice dropped: {"rows": n, "columns": [...]}
     options: dict = field(default_factory=dict)  # format, sheet, encoding, image size and colour, sequence length…
     pii: list = field(default_factory=list)  # personal-identifier hits: [{column, category, kind, evidence, share}]
+    pii_scan: dict = field(default_factory=dict)  # the scan itself: when, columns checked, found (pii.scan_record)
     profile: dict = field(default_factory=dict)  # the profile's numbers and words, for the Data page
 
 

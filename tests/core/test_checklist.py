@@ -236,6 +236,36 @@ def test_personal_identifiers_are_scanned_and_kept_out_of_the_features(tmp_path)
     assert not {"email", "record_number"} & set(study.data.feature_columns)
 
 
+def test_the_pii_scan_is_recorded_in_the_study_manifest_and_card_and_an_old_study_shows_it_open(tmp_path):
+    from guiapp.core.export import manifest
+    from guiapp.core.model_card import render_model_card
+
+    table = demo.simulated_expression(n_samples=60, n_genes=4).table.copy()
+    table["email"] = [f"p{i}@clinic.example" for i in range(len(table))]
+    table.to_csv(tmp_path / "patients.csv", index=False)
+    study = Study()
+    study.save(tmp_path / "study")
+    data.attach_data(study, tmp_path / "patients.csv", label="condition", batch="batch", sensitive=True)
+    scan = study.data.pii_scan
+    assert scan["when"] and scan["n_columns"] == len(table.columns) and scan["n_not_checked"] == 0
+    assert scan["columns"] == list(table.columns)
+    assert scan["found"] == [{"column": "email", "category": "email", "kind": "an e-mail address"}]
+    item = rows(study)["pii-scan-run"]
+    assert item["status"] == "done" and item["evidence"].startswith(f"Scanned {scan['when']}: 8 columns checked")
+    assert item["evidence"].endswith("1 flagged: email (email)")
+    study.save()
+    reopened = Study.open(tmp_path / "study")
+    assert reopened.data.pii_scan == scan  # kept in study.json
+    assert manifest(reopened, tmp_path)["data"]["pii_scan"] == scan
+    card = render_model_card(reopened, weights_shared=False, weights_reason="sensitive", privacy=[])
+    assert f"- **Personal identifiers:** scanned {scan['when']} (8 columns checked): flagged `email` (an e-mail address)" in card
+    # a study saved before Tenfold recorded the scan: loaded data, hits, but no record of the scan
+    old = json.loads((tmp_path / "study" / "study.json").read_text())
+    del old["data"]["pii_scan"]
+    assert Study.from_dict(old).data.pii == study.data.pii
+    assert rows(Study.from_dict(old))["pii-scan-run"]["status"] == "open"
+
+
 def test_a_leaky_feature_keeps_the_proxy_item_open_until_explained(tmp_path, quick_training):
     table = demo.simulated_expression(n_samples=200, n_genes=10, n_informative=3, effect_size=1.0).table
     rng = np.random.default_rng(0)
