@@ -183,9 +183,9 @@ def load_network(bundle: Bundle, kind: str = "network"):
         model = build_mlp(len(c["feature_columns"]), n_outputs, int(a["width"]), int(a["depth"]),
                           float(a.get("dropout", 0.0)), regression=regression)
     if kind == "dp_network" and (c.get("differential_privacy") or {}).get("fixed_layers"):
-        from opacus.validators import ModuleValidator
+        from guiapp.core.privacy_dp import fix_for_dp
 
-        model = ModuleValidator.fix(model)
+        model = fix_for_dp(model)
     try:
         state = load_file(str(path))  # safetensors: a header and raw numbers, never code
     except (SafetensorError, OSError, ValueError) as exc:

@@ -195,6 +195,8 @@ def run_study(spec: dict, out_dir, *, study_dir=None, on_step: Optional[StepFn] 
             transfer.set_pretrained(study, m["pretrained"], freeze=m.get("freeze", False))
 
     step("Architecture", architecture_step, done=resumed and study.architecture.n_params > 0)
+    if p.get("dp_epsilon") is not None:  # refused now, not after the whole training
+        privacy_dp.refuse_unfit_architecture(study)
     # The network gets the baselines' budget; its best settings replace [model] and [train] ones.
     searched = study.tuning.network.get("n_trials", 0) >= study.train.budget_trials
     if study.train.budget_trials > 0:

@@ -38,6 +38,61 @@ def default_delta(n: int) -> float:
     return float(min(1e-5, 0.1 / n))
 
 
+def fix_for_dp(model):
+    """A copy of ``model`` with the layers opacus can swap for DP-ready ones swapped (BatchNorm →
+    GroupNorm and the like), by opacus's own fixers; layers it cannot fix are left as they are.
+
+    opacus's ``ModuleValidator.fix`` copies the network through ``torch.save``, which cannot copy
+    the preprocessing layers Tenfold builds inside its networks; a deep copy does the same job.
+    """
+    import copy
+
+    from opacus.utils.module_utils import trainable_modules
+    from opacus.validators import ModuleValidator
+
+    model = copy.deepcopy(model)
+    for name, layer in [(n, m) for n, m in trainable_modules(model)]:
+        fixer = ModuleValidator.FIXERS.get(type(layer))
+        if fixer is None:
+            continue
+        new = fixer(layer).to(next(layer.parameters()).device)
+        if not name:
+            return new
+        parent_name, _, child = name.rpartition(".")
+        setattr(model.get_submodule(parent_name) if parent_name else model, child, new)
+    return model
+
+
+# Architectures DP-SGD cannot train here: opacus has no per-sample gradient rule for their layers.
+UNFIT_KINDS = ("transformer",)
+
+
+def refuse_unfit_architecture(study, model=None) -> None:
+    """Refuse, before any training, a network whose layers DP-SGD cannot train, saying what to do.
+
+    `tenfold run` asks this right after the Architecture step, so a spec that asks for both is
+    refused in seconds rather than after the whole training.
+    """
+    from guiapp.core.architectures import NAMES
+
+    kind = study.architecture.kind
+    attention = False
+    if model is not None:
+        from torch import nn
+
+        attention = any(isinstance(m, nn.MultiheadAttention) for m in model.modules())
+    if kind in UNFIT_KINDS or attention:
+        fits = "the 1D CNN" if study.data.modality == "sequence" else "a CNN or an MLP"
+        raise TenfoldError(
+            f"Differential-privacy training cannot train the {NAMES.get(kind, kind)}: opacus clips and "
+            "noises each sample's gradient layer by layer, and it has no such rule for the transformer's "
+            "attention layers and learned positions (its own replacement attention does not fit "
+            f"PyTorch's encoder layers). To share a model trained with differential privacy, choose {fits} "
+            "on the Architecture page ([model] architecture = \"cnn1d\" in a study spec), train it, then "
+            "retrain it with differential privacy. Or keep this network without differential privacy (in a "
+            "study spec, leave [privacy] dp_epsilon out): its weights then follow the sharing policy.")
+
+
 def _dp_model(study, X_tr, y_tr):
     """The study's network, made fit for DP-SGD: layers opacus cannot handle are replaced."""
     from opacus.validators import ModuleValidator
@@ -45,15 +100,18 @@ def _dp_model(study, X_tr, y_tr):
     from guiapp.core.network import model_for_study
 
     model = model_for_study(study, X_tr, y_tr)
+    refuse_unfit_architecture(study, model)
     problems = ModuleValidator.validate(model, strict=False)
     fixed = sorted({type(p).__name__ + ": " + str(p) for p in problems})
     if problems:
-        # fix() swaps BatchNorm for GroupNorm and the like; an MLP needs none of it.
-        model = ModuleValidator.fix(model)
+        # fix_for_dp swaps BatchNorm for GroupNorm and the like; an MLP or a CNN of Tenfold's needs none of it.
+        model = fix_for_dp(model)
         remaining = ModuleValidator.validate(model, strict=False)
         if remaining:
-            raise TenfoldError("This network has layers differential-privacy training cannot handle: "
-                               + "; ".join(map(str, remaining)))
+            raise TenfoldError("This network has layers differential-privacy training cannot handle ("
+                               + "; ".join(str(r).splitlines()[0][:200] for r in remaining)
+                               + "). Choose a smaller MLP or CNN on the Architecture page, train it, "
+                               "and retrain that with differential privacy.")
     return model, fixed
 
 
@@ -69,6 +127,7 @@ def train_with_dp(study, target_epsilon: float, *, delta: Optional[float] = None
 
     try:
         from opacus import PrivacyEngine
+        from opacus.validators.errors import UnsupportedModuleError
     except ImportError:
         raise TenfoldError("Differential-privacy training needs the opacus package, which this "
                            "installation lacks: install it with 'pip install opacus'.") from None
@@ -108,9 +167,15 @@ def train_with_dp(study, target_epsilon: float, *, delta: Optional[float] = None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # opacus warns about secure RNG and full backward hooks
         engine = PrivacyEngine(accountant=ACCOUNTANT)
-        model, optimizer, loader = engine.make_private_with_epsilon(
-            module=model, optimizer=optimizer, data_loader=loader, target_epsilon=float(target_epsilon),
-            target_delta=delta, epochs=epochs, max_grad_norm=max_grad_norm)
+        try:
+            model, optimizer, loader = engine.make_private_with_epsilon(
+                module=model, optimizer=optimizer, data_loader=loader, target_epsilon=float(target_epsilon),
+                target_delta=delta, epochs=epochs, max_grad_norm=max_grad_norm)
+        except (UnsupportedModuleError, NotImplementedError) as exc:
+            raise TenfoldError(f"Differential-privacy training cannot handle a layer of this network "
+                               f"({str(exc).splitlines()[0][:200]}). Choose an MLP or CNN on the "
+                               "Architecture page, train it, and retrain that with differential "
+                               "privacy.") from None
     noise = float(optimizer.noise_multiplier)
     loss_fn = torch.nn.CrossEntropyLoss() if study.is_classification else torch.nn.MSELoss()
     started = time.perf_counter()
@@ -199,9 +264,7 @@ def load_dp_model(study):
                            "Ethics & privacy page.")
     model = model_for_study(study)
     if dp.get("fixed_layers"):
-        from opacus.validators import ModuleValidator
-
-        model = ModuleValidator.fix(model)
+        model = fix_for_dp(model)
     model.load_state_dict(load_file(str(study.path(dp["weights"]))))
     return model.eval()
 

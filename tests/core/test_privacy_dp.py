@@ -112,3 +112,66 @@ def test_bad_settings_are_refused(dp_study):
     n = len(dp_study.split.train_idx)
     with pytest.raises(TenfoldError, match="below 1/n"):
         train_with_dp(dp_study, 1.0, delta=1.0 / n)
+
+
+# ----- image and sequence networks --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["cnn1d", "cnn2d"])
+def test_a_cnn_is_retrained_with_dp_and_its_bundle_applies_the_dp_weights(tmp_path, kind):
+    """Convolutions, pooling and Tenfold's on-grid layer need no fix: ε is reached in 2 epochs, and
+    a sensitive study's bundle ships the DP weights, which `tenfold predict` rebuilds and applies."""
+    import numpy as np
+    from grid_studies import trained_grid_study
+
+    from guiapp.core.export import write_bundle
+    from guiapp.core.network import predict
+    from guiapp.core.predict import predict_table
+    from guiapp.core.split import train_tune_arrays
+
+    study = trained_grid_study(tmp_path, kind)
+    dp = train_with_dp(study, 2.0, epochs=2)
+    assert dp["epsilon"] == pytest.approx(2.0, rel=0.05) and dp["epsilon"] <= 2.0 + 1e-9
+    assert dp["fixed_layers"] == [] and dp["epochs"] == 2 and study.path(DP_WEIGHTS).is_file()
+    assert np.isfinite(dp["dp_tune"]) and study.split.test_uses == 0
+    _, _, X_tu, _ = train_tune_arrays(study)
+    mine = predict(study, X_tu, load_dp_model(study))
+    assert mine.shape == (len(X_tu), 2) and np.allclose(mine.sum(axis=1), 1, atol=1e-5)
+
+    study.data.sensitive = True
+    write_bundle(study, tmp_path / "export")
+    assert not (tmp_path / "export" / "model" / "model.safetensors").exists()
+    frame = predict_table(tmp_path / "export", study.table)
+    assert frame.attrs["model"] == "dp_network"
+    whole = predict(study, study.table[study.data.feature_columns].to_numpy("float32"), load_dp_model(study))
+    np.testing.assert_allclose(frame[[f"p_{c}" for c in study.data.classes]].to_numpy(), whole, atol=2e-6)
+
+
+def test_the_transformer_is_refused_before_training_with_what_to_do(tmp_path):
+    from grid_studies import trained_grid_study
+
+    study = trained_grid_study(tmp_path, "transformer", n=40)
+    with pytest.raises(TenfoldError) as refused:
+        train_with_dp(study, 2.0, epochs=1)
+    message = str(refused.value)
+    assert "cannot train the small transformer" in message and "attention" in message
+    assert "choose the 1D CNN" in message and "leave [privacy] dp_epsilon out" in message
+    assert not study.path(DP_WEIGHTS).exists() and not study.ethics.dp.get("weights")
+
+
+def test_layers_opacus_can_fix_are_swapped_in_a_copy():
+    """A BatchNorm among Tenfold's own preprocessing layers (built inside functions, which
+    opacus's copy through torch.save cannot handle) becomes a GroupNorm; the original stays."""
+    import torch
+    from opacus.validators import ModuleValidator
+
+    from guiapp.core.network import build_mlp
+    from guiapp.core.privacy_dp import fix_for_dp
+
+    model = build_mlp(6, 2, 8, 1, 0.0)
+    model.insert(2, torch.nn.BatchNorm1d(8))
+    assert ModuleValidator.validate(model)
+    fixed = fix_for_dp(model)
+    assert isinstance(fixed[2], torch.nn.GroupNorm) and isinstance(model[2], torch.nn.BatchNorm1d)
+    assert ModuleValidator.validate(fixed) == []
+    assert fixed(torch.randn(4, 6)).shape == (4, 2)
