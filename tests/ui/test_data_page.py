@@ -96,13 +96,19 @@ def test_the_roles_table_edits_roles_and_checks_again(qtbot, window, page, run_a
         page.data_in.roles_model.row_of("weight"), 1)) == "identifier"
 
 
-def test_a_genes_by_samples_table_is_offered_turned(qtbot, window, page, run_and_wait, tmp_path):
-    rng = np.random.default_rng(1)
-    ids = [f"GSM{100 + i}" for i in range(30)]
-    matrix = pd.DataFrame(rng.normal(7, 1, (120, 30)).round(3), columns=ids)
-    matrix.insert(0, "gene", [f"ENSG{j:011d}" for j in range(120)])
+def genes_by_samples(tmp_path, n_genes: int, n_samples: int) -> None:
+    """``expr.csv``, genes as rows (Ensembl IDs) and GEO samples as columns, and its ``sheet.csv``."""
+    rng = np.random.default_rng(n_genes)
+    ids = [f"GSM{100 + i}" for i in range(n_samples)]
+    matrix = pd.DataFrame(rng.normal(7, 1, (n_genes, n_samples)).round(3), columns=ids)
+    matrix.insert(0, "gene", [f"ENSG{j:011d}" for j in range(n_genes)])
     matrix.to_csv(tmp_path / "expr.csv", index=False)
-    pd.DataFrame({"gsm": ids, "condition": ["tumour", "normal"] * 15}).to_csv(tmp_path / "sheet.csv", index=False)
+    sheet = pd.DataFrame({"gsm": ids, "condition": ["tumour", "normal"] * (n_samples // 2)})
+    sheet.to_csv(tmp_path / "sheet.csv", index=False)
+
+
+def test_a_genes_by_samples_table_is_offered_turned(qtbot, window, page, run_and_wait, tmp_path):
+    genes_by_samples(tmp_path, 120, 30)
     page.set_path(tmp_path / "expr.csv")
     page.data_in.samples.setText(str(tmp_path / "sheet.csv"))
     page._on_path()  # the sheet's columns join the label choices
@@ -119,12 +125,7 @@ def test_a_genes_by_samples_table_is_offered_turned(qtbot, window, page, run_and
 
 def test_a_genes_by_samples_table_is_offered_turned_as_soon_as_it_is_chosen(qtbot, window, page, run_and_wait,
                                                                             tmp_path):
-    rng = np.random.default_rng(4)
-    ids = [f"GSM{100 + i}" for i in range(12)]
-    matrix = pd.DataFrame(rng.normal(7, 1, (600, 12)).round(3), columns=ids)
-    matrix.insert(0, "gene", [f"ENSG{j:011d}" for j in range(600)])
-    matrix.to_csv(tmp_path / "expr.csv", index=False)
-    pd.DataFrame({"gsm": ids, "condition": ["tumour", "normal"] * 6}).to_csv(tmp_path / "sheet.csv", index=False)
+    genes_by_samples(tmp_path, 600, 12)
     expression_with_extras(tmp_path)
     box, note = page.data_in.transposed, page.data_in.transposed_note
     with qtbot.waitSignal(page.orientation_checked, timeout=10_000) as seen:

@@ -4,9 +4,8 @@ data, its settings searched with the baselines' budget, optionally started from 
 
 from __future__ import annotations
 
-from PySide6.QtCore import Slot
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout,
-                               QLineEdit, QProgressBar, QPushButton, QSpinBox)
+                               QLineEdit, QPushButton, QSpinBox)
 
 from guiapp.core import architecture, network_search, transfer, tuning
 from guiapp.core.architectures import NAMES
@@ -98,25 +97,10 @@ class ArchitecturePage(StepPage):
         self.body.addLayout(form)
         self.budget_text = value_label("Tuning budgets")
         self.body.addWidget(self.budget_text)
-        row = QHBoxLayout()
         self.search = self.action(QPushButton("Search the network's settings"))
         self.search.setToolTip("Run the search; a stopped search continues where it stopped.")
         self.search.clicked.connect(self._search)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setToolTip("Stop the search; finished trials are kept.")
-        self.cancel_button.setEnabled(False)
-        self.cancel_button.clicked.connect(self.session.runner.cancel)
-        row.addWidget(self.search)
-        row.addWidget(self.cancel_button)
-        row.addStretch(1)
-        self.body.addLayout(row)
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 1000)
-        self.progress.setTextVisible(False)
-        self.progress.setAccessibleName("Search progress")
-        self.body.addWidget(self.progress)
-        self.status = value_label("Search status")
-        self.body.addWidget(self.status)
+        self.add_run_controls(self.search, cancel_tip="Stop the search; finished trials are kept.", what="Search")
         self.search_table = ResultTable("Network search")
         self.body.addWidget(self.search_table)
 
@@ -150,7 +134,6 @@ class ArchitecturePage(StepPage):
         self.body.addLayout(row)
         self.transfer_text = value_label("Transfer report")
         self.body.addWidget(self.transfer_text)
-        self.session.runner.progress.connect(self._on_progress)
 
     # ----- study → widgets ----------------------------------------------------------------
     def refresh(self) -> None:
@@ -208,10 +191,6 @@ class ArchitecturePage(StepPage):
     def update_actions(self) -> None:
         self.search.setEnabled(self.study.split.sealed and bool(self.study.data.feature_columns))
         self.load.setEnabled(bool(self.checkpoint.text().strip()))
-
-    def _on_busy(self, busy: bool) -> None:
-        super()._on_busy(busy)
-        self.cancel_button.setEnabled(busy and self.running)
 
     # ----- widgets → study ----------------------------------------------------------------
     def _on_value(self, _value) -> None:
@@ -286,12 +265,6 @@ class ArchitecturePage(StepPage):
     def _cancelled(self) -> None:
         self.status.setText("Stopped. The finished trials are kept: search again to continue.")
         self.show_info("Search stopped; finished trials are kept in the study's tuning storage.")
-
-    @Slot(float, str)
-    def _on_progress(self, fraction: float, message: str) -> None:
-        if self.running:
-            self.progress.setValue(int(1000 * fraction))
-            self.status.setText(message)
 
 
 def _value(v) -> str:

@@ -10,14 +10,14 @@ from __future__ import annotations
 import sys
 from typing import Callable, Optional
 
-from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import (QAbstractButton, QFrame, QHBoxLayout, QLabel, QScrollArea, QToolButton,
-                               QVBoxLayout, QWidget)
+from PySide6.QtCore import QTimer, Signal, Slot
+from PySide6.QtWidgets import (QAbstractButton, QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton,
+                               QScrollArea, QToolButton, QVBoxLayout, QWidget)
 
 from guiapp.core import checklist, glossary, steps
 from guiapp.ui.glossary import links_for
 from guiapp.ui.session import Session
-from guiapp.ui.widgets import Banner, FindingsView, heading
+from guiapp.ui.widgets import Banner, FindingsView, heading, value_label
 
 BUSY_NOTE = ("Tenfold is busy {name}. This page is read-only until that finishes; Cancel is at "
              "the bottom of the window.")
@@ -113,6 +113,7 @@ class StepPage(QWidget):
         self._changed_timer.setInterval(400)
         self._changed_timer.timeout.connect(self.session.notify_changed)
 
+        self._run_cancel: Optional[QPushButton] = None  # add_run_controls' Cancel
         self.build()
         self.field_terms = [k for k in (self.glossary.explain_label(label)
                                         for label in self.body_widget.findChildren(QLabel)) if k]
@@ -145,6 +146,38 @@ class StepPage(QWidget):
         """Register an action button: disabled while any task runs."""
         self.action_buttons.append(button)
         return button
+
+    def add_run_controls(self, button: QAbstractButton, *, cancel_tip: str, what: str) -> None:
+        """The page's long task: its button with Cancel beside it, then a progress bar and a status line.
+
+        Sets ``cancel_button``, ``progress`` and ``status``. Cancel is on only while this page's
+        own task runs, and the bar and the line follow that task. ``what`` names them for screen
+        readers ("Search" gives "Search progress" and "Search status").
+        """
+        row = QHBoxLayout()
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip(cancel_tip)
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.session.runner.cancel)
+        row.addWidget(button)
+        row.addWidget(self.cancel_button)
+        row.addStretch(1)
+        self.body.addLayout(row)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(False)
+        self.progress.setAccessibleName(f"{what} progress")
+        self.body.addWidget(self.progress)
+        self.status = value_label(f"{what} status")
+        self.body.addWidget(self.status)
+        self._run_cancel = self.cancel_button
+        self.session.runner.progress.connect(self._on_run_progress)
+
+    @Slot(float, str)
+    def _on_run_progress(self, fraction: float, message: str) -> None:
+        if self.running:
+            self.progress.setValue(int(1000 * fraction))
+            self.status.setText(message)
 
     def changed(self) -> None:
         """A direct (quick) action changed the study: save and refresh the rest now."""
@@ -243,6 +276,8 @@ class StepPage(QWidget):
         self.busy_note.show_message(BUSY_NOTE.format(name=name) if elsewhere else "")
         for button in self.action_buttons:
             button.setEnabled(not busy)
+        if self._run_cancel is not None:
+            self._run_cancel.setEnabled(busy and self.running)
         if not busy:
             self.update_actions()
 

@@ -3,10 +3,9 @@ bar the network must clear, and the verdict "is deep learning warranted here?" (
 
 from __future__ import annotations
 
-from PySide6.QtCore import Slot
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, QHBoxLayout, QLineEdit,
-                               QProgressBar, QPushButton, QSpinBox)
+                               QPushButton, QSpinBox)
 
 from guiapp.core import baselines, metrics, tuning, verdict
 from guiapp.core.errors import TenfoldError
@@ -78,28 +77,14 @@ class BaselinesPage(StepPage):
         self.storage_note = note("")
         self.body.addWidget(self.storage_note)
 
-        row = QHBoxLayout()
         self.fit = self.action(QPushButton("Tune and fit baselines"))
         self.fit.setObjectName("primary")
         self.fit.setToolTip("Search each chosen model's settings on the tune split, then refit the best on "
                             "the training split. An interrupted search continues where it stopped.")
         self.fit.clicked.connect(self._fit)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setToolTip("Stop after the current trial; finished trials are kept, and the "
-                                      "next run continues the search.")
-        self.cancel_button.setEnabled(False)
-        self.cancel_button.clicked.connect(self.session.runner.cancel)
-        row.addWidget(self.fit)
-        row.addWidget(self.cancel_button)
-        row.addStretch(1)
-        self.body.addLayout(row)
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 1000)
-        self.progress.setTextVisible(False)
-        self.progress.setAccessibleName("Tuning progress")
-        self.body.addWidget(self.progress)
-        self.status = value_label("Tuning status")
-        self.body.addWidget(self.status)
+        self.add_run_controls(self.fit, what="Tuning",
+                              cancel_tip="Stop after the current trial; finished trials are kept, and the "
+                                         "next run continues the search.")
 
         self.body.addWidget(heading("Scores on the tune split"))
         self.body.addWidget(note("Each score comes with a 95% bootstrap interval: the range the score "
@@ -132,7 +117,6 @@ class BaselinesPage(StepPage):
         row.addWidget(self.reason, 1)
         row.addWidget(self.record_reason)
         self.body.addLayout(row)
-        self.session.runner.progress.connect(self._on_progress)
 
     # ----- study → widgets ----------------------------------------------------------------
     def refresh(self) -> None:
@@ -224,10 +208,6 @@ class BaselinesPage(StepPage):
                                 and bool(t.weights))
         self.record_reason.setEnabled(bool(self.study.verdict.stage))
 
-    def _on_busy(self, busy: bool) -> None:
-        super()._on_busy(busy)
-        self.cancel_button.setEnabled(busy and self.running)
-
     # ----- widgets → study ----------------------------------------------------------------
     def _on_models(self, _checked: bool) -> None:
         self.study.baselines.models = [n for n, b in self.model_boxes.items() if b.isChecked()]
@@ -272,12 +252,6 @@ class BaselinesPage(StepPage):
         self.run_task(verdict.compare_with_network, {"study": self.study},
                       name="comparing the network with the best baseline",
                       on_result=lambda _c: self.show_info("Compared: the verdict below is updated."))
-
-    @Slot(float, str)
-    def _on_progress(self, fraction: float, message: str) -> None:
-        if self.running:
-            self.progress.setValue(int(1000 * fraction))
-            self.status.setText(message)
 
 
 if __name__ == "__main__":
