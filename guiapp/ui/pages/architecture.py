@@ -251,11 +251,9 @@ class ArchitecturePage(StepPage):
 
     # ----- the search ---------------------------------------------------------------------
     def _search(self) -> None:
-        self.flush()
-        self.progress.setValue(0)
-        self.status.setText("Starting… (the first trial loads the deep-learning library)")
-        self.run_task(network_search.tune_network, {"study": self.study}, name="searching the network's settings",
-                      on_result=self._searched, on_cancelled=self._cancelled)
+        self.start_run(network_search.tune_network, {"study": self.study}, name="searching the network's settings",
+                       starting="Starting… (the first trial loads the deep-learning library)",
+                       on_result=self._searched, on_cancelled=self._cancelled)
 
     def _searched(self, record: dict) -> None:
         self.status.setText(f"Searched {record['n_trials']} trials in {record['seconds']:.0f} s; the best settings "

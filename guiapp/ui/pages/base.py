@@ -173,6 +173,14 @@ class StepPage(QWidget):
         self._run_cancel = self.cancel_button
         self.session.runner.progress.connect(self._on_run_progress)
 
+    def start_run(self, fn: Callable, kwargs: dict, *, name: str, starting: str = "Starting…",
+                  on_result: Optional[Callable] = None, on_cancelled: Optional[Callable] = None) -> bool:
+        """Save what was typed, reset the bar of :meth:`add_run_controls`, and run the page's task."""
+        self.flush()
+        self.progress.setValue(0)
+        self.status.setText(starting)
+        return self.run_task(fn, kwargs, name=name, on_result=on_result, on_cancelled=on_cancelled)
+
     @Slot(float, str)
     def _on_run_progress(self, fraction: float, message: str) -> None:
         if self.running:

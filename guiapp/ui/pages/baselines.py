@@ -233,11 +233,8 @@ class BaselinesPage(StepPage):
 
     # ----- tasks --------------------------------------------------------------------------
     def _fit(self) -> None:
-        self.flush()
-        self.progress.setValue(0)
-        self.status.setText("Starting…")
-        self.run_task(baselines.fit_baselines, {"study": self.study}, name="tuning the baselines",
-                      on_result=self._fitted, on_cancelled=self._cancelled)
+        self.start_run(baselines.fit_baselines, {"study": self.study}, name="tuning the baselines",
+                       on_result=self._fitted, on_cancelled=self._cancelled)
 
     def _fitted(self, results: list) -> None:
         trials = sum(r.get("n_trials", 0) for r in results)
