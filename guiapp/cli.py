@@ -66,7 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("predict", help="apply an exported model to new samples (never unpickles)")
     p.add_argument("bundle", type=Path, help="the export bundle folder (with model/config.json)")
-    p.add_argument("data", type=Path, help="a CSV/TSV table with the model's feature columns")
+    p.add_argument("data", type=Path, help="a CSV/TSV table with the model's feature columns; for an image "
+                   "or sequence model also a folder of images or a FASTA file or folder")
     p.add_argument("--out", type=Path, required=True, help="the CSV file to write the predictions to")
     p.add_argument("--model", default="auto", choices=("auto", "network", "dp_network", "knn"),
                    help="which model of the bundle to apply (auto: the network, or its DP-trained copy)")

@@ -278,6 +278,9 @@ def checklist_summary(study: Study) -> dict:
     return checklist.checklist_document(study)
 
 
+LOADER_OPTIONS = ("image_size", "colour", "sequence_length", "alphabet", "crop")
+
+
 def model_config(study: Study, plan: Optional[SharingPlan] = None, *, onnx_files: Optional[dict] = None) -> dict:
     """``model/config.json``: what is needed to rebuild the models around their weights.
 
@@ -296,6 +299,8 @@ def model_config(study: Study, plan: Optional[SharingPlan] = None, *, onnx_files
         "feature_columns": list(study.data.feature_columns),
         # image and sequence networks put the row back on its grid: they need the data's form
         "modality": study.data.modality, "input_shape": list(study.data.input_shape),
+        # how the study read its images or FASTA records, so `tenfold predict` reads new ones alike
+        "data_options": {k: study.data.options[k] for k in LOADER_OPTIONS if k in (study.data.options or {})},
         "n_outputs": len(study.data.classes) if study.is_classification else 1,
         "classes": list(study.data.classes),
         "identifiers": list(study.data.identifiers),

@@ -2,8 +2,10 @@
 
 The new table must hold the model's feature columns by name, in the order the model was
 trained on; any mismatch is an error that lists what is missing or out of place, never a
-silent reshuffle (``by_name=True`` takes the columns by name when the order differs). The
-bundle is opened by :mod:`guiapp.core.bundle`, which never unpickles anything.
+silent reshuffle (``by_name=True`` takes the columns by name when the order differs). An
+image or sequence model also takes a folder of images or FASTA records, read with the options
+the study used (``data_options`` in the bundle's config.json). The bundle is opened by
+:mod:`guiapp.core.bundle`, which never unpickles anything.
 """
 
 from __future__ import annotations
@@ -98,14 +100,106 @@ def predict_table(bundle_dir, table: pd.DataFrame, *, model: str = "auto", by_na
 
 def predict_file(bundle_dir, data_path, out_path, *, model: str = "auto", by_name: bool = False,
                  progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None) -> pd.DataFrame:
-    """Read ``data_path`` (CSV/TSV, as on the Data page), predict, write ``out_path`` as CSV."""
-    from guiapp.core.data import read_table
+    """Read ``data_path``, predict, write ``out_path`` as CSV.
 
+    A table (CSV/TSV, as on the Data page) serves every bundle; an image bundle also takes a
+    folder of images and a sequence bundle a FASTA file or folder, read as the study read its
+    own (see :func:`read_new_samples`).
+    """
     data_path = Path(data_path)
-    table = read_table(data_path)
-    frame = predict_table(bundle_dir, table, model=model, by_name=by_name, file_name=data_path.name,
+    table, from_files = read_new_samples(open_bundle(bundle_dir).config, data_path, should_stop=should_stop)
+    frame = predict_table(bundle_dir, table, model=model, by_name=by_name or from_files, file_name=data_path.name,
                           progress=progress, should_stop=should_stop)
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     frame.to_csv(out_path, index=False)
     return frame
+
+
+def _looks_like_fasta(path: Path) -> bool:
+    from guiapp.core.readers import file_format
+
+    if file_format(path) == "fasta":
+        return True
+    try:
+        with path.open("rb") as fh:
+            return fh.read(4096).lstrip().startswith(b">")
+    except OSError:
+        return False
+
+
+def read_new_samples(config: dict, data_path, *, should_stop: Optional[StopFn] = None) -> tuple[pd.DataFrame, bool]:
+    """New samples as the rows the bundle's model takes, and whether they came from images or FASTA.
+
+    Images are read with the study's size and colour (so other sizes are resized and colour
+    made grey, or grey made colour, exactly as at training); FASTA records with its alphabet,
+    length and cropping. Records of another alphabet are refused.
+    """
+    from guiapp.core.readers import file_format
+
+    data_path = Path(data_path)
+    if not data_path.exists():
+        raise DataError(f"{data_path} does not exist. Give the table, image folder or FASTA file to predict.")
+    modality = config.get("modality") or "table"
+    options = config.get("data_options") or {}
+    shape = list(config.get("input_shape") or [])
+    folder = file_format(data_path) if data_path.is_dir() else ""
+    if modality == "image" and folder == "images":
+        from guiapp.core.images import load_images
+
+        size = options.get("image_size") or shape[1:]
+        colour = options.get("colour") or ("rgb" if shape and shape[0] == 3 else "grey")
+        if not size:
+            raise BundleError("This bundle's config.json does not say the image size its model was trained "
+                              "on; export the study again with this version of Tenfold.")
+        return load_images(data_path, size=size, colour=colour, should_stop=should_stop).table, True
+    if modality == "sequence" and (folder == "fasta" or (not data_path.is_dir() and _looks_like_fasta(data_path))):
+        return _read_sequences(data_path, options, shape, should_stop), True
+    if data_path.is_dir():
+        given = {"images": "a folder of images", "fasta": "a folder of FASTA files"}.get(folder, "a folder")
+        wanted = {"image": "a folder of images (or a table of their pixels)",
+                  "sequence": "a FASTA file or folder (or a table of its one-hot letters)"}.get(
+            modality, "a table (CSV or TSV) with the model's feature columns")
+        raise DataError(f"{data_path.name} is {given}, but this model was trained on {modality} data: give it "
+                        f"{wanted}.")
+    if modality == "image" and file_format(data_path) == "":
+        raise DataError(f"{data_path.name} is a file, and this model was trained on images: give the folder "
+                        "that holds the new images (PNG, JPEG or TIFF), or a table of their pixels.")
+    if modality != "sequence" and file_format(data_path) == "fasta":
+        raise DataError(f"{data_path.name} holds FASTA sequences, but this model was trained on {modality} data: "
+                        "give it a table (CSV or TSV) with the model's feature columns.")
+    from guiapp.core.data import read_table
+
+    return read_table(data_path), False
+
+
+def _read_sequences(path: Path, options: dict, shape: list, should_stop) -> pd.DataFrame:
+    """FASTA records encoded as the study encoded its own; another alphabet is refused by name."""
+    from guiapp.core import data_errors as E
+    from guiapp.core.sequences import (ALPHABET_WORDS, LETTERS, detect_alphabet, load_sequences, read_fasta,
+                                       read_fasta_folder)
+
+    letters = shape[1] if len(shape) == 2 else None
+    alphabet = options.get("alphabet") or next((a for a, v in LETTERS.items() if len(v) == letters), "")
+    length = options.get("sequence_length") or (shape[0] if shape else None)
+    if alphabet not in LETTERS or not length:
+        raise BundleError("This bundle's config.json does not say the alphabet and length its sequences had; "
+                          "export the study again with this version of Tenfold.")
+    records = read_fasta_folder(path) if path.is_dir() else read_fasta(path)
+    found = detect_alphabet(records)
+    if found != alphabet:
+        word, trained = (ALPHABET_WORDS[a].split(" (")[0] for a in (found, alphabet))
+        if alphabet == "protein":  # DNA letters are amino-acid letters too: the detection decides
+            raise DataError(f"{path.name} looks like {word} sequences (nearly all A, C, G, T/U and N), but this "
+                            "model was trained on protein sequences: give it the amino-acid records.")
+        raise DataError(f"{path.name} holds {word} sequences, but this model was trained on {trained} "
+                        f"sequences: give it {trained} records"
+                        + (" (write T for U)." if {found, alphabet} == {"dna", "rna"} else "."))
+    try:
+        seqs = load_sequences(path, length=int(length), alphabet=alphabet, crop=options.get("crop", "start"),
+                              should_stop=should_stop)
+    except E.ForeignCharacterError as exc:
+        detail = str(exc).split(", which is not")[0]
+        raise DataError(f"{detail}, which is not {ALPHABET_WORDS[alphabet]}, the alphabet this model was "
+                        "trained on. Fix or remove that record and predict again.") from None
+    return seqs.table
