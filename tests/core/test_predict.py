@@ -171,3 +171,25 @@ def test_a_sequence_network_is_rebuilt_from_the_bundle_and_reproduces_its_predic
     mine = frame.set_index("row").loc[exported["row"]]
     prob_columns = [c for c in exported.columns if c.startswith("p_")]
     np.testing.assert_allclose(mine[prob_columns].to_numpy(), exported[prob_columns].to_numpy(), atol=2e-6)
+
+
+def test_new_fasta_and_images_are_read_from_the_config_alone(tmp_path):
+    """A bundle from before ``data_options`` still reads FASTA and images from ``input_shape``;
+    a letter outside the model's alphabet names the record, the letter and the alphabet."""
+    from test_images import per_class_folder
+    from test_interpret_maps import fasta
+
+    from guiapp.core.errors import DataError
+    from guiapp.core.predict import read_new_samples
+
+    path = fasta(tmp_path / "new.fa", [("a", "ACGTN"), ("b", "GATTACAGATTACA")])
+    table, from_files = read_new_samples({"modality": "sequence", "input_shape": [8, 4]}, path)
+    assert from_files and list(table["sample_id"]) == ["a", "b"]
+    assert [c for c in table.columns if c.startswith("pos")][-1] == "pos8_T"  # padded or cropped to 8
+    assert table.loc[0, ["pos5_A", "pos5_C", "pos5_G", "pos5_T"]].tolist() == [0.25] * 4  # N shares its weight
+    assert table.loc[0, "pos6_A"] == 0 and table.loc[1, "pos8_A"] == 0 and table.loc[1, "pos8_G"] == 1
+    table, _ = read_new_samples({"modality": "image", "input_shape": [3, 6, 6]}, per_class_folder(tmp_path / "im"))
+    assert len(table) == 16 and "b_5_5" in table.columns and "r_6_0" not in table.columns
+    with pytest.raises(DataError, match=r"record 'z'.*'Z' at position 3, which is not DNA .* this model was trained on"):
+        read_new_samples({"modality": "sequence", "input_shape": [8, 4]},
+                         fasta(tmp_path / "z.fa", [("y", "ACGTACGT"), ("z", "ACZTACGT")]))
