@@ -138,11 +138,11 @@ def group_aware_split(study):
 
 
 def no_duplicates_across_splits(study):
-    from guiapp.core.confounding import pairs_across_split, split_parts
-
     s, b = study.split, study.batch
     if not s.sealed:
         return OPEN, ""
+    from guiapp.core.confounding import pairs_across_split, split_parts  # pandas: only once there is a split
+
     part = split_parts(study)
     crossing = pairs_across_split(b.duplicate_pairs, part) if part is not None else []
     looked = "exact and near copies" if b.explained_variance else "exact copies"

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:  # pandas is imported by the functions that use it: the wizard opens without it
+    import pandas as pd
 
 DATASETS = ("breast_cancer", "simulated_expression")
 
@@ -62,6 +65,8 @@ def simulated_expression(n_samples: int = 600, n_genes: int = 200, n_informative
     samples and adds its own offset (scaled by ``donor_strength``), so samples of one donor
     are not independent. With the defaults the table is the same as before these knobs.
     """
+    import pandas as pd
+
     rng = np.random.default_rng(seed)
     condition = rng.integers(0, 2, n_samples)
     batch = rng.integers(0, n_batches, n_samples)

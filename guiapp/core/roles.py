@@ -8,9 +8,10 @@ and personal identifiers never become features.
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported where a table is looked at: the wizard opens without it
+    import pandas as pd
 
 ROLES = ("feature", "label", "batch", "group", "subgroup", "identifier", "ignore")
 ROLE_WORDS = {
@@ -55,6 +56,8 @@ def suggest_roles(table: pd.DataFrame, *, label: str = "", batch: str = "", grou
     Only the first ``max_scan`` columns are looked at by name; the rest of a wide table of
     numbers are features.
     """
+    import pandas as pd
+
     from guiapp.core.profile import looks_like_identifier
 
     chosen = {label: "label", batch: "batch", group: "group"}
@@ -117,6 +120,8 @@ def role_table(table: pd.DataFrame, roles: dict, pii: Optional[list] = None, lim
     Counting the missing values of a 2,000 × 20,000 table takes a second, so the page asks
     for this on the worker thread and only shows the rows.
     """
+    import pandas as pd
+
     notes = {h["column"]: f"personal identifier? {h['kind']}" for h in pii or []}
     columns = list(table.columns)[:limit]
     dtypes = list(table.dtypes.iloc[:len(columns)])

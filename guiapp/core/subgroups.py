@@ -9,10 +9,12 @@ interval stays below the overall score, so a small noisy group alone does not ra
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import TYPE_CHECKING, Optional, Sequence
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:  # pandas is imported by the functions that use it: the wizard opens without it
+    import pandas as pd
 
 from guiapp.core.errors import TenfoldError
 from guiapp.core.findings import Findings
@@ -35,6 +37,8 @@ def subgroup_candidates(study) -> list[str]:
     table = study.table
     if table is None:
         return []
+    import pandas as pd
+
     skip = {study.data.label, *study.data.identifiers}
     features = set(study.data.feature_columns)
     out, later = [], []
@@ -56,6 +60,8 @@ def subgroup_candidates(study) -> list[str]:
 def group_labels(column: pd.Series) -> np.ndarray:
     """Each sample's group: its value, or for a numeric column with many values its band
     (quartiles of the whole table, e.g. "[40, 55)"). Missing values form the group "missing"."""
+    import pandas as pd
+
     values = column
     if pd.api.types.is_numeric_dtype(values) and values.nunique() > MAX_LEVELS:
         edges = np.unique(np.nanquantile(values.to_numpy(dtype=float), np.linspace(0, 1, N_BANDS + 1)))

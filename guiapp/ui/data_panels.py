@@ -15,9 +15,8 @@ from typing import Optional
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout,
                                QHeaderView, QLabel, QLineEdit, QPushButton, QSpinBox, QTableView, QWidget)
 
-from guiapp.core import data as core_data
-from guiapp.core import readers
-from guiapp.core.roles import role_table
+# core.readers and core.roles bring pandas: imported when a file is chosen, not when the window opens.
+from guiapp.core.errors import DataError
 from guiapp.ui.plots import PlotArea, horizontal_bars
 from guiapp.ui.table_model import DataFrameModel, RoleDelegate, RolesModel
 from guiapp.ui.widgets import heading, note, value_label
@@ -34,6 +33,19 @@ FILE_FILTER = ("Data (*.csv *.tsv *.txt *.tab *.gz *.parquet *.pq *.xlsx *.xlsm 
                "Tables (*.csv *.tsv *.txt *.tab *.gz);;Parquet (*.parquet *.pq);;Excel (*.xlsx *.xlsm);;"
                "AnnData (*.h5ad);;FASTA (*.fa *.fasta *.fna *.faa *.gz);;All files (*)")
 
+
+
+def _readers():
+    from guiapp.core import readers
+
+    return readers
+
+
+def _role_table(table, roles, pii):
+    """Runs on the worker thread: one row per column for the roles table."""
+    from guiapp.core.roles import role_table
+
+    return role_table(table, roles, pii)
 
 class DataInPanel:
     """Widgets the Data page adds to its form and body; reads and shows the study's data state."""
@@ -251,7 +263,7 @@ class DataInPanel:
 
             try:
                 return peek_orientation(text, **kwargs)
-            except core_data.DataError:
+            except DataError:
                 return None  # loading names what is wrong with the file
 
         def shown(hint) -> None:
@@ -275,7 +287,7 @@ class DataInPanel:
                 self.roles_model.set_columns(rows)
                 self.roles_pending = False
 
-        self.page.session.runner.run_in_background(lambda: role_table(table, roles, pii), on_done=shown)
+        self.page.session.runner.run_in_background(lambda: _role_table(table, roles, pii), on_done=shown)
 
     def modality(self) -> str:
         """``table``, ``image`` or ``sequence``: as chosen, else as detected from the path."""
@@ -287,7 +299,7 @@ class DataInPanel:
             return "table"
         key = (text, Path(text).stat().st_mtime)  # a folder is looked into: once per path, not per refresh
         if self._modality_seen[0] != key:
-            self._modality_seen = (key, readers.modality_of(text))
+            self._modality_seen = (key, _readers().modality_of(text))
         return self._modality_seen[1]
 
     def show_detected(self) -> None:
@@ -301,8 +313,8 @@ class DataInPanel:
         self._show_options()
         chosen = self.read_as.currentData()
         try:
-            words = readers.detect_format(text)
-        except core_data.DataError:
+            words = _readers().detect_format(text)
+        except DataError:
             words = ""
         if chosen == "auto":
             self.detected.setText(f"Detected: {words}." if words else "")
@@ -327,11 +339,11 @@ class DataInPanel:
 
     def _excel_sheets(self, text: str) -> list:
         """The workbook's sheet names, read once per file version (refresh runs often)."""
-        if not text or not Path(text).is_file() or readers.file_format(text) != "excel":
+        if not text or not Path(text).is_file() or _readers().file_format(text) != "excel":
             return []
         key = (text, Path(text).stat().st_mtime)
         if self._sheets_seen[0] != key:
-            self._sheets_seen = (key, readers.excel_sheets(text))
+            self._sheets_seen = (key, _readers().excel_sheets(text))
         return self._sheets_seen[1]
 
     def sheet_name(self) -> str:
@@ -376,8 +388,8 @@ class DataInPanel:
         if not text or not Path(text).is_file():
             return []
         try:
-            return readers.read_columns(text)
-        except core_data.DataError:
+            return _readers().read_columns(text)
+        except DataError:
             return []  # the load itself names what is wrong with the sheet
 
     def forget_edits(self) -> None:

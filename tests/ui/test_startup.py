@@ -1,4 +1,4 @@
-"""Opening the window stays light: no torch, no pyqtgraph until a plot draws."""
+"""Opening the window stays light: no torch, pandas or pyqtgraph until a page needs them."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ for step in ("study", "question"):
     window.go_to(step)
     app.processEvents()
 window.runner.shutdown()
-print(json.dumps({name: name in sys.modules for name in ("torch", "pyqtgraph", "sklearn")}))
+print(json.dumps({name: name in sys.modules for name in ("torch", "pyqtgraph", "sklearn", "pandas")}))
 """
 
 
@@ -30,4 +30,4 @@ def test_opening_the_window_does_not_import_torch():
                          timeout=120, env=env)
     assert out.returncode == 0, out.stderr
     loaded = json.loads(out.stdout.strip().splitlines()[-1])
-    assert loaded == {"torch": False, "pyqtgraph": False, "sklearn": False}
+    assert loaded == {"torch": False, "pyqtgraph": False, "sklearn": False, "pandas": False}

@@ -10,8 +10,9 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout,
                                QLineEdit, QPushButton, QRadioButton)
 
-from guiapp.core import data as core_data
-from guiapp.core import ethics, readers
+# core.data and core.readers bring pandas: imported when a file is chosen, not when the window opens.
+from guiapp.core import ethics
+from guiapp.core.errors import DataError
 from guiapp.ui.data_panels import FILE_FILTER, DataInPanel
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.plots import PlotArea, bar_chart
@@ -27,6 +28,8 @@ SENSITIVITY = ((True, "Sensitive", "About people, identifiable, or covered by co
 
 def read_header(path: Path, modality: str = "", sheet: str = "") -> list[str]:
     """The column names a data file offers (any format), reading little of it."""
+    from guiapp.core import readers
+
     return readers.read_columns(path, modality=modality, sheet=sheet)
 
 
@@ -260,7 +263,7 @@ class DataPage(StepPage):
             try:
                 columns = read_header(Path(text), self.data_in.modality(), self.data_in.sheet_name())
                 columns += [c for c in self.data_in.extra_columns() if c not in columns]
-            except core_data.DataError as exc:  # the file's own named problem, as loading would say it
+            except DataError as exc:  # the file's own named problem, as loading would say it
                 self.show_error(str(exc))
             except (OSError, UnicodeDecodeError, csv.Error):
                 self.show_error(f"The column names of {Path(text).name} could not be read: it does "
@@ -324,6 +327,8 @@ class DataPage(StepPage):
                       sensitive=self._sensitivity(),
                       source=self.source.text().strip(), version=self.version.text().strip(),
                       downloaded=self.downloaded.text().strip(), **self.data_in.load_kwargs(self.study))
+        from guiapp.core import data as core_data
+
         self.run_task(core_data.attach_data, kwargs, name="loading the data", on_result=self._loaded)
 
     def _loaded(self, _profile) -> None:
