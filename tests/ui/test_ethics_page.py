@@ -129,3 +129,31 @@ def test_data_page_sensitivity_questions(qtbot, make_window, demo_study):
     qtbot.keyClicks(page.answer_refs["consent_reference"], "IRB-42")
     assert d.consent is True and d.consent_reference == "IRB-42"
     assert Findings.consent_unrecorded.code not in window.study.finding_codes()
+
+
+def _grid_studies():
+    """The core tests' builder of small image and sequence studies (tests/core/grid_studies.py)."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location("grid_studies", Path(__file__).parents[1] / "core" / "grid_studies.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_dp_retraining_of_a_transformer_is_refused_on_the_page_and_the_wizard_stays_usable(
+        qtbot, make_window, run_and_wait, tmp_path):
+    study = _grid_studies().trained_grid_study(tmp_path, "transformer", n=40, epochs=1)
+    study.checklist_mode = False
+    study.save()
+    window = make_window(study)
+    assert window.go_to("ethics")
+    page = window.current_page()
+    page.privacy.dp_epochs.setValue(1)
+    run_and_wait(window, page.dp_button)
+    shown = page.error.text()
+    assert "transformer" in shown and "cnn1d" in shown.lower().replace(" ", "")  # what to do instead
+    assert not window.study.ethics.dp  # nothing recorded as if it had run
+    run_and_wait(window, page.audit_button)  # the page still works
+    assert "network" in window.study.ethics.membership["models"] and page.privacy.attack_plot.has_plot
