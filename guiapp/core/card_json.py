@@ -75,9 +75,20 @@ def _mct_datasets(study) -> list[dict]:
             d["link"] = prov.url
         if study.treated_as_sensitive:
             ids = [f"Identifier column: {c}" for c in study.data.identifiers]
-            d["sensitive"] = {"sensitive_data": sensitivity_answers(study) + ids}
+            d["sensitive"] = {"sensitive_data": sensitivity_answers(study) + ids + _pii_scan_lines(study)}
         out.append(d)
     return out
+
+
+def _pii_scan_lines(study) -> list[str]:
+    """The personal-identifier scan of the loaded data, in the card's words (Tip 10)."""
+    scan = study.data.pii_scan or {}
+    if not scan:
+        return []
+    found = "; ".join(f"{f['category']} ({f['kind']}) in column {f['column']!r}" for f in scan.get("found", []))
+    skipped = f", {scan['n_not_checked']} not checked" if scan.get("n_not_checked") else ""
+    return [f"Personal-identifier scan ({scan.get('method', '')}) on {scan.get('when', '')[:10]}: "
+            f"{scan.get('n_columns', 0)} columns checked{skipped}; found: {found or 'nothing'}"]
 
 
 def _mct_metrics(study) -> list[dict]:

@@ -259,6 +259,13 @@ def test_the_pii_scan_is_recorded_in_the_study_manifest_and_card_and_an_old_stud
     assert manifest(reopened, tmp_path)["data"]["pii_scan"] == scan
     card = render_model_card(reopened, weights_shared=False, weights_reason="sensitive", privacy=[])
     assert f"- **Personal identifiers:** scanned {scan['when']} (8 columns checked): flagged `email` (an e-mail address)" in card
+    from guiapp.core.card_json import model_card_json, validate_model_card_json
+
+    card_json = model_card_json(reopened, weights_shared=False, weights_reason="sensitive", privacy=[])
+    validate_model_card_json(card_json)
+    sensitive = card_json["model_parameters"]["data"][0]["sensitive"]["sensitive_data"]
+    assert any("8 columns checked" in line and "email (an e-mail address) in column 'email'" in line
+               for line in sensitive)
     # a study saved before Tenfold recorded the scan: loaded data, hits, but no record of the scan
     old = json.loads((tmp_path / "study" / "study.json").read_text())
     del old["data"]["pii_scan"]
