@@ -1,6 +1,6 @@
 """Build Tenfold's installable bundle with PyInstaller: one folder with Python, Qt and torch.
 
-    python packaging/build.py [--variant cpu|cuda] [--setup-venv DIR] [--no-archive]
+    python packaging/build.py [--variant cpu|cuda] [--setup-venv DIR [--setup-only]] [--no-archive]
 
 Runs in the Python environment it is started with (which must hold the torch build of the
 variant and PyInstaller: ``pip install -r packaging/requirements-cpu.txt -e ".[packaging]"``), or
@@ -64,13 +64,43 @@ def check_environment(variant: str) -> None:
         f"PyInstaller {metadata.version('pyinstaller')}, Python {platform.python_version()}")
 
 
+def index_reachable(url: str, seconds: float = 10) -> bool:
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=seconds):
+            return True
+    except Exception:  # no DNS, no route, a proxy that refuses it, an HTTP error
+        return False
+
+
+def requirements_file(variant: str) -> Path:
+    """requirements-<variant>.txt, or where its extra index (PyTorch's) cannot be reached, a copy
+    without it that pins the plain release (``torch==2.13.0``). pip would otherwise retry the
+    index for every package (minutes), then fail or take whatever torch its other sources have;
+    check_environment() still refuses a torch of the wrong build."""
+    source = PACKAGING / f"requirements-{variant}.txt"
+    text = source.read_text(encoding="utf-8")
+    urls = re.findall(r"^--extra-index-url\s+(\S+)", text, re.M)
+    if all(index_reachable(url) for url in urls):
+        return source
+    say(f"{', '.join(urls)} cannot be reached: installing the plain torch release from the usual "
+        "package sources (pip's own index, find-links); the build checks that it is the right build.")
+    text = re.sub(r"^--extra-index-url.*$", "", text, flags=re.M)
+    text = re.sub(r"^(torch==[^+\s;]+)\+\w+", r"\1", text, flags=re.M)
+    fallback = ROOT / "build" / f"requirements-{variant}-offline.txt"
+    fallback.parent.mkdir(parents=True, exist_ok=True)
+    fallback.write_text(text, encoding="utf-8")
+    return fallback
+
+
 def setup_venv(folder: Path, variant: str) -> Path:
     """A clean build environment with exactly the variant's torch; returns its python."""
     python = folder / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
     subprocess.run([str(python), "-m", "pip", "install", "-q", "-r",
-                    str(PACKAGING / f"requirements-{variant}.txt"), "-e", f"{ROOT}[packaging]"], check=True)
+                    str(requirements_file(variant)), "-e", f"{ROOT}[packaging]"], check=True)
     return python
 
 
@@ -173,10 +203,13 @@ def main(argv=None) -> int:
     parser.add_argument("--setup-venv", type=Path, metavar="DIR",
                         help="make a build environment in DIR from requirements-<variant>.txt and build there")
     parser.add_argument("--no-archive", action="store_true", help="leave the folder; no tarball, installer or .dmg")
+    parser.add_argument("--setup-only", action="store_true", help="with --setup-venv: make the environment, build nothing")
     args = parser.parse_args(argv)
 
     if args.setup_venv:
         python = setup_venv(args.setup_venv.resolve(), args.variant)
+        if args.setup_only:
+            return 0
         rest = ["--variant", args.variant] + (["--no-archive"] if args.no_archive else [])
         return subprocess.run([str(python), str(Path(__file__).resolve()), *rest]).returncode
 
