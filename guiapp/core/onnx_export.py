@@ -14,6 +14,7 @@ protobuf, never a pickle, so a bundle with it still opens safely.
 
 from __future__ import annotations
 
+import sys
 import warnings
 from importlib.util import find_spec
 from pathlib import Path
@@ -33,6 +34,10 @@ def onnx_available() -> bool:
 
 def require_onnx() -> None:
     if not onnx_available():
+        if getattr(sys, "frozen", False):  # the installed app: there is no pip to run
+            raise TenfoldError("The installed Tenfold app does not include the ONNX writer (it would add "
+                               "about 120 MB to every download). Export without ONNX, or export this study "
+                               f"from a Python installation of Tenfold after '{INSTALL}'.")
         raise TenfoldError("Writing the network as ONNX needs the onnx package, which this installation "
                            f"lacks: install it with '{INSTALL}', or export without ONNX.")
 

@@ -36,6 +36,13 @@ def test_without_the_onnx_package_the_option_says_how_to_get_it(evaluated, tmp_p
     assert not (tmp_path / "plain" / "model" / "model.onnx").exists()
 
 
+def test_the_installed_app_without_onnx_does_not_ask_for_pip(evaluated, tmp_path, monkeypatch):
+    monkeypatch.setattr(onnx_export, "find_spec", lambda name: None)
+    monkeypatch.setattr(onnx_export.sys, "frozen", True, raising=False)
+    with pytest.raises(TenfoldError, match="installed Tenfold app does not include the ONNX writer"):
+        write_bundle(evaluated, tmp_path / "out", onnx=True)
+
+
 def test_onnx_file_is_listed_and_matches_torch_on_the_test_rows(evaluated, tmp_path):
     pytest.importorskip("onnx")
     out = tmp_path / "out"
