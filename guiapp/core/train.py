@@ -2,7 +2,7 @@
 a checkpoint every epoch, cancel within one batch, pause, and resume after a crash.
 
 The loop knows nothing about Qt: it reports through ``progress`` and ``on_epoch``
-callbacks and stops when ``should_stop()`` says so (skorch's callback style).
+callbacks and stops when ``should_stop()`` says so.
 """
 
 from __future__ import annotations

@@ -1,8 +1,7 @@
 """The one task runner: core functions run on a worker thread, results come back as signals.
 
 A core function takes ``progress(fraction, message)`` and ``should_stop()`` (see
-``guiapp.core.tasks``); :class:`TaskRunner` adapts them to Qt, after Orange's
-``ConcurrentWidgetMixin``. Signals from the worker reach slots of the runner, which lives in
+``guiapp.core.tasks``); :class:`TaskRunner` adapts them to Qt. Signals from the worker reach slots of the runner, which lives in
 the GUI thread, so page callbacks and the runner's own signals always run on the GUI thread.
 """
 
