@@ -130,6 +130,69 @@ def test_the_piece_reader_leaves_ragged_rows_to_the_careful_reader(tmp_path, pie
         readers.read_table(path)
 
 
+
+def _both_ways(path, monkeypatch) -> tuple:
+    """The piece reader with numpy parsing the plain pieces, and with pyarrow reading every piece."""
+    parsed_by_numpy = []
+    plain_numbers = wide_csv._plain_numbers
+
+    def counting(*args):
+        numbers = plain_numbers(*args)
+        parsed_by_numpy.append(numbers is not None)
+        return numbers
+
+    monkeypatch.setattr(wide_csv, "_plain_numbers", counting)
+    fast = readers.read_table(path)
+    monkeypatch.setattr(wide_csv, "NUMPY_NUMBERS", False)
+    careful = readers.read_table(path)
+    monkeypatch.setattr(wide_csv, "NUMPY_NUMBERS", True)
+    return fast, careful, parsed_by_numpy
+
+
+@pytest.mark.parametrize("case", ["edges", "middle text", "all numbers", "crlf and blank lines", "tabs"])
+def test_numpy_parsed_pieces_match_pyarrow_exactly(tmp_path, piecewise, monkeypatch, case):
+    table = expression(n=300, p=12)
+    table["g2"] = np.where(np.arange(300) % 37 == 0, np.inf, table["g2"])
+    table["g5"] = np.where(np.arange(300) % 41 == 0, np.nan, table["g5"])
+    sep, newline = ("\t" if case == "tabs" else ","), ("\r\n" if case == "crlf and blank lines" else "\n")
+    if case == "middle text":
+        table.insert(6, "site", [f"site{i % 3}" for i in range(300)])
+    if case == "all numbers":
+        table = table.drop(columns=["sample_id", "condition"])
+    text = table.to_csv(index=False, sep=sep, na_rep="nan", lineterminator=newline)
+    if case == "crlf and blank lines":
+        text = text.replace(newline, newline + newline, 40)
+    path = tmp_path / "big.csv"
+    path.write_text(text, newline="")
+    fast, careful, parsed_by_numpy = _both_ways(path, monkeypatch)
+    assert sum(parsed_by_numpy) >= 5
+    pd.testing.assert_frame_equal(fast, careful)
+    assert fast.shape == table.shape and fast["g0"].dtype == np.float32
+    assert np.isinf(fast["g2"][0]) and np.isnan(fast["g5"][0])
+
+
+@pytest.mark.parametrize("odd", ["NA", "", '"7.5"', "7.5\x0c", "\u00a07.5", "nan(1)"])
+def test_pieces_numpy_would_read_otherwise_go_to_pyarrow(tmp_path, piecewise, monkeypatch, odd):
+    lines = expression(n=300, p=8).to_csv(index=False).splitlines()
+    cells = lines[230].split(",")
+    cells[3] = odd
+    lines[230] = ",".join(cells)
+    path = tmp_path / "big.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    fast, careful, parsed_by_numpy = _both_ways(path, monkeypatch)
+    pd.testing.assert_frame_equal(fast, careful)
+    assert any(parsed_by_numpy)
+
+
+def test_a_ragged_row_in_a_plain_piece_is_still_named(tmp_path, piecewise):
+    lines = expression(n=300, p=10).to_csv(index=False).splitlines()
+    cells = lines[150].split(",")
+    lines[150] = ",".join(cells[:4] + cells[5:])  # one number missing, its separator too
+    path = tmp_path / "big.csv"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(data_errors.RaggedRowsError, match="line 151"):
+        readers.read_table(path)
+
 # ----- Parquet, Excel, AnnData -------------------------------------------------------------------
 
 def test_parquet(tmp_path):
