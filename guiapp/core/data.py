@@ -83,6 +83,7 @@ class LoadedData:
     pixel_columns: int = 0  # leading feature columns made by the loader (images, sequences)
     id_columns: list = field(default_factory=list)  # sample-ID columns the loader made (obs_names, sample_id…)
     meta_columns: list = field(default_factory=list)  # sample metadata that is not a feature unless asked (obs)
+    labels_pick: Optional[object] = None  # images.LabelTablePick: the label table found in a data folder
 
     def loader_features(self) -> set:
         """Pixel and one-hot columns: the last ``pixel_columns`` columns before a joined sheet."""
@@ -127,6 +128,7 @@ def load_dataset(path: os.PathLike, *, label: str = "", samples: str = "", sampl
         options.update(image_size=list(images.shape[1:]), colour=images.colour)
         loaded.input_shape, loaded.pixel_columns = list(images.shape), int(np.prod(images.shape))
         loaded.id_columns = ["image"]
+        loaded.labels_pick = None if samples else images.labels_pick
         samples = samples or images.labels_file
     elif modality == "sequence":
         from guiapp.core.sequences import load_sequences
@@ -139,6 +141,7 @@ def load_dataset(path: os.PathLike, *, label: str = "", samples: str = "", sampl
                        cropped=seqs.n_cropped, padded=seqs.n_padded, lengths=seqs.lengths)
         loaded.input_shape, loaded.pixel_columns = list(seqs.shape), seqs.shape[0] * seqs.shape[1]
         loaded.id_columns = ["sample_id"]
+        loaded.labels_pick = None if samples else seqs.labels_pick
         samples = samples or seqs.labels_file
     else:
         table = read_table(path, sheet=options.get("sheet", ""), min_rows=1, progress=_sub(progress, 0, 0.8),
@@ -289,6 +292,13 @@ def attach_data(study, path: os.PathLike, *, label: str, batch: str = "",
             data_examples=", ".join(map(str, rep.data_unmatched_examples[:3])) or "none",
             sheet_unmatched=rep.sheet_unmatched,
             sheet_examples=", ".join(map(str, rep.sheet_unmatched_examples[:3])) or "none"))
+    pick = loaded.labels_pick
+    if pick is not None and pick.path is not None:
+        findings.append(Findings.label_table_found.raise_(
+            table=pick.path.name, key=pick.key, matched=pick.matched,
+            passed_over=f" Passed over: {pick.passed_over_words()}." if pick.passed_over else ""))
+    elif pick is not None and pick.passed_over:
+        findings.append(Findings.tables_passed_over.raise_(tables=pick.passed_over_words()))
     if dropped["rows"] or dropped["columns"]:
         findings.append(Findings.missing_rows_dropped.raise_(rows=dropped["rows"], columns=len(dropped["columns"])))
     if sensitive is None:

@@ -320,6 +320,16 @@ class Findings:
         "no sample (e.g. {sheet_examples}). Samples without a row have no label and are left out: "
         "check that both files name the samples the same way.",
     )
+    label_table_found = FindingKind(
+        "label-table-found", 4, "info", "data",
+        "The labels come from {table}, found in the data folder: its column {key!r} names {matched} of the "
+        "samples.{passed_over}",
+    )
+    tables_passed_over = FindingKind(
+        "tables-passed-over", 4, "info", "data",
+        "Tables in the data folder that are not label tables were passed over: {tables}. If one holds "
+        "your labels, choose it as the sample sheet.",
+    )
     data_transposed = FindingKind(
         "data-transposed", 4, "info", "data",
         "The table held features as rows and samples as columns; Tenfold turned it so each of the "

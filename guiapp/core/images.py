@@ -34,6 +34,7 @@ class ImageSet:
     by_folder: bool  # classes from subfolders
     files: list = field(default_factory=list)
     labels_file: str = ""  # a CSV of labels found in the folder
+    labels_pick: Optional["LabelTablePick"] = None  # which table gave the labels, and those passed over
 
 
 def find_images(folder: os.PathLike) -> tuple[list, bool]:
@@ -48,17 +49,81 @@ def find_images(folder: os.PathLike) -> tuple[list, bool]:
     return found, by_folder
 
 
-def labels_file_in(folder: os.PathLike) -> Optional[Path]:
-    """A single table of labels lying in the image folder (used when no sample sheet is given)."""
-    tables = [p for p in sorted(Path(folder).iterdir()) if p.is_file() and p.suffix.lower() in LABEL_SUFFIXES]
-    return tables[0] if len(tables) == 1 else None
+@dataclass
+class LabelTablePick:
+    """Which table in a data folder holds the labels, by which column, and the tables passed over."""
+
+    path: Optional[Path] = None
+    key: str = ""  # the column whose values name the images (or records)
+    matched: int = 0  # how many of the folder's samples it names
+    passed_over: list = field(default_factory=list)  # (file name, why) of the other tables
+
+    def passed_over_words(self) -> str:
+        """The tables passed over and why, in words ("" when none)."""
+        return "; ".join(f"{name} ({why})" for name, why in self.passed_over)
+
+
+def image_names(found: list) -> set:
+    """The ways a label table may name an image: its path in the folder, its file name, its name without extension."""
+    names = set()
+    for rel, _cls in found:
+        name = rel.rsplit("/", 1)[-1]
+        names.update((rel, name, name.rsplit(".", 1)[0]))
+    return names
+
+
+def pick_labels_file(folder: os.PathLike, names: Optional[set] = None) -> LabelTablePick:
+    """The table lying in the folder whose column names the most of its samples (a README is passed over).
+
+    ``names``: how the samples may be named (see :func:`image_names`; a FASTA folder gives its
+    record names); by default the folder's images. A table that cannot be read, or that has no
+    column naming a sample, is listed in ``passed_over`` with the reason.
+    """
+    from guiapp.core.readers import read_table
+
+    tables = [p for p in sorted(Path(folder).iterdir()) if p.is_file() and p.suffix.lower() in LABEL_SUFFIXES
+              and not p.name.startswith(".")]
+    pick = LabelTablePick()
+    if not tables:
+        return pick
+    if names is None:
+        names = image_names(find_images(folder)[0])
+    names = {str(n).strip() for n in names}
+    for path in tables:
+        try:
+            table = read_table(path, min_rows=1)
+        except E.DataError as exc:
+            pick.passed_over.append((path.name, f"not readable as a table: {str(exc).split('. ')[0]}"))
+            continue
+        key, matched = "", 0
+        for column in table.columns:
+            values = table[column]
+            if pd.api.types.is_float_dtype(values):
+                continue
+            hits = len(names & set(values.dropna().astype(str).str.strip()))
+            if hits > matched:
+                key, matched = str(column), hits
+        if matched > pick.matched:
+            if pick.path is not None:
+                pick.passed_over.append((pick.path.name, f"names fewer samples than {path.name}"))
+            pick.path, pick.key, pick.matched = path, key, matched
+        elif matched:
+            pick.passed_over.append((path.name, f"names fewer samples than {pick.path.name}"))
+        else:
+            pick.passed_over.append((path.name, "no column names a sample of the folder"))
+    return pick
+
+
+def labels_file_in(folder: os.PathLike, names: Optional[set] = None) -> Optional[Path]:
+    """The table of labels lying in the folder (used when no sample sheet is given); see :func:`pick_labels_file`."""
+    return pick_labels_file(folder, names).path
 
 
 def image_columns(folder: os.PathLike) -> list[str]:
     """The columns an image folder offers: the file, its class folder, and a label file's columns."""
     found, by_folder = find_images(folder)
     columns = [IMAGE_COLUMN] + ([CLASS_COLUMN] if by_folder else [])
-    labels = labels_file_in(folder)
+    labels = labels_file_in(folder, image_names(found))
     if labels is not None:
         from guiapp.core.readers import read_columns
 
@@ -168,10 +233,10 @@ def load_images(folder: os.PathLike, *, size=DEFAULT_SIZE, colour: str = "auto",
     if by_folder:
         table.insert(0, CLASS_COLUMN, [c if c is not None else np.nan for _, c in found])
     table.insert(0, IMAGE_COLUMN, [rel for rel, _ in found])
-    labels = labels_file_in(folder)
+    labels = pick_labels_file(folder, image_names(found))
     progress(1.0, f"{len(found)} images read")
-    return ImageSet(table=table, shape=shape, colour=colour, by_folder=by_folder,
-                    files=[rel for rel, _ in found], labels_file=str(labels) if labels else "")
+    return ImageSet(table=table, shape=shape, colour=colour, by_folder=by_folder, files=[rel for rel, _ in found],
+                    labels_file=str(labels.path) if labels.path else "", labels_pick=labels)
 
 
 def _grey_palette(img) -> bool:

@@ -61,6 +61,7 @@ class SequenceSet:
     n_padded: int = 0
     lengths: dict = field(default_factory=dict)  # min, median, max
     labels_file: str = ""  # a table of labels found in a folder of FASTA files
+    labels_pick: Optional[object] = None  # images.LabelTablePick: which table gave the labels, those passed over
 
 
 def _text_lines(path: Path):
@@ -153,6 +154,21 @@ def fasta_files(folder: os.PathLike) -> list[tuple[str, str]]:
             stem = p.name.split(".")[0]
             found.append((rel.as_posix(), rel.parts[0] if len(rel.parts) > 1 else stem))
     return found
+
+
+def record_names(folder: os.PathLike) -> set:
+    """The record names in a folder's FASTA files, from their header lines only (unreadable files skipped)."""
+    folder = Path(folder)
+    names = set()
+    for rel, _cls in fasta_files(folder):
+        try:
+            for _number, line in _text_lines(folder / rel):
+                if line.startswith(">"):
+                    rid, _, description = line[1:].strip().partition(" ")
+                    names.add(_header_fields(rid, description)[0])
+        except E.DataError:
+            continue
+    return names
 
 
 def read_fasta_folder(folder: os.PathLike) -> list[SequenceRecord]:
@@ -263,12 +279,13 @@ def load_sequences(path: os.PathLike, *, length: Optional[int] = None, alphabet:
                      numbers if numbers.notna().sum() == values.notna().sum() else values)
     table.insert(0, ID_COLUMN, [r.id for r in records])
     progress(1.0, f"{len(records)} sequences read")
-    labels = None
+    pick = None
     if path.is_dir():
-        from guiapp.core.images import labels_file_in
+        from guiapp.core.images import pick_labels_file
 
-        labels = labels_file_in(path)
-    return SequenceSet(table=table, alphabet=alphabet, length=L, shape=(L, A), labels_file=str(labels or ""),
+        pick = pick_labels_file(path, {r.id for r in records})
+    return SequenceSet(table=table, alphabet=alphabet, length=L, shape=(L, A),
+                       labels_file=str(pick.path or "") if pick else "", labels_pick=pick,
                        n_cropped=int((lengths > L).sum()), n_padded=int((lengths < L).sum()),
                        lengths={"min": int(lengths.min()), "median": float(np.median(lengths)), "max": int(lengths.max())})
 
@@ -284,7 +301,7 @@ def header_columns(path: os.PathLike) -> list[str]:
         files = fasta_files(path)
         columns = [ID_COLUMN, "class"]
         columns += [c for c in (header_columns(path / files[0][0])[1:] if files else []) if c not in columns]
-        labels = labels_file_in(path)
+        labels = labels_file_in(path, record_names(path))
         if labels is not None:
             try:
                 columns += [c for c in read_columns(labels) if c not in columns]

@@ -10,7 +10,7 @@ import pytest
 Image = pytest.importorskip("PIL.Image")
 
 from guiapp.core import data, data_errors
-from guiapp.core.images import image_columns, load_images
+from guiapp.core.images import image_columns, load_images, pick_labels_file
 from guiapp.core.readers import read_columns
 from guiapp.core.study import Study
 
@@ -97,3 +97,38 @@ def test_an_empty_folder_and_a_broken_image(tmp_path):
     (folder / "tumour" / "zz.jpg").write_bytes(b"\xff\xd8\xff garbage")
     with pytest.raises(data_errors.UnreadableImageError, match="tumour/zz.jpg"):
         load_images(folder)
+
+
+README = "Scans from the 2023 screen.\nImages were taken at 20x; see the lab book, p. 12, for details.\n"
+
+
+def test_a_readme_beside_class_folders_is_not_taken_for_labels(tmp_path):
+    folder = per_class_folder(tmp_path / "scans", n=6)
+    (folder / "README.txt").write_text(README)
+    assert image_columns(folder) == ["image", "class"]
+    study = Study()
+    data.attach_data(study, folder, label="class", options={"image_size": 6})
+    assert study.data.class_counts == {"healthy": 6, "tumour": 6} and study.data.samples == ""
+    (note,) = [f for f in study.findings if f.code == "tables-passed-over"]
+    assert "README.txt" in note.message and "label-table-found" not in study.finding_codes()
+
+
+def test_the_label_table_is_the_one_whose_column_names_the_images(tmp_path):
+    folder = tmp_path / "flat"
+    folder.mkdir()
+    rng = np.random.default_rng(2)
+    for i in range(12):
+        Image.fromarray((rng.random((6, 6)) * 255).astype(np.uint8)).save(folder / f"cell_{i}.png")
+    (folder / "a_notes.txt").write_text(README)
+    pd.DataFrame({"plate": ["p1", "p2"], "operator": ["AB", "CD"]}).to_csv(folder / "b_plates.csv", index=False)
+    pd.DataFrame({"cell": [f"cell_{i}" for i in range(12)], "phenotype": ["round", "spiky"] * 6}).to_csv(
+        folder / "c_labels.csv", index=False)
+    pick = pick_labels_file(folder)
+    assert pick.path.name == "c_labels.csv" and pick.key == "cell" and pick.matched == 12
+    assert [name for name, _ in pick.passed_over] == ["a_notes.txt", "b_plates.csv"]
+    assert image_columns(folder) == ["image", "cell", "phenotype"]
+    study = Study()
+    data.attach_data(study, folder, label="phenotype", options={"image_size": 6})
+    assert study.data.samples.endswith("c_labels.csv") and study.data.class_counts == {"round": 6, "spiky": 6}
+    (note,) = [f for f in study.findings if f.code == "label-table-found"]
+    assert "c_labels.csv" in note.message and "'cell'" in note.message and "a_notes.txt" in note.message

@@ -146,3 +146,19 @@ def test_a_fasta_file_named_txt_is_read_as_sequences_when_asked(tmp_path):
     assert study.data.modality == "sequence" and study.data.n_samples == 24
     data.reload_table(study)  # the choice is kept: reopening reads it as FASTA again
     assert len(study.table) == 24
+
+
+def test_a_fasta_folder_passes_over_a_readme_and_joins_its_label_table(tmp_path):
+    folder = tmp_path / "reads"
+    folder.mkdir()
+    fasta(folder / "part1.fa", random_records(16, seed=4, header=lambda i: f"r{i}"))
+    (folder / "README.txt").write_text("Reads from run 7.\nSee the protocol, section 2, for the primers.\n")
+    assert header_columns(folder) == ["sample_id", "class"]  # no label table yet: the README is not one
+    pd.DataFrame({"read": [f"r{i}" for i in range(16)], "binds": ["yes", "no"] * 8}).to_csv(
+        folder / "labels.tsv", sep="\t", index=False)
+    assert "binds" in header_columns(folder)
+    study = Study()
+    data.attach_data(study, folder, label="binds")
+    assert study.data.samples.endswith("labels.tsv") and study.data.class_counts == {"no": 8, "yes": 8}
+    (note,) = [f for f in study.findings if f.code == "label-table-found"]
+    assert "labels.tsv" in note.message and "README.txt" in note.message
