@@ -144,75 +144,6 @@ def scatter_groups(area: PlotArea, xy, groups: Sequence[str], *, x_label: str, y
     item.addItem(pg.ScatterPlotItem(x=xy[:, 0], y=xy[:, 1], size=7, pen=None, brush=brushes))
 
 
-class LossCurves(PlotArea):
-    """Train and tune loss per epoch; live points are buffered and redrawn every 100 ms."""
-
-    def __init__(self, placeholder: str, parent: Optional[QWidget] = None) -> None:
-        super().__init__(placeholder, "Training and tune loss curves", parent=parent)
-        self._epochs: list[float] = []
-        self._train: list[float] = []
-        self._tune: list[float] = []
-        self._best: Optional[int] = None
-        self._dirty = False
-        self._curves = None
-        self._timer = QTimer(self)
-        self._timer.setInterval(REDRAW_MS)
-        self._timer.timeout.connect(self._redraw)
-
-    def set_history(self, history: Sequence[dict], best_epoch: Optional[int] = None) -> None:
-        self._epochs = [r["epoch"] for r in history]
-        self._train = [r["train_loss"] for r in history]
-        self._tune = [r["tune_loss"] for r in history]
-        self._best = best_epoch
-        self._curves = None
-        if history:
-            self._redraw(force=True)
-        else:
-            self.show_placeholder()
-
-    def append(self, record: dict) -> None:
-        """Buffer one epoch; the timer draws it."""
-        self._epochs.append(record["epoch"])
-        self._train.append(record["train_loss"])
-        self._tune.append(record["tune_loss"])
-        self._dirty = True
-        if not self._timer.isActive():
-            self._timer.start()
-
-    def stop_live(self) -> None:
-        self._timer.stop()
-        self._redraw()
-
-    @property
-    def n_points(self) -> int:
-        return len(self._epochs)
-
-    @Slot()
-    def _redraw(self, force: bool = False) -> None:
-        if not (self._dirty or force) or not self._epochs:
-            return
-        self._dirty = False
-        if self._curves is None:
-            pg = pyqtgraph()
-            item = self.plot_item()
-            item.addLegend(offset=(-10, 10))
-            item.setLabel("bottom", "epoch")
-            item.setLabel("left", "loss")
-            item.showGrid(x=True, y=True, alpha=0.2)
-            train = item.plot(pen=pg.mkPen(TRAIN_COLOUR, width=2), name="training split")
-            tune = item.plot(pen=pg.mkPen(TUNE_COLOUR, width=2), name="tune split")
-            best = pg.InfiniteLine(angle=90, pen=pg.mkPen("#555555", style=Qt.DashLine))
-            best.setVisible(False)
-            item.addItem(best)
-            self._curves = (train, tune, best)
-        train, tune, best = self._curves
-        train.setData(self._epochs, self._train)
-        tune.setData(self._epochs, self._tune)
-        if self._best:
-            best.setValue(self._best)
-            best.setVisible(True)
-
-
 class LiveCurves(PlotArea):
     """Curves per epoch from training records (``series``: record key, legend name, colour).
 
@@ -427,3 +358,12 @@ def export_plot(area: PlotArea, path, width: int = 1200) -> str:
     if not path.exists():
         raise OSError("the SVG file was not written")
     return str(path)
+
+
+class LossCurves(LiveCurves):
+    """Training and tune loss per epoch of a finished run (the Overfitting page)."""
+
+    def __init__(self, placeholder: str, parent: Optional[QWidget] = None) -> None:
+        super().__init__(placeholder, "Training and tune loss curves",
+                         [("train_loss", "training split", TRAIN_COLOUR), ("tune_loss", "tune split", TUNE_COLOUR)],
+                         "loss", parent=parent)
