@@ -119,19 +119,24 @@ def labels_file_in(folder: os.PathLike, names: Optional[set] = None) -> Optional
     return pick_labels_file(folder, names).path
 
 
-def image_columns(folder: os.PathLike) -> list[str]:
-    """The columns an image folder offers: the file, its class folder, and a label file's columns."""
-    found, by_folder = find_images(folder)
-    columns = [IMAGE_COLUMN] + ([CLASS_COLUMN] if by_folder else [])
-    labels = labels_file_in(folder, image_names(found))
+def with_label_table_columns(folder: os.PathLike, columns: list, names: Optional[set]) -> list:
+    """``columns`` plus those of the folder's label table (one that names these samples), if any."""
+    labels = labels_file_in(folder, names)
     if labels is not None:
         from guiapp.core.readers import read_columns
 
         try:
-            columns += [c for c in read_columns(labels) if c not in columns]
+            columns = columns + [c for c in read_columns(labels) if c not in columns]
         except E.DataError:
             pass
     return columns
+
+
+def image_columns(folder: os.PathLike) -> list[str]:
+    """The columns an image folder offers: the file, its class folder, and a label file's columns."""
+    found, by_folder = find_images(folder)
+    return with_label_table_columns(folder, [IMAGE_COLUMN] + ([CLASS_COLUMN] if by_folder else []),
+                                    image_names(found))
 
 
 def _open(folder: Path, rel: str, decode: bool = True):

@@ -295,19 +295,12 @@ def header_columns(path: os.PathLike) -> list[str]:
     ``key=value`` fields of the headers and, for a folder, the columns of a label table in it."""
     path = Path(path)
     if path.is_dir():
-        from guiapp.core.images import labels_file_in
-        from guiapp.core.readers import read_columns
+        from guiapp.core.images import with_label_table_columns
 
         files = fasta_files(path)
         columns = [ID_COLUMN, "class"]
         columns += [c for c in (header_columns(path / files[0][0])[1:] if files else []) if c not in columns]
-        labels = labels_file_in(path, record_names(path))
-        if labels is not None:
-            try:
-                columns += [c for c in read_columns(labels) if c not in columns]
-            except E.DataError:
-                pass
-        return columns
+        return with_label_table_columns(path, columns, record_names(path))
     keys: dict = {}
     try:
         for number, line in _text_lines(path):
