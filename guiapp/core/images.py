@@ -72,11 +72,12 @@ def image_names(found: list) -> set:
     return names
 
 
-def pick_labels_file(folder: os.PathLike, names: Optional[set] = None) -> LabelTablePick:
+def pick_labels_file(folder: os.PathLike, names=None) -> LabelTablePick:
     """The table lying in the folder whose column names the most of its samples (a README is passed over).
 
     ``names``: how the samples may be named (see :func:`image_names`; a FASTA folder gives its
-    record names); by default the folder's images. A table that cannot be read, or that has no
+    record names), or a function giving them, called only when the folder holds a table (so a
+    folder without one is never read through); by default the folder's images. A table that cannot be read, or that has no
     column naming a sample, is listed in ``passed_over`` with the reason.
     """
     from guiapp.core.readers import read_table
@@ -88,6 +89,8 @@ def pick_labels_file(folder: os.PathLike, names: Optional[set] = None) -> LabelT
         return pick
     if names is None:
         names = image_names(find_images(folder)[0])
+    elif callable(names):
+        names = names()
     names = {str(n).strip() for n in names}
     for path in tables:
         try:
@@ -114,12 +117,12 @@ def pick_labels_file(folder: os.PathLike, names: Optional[set] = None) -> LabelT
     return pick
 
 
-def labels_file_in(folder: os.PathLike, names: Optional[set] = None) -> Optional[Path]:
+def labels_file_in(folder: os.PathLike, names=None) -> Optional[Path]:
     """The table of labels lying in the folder (used when no sample sheet is given); see :func:`pick_labels_file`."""
     return pick_labels_file(folder, names).path
 
 
-def with_label_table_columns(folder: os.PathLike, columns: list, names: Optional[set]) -> list:
+def with_label_table_columns(folder: os.PathLike, columns: list, names) -> list:
     """``columns`` plus those of the folder's label table (one that names these samples), if any."""
     labels = labels_file_in(folder, names)
     if labels is not None:

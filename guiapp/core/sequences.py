@@ -28,6 +28,8 @@ from guiapp.core.tasks import ProgressFn, StopFn, check_stop, no_progress
 
 ID_COLUMN = "sample_id"
 MAX_LENGTH = 2000  # the longest sequence sets the length, up to this
+# The columns a FASTA file offers (the Data page asks when a file is chosen) come from its first lines.
+COLUMN_SCAN_LINES = 20_000
 LETTERS = {"dna": "ACGT", "rna": "ACGU", "protein": "ACDEFGHIKLMNPQRSTVWY"}
 _NUCLEOTIDE_CODES = {"N": "ACGT", "R": "AG", "Y": "CT", "S": "CG", "W": "AT", "K": "GT", "M": "AC",
                      "B": "CGT", "D": "AGT", "H": "ACT", "V": "ACG"}
@@ -156,16 +158,19 @@ def fasta_files(folder: os.PathLike) -> list[tuple[str, str]]:
     return found
 
 
-def record_names(folder: os.PathLike) -> set:
-    """The record names in a folder's FASTA files, from their header lines only (unreadable files skipped)."""
+def record_names(folder: os.PathLike, max_lines: Optional[int] = None) -> set:
+    """The record names in a folder's FASTA files, from their header lines only (unreadable files
+    skipped); with ``max_lines``, from the first lines of each file only (a sample, quick to read)."""
     folder = Path(folder)
     names = set()
     for rel, _cls in fasta_files(folder):
         try:
-            for _number, line in _text_lines(folder / rel):
+            for number, line in _text_lines(folder / rel):
                 if line.startswith(">"):
                     rid, _, description = line[1:].strip().partition(" ")
                     names.add(_header_fields(rid, description)[0])
+                if max_lines is not None and number >= max_lines:
+                    break
         except E.DataError:
             continue
     return names
@@ -300,14 +305,16 @@ def header_columns(path: os.PathLike) -> list[str]:
         files = fasta_files(path)
         columns = [ID_COLUMN, "class"]
         columns += [c for c in (header_columns(path / files[0][0])[1:] if files else []) if c not in columns]
-        return with_label_table_columns(path, columns, record_names(path))
+        # The Data page asks for these columns as soon as a folder is chosen: a sample of the record
+        # names tells which table names the records (loading matches every record).
+        return with_label_table_columns(path, columns, lambda: record_names(path, COLUMN_SCAN_LINES))
     keys: dict = {}
     try:
         for number, line in _text_lines(path):
             if line.startswith(">"):
                 rid, _, description = line[1:].strip().partition(" ")
                 keys.update(dict.fromkeys(_header_fields(rid, description)[1]))
-            if number > 200_000:
+            if number > COLUMN_SCAN_LINES:
                 break
     except E.DataError:
         return [ID_COLUMN]

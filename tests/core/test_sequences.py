@@ -162,3 +162,25 @@ def test_a_fasta_folder_passes_over_a_readme_and_joins_its_label_table(tmp_path)
     assert study.data.samples.endswith("labels.tsv") and study.data.class_counts == {"no": 8, "yes": 8}
     (note,) = [f for f in study.findings if f.code == "label-table-found"]
     assert "labels.tsv" in note.message and "README.txt" in note.message
+
+
+def test_the_columns_of_a_fasta_folder_come_from_its_first_lines_only(tmp_path, monkeypatch):
+    """The Data page asks for a folder's columns as soon as it is chosen, on the GUI thread."""
+    from guiapp.core import sequences
+
+    folder = tmp_path / "reads"
+    folder.mkdir()
+    fasta(folder / "part1.fa", random_records(40, seed=5, header=lambda i: f"r{i}"))
+    read = []
+    real = sequences.record_names
+    monkeypatch.setattr(sequences, "record_names", lambda *a, **k: read.append(a[1:]) or real(*a, **k))
+    assert header_columns(folder) == ["sample_id", "class"]
+    assert read == []  # no table beside the reads: their headers are not gathered at all
+    pd.DataFrame({"read": [f"r{i}" for i in range(40)], "binds": ["yes", "no"] * 20}).to_csv(
+        folder / "labels.tsv", sep="\t", index=False)
+    monkeypatch.setattr(sequences, "COLUMN_SCAN_LINES", 10)  # five records of 40
+    assert "binds" in header_columns(folder)  # a sample of the names finds the label table
+    assert read == [(10,)]  # the names of the first lines only
+    study = Study()
+    data.attach_data(study, folder, label="binds")  # loading still matches every record
+    assert study.data.class_counts == {"no": 20, "yes": 20}
