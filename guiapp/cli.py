@@ -20,7 +20,11 @@ from pathlib import Path
 from guiapp import __version__
 
 EXIT_BAD_INPUT = 2
+EXIT_BLOCKED = 3
 EXIT_BUG = 1
+EXIT_CODES = ("Exit codes: 0 done; 2 bad input (a message says what to fix); 3 a finding blocks the study "
+              "(the report is still printed; a spec's [findings] accept = { code = \"reason\" } accepts it); "
+              "1 a bug in Tenfold (a crash log is written).")
 EXIT_CANCELLED = 130
 
 
@@ -28,7 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tenfold",
         description="Tenfold walks you through a deep-learning study the way the Ten Quick Tips "
-                    "for Deep Learning in Biology advise. With no command, the wizard opens.")
+                    "for Deep Learning in Biology advise. With no command, the wizard opens.",
+        epilog=EXIT_CODES)
     parser.add_argument("--version", action="version", version=f"tenfold {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -42,13 +47,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="folder for the export bundle (headless)")
     p.add_argument("--epochs", type=int, default=100, help="most training epochs (headless)")
 
-    p = sub.add_parser("run", help="run a whole study from a spec file, headless")
+    p = sub.add_parser("run", help="run a whole study from a spec file, headless",
+                       description="Run a whole study from a spec file, headless. A finding that blocks "
+                                   "the study (batch confounded with the label, copies across the split, …) "
+                                   "stops the run before training with exit code 3 and the spec line that "
+                                   "accepts it; edit the spec, then go on with --resume.",
+                       epilog=EXIT_CODES)
     p.add_argument("spec", type=Path)
     p.add_argument("--out", type=Path, required=True, help="folder for the study and the export bundle")
     p.add_argument("--resume", action="store_true",
                    help="continue a run that was stopped or killed: keep its finished steps, resume training from the last checkpoint")
 
-    p = sub.add_parser("inspect", help="profile a data file and list every warning before training")
+    p = sub.add_parser("inspect", help="profile a data file and list every warning before training",
+                       description="Profile a data file and list every finding the study would raise before "
+                                   "training. The whole report is always printed. Exit code 0: nothing "
+                                   "blocks the study; 3: a finding blocks it (remedy it, or accept it with "
+                                   "a reason under [findings] accept in the study spec); 2: the input "
+                                   "cannot be read or used.",
+                       epilog=EXIT_CODES)
     p.add_argument("data", type=Path)
     p.add_argument("--label", required=True, help="the column to predict")
     p.add_argument("--batch", default="", help="the batch column (run, plate, site, day), if any")
@@ -78,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
-    from guiapp.core.errors import Cancelled, TenfoldError
+    from guiapp.core.errors import BlockingFindings, Cancelled, TenfoldError
 
     try:
         if args.command is None:
@@ -97,6 +113,13 @@ def main(argv=None) -> int:
             return _inspect(args)
         if args.command == "predict":
             return _predict(args)
+    except BlockingFindings as exc:
+        print(f"tenfold: {exc}", file=sys.stderr)
+        if args.command == "run":
+            print(f"The study folder {args.out / 'study'} keeps every finished step. After editing "
+                  f"{args.spec}, go on with:\n  tenfold run {args.spec} --out {args.out} --resume",
+                  file=sys.stderr)
+        return EXIT_BLOCKED
     except TenfoldError as exc:
         print(f"tenfold: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -189,11 +212,15 @@ def _report(result) -> int:
         print(f"  membership audit, {line}")
     for f in s.findings:
         print(f"  [{f.severity}] Tip {f.tip}: {f.message}")
+    for code, entry in s.accepted_findings.items():
+        if code in s.finding_codes():
+            print(f"  accepted {code}: {entry['reason']}")
     return 0
 
 
 def _inspect(args) -> int:
     from guiapp.core import batch, data, split
+    from guiapp.core.blocking import unresolved_blocking
     from guiapp.core.errors import TenfoldError
     from guiapp.core.study import Study
 
@@ -230,7 +257,8 @@ def _inspect(args) -> int:
                "roles": study.data.roles, "personal_identifiers": study.data.pii,
                "profile": study.data.profile,
                "batch_effect": report.to_dict(), "split": split_info,
-               "findings": findings}
+               "findings": findings,
+               "blocking": [f.code for f in unresolved_blocking(study)]}
         print(json.dumps(out, indent=2, default=_json_value))
         return _data_errors_exit(study)
     prov = study.data.provenance
@@ -273,11 +301,21 @@ def _inspect(args) -> int:
 
 def _data_errors_exit(study) -> int:
     """A data error found by the profile (a class with one sample) stops the study: the report is
-    printed, and the exit code and the message say so, as for a bad file."""
+    printed, and the exit code and the message say so, as for a bad file (2). A finding that
+    blocks the study gives exit code 3, with the spec line that would accept it."""
     errors = [f for f in study.findings if f.step == "data" and f.severity == "error"]
     for f in errors:
         print(f"tenfold: {f.message}", file=sys.stderr)
-    return EXIT_BAD_INPUT if errors else 0
+    if errors:
+        return EXIT_BAD_INPUT
+    from guiapp.core.blocking import blocking_message, unresolved_blocking
+
+    found = unresolved_blocking(study)
+    if found:  # the whole report is printed above; this says what stops the study
+        print("tenfold: " + blocking_message(found, "training").replace("The study stopped", "The study would stop", 1),
+              file=sys.stderr)
+        return EXIT_BLOCKED
+    return 0
 
 
 def _json_value(obj):

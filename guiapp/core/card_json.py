@@ -110,7 +110,10 @@ def _mct_considerations(study, weights_shared: bool, weights_reason: str, privac
     from guiapp.core.privacy_dp import dp_summary
 
     q, e = study.question, study.ethics
-    limits = [f"[{f.code}] {f.message}" for f in study.findings if f.severity in ("warning", "error")]
+    from guiapp.core.blocking import caveat_text, caveats
+
+    # The same box the Markdown card opens with: unsettled warnings and errors, reasons where accepted.
+    limits = [caveat_text(c) for c in caveats(study)]
     limits = limits or ["Evaluated only on held-out samples of one dataset; performance on other "
                         "cohorts, batches or protocols is unknown."]
     limits = [e.limitations.strip() or f"Limitations in the owner's words: {NOT_PROVIDED}"] + limits

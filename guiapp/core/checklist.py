@@ -219,6 +219,11 @@ ITEMS = (
          "Only the study owner knows what the model is for and where it fails.", ev.card_fields,
          "study.json#/ethics/intended_use", required=False),
     # Export
+    Item("findings-acted-on", 7, "Evaluation", "export",
+         "Every finding that blocks the study is remedied or accepted with a reason",
+         "A batch confounded with the label, copies across the split or a failed shuffle control undo the "
+         "result unless a remedy settles them or the card states them, with your reason, above the headline.",
+         ev.findings_acted_on, "study.json#/accepted_findings", required=False),
     Item("versions-recorded", 3, "Optimization", "export", "Versions, device and seeds are in the manifest",
          "Library versions and hardware change results; the manifest records them.",
          lambda s: ok(bool(s.export.exported_at), f"manifest.json, {s.export.exported_at}"),
@@ -253,11 +258,16 @@ def can_leave(study, step_id: str, items: Optional[list] = None) -> tuple[bool, 
     """Whether Next may leave ``step_id``, and why not, in plain words (one line)."""
     if not study.checklist_mode:
         return True, ""
+    from guiapp.core.blocking import blocking_on_step
+
+    found = blocking_on_step(study, step_id)
     open_items = blocking_items(study, step_id, items)
-    if not open_items:
+    if not open_items and not found:
         return True, ""
-    return False, "Guided mode: before you go on, " + "; ".join(
-        f"{i['text'].lower()} (Tip {i['tip']})" for i in open_items) + "."
+    reasons = [f"apply a remedy for the finding {code}, or accept it with a reason on this page"
+               for code in dict.fromkeys(f.code for f in found)]
+    reasons += [f"{i['text'].lower()} (Tip {i['tip']})" for i in open_items]
+    return False, "Guided mode: before you go on, " + "; ".join(reasons) + "."
 
 
 def leave_message(study, step_id: str, items: Optional[list] = None) -> str:

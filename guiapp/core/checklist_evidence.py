@@ -153,6 +153,13 @@ def no_duplicates_across_splits(study):
     return DONE, f"looked for {looked}: none found"
 
 
+def findings_acted_on(study):
+    """Blocking findings: each settled by a remedy or accepted with a reason (guiapp.core.blocking)."""
+    from guiapp.core.blocking import acted_on_evidence
+
+    return acted_on_evidence(study)
+
+
 # ----- Baselines, Architecture, Train -------------------------------------------------------
 
 

@@ -23,3 +23,17 @@ class SealedTestSetError(TenfoldError):
 
 class Cancelled(Exception):
     """Long work stopped because the user asked it to."""
+
+
+class BlockingFindings(TenfoldError):
+    """A headless run stopped because findings block the study (exit code 3).
+
+    ``findings`` are the unresolved blocking findings; the message lists each with its code
+    and the spec line that accepts it. The study folder keeps every finished step, so after
+    the spec is edited ``tenfold run SPEC --out DIR --resume`` goes on.
+    """
+
+    def __init__(self, message: str, findings: list, before: str = "") -> None:
+        super().__init__(message)
+        self.findings = list(findings)
+        self.before = before

@@ -115,7 +115,9 @@ def sync_register(study) -> list[dict]:
             continue
         known.add(key)
         new.append(add_entry(study, f.message, raised_by=AUTOMATIC, finding=key))
-    return new
+    from guiapp.core.blocking import record_in_register  # accepted findings, with their reasons
+
+    return new + record_in_register(study)
 
 
 # ----- sensitivity ------------------------------------------------------------------------------

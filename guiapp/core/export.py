@@ -255,6 +255,9 @@ def metrics_summary(study: Study, plan: Optional[SharingPlan] = None) -> dict:
                        if plan is not None else None),
         },
         "findings": [f.to_dict() for f in study.findings],
+        # what the user did about them: accepted with a reason, or settled by a remedy
+        "accepted_findings": study.accepted_findings,
+        "settled_findings": study.settled_findings,
     }
 
 

@@ -8,7 +8,7 @@ and ``inspect --json`` and ``metrics.json`` carry them.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 SEVERITIES = ("info", "warning", "error")
@@ -23,6 +23,12 @@ class FindingKind:
     severity: str
     step: str
     template: str
+    # A blocking kind means the study's result cannot be trusted until the user acts: a remedy
+    # settles it, or the user accepts it with a written reason (guiapp.core.blocking).
+    blocks: bool = False
+    # A short phrase for the headline of the card ("batch 'run' is confounded with the label"),
+    # filled from the same values as the template; empty: the message's first sentence.
+    caveat: str = ""
 
     def raise_(self, **values: Any) -> "Finding":
         return Finding(
@@ -32,6 +38,7 @@ class FindingKind:
             step=self.step,
             message=self.template.format(**values),
             values={k: _plain(v) for k, v in values.items()},
+            blocks=self.blocks,
         )
 
 
@@ -43,12 +50,20 @@ class Finding:
     step: str
     message: str
     values: dict = field(default_factory=dict, compare=False, hash=False)
+    blocks: bool = False
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, d: dict) -> "Finding":
+        """Tolerant of older study files: a finding saved before kinds declared ``blocks`` takes
+        its kind's word; keys this version does not know are left aside."""
+        known = {f.name for f in fields(cls)}
+        d = {k: v for k, v in d.items() if k in known}
+        if "blocks" not in d:
+            kind = next((k for k in Findings.all() if k.code == d.get("code")), None)
+            d["blocks"] = bool(kind and kind.blocks)
         return cls(**d)
 
 
@@ -107,11 +122,13 @@ class Findings:
         "components is {silhouette:.2f} (0 means well mixed, 1 means batches fully apart). "
         "A model may learn the batch instead of the biology (Tips 4 and 7): consider a "
         "hold-out-batch split or a correction fitted on training data only.",
+        caveat="samples cluster by batch {batch!r}",
     )
     batch_confounded = FindingKind(
         "batch-confounded", 7, "error", "batch",
         "Batch {batch!r} is confounded with the label (Cramér's V = {cramers_v:.2f}): "
         "{detail} A model may learn the batch instead of the biology (Tips 4 and 7).",
+        blocks=True, caveat="batch {batch!r} is confounded with the label",
     )
     near_duplicate_samples = FindingKind(
         "near-duplicate-samples", 7, "warning", "batch",
@@ -131,12 +148,14 @@ class Findings:
         "{count} pair(s) of copies ({exact} exact, {near} near) fall on different sides of "
         "the split, so the model is tested on samples it has in effect seen (Tip 7). Mark a "
         "group column and draw a group split, or remove the copies, then split again.",
+        blocks=True, caveat="{count} pair(s) of copied samples fall on both sides of the split",
     )
     groups_across_splits = FindingKind(
         "groups-across-splits", 7, "warning", "split",
         "{count} group(s) of {column!r} have samples on more than one side of the split "
         "(e.g. {examples}). Scores then reward recognising the group, not the biology "
         "(Tip 7): choose the group split strategy.",
+        caveat="{count} group(s) of {column!r} have samples on both sides of the split",
     )
     sensitive_data = FindingKind(
         "sensitive-data", 10, "warning", "ethics",
@@ -176,6 +195,7 @@ class Findings:
         "test-set-reused", 7, "error", "evaluate",
         "The sealed test set was evaluated {uses} times (reason given: {reason!r}). Scores "
         "from a test set used more than once are optimistic (Tip 7); report this openly.",
+        blocks=True, caveat="the sealed test set was evaluated {uses} times, so its scores are optimistic",
     )
     weights_withheld = FindingKind(
         "weights-withheld", 10, "info", "export",
@@ -208,6 +228,7 @@ class Findings:
         "from {low:.3f}). The real score is not clearly above what memorising noise gives "
         "(Tip 7): the model may have learned nothing real. Check the labels, the data and the "
         "split before believing any score.",
+        blocks=True, caveat="the network does not clearly beat the same network trained on shuffled labels",
     )
     label_proxy = FindingKind(
         "label-proxy-feature", 9, "warning", "evaluate",
@@ -217,12 +238,14 @@ class Findings:
         "after the outcome), or a marker so strong that the network adds little: find out what it "
         "is before trusting the model, and remove it if it would not be known when predicting "
         "(Tips 7 and 9).",
+        caveat="{count} feature(s) on their own almost determine the label (a possible leak)",
     )
     near_perfect_small_n = FindingKind(
         "near-perfect-small-sample", 9, "warning", "evaluate",
         "The network scores {metric} {value:.3f} on only {n} {split} samples. Near-perfect "
         "results on so few samples more often mean a leak, copied samples or an easy artefact "
         "than a solved problem (Tip 9): confirm on an independent cohort before claiming it.",
+        caveat="a near-perfect score on only {n} {split} samples",
     )
     top_features_batch_associated = FindingKind(
         "top-features-batch-associated", 9, "warning", "interpret",

@@ -103,6 +103,7 @@ def card_context(study, weights_shared: bool, weights_reason: str, privacy: list
         "epochs_run": len(train.history),
         "register": [as_dict(e) for e in study.ethics.register],
         "findings": sorted(study.findings, key=lambda f: ({"error": 0, "warning": 1}.get(f.severity, 2), f.tip)),
+        **_caveat_context(study),
         "privacy": privacy,
         "weights_shared": weights_shared,
         "weights_reason": weights_reason,
@@ -115,6 +116,14 @@ def card_context(study, weights_shared: bool, weights_reason: str, privacy: list
         "ev_card": _evaluation_context(study),
         "tuning_card": _tuning_context(study),
     }
+
+
+def _caveat_context(study) -> dict:
+    """The box above the headline: what stands unsettled, with the user's reasons (Tip 7)."""
+    from guiapp.core import blocking
+
+    return {"caveats": blocking.caveats(study), "settled": blocking.settled(study),
+            "headline_caveat": blocking.headline_caveat(study)}
 
 
 def _tuning_context(study) -> dict:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
+from guiapp.core.errors import BlockingFindings
 from guiapp.core.study import Study
 from guiapp.core.tasks import StopFn
 
@@ -119,6 +120,7 @@ def run_study(spec: dict, out_dir, *, study_dir=None, on_step: Optional[StepFn] 
     from guiapp.core import (architecture, baselines, batch, data, ethics, evaluate, interpret, learning_curve,
                              membership, network_search, privacy_dp, shuffle_control, split, train, transfer,
                              verdict)
+    from guiapp.core import blocking
     from guiapp.core.export import write_bundle
     from guiapp.core.metrics import metric_names
 
@@ -133,6 +135,9 @@ def run_study(spec: dict, out_dir, *, study_dir=None, on_step: Optional[StepFn] 
     else:
         study = Study()
         apply_spec(study, spec)
+    # [findings] accept is read on every run, a resumed one too: editing the spec is how a
+    # stopped run's findings get accepted.
+    blocking.apply_spec_acceptances(study, spec.get("findings", {}).get("accept", {}))
     if study.question.target_metric not in metric_names(study.question.task):
         from guiapp.core.errors import SpecError
 
@@ -159,6 +164,16 @@ def run_study(spec: dict, out_dir, *, study_dir=None, on_step: Optional[StepFn] 
         return result
 
     kw = {"should_stop": should_stop}
+
+    def stop_if_blocked(up_to_step, before):
+        """Findings that block, and are neither remedied nor accepted, stop the run here; the
+        study folder keeps every finished step for --resume."""
+        found = blocking.unresolved_blocking(study, up_to_step)
+        if found:
+            report("Findings", f"{len(found)} block the study; stopped before {before}")
+            study.save()
+            raise BlockingFindings(blocking.blocking_message(found, before), found, before)
+
     # every [data] key: formats, sample sheet, orientation, roles, missing values, provenance
     step("Data", lambda: data.attach_from_spec(study, d, **kw), done=resumed)
     remedy = spec.get("batch", {})
@@ -176,6 +191,7 @@ def run_study(spec: dict, out_dir, *, study_dir=None, on_step: Optional[StepFn] 
 
     step("Batch effects", batch_step, done=resumed and bool(study.batch.explained_variance))
     step("Split", split_step, done=resumed and study.split.sealed)
+    stop_if_blocked("split", "training")
     step("Baselines", lambda: baselines.fit_baselines(study, **kw),
          done=resumed and bool(study.baselines.results))
     proceed = spec.get("verdict", {}).get("proceed_reason", "")
@@ -201,6 +217,7 @@ def run_study(spec: dict, out_dir, *, study_dir=None, on_step: Optional[StepFn] 
     searched = study.tuning.network.get("n_trials", 0) >= study.train.budget_trials
     if study.train.budget_trials > 0:
         step("Network search", lambda: network_search.tune_network(study, **kw), done=resumed and searched)
+    stop_if_blocked("train", "training")
     step("Train", lambda: train.train_network(study, resume=True, **kw),
          done=resumed and study.train.status == "done")
     step("Overfitting", lambda: evaluate.overfitting_check(study, **kw))
@@ -243,6 +260,7 @@ def run_study(spec: dict, out_dir, *, study_dir=None, on_step: Optional[StepFn] 
         ethics.set_share_weights(study, p.get("share_weights", "auto"), p.get("share_reason", ""))
 
     step("Ethics & privacy", ethics_step)
+    stop_if_blocked(None, "export")
     study.export.onnx = bool(spec.get("export", {}).get("onnx", study.export.onnx))
     exported = step("Export", lambda: write_bundle(study, out_dir,
                                                    predictions=evaluate.test_predictions(study)))

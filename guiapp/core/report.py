@@ -81,6 +81,7 @@ def report_context(study: Study, *, privacy: Optional[list[str]] = None) -> dict
         "caveat": CAVEAT,
         "gap_warn": GAP_WARN,
         "findings": sorted(study.findings, key=lambda f: (SEVERITY_ORDER.get(f.severity, 3), f.tip)),
+        **model_card._caveat_context(study),  # the box above the headline, as in the card
         "checklist": items,
         "checklist_summary": checklist.summary(items),
         "privacy": export.privacy_warnings(study) if privacy is None else privacy,

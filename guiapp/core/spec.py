@@ -64,6 +64,8 @@ KEYS = {
                "limitations": (str, None)},
     "verdict": {"proceed_reason": (str, None)},
     "checklist": {"guided": (bool, None), "attest": (dict, None)},
+    # finding code = the reason the result still holds: the finding no longer stops the run
+    "findings": {"accept": (dict, None)},
 }
 REQUIRED = {("data", "path"), ("data", "label")}
 
@@ -126,6 +128,7 @@ def _check_design(spec: dict, name: str) -> None:
     """Batch remedy, split strategy and the columns they need must agree."""
     data, split = spec.get("data", {}), spec.get("split", {})
     _check_attestations(spec.get("checklist", {}).get("attest", {}), name)
+    _check_acceptances(spec.get("findings", {}).get("accept", {}), name)
     from guiapp.core.roles import ROLES
 
     for column, role in data.get("roles", {}).items():
@@ -170,3 +173,25 @@ def _check_attestations(attest: dict, name: str) -> None:
                             f"{', '.join(ids)}.")
         if not isinstance(reason, str) or not reason.strip():
             raise SpecError(f"{name}: [checklist] attest: {item_id} needs a reason, in words.")
+
+
+def _check_acceptances(accept: dict, name: str) -> None:
+    """[findings] accept: finding code = the reason, in words, why the result still holds."""
+    from guiapp.core.blocking import check_reason
+    from guiapp.core.errors import TenfoldError
+    from guiapp.core.findings import Findings
+
+    codes = [k.code for k in Findings.all()]
+    for code, reason in accept.items():
+        if code not in codes:
+            import difflib
+
+            near = difflib.get_close_matches(code, codes, n=5, cutoff=0.5)
+            raise SpecError(f"{name}: [findings] accept: {code!r} is not the code of a finding"
+                            + (f"; did you mean {', '.join(near)}?" if near
+                               else "; use the code the stopped run or `tenfold inspect` printed."))
+        try:
+            check_reason(code, reason)
+        except TenfoldError:
+            raise SpecError(f"{name}: [findings] accept: {code} needs a reason in words, e.g. "
+                            f'{code} = "why the result still holds despite it".') from None

@@ -339,6 +339,10 @@ class Study:
     export: ExportState = field(default_factory=ExportState)
     checklist_mode: bool = True
     attestations: dict = field(default_factory=dict)  # checklist item id -> the user's reason
+    # finding code -> {"reason", "at", "by"}: the user accepts the finding with a reason (guiapp.core.blocking)
+    accepted_findings: dict = field(default_factory=dict)
+    # finding code -> {"remedy", "at"}: a remedy applied by its step settles the finding
+    settled_findings: dict = field(default_factory=dict)
     findings: list = field(default_factory=list)  # of Finding
     created: str = field(default_factory=now_iso)
     tenfold_version: str = __version__
