@@ -138,8 +138,8 @@ def test_each_step_settles_its_own_items(tmp_path, quick_training):
     assert newly_settled() == done("imbalance-aware-metrics", "intervals-reported", "compared-with-baselines",
                                    "subgroup-results", "calibration-checked", "label-proxy-checked")
 
-    finalize_test_evaluation(study)
-    assert newly_settled() == done("test-used-once")
+    finalize_test_evaluation(study)  # the whole evaluation done, and no finding blocks the study
+    assert newly_settled() == done("test-used-once", "findings-acted-on")
 
     permutation_importance(study, n_repeats=1, top=3)
     assert newly_settled() == done("interpretation-run")
