@@ -226,7 +226,8 @@ class MainWindow(QMainWindow):
         if not ok:
             page.show_blocked(reason)
             page.show_checklist(checklist.leave_message(self.study, page.step_id), guided=True)
-            self.show_status("Guided mode: this step still has open checklist items (see the page).")
+            self.show_status("Guided mode: this step still has open checklist items or a finding that blocks "
+                             "the study (see the page).")
             return False
         still_open = checklist.blocking_items(self.study, page.step_id)
         target = STEP_IDS[index + 1]
@@ -283,6 +284,7 @@ class MainWindow(QMainWindow):
         page = self.current_page()
         page.show_checklist(checklist.leave_message(self.study, self.current_step, rows),
                             guided=self.study.checklist_mode)
+        page.finding_actions.show_for(self.study)  # guided: a stop; ordinary: a persistent banner
         if ok and page.blocked.text().startswith("Guided mode"):
             page.blocked.clear_message()  # the work is done: the earlier "not yet" no longer holds
         last = index + 1 >= len(STEP_IDS)

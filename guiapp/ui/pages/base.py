@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QAbstractButton, QFrame, QHBoxLayout, QLabel, QPr
                                QScrollArea, QToolButton, QVBoxLayout, QWidget)
 
 from guiapp.core import checklist, glossary, steps
+from guiapp.ui.finding_actions import FindingActions
 from guiapp.ui.glossary import links_for
 from guiapp.ui.session import Session
 from guiapp.ui.widgets import Banner, FindingsView, heading, value_label
@@ -93,6 +94,11 @@ class StepPage(QWidget):
         self.checklist_warning.setAccessibleName("Checklist items this step still has open")
         for banner in (self.blocked, self.checklist_note, self.checklist_warning, self.error, self.info):
             layout.addWidget(banner)
+        # Findings of this step that block the study: accept each with a reason, or remedy it here.
+        self.finding_actions = FindingActions(self.step_id)
+        self.finding_actions.changed.connect(self.changed)
+        self.finding_actions.failed.connect(self.show_error)
+        layout.addWidget(self.finding_actions)
         # Findings come before the controls: a warning nobody scrolls down to helps nobody.
         self.findings_heading = heading("Findings")
         self.findings = FindingsView()
@@ -133,6 +139,7 @@ class StepPage(QWidget):
         mine = [f for f in self.study.findings if f.step == self.step_id]
         self.findings.set_findings(mine)
         self.findings_heading.setVisible(bool(mine))
+        self.finding_actions.show_for(self.study)
         self._on_busy(self.session.runner.busy)
 
     def update_actions(self) -> None:
