@@ -65,10 +65,12 @@ def demo_spec(name: str, folder: Path, *, max_epochs: int = 100) -> dict:
         spec["data"].update(about_humans=True, identifiable=False)
         # Nuclear shape on its own separates the classes well; the scan flags it, and this says why
         # it is biology rather than a leak.
-        spec["checklist"]["attest"] = {
-            "label-proxy-checked": "The strongest single features (concave points, perimeter, radius and area "
-                                   "of the cell nuclei) are measured on the biopsy image before diagnosis and "
-                                   "are known markers of malignancy, not records of the outcome."}
+        known_markers = ("The strongest single features (concave points, perimeter, radius and area "
+                         "of the cell nuclei) are measured on the biopsy image before diagnosis and "
+                         "are known markers of malignancy, not records of the outcome.")
+        spec["checklist"]["attest"] = {"label-proxy-checked": known_markers}
+        # The card's box of caveats shows the same reason beside the finding.
+        spec["findings"] = {"accept": {"label-proxy-feature": known_markers}}
     else:
         spec["data"].update(about_humans=False)
     if demo.batch:  # the simulated runs shift every gene but are not tied to the condition
