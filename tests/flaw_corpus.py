@@ -25,6 +25,10 @@ import pandas as pd
 LEAK = "possible-label-leak (leak detection before training) from branch remedy"
 SMALL = "too-few-samples (small studies) from branch small"
 GROUP_WARNING = "group-column-suggested at warning level from branch remedy"
+COPY_AWARE = "the copy-aware split (copies-kept-together) from branch remedy"
+# Copies split apart: the user turned the copy-aware split off (branch remedy's setting;
+# today's split never keeps copies together).
+SPLIT_APART = {"keep_copies_together": False}
 UNASSIGNED_PARTIAL = "a finding for partly confounded batches (Cramér's V 0.3–0.5); nobody is assigned"
 
 WINE_SMALL_CLASS = ("too-few-samples-per-class",
@@ -36,7 +40,7 @@ class Expect:
     code: str
     step: str
     tip: int
-    severity: str  # "warning" or "error"
+    severity: str  # a flawed case's main findings are warnings or errors; a remedy's record is info
     column: str = ""  # the column the finding must name, when it names one
     needs: str = ""  # the unmerged feature it waits for; empty when it works today
 
@@ -51,6 +55,7 @@ class Case:
     allowed: dict = field(default_factory=dict)  # a clean twin: code -> why its data have it
     task: str = "classification"
     group: str = ""  # a group column chosen by the user (the split is then a group split)
+    split: dict = field(default_factory=dict)  # split settings the user changed
 
     @property
     def clean(self) -> bool:
@@ -156,14 +161,14 @@ def outcome_named_column(folder: Path, leak: bool = True) -> dict:
 
 
 def sample_order(folder: Path, leak: bool = True) -> dict:
-    """Wine with ``acquisition_hour``: the rows were measured class by class, so the hour
-    follows the label (flawed); in the twin the wines were measured in random order."""
+    """Wine measured cultivar by cultivar: the rows are sorted by label and
+    ``acquisition_hour`` runs with them (flawed); in the twin the wines were measured, and
+    listed, in random order."""
     d = wine()
     r = _rng(3)
-    order = np.argsort(d["cultivar"].to_numpy(), kind="stable") if leak else r.permutation(len(d))
-    hour = np.empty(len(d))
-    hour[order] = np.arange(len(d)) * 0.25 + r.uniform(0, 0.05, len(d))
-    d["acquisition_hour"] = hour
+    rows = np.argsort(d["cultivar"].to_numpy(), kind="stable") if leak else r.permutation(len(d))
+    d = d.iloc[rows].reset_index(drop=True)
+    d["acquisition_hour"] = np.arange(len(d)) * 0.25 + r.uniform(0, 0.05, len(d))
     return _csv(folder, "order", d, "cultivar")
 
 
@@ -348,16 +353,28 @@ CASES = (
     # copies of samples
     Case("exact-copies", "40 tumours listed twice under new IDs", _flawed(exact_copies),
          (Expect("duplicate-samples", "data", 7, "warning"),
-          Expect("duplicates-across-splits", "split", 7, "error"))),
+          Expect("copies-kept-together", "split", 7, "info", needs=COPY_AWARE))),
+    Case("exact-copies-split-apart", "40 tumours listed twice; the copy-aware split turned off",
+         _flawed(exact_copies), (Expect("duplicate-samples", "data", 7, "warning"),
+                                 Expect("duplicates-across-splits", "split", 7, "error")),
+         split=SPLIT_APART),
     Case("exact-copies-twin", "", _twin(exact_copies), twin_of="exact-copies"),
     Case("near-copies", "40 tumours re-measured within 0.2% under new IDs", _flawed(near_copies),
          (Expect("near-duplicate-samples", "batch", 7, "warning"),
-          Expect("duplicates-across-splits", "split", 7, "error"))),
+          Expect("copies-kept-together", "split", 7, "info", needs=COPY_AWARE))),
+    Case("near-copies-split-apart", "40 tumours re-measured; the copy-aware split turned off",
+         _flawed(near_copies), (Expect("near-duplicate-samples", "batch", 7, "warning"),
+                                Expect("duplicates-across-splits", "split", 7, "error")),
+         split=SPLIT_APART),
     Case("near-copies-twin", "", _twin(near_copies), twin_of="near-copies"),
     Case("replicates", "each patient measured three times", _flawed(replicates),
          (Expect("near-duplicate-samples", "batch", 7, "warning"),
-          Expect("duplicates-across-splits", "split", 7, "error"),
-          Expect("group-column-suggested", "batch", 7, "warning", column="patient", needs=GROUP_WARNING))),
+          Expect("group-column-suggested", "batch", 7, "warning", column="patient", needs=GROUP_WARNING),
+          Expect("copies-kept-together", "split", 7, "info", needs=COPY_AWARE))),
+    Case("replicates-split-apart", "each patient measured three times; the copy-aware split off",
+         _flawed(replicates), (Expect("near-duplicate-samples", "batch", 7, "warning"),
+                               Expect("duplicates-across-splits", "split", 7, "error")),
+         split=SPLIT_APART),
     Case("replicates-twin", "", _twin(replicates), twin_of="replicates",
          allowed=dict([WINE_SMALL_CLASS,
                        ("identifier-like-column", "with one sample per patient, the patient code is an ID"),
@@ -400,6 +417,8 @@ def inspect_case(case: Case, folder: Path, *, n_permutations: int = 0) -> Outcom
         batch.batch_effect_report(study, n_permutations=n_permutations)
         if case.group:
             study.split.strategy = "group"
+        for key, value in case.split.items():
+            setattr(study.split, key, value)
         split.split_study(study)
     except TenfoldError as exc:
         return Outcome(list(study.findings), refused=str(exc), table=study.table)
