@@ -379,6 +379,8 @@ def remedy_text(study) -> str:
         lights = ", ".join(f"{k} {v}" for k, v in b.lights.items())
         parts.append(f"Batch column `{d.batch}`: batch silhouette {b.silhouette:.2f}"
                      + (f", PC regression {b.pcr_batch:.2f}" if b.pcr_batch is not None else "")
+                     + (f", iLISI {b.ilisi:.2f} (scaled iLISI (scib) {b.ilisi_norm:.2f})"
+                        if b.ilisi is not None and b.ilisi_norm is not None else "")
                      + (f" (traffic lights: {lights})" if lights else "") + ".")
     if b.cramers_v is not None:
         parts.append(f"Batch vs label: Cramér's V {b.cramers_v:.2f}"

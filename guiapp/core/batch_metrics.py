@@ -8,8 +8,10 @@ light. The definitions follow the single-cell integration benchmark (scib, Lueck
 - batch silhouette, scib form: 1 − |s| of the batch silhouette within each label, averaged
   over labels (1 = batches mixed); the plain batch silhouette when there is no label;
 - iLISI and cLISI (Korsunsky et al. 2019): the effective number of batches (labels) in each
-  sample's neighbourhood — inverse Simpson index of a Gaussian kernel over 90 neighbours
-  whose bandwidth is calibrated to perplexity 30;
+  sample's neighbourhood — inverse Simpson index of kernel weights exp(−β·distance) over 90
+  neighbours, β calibrated to perplexity 30 (harmonypy's and scib-metrics' kernel); the
+  median is also given scaled as scib does: (iLISI − 1) / (batches − 1) and
+  (labels − cLISI) / (labels − 1);
 - kBET rejection rate (Büttner et al. 2019): how often a chi-square test rejects that a
   neighbourhood has the global batch composition;
 - principal-component regression: the share of the PCs' variance that batch explains;
@@ -48,8 +50,10 @@ GREEN, AMBER, RED = "green", "amber", "red"
 LIGHTS = {
     "silhouette": ("lower", 0.10, 0.25),
     "batch_asw": ("higher", 0.90, 0.75),
-    "ilisi": ("higher", 0.80, 0.50),  # judged on the normalised iLISI
-    "clisi": ("higher", 0.50, 0.20),  # judged on the normalised cLISI (1 = labels apart)
+    # LISI is judged on its share of the perfectly mixed value (the inverse Simpson index of
+    # the batch sizes), which unequal batches keep below the scib scaling's 1.
+    "ilisi": ("higher", 0.80, 0.50),
+    "clisi": ("higher", 0.50, 0.20),  # 1 = labels apart
     "kbet_rejection": ("lower", 0.25, 0.50),
     "pcr_batch": ("lower", 0.05, 0.20),
     "predictability": ("lower", 0.10, 0.40),  # green also whenever p ≥ PREDICT_ALPHA
@@ -320,14 +324,20 @@ def measure_batch_effect(pcs: np.ndarray, explained_variance, batches, labels=No
     knn = neighbours(X, LISI_NEIGHBORS)
     ilisi = float(np.median(lisi(X, b, knn=knn)))
     mixed = inverse_simpson(b)
-    add("ilisi", ilisi, 1, n_batches, normalised=_unit((ilisi - 1) / (mixed - 1)),
-        extra={"perfectly_mixed": mixed, "perplexity": PERPLEXITY, "neighbors": knn[1].shape[1]})
+    share = _unit((ilisi - 1) / (mixed - 1))
+    add("ilisi", ilisi, 1, n_batches, normalised=scib_scaled_ilisi(ilisi, len(np.unique(b))),
+        light=traffic_light("ilisi", share),
+        extra={"perfectly_mixed": mixed, "share_of_mixed": share, "scaled": SCALED["ilisi"],
+               "perplexity": PERPLEXITY, "neighbors": knn[1].shape[1]})
     if lab is not None and len(np.unique(lab)) >= 2:
         clisi = float(np.median(lisi(X, lab, knn=knn)))
         label_mix = inverse_simpson(lab)
+        apart = _unit(1 - (clisi - 1) / (label_mix - 1))
         add("clisi", clisi, 1, len(np.unique(labels)),
-            normalised=_unit(1 - (clisi - 1) / (label_mix - 1)),
-            extra={"perfectly_mixed": label_mix, "perplexity": PERPLEXITY})
+            normalised=scib_scaled_clisi(clisi, len(np.unique(lab))),
+            light=traffic_light("clisi", apart),
+            extra={"perfectly_mixed": label_mix, "share_apart": apart, "scaled": SCALED["clisi"],
+                   "perplexity": PERPLEXITY})
     check_stop(should_stop)
     kbet = kbet_rejection_rate(X, b, seed=seed)
     add("kbet_rejection", kbet, 0, 1,
@@ -351,6 +361,19 @@ def measure_batch_effect(pcs: np.ndarray, explained_variance, batches, labels=No
                "points": n if ppick is None else len(ppick)})
     progress(1.0, "Batch metrics done")
     return BatchMetrics(results=out, n_points=n, sample_size=None if pick is None else len(pick))
+
+
+SCALED = {"ilisi": "scaled iLISI (scib)", "clisi": "scaled cLISI (scib)"}
+
+
+def scib_scaled_ilisi(ilisi: float, n_batches: int) -> float:
+    """scib's scaled iLISI, (iLISI − 1) / (batches − 1): 0 batches apart, 1 all batches mixed."""
+    return _unit((ilisi - 1) / (n_batches - 1)) if n_batches > 1 else float("nan")
+
+
+def scib_scaled_clisi(clisi: float, n_labels: int) -> float:
+    """scib's scaled cLISI, (labels − cLISI) / (labels − 1): 1 labels apart, 0 all mixed."""
+    return _unit((n_labels - clisi) / (n_labels - 1)) if n_labels > 1 else float("nan")
 
 
 def _unit(x: float) -> float:

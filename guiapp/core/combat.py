@@ -3,15 +3,22 @@
 :class:`ComBat` is a scikit-learn-style estimator: ``fit(X, batches, covariates=None)``
 learns, per feature, the grand mean α, the pooled scale σ and, per batch, the empirical-Bayes
 location γ* and scale δ*² (parametric priors: normal for γ, inverse gamma for δ²);
-``transform(X, batches)`` standardises with α and σ and removes each batch's γ* and δ*:
+``transform(X, batches, covariates=None)`` follows sva::ComBat: the covariates' effect Cβ
+(estimated jointly with the batch means by least squares) is taken out before standardising,
+each batch's γ* and δ* are removed, and Cβ is added back:
 
-    x* = σ / δ*_b · ((x − α) / σ − γ*_b) + α
+    x* = σ / δ*_b · ((x − α − Cβ) / σ − γ*_b) + α + Cβ
 
-``transform`` never takes labels. Covariates (the training labels) may be given to ``fit``
-so that γ and δ are estimated net of the biology; they are not added back at transform time,
-so training, tune and test rows are all corrected the same way. A batch that was not in the
-training split gets its γ* and δ*² from its own samples' features, with the same per-batch
-priors (ComBat's priors are estimated per batch across features), never from its labels.
+so the biology keeps its size in every batch rather than being rescaled by 1/δ*_b.
+
+Covariates are the training labels; tune, test and new rows are corrected without their
+labels. For such a row Cβ is replaced by its expectation in the row's batch (the mean of Cβ
+over that batch's training rows; zero for a batch unseen in training), so within a batch the
+label effect of these rows is scaled by 1/δ*_b around the batch's training class mix, the
+only label-free form of the same map. Without covariates both forms are the same.
+A batch that was not in the training split gets its γ* and δ*² from its own samples'
+features, with the same per-batch priors (ComBat's priors are estimated per batch across
+features), never from its labels.
 
 We implement it rather than depend on a library: the maintained Python ports either lack a
 fit/transform split (pyComBat), pull in plotting and numba stacks (combatlearn), or pin old
@@ -31,6 +38,7 @@ from typing import Optional
 import numpy as np
 
 COMBAT_FILE = "artifacts/combat.npz"
+FORMAT = "combat-2: covariate effect kept"
 CONVERGENCE = 1e-4
 MAX_ITER = 1000
 
@@ -41,12 +49,12 @@ def _one_hot(codes: np.ndarray, k: int) -> np.ndarray:
     return out
 
 
-def eb_hyperpriors(gamma_hat: np.ndarray, delta2_hat: np.ndarray) -> dict:
+def eb_hyperpriors(gamma_hat: np.ndarray, delta2_hat: np.ndarray, ddof: int = 1) -> dict:
     """Per-batch priors across features: γ ~ N(γ̄, τ̄²), δ² ~ InvGamma(λ̄, θ̄) by moments."""
     gamma_bar = gamma_hat.mean(axis=-1)
-    tau2 = gamma_hat.var(axis=-1, ddof=1)
+    tau2 = gamma_hat.var(axis=-1, ddof=ddof)
     v = delta2_hat.mean(axis=-1)
-    s2 = delta2_hat.var(axis=-1, ddof=1)
+    s2 = delta2_hat.var(axis=-1, ddof=ddof)
     with np.errstate(divide="ignore", invalid="ignore"):
         lam = (v ** 2 + 2 * s2) / s2
         theta = (v ** 3 + v * s2) / s2
@@ -77,9 +85,12 @@ def eb_posterior(Z: np.ndarray, gamma_hat, delta2_hat, prior: dict, *, conv: flo
             new_delta2 = (theta + 0.5 * ss) / (n / 2.0 + lam - 1.0)
         else:
             new_delta2 = delta2
+        # sva's stopping rule, divisor signed as there, so the result agrees with sva::ComBat
+        # and its ports to rounding (a negative γ's change is watched through its δ²'s).
         with np.errstate(divide="ignore", invalid="ignore"):
-            change = max(np.nanmax(np.abs(new_gamma - gamma) / np.maximum(np.abs(gamma), 1e-12)),
-                         np.nanmax(np.abs(new_delta2 - delta2) / np.maximum(delta2, 1e-12)))
+            ratios = np.r_[np.abs(new_gamma - gamma) / gamma, np.abs(new_delta2 - delta2) / delta2]
+        ratios = ratios[np.isfinite(ratios)]
+        change = ratios.max() if ratios.size else 0.0
         gamma, delta2 = new_gamma, new_delta2
         if change < conv:
             break
@@ -90,17 +101,21 @@ class ComBat:
     """Empirical-Bayes batch correction with a fit / transform split (see the module text).
 
     Parameters: ``empirical_bayes`` (False: use each batch's own mean and variance, no
-    shrinkage), ``conv`` (relative change that ends the posterior iteration).
+    shrinkage), ``conv`` (relative change that ends the posterior iteration), ``ddof`` (the
+    variances' divisor n − ddof: 1 as in the paper and sva::ComBat; 0 as pyComBat and
+    inmoose's ``pycombat_norm``, whose numpy variances differ there, pyComBat issue #31).
     Learned: ``batches_``, ``alpha_``, ``sigma_``, ``gamma_`` and ``delta2_`` (batches ×
-    features), ``beta_`` (covariate effects, not used by ``transform``), ``priors_``.
+    features), ``beta_`` (covariate effects, covariates × features), ``covariate_mean_``,
+    ``batch_biology_`` (the mean covariate effect of each batch's training rows), ``priors_``.
     """
 
-    def __init__(self, empirical_bayes: bool = True, conv: float = CONVERGENCE):
+    def __init__(self, empirical_bayes: bool = True, conv: float = CONVERGENCE, ddof: int = 1):
         self.empirical_bayes = empirical_bayes
         self.conv = conv
+        self.ddof = ddof
 
     def get_params(self, deep: bool = True) -> dict:
-        return {"empirical_bayes": self.empirical_bayes, "conv": self.conv}
+        return {"empirical_bayes": self.empirical_bayes, "conv": self.conv, "ddof": self.ddof}
 
     def fit(self, X, batches, covariates=None) -> "ComBat":
         X = np.asarray(X, dtype=np.float64)
@@ -117,9 +132,13 @@ class ComBat:
             raise ValueError(f"ComBat needs at least two training samples in every batch; "
                              f"{self.batches_[sizes.argmin()]!r} has {sizes.min()}")
         design = _one_hot(codes, k)
+        C = np.zeros((n, 0))
         if covariates is not None:
             C = np.asarray(covariates, dtype=np.float64).reshape(n, -1)
-            design = np.hstack([design, C - C.mean(axis=0)])
+        self.covariate_mean_ = C.mean(axis=0)
+        # Batch and covariates are fitted jointly (sva's B̂); centring the covariates makes
+        # the batch-size-weighted batch coefficients the grand mean α at the average covariate.
+        design = np.hstack([design, C - self.covariate_mean_])
         coef, *_ = np.linalg.lstsq(design, X, rcond=None)
         self.alpha_ = (sizes / n) @ coef[:k]
         self.beta_ = coef[k:]
@@ -127,11 +146,13 @@ class ComBat:
         sigma = np.sqrt(np.mean(resid ** 2, axis=0))
         constant = sigma <= 1e-10 * (1.0 + np.abs(self.alpha_))  # rounding noise of a constant
         self.sigma_ = np.where(constant, 1.0, sigma)
-        Z = (X - self.alpha_ - design[:, k:] @ self.beta_) / self.sigma_
+        biology = design[:, k:] @ self.beta_
+        self.batch_biology_ = np.stack([biology[codes == b].mean(axis=0) for b in range(k)])
+        Z = (X - self.alpha_ - biology) / self.sigma_
         gamma_hat = np.stack([Z[codes == b].mean(axis=0) for b in range(k)])
-        delta2_hat = np.stack([Z[codes == b].var(axis=0, ddof=1) for b in range(k)])
+        delta2_hat = np.stack([Z[codes == b].var(axis=0, ddof=self.ddof) for b in range(k)])
         self.gamma_hat_, self.delta2_hat_ = gamma_hat, delta2_hat
-        self.priors_ = eb_hyperpriors(gamma_hat, delta2_hat)
+        self.priors_ = eb_hyperpriors(gamma_hat, delta2_hat, self.ddof)
         self.gamma_, self.delta2_ = gamma_hat.copy(), np.maximum(delta2_hat, 1e-12)
         if self.empirical_bayes and X.shape[1] > 1:
             for b in range(k):
@@ -145,17 +166,40 @@ class ComBat:
         """γ*, δ*² of a batch the training rows did not hold, from its own features only."""
         if len(Z) < 2:
             return np.zeros(Z.shape[1]), np.ones(Z.shape[1])
-        g, d = np.nanmean(Z, axis=0), np.maximum(np.nanvar(Z, axis=0, ddof=1), 1e-12)
+        g, d = np.nanmean(Z, axis=0), np.maximum(np.nanvar(Z, axis=0, ddof=self.ddof), 1e-12)
         if not self.empirical_bayes or Z.shape[1] < 2:
             return g, d
-        prior = {key: value[()] for key, value in eb_hyperpriors(g, d).items()}
+        prior = {key: value[()] for key, value in eb_hyperpriors(g, d, self.ddof).items()}
         return eb_posterior(Z, g, d, prior, conv=self.conv)
 
-    def transform(self, X, batches) -> np.ndarray:
-        """Corrected copy of ``X``; missing values stay missing. No labels are needed."""
+    def biology(self, batches, covariates=None) -> np.ndarray:
+        """The covariate effect Cβ kept through the correction, one row per sample.
+
+        From the rows' own covariates when given; otherwise the mean effect of the training
+        rows of the row's batch (zero for a batch unseen in training).
+        """
+        batches = np.asarray(batches).astype(str)
+        if covariates is not None:
+            C = np.asarray(covariates, dtype=np.float64).reshape(len(batches), -1)
+            if C.shape[1] != len(self.covariate_mean_):
+                raise ValueError(f"ComBat was fitted with {len(self.covariate_mean_)} covariate "
+                                 f"columns; {C.shape[1]} were given")
+            return (C - self.covariate_mean_) @ self.beta_
+        out = np.zeros((len(batches), len(self.alpha_)))
+        for i, b in enumerate(self.batches_):
+            out[batches == b] = self.batch_biology_[i]
+        return out
+
+    def transform(self, X, batches, covariates=None) -> np.ndarray:
+        """Corrected copy of ``X``; missing values stay missing.
+
+        ``covariates`` (the rows' labels, as given to ``fit``) are for the training rows;
+        rows without them keep their batch's expected covariate effect (module text).
+        """
         X = np.asarray(X, dtype=np.float64)
         batches = np.asarray(batches).astype(str)
-        Z = (X - self.alpha_) / self.sigma_
+        kept = self.biology(batches, covariates)
+        Z = (X - self.alpha_ - kept) / self.sigma_
         out = np.empty_like(X)
         lookup = {b: i for i, b in enumerate(self.batches_)}
         for b in np.unique(batches):
@@ -164,28 +208,30 @@ class ComBat:
                 gamma, delta2 = self.gamma_[lookup[b]], self.delta2_[lookup[b]]
             else:
                 gamma, delta2 = self._unseen(Z[rows])
-            out[rows] = self.sigma_ / np.sqrt(delta2) * (Z[rows] - gamma) + self.alpha_
+            out[rows] = self.sigma_ / np.sqrt(delta2) * (Z[rows] - gamma) + self.alpha_ + kept[rows]
         out[:, self.unchanged_] = X[:, self.unchanged_]
         return out
 
     def fit_transform(self, X, batches, covariates=None) -> np.ndarray:
-        return self.fit(X, batches, covariates).transform(X, batches)
+        return self.fit(X, batches, covariates).transform(X, batches, covariates)
 
     # ----- storage: plain arrays, no pickle -----
-    _ARRAYS = ("batches_", "alpha_", "sigma_", "gamma_", "delta2_", "unchanged_")
+    _ARRAYS = ("batches_", "alpha_", "sigma_", "gamma_", "delta2_", "unchanged_", "beta_",
+               "covariate_mean_", "batch_biology_")
 
     def save(self, path) -> None:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp.npz")
-        np.savez(tmp, empirical_bayes=self.empirical_bayes, conv=self.conv,
+        np.savez(tmp, empirical_bayes=self.empirical_bayes, conv=self.conv, ddof=self.ddof,
                  **{name: getattr(self, name) for name in self._ARRAYS})
         tmp.replace(path)
 
     @classmethod
     def load(cls, path) -> "ComBat":
         with np.load(path, allow_pickle=False) as f:
-            model = cls(empirical_bayes=bool(f["empirical_bayes"]), conv=float(f["conv"]))
+            model = cls(empirical_bayes=bool(f["empirical_bayes"]), conv=float(f["conv"]),
+                        ddof=int(f["ddof"]))
             for name in cls._ARRAYS:
                 setattr(model, name, f[name])
         return model
@@ -197,15 +243,24 @@ class ComBat:
 def fit_key(study) -> str:
     """What the fitted correction depends on: training rows, batch column, features, data file."""
     s, d = study.split, study.data
+    # FORMAT names what the stored file holds, so a correction saved before the covariate
+    # effect was kept is fitted again.
     blob = json.dumps([sorted(map(int, s.train_idx)), d.batch, d.feature_columns, d.label,
-                       d.provenance.sha256])
+                       d.provenance.sha256, FORMAT])
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def _covariates(study, y_train: np.ndarray) -> np.ndarray:
+def _covariates(study, y_train: np.ndarray, width: Optional[int] = None) -> np.ndarray:
+    """The label as ComBat's covariates: one column per class after the first (or the value).
+
+    ``width`` pins the number of columns to the fitted model's.
+    """
     if study.is_classification:
         k = max(len(study.data.classes), int(y_train.max()) + 1)
-        return _one_hot(y_train.astype(int), k)[:, 1:]
+        if width is not None:
+            k = max(k, width + 1)
+        out = _one_hot(y_train.astype(int), k)[:, 1:]
+        return out if width is None else out[:, :width]
     return y_train.reshape(-1, 1).astype(np.float64)
 
 
@@ -244,12 +299,25 @@ def study_batches(study, rows) -> np.ndarray:
 
 
 def correct_rows(study, X: np.ndarray, y: np.ndarray, rows, idx) -> np.ndarray:
-    """Rows ``idx`` of ``X`` after the study's ComBat; only training labels ever reach the fit."""
+    """Rows ``idx`` of ``X`` after the study's ComBat; only training labels ever reach it.
+
+    Training rows are corrected as sva::ComBat does, with their labels' effect added back;
+    tune and test rows without their labels (see :meth:`ComBat.transform`).
+    """
     batches = study_batches(study, rows)
     train = np.asarray(study.split.train_idx, dtype=int)
     model = study_correction(study, X[train], y[train], batches[train])
     idx = np.asarray(idx, dtype=int)
-    return model.transform(X[idx], batches[idx]).astype(X.dtype)
+    out = np.empty((len(idx), X.shape[1]), dtype=X.dtype)
+    is_train = np.isin(idx, train)
+    if (~is_train).any():
+        held = idx[~is_train]
+        out[~is_train] = model.transform(X[held], batches[held])
+    if is_train.any():
+        own = idx[is_train]
+        cov = _covariates(study, y[own], width=model.beta_.shape[0])
+        out[is_train] = model.transform(X[own], batches[own], cov)
+    return out
 
 
 def correction_active(study) -> bool:

@@ -136,15 +136,17 @@ def suggest_group_columns(table: pd.DataFrame, *, exclude=()) -> list[dict]:
     """
     n = len(table)
     out = []
-    for col in table.columns:
+    for col, dtype in table.dtypes.items():
         if col in exclude:
             continue
+        # A float column is a measurement (donor_age), not a name for a group.
+        hints = [] if pd.api.types.is_float_dtype(dtype) else sorted(_name_tokens(col) & GROUP_NAME_HINTS)
+        if not hints and pd.api.types.is_numeric_dtype(dtype):
+            continue  # numbers name a group only under a group-like name: skip the counting
         values = table[col].dropna()
         n_groups = values.nunique()
         if n_groups < 2 or n_groups >= len(values):
             continue  # one value, or a different one in every row: nothing to keep together
-        # A float column is a measurement (donor_age), not a name for a group.
-        hints = [] if pd.api.types.is_float_dtype(values) else sorted(_name_tokens(col) & GROUP_NAME_HINTS)
         largest = int(values.value_counts().iloc[0])
         entry = {"column": str(col), "n_groups": int(n_groups), "largest_group": largest}
         if hints:

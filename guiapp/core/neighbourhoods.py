@@ -1,9 +1,9 @@
 """Neighbourhood batch metrics: LISI (Korsunsky et al. 2019) and kBET (Büttner et al. 2019).
 
 Both look at each sample's nearest neighbours (scikit-learn's NearestNeighbors) in an
-embedding. LISI weighs 90 neighbours with a Gaussian kernel whose bandwidth gives
-perplexity 30 and returns the inverse Simpson index of the batches (or labels) under those
-weights; kBET tests, on a sample of neighbourhoods, whether their batch make-up matches the
+embedding. LISI weighs 90 neighbours by exp(−β·distance), β chosen so that the weights have
+perplexity 30 (the kernel of the reference implementations, harmonypy and scib-metrics), and
+returns the inverse Simpson index of the batches (or labels) under those weights; kBET tests, on a sample of neighbourhoods, whether their batch make-up matches the
 whole data set. :mod:`guiapp.core.batch_metrics` wraps them with ranges and traffic lights.
 """
 
@@ -40,46 +40,59 @@ def neighbours(X: np.ndarray, k: int, queries: Optional[np.ndarray] = None):
     return dist[keep].reshape(len(Q), k), idx[keep].reshape(len(Q), k)
 
 
-def perplexity_weights(sq_dist: np.ndarray, perplexity: float, *, tol: float = 1e-5,
-                       max_iter: int = 60) -> np.ndarray:
-    """Row-normalised Gaussian kernel weights whose entropy is ``log(perplexity)`` in every row.
+def perplexity_weights(dist: np.ndarray, perplexity: float, *, tol: float = 1e-5,
+                       max_iter: int = 50) -> np.ndarray:
+    """Row-normalised kernel weights exp(−β_i·d_ij) whose entropy is ``log(perplexity)``.
 
-    The bandwidth of each row is found by bisection, all rows at once.
+    ``dist`` holds each point's distances to its neighbours, plain (not squared), as the
+    reference LISI implementations weigh them (Korsunsky et al.'s lisi, harmonypy,
+    scib-metrics). β_i is found by their bisection: from 1, doubled or halved until the
+    entropy is bracketed, then halved intervals, at most 50 tries, until the entropy is
+    within ``tol`` of log(perplexity); all rows at once. Distances are taken relative to each
+    row's nearest, which changes neither the weights nor the entropy but keeps exp() from
+    underflowing on large distances.
     """
-    D = sq_dist - sq_dist.min(axis=1, keepdims=True)
+    D = dist - dist.min(axis=1, keepdims=True)
     n = len(D)
-    positive = np.where(D > 0, D, np.nan)
-    scale = np.nanmedian(positive, axis=1) if np.isfinite(positive).any() else np.ones(n)
-    beta = 1.0 / np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
-    lo, hi = np.zeros(n), np.full(n, np.inf)
     target = np.log(perplexity)
-    active = np.ones(n, dtype=bool)
-    for _ in range(max_iter):
+    beta = np.ones(n)
+    lo, hi = np.full(n, -np.inf), np.full(n, np.inf)
+
+    def entropy(beta):
         P = np.exp(-D * beta[:, None])
         total = P.sum(axis=1)
-        H = np.log(total) + beta * (D * P).sum(axis=1) / total
+        return np.log(total) + beta * (D * P).sum(axis=1) / total, P / total[:, None]
+
+    H, P = entropy(beta)
+    for _ in range(max_iter - 1):
         diff = H - target
-        active &= np.abs(diff) > tol
+        active = np.abs(diff) >= tol
         if not active.any():
             break
         up = active & (diff > 0)  # entropy too high: narrow the kernel
-        down = active & (diff <= 0)
+        down = active & ~up
         lo[up] = beta[up]
-        hi[down] = beta[down]
         beta[up] = np.where(np.isinf(hi[up]), beta[up] * 2.0, (beta[up] + hi[up]) / 2.0)
-        beta[down] = (beta[down] + lo[down]) / 2.0
-    P = np.exp(-D * beta[:, None])
-    return P / P.sum(axis=1, keepdims=True)
+        hi[down] = beta[down]
+        beta[down] = np.where(np.isinf(lo[down]), beta[down] / 2.0, (beta[down] + lo[down]) / 2.0)
+        H_new, P_new = entropy(beta)
+        H, P = np.where(active, H_new, H), np.where(active[:, None], P_new, P)
+    return P
 
 
 def lisi(X: np.ndarray, values, *, perplexity: float = PERPLEXITY,
          n_neighbors: int = LISI_NEIGHBORS, knn=None) -> np.ndarray:
-    """Local inverse Simpson's index of ``values`` around every point (1 … number of values)."""
+    """Local inverse Simpson's index of ``values`` around every point (1 … number of values).
+
+    1 / Σ_c (Σ_{j in c} p_ij)² over the ``n_neighbors`` nearest other points j, with the
+    weights p of :func:`perplexity_weights` on their plain distances. With fewer neighbours
+    than 3 × perplexity the perplexity drops to a third of them, as in scib-metrics.
+    """
     codes = _codes(values)
     n, k = len(codes), int(codes.max()) + 1
     dist, idx = knn if knn is not None else neighbours(X, n_neighbors)
-    perplexity = min(perplexity, max(dist.shape[1] / 3.0, 1.0))
-    P = perplexity_weights(dist ** 2, perplexity)
+    perplexity = min(perplexity, max(np.floor(dist.shape[1] / 3.0), 1.0))
+    P = perplexity_weights(dist, perplexity)
     rows = np.repeat(np.arange(n), idx.shape[1])
     q = np.bincount(rows * k + codes[idx].ravel(), weights=P.ravel(), minlength=n * k).reshape(n, k)
     return 1.0 / np.einsum("ij,ij->i", q, q)

@@ -104,9 +104,9 @@ class BatchState:
     # the metrics of guiapp.core.batch_metrics, each a number or None when not measurable
     batch_asw: Optional[float] = None  # scib: 1 − |silhouette| within labels; 1 = mixed
     ilisi: Optional[float] = None  # 1 … number of batches; higher = better mixed
-    ilisi_norm: Optional[float] = None  # 0 … 1
+    ilisi_norm: Optional[float] = None  # scib's scaled iLISI, (iLISI − 1) / (batches − 1)
     clisi: Optional[float] = None  # 1 … number of labels; 1 = labels kept apart
-    clisi_norm: Optional[float] = None  # 0 … 1; 1 = labels kept apart
+    clisi_norm: Optional[float] = None  # scib's scaled cLISI; 1 = labels kept apart
     kbet_rejection: Optional[float] = None  # 0 … 1; near alpha (0.05) = well mixed
     pcr_batch: Optional[float] = None  # 0 … 1; share of the PCs' variance explained by batch
     predictability: Optional[float] = None  # 0 … 1 above chance (balanced accuracy, rescaled)

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QButtonGroup, QHBoxLayout, QLabel, QLineEdit, QLi
 
 from guiapp.core.batch import (REASON_NEEDED, REMEDIES, REMEDY_WORDS, pairs_across_current_split,
                                 remedy_needs_reason)
-from guiapp.core.batch_metrics import NAMES
+from guiapp.core.batch_metrics import NAMES, SCALED
 from guiapp.core.batch_views import batch_sizes, describe_pairs, stored_metrics
 from guiapp.ui.widgets import Banner, ResultTable, note, value_label
 
@@ -58,7 +58,7 @@ def metric_value_text(m) -> str:
     if m.value is None:
         return "not measured"
     if m.key in ("ilisi", "clisi") and m.normalised is not None:
-        return f"{m.value:.2f}\nscaled 0–1: {m.normalised:.2f}"
+        return f"{m.value:.2f}\n{SCALED[m.key]}: {m.normalised:.2f}"
     if m.key == "predictability":
         acc, chance, p = (m.extra.get(k) for k in ("accuracy", "chance", "p_value"))
         if acc is not None and chance is not None:

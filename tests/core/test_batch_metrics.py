@@ -103,8 +103,9 @@ def test_perplexity_weights_have_the_asked_entropy():
 @pytest.mark.parametrize("B", [2, 3, 5])
 def test_ilisi_of_perfectly_mixed_batches_is_the_number_of_batches(B):
     X, b = tuples(B)
-    # Each sample misses itself from its own site, so the value sits a hair below B.
-    assert np.median(bm.lisi(X, b)) == pytest.approx(B, rel=0.03)
+    # Each sample misses itself from its own site, so the value sits a little below B
+    # (harmonypy's compute_lisi gives 1.951, 2.897 and 4.788 on this fixture).
+    assert B * 0.95 < np.median(bm.lisi(X, b)) < B
 
 
 @pytest.mark.parametrize("B", [2, 4])

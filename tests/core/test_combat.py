@@ -100,6 +100,89 @@ def test_the_correction_removes_the_batch_and_keeps_the_label_effect():
     assert shift == pytest.approx(2.0, abs=0.4)
 
 
+def combat_model_data(effect=1.5, delta2=(0.6, 1.0, 1.8), n=(60, 80, 100), p=40, seed=0):
+    """Data drawn from ComBat's own model: x = α + label·β + σγ_b + σδ_b ε, β = ``effect``
+    on the first ten features, each batch with its own scale δ_b² (``delta2``)."""
+    r = np.random.default_rng(seed)
+    b = np.repeat(np.arange(len(n)), n)
+    label = r.integers(0, 2, len(b))
+    alpha, sigma = r.normal(5, 1, p), r.uniform(0.5, 1.5, p)
+    gamma = r.normal(r.normal(0, 1, len(n))[:, None], 0.3, (len(n), p))
+    scale = np.sqrt(np.asarray(delta2))[:, None] * r.uniform(0.9, 1.1, (len(n), p))
+    X = (alpha + effect * label[:, None] * (np.arange(p) < 10) + sigma * gamma[b]
+         + sigma * scale[b] * r.normal(size=(len(b), p)))
+    return X, b.astype(str), label
+
+
+def label_effect_per_batch(X, b, label):
+    return {v: X[(b == v) & (label == 1), :10].mean() - X[(b == v) & (label == 0), :10].mean()
+            for v in np.unique(b)}
+
+
+def test_the_label_effect_keeps_its_true_size_in_every_batch():
+    X, b, label = combat_model_data()
+    out = ComBat().fit_transform(X, b, covariates=label)
+    for v, effect in label_effect_per_batch(out, b, label).items():
+        assert effect == pytest.approx(1.5, abs=0.12), v
+    # Rescaling the biology by 1/δ_b (the label left inside the standardised data) would
+    # give each batch a different effect, far from 1.5 where δ_b² is 0.6 or 1.8.
+    m = ComBat().fit(X, b, covariates=label)
+    rescaled = m.transform(X, b, covariates=label) - m.biology(b, label) * (1 - 1 / np.sqrt(m.delta2_))[
+        np.unique(b, return_inverse=True)[1]]
+    far = label_effect_per_batch(rescaled, b, label)
+    assert far["0"] > 1.7 and far["2"] < 1.3
+
+
+def test_the_covariate_effect_is_estimated_jointly_with_the_batch_and_added_back():
+    X, b, label = combat_model_data(seed=2)
+    m = ComBat(empirical_bayes=False).fit(X, b, covariates=label)
+    _, sigma, Z = standardised(X, b, covariate=label.astype(float))
+    levels = np.unique(b)
+    design = np.column_stack([(b == v).astype(float) for v in levels] + [label - label.mean()])
+    coef, *_ = np.linalg.lstsq(design, X, rcond=None)
+    np.testing.assert_allclose(m.beta_[0], coef[-1], atol=1e-10)
+    out = m.transform(X, b, covariates=label)
+    kept = np.outer(label - label.mean(), coef[-1])
+    # without shrinkage every batch of the standardised residual gets mean 0 and variance 1
+    for v in levels:
+        rest = (out - m.alpha_ - kept)[b == v] / sigma
+        np.testing.assert_allclose(rest.mean(axis=0), 0, atol=1e-10)
+        np.testing.assert_allclose(rest.var(axis=0, ddof=1), 1, rtol=1e-10)
+
+
+def test_rows_without_labels_keep_their_batchs_mean_label_effect():
+    X, b, label = combat_model_data(seed=3)
+    m = ComBat().fit(X, b, covariates=label)
+    without, with_labels = m.transform(X, b), m.transform(X, b, covariates=label)
+    for v in np.unique(b):  # the same batch means, whatever the labels
+        np.testing.assert_allclose(without[b == v].mean(axis=0), with_labels[b == v].mean(axis=0),
+                                   atol=1e-10)
+    # within a batch, the label effect of such rows is scaled by 1/δ*_b around the batch mean
+    codes = np.unique(b, return_inverse=True)[1]
+    own, mean = m.biology(b, label), m.batch_biology_[codes]
+    np.testing.assert_allclose(without - with_labels,
+                               (mean - own) * (1 - 1 / np.sqrt(m.delta2_[codes])), atol=1e-10)
+    with pytest.raises(ValueError, match="1 covariate"):
+        m.transform(X, b, covariates=np.c_[label, label])
+
+
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")  # inmoose uses np.matrix
+@pytest.mark.parametrize("with_label", [False, True])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_agrees_with_inmoose_pycombat_norm(with_label, seed):
+    """inmoose's pycombat_norm (parametric priors, defaults) is an independent port of
+    sva::ComBat; its variances divide by n (numpy's default), hence ``ddof=0`` here."""
+    inmoose = pytest.importorskip("inmoose.pycombat")
+    X, b, label = combat_model_data(seed=seed, n=(20, 25, 30), p=60)
+    covariate = label if with_label else None
+    ours = ComBat(ddof=0).fit_transform(X, b, covariates=covariate)
+    theirs = np.asarray(inmoose.pycombat_norm(
+        X.T, list(b), covar_mod=None if covariate is None else covariate[:, None].astype(float))).T
+    np.testing.assert_allclose(ours, theirs, atol=1e-6, rtol=0)
+    # The paper's n − 1 (sva's default and ours) is a visible, documented difference.
+    assert np.abs(ComBat().fit_transform(X, b, covariates=covariate) - theirs).max() > 1e-3
+
+
 def test_a_batch_unseen_in_training_is_corrected_from_its_own_features():
     X, b, _ = batched(n=120, k=4)
     train = b != "3"
@@ -173,6 +256,16 @@ def test_combat_is_fitted_on_the_training_rows_only(tmp_path, monkeypatch):
     assert study.path(combat.COMBAT_FILE).is_file() and study.batch.combat_train_hash
     assert X_te.shape == (len(study.split.test_idx), X.shape[1]) and X_te.dtype == X.dtype
     assert not np.allclose(X_te, X[study.split.test_idx])  # corrected
+
+
+def test_training_rows_are_corrected_as_sva_does_with_their_labels(tmp_path):
+    study = combat_study(tmp_path)
+    X, y, rows = data.model_frame(study)
+    tr = np.asarray(study.split.train_idx)
+    X_tr, *_ = split.train_tune_arrays(study)
+    b = rows[study.data.batch].astype(str).to_numpy()[tr]
+    expected = ComBat().fit_transform(X[tr].astype(np.float64), b, covariates=y[tr])
+    np.testing.assert_allclose(X_tr, expected.astype(X.dtype), rtol=1e-5, atol=1e-5)
 
 
 def test_tune_and_test_labels_never_change_the_correction(tmp_path):
