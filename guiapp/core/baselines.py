@@ -82,7 +82,7 @@ FOREST_COST = "n log n per tree, each tree drawn from at most 10,000 samples"
 HGB_SPACE = {"learning_rate": (0.01, 0.3), "max_leaf_nodes": (8, 128), "min_samples_leaf": (5, 100),
              "l2_regularization": (1e-6, 10.0)}
 HGB_START = {"learning_rate": 0.1, "max_leaf_nodes": 31, "min_samples_leaf": 20, "l2_regularization": 1e-6}
-HGB_FIXED = {"max_iter": "up to 200 boosting rounds; above 10,000 samples it stops early on 10% of the "
+HGB_FIXED = {"max_iter": "up to 100 boosting rounds (the library default); above 10,000 samples it stops early on 10% of the "
                          "training split"}
 
 
@@ -155,7 +155,7 @@ def _classifiers(n_train: int = 0) -> dict[str, Baseline]:
             _forest_space, _forest_start, fixed=TREES, cost=FOREST_COST),
         "gradient_boosting": Baseline(
             CLASSIFIERS["gradient_boosting"],
-            lambda seed: HistGradientBoostingClassifier(max_iter=200, random_state=seed),
+            lambda seed: HistGradientBoostingClassifier(max_iter=100, random_state=seed),
             _hgb_space, lambda p: HGB_START, fixed=HGB_FIXED, cost="n log n (histogram bins)"),
         "knn": Baseline(CLASSIFIERS["knn"], lambda seed: KNeighborsClassifier(), _knn_space,
                         lambda p: KNN_START),
@@ -209,7 +209,7 @@ def _regressors(n_train: int = 0) -> dict[str, Baseline]:
             _forest_space, _forest_start, fixed=TREES, cost=FOREST_COST),
         "gradient_boosting": Baseline(
             REGRESSORS["gradient_boosting"],
-            lambda seed: HistGradientBoostingRegressor(max_iter=200, random_state=seed),
+            lambda seed: HistGradientBoostingRegressor(max_iter=100, random_state=seed),
             _hgb_space, lambda p: HGB_START, fixed=HGB_FIXED, cost="n log n (histogram bins)"),
         "knn": Baseline(REGRESSORS["knn"], lambda seed: KNeighborsRegressor(), _knn_space,
                         lambda p: KNN_START),
