@@ -186,9 +186,7 @@ def finalize_test_evaluation(study, *, unseal_reason: str = "", progress: Progre
     violation in the card and the checklist.
     """
     from guiapp.core import guards, scoreboard, subgroups
-    import warnings
-
-    from guiapp.core.baselines import model_output
+    from guiapp.core.baselines import fitted_baseline, model_output
     from guiapp.core.network import predict
     from guiapp.core.split import sealed_test_rows, train_tune_arrays
 
@@ -212,9 +210,7 @@ def finalize_test_evaluation(study, *, unseal_reason: str = "", progress: Progre
     for i, name in enumerate(names):
         check_stop(should_stop)
         progress(0.3 + 0.6 * i / max(len(names), 1), f"Scoring baseline {name} on the test set")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # convergence notes: the test score says enough
-            pipe = baseline_pipeline(study, name).fit(X_tr, y_tr)
+        pipe = fitted_baseline(study, name, X_tr, y_tr)  # fitted once, at the Baselines step
         baseline_panels[name] = _panel(study, y_te, model_output(pipe, X_te, task))
     s.test_uses += 1
     if unseal_reason.strip():

@@ -171,16 +171,12 @@ def linear_coefficients(study) -> np.ndarray:
 
     Binary: toward the second class; multiclass: mean absolute coefficient over classes.
     """
-    import warnings
-
-    from guiapp.core.evaluate import baseline_pipeline
+    from guiapp.core.baselines import fitted_baseline
     from guiapp.core.split import train_tune_arrays
 
     X_tr, y_tr, _, _ = train_tune_arrays(study)
     name = "logistic_regression" if study.is_classification else "ridge"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        pipe = baseline_pipeline(study, name).fit(X_tr, y_tr)
+    pipe = fitted_baseline(study, name, X_tr, y_tr)
     coef = np.atleast_2d(pipe.named_steps["model"].coef_)
     return coef[0] if coef.shape[0] == 1 else np.abs(coef).mean(axis=0)
 

@@ -163,6 +163,8 @@ class BaselineResult:
     n_trials: int = 0
     best_params: dict = field(default_factory=dict)
     search: dict = field(default_factory=dict)  # the whole search record, trial by trial
+    cost: str = ""  # how its fit's cost grows with the training samples, in words
+    form_note: str = ""  # why a scalable form replaced the exact one (empty: the exact form)
 
 
 @dataclass

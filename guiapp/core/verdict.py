@@ -263,10 +263,10 @@ def compare_with_network(study, progress: ProgressFn = no_progress, should_stop:
                          n_boot: int = 1000) -> dict:
     """Every model's tune-set score with its interval, and the network against the best baseline.
 
-    The best baseline is refitted with its tuned settings on the training split; both models
+    The best baseline, fitted with its tuned settings on the training split (once), and the network
     score the same tune samples, and a paired bootstrap measures the network's advantage.
     """
-    from guiapp.core.baselines import model_output, tuned_pipeline
+    from guiapp.core.baselines import fitted_baseline, model_output
     from guiapp.core.evaluate import require_trained
     from guiapp.core.network import predict
     from guiapp.core.split import train_tune_arrays
@@ -282,8 +282,8 @@ def compare_with_network(study, progress: ProgressFn = no_progress, should_stop:
     progress(0.1, "Scoring the network on the tune split")
     net_out = predict(study, X_tu)
     check_stop(should_stop)
-    progress(0.3, f"Refitting {_title(study, best['name'])} with its tuned settings")
-    base_out = model_output(tuned_pipeline(study, best["name"]).fit(X_tr, y_tr), X_tu, task)
+    progress(0.3, f"Scoring {_title(study, best['name'])} with its tuned settings")
+    base_out = model_output(fitted_baseline(study, best["name"], X_tr, y_tr), X_tu, task)
     check_stop(should_stop)
     progress(0.5, "Paired bootstrap of the network against the best baseline")
     paired = paired_bootstrap(metric, y_tu, net_out, base_out, n_boot=n_boot, seed=study.split.seed,

@@ -51,8 +51,8 @@ def fitted_pipelines(monkeypatch):
     made = {}
     real = baselines.make_pipeline
 
-    def keep(name, task, seed=0):
-        made[name] = real(name, task, seed=seed)
+    def keep(name, task, seed=0, **kw):
+        made[name] = real(name, task, seed=seed, **kw)
         return made[name]
 
     monkeypatch.setattr(baselines, "make_pipeline", keep)
@@ -153,3 +153,62 @@ def test_baselines_need_a_split(study_factory):
     study = study_factory(do_split=False)
     with pytest.raises(TenfoldError, match="Draw the train / tune / test split"):
         baselines.fit_baselines(study)
+
+
+# ----- scale: gradient boosting, scalable forms, fitted models reused (issue: scale) -------------
+
+
+def test_gradient_boosting_is_a_tuned_baseline_for_both_tasks(tiny_study, regression_study):
+    for study in (tiny_study, regression_study):
+        study.baselines.models = ["gradient_boosting"]
+        [result] = baselines.fit_baselines(study)
+        assert result["name"] == "gradient_boosting"
+        assert result["n_trials"] == 2  # the same budget as every other baseline
+        assert set(result["search_space"]) == {"learning_rate", "max_leaf_nodes", "min_samples_leaf",
+                                               "l2_regularization"}
+        assert "n log n" in result["cost"] and result["form_note"] == ""
+
+
+def test_above_the_limit_the_kernel_svm_becomes_nystroem_plus_linear(tiny_study, monkeypatch):
+    from sklearn.kernel_approximation import Nystroem
+    from sklearn.svm import SVC
+
+    n_train = len(tiny_study.split.train_idx)
+    exact = baselines.make_pipeline("svm_rbf", "classification", n_train=n_train)
+    assert isinstance(exact.named_steps["model"].estimator, SVC)
+    monkeypatch.setattr(baselines, "KERNEL_EXACT_LIMIT", n_train - 1)
+    monkeypatch.setattr(baselines, "NYSTROEM_COMPONENTS", 10)
+    tiny_study.baselines.models = ["svm_rbf"]
+    [result] = baselines.fit_baselines(tiny_study)
+    assert f"{n_train:,} training samples" in result["form_note"] and "Nyström" in result["form_note"]
+    assert result["cost"].startswith("linear in n")
+    approx = baselines.tuned_pipeline(tiny_study, "svm_rbf")
+    kernel = approx.named_steps["model"].named_steps["kernel"]
+    assert isinstance(kernel, Nystroem)
+    assert kernel.gamma == pytest.approx(result["best_params"]["gamma"])  # the searched gamma lands
+    assert result["tune_metrics"]["roc_auc"] > 0.5
+
+
+def test_random_forest_trees_are_bounded_and_use_the_cores(monkeypatch):
+    monkeypatch.setattr(baselines, "study_cores", lambda: 3)
+    small = baselines.make_pipeline("random_forest", "classification", n_train=500).named_steps["model"]
+    large = baselines.make_pipeline("random_forest", "regression", n_train=50_000).named_steps["model"]
+    assert small.max_samples is None and large.max_samples == baselines.FOREST_MAX_SAMPLES
+    assert small.n_jobs == large.n_jobs == 3
+
+
+def test_the_fitted_baseline_is_reused_not_refitted(tiny_study, monkeypatch):
+    tiny_study.baselines.models = ["logistic_regression"]
+    baselines.fit_baselines(tiny_study)
+    X_tr, y_tr, _, _ = train_tune_arrays(tiny_study)
+    first = baselines.fitted_baseline(tiny_study, "logistic_regression", X_tr, y_tr)
+
+    def no_refit(*a, **kw):
+        raise AssertionError("a fitted baseline was fitted again")
+
+    monkeypatch.setattr(baselines, "tuned_pipeline", no_refit)
+    assert baselines.fitted_baseline(tiny_study, "logistic_regression", X_tr, y_tr) is first
+    monkeypatch.undo()
+    # other training rows (a new split): fitted again, on those rows
+    other = baselines.fitted_baseline(tiny_study, "logistic_regression", X_tr[:-3], y_tr[:-3])
+    assert other is not first and other.named_steps["scale"].n_samples_seen_ == len(y_tr) - 3

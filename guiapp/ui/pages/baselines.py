@@ -181,8 +181,13 @@ class BaselinesPage(StepPage):
                                  for k, v in r.get("best_params", {}).items()) or "—"
             rows.append([title] + [metrics.format_metric(n, r["tune_metrics"]) for n in names]
                         + [trials, settings, f"{r.get('fit_seconds', 0):.1f} s"])
+            if r.get("form_note"):
+                rows[-1][0] += "  (scalable form)"
             space = "; ".join(f"{k}: {d}" for k, d in r.get("search_space", {}).items())
-            tips.append([f"Search space: {space}" if space else ""] + [""] * (len(names) + 3))
+            why = "\n".join(t for t in (f"Search space: {space}" if space else "",
+                                         f"Cost grows {r['cost']}." if r.get("cost") else "",
+                                         f"Scalable form: {r['form_note']}." if r.get("form_note") else "") if t)
+            tips.append([why] + [""] * (len(names) + 3))
         self.table.fill(["model"] + [metrics.DISPLAY_NAMES.get(n, n) for n in names]
                         + ["trials", "best settings", "fit time"], rows, tips)
         self.budget_text.setText(tuning.budget_report(self.study)["text"])
