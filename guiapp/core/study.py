@@ -149,6 +149,11 @@ class SplitState:
     test_uses: int = 0
     unseal_reasons: list = field(default_factory=list)
     counts: dict = field(default_factory=dict)  # split -> {class: n}
+    # copy-aware split: each cluster of exact and near copies stays on one side (default on)
+    keep_copies_together: bool = True
+    copy_clusters: dict = field(default_factory=dict)  # {"clusters", "samples", "moved", "straddling"}
+    # remedies applied to this split, each with the finding it answers: [{finding, remedy, text}]
+    remedies: list = field(default_factory=list)
 
 
 @dataclass
