@@ -353,8 +353,12 @@ class Study:
 
     # ----- findings -------------------------------------------------------------------
     def set_findings(self, step: str, findings: list[Finding]) -> None:
-        """Replace the findings one step raised, keeping the others."""
-        self.findings = [f for f in self.findings if f.step != step] + list(findings)
+        """Replace the findings one step raised, keeping the others; each is listed once."""
+        kept = [f for f in self.findings if f.step != step]
+        for f in findings:
+            if f not in kept:
+                kept.append(f)
+        self.findings = kept
 
     def add_finding(self, finding: Finding) -> None:
         if finding not in self.findings:
