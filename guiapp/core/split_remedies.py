@@ -186,3 +186,18 @@ def record_remedy(study, finding: str, remedy: str, text: str) -> None:
 def remedy_sentences(study) -> list[str]:
     """Each applied remedy in words, for the card and the report."""
     return [r["text"] for r in study.split.remedies]
+
+
+def apply_split_remedy(study, remedy: str, reason: str = "") -> None:
+    """The Split page's remedy for a confounded batch: leave-batch-out (``batch-holdout``) or
+    ``batch-label-stratified``, recorded as the batch remedy and drawn at once."""
+    from guiapp.core.batch import choose_remedy
+    from guiapp.core.errors import TenfoldError
+    from guiapp.core.split import split_study
+
+    if remedy not in ("batch-holdout", "batch-label-stratified"):
+        raise TenfoldError(f"{remedy!r} is not a split remedy; choose batch-holdout or batch-label-stratified.")
+    redrawn_before = study.split.sealed and study.split.strategy != remedy
+    choose_remedy(study, remedy, reason or "batch confounded with the label")
+    if not redrawn_before:
+        split_study(study)
