@@ -392,6 +392,7 @@ def use_group_column(study, column: str) -> None:
         study.train.status, study.train.history, study.train.weights = "not started", [], ""
         study.evaluation.tune_metrics = {}
     d.group = column
+    _refresh_for_group(study, column)
     study.set_findings("batch", [f for f in study.findings
                                  if f.step == "batch" and f.code != "group-column-suggested"])
     if study.split.train_idx:
@@ -407,15 +408,15 @@ def apply_group_remedy(study, column: str, *, automatic: bool = False) -> None:
     """
     from guiapp.core.split_remedies import record_remedy
 
-    use_group_column(study, column)
     why = next((g.get("reason", "") for g in study.batch.group_suggestions if g.get("column") == column), "")
+    use_group_column(study, column)
     text = (f"Split: group split by `{column}`" + (f" because {why}" if why else "")
             + ("; applied by the headless run because the spec set no group column or split strategy "
                "(set [data] group or [split] strategy to choose otherwise)" if automatic else "") + ".")
     record_remedy(study, "group-column-suggested", "group-split", text)
     s = study.split
     if s.strategy != "batch-holdout" and study.batch.remedy in ("none", "group-split"):
-        choose_remedy(study, "group-split", study.batch.remedy_reason or text)  # draws a drawn split again
+        choose_remedy(study, "group-split", study.batch.remedy_reason or why or f"`{column}` groups the samples")
         return
     # Whole batches stay the test set (tune is then drawn by group), or ComBat stays the correction.
     s.strategy = s.strategy if s.strategy == "batch-holdout" else "group"
@@ -423,6 +424,28 @@ def apply_group_remedy(study, column: str, *, automatic: bool = False) -> None:
         from guiapp.core.split import split_study
 
         split_study(study)
+
+
+def _refresh_for_group(study, column: str) -> None:
+    """A new group column changes two messages: a personal column is kept as the group (not
+    removed), and the near-copy advice counts the pairs the group already keeps together."""
+    from guiapp.core.data import model_frame
+
+    swapped = []
+    for f in study.findings:
+        if f.code == Findings.personal_identifier.code and f.values.get("column") == column:
+            f = Findings.personal_group_column.raise_(**{k: f.values[k] for k in ("column", "kind", "evidence")})
+        swapped.append(f)
+    study.findings = swapped
+    near = [(int(i), int(j)) for i, j, kind in study.batch.duplicate_pairs if kind == "near"]
+    old = next((f for f in study.findings if f.code == Findings.near_duplicate_samples.code), None)
+    if old is None or not near or study.table is None:
+        return
+    _, _, rows = model_frame(study)
+    fresh = Findings.near_duplicate_samples.raise_(count=old.values.get("count", len(near)),
+                                                   threshold=old.values.get("threshold", 0.1),
+                                                   advice=near_copy_advice(study, rows, near, None))
+    study.findings = [fresh if f is old else f for f in study.findings]
 
 
 def remedy_text(study) -> str:

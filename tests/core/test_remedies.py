@@ -205,3 +205,44 @@ def test_no_group_column_is_proposed_when_copies_share_no_column():
     rows = pd.DataFrame({"site": ["a", "b", "c", "d"] * 5, "x": range(20)})
     pairs = [[0, 1, "near"], [2, 3, "near"], [4, 5, "near"], [6, 7, "near"]]
     assert group_column_from_copies(rows, pairs, exclude={"x"}) is None
+
+
+# ----- headless: the same steps, applied from the spec ------------------------------------------
+
+
+def run_until_split(tmp_path, table, extra: dict) -> Study:
+    """``run_study`` on ``table``, stopped once the split is drawn; the study as it was saved."""
+    from guiapp.core.errors import Cancelled
+    from guiapp.core.pipeline import run_study
+
+    path = tmp_path / "data.csv"
+    table.to_csv(path, index=False)
+    spec = {"data": {"path": str(path), "label": "condition", "batch": "batch", "identifiers": ["sample_id"],
+                     "sensitive": False}, **extra}
+    spec["data"].update(extra.get("data", {}))
+    done = []
+    with pytest.raises(Cancelled):
+        run_study(spec, tmp_path / "out", on_step=lambda title, message: done.append(title)
+                  if title == "Split" and message.startswith("done") else None,
+                  should_stop=lambda: bool(done))
+    return Study.open(tmp_path / "out" / "study")
+
+
+def test_a_headless_run_applies_the_group_found_from_replicates(tmp_path):
+    table = replicates(demo.simulated_expression(n_samples=160, n_genes=10, n_informative=4).table)
+    study = run_until_split(tmp_path, table, {})
+    s = study.split
+    assert study.data.group == "patient_code" and s.strategy == "group"
+    assert any("applied by the headless run" in r["text"] for r in s.remedies)
+    (pii,) = [f for f in study.findings if f.values.get("column") == "patient_code" and f.code.startswith("pii")]
+    assert pii.code == "pii-group-column"  # kept as the group, to be pseudonymised; not "remove it"
+    near = next(f for f in study.findings if f.code == "near-duplicate-samples")
+    assert "already keeps them together" in near.message
+
+
+def test_a_spec_that_chooses_the_split_is_not_overridden(tmp_path):
+    table = replicates(demo.simulated_expression(n_samples=160, n_genes=10, n_informative=4).table)
+    study = run_until_split(tmp_path, table, {"split": {"strategy": "random"}})
+    assert study.data.group == "" and study.split.strategy == "random"
+    assert "group-column-suggested" in study.finding_codes()
+    assert straddling(study) == 0  # the copies are still kept together
