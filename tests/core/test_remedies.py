@@ -246,3 +246,26 @@ def test_a_spec_that_chooses_the_split_is_not_overridden(tmp_path):
     assert study.data.group == "" and study.split.strategy == "random"
     assert "group-column-suggested" in study.finding_codes()
     assert straddling(study) == 0  # the copies are still kept together
+
+
+def test_the_card_report_and_json_carry_the_remedies(tmp_path):
+    from guiapp.core import model_card
+    from guiapp.core.report import render_report
+    from tests.core.test_export import make_study as finished_study
+
+    study = finished_study(tmp_path / "study")
+    study.batch.confounded, study.batch.cramers_v = True, 0.81
+    study.split.strategy, study.split.test_batches = "batch-holdout", ["site3"]
+    study.split.copy_clusters = {"clusters": 12, "samples": 31, "moved": 9, "straddling": 0}
+    from guiapp.core.split_remedies import record_split_remedies
+
+    record_split_remedies(study)
+    card = model_card.render_model_card(study, weights_shared=False, weights_reason="x", privacy=[])
+    assert "**Remedy:** Split: leave-batch-out (whole batches site3 held out as the test set) because batch " \
+           "`site` is confounded with the label" in card
+    assert "12 copy cluster(s) (31 samples) kept together" in card
+    assert "No correction (ComBat included) can undo confounding" in card
+    card_json = model_card.model_card_json(study, weights_shared=False, weights_reason="x", privacy=[])
+    model_card.validate_model_card_json(card_json)
+    assert "Split: leave-batch-out" in card_json["model_parameters"]["data"][0]["description"]
+    assert "12 copy cluster(s) (31 samples) kept together" in render_report(study, privacy=[])
