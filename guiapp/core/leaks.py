@@ -46,7 +46,9 @@ SORTED_AUC = 0.95  # the label follows the row order (row number as a score)
 LEAK_RHO = 0.99
 STRONG_AUC = 0.9
 STRONG_RHO = 0.9
-MAX_ROWS = 20_000  # rows looked at (a seeded sample beyond)
+MAX_ROWS = 20_000  # rows looked at (a seeded sample beyond) …
+MAX_CELLS = 10_000_000  # … and at most this many cells, but never fewer than MIN_ROWS rows
+MIN_ROWS = 500
 MAX_LISTED = 5
 OUTCOME_WORDS = {
     "diagnosis", "diagnosed", "diagnoses", "outcome", "outcomes", "status", "response", "responder",
@@ -85,21 +87,40 @@ def name_says_outcome(name: str, label: str = "") -> bool:
     return any(t in words for t in tokens)
 
 
-def _rank_auc(positive: np.ndarray, X: np.ndarray) -> np.ndarray:
-    from scipy.stats import rankdata
+def column_ranks(X: np.ndarray, block: int = 2048) -> np.ndarray:
+    """Average ranks (1…n, ties share their mean rank) of every column, a block of columns at a
+    time: the same numbers as ``scipy.stats.rankdata(X, axis=0)``, many times faster on wide tables."""
+    n, p = X.shape
+    out = np.empty((n, p), dtype=np.float64)
+    idx = np.arange(n)[:, None]
+    for start in range(0, p, block):
+        part = X[:, start:start + block]
+        order = np.argsort(part, axis=0, kind="stable")
+        xs = np.take_along_axis(part, order, axis=0)
+        new = np.ones(xs.shape, dtype=bool)
+        new[1:] = xs[1:] != xs[:-1]  # a tie group starts here
+        end = np.ones(xs.shape, dtype=bool)
+        end[:-1] = new[1:]  # … and ends here
+        first = np.maximum.accumulate(np.where(new, idx, 0), axis=0)
+        last = np.minimum.accumulate(np.where(end, idx, n)[::-1], axis=0)[::-1]
+        np.put_along_axis(out[:, start:start + block], order, (first + last) / 2.0 + 1.0, axis=0)
+    return out
 
+
+def _rank_auc(positive: np.ndarray, X: np.ndarray, ranks: Optional[np.ndarray] = None) -> np.ndarray:
+    """ROC AUC of every column as a score for ``positive`` (ties count half); ``ranks``: X's column ranks."""
     n_pos = int(positive.sum())
     n_neg = len(positive) - n_pos
     if n_pos == 0 or n_neg == 0:
         return np.full(X.shape[1], np.nan)
-    ranks = rankdata(X, axis=0)
+    ranks = column_ranks(X) if ranks is None else ranks
     return (ranks[positive].sum(axis=0) - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
 
 
-def _spearman(X: np.ndarray, y: np.ndarray) -> np.ndarray:
+def _spearman(X: np.ndarray, y: np.ndarray, ranks: Optional[np.ndarray] = None) -> np.ndarray:
     from scipy.stats import rankdata
 
-    rx, ry = rankdata(X, axis=0), rankdata(y)
+    rx, ry = (column_ranks(X) if ranks is None else ranks), rankdata(y)
     rx, ry = rx - rx.mean(axis=0), ry - ry.mean()
     denom = np.sqrt((rx ** 2).sum(axis=0) * (ry ** 2).sum())
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -164,15 +185,17 @@ def scan_features(names, X, y, *, task: str = "classification", label: str = "",
     Only features with a signature or a strong-marker score are returned. ``row_order``
     says whether the rows are in file order (the row-order signature needs it).
     """
-    X = _filled(X)
     y = np.asarray(y)
-    if len(y) > MAX_ROWS:
-        keep = np.sort(np.random.default_rng(seed).choice(len(y), MAX_ROWS, replace=False))
-        X, y = X[keep], y[keep]  # a sorted sample of rows keeps their order
+    cap = max(MIN_ROWS, min(MAX_ROWS, MAX_CELLS // max(np.shape(X)[1], 1)))
+    if len(y) > cap:
+        keep = np.sort(np.random.default_rng(seed).choice(len(y), cap, replace=False))
+        X, y = np.asarray(X)[keep], y[keep]  # a sorted sample of rows keeps their order
+    X = _filled(X)
+    ranks = column_ranks(X)  # once, for every class and the row order
     names = [str(n) for n in names]
     out = []
     if task != "classification":
-        rho = np.abs(np.nan_to_num(_spearman(X, y.astype(float))))
+        rho = np.abs(np.nan_to_num(_spearman(X, y.astype(float), ranks)))
         for j, name in enumerate(names):
             sig = (["monotone"] if rho[j] >= LEAK_RHO else []) + (["name"] if name_says_outcome(name, label) else [])
             if sig or rho[j] >= STRONG_RHO:
@@ -183,13 +206,14 @@ def scan_features(names, X, y, *, task: str = "classification", label: str = "",
         return []
     best = np.zeros(X.shape[1])
     for c in classes:  # one class against the rest, in whichever direction
-        auc = _rank_auc(y == c, X)
+        auc = _rank_auc(y == c, X, ranks)
         best = np.maximum(best, np.nan_to_num(np.maximum(auc, 1 - auc)))
     # With few samples and many features some separate by chance: then separation alone is no
     # signature (20,000 random genes over 5 + 5 samples give dozens), a coded label still is.
     can_separate = X.shape[1] * chance_separation([np.sum(y == c) for c in classes]) <= CHANCE
     sorted_rows = row_order and label_follows_row_order(y)
-    row_rho = np.abs(np.nan_to_num(_spearman(X, np.arange(len(y), dtype=float)))) if sorted_rows else None
+    row_rho = np.abs(np.nan_to_num(_spearman(X, np.arange(len(y), dtype=float), ranks))) if sorted_rows else None
+    del ranks
     for j, name in enumerate(names):
         x = X[:, j]
         sig = []

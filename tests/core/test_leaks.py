@@ -157,3 +157,13 @@ def test_the_proxy_scan_after_training_uses_the_same_rule(tmp_path):
     found = {f.code: f for f in label_proxy_scan(study, *train_tune_arrays(study))}
     assert found["label-proxy-feature"].values["feature"] == "days_to_surgery"
     assert "worst perimeter" not in found["label-proxy-feature"].message  # real markers are not called proxies
+
+
+def test_column_ranks_match_scipy_with_ties():
+    from scipy.stats import rankdata
+
+    from guiapp.core.leaks import column_ranks
+
+    X = np.round(rng.normal(size=(300, 40)), 1)
+    X[:, 3] = 1.0
+    assert np.allclose(column_ranks(X, block=7), rankdata(X, axis=0))
