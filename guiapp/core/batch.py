@@ -28,11 +28,12 @@ N_COMPONENTS = 10
 SILHOUETTE_WARN = 0.1
 SILHOUETTE_STRONG = 0.25
 MAX_SILHOUETTE_SAMPLES = 5000
-REMEDIES = ("none", "group-split", "batch-holdout", "combat")
+REMEDIES = ("none", "group-split", "batch-holdout", "batch-label-stratified", "combat")
 REMEDY_WORDS = {
     "none": "no correction",
     "group-split": "a group-aware split (each donor, patient or animal in one part)",
     "batch-holdout": "whole batches held out as the test set",
+    "batch-label-stratified": "a batch × label stratified split (each batch and label in every part)",
     "combat": "ComBat batch correction fitted on the training split only",
 }
 
@@ -162,14 +163,23 @@ def batch_effect_report(study, progress: ProgressFn = no_progress,
     check_stop(should_stop)
     exclude = {label_col, batch_col, study.data.group}
     suggestions = cf.suggest_group_columns(rows, exclude=exclude)
-    if suggestions and not study.data.group:
-        findings.append(Findings.group_column_suggested.raise_(
-            column=suggestions[0]["column"], reason=suggestions[0]["reason"]))
     dup = cf.find_duplicates(X, embedding=pcs, standardised=standardised, seed=seed,
                              should_stop=should_stop)
     del standardised
+    from guiapp.core.split_remedies import group_column_from_copies
+
+    from_copies = None if study.data.group else group_column_from_copies(
+        rows, dup.pairs(), exclude=exclude | set(study.data.feature_columns) | set(study.data.identifiers))
+    if from_copies is not None:  # the copies say which column groups the samples: it comes first
+        suggestions = [{**from_copies, "from_copies": True}] + [
+            g for g in suggestions if g["column"] != from_copies["column"]]
+    if suggestions and not study.data.group:
+        findings.append(Findings.group_column_suggested.raise_(
+            column=suggestions[0]["column"], reason=suggestions[0]["reason"]))
     if dup.near_pairs:
-        findings.append(Findings.near_duplicate_samples.raise_(count=len(dup.near_pairs), threshold=dup.threshold))
+        findings.append(Findings.near_duplicate_samples.raise_(
+            count=len(dup.near_pairs), threshold=dup.threshold,
+            advice=near_copy_advice(study, rows, dup.near_pairs, from_copies)))
 
     _record(b, metrics, conf, evr, silhouette)
     if study.folder is not None:  # the page draws a reopened study's plot from these
@@ -197,6 +207,25 @@ def batch_effect_report(study, progress: ProgressFn = no_progress,
         reading=reading, findings=findings, metrics=metrics, confounding=conf,
         group_suggestions=suggestions, duplicates=dup, duplicates_across_split=across,
     )
+
+
+def near_copy_advice(study, rows, pairs, from_copies: Optional[dict]) -> str:
+    """What to do about near-copies, given the group column already set (or proposed)."""
+    group = study.data.group
+    if group and group in rows.columns:
+        values = rows[group].astype(object).to_numpy()
+        apart = sum(1 for i, j in pairs if values[i] != values[j])
+        if not apart:
+            return (f"Every pair shares a value of the group column {group!r}, so the group split "
+                    "already keeps them together.")
+        return (f"{apart} of the pairs fall in different groups of {group!r}: the copy-aware split "
+                "(on by default) keeps each cluster of copies on one side; check whether they are "
+                "the same donor or sample under two names.")
+    if from_copies is not None:
+        return (f"Most pairs share a value of {from_copies['column']!r}: use it as the group column "
+                "(the copy-aware split, on by default, keeps each cluster of copies together meanwhile).")
+    return ("The copy-aware split (on by default) keeps each cluster of copies on one side; if they "
+            "are replicates of one donor or patient, mark a group column, or remove the copies.")
 
 
 def _record(b, metrics: Optional[BatchMetrics], conf, evr, silhouette) -> None:
@@ -251,12 +280,13 @@ def choose_remedy(study, remedy: str, reason: str = "", *, holdout_batches=None)
     if remedy == "group-split" and not d.group:
         raise TenfoldError("A group split needs a group column (donor, patient, animal, cell line): "
                            "choose it on the Data page first.")
-    if remedy in ("batch-holdout", "combat") and not d.batch:
+    if remedy in ("batch-holdout", "batch-label-stratified", "combat") and not d.batch:
         raise TenfoldError("This remedy needs a batch column: choose it on the Data page first.")
     previous = b.remedy
     b.remedy, b.remedy_reason = remedy, reason.strip()
     b.after = {}
-    strategy = {"group-split": "group", "batch-holdout": "batch-holdout"}.get(remedy, s.strategy)
+    strategy = {"group-split": "group", "batch-holdout": "batch-holdout",
+                "batch-label-stratified": "batch-label-stratified"}.get(remedy, s.strategy)
     if holdout_batches is not None:
         s.holdout_batches = [str(x) for x in holdout_batches]
     if s.sealed and (strategy != s.strategy or holdout_batches is not None):
@@ -362,10 +392,60 @@ def use_group_column(study, column: str) -> None:
         study.train.status, study.train.history, study.train.weights = "not started", [], ""
         study.evaluation.tune_metrics = {}
     d.group = column
+    _refresh_for_group(study, column)
     study.set_findings("batch", [f for f in study.findings
                                  if f.step == "batch" and f.code != "group-column-suggested"])
     if study.split.train_idx:
         study.set_findings("split", split_leak_findings(study))
+
+
+def apply_group_remedy(study, column: str, *, automatic: bool = False) -> None:
+    """The remedy for ``group-column-suggested``: ``column`` becomes the group column and the
+    split is drawn by group (a drawn split is drawn again). Recorded in ``study.split.remedies``.
+
+    The Batch-effects page's "Use as group column" and the headless run (``automatic``: when
+    the copies name the column and the spec sets no group or strategy) both call it.
+    """
+    from guiapp.core.split_remedies import record_remedy
+
+    why = next((g.get("reason", "") for g in study.batch.group_suggestions if g.get("column") == column), "")
+    use_group_column(study, column)
+    text = (f"Split: group split by `{column}`" + (f" because {why}" if why else "")
+            + ("; applied by the headless run because the spec set no group column or split strategy "
+               "(set [data] group or [split] strategy to choose otherwise)" if automatic else "") + ".")
+    record_remedy(study, "group-column-suggested", "group-split", text)
+    s = study.split
+    if s.strategy != "batch-holdout" and study.batch.remedy in ("none", "group-split"):
+        choose_remedy(study, "group-split", study.batch.remedy_reason or why or f"`{column}` groups the samples")
+        return
+    # Whole batches stay the test set (tune is then drawn by group), or ComBat stays the correction.
+    s.strategy = s.strategy if s.strategy == "batch-holdout" else "group"
+    if s.sealed:
+        from guiapp.core.split import split_study
+
+        split_study(study)
+
+
+def _refresh_for_group(study, column: str) -> None:
+    """A new group column changes two messages: a personal column is kept as the group (not
+    removed), and the near-copy advice counts the pairs the group already keeps together."""
+    from guiapp.core.data import model_frame
+
+    swapped = []
+    for f in study.findings:
+        if f.code == Findings.personal_identifier.code and f.values.get("column") == column:
+            f = Findings.personal_group_column.raise_(**{k: f.values[k] for k in ("column", "kind", "evidence")})
+        swapped.append(f)
+    study.findings = swapped
+    near = [(int(i), int(j)) for i, j, kind in study.batch.duplicate_pairs if kind == "near"]
+    old = next((f for f in study.findings if f.code == Findings.near_duplicate_samples.code), None)
+    if old is None or not near or study.table is None:
+        return
+    _, _, rows = model_frame(study)
+    fresh = Findings.near_duplicate_samples.raise_(count=old.values.get("count", len(near)),
+                                                   threshold=old.values.get("threshold", 0.1),
+                                                   advice=near_copy_advice(study, rows, near, None))
+    study.findings = [fresh if f is old else f for f in study.findings]
 
 
 def remedy_text(study) -> str:
@@ -392,8 +472,15 @@ def remedy_text(study) -> str:
         where = f"({', '.join(held)})" if held else "(drawn when the split is made)"
         parts.append(f"The test set holds whole batches {where}, so its score estimates "
                      "performance on a new batch.")
+    if b.remedy == "batch-label-stratified" or s.strategy == "batch-label-stratified":
+        parts.append("Every batch × label cell is kept in proportion in each part of the split, so each "
+                     "part holds the same mix of batches and labels.")
     if b.remedy == "group-split" or s.strategy == "group":
         parts.append(f"Samples of one `{d.group}` are never on both sides of the split.")
+    if b.confounded:
+        parts.append("Batch and label are confounded: no correction (ComBat included) can undo that, "
+                     "because where they go together it cannot tell the batch from the biology. The "
+                     "scores may still partly reflect the batch; the design itself is a limitation.")
     if b.remedy == "combat" and b.after.get("before"):
         before, after = b.after["before"], b.after["after"]
         parts.append(f"On the training split, batch silhouette {before['silhouette']:.2f} → "

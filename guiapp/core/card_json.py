@@ -67,10 +67,11 @@ def _mct_datasets(study) -> list[dict]:
     origin = "".join(f" {words} {value}." for words, value in (
         ("Version", prov.version), ("Accession", prov.accession), ("Downloaded", prov.downloaded),
         ("File SHA-256", prov.sha256)) if value)
+    remedies = "".join(f" {r['text']}" for r in study.split.remedies)
     out = []
     for split, use in uses.items():
         d = {"name": f"{dataset_name(study)} — {split} split",
-             "description": f"{sizes.get(split, 0)} samples, {use}.{origin}"}
+             "description": f"{sizes.get(split, 0)} samples, {use}.{origin}{remedies}"}
         if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$", prov.url or ""):  # the schema wants a URI here
             d["link"] = prov.url
         if study.treated_as_sensitive:

@@ -255,6 +255,10 @@ def label_proxy(study):
     if not study.evaluation.tune_metrics:
         return OPEN, ""  # the scan runs with the tune evaluation
     f = _finding(study, "label-proxy-feature")
+    strong = _finding(study, "strong-single-markers")
+    if f is None and strong is not None:
+        return OPEN, (f"strong single markers ({strong.values.get('features')}): say they are known "
+                      "before prediction")
     if f is None:
         return DONE, "no single feature gives the label away on the tune split"
     v = f.values

@@ -282,7 +282,7 @@ def attach_data(study, path: os.PathLike, *, label: str, batch: str = "",
     profile = profile_table(table, label, task=study.question.task, batch=batch, identifiers=declared_ids,
                             file_name=path.name, group=group, roles=profile_roles, missing=missing,
                             progress=_sub(progress, 0.55, 1.0), should_stop=should_stop)
-    findings = list(profile.findings) + pii_findings(hits)
+    findings = list(profile.findings) + pii_findings(hits, group=group)
     if loaded.transposed:
         findings.append(Findings.data_transposed.raise_(n_samples=len(table), n_features=profile.n_features))
     rep = loaded.sheet
@@ -320,6 +320,11 @@ def attach_data(study, path: os.PathLike, *, label: str, batch: str = "",
     d.subgroups = [c for c in dict.fromkeys(asked + R.columns_with(final, "subgroup")) if c in table.columns]
     d.profile = profile.summary()
     study.table = table
+    # A feature that gives the label away, found before any split or model (Tip 7).
+    from guiapp.core.leaks import leak_findings
+
+    progress(0.98, "Looking for features that give the label away")
+    findings += leak_findings(study)
     study.set_findings("data", findings)
     return profile
 

@@ -18,10 +18,11 @@ SHARE_CHOICES = ("auto", "never", "always")
 STATUSES = ("open", "resolved")
 AUTOMATIC = "Tenfold (automatic)"
 
-# Findings that open a register entry by themselves: identifiers among the columns (and the
-# PII scan's findings, by prefix), batch confounded with the label, a subgroup the model serves
+# Findings that open a register entry by themselves: personal identifiers (the PII scan's
+# findings, by prefix), batch confounded with the label, a subgroup the model serves
 # worse, a failed label-shuffle control, a model that leaks membership, missing consent.
-REGISTER_CODES = {Findings.identifier_like_column.code, Findings.batch_confounded.code,
+# An ID-like column already set aside as an identifier is no concern by itself (Tip 4).
+REGISTER_CODES = {Findings.batch_confounded.code,
                   "subgroup-performance-gap", "label-shuffle-not-beaten", "personal-identifier",
                   Findings.membership_leak.code, Findings.consent_unrecorded.code}
 REGISTER_PREFIXES = ("pii",)

@@ -114,7 +114,7 @@ def rare_minority(study) -> bool:
 
 
 TUNE_CODES = {Findings.network_not_better.code, Findings.rare_minority_class.code,
-              Findings.label_proxy.code, Findings.criterion_not_met.code}
+              Findings.label_proxy.code, Findings.criterion_not_met.code, Findings.strong_single_markers.code}
 SPLIT_CODES = {Findings.below_target.code, Findings.subgroup_gap.code, Findings.near_perfect_small_n.code}
 
 

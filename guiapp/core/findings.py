@@ -112,9 +112,9 @@ class Findings:
         "{count} sample(s) have no label in column {label!r}; they are left out of the study.",
     )
     identifier_like_column = FindingKind(
-        "identifier-like-column", 10, "warning", "data",
-        "Column {column!r} looks like a sample identifier (a distinct value in every row). "
-        "It is not used as a feature; mark it as an identifier so exports drop it.",
+        "identifier-like-column", 4, "info", "data",
+        "Column {column!r} looks like a sample identifier (a distinct value in every row), so it "
+        "was set aside as an identifier: it is not used as a feature, and exports drop it (Tip 4).",
     )
     batch_effect = FindingKind(
         "batch-effect", 4, "warning", "batch",
@@ -127,21 +127,45 @@ class Findings:
     batch_confounded = FindingKind(
         "batch-confounded", 7, "error", "batch",
         "Batch {batch!r} is confounded with the label (Cramér's V = {cramers_v:.2f}): "
-        "{detail} A model may learn the batch instead of the biology (Tips 4 and 7).",
+        "{detail} A model may learn the batch instead of the biology, and no correction "
+        "(ComBat included) can undo confounding: it cannot tell the batch from the label (Tips 4 and 7). "
+        "What to do: a balanced design (each label in every batch) if samples can still be run; "
+        "otherwise a leave-batch-out evaluation (split strategy 'batch-holdout') or a batch × label "
+        "stratified split ('batch-label-stratified'), and report the confounding as a limitation.",
         blocks=True, caveat="batch {batch!r} is confounded with the label",
     )
     near_duplicate_samples = FindingKind(
         "near-duplicate-samples", 7, "warning", "batch",
         "{count} pair(s) of samples are near-copies: their standardised features differ by "
         "less than {threshold} standard deviations on average. Replicates or re-measured "
-        "samples on both sides of the split inflate the scores (Tip 7): mark a group column "
-        "so they stay together, or remove the copies.",
+        "samples on both sides of the split inflate the scores (Tip 7). {advice}",
     )
     group_column_suggested = FindingKind(
-        "group-column-suggested", 7, "info", "batch",
+        "group-column-suggested", 7, "warning", "batch",
         "Column {column!r} may say which samples belong together ({reason}). Samples of one "
-        "donor, patient, animal or cell line are not independent: choose it as the group "
+        "donor, patient, animal or cell line are not independent: use it as the group "
         "column and a group split, so that no group is on both sides of the split (Tip 7).",
+    )
+    possible_label_leak = FindingKind(
+        "possible-label-leak", 7, "error", "data",
+        "{count} feature(s) carry a leak signature on {where}: {features}. A feature that gives "
+        "the label away is usually recorded after the outcome (a diagnosis code, a review, a "
+        "sample order) and will not exist when the model is used; the scores would be false "
+        "(Tip 7). Remove it from the features (mark it 'ignore' on the Data page or in the spec's "
+        "roles), or, if it truly is measured before the outcome, accept this finding with the reason.",
+        blocks=True, caveat="{count} feature(s) carry a label-leak signature",
+    )
+    strong_single_markers = FindingKind(
+        "strong-single-markers", 7, "info", "data",
+        "Strong single markers: {count} feature(s) on their own predict the label well but not "
+        "perfectly on {where} ({measure}): {features}. This is common for real biology; confirm "
+        "each is known before prediction (measured before the outcome, not derived from it), and do "
+        "not read the network's gain over them as new biology (Tips 7 and 9).",
+    )
+    copies_kept_together = FindingKind(
+        "copies-kept-together", 7, "info", "split",
+        "{clusters} cluster(s) of copies ({samples} samples: exact and near copies) were kept "
+        "together on one side of the split, so no sample is tested against its own copy (Tip 7).",
     )
     duplicates_across_splits = FindingKind(
         "duplicates-across-splits", 7, "error", "split",
@@ -233,13 +257,13 @@ class Findings:
         blocks=True, caveat="the network does not clearly beat the same network trained on shuffled labels",
     )
     label_proxy = FindingKind(
-        "label-proxy-feature", 9, "warning", "evaluate",
-        "{count} feature(s) on their own almost determine the label on the tune split (direction "
-        "fitted on the training split): {features}; best {feature!r}, {measure} {value:.3f}. Such "
-        "a feature is often a leak or a proxy (a sample order, a batch marker, a measurement taken "
-        "after the outcome), or a marker so strong that the network adds little: find out what it "
-        "is before trusting the model, and remove it if it would not be known when predicting "
-        "(Tips 7 and 9).",
+        "label-proxy-feature", 7, "warning", "evaluate",
+        "{count} feature(s) carry a leak signature on the training split (they separate the classes "
+        "with a margin, code the label, follow a sorted row order, or are named for the outcome); on "
+        "the tune split: {features}; best {feature!r}, {measure} {value:.3f}. Such a feature is "
+        "usually a leak or a proxy (a sample order, a batch marker, a measurement taken after the "
+        "outcome): find out what it is before trusting the model, and remove it if it would not be "
+        "known when predicting (Tips 7 and 9).",
         caveat="{count} feature(s) on their own almost determine the label (a possible leak)",
     )
     near_perfect_small_n = FindingKind(
@@ -337,6 +361,13 @@ class Findings:
         "Column {column!r} looks like {kind}, a personal identifier under HIPAA Safe Harbor "
         "({evidence}). It is not used as a feature; remove it (or generalise it) before sharing "
         "the data or anything derived from them, and declare the data sensitive (Tip 10).",
+    )
+    personal_group_column = FindingKind(
+        "pii-group-column", 10, "warning", "data",
+        "The group column {column!r} looks like {kind}, a personal identifier under HIPAA Safe Harbor "
+        "({evidence}). Keep it as the group, never as a feature: it keeps each person's samples on one "
+        "side of the split. Pseudonymise it (replace each value by a code) before sharing the data or "
+        "anything derived from them, and declare the data sensitive (Tip 10).",
     )
     sample_sheet_unmatched = FindingKind(
         "sample-sheet-unmatched", 4, "warning", "data",

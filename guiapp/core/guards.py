@@ -1,8 +1,8 @@
 """Over-interpretation guards (Tip 9): the checks that say when a good score or a feature
 ranking should not be believed as it stands, and the caveats the model card carries.
 
-- :func:`label_proxy_scan`: one feature that on its own almost determines the label (a leak,
-  a proxy, or a marker so strong the network adds little);
+- :func:`label_proxy_scan`: a feature that gives the label away (a leak or a proxy), by the
+  rule of :mod:`guiapp.core.leaks`, and strong single markers;
 - :func:`near_perfect_findings`: near-perfect performance measured on few samples;
 - :func:`batch_associated_features`: top features that differ strongly between batches;
 - :func:`guard_texts`: every caveat in words, from the study alone, for the card and pages.
@@ -93,23 +93,37 @@ def single_feature_scores(task: str, X_tr, y_tr, X_tu, y_tu) -> tuple[str, np.nd
 
 
 def label_proxy_scan(study, X_tr=None, y_tr=None, X_tu=None, y_tu=None) -> list:
-    """Findings for features that alone (almost) determine the label on the tune split."""
+    """Features that give the label away, by the same rule as the scan before training
+    (:func:`guiapp.core.leaks.scan_features`), applied to the training split; the tune split
+    gives each one's score. Strong single markers are listed once: here only when the data
+    step has not listed them already."""
+    from guiapp.core.leaks import findings_from_signals, scan_features
+
     if X_tr is None:
         from guiapp.core.split import train_tune_arrays
 
         X_tr, y_tr, X_tu, y_tu = train_tune_arrays(study)
-    measure, values = single_feature_scores(study.question.task, X_tr, y_tr, X_tu, y_tu)
-    limit = PROXY_AUC if study.is_classification else PROXY_RHO
     names = study.data.feature_columns
-    hits = sorted(((float(v), names[j]) for j, v in enumerate(values) if np.isfinite(v) and v >= limit),
-                  reverse=True)
-    if not hits:
-        return []
-    listed = ", ".join(f"{name} ({v:.3f})" for v, name in hits[:MAX_LISTED])
-    if len(hits) > MAX_LISTED:
-        listed += f" and {len(hits) - MAX_LISTED} more"
-    return [Findings.label_proxy.raise_(feature=hits[0][1], measure=measure, value=hits[0][0],
-                                        count=len(hits), features=listed)]
+    signals = scan_features(names, X_tr, y_tr, task=study.question.task, label=study.data.label,
+                            seed=study.split.seed)
+    out = []
+    leaks = [s for s in signals if s.leak]
+    if leaks:
+        measure, values = single_feature_scores(study.question.task, X_tr, y_tr, X_tu, y_tu)
+        index = {name: j for j, name in enumerate(names)}
+        hits = sorted(((float(np.nan_to_num(values[index[s.name]])), s.name) for s in leaks), reverse=True)
+        listed = ", ".join(f"{name} ({v:.3f})" for v, name in hits[:MAX_LISTED])
+        if len(hits) > MAX_LISTED:
+            listed += f" and {len(hits) - MAX_LISTED} more"
+        out.append(Findings.label_proxy.raise_(feature=hits[0][1], measure=measure, value=hits[0][0],
+                                               count=len(hits), features=listed))
+    listed_before = any(f.code == Findings.strong_single_markers.code and f.step != "evaluate"
+                        for f in study.findings)
+    strong = [s for s in signals if not s.leak]
+    if strong and not listed_before:
+        measure = "ROC AUC" if study.is_classification else "|Spearman ρ|"
+        out += findings_from_signals(strong, measure=measure, step="evaluate", where="the training split")
+    return out
 
 
 # ----- near-perfect scores on few samples ----------------------------------------------------

@@ -235,10 +235,12 @@ def scan_record(table: pd.DataFrame, hits: list, *, columns: Optional[list] = No
             "found": [{"column": h.column, "category": h.category, "kind": h.kind} for h in hits]}
 
 
-def pii_findings(hits: list) -> list:
+def pii_findings(hits: list, *, group: str = "") -> list:
+    """One finding per personal column; the group column gets advice to keep it as the group."""
     from guiapp.core.findings import Findings
 
-    return [Findings.personal_identifier.raise_(column=h.column, kind=h.kind, evidence=h.evidence) for h in hits]
+    return [(Findings.personal_group_column if group and h.column == group else Findings.personal_identifier)
+            .raise_(column=h.column, kind=h.kind, evidence=h.evidence) for h in hits]
 
 
 def suggests_sensitive(hits: list) -> bool:

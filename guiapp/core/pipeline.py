@@ -182,6 +182,12 @@ def run_study(spec: dict, out_dir, *, study_dir=None, on_step: Optional[StepFn] 
 
     def batch_step():
         report = batch.batch_effect_report(study, **kw)
+        # Copies that share a column's value name the group (replicates, repeated patients): the
+        # group split is applied, with a recorded note, unless the spec chose a group or a split.
+        proposed = study.batch.group_suggestions[0] if study.batch.group_suggestions else {}
+        if (proposed.get("from_copies") and not d.get("group") and "strategy" not in spec.get("split", {})
+                and remedy.get("remedy", "none") == "none"):
+            batch.apply_group_remedy(study, proposed["column"], automatic=True)
         if remedy.get("remedy", "none") != "none" or remedy.get("remedy_reason"):
             batch.choose_remedy(study, remedy.get("remedy", "none"), remedy.get("remedy_reason", ""))
         return report

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from guiapp.core import data_errors as E
+from guiapp.core.column_names import missing_column_words
 from guiapp.core.findings import Finding, Findings
 from guiapp.core.tasks import ProgressFn, StopFn, check_stop, no_progress
 
@@ -31,21 +32,20 @@ def check_label(table: pd.DataFrame, label: str, *, file_name: str = "the table"
     if not label:
         raise E.LabelMissingError(f"Choose the label column: the column of {file_name} that the model should predict.")
     if label not in table.columns:
-        close = [c for c in table.columns if str(c).lower() == label.lower()]
-        hint = f" Did you mean {close[0]!r}?" if close else ""
         raise E.LabelMissingError(
-            f"{file_name} has no column named {label!r}.{hint} Its columns are: "
-            f"{', '.join(map(str, list(table.columns)[:12]))}{'…' if table.shape[1] > 12 else ''}.")
+            f"{file_name} has no column named {label!r}.{missing_column_words(label, table.columns)}")
 
 
 def check_batch(table: pd.DataFrame, batch: str, *, file_name: str = "the table") -> None:
     if batch and batch not in table.columns:
-        raise E.ColumnMissingError(f"{file_name} has no batch column named {batch!r}. Choose one of its columns or none.")
+        raise E.ColumnMissingError(f"{file_name} has no batch column named {batch!r}."
+                                   f"{missing_column_words(batch, table.columns)} Choose one of its columns or none.")
 
 
 def check_group(table: pd.DataFrame, group: str, *, file_name: str = "the table") -> None:
     if group and group not in table.columns:
-        raise E.ColumnMissingError(f"{file_name} has no group column named {group!r}. Choose the column that "
+        raise E.ColumnMissingError(f"{file_name} has no group column named {group!r}."
+                                   f"{missing_column_words(group, table.columns)} Choose the column that "
                                    "names the donor, patient, animal or cell line, or none.")
 
 

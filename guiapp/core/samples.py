@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from guiapp.core import data_errors as E
+from guiapp.core.column_names import missing_column_words
 
 SAMPLE_ID = "sample_id"
 # Feature IDs (Ensembl, RefSeq, Illumina and Affymetrix probes, UniProt) and sample names
@@ -229,10 +230,11 @@ def join_sample_sheet(table: pd.DataFrame, sheet: pd.DataFrame, *, data_key: str
     image's file name without its folder). Samples without a sheet row get empty values.
     """
     if data_key and data_key not in table.columns and data_key not in (keys or {}):
-        raise E.ColumnMissingError(f"{data_name} has no column named {data_key!r} to match the sample sheet by.")
+        raise E.ColumnMissingError(f"{data_name} has no column named {data_key!r} to match the sample sheet by."
+                                   f"{missing_column_words(data_key, table.columns)}")
     if sheet_key and sheet_key not in sheet.columns:
-        raise E.ColumnMissingError(f"{sheet_name} has no column named {sheet_key!r}. Its columns are: "
-                                   f"{', '.join(map(str, list(sheet.columns)[:12]))}.")
+        raise E.ColumnMissingError(f"{sheet_name} has no column named {sheet_key!r}."
+                                   f"{missing_column_words(sheet_key, sheet.columns)}")
     data_candidates = {data_key: (keys or {}).get(data_key, table.get(data_key))} if data_key else _key_candidates(table, keys)
     sheet_candidates = [sheet_key] if sheet_key else [str(c) for c in sheet.columns]
     best = (0, "", "")

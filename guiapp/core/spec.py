@@ -34,10 +34,10 @@ KEYS = {
              "image_size": ((int, list), None), "colour": (str, ("auto", "grey", "rgb")),
              "sequence_length": (int, None), "alphabet": (str, ("auto", "dna", "rna", "protein")),
              "crop": (str, ("start", "end", "centre"))},
-    "batch": {"remedy": (str, ("none", "group-split", "batch-holdout", "combat")),
+    "batch": {"remedy": (str, ("none", "group-split", "batch-holdout", "batch-label-stratified", "combat")),
               "remedy_reason": (str, None)},
-    "split": {"strategy": (str, ("stratified", "random", "group", "batch-holdout")),
-              "holdout_batches": (list, None), "test_fraction": ((int, float), None),
+    "split": {"strategy": (str, ("stratified", "random", "group", "batch-holdout", "batch-label-stratified")),
+              "keep_copies_together": (bool, None), "holdout_batches": (list, None), "test_fraction": ((int, float), None),
               "tune_fraction": ((int, float), None), "seed": (int, None)},
     "baselines": {"models": (list, None), "budget_trials": (int, None)},
     "model": {"architecture": (str, ("auto", "mlp", "cnn1d", "cnn2d", "transformer")),
@@ -121,6 +121,7 @@ def check_spec(spec: dict, name: str = "the spec") -> None:
 
 # remedy -> (split strategy it implies, the [data] key it needs)
 _REMEDY_NEEDS = {"group-split": ("group", "group"), "batch-holdout": ("batch-holdout", "batch"),
+                 "batch-label-stratified": ("batch-label-stratified", "batch"),
                  "combat": (None, "batch")}
 
 
@@ -146,8 +147,8 @@ def _check_design(spec: dict, name: str) -> None:
                             f"but [split] strategy = {strategy!r}; drop one of them.")
     if strategy == "group" and not data.get("group"):
         raise SpecError(f"{name}: [split] strategy = \"group\" needs [data] group (the donor, patient or animal column).")
-    if strategy == "batch-holdout" and not data.get("batch"):
-        raise SpecError(f"{name}: [split] strategy = \"batch-holdout\" needs [data] batch.")
+    if strategy in ("batch-holdout", "batch-label-stratified") and not data.get("batch"):
+        raise SpecError(f"{name}: [split] strategy = \"{strategy}\" needs [data] batch.")
     if "holdout_batches" in split and not all(isinstance(b, (str, int)) for b in split["holdout_batches"]):
         raise SpecError(f"{name}: [split] holdout_batches must list batch names, like [\"run3\"].")
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from guiapp.core.errors import SealedTestSetError, TenfoldError
 
-STRATEGIES = ("stratified", "random", "group", "batch-holdout")
+STRATEGIES = ("stratified", "random", "group", "batch-holdout", "batch-label-stratified")
 MIN_GROUPS = 3
 
 
@@ -26,7 +26,13 @@ def split_study(study) -> None:
       not exactly at, the fractions;
     - ``batch-holdout``: whole batches form the test set — ``split.holdout_batches``, or
       batches drawn with the seed until they hold about ``test_fraction`` of the samples; the
-      tune part is drawn from the other batches (by group when a group column is set).
+      tune part is drawn from the other batches (by group when a group column is set);
+    - ``batch-label-stratified``: samples drawn at random with every batch × label cell kept
+      in proportion in each part (guiapp.core.split_remedies.batch_label_strata).
+
+    With ``split.keep_copies_together`` (the default) each cluster of exact and near copies
+    stays on one side (guiapp.core.split_remedies); the counts go to ``split.copy_clusters``
+    and every remedy applied to ``split.remedies``.
     """
     from sklearn.model_selection import train_test_split
 
@@ -46,18 +52,28 @@ def split_study(study) -> None:
             "Choose test and tune fractions between 5% and 50% each, leaving at least 20% "
             "of the samples for training."
         )
-    _, y, rows = model_frame(study)
+    from guiapp.core import split_remedies as SR
+
+    X, y, rows = model_frame(study)
     idx = np.arange(len(y))
     tune_share = s.tune_fraction / (1.0 - s.test_fraction)
     test_batches: list = []
     n_groups: dict = {}
-    if s.strategy in ("stratified", "random"):
+    clusters = _copy_clusters(study, X, rows) if s.keep_copies_together else None
+    del X
+    if s.strategy in ("stratified", "random", "batch-label-stratified"):
         stratify = y if (s.strategy == "stratified" and study.is_classification) else None
+        if s.strategy == "batch-label-stratified":
+            if not study.data.batch or study.data.batch not in rows.columns:
+                raise TenfoldError(
+                    "A batch × label stratified split needs a batch column (run, plate, site, day): "
+                    "choose it on the Data page, or choose another split strategy.")
+            stratify = SR.batch_label_strata(rows[study.data.batch].to_numpy(), y, study.is_classification)
         try:
             rest, test = train_test_split(idx, test_size=s.test_fraction, random_state=s.seed,
                                           stratify=stratify)
             train, tune = train_test_split(rest, test_size=tune_share, random_state=s.seed,
-                                           stratify=None if stratify is None else y[rest])
+                                           stratify=None if stratify is None else np.asarray(stratify)[rest])
         except ValueError as exc:
             raise TenfoldError(
                 f"The split could not be drawn ({exc}). With very small classes a stratified "
@@ -66,6 +82,8 @@ def split_study(study) -> None:
             ) from None
     else:
         groups = _groups(study, rows) if (s.strategy == "group" or study.data.group) else None
+        if groups is not None and clusters is not None:  # a copy cluster never spans two groups
+            groups = SR.groups_with_copies(groups, clusters)
         if s.strategy == "group":
             rest, test = _hold_out_groups(idx, y, groups, s.test_fraction, s.seed, study.is_classification)
         else:
@@ -76,7 +94,15 @@ def split_study(study) -> None:
                         for name, part in (("train", train), ("tune", tune), ("test", test))}
         else:
             train, tune = _stratified_or_random(rest, y, tune_share, s.seed, study.is_classification)
-        _check_parts(study, y, train, tune, test)
+    s.copy_clusters = {}
+    if clusters is not None:
+        n_clusters, n_rows = SR.cluster_counts(clusters)
+        train, tune, test, moved, straddling = SR.keep_clusters_together(
+            train, tune, test, clusters, fixed_test=s.strategy == "batch-holdout")
+        if n_clusters:
+            s.copy_clusters = {"clusters": n_clusters, "samples": n_rows, "moved": moved,
+                               "straddling": straddling}
+    _check_parts(study, y, train, tune, test)
     s.train_idx, s.tune_idx, s.test_idx = (sorted(map(int, a)) for a in (train, tune, test))
     s.test_batches, s.n_groups = sorted(test_batches), n_groups
     s.test_hash = index_hash(s.test_idx)
@@ -88,7 +114,21 @@ def split_study(study) -> None:
     study.train.status, study.train.history, study.train.weights = "not started", [], ""
     study.evaluation.tune_metrics = {}
     study.batch.after = {}
+    SR.record_split_remedies(study)
     _split_findings(study, rows)
+
+
+def _copy_clusters(study, X, rows) -> np.ndarray:
+    """Copy cluster of each row, from the copies the Batch-effects page found, or looked for
+    now: exact copies always, near copies when the table is small enough to search quickly."""
+    from guiapp.core.confounding import find_duplicates
+    from guiapp.core.split_remedies import NEAR_SEARCH_CELLS, copy_clusters
+
+    b = study.batch
+    if not b.explained_variance and not b.duplicate_pairs:
+        near = study.data.modality == "table" and X.size <= NEAR_SEARCH_CELLS and len(X) > 2
+        b.duplicate_pairs = find_duplicates(X, near=near, seed=study.split.seed).pairs()
+    return copy_clusters(b.duplicate_pairs, len(X))
 
 
 def _groups(study, rows) -> np.ndarray:
@@ -196,11 +236,17 @@ def _check_parts(study, y, train, tune, test) -> None:
 def _split_findings(study, rows) -> None:
     from guiapp.core.confounding import find_duplicates, split_leak_findings
 
+    from guiapp.core.findings import Findings
+
     if not study.batch.explained_variance and not study.batch.duplicate_pairs:
         # The Batch-effects page has not looked for copies yet: exact copies are cheap.
         X = rows[study.data.feature_columns].to_numpy(dtype=np.float32)
         study.batch.duplicate_pairs = find_duplicates(X, near=False).pairs()
-    study.set_findings("split", split_leak_findings(study))
+    found = split_leak_findings(study)
+    cc = study.split.copy_clusters
+    if cc.get("clusters"):
+        found.append(Findings.copies_kept_together.raise_(clusters=cc["clusters"], samples=cc["samples"]))
+    study.set_findings("split", found)
 
 
 def _counts(study, y, idx) -> dict:

@@ -149,6 +149,11 @@ class SplitState:
     test_uses: int = 0
     unseal_reasons: list = field(default_factory=list)
     counts: dict = field(default_factory=dict)  # split -> {class: n}
+    # copy-aware split: each cluster of exact and near copies stays on one side (default on)
+    keep_copies_together: bool = True
+    copy_clusters: dict = field(default_factory=dict)  # {"clusters", "samples", "moved", "straddling"}
+    # remedies applied to this split, each with the finding it answers: [{finding, remedy, text}]
+    remedies: list = field(default_factory=list)
 
 
 @dataclass
@@ -354,8 +359,12 @@ class Study:
 
     # ----- findings -------------------------------------------------------------------
     def set_findings(self, step: str, findings: list[Finding]) -> None:
-        """Replace the findings one step raised, keeping the others."""
-        self.findings = [f for f in self.findings if f.step != step] + list(findings)
+        """Replace the findings one step raised, keeping the others; each is listed once."""
+        kept = [f for f in self.findings if f.step != step]
+        for f in findings:
+            if f not in kept:
+                kept.append(f)
+        self.findings = kept
 
     def add_finding(self, finding: Finding) -> None:
         if finding not in self.findings:

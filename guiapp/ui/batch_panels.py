@@ -30,6 +30,7 @@ REMEDY_TITLES = {
     "none": "No correction: I accept the risk (the reason goes into the model card)",
     "group-split": "Group split: all samples of one donor, patient or animal stay in one part",
     "batch-holdout": "Hold out whole batches as the test set: the score says how a new batch fares",
+    "batch-label-stratified": "Batch × label stratified split: every batch and label in each part, in proportion",
     "combat": "ComBat batch correction, fitted on the training split only",
 }
 

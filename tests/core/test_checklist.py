@@ -209,7 +209,10 @@ def test_copies_across_the_split_violate_the_duplicates_item(tmp_path):
     study = Study()
     study.save(tmp_path / "study")
     data.attach_data(study, path, label="condition", batch="batch", sensitive=False)
-    split_study(study)  # no batch report: the split looks for exact copies itself
+    split_study(study)  # no batch report: the split looks for copies itself, and keeps them together
+    assert rows(study)["no-duplicates-across-splits"]["status"] == "done"
+    study.split.keep_copies_together = False
+    split_study(study)
     item = rows(study)["no-duplicates-across-splits"]
     assert item["status"] == "violated"
     assert item["evidence"].endswith("pair(s) of copies on different sides of the split")

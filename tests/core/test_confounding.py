@@ -179,6 +179,10 @@ def test_copies_split_apart_raise_duplicates_across_splits(tmp_path):
 
     study = make_study(tmp_path, table=with_copies)
     batch_effect_report(study, n_permutations=3)
+    split.split_study(study)  # copy-aware by default: every copy stays with its original
+    assert "duplicates-across-splits" not in study.finding_codes()
+    assert study.split.copy_clusters["clusters"] == 40 and study.split.copy_clusters["samples"] == 80
+    study.split.keep_copies_together = False
     split.split_study(study)
     assert "duplicates-across-splits" in study.finding_codes()
     f = next(f for f in study.findings if f.code == "duplicates-across-splits")
@@ -190,6 +194,9 @@ def test_a_split_before_the_report_still_finds_exact_copies(tmp_path):
         return pd.concat([t, t.iloc[:40].assign(sample_id=[f"C{i}" for i in range(40)])], ignore_index=True)
 
     study = make_study(tmp_path, table=with_copies, do_split=True)
+    assert "copies-kept-together" in study.finding_codes()
+    study.split.keep_copies_together = False
+    split.split_study(study)
     assert "duplicates-across-splits" in study.finding_codes()
 
 

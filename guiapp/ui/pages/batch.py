@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QMes
                                QPushButton)
 
 from guiapp.core import batch_views
-from guiapp.core.batch import REMEDY_WORDS, BatchEffectReport, apply_remedy, use_group_column
+from guiapp.core.batch import REMEDY_WORDS, BatchEffectReport, apply_group_remedy, apply_remedy
 from guiapp.ui.batch_panels import ConfoundingPanel, IndependencePanel, MetricsTable, RemedyPanel
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.plots import PlotArea, bar_chart
@@ -291,11 +291,11 @@ class BatchPage(StepPage):
         self.show_info(f"Plot saved to {saved}.")
 
     def _use_group(self, column: str) -> None:
-        self.run_task(use_group_column, {"study": self.study, "column": column},
+        self.run_task(apply_group_remedy, {"study": self.study, "column": column},
                       name="setting the group column",
                       on_result=lambda _none: self.show_info(
-                          f"'{column}' is now the group column. Choose the group split below or on "
-                          "the Split page to keep each group on one side."))
+                          f"'{column}' is now the group column, and the split is drawn by group: each "
+                          "group stays on one side (recorded in the model card)."))
 
     def _apply_remedy(self) -> None:
         self.remedy.message.clear_message()

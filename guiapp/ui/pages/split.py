@@ -7,10 +7,11 @@ column; the batches held out as the test set are picked here or on the Batch-eff
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QListWidget, QListWidgetItem,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QListWidget, QListWidgetItem,
                                QMessageBox, QPushButton, QSpinBox)
 
 from guiapp.core import split as core_split
+from guiapp.core.split_remedies import apply_split_remedy
 from guiapp.core.batch_views import batch_sizes, batches_per_split
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.widgets import ResultTable, heading, value_label
@@ -20,11 +21,13 @@ STRATEGY_WORDS = {
     "random": "Random: samples are shuffled and cut",
     "group": "Grouped: all samples of one donor (group column) stay in one part",
     "batch-holdout": "Hold out batches: whole batches form the test set",
+    "batch-label-stratified": "Batch × label stratified: every batch and class in each part, in proportion",
 }
 NEEDS = {  # strategy -> (the DataState field it needs, why it is off without it)
     "group": ("group", "Needs a group column (donor, patient, animal, cell line): set it on the Data "
                        "page or with a suggestion on the Batch-effects page."),
     "batch-holdout": ("batch", "Needs a batch column (run, plate, site, day): choose it on the Data page."),
+    "batch-label-stratified": ("batch", "Needs a batch column (run, plate, site, day): choose it on the Data page."),
 }
 MAX_BATCH_NAMES = 4
 
@@ -61,6 +64,11 @@ class SplitPage(StepPage):
         self.seed.setAccessibleName("Random seed")
         self.seed.setToolTip("The same seed draws the same split every time (Tip 3).")
         form.addRow("Random seed:", self.seed)
+        self.keep_copies = QCheckBox("Keep copies of a sample together (exact and near copies on one side)")
+        self.keep_copies.setAccessibleName("Keep copies together")
+        self.keep_copies.setToolTip("A sample tested against its own copy inflates the score (Tip 7): each "
+                                    "cluster of copies goes to one part of the split.")
+        form.addRow("Copies:", self.keep_copies)
         self.form = form
         self.body.addLayout(form)
 
@@ -73,6 +81,19 @@ class SplitPage(StepPage):
         row.addWidget(self.draw)
         row.addStretch(1)
         self.body.addLayout(row)
+        # Remedies for a batch confounded with the label, offered where the split is drawn.
+        remedies = QHBoxLayout()
+        self.leave_batch_out = self.action(QPushButton("Use leave-batch-out evaluation"))
+        self.leave_batch_out.setToolTip("Batch is confounded with the label: hold out whole batches as the "
+                                        "test set, so the score says how a new batch fares.")
+        self.leave_batch_out.clicked.connect(lambda: self._split_remedy("batch-holdout"))
+        self.batch_strata = self.action(QPushButton("Use a batch × label stratified split"))
+        self.batch_strata.setToolTip("Keep every batch × class cell in each part, in proportion.")
+        self.batch_strata.clicked.connect(lambda: self._split_remedy("batch-label-stratified"))
+        remedies.addWidget(self.leave_batch_out)
+        remedies.addWidget(self.batch_strata)
+        remedies.addStretch(1)
+        self.body.addLayout(remedies)
 
         self.body.addWidget(heading("Samples per split"))
         self.sealed = value_label("Test set seal")
@@ -112,6 +133,7 @@ class SplitPage(StepPage):
             self.test.setValue(round(s.test_fraction * 100))
             self.tune.setValue(round(s.tune_fraction * 100))
             self.seed.setValue(s.seed)
+            self.keep_copies.setChecked(s.keep_copies_together)
             held = set(s.holdout_batches or s.test_batches)
             self.holdout.clear()
             for name, n in sizes.items():
@@ -159,7 +181,7 @@ class SplitPage(StepPage):
             text += f"; the test set holds whole batches of '{d.batch}': {', '.join(s.test_batches)}"
         if s.n_groups:
             text += f"; each '{d.group}' group sits in one part only"
-        return text + "."
+        return " ".join([text + "."] + [r["text"] for r in s.remedies])
 
     def _fill_table(self) -> None:
         s, d = self.study.split, self.study.data
@@ -185,6 +207,10 @@ class SplitPage(StepPage):
 
     def update_actions(self) -> None:
         self.draw.setEnabled(self.study.split.test_uses == 0)
+        confounded = self.study.batch.confounded and bool(self.study.data.batch)
+        for button in (self.leave_batch_out, self.batch_strata):
+            button.setVisible(confounded)
+            button.setEnabled(confounded and self.study.split.test_uses == 0)
         if self.study.split.test_uses:
             self.draw.setToolTip("The test set was already used: the split cannot change now (Tip 7).")
 
@@ -202,10 +228,27 @@ class SplitPage(StepPage):
         s.test_fraction = self.test.value() / 100
         s.tune_fraction = self.tune.value() / 100
         s.seed = self.seed.value()
+        s.keep_copies_together = self.keep_copies.isChecked()
         if s.strategy == "batch-holdout":
             s.holdout_batches = self.held_out()
         self.run_task(core_split.split_study, {"study": self.study}, name="drawing the split",
                       on_result=lambda _none: self.show_info("Split drawn; the test set is sealed."))
+
+    def _split_remedy(self, remedy: str) -> None:
+        """Leave-batch-out or batch × label strata for a confounded batch: the core step draws it."""
+        if self.study.baselines.results or self.study.train.weights:
+            answer = QMessageBox.question(
+                self, "Draw a new split?",
+                "The remedy draws a new split and throws away the baselines and the trained network "
+                "fitted on the old one. Apply it anyway?")
+            if answer != QMessageBox.Yes:
+                return
+        self.study.split.keep_copies_together = self.keep_copies.isChecked()
+        if remedy == "batch-holdout":
+            self.study.split.holdout_batches = self.held_out()
+        self.run_task(apply_split_remedy, {"study": self.study, "remedy": remedy}, name="applying the remedy",
+                      on_result=lambda _none: self.show_info("Remedy applied; the split is drawn and recorded "
+                                                             "in the model card."))
 
 
 if __name__ == "__main__":
