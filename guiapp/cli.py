@@ -20,6 +20,9 @@ from pathlib import Path
 from guiapp import __version__
 
 EXIT_BAD_INPUT = 2
+EXIT_BLOCKED = 3  # a finding blocks the study; the report is still printed
+# Findings that stop a study before training (the catalogue's general `blocks` flag may replace this).
+BLOCKING_CODES = ("too-few-samples",)
 EXIT_BUG = 1
 EXIT_CANCELLED = 130
 
@@ -78,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
-    from guiapp.core.errors import Cancelled, TenfoldError
+    from guiapp.core.errors import Cancelled, StudyBlocked, TenfoldError
 
     try:
         if args.command is None:
@@ -97,6 +100,9 @@ def main(argv=None) -> int:
             return _inspect(args)
         if args.command == "predict":
             return _predict(args)
+    except StudyBlocked as exc:
+        print(f"tenfold: {exc}", file=sys.stderr)
+        return EXIT_BLOCKED
     except TenfoldError as exc:
         print(f"tenfold: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -207,6 +213,9 @@ def _inspect(args) -> int:
     # both sides; inspect never trains, so nothing is sealed against later use.
     study.split.strategy = "group" if args.group else study.split.strategy
     try:
+        blocked = [f for f in study.findings if f.code in BLOCKING_CODES]
+        if blocked:
+            raise TenfoldError(f"none drawn: too few samples for a study (see {blocked[0].code} below).")
         split.split_study(study)
         s = study.split
         split_info = {"strategy": s.strategy, "seed": s.seed,
@@ -216,6 +225,9 @@ def _inspect(args) -> int:
     except TenfoldError as exc:
         split_info = {"strategy": study.split.strategy, "error": str(exc)}
     report.duplicates_across_split = batch.pairs_across_current_split(study)
+    from guiapp.core import verdict
+
+    verdict.assess_before_training(study)  # the verdict's pre-training part (Tip 1)
     findings = [f.to_dict() for f in study.findings]
     if args.json:
         out = {"file": study.data.provenance.__dict__, "label": args.label, "batch": args.batch or None,
@@ -230,7 +242,7 @@ def _inspect(args) -> int:
                "roles": study.data.roles, "personal_identifiers": study.data.pii,
                "profile": study.data.profile,
                "batch_effect": report.to_dict(), "split": split_info,
-               "findings": findings}
+               "verdict": verdict.verdict_dict(study), "findings": findings}
         print(json.dumps(out, indent=2, default=_json_value))
         return _data_errors_exit(study)
     prov = study.data.provenance
@@ -264,6 +276,7 @@ def _inspect(args) -> int:
         sizes = split_info["sizes"]
         print(f"  split it would draw ({split_info['strategy']}): train {sizes['train']}, tune {sizes['tune']}, "
               f"test {sizes['test']}; {split_info['duplicates_across']} pair(s) of copies across parts")
+    print(f"  verdict before training: {verdict.verdict_text(study)}")
     if not findings:
         print("  No warnings.")
     for f in study.findings:
@@ -273,10 +286,13 @@ def _inspect(args) -> int:
 
 def _data_errors_exit(study) -> int:
     """A data error found by the profile (a class with one sample) stops the study: the report is
-    printed, and the exit code and the message say so, as for a bad file."""
+    printed, and the exit code and the message say so, as for a bad file. A blocking finding
+    (too few samples for any study) exits with 3."""
     errors = [f for f in study.findings if f.step == "data" and f.severity == "error"]
     for f in errors:
         print(f"tenfold: {f.message}", file=sys.stderr)
+    if any(f.code in BLOCKING_CODES for f in errors):
+        return EXIT_BLOCKED
     return EXIT_BAD_INPUT if errors else 0
 
 

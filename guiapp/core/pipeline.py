@@ -108,6 +108,16 @@ def apply_spec(study: Study, spec: dict) -> None:
         attest(study, item_id, reason)  # used only while the study shows no evidence for the item
 
 
+def refuse_too_few_samples(study) -> None:
+    """Stop before any later step when the data hold too few samples for a study (exit code 3)."""
+    from guiapp.core.errors import StudyBlocked
+    from guiapp.core.findings import Findings
+
+    found = [f for f in study.findings if f.code == Findings.too_few_samples.code]
+    if found:
+        raise StudyBlocked(found[0].message, codes=[found[0].code])
+
+
 def run_study(spec: dict, out_dir, *, study_dir=None, on_step: Optional[StepFn] = None,
               should_stop: Optional[StopFn] = None, resume: bool = False) -> RunResult:
     """Every step of the wizard, in order, on the spec's data; writes the export bundle.
@@ -161,6 +171,7 @@ def run_study(spec: dict, out_dir, *, study_dir=None, on_step: Optional[StepFn] 
     kw = {"should_stop": should_stop}
     # every [data] key: formats, sample sheet, orientation, roles, missing values, provenance
     step("Data", lambda: data.attach_from_spec(study, d, **kw), done=resumed)
+    refuse_too_few_samples(study)
     remedy = spec.get("batch", {})
 
     def batch_step():
