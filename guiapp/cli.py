@@ -188,6 +188,11 @@ def _report(result) -> int:
     print(f"  network, sealed test set: {metric} = {format_metric(metric, s.evaluation.test_metrics)}")
     for name, panel in s.evaluation.baseline_test_metrics.items():
         print(f"  {name}, sealed test set: {metric} = {format_metric(metric, panel)}")
+    from guiapp.core.cross_validation import card_section
+
+    cv = card_section(s)
+    if cv:
+        print("  " + (cv["sentence"] if cv["ran"] else cv["text"]))
     print("  weights: " + ("exported to model/" if result.weights_shared else f"withheld — {result.weights_reason}"))
     from guiapp.core.membership import audit_summary
 

@@ -126,7 +126,8 @@ def run_study(spec: dict, out_dir, *, study_dir=None, on_step: Optional[StepFn] 
     reopened: finished steps are kept, training continues from its last checkpoint, and the
     sealed test set is never evaluated a second time.
     """
-    from guiapp.core import (architecture, baselines, batch, data, ethics, evaluate, interpret, learning_curve,
+    from guiapp.core import (architecture, baselines, batch, cross_validation, data, ethics, evaluate, interpret,
+                             learning_curve,
                              membership, network_search, privacy_dp, shuffle_control, split, train, transfer,
                              verdict)
     from guiapp.core.export import write_bundle
@@ -223,6 +224,10 @@ def run_study(spec: dict, out_dir, *, study_dir=None, on_step: Optional[StepFn] 
         study, ev.get("shuffle_repeats", shuffle_control.DEFAULT_REPEATS), **kw),
         done=resumed and bool(study.overfitting.shuffle))
     step("Evaluate (tune)", lambda: evaluate.evaluate_on_tune(study, **kw))
+    # Parts too small to judge alone: repeated stratified k-fold with nested tuning ([split] cv).
+    if cross_validation.cv_reason(study):
+        step("Cross-validation", lambda: cross_validation.cross_validate(study, **kw),
+             done=resumed and bool(study.evaluation.cv))
     step("Verdict", lambda: verdict.compare_with_network(study, **kw))
     record_proceed_reason()
     # The sealed test set is read once; a resumed run keeps the first reading.
