@@ -33,22 +33,23 @@ class IdRule:
 
     def keys(self, ids: Iterable[str], side: str) -> list:
         """Each ID in the form both sides share under this rule."""
-        return [_key(self, str(v), side) for v in ids]
+        return self.key_series(ids, side).tolist()
 
+    def key_series(self, ids: Iterable[str], side: str):
+        import pandas as pd
 
-def _key(rule: IdRule, value: str, side: str) -> str:
-    v = value.strip()
-    if rule.code == "suffix" and side == rule.side and v.endswith(rule.text):
-        return v[: len(v) - len(rule.text)]
-    if rule.code == "prefix" and side == rule.side and v.startswith(rule.text):
-        return v[len(rule.text):]
-    if rule.code == "case":
-        return v.casefold()
-    if rule.code == "separators":
-        return _SEPARATORS.sub("", v)
-    if rule.code == "leading-zeros":
-        return _LEADING_ZEROS.sub("", v)
-    return v
+        v = ids if isinstance(ids, pd.Series) else pd.Series(list(ids), dtype=object).astype(str).str.strip()
+        if self.code == "suffix" and side == self.side:
+            return v.str.removesuffix(self.text)
+        if self.code == "prefix" and side == self.side:
+            return v.str.removeprefix(self.text)
+        if self.code == "case":
+            return v.str.casefold()
+        if self.code == "separators":
+            return v.str.replace(_SEPARATORS, "", regex=True)
+        if self.code == "leading-zeros":
+            return v.str.replace(_LEADING_ZEROS, "", regex=True)
+        return v
 
 
 EXACT = IdRule("exact", "the IDs are written the same way")
@@ -63,19 +64,34 @@ def _common_end(values: list, *, suffix: bool) -> str:
     return text if 0 < len(text) < shortest else ""
 
 
+def _cuts(text: str, *, suffix: bool) -> list:
+    """The whole shared affix and its shorter forms that end where letters, digits or separators
+    meet ('lab_S' shared: 'lab_S' and 'lab_'), longest first."""
+    out = [text]
+    for k in range(len(text) - 1, 0, -1):
+        part = text[-k:] if suffix else text[:k]
+        edge = (part[0], text[-k - 1]) if suffix else (part[-1], text[k])
+        if _kind(edge[0]) != _kind(edge[1]):
+            out.append(part)
+    return out
+
+
+def _kind(ch: str) -> str:
+    return "digit" if ch.isdigit() else ("letter" if ch.isalpha() else "separator")
+
+
 def candidate_rules(data_ids: list, sheet_ids: list) -> list:
     rules = []
-    for side, ids in (("sheet", sheet_ids), ("data", data_ids)):
+    for side, ids, other_ids in (("sheet", sheet_ids, data_ids), ("data", data_ids, sheet_ids)):
         other = "data" if side == "sheet" else "sheet"
-        # the whole shared ending and its shorter tails ('lab_S' shared, 'lab_' the extra part)
-        suffix = _common_end(ids, suffix=True)
-        for k in range(len(suffix), max(len(suffix) - 20, 0), -1):
-            rules.append(IdRule("suffix", f"a suffix {suffix[-k:]!r} differs: the {side}'s IDs end with it and "
-                                          f"the {other}'s do not", side, suffix[-k:]))
-        prefix = _common_end(ids, suffix=False)
-        for k in range(len(prefix), max(len(prefix) - 20, 0), -1):
-            rules.append(IdRule("prefix", f"a prefix {prefix[:k]!r} differs: the {side}'s IDs start with it and "
-                                          f"the {other}'s do not", side, prefix[:k]))
+        for suffix in _cuts(_common_end(ids, suffix=True), suffix=True) if _common_end(ids, suffix=True) else []:
+            if not all(v.endswith(suffix) for v in other_ids[:50]):  # both sides carry it: no difference
+                rules.append(IdRule("suffix", f"a suffix {suffix!r} differs: the {side}'s IDs end with it and "
+                                              f"the {other}'s do not", side, suffix))
+        for prefix in _cuts(_common_end(ids, suffix=False), suffix=False) if _common_end(ids, suffix=False) else []:
+            if not all(v.startswith(prefix) for v in other_ids[:50]):
+                rules.append(IdRule("prefix", f"a prefix {prefix!r} differs: the {side}'s IDs start with it and "
+                                              f"the {other}'s do not", side, prefix))
     rules += [IdRule("case", "the letter case differs"),
               IdRule("separators", "the separators differ ('-', '_', '.' or spaces)"),
               IdRule("leading-zeros", "leading zeros differ (e.g. 'S01' against 'S1')")]
@@ -94,10 +110,10 @@ class IdMatch:
         return self.rule.code != "exact" and self.unambiguous and self.matched > self.exact
 
 
-def _count(rule: IdRule, data_ids: list, sheet_ids: list) -> tuple[int, bool]:
-    dk, sk = rule.keys(data_ids, "data"), rule.keys(sheet_ids, "sheet")
-    unambiguous = len(set(dk)) == len(set(data_ids)) and len(set(sk)) == len(set(sheet_ids))
-    return len(set(dk) & set(sk)), unambiguous
+def _count(rule: IdRule, data, sheet, n_data: int, n_sheet: int) -> tuple[int, bool]:
+    dk, sk = rule.key_series(data, "data"), rule.key_series(sheet, "sheet")
+    unambiguous = dk.nunique() == n_data and sk.nunique() == n_sheet
+    return int(dk.drop_duplicates().isin(set(sk)).sum()), unambiguous
 
 
 def best_rule(data_ids: Iterable, sheet_ids: Iterable) -> IdMatch:
@@ -105,14 +121,18 @@ def best_rule(data_ids: Iterable, sheet_ids: Iterable) -> IdMatch:
 
     Only a rule that keeps every ID distinct on both sides can apply.
     """
+    import pandas as pd
+
     data_ids = [str(v).strip() for v in data_ids]
     sheet_ids = [str(v).strip() for v in sheet_ids]
-    exact, _ = _count(EXACT, data_ids, sheet_ids)
+    data, sheet = pd.Series(data_ids, dtype=object), pd.Series(sheet_ids, dtype=object)
+    n_data, n_sheet = data.nunique(), sheet.nunique()
+    exact, _ = _count(EXACT, data, sheet, n_data, n_sheet)
     best = IdMatch(EXACT, exact, exact, True)
-    if exact >= len(set(data_ids)) or not data_ids or not sheet_ids:
+    if exact >= n_data or not data_ids or not sheet_ids:
         return best
     for rule in candidate_rules(data_ids, sheet_ids):
-        matched, unambiguous = _count(rule, data_ids, sheet_ids)
+        matched, unambiguous = _count(rule, data, sheet, n_data, n_sheet)
         if matched > best.matched and (unambiguous or not best.unambiguous or best.rule.code == "exact"):
             best = IdMatch(rule, matched, exact, unambiguous)
     return best

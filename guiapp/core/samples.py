@@ -260,7 +260,12 @@ def join_sample_sheet(table: pd.DataFrame, sheet: pd.DataFrame, *, data_key: str
     for dk, dv in data_candidates.items():
         dlist = _norm(dv).tolist()
         for sk in sheet_candidates:
-            match = I.best_rule(dlist, _norm(sheet[sk].dropna()).tolist())
+            slist = _norm(sheet[sk].dropna()).tolist()
+            if len(set(slist)) < 0.5 * len(slist):  # repeats (a condition, a lane): no ID column, exact only
+                exact = len(set(dlist) & set(slist))
+                match = I.IdMatch(I.EXACT, exact, exact, True)
+            else:
+                match = I.best_rule(dlist, slist)
             usable = match.matched if (match.applies and id_match == "auto") else match.exact
             if (usable, match.matched) > score:  # the most matches, then the closest near-miss
                 best, score = (usable, dk, sk, match), (usable, match.matched)
