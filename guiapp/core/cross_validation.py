@@ -83,7 +83,7 @@ def not_possible(study) -> str:
 
 def _outer_folds(study, y, idx, groups):
     """(repeat, fold, outer-train rows, outer-test rows) for every fold of every repeat."""
-    from sklearn.model_selection import GroupKFold, KFold, StratifiedGroupKFold, StratifiedKFold
+    from sklearn.model_selection import KFold, StratifiedGroupKFold, StratifiedKFold
 
     s = study.split
     k, seed = int(s.cv_folds), int(s.seed)
@@ -99,9 +99,13 @@ def _outer_folds(study, y, idx, groups):
             kk = min(k, n_groups)
             if kk < 2:
                 raise TenfoldError("Cross-validation by group needs at least two groups outside the test set.")
-            cv = (StratifiedGroupKFold(kk, shuffle=True, random_state=seed + r) if study.is_classification
-                  else GroupKFold(kk))
-            parts = cv.split(idx, y[idx], groups[idx])
+            if study.is_classification:
+                parts = StratifiedGroupKFold(kk, shuffle=True, random_state=seed + r).split(idx, y[idx], groups[idx])
+            else:  # whole groups dealt to the folds in a new order each repeat
+                names = np.random.default_rng(seed + r).permutation(np.unique(groups[idx]))
+                fold_of = {g: i % kk for i, g in enumerate(names)}
+                which = np.array([fold_of[g] for g in groups[idx]])
+                parts = [(np.flatnonzero(which != i), np.flatnonzero(which == i)) for i in range(kk)]
         elif study.is_classification:
             parts = StratifiedKFold(k, shuffle=True, random_state=seed + r).split(idx, y[idx])
         else:

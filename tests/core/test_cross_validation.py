@@ -118,3 +118,24 @@ def test_combat_studies_say_why_they_are_not_cross_validated(tmp_path):
     cv = CV.cross_validate(study)
     assert cv["ran"] is False and "ComBat" in cv["not_run"]
     assert "not run" in CV.card_section(study)["text"]
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_outer_folds_keep_each_group_on_one_side_and_reshuffle_each_repeat(task):
+    study = Study()
+    study.question.task = task
+    study.split.cv_folds, study.split.cv_repeats = 3, 2
+    rng = np.random.default_rng(0)
+    groups = np.array([f"donor{i // 4}" for i in range(96)])
+    y = np.repeat(rng.integers(0, 2, 24), 4) if task == "classification" else rng.normal(size=96)
+    idx = np.arange(96)
+    folds = list(CV._outer_folds(study, y, idx, groups))
+    assert len(folds) == 6
+    for _, _, train, test in folds:
+        assert not set(groups[train]) & set(groups[test])
+    for r in range(2):
+        tested = np.concatenate([test for rr, _, _, test in folds if rr == r])
+        assert sorted(tested) == list(idx)  # each repeat tests every sample once
+    first = [set(test) for rr, _, _, test in folds if rr == 0]
+    second = [set(test) for rr, _, _, test in folds if rr == 1]
+    assert first != second
