@@ -153,7 +153,7 @@ def corrected_interval(values, n_train: float, n_test: float, metric: str, *, n_
         if HIGHER_IS_BETTER.get(metric, True) and abs(mean - 1.0) < 1e-12 and high_bound == 1 and n_tested > 3:
             return ([1.0 - 3.0 / n_tested, 1.0],
                     f"every one of the {len(v)} folds was perfect; the rule of three bounds the error rate at "
-                    f"3/{n_tested}, the samples each repeat tests")
+                    f"3/{n_tested}, the samples (of the class) each repeat tests")
         return [mean, mean], f"every one of the {len(v)} folds scored the same"
     J = len(v)
     half = float(student.ppf(0.5 + level / 2, J - 1)) * sd * math.sqrt(1.0 / J + n_test / max(n_train, 1))
@@ -225,7 +225,10 @@ def cross_validate(study, progress: ProgressFn = no_progress, should_stop: Optio
             shutil.rmtree(fold.folder, ignore_errors=True)
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    ev.cv = summarise(study, per_fold, reason=reason, n_dev=len(dev))
+    # a perfect sensitivity or specificity is bounded over the positives or negatives, not all samples
+    per_class = ({"sensitivity": int(np.sum(y[dev] == 1)), "specificity": int(np.sum(y[dev] == 0))}
+                 if study.is_classification and len(study.data.classes) == 2 else {})
+    ev.cv = summarise(study, per_fold, reason=reason, n_dev=len(dev), n_tested_by_metric=per_class)
     progress(1.0, "Cross-validation done")
     return ev.cv
 
@@ -238,7 +241,7 @@ def _scores(task: str, y, output) -> dict:
             if k != "n" and isinstance(v, (int, float))}
 
 
-def summarise(study, per_fold: list, *, reason: str, n_dev: int) -> dict:
+def summarise(study, per_fold: list, *, reason: str, n_dev: int, n_tested_by_metric: Optional[dict] = None) -> dict:
     """Fold means with intervals per model and metric, from the per-fold scores."""
     s = study.split
     n_train = float(np.mean([p["n_train"] + p["n_tune"] for p in per_fold]))
@@ -253,7 +256,8 @@ def summarise(study, per_fold: list, *, reason: str, n_dev: int) -> dict:
             finite = [v for v in values if v is not None]
             if not finite:
                 continue
-            ci, note = corrected_interval(finite, n_train, n_test, m, n_tested=n_dev)
+            ci, note = corrected_interval(finite, n_train, n_test, m,
+                                          n_tested=(n_tested_by_metric or {}).get(m, n_dev))
             summary[model][m] = {"mean": float(np.mean(finite)),
                                  "sd": float(np.std(finite, ddof=1)) if len(finite) > 1 else 0.0,
                                  "ci": ci, "n_folds": len(finite), "note": note}
