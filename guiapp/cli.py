@@ -20,7 +20,9 @@ from pathlib import Path
 from guiapp import __version__
 
 EXIT_BAD_INPUT = 2
-EXIT_BLOCKED = 3
+EXIT_BLOCKED = 3  # a finding blocks the study; the report is still printed
+# Findings that stop a study whatever reason is given: no accept line can make 7 samples enough.
+UNACCEPTABLE_CODES = ("too-few-samples",)
 EXIT_BUG = 1
 EXIT_CODES = ("Exit codes: 0 done; 2 bad input (a message says what to fix); 3 a finding blocks the study "
               "(the report is still printed; a spec's [findings] accept = { code = \"reason\" } accepts it); "
@@ -94,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
-    from guiapp.core.errors import BlockingFindings, Cancelled, TenfoldError
+    from guiapp.core.errors import BlockingFindings, Cancelled, StudyBlocked, TenfoldError
 
     try:
         if args.command is None:
@@ -119,6 +121,8 @@ def main(argv=None) -> int:
             print(f"The study folder {args.out / 'study'} keeps every finished step. After editing "
                   f"{args.spec}, go on with:\n  tenfold run {args.spec} --out {args.out} --resume",
                   file=sys.stderr)
+    except StudyBlocked as exc:
+        print(f"tenfold: {exc}", file=sys.stderr)
         return EXIT_BLOCKED
     except TenfoldError as exc:
         print(f"tenfold: {exc}", file=sys.stderr)
@@ -205,6 +209,11 @@ def _report(result) -> int:
     print(f"  network, sealed test set: {metric} = {format_metric(metric, s.evaluation.test_metrics)}")
     for name, panel in s.evaluation.baseline_test_metrics.items():
         print(f"  {name}, sealed test set: {metric} = {format_metric(metric, panel)}")
+    from guiapp.core.cross_validation import card_section
+
+    cv = card_section(s)
+    if cv:
+        print("  " + (cv["sentence"] if cv["ran"] else cv["text"]))
     print("  weights: " + ("exported to model/" if result.weights_shared else f"withheld — {result.weights_reason}"))
     from guiapp.core.membership import audit_summary
 
@@ -234,6 +243,9 @@ def _inspect(args) -> int:
     # both sides; inspect never trains, so nothing is sealed against later use.
     study.split.strategy = "group" if args.group else study.split.strategy
     try:
+        blocked = [f for f in study.findings if f.code in UNACCEPTABLE_CODES]
+        if blocked:
+            raise TenfoldError(f"none drawn: too few samples for a study (see {blocked[0].code} below).")
         split.split_study(study)
         s = study.split
         split_info = {"strategy": s.strategy, "seed": s.seed,
@@ -243,6 +255,9 @@ def _inspect(args) -> int:
     except TenfoldError as exc:
         split_info = {"strategy": study.split.strategy, "error": str(exc)}
     report.duplicates_across_split = batch.pairs_across_current_split(study)
+    from guiapp.core import verdict
+
+    verdict.assess_before_training(study)  # the verdict's pre-training part (Tip 1)
     findings = [f.to_dict() for f in study.findings]
     if args.json:
         out = {"file": study.data.provenance.__dict__, "label": args.label, "batch": args.batch or None,
@@ -257,7 +272,7 @@ def _inspect(args) -> int:
                "roles": study.data.roles, "personal_identifiers": study.data.pii,
                "profile": study.data.profile,
                "batch_effect": report.to_dict(), "split": split_info,
-               "findings": findings,
+               "verdict": verdict.verdict_dict(study), "findings": findings,
                "blocking": [f.code for f in unresolved_blocking(study)]}
         print(json.dumps(out, indent=2, default=_json_value))
         return _data_errors_exit(study)
@@ -292,6 +307,7 @@ def _inspect(args) -> int:
         sizes = split_info["sizes"]
         print(f"  split it would draw ({split_info['strategy']}): train {sizes['train']}, tune {sizes['tune']}, "
               f"test {sizes['test']}; {split_info['duplicates_across']} pair(s) of copies across parts")
+    print(f"  verdict before training: {verdict.verdict_text(study)}")
     if not findings:
         print("  No warnings.")
     for f in study.findings:
@@ -302,12 +318,15 @@ def _inspect(args) -> int:
 def _data_errors_exit(study) -> int:
     """A data error found by the profile (a class with one sample) stops the study: the report is
     printed, and the exit code and the message say so, as for a bad file (2). A finding that
-    blocks the study gives exit code 3, with the spec line that would accept it."""
+    blocks the study gives exit code 3: too few samples for any study, or a finding a spec's
+    [findings] accept line could accept (that line is printed)."""
     # A possible label leak is a finding about the study, not bad input: it never exits 2.
     errors = [f for f in study.findings if f.step == "data" and f.severity == "error"
               and f.code != "possible-label-leak"]
     for f in errors:
         print(f"tenfold: {f.message}", file=sys.stderr)
+    if any(f.code in UNACCEPTABLE_CODES for f in errors):
+        return EXIT_BLOCKED
     if errors:
         return EXIT_BAD_INPUT
     from guiapp.core.blocking import blocking_message, unresolved_blocking

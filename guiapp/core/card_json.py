@@ -99,6 +99,14 @@ def _mct_metrics(study) -> list[dict]:
     for b in map(as_dict, study.baselines.results):
         out += [_mct_metric(m, "tune", f"{m.name} — baseline {b['name']}")
                 for m in metric_values(b.get("tune_metrics"))]
+    from guiapp.core.cross_validation import card_section
+
+    cv = card_section(study)
+    for r in (cv or {}).get("rows", []):
+        slice_ = f"repeated cross-validation, fold mean of {cv['folds']} folds × {cv['repeats']} repeats"
+        out.append(_mct_metric(MetricValue(study.primary_metric, float(r["mean"]),
+                                           tuple(r["ci_pair"]) if r["ci_pair"] else None),
+                               slice_, f"{cv['metric']} — {r['model']}"))
     for sl in subgroup_slices(study):
         out.append(_mct_metric(sl["metric"], f"{sl['split']}: {sl['factor']} = {sl['level']}", sl["metric"].name))
     for a in _privacy_context(study)["audit"]:

@@ -33,6 +33,19 @@ from guiapp.core.study import Provenance, now_iso
 from guiapp.core.tasks import ProgressFn, StopFn, check_stop, no_progress
 
 MODALITIES = ("table", "image", "sequence")
+# Below this many labelled samples no train / tune / test split can be judged: the data are
+# profiled, and a too-few-samples finding blocks the study (Tip 1).
+MIN_STUDY_SAMPLES = 10
+
+
+def too_few_samples_finding(n_samples: int, transposed: bool, study, counts: bool):
+    """The too-few-samples finding, with the classical route the verdict names for these data."""
+    from guiapp.core.verdict import classical_alternative
+
+    how = " after turning the genes × samples table" if transposed else ""
+    return Findings.too_few_samples.raise_(
+        n_samples=n_samples, how=how, minimum=MIN_STUDY_SAMPLES,
+        alternative=classical_alternative(study, counts=counts, n_samples=n_samples))
 
 
 def _sub(progress: ProgressFn, start: float, end: float) -> ProgressFn:
@@ -161,21 +174,23 @@ def load_dataset(path: os.PathLike, *, label: str = "", samples: str = "", sampl
             sheet_table = read_table(check_path(samples), sheet=options.get("samples_sheet", ""), min_rows=1)
             id_keys = [options["sheet_id"]] if options.get("sheet_id") in sheet_table.columns else \
                 [c for c in sheet_table.columns if not pd.api.types.is_float_dtype(sheet_table[c])]
-            sheet_ids = [str(v) for k in id_keys for v in sheet_table[k].dropna()]
+            sheet_ids = {str(k): [str(v) for v in sheet_table[k].dropna()] for k in id_keys}
         reason = S.looks_transposed(table, label, sheet_ids) if transposed is None else ""
         if transposed or (transposed is None and reason):
             loaded.transpose_reason = reason or "asked for"
             table = S.transpose_table(table, file_name=path.name)
             loaded.transposed = True
             loaded.id_columns = [S.SAMPLE_ID]
-        check_shape(table, path.name)  # at least 10 samples, once they are rows
+        # any number of samples loads and is profiled; below MIN_ROWS a too-few-samples finding blocks
+        check_shape(table, path.name, min_rows=1)
     check_stop(should_stop)
     if samples:
         progress(0.85, f"Joining the sample sheet {Path(samples).name}")
         sheet_path = check_path(samples)
         sheet = read_table(sheet_path, sheet=options.get("samples_sheet", ""), min_rows=1)
         table, report = S.join_sample_sheet(table, sheet, data_key=sample_id, sheet_key=options.get("sheet_id", ""),
-                                            keys=keys, data_name=path.name, sheet_name=sheet_path.name)
+                                            keys=keys, data_name=path.name, sheet_name=sheet_path.name,
+                                            id_match=options.get("samples_id_match", "auto"))
         report.sheet = str(sheet_path)
         loaded.sheet = report
     loaded.table, loaded.options = table, options
@@ -213,11 +228,14 @@ def attach_data(study, path: os.PathLike, *, label: str, batch: str = "",
                 progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None,
                 group: str = "", samples: str = "", sample_id: str = "", transposed: Optional[bool] = None,
                 roles: Optional[dict] = None, missing: str = "median", accession: str = "", url: str = "",
-                options: Optional[dict] = None, subgroups: Optional[list] = None) -> DataProfile:
+                options: Optional[dict] = None, subgroups: Optional[list] = None,
+                sheet_features: Optional[list] = None) -> DataProfile:
     """Load data into the study: read, hash, scan, profile, and record it all (Tip 4).
 
     ``group`` names the column whose samples belong together (donor, patient, animal, cell
     line); it is never a feature, and the group split keeps each group in one part.
+    A sample sheet's columns are metadata (role ignore) unless listed in ``sheet_features``
+    or set to feature in ``roles``: lanes, read counts and file names must not become features.
     ``roles`` are the user's edits of the suggested column roles; ``missing`` is one of
     :data:`MISSING_CHOICES`. Nothing in the study changes unless everything succeeds.
     """
@@ -258,6 +276,20 @@ def attach_data(study, path: os.PathLike, *, label: str, batch: str = "",
     for col in loaded.meta_columns:  # AnnData obs: QC numbers and annotations describe, not measure
         if final.get(col) == "feature" and col not in (roles or {}):
             final[col] = "ignore"
+    set_aside = []
+    if loaded.sheet is not None:
+        added = list(loaded.sheet.columns_added)
+        unknown = [c for c in sheet_features or [] if c not in added]
+        if unknown:
+            raise E.ColumnMissingError(
+                f"[data] sheet_features names {', '.join(map(repr, unknown))}, which the sample sheet "
+                f"{Path(loaded.sheet.sheet).name} does not hold. Its columns are: {', '.join(map(repr, added[:12]))}.")
+        for col in added:
+            if col in (sheet_features or []):
+                final[col] = "feature"
+            elif final.get(col) == "feature" and col not in (roles or {}):
+                final[col] = "ignore"
+                set_aside.append(col)
     if loaded.pixel_columns:  # images and sequences: the pixels or letters, and nothing else, are features
         for col in final:
             loader = col in loader_features
@@ -291,7 +323,16 @@ def attach_data(study, path: os.PathLike, *, label: str, batch: str = "",
             sheet=Path(rep.sheet).name, matched=rep.matched, key=rep.sheet_key, data_unmatched=rep.data_unmatched,
             data_examples=", ".join(map(str, rep.data_unmatched_examples[:3])) or "none",
             sheet_unmatched=rep.sheet_unmatched,
-            sheet_examples=", ".join(map(str, rep.sheet_unmatched_examples[:3])) or "none"))
+            sheet_examples=", ".join(map(str, rep.sheet_unmatched_examples[:3])) or "none",
+            advice=f" {rep.id_advice}" if rep.id_advice else ""))
+    if set_aside:
+        findings.append(Findings.sheet_columns_not_features.raise_(columns=", ".join(map(repr, set_aside[:8]))))
+    if rep is not None and rep.id_rule:
+        findings.append(Findings.sample_ids_matched_by_rule.raise_(
+            sheet=Path(rep.sheet).name, rule=rep.id_rule, matched=rep.matched))
+    if profile.n_samples < MIN_STUDY_SAMPLES:
+        counts = any(f.code == Findings.values_look_like_counts.code for f in profile.findings)
+        findings.append(too_few_samples_finding(profile.n_samples, loaded.transposed, study, counts))
     pick = loaded.labels_pick
     if pick is not None and pick.path is not None:
         findings.append(Findings.label_table_found.raise_(
@@ -333,14 +374,14 @@ def attach_from_spec(study, data_spec: dict, **kwargs) -> DataProfile:
     """:func:`attach_data` with the keys of a spec's ``[data]`` table."""
     d = data_spec
     options = {k: d[k] for k in ("modality", "sheet", "image_size", "colour", "sequence_length", "alphabet", "crop",
-                                 "sheet_id") if k in d}
+                                 "sheet_id", "samples_id_match") if k in d}
     return attach_data(
         study, d["path"], label=d["label"], batch=d.get("batch", ""), group=d.get("group", ""),
         identifiers=d.get("identifiers", []), sensitive=d.get("sensitive"), source=d.get("source", ""),
         version=d.get("version", ""), downloaded=d.get("downloaded", ""), accession=d.get("accession", ""),
         url=d.get("url", ""), samples=d.get("samples", ""), sample_id=d.get("sample_id", ""),
         transposed=d.get("transposed"), roles=d.get("roles"), missing=d.get("missing", "median"),
-        subgroups=d.get("subgroups"), options=options, **kwargs)
+        subgroups=d.get("subgroups"), options=options, sheet_features=d.get("sheet_features"), **kwargs)
 
 
 def model_frame(study) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:

@@ -17,6 +17,17 @@ class SpecError(TenfoldError):
     """The study spec (TOML) has a missing or wrong key."""
 
 
+class StudyBlocked(TenfoldError):
+    """A finding stops the study before training (too few samples for any split): exit code 3.
+
+    The message is the finding's own words, so ``inspect`` and ``run`` say the same thing.
+    """
+
+    def __init__(self, message: str, codes=()):
+        super().__init__(message)
+        self.codes = list(codes)
+
+
 class SealedTestSetError(TenfoldError):
     """Something tried to read the sealed test set before the final evaluation."""
 

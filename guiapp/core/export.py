@@ -269,6 +269,7 @@ def _evaluation_summary(study: Study) -> dict:
     ev, it = study.evaluation, study.interpret
     return {"threshold": ev.threshold, "groups": {"tune": ev.tune_groups, "test": ev.test_groups},
             "scoreboard": scoreboard(study), "measured": ev.measured,
+            "cross_validation": ev.cv or None,  # repeated nested CV: folds, per-fold scores, fold means
             "interpretation": {"metric": it.metric, "permutation_importance": it.importances,
                                "integrated_gradients": it.attributions, "linear_coefficients": it.linear,
                                "agreement": it.agreement, "guards": guard_texts(study)}}

@@ -374,7 +374,7 @@ class Findings:
         "The sample sheet {sheet} matched {matched} sample(s) by {key!r}; {data_unmatched} sample(s) "
         "of the data have no row in it (e.g. {data_examples}) and {sheet_unmatched} row(s) of it match "
         "no sample (e.g. {sheet_examples}). Samples without a row have no label and are left out: "
-        "check that both files name the samples the same way.",
+        "check that both files name the samples the same way.{advice}",
     )
     label_table_found = FindingKind(
         "label-table-found", 4, "info", "data",
@@ -409,6 +409,26 @@ class Findings:
         "missing-values-dropped", 4, "info", "data",
         "As chosen, {rows} sample(s) and {columns} feature column(s) with missing values were "
         "dropped before the split.",
+    )
+    # Small studies and sample sheets (Tips 1 and 4).
+    too_few_samples = FindingKind(
+        "too-few-samples", 1, "error", "data",
+        "{n_samples} samples{how}: a study needs at least {minimum} to train, tune and test a model "
+        "on separate samples. Tenfold profiles these data but will not train on them (Tip 1). "
+        "{alternative}",
+    )
+    sample_ids_matched_by_rule = FindingKind(
+        "sample-ids-matched-by-rule", 4, "info", "data",
+        "The sample sheet {sheet} names the samples differently from the data; compared name by name, "
+        "{rule}. Tenfold matched {matched} sample(s) under that rule. If the match is wrong, set "
+        "[data] samples_id_match = \"exact\" and rename the samples in the sheet.",
+    )
+    sheet_columns_not_features = FindingKind(
+        "sheet-columns-not-features", 4, "info", "data",
+        "The sample sheet's numeric columns ({columns}) describe how the samples were made (lanes, "
+        "read counts, file names), so they are kept as metadata, not features. If one is a real "
+        "measurement of the samples, list it under [data] sheet_features or mark it 'feature' in the "
+        "roles table.",
     )
 
     @classmethod

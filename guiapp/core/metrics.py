@@ -287,6 +287,9 @@ def metric_panel(task: str, y_true, output, *, n_boot: int = 200, seed: int = 0,
                  classes: Optional[Sequence] = None) -> dict:
     """Every metric of the task, with ``<name>_ci`` = bootstrap 95% interval [low, high].
 
+    An interval that collapses (every resample scores the same) is replaced by an exact one
+    (:mod:`guiapp.core.exact_intervals`), and ``ci_notes`` says why, per metric.
+
     ``details`` adds a ``details`` dict (not a metric): the threshold, the prevalence, the
     confusion matrix, ROC and PR curves, the reliability diagram and per-class results, or
     for regression the residuals (see :func:`guiapp.core.curves.panel_details`).
@@ -300,6 +303,9 @@ def metric_panel(task: str, y_true, output, *, n_boot: int = 200, seed: int = 0,
     for name, ci in bootstrap_intervals(names, y_true, output, n_boot=n_boot, seed=seed,
                                         threshold=threshold).items():
         panel[f"{name}_ci"] = ci
+    from guiapp.core.exact_intervals import replace_collapsed
+
+    replace_collapsed(panel, names, y_true, output, n_boot=n_boot, threshold=threshold)
     if details and len(y_true):
         from guiapp.core.curves import panel_details
 

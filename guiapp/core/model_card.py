@@ -71,6 +71,12 @@ def render_model_card(
     return f"---\n{front}\n---\n\n{body.strip()}\n"
 
 
+def cv_card(study):
+    from guiapp.core.cross_validation import card_section
+
+    return card_section(study)
+
+
 def card_context(study, weights_shared: bool, weights_reason: str, privacy: list[str], license: str) -> dict:
     """Everything the template shows, already in words and formatted numbers."""
     ev, data, train = study.evaluation, study.data, study.train
@@ -97,6 +103,12 @@ def card_context(study, weights_shared: bool, weights_reason: str, privacy: list
         "headline": headline,
         "tune": metric_values(ev.tune_metrics),
         "test": metric_values(ev.test_metrics),
+        # why an interval is exact rather than bootstrap (every resample scored the same)
+        "tune_notes": [(metric_display_name(k), v) for k, v in (ev.tune_metrics or {}).get("ci_notes", {}).items()],
+        "test_notes": [(metric_display_name(k), v) for k, v in (ev.test_metrics or {}).get("ci_notes", {}).items()],
+        "headline_note": ((ev.test_metrics if split_name == "test" else ev.tune_metrics) or {}).get(
+            "ci_notes", {}).get(study.primary_metric, ""),
+        "cv": cv_card(study),
         "comparison_columns": [(k, metric_display_name(k)) for k in columns],
         "baselines": baselines,
         "baseline_test": ev.baseline_test_metrics or {},

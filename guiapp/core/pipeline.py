@@ -111,6 +111,16 @@ def apply_spec(study: Study, spec: dict) -> None:
         attest(study, item_id, reason)  # used only while the study shows no evidence for the item
 
 
+def refuse_too_few_samples(study) -> None:
+    """Stop before any later step when the data hold too few samples for a study (exit code 3)."""
+    from guiapp.core.errors import StudyBlocked
+    from guiapp.core.findings import Findings
+
+    found = [f for f in study.findings if f.code == Findings.too_few_samples.code]
+    if found:
+        raise StudyBlocked(found[0].message, codes=[found[0].code])
+
+
 def run_study(spec: dict, out_dir, *, study_dir=None, on_step: Optional[StepFn] = None,
               should_stop: Optional[StopFn] = None, resume: bool = False) -> RunResult:
     """Every step of the wizard, in order, on the spec's data; writes the export bundle.
@@ -119,7 +129,8 @@ def run_study(spec: dict, out_dir, *, study_dir=None, on_step: Optional[StepFn] 
     reopened: finished steps are kept, training continues from its last checkpoint, and the
     sealed test set is never evaluated a second time.
     """
-    from guiapp.core import (architecture, baselines, batch, data, ethics, evaluate, interpret, learning_curve,
+    from guiapp.core import (architecture, baselines, batch, cross_validation, data, ethics, evaluate, interpret,
+                             learning_curve,
                              membership, network_search, privacy_dp, shuffle_control, split, train, transfer,
                              verdict)
     from guiapp.core import blocking
@@ -178,6 +189,7 @@ def run_study(spec: dict, out_dir, *, study_dir=None, on_step: Optional[StepFn] 
 
     # every [data] key: formats, sample sheet, orientation, roles, missing values, provenance
     step("Data", lambda: data.attach_from_spec(study, d, **kw), done=resumed)
+    refuse_too_few_samples(study)
     remedy = spec.get("batch", {})
 
     def batch_step():
@@ -237,6 +249,10 @@ def run_study(spec: dict, out_dir, *, study_dir=None, on_step: Optional[StepFn] 
         study, ev.get("shuffle_repeats", shuffle_control.DEFAULT_REPEATS), **kw),
         done=resumed and bool(study.overfitting.shuffle))
     step("Evaluate (tune)", lambda: evaluate.evaluate_on_tune(study, **kw))
+    # Parts too small to judge alone: repeated stratified k-fold with nested tuning ([split] cv).
+    if cross_validation.cv_reason(study):
+        step("Cross-validation", lambda: cross_validation.cross_validate(study, **kw),
+             done=resumed and bool(study.evaluation.cv))
     step("Verdict", lambda: verdict.compare_with_network(study, **kw))
     record_proceed_reason()
     # The sealed test set is read once; a resumed run keeps the first reading.

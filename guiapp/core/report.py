@@ -67,6 +67,9 @@ def report_context(study: Study, *, privacy: Optional[list[str]] = None) -> dict
         "headline_split": split_name,
         "headline": next((m for m in headline if m.key == study.primary_metric), headline[0] if headline else None),
         "target": _target(study, split_name, headline),
+        "headline_note": ((study.evaluation.test_metrics if split_name == "test" else study.evaluation.tune_metrics)
+                          or {}).get("ci_notes", {}).get(study.primary_metric, ""),
+        "cv": model_card.cv_card(study),
         "data": _data_summary(study),
         "batch_level": _batch_level(study.batch.silhouette),
         "sizes": model_card.split_sizes(study),

@@ -41,6 +41,8 @@ class SheetReport:
     data_unmatched_examples: list = field(default_factory=list)
     sheet_unmatched_examples: list = field(default_factory=list)
     columns_added: list = field(default_factory=list)
+    id_rule: str = ""  # how the IDs were matched when not as written, in words ("a suffix 'fb' differs ...")
+    id_advice: str = ""  # when some IDs did not match: the difference seen and the fix
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -55,7 +57,9 @@ def looks_transposed(table: pd.DataFrame, label: str = "", sheet_ids=None,
     column names, or there are many more rows than columns, or the row and column names are
     feature IDs (Ensembl, probes…) and sample names (GEO, TCGA, SRA…).
 
-    ``n_rows`` is the file's row count when ``table`` holds only its first rows.
+    ``n_rows`` is the file's row count when ``table`` holds only its first rows. ``sheet_ids``
+    is a list of IDs, or a dict of them by sheet column; they may differ from the column names
+    by one unambiguous rule (:mod:`guiapp.core.sample_ids`).
     """
     n_rows = table.shape[0] if n_rows is None else n_rows
     if label and label in table.columns:
@@ -72,10 +76,20 @@ def looks_transposed(table: pd.DataFrame, label: str = "", sheet_ids=None,
     if ids.nunique() < 0.95 * len(ids):
         return None
     if sheet_ids is not None:
-        wanted = set(map(str, sheet_ids))
-        by_column = len(wanted & set(map(str, numeric)))
-        if by_column > len(wanted & set(ids)):
-            return f"the sample sheet's IDs are the column names ({by_column} of them match)"
+        from guiapp.core.sample_ids import best_rule
+
+        groups = list(sheet_ids.values()) if isinstance(sheet_ids, dict) else [sheet_ids]
+        names, rows = [str(c) for c in numeric], set(ids)
+        by_column, by_row, said = 0, 0, ""
+        for group in groups:
+            group = [str(v) for v in group]
+            m = best_rule(names, group)
+            hits = m.matched if m.applies else m.exact
+            if hits > by_column:
+                by_column, said = hits, ("" if m.exact == hits else f"; {m.rule.words}")
+            by_row = max(by_row, len(set(group) & rows))
+        if by_column > by_row:
+            return f"the sample sheet's IDs are the column names ({by_column} of them match{said})"
         return None
     if n_rows >= 3 * table.shape[1] and n_rows >= 50:
         return (f"it has {n_rows:,} rows but only {table.shape[1]:,} columns, all numeric but "
@@ -122,7 +136,7 @@ def peek_orientation(path: os.PathLike, *, label: str = "", samples: str = "", s
         sheet_table = read_table(check_path(samples), min_rows=1)
         keys = [sheet_id] if sheet_id in sheet_table.columns else \
             [c for c in sheet_table.columns if not pd.api.types.is_float_dtype(sheet_table[c])]
-        sheet_ids = [str(v) for k in keys for v in sheet_table[k].dropna()]
+        sheet_ids = {str(k): [str(v) for v in sheet_table[k].dropna()] for k in keys}
     reason = looks_transposed(head, label, sheet_ids, n_rows=n_rows)
     if not reason:
         return None
@@ -222,13 +236,20 @@ def _norm(values) -> pd.Series:
 
 def join_sample_sheet(table: pd.DataFrame, sheet: pd.DataFrame, *, data_key: str = "", sheet_key: str = "",
                       keys: Optional[dict] = None, data_name: str = "the data",
-                      sheet_name: str = "the sample sheet") -> tuple[pd.DataFrame, SheetReport]:
+                      sheet_name: str = "the sample sheet", id_match: str = "auto") -> tuple[pd.DataFrame, SheetReport]:
     """Add the sheet's columns to each sample, matched by sample ID, keeping the data's row order.
 
     The key columns are found by overlap when not given: the data column and sheet column
     whose values share the most IDs. ``keys`` adds candidate ID series for the data (say, an
     image's file name without its folder). Samples without a sheet row get empty values.
+    With ``id_match`` "auto", IDs that differ by one unambiguous rule (a suffix, a prefix,
+    case, separators, leading zeros: :mod:`guiapp.core.sample_ids`) are matched under it,
+    and the report says so; "exact" matches the names only as written.
     """
+    from guiapp.core import sample_ids as I
+
+    if id_match not in I.ID_MATCH_CHOICES:
+        raise E.DataError(f"[data] samples_id_match must be one of {', '.join(I.ID_MATCH_CHOICES)}, not {id_match!r}.")
     if data_key and data_key not in table.columns and data_key not in (keys or {}):
         raise E.ColumnMissingError(f"{data_name} has no column named {data_key!r} to match the sample sheet by."
                                    f"{missing_column_words(data_key, table.columns)}")
@@ -237,23 +258,30 @@ def join_sample_sheet(table: pd.DataFrame, sheet: pd.DataFrame, *, data_key: str
                                    f"{missing_column_words(sheet_key, sheet.columns)}")
     data_candidates = {data_key: (keys or {}).get(data_key, table.get(data_key))} if data_key else _key_candidates(table, keys)
     sheet_candidates = [sheet_key] if sheet_key else [str(c) for c in sheet.columns]
-    best = (0, "", "")
+    best, score = (0, "", "", None), (-1, -1)
     for dk, dv in data_candidates.items():
-        dset = set(_norm(dv))
+        dlist = _norm(dv).tolist()
         for sk in sheet_candidates:
-            overlap = len(dset & set(_norm(sheet[sk])))
-            if overlap > best[0]:
-                best = (overlap, dk, sk)
-    overlap, dk, sk = best
+            slist = _norm(sheet[sk].dropna()).tolist()
+            if len(set(slist)) < 0.5 * len(slist):  # repeats (a condition, a lane): no ID column, exact only
+                exact = len(set(dlist) & set(slist))
+                match = I.IdMatch(I.EXACT, exact, exact, True)
+            else:
+                match = I.best_rule(dlist, slist)
+            usable = match.matched if (match.applies and id_match == "auto") else match.exact
+            if (usable, match.matched) > score:  # the most matches, then the closest near-miss
+                best, score = (usable, dk, sk, match), (usable, match.matched)
+    overlap, dk, sk, match = best
     if overlap == 0:
         d_ex = ", ".join(repr(v) for v in _norm(next(iter(data_candidates.values()), pd.Series([], dtype=str))).head(3)) \
             if data_candidates else "none"
         s_ex = ", ".join(repr(v) for v in _norm(sheet.iloc[:, 0]).head(3))
+        advice = I.mismatch_advice(match, _norm(data_candidates[dk]).tolist(), _norm(sheet[sk].dropna()).tolist()) \
+            if match is not None else I.mismatch_advice(I.IdMatch(I.EXACT, 0, 0, True), [], [])
         raise E.SampleSheetMismatchError(
             f"No sample ID of {sheet_name} matches a sample of {data_name}. The data's IDs look like "
-            f"{d_ex}; the sheet's first column holds {s_ex}. Check that both name the samples the same "
-            "way (e.g. 'S01' against 'S1', or a file name with and without its extension), or choose the "
-            "ID columns.")
+            f"{d_ex}; the sheet's first column holds {s_ex}. {advice}")
+    rule = match.rule if (match.applies and id_match == "auto") else I.EXACT
     sheet_ids = _norm(sheet[sk])
     if sheet_ids.duplicated().any():
         dup = sheet_ids[sheet_ids.duplicated()].iloc[0]
@@ -269,18 +297,25 @@ def join_sample_sheet(table: pd.DataFrame, sheet: pd.DataFrame, *, data_key: str
             "them apart. Make the IDs unique.")
     extra = sheet.drop(columns=[sk])
     extra.columns = [c if c not in table.columns else f"{c} (sheet)" for c in map(str, extra.columns)]
-    position = pd.Series(np.arange(len(sheet)), index=sheet_ids.to_numpy())
-    where = position.reindex(data_ids.to_numpy()).to_numpy()
+    sheet_keys, data_keys = rule.keys(sheet_ids, "sheet"), rule.keys(data_ids, "data")
+    position = pd.Series(np.arange(len(sheet)), index=sheet_keys)
+    where = position.reindex(data_keys).to_numpy()
     found = ~np.isnan(where)
     joined = extra.iloc[np.where(found, where, 0).astype(np.int64)].reset_index(drop=True)
     joined = joined.astype({c: ("float64" if pd.api.types.is_integer_dtype(joined[c]) or pd.api.types.is_bool_dtype(joined[c])
                                 else joined[c].dtype) for c in joined.columns}) if not found.all() else joined
     joined.loc[~found, :] = np.nan
     out = pd.concat([table.reset_index(drop=True), joined], axis=1)
-    matched_ids = set(data_ids[found])
-    sheet_only = [v for v in sheet_ids if v not in matched_ids]
+    matched_keys = {k for k, f in zip(data_keys, found) if f}
+    sheet_only = [v for v, k in zip(sheet_ids, sheet_keys) if k not in matched_keys]
     report = SheetReport(sheet=sheet_name, data_key=dk, sheet_key=sk, matched=int(found.sum()),
                          data_unmatched=int((~found).sum()), sheet_unmatched=len(sheet_only),
                          data_unmatched_examples=data_ids[~found].head(5).tolist(),
                          sheet_unmatched_examples=sheet_only[:5], columns_added=list(extra.columns))
+    if rule.code != "exact":
+        report.id_rule = I.rule_words(match, data_ids.tolist(), sheet_ids.tolist())
+    elif report.data_unmatched or report.sheet_unmatched:
+        partial = I.best_rule(data_ids.tolist(), sheet_ids.dropna().tolist())
+        if partial.rule.code != "exact":
+            report.id_advice = I.mismatch_advice(partial, data_ids.tolist(), sheet_ids.tolist())
     return out, report

@@ -33,12 +33,16 @@ KEYS = {
              "modality": (str, ("table", "image", "sequence")), "sheet": (str, None),
              "image_size": ((int, list), None), "colour": (str, ("auto", "grey", "rgb")),
              "sequence_length": (int, None), "alphabet": (str, ("auto", "dna", "rna", "protein")),
-             "crop": (str, ("start", "end", "centre"))},
+             "crop": (str, ("start", "end", "centre")),
+             # sample sheets: which sheet columns are features; whether IDs may match by a rule
+             "sheet_features": (list, None), "samples_id_match": (str, ("auto", "exact"))},
     "batch": {"remedy": (str, ("none", "group-split", "batch-holdout", "batch-label-stratified", "combat")),
               "remedy_reason": (str, None)},
     "split": {"strategy": (str, ("stratified", "random", "group", "batch-holdout", "batch-label-stratified")),
               "keep_copies_together": (bool, None), "holdout_batches": (list, None), "test_fraction": ((int, float), None),
-              "tune_fraction": ((int, float), None), "seed": (int, None)},
+              "tune_fraction": ((int, float), None), "seed": (int, None),
+              # repeated nested cross-validation when the parts are too small to judge
+              "cv": (str, ("auto", "always", "never")), "cv_folds": (int, None), "cv_repeats": (int, None)},
     "baselines": {"models": (list, None), "budget_trials": (int, None)},
     "model": {"architecture": (str, ("auto", "mlp", "cnn1d", "cnn2d", "transformer")),
               "width": (int, None), "depth": (int, None),

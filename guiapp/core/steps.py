@@ -51,6 +51,9 @@ def missing_prerequisite(study, step_id: str) -> Optional[str]:
         (STEP_IDS.index("overfitting"), study.train.status in ("done", "cancelled") and bool(study.train.weights),
          "Train the network on the Train page first."),
     ]
+    too_few = next((f for f in study.findings if f.code == "too-few-samples"), None)
+    if too_few is not None:  # the data are profiled, but no split can be judged (Tip 1)
+        needs.append((STEP_IDS.index("split"), False, too_few.message))
     for first_step, ok, message in needs:
         if i >= first_step and not ok:
             return message

@@ -154,6 +154,10 @@ class SplitState:
     copy_clusters: dict = field(default_factory=dict)  # {"clusters", "samples", "moved", "straddling"}
     # remedies applied to this split, each with the finding it answers: [{finding, remedy, text}]
     remedies: list = field(default_factory=list)
+    # repeated nested cross-validation when the parts are too small to judge (guiapp.core.cross_validation)
+    cv: str = "auto"  # "auto" | "always" | "never"
+    cv_folds: int = 5
+    cv_repeats: int = 3
 
 
 @dataclass
@@ -281,6 +285,7 @@ class EvaluationState:
     tune_groups: list = field(default_factory=list)  # per-batch and per-subgroup metrics (guiapp.core.subgroups)
     test_groups: list = field(default_factory=list)
     measured: dict = field(default_factory=dict)  # model size and inference latency (guiapp.core.scoreboard)
+    cv: dict = field(default_factory=dict)  # repeated nested cross-validation: folds, scores, fold means
 
 
 @dataclass

@@ -21,6 +21,7 @@ from guiapp.core.tasks import ProgressFn, StopFn, check_stop, no_progress
 
 MIN_PER_CLASS = 100  # Tip 1: with fewer samples per class, deep learning rarely wins
 MIN_PER_FEATURE = 10  # fewer training samples per feature: regularised linear models are hard to beat
+SMALL_N = 50  # with fewer samples in all, the verdict names the classical route in plain words
 NEEDS_REASON = ("doubtful", "not warranted")  # going on against these asks for a reason
 LEVEL_WORDS = {
     "promising": "Probably: these data suit deep learning.",
@@ -126,8 +127,32 @@ def _facts(study) -> tuple[list[str], list[str], dict]:
                         f"than {MIN_PER_FEATURE}), where regularised linear models are hard to beat.")
         else:
             other.append(f"{n_train} training samples for {p} features ({ratio:.0f} per feature).")
+    if d.n_samples and d.n_samples < SMALL_N:
+        alternative = classical_alternative(study)
+        numbers["classical_alternative"] = alternative
+        warn.append(f"only {d.n_samples} samples in all (fewer than {SMALL_N}). {alternative}")
     other.append(MODALITY_WORDS.get(modality, MODALITY_WORDS["table"]).format(p=p))
     return warn, other, numbers
+
+
+def looks_like_counts(study) -> bool:
+    """Whether the data step saw whole-number counts (a values-look-like-counts finding)."""
+    return any(f.code == Findings.values_look_like_counts.code for f in study.findings)
+
+
+def classical_alternative(study, *, counts: Optional[bool] = None, n_samples: Optional[int] = None) -> str:
+    """The route a statistician would take instead of deep learning on these data, in plain words."""
+    counts = looks_like_counts(study) if counts is None else counts
+    n = study.data.n_samples if n_samples is None else n_samples
+    if counts and study.is_classification:
+        return ("For a table of counts with a few samples per condition, the classical route is a "
+                "differential-expression test (a negative-binomial model with shared dispersions, as in "
+                "DESeq2 or edgeR), which is built for exactly this design.")
+    if n < 10:
+        return ("With this few samples, a simple statistical test or a regularised linear model judged by "
+                "leave-one-out cross-validation is the classical route; or collect more samples.")
+    return ("The classical route is the tuned baselines (regularised linear models, tree ensembles), judged "
+            "by repeated cross-validation rather than one small test set.")
 
 
 def _baseline_sentence(study) -> Optional[str]:

@@ -24,6 +24,8 @@ label = "{label}"
 sensitive = false
 about_humans = false
 {data}
+[split]
+cv = "never"  # a few dozen samples would be cross-validated; these tests are about the bundle
 [baselines]
 models = ["logistic_regression"]
 budget_trials = 1

@@ -13,7 +13,10 @@ from pathlib import Path
 import pytest
 
 BAD = Path(__file__).resolve().parents[1] / "data" / "bad"
-CASES = [c for c in json.loads((BAD / "cases.json").read_text(encoding="utf-8")) if c["kind"] in ("read", "attach", "finding")]
+# A short table is no bad input for inspect: it is profiled, and a too-few-samples finding exits 3
+# (tests/e2e/test_small_studies_cli.py); read_table alone still refuses it (tests/core/test_bad_files.py).
+CASES = [c for c in json.loads((BAD / "cases.json").read_text(encoding="utf-8"))
+         if c["kind"] in ("read", "attach", "finding") and c["name"] != "too few rows"]
 
 
 def inspect_args(case: dict) -> list[str]:
