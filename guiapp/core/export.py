@@ -80,11 +80,10 @@ def write_bundle(
         require_onnx()  # before anything is written: a bundle without the asked-for file is no bundle
 
     out = Path(out_dir)
-    if study.folder is not None and out.resolve() == Path(study.folder).resolve():
-        # Exporting into the study folder would overwrite (or, when withheld, delete) the
-        # study's own model/ weights.
-        raise TenfoldError("Choose an export folder other than the study folder itself, "
-                           "for example a new folder named 'export' inside it.")
+    from guiapp.core.places import check_apart
+
+    # The bundle is shared; the study folder (checkpoints, tuning database, data) is not.
+    check_apart(out, study.folder)
     out.mkdir(parents=True, exist_ok=True)
     report = progress or (lambda fraction, message: None)
     license = license or getattr(study.export, "license", "") or "other"
