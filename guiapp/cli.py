@@ -329,7 +329,9 @@ def _write_crash_log() -> Path:
     except Exception:
         folder = Path(tempfile.gettempdir())
     path = folder / f"crash-{time.strftime('%Y%m%d-%H%M%S')}.log"
-    path.write_text(traceback.format_exc(), encoding="utf-8")
+    from guiapp.core.tuning import redact
+
+    path.write_text(redact(traceback.format_exc()), encoding="utf-8")  # no database password in a log
     logging.getLogger("tenfold").error("crash logged to %s", path)
     return path
 

@@ -334,6 +334,10 @@ def manifest(study: Study, out_dir, *, files: list = ()) -> dict:
     for key in ("train_idx", "tune_idx", "test_idx"):
         # Thousands of indices add nothing a reader needs; test_hash pins the test set.
         spec["split"].pop(key, None)
+    from guiapp.core.tuning import redact
+
+    # A database URL may carry its password; the bundle never does.
+    spec["tuning"]["storage"] = redact(spec["tuning"].get("storage", ""))
     return {
         "created": now_iso(),
         "tenfold_version": __version__,

@@ -50,7 +50,7 @@ KEYS = {
               "lr_schedule": (str, ("none", "cosine", "plateau")),
               "mixed_precision": (str, ("off", "bf16", "fp16")), "budget_trials": (int, None),
               "optimizer": (str, ("adamw", "adam", "sgd"))},
-    "tuning": {"storage": (str, None), "sampler": (str, ("tpe", "random")), "pruner": (str, ("median", "none")),
+    "tuning": {"storage": (str, None), "storage_env": (str, None), "sampler": (str, ("tpe", "random")), "pruner": (str, ("median", "none")),
                "epochs": (int, None), "worker": (int, None)},
     "evaluate": {"threshold": ((int, float), None), "shuffle_repeats": (int, None),
                  "learning_curve": (list, None)},

@@ -230,6 +230,7 @@ class TuningState:
     """How hyperparameters are searched (Tip 6), for the baselines and the network alike."""
 
     storage: str = ""  # optuna storage URL; empty: tuning.sqlite3 in the study folder
+    storage_env: str = ""  # or the name of an environment variable holding the URL (kept out of every file)
     sampler: str = "tpe"  # tpe, random
     pruner: str = "median"  # median, none (network trials; baselines have no epochs to prune at)
     epochs: int = 20  # at most this many epochs per network trial
