@@ -138,6 +138,11 @@ def _open_wizard(study_dir=None, demo=None) -> int:
         from guiapp.core.study import Study
 
         Study.open(study_dir)  # a folder that is no study gets its message here, before any window
+        from guiapp.core.study_lock import StudyLockedError, live_holder, refusal
+
+        holder = live_holder(study_dir)
+        if holder is not None:  # another process writes it: refused before any window, exit 2
+            raise StudyLockedError(refusal(study_dir, holder))
     # Loaded by name so this module stays free of Qt for headless use on clusters.
     app = importlib.import_module("guiapp.ui.app")
     return app.main(study_dir=study_dir, demo=demo)

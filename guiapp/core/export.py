@@ -143,8 +143,10 @@ def write_bundle(
 
     if predictions is not None:
         report(0.6, "Writing predictions")
-        drop = [c for c in study.data.identifiers if c in predictions.columns]
-        predictions.drop(columns=drop).to_csv(out / "predictions.csv", index=False)
+        from guiapp.core.leaving import drop_from_export
+
+        # Whoever built the table, no personal or identifier column leaves in it.
+        predictions.drop(columns=drop_from_export(study, predictions)).to_csv(out / "predictions.csv", index=False)
         written(out / "predictions.csv")
 
     if any(shipped.values()):

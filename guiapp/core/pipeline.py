@@ -267,6 +267,7 @@ def _run_locked(spec: dict, out_dir: Path, folder: Path, *, on_step: Optional[St
 
     step("Ethics & privacy", ethics_step)
     study.export.onnx = bool(spec.get("export", {}).get("onnx", study.export.onnx))
+    study.export.carry = [str(c) for c in spec.get("export", {}).get("carry", study.export.carry)]
     exported = step("Export", lambda: write_bundle(study, out_dir,
                                                    predictions=evaluate.test_predictions(study)))
     return RunResult(study=study, out_dir=out_dir, files=list(exported.files), seconds=seconds,

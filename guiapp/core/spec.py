@@ -59,7 +59,7 @@ KEYS = {
                 "dp_epsilon": ((int, float), None), "dp_delta": ((int, float), None),
                 "dp_epochs": (int, None), "dp_max_grad_norm": ((int, float), None),
                 "membership_audit": (bool, None)},
-    "export": {"onnx": (bool, None)},
+    "export": {"onnx": (bool, None), "carry": (list, None)},
     "ethics": {"concerns": (list, None), "intended_use": (str, None), "out_of_scope": (str, None),
                "limitations": (str, None)},
     "verdict": {"proceed_reason": (str, None)},

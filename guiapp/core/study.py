@@ -318,6 +318,7 @@ class ExportState:
     last_dir: str = ""
     exported_at: str = ""
     onnx: bool = False  # also write the shared networks as ONNX (needs the onnx package)
+    carry: list = field(default_factory=list)  # columns predictions.csv carries; empty: label, batch, subgroups
 
 
 @dataclass
