@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import math
 import os
 import re
@@ -123,6 +124,13 @@ def redact(url: str) -> str:
     """The URL (or any text holding URLs) without passwords, for the card, the report, the manifest,
     messages and the page."""
     return _QUERY_PASSWORD.sub(r"\1***", _URL_PASSWORD.sub(r"\1:***@", str(url)))
+
+
+class RedactingFormatter(logging.Formatter):
+    """A log formatter that leaves no database password in a log line or a logged traceback."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
 
 
 def storage_text(study) -> str:

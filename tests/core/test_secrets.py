@@ -61,3 +61,18 @@ def test_storage_env_reads_the_url_at_run_time_and_writes_it_nowhere(tmp_path, m
     assert tuning.storage_text(study) == "the database named by the environment variable TENFOLD_TEST_STORAGE"
     study.save()
     assert "shared.sqlite3" not in (tmp_path / "study" / "study.json").read_text()
+
+
+def test_the_log_file_formatter_redacts_messages_and_tracebacks():
+    import logging
+
+    formatter = tuning.RedactingFormatter("%(levelname)s %(message)s")
+    try:
+        raise RuntimeError(f"connection to {URL} lost")
+    except RuntimeError:
+        import sys
+
+        record = logging.LogRecord("guiapp.ui", logging.ERROR, __file__, 1, "Task %r failed: %s",
+                                   ("tuning", URL), sys.exc_info())
+    line = formatter.format(record)
+    assert SECRET not in line and line.count("tenfold:***@db.lab.example") == 2
