@@ -336,6 +336,10 @@ def manifest(study: Study, out_dir, *, files: list = ()) -> dict:
     for key in ("train_idx", "tune_idx", "test_idx"):
         # Thousands of indices add nothing a reader needs; test_hash pins the test set.
         spec["split"].pop(key, None)
+    maps = spec.get("interpret", {}).get("maps") or {}
+    if maps.get("examples"):
+        # Example images and sequences are samples' data, not settings: they stay in the study.
+        spec["interpret"]["maps"] = {k: v for k, v in maps.items() if k != "examples"}
     from guiapp.core.tuning import redact
 
     # A database URL may carry its password; the bundle never does.

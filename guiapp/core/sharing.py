@@ -127,7 +127,8 @@ def privacy_warnings(study, *, plan=None) -> list[str]:
                    "every training sample verbatim.")
     if study.data.identifiers:
         out.append("Identifier columns (" + ", ".join(map(str, study.data.identifiers)) + ") are never "
-                   "used as features and are dropped from predictions.csv.")
+                   "used as features and are dropped from predictions.csv, but for a sample ID that is not "
+                   "personal, which keys its rows.")
     from guiapp.core.ethics import _identifier_codes
 
     flagged = sorted({str(f.values.get("column")) for f in study.findings
@@ -211,7 +212,8 @@ def privacy_markdown(study, warnings: list[str], plan: SharingPlan, *, with_pred
         lines.append(f"- DP-trained weights: {'shared' if plan.dp else 'withheld'}.")
     lines.append(f"- kNN baseline: {'shared' if plan.knn else 'withheld'}. {plan.knn_reason}")
     if study.data.identifiers:
-        lines.append("- Identifier columns are dropped from predictions.csv.")
+        lines.append("- Identifier columns are dropped from predictions.csv, but for a sample ID that is not "
+                     "personal, which keys its rows.")
     lines += ["", "## Differential privacy", "", dp_summary(study),
               "", "## Rules for sharing", ""]
     lines += [f"- {r}" for r in sharing_rules(study, plan)]
