@@ -62,3 +62,18 @@ def test_a_bundle_folder_that_holds_or_lies_in_the_study_folder_is_refused(spec,
 
 def test_the_default_study_folder_lies_beside_the_bundle(tmp_path):
     assert default_study_dir(tmp_path / "results") == tmp_path / "results.study"
+
+
+def test_opening_a_study_another_process_writes_exits_2_before_any_window(tmp_path):
+    from guiapp.core.study import Study
+
+    folder = tmp_path / "study"
+    Study().save(folder)
+    child = subprocess.Popen([sys.executable, "-c", HOLD, str(folder)], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "held"
+        result = tenfold("open", folder)
+    finally:
+        child.communicate("\n", timeout=30)
+    assert result.returncode == 2 and f"(process {child.pid}" in result.stderr and "Traceback" not in result.stderr
