@@ -47,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="breast_cancer (real, 569 samples) or simulated_expression (with a batch effect)")
     p.add_argument("--headless", action="store_true", help="run every step without the window")
     p.add_argument("--out", type=Path, help="folder for the export bundle (headless)")
+    p.add_argument("--study", type=Path, default=None, metavar="STUDY_DIR",
+                   help="the study's working folder (headless; default: OUT.study beside the bundle)")
     p.add_argument("--epochs", type=int, default=100, help="most training epochs (headless)")
 
     p = sub.add_parser("run", help="run a whole study from a spec file, headless",
@@ -56,9 +58,14 @@ def build_parser() -> argparse.ArgumentParser:
                                    "accepts it; edit the spec, then go on with --resume.",
                        epilog=EXIT_CODES)
     p.add_argument("spec", type=Path)
-    p.add_argument("--out", type=Path, required=True, help="folder for the study and the export bundle")
+    p.add_argument("--out", type=Path, required=True,
+                   help="folder for the export bundle: only what may be shared")
+    p.add_argument("--study", type=Path, default=None, metavar="STUDY_DIR",
+                   help="the study's working folder: checkpoints, tuning database, copies of the data; never "
+                        "shared (default: OUT.study beside the bundle)")
     p.add_argument("--resume", action="store_true",
-                   help="continue a run that was stopped or killed: keep its finished steps, resume training from the last checkpoint")
+                   help="continue a run that was stopped or killed: keep its finished steps, resume training from "
+                        "the last checkpoint (the study folder is found by the same rule as --study)")
 
     p = sub.add_parser("inspect", help="profile a data file and list every warning before training",
                        description="Profile a data file and list every finding the study would raise before "
@@ -107,10 +114,11 @@ def main(argv=None) -> int:
             if args.headless or args.out or not _has_display():
                 if not args.headless and not args.out:
                     _say("No screen found, so the demo runs headless.")
-                return _run_demo_headless(args.dataset, args.out or Path("tenfold-demo-out"), args.epochs)
+                return _run_demo_headless(args.dataset, args.out or Path("tenfold-demo-out"), args.epochs,
+                                          study_dir=args.study)
             return _open_wizard(demo=args.dataset)
         if args.command == "run":
-            return _run_spec(args.spec, args.out, resume=args.resume)
+            return _run_spec(args.spec, args.out, resume=args.resume, study_dir=args.study)
         if args.command == "inspect":
             return _inspect(args)
         if args.command == "predict":
@@ -118,9 +126,14 @@ def main(argv=None) -> int:
     except BlockingFindings as exc:
         print(f"tenfold: {exc}", file=sys.stderr)
         if args.command == "run":
-            print(f"The study folder {args.out / 'study'} keeps every finished step. After editing "
-                  f"{args.spec}, go on with:\n  tenfold run {args.spec} --out {args.out} --resume",
+            from guiapp.core.places import default_study_dir
+
+            folder = args.study or default_study_dir(args.out)
+            study_arg = f" --study {args.study}" if args.study else ""
+            print(f"The study folder {folder} keeps every finished step. After editing "
+                  f"{args.spec}, go on with:\n  tenfold run {args.spec} --out {args.out}{study_arg} --resume",
                   file=sys.stderr)
+        return EXIT_BLOCKED
     except StudyBlocked as exc:
         print(f"tenfold: {exc}", file=sys.stderr)
         return EXIT_BLOCKED
@@ -157,6 +170,11 @@ def _open_wizard(study_dir=None, demo=None) -> int:
         from guiapp.core.study import Study
 
         Study.open(study_dir)  # a folder that is no study gets its message here, before any window
+        from guiapp.core.study_lock import StudyLockedError, live_holder, refusal
+
+        holder = live_holder(study_dir)
+        if holder is not None:  # another process writes it: refused before any window, exit 2
+            raise StudyLockedError(refusal(study_dir, holder))
     # Loaded by name so this module stays free of Qt for headless use on clusters.
     app = importlib.import_module("guiapp.ui.app")
     return app.main(study_dir=study_dir, demo=demo)
@@ -167,28 +185,49 @@ def _step_printer(title: str, message: str) -> None:
         print(f"  {title}: {message}", file=sys.stderr, flush=True)
 
 
-def _run_demo_headless(dataset: str, out: Path, epochs: int) -> int:
+def _run_demo_headless(dataset: str, out: Path, epochs: int, study_dir=None) -> int:
     from guiapp.core.pipeline import demo_spec, run_study
+    from guiapp.core.places import check_apart, default_study_dir
+    from guiapp.core.study_lock import StudyLock
 
-    out.mkdir(parents=True, exist_ok=True)
-    spec = demo_spec(dataset, out / "data", max_epochs=epochs)
-    _say(f"Tenfold demo on the built-in '{dataset}' data, headless → {out}")
-    return _report(run_study(spec, out, on_step=_step_printer))
+    study_dir = Path(study_dir) if study_dir else default_study_dir(out)
+    check_apart(out, study_dir)
+    with StudyLock(study_dir, command="tenfold demo") as lock:
+        if lock.note:
+            _say(lock.note)
+        # The demo's table is a copy of data: it stays with the study, not in the bundle.
+        spec = demo_spec(dataset, study_dir / "data", max_epochs=epochs)
+        _say(f"Tenfold demo on the built-in '{dataset}' data, headless → {out} (study folder {study_dir})")
+        return _report(run_study(spec, out, study_dir=study_dir, on_step=_step_printer))
 
 
-def _run_spec(spec_path: Path, out: Path, resume: bool = False) -> int:
+def _run_spec(spec_path: Path, out: Path, resume: bool = False, study_dir=None) -> int:
+    from guiapp.core.errors import TenfoldError
     from guiapp.core.pipeline import run_study
+    from guiapp.core.places import check_apart, default_study_dir
     from guiapp.core.spec import load_spec
+    from guiapp.core.study import STUDY_FILE
+    from guiapp.core.study_lock import StudyLock
 
     spec = load_spec(spec_path)
-    if (out / "study" / "study.json").is_file() and not resume:
-        from guiapp.core.errors import TenfoldError
-
+    study_dir = Path(study_dir) if study_dir else default_study_dir(out)
+    check_apart(out, study_dir)
+    if resume and not (study_dir / STUDY_FILE).is_file() and (out / "study" / STUDY_FILE).is_file():
         raise TenfoldError(
-            f"{out} already holds a study. Add --resume to continue it (finished steps are kept, "
-            "training resumes from its last checkpoint), or choose another --out folder.")
-    _say(f"Tenfold run {spec_path} → {out}")
-    return _report(run_study(spec, out, on_step=_step_printer, resume=resume))
+            f"The study to resume is in {out / 'study'}, inside the export folder, where earlier versions of "
+            f"Tenfold kept it. The export folder now holds only the shareable bundle: move {out / 'study'} to "
+            f"{study_dir} (or anywhere outside {out} and name it with --study), then add --resume again.")
+    # Taken before looking at the folder: a second run or a --resume while another process
+    # writes the study is refused here, with who holds it.
+    with StudyLock(study_dir, command="tenfold run" + (" --resume" if resume else "")) as lock:
+        if lock.note:
+            _say(lock.note)
+        if (study_dir / STUDY_FILE).is_file() and not resume:
+            raise TenfoldError(
+                f"{study_dir} already holds a study. Add --resume to continue it (finished steps are kept, "
+                "training resumes from its last checkpoint), or choose another --out (or --study) folder.")
+        _say(f"Tenfold run {spec_path} → {out} (study folder {study_dir})")
+        return _report(run_study(spec, out, study_dir=study_dir, on_step=_step_printer, resume=resume))
 
 
 def _predict(args) -> int:
@@ -206,6 +245,8 @@ def _report(result) -> int:
     s = result.study
     metric = s.primary_metric
     print(f"Done in {sum(result.seconds.values()):.0f} s. Export bundle: {result.out_dir}")
+    if result.study_dir is not None:
+        print(f"  study folder (keep it; never share it): {result.study_dir}")
     print(f"  network, sealed test set: {metric} = {format_metric(metric, s.evaluation.test_metrics)}")
     for name, panel in s.evaluation.baseline_test_metrics.items():
         print(f"  {name}, sealed test set: {metric} = {format_metric(metric, panel)}")
@@ -357,7 +398,9 @@ def _write_crash_log() -> Path:
     except Exception:
         folder = Path(tempfile.gettempdir())
     path = folder / f"crash-{time.strftime('%Y%m%d-%H%M%S')}.log"
-    path.write_text(traceback.format_exc(), encoding="utf-8")
+    from guiapp.core.tuning import redact
+
+    path.write_text(redact(traceback.format_exc()), encoding="utf-8")  # no database password in a log
     logging.getLogger("tenfold").error("crash logged to %s", path)
     return path
 

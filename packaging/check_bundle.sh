@@ -181,7 +181,7 @@ seq_started=$(date +%s)
 run "${nonet[@]}" "$exe" run "$work/inputs/seq_spec.toml" --out "$work/seq"
 run "${nonet[@]}" "$exe" predict "$work/seq" "$work/inputs/seqs.fa" --out "$work/seq-preds.csv"
 if [ -f "$work/demo/model/config.json" ]; then
-  run "${nonet[@]}" "$exe" predict "$work/demo" "$work/demo/data/breast_cancer.csv" --by-name --out "$work/demo-preds.csv"
+  run "${nonet[@]}" "$exe" predict "$work/demo" "$work/demo.study/data/breast_cancer.csv" --by-name --out "$work/demo-preds.csv"
 fi
 seq_seconds=$(( $(date +%s) - seq_started ))
 "$PY" - "$work" <<'PYPREDICT'

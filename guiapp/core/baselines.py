@@ -395,7 +395,7 @@ def _tune_and_fit(study, name: str, arrays, storage: _LazyStorage, progress: Pro
                                                            X_tr, y_tr, X_tu, y_tu),
             seed=seed, sampler=study.tuning.sampler, start=spec.start(X_tr.shape[1]),
             shared=tuning.is_shared(study), worker=study.tuning.worker, label=title,
-            storage_text=tuning.redact(storage.url), progress=progress, should_stop=should_stop)
+            storage_text=tuning.storage_text(study) or tuning.redact(storage.url), progress=progress, should_stop=should_stop)
         if search["best_trial"] is None:
             raise TenfoldError(f"Every trial of {title} failed ({tuning.first_error(search)}). Leave it out, "
                                "or check the data on the Data page.")

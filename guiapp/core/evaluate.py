@@ -230,9 +230,12 @@ def finalize_test_evaluation(study, *, unseal_reason: str = "", progress: Progre
 def test_predictions(study):
     """Predictions on the test rows, for the export (only after the final evaluation).
 
-    Identifier columns, and columns Tenfold found to look like identifiers, are left out.
+    Rows are keyed by the sample ID, or by a pseudonymous row key when the ID is personal; the
+    only other columns are those the user chose to carry and nothing marks as personal
+    (:mod:`guiapp.core.leaving`).
     """
     from guiapp.core.data import model_frame
+    from guiapp.core.leaving import prediction_rows
     from guiapp.core.network import predict
     from guiapp.core.split import model_rows
 
@@ -241,9 +244,7 @@ def test_predictions(study):
     X, y, rows = model_frame(study)
     te = np.asarray(study.split.test_idx)
     out = predict(study, model_rows(study, X, y, rows, te))  # as the model saw them: corrected
-    flagged = {f.values.get("column") for f in study.findings if f.code == Findings.identifier_like_column.code}
-    drop = set(study.data.feature_columns) | set(study.data.identifiers) | flagged
-    frame = rows.iloc[te][[c for c in rows.columns if c not in drop]].copy()
+    frame = prediction_rows(study, rows, te)
     if study.is_classification:
         classes = study.data.classes
         frame["predicted"] = [classes[i] for i in predicted_classes(out, study.evaluation.threshold)]
@@ -252,5 +253,4 @@ def test_predictions(study):
     else:
         frame["predicted"] = out
         frame["residual"] = rows.iloc[te][study.data.label].to_numpy(dtype=float) - out
-    frame.insert(0, "row", te)
     return frame

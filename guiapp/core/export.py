@@ -80,11 +80,10 @@ def write_bundle(
         require_onnx()  # before anything is written: a bundle without the asked-for file is no bundle
 
     out = Path(out_dir)
-    if study.folder is not None and out.resolve() == Path(study.folder).resolve():
-        # Exporting into the study folder would overwrite (or, when withheld, delete) the
-        # study's own model/ weights.
-        raise TenfoldError("Choose an export folder other than the study folder itself, "
-                           "for example a new folder named 'export' inside it.")
+    from guiapp.core.places import check_apart
+
+    # The bundle is shared; the study folder (checkpoints, tuning database, data) is not.
+    check_apart(out, study.folder)
     out.mkdir(parents=True, exist_ok=True)
     report = progress or (lambda fraction, message: None)
     license = license or getattr(study.export, "license", "") or "other"
@@ -144,8 +143,10 @@ def write_bundle(
 
     if predictions is not None:
         report(0.6, "Writing predictions")
-        drop = [c for c in study.data.identifiers if c in predictions.columns]
-        predictions.drop(columns=drop).to_csv(out / "predictions.csv", index=False)
+        from guiapp.core.leaving import drop_from_export
+
+        # Whoever built the table, no personal or identifier column leaves in it.
+        predictions.drop(columns=drop_from_export(study, predictions)).to_csv(out / "predictions.csv", index=False)
         written(out / "predictions.csv")
 
     if any(shipped.values()):
@@ -339,6 +340,14 @@ def manifest(study: Study, out_dir, *, files: list = ()) -> dict:
     for key in ("train_idx", "tune_idx", "test_idx"):
         # Thousands of indices add nothing a reader needs; test_hash pins the test set.
         spec["split"].pop(key, None)
+    maps = spec.get("interpret", {}).get("maps") or {}
+    if maps.get("examples"):
+        # Example images and sequences are samples' data, not settings: they stay in the study.
+        spec["interpret"]["maps"] = {k: v for k, v in maps.items() if k != "examples"}
+    from guiapp.core.tuning import redact
+
+    # A database URL may carry its password; the bundle never does.
+    spec["tuning"]["storage"] = redact(spec["tuning"].get("storage", ""))
     return {
         "created": now_iso(),
         "tenfold_version": __version__,

@@ -20,7 +20,7 @@ from guiapp.core.tasks import ProgressFn, StopFn, no_progress
 from guiapp.core.train import OPTIMIZERS
 from guiapp.core.tuning import (Dim, close_storage, counted_trials, describe_space, fingerprint, first_error,
                                 import_optuna, is_shared, log_float, make_pruner, open_storage, redact, run_search,
-                                split_key, storage_url)
+                                split_key, storage_text, storage_url)
 
 NETWORK_SPACE = {
     "width": Dim("choice", choices=(16, 32, 64, 128, 256)),
@@ -155,7 +155,7 @@ def tune_network(study, progress: ProgressFn = no_progress, should_stop: Optiona
             storage=storage, study_name=name, direction=direction, space=space, objective=objective,
             budget=budget, seed=t.seed, sampler=study.tuning.sampler, pruner=make_pruner(study.tuning.pruner, epochs),
             start=network_settings(study), shared=is_shared(study), worker=study.tuning.worker, label="Network",
-            storage_text=redact(url), progress=progress, should_stop=should_stop)
+            storage_text=storage_text(study) or redact(url), progress=progress, should_stop=should_stop)
     finally:
         shutil.rmtree(root, ignore_errors=True)
         close_storage(storage)

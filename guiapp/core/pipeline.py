@@ -30,6 +30,8 @@ class RunResult:
     seconds: dict = field(default_factory=dict)  # step -> seconds
     weights_shared: bool = False
     weights_reason: str = ""
+    study_dir: Optional[Path] = None
+    notes: list = field(default_factory=list)  # e.g. a stale lock taken over
 
 
 def demo_spec(name: str, folder: Path, *, max_epochs: int = 100) -> dict:
@@ -128,19 +130,39 @@ def run_study(spec: dict, out_dir, *, study_dir=None, on_step: Optional[StepFn] 
     With ``resume``, an existing study folder (say, of a job killed on a cluster) is
     reopened: finished steps are kept, training continues from its last checkpoint, and the
     sealed test set is never evaluated a second time.
+
+    The study folder (``study_dir``; default ``<out_dir>.study`` beside the bundle) never lies
+    inside ``out_dir``: the bundle holds only what may be shared. The run holds the study's
+    lock (:mod:`guiapp.core.study_lock`) from start to end, so a second writer is refused.
     """
-    from guiapp.core import (architecture, baselines, batch, cross_validation, data, ethics, evaluate, interpret,
-                             learning_curve,
+    from guiapp.core.places import check_apart, default_study_dir
+    from guiapp.core.study_lock import StudyLock
+
+    out_dir = Path(out_dir)
+    folder = Path(study_dir) if study_dir else default_study_dir(out_dir)
+    check_apart(out_dir, folder)  # before any work: the bundle is shared, the study folder is not
+    lock = StudyLock(folder, command="tenfold run" + (" --resume" if resume else "")).acquire()
+    if lock.note and on_step is not None:
+        on_step("Study lock", lock.note)
+    try:
+        result = _run_locked(spec, out_dir, folder, on_step=on_step, should_stop=should_stop, resume=resume)
+    finally:
+        lock.release()
+    if lock.note:
+        result.notes.append(lock.note)
+    return result
+
+
+def _run_locked(spec: dict, out_dir: Path, folder: Path, *, on_step: Optional[StepFn],
+                should_stop: Optional[StopFn], resume: bool) -> RunResult:
+    from guiapp.core import (architecture, baselines, batch, cross_validation, data, ethics, evaluate, interpret, learning_curve,
                              membership, network_search, privacy_dp, shuffle_control, split, train, transfer,
                              verdict)
     from guiapp.core import blocking
     from guiapp.core.export import write_bundle
     from guiapp.core.metrics import metric_names
-
     from guiapp.core.study import STUDY_FILE
 
-    out_dir = Path(out_dir)
-    folder = Path(study_dir) if study_dir else out_dir / "study"
     resumed = resume and (folder / STUDY_FILE).is_file()
     if resumed:
         study = Study.open(folder)
@@ -286,7 +308,8 @@ def run_study(spec: dict, out_dir, *, study_dir=None, on_step: Optional[StepFn] 
     step("Ethics & privacy", ethics_step)
     stop_if_blocked(None, "export")
     study.export.onnx = bool(spec.get("export", {}).get("onnx", study.export.onnx))
+    study.export.carry = [str(c) for c in spec.get("export", {}).get("carry", study.export.carry)]
     exported = step("Export", lambda: write_bundle(study, out_dir,
                                                    predictions=evaluate.test_predictions(study)))
     return RunResult(study=study, out_dir=out_dir, files=list(exported.files), seconds=seconds,
-                     weights_shared=exported.weights_shared, weights_reason=exported.reason)
+                     weights_shared=exported.weights_shared, weights_reason=exported.reason, study_dir=folder)

@@ -115,6 +115,20 @@ def _dp_model(study, X_tr, y_tr):
     return model, fixed
 
 
+def _empty_grad_samples(model) -> None:
+    """Per-sample gradients of an empty batch (none), so opacus's optimizer can take its step."""
+    import torch
+
+    for p in model.parameters():
+        if p.requires_grad:
+            p.grad_sample = torch.zeros((0, *p.shape), dtype=p.dtype, device=p.device)
+
+
+def _counted_steps(engine) -> int:
+    """How many noisy steps the accountant has been told of."""
+    return int(sum(entry[-1] for entry in engine.accountant.history))
+
+
 def train_with_dp(study, target_epsilon: float, *, delta: Optional[float] = None,
                   epochs: Optional[int] = None, max_grad_norm: float = DEFAULT_MAX_GRAD_NORM,
                   progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None) -> dict:
@@ -179,6 +193,7 @@ def train_with_dp(study, target_epsilon: float, *, delta: Optional[float] = None
     noise = float(optimizer.noise_multiplier)
     loss_fn = torch.nn.CrossEntropyLoss() if study.is_classification else torch.nn.MSELoss()
     started = time.perf_counter()
+    steps = empty = 0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for epoch in range(1, epochs + 1):
@@ -186,13 +201,19 @@ def train_with_dp(study, target_epsilon: float, *, delta: Optional[float] = None
             for xb, yb in loader:
                 if should_stop is not None and should_stop():
                     raise Cancelled("stopped by the user")
-                if len(xb) == 0:  # Poisson sampling can draw an empty batch
-                    continue
-                xb, yb = xb.to(device), yb.to(device)
                 optimizer.zero_grad(set_to_none=True)
-                loss = loss_fn(model(xb), yb)
-                loss.backward()
+                if len(xb) == 0:
+                    # Poisson sampling can draw an empty batch. It is still a step of DP-SGD: the
+                    # optimizer adds noise to a zero gradient and the accountant counts the step,
+                    # or the ε reported would be below the ε spent.
+                    _empty_grad_samples(model)
+                    empty += 1
+                else:
+                    xb, yb = xb.to(device), yb.to(device)
+                    loss = loss_fn(model(xb), yb)
+                    loss.backward()
                 optimizer.step()
+                steps += 1
             # No ε per epoch: the RDP accountant takes a good fraction of a second per reading.
             progress(epoch / epochs, f"DP-SGD epoch {epoch}/{epochs} (target ε {target_epsilon:g}, "
                                      f"noise multiplier {noise:.2f})")
@@ -215,6 +236,7 @@ def train_with_dp(study, target_epsilon: float, *, delta: Optional[float] = None
         "target_epsilon": float(target_epsilon), "epsilon": epsilon, "delta": delta,
         "accountant": ACCOUNTANT, "noise_multiplier": noise, "max_grad_norm": float(max_grad_norm),
         "epochs": epochs, "batch_size": int(min(t.batch_size, n)), "sample_rate": float(loader.sample_rate),
+        "steps": steps, "empty_batches": empty, "steps_counted": _counted_steps(engine),
         "n_train": int(n), "optimizer": "Adam", "learning_rate": t.learning_rate,
         "metric": metric, "dp_tune": private, "non_private_tune": non_private, "utility_cost": cost,
         "fixed_layers": fixed, "weights": DP_WEIGHTS, "seconds": round(time.perf_counter() - started, 2),

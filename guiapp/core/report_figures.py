@@ -97,7 +97,8 @@ def image_maps_chart(study) -> Optional[Markup]:
     if maps.get("kind") != "image" or not maps.get("mean"):
         return None
     mean = dequantise(maps["mean"])
-    examples = maps.get("examples") or []
+    # A sample's image is a data value: it leaves in the report only when the data are not sensitive.
+    examples = [] if study.treated_as_sensitive else (maps.get("examples") or [])
     gap, left, top = 26, 16, 34
     width = left + 4 * (PANEL + gap) + 40
     height = top + (1 + len(examples)) * (PANEL + 40)

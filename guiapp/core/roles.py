@@ -20,7 +20,7 @@ ROLE_WORDS = {
     "batch": "run, plate, lane or day: looked at for batch effects",
     "group": "donor, patient or animal: kept on one side of the split",
     "subgroup": "sex, age band or site: results reported per group",
-    "identifier": "names the sample: never a feature, left out of exports",
+    "identifier": "names the sample: never a feature; leaves only as the row key of predictions, when not personal",
     "ignore": "not used",
 }
 _PATTERNS = (

@@ -127,7 +127,8 @@ def privacy_warnings(study, *, plan=None) -> list[str]:
                    "every training sample verbatim.")
     if study.data.identifiers:
         out.append("Identifier columns (" + ", ".join(map(str, study.data.identifiers)) + ") are never "
-                   "used as features and are dropped from predictions.csv.")
+                   "used as features and are dropped from predictions.csv, but for a sample ID that is not "
+                   "personal, which keys its rows.")
     from guiapp.core.ethics import _identifier_codes
 
     flagged = sorted({str(f.values.get("column")) for f in study.findings
@@ -135,7 +136,7 @@ def privacy_warnings(study, *, plan=None) -> list[str]:
                       and f.values.get("column") not in (None, "", *study.data.identifiers)})
     if flagged:
         out.append("Column(s) that look like personal or sample identifiers were found: "
-                   + ", ".join(map(str, flagged)) + ". Mark them as identifiers so exports drop them.")
+                   + ", ".join(map(str, flagged)) + ". They are never features, and no export carries them.")
     open_concerns = [model_card.as_dict(e) for e in study.ethics.register]
     open_concerns = [e["concern"] for e in open_concerns if e.get("status", "open") != "resolved"]
     if open_concerns:
@@ -172,8 +173,9 @@ def sharing_rules(study, plan: SharingPlan) -> list[str]:
     if study.data.consent_reference or study.data.dua_reference:
         refs = ", ".join(r for r in (study.data.consent_reference, study.data.dua_reference) if r)
         rules.append(f"Respect the terms of {refs}: they may forbid some uses, places or recipients.")
-    rules.append("predictions.csv holds one row per test sample without identifiers; together with the "
-                 "original data it can still be linked back to individuals.")
+    from guiapp.core.leaving import predictions_text
+
+    rules.append(predictions_text(study))
     rules.append("Never share the study folder itself: it holds the data, every checkpoint and the "
                  "fitted kNN baseline.")
     return rules
@@ -210,7 +212,8 @@ def privacy_markdown(study, warnings: list[str], plan: SharingPlan, *, with_pred
         lines.append(f"- DP-trained weights: {'shared' if plan.dp else 'withheld'}.")
     lines.append(f"- kNN baseline: {'shared' if plan.knn else 'withheld'}. {plan.knn_reason}")
     if study.data.identifiers:
-        lines.append("- Identifier columns are dropped from predictions.csv.")
+        lines.append("- Identifier columns are dropped from predictions.csv, but for a sample ID that is not "
+                     "personal, which keys its rows.")
     lines += ["", "## Differential privacy", "", dp_summary(study),
               "", "## Rules for sharing", ""]
     lines += [f"- {r}" for r in sharing_rules(study, plan)]

@@ -241,6 +241,7 @@ class TuningState:
     """How hyperparameters are searched (Tip 6), for the baselines and the network alike."""
 
     storage: str = ""  # optuna storage URL; empty: tuning.sqlite3 in the study folder
+    storage_env: str = ""  # or the name of an environment variable holding the URL (kept out of every file)
     sampler: str = "tpe"  # tpe, random
     pruner: str = "median"  # median, none (network trials; baselines have no epochs to prune at)
     epochs: int = 20  # at most this many epochs per network trial
@@ -329,6 +330,7 @@ class ExportState:
     last_dir: str = ""
     exported_at: str = ""
     onnx: bool = False  # also write the shared networks as ONNX (needs the onnx package)
+    carry: list = field(default_factory=list)  # columns predictions.csv carries; empty: label, batch, subgroups
 
 
 @dataclass

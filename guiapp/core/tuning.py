@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import math
+import os
 import re
 import time
 import warnings
@@ -89,7 +91,17 @@ def describe_space(space: dict) -> dict:
 
 
 def storage_url(study) -> str:
-    """The study's optuna storage: the spec's URL, else ``tuning.sqlite3`` in the study folder."""
+    """The study's optuna storage: the URL in the environment variable the spec names
+    (``storage_env``), else the spec's URL, else ``tuning.sqlite3`` in the study folder."""
+    name = getattr(study.tuning, "storage_env", "")
+    if name:
+        url = os.environ.get(name, "").strip()
+        if not url:
+            raise TenfoldError(
+                f"[tuning] storage_env = {name!r}, but the environment variable {name} is not set. Set it to the "
+                f"tuning database's URL before the run (for example: export {name}=postgresql://user:password@host/db), "
+                "or leave storage_env out to keep the search in tuning.sqlite3 in the study folder.")
+        return url
     if study.tuning.storage:
         return study.tuning.storage
     if study.folder is None:
@@ -99,12 +111,34 @@ def storage_url(study) -> str:
 
 def is_shared(study) -> bool:
     """A storage URL from the spec may be shared with other workers; the study's own file is not."""
-    return bool(study.tuning.storage)
+    return bool(study.tuning.storage or getattr(study.tuning, "storage_env", ""))
+
+
+# user:password@ in a URL (the password runs to the last @ before the path), and password=
+# in its query string
+_URL_PASSWORD = re.compile(r"(://[^\s:/@]*):[^\s/]*@")
+_QUERY_PASSWORD = re.compile(r"([?&;](?:password|passwd|pwd|pass)=)[^&;\s]*", re.I)
 
 
 def redact(url: str) -> str:
-    """The URL without its password, for the card and the page."""
-    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
+    """The URL (or any text holding URLs) without passwords, for the card, the report, the manifest,
+    messages and the page."""
+    return _QUERY_PASSWORD.sub(r"\1***", _URL_PASSWORD.sub(r"\1:***@", str(url)))
+
+
+class RedactingFormatter(logging.Formatter):
+    """A log formatter that leaves no database password in a log line or a logged traceback."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
+def storage_text(study) -> str:
+    """Where the trials are stored, in words fit to show and share: never a password."""
+    name = getattr(study.tuning, "storage_env", "")
+    if name:
+        return f"the database named by the environment variable {name}"
+    return redact(study.tuning.storage) if study.tuning.storage else ""
 
 
 def open_storage(url: str, *, shared: bool = False):
@@ -121,8 +155,9 @@ def open_storage(url: str, *, shared: bool = False):
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # heartbeats: stable since 2.x
             storage = optuna.storages.RDBStorage(url, **kwargs)
     except Exception as exc:  # a bad URL, a missing driver, a database that refuses us
+        detail = redact(str(exc).replace(url, redact(url)))  # drivers may quote the URL, password and all
         raise TenfoldError(
-            f"The tuning storage {redact(url)} cannot be opened ({type(exc).__name__}: {exc}). "
+            f"The tuning storage {redact(url)} cannot be opened ({type(exc).__name__}: {detail}). "
             "Check [tuning] storage in the spec, or leave it empty to use tuning.sqlite3 in the "
             "study folder."
         ) from None

@@ -347,7 +347,7 @@ def card_section(study) -> dict:
     """The card's search and verdict section (``model_card_tuning.md.j2``), in words and numbers."""
     from importlib.metadata import PackageNotFoundError, version
 
-    from guiapp.core.tuning import budget_report
+    from guiapp.core.tuning import budget_report, redact
 
     tu, metric = study.tuning, study.primary_metric
     rows = {r["model"]: r for r in comparison_rows(study)}
@@ -367,14 +367,14 @@ def card_section(study) -> dict:
         optuna_version = "not installed"
     searched = [r.get("search") for r in study.baselines.results if r.get("search")] + ([net] if net else [])
     storage = next((s.get("storage") for s in searched if s.get("storage")), "")
-    worker = f" (worker {tu.worker} of a shared search)" if tu.storage else ""
+    worker = f" (worker {tu.worker} of a shared search)" if (tu.storage or tu.storage_env) else ""
     strategy = (f"Optuna {optuna_version}, {'random search' if tu.sampler == 'random' else 'TPE sampler'} "
                 f"seeded with the study's seed{worker}; each baseline trial is fitted on the "
                 "training split and scored on the tune split")
     if net:
         strategy += (f"; each network trial trains at most {net.get('epochs_per_trial')} epochs"
                      + (", with median pruning" if net.get("pruner") == "median" else ""))
-    strategy += "." + (f" Trials are stored in `{storage}`." if storage else "")
+    strategy += "." + (f" Trials are stored in `{redact(storage)}`." if storage else "")
     budgets = budget_report(study)
     v = study.verdict
     return {"metric": DISPLAY_NAMES.get(metric, metric), "models": models, "strategy": strategy,

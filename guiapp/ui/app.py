@@ -39,7 +39,9 @@ def setup_logging() -> None:
     except OSError:
         handler = logging.StreamHandler()
     handler.tenfold = True
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    from guiapp.core.tuning import RedactingFormatter
+
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)
     root.setLevel(logging.INFO)
     _route_qt_messages()

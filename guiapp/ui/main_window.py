@@ -359,6 +359,7 @@ class MainWindow(QMainWindow):
         self.current_page().flush()
         self.runner.shutdown()
         self.session.save()
+        self.session.release_lock()
         super().closeEvent(event)
 
 

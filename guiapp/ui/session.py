@@ -39,6 +39,7 @@ class Session(QObject):
     def __init__(self, study: Optional[Study] = None, parent: Optional[QObject] = None) -> None:
         super().__init__(parent)
         self.study = study if study is not None else Study()
+        self.lock = None  # the StudyLock this window holds on its study's folder: one writer per study
         self.runner = TaskRunner(self)
         # Tasks change the study: save after every one (saving meanwhile could race the worker).
         self.runner.finished.connect(self.save)
@@ -65,6 +66,33 @@ class Session(QObject):
             return text
         return None
 
+    # ----- one writer per study ------------------------------------------------------------
+    def take_lock(self, folder: Path) -> Optional[str]:
+        """Hold the lock of the study in ``folder`` (giving back the one held before); returns
+        the refusal, naming who writes it, when another process holds it."""
+        from guiapp.core.study_lock import StudyLock, StudyLockedError
+
+        folder = Path(folder)
+        if self.lock is not None and self.lock.folder.resolve() == folder.resolve():
+            return None
+        lock = StudyLock(folder, command="tenfold wizard")
+        try:
+            lock.acquire()
+        except StudyLockedError as exc:
+            return str(exc)
+        except OSError as exc:
+            return f"The study in {folder} cannot be opened for writing ({exc.strerror or exc})."
+        self.release_lock()
+        self.lock = lock
+        if lock.note:
+            self.message.emit(lock.note)
+        return None
+
+    def release_lock(self) -> None:
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
+
     # ----- replacing the study ------------------------------------------------------------
     def set_study(self, study: Study) -> None:
         self.study = study
@@ -80,6 +108,9 @@ class Session(QObject):
             return (f"{folder} already holds a study. Open it with 'Open study…', or choose an "
                     "empty folder for the new one.")
         study = Study(checklist_mode=self.study.checklist_mode)
+        error = self.take_lock(folder)
+        if error:
+            return error
         try:
             study.save(folder)
         except (OSError, TenfoldError) as exc:
@@ -96,6 +127,10 @@ class Session(QObject):
             study = Study.open(folder)
         except TenfoldError as exc:
             return str(exc)
+        # A study another process is writing (a `tenfold run`, another window) is refused.
+        error = self.take_lock(folder)
+        if error:
+            return error
         self.set_study(study)
         self.message.emit(f"Opened {folder}")
         self.reload_table()
@@ -108,8 +143,15 @@ class Session(QObject):
         folder = Path(folder) if folder is not None else default_demo_folder(name)
         started = self.runner.start(create_demo_study, {"name": name, "folder": folder},
                                     name=f"preparing the {name} demo study",
-                                    on_result=self.set_study, on_error=self.message.emit)
+                                    on_result=self._demo_ready, on_error=self.message.emit)
         return started is not None
+
+    def _demo_ready(self, study: Study) -> None:
+        error = self.take_lock(study.folder)
+        if error:
+            self.message.emit(error)
+            return
+        self.set_study(study)
 
     def reload_table(self) -> None:
         """Read the data file of a reopened study again (the table is never saved)."""

@@ -215,11 +215,12 @@ def test_a_second_look_at_the_test_set_is_recorded_in_card_checklist_and_finding
     assert "test-set-reused" in trained_study.finding_codes()
 
 
-def test_predictions_leave_out_identifiers_and_features(trained_study):
-    trained_study.data.identifiers = ["sample_id"]
+def test_predictions_are_keyed_by_the_sample_id_and_leave_out_other_identifiers_and_features(trained_study):
+    trained_study.data.identifiers = ["sample_id", "batch"]
     finalize_test_evaluation(trained_study)
     frame = predictions_on_test(trained_study)
-    assert "sample_id" not in frame.columns
+    assert list(frame.columns[:2]) == ["row", "sample_id"]  # a sample ID that is not personal keys the rows
+    assert "batch" not in frame.columns  # another identifier does not leave
     assert not set(trained_study.data.feature_columns) & set(frame.columns)
     assert {"row", "predicted", "condition"} <= set(frame.columns)
 

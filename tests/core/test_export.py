@@ -6,6 +6,7 @@ import json
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import jsonschema
 import numpy as np
@@ -305,9 +306,19 @@ def test_progress_is_reported_up_to_done(study, tmp_path):
 
 
 def test_exporting_into_the_study_folder_is_refused(study):
-    with pytest.raises(TenfoldError, match="other than the study folder"):
+    with pytest.raises(TenfoldError, match="is the study folder itself"):
         write_bundle(study, study.folder)
     assert study.path(WEIGHTS).is_file()
+
+
+def test_the_bundle_never_lies_inside_the_study_folder_nor_holds_it(study):
+    """The bundle is shared; the study folder (checkpoints, tuning database, data) stays in the lab."""
+    inside = Path(study.folder) / "export"
+    with pytest.raises(TenfoldError, match="lies inside the study folder"):
+        write_bundle(study, inside)
+    with pytest.raises(TenfoldError, match="holds the study folder"):
+        write_bundle(study, Path(study.folder).parent)
+    assert not inside.exists()
 
 
 def test_licence_can_be_set(study, tmp_path):

@@ -175,3 +175,24 @@ def test_layers_opacus_can_fix_are_swapped_in_a_copy():
     assert isinstance(fixed[2], torch.nn.GroupNorm) and isinstance(model[2], torch.nn.BatchNorm1d)
     assert ModuleValidator.validate(fixed) == []
     assert fixed(torch.randn(4, 6)).shape == (4, 2)
+
+
+def test_empty_poisson_batches_are_counted_as_steps(tmp_path):
+    """Batches of 2 over ~100 samples: about one Poisson batch in eight is empty. Every sampled step
+    adds noise and spends privacy, so ε must match opacus's RDP accountant over all
+    epochs × len(loader) steps, not only the non-empty ones."""
+    from opacus.accountants import RDPAccountant
+
+    study = small_trained_study(tmp_path)
+    study.train.batch_size = 2
+    train_with_dp(study, 2.0, epochs=2)
+    dp = study.ethics.dp
+    n = len(study.split.train_idx)
+    steps_per_epoch = int(1 / dp["sample_rate"])  # len() of opacus's Poisson data loader
+    expected_steps = 2 * steps_per_epoch
+    assert dp["steps"] == expected_steps and dp["steps_counted"] == expected_steps
+    reference = RDPAccountant()
+    reference.history = [(dp["noise_multiplier"], dp["sample_rate"], expected_steps)]
+    assert dp["epsilon"] == pytest.approx(reference.get_epsilon(dp["delta"]), rel=1e-9)
+    assert dp["empty_batches"] > 0  # the case this guards: at q = 2/n about one batch in e² is empty
+    print(f"DP steps: {dp['steps']} (of which {dp['empty_batches']} empty), n = {n}, ε = {dp['epsilon']:.4f}")

@@ -12,6 +12,7 @@ import pytest
 
 from guiapp.core import architecture, data, demo, split, train
 from guiapp.core.errors import Cancelled
+from guiapp.core.places import default_study_dir
 from guiapp.core.study import Study
 
 
@@ -127,19 +128,21 @@ top = 5
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "guiapp", "run", str(spec), "--out", str(out)]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    checkpoint = out / "study" / "checkpoints" / "last.pt"
+    study_dir = default_study_dir(out)  # beside the bundle, never in it
+    checkpoint = study_dir / "checkpoints" / "last.pt"
     deadline = time.monotonic() + 120
     while not checkpoint.exists() and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
     assert proc.poll() is None, "the run finished before it could be killed: make it longer"
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
-    state = json.loads((out / "study" / "study.json").read_text())
+    state = json.loads((study_dir / "study.json").read_text())
     assert state["train"]["status"] == "running"  # killed mid-training
 
     resumed = subprocess.run(cmd + ["--resume"], capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr
-    study = Study.open(out / "study")
+    assert f"Took over the lock of process {proc.pid}" in resumed.stderr  # the killed run's lock was stale
+    study = Study.open(study_dir)
     epochs = [r["epoch"] for r in study.train.history]
     assert study.train.status == "done" and epochs == list(range(1, 81))
     assert study.split.test_uses == 1

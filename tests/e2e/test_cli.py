@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from guiapp.core.demo import simulated_expression, write_demo
+from guiapp.core.places import default_study_dir
 
 BUNDLE = ("model_card.md", "model_card.json", "privacy.md", "metrics.json", "manifest.json",
           "checklist.json", "ethics_register.json", "predictions.csv", "report.html")
@@ -34,7 +35,7 @@ def test_headless_demo_writes_the_whole_bundle(demo_bundle):
     for name in BUNDLE:
         assert (out / name).is_file(), name
     assert (out / "model" / "model.safetensors").is_file()  # demo data are not sensitive
-    assert (out / "study" / "study.json").is_file()
+    assert (default_study_dir(out) / "study.json").is_file()
     assert "Traceback" not in result.stderr
 
 
@@ -45,7 +46,7 @@ def test_card_loads_with_huggingface_hub_and_carries_test_results(demo_bundle):
     card = ModelCard.load(out / "model_card.md")
     index = card.data.to_dict()["model-index"]
     metrics = {m["type"]: m["value"] for m in index[0]["results"][0]["metrics"]}
-    study = json.loads((out / "study" / "study.json").read_text())
+    study = json.loads((default_study_dir(out) / "study.json").read_text())
     assert metrics["roc_auc"] == pytest.approx(study["evaluation"]["test_metrics"]["roc_auc"])
     assert study["split"]["test_uses"] == 1
 
@@ -60,7 +61,7 @@ def test_demo_card_and_report_show_the_evaluation_instruments(demo_bundle):
                  "Agreement with the linear baseline", "### Over-interpretation guards",
                  "Correlation is not causation"):
         assert text in card, text
-    study = json.loads((out / "study" / "study.json").read_text())
+    study = json.loads((default_study_dir(out) / "study.json").read_text())
     shuffle = study["overfitting"]["shuffle"]
     assert shuffle["repeats"] >= 1 and not shuffle["flagged"]  # real labels clearly beat shuffled ones
     assert shuffle["real_ci"][0] > max(shuffle["shuffled_tune"])
@@ -133,7 +134,7 @@ def test_run_from_spec_withholds_weights_of_sensitive_data(sensitive_spec, tmp_p
     metrics = json.loads((out / "metrics.json").read_text())
     codes = {f["code"] for f in metrics["findings"]}
     assert {"batch-effect", "weights-withheld"} <= codes
-    study = json.loads((out / "study" / "study.json").read_text())
+    study = json.loads((default_study_dir(out) / "study.json").read_text())
     assert study["split"]["seed"] == 7 and study["question"]["target_metric"] == "pr_auc"
 
 

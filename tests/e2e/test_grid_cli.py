@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from guiapp.cli import main
+from guiapp.core.places import default_study_dir
 
 BUNDLE = ("model_card.md", "model_card.json", "privacy.md", "metrics.json", "manifest.json",
           "checklist.json", "ethics_register.json", "predictions.csv", "report.html",
@@ -120,7 +121,7 @@ def test_the_bundle_is_complete_and_names_the_network_and_the_loader(run):
     else:
         assert config["architecture"]["kind"] == "cnn2d" and config["input_shape"] == [1, 8, 8]
         assert config["data_options"] == {"image_size": [8, 8], "colour": "grey"}
-    study = json.loads((out / "study" / "study.json").read_text())
+    study = json.loads((default_study_dir(out) / "study.json").read_text())
     assert study["split"]["test_uses"] == 1 and study["ethics"]["dp"]["epsilon"] <= 4.0
     assert study["overfitting"]["shuffle"]["repeats"] == 1 and study["overfitting"]["learning_curve"]["n_train"]
     assert set(study["ethics"]["membership"]["models"]) == {"network", "dp_network", "knn"}
@@ -177,5 +178,5 @@ def test_a_transformer_with_differential_privacy_is_refused_before_training(tmp_
     assert main(["run", str(spec), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert "cannot train the small transformer" in err and "choose the 1D CNN" in err
-    study = json.loads((tmp_path / "out" / "study" / "study.json").read_text())
+    study = json.loads((default_study_dir(tmp_path / "out") / "study.json").read_text())
     assert study["architecture"]["kind"] == "transformer" and not study["train"]["weights"]  # never trained

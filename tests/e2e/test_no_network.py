@@ -9,6 +9,8 @@ import subprocess
 import sys
 import textwrap
 
+from guiapp.core.places import default_study_dir
+
 WRAPPER = textwrap.dedent('''
     """Run Tenfold's headless demo with every socket connection recorded (a sitecustomize-like hook)."""
     import json, sys
@@ -53,5 +55,5 @@ def test_headless_demo_and_predict_open_no_connection(tmp_path):
     assert audit["events"] == [], audit["events"]
     assert audit["weights_shared"]  # the demo data are not sensitive: the bundle has a model to apply
     assert (out / "new_predictions.csv").is_file() and (out / "model" / "model_dp.safetensors").is_file()
-    study = json.loads((out / "study" / "study.json").read_text())
+    study = json.loads((default_study_dir(out) / "study.json").read_text())
     assert set(study["ethics"]["membership"]["models"]) == {"network", "dp_network", "knn"}

@@ -152,8 +152,8 @@ class BaselinesPage(StepPage):
         super().refresh()
 
     def _storage_text(self) -> str:
-        if self.study.tuning.storage:
-            return f"Trials are stored in {tuning.redact(self.study.tuning.storage)} (shared with other workers)."
+        if tuning.is_shared(self.study):
+            return f"Trials are stored in {tuning.storage_text(self.study)} (shared with other workers)."
         return ("Trials are stored in tuning.sqlite3 in the study folder: a stopped search continues where it "
                 "stopped, and a rerun with the same seed proposes the same trials.")
 

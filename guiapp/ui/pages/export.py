@@ -9,6 +9,7 @@ from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QCheckBox, QFileDialog, QFormLayout, QHBoxLayout, QLineEdit, QListWidget, QPushButton
 
+from guiapp.core.places import apart_problem, default_export_dir
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.widgets import heading, note, value_label
 
@@ -99,7 +100,8 @@ class ExportPage(StepPage):
     def refresh(self) -> None:
         s = self.study
         if not self.out_dir.text():
-            default = s.export.last_dir or (str(Path(s.folder) / "export") if s.folder else "")
+            # beside the study folder, never inside it: the bundle is shared, the study is not
+            default = s.export.last_dir or (str(default_export_dir(s.folder)) if s.folder else "")
             self.out_dir.setText(default)
         out = Path(self.out_dir.text()) if self.out_dir.text() else None
         self.onnx.blockSignals(True)
@@ -139,6 +141,10 @@ class ExportPage(StepPage):
         text = self.out_dir.text().strip()
         if not text:
             self.show_error("Choose the folder to export to first.")
+            return
+        problem = apart_problem(Path(text), self.study.folder)
+        if problem:  # the study folder, or a folder inside it or around it: refused before any work
+            self.show_error(problem)
             return
         self.run_task(export_bundle, {"study": self.study, "out_dir": Path(text)},
                       name="writing the export bundle", on_result=self._exported)
