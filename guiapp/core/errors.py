@@ -23,3 +23,7 @@ class SealedTestSetError(TenfoldError):
 
 class Cancelled(Exception):
     """Long work stopped because the user asked it to."""
+
+
+class DiskFullError(TenfoldError):
+    """A write stopped because the disk is full; the message says how much to free."""

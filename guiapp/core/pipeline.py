@@ -29,6 +29,7 @@ class RunResult:
     seconds: dict = field(default_factory=dict)  # step -> seconds
     weights_shared: bool = False
     weights_reason: str = ""
+    manifest_sha256: str = ""  # of the bundle's manifest.json (see `tenfold verify`)
 
 
 def demo_spec(name: str, folder: Path, *, max_epochs: int = 100) -> dict:
@@ -247,4 +248,5 @@ def run_study(spec: dict, out_dir, *, study_dir=None, on_step: Optional[StepFn] 
     exported = step("Export", lambda: write_bundle(study, out_dir,
                                                    predictions=evaluate.test_predictions(study)))
     return RunResult(study=study, out_dir=out_dir, files=list(exported.files), seconds=seconds,
-                     weights_shared=exported.weights_shared, weights_reason=exported.reason)
+                     weights_shared=exported.weights_shared, weights_reason=exported.reason,
+                     manifest_sha256=exported.manifest_sha256)

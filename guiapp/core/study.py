@@ -317,6 +317,7 @@ class ExportState:
     last_dir: str = ""
     exported_at: str = ""
     onnx: bool = False  # also write the shared networks as ONNX (needs the onnx package)
+    manifest_sha256: str = ""  # of the last export's manifest.json: publish it beside the bundle
 
 
 @dataclass
