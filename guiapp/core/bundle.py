@@ -71,7 +71,7 @@ class Bundle:
 
     def model_file(self, kind: str) -> Optional[Path]:
         name = (self.config.get("models") or {}).get(kind)
-        return inside_bundle(self.folder, f"model/{name}", "model/config.json") if name else None
+        return inside_bundle(self.folder, name, "model/config.json", under="model") if name else None
 
     @property
     def available(self) -> list[str]:
@@ -137,14 +137,15 @@ def _refuse(folder: Path, why: str) -> BundleError:
                        "wrote it (and for the SHA-256 of its manifest.json, to check it with --expect-manifest).")
 
 
-def inside_bundle(folder: Path, relative, where: str) -> Path:
-    """``folder / relative``, refused unless it is a plain relative path that stays inside the bundle."""
+def inside_bundle(folder: Path, relative, where: str, under: str = "") -> Path:
+    """``folder / under / relative``, refused unless ``relative`` is a plain relative path that
+    stays inside the bundle."""
     folder = Path(folder)
     rel = str(relative)
     parts = Path(rel.replace("\\", "/")).parts
     if not rel or Path(rel).is_absolute() or rel.startswith(("/", "\\")) or ".." in parts or ":" in rel:
         raise _refuse(folder, f"{where} names the path {rel!r}, which leads outside the bundle.")
-    path = folder / rel
+    path = folder / under / rel
     try:
         path.resolve().relative_to(folder.resolve())
     except ValueError:
@@ -232,7 +233,7 @@ def _check_config_paths(folder: Path, config: dict) -> None:
             continue
         if not isinstance(name, str):
             raise _refuse(folder, f"model/config.json names {name!r} for the {kind}, which is not a file name.")
-        path = inside_bundle(folder, f"model/{name}", "model/config.json")
+        path = inside_bundle(folder, name, "model/config.json", under="model")
         try:
             path.resolve().relative_to((folder / "model").resolve())
         except ValueError:
