@@ -7,6 +7,7 @@ module imports no Qt: the wizard is loaded only when a command opens it.
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import json
 import logging
@@ -98,6 +99,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="which model of the bundle to apply (auto: the network, or its DP-trained copy)")
     p.add_argument("--by-name", action="store_true",
                    help="take the feature columns by name when their order differs from the model's")
+    p.add_argument("--expect-manifest", metavar="SHA256", default=None,
+                   help="refuse the bundle unless its manifest.json has this SHA-256 (published by the sender)")
+
+    p = sub.add_parser("verify", help="check an export bundle's files against its manifest, loading nothing")
+    p.add_argument("bundle", type=Path, help="the export bundle folder")
+    p.add_argument("--expect-manifest", metavar="SHA256", default=None,
+                   help="the SHA-256 of manifest.json published by the sender; without it only the "
+                        "bundle's own consistency is checked")
     return parser
 
 
@@ -123,6 +132,8 @@ def main(argv=None) -> int:
             return _inspect(args)
         if args.command == "predict":
             return _predict(args)
+        if args.command == "verify":
+            return _verify(args)
     except BlockingFindings as exc:
         print(f"tenfold: {exc}", file=sys.stderr)
         if args.command == "run":
@@ -140,6 +151,12 @@ def main(argv=None) -> int:
     except TenfoldError as exc:
         print(f"tenfold: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except OSError as exc:
+        if exc.errno != errno.ENOSPC:
+            return _bug()
+        print(f"tenfold: the disk is full: free some space on the disk that holds {exc.filename or 'the output'} "
+              "and run again (with --resume for a study).", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except Cancelled:
         print("tenfold: stopped.", file=sys.stderr)
         return EXIT_CANCELLED
@@ -148,11 +165,15 @@ def main(argv=None) -> int:
               file=sys.stderr)
         return EXIT_CANCELLED
     except Exception:  # a bug: say so plainly, keep the details in a log file
-        log = _write_crash_log()
-        print("tenfold: something went wrong inside Tenfold (this is a bug, not your data's fault). "
-              f"The details are in {log}; please attach that file when you report it.", file=sys.stderr)
-        return EXIT_BUG
+        return _bug()
     return 0
+
+
+def _bug() -> int:
+    log = _write_crash_log()
+    print("tenfold: something went wrong inside Tenfold (this is a bug, not your data's fault). "
+          f"The details are in {log}; please attach that file when you report it.", file=sys.stderr)
+    return EXIT_BUG
 
 
 def _say(message: str) -> None:
@@ -233,9 +254,25 @@ def _run_spec(spec_path: Path, out: Path, resume: bool = False, study_dir=None) 
 def _predict(args) -> int:
     from guiapp.core.predict import predict_file
 
-    frame = predict_file(args.bundle, args.data, args.out, model=args.model, by_name=args.by_name)
+    frame = predict_file(args.bundle, args.data, args.out, model=args.model, by_name=args.by_name,
+                         expect_manifest=args.expect_manifest)
     _say(f"Predicted {len(frame)} sample(s) with the {frame.attrs['model'].replace('_', ' ')} of "
          f"{args.bundle} → {args.out}")
+    return 0
+
+
+def _verify(args) -> int:
+    from guiapp.core.bundle import verify_bundle
+
+    manifest = verify_bundle(args.bundle, expect_manifest=args.expect_manifest)
+    files = manifest.get("files", [])
+    print(f"{args.bundle}: all {len(files)} file(s) match manifest.json, and no file is unlisted.")
+    print(f"  manifest.json SHA-256: {manifest['_sha256']}")
+    if args.expect_manifest:
+        print("  It is the manifest you expected: this is the bundle that was published.")
+    else:
+        print("  Compare that SHA-256 with the one the sender published (or pass --expect-manifest): "
+              "a bundle's own manifest cannot prove that nobody changed the bundle.")
     return 0
 
 
@@ -256,6 +293,9 @@ def _report(result) -> int:
     if cv:
         print("  " + (cv["sentence"] if cv["ran"] else cv["text"]))
     print("  weights: " + ("exported to model/" if result.weights_shared else f"withheld — {result.weights_reason}"))
+    if getattr(result, "manifest_sha256", ""):
+        print(f"  manifest.json SHA-256: {result.manifest_sha256} (publish it with the bundle; recipients check "
+              "with `tenfold verify BUNDLE --expect-manifest SHA256`)")
     from guiapp.core.membership import audit_summary
 
     for line in audit_summary(s):

@@ -2,10 +2,13 @@
 
 A pickle runs whatever code its author put in it the moment it is loaded, so a bundle
 that came by e-mail must never be unpickled. Tenfold's bundles hold networks as safetensors
-(a JSON header and raw numbers) and the kNN baseline as skops (loaded only with an explicit
-list of scikit-learn types). Before anything is read, :func:`open_bundle` refuses a bundle
-with any pickle-bearing file in it, and one whose model files no longer match the hashes
-its manifest recorded.
+(a JSON header and raw numbers) and the kNN baseline as skops (loaded only when every type in
+it is one Tenfold writes). Before anything is read, :func:`open_bundle` (through
+:func:`verify_bundle`) refuses a bundle with any pickle-bearing file in it, a file the
+manifest does not list or whose SHA-256 differs from the one listed, a path in config.json
+that leads outside the bundle, and, given the SHA-256 of ``manifest.json`` published
+elsewhere, a manifest that is not that one: a manifest inside the bundle proves nothing by
+itself, since whoever changes a file can re-hash it.
 """
 
 from __future__ import annotations
@@ -40,6 +43,16 @@ TRUSTED_SKLEARN_TYPES = frozenset({
     "numpy.float64",
     "numpy.int64",
 })
+# Every node of a skops file Tenfold writes is one of these, and names only these types (the
+# containers and values its estimators hold); skops' own default trust (which also admits, for
+# example, FunctionTransformer and numpy functions) is never relied on.
+TRUSTED_SKOPS_TYPES = TRUSTED_SKLEARN_TYPES | {
+    "builtins.dict", "builtins.list", "builtins.tuple", "builtins.str", "builtins.int", "builtins.float",
+    "builtins.bool", "builtins.NoneType", "numpy.float32", "numpy.int32",
+}
+TRUSTED_SKOPS_LOADERS = frozenset({"ObjectNode", "DictNode", "ListNode", "TupleNode", "JsonNode", "NdArrayNode",
+                                   "DTypeNode", "TypeNode", "SliceNode"})
+MANIFEST, MANIFEST_SHA = "manifest.json", "manifest.sha256"
 PICKLE_SUFFIXES = {".pkl", ".pickle", ".pt", ".pth", ".ckpt", ".bin", ".joblib", ".npy", ".npz", ".h5"}
 MODEL_KINDS = ("network", "dp_network", "knn")
 
@@ -54,9 +67,11 @@ class Bundle:
     config: dict
     manifest: dict = field(default_factory=dict)
 
+    manifest_sha256: str = ""
+
     def model_file(self, kind: str) -> Optional[Path]:
         name = (self.config.get("models") or {}).get(kind)
-        return self.folder / "model" / name if name else None
+        return inside_bundle(self.folder, name, "model/config.json", under="model") if name else None
 
     @property
     def available(self) -> list[str]:
@@ -112,20 +127,117 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def sha256_of(path) -> str:
+    """The SHA-256 of a file, as 64 hex digits."""
+    return _sha256(Path(path))
+
+
+def _refuse(folder: Path, why: str) -> BundleError:
+    return BundleError(f"Tenfold refuses the bundle {folder}: {why} Ask the sender for the bundle as Tenfold "
+                       "wrote it (and for the SHA-256 of its manifest.json, to check it with --expect-manifest).")
+
+
+def inside_bundle(folder: Path, relative, where: str, under: str = "") -> Path:
+    """``folder / under / relative``, refused unless ``relative`` is a plain relative path that
+    stays inside the bundle."""
+    folder = Path(folder)
+    rel = str(relative)
+    parts = Path(rel.replace("\\", "/")).parts
+    if not rel or Path(rel).is_absolute() or rel.startswith(("/", "\\")) or ".." in parts or ":" in rel:
+        raise _refuse(folder, f"{where} names the path {rel!r}, which leads outside the bundle.")
+    path = folder / under / rel
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except ValueError:
+        raise _refuse(folder, f"{where} names {rel!r}, which resolves outside the bundle (a link?).") from None
+    return path
+
+
 def verify_hashes(folder: Path, manifest: dict) -> None:
-    """The model files must be byte for byte those the export wrote (``manifest.json``)."""
-    recorded = {f.get("path"): f.get("sha256") for f in manifest.get("files", []) if isinstance(f, dict)}
-    for path in sorted((Path(folder) / "model").glob("*")):
+    """Every file the manifest lists is present and byte for byte the one the export wrote;
+    no file under ``model/`` (at any depth) or beside the manifest is missing from the list."""
+    folder = Path(folder)
+    entries = manifest.get("files")
+    if not isinstance(entries, list) or not all(isinstance(f, dict) and isinstance(f.get("path"), str)
+                                                and isinstance(f.get("sha256"), str) for f in entries):
+        raise _refuse(folder, "its manifest.json has no valid list of files and their SHA-256.")
+    recorded = {}
+    for f in entries:
+        inside_bundle(folder, f["path"], "manifest.json")
+        recorded[Path(f["path"]).as_posix()] = f["sha256"].lower()
+    present = [p for p in folder.iterdir() if p.is_file() or p.is_symlink()]
+    if (folder / "model").is_dir():
+        present += [p for p in (folder / "model").rglob("*") if not p.is_dir() or p.is_symlink()]
+    for path in sorted(present):
         rel = path.relative_to(folder).as_posix()
-        if not path.is_file():
+        if rel in (MANIFEST, MANIFEST_SHA):
             continue
+        if path.is_symlink():
+            raise _refuse(folder, f"{rel} is a link; a bundle holds only plain files.")
         if rel not in recorded:
-            raise BundleError(f"Tenfold refuses the bundle {folder}: {rel} is not among the files its "
-                              "manifest.json lists, so it was added after the export.")
-        if _sha256(path) != recorded[rel]:
-            raise BundleError(f"Tenfold refuses the bundle {folder}: {rel} has changed since the export "
-                              "(its SHA-256 differs from the one in manifest.json). Ask the sender for "
-                              "the bundle as Tenfold wrote it.")
+            raise _refuse(folder, f"{rel} is not among the files its manifest.json lists, so it was added after "
+                                  "the export.")
+    for rel, digest in sorted(recorded.items()):
+        path = folder / rel
+        if not path.is_file():
+            raise _refuse(folder, f"{rel}, listed in its manifest.json, is missing.")
+        if _sha256(path) != digest:
+            raise _refuse(folder, f"{rel} has changed since the export (its SHA-256 differs from the one in "
+                                  "manifest.json).")
+
+
+def check_manifest_hash(folder: Path, expected: Optional[str]) -> str:
+    """The SHA-256 of ``manifest.json``; refused when it differs from ``expected`` (hex, any case)."""
+    folder = Path(folder)
+    path = folder / MANIFEST
+    if not path.is_file():
+        raise BundleError(f"{folder} has no manifest.json: a Tenfold export bundle always has one.")
+    actual = _sha256(path)
+    if expected is not None:
+        wanted = expected.strip().lower()
+        if len(wanted) != 64 or any(c not in "0123456789abcdef" for c in wanted):
+            raise BundleError(f"--expect-manifest {expected!r} is not a SHA-256: give the 64 hex digits the "
+                              "sender published.")
+        if actual != wanted:
+            raise BundleError(f"Tenfold refuses the bundle {folder}: its manifest.json has the SHA-256 {actual}, "
+                              f"not the {wanted} you expected. The bundle is not the one that was published; "
+                              "do not use it.")
+    return actual
+
+
+def verify_bundle(folder, *, expect_manifest: Optional[str] = None) -> dict:
+    """Check a bundle without loading any model: no pickles, the manifest's hash (when one is
+    expected), every file listed and unchanged, nothing unlisted, config paths inside the bundle.
+
+    Returns the manifest, with the SHA-256 of ``manifest.json`` under ``"_sha256"``.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise BundleError(f"{folder} is not a folder. Give the folder `tenfold run` or the Export page wrote.")
+    refuse_pickles(folder)
+    digest = check_manifest_hash(folder, expect_manifest)
+    manifest = _read_json(folder / MANIFEST, "a Tenfold export bundle always has one.")
+    verify_hashes(folder, manifest)
+    if (folder / CONFIG).is_file():
+        _check_config_paths(folder, _read_json(folder / CONFIG, ""))
+    return {**manifest, "_sha256": digest}
+
+
+def _check_config_paths(folder: Path, config: dict) -> None:
+    """Every file config.json names lies inside the bundle's model/ folder and is listed."""
+    names = dict(config.get("models") or {})
+    onnx = (config.get("onnx") or {}).get("files") if isinstance(config.get("onnx"), dict) else None
+    names.update({f"onnx {k}": v for k, v in (onnx or {}).items()})
+    for kind, name in names.items():
+        if name is None:
+            continue
+        if not isinstance(name, str):
+            raise _refuse(folder, f"model/config.json names {name!r} for the {kind}, which is not a file name.")
+        path = inside_bundle(folder, name, "model/config.json", under="model")
+        try:
+            path.resolve().relative_to((folder / "model").resolve())
+        except ValueError:
+            raise _refuse(folder, f"model/config.json names {name!r}, outside the bundle's model/ folder.") from None
 
 
 def _read_json(path: Path, what: str) -> dict:
@@ -140,20 +252,21 @@ def _read_json(path: Path, what: str) -> dict:
     return value
 
 
-def open_bundle(folder) -> Bundle:
-    """Check a bundle and read its config; loads no model yet."""
+def open_bundle(folder, *, expect_manifest: Optional[str] = None) -> Bundle:
+    """Check a bundle (:func:`verify_bundle`) and read its config; loads no model yet."""
     folder = Path(folder)
-    if not folder.is_dir():
-        raise BundleError(f"{folder} is not a folder. Give the folder `tenfold run` or the Export page wrote.")
-    refuse_pickles(folder)
+    if folder.is_dir() and not (folder / CONFIG).is_file():
+        refuse_pickles(folder)
+        _read_json(folder / CONFIG, "this bundle holds no model (the weights were withheld, or it "
+                                    "is not a Tenfold export bundle).")
+    manifest = verify_bundle(folder, expect_manifest=expect_manifest)
+    digest = manifest.pop("_sha256")
     config = _read_json(folder / CONFIG, "this bundle holds no model (the weights were withheld, or it "
                                          "is not a Tenfold export bundle).")
-    manifest = _read_json(folder / "manifest.json", "a Tenfold export bundle always has one.")
-    verify_hashes(folder, manifest)
     for key in ("feature_columns", "task", "architecture"):
         if key not in config:
             raise BundleError(f"{folder / CONFIG} lacks {key!r}: it is not a config Tenfold wrote.")
-    bundle = Bundle(folder=folder, config=config, manifest=manifest)
+    bundle = Bundle(folder=folder, config=config, manifest=manifest, manifest_sha256=digest)
     if not bundle.available:
         raise BundleError(f"{folder} holds no model files: the weights were withheld from this export.")
     return bundle
@@ -233,9 +346,11 @@ def load_knn(bundle: Bundle):
         raise BundleError(f"This bundle has no kNN baseline; it has: {', '.join(bundle.available)}.")
     try:
         found = set(sio.get_untrusted_types(file=path))
+        types, loaders = skops_contents(path)
     except Exception as exc:  # a damaged or foreign file: skops raises many kinds
         raise BundleError(f"{path} is not a valid skops file ({exc}); Tenfold will not load it.") from None
-    strange = sorted(found - TRUSTED_SKLEARN_TYPES)
+    strange = sorted((found | types) - TRUSTED_SKOPS_TYPES)
+    strange += sorted(f"a {name} entry" for name in loaders - TRUSTED_SKOPS_LOADERS)
     if strange:
         raise BundleError(f"Tenfold refuses {path.name}: it contains types Tenfold never writes "
                           f"({', '.join(strange)}), which could run code when loaded.")
@@ -243,6 +358,29 @@ def load_knn(bundle: Bundle):
         return sio.load(path, trusted=sorted(found))
     except Exception as exc:
         raise BundleError(f"{path} could not be loaded safely ({exc}).") from None
+
+
+def skops_contents(path) -> tuple[set, set]:
+    """Every type a skops file names ("module.Class") and every kind of node it holds, read from
+    its schema without loading anything."""
+    with zipfile.ZipFile(path) as z:
+        schema = json.loads(z.read("schema.json"))
+    types, loaders = set(), set()
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if "__class__" in node or "__module__" in node:
+                types.add(f"{node.get('__module__')}.{node.get('__class__')}")
+            if "__loader__" in node:
+                loaders.add(str(node["__loader__"]))
+            if node.get("__loader__") == "FunctionNode" and isinstance(node.get("content"), dict):
+                c = node["content"]
+                types.add(f"{c.get('module_path')}.{c.get('function')}")
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return types, loaders
 
 
 def _version() -> str:

@@ -48,3 +48,7 @@ class BlockingFindings(TenfoldError):
         super().__init__(message)
         self.findings = list(findings)
         self.before = before
+
+
+class DiskFullError(TenfoldError):
+    """A write stopped because the disk is full; the message says how much to free."""

@@ -50,6 +50,7 @@ class ExportResult:
     network_shared: bool = False  # the ordinary network's weights
     dp_shared: bool = False
     knn_shared: bool = False
+    manifest_sha256: str = ""  # of manifest.json itself: publish it so recipients can check the bundle
 
 
 # ----- the bundle ---------------------------------------------------------------------------
@@ -71,8 +72,6 @@ def write_bundle(
     study sets one. The caller saves the study afterwards. ``onnx`` (default: the study's export setting) also writes each shared
     network as ONNX beside its safetensors.
     """
-    from guiapp.core.ethics import sync_register
-
     with_onnx = study.export.onnx if onnx is None else bool(onnx)
     if with_onnx:
         from guiapp.core.onnx_export import require_onnx
@@ -84,7 +83,37 @@ def write_bundle(
 
     # The bundle is shared; the study folder (checkpoints, tuning database, data) is not.
     check_apart(out, study.folder)
-    out.mkdir(parents=True, exist_ok=True)
+    from guiapp.core import atomic_bundle
+
+    # Everything is written into a staging folder beside ``out`` and moved into place only when
+    # complete, manifest last: a failed export (a full disk, a crash) leaves the previous bundle
+    # as it was, or none; never a card that disagrees with its manifest.
+    with atomic_bundle.staged(out, estimate=lambda: _bundle_bytes(study)) as stage:
+        result = _write_bundle_into(study, stage, out, predictions=predictions, progress=progress,
+                                    license=license, with_onnx=with_onnx)
+        atomic_bundle.write_manifest_sha(stage, result)
+    result.files = [out / Path(p).relative_to(stage) for p in result.files]
+    study.export.manifest_sha256 = result.manifest_sha256
+    (progress or (lambda fraction, message: None))(1.0, f"Exported to {out}")
+    return result
+
+
+def _bundle_bytes(study: Study) -> int:
+    """About how many bytes a bundle of this study takes: its model files plus the documents."""
+    total = 2 << 20  # card, report with its plots, metrics, predictions
+    for relative in (study.train.weights, (study.ethics.dp or {}).get("weights", ""),
+                     (study.ethics.membership or {}).get("knn_file", "")):
+        path = _study_file(study, relative)
+        if path is not None:
+            total += path.stat().st_size * (2 if study.export.onnx else 1)
+    return total
+
+
+def _write_bundle_into(study: Study, out: Path, final: Path, *, predictions, progress, license,
+                       with_onnx: bool) -> ExportResult:
+    """Write every bundle file into ``out`` (the staging folder); ``final`` is where it will live."""
+    from guiapp.core.ethics import sync_register
+
     report = progress or (lambda fraction, message: None)
     license = license or getattr(study.export, "license", "") or "other"
     sync_register(study)  # findings that are ethical concerns are in the register before the card
@@ -104,15 +133,16 @@ def write_bundle(
     study.findings = [f for f in study.findings if f.code != Findings.weights_withheld.code]
     if not plan.network:
         study.add_finding(Findings.weights_withheld.raise_(reason=reason))
-    for name, ships in shipped.items():
-        if not ships:
-            # Remove models of an earlier export first, so even a crash below leaves none behind.
-            (out / name).unlink(missing_ok=True)
+    from guiapp.core.atomic_bundle import withdraw_models
+
+    # A model withheld now leaves an earlier bundle at once, so even a failed export below
+    # leaves none behind (that earlier bundle then is no bundle: its manifest goes too).
+    withdraw_models(final, [name for name, ships in shipped.items() if not ships])
     # Recorded before the checklist is evaluated: its "versions recorded" item reads it.
     study.export.exported_at = now_iso()
-    study.export.last_dir = str(out)
+    study.export.last_dir = str(final)
 
-    result = ExportResult(out_dir=out, weights_shared=share, reason=reason, network_shared=plan.network,
+    result = ExportResult(out_dir=final, weights_shared=share, reason=reason, network_shared=plan.network,
                           dp_shared=plan.dp, knn_shared=plan.knn)
     privacy = privacy_warnings(study, plan=plan)
     card_args = dict(weights_shared=share, weights_reason=reason, privacy=privacy, license=license)
@@ -165,11 +195,9 @@ def write_bundle(
     from guiapp.core.report import write_report  # imports this module: load it only here
 
     written(write_report(study, out, privacy=privacy))
-    _remove_stale(out, result.files)
     report(0.9, "Writing the manifest")
     write_json_atomic(out / "manifest.json", manifest(study, out, files=result.files))
     written(out / "manifest.json")
-    report(1.0, f"Exported to {out}")
     return result
 
 
@@ -200,17 +228,6 @@ def _study_file(study: Study, relative: str) -> Optional[Path]:
         return None
     path = study.path(relative)
     return path if path.is_file() else None
-
-
-def _remove_stale(out: Path, keep: list) -> None:
-    keep = {Path(p).resolve() for p in keep}
-    for name in BUNDLE_FILES:
-        path = out / name
-        if name != "manifest.json" and path.is_file() and path.resolve() not in keep:
-            path.unlink()
-    model_dir = out / "model"
-    if model_dir.is_dir() and not any(model_dir.iterdir()):
-        model_dir.rmdir()
 
 
 # ----- JSON documents -----------------------------------------------------------------------

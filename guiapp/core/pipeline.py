@@ -32,6 +32,7 @@ class RunResult:
     weights_reason: str = ""
     study_dir: Optional[Path] = None
     notes: list = field(default_factory=list)  # e.g. a stale lock taken over
+    manifest_sha256: str = ""  # of the bundle's manifest.json (see `tenfold verify`)
 
 
 def demo_spec(name: str, folder: Path, *, max_epochs: int = 100) -> dict:
@@ -312,4 +313,5 @@ def _run_locked(spec: dict, out_dir: Path, folder: Path, *, on_step: Optional[St
     exported = step("Export", lambda: write_bundle(study, out_dir,
                                                    predictions=evaluate.test_predictions(study)))
     return RunResult(study=study, out_dir=out_dir, files=list(exported.files), seconds=seconds,
-                     weights_shared=exported.weights_shared, weights_reason=exported.reason, study_dir=folder)
+                     weights_shared=exported.weights_shared, weights_reason=exported.reason, study_dir=folder,
+                     manifest_sha256=exported.manifest_sha256)

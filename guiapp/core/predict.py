@@ -47,11 +47,11 @@ def check_features(table: pd.DataFrame, features: list, *, by_name: bool = False
 
 def predict_table(bundle_dir, table: pd.DataFrame, *, model: str = "auto", by_name: bool = False,
                   file_name: str = "the table", progress: ProgressFn = no_progress,
-                  should_stop: Optional[StopFn] = None) -> pd.DataFrame:
+                  should_stop: Optional[StopFn] = None, expect_manifest: Optional[str] = None) -> pd.DataFrame:
     """Predictions for every row of ``table``: the identifier columns, ``predicted`` and, for a
     classifier, ``p_<class>`` per class (rounded as in the bundle's predictions.csv)."""
     progress(0.0, "Checking the bundle")
-    bundle = open_bundle(bundle_dir)
+    bundle = open_bundle(bundle_dir, expect_manifest=expect_manifest)
     c = bundle.config
     if c.get("batch_correction", "none") != "none":
         raise BundleError(f"This model was trained on {c['batch_correction']}-corrected data, and the "
@@ -99,7 +99,8 @@ def predict_table(bundle_dir, table: pd.DataFrame, *, model: str = "auto", by_na
 
 
 def predict_file(bundle_dir, data_path, out_path, *, model: str = "auto", by_name: bool = False,
-                 progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None) -> pd.DataFrame:
+                 progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None,
+                 expect_manifest: Optional[str] = None) -> pd.DataFrame:
     """Read ``data_path``, predict, write ``out_path`` as CSV.
 
     A table (CSV/TSV, as on the Data page) serves every bundle; an image bundle also takes a
@@ -107,9 +108,10 @@ def predict_file(bundle_dir, data_path, out_path, *, model: str = "auto", by_nam
     own (see :func:`read_new_samples`).
     """
     data_path = Path(data_path)
-    table, from_files = read_new_samples(open_bundle(bundle_dir).config, data_path, should_stop=should_stop)
+    config = open_bundle(bundle_dir, expect_manifest=expect_manifest).config
+    table, from_files = read_new_samples(config, data_path, should_stop=should_stop)
     frame = predict_table(bundle_dir, table, model=model, by_name=by_name or from_files, file_name=data_path.name,
-                          progress=progress, should_stop=should_stop)
+                          progress=progress, should_stop=should_stop, expect_manifest=expect_manifest)
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     frame.to_csv(out_path, index=False)

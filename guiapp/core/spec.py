@@ -1,15 +1,19 @@
 """The study spec: a TOML file that states a whole study, for `tenfold run` and clusters.
 
-Every key is documented in the README. Unknown keys are refused with the key's name, so a
-typo never silently falls back to a default.
+Every key is documented in the README. Unknown keys are refused with the key's name and the
+nearest known one, so a typo never silently falls back to a default. Each value's type is
+checked here (``KEYS``) and its range in :mod:`guiapp.core.spec_rules`, all before any step runs.
 """
 
 from __future__ import annotations
 
+import difflib
+import json
 import tomllib
 from pathlib import Path
 
 from guiapp.core.errors import SpecError
+from guiapp.core.spec_rules import METRIC_RANGES, RULES
 
 # section -> {key: (type or tuple of types, allowed values or None)}
 KEYS = {
@@ -80,11 +84,14 @@ def load_spec(path) -> dict:
     if not path.is_file():
         raise SpecError(f"The study spec {path} does not exist. Give the path of a .toml file.")
     try:
-        spec = tomllib.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: a byte-order mark, as Windows editors save one, is not part of the TOML
+        spec = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"{path.name} is not valid TOML: {exc}. Fix that line and run again.") from None
     except UnicodeDecodeError:
         raise SpecError(f"{path.name} is not a UTF-8 text file; save it as UTF-8 TOML.") from None
+    except OSError as exc:
+        raise SpecError(f"The study spec {path} cannot be read ({exc.strerror or exc}).") from None
     check_spec(spec, name=path.name)
     data_path = Path(spec["data"]["path"]).expanduser()
     if not data_path.is_absolute():
@@ -100,27 +107,84 @@ def load_spec(path) -> dict:
 
 
 def check_spec(spec: dict, name: str = "the spec") -> None:
+    """Every key known, of its type and inside its range; raises :class:`SpecError` naming the
+    key, the value and what is allowed."""
     for section, values in spec.items():
         if section not in KEYS:
-            raise SpecError(f"{name}: unknown section [{section}]. Sections are: "
+            raise SpecError(f"{name}: unknown section [{section}]{_nearest(section, KEYS)}. Sections are: "
                             f"{', '.join('[' + s + ']' for s in KEYS)}.")
         if not isinstance(values, dict):
-            raise SpecError(f"{name}: [{section}] must be a table of keys.")
+            raise SpecError(f"{name}: [{section}] must be a table of keys, not {show_value(values)}.")
         for key, value in values.items():
             if key not in KEYS[section]:
-                raise SpecError(f"{name}: unknown key '{key}' in [{section}]. Keys there are: "
-                                f"{', '.join(KEYS[section])}.")
-            types, allowed = KEYS[section][key]
+                raise SpecError(f"{name}: unknown key '{key}' in [{section}]{_nearest(key, KEYS[section], section)}. "
+                                f"Keys there are: {', '.join(KEYS[section])}.")
+            types, allowed = KEYS[section][key][:2]
+            rule = RULES.get((section, key))
             if not isinstance(value, types) or (isinstance(value, bool) and bool not in _tuple(types)):
-                raise SpecError(f"{name}: [{section}] {key} = {value!r} has the wrong type; "
-                                f"expected {_type_words(types)}.")
+                raise SpecError(f"{name}: [{section}] {key} = {show_value(value)}: must be "
+                                f"{rule.words if rule else _type_words(types)}.")
             if allowed and value not in allowed:
-                raise SpecError(f"{name}: [{section}] {key} = {value!r} is not allowed; "
-                                f"choose one of {', '.join(map(repr, allowed))}.")
-    for section, key in REQUIRED:
+                raise SpecError(f"{name}: [{section}] {key} = {show_value(value)}: not allowed; must be one of "
+                                f"{', '.join(map(show_value, allowed))}.")
+            if rule and not rule.check(value):
+                raise SpecError(f"{name}: [{section}] {key} = {show_value(value)}: must be {rule.words}.")
+    for section, key in sorted(REQUIRED):
         if key not in spec.get(section, {}):
             raise SpecError(f"{name}: [{section}] {key} is required.")
+    _check_values_together(spec, name)
     _check_design(spec, name)
+
+
+def show_value(value) -> str:
+    """A value as it would be written in TOML (shortened): "text", true, [1, 2]."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, allow_nan=True)
+    except (TypeError, ValueError):
+        text = repr(value)
+    text = text.replace("NaN", "nan").replace("Infinity", "inf")
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def _nearest(word: str, known, section: str = "") -> str:
+    """A hint for a typo (\"did you mean 'label'?\") or where a key of another section belongs."""
+    if section:
+        homes = [s for s, keys in KEYS.items() if word in keys and s != section]
+        if homes:
+            return f" (it belongs in [{homes[0]}])"
+    close = difflib.get_close_matches(str(word), list(known), n=1, cutoff=0.6)
+    if not close:
+        return ""
+    return f" (did you mean '{close[0]}'?)" if section else f" (did you mean [{close[0]}]?)"
+
+
+def _check_values_together(spec: dict, name: str) -> None:
+    """Ranges that depend on another key: the target against its metric, the split's shares."""
+    from guiapp.core.metrics import DISPLAY_NAMES, metric_names
+
+    q = spec.get("question", {})
+    task = q.get("task", "classification")
+    metric = q.get("target_metric", "roc_auc" if task == "classification" else "r2")
+    if metric not in metric_names(task):
+        raise SpecError(f"{name}: [question] target_metric = {show_value(metric)} does not fit a {task} task; "
+                        f"choose one of {', '.join(metric_names(task))}.")
+    rule = METRIC_RANGES.get(metric)
+    if "target_value" in q and rule and not rule.check(q["target_value"]):
+        raise SpecError(f"{name}: [question] target_value = {show_value(q['target_value'])}: "
+                        f"{DISPLAY_NAMES.get(metric, metric)} is {rule.words}, so the target must be too.")
+    split = spec.get("split", {})
+    test, tune = split.get("test_fraction", 0.2), split.get("tune_fraction", 0.2)
+    if test + tune >= 0.8:
+        raise SpecError(f"{name}: [split] test_fraction = {show_value(test)} and tune_fraction = {show_value(tune)} "
+                        "leave too little to train on: together they must stay below 0.8 (e.g. 0.2 and 0.2).")
+    models = spec.get("baselines", {}).get("models")
+    if models:
+        from guiapp.core.baselines import available
+
+        unknown = [m for m in models if m not in available(task)]
+        if unknown:
+            raise SpecError(f"{name}: [baselines] models: {show_value(unknown[0])} is not a {task} baseline; "
+                            f"choose from {', '.join(available(task))}.")
 
 
 # remedy -> (split strategy it implies, the [data] key it needs)

@@ -331,6 +331,7 @@ class ExportState:
     exported_at: str = ""
     onnx: bool = False  # also write the shared networks as ONNX (needs the onnx package)
     carry: list = field(default_factory=list)  # columns predictions.csv carries; empty: label, batch, subgroups
+    manifest_sha256: str = ""  # of the last export's manifest.json: publish it beside the bundle
 
 
 @dataclass

@@ -194,3 +194,113 @@ def test_new_fasta_and_images_are_read_from_the_config_alone(tmp_path):
     with pytest.raises(DataError, match=r"record 'z'.*'Z' at position 3, which is not DNA .* this model was trained on"):
         read_new_samples({"modality": "sequence", "input_shape": [8, 4]},
                          fasta(tmp_path / "z.fa", [("y", "ACGTACGT"), ("z", "ACZTACGT")]))
+
+
+# ----- integrity: every listed file, nothing unlisted, paths inside, a published manifest hash ------
+
+def rehash(folder, add=()) -> str:
+    """What a careful tamperer does: rewrite manifest.json so its hashes fit the changed files
+    (and list added ones). Returns the new manifest's SHA-256."""
+    import hashlib
+
+    manifest = json.loads((folder / "manifest.json").read_text())
+    listed = [f["path"] for f in manifest["files"]] + list(add)
+    manifest["files"] = [{"path": p, "sha256": hashlib.sha256((folder / p).read_bytes()).hexdigest()}
+                         for p in listed]
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    return hashlib.sha256((folder / "manifest.json").read_bytes()).hexdigest()
+
+
+def test_export_records_the_manifests_own_hash_outside_the_manifest(bundle):
+    import hashlib
+
+    out, study = bundle
+    digest = hashlib.sha256((out / "manifest.json").read_bytes()).hexdigest()
+    assert (out / "manifest.sha256").read_text().split() == [digest, "manifest.json"]
+    assert study.export.manifest_sha256 == digest
+    assert open_bundle(out, expect_manifest=digest.upper()).manifest_sha256 == digest
+
+
+@pytest.mark.parametrize("name", ["model/notes.txt", "model/sub/weights.safetensors", "model/sub/deeper/x.json",
+                                  "extra.csv"])
+def test_files_the_manifest_does_not_list_are_refused(copy_of, name):
+    (copy_of / name).parent.mkdir(parents=True, exist_ok=True)
+    (copy_of / name).write_bytes(b"{}")
+    with pytest.raises(BundleError, match=f"{name} is not among the files its manifest.json lists"):
+        open_bundle(copy_of)
+
+
+def test_a_changed_card_or_a_missing_listed_file_is_refused(copy_of):
+    card = (copy_of / "model_card.md").read_text()
+    (copy_of / "model_card.md").write_text(card.replace("ROC AUC", "ROC AUC (validated)"))
+    with pytest.raises(BundleError, match="model_card.md has changed since the export"):
+        open_bundle(copy_of)
+    (copy_of / "model_card.md").unlink()
+    with pytest.raises(BundleError, match="model_card.md, listed in its manifest.json, is missing"):
+        open_bundle(copy_of)
+
+
+@pytest.mark.parametrize("path", ["../../outside.safetensors", "/etc/outside.safetensors", "sub/../../x"])
+def test_config_paths_leading_outside_the_bundle_are_refused(copy_of, tmp_path, path):
+    import numpy as np
+    from safetensors.numpy import save_file
+
+    save_file({"x": np.zeros(2, dtype=np.float32)}, str(tmp_path / "outside.safetensors"))
+    config = json.loads((copy_of / "model" / "config.json").read_text())
+    config["models"]["network"] = path
+    (copy_of / "model" / "config.json").write_text(json.dumps(config))
+    rehash(copy_of)
+    with pytest.raises(BundleError, match="leads outside the bundle"):
+        predict_table(copy_of, pd.DataFrame({"a": [1.0]}))
+
+
+def test_a_link_out_of_the_bundle_is_refused(copy_of, tmp_path):
+    (tmp_path / "elsewhere.safetensors").write_bytes((copy_of / "model" / "model.safetensors").read_bytes())
+    (copy_of / "model" / "model.safetensors").unlink()
+    (copy_of / "model" / "model.safetensors").symlink_to(tmp_path / "elsewhere.safetensors")
+    rehash(copy_of)
+    with pytest.raises(BundleError, match="resolves outside the bundle|is a link"):
+        open_bundle(copy_of)
+
+
+def test_a_rehashed_manifest_passes_alone_but_not_against_the_published_hash(bundle, copy_of, tmp_path, capsys):
+    from safetensors.numpy import load_file, save_file
+
+    from guiapp import cli
+
+    published = (bundle[0] / "manifest.sha256").read_text().split()[0]
+    weights = load_file(str(copy_of / "model" / "model.safetensors"))
+    weights["1.weight"] = weights["1.weight"] * 2
+    save_file(weights, str(copy_of / "model" / "model.safetensors"))
+    rehash(copy_of)
+    open_bundle(copy_of)  # consistent with itself: the in-bundle manifest alone cannot tell
+    with pytest.raises(BundleError, match=f"not the {published} you expected"):
+        open_bundle(copy_of, expect_manifest=published)
+    table = bundle[1].data.provenance.path
+    assert cli.main(["predict", str(copy_of), table, "--out", str(tmp_path / "p.csv"),
+                     "--expect-manifest", published]) == 2
+    assert "not the" in capsys.readouterr().err and not (tmp_path / "p.csv").exists()
+    assert cli.main(["verify", str(copy_of), "--expect-manifest", published]) == 2
+    assert cli.main(["verify", str(bundle[0]), "--expect-manifest", published]) == 0
+    assert published in capsys.readouterr().out
+    assert cli.main(["predict", str(bundle[0]), table, "--out", str(tmp_path / "p.csv"),
+                     "--expect-manifest", published]) == 0
+    assert cli.main(["verify", str(copy_of), "--expect-manifest", "abc"]) == 2
+    assert "is not a SHA-256" in capsys.readouterr().err
+
+
+def test_a_skops_file_with_a_function_transformer_is_refused(bundle, copy_of):
+    """FunctionTransformer (and the numpy function it calls) is trusted by skops by default, but
+    Tenfold never writes one: it is refused before loading, even with a fitting manifest."""
+    import skops.io as sio
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    good = load_knn(open_bundle(bundle[0]))
+    evil = Pipeline([("f", FunctionTransformer(np.log1p)), *good.steps])
+    evil.fit(np.random.default_rng(0).random((20, len(bundle[1].data.feature_columns))), np.arange(20) % 2)
+    sio.dump(evil, copy_of / "model" / "knn_baseline.skops")
+    rehash(copy_of)
+    assert "FunctionTransformer" not in " ".join(sio.get_untrusted_types(file=copy_of / "model" / "knn_baseline.skops"))
+    with pytest.raises(BundleError, match="FunctionTransformer.*numpy.log1p|numpy.log1p.*FunctionTransformer"):
+        load_knn(open_bundle(copy_of))

@@ -39,6 +39,19 @@ def test_headless_demo_writes_the_whole_bundle(demo_bundle):
     assert "Traceback" not in result.stderr
 
 
+def test_the_manifest_hash_is_printed_and_verify_checks_the_bundle_against_it(demo_bundle):
+    import hashlib
+
+    out, result = demo_bundle
+    digest = hashlib.sha256((out / "manifest.json").read_bytes()).hexdigest()
+    assert f"manifest.json SHA-256: {digest}" in result.stdout
+    checked = tenfold("verify", out, "--expect-manifest", digest)
+    assert checked.returncode == 0, checked.stderr
+    assert digest in checked.stdout and "no file is unlisted" in checked.stdout
+    wrong = tenfold("verify", out, "--expect-manifest", "0" * 64)
+    assert wrong.returncode == 2 and "not the" in wrong.stderr and "Traceback" not in wrong.stderr
+
+
 def test_card_loads_with_huggingface_hub_and_carries_test_results(demo_bundle):
     from huggingface_hub import ModelCard
 

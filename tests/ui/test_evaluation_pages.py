@@ -176,3 +176,27 @@ def test_export_page_writes_onnx_when_asked(make_window, run_and_wait, trained, 
     run_and_wait(window, page.export)
     assert (tmp_path / "bundle" / "model" / "model.onnx").is_file()
     assert "model.onnx (ONNX)" in page.weights.text()
+
+
+def test_export_page_says_the_disk_is_full_and_keeps_the_previous_bundle(make_window, run_and_wait, trained,
+                                                                         tmp_path, monkeypatch):
+    import errno
+    import hashlib
+
+    window = make_window(trained)
+    assert window.go_to("export", force=True)
+    page = window.current_page()
+    page.out_dir.setText(str(tmp_path / "bundle"))
+    run_and_wait(window, page.export)
+    digest = hashlib.sha256((tmp_path / "bundle" / "manifest.json").read_bytes()).hexdigest()
+    assert digest in page.info.text()
+    before = {p: p.read_bytes() for p in (tmp_path / "bundle").rglob("*") if p.is_file()}
+
+    def full_disk(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("guiapp.core.report.write_report", full_disk)
+    run_and_wait(window, page.export)
+    assert page.error.isVisibleTo(page) and "The disk is full: free" in page.error.text()
+    assert "previous bundle there is unchanged" in page.error.text()
+    assert {p: p.read_bytes() for p in (tmp_path / "bundle").rglob("*") if p.is_file()} == before

@@ -151,7 +151,9 @@ class ExportPage(StepPage):
 
     def _exported(self, result) -> None:
         self.result = result
-        self.show_info(f"Exported {len(result.files)} files to {result.out_dir}.")
+        self.show_info(f"Exported {len(result.files)} files to {result.out_dir}. SHA-256 of its manifest.json: "
+                       f"{result.manifest_sha256}. Publish it with the bundle, so recipients can check "
+                       "they got this very bundle (tenfold verify BUNDLE --expect-manifest SHA256).")
 
     def _open(self) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(self.out_dir.text()))
