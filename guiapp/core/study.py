@@ -212,7 +212,8 @@ class TrainState:
     status: str = "not started"  # running, cancelled, done, failed
     history: list = field(default_factory=list)  # per-epoch dicts
     best_epoch: Optional[int] = None
-    seconds: float = 0.0
+    seconds: float = 0.0  # training time over every session (a resumed run adds its own)
+    sessions: list = field(default_factory=list)  # per process: first and last epoch, seconds
     weights: str = ""  # path inside the study folder
     message: str = ""
     lr_schedule: str = "none"  # none, cosine, plateau
