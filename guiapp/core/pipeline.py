@@ -214,9 +214,10 @@ def run_study(spec: dict, out_dir, *, study_dir=None, on_step: Optional[StepFn] 
     step("Evaluate (tune)", lambda: evaluate.evaluate_on_tune(study, **kw))
     step("Verdict", lambda: verdict.compare_with_network(study, **kw))
     record_proceed_reason()
-    # The sealed test set is read once; a resumed run keeps the first reading.
+    # The sealed test set is read once; a resumed run keeps the first reading, and finishes a
+    # reading that a kill cut short as the same use (see evaluate.finalize_test_evaluation).
     step("Evaluate (sealed test, once)", lambda: evaluate.finalize_test_evaluation(study, **kw),
-         done=study.split.test_uses >= 1)
+         done=study.split.test_uses >= 1 and not study.split.test_read_pending)
     step("Interpret", lambda: interpret.interpret_model(
         study, n_repeats=it.get("repeats", 5), top=it.get("top", 20),
         attributions=it.get("integrated_gradients", True), **kw),

@@ -147,6 +147,9 @@ class SplitState:
     test_hash: str = ""
     sealed: bool = False
     test_uses: int = 0
+    # A read counted in test_uses whose scores were never stored (the process died during it);
+    # the final evaluation finishes it as the same use (guiapp.core.evaluate).
+    test_read_pending: bool = False
     unseal_reasons: list = field(default_factory=list)
     counts: dict = field(default_factory=dict)  # split -> {class: n}
 
