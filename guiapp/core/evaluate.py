@@ -192,12 +192,27 @@ def finalize_test_evaluation(study, *, unseal_reason: str = "", progress: Progre
 
     require_trained(study)
     s = study.split
-    if s.test_uses >= 1 and not unseal_reason.strip():
+    if s.test_read_pending:
+        # A read recorded as a use, whose process died before any of its scores was stored: no
+        # one saw a number from it, so nothing could have been tuned on it. It is finished now
+        # as that same use, not counted again (a second count would flag an honest study as
+        # having looked twice) and not forgotten (it was counted before the data were read).
+        pass
+    elif s.test_uses >= 1 and not unseal_reason.strip():
         raise TenfoldError(
             "The sealed test set has already been used once. Looking again makes its score "
             "optimistic (Tip 7); if you must, give a reason — it will be shown in the model "
             "card and the checklist."
         )
+    else:
+        # The use is recorded, and saved, before the data are read: a read cut short by a
+        # crash or a kill still counts.
+        s.test_uses += 1
+        if unseal_reason.strip():
+            s.unseal_reasons.append(unseal_reason.strip())
+        s.test_read_pending = True
+        if study.folder is not None:
+            study.save()
     X_te, y_te = sealed_test_rows(study, finalising=True)
     task = study.question.task
     progress(0.1, "Scoring the network on the sealed test set")
@@ -212,9 +227,6 @@ def finalize_test_evaluation(study, *, unseal_reason: str = "", progress: Progre
         progress(0.3 + 0.6 * i / max(len(names), 1), f"Scoring baseline {name} on the test set")
         pipe = fitted_baseline(study, name, X_tr, y_tr)  # fitted once, at the Baselines step
         baseline_panels[name] = _panel(study, y_te, model_output(pipe, X_te, task))
-    s.test_uses += 1
-    if unseal_reason.strip():
-        s.unseal_reasons.append(unseal_reason.strip())
     e = study.evaluation
     e.test_metrics, e.baseline_test_metrics, e.test_evaluated_at = panel, baseline_panels, now_iso()
     e.test_groups = groups
@@ -223,6 +235,9 @@ def finalize_test_evaluation(study, *, unseal_reason: str = "", progress: Progre
              + subgroups.gap_findings(groups), split="test")
     _replace(study, "evaluate", {Findings.near_perfect_small_n.code}, guards.near_perfect_findings(study, panel, "test"))
     _replace(study, "evaluate", {Findings.criterion_not_met.code}, scoreboard.scoreboard_findings(study))
+    s.test_read_pending = False
+    if study.folder is not None:  # stored before anyone is shown a score
+        study.save()
     progress(1.0, "Test evaluation done")
     return panel
 

@@ -261,7 +261,8 @@ def metrics_summary(study: Study, plan: Optional[SharingPlan] = None) -> dict:
             "best_epoch": train.best_epoch,
             "best": best,
             "last": history[-1] if history else None,
-            "seconds": train.seconds,
+            "seconds": train.seconds,  # every session's time, added up
+            "sessions": train.sessions,  # one entry per process that trained (a resume adds one)
             "device_used": train.device_used,
             "status": train.status,
             "history": history,

@@ -278,9 +278,10 @@ def _run_locked(spec: dict, out_dir: Path, folder: Path, *, on_step: Optional[St
              done=resumed and bool(study.evaluation.cv))
     step("Verdict", lambda: verdict.compare_with_network(study, **kw))
     record_proceed_reason()
-    # The sealed test set is read once; a resumed run keeps the first reading.
+    # The sealed test set is read once; a resumed run keeps the first reading, and finishes a
+    # reading that a kill cut short as the same use (see evaluate.finalize_test_evaluation).
     step("Evaluate (sealed test, once)", lambda: evaluate.finalize_test_evaluation(study, **kw),
-         done=study.split.test_uses >= 1)
+         done=study.split.test_uses >= 1 and not study.split.test_read_pending)
     step("Interpret", lambda: interpret.interpret_model(
         study, n_repeats=it.get("repeats", 5), top=it.get("top", 20),
         attributions=it.get("integrated_gradients", True), **kw),

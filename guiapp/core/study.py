@@ -147,6 +147,9 @@ class SplitState:
     test_hash: str = ""
     sealed: bool = False
     test_uses: int = 0
+    # A read counted in test_uses whose scores were never stored (the process died during it);
+    # the final evaluation finishes it as the same use (guiapp.core.evaluate).
+    test_read_pending: bool = False
     unseal_reasons: list = field(default_factory=list)
     counts: dict = field(default_factory=dict)  # split -> {class: n}
     # copy-aware split: each cluster of exact and near copies stays on one side (default on)
@@ -223,7 +226,8 @@ class TrainState:
     status: str = "not started"  # running, cancelled, done, failed
     history: list = field(default_factory=list)  # per-epoch dicts
     best_epoch: Optional[int] = None
-    seconds: float = 0.0
+    seconds: float = 0.0  # training time over every session (a resumed run adds its own)
+    sessions: list = field(default_factory=list)  # per process: first and last epoch, seconds
     weights: str = ""  # path inside the study folder
     message: str = ""
     lr_schedule: str = "none"  # none, cosine, plateau

@@ -209,6 +209,7 @@ def _train(study, batch_size, progress, should_stop, on_epoch, resume, should_pa
     scaler = torch.amp.GradScaler(device) if (t.mixed_precision == "fp16" and device == "cuda") else None
     ckpt_path = study.path(CHECKPOINT)
     start_epoch, history, best = 0, [], (math.inf, None)
+    earlier, sessions = 0.0, []  # training time and sessions of the processes before this one
     generator = torch.Generator().manual_seed(t.seed)
     note = t.message if "out of memory" in t.message else ""
     if resume and ckpt_path.exists() and t.status in ("running", "cancelled", "failed"):
@@ -221,6 +222,9 @@ def _train(study, batch_size, progress, should_stop, on_epoch, resume, should_pa
         torch.set_rng_state(state["torch_rng"])
         start_epoch, history = state["epoch"], state["history"]
         best = (state["best_loss"], state["best_epoch"])
+        # The checkpoint, not study.json (written at start and end only), knows how long the
+        # epochs it holds took: a resumed run adds its time to theirs.
+        earlier, sessions = float(state.get("seconds", t.seconds)), list(state.get("sessions", t.sessions))
         progress(start_epoch / t.max_epochs, f"Resuming after epoch {start_epoch}")
     elif ckpt_path.exists():
         ckpt_path.unlink()
@@ -245,7 +249,7 @@ def _train(study, batch_size, progress, should_stop, on_epoch, resume, should_pa
     t.device_name, t.device_memory_gb, t.batch_size_used = desc["name"], desc["memory_gb"], batch_size
     study.set_findings("train", [] if t.deterministic else [Findings.nondeterministic.raise_()])
     study.save()
-    started = time.perf_counter() - (t.seconds if start_epoch else 0.0)
+    started = time.perf_counter()
     since_best = (start_epoch - best[1]) if best[1] else 0
     epoch = start_epoch
     # Checkpoints are written on a writer thread: the next epoch starts while the disk works.
@@ -266,7 +270,8 @@ def _train(study, batch_size, progress, should_stop, on_epoch, resume, should_pa
             "model": model.state_dict(), "optimizer": optimizer.state_dict(),
             "scheduler": scheduler.state_dict() if scheduler is not None else None,
             "generator": generator.get_state(), "torch_rng": torch.get_rng_state(),
-            "epoch": epoch, "history": list(history), "best_loss": best[0], "best_epoch": best[1]},
+            "epoch": epoch, "history": list(history), "best_loss": best[0], "best_epoch": best[1],
+            "seconds": t.seconds, "sessions": list(t.sessions)},
             copies[slot])
         finish_writes()  # the write of the other copy; this one's last write ended an epoch ago
         best_weights = state["model"] if improved else None  # the same copy, written twice
@@ -328,8 +333,9 @@ def _train(study, batch_size, progress, should_stop, on_epoch, resume, should_pa
             lr = optimizer.param_groups[0]["lr"]
             if scheduler is not None:
                 scheduler.step(tune_loss) if t.lr_schedule == "plateau" else scheduler.step()
-            elapsed = time.perf_counter() - started
-            per_epoch = elapsed / (epoch - start_epoch) if epoch > start_epoch else 0.0
+            session = time.perf_counter() - started
+            elapsed = earlier + session
+            per_epoch = session / (epoch - start_epoch) if epoch > start_epoch else 0.0
             record = {"epoch": epoch, "train_loss": train_loss, "tune_loss": tune_loss,
                       f"tune_{metric}": tune_score, "seconds": round(elapsed, 3),
                       "eta_seconds": round(per_epoch * (t.max_epochs - epoch), 1),
@@ -342,6 +348,7 @@ def _train(study, batch_size, progress, should_stop, on_epoch, resume, should_pa
             else:
                 since_best += 1
             t.history, t.best_epoch, t.seconds = history, best[1], round(elapsed, 3)
+            t.sessions = sessions + [{"from_epoch": start_epoch + 1, "to_epoch": epoch, "seconds": round(session, 3)}]
             t.weights = BEST_WEIGHTS
             # study.json is written at start and end only: the checkpoint of every epoch carries
             # the history, so a killed run loses at most the epoch in flight.

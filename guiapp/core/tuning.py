@@ -255,14 +255,55 @@ def counted_trials(trials, *, running: bool = True) -> list:
     return sorted(out, key=lambda t: t.number)
 
 
-def _fail_abandoned(storage, ost) -> int:
-    """Trials a killed run left 'running' in the study's private storage: mark them failed."""
+def trial_seed(seed: int, worker: int, position: int) -> int:
+    """The sampler's seed for the ``position``-th trial of a search (0 = the first).
+
+    A sampler seeded once proposes from one random stream: a resumed process would restart
+    that stream and propose the first settings again. Seeding each trial from its place in
+    the budget makes the proposal depend only on (seed, worker, place, the finished trials),
+    so a search killed and resumed any number of times proposes what an uninterrupted one does.
+    """
+    digest = hashlib.sha256(f"tenfold-trial:{seed}:{worker}:{position}".encode()).digest()
+    return int.from_bytes(digest[:4], "little")
+
+
+def _resumable(storage, ost, space: dict) -> list:
+    """Trials a killed (or cancelled) run left 'running' in the study's private storage, in order.
+
+    Each is finished in place, as the same trial with the settings it already holds, before any
+    new trial starts: a search interrupted in its default trial retries the defaults, and trial
+    numbers stay those of an uninterrupted search. A trial killed between two of its settings'
+    draws (microseconds) cannot be completed as it would have been: it is marked failed, not
+    counted, and its place in the budget is proposed again.
+    """
     from optuna.trial import TrialState
 
-    stale = ost.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
-    for t in stale:
-        storage.set_trial_state_values(t._trial_id, TrialState.FAIL)
-    return len(stale)
+    keep = []
+    for t in sorted(ost.get_trials(deepcopy=False, states=(TrialState.RUNNING,)), key=lambda t: t.number):
+        fixed = t.system_attrs.get("fixed_params") or {}
+        if t.params and not set(space) <= set(t.params) | set(fixed):
+            storage.set_trial_state_values(t._trial_id, TrialState.FAIL)
+        else:
+            keep.append(t)
+    return keep
+
+
+def _run_trial(ost, trial, objective) -> None:
+    """One trial in the study's private storage: run it, then tell optuna how it ended.
+
+    A cancel (or a kill) leaves the trial 'running', to be finished in place on resume.
+    """
+    optuna = import_optuna()
+    from optuna.trial import TrialState
+
+    try:
+        value = objective(trial)
+    except optuna.TrialPruned:
+        ost.tell(trial, state=TrialState.PRUNED)
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a NaN (a failed setting) is told as a failed trial
+        ost.tell(trial, value)
 
 
 def run_search(*, storage, study_name: str, direction: str, space: dict, objective: Objective,
@@ -272,13 +313,18 @@ def run_search(*, storage, study_name: str, direction: str, space: dict, objecti
     """Run trials of ``objective`` until the search holds ``budget`` of them; return its record.
 
     A search found in the storage continues: its trials count, and numbering goes on. ``start``
-    (the usual default settings) is the first trial of a fresh search, so tuning never ends
-    below the defaults on the tune split. Worker ``k`` samples with ``seed + k``: workers
-    sharing a storage propose different trials. Only the first ``budget`` counted trials decide
-    the best, so every model is judged on exactly ``budget`` trials even when concurrent
-    workers overshoot.
+    (the usual default settings) is the first trial of a search, so tuning never ends below
+    the defaults on the tune split; it is retried until it ends. Trials a killed run left
+    running are finished first, in place. Each trial's sampler is seeded from its place in the
+    budget (:func:`trial_seed`), so a resumed search proposes exactly what an uninterrupted
+    one would, never an earlier setting again. Worker ``k`` samples with its own seeds:
+    workers sharing a storage propose different trials. Only the first ``budget`` counted
+    trials decide the best, so every model is judged on exactly ``budget`` trials even when
+    concurrent workers overshoot.
     """
     optuna = import_optuna()
+    from optuna.trial import TrialState
+
     t0 = time.perf_counter()
     ost = optuna.create_study(storage=storage, study_name=study_name, direction=direction,
                               sampler=make_sampler(sampler, seed + worker),
@@ -287,12 +333,11 @@ def run_search(*, storage, study_name: str, direction: str, space: dict, objecti
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             optuna.storages.fail_stale_trials(ost)
-        abandoned = 0
+        resumable = []
     else:
-        abandoned = _fail_abandoned(storage, ost)
+        resumable = _resumable(storage, ost, space)
+    abandoned = len(resumable)
     before = len(counted_trials(ost.get_trials(deepcopy=False), running=False))
-    if start and worker == 0 and not ost.get_trials(deepcopy=False):
-        ost.enqueue_trial({k: space[k].clip(v) for k, v in start.items() if k in space})
 
     def wrapped(trial):
         params = {name: dim.suggest(trial, name) for name, dim in space.items()}
@@ -313,14 +358,26 @@ def run_search(*, storage, study_name: str, direction: str, space: dict, objecti
         return float(value)
 
     while True:
-        done = counted_trials(ost.get_trials(deepcopy=False))
+        trials = ost.get_trials(deepcopy=False)
+        # Private storage: the trials left running are ours to finish, not someone else's.
+        done = counted_trials(trials, running=shared)
         if len(done) >= budget:
             break
         check_stop(should_stop)
         best = _best(ost, budget, direction)
         note = f" · best so far {best.value:.4f}" if best is not None else ""
         progress(len(done) / budget, f"{label}: trial {len(done) + 1} of {budget}{note}")
-        ost.optimize(wrapped, n_trials=1)
+        ost.sampler = make_sampler(sampler, trial_seed(seed, worker, len(done)))
+        if resumable:
+            _run_trial(ost, optuna.trial.Trial(ost, resumable.pop(0)._trial_id), wrapped)
+            continue
+        waiting = any(t.state == TrialState.WAITING for t in trials)
+        if start and worker == 0 and not done and not waiting:  # the defaults come first, until they end
+            ost.enqueue_trial({k: space[k].clip(v) for k, v in start.items() if k in space})
+        if shared:  # optuna's loop keeps the worker's heartbeat
+            ost.optimize(wrapped, n_trials=1)
+        else:
+            _run_trial(ost, ost.ask(), wrapped)
     progress(1.0, f"{label}: {budget} trials done")
     return search_record(ost, budget, direction, space, started_with=before, abandoned=abandoned,
                          seconds=time.perf_counter() - t0, sampler=sampler, seed=seed, worker=worker,

@@ -122,6 +122,37 @@ def test_a_second_look_needs_a_reason_and_is_flagged(trained_study):
     assert "Reviewer 2 asked" in item["evidence"]
 
 
+def test_a_read_cut_short_counts_as_a_use_and_is_finished_as_that_use(trained_study, monkeypatch):
+    """The use is saved before the data are read: a kill during the read leaves it on disk."""
+    from guiapp.core import data, split
+    from guiapp.core.study import Study
+
+    on_disk = {}
+    real_rows = split.sealed_test_rows
+
+    def killed_while_reading(study, **kw):
+        on_disk["split"] = Study.open(trained_study.folder).split  # what a kill here would leave
+        raise KeyboardInterrupt  # the process dies while the test rows are read
+
+    monkeypatch.setattr(split, "sealed_test_rows", killed_while_reading)
+    with pytest.raises(KeyboardInterrupt):
+        finalize_test_evaluation(trained_study)
+    assert on_disk["split"].test_uses == 1 and on_disk["split"].test_read_pending
+    assert trained_study.evaluation.test_metrics in ({}, None)  # no score was stored or shown
+
+    monkeypatch.setattr(split, "sealed_test_rows", real_rows)
+    reopened = Study.open(trained_study.folder)
+    data.reload_table(reopened)
+    panel = finalize_test_evaluation(reopened)  # no reason asked: it is the same, first use
+    s = reopened.split
+    assert s.test_uses == 1 and not s.test_read_pending and s.unseal_reasons == []
+    assert panel == reopened.evaluation.test_metrics and panel["n"] == 40
+    assert "test-set-reused" not in reopened.finding_codes()
+    assert not Study.open(trained_study.folder).split.test_read_pending  # stored before returning
+    with pytest.raises(TenfoldError, match="already been used once"):
+        finalize_test_evaluation(reopened)  # a later look is a second use, as always
+
+
 def test_the_reuse_finding_survives_a_later_tune_evaluation(trained_study):
     finalize_test_evaluation(trained_study)
     finalize_test_evaluation(trained_study, unseal_reason="checking a bug fix")

@@ -121,6 +121,35 @@ def test_a_resumed_run_ends_like_an_uninterrupted_one(study_factory, quick_train
     assert same_tensors(last_checkpoint_model(reopened), last_checkpoint_model(whole))
 
 
+def test_training_time_adds_up_across_a_kill_and_a_resume(tiny_study, quick_training):
+    """study.json is written at start and end only: after a kill it still says 0 s. The
+    checkpoint carries the time of the epochs it holds, and the resumed run adds its own."""
+    import shutil
+
+    quick_training(tiny_study)
+    at_start = tiny_study.path("study-at-start.json")
+    should_stop, on_epoch = cancel_after_first_epoch()
+
+    def snapshot(record):  # study.json on disk as a kill after epoch 1 would leave it
+        shutil.copy(tiny_study.path("study.json"), at_start)
+        on_epoch(record)
+
+    with pytest.raises(Cancelled):
+        train_network(tiny_study, should_stop=should_stop, on_epoch=snapshot)
+    first = tiny_study.train.seconds
+    assert first > 0
+    shutil.copy(at_start, tiny_study.path("study.json"))
+    killed = Study.open(tiny_study.folder)
+    assert killed.train.status == "running" and killed.train.seconds == 0.0  # what a kill leaves
+    data.reload_table(killed)
+    train_network(killed, resume=True)
+    t = killed.train
+    assert [(s["from_epoch"], s["to_epoch"]) for s in t.sessions] == [(1, 1), (2, 3)]
+    assert t.sessions[0]["seconds"] == pytest.approx(first, abs=1e-3)
+    assert t.seconds == pytest.approx(sum(s["seconds"] for s in t.sessions), abs=2e-3)
+    assert t.seconds > first and t.history[-1]["seconds"] == pytest.approx(t.seconds, abs=1e-3)
+
+
 def test_training_again_after_a_finished_run_starts_afresh(tiny_study, quick_training):
     quick_training(tiny_study)
     train_network(tiny_study)

@@ -108,7 +108,42 @@ def test_a_killed_search_resumes_without_losing_or_repeating_trials(tmp_path):
     record = toy_search(storage, "toy", 5)
     assert record["resumed_from"] == 2 and record["abandoned"] == 1
     assert record["n_trials"] == 5 and record["n_complete"] == 5
-    assert [t["number"] for t in record["trials"]] == [0, 1, 3, 4, 5]  # the killed trial 2 is not counted
+    assert [t["number"] for t in record["trials"]] == [0, 1, 2, 3, 4]  # the killed trial 2 is finished in place
+    # What an uninterrupted search proposes, in the same order: nothing proposed twice, nothing lost.
+    fresh = toy_search(storage, "toy-uninterrupted", 5)
+    assert [(t["params"], t["value"]) for t in record["trials"]] == [(t["params"], t["value"]) for t in fresh["trials"]]
+
+
+@pytest.mark.parametrize("stop_at", [0, 1, 2])
+def test_a_trial_cancelled_in_flight_is_finished_first_on_resume_as_the_same_trial(tmp_path, stop_at):
+    """Trial 0 is the default settings: a search stopped inside it retries the defaults."""
+    storage = tuning.open_storage(f"sqlite:///{tmp_path / 'tuning.sqlite3'}")
+    space = {"x": tuning.Dim("float", 0.0, 1.0), "k": tuning.Dim("int", 1, 9)}
+    calls = []
+
+    def objective(params, trial):
+        calls.append((trial.number, params))
+        if len(calls) == stop_at + 1 and stop:
+            raise Cancelled()  # as a cancel (or a kill) inside the trial
+        return params["x"] - abs(params["k"] - 5) / 10
+
+    def search(name):
+        return tuning.run_search(storage=storage, study_name=name, direction="maximize", space=space,
+                                 objective=objective, budget=4, seed=3, start={"x": 0.25, "k": 2})
+
+    stop = True
+    with pytest.raises(Cancelled):
+        search("stopped")
+    interrupted = calls[-1]
+    stop = False
+    calls.clear()
+    resumed = search("stopped")
+    assert calls[0] == interrupted  # the interrupted trial is retried first, same number, same settings
+    fresh = search("uninterrupted")
+    assert resumed["trials"] == [{**t, "seconds": r["seconds"]} for t, r in zip(fresh["trials"], resumed["trials"])]
+    assert resumed["trials"][0]["params"] == {"x": 0.25, "k": 2}  # the defaults, retried when interrupted
+    assert resumed["abandoned"] == 1 and resumed["resumed_from"] == stop_at
+    assert len({json.dumps(t["params"], sort_keys=True) for t in resumed["trials"]}) == 4
 
 
 def test_a_setting_that_fails_counts_as_a_failed_trial(tmp_path):
@@ -280,5 +315,7 @@ def test_a_search_whose_process_was_killed_resumes_where_it_stopped(tmp_path):
     assert record["n_trials"] == budget and record["n_complete"] == budget
     numbers = [t["number"] for t in record["trials"]]
     assert numbers[:len(complete)] == complete  # kept, not redone
-    assert before[-1].number not in numbers and numbers[-2:] == [before[-1].number + 1, before[-1].number + 2]
+    # the trial in flight is finished in place, as the same trial with the settings it held
+    assert numbers[-2:] == [before[-1].number, before[-1].number + 1]
+    assert record["trials"][-2]["params"] == before[-1].params
     tuning.close_storage(storage)
