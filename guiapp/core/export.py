@@ -237,6 +237,7 @@ def metrics_summary(study: Study, plan: Optional[SharingPlan] = None) -> dict:
         "baselines": baselines,
         "overfitting": dataclasses.asdict(study.overfitting),
         **_evaluation_summary(study),
+        **_external_summary(study),
         "training": {
             "epochs_run": len(history),
             "max_epochs": train.max_epochs,
@@ -256,6 +257,12 @@ def metrics_summary(study: Study, plan: Optional[SharingPlan] = None) -> dict:
         },
         "findings": [f.to_dict() for f in study.findings],
     }
+
+
+def _external_summary(study: Study) -> dict:
+    from guiapp.core.external import metrics_section  # external cohorts, the estimate, the new criteria
+
+    return metrics_section(study)
 
 
 def _evaluation_summary(study: Study) -> dict:

@@ -177,6 +177,17 @@ class Findings:
         "The sealed test set was evaluated {uses} times (reason given: {reason!r}). Scores "
         "from a test set used more than once are optimistic (Tip 7); report this openly.",
     )
+    external_cohort_reused = FindingKind(
+        "external-cohort-reused", 7, "error", "evaluate",
+        "The external cohort {name!r} was evaluated {uses} times (reason given: {reason!r}). A "
+        "cohort looked at more than once is no longer an independent check (Tip 7); report this openly.",
+    )
+    external_cohort_shift = FindingKind(
+        "external-cohort-shift", 9, "info", "evaluate",
+        "The external cohort {name!r} differs clearly from the training data: a classifier tells them "
+        "apart with ROC AUC {auc:.2f}. Read its score as how the model travels to another lab or "
+        "population, and look at its calibration before using its probabilities (Tip 9).",
+    )
     weights_withheld = FindingKind(
         "weights-withheld", 10, "info", "export",
         "The network weights were not exported: {reason}",

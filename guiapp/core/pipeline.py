@@ -19,6 +19,10 @@ StepFn = Callable[[str, str], None]  # (step title, message)
 # (Tip 2). Small, so a spec runs in minutes; a real study raises it (the wizard suggests 20).
 HEADLESS_TRIALS = 3
 DEMO_TRIALS, DEMO_TRIAL_EPOCHS = 3, 10
+# [question] keys of the generalizability, interpretability and efficiency criteria (guiapp.core.criteria)
+CRITERIA_KEYS = ("min_generalization", "max_generalization_drop", "min_attribution_stability",
+                 "min_linear_agreement", "known_markers", "min_known_markers", "interpretability_top_k",
+                 "max_inference_memory_mb", "min_throughput")
 
 
 @dataclass
@@ -70,6 +74,18 @@ def demo_spec(name: str, folder: Path, *, max_epochs: int = 100) -> dict:
                                    "are known markers of malignancy, not records of the outcome."}
     else:
         spec["data"].update(about_humans=False)
+    if name == "simulated_expression":
+        # An independent cohort from "another lab" (its own batch shift, the same biology), and the
+        # criteria that it and the study's batches measure (guiapp.core.criteria).
+        from guiapp.core.demo import another_lab
+
+        lab = another_lab()
+        lab_path = Path(folder) / "simulated_expression_lab_b.csv"
+        lab.table.to_csv(lab_path, index=False)
+        spec["external"] = [{"path": str(lab_path), "label": lab.label, "name": "Another lab (simulated)"}]
+        spec["question"].update(min_generalization=0.8, max_generalization_drop=0.1, min_linear_agreement=0.5,
+                                known_markers=list(demo.informative[:3]), interpretability_top_k=10,
+                                min_attribution_stability=0.5, max_inference_memory_mb=5.0, min_throughput=1000.0)
     if demo.batch:  # the simulated runs shift every gene but are not tied to the condition
         spec["batch"] = {"remedy": "none", "remedy_reason": (
             "A teaching demo: the batch effect is left in to show how Tenfold measures it; the runs are "
@@ -81,7 +97,7 @@ def apply_spec(study: Study, spec: dict) -> None:
     """Copy the spec's settings into the study (everything but the data, which is loaded)."""
     q = spec.get("question", {})
     for key in ("title", "description", "task", "target_metric", "target_value", "max_parameters",
-                "max_latency_ms", "max_training_minutes", "max_calibration_error"):
+                "max_latency_ms", "max_training_minutes", "max_calibration_error", *CRITERIA_KEYS):
         if key in q:
             setattr(study.question, key, q[key])
     study.data.subgroups = [str(c) for c in spec.get("data", {}).get("subgroups", study.data.subgroups)]
@@ -161,6 +177,10 @@ def run_study(spec: dict, out_dir, *, study_dir=None, on_step: Optional[StepFn] 
     kw = {"should_stop": should_stop}
     # every [data] key: formats, sample sheet, orientation, roles, missing values, provenance
     step("Data", lambda: data.attach_from_spec(study, d, **kw), done=resumed)
+    if spec.get("external"):  # a cohort that does not fit the study fails now, not after training
+        from guiapp.core import external
+
+        step("External cohorts (checked)", lambda: [external.check_cohort(study, c) for c in spec["external"]])
     remedy = spec.get("batch", {})
 
     def batch_step():
@@ -222,6 +242,8 @@ def run_study(spec: dict, out_dir, *, study_dir=None, on_step: Optional[StepFn] 
         attributions=it.get("integrated_gradients", True), **kw),
         done=resumed and bool(study.interpret.importances))
 
+    generalization_steps(study, spec, step, kw)
+
     if p.get("dp_epsilon") is not None:
         step("Differential privacy", lambda: privacy_dp.train_with_dp(
             study, p["dp_epsilon"], delta=p.get("dp_delta"), epochs=p.get("dp_epochs"),
@@ -248,3 +270,26 @@ def run_study(spec: dict, out_dir, *, study_dir=None, on_step: Optional[StepFn] 
                                                    predictions=evaluate.test_predictions(study)))
     return RunResult(study=study, out_dir=out_dir, files=list(exported.files), seconds=seconds,
                      weights_shared=exported.weights_shared, weights_reason=exported.reason)
+
+
+def generalization_steps(study, spec: dict, step, kw: dict) -> None:
+    """External cohorts (once each), the leave-one-batch-out estimate, attribution stability and
+    efficiency, after the sealed test set and the interpretation."""
+    from guiapp.core import criteria, external, generalization
+
+    q, ev, it = study.question, spec.get("evaluate", {}), spec.get("interpret", {})
+    for c in spec.get("external", []):
+        # A resumed run keeps a cohort's first reading; a reason in the spec asks for another one.
+        done = external._find(study, c["name"]) is not None and not c.get("reason")
+        step(f"External cohort {c['name']}", lambda c=c: external.evaluate_cohort(
+            study, c["path"], label=c["label"], name=c["name"], samples=c.get("samples", ""),
+            reason=c.get("reason", ""), **kw), done=done)
+    if study.data.batch and ev.get("leave_one_batch_out", True):
+        step("Leave-one-batch-out estimate", lambda: generalization.leave_one_batch_out(
+            study, network_epochs=ev.get("lobo_epochs", generalization.LOBO_EPOCHS), **kw),
+            done=bool(study.evaluation.generalization))
+    refits = it.get("stability_refits", generalization.STABILITY_REFITS if q.min_attribution_stability is not None else 0)
+    if refits:
+        step("Attribution stability", lambda: generalization.attribution_stability(study, refits=refits, **kw))
+    step("Efficiency", lambda: criteria.measure_efficiency(study, **kw))
+    criteria.refresh_findings(study)
