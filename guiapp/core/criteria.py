@@ -289,3 +289,20 @@ def refresh_findings(study) -> None:
     from guiapp.core.findings import Findings
 
     _replace(study, "evaluate", {Findings.criterion_not_met.code}, scoreboard.scoreboard_findings(study))
+
+
+def measure_criteria(study, *, stability_refits: int = 3, progress: ProgressFn = no_progress,
+                     should_stop: Optional[StopFn] = None) -> list[dict]:
+    """The Evaluate page's one click: attribution stability (when asked for) and efficiency,
+    then the scoreboard again. Returns the scoreboard's rows."""
+    from guiapp.core import generalization, scoreboard
+
+    def part(start, end):
+        return lambda f, m: progress(start + (end - start) * f, m)
+
+    if study.question.min_attribution_stability is not None and stability_refits > 0:
+        generalization.attribution_stability(study, refits=stability_refits, progress=part(0.0, 0.7),
+                                             should_stop=should_stop)
+    measure_efficiency(study, progress=part(0.7, 1.0), should_stop=should_stop)
+    refresh_findings(study)
+    return scoreboard.scoreboard(study)
