@@ -178,6 +178,8 @@ def create_demo_study(name: str, folder, *, progress=None, should_stop=None, **k
     study.question.description = f"Built-in demo dataset: {demo.source} ({demo.version})."
     study.save(folder)
     path = write_demo(demo, Path(folder) / "data")
+    if name == "simulated_expression" and not kwargs:  # a cohort from "another lab", for the Evaluate page
+        another_lab().table.to_csv(Path(folder) / "data" / "simulated_expression_lab_b.csv", index=False)
     attach_data(study, path, label=demo.label, batch=demo.batch, group=demo.group, source=demo.source,
                 version=demo.version, progress=progress or no_progress, should_stop=should_stop)
     study.data.builtin = demo.name
