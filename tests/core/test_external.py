@@ -174,3 +174,12 @@ def test_external_tables_in_the_spec_are_checked(tmp_path):
                                      'label = "y"\nname = "B"\n')
     spec = load_spec(tmp_path / "s.toml")
     assert spec["external"][0]["path"] == str((tmp_path / "lab" / "b.csv").resolve())
+
+
+def test_the_wizard_demo_study_brings_the_other_labs_cohort(tmp_path):
+    from guiapp.core.demo import create_demo_study
+
+    study = create_demo_study("simulated_expression", tmp_path / "study")
+    path = tmp_path / "study" / "data" / "simulated_expression_lab_b.csv"
+    cohort = external.read_cohort(study, path, label="condition", name="Another lab")
+    assert cohort.n == 200 and cohort.X.shape == (200, 200) and cohort.extra_columns == []
