@@ -279,8 +279,9 @@ def generalization_steps(study, spec: dict, step, kw: dict) -> None:
 
     q, ev, it = study.question, spec.get("evaluate", {}), spec.get("interpret", {})
     for c in spec.get("external", []):
-        # A resumed run keeps a cohort's first reading; a reason in the spec asks for another one.
-        done = external._find(study, c["name"]) is not None and not c.get("reason")
+        # A resumed run keeps a cohort's reading; a reason in the spec not yet recorded asks for another one.
+        earlier = external._find(study, c["name"])
+        done = earlier is not None and (not c.get("reason") or c["reason"].strip() in earlier.get("reasons", []))
         step(f"External cohort {c['name']}", lambda c=c: external.evaluate_cohort(
             study, c["path"], label=c["label"], name=c["name"], samples=c.get("samples", ""),
             reason=c.get("reason", ""), **kw), done=done)
