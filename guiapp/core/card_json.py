@@ -109,6 +109,9 @@ def _mct_metrics(study) -> list[dict]:
                                slice_, f"{cv['metric']} — {r['model']}"))
     for sl in subgroup_slices(study):
         out.append(_mct_metric(sl["metric"], f"{sl['split']}: {sl['factor']} = {sl['level']}", sl["metric"].name))
+    from guiapp.core.card_external import mct_metrics  # external cohorts and the leave-one-batch-out estimate
+
+    out += mct_metrics(study)
     for a in _privacy_context(study)["audit"]:
         out.append(_mct_metric(a["auc"], "training vs tune (membership audit)",
                                f"membership-inference attack ROC AUC — {a['name']}"))
@@ -128,6 +131,9 @@ def _mct_considerations(study, weights_shared: bool, weights_reason: str, privac
     limits = [e.limitations.strip() or f"Limitations in the owner's words: {NOT_PROVIDED}"] + limits
     if e.out_of_scope.strip():
         limits.append(f"Out of scope: {e.out_of_scope.strip()}")
+    from guiapp.core.card_external import consideration_lines  # External validation, in the card's words
+
+    limits += consideration_lines(study)
     ethical = [{"name": e["concern"], "mitigation_strategy": e.get("mitigation")
                 or f"No mitigation recorded yet ({e.get('status', 'open')})."}
                for e in map(as_dict, study.ethics.register)]

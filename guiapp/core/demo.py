@@ -111,6 +111,39 @@ def simulated_expression(n_samples: int = 600, n_genes: int = 200, n_informative
     )
 
 
+def another_lab(n_samples: int = 200, *, lab_strength: float = 1.5, seed: int = 0, study_samples: int = 600,
+                n_genes: int = 200, n_informative: int = 10, n_batches: int = 3, effect_size: float = 1.0) -> DemoData:
+    """An external cohort for :func:`simulated_expression` from "another lab": the same genes, the
+    same baseline expression and the same treated-vs-control effect, measured with a batch shift
+    of its own (``lab_strength``) that none of the study's runs had.
+
+    The study's baseline profile is drawn again exactly as :func:`simulated_expression` (with
+    ``study_samples`` and the same seed) draws it; the cohort's own samples come from a separate stream.
+    """
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    rng.integers(0, 2, study_samples)  # the study's condition and batch draws, replayed to reach its profile
+    rng.integers(0, n_batches, study_samples)
+    base = rng.normal(6.0, 1.5, n_genes)
+    lab = np.random.default_rng([seed, 3])
+    condition = lab.integers(0, 2, n_samples)
+    X = base + lab.normal(0, 1.0, (n_samples, n_genes))
+    X[:, :n_informative] += effect_size * condition[:, None]
+    X += lab.normal(0, 1.0, n_genes) * lab_strength  # the other lab's shift, on every gene
+    genes = [f"GENE{i:04d}" for i in range(n_genes)]
+    table = pd.DataFrame(X.round(4), columns=genes)
+    table.insert(0, "sample_id", [f"LB{i:05d}" for i in range(n_samples)])
+    table["condition"] = np.where(condition == 1, "treated", "control")
+    table["batch"] = "labB"
+    return DemoData(
+        name="simulated_expression_lab_b", table=table, label="condition", batch="batch",
+        source="Tenfold simulated expression generator (another lab)",
+        version=f"seed={seed}, lab_strength={lab_strength}, effect_size={effect_size}",
+        description="The same biology measured in another lab, with a batch shift of its own.",
+        informative=tuple(genes[:n_informative]))
+
+
 def load_demo(name: str, **kwargs) -> DemoData:
     if name == "breast_cancer":
         return breast_cancer()
@@ -145,6 +178,8 @@ def create_demo_study(name: str, folder, *, progress=None, should_stop=None, **k
     study.question.description = f"Built-in demo dataset: {demo.source} ({demo.version})."
     study.save(folder)
     path = write_demo(demo, Path(folder) / "data")
+    if name == "simulated_expression" and not kwargs:  # a cohort from "another lab", for the Evaluate page
+        another_lab().table.to_csv(Path(folder) / "data" / "simulated_expression_lab_b.csv", index=False)
     attach_data(study, path, label=demo.label, batch=demo.batch, group=demo.group, source=demo.source,
                 version=demo.version, progress=progress or no_progress, should_stop=should_stop)
     study.data.builtin = demo.name

@@ -255,6 +255,7 @@ def metrics_summary(study: Study, plan: Optional[SharingPlan] = None) -> dict:
         "baselines": baselines,
         "overfitting": dataclasses.asdict(study.overfitting),
         **_evaluation_summary(study),
+        **_external_summary(study),
         "training": {
             "epochs_run": len(history),
             "max_epochs": train.max_epochs,
@@ -278,6 +279,12 @@ def metrics_summary(study: Study, plan: Optional[SharingPlan] = None) -> dict:
         "accepted_findings": study.accepted_findings,
         "settled_findings": study.settled_findings,
     }
+
+
+def _external_summary(study: Study) -> dict:
+    from guiapp.core.external import metrics_section  # external cohorts, the estimate, the new criteria
+
+    return metrics_section(study)
 
 
 def _evaluation_summary(study: Study) -> dict:

@@ -223,6 +223,17 @@ class Findings:
         # reason (quoted here); the card's box shows it above the headline.
         caveat="the sealed test set was evaluated {uses} times, so its scores are optimistic",
     )
+    external_cohort_reused = FindingKind(
+        "external-cohort-reused", 7, "error", "evaluate",
+        "The external cohort {name!r} was evaluated {uses} times (reason given: {reason!r}). A "
+        "cohort looked at more than once is no longer an independent check (Tip 7); report this openly.",
+    )
+    external_cohort_shift = FindingKind(
+        "external-cohort-shift", 9, "info", "evaluate",
+        "The external cohort {name!r} differs clearly from the training data: a classifier tells them "
+        "apart with ROC AUC {auc:.2f}. Read its score as how the model travels to another lab or "
+        "population, and look at its calibration before using its probabilities (Tip 9).",
+    )
     weights_withheld = FindingKind(
         "weights-withheld", 10, "info", "export",
         "The network weights were not exported: {reason}",

@@ -188,6 +188,27 @@ TERMS = (
          "features, by following the network's response from a neutral input to the real one.",
          "Features ranking high here and in permutation importance are the ones the network leans on.",
          ("attributions", "attribution")),
+    Term("external-cohort", "External cohort", "An independent, labelled dataset from another lab, hospital, "
+         "instrument or time, scored once after the sealed test set, through the study's own preprocessing.",
+         "A score on held-out samples of one dataset says little about other labs; only an independent cohort "
+         "shows how the model travels (Tips 7 and 9).",
+         ("external cohorts", "external validation", "independent cohort", "generalizability"),
+         None, ("domain-classifier", "leave-one-batch-out")),
+    Term("domain-classifier", "Domain classifier (shift check)", "A simple model trained to tell the training "
+         "samples from a cohort's samples. Its ROC AUC is 0.5 when it cannot, 1.0 when every cohort sample "
+         "stands out.", "It measures how far a cohort lies from the data the model learned from.",
+         ("shift check", "domain AUC"), None, ("external-cohort",)),
+    Term("leave-one-batch-out", "Leave-one-batch-out estimate", "Train on all batches but one and score the "
+         "held-out batch, for every batch in turn; the spread of the scores shows how much the result depends "
+         "on the batch.", "An estimate from the study's own batches, not external validation: they share its "
+         "protocol and lab.", ("leave one batch out", "held-out batch"), None, ("external-cohort", "batch-effect")),
+    Term("attribution-stability", "Attribution stability", "Whether the same features come out on top when the "
+         "network is refitted on bootstrap resamples of the training split: the rank correlation of their "
+         "attributions.", "Top features that change with every refit are not a finding to report (Tip 9).",
+         ("stable attributions",), None, ("integrated-gradients",)),
+    Term("flops", "FLOPs per sample", "The arithmetic operations a model needs to score one sample. A linear model "
+         "needs a few per feature; a network many more.", "Performance per FLOP shows whether the network's gain "
+         "is worth its cost beside a cheaper baseline.", ("FLOPs", "performance per FLOP", "throughput")),
     Term("membership-inference", "Membership inference", "An attack that guesses, from a model's outputs, whether "
          "a given person's record was in its training data.",
          "If it works, sharing the model reveals who took part in the study (Tip 10).",
@@ -216,7 +237,8 @@ BY_KEY = {t.key: t for t in TERMS}
 # The terms each page speaks of, for its help button (the first is shown first).
 STEP_TERMS = {
     "study": ("seed", "provenance", "dome"),
-    "question": ("metric", "auroc", "pr-auc", "balanced-accuracy", "r2", "calibration", "parameters"),
+    "question": ("metric", "auroc", "pr-auc", "balanced-accuracy", "r2", "calibration", "parameters",
+                 "external-cohort", "attribution-stability", "flops"),
     "data": ("provenance", "pii", "class-imbalance", "stratified", "group-split"),
     "batch": ("batch-effect", "pca", "confounding", "group-split", "data-leakage"),
     "split": ("train-set", "tune-set", "test-set", "stratified", "group-split", "data-leakage"),
@@ -226,7 +248,7 @@ STEP_TERMS = {
               "early-stopping", "seed", "checkpoint"),
     "overfitting": ("overfitting", "regularisation", "learning-curve", "label-shuffle", "loss"),
     "evaluate": ("auroc", "pr-auc", "balanced-accuracy", "confidence-interval", "calibration", "subgroup",
-                 "test-set", "r2"),
+                 "test-set", "r2", "external-cohort", "domain-classifier", "leave-one-batch-out"),
     "interpret": ("permutation-importance", "integrated-gradients", "data-leakage", "baseline"),
     "ethics": ("membership-inference", "differential-privacy", "pii", "model-card"),
     "export": ("model-card", "dome", "seed", "provenance"),

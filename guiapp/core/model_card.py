@@ -51,6 +51,9 @@ def card_metadata(study, *, license: str = "other"):
         for m in values
         if math.isfinite(m.value)  # NaN (e.g. ROC AUC on one class) is no result to index
     ]
+    from guiapp.core.card_external import eval_results  # one result per external cohort
+
+    results += eval_results(study)
     kind = "classification" if study.is_classification else "regression"
     return ModelCardData(
         license=license or "other",
@@ -127,6 +130,7 @@ def card_context(study, weights_shared: bool, weights_reason: str, privacy: list
         "slices": subgroup_slices(study),
         "ev_card": _evaluation_context(study),
         "tuning_card": _tuning_context(study),
+        "ext_card": _external_context(study),
     }
 
 
@@ -136,6 +140,12 @@ def _caveat_context(study) -> dict:
 
     return {"caveats": blocking.caveats(study), "settled": blocking.settled(study),
             "headline_caveat": blocking.headline_caveat(study)}
+
+
+def _external_context(study) -> dict:
+    from guiapp.core.card_external import card_context as external_context  # external validation, its own words
+
+    return external_context(study)
 
 
 def _tuning_context(study) -> dict:

@@ -20,6 +20,10 @@ StepFn = Callable[[str, str], None]  # (step title, message)
 # (Tip 2). Small, so a spec runs in minutes; a real study raises it (the wizard suggests 20).
 HEADLESS_TRIALS = 3
 DEMO_TRIALS, DEMO_TRIAL_EPOCHS = 3, 10
+# [question] keys of the generalizability, interpretability and efficiency criteria (guiapp.core.criteria)
+CRITERIA_KEYS = ("min_generalization", "max_generalization_drop", "min_attribution_stability",
+                 "min_linear_agreement", "known_markers", "min_known_markers", "interpretability_top_k",
+                 "max_inference_memory_mb", "min_throughput")
 
 
 @dataclass
@@ -76,6 +80,18 @@ def demo_spec(name: str, folder: Path, *, max_epochs: int = 100) -> dict:
         spec["findings"] = {"accept": {"label-proxy-feature": known_markers}}
     else:
         spec["data"].update(about_humans=False)
+    if name == "simulated_expression":
+        # An independent cohort from "another lab" (its own batch shift, the same biology), and the
+        # criteria that it and the study's batches measure (guiapp.core.criteria).
+        from guiapp.core.demo import another_lab
+
+        lab = another_lab()
+        lab_path = Path(folder) / "simulated_expression_lab_b.csv"
+        lab.table.to_csv(lab_path, index=False)
+        spec["external"] = [{"path": str(lab_path), "label": lab.label, "name": "Another lab (simulated)"}]
+        spec["question"].update(min_generalization=0.8, max_generalization_drop=0.1, min_linear_agreement=0.5,
+                                known_markers=list(demo.informative[:3]), interpretability_top_k=10,
+                                min_attribution_stability=0.5, max_inference_memory_mb=5.0, min_throughput=1000.0)
     if demo.batch:  # the simulated runs shift every gene but are not tied to the condition
         spec["batch"] = {"remedy": "none", "remedy_reason": (
             "A teaching demo: the batch effect is left in to show how Tenfold measures it; the runs are "
@@ -87,7 +103,7 @@ def apply_spec(study: Study, spec: dict) -> None:
     """Copy the spec's settings into the study (everything but the data, which is loaded)."""
     q = spec.get("question", {})
     for key in ("title", "description", "task", "target_metric", "target_value", "max_parameters",
-                "max_latency_ms", "max_training_minutes", "max_calibration_error"):
+                "max_latency_ms", "max_training_minutes", "max_calibration_error", *CRITERIA_KEYS):
         if key in q:
             setattr(study.question, key, q[key])
     study.data.subgroups = [str(c) for c in spec.get("data", {}).get("subgroups", study.data.subgroups)]
@@ -213,6 +229,10 @@ def _run_locked(spec: dict, out_dir: Path, folder: Path, *, on_step: Optional[St
     # every [data] key: formats, sample sheet, orientation, roles, missing values, provenance
     step("Data", lambda: data.attach_from_spec(study, d, **kw), done=resumed)
     refuse_too_few_samples(study)
+    if spec.get("external"):  # a cohort that does not fit the study fails now, not after training
+        from guiapp.core import external
+
+        step("External cohorts (checked)", lambda: [external.check_cohort(study, c) for c in spec["external"]])
     remedy = spec.get("batch", {})
 
     def batch_step():
@@ -287,6 +307,8 @@ def _run_locked(spec: dict, out_dir: Path, folder: Path, *, on_step: Optional[St
         attributions=it.get("integrated_gradients", True), **kw),
         done=resumed and bool(study.interpret.importances))
 
+    generalization_steps(study, spec, step, kw)
+
     if p.get("dp_epsilon") is not None:
         step("Differential privacy", lambda: privacy_dp.train_with_dp(
             study, p["dp_epsilon"], delta=p.get("dp_delta"), epochs=p.get("dp_epochs"),
@@ -316,3 +338,27 @@ def _run_locked(spec: dict, out_dir: Path, folder: Path, *, on_step: Optional[St
     return RunResult(study=study, out_dir=out_dir, files=list(exported.files), seconds=seconds,
                      weights_shared=exported.weights_shared, weights_reason=exported.reason, study_dir=folder,
                      manifest_sha256=exported.manifest_sha256)
+
+
+def generalization_steps(study, spec: dict, step, kw: dict) -> None:
+    """External cohorts (once each), the leave-one-batch-out estimate, attribution stability and
+    efficiency, after the sealed test set and the interpretation."""
+    from guiapp.core import criteria, external, generalization
+
+    q, ev, it = study.question, spec.get("evaluate", {}), spec.get("interpret", {})
+    for c in spec.get("external", []):
+        # A resumed run keeps a cohort's reading; a reason in the spec not yet recorded asks for another one.
+        earlier = external._find(study, c["name"])
+        done = earlier is not None and (not c.get("reason") or c["reason"].strip() in earlier.get("reasons", []))
+        step(f"External cohort {c['name']}", lambda c=c: external.evaluate_cohort(
+            study, c["path"], label=c["label"], name=c["name"], samples=c.get("samples", ""),
+            reason=c.get("reason", ""), **kw), done=done)
+    if study.data.batch and ev.get("leave_one_batch_out", True):
+        step("Leave-one-batch-out estimate", lambda: generalization.leave_one_batch_out(
+            study, network_epochs=ev.get("lobo_epochs", generalization.LOBO_EPOCHS), **kw),
+            done=bool(study.evaluation.generalization))
+    refits = it.get("stability_refits", generalization.STABILITY_REFITS if q.min_attribution_stability is not None else 0)
+    if refits:
+        step("Attribution stability", lambda: generalization.attribution_stability(study, refits=refits, **kw))
+    step("Efficiency", lambda: criteria.measure_efficiency(study, **kw))
+    criteria.refresh_findings(study)

@@ -80,6 +80,7 @@ def report_context(study: Study, *, privacy: Optional[list[str]] = None) -> dict
         "metric_charts": metric_charts(study),
         "importance_chart": importance_chart(study),
         "ev_report": _evaluation_context(study),
+        "ext_report": _external_context(study),
         "figures": _figures_context(study),
         "caveat": CAVEAT,
         "gap_warn": GAP_WARN,
@@ -101,6 +102,12 @@ def _figures_context(study: Study) -> dict:
     from guiapp.core.report_figures import report_context as figures_context  # imports this module
 
     return figures_context(study)
+
+
+def _external_context(study: Study) -> dict:
+    from guiapp.core.card_external import report_context as external_context  # imports report_curves
+
+    return external_context(study)
 
 
 def _evaluation_context(study: Study) -> dict:

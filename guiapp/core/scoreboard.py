@@ -123,7 +123,9 @@ def scoreboard(study) -> list[dict]:
             rows.append(_row("Calibration", f"ECE ≤ {q.max_calibration_error:g}", text,
                              ece <= q.max_calibration_error,
                              "ECE: the average gap between predicted probability and observed frequency."))
-    return rows
+    from guiapp.core.criteria import criteria_rows  # generalizability, interpretability, efficiency
+
+    return rows + criteria_rows(study)
 
 
 def scoreboard_findings(study) -> list:

@@ -21,7 +21,13 @@ KEYS = {
                  "task": (str, ("classification", "regression")),
                  "target_metric": (str, None), "target_value": ((int, float), None),
                  "max_parameters": (int, None), "max_latency_ms": ((int, float), None),
-                 "max_training_minutes": ((int, float), None), "max_calibration_error": ((int, float), None)},
+                 "max_training_minutes": ((int, float), None), "max_calibration_error": ((int, float), None),
+                 # generalizability, interpretability and efficiency criteria (guiapp.core.criteria)
+                 "min_generalization": ((int, float), None), "max_generalization_drop": ((int, float), None),
+                 "min_attribution_stability": ((int, float), None), "min_linear_agreement": ((int, float), None),
+                 "known_markers": (list, None), "min_known_markers": (int, None),
+                 "interpretability_top_k": (int, None), "max_inference_memory_mb": ((int, float), None),
+                 "min_throughput": ((int, float), None)},
     "data": {"path": (str, None), "label": (str, None), "batch": (str, None), "group": (str, None),
              "identifiers": (list, None), "subgroups": (list, None), "sensitive": (bool, None),
              "source": (str, None),
@@ -61,8 +67,9 @@ KEYS = {
     "tuning": {"storage": (str, None), "storage_env": (str, None), "sampler": (str, ("tpe", "random")), "pruner": (str, ("median", "none")),
                "epochs": (int, None), "worker": (int, None)},
     "evaluate": {"threshold": ((int, float), None), "shuffle_repeats": (int, None),
-                 "learning_curve": (list, None)},
-    "interpret": {"repeats": (int, None), "top": (int, None), "integrated_gradients": (bool, None)},
+                 "learning_curve": (list, None), "leave_one_batch_out": (bool, None), "lobo_epochs": (int, None)},
+    "interpret": {"repeats": (int, None), "top": (int, None), "integrated_gradients": (bool, None),
+                  "stability_refits": (int, None)},
     "privacy": {"share_weights": (str, ("auto", "never", "always")), "share_reason": (str, None),
                 "dp_epsilon": ((int, float), None), "dp_delta": ((int, float), None),
                 "dp_epochs": (int, None), "dp_max_grad_norm": ((int, float), None),
@@ -76,6 +83,10 @@ KEYS = {
     "findings": {"accept": (dict, None)},
 }
 REQUIRED = {("data", "path"), ("data", "label")}
+# [[external]]: an array of tables, one per independent cohort (guiapp.core.external)
+EXTERNAL_KEYS = {"path": (str, None), "label": (str, None), "name": (str, None), "samples": (str, None),
+                 "reason": (str, None)}
+EXTERNAL_REQUIRED = ("path", "label", "name")
 
 
 def load_spec(path) -> dict:
@@ -100,6 +111,10 @@ def load_spec(path) -> dict:
     samples = spec["data"].get("samples")
     if samples and not Path(samples).expanduser().is_absolute():
         spec["data"]["samples"] = str((path.parent / Path(samples).expanduser()).resolve())
+    for cohort in spec.get("external", []):  # cohort files, like the data, are relative to the spec
+        for key in ("path", "samples"):
+            if cohort.get(key) and not Path(cohort[key]).expanduser().is_absolute():
+                cohort[key] = str((path.parent / Path(cohort[key]).expanduser()).resolve())
     pretrained = spec.get("model", {}).get("pretrained")
     if pretrained and not Path(pretrained).expanduser().is_absolute():
         spec["model"]["pretrained"] = str((path.parent / pretrained).resolve())
@@ -109,10 +124,13 @@ def load_spec(path) -> dict:
 def check_spec(spec: dict, name: str = "the spec") -> None:
     """Every key known, of its type and inside its range; raises :class:`SpecError` naming the
     key, the value and what is allowed."""
+    _check_external(spec.get("external", []), name)
     for section, values in spec.items():
+        if section == "external":
+            continue
         if section not in KEYS:
             raise SpecError(f"{name}: unknown section [{section}]{_nearest(section, KEYS)}. Sections are: "
-                            f"{', '.join('[' + s + ']' for s in KEYS)}.")
+                            f"{', '.join('[' + s + ']' for s in KEYS)}, [[external]].")
         if not isinstance(values, dict):
             raise SpecError(f"{name}: [{section}] must be a table of keys, not {show_value(values)}.")
         for key, value in values.items():
@@ -264,3 +282,28 @@ def _check_acceptances(accept: dict, name: str) -> None:
         except TenfoldError:
             raise SpecError(f"{name}: [findings] accept: {code} needs a reason in words, e.g. "
                             f'{code} = "why the result still holds despite it".') from None
+
+
+def _check_external(cohorts, name: str) -> None:
+    """``[[external]]`` tables: path, label and name each; names differ (the card names each cohort)."""
+    if not isinstance(cohorts, list) or not all(isinstance(c, dict) for c in cohorts):
+        raise SpecError(f"{name}: external cohorts are written as [[external]] tables, one per cohort, each "
+                        "with path, label and name.")
+    seen = set()
+    for i, cohort in enumerate(cohorts, 1):
+        for key, value in cohort.items():
+            if key not in EXTERNAL_KEYS:
+                raise SpecError(f"{name}: unknown key '{key}' in [[external]] number {i}. Keys there are: "
+                                f"{', '.join(EXTERNAL_KEYS)}.")
+            types, _ = EXTERNAL_KEYS[key]
+            if not isinstance(value, types):
+                raise SpecError(f"{name}: [[external]] number {i}: {key} = {value!r} has the wrong type; "
+                                f"expected {_type_words(types)}.")
+        for key in EXTERNAL_REQUIRED:
+            if not str(cohort.get(key, "")).strip():
+                raise SpecError(f"{name}: [[external]] number {i} needs {key} (the cohort's file, its label "
+                                "column and a name such as \"Hospital B, 2024\").")
+        key = cohort["name"].strip().casefold()
+        if key in seen:
+            raise SpecError(f"{name}: two [[external]] cohorts are named {cohort['name']!r}; give each its own name.")
+        seen.add(key)

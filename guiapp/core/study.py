@@ -41,6 +41,16 @@ class Question:
     max_latency_ms: Optional[float] = None  # inference time for one sample, on the CPU
     max_training_minutes: Optional[float] = None
     max_calibration_error: Optional[float] = None  # expected calibration error; set = calibration asked
+    # Generalizability, interpretability and efficiency criteria (guiapp.core.criteria)
+    min_generalization: Optional[float] = None  # the worst external cohort (or held-out batch) reaches this
+    max_generalization_drop: Optional[float] = None  # drop from the internal test set stays within this
+    min_attribution_stability: Optional[float] = None  # rank correlation of the top-k across bootstrap refits
+    min_linear_agreement: Optional[float] = None  # share of the top-k shared with the linear baseline
+    known_markers: list = field(default_factory=list)  # features the user expects among the top-k
+    min_known_markers: Optional[int] = None  # how many of them must be there (None: one, when markers are named)
+    interpretability_top_k: int = 10
+    max_inference_memory_mb: Optional[float] = None  # peak memory of inference on one batch, CPU
+    min_throughput: Optional[float] = None  # samples per second, CPU
 
 
 @dataclass
@@ -291,6 +301,9 @@ class EvaluationState:
     test_groups: list = field(default_factory=list)
     measured: dict = field(default_factory=dict)  # model size and inference latency (guiapp.core.scoreboard)
     cv: dict = field(default_factory=dict)  # repeated nested cross-validation: folds, scores, fold means
+    external: list = field(default_factory=list)  # external cohorts, each evaluated once (guiapp.core.external)
+    generalization: dict = field(default_factory=dict)  # leave-one-batch-out estimate (guiapp.core.generalization)
+    efficiency: dict = field(default_factory=dict)  # memory, throughput, performance per FLOP (guiapp.core.criteria)
 
 
 @dataclass
@@ -303,6 +316,7 @@ class InterpretState:
     agreement: dict = field(default_factory=dict)  # overlap of the top features with the linear baseline's
     guards: list = field(default_factory=list)  # over-interpretation warnings, in words (Tip 9)
     maps: dict = field(default_factory=dict)  # image and sequence studies: attribution maps (attribution_maps)
+    stability: dict = field(default_factory=dict)  # top-k rank correlation across bootstrap refits (generalization)
 
 
 @dataclass

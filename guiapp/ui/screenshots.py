@@ -52,6 +52,12 @@ def build_demo_study(folder: Path, dataset: str = "breast_cancer", epochs: int =
     if verdict.needs_reason(study):  # the demo goes on against the advice, and says why
         verdict.record_reason(study, "A teaching demo: the whole workflow is shown even where a baseline suffices.")
     evaluate.finalize_test_evaluation(study)
+    if dataset == "simulated_expression":  # the other lab's cohort and the estimate, on the Evaluate page
+        from guiapp.core import external, generalization
+
+        external.evaluate_cohort(study, Path(folder) / "study" / "data" / "simulated_expression_lab_b.csv",
+                                 label="condition", name="Another lab (simulated)")
+        generalization.leave_one_batch_out(study, network_epochs=5)
     interpret.permutation_importance(study, n_repeats=3, top=15)
     ethics.add_entry(study, "The tumours come from one clinic in Wisconsin; the model may not "
                      "transfer to other populations or imaging set-ups.", raised_by="Study owner",

@@ -98,6 +98,10 @@ class EvaluatePage(StepPage):
         self.body.addWidget(self.test_status)
         self.test_table = ResultTable("Test set scores")
         self.body.addWidget(self.test_table)
+        from guiapp.ui.pages.external_panel import ExternalCohortsPanel  # external cohorts, the estimate, criteria
+
+        self.external = ExternalCohortsPanel(self)
+        self.body.addWidget(self.external)
 
     def _build_curves(self) -> None:
         self.body.addWidget(heading("Curves and calibration"))
@@ -160,6 +164,7 @@ class EvaluatePage(StepPage):
             self.test_status.setText(f"Sealed: {len(sp.test_idx):,} samples not yet seen by anything."
                                      if sp.sealed else "No test set yet: draw the split first.")
             self.test_table.hide()
+        self.external.refresh()
         super().refresh()
 
     def _fill_subgroups(self) -> None:
@@ -250,6 +255,7 @@ class EvaluatePage(StepPage):
         self.final_button.setToolTip(
             "Open the sealed test set and score the network and the baselines on it. Do this once."
             if ready else "Evaluate on the tune split first.")
+        self.external.update_actions()
 
     # ----- edits -----------------------------------------------------------------------------
     def _on_threshold(self, value: float) -> None:

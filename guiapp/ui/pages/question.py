@@ -123,6 +123,10 @@ class QuestionPage(StepPage):
         form.addRow("Calibration:", calibration)
         self.body.addLayout(form)
         self._budget_widgets = (self.max_parameters, self.max_latency, self.max_minutes, self.calibration, self.max_ece)
+        from guiapp.ui.pages.criteria_panel import CriteriaPanel  # generalizability, interpretability, efficiency
+
+        self.criteria = CriteriaPanel(self)
+        self.body.addWidget(self.criteria)
 
     def refresh(self) -> None:
         q = self.study.question
@@ -151,6 +155,7 @@ class QuestionPage(StepPage):
         for w in self._budget_widgets:
             w.blockSignals(False)
         self._update_direction()
+        self.criteria.refresh()
         super().refresh()
 
     def _fill_metrics(self, task: str, current: str) -> None:
