@@ -190,6 +190,9 @@ def _check_values_together(spec: dict, name: str) -> None:
     if "target_value" in q and rule and not rule.check(q["target_value"]):
         raise SpecError(f"{name}: [question] target_value = {show_value(q['target_value'])}: "
                         f"{DISPLAY_NAMES.get(metric, metric)} is {rule.words}, so the target must be too.")
+    if "min_generalization" in q and rule and not rule.check(q["min_generalization"]):
+        raise SpecError(f"{name}: [question] min_generalization = {show_value(q['min_generalization'])}: "
+                        f"{DISPLAY_NAMES.get(metric, metric)} is {rule.words}, so the worst cohort's value must be too.")
     split = spec.get("split", {})
     test, tune = split.get("test_fraction", 0.2), split.get("tune_fraction", 0.2)
     if test + tune >= 0.8:

@@ -127,6 +127,23 @@ RULES: dict[tuple[str, str], Rule] = {
     ("privacy", "dp_epochs"): SIZE,
     ("privacy", "dp_max_grad_norm"): RATE,
     ("ethics", "concerns"): NAMES,
+    # generalizability, interpretability and efficiency criteria (guiapp.core.criteria)
+    ("question", "min_generalization"): number(),  # the metric's scale; checked against the metric below
+    ("question", "max_generalization_drop"): number(0),
+    ("question", "min_attribution_stability"): number(-1, 1),
+    ("question", "min_linear_agreement"): PROBABILITY,
+    ("question", "known_markers"): NAMES,
+    ("question", "min_known_markers"): SIZE,
+    ("question", "interpretability_top_k"): SIZE,
+    ("question", "max_inference_memory_mb"): RATE,
+    ("question", "min_throughput"): RATE,
+    ("evaluate", "lobo_epochs"): SIZE,
+    ("interpret", "stability_refits"): COUNT,
+    # small studies: repeated nested cross-validation (guiapp.core.cross_validation)
+    ("split", "cv_folds"): whole(2, 20),
+    ("split", "cv_repeats"): whole(1, 50),
+    ("data", "sheet_features"): NAMES,
+    ("export", "carry"): NAMES,
 }
 
 # The values a success metric can take: target_value must lie inside them.
