@@ -183,3 +183,32 @@ def test_the_wizard_demo_study_brings_the_other_labs_cohort(tmp_path):
     path = tmp_path / "study" / "data" / "simulated_expression_lab_b.csv"
     cohort = external.read_cohort(study, path, label="condition", name="Another lab")
     assert cohort.n == 200 and cohort.X.shape == (200, 200) and cohort.extra_columns == []
+
+
+def test_combat_treats_the_cohort_as_a_batch_it_has_not_seen(tmp_path):
+    """The study's ComBat (fitted on training rows) corrects the cohort from its own features:
+    the other lab's shift, plain before, is mostly gone after."""
+    from guiapp.core.pipeline import run_study
+    from guiapp.core.split import train_tune_arrays
+
+    d = simulated_expression(n_samples=200, n_genes=20, n_informative=5, effect_size=1.5, seed=3)
+    d.table.to_csv(tmp_path / "d.csv", index=False)
+    another_lab(60, study_samples=200, n_genes=20, n_informative=5, effect_size=1.5, seed=3).table.to_csv(
+        tmp_path / "lab.csv", index=False)
+    spec = {"question": {"title": "t", "task": "classification"},
+            "data": {"path": str(tmp_path / "d.csv"), "label": "condition", "batch": "batch",
+                     "identifiers": ["sample_id"], "sensitive": False},
+            "batch": {"remedy": "combat", "remedy_reason": "test"},
+            "train": {"max_epochs": 2, "device": "cpu", "budget_trials": 0},
+            "baselines": {"budget_trials": 0, "models": ["logistic_regression"]},
+            "interpret": {"repeats": 1, "integrated_gradients": False},
+            "evaluate": {"shuffle_repeats": 1, "learning_curve": [1.0], "leave_one_batch_out": False},
+            "privacy": {"membership_audit": False},
+            "external": [{"path": str(tmp_path / "lab.csv"), "label": "condition", "name": "Lab B"}]}
+    study = run_study(spec, tmp_path / "out").study
+    cohort = external.read_cohort(study, tmp_path / "lab.csv", label="condition", name="Lab B")
+    corrected = external.prepared_rows(study, cohort)
+    X_tr = train_tune_arrays(study)[0]
+    assert external.shift_check(study, X_tr, cohort.X)["domain_auc"] > 0.9
+    assert external.shift_check(study, X_tr, corrected)["domain_auc"] < 0.75
+    assert study.evaluation.external[0]["shift"]["domain_auc"] < 0.75  # the recorded check saw the corrected rows
