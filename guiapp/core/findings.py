@@ -104,8 +104,9 @@ class Findings:
     duplicate_samples = FindingKind(
         "duplicate-samples", 7, "warning", "data",
         "{count} sample(s) are exact copies of another sample's features. Copies that fall "
-        "on both sides of the split inflate the scores (Tip 7): remove them, or mark a group "
-        "column so copies stay together.",
+        "on both sides of the split inflate the scores (Tip 7): the copy-aware split (on by "
+        "default) keeps each cluster of copies on one side; if they are the same sample under two "
+        "names, remove the copies.",
     )
     label_missing = FindingKind(
         "label-missing", 4, "warning", "data",
@@ -170,8 +171,9 @@ class Findings:
     duplicates_across_splits = FindingKind(
         "duplicates-across-splits", 7, "error", "split",
         "{count} pair(s) of copies ({exact} exact, {near} near) fall on different sides of "
-        "the split, so the model is tested on samples it has in effect seen (Tip 7). Mark a "
-        "group column and draw a group split, or remove the copies, then split again.",
+        "the split, so the model is tested on samples it has in effect seen (Tip 7). Draw the "
+        "split again with copies kept together (Split page; [split] keep_copies_together = true), "
+        "mark a group column and draw a group split, or remove the copies.",
         blocks=True, caveat="{count} pair(s) of copied samples fall on both sides of the split",
     )
     groups_across_splits = FindingKind(

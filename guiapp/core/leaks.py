@@ -250,7 +250,7 @@ def findings_from_signals(signals: list, *, measure: str, step: str, where: str)
     out = []
     if leaks:
         f = Findings.possible_label_leak.raise_(count=len(leaks), features=_listed(leaks, True), where=where,
-                                                feature=leaks[0].name)
+                                                feature=leaks[0].name, columns=[s.name for s in leaks])
         out.append(_at(f, step))
     if strong:
         f = Findings.strong_single_markers.raise_(count=len(strong), features=_listed(strong, False),
@@ -289,3 +289,38 @@ def scan_before_training(study) -> list:
     study.findings = [f for f in study.findings if not (f.step == "data" and f.code in LEAK_CODES)] + found
     return found
 
+
+
+def set_aside_leaking_features(study, columns: Optional[list] = None) -> list:
+    """The remedy for ``possible-label-leak``: the features with a leak signature (or
+    ``columns``) stop being features (role "ignore"), and the data are scanned again. Models
+    fitted with them become stale; refused once the sealed test set was used. Returns the
+    columns set aside; recorded in ``study.split.remedies``."""
+    from guiapp.core.errors import TenfoldError
+    from guiapp.core.split_remedies import record_remedy
+
+    if columns is None:
+        found = next((f for f in study.findings if f.code == Findings.possible_label_leak.code), None)
+        columns = list(found.values.get("columns", [])) if found is not None else []
+    d = study.data
+    columns = [c for c in columns if c in d.feature_columns]
+    if not columns:
+        return []
+    if study.split.test_uses > 0:
+        raise TenfoldError("The sealed test set has already been used; changing the features now would "
+                           "hide what it measured. Start a new study (Tip 7).")
+    if len(columns) >= len(d.feature_columns):
+        raise TenfoldError("Every feature carries a leak signature; setting them all aside leaves nothing to "
+                           "learn from. Check how the table was made.")
+    d.feature_columns = [c for c in d.feature_columns if c not in columns]
+    d.n_features = len(d.feature_columns)
+    for c in columns:
+        d.roles[c] = "ignore"
+    study.baselines.results = []
+    study.train.status, study.train.history, study.train.weights = "not started", [], ""
+    study.evaluation.tune_metrics = {}
+    scan_before_training(study)
+    names = ", ".join(f"'{c}'" for c in columns)
+    record_remedy(study, "possible-label-leak", "feature-set-aside",
+                  f"Feature(s) {names} set aside (not used by any model) because they carried a leak signature.")
+    return columns

@@ -173,7 +173,28 @@ def record_split_remedies(study) -> list:
                                if cc.get("straddling") else "") + ".")
         out.append({"finding": "duplicates-across-splits", "remedy": COPY_REMEDY, "text": text})
     s.remedies = kept + out
+    sync_settled(study)
     return s.remedies
+
+
+def sync_settled(study) -> None:
+    """The findings the applied remedies settle, worked out again from the records each time: a
+    remedy undone by a later split (another strategy, copies no longer kept together) makes its
+    finding act again. Copies that a batch hold-out could not keep together settle nothing."""
+    from guiapp.core.blocking import settle_by_remedy, unsettle
+
+    now = {}
+    for r in study.split.remedies:
+        straddling = (study.split.copy_clusters or {}).get("straddling")
+        if r.get("remedy") == COPY_REMEDY and straddling:
+            continue
+        now[r["finding"]] = r["text"]
+    for code, entry in list(study.settled_findings.items()):
+        if entry.get("by") == "remedy-record" and code not in now:
+            unsettle(study, code)
+    for code, text in now.items():
+        if study.settled_findings.get(code, {}).get("remedy") != text.strip():
+            settle_by_remedy(study, code, text)["by"] = "remedy-record"
 
 
 def record_remedy(study, finding: str, remedy: str, text: str) -> None:
@@ -181,6 +202,7 @@ def record_remedy(study, finding: str, remedy: str, text: str) -> None:
     study.split.remedies = [r for r in study.split.remedies
                             if not (r.get("finding") == finding and r.get("remedy") == remedy)]
     study.split.remedies.append({"finding": finding, "remedy": remedy, "text": text})
+    sync_settled(study)
 
 
 def remedy_sentences(study) -> list[str]:

@@ -305,6 +305,7 @@ class RemedyPanel(QWidget):
         b, d, s = study.batch, study.data, study.split
         needs = {"group-split": (d.group, "Needs a group column: use a suggestion above, or set it on the Data page."),
                  "batch-holdout": (d.batch, "Needs a batch column: choose it on the Data page."),
+                 "batch-label-stratified": (d.batch, "Needs a batch column: choose it on the Data page."),
                  "combat": (d.batch, "Needs a batch column: choose it on the Data page.")}
         for remedy, radio in self.radios.items():
             ok, why = needs.get(remedy, (True, ""))

@@ -167,3 +167,19 @@ def test_column_ranks_match_scipy_with_ties():
     X = np.round(rng.normal(size=(300, 40)), 1)
     X[:, 3] = 1.0
     assert np.allclose(column_ranks(X, block=7), rankdata(X, axis=0))
+
+
+def test_setting_leaking_features_aside_is_recorded_and_refused_after_the_test(tmp_path):
+    from guiapp.core.errors import TenfoldError
+    from guiapp.core.leaks import set_aside_leaking_features
+
+    y = datasets.load_breast_cancer().target
+    study = cancer_study(tmp_path, {"pathology_score": np.where(y == 1, 5.0, 1.0)})
+    assert set_aside_leaking_features(study) == ["pathology_score"]
+    assert "pathology_score" not in study.data.feature_columns and study.data.n_features == 30
+    assert "possible-label-leak" not in study.finding_codes()
+    (record,) = study.split.remedies
+    assert record["finding"] == "possible-label-leak" and "'pathology_score' set aside" in record["text"]
+    study.split.test_uses = 1
+    with pytest.raises(TenfoldError, match="already been used"):
+        set_aside_leaking_features(study, ["worst perimeter"])

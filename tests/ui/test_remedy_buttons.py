@@ -83,3 +83,29 @@ def test_use_as_group_column_applies_the_group_split(qtbot, make_window, run_and
     _, _, rows = model_frame(window.study)
     spread = pd.DataFrame({"g": rows["donor"], "p": split_parts(window.study)}).groupby("g")["p"].nunique()
     assert (spread == 1).all()
+
+
+def test_the_data_page_finds_a_leak_while_loading_and_sets_it_aside(qtbot, window, run_and_wait, tmp_path):
+    import numpy as np
+    from sklearn.datasets import load_breast_cancer
+
+    table = load_breast_cancer(as_frame=True).frame.rename(columns={"target": "diagnosis"})
+    table["pathology_grade"] = table["diagnosis"] * 2 + np.random.default_rng(0).normal(0, 0.1, len(table))
+    path = tmp_path / "leaky.csv"
+    table.to_csv(path, index=False)
+    window.session.new_study(tmp_path / "study")
+    window.study.checklist_mode = False
+    assert window.go_to("data")
+    page = window.current_page()
+    page.set_path(path)
+    page.label.setCurrentIndex(page.label.findData("diagnosis"))
+    run_and_wait(window, page.load)  # the scan runs with the load, on the worker thread
+    (leak,) = [f for f in window.study.findings if f.code == "possible-label-leak"]
+    assert leak.severity == "error" and "pathology_grade" in leak.values["columns"]
+    assert page.set_aside.isVisibleTo(page)
+    run_and_wait(window, page.set_aside)
+    d = window.study.data
+    assert "pathology_grade" not in d.feature_columns and d.roles["pathology_grade"] == "ignore"
+    assert "possible-label-leak" not in window.study.finding_codes()
+    assert any(r["remedy"] == "feature-set-aside" for r in window.study.split.remedies)
+    assert not page.set_aside.isVisibleTo(page)

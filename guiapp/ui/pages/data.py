@@ -130,6 +130,11 @@ class DataPage(StepPage):
         self.load.setToolTip("Read the table, compute its SHA-256 and profile it. Nothing is changed in the file.")
         self.load.clicked.connect(self._load)
         row.addWidget(self.load)
+        self.set_aside = self.action(QPushButton("Set the leaking features aside"))
+        self.set_aside.setToolTip("A feature that gives the label away (possible-label-leak) will not exist when "
+                                  "the model is used: stop using it as a feature (Tip 7).")
+        self.set_aside.clicked.connect(self._set_aside_leaks)
+        row.addWidget(self.set_aside)
         row.addStretch(1)
         self.body.addLayout(row)
 
@@ -330,6 +335,19 @@ class DataPage(StepPage):
         from guiapp.core import data as core_data
 
         self.run_task(core_data.attach_data, kwargs, name="loading the data", on_result=self._loaded)
+
+    def update_actions(self) -> None:
+        super().update_actions()
+        leak = any(f.code == "possible-label-leak" for f in self.study.findings)
+        self.set_aside.setVisible(leak)
+        self.set_aside.setEnabled(leak and self.study.split.test_uses == 0)
+
+    def _set_aside_leaks(self) -> None:
+        from guiapp.core.leaks import set_aside_leaking_features
+
+        self.run_task(set_aside_leaking_features, {"study": self.study}, name="setting leaking features aside",
+                      on_result=lambda columns: self.show_info(
+                          f"Set aside: {', '.join(columns)}. They are no longer features (recorded in the model card)."))
 
     def _loaded(self, _profile) -> None:
         # Loading replaced the data step's findings: bring back those of the sensitivity answers.
