@@ -269,3 +269,22 @@ def test_the_card_report_and_json_carry_the_remedies(tmp_path):
     model_card.validate_model_card_json(card_json)
     assert "Split: leave-batch-out" in card_json["model_parameters"]["data"][0]["description"]
     assert "12 copy cluster(s) (31 samples) kept together" in render_report(study, privacy=[])
+
+
+def test_an_applied_remedy_settles_its_finding_and_an_undone_one_does_not(tmp_path):
+    from guiapp.core.blocking import unresolved_blocking
+
+    study = make_study(tmp_path, confounded)
+    batch_effect_report(study, n_permutations=3)
+    split.split_study(study)
+    assert "batch-confounded" in [f.code for f in unresolved_blocking(study)]
+    apply_remedy(study, "batch-holdout", holdout_batches=["run2"])
+    assert "batch-confounded" in study.settled_findings
+    assert "leave-batch-out" in study.settled_findings["batch-confounded"]["remedy"]
+    assert "batch-confounded" not in [f.code for f in unresolved_blocking(study)]
+    # back to a plain stratified split: the remedy is gone, so the finding acts again
+    study.split.sealed = False
+    study.split.strategy = "stratified"
+    split.split_study(study)
+    assert "batch-confounded" not in study.settled_findings
+    assert "batch-confounded" in [f.code for f in unresolved_blocking(study)]
