@@ -143,12 +143,13 @@ def inside_bundle(folder: Path, relative, where: str, under: str = "") -> Path:
     folder = Path(folder)
     rel = str(relative)
     parts = Path(rel.replace("\\", "/")).parts
-    if not rel or Path(rel).is_absolute() or rel.startswith(("/", "\\")) or ".." in parts or ":" in rel:
-        raise _refuse(folder, f"{where} names the path {rel!r}, which leads outside the bundle.")
+    if (not rel or Path(rel).is_absolute() or rel.startswith(("/", "\\")) or ".." in parts or ":" in rel
+            or "\0" in rel or len(rel) > 1000):
+        raise _refuse(folder, f"{where} names the path {rel[:200]!r}, which leads outside the bundle.")
     path = folder / under / rel
     try:
         path.resolve().relative_to(folder.resolve())
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):
         raise _refuse(folder, f"{where} names {rel!r}, which resolves outside the bundle (a link?).") from None
     return path
 
@@ -214,20 +215,28 @@ def verify_bundle(folder, *, expect_manifest: Optional[str] = None) -> dict:
     folder = Path(folder)
     if not folder.is_dir():
         raise BundleError(f"{folder} is not a folder. Give the folder `tenfold run` or the Export page wrote.")
-    refuse_pickles(folder)
-    digest = check_manifest_hash(folder, expect_manifest)
-    manifest = _read_json(folder / MANIFEST, "a Tenfold export bundle always has one.")
-    verify_hashes(folder, manifest)
-    if (folder / CONFIG).is_file():
-        _check_config_paths(folder, _read_json(folder / CONFIG, ""))
+    try:
+        refuse_pickles(folder)
+        digest = check_manifest_hash(folder, expect_manifest)
+        manifest = _read_json(folder / MANIFEST, "a Tenfold export bundle always has one.")
+        verify_hashes(folder, manifest)
+        if (folder / CONFIG).is_file():
+            _check_config_paths(folder, _read_json(folder / CONFIG, ""))
+    except OSError as exc:  # an unreadable file or folder: the bundle cannot be checked, so it is not used
+        raise BundleError(f"Tenfold cannot check the bundle {folder}: {exc.filename or 'a file'} cannot be read "
+                          f"({exc.strerror or exc}).") from None
     return {**manifest, "_sha256": digest}
 
 
 def _check_config_paths(folder: Path, config: dict) -> None:
     """Every file config.json names lies inside the bundle's model/ folder and is listed."""
-    names = dict(config.get("models") or {})
-    onnx = (config.get("onnx") or {}).get("files") if isinstance(config.get("onnx"), dict) else None
-    names.update({f"onnx {k}": v for k, v in (onnx or {}).items()})
+    models = config.get("models") or {}
+    onnx = config.get("onnx") or {}
+    onnx = onnx.get("files") or {} if isinstance(onnx, dict) else onnx
+    if not isinstance(models, dict) or not isinstance(onnx, dict):
+        raise _refuse(folder, "model/config.json's 'models' (or 'onnx' files) is not a table of file names.")
+    names = dict(models)
+    names.update({f"onnx {k}": v for k, v in onnx.items()})
     for kind, name in names.items():
         if name is None:
             continue
@@ -238,6 +247,49 @@ def _check_config_paths(folder: Path, config: dict) -> None:
             path.resolve().relative_to((folder / "model").resolve())
         except ValueError:
             raise _refuse(folder, f"model/config.json names {name!r}, outside the bundle's model/ folder.") from None
+
+
+def _whole(v, low: int = 1) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and low <= v <= 2**31 - 1
+
+
+def _names(v) -> bool:
+    return isinstance(v, list) and all(isinstance(x, str) for x in v)
+
+
+# config.json key -> (check, what a config Tenfold writes holds there); keys absent are not checked
+_CONFIG_RULES = {
+    "task": (lambda v: v in ("classification", "regression"), '"classification" or "regression"'),
+    "feature_columns": (lambda v: _names(v) and len(v) >= 1, "the list of feature column names"),
+    "classes": (lambda v: isinstance(v, list) and all(isinstance(x, (str, int, float)) and not isinstance(x, bool)
+                                                      for x in v), "the list of classes"),
+    "n_outputs": (lambda v: v is None or _whole(v), "a whole number ≥ 1"),
+    "identifiers": (_names, "a list of column names"),
+    "default_model": (lambda v: v in MODEL_KINDS, " or ".join(MODEL_KINDS)),
+    "modality": (lambda v: v is None or v in ("table", "image", "sequence"), '"table", "image" or "sequence"'),
+    "input_shape": (lambda v: v is None or (isinstance(v, list) and all(_whole(x) for x in v)),
+                    "a list of whole numbers ≥ 1"),
+    "data_options": (lambda v: v is None or isinstance(v, dict), "a table of options"),
+    "differential_privacy": (lambda v: v is None or isinstance(v, dict), "a table, or null"),
+    "batch_correction": (lambda v: isinstance(v, str), "text"),
+    "architecture": (lambda v: isinstance(v, dict) and isinstance(v.get("kind", "mlp"), str)
+                     and _whole(v.get("width")) and _whole(v.get("depth"))
+                     and isinstance(v.get("dropout", 0.0), (int, float)) and not isinstance(v.get("dropout", 0.0), bool)
+                     and 0 <= v.get("dropout", 0.0) < 1,
+                     "a table with kind, width ≥ 1, depth ≥ 1 and dropout in [0, 1)"),
+}
+
+
+def check_config(folder: Path, config: dict) -> None:
+    """config.json holds what Tenfold writes there, so a network is never rebuilt from nonsense."""
+    for key, (check, words) in _CONFIG_RULES.items():
+        if key in config and not check(config[key]):
+            raise _refuse(folder, f"model/config.json's {key!r} is {json.dumps(config[key])[:80]}, not {words}.")
+    if config["task"] == "classification":
+        classes, n = config.get("classes") or [], config.get("n_outputs")
+        if len(classes) < 2 or (n is not None and n != len(classes)):
+            raise _refuse(folder, "model/config.json's classes and n_outputs do not agree (a classifier needs two "
+                                  "or more classes, one output each).")
 
 
 def _read_json(path: Path, what: str) -> dict:
@@ -266,6 +318,7 @@ def open_bundle(folder, *, expect_manifest: Optional[str] = None) -> Bundle:
     for key in ("feature_columns", "task", "architecture"):
         if key not in config:
             raise BundleError(f"{folder / CONFIG} lacks {key!r}: it is not a config Tenfold wrote.")
+    check_config(folder, config)
     bundle = Bundle(folder=folder, config=config, manifest=manifest, manifest_sha256=digest)
     if not bundle.available:
         raise BundleError(f"{folder} holds no model files: the weights were withheld from this export.")
@@ -289,12 +342,16 @@ def load_network(bundle: Bundle, kind: str = "network"):
     c = bundle.config
     a = c["architecture"]
     regression = c["task"] != "classification"
-    if a.get("kind", "mlp") != "mlp":
-        model = _grid_network(c, a, regression)
-    else:
-        n_outputs = int(c.get("n_outputs") or (len(c.get("classes", [])) if not regression else 1))
-        model = build_mlp(len(c["feature_columns"]), n_outputs, int(a["width"]), int(a["depth"]),
-                          float(a.get("dropout", 0.0)), regression=regression)
+    try:
+        if a.get("kind", "mlp") != "mlp":
+            model = _grid_network(c, a, regression)
+        else:
+            n_outputs = int(c.get("n_outputs") or (len(c.get("classes", [])) if not regression else 1))
+            model = build_mlp(len(c["feature_columns"]), n_outputs, int(a["width"]), int(a["depth"]),
+                              float(a.get("dropout", 0.0)), regression=regression)
+    except (TypeError, ValueError, KeyError, IndexError, RuntimeError) as exc:
+        raise BundleError(f"The network in {bundle.folder} cannot be rebuilt from its config.json ({exc}); "
+                          "it is not a config Tenfold wrote.") from None
     if kind == "dp_network" and (c.get("differential_privacy") or {}).get("fixed_layers"):
         from guiapp.core.privacy_dp import fix_for_dp
 

@@ -88,10 +88,15 @@ def write_bundle(
     # Everything is written into a staging folder beside ``out`` and moved into place only when
     # complete, manifest last: a failed export (a full disk, a crash) leaves the previous bundle
     # as it was, or none; never a card that disagrees with its manifest.
-    with atomic_bundle.staged(out, estimate=lambda: _bundle_bytes(study)) as stage:
-        result = _write_bundle_into(study, stage, out, predictions=predictions, progress=progress,
-                                    license=license, with_onnx=with_onnx)
-        atomic_bundle.write_manifest_sha(stage, result)
+    before = (dataclasses.replace(study.export), list(study.findings))
+    try:
+        with atomic_bundle.staged(out, estimate=lambda: _bundle_bytes(study)) as stage:
+            result = _write_bundle_into(study, stage, out, predictions=predictions, progress=progress,
+                                        license=license, with_onnx=with_onnx)
+            atomic_bundle.write_manifest_sha(stage, result)
+    except BaseException:
+        study.export, study.findings = before  # a failed export is not recorded as one
+        raise
     result.files = [out / Path(p).relative_to(stage) for p in result.files]
     study.export.manifest_sha256 = result.manifest_sha256
     (progress or (lambda fraction, message: None))(1.0, f"Exported to {out}")

@@ -23,6 +23,10 @@ def snapshot(folder) -> dict:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+def json_hash(folder) -> str:
+    return hashlib.sha256((folder / "manifest.json").read_bytes()).hexdigest()
+
+
 def full_disk(*args, **kwargs):
     raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
@@ -68,6 +72,7 @@ def test_a_full_disk_leaves_the_previous_bundle_byte_identical(study, tmp_path, 
     with pytest.raises(DiskFullError, match=r"The disk is full: free \d+ MB") as caught:
         write_bundle(study, out, predictions=predictions_table())
     assert "The previous bundle there is unchanged" in str(caught.value)
+    assert study.export.manifest_sha256 == json_hash(out)  # the study still records the bundle in place
     monkeypatch.undo()
     assert snapshot(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["export", "study"]  # no staging folder left behind

@@ -9,6 +9,8 @@ import shutil
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from guiapp.core.bundle import BundleError, load_knn, open_bundle
 from guiapp.core.errors import DataError
@@ -304,3 +306,56 @@ def test_a_skops_file_with_a_function_transformer_is_refused(bundle, copy_of):
     assert "FunctionTransformer" not in " ".join(sio.get_untrusted_types(file=copy_of / "model" / "knn_baseline.skops"))
     with pytest.raises(BundleError, match="FunctionTransformer.*numpy.log1p|numpy.log1p.*FunctionTransformer"):
         load_knn(open_bundle(copy_of))
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-3, 10**6) | st.floats(allow_nan=False) | st.text(max_size=8)
+    | st.sampled_from(["mlp", "cnn1d", "network", "knn", "model.safetensors", "../x", "/etc/passwd", "table"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=5)
+_config_keys = ["architecture", "task", "feature_columns", "classes", "n_outputs", "models", "default_model",
+                "input_shape", "modality", "differential_privacy", "onnx", "batch_correction", "identifiers"]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(changes=st.lists(st.tuples(st.sampled_from(_config_keys + ["architecture.width", "architecture.depth",
+                                                                   "architecture.kind", "architecture.dropout"]),
+                                  _json_values), min_size=1, max_size=3))
+def test_a_tampered_config_that_fits_its_manifest_is_refused_or_used_never_a_crash(bundle, tmp_path_factory, changes):
+    """A tamperer who re-hashes the manifest can write anything into config.json: predict then
+    refuses with a message (or, for a harmless change, predicts); it never fails as a bug."""
+    from guiapp.core.errors import TenfoldError
+
+    out, study = bundle
+    folder = tmp_path_factory.mktemp("tampered") / "bundle"
+    shutil.copytree(out, folder)
+    config = json.loads((folder / "model" / "config.json").read_text())
+    for key, value in changes:
+        if key.startswith("architecture.") and isinstance(config.get("architecture"), dict):
+            config["architecture"][key.split(".")[1]] = value
+        else:
+            config[key] = value
+    (folder / "model" / "config.json").write_text(json.dumps(config))
+    rehash(folder)
+    table = pd.read_csv(study.data.provenance.path).head(5)
+    try:
+        predict_table(folder, table)
+    except TenfoldError:
+        pass
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(files=_json_values, extra=st.sampled_from(["", "model/x.bin.txt", "model/a/b.json"]))
+def test_a_tampered_manifest_is_refused_with_a_message_never_a_crash(bundle, tmp_path_factory, files, extra):
+    from guiapp.core.bundle import verify_bundle
+
+    folder = tmp_path_factory.mktemp("manifest") / "bundle"
+    shutil.copytree(bundle[0], folder)
+    if extra:
+        (folder / extra).parent.mkdir(parents=True, exist_ok=True)
+        (folder / extra).write_text("{}")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["files"] = files if not isinstance(files, list) else manifest["files"][:2] + files
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(BundleError):
+        verify_bundle(folder)
