@@ -30,7 +30,8 @@ COPY_AWARE = "the copy-aware split (copies-kept-together) from branch remedy"
 # Copies split apart: the user turned the copy-aware split off (branch remedy's setting;
 # today's split never keeps copies together).
 SPLIT_APART = {"keep_copies_together": False}
-UNASSIGNED_PARTIAL = "a finding for partly confounded batches (Cramér's V 0.3–0.5); nobody is assigned"
+UNASSIGNED_PARTIAL = ("a finding for partly confounded batches (Cramér's V 0.3–0.5; code and level to be "
+                      "decided); nobody is assigned")
 
 WINE_SMALL_CLASS = ("too-few-samples-per-class",
                     "wine's smallest cultivar has 48 samples, under Tip 1's 100 per class")
