@@ -25,11 +25,13 @@ import pandas as pd
 LEAK = "possible-label-leak (leak detection before training) from branch remedy"
 SMALL = "too-few-samples (small studies) from branch small"
 GROUP_WARNING = "group-column-suggested at warning level from branch remedy"
+BLOCKING = "guiapp.core.blocking (findings that block) from branch act"
 COPY_AWARE = "the copy-aware split (copies-kept-together) from branch remedy"
 # Copies split apart: the user turned the copy-aware split off (branch remedy's setting;
 # today's split never keeps copies together).
 SPLIT_APART = {"keep_copies_together": False}
-UNASSIGNED_PARTIAL = "a finding for partly confounded batches (Cramér's V 0.3–0.5); nobody is assigned"
+UNASSIGNED_PARTIAL = ("a finding for partly confounded batches (Cramér's V 0.3–0.5; code and level to be "
+                      "decided); nobody is assigned")
 
 WINE_SMALL_CLASS = ("too-few-samples-per-class",
                     "wine's smallest cultivar has 48 samples, under Tip 1's 100 per class")
@@ -66,7 +68,7 @@ class Case:
 class Outcome:
     findings: list
     refused: Optional[str] = None  # the message when the data were refused outright
-    table: Optional[pd.DataFrame] = None
+    study: object = None
 
     def codes(self, min_severity: str = "info") -> list:
         order = {"info": 0, "warning": 1, "error": 2}
@@ -421,5 +423,5 @@ def inspect_case(case: Case, folder: Path, *, n_permutations: int = 0) -> Outcom
             setattr(study.split, key, value)
         split.split_study(study)
     except TenfoldError as exc:
-        return Outcome(list(study.findings), refused=str(exc), table=study.table)
-    return Outcome(list(study.findings), table=study.table)
+        return Outcome(list(study.findings), refused=str(exc), study=study)
+    return Outcome(list(study.findings), study=study)

@@ -209,8 +209,9 @@ def profile_table(table: pd.DataFrame, label: str, *, task: str = "classificatio
             "numbers: convert text columns to numbers, mark the measurement columns as features, or "
             "choose another file.")
     ignored = {c for c, r in (roles or {}).items() if r != "feature"}
-    non_numeric = [str(c) for c in table.columns if c not in special and str(c) not in features
-                   and str(c) not in identifiers + suspected_ids and str(c) not in ignored]
+    known = set(features) | set(identifiers) | set(suspected_ids)  # a set: tables have 20,000 genes
+    non_numeric = [str(c) for c in table.columns if c not in special and str(c) not in known
+                   and str(c) not in ignored]
     check_stop(should_stop)
     findings: list[Finding] = []
     labelled_mask = table[label].notna().to_numpy()

@@ -75,6 +75,26 @@ def test_a_clean_twin_raises_nothing_beyond_what_its_data_have(inspected, name):
         assert code in out.codes("info"), f"{code} allowed ({why}) but no longer raised"
 
 
+def _blocking_params():
+    for case in corpus.CASES:
+        waits = [corpus.BLOCKING] + sorted({e.needs for e in case.expects if e.needs == corpus.SMALL})
+        yield pytest.param(case.name, id=case.name,
+                           marks=pytest.mark.xfail(reason="needs " + " and ".join(waits), strict=False))
+
+
+@pytest.mark.parametrize("name", list(_blocking_params()))
+def test_flawed_studies_block_on_their_errors_and_clean_twins_do_not(inspected, name):
+    from guiapp.core.blocking import unresolved_blocking
+
+    case, out = corpus.BY_NAME[name], inspected(name)
+    assert out.refused is None, out.refused
+    blocking = {f.code for f in unresolved_blocking(out.study)}
+    raised_errors = {e.code for e in case.expects if e.severity == "error"} & set(out.codes("error"))
+    assert raised_errors <= blocking
+    if case.clean:
+        assert not blocking
+
+
 def test_the_corpus_covers_every_planted_flaw_with_clean_twins():
     flawed = [c for c in corpus.CASES if not c.clean]
     clean = [c for c in corpus.CASES if c.clean]
