@@ -8,8 +8,7 @@ runs on them the core steps that ``tenfold inspect`` and the pipeline run before
 (load and profile, batch-effect report, split) and returns every finding raised.
 
 A flawed case lists the findings it must raise (:class:`Expect`: code, step, tip, severity).
-Where a finding comes from work not merged yet, its ``needs`` names it, and the tests mark
-that expectation as an expected failure. A clean twin differs from its flawed case only by
+A clean twin differs from its flawed case only by
 the flaw; ``allowed`` names the warnings its data truly have, with the reason.
 """
 
@@ -22,16 +21,8 @@ from typing import Callable, Optional
 import numpy as np
 import pandas as pd
 
-LEAK = "possible-label-leak (leak detection before training) from branch remedy"
-SMALL = "too-few-samples (small studies) from branch small"
-GROUP_WARNING = "group-column-suggested at warning level from branch remedy"
-BLOCKING = "guiapp.core.blocking (findings that block) from branch act"
-COPY_AWARE = "the copy-aware split (copies-kept-together) from branch remedy"
-# Copies split apart: the user turned the copy-aware split off (branch remedy's setting;
-# today's split never keeps copies together).
+# Copies split apart: the user turned the copy-aware split off.
 SPLIT_APART = {"keep_copies_together": False}
-UNASSIGNED_PARTIAL = ("a finding for partly confounded batches (Cramér's V 0.3–0.5; code and level to be "
-                      "decided); nobody is assigned")
 
 WINE_SMALL_CLASS = ("too-few-samples-per-class",
                     "wine's smallest cultivar has 48 samples, under Tip 1's 100 per class")
@@ -44,7 +35,6 @@ class Expect:
     tip: int
     severity: str  # a flawed case's main findings are warnings or errors; a remedy's record is info
     column: str = ""  # the column the finding must name, when it names one
-    needs: str = ""  # the unmerged feature it waits for; empty when it works today
 
 
 @dataclass(frozen=True)
@@ -323,19 +313,19 @@ def _twin(build, **kw):
 CASES = (
     # leaks of the label
     Case("coded-label-column", "a column equal to the encoded label", _flawed(coded_label_column),
-         (Expect("possible-label-leak", "data", 7, "error", column="grade_code", needs=LEAK),)),
+         (Expect("possible-label-leak", "data", 7, "error", column="grade_code"),)),
     Case("coded-label-column-twin", "", _twin(coded_label_column), twin_of="coded-label-column"),
     Case("outcome-named-column", "a column measured after the outcome, named so",
          _flawed(outcome_named_column),
-         (Expect("possible-label-leak", "data", 7, "error", column="pathology_review", needs=LEAK),)),
+         (Expect("possible-label-leak", "data", 7, "error", column="pathology_review"),)),
     Case("outcome-named-column-twin", "", _twin(outcome_named_column), twin_of="outcome-named-column"),
     Case("sample-order", "a column whose order follows the label", _flawed(sample_order),
-         (Expect("possible-label-leak", "data", 7, "error", column="acquisition_hour", needs=LEAK),)),
+         (Expect("possible-label-leak", "data", 7, "error", column="acquisition_hour"),)),
     Case("sample-order-twin", "", _twin(sample_order), twin_of="sample-order",
          allowed=dict([WINE_SMALL_CLASS])),
     Case("regression-monotone-transform", "a monotone transform of a continuous label",
          _flawed(regression_transform),
-         (Expect("possible-label-leak", "data", 7, "error", column="followup_index", needs=LEAK),),
+         (Expect("possible-label-leak", "data", 7, "error", column="followup_index"),),
          task="regression"),
     Case("regression-monotone-transform-twin", "", _twin(regression_transform),
          twin_of="regression-monotone-transform", task="regression"),
@@ -349,13 +339,13 @@ CASES = (
          _flawed(partial_confounding), (Expect("batch-confounded", "batch", 7, "error", column="run"),)),
     Case("partial-confounding-twin", "", _twin(partial_confounding), twin_of="partial-confounding"),
     Case("mild-confounding", "each run 60% one cultivar (Cramér's V ≈ 0.4)", _flawed(mild_confounding),
-         (Expect("batch-confounded", "batch", 7, "warning", column="run", needs=UNASSIGNED_PARTIAL),)),
+         (Expect("batch-partly-confounded", "batch", 7, "warning", column="run"),)),
     Case("mild-confounding-twin", "", _twin(mild_confounding), twin_of="mild-confounding",
          allowed=dict([WINE_SMALL_CLASS])),
     # copies of samples
     Case("exact-copies", "40 tumours listed twice under new IDs", _flawed(exact_copies),
          (Expect("duplicate-samples", "data", 7, "warning"),
-          Expect("copies-kept-together", "split", 7, "info", needs=COPY_AWARE))),
+          Expect("copies-kept-together", "split", 7, "info"))),
     Case("exact-copies-split-apart", "40 tumours listed twice; the copy-aware split turned off",
          _flawed(exact_copies), (Expect("duplicate-samples", "data", 7, "warning"),
                                  Expect("duplicates-across-splits", "split", 7, "error")),
@@ -363,7 +353,7 @@ CASES = (
     Case("exact-copies-twin", "", _twin(exact_copies), twin_of="exact-copies"),
     Case("near-copies", "40 tumours re-measured within 0.2% under new IDs", _flawed(near_copies),
          (Expect("near-duplicate-samples", "batch", 7, "warning"),
-          Expect("copies-kept-together", "split", 7, "info", needs=COPY_AWARE))),
+          Expect("copies-kept-together", "split", 7, "info"))),
     Case("near-copies-split-apart", "40 tumours re-measured; the copy-aware split turned off",
          _flawed(near_copies), (Expect("near-duplicate-samples", "batch", 7, "warning"),
                                 Expect("duplicates-across-splits", "split", 7, "error")),
@@ -371,8 +361,8 @@ CASES = (
     Case("near-copies-twin", "", _twin(near_copies), twin_of="near-copies"),
     Case("replicates", "each patient measured three times", _flawed(replicates),
          (Expect("near-duplicate-samples", "batch", 7, "warning"),
-          Expect("group-column-suggested", "batch", 7, "warning", column="patient", needs=GROUP_WARNING),
-          Expect("copies-kept-together", "split", 7, "info", needs=COPY_AWARE))),
+          Expect("group-column-suggested", "batch", 7, "warning", column="patient"),
+          Expect("copies-kept-together", "split", 7, "info"))),
     Case("replicates-split-apart", "each patient measured three times; the copy-aware split off",
          _flawed(replicates), (Expect("near-duplicate-samples", "batch", 7, "warning"),
                                Expect("duplicates-across-splits", "split", 7, "error")),
@@ -382,10 +372,10 @@ CASES = (
                        ("identifier-like-column", "with one sample per patient, the patient code is an ID"),
                        ("pii-identifier", "a patient code is a personal identifier (HIPAA item 18)")])),
     # too few samples, imbalance
-    Case("tiny", "8 tumours", _flawed(tiny), (Expect("too-few-samples", "data", 1, "error", needs=SMALL),)),
+    Case("tiny", "8 tumours", _flawed(tiny), (Expect("too-few-samples", "data", 1, "error"),)),
     Case("tiny-twin", "", _twin(tiny), twin_of="tiny"),
     Case("pasilla-counts", "7 RNA-seq samples (genes × samples, with a sample sheet)", pasilla,
-         (Expect("too-few-samples", "data", 1, "error", needs=SMALL),)),
+         (Expect("too-few-samples", "data", 1, "error"),)),
     Case("imbalance", "95/5 classes (340 benign, 18 malignant)", _flawed(imbalance),
          (Expect("class-imbalance", "data", 7, "warning"),)),
     Case("imbalance-twin", "", _twin(imbalance), twin_of="imbalance"),

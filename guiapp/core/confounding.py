@@ -104,8 +104,18 @@ def batch_label_confounding(batches, labels, *, task: str = "classification") ->
     return ConfoundingReport(table, v, p, single, confounded, reading)
 
 
+# A partial tie is a finding only when the chi-square test also says it is not chance.
+PARTLY_CONFOUNDED_P = 0.01
+
+
 def confounding_finding(batch: str, report: ConfoundingReport) -> Optional[Finding]:
-    if not report.confounded or report.cramers_v is None:
+    if report.cramers_v is None:
+        return None
+    if not report.confounded:
+        if report.cramers_v >= PARTLY_CONFOUNDED_V and report.p_value is not None \
+                and report.p_value < PARTLY_CONFOUNDED_P:
+            return Findings.batch_partly_confounded.raise_(batch=batch, cramers_v=report.cramers_v,
+                                                           p=report.p_value)
         return None
     if report.single_label_batches:
         shown = "; ".join(f"{s['batch']} holds only {s['label']!r} ({s['n']} samples)"

@@ -125,6 +125,16 @@ class Findings:
         "hold-out-batch split or a correction fitted on training data only.",
         caveat="samples cluster by batch {batch!r}",
     )
+    batch_partly_confounded = FindingKind(
+        "batch-partly-confounded", 7, "warning", "batch",
+        "Batch {batch!r} and the label are partly tied (Cramér's V = {cramers_v:.2f}, chi-square p = "
+        "{p:.2g}): the share of each label differs between batches, though every batch holds several "
+        "labels. A model can lean on the batch for part of its score, and no correction can tell the "
+        "batch's share from the label's (Tips 4 and 7). What to do: a batch × label stratified split "
+        "(split strategy 'batch-label-stratified') or a leave-batch-out evaluation ('batch-holdout'), "
+        "read the per-batch results, and report the tie as a limitation.",
+        caveat="batch {batch!r} and the label are partly tied",
+    )
     batch_confounded = FindingKind(
         "batch-confounded", 7, "error", "batch",
         "Batch {batch!r} is confounded with the label (Cramér's V = {cramers_v:.2f}): "

@@ -166,6 +166,9 @@ def record_split_remedies(study) -> list:
     if s.strategy in ("batch-holdout", "batch-label-stratified") and b.confounded:
         out.append({"finding": "batch-confounded", "remedy": s.strategy,
                     "text": _confounded_text(study, s.strategy)})
+    elif s.strategy in ("batch-holdout", "batch-label-stratified") and "batch-partly-confounded" in study.finding_codes():
+        out.append({"finding": "batch-partly-confounded", "remedy": s.strategy,
+                    "text": _confounded_text(study, s.strategy).replace("is confounded with", "is partly tied to")})
     cc = s.copy_clusters or {}
     if cc.get("clusters"):
         text = (f"{cc['clusters']} copy cluster(s) ({cc['samples']} samples) kept together on one side of "

@@ -32,18 +32,11 @@ def inspect(case_name: str, folder: Path) -> subprocess.CompletedProcess:
                           text=True, timeout=300)
 
 
-def _needs(why: str):
-    return pytest.mark.xfail(reason=f"needs {why}", strict=False)
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("name, code, exit_code", [
-    pytest.param("full-confounding", "batch-confounded", BLOCKED, id="confounded",
-                 marks=_needs(corpus.BLOCKING)),
-    pytest.param("coded-label-column", "possible-label-leak", BLOCKED, id="leak",
-                 marks=_needs(f"{corpus.LEAK} and {corpus.BLOCKING}")),
-    pytest.param("pasilla-counts", "too-few-samples", BLOCKED, id="seven-samples",
-                 marks=_needs(f"{corpus.SMALL} and {corpus.BLOCKING}")),
+    pytest.param("full-confounding", "batch-confounded", BLOCKED, id="confounded"),
+    pytest.param("coded-label-column", "possible-label-leak", BLOCKED, id="leak"),
+    pytest.param("pasilla-counts", "too-few-samples", BLOCKED, id="seven-samples"),
     pytest.param("full-confounding-twin", None, 0, id="clean-twin"),
 ])
 def test_inspect_reports_the_flaw_and_its_exit_code_says_whether_it_blocks(tmp_path, name, code, exit_code):
