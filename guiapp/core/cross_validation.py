@@ -320,11 +320,12 @@ def card_section(study) -> Optional[dict]:
         rows.append({"model": titles.get(model, model), "key": model, "mean": f"{m['mean']:.3f}",
                      "sd": f"{m['sd']:.3f}", "ci": ci, "ci_pair": m["ci"], "n_folds": m["n_folds"],
                      "note": m["note"]})
+    design = f"{cv['folds']} folds × {cv['repeats']} repeat{'s' if cv['repeats'] != 1 else ''}"
     top = headline(study)
     net = top["network"] if top else None
     sentence = ""
     if net:
-        sentence = (f"Cross-validated ({cv['folds']} folds × {cv['repeats']} repeats, tuning nested in each fold): "
+        sentence = (f"Cross-validated ({design}, tuning nested in each fold): "
                     f"{metric_display_name(metric)} {net['mean']:.3f}"
                     + (f" (95% CI {net['ci'][0]:.3f}–{net['ci'][1]:.3f})" if net["ci"] else "")
                     + " for the network")
@@ -334,6 +335,7 @@ def card_section(study) -> Optional[dict]:
                          f"{b['mean']:.3f}" + (f" (95% CI {b['ci'][0]:.3f}–{b['ci'][1]:.3f})" if b["ci"] else ""))
         sentence += "."
     return {"ran": True, "metric": metric_display_name(metric), "folds": cv["folds"], "repeats": cv["repeats"],
+            "design": design,
             "reason": cv["reason"], "method": cv["method"], "interval": cv["interval"], "rows": rows,
             "n_samples": cv["n_samples"], "sealed": cv["sealed_test"]["words"], "sentence": sentence,
             "notes": [f"{r['model']}: {r['note']}" for r in rows if r["note"]]}
