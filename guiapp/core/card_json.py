@@ -103,7 +103,7 @@ def _mct_metrics(study) -> list[dict]:
 
     cv = card_section(study)
     for r in (cv or {}).get("rows", []):
-        slice_ = f"repeated cross-validation, fold mean of {cv['folds']} folds × {cv['repeats']} repeats"
+        slice_ = f"repeated cross-validation, fold mean of {cv['design']}"
         out.append(_mct_metric(MetricValue(study.primary_metric, float(r["mean"]),
                                            tuple(r["ci_pair"]) if r["ci_pair"] else None),
                                slice_, f"{cv['metric']} — {r['model']}"))

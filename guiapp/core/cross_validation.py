@@ -207,28 +207,38 @@ def cross_validate(study, progress: ProgressFn = no_progress, should_stop: Optio
             fold = _fold_study(study, root / f"r{r}-f{f}", inner_train, inner_tune, outer_test)
             X_te, y_te = model_rows(fold, X, y, rows, outer_test), y[outer_test]
             X_tr, y_tr = model_rows(fold, X, y, rows, inner_train), y[inner_train]
-            scores: dict = {}
-            baselines.fit_baselines(fold, progress=sub_progress(part, 0.0, 0.4), should_stop=should_stop)
-            for result in fold.baselines.results:
-                pipe = baselines.tuned_pipeline(fold, result["name"])
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    pipe.fit(X_tr, y_tr)
-                scores[result["name"]] = _scores(task, y_te, baselines.model_output(pipe, X_te, task))
-            if int(study.train.budget_trials) > 0:
-                network_search.tune_network(fold, progress=sub_progress(part, 0.4, 0.7), should_stop=should_stop)
-            train.train_network(fold, progress=sub_progress(part, 0.7, 1.0), should_stop=should_stop, resume=False)
-            scores["network"] = _scores(task, y_te, network.predict(fold, X_te))
-            per_fold.append({"repeat": r, "fold": f, "n_train": len(inner_train), "n_tune": len(inner_tune),
-                             "n_test": len(outer_test), "scores": scores,
-                             "network_settings": network_search.network_settings(fold)})
+            record = {"repeat": r, "fold": f, "n_train": len(inner_train), "n_tune": len(inner_tune),
+                      "n_test": len(outer_test), "scores": {}}
+            try:
+                baselines.fit_baselines(fold, progress=sub_progress(part, 0.0, 0.4), should_stop=should_stop)
+                for result in fold.baselines.results:
+                    pipe = baselines.tuned_pipeline(fold, result["name"])
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        pipe.fit(X_tr, y_tr)
+                    record["scores"][result["name"]] = _scores(task, y_te, baselines.model_output(pipe, X_te, task))
+                if int(study.train.budget_trials) > 0:
+                    network_search.tune_network(fold, progress=sub_progress(part, 0.4, 0.7), should_stop=should_stop)
+                train.train_network(fold, progress=sub_progress(part, 0.7, 1.0), should_stop=should_stop,
+                                    resume=False)
+                record["scores"]["network"] = _scores(task, y_te, network.predict(fold, X_te))
+                record["network_settings"] = network_search.network_settings(fold)
+            except TenfoldError as exc:  # a fold too small to tune in (say, one class in its tune part)
+                record["error"] = str(exc)
+            per_fold.append(record)
             shutil.rmtree(fold.folder, ignore_errors=True)
     finally:
         shutil.rmtree(root, ignore_errors=True)
     # a perfect sensitivity or specificity is bounded over the positives or negatives, not all samples
     per_class = ({"sensitivity": int(np.sum(y[dev] == 1)), "specificity": int(np.sum(y[dev] == 0))}
                  if study.is_classification and len(study.data.classes) == 2 else {})
-    ev.cv = summarise(study, per_fold, reason=reason, n_dev=len(dev), n_tested_by_metric=per_class)
+    failed = [p for p in per_fold if p.get("error")]
+    if len(failed) == len(per_fold):
+        ev.cv = {"ran": False, "reason": reason, "not_run": f"every fold failed ({failed[0]['error']})"}
+        return ev.cv
+    ev.cv = summarise(study, [p for p in per_fold if not p.get("error")], reason=reason, n_dev=len(dev),
+                      n_tested_by_metric=per_class)
+    ev.cv["failed_folds"] = [{"repeat": p["repeat"], "fold": p["fold"], "error": p["error"]} for p in failed]
     progress(1.0, "Cross-validation done")
     return ev.cv
 
@@ -320,11 +330,12 @@ def card_section(study) -> Optional[dict]:
         rows.append({"model": titles.get(model, model), "key": model, "mean": f"{m['mean']:.3f}",
                      "sd": f"{m['sd']:.3f}", "ci": ci, "ci_pair": m["ci"], "n_folds": m["n_folds"],
                      "note": m["note"]})
+    design = f"{cv['folds']} folds × {cv['repeats']} repeat{'s' if cv['repeats'] != 1 else ''}"
     top = headline(study)
     net = top["network"] if top else None
     sentence = ""
     if net:
-        sentence = (f"Cross-validated ({cv['folds']} folds × {cv['repeats']} repeats, tuning nested in each fold): "
+        sentence = (f"Cross-validated ({design}, tuning nested in each fold): "
                     f"{metric_display_name(metric)} {net['mean']:.3f}"
                     + (f" (95% CI {net['ci'][0]:.3f}–{net['ci'][1]:.3f})" if net["ci"] else "")
                     + " for the network")
@@ -334,6 +345,9 @@ def card_section(study) -> Optional[dict]:
                          f"{b['mean']:.3f}" + (f" (95% CI {b['ci'][0]:.3f}–{b['ci'][1]:.3f})" if b["ci"] else ""))
         sentence += "."
     return {"ran": True, "metric": metric_display_name(metric), "folds": cv["folds"], "repeats": cv["repeats"],
+            "design": design,
             "reason": cv["reason"], "method": cv["method"], "interval": cv["interval"], "rows": rows,
             "n_samples": cv["n_samples"], "sealed": cv["sealed_test"]["words"], "sentence": sentence,
-            "notes": [f"{r['model']}: {r['note']}" for r in rows if r["note"]]}
+            "notes": [f"{r['model']}: {r['note']}" for r in rows if r["note"]]
+            + [f"Repeat {p['repeat'] + 1}, fold {p['fold'] + 1} gave no scores: {p['error'].rstrip('.')}"
+               for p in cv.get("failed_folds", [])]}

@@ -86,7 +86,7 @@ def card_context(study, weights_shared: bool, weights_reason: str, privacy: list
     split_name, headline = reported_metrics(study)
     baselines = [as_dict(b) for b in study.baselines.results]
     columns = [m.key for m in metric_values(ev.tune_metrics)] or sorted(
-        {k for b in baselines for k in b.get("tune_metrics", {}) if not k.endswith("_ci")}
+        {k for b in baselines for k in b.get("tune_metrics", {}) if not k.endswith("_ci") and k != "ci_notes"}
     )
     return {
         "study": study,

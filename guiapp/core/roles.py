@@ -114,15 +114,20 @@ def label_candidates(table: pd.DataFrame) -> list:
     return [str(c) for c in table.columns if _name_role(str(c)) == "label"]
 
 
-def role_table(table: pd.DataFrame, roles: dict, pii: Optional[list] = None, limit: int = 20000) -> list:
+def role_table(table: pd.DataFrame, roles: dict, pii: Optional[list] = None, limit: int = 20000,
+               sheet_columns: Optional[list] = None) -> list:
     """One row per column for the Data page's roles table: name, role, kind, missing values, note.
+
+    ``sheet_columns`` came from the sample sheet: their note says so, and that they join the
+    features only when set to feature here.
 
     Counting the missing values of a 2,000 × 20,000 table takes a second, so the page asks
     for this on the worker thread and only shows the rows.
     """
     import pandas as pd
 
-    notes = {h["column"]: f"personal identifier? {h['kind']}" for h in pii or []}
+    notes = {str(c): "from the sample sheet: metadata unless set to feature" for c in sheet_columns or []}
+    notes.update({h["column"]: f"personal identifier? {h['kind']}" for h in pii or []})
     columns = list(table.columns)[:limit]
     dtypes = list(table.dtypes.iloc[:len(columns)])
     dense = [c for c, t in zip(columns, dtypes) if not isinstance(t, pd.SparseDtype)]

@@ -240,6 +240,12 @@ def _check_design(spec: dict, name: str) -> None:
         raise SpecError(f"{name}: [split] strategy = \"{strategy}\" needs [data] batch.")
     if "holdout_batches" in split and not all(isinstance(b, (str, int)) for b in split["holdout_batches"]):
         raise SpecError(f"{name}: [split] holdout_batches must list batch names, like [\"run3\"].")
+    if split.get("cv_folds", 2) < 2 or split.get("cv_repeats", 1) < 1:
+        raise SpecError(f"{name}: [split] cv_folds must be 2 or more and cv_repeats 1 or more.")
+    features = data.get("sheet_features", [])
+    if features and (not data.get("samples") or not all(isinstance(c, str) for c in features)):
+        raise SpecError(f"{name}: [data] sheet_features lists column names of the sample sheet ([data] samples), "
+                        "like [\"exon counts\"].")
 
 
 def _tuple(types) -> tuple:

@@ -41,11 +41,11 @@ def _readers():
     return readers
 
 
-def _role_table(table, roles, pii):
+def _role_table(table, roles, pii, sheet_columns=None):
     """Runs on the worker thread: one row per column for the roles table."""
     from guiapp.core.roles import role_table
 
-    return role_table(table, roles, pii)
+    return role_table(table, roles, pii, sheet_columns=sheet_columns)
 
 class DataInPanel:
     """Widgets the Data page adds to its form and body; reads and shows the study's data state."""
@@ -244,7 +244,8 @@ class DataInPanel:
             self._shown_table = table
             self.preview_model.set_frame(table)
             self._role_edits = {}
-            self._count_roles(table, dict(d.roles), list(d.pii))
+            self._count_roles(table, dict(d.roles), list(d.pii),
+                              list((d.sample_sheet or {}).get("columns_added", [])))
 
     def peek_orientation(self) -> None:
         """Look at the chosen table's first rows on the worker thread: is it genes × samples?"""
@@ -274,7 +275,7 @@ class DataInPanel:
 
         self.page.session.runner.run_in_background(look, on_done=shown)
 
-    def _count_roles(self, table, roles: dict, pii: list) -> None:
+    def _count_roles(self, table, roles: dict, pii: list, sheet_columns: Optional[list] = None) -> None:
         """Fill the roles table from rows counted on the worker thread (a second on 20,000 columns)."""
         self.roles_model.set_columns([])
         if table is None:
@@ -287,7 +288,8 @@ class DataInPanel:
                 self.roles_model.set_columns(rows)
                 self.roles_pending = False
 
-        self.page.session.runner.run_in_background(lambda: _role_table(table, roles, pii), on_done=shown)
+        self.page.session.runner.run_in_background(lambda: _role_table(table, roles, pii, sheet_columns),
+                                                   on_done=shown)
 
     def modality(self) -> str:
         """``table``, ``image`` or ``sequence``: as chosen, else as detected from the path."""

@@ -139,3 +139,15 @@ def test_outer_folds_keep_each_group_on_one_side_and_reshuffle_each_repeat(task)
     first = [set(test) for rr, _, _, test in folds if rr == 0]
     second = [set(test) for rr, _, _, test in folds if rr == 1]
     assert first != second
+
+
+def test_the_spec_refuses_impossible_fold_settings():
+    from guiapp.core.errors import SpecError
+    from guiapp.core.spec import check_spec
+
+    base = {"data": {"path": "x.csv", "label": "y"}}
+    check_spec({**base, "split": {"cv": "always", "cv_folds": 2, "cv_repeats": 1}})
+    with pytest.raises(SpecError, match="cv_folds must be 2 or more"):
+        check_spec({**base, "split": {"cv_folds": 1}})
+    with pytest.raises(SpecError, match="cv"):
+        check_spec({**base, "split": {"cv": "sometimes"}})

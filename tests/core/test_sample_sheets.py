@@ -89,3 +89,13 @@ def test_the_spec_keys_reach_the_loader(tmp_path):
     study = Study()
     data.attach_from_spec(study, spec)
     assert "number of lanes" in study.data.feature_columns
+
+
+def test_sheet_features_without_a_sheet_are_refused_by_the_spec():
+    from guiapp.core.errors import SpecError
+    from guiapp.core.spec import check_spec
+
+    with pytest.raises(SpecError, match="sheet_features"):
+        check_spec({"data": {"path": "x.csv", "label": "y", "sheet_features": ["exon counts"]}})
+    with pytest.raises(SpecError, match="samples_id_match"):
+        check_spec({"data": {"path": "x.csv", "label": "y", "samples": "s.csv", "samples_id_match": "fuzzy"}})

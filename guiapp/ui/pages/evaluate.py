@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QDoubleSpinBox, QFormLayout, QHBoxLayout, QInputDialog, QListWidget,
                                QListWidgetItem, QMessageBox, QPushButton, QVBoxLayout)
 
-from guiapp.core import baselines, evaluate, metrics, scoreboard, subgroups
+from guiapp.core import baselines, cross_validation, evaluate, metrics, scoreboard, subgroups
 from guiapp.core.errors import TenfoldError
 from guiapp.ui.eval_plots import residual_scatter, xy_lines
 from guiapp.ui.pages.base import StepPage, preview
@@ -84,6 +84,7 @@ class EvaluatePage(StepPage):
         self.scoreboard_table = ResultTable("Success criteria")
         self.body.addWidget(self.scoreboard_table)
 
+        self._build_cross_validation()
         self.body.addWidget(heading("Final evaluation on the sealed test set"))
         self.body.addWidget(note("The test set is read once, at the end. Its score is the one to report."))
         row = QHBoxLayout()
@@ -102,6 +103,46 @@ class EvaluatePage(StepPage):
 
         self.external = ExternalCohortsPanel(self)
         self.body.addWidget(self.external)
+
+    def _build_cross_validation(self) -> None:
+        self.body.addWidget(heading("Repeated cross-validation"))
+        self.cv_note = note("")
+        self.body.addWidget(self.cv_note)
+        row = QHBoxLayout()
+        self.cv_button = self.action(QPushButton("Cross-validate (repeated, tuning nested)"))
+        self.cv_button.setToolTip("Judge the baselines and the network on repeated k-fold cross-validation of the "
+                                  "training and tune rows, every model tuned inside each fold with the same "
+                                  "budget. The sealed test set stays out. Slow: every fold tunes every model.")
+        self.cv_button.clicked.connect(self._cross_validate)
+        row.addWidget(self.cv_button)
+        row.addStretch(1)
+        self.body.addLayout(row)
+        self.cv_table = ResultTable("Cross-validation fold means")
+        self.body.addWidget(self.cv_table)
+
+    def _show_cross_validation(self) -> None:
+        s = self.study
+        section = cross_validation.card_section(s)
+        reason = cross_validation.cv_reason(s) if s.split.sealed and s.split.cv in cross_validation.CV_CHOICES else ""
+        if section and section["ran"]:
+            self.cv_note.setText(f"{section['sentence']} {section['sealed']}")
+            self.cv_table.fill(["model", f"{section['metric']}, fold mean", "95% CI", "SD over folds", "folds"],
+                               [[r["model"], r["mean"], r["ci"], r["sd"], str(r["n_folds"])] for r in section["rows"]])
+            self.cv_table.show()
+            return
+        self.cv_table.hide()
+        if section:
+            self.cv_note.setText(section["text"])
+        elif reason:
+            self.cv_note.setText(f"Recommended: {reason}. Cross-validation judges every model on all the training "
+                                 "and tune samples instead of one small part.")
+        else:
+            self.cv_note.setText("Not needed: the tune and test parts are large enough to judge a model on.")
+
+    def _cross_validate(self) -> None:
+        self.flush()
+        self.run_task(cross_validation.cross_validate, {"study": self.study, "force": True},
+                      name="cross-validating the baselines and the network")
 
     def _build_curves(self) -> None:
         self.body.addWidget(heading("Curves and calibration"))
@@ -152,6 +193,7 @@ class EvaluatePage(StepPage):
         self._show_curves(e.test_metrics or e.tune_metrics)
         self._show_groups(e.test_groups or e.tune_groups, "test" if e.test_groups else "tune")
         self._show_scoreboard()
+        self._show_cross_validation()
         sp = s.split
         if e.test_metrics:
             used = f"Evaluated on {e.test_evaluated_at}; the test set was used {sp.test_uses} time(s)."
@@ -250,6 +292,7 @@ class EvaluatePage(StepPage):
         self.tune_button.setEnabled(trained)
         ready = trained and bool(self.study.evaluation.tune_metrics)
         self.final_button.setEnabled(ready)
+        self.cv_button.setEnabled(trained and not cross_validation.not_possible(self.study))
         self.final_button.setText("Evaluate on the test set again…" if self.study.split.test_uses
                                   else "Final evaluation on the sealed test set…")
         self.final_button.setToolTip(
