@@ -184,6 +184,11 @@ def _run_locked(spec: dict, out_dir: Path, folder: Path, *, on_step: Optional[St
     kw = {"should_stop": should_stop}
     # every [data] key: formats, sample sheet, orientation, roles, missing values, provenance
     step("Data", lambda: data.attach_from_spec(study, d, **kw), done=resumed)
+    study.export.carry = [str(c) for c in spec.get("export", {}).get("carry", study.export.carry)]
+    if study.export.carry:  # a personal or unknown column is refused now, not after the training
+        from guiapp.core.leaving import carried_columns
+
+        carried_columns(study, [*study.data.roles, *(study.table.columns if study.table is not None else [])])
     remedy = spec.get("batch", {})
 
     def batch_step():
@@ -267,7 +272,6 @@ def _run_locked(spec: dict, out_dir: Path, folder: Path, *, on_step: Optional[St
 
     step("Ethics & privacy", ethics_step)
     study.export.onnx = bool(spec.get("export", {}).get("onnx", study.export.onnx))
-    study.export.carry = [str(c) for c in spec.get("export", {}).get("carry", study.export.carry)]
     exported = step("Export", lambda: write_bundle(study, out_dir,
                                                    predictions=evaluate.test_predictions(study)))
     return RunResult(study=study, out_dir=out_dir, files=list(exported.files), seconds=seconds,
