@@ -147,6 +147,7 @@ def _run_locked(spec: dict, out_dir: Path, folder: Path, *, on_step: Optional[St
                              verdict)
     from guiapp.core.export import write_bundle
     from guiapp.core.metrics import metric_names
+
     from guiapp.core.study import STUDY_FILE
 
     resumed = resume and (folder / STUDY_FILE).is_file()

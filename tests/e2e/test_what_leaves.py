@@ -43,13 +43,14 @@ def patient_table(n: int, *, personal_id: bool, seed: int = 5) -> pd.DataFrame:
 
 
 def planted_patterns(table: pd.DataFrame, id_column: str = "") -> dict:
-    """kind -> one regex (bytes) for every planted value of that kind; numbers only where no digit abuts."""
+    """kind -> one regex (bytes) for every planted value of that kind. A ZIP code counts only where no
+    letter, digit, point or dash abuts it: five digits turn up by chance inside hex hashes and floats."""
     def words(values):
         return re.compile(b"|".join(re.escape(str(v).encode()) for v in sorted(set(values), key=len, reverse=True)))
 
     zips = b"|".join(str(z).encode() for z in table["zip"])
     patterns = {"name": words(table["patient_name"]), "surname": words(LAST), "dob": words(table["dob"]),
-                "zip": re.compile(rb"(?<![0-9.])(" + zips + rb")(?![0-9])"),
+                "zip": re.compile(rb"(?<![0-9A-Za-z.-])(" + zips + rb")(?![0-9A-Za-z])"),
                 "phone": words(table["phone"]), "email": words(table["email"])}
     if id_column:
         patterns["patient_id"] = words(table[id_column])
