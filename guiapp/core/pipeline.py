@@ -178,6 +178,7 @@ def _run_locked(spec: dict, out_dir: Path, folder: Path, *, on_step: Optional[St
     from guiapp.core import blocking
     from guiapp.core.export import write_bundle
     from guiapp.core.metrics import metric_names
+
     from guiapp.core.study import STUDY_FILE
 
     resumed = resume and (folder / STUDY_FILE).is_file()
@@ -233,6 +234,11 @@ def _run_locked(spec: dict, out_dir: Path, folder: Path, *, on_step: Optional[St
         from guiapp.core import external
 
         step("External cohorts (checked)", lambda: [external.check_cohort(study, c) for c in spec["external"]])
+    study.export.carry = [str(c) for c in spec.get("export", {}).get("carry", study.export.carry)]
+    if study.export.carry:  # a personal or unknown column is refused now, not after the training
+        from guiapp.core.leaving import carried_columns
+
+        carried_columns(study, [*study.data.roles, *(study.table.columns if study.table is not None else [])])
     remedy = spec.get("batch", {})
 
     def batch_step():
@@ -332,7 +338,6 @@ def _run_locked(spec: dict, out_dir: Path, folder: Path, *, on_step: Optional[St
     step("Ethics & privacy", ethics_step)
     stop_if_blocked(None, "export")
     study.export.onnx = bool(spec.get("export", {}).get("onnx", study.export.onnx))
-    study.export.carry = [str(c) for c in spec.get("export", {}).get("carry", study.export.carry)]
     exported = step("Export", lambda: write_bundle(study, out_dir,
                                                    predictions=evaluate.test_predictions(study)))
     return RunResult(study=study, out_dir=out_dir, files=list(exported.files), seconds=seconds,

@@ -27,16 +27,33 @@ class StudyLockedError(TenfoldError):
     """Another process is writing this study."""
 
 
+def boot_id() -> str:
+    """This boot of this host (Linux); "" elsewhere. A lock from an earlier boot is stale even when
+    a new process happens to have its PID."""
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text(encoding="ascii").strip()
+    except OSError:
+        return ""
+
+
 @dataclass
 class LockHolder:
     pid: int
     host: str
     started: str
     command: str = ""
+    boot: str = ""
 
     @property
     def here(self) -> bool:
         return self.host == socket.gethostname()
+
+    @property
+    def running(self) -> bool:
+        """Whether the holder still runs (on this host: its PID lives, in this boot)."""
+        if self.boot and boot_id() and self.boot != boot_id():
+            return False
+        return pid_alive(self.pid)
 
     def describe(self) -> str:
         what = f" ({self.command})" if self.command else ""
@@ -72,7 +89,7 @@ def read_holder(folder) -> Optional[LockHolder]:
     try:
         raw = json.loads((Path(folder) / LOCK_FILE).read_text(encoding="utf-8"))
         return LockHolder(pid=int(raw["pid"]), host=str(raw["host"]), started=str(raw.get("started", "")),
-                          command=str(raw.get("command", "")))
+                          command=str(raw.get("command", "")), boot=str(raw.get("boot", "")))
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -80,7 +97,7 @@ def read_holder(folder) -> Optional[LockHolder]:
 def live_holder(folder) -> Optional[LockHolder]:
     """The other process that is writing this study now, or None (no lock, a stale one, or ours)."""
     holder = read_holder(folder)
-    if holder is None or (holder.here and (holder.pid == os.getpid() or not pid_alive(holder.pid))):
+    if holder is None or (holder.here and (holder.pid == os.getpid() or not holder.running)):
         return None
     return holder
 
@@ -115,7 +132,7 @@ class StudyLock:
 
         self.folder.mkdir(parents=True, exist_ok=True)
         record = json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "started": now_iso(),
-                             "command": self.command})
+                             "command": self.command, "boot": boot_id()})
         for _ in range(3):
             try:
                 fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
@@ -126,7 +143,7 @@ class StudyLock:
                     # wizard reopening its study): nothing to take, and nothing to give back.
                     self.held = False
                     return self
-                if holder is not None and not (holder.here and not pid_alive(holder.pid)):
+                if holder is not None and not (holder.here and not holder.running):
                     raise StudyLockedError(refusal(self.folder, holder)) from None
                 # Stale (its process is gone) or unreadable (a writer died while writing it).
                 self.note = (f"Took over the lock of {holder.describe()}, which no longer runs."

@@ -63,7 +63,7 @@ def build_demo_study(folder: Path, dataset: str = "breast_cancer", epochs: int =
                      "transfer to other populations or imaging set-ups.", raised_by="Study owner",
                      mitigation="State the limitation in the model card.")
     ethics.set_share_weights(study, "auto", "Public data; Tenfold's default rule applies.")
-    export_bundle(study, Path(folder) / "study" / "export")
+    export_bundle(study, Path(folder) / "export")  # beside the study folder, never inside it
     study.save()
     return study, report
 

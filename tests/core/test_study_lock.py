@@ -85,3 +85,17 @@ def test_a_nested_lock_in_the_same_process_leaves_the_outer_one_in_place(tmp_pat
             pass
         assert read_holder(folder).pid == os.getpid()
     assert not (folder / LOCK_FILE).exists()
+
+
+def test_a_lock_from_an_earlier_boot_is_stale_even_if_its_pid_runs_again(holder):
+    """After a restart a new process may get the old PID: the boot the lock was taken in decides."""
+    from guiapp.core.study_lock import boot_id
+
+    if not boot_id():
+        pytest.skip("no boot ID on this system")
+    folder, child = holder
+    record = json.loads((folder / LOCK_FILE).read_text())
+    assert record["boot"] == boot_id()
+    (folder / LOCK_FILE).write_text(json.dumps({**record, "boot": "an-earlier-boot"}))  # the PID still runs
+    with StudyLock(folder) as lock:
+        assert f"process {child.pid}" in lock.note

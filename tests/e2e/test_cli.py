@@ -36,6 +36,9 @@ def test_headless_demo_writes_the_whole_bundle(demo_bundle):
         assert (out / name).is_file(), name
     assert (out / "model" / "model.safetensors").is_file()  # demo data are not sensitive
     assert (default_study_dir(out) / "study.json").is_file()
+    # the bundle holds no study folder and no copy of the data: they live beside it
+    assert not (out / "study").exists() and not (out / "data").exists()
+    assert list(default_study_dir(out).glob("data/*.csv"))
     assert "Traceback" not in result.stderr
 
 

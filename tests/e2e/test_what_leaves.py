@@ -43,13 +43,14 @@ def patient_table(n: int, *, personal_id: bool, seed: int = 5) -> pd.DataFrame:
 
 
 def planted_patterns(table: pd.DataFrame, id_column: str = "") -> dict:
-    """kind -> one regex (bytes) for every planted value of that kind; numbers only where no digit abuts."""
+    """kind -> one regex (bytes) for every planted value of that kind. A ZIP code counts only where no
+    letter, digit, point or dash abuts it: five digits turn up by chance inside hex hashes and floats."""
     def words(values):
         return re.compile(b"|".join(re.escape(str(v).encode()) for v in sorted(set(values), key=len, reverse=True)))
 
     zips = b"|".join(str(z).encode() for z in table["zip"])
     patterns = {"name": words(table["patient_name"]), "surname": words(LAST), "dob": words(table["dob"]),
-                "zip": re.compile(rb"(?<![0-9.])(" + zips + rb")(?![0-9])"),
+                "zip": re.compile(rb"(?<![0-9A-Za-z.-])(" + zips + rb")(?![0-9A-Za-z])"),
                 "phone": words(table["phone"]), "email": words(table["email"])}
     if id_column:
         patterns["patient_id"] = words(table[id_column])
@@ -163,3 +164,17 @@ def test_the_leak_search_finds_each_kind_of_planted_value(tmp_path, kind):
     column = {"name": "patient_name"}.get(kind, kind)
     (tmp_path / "note.md").write_text(f"value {table[column].iloc[3]} here")
     assert [hit.split(": ")[1].split()[0] for hit in leaks(tmp_path, planted_patterns(table))][:1] == [kind]
+
+
+@pytest.mark.parametrize("carry, words", [(["diagnosis", "dob"], "'dob', marked personal"),
+                                          (["diagnosis", "ward"], "'ward', which the data table does not have")])
+def test_carrying_a_personal_or_unknown_column_is_refused_before_training(tmp_path, carry, words):
+    table = patient_table(60, personal_id=False)
+    data = tmp_path / "patients.csv"
+    table.to_csv(data, index=False)
+    spec = tmp_path / "study.toml"
+    spec.write_text(SPEC.format(data=data.as_posix(), id_column="sample_id").replace(
+        "[export]\n", f"[export]\ncarry = {carry!r}\n".replace("'", '"')))
+    result = tenfold("run", spec, "--out", tmp_path / "out")
+    assert result.returncode == 2 and words in result.stderr and "Traceback" not in result.stderr
+    assert "Train" not in result.stderr  # refused right after the data were read
