@@ -79,7 +79,8 @@ def label_values(series: pd.Series) -> pd.Series:
     if isinstance(series.dtype, pd.SparseDtype):
         series = series.sparse.to_dense()
     values = series.dropna()
-    if pd.api.types.is_float_dtype(series) and len(values) and np.all(np.mod(values.to_numpy(), 1) == 0):
+    if (pd.api.types.is_float_dtype(series) and len(values) and np.all(np.mod(values.to_numpy(), 1) == 0)
+            and np.all(np.abs(values.to_numpy()) < 2**53)):  # whole numbers a float holds exactly
         return series.astype("Int64").astype(object).where(series.notna())
     return series
 

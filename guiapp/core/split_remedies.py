@@ -192,6 +192,10 @@ def sync_settled(study) -> None:
         if r.get("remedy") == COPY_REMEDY and straddling:
             continue
         now[r["finding"]] = r["text"]
+        if r.get("remedy") == COPY_REMEDY:  # the copies themselves no longer inflate the scores
+            for code in ("duplicate-samples", "near-duplicate-samples"):
+                if code in study.finding_codes():
+                    now[code] = r["text"]
     for code, entry in list(study.settled_findings.items()):
         if entry.get("by") == "remedy-record" and code not in now:
             unsettle(study, code)

@@ -225,7 +225,7 @@ def run_until_split(tmp_path, table, extra: dict) -> Study:
         run_study(spec, tmp_path / "out", on_step=lambda title, message: done.append(title)
                   if title == "Split" and message.startswith("done") else None,
                   should_stop=lambda: bool(done))
-    return Study.open(tmp_path / "out" / "study")
+    return Study.open(tmp_path / "out.study")
 
 
 def test_a_headless_run_applies_the_group_found_from_replicates(tmp_path):

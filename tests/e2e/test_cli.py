@@ -132,7 +132,7 @@ seed = 7
 cv = "never"  # 240 samples would be cross-validated; this test is about withheld weights
 
 [train]
-max_epochs = 3
+max_epochs = 20
 device = "cpu"
 
 [interpret]

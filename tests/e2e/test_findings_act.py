@@ -80,7 +80,7 @@ def confounded_run(tmp_path_factory):
     spec = write_spec(folder, confounded_table(folder))
     out = folder / "out"
     stopped = tenfold("run", spec, "--out", out)
-    study_after_stop = json.loads((out / "study" / "study.json").read_text())
+    study_after_stop = json.loads((out.parent / (out.name + ".study") / "study.json").read_text())
     study_after_stop["card written"] = (out / "model_card.md").exists()
     write_spec(folder, folder / "simulated_expression.csv", accept=f'batch-confounded = "{REASON}"')
     resumed = tenfold("run", spec, "--out", out, "--resume")
@@ -106,7 +106,7 @@ def test_accepted_in_the_spec_the_resumed_run_completes(confounded_run):
     assert resumed.returncode == 0, resumed.stderr
     assert "Split: kept from the earlier run" in resumed.stderr  # resumed, not redone
     assert f"accepted batch-confounded: {REASON}" in resumed.stdout
-    study = json.loads((out / "study" / "study.json").read_text())
+    study = json.loads((out.parent / (out.name + ".study") / "study.json").read_text())
     assert study["accepted_findings"]["batch-confounded"]["reason"] == REASON
     assert study["split"]["test_uses"] == 1
 
@@ -121,7 +121,7 @@ def test_the_cards_first_section_lists_the_accepted_finding_with_its_reason(conf
     assert "**batch-confounded** (error, Tip 7)" in sections[1] and REASON in sections[1]
     # The headline comes after the box, with its measured number and the main caveat in words.
     assert sections[2].startswith("Headline result")
-    study = json.loads((out / "study" / "study.json").read_text())
+    study = json.loads((out.parent / (out.name + ".study") / "study.json").read_text())
     auc = study["evaluation"]["test_metrics"]["roc_auc"]
     assert f"**ROC AUC = {auc:.3f}**" in sections[2]
     assert f"— but batch 'batch' is confounded with the label (accepted: “{REASON}”)" in sections[2]
@@ -154,14 +154,24 @@ def test_an_accept_line_without_a_reason_is_bad_input(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_copies_across_the_split_stop_the_run_and_inspect(tmp_path):
+def test_copies_across_the_split_stop_the_run_unless_kept_together(tmp_path):
+    """Copies are kept on one side of the split by default (the remedy); a study that turns that off
+    and so divides its copies stops before training."""
     data = copied_table(tmp_path)
-    result = tenfold("run", write_spec(tmp_path, data), "--out", tmp_path / "out")
+    spec = write_spec(tmp_path, data)
+    spec.write_text(spec.read_text(encoding="utf-8") + "\n[split]\nkeep_copies_together = false\n", encoding="utf-8")
+    result = tenfold("run", spec, "--out", tmp_path / "out")
     assert result.returncode == 3, result.stderr
+    assert "Baselines: done" not in result.stdout  # stopped before training
     assert '[findings] accept = { duplicates-across-splits = "..." }' in result.stderr
-    result = tenfold("inspect", data, "--label", "condition", "--json")
-    assert result.returncode == 3, result.stderr
-    assert json.loads(result.stdout)["blocking"] == ["duplicates-across-splits"]
+    # the default split keeps the copies together: the run completes, the remedy is in the card
+    result = tenfold("run", write_spec(tmp_path, data), "--out", tmp_path / "out2")
+    assert result.returncode == 0, result.stderr
+    card = (tmp_path / "out2" / "model_card.md").read_text(encoding="utf-8")
+    box = card.split("## Unresolved and accepted findings")[1].split("## Headline result")[0]
+    assert "duplicates-across-splits" not in box.split("Settled by a remedy")[0]
+    assert "duplicate-samples" not in box.split("Settled by a remedy")[0]
+    assert "kept together on one side of the split" in box
 
 
 def test_inspect_prints_its_whole_report_and_exits_3_when_a_finding_blocks(tmp_path):
