@@ -1,0 +1,125 @@
+"""Data-parallel training ([train] processes = 2) on the CPU with gloo: the same global batch
+gives the same training as one process; cancel and a killed rank leave no process behind."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+
+import pytest
+
+from guiapp.core import architecture, data, demo, split, train
+from guiapp.core.errors import Cancelled, SpecError, TenfoldError
+from guiapp.core.spec import check_spec
+from guiapp.core.study import Study
+from guiapp.core.train_ddp import TrainingProcessFailed, check_processes
+
+
+def _study(folder, tmp_path, processes: int, **train_settings):
+    s = Study()
+    s.save(folder)
+    d = demo.simulated_expression(n_samples=300, n_genes=20, seed=2)
+    data.attach_data(s, demo.write_demo(d, tmp_path), label=d.label, batch=d.batch, sensitive=False)
+    split.split_study(s)
+    architecture.set_architecture(s, width=16, depth=1, dropout=0.0)
+    t = s.train
+    # SGD: an adaptive optimizer would hide a gradient scaled by a constant; an odd batch size
+    # splits every batch unevenly (16 + 15 rows), so the parts' weighting is checked too.
+    t.device, t.max_epochs, t.batch_size, t.optimizer, t.learning_rate = "cpu", 3, 31, "sgd", 0.05
+    t.processes = processes
+    for key, value in train_settings.items():
+        setattr(t, key, value)
+    return s
+
+
+def _no_training_processes_left():
+    left = [p for p in multiprocessing.active_children() if p.name.startswith("tenfold-train-rank")]
+    return not left
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_two_gloo_processes_train_as_one_process_does(tmp_path):
+    """Same seed, same global batch: per-rank half batches with averaged gradients make the
+    same steps as one process, so the loss curves and the best weights agree to float tolerance."""
+    import torch
+    from safetensors.torch import load_file
+
+    one = _study(tmp_path / "one", tmp_path, processes=1)
+    two = _study(tmp_path / "two", tmp_path, processes=2)
+    epochs_seen = []
+    r1 = train.train_network(one)
+    r2 = train.train_network(two, on_epoch=lambda record: epochs_seen.append(record["epoch"]))
+
+    assert r2["processes"] == 2 and r2["batch_size"] == r1["batch_size"] == 31
+    assert r2["epochs"] == r1["epochs"] == 3 and r2["best_epoch"] == r1["best_epoch"]
+    assert epochs_seen == [1, 2, 3]  # rank 0's epochs reach the caller's callback
+    assert two.train.status == "done" and two.train.processes == 2 and two.train.batch_size_used == 31
+    metric = f"tune_{one.primary_metric}"
+    for a, b in zip(one.train.history, two.train.history, strict=True):
+        assert a["train_loss"] == pytest.approx(b["train_loss"], abs=1e-5)
+        assert a["tune_loss"] == pytest.approx(b["tune_loss"], abs=1e-5)
+        assert a[metric] == pytest.approx(b[metric], abs=1e-3)
+    w1 = load_file(str(one.path(one.train.weights)))
+    w2 = load_file(str(two.path(two.train.weights)))
+    assert w1.keys() == w2.keys()  # the plain model's names: no "module." prefix
+    for key in w1:
+        torch.testing.assert_close(w2[key], w1[key], atol=1e-5, rtol=1e-4)
+    # The parent's study and study.json hold rank 0's record, as one process records it.
+    reopened = Study.open(two.folder)
+    assert reopened.train.processes == 2 and len(reopened.train.history) == 3
+    assert reopened.train.status == "done" and reopened.train.best_epoch == two.train.best_epoch
+    assert _no_training_processes_left()
+
+
+def test_a_killed_rank_is_a_clear_error_and_no_process_is_left(tmp_path):
+    s = _study(tmp_path / "s", tmp_path, processes=2, max_epochs=200, patience=200)
+    pids = []
+
+    def kill_rank_1(record):
+        ranks = [p for p in multiprocessing.active_children() if p.name == "tenfold-train-rank-1"]
+        pids.extend(p.pid for p in multiprocessing.active_children() if p.name.startswith("tenfold-train-rank"))
+        os.kill(ranks[0].pid, signal.SIGKILL)
+
+    with pytest.raises(TrainingProcessFailed, match=r"process 1 of 2 was killed by signal 9") as caught:
+        train.train_network(s, on_epoch=kill_rank_1)
+    assert isinstance(caught.value, TenfoldError)  # the CLI and the GUI show it in words
+    assert s.train.status == "failed"
+    assert len(pids) == 2 and not any(_alive(pid) for pid in pids)
+    assert _no_training_processes_left()
+
+
+def test_cancel_stops_every_rank_and_keeps_the_best_weights(tmp_path):
+    s = _study(tmp_path / "s", tmp_path, processes=2, max_epochs=200, patience=200)
+    epochs = []
+    with pytest.raises(Cancelled):
+        train.train_network(s, on_epoch=lambda record: epochs.append(record["epoch"]),
+                            should_stop=lambda: len(epochs) >= 1)
+    assert s.train.status == "cancelled" and s.train.best_epoch >= 1
+    assert s.path(train.BEST_WEIGHTS).exists() and s.path(train.CHECKPOINT).exists()
+    assert "Cancelled during epoch" in s.train.message
+    assert _no_training_processes_left()
+
+
+def test_processes_are_refused_where_they_cannot_train(tmp_path):
+    s = _study(tmp_path / "s", tmp_path, processes=4, batch_size=2)
+    with pytest.raises(TenfoldError, match=r"batch_size = 2 is smaller than \[train\] processes = 4"):
+        check_processes(s)
+    s.train.batch_size = 8
+    assert check_processes(s) == ("cpu", "gloo")
+
+
+def test_spec_checks_processes():
+    base = {"data": {"path": "x.csv", "label": "y"}}
+    check_spec({**base, "train": {"processes": 2, "batch_size": 64}})
+    with pytest.raises(SpecError, match=r"\[train\] processes = 0: must be a whole number ≥ 1"):
+        check_spec({**base, "train": {"processes": 0}})
+    with pytest.raises(SpecError, match=r"processes = 8 is more than \[train\] batch_size = 4"):
+        check_spec({**base, "train": {"processes": 8, "batch_size": 4}})
