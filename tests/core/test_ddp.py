@@ -123,3 +123,16 @@ def test_spec_checks_processes():
         check_spec({**base, "train": {"processes": 0}})
     with pytest.raises(SpecError, match=r"processes = 8 is more than \[train\] batch_size = 4"):
         check_spec({**base, "train": {"processes": 8, "batch_size": 4}})
+
+
+def test_the_card_and_manifest_say_how_many_processes_trained(tmp_path):
+    from guiapp.core import export, model_card
+
+    s = _study(tmp_path / "s", tmp_path, processes=1)
+    s.train.processes, s.train.device_used, s.train.batch_size_used = 2, "cpu", 31
+    card = model_card.render_model_card(s, weights_shared=False, weights_reason="test", privacy=[])
+    assert "**Data-parallel training:** 2 processes (gloo)" in card and "every batch of 31" in card
+    assert export.manifest(s, tmp_path)["device"]["processes"] == 2
+    s.train.processes = 1
+    assert "Data-parallel" not in model_card.render_model_card(s, weights_shared=False, weights_reason="test", privacy=[])
+    assert export.manifest(s, tmp_path)["device"]["processes"] == 1
