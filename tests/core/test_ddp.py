@@ -96,8 +96,8 @@ def test_a_killed_rank_is_a_clear_error_and_no_process_is_left(tmp_path):
     assert _no_training_processes_left()
 
 
-def test_cancel_stops_every_rank_and_keeps_the_best_weights(tmp_path):
-    s = _study(tmp_path / "s", tmp_path, processes=2, max_epochs=200, patience=200)
+def test_cancel_stops_every_rank_and_a_resumed_run_ends_as_an_uninterrupted_one(tmp_path):
+    s = _study(tmp_path / "s", tmp_path, processes=2, patience=50)
     epochs = []
     with pytest.raises(Cancelled):
         train.train_network(s, on_epoch=lambda record: epochs.append(record["epoch"]),
@@ -105,6 +105,37 @@ def test_cancel_stops_every_rank_and_keeps_the_best_weights(tmp_path):
     assert s.train.status == "cancelled" and s.train.best_epoch >= 1
     assert s.path(train.BEST_WEIGHTS).exists() and s.path(train.CHECKPOINT).exists()
     assert "Cancelled during epoch" in s.train.message
+    assert _no_training_processes_left()
+
+    stopped_after = len(s.train.history)
+    assert stopped_after < 3
+    train.train_network(s, resume=True)
+    assert s.train.status == "done" and [r["epoch"] for r in s.train.history] == [1, 2, 3]
+    assert s.train.sessions[0]["to_epoch"] == stopped_after and s.train.sessions[-1]["to_epoch"] == 3
+    one = _study(tmp_path / "one", tmp_path, processes=1, patience=50)
+    train.train_network(one)
+    for a, b in zip(one.train.history, s.train.history, strict=True):
+        assert a["tune_loss"] == pytest.approx(b["tune_loss"], abs=1e-5)
+    assert _no_training_processes_left()
+
+
+def test_pause_holds_every_rank(tmp_path):
+    import time
+
+    s = _study(tmp_path / "s", tmp_path, processes=2)
+    arrived, paused = {}, {}
+
+    def on_epoch(record):
+        arrived[record["epoch"]] = time.monotonic()
+        if record["epoch"] == 1:
+            paused["from"] = time.monotonic()
+
+    def should_pause():
+        return "from" in paused and time.monotonic() - paused["from"] < 2.0
+
+    train.train_network(s, on_epoch=on_epoch, should_pause=should_pause)
+    assert s.train.status == "done" and sorted(arrived) == [1, 2, 3]
+    assert arrived[2] - paused["from"] >= 2.0  # no rank went on during the pause
     assert _no_training_processes_left()
 
 
