@@ -32,6 +32,7 @@ CANCEL_GRACE_S = 30.0
 # How long the parent waits for the last words of a rank that died, or for more ranks' errors.
 LAST_WORDS_S = 1.0
 RUN, PAUSE, STOP = 0, 1, 2
+FAILURE_LOG = "training-processes.log"  # in the study folder, after a failed data-parallel run
 
 
 class TrainingProcessFailed(TenfoldError):
@@ -312,7 +313,12 @@ def train_distributed(study, progress: ProgressFn = no_progress, should_stop: Op
     if errors or (len(outcomes) < world and not stop_asked):
         t.status = "failed"
         study.save()
-        raise _failure(errors, died, outcomes, world)
+        error = _failure(errors, died, outcomes, world)
+        if error.details:  # the tracebacks, for a bug report; the message stays one paragraph
+            log = study.path(FAILURE_LOG)
+            log.write_text(error.details, encoding="utf-8")
+            error.args = (f"{error.args[0]} The processes' tracebacks are in {log}.",)
+        raise error
     if len(outcomes) < world:  # cancelled, and the ranks did not stop in time
         t.status = "cancelled"
         t.message = "Cancelled; the training processes did not stop in time and were ended. Train again to resume."

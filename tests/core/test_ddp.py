@@ -96,6 +96,15 @@ def test_a_killed_rank_is_a_clear_error_and_no_process_is_left(tmp_path):
     assert _no_training_processes_left()
 
 
+def test_a_rank_s_own_error_reaches_the_user_in_its_words(tmp_path):
+    s = _study(tmp_path / "s", tmp_path, processes=2, learning_rate=1e12)
+    with pytest.raises(TrainingProcessFailed, match=r"loss became (nan|inf) at epoch 1: the network diverged") as caught:
+        train.train_network(s)
+    assert "tracebacks are in" in str(caught.value) and s.path("training-processes.log").exists()
+    assert s.train.status == "failed"
+    assert _no_training_processes_left()
+
+
 def test_cancel_stops_every_rank_and_a_resumed_run_ends_as_an_uninterrupted_one(tmp_path):
     s = _study(tmp_path / "s", tmp_path, processes=2, patience=50)
     epochs = []
