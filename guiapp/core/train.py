@@ -273,7 +273,8 @@ def _train(study, batch_size, progress, should_stop, on_epoch, resume, should_pa
     since_best = (start_epoch - best[1]) if best[1] else 0
     epoch = start_epoch
     # Checkpoints are written on a writer thread: the next epoch starts while the disk works.
-    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tenfold-checkpoint") if ddp is None or ddp.rank == 0 else None
+    writes = ddp is None or ddp.rank == 0  # data-parallel: rank 0 alone writes
+    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tenfold-checkpoint") if writes else None
     in_flight = None
     # Two host copies take turns: one may be on its way to the disk while the other is filled.
     copies: list = [None, None]
