@@ -183,8 +183,10 @@ def _tradeoffs(study) -> list[str]:
             lines.append(f"Network {_fmt(net)} vs {b['name']} {_fmt(score)} "
                          f"({metric_display_name(metric)}, tune split).")
     t = study.train
+    processes = getattr(t, "processes", 1) or 1
     lines.append(f"Model size: {study.architecture.n_params:,} parameters; trained in {t.seconds:.0f} s "
-                 f"on {t.device_used or 'an unrecorded device'}.")
+                 f"on {t.device_used or 'an unrecorded device'}"
+                 + (f" in {processes} data-parallel processes." if processes > 1 else "."))
     return lines
 
 

@@ -127,6 +127,7 @@ def _fold_study(study, folder: Path, train, tune, test):
     fold.evaluation, fold.interpret = state.EvaluationState(), state.InterpretState()
     fold.tuning.network, fold.tuning.comparison = {}, {}
     fold.baselines.results = []
+    fold.train.processes = 1  # small data, many folds: data-parallel processes are for the final training
     s = fold.split
     s.train_idx, s.tune_idx, s.test_idx = (sorted(map(int, a)) for a in (train, tune, test))
     s.test_hash, s.sealed, s.test_uses = index_hash(s.test_idx), True, 0

@@ -385,7 +385,9 @@ def manifest(study: Study, out_dir, *, files: list = ()) -> dict:
         "device": {"requested": study.train.device, "used": study.train.device_used,
                    "name": study.train.device_name, "memory_gb": study.train.device_memory_gb,
                    "batch_size": study.train.batch_size_used or study.train.batch_size,
-                   "mixed_precision": study.train.mixed_precision},
+                   "mixed_precision": study.train.mixed_precision,
+                   # data-parallel training: weights are reproduced with the same number of processes
+                   "processes": getattr(study.train, "processes", 1) or 1},
         "seeds": {"split": study.split.seed, "train": study.train.seed},
         "deterministic": study.train.deterministic,
         "data": {**dataclasses.asdict(study.data.provenance), "builtin": study.data.builtin,

@@ -132,6 +132,7 @@ def tune_network(study, progress: ProgressFn = no_progress, should_stop: Optiona
         copy_ = _trial_copy(study, root / f"trial-{trial.number}")
         apply_network_settings(copy_, params)
         copy_.train.max_epochs, copy_.train.patience = epochs, fixed["patience"]
+        copy_.train.processes = 1  # short trials: starting data-parallel processes would cost more than they save
 
         def on_epoch(record):
             value = record.get(f"tune_{metric}")

@@ -63,7 +63,7 @@ KEYS = {
               "deterministic": (bool, None), "seed": (int, None),
               "lr_schedule": (str, ("none", "cosine", "plateau")),
               "mixed_precision": (str, ("off", "bf16", "fp16")), "budget_trials": (int, None),
-              "optimizer": (str, ("adamw", "adam", "sgd"))},
+              "optimizer": (str, ("adamw", "adam", "sgd")), "processes": (int, None)},
     "tuning": {"storage": (str, None), "storage_env": (str, None), "sampler": (str, ("tpe", "random")), "pruner": (str, ("median", "none")),
                "epochs": (int, None), "worker": (int, None)},
     "evaluate": {"threshold": ((int, float), None), "shuffle_repeats": (int, None),
@@ -198,6 +198,11 @@ def _check_values_together(spec: dict, name: str) -> None:
     if test + tune >= 0.8:
         raise SpecError(f"{name}: [split] test_fraction = {show_value(test)} and tune_fraction = {show_value(tune)} "
                         "leave too little to train on: together they must stay below 0.8 (e.g. 0.2 and 0.2).")
+    train = spec.get("train", {})
+    if train.get("processes", 1) > train.get("batch_size", train.get("processes", 1)):
+        raise SpecError(f"{name}: [train] processes = {show_value(train['processes'])} is more than [train] batch_size = "
+                        f"{show_value(train['batch_size'])}: each process trains on its part of every batch. Raise "
+                        "batch_size or lower processes.")
     models = spec.get("baselines", {}).get("models")
     if models:
         from guiapp.core.baselines import available

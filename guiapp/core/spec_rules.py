@@ -114,6 +114,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("train", "patience"): SIZE,
     ("train", "seed"): SEED,
     ("train", "budget_trials"): COUNT,
+    ("train", "processes"): SIZE,  # data-parallel processes (guiapp.core.train_ddp)
     ("tuning", "epochs"): SIZE,
     ("tuning", "worker"): COUNT,
     ("evaluate", "threshold"): SHARE,

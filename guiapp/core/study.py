@@ -248,6 +248,7 @@ class TrainState:
     repeats: dict = field(default_factory=dict)  # seeds, scores, mean, sd (noisy-run check)
     budget_trials: int = 20  # optuna trials of the network's search; equal to the baselines' by default
     optimizer: str = "adamw"  # adamw, adam, sgd (with momentum); searched with the other settings
+    processes: int = 1  # data-parallel training in this many processes, one GPU each on CUDA (guiapp.core.train_ddp)
 
 
 @dataclass

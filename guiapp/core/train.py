@@ -41,6 +41,13 @@ def _loss_fn(study):
     return nn.CrossEntropyLoss() if study.is_classification else nn.MSELoss()
 
 
+def _loss_fn_summed(study):
+    """The loss summed over the batch: a data-parallel rank weights its part's sum itself."""
+    from torch import nn
+
+    return nn.CrossEntropyLoss(reduction="sum") if study.is_classification else nn.MSELoss(reduction="sum")
+
+
 def _target(study, y):
     import torch
 
@@ -160,12 +167,18 @@ def train_network(study, progress: ProgressFn = no_progress, should_stop: Option
     Returns a summary dict. A cancel keeps the best weights so far and marks the run
     ``cancelled``; a later call with ``resume=True`` continues from the last checkpoint.
     On a GPU out-of-memory error the batch is halved and training retried once.
+    With ``[train] processes`` above 1 the training runs data-parallel in that many
+    processes (:mod:`guiapp.core.train_ddp`) and records the same things.
     """
     t = study.train
     if study.folder is None:
         raise TenfoldError("Save the study in a folder before training: checkpoints go there.")
     if t.mixed_precision not in PRECISIONS:
         raise TenfoldError(f"Unknown mixed precision {t.mixed_precision!r}; choose {', '.join(PRECISIONS)}.")
+    if int(getattr(t, "processes", 1) or 1) > 1:
+        from guiapp.core.train_ddp import train_distributed
+
+        return train_distributed(study, progress, should_stop, on_epoch, resume, should_pause)
     batch_size = t.batch_size
     for attempt in (1, 2):
         try:
@@ -191,7 +204,9 @@ def train_network(study, progress: ProgressFn = no_progress, should_stop: Option
     raise AssertionError("unreachable")
 
 
-def _train(study, batch_size, progress, should_stop, on_epoch, resume, should_pause) -> dict:
+def _train(study, batch_size, progress, should_stop, on_epoch, resume, should_pause, ddp=None) -> dict:
+    """One training run. ``ddp`` (a :class:`guiapp.core.train_ddp.Rank`) makes this process one
+    rank of a data-parallel run: it trains on its part of every batch, and only rank 0 writes."""
     import torch
 
     from guiapp.core.devices import device_description
@@ -200,8 +215,8 @@ def _train(study, batch_size, progress, should_stop, on_epoch, resume, should_pa
     from guiapp.core.split import train_tune_arrays
 
     t = study.train
-    X_tr, y_tr, X_tu, y_tu = train_tune_arrays(study)
-    device = pick_device(t.device)
+    X_tr, y_tr, X_tu, y_tu = train_tune_arrays(study) if ddp is None else ddp.arrays
+    device = pick_device(t.device) if ddp is None else ddp.device
     seed_everything(t.seed, t.deterministic)
     model = model_for_study(study, X_tr, y_tr).to(device)
     optimizer = _optimizer(model, t, device)
@@ -226,8 +241,11 @@ def _train(study, batch_size, progress, should_stop, on_epoch, resume, should_pa
         # epochs it holds took: a resumed run adds its time to theirs.
         earlier, sessions = float(state.get("seconds", t.seconds)), list(state.get("sessions", t.sessions))
         progress(start_epoch / t.max_epochs, f"Resuming after epoch {start_epoch}")
-    elif ckpt_path.exists():
-        ckpt_path.unlink()
+    elif ckpt_path.exists() and (ddp is None or ddp.rank == 0):
+        ckpt_path.unlink(missing_ok=True)
+    # Data-parallel: the wrapped model trains (its gradients averaged over the ranks); the
+    # plain one, the same parameters, is evaluated and saved, so checkpoints read the same.
+    step_model = model if ddp is None else ddp.wrap(model)
 
     X_tr_t, X_tu_t = torch.as_tensor(X_tr), torch.as_tensor(X_tu)
     y_tr_t, y_tu_t = _target(study, y_tr), _target(study, y_tu)
@@ -241,6 +259,8 @@ def _train(study, batch_size, progress, should_stop, on_epoch, resume, should_pa
         Xtr, ytr = X_tr_t.pin_memory(), y_tr_t.pin_memory()
     Xtu, ytu = X_tu_t.to(device), y_tu_t.to(device)
     loss_fn = _loss_fn(study)
+    if ddp is not None:
+        step_loss = ddp.batch_loss(_loss_fn_summed(study))
     autocast = _autocast(device, t.mixed_precision)  # made once: entered every batch
     metric = study.primary_metric
     n = len(Xtr)
@@ -253,7 +273,8 @@ def _train(study, batch_size, progress, should_stop, on_epoch, resume, should_pa
     since_best = (start_epoch - best[1]) if best[1] else 0
     epoch = start_epoch
     # Checkpoints are written on a writer thread: the next epoch starts while the disk works.
-    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tenfold-checkpoint")
+    writes = ddp is None or ddp.rank == 0  # data-parallel: rank 0 alone writes
+    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tenfold-checkpoint") if writes else None
     in_flight = None
     # Two host copies take turns: one may be on its way to the disk while the other is filled.
     copies: list = [None, None]
@@ -265,6 +286,8 @@ def _train(study, batch_size, progress, should_stop, on_epoch, resume, should_pa
         and a failed write surfaces here, at the next epoch.
         """
         nonlocal in_flight
+        if writer is None:  # a data-parallel rank other than 0: rank 0 writes
+            return
         slot = epoch % 2
         copies[slot] = state = _host_copy({
             "model": model.state_dict(), "optimizer": optimizer.state_dict(),
@@ -286,6 +309,8 @@ def _train(study, batch_size, progress, should_stop, on_epoch, resume, should_pa
     try:
         for epoch in range(start_epoch + 1, t.max_epochs + 1):
             model.train()
+            if ddp is not None:
+                ddp.seed_epoch(t.seed, epoch)
             order = torch.randperm(n, generator=generator)
             if resident:
                 order = order.to(device)
@@ -301,12 +326,14 @@ def _train(study, batch_size, progress, should_stop, on_epoch, resume, should_pa
                         time.sleep(0.05)
                     started += time.perf_counter() - paused_at  # a pause is not training time: ETA, samples/s
                 idx = order[i:i + batch_size]
+                if ddp is not None:  # this rank's part of the global batch
+                    idx = ddp.part(idx)
                 xb, yb = Xtr[idx], ytr[idx]
                 if not resident:
                     xb, yb = xb.to(device, non_blocking=True), yb.to(device, non_blocking=True)
                 optimizer.zero_grad(set_to_none=True)
                 with autocast:
-                    loss = loss_fn(model(xb), yb)
+                    loss = loss_fn(model(xb), yb) if ddp is None else step_loss(step_model(xb), yb)
                 if scaler is not None:
                     scaler.scale(loss).backward()
                     scaler.step(optimizer)
@@ -315,13 +342,17 @@ def _train(study, batch_size, progress, should_stop, on_epoch, resume, should_pa
                     loss.backward()
                     optimizer.step()
                 # Summed on the device in one op: a float() per batch would wait for the GPU.
-                total.add_(loss.detach(), alpha=len(idx))
+                total.add_(loss.detach(), alpha=len(idx) if ddp is None else ddp.rows_per_loss)
+            if ddp is not None:
+                ddp.sum(total)
             train_loss = float(total) / n
             model.eval()
             with torch.inference_mode(), autocast:
                 tune_out = model(Xtu).float()
                 tune_loss = float(loss_fn(tune_out, ytu))
                 tune_pred = torch.softmax(tune_out, dim=1) if study.is_classification else tune_out.squeeze(1)
+            if ddp is not None:  # rank 0's tune loss decides, on every rank: schedule, early stop
+                tune_loss = ddp.from_rank0(tune_loss)
             # The last step of an epoch can diverge with a finite training loss: check both.
             if not (math.isfinite(train_loss) and math.isfinite(tune_loss)):
                 which, value = ("training", train_loss) if not math.isfinite(train_loss) else ("tune", tune_loss)
@@ -377,7 +408,8 @@ def _train(study, batch_size, progress, should_stop, on_epoch, resume, should_pa
         study.save()
         raise
     finally:
-        writer.shutdown(wait=True)
+        if writer is not None:
+            writer.shutdown(wait=True)
     t.status = "done"
     if "Stopped early" not in t.message:
         t.message = _join(note, f"Trained {epoch} epochs; best tune loss at epoch {best[1]}.")
