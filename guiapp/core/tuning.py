@@ -151,11 +151,11 @@ def open_storage(url: str, *, shared: bool = False):
     if shared:
         kwargs.update(heartbeat_interval=HEARTBEAT_S, grace_period=GRACE_S)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # heartbeats: stable since 2.x
-            storage = optuna.storages.RDBStorage(url, **kwargs)
+        storage = _open_rdb(optuna, url, kwargs, tries=5 if shared else 1)
     except Exception as exc:  # a bad URL, a missing driver, a database that refuses us
         detail = redact(str(exc).replace(url, redact(url)))  # drivers may quote the URL, password and all
+        if isinstance(exc, ImportError):  # e.g. psycopg2 for postgresql:// URLs
+            detail += "; install the database driver, for PostgreSQL with `pip install 'tenfold[cluster]'`"
         raise TenfoldError(
             f"The tuning storage {redact(url)} cannot be opened ({type(exc).__name__}: {detail}). "
             "Check [tuning] storage in the spec, or leave it empty to use tuning.sqlite3 in the "
@@ -164,6 +164,23 @@ def open_storage(url: str, *, shared: bool = False):
     if url.startswith("sqlite") and not shared:
         _fast_sqlite(storage)
     return storage
+
+
+def _open_rdb(optuna, url: str, kwargs: dict, tries: int):
+    """Workers that meet an empty shared database at once all create optuna's tables; all but one
+    such attempt fail on a name the first just made (e.g. PostgreSQL's enum types), and succeed
+    a moment later, finding the tables made."""
+    for attempt in range(tries):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # heartbeats: stable since 2.x
+                return optuna.storages.RDBStorage(url, **kwargs)
+        except ImportError:
+            raise
+        except Exception:
+            if attempt == tries - 1:
+                raise
+            time.sleep(0.5 + attempt)
 
 
 def close_storage(storage) -> None:
