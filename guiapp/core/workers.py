@@ -49,7 +49,7 @@ def shared_storage_url(spec: dict) -> str:
                            f"none (the search would be kept in each worker's own study folder). To share it, {how}.")
     if url.startswith("sqlite"):
         raise TenfoldError(f"--workers: the tuning storage {redact(url)} is a SQLite file. Workers on several "
-                           "machines writing one SQLite file on a network filesystem can corrupt it. Instead, {how}.")
+                           f"machines writing one SQLite file on a network filesystem can corrupt it. Instead, {how}.")
     close_storage(open_storage(url, shared=True))
     return url
 
