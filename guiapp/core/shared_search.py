@@ -110,17 +110,19 @@ def run_shared_trials(ost, storage, *, budget: int, worker: int, start: Optional
         with search_lock(storage, study_id):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                # optuna warns that heartbeats are meant for its own loop: this loop keeps them itself
+                warnings.filterwarnings("ignore", message="Heartbeat of storage")
                 optuna.storages.fail_stale_trials(ost)  # a silent worker's trial failed: its place is free
-            trials = ost.get_trials(deepcopy=False)
-            done = counted_trials(trials, running=True)
-            running = [t for t in done if t.state == TrialState.RUNNING]
-            if len(done) < budget:
-                waiting = any(t.state == TrialState.WAITING for t in trials)
-                if start and not done and not waiting:  # the defaults come first, until they end
-                    ost.enqueue_trial({k: space[k].clip(v) for k, v in start.items() if k in space})
-                ost.sampler = next_sampler(len(done))
-                trial = ost.ask()
-                storage.record_heartbeat(trial._trial_id)  # alive from its first moment
+                trials = ost.get_trials(deepcopy=False)
+                done = counted_trials(trials, running=True)
+                running = [t for t in done if t.state == TrialState.RUNNING]
+                if len(done) < budget:
+                    waiting = any(t.state == TrialState.WAITING for t in trials)
+                    if start and not done and not waiting:  # the defaults come first, until they end
+                        ost.enqueue_trial({k: space[k].clip(v) for k, v in start.items() if k in space})
+                    ost.sampler = next_sampler(len(done))
+                    trial = ost.ask()
+                    storage.record_heartbeat(trial._trial_id)  # alive from its first moment
         if trial is None:
             if not running:
                 return
@@ -144,11 +146,17 @@ def _run_one(ost, storage, trial, objective, interval: float) -> None:
         try:
             value = objective(trial)
         except optuna.TrialPruned:
-            ost.tell(trial, state=TrialState.PRUNED)
+            _quietly(ost.tell, trial, state=TrialState.PRUNED)
             return
         except BaseException:
-            ost.tell(trial, state=TrialState.FAIL)
+            _quietly(ost.tell, trial, state=TrialState.FAIL)
             raise
+    # a NaN (a failed setting) is told as a failed trial
+    _quietly(ost.tell, trial, value if value is not None and math.isfinite(value) else float("nan"))
+
+
+def _quietly(tell, *args, **kwargs) -> None:
+    """optuna's tell, without its warnings about NaN values and heartbeats outside its own loop."""
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # a NaN (a failed setting) is told as a failed trial
-        ost.tell(trial, value if value is not None and math.isfinite(value) else float("nan"))
+        warnings.simplefilter("ignore")
+        tell(*args, **kwargs)

@@ -166,3 +166,29 @@ def test_workers_without_a_shared_database_are_refused(tmp_path, storage, words)
     stdout, stderr = run.communicate(timeout=120)
     assert run.returncode == 2 and words in stderr and "PostgreSQL" in stderr and "Traceback" not in stderr
     assert not (tmp_path / "out.study.workers").exists()  # nothing was submitted
+
+
+SBATCH = Path(__file__).resolve().parents[2] / "docs" / "tenfold-array.sbatch"
+
+
+@pytest.mark.parametrize("task, started", [(0, False), (2, False), (2, True)])
+def test_the_readme_sbatch_array_script_starts_the_right_worker(tmp_path, task, started):
+    """The script's command, as each array task runs it, is one `tenfold run` accepts."""
+    from guiapp.cli import build_parser
+
+    shim = tmp_path / "bin" / "tenfold"
+    shim.parent.mkdir()
+    shim.write_text(f"#!{sys.executable}\nimport json, sys\nprint(json.dumps(sys.argv[1:]))\n")
+    shim.chmod(0o755)
+    study = tmp_path / ("results/run1.study" if task == 0 else f"results/run1.study.worker-{task}")
+    if started:
+        study.mkdir(parents=True)
+        (study / "study.json").write_text("{}")
+    env = {**os.environ, "PATH": f"{shim.parent}{os.pathsep}{os.environ['PATH']}", "SLURM_ARRAY_TASK_ID": str(task)}
+    env.pop("TENFOLD_DB", None)
+    done = subprocess.run(["bash", str(SBATCH)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    args = build_parser().parse_args(json.loads(done.stdout))
+    assert args.command == "run" and args.worker == task and args.resume == started
+    assert args.search_only == (task > 0) and str(args.out) == "results/run1"
+    assert tmp_path / args.study == study and not args.workers
