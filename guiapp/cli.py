@@ -302,12 +302,19 @@ def _run_workers(args) -> int:
     url = workers.shared_storage_url(spec)  # refused (exit 2) unless every worker can reach it
     workers.import_submitit()
     commands = workers.worker_commands(args.spec, args.out, args.study, args.workers, resume=args.resume)
+    from guiapp.core.study import STUDY_FILE
+
     for out_k, study_k in workers.worker_folders(args.out, args.study, args.workers):
         check_apart(out_k, study_k)
-    logs = Path(commands[0][commands[0].index("--study") + 1] + workers.LOGS_SUFFIX)
+        if (study_k / STUDY_FILE).is_file() and not args.resume:  # refused before any job is submitted
+            raise TenfoldError(f"{study_k} already holds a study. Add --resume to continue the run with its workers, "
+                               "or choose another --out (or --study) folder.")
+    logs = workers.logs_folder(args.out, args.study)
     _say(f"Tenfold run {args.spec}: {args.workers} worker(s) on {executor}, sharing the searches in {redact(url)}; "
          f"worker 0 writes the bundle to {args.out}. Logs: {logs}")
-    jobs = workers.submit_workers(commands, logs, executor, partition=args.partition, time_min=args.time_min,
+    from guiapp.worker_entry import run_worker
+
+    jobs = workers.submit_workers(commands, logs, executor, run_worker, partition=args.partition, time_min=args.time_min,
                                   cpus=args.cpus_per_worker, gpus=args.gpus_per_worker, say=_say)
     try:
         codes = workers.wait_for_workers(jobs, say=_say)

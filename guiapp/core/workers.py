@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -63,6 +61,12 @@ def worker_folders(out: Path, study: Optional[Path], n: int) -> list:
                                    for k in range(1, n)]
 
 
+def logs_folder(out: Path, study: Optional[Path]) -> Path:
+    """Where submitit keeps the workers' logs: ``STUDY.workers`` beside worker 0's study folder."""
+    first = worker_folders(out, study, 1)[0][1]
+    return first.with_name(first.name + LOGS_SUFFIX)
+
+
 def worker_commands(spec_path: Path, out: Path, study: Optional[Path], n: int, *, resume: bool = False) -> list:
     """The ``tenfold`` arguments of each of the ``n`` workers."""
     if n < 1:
@@ -91,11 +95,6 @@ def pick_executor(kind: str) -> str:
     return kind
 
 
-def run_worker(argv: list) -> int:
-    """One worker, in its own Python process (what submitit runs on the node)."""
-    return subprocess.call([sys.executable, "-m", "guiapp", *argv])
-
-
 def import_submitit():
     try:
         import submitit
@@ -106,9 +105,12 @@ def import_submitit():
     return submitit
 
 
-def submit_workers(commands: list, logs: Path, executor: str, *, partition: str = "", time_min: int = 24 * 60,
-                   cpus: int = 0, gpus: int = 0, say: Callable[[str], None] = print) -> list:
-    """Submit each command as a job (a job array on Slurm); return the submitit jobs."""
+def submit_workers(commands: list, logs: Path, executor: str, run_worker: Callable[[list], int], *,
+                   partition: str = "", time_min: int = 24 * 60, cpus: int = 0, gpus: int = 0,
+                   say: Callable[[str], None] = print) -> list:
+    """Submit ``run_worker(command)`` for each command as a job (a job array on Slurm); return the
+    submitit jobs. ``run_worker`` is :func:`guiapp.worker_entry.run_worker`: the command line, a layer
+    above the core."""
     submitit = import_submitit()
     logs = Path(logs)
     logs.mkdir(parents=True, exist_ok=True)

@@ -111,11 +111,12 @@ def check_exact_budgets(url: str) -> set:
     return {t.user_attrs["worker"] for trials in found.values() for t in trials}
 
 
-def no_password_in(*folders: Path, password: str) -> None:
+def nowhere_in(*folders: Path, secrets: tuple) -> None:
     for folder in folders:
         for path in folder.rglob("*"):
             if path.is_file():
-                assert password.encode() not in path.read_bytes(), path
+                data = path.read_bytes()
+                assert not [s for s in secrets if s.encode() in data], path
 
 
 def test_two_tenfold_run_workers_share_the_searches_and_run_exactly_the_budget(tmp_path, postgres_db,
@@ -133,7 +134,8 @@ def test_two_tenfold_run_workers_share_the_searches_and_run_exactly_the_budget(t
     assert first == second
     assert all(len(trials) == (NETWORK_TRIALS if name == "network" else BASELINE_TRIALS)
                for name, (trials, _, _) in first.items())
-    no_password_in(tmp_path / "out0", tmp_path / "out0.study", password=postgres_server[3])
+    # neither the password nor the database's address reaches a file (storage_env names the variable)
+    nowhere_in(tmp_path / "out0", tmp_path / "out0.study", secrets=(postgres_server[3], postgres_db[0]))
 
 
 def test_workers_flag_submits_local_workers_and_worker_0_writes_the_one_bundle(tmp_path, postgres_db,
@@ -153,6 +155,8 @@ def test_workers_flag_submits_local_workers_and_worker_0_writes_the_one_bundle(t
     assert state["tuning"]["worker"] == 1 and state["train"]["status"] != "done"  # searched, did not train
     check_exact_budgets(postgres_db[1])
     assert records(tmp_path / "out.study") == records(helper)
+    nowhere_in(out, tmp_path / "out.study", helper, tmp_path / "out.study.workers",
+               secrets=(postgres_server[3], postgres_db[0]))
 
 
 @pytest.mark.parametrize("storage, words", [
