@@ -209,6 +209,51 @@ def test_two_workers_share_one_search_with_exactly_its_budget(tmp_path, database
     assert seen[0]["best_trial"] == record["best_trial"] and seen[0]["best_params"] == record["best_params"]
 
 
+STALLED = textwrap.dedent("""
+    import sys, time
+    import optuna
+    from guiapp.core import tuning
+
+    url, worker = sys.argv[1], int(sys.argv[2])
+    # heartbeats every second, a trial silent for 2 s failed (the defaults: 30 s and 120 s)
+    storage = optuna.storages.RDBStorage(url, heartbeat_interval=1, grace_period=2)
+
+    def objective(params, trial):
+        if worker == 0:  # worker 0 hangs in its first trial, until it is killed
+            print("started", flush=True)
+            time.sleep(600)
+        return params["x"]
+
+    record = tuning.run_search(storage=storage, study_name="s", direction="maximize",
+                               space={"x": tuning.Dim("float", 0.0, 1.0)}, objective=objective, budget=4, seed=0,
+                               worker=worker, shared=True)
+    print(record["n_trials"], record["best_trial"], flush=True)
+""")
+
+
+def test_a_killed_workers_trial_is_failed_and_its_place_run_again_by_another(tmp_path):
+    url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    tuning.open_storage(url, shared=True)
+    script = tmp_path / "worker.py"
+    script.write_text(STALLED)
+    stalled = subprocess.Popen([sys.executable, str(script), url, "0"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert stalled.stdout.readline().strip() == "started"
+    finally:
+        stalled.kill()
+        stalled.wait(timeout=30)
+    helper = subprocess.run([sys.executable, str(script), url, "1"], capture_output=True, text=True, timeout=120)
+    assert helper.returncode == 0, helper.stderr
+    assert helper.stdout.split()[0] == "4"
+    optuna = tuning.import_optuna()
+    trials = optuna.load_study(study_name="s", storage=tuning.open_storage(url, shared=True)).get_trials()
+    # the killed worker's trial failed and does not count; worker 1 ran the four places of the budget
+    assert [t.state.name for t in trials] == ["FAIL", "COMPLETE", "COMPLETE", "COMPLETE", "COMPLETE"]
+    assert trials[0].user_attrs["worker"] == 0 and "error" not in trials[0].user_attrs
+    assert [t.user_attrs["worker"] for t in trials[1:]] == [1, 1, 1, 1]
+    assert len(tuning.counted_trials(trials, running=False)) == 4
+
+
 def test_a_password_never_reaches_the_card():
     url = "postgresql://tenfold:s3cret@db.lab:5432/tuning"
     assert tuning.redact(url) == "postgresql://tenfold:***@db.lab:5432/tuning"
