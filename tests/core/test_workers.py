@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import pytest
@@ -53,3 +54,29 @@ def test_the_shared_database_must_be_named_reachable_and_not_sqlite(monkeypatch)
     with pytest.raises(TenfoldError) as refused:
         workers.shared_storage_url({"tuning": {"storage_env": "TENFOLD_SOME_DB"}})
     assert "cannot be opened" in str(refused.value) and "hunter2" not in str(refused.value)
+
+
+def test_on_slurm_the_workers_are_one_job_array_with_the_asked_resources(tmp_path, monkeypatch):
+    """Submitted through stand-ins for sbatch and srun: the job script and each task's command."""
+    submitit = pytest.importorskip("submitit")
+    from guiapp.worker_entry import run_worker
+
+    bin_ = tmp_path / "bin"
+    bin_.mkdir()
+    (bin_ / "sbatch").write_text(f'#!/bin/sh\ncp "$1" {tmp_path}/job.sh\necho "Submitted batch job 4242"\n')
+    (bin_ / "srun").write_text("#!/bin/sh\n")
+    for tool in bin_.iterdir():
+        tool.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_}{os.pathsep}{os.environ['PATH']}")
+    commands = workers.worker_commands(tmp_path / "spec.toml", tmp_path / "out", None, 3)
+    said = []
+    jobs = workers.submit_workers(commands, tmp_path / "logs", workers.pick_executor("auto"), run_worker,
+                                  partition="gpu", time_min=90, cpus=4, gpus=1, say=said.append)
+    assert [j.job_id for j in jobs] == ["4242_0", "4242_1", "4242_2"] and len(said) == 3
+    script = (tmp_path / "job.sh").read_text()
+    for line in ("--array=0-2", "--partition=gpu", "--time=90", "--cpus-per-task=4", "--gpus-per-node=1",
+                 "--job-name=tenfold"):
+        assert f"#SBATCH {line}" in script, line
+    for k, job in enumerate(jobs):
+        call = submitit.core.utils.DelayedSubmission.load(job.paths.submitted_pickle)
+        assert call.function is run_worker and list(call.args) == [commands[k]]
