@@ -134,6 +134,9 @@ def test_two_tenfold_run_workers_share_the_searches_and_run_exactly_the_budget(t
     assert first == second
     assert all(len(trials) == (NETWORK_TRIALS if name == "network" else BASELINE_TRIALS)
                for name, (trials, _, _) in first.items())
+    # so both trained the same network: the same scores on the tune and the sealed test split
+    scores = [json.loads((tmp_path / f"out{k}" / "metrics.json").read_text()) for k in (0, 1)]
+    assert scores[0]["test"] == scores[1]["test"] and scores[0]["tune"] == scores[1]["tune"]
     # neither the password nor the database's address reaches a file (storage_env names the variable)
     nowhere_in(tmp_path / "out0", tmp_path / "out0.study", secrets=(postgres_server[3], postgres_db[0]))
 
