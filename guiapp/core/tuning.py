@@ -170,14 +170,14 @@ def _open_rdb(optuna, url: str, kwargs: dict, tries: int):
     """Workers that meet an empty shared database at once all create optuna's tables; all but one
     such attempt fail on a name the first just made (e.g. PostgreSQL's enum types), and succeed
     a moment later, finding the tables made."""
+    from sqlalchemy.exc import IntegrityError, ProgrammingError  # "already exists"; not a refused login
+
     for attempt in range(tries):
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # heartbeats: stable since 2.x
                 return optuna.storages.RDBStorage(url, **kwargs)
-        except ImportError:
-            raise
-        except Exception:
+        except (IntegrityError, ProgrammingError):
             if attempt == tries - 1:
                 raise
             time.sleep(0.5 + attempt)

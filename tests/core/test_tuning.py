@@ -209,6 +209,20 @@ def test_two_workers_share_one_search_with_exactly_its_budget(tmp_path, database
     assert seen[0]["best_trial"] == record["best_trial"] and seen[0]["best_params"] == record["best_params"]
 
 
+def test_workers_meeting_an_empty_shared_database_at_once_all_open_it(postgres_db):
+    """Each creates optuna's tables; all but the first clash on a name just made and retry."""
+    code = ("import sys, time\nfrom guiapp.core import tuning\n"
+            "time.sleep(max(0.0, float(sys.argv[2]) - time.time()))\n"  # start together
+            "tuning.close_storage(tuning.open_storage(sys.argv[1], shared=True))\n")
+    import time
+
+    at = time.time() + 6
+    openers = [subprocess.Popen([sys.executable, "-c", code, postgres_db[1], str(at)], stderr=subprocess.PIPE,
+                                text=True) for _ in range(4)]
+    results = [(o.wait(timeout=120), o.stderr.read()) for o in openers]
+    assert [r for r, _ in results] == [0, 0, 0, 0], [e for _, e in results]
+
+
 STALLED = textwrap.dedent("""
     import sys, time
     import optuna
