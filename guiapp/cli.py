@@ -67,6 +67,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true",
                    help="continue a run that was stopped or killed: keep its finished steps, resume training from "
                         "the last checkpoint (the study folder is found by the same rule as --study)")
+    w = p.add_argument_group("workers sharing the searches (needs [tuning] storage on a database server, "
+                             "e.g. PostgreSQL; see the README's \"Scaling up\")")
+    w.add_argument("--workers", type=int, default=0, metavar="N",
+                   help="submit N workers with submitit: worker 0 runs the whole study and writes the bundle to "
+                        "--out; workers 1..N-1 help with every search, each in its own STUDY.worker-k folder")
+    w.add_argument("--executor", default="auto", choices=("auto", "local", "slurm"),
+                   help="where --workers run: slurm (sbatch), local processes, or auto (Slurm where sbatch is "
+                        "on the PATH)")
+    w.add_argument("--partition", default="", help="the Slurm partition of the workers (--workers)")
+    w.add_argument("--time-min", type=int, default=24 * 60, metavar="MINUTES",
+                   help="each worker's time limit (--workers; default 1440)")
+    w.add_argument("--cpus-per-worker", type=int, default=0, metavar="N", help="CPU cores per worker (--workers)")
+    w.add_argument("--gpus-per-worker", type=int, default=0, metavar="N", help="GPUs per worker (--workers)")
+    w.add_argument("--worker", type=int, default=None, metavar="K",
+                   help="this process is worker K of a shared search (overrides [tuning] worker; a Slurm array "
+                        "passes $SLURM_ARRAY_TASK_ID)")
+    w.add_argument("--search-only", action="store_true",
+                   help="stop once the baselines' and the network's searches are done; write no bundle (the "
+                        "helper workers of a shared search)")
 
     p = sub.add_parser("inspect", help="profile a data file and list every warning before training",
                        description="Profile a data file and list every finding the study would raise before "
@@ -127,7 +146,10 @@ def main(argv=None) -> int:
                                           study_dir=args.study)
             return _open_wizard(demo=args.dataset)
         if args.command == "run":
-            return _run_spec(args.spec, args.out, resume=args.resume, study_dir=args.study)
+            if args.workers:
+                return _run_workers(args)
+            return _run_spec(args.spec, args.out, resume=args.resume, study_dir=args.study,
+                             worker=args.worker, search_only=args.search_only)
         if args.command == "inspect":
             return _inspect(args)
         if args.command == "predict":
@@ -222,7 +244,8 @@ def _run_demo_headless(dataset: str, out: Path, epochs: int, study_dir=None) -> 
         return _report(run_study(spec, out, study_dir=study_dir, on_step=_step_printer))
 
 
-def _run_spec(spec_path: Path, out: Path, resume: bool = False, study_dir=None) -> int:
+def _run_spec(spec_path: Path, out: Path, resume: bool = False, study_dir=None, worker=None,
+              search_only: bool = False) -> int:
     from guiapp.core.errors import TenfoldError
     from guiapp.core.pipeline import run_study
     from guiapp.core.places import check_apart, default_study_dir
@@ -231,6 +254,10 @@ def _run_spec(spec_path: Path, out: Path, resume: bool = False, study_dir=None) 
     from guiapp.core.study_lock import StudyLock
 
     spec = load_spec(spec_path)
+    if worker is not None:
+        if worker < 0:
+            raise TenfoldError(f"--worker {worker}: a worker's number is 0 or more.")
+        spec.setdefault("tuning", {})["worker"] = worker
     study_dir = Path(study_dir) if study_dir else default_study_dir(out)
     check_apart(out, study_dir)
     if resume and not (study_dir / STUDY_FILE).is_file() and (out / "study" / STUDY_FILE).is_file():
@@ -247,8 +274,60 @@ def _run_spec(spec_path: Path, out: Path, resume: bool = False, study_dir=None) 
             raise TenfoldError(
                 f"{study_dir} already holds a study. Add --resume to continue it (finished steps are kept, "
                 "training resumes from its last checkpoint), or choose another --out (or --study) folder.")
+        if search_only:
+            _say(f"Tenfold run {spec_path}, searches only (worker {spec.get('tuning', {}).get('worker', 0)}; "
+                 f"study folder {study_dir})")
+            result = run_study(spec, out, study_dir=study_dir, on_step=_step_printer, resume=resume, search_only=True)
+            print(f"Searches done in {sum(result.seconds.values()):.0f} s; no bundle (--search-only). "
+                  f"Study folder: {study_dir}")
+            return 0
         _say(f"Tenfold run {spec_path} → {out} (study folder {study_dir})")
         return _report(run_study(spec, out, study_dir=study_dir, on_step=_step_printer, resume=resume))
+
+
+def _run_workers(args) -> int:
+    """``tenfold run SPEC --workers N``: submit the workers, wait for them, report worker 0's bundle."""
+    from guiapp.core import workers
+    from guiapp.core.errors import TenfoldError
+    from guiapp.core.places import check_apart
+    from guiapp.core.spec import load_spec
+    from guiapp.core.tuning import redact
+
+    if args.workers < 1:
+        raise TenfoldError(f"--workers {args.workers}: give at least 1 worker.")
+    if args.worker is not None or args.search_only:
+        raise TenfoldError("--workers starts the workers and numbers them itself: leave out --worker and --search-only.")
+    executor = workers.pick_executor(args.executor)
+    spec = load_spec(args.spec)
+    url = workers.shared_storage_url(spec)  # refused (exit 2) unless every worker can reach it
+    workers.import_submitit()
+    commands = workers.worker_commands(args.spec, args.out, args.study, args.workers, resume=args.resume)
+    from guiapp.core.study import STUDY_FILE
+
+    for out_k, study_k in workers.worker_folders(args.out, args.study, args.workers):
+        check_apart(out_k, study_k)
+        if (study_k / STUDY_FILE).is_file() and not args.resume:  # refused before any job is submitted
+            raise TenfoldError(f"{study_k} already holds a study. Add --resume to continue the run with its workers, "
+                               "or choose another --out (or --study) folder.")
+    logs = workers.logs_folder(args.out, args.study)
+    _say(f"Tenfold run {args.spec}: {args.workers} worker(s) on {executor}, sharing the searches in {redact(url)}; "
+         f"worker 0 writes the bundle to {args.out}. Logs: {logs}")
+    from guiapp.worker_entry import run_worker
+
+    jobs = workers.submit_workers(commands, logs, executor, run_worker, partition=args.partition, time_min=args.time_min,
+                                  cpus=args.cpus_per_worker, gpus=args.gpus_per_worker, say=_say)
+    try:
+        codes = workers.wait_for_workers(jobs, say=_say)
+    except KeyboardInterrupt:
+        workers.cancel_workers(jobs)
+        raise
+    if codes[0] is None:
+        print(f"tenfold: worker 0, which writes the bundle, did not finish; see {jobs[0].paths.stderr}. Go on "
+              f"with the same command and --resume.", file=sys.stderr)
+        return EXIT_CANCELLED
+    if codes[0] == 0:
+        print(Path(jobs[0].paths.stdout).read_text(encoding="utf-8", errors="replace").rstrip())
+    return codes[0]
 
 
 def _predict(args) -> int:

@@ -141,7 +141,7 @@ def refuse_too_few_samples(study) -> None:
 
 
 def run_study(spec: dict, out_dir, *, study_dir=None, on_step: Optional[StepFn] = None,
-              should_stop: Optional[StopFn] = None, resume: bool = False) -> RunResult:
+              should_stop: Optional[StopFn] = None, resume: bool = False, search_only: bool = False) -> RunResult:
     """Every step of the wizard, in order, on the spec's data; writes the export bundle.
 
     With ``resume``, an existing study folder (say, of a job killed on a cluster) is
@@ -151,6 +151,9 @@ def run_study(spec: dict, out_dir, *, study_dir=None, on_step: Optional[StepFn] 
     The study folder (``study_dir``; default ``<out_dir>.study`` beside the bundle) never lies
     inside ``out_dir``: the bundle holds only what may be shared. The run holds the study's
     lock (:mod:`guiapp.core.study_lock`) from start to end, so a second writer is refused.
+
+    With ``search_only`` (a helper worker of a shared search, :mod:`guiapp.core.workers`) the run
+    stops once the baselines' and the network's searches are done, and writes no bundle.
     """
     from guiapp.core.places import check_apart, default_study_dir
     from guiapp.core.study_lock import StudyLock
@@ -162,7 +165,8 @@ def run_study(spec: dict, out_dir, *, study_dir=None, on_step: Optional[StepFn] 
     if lock.note and on_step is not None:
         on_step("Study lock", lock.note)
     try:
-        result = _run_locked(spec, out_dir, folder, on_step=on_step, should_stop=should_stop, resume=resume)
+        result = _run_locked(spec, out_dir, folder, on_step=on_step, should_stop=should_stop, resume=resume,
+                             search_only=search_only)
     finally:
         lock.release()
     if lock.note:
@@ -171,7 +175,7 @@ def run_study(spec: dict, out_dir, *, study_dir=None, on_step: Optional[StepFn] 
 
 
 def _run_locked(spec: dict, out_dir: Path, folder: Path, *, on_step: Optional[StepFn],
-                should_stop: Optional[StopFn], resume: bool) -> RunResult:
+                should_stop: Optional[StopFn], resume: bool, search_only: bool = False) -> RunResult:
     from guiapp.core import (architecture, baselines, batch, cross_validation, data, ethics, evaluate, interpret, learning_curve,
                              membership, network_search, privacy_dp, shuffle_control, split, train, transfer,
                              verdict)
@@ -286,6 +290,8 @@ def _run_locked(spec: dict, out_dir: Path, folder: Path, *, on_step: Optional[St
     searched = study.tuning.network.get("n_trials", 0) >= study.train.budget_trials
     if study.train.budget_trials > 0:
         step("Network search", lambda: network_search.tune_network(study, **kw), done=resumed and searched)
+    if search_only:  # a helper worker: the searches are shared, the rest is worker 0's
+        return RunResult(study=study, out_dir=out_dir, seconds=seconds, study_dir=folder)
     stop_if_blocked("train", "training")
     step("Train", lambda: train.train_network(study, resume=True, **kw),
          done=resumed and study.train.status == "done")

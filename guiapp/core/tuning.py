@@ -151,11 +151,11 @@ def open_storage(url: str, *, shared: bool = False):
     if shared:
         kwargs.update(heartbeat_interval=HEARTBEAT_S, grace_period=GRACE_S)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # heartbeats: stable since 2.x
-            storage = optuna.storages.RDBStorage(url, **kwargs)
+        storage = _open_rdb(optuna, url, kwargs, tries=5 if shared else 1)
     except Exception as exc:  # a bad URL, a missing driver, a database that refuses us
         detail = redact(str(exc).replace(url, redact(url)))  # drivers may quote the URL, password and all
+        if isinstance(exc, ImportError):  # e.g. psycopg2 for postgresql:// URLs
+            detail += "; install the database driver, for PostgreSQL with `pip install 'tenfold[cluster]'`"
         raise TenfoldError(
             f"The tuning storage {redact(url)} cannot be opened ({type(exc).__name__}: {detail}). "
             "Check [tuning] storage in the spec, or leave it empty to use tuning.sqlite3 in the "
@@ -164,6 +164,23 @@ def open_storage(url: str, *, shared: bool = False):
     if url.startswith("sqlite") and not shared:
         _fast_sqlite(storage)
     return storage
+
+
+def _open_rdb(optuna, url: str, kwargs: dict, tries: int):
+    """Workers that meet an empty shared database at once all create optuna's tables; all but one
+    such attempt fail on a name the first just made (e.g. PostgreSQL's enum types), and succeed
+    a moment later, finding the tables made."""
+    from sqlalchemy.exc import IntegrityError, ProgrammingError  # "already exists"; not a refused login
+
+    for attempt in range(tries):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # heartbeats: stable since 2.x
+                return optuna.storages.RDBStorage(url, **kwargs)
+        except (IntegrityError, ProgrammingError):
+            if attempt == tries - 1:
+                raise
+            time.sleep(0.5 + attempt)
 
 
 def close_storage(storage) -> None:
@@ -318,9 +335,11 @@ def run_search(*, storage, study_name: str, direction: str, space: dict, objecti
     running are finished first, in place. Each trial's sampler is seeded from its place in the
     budget (:func:`trial_seed`), so a resumed search proposes exactly what an uninterrupted
     one would, never an earlier setting again. Worker ``k`` samples with its own seeds:
-    workers sharing a storage propose different trials. Only the first ``budget`` counted
-    trials decide the best, so every model is judged on exactly ``budget`` trials even when
-    concurrent workers overshoot.
+    workers sharing a storage propose different trials. Workers sharing a storage take trials
+    under the search's lock in the database until the budget is full, and return once every
+    trial has ended (:mod:`guiapp.core.shared_search`): together they run exactly ``budget``
+    trials, and every worker picks the same best. Only the first ``budget`` counted trials
+    decide the best, so a search that an older run overshot is still judged on ``budget``.
     """
     optuna = import_optuna()
     from optuna.trial import TrialState
@@ -329,13 +348,7 @@ def run_search(*, storage, study_name: str, direction: str, space: dict, objecti
     ost = optuna.create_study(storage=storage, study_name=study_name, direction=direction,
                               sampler=make_sampler(sampler, seed + worker),
                               pruner=pruner or optuna.pruners.NopPruner(), load_if_exists=True)
-    if shared:  # a worker silent for the grace period was killed: its trial failed
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            optuna.storages.fail_stale_trials(ost)
-        resumable = []
-    else:
-        resumable = _resumable(storage, ost, space)
+    resumable = [] if shared else _resumable(storage, ost, space)
     abandoned = len(resumable)
     before = len(counted_trials(ost.get_trials(deepcopy=False), running=False))
 
@@ -357,10 +370,20 @@ def run_search(*, storage, study_name: str, direction: str, space: dict, objecti
             return float("nan")
         return float(value)
 
-    while True:
+    if shared:  # other workers take trials of the same search: see guiapp.core.shared_search
+        from guiapp.core.shared_search import run_shared_trials
+
+        def best_text() -> str:
+            best = _best(ost, budget, direction)
+            return f" · best so far {best.value:.4f}" if best is not None else ""
+
+        run_shared_trials(ost, storage, budget=budget, worker=worker, start=start, space=space, objective=wrapped,
+                          next_sampler=lambda position: make_sampler(sampler, trial_seed(seed, worker, position)),
+                          label=label, progress=progress, should_stop=should_stop, best_text=best_text)
+    while not shared:
         trials = ost.get_trials(deepcopy=False)
         # Private storage: the trials left running are ours to finish, not someone else's.
-        done = counted_trials(trials, running=shared)
+        done = counted_trials(trials, running=False)
         if len(done) >= budget:
             break
         check_stop(should_stop)
@@ -374,10 +397,7 @@ def run_search(*, storage, study_name: str, direction: str, space: dict, objecti
         waiting = any(t.state == TrialState.WAITING for t in trials)
         if start and worker == 0 and not done and not waiting:  # the defaults come first, until they end
             ost.enqueue_trial({k: space[k].clip(v) for k, v in start.items() if k in space})
-        if shared:  # optuna's loop keeps the worker's heartbeat
-            ost.optimize(wrapped, n_trials=1)
-        else:
-            _run_trial(ost, ost.ask(), wrapped)
+        _run_trial(ost, ost.ask(), wrapped)
     progress(1.0, f"{label}: {budget} trials done")
     return search_record(ost, budget, direction, space, started_with=before, abandoned=abandoned,
                          seconds=time.perf_counter() - t0, sampler=sampler, seed=seed, worker=worker,

@@ -172,29 +172,100 @@ WORKER = textwrap.dedent("""
         time.sleep(0.05)  # long enough for the two workers to interleave
         return params["x"]
 
-    tuning.run_search(storage=storage, study_name="shared", direction="maximize", space=space,
-                      objective=objective, budget=12, seed=0, worker=worker, shared=True)
-""")
+    record = tuning.run_search(storage=storage, study_name="shared", direction="maximize", space=space,
+                               objective=objective, budget=12, seed=0, worker=worker, shared=True)
+    print(json.dumps({k: record[k] for k in ("n_trials", "best_trial", "best_params", "trials")}))
+""").replace("import sys, time", "import json, sys, time")
 
 
-def test_two_workers_share_one_search_without_duplicated_trials(tmp_path):
-    url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_two_workers_share_one_search_with_exactly_its_budget(tmp_path, database, request):
+    if database == "sqlite":
+        url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    else:  # a real server (tests/conftest.py); skipped, loudly, where none is installed
+        url = request.getfixturevalue("postgres_db")[1]
     tuning.open_storage(url, shared=True)  # the database exists before the workers start
     script = tmp_path / "worker.py"
     script.write_text(WORKER)
-    workers = [subprocess.Popen([sys.executable, str(script), url, str(k)]) for k in (0, 1)]
-    assert [w.wait(timeout=120) for w in workers] == [0, 0]
+    workers = [subprocess.Popen([sys.executable, str(script), url, str(k)], stdout=subprocess.PIPE, text=True)
+               for k in (0, 1)]
+    outputs = [w.communicate(timeout=120)[0] for w in workers]
+    assert [w.returncode for w in workers] == [0, 0]
 
     optuna = tuning.import_optuna()
     shared = optuna.load_study(study_name="shared", storage=tuning.open_storage(url, shared=True))
-    done = tuning.counted_trials(shared.get_trials(deepcopy=False), running=False)
-    assert 12 <= len(done) <= 13  # at most one trial in flight when the other worker saw the budget
+    everything = shared.get_trials(deepcopy=False)
+    done = tuning.counted_trials(everything, running=False)
+    assert len(everything) == len(done) == 12  # the budget, exactly: no trial over it was even started
     assert len({t.number for t in done}) == len(done)
     params = [json.dumps(t.params, sort_keys=True) for t in done]
     assert len(set(params)) == len(params)  # differently seeded workers propose different trials
     assert {t.user_attrs["worker"] for t in done} == {0, 1}  # both did share the work
     record = tuning.search_record(shared, 12, "maximize", {})
-    assert record["n_trials"] == 12 and record["extra_ignored"] == len(done) - 12
+    assert record["n_trials"] == 12 and record["extra_ignored"] == 0
+    # each worker waited for the other's trials, and both chose the same best from all twelve
+    seen = [json.loads(out.strip().splitlines()[-1]) for out in outputs]
+    assert seen[0] == seen[1] and seen[0]["n_trials"] == 12
+    assert seen[0]["best_trial"] == record["best_trial"] and seen[0]["best_params"] == record["best_params"]
+
+
+def test_workers_meeting_an_empty_shared_database_at_once_all_open_it(postgres_db):
+    """Each creates optuna's tables; all but the first clash on a name just made and retry."""
+    code = ("import sys, time\nfrom guiapp.core import tuning\n"
+            "time.sleep(max(0.0, float(sys.argv[2]) - time.time()))\n"  # start together
+            "tuning.close_storage(tuning.open_storage(sys.argv[1], shared=True))\n")
+    import time
+
+    at = time.time() + 6
+    openers = [subprocess.Popen([sys.executable, "-c", code, postgres_db[1], str(at)], stderr=subprocess.PIPE,
+                                text=True) for _ in range(4)]
+    results = [(o.wait(timeout=120), o.stderr.read()) for o in openers]
+    assert [r for r, _ in results] == [0, 0, 0, 0], [e for _, e in results]
+
+
+STALLED = textwrap.dedent("""
+    import sys, time
+    import optuna
+    from guiapp.core import tuning
+
+    url, worker = sys.argv[1], int(sys.argv[2])
+    # heartbeats every second, a trial silent for 2 s failed (the defaults: 30 s and 120 s)
+    storage = optuna.storages.RDBStorage(url, heartbeat_interval=1, grace_period=2)
+
+    def objective(params, trial):
+        if worker == 0:  # worker 0 hangs in its first trial, until it is killed
+            print("started", flush=True)
+            time.sleep(600)
+        return params["x"]
+
+    record = tuning.run_search(storage=storage, study_name="s", direction="maximize",
+                               space={"x": tuning.Dim("float", 0.0, 1.0)}, objective=objective, budget=4, seed=0,
+                               worker=worker, shared=True)
+    print(record["n_trials"], record["best_trial"], flush=True)
+""")
+
+
+def test_a_killed_workers_trial_is_failed_and_its_place_run_again_by_another(tmp_path):
+    url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    tuning.open_storage(url, shared=True)
+    script = tmp_path / "worker.py"
+    script.write_text(STALLED)
+    stalled = subprocess.Popen([sys.executable, str(script), url, "0"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert stalled.stdout.readline().strip() == "started"
+    finally:
+        stalled.kill()
+        stalled.wait(timeout=30)
+    helper = subprocess.run([sys.executable, str(script), url, "1"], capture_output=True, text=True, timeout=120)
+    assert helper.returncode == 0, helper.stderr
+    assert helper.stdout.split()[0] == "4"
+    optuna = tuning.import_optuna()
+    trials = optuna.load_study(study_name="s", storage=tuning.open_storage(url, shared=True)).get_trials()
+    # the killed worker's trial failed and does not count; worker 1 ran the four places of the budget
+    assert [t.state.name for t in trials] == ["FAIL", "COMPLETE", "COMPLETE", "COMPLETE", "COMPLETE"]
+    assert trials[0].user_attrs["worker"] == 0 and "error" not in trials[0].user_attrs
+    assert [t.user_attrs["worker"] for t in trials[1:]] == [1, 1, 1, 1]
+    assert len(tuning.counted_trials(trials, running=False)) == 4
 
 
 def test_a_password_never_reaches_the_card():
