@@ -96,6 +96,11 @@ class ExportPage(StepPage):
         self.body.addWidget(self.files)
         self.body.addWidget(note("model_card.md opens in any text editor and on the Hugging Face Hub; "
                                  "privacy.md says in plain words what the bundle reveals."))
+        from guiapp.ui.apply_panel import ApplyPanel
+
+        self.apply_panel = ApplyPanel(self, self._bundle_dir)
+        self.body.addWidget(self.apply_panel)
+        self.out_dir.textChanged.connect(lambda _: self.apply_panel.update_actions())
 
     def refresh(self) -> None:
         s = self.study
@@ -122,6 +127,14 @@ class ExportPage(StepPage):
         self.files.addItems(names)
         self.open.setEnabled(out is not None and out.is_dir())
         super().refresh()
+
+    def update_actions(self) -> None:
+        self.apply_panel.update_actions()
+
+    def _bundle_dir(self):
+        """The bundle new samples are predicted with: the export folder's."""
+        text = self.out_dir.text().strip()
+        return Path(text) if text else None
 
     def reset(self) -> None:
         super().reset()
