@@ -236,7 +236,7 @@ class DataInPanel:
         if missing and d.n_samples:
             top = list(missing.items())[:12]
             horizontal_bars(self.missing_plot, [c for c, _ in top], [n / d.n_samples for _, n in top],
-                            x_label="share of samples missing")
+                            x_label="share of samples missing (fraction, 0–1)")
         else:
             self.missing_plot.show_placeholder("No missing values." if profile else None)
         table = study.table

@@ -40,6 +40,7 @@ def draw_comparison(area: PlotArea, rows: list[dict], metric: str) -> None:
     # Room for the longest model name: the axis does not widen for tick text by itself offscreen.
     axis.setWidth(QFontMetrics(area.font()).horizontalAdvance(max((r["title"] for r in rows), key=len)) + 16)
     item.setLabel("bottom", f"{metrics.DISPLAY_NAMES.get(metric, metric)} on the tune split (95% interval)")
+    item.setLabel("left", "model")
     item.showGrid(x=True, alpha=0.2)
     item.setMouseEnabled(x=False, y=False)
     item.setYRange(-0.7, n - 0.3)

@@ -147,7 +147,7 @@ class BatchPage(StepPage):
             self.reading.setText(f"Batch silhouette: {sil}. {b.reading}")
             k = len(b.explained_variance)
             bar_chart(self.variance, [str(i + 1) for i in range(k)], [100 * v for v in b.explained_variance],
-                      y_label=f"% of variance, PC 1–{k}")
+                      y_label=f"% of variance, PC 1–{k}", x_label="principal component")
         else:
             self.reading.setText("Not looked at yet.")
             self.variance.show_placeholder("")

@@ -105,6 +105,7 @@ class PrivacyPanels(QWidget):
         curves = [(f"{MODEL_NAMES.get(k, k)} (AUC {m['auc']:.2f})", m["roc"]["fpr"], m["roc"]["tpr"])
                   for k, m in models.items() if (m.get("roc") or {}).get("fpr")]
         if curves:
+            self.attack_plot.title = "Membership-inference attack ROC · training vs unseen samples"
             xy_lines(self.attack_plot, curves, x_label="false positive rate", y_label="true positive rate",
                      unit_square=True, diagonal=True)
         else:
@@ -114,6 +115,7 @@ class PrivacyPanels(QWidget):
                        and h.get("dp_tune") is not None), key=lambda h: h["epsilon"])
         if runs:
             plain = dp.get("non_private_tune")
+            self.dp_plot.title = "Tune score against privacy budget ε · tune split"
             xy_lines(self.dp_plot, [("trained with DP-SGD", [h["epsilon"] for h in runs], [h["dp_tune"] for h in runs])],
                      x_label="ε (smaller is more private)",
                      y_label=f"tune {DISPLAY_NAMES.get(dp.get('metric'), dp.get('metric') or '')}", symbols=True,

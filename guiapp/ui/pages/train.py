@@ -179,6 +179,8 @@ class TrainPage(StepPage):
                                  "Training and tune loss curves", LOSS_SERIES, "loss")
         self.metric_curve = LiveCurves("The tune metric appears here, epoch by epoch.",
                                        "Tune metric curve", [], "metric")
+        self.curves.title = "Loss per epoch · training and tune splits"
+        self.metric_curve.title = "Tune metric per epoch · tune split"
         for area, what in ((self.curves, "loss"), (self.metric_curve, "metric")):
             for kind in EXPORT_FORMATS:
                 action = self.export_menu.addAction(f"Save the {what} plot as {kind.upper()}…")
