@@ -19,8 +19,11 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QMes
 
 from guiapp.core import batch_views
 from guiapp.core.batch import REMEDY_WORDS, BatchEffectReport, apply_group_remedy, apply_remedy
+from guiapp.core.plain_summaries import batch_mixing
+from guiapp.ui import detail_level
 from guiapp.ui.batch_panels import ConfoundingPanel, IndependencePanel, MetricsTable, RemedyPanel
 from guiapp.ui.pages.base import StepPage, preview
+from guiapp.ui.plain_summary import DETAILS_HINT, LightSummary
 from guiapp.ui.plots import PlotArea, bar_chart
 from guiapp.ui.scatter import SampleScatter
 from guiapp.ui.widgets import heading, note, value_label
@@ -101,9 +104,14 @@ class BatchPage(StepPage):
         row.addWidget(self.reading, 1)
         self.body.addLayout(row)
 
-        self.body.addWidget(heading("Batch metrics"))
+        self.body.addWidget(heading("Batch mixing"))
+        self.mixing = LightSummary("Batch mixing summary")
+        self.body.addWidget(self.mixing)
+        self.details_hint = note(DETAILS_HINT + " (batch silhouette, iLISI, kBET…)")
+        self.body.addWidget(self.details_hint)
         self.metrics = MetricsTable()
         self.body.addWidget(self.metrics)
+        detail_level.follow(self, self._show_details)
         self.body.addWidget(heading("Batch and label"))
         self.confounding = ConfoundingPanel()
         self.body.addWidget(self.confounding)
@@ -163,10 +171,17 @@ class BatchPage(StepPage):
         elif self.plot.column != self._column():
             self.plot.colour_by(self._column())
         self.metrics.show_study(self.study)
+        self.mixing.show_level(*batch_mixing(self.metrics.lights.values()))
         self.confounding.show_study(self.study)
         self.independence.show_study(self.study)
         self.remedy.show_study(self.study)
         super().refresh()
+
+    def _show_details(self, on: bool) -> None:
+        """Technical details: the metrics table and the silhouette reading beside the PCA bars."""
+        self.metrics.set_details(on)
+        self.reading.setVisible(on)
+        self.details_hint.setVisible(not on)
 
     def update_actions(self) -> None:
         has_table = self.study.table is not None
