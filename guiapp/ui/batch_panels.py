@@ -83,12 +83,15 @@ class MetricsTable(ResultTable):
     def __init__(self, parent: Optional[QWidget] = None) -> None:
         super().__init__("Batch metrics with traffic lights", parent)
         self.lights: dict = {}
+        self.shown_lights: dict = {}
         self.has_rows = False
         self.details = False
 
     def show_study(self, study) -> None:
-        metrics = [m for m in stored_metrics(study) if m.key not in HIDDEN_METRICS]
+        metrics = stored_metrics(study)
         self.lights = {m.key: m.light for m in metrics}
+        metrics = [m for m in metrics if m.key not in HIDDEN_METRICS]
+        self.shown_lights = {m.key: m.light for m in metrics}
         rows = [[light_word(m.light), m.name, metric_value_text(m), f"{m.low:g} … {m.high:g}", m.meaning]
                 for m in metrics]
         self.fill(self.HEADERS, rows, wrap_column=4)

@@ -33,15 +33,10 @@ def set_technical_details(on: bool) -> None:
     notifier.changed.emit(bool(on))
 
 
-def follow(widget, on_change) -> None:
-    """Call ``on_change(on)`` now and whenever the setting changes, while ``widget`` lives."""
+def follow(on_change) -> None:
+    """Call ``on_change(on)`` now and whenever the setting changes.
+
+    ``on_change`` is a method of a widget: Qt drops the connection when the widget is deleted.
+    """
     on_change(technical_details())
     notifier.changed.connect(on_change)
-    widget.destroyed.connect(lambda *_: _disconnect(on_change))
-
-
-def _disconnect(slot) -> None:
-    try:
-        notifier.changed.disconnect(slot)
-    except (RuntimeError, TypeError):
-        pass

@@ -111,7 +111,7 @@ class BatchPage(StepPage):
         self.body.addWidget(self.details_hint)
         self.metrics = MetricsTable()
         self.body.addWidget(self.metrics)
-        detail_level.follow(self, self._show_details)
+        detail_level.follow(self._show_details)
         self.body.addWidget(heading("Batch and label"))
         self.confounding = ConfoundingPanel()
         self.body.addWidget(self.confounding)
@@ -171,7 +171,7 @@ class BatchPage(StepPage):
         elif self.plot.column != self._column():
             self.plot.colour_by(self._column())
         self.metrics.show_study(self.study)
-        self.mixing.show_level(*batch_mixing(self.metrics.lights.values()))
+        self.mixing.show_level(*batch_mixing(self.metrics.shown_lights.values()))
         self.confounding.show_study(self.study)
         self.independence.show_study(self.study)
         self.remedy.show_study(self.study)

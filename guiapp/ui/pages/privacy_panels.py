@@ -60,7 +60,7 @@ class PrivacyPanels(QWidget):
                                     "Membership attack ROC curves", min_height=280)
         layout.addWidget(self.attack_plot)
         self.technical = (self.audit_table, self.audit_reading, self.attack_plot)
-        detail_level.follow(self, self._show_details)
+        detail_level.follow(self._show_details)
 
         layout.addWidget(heading("Differential privacy"))
         layout.addWidget(note(DP_NOTE))
