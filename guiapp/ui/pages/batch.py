@@ -27,6 +27,7 @@ from guiapp.ui.plain_summary import DETAILS_HINT, LightSummary
 from guiapp.ui.plots import PlotArea, bar_chart
 from guiapp.ui.scatter import SampleScatter
 from guiapp.ui.widgets import heading, note, value_label
+from guiapp.ui.why_disabled import enable
 
 NO_BATCH_TIP = "There is no batch column: choose one on the Data page to colour by batch."
 
@@ -185,10 +186,11 @@ class BatchPage(StepPage):
 
     def update_actions(self) -> None:
         has_table = self.study.table is not None
-        self.run_button.setEnabled(has_table)
+        no_table = "" if has_table else "Load the data first (Data page)."
+        enable(self.run_button, no_table)
         self.draw_button.setVisible(self.view is None and bool(self.study.batch.explained_variance))
-        self.draw_button.setEnabled(has_table)
-        self.export_button.setEnabled(self.plot.has_plot)
+        enable(self.draw_button, no_table)
+        enable(self.export_button, "" if self.plot.has_plot else "Nothing drawn yet: look for batch effects first.")
         self.remedy.update_actions(self.study)
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)

@@ -14,6 +14,7 @@ from guiapp.ui.eval_plots import residual_scatter, xy_lines
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.plots import PlotArea
 from guiapp.ui.widgets import Banner, ResultTable, heading, note, value_label
+from guiapp.ui.why_disabled import NOT_TRAINED, enable
 
 FIRST_TIME = (
     "The test set has been sealed since the split. Opening it now gives the one honest "
@@ -314,10 +315,12 @@ class EvaluatePage(StepPage):
 
     def update_actions(self) -> None:
         trained = self.study.train.status in ("done", "cancelled") and bool(self.study.train.weights)
-        self.tune_button.setEnabled(trained)
+        enable(self.tune_button, "" if trained else NOT_TRAINED)
         ready = trained and bool(self.study.evaluation.tune_metrics)
         self.final_button.setEnabled(ready)
-        self.cv_button.setEnabled(trained and not cross_validation.not_possible(self.study))
+        impossible = cross_validation.not_possible(self.study) if trained else ""
+        enable(self.cv_button, NOT_TRAINED if not trained else
+               f"Cross-validation cannot run here: {impossible}." if impossible else "")
         self.final_button.setText("Evaluate on the test set again…" if self.study.split.test_uses
                                   else "Final evaluation on the sealed test set…")
         self.final_button.setToolTip(

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QCheckBox, QFileDialog, QFormLayout, QHBoxLayout, 
 from guiapp.core.places import apart_problem, default_export_dir
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.widgets import heading, note, value_label
+from guiapp.ui.why_disabled import enable
 
 
 def export_bundle(study, out_dir, progress=None):
@@ -125,7 +126,7 @@ class ExportPage(StepPage):
             names = []
             self.weights.setText("Not exported yet. " + weights_reason(s))
         self.files.addItems(names)
-        self.open.setEnabled(out is not None and out.is_dir())
+        enable(self.open, "" if out is not None and out.is_dir() else "The export folder does not exist yet: export first.")
         super().refresh()
 
     def update_actions(self) -> None:
