@@ -58,6 +58,16 @@ class FirstRowsModel(DataFrameModel):
         return _missing(self.frame.iat[row, column])
 
 
+class SortedRows(QSortFilterProxyModel):
+    """Sorts the loaded rows; fetching more rows goes to the table model, as without sorting."""
+
+    def canFetchMore(self, parent: QModelIndex = QModelIndex()) -> bool:  # noqa: N802 (Qt's name)
+        return super().canFetchMore(parent)
+
+    def fetchMore(self, parent: QModelIndex = QModelIndex()) -> None:  # noqa: N802
+        super().fetchMore(parent)
+
+
 class DataExplorer(QTabWidget):
     """Three tabs: Table, Distribution, Scatter. ``set_table`` shows a newly loaded table."""
 
@@ -81,7 +91,7 @@ class DataExplorer(QTabWidget):
         self.table_note = value_label("Table rows shown")
         layout.addWidget(self.table_note)
         self.model = FirstRowsModel(None, self)
-        self.proxy = QSortFilterProxyModel(self)
+        self.proxy = SortedRows(self)
         self.proxy.setSourceModel(self.model)
         self.proxy.setSortRole(SORT_ROLE)
         self.table = QTableView()

@@ -9,7 +9,6 @@ import pytest
 from PySide6.QtCore import Qt
 
 from guiapp.core import data
-from guiapp.core.exploration import column_distribution, scatter_points
 from guiapp.core.study import Study
 
 
@@ -29,17 +28,6 @@ def study_with_gaps(tmp_path):
                      sensitive=False)
     study.checklist_mode = False
     return study
-
-
-def test_distribution_and_scatter_are_computed_from_the_table():
-    table = pd.DataFrame({"x": np.arange(100.0), "y": np.arange(100.0) * 2, "g": ["a", "b"] * 50})
-    table.loc[0, "x"] = np.nan
-    hist = column_distribution(table, "x", bins=10)
-    assert hist["kind"] == "numeric" and sum(hist["counts"]) == 99 and hist["missing"] == 1
-    assert column_distribution(table, "g")["counts"] == [50, 50]
-    points = scatter_points(table, "x", "y", "g", max_points=40)
-    assert points["n"] == 40 and points["n_rows"] == 99 and points["skipped"] == 1
-    assert np.allclose(points["xy"][:, 1], 2 * points["xy"][:, 0])
 
 
 def test_the_explorer_shows_rows_missing_values_a_distribution_and_a_scatter(qtbot, make_window, study_with_gaps):

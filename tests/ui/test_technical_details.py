@@ -8,8 +8,6 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings
 
-from guiapp.core.plain_summaries import batch_mixing, privacy_risk
-
 
 @pytest.fixture
 def temp_settings(tmp_path):
@@ -17,16 +15,6 @@ def temp_settings(tmp_path):
     yield
     home = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
     QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, home)
-
-
-def test_batch_mixing_is_the_worst_light_and_privacy_risk_follows_the_warning_lines():
-    assert batch_mixing(["green", None, "amber", "green"])[0] == "amber"
-    assert batch_mixing([None])[0] is None
-    quiet = {"auc": 0.51, "tpr_at_low_fpr": 0.01, "warn": False}
-    assert privacy_risk({"models": {"network": quiet}})[0] == "low"
-    assert privacy_risk({"models": {"network": quiet, "knn": dict(quiet, auc=0.58)}})[0] == "medium"
-    assert privacy_risk({"models": {"network": dict(quiet, auc=0.7, warn=True)}})[0] == "high"
-    assert privacy_risk({})[0] is None
 
 
 def test_details_toggle_hides_and_shows_expert_metrics_and_is_remembered(temp_settings, qtbot, make_window,
