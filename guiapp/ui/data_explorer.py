@@ -80,9 +80,11 @@ class DataExplorer(QTabWidget):
         self.distribution_result: Optional[dict] = None
         self.scatter_result: Optional[dict] = None
         self.setAccessibleName("Explore the data")
+        self._stale = set()  # tabs to draw again when they are next shown
         self._build_table_tab()
         self._build_distribution_tab()
         self._build_scatter_tab()
+        self.currentChanged.connect(lambda _: self._draw_shown())
 
     # ----- building -------------------------------------------------------------------------
     def _build_table_tab(self) -> None:
@@ -112,7 +114,7 @@ class DataExplorer(QTabWidget):
         row.addWidget(QLabel("Column:"))
         self.distribution_column = QComboBox()
         self.distribution_column.setAccessibleName("Column to show the distribution of")
-        self.distribution_column.currentIndexChanged.connect(lambda _: self.draw_distribution())
+        self.distribution_column.currentIndexChanged.connect(lambda _: self._changed(1))
         row.addWidget(self.distribution_column, 1)
         layout.addLayout(row)
         self.distribution_note = value_label("Distribution summary")
@@ -130,7 +132,7 @@ class DataExplorer(QTabWidget):
         for label, box, name in (("x:", self.scatter_x, "Scatter x column"), ("y:", self.scatter_y, "Scatter y column"),
                                  ("Colour by:", self.scatter_colour, "Colour the scatter by")):
             box.setAccessibleName(name)
-            box.currentIndexChanged.connect(lambda _: self.draw_scatter())
+            box.currentIndexChanged.connect(lambda _: self._changed(2))
             row.addWidget(QLabel(label))
             row.addWidget(box, 1)
         layout.addLayout(row)
@@ -173,12 +175,25 @@ class DataExplorer(QTabWidget):
         self.scatter_colour.addItem("nothing", "")
         for box in boxes:
             box.blockSignals(False)
-        if table is None:
-            self.distribution_plot.show_placeholder()
-            self.scatter_plot.show_placeholder()
-        else:
-            self.draw_distribution()
-            self.draw_scatter()
+        self.distribution_plot.show_placeholder()
+        self.scatter_plot.show_placeholder()
+        self._stale = {1, 2} if table is not None else set()
+        self._draw_shown()
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        self._draw_shown()
+
+    def _draw_shown(self) -> None:
+        """Compute only what is on screen: a table loaded behind another page costs nothing."""
+        index = self.currentIndex()
+        if index in self._stale and self.isVisible():
+            self._stale.discard(index)
+            (self.draw_distribution if index == 1 else self.draw_scatter)()
+
+    def _changed(self, tab: int) -> None:
+        self._stale.add(tab)
+        self._draw_shown()
 
     # ----- computing (worker thread) and drawing -------------------------------------------
     def draw_distribution(self) -> None:

@@ -49,6 +49,8 @@ def test_the_explorer_shows_rows_missing_values_a_distribution_and_a_scatter(qtb
     values = explorer.table_frame["gene_a"].iloc[:1000].dropna()
     assert first == pytest.approx(float(f"{values.min():.6g}"))
 
+    assert explorer.distribution_result is None  # computed only once its tab is shown
+    explorer.setCurrentIndex(1)
     qtbot.waitUntil(lambda: explorer.distribution_result is not None, timeout=30_000)
     assert explorer.distribution_result["column"] == "condition"  # the label first
     assert explorer.distribution_plot.drawn
@@ -56,6 +58,7 @@ def test_the_explorer_shows_rows_missing_values_a_distribution_and_a_scatter(qtb
     qtbot.waitUntil(lambda: explorer.distribution_result["column"] == "gene_a", timeout=30_000)
     assert explorer.distribution_result["missing"] == 2 and "2 missing" in explorer.distribution_note.text()
 
+    explorer.setCurrentIndex(2)
     qtbot.waitUntil(lambda: explorer.scatter_result is not None, timeout=30_000)
     assert explorer.scatter_plot.drawn
     assert [explorer.scatter_colour.itemData(i) for i in range(explorer.scatter_colour.count())] == \
