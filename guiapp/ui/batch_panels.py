@@ -23,6 +23,9 @@ from guiapp.ui.widgets import Banner, ResultTable, note, value_label
 
 LIGHT_COLOURS = {"green": "#2e7d32", "amber": "#f0a30a", "red": "#c62828"}
 NOT_MEASURED = "#bdbdbd"
+# scib's batch ASW runs the other way (1 = mixed) from the batch silhouette the reading and the
+# findings use (0 = mixed, 1 = apart): one silhouette scale is shown, the batch silhouette's.
+HIDDEN_METRICS = ("batch_asw",)
 MAX_SUGGESTIONS = 3
 CONFOUNDED_CODE = "batch-confounded"
 
@@ -80,17 +83,27 @@ class MetricsTable(ResultTable):
     def __init__(self, parent: Optional[QWidget] = None) -> None:
         super().__init__("Batch metrics with traffic lights", parent)
         self.lights: dict = {}
+        self.shown_lights: dict = {}
+        self.has_rows = False
+        self.details = False
 
     def show_study(self, study) -> None:
         metrics = stored_metrics(study)
         self.lights = {m.key: m.light for m in metrics}
+        metrics = [m for m in metrics if m.key not in HIDDEN_METRICS]
+        self.shown_lights = {m.key: m.light for m in metrics}
         rows = [[light_word(m.light), m.name, metric_value_text(m), f"{m.low:g} … {m.high:g}", m.meaning]
                 for m in metrics]
         self.fill(self.HEADERS, rows, wrap_column=4)
         for r, m in enumerate(metrics):
             self.item(r, 0).setIcon(light_icon(m.light))
-        self.setVisible(bool(metrics))
+        self.has_rows = bool(metrics)
+        self.setVisible(self.has_rows and self.details)
         self._fit_rows()
+
+    def set_details(self, on: bool) -> None:
+        self.details = on
+        self.setVisible(on and self.has_rows)
 
     def _fit_rows(self) -> None:
         # The meaning column wraps, so row heights follow the table's width: show every row.

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDia
 # core.readers and core.roles bring pandas: imported when a file is chosen, not when the window opens.
 from guiapp.core.errors import DataError
 from guiapp.ui.plots import PlotArea, horizontal_bars
-from guiapp.ui.table_model import DataFrameModel, RoleDelegate, RolesModel
+from guiapp.ui.table_model import RoleDelegate, RolesModel
 from guiapp.ui.widgets import heading, note, value_label
 
 MISSING_WORDS = (("median", "Fill with the training median"),
@@ -183,15 +183,12 @@ class DataInPanel:
         row.addWidget(self.apply_roles)
         row.addStretch(1)
         body.addLayout(row)
-        body.addWidget(heading("Preview"))
-        self.preview_model = DataFrameModel(None, page)
-        self.preview = QTableView()
-        self.preview.setAccessibleName("Data preview")
-        self.preview.setModel(self.preview_model)
-        self.preview.horizontalHeader().setDefaultSectionSize(90)
-        self.preview.verticalHeader().setDefaultSectionSize(22)
-        self.preview.setMinimumHeight(220)
-        body.addWidget(self.preview)
+        body.addWidget(heading("Explore the data"))
+        from guiapp.ui.data_explorer import DataExplorer
+
+        self.explorer = DataExplorer(page)
+        self.preview_model, self.preview = self.explorer.model, self.explorer.table
+        body.addWidget(self.explorer)
 
     # ----- study → widgets -----------------------------------------------------------------
     def show_new_study(self, study) -> None:
@@ -236,13 +233,13 @@ class DataInPanel:
         if missing and d.n_samples:
             top = list(missing.items())[:12]
             horizontal_bars(self.missing_plot, [c for c, _ in top], [n / d.n_samples for _, n in top],
-                            x_label="share of samples missing")
+                            x_label="share of samples missing (fraction, 0–1)")
         else:
             self.missing_plot.show_placeholder("No missing values." if profile else None)
         table = study.table
         if table is not self._shown_table:
             self._shown_table = table
-            self.preview_model.set_frame(table)
+            self.explorer.set_table(table, d.label, d.batch)
             self._role_edits = {}
             self._count_roles(table, dict(d.roles), list(d.pii),
                               list((d.sample_sheet or {}).get("columns_added", [])))

@@ -70,6 +70,7 @@ def real_vs_shuffled(area: PlotArea, real: float, real_ci, shuffled: Sequence[fl
         item.addItem(pg.ErrorBarItem(x=np.array([0.0]), y=np.array([real]), top=np.array([real_ci[1] - real]),
                                      bottom=np.array([real - real_ci[0]]), beam=0.2, pen=pg.mkPen("#333333")))
     item.getAxis("bottom").setTicks([[(0, "real labels")] + [(x, f"shuffled {x}") for x in xs]])
+    item.setLabel("bottom", "labels the network was trained on")
     item.setLabel("left", f"tune {metric}")
     item.showGrid(y=True, alpha=0.2)
     item.setMouseEnabled(x=False, y=False)

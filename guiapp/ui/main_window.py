@@ -141,6 +141,14 @@ class MainWindow(QMainWindow):
         self.guided_action.setToolTip("Do not move past a step while its required checklist items are open.")
         self.guided_action.toggled.connect(self.set_guided)
         view.addAction(self.guided_action)
+        from guiapp.ui import detail_level
+
+        self.details_action = QAction("Show &technical details", self, checkable=True)
+        self.details_action.setToolTip("Show the expert numbers behind the plain summaries (batch metrics, "
+                                       "the privacy attack's scores…). Remembered for next time.")
+        self.details_action.setChecked(detail_level.technical_details())
+        self.details_action.toggled.connect(detail_level.set_technical_details)
+        view.addAction(self.details_action)
         checklist_toggle = self.checklist.toggleViewAction()
         checklist_toggle.setShortcut(QKeySequence("Ctrl+L"))
         view.addAction(checklist_toggle)

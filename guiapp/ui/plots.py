@@ -31,12 +31,17 @@ def pyqtgraph():
 
 
 class PlotArea(QWidget):
-    """A placeholder text until the first draw, then a pyqtgraph PlotWidget."""
+    """A placeholder text until the first draw, then a pyqtgraph PlotWidget.
+
+    Every drawn plot carries :attr:`title` (the accessible name unless a page sets one that
+    names the split) and a small "Save" button in its corner that writes PNG or SVG.
+    """
 
     def __init__(self, placeholder: str, accessible_name: str, min_height: int = 260,
                  parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
         self.setAccessibleName(accessible_name)
+        self.title = accessible_name
         self.setMinimumHeight(min_height)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
         self._layout = QVBoxLayout(self)
@@ -47,6 +52,12 @@ class PlotArea(QWidget):
         self._placeholder.setWordWrap(True)
         self._layout.addWidget(self._placeholder)
         self._widget = None
+        self.save_button = None  # made with the plot (plot_export.save_button)
+
+    @property
+    def drawn(self) -> bool:
+        """A plot has been drawn and not replaced by the placeholder (on a hidden page too)."""
+        return self._widget is not None and not self._widget.isHidden()
 
     @property
     def has_plot(self) -> bool:
@@ -62,24 +73,40 @@ class PlotArea(QWidget):
             for side in ("left", "bottom"):  # plain numbers, never "(x0.001)"
                 self._widget.getPlotItem().getAxis(side).enableAutoSIPrefix(False)
             self._layout.addWidget(self._widget)
+            from guiapp.ui.plot_export import save_button
+
+            self.save_button = save_button(self)
         item = self._widget.getPlotItem()
         item.clear()
         if item.legend is not None:
             item.legend.clear()
+        item.setTitle(self.title, size="10pt")
         self._placeholder.hide()
         self._widget.show()
+        self.save_button.show()
+        self.save_button.raise_()
         return item
+
+    def save_plot(self, path) -> str:
+        """Write the plot as PNG or SVG, by the file's suffix."""
+        return export_plot(self, path)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        if self.save_button is not None:  # the corner, over the plot: no row of its own
+            self.save_button.move(self.width() - self.save_button.width() - 4, 4)
 
     def show_placeholder(self, text: Optional[str] = None) -> None:
         if text is not None:
             self._placeholder.setText(text)
         if self._widget is not None:
             self._widget.hide()
+            self.save_button.hide()
         self._placeholder.show()
 
 
 def bar_chart(area: PlotArea, labels: Sequence[str], values: Sequence[float], *,
-              y_label: str = "", colour: str = TRAIN_COLOUR) -> None:
+              y_label: str = "", x_label: str = "", colour: str = TRAIN_COLOUR) -> None:
     """Vertical bars, one per label (class counts)."""
     pg = pyqtgraph()
     item = area.plot_item()
@@ -87,13 +114,15 @@ def bar_chart(area: PlotArea, labels: Sequence[str], values: Sequence[float], *,
     item.addItem(pg.BarGraphItem(x=xs, height=list(values), width=0.6, brush=colour, pen=None))
     item.getAxis("bottom").setTicks([[(x, str(lab)) for x, lab in zip(xs, labels)]])
     item.setLabel("left", y_label)
+    item.setLabel("bottom", x_label)
     item.showGrid(y=True, alpha=0.2)
     item.setMouseEnabled(x=False, y=False)
     item.setYRange(0, max(values or [1]) * 1.1)
 
 
 def horizontal_bars(area: PlotArea, labels: Sequence[str], values: Sequence[float],
-                    errors: Optional[Sequence[float]] = None, *, x_label: str = "") -> None:
+                    errors: Optional[Sequence[float]] = None, *, x_label: str = "",
+                    y_label: str = "feature") -> None:
     """Horizontal bars with the first label on top (feature importance)."""
     pg = pyqtgraph()
     item = area.plot_item()
@@ -108,6 +137,7 @@ def horizontal_bars(area: PlotArea, labels: Sequence[str], values: Sequence[floa
                                      beam=0.2, pen=pg.mkPen("#333333")))
     item.getAxis("left").setTicks([[(y, str(lab)) for y, lab in zip(ys, labels)]])
     item.setLabel("bottom", x_label)
+    item.setLabel("left", y_label)
     item.showGrid(x=True, alpha=0.2)
     item.setMouseEnabled(x=False, y=False)
     item.addLine(x=0, pen=pg.mkPen("#777777"))
@@ -122,7 +152,8 @@ def scatter_groups(area: PlotArea, xy, groups: Sequence[str], *, x_label: str, y
     item = area.plot_item()
     item.setLabel("bottom", x_label)
     item.setLabel("left", y_label)
-    item.setTitle(title)
+    if title:
+        item.setTitle(title, size="10pt")
     xy = np.asarray(xy)
     groups = np.asarray([str(g) for g in groups])
     names = sorted(set(groups.tolist()))
@@ -267,8 +298,9 @@ class LiveCurves(PlotArea):
         empty = not self._epochs
         if empty != self._empty_title:  # the same title row either way: no new layout
             self._empty_title = empty
-            self._widget.getPlotItem().setTitle(self._placeholder.text() if empty else " ",
-                                                size="9pt", color="#777777")
+            self._widget.getPlotItem().setTitle(self._placeholder.text() if empty else self.title,
+                                                size="9pt" if empty else "10pt",
+                                                color="#777777" if empty else "#333333")
 
     @Slot()
     def _redraw(self, force: bool = False) -> None:

@@ -85,6 +85,8 @@ def test_audit_and_dp_run_through_the_runner(qtbot, ethics_page, run_and_wait):
     assert set(window.study.ethics.membership["models"]) == {"network", "knn"}
     assert page.privacy.audit_table.rowCount() == 2 and page.privacy.audit_table.cell_text(1, 0) == "kNN baseline"
     assert "ROC AUC" in page.privacy.audit_reading.text()
+    assert page.privacy.risk.level in ("low", "medium", "high") and page.privacy.attack_plot.isHidden()
+    page.privacy._show_details(True)  # the attack's numbers and ROC curves are technical details
     assert page.privacy.attack_plot.has_plot and not page.privacy.dp_plot.has_plot
 
     page.privacy.epsilon.setValue(4.0)
@@ -156,4 +158,5 @@ def test_dp_retraining_of_a_transformer_is_refused_on_the_page_and_the_wizard_st
     assert "transformer" in shown and "cnn1d" in shown.lower().replace(" ", "")  # what to do instead
     assert not window.study.ethics.dp  # nothing recorded as if it had run
     run_and_wait(window, page.audit_button)  # the page still works
+    page.privacy._show_details(True)  # the attack's ROC curves are a technical detail
     assert "network" in window.study.ethics.membership["models"] and page.privacy.attack_plot.has_plot

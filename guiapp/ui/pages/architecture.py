@@ -13,6 +13,7 @@ from guiapp.core.errors import TenfoldError
 from guiapp.core.grid_networks import kinds_for
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.widgets import ResultTable, heading, note, value_label
+from guiapp.ui.why_disabled import enable
 
 CHECKPOINT_FILTER = "Weights (*.safetensors *.pt *.pth *.bin);;All files (*)"
 # What "width" and "depth" mean for each kind, in the form's words.
@@ -189,8 +190,9 @@ class ArchitecturePage(StepPage):
         self.search_table.fill(["setting", "search space", "best"], rows)
 
     def update_actions(self) -> None:
-        self.search.setEnabled(self.study.split.sealed and bool(self.study.data.feature_columns))
-        self.load.setEnabled(bool(self.checkpoint.text().strip()))
+        enable(self.search, "Load the data first (Data page)." if not self.study.data.feature_columns else
+               "" if self.study.split.sealed else "Draw the split first (Split page): the search scores on the tune part.")
+        enable(self.load, "" if self.checkpoint.text().strip() else "Choose a checkpoint file first.")
 
     # ----- widgets → study ----------------------------------------------------------------
     def _on_value(self, _value) -> None:

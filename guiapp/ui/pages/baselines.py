@@ -12,6 +12,7 @@ from guiapp.core.errors import TenfoldError
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.plots import PlotArea, pyqtgraph
 from guiapp.ui.widgets import ResultTable, heading, note, value_label
+from guiapp.ui.why_disabled import NOT_TRAINED, enable
 
 SAMPLERS = (("tpe", "TPE (learns from earlier trials)"), ("random", "Random search"))
 BOX_COLUMNS = 4
@@ -40,6 +41,7 @@ def draw_comparison(area: PlotArea, rows: list[dict], metric: str) -> None:
     # Room for the longest model name: the axis does not widen for tick text by itself offscreen.
     axis.setWidth(QFontMetrics(area.font()).horizontalAdvance(max((r["title"] for r in rows), key=len)) + 16)
     item.setLabel("bottom", f"{metrics.DISPLAY_NAMES.get(metric, metric)} on the tune split (95% interval)")
+    item.setLabel("left", "model")
     item.showGrid(x=True, alpha=0.2)
     item.setMouseEnabled(x=False, y=False)
     item.setYRange(-0.7, n - 0.3)
@@ -207,11 +209,13 @@ class BaselinesPage(StepPage):
         self.reason.blockSignals(False)
 
     def update_actions(self) -> None:
-        self.fit.setEnabled(any(b.isChecked() for b in self.model_boxes.values()))
+        enable(self.fit, "" if any(b.isChecked() for b in self.model_boxes.values()) else
+               "Tick at least one baseline model to fit.")
         t = self.study.train
-        self.compare.setEnabled(bool(self.study.baselines.results) and t.status in ("done", "cancelled")
-                                and bool(t.weights))
-        self.record_reason.setEnabled(bool(self.study.verdict.stage))
+        enable(self.compare, "Fit the baselines first." if not self.study.baselines.results else
+               "" if t.status in ("done", "cancelled") and bool(t.weights) else NOT_TRAINED)
+        enable(self.record_reason, "" if self.study.verdict.stage else
+               "Fit the baselines first: the advisor's verdict comes from them.")
 
     # ----- widgets → study ----------------------------------------------------------------
     def _on_models(self, _checked: bool) -> None:

@@ -19,11 +19,15 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QMes
 
 from guiapp.core import batch_views
 from guiapp.core.batch import REMEDY_WORDS, BatchEffectReport, apply_group_remedy, apply_remedy
+from guiapp.core.plain_summaries import batch_mixing
+from guiapp.ui import detail_level
 from guiapp.ui.batch_panels import ConfoundingPanel, IndependencePanel, MetricsTable, RemedyPanel
 from guiapp.ui.pages.base import StepPage, preview
+from guiapp.ui.plain_summary import DETAILS_HINT, LightSummary
 from guiapp.ui.plots import PlotArea, bar_chart
 from guiapp.ui.scatter import SampleScatter
 from guiapp.ui.widgets import heading, note, value_label
+from guiapp.ui.why_disabled import enable
 
 NO_BATCH_TIP = "There is no batch column: choose one on the Data page to colour by batch."
 
@@ -101,9 +105,14 @@ class BatchPage(StepPage):
         row.addWidget(self.reading, 1)
         self.body.addLayout(row)
 
-        self.body.addWidget(heading("Batch metrics"))
+        self.body.addWidget(heading("Batch mixing"))
+        self.mixing = LightSummary("Batch mixing summary")
+        self.body.addWidget(self.mixing)
+        self.details_hint = note(DETAILS_HINT + " (batch silhouette, iLISI, kBET…)")
+        self.body.addWidget(self.details_hint)
         self.metrics = MetricsTable()
         self.body.addWidget(self.metrics)
+        detail_level.follow(self._show_details)
         self.body.addWidget(heading("Batch and label"))
         self.confounding = ConfoundingPanel()
         self.body.addWidget(self.confounding)
@@ -147,7 +156,7 @@ class BatchPage(StepPage):
             self.reading.setText(f"Batch silhouette: {sil}. {b.reading}")
             k = len(b.explained_variance)
             bar_chart(self.variance, [str(i + 1) for i in range(k)], [100 * v for v in b.explained_variance],
-                      y_label=f"% of variance, PC 1–{k}")
+                      y_label=f"% of variance, PC 1–{k}", x_label="principal component")
         else:
             self.reading.setText("Not looked at yet.")
             self.variance.show_placeholder("")
@@ -163,17 +172,25 @@ class BatchPage(StepPage):
         elif self.plot.column != self._column():
             self.plot.colour_by(self._column())
         self.metrics.show_study(self.study)
+        self.mixing.show_level(*batch_mixing(self.metrics.shown_lights.values()))
         self.confounding.show_study(self.study)
         self.independence.show_study(self.study)
         self.remedy.show_study(self.study)
         super().refresh()
 
+    def _show_details(self, on: bool) -> None:
+        """Technical details: the metrics table and the silhouette reading beside the PCA bars."""
+        self.metrics.set_details(on)
+        self.reading.setVisible(on)
+        self.details_hint.setVisible(not on)
+
     def update_actions(self) -> None:
         has_table = self.study.table is not None
-        self.run_button.setEnabled(has_table)
+        no_table = "" if has_table else "Load the data first (Data page)."
+        enable(self.run_button, no_table)
         self.draw_button.setVisible(self.view is None and bool(self.study.batch.explained_variance))
-        self.draw_button.setEnabled(has_table)
-        self.export_button.setEnabled(self.plot.has_plot)
+        enable(self.draw_button, no_table)
+        enable(self.export_button, "" if self.plot.has_plot else "Nothing drawn yet: look for batch effects first.")
         self.remedy.update_actions(self.study)
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)

@@ -256,7 +256,7 @@ class DataPage(StepPage):
         self.summary.setText("\n".join(lines))
         if d.class_counts:
             bar_chart(self.counts, list(d.class_counts), list(d.class_counts.values()),
-                      y_label="samples")
+                      y_label="samples (count)", x_label=f"class ({d.label})")
         else:
             self.counts.show_placeholder("Regression: the label is a number, so there are no classes to count.")
 

@@ -13,6 +13,7 @@ from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.pages.data import select_sensitivity, sensitivity_radios
 from guiapp.ui.pages.privacy_panels import PrivacyPanels
 from guiapp.ui.widgets import Banner, ResultTable, heading, note, value_label
+from guiapp.ui.why_disabled import NOT_TRAINED, enable
 
 SHARE = (("auto", "Tenfold decides: share only if the data are declared not sensitive (or the copy trained with differential privacy)"),
          ("never", "Never share the weights"),
@@ -186,11 +187,12 @@ class EthicsPage(StepPage):
 
     def update_actions(self) -> None:
         has = bool(self.study.ethics.register)
-        self.resolve.setEnabled(has)
-        self.save_entry.setEnabled(has)
+        empty = "" if has else "The register has no entries yet: add one first."
+        enable(self.resolve, empty)
+        enable(self.save_entry, empty)
         trained = self.study.train.status in ("done", "cancelled") and bool(self.study.train.weights)
-        self.audit_button.setEnabled(trained)
-        self.dp_button.setEnabled(trained)
+        enable(self.audit_button, "" if trained else NOT_TRAINED)
+        enable(self.dp_button, "" if trained else NOT_TRAINED)
 
     # ----- actions -------------------------------------------------------------------------
     def _selected(self) -> int:

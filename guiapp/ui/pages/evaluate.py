@@ -14,6 +14,7 @@ from guiapp.ui.eval_plots import residual_scatter, xy_lines
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.plots import PlotArea
 from guiapp.ui.widgets import Banner, ResultTable, heading, note, value_label
+from guiapp.ui.why_disabled import NOT_TRAINED, enable
 
 FIRST_TIME = (
     "The test set has been sealed since the split. Opening it now gives the one honest "
@@ -29,6 +30,22 @@ IMBALANCE_LEAD = ("PR AUC leads here: with a minority class this rare, accuracy 
                   "good while most minority samples are missed (Tip 7).")
 
 
+THRESHOLD_TIP = ("A sample is called positive when its predicted probability is above this. "
+                 "Sensitivity, specificity, F1, MCC and balanced accuracy depend on it.")
+
+
+def threshold_off_reason(study) -> str:
+    """Why the decision threshold is greyed out, in words (the tooltip of the disabled box)."""
+    if not study.is_classification:
+        return ("Off: a decision threshold turns a probability into one of two classes, and this study "
+                "predicts a number (regression).")
+    n = len(study.data.classes)
+    if n < 2:
+        return "Off until the data are loaded with a label of two classes."
+    return (f"Off: a decision threshold needs exactly two classes, and this study has {n}. Each sample is "
+            "called the class with the highest predicted probability.")
+
+
 class EvaluatePage(StepPage):
     step_id = "evaluate"
     intro = ("Score the network on the tune split with every metric, each with a 95% interval, "
@@ -42,8 +59,7 @@ class EvaluatePage(StepPage):
         self.threshold.setSingleStep(0.05)
         self.threshold.setDecimals(2)
         self.threshold.setAccessibleName("Decision threshold")
-        self.threshold.setToolTip("A sample is called positive when its predicted probability is above this. "
-                                  "Sensitivity, specificity, F1, MCC and balanced accuracy depend on it.")
+        self.threshold.setToolTip(THRESHOLD_TIP)
         self.threshold.valueChanged.connect(self._on_threshold)
         form.addRow("Decision threshold:", self.threshold)
         self.subgroup_list = QListWidget()
@@ -155,6 +171,9 @@ class EvaluatePage(StepPage):
         self.body.addLayout(row)
         self.residual_plot = PlotArea("The residuals appear here.", "Residual plot", min_height=240)
         self.body.addWidget(self.residual_plot)
+        self.confusion_title = heading("Confusion matrix")
+        self.confusion_title.setAccessibleName("Confusion matrix title")
+        self.body.addWidget(self.confusion_title)
         self.confusion_table = ResultTable("Confusion matrix")
         self.body.addWidget(self.confusion_table)
 
@@ -180,6 +199,7 @@ class EvaluatePage(StepPage):
         self.threshold.blockSignals(True)
         self.threshold.setValue(e.threshold)
         self.threshold.setEnabled(binary)
+        self.threshold.setToolTip(THRESHOLD_TIP if binary else threshold_off_reason(s))
         self.threshold.setPrefix(f"p({s.data.classes[1]}) > " if binary else "")
         self.threshold.blockSignals(False)
         self._fill_subgroups()
@@ -190,7 +210,7 @@ class EvaluatePage(StepPage):
             self.tune_table.show()
         else:
             self.tune_table.hide()
-        self._show_curves(e.test_metrics or e.tune_metrics)
+        self._show_curves(e.test_metrics or e.tune_metrics, "test" if e.test_metrics else "tune")
         self._show_groups(e.test_groups or e.tune_groups, "test" if e.test_groups else "tune")
         self._show_scoreboard()
         self._show_cross_validation()
@@ -224,13 +244,19 @@ class EvaluatePage(StepPage):
         self.subgroup_list.setVisible(self.subgroup_list.count() > 0)
         self.no_subgroups.setVisible(self.subgroup_list.count() == 0)
 
-    def _show_curves(self, panel: dict) -> None:
+    def _show_curves(self, panel: dict, split: str = "tune") -> None:
         details = (panel or {}).get("details") or {}
         classification = self.study.is_classification
         for area in (self.roc_plot, self.pr_plot, self.calibration_plot):
             area.setVisible(classification)
         self.residual_plot.setVisible(not classification)
-        self.confusion_table.setVisible(classification and bool(details.get("confusion")))
+        for area, name in ((self.roc_plot, "ROC curve"), (self.pr_plot, "Precision–recall curve"),
+                           (self.calibration_plot, "Reliability diagram"), (self.residual_plot, "Residuals")):
+            area.title = f"{name} · {split} split ({(panel or {}).get('n', '?')} samples)"
+        shown = classification and bool(details.get("confusion"))
+        self.confusion_table.setVisible(shown)
+        self.confusion_title.setVisible(shown)
+        self.confusion_title.setText(f"Confusion matrix · {split} split (counts of samples)")
         if not details:
             for area in (self.roc_plot, self.pr_plot, self.calibration_plot, self.residual_plot):
                 area.show_placeholder()
@@ -289,10 +315,12 @@ class EvaluatePage(StepPage):
 
     def update_actions(self) -> None:
         trained = self.study.train.status in ("done", "cancelled") and bool(self.study.train.weights)
-        self.tune_button.setEnabled(trained)
+        enable(self.tune_button, "" if trained else NOT_TRAINED)
         ready = trained and bool(self.study.evaluation.tune_metrics)
         self.final_button.setEnabled(ready)
-        self.cv_button.setEnabled(trained and not cross_validation.not_possible(self.study))
+        impossible = cross_validation.not_possible(self.study) if trained else ""
+        enable(self.cv_button, NOT_TRAINED if not trained else
+               f"Cross-validation cannot run here: {impossible}." if impossible else "")
         self.final_button.setText("Evaluate on the test set again…" if self.study.split.test_uses
                                   else "Final evaluation on the sealed test set…")
         self.final_button.setToolTip(

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QCheckBox, QFileDialog, QFormLayout, QHBoxLayout, 
 from guiapp.core.places import apart_problem, default_export_dir
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.widgets import heading, note, value_label
+from guiapp.ui.why_disabled import enable
 
 
 def export_bundle(study, out_dir, progress=None):
@@ -96,6 +97,11 @@ class ExportPage(StepPage):
         self.body.addWidget(self.files)
         self.body.addWidget(note("model_card.md opens in any text editor and on the Hugging Face Hub; "
                                  "privacy.md says in plain words what the bundle reveals."))
+        from guiapp.ui.apply_panel import ApplyPanel
+
+        self.apply_panel = ApplyPanel(self, self._bundle_dir)
+        self.body.addWidget(self.apply_panel)
+        self.out_dir.textChanged.connect(lambda _: self.apply_panel.update_actions())
 
     def refresh(self) -> None:
         s = self.study
@@ -120,8 +126,16 @@ class ExportPage(StepPage):
             names = []
             self.weights.setText("Not exported yet. " + weights_reason(s))
         self.files.addItems(names)
-        self.open.setEnabled(out is not None and out.is_dir())
+        enable(self.open, "" if out is not None and out.is_dir() else "The export folder does not exist yet: export first.")
         super().refresh()
+
+    def update_actions(self) -> None:
+        self.apply_panel.update_actions()
+
+    def _bundle_dir(self):
+        """The bundle new samples are predicted with: the export folder's."""
+        text = self.out_dir.text().strip()
+        return Path(text) if text else None
 
     def reset(self) -> None:
         super().reset()

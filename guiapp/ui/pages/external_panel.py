@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (QFileDialog, QFormLayout, QHBoxLayout, QInputDial
 from guiapp.core import criteria, external, generalization, metrics
 from guiapp.ui.plots import PlotArea, scatter_groups
 from guiapp.ui.widgets import ResultTable, heading, note
+from guiapp.ui.why_disabled import NOT_TRAINED, enable
 
 AGAIN = ("This cohort was already evaluated. Looking again makes its score optimistic: it is no longer "
          "an independent check. The reason you give is recorded and counted, and the model card shows it."
@@ -138,8 +139,9 @@ class ExternalCohortsPanel(QWidget):
         self.evaluate_button.setEnabled(trained and s.split.test_uses >= 1)
         self.evaluate_button.setToolTip("Score the cohort once, after the sealed test." if s.split.test_uses
                                         else "Evaluate on the sealed test set first.")
-        self.lobo_button.setEnabled(bool(s.data.batch) and bool(s.baselines.results or trained))
-        self.measure_button.setEnabled(trained)
+        enable(self.lobo_button, "Needs a batch column (Data page)." if not s.data.batch else
+               "" if s.baselines.results or trained else "Fit the baselines or train the network first.")
+        enable(self.measure_button, "" if trained else NOT_TRAINED)
 
     # ----- actions ---------------------------------------------------------------------------
     def _browse(self) -> None:

@@ -83,6 +83,7 @@ class InterpretPage(StepPage):
         if it.importances:
             name = metrics.DISPLAY_NAMES.get(it.metric, it.metric)
             self.plot.setMinimumHeight(max(260, 22 * len(it.importances) + 80))
+            self.plot.title = "Permutation importance · tune split"
             horizontal_bars(self.plot, [i["feature"] for i in it.importances], [i["mean"] for i in it.importances],
                             [i["std"] for i in it.importances], x_label=f"drop in tune {name} when shuffled")
         else:
@@ -90,6 +91,7 @@ class InterpretPage(StepPage):
         shown = it.attributions[:self.top.value()]
         if shown:
             self.ig_plot.setMinimumHeight(max(240, 22 * len(shown) + 80))
+            self.ig_plot.title = "Integrated gradients · tune split"
             horizontal_bars(self.ig_plot, [a["feature"] for a in shown], [a["mean_abs"] for a in shown],
                             x_label="mean |attribution| on the tune split")
         else:

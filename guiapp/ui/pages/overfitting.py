@@ -45,6 +45,7 @@ class OverfittingPage(StepPage):
         self.body.addWidget(self.reading)
         self.body.addWidget(heading("Loss curves"))
         self.curves = LossCurves("The loss curves of the training run appear here.")
+        self.curves.title = "Loss per epoch · training and tune splits"
         self.body.addWidget(self.curves)
         self._build_learning_curve()
         self._build_shuffle()
@@ -126,6 +127,7 @@ class OverfittingPage(StepPage):
         if base.get("tune"):
             series += [(f"{base['name']}, train", n, base["train"], 1, False),
                        (f"{base['name']}, tune", n, base["tune"], 1, True)]
+        self.curve_plot.title = "Learning curve · training and tune splits"
         xy_lines(self.curve_plot, series, x_label="training samples",
                  y_label=metrics.DISPLAY_NAMES.get(lc["metric"], lc["metric"]), symbols=True)
         self.curve_reading.setText(lc.get("reading", ""))
@@ -138,6 +140,7 @@ class OverfittingPage(StepPage):
         self.shuffle_verdict.setProperty("kind", "error" if sh.get("flagged") else "info")
         self.shuffle_verdict.style().polish(self.shuffle_verdict)
         self.shuffle_verdict.show_message(sh.get("reading", ""))
+        self.shuffle_plot.title = "Real and shuffled labels · tune split"
         real_vs_shuffled(self.shuffle_plot, sh["real"], sh.get("real_ci"), sh["shuffled_tune"],
                          metric=metrics.DISPLAY_NAMES.get(sh["metric"], sh["metric"]))
 

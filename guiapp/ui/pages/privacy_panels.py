@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDoubleSpinBox, QFormLayout, QHBoxLayout, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
+from guiapp.core.plain_summaries import privacy_risk
+from guiapp.ui import detail_level
 from guiapp.ui.eval_plots import xy_lines
+from guiapp.ui.plain_summary import DETAILS_HINT, LightSummary
 from guiapp.ui.plots import PlotArea
 from guiapp.ui.widgets import ResultTable, heading, note, value_label
 
@@ -45,6 +48,10 @@ class PrivacyPanels(QWidget):
         row.addWidget(self.audit_button)
         row.addStretch(1)
         layout.addLayout(row)
+        self.risk = LightSummary("Privacy risk")
+        layout.addWidget(self.risk)
+        self.details_hint = note(DETAILS_HINT + " (the attack's ROC AUC, advantage, TPR at 1% FPR)")
+        layout.addWidget(self.details_hint)
         self.audit_table = ResultTable("Membership audit results")
         layout.addWidget(self.audit_table)
         self.audit_reading = value_label("Membership audit reading")
@@ -52,6 +59,8 @@ class PrivacyPanels(QWidget):
         self.attack_plot = PlotArea("The attack's ROC curves appear here once the audit has run.",
                                     "Membership attack ROC curves", min_height=280)
         layout.addWidget(self.attack_plot)
+        self.technical = (self.audit_table, self.audit_reading, self.attack_plot)
+        detail_level.follow(self._show_details)
 
         layout.addWidget(heading("Differential privacy"))
         layout.addWidget(note(DP_NOTE))
@@ -95,7 +104,14 @@ class PrivacyPanels(QWidget):
         self.audit_reading.setText("\n\n".join(readings) if readings else
                                    "Run the audit to see whether the models give away who was in the training data.")
         self.dp_result.setText(dp_summary(study))
+        self.risk.show_level(*privacy_risk(m))
         self._plots(study)
+
+    def _show_details(self, on: bool) -> None:
+        """The audit's numbers (table, reading, ROC curves) only with technical details on."""
+        for widget in self.technical:
+            widget.setVisible(on)
+        self.details_hint.setVisible(not on)
 
     def _plots(self, study) -> None:
         from guiapp.core.membership import MODEL_NAMES
@@ -105,6 +121,7 @@ class PrivacyPanels(QWidget):
         curves = [(f"{MODEL_NAMES.get(k, k)} (AUC {m['auc']:.2f})", m["roc"]["fpr"], m["roc"]["tpr"])
                   for k, m in models.items() if (m.get("roc") or {}).get("fpr")]
         if curves:
+            self.attack_plot.title = "Membership-inference attack ROC · training vs unseen samples"
             xy_lines(self.attack_plot, curves, x_label="false positive rate", y_label="true positive rate",
                      unit_square=True, diagonal=True)
         else:
@@ -114,6 +131,7 @@ class PrivacyPanels(QWidget):
                        and h.get("dp_tune") is not None), key=lambda h: h["epsilon"])
         if runs:
             plain = dp.get("non_private_tune")
+            self.dp_plot.title = "Tune score against privacy budget ε · tune split"
             xy_lines(self.dp_plot, [("trained with DP-SGD", [h["epsilon"] for h in runs], [h["dp_tune"] for h in runs])],
                      x_label="ε (smaller is more private)",
                      y_label=f"tune {DISPLAY_NAMES.get(dp.get('metric'), dp.get('metric') or '')}", symbols=True,

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDoubleSpinBo
 from guiapp.core import metrics
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.widgets import heading, note
+from guiapp.ui.why_disabled import enable
 
 NOT_SET = -0.01  # the target spin box's minimum, shown as "not set"
 NO_BUDGET = "no budget"
@@ -149,7 +150,8 @@ class QuestionPage(StepPage):
         self.max_latency.setValue(float(q.max_latency_ms or 0.0))
         self.max_minutes.setValue(float(q.max_training_minutes or 0.0))
         self.calibration.setChecked(q.max_calibration_error is not None)
-        self.calibration.setEnabled(q.task == "classification")
+        enable(self.calibration, "" if q.task == "classification" else
+               "Calibration is about predicted probabilities of classes: only for classification.")
         self.max_ece.setValue(q.max_calibration_error if q.max_calibration_error is not None else self.max_ece.value())
         self.max_ece.setEnabled(q.task == "classification" and q.max_calibration_error is not None)
         for w in self._budget_widgets:

@@ -17,6 +17,7 @@ from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.plots import EXPORT_FORMATS, REDRAW_MS, TRAIN_COLOUR, TUNE_COLOUR, LiveCurves, export_plot
 from guiapp.ui.train_warmup import DEVICE_NAMES, warm_up_training
 from guiapp.ui.widgets import heading, note, value_label
+from guiapp.ui.why_disabled import enable
 
 DEVICES = tuple(DEVICE_NAMES.items())
 SCHEDULES = (("none", "Constant"), ("cosine", "Cosine: lower it smoothly to zero"),
@@ -179,6 +180,8 @@ class TrainPage(StepPage):
                                  "Training and tune loss curves", LOSS_SERIES, "loss")
         self.metric_curve = LiveCurves("The tune metric appears here, epoch by epoch.",
                                        "Tune metric curve", [], "metric")
+        self.curves.title = "Loss per epoch · training and tune splits"
+        self.metric_curve.title = "Tune metric per epoch · tune split"
         for area, what in ((self.curves, "loss"), (self.metric_curve, "metric")):
             for kind in EXPORT_FORMATS:
                 action = self.export_menu.addAction(f"Save the {what} plot as {kind.upper()}…")
@@ -437,7 +440,8 @@ class TrainPage(StepPage):
         self._update_export()
 
     def _update_export(self) -> None:
-        self.export_button.setEnabled(any(c.has_plot and c.n_points for c in (self.curves, self.metric_curve)))
+        enable(self.export_button, "" if any(c.has_plot and c.n_points for c in (self.curves, self.metric_curve))
+               else "Nothing to save yet: train first.")
 
     def _export(self, area: LiveCurves, kind: str, what: str) -> Optional[str]:
         if not (area.has_plot and area.n_points):
