@@ -410,7 +410,9 @@ def test_the_demo_study_exported_in_guided_mode_settles_every_item(tmp_path):
     """`tenfold demo --headless`: the guided demo ends with every item done, attested or N/A."""
     from guiapp.core.pipeline import demo_spec, run_study
 
-    spec = demo_spec("breast_cancer", tmp_path / "data", max_epochs=2)
+    # 10 epochs: with 2 the network's probabilities are not yet calibrated (ECE ~0.3 against the
+    # demo's budget of 0.1), and the item is rightly violated
+    spec = demo_spec("breast_cancer", tmp_path / "data", max_epochs=10)
     assert spec["checklist"]["guided"] is True
     result = run_study(spec, tmp_path / "out")
     assert result.study.checklist_mode
