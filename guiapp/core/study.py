@@ -107,7 +107,8 @@ class DataState:
 
 @dataclass
 class BatchState:
-    color_by: str = "batch"
+    color_by: str = "batch"  # batch | label | a column; what the Batch-effects plot is coloured by
+    color_batch: str = ""  # the batch column when color_by was chosen; a new batch column resets it
     silhouette: Optional[float] = None  # plain batch silhouette on the PCs
     reading: str = ""
     explained_variance: list = field(default_factory=list)
