@@ -136,10 +136,12 @@ def card_context(study, weights_shared: bool, weights_reason: str, privacy: list
 
 def _caveat_context(study) -> dict:
     """The box above the headline: what stands unsettled, with the user's reasons (Tip 7)."""
-    from guiapp.core import blocking
+    from guiapp.core import blocking, conclusion
 
     return {"caveats": blocking.caveats(study), "settled": blocking.settled(study),
-            "headline_caveat": blocking.headline_caveat(study)}
+            "headline_caveat": blocking.headline_caveat(study),
+            # the study's answer in words, after the sealed test (empty before it)
+            "conclusion": conclusion.conclusion(study), "conclusion_table": conclusion.baseline_table(study)}
 
 
 def _external_context(study) -> dict:
