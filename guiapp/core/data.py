@@ -31,6 +31,7 @@ from guiapp.core.profile import (IMBALANCE_RATIO, MIN_SAMPLES_PER_CLASS, DataPro
 from guiapp.core.readers import TABLE_SUFFIXES, check_shape, file_format, modality_of, read_table  # noqa: F401
 from guiapp.core.study import Provenance, now_iso
 from guiapp.core.tasks import ProgressFn, StopFn, check_stop, no_progress
+from guiapp.core.transform import apply as apply_transform
 
 MODALITIES = ("table", "image", "sequence")
 # Below this many labelled samples no train / tune / test split can be judged: the data are
@@ -371,7 +372,15 @@ def attach_data(study, path: os.PathLike, *, label: str, batch: str = "",
 
 
 def attach_from_spec(study, data_spec: dict, **kwargs) -> DataProfile:
-    """:func:`attach_data` with the keys of a spec's ``[data]`` table."""
+    """:func:`attach_data` with the keys of a spec's ``[data]`` table, then its ``transform``."""
+    from guiapp.core.transform import columns_from_spec, set_log1p
+
+    profile = _attach_from_spec(study, data_spec, **kwargs)
+    set_log1p(study, columns_from_spec(data_spec.get("transform"), study.data.feature_columns))
+    return profile
+
+
+def _attach_from_spec(study, data_spec: dict, **kwargs) -> DataProfile:
     d = data_spec
     options = {k: d[k] for k in ("modality", "sheet", "image_size", "colour", "sequence_length", "alphabet", "crop",
                                  "sheet_id", "samples_id_match") if k in d}
@@ -399,6 +408,7 @@ def model_frame(study) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
     label = study.data.label
     rows = table[table[label].notna()].reset_index(drop=True)
     X = rows[study.data.feature_columns].to_numpy(dtype=np.float32, na_value=np.nan)
+    X = apply_transform(X, study.data.feature_columns, getattr(study.data, "transform", {}))
     if study.is_classification:
         lookup = {str(c): i for i, c in enumerate(study.data.classes)}
         y = label_values(rows[label]).astype(str).map(lookup).to_numpy()

@@ -124,6 +124,7 @@ def card_context(study, weights_shared: bool, weights_reason: str, privacy: list
         "weights_reason": weights_reason,
         "tenfold_version": __version__,
         "batch_text": _batch_text(study),
+        "transform_text": _transform_text(study),
         **_owner_fields(study),
         **_privacy_context(study),
         **_checklist_context(study),
@@ -173,6 +174,12 @@ def _checklist_context(study) -> dict:
 
     items = checklist.evaluate_checklist(study)
     return {"checklist": items, "checklist_summary": checklist.summary(items)}
+
+
+def _transform_text(study) -> str:
+    from guiapp.core.transform import describe
+
+    return describe(study.data.transform, study.data.feature_columns)
 
 
 def _batch_text(study) -> str:

@@ -97,6 +97,7 @@ class DataState:
     sample_id: str = ""  # the data's column holding the sample IDs (empty: found by overlap)
     sample_sheet: dict = field(default_factory=dict)  # the sheet's provenance and how it matched
     roles: dict = field(default_factory=dict)  # column -> feature|label|batch|group|subgroup|identifier|ignore
+    transform: dict = field(default_factory=dict)  # {"log1p": [feature columns]} (guiapp.core.transform)
     missing: str = "median"  # median | most-frequent (imputed on the training split) | drop-rows | drop-columns
     dropped: dict = field(default_factory=dict)  # what the missing-value choice dropped: {"rows": n, "columns": [...]}
     options: dict = field(default_factory=dict)  # format, sheet, encoding, image size and colour, sequence length…
