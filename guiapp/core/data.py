@@ -361,6 +361,13 @@ def attach_data(study, path: os.PathLike, *, label: str, batch: str = "",
     asked = list(subgroups) if subgroups is not None else ([] if roles is not None else list(d.subgroups))
     d.subgroups = [c for c in dict.fromkeys(asked + R.columns_with(final, "subgroup")) if c in table.columns]
     d.profile = profile.summary()
+    # The log transform stays on the columns that are still features; the rest that look like
+    # counts or intensities are offered on the Data page (guiapp.core.transform).
+    from guiapp.core.transform import LOG1P, log1p_columns, suggest_log1p
+
+    kept = [c for c in log1p_columns(d.transform) if c in d.feature_columns]
+    d.transform = {LOG1P: kept} if kept else {}
+    d.profile["log1p_suggested"] = suggest_log1p(table, d.feature_columns, kept) if d.modality == "table" else []
     study.table = table
     # A feature that gives the label away, found before any split or model (Tip 7).
     from guiapp.core.leaks import leak_findings

@@ -8,6 +8,7 @@ and the spec as ``[data] transform = "log1p"`` (every feature) or ``transform = 
 
 from __future__ import annotations
 
+import warnings
 from typing import Iterable
 
 import numpy as np
@@ -42,13 +43,18 @@ def columns_from_spec(value, feature_columns: list, where: str = "the spec's [da
 
 def check_columns(table: pd.DataFrame, columns: Iterable[str], file_name: str = "the data") -> None:
     """log1p needs values ≥ 0 (counts, intensities): a negative value is refused by name."""
-    for c in columns:
-        values = pd.to_numeric(table[c], errors="coerce")
-        if (values < 0).any():
-            row = int(np.flatnonzero((values < 0).to_numpy())[0])
-            raise TenfoldError(f"Column {c!r} of {file_name} holds a negative value (row {row + 1}: "
-                               f"{values.iloc[row]:g}); a log transform suits counts and intensities, "
-                               "which are never negative. Leave this column out of [data] transform.")
+    columns = list(columns)
+    if not columns:
+        return
+    values = table[columns].apply(pd.to_numeric, errors="coerce") if any(
+        not pd.api.types.is_numeric_dtype(table[c]) for c in columns) else table[columns]
+    negative = (values < 0).to_numpy()
+    if negative.any():
+        row, col = (int(i[0]) for i in np.nonzero(negative))
+        c = columns[col]
+        raise TenfoldError(f"Column {c!r} of {file_name} holds a negative value (row {row + 1}: "
+                           f"{float(values.iloc[row, col]):g}); a log transform suits counts and intensities, "
+                           "which are never negative. Leave this column out of [data] transform.")
 
 
 def set_log1p(study, columns: Iterable[str]) -> None:
@@ -81,19 +87,20 @@ def apply(X: np.ndarray, feature_columns: list, transform: dict) -> np.ndarray:
 def suggest_log1p(table: pd.DataFrame, feature_columns: list, already: Iterable[str] = ()) -> list:
     """Feature columns that look like counts or intensities and are not transformed yet."""
     done = set(already)
-    out = []
-    for c in feature_columns:
-        if c in done:
-            continue
-        v = pd.to_numeric(table[c], errors="coerce").dropna().to_numpy(dtype=float)
-        if len(v) < 5 or (v < 0).any() or v.max() <= 0:
-            continue
-        positive = v[v > 0]
-        spread = np.percentile(positive, 99) / max(np.median(positive), 1e-12)
-        skew = float(pd.Series(v).skew()) if v.std() > 0 else 0.0
-        if spread >= MIN_SPREAD or skew >= MIN_SKEW:
-            out.append(c)
-    return out
+    columns = [c for c in feature_columns if c not in done]
+    if not columns:
+        return []
+    X = table[columns].to_numpy(dtype=float, na_value=np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-missing columns
+        nonnegative = np.nanmin(X, axis=0) >= 0
+        positive = np.where(X > 0, X, np.nan)
+        spread = np.nanpercentile(positive, 99, axis=0) / np.nanmedian(positive, axis=0)
+        mean, sd = np.nanmean(X, axis=0), np.nanstd(X, axis=0)
+        skew = np.nanmean(((X - mean) / np.where(sd > 0, sd, np.nan)) ** 3, axis=0)
+    enough = np.sum(~np.isnan(X), axis=0) >= 5
+    looks = nonnegative & enough & ((np.nan_to_num(spread) >= MIN_SPREAD) | (np.nan_to_num(skew) >= MIN_SKEW))
+    return [c for c, yes in zip(columns, looks) if yes]
 
 
 def describe(transform: dict, feature_columns: list) -> str:
