@@ -12,7 +12,6 @@ import warnings
 from typing import Iterable
 
 import numpy as np
-import pandas as pd
 
 from guiapp.core.errors import TenfoldError
 
@@ -41,8 +40,10 @@ def columns_from_spec(value, feature_columns: list, where: str = "the spec's [da
                        f"it is {value!r}.")
 
 
-def check_columns(table: pd.DataFrame, columns: Iterable[str], file_name: str = "the data") -> None:
+def check_columns(table, columns: Iterable[str], file_name: str = "the data") -> None:
     """log1p needs values ≥ 0 (counts, intensities): a negative value is refused by name."""
+    import pandas as pd  # only where a table is checked: the window opens without pandas
+
     columns = list(columns)
     if not columns:
         return
@@ -84,7 +85,7 @@ def apply(X: np.ndarray, feature_columns: list, transform: dict) -> np.ndarray:
     return X
 
 
-def suggest_log1p(table: pd.DataFrame, feature_columns: list, already: Iterable[str] = ()) -> list:
+def suggest_log1p(table, feature_columns: list, already: Iterable[str] = ()) -> list:
     """Feature columns that look like counts or intensities and are not transformed yet."""
     done = set(already)
     columns = [c for c in feature_columns if c not in done]
