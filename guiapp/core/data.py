@@ -367,7 +367,12 @@ def attach_data(study, path: os.PathLike, *, label: str, batch: str = "",
 
     kept = [c for c in log1p_columns(d.transform) if c in d.feature_columns]
     d.transform = {LOG1P: kept} if kept else {}
-    d.profile["log1p_suggested"] = suggest_log1p(table, d.feature_columns, kept) if d.modality == "table" else []
+    suggested = suggest_log1p(table, d.feature_columns, kept) if d.modality == "table" else []
+    if not suggested and d.modality == "table" and d.profile.get("scale") in ("counts", "wide"):
+        # The profile's words advise a log transform for the table as a whole: offer it on every
+        # feature it can take (never negative), so the advice comes with its control.
+        suggested = suggest_log1p(table, d.feature_columns, kept, every_nonnegative=True)
+    d.profile["log1p_suggested"] = suggested
     study.table = table
     # A feature that gives the label away, found before any split or model (Tip 7).
     from guiapp.core.leaks import leak_findings

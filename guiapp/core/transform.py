@@ -85,8 +85,10 @@ def apply(X: np.ndarray, feature_columns: list, transform: dict) -> np.ndarray:
     return X
 
 
-def suggest_log1p(table, feature_columns: list, already: Iterable[str] = ()) -> list:
-    """Feature columns that look like counts or intensities and are not transformed yet."""
+def suggest_log1p(table, feature_columns: list, already: Iterable[str] = (), *,
+                  every_nonnegative: bool = False) -> list:
+    """Feature columns that look like counts or intensities and are not transformed yet
+    (``every_nonnegative``: every column a log transform can take)."""
     done = set(already)
     columns = [c for c in feature_columns if c not in done]
     if not columns:
@@ -100,7 +102,8 @@ def suggest_log1p(table, feature_columns: list, already: Iterable[str] = ()) -> 
         mean, sd = np.nanmean(X, axis=0), np.nanstd(X, axis=0)
         skew = np.nanmean(((X - mean) / np.where(sd > 0, sd, np.nan)) ** 3, axis=0)
     enough = np.sum(~np.isnan(X), axis=0) >= 5
-    looks = nonnegative & enough & ((np.nan_to_num(spread) >= MIN_SPREAD) | (np.nan_to_num(skew) >= MIN_SKEW))
+    wide = (np.nan_to_num(spread) >= MIN_SPREAD) | (np.nan_to_num(skew) >= MIN_SKEW)
+    looks = nonnegative & enough & (True if every_nonnegative else wide)
     return [c for c, yes in zip(columns, looks) if yes]
 
 

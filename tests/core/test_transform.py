@@ -32,3 +32,18 @@ def test_counts_are_suggested_and_transformed_alone():
     assert np.allclose(out[:, 0], np.log1p(X[:, 0])) and np.array_equal(out[:, 1:], X[:, 1:])
     with pytest.raises(TenfoldError, match="Column 'delta' of the data holds a negative value"):
         transform.check_columns(table, ["delta"])
+
+
+def test_a_wide_table_whose_words_advise_a_log_gets_the_control_for_every_feature(tmp_path):
+    from guiapp.core import data
+    from guiapp.core.study import Study
+
+    rng = np.random.default_rng(2)
+    table = pd.DataFrame({"sample_id": [f"W{i}" for i in range(40)], "cultivar": ["a", "b"] * 20,
+                          "proline": rng.uniform(280, 1680, 40), "hue": rng.uniform(0.5, 1.7, 40)})
+    table.to_csv(tmp_path / "wine.csv", index=False)
+    s = Study()
+    s.save(tmp_path / "study")
+    data.attach_data(s, tmp_path / "wine.csv", label="cultivar", identifiers=["sample_id"], sensitive=False)
+    assert "log transform usually helps: apply log1p on the Data page" in s.data.profile["scale_words"]
+    assert s.data.profile["log1p_suggested"] == ["proline", "hue"]
