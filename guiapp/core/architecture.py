@@ -18,6 +18,10 @@ from guiapp.core.grid_networks import check_kind, grid_config, grid_shape, kinds
 from guiapp.core.network import count_parameters, n_outputs
 
 
+# Above this many parameters per training sample the page says "many more parameters than samples".
+PARAMS_PER_SAMPLE_MANY = 10
+
+
 def _config(study, kind: str = "mlp") -> dict:
     a = study.architecture
     if kind != "mlp":
@@ -79,7 +83,33 @@ def size_reading(study) -> str:
                  f"with batches of {study.train.batch_size}.")
     if ratio > PARAMS_PER_SAMPLE_WARN:
         return text + " That is large for this much data: start smaller (Tip 3), and watch the overfitting step."
+    if ratio > PARAMS_PER_SAMPLE_MANY:
+        # The page's own rule: many more parameters than samples memorise them. Say so, in proportion.
+        return text + (" Many more parameters than training samples: the network can memorise them. Dropout "
+                       "and early stopping hold it back; a smaller network is the safer start (Tip 3), and "
+                       "the overfitting step shows whether it learned or memorised.")
     return text + " A reasonable start."
+
+
+def recommended_shape(study) -> dict:
+    """The recommendation as the form's fields: kind, width (units, filters or model width), depth, dropout."""
+    r = recommendation(study)
+    c = r.config
+    width = c.get("width") or c.get("filters") or c.get("d_model")
+    return {"kind": r.kind, "width": int(width), "depth": int(c["depth"]), "dropout": float(c["dropout"])}
+
+
+def prefill_recommended(study) -> bool:
+    """Before the user chooses a network, the study holds the recommended one; once chosen, it is
+    kept. Returns whether it filled anything."""
+    a = study.architecture
+    if a.n_params or a.reason or a.pretrained or not study.data.feature_columns:
+        return False
+    shape = recommended_shape(study)
+    if shape["kind"] not in kinds_for(study.data.modality or "table"):
+        return False
+    a.kind, a.width, a.depth, a.dropout = shape["kind"], shape["width"], shape["depth"], shape["dropout"]
+    return True
 
 
 def refresh_findings(study) -> None:

@@ -125,6 +125,27 @@ class SampleView:
         return "\n".join(lines)
 
 
+def colour_choice(study) -> str:
+    """What the Batch-effects plot is coloured by: ``"batch"``, ``"label"`` or a column.
+
+    The batch column colours the plot whenever one is set, unless the user chose otherwise for
+    this very batch column; a new batch column brings the batch colouring back. Without a batch
+    column the plot shows the label, but the study keeps its choice so that setting a batch
+    column later colours by it.
+    """
+    d, state = study.data, study.batch
+    if not d.batch:
+        return "label" if state.color_by == "batch" else state.color_by
+    if state.color_batch != d.batch:
+        state.color_by, state.color_batch = "batch", d.batch
+    return state.color_by
+
+
+def choose_colour(study, key: str) -> None:
+    """The user colours the plot by ``key``, for the current batch column."""
+    study.batch.color_by, study.batch.color_batch = key, study.data.batch
+
+
 def metadata_columns(study) -> list:
     """The table's non-feature columns that can colour the plot: batch, label, group first.
 

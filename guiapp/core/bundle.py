@@ -272,6 +272,8 @@ _CONFIG_RULES = {
     "data_options": (lambda v: v is None or isinstance(v, dict), "a table of options"),
     "differential_privacy": (lambda v: v is None or isinstance(v, dict), "a table, or null"),
     "batch_correction": (lambda v: isinstance(v, str), "text"),
+    "transform": (lambda v: isinstance(v, dict) and all(k == "log1p" and _names(c) for k, c in v.items()),
+                  'a table {"log1p": [column names]}'),
     "architecture": (lambda v: isinstance(v, dict) and isinstance(v.get("kind", "mlp"), str)
                      and _whole(v.get("width")) and _whole(v.get("depth"))
                      and isinstance(v.get("dropout", 0.0), (int, float)) and not isinstance(v.get("dropout", 0.0), bool)

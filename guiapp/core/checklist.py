@@ -288,6 +288,22 @@ def leave_message(study, step_id: str, items: Optional[list] = None) -> str:
     return "\n".join([head, *lines])
 
 
+def step_status(items: list[dict]) -> tuple[str, int]:
+    """A step's (or a tip's) status and how many optional items are still open.
+
+    Violated if any item is violated; open while a required item is open; done once every
+    required item is done or attested: optional open items do not make a finished step look
+    unfinished, they are counted for a small badge instead.
+    """
+    statuses = {i["status"] for i in items}
+    optional_open = sum(1 for i in items if i["status"] == OPEN and not i["required"])
+    if VIOLATED in statuses:
+        return VIOLATED, optional_open
+    if any(i["status"] == OPEN and i["required"] for i in items):
+        return OPEN, optional_open
+    return DONE, optional_open
+
+
 def summary(items: list[dict]) -> dict:
     out: dict = {}
     for i in items:

@@ -31,6 +31,7 @@ from guiapp.core.profile import (IMBALANCE_RATIO, MIN_SAMPLES_PER_CLASS, DataPro
 from guiapp.core.readers import TABLE_SUFFIXES, check_shape, file_format, modality_of, read_table  # noqa: F401
 from guiapp.core.study import Provenance, now_iso
 from guiapp.core.tasks import ProgressFn, StopFn, check_stop, no_progress
+from guiapp.core.transform import apply as apply_transform
 
 MODALITIES = ("table", "image", "sequence")
 # Below this many labelled samples no train / tune / test split can be judged: the data are
@@ -360,6 +361,18 @@ def attach_data(study, path: os.PathLike, *, label: str, batch: str = "",
     asked = list(subgroups) if subgroups is not None else ([] if roles is not None else list(d.subgroups))
     d.subgroups = [c for c in dict.fromkeys(asked + R.columns_with(final, "subgroup")) if c in table.columns]
     d.profile = profile.summary()
+    # The log transform stays on the columns that are still features; the rest that look like
+    # counts or intensities are offered on the Data page (guiapp.core.transform).
+    from guiapp.core.transform import LOG1P, log1p_columns, suggest_log1p
+
+    kept = [c for c in log1p_columns(d.transform) if c in d.feature_columns]
+    d.transform = {LOG1P: kept} if kept else {}
+    suggested = suggest_log1p(table, d.feature_columns, kept) if d.modality == "table" else []
+    if not suggested and d.modality == "table" and d.profile.get("scale") in ("counts", "wide"):
+        # The profile's words advise a log transform for the table as a whole: offer it on every
+        # feature it can take (never negative), so the advice comes with its control.
+        suggested = suggest_log1p(table, d.feature_columns, kept, every_nonnegative=True)
+    d.profile["log1p_suggested"] = suggested
     study.table = table
     # A feature that gives the label away, found before any split or model (Tip 7).
     from guiapp.core.leaks import leak_findings
@@ -371,7 +384,15 @@ def attach_data(study, path: os.PathLike, *, label: str, batch: str = "",
 
 
 def attach_from_spec(study, data_spec: dict, **kwargs) -> DataProfile:
-    """:func:`attach_data` with the keys of a spec's ``[data]`` table."""
+    """:func:`attach_data` with the keys of a spec's ``[data]`` table, then its ``transform``."""
+    from guiapp.core.transform import columns_from_spec, set_log1p
+
+    profile = _attach_from_spec(study, data_spec, **kwargs)
+    set_log1p(study, columns_from_spec(data_spec.get("transform"), study.data.feature_columns))
+    return profile
+
+
+def _attach_from_spec(study, data_spec: dict, **kwargs) -> DataProfile:
     d = data_spec
     options = {k: d[k] for k in ("modality", "sheet", "image_size", "colour", "sequence_length", "alphabet", "crop",
                                  "sheet_id", "samples_id_match") if k in d}
@@ -399,6 +420,7 @@ def model_frame(study) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
     label = study.data.label
     rows = table[table[label].notna()].reset_index(drop=True)
     X = rows[study.data.feature_columns].to_numpy(dtype=np.float32, na_value=np.nan)
+    X = apply_transform(X, study.data.feature_columns, getattr(study.data, "transform", {}))
     if study.is_classification:
         lookup = {str(c): i for i, c in enumerate(study.data.classes)}
         y = label_values(rows[label]).astype(str).map(lookup).to_numpy()

@@ -43,6 +43,19 @@ _SENSITIVITY_CODES = {Findings.sensitivity_undeclared.code, Findings.consent_unr
 
 # ----- the register ---------------------------------------------------------------------------
 
+NO_CONCERNS = "No ethical concerns were identified for this study."
+
+
+def declare_no_concerns(study, raised_by: str = "") -> dict:
+    """Record that the study raises no ethical concern; refused while a concern is open, so the
+    register and the card never say both "no concerns" and "a concern is still open"."""
+    open_ = [e["concern"] for e in study.ethics.register if e.get("status", "open") == "open"]
+    if open_:
+        raise TenfoldError(f"{len(open_)} concern(s) in the register are still open ("
+                           + "; ".join(c.rstrip(". ") for c in open_[:3])
+                           + "): resolve each with how it was addressed before declaring no concerns.")
+    return add_entry(study, NO_CONCERNS, raised_by=raised_by, status="resolved")
+
 
 def add_entry(study, concern: str, *, raised_by: str = "", mitigation: str = "",
               status: str = "open", finding: str = "") -> dict:
@@ -53,6 +66,8 @@ def add_entry(study, concern: str, *, raised_by: str = "", mitigation: str = "",
     entry = EthicsEntry(concern=concern.strip(), raised_by=raised_by.strip(),
                         date=_dt.date.today().isoformat(), status=status,
                         mitigation=mitigation.strip(), finding=finding).__dict__
+    if status == "open":  # a concern raised after "no concerns" makes that declaration untrue
+        study.ethics.register[:] = [e for e in study.ethics.register if e.get("concern") != NO_CONCERNS]
     study.ethics.register.append(entry)
     return entry
 

@@ -339,6 +339,8 @@ def model_config(study: Study, plan: Optional[SharingPlan] = None, *, onnx_files
         "n_outputs": len(study.data.classes) if study.is_classification else 1,
         "classes": list(study.data.classes),
         "identifiers": list(study.data.identifiers),
+        # fitted-free: `tenfold predict` applies it to new samples as the study did (guiapp.core.transform)
+        "transform": dict(study.data.transform or {}),
         "preprocessing": ("Built into the network: missing values are filled with the training-split "
                           "medians and features standardised with training-split means and scales, "
                           "stored as buffers in the weights. The kNN baseline carries its own imputer "

@@ -116,7 +116,13 @@ def read_cohort(study, path, *, label: str, name: str, samples: str = "",
     used = set(features) | {label, study.data.batch, study.data.group, *study.data.identifiers,
                             *loaded.id_columns, *loaded.meta_columns}
     cohort.extra_columns = [str(c) for c in table.columns if c not in used]
-    cohort.X = labelled[features].to_numpy(dtype=np.float32, na_value=np.nan)
+    from guiapp.core import transform  # the study's log transform, applied to the cohort alike
+
+    transform.check_columns(labelled, [c for c in transform.log1p_columns(study.data.transform) if c in features],
+                            file_name=f"the external cohort {name!r}")
+    cohort.X = transform.apply(labelled[features].to_numpy(dtype=np.float32, na_value=np.nan),
+                               list(study.data.feature_columns),
+                               study.data.transform)
     batch = study.data.batch
     cohort.batches = (labelled[batch].astype(str).to_numpy() if batch and batch in labelled.columns
                       else np.array([f"external: {cohort.name}"] * len(labelled)))

@@ -377,7 +377,8 @@ class Findings:
         "values-look-like-counts", 4, "info", "data",
         "The feature values are whole numbers up to {maximum:,.0f}: they look like raw counts. "
         "Networks learn better from normalised, log-transformed values (e.g. log1p of counts per "
-        "million); transform them before loading if the question allows (Tip 4).",
+        "million): apply log1p on the Data page (or [data] transform = \"log1p\" in a spec), or "
+        "normalise them before loading if the question allows (Tip 4).",
     )
     personal_identifier = FindingKind(
         "pii-identifier", 10, "warning", "data",

@@ -124,6 +124,7 @@ def card_context(study, weights_shared: bool, weights_reason: str, privacy: list
         "weights_reason": weights_reason,
         "tenfold_version": __version__,
         "batch_text": _batch_text(study),
+        "transform_text": _transform_text(study),
         **_owner_fields(study),
         **_privacy_context(study),
         **_checklist_context(study),
@@ -136,10 +137,12 @@ def card_context(study, weights_shared: bool, weights_reason: str, privacy: list
 
 def _caveat_context(study) -> dict:
     """The box above the headline: what stands unsettled, with the user's reasons (Tip 7)."""
-    from guiapp.core import blocking
+    from guiapp.core import blocking, conclusion
 
     return {"caveats": blocking.caveats(study), "settled": blocking.settled(study),
-            "headline_caveat": blocking.headline_caveat(study)}
+            "headline_caveat": blocking.headline_caveat(study),
+            # the study's answer in words, after the sealed test (empty before it)
+            "conclusion": conclusion.conclusion(study), "conclusion_table": conclusion.baseline_table(study)}
 
 
 def _external_context(study) -> dict:
@@ -171,6 +174,12 @@ def _checklist_context(study) -> dict:
 
     items = checklist.evaluate_checklist(study)
     return {"checklist": items, "checklist_summary": checklist.summary(items)}
+
+
+def _transform_text(study) -> str:
+    from guiapp.core.transform import describe
+
+    return describe(study.data.transform, study.data.feature_columns)
 
 
 def _batch_text(study) -> str:

@@ -19,6 +19,7 @@ import pandas as pd
 from guiapp.core.bundle import MODEL_KINDS, BundleError, load_knn, load_network, open_bundle
 from guiapp.core.errors import DataError, TenfoldError
 from guiapp.core.tasks import ProgressFn, StopFn, check_stop, no_progress
+from guiapp.core.transform import apply as apply_transform
 
 
 def check_features(table: pd.DataFrame, features: list, *, by_name: bool = False,
@@ -65,6 +66,7 @@ def predict_table(bundle_dir, table: pd.DataFrame, *, model: str = "auto", by_na
                           f"has: {', '.join(bundle.available)}.")
     features = check_features(table, c["feature_columns"], by_name=by_name, file_name=file_name)
     X = np.array(table[features].to_numpy(dtype=np.float32), copy=True)  # writable: torch wants to own it
+    X = apply_transform(X, list(c["feature_columns"]), c.get("transform") or {})  # as the study did
     check_stop(should_stop)
     progress(0.3, f"Applying the {kind.replace('_', ' ')} to {len(X)} samples")
     classification = c["task"] == "classification"

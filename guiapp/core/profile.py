@@ -365,7 +365,8 @@ def scale_hint(lo, hi, integer_share, means, sds) -> tuple[str, str]:
     if hi <= 32 and lo >= -20:
         return "log", f"The values run {rng}: that range looks log-scaled (for example log2 expression)."
     return "wide", (f"The values run {rng} with no sign of a log scale. If they are intensities or "
-                    "counts, a log transform usually helps.")
+                    "counts, a log transform usually helps: apply log1p on the Data page, or write "
+                    '[data] transform = "log1p" in a spec.')
 
 
 def profile_words(p: DataProfile) -> list[str]:

@@ -39,6 +39,8 @@ KEYS = {
              "samples": (str, None), "sample_id": (str, None), "sheet_id": (str, None),
              "transposed": (bool, None), "roles": (dict, None),
              "missing": (str, ("median", "most-frequent", "drop-rows", "drop-columns")),
+             # "log1p" (every feature) or { log1p = ["column", ...] } (guiapp.core.transform)
+             "transform": ((str, dict), None),
              "accession": (str, None), "url": (str, None),
              "modality": (str, ("table", "image", "sequence")), "sheet": (str, None),
              "image_size": ((int, list), None), "colour": (str, ("auto", "grey", "rgb")),

@@ -97,6 +97,7 @@ class DataState:
     sample_id: str = ""  # the data's column holding the sample IDs (empty: found by overlap)
     sample_sheet: dict = field(default_factory=dict)  # the sheet's provenance and how it matched
     roles: dict = field(default_factory=dict)  # column -> feature|label|batch|group|subgroup|identifier|ignore
+    transform: dict = field(default_factory=dict)  # {"log1p": [feature columns]} (guiapp.core.transform)
     missing: str = "median"  # median | most-frequent (imputed on the training split) | drop-rows | drop-columns
     dropped: dict = field(default_factory=dict)  # what the missing-value choice dropped: {"rows": n, "columns": [...]}
     options: dict = field(default_factory=dict)  # format, sheet, encoding, image size and colour, sequence length…
@@ -107,7 +108,8 @@ class DataState:
 
 @dataclass
 class BatchState:
-    color_by: str = "batch"
+    color_by: str = "batch"  # batch | label | a column; what the Batch-effects plot is coloured by
+    color_batch: str = ""  # the batch column when color_by was chosen; a new batch column resets it
     silhouette: Optional[float] = None  # plain batch silhouette on the PCs
     reading: str = ""
     explained_variance: list = field(default_factory=list)

@@ -54,12 +54,7 @@ def item_tooltip(row: dict, word: str) -> str:
 
 
 def tip_status(items: list[dict]) -> str:
-    statuses = {i["status"] for i in items}
-    if checklist.VIOLATED in statuses:
-        return checklist.VIOLATED
-    if checklist.OPEN in statuses:
-        return checklist.OPEN
-    return checklist.DONE
+    return checklist.step_status(items)[0]
 
 
 class ChecklistPanel(QDockWidget):
@@ -125,7 +120,8 @@ class ChecklistPanel(QDockWidget):
         for tip, node in self._tips.items():
             items = [r for r in rows if r["tip"] == tip]
             done = sum(r["status"] in (checklist.DONE, checklist.ATTESTED) for r in items)
-            node.setIcon(0, status_icon(tip_status(items)))
+            status, optional_open = checklist.step_status(items)
+            node.setIcon(0, status_icon(status, badge=bool(optional_open)))
             node.setText(0, f"Tip {tip} · {checklist.TIPS[tip]} ({done}/{len(items)})")
         s = checklist.summary(rows)
         done = s.get(checklist.DONE, 0) + s.get(checklist.ATTESTED, 0)

@@ -20,10 +20,13 @@ from guiapp.core import checklist
 from guiapp.core.steps import STEP_IDS, STEPS, missing_prerequisite
 from guiapp.core.study import Study
 from guiapp.ui import about, diagnostics, dialogs
-from guiapp.ui.checklist_panel import ChecklistPanel, tip_status
+from guiapp.ui.checklist_panel import ChecklistPanel
 from guiapp.ui.pages import PAGE_CLASSES, StepPage
 from guiapp.ui.session import Session
 from guiapp.ui.widgets import status_icon
+
+# The step list's item data: the step's checklist status, then its count of open optional items.
+STEP_STATUS = Qt.UserRole + 1
 
 
 def load_style_sheet() -> str:
@@ -273,10 +276,15 @@ class MainWindow(QMainWindow):
             flags = item.flags()
             item.setFlags(flags & ~Qt.ItemIsEnabled if reason else flags | Qt.ItemIsEnabled)
             mine = [r for r in rows if r["step"] == s.id]
-            status = tip_status(mine) if mine else (checklist.DONE if self.study.folder else checklist.OPEN)
-            item.setIcon(status_icon(status))
+            status, optional_open = checklist.step_status(mine) if mine else (
+                checklist.DONE if self.study.folder else checklist.OPEN, 0)
+            item.setIcon(status_icon(status, badge=bool(optional_open)))
+            item.setData(STEP_STATUS, status)
+            item.setData(STEP_STATUS + 1, optional_open)
             tips = ", ".join(str(t) for t in s.tips)
-            item.setToolTip(reason or f"{s.title} (Tip{'s' if len(s.tips) > 1 else ''} {tips})")
+            extra = (f"; {optional_open} optional item{'s' if optional_open > 1 else ''} open"
+                     if optional_open and status == checklist.DONE else "")
+            item.setToolTip(reason or f"{s.title} (Tip{'s' if len(s.tips) > 1 else ''} {tips}){extra}")
         self.checklist.refresh()
         self.guided_action.blockSignals(True)
         self.guided_action.setChecked(self.study.checklist_mode)

@@ -107,7 +107,8 @@ class Session(QObject):
         if (folder / STUDY_FILE).exists():
             return (f"{folder} already holds a study. Open it with 'Open study…', or choose an "
                     "empty folder for the new one.")
-        study = Study(checklist_mode=self.study.checklist_mode)
+        # Answers typed before any folder existed belong to this study: they are kept, not replaced.
+        study = self.study if self.study.folder is None else Study(checklist_mode=self.study.checklist_mode)
         error = self.take_lock(folder)
         if error:
             return error

@@ -25,8 +25,9 @@ STATUS_STYLE = {
 
 
 @lru_cache(maxsize=None)
-def status_icon(status: str, size: int = 16) -> QIcon:
-    """A round icon for a checklist status, drawn rather than shipped."""
+def status_icon(status: str, size: int = 16, badge: bool = False) -> QIcon:
+    """A round icon for a checklist status, drawn rather than shipped; ``badge`` adds a small
+    amber dot: optional items are still open."""
     colour, glyph = STATUS_STYLE.get(status, STATUS_STYLE[checklist.OPEN])
     pixmap = QPixmap(size * 2, size * 2)  # drawn at 2× so it stays sharp on HiDPI screens
     pixmap.setDevicePixelRatio(2.0)
@@ -48,6 +49,11 @@ def status_icon(status: str, size: int = 16) -> QIcon:
         font.setBold(True)
         p.setFont(font)
         p.drawText(0, 0, size, size, Qt.AlignCenter, glyph)
+    if badge:
+        p.setPen(QPen(QColor("white"), 1.0))
+        p.setBrush(QColor("#f9a825"))
+        d = size * 0.42
+        p.drawEllipse(size - d - 0.5, 0.5, d, d)
     p.end()
     return QIcon(pixmap)
 

@@ -78,3 +78,16 @@ def test_use_group_column_takes_a_numeric_column_out_of_the_features(study):
     assert study.data.n_features == len(study.data.feature_columns)
     with pytest.raises(TenfoldError, match="label column"):
         batch.use_group_column(study, "condition")
+
+
+def test_plot_colour_follows_the_batch_column(study):
+    batch_column = study.data.batch
+    study.data.batch = ""  # a study made in the window starts without one
+    assert batch_views.colour_choice(study) == "label"
+    assert study.batch.color_by == "batch"  # the fallback is not saved as a choice
+    study.data.batch = batch_column
+    assert batch_views.colour_choice(study) == "batch"
+    batch_views.choose_colour(study, "label")
+    assert batch_views.colour_choice(study) == "label"  # the user's choice, for this batch column
+    study.data.batch = "donor"
+    assert batch_views.colour_choice(study) == "batch"  # a new batch column colours by it again

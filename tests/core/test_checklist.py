@@ -432,3 +432,15 @@ def test_the_demo_study_exported_in_guided_mode_settles_every_item(tmp_path):
     assert "| **Optimization** | The network's hyperparameters were searched | 6 | done (optional) |" in card
     report = (out / "report.html").read_text()
     assert '<h3 id="dome">DOME summary</h3>' in report and '<th rowspan="' in report
+
+
+def test_a_step_with_only_optional_items_open_is_done_with_a_count():
+    from guiapp.core.checklist import DONE, OPEN, VIOLATED, step_status
+
+    def item(status, required):
+        return {"status": status, "required": required}
+
+    assert step_status([item(DONE, True), item(OPEN, False), item(OPEN, False)]) == (DONE, 2)
+    assert step_status([item(OPEN, True), item(OPEN, False)]) == (OPEN, 1)
+    assert step_status([item(VIOLATED, False), item(DONE, True)]) == (VIOLATED, 0)
+    assert step_status([item("attested", True)]) == (DONE, 0)

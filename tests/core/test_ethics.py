@@ -53,3 +53,19 @@ def test_sharing_weights_of_non_sensitive_data_needs_no_reason():
     assert study.ethics.share_weights == "always" and study.ethics.register == []
     with pytest.raises(TenfoldError, match="auto, never, always"):
         set_share_weights(study, "sometimes")
+
+
+def test_register_and_card_never_say_no_concerns_and_an_open_concern():
+    from guiapp.core.ethics import NO_CONCERNS, declare_no_concerns
+    from guiapp.core.sharing import privacy_warnings
+
+    s = Study()
+    add_entry(s, "Donors from one clinic only")
+    with pytest.raises(TenfoldError, match="1 concern\\(s\\) in the register are still open"):
+        declare_no_concerns(s)
+    s.ethics.register.clear()
+    declare_no_concerns(s)
+    assert [e["concern"] for e in s.ethics.register] == [NO_CONCERNS]
+    add_entry(s, "A batch is confounded with the label")  # raised later: the declaration no longer holds
+    assert [e["concern"] for e in s.ethics.register] == ["A batch is confounded with the label"]
+    assert any("still open" in w for w in privacy_warnings(s))

@@ -333,3 +333,21 @@ def test_core_export_does_not_import_qt():
     code = ("import sys, guiapp.core.export, guiapp.core.model_card; "
             "sys.exit(any(m.startswith(('PySide6', 'guiapp.ui')) for m in sys.modules))")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_card_and_report_open_with_the_conclusion(study, tmp_path):
+    from guiapp.core.conclusion import conclusion
+
+    write_bundle(study, tmp_path / "export")
+    card = (tmp_path / "export" / "model_card.md").read_text(encoding="utf-8")
+    report = (tmp_path / "export" / "report.html").read_text(encoding="utf-8")
+    words = conclusion(study)
+    assert "ROC AUC 0.871 (95% CI 0.780–0.940), ahead of the best tuned baseline, Random forest, at 0.850" in words
+    assert "cannot tell them apart" in words
+    # right under the headline, before the model details
+    assert card.index("## Headline result") < card.index(words) < card.index("## Model details")
+    assert "| Network | **0.871 ★** |" in card
+    from markupsafe import escape
+
+    assert str(escape(words)) in report
+    assert "<strong>0.871 ★</strong>" in report

@@ -246,6 +246,9 @@ def test_impossible_architectures_are_refused(tiny_study, kwargs):
 def test_size_reading_warns_about_big_networks(tiny_study):
     set_architecture(tiny_study, width=8, depth=1, dropout=0.1)
     assert size_reading(tiny_study).endswith("A reasonable start.")
+    set_architecture(tiny_study, width=64, depth=1, dropout=0.1)  # tens of parameters per sample
+    reading = size_reading(tiny_study)
+    assert "Many more parameters than training samples" in reading and "reasonable start" not in reading
     set_architecture(tiny_study, width=512, depth=3, dropout=0.1)
     assert "start smaller" in size_reading(tiny_study)
 
@@ -255,3 +258,14 @@ def test_regression_with_a_leftover_classification_metric_still_trains(regressio
     quick_training(regression_study, epochs=2)
     train_network(regression_study)
     assert "tune_r2" in regression_study.train.history[-1]
+
+
+def test_the_recommended_network_is_prefilled_until_one_is_chosen(tiny_study):
+    from guiapp.core.architecture import prefill_recommended, recommendation
+
+    tiny_study.architecture.width = 64  # the study's stored default, unlike the recommendation
+    assert prefill_recommended(tiny_study)
+    a = tiny_study.architecture
+    assert (a.kind, a.width, a.depth) == ("mlp", recommendation(tiny_study).config["width"], 2) and a.width == 32
+    set_architecture(tiny_study, width=16, depth=1, dropout=0.0)
+    assert not prefill_recommended(tiny_study) and tiny_study.architecture.width == 16

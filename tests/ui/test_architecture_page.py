@@ -79,5 +79,9 @@ def test_a_table_study_offers_only_the_mlp(qtbot, tmp_path):
         assert [page.kind.itemData(i) for i in range(page.kind.count())] == ["mlp"]
         assert page.shape_form.labelForField(page.width).text() == "Units per hidden layer:"
         assert "Recommended for table data: multilayer perceptron" in page.recommended.text()
+        # The form starts at what the page recommends ("two hidden layers of 32 units").
+        assert "two hidden layers of 32 units" in page.recommended.text()
+        assert (page.width.value(), page.depth.value()) == (32, 2)
+        assert (study.architecture.width, study.architecture.depth) == (32, 2)
     finally:
         session.runner.shutdown()

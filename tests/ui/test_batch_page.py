@@ -240,3 +240,19 @@ def test_copies_across_the_split_are_listed_by_name(qtbot, make_window, looked_a
     names = {page.independence.pairs.cell_text(0, 0), page.independence.pairs.cell_text(0, 1)}
     assert names == {f"S{a:05d}", f"S{b:05d}"}
     assert page.independence.pairs.cell_text(0, 3) in ("train / test", "test / train")
+
+
+def test_plot_is_coloured_by_the_batch_once_a_batch_column_is_set(qtbot, make_window, looked_at):
+    batch_column = looked_at.data.batch
+    looked_at.data.batch = ""
+    looked_at.save()
+    study = Study.open(looked_at.folder)
+    reload_table(study)
+    window = make_window(study)
+    with qtbot.waitSignal(window.runner.finished, timeout=30_000):
+        page = batch_page(window)
+    assert page.color_by.currentData() == "label"
+    window.study.data.batch = batch_column
+    page.refresh()
+    assert page.color_by.currentData() == "batch"
+    assert [e.split(" ")[0] for e in page.plot.legend_entries()] == ["run1", "run2", "run3"]

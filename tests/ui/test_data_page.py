@@ -334,3 +334,26 @@ def test_the_missing_value_choice_and_the_provenance_are_kept_in_the_study(qtbot
 
     back = Study.open(window.study.folder)
     assert back.data.provenance == p and back.data.missing == "drop-columns"
+
+
+def test_count_columns_are_offered_a_log_transform_with_its_control(qtbot, window, page, run_and_wait, tmp_path):
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame({"sample_id": [f"S{i}" for i in range(60)], "condition": ["a", "b"] * 30,
+                          "reads": rng.poisson(np.exp(rng.normal(4, 1.5, 60))),  # counts over decades
+                          "ph": rng.normal(7, 0.2, 60)})
+    table.to_csv(tmp_path / "counts.csv", index=False)
+    page.set_path(tmp_path / "counts.csv")
+    choose(page, "label", "condition")
+    run_and_wait(window, page.load)
+    assert page.log_button.isVisible() and page.log_button.text() == "Apply log1p to 1 column(s)"
+    assert "reads" in page.log_advice.text() and "ph" not in page.log_advice.text()
+    page.log_button.click()
+    assert window.study.data.transform == {"log1p": ["reads"]}
+    assert not page.log_button.isVisible() and page.log_undo.isVisible()  # no advice on a handled column
+    from guiapp.core.data import model_frame
+
+    X, _, rows = model_frame(window.study)
+    column = window.study.data.feature_columns.index("reads")
+    assert np.allclose(X[:, column], np.log1p(rows["reads"].to_numpy()), atol=1e-5)
+    page.log_undo.click()
+    assert window.study.data.transform == {} and page.log_button.isVisible()

@@ -114,6 +114,14 @@ def test_evaluate_page_shows_panel_curves_subgroups_and_scoreboard(make_window, 
     monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.Yes))
     run_and_wait(window, page.final_button)
     assert window.study.split.test_uses == 1 and page.test_table.isVisible()
+    # The answer in words, and the models down the table, metrics across, the best marked.
+    from guiapp.core.conclusion import conclusion
+
+    assert page.conclusion.isVisible() and "on the sealed test set the network scored" in page.conclusion.text()
+    assert conclusion(window.study).split(";")[0] in page.conclusion.text()
+    assert [page.test_table.cell_text(r, 0) for r in range(page.test_table.rowCount())] == \
+        ["Network", "Logistic regression (L2)"]
+    assert any("★" in page.test_table.cell_text(r, 1) for r in range(2))
     assert window.study.evaluation.test_groups and "test" in page.groups_table.horizontalHeaderItem(3).text()
 
 

@@ -138,6 +138,7 @@ class ArchitecturePage(StepPage):
 
     # ----- study → widgets ----------------------------------------------------------------
     def refresh(self) -> None:
+        architecture.prefill_recommended(self.study)  # the form starts at what the page recommends
         a, t = self.study.architecture, self.study.train
         kinds = kinds_for(self.study.data.modality or "table")
         self.kind.blockSignals(True)

@@ -221,12 +221,9 @@ class BatchPage(StepPage):
             item = self.color_by.model().item(0)
             item.setEnabled(bool(d.batch))
             item.setToolTip("" if d.batch else NO_BATCH_TIP)
-        index = self.color_by.findData(self.study.batch.color_by)
+        index = self.color_by.findData(batch_views.colour_choice(self.study))
         if index < 0 or (index == 0 and not d.batch):
-            # No batch column (or the column is gone): the samples are coloured by label, and
-            # the study says so, as it would after choosing it here.
-            index = 1
-            self.study.batch.color_by = "label"
+            index = 1  # the chosen column is gone: the label, for display only
         self.color_by.setCurrentIndex(index)
         self.color_by.blockSignals(False)
 
@@ -240,7 +237,7 @@ class BatchPage(StepPage):
         return key or d.label
 
     def _on_color_by(self, _index: int) -> None:
-        self.study.batch.color_by = self.color_by.currentData()
+        batch_views.choose_colour(self.study, self.color_by.currentData())
         if self.view is not None:
             self.plot.colour_by(self._column())
         self.changed()

@@ -11,8 +11,8 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QFileDialog, 
                                QLineEdit, QPushButton, QRadioButton)
 
 # core.data and core.readers bring pandas: imported when a file is chosen, not when the window opens.
-from guiapp.core import ethics
-from guiapp.core.errors import DataError
+from guiapp.core import ethics, transform
+from guiapp.core.errors import DataError, TenfoldError
 from guiapp.ui.data_panels import FILE_FILTER, DataInPanel
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.plots import PlotArea, bar_chart
@@ -145,6 +145,19 @@ class DataPage(StepPage):
                                "Samples per class", min_height=220)
         self.counts.setMaximumSize(560, 240)
         self.body.addWidget(self.counts)
+        # The log transform: offered when columns look like counts or intensities (the advice's control).
+        row = QHBoxLayout()
+        self.log_advice = value_label("Log transform")
+        row.addWidget(self.log_advice, 1)
+        self.log_button = self.action(QPushButton("Apply log1p"))
+        self.log_button.setToolTip("Take log(1 + x) of these columns before the split. It learns nothing from "
+                                   "the data, so nothing leaks; the spec records it as [data] transform.")
+        self.log_button.clicked.connect(self._apply_log)
+        row.addWidget(self.log_button)
+        self.log_undo = self.action(QPushButton("Remove the log transform"))
+        self.log_undo.clicked.connect(lambda: self._set_log([]))
+        row.addWidget(self.log_undo)
+        self.body.addLayout(row)
         self.data_in.add_sections(self.body)
 
     # ----- study → widgets ----------------------------------------------------------------
@@ -254,6 +267,7 @@ class DataPage(StepPage):
             lines.append("The table is not in memory: Tenfold is reading the file again, "
                          "or it could not (see above). Load it again if needed.")
         self.summary.setText("\n".join(lines))
+        self._show_log_advice()
         if d.class_counts:
             bar_chart(self.counts, list(d.class_counts), list(d.class_counts.values()),
                       y_label="samples (count)", x_label=f"class ({d.label})")
@@ -348,6 +362,43 @@ class DataPage(StepPage):
         self.run_task(set_aside_leaking_features, {"study": self.study}, name="setting leaking features aside",
                       on_result=lambda columns: self.show_info(
                           f"Set aside: {', '.join(columns)}. They are no longer features (recorded in the model card)."))
+
+    # ----- the log transform ---------------------------------------------------------------------
+    def _log_suggested(self) -> list:
+        d = self.study.data
+        done = set(transform.log1p_columns(d.transform))
+        return [c for c in (d.profile or {}).get("log1p_suggested", []) if c not in done and c in d.feature_columns]
+
+    def _show_log_advice(self) -> None:
+        d = self.study.data
+        suggested, done = self._log_suggested(), transform.log1p_columns(d.transform)
+        words = []
+        if done:
+            words.append(transform.describe(d.transform, d.feature_columns).replace("`", "'").capitalize())
+        if suggested:
+            names = ", ".join(suggested[:5]) + (f" and {len(suggested) - 5} more" if len(suggested) > 5 else "")
+            words.append(f"{len(suggested)} column(s) look like counts or intensities ({names}): a log transform "
+                         "usually helps a network.")
+        self.log_advice.setText(" ".join(words))
+        self.log_advice.setVisible(bool(words))
+        self.log_button.setText(f"Apply log1p to {len(suggested)} column(s)")
+        self.log_button.setVisible(bool(suggested))
+        self.log_undo.setVisible(bool(done))
+
+    def _apply_log(self) -> None:
+        self._set_log(transform.log1p_columns(self.study.data.transform) + self._log_suggested())
+
+    def _set_log(self, columns: list) -> None:
+        if self.study.split.test_uses:
+            self.show_error("The sealed test set has been used: changing the features now would change the "
+                            "study after its result. Start a new study to transform the data.")
+            return
+        try:
+            transform.set_log1p(self.study, columns)
+        except TenfoldError as exc:
+            self.show_error(str(exc))
+            return
+        self.changed()
 
     def _loaded(self, _profile) -> None:
         # Loading replaced the data step's findings: bring back those of the sensitivity answers.

@@ -18,7 +18,7 @@ from guiapp.ui.why_disabled import NOT_TRAINED, enable
 SHARE = (("auto", "Tenfold decides: share only if the data are declared not sensitive (or the copy trained with differential privacy)"),
          ("never", "Never share the weights"),
          ("always", "Always share the weights and the kNN baseline (needs a reason if the data may be sensitive)"))
-NO_CONCERNS = "No ethical concerns were identified for this study."
+NO_CONCERNS = ethics.NO_CONCERNS
 CARD_PROMPTS = (
     ("intended_use", "Intended use:", "What the model is for, and for whom: e.g. 'Ranking samples for "
      "follow-up assays in our lab'. The card says 'not provided' while this is empty."),
@@ -240,7 +240,11 @@ class EthicsPage(StepPage):
         self.changed()
 
     def _no_concerns(self) -> None:
-        ethics.add_entry(self.study, NO_CONCERNS, raised_by=self.raised_by.text(), status="resolved")
+        try:
+            ethics.declare_no_concerns(self.study, raised_by=self.raised_by.text())
+        except TenfoldError as exc:
+            self.show_error(str(exc))
+            return
         self.changed()
 
     def _resolve(self) -> None:

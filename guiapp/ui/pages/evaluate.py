@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QDoubleSpinBox, QFormLayout, QHBoxLayout, QInputDialog, QListWidget,
                                QListWidgetItem, QMessageBox, QPushButton, QVBoxLayout)
 
-from guiapp.core import baselines, cross_validation, evaluate, metrics, scoreboard, subgroups
+from guiapp.core import baselines, conclusion, cross_validation, evaluate, metrics, scoreboard, subgroups
 from guiapp.core.errors import TenfoldError
 from guiapp.ui.eval_plots import residual_scatter, xy_lines
 from guiapp.ui.pages.base import StepPage, preview
@@ -113,6 +113,9 @@ class EvaluatePage(StepPage):
         self.body.addLayout(row)
         self.test_status = value_label("Test set status")
         self.body.addWidget(self.test_status)
+        self.conclusion = value_label("Conclusion")  # the study's answer, after the sealed test
+        self.conclusion.setWordWrap(True)
+        self.body.addWidget(self.conclusion)
         self.test_table = ResultTable("Test set scores")
         self.body.addWidget(self.test_table)
         from guiapp.ui.pages.external_panel import ExternalCohortsPanel  # external cohorts, the estimate, criteria
@@ -193,6 +196,12 @@ class EvaluatePage(StepPage):
         rows.append(["samples"] + [str(panel.get("n", "—")) for _, panel in columns])
         table.fill([f"metric ({split})"] + [c for c, _ in columns], rows)
 
+    @staticmethod
+    def _compact_table(table: ResultTable, compact: dict) -> None:
+        """Models down, metrics across: narrow enough for any number of baselines; ★ marks the best."""
+        table.fill(["model (test set)"] + [name for _, name in compact["columns"]],
+                   [[r["model"]] + [f"{t} ★" if best else t for t, best in r["cells"]] for r in compact["rows"]])
+
     def refresh(self) -> None:
         s, e = self.study, self.study.evaluation
         binary = s.is_classification and len(s.data.classes) == 2
@@ -220,12 +229,15 @@ class EvaluatePage(StepPage):
             if sp.unseal_reasons:
                 used += " Reasons for looking again: " + "; ".join(sp.unseal_reasons)
             self.test_status.setText(used)
-            self._panel_table(self.test_table, e.test_metrics, e.baseline_test_metrics, "test")
+            self.conclusion.setText("Conclusion: " + conclusion.conclusion(s))
+            self.conclusion.show()
+            self._compact_table(self.test_table, conclusion.baseline_table(s))
             self.test_table.show()
         else:
             self.test_status.setText(f"Sealed: {len(sp.test_idx):,} samples not yet seen by anything."
                                      if sp.sealed else "No test set yet: draw the split first.")
             self.test_table.hide()
+            self.conclusion.hide()
         self.external.refresh()
         super().refresh()
 

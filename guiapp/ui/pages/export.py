@@ -4,6 +4,7 @@ withheld, the weights (Tips 10 and 3)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Optional
 
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
@@ -82,10 +83,16 @@ class ExportPage(StepPage):
         self.open = QPushButton("Open folder")
         self.open.setToolTip("Show the export folder in your file manager.")
         self.open.clicked.connect(self._open)
+        self.open_report = QPushButton("Open report.html")
+        self.open_report.setToolTip("Open the bundle's report in your web browser.")
+        self.open_report.clicked.connect(self._open_report)
         row.addWidget(self.export)
+        row.addWidget(self.open_report)
         row.addWidget(self.open)
         row.addStretch(1)
         self.body.addLayout(row)
+        self.summary = value_label("What was written")  # the export's summary, beside its buttons
+        self.body.addWidget(self.summary)
 
         self.body.addWidget(heading("Model weights"))
         self.weights = value_label("Model weights")
@@ -127,6 +134,12 @@ class ExportPage(StepPage):
             self.weights.setText("Not exported yet. " + weights_reason(s))
         self.files.addItems(names)
         enable(self.open, "" if out is not None and out.is_dir() else "The export folder does not exist yet: export first.")
+        report = self._report_path()
+        self.open_report.setEnabled(report is not None)
+        self.open_report.setToolTip("Open the bundle's report in your web browser." if report is not None
+                                    else "Export first: the report is written with the bundle.")
+        self.summary.setText(written_summary(names, self.weights.text()) if names else "")
+        self.summary.setVisible(bool(names))
         super().refresh()
 
     def update_actions(self) -> None:
@@ -171,6 +184,30 @@ class ExportPage(StepPage):
 
     def _open(self) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(self.out_dir.text()))
+
+    def _report_path(self) -> Optional[Path]:
+        text = self.out_dir.text().strip()
+        path = Path(text) / "report.html" if text else None
+        return path if path is not None and path.is_file() else None
+
+    def _open_report(self) -> None:
+        report = self._report_path()
+        if report is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(report)))
+
+
+# What each file of the bundle is, for the summary after an export.
+FILE_WORDS = (("model_card.md", "the model card"), ("report.html", "the report with its plots"),
+              ("privacy.md", "the privacy warnings"), ("predictions.csv", "the test-set predictions"),
+              ("manifest.json", "the reproducibility manifest"), ("checklist.json", "the checklist"))
+
+
+def written_summary(names: list, weights: str) -> str:
+    """The export in a few words: how many files, the main ones, and the weights' fate."""
+    main = [words for name, words in FILE_WORDS if name in names]
+    text = f"Written: {len(names)} files — " + ", ".join(main) + "."
+    first = weights.split(". ")[0].strip().rstrip(".")
+    return text + (f" Model weights: {first}." if first else "")
 
 
 if __name__ == "__main__":
