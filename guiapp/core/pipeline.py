@@ -108,6 +108,19 @@ def apply_spec(study: Study, spec: dict) -> None:
         attest(study, item_id, reason)  # used only while the study shows no evidence for the item
 
 
+def flow_order_findings(study) -> None:
+    """Findings in the flow's order (by step, then code), whatever order the steps ran in.
+
+    A resumed run keeps some steps and reruns others, so the order in which findings were
+    raised depends on where a kill landed; the card, the report and metrics.json list them in
+    one order that does not.
+    """
+    from guiapp.core.steps import STEP_IDS
+
+    rank = {step: i for i, step in enumerate(STEP_IDS)}
+    study.findings.sort(key=lambda f: (rank.get(f.step, len(rank)), f.code))
+
+
 def run_study(spec: dict, out_dir, *, study_dir=None, on_step: Optional[StepFn] = None,
               should_stop: Optional[StopFn] = None, resume: bool = False) -> RunResult:
     """Every step of the wizard, in order, on the spec's data; writes the export bundle.
@@ -129,7 +142,8 @@ def run_study(spec: dict, out_dir, *, study_dir=None, on_step: Optional[StepFn] 
     resumed = resume and (folder / STUDY_FILE).is_file()
     if resumed:
         study = Study.open(folder)
-        data.reload_table(study)
+        if study.data.provenance.path:  # a kill during the Data step leaves no data to reload
+            data.reload_table(study)
     else:
         study = Study()
         apply_spec(study, spec)
@@ -160,7 +174,7 @@ def run_study(spec: dict, out_dir, *, study_dir=None, on_step: Optional[StepFn] 
 
     kw = {"should_stop": should_stop}
     # every [data] key: formats, sample sheet, orientation, roles, missing values, provenance
-    step("Data", lambda: data.attach_from_spec(study, d, **kw), done=resumed)
+    step("Data", lambda: data.attach_from_spec(study, d, **kw), done=resumed and bool(study.data.provenance.path))
     remedy = spec.get("batch", {})
 
     def batch_step():
@@ -244,6 +258,7 @@ def run_study(spec: dict, out_dir, *, study_dir=None, on_step: Optional[StepFn] 
         ethics.set_share_weights(study, p.get("share_weights", "auto"), p.get("share_reason", ""))
 
     step("Ethics & privacy", ethics_step)
+    flow_order_findings(study)
     study.export.onnx = bool(spec.get("export", {}).get("onnx", study.export.onnx))
     exported = step("Export", lambda: write_bundle(study, out_dir,
                                                    predictions=evaluate.test_predictions(study)))
