@@ -270,6 +270,9 @@ def test_used(study):
     uses = study.split.test_uses
     if uses == 0:
         return OPEN, ""
+    if study.split.test_read_pending:
+        return OPEN, ("a read of the sealed test set was cut short before its scores were stored; run the "
+                      "final evaluation again to finish it (it counts as the same use)")
     if uses == 1:
         return DONE, f"evaluated once, {study.evaluation.test_evaluated_at}"
     return VIOLATED, f"evaluated {uses} times: " + "; ".join(study.split.unseal_reasons)

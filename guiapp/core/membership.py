@@ -206,9 +206,53 @@ def save_knn(pipe, path) -> bool:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    sio.dump(pipe, tmp)
+    tmp.write_bytes(_without_clock(sio.dumps(pipe)))
     tmp.replace(path)
     return True
+
+
+def _without_clock(archive: bytes) -> bytes:
+    """The skops zip made the same bytes for the same model, whenever and wherever it is saved.
+
+    skops names its arrays and objects after their memory addresses (``id()``) and dates every
+    entry with the clock; a resumed run rewrites the file, and the bundle's hashes must not
+    change. The addresses become 1, 2, 3… in order of first appearance (references between
+    objects keep pointing at the same number), and every entry is dated 1980-01-01.
+    """
+    import io
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(archive)) as src:
+        schema = src.read("schema.json").decode("utf-8")
+        numbers: dict = {}
+        for m in re.finditer(r'"__id__": (\d+)|"(\d+)\.npy"', schema):
+            numbers.setdefault(m.group(1) or m.group(2), str(len(numbers) + 1))
+
+        def renumber(m):
+            if m.group(1):
+                return f'"__id__": {numbers[m.group(1)]}'
+            return f'"{numbers[m.group(2)]}.npy"'
+
+        schema = re.sub(r'"__id__": (\d+)|"(\d+)\.npy"', renumber, schema)
+        entries = []
+        for info in src.infolist():
+            name = info.filename
+            if name == "schema.json":
+                data = schema.encode("utf-8")
+            else:
+                data = src.read(name)
+                stem = name[:-len(".npy")] if name.endswith(".npy") else None
+                if stem in numbers:
+                    name = numbers[stem] + ".npy"
+            entries.append((name, info, data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for name, info, data in sorted(entries, key=lambda e: e[0]):
+            fixed = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            fixed.compress_type, fixed.external_attr = info.compress_type, info.external_attr
+            dst.writestr(fixed, data)
+    return out.getvalue()
 
 
 def audit_models(study) -> list[str]:

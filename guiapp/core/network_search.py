@@ -12,6 +12,7 @@ settings are written back to the study's architecture and training settings.
 from __future__ import annotations
 
 import math
+import warnings
 from pathlib import Path
 from typing import Optional
 
@@ -137,7 +138,10 @@ def tune_network(study, progress: ProgressFn = no_progress, should_stop: Optiona
         def on_epoch(record):
             value = record.get(f"tune_{metric}")
             if value is not None and math.isfinite(value):
-                trial.report(value, record["epoch"])
+                with warnings.catch_warnings():
+                    # a trial finished in place after a kill reports its first epochs again
+                    warnings.simplefilter("ignore")
+                    trial.report(value, record["epoch"])
                 if trial.should_prune():
                     raise optuna.TrialPruned(f"tune {metric} behind the median at epoch {record['epoch']}")
 

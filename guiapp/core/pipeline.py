@@ -140,6 +140,19 @@ def refuse_too_few_samples(study) -> None:
         raise StudyBlocked(found[0].message, codes=[found[0].code])
 
 
+def flow_order_findings(study) -> None:
+    """Findings in the flow's order (by step, then code), whatever order the steps ran in.
+
+    A resumed run keeps some steps and reruns others, so the order in which findings were
+    raised depends on where a kill landed; the card, the report and metrics.json list them in
+    one order that does not.
+    """
+    from guiapp.core.steps import STEP_IDS
+
+    rank = {step: i for i, step in enumerate(STEP_IDS)}
+    study.findings.sort(key=lambda f: (rank.get(f.step, len(rank)), f.code))
+
+
 def run_study(spec: dict, out_dir, *, study_dir=None, on_step: Optional[StepFn] = None,
               should_stop: Optional[StopFn] = None, resume: bool = False, search_only: bool = False) -> RunResult:
     """Every step of the wizard, in order, on the spec's data; writes the export bundle.
@@ -188,7 +201,8 @@ def _run_locked(spec: dict, out_dir: Path, folder: Path, *, on_step: Optional[St
     resumed = resume and (folder / STUDY_FILE).is_file()
     if resumed:
         study = Study.open(folder)
-        data.reload_table(study)
+        if study.data.provenance.path:  # a kill during the Data step leaves no data to reload
+            data.reload_table(study)
     else:
         study = Study()
         apply_spec(study, spec)
@@ -232,7 +246,7 @@ def _run_locked(spec: dict, out_dir: Path, folder: Path, *, on_step: Optional[St
             raise BlockingFindings(blocking.blocking_message(found, before), found, before)
 
     # every [data] key: formats, sample sheet, orientation, roles, missing values, provenance
-    step("Data", lambda: data.attach_from_spec(study, d, **kw), done=resumed)
+    step("Data", lambda: data.attach_from_spec(study, d, **kw), done=resumed and bool(study.data.provenance.path))
     refuse_too_few_samples(study)
     if spec.get("external"):  # a cohort that does not fit the study fails now, not after training
         from guiapp.core import external
@@ -343,6 +357,7 @@ def _run_locked(spec: dict, out_dir: Path, folder: Path, *, on_step: Optional[St
 
     step("Ethics & privacy", ethics_step)
     stop_if_blocked(None, "export")
+    flow_order_findings(study)
     study.export.onnx = bool(spec.get("export", {}).get("onnx", study.export.onnx))
     exported = step("Export", lambda: write_bundle(study, out_dir,
                                                    predictions=evaluate.test_predictions(study)))

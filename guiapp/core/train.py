@@ -240,6 +240,9 @@ def _train(study, batch_size, progress, should_stop, on_epoch, resume, should_pa
         # The checkpoint, not study.json (written at start and end only), knows how long the
         # epochs it holds took: a resumed run adds its time to theirs.
         earlier, sessions = float(state.get("seconds", t.seconds)), list(state.get("sessions", t.sessions))
+        # What the checkpoint holds is the run so far, even when no epoch is left to train.
+        t.history, t.best_epoch, t.seconds, t.sessions = list(history), best[1], earlier, list(sessions)
+        t.weights = BEST_WEIGHTS if best[1] else t.weights
         progress(start_epoch / t.max_epochs, f"Resuming after epoch {start_epoch}")
     elif ckpt_path.exists() and (ddp is None or ddp.rank == 0):
         ckpt_path.unlink(missing_ok=True)
@@ -272,6 +275,10 @@ def _train(study, batch_size, progress, should_stop, on_epoch, resume, should_pa
     started = time.perf_counter()
     since_best = (start_epoch - best[1]) if best[1] else 0
     epoch = start_epoch
+    # A kill after the epoch that stopped training early, before the end was saved: nothing is
+    # left to train (one more epoch would give another model than the uninterrupted run's).
+    stopped = bool(start_epoch) and since_best >= t.patience
+    last_epoch = start_epoch if stopped else t.max_epochs
     # Checkpoints are written on a writer thread: the next epoch starts while the disk works.
     writes = ddp is None or ddp.rank == 0  # data-parallel: rank 0 alone writes
     writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tenfold-checkpoint") if writes else None
@@ -307,7 +314,7 @@ def _train(study, batch_size, progress, should_stop, on_epoch, resume, should_pa
             done.result()
 
     try:
-        for epoch in range(start_epoch + 1, t.max_epochs + 1):
+        for epoch in range(start_epoch + 1, last_epoch + 1):
             model.train()
             if ddp is not None:
                 ddp.seed_epoch(t.seed, epoch)
@@ -389,9 +396,11 @@ def _train(study, batch_size, progress, should_stop, on_epoch, resume, should_pa
             progress(epoch / t.max_epochs,
                      f"Epoch {epoch}/{t.max_epochs} · tune loss {tune_loss:.4f} · about {_eta(record['eta_seconds'])} left")
             if since_best >= t.patience:
-                t.message = _join(note, f"Stopped early at epoch {epoch}: the tune loss had not "
-                                        f"improved for {t.patience} epochs.")
+                stopped = True
                 break
+        if stopped:
+            t.message = _join(note, f"Stopped early at epoch {epoch}: the tune loss had not "
+                                    f"improved for {t.patience} epochs.")
         finish_writes()
     except Cancelled:
         _finish_quietly(finish_writes)

@@ -6,8 +6,9 @@ interrupted search resumes where it stopped; a database URL (e.g. PostgreSQL) le
 ``tenfold run`` workers on a cluster share one search. Each model's search has its own optuna
 study, named after the model and a fingerprint of what its trials depend on (data, split,
 metric, search space, seed), so a changed split starts a fresh search instead of mixing old
-trials in. The sampler is seeded (TPE, or random search); a rerun with the same seed proposes
-the same trials. The network's own search is :func:`guiapp.core.network_search.tune_network`.
+trials in. The sampler is seeded (TPE, or random search), afresh for each trial from the seed
+and the trial's place in the budget: a rerun with the same seed, or a search killed and
+resumed, proposes the same trials. The network's own search is :func:`guiapp.core.network_search.tune_network`.
 """
 
 from __future__ import annotations

@@ -169,6 +169,37 @@ def test_early_stopping_when_the_tune_loss_stops_improving(tiny_study, quick_tra
     assert "Stopped early at epoch 3" in t.message
 
 
+@pytest.mark.parametrize("patience", [2, 100])  # stopped early; ran every epoch
+def test_a_kill_after_the_last_epoch_resumes_to_the_same_end(study_factory, quick_training, patience):
+    """Killed after the last epoch's checkpoint but before study.json said "done": the resume
+    trains nothing more and reports the run as the uninterrupted one does."""
+    import json
+    import shutil
+
+    def make():
+        study = quick_training(study_factory(), epochs=10 if patience == 2 else 3)
+        study.train.patience = patience
+        if patience == 2:
+            study.train.learning_rate, study.train.weight_decay = 0.0, 0.0
+        return study
+
+    whole = make()
+    train_network(whole)
+    killed = make()
+    at_start = killed.path("study-at-start.json")
+    train_network(killed, on_epoch=lambda r: shutil.copy(killed.path("study.json"), at_start))
+    shutil.copy(at_start, killed.path("study.json"))  # what a kill before the final save leaves
+    assert json.loads(at_start.read_text())["train"]["status"] == "running"
+    reopened = Study.open(killed.folder)
+    data.reload_table(reopened)
+    train_network(reopened, resume=True)
+    t, w = reopened.train, whole.train
+    assert [h["epoch"] for h in t.history] == [h["epoch"] for h in w.history]
+    assert losses(reopened) == losses(whole) and t.best_epoch == w.best_epoch
+    assert t.message == w.message and t.status == "done"
+    assert same_tensors(weights(reopened), weights(whole))
+
+
 def test_a_diverging_run_names_the_learning_rate(tiny_study, quick_training):
     quick_training(tiny_study)
     tiny_study.train.learning_rate = 1e6
