@@ -126,6 +126,11 @@ def _copy_clusters(study, X, rows) -> np.ndarray:
 
     b = study.batch
     if not b.explained_variance and not b.duplicate_pairs:
+        from guiapp.core.streaming import exact_copies, is_streamed
+
+        if is_streamed(X):  # features on disk: exact copies from row hashes, a chunk at a time
+            b.duplicate_pairs = [[i, j, "exact"] for i, j in exact_copies(X)]
+            return copy_clusters(b.duplicate_pairs, len(X))
         near = study.data.modality == "table" and X.size <= NEAR_SEARCH_CELLS and len(X) > 2
         b.duplicate_pairs = find_duplicates(X, near=near, seed=study.split.seed).pairs()
     return copy_clusters(b.duplicate_pairs, len(X))

@@ -22,10 +22,14 @@ from guiapp.core.tasks import ProgressFn, StopFn, check_stop, no_progress
 
 # Above this many bytes of float32 features, images and AnnData matrices are streamed, not
 # held as a table. TENFOLD_STREAM_BYTES overrides it (for a small machine, or for tests).
-STREAM_BYTES = 1 << 30
-CHUNK_BYTES = 64 << 20  # one chunk of rows read at a time by the profile, the PCA and the statistics
-# Steps that still need a matrix (the baselines, the interpretation) take at most this many rows.
+# Read whole, a matrix costs two to three copies while the table is built: 256 MiB of features
+# (50,000 cells × 1,300 genes, or 5,500 RGB images of 64 × 64) is where streaming starts.
+STREAM_BYTES = 256 << 20
+CHUNK_BYTES = 16 << 20  # one chunk of rows read at a time by the profile, the PCA and the statistics
+# Steps that still need a matrix (the baselines, a median, near-constant features) take a random
+# sample of at most this many rows and this many bytes.
 SAMPLE_ROWS = 5000
+SAMPLE_BYTES = 32 << 20
 # A matrix made from streamed rows beyond this size is refused: the step would not fit in memory.
 MATERIALISE_BYTES = 2 << 30
 
@@ -46,6 +50,11 @@ def should_stream(n_rows: int, n_features: int) -> bool:
 
 def chunk_rows(n_features: int) -> int:
     return max(64, CHUNK_BYTES // max(4 * int(n_features), 1))
+
+
+def sample_rows(n_features: int) -> int:
+    """How many rows a bounded sample of float32 rows of this width holds."""
+    return max(200, min(SAMPLE_ROWS, SAMPLE_BYTES // max(4 * int(n_features), 1)))
 
 
 def loader_workers() -> int:
@@ -108,8 +117,9 @@ class StreamedRows:
         for start in range(0, len(self.rows), size):
             yield start, self.read(np.arange(start, min(start + size, len(self.rows))))
 
-    def sample(self, n: int = SAMPLE_ROWS, seed: int = 0) -> np.ndarray:
-        """Positions of at most ``n`` rows chosen at random (all rows, in order, when fewer)."""
+    def sample(self, n: Optional[int] = None, seed: int = 0) -> np.ndarray:
+        """Positions of at most ``n`` rows (:func:`sample_rows` by default) chosen at random, in order."""
+        n = sample_rows(self.shape[1]) if n is None else n
         if len(self.rows) <= n:
             return np.arange(len(self.rows))
         return np.sort(np.random.default_rng(seed).choice(len(self.rows), n, replace=False))
@@ -128,8 +138,8 @@ def is_streamed(X) -> bool:
     return isinstance(X, StreamedRows)
 
 
-def bounded(X, y=None, *, n: int = SAMPLE_ROWS, seed: int = 0):
-    """``X`` (and ``y``) as arrays; streamed rows become a random sample of at most ``n`` rows."""
+def bounded(X, y=None, *, n: Optional[int] = None, seed: int = 0):
+    """``X`` (and ``y``) as arrays; streamed rows become a random sample (see :meth:`StreamedRows.sample`)."""
     if not is_streamed(X):
         return X if y is None else (X, y)
     pick = X.sample(n, seed)
@@ -141,24 +151,24 @@ def column_statistics(X: StreamedRows, *, sample_seed: int = 0, should_stop: Opt
     """The network's preprocessing statistics (see ``network.training_statistics``), in chunks.
 
     Means and scales are exact (float64 sums over every row); the median that fills missing
-    values comes from a sample of at most :data:`SAMPLE_ROWS` rows (every row when fewer).
+    values comes from a bounded sample of rows (:func:`sample_rows`; every row when fewer).
     """
     from guiapp.core.network import training_statistics
 
-    pick = X.sample(SAMPLE_ROWS, sample_seed)
+    pick = X.sample(seed=sample_seed)
     _, _, fill = training_statistics(X.read(pick))
     p = X.shape[1]
     total, squares, n = np.zeros(p), np.zeros(p), 0
     for _, chunk in X.chunks():
         check_stop(should_stop)
-        chunk = np.where(np.isnan(chunk), fill, chunk).astype(np.float64)
-        total += chunk.sum(axis=0)
+        chunk = np.where(np.isnan(chunk), fill, chunk)
+        total += chunk.sum(axis=0, dtype=np.float64)
         n += len(chunk)
     center = total / max(n, 1)
     for _, chunk in X.chunks():
         check_stop(should_stop)
-        chunk = np.where(np.isnan(chunk), fill, chunk).astype(np.float64) - center
-        squares += np.einsum("ij,ij->j", chunk, chunk)
+        chunk = np.where(np.isnan(chunk), fill, chunk) - center.astype(np.float32)
+        squares += np.einsum("ij,ij->j", chunk, chunk, dtype=np.float64)
     scale = np.sqrt(squares / max(n, 1))
     scale = np.where(scale < 1e-12, 1.0, scale)
     return center.astype(np.float32), scale.astype(np.float32), fill.astype(np.float32)
@@ -169,7 +179,7 @@ def feature_statistics(X: StreamedRows, names: list, file_name: str, progress: P
     """The profile's feature statistics (``profile._feature_stats``) read in chunks of rows.
 
     Exact copies are found from a hash of each row's bytes. Near-constant features (a rule on
-    each column's value counts) are looked for in a sample of at most :data:`SAMPLE_ROWS` rows.
+    each column's value counts) are looked for in a bounded sample of rows (:func:`sample_rows`).
     """
     from guiapp.core import data_errors as E
     from guiapp.core.profile import _near_constant, scale_hint
@@ -192,9 +202,9 @@ def feature_statistics(X: StreamedRows, names: list, file_name: str, progress: P
         miss += nan.sum(axis=0)
         cmin = np.minimum(cmin, np.where(nan, np.inf, chunk).min(axis=0))
         cmax = np.maximum(cmax, np.where(nan, -np.inf, chunk).max(axis=0))
-        filled = np.where(nan, 0.0, chunk).astype(np.float64)
-        total += filled.sum(axis=0)
-        squares += np.einsum("ij,ij->j", filled, filled)
+        filled = np.where(nan, np.float32(0), chunk)
+        total += filled.sum(axis=0, dtype=np.float64)
+        squares += np.einsum("ij,ij->j", filled, filled, dtype=np.float64)
         finite_n += (~nan).sum(axis=0)
         if sampled < 200_000:
             take = chunk[~nan][: 200_000 - sampled]
@@ -204,7 +214,7 @@ def feature_statistics(X: StreamedRows, names: list, file_name: str, progress: P
         keys[start:start + len(chunk)] = [hash(r.tobytes()) for r in same]
     constant_mask = (cmin >= cmax) | (miss == n)
     constant = [names[j] for j in np.flatnonzero(constant_mask)]
-    pick = X.sample(SAMPLE_ROWS)
+    pick = X.sample()
     near_constant = _near_constant(X.read(pick), names, constant_mask) if len(pick) >= 20 else []
     duplicates = int(len(keys) - len(np.unique(keys)))
     with np.errstate(all="ignore"):
@@ -240,7 +250,7 @@ def streamed_pca(X: StreamedRows, n_components: int, *, should_stop: Optional[St
 
     def standardised(a: int, b: int) -> np.ndarray:
         rows = X.read(np.arange(a, b))
-        return (np.where(np.isnan(rows), fill, rows) - center) / scale
+        return ((np.where(np.isnan(rows), fill, rows) - center) / scale).astype(np.float32)
 
     for a, b in bounds:
         check_stop(should_stop)
@@ -310,11 +320,16 @@ def batch_loader(X: StreamedRows, y, batches, *, workers: Optional[int] = None):
                       num_workers=workers, collate_fn=_collate, **kwargs)
 
 
-def predict_in_batches(model, X: StreamedRows, *, batch_size: int = 256, device: str = "cpu",
+def predict_in_batches(model, X: StreamedRows, *, batch_size: Optional[int] = None, device: str = "cpu",
                        workers: Optional[int] = None):
-    """The model's raw outputs for every row of ``X`` (a float32 tensor on the CPU), a batch at a time."""
+    """The model's raw outputs for every row of ``X`` (a float32 tensor on the CPU), a batch at a time.
+
+    By default a batch holds about 8 MB of features (16 to 256 rows): a convolution's working
+    memory grows with the batch, and images are wide rows.
+    """
     import torch
 
+    batch_size = batch_size or max(16, min(256, (8 << 20) // max(4 * X.shape[1], 1)))
     batches = [np.arange(s, min(s + batch_size, len(X))) for s in range(0, len(X), batch_size)]
     outs = []
     with torch.inference_mode():

@@ -332,7 +332,7 @@ def _train(study, batch_size, progress, should_stop, on_epoch, resume, should_pa
             train_loss = float(total) / n
             model.eval()
             with torch.inference_mode(), autocast:
-                tune_out = predict_in_batches(model, Xtu, batch_size=max(batch_size, 256), device=device
+                tune_out = predict_in_batches(model, Xtu, batch_size=batch_size, device=device
                                               ).to(device) if streamed else model(Xtu).float()
                 tune_loss = float(loss_fn(tune_out, ytu))
                 tune_pred = torch.softmax(tune_out, dim=1) if study.is_classification else tune_out.squeeze(1)
