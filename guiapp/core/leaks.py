@@ -277,6 +277,9 @@ def leak_findings(study, X=None, y=None, *, step: str = "data") -> list:
         from guiapp.core.data import model_frame
 
         X, y, _ = model_frame(study)
+    from guiapp.core.streaming import bounded
+
+    X, y = bounded(X, y, seed=study.split.seed)  # features on disk: a bounded random sample of rows
     signals = scan_features(study.data.feature_columns, X, y, task=study.question.task,
                             label=study.data.label, seed=study.split.seed)
     measure = "ROC AUC" if study.is_classification else "|Spearman ρ|"

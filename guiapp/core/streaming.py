@@ -230,35 +230,52 @@ def feature_statistics(X: StreamedRows, names: list, file_name: str, progress: P
             "integer_share": integer_share, "scale": scale, "scale_words": words}
 
 
-def streamed_pca(X: StreamedRows, n_components: int, *, should_stop: Optional[StopFn] = None):
+def streamed_pca(X: StreamedRows, n_components: int, *, n_iter: int = 4, seed: int = 0,
+                 should_stop: Optional[StopFn] = None):
     """Principal components of the standardised rows (as ``confounding.standardise``), in chunks.
 
-    scikit-learn's IncrementalPCA is fitted chunk by chunk, then every row is projected: the
-    memory is one chunk plus the components. Returns ``(pcs, explained_variance_ratio)``.
+    A randomized SVD (Halko, Martinsson and Tropp 2011, as scikit-learn's randomized PCA) whose
+    every product with the data is a pass over chunks of rows: the memory is one chunk, an
+    n × (k + 10) block and a features × (k + 10) block. ``n_iter`` power iterations sharpen the
+    leading components. Returns ``(pcs, explained_variance_ratio)``.
     """
-    from sklearn.decomposition import IncrementalPCA
-
     center, scale, fill = column_statistics(X, should_stop=should_stop)
     n, p = X.shape
     k = max(2, min(n_components, p, n - 1))
-    size = max(chunk_rows(p), k)
-    ipca = IncrementalPCA(n_components=k)
-    chunks = list(range(0, n, size))
-    if len(chunks) > 1 and n - chunks[-1] < k:  # IncrementalPCA needs at least k rows in each chunk
-        chunks = chunks[:-1]
-    bounds = [(s, chunks[i + 1] if i + 1 < len(chunks) else n) for i, s in enumerate(chunks)]
+    width = min(k + 10, p, n)
+    rng = np.random.default_rng(seed)
 
-    def standardised(a: int, b: int) -> np.ndarray:
-        rows = X.read(np.arange(a, b))
-        return ((np.where(np.isnan(rows), fill, rows) - center) / scale).astype(np.float32)
+    def standardised(chunk: np.ndarray) -> np.ndarray:
+        return ((np.where(np.isnan(chunk), fill, chunk) - center) / scale).astype(np.float32)
 
-    for a, b in bounds:
-        check_stop(should_stop)
-        ipca.partial_fit(standardised(a, b))
-    pcs = np.empty((n, k), dtype=np.float64)
-    for a, b in bounds:
-        pcs[a:b] = ipca.transform(standardised(a, b))
-    return pcs, ipca.explained_variance_ratio_.tolist()  # over the total variance of every feature
+    squares = [0.0]  # the sum of squares of the standardised data: n × its total variance
+
+    def times(M: np.ndarray, first: bool = False) -> np.ndarray:  # A @ M, n × width
+        out = np.empty((n, M.shape[1]), dtype=np.float64)
+        for start, chunk in X.chunks():
+            check_stop(should_stop)
+            Z = standardised(chunk)
+            out[start:start + len(chunk)] = Z @ M.astype(np.float32)
+            if first:
+                squares[0] += float(np.einsum("ij,ij->", Z, Z, dtype=np.float64))
+        return out
+
+    def transposed_times(Q: np.ndarray) -> np.ndarray:  # A.T @ Q, p × width
+        out = np.zeros((p, Q.shape[1]), dtype=np.float64)
+        for start, chunk in X.chunks():
+            check_stop(should_stop)
+            out += standardised(chunk).T.astype(np.float64) @ Q[start:start + len(chunk)]
+        return out
+
+    Q, _ = np.linalg.qr(times(rng.normal(size=(p, width)), first=True))
+    for _ in range(n_iter):
+        Z, _ = np.linalg.qr(transposed_times(Q))
+        Q, _ = np.linalg.qr(times(Z))
+    B = transposed_times(Q).T  # width × p: Q.T @ A
+    U, S, _ = np.linalg.svd(B, full_matrices=False)
+    pcs = (Q @ U[:, :k]) * S[:k]
+    ratio = S[:k] ** 2 / max(squares[0], 1e-12)
+    return pcs.astype(np.float64), ratio.tolist()
 
 
 def exact_copies(X: StreamedRows) -> list:
