@@ -1,7 +1,7 @@
 """Image folders read lazily: decoded and resized in DataLoader workers, kept in a resized cache on disk.
 
-:class:`ImageFolderDataset` is a torch ``Dataset`` that opens, decodes and resizes one image
-per index, exactly as :func:`guiapp.core.images.load_images` does, so its rows equal the
+:class:`ImageFolderDataset` is a map-style dataset for torch's ``DataLoader`` (a plain,
+picklable class, so workers may be spawned) that opens, decodes and resizes one image per index, exactly as :func:`guiapp.core.images.load_images` does, so its rows equal the
 in-memory table's pixel columns. A folder above the streaming threshold
 (:mod:`guiapp.core.streaming`) is decoded once, by DataLoader workers, into a cache file of
 8-bit pixels in the study folder (one row of C×H×W bytes per image, a quarter of float32);
@@ -55,17 +55,6 @@ class ImageFolderDataset:
         if self.as_bytes:
             row = np.rint(row * 255.0).clip(0, 255).astype(np.uint8)
         return row if self.targets is None else (row, self.targets[int(i)])
-
-
-def _torch_dataset(dataset: ImageFolderDataset):
-    from torch.utils.data import Dataset
-
-    class _Images(ImageFolderDataset, Dataset):
-        pass
-
-    out = _Images.__new__(_Images)
-    out.__dict__.update(dataset.__dict__)
-    return out
 
 
 def cache_key(files: list, colour: str, size: tuple, modified: str = "") -> str:
@@ -128,7 +117,7 @@ def build_image_cache(folder: os.PathLike, files: list, colour: str, size: tuple
     if path.exists() and path.stat().st_size == len(files) * p:
         return ImageCache(path, len(files), p)
     workers = loader_workers() if workers is None else workers
-    dataset = _torch_dataset(ImageFolderDataset(folder, files, colour, size, as_bytes=True))
+    dataset = ImageFolderDataset(folder, files, colour, size, as_bytes=True)  # picklable for spawned workers
     loader = DataLoader(dataset, batch_size=DECODE_BATCH, shuffle=False, num_workers=workers,
                         collate_fn=np.stack, **({"prefetch_factor": 2} if workers else {}))
     tmp = path.with_name(path.name + ".tmp")

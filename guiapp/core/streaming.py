@@ -326,14 +326,13 @@ def batch_loader(X: StreamedRows, y, batches, *, workers: Optional[int] = None):
     The batches are read in worker processes (``workers``; the study's cores by default) and at
     most two per worker wait in memory.
     """
-    from torch.utils.data import DataLoader, Dataset
-
-    class _Rows(RowDataset, Dataset):
-        pass
+    from torch.utils.data import DataLoader
 
     workers = loader_workers() if workers is None else workers
     kwargs = {"prefetch_factor": 2, "persistent_workers": False} if workers else {}
-    return DataLoader(_Rows(X, np.asarray(y)), batch_sampler=[list(map(int, b)) for b in batches],
+    # a plain class at module level (not a local torch subclass): workers started by spawn
+    # (macOS, Windows) must be able to pickle it
+    return DataLoader(RowDataset(X, np.asarray(y)), batch_sampler=[list(map(int, b)) for b in batches],
                       num_workers=workers, collate_fn=_collate, **kwargs)
 
 

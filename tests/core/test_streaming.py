@@ -44,6 +44,14 @@ def test_the_lazy_dataset_and_the_cache_give_the_in_memory_pixels(tmp_path):
     np.testing.assert_allclose(cache.read([3, 0, 11]), pixels[[3, 0, 11]], atol=1e-6)
     again = build_image_cache(folder, images.files, images.colour, (8, 12), tmp_path / "cache", workers=0)
     assert again.path == cache.path  # written once, then reused
+    # what a spawned DataLoader worker receives (macOS, Windows): the datasets travel pickled
+    import pickle
+
+    from guiapp.core.streaming import RowDataset, StreamedRows
+
+    rows = pickle.loads(pickle.dumps(RowDataset(StreamedRows(cache, np.array([4, 9])), np.array([0, 1]))))
+    np.testing.assert_allclose(rows.__getitems__([1, 0])[0][0], pixels[[9, 4]], atol=1e-6)
+    assert np.array_equal(pickle.loads(pickle.dumps(lazy))[2][0], pixels[2])
 
 
 def _image_study(folder, tmp_path, name):
