@@ -94,6 +94,11 @@ def test_an_image_study_above_the_threshold_streams_and_predicts_as_in_memory(tm
                                [r["train_loss"] for r in memory.train.history], rtol=1e-4)
     expected = predict(memory, train_tune_arrays(memory)[2])
     np.testing.assert_allclose(predict(streamed, X_tu), expected, atol=1e-4)
+    cache_files = sorted((streamed.folder / "cache").iterdir())
+    streamed.table = None  # reopening: the table is read again, the cache reused
+    data.reload_table(streamed)
+    assert sorted((streamed.folder / "cache").iterdir()) == cache_files and "r_0_0" not in streamed.table.columns
+    np.testing.assert_allclose(predict(streamed, train_tune_arrays(streamed)[2]), expected, atol=1e-4)
     report = batch_effect_report(streamed)  # an incremental PCA over chunks: the same leading component
     assert report is not None and streamed.batch.explained_variance[0] == pytest.approx(
         batch_effect_report(memory) and memory.batch.explained_variance[0], rel=1e-3)
