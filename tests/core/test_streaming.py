@@ -148,3 +148,31 @@ def test_a_backed_h5ad_profiles_as_the_file_read_whole(tmp_path, monkeypatch, sp
     Xw, yw, _ = data.model_frame(whole)
     np.testing.assert_array_equal(np.asarray(Xb), Xw)
     np.testing.assert_array_equal(yb, yw)
+
+
+def test_a_backed_h5ad_study_trains_as_the_file_read_whole(tmp_path, monkeypatch):
+    """Rows read from the file by DataLoader workers train the same MLP as the table in memory."""
+    from guiapp.core import architecture
+    from guiapp.core.network import predict
+    from guiapp.core.split import train_tune_arrays
+    from guiapp.core.train import train_network
+
+    path, _ = _h5ad(tmp_path / "cells.h5ad", sparse=True)
+    studies = []
+    for name, threshold in (("whole", str(1 << 40)), ("backed", "1000")):
+        monkeypatch.setenv("TENFOLD_STREAM_BYTES", threshold)
+        study = Study()
+        study.save(tmp_path / name)
+        data.attach_data(study, path, label="cell_type", sensitive=False)
+        split.split_study(study)
+        architecture.set_architecture(study, width=16, depth=1, dropout=0.0, kind="mlp")
+        t = study.train
+        t.device, t.max_epochs, t.patience, t.batch_size = "cpu", 2, 10, 16
+        train_network(study)
+        studies.append(study)
+    whole, backed = studies
+    assert backed.data.options["stream"] == "h5ad" and backed.split.train_idx == whole.split.train_idx
+    np.testing.assert_allclose([r["tune_loss"] for r in backed.train.history],
+                               [r["tune_loss"] for r in whole.train.history], rtol=1e-4)
+    X_tu = train_tune_arrays(backed)[2]
+    np.testing.assert_allclose(predict(backed, X_tu), predict(whole, train_tune_arrays(whole)[2]), atol=1e-5)
