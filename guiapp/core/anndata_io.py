@@ -223,3 +223,134 @@ def write_h5ad(path: os.PathLike, X, obs: pd.DataFrame, var_names: list) -> None
                     g[str(col)] = values.to_numpy()
                 else:
                     g.create_dataset(str(col), data=np.array([str(v) for v in values], dtype=object), dtype=str_dtype)
+
+
+def x_nbytes(path: os.PathLike) -> int:
+    """Bytes of ``X`` as a dense float32 matrix, read from the file's header only (0 when not AnnData)."""
+    import h5py
+
+    try:
+        with _open(Path(path)) as f:
+            node = f.get("X")
+            if isinstance(node, h5py.Dataset) and node.ndim == 2:
+                return 4 * int(node.shape[0]) * int(node.shape[1])
+            if isinstance(node, h5py.Group):
+                shape = node.attrs.get("shape", node.attrs.get("h5sparse_shape"))
+                if shape is not None and len(shape) == 2:
+                    return 4 * int(shape[0]) * int(shape[1])
+    except E.DataError:
+        return 0
+    return 0
+
+
+class BackedX:
+    """A row source (:mod:`guiapp.core.streaming`) over an AnnData file's ``X``, read in rows with h5py.
+
+    The file is opened backed, read-only: a dense ``X`` is read by row ranges, a CSR ``X`` by
+    its row pointers (only the rows asked for leave the disk). A CSC ``X`` is refused: its rows
+    are spread over the whole file; write it as CSR (``adata.X = adata.X.tocsr()``).
+    """
+
+    def __init__(self, path: os.PathLike) -> None:
+        import h5py
+
+        self.path = Path(path)
+        self._f = None
+        self._pid = -1
+        f = self._file()
+        node = f["X"]
+        if isinstance(node, h5py.Dataset):
+            self.kind, self.shape = "dense", tuple(int(s) for s in node.shape)
+        else:
+            kind = _attr(node, "encoding-type") or _attr(node, "h5sparse_format", "")
+            kind = {"csr": "csr_matrix", "csc": "csc_matrix"}.get(kind, kind)
+            if kind != "csr_matrix":
+                raise E.MalformedFileError(
+                    f"{self.path.name}: X is stored as {kind or 'an unknown kind'}, which Tenfold cannot read in "
+                    "rows. Write it as CSR (adata.X = adata.X.tocsr(); adata.write_h5ad(...)) or as a dense matrix.")
+            self.kind = "csr"
+            self.shape = tuple(int(s) for s in node.attrs.get("shape", node.attrs.get("h5sparse_shape")))
+            self._indptr = node["indptr"][()]
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state["_f"], state["_pid"] = None, -1
+        return state
+
+    def _file(self):
+        if self._f is None or self._pid != os.getpid():
+            self._f, self._pid = _open(self.path), os.getpid()
+        return self._f
+
+    def close(self) -> None:
+        if self._f is not None and self._pid == os.getpid():
+            self._f.close()
+        self._f = None
+
+    def read(self, rows) -> np.ndarray:
+        rows = np.asarray(rows, dtype=np.int64).reshape(-1)
+        out = np.zeros((len(rows), self.shape[1]), dtype=np.float32)
+        if not len(rows):
+            return out
+        node = self._file()["X"]
+        order = np.argsort(rows, kind="stable")
+        ordered = rows[order]
+        k = 0
+        while k < len(ordered):  # runs of consecutive rows are one read
+            j = k + 1
+            while j < len(ordered) and ordered[j] == ordered[j - 1] + 1:
+                j += 1
+            a, b = int(ordered[k]), int(ordered[j - 1]) + 1
+            if self.kind == "dense":
+                block = np.asarray(node[a:b], dtype=np.float32)
+            else:
+                lo, hi = int(self._indptr[a]), int(self._indptr[b])
+                data = np.asarray(node["data"][lo:hi], dtype=np.float32)
+                cols = node["indices"][lo:hi]
+                block = np.zeros((b - a, self.shape[1]), dtype=np.float32)
+                starts = self._indptr[a:b + 1] - lo
+                which = np.repeat(np.arange(b - a), np.diff(starts))
+                block[which, cols] = data
+            out[order[k:j]] = block
+            k = j
+        return out
+
+
+def read_h5ad_backed(path: os.PathLike, *, progress: ProgressFn = no_progress,
+                     should_stop: Optional[StopFn] = None) -> tuple[AnnDataTable, "BackedX"]:
+    """``obs`` as the table (``obs_names`` first), and ``X`` left on disk as a :class:`BackedX`.
+
+    The features' names are ``AnnDataTable.var_names`` (renamed as :func:`read_h5ad` does when
+    one equals an obs column).
+    """
+    import h5py
+
+    path = Path(path)
+    X = BackedX(path)
+    f = X._file()
+    obs, var = f["obs"], f.get("var")
+    progress(0.1, "Reading the sample metadata (obs)")
+    try:
+        meta = _dataframe(obs)
+        var_names = [str(v) for v in _dataframe(var).index] if isinstance(var, h5py.Group) else []
+    except (KeyError, ValueError, TypeError) as exc:
+        raise E.MalformedFileError(
+            f"{path.name}: its obs or var table cannot be read ({exc}). Write it again with "
+            "anndata, or export obs as CSV and load it as a sample sheet.") from None
+    check_stop(should_stop)
+    n, p = X.shape
+    if n != len(meta):
+        raise E.MalformedFileError(f"{path.name}: X has {n} rows but obs has {len(meta)}; the file is inconsistent.")
+    var_names = var_names if len(var_names) == p else [f"var{j}" for j in range(p)]
+    taken = set(meta.columns) | {OBS_NAMES}
+    names = [v if v not in taken else f"{v} (X)" for v in var_names]
+    index = pd.Series(meta.index.astype(str), name=OBS_NAMES)
+    if index.duplicated().any():
+        dup = index[index.duplicated()].iloc[0]
+        raise E.DuplicateSampleIdError(
+            f"{path.name}: the observation name {dup!r} appears more than once in obs. Make them unique "
+            "(adata.obs_names_make_unique()) and write the file again.")
+    table = pd.concat([index.to_frame(), meta.reset_index(drop=True)], axis=1)
+    progress(1.0, "AnnData opened backed")
+    return AnnDataTable(table=table, obs_columns=[str(c) for c in meta.columns], var_names=names,
+                        sparse=X.kind == "csr"), X

@@ -338,6 +338,11 @@ def fit_baselines(study, progress: ProgressFn = no_progress,
     task = study.question.task
     names = [n for n in study.baselines.models if n in available(task)] or list(available(task))
     arrays = train_tune_arrays(study)
+    from guiapp.core.streaming import bounded, is_streamed
+
+    if is_streamed(arrays[0]):  # features on disk: the baselines fit and score on bounded random samples
+        seed = study.split.seed
+        arrays = (*bounded(arrays[0], arrays[1], seed=seed), *bounded(arrays[2], arrays[3], seed=seed))
     if int(study.baselines.budget_trials) < 0:
         raise TenfoldError("The tuning budget must be 0 (no search) or more trials.")
     storage = _LazyStorage(study)

@@ -133,12 +133,19 @@ def batch_effect_report(study, progress: ProgressFn = no_progress,
     from guiapp.core import confounding as cf
     from guiapp.core.data import model_frame
 
+    from guiapp.core.streaming import is_streamed, streamed_pca
+
     X, _, rows = model_frame(study)
     progress(0.02, "Computing principal components")
     check_stop(should_stop)
     seed = study.split.seed
-    standardised = cf.standardise(X)
-    pcs, evr = pca_of_standardised(standardised, seed=seed)
+    streamed = is_streamed(X)
+    if streamed:  # features on disk: an incremental PCA over chunks of rows, exact copies only
+        standardised = None
+        pcs, evr = streamed_pca(X, N_COMPONENTS, should_stop=should_stop)
+    else:
+        standardised = cf.standardise(X)
+        pcs, evr = pca_of_standardised(standardised, seed=seed)
     check_stop(should_stop)
     batch_col, label_col = study.data.batch, study.data.label
     batch_values = rows[batch_col].astype(str).tolist() if batch_col else None
@@ -163,8 +170,13 @@ def batch_effect_report(study, progress: ProgressFn = no_progress,
     check_stop(should_stop)
     exclude = {label_col, batch_col, study.data.group}
     suggestions = cf.suggest_group_columns(rows, exclude=exclude)
-    dup = cf.find_duplicates(X, embedding=pcs, standardised=standardised, seed=seed,
-                             should_stop=should_stop)
+    if streamed:
+        from guiapp.core.streaming import exact_copies
+
+        dup = cf.DuplicateReport(exact_pairs=exact_copies(X))
+    else:
+        dup = cf.find_duplicates(X, embedding=pcs, standardised=standardised, seed=seed,
+                                 should_stop=should_stop)
     del standardised
     from guiapp.core.split_remedies import group_column_from_copies
 

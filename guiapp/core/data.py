@@ -98,10 +98,13 @@ class LoadedData:
     id_columns: list = field(default_factory=list)  # sample-ID columns the loader made (obs_names, sample_id…)
     meta_columns: list = field(default_factory=list)  # sample metadata that is not a feature unless asked (obs)
     labels_pick: Optional[object] = None  # images.LabelTablePick: the label table found in a data folder
+    # Features left on disk (guiapp.core.streaming): a row source with one row per table row, and their names
+    streamed: Optional[object] = None
+    streamed_names: list = field(default_factory=list)
 
     def loader_features(self) -> set:
         """Pixel and one-hot columns: the last ``pixel_columns`` columns before a joined sheet."""
-        if not self.pixel_columns:
+        if not self.pixel_columns or self.streamed is not None:
             return set()
         cols = list(self.table.columns)
         end = len(cols) - (len(self.sheet.columns_added) if self.sheet is not None else 0)
@@ -115,11 +118,16 @@ def load_dataset(path: os.PathLike, *, label: str = "", samples: str = "", sampl
 
     ``transposed`` None turns a table that looks like features × samples (and lacks the
     label column); True or False decide. ``samples`` is a sample sheet joined by sample ID.
+    With ``options['cache_dir']``, an image folder or AnnData ``X`` above the streaming
+    threshold (:mod:`guiapp.core.streaming`) stays on disk: ``LoadedData.streamed``.
     """
     from guiapp.core import samples as S
     from guiapp.core.readers import check_path
 
     options = dict(options or {})
+    cache_dir = options.pop("cache_dir", None)
+    for key in ("stream", "stream_cache", "stream_rows"):  # decided again below, from the data's size
+        options.pop(key, None)
     path = check_path(path, folder_ok=True)
     modality = options.get("modality") or modality_of(path)
     if modality not in MODALITIES:
@@ -137,9 +145,14 @@ def load_dataset(path: os.PathLike, *, label: str = "", samples: str = "", sampl
         from guiapp.core.images import DEFAULT_SIZE, image_keys, load_images
 
         images = load_images(path, size=options.get("image_size", DEFAULT_SIZE), colour=options.get("colour", "auto"),
-                             progress=_sub(progress, 0, 0.8), should_stop=should_stop)
+                             progress=_sub(progress, 0, 0.8), should_stop=should_stop, cache_dir=cache_dir)
         table, keys = images.table, image_keys(images.table)
         options.update(image_size=list(images.shape[1:]), colour=images.colour)
+        if images.cache is not None:
+            from guiapp.core.images import pixel_names
+
+            loaded.streamed, loaded.streamed_names = images.cache, pixel_names(images.shape, images.colour)
+            options.update(stream="images", stream_cache=str(images.cache.path), stream_rows=len(table))
         loaded.input_shape, loaded.pixel_columns = list(images.shape), int(np.prod(images.shape))
         loaded.id_columns = ["image"]
         loaded.labels_pick = None if samples else images.labels_pick
@@ -157,6 +170,14 @@ def load_dataset(path: os.PathLike, *, label: str = "", samples: str = "", sampl
         loaded.id_columns = ["sample_id"]
         loaded.labels_pick = None if samples else seqs.labels_pick
         samples = samples or seqs.labels_file
+    elif options["format"] == "h5ad" and cache_dir is not None and _backed_h5ad(path):
+        from guiapp.core.anndata_io import read_h5ad_backed
+
+        ann, X = read_h5ad_backed(path, progress=_sub(progress, 0, 0.8), should_stop=should_stop)
+        table = ann.table
+        loaded.id_columns, loaded.meta_columns = ["obs_names"], list(ann.obs_columns)
+        loaded.streamed, loaded.streamed_names = X, list(ann.var_names)
+        options.update(stream="h5ad", stream_rows=len(table))
     else:
         table = read_table(path, sheet=options.get("sheet", ""), min_rows=1, progress=_sub(progress, 0, 0.8),
                            should_stop=should_stop)
@@ -196,6 +217,14 @@ def load_dataset(path: os.PathLike, *, label: str = "", samples: str = "", sampl
         loaded.sheet = report
     loaded.table, loaded.options = table, options
     return loaded
+
+
+def _backed_h5ad(path: Path) -> bool:
+    """Whether an AnnData file's ``X`` is above the streaming threshold (read backed, in rows)."""
+    from guiapp.core.anndata_io import x_nbytes
+    from guiapp.core.streaming import stream_bytes
+
+    return x_nbytes(path) > stream_bytes()
 
 
 def _check_sample_ids(table: pd.DataFrame, column: str, file_name: str) -> None:
@@ -247,6 +276,7 @@ def attach_data(study, path: os.PathLike, *, label: str, batch: str = "",
     chosen = {r: c for c, r in (roles or {}).items() if r in ("label", "batch", "group")}
     label, batch, group = label or chosen.get("label", ""), batch or chosen.get("batch", ""), group or chosen.get("group", "")
     progress(0.0, f"Reading {path.name}")
+    options = {**(options or {}), "cache_dir": _cache_dir(study)}
     loaded = load_dataset(path, label=label, samples=samples, sample_id=sample_id, transposed=transposed,
                           options=options, progress=_sub(progress, 0, 0.4), should_stop=should_stop)
     table = loaded.table
@@ -312,9 +342,14 @@ def attach_data(study, path: os.PathLike, *, label: str, batch: str = "",
     profile_roles = {c: "feature" if r == "identifier" and c not in declared and looks_like_identifier(table[c])
                      else r for c, r in final.items()}
     declared_ids = sorted(declared | set(R.columns_with(profile_roles, "identifier")))
+    streamed = None
+    if loaded.streamed is not None:
+        from guiapp.core.streaming import StreamedRows
+
+        streamed = (StreamedRows(loaded.streamed), loaded.streamed_names)
     profile = profile_table(table, label, task=study.question.task, batch=batch, identifiers=declared_ids,
                             file_name=path.name, group=group, roles=profile_roles, missing=missing,
-                            progress=_sub(progress, 0.55, 1.0), should_stop=should_stop)
+                            progress=_sub(progress, 0.55, 1.0), should_stop=should_stop, streamed=streamed)
     findings = list(profile.findings) + pii_findings(hits, group=group)
     if loaded.transposed:
         findings.append(Findings.data_transposed.raise_(n_samples=len(table), n_features=profile.n_features))
@@ -383,6 +418,15 @@ def attach_data(study, path: os.PathLike, *, label: str, batch: str = "",
     return profile
 
 
+def _cache_dir(study) -> str:
+    """Where streamed images are cached: the study folder's ``cache/``, or a temporary folder."""
+    import tempfile
+
+    if study.folder is not None:
+        return str(study.path("cache"))
+    return str(Path(tempfile.gettempdir()) / "tenfold-cache")
+
+
 def attach_from_spec(study, data_spec: dict, **kwargs) -> DataProfile:
     """:func:`attach_data` with the keys of a spec's ``[data]`` table, then its ``transform``."""
     from guiapp.core.transform import columns_from_spec, set_log1p
@@ -418,9 +462,18 @@ def model_frame(study) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
     if table is None:
         raise DataError("No data are loaded for this study: load a table on the Data page.")
     label = study.data.label
-    rows = table[table[label].notna()].reset_index(drop=True)
-    X = rows[study.data.feature_columns].to_numpy(dtype=np.float32, na_value=np.nan)
-    X = apply_transform(X, study.data.feature_columns, getattr(study.data, "transform", {}))
+    labelled = table[label].notna().to_numpy()
+    rows = table[labelled].reset_index(drop=True)
+    source = streamed_source(study)
+    if source is not None:  # features left on disk: read by rows when a step asks (guiapp.core.streaming)
+        from guiapp.core.streaming import StreamedRows
+
+        if source.shape[0] != len(table):
+            raise E.FileChangedError("The streamed features no longer match the study's samples: load the data again.")
+        X = StreamedRows(source, np.flatnonzero(labelled))
+    else:
+        X = rows[study.data.feature_columns].to_numpy(dtype=np.float32, na_value=np.nan)
+        X = apply_transform(X, study.data.feature_columns, getattr(study.data, "transform", {}))
     if study.is_classification:
         lookup = {str(c): i for i, c in enumerate(study.data.classes)}
         y = label_values(rows[label]).astype(str).map(lookup).to_numpy()
@@ -429,9 +482,24 @@ def model_frame(study) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
         y = y.astype(np.int64)
     else:
         y = rows[label].to_numpy(dtype=np.float32)
-    if getattr(study.data, "missing", "median") == "most-frequent" and study.split.train_idx and np.isnan(X).any():
+    if (source is None and getattr(study.data, "missing", "median") == "most-frequent" and study.split.train_idx
+            and np.isnan(X).any()):
         X = fill_most_frequent(X, np.asarray(study.split.train_idx))
     return X, y, rows
+
+
+def streamed_source(study):
+    """The row source of a study whose features stay on disk (see :func:`load_dataset`), else None."""
+    kind = (study.data.options or {}).get("stream")
+    if kind == "images":
+        from guiapp.core.image_stream import streamed_images
+
+        return streamed_images(study)
+    if kind == "h5ad":
+        from guiapp.core.anndata_io import BackedX
+
+        return BackedX(study.data.provenance.path)
+    return None
 
 
 def reload_table(study, *, progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None) -> pd.DataFrame:
@@ -455,8 +523,9 @@ def reload_table(study, *, progress: ProgressFn = no_progress, should_stop: Opti
         raise E.FileChangedError(
             f"The sample sheet {d.samples} has changed since it was loaded (its SHA-256 differs). Load the "
             "data again on the Data page, or restore the original sheet.")
+    options = {**d.options, "cache_dir": _cache_dir(study)} if d.options.get("stream") else d.options
     loaded = load_dataset(path, label=d.label, samples=d.samples, sample_id=d.sample_id,
-                          transposed=bool(d.transposed), options=d.options, progress=_sub(progress, 0.3, 1.0),
+                          transposed=bool(d.transposed), options=options, progress=_sub(progress, 0.3, 1.0),
                           should_stop=should_stop)
     table = loaded.table
     if d.missing == "drop-rows" and d.feature_columns:

@@ -35,6 +35,7 @@ class ImageSet:
     files: list = field(default_factory=list)
     labels_file: str = ""  # a CSV of labels found in the folder
     labels_pick: Optional["LabelTablePick"] = None  # which table gave the labels, and those passed over
+    cache: Optional[object] = None  # image_stream.ImageCache: pixels streamed from disk, not in the table
 
 
 def find_images(folder: os.PathLike) -> tuple[list, bool]:
@@ -197,8 +198,14 @@ def pixel_names(shape: tuple, colour: str) -> list[str]:
 
 
 def load_images(folder: os.PathLike, *, size=DEFAULT_SIZE, colour: str = "auto",
-                progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None) -> ImageSet:
-    """Read every image under ``folder`` into one table (see the module doc)."""
+                progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None,
+                cache_dir: Optional[os.PathLike] = None) -> ImageSet:
+    """Read every image under ``folder`` into one table (see the module doc).
+
+    With ``cache_dir``, a folder whose pixels as float32 exceed the streaming threshold
+    (:mod:`guiapp.core.streaming`) is not read into the table: its resized images go to a
+    cache file there (:mod:`guiapp.core.image_stream`), and the table holds the file and class only.
+    """
     try:
         import PIL  # noqa: F401
     except ImportError:
@@ -229,6 +236,21 @@ def load_images(folder: os.PathLike, *, size=DEFAULT_SIZE, colour: str = "auto",
         colour = "grey" if all(modes) else "rgb"
     channels = 3 if colour == "rgb" else 1
     shape = (channels, size[0], size[1])
+    from guiapp.core.streaming import should_stream
+
+    if cache_dir is not None and should_stream(len(found), int(np.prod(shape))):
+        from guiapp.core.image_stream import build_image_cache
+
+        modified = str(max(os.stat(folder / rel).st_mtime_ns for rel, _ in found))
+        cache = build_image_cache(folder, [rel for rel, _ in found], colour, size, cache_dir, modified=modified,
+                                  progress=lambda f, m="": progress(0.2 + 0.8 * f, m), should_stop=should_stop)
+        table = pd.DataFrame({IMAGE_COLUMN: [rel for rel, _ in found]})
+        if by_folder:
+            table.insert(1, CLASS_COLUMN, [c if c is not None else np.nan for _, c in found])
+        labels = pick_labels_file(folder, image_names(found))
+        progress(1.0, f"{len(found)} images resized into {cache.path.name}")
+        return ImageSet(table=table, shape=shape, colour=colour, by_folder=by_folder, files=[rel for rel, _ in found],
+                        labels_file=str(labels.path) if labels.path else "", labels_pick=labels, cache=cache)
     matrix = np.empty((len(found), channels * size[0] * size[1]), dtype=np.float32)
     for i, (rel, _cls) in enumerate(found):
         check_stop(should_stop)

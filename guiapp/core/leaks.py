@@ -277,6 +277,10 @@ def leak_findings(study, X=None, y=None, *, step: str = "data") -> list:
         from guiapp.core.data import model_frame
 
         X, y, _ = model_frame(study)
+    from guiapp.core.streaming import bounded, is_streamed, sample_rows
+
+    if is_streamed(X):  # features on disk: a random sample of rows (the scan holds several copies of it)
+        X, y = bounded(X, y, n=sample_rows(X.shape[1]) // 4, seed=study.split.seed)
     signals = scan_features(study.data.feature_columns, X, y, task=study.question.task,
                             label=study.data.label, seed=study.split.seed)
     measure = "ROC AUC" if study.is_classification else "|Spearman ρ|"

@@ -95,7 +95,10 @@ def training_statistics(X_train: np.ndarray):
 
 def model_for_study(study, X_train: np.ndarray | None = None, y_train: np.ndarray | None = None):
     a = study.architecture
-    stats = training_statistics(X_train) if X_train is not None else (None, None, None)
+    from guiapp.core.streaming import column_statistics, is_streamed
+
+    stats = (None, None, None) if X_train is None else (
+        column_statistics(X_train) if is_streamed(X_train) else training_statistics(X_train))
     target = {}
     if not study.is_classification and y_train is not None:
         target = {"target_center": float(np.mean(y_train)),
@@ -148,9 +151,11 @@ def predict(study, X: np.ndarray, model=None) -> np.ndarray:
     import torch
 
     model = model if model is not None else load_trained_model(study)
+    from guiapp.core.streaming import is_streamed, predict_in_batches
+
     model = model.cpu().eval()
     with torch.no_grad():
-        out = model(torch.as_tensor(X, dtype=torch.float32))
+        out = predict_in_batches(model, X) if is_streamed(X) else model(torch.as_tensor(X, dtype=torch.float32))
         if study.is_classification:
             return torch.softmax(out, dim=1).numpy()
         return out.squeeze(1).numpy()

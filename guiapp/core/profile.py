@@ -181,7 +181,7 @@ def profile_table(table: pd.DataFrame, label: str, *, task: str = "classificatio
                   batch: str = "", identifiers: Optional[list] = None, file_name: str = "the table",
                   progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None,
                   group: str = "", roles: Optional[dict] = None, near_duplicates: bool = True,
-                  missing: str = "median", strict: bool = False) -> DataProfile:
+                  missing: str = "median", strict: bool = False, streamed=None) -> DataProfile:
     """Profile a table for the Data page and raise the findings it can already see.
 
     ``roles`` (column → role) chooses the features: numeric columns with the role
@@ -189,6 +189,9 @@ def profile_table(table: pd.DataFrame, label: str, *, task: str = "classificatio
     is a feature. ID-like columns are never features. A class with a single sample is an
     error-severity finding (the split then cannot be drawn); ``strict`` makes it a
     :class:`~guiapp.core.data_errors.SingletonClassError`.
+    ``streamed`` is ``(StreamedRows, names)``: features left on disk (one row per table row,
+    :mod:`guiapp.core.streaming`), profiled in chunks of rows; the table's own columns are then
+    never features.
     """
     check_label(table, label, file_name=file_name)
     check_batch(table, batch, file_name=file_name)
@@ -204,6 +207,8 @@ def profile_table(table: pd.DataFrame, label: str, *, task: str = "classificatio
         candidates = [c for c in table.columns if c not in special and c not in identifiers]
     suspected_ids = [str(c) for c in candidates if looks_like_identifier(table[c])]
     features = [str(c) for c in candidates if str(c) not in suspected_ids and is_numeric(table[c])]
+    if streamed is not None:
+        features = list(streamed[1])
     if not features:
         raise E.NoNumericFeatureError(
             f"{file_name} has no numeric feature columns besides the label. Tenfold's models need "
@@ -221,7 +226,12 @@ def profile_table(table: pd.DataFrame, label: str, *, task: str = "classificatio
     if unlabelled:
         findings.append(Findings.label_missing.raise_(count=unlabelled, label=label))
     classes, counts, small, ratio = _classes(labelled, label, task, file_name, findings, strict)
-    stats = _feature_stats(labelled, features, file_name, progress, should_stop)
+    if streamed is not None:
+        from guiapp.core.streaming import feature_statistics
+
+        stats = feature_statistics(streamed[0].subset(labelled_mask), features, file_name, progress, should_stop)
+    else:
+        stats = _feature_stats(labelled, features, file_name, progress, should_stop)
     missing_by_column = stats["missing"]
     n_cells = len(labelled) * len(features)
     missing_share = float(sum(missing_by_column.values()) / n_cells) if n_cells else 0.0
@@ -241,7 +251,7 @@ def profile_table(table: pd.DataFrame, label: str, *, task: str = "classificatio
     if stats["scale"] == "counts":
         findings.append(Findings.values_look_like_counts.raise_(maximum=stats["max"]))
     near = None
-    if near_duplicates and len(labelled) > 2 and len(labelled) * min(len(features), NEAR_DUPLICATE_FEATURES) <= 20_000_000:
+    if streamed is None and near_duplicates and len(labelled) > 2 and len(labelled) * min(len(features), NEAR_DUPLICATE_FEATURES) <= 20_000_000:
         progress(0.85, "Looking for near-copies of samples")
         near = _near_duplicates(labelled, features, should_stop)
     progress(1.0, "Profile done")

@@ -126,6 +126,11 @@ def _copy_clusters(study, X, rows) -> np.ndarray:
 
     b = study.batch
     if not b.explained_variance and not b.duplicate_pairs:
+        from guiapp.core.streaming import exact_copies, is_streamed
+
+        if is_streamed(X):  # features on disk: exact copies from row hashes, a chunk at a time
+            b.duplicate_pairs = [[i, j, "exact"] for i, j in exact_copies(X)]
+            return copy_clusters(b.duplicate_pairs, len(X))
         near = study.data.modality == "table" and X.size <= NEAR_SEARCH_CELLS and len(X) > 2
         b.duplicate_pairs = find_duplicates(X, near=near, seed=study.split.seed).pairs()
     return copy_clusters(b.duplicate_pairs, len(X))
@@ -240,8 +245,14 @@ def _split_findings(study, rows) -> None:
 
     if not study.batch.explained_variance and not study.batch.duplicate_pairs:
         # The Batch-effects page has not looked for copies yet: exact copies are cheap.
-        X = rows[study.data.feature_columns].to_numpy(dtype=np.float32)
-        study.batch.duplicate_pairs = find_duplicates(X, near=False).pairs()
+        if (study.data.options or {}).get("stream"):  # features on disk: row hashes, a chunk at a time
+            from guiapp.core.data import model_frame
+            from guiapp.core.streaming import exact_copies
+
+            study.batch.duplicate_pairs = [[i, j, "exact"] for i, j in exact_copies(model_frame(study)[0])]
+        else:
+            X = rows[study.data.feature_columns].to_numpy(dtype=np.float32)
+            study.batch.duplicate_pairs = find_duplicates(X, near=False).pairs()
     found = split_leak_findings(study)
     cc = study.split.copy_clusters
     if cc.get("clusters"):

@@ -250,17 +250,27 @@ def _train(study, batch_size, progress, should_stop, on_epoch, resume, should_pa
     # plain one, the same parameters, is evaluated and saved, so checkpoints read the same.
     step_model = model if ddp is None else ddp.wrap(model)
 
-    X_tr_t, X_tu_t = torch.as_tensor(X_tr), torch.as_tensor(X_tu)
+    from guiapp.core.streaming import batch_loader, is_streamed, predict_in_batches
+
+    # Features left on disk (large image folders, backed AnnData) stream through a DataLoader.
+    streamed = is_streamed(X_tr)
+    if streamed and ddp is not None:
+        raise TenfoldError("Data-parallel training of data streamed from disk (a large image folder or "
+                           "AnnData file) is not supported yet: set [train] processes = 1.")
+    X_tr_t, X_tu_t = (X_tr, X_tu) if streamed else (torch.as_tensor(X_tr), torch.as_tensor(X_tu))
     y_tr_t, y_tu_t = _target(study, y_tr), _target(study, y_tu)
     free = free_memory_bytes(device)
-    resident = device == "cpu" or free is None or X_tr_t.nbytes < DEVICE_RESIDENT_SHARE * free
-    if resident:
+    resident = not streamed and (device == "cpu" or free is None or X_tr_t.nbytes < DEVICE_RESIDENT_SHARE * free)
+    if streamed:
+        Xtr, ytr, Xtu, ytu = X_tr, y_tr, X_tu, y_tu_t.to(device)
+    elif resident:
         # Data that fit on the device are moved there once and batched by index.
         Xtr, ytr = X_tr_t.to(device), y_tr_t.to(device)
     else:
         # Larger data stay in pinned host memory and stream with non-blocking copies.
         Xtr, ytr = X_tr_t.pin_memory(), y_tr_t.pin_memory()
-    Xtu, ytu = X_tu_t.to(device), y_tu_t.to(device)
+    if not streamed:
+        Xtu, ytu = X_tu_t.to(device), y_tu_t.to(device)
     loss_fn = _loss_fn(study)
     if ddp is not None:
         step_loss = ddp.batch_loss(_loss_fn_summed(study))
@@ -322,6 +332,8 @@ def _train(study, batch_size, progress, should_stop, on_epoch, resume, should_pa
             if resident:
                 order = order.to(device)
             total = torch.zeros((), device=device)
+            stream = iter(batch_loader(Xtr, ytr, [order[i:i + batch_size].numpy() for i in range(0, n, batch_size)])
+                          ) if streamed else None
             for i in range(0, n, batch_size):
                 if should_stop is not None and should_stop():
                     raise Cancelled()
@@ -332,11 +344,15 @@ def _train(study, batch_size, progress, should_stop, on_epoch, resume, should_pa
                             raise Cancelled()
                         time.sleep(0.05)
                     started += time.perf_counter() - paused_at  # a pause is not training time: ETA, samples/s
-                idx = order[i:i + batch_size]
-                if ddp is not None:  # this rank's part of the global batch
-                    idx = ddp.part(idx)
-                xb, yb = Xtr[idx], ytr[idx]
-                if not resident:
+                if streamed:
+                    idx, yb = next(stream)
+                    xb, yb = idx.to(device, non_blocking=True), _target(study, yb).to(device, non_blocking=True)
+                else:
+                    idx = order[i:i + batch_size]
+                    if ddp is not None:  # this rank's part of the global batch
+                        idx = ddp.part(idx)
+                    xb, yb = Xtr[idx], ytr[idx]
+                if not resident and not streamed:
                     xb, yb = xb.to(device, non_blocking=True), yb.to(device, non_blocking=True)
                 optimizer.zero_grad(set_to_none=True)
                 with autocast:
@@ -355,7 +371,8 @@ def _train(study, batch_size, progress, should_stop, on_epoch, resume, should_pa
             train_loss = float(total) / n
             model.eval()
             with torch.inference_mode(), autocast:
-                tune_out = model(Xtu).float()
+                tune_out = predict_in_batches(model, Xtu, batch_size=batch_size, device=device
+                                              ).to(device) if streamed else model(Xtu).float()
                 tune_loss = float(loss_fn(tune_out, ytu))
                 tune_pred = torch.softmax(tune_out, dim=1) if study.is_classification else tune_out.squeeze(1)
             if ddp is not None:  # rank 0's tune loss decides, on every rank: schedule, early stop
