@@ -273,14 +273,19 @@ def counted_trials(trials, *, running: bool = True) -> list:
     return sorted(out, key=lambda t: t.number)
 
 
-def trial_seed(seed: int, worker: int, position: int) -> int:
-    """The sampler's seed for the ``position``-th trial of a search (0 = the first).
+def trial_seed(seed: int, worker: int, position: int, drawn_before: int) -> int:
+    """The sampler's seed for the ``position``-th trial of a search (0 = the first), after
+    ``drawn_before`` trials whose settings the sampler drew (the enqueued defaults are not).
 
     A sampler seeded once proposes from one random stream: a resumed process would restart
     that stream and propose the first settings again. Seeding each trial from its place in
     the budget makes the proposal depend only on (seed, worker, place, the finished trials),
     so a search killed and resumed any number of times proposes what an uninterrupted one does.
+    The first drawn trial keeps the seed itself, so it proposes what a sampler seeded once
+    proposed first.
     """
+    if drawn_before == 0:
+        return seed + worker
     digest = hashlib.sha256(f"tenfold-trial:{seed}:{worker}:{position}".encode()).digest()
     return int.from_bytes(digest[:4], "little")
 
@@ -391,7 +396,8 @@ def run_search(*, storage, study_name: str, direction: str, space: dict, objecti
         best = _best(ost, budget, direction)
         note = f" · best so far {best.value:.4f}" if best is not None else ""
         progress(len(done) / budget, f"{label}: trial {len(done) + 1} of {budget}{note}")
-        ost.sampler = make_sampler(sampler, trial_seed(seed, worker, len(done)))
+        drawn = sum(1 for t in done if not t.system_attrs.get("fixed_params"))
+        ost.sampler = make_sampler(sampler, trial_seed(seed, worker, len(done), drawn))
         if resumable:
             _run_trial(ost, optuna.trial.Trial(ost, resumable.pop(0)._trial_id), wrapped)
             continue

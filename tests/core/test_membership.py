@@ -164,3 +164,31 @@ def test_regression_uses_squared_errors(regression_study, quick_training):
     result = membership_inference_audit(regression_study, n_boot=5)
     assert set(result["models"]) == {"network", "knn"}
     assert all(r["mean_loss_members"] >= 0 for r in result["models"].values())
+
+
+def test_the_knn_file_has_the_same_bytes_whenever_and_wherever_it_is_saved(tmp_path, monkeypatch):
+    """skops names arrays after memory addresses and dates zip entries: a resumed run that
+    rewrites the kNN must still give the bundle's hashes of an uninterrupted run."""
+    import copy
+    import time
+    import zipfile
+
+    import skops.io as sio
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from guiapp.core.membership import save_knn
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(30, 4)), np.arange(30) % 2
+    pipe = make_pipeline(StandardScaler(), KNeighborsClassifier(n_neighbors=3)).fit(X, y)
+    assert save_knn(pipe, tmp_path / "a.skops")
+    later = time.time() + 3600 * 24 * 400  # another day, another year
+    monkeypatch.setattr(time, "localtime", lambda secs=None: time.gmtime(later))
+    assert save_knn(copy.deepcopy(pipe), tmp_path / "b.skops")  # the same model, other objects
+    assert (tmp_path / "a.skops").read_bytes() == (tmp_path / "b.skops").read_bytes()
+    with zipfile.ZipFile(tmp_path / "a.skops") as z:
+        assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+    loaded = sio.load(tmp_path / "a.skops", trusted=sio.get_untrusted_types(file=tmp_path / "a.skops"))
+    np.testing.assert_array_equal(loaded.predict_proba(X), pipe.predict_proba(X))

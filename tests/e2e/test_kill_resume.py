@@ -15,6 +15,7 @@ issue's 20. At most one round in 20 may differ; every differing round is explain
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import os
 import random
@@ -79,7 +80,9 @@ top = 5
 # ----- one place that knows how `tenfold run` is called ------------------------------------------
 
 
-def _supports_study_option() -> bool:
+@functools.lru_cache(maxsize=None)
+def study_option() -> bool:
+    """Whether `tenfold run` takes ``--study DIR`` (the study folder apart from the bundle)."""
     help_text = subprocess.run([sys.executable, "-m", "guiapp", "run", "--help"], capture_output=True,
                                text=True, timeout=120).stdout
     return "--study" in help_text
@@ -89,16 +92,13 @@ def run_command(spec: Path, out: Path, study: Path, *, resume: bool = False) -> 
     """``tenfold run`` with the bundle in ``out`` and the study folder in ``study`` (where the
     command lets the two be chosen apart; otherwise the study lives in ``out/study``)."""
     cmd = [sys.executable, "-m", "guiapp", "run", str(spec), "--out", str(out)]
-    if STUDY_OPTION:
+    if study_option():
         cmd += ["--study", str(study)]
     return cmd + (["--resume"] if resume else [])
 
 
 def study_folder(out: Path, study: Path) -> Path:
-    return study if STUDY_OPTION else out / "study"
-
-
-STUDY_OPTION = _supports_study_option()
+    return study if study_option() else out / "study"
 
 
 # ----- comparing two runs ------------------------------------------------------------------------
