@@ -267,6 +267,11 @@ def _run_locked(spec: dict, out_dir: Path, folder: Path, *, on_step: Optional[St
     # every [data] key: formats, sample sheet, orientation, roles, missing values, provenance
     step("Data", lambda: data.attach_from_spec(study, d, **kw), done=resumed)
     refuse_too_few_samples(study)
+    ignored = [c for c, role in d.get("roles", {}).items() if role == "ignore"]
+    if ignored:  # a leaking column the spec set aside is the leak remedy, recorded for the card
+        from guiapp.core.leaks import record_columns_set_aside
+
+        record_columns_set_aside(study, ignored)
     if spec.get("external"):  # a cohort that does not fit the study fails now, not after training
         from guiapp.core import external
 

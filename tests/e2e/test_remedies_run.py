@@ -120,3 +120,9 @@ def test_a_leaky_study_stops_and_completes_with_the_column_set_aside(tmp_path):
     study = json.loads((tmp_path / "out2.study" / "study.json").read_text())
     assert "possible-label-leak" not in [f["code"] for f in study["findings"]]
     assert study["data"]["roles"]["pathology_grade"] == "ignore"
+    # the remedy is recorded: what was set aside and why, in the study and the card
+    sentence = ("Feature(s) 'pathology_grade' set aside by the study spec (not used by any model) because they "
+                "carried a leak signature.")
+    assert {"finding": "possible-label-leak", "remedy": "feature-set-aside", "text": sentence} in \
+        study["split"]["remedies"]
+    assert f"- **Remedy:** {sentence}" in (out / "model_card.md").read_text(encoding="utf-8")
