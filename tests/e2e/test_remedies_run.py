@@ -73,7 +73,11 @@ def test_the_remedied_card_shows_no_confounding_caveat_and_records_the_split(rem
     assert "batch-confounded" not in box.split("Settled by a remedy")[0]
     card = json.loads((out / "model_card.json").read_text())
     validate_model_card_json(card)
-    assert not any("[batch-confounded]" in x["description"] for x in card["considerations"]["limitations"])
+    limits = [x["description"] for x in card["considerations"]["limitations"]]
+    assert not any("[batch-confounded]" in t for t in limits)
+    # batches that each hold one class cannot be scored one by one: said in words, not left blank
+    (estimate,) = [t for t in limits if t.startswith("Estimate, not external validation")]
+    assert "(leave one batch out): no batch could be scored (the other batches lack a class" in estimate
 
 
 def test_a_split_already_used_is_not_drawn_again_on_resume(remedied_run):
