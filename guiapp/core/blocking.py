@@ -155,6 +155,12 @@ def record_in_register(study) -> list[dict]:
             mitigation=f"Accepted with the reason: {entry['reason']} Reported at the top of the "
                        "model card and the report.",
             finding=REGISTER_PREFIX + f.code))
+    # An entry the finding opened by itself says which remedy answers it (the user still resolves it).
+    for e in study.ethics.register:
+        code = str(e.get("finding", "")).split(":")[0]
+        remedy = study.settled_findings.get(code, {}).get("remedy")
+        if remedy and not e.get("mitigation") and not str(e.get("finding", "")).startswith(REGISTER_PREFIX):
+            e["mitigation"] = f"Remedy applied: {remedy}"
     return new
 
 

@@ -77,6 +77,9 @@ def _estimate(study) -> dict:
              "note": e.get("note", "")} for e in g["per_batch"]]
     summary = [f"{m}: worst {_fmt(s['worst'])} (batch {s['worst_batch']}), mean {_fmt(s['mean'])}, spread {_fmt(s['spread'])}"
                for m, s in (g.get("summary") or {}).items()]
+    if not summary:  # e.g. batches confounded with the label: each left-out batch holds one class
+        notes = sorted({e.get("note", "") for e in g["per_batch"] if e.get("note")})
+        summary = ["no batch could be scored" + (f" ({'; '.join(notes)})" if notes else "")]
     return {"label": ESTIMATE_LABEL, "note": g.get("note", ""), "metric": metric_display_name(g.get("metric", "")),
             "column": g.get("batch_column", ""), "models": models, "rows": rows, "summary": summary,
             "epochs": g.get("network_epochs"), "used": g.get("rows", "")}

@@ -328,3 +328,34 @@ def set_aside_leaking_features(study, columns: Optional[list] = None) -> list:
     record_remedy(study, "possible-label-leak", "feature-set-aside",
                   f"Feature(s) {names} set aside (not used by any model) because they carried a leak signature.")
     return columns
+
+
+def record_columns_set_aside(study, columns) -> list:
+    """The headless twin of :func:`set_aside_leaking_features`: of the ``columns`` the spec
+    sets aside (role "ignore"), those with a leak signature are recorded as the remedy for
+    ``possible-label-leak``, so the card says what was set aside and why. Returns them."""
+    import pandas as pd
+
+    from guiapp.core.data import model_frame
+    from guiapp.core.split_remedies import record_remedy
+
+    d, table = study.data, study.table
+    if d.modality != "table" or table is None:
+        return []
+    columns = [c for c in columns if c in table.columns and c not in d.feature_columns and c != d.label]
+    if not columns:
+        return []
+    _, y, rows = model_frame(study)
+    X = rows[columns].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    keep = [j for j in range(X.shape[1]) if not np.isnan(X[:, j]).all()]
+    if not keep:
+        return []
+    signals = scan_features([columns[j] for j in keep], X[:, keep], y, task=study.question.task,
+                            label=d.label, seed=study.split.seed)
+    leaking = [s.name for s in signals if s.leak]
+    if leaking:
+        names = ", ".join(f"'{c}'" for c in leaking)
+        record_remedy(study, "possible-label-leak", "feature-set-aside",
+                      f"Feature(s) {names} set aside by the study spec (not used by any model) because they "
+                      "carried a leak signature.")
+    return leaking

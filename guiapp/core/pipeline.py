@@ -130,6 +130,37 @@ def apply_spec(study: Study, spec: dict) -> None:
         attest(study, item_id, reason)  # used only while the study shows no evidence for the item
 
 
+SPLIT_DRAW_KEYS = ("strategy", "test_fraction", "tune_fraction", "seed", "holdout_batches", "keep_copies_together")
+
+
+def _resume_split_changes(study: Study, spec: dict) -> bool:
+    """On ``--resume``: does the spec now ask for another split (a ``[split]`` key or a
+    ``[batch]`` remedy written in after a stopped run)? When nothing has used the split yet (no
+    network trained, the sealed test set unread), the spec's keys are applied and the split is
+    drawn again, with everything after it; otherwise the run is refused with what to do."""
+    from guiapp.core.errors import SpecError
+
+    s, wanted = study.split, spec.get("split", {})
+    changed = [f"[split] {k} = {wanted[k]!r}" for k in SPLIT_DRAW_KEYS if k in wanted
+               and (([str(v) for v in wanted[k]] if k == "holdout_batches" else wanted[k]) != getattr(s, k))]
+    remedy = spec.get("batch", {}).get("remedy", "none")
+    if remedy != "none" and remedy != study.batch.remedy:
+        changed.append(f"[batch] remedy = {remedy!r}")
+    if not changed or not s.sealed:
+        return False
+    if s.test_uses > 0 or study.train.status != "not started" or study.train.history:
+        used = "the sealed test set was read" if s.test_uses > 0 else "a network was trained on it"
+        raise SpecError(f"The spec now asks for another split ({'; '.join(changed)}), but this study's split "
+                        f"was already used ({used}); drawing it again would hide what the results were "
+                        "measured on (Tip 7). Run the edited spec as a new study: the same command with "
+                        "another --out folder and without --resume.")
+    for key in SPLIT_DRAW_KEYS:
+        if key in wanted:
+            setattr(s, key, [str(v) for v in wanted[key]] if key == "holdout_batches" else wanted[key])
+    study.tuning.network = {}  # searched on the old split; drawn again below with the baselines
+    return True
+
+
 def refuse_too_few_samples(study) -> None:
     """Stop before any later step when the data hold too few samples for a study (exit code 3)."""
     from guiapp.core.errors import StudyBlocked
@@ -199,10 +230,12 @@ def _run_locked(spec: dict, out_dir: Path, folder: Path, *, on_step: Optional[St
     from guiapp.core.study import STUDY_FILE
 
     resumed = resume and (folder / STUDY_FILE).is_file()
+    redraw = False
     if resumed:
         study = Study.open(folder)
         if study.data.provenance.path:  # a kill during the Data step leaves no data to reload
             data.reload_table(study)
+            redraw = _resume_split_changes(study, spec)
     else:
         study = Study()
         apply_spec(study, spec)
@@ -248,6 +281,11 @@ def _run_locked(spec: dict, out_dir: Path, folder: Path, *, on_step: Optional[St
     # every [data] key: formats, sample sheet, orientation, roles, missing values, provenance
     step("Data", lambda: data.attach_from_spec(study, d, **kw), done=resumed and bool(study.data.provenance.path))
     refuse_too_few_samples(study)
+    ignored = [c for c, role in d.get("roles", {}).items() if role == "ignore"]
+    if ignored:  # a leaking column the spec set aside is the leak remedy, recorded for the card
+        from guiapp.core.leaks import record_columns_set_aside
+
+        record_columns_set_aside(study, ignored)
     if spec.get("external"):  # a cohort that does not fit the study fails now, not after training
         from guiapp.core import external
 
@@ -276,8 +314,8 @@ def _run_locked(spec: dict, out_dir: Path, folder: Path, *, on_step: Optional[St
         if study.batch.remedy == "combat":
             batch.remedy_effect(study, **kw)  # before/after metrics on the training split
 
-    step("Batch effects", batch_step, done=resumed and bool(study.batch.explained_variance))
-    step("Split", split_step, done=resumed and study.split.sealed)
+    step("Batch effects", batch_step, done=resumed and bool(study.batch.explained_variance) and not redraw)
+    step("Split", split_step, done=resumed and study.split.sealed and not redraw)
     stop_if_blocked("split", "training")
     step("Baselines", lambda: baselines.fit_baselines(study, **kw),
          done=resumed and bool(study.baselines.results))

@@ -284,3 +284,20 @@ def test_a_blocking_finding_raised_after_training_stops_the_run_before_export(tm
     assert card.index("## Unresolved and accepted findings") < card.index("## Headline result")
     assert reason in card.split("## Headline result")[0]
     assert "but the network does not clearly beat the same network trained on shuffled labels (accepted:" in card
+
+
+def test_the_register_entry_a_remedied_finding_opened_names_the_remedy_and_stays_open():
+    from guiapp.core.ethics import sync_register
+
+    s = study_with(confounded())
+    sync_register(s)
+    (entry,) = [e for e in s.ethics.register if e["finding"].startswith("batch-confounded")]
+    assert entry["status"] == "open" and entry["mitigation"] == ""
+    settle_by_remedy(s, "batch-confounded", "Leave-batch-out evaluation: each site tested on a model that never saw it.")
+    sync_register(s)
+    assert entry["mitigation"] == ("Remedy applied: Leave-batch-out evaluation: each site tested on a model "
+                                   "that never saw it.")
+    assert entry["status"] == "open"  # confounding is answered, not undone: the user resolves it
+    entry["mitigation"] = "My own words."
+    sync_register(s)
+    assert entry["mitigation"] == "My own words."  # the user's words are kept

@@ -183,3 +183,24 @@ def test_setting_leaking_features_aside_is_recorded_and_refused_after_the_test(t
     study.split.test_uses = 1
     with pytest.raises(TenfoldError, match="already been used"):
         set_aside_leaking_features(study, ["worst perimeter"])
+
+
+def test_a_column_the_spec_sets_aside_is_recorded_only_when_it_leaks(tmp_path):
+    from guiapp.core.leaks import record_columns_set_aside
+
+    y = datasets.load_breast_cancer().target
+    d = datasets.load_breast_cancer(as_frame=True)
+    table = d.frame.rename(columns={"target": "diagnosis"})
+    table["pathology_score"] = np.where(y == 1, 5.0, 1.0)
+    table.to_csv(tmp_path / "cancer.csv", index=False)
+    study = Study()
+    data.attach_data(study, tmp_path / "cancer.csv", label="diagnosis", sensitive=False,
+                     roles={"pathology_score": "ignore", "mean radius": "ignore"})
+    assert "possible-label-leak" not in study.finding_codes()
+    assert record_columns_set_aside(study, ["pathology_score", "mean radius", "no such column"]) == ["pathology_score"]
+    (record,) = study.split.remedies
+    assert record["finding"] == "possible-label-leak" and record["remedy"] == "feature-set-aside"
+    assert "'pathology_score' set aside by the study spec" in record["text"] and "mean radius" not in record["text"]
+    # an ordinary marker set aside is not a leak remedy
+    study.split.remedies = []
+    assert record_columns_set_aside(study, ["mean radius"]) == [] and study.split.remedies == []

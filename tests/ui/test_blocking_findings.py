@@ -146,3 +146,30 @@ def test_every_blocking_kind_holds_its_own_step_and_a_reason_releases_it(qtbot, 
         row.accept.click()
     assert page.finding_actions.codes == [] and kind.code not in window.next.toolTip()
     assert blocking.unresolved_blocking(window.study) == []
+
+
+# The step each blocking kind must hold: where the user can act on it.
+BLOCKING_STEPS = {"batch-confounded": "batch", "possible-label-leak": "data",
+                  "duplicates-across-splits": "split", "label-shuffle-not-beaten": "overfitting"}
+
+
+def test_each_blocking_kind_is_raised_on_the_step_where_it_is_acted_on():
+    assert {k.code: k.step for k in Findings.all() if k.blocks} == BLOCKING_STEPS
+
+
+@pytest.mark.parametrize("kind", [k for k in Findings.all() if k.blocks], ids=lambda k: k.code)
+def test_ordinary_mode_shows_each_blocking_kind_as_a_banner_on_its_step(qtbot, make_window, demo_study, kind):
+    study = ready(demo_study)
+    study.checklist_mode = False
+    study.add_finding(kind.raise_(**_placeholder_values(kind.template)))
+    window = make_window(study)
+    window.go_to(kind.step, force=True)
+    page = window.current_page()
+    actions = page.finding_actions
+    assert actions.isVisibleTo(page) and actions.codes == [kind.code]
+    assert actions.head.text().startswith("A finding blocks this study")
+    assert actions.head.property("kind") == "caveat"
+    # other pages show no banner for it: it belongs to the step that raised it
+    other = next(s for s in BLOCKING_STEPS.values() if s != kind.step)
+    window.go_to(other, force=True)
+    assert kind.code not in window.current_page().finding_actions.codes
