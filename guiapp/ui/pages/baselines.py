@@ -9,13 +9,14 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, Q
 
 from guiapp.core import baselines, metrics, tuning, verdict
 from guiapp.core.errors import TenfoldError
+from guiapp.ui.collapsible import collapsible
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.plots import PlotArea, pyqtgraph
 from guiapp.ui.widgets import ResultTable, heading, note, value_label
 from guiapp.ui.why_disabled import NOT_TRAINED, enable
 
 SAMPLERS = (("tpe", "TPE (learns from earlier trials)"), ("random", "Random search"))
-BOX_COLUMNS = 4
+BOX_COLUMNS = 3  # fits a 1280-pixel window with the checklist docked
 
 
 def draw_comparison(area: PlotArea, rows: list[dict], metric: str) -> None:
@@ -60,6 +61,7 @@ class BaselinesPage(StepPage):
         self.model_boxes: dict[str, QCheckBox] = {}
         self.body.addLayout(self.model_grid)
         form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.WrapLongRows)  # narrow windows: fields under their labels
         self.budget = QSpinBox()
         self.budget.setRange(0, 10000)
         self.budget.setAccessibleName("Trials per model")
@@ -87,6 +89,7 @@ class BaselinesPage(StepPage):
         self.add_run_controls(self.fit, what="Tuning",
                               cancel_tip="Stop after the current trial; finished trials are kept, and the "
                                          "next run continues the search.")
+        self.main_action = self.fit
 
         self.body.addWidget(heading("Scores on the tune split"))
         self.body.addWidget(note("Each score comes with a 95% bootstrap interval: the range the score "
@@ -97,7 +100,9 @@ class BaselinesPage(StepPage):
         self.body.addWidget(self.budget_text)
         self.plot = PlotArea("Every model's tune score with its interval appears here once the baselines "
                              "are fitted.", "Model comparison plot", min_height=220)
-        self.body.addWidget(self.plot)
+        # The table holds the numbers; the plot draws them, one click away so the page fits.
+        self.plot_section = collapsible("Model comparison plot", self.plot)
+        self.body.addWidget(self.plot_section)
 
         self.body.addWidget(heading("Is deep learning warranted here? (Tip 1)"))
         self.verdict = value_label("Verdict")
