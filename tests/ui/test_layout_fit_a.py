@@ -7,7 +7,8 @@ without scrolling, and the page no taller than two views.
 from __future__ import annotations
 
 import pytest
-from PySide6.QtWidgets import QAbstractButton, QApplication, QCheckBox, QRadioButton, QScrollArea
+from PySide6.QtWidgets import (QAbstractButton, QApplication, QCheckBox, QRadioButton, QScrollArea,
+                               QTableWidget)
 
 from guiapp.core import baselines, batch, demo, ethics, split
 
@@ -53,6 +54,9 @@ def fit_problems(window, step_id: str) -> list[str]:
             continue
         if button.width() < button.sizeHint().width():
             problems.append(f"button {button.text()!r} is {button.width()} px for {button.sizeHint().width()} px")
+    for table in page.findChildren(QTableWidget):  # result tables: readable without sideways scrolling
+        if table.isVisibleTo(page) and table.horizontalScrollBar().maximum() > 0:
+            problems.append(f"table {table.accessibleName()!r} scrolls sideways")
     main = page.main_action
     assert main.isVisibleTo(page), f"{step_id}: the main control is hidden"
     top = main.mapTo(viewport, main.rect().topLeft()).y()

@@ -96,6 +96,9 @@ class BaselinesPage(StepPage):
                                  "would likely fall in on another sample of this size."))
         self.table = ResultTable("Baseline scores")
         self.body.addWidget(self.table)
+        self.more_metrics = ResultTable("More baseline metrics")
+        self.more_section = collapsible("Three more metrics per model", self.more_metrics)
+        self.body.addWidget(self.more_section)
         self.budget_text = value_label("Tuning budgets")
         self.body.addWidget(self.budget_text)
         self.plot = PlotArea("Every model's tune score with its interval appears here once the baselines "
@@ -169,6 +172,7 @@ class BaselinesPage(StepPage):
         metric = self.study.primary_metric
         if not results:
             self.table.fill(["model"], [["No baselines fitted yet."]])
+            self.more_metrics.fill(["model"], [["No baselines fitted yet."]])
             self.plot.show_placeholder()
             self.budget_text.setText("")
             return
@@ -176,7 +180,7 @@ class BaselinesPage(StepPage):
         names = [metric] + [n for n in metrics.metric_names(self.study.question.task) if n != metric][:3]
         best = self.study.baselines.best(metric)
         titles = baselines.available(self.study.question.task)
-        rows, tips = [], []
+        rows, tips, more = [], [], []
         for r in results:
             title = titles.get(r["name"], r["name"])
             if best is not None and r["name"] == best["name"]:
@@ -186,17 +190,21 @@ class BaselinesPage(StepPage):
                 "nothing to tune" if not r.get("search_space") else "defaults")
             settings = ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
                                  for k, v in r.get("best_params", {}).items()) or "—"
-            rows.append([title] + [metrics.format_metric(n, r["tune_metrics"]) for n in names]
-                        + [trials, settings, f"{r.get('fit_seconds', 0):.1f} s"])
+            rows.append([title, metrics.format_metric(metric, r["tune_metrics"]), trials, settings,
+                         f"{r.get('fit_seconds', 0):.1f} s"])
+            more.extend([titles.get(r["name"], r["name"]), metrics.DISPLAY_NAMES.get(n, n),
+                         metrics.format_metric(n, r["tune_metrics"])] for n in names[1:])
             if r.get("form_note"):
                 rows[-1][0] += "  (scalable form)"
             space = "; ".join(f"{k}: {d}" for k, d in r.get("search_space", {}).items())
             why = "\n".join(t for t in (f"Search space: {space}" if space else "",
                                          f"Cost grows {r['cost']}." if r.get("cost") else "",
                                          f"Scalable form: {r['form_note']}." if r.get("form_note") else "") if t)
-            tips.append([why] + [""] * (len(names) + 3))
-        self.table.fill(["model"] + [metrics.DISPLAY_NAMES.get(n, n) for n in names]
-                        + ["trials", "best settings", "fit time"], rows, tips)
+            tips.append([why] + [""] * 4)
+        # One metric wide, the settings wrapped: the table fits the page without scrolling sideways.
+        self.table.fill(["model", metrics.DISPLAY_NAMES.get(metric, metric), "trials", "best settings",
+                         "fit time"], rows, tips, wrap_column=3)
+        self.more_metrics.fill(["model", "metric", "tune score"], more, wrap_column=2)
         self.budget_text.setText(tuning.budget_report(self.study)["text"])
         draw_comparison(self.plot, verdict.comparison_rows(self.study), metric)
 
