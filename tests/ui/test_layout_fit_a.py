@@ -103,3 +103,12 @@ def test_folded_sections_open_and_close(make_window, finished):
     assert section.is_open() and page.plot.isVisibleTo(page)
     section.toggle.click()
     assert page.plot.isHidden()
+
+
+def test_the_data_tabs_say_when_the_sensitivity_is_still_open(window):
+    page = window.page("data")
+    assert window.go_to("data", force=True)
+    index = page.tabs.indexOf(page.about_tab)
+    assert page.study.data.sensitive is None and page.tabs.tabText(index) == "Sensitivity and source (to answer)"
+    page.sensitivity.buttons()[1].click()  # "Not sensitive"
+    assert page.study.data.sensitive is False and page.tabs.tabText(index) == "Sensitivity and source"

@@ -7,8 +7,8 @@ import csv
 from pathlib import Path
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QTabWidget, QVBoxLayout, QWidget, QButtonGroup, QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout,
-                               QLineEdit, QPushButton, QRadioButton)
+from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout,
+                               QLineEdit, QPushButton, QRadioButton, QTabWidget, QVBoxLayout, QWidget)
 
 # core.data and core.readers bring pandas: imported when a file is chosen, not when the window opens.
 from guiapp.core import ethics, transform
@@ -16,7 +16,7 @@ from guiapp.core.errors import DataError, TenfoldError
 from guiapp.ui.data_panels import FILE_FILTER, DataInPanel
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.plots import PlotArea, bar_chart
-from guiapp.ui.widgets import heading, value_label
+from guiapp.ui.widgets import value_label
 
 NO_BATCH = "(no batch column)"
 NO_GROUP = "(one sample per donor: no group column)"
@@ -100,7 +100,7 @@ class DataPage(StepPage):
         form.addRow("Group column (donor, patient…):", self.group)
         main_form = form
         # Sensitivity and provenance go on a tab of their own: the page fits the window.
-        about = QWidget()
+        about = self.about_tab = QWidget()
         form = QFormLayout(about)
         form.setRowWrapPolicy(QFormLayout.WrapLongRows)
 
@@ -195,6 +195,9 @@ class DataPage(StepPage):
             self.version.setText(s.data.provenance.version)
             self.downloaded.setText(s.data.provenance.downloaded)
         select_sensitivity(self.sensitivity, s.data.sensitive)
+        # The tab says when its question is still open: guided mode waits for the answer.
+        self.tabs.setTabText(self.tabs.indexOf(self.about_tab), "Sensitivity and source"
+                             + (" (to answer)" if s.data.sensitive is None else ""))
         self._show_answers()
         self._show_summary()
         self.data_in.show(s)
