@@ -82,7 +82,8 @@ class DataInPanel:
         self._modality_seen: tuple = (None, "table")
         form.addRow("Excel sheet:", self.sheet)
 
-    def add_form_rows(self, form: QFormLayout) -> None:
+    def add_form_rows(self, form: QFormLayout, provenance: Optional[QFormLayout] = None) -> None:
+        """The reading options into ``form``; accession and URL into ``provenance`` (``form`` if None)."""
         page = self.page
         row = QHBoxLayout()
         self.samples = QLineEdit()
@@ -143,6 +144,7 @@ class DataInPanel:
                                  ("of longer ones keep", self.crop))
         form.addRow("Sequences:", self.sequence_row)
         self._form = form
+        form = provenance if provenance is not None else form
 
         self.accession = QLineEdit()
         self.accession.setAccessibleName("Accession")
@@ -153,14 +155,19 @@ class DataInPanel:
         self.url.setPlaceholderText("where the file can be downloaded")
         form.addRow("URL:", self.url)
 
-    def add_sections(self, body) -> None:
+    def add_sections(self, body, roles=None, explore=None) -> None:
+        """The profile into ``body``; the column roles and the explorer into ``roles`` and ``explore``
+        (``body`` when not given)."""
         page = self.page
+        roles = body if roles is None else roles
+        explore = body if explore is None else explore
         self.words = value_label("Data profile in words")
         body.addWidget(self.words)
         self.missing_plot = PlotArea("Missing values per feature appear here once the data are loaded.",
                                      "Missing values per column", min_height=200)
         self.missing_plot.setMaximumSize(560, 260)
         body.addWidget(self.missing_plot)
+        body = roles
         body.addWidget(heading("Column roles"))
         body.addWidget(note("What each column is for. Identifiers never become features. Double-click a role "
                             "to change it, then check the data again."))
@@ -183,6 +190,7 @@ class DataInPanel:
         row.addWidget(self.apply_roles)
         row.addStretch(1)
         body.addLayout(row)
+        body = explore
         body.addWidget(heading("Explore the data"))
         from guiapp.ui.data_explorer import DataExplorer
 

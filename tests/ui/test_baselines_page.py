@@ -51,7 +51,7 @@ def test_a_tiny_tuning_fills_the_table_the_plot_and_the_verdict(qtbot, page):
     assert "95% CI" in page.table.cell_text(0, 1)
     assert page.table.cell_text(0, headers.index("trials")) == "2 of 2"
     assert page.table.cell_text(2, headers.index("trials")) == "nothing to tune"
-    assert page.plot.has_plot
+    assert page.plot.drawn  # drawn behind its folded section
     assert page.progress.value() == 1000
     assert page.verdict.text().startswith("Is deep learning warranted here? Doubtful.")
     assert "fewer than 100 per class" in page.verdict.text()
@@ -103,7 +103,7 @@ def test_compare_scores_the_trained_network_against_equally_tuned_baselines(qtbo
     rows = study.tuning.comparison["rows"]
     assert [r["model"] for r in rows] == ["network", "logistic_regression", "majority"]
     assert study.tuning.comparison["paired"]["baseline"] == "logistic_regression"
-    assert page.plot.has_plot
+    assert page.plot.drawn
     assert study.verdict.stage == "after training"
     assert page.verdict.text().startswith(study.verdict.headline)
     assert "paired bootstrap" in page.verdict.text()

@@ -33,7 +33,9 @@ def study_with_gaps(tmp_path):
 def test_the_explorer_shows_rows_missing_values_a_distribution_and_a_scatter(qtbot, make_window, study_with_gaps):
     window = make_window(study_with_gaps)
     assert window.go_to("data", force=True)
-    explorer = window.page("data").data_in.explorer
+    page = window.page("data")
+    explorer = page.data_in.explorer
+    page.tabs.setCurrentWidget(page.explore_tab)  # the explorer has a tab of its own on the page
     qtbot.waitUntil(lambda: explorer.table_frame is not None, timeout=30_000)
     assert "first 1,000 of 1,200 rows" in explorer.table_note.text()
     model = explorer.model

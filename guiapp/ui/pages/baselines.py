@@ -9,13 +9,14 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, Q
 
 from guiapp.core import baselines, metrics, tuning, verdict
 from guiapp.core.errors import TenfoldError
+from guiapp.ui.collapsible import collapsible
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.plots import PlotArea, pyqtgraph
 from guiapp.ui.widgets import ResultTable, heading, note, value_label
 from guiapp.ui.why_disabled import NOT_TRAINED, enable
 
 SAMPLERS = (("tpe", "TPE (learns from earlier trials)"), ("random", "Random search"))
-BOX_COLUMNS = 4
+BOX_COLUMNS = 3  # fits a 1280-pixel window with the checklist docked
 
 
 def draw_comparison(area: PlotArea, rows: list[dict], metric: str) -> None:
@@ -60,6 +61,7 @@ class BaselinesPage(StepPage):
         self.model_boxes: dict[str, QCheckBox] = {}
         self.body.addLayout(self.model_grid)
         form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.WrapLongRows)  # narrow windows: fields under their labels
         self.budget = QSpinBox()
         self.budget.setRange(0, 10000)
         self.budget.setAccessibleName("Trials per model")
@@ -87,17 +89,23 @@ class BaselinesPage(StepPage):
         self.add_run_controls(self.fit, what="Tuning",
                               cancel_tip="Stop after the current trial; finished trials are kept, and the "
                                          "next run continues the search.")
+        self.main_action = self.fit
 
         self.body.addWidget(heading("Scores on the tune split"))
         self.body.addWidget(note("Each score comes with a 95% bootstrap interval: the range the score "
                                  "would likely fall in on another sample of this size."))
         self.table = ResultTable("Baseline scores")
         self.body.addWidget(self.table)
+        self.more_metrics = ResultTable("More baseline metrics")
+        self.more_section = collapsible("Three more metrics per model", self.more_metrics)
+        self.body.addWidget(self.more_section)
         self.budget_text = value_label("Tuning budgets")
         self.body.addWidget(self.budget_text)
         self.plot = PlotArea("Every model's tune score with its interval appears here once the baselines "
                              "are fitted.", "Model comparison plot", min_height=220)
-        self.body.addWidget(self.plot)
+        # The table holds the numbers; the plot draws them, one click away so the page fits.
+        self.plot_section = collapsible("Model comparison plot", self.plot)
+        self.body.addWidget(self.plot_section)
 
         self.body.addWidget(heading("Is deep learning warranted here? (Tip 1)"))
         self.verdict = value_label("Verdict")
@@ -164,6 +172,7 @@ class BaselinesPage(StepPage):
         metric = self.study.primary_metric
         if not results:
             self.table.fill(["model"], [["No baselines fitted yet."]])
+            self.more_metrics.fill(["model"], [["No baselines fitted yet."]])
             self.plot.show_placeholder()
             self.budget_text.setText("")
             return
@@ -171,7 +180,7 @@ class BaselinesPage(StepPage):
         names = [metric] + [n for n in metrics.metric_names(self.study.question.task) if n != metric][:3]
         best = self.study.baselines.best(metric)
         titles = baselines.available(self.study.question.task)
-        rows, tips = [], []
+        rows, tips, more = [], [], []
         for r in results:
             title = titles.get(r["name"], r["name"])
             if best is not None and r["name"] == best["name"]:
@@ -181,17 +190,21 @@ class BaselinesPage(StepPage):
                 "nothing to tune" if not r.get("search_space") else "defaults")
             settings = ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
                                  for k, v in r.get("best_params", {}).items()) or "—"
-            rows.append([title] + [metrics.format_metric(n, r["tune_metrics"]) for n in names]
-                        + [trials, settings, f"{r.get('fit_seconds', 0):.1f} s"])
+            rows.append([title, metrics.format_metric(metric, r["tune_metrics"]), trials, settings,
+                         f"{r.get('fit_seconds', 0):.1f} s"])
+            more.extend([titles.get(r["name"], r["name"]), metrics.DISPLAY_NAMES.get(n, n),
+                         metrics.format_metric(n, r["tune_metrics"])] for n in names[1:])
             if r.get("form_note"):
                 rows[-1][0] += "  (scalable form)"
             space = "; ".join(f"{k}: {d}" for k, d in r.get("search_space", {}).items())
             why = "\n".join(t for t in (f"Search space: {space}" if space else "",
                                          f"Cost grows {r['cost']}." if r.get("cost") else "",
                                          f"Scalable form: {r['form_note']}." if r.get("form_note") else "") if t)
-            tips.append([why] + [""] * (len(names) + 3))
-        self.table.fill(["model"] + [metrics.DISPLAY_NAMES.get(n, n) for n in names]
-                        + ["trials", "best settings", "fit time"], rows, tips)
+            tips.append([why] + [""] * 4)
+        # One metric wide, the settings wrapped: the table fits the page without scrolling sideways.
+        self.table.fill(["model", metrics.DISPLAY_NAMES.get(metric, metric), "trials", "best settings",
+                         "fit time"], rows, tips, wrap_column=3)
+        self.more_metrics.fill(["model", "metric", "tune score"], more, wrap_column=2)
         self.budget_text.setText(tuning.budget_report(self.study)["text"])
         draw_comparison(self.plot, verdict.comparison_rows(self.study), metric)
 

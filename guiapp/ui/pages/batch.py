@@ -15,13 +15,14 @@ from typing import Optional
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QMessageBox,
-                               QPushButton)
+                               QPushButton, QWidget)
 
 from guiapp.core import batch_views
 from guiapp.core.batch import REMEDY_WORDS, BatchEffectReport, apply_group_remedy, apply_remedy
 from guiapp.core.plain_summaries import batch_mixing
 from guiapp.ui import detail_level
 from guiapp.ui.batch_panels import ConfoundingPanel, IndependencePanel, MetricsTable, RemedyPanel
+from guiapp.ui.collapsible import collapsible
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.plain_summary import DETAILS_HINT, LightSummary
 from guiapp.ui.plots import PlotArea, bar_chart
@@ -55,6 +56,7 @@ class BatchPage(StepPage):
                                    "confounding, group columns and copies of samples.")
         self.run_button.clicked.connect(self._run)
         row.addWidget(self.run_button)
+        self.main_action = self.run_button
         self.draw_button = self.action(QPushButton("Draw again"))
         self.draw_button.setToolTip("Draw the samples from the stored positions, or compute them again.")
         self.draw_button.clicked.connect(lambda: self._draw_samples(self.view_kind.currentData()))
@@ -95,7 +97,9 @@ class BatchPage(StepPage):
                                   "Samples on their principal components")
         self.body.addWidget(self.plot)
 
-        row = QHBoxLayout()
+        variance_box = QWidget()
+        row = QHBoxLayout(variance_box)
+        row.setContentsMargins(0, 0, 0, 0)
         self.variance = PlotArea("", "Variance explained per principal component", min_height=170)
         self.variance.setFixedSize(300, 170)
         self.variance.setToolTip("Share of the variation in the standardised features that each "
@@ -103,7 +107,9 @@ class BatchPage(StepPage):
         row.addWidget(self.variance)
         self.reading = value_label("Batch-effect reading")
         row.addWidget(self.reading, 1)
-        self.body.addLayout(row)
+        # Secondary to the scatter above: one click away, so the page fits the window.
+        self.variance_section = collapsible("Variance per principal component", variance_box)
+        self.body.addWidget(self.variance_section)
 
         self.body.addWidget(heading("Batch mixing"))
         self.mixing = LightSummary("Batch mixing summary")

@@ -35,6 +35,7 @@ class CriteriaPanel(QWidget):
                            "leaving one batch out); interpretability on the network's attributions; efficiency "
                            "on the trained network. Calibration is the budget above."))
         form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.WrapLongRows)  # narrow windows: fields under their labels
         self.min_generalization = _spin("Worst cohort score at least",
                                         "The target metric the worst external cohort (or held-out batch) must reach.",
                                         1e6, 0.01, 3)

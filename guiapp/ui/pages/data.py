@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout,
-                               QLineEdit, QPushButton, QRadioButton)
+                               QLineEdit, QPushButton, QRadioButton, QTabWidget, QVBoxLayout, QWidget)
 
 # core.data and core.readers bring pandas: imported when a file is chosen, not when the window opens.
 from guiapp.core import ethics, transform
@@ -16,7 +16,7 @@ from guiapp.core.errors import DataError, TenfoldError
 from guiapp.ui.data_panels import FILE_FILTER, DataInPanel
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.plots import PlotArea, bar_chart
-from guiapp.ui.widgets import heading, value_label
+from guiapp.ui.widgets import value_label
 
 NO_BATCH = "(no batch column)"
 NO_GROUP = "(one sample per donor: no group column)"
@@ -62,6 +62,7 @@ class DataPage(StepPage):
     def build(self) -> None:
         self._study_shown = None
         form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.WrapLongRows)  # narrow windows: fields under their labels
         file_row = QHBoxLayout()
         self.path = QLineEdit()
         self.path.setPlaceholderText("A table (CSV, TSV, Parquet, Excel, AnnData .h5ad), a FASTA file, "
@@ -97,6 +98,11 @@ class DataPage(StepPage):
                               "if several samples share one. Samples of one group are kept on one "
                               "side of the split, so the test set holds unseen donors (Tip 7).")
         form.addRow("Group column (donor, patient…):", self.group)
+        main_form = form
+        # Sensitivity and provenance go on a tab of their own: the page fits the window.
+        about = self.about_tab = QWidget()
+        form = QFormLayout(about)
+        form.setRowWrapPolicy(QFormLayout.WrapLongRows)
 
         sens_row = QHBoxLayout()
         self.sensitivity = sensitivity_radios(self, self._on_sensitivity)
@@ -121,8 +127,8 @@ class DataPage(StepPage):
         self.downloaded.setPlaceholderText("e.g. 2024-03-01")
         self.downloaded.setToolTip("When the file was downloaded or exported, if it matters.")
         form.addRow("Downloaded on:", self.downloaded)
-        self.data_in.add_form_rows(form)
-        self.body.addLayout(form)
+        self.data_in.add_form_rows(main_form, provenance=form)
+        self.body.addLayout(main_form)
 
         row = QHBoxLayout()
         self.load = self.action(QPushButton("Load and check the data"))
@@ -137,14 +143,31 @@ class DataPage(StepPage):
         row.addWidget(self.set_aside)
         row.addStretch(1)
         self.body.addLayout(row)
+        self.main_action = self.load
 
-        self.body.addWidget(heading("What is in the table"))
+        # What was found, right under Load: a tab each, so the page stays about one window tall.
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Data details")
+        self.tabs.setDocumentMode(True)
+        summary_tab = QWidget()
+        summary = QVBoxLayout(summary_tab)
+        summary.setContentsMargins(0, 8, 0, 0)
+        self.tabs.addTab(summary_tab, "What is in the table")
+        self.tabs.addTab(about, "Sensitivity and source")
+        self.roles_tab, self.explore_tab = QWidget(), QWidget()
+        roles = QVBoxLayout(self.roles_tab)
+        explore = QVBoxLayout(self.explore_tab)
+        for layout in (roles, explore):
+            layout.setContentsMargins(0, 8, 0, 0)
+        self.tabs.addTab(self.roles_tab, "Column roles")
+        self.tabs.addTab(self.explore_tab, "Explore")
+        self.body.addWidget(self.tabs)
         self.summary = value_label("Data summary")
-        self.body.addWidget(self.summary)
+        summary.addWidget(self.summary)
         self.counts = PlotArea("The samples per class appear here once the data are loaded.",
                                "Samples per class", min_height=220)
         self.counts.setMaximumSize(560, 240)
-        self.body.addWidget(self.counts)
+        summary.addWidget(self.counts)
         # The log transform: offered when columns look like counts or intensities (the advice's control).
         row = QHBoxLayout()
         self.log_advice = value_label("Log transform")
@@ -157,8 +180,8 @@ class DataPage(StepPage):
         self.log_undo = self.action(QPushButton("Remove the log transform"))
         self.log_undo.clicked.connect(lambda: self._set_log([]))
         row.addWidget(self.log_undo)
-        self.body.addLayout(row)
-        self.data_in.add_sections(self.body)
+        summary.addLayout(row)
+        self.data_in.add_sections(summary, roles=roles, explore=explore)
 
     # ----- study → widgets ----------------------------------------------------------------
     def refresh(self) -> None:
@@ -172,6 +195,9 @@ class DataPage(StepPage):
             self.version.setText(s.data.provenance.version)
             self.downloaded.setText(s.data.provenance.downloaded)
         select_sensitivity(self.sensitivity, s.data.sensitive)
+        # The tab says when its question is still open: guided mode waits for the answer.
+        self.tabs.setTabText(self.tabs.indexOf(self.about_tab), "Sensitivity and source"
+                             + (" (to answer)" if s.data.sensitive is None else ""))
         self._show_answers()
         self._show_summary()
         self.data_in.show(s)

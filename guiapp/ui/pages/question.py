@@ -25,6 +25,7 @@ class QuestionPage(StepPage):
 
     def build(self) -> None:
         form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.WrapLongRows)  # narrow windows: fields under their labels
         self.title = QLineEdit()
         self.title.setPlaceholderText("e.g. Can tumour subtype be predicted from 50 marker genes?")
         self.title.setAccessibleName("Scientific question")
@@ -71,6 +72,7 @@ class QuestionPage(StepPage):
         crit.addWidget(self.target)
         crit.addStretch(1)
         form.addRow("Success criterion:", crit)
+        self.main_action = self.target  # the page's main control: in view without scrolling
         self.body.addLayout(form)
         self.task_note = note("")
         self.body.addWidget(self.task_note)
@@ -81,6 +83,7 @@ class QuestionPage(StepPage):
         self.body.addWidget(note("Set what the model may cost before you see any result. The Evaluate page "
                                  "measures each one and shows it met or not met; the model card reports it."))
         form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.WrapLongRows)  # narrow windows: fields under their labels
         self.max_parameters = QSpinBox()
         self.max_parameters.setRange(0, 2_000_000_000)
         self.max_parameters.setSingleStep(10_000)

@@ -73,6 +73,7 @@ class SplitPage(StepPage):
 
         row = QHBoxLayout()
         self.draw = self.action(QPushButton("Draw split and seal test set"))
+        self.main_action = self.draw  # the page's main control: in view without scrolling
         self.draw.setObjectName("primary")
         self.draw.setToolTip("Assign every sample to train, tune or test. The test samples are sealed "
                              "until the final evaluation.")

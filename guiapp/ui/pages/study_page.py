@@ -25,6 +25,7 @@ class StudyPage(StepPage):
         self.body.addWidget(self.folder_label)
         row = QHBoxLayout()
         self.new_button = self.action(QPushButton("New study folder…"))
+        self.main_action = self.new_button  # the page's main control: in view without scrolling
         self.new_button.setToolTip("Choose an empty folder; Tenfold creates study.json in it.")
         self.open_button = self.action(QPushButton("Open study folder…"))
         self.open_button.setToolTip("Choose a folder that holds a study.json written by Tenfold.")
