@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QCheckBox, QFormLayout, QHBoxLayout, QPushButton, 
 
 from guiapp.core import guards, interpret, metrics
 from guiapp.ui.attribution_view import AttributionMaps
+from guiapp.ui.collapsible_b import FitTabs, cap_height
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.plots import PlotArea, horizontal_bars
 from guiapp.ui.widgets import Banner, ResultTable, heading, note, value_label
@@ -58,16 +59,19 @@ class InterpretPage(StepPage):
         self.body.addWidget(heading("Over-interpretation guards"))
         self.guards = value_label("Over-interpretation guards")
         self.body.addWidget(self.guards)
-        self.body.addWidget(heading("Most important features (permutation importance)"))
+        # The two rankings are tabs, one plot tall: the page stays about one window tall.
+        self.plot_tabs = FitTabs("Feature importance plots")
+        self.body.addWidget(self.plot_tabs)
         self.plot = PlotArea("The most important features appear here once measured.",
                              "Feature importance", min_height=380)
-        self.body.addWidget(self.plot)
-        self.body.addWidget(heading("Integrated gradients"))
+        self.plot_tabs.add("Most important features (permutation importance)").addWidget(self.plot)
         self.ig_plot = PlotArea("Integrated-gradient attributions appear here once measured.",
                                 "Integrated gradients", min_height=300)
-        self.body.addWidget(self.ig_plot)
+        ig_tab = self.plot_tabs.add("Integrated gradients")
+        ig_tab.addWidget(self.ig_plot)
         self.ig_note = note("")
-        self.body.addWidget(self.ig_note)
+        ig_tab.addWidget(self.ig_note)
+        cap_height(420, self.plot, self.ig_plot)
         self.maps_heading = heading("Attribution maps")
         self.body.addWidget(self.maps_heading)
         self.maps = AttributionMaps()
