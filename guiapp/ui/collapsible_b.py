@@ -9,7 +9,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Iterator, Optional
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QSizePolicy, QTabWidget, QToolButton, QVBoxLayout, QWidget
 
 
@@ -74,6 +74,32 @@ class FitTabs(QTabWidget):
             if self.widget(i).isAncestorOf(widget):
                 self.setCurrentIndex(i)
                 return
+
+    # QTabWidget asks every tab for its size; these ask only the tab shown.
+    def _bar_height(self) -> int:
+        return self.tabBar().sizeHint().height()
+
+    def sizeHint(self) -> QSize:
+        current = self.currentWidget()
+        if current is None:
+            return super().sizeHint()
+        return QSize(super().sizeHint().width(), self._bar_height() + current.sizeHint().height())
+
+    def minimumSizeHint(self) -> QSize:
+        current = self.currentWidget()
+        if current is None:
+            return super().minimumSizeHint()
+        return QSize(super().minimumSizeHint().width(), self._bar_height() + current.minimumSizeHint().height())
+
+    def hasHeightForWidth(self) -> bool:
+        current = self.currentWidget()
+        return current is not None and current.hasHeightForWidth()
+
+    def heightForWidth(self, width: int) -> int:
+        current = self.currentWidget()
+        if current is None or not current.hasHeightForWidth():
+            return super().heightForWidth(width)
+        return self._bar_height() + current.heightForWidth(width)
 
     def _fit(self, index: int) -> None:
         for i in range(self.count()):

@@ -93,6 +93,7 @@ class EthicsPage(StepPage):
         self.body.addLayout(form)
         row = QGridLayout()  # two by two: four wide buttons in one row do not fit beside the checklist
         self.add = self.action(QPushButton("Add to register"))
+        self.main_action = self.add  # the page's main button: in view when the page opens
         self.add.setToolTip("Add this concern to the study's ethics register.")
         self.add.clicked.connect(self._add)
         self.save_entry = self.action(QPushButton("Save changes to selected"))

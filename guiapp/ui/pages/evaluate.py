@@ -93,6 +93,7 @@ class EvaluatePage(StepPage):
 
         row = QHBoxLayout()
         self.tune_button = self.action(QPushButton("Evaluate on the tune split"))
+        self.main_action = self.tune_button  # the page's main button: in view when the page opens
         self.tune_button.setObjectName("primary")
         self.tune_button.setToolTip("Score the network on the tune split, with bootstrap intervals, beside the baselines.")
         self.tune_button.clicked.connect(self._evaluate_tune)

@@ -50,6 +50,7 @@ class InterpretPage(StepPage):
         self.body.addLayout(form)
         row = QHBoxLayout()
         self.run_button = self.action(QPushButton("Measure feature importance"))
+        self.main_action = self.run_button  # the page's main button: in view when the page opens
         self.run_button.setObjectName("primary")
         self.run_button.setToolTip("Shuffle each feature, attribute the predictions, compare with the linear baseline.")
         self.run_button.clicked.connect(self._run)

@@ -27,6 +27,7 @@ class OverfittingPage(StepPage):
     def build(self) -> None:
         row = QHBoxLayout()
         self.check = self.action(QPushButton("Check for overfitting"))
+        self.main_action = self.check  # the page's main button: in view when the page opens
         self.check.setObjectName("primary")
         self.check.setToolTip("Score the best weights on the training and the tune split.")
         self.check.clicked.connect(self._check)

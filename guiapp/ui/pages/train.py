@@ -130,6 +130,7 @@ class TrainPage(StepPage):
 
         row = QHBoxLayout()
         self.train_button = self.action(QPushButton("Train"))
+        self.main_action = self.train_button  # the page's main button: in view when the page opens
         self.train_button.setObjectName("primary")
         self.train_button.setToolTip("Train a new network from scratch with these settings.")
         self.train_button.clicked.connect(lambda: self._start(resume=False))
