@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from typing import Iterator, Optional
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtWidgets import QSizePolicy, QTabWidget, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractButton, QSizePolicy, QTabWidget, QToolButton, QVBoxLayout, QWidget
 
 
 class Collapsible(QWidget):
@@ -67,6 +67,14 @@ class FitTabs(QTabWidget):
         self.addTab(page, title)
         self._fit(self.currentIndex())
         return layout
+
+    def follow_buttons(self) -> None:
+        """A button pressed in a tab (also from a shortcut or a script) brings its tab to the front,
+        so the result it makes shows where it is drawn."""
+        for i in range(self.count()):
+            page = self.widget(i)
+            for button in page.findChildren(QAbstractButton):
+                button.clicked.connect(lambda _=False, page=page: self.setCurrentWidget(page))
 
     def show_widget(self, widget: QWidget) -> None:
         """Bring the tab that holds ``widget`` to the front (a result just shown there)."""

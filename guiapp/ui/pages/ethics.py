@@ -56,6 +56,7 @@ class EthicsPage(StepPage):
             self._build_audit()
         with building_into(self, self.tabs.add("Sharing")):
             self._build_sharing()
+        self.tabs.follow_buttons()
 
     def _build_register(self) -> None:
         self.body.addWidget(heading("Are the data sensitive?"))

@@ -67,6 +67,7 @@ class EvaluatePage(StepPage):
 
         self.external = ExternalCohortsPanel(self)
         self.tabs.add("External cohorts").addWidget(self.external)
+        self.tabs.follow_buttons()
 
     def _build_tune(self) -> None:
         form = QFormLayout()
@@ -378,8 +379,7 @@ class EvaluatePage(StepPage):
 
     def _evaluate_tune(self) -> None:
         self.flush()
-        self.run_task(evaluate.evaluate_on_tune, {"study": self.study}, name="evaluating on the tune split",
-                      on_result=lambda _r: self.tabs.show_widget(self.tune_table))
+        self.run_task(evaluate.evaluate_on_tune, {"study": self.study}, name="evaluating on the tune split")
 
     def _final(self) -> None:
         reason = ""
@@ -398,11 +398,7 @@ class EvaluatePage(StepPage):
         self.flush()
         self.run_task(evaluate.finalize_test_evaluation, {"study": self.study, "unseal_reason": reason},
                       name="evaluating on the sealed test set",
-                      on_result=self._final_done)
-
-    def _final_done(self, _panel) -> None:
-        self.tabs.show_widget(self.test_table)
-        self.show_info("Final evaluation done. Report these test scores.")
+                      on_result=lambda _panel: self.show_info("Final evaluation done. Report these test scores."))
 
 
 if __name__ == "__main__":

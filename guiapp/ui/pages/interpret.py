@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QCheckBox, QFormLayout, QHBoxLayout, QPushButton, 
 
 from guiapp.core import guards, interpret, metrics
 from guiapp.ui.attribution_view import AttributionMaps
-from guiapp.ui.collapsible_b import FitTabs, cap_height
+from guiapp.ui.collapsible_b import Collapsible, cap_height
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.plots import PlotArea, horizontal_bars
 from guiapp.ui.widgets import Banner, ResultTable, heading, note, value_label
@@ -27,6 +27,9 @@ class InterpretPage(StepPage):
         self.caveat.show_message(interpret.CAVEAT)
         self.caveat.setAccessibleName("Caveat")
         self.body.addWidget(self.caveat)
+        # How thoroughly to measure: settings most runs keep, folded away so the results fit.
+        self.settings = Collapsible("Settings (shuffles per feature, features shown, attributions)")
+        self.body.addWidget(self.settings)
         form = QFormLayout()
         self.repeats = QSpinBox()
         self.repeats.setRange(1, 100)
@@ -47,7 +50,7 @@ class InterpretPage(StepPage):
         self.use_ig.setToolTip("Attribute each tune prediction to the features, from the training means."
                                if interpret.captum_available() else "Install the captum package to use this.")
         form.addRow("Attributions:", self.use_ig)
-        self.body.addLayout(form)
+        self.settings.body.addLayout(form)
         row = QHBoxLayout()
         self.run_button = self.action(QPushButton("Measure feature importance"))
         self.main_action = self.run_button  # the page's main button: in view when the page opens
@@ -60,19 +63,18 @@ class InterpretPage(StepPage):
         self.body.addWidget(heading("Over-interpretation guards"))
         self.guards = value_label("Over-interpretation guards")
         self.body.addWidget(self.guards)
-        # The two rankings are tabs, one plot tall: the page stays about one window tall.
-        self.plot_tabs = FitTabs("Feature importance plots")
-        self.body.addWidget(self.plot_tabs)
+        self.body.addWidget(heading("Most important features (permutation importance)"))
         self.plot = PlotArea("The most important features appear here once measured.",
                              "Feature importance", min_height=380)
-        self.plot_tabs.add("Most important features (permutation importance)").addWidget(self.plot)
+        self.body.addWidget(self.plot)
+        self.body.addWidget(heading("Integrated gradients"))
         self.ig_plot = PlotArea("Integrated-gradient attributions appear here once measured.",
                                 "Integrated gradients", min_height=300)
-        ig_tab = self.plot_tabs.add("Integrated gradients")
-        ig_tab.addWidget(self.ig_plot)
+        self.body.addWidget(self.ig_plot)
+        cap_height(380, self.plot)  # a drawn plot asks for more: keep both rankings about one window tall
+        cap_height(300, self.ig_plot)
         self.ig_note = note("")
-        ig_tab.addWidget(self.ig_note)
-        cap_height(420, self.plot, self.ig_plot)
+        self.body.addWidget(self.ig_note)
         self.maps_heading = heading("Attribution maps")
         self.body.addWidget(self.maps_heading)
         self.maps = AttributionMaps()

@@ -56,6 +56,7 @@ class OverfittingPage(StepPage):
             self._build_learning_curve()
         with building_into(self, self.tabs.add("Label-shuffle control")):
             self._build_shuffle()
+        self.tabs.follow_buttons()
 
     def _build_learning_curve(self) -> None:
         self.body.addWidget(heading("Learning curve"))
@@ -158,14 +159,12 @@ class OverfittingPage(StepPage):
     def _learning_curve(self) -> None:
         self.run_task(learning_curve.learning_curve,
                       {"study": self.study, "fractions": self.curve_shares.currentData()},
-                      name="computing the learning curve",
-                      on_result=lambda _r: self.tabs.show_widget(self.curve_plot))
+                      name="computing the learning curve")
 
     def _shuffle(self) -> None:
         self.run_task(shuffle_control.label_shuffle_control,
                       {"study": self.study, "repeats": self.repeats.value()},
-                      name="running the label-shuffle control",
-                      on_result=lambda _r: self.tabs.show_widget(self.shuffle_plot))
+                      name="running the label-shuffle control")
 
 
 if __name__ == "__main__":
