@@ -65,11 +65,11 @@ class InterpretPage(StepPage):
         self.body.addWidget(self.guards)
         self.body.addWidget(heading("Most important features (permutation importance)"))
         self.plot = PlotArea("The most important features appear here once measured.",
-                             "Feature importance", min_height=380)
+                             "Feature importance", min_height=320)
         self.body.addWidget(self.plot)
         self.body.addWidget(heading("Integrated gradients"))
         self.ig_plot = PlotArea("Integrated-gradient attributions appear here once measured.",
-                                "Integrated gradients", min_height=300)
+                                "Integrated gradients", min_height=260)
         self.body.addWidget(self.ig_plot)
         cap_height(380, self.plot)  # a drawn plot asks for more: keep both rankings about one window tall
         cap_height(300, self.ig_plot)

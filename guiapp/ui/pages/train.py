@@ -194,12 +194,9 @@ class TrainPage(StepPage):
             for kind in EXPORT_FORMATS:
                 action = self.export_menu.addAction(f"Save the {what} plot as {kind.upper()}…")
                 action.triggered.connect(lambda _=False, a=area, k=kind, w=what: self._export(a, k, w))
-        # Side by side, each as tall as a third of the window: both curves show beside the Train button.
-        curves = QHBoxLayout()
         for area in (self.curves, self.metric_curve):
-            cap_height(300, area)
-            curves.addWidget(area)
-        self.body.addLayout(curves)
+            cap_height(280, area)  # a drawn plot asks for about 480 px: keep the page short
+            self.body.addWidget(area)
         self.message = value_label("Training result")
         self.body.addWidget(self.message)
         self.repeats = value_label("Repeats over seeds")
