@@ -65,6 +65,7 @@ class ArchitecturePage(StepPage):
 
         row = QHBoxLayout()
         self.use = self.action(QPushButton("Use this architecture"))
+        self.main_action = self.use  # the page's main button: in view when the page opens
         self.use.setObjectName("primary")
         self.use.setToolTip("Record these settings in the study; training uses them.")
         self.use.clicked.connect(self._record)

@@ -4,11 +4,12 @@ weights, and the privacy warnings the export will carry (Tip 10)."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QInputDialog, QLineEdit, QPlainTextEdit,
-                               QPushButton)
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QGridLayout, QHBoxLayout, QInputDialog, QLineEdit,
+                               QPlainTextEdit, QPushButton)
 
 from guiapp.core import ethics
 from guiapp.core.errors import TenfoldError
+from guiapp.ui.collapsible_b import FitTabs, building_into, cap_height
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.pages.data import select_sensitivity, sensitivity_radios
 from guiapp.ui.pages.privacy_panels import PrivacyPanels
@@ -45,6 +46,19 @@ class EthicsPage(StepPage):
              "is for, how much it leaks, and whether the trained weights may leave the lab.")
 
     def build(self) -> None:
+        # Three short tabs instead of one long page: the register and the card's own words, the
+        # privacy audit, and the decision on sharing the weights.
+        self.tabs = FitTabs("Ethics and privacy sections")
+        self.body.addWidget(self.tabs)
+        with building_into(self, self.tabs.add("Register")):
+            self._build_register()
+        with building_into(self, self.tabs.add("Privacy audit")):
+            self._build_audit()
+        with building_into(self, self.tabs.add("Sharing")):
+            self._build_sharing()
+        self.tabs.follow_buttons()
+
+    def _build_register(self) -> None:
         self.body.addWidget(heading("Are the data sensitive?"))
         row = QHBoxLayout()
         self.sensitivity = sensitivity_radios(self, self._on_sensitivity)
@@ -78,8 +92,9 @@ class EthicsPage(StepPage):
         self.mitigation.setToolTip("What you do about it (optional now; add it when you resolve the entry).")
         form.addRow("Mitigation:", self.mitigation)
         self.body.addLayout(form)
-        row = QHBoxLayout()
+        row = QGridLayout()  # two by two: four wide buttons in one row do not fit beside the checklist
         self.add = self.action(QPushButton("Add to register"))
+        self.main_action = self.add  # the page's main button: in view when the page opens
         self.add.setToolTip("Add this concern to the study's ethics register.")
         self.add.clicked.connect(self._add)
         self.save_entry = self.action(QPushButton("Save changes to selected"))
@@ -91,9 +106,9 @@ class EthicsPage(StepPage):
         self.resolve = self.action(QPushButton("Mark selected as resolved…"))
         self.resolve.setToolTip("Mark the selected entry resolved with the mitigation above (asked for if empty).")
         self.resolve.clicked.connect(self._resolve)
-        for b in (self.add, self.save_entry, self.none, self.resolve):
-            row.addWidget(b)
-        row.addStretch(1)
+        for i, b in enumerate((self.add, self.save_entry, self.none, self.resolve)):
+            row.addWidget(b, i // 2, i % 2)
+        row.setColumnStretch(2, 1)
         self.body.addLayout(row)
 
         self.body.addWidget(heading("For the model card: what only you can say"))
@@ -110,16 +125,22 @@ class EthicsPage(StepPage):
             self.card_fields[key] = edit
         self.body.addLayout(form)
 
+    def _build_audit(self) -> None:
         self.privacy = PrivacyPanels()
         self.audit_button = self.action(self.privacy.audit_button)
         self.audit_button.clicked.connect(self._audit)
         self.dp_button = self.action(self.privacy.dp_button)
         self.dp_button.clicked.connect(self._dp)
+        cap_height(300, self.privacy.attack_plot, self.privacy.dp_plot)
         self.body.addWidget(self.privacy)
 
+    def _build_sharing(self) -> None:
         self.body.addWidget(heading("Sharing the trained weights"))
         form = QFormLayout()
         self.share = QComboBox()
+        # The choices are long sentences: the box shows what fits and the list opens wide.
+        self.share.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        self.share.setMinimumContentsLength(24)
         self.share.setAccessibleName("Share the weights")
         self.share.setToolTip("Whether the export bundle includes the network's weights and the kNN baseline.")
         for value, text in SHARE:

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (QDoubleSpinBox, QFormLayout, QHBoxLayout, QInputD
 from guiapp.core import baselines, conclusion, cross_validation, evaluate, metrics, scoreboard, subgroups
 from guiapp.core.errors import TenfoldError
 from guiapp.ui.eval_plots import residual_scatter, xy_lines
+from guiapp.ui.collapsible_b import Collapsible, FitTabs, building_into, cap_height
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.plots import PlotArea
 from guiapp.ui.widgets import Banner, ResultTable, heading, note, value_label
@@ -53,6 +54,22 @@ class EvaluatePage(StepPage):
              "When you are done choosing, evaluate once on the sealed test set.")
 
     def build(self) -> None:
+        # Four short tabs instead of one long page; each result shows beside the button that makes it.
+        self.tabs = FitTabs("Evaluation sections")
+        self.body.addWidget(self.tabs)
+        with building_into(self, self.tabs.add("Tune split")):
+            self._build_tune()
+        with building_into(self, self.tabs.add("Cross-validation")):
+            self._build_cross_validation()
+        with building_into(self, self.tabs.add("Sealed test")):
+            self._build_test()
+        from guiapp.ui.pages.external_panel import ExternalCohortsPanel  # external cohorts, the estimate, criteria
+
+        self.external = ExternalCohortsPanel(self)
+        self.tabs.add("External cohorts").addWidget(self.external)
+        self.tabs.follow_buttons()
+
+    def _build_tune(self) -> None:
         form = QFormLayout()
         self.threshold = QDoubleSpinBox()
         self.threshold.setRange(0.01, 0.99)
@@ -73,11 +90,11 @@ class EvaluatePage(StepPage):
         box = QVBoxLayout()
         box.addWidget(self.subgroup_list)
         box.addWidget(self.no_subgroups)
-        form.addRow("Subgroups:", box)
         self.body.addLayout(form)
 
         row = QHBoxLayout()
         self.tune_button = self.action(QPushButton("Evaluate on the tune split"))
+        self.main_action = self.tune_button  # the page's main button: in view when the page opens
         self.tune_button.setObjectName("primary")
         self.tune_button.setToolTip("Score the network on the tune split, with bootstrap intervals, beside the baselines.")
         self.tune_button.clicked.connect(self._evaluate_tune)
@@ -90,17 +107,22 @@ class EvaluatePage(StepPage):
         self.body.addWidget(heading("Tune split: network and baselines"))
         self.tune_table = ResultTable("Tune split scores")
         self.body.addWidget(self.tune_table)
-        self._build_curves()
-        self.body.addWidget(heading("Per batch and per subgroup"))
-        self.groups_table = ResultTable("Per-group scores")
-        self.body.addWidget(self.groups_table)
-        self.groups_note = note("")
-        self.body.addWidget(self.groups_note)
         self.body.addWidget(heading("Success criteria"))
         self.scoreboard_table = ResultTable("Success criteria")
         self.body.addWidget(self.scoreboard_table)
+        self._build_curves()
+        # Which subgroups, and their scores: details most studies read after the overall result.
+        self.groups_section = Collapsible("Per batch and per subgroup")
+        self.body.addWidget(self.groups_section)
+        subgroups = QFormLayout()
+        subgroups.addRow("Subgroups:", box)
+        self.groups_section.body.addLayout(subgroups)
+        self.groups_table = ResultTable("Per-group scores")
+        self.groups_section.body.addWidget(self.groups_table)
+        self.groups_note = note("")
+        self.groups_section.body.addWidget(self.groups_note)
 
-        self._build_cross_validation()
+    def _build_test(self) -> None:
         self.body.addWidget(heading("Final evaluation on the sealed test set"))
         self.body.addWidget(note("The test set is read once, at the end. Its score is the one to report."))
         row = QHBoxLayout()
@@ -118,10 +140,6 @@ class EvaluatePage(StepPage):
         self.body.addWidget(self.conclusion)
         self.test_table = ResultTable("Test set scores")
         self.body.addWidget(self.test_table)
-        from guiapp.ui.pages.external_panel import ExternalCohortsPanel  # external cohorts, the estimate, criteria
-
-        self.external = ExternalCohortsPanel(self)
-        self.body.addWidget(self.external)
 
     def _build_cross_validation(self) -> None:
         self.body.addWidget(heading("Repeated cross-validation"))
@@ -174,6 +192,7 @@ class EvaluatePage(StepPage):
         self.body.addLayout(row)
         self.residual_plot = PlotArea("The residuals appear here.", "Residual plot", min_height=240)
         self.body.addWidget(self.residual_plot)
+        cap_height(280, self.roc_plot, self.pr_plot, self.calibration_plot, self.residual_plot)
         self.confusion_title = heading("Confusion matrix")
         self.confusion_title.setAccessibleName("Confusion matrix title")
         self.body.addWidget(self.confusion_title)

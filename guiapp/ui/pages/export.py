@@ -77,6 +77,7 @@ class ExportPage(StepPage):
         self.body.addLayout(form)
         row = QHBoxLayout()
         self.export = self.action(QPushButton("Export"))
+        self.main_action = self.export  # the page's main button: in view when the page opens
         self.export.setObjectName("primary")
         self.export.setToolTip("Write the export bundle into the folder.")
         self.export.clicked.connect(self._export)

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QCheckBox, QFormLayout, QHBoxLayout, QPushButton, 
 
 from guiapp.core import guards, interpret, metrics
 from guiapp.ui.attribution_view import AttributionMaps
+from guiapp.ui.collapsible_b import Collapsible, cap_height
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.plots import PlotArea, horizontal_bars
 from guiapp.ui.widgets import Banner, ResultTable, heading, note, value_label
@@ -26,6 +27,9 @@ class InterpretPage(StepPage):
         self.caveat.show_message(interpret.CAVEAT)
         self.caveat.setAccessibleName("Caveat")
         self.body.addWidget(self.caveat)
+        # How thoroughly to measure: settings most runs keep, folded away so the results fit.
+        self.settings = Collapsible("Settings (shuffles per feature, features shown, attributions)")
+        self.body.addWidget(self.settings)
         form = QFormLayout()
         self.repeats = QSpinBox()
         self.repeats.setRange(1, 100)
@@ -46,9 +50,10 @@ class InterpretPage(StepPage):
         self.use_ig.setToolTip("Attribute each tune prediction to the features, from the training means."
                                if interpret.captum_available() else "Install the captum package to use this.")
         form.addRow("Attributions:", self.use_ig)
-        self.body.addLayout(form)
+        self.settings.body.addLayout(form)
         row = QHBoxLayout()
         self.run_button = self.action(QPushButton("Measure feature importance"))
+        self.main_action = self.run_button  # the page's main button: in view when the page opens
         self.run_button.setObjectName("primary")
         self.run_button.setToolTip("Shuffle each feature, attribute the predictions, compare with the linear baseline.")
         self.run_button.clicked.connect(self._run)
@@ -60,12 +65,14 @@ class InterpretPage(StepPage):
         self.body.addWidget(self.guards)
         self.body.addWidget(heading("Most important features (permutation importance)"))
         self.plot = PlotArea("The most important features appear here once measured.",
-                             "Feature importance", min_height=380)
+                             "Feature importance", min_height=320)
         self.body.addWidget(self.plot)
         self.body.addWidget(heading("Integrated gradients"))
         self.ig_plot = PlotArea("Integrated-gradient attributions appear here once measured.",
-                                "Integrated gradients", min_height=300)
+                                "Integrated gradients", min_height=260)
         self.body.addWidget(self.ig_plot)
+        cap_height(380, self.plot)  # a drawn plot asks for more: keep both rankings about one window tall
+        cap_height(300, self.ig_plot)
         self.ig_note = note("")
         self.body.addWidget(self.ig_note)
         self.maps_heading = heading("Attribution maps")

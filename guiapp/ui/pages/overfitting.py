@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QPushButton, 
 
 from guiapp.core import evaluate, learning_curve, metrics, shuffle_control
 from guiapp.ui.eval_plots import real_vs_shuffled, xy_lines
+from guiapp.ui.collapsible_b import FitTabs, building_into, cap_height
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.plots import LossCurves, PlotArea
 from guiapp.ui.widgets import Banner, heading, note, value_label
@@ -26,6 +27,7 @@ class OverfittingPage(StepPage):
     def build(self) -> None:
         row = QHBoxLayout()
         self.check = self.action(QPushButton("Check for overfitting"))
+        self.main_action = self.check  # the page's main button: in view when the page opens
         self.check.setObjectName("primary")
         self.check.setToolTip("Score the best weights on the training and the tune split.")
         self.check.clicked.connect(self._check)
@@ -47,8 +49,14 @@ class OverfittingPage(StepPage):
         self.curves = LossCurves("The loss curves of the training run appear here.")
         self.curves.title = "Loss per epoch · training and tune splits"
         self.body.addWidget(self.curves)
-        self._build_learning_curve()
-        self._build_shuffle()
+        # The two slower controls are tabs below the check: the page stays about one window tall.
+        self.tabs = FitTabs("Overfitting controls")
+        self.body.addWidget(self.tabs)
+        with building_into(self, self.tabs.add("Learning curve")):
+            self._build_learning_curve()
+        with building_into(self, self.tabs.add("Label-shuffle control")):
+            self._build_shuffle()
+        self.tabs.follow_buttons()
 
     def _build_learning_curve(self) -> None:
         self.body.addWidget(heading("Learning curve"))
@@ -96,6 +104,7 @@ class OverfittingPage(StepPage):
         self.shuffle_plot = PlotArea("Real and shuffled-label scores appear here once the control has run.",
                                      "Real and shuffled-label scores", min_height=220)
         self.body.addWidget(self.shuffle_plot)
+        cap_height(300, self.curves, self.curve_plot, self.shuffle_plot)
 
     def refresh(self) -> None:
         o = self.study.overfitting

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QAbstractSpinBox, QCheckBox, QComboBox, QDoubleSp
 
 from guiapp.core import train
 from guiapp.core.metrics import DISPLAY_NAMES, HIGHER_IS_BETTER
+from guiapp.ui.collapsible_b import Collapsible, cap_height
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.plots import EXPORT_FORMATS, REDRAW_MS, TRAIN_COLOUR, TUNE_COLOUR, LiveCurves, export_plot
 from guiapp.ui.train_warmup import DEVICE_NAMES, warm_up_training
@@ -89,7 +90,13 @@ class TrainPage(StepPage):
         form.addRow("Maximum epochs:", self.max_epochs)
         self.patience = _spin(1, 100000, "Early stopping patience",
                               "Stop early when the tune loss has not improved for this many epochs.")
-        form.addRow("Stop early after (epochs without improvement):", self.patience)
+        form.addRow("Stop early after\n(epochs without improvement):", self.patience)
+        self.body.addLayout(form)
+        # The rest are settings an expert tunes: closed by default so Train and its curves fit.
+        self.advanced = Collapsible("Advanced settings (batch size, learning rate, optimizer, seed…)")
+        self.body.addWidget(self.advanced)
+        form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.WrapLongRows)
         self.batch_size = _spin(1, 65536, "Batch size", "Samples per weight update.")
         form.addRow("Batch size:", self.batch_size)
         self.learning_rate = QDoubleSpinBox()
@@ -111,18 +118,19 @@ class TrainPage(StepPage):
         form.addRow("Mixed precision:", self.mixed_precision)
         self.seed = _spin(0, 2**31 - 1, "Random seed", "One seed for Python, NumPy and torch: a rerun gives the same network (Tip 3).")
         form.addRow("Random seed:", self.seed)
-        self.deterministic = QCheckBox("Use deterministic algorithms (reproducible, sometimes slower)")
+        self.deterministic = QCheckBox("Deterministic algorithms (reproducible)")
         self.deterministic.setAccessibleName("Deterministic algorithms")
         self.deterministic.setToolTip(DETERMINISTIC_COST)
         form.addRow("", self.deterministic)
         self.deterministic_cost = note(DETERMINISTIC_COST)
         form.addRow("", self.deterministic_cost)
-        self.body.addLayout(form)
+        self.advanced.body.addLayout(form)
         self.settings = (self.device, self.max_epochs, self.patience, self.batch_size, self.learning_rate,
                          self.optimizer, self.lr_schedule, self.mixed_precision, self.seed, self.deterministic)
 
         row = QHBoxLayout()
         self.train_button = self.action(QPushButton("Train"))
+        self.main_action = self.train_button  # the page's main button: in view when the page opens
         self.train_button.setObjectName("primary")
         self.train_button.setToolTip("Train a new network from scratch with these settings.")
         self.train_button.clicked.connect(lambda: self._start(resume=False))
@@ -186,6 +194,8 @@ class TrainPage(StepPage):
             for kind in EXPORT_FORMATS:
                 action = self.export_menu.addAction(f"Save the {what} plot as {kind.upper()}…")
                 action.triggered.connect(lambda _=False, a=area, k=kind, w=what: self._export(a, k, w))
+        for area in (self.curves, self.metric_curve):
+            cap_height(280, area)  # a drawn plot asks for about 480 px: keep the page short
             self.body.addWidget(area)
         self.message = value_label("Training result")
         self.body.addWidget(self.message)
