@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtCore import QPoint
 from PySide6.QtWidgets import QAbstractButton, QApplication, QPushButton, QScrollArea, QToolButton
 
-from guiapp.ui.collapsible_b import Collapsible, FitTabs
+from guiapp.ui.page_fit import Collapsible, FitTabs
 
 PAGES = ("architecture", "train", "overfitting", "evaluate", "interpret", "ethics", "export")
 SIZES = ((1280, 800), (1366, 768))

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QGridLayout, QHBoxLayout,
 
 from guiapp.core import ethics
 from guiapp.core.errors import TenfoldError
-from guiapp.ui.collapsible_b import FitTabs, building_into, cap_height
+from guiapp.ui.page_fit import FitTabs, building_into, cap_height
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.pages.data import select_sensitivity, sensitivity_radios
 from guiapp.ui.pages.privacy_panels import PrivacyPanels

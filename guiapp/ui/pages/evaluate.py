@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QDoubleSpinBox, QFormLayout, QHBoxLayout, QInputD
 from guiapp.core import baselines, conclusion, cross_validation, evaluate, metrics, scoreboard, subgroups
 from guiapp.core.errors import TenfoldError
 from guiapp.ui.eval_plots import residual_scatter, xy_lines
-from guiapp.ui.collapsible_b import Collapsible, FitTabs, building_into, cap_height
+from guiapp.ui.page_fit import Collapsible, FitTabs, building_into, cap_height
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.plots import PlotArea
 from guiapp.ui.widgets import Banner, ResultTable, heading, note, value_label
@@ -192,7 +192,7 @@ class EvaluatePage(StepPage):
         self.body.addLayout(row)
         self.residual_plot = PlotArea("The residuals appear here.", "Residual plot", min_height=240)
         self.body.addWidget(self.residual_plot)
-        cap_height(280, self.roc_plot, self.pr_plot, self.calibration_plot, self.residual_plot)
+        cap_height(240, self.roc_plot, self.pr_plot, self.calibration_plot, self.residual_plot)
         self.confusion_title = heading("Confusion matrix")
         self.confusion_title.setAccessibleName("Confusion matrix title")
         self.body.addWidget(self.confusion_title)

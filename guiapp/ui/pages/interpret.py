@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QCheckBox, QFormLayout, QHBoxLayout, QPushButton, 
 
 from guiapp.core import guards, interpret, metrics
 from guiapp.ui.attribution_view import AttributionMaps
-from guiapp.ui.collapsible_b import Collapsible, cap_height
+from guiapp.ui.page_fit import Collapsible, cap_height
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.plots import PlotArea, horizontal_bars
 from guiapp.ui.widgets import Banner, ResultTable, heading, note, value_label

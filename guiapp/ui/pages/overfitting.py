@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QPushButton, 
 
 from guiapp.core import evaluate, learning_curve, metrics, shuffle_control
 from guiapp.ui.eval_plots import real_vs_shuffled, xy_lines
-from guiapp.ui.collapsible_b import FitTabs, building_into, cap_height
+from guiapp.ui.page_fit import FitTabs, building_into, cap_height
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.plots import LossCurves, PlotArea
 from guiapp.ui.widgets import Banner, heading, note, value_label

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (QAbstractSpinBox, QCheckBox, QComboBox, QDoubleSp
 
 from guiapp.core import train
 from guiapp.core.metrics import DISPLAY_NAMES, HIGHER_IS_BETTER
-from guiapp.ui.collapsible_b import Collapsible, cap_height
+from guiapp.ui.page_fit import Collapsible, cap_height
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.plots import EXPORT_FORMATS, REDRAW_MS, TRAIN_COLOUR, TUNE_COLOUR, LiveCurves, export_plot
 from guiapp.ui.train_warmup import DEVICE_NAMES, warm_up_training

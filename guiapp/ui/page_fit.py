@@ -1,4 +1,5 @@
-"""Helpers that keep a long page short: sections closed by default and tabs as tall as their current tab.
+"""Helpers that keep a long page short: sections closed by default (built into, see
+:mod:`guiapp.ui.collapsible`) and tabs as tall as their current tab.
 
 A page builds into ``self.body``; :func:`building_into` points it at a section's or a tab's own
 layout for a while, so the page's existing build code moves there unchanged.
@@ -9,44 +10,22 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Iterator, Optional
 
-from PySide6.QtCore import QSize, Qt
-from PySide6.QtWidgets import QAbstractButton, QSizePolicy, QTabWidget, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QSize
+from PySide6.QtWidgets import QAbstractButton, QSizePolicy, QTabWidget, QVBoxLayout, QWidget
+
+from guiapp.ui import collapsible
 
 
-class Collapsible(QWidget):
-    """A titled section that opens and closes with one click; closed by default."""
+class Collapsible(collapsible.Collapsible):
+    """A titled section closed by default, with its own layout ``body`` to build into."""
 
     def __init__(self, title: str, *, opened: bool = False, parent: Optional[QWidget] = None) -> None:
-        super().__init__(parent)
         self.title = title
-        self.toggle = QToolButton()
-        self.toggle.setText(title)
-        self.toggle.setCheckable(True)
-        self.toggle.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
-        self.toggle.setAutoRaise(True)
-        self.toggle.setAccessibleName(f"Show or hide: {title}")
         self.content = QWidget()
         self.body = QVBoxLayout(self.content)
         self.body.setContentsMargins(16, 4, 0, 4)
         self.body.setSpacing(10)
-        box = QVBoxLayout(self)
-        box.setContentsMargins(0, 0, 0, 0)
-        box.setSpacing(2)
-        box.addWidget(self.toggle, 0, Qt.AlignLeft)
-        box.addWidget(self.content)
-        self.toggle.toggled.connect(self.set_open)
-        self.set_open(opened)
-
-    def set_open(self, opened: bool) -> None:
-        if self.toggle.isChecked() != opened:
-            self.toggle.setChecked(opened)  # comes back here through toggled
-            return
-        self.toggle.setArrowType(Qt.DownArrow if opened else Qt.RightArrow)
-        self.toggle.setToolTip(f"Hide {self.title.lower()}." if opened else f"Show {self.title.lower()}.")
-        self.content.setVisible(opened)
-
-    def is_open(self) -> bool:
-        return self.toggle.isChecked()
+        super().__init__(title, self.content, open_=opened, parent=parent)
 
 
 class FitTabs(QTabWidget):
