@@ -159,6 +159,9 @@ def test_wine_walkthrough_in_at_most_25_actions(qtbot, window, tmp_path, monkeyp
     assert window.current_step == "study"
     walk.click(window.current_page().main_action, main=True)
     assert window.study.folder == study_dir and window.study.checklist_mode
+    # Tiny settings for the test's speed, as study defaults: a user would not touch these.
+    window.study.baselines.budget_trials = window.study.train.budget_trials = 1
+    window.study.train.max_epochs = 2
     walk.next()
 
     # Question
@@ -174,11 +177,11 @@ def test_wine_walkthrough_in_at_most_25_actions(qtbot, window, tmp_path, monkeyp
     assert page.step_id == "data"
     walk.click(page.browse)
     walk.choose(page.label, "cultivar")
-    walk.choose(page.batch, "run")
+    assert page.batch.currentData() == "run"  # a column named 'run' is offered as the batch column
+    walk.run(page.load)
+    assert window.study.data.n_samples == 178 and window.study.data.batch == "run"
     walk.click_tab(page.tabs, "Sensitivity and source")
     walk.click(page.sensitivity.button(1))  # not sensitive: a public table
-    walk.run(page.load)
-    assert window.study.data.n_samples == 178
     walk.next()
 
     # Batch effects
@@ -196,7 +199,6 @@ def test_wine_walkthrough_in_at_most_25_actions(qtbot, window, tmp_path, monkeyp
 
     # Baselines
     page = window.current_page()
-    walk.set_value(page.budget, 1)  # one tuning trial per model (the network gets the same)
     walk.run(page.main_action)
     assert window.study.baselines.results
     # The wine table is easy: the advisor says the baselines may be enough; going on needs a reason.
@@ -213,7 +215,6 @@ def test_wine_walkthrough_in_at_most_25_actions(qtbot, window, tmp_path, monkeyp
 
     # Train
     page = window.current_page()
-    walk.set_value(page.max_epochs, 2)
     walk.run(page.train_button, timeout=120_000)
     assert window.study.train.status == "done"
     walk.next()
@@ -259,3 +260,20 @@ def test_wine_walkthrough_in_at_most_25_actions(qtbot, window, tmp_path, monkeyp
     if walk.total > MAX_ACTIONS or walk.scrolled:
         raise WalkthroughGap(f"{walk.total} actions (at most {MAX_ACTIONS}): {breakdown}; "
                              f"scrolling needed for: {walk.scrolled or 'none'}")
+
+
+def test_a_run_column_is_offered_as_the_batch_and_no_batch_is_kept(qtbot, window, run_and_wait, tmp_path):
+    wine = write_wine(tmp_path / "wine.csv")
+    window.session.new_study(tmp_path / "study")
+    window.study.question.title, window.study.question.target_value = "Which cultivar?", 0.9
+    assert window.go_to("data", force=True)
+    page = window.current_page()
+    page.set_path(wine)
+    assert page.batch.currentData() == "run"  # a new file: its 'run' column is offered
+    page.label.setCurrentIndex(page.label.findData("cultivar"))
+    page.batch.setCurrentIndex(page.batch.findData(""))  # the user says: no batch column
+    run_and_wait(window, page.load)
+    assert window.study.data.batch == ""
+    page.refresh()
+    page.set_path(wine)  # the same file again: the user's "no batch" stays
+    assert page.batch.currentData() == "" and window.study.data.batch == ""
