@@ -26,6 +26,9 @@ SENSITIVITY = ((True, "Sensitive", "About people, identifiable, or covered by co
                (None, "Not declared yet", "Tenfold treats undeclared data as sensitive and withholds the weights."))
 
 
+BATCH_NAMES = {"batch", "run", "plate", "lane", "flowcell", "flow_cell", "sequencing_run", "run_id", "batch_id"}
+
+
 def read_header(path: Path, modality: str = "", sheet: str = "") -> list[str]:
     """The column names a data file offers (any format), reading little of it."""
     from guiapp.core import readers
@@ -300,7 +303,7 @@ class DataPage(StepPage):
         else:
             self.counts.show_placeholder("Regression: the label is a number, so there are no classes to count.")
 
-    def _fill_columns(self, label: str = "", batch: str = "", group: str = "") -> None:
+    def _fill_columns(self, label: str = "", batch: str = "", group: str = "", guess_batch: bool = False) -> None:
         columns: list[str] = []
         text = self.path.text().strip()
         self.error.clear_message()
@@ -319,6 +322,10 @@ class DataPage(StepPage):
         for c in columns:
             self.label.addItem(c, c)
         self.label.setCurrentIndex(max(self.label.findData(label), 0))
+        if guess_batch and not batch:
+            # A new file's column named like a batch (run, plate, lane...) is offered as the batch
+            # column; the user sees it and can choose "no batch column" (Tip 7).
+            batch = next((c for c in columns if c.strip().lower() in BATCH_NAMES), "")
         for combo, none, current in ((self.batch, NO_BATCH, batch), (self.group, NO_GROUP, group)):
             combo.clear()
             combo.addItem(none, "")
@@ -333,12 +340,14 @@ class DataPage(StepPage):
         self._on_path()
 
     def _on_path(self) -> None:
-        if str(Path(self.path.text().strip()).resolve()) != self.study.data.provenance.path:
+        new_file = str(Path(self.path.text().strip()).resolve()) != self.study.data.provenance.path
+        if new_file:
             self.data_in.forget_edits()
         self.data_in.show_detected()
         self._fill_columns(self.label.currentData() or self.study.data.label,
                            self.batch.currentData() or self.study.data.batch,
-                           self.group.currentData() or getattr(self.study.data, "group", ""))
+                           self.group.currentData() or getattr(self.study.data, "group", ""),
+                           guess_batch=new_file)
         self.data_in.peek_orientation()
 
     def _choose_file(self) -> None:
