@@ -314,6 +314,11 @@ def _fit_key(name: str, params: dict, seed: int, X, y) -> str:
 
 
 def model_output(pipeline, X, task: str):
+    model = getattr(pipeline, "named_steps", {}).get("model")
+    if getattr(model, "n_jobs", None) not in (None, 1) and hasattr(model, "estimators_"):
+        # A forest fitted on several cores sums its trees' votes in whichever order the threads
+        # finish: predicting on one core gives the same bits every run (a resumed run included).
+        model.n_jobs = 1
     return pipeline.predict_proba(X) if task == "classification" else pipeline.predict(X)
 
 

@@ -402,8 +402,9 @@ def attach_data(study, path: os.PathLike, *, label: str, batch: str = "",
 
     kept = [c for c in log1p_columns(d.transform) if c in d.feature_columns]
     d.transform = {LOG1P: kept} if kept else {}
-    suggested = suggest_log1p(table, d.feature_columns, kept) if d.modality == "table" else []
-    if not suggested and d.modality == "table" and d.profile.get("scale") in ("counts", "wide"):
+    in_table = d.modality == "table" and streamed is None  # streamed features are not in the table
+    suggested = suggest_log1p(table, d.feature_columns, kept) if in_table else []
+    if not suggested and in_table and d.profile.get("scale") in ("counts", "wide"):
         # The profile's words advise a log transform for the table as a whole: offer it on every
         # feature it can take (never negative), so the advice comes with its control.
         suggested = suggest_log1p(table, d.feature_columns, kept, every_nonnegative=True)
@@ -412,8 +413,9 @@ def attach_data(study, path: os.PathLike, *, label: str, batch: str = "",
     # A feature that gives the label away, found before any split or model (Tip 7).
     from guiapp.core.leaks import leak_findings
 
-    progress(0.98, "Looking for features that give the label away")
-    findings += leak_findings(study)
+    if profile.n_samples >= MIN_STUDY_SAMPLES:  # below, there is no study to leak into (too-few-samples)
+        progress(0.98, "Looking for features that give the label away")
+        findings += leak_findings(study)
     study.set_findings("data", findings)
     return profile
 

@@ -147,7 +147,7 @@ def test_the_spec_refuses_impossible_fold_settings():
 
     base = {"data": {"path": "x.csv", "label": "y"}}
     check_spec({**base, "split": {"cv": "always", "cv_folds": 2, "cv_repeats": 1}})
-    with pytest.raises(SpecError, match="cv_folds must be 2 or more"):
+    with pytest.raises(SpecError, match="cv_folds = 1: must be a whole number from 2 to 20"):
         check_spec({**base, "split": {"cv_folds": 1}})
     with pytest.raises(SpecError, match="cv"):
         check_spec({**base, "split": {"cv": "sometimes"}})

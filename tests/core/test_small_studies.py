@@ -33,10 +33,10 @@ def test_a_seven_sample_counts_table_is_profiled_with_a_too_few_samples_finding(
     assert "differential-expression test" in f.message  # counts: the classical route for them
 
 
-def test_the_study_cannot_go_past_the_data_and_batch_steps(small):
+def test_the_study_cannot_go_past_the_data_and_batch_steps(small, tmp_path):
     counts, sheet = small
     study = Study()
-    study.folder = object()  # only "is a folder open" is asked
+    study.folder = tmp_path  # a folder is open
     data.attach_data(study, counts, label="condition", samples=str(sheet), sensitive=False)
     assert missing_prerequisite(study, "batch") is None
     assert missing_prerequisite(study, "split").startswith("7 samples")
