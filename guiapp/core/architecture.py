@@ -105,6 +105,8 @@ def prefill_recommended(study) -> bool:
     a = study.architecture
     if a.n_params or a.reason or a.pretrained or not study.data.feature_columns:
         return False
+    if study.train.status != "not started" or study.train.weights:  # trained (or begun) with these settings
+        return False
     shape = recommended_shape(study)
     if shape["kind"] not in kinds_for(study.data.modality or "table"):
         return False
