@@ -384,7 +384,9 @@ def run_search(*, storage, study_name: str, direction: str, space: dict, objecti
             return f" · best so far {best.value:.4f}" if best is not None else ""
 
         run_shared_trials(ost, storage, budget=budget, worker=worker, start=start, space=space, objective=wrapped,
-                          next_sampler=lambda position: make_sampler(sampler, trial_seed(seed, worker, position)),
+                          # the defaults (``start``) are enqueued, not drawn: the first drawn trial follows them
+                          next_sampler=lambda position: make_sampler(sampler, trial_seed(
+                              seed, worker, position, max(0, position - (1 if start else 0)))),
                           label=label, progress=progress, should_stop=should_stop, best_text=best_text)
     while not shared:
         trials = ost.get_trials(deepcopy=False)

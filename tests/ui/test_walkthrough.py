@@ -229,6 +229,7 @@ def test_wine_walkthrough_in_at_most_25_actions(qtbot, window, tmp_path, monkeyp
     # Evaluate: the sealed test once, behind its confirmation
     page = window.current_page()
     walk.run(page.tune_button)  # the tune-split evaluation comes first
+    walk.click_tab(page.tabs, "Sealed test")
     walk.run(page.final_button)
     assert len(asked) == 1 and window.study.split.test_uses == 1
     walk.next()
@@ -242,6 +243,7 @@ def test_wine_walkthrough_in_at_most_25_actions(qtbot, window, tmp_path, monkeyp
     # Ethics & privacy: a public wine table, no concerns; the weights may be shared
     page = window.current_page()
     walk.click(page.none, main=True)
+    walk.click_tab(page.tabs, "Sharing")
     walk.type(page.reason, "Public data set")
     walk.click(page.record, main=True)
     assert "Recorded on" in page.decision.text()
