@@ -119,13 +119,7 @@ def read_h5ad(path: os.PathLike, *, progress: ProgressFn = no_progress,
                 f"{path.name} was written by an old version of anndata (obs is a single record "
                 "array). Read it with anndata and write it again (adata.write_h5ad), then load that.")
         progress(0.05, "Reading the sample metadata (obs)")
-        try:
-            meta = _dataframe(obs)
-            var_names = [str(v) for v in _dataframe(var).index] if isinstance(var, h5py.Group) else []
-        except (KeyError, ValueError, TypeError) as exc:
-            raise E.MalformedFileError(
-                f"{path.name}: its obs or var table cannot be read ({exc}). Write it again with "
-                "anndata, or export obs as CSV and load it as a sample sheet.") from None
+        meta, var_names = _obs_and_var_names(obs, var, path)
         check_stop(should_stop)
         progress(0.2, "Reading X")
         X, sparse, density = _matrix(f["X"], path)
@@ -152,6 +146,20 @@ def read_h5ad(path: os.PathLike, *, progress: ProgressFn = no_progress,
     progress(1.0, "AnnData read")
     return AnnDataTable(table=table, obs_columns=[str(c) for c in meta.columns], var_names=var_names,
                         sparse=sparse, density=density)
+
+
+def _obs_and_var_names(obs, var, path: Path):
+    """The sample metadata (obs) as a table and the feature names (var's index, when there is one)."""
+    import h5py
+
+    try:
+        meta = _dataframe(obs)
+        var_names = [str(v) for v in _dataframe(var).index] if isinstance(var, h5py.Group) else []
+    except (KeyError, ValueError, TypeError) as exc:
+        raise E.MalformedFileError(
+            f"{path.name}: its obs or var table cannot be read ({exc}). Write it again with "
+            "anndata, or export obs as CSV and load it as a sample sheet.") from None
+    return meta, var_names
 
 
 def _dataframe(group) -> pd.DataFrame:
@@ -323,20 +331,12 @@ def read_h5ad_backed(path: os.PathLike, *, progress: ProgressFn = no_progress,
     The features' names are ``AnnDataTable.var_names`` (renamed as :func:`read_h5ad` does when
     one equals an obs column).
     """
-    import h5py
-
     path = Path(path)
     X = BackedX(path)
     f = X._file()
     obs, var = f["obs"], f.get("var")
     progress(0.1, "Reading the sample metadata (obs)")
-    try:
-        meta = _dataframe(obs)
-        var_names = [str(v) for v in _dataframe(var).index] if isinstance(var, h5py.Group) else []
-    except (KeyError, ValueError, TypeError) as exc:
-        raise E.MalformedFileError(
-            f"{path.name}: its obs or var table cannot be read ({exc}). Write it again with "
-            "anndata, or export obs as CSV and load it as a sample sheet.") from None
+    meta, var_names = _obs_and_var_names(obs, var, path)
     check_stop(should_stop)
     n, p = X.shape
     if n != len(meta):
