@@ -56,6 +56,7 @@ class BaselinesPage(StepPage):
              "does not.")
 
     def build(self) -> None:
+        self._build_verdict()
         self.body.addWidget(heading("Models to tune and fit"))
         self.model_grid = QGridLayout()
         self.model_boxes: dict[str, QCheckBox] = {}
@@ -107,6 +108,9 @@ class BaselinesPage(StepPage):
         self.plot_section = collapsible("Model comparison plot", self.plot)
         self.body.addWidget(self.plot_section)
 
+    def _build_verdict(self) -> None:
+        """The verdict and the reason to go on against it, at the top: once the baselines are
+        fitted it is what the page is for, and its buttons stay in view without scrolling."""
         self.body.addWidget(heading("Is deep learning warranted here? (Tip 1)"))
         self.verdict = value_label("Verdict")
         self.body.addWidget(self.verdict)
