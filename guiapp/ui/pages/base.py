@@ -291,6 +291,7 @@ class StepPage(QWidget):
         self.busy_note.show_message(BUSY_NOTE.format(name=name) if elsewhere else "")
         for button in self.action_buttons:
             button.setEnabled(not busy)
+        self.finding_actions.setEnabled(not busy)  # a running task may be rewriting the findings
         if self._run_cancel is not None:
             self._run_cancel.setEnabled(busy and self.running)
         if not busy:
