@@ -135,8 +135,8 @@ class Walk:
 # The whole study works end to end (any other failure fails this test); the budget of 25 actions
 # without scrolling is not met yet. strict: once it is, the marker must go.
 @pytest.mark.xfail(raises=WalkthroughGap, strict=True,
-                   reason="issue 17: the wine walkthrough takes 38 actions (at most 25) and needs scrolling "
-                          "to reach the main button on Baselines, Evaluate and Ethics")
+                   reason="issue 17: the wine walkthrough takes 40 actions (at most 25); every main button "
+                          "is in view without scrolling")
 def test_wine_walkthrough_in_at_most_25_actions(qtbot, window, tmp_path, monkeypatch):
     wine = write_wine(tmp_path / "wine.csv")
     study_dir = tmp_path / "wine_study"
