@@ -93,3 +93,15 @@ def run_and_wait(qtbot):
         assert not window.runner.busy
 
     return _run
+
+
+def study_copy(template, folder):
+    """A fresh copy of a study built once per module, in its own folder, in ordinary mode."""
+    import copy
+    import shutil
+
+    study = copy.deepcopy(template)
+    study.folder = folder / "study"
+    shutil.copytree(template.folder, study.folder)
+    study.checklist_mode = False
+    return study

@@ -3,8 +3,6 @@ and scoreboard, and the Interpret page's attributions, clicked on a small traine
 
 from __future__ import annotations
 
-import copy
-import shutil
 
 import numpy as np
 import pytest
@@ -13,6 +11,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from guiapp.core import architecture, baselines, data, demo, split, train
 from guiapp.core.study import Study
+from tests.ui.conftest import study_copy
 
 
 @pytest.fixture(scope="module")
@@ -43,11 +42,7 @@ def _trained(tmp_path_factory):
 
 @pytest.fixture
 def trained(_trained, tmp_path):
-    study = copy.deepcopy(_trained)
-    study.folder = tmp_path / "study"
-    shutil.copytree(_trained.folder, study.folder)
-    study.checklist_mode = False
-    return study
+    return study_copy(_trained, tmp_path)
 
 
 def test_question_page_budgets_write_the_study(make_window, trained):

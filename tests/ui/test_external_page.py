@@ -3,14 +3,13 @@ generalizability and interpretability rows of the scoreboard; the Question page'
 
 from __future__ import annotations
 
-import copy
-import shutil
 
 import pytest
 from PySide6.QtWidgets import QInputDialog
 
 from guiapp.core import architecture, baselines, data, demo, evaluate, split, train
 from guiapp.core.study import Study
+from tests.ui.conftest import study_copy
 
 KW = dict(study_samples=160, n_genes=12, n_informative=4, effect_size=1.5)
 
@@ -43,11 +42,7 @@ def _sealed(tmp_path_factory):
 
 @pytest.fixture
 def sealed(_sealed, tmp_path):
-    study = copy.deepcopy(_sealed)
-    study.folder = tmp_path / "study"
-    shutil.copytree(_sealed.folder, study.folder)
-    study.checklist_mode = False
-    return study
+    return study_copy(_sealed, tmp_path)
 
 
 def test_question_page_sets_the_new_criteria(make_window, sealed):
