@@ -131,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
-    from guiapp.core.errors import BlockingFindings, Cancelled, StudyBlocked, TenfoldError
+    from guiapp.core.study.errors import BlockingFindings, Cancelled, StudyBlocked, TenfoldError
 
     try:
         if args.command is None:
@@ -159,7 +159,7 @@ def main(argv=None) -> int:
     except BlockingFindings as exc:
         print(f"tenfold: {exc}", file=sys.stderr)
         if args.command == "run":
-            from guiapp.core.places import default_study_dir
+            from guiapp.core.study.places import default_study_dir
 
             folder = args.study or default_study_dir(args.out)
             study_arg = f" --study {args.study}" if args.study else ""
@@ -210,10 +210,10 @@ def _has_display() -> bool:
 
 def _open_wizard(study_dir=None, demo=None) -> int:
     if study_dir is not None:
-        from guiapp.core.study import Study
+        from guiapp.core.study.model import Study
 
         Study.open(study_dir)  # a folder that is no study gets its message here, before any window
-        from guiapp.core.study_lock import StudyLockedError, live_holder, refusal
+        from guiapp.core.study.lock import StudyLockedError, live_holder, refusal
 
         holder = live_holder(study_dir)
         if holder is not None:  # another process writes it: refused before any window, exit 2
@@ -230,8 +230,8 @@ def _step_printer(title: str, message: str) -> None:
 
 def _run_demo_headless(dataset: str, out: Path, epochs: int, study_dir=None) -> int:
     from guiapp.core.pipeline import demo_spec, run_study
-    from guiapp.core.places import check_apart, default_study_dir
-    from guiapp.core.study_lock import StudyLock
+    from guiapp.core.study.places import check_apart, default_study_dir
+    from guiapp.core.study.lock import StudyLock
 
     study_dir = Path(study_dir) if study_dir else default_study_dir(out)
     check_apart(out, study_dir)
@@ -246,12 +246,12 @@ def _run_demo_headless(dataset: str, out: Path, epochs: int, study_dir=None) -> 
 
 def _run_spec(spec_path: Path, out: Path, resume: bool = False, study_dir=None, worker=None,
               search_only: bool = False) -> int:
-    from guiapp.core.errors import TenfoldError
+    from guiapp.core.study.errors import TenfoldError
     from guiapp.core.pipeline import run_study
-    from guiapp.core.places import check_apart, default_study_dir
-    from guiapp.core.spec import load_spec
-    from guiapp.core.study import STUDY_FILE
-    from guiapp.core.study_lock import StudyLock
+    from guiapp.core.study.places import check_apart, default_study_dir
+    from guiapp.core.study.spec import load_spec
+    from guiapp.core.study.model import STUDY_FILE
+    from guiapp.core.study.lock import StudyLock
 
     spec = load_spec(spec_path)
     if worker is not None:
@@ -288,10 +288,10 @@ def _run_spec(spec_path: Path, out: Path, resume: bool = False, study_dir=None, 
 def _run_workers(args) -> int:
     """``tenfold run SPEC --workers N``: submit the workers, wait for them, report worker 0's bundle."""
     from guiapp.core import workers
-    from guiapp.core.errors import TenfoldError
-    from guiapp.core.places import check_apart
-    from guiapp.core.spec import load_spec
-    from guiapp.core.tuning import redact
+    from guiapp.core.study.errors import TenfoldError
+    from guiapp.core.study.places import check_apart
+    from guiapp.core.study.spec import load_spec
+    from guiapp.core.models.tuning import redact
 
     if args.workers < 1:
         raise TenfoldError(f"--workers {args.workers}: give at least 1 worker.")
@@ -302,7 +302,7 @@ def _run_workers(args) -> int:
     url = workers.shared_storage_url(spec)  # refused (exit 2) unless every worker can reach it
     workers.import_submitit()
     commands = workers.worker_commands(args.spec, args.out, args.study, args.workers, resume=args.resume)
-    from guiapp.core.study import STUDY_FILE
+    from guiapp.core.study.model import STUDY_FILE
 
     for out_k, study_k in workers.worker_folders(args.out, args.study, args.workers):
         check_apart(out_k, study_k)
@@ -331,7 +331,7 @@ def _run_workers(args) -> int:
 
 
 def _predict(args) -> int:
-    from guiapp.core.predict import predict_file
+    from guiapp.core.export.predict import predict_file
 
     frame = predict_file(args.bundle, args.data, args.out, model=args.model, by_name=args.by_name,
                          expect_manifest=args.expect_manifest)
@@ -341,7 +341,7 @@ def _predict(args) -> int:
 
 
 def _verify(args) -> int:
-    from guiapp.core.bundle import verify_bundle
+    from guiapp.core.export.open_bundle import verify_bundle
 
     manifest = verify_bundle(args.bundle, expect_manifest=args.expect_manifest)
     files = manifest.get("files", [])
@@ -356,7 +356,7 @@ def _verify(args) -> int:
 
 
 def _report(result) -> int:
-    from guiapp.core.metrics import format_metric
+    from guiapp.core.stats.metrics import format_metric
 
     s = result.study
     metric = s.primary_metric
@@ -366,7 +366,7 @@ def _report(result) -> int:
     print(f"  network, sealed test set: {metric} = {format_metric(metric, s.evaluation.test_metrics)}")
     for name, panel in s.evaluation.baseline_test_metrics.items():
         print(f"  {name}, sealed test set: {metric} = {format_metric(metric, panel)}")
-    from guiapp.core.cross_validation import card_section
+    from guiapp.core.evaluation.cross_validation import card_section
 
     cv = card_section(s)
     if cv:
@@ -375,7 +375,7 @@ def _report(result) -> int:
     if getattr(result, "manifest_sha256", ""):
         print(f"  manifest.json SHA-256: {result.manifest_sha256} (publish it with the bundle; recipients check "
               "with `tenfold verify BUNDLE --expect-manifest SHA256`)")
-    from guiapp.core.membership import audit_summary
+    from guiapp.core.privacy.membership import audit_summary
 
     for line in audit_summary(s):
         print(f"  membership audit, {line}")
@@ -388,10 +388,12 @@ def _report(result) -> int:
 
 
 def _inspect(args) -> int:
-    from guiapp.core import batch, data, split
-    from guiapp.core.blocking import unresolved_blocking
-    from guiapp.core.errors import TenfoldError
-    from guiapp.core.study import Study
+    from guiapp.core.batch import effects as batch
+    from guiapp.core.data import attach as data
+    from guiapp.core.split import draw as split
+    from guiapp.core.study.blocking import unresolved_blocking
+    from guiapp.core.study.errors import TenfoldError
+    from guiapp.core.study.model import Study
 
     study = Study()
     study.question.task = args.task
@@ -415,7 +417,7 @@ def _inspect(args) -> int:
     except TenfoldError as exc:
         split_info = {"strategy": study.split.strategy, "error": str(exc)}
     report.duplicates_across_split = batch.pairs_across_current_split(study)
-    from guiapp.core import verdict
+    from guiapp.core.evaluation import verdict
 
     verdict.assess_before_training(study)  # the verdict's pre-training part (Tip 1)
     findings = [f.to_dict() for f in study.findings]
@@ -489,7 +491,7 @@ def _data_errors_exit(study) -> int:
         return EXIT_BLOCKED
     if errors:
         return EXIT_BAD_INPUT
-    from guiapp.core.blocking import blocking_message, unresolved_blocking
+    from guiapp.core.study.blocking import blocking_message, unresolved_blocking
 
     found = unresolved_blocking(study)
     if found:  # the whole report is printed above; this says what stops the study
@@ -517,7 +519,7 @@ def _write_crash_log() -> Path:
     except Exception:
         folder = Path(tempfile.gettempdir())
     path = folder / f"crash-{time.strftime('%Y%m%d-%H%M%S')}.log"
-    from guiapp.core.tuning import redact
+    from guiapp.core.models.tuning import redact
 
     path.write_text(redact(traceback.format_exc()), encoding="utf-8")  # no database password in a log
     logging.getLogger("tenfold").error("crash logged to %s", path)

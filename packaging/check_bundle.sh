@@ -93,7 +93,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from PIL import Image
-from guiapp.core.anndata_io import write_h5ad
+from guiapp.core.data.anndata_io import write_h5ad
 out = Path(sys.argv[1]); out.mkdir(parents=True)
 rng = np.random.default_rng(0)
 n, p = 40, 6

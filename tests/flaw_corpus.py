@@ -396,9 +396,11 @@ def inspect_case(case: Case, folder: Path, *, n_permutations: int = 0) -> Outcom
     ``n_permutations`` (the batch-predictability p-value) changes no finding; none keeps the
     corpus fast.
     """
-    from guiapp.core import batch, data, split
-    from guiapp.core.errors import TenfoldError
-    from guiapp.core.study import Study
+    from guiapp.core.batch import effects as batch
+    from guiapp.core.data import attach as data
+    from guiapp.core.split import draw as split
+    from guiapp.core.study.errors import TenfoldError
+    from guiapp.core.study.model import Study
 
     folder.mkdir(parents=True, exist_ok=True)
     args = case.build(folder)

@@ -11,16 +11,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
-from guiapp.core.errors import BlockingFindings
-from guiapp.core.study import Study
-from guiapp.core.tasks import StopFn
+from guiapp.core.study.errors import BlockingFindings
+from guiapp.core.study.model import Study
+from guiapp.core.study.task_context import StopFn
 
 StepFn = Callable[[str, str], None]  # (step title, message)
 # Tuning budgets when a spec names none: every baseline and the network get this many trials
 # (Tip 2). Small, so a spec runs in minutes; a real study raises it (the wizard suggests 20).
 HEADLESS_TRIALS = 3
 DEMO_TRIALS, DEMO_TRIAL_EPOCHS = 3, 10
-# [question] keys of the generalizability, interpretability and efficiency criteria (guiapp.core.criteria)
+# [question] keys of the generalizability, interpretability and efficiency criteria (guiapp.core.evaluation.criteria)
 CRITERIA_KEYS = ("min_generalization", "max_generalization_drop", "min_attribution_stability",
                  "min_linear_agreement", "known_markers", "min_known_markers", "interpretability_top_k",
                  "max_inference_memory_mb", "min_throughput")
@@ -41,7 +41,7 @@ class RunResult:
 
 def demo_spec(name: str, folder: Path, *, max_epochs: int = 100) -> dict:
     """A spec for a built-in dataset; its table is written to ``folder`` as a CSV file."""
-    from guiapp.core.demo import load_demo, write_demo
+    from guiapp.core.data.demo import load_demo, write_demo
 
     demo = load_demo(name)
     path = write_demo(demo, Path(folder))
@@ -82,8 +82,8 @@ def demo_spec(name: str, folder: Path, *, max_epochs: int = 100) -> dict:
         spec["data"].update(about_humans=False)
     if name == "simulated_expression":
         # An independent cohort from "another lab" (its own batch shift, the same biology), and the
-        # criteria that it and the study's batches measure (guiapp.core.criteria).
-        from guiapp.core.demo import another_lab
+        # criteria that it and the study's batches measure (guiapp.core.evaluation.criteria).
+        from guiapp.core.data.demo import another_lab
 
         lab = another_lab()
         lab_path = Path(folder) / "simulated_expression_lab_b.csv"
@@ -108,7 +108,7 @@ def apply_spec(study: Study, spec: dict) -> None:
             setattr(study.question, key, q[key])
     study.data.subgroups = [str(c) for c in spec.get("data", {}).get("subgroups", study.data.subgroups)]
     if "threshold" in spec.get("evaluate", {}):
-        from guiapp.core.evaluate import set_threshold
+        from guiapp.core.evaluation.evaluate import set_threshold
 
         set_threshold(study, spec["evaluate"]["threshold"])
     if "target_metric" not in q:
@@ -124,7 +124,7 @@ def apply_spec(study: Study, spec: dict) -> None:
     for key, value in spec.get("train", {}).items():
         setattr(study.train, key, value)
     study.checklist_mode = spec.get("checklist", {}).get("guided", study.checklist_mode)
-    from guiapp.core.checklist import attest
+    from guiapp.core.guidance.checklist import attest
 
     for item_id, reason in spec.get("checklist", {}).get("attest", {}).items():
         attest(study, item_id, reason)  # used only while the study shows no evidence for the item
@@ -138,7 +138,7 @@ def _resume_split_changes(study: Study, spec: dict) -> bool:
     ``[batch]`` remedy written in after a stopped run)? When nothing has used the split yet (no
     network trained, the sealed test set unread), the spec's keys are applied and the split is
     drawn again, with everything after it; otherwise the run is refused with what to do."""
-    from guiapp.core.errors import SpecError
+    from guiapp.core.study.errors import SpecError
 
     s, wanted = study.split, spec.get("split", {})
     changed = [f"[split] {k} = {wanted[k]!r}" for k in SPLIT_DRAW_KEYS if k in wanted
@@ -163,8 +163,8 @@ def _resume_split_changes(study: Study, spec: dict) -> bool:
 
 def refuse_too_few_samples(study) -> None:
     """Stop before any later step when the data hold too few samples for a study (exit code 3)."""
-    from guiapp.core.errors import StudyBlocked
-    from guiapp.core.findings import Findings
+    from guiapp.core.study.errors import StudyBlocked
+    from guiapp.core.study.findings import Findings
 
     found = [f for f in study.findings if f.code == Findings.too_few_samples.code]
     if found:
@@ -178,7 +178,7 @@ def flow_order_findings(study) -> None:
     raised depends on where a kill landed; the card, the report and metrics.json list them in
     one order that does not.
     """
-    from guiapp.core.steps import STEP_IDS
+    from guiapp.core.study.steps import STEP_IDS
 
     rank = {step: i for i, step in enumerate(STEP_IDS)}
     study.findings.sort(key=lambda f: (rank.get(f.step, len(rank)), f.code))
@@ -194,13 +194,13 @@ def run_study(spec: dict, out_dir, *, study_dir=None, on_step: Optional[StepFn] 
 
     The study folder (``study_dir``; default ``<out_dir>.study`` beside the bundle) never lies
     inside ``out_dir``: the bundle holds only what may be shared. The run holds the study's
-    lock (:mod:`guiapp.core.study_lock`) from start to end, so a second writer is refused.
+    lock (:mod:`guiapp.core.study.lock`) from start to end, so a second writer is refused.
 
     With ``search_only`` (a helper worker of a shared search, :mod:`guiapp.core.workers`) the run
     stops once the baselines' and the network's searches are done, and writes no bundle.
     """
-    from guiapp.core.places import check_apart, default_study_dir
-    from guiapp.core.study_lock import StudyLock
+    from guiapp.core.study.places import check_apart, default_study_dir
+    from guiapp.core.study.lock import StudyLock
 
     out_dir = Path(out_dir)
     folder = Path(study_dir) if study_dir else default_study_dir(out_dir)
@@ -220,14 +220,28 @@ def run_study(spec: dict, out_dir, *, study_dir=None, on_step: Optional[StepFn] 
 
 def _run_locked(spec: dict, out_dir: Path, folder: Path, *, on_step: Optional[StepFn],
                 should_stop: Optional[StopFn], resume: bool, search_only: bool = False) -> RunResult:
-    from guiapp.core import (architecture, baselines, batch, cross_validation, data, ethics, evaluate, interpret, learning_curve,
-                             membership, network_search, privacy_dp, shuffle_control, split, train, transfer,
-                             verdict)
-    from guiapp.core import blocking
-    from guiapp.core.export import write_bundle
-    from guiapp.core.metrics import metric_names
+    from guiapp.core.models import recommend as architecture
+    from guiapp.core.models import baselines
+    from guiapp.core.batch import effects as batch
+    from guiapp.core.evaluation import cross_validation
+    from guiapp.core.data import attach as data
+    from guiapp.core.privacy import ethics
+    from guiapp.core.evaluation import evaluate
+    from guiapp.core.interpretation import interpret
+    from guiapp.core.evaluation import learning_curve
+    from guiapp.core.privacy import membership
+    from guiapp.core.models import network_search
+    from guiapp.core.privacy import dp as privacy_dp
+    from guiapp.core.evaluation import shuffle_control
+    from guiapp.core.split import draw as split
+    from guiapp.core.models import train
+    from guiapp.core.models import transfer
+    from guiapp.core.evaluation import verdict
+    from guiapp.core.study import blocking
+    from guiapp.core.export.write import write_bundle
+    from guiapp.core.stats.metrics import metric_names
 
-    from guiapp.core.study import STUDY_FILE
+    from guiapp.core.study.model import STUDY_FILE
 
     resumed = resume and (folder / STUDY_FILE).is_file()
     redraw = False
@@ -243,7 +257,7 @@ def _run_locked(spec: dict, out_dir: Path, folder: Path, *, on_step: Optional[St
     # stopped run's findings get accepted.
     blocking.apply_spec_acceptances(study, spec.get("findings", {}).get("accept", {}))
     if study.question.target_metric not in metric_names(study.question.task):
-        from guiapp.core.errors import SpecError
+        from guiapp.core.study.errors import SpecError
 
         raise SpecError(f"[question] target_metric = {study.question.target_metric!r} does not fit "
                         f"a {study.question.task} task; choose one of {', '.join(metric_names(study.question.task))}.")
@@ -283,16 +297,16 @@ def _run_locked(spec: dict, out_dir: Path, folder: Path, *, on_step: Optional[St
     refuse_too_few_samples(study)
     ignored = [c for c, role in d.get("roles", {}).items() if role == "ignore"]
     if ignored:  # a leaking column the spec set aside is the leak remedy, recorded for the card
-        from guiapp.core.leaks import record_columns_set_aside
+        from guiapp.core.data.leaks import record_columns_set_aside
 
         record_columns_set_aside(study, ignored)
     if spec.get("external"):  # a cohort that does not fit the study fails now, not after training
-        from guiapp.core import external
+        from guiapp.core.evaluation import external
 
         step("External cohorts (checked)", lambda: [external.check_cohort(study, c) for c in spec["external"]])
     study.export.carry = [str(c) for c in spec.get("export", {}).get("carry", study.export.carry)]
     if study.export.carry:  # a personal or unknown column is refused now, not after the training
-        from guiapp.core.leaving import carried_columns
+        from guiapp.core.export.leaving import carried_columns
 
         carried_columns(study, [*study.data.roles, *(study.table.columns if study.table is not None else [])])
     remedy = spec.get("batch", {})
@@ -407,7 +421,9 @@ def _run_locked(spec: dict, out_dir: Path, folder: Path, *, on_step: Optional[St
 def generalization_steps(study, spec: dict, step, kw: dict) -> None:
     """External cohorts (once each), the leave-one-batch-out estimate, attribution stability and
     efficiency, after the sealed test set and the interpretation."""
-    from guiapp.core import criteria, external, generalization
+    from guiapp.core.evaluation import criteria
+    from guiapp.core.evaluation import external
+    from guiapp.core.evaluation import generalization
 
     q, ev, it = study.question, spec.get("evaluate", {}), spec.get("interpret", {})
     for c in spec.get("external", []):

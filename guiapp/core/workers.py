@@ -3,7 +3,7 @@
 Worker 0 runs the whole study, in the usual study folder, and writes the one export bundle.
 Workers 1…N-1 each run the same study in their own folder (``STUDY.worker-k``: one writer per
 study folder) with ``--search-only``: they take trials of every search from the shared tuning
-database (:mod:`guiapp.core.shared_search`) and stop once the searches are done. Each search
+database (:mod:`guiapp.core.models.shared_search`) and stop once the searches are done. Each search
 still runs its budget's trials exactly, only sooner, and every worker picks the same best.
 
 The workers are submitted with submitit: to Slurm when it is there (``sbatch`` on the PATH,
@@ -19,7 +19,7 @@ import shutil
 from pathlib import Path
 from typing import Callable, Optional
 
-from guiapp.core.errors import TenfoldError
+from guiapp.core.study.errors import TenfoldError
 
 EXECUTORS = ("auto", "local", "slurm")
 WORKER_SUFFIX = ".worker-"
@@ -29,7 +29,7 @@ LOGS_SUFFIX = ".workers"
 def shared_storage_url(spec: dict) -> str:
     """The tuning database every worker will use; refused unless it can be shared, and opened once
     here so that a wrong URL, a missing driver or a refused password stops before any job is submitted."""
-    from guiapp.core.tuning import close_storage, open_storage, redact
+    from guiapp.core.models.tuning import close_storage, open_storage, redact
 
     tuning = spec.get("tuning", {})
     name, url = str(tuning.get("storage_env", "")), str(tuning.get("storage", "")).strip()
@@ -54,7 +54,7 @@ def shared_storage_url(spec: dict) -> str:
 
 def worker_folders(out: Path, study: Optional[Path], n: int) -> list:
     """``[(out, study folder)]`` of each worker: worker 0 keeps the usual study folder."""
-    from guiapp.core.places import default_study_dir
+    from guiapp.core.study.places import default_study_dir
 
     first = Path(study) if study else default_study_dir(out)
     return [(Path(out), first)] + [(Path(out), first.with_name(first.name + f"{WORKER_SUFFIX}{k}"))

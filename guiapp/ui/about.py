@@ -101,7 +101,7 @@ def licences_folder() -> Optional[Path]:
 class AboutDialog(QDialog):
     def __init__(self, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
-        from guiapp.core.paths import log_dir
+        from guiapp.core.study.paths import log_dir
         from guiapp.ui.appearance import app_icon
         from guiapp.ui.settings import settings_file
 

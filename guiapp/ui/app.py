@@ -14,7 +14,7 @@ log = logging.getLogger("guiapp.ui")
 
 
 def log_file() -> Path:
-    from guiapp.core.paths import log_file as path
+    from guiapp.core.study.paths import log_file as path
 
     return path()
 
@@ -39,7 +39,7 @@ def setup_logging() -> None:
     except OSError:
         handler = logging.StreamHandler()
     handler.tenfold = True
-    from guiapp.core.tuning import RedactingFormatter
+    from guiapp.core.models.tuning import RedactingFormatter
 
     handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)

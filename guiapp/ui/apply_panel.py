@@ -1,7 +1,7 @@
 """Apply the exported model to new samples in the window: what ``tenfold predict`` does.
 
 The panel gathers a bundle folder, new data (a table, or a folder of images or FASTA files)
-and where to save, then runs :func:`guiapp.core.predict.predict_file` — the very function the
+and where to save, then runs :func:`guiapp.core.export.predict.predict_file` — the very function the
 command calls — on the worker thread. The columns are checked against the model there, and a
 mismatch comes back as the page's error message. The saved CSV is the command's, byte for byte.
 """
@@ -123,7 +123,7 @@ class ApplyPanel(QWidget):
         if bundle is None:
             self.page.show_error(NO_BUNDLE)
             return
-        from guiapp.core.predict import predict_file  # the function `tenfold predict` calls
+        from guiapp.core.export.predict import predict_file  # the function `tenfold predict` calls
 
         self.page.run_task(predict_file, {"bundle_dir": bundle, "data_path": Path(self.data_path.text().strip()),
                                          "out_path": Path(self.out_path.text().strip()),

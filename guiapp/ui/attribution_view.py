@@ -1,7 +1,7 @@
 """The attribution maps of the Interpret page: for an image study, the mean map and a few tune
 samples beside their integrated-gradients and saliency maps; for a sequence study, the
 attribution per position and the positions that carry the most. Drawn from what
-:mod:`guiapp.core.attribution_maps` stored in the study; nothing is computed here but colours."""
+:mod:`guiapp.core.interpretation.attribution_maps` stored in the study; nothing is computed here but colours."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ PANEL = 160
 
 def map_pixmap(stored: dict, grey: bool = False) -> QPixmap:
     """A stored (quantised) map as a pixmap, coloured as in report.html, pixels kept sharp."""
-    from guiapp.core.attribution_maps import dequantise
-    from guiapp.core.report_figures import SEQUENTIAL, colour, png_bytes
+    from guiapp.core.interpretation.attribution_maps import dequantise
+    from guiapp.core.export.report_figures import SEQUENTIAL, colour, png_bytes
 
     values = dequantise(stored)
     stops = ((0, 0, 0), (255, 255, 255)) if grey else SEQUENTIAL

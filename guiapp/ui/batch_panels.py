@@ -15,10 +15,10 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (QButtonGroup, QHBoxLayout, QLabel, QLineEdit, QListWidget,
                                QListWidgetItem, QPushButton, QRadioButton, QVBoxLayout, QWidget)
 
-from guiapp.core.batch import (REASON_NEEDED, REMEDIES, REMEDY_WORDS, pairs_across_current_split,
+from guiapp.core.batch.effects import (REASON_NEEDED, REMEDIES, REMEDY_WORDS, pairs_across_current_split,
                                 remedy_needs_reason)
-from guiapp.core.batch_metrics import NAMES, SCALED
-from guiapp.core.batch_views import batch_sizes, describe_pairs, stored_metrics
+from guiapp.core.batch.metrics import NAMES, SCALED
+from guiapp.core.batch.views import batch_sizes, describe_pairs, stored_metrics
 from guiapp.ui.widgets import Banner, ResultTable, note, value_label
 
 LIGHT_COLOURS = {"green": "#2e7d32", "amber": "#f0a30a", "red": "#c62828"}

@@ -14,9 +14,9 @@ from PySide6.QtWidgets import (QDockWidget, QHeaderView, QInputDialog, QLabel, Q
                                QMessageBox, QStyledItemDelegate, QStyleOptionViewItem,
                                QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
-from guiapp.core import checklist
-from guiapp.core.errors import TenfoldError
-from guiapp.core.steps import step
+from guiapp.core.guidance import checklist
+from guiapp.core.study.errors import TenfoldError
+from guiapp.core.study.steps import step
 from guiapp.ui.session import Session
 from guiapp.ui.widgets import STATUS_STYLE, status_icon
 

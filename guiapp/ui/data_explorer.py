@@ -3,7 +3,7 @@ and any two columns against each other coloured by the label or the batch.
 
 The table is a model over the first :data:`FIRST_ROWS` rows (sortable; a missing value is
 shaded), so even a 20,000-column table opens at once. Distributions and scatters are computed
-by :mod:`guiapp.core.exploration` on the worker thread; only drawing happens here.
+by :mod:`guiapp.core.data.exploration` on the worker thread; only drawing happens here.
 """
 
 from __future__ import annotations
@@ -202,7 +202,7 @@ class DataExplorer(QTabWidget):
             return
 
         def compute():
-            from guiapp.core.exploration import column_distribution
+            from guiapp.core.data.exploration import column_distribution
 
             return column_distribution(table, column)
 
@@ -232,7 +232,7 @@ class DataExplorer(QTabWidget):
             return
 
         def compute():
-            from guiapp.core.exploration import scatter_points
+            from guiapp.core.data.exploration import scatter_points
 
             return scatter_points(table, x, y, colour or None)
 

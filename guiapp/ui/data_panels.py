@@ -4,7 +4,7 @@ plots, the column roles and a preview.
 
 Kept apart from ``pages/data.py`` so that page stays small; the page owns the file, label,
 batch and group choices and the sensitivity questions, and asks this panel for the rest of
-the arguments of :func:`guiapp.core.data.attach_data`.
+the arguments of :func:`guiapp.core.data.attach.attach_data`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDia
                                QHeaderView, QLabel, QLineEdit, QPushButton, QSpinBox, QTableView, QWidget)
 
 # core.readers and core.roles bring pandas: imported when a file is chosen, not when the window opens.
-from guiapp.core.errors import DataError
+from guiapp.core.study.errors import DataError
 from guiapp.ui.plots import PlotArea, horizontal_bars
 from guiapp.ui.table_model import RoleDelegate, RolesModel
 from guiapp.ui.widgets import heading, note, value_label
@@ -36,14 +36,14 @@ FILE_FILTER = ("Data (*.csv *.tsv *.txt *.tab *.gz *.parquet *.pq *.xlsx *.xlsm 
 
 
 def _readers():
-    from guiapp.core import readers
+    from guiapp.core.data import readers
 
     return readers
 
 
 def _role_table(table, roles, pii, sheet_columns=None):
     """Runs on the worker thread: one row per column for the roles table."""
-    from guiapp.core.roles import role_table
+    from guiapp.core.data.roles import role_table
 
     return role_table(table, roles, pii, sheet_columns=sheet_columns)
 
@@ -265,7 +265,7 @@ class DataInPanel:
         peek = self._peeks
 
         def look():
-            from guiapp.core.samples import peek_orientation
+            from guiapp.core.data.sample_sheets import peek_orientation
 
             try:
                 return peek_orientation(text, **kwargs)

@@ -65,7 +65,7 @@ def device_info() -> dict:
     try:
         import torch
 
-        from guiapp.core import devices
+        from guiapp.core.models import devices
 
         info = {k: v for k, v in devices.runtime_versions().items() if k not in ("python", "platform")}
         info["torch build"] = f"CUDA {torch.version.cuda}" if torch.version.cuda else "CPU only"
@@ -98,7 +98,7 @@ def _lines(title: str, values: dict) -> list[str]:
 
 def diagnostic_text(device: Optional[dict] = None, qt: Optional[dict] = None) -> str:
     """The whole report. Without ``device`` the device section says it was not gathered."""
-    from guiapp.core.paths import log_file
+    from guiapp.core.study.paths import log_file
     from guiapp.ui.settings import settings_file
 
     lines = [f"Tenfold diagnostic info, {time.strftime('%Y-%m-%d %H:%M:%S %Z')}"]

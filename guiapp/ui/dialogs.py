@@ -7,7 +7,7 @@ from typing import Optional
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-from guiapp.core.study import STUDY_FILE
+from guiapp.core.study.model import STUDY_FILE
 from guiapp.ui.session import Session
 
 

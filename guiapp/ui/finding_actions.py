@@ -3,7 +3,7 @@
 
 In guided mode an unresolved blocking finding keeps Next off on the step that raised it (the
 gating is ``checklist.can_leave``, a pure core function); in ordinary mode the panel is a
-persistent banner and Next stays allowed. The panel only calls ``guiapp.core.blocking``.
+persistent banner and Next stays allowed. The panel only calls ``guiapp.core.study.blocking``.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from typing import Callable, Optional
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
-from guiapp.core import blocking
-from guiapp.core.errors import TenfoldError
+from guiapp.core.study import blocking
+from guiapp.core.study.errors import TenfoldError
 from guiapp.ui.widgets import Banner
 
 GUIDED_HEAD = ("Guided mode: Next stays off until each finding below is remedied on this page, or "

@@ -1,6 +1,6 @@
 """The Glossary dialog, and labels whose words open it.
 
-The words and sketches come from :mod:`guiapp.core.glossary`; this module only shows them. One
+The words and sketches come from :mod:`guiapp.core.study.glossary`; this module only shows them. One
 dialog per window: the help button of every page and every linked word open it at a term.
 """
 
@@ -14,7 +14,7 @@ from PySide6.QtSvgWidgets import QSvgWidget
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QLineEdit, QListWidget,
                                QListWidgetItem, QTextBrowser, QToolTip, QVBoxLayout, QWidget)
 
-from guiapp.core import glossary
+from guiapp.core.study import glossary
 
 SCHEME = "glossary:"
 

@@ -16,9 +16,9 @@ from PySide6.QtWidgets import (QApplication, QHBoxLayout, QLabel, QListWidget, Q
                                QMainWindow, QProgressBar, QPushButton, QStackedWidget,
                                QVBoxLayout, QWidget)
 
-from guiapp.core import checklist
-from guiapp.core.steps import STEP_IDS, STEPS, missing_prerequisite
-from guiapp.core.study import Study
+from guiapp.core.guidance import checklist
+from guiapp.core.study.steps import STEP_IDS, STEPS, missing_prerequisite
+from guiapp.core.study.model import Study
 from guiapp.ui import about, diagnostics, dialogs
 from guiapp.ui.checklist_panel import ChecklistPanel
 from guiapp.ui.pages import PAGE_CLASSES, StepPage

@@ -1,7 +1,7 @@
 """The one task runner: core functions run on a worker thread, results come back as signals.
 
 A core function takes ``progress(fraction, message)`` and ``should_stop()`` (see
-``guiapp.core.tasks``); :class:`TaskRunner` adapts them to Qt. Signals from the worker reach slots of the runner, which lives in
+``guiapp.core.study.task_context``); :class:`TaskRunner` adapts them to Qt. Signals from the worker reach slots of the runner, which lives in
 the GUI thread, so page callbacks and the runner's own signals always run on the GUI thread.
 """
 
@@ -15,8 +15,8 @@ from typing import Any, Callable, Optional
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from guiapp.core.errors import Cancelled, TenfoldError
-from guiapp.core.tasks import StopFlag
+from guiapp.core.study.errors import Cancelled, TenfoldError
+from guiapp.core.study.task_context import StopFlag
 
 log = logging.getLogger("guiapp.ui")
 

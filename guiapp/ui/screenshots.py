@@ -26,8 +26,17 @@ def build_demo_study(folder: Path, dataset: str = "breast_cancer", epochs: int =
     demo's, unless ``trials`` says otherwise), so the pages show equal tuning (Tip 2), the
     comparison and the verdict after training.
     """
-    from guiapp.core import (architecture, baselines, batch, demo, ethics, evaluate, interpret,
-                             network_search, split, train, verdict)
+    from guiapp.core.models import recommend as architecture
+    from guiapp.core.models import baselines
+    from guiapp.core.batch import effects as batch
+    from guiapp.core.data import demo
+    from guiapp.core.privacy import ethics
+    from guiapp.core.evaluation import evaluate
+    from guiapp.core.interpretation import interpret
+    from guiapp.core.models import network_search
+    from guiapp.core.split import draw as split
+    from guiapp.core.models import train
+    from guiapp.core.evaluation import verdict
     from guiapp.core.pipeline import DEMO_TRIAL_EPOCHS, DEMO_TRIALS
     from guiapp.ui.pages.export import export_bundle
 
@@ -53,7 +62,8 @@ def build_demo_study(folder: Path, dataset: str = "breast_cancer", epochs: int =
         verdict.record_reason(study, "A teaching demo: the whole workflow is shown even where a baseline suffices.")
     evaluate.finalize_test_evaluation(study)
     if dataset == "simulated_expression":  # the other lab's cohort and the estimate, on the Evaluate page
-        from guiapp.core import external, generalization
+        from guiapp.core.evaluation import external
+        from guiapp.core.evaluation import generalization
 
         external.evaluate_cohort(study, Path(folder) / "study" / "data" / "simulated_expression_lab_b.csv",
                                  label="condition", name="Another lab (simulated)")
@@ -73,7 +83,7 @@ def render_all_pages(study, out_dir, *, batch_report=None, size=WINDOW_SIZE,
     """Save one PNG of the main window per step (or per step in ``steps``); returns the files written."""
     from PySide6.QtWidgets import QApplication
 
-    from guiapp.core.steps import STEP_IDS
+    from guiapp.core.study.steps import STEP_IDS
     from guiapp.ui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication([])

@@ -13,8 +13,8 @@ from typing import Optional
 
 from PySide6.QtCore import QObject, Signal
 
-from guiapp.core.errors import TenfoldError
-from guiapp.core.study import STUDY_FILE, Study
+from guiapp.core.study.errors import TenfoldError
+from guiapp.core.study.model import STUDY_FILE, Study
 from guiapp.ui.runner import TaskRunner
 
 log = logging.getLogger("guiapp.ui")
@@ -70,7 +70,7 @@ class Session(QObject):
     def take_lock(self, folder: Path) -> Optional[str]:
         """Hold the lock of the study in ``folder`` (giving back the one held before); returns
         the refusal, naming who writes it, when another process holds it."""
-        from guiapp.core.study_lock import StudyLock, StudyLockedError
+        from guiapp.core.study.lock import StudyLock, StudyLockedError
 
         folder = Path(folder)
         if self.lock is not None and self.lock.folder.resolve() == folder.resolve():
@@ -139,7 +139,7 @@ class Session(QObject):
 
     def start_demo(self, name: str, folder: Optional[Path] = None) -> bool:
         """Create a study on a built-in dataset (in the user's data folder unless given)."""
-        from guiapp.core.demo import create_demo_study
+        from guiapp.core.data.demo import create_demo_study
 
         folder = Path(folder) if folder is not None else default_demo_folder(name)
         started = self.runner.start(create_demo_study, {"name": name, "folder": folder},
@@ -158,7 +158,7 @@ class Session(QObject):
         """Read the data file of a reopened study again (the table is never saved)."""
         if not self.study.data.provenance.path or self.study.table is not None:
             return
-        from guiapp.core.data import reload_table
+        from guiapp.core.data.attach import reload_table
 
         study = self.study
         self.runner.start(reload_table, {"study": study}, name="reading the study's data file",

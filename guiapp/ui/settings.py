@@ -13,7 +13,7 @@ from typing import Optional
 from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtWidgets import QMainWindow
 
-from guiapp.core.paths import APP_NAME, ORG_NAME
+from guiapp.core.study.paths import APP_NAME, ORG_NAME
 
 GEOMETRY = "window/geometry"
 STATE = "window/state"

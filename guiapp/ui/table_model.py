@@ -14,7 +14,7 @@ import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QStyledItemDelegate
 
-from guiapp.core.roles import ROLE_WORDS, ROLES
+from guiapp.core.data.roles import ROLE_WORDS, ROLES
 
 PREVIEW_BATCH = 500  # rows handed to the view at a time (fetchMore)
 

@@ -12,7 +12,7 @@ DEVICE_NAMES = {"auto": "Automatic (GPU if there is one)", "cpu": "CPU",
 
 def probe_devices() -> dict:
     """The devices this computer has, with names and memory (imports torch: not on the GUI thread)."""
-    from guiapp.core import devices
+    from guiapp.core.models import devices
 
     has = devices.available_devices()
     found = [d for d in ("cuda", "mps", "cpu") if has.get(d)]
@@ -39,8 +39,8 @@ def warm_up_training() -> dict:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     torch.set_num_threads(max(1, min(torch.get_num_threads(), cores - 1)))
     found = probe_devices()
-    for name in ("pyqtgraph", "pyqtgraph.exporters", "scipy.stats", "safetensors.torch", "guiapp.core.metrics",
-                 "guiapp.core.network", "guiapp.core.split"):
+    for name in ("pyqtgraph", "pyqtgraph.exporters", "scipy.stats", "safetensors.torch", "guiapp.core.stats.metrics",
+                 "guiapp.core.models.network", "guiapp.core.split.draw"):
         try:
             importlib.import_module(name)
         except ImportError:

@@ -10,7 +10,7 @@ from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHeaderView, QLabel, QSizePolicy,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from guiapp.core import checklist
+from guiapp.core.guidance import checklist
 
 SEVERITY_TITLES = {"info": "Note", "warning": "Warning", "error": "Problem"}
 

@@ -29,10 +29,10 @@ def main() -> None:
 
     from threadpoolctl import threadpool_limits
 
-    from guiapp.core import batch_metrics as bm
-    from guiapp.core.batch import pca_embedding
-    from guiapp.core.demo import simulated_expression
-    from guiapp.core.tasks import StopFlag
+    from guiapp.core.batch import metrics as bm
+    from guiapp.core.batch.effects import pca_embedding
+    from guiapp.core.data.demo import simulated_expression
+    from guiapp.core.study.task_context import StopFlag
 
     t0 = time.perf_counter()
     d = simulated_expression(n_samples=args.samples, n_genes=args.genes, n_informative=50,

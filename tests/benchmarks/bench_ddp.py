@@ -26,8 +26,11 @@ from pathlib import Path
 
 
 def _study(folder: Path, data_dir: Path, args, processes: int):
-    from guiapp.core import architecture, data, demo, split
-    from guiapp.core.study import Study
+    from guiapp.core.models import recommend as architecture
+    from guiapp.core.data import attach as data
+    from guiapp.core.data import demo
+    from guiapp.core.split import draw as split
+    from guiapp.core.study.model import Study
 
     s = Study()
     s.save(folder)
@@ -58,7 +61,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     from safetensors.torch import load_file
 
-    from guiapp.core import train
+    from guiapp.core.models import train
 
     root = Path(tempfile.mkdtemp(prefix="tenfold-bench-ddp-"))
     runs, weights = [], {}

@@ -206,7 +206,8 @@ def main() -> None:
     for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
         os.environ[var] = os.path.join(home, var.lower())
 
-    from guiapp.core import demo, split
+    from guiapp.core.data import demo
+    from guiapp.core.split import draw as split
 
     study = demo.create_demo_study(a.dataset, os.path.join(home, "study"))
     split.split_study(study)

@@ -34,7 +34,7 @@ def write_cells(path: Path, cells: int, genes: int, *, sparse: bool, block: int 
     import h5py
     import pandas as pd
 
-    from guiapp.core.anndata_io import write_h5ad
+    from guiapp.core.data.anndata_io import write_h5ad
 
     rng = np.random.default_rng(0)
     types = np.array(["T", "B", "NK", "mono", "DC"])[rng.integers(0, 5, cells)]
@@ -107,9 +107,9 @@ def main() -> None:
             write_cells(path, args.cells, args.genes, sparse=args.sparse)
             out["write_s"] = round(time.perf_counter() - t0, 1)
         out["file_mb"] = round(path.stat().st_size / 1e6, 1)
-        from guiapp.core import data
-        from guiapp.core.batch import batch_effect_report
-        from guiapp.core.study import Study
+        from guiapp.core.data import attach as data
+        from guiapp.core.batch.effects import batch_effect_report
+        from guiapp.core.study.model import Study
 
         out["rss_after_imports_mb"] = round(peak_bytes() / 1e6, 1)
         study = Study()

@@ -6,7 +6,7 @@ Run: .venv/bin/python tests/benchmarks/bench_loader.py [--samples 2000] [--featu
 Each reading runs in a fresh process, so its peak memory (the process's VmHWM above its size
 after the imports) is its own. Prints one line per reader and a JSON summary:
 time of ``pyarrow.csv.read_csv`` alone (default options, and with the block size Tenfold
-picks for wide rows) and of ``guiapp.core.data.load_dataset`` (sniffing, reading into a pandas
+picks for wide rows) and of ``guiapp.core.data.attach.load_dataset`` (sniffing, reading into a pandas
 DataFrame with float32 numbers, the orientation and shape checks); Tenfold's time over the
 faster pyarrow reading (target ≤ 1.2×) and its peak memory over the float32 matrix size
 (target ≤ 2×).
@@ -31,7 +31,8 @@ def rss():
     with open('/proc/self/statm') as fh:
         return int(fh.read().split()[1]) * 4096
 import numpy, pandas, pyarrow, pyarrow.csv
-from guiapp.core import data, text_tables
+from guiapp.core.data import attach as data
+from guiapp.core.data import text_tables
 mode, path = sys.argv[1], sys.argv[2]
 base = rss()
 t0 = time.perf_counter()

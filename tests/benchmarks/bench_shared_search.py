@@ -21,7 +21,7 @@ import uuid
 
 WORKER = textwrap.dedent("""
     import sys, time
-    from guiapp.core import tuning
+    from guiapp.core.models import tuning
 
     url, name, worker, budget, seconds = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
     storage = tuning.open_storage(url, shared=True)
@@ -44,7 +44,7 @@ def main() -> None:
     parser.add_argument("--trial-seconds", type=float, default=0.5)
     args = parser.parse_args()
 
-    from guiapp.core import tuning
+    from guiapp.core.models import tuning
 
     tuning.close_storage(tuning.open_storage(args.url, shared=True))  # the tables exist before the clock starts
     results = []

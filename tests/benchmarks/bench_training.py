@@ -40,7 +40,7 @@ def bare_loop(X, y, epochs, batch_size, width, depth, seed, device="cpu", fused=
     """The minimal loop: data on the device, random batches by index, AdamW."""
     import torch
 
-    from guiapp.core.network import build_mlp
+    from guiapp.core.models.network import build_mlp
 
     torch.manual_seed(seed)
     model = build_mlp(X.shape[1], 2, width, depth, 0.1).to(device)
@@ -66,7 +66,7 @@ def dataloader_loop(X, y, epochs, batch_size, width, depth, seed, device="cpu"):
     import torch
     from torch.utils.data import DataLoader, TensorDataset
 
-    from guiapp.core.network import build_mlp
+    from guiapp.core.models.network import build_mlp
 
     torch.manual_seed(seed)
     model = build_mlp(X.shape[1], 2, width, depth, 0.1).to(device)
@@ -87,8 +87,11 @@ def dataloader_loop(X, y, epochs, batch_size, width, depth, seed, device="cpu"):
 
 
 def make_study(seed, n_samples, n_genes, width, depth):
-    from guiapp.core import architecture, data, demo, split
-    from guiapp.core.study import Study
+    from guiapp.core.models import recommend as architecture
+    from guiapp.core.data import attach as data
+    from guiapp.core.data import demo
+    from guiapp.core.split import draw as split
+    from guiapp.core.study.model import Study
 
     study = Study()
     study.save(tempfile.mkdtemp(prefix="tenfold-bench-"))
@@ -101,7 +104,7 @@ def make_study(seed, n_samples, n_genes, width, depth):
 
 def tenfold_loop(study, epochs, batch_size, seed, device):
     """Seconds per epoch of ``train_network`` (its set-up included), from scratch."""
-    from guiapp.core import train
+    from guiapp.core.models import train
 
     t = study.train
     t.max_epochs, t.batch_size, t.patience, t.seed, t.device = epochs, batch_size, epochs + 1, seed, device
@@ -130,7 +133,7 @@ def main() -> None:
 
     if a.threads:
         torch.set_num_threads(a.threads)
-    from guiapp.core.split import train_tune_arrays
+    from guiapp.core.split.draw import train_tune_arrays
 
     study = make_study(0, a.samples, a.genes, a.width, a.depth)
     X, y, _, _ = train_tune_arrays(study)

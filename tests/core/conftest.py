@@ -9,9 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from guiapp.core import data, demo, split
-from guiapp.core.architecture import set_architecture
-from guiapp.core.study import Study
+from guiapp.core.data import attach as data
+from guiapp.core.data import demo
+from guiapp.core.split import draw as split
+from guiapp.core.models.recommend import set_architecture
+from guiapp.core.study.model import Study
 
 N_SAMPLES, N_GENES = 200, 20
 
@@ -39,7 +41,7 @@ def one_torch_thread():
 def fewer_bootstrap_rounds(monkeypatch):
     """30 bootstrap rounds instead of 200 wherever the core uses the default: the intervals
     keep their meaning and the suite stays fast. Tests that pass ``n_boot`` are unaffected."""
-    from guiapp.core.metrics import metric_panel
+    from guiapp.core.stats.metrics import metric_panel
 
     monkeypatch.setitem(metric_panel.__kwdefaults__, "n_boot", 30)
 
@@ -82,8 +84,8 @@ def tiny_study(study_factory) -> Study:
 @pytest.fixture(scope="module")
 def _trained_template(tmp_path_factory) -> Study:
     """One trained study per test module; ``trained_study`` hands out copies of it."""
-    from guiapp.core.baselines import fit_baselines
-    from guiapp.core.train import train_network
+    from guiapp.core.models.baselines import fit_baselines
+    from guiapp.core.models.train import train_network
 
     root = tmp_path_factory.mktemp("trained")
     d = demo.simulated_expression(n_samples=N_SAMPLES, n_genes=N_GENES, n_informative=5, effect_size=1.5)

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import numpy as np
 
-from guiapp.core import data, split
-from guiapp.core.architecture import set_architecture
-from guiapp.core.study import Study
-from guiapp.core.train import train_network
+from guiapp.core.data import attach as data
+from guiapp.core.split import draw as split
+from guiapp.core.models.recommend import set_architecture
+from guiapp.core.study.model import Study
+from guiapp.core.models.train import train_network
 
 MOTIF, MOTIF_AT, LENGTH = "GATA", 8, 20
 

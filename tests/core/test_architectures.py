@@ -7,9 +7,9 @@ import pytest
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from guiapp.core import architectures as A
-from guiapp.core.architecture import set_architecture
-from guiapp.core.errors import TenfoldError
+from guiapp.core.models import catalogue as A
+from guiapp.core.models.recommend import set_architecture
+from guiapp.core.study.errors import TenfoldError
 
 CASES = {
     "mlp": ((30,), A.default_config("mlp", (30,), 2)),
@@ -103,8 +103,9 @@ def _fasta_study(folder, label="label"):
     three-level ``kind`` in the header gives a second task for transfer."""
     import numpy as np
 
-    from guiapp.core import data, split
-    from guiapp.core.study import Study
+    from guiapp.core.data import attach as data
+    from guiapp.core.split import draw as split
+    from guiapp.core.study.model import Study
 
     rng = np.random.default_rng(0)
     records = []
@@ -128,8 +129,9 @@ def _image_study(folder):
     import numpy as np
 
     Image = pytest.importorskip("PIL.Image")
-    from guiapp.core import data, split
-    from guiapp.core.study import Study
+    from guiapp.core.data import attach as data
+    from guiapp.core.split import draw as split
+    from guiapp.core.study.model import Study
 
     rng = np.random.default_rng(0)
     root = folder / "scans"
@@ -161,10 +163,10 @@ def test_each_architecture_trains_two_epochs_on_cpu_through_the_study(modality, 
                                                                       study_factory):
     """Loaded data of each modality, the architecture chosen on the Architecture step, and the
     Train step's own loop: 2 epochs on the CPU, weights saved, predictions for every tune row."""
-    from guiapp.core import architecture
-    from guiapp.core.network import load_trained_model, predict
-    from guiapp.core.split import train_tune_arrays
-    from guiapp.core.train import train_network
+    from guiapp.core.models import recommend as architecture
+    from guiapp.core.models.network import load_trained_model, predict
+    from guiapp.core.split.draw import train_tune_arrays
+    from guiapp.core.models.train import train_network
 
     study = _study_of(modality, tmp_path, study_factory)
     assert study.data.modality == modality
@@ -186,8 +188,8 @@ def test_each_architecture_trains_two_epochs_on_cpu_through_the_study(modality, 
 
 
 def test_rows_go_back_to_their_letter_and_position(tmp_path):
-    from guiapp.core import architecture
-    from guiapp.core.network import model_for_study
+    from guiapp.core.models import recommend as architecture
+    from guiapp.core.models.network import model_for_study
 
     study = _fasta_study(tmp_path)
     architecture.set_architecture(study, width=8, depth=1, dropout=0.0, kind="cnn1d")
@@ -201,7 +203,7 @@ def test_rows_go_back_to_their_letter_and_position(tmp_path):
 
 
 def test_an_architecture_that_does_not_fit_the_data_is_refused(tiny_study, tmp_path):
-    from guiapp.core import architecture
+    from guiapp.core.models import recommend as architecture
 
     with pytest.raises(TenfoldError, match="needs image data.*multilayer perceptron"):
         architecture.set_architecture(tiny_study, width=8, depth=1, dropout=0.0, kind="cnn2d")
@@ -218,10 +220,11 @@ def test_a_cnn_transfers_its_convolutions_to_a_new_task(tmp_path):
     by name and shape, the output layer is fresh."""
     from safetensors.torch import load_file
 
-    from guiapp.core import architecture, transfer
-    from guiapp.core.network import model_for_study
-    from guiapp.core.split import train_tune_arrays
-    from guiapp.core.train import train_network
+    from guiapp.core.models import recommend as architecture
+    from guiapp.core.models import transfer
+    from guiapp.core.models.network import model_for_study
+    from guiapp.core.split.draw import train_tune_arrays
+    from guiapp.core.models.train import train_network
 
     donor = _fasta_study(tmp_path, label="label")
     architecture.set_architecture(donor, width=8, depth=2, dropout=0.0, kind="cnn1d")
@@ -241,7 +244,8 @@ def test_a_cnn_transfers_its_convolutions_to_a_new_task(tmp_path):
 def test_the_verdict_and_the_search_follow_the_datas_form(tmp_path):
     """Before any architecture is set, the verdict already reads the loaded sequences as sequences,
     and the network's search gives each kind widths it can afford."""
-    from guiapp.core import baselines, network_search
+    from guiapp.core.models import baselines
+    from guiapp.core.models import network_search
 
     study = _fasta_study(tmp_path)
     assert study.architecture.kind == "mlp"  # nothing chosen yet

@@ -11,10 +11,10 @@ import os
 import pytest
 from test_export import make_study, predictions_table
 
-from guiapp.core import export
-from guiapp.core.bundle import verify_bundle
-from guiapp.core.errors import DiskFullError
-from guiapp.core.export import write_bundle
+from guiapp.core.export import write as export
+from guiapp.core.export.open_bundle import verify_bundle
+from guiapp.core.study.errors import DiskFullError
+from guiapp.core.export.write import write_bundle
 
 
 def snapshot(folder) -> dict:
@@ -41,7 +41,7 @@ def _fail_at(monkeypatch, where: str):
     if where == "weights":
         monkeypatch.setattr(export.shutil, "copyfile", full_disk)
     elif where == "report":
-        monkeypatch.setattr("guiapp.core.report.write_report", full_disk)
+        monkeypatch.setattr("guiapp.core.export.report.write_report", full_disk)
     elif where == "manifest":
         real = export.write_json_atomic
 
@@ -80,7 +80,7 @@ def test_a_full_disk_leaves_the_previous_bundle_byte_identical(study, tmp_path, 
 
 
 def test_a_full_disk_on_the_first_export_leaves_no_bundle(study, tmp_path, monkeypatch):
-    monkeypatch.setattr("guiapp.core.report.write_report", full_disk)
+    monkeypatch.setattr("guiapp.core.export.report.write_report", full_disk)
     with pytest.raises(DiskFullError, match="No bundle was written"):
         write_bundle(study, tmp_path / "export")
     assert not (tmp_path / "export").exists()
@@ -91,7 +91,7 @@ def test_the_size_to_free_is_estimated_from_the_bundle(study, tmp_path, monkeypa
     from safetensors.numpy import save_file
 
     save_file({"w": np.zeros((3 << 20) // 4, dtype=np.float32)}, str(study.path(study.train.weights)))  # 3 MB
-    monkeypatch.setattr("guiapp.core.report.write_report", full_disk)
+    monkeypatch.setattr("guiapp.core.export.report.write_report", full_disk)
     with pytest.raises(DiskFullError) as caught:
         write_bundle(study, tmp_path / "export")
     mb = int(str(caught.value).split("free ")[1].split(" MB")[0])
@@ -131,7 +131,7 @@ def test_an_export_beside_a_study_folder_keeps_it(study, tmp_path):
 def test_a_crash_between_the_two_renames_is_recovered_on_the_next_export(study, tmp_path, monkeypatch):
     """Killed after the old bundle was renamed aside: the next export finds it and puts it back
     first, so the old bundle survives until the new one replaces it."""
-    from guiapp.core import atomic_bundle
+    from guiapp.core.export import atomic_bundle
 
     out = tmp_path / "export"
     write_bundle(study, out)
@@ -149,7 +149,7 @@ def test_withholding_on_re_export_removes_the_old_weights_even_when_the_export_f
     write_bundle(study, out)
     assert (out / "model" / "model.safetensors").is_file()
     study.ethics.share_weights = "never"
-    monkeypatch.setattr("guiapp.core.report.write_report", full_disk)
+    monkeypatch.setattr("guiapp.core.export.report.write_report", full_disk)
     with pytest.raises(DiskFullError):
         write_bundle(study, out)
     assert not (out / "model" / "model.safetensors").exists()
@@ -167,7 +167,7 @@ def test_the_cli_says_the_disk_is_full_with_exit_2(study, tmp_path, monkeypatch,
         return write_bundle(study, out_dir)
 
     monkeypatch.setattr(pipeline, "run_study", run_and_export)
-    monkeypatch.setattr("guiapp.core.report.write_report", full_disk)
+    monkeypatch.setattr("guiapp.core.export.report.write_report", full_disk)
     assert cli.main(["run", str(spec), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert "The disk is full: free" in err and "Traceback" not in err

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from guiapp.core import data, data_errors
-from guiapp.core.errors import DataError, TenfoldError
-from guiapp.core.profile import profile_table
-from guiapp.core.study import Study
+from guiapp.core.data import attach as data
+from guiapp.core.data import errors as data_errors
+from guiapp.core.study.errors import DataError, TenfoldError
+from guiapp.core.data.profile import profile_table
+from guiapp.core.study.model import Study
 
 BAD = Path(__file__).resolve().parents[1] / "data" / "bad"
 CASES = json.loads((BAD / "cases.json").read_text(encoding="utf-8"))

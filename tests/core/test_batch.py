@@ -8,7 +8,7 @@ from sklearn.decomposition import PCA
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import StandardScaler
 
-from guiapp.core.batch import SILHOUETTE_WARN, batch_effect_report, batch_silhouette
+from guiapp.core.batch.effects import SILHOUETTE_WARN, batch_effect_report, batch_silhouette
 
 
 def test_batch_silhouette_matches_sklearn_on_independent_pcs(tiny_study):

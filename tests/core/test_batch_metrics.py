@@ -7,10 +7,10 @@ import pytest
 from sklearn.metrics import silhouette_samples as sk_silhouette_samples
 from sklearn.metrics import silhouette_score
 
-from guiapp.core import batch_metrics as bm
-from guiapp.core.batch import pca_embedding
-from guiapp.core.demo import simulated_expression
-from guiapp.core.errors import Cancelled
+from guiapp.core.batch import metrics as bm
+from guiapp.core.batch.effects import pca_embedding
+from guiapp.core.data.demo import simulated_expression
+from guiapp.core.study.errors import Cancelled
 
 rng = np.random.default_rng(0)
 

@@ -7,8 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from guiapp.core import batch, batch_views, demo
-from guiapp.core.errors import TenfoldError
+from guiapp.core.batch import effects as batch
+from guiapp.core.batch import views as batch_views
+from guiapp.core.data import demo
+from guiapp.core.study.errors import TenfoldError
 
 
 @pytest.fixture

@@ -6,14 +6,14 @@ import json
 
 import pytest
 
-from guiapp.core import blocking
-from guiapp.core.blocking import (accept_finding, apply_spec_acceptances, caveats, headline_caveat, settle_by_remedy,
+from guiapp.core.study import blocking
+from guiapp.core.study.blocking import (accept_finding, apply_spec_acceptances, caveats, headline_caveat, settle_by_remedy,
                                   unresolved_blocking, withdraw_acceptance)
-from guiapp.core.checklist import can_leave, evaluate_checklist
-from guiapp.core.errors import BlockingFindings, SpecError, TenfoldError
-from guiapp.core.findings import Finding, FindingKind, Findings
-from guiapp.core.spec import load_spec
-from guiapp.core.study import Study
+from guiapp.core.guidance.checklist import can_leave, evaluate_checklist
+from guiapp.core.study.errors import BlockingFindings, SpecError, TenfoldError
+from guiapp.core.study.findings import Finding, FindingKind, Findings
+from guiapp.core.study.spec import load_spec
+from guiapp.core.study.model import Study
 
 REASON = "Batches follow the hospitals; reported as a limitation, to be tested on a second cohort."
 
@@ -118,7 +118,7 @@ def test_accepting_unblocks_records_the_reason_and_withdrawing_blocks_again():
 
 
 def test_accepting_before_the_finding_is_raised_records_it_once_raised():
-    from guiapp.core.ethics import sync_register
+    from guiapp.core.privacy.ethics import sync_register
 
     s = Study()
     accept_finding(s, "duplicates-across-splits", "Technical replicates, kept on purpose as a robustness check.")
@@ -247,8 +247,9 @@ def test_spec_acceptances_are_checked_when_the_spec_is_read(tmp_path):
 def test_a_blocking_finding_raised_after_training_stops_the_run_before_export(tmp_path, monkeypatch):
     """The label-shuffle control is made to fail; the run stops before Export (exit 3 in the CLI),
     and goes on from its study folder once the spec accepts the finding."""
-    from guiapp.core import demo, shuffle_control
-    from guiapp.core.guards import replace_findings
+    from guiapp.core.data import demo
+    from guiapp.core.evaluation import shuffle_control
+    from guiapp.core.evaluation.guards import replace_findings
     from guiapp.core.pipeline import run_study
 
     real = shuffle_control.label_shuffle_control
@@ -287,7 +288,7 @@ def test_a_blocking_finding_raised_after_training_stops_the_run_before_export(tm
 
 
 def test_the_register_entry_a_remedied_finding_opened_names_the_remedy_and_stays_open():
-    from guiapp.core.ethics import sync_register
+    from guiapp.core.privacy.ethics import sync_register
 
     s = study_with(confounded())
     sync_register(s)

@@ -7,24 +7,25 @@ import json
 import numpy as np
 import pytest
 
-from guiapp.core import data, demo
-from guiapp.core.baselines import fit_baselines
-from guiapp.core.batch import batch_effect_report, choose_remedy
-from guiapp.core.checklist import (DOME_SECTIONS, ITEMS, TIP_ADVICE, TIPS, attest, blocking_items, can_leave,
+from guiapp.core.data import attach as data
+from guiapp.core.data import demo
+from guiapp.core.models.baselines import fit_baselines
+from guiapp.core.batch.effects import batch_effect_report, choose_remedy
+from guiapp.core.guidance.checklist import (DOME_SECTIONS, ITEMS, TIP_ADVICE, TIPS, attest, blocking_items, can_leave,
                                    checklist_document, evaluate_checklist, leave_message, summary, withdraw)
-from guiapp.core.errors import SpecError, TenfoldError
-from guiapp.core.ethics import add_entry, set_card_fields, set_sensitivity_answers, set_share_weights
-from guiapp.core.evaluate import evaluate_on_tune, finalize_test_evaluation, overfitting_check
-from guiapp.core.export import write_bundle
-from guiapp.core.interpret import permutation_importance
-from guiapp.core.learning_curve import learning_curve
-from guiapp.core.network_search import tune_network
-from guiapp.core.shuffle_control import label_shuffle_control
-from guiapp.core.split import split_study
-from guiapp.core.steps import STEP_IDS
-from guiapp.core.study import Study
-from guiapp.core.train import train_network
-from guiapp.core.verdict import record_reason
+from guiapp.core.study.errors import SpecError, TenfoldError
+from guiapp.core.privacy.ethics import add_entry, set_card_fields, set_sensitivity_answers, set_share_weights
+from guiapp.core.evaluation.evaluate import evaluate_on_tune, finalize_test_evaluation, overfitting_check
+from guiapp.core.export.write import write_bundle
+from guiapp.core.interpretation.interpret import permutation_importance
+from guiapp.core.evaluation.learning_curve import learning_curve
+from guiapp.core.models.network_search import tune_network
+from guiapp.core.evaluation.shuffle_control import label_shuffle_control
+from guiapp.core.split.draw import split_study
+from guiapp.core.study.steps import STEP_IDS
+from guiapp.core.study.model import Study
+from guiapp.core.models.train import train_network
+from guiapp.core.evaluation.verdict import record_reason
 
 SETTLED = {"done", "attested", "not applicable"}
 
@@ -155,7 +156,7 @@ def test_each_step_settles_its_own_items(tmp_path, quick_training):
     set_sensitivity_answers(study, about_humans=False)
     assert newly_settled() == done("consent-recorded")
 
-    from guiapp.core.membership import membership_inference_audit
+    from guiapp.core.privacy.membership import membership_inference_audit
 
     membership_inference_audit(study, n_boot=10)
     assert newly_settled() == done("membership-audit")
@@ -240,8 +241,8 @@ def test_personal_identifiers_are_scanned_and_kept_out_of_the_features(tmp_path)
 
 
 def test_the_pii_scan_is_recorded_in_the_study_manifest_and_card_and_an_old_study_shows_it_open(tmp_path):
-    from guiapp.core.export import manifest
-    from guiapp.core.model_card import render_model_card
+    from guiapp.core.export.write import manifest
+    from guiapp.core.export.model_card import render_model_card
 
     table = demo.simulated_expression(n_samples=60, n_genes=4).table.copy()
     table["email"] = [f"p{i}@clinic.example" for i in range(len(table))]
@@ -262,7 +263,7 @@ def test_the_pii_scan_is_recorded_in_the_study_manifest_and_card_and_an_old_stud
     assert manifest(reopened, tmp_path)["data"]["pii_scan"] == scan
     card = render_model_card(reopened, weights_shared=False, weights_reason="sensitive", privacy=[])
     assert f"- **Personal identifiers:** scanned {scan['when']} (8 columns checked): flagged `email` (an e-mail address)" in card
-    from guiapp.core.card_json import model_card_json, validate_model_card_json
+    from guiapp.core.export.card_json import model_card_json, validate_model_card_json
 
     card_json = model_card_json(reopened, weights_shared=False, weights_reason="sensitive", privacy=[])
     validate_model_card_json(card_json)
@@ -396,7 +397,7 @@ def test_checklist_json_groups_the_items_by_dome_section():
 
 
 def test_spec_attestations_name_real_items_and_give_a_reason():
-    from guiapp.core.spec import check_spec
+    from guiapp.core.study.spec import check_spec
 
     base = {"data": {"path": "x.csv", "label": "y"}}
     check_spec({**base, "checklist": {"guided": True, "attest": {"label-proxy-checked": "known marker"}}})
@@ -435,7 +436,7 @@ def test_the_demo_study_exported_in_guided_mode_settles_every_item(tmp_path):
 
 
 def test_a_step_with_only_optional_items_open_is_done_with_a_count():
-    from guiapp.core.checklist import DONE, OPEN, VIOLATED, step_status
+    from guiapp.core.guidance.checklist import DONE, OPEN, VIOLATED, step_status
 
     def item(status, required):
         return {"status": status, "required": required}

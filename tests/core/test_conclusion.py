@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from guiapp.core import conclusion
-from guiapp.core.study import Study
+from guiapp.core.evaluation import conclusion
+from guiapp.core.study.model import Study
 
 
 def _study(network: float, logistic: float) -> Study:

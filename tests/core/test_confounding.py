@@ -8,10 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from guiapp.core import confounding as cf
-from guiapp.core import data, demo, split
-from guiapp.core.batch import batch_effect_report
-from guiapp.core.study import Study
+from guiapp.core.batch import confounding as cf
+from guiapp.core.data import attach as data
+from guiapp.core.data import demo
+from guiapp.core.split import draw as split
+from guiapp.core.batch.effects import batch_effect_report
+from guiapp.core.study.model import Study
 
 rng = np.random.default_rng(0)
 

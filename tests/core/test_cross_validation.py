@@ -8,12 +8,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from guiapp.core import architecture, baselines, cross_validation as CV, data, split
-from guiapp.core.card_json import model_card_json, validate_model_card_json
-from guiapp.core.errors import TenfoldError
-from guiapp.core.model_card import render_model_card
-from guiapp.core.report import render_report
-from guiapp.core.study import Study
+from guiapp.core.models import recommend as architecture
+from guiapp.core.models import baselines
+from guiapp.core.evaluation import cross_validation as CV
+from guiapp.core.data import attach as data
+from guiapp.core.split import draw as split
+from guiapp.core.export.card_json import model_card_json, validate_model_card_json
+from guiapp.core.study.errors import TenfoldError
+from guiapp.core.export.model_card import render_model_card
+from guiapp.core.export.report import render_report
+from guiapp.core.study.model import Study
 
 
 def wine_study(folder, **split_settings) -> Study:
@@ -142,8 +146,8 @@ def test_outer_folds_keep_each_group_on_one_side_and_reshuffle_each_repeat(task)
 
 
 def test_the_spec_refuses_impossible_fold_settings():
-    from guiapp.core.errors import SpecError
-    from guiapp.core.spec import check_spec
+    from guiapp.core.study.errors import SpecError
+    from guiapp.core.study.spec import check_spec
 
     base = {"data": {"path": "x.csv", "label": "y"}}
     check_spec({**base, "split": {"cv": "always", "cv_folds": 2, "cv_repeats": 1}})

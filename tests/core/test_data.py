@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from guiapp.core import data
-from guiapp.core.errors import DataError
-from guiapp.core.study import Study
+from guiapp.core.data import attach as data
+from guiapp.core.study.errors import DataError
+from guiapp.core.study.model import Study
 
 
 def small_table(n: int = 40, seed: int = 0) -> pd.DataFrame:
@@ -331,7 +331,9 @@ def test_reload_table_without_data_says_so():
 # ----- a spec with a sample sheet; provenance in the manifest and the card --------------------------
 
 def test_a_spec_joins_its_sample_sheet_and_keeps_the_provenance_to_the_card(tmp_path):
-    from guiapp.core import export, model_card, spec
+    from guiapp.core.export import write as export
+    from guiapp.core.export import model_card
+    from guiapp.core.study import spec
 
     rng = np.random.default_rng(7)
     ids = [f"P{i:03d}" for i in range(40)]
@@ -367,7 +369,7 @@ def test_a_spec_joins_its_sample_sheet_and_keeps_the_provenance_to_the_card(tmp_
 
 
 def test_the_roles_table_rows_name_kind_missing_and_personal_identifiers():
-    from guiapp.core.roles import role_table
+    from guiapp.core.data.roles import role_table
 
     t = small_table(12)
     t.loc[3, "g2"] = np.nan

@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from guiapp.core import data, demo
-from guiapp.core.batch import batch_silhouette, pca_embedding
-from guiapp.core.errors import TenfoldError
+from guiapp.core.data import attach as data
+from guiapp.core.data import demo
+from guiapp.core.batch.effects import batch_silhouette, pca_embedding
+from guiapp.core.study.errors import TenfoldError
 
 
 def test_breast_cancer_is_569_samples_of_30_features():

@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from guiapp.core import evaluate
-from guiapp.core.checklist import evaluate_checklist
-from guiapp.core.errors import TenfoldError
-from guiapp.core.evaluate import (GAP_WARN, evaluate_on_tune, finalize_test_evaluation, overfitting_check,
+from guiapp.core.evaluation import evaluate
+from guiapp.core.guidance.checklist import evaluate_checklist
+from guiapp.core.study.errors import TenfoldError
+from guiapp.core.evaluation.evaluate import (GAP_WARN, evaluate_on_tune, finalize_test_evaluation, overfitting_check,
                                   test_predictions as predictions_on_test)
-from guiapp.core.interpret import permutation_importance
-from guiapp.core.network import predict
-from guiapp.core.split import sealed_test_rows, split_study, train_tune_arrays
+from guiapp.core.interpretation.interpret import permutation_importance
+from guiapp.core.models.network import predict
+from guiapp.core.split.draw import sealed_test_rows, split_study, train_tune_arrays
 
 
 def checklist_status(study, item_id: str) -> str:
@@ -124,8 +124,9 @@ def test_a_second_look_needs_a_reason_and_is_flagged(trained_study):
 
 def test_a_read_cut_short_counts_as_a_use_and_is_finished_as_that_use(trained_study, monkeypatch):
     """The use is saved before the data are read: a kill during the read leaves it on disk."""
-    from guiapp.core import data, split
-    from guiapp.core.study import Study
+    from guiapp.core.data import attach as data
+    from guiapp.core.split import draw as split
+    from guiapp.core.study.model import Study
 
     on_disk = {}
     real_rows = split.sealed_test_rows

@@ -6,12 +6,12 @@ import hashlib
 
 import pytest
 
-from guiapp.core.baselines import fit_baselines
-from guiapp.core.checklist import evaluate_checklist
-from guiapp.core.errors import Cancelled, TenfoldError
-from guiapp.core.learning_curve import learning_curve, training_subset
-from guiapp.core.shuffle_control import judge, label_shuffle_control
-from guiapp.core.train import train_network
+from guiapp.core.models.baselines import fit_baselines
+from guiapp.core.guidance.checklist import evaluate_checklist
+from guiapp.core.study.errors import Cancelled, TenfoldError
+from guiapp.core.evaluation.learning_curve import learning_curve, training_subset
+from guiapp.core.evaluation.shuffle_control import judge, label_shuffle_control
+from guiapp.core.models.train import train_network
 
 
 def status(study, item_id):
@@ -59,7 +59,7 @@ def test_the_shuffle_control_passes_a_network_that_learned(trained_study):
 
 
 def test_a_later_passing_control_clears_the_old_flag(trained_study, monkeypatch):
-    from guiapp.core import shuffle_control
+    from guiapp.core.evaluation import shuffle_control
 
     monkeypatch.setattr(shuffle_control, "score", lambda *a, **k: 0.99)  # shuffled runs as good as real
     assert label_shuffle_control(trained_study, repeats=1)["flagged"]
@@ -108,7 +108,7 @@ def test_learning_curve_for_the_network_and_the_best_baseline(trained_study):
 def test_learning_curve_shares_keep_the_classes(trained_study):
     import numpy as np
 
-    from guiapp.core.split import train_tune_arrays
+    from guiapp.core.split.draw import train_tune_arrays
 
     _, y, _, _ = train_tune_arrays(trained_study)
     keep = training_subset(y, 0.25, seed=0, classification=True)

@@ -8,20 +8,22 @@ import pandas as pd
 import pytest
 from sklearn.metrics import balanced_accuracy_score, roc_auc_score
 
-from guiapp.core import data, demo, split
-from guiapp.core.baselines import fit_baselines
-from guiapp.core.checklist import evaluate_checklist
-from guiapp.core.errors import TenfoldError
-from guiapp.core.evaluate import (evaluate_on_tune, finalize_test_evaluation, minority_findings, set_threshold,
+from guiapp.core.data import attach as data
+from guiapp.core.data import demo
+from guiapp.core.split import draw as split
+from guiapp.core.models.baselines import fit_baselines
+from guiapp.core.guidance.checklist import evaluate_checklist
+from guiapp.core.study.errors import TenfoldError
+from guiapp.core.evaluation.evaluate import (evaluate_on_tune, finalize_test_evaluation, minority_findings, set_threshold,
                                   test_predictions as predictions_on_test)
-from guiapp.core.findings import Findings
-from guiapp.core.guards import CAUSATION, guard_texts, label_proxy_scan, near_perfect_findings
-from guiapp.core.network import predict
-from guiapp.core.scoreboard import MET, NOT_MET, UNKNOWN, scoreboard
-from guiapp.core.split import train_tune_arrays
-from guiapp.core.study import Study
-from guiapp.core.subgroups import GAP_FLAG, group_labels, group_metrics
-from guiapp.core.train import train_network
+from guiapp.core.study.findings import Findings
+from guiapp.core.evaluation.guards import CAUSATION, guard_texts, label_proxy_scan, near_perfect_findings
+from guiapp.core.models.network import predict
+from guiapp.core.evaluation.scoreboard import MET, NOT_MET, UNKNOWN, scoreboard
+from guiapp.core.split.draw import train_tune_arrays
+from guiapp.core.study.model import Study
+from guiapp.core.evaluation.subgroups import GAP_FLAG, group_labels, group_metrics
+from guiapp.core.models.train import train_network
 
 
 def status(study, item_id):
@@ -198,7 +200,7 @@ def test_the_threshold_is_checked_and_used(trained_study):
 
 
 def test_a_second_look_at_the_test_set_is_recorded_in_card_checklist_and_findings(trained_study):
-    from guiapp.core.model_card import render_model_card
+    from guiapp.core.export.model_card import render_model_card
 
     evaluate_on_tune(trained_study)
     finalize_test_evaluation(trained_study)
@@ -228,11 +230,11 @@ def test_predictions_are_keyed_by_the_sample_id_and_leave_out_other_identifiers_
 # ----- the card and the report of a fully evaluated study ----------------------------------------
 
 def test_card_and_report_carry_the_evaluation_instruments(trained_study, tmp_path):
-    from guiapp.core.evaluate import overfitting_check
-    from guiapp.core.export import write_bundle
-    from guiapp.core.interpret import interpret_model
-    from guiapp.core.learning_curve import learning_curve
-    from guiapp.core.shuffle_control import label_shuffle_control
+    from guiapp.core.evaluation.evaluate import overfitting_check
+    from guiapp.core.export.write import write_bundle
+    from guiapp.core.interpretation.interpret import interpret_model
+    from guiapp.core.evaluation.learning_curve import learning_curve
+    from guiapp.core.evaluation.shuffle_control import label_shuffle_control
 
     trained_study.question.target_value, trained_study.question.max_parameters = 0.7, 100_000
     overfitting_check(trained_study)

@@ -9,8 +9,8 @@ import pytest
 from scipy import stats
 from sklearn import metrics as sk
 
-from guiapp.core.bootstrap import resample_weights, resampled_scores
-from guiapp.core.metrics import (CLASSIFICATION_METRICS, REGRESSION_METRICS, bootstrap_intervals, fast_scores,
+from guiapp.core.stats.bootstrap import resample_weights, resampled_scores
+from guiapp.core.stats.metrics import (CLASSIFICATION_METRICS, REGRESSION_METRICS, bootstrap_intervals, fast_scores,
                                  metric_panel, panel_metric_names, predicted_classes, score)
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from guiapp.core.exact_intervals import clopper_pearson
-from guiapp.core.metrics import metric_panel
+from guiapp.core.stats.exact_intervals import clopper_pearson
+from guiapp.core.stats.metrics import metric_panel
 
 
 def perfect_binary(n=36):

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from guiapp.core.exploration import column_distribution, scatter_points
-from guiapp.core.plain_summaries import batch_mixing, privacy_risk
+from guiapp.core.data.exploration import column_distribution, scatter_points
+from guiapp.core.guidance.plain_summaries import batch_mixing, privacy_risk
 
 
 def test_distribution_and_scatter_are_computed_from_the_table():

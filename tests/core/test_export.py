@@ -15,11 +15,11 @@ import pytest
 from huggingface_hub import ModelCard
 from safetensors.numpy import save_file
 
-from guiapp.core import model_card
-from guiapp.core.errors import TenfoldError
-from guiapp.core.export import privacy_warnings, weights_decision, write_bundle
-from guiapp.core.findings import Findings
-from guiapp.core.study import BaselineResult, EthicsEntry, Study
+from guiapp.core.export import model_card
+from guiapp.core.study.errors import TenfoldError
+from guiapp.core.export.write import privacy_warnings, weights_decision, write_bundle
+from guiapp.core.study.findings import Findings
+from guiapp.core.study.model import BaselineResult, EthicsEntry, Study
 
 WEIGHTS = "checkpoints/best.safetensors"
 EVERY_FILE = ["model_card.md", "model_card.json", "privacy.md", "report.html", "metrics.json", "manifest.json",
@@ -330,13 +330,13 @@ def test_licence_can_be_set(study, tmp_path):
 
 def test_core_export_does_not_import_qt():
     # In a fresh interpreter: pytest-qt has already loaded Qt into this one.
-    code = ("import sys, guiapp.core.export, guiapp.core.model_card; "
+    code = ("import sys, guiapp.core.export.write, guiapp.core.export.model_card; "
             "sys.exit(any(m.startswith(('PySide6', 'guiapp.ui')) for m in sys.modules))")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
 
 
 def test_card_and_report_open_with_the_conclusion(study, tmp_path):
-    from guiapp.core.conclusion import conclusion
+    from guiapp.core.evaluation.conclusion import conclusion
 
     write_bundle(study, tmp_path / "export")
     card = (tmp_path / "export" / "model_card.md").read_text(encoding="utf-8")

@@ -8,13 +8,15 @@ import json
 import numpy as np
 import pytest
 
-from guiapp.core import criteria, external, generalization
-from guiapp.core.data import reload_table
-from guiapp.core.demo import another_lab, simulated_expression
-from guiapp.core.errors import DataError, SpecError, TenfoldError
-from guiapp.core.findings import Findings
-from guiapp.core.scoreboard import MET, NOT_MET, scoreboard
-from guiapp.core.study import Study
+from guiapp.core.evaluation import criteria
+from guiapp.core.evaluation import external
+from guiapp.core.evaluation import generalization
+from guiapp.core.data.attach import reload_table
+from guiapp.core.data.demo import another_lab, simulated_expression
+from guiapp.core.study.errors import DataError, SpecError, TenfoldError
+from guiapp.core.study.findings import Findings
+from guiapp.core.evaluation.scoreboard import MET, NOT_MET, scoreboard
+from guiapp.core.study.model import Study
 
 
 @pytest.fixture(scope="module")
@@ -160,7 +162,7 @@ def test_top_k_rank_correlation():
 
 
 def test_external_tables_in_the_spec_are_checked(tmp_path):
-    from guiapp.core.spec import check_spec, load_spec
+    from guiapp.core.study.spec import check_spec, load_spec
 
     base = {"data": {"path": "a.csv", "label": "y"}}
     with pytest.raises(SpecError, match=r"\[\[external\]\] number 1 needs name"):
@@ -177,7 +179,7 @@ def test_external_tables_in_the_spec_are_checked(tmp_path):
 
 
 def test_the_wizard_demo_study_brings_the_other_labs_cohort(tmp_path):
-    from guiapp.core.demo import create_demo_study
+    from guiapp.core.data.demo import create_demo_study
 
     study = create_demo_study("simulated_expression", tmp_path / "study")
     path = tmp_path / "study" / "data" / "simulated_expression_lab_b.csv"
@@ -189,7 +191,7 @@ def test_combat_treats_the_cohort_as_a_batch_it_has_not_seen(tmp_path):
     """The study's ComBat (fitted on training rows) corrects the cohort from its own features:
     the other lab's shift, plain before, is mostly gone after."""
     from guiapp.core.pipeline import run_study
-    from guiapp.core.split import train_tune_arrays
+    from guiapp.core.split.draw import train_tune_arrays
 
     d = simulated_expression(n_samples=200, n_genes=20, n_informative=5, effect_size=1.5, seed=3)
     d.table.to_csv(tmp_path / "d.csv", index=False)

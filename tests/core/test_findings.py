@@ -9,8 +9,8 @@ import string
 import numpy as np
 import pytest
 
-from guiapp.core.findings import SEVERITIES, Finding, Findings
-from guiapp.core.steps import STEP_IDS
+from guiapp.core.study.findings import SEVERITIES, Finding, Findings
+from guiapp.core.study.steps import STEP_IDS
 
 KINDS = Findings.all()
 

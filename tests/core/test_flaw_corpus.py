@@ -75,7 +75,7 @@ def test_a_clean_twin_raises_nothing_beyond_what_its_data_have(inspected, name):
 
 @pytest.mark.parametrize("name", [c.name for c in corpus.CASES])
 def test_flawed_studies_block_on_their_errors_and_clean_twins_do_not(inspected, name):
-    from guiapp.core.blocking import unresolved_blocking
+    from guiapp.core.study.blocking import unresolved_blocking
 
     case, out = corpus.BY_NAME[name], inspected(name)
     assert out.refused is None, out.refused
@@ -83,7 +83,7 @@ def test_flawed_studies_block_on_their_errors_and_clean_twins_do_not(inspected, 
     raised_errors = {e.code for e in case.expects if e.severity == "error"} & set(out.codes("error"))
     if "too-few-samples" in raised_errors:
         # no reason can make too few samples enough: the study stops without an accept line
-        from guiapp.core.errors import StudyBlocked
+        from guiapp.core.study.errors import StudyBlocked
         from guiapp.core.pipeline import refuse_too_few_samples
 
         with pytest.raises(StudyBlocked):

@@ -7,8 +7,8 @@ import xml.dom.minidom
 
 import pytest
 
-from guiapp.core import glossary
-from guiapp.core.steps import STEP_IDS
+from guiapp.core.study import glossary
+from guiapp.core.study.steps import STEP_IDS
 
 ISSUE_TERMS = ("layer", "activation", "loss", "epoch", "batch size", "learning rate", "overfitting",
                "regularisation", "dropout", "tune set", "AUROC", "PR AUC", "calibration", "batch effect")

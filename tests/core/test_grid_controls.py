@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from grid_studies import trained_grid_study
 
-from guiapp.core.baselines import fit_baselines
-from guiapp.core.findings import Findings
-from guiapp.core.learning_curve import learning_curve
-from guiapp.core.membership import membership_inference_audit
-from guiapp.core.shuffle_control import label_shuffle_control
+from guiapp.core.models.baselines import fit_baselines
+from guiapp.core.study.findings import Findings
+from guiapp.core.evaluation.learning_curve import learning_curve
+from guiapp.core.privacy.membership import membership_inference_audit
+from guiapp.core.evaluation.shuffle_control import label_shuffle_control
 
 
 def weights_hash(study) -> str:
@@ -31,7 +31,7 @@ def cnn_study(tmp_path_factory):
 
 
 def test_the_controls_retrain_a_1d_cnn(cnn_study, monkeypatch):
-    from guiapp.core import retrain
+    from guiapp.core.models import retrain
 
     built = []
     fit = retrain.fit_network
@@ -68,7 +68,7 @@ def test_the_learning_curve_of_a_1d_cnn_against_the_baseline(cnn_study):
 
 
 def test_the_membership_audit_attacks_the_1d_cnn_its_dp_copy_and_the_knn(cnn_study):
-    from guiapp.core.privacy_dp import train_with_dp
+    from guiapp.core.privacy.dp import train_with_dp
 
     train_with_dp(cnn_study, 4.0, epochs=1)
     audit = membership_inference_audit(cnn_study, n_boot=20)

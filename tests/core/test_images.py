@@ -9,10 +9,11 @@ import pytest
 
 Image = pytest.importorskip("PIL.Image")
 
-from guiapp.core import data, data_errors
-from guiapp.core.images import image_columns, load_images, pick_labels_file
-from guiapp.core.readers import read_columns
-from guiapp.core.study import Study
+from guiapp.core.data import attach as data
+from guiapp.core.data import errors as data_errors
+from guiapp.core.data.images import image_columns, load_images, pick_labels_file
+from guiapp.core.data.readers import read_columns
+from guiapp.core.study.model import Study
 
 
 def per_class_folder(root, colour: bool = False, n: int = 8, size=(12, 18)):

@@ -10,12 +10,14 @@ import pytest
 Image = pytest.importorskip("PIL.Image")
 pytest.importorskip("captum")
 
-from guiapp.core import attribution_maps, data, split
-from guiapp.core.guards import guard_texts
-from guiapp.core.interpret import interpret_model
-from guiapp.core.model_card import render_model_card
-from guiapp.core.study import Study
-from guiapp.core.train import train_network
+from guiapp.core.interpretation import attribution_maps
+from guiapp.core.data import attach as data
+from guiapp.core.split import draw as split
+from guiapp.core.evaluation.guards import guard_texts
+from guiapp.core.interpretation.interpret import interpret_model
+from guiapp.core.export.model_card import render_model_card
+from guiapp.core.study.model import Study
+from guiapp.core.models.train import train_network
 
 SIZE = 10
 
@@ -148,7 +150,7 @@ def test_a_network_that_reads_sequence_length_is_flagged(tmp_path, quick_trainin
 
 def test_maps_of_a_2d_cnn_and_a_1d_cnn(tmp_path, quick_training):
     """The grid networks take the same flattened rows, so their maps are drawn the same way."""
-    from guiapp.core.architecture import set_architecture
+    from guiapp.core.models.recommend import set_architecture
 
     def train_kind(study, path, label, kind):
         data.attach_data(study, path, label=label, sensitive=False, options={"image_size": SIZE})

@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 from sklearn import datasets
 
-from guiapp.core import data
-from guiapp.core.guards import label_proxy_scan
-from guiapp.core.leaks import chance_separation, name_says_outcome, scan_features
-from guiapp.core.study import Study
+from guiapp.core.data import attach as data
+from guiapp.core.evaluation.guards import label_proxy_scan
+from guiapp.core.data.leaks import chance_separation, name_says_outcome, scan_features
+from guiapp.core.study.model import Study
 
 rng = np.random.default_rng(0)
 
@@ -136,8 +136,8 @@ def test_the_data_step_raises_an_error_for_a_planted_leak_and_info_for_markers(t
 
 
 def test_the_clean_table_raises_no_leak_and_lists_markers_once(tmp_path):
-    from guiapp.core import split
-    from guiapp.core.split import train_tune_arrays
+    from guiapp.core.split import draw as split
+    from guiapp.core.split.draw import train_tune_arrays
 
     study = cancer_study(tmp_path)
     assert "possible-label-leak" not in study.finding_codes()
@@ -148,8 +148,8 @@ def test_the_clean_table_raises_no_leak_and_lists_markers_once(tmp_path):
 
 
 def test_the_proxy_scan_after_training_uses_the_same_rule(tmp_path):
-    from guiapp.core import split
-    from guiapp.core.split import train_tune_arrays
+    from guiapp.core.split import draw as split
+    from guiapp.core.split.draw import train_tune_arrays
 
     y = datasets.load_breast_cancer().target
     study = cancer_study(tmp_path, {"days_to_surgery": np.where(y == 1, 40.0, 10.0) + rng.normal(0, 1, len(y))})
@@ -162,7 +162,7 @@ def test_the_proxy_scan_after_training_uses_the_same_rule(tmp_path):
 def test_column_ranks_match_scipy_with_ties():
     from scipy.stats import rankdata
 
-    from guiapp.core.leaks import column_ranks
+    from guiapp.core.data.leaks import column_ranks
 
     X = np.round(rng.normal(size=(300, 40)), 1)
     X[:, 3] = 1.0
@@ -170,8 +170,8 @@ def test_column_ranks_match_scipy_with_ties():
 
 
 def test_setting_leaking_features_aside_is_recorded_and_refused_after_the_test(tmp_path):
-    from guiapp.core.errors import TenfoldError
-    from guiapp.core.leaks import set_aside_leaking_features
+    from guiapp.core.study.errors import TenfoldError
+    from guiapp.core.data.leaks import set_aside_leaking_features
 
     y = datasets.load_breast_cancer().target
     study = cancer_study(tmp_path, {"pathology_score": np.where(y == 1, 5.0, 1.0)})
@@ -186,7 +186,7 @@ def test_setting_leaking_features_aside_is_recorded_and_refused_after_the_test(t
 
 
 def test_a_column_the_spec_sets_aside_is_recorded_only_when_it_leaks(tmp_path):
-    from guiapp.core.leaks import record_columns_set_aside
+    from guiapp.core.data.leaks import record_columns_set_aside
 
     y = datasets.load_breast_cancer().target
     d = datasets.load_breast_cancer(as_frame=True)

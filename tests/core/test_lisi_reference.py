@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from guiapp.core import batch_metrics as bm
-from guiapp.core.neighbourhoods import lisi, perplexity_weights
+from guiapp.core.batch import metrics as bm
+from guiapp.core.batch.neighbourhoods import lisi, perplexity_weights
 
 # Eight points in the plane, two batches; every point's neighbours are the seven others.
 POINTS = np.array([[0.0, 0.0], [1.0, 0.2], [0.3, 1.1], [2.0, 2.0],

@@ -8,13 +8,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from guiapp.core import data, demo, ethics, split
-from guiapp.core.architecture import set_architecture
-from guiapp.core.errors import TenfoldError
-from guiapp.core.findings import Findings
-from guiapp.core.membership import (KNN_FILE, attack_scores, audit_summary, leaks, loss_threshold_attack,
+from guiapp.core.data import attach as data
+from guiapp.core.data import demo
+from guiapp.core.privacy import ethics
+from guiapp.core.split import draw as split
+from guiapp.core.models.recommend import set_architecture
+from guiapp.core.study.errors import TenfoldError
+from guiapp.core.study.findings import Findings
+from guiapp.core.privacy.membership import (KNN_FILE, attack_scores, audit_summary, leaks, loss_threshold_attack,
                                     membership_inference_audit, per_sample_loss)
-from guiapp.core.study import Study
+from guiapp.core.study.model import Study
 
 
 def test_attack_scores_read_chance_and_perfect_separation():
@@ -71,8 +74,8 @@ def overfit(study, steps: int = 400) -> None:
     steps until the training loss is zero; stored as the study's trained weights."""
     import torch
 
-    from guiapp.core.network import model_for_study, save_weights
-    from guiapp.core.split import train_tune_arrays
+    from guiapp.core.models.network import model_for_study, save_weights
+    from guiapp.core.split.draw import train_tune_arrays
 
     set_architecture(study, width=256, depth=2, dropout=0.0)
     X, y, _, _ = train_tune_arrays(study)
@@ -90,7 +93,7 @@ def overfit(study, steps: int = 400) -> None:
 
 def regularise(study) -> None:
     """A small network with dropout, strong weight decay and early stopping on the tune loss."""
-    from guiapp.core.train import train_network
+    from guiapp.core.models.train import train_network
 
     set_architecture(study, width=4, depth=1, dropout=0.5)
     t = study.train
@@ -133,7 +136,7 @@ def test_audit_covers_the_knn_baseline_and_keeps_it_as_skops(small_study):
 
 
 def test_progress_and_stop(small_study):
-    from guiapp.core.errors import Cancelled
+    from guiapp.core.study.errors import Cancelled
 
     calls = []
     membership_inference_audit(small_study, models=["network"], n_boot=5,
@@ -157,7 +160,7 @@ def test_a_leak_opens_one_register_entry_however_often_it_is_found(small_hard_st
 
 
 def test_regression_uses_squared_errors(regression_study, quick_training):
-    from guiapp.core.train import train_network
+    from guiapp.core.models.train import train_network
 
     quick_training(regression_study, epochs=2)
     train_network(regression_study)
@@ -178,7 +181,7 @@ def test_the_knn_file_has_the_same_bytes_whenever_and_wherever_it_is_saved(tmp_p
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from guiapp.core.membership import save_knn
+    from guiapp.core.privacy.membership import save_knn
 
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(30, 4)), np.arange(30) % 2

@@ -7,12 +7,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from guiapp.core import data, ethics
-from guiapp.core.column_names import closest_columns, edit_distance
-from guiapp.core.confounding import batch_label_confounding, confounding_finding
-from guiapp.core.data_errors import DataError
-from guiapp.core.findings import Findings
-from guiapp.core.study import Study
+from guiapp.core.data import attach as data
+from guiapp.core.privacy import ethics
+from guiapp.core.study.column_names import closest_columns, edit_distance
+from guiapp.core.batch.confounding import batch_label_confounding, confounding_finding
+from guiapp.core.data.errors import DataError
+from guiapp.core.study.findings import Findings
+from guiapp.core.study.model import Study
 
 
 def wide_table(n: int = 40) -> pd.DataFrame:

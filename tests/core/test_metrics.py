@@ -7,7 +7,7 @@ import pytest
 from sklearn.metrics import (average_precision_score, balanced_accuracy_score, mean_absolute_error,
                              mean_squared_error, r2_score, roc_auc_score)
 
-from guiapp.core.metrics import format_metric, metric_panel, score
+from guiapp.core.stats.metrics import format_metric, metric_panel, score
 
 
 def binary_case(n=150, seed=0):
@@ -107,7 +107,7 @@ def test_format_metric():
 
 @pytest.mark.parametrize("metric", ["roc_auc", "pr_auc", "balanced_accuracy"])
 def test_fast_bootstrap_scores_equal_sklearn_including_ties(metric):
-    from guiapp.core.metrics import fast_score, score
+    from guiapp.core.stats.metrics import fast_score, score
 
     rng = np.random.default_rng(4)
     for n in (7, 40, 300):
@@ -119,7 +119,7 @@ def test_fast_bootstrap_scores_equal_sklearn_including_ties(metric):
 
 @pytest.mark.parametrize("metric", ["r2", "rmse", "mae"])
 def test_fast_regression_scores_equal_sklearn(metric):
-    from guiapp.core.metrics import fast_score, score
+    from guiapp.core.stats.metrics import fast_score, score
 
     rng = np.random.default_rng(5)
     y = rng.normal(size=50)

@@ -10,13 +10,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from guiapp.core import onnx_export
-from guiapp.core.bundle import open_bundle
-from guiapp.core.errors import TenfoldError
-from guiapp.core.evaluate import finalize_test_evaluation
-from guiapp.core.evaluate import test_predictions as predictions_on_test
-from guiapp.core.export import write_bundle
-from guiapp.core.train import train_network
+from guiapp.core.export import onnx_export
+from guiapp.core.export.open_bundle import open_bundle
+from guiapp.core.study.errors import TenfoldError
+from guiapp.core.evaluation.evaluate import finalize_test_evaluation
+from guiapp.core.evaluation.evaluate import test_predictions as predictions_on_test
+from guiapp.core.export.write import write_bundle
+from guiapp.core.models.train import train_network
 
 
 @pytest.fixture
@@ -58,8 +58,8 @@ def test_onnx_file_is_listed_and_matches_torch_on_the_test_rows(evaluated, tmp_p
     open_bundle(out)  # an ONNX file is no pickle, and its hash is recorded: the bundle still opens
 
     ort = pytest.importorskip("onnxruntime")
-    from guiapp.core.data import model_frame
-    from guiapp.core.network import load_trained_model, predict
+    from guiapp.core.data.attach import model_frame
+    from guiapp.core.models.network import load_trained_model, predict
 
     X, _, _ = model_frame(evaluated)
     X_test = X[np.asarray(evaluated.split.test_idx)].astype(np.float32)
@@ -83,8 +83,8 @@ def test_onnx_file_is_listed_and_matches_torch_on_the_test_rows(evaluated, tmp_p
 def test_regression_onnx_gives_the_prediction(regression_trained, tmp_path):
     pytest.importorskip("onnx")
     ort = pytest.importorskip("onnxruntime")
-    from guiapp.core.network import load_trained_model, predict
-    from guiapp.core.split import train_tune_arrays
+    from guiapp.core.models.network import load_trained_model, predict
+    from guiapp.core.split.draw import train_tune_arrays
 
     write_bundle(regression_trained, tmp_path / "out", onnx=True)
     session = ort.InferenceSession(str(tmp_path / "out" / "model" / "model.onnx"), providers=["CPUExecutionProvider"])
@@ -107,8 +107,10 @@ def test_withheld_weights_take_the_onnx_file_with_them(evaluated, tmp_path):
 
 @pytest.fixture
 def regression_trained(study_factory, quick_training):
-    from guiapp.core import data, demo, split
-    from guiapp.core.study import Study
+    from guiapp.core.data import attach as data
+    from guiapp.core.data import demo
+    from guiapp.core.split import draw as split
+    from guiapp.core.study.model import Study
 
     study = study_factory(do_split=False)
     table = demo.simulated_expression(n_samples=160, n_genes=8, n_informative=3, seed=2).table
@@ -133,8 +135,8 @@ def test_image_and_sequence_networks_export_too(kind, shape, tmp_path):
     ort = pytest.importorskip("onnxruntime")
     import torch
 
-    from guiapp.core.grid_networks import build_grid_network
-    from guiapp.core.study import Study
+    from guiapp.core.models.grid_networks import build_grid_network
+    from guiapp.core.study.model import Study
 
     s = Study()
     s.data.modality, s.data.input_shape, s.data.classes = ("image" if kind == "cnn2d" else "sequence"), shape, ["a", "b"]

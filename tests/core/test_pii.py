@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from guiapp.core import data, ethics
-from guiapp.core.pii import category_by_name, scan_column, scan_pii
-from guiapp.core.study import Study
+from guiapp.core.data import attach as data
+from guiapp.core.privacy import ethics
+from guiapp.core.data.pii import category_by_name, scan_column, scan_pii
+from guiapp.core.study.model import Study
 
 N = 40
 

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from guiapp.core.bundle import BundleError, load_knn, open_bundle
-from guiapp.core.errors import DataError
-from guiapp.core.predict import check_features, predict_file, predict_table
+from guiapp.core.export.open_bundle import BundleError, load_knn, open_bundle
+from guiapp.core.study.errors import DataError
+from guiapp.core.export.predict import check_features, predict_file, predict_table
 
 
 @pytest.fixture(scope="module")
@@ -22,9 +22,9 @@ def bundle(tmp_path_factory):
     """A small non-sensitive study, audited, evaluated once and exported with its predictions."""
     from test_privacy_dp import small_trained_study
 
-    from guiapp.core.evaluate import finalize_test_evaluation, test_predictions
-    from guiapp.core.export import write_bundle
-    from guiapp.core.membership import membership_inference_audit
+    from guiapp.core.evaluation.evaluate import finalize_test_evaluation, test_predictions
+    from guiapp.core.export.write import write_bundle
+    from guiapp.core.privacy.membership import membership_inference_audit
 
     root = tmp_path_factory.mktemp("predict")
     study = small_trained_study(root)
@@ -152,12 +152,13 @@ def test_a_sequence_network_is_rebuilt_from_the_bundle_and_reproduces_its_predic
     form, so `tenfold predict` rebuilds them without the study."""
     from test_interpret_maps import fasta, motif_records
 
-    from guiapp.core import data, split
-    from guiapp.core.architecture import set_architecture
-    from guiapp.core.evaluate import finalize_test_evaluation, test_predictions
-    from guiapp.core.export import write_bundle
-    from guiapp.core.study import Study
-    from guiapp.core.train import train_network
+    from guiapp.core.data import attach as data
+    from guiapp.core.split import draw as split
+    from guiapp.core.models.recommend import set_architecture
+    from guiapp.core.evaluation.evaluate import finalize_test_evaluation, test_predictions
+    from guiapp.core.export.write import write_bundle
+    from guiapp.core.study.model import Study
+    from guiapp.core.models.train import train_network
 
     study = Study(folder=tmp_path / "study")
     data.attach_data(study, fasta(tmp_path / "s.fa", motif_records(n=40)), label="label", sensitive=False)
@@ -182,8 +183,8 @@ def test_new_fasta_and_images_are_read_from_the_config_alone(tmp_path):
     from test_images import per_class_folder
     from test_interpret_maps import fasta
 
-    from guiapp.core.errors import DataError
-    from guiapp.core.predict import read_new_samples
+    from guiapp.core.study.errors import DataError
+    from guiapp.core.export.predict import read_new_samples
 
     path = fasta(tmp_path / "new.fa", [("a", "ACGTN"), ("b", "GATTACAGATTACA")])
     table, from_files = read_new_samples({"modality": "sequence", "input_shape": [8, 4]}, path)
@@ -324,7 +325,7 @@ _config_keys = ["architecture", "task", "feature_columns", "classes", "n_outputs
 def test_a_tampered_config_that_fits_its_manifest_is_refused_or_used_never_a_crash(bundle, tmp_path_factory, changes):
     """A tamperer who re-hashes the manifest can write anything into config.json: predict then
     refuses with a message (or, for a harmless change, predicts); it never fails as a bug."""
-    from guiapp.core.errors import TenfoldError
+    from guiapp.core.study.errors import TenfoldError
 
     out, study = bundle
     folder = tmp_path_factory.mktemp("tampered") / "bundle"
@@ -347,7 +348,7 @@ def test_a_tampered_config_that_fits_its_manifest_is_refused_or_used_never_a_cra
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 @given(files=_json_values, extra=st.sampled_from(["", "model/x.bin.txt", "model/a/b.json"]))
 def test_a_tampered_manifest_is_refused_with_a_message_never_a_crash(bundle, tmp_path_factory, files, extra):
-    from guiapp.core.bundle import verify_bundle
+    from guiapp.core.export.open_bundle import verify_bundle
 
     folder = tmp_path_factory.mktemp("manifest") / "bundle"
     shutil.copytree(bundle[0], folder)

@@ -7,17 +7,19 @@ import json
 
 import pytest
 
-from guiapp.core.errors import TenfoldError
-from guiapp.core.findings import Findings
-from guiapp.core.privacy_dp import DP_WEIGHTS, default_delta, dp_summary, load_dp_model, train_with_dp
+from guiapp.core.study.errors import TenfoldError
+from guiapp.core.study.findings import Findings
+from guiapp.core.privacy.dp import DP_WEIGHTS, default_delta, dp_summary, load_dp_model, train_with_dp
 
 
 def small_trained_study(folder, sensitive=False):
     """200 simulated samples, split and trained for 3 epochs on the CPU (no baselines needed here)."""
-    from guiapp.core import data, demo, split
-    from guiapp.core.architecture import set_architecture
-    from guiapp.core.study import Study
-    from guiapp.core.train import train_network
+    from guiapp.core.data import attach as data
+    from guiapp.core.data import demo
+    from guiapp.core.split import draw as split
+    from guiapp.core.models.recommend import set_architecture
+    from guiapp.core.study.model import Study
+    from guiapp.core.models.train import train_network
 
     d = demo.simulated_expression(n_samples=200, n_genes=20, n_informative=5, effect_size=1.5)
     study = Study()
@@ -81,8 +83,8 @@ def test_dp_weights_are_a_separate_safetensors_file(dp_study):
 
 
 def test_sensitive_data_ship_the_dp_weights_only(dp_study, tmp_path):
-    from guiapp.core.export import write_bundle
-    from guiapp.core.membership import membership_inference_audit
+    from guiapp.core.export.write import write_bundle
+    from guiapp.core.privacy.membership import membership_inference_audit
 
     dp_study.data.sensitive = True
     membership_inference_audit(dp_study, n_boot=10)
@@ -124,10 +126,10 @@ def test_a_cnn_is_retrained_with_dp_and_its_bundle_applies_the_dp_weights(tmp_pa
     import numpy as np
     from grid_studies import trained_grid_study
 
-    from guiapp.core.export import write_bundle
-    from guiapp.core.network import predict
-    from guiapp.core.predict import predict_table
-    from guiapp.core.split import train_tune_arrays
+    from guiapp.core.export.write import write_bundle
+    from guiapp.core.models.network import predict
+    from guiapp.core.export.predict import predict_table
+    from guiapp.core.split.draw import train_tune_arrays
 
     study = trained_grid_study(tmp_path, kind)
     dp = train_with_dp(study, 2.0, epochs=2)
@@ -165,8 +167,8 @@ def test_layers_opacus_can_fix_are_swapped_in_a_copy():
     import torch
     from opacus.validators import ModuleValidator
 
-    from guiapp.core.network import build_mlp
-    from guiapp.core.privacy_dp import fix_for_dp
+    from guiapp.core.models.network import build_mlp
+    from guiapp.core.privacy.dp import fix_for_dp
 
     model = build_mlp(6, 2, 8, 1, 0.0)
     model.insert(2, torch.nn.BatchNorm1d(8))

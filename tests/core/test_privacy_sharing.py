@@ -11,12 +11,13 @@ import pytest
 from huggingface_hub import ModelCard
 from test_export import make_study  # the finished study the export tests build by hand
 
-from guiapp.core import ethics, model_card
-from guiapp.core.errors import TenfoldError
-from guiapp.core.export import write_bundle
-from guiapp.core.findings import Findings
-from guiapp.core.membership import KNN_FILE, loss_threshold_attack
-from guiapp.core.sharing import sharing_plan
+from guiapp.core.privacy import ethics
+from guiapp.core.export import model_card
+from guiapp.core.study.errors import TenfoldError
+from guiapp.core.export.write import write_bundle
+from guiapp.core.study.findings import Findings
+from guiapp.core.privacy.membership import KNN_FILE, loss_threshold_attack
+from guiapp.core.export.sharing import sharing_plan
 
 
 def with_audit(study):
@@ -38,7 +39,7 @@ def with_knn_file(study):
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from guiapp.core.membership import save_knn
+    from guiapp.core.privacy.membership import save_knn
 
     X = np.random.default_rng(1).normal(size=(30, 12))
     pipe = Pipeline([("scale", StandardScaler()), ("model", KNeighborsClassifier(3))]).fit(X, np.arange(30) % 2)
@@ -169,7 +170,7 @@ def test_findings_open_register_entries_once(tiny_study):
 
 
 def test_edit_and_resolve_check_their_input():
-    from guiapp.core.study import Study
+    from guiapp.core.study.model import Study
 
     s = Study()
     ethics.add_entry(s, "Cohort is 90% of one ancestry")

@@ -6,10 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from guiapp.core import data, data_errors, roles
-from guiapp.core.profile import (MIN_SAMPLES_PER_CLASS, label_values, profile_table, profile_words,
+from guiapp.core.data import attach as data
+from guiapp.core.data import errors as data_errors
+from guiapp.core.data import roles
+from guiapp.core.data.profile import (MIN_SAMPLES_PER_CLASS, label_values, profile_table, profile_words,
                                  scale_hint)
-from guiapp.core.study import Study
+from guiapp.core.study.model import Study
 
 
 def table(n: int = 120, p: int = 6, seed: int = 0) -> pd.DataFrame:
@@ -155,7 +157,7 @@ def test_drop_rows_and_drop_columns_are_recorded(tmp_path):
 
 
 def test_most_frequent_filling_is_fitted_on_the_training_rows_only(tmp_path):
-    from guiapp.core.split import split_study
+    from guiapp.core.split.draw import split_study
 
     path = with_gaps(tmp_path)
     study = Study()

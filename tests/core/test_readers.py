@@ -11,9 +11,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from guiapp.core import data, data_errors, readers, samples, text_tables, wide_csv
-from guiapp.core.anndata_io import read_h5ad, write_h5ad
-from guiapp.core.study import Study
+from guiapp.core.data import attach as data
+from guiapp.core.data import errors as data_errors
+from guiapp.core.data import readers
+from guiapp.core.data import sample_sheets as samples
+from guiapp.core.data import text_tables
+from guiapp.core.data import wide_csv
+from guiapp.core.data.anndata_io import read_h5ad, write_h5ad
+from guiapp.core.study.model import Study
 
 
 def expression(n: int = 40, p: int = 5, seed: int = 0) -> pd.DataFrame:

@@ -9,13 +9,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from guiapp.core import data, demo, split
-from guiapp.core.batch import apply_group_remedy, apply_remedy, batch_effect_report, remedy_text
-from guiapp.core.confounding import split_parts
-from guiapp.core.spec import SpecError, check_spec
-from guiapp.core.split_remedies import (batch_label_strata, copy_clusters, group_column_from_copies,
+from guiapp.core.data import attach as data
+from guiapp.core.data import demo
+from guiapp.core.split import draw as split
+from guiapp.core.batch.effects import apply_group_remedy, apply_remedy, batch_effect_report, remedy_text
+from guiapp.core.batch.confounding import split_parts
+from guiapp.core.study.spec import SpecError, check_spec
+from guiapp.core.split.remedies import (batch_label_strata, copy_clusters, group_column_from_copies,
                                         keep_clusters_together, remedy_sentences)
-from guiapp.core.study import Study
+from guiapp.core.study.model import Study
 
 
 def make_study(folder: Path, table, *, group: str = "", **gen) -> Study:
@@ -212,7 +214,7 @@ def test_no_group_column_is_proposed_when_copies_share_no_column():
 
 def run_until_split(tmp_path, table, extra: dict) -> Study:
     """``run_study`` on ``table``, stopped once the split is drawn; the study as it was saved."""
-    from guiapp.core.errors import Cancelled
+    from guiapp.core.study.errors import Cancelled
     from guiapp.core.pipeline import run_study
 
     path = tmp_path / "data.csv"
@@ -249,15 +251,15 @@ def test_a_spec_that_chooses_the_split_is_not_overridden(tmp_path):
 
 
 def test_the_card_report_and_json_carry_the_remedies(tmp_path):
-    from guiapp.core import model_card
-    from guiapp.core.report import render_report
+    from guiapp.core.export import model_card
+    from guiapp.core.export.report import render_report
     from tests.core.test_export import make_study as finished_study
 
     study = finished_study(tmp_path / "study")
     study.batch.confounded, study.batch.cramers_v = True, 0.81
     study.split.strategy, study.split.test_batches = "batch-holdout", ["site3"]
     study.split.copy_clusters = {"clusters": 12, "samples": 31, "moved": 9, "straddling": 0}
-    from guiapp.core.split_remedies import record_split_remedies
+    from guiapp.core.split.remedies import record_split_remedies
 
     record_split_remedies(study)
     card = model_card.render_model_card(study, weights_shared=False, weights_reason="x", privacy=[])
@@ -272,7 +274,7 @@ def test_the_card_report_and_json_carry_the_remedies(tmp_path):
 
 
 def test_an_applied_remedy_settles_its_finding_and_an_undone_one_does_not(tmp_path):
-    from guiapp.core.blocking import unresolved_blocking
+    from guiapp.core.study.blocking import unresolved_blocking
 
     study = make_study(tmp_path, confounded)
     batch_effect_report(study, n_permutations=3)

@@ -11,11 +11,11 @@ import pytest
 from markupsafe import escape
 from safetensors.numpy import save_file
 
-from guiapp.core.export import write_bundle
-from guiapp.core.findings import Findings
-from guiapp.core.report import (grouped_bar_svg, horizontal_bar_svg, line_chart_svg, nice_ticks,
+from guiapp.core.export.write import write_bundle
+from guiapp.core.study.findings import Findings
+from guiapp.core.export.report import (grouped_bar_svg, horizontal_bar_svg, line_chart_svg, nice_ticks,
                                 render_report, write_report)
-from guiapp.core.study import BaselineResult, EthicsEntry, Study
+from guiapp.core.study.model import BaselineResult, EthicsEntry, Study
 
 WEIGHTS = "checkpoints/best.safetensors"
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from guiapp.core import data, data_errors
-from guiapp.core.sample_ids import best_rule, mismatch_advice
-from guiapp.core.samples import join_sample_sheet
-from guiapp.core.study import Study
+from guiapp.core.data import attach as data
+from guiapp.core.data import errors as data_errors
+from guiapp.core.data.sample_ids import best_rule, mismatch_advice
+from guiapp.core.data.sample_sheets import join_sample_sheet
+from guiapp.core.study.model import Study
 from tests.core.small_counts import write_small_counts
 
 
@@ -92,8 +93,8 @@ def test_the_spec_keys_reach_the_loader(tmp_path):
 
 
 def test_sheet_features_without_a_sheet_are_refused_by_the_spec():
-    from guiapp.core.errors import SpecError
-    from guiapp.core.spec import check_spec
+    from guiapp.core.study.errors import SpecError
+    from guiapp.core.study.spec import check_spec
 
     with pytest.raises(SpecError, match="sheet_features"):
         check_spec({"data": {"path": "x.csv", "label": "y", "sheet_features": ["exon counts"]}})

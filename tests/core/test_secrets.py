@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from guiapp.core import tuning
-from guiapp.core.errors import TenfoldError
-from guiapp.core.export import write_bundle
-from guiapp.core.study import Study
+from guiapp.core.models import tuning
+from guiapp.core.study.errors import TenfoldError
+from guiapp.core.export.write import write_bundle
+from guiapp.core.study.model import Study
 
 SECRET = "s3cret-Pa55"
 URL = f"postgresql://tenfold:{SECRET}@db.lab.example:5432/optuna"

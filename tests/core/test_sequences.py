@@ -7,9 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from guiapp.core import data, data_errors
-from guiapp.core.sequences import detect_alphabet, header_columns, load_sequences, read_fasta
-from guiapp.core.study import Study
+from guiapp.core.data import attach as data
+from guiapp.core.data import errors as data_errors
+from guiapp.core.data.sequences import detect_alphabet, header_columns, load_sequences, read_fasta
+from guiapp.core.study.model import Study
 
 
 def fasta(path, records):
@@ -85,7 +86,7 @@ def test_a_folder_of_fasta_files_names_the_class_of_its_records(tmp_path):
     fasta(folder / "unbound.fa", random_records(12, seed=1, header=lambda i: f"u{i} donor=D{i % 3}"))
     fasta(folder / "nested" / "bound" / "run1.fasta", random_records(12, seed=2, header=lambda i: f"b{i}"))
     (folder / "README").write_text("not a sequence")
-    from guiapp.core import readers
+    from guiapp.core.data import readers
 
     assert readers.file_format(folder) == "fasta" and readers.modality_of(folder) == "sequence"
     assert "FASTA files" in readers.describe_format(folder)
@@ -137,7 +138,7 @@ def test_a_fasta_folder_with_a_name_twice_or_no_fasta_says_which_files(tmp_path)
 
 def test_a_fasta_file_named_txt_is_read_as_sequences_when_asked(tmp_path):
     path = fasta(tmp_path / "reads.txt", random_records(24, seed=4))
-    from guiapp.core import readers
+    from guiapp.core.data import readers
 
     assert readers.modality_of(path) == "table"
     assert readers.read_columns(path, modality="sequence") == ["sample_id", "label"]
@@ -166,7 +167,7 @@ def test_a_fasta_folder_passes_over_a_readme_and_joins_its_label_table(tmp_path)
 
 def test_the_columns_of_a_fasta_folder_come_from_its_first_lines_only(tmp_path, monkeypatch):
     """The Data page asks for a folder's columns as soon as it is chosen, on the GUI thread."""
-    from guiapp.core import sequences
+    from guiapp.core.data import sequences
 
     folder = tmp_path / "reads"
     folder.mkdir()

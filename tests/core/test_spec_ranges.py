@@ -17,9 +17,9 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from guiapp.core.demo import simulated_expression, write_demo
-from guiapp.core.errors import SpecError
-from guiapp.core.spec import KEYS, check_spec, load_spec
+from guiapp.core.data.demo import simulated_expression, write_demo
+from guiapp.core.study.errors import SpecError
+from guiapp.core.study.spec import KEYS, check_spec, load_spec
 
 TINY_SPEC = {
     "question": {"title": "tiny", "task": "classification", "target_metric": "roc_auc", "target_value": 0.8},

@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from guiapp.core import data
-from guiapp.core.errors import DataError, SealedTestSetError, TenfoldError
-from guiapp.core.split import index_hash, sealed_test_rows, split_study, train_tune_arrays
-from guiapp.core.study import STUDY_FILE, Study
+from guiapp.core.data import attach as data
+from guiapp.core.study.errors import DataError, SealedTestSetError, TenfoldError
+from guiapp.core.split.draw import index_hash, sealed_test_rows, split_study, train_tune_arrays
+from guiapp.core.study.model import STUDY_FILE, Study
 
 
 def parts(study):

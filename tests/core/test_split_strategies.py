@@ -7,11 +7,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from guiapp.core import batch, data, demo, split
-from guiapp.core.errors import SpecError, TenfoldError
+from guiapp.core.batch import effects as batch
+from guiapp.core.data import attach as data
+from guiapp.core.data import demo
+from guiapp.core.split import draw as split
+from guiapp.core.study.errors import SpecError, TenfoldError
 from guiapp.core.pipeline import apply_spec
-from guiapp.core.spec import check_spec
-from guiapp.core.study import Study
+from guiapp.core.study.spec import check_spec
+from guiapp.core.study.model import Study
 
 
 def make_study(folder: Path, *, group: str = "", task: str = "classification", **gen) -> Study:
@@ -214,7 +217,7 @@ def test_apply_spec_stores_holdout_batches_as_names():
 
 
 def card(study) -> str:
-    from guiapp.core.model_card import render_model_card
+    from guiapp.core.export.model_card import render_model_card
 
     return render_model_card(study, weights_shared=False, weights_reason="not trained", privacy=[])
 

@@ -10,8 +10,9 @@ import pytest
 Image = pytest.importorskip("PIL.Image")
 torch = pytest.importorskip("torch")
 
-from guiapp.core import data, split  # noqa: E402
-from guiapp.core.study import Study  # noqa: E402
+from guiapp.core.data import attach as data
+from guiapp.core.split import draw as split  # noqa: E402
+from guiapp.core.study.model import Study  # noqa: E402
 
 
 def _image_folder(root, n: int = 24, colour: bool = True):
@@ -27,8 +28,8 @@ def _image_folder(root, n: int = 24, colour: bool = True):
 
 
 def test_the_lazy_dataset_and_the_cache_give_the_in_memory_pixels(tmp_path):
-    from guiapp.core.image_stream import ImageFolderDataset, build_image_cache
-    from guiapp.core.images import load_images
+    from guiapp.core.data.image_stream import ImageFolderDataset, build_image_cache
+    from guiapp.core.data.images import load_images
 
     folder = _image_folder(tmp_path / "scans", n=6)
     images = load_images(folder, size=(8, 12))
@@ -47,7 +48,7 @@ def test_the_lazy_dataset_and_the_cache_give_the_in_memory_pixels(tmp_path):
     # what a spawned DataLoader worker receives (macOS, Windows): the datasets travel pickled
     import pickle
 
-    from guiapp.core.streaming import RowDataset, StreamedRows
+    from guiapp.core.data.streaming import RowDataset, StreamedRows
 
     rows = pickle.loads(pickle.dumps(RowDataset(StreamedRows(cache, np.array([4, 9])), np.array([0, 1]))))
     np.testing.assert_allclose(rows.__getitems__([1, 0])[0][0], pixels[[9, 4]], atol=1e-6)
@@ -63,12 +64,12 @@ def _image_study(folder, tmp_path, name):
 
 
 def test_an_image_study_above_the_threshold_streams_and_predicts_as_in_memory(tmp_path, monkeypatch):
-    from guiapp.core import architecture
-    from guiapp.core.batch import batch_effect_report
-    from guiapp.core.network import predict
-    from guiapp.core.split import train_tune_arrays
-    from guiapp.core.streaming import StreamedRows
-    from guiapp.core.train import train_network
+    from guiapp.core.models import recommend as architecture
+    from guiapp.core.batch.effects import batch_effect_report
+    from guiapp.core.models.network import predict
+    from guiapp.core.split.draw import train_tune_arrays
+    from guiapp.core.data.streaming import StreamedRows
+    from guiapp.core.models.train import train_network
 
     folder = _image_folder(tmp_path / "scans", n=30)
     memory = _image_study(folder, tmp_path, "in-memory")
@@ -107,7 +108,7 @@ def test_an_image_study_above_the_threshold_streams_and_predicts_as_in_memory(tm
 def _h5ad(path, *, sparse: bool):
     import scipy.sparse as sp
 
-    from guiapp.core.anndata_io import write_h5ad
+    from guiapp.core.data.anndata_io import write_h5ad
 
     rng = np.random.default_rng(1)
     X = rng.poisson(2.0, (80, 30)).astype(np.float32)
@@ -122,7 +123,7 @@ def _h5ad(path, *, sparse: bool):
 
 @pytest.mark.parametrize("sparse", [False, True])
 def test_a_backed_h5ad_profiles_as_the_file_read_whole(tmp_path, monkeypatch, sparse):
-    from guiapp.core.anndata_io import BackedX
+    from guiapp.core.data.anndata_io import BackedX
 
     path, X = _h5ad(tmp_path / "cells.h5ad", sparse=sparse)
     rows = BackedX(path).read([5, 2, 3, 79, 4])  # any order, runs read at once
@@ -152,10 +153,10 @@ def test_a_backed_h5ad_profiles_as_the_file_read_whole(tmp_path, monkeypatch, sp
 
 def test_a_backed_h5ad_study_trains_as_the_file_read_whole(tmp_path, monkeypatch):
     """Rows read from the file by DataLoader workers train the same MLP as the table in memory."""
-    from guiapp.core import architecture
-    from guiapp.core.network import predict
-    from guiapp.core.split import train_tune_arrays
-    from guiapp.core.train import train_network
+    from guiapp.core.models import recommend as architecture
+    from guiapp.core.models.network import predict
+    from guiapp.core.split.draw import train_tune_arrays
+    from guiapp.core.models.train import train_network
 
     path, _ = _h5ad(tmp_path / "cells.h5ad", sparse=True)
     studies = []

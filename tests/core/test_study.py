@@ -7,9 +7,9 @@ import os
 
 import pytest
 
-from guiapp.core.errors import TenfoldError
-from guiapp.core.findings import Finding, Findings
-from guiapp.core.study import STUDY_FILE, BaselineResult, EthicsEntry, Provenance, Study
+from guiapp.core.study.errors import TenfoldError
+from guiapp.core.study.findings import Finding, Findings
+from guiapp.core.study.model import STUDY_FILE, BaselineResult, EthicsEntry, Provenance, Study
 
 
 def filled_study() -> Study:

@@ -11,11 +11,11 @@ import sys
 
 import pytest
 
-from guiapp.core.study_lock import LOCK_FILE, StudyLock, StudyLockedError, live_holder, read_holder
+from guiapp.core.study.lock import LOCK_FILE, StudyLock, StudyLockedError, live_holder, read_holder
 
 HOLD = """
 import sys
-from guiapp.core.study_lock import StudyLock
+from guiapp.core.study.lock import StudyLock
 lock = StudyLock(sys.argv[1], command="holder").acquire()
 print("held", flush=True)
 sys.stdin.readline()  # hold until the test says so
@@ -89,7 +89,7 @@ def test_a_nested_lock_in_the_same_process_leaves_the_outer_one_in_place(tmp_pat
 
 def test_a_lock_from_an_earlier_boot_is_stale_even_if_its_pid_runs_again(holder):
     """After a restart a new process may get the old PID: the boot the lock was taken in decides."""
-    from guiapp.core.study_lock import boot_id
+    from guiapp.core.study.lock import boot_id
 
     if not boot_id():
         pytest.skip("no boot ID on this system")

@@ -7,13 +7,13 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from guiapp.core import data
-from guiapp.core.architecture import set_architecture, size_reading
-from guiapp.core.errors import Cancelled, TenfoldError
-from guiapp.core.network import count_parameters, load_trained_model, model_for_study, predict
-from guiapp.core.split import train_tune_arrays
-from guiapp.core.study import Study
-from guiapp.core.train import BEST_WEIGHTS, CHECKPOINT, pick_device, train_network
+from guiapp.core.data import attach as data
+from guiapp.core.models.recommend import set_architecture, size_reading
+from guiapp.core.study.errors import Cancelled, TenfoldError
+from guiapp.core.models.network import count_parameters, load_trained_model, model_for_study, predict
+from guiapp.core.split.draw import train_tune_arrays
+from guiapp.core.study.model import Study
+from guiapp.core.models.train import BEST_WEIGHTS, CHECKPOINT, pick_device, train_network
 
 
 def weights(study) -> dict:
@@ -292,7 +292,7 @@ def test_regression_with_a_leftover_classification_metric_still_trains(regressio
 
 
 def test_the_recommended_network_is_prefilled_until_one_is_chosen(tiny_study):
-    from guiapp.core.architecture import prefill_recommended, recommendation
+    from guiapp.core.models.recommend import prefill_recommended, recommendation
 
     tiny_study.architecture.width = 64  # the study's stored default, unlike the recommendation
     assert prefill_recommended(tiny_study)

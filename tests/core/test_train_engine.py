@@ -10,10 +10,14 @@ import time
 
 import pytest
 
-from guiapp.core import architecture, data, demo, split, train
-from guiapp.core.errors import Cancelled
-from guiapp.core.places import default_study_dir
-from guiapp.core.study import Study
+from guiapp.core.models import recommend as architecture
+from guiapp.core.data import attach as data
+from guiapp.core.data import demo
+from guiapp.core.split import draw as split
+from guiapp.core.models import train
+from guiapp.core.study.errors import Cancelled
+from guiapp.core.study.places import default_study_dir
+from guiapp.core.study.model import Study
 
 
 @pytest.fixture
@@ -155,7 +159,7 @@ def test_regression_targets_far_from_zero_train_as_well_as_small_ones(tmp_path):
     import numpy as np
     import pandas as pd
 
-    from guiapp.core import evaluate
+    from guiapp.core.evaluation import evaluate
 
     rng = np.random.default_rng(0)
     X = rng.normal(size=(400, 10))

@@ -8,12 +8,12 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from guiapp.core import transfer
-from guiapp.core.architecture import set_architecture
-from guiapp.core.errors import TenfoldError
-from guiapp.core.network import build_mlp, model_for_study
-from guiapp.core.split import train_tune_arrays
-from guiapp.core.train import train_network
+from guiapp.core.models import transfer
+from guiapp.core.models.recommend import set_architecture
+from guiapp.core.study.errors import TenfoldError
+from guiapp.core.models.network import build_mlp, model_for_study
+from guiapp.core.split.draw import train_tune_arrays
+from guiapp.core.models.train import train_network
 
 
 @pytest.fixture

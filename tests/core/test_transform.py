@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from guiapp.core import transform
-from guiapp.core.errors import TenfoldError
+from guiapp.core.data import transform
+from guiapp.core.study.errors import TenfoldError
 
 
 def test_spec_forms_name_the_columns():
@@ -35,8 +35,8 @@ def test_counts_are_suggested_and_transformed_alone():
 
 
 def test_a_wide_table_whose_words_advise_a_log_gets_the_control_for_every_feature(tmp_path):
-    from guiapp.core import data
-    from guiapp.core.study import Study
+    from guiapp.core.data import attach as data
+    from guiapp.core.study.model import Study
 
     rng = np.random.default_rng(2)
     table = pd.DataFrame({"sample_id": [f"W{i}" for i in range(40)], "cultivar": ["a", "b"] * 20,

@@ -9,9 +9,11 @@ import textwrap
 
 import pytest
 
-from guiapp.core import baselines, network_search, tuning
-from guiapp.core.checklist import evaluate_checklist
-from guiapp.core.errors import Cancelled
+from guiapp.core.models import baselines
+from guiapp.core.models import network_search
+from guiapp.core.models import tuning
+from guiapp.core.guidance.checklist import evaluate_checklist
+from guiapp.core.study.errors import Cancelled
 
 QUICK = ["logistic_regression", "knn", "majority"]
 
@@ -162,7 +164,7 @@ def test_a_setting_that_fails_counts_as_a_failed_trial(tmp_path):
 
 WORKER = textwrap.dedent("""
     import sys, time
-    from guiapp.core import tuning
+    from guiapp.core.models import tuning
 
     url, worker = sys.argv[1], int(sys.argv[2])
     storage = tuning.open_storage(url, shared=True)
@@ -211,7 +213,7 @@ def test_two_workers_share_one_search_with_exactly_its_budget(tmp_path, database
 
 def test_workers_meeting_an_empty_shared_database_at_once_all_open_it(postgres_db):
     """Each creates optuna's tables; all but the first clash on a name just made and retry."""
-    code = ("import sys, time\nfrom guiapp.core import tuning\n"
+    code = ("import sys, time\nfrom guiapp.core.models import tuning\n"
             "time.sleep(max(0.0, float(sys.argv[2]) - time.time()))\n"  # start together
             "tuning.close_storage(tuning.open_storage(sys.argv[1], shared=True))\n")
     import time
@@ -226,7 +228,7 @@ def test_workers_meeting_an_empty_shared_database_at_once_all_open_it(postgres_d
 STALLED = textwrap.dedent("""
     import sys, time
     import optuna
-    from guiapp.core import tuning
+    from guiapp.core.models import tuning
 
     url, worker = sys.argv[1], int(sys.argv[2])
     # heartbeats every second, a trial silent for 2 s failed (the defaults: 30 s and 120 s)
@@ -284,7 +286,7 @@ def test_a_new_split_makes_the_old_network_search_stale(tiny_study, quick_traini
     quick_search(tiny_study, quick_training, trials=1)
     assert tuning.budget_report(tiny_study)["network"] == 1
     tiny_study.split.seed = 5
-    from guiapp.core.split import split_study
+    from guiapp.core.split.draw import split_study
 
     split_study(tiny_study)
     assert tuning.budget_report(tiny_study)["network"] is None  # searched on rows that changed
@@ -295,7 +297,7 @@ def test_the_network_search_tries_optimizers_and_each_trial_trains_with_its_own(
                                                                                 monkeypatch):
     """Tip 3: adaptive optimizers can generalise worse, so the search tries SGD too, and the
     optimizer a trial names is the one torch steps with."""
-    from guiapp.core import train
+    from guiapp.core.models import train
 
     used = []
     real = train._optimizer
@@ -319,8 +321,8 @@ def test_the_network_search_tries_optimizers_and_each_trial_trains_with_its_own(
 def test_training_with_sgd_uses_momentum_and_an_unknown_optimizer_is_refused(tiny_study, quick_training):
     import torch
 
-    from guiapp.core import train
-    from guiapp.core.errors import TenfoldError
+    from guiapp.core.models import train
+    from guiapp.core.study.errors import TenfoldError
 
     quick_training(tiny_study, epochs=2)
     tiny_study.train.optimizer = "sgd"
@@ -335,7 +337,7 @@ def test_training_with_sgd_uses_momentum_and_an_unknown_optimizer_is_refused(tin
 
 KILLED_WORKER = textwrap.dedent("""
     import sys, time
-    from guiapp.core import tuning
+    from guiapp.core.models import tuning
 
     storage = tuning.open_storage(sys.argv[1])
     space = {"x": tuning.Dim("float", 0.0, 1.0), "k": tuning.Dim("int", 1, 9)}

@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 from sklearn.metrics import mean_squared_error, roc_auc_score
 
-from guiapp.core import baselines, verdict
-from guiapp.core.checklist import evaluate_checklist
-from guiapp.core.errors import TenfoldError
+from guiapp.core.models import baselines
+from guiapp.core.evaluation import verdict
+from guiapp.core.guidance.checklist import evaluate_checklist
+from guiapp.core.study.errors import TenfoldError
 
 
 def status(study, item: str) -> str:
@@ -79,7 +80,7 @@ def test_few_samples_per_class_make_the_verdict_warn(study_factory):
     assert [t["number"] for t in trials] == [t["number"] for t in search["trials"]] == [0, 1]
     assert [t["best"] for t in trials] == [t["number"] == search["best_trial"] for t in search["trials"]]
     assert trials[0]["params"] == "C=1"  # the first trial is the usual default
-    from guiapp.core.model_card import render_model_card
+    from guiapp.core.export.model_card import render_model_card
 
     text = render_model_card(study, weights_shared=False, weights_reason="not trained", privacy=[])
     assert "<summary>Every trial of Logistic regression (L2) (2)</summary>" in text

@@ -9,7 +9,7 @@ import pytest
 
 from guiapp.cli import build_parser
 from guiapp.core import workers
-from guiapp.core.errors import TenfoldError
+from guiapp.core.study.errors import TenfoldError
 
 
 def test_each_worker_gets_its_own_study_folder_and_only_worker_0_writes_a_bundle(tmp_path):

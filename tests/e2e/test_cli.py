@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from guiapp.core.demo import simulated_expression, write_demo
-from guiapp.core.places import default_study_dir
+from guiapp.core.data.demo import simulated_expression, write_demo
+from guiapp.core.study.places import default_study_dir
 
 BUNDLE = ("model_card.md", "model_card.json", "privacy.md", "metrics.json", "manifest.json",
           "checklist.json", "ethics_register.json", "predictions.csv", "report.html")

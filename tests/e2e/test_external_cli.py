@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from guiapp.core.demo import another_lab, simulated_expression, write_demo
+from guiapp.core.data.demo import another_lab, simulated_expression, write_demo
 
 COHORTS = ("Hospital B, 2024", "Lab C")
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from guiapp.core.demo import simulated_expression, write_demo
+from guiapp.core.data.demo import simulated_expression, write_demo
 
 REASON = "Runs were processed by condition; reported as a limitation until a balanced second cohort is measured."
 ACCEPT_LINE = '[findings] accept = { batch-confounded = "..." }'
@@ -129,7 +129,7 @@ def test_the_cards_first_section_lists_the_accepted_finding_with_its_reason(conf
 
 
 def test_the_json_card_report_register_and_checklist_carry_the_reason(confounded_run):
-    from guiapp.core.card_json import validate_model_card_json
+    from guiapp.core.export.card_json import validate_model_card_json
 
     out = confounded_run[0]
     card = json.loads((out / "model_card.json").read_text())

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from guiapp.cli import main
-from guiapp.core.places import default_study_dir
+from guiapp.core.study.places import default_study_dir
 
 BUNDLE = ("model_card.md", "model_card.json", "privacy.md", "metrics.json", "manifest.json",
           "checklist.json", "ethics_register.json", "predictions.csv", "report.html",

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from guiapp.core.demo import simulated_expression, write_demo
+from guiapp.core.data.demo import simulated_expression, write_demo
 
 ROUNDS = int(os.environ.get("TENFOLD_KILL_ROUNDS", "5"))
 SEED = int(os.environ.get("TENFOLD_KILL_SEED", "15"))

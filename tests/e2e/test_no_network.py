@@ -9,7 +9,7 @@ import subprocess
 import sys
 import textwrap
 
-from guiapp.core.places import default_study_dir
+from guiapp.core.study.places import default_study_dir
 
 WRAPPER = textwrap.dedent('''
     """Run Tenfold's headless demo with every socket connection recorded (a sitecustomize-like hook)."""
@@ -27,8 +27,8 @@ WRAPPER = textwrap.dedent('''
 
     from pathlib import Path
     from guiapp.core.pipeline import demo_spec, run_study
-    from guiapp.core.predict import predict_file
-    from guiapp.core.spec import check_spec
+    from guiapp.core.export.predict import predict_file
+    from guiapp.core.study.spec import check_spec
 
     out = Path(sys.argv[1])
     spec = demo_spec("breast_cancer", out / "data", max_epochs=2)

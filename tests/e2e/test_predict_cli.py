@@ -20,12 +20,14 @@ def bundle(tmp_path_factory):
     """A small study built with core calls (as `tenfold run` would), evaluated once and exported."""
     import torch
 
-    from guiapp.core import data, demo, split
-    from guiapp.core.architecture import set_architecture
-    from guiapp.core.evaluate import finalize_test_evaluation, test_predictions
-    from guiapp.core.export import write_bundle
-    from guiapp.core.study import Study
-    from guiapp.core.train import train_network
+    from guiapp.core.data import attach as data
+    from guiapp.core.data import demo
+    from guiapp.core.split import draw as split
+    from guiapp.core.models.recommend import set_architecture
+    from guiapp.core.evaluation.evaluate import finalize_test_evaluation, test_predictions
+    from guiapp.core.export.write import write_bundle
+    from guiapp.core.study.model import Study
+    from guiapp.core.models.train import train_network
 
     torch.set_num_threads(1)
     root = tmp_path_factory.mktemp("cli_predict")

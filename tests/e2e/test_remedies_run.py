@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from guiapp.core.demo import simulated_expression, write_demo
+from guiapp.core.data.demo import simulated_expression, write_demo
 from tests.e2e.test_findings_act import confounded_table, tenfold, write_spec
 
 
@@ -59,7 +59,7 @@ def test_a_remedy_written_in_after_the_stop_redraws_the_split_on_resume(remedied
 
 
 def test_the_remedied_card_shows_no_confounding_caveat_and_records_the_split(remedied_run):
-    from guiapp.core.card_json import validate_model_card_json
+    from guiapp.core.export.card_json import validate_model_card_json
 
     out = remedied_run[1]
     unresolved, settled = card_box(out)

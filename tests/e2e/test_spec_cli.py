@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from guiapp.core.demo import simulated_expression, write_demo
+from guiapp.core.data.demo import simulated_expression, write_demo
 
 SPEC = """[question]
 task = "classification"

@@ -7,12 +7,12 @@ import sys
 
 import pytest
 
-from guiapp.core.demo import simulated_expression, write_demo
-from guiapp.core.places import default_study_dir
+from guiapp.core.data.demo import simulated_expression, write_demo
+from guiapp.core.study.places import default_study_dir
 
 HOLD = """
 import sys
-from guiapp.core.study_lock import StudyLock
+from guiapp.core.study.lock import StudyLock
 lock = StudyLock(sys.argv[1], command="tenfold run").acquire()
 print("held", flush=True)
 sys.stdin.readline()
@@ -65,7 +65,7 @@ def test_the_default_study_folder_lies_beside_the_bundle(tmp_path):
 
 
 def test_opening_a_study_another_process_writes_exits_2_before_any_window(tmp_path):
-    from guiapp.core.study import Study
+    from guiapp.core.study.model import Study
 
     folder = tmp_path / "study"
     Study().save(folder)

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from guiapp.core.places import default_study_dir
+from guiapp.core.study.places import default_study_dir
 
 FIRST = ["Mary", "James", "Linda", "Robert", "Susan", "David", "Karen", "Thomas"]
 # invented surnames: no bundle text can hold them by chance

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from guiapp.core import tuning
-from guiapp.core.demo import simulated_expression, write_demo
+from guiapp.core.models import tuning
+from guiapp.core.data.demo import simulated_expression, write_demo
 
 BASELINES = ["logistic_regression", "knn"]
 BASELINE_TRIALS, NETWORK_TRIALS = 3, 4

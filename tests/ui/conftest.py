@@ -10,8 +10,8 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
-from guiapp.core import demo  # noqa: E402
-from guiapp.core.study import Study  # noqa: E402
+from guiapp.core.data import demo  # noqa: E402
+from guiapp.core.study.model import Study  # noqa: E402
 
 TASK_TIMEOUT_MS = 60_000
 
@@ -19,7 +19,7 @@ TASK_TIMEOUT_MS = 60_000
 @pytest.fixture(autouse=True)
 def fewer_bootstrap_rounds(monkeypatch):
     """30 bootstrap rounds instead of 200: the intervals keep their meaning, the suite its speed."""
-    from guiapp.core.metrics import metric_panel
+    from guiapp.core.stats.metrics import metric_panel
 
     monkeypatch.setitem(metric_panel.__kwdefaults__, "n_boot", 30)
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from guiapp.core import data, split
-from guiapp.core.study import Study
+from guiapp.core.data import attach as data
+from guiapp.core.split import draw as split
+from guiapp.core.study.model import Study
 from guiapp.ui.pages.architecture import ArchitecturePage
 from guiapp.ui.session import Session
 
@@ -65,7 +66,7 @@ def test_a_sequence_study_offers_cnn_and_transformer_and_searches_the_chosen_one
 
 
 def test_a_table_study_offers_only_the_mlp(qtbot, tmp_path):
-    from guiapp.core import demo
+    from guiapp.core.data import demo
 
     table = demo.simulated_expression(n_samples=60, n_genes=8, n_informative=3)
     study = Study()

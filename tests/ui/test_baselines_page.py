@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from guiapp.core import data, demo, split
-from guiapp.core.study import Study
+from guiapp.core.data import attach as data
+from guiapp.core.data import demo
+from guiapp.core.split import draw as split
+from guiapp.core.study.model import Study
 from guiapp.ui.pages.baselines import BaselinesPage
 from guiapp.ui.session import Session
 
@@ -84,7 +86,10 @@ def test_cancel_stops_the_search_and_keeps_its_trials(qtbot, page):
 
 def test_compare_scores_the_trained_network_against_equally_tuned_baselines(qtbot, page):
     """After training, one click puts the network beside the baselines and updates the verdict."""
-    from guiapp.core import architecture, baselines, network_search, train
+    from guiapp.core.models import recommend as architecture
+    from guiapp.core.models import baselines
+    from guiapp.core.models import network_search
+    from guiapp.core.models import train
 
     study = page.study
     study.baselines.models = ["logistic_regression", "majority"]

@@ -9,10 +9,13 @@ import pandas as pd
 import pytest
 from PySide6.QtWidgets import QFileDialog
 
-from guiapp.core import batch, batch_views, demo, split
-from guiapp.core.batch import REASON_NEEDED
-from guiapp.core.data import reload_table
-from guiapp.core.study import Study
+from guiapp.core.batch import effects as batch
+from guiapp.core.batch import views as batch_views
+from guiapp.core.data import demo
+from guiapp.core.split import draw as split
+from guiapp.core.batch.effects import REASON_NEEDED
+from guiapp.core.data.attach import reload_table
+from guiapp.core.study.model import Study
 
 PERMUTATIONS = 3
 

@@ -8,10 +8,15 @@ import string
 import pandas as pd
 import pytest
 
-from guiapp.core import batch, blocking, checklist, data, demo, split
-from guiapp.core.ethics import set_sensitivity
-from guiapp.core.findings import Findings
-from guiapp.core.study import Study
+from guiapp.core.batch import effects as batch
+from guiapp.core.study import blocking
+from guiapp.core.guidance import checklist
+from guiapp.core.data import attach as data
+from guiapp.core.data import demo
+from guiapp.core.split import draw as split
+from guiapp.core.privacy.ethics import set_sensitivity
+from guiapp.core.study.findings import Findings
+from guiapp.core.study.model import Study
 
 PERMUTATIONS = 3
 REASON = "Runs followed the condition; reported as a limitation until a balanced cohort is measured."

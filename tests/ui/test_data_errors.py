@@ -62,7 +62,7 @@ def test_garbage_file_is_flagged_as_soon_as_it_is_chosen(qtbot, window, tmp_path
 
 
 def test_a_missing_data_file_on_reopening_shows_on_the_data_page(qtbot, make_window, demo_study):
-    from guiapp.core.study import Study
+    from guiapp.core.study.model import Study
 
     os.remove(demo_study.data.provenance.path)
     window = make_window(Study.open(demo_study.folder))

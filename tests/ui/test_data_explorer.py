@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from PySide6.QtCore import Qt
 
-from guiapp.core import data
-from guiapp.core.study import Study
+from guiapp.core.data import attach as data
+from guiapp.core.study.model import Study
 
 
 @pytest.fixture

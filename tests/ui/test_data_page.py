@@ -330,7 +330,7 @@ def test_the_missing_value_choice_and_the_provenance_are_kept_in_the_study(qtbot
         "GEO", "2", "2026-01-02", "GSE1", "https://example.org/holes.csv")
     # the study file keeps them, and a reopened study shows them again
     window.session.save()
-    from guiapp.core.study import Study
+    from guiapp.core.study.model import Study
 
     back = Study.open(window.study.folder)
     assert back.data.provenance == p and back.data.missing == "drop-columns"
@@ -350,7 +350,7 @@ def test_count_columns_are_offered_a_log_transform_with_its_control(qtbot, windo
     page.log_button.click()
     assert window.study.data.transform == {"log1p": ["reads"]}
     assert not page.log_button.isVisible() and page.log_undo.isVisible()  # no advice on a handled column
-    from guiapp.core.data import model_frame
+    from guiapp.core.data.attach import model_frame
 
     X, _, rows = model_frame(window.study)
     column = window.study.data.feature_columns.index("reads")

@@ -60,7 +60,7 @@ def test_a_study_folder_deleted_since_is_forgotten(temp_settings, tmp_path):
 
 
 def test_logs_rotate_in_the_user_log_folder(tmp_path, monkeypatch):
-    from guiapp.core import paths
+    from guiapp.core.study import paths
     from guiapp.ui import app
 
     monkeypatch.setattr(paths, "log_dir", lambda: tmp_path / "log")

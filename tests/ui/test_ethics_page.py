@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import pytest
 
-from guiapp.core import split
-from guiapp.core.findings import Findings
+from guiapp.core.split import draw as split
+from guiapp.core.study.findings import Findings
 
 
 @pytest.fixture
 def trained_demo(demo_study):
     """The breast-cancer demo study, split and trained for 2 epochs of a small network (core calls)."""
-    from guiapp.core.architecture import set_architecture
-    from guiapp.core.train import train_network
+    from guiapp.core.models.recommend import set_architecture
+    from guiapp.core.models.train import train_network
 
     split.split_study(demo_study)
     set_architecture(demo_study, width=8, depth=1, dropout=0.1)

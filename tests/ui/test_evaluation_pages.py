@@ -9,8 +9,13 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from guiapp.core import architecture, baselines, data, demo, split, train
-from guiapp.core.study import Study
+from guiapp.core.models import recommend as architecture
+from guiapp.core.models import baselines
+from guiapp.core.data import attach as data
+from guiapp.core.data import demo
+from guiapp.core.split import draw as split
+from guiapp.core.models import train
+from guiapp.core.study.model import Study
 from tests.ui.conftest import study_copy
 
 
@@ -110,7 +115,7 @@ def test_evaluate_page_shows_panel_curves_subgroups_and_scoreboard(make_window, 
     run_and_wait(window, page.final_button)
     assert window.study.split.test_uses == 1 and page.test_table.isVisible()
     # The answer in words, and the models down the table, metrics across, the best marked.
-    from guiapp.core.conclusion import conclusion
+    from guiapp.core.evaluation.conclusion import conclusion
 
     assert page.conclusion.isVisible() and "on the sealed test set the network scored" in page.conclusion.text()
     assert conclusion(window.study).split(";")[0] in page.conclusion.text()
@@ -136,7 +141,7 @@ def test_interpret_page_shows_attributions_agreement_and_guards(make_window, run
 
 
 def test_interpret_page_draws_image_and_sequence_maps(make_window, trained):
-    from guiapp.core.attribution_maps import quantise
+    from guiapp.core.interpretation.attribution_maps import quantise
 
     mean = np.zeros((8, 8))
     mean[0, :] = 1.0
@@ -198,7 +203,7 @@ def test_export_page_says_the_disk_is_full_and_keeps_the_previous_bundle(make_wi
     def full_disk(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("guiapp.core.report.write_report", full_disk)
+    monkeypatch.setattr("guiapp.core.export.report.write_report", full_disk)
     run_and_wait(window, page.export)
     assert page.error.isVisibleTo(page) and "The disk is full: free" in page.error.text()
     assert "previous bundle there is unchanged" in page.error.text()

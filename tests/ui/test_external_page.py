@@ -7,8 +7,14 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QInputDialog
 
-from guiapp.core import architecture, baselines, data, demo, evaluate, split, train
-from guiapp.core.study import Study
+from guiapp.core.models import recommend as architecture
+from guiapp.core.models import baselines
+from guiapp.core.data import attach as data
+from guiapp.core.data import demo
+from guiapp.core.evaluation import evaluate
+from guiapp.core.split import draw as split
+from guiapp.core.models import train
+from guiapp.core.study.model import Study
 from tests.ui.conftest import study_copy
 
 KW = dict(study_samples=160, n_genes=12, n_informative=4, effect_size=1.5)

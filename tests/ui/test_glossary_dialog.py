@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtWidgets import QLabel
 
-from guiapp.core import glossary
+from guiapp.core.study import glossary
 from guiapp.ui.glossary import GlossaryDialog
 
 

@@ -98,8 +98,8 @@ def test_next_stays_off_with_the_reason_until_the_data_are_loaded_and_checked(
 
 def test_guided_mode_releases_the_split_step_once_the_split_is_drawn(qtbot, make_window, demo_study,
                                                                     run_and_wait):
-    from guiapp.core.batch import batch_effect_report
-    from guiapp.core.ethics import set_sensitivity
+    from guiapp.core.batch.effects import batch_effect_report
+    from guiapp.core.privacy.ethics import set_sensitivity
 
     demo_study.question.target_value = 0.9
     set_sensitivity(demo_study, False)
@@ -135,7 +135,7 @@ def test_ordinary_mode_shows_the_open_items_as_a_warning(qtbot, window, tmp_path
 
 
 def test_clicking_a_checklist_item_goes_to_its_step_and_its_tooltip_explains_the_tip(qtbot, window, tmp_path):
-    from guiapp.core.checklist import TIP_ADVICE
+    from guiapp.core.guidance.checklist import TIP_ADVICE
 
     window.session.new_study(tmp_path / "study")
     window.study.checklist_mode = False

@@ -10,7 +10,11 @@ import pytest
 from PySide6.QtWidgets import (QAbstractButton, QApplication, QCheckBox, QRadioButton, QScrollArea,
                                QTableWidget)
 
-from guiapp.core import baselines, batch, demo, ethics, split
+from guiapp.core.models import baselines
+from guiapp.core.batch import effects as batch
+from guiapp.core.data import demo
+from guiapp.core.privacy import ethics
+from guiapp.core.split import draw as split
 
 PAGES = ("study", "question", "data", "batch", "split", "baselines")
 SIZES = ((1280, 800), (1366, 768))

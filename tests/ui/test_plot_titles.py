@@ -6,9 +6,15 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QFileDialog
 
-from guiapp.core import architecture, baselines, data, demo, evaluate, split, train
-from guiapp.core.steps import STEP_IDS
-from guiapp.core.study import Study
+from guiapp.core.models import recommend as architecture
+from guiapp.core.models import baselines
+from guiapp.core.data import attach as data
+from guiapp.core.data import demo
+from guiapp.core.evaluation import evaluate
+from guiapp.core.split import draw as split
+from guiapp.core.models import train
+from guiapp.core.study.steps import STEP_IDS
+from guiapp.core.study.model import Study
 
 
 @pytest.fixture(scope="module")

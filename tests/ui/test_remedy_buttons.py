@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from guiapp.core import batch, demo
-from guiapp.core.confounding import split_parts
-from guiapp.core.data import model_frame
-from guiapp.core.study import Study
+from guiapp.core.batch import effects as batch
+from guiapp.core.data import demo
+from guiapp.core.batch.confounding import split_parts
+from guiapp.core.data.attach import model_frame
+from guiapp.core.study.model import Study
 
 PERMUTATIONS = 3
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from guiapp.core.errors import DataError, TenfoldError
+from guiapp.core.study.errors import DataError, TenfoldError
 from guiapp.ui.runner import TaskRunner
 
 
@@ -23,7 +23,7 @@ def spin_until_stopped(progress, should_stop):
     while not should_stop():
         progress(0.5, "working")
         time.sleep(0.001)
-    from guiapp.core.errors import Cancelled
+    from guiapp.core.study.errors import Cancelled
 
     raise Cancelled()
 

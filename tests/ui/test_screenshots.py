@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from guiapp.core import architecture, baselines, batch, data, demo, evaluate, interpret, split, train
-from guiapp.core.steps import STEP_IDS
-from guiapp.core.study import Study
+from guiapp.core.models import recommend as architecture
+from guiapp.core.models import baselines
+from guiapp.core.batch import effects as batch
+from guiapp.core.data import attach as data
+from guiapp.core.data import demo
+from guiapp.core.evaluation import evaluate
+from guiapp.core.interpretation import interpret
+from guiapp.core.split import draw as split
+from guiapp.core.models import train
+from guiapp.core.study.steps import STEP_IDS
+from guiapp.core.study.model import Study
 
 
 def finished_regression_study(folder) -> tuple:
@@ -45,7 +53,7 @@ def test_render_all_pages_of_a_regression_study(qtbot, tmp_path):
 def test_the_readme_demo_shows_equal_budgets_the_comparison_and_the_verdict(qtbot, tmp_path):
     """The study the README screenshots are made from: every baseline and the network tuned with
     the same number of trials, the network compared with them, and the verdict recorded."""
-    from guiapp.core import tuning
+    from guiapp.core.models import tuning
     from guiapp.ui.screenshots import build_demo_study, render_all_pages
 
     study, report = build_demo_study(tmp_path, "breast_cancer", epochs=2, trials=2, trial_epochs=2)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt
 
-from guiapp.core import demo
-from guiapp.core.data import model_frame
+from guiapp.core.data import demo
+from guiapp.core.data.attach import model_frame
 
 
 def expression_study(folder, **kw):

@@ -7,12 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from guiapp.core.study import Study
-from guiapp.core.study_lock import LOCK_FILE, read_holder
+from guiapp.core.study.model import Study
+from guiapp.core.study.lock import LOCK_FILE, read_holder
 
 HOLD = """
 import sys
-from guiapp.core.study_lock import StudyLock
+from guiapp.core.study.lock import StudyLock
 lock = StudyLock(sys.argv[1], command="tenfold run").acquire()
 print("held", flush=True)
 sys.stdin.readline()
@@ -20,7 +20,7 @@ lock.release()
 """
 TRY = """
 import sys
-from guiapp.core.study_lock import StudyLock, StudyLockedError
+from guiapp.core.study.lock import StudyLock, StudyLockedError
 try:
     StudyLock(sys.argv[1]).acquire()
     print("taken")

@@ -19,8 +19,9 @@ def temp_settings(tmp_path):
 
 def test_details_toggle_hides_and_shows_expert_metrics_and_is_remembered(temp_settings, qtbot, make_window,
                                                                           tmp_path, run_and_wait):
-    from guiapp.core import data, demo
-    from guiapp.core.study import Study
+    from guiapp.core.data import attach as data
+    from guiapp.core.data import demo
+    from guiapp.core.study.model import Study
 
     d = demo.simulated_expression(n_samples=90, n_genes=8, n_informative=3, batch_strength=2.0, seed=5)
     study = Study()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from guiapp.core import split
+from guiapp.core.split import draw as split
 
 
 @pytest.fixture
@@ -60,7 +60,7 @@ def test_cancel_training_mid_run_then_train_again(qtbot, make_window, split_stud
 def test_a_cancelled_study_reopens_with_resume(qtbot, make_window, split_study):
     split_study.train.max_epochs = 4
     split_study.train.device = "cpu"
-    from guiapp.core.train import train_network
+    from guiapp.core.models.train import train_network
 
     stop_after = {"n": 0}
 
@@ -70,7 +70,7 @@ def test_a_cancelled_study_reopens_with_resume(qtbot, make_window, split_study):
     def count(record):
         stop_after["n"] += 1
 
-    from guiapp.core.errors import Cancelled
+    from guiapp.core.study.errors import Cancelled
 
     with pytest.raises(Cancelled):
         train_network(split_study, should_stop=stop_after_two, on_epoch=count)

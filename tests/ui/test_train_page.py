@@ -10,7 +10,9 @@ import threading
 
 import pytest
 
-from guiapp.core import devices, split, train
+from guiapp.core.models import devices
+from guiapp.core.split import draw as split
+from guiapp.core.models import train
 
 TIMEOUT = 30_000
 

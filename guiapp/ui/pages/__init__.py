@@ -1,6 +1,6 @@
-"""One page per step of the study, in the order of ``guiapp.core.steps.STEPS``."""
+"""One page per step of the study, in the order of ``guiapp.core.study.steps.STEPS``."""
 
-from guiapp.core.steps import STEP_IDS
+from guiapp.core.study.steps import STEP_IDS
 from guiapp.ui.pages.architecture import ArchitecturePage
 from guiapp.ui.pages.base import StepPage
 from guiapp.ui.pages.baselines import BaselinesPage

@@ -7,10 +7,13 @@ from __future__ import annotations
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout,
                                QLineEdit, QPushButton, QSpinBox)
 
-from guiapp.core import architecture, network_search, transfer, tuning
-from guiapp.core.architectures import NAMES
-from guiapp.core.errors import TenfoldError
-from guiapp.core.grid_networks import kinds_for
+from guiapp.core.models import recommend as architecture
+from guiapp.core.models import network_search
+from guiapp.core.models import transfer
+from guiapp.core.models import tuning
+from guiapp.core.models.catalogue import NAMES
+from guiapp.core.study.errors import TenfoldError
+from guiapp.core.models.grid_networks import kinds_for
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.widgets import ResultTable, heading, note, value_label
 from guiapp.ui.why_disabled import enable

@@ -14,7 +14,9 @@ from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtWidgets import (QAbstractButton, QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton,
                                QScrollArea, QToolButton, QVBoxLayout, QWidget)
 
-from guiapp.core import checklist, glossary, steps
+from guiapp.core.guidance import checklist
+from guiapp.core.study import glossary
+from guiapp.core.study import steps
 from guiapp.ui.finding_actions import FindingActions
 from guiapp.ui.glossary import links_for
 from guiapp.ui.session import Session

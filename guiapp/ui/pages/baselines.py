@@ -7,8 +7,11 @@ from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, QHBoxLayout, QLineEdit,
                                QPushButton, QSpinBox)
 
-from guiapp.core import baselines, metrics, tuning, verdict
-from guiapp.core.errors import TenfoldError
+from guiapp.core.models import baselines
+from guiapp.core.stats import metrics
+from guiapp.core.models import tuning
+from guiapp.core.evaluation import verdict
+from guiapp.core.study.errors import TenfoldError
 from guiapp.ui.collapsible import collapsible
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.plots import PlotArea, pyqtgraph

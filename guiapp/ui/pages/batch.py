@@ -5,7 +5,7 @@ The samples are drawn on their first two principal components (or a UMAP) colour
 label or any other column of the table; the batch metrics, the batch × label confounding,
 suggested group columns and copies of samples are read from the study, so a reopened study
 shows them without computing again. The 2-D positions are stored in the study folder
-(``guiapp.core.batch_views``) and loaded in the background when the page is shown.
+(``guiapp.core.batch.views``) and loaded in the background when the page is shown.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QMessageBox,
                                QPushButton, QWidget)
 
-from guiapp.core import batch_views
-from guiapp.core.batch import REMEDY_WORDS, BatchEffectReport, apply_group_remedy, apply_remedy
-from guiapp.core.plain_summaries import batch_mixing
+from guiapp.core.batch import views as batch_views
+from guiapp.core.batch.effects import REMEDY_WORDS, BatchEffectReport, apply_group_remedy, apply_remedy
+from guiapp.core.guidance.plain_summaries import batch_mixing
 from guiapp.ui import detail_level
 from guiapp.ui.batch_panels import ConfoundingPanel, IndependencePanel, MetricsTable, RemedyPanel
 from guiapp.ui.collapsible import collapsible
@@ -347,7 +347,7 @@ class BatchPage(StepPage):
         self.show_info(f"Remedy recorded: {REMEDY_WORDS[remedy]}.")
 
     def _measure(self) -> None:
-        from guiapp.core.batch import remedy_effect
+        from guiapp.core.batch.effects import remedy_effect
 
         self.run_task(remedy_effect, {"study": self.study, "n_permutations": self.remedy_permutations},
                       name="measuring the batch metrics before and after ComBat")

@@ -1,5 +1,5 @@
 """The Question page's generalizability, interpretability and efficiency criteria; binds to the
-``study.question`` fields that :mod:`guiapp.core.criteria` measures. A value of 0 (shown as
+``study.question`` fields that :mod:`guiapp.core.evaluation.criteria` measures. A value of 0 (shown as
 "not set") sets no criterion."""
 
 from __future__ import annotations

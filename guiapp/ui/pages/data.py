@@ -11,8 +11,9 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QFileDialog, 
                                QLineEdit, QPushButton, QRadioButton, QTabWidget, QVBoxLayout, QWidget)
 
 # core.data and core.readers bring pandas: imported when a file is chosen, not when the window opens.
-from guiapp.core import ethics, transform
-from guiapp.core.errors import DataError, TenfoldError
+from guiapp.core.privacy import ethics
+from guiapp.core.data import transform
+from guiapp.core.study.errors import DataError, TenfoldError
 from guiapp.ui.data_panels import FILE_FILTER, DataInPanel
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.plots import PlotArea, bar_chart
@@ -31,7 +32,7 @@ BATCH_NAMES = {"batch", "run", "plate", "lane", "flowcell", "flow_cell", "sequen
 
 def read_header(path: Path, modality: str = "", sheet: str = "") -> list[str]:
     """The column names a data file offers (any format), reading little of it."""
-    from guiapp.core import readers
+    from guiapp.core.data import readers
 
     return readers.read_columns(path, modality=modality, sheet=sheet)
 
@@ -381,7 +382,7 @@ class DataPage(StepPage):
                       sensitive=self._sensitivity(),
                       source=self.source.text().strip(), version=self.version.text().strip(),
                       downloaded=self.downloaded.text().strip(), **self.data_in.load_kwargs(self.study))
-        from guiapp.core import data as core_data
+        from guiapp.core.data import attach as core_data
 
         self.run_task(core_data.attach_data, kwargs, name="loading the data", on_result=self._loaded)
 
@@ -392,7 +393,7 @@ class DataPage(StepPage):
         self.set_aside.setEnabled(leak and self.study.split.test_uses == 0)
 
     def _set_aside_leaks(self) -> None:
-        from guiapp.core.leaks import set_aside_leaking_features
+        from guiapp.core.data.leaks import set_aside_leaking_features
 
         self.run_task(set_aside_leaking_features, {"study": self.study}, name="setting leaking features aside",
                       on_result=lambda columns: self.show_info(

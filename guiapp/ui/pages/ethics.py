@@ -7,8 +7,8 @@ from __future__ import annotations
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QGridLayout, QHBoxLayout, QInputDialog, QLineEdit,
                                QPlainTextEdit, QPushButton)
 
-from guiapp.core import ethics
-from guiapp.core.errors import TenfoldError
+from guiapp.core.privacy import ethics
+from guiapp.core.study.errors import TenfoldError
 from guiapp.ui.page_fit import FitTabs, building_into, cap_height
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.pages.data import select_sensitivity, sensitivity_radios
@@ -33,7 +33,7 @@ CARD_PROMPTS = (
 def privacy_warnings(study) -> list[str]:
     """The export's privacy warnings; none when the export module is not there."""
     try:
-        from guiapp.core.export import privacy_warnings as warnings
+        from guiapp.core.export.write import privacy_warnings as warnings
     except ImportError:
         return []
     return warnings(study)
@@ -168,7 +168,7 @@ class EthicsPage(StepPage):
         self.body.addLayout(self.privacy_box)
 
     def refresh(self) -> None:
-        from guiapp.core.sharing import sensitivity_answers
+        from guiapp.core.export.sharing import sensitivity_answers
 
         s = self.study
         if not self.session.runner.busy and ethics.sync_register(s):
@@ -281,13 +281,13 @@ class EthicsPage(StepPage):
             self.changed()
 
     def _audit(self) -> None:
-        from guiapp.core.membership import membership_inference_audit  # sklearn and torch: loaded here
+        from guiapp.core.privacy.membership import membership_inference_audit  # sklearn and torch: loaded here
 
         self.run_task(membership_inference_audit, {"study": self.study}, name="auditing membership inference",
                       on_result=lambda _r: self.show_info("Membership audit done."))
 
     def _dp(self) -> None:
-        from guiapp.core.privacy_dp import train_with_dp
+        from guiapp.core.privacy.dp import train_with_dp
 
         self.run_task(train_with_dp, {"study": self.study, "target_epsilon": self.privacy.epsilon.value(),
                                         "epochs": self.privacy.dp_epochs.value()},

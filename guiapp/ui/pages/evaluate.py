@@ -8,8 +8,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QDoubleSpinBox, QFormLayout, QHBoxLayout, QInputDialog, QListWidget,
                                QListWidgetItem, QMessageBox, QPushButton, QVBoxLayout)
 
-from guiapp.core import baselines, conclusion, cross_validation, evaluate, metrics, scoreboard, subgroups
-from guiapp.core.errors import TenfoldError
+from guiapp.core.models import baselines
+from guiapp.core.evaluation import conclusion
+from guiapp.core.evaluation import cross_validation
+from guiapp.core.evaluation import evaluate
+from guiapp.core.stats import metrics
+from guiapp.core.evaluation import scoreboard
+from guiapp.core.evaluation import subgroups
+from guiapp.core.study.errors import TenfoldError
 from guiapp.ui.eval_plots import residual_scatter, xy_lines
 from guiapp.ui.page_fit import Collapsible, FitTabs, building_into, cap_height
 from guiapp.ui.pages.base import StepPage, preview

@@ -10,7 +10,7 @@ from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QCheckBox, QFileDialog, QFormLayout, QHBoxLayout, QLineEdit, QListWidget, QPushButton
 
-from guiapp.core.places import apart_problem, default_export_dir
+from guiapp.core.study.places import apart_problem, default_export_dir
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.widgets import heading, note, value_label
 from guiapp.ui.why_disabled import enable
@@ -18,7 +18,8 @@ from guiapp.ui.why_disabled import enable
 
 def export_bundle(study, out_dir, progress=None):
     """Write the bundle with the test predictions (read only after the final evaluation)."""
-    from guiapp.core import evaluate, export
+    from guiapp.core.evaluation import evaluate
+    from guiapp.core.export import write as export
 
     return export.write_bundle(study, out_dir, predictions=evaluate.test_predictions(study),
                                progress=progress)
@@ -27,7 +28,7 @@ def export_bundle(study, out_dir, progress=None):
 def weights_reason(study) -> str:
     """What the export will do with the weights, and why (empty without the export module)."""
     try:
-        from guiapp.core.export import weights_decision
+        from guiapp.core.export.write import weights_decision
     except ImportError:
         return ""
     share, reason = weights_decision(study)
@@ -64,7 +65,7 @@ class ExportPage(StepPage):
         row.addWidget(self.out_dir, 1)
         row.addWidget(self.choose)
         form.addRow("Export to:", row)
-        from guiapp.core.onnx_export import INSTALL, onnx_available
+        from guiapp.core.export.onnx_export import INSTALL, onnx_available
 
         self.onnx = QCheckBox("Also write the network as ONNX (model/model.onnx)")
         self.onnx.setAccessibleName("Write ONNX")

@@ -1,14 +1,17 @@
 """The Evaluate page's section for generalizability: external cohorts (each scored once, after the
 sealed test), the leave-one-batch-out estimate, and the stability and efficiency measurements.
-It binds to :mod:`guiapp.core.external`, :mod:`guiapp.core.generalization` and
-:mod:`guiapp.core.criteria`; every computation runs on the page's task runner."""
+It binds to :mod:`guiapp.core.evaluation.external`, :mod:`guiapp.core.evaluation.generalization` and
+:mod:`guiapp.core.evaluation.criteria`; every computation runs on the page's task runner."""
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import (QFileDialog, QFormLayout, QHBoxLayout, QInputDialog, QLineEdit, QPushButton,
                                QVBoxLayout, QWidget)
 
-from guiapp.core import criteria, external, generalization, metrics
+from guiapp.core.evaluation import criteria
+from guiapp.core.evaluation import external
+from guiapp.core.evaluation import generalization
+from guiapp.core.stats import metrics
 from guiapp.ui.plots import PlotArea, scatter_groups
 from guiapp.ui.widgets import ResultTable, heading, note
 from guiapp.ui.why_disabled import NOT_TRAINED, enable

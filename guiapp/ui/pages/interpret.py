@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QCheckBox, QFormLayout, QHBoxLayout, QPushButton, QSpinBox
 
-from guiapp.core import guards, interpret, metrics
+from guiapp.core.evaluation import guards
+from guiapp.core.interpretation import interpret
+from guiapp.core.stats import metrics
 from guiapp.ui.attribution_view import AttributionMaps
 from guiapp.ui.page_fit import Collapsible, cap_height
 from guiapp.ui.pages.base import StepPage, preview

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDoubleSpinBox, QFormLayout, QHBoxLayout, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
-from guiapp.core.plain_summaries import privacy_risk
+from guiapp.core.guidance.plain_summaries import privacy_risk
 from guiapp.ui import detail_level
 from guiapp.ui.eval_plots import xy_lines
 from guiapp.ui.plain_summary import DETAILS_HINT, LightSummary
@@ -21,7 +21,7 @@ DP_NOTE = ("DP-SGD clips each sample's influence and adds noise, so the weights 
 
 
 def audit_rows(membership: dict) -> list[list]:
-    from guiapp.core.membership import MODEL_NAMES
+    from guiapp.core.privacy.membership import MODEL_NAMES
 
     rows = []
     for key, r in (membership.get("models") or {}).items():
@@ -93,7 +93,7 @@ class PrivacyPanels(QWidget):
         layout.addWidget(self.dp_plot)
 
     def show_study(self, study) -> None:
-        from guiapp.core.privacy_dp import dp_summary
+        from guiapp.core.privacy.dp import dp_summary
 
         m = study.ethics.membership or {}
         rows = audit_rows(m)
@@ -114,8 +114,8 @@ class PrivacyPanels(QWidget):
         self.details_hint.setVisible(not on)
 
     def _plots(self, study) -> None:
-        from guiapp.core.membership import MODEL_NAMES
-        from guiapp.core.metrics import DISPLAY_NAMES
+        from guiapp.core.privacy.membership import MODEL_NAMES
+        from guiapp.core.stats.metrics import DISPLAY_NAMES
 
         models = (study.ethics.membership or {}).get("models") or {}
         curves = [(f"{MODEL_NAMES.get(k, k)} (AUC {m['auc']:.2f})", m["roc"]["fpr"], m["roc"]["tpr"])

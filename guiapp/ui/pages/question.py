@@ -6,7 +6,7 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDoubleSpinBo
                                QHBoxLayout, QLineEdit, QPlainTextEdit, QRadioButton, QSpinBox,
                                QVBoxLayout)
 
-from guiapp.core import metrics
+from guiapp.core.stats import metrics
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.widgets import heading, note
 from guiapp.ui.why_disabled import enable

@@ -10,8 +10,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QListWidget, QListWidgetItem,
                                QMessageBox, QPushButton, QSpinBox)
 
-from guiapp.core import split as core_split
-from guiapp.core.batch_views import batch_sizes, batches_per_split
+from guiapp.core.split import draw as core_split
+from guiapp.core.batch.views import batch_sizes, batches_per_split
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.widgets import ResultTable, heading, value_label
 
@@ -246,7 +246,7 @@ class SplitPage(StepPage):
         self.study.split.keep_copies_together = self.keep_copies.isChecked()
         if remedy == "batch-holdout":
             self.study.split.holdout_batches = self.held_out()
-        from guiapp.core.split_remedies import apply_split_remedy  # imports pandas: not at window open
+        from guiapp.core.split.remedies import apply_split_remedy  # imports pandas: not at window open
 
         self.run_task(apply_split_remedy, {"study": self.study, "remedy": remedy}, name="applying the remedy",
                       on_result=lambda _none: self.show_info("Remedy applied; the split is drawn and recorded "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QPushButton)
 
-from guiapp.core.demo import DATASETS
+from guiapp.core.data.demo import DATASETS
 from guiapp.ui import dialogs
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.widgets import heading, note, value_label

@@ -11,8 +11,8 @@ from PySide6.QtWidgets import (QAbstractSpinBox, QCheckBox, QComboBox, QDoubleSp
                                QFormLayout, QHBoxLayout, QMenu, QProgressBar, QPushButton, QSpinBox,
                                QToolButton)
 
-from guiapp.core import train
-from guiapp.core.metrics import DISPLAY_NAMES, HIGHER_IS_BETTER
+from guiapp.core.models import train
+from guiapp.core.stats.metrics import DISPLAY_NAMES, HIGHER_IS_BETTER
 from guiapp.ui.page_fit import Collapsible, cap_height
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.plots import EXPORT_FORMATS, REDRAW_MS, TRAIN_COLOUR, TUNE_COLOUR, LiveCurves, export_plot

@@ -1,0 +1,285 @@
+"""Image data: a folder per class, or a folder of images plus a CSV of labels (PNG, JPEG, TIFF).
+
+Every image is read with Pillow, made grey or RGB, resized to one size and scaled to 0…1.
+The images become rows of a table: the file (``image``), its class folder (``class``) and
+the pixels flattened channel by channel (so ``input_shape`` [C, H, W] turns a row back into
+an image). A file that is not an image stops the loading with its name.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+import pandas as pd
+
+from guiapp.core.data import errors as E
+from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff"}
+LABEL_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".parquet"}
+DEFAULT_SIZE = 64
+IMAGE_COLUMN, CLASS_COLUMN = "image", "class"
+_COLOUR_MODES = {"RGB", "RGBA", "RGBX", "CMYK", "YCbCr", "LAB", "HSV", "P", "PA"}
+
+
+@dataclass
+class ImageSet:
+    table: pd.DataFrame
+    shape: tuple  # (channels, height, width)
+    colour: str  # grey or rgb
+    by_folder: bool  # classes from subfolders
+    files: list = field(default_factory=list)
+    labels_file: str = ""  # a CSV of labels found in the folder
+    labels_pick: Optional["LabelTablePick"] = None  # which table gave the labels, and those passed over
+    cache: Optional[object] = None  # image_stream.ImageCache: pixels streamed from disk, not in the table
+
+
+def find_images(folder: os.PathLike) -> tuple[list, bool]:
+    """(relative path, class or None) of every image; classes are the first-level subfolders."""
+    folder = Path(folder)
+    found = []
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES and not path.name.startswith("."):
+            rel = path.relative_to(folder)
+            found.append((rel.as_posix(), rel.parts[0] if len(rel.parts) > 1 else None))
+    by_folder = any(c is not None for _, c in found)
+    return found, by_folder
+
+
+@dataclass
+class LabelTablePick:
+    """Which table in a data folder holds the labels, by which column, and the tables passed over."""
+
+    path: Optional[Path] = None
+    key: str = ""  # the column whose values name the images (or records)
+    matched: int = 0  # how many of the folder's samples it names
+    passed_over: list = field(default_factory=list)  # (file name, why) of the other tables
+
+    def passed_over_words(self) -> str:
+        """The tables passed over and why, in words ("" when none)."""
+        return "; ".join(f"{name} ({why})" for name, why in self.passed_over)
+
+
+def image_names(found: list) -> set:
+    """The ways a label table may name an image: its path in the folder, its file name, its name without extension."""
+    names = set()
+    for rel, _cls in found:
+        name = rel.rsplit("/", 1)[-1]
+        names.update((rel, name, name.rsplit(".", 1)[0]))
+    return names
+
+
+def pick_labels_file(folder: os.PathLike, names=None) -> LabelTablePick:
+    """The table lying in the folder whose column names the most of its samples (a README is passed over).
+
+    ``names``: how the samples may be named (see :func:`image_names`; a FASTA folder gives its
+    record names), or a function giving them, called only when the folder holds a table (so a
+    folder without one is never read through); by default the folder's images. A table that cannot be read, or that has no
+    column naming a sample, is listed in ``passed_over`` with the reason.
+    """
+    from guiapp.core.data.readers import read_table
+
+    tables = [p for p in sorted(Path(folder).iterdir()) if p.is_file() and p.suffix.lower() in LABEL_SUFFIXES
+              and not p.name.startswith(".")]
+    pick = LabelTablePick()
+    if not tables:
+        return pick
+    if names is None:
+        names = image_names(find_images(folder)[0])
+    elif callable(names):
+        names = names()
+    names = {str(n).strip() for n in names}
+    for path in tables:
+        try:
+            table = read_table(path, min_rows=1)
+        except E.DataError as exc:
+            pick.passed_over.append((path.name, f"not readable as a table: {str(exc).split('. ')[0]}"))
+            continue
+        key, matched = "", 0
+        for column in table.columns:
+            values = table[column]
+            if pd.api.types.is_float_dtype(values):
+                continue
+            hits = len(names & set(values.dropna().astype(str).str.strip()))
+            if hits > matched:
+                key, matched = str(column), hits
+        if matched > pick.matched:
+            if pick.path is not None:
+                pick.passed_over.append((pick.path.name, f"names fewer samples than {path.name}"))
+            pick.path, pick.key, pick.matched = path, key, matched
+        elif matched:
+            pick.passed_over.append((path.name, f"names fewer samples than {pick.path.name}"))
+        else:
+            pick.passed_over.append((path.name, "no column names a sample of the folder"))
+    return pick
+
+
+def labels_file_in(folder: os.PathLike, names=None) -> Optional[Path]:
+    """The table of labels lying in the folder (used when no sample sheet is given); see :func:`pick_labels_file`."""
+    return pick_labels_file(folder, names).path
+
+
+def with_label_table_columns(folder: os.PathLike, columns: list, names) -> list:
+    """``columns`` plus those of the folder's label table (one that names these samples), if any."""
+    labels = labels_file_in(folder, names)
+    if labels is not None:
+        from guiapp.core.data.readers import read_columns
+
+        try:
+            columns = columns + [c for c in read_columns(labels) if c not in columns]
+        except E.DataError:
+            pass
+    return columns
+
+
+def image_columns(folder: os.PathLike) -> list[str]:
+    """The columns an image folder offers: the file, its class folder, and a label file's columns."""
+    found, by_folder = find_images(folder)
+    return with_label_table_columns(folder, [IMAGE_COLUMN] + ([CLASS_COLUMN] if by_folder else []),
+                                    image_names(found))
+
+
+def _open(folder: Path, rel: str, decode: bool = True):
+    from PIL import Image, UnidentifiedImageError
+
+    path = folder / rel
+    try:
+        img = Image.open(path)
+        if decode:
+            img.seek(0)
+            img.load()
+        return img
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError) as exc:
+        raise E.UnreadableImageError(
+            f"{rel} in {folder.name} could not be read as an image ({type(exc).__name__}: "
+            f"{str(exc).splitlines()[0][:120] if str(exc) else 'no details'}). Remove it from the folder, "
+            "or replace it with a PNG, JPEG or TIFF file.") from None
+
+
+def _pixels(img, colour: str, size: tuple) -> np.ndarray:
+    """One image as float32 (C, H, W) in 0…1."""
+    from PIL import Image
+
+    w, h = size[1], size[0]
+    if colour == "rgb":
+        if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+            img = Image.fromarray((_scaled(np.asarray(img)) * 255).astype(np.uint8))
+        rgb = img.convert("RGB").resize((w, h), Image.BILINEAR)
+        return np.asarray(rgb, dtype=np.float32).transpose(2, 0, 1) / 255.0
+    if img.mode in ("1", "L", "P", "LA", "RGB", "RGBA", "CMYK", "YCbCr", "PA", "RGBX"):
+        grey = img.convert("L").resize((w, h), Image.BILINEAR)
+        return (np.asarray(grey, dtype=np.float32) / 255.0)[None]
+    values = _scaled(np.asarray(img))
+    if values.ndim == 3:
+        values = values.mean(axis=2)
+    resized = Image.fromarray(values.astype(np.float32), mode="F").resize((w, h), Image.BILINEAR)
+    return np.asarray(resized, dtype=np.float32)[None]
+
+
+def _scaled(values: np.ndarray) -> np.ndarray:
+    """Integer pixels over their type's maximum (16-bit TIFFs over 65535); floats as they are."""
+    if values.dtype == bool:
+        return values.astype(np.float32)
+    if np.issubdtype(values.dtype, np.integer):
+        top = 65535.0 if values.max(initial=0) <= 65535 else float(np.iinfo(values.dtype).max)
+        top = 255.0 if values.dtype == np.uint8 else top
+        return values.astype(np.float32) / top
+    return np.nan_to_num(values.astype(np.float32))
+
+
+def pixel_names(shape: tuple, colour: str) -> list[str]:
+    c, h, w = shape
+    prefixes = ("r", "g", "b") if colour == "rgb" else ("px",)
+    return [f"{prefixes[k]}_{y}_{x}" for k in range(c) for y in range(h) for x in range(w)]
+
+
+def load_images(folder: os.PathLike, *, size=DEFAULT_SIZE, colour: str = "auto",
+                progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None,
+                cache_dir: Optional[os.PathLike] = None) -> ImageSet:
+    """Read every image under ``folder`` into one table (see the module doc).
+
+    With ``cache_dir``, a folder whose pixels as float32 exceed the streaming threshold
+    (:mod:`guiapp.core.data.streaming`) is not read into the table: its resized images go to a
+    cache file there (:mod:`guiapp.core.data.image_stream`), and the table holds the file and class only.
+    """
+    try:
+        import PIL  # noqa: F401
+    except ImportError:
+        raise E.UnsupportedFormatError("Reading images needs the Pillow package (pip install Pillow).") from None
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise E.FileMissingError(f"The image folder {folder} does not exist. Choose the folder again.")
+    size = (int(size), int(size)) if np.isscalar(size) else (int(size[0]), int(size[1]))
+    if min(size) < 1 or max(size) > 1024:
+        raise E.DataError(f"An image size of {size[0]} × {size[1]} pixels is not possible; choose 8 to 1024.")
+    found, by_folder = find_images(folder)
+    if not found:
+        others = sum(1 for p in folder.rglob("*") if p.is_file())
+        raise E.NoImagesError(
+            f"{folder.name} holds no PNG, JPEG or TIFF images ({others} other file(s)). Put one subfolder "
+            "per class with its images inside, or the images plus a CSV of labels.")
+    if colour not in ("auto", "grey", "rgb"):
+        raise E.DataError(f"Image colour must be 'auto', 'grey' or 'rgb', not {colour!r}.")
+    if colour == "auto":  # the modes from the headers only; pixels are decoded once, below
+        modes = []
+        for i, (rel, _cls) in enumerate(found):
+            check_stop(should_stop)
+            img = _open(folder, rel, decode=False)
+            modes.append(img.mode not in _COLOUR_MODES or _grey_palette(img))
+            img.close()
+            if i % 64 == 0:
+                progress(0.2 * i / len(found), f"Looking at {rel}")
+        colour = "grey" if all(modes) else "rgb"
+    channels = 3 if colour == "rgb" else 1
+    shape = (channels, size[0], size[1])
+    from guiapp.core.data.streaming import should_stream
+
+    if cache_dir is not None and should_stream(len(found), int(np.prod(shape))):
+        from guiapp.core.data.image_stream import build_image_cache
+
+        modified = str(max(os.stat(folder / rel).st_mtime_ns for rel, _ in found))
+        cache = build_image_cache(folder, [rel for rel, _ in found], colour, size, cache_dir, modified=modified,
+                                  progress=lambda f, m="": progress(0.2 + 0.8 * f, m), should_stop=should_stop)
+        table = pd.DataFrame({IMAGE_COLUMN: [rel for rel, _ in found]})
+        if by_folder:
+            table.insert(1, CLASS_COLUMN, [c if c is not None else np.nan for _, c in found])
+        labels = pick_labels_file(folder, image_names(found))
+        progress(1.0, f"{len(found)} images resized into {cache.path.name}")
+        return ImageSet(table=table, shape=shape, colour=colour, by_folder=by_folder, files=[rel for rel, _ in found],
+                        labels_file=str(labels.path) if labels.path else "", labels_pick=labels, cache=cache)
+    matrix = np.empty((len(found), channels * size[0] * size[1]), dtype=np.float32)
+    for i, (rel, _cls) in enumerate(found):
+        check_stop(should_stop)
+        img = _open(folder, rel)
+        matrix[i] = _pixels(img, colour, size).reshape(-1)
+        img.close()
+        if i % 16 == 0:
+            progress(0.2 + 0.8 * i / len(found), f"Reading {rel}")
+    table = pd.DataFrame(matrix, columns=pixel_names(shape, colour), copy=False)
+    if by_folder:
+        table.insert(0, CLASS_COLUMN, [c if c is not None else np.nan for _, c in found])
+    table.insert(0, IMAGE_COLUMN, [rel for rel, _ in found])
+    labels = pick_labels_file(folder, image_names(found))
+    progress(1.0, f"{len(found)} images read")
+    return ImageSet(table=table, shape=shape, colour=colour, by_folder=by_folder, files=[rel for rel, _ in found],
+                    labels_file=str(labels.path) if labels.path else "", labels_pick=labels)
+
+
+def _grey_palette(img) -> bool:
+    """A palette image whose colours are all grey is grey."""
+    if img.mode not in ("P", "PA"):
+        return False
+    palette = img.getpalette() or []
+    triples = [palette[i:i + 3] for i in range(0, len(palette), 3)]
+    return all(r == g == b for r, g, b in triples)
+
+
+def image_keys(table: pd.DataFrame) -> dict:
+    """Ways a label table may name an image: its path, its file name, or its name without extension."""
+    paths = table[IMAGE_COLUMN].astype(str)
+    return {"image": paths, "file": paths.map(lambda p: p.rsplit("/", 1)[-1]),
+            "stem": paths.map(lambda p: p.rsplit("/", 1)[-1].rsplit(".", 1)[0])}

@@ -1,0 +1,406 @@
+"""The data profile (Tip 4): what is in the table, in numbers and plain words, before any model.
+
+Samples, features, samples per class (flagged under 100, Tip 1), imbalance, missing values per
+column, constant and near-constant features, exact and near-duplicate samples, ID-like
+columns, the value range and whether the values look like raw counts or log-scaled. Wide
+tables are looked at a block of columns at a time, so a 20,000-gene table is profiled
+without a second copy of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+import numpy as np
+import pandas as pd
+
+from guiapp.core.data import errors as E
+from guiapp.core.study.column_names import missing_column_words
+from guiapp.core.study.findings import Finding, Findings
+from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
+
+MIN_SAMPLES_PER_CLASS = 100
+IMBALANCE_RATIO = 3.0
+NEAR_CONSTANT_RATIO = 19.0  # most common value ≥ 19 × the second (95 / 5), caret's nearZeroVar
+NEAR_CONSTANT_UNIQUE = 0.1  # … and at most 10% distinct values
+BLOCK = 2048  # columns looked at together
+NEAR_DUPLICATE_FEATURES = 2000  # features (a seeded sample) the near-copy search looks at
+
+
+def check_label(table: pd.DataFrame, label: str, *, file_name: str = "the table") -> None:
+    if not label:
+        raise E.LabelMissingError(f"Choose the label column: the column of {file_name} that the model should predict.")
+    if label not in table.columns:
+        raise E.LabelMissingError(
+            f"{file_name} has no column named {label!r}.{missing_column_words(label, table.columns)}")
+
+
+def check_batch(table: pd.DataFrame, batch: str, *, file_name: str = "the table") -> None:
+    if batch and batch not in table.columns:
+        raise E.ColumnMissingError(f"{file_name} has no batch column named {batch!r}."
+                                   f"{missing_column_words(batch, table.columns)} Choose one of its columns or none.")
+
+
+def check_group(table: pd.DataFrame, group: str, *, file_name: str = "the table") -> None:
+    if group and group not in table.columns:
+        raise E.ColumnMissingError(f"{file_name} has no group column named {group!r}."
+                                   f"{missing_column_words(group, table.columns)} Choose the column that "
+                                   "names the donor, patient, animal or cell line, or none.")
+
+
+def is_numeric(series: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+
+
+def feature_columns(table: pd.DataFrame, label: str, batch: str = "",
+                    identifiers: Optional[list] = None, group: str = "") -> list[str]:
+    """Numeric columns that may be used as features: never the label, batch, group or identifiers."""
+    excluded = {label, batch, group, *(identifiers or [])}
+    return [str(c) for c in table.columns if c not in excluded and pd.api.types.is_numeric_dtype(table[c])]
+
+
+def looks_like_identifier(series: pd.Series) -> bool:
+    """A column with a distinct, non-numeric (or integer running) value in every row."""
+    n = len(series)
+    if n < 10 or isinstance(series.dtype, pd.SparseDtype) or pd.api.types.is_float_dtype(series):
+        return False
+    if pd.api.types.is_bool_dtype(series) or series.nunique(dropna=True) != n:
+        return False
+    if pd.api.types.is_integer_dtype(series):
+        values = np.sort(series.to_numpy())
+        return bool(np.all(np.diff(values) == 1))
+    return True
+
+
+def label_values(series: pd.Series) -> pd.Series:
+    """Class labels as read, but whole-number floats (1.0: a 0/1 column with a gap, or read as
+    float32) become the integers they stand for, so classes are named 0 and 1, not 0.0 and 1.0."""
+    if isinstance(series.dtype, pd.SparseDtype):
+        series = series.sparse.to_dense()
+    values = series.dropna()
+    if (pd.api.types.is_float_dtype(series) and len(values) and np.all(np.mod(values.to_numpy(), 1) == 0)
+            and np.all(np.abs(values.to_numpy()) < 2**53)):  # whole numbers a float holds exactly
+        return series.astype("Int64").astype(object).where(series.notna())
+    return series
+
+
+@dataclass
+class DataProfile:
+    """What is in the table, in numbers the Data page shows and findings cite."""
+
+    n_samples: int
+    n_features: int
+    feature_columns: list
+    classes: list = field(default_factory=list)
+    class_counts: dict = field(default_factory=dict)
+    missing_by_column: dict = field(default_factory=dict)
+    constant_columns: list = field(default_factory=list)
+    duplicate_rows: int = 0
+    identifier_columns: list = field(default_factory=list)
+    non_numeric_columns: list = field(default_factory=list)
+    unlabelled: int = 0
+    findings: list = field(default_factory=list)
+    # added by the full profile
+    small_classes: list = field(default_factory=list)  # classes under MIN_SAMPLES_PER_CLASS
+    imbalance_ratio: Optional[float] = None
+    missing_share: float = 0.0
+    near_constant_columns: list = field(default_factory=list)
+    near_duplicate_pairs: Optional[int] = None  # None: not looked for (too many samples)
+    value_min: Optional[float] = None
+    value_max: Optional[float] = None
+    integer_share: Optional[float] = None
+    scale: str = ""  # counts, log, standardised, proportions, wide, mixed
+    scale_words: str = ""
+
+    def summary(self, limit: int = 100) -> dict:
+        """The numbers the Data page shows again after reopening (long lists cut to ``limit``)."""
+        missing = sorted(self.missing_by_column.items(), key=lambda kv: -kv[1])[:limit]
+        return {"n_samples": self.n_samples, "n_features": self.n_features, "class_counts": self.class_counts,
+                "small_classes": self.small_classes, "imbalance_ratio": self.imbalance_ratio,
+                "unlabelled": self.unlabelled, "missing_share": self.missing_share,
+                "n_missing_columns": len(self.missing_by_column), "missing_by_column": dict(missing),
+                "constant_columns": self.constant_columns[:limit], "n_constant": len(self.constant_columns),
+                "near_constant_columns": self.near_constant_columns[:limit],
+                "n_near_constant": len(self.near_constant_columns), "duplicate_rows": self.duplicate_rows,
+                "near_duplicate_pairs": self.near_duplicate_pairs, "identifier_columns": self.identifier_columns,
+                "non_numeric_columns": self.non_numeric_columns[:limit], "value_min": self.value_min,
+                "value_max": self.value_max, "integer_share": self.integer_share, "scale": self.scale,
+                "scale_words": self.scale_words, "words": profile_words(self)}
+
+
+def _blocks(table: pd.DataFrame, columns: list):
+    """The feature columns as float32 blocks of at most BLOCK columns (sparse ones densified)."""
+    for start in range(0, len(columns), BLOCK):
+        cols = columns[start:start + BLOCK]
+        yield start, cols, table[cols].to_numpy(dtype=np.float32, na_value=np.nan)
+
+
+def _classes(labelled: pd.DataFrame, label: str, task: str, file_name: str, findings: list, strict: bool = False):
+    if task != "classification":
+        if not is_numeric(labelled[label]):
+            raise E.LabelKindError(
+                f"The label column {label!r} of {file_name} holds text, but the task is regression. Choose "
+                "'classification' on the Question page, or a numeric label column.")
+        return [], {}, [], None
+    values = label_values(labelled[label])
+    vc = values.value_counts()
+    if len(vc) < 2:
+        found = f"a single value ({vc.index[0]!r})" if len(vc) else "no values at all"
+        raise E.SingleClassError(
+            f"The label column {label!r} of {file_name} has {found}. A classifier needs at least two "
+            "classes: choose another label column, or add samples of the other classes.")
+    if len(vc) > max(50, len(labelled) // 5):
+        raise E.LabelKindError(
+            f"The label column {label!r} of {file_name} has {len(vc)} different values in {len(labelled)} samples: it "
+            "looks continuous. Choose 'regression' as the task on the Question page, or choose another "
+            "label column.")
+    singles = vc[vc == 1]
+    if len(singles):
+        cls = singles.index[0]
+        row = int(np.flatnonzero(values.to_numpy() == cls)[0])
+        values_ = dict(label_value=str(cls), label=label, row=row + 1, file=file_name, others=len(singles) - 1)
+        if strict:
+            raise E.SingletonClassError(Findings.class_with_one_sample.raise_(**values_).message)
+        findings.append(Findings.class_with_one_sample.raise_(**values_))
+    classes = sorted(vc.index.tolist(), key=str)
+    counts = {str(k): int(v) for k, v in vc.items()}
+    smallest = vc.idxmin()
+    small = sorted(str(k) for k, v in vc.items() if v < MIN_SAMPLES_PER_CLASS)
+    if vc.min() < MIN_SAMPLES_PER_CLASS:
+        findings.append(Findings.too_few_samples_per_class.raise_(
+            label_value=str(smallest), count=int(vc.min()), minimum=MIN_SAMPLES_PER_CLASS))
+    ratio = float(vc.max() / vc.min())
+    if ratio >= IMBALANCE_RATIO:
+        findings.append(Findings.class_imbalance.raise_(
+            ratio=ratio, minority=str(smallest), share=float(vc.min() / vc.sum())))
+    return classes, counts, small, ratio
+
+
+def profile_table(table: pd.DataFrame, label: str, *, task: str = "classification",
+                  batch: str = "", identifiers: Optional[list] = None, file_name: str = "the table",
+                  progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None,
+                  group: str = "", roles: Optional[dict] = None, near_duplicates: bool = True,
+                  missing: str = "median", strict: bool = False, streamed=None) -> DataProfile:
+    """Profile a table for the Data page and raise the findings it can already see.
+
+    ``roles`` (column → role) chooses the features: numeric columns with the role
+    ``feature``. Without it every numeric column but the label, batch, group and identifiers
+    is a feature. ID-like columns are never features. A class with a single sample is an
+    error-severity finding (the split then cannot be drawn); ``strict`` makes it a
+    :class:`~guiapp.core.data.errors.SingletonClassError`.
+    ``streamed`` is ``(StreamedRows, names)``: features left on disk (one row per table row,
+    :mod:`guiapp.core.data.streaming`), profiled in chunks of rows; the table's own columns are then
+    never features.
+    """
+    check_label(table, label, file_name=file_name)
+    check_batch(table, batch, file_name=file_name)
+    check_group(table, group, file_name=file_name)
+    progress(0.05, "Looking at the columns")
+    identifiers = list(identifiers or [])
+    special = {label, batch, group}
+    if roles:
+        candidates = [c for c in table.columns if roles.get(str(c), "feature") == "feature" and c not in special
+                      and c not in identifiers]
+        identifiers += [c for c, r in roles.items() if r == "identifier" and c not in identifiers]
+    else:
+        candidates = [c for c in table.columns if c not in special and c not in identifiers]
+    suspected_ids = [str(c) for c in candidates if looks_like_identifier(table[c])]
+    features = [str(c) for c in candidates if str(c) not in suspected_ids and is_numeric(table[c])]
+    if streamed is not None:
+        features = list(streamed[1])
+    if not features:
+        raise E.NoNumericFeatureError(
+            f"{file_name} has no numeric feature columns besides the label. Tenfold's models need "
+            "numbers: convert text columns to numbers, mark the measurement columns as features, or "
+            "choose another file.")
+    ignored = {c for c, r in (roles or {}).items() if r != "feature"}
+    known = set(features) | set(identifiers) | set(suspected_ids)  # a set: tables have 20,000 genes
+    non_numeric = [str(c) for c in table.columns if c not in special and str(c) not in known
+                   and str(c) not in ignored]
+    check_stop(should_stop)
+    findings: list[Finding] = []
+    labelled_mask = table[label].notna().to_numpy()
+    labelled = table[labelled_mask] if not labelled_mask.all() else table
+    unlabelled = int((~labelled_mask).sum())
+    if unlabelled:
+        findings.append(Findings.label_missing.raise_(count=unlabelled, label=label))
+    classes, counts, small, ratio = _classes(labelled, label, task, file_name, findings, strict)
+    if streamed is not None:
+        from guiapp.core.data.streaming import feature_statistics
+
+        stats = feature_statistics(streamed[0].subset(labelled_mask), features, file_name, progress, should_stop)
+    else:
+        stats = _feature_stats(labelled, features, file_name, progress, should_stop)
+    missing_by_column = stats["missing"]
+    n_cells = len(labelled) * len(features)
+    missing_share = float(sum(missing_by_column.values()) / n_cells) if n_cells else 0.0
+    if missing_by_column:
+        kind = Findings.missing_values_most_frequent if missing == "most-frequent" else Findings.missing_values
+        findings.append(kind.raise_(n_columns=len(missing_by_column), share=missing_share))
+    if stats["constant"]:
+        findings.append(Findings.constant_features.raise_(
+            n_columns=len(stats["constant"]), examples=", ".join(stats["constant"][:5])))
+    if stats["near_constant"]:
+        findings.append(Findings.near_constant_features.raise_(
+            n_columns=len(stats["near_constant"]), examples=", ".join(stats["near_constant"][:5])))
+    if stats["duplicates"]:
+        findings.append(Findings.duplicate_samples.raise_(count=stats["duplicates"]))
+    for col in suspected_ids:
+        findings.append(Findings.identifier_like_column.raise_(column=col))
+    if stats["scale"] == "counts":
+        findings.append(Findings.values_look_like_counts.raise_(maximum=stats["max"]))
+    near = None
+    if streamed is None and near_duplicates and len(labelled) > 2 and len(labelled) * min(len(features), NEAR_DUPLICATE_FEATURES) <= 20_000_000:
+        progress(0.85, "Looking for near-copies of samples")
+        near = _near_duplicates(labelled, features, should_stop)
+    progress(1.0, "Profile done")
+    return DataProfile(
+        n_samples=len(labelled), n_features=len(features), feature_columns=features,
+        classes=[_plain(c) for c in classes], class_counts=counts,
+        missing_by_column=missing_by_column, constant_columns=stats["constant"],
+        duplicate_rows=stats["duplicates"], identifier_columns=suspected_ids,
+        non_numeric_columns=non_numeric, unlabelled=unlabelled, findings=findings,
+        small_classes=small, imbalance_ratio=ratio, missing_share=missing_share,
+        near_constant_columns=stats["near_constant"], near_duplicate_pairs=near,
+        value_min=stats["min"], value_max=stats["max"], integer_share=stats["integer_share"],
+        scale=stats["scale"], scale_words=stats["scale_words"])
+
+
+def _plain(v):
+    return v.item() if hasattr(v, "item") else v
+
+
+def _feature_stats(rows: pd.DataFrame, features: list, file_name: str, progress: ProgressFn,
+                   should_stop: Optional[StopFn]) -> dict:
+    n = len(rows)
+    missing: dict = {}
+    constant, near_constant = [], []
+    lo, hi, ints, finite_total, sampled = np.inf, -np.inf, 0, 0, 0
+    col_means, col_sds = [], []
+    row_hash = np.zeros(n, dtype=np.float64)
+    rng = np.random.default_rng(0)
+    for start, cols, X in _blocks(rows, features):
+        check_stop(should_stop)
+        progress(0.1 + 0.7 * start / max(len(features), 1), "Counting missing values, constant features and copies")
+        inf = np.isinf(X)
+        if inf.any():
+            r, c = np.argwhere(inf)[0]
+            raise E.NonFiniteValueError(
+                f"{file_name}: feature {cols[c]!r} holds an infinite value ({X[r, c]}) in row {r + 1} of the "
+                f"samples{' and ' + str(int(inf.sum()) - 1) + ' more cell(s)' if inf.sum() > 1 else ''}. "
+                "Infinite values usually come from log(0) or a division by zero: replace them with a "
+                "number, or leave the cell empty to mark it missing.")
+        nan = np.isnan(X)
+        miss = nan.sum(axis=0)
+        missing.update({cols[j]: int(m) for j in np.flatnonzero(miss) for m in [miss[j]]})
+        with np.errstate(all="ignore"):
+            cmin, cmax = np.nanmin(np.where(nan, np.inf, X), axis=0), np.nanmax(np.where(nan, -np.inf, X), axis=0)
+        const = (cmin >= cmax) | (miss == n)
+        constant += [cols[j] for j in np.flatnonzero(const)]
+        finite = ~nan
+        if finite.any():
+            lo, hi = min(lo, float(X[finite].min())), max(hi, float(X[finite].max()))
+            take = X[finite][: 200_000]
+            ints += int(np.sum(np.mod(take, 1) == 0))
+            sampled += take.size
+            finite_total += int(finite.sum())
+            with np.errstate(all="ignore"):
+                col_means.append(np.nanmean(X, axis=0))
+                col_sds.append(np.nanstd(X, axis=0))
+        near_constant += _near_constant(X, cols, const)
+        row_hash += np.nan_to_num(X, nan=1.2345e7).astype(np.float64) @ rng.normal(size=X.shape[1])
+    duplicates = _count_duplicates(rows, features, row_hash)
+    means = np.concatenate(col_means) if col_means else np.array([])
+    sds = np.concatenate(col_sds) if col_sds else np.array([])
+    integer_share = ints / sampled if sampled else None
+    scale, words = scale_hint(lo if np.isfinite(lo) else None, hi if np.isfinite(hi) else None,
+                              integer_share, means, sds)
+    return {"missing": missing, "constant": constant, "near_constant": near_constant, "duplicates": duplicates,
+            "min": lo if np.isfinite(lo) else None, "max": hi if np.isfinite(hi) else None,
+            "integer_share": integer_share, "scale": scale, "scale_words": words}
+
+
+def _near_constant(X: np.ndarray, cols: list, constant: np.ndarray) -> list:
+    """Columns dominated by one value (caret's rule): most common ≥ 19 × the next, ≤ 10% distinct."""
+    n = X.shape[0]
+    if n < 20:
+        return []
+    S = np.sort(X, axis=0)  # NaN sort last
+    distinct = 1 + np.sum((S[1:] != S[:-1]) & ~np.isnan(S[1:]), axis=0)
+    out = []
+    for j in np.flatnonzero((distinct <= NEAR_CONSTANT_UNIQUE * n) & ~constant):
+        col = S[:, j]
+        _, counts = np.unique(col[~np.isnan(col)], return_counts=True)
+        if len(counts) >= 2:
+            top2 = np.sort(counts)[-2:]
+            if top2[1] >= NEAR_CONSTANT_RATIO * top2[0]:
+                out.append(cols[j])
+    return out
+
+
+def _count_duplicates(rows: pd.DataFrame, features: list, row_hash: np.ndarray) -> int:
+    """Rows whose features copy an earlier row, found by a random projection and then checked."""
+    order = pd.Series(row_hash).duplicated(keep=False).to_numpy()
+    if not order.any():
+        return 0
+    suspects = rows.iloc[np.flatnonzero(order)][features]
+    return int(suspects.duplicated(keep="first").sum())
+
+
+def _near_duplicates(rows: pd.DataFrame, features: list, should_stop) -> int:
+    from guiapp.core.batch.confounding import find_duplicates
+
+    cols = features
+    if len(cols) > NEAR_DUPLICATE_FEATURES:
+        pick = np.sort(np.random.default_rng(0).choice(len(cols), NEAR_DUPLICATE_FEATURES, replace=False))
+        cols = [features[i] for i in pick]
+    X = rows[cols].to_numpy(dtype=np.float32, na_value=np.nan)
+    return len(find_duplicates(X, near=True, should_stop=should_stop).near_pairs)
+
+
+def scale_hint(lo, hi, integer_share, means, sds) -> tuple[str, str]:
+    """Whether the values look like raw counts, log-scaled, standardised or proportions."""
+    if lo is None or hi is None:
+        return "", ""
+    rng = f"from {lo:.4g} to {hi:.4g}"
+    if integer_share is not None and integer_share > 0.99 and lo >= 0 and hi > 50:
+        return "counts", (f"The values are whole numbers {rng}: they look like raw counts. Networks learn "
+                          "better from normalised, log-transformed values (for example log1p of counts "
+                          "per million).")
+    if len(means) and np.nanmedian(np.abs(means)) < 0.2 and 0.7 < np.nanmedian(sds) < 1.3 and lo < 0:
+        return "standardised", f"The values run {rng}, each feature near mean 0 and standard deviation 1: they look standardised."
+    if lo >= 0 and hi <= 1:
+        return "proportions", f"The values lie between 0 and 1 ({rng}): proportions, beta values or scaled intensities."
+    if hi <= 32 and lo >= -20:
+        return "log", f"The values run {rng}: that range looks log-scaled (for example log2 expression)."
+    return "wide", (f"The values run {rng} with no sign of a log scale. If they are intensities or "
+                    "counts, a log transform usually helps: apply log1p on the Data page, or write "
+                    '[data] transform = "log1p" in a spec.')
+
+
+def profile_words(p: DataProfile) -> list[str]:
+    """The profile in plain sentences, for the Data page and ``inspect``."""
+    words = [f"{p.n_samples:,} samples with {p.n_features:,} numeric features."]
+    if p.class_counts:
+        words.append(f"{len(p.class_counts)} classes; the largest is {p.imbalance_ratio:.1f} times the smallest."
+                     if p.imbalance_ratio else f"{len(p.class_counts)} classes.")
+        if p.small_classes:
+            words.append(f"Under {MIN_SAMPLES_PER_CLASS} samples: {', '.join(p.small_classes[:6])} — a deep "
+                         "network rarely beats a simple model on so few (Tip 1).")
+    if p.unlabelled:
+        words.append(f"{p.unlabelled:,} samples have no label and are left out.")
+    if p.missing_by_column:
+        words.append(f"{len(p.missing_by_column):,} features have missing values ({p.missing_share:.1%} of cells).")
+    else:
+        words.append("No missing values.")
+    if p.constant_columns or p.near_constant_columns:
+        words.append(f"{len(p.constant_columns):,} constant and {len(p.near_constant_columns):,} near-constant features.")
+    if p.duplicate_rows or p.near_duplicate_pairs:
+        near = "" if p.near_duplicate_pairs is None else f" and {p.near_duplicate_pairs:,} pairs of near-copies"
+        words.append(f"{p.duplicate_rows:,} exact copies of samples{near}.")
+    if p.identifier_columns:
+        words.append("ID-like columns (never features): " + ", ".join(p.identifier_columns[:6]) + ".")
+    if p.scale_words:
+        words.append(p.scale_words)
+    return words

@@ -1,0 +1,354 @@
+"""Data too large for memory: feature rows read on demand from a file, in chunks or batches.
+
+An image folder above the streaming threshold is decoded once into a resized cache on disk
+(:mod:`guiapp.core.data.image_stream`), a large AnnData file is read backed
+(:mod:`guiapp.core.data.anndata_io`). Both are a *row source*: an object with ``shape`` and
+``read(rows)`` that gives those rows as float32. :class:`StreamedRows` is the features
+``X`` the later steps receive instead of a matrix: indexing it by rows reads only those
+rows; the profile, the batch PCA and the network's statistics go through it in chunks, and
+training and prediction feed batches through a torch ``DataLoader``. Memory is bounded by a
+chunk or a few batches, not by the data.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Iterator, Optional
+
+import numpy as np
+
+from guiapp.core.study.errors import TenfoldError
+from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
+
+# Above this many bytes of float32 features, images and AnnData matrices are streamed, not
+# held as a table. TENFOLD_STREAM_BYTES overrides it (for a small machine, or for tests).
+# Read whole, a matrix costs two to three copies while the table is built: 256 MiB of features
+# (50,000 cells × 1,300 genes, or 5,500 RGB images of 64 × 64) is where streaming starts.
+STREAM_BYTES = 256 << 20
+CHUNK_BYTES = 16 << 20  # one chunk of rows read at a time by the profile, the PCA and the statistics
+# Steps that still need a matrix (the baselines, a median, near-constant features) take a random
+# sample of at most this many rows and this many bytes.
+SAMPLE_ROWS = 5000
+SAMPLE_BYTES = 32 << 20
+# A matrix made from streamed rows beyond this size is refused: the step would not fit in memory.
+MATERIALISE_BYTES = 2 << 30
+
+
+def stream_bytes() -> int:
+    """The streaming threshold in bytes (the setting, else :data:`STREAM_BYTES`)."""
+    value = os.environ.get("TENFOLD_STREAM_BYTES", "")
+    try:
+        return int(float(value)) if value else STREAM_BYTES
+    except ValueError:
+        raise TenfoldError(f"TENFOLD_STREAM_BYTES must be a number of bytes, not {value!r}.") from None
+
+
+def should_stream(n_rows: int, n_features: int) -> bool:
+    """Whether float32 features of this shape are above the streaming threshold."""
+    return 4 * int(n_rows) * int(n_features) > stream_bytes()
+
+
+def chunk_rows(n_features: int) -> int:
+    return max(64, CHUNK_BYTES // max(4 * int(n_features), 1))
+
+
+def sample_rows(n_features: int) -> int:
+    """How many rows a bounded sample of float32 rows of this width holds."""
+    return max(200, min(SAMPLE_ROWS, SAMPLE_BYTES // max(4 * int(n_features), 1)))
+
+
+def loader_workers() -> int:
+    """DataLoader workers: the study's cores less one for the training process (0 on one core)."""
+    from guiapp.core.models.baselines import study_cores
+
+    return max(0, min(study_cores() - 1, 8))
+
+
+class StreamedRows:
+    """Rows ``rows`` of a row source, looking like a float32 matrix; reads happen on indexing."""
+
+    ndim = 2
+    dtype = np.dtype(np.float32)
+
+    def __init__(self, source, rows: Optional[np.ndarray] = None) -> None:
+        self.source = source
+        self.rows = np.arange(source.shape[0]) if rows is None else np.asarray(rows, dtype=np.int64)
+
+    @property
+    def shape(self) -> tuple:
+        return (len(self.rows), int(self.source.shape[1]))
+
+    @property
+    def size(self) -> int:
+        return self.shape[0] * self.shape[1]
+
+    @property
+    def nbytes(self) -> int:
+        return 4 * self.size
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def subset(self, idx) -> "StreamedRows":
+        """These rows (positions in this view), still unread."""
+        idx = np.asarray(idx)
+        if idx.dtype == bool:
+            idx = np.flatnonzero(idx)
+        return StreamedRows(self.source, self.rows[idx])
+
+    def read(self, idx=None) -> np.ndarray:
+        """Rows ``idx`` (positions in this view; all when None) as a float32 matrix."""
+        rows = self.rows if idx is None else self.rows[np.asarray(idx)]
+        return self.source.read(np.asarray(rows, dtype=np.int64).reshape(-1))
+
+    def __getitem__(self, key):
+        if isinstance(key, tuple):
+            rows, cols = key
+            return self[rows][:, cols]
+        if isinstance(key, (int, np.integer)):
+            return self.read([int(key)])[0]
+        if isinstance(key, slice):
+            return self.subset(np.arange(len(self.rows))[key])
+        return self.subset(key)
+
+    def chunks(self, size: Optional[int] = None) -> Iterator[tuple[int, np.ndarray]]:
+        """(start, float32 rows) of the whole view, a chunk at a time, in order."""
+        size = size or chunk_rows(self.shape[1])
+        for start in range(0, len(self.rows), size):
+            yield start, self.read(np.arange(start, min(start + size, len(self.rows))))
+
+    def sample(self, n: Optional[int] = None, seed: int = 0) -> np.ndarray:
+        """Positions of at most ``n`` rows (:func:`sample_rows` by default) chosen at random, in order."""
+        n = sample_rows(self.shape[1]) if n is None else n
+        if len(self.rows) <= n:
+            return np.arange(len(self.rows))
+        return np.sort(np.random.default_rng(seed).choice(len(self.rows), n, replace=False))
+
+    def __array__(self, dtype=None, copy=None):
+        if self.nbytes > MATERIALISE_BYTES:
+            raise TenfoldError(
+                f"This step needs the features of {len(self):,} samples in memory ({self.nbytes / 1e9:.1f} GB), "
+                "more than Tenfold will hold for a step that does not stream yet. Use a smaller image size, "
+                "or keep fewer samples or features.")
+        out = self.read()
+        return out if dtype is None else out.astype(dtype, copy=False)
+
+
+def is_streamed(X) -> bool:
+    return isinstance(X, StreamedRows)
+
+
+def bounded(X, y=None, *, n: Optional[int] = None, seed: int = 0):
+    """``X`` (and ``y``) as arrays; streamed rows become a random sample (see :meth:`StreamedRows.sample`)."""
+    if not is_streamed(X):
+        return X if y is None else (X, y)
+    pick = X.sample(n, seed)
+    Xs = X.read(pick)
+    return Xs if y is None else (Xs, np.asarray(y)[pick])
+
+
+def column_statistics(X: StreamedRows, *, sample_seed: int = 0, should_stop: Optional[StopFn] = None):
+    """The network's preprocessing statistics (see ``network.training_statistics``), in chunks.
+
+    Means and scales are exact (float64 sums over every row); the median that fills missing
+    values comes from a bounded sample of rows (:func:`sample_rows`; every row when fewer).
+    """
+    from guiapp.core.models.network import training_statistics
+
+    pick = X.sample(seed=sample_seed)
+    _, _, fill = training_statistics(X.read(pick))
+    p = X.shape[1]
+    total, squares, n = np.zeros(p), np.zeros(p), 0
+    for _, chunk in X.chunks():
+        check_stop(should_stop)
+        chunk = np.where(np.isnan(chunk), fill, chunk)
+        total += chunk.sum(axis=0, dtype=np.float64)
+        n += len(chunk)
+    center = total / max(n, 1)
+    for _, chunk in X.chunks():
+        check_stop(should_stop)
+        chunk = np.where(np.isnan(chunk), fill, chunk) - center.astype(np.float32)
+        squares += np.einsum("ij,ij->j", chunk, chunk, dtype=np.float64)
+    scale = np.sqrt(squares / max(n, 1))
+    scale = np.where(scale < 1e-12, 1.0, scale)
+    return center.astype(np.float32), scale.astype(np.float32), fill.astype(np.float32)
+
+
+def feature_statistics(X: StreamedRows, names: list, file_name: str, progress: ProgressFn = no_progress,
+                       should_stop: Optional[StopFn] = None) -> dict:
+    """The profile's feature statistics (``profile._feature_stats``) read in chunks of rows.
+
+    Exact copies are found from a hash of each row's bytes. Near-constant features (a rule on
+    each column's value counts) are looked for in a bounded sample of rows (:func:`sample_rows`).
+    """
+    from guiapp.core.data import errors as E
+    from guiapp.core.data.profile import _near_constant, scale_hint
+
+    n, p = X.shape
+    miss, ints, sampled = np.zeros(p, dtype=np.int64), 0, 0
+    cmin, cmax = np.full(p, np.inf), np.full(p, -np.inf)
+    total, squares, finite_n = np.zeros(p), np.zeros(p), np.zeros(p)
+    keys = np.empty(n, dtype=np.int64)
+    for start, chunk in X.chunks():
+        check_stop(should_stop)
+        progress(0.1 + 0.7 * start / max(n, 1), "Counting missing values, constant features and copies")
+        inf = np.isinf(chunk)
+        if inf.any():
+            r, c = np.argwhere(inf)[0]
+            raise E.NonFiniteValueError(
+                f"{file_name}: feature {names[c]!r} holds an infinite value in sample {start + r + 1}. Replace it "
+                "with a number, or leave the cell empty to mark it missing.")
+        nan = np.isnan(chunk)
+        miss += nan.sum(axis=0)
+        cmin = np.minimum(cmin, np.where(nan, np.inf, chunk).min(axis=0))
+        cmax = np.maximum(cmax, np.where(nan, -np.inf, chunk).max(axis=0))
+        filled = np.where(nan, np.float32(0), chunk)
+        total += filled.sum(axis=0, dtype=np.float64)
+        squares += np.einsum("ij,ij->j", filled, filled, dtype=np.float64)
+        finite_n += (~nan).sum(axis=0)
+        if sampled < 200_000:
+            take = chunk[~nan][: 200_000 - sampled]
+            ints += int(np.sum(np.mod(take, 1) == 0))
+            sampled += take.size
+        same = np.ascontiguousarray(np.nan_to_num(chunk, nan=np.inf))
+        keys[start:start + len(chunk)] = [hash(r.tobytes()) for r in same]
+    constant_mask = (cmin >= cmax) | (miss == n)
+    constant = [names[j] for j in np.flatnonzero(constant_mask)]
+    pick = X.sample()
+    near_constant = _near_constant(X.read(pick), names, constant_mask) if len(pick) >= 20 else []
+    duplicates = int(len(keys) - len(np.unique(keys)))
+    with np.errstate(all="ignore"):
+        means = total / np.maximum(finite_n, 1)
+        sds = np.sqrt(np.maximum(squares / np.maximum(finite_n, 1) - means ** 2, 0.0))
+    finite = finite_n.sum() > 0
+    lo = float(cmin[np.isfinite(cmin)].min()) if finite and np.isfinite(cmin).any() else None
+    hi = float(cmax[np.isfinite(cmax)].max()) if finite and np.isfinite(cmax).any() else None
+    integer_share = ints / sampled if sampled else None
+    scale, words = scale_hint(lo, hi, integer_share, means, sds)
+    return {"missing": {names[j]: int(miss[j]) for j in np.flatnonzero(miss)}, "constant": constant,
+            "near_constant": near_constant, "duplicates": duplicates, "min": lo, "max": hi,
+            "integer_share": integer_share, "scale": scale, "scale_words": words}
+
+
+def streamed_pca(X: StreamedRows, n_components: int, *, n_iter: int = 4, seed: int = 0,
+                 should_stop: Optional[StopFn] = None):
+    """Principal components of the standardised rows (as ``confounding.standardise``), in chunks.
+
+    A randomized SVD (Halko, Martinsson and Tropp 2011, as scikit-learn's randomized PCA) whose
+    every product with the data is a pass over chunks of rows: the memory is one chunk, an
+    n × (k + 10) block and a features × (k + 10) block. ``n_iter`` power iterations sharpen the
+    leading components. Returns ``(pcs, explained_variance_ratio)``.
+    """
+    center, scale, fill = column_statistics(X, should_stop=should_stop)
+    n, p = X.shape
+    k = max(2, min(n_components, p, n - 1))
+    width = min(k + 10, p, n)
+    rng = np.random.default_rng(seed)
+
+    def standardised(chunk: np.ndarray) -> np.ndarray:
+        return ((np.where(np.isnan(chunk), fill, chunk) - center) / scale).astype(np.float32)
+
+    squares = [0.0]  # the sum of squares of the standardised data: n × its total variance
+
+    def times(M: np.ndarray, first: bool = False) -> np.ndarray:  # A @ M, n × width
+        out = np.empty((n, M.shape[1]), dtype=np.float64)
+        for start, chunk in X.chunks():
+            check_stop(should_stop)
+            Z = standardised(chunk)
+            out[start:start + len(chunk)] = Z @ M.astype(np.float32)
+            if first:
+                squares[0] += float(np.einsum("ij,ij->", Z, Z, dtype=np.float64))
+        return out
+
+    def transposed_times(Q: np.ndarray) -> np.ndarray:  # A.T @ Q, p × width
+        out = np.zeros((p, Q.shape[1]), dtype=np.float64)
+        for start, chunk in X.chunks():
+            check_stop(should_stop)
+            out += standardised(chunk).T.astype(np.float64) @ Q[start:start + len(chunk)]
+        return out
+
+    Q, _ = np.linalg.qr(times(rng.normal(size=(p, width)), first=True))
+    for _ in range(n_iter):
+        Z, _ = np.linalg.qr(transposed_times(Q))
+        Q, _ = np.linalg.qr(times(Z))
+    B = transposed_times(Q).T  # width × p: Q.T @ A
+    U, S, _ = np.linalg.svd(B, full_matrices=False)
+    pcs = (Q @ U[:, :k]) * S[:k]
+    ratio = S[:k] ** 2 / max(squares[0], 1e-12)
+    return pcs.astype(np.float64), ratio.tolist()
+
+
+def exact_copies(X: StreamedRows) -> list:
+    """Pairs of rows with identical features, found from a hash of each row's bytes, in chunks."""
+    keys = np.empty(len(X), dtype=np.int64)
+    for start, chunk in X.chunks():
+        same = np.ascontiguousarray(np.nan_to_num(chunk, nan=np.inf))
+        keys[start:start + len(chunk)] = [hash(r.tobytes()) for r in same]
+    order = np.argsort(keys, kind="stable")
+    same = keys[order][1:] == keys[order][:-1]
+    pairs = []
+    for a, b in zip(order[:-1][same], order[1:][same]):
+        rows = X.read([a, b])
+        if np.array_equal(np.nan_to_num(rows[0], nan=np.inf), np.nan_to_num(rows[1], nan=np.inf)):
+            pairs.append((int(a), int(b)))
+    return pairs
+
+
+class RowDataset:
+    """A torch map-style dataset over streamed rows: (features, target) by position."""
+
+    def __init__(self, X: StreamedRows, y) -> None:
+        self.X, self.y = X, y
+
+    def __len__(self) -> int:
+        return len(self.X)
+
+    def __getitem__(self, i):
+        return self.X.read([i])[0], self.y[i]
+
+    def __getitems__(self, idx):  # a whole batch in one read (torch ≥ 2.1 asks for it)
+        return [(self.X.read(idx), self.y[np.asarray(idx)])]
+
+
+def _collate(batch):
+    import torch
+
+    if len(batch) == 1 and isinstance(batch[0][0], np.ndarray) and batch[0][0].ndim == 2:
+        X, y = batch[0]
+    else:
+        X, y = np.stack([b[0] for b in batch]), np.stack([np.asarray(b[1]) for b in batch])
+    return torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32)), torch.as_tensor(y)
+
+
+def batch_loader(X: StreamedRows, y, batches, *, workers: Optional[int] = None):
+    """A DataLoader giving ``(X, y)`` tensors for each list of positions in ``batches``, in order.
+
+    The batches are read in worker processes (``workers``; the study's cores by default) and at
+    most two per worker wait in memory.
+    """
+    from torch.utils.data import DataLoader
+
+    workers = loader_workers() if workers is None else workers
+    kwargs = {"prefetch_factor": 2, "persistent_workers": False} if workers else {}
+    # a plain class at module level (not a local torch subclass): workers started by spawn
+    # (macOS, Windows) must be able to pickle it
+    return DataLoader(RowDataset(X, np.asarray(y)), batch_sampler=[list(map(int, b)) for b in batches],
+                      num_workers=workers, collate_fn=_collate, **kwargs)
+
+
+def predict_in_batches(model, X: StreamedRows, *, batch_size: Optional[int] = None, device: str = "cpu",
+                       workers: Optional[int] = None):
+    """The model's raw outputs for every row of ``X`` (a float32 tensor on the CPU), a batch at a time.
+
+    By default a batch holds about 8 MB of features (16 to 256 rows): a convolution's working
+    memory grows with the batch, and images are wide rows.
+    """
+    import torch
+
+    batch_size = batch_size or max(16, min(256, (8 << 20) // max(4 * X.shape[1], 1)))
+    batches = [np.arange(s, min(s + batch_size, len(X))) for s in range(0, len(X), batch_size)]
+    outs = []
+    with torch.inference_mode():
+        for xb, _ in batch_loader(X, np.zeros(len(X), dtype=np.float32), batches, workers=workers):
+            outs.append(model(xb.to(device)).float().cpu())
+    return torch.cat(outs) if outs else torch.zeros((0, 1))

@@ -1,0 +1,1 @@
+"""The Export step: the bundle, its model card and report, ONNX, and prediction from a bundle."""

@@ -1,0 +1,214 @@
+"""The numbers and facts a model card states, worded once for both of its formats (the Hugging
+Face Markdown card of :mod:`guiapp.core.export.model_card` and the Model Card Toolkit JSON of
+:mod:`guiapp.core.export.card_json`) and for ``report.html``: metric names, values with their
+intervals, and what the study says about itself.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from pathlib import Path
+from typing import Any, Optional
+
+# What the card says where a field only the study owner can write was left empty.
+NOT_PROVIDED = "Not provided by the study owner."
+
+# Display names in the user's words; keys are what the evaluation step stores.
+METRIC_NAMES = {
+    "roc_auc": "ROC AUC",
+    "pr_auc": "PR AUC (average precision)",
+    "balanced_accuracy": "balanced accuracy",
+    "accuracy": "accuracy",
+    "f1": "F1 score",
+    "f1_macro": "macro F1 score",
+    "mcc": "Matthews correlation",
+    "log_loss": "log loss",
+    "brier": "Brier score",
+    "ece": "expected calibration error",
+    "sensitivity": "sensitivity",
+    "specificity": "specificity",
+    "rmse": "RMSE",
+    "mae": "MAE",
+    "mse": "MSE",
+    "r2": "R²",
+    "pearson": "Pearson r",
+    "spearman": "Spearman ρ",
+}
+LOWER_IS_BETTER = {"log_loss", "brier", "ece", "rmse", "mae", "mse"}
+# Numbers a metric panel carries that are not metrics (``n``: how many samples were scored).
+NOT_METRICS = {"n"}
+
+ARCHITECTURE_NAMES = {
+    "mlp": "multilayer perceptron (MLP)",
+    "cnn1d": "1D convolutional network",
+    "cnn2d": "2D convolutional network",
+    "transformer": "small transformer",
+}
+
+
+def metric_display_name(key: str) -> str:
+    return METRIC_NAMES.get(key, key.replace("_", " "))
+
+
+@dataclasses.dataclass(frozen=True)
+class MetricValue:
+    """One reported number: the metric key, its value and an optional confidence interval."""
+
+    key: str
+    value: float
+    ci: Optional[tuple[float, float]] = None
+
+    @property
+    def name(self) -> str:
+        return metric_display_name(self.key)
+
+    @property
+    def text(self) -> str:
+        return _fmt(self.value)
+
+    @property
+    def ci_text(self) -> str:
+        return f"[{_fmt(self.ci[0])}, {_fmt(self.ci[1])}]" if self.ci else ""
+
+
+def metric_values(metrics: dict) -> list[MetricValue]:
+    """The scalar metrics of a ``*_metrics`` dict, known names first, with ``<key>_ci`` attached.
+
+    Anything that is not a plain number (curves, per-batch tables) is left to report.html.
+    """
+    metrics = metrics or {}
+    keys = [k for k in metrics
+            if k not in NOT_METRICS and not k.endswith("_ci") and _is_number(metrics[k])]
+    order = list(METRIC_NAMES)
+    keys.sort(key=lambda k: (order.index(k) if k in order else len(order), k))
+    return [MetricValue(k, float(metrics[k]), _ci(metrics.get(f"{k}_ci"))) for k in keys]
+
+
+def _ci(value: Any) -> Optional[tuple[float, float]]:
+    if isinstance(value, (list, tuple)) and len(value) == 2 and all(map(_is_number, value)):
+        return float(value[0]), float(value[1])
+    return None
+
+
+def _is_number(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return not isinstance(value, (str, bytes))
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "—"
+    if _is_number(value):
+        v = float(value)
+        return "n/a" if math.isnan(v) else f"{v:.3f}"
+    return str(value)
+
+
+def as_dict(obj: Any) -> dict:
+    """Register entries and baseline results may be dataclasses or dicts; the card wants dicts."""
+    return dataclasses.asdict(obj) if dataclasses.is_dataclass(obj) else dict(obj)
+
+
+# ----- facts about the study, shared by both formats ---------------------------------------
+
+
+def model_name(study) -> str:
+    return study.question.title.strip() or "Tenfold model"
+
+
+def task_type(study) -> str:
+    if study.data.modality == "image" and study.is_classification:
+        return "image-classification"  # the Hub's tag; it has none for image regression
+    return "tabular-classification" if study.is_classification else "tabular-regression"
+
+
+def dataset_name(study) -> str:
+    prov = study.data.provenance
+    return prov.source or study.data.builtin or Path(prov.path).name or "unnamed dataset"
+
+
+def dataset_type(study) -> str:
+    """A slug for ``model-index``: the Hub wants an identifier here, not prose."""
+    raw = study.data.builtin or Path(study.data.provenance.path).stem or dataset_name(study)
+    return re.sub(r"[^a-z0-9]+", "-", raw.lower()).strip("-") or "dataset"
+
+
+def split_sizes(study) -> dict[str, int]:
+    split = study.split
+    sizes = {"train": len(split.train_idx), "tune": len(split.tune_idx), "test": len(split.test_idx)}
+    # A study reopened from a trimmed spec may keep only the per-class counts.
+    for name, counts in (split.counts or {}).items():
+        if not sizes.get(name) and isinstance(counts, dict):
+            sizes[name] = int(sum(counts.values()))
+    return sizes
+
+
+def reported_metrics(study) -> tuple[str, list[MetricValue]]:
+    """The metrics the card headlines: the sealed test set's if evaluated, else the tune split's."""
+    test = metric_values(study.evaluation.test_metrics)
+    if test:
+        return "test", test
+    return "tune", metric_values(study.evaluation.tune_metrics)
+
+
+def architecture_text(study) -> str:
+    a = study.architecture
+    kind = ARCHITECTURE_NAMES.get(a.kind, a.kind)
+    params = f", {a.n_params:,} trainable parameters" if a.n_params else ""
+    return f"{kind}: {a.depth} hidden layer(s) of width {a.width}, dropout {a.dropout}{params}"
+
+
+def sensitivity_text(study) -> str:
+    if study.data.sensitive is None:
+        return "not declared (treated as sensitive)"
+    return "declared sensitive" if study.data.sensitive else "declared not sensitive"
+
+
+
+def subgroup_slices(study) -> list[dict]:
+    """Per-batch and per-subgroup results with intervals, as the evaluation step recorded them.
+
+    Read from ``study.evaluation.test_groups`` (after the sealed evaluation) or else
+    ``tune_groups``: ``[{factor, metric, groups: [{group, n, metrics, flagged}]}]``.
+    """
+    ev = study.evaluation
+    split, tables = ("test", getattr(ev, "test_groups", None)) if getattr(ev, "test_groups", None) \
+        else ("tune", getattr(ev, "tune_groups", None))
+    out = []
+    for table in tables or []:
+        if not isinstance(table, dict):
+            continue
+        key = table.get("metric") or study.primary_metric
+        for g in table.get("groups", []):
+            panel = g.get("metrics") or {}
+            values = [m for m in metric_values(panel) if m.key == key] or metric_values(panel)[:1]
+            if values:
+                out.append({"factor": str(table.get("factor", "")), "level": str(g.get("group", "")),
+                            "metric": values[0], "n": g.get("n"), "split": split,
+                            "flagged": bool(g.get("flagged"))})
+    return out
+
+
+def _privacy_context(study) -> dict:
+    from guiapp.core.privacy.membership import MODEL_NAMES
+    from guiapp.core.privacy.dp import dp_summary
+    from guiapp.core.export.sharing import sensitivity_answers
+
+    m = study.ethics.membership or {}
+    audit = []
+    for key, r in (m.get("models") or {}).items():
+        audit.append({"name": MODEL_NAMES.get(key, key), "auc": MetricValue("auc", r["auc"], _ci(r.get("auc_ci"))),
+                      "advantage": MetricValue("advantage", r["advantage"], _ci(r.get("advantage_ci"))),
+                      "tpr": MetricValue("tpr", r["tpr_at_low_fpr"], _ci(r.get("tpr_at_low_fpr_ci"))),
+                      "n": f"{r['n_members']} / {r['n_non_members']}",
+                      "verdict": "leaks membership" if r["warn"] else "below the warning lines",
+                      "reading": r.get("reading", "")})
+    return {"sensitivity_answers": sensitivity_answers(study), "audit": audit, "audit_meta": m,
+            "dp": study.ethics.dp or {}, "dp_text": dp_summary(study)}

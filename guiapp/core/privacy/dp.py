@@ -1,0 +1,304 @@
+"""Retraining the network with differential privacy (DP-SGD, opacus) for a target ε (Tip 10).
+
+DP-SGD clips each sample's gradient and adds Gaussian noise, so no single training record can
+change the weights much: whoever holds the weights learns little about any one person, with a
+guarantee measured by (ε, δ). opacus calibrates the noise for the target ε over a fixed number
+of epochs with Poisson-sampled batches, and its accountant reports the ε actually spent.
+
+The DP network is stored apart from the ordinary one (``checkpoints/dp.safetensors``); the
+sharing policy may let it leave with the export when the ordinary weights may not. Its utility
+cost is measured on the tune split against the non-private network; the sealed test set is
+never read here.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from typing import Optional
+
+import numpy as np
+
+from guiapp.core.study.errors import Cancelled, TenfoldError
+from guiapp.core.study.findings import Findings
+from guiapp.core.study.model import now_iso
+from guiapp.core.study.task_context import ProgressFn, StopFn, no_progress
+
+DP_WEIGHTS = "checkpoints/dp.safetensors"
+ACCOUNTANT = "rdp"  # Rényi DP (Mironov 2017), opacus's long-standing default
+DEFAULT_EPOCHS = 30
+DEFAULT_MAX_GRAD_NORM = 1.0
+
+
+def default_delta(n: int) -> float:
+    """δ well below 1/n: the chance that the guarantee fails must be far below one record in n."""
+    if n < 1:
+        raise TenfoldError("Differential privacy needs training samples.")
+    return float(min(1e-5, 0.1 / n))
+
+
+def fix_for_dp(model):
+    """A copy of ``model`` with the layers opacus can swap for DP-ready ones swapped (BatchNorm →
+    GroupNorm and the like), by opacus's own fixers; layers it cannot fix are left as they are.
+
+    opacus's ``ModuleValidator.fix`` copies the network through ``torch.save``, which cannot copy
+    the preprocessing layers Tenfold builds inside its networks; a deep copy does the same job.
+    """
+    import copy
+
+    from opacus.utils.module_utils import trainable_modules
+    from opacus.validators import ModuleValidator
+
+    model = copy.deepcopy(model)
+    for name, layer in [(n, m) for n, m in trainable_modules(model)]:
+        fixer = ModuleValidator.FIXERS.get(type(layer))
+        if fixer is None:
+            continue
+        new = fixer(layer).to(next(layer.parameters()).device)
+        if not name:
+            return new
+        parent_name, _, child = name.rpartition(".")
+        setattr(model.get_submodule(parent_name) if parent_name else model, child, new)
+    return model
+
+
+# Architectures DP-SGD cannot train here: opacus has no per-sample gradient rule for their layers.
+UNFIT_KINDS = ("transformer",)
+
+
+def refuse_unfit_architecture(study, model=None) -> None:
+    """Refuse, before any training, a network whose layers DP-SGD cannot train, saying what to do.
+
+    `tenfold run` asks this right after the Architecture step, so a spec that asks for both is
+    refused in seconds rather than after the whole training.
+    """
+    from guiapp.core.models.catalogue import NAMES
+
+    kind = study.architecture.kind
+    attention = False
+    if model is not None:
+        from torch import nn
+
+        attention = any(isinstance(m, nn.MultiheadAttention) for m in model.modules())
+    if kind in UNFIT_KINDS or attention:
+        fits = "the 1D CNN" if study.data.modality == "sequence" else "a CNN or an MLP"
+        raise TenfoldError(
+            f"Differential-privacy training cannot train the {NAMES.get(kind, kind)}: opacus clips and "
+            "noises each sample's gradient layer by layer, and it has no such rule for the transformer's "
+            "attention layers and learned positions (its own replacement attention does not fit "
+            f"PyTorch's encoder layers). To share a model trained with differential privacy, choose {fits} "
+            "on the Architecture page ([model] architecture = \"cnn1d\" in a study spec), train it, then "
+            "retrain it with differential privacy. Or keep this network without differential privacy (in a "
+            "study spec, leave [privacy] dp_epsilon out): its weights then follow the sharing policy.")
+
+
+def _dp_model(study, X_tr, y_tr):
+    """The study's network, made fit for DP-SGD: layers opacus cannot handle are replaced."""
+    from opacus.validators import ModuleValidator
+
+    from guiapp.core.models.network import model_for_study
+
+    model = model_for_study(study, X_tr, y_tr)
+    refuse_unfit_architecture(study, model)
+    problems = ModuleValidator.validate(model, strict=False)
+    fixed = sorted({type(p).__name__ + ": " + str(p) for p in problems})
+    if problems:
+        # fix_for_dp swaps BatchNorm for GroupNorm and the like; an MLP or a CNN of Tenfold's needs none of it.
+        model = fix_for_dp(model)
+        remaining = ModuleValidator.validate(model, strict=False)
+        if remaining:
+            raise TenfoldError("This network has layers differential-privacy training cannot handle ("
+                               + "; ".join(str(r).splitlines()[0][:200] for r in remaining)
+                               + "). Choose a smaller MLP or CNN on the Architecture page, train it, "
+                               "and retrain that with differential privacy.")
+    return model, fixed
+
+
+def _empty_grad_samples(model) -> None:
+    """Per-sample gradients of an empty batch (none), so opacus's optimizer can take its step."""
+    import torch
+
+    for p in model.parameters():
+        if p.requires_grad:
+            p.grad_sample = torch.zeros((0, *p.shape), dtype=p.dtype, device=p.device)
+
+
+def _counted_steps(engine) -> int:
+    """How many noisy steps the accountant has been told of."""
+    return int(sum(entry[-1] for entry in engine.accountant.history))
+
+
+def train_with_dp(study, target_epsilon: float, *, delta: Optional[float] = None,
+                  epochs: Optional[int] = None, max_grad_norm: float = DEFAULT_MAX_GRAD_NORM,
+                  progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None) -> dict:
+    """Train the study's architecture with DP-SGD for ``target_epsilon``; record ε, δ and the cost.
+
+    Training runs exactly ``epochs`` epochs (default 30): the noise is calibrated for that
+    many steps, so stopping early would only spend less ε. A cancel keeps nothing.
+    """
+    import torch
+
+    try:
+        from opacus import PrivacyEngine
+        from opacus.validators.errors import UnsupportedModuleError
+    except ImportError:
+        raise TenfoldError("Differential-privacy training needs the opacus package, which this "
+                           "installation lacks: install it with 'pip install opacus'.") from None
+
+    from guiapp.core.models.devices import pick_device, seed_everything
+    from guiapp.core.evaluation.evaluate import require_trained
+    from guiapp.core.stats.metrics import HIGHER_IS_BETTER, score
+    from guiapp.core.models.network import predict, save_weights
+    from guiapp.core.split.draw import train_tune_arrays
+
+    if not (isinstance(target_epsilon, (int, float)) and math.isfinite(target_epsilon) and target_epsilon > 0):
+        raise TenfoldError(f"The target ε must be a positive number, not {target_epsilon!r}; "
+                           "1 to 10 is usual (smaller is more private).")
+    require_trained(study)  # the utility cost is measured against the trained network
+    if study.folder is None:
+        raise TenfoldError("Save the study in a folder first: the DP weights are stored there.")
+    t = study.train
+    X_tr, y_tr, X_tu, y_tu = train_tune_arrays(study)
+    n = len(y_tr)
+    delta = default_delta(n) if delta is None else float(delta)
+    if not 0 < delta < 1 / n:
+        raise TenfoldError(f"δ must be above 0 and below 1/n = {1 / n:.2g} (n = {n} training samples); "
+                           f"{delta:g} is not. Leave it empty for {default_delta(n):.1g}.")
+    epochs = int(epochs or DEFAULT_EPOCHS)
+    if epochs < 1:
+        raise TenfoldError("Differential-privacy training needs at least one epoch.")
+    device = pick_device(t.device)
+    if device == "mps":
+        device = "cpu"  # opacus's per-sample gradients are not supported on Apple's MPS
+    seed_everything(t.seed, t.deterministic)
+    model, fixed = _dp_model(study, X_tr, y_tr)
+    model = model.to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=t.learning_rate)
+    generator = torch.Generator().manual_seed(t.seed)
+    dataset = torch.utils.data.TensorDataset(torch.as_tensor(X_tr), _targets(study, y_tr))
+    loader = torch.utils.data.DataLoader(dataset, batch_size=min(t.batch_size, n), generator=generator)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # opacus warns about secure RNG and full backward hooks
+        engine = PrivacyEngine(accountant=ACCOUNTANT)
+        try:
+            model, optimizer, loader = engine.make_private_with_epsilon(
+                module=model, optimizer=optimizer, data_loader=loader, target_epsilon=float(target_epsilon),
+                target_delta=delta, epochs=epochs, max_grad_norm=max_grad_norm)
+        except (UnsupportedModuleError, NotImplementedError) as exc:
+            raise TenfoldError(f"Differential-privacy training cannot handle a layer of this network "
+                               f"({str(exc).splitlines()[0][:200]}). Choose an MLP or CNN on the "
+                               "Architecture page, train it, and retrain that with differential "
+                               "privacy.") from None
+    noise = float(optimizer.noise_multiplier)
+    loss_fn = torch.nn.CrossEntropyLoss() if study.is_classification else torch.nn.MSELoss()
+    started = time.perf_counter()
+    steps = empty = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for epoch in range(1, epochs + 1):
+            model.train()
+            for xb, yb in loader:
+                if should_stop is not None and should_stop():
+                    raise Cancelled("stopped by the user")
+                optimizer.zero_grad(set_to_none=True)
+                if len(xb) == 0:
+                    # Poisson sampling can draw an empty batch. It is still a step of DP-SGD: the
+                    # optimizer adds noise to a zero gradient and the accountant counts the step,
+                    # or the ε reported would be below the ε spent.
+                    _empty_grad_samples(model)
+                    empty += 1
+                else:
+                    xb, yb = xb.to(device), yb.to(device)
+                    loss = loss_fn(model(xb), yb)
+                    loss.backward()
+                optimizer.step()
+                steps += 1
+            # No ε per epoch: the RDP accountant takes a good fraction of a second per reading.
+            progress(epoch / epochs, f"DP-SGD epoch {epoch}/{epochs} (target ε {target_epsilon:g}, "
+                                     f"noise multiplier {noise:.2f})")
+    epsilon = float(engine.get_epsilon(delta))
+    plain = model._module.to("cpu").eval()  # the module inside opacus's wrapper
+    if not all(torch.isfinite(p).all() for p in plain.parameters()):
+        raise TenfoldError("Differential-privacy training diverged (the weights are not finite). "
+                           "Lower the learning rate or raise ε, and try again.")
+    save_weights(plain, study.path(DP_WEIGHTS))
+
+    metric = study.primary_metric
+    private = score(metric, y_tu, predict(study, X_tu, plain))
+    non_private = score(metric, y_tu, predict(study, X_tu))
+    sign = 1 if HIGHER_IS_BETTER[metric] else -1
+    cost = sign * (non_private - private)
+    # Every run is kept, so the report can plot utility against ε across the user's tries.
+    earlier = study.ethics.dp or {}
+    history = list(earlier.get("history") or ([_run(earlier)] if earlier.get("weights") else []))
+    study.ethics.dp = {
+        "target_epsilon": float(target_epsilon), "epsilon": epsilon, "delta": delta,
+        "accountant": ACCOUNTANT, "noise_multiplier": noise, "max_grad_norm": float(max_grad_norm),
+        "epochs": epochs, "batch_size": int(min(t.batch_size, n)), "sample_rate": float(loader.sample_rate),
+        "steps": steps, "empty_batches": empty, "steps_counted": _counted_steps(engine),
+        "n_train": int(n), "optimizer": "Adam", "learning_rate": t.learning_rate,
+        "metric": metric, "dp_tune": private, "non_private_tune": non_private, "utility_cost": cost,
+        "fixed_layers": fixed, "weights": DP_WEIGHTS, "seconds": round(time.perf_counter() - started, 2),
+        "trained_at": now_iso(), "library": f"opacus {_opacus_version()}",
+    }
+    study.ethics.dp["history"] = history + [_run(study.ethics.dp)]
+    others = [f for f in study.findings if f.step == "ethics" and f.code != Findings.dp_utility_cost.code]
+    study.set_findings("ethics", others + [Findings.dp_utility_cost.raise_(
+        epsilon=epsilon, cost=cost, metric=metric, private=private, non_private=non_private)])
+    study.save()
+    progress(1.0, f"Trained with differential privacy: ε = {epsilon:.2f}, δ = {delta:.1g}")
+    return study.ethics.dp
+
+
+def _run(dp: dict) -> dict:
+    """One DP run in the history: its ε and what it cost."""
+    return {k: dp.get(k) for k in ("target_epsilon", "epsilon", "delta", "epochs", "metric", "dp_tune",
+                                   "non_private_tune", "utility_cost", "trained_at")}
+
+
+def _targets(study, y):
+    import torch
+
+    if study.is_classification:
+        return torch.as_tensor(np.asarray(y), dtype=torch.long)
+    return torch.as_tensor(np.asarray(y), dtype=torch.float32).unsqueeze(1)
+
+
+def _opacus_version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("opacus")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def load_dp_model(study):
+    """The DP network from the study folder, on the CPU, in eval mode (safetensors: no pickle)."""
+    from safetensors.torch import load_file
+
+    from guiapp.core.models.network import model_for_study
+
+    dp = study.ethics.dp or {}
+    if not dp.get("weights"):
+        raise TenfoldError("No network was trained with differential privacy yet: do it on the "
+                           "Ethics & privacy page.")
+    model = model_for_study(study)
+    if dp.get("fixed_layers"):
+        model = fix_for_dp(model)
+    model.load_state_dict(load_file(str(study.path(dp["weights"]))))
+    return model.eval()
+
+
+def dp_summary(study) -> str:
+    """The DP record in one sentence, or why there is none."""
+    dp = study.ethics.dp or {}
+    if not dp.get("weights"):
+        return "The network was not trained with differential privacy."
+    return (f"A copy of the network was trained with differential privacy (DP-SGD, opacus): "
+            f"ε = {dp['epsilon']:.2f} (target {dp['target_epsilon']:g}), δ = {dp['delta']:.1g}, "
+            f"{dp['accountant'].upper()} accountant, noise multiplier {dp['noise_multiplier']:.2f}, "
+            f"gradients clipped at {dp['max_grad_norm']:g}, {dp['epochs']} epochs. On the tune split it "
+            f"scores {dp['dp_tune']:.3f} {dp['metric']} against {dp['non_private_tune']:.3f} without "
+            f"DP (utility cost {dp['utility_cost']:.3f}).")

@@ -1,0 +1,1 @@
+"""Numbers any step may use: the metrics, their bootstrap intervals and the curves behind them."""
