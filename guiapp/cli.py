@@ -25,9 +25,11 @@ EXIT_BLOCKED = 3  # a finding blocks the study; the report is still printed
 # Findings that stop a study whatever reason is given: no accept line can make 7 samples enough.
 UNACCEPTABLE_CODES = ("too-few-samples",)
 EXIT_BUG = 1
-EXIT_CODES = ("Exit codes: 0 done; 2 bad input (a message says what to fix); 3 a finding blocks the study "
-              "(the report is still printed; a spec's [findings] accept = { code = \"reason\" } accepts it); "
-              "1 a bug in Tenfold (a crash log is written).")
+EXIT_CODES = (
+    "Exit codes: 0 done; 2 bad input (a message says what to fix); 3 a finding blocks the study "
+    '(the report is still printed; a spec\'s [findings] accept = { code = "reason" } accepts it); '
+    "1 a bug in Tenfold (a crash log is written)."
+)
 EXIT_CANCELLED = 130
 
 
@@ -35,8 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tenfold",
         description="Tenfold walks you through a deep-learning study the way the Ten Quick Tips "
-                    "for Deep Learning in Biology advise. With no command, the wizard opens.",
-        epilog=EXIT_CODES)
+        "for Deep Learning in Biology advise. With no command, the wizard opens.",
+        epilog=EXIT_CODES,
+    )
     parser.add_argument("--version", action="version", version=f"tenfold {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -44,88 +47,166 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("study_dir", type=Path)
 
     p = sub.add_parser("demo", help="the whole flow on a built-in dataset")
-    p.add_argument("--dataset", default="breast_cancer",
-                   help="breast_cancer (real, 569 samples) or simulated_expression (with a batch effect)")
+    p.add_argument(
+        "--dataset",
+        default="breast_cancer",
+        help="breast_cancer (real, 569 samples) or simulated_expression (with a batch effect)",
+    )
     p.add_argument("--headless", action="store_true", help="run every step without the window")
     p.add_argument("--out", type=Path, help="folder for the export bundle (headless)")
-    p.add_argument("--study", type=Path, default=None, metavar="STUDY_DIR",
-                   help="the study's working folder (headless; default: OUT.study beside the bundle)")
+    p.add_argument(
+        "--study",
+        type=Path,
+        default=None,
+        metavar="STUDY_DIR",
+        help="the study's working folder (headless; default: OUT.study beside the bundle)",
+    )
     p.add_argument("--epochs", type=int, default=100, help="most training epochs (headless)")
 
-    p = sub.add_parser("run", help="run a whole study from a spec file, headless",
-                       description="Run a whole study from a spec file, headless. A finding that blocks "
-                                   "the study (batch confounded with the label, copies across the split, …) "
-                                   "stops the run before training with exit code 3 and the spec line that "
-                                   "accepts it; edit the spec, then go on with --resume.",
-                       epilog=EXIT_CODES)
+    p = sub.add_parser(
+        "run",
+        help="run a whole study from a spec file, headless",
+        description="Run a whole study from a spec file, headless. A finding that blocks "
+        "the study (batch confounded with the label, copies across the split, …) "
+        "stops the run before training with exit code 3 and the spec line that "
+        "accepts it; edit the spec, then go on with --resume.",
+        epilog=EXIT_CODES,
+    )
     p.add_argument("spec", type=Path)
-    p.add_argument("--out", type=Path, required=True,
-                   help="folder for the export bundle: only what may be shared")
-    p.add_argument("--study", type=Path, default=None, metavar="STUDY_DIR",
-                   help="the study's working folder: checkpoints, tuning database, copies of the data; never "
-                        "shared (default: OUT.study beside the bundle)")
-    p.add_argument("--resume", action="store_true",
-                   help="continue a run that was stopped or killed: keep its finished steps, resume training from "
-                        "the last checkpoint (the study folder is found by the same rule as --study)")
-    w = p.add_argument_group("workers sharing the searches (needs [tuning] storage on a database server, "
-                             "e.g. PostgreSQL; see the README's \"Scaling up\")")
-    w.add_argument("--workers", type=int, default=0, metavar="N",
-                   help="submit N workers with submitit: worker 0 runs the whole study and writes the bundle to "
-                        "--out; workers 1..N-1 help with every search, each in its own STUDY.worker-k folder")
-    w.add_argument("--executor", default="auto", choices=("auto", "local", "slurm"),
-                   help="where --workers run: slurm (sbatch), local processes, or auto (Slurm where sbatch is "
-                        "on the PATH)")
+    p.add_argument("--out", type=Path, required=True, help="folder for the export bundle: only what may be shared")
+    p.add_argument(
+        "--study",
+        type=Path,
+        default=None,
+        metavar="STUDY_DIR",
+        help="the study's working folder: checkpoints, tuning database, copies of the data; never "
+        "shared (default: OUT.study beside the bundle)",
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue a run that was stopped or killed: keep its finished steps, resume training from "
+        "the last checkpoint (the study folder is found by the same rule as --study)",
+    )
+    w = p.add_argument_group(
+        "workers sharing the searches (needs [tuning] storage on a database server, "
+        'e.g. PostgreSQL; see the README\'s "Scaling up")'
+    )
+    w.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        metavar="N",
+        help="submit N workers with submitit: worker 0 runs the whole study and writes the bundle to "
+        "--out; workers 1..N-1 help with every search, each in its own STUDY.worker-k folder",
+    )
+    w.add_argument(
+        "--executor",
+        default="auto",
+        choices=("auto", "local", "slurm"),
+        help="where --workers run: slurm (sbatch), local processes, or auto (Slurm where sbatch is on the PATH)",
+    )
     w.add_argument("--partition", default="", help="the Slurm partition of the workers (--workers)")
-    w.add_argument("--time-min", type=int, default=24 * 60, metavar="MINUTES",
-                   help="each worker's time limit (--workers; default 1440)")
+    w.add_argument(
+        "--time-min",
+        type=int,
+        default=24 * 60,
+        metavar="MINUTES",
+        help="each worker's time limit (--workers; default 1440)",
+    )
     w.add_argument("--cpus-per-worker", type=int, default=0, metavar="N", help="CPU cores per worker (--workers)")
     w.add_argument("--gpus-per-worker", type=int, default=0, metavar="N", help="GPUs per worker (--workers)")
-    w.add_argument("--worker", type=int, default=None, metavar="K",
-                   help="this process is worker K of a shared search (overrides [tuning] worker; a Slurm array "
-                        "passes $SLURM_ARRAY_TASK_ID)")
-    w.add_argument("--search-only", action="store_true",
-                   help="stop once the baselines' and the network's searches are done; write no bundle (the "
-                        "helper workers of a shared search)")
+    w.add_argument(
+        "--worker",
+        type=int,
+        default=None,
+        metavar="K",
+        help="this process is worker K of a shared search (overrides [tuning] worker; a Slurm array "
+        "passes $SLURM_ARRAY_TASK_ID)",
+    )
+    w.add_argument(
+        "--search-only",
+        action="store_true",
+        help="stop once the baselines' and the network's searches are done; write no bundle (the "
+        "helper workers of a shared search)",
+    )
 
-    p = sub.add_parser("inspect", help="profile a data file and list every warning before training",
-                       description="Profile a data file and list every finding the study would raise before "
-                                   "training. The whole report is always printed. Exit code 0: nothing "
-                                   "blocks the study; 3: a finding blocks it (remedy it, or accept it with "
-                                   "a reason under [findings] accept in the study spec); 2: the input "
-                                   "cannot be read or used.",
-                       epilog=EXIT_CODES)
+    p = sub.add_parser(
+        "inspect",
+        help="profile a data file and list every warning before training",
+        description="Profile a data file and list every finding the study would raise before "
+        "training. The whole report is always printed. Exit code 0: nothing "
+        "blocks the study; 3: a finding blocks it (remedy it, or accept it with "
+        "a reason under [findings] accept in the study spec); 2: the input "
+        "cannot be read or used.",
+        epilog=EXIT_CODES,
+    )
     p.add_argument("data", type=Path)
     p.add_argument("--label", required=True, help="the column to predict")
     p.add_argument("--batch", default="", help="the batch column (run, plate, site, day), if any")
-    p.add_argument("--group", default="",
-                   help="the group column (donor, patient, animal, cell line): samples that belong together")
+    p.add_argument(
+        "--group", default="", help="the group column (donor, patient, animal, cell line): samples that belong together"
+    )
     p.add_argument("--task", default="classification", choices=("classification", "regression"))
-    p.add_argument("--samples", default="", metavar="SHEET",
-                   help="a sample sheet (CSV, TSV, Excel…) joined to the data by sample ID; unmatched IDs are reported")
-    p.add_argument("--sample-id", default="", metavar="COL", help="the data's sample-ID column (default: found by overlap)")
-    p.add_argument("--transposed", action=argparse.BooleanOptionalAction, default=None,
-                   help="the table holds features as rows and samples as columns (default: detected)")
-    p.add_argument("--missing", default="median", choices=("median", "most-frequent", "drop-rows", "drop-columns"),
-                   help="what to do with missing feature values (default: median, fitted on the training split)")
+    p.add_argument(
+        "--samples",
+        default="",
+        metavar="SHEET",
+        help="a sample sheet (CSV, TSV, Excel…) joined to the data by sample ID; unmatched IDs are reported",
+    )
+    p.add_argument(
+        "--sample-id", default="", metavar="COL", help="the data's sample-ID column (default: found by overlap)"
+    )
+    p.add_argument(
+        "--transposed",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="the table holds features as rows and samples as columns (default: detected)",
+    )
+    p.add_argument(
+        "--missing",
+        default="median",
+        choices=("median", "most-frequent", "drop-rows", "drop-columns"),
+        help="what to do with missing feature values (default: median, fitted on the training split)",
+    )
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
 
     p = sub.add_parser("predict", help="apply an exported model to new samples (never unpickles)")
     p.add_argument("bundle", type=Path, help="the export bundle folder (with model/config.json)")
-    p.add_argument("data", type=Path, help="a CSV/TSV table with the model's feature columns; for an image "
-                   "or sequence model also a folder of images or a FASTA file or folder")
+    p.add_argument(
+        "data",
+        type=Path,
+        help="a CSV/TSV table with the model's feature columns; for an image "
+        "or sequence model also a folder of images or a FASTA file or folder",
+    )
     p.add_argument("--out", type=Path, required=True, help="the CSV file to write the predictions to")
-    p.add_argument("--model", default="auto", choices=("auto", "network", "dp_network", "knn"),
-                   help="which model of the bundle to apply (auto: the network, or its DP-trained copy)")
-    p.add_argument("--by-name", action="store_true",
-                   help="take the feature columns by name when their order differs from the model's")
-    p.add_argument("--expect-manifest", metavar="SHA256", default=None,
-                   help="refuse the bundle unless its manifest.json has this SHA-256 (published by the sender)")
+    p.add_argument(
+        "--model",
+        default="auto",
+        choices=("auto", "network", "dp_network", "knn"),
+        help="which model of the bundle to apply (auto: the network, or its DP-trained copy)",
+    )
+    p.add_argument(
+        "--by-name",
+        action="store_true",
+        help="take the feature columns by name when their order differs from the model's",
+    )
+    p.add_argument(
+        "--expect-manifest",
+        metavar="SHA256",
+        default=None,
+        help="refuse the bundle unless its manifest.json has this SHA-256 (published by the sender)",
+    )
 
     p = sub.add_parser("verify", help="check an export bundle's files against its manifest, loading nothing")
     p.add_argument("bundle", type=Path, help="the export bundle folder")
-    p.add_argument("--expect-manifest", metavar="SHA256", default=None,
-                   help="the SHA-256 of manifest.json published by the sender; without it only the "
-                        "bundle's own consistency is checked")
+    p.add_argument(
+        "--expect-manifest",
+        metavar="SHA256",
+        default=None,
+        help="the SHA-256 of manifest.json published by the sender; without it only the "
+        "bundle's own consistency is checked",
+    )
     return parser
 
 
@@ -142,14 +223,21 @@ def main(argv=None) -> int:
             if args.headless or args.out or not _has_display():
                 if not args.headless and not args.out:
                     _say("No screen found, so the demo runs headless.")
-                return _run_demo_headless(args.dataset, args.out or Path("tenfold-demo-out"), args.epochs,
-                                          study_dir=args.study)
+                return _run_demo_headless(
+                    args.dataset, args.out or Path("tenfold-demo-out"), args.epochs, study_dir=args.study
+                )
             return _open_wizard(demo=args.dataset)
         if args.command == "run":
             if args.workers:
                 return _run_workers(args)
-            return _run_spec(args.spec, args.out, resume=args.resume, study_dir=args.study,
-                             worker=args.worker, search_only=args.search_only)
+            return _run_spec(
+                args.spec,
+                args.out,
+                resume=args.resume,
+                study_dir=args.study,
+                worker=args.worker,
+                search_only=args.search_only,
+            )
         if args.command == "inspect":
             return _inspect(args)
         if args.command == "predict":
@@ -163,9 +251,11 @@ def main(argv=None) -> int:
 
             folder = args.study or default_study_dir(args.out)
             study_arg = f" --study {args.study}" if args.study else ""
-            print(f"The study folder {folder} keeps every finished step. After editing "
-                  f"{args.spec}, go on with:\n  tenfold run {args.spec} --out {args.out}{study_arg} --resume",
-                  file=sys.stderr)
+            print(
+                f"The study folder {folder} keeps every finished step. After editing "
+                f"{args.spec}, go on with:\n  tenfold run {args.spec} --out {args.out}{study_arg} --resume",
+                file=sys.stderr,
+            )
         return EXIT_BLOCKED
     except StudyBlocked as exc:
         print(f"tenfold: {exc}", file=sys.stderr)
@@ -176,15 +266,17 @@ def main(argv=None) -> int:
     except OSError as exc:
         if exc.errno != errno.ENOSPC:
             return _bug()
-        print(f"tenfold: the disk is full: free some space on the disk that holds {exc.filename or 'the output'} "
-              "and run again (with --resume for a study).", file=sys.stderr)
+        print(
+            f"tenfold: the disk is full: free some space on the disk that holds {exc.filename or 'the output'} "
+            "and run again (with --resume for a study).",
+            file=sys.stderr,
+        )
         return EXIT_BAD_INPUT
     except Cancelled:
         print("tenfold: stopped.", file=sys.stderr)
         return EXIT_CANCELLED
     except KeyboardInterrupt:
-        print("\ntenfold: stopped; the study folder keeps everything up to the last finished step.",
-              file=sys.stderr)
+        print("\ntenfold: stopped; the study folder keeps everything up to the last finished step.", file=sys.stderr)
         return EXIT_CANCELLED
     except Exception:  # a bug: say so plainly, keep the details in a log file
         return _bug()
@@ -193,8 +285,11 @@ def main(argv=None) -> int:
 
 def _bug() -> int:
     log = _write_crash_log()
-    print("tenfold: something went wrong inside Tenfold (this is a bug, not your data's fault). "
-          f"The details are in {log}; please attach that file when you report it.", file=sys.stderr)
+    print(
+        "tenfold: something went wrong inside Tenfold (this is a bug, not your data's fault). "
+        f"The details are in {log}; please attach that file when you report it.",
+        file=sys.stderr,
+    )
     return EXIT_BUG
 
 
@@ -244,8 +339,9 @@ def _run_demo_headless(dataset: str, out: Path, epochs: int, study_dir=None) -> 
         return _report(run_study(spec, out, study_dir=study_dir, on_step=_step_printer))
 
 
-def _run_spec(spec_path: Path, out: Path, resume: bool = False, study_dir=None, worker=None,
-              search_only: bool = False) -> int:
+def _run_spec(
+    spec_path: Path, out: Path, resume: bool = False, study_dir=None, worker=None, search_only: bool = False
+) -> int:
     from guiapp.core.study.errors import TenfoldError
     from guiapp.core.pipeline import run_study
     from guiapp.core.study.places import check_apart, default_study_dir
@@ -264,7 +360,8 @@ def _run_spec(spec_path: Path, out: Path, resume: bool = False, study_dir=None, 
         raise TenfoldError(
             f"The study to resume is in {out / 'study'}, inside the export folder, where earlier versions of "
             f"Tenfold kept it. The export folder now holds only the shareable bundle: move {out / 'study'} to "
-            f"{study_dir} (or anywhere outside {out} and name it with --study), then add --resume again.")
+            f"{study_dir} (or anywhere outside {out} and name it with --study), then add --resume again."
+        )
     # Taken before looking at the folder: a second run or a --resume while another process
     # writes the study is refused here, with who holds it.
     with StudyLock(study_dir, command="tenfold run" + (" --resume" if resume else "")) as lock:
@@ -273,13 +370,18 @@ def _run_spec(spec_path: Path, out: Path, resume: bool = False, study_dir=None, 
         if (study_dir / STUDY_FILE).is_file() and not resume:
             raise TenfoldError(
                 f"{study_dir} already holds a study. Add --resume to continue it (finished steps are kept, "
-                "training resumes from its last checkpoint), or choose another --out (or --study) folder.")
+                "training resumes from its last checkpoint), or choose another --out (or --study) folder."
+            )
         if search_only:
-            _say(f"Tenfold run {spec_path}, searches only (worker {spec.get('tuning', {}).get('worker', 0)}; "
-                 f"study folder {study_dir})")
+            _say(
+                f"Tenfold run {spec_path}, searches only (worker {spec.get('tuning', {}).get('worker', 0)}; "
+                f"study folder {study_dir})"
+            )
             result = run_study(spec, out, study_dir=study_dir, on_step=_step_printer, resume=resume, search_only=True)
-            print(f"Searches done in {sum(result.seconds.values()):.0f} s; no bundle (--search-only). "
-                  f"Study folder: {study_dir}")
+            print(
+                f"Searches done in {sum(result.seconds.values()):.0f} s; no bundle (--search-only). "
+                f"Study folder: {study_dir}"
+            )
             return 0
         _say(f"Tenfold run {spec_path} → {out} (study folder {study_dir})")
         return _report(run_study(spec, out, study_dir=study_dir, on_step=_step_printer, resume=resume))
@@ -296,7 +398,9 @@ def _run_workers(args) -> int:
     if args.workers < 1:
         raise TenfoldError(f"--workers {args.workers}: give at least 1 worker.")
     if args.worker is not None or args.search_only:
-        raise TenfoldError("--workers starts the workers and numbers them itself: leave out --worker and --search-only.")
+        raise TenfoldError(
+            "--workers starts the workers and numbers them itself: leave out --worker and --search-only."
+        )
     executor = workers.pick_executor(args.executor)
     spec = load_spec(args.spec)
     url = workers.shared_storage_url(spec)  # refused (exit 2) unless every worker can reach it
@@ -307,23 +411,39 @@ def _run_workers(args) -> int:
     for out_k, study_k in workers.worker_folders(args.out, args.study, args.workers):
         check_apart(out_k, study_k)
         if (study_k / STUDY_FILE).is_file() and not args.resume:  # refused before any job is submitted
-            raise TenfoldError(f"{study_k} already holds a study. Add --resume to continue the run with its workers, "
-                               "or choose another --out (or --study) folder.")
+            raise TenfoldError(
+                f"{study_k} already holds a study. Add --resume to continue the run with its workers, "
+                "or choose another --out (or --study) folder."
+            )
     logs = workers.logs_folder(args.out, args.study)
-    _say(f"Tenfold run {args.spec}: {args.workers} worker(s) on {executor}, sharing the searches in {redact(url)}; "
-         f"worker 0 writes the bundle to {args.out}. Logs: {logs}")
+    _say(
+        f"Tenfold run {args.spec}: {args.workers} worker(s) on {executor}, sharing the searches in {redact(url)}; "
+        f"worker 0 writes the bundle to {args.out}. Logs: {logs}"
+    )
     from guiapp.worker_entry import run_worker
 
-    jobs = workers.submit_workers(commands, logs, executor, run_worker, partition=args.partition, time_min=args.time_min,
-                                  cpus=args.cpus_per_worker, gpus=args.gpus_per_worker, say=_say)
+    jobs = workers.submit_workers(
+        commands,
+        logs,
+        executor,
+        run_worker,
+        partition=args.partition,
+        time_min=args.time_min,
+        cpus=args.cpus_per_worker,
+        gpus=args.gpus_per_worker,
+        say=_say,
+    )
     try:
         codes = workers.wait_for_workers(jobs, say=_say)
     except KeyboardInterrupt:
         workers.cancel_workers(jobs)
         raise
     if codes[0] is None:
-        print(f"tenfold: worker 0, which writes the bundle, did not finish; see {jobs[0].paths.stderr}. Go on "
-              f"with the same command and --resume.", file=sys.stderr)
+        print(
+            f"tenfold: worker 0, which writes the bundle, did not finish; see {jobs[0].paths.stderr}. Go on "
+            f"with the same command and --resume.",
+            file=sys.stderr,
+        )
         return EXIT_CANCELLED
     if codes[0] == 0:
         print(Path(jobs[0].paths.stdout).read_text(encoding="utf-8", errors="replace").rstrip())
@@ -333,10 +453,13 @@ def _run_workers(args) -> int:
 def _predict(args) -> int:
     from guiapp.core.export.predict import predict_file
 
-    frame = predict_file(args.bundle, args.data, args.out, model=args.model, by_name=args.by_name,
-                         expect_manifest=args.expect_manifest)
-    _say(f"Predicted {len(frame)} sample(s) with the {frame.attrs['model'].replace('_', ' ')} of "
-         f"{args.bundle} → {args.out}")
+    frame = predict_file(
+        args.bundle, args.data, args.out, model=args.model, by_name=args.by_name, expect_manifest=args.expect_manifest
+    )
+    _say(
+        f"Predicted {len(frame)} sample(s) with the {frame.attrs['model'].replace('_', ' ')} of "
+        f"{args.bundle} → {args.out}"
+    )
     return 0
 
 
@@ -350,8 +473,10 @@ def _verify(args) -> int:
     if args.expect_manifest:
         print("  It is the manifest you expected: this is the bundle that was published.")
     else:
-        print("  Compare that SHA-256 with the one the sender published (or pass --expect-manifest): "
-              "a bundle's own manifest cannot prove that nobody changed the bundle.")
+        print(
+            "  Compare that SHA-256 with the one the sender published (or pass --expect-manifest): "
+            "a bundle's own manifest cannot prove that nobody changed the bundle."
+        )
     return 0
 
 
@@ -373,8 +498,10 @@ def _report(result) -> int:
         print("  " + (cv["sentence"] if cv["ran"] else cv["text"]))
     print("  weights: " + ("exported to model/" if result.weights_shared else f"withheld — {result.weights_reason}"))
     if getattr(result, "manifest_sha256", ""):
-        print(f"  manifest.json SHA-256: {result.manifest_sha256} (publish it with the bundle; recipients check "
-              "with `tenfold verify BUNDLE --expect-manifest SHA256`)")
+        print(
+            f"  manifest.json SHA-256: {result.manifest_sha256} (publish it with the bundle; recipients check "
+            "with `tenfold verify BUNDLE --expect-manifest SHA256`)"
+        )
     from guiapp.core.privacy.membership import audit_summary
 
     for line in audit_summary(s):
@@ -397,9 +524,17 @@ def _inspect(args) -> int:
 
     study = Study()
     study.question.task = args.task
-    profile = data.attach_data(study, args.data, label=args.label, batch=args.batch, group=args.group,
-                               samples=args.samples, sample_id=args.sample_id, transposed=args.transposed,
-                               missing=args.missing)
+    profile = data.attach_data(
+        study,
+        args.data,
+        label=args.label,
+        batch=args.batch,
+        group=args.group,
+        samples=args.samples,
+        sample_id=args.sample_id,
+        transposed=args.transposed,
+        missing=args.missing,
+    )
     report = batch.batch_effect_report(study)
     # Draw the split the study would draw, to see which copies and groups it would put on
     # both sides; inspect never trains, so nothing is sealed against later use.
@@ -410,10 +545,14 @@ def _inspect(args) -> int:
             raise TenfoldError(f"none drawn: too few samples for a study (see {blocked[0].code} below).")
         split.split_study(study)
         s = study.split
-        split_info = {"strategy": s.strategy, "seed": s.seed,
-                      "sizes": {"train": len(s.train_idx), "tune": len(s.tune_idx), "test": len(s.test_idx)},
-                      "groups": s.n_groups or None,
-                      "duplicates_across": len(batch.pairs_across_current_split(study)), "error": None}
+        split_info = {
+            "strategy": s.strategy,
+            "seed": s.seed,
+            "sizes": {"train": len(s.train_idx), "tune": len(s.tune_idx), "test": len(s.test_idx)},
+            "groups": s.n_groups or None,
+            "duplicates_across": len(batch.pairs_across_current_split(study)),
+            "error": None,
+        }
     except TenfoldError as exc:
         split_info = {"strategy": study.split.strategy, "error": str(exc)}
     report.duplicates_across_split = batch.pairs_across_current_split(study)
@@ -422,25 +561,37 @@ def _inspect(args) -> int:
     verdict.assess_before_training(study)  # the verdict's pre-training part (Tip 1)
     findings = [f.to_dict() for f in study.findings]
     if args.json:
-        out = {"file": study.data.provenance.__dict__, "label": args.label, "batch": args.batch or None,
-               "group": args.group or None,
-               "task": args.task, "n_samples": profile.n_samples, "n_features": profile.n_features,
-               "class_counts": profile.class_counts, "missing_by_column": profile.missing_by_column,
-               "constant_columns": profile.constant_columns, "duplicate_rows": profile.duplicate_rows,
-               "identifier_columns": profile.identifier_columns,
-               "non_numeric_columns": profile.non_numeric_columns,
-               "modality": study.data.modality, "input_shape": study.data.input_shape,
-               "transposed": study.data.transposed, "sample_sheet": study.data.sample_sheet or None,
-               "roles": study.data.roles, "personal_identifiers": study.data.pii,
-               "profile": study.data.profile,
-               "batch_effect": report.to_dict(), "split": split_info,
-               "verdict": verdict.verdict_dict(study), "findings": findings,
-               "blocking": [f.code for f in unresolved_blocking(study)]}
+        out = {
+            "file": study.data.provenance.__dict__,
+            "label": args.label,
+            "batch": args.batch or None,
+            "group": args.group or None,
+            "task": args.task,
+            "n_samples": profile.n_samples,
+            "n_features": profile.n_features,
+            "class_counts": profile.class_counts,
+            "missing_by_column": profile.missing_by_column,
+            "constant_columns": profile.constant_columns,
+            "duplicate_rows": profile.duplicate_rows,
+            "identifier_columns": profile.identifier_columns,
+            "non_numeric_columns": profile.non_numeric_columns,
+            "modality": study.data.modality,
+            "input_shape": study.data.input_shape,
+            "transposed": study.data.transposed,
+            "sample_sheet": study.data.sample_sheet or None,
+            "roles": study.data.roles,
+            "personal_identifiers": study.data.pii,
+            "profile": study.data.profile,
+            "batch_effect": report.to_dict(),
+            "split": split_info,
+            "verdict": verdict.verdict_dict(study),
+            "findings": findings,
+            "blocking": [f.code for f in unresolved_blocking(study)],
+        }
         print(json.dumps(out, indent=2, default=_json_value))
         return _data_errors_exit(study)
     prov = study.data.provenance
-    print(f"{args.data}: {profile.n_samples} samples × {profile.n_features} features "
-          f"(SHA-256 {prov.sha256[:16]}…)")
+    print(f"{args.data}: {profile.n_samples} samples × {profile.n_features} features (SHA-256 {prov.sha256[:16]}…)")
     if profile.class_counts:
         print("  classes: " + ", ".join(f"{k} {v}" for k, v in profile.class_counts.items()))
     if profile.identifier_columns:
@@ -451,8 +602,10 @@ def _inspect(args) -> int:
         print(f"  {line}")
     sheet = study.data.sample_sheet
     if sheet:
-        print(f"  sample sheet {Path(sheet['sheet']).name}: {sheet['matched']} matched by {sheet['sheet_key']!r}, "
-              f"{sheet['data_unmatched']} sample(s) without a row, {sheet['sheet_unmatched']} row(s) without a sample")
+        print(
+            f"  sample sheet {Path(sheet['sheet']).name}: {sheet['matched']} matched by {sheet['sheet_key']!r}, "
+            f"{sheet['data_unmatched']} sample(s) without a row, {sheet['sheet_unmatched']} row(s) without a sample"
+        )
     for hit in study.data.pii:
         print(f"  personal identifier? {hit['column']}: {hit['kind']} ({hit['evidence']})")
     print(f"  batch effects: {report.reading}")
@@ -461,14 +614,17 @@ def _inspect(args) -> int:
             value = "—" if m.value is None else f"{m.value:.3f}"
             print(f"    {m.name}: {value} [{m.light or 'n/a'}] (range {m.low:g}…{m.high:g}) — {m.meaning}")
     if report.group_suggestions:
-        print("  possible group columns: " + ", ".join(
-            f"{g['column']} ({g['reason']})" for g in report.group_suggestions))
+        print(
+            "  possible group columns: " + ", ".join(f"{g['column']} ({g['reason']})" for g in report.group_suggestions)
+        )
     if split_info.get("error"):
         print(f"  split: {split_info['error']}")
     else:
         sizes = split_info["sizes"]
-        print(f"  split it would draw ({split_info['strategy']}): train {sizes['train']}, tune {sizes['tune']}, "
-              f"test {sizes['test']}; {split_info['duplicates_across']} pair(s) of copies across parts")
+        print(
+            f"  split it would draw ({split_info['strategy']}): train {sizes['train']}, tune {sizes['tune']}, "
+            f"test {sizes['test']}; {split_info['duplicates_across']} pair(s) of copies across parts"
+        )
     print(f"  verdict before training: {verdict.verdict_text(study)}")
     if not findings:
         print("  No warnings.")
@@ -483,8 +639,9 @@ def _data_errors_exit(study) -> int:
     blocks the study gives exit code 3: too few samples for any study, or a finding a spec's
     [findings] accept line could accept (that line is printed)."""
     # A possible label leak is a finding about the study, not bad input: it never exits 2.
-    errors = [f for f in study.findings if f.step == "data" and f.severity == "error"
-              and f.code != "possible-label-leak"]
+    errors = [
+        f for f in study.findings if f.step == "data" and f.severity == "error" and f.code != "possible-label-leak"
+    ]
     for f in errors:
         print(f"tenfold: {f.message}", file=sys.stderr)
     if any(f.code in UNACCEPTABLE_CODES for f in errors):
@@ -495,8 +652,10 @@ def _data_errors_exit(study) -> int:
 
     found = unresolved_blocking(study)
     if found:  # the whole report is printed above; this says what stops the study
-        print("tenfold: " + blocking_message(found, "training").replace("The study stopped", "The study would stop", 1),
-              file=sys.stderr)
+        print(
+            "tenfold: " + blocking_message(found, "training").replace("The study stopped", "The study would stop", 1),
+            file=sys.stderr,
+        )
         return EXIT_BLOCKED
     return 0
 

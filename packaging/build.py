@@ -48,20 +48,27 @@ def check_environment(variant: str) -> None:
     try:
         import PyInstaller  # noqa: F401
     except ImportError:
-        sys.exit("PyInstaller is missing here: pip install -e \".[packaging]\" (or use --setup-venv DIR).")
-    probe = subprocess.run([sys.executable, "-c", "import torch; print(torch.version.cuda or '')"],
-                           capture_output=True, text=True)
+        sys.exit('PyInstaller is missing here: pip install -e ".[packaging]" (or use --setup-venv DIR).')
+    probe = subprocess.run(
+        [sys.executable, "-c", "import torch; print(torch.version.cuda or '')"], capture_output=True, text=True
+    )
     if probe.returncode != 0:
         sys.exit(f"torch does not import in {sys.executable}:\n{probe.stderr}")
     cuda = probe.stdout.strip()
     if variant == "cpu" and cuda:
-        sys.exit(f"This environment's torch is a CUDA {cuda} build; the cpu variant needs the CPU-only "
-                 "build: pip install -r packaging/requirements-cpu.txt")
+        sys.exit(
+            f"This environment's torch is a CUDA {cuda} build; the cpu variant needs the CPU-only "
+            "build: pip install -r packaging/requirements-cpu.txt"
+        )
     if variant == "cuda" and not cuda and sys.platform != "darwin":
-        sys.exit("This environment's torch is a CPU-only build; the cuda variant needs a CUDA build: "
-                 "pip install -r packaging/requirements-cuda.txt")
-    say(f"torch {metadata.version('torch')} ({'CUDA ' + cuda if cuda else 'CPU only'}), "
-        f"PyInstaller {metadata.version('pyinstaller')}, Python {platform.python_version()}")
+        sys.exit(
+            "This environment's torch is a CPU-only build; the cuda variant needs a CUDA build: "
+            "pip install -r packaging/requirements-cuda.txt"
+        )
+    say(
+        f"torch {metadata.version('torch')} ({'CUDA ' + cuda if cuda else 'CPU only'}), "
+        f"PyInstaller {metadata.version('pyinstaller')}, Python {platform.python_version()}"
+    )
 
 
 def index_reachable(url: str, seconds: float = 10) -> bool:
@@ -84,8 +91,10 @@ def requirements_file(variant: str) -> Path:
     urls = re.findall(r"^--extra-index-url\s+(\S+)", text, re.M)
     if all(index_reachable(url) for url in urls):
         return source
-    say(f"{', '.join(urls)} cannot be reached: installing the plain torch release from the usual "
-        "package sources (pip's own index, find-links); the build checks that it is the right build.")
+    say(
+        f"{', '.join(urls)} cannot be reached: installing the plain torch release from the usual "
+        "package sources (pip's own index, find-links); the build checks that it is the right build."
+    )
     text = re.sub(r"^--extra-index-url.*$", "", text, flags=re.M)
     text = re.sub(r"^(torch==[^+\s;]+)\+\w+", r"\1", text, flags=re.M)
     fallback = ROOT / "build" / f"requirements-{variant}-offline.txt"
@@ -99,17 +108,34 @@ def setup_venv(folder: Path, variant: str) -> Path:
     python = folder / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
-    subprocess.run([str(python), "-m", "pip", "install", "-q", "-r",
-                    str(requirements_file(variant)), "-e", f"{ROOT}[packaging]"], check=True)
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "-r", str(requirements_file(variant)), "-e", f"{ROOT}[packaging]"],
+        check=True,
+    )
     return python
 
 
 def run_pyinstaller(variant: str) -> float:
     env = dict(os.environ, TENFOLD_VARIANT=variant)
     started = time.monotonic()
-    subprocess.run([sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
-                    "--distpath", str(DIST / variant), "--workpath", str(ROOT / "build" / f"pyinstaller-{variant}"),
-                    str(PACKAGING / "tenfold.spec")], check=True, env=env, cwd=ROOT)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "PyInstaller",
+            "--noconfirm",
+            "--log-level",
+            "WARN",
+            "--distpath",
+            str(DIST / variant),
+            "--workpath",
+            str(ROOT / "build" / f"pyinstaller-{variant}"),
+            str(PACKAGING / "tenfold.spec"),
+        ],
+        check=True,
+        env=env,
+        cwd=ROOT,
+    )
     return time.monotonic() - started
 
 
@@ -153,8 +179,9 @@ def copy_licences(bundle: Path, variant: str) -> int:
     schema_licence = ROOT / "guiapp" / "resources" / "schema" / "LICENSE-model-card-toolkit.txt"
     (target / "model-card-toolkit").mkdir(parents=True, exist_ok=True)
     shutil.copyfile(schema_licence, target / "model-card-toolkit" / schema_licence.name)
-    python_licence = Path(sys.base_prefix) / ("LICENSE.txt" if os.name == "nt" else
-                                              f"lib/python{sys.version_info.major}.{sys.version_info.minor}/LICENSE.txt")
+    python_licence = Path(sys.base_prefix) / (
+        "LICENSE.txt" if os.name == "nt" else f"lib/python{sys.version_info.major}.{sys.version_info.minor}/LICENSE.txt"
+    )
     if python_licence.is_file():
         (target / "python").mkdir(exist_ok=True)
         shutil.copyfile(python_licence, target / "python" / "LICENSE.txt")
@@ -183,11 +210,15 @@ def linux_archive(bundle: Path, variant: str) -> Path:
 def windows_installer(variant: str) -> Path | None:
     iscc = shutil.which("iscc") or shutil.which("ISCC")
     if iscc is None:
-        say("Inno Setup's iscc is not on PATH: no installer. Install Inno Setup 6 and run "
-            f'iscc /DVariant={variant} /DAppVersion={version()} packaging\\windows\\tenfold.iss')
+        say(
+            "Inno Setup's iscc is not on PATH: no installer. Install Inno Setup 6 and run "
+            f"iscc /DVariant={variant} /DAppVersion={version()} packaging\\windows\\tenfold.iss"
+        )
         return None
-    subprocess.run([iscc, f"/DVariant={variant}", f"/DAppVersion={version()}",
-                    str(PACKAGING / "windows" / "tenfold.iss")], check=True)
+    subprocess.run(
+        [iscc, f"/DVariant={variant}", f"/DAppVersion={version()}", str(PACKAGING / "windows" / "tenfold.iss")],
+        check=True,
+    )
     found = sorted(DIST.glob(f"Tenfold-{version()}-windows-*-{variant}-setup*.exe"))
     return found[-1] if found else None
 
@@ -200,10 +231,16 @@ def macos_dmg(variant: str) -> Path:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--variant", choices=("cpu", "cuda"), default="cpu")
-    parser.add_argument("--setup-venv", type=Path, metavar="DIR",
-                        help="make a build environment in DIR from requirements-<variant>.txt and build there")
+    parser.add_argument(
+        "--setup-venv",
+        type=Path,
+        metavar="DIR",
+        help="make a build environment in DIR from requirements-<variant>.txt and build there",
+    )
     parser.add_argument("--no-archive", action="store_true", help="leave the folder; no tarball, installer or .dmg")
-    parser.add_argument("--setup-only", action="store_true", help="with --setup-venv: make the environment, build nothing")
+    parser.add_argument(
+        "--setup-only", action="store_true", help="with --setup-venv: make the environment, build nothing"
+    )
     args = parser.parse_args(argv)
 
     if args.setup_venv:
@@ -220,9 +257,15 @@ def main(argv=None) -> int:
     licences = copy_licences(bundle, args.variant)
     if sys.platform.startswith("linux"):
         add_linux_files(bundle)
-    info = {"variant": args.variant, "version": version(), "system": platform.platform(),
-            "pyinstaller_seconds": round(seconds), "bundle": str(bundle.relative_to(ROOT)),
-            "bundle_bytes": folder_size(bundle), "licence_files": licences}
+    info = {
+        "variant": args.variant,
+        "version": version(),
+        "system": platform.platform(),
+        "pyinstaller_seconds": round(seconds),
+        "bundle": str(bundle.relative_to(ROOT)),
+        "bundle_bytes": folder_size(bundle),
+        "licence_files": licences,
+    }
     say(f"bundle {bundle} ({info['bundle_bytes'] / 2**20:.0f} MiB) in {seconds:.0f} s")
 
     if not args.no_archive:

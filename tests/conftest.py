@@ -30,8 +30,10 @@ def _pg_ctl() -> str:
     found = shutil.which("pg_ctl")
     if found:
         return found
-    versions = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"),
-                      key=lambda p: int(p.split("/")[-3]) if p.split("/")[-3].isdigit() else 0)
+    versions = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"),
+        key=lambda p: int(p.split("/")[-3]) if p.split("/")[-3].isdigit() else 0,
+    )
     return versions[-1] if versions else ""
 
 
@@ -54,8 +56,10 @@ def postgres_server():
     """(host, port, user, password) of a running throwaway PostgreSQL server."""
     pg_ctl = _pg_ctl()
     if not pg_ctl:
-        _no_server("no PostgreSQL server binaries (pg_ctl) found; install them with "
-                   "`apt-get install postgresql` (Debian/Ubuntu) to run them")
+        _no_server(
+            "no PostgreSQL server binaries (pg_ctl) found; install them with "
+            "`apt-get install postgresql` (Debian/Ubuntu) to run them"
+        )
     try:
         from pytest_postgresql.executors.proc import PostgreSQLExecutor
     except ImportError:
@@ -73,7 +77,8 @@ def postgres_server():
         os.chown(root, owner.pw_uid, owner.pw_gid)
         executable = str(root / "pg_ctl_as_postgres")
         with open(executable, "w") as f:
-            f.write(textwrap.dedent(f"""\
+            f.write(
+                textwrap.dedent(f"""\
                 #!{sys.executable}
                 import os, re, sys
                 # initdb reads the password file that the executor wrote as root
@@ -81,13 +86,22 @@ def postgres_server():
                     for path in re.findall(r"--pwfile=(\\S+)", arg):
                         os.chown(path.strip("'\\""), {owner.pw_uid}, {owner.pw_gid})
                 os.execvp("runuser", ["runuser", "-u", "postgres", "--", {pg_ctl!r}, *sys.argv[1:]])
-                """))
+                """)
+            )
         os.chmod(executable, 0o755)
     port = _free_port()
     server = PostgreSQLExecutor(
-        executable=executable, host="127.0.0.1", port=port, datadir=str(root / "data"),
-        unixsocketdir=str(root), logfile=str(root / "server.log"), startparams="-w", dbname="tenfold",
-        user="postgres", password=PASSWORD)
+        executable=executable,
+        host="127.0.0.1",
+        port=port,
+        datadir=str(root / "data"),
+        unixsocketdir=str(root),
+        logfile=str(root / "server.log"),
+        startparams="-w",
+        dbname="tenfold",
+        user="postgres",
+        password=PASSWORD,
+    )
     server.start()
     try:
         _wait_until_ready("127.0.0.1", port, "postgres", PASSWORD)
@@ -119,8 +133,9 @@ def postgres_db(postgres_server):
 
     host, port, user, password = postgres_server
     name = "t_" + uuid.uuid4().hex[:12]
-    with psycopg.connect(host=host, port=port, user=user, password=password, dbname="postgres",
-                         autocommit=True) as connection:
+    with psycopg.connect(
+        host=host, port=port, user=user, password=password, dbname="postgres", autocommit=True
+    ) as connection:
         connection.execute(f"CREATE DATABASE {name}")
     base = f"postgresql://{user}@{host}:{port}/{name}"  # SQLAlchemy reads it with psycopg2
     return base, base.replace(f"{user}@", f"{user}:{password}@")

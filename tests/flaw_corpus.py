@@ -24,8 +24,7 @@ import pandas as pd
 # Copies split apart: the user turned the copy-aware split off.
 SPLIT_APART = {"keep_copies_together": False}
 
-WINE_SMALL_CLASS = ("too-few-samples-per-class",
-                    "wine's smallest cultivar has 48 samples, under Tip 1's 100 per class")
+WINE_SMALL_CLASS = ("too-few-samples-per-class", "wine's smallest cultivar has 48 samples, under Tip 1's 100 per class")
 
 
 @dataclass(frozen=True)
@@ -110,8 +109,7 @@ def pasilla_counts() -> tuple[pd.DataFrame, pd.DataFrame]:
     folder = Path(spec.submodule_search_locations[0]) / "data" / "pasilla"
     counts = pd.read_csv(folder / "pasilla_gene_counts.tsv", sep="\t")
     sheet = pd.read_csv(folder / "pasilla_sample_annotation.csv")
-    sheet = pd.DataFrame({"sample": sheet["file"].str.replace(r"fb$", "", regex=True),
-                          "condition": sheet["condition"]})
+    sheet = pd.DataFrame({"sample": sheet["file"].str.replace(r"fb$", "", regex=True), "condition": sheet["condition"]})
     return counts, sheet
 
 
@@ -190,7 +188,7 @@ def full_confounding(folder: Path, flawed: bool = True) -> dict:
     if flawed:
         d["run"] = d["cultivar"].map({"barolo": "run1", "grignolino": "run2", "barbera": "run3"})
     else:
-        d["run"] = np.tile(["run1", "run2", "run3"], len(d) // 3 + 1)[:len(d)]
+        d["run"] = np.tile(["run1", "run2", "run3"], len(d) // 3 + 1)[: len(d)]
     return _csv(folder, "runs", d, "cultivar", batch="run")
 
 
@@ -199,8 +197,11 @@ def partial_confounding(folder: Path, flawed: bool = True) -> dict:
     (flawed: every run holds both labels, yet the label shares differ strongly) or half and
     half (twin)."""
     d = breast_cancer()
-    share = {"malignant": {"A": 0.85, "B": 0.15}, "benign": {"A": 0.15, "B": 0.85}} if flawed else \
-        {"malignant": {"A": 0.5, "B": 0.5}, "benign": {"A": 0.5, "B": 0.5}}
+    share = (
+        {"malignant": {"A": 0.85, "B": 0.15}, "benign": {"A": 0.15, "B": 0.85}}
+        if flawed
+        else {"malignant": {"A": 0.5, "B": 0.5}, "benign": {"A": 0.5, "B": 0.5}}
+    )
     d["run"] = _batches(d["diagnosis"].to_numpy(), share, seed=5)
     return _csv(folder, "partial", d, "diagnosis", batch="run")
 
@@ -209,8 +210,14 @@ def mild_confounding(folder: Path, flawed: bool = True) -> dict:
     """Wine in three runs, each run 60% one cultivar (Cramér's V ≈ 0.4), or at random."""
     d = wine()
     names = {"barolo": "run1", "grignolino": "run2", "barbera": "run3"}
-    share = {c: ({b: (0.6 if b == names[c] else 0.2) for b in names.values()} if flawed
-                 else {b: 1 / 3 for b in names.values()}) for c in names}
+    share = {
+        c: (
+            {b: (0.6 if b == names[c] else 0.2) for b in names.values()}
+            if flawed
+            else {b: 1 / 3 for b in names.values()}
+        )
+        for c in names
+    }
     d["run"] = _batches(d["cultivar"].to_numpy(), share, seed=6)
     return _csv(folder, "mild", d, "cultivar", batch="run")
 
@@ -268,8 +275,7 @@ def pasilla(folder: Path) -> dict:
     counts, sheet = pasilla_counts()
     counts.to_csv(folder / "pasilla_counts.tsv", sep="\t", index=False)
     sheet.to_csv(folder / "pasilla_samples.csv", index=False)
-    return {"path": folder / "pasilla_counts.tsv", "label": "condition",
-            "samples": str(folder / "pasilla_samples.csv")}
+    return {"path": folder / "pasilla_counts.tsv", "label": "condition", "samples": str(folder / "pasilla_samples.csv")}
 
 
 def imbalance(folder: Path, flawed: bool = True) -> dict:
@@ -292,8 +298,14 @@ def personal_identifiers(folder: Path, flawed: bool = True) -> dict:
         first = r.choice(["Anna", "John", "Maria", "Peter", "Lena", "Omar", "Sofia", "Jan"], n)
         last = r.choice(["Smith", "Garcia", "Novak", "Khan", "Olsen", "Rossi", "Müller"], n)
         d.insert(1, "name", [f"{a} {b}" for a, b in zip(first, last)])
-        d.insert(2, "date_of_birth", [f"19{y}-{m:02d}-{day:02d}" for y, m, day in
-                                      zip(r.integers(40, 99, n), r.integers(1, 13, n), r.integers(1, 29, n))])
+        d.insert(
+            2,
+            "date_of_birth",
+            [
+                f"19{y}-{m:02d}-{day:02d}"
+                for y, m, day in zip(r.integers(40, 99, n), r.integers(1, 13, n), r.integers(1, 29, n))
+            ],
+        )
         d.insert(3, "zip_code", [f"{z:05d}" for z in r.integers(10000, 99999, n)])
         d.insert(4, "email", [f"{a.lower()}.{b.lower()}{i}@example.org" for i, (a, b) in enumerate(zip(first, last))])
     return _csv(folder, "donors", d, "cultivar")
@@ -312,79 +324,171 @@ def _twin(build, **kw):
 
 CASES = (
     # leaks of the label
-    Case("coded-label-column", "a column equal to the encoded label", _flawed(coded_label_column),
-         (Expect("possible-label-leak", "data", 7, "error", column="grade_code"),)),
+    Case(
+        "coded-label-column",
+        "a column equal to the encoded label",
+        _flawed(coded_label_column),
+        (Expect("possible-label-leak", "data", 7, "error", column="grade_code"),),
+    ),
     Case("coded-label-column-twin", "", _twin(coded_label_column), twin_of="coded-label-column"),
-    Case("outcome-named-column", "a column measured after the outcome, named so",
-         _flawed(outcome_named_column),
-         (Expect("possible-label-leak", "data", 7, "error", column="pathology_review"),)),
+    Case(
+        "outcome-named-column",
+        "a column measured after the outcome, named so",
+        _flawed(outcome_named_column),
+        (Expect("possible-label-leak", "data", 7, "error", column="pathology_review"),),
+    ),
     Case("outcome-named-column-twin", "", _twin(outcome_named_column), twin_of="outcome-named-column"),
-    Case("sample-order", "a column whose order follows the label", _flawed(sample_order),
-         (Expect("possible-label-leak", "data", 7, "error", column="acquisition_hour"),)),
-    Case("sample-order-twin", "", _twin(sample_order), twin_of="sample-order",
-         allowed=dict([WINE_SMALL_CLASS])),
-    Case("regression-monotone-transform", "a monotone transform of a continuous label",
-         _flawed(regression_transform),
-         (Expect("possible-label-leak", "data", 7, "error", column="followup_index"),),
-         task="regression"),
-    Case("regression-monotone-transform-twin", "", _twin(regression_transform),
-         twin_of="regression-monotone-transform", task="regression"),
+    Case(
+        "sample-order",
+        "a column whose order follows the label",
+        _flawed(sample_order),
+        (Expect("possible-label-leak", "data", 7, "error", column="acquisition_hour"),),
+    ),
+    Case("sample-order-twin", "", _twin(sample_order), twin_of="sample-order", allowed=dict([WINE_SMALL_CLASS])),
+    Case(
+        "regression-monotone-transform",
+        "a monotone transform of a continuous label",
+        _flawed(regression_transform),
+        (Expect("possible-label-leak", "data", 7, "error", column="followup_index"),),
+        task="regression",
+    ),
+    Case(
+        "regression-monotone-transform-twin",
+        "",
+        _twin(regression_transform),
+        twin_of="regression-monotone-transform",
+        task="regression",
+    ),
     Case("strong-real-marker", "", breast_cancer_as_is, twin_of="coded-label-column"),
     # batches and the label
-    Case("full-confounding", "each run holds one cultivar", _flawed(full_confounding),
-         (Expect("batch-confounded", "batch", 7, "error", column="run"),)),
-    Case("full-confounding-twin", "", _twin(full_confounding), twin_of="full-confounding",
-         allowed=dict([WINE_SMALL_CLASS])),
-    Case("partial-confounding", "label shares differ strongly between runs (85/15)",
-         _flawed(partial_confounding), (Expect("batch-confounded", "batch", 7, "error", column="run"),)),
+    Case(
+        "full-confounding",
+        "each run holds one cultivar",
+        _flawed(full_confounding),
+        (Expect("batch-confounded", "batch", 7, "error", column="run"),),
+    ),
+    Case(
+        "full-confounding-twin",
+        "",
+        _twin(full_confounding),
+        twin_of="full-confounding",
+        allowed=dict([WINE_SMALL_CLASS]),
+    ),
+    Case(
+        "partial-confounding",
+        "label shares differ strongly between runs (85/15)",
+        _flawed(partial_confounding),
+        (Expect("batch-confounded", "batch", 7, "error", column="run"),),
+    ),
     Case("partial-confounding-twin", "", _twin(partial_confounding), twin_of="partial-confounding"),
-    Case("mild-confounding", "each run 60% one cultivar (Cramér's V ≈ 0.4)", _flawed(mild_confounding),
-         (Expect("batch-partly-confounded", "batch", 7, "warning", column="run"),)),
-    Case("mild-confounding-twin", "", _twin(mild_confounding), twin_of="mild-confounding",
-         allowed=dict([WINE_SMALL_CLASS])),
+    Case(
+        "mild-confounding",
+        "each run 60% one cultivar (Cramér's V ≈ 0.4)",
+        _flawed(mild_confounding),
+        (Expect("batch-partly-confounded", "batch", 7, "warning", column="run"),),
+    ),
+    Case(
+        "mild-confounding-twin",
+        "",
+        _twin(mild_confounding),
+        twin_of="mild-confounding",
+        allowed=dict([WINE_SMALL_CLASS]),
+    ),
     # copies of samples
-    Case("exact-copies", "40 tumours listed twice under new IDs", _flawed(exact_copies),
-         (Expect("duplicate-samples", "data", 7, "warning"),
-          Expect("copies-kept-together", "split", 7, "info"))),
-    Case("exact-copies-split-apart", "40 tumours listed twice; the copy-aware split turned off",
-         _flawed(exact_copies), (Expect("duplicate-samples", "data", 7, "warning"),
-                                 Expect("duplicates-across-splits", "split", 7, "error")),
-         split=SPLIT_APART),
+    Case(
+        "exact-copies",
+        "40 tumours listed twice under new IDs",
+        _flawed(exact_copies),
+        (Expect("duplicate-samples", "data", 7, "warning"), Expect("copies-kept-together", "split", 7, "info")),
+    ),
+    Case(
+        "exact-copies-split-apart",
+        "40 tumours listed twice; the copy-aware split turned off",
+        _flawed(exact_copies),
+        (Expect("duplicate-samples", "data", 7, "warning"), Expect("duplicates-across-splits", "split", 7, "error")),
+        split=SPLIT_APART,
+    ),
     Case("exact-copies-twin", "", _twin(exact_copies), twin_of="exact-copies"),
-    Case("near-copies", "40 tumours re-measured within 0.2% under new IDs", _flawed(near_copies),
-         (Expect("near-duplicate-samples", "batch", 7, "warning"),
-          Expect("copies-kept-together", "split", 7, "info"))),
-    Case("near-copies-split-apart", "40 tumours re-measured; the copy-aware split turned off",
-         _flawed(near_copies), (Expect("near-duplicate-samples", "batch", 7, "warning"),
-                                Expect("duplicates-across-splits", "split", 7, "error")),
-         split=SPLIT_APART),
+    Case(
+        "near-copies",
+        "40 tumours re-measured within 0.2% under new IDs",
+        _flawed(near_copies),
+        (Expect("near-duplicate-samples", "batch", 7, "warning"), Expect("copies-kept-together", "split", 7, "info")),
+    ),
+    Case(
+        "near-copies-split-apart",
+        "40 tumours re-measured; the copy-aware split turned off",
+        _flawed(near_copies),
+        (
+            Expect("near-duplicate-samples", "batch", 7, "warning"),
+            Expect("duplicates-across-splits", "split", 7, "error"),
+        ),
+        split=SPLIT_APART,
+    ),
     Case("near-copies-twin", "", _twin(near_copies), twin_of="near-copies"),
-    Case("replicates", "each patient measured three times", _flawed(replicates),
-         (Expect("near-duplicate-samples", "batch", 7, "warning"),
-          Expect("group-column-suggested", "batch", 7, "warning", column="patient"),
-          Expect("copies-kept-together", "split", 7, "info"))),
-    Case("replicates-split-apart", "each patient measured three times; the copy-aware split off",
-         _flawed(replicates), (Expect("near-duplicate-samples", "batch", 7, "warning"),
-                               Expect("duplicates-across-splits", "split", 7, "error")),
-         split=SPLIT_APART),
-    Case("replicates-twin", "", _twin(replicates), twin_of="replicates",
-         allowed=dict([WINE_SMALL_CLASS,
-                       ("identifier-like-column", "with one sample per patient, the patient code is an ID"),
-                       ("pii-identifier", "a patient code is a personal identifier (HIPAA item 18)")])),
+    Case(
+        "replicates",
+        "each patient measured three times",
+        _flawed(replicates),
+        (
+            Expect("near-duplicate-samples", "batch", 7, "warning"),
+            Expect("group-column-suggested", "batch", 7, "warning", column="patient"),
+            Expect("copies-kept-together", "split", 7, "info"),
+        ),
+    ),
+    Case(
+        "replicates-split-apart",
+        "each patient measured three times; the copy-aware split off",
+        _flawed(replicates),
+        (
+            Expect("near-duplicate-samples", "batch", 7, "warning"),
+            Expect("duplicates-across-splits", "split", 7, "error"),
+        ),
+        split=SPLIT_APART,
+    ),
+    Case(
+        "replicates-twin",
+        "",
+        _twin(replicates),
+        twin_of="replicates",
+        allowed=dict(
+            [
+                WINE_SMALL_CLASS,
+                ("identifier-like-column", "with one sample per patient, the patient code is an ID"),
+                ("pii-identifier", "a patient code is a personal identifier (HIPAA item 18)"),
+            ]
+        ),
+    ),
     # too few samples, imbalance
     Case("tiny", "8 tumours", _flawed(tiny), (Expect("too-few-samples", "data", 1, "error"),)),
     Case("tiny-twin", "", _twin(tiny), twin_of="tiny"),
-    Case("pasilla-counts", "7 RNA-seq samples (genes × samples, with a sample sheet)", pasilla,
-         (Expect("too-few-samples", "data", 1, "error"),)),
-    Case("imbalance", "95/5 classes (340 benign, 18 malignant)", _flawed(imbalance),
-         (Expect("class-imbalance", "data", 7, "warning"),)),
+    Case(
+        "pasilla-counts",
+        "7 RNA-seq samples (genes × samples, with a sample sheet)",
+        pasilla,
+        (Expect("too-few-samples", "data", 1, "error"),),
+    ),
+    Case(
+        "imbalance",
+        "95/5 classes (340 benign, 18 malignant)",
+        _flawed(imbalance),
+        (Expect("class-imbalance", "data", 7, "warning"),),
+    ),
     Case("imbalance-twin", "", _twin(imbalance), twin_of="imbalance"),
     # people
-    Case("personal-identifiers", "names, dates of birth, ZIP codes and e-mails of the donors",
-         _flawed(personal_identifiers),
-         tuple(Expect("pii-identifier", "data", 10, "warning", column=c) for c in PII_COLUMNS)),
-    Case("personal-identifiers-twin", "", _twin(personal_identifiers), twin_of="personal-identifiers",
-         allowed=dict([WINE_SMALL_CLASS])),
+    Case(
+        "personal-identifiers",
+        "names, dates of birth, ZIP codes and e-mails of the donors",
+        _flawed(personal_identifiers),
+        tuple(Expect("pii-identifier", "data", 10, "warning", column=c) for c in PII_COLUMNS),
+    ),
+    Case(
+        "personal-identifiers-twin",
+        "",
+        _twin(personal_identifiers),
+        twin_of="personal-identifiers",
+        allowed=dict([WINE_SMALL_CLASS]),
+    ),
 )
 
 BY_NAME = {c.name: c for c in CASES}

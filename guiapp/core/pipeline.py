@@ -21,9 +21,17 @@ StepFn = Callable[[str, str], None]  # (step title, message)
 HEADLESS_TRIALS = 3
 DEMO_TRIALS, DEMO_TRIAL_EPOCHS = 3, 10
 # [question] keys of the generalizability, interpretability and efficiency criteria (guiapp.core.evaluation.criteria)
-CRITERIA_KEYS = ("min_generalization", "max_generalization_drop", "min_attribution_stability",
-                 "min_linear_agreement", "known_markers", "min_known_markers", "interpretability_top_k",
-                 "max_inference_memory_mb", "min_throughput")
+CRITERIA_KEYS = (
+    "min_generalization",
+    "max_generalization_drop",
+    "min_attribution_stability",
+    "min_linear_agreement",
+    "known_markers",
+    "min_known_markers",
+    "interpretability_top_k",
+    "max_inference_memory_mb",
+    "min_throughput",
+)
 
 
 @dataclass
@@ -46,35 +54,53 @@ def demo_spec(name: str, folder: Path, *, max_epochs: int = 100) -> dict:
     demo = load_demo(name)
     path = write_demo(demo, Path(folder))
     spec = {
-        "question": {"title": demo.description, "task": "classification",
-                     "target_metric": "roc_auc", "target_value": 0.9,
-                     # budgets the scoreboard checks with measurements (Tip 4)
-                     "max_parameters": 50_000, "max_latency_ms": 5.0, "max_training_minutes": 10.0,
-                     "max_calibration_error": 0.1},
-        "data": {"path": str(path), "label": demo.label, "batch": demo.batch,
-                 **({"group": demo.group} if demo.group else {}),
-                 "identifiers": ["sample_id"], "sensitive": False,
-                 "source": demo.source, "version": demo.version},
+        "question": {
+            "title": demo.description,
+            "task": "classification",
+            "target_metric": "roc_auc",
+            "target_value": 0.9,
+            # budgets the scoreboard checks with measurements (Tip 4)
+            "max_parameters": 50_000,
+            "max_latency_ms": 5.0,
+            "max_training_minutes": 10.0,
+            "max_calibration_error": 0.1,
+        },
+        "data": {
+            "path": str(path),
+            "label": demo.label,
+            "batch": demo.batch,
+            **({"group": demo.group} if demo.group else {}),
+            "identifiers": ["sample_id"],
+            "sensitive": False,
+            "source": demo.source,
+            "version": demo.version,
+        },
         "baselines": {"budget_trials": DEMO_TRIALS},
         "train": {"max_epochs": max_epochs, "budget_trials": DEMO_TRIALS},
         "tuning": {"epochs": DEMO_TRIAL_EPOCHS},
-        "ethics": {"concerns": ["Built-in demonstration data: not for clinical or research conclusions."],
-                   "intended_use": "Demonstrating and teaching the Tenfold workflow on built-in data.",
-                   "out_of_scope": "Any diagnostic, clinical or research conclusion about a person or a disease.",
-                   "limitations": "Trained and tested on one small public dataset; performance on other "
-                                  "cohorts, instruments or protocols is unknown."},
+        "ethics": {
+            "concerns": ["Built-in demonstration data: not for clinical or research conclusions."],
+            "intended_use": "Demonstrating and teaching the Tenfold workflow on built-in data.",
+            "out_of_scope": "Any diagnostic, clinical or research conclusion about a person or a disease.",
+            "limitations": "Trained and tested on one small public dataset; performance on other "
+            "cohorts, instruments or protocols is unknown.",
+        },
         # The demo trains the network to show every step, whatever the verdict advises.
-        "verdict": {"proceed_reason": "A demonstration of the whole workflow: the network is trained to "
-                                      "show each step, not because it is expected to beat the baselines."},
+        "verdict": {
+            "proceed_reason": "A demonstration of the whole workflow: the network is trained to "
+            "show each step, not because it is expected to beat the baselines."
+        },
         "checklist": {"guided": True},
     }
     if name == "breast_cancer":  # de-identified measurements of patients' tumours, public since 1995
         spec["data"].update(about_humans=True, identifiable=False)
         # Nuclear shape on its own separates the classes well; the scan flags it, and this says why
         # it is biology rather than a leak.
-        known_markers = ("The strongest single features (concave points, perimeter, radius and area "
-                         "of the cell nuclei) are measured on the biopsy image before diagnosis and "
-                         "are known markers of malignancy, not records of the outcome.")
+        known_markers = (
+            "The strongest single features (concave points, perimeter, radius and area "
+            "of the cell nuclei) are measured on the biopsy image before diagnosis and "
+            "are known markers of malignancy, not records of the outcome."
+        )
         spec["checklist"]["attest"] = {"label-proxy-checked": known_markers}
         # The card's box of caveats shows the same reason beside the finding.
         spec["findings"] = {"accept": {"label-proxy-feature": known_markers}}
@@ -89,21 +115,42 @@ def demo_spec(name: str, folder: Path, *, max_epochs: int = 100) -> dict:
         lab_path = Path(folder) / "simulated_expression_lab_b.csv"
         lab.table.to_csv(lab_path, index=False)
         spec["external"] = [{"path": str(lab_path), "label": lab.label, "name": "Another lab (simulated)"}]
-        spec["question"].update(min_generalization=0.8, max_generalization_drop=0.1, min_linear_agreement=0.5,
-                                known_markers=list(demo.informative[:3]), interpretability_top_k=10,
-                                min_attribution_stability=0.5, max_inference_memory_mb=5.0, min_throughput=1000.0)
+        spec["question"].update(
+            min_generalization=0.8,
+            max_generalization_drop=0.1,
+            min_linear_agreement=0.5,
+            known_markers=list(demo.informative[:3]),
+            interpretability_top_k=10,
+            min_attribution_stability=0.5,
+            max_inference_memory_mb=5.0,
+            min_throughput=1000.0,
+        )
     if demo.batch:  # the simulated runs shift every gene but are not tied to the condition
-        spec["batch"] = {"remedy": "none", "remedy_reason": (
-            "A teaching demo: the batch effect is left in to show how Tenfold measures it; the runs are "
-            "not confounded with the condition, and the results are reported per batch.")}
+        spec["batch"] = {
+            "remedy": "none",
+            "remedy_reason": (
+                "A teaching demo: the batch effect is left in to show how Tenfold measures it; the runs are "
+                "not confounded with the condition, and the results are reported per batch."
+            ),
+        }
     return spec
 
 
 def apply_spec(study: Study, spec: dict) -> None:
     """Copy the spec's settings into the study (everything but the data, which is loaded)."""
     q = spec.get("question", {})
-    for key in ("title", "description", "task", "target_metric", "target_value", "max_parameters",
-                "max_latency_ms", "max_training_minutes", "max_calibration_error", *CRITERIA_KEYS):
+    for key in (
+        "title",
+        "description",
+        "task",
+        "target_metric",
+        "target_value",
+        "max_parameters",
+        "max_latency_ms",
+        "max_training_minutes",
+        "max_calibration_error",
+        *CRITERIA_KEYS,
+    ):
         if key in q:
             setattr(study.question, key, q[key])
     study.data.subgroups = [str(c) for c in spec.get("data", {}).get("subgroups", study.data.subgroups)]
@@ -141,8 +188,11 @@ def _resume_split_changes(study: Study, spec: dict) -> bool:
     from guiapp.core.study.errors import SpecError
 
     s, wanted = study.split, spec.get("split", {})
-    changed = [f"[split] {k} = {wanted[k]!r}" for k in SPLIT_DRAW_KEYS if k in wanted
-               and (([str(v) for v in wanted[k]] if k == "holdout_batches" else wanted[k]) != getattr(s, k))]
+    changed = [
+        f"[split] {k} = {wanted[k]!r}"
+        for k in SPLIT_DRAW_KEYS
+        if k in wanted and (([str(v) for v in wanted[k]] if k == "holdout_batches" else wanted[k]) != getattr(s, k))
+    ]
     remedy = spec.get("batch", {}).get("remedy", "none")
     if remedy != "none" and remedy != study.batch.remedy:
         changed.append(f"[batch] remedy = {remedy!r}")
@@ -150,10 +200,12 @@ def _resume_split_changes(study: Study, spec: dict) -> bool:
         return False
     if s.test_uses > 0 or study.train.status != "not started" or study.train.history:
         used = "the sealed test set was read" if s.test_uses > 0 else "a network was trained on it"
-        raise SpecError(f"The spec now asks for another split ({'; '.join(changed)}), but this study's split "
-                        f"was already used ({used}); drawing it again would hide what the results were "
-                        "measured on (Tip 7). Run the edited spec as a new study: the same command with "
-                        "another --out folder and without --resume.")
+        raise SpecError(
+            f"The spec now asks for another split ({'; '.join(changed)}), but this study's split "
+            f"was already used ({used}); drawing it again would hide what the results were "
+            "measured on (Tip 7). Run the edited spec as a new study: the same command with "
+            "another --out folder and without --resume."
+        )
     for key in SPLIT_DRAW_KEYS:
         if key in wanted:
             setattr(s, key, [str(v) for v in wanted[key]] if key == "holdout_batches" else wanted[key])
@@ -184,8 +236,16 @@ def flow_order_findings(study) -> None:
     study.findings.sort(key=lambda f: (rank.get(f.step, len(rank)), f.code))
 
 
-def run_study(spec: dict, out_dir, *, study_dir=None, on_step: Optional[StepFn] = None,
-              should_stop: Optional[StopFn] = None, resume: bool = False, search_only: bool = False) -> RunResult:
+def run_study(
+    spec: dict,
+    out_dir,
+    *,
+    study_dir=None,
+    on_step: Optional[StepFn] = None,
+    should_stop: Optional[StopFn] = None,
+    resume: bool = False,
+    search_only: bool = False,
+) -> RunResult:
     """Every step of the wizard, in order, on the spec's data; writes the export bundle.
 
     With ``resume``, an existing study folder (say, of a job killed on a cluster) is
@@ -209,8 +269,9 @@ def run_study(spec: dict, out_dir, *, study_dir=None, on_step: Optional[StepFn] 
     if lock.note and on_step is not None:
         on_step("Study lock", lock.note)
     try:
-        result = _run_locked(spec, out_dir, folder, on_step=on_step, should_stop=should_stop, resume=resume,
-                             search_only=search_only)
+        result = _run_locked(
+            spec, out_dir, folder, on_step=on_step, should_stop=should_stop, resume=resume, search_only=search_only
+        )
     finally:
         lock.release()
     if lock.note:
@@ -218,8 +279,16 @@ def run_study(spec: dict, out_dir, *, study_dir=None, on_step: Optional[StepFn] 
     return result
 
 
-def _run_locked(spec: dict, out_dir: Path, folder: Path, *, on_step: Optional[StepFn],
-                should_stop: Optional[StopFn], resume: bool, search_only: bool = False) -> RunResult:
+def _run_locked(
+    spec: dict,
+    out_dir: Path,
+    folder: Path,
+    *,
+    on_step: Optional[StepFn],
+    should_stop: Optional[StopFn],
+    resume: bool,
+    search_only: bool = False,
+) -> RunResult:
     from guiapp.core.models import recommend as architecture
     from guiapp.core.models import baselines
     from guiapp.core.batch import effects as batch
@@ -259,8 +328,10 @@ def _run_locked(spec: dict, out_dir: Path, folder: Path, *, on_step: Optional[St
     if study.question.target_metric not in metric_names(study.question.task):
         from guiapp.core.study.errors import SpecError
 
-        raise SpecError(f"[question] target_metric = {study.question.target_metric!r} does not fit "
-                        f"a {study.question.task} task; choose one of {', '.join(metric_names(study.question.task))}.")
+        raise SpecError(
+            f"[question] target_metric = {study.question.target_metric!r} does not fit "
+            f"a {study.question.task} task; choose one of {', '.join(metric_names(study.question.task))}."
+        )
     study.save(folder)
     d = spec["data"]
     m = spec.get("model", {})
@@ -316,8 +387,12 @@ def _run_locked(spec: dict, out_dir: Path, folder: Path, *, on_step: Optional[St
         # Copies that share a column's value name the group (replicates, repeated patients): the
         # group split is applied, with a recorded note, unless the spec chose a group or a split.
         proposed = study.batch.group_suggestions[0] if study.batch.group_suggestions else {}
-        if (proposed.get("from_copies") and not d.get("group") and "strategy" not in spec.get("split", {})
-                and remedy.get("remedy", "none") == "none"):
+        if (
+            proposed.get("from_copies")
+            and not d.get("group")
+            and "strategy" not in spec.get("split", {})
+            and remedy.get("remedy", "none") == "none"
+        ):
             batch.apply_group_remedy(study, proposed["column"], automatic=True)
         if remedy.get("remedy", "none") != "none" or remedy.get("remedy_reason"):
             batch.choose_remedy(study, remedy.get("remedy", "none"), remedy.get("remedy_reason", ""))
@@ -331,8 +406,7 @@ def _run_locked(spec: dict, out_dir: Path, folder: Path, *, on_step: Optional[St
     step("Batch effects", batch_step, done=resumed and bool(study.batch.explained_variance) and not redraw)
     step("Split", split_step, done=resumed and study.split.sealed and not redraw)
     stop_if_blocked("split", "training")
-    step("Baselines", lambda: baselines.fit_baselines(study, **kw),
-         done=resumed and bool(study.baselines.results))
+    step("Baselines", lambda: baselines.fit_baselines(study, **kw), done=resumed and bool(study.baselines.results))
     proceed = spec.get("verdict", {}).get("proceed_reason", "")
 
     def record_proceed_reason():
@@ -340,12 +414,14 @@ def _run_locked(spec: dict, out_dir: Path, folder: Path, *, on_step: Optional[St
             verdict.record_reason(study, proceed)
 
     record_proceed_reason()
+
     def architecture_step():
         kind = m.get("architecture", "auto")
         if kind == "auto":  # the kind the data's modality calls for (Tip 5)
             kind = architecture.recommendation(study).kind
-        architecture.set_architecture(study, width=m.get("width", 64), depth=m.get("depth", 2),
-                                      dropout=m.get("dropout", 0.1), kind=kind)
+        architecture.set_architecture(
+            study, width=m.get("width", 64), depth=m.get("depth", 2), dropout=m.get("dropout", 0.1), kind=kind
+        )
         if m.get("pretrained"):
             transfer.set_pretrained(study, m["pretrained"], freeze=m.get("freeze", False))
 
@@ -359,39 +435,65 @@ def _run_locked(spec: dict, out_dir: Path, folder: Path, *, on_step: Optional[St
     if search_only:  # a helper worker: the searches are shared, the rest is worker 0's
         return RunResult(study=study, out_dir=out_dir, seconds=seconds, study_dir=folder)
     stop_if_blocked("train", "training")
-    step("Train", lambda: train.train_network(study, resume=True, **kw),
-         done=resumed and study.train.status == "done")
+    step("Train", lambda: train.train_network(study, resume=True, **kw), done=resumed and study.train.status == "done")
     step("Overfitting", lambda: evaluate.overfitting_check(study, **kw))
     ev = spec.get("evaluate", {})
-    step("Learning curve", lambda: learning_curve.learning_curve(
-        study, ev.get("learning_curve", learning_curve.DEFAULT_FRACTIONS), **kw),
-        done=resumed and bool(study.overfitting.learning_curve))
-    step("Label-shuffle control", lambda: shuffle_control.label_shuffle_control(
-        study, ev.get("shuffle_repeats", shuffle_control.DEFAULT_REPEATS), **kw),
-        done=resumed and bool(study.overfitting.shuffle))
+    step(
+        "Learning curve",
+        lambda: learning_curve.learning_curve(study, ev.get("learning_curve", learning_curve.DEFAULT_FRACTIONS), **kw),
+        done=resumed and bool(study.overfitting.learning_curve),
+    )
+    step(
+        "Label-shuffle control",
+        lambda: shuffle_control.label_shuffle_control(
+            study, ev.get("shuffle_repeats", shuffle_control.DEFAULT_REPEATS), **kw
+        ),
+        done=resumed and bool(study.overfitting.shuffle),
+    )
     step("Evaluate (tune)", lambda: evaluate.evaluate_on_tune(study, **kw))
     # Parts too small to judge alone: repeated stratified k-fold with nested tuning ([split] cv).
     if cross_validation.cv_reason(study):
-        step("Cross-validation", lambda: cross_validation.cross_validate(study, **kw),
-             done=resumed and bool(study.evaluation.cv))
+        step(
+            "Cross-validation",
+            lambda: cross_validation.cross_validate(study, **kw),
+            done=resumed and bool(study.evaluation.cv),
+        )
     step("Verdict", lambda: verdict.compare_with_network(study, **kw))
     record_proceed_reason()
     # The sealed test set is read once; a resumed run keeps the first reading, and finishes a
     # reading that a kill cut short as the same use (see evaluate.finalize_test_evaluation).
-    step("Evaluate (sealed test, once)", lambda: evaluate.finalize_test_evaluation(study, **kw),
-         done=study.split.test_uses >= 1 and not study.split.test_read_pending)
-    step("Interpret", lambda: interpret.interpret_model(
-        study, n_repeats=it.get("repeats", 5), top=it.get("top", 20),
-        attributions=it.get("integrated_gradients", True), **kw),
-        done=resumed and bool(study.interpret.importances))
+    step(
+        "Evaluate (sealed test, once)",
+        lambda: evaluate.finalize_test_evaluation(study, **kw),
+        done=study.split.test_uses >= 1 and not study.split.test_read_pending,
+    )
+    step(
+        "Interpret",
+        lambda: interpret.interpret_model(
+            study,
+            n_repeats=it.get("repeats", 5),
+            top=it.get("top", 20),
+            attributions=it.get("integrated_gradients", True),
+            **kw,
+        ),
+        done=resumed and bool(study.interpret.importances),
+    )
 
     generalization_steps(study, spec, step, kw)
 
     if p.get("dp_epsilon") is not None:
-        step("Differential privacy", lambda: privacy_dp.train_with_dp(
-            study, p["dp_epsilon"], delta=p.get("dp_delta"), epochs=p.get("dp_epochs"),
-            max_grad_norm=p.get("dp_max_grad_norm", privacy_dp.DEFAULT_MAX_GRAD_NORM), **kw),
-            done=resumed and bool(study.ethics.dp.get("weights")))
+        step(
+            "Differential privacy",
+            lambda: privacy_dp.train_with_dp(
+                study,
+                p["dp_epsilon"],
+                delta=p.get("dp_delta"),
+                epochs=p.get("dp_epochs"),
+                max_grad_norm=p.get("dp_max_grad_norm", privacy_dp.DEFAULT_MAX_GRAD_NORM),
+                **kw,
+            ),
+            done=resumed and bool(study.ethics.dp.get("weights")),
+        )
     if p.get("membership_audit", True):
         step("Membership audit", lambda: membership.membership_inference_audit(study, **kw))
 
@@ -411,11 +513,17 @@ def _run_locked(spec: dict, out_dir: Path, folder: Path, *, on_step: Optional[St
     stop_if_blocked(None, "export")
     flow_order_findings(study)
     study.export.onnx = bool(spec.get("export", {}).get("onnx", study.export.onnx))
-    exported = step("Export", lambda: write_bundle(study, out_dir,
-                                                   predictions=evaluate.test_predictions(study)))
-    return RunResult(study=study, out_dir=out_dir, files=list(exported.files), seconds=seconds,
-                     weights_shared=exported.weights_shared, weights_reason=exported.reason, study_dir=folder,
-                     manifest_sha256=exported.manifest_sha256)
+    exported = step("Export", lambda: write_bundle(study, out_dir, predictions=evaluate.test_predictions(study)))
+    return RunResult(
+        study=study,
+        out_dir=out_dir,
+        files=list(exported.files),
+        seconds=seconds,
+        weights_shared=exported.weights_shared,
+        weights_reason=exported.reason,
+        study_dir=folder,
+        manifest_sha256=exported.manifest_sha256,
+    )
 
 
 def generalization_steps(study, spec: dict, step, kw: dict) -> None:
@@ -430,14 +538,30 @@ def generalization_steps(study, spec: dict, step, kw: dict) -> None:
         # A resumed run keeps a cohort's reading; a reason in the spec not yet recorded asks for another one.
         earlier = external._find(study, c["name"])
         done = earlier is not None and (not c.get("reason") or c["reason"].strip() in earlier.get("reasons", []))
-        step(f"External cohort {c['name']}", lambda c=c: external.evaluate_cohort(
-            study, c["path"], label=c["label"], name=c["name"], samples=c.get("samples", ""),
-            reason=c.get("reason", ""), **kw), done=done)
+        step(
+            f"External cohort {c['name']}",
+            lambda c=c: external.evaluate_cohort(
+                study,
+                c["path"],
+                label=c["label"],
+                name=c["name"],
+                samples=c.get("samples", ""),
+                reason=c.get("reason", ""),
+                **kw,
+            ),
+            done=done,
+        )
     if study.data.batch and ev.get("leave_one_batch_out", True):
-        step("Leave-one-batch-out estimate", lambda: generalization.leave_one_batch_out(
-            study, network_epochs=ev.get("lobo_epochs", generalization.LOBO_EPOCHS), **kw),
-            done=bool(study.evaluation.generalization))
-    refits = it.get("stability_refits", generalization.STABILITY_REFITS if q.min_attribution_stability is not None else 0)
+        step(
+            "Leave-one-batch-out estimate",
+            lambda: generalization.leave_one_batch_out(
+                study, network_epochs=ev.get("lobo_epochs", generalization.LOBO_EPOCHS), **kw
+            ),
+            done=bool(study.evaluation.generalization),
+        )
+    refits = it.get(
+        "stability_refits", generalization.STABILITY_REFITS if q.min_attribution_stability is not None else 0
+    )
     if refits:
         step("Attribution stability", lambda: generalization.attribution_stability(study, refits=refits, **kw))
     step("Efficiency", lambda: criteria.measure_efficiency(study, **kw))

@@ -33,21 +33,29 @@ def shared_storage_url(spec: dict) -> str:
 
     tuning = spec.get("tuning", {})
     name, url = str(tuning.get("storage_env", "")), str(tuning.get("storage", "")).strip()
-    how = ('use a database server such as PostgreSQL: set [tuning] storage_env = "TENFOLD_DB" in the spec and, before the run, '
-           "export TENFOLD_DB=postgresql://USER@HOST/DATABASE (the password in ~/.pgpass or the file "
-           "PGPASSFILE names, not in the URL)")
+    how = (
+        'use a database server such as PostgreSQL: set [tuning] storage_env = "TENFOLD_DB" in the spec and, before the run, '
+        "export TENFOLD_DB=postgresql://USER@HOST/DATABASE (the password in ~/.pgpass or the file "
+        "PGPASSFILE names, not in the URL)"
+    )
     if name:
         url = os.environ.get(name, "").strip()
         if not url:
-            raise TenfoldError(f"--workers: [tuning] storage_env = {name!r}, but the environment variable {name} "
-                               f"is not set. Set it to the tuning database's URL before the run (export "
-                               f"{name}=postgresql://USER@HOST/DATABASE); every worker reads it.")
+            raise TenfoldError(
+                f"--workers: [tuning] storage_env = {name!r}, but the environment variable {name} "
+                f"is not set. Set it to the tuning database's URL before the run (export "
+                f"{name}=postgresql://USER@HOST/DATABASE); every worker reads it."
+            )
     if not url:
-        raise TenfoldError("--workers needs a tuning database that every worker can reach, and the spec names "
-                           f"none (the search would be kept in each worker's own study folder). To share it, {how}.")
+        raise TenfoldError(
+            "--workers needs a tuning database that every worker can reach, and the spec names "
+            f"none (the search would be kept in each worker's own study folder). To share it, {how}."
+        )
     if url.startswith("sqlite"):
-        raise TenfoldError(f"--workers: the tuning storage {redact(url)} is a SQLite file. Workers on several "
-                           f"machines writing one SQLite file on a network filesystem can corrupt it. Instead, {how}.")
+        raise TenfoldError(
+            f"--workers: the tuning storage {redact(url)} is a SQLite file. Workers on several "
+            f"machines writing one SQLite file on a network filesystem can corrupt it. Instead, {how}."
+        )
     close_storage(open_storage(url, shared=True))
     return url
 
@@ -57,8 +65,9 @@ def worker_folders(out: Path, study: Optional[Path], n: int) -> list:
     from guiapp.core.study.places import default_study_dir
 
     first = Path(study) if study else default_study_dir(out)
-    return [(Path(out), first)] + [(Path(out), first.with_name(first.name + f"{WORKER_SUFFIX}{k}"))
-                                   for k in range(1, n)]
+    return [(Path(out), first)] + [
+        (Path(out), first.with_name(first.name + f"{WORKER_SUFFIX}{k}")) for k in range(1, n)
+    ]
 
 
 def logs_folder(out: Path, study: Optional[Path]) -> Path:
@@ -73,8 +82,16 @@ def worker_commands(spec_path: Path, out: Path, study: Optional[Path], n: int, *
         raise TenfoldError(f"--workers {n}: give at least 1 worker.")
     commands = []
     for k, (out_k, study_k) in enumerate(worker_folders(out, study, n)):
-        argv = ["run", str(Path(spec_path).resolve()), "--out", str(out_k.resolve()), "--study", str(study_k.resolve()),
-                "--worker", str(k)]
+        argv = [
+            "run",
+            str(Path(spec_path).resolve()),
+            "--out",
+            str(out_k.resolve()),
+            "--study",
+            str(study_k.resolve()),
+            "--worker",
+            str(k),
+        ]
         if k > 0:
             argv.append("--search-only")
         if resume:
@@ -90,8 +107,10 @@ def pick_executor(kind: str) -> str:
     if kind == "auto":
         return "slurm" if shutil.which("sbatch") else "local"
     if kind == "slurm" and not shutil.which("sbatch"):
-        raise TenfoldError("--executor slurm, but there is no sbatch command here: run it on a Slurm login "
-                           "node, or use --executor local.")
+        raise TenfoldError(
+            "--executor slurm, but there is no sbatch command here: run it on a Slurm login "
+            "node, or use --executor local."
+        )
     return kind
 
 
@@ -99,15 +118,26 @@ def import_submitit():
     try:
         import submitit
     except ImportError:
-        raise TenfoldError("--workers needs the submitit package, which is not installed. Install it with "
-                           "`pip install 'tenfold[cluster]'` (or `pip install submitit`), or start the workers "
-                           "yourself: see the sbatch array script in the README's \"Scaling up\".") from None
+        raise TenfoldError(
+            "--workers needs the submitit package, which is not installed. Install it with "
+            "`pip install 'tenfold[cluster]'` (or `pip install submitit`), or start the workers "
+            'yourself: see the sbatch array script in the README\'s "Scaling up".'
+        ) from None
     return submitit
 
 
-def submit_workers(commands: list, logs: Path, executor: str, run_worker: Callable[[list], int], *,
-                   partition: str = "", time_min: int = 24 * 60, cpus: int = 0, gpus: int = 0,
-                   say: Callable[[str], None] = print) -> list:
+def submit_workers(
+    commands: list,
+    logs: Path,
+    executor: str,
+    run_worker: Callable[[list], int],
+    *,
+    partition: str = "",
+    time_min: int = 24 * 60,
+    cpus: int = 0,
+    gpus: int = 0,
+    say: Callable[[str], None] = print,
+) -> list:
     """Submit ``run_worker(command)`` for each command as a job (a job array on Slurm); return the
     submitit jobs. ``run_worker`` is :func:`guiapp.worker_entry.run_worker`: the command line, a layer
     above the core."""
@@ -137,8 +167,10 @@ def wait_for_workers(jobs: list, say: Callable[[str], None] = print) -> list:
         try:
             code = int(job.result())
         except Exception as exc:  # a job that ended without an exit code: killed, out of time, node lost
-            say(f"  worker {k}: the job failed ({type(exc).__name__}: {str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ''}); "
-                f"see {job.paths.stderr}")
+            say(
+                f"  worker {k}: the job failed ({type(exc).__name__}: {str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ''}); "
+                f"see {job.paths.stderr}"
+            )
             code = None
         else:
             say(f"  worker {k}: " + ("done" if code == 0 else f"ended with exit code {code}; see {job.paths.stderr}"))

@@ -10,13 +10,24 @@ from pathlib import Path
 from typing import Optional
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHeaderView, QLabel,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from guiapp import __version__
 
-NO_NETWORK = ("Tenfold never opens a network connection. Your data, models and reports stay on "
-              "this computer; nothing is sent anywhere, and nothing is downloaded.")
+NO_NETWORK = (
+    "Tenfold never opens a network connection. Your data, models and reports stay on "
+    "this computer; nothing is sent anywhere, and nothing is downloaded."
+)
 
 # (name shown, distribution, licence (SPDX), what Tenfold uses it for). A component is listed
 # when its distribution is installed, that is, when it is in this build.
@@ -116,7 +127,8 @@ class AboutDialog(QDialog):
         header = QLabel(
             f"<h2>Tenfold {__version__}</h2><p>A guided deep-learning study for biologists, after "
             "<i>Ten Quick Tips for Deep Learning in Biology</i> (Lee et al., PLoS Computational "
-            "Biology, 2022). Tenfold is free software under the BSD 3-Clause licence.</p>")
+            "Biology, 2022). Tenfold is free software under the BSD 3-Clause licence.</p>"
+        )
         header.setWordWrap(True)
         self.no_network = QLabel(NO_NETWORK)
         self.no_network.setObjectName("banner")
@@ -141,12 +153,16 @@ class AboutDialog(QDialog):
         header_view.setSectionResizeMode(3, QHeaderView.Stretch)
 
         folder = licences_folder()
-        where = (f"The full licence texts are in {folder}." if folder else
-                 "The full licence texts come with each component's package metadata.")
+        where = (
+            f"The full licence texts are in {folder}."
+            if folder
+            else "The full licence texts come with each component's package metadata."
+        )
         notes = QLabel(
             f"{where} Qt and PySide6 are used under the GNU LGPL 3.0: you may replace the Qt "
             "libraries in Tenfold's installation folder with your own build of the same version. "
-            f"<br><br>Log files: {log_dir()}<br>Settings: {settings_file()}")
+            f"<br><br>Log files: {log_dir()}<br>Settings: {settings_file()}"
+        )
         notes.setObjectName("note")
         notes.setWordWrap(True)
         notes.setTextInteractionFlags(Qt.TextSelectableByMouse | Qt.TextSelectableByKeyboard)

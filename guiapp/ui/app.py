@@ -34,8 +34,9 @@ def setup_logging() -> None:
     try:
         path = log_file()
         path.parent.mkdir(parents=True, exist_ok=True)
-        handler: logging.Handler = RotatingFileHandler(path, maxBytes=LOG_MAX_BYTES,
-                                                       backupCount=LOG_BACKUPS, encoding="utf-8")
+        handler: logging.Handler = RotatingFileHandler(
+            path, maxBytes=LOG_MAX_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8"
+        )
     except OSError:
         handler = logging.StreamHandler()
     handler.tenfold = True
@@ -51,9 +52,13 @@ def _route_qt_messages() -> None:
     from PySide6.QtCore import QtMsgType, qInstallMessageHandler
 
     qt_log = logging.getLogger("guiapp.qt")
-    levels = {QtMsgType.QtDebugMsg: logging.DEBUG, QtMsgType.QtInfoMsg: logging.INFO,
-              QtMsgType.QtWarningMsg: logging.WARNING, QtMsgType.QtCriticalMsg: logging.ERROR,
-              QtMsgType.QtFatalMsg: logging.CRITICAL}
+    levels = {
+        QtMsgType.QtDebugMsg: logging.DEBUG,
+        QtMsgType.QtInfoMsg: logging.INFO,
+        QtMsgType.QtWarningMsg: logging.WARNING,
+        QtMsgType.QtCriticalMsg: logging.ERROR,
+        QtMsgType.QtFatalMsg: logging.CRITICAL,
+    }
 
     def handler(kind, _context, message) -> None:
         qt_log.log(levels.get(kind, logging.WARNING), "%s", message)
@@ -99,8 +104,13 @@ def main(study_dir: Optional[str] = None, demo: Optional[str] = None) -> int:
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("tenfold")  # matches packaging/linux/tenfold.desktop (Wayland icons)
     app.setWindowIcon(appearance.app_icon())
-    log.info("Tenfold %s starting: Python %s, Qt %s, %s", __version__, platform.python_version(),
-             qVersion(), platform.platform())
+    log.info(
+        "Tenfold %s starting: Python %s, Qt %s, %s",
+        __version__,
+        platform.python_version(),
+        qVersion(),
+        platform.platform(),
+    )
 
     from guiapp.ui.main_window import MainWindow
 

@@ -46,11 +46,19 @@ def is_dark(app: QGuiApplication | None = None) -> bool:
 def dark_palette() -> QPalette:
     p = QPalette()
     colors = {
-        QPalette.Window: "#2b2b2b", QPalette.WindowText: "#e8e8e8", QPalette.Base: "#1f1f1f",
-        QPalette.AlternateBase: "#2a2a2a", QPalette.ToolTipBase: "#3a3a3a",
-        QPalette.ToolTipText: "#f0f0f0", QPalette.Text: "#e8e8e8", QPalette.Button: "#353535",
-        QPalette.ButtonText: "#e8e8e8", QPalette.BrightText: "#ff6b6b", QPalette.Link: "#6fb3ff",
-        QPalette.Highlight: "#2f7fc1", QPalette.HighlightedText: "#ffffff",
+        QPalette.Window: "#2b2b2b",
+        QPalette.WindowText: "#e8e8e8",
+        QPalette.Base: "#1f1f1f",
+        QPalette.AlternateBase: "#2a2a2a",
+        QPalette.ToolTipBase: "#3a3a3a",
+        QPalette.ToolTipText: "#f0f0f0",
+        QPalette.Text: "#e8e8e8",
+        QPalette.Button: "#353535",
+        QPalette.ButtonText: "#e8e8e8",
+        QPalette.BrightText: "#ff6b6b",
+        QPalette.Link: "#6fb3ff",
+        QPalette.Highlight: "#2f7fc1",
+        QPalette.HighlightedText: "#ffffff",
         QPalette.PlaceholderText: "#9a9a9a",
     }
     for role, color in colors.items():

@@ -11,8 +11,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
-from PySide6.QtWidgets import (QCheckBox, QFileDialog, QFormLayout, QHBoxLayout, QLineEdit, QPushButton,
-                               QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from guiapp.ui.table_model import DataFrameModel
 from guiapp.ui.widgets import heading, note, value_label
@@ -27,7 +36,7 @@ def default_output(data_path: Path) -> Path:
 
 
 class ApplyPanel(QWidget):
-    """"Apply to new samples" on the Export page; ``bundle_dir()`` names the export folder."""
+    """ "Apply to new samples" on the Export page; ``bundle_dir()`` names the export folder."""
 
     def __init__(self, page, bundle_dir, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
@@ -38,14 +47,20 @@ class ApplyPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(heading("Apply to new samples"))
-        layout.addWidget(note("Predict new samples with the exported model, as `tenfold predict` does: the "
-                              "new table must hold the model's feature columns, by name."))
+        layout.addWidget(
+            note(
+                "Predict new samples with the exported model, as `tenfold predict` does: the "
+                "new table must hold the model's feature columns, by name."
+            )
+        )
         form = QFormLayout()
         row = QHBoxLayout()
         self.data_path = QLineEdit()
         self.data_path.setAccessibleName("New samples")
-        self.data_path.setToolTip("A CSV/TSV table with the model's feature columns; for an image or sequence "
-                                  "model also a folder of images or a FASTA file or folder.")
+        self.data_path.setToolTip(
+            "A CSV/TSV table with the model's feature columns; for an image or sequence "
+            "model also a folder of images or a FASTA file or folder."
+        )
         self.data_path.textChanged.connect(self._on_data_change)
         self.choose_file = QPushButton("Choose file…")
         self.choose_file.clicked.connect(self._choose_file)
@@ -98,8 +113,9 @@ class ApplyPanel(QWidget):
         elif not self.out_path.text().strip():
             reason = "Say where to save the predictions (a .csv file)."
         self.apply.setEnabled(not reason)
-        self.apply.setToolTip(reason or "Check the columns against the model, predict every sample and save "
-                                        "the predictions as CSV.")
+        self.apply.setToolTip(
+            reason or "Check the columns against the model, predict every sample and save the predictions as CSV."
+        )
 
     def _on_data_change(self, text: str) -> None:
         text = text.strip()
@@ -108,8 +124,12 @@ class ApplyPanel(QWidget):
         self.update_actions()
 
     def _choose_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Choose the new samples", self.data_path.text(),
-                                              "Tables and sequences (*.csv *.tsv *.txt *.fasta *.fa *.fna);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            "Choose the new samples",
+            self.data_path.text(),
+            "Tables and sequences (*.csv *.tsv *.txt *.fasta *.fa *.fna);;All files (*)",
+        )
         if path:
             self.data_path.setText(path)
 
@@ -125,10 +145,17 @@ class ApplyPanel(QWidget):
             return
         from guiapp.core.export.predict import predict_file  # the function `tenfold predict` calls
 
-        self.page.run_task(predict_file, {"bundle_dir": bundle, "data_path": Path(self.data_path.text().strip()),
-                                         "out_path": Path(self.out_path.text().strip()),
-                                         "by_name": self.by_name.isChecked()},
-                           name="applying the model to new samples", on_result=self._applied)
+        self.page.run_task(
+            predict_file,
+            {
+                "bundle_dir": bundle,
+                "data_path": Path(self.data_path.text().strip()),
+                "out_path": Path(self.out_path.text().strip()),
+                "by_name": self.by_name.isChecked(),
+            },
+            name="applying the model to new samples",
+            on_result=self._applied,
+        )
 
     def _applied(self, frame) -> None:
         self.frame = frame

@@ -41,8 +41,9 @@ class AttributionMaps(QWidget):
         self.grid = QGridLayout(self.images)
         self.grid.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.images)
-        self.profile = PlotArea("The attribution per position appears here once measured.",
-                                "Attribution per position", min_height=240)
+        self.profile = PlotArea(
+            "The attribution per position appears here once measured.", "Attribution per position", min_height=240
+        )
         layout.addWidget(self.profile)
         self.positions = ResultTable("Positions that carry the most attribution")
         layout.addWidget(self.positions)
@@ -98,9 +99,19 @@ class AttributionMaps(QWidget):
 
     def _sequence(self, maps: dict) -> None:
         profile = maps.get("profile") or []
-        xy_lines(self.profile, [("mean |attribution|", list(range(1, len(profile) + 1)), profile)],
-                 x_label="position", y_label="mean |attribution|")
-        rows = [[str(r["position"]), r["letter"], f"{r['share']:.1%}",
-                 "pushes the output up" if r["direction"] == "up" else "pushes the output down"]
-                for r in maps.get("top_positions") or []]
+        xy_lines(
+            self.profile,
+            [("mean |attribution|", list(range(1, len(profile) + 1)), profile)],
+            x_label="position",
+            y_label="mean |attribution|",
+        )
+        rows = [
+            [
+                str(r["position"]),
+                r["letter"],
+                f"{r['share']:.1%}",
+                "pushes the output up" if r["direction"] == "up" else "pushes the output down",
+            ]
+            for r in maps.get("top_positions") or []
+        ]
         self.positions.fill(["position", "letter", "share of attribution", "where the letter is present, it"], rows)

@@ -12,11 +12,26 @@ from typing import Optional
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
-from PySide6.QtWidgets import (QButtonGroup, QHBoxLayout, QLabel, QLineEdit, QListWidget,
-                               QListWidgetItem, QPushButton, QRadioButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
 
-from guiapp.core.batch.effects import (REASON_NEEDED, REMEDIES, REMEDY_WORDS, pairs_across_current_split,
-                                remedy_needs_reason)
+from guiapp.core.batch.effects import (
+    REASON_NEEDED,
+    REMEDIES,
+    REMEDY_WORDS,
+    pairs_across_current_split,
+    remedy_needs_reason,
+)
 from guiapp.core.batch.metrics import NAMES, SCALED
 from guiapp.core.batch.views import batch_sizes, describe_pairs, stored_metrics
 from guiapp.ui.widgets import Banner, ResultTable, note, value_label
@@ -66,8 +81,9 @@ def metric_value_text(m) -> str:
     if m.key == "predictability":
         acc, chance, p = (m.extra.get(k) for k in ("accuracy", "chance", "p_value"))
         if acc is not None and chance is not None:
-            return (f"{m.value:.2f}\naccuracy {acc:.0%}, chance {chance:.0%}"
-                    + (f"\npermutation p = {p:.2g}" if p is not None else ""))
+            return f"{m.value:.2f}\naccuracy {acc:.0%}, chance {chance:.0%}" + (
+                f"\npermutation p = {p:.2g}" if p is not None else ""
+            )
     return f"{m.value:.2f}"
 
 
@@ -92,8 +108,9 @@ class MetricsTable(ResultTable):
         self.lights = {m.key: m.light for m in metrics}
         metrics = [m for m in metrics if m.key not in HIDDEN_METRICS]
         self.shown_lights = {m.key: m.light for m in metrics}
-        rows = [[light_word(m.light), m.name, metric_value_text(m), f"{m.low:g} … {m.high:g}", m.meaning]
-                for m in metrics]
+        rows = [
+            [light_word(m.light), m.name, metric_value_text(m), f"{m.low:g} … {m.high:g}", m.meaning] for m in metrics
+        ]
         self.fill(self.HEADERS, rows, wrap_column=4)
         for r, m in enumerate(metrics):
             self.item(r, 0).setIcon(light_icon(m.light))
@@ -140,8 +157,11 @@ class ConfoundingPanel(QWidget):
         confounded = next((f for f in study.findings if f.code == CONFOUNDED_CODE), None)
         self.warning.show_message(confounded.message if confounded else "")
         if not b.contingency:
-            self.summary.setText("Needs a batch column and a look for batch effects." if not study.data.batch
-                                 else "Look for batch effects to see how batch and label go together.")
+            self.summary.setText(
+                "Needs a batch column and a look for batch effects."
+                if not study.data.batch
+                else "Look for batch effects to see how batch and label go together."
+            )
             self.table.hide()
             return
         batches = list(b.contingency)
@@ -156,10 +176,13 @@ class ConfoundingPanel(QWidget):
         self.summary.setText(
             f"Cramér's V = {b.cramers_v:.2f} (0: batch says nothing about the label; 1: batch decides "
             f"it) · chi-square p = {p} · batches holding a single label: {single or 'none'}."
-            + (" Batch is confounded with the label." if b.confounded else ""))
+            + (" Batch is confounded with the label." if b.confounded else "")
+        )
         labels = sorted({lab for row in b.contingency.values() for lab in row}, key=str)
-        rows = [[name, *[b.contingency[name].get(lab, 0) for lab in labels],
-                 sum(b.contingency[name].values())] for name in batches]
+        rows = [
+            [name, *[b.contingency[name].get(lab, 0) for lab in labels], sum(b.contingency[name].values())]
+            for name in batches
+        ]
         self.table.fill(["batch", *labels, "total"], rows)
         self.table.show()
 
@@ -206,7 +229,9 @@ class IndependencePanel(QWidget):
         b, d = study.batch, study.data
         self.group_line.setText(
             f"Group column: '{d.group}'. Its samples are kept on one side by the group split."
-            if d.group else "No group column is set: every sample counts as independent.")
+            if d.group
+            else "No group column is set: every sample counts as independent."
+        )
         suggestions = [s for s in b.group_suggestions if s.get("column") != d.group][:MAX_SUGGESTIONS]
         for i, (row, text, _button) in enumerate(self.suggestion_rows):
             if i < len(suggestions):
@@ -227,8 +252,10 @@ class IndependencePanel(QWidget):
         if not study.split.train_idx:
             text += " Draw the split to see which of them would fall on both sides."
         elif across:
-            text += (f" {len(across)} pair(s) sit on both sides of the split: the scores would "
-                     "reward remembering a sample. Mark a group column or remove the copies.")
+            text += (
+                f" {len(across)} pair(s) sit on both sides of the split: the scores would "
+                "reward remembering a sample. Mark a group column or remove the copies."
+            )
         else:
             text += " None of them sits on both sides of the split."
         self.copies.setText(text)
@@ -256,8 +283,10 @@ class RemedyPanel(QWidget):
         self.choices.idToggled.connect(self._on_choice)
         self.holdout = QListWidget()
         self.holdout.setAccessibleName("Batches to hold out as the test set")
-        self.holdout.setToolTip("Tick the batches that form the test set; with none ticked, batches are "
-                                "drawn with the seed until they hold about the test fraction.")
+        self.holdout.setToolTip(
+            "Tick the batches that form the test set; with none ticked, batches are "
+            "drawn with the seed until they hold about the test fraction."
+        )
         self.holdout.setMaximumHeight(120)
         layout.addWidget(self.holdout)
         self.reason = QLineEdit()
@@ -270,8 +299,9 @@ class RemedyPanel(QWidget):
         self.apply.setToolTip("Record the remedy in the study; it is written into the model card.")
         row.addWidget(self.apply)
         self.measure = QPushButton("Measure before and after")
-        self.measure.setToolTip("Batch metrics on the training split before and after ComBat "
-                                "(fitted on those rows only).")
+        self.measure.setToolTip(
+            "Batch metrics on the training split before and after ComBat (fitted on those rows only)."
+        )
         row.addWidget(self.measure)
         row.addStretch(1)
         layout.addLayout(row)
@@ -294,8 +324,11 @@ class RemedyPanel(QWidget):
         return REMEDIES[checked] if checked >= 0 else "none"
 
     def holdout_batches(self) -> list:
-        return [self.holdout.item(i).data(Qt.UserRole) for i in range(self.holdout.count())
-                if self.holdout.item(i).checkState() == Qt.Checked]
+        return [
+            self.holdout.item(i).data(Qt.UserRole)
+            for i in range(self.holdout.count())
+            if self.holdout.item(i).checkState() == Qt.Checked
+        ]
 
     def refusal(self, study) -> str:
         """Why the chosen remedy cannot be applied as it stands ('' when it can)."""
@@ -316,10 +349,12 @@ class RemedyPanel(QWidget):
     # ----- the study into the widgets -----------------------------------------------------
     def show_study(self, study) -> None:
         b, d, s = study.batch, study.data, study.split
-        needs = {"group-split": (d.group, "Needs a group column: use a suggestion above, or set it on the Data page."),
-                 "batch-holdout": (d.batch, "Needs a batch column: choose it on the Data page."),
-                 "batch-label-stratified": (d.batch, "Needs a batch column: choose it on the Data page."),
-                 "combat": (d.batch, "Needs a batch column: choose it on the Data page.")}
+        needs = {
+            "group-split": (d.group, "Needs a group column: use a suggestion above, or set it on the Data page."),
+            "batch-holdout": (d.batch, "Needs a batch column: choose it on the Data page."),
+            "batch-label-stratified": (d.batch, "Needs a batch column: choose it on the Data page."),
+            "combat": (d.batch, "Needs a batch column: choose it on the Data page."),
+        }
         for remedy, radio in self.radios.items():
             ok, why = needs.get(remedy, (True, ""))
             radio.setEnabled(bool(ok))
@@ -327,8 +362,15 @@ class RemedyPanel(QWidget):
         # Re-read the choice only when the study's own changed: a refresh must not undo what the
         # user is choosing and has not applied yet.
         sizes = batch_sizes(study)
-        shown = (b.remedy, b.remedy_reason, tuple(s.holdout_batches), tuple(s.test_batches),
-                 tuple(sizes.items()), d.batch, d.group)
+        shown = (
+            b.remedy,
+            b.remedy_reason,
+            tuple(s.holdout_batches),
+            tuple(s.test_batches),
+            tuple(sizes.items()),
+            d.batch,
+            d.group,
+        )
         if shown != self._shown:
             self._shown = shown
             self.choices.blockSignals(True)
@@ -358,8 +400,10 @@ class RemedyPanel(QWidget):
             held = s.test_batches or s.holdout_batches
             text += f". Test batches: {', '.join(held) if held else 'drawn when the split is made'}"
         if b.remedy == "combat" and not s.train_idx:
-            text += (". ComBat is fitted on the training split: draw the split on the next page, then "
-                     "come back and measure before and after")
+            text += (
+                ". ComBat is fitted on the training split: draw the split on the next page, then "
+                "come back and measure before and after"
+            )
         elif b.remedy == "combat" and not b.after:
             text += ". Measure before and after to see what the correction changed"
         return text + "."
@@ -372,8 +416,14 @@ class RemedyPanel(QWidget):
             return
         lights_b, lights_a = after.get("before_lights", {}), after.get("after_lights", {})
         keys = [k for k in NAMES if k in before]
-        rows = [[NAMES[k], f"{light_word(lights_b.get(k))}  {_num(before[k])}",
-                 f"{light_word(lights_a.get(k))}  {_num(later.get(k))}"] for k in keys]
+        rows = [
+            [
+                NAMES[k],
+                f"{light_word(lights_b.get(k))}  {_num(before[k])}",
+                f"{light_word(lights_a.get(k))}  {_num(later.get(k))}",
+            ]
+            for k in keys
+        ]
         self.after.fill(["metric", "before", f"after (training split, {after.get('n', 0):,} samples)"], rows)
         for r, k in enumerate(keys):
             self.after.item(r, 1).setIcon(light_icon(lights_b.get(k)))
@@ -384,8 +434,12 @@ class RemedyPanel(QWidget):
     def update_actions(self, study) -> None:
         b, s = study.batch, study.split
         self.apply.setEnabled(bool(b.explained_variance) and s.test_uses == 0)
-        self.apply.setToolTip("Look for batch effects first." if not b.explained_variance else
-                              "The test set was used: the remedy cannot change now (Tip 7)." if s.test_uses else
-                              "Record the remedy in the study; it is written into the model card.")
+        self.apply.setToolTip(
+            "Look for batch effects first."
+            if not b.explained_variance
+            else "The test set was used: the remedy cannot change now (Tip 7)."
+            if s.test_uses
+            else "Record the remedy in the study; it is written into the model card."
+        )
         self.measure.setVisible(b.remedy == "combat" and bool(s.train_idx))
         self.measure.setEnabled(b.remedy == "combat" and bool(s.train_idx))

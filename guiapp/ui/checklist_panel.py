@@ -10,9 +10,20 @@ from typing import Optional
 
 from PySide6.QtCore import QRect, QSize, Qt, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import (QDockWidget, QHeaderView, QInputDialog, QLabel, QMenu,
-                               QMessageBox, QStyledItemDelegate, QStyleOptionViewItem,
-                               QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QMenu,
+    QMessageBox,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from guiapp.core.guidance import checklist
 from guiapp.core.study.errors import TenfoldError
@@ -23,8 +34,13 @@ from guiapp.ui.widgets import STATUS_STYLE, status_icon
 ITEM_ID = Qt.UserRole
 STEP_ID = Qt.UserRole + 1
 STATUS = Qt.UserRole + 2
-STATUS_WORDS = {checklist.DONE: "done", checklist.ATTESTED: "attested", checklist.OPEN: "open",
-                checklist.VIOLATED: "violated", checklist.NOT_APPLICABLE: "not applicable"}
+STATUS_WORDS = {
+    checklist.DONE: "done",
+    checklist.ATTESTED: "attested",
+    checklist.OPEN: "open",
+    checklist.VIOLATED: "violated",
+    checklist.NOT_APPLICABLE: "not applicable",
+}
 
 
 class WrappingDelegate(QStyledItemDelegate):
@@ -45,8 +61,10 @@ class WrappingDelegate(QStyledItemDelegate):
 
 def item_tooltip(row: dict, word: str) -> str:
     """The tip's advice in Tenfold's words, why the item matters, and where things stand."""
-    text = (f"{row['text']} — {word}.\n\nWhy: {row['why']}\n\nTip {row['tip']} ({row['tip_title']}): "
-            f"{checklist.TIP_ADVICE[row['tip']]}")
+    text = (
+        f"{row['text']} — {word}.\n\nWhy: {row['why']}\n\nTip {row['tip']} ({row['tip_title']}): "
+        f"{checklist.TIP_ADVICE[row['tip']]}"
+    )
     if row["evidence"]:
         label = "Your reason" if row["status"] == checklist.ATTESTED else "Evidence"
         text += f"\n\n{label}: {row['evidence']} [{row['evidence_at']}]"
@@ -89,13 +107,20 @@ class ChecklistPanel(QDockWidget):
         self.tree.itemClicked.connect(self._on_click)
         self.tree.itemActivated.connect(self._on_click)  # Enter on the keyboard
         layout.addWidget(self.tree)
-        legend = QLabel(" ".join(f'<span style="color:{c}">{g or "○"}</span>&nbsp;{STATUS_WORDS[k]}'
-                                 for k, (c, g) in STATUS_STYLE.items() if k != checklist.NOT_APPLICABLE))
+        legend = QLabel(
+            " ".join(
+                f'<span style="color:{c}">{g or "○"}</span>&nbsp;{STATUS_WORDS[k]}'
+                for k, (c, g) in STATUS_STYLE.items()
+                if k != checklist.NOT_APPLICABLE
+            )
+        )
         legend.setObjectName("note")
         legend.setAccessibleName("Legend of the status icons")
         layout.addWidget(legend)
-        hint = QLabel("Click an item to go to its step; hover for why it matters. Right-click to attest "
-                      "an item yourself, with your reason.")
+        hint = QLabel(
+            "Click an item to go to its step; hover for why it matters. Right-click to attest "
+            "an item yourself, with your reason."
+        )
         hint.setObjectName("note")
         hint.setWordWrap(True)
         layout.addWidget(hint)
@@ -128,8 +153,11 @@ class ChecklistPanel(QDockWidget):
         text = f"{done} of {s['total']} items done"
         if s.get(checklist.VIOLATED):
             text += f", {s[checklist.VIOLATED]} violated"
-        mode = "Guided mode: open required items keep you on their step." if self.session.study.checklist_mode \
+        mode = (
+            "Guided mode: open required items keep you on their step."
+            if self.session.study.checklist_mode
             else "Ordinary mode: open items are warnings."
+        )
         self.summary.setText(f"{text}. {mode}")
 
     def _build(self, rows: list[dict]) -> None:
@@ -180,9 +208,11 @@ class ChecklistPanel(QDockWidget):
         """Ask for a reason and attest the item by hand; True when recorded."""
         text = next(i.text for i in checklist.ITEMS if i.id == item_id)
         reason, ok = QInputDialog.getMultiLineText(
-            self, "Attest a checklist item",
+            self,
+            "Attest a checklist item",
             f"{text}\n\nTenfold could not see evidence for this item in the study. If it holds "
-            "anyway, say why; the reason goes into checklist.json and the model card.")
+            "anyway, say why; the reason goes into checklist.json and the model card.",
+        )
         if not ok:
             return False
         try:

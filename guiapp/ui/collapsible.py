@@ -15,8 +15,7 @@ from PySide6.QtWidgets import QSizePolicy, QToolButton, QVBoxLayout, QWidget
 class Collapsible(QWidget):
     """``title`` on an arrow button; clicking it shows or hides ``widget``."""
 
-    def __init__(self, title: str, widget: QWidget, *, open_: bool = False,
-                 parent: Optional[QWidget] = None) -> None:
+    def __init__(self, title: str, widget: QWidget, *, open_: bool = False, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
         self.widget = widget
         self.toggle = QToolButton()

@@ -14,7 +14,7 @@ from typing import Optional
 import numpy as np
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QTableView, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QTableView, QTabWidget, QVBoxLayout, QWidget
 
 from guiapp.ui.plots import PlotArea, bar_chart, scatter_groups
 from guiapp.ui.table_model import DataFrameModel
@@ -119,8 +119,9 @@ class DataExplorer(QTabWidget):
         layout.addLayout(row)
         self.distribution_note = value_label("Distribution summary")
         layout.addWidget(self.distribution_note)
-        self.distribution_plot = PlotArea("Choose a column to see how its values are spread.",
-                                          "Distribution of a column", min_height=240)
+        self.distribution_plot = PlotArea(
+            "Choose a column to see how its values are spread.", "Distribution of a column", min_height=240
+        )
         layout.addWidget(self.distribution_plot)
         self.addTab(tab, "Distribution")
 
@@ -129,8 +130,11 @@ class DataExplorer(QTabWidget):
         layout = QVBoxLayout(tab)
         row = QHBoxLayout()
         self.scatter_x, self.scatter_y, self.scatter_colour = QComboBox(), QComboBox(), QComboBox()
-        for label, box, name in (("x:", self.scatter_x, "Scatter x column"), ("y:", self.scatter_y, "Scatter y column"),
-                                 ("Colour by:", self.scatter_colour, "Colour the scatter by")):
+        for label, box, name in (
+            ("x:", self.scatter_x, "Scatter x column"),
+            ("y:", self.scatter_y, "Scatter y column"),
+            ("Colour by:", self.scatter_colour, "Colour the scatter by"),
+        ):
             box.setAccessibleName(name)
             box.currentIndexChanged.connect(lambda _: self._changed(2))
             row.addWidget(QLabel(label))
@@ -138,8 +142,9 @@ class DataExplorer(QTabWidget):
         layout.addLayout(row)
         self.scatter_note = value_label("Scatter summary")
         layout.addWidget(self.scatter_note)
-        self.scatter_plot = PlotArea("Choose two numeric columns to draw them against each other.",
-                                     "Scatter of two columns", min_height=260)
+        self.scatter_plot = PlotArea(
+            "Choose two numeric columns to draw them against each other.", "Scatter of two columns", min_height=260
+        )
         layout.addWidget(self.scatter_plot)
         self.addTab(tab, "Scatter")
 
@@ -156,7 +161,8 @@ class DataExplorer(QTabWidget):
             n = len(table)
             self.table_note.setText(
                 f"The first {min(n, FIRST_ROWS):,} of {n:,} rows; click a column header to sort them. "
-                "Missing values are shaded.")
+                "Missing values are shaded."
+            )
         columns = [str(c) for c in table.columns] if table is not None else []
         numeric = [str(c) for c in table.columns if _is_number_column(table[c])] if table is not None else []
         boxes = (self.distribution_column, self.scatter_x, self.scatter_y, self.scatter_colour)
@@ -216,8 +222,13 @@ class DataExplorer(QTabWidget):
         self.distribution_result = result
         column = result["column"]
         self.distribution_plot.title = f"Distribution of {column} · all {result['n'] + result['missing']:,} samples"
-        bar_chart(self.distribution_plot, result["labels"], result["counts"], y_label="samples (count)",
-                  x_label=f"{column} ({'bin centre' if result['kind'] == 'numeric' else 'value'})")
+        bar_chart(
+            self.distribution_plot,
+            result["labels"],
+            result["counts"],
+            y_label="samples (count)",
+            x_label=f"{column} ({'bin centre' if result['kind'] == 'numeric' else 'value'})",
+        )
         if result["kind"] == "numeric" and len(result["labels"]) > 10:  # every third tick: readable
             axis = self.distribution_plot._widget.getPlotItem().getAxis("bottom")
             axis.setTicks([[(i, lab) for i, lab in enumerate(result["labels"]) if i % 3 == 0]])
@@ -237,9 +248,11 @@ class DataExplorer(QTabWidget):
             return scatter_points(table, x, y, colour or None)
 
         def shown(result) -> None:
-            if table is self.table_frame and (x, y, colour) == (self.scatter_x.currentText(),
-                                                                self.scatter_y.currentText(),
-                                                                self.scatter_colour.currentData() or ""):
+            if table is self.table_frame and (x, y, colour) == (
+                self.scatter_x.currentText(),
+                self.scatter_y.currentText(),
+                self.scatter_colour.currentData() or "",
+            ):
                 self._draw_scatter(result, x, y, colour)
 
         self.page.session.runner.run_in_background(compute, on_done=shown)
@@ -247,11 +260,16 @@ class DataExplorer(QTabWidget):
     def _draw_scatter(self, result: dict, x: str, y: str, colour: str) -> None:
         self.scatter_result = result
         coloured = f", coloured by {colour}" if colour else ""
-        scatter_groups(self.scatter_plot, result["xy"], result["groups"], x_label=x, y_label=y,
-                       title=f"{y} against {x}{coloured} · {result['n']:,} samples")
+        scatter_groups(
+            self.scatter_plot,
+            result["xy"],
+            result["groups"],
+            x_label=x,
+            y_label=y,
+            title=f"{y} against {x}{coloured} · {result['n']:,} samples",
+        )
         skipped = f"; {result['skipped']:,} rows without both numbers left out" if result["skipped"] else ""
-        sampled = (f"; a random {result['n']:,} of {result['n_rows']:,} drawn" if result["n"] < result["n_rows"]
-                   else "")
+        sampled = f"; a random {result['n']:,} of {result['n_rows']:,} drawn" if result["n"] < result["n_rows"] else ""
         self.scatter_note.setText(f"{result['n']:,} samples drawn{sampled}{skipped}.")
 
 

@@ -12,8 +12,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout,
-                               QHeaderView, QLabel, QLineEdit, QPushButton, QSpinBox, QTableView, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QTableView,
+    QWidget,
+)
 
 # core.readers and core.roles bring pandas: imported when a file is chosen, not when the window opens.
 from guiapp.core.study.errors import DataError
@@ -21,18 +34,23 @@ from guiapp.ui.plots import PlotArea, horizontal_bars
 from guiapp.ui.table_model import RoleDelegate, RolesModel
 from guiapp.ui.widgets import heading, note, value_label
 
-MISSING_WORDS = (("median", "Fill with the training median"),
-                 ("most-frequent", "Fill with the training's most frequent value"),
-                 ("drop-rows", "Drop samples with missing values"),
-                 ("drop-columns", "Drop features with missing values"))
-READ_AS = (("auto", "Detect from the file"),
-           ("table", "Table: CSV/TSV, Parquet, Excel, AnnData .h5ad"),
-           ("image", "Images: a folder with a subfolder per class, or images plus a CSV of labels"),
-           ("sequence", "Sequences: a FASTA file, or a folder of FASTA files (one per class)"))
-FILE_FILTER = ("Data (*.csv *.tsv *.txt *.tab *.gz *.parquet *.pq *.xlsx *.xlsm *.h5ad *.fa *.fasta *.fna *.faa);;"
-               "Tables (*.csv *.tsv *.txt *.tab *.gz);;Parquet (*.parquet *.pq);;Excel (*.xlsx *.xlsm);;"
-               "AnnData (*.h5ad);;FASTA (*.fa *.fasta *.fna *.faa *.gz);;All files (*)")
-
+MISSING_WORDS = (
+    ("median", "Fill with the training median"),
+    ("most-frequent", "Fill with the training's most frequent value"),
+    ("drop-rows", "Drop samples with missing values"),
+    ("drop-columns", "Drop features with missing values"),
+)
+READ_AS = (
+    ("auto", "Detect from the file"),
+    ("table", "Table: CSV/TSV, Parquet, Excel, AnnData .h5ad"),
+    ("image", "Images: a folder with a subfolder per class, or images plus a CSV of labels"),
+    ("sequence", "Sequences: a FASTA file, or a folder of FASTA files (one per class)"),
+)
+FILE_FILTER = (
+    "Data (*.csv *.tsv *.txt *.tab *.gz *.parquet *.pq *.xlsx *.xlsm *.h5ad *.fa *.fasta *.fna *.faa);;"
+    "Tables (*.csv *.tsv *.txt *.tab *.gz);;Parquet (*.parquet *.pq);;Excel (*.xlsx *.xlsm);;"
+    "AnnData (*.h5ad);;FASTA (*.fa *.fasta *.fna *.faa *.gz);;All files (*)"
+)
 
 
 def _readers():
@@ -46,6 +64,7 @@ def _role_table(table, roles, pii, sheet_columns=None):
     from guiapp.core.data.roles import role_table
 
     return role_table(table, roles, pii, sheet_columns=sheet_columns)
+
 
 class DataInPanel:
     """Widgets the Data page adds to its form and body; reads and shows the study's data state."""
@@ -89,8 +108,9 @@ class DataInPanel:
         self.samples = QLineEdit()
         self.samples.setAccessibleName("Sample sheet")
         self.samples.setPlaceholderText("Optional: a sheet with one row per sample (labels, batches, donors)")
-        self.samples.setToolTip("A CSV, TSV or Excel table joined to the data by sample ID. Tenfold reports "
-                                "the IDs that match no sample.")
+        self.samples.setToolTip(
+            "A CSV, TSV or Excel table joined to the data by sample ID. Tenfold reports the IDs that match no sample."
+        )
         self.samples.editingFinished.connect(page._on_path)
         self.browse_samples = page.action(QPushButton("Choose sheet…"))
         self.browse_samples.clicked.connect(self._choose_sheet)
@@ -100,8 +120,10 @@ class DataInPanel:
 
         self.transposed = QCheckBox("Features are rows and samples are columns (genes × samples): turn the table")
         self.transposed.setAccessibleName("Features as rows")
-        self.transposed.setToolTip("Tenfold looks at the first rows as soon as the file is chosen, and again "
-                                   "when loading, and turns such tables; untick to keep the file as it is.")
+        self.transposed.setToolTip(
+            "Tenfold looks at the first rows as soon as the file is chosen, and again "
+            "when loading, and turns such tables; untick to keep the file as it is."
+        )
         self.transposed.toggled.connect(self._on_transposed)
         form.addRow("Orientation:", self.transposed)
         self.transposed_note = note("")
@@ -140,8 +162,9 @@ class DataInPanel:
         self.crop.setAccessibleName("Keep of longer sequences")
         for key in ("start", "centre", "end"):
             self.crop.addItem(f"the {key}", key)
-        self.sequence_row = _row(("length", self.seq_length), ("alphabet", self.alphabet),
-                                 ("of longer ones keep", self.crop))
+        self.sequence_row = _row(
+            ("length", self.seq_length), ("alphabet", self.alphabet), ("of longer ones keep", self.crop)
+        )
         form.addRow("Sequences:", self.sequence_row)
         self._form = form
         form = provenance if provenance is not None else form
@@ -163,14 +186,21 @@ class DataInPanel:
         explore = body if explore is None else explore
         self.words = value_label("Data profile in words")
         body.addWidget(self.words)
-        self.missing_plot = PlotArea("Missing values per feature appear here once the data are loaded.",
-                                     "Missing values per column", min_height=200)
+        self.missing_plot = PlotArea(
+            "Missing values per feature appear here once the data are loaded.",
+            "Missing values per column",
+            min_height=200,
+        )
         self.missing_plot.setMaximumSize(560, 260)
         body.addWidget(self.missing_plot)
         body = roles
         body.addWidget(heading("Column roles"))
-        body.addWidget(note("What each column is for. Identifiers never become features. Double-click a role "
-                            "to change it, then check the data again."))
+        body.addWidget(
+            note(
+                "What each column is for. Identifiers never become features. Double-click a role "
+                "to change it, then check the data again."
+            )
+        )
         self.roles_model = RolesModel(page)
         self.roles_model.role_edited.connect(self._on_role)
         self.roles = QTableView()
@@ -240,8 +270,12 @@ class DataInPanel:
         missing = profile.get("missing_by_column") or {}
         if missing and d.n_samples:
             top = list(missing.items())[:12]
-            horizontal_bars(self.missing_plot, [c for c, _ in top], [n / d.n_samples for _, n in top],
-                            x_label="share of samples missing (fraction, 0–1)")
+            horizontal_bars(
+                self.missing_plot,
+                [c for c, _ in top],
+                [n / d.n_samples for _, n in top],
+                x_label="share of samples missing (fraction, 0–1)",
+            )
         else:
             self.missing_plot.show_placeholder("No missing values." if profile else None)
         table = study.table
@@ -249,8 +283,7 @@ class DataInPanel:
             self._shown_table = table
             self.explorer.set_table(table, d.label, d.batch)
             self._role_edits = {}
-            self._count_roles(table, dict(d.roles), list(d.pii),
-                              list((d.sample_sheet or {}).get("columns_added", [])))
+            self._count_roles(table, dict(d.roles), list(d.pii), list((d.sample_sheet or {}).get("columns_added", [])))
 
     def peek_orientation(self) -> None:
         """Look at the chosen table's first rows on the worker thread: is it genes × samples?"""
@@ -260,8 +293,11 @@ class DataInPanel:
         if not text or not Path(text).is_file() or self.modality() != "table":
             return
         sheet = self.samples.text().strip()
-        kwargs = dict(label=self.page.label.currentData() or "", sheet=self.sheet_name(),
-                      samples=sheet if sheet and Path(sheet).is_file() else "")
+        kwargs = dict(
+            label=self.page.label.currentData() or "",
+            sheet=self.sheet_name(),
+            samples=sheet if sheet and Path(sheet).is_file() else "",
+        )
         peek = self._peeks
 
         def look():
@@ -293,8 +329,7 @@ class DataInPanel:
                 self.roles_model.set_columns(rows)
                 self.roles_pending = False
 
-        self.page.session.runner.run_in_background(lambda: _role_table(table, roles, pii, sheet_columns),
-                                                   on_done=shown)
+        self.page.session.runner.run_in_background(lambda: _role_table(table, roles, pii, sheet_columns), on_done=shown)
 
     def modality(self) -> str:
         """``table``, ``image`` or ``sequence``: as chosen, else as detected from the path."""
@@ -327,7 +362,9 @@ class DataInPanel:
             self.detected.setText(f"Detected: {words}." if words else "")
         else:
             kind = dict(READ_AS)[chosen].split(":")[0].lower()
-            self.detected.setText(f"Read as {kind}, as you chose" + (f" (the file looks like a {words})." if words else "."))
+            self.detected.setText(
+                f"Read as {kind}, as you chose" + (f" (the file looks like a {words})." if words else ".")
+            )
 
     def _show_options(self) -> None:
         kind = self.modality()
@@ -368,9 +405,13 @@ class DataInPanel:
         transposed = self._transposed_choice
         if transposed is None and self.orientation_hint is not None and not same_file:
             transposed = True  # as the page offered before loading, so the box says what happens
-        kwargs = dict(samples=self.samples.text().strip(), transposed=transposed,
-                      missing=self.missing.currentData(), accession=self.accession.text().strip(),
-                      url=self.url.text().strip())
+        kwargs = dict(
+            samples=self.samples.text().strip(),
+            transposed=transposed,
+            missing=self.missing.currentData(),
+            accession=self.accession.text().strip(),
+            url=self.url.text().strip(),
+        )
         if same_file and self._role_edits:
             kwargs["roles"] = {**study.data.roles, **self._role_edits}
         kind = self.modality()
@@ -415,8 +456,12 @@ class DataInPanel:
         self.page.show_info("Role changed. Press 'Check again with these roles' to profile the data with it.")
 
     def _choose_sheet(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self.page, "Choose a sample sheet", self.samples.text(),
-                                              "Tables (*.csv *.tsv *.txt *.xlsx *.parquet);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self.page,
+            "Choose a sample sheet",
+            self.samples.text(),
+            "Tables (*.csv *.tsv *.txt *.xlsx *.parquet);;All files (*)",
+        )
         if path:
             self.samples.setText(path)
             self.page._on_path()

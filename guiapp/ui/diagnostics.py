@@ -25,11 +25,14 @@ log = logging.getLogger("guiapp.ui")
 
 
 def system_info() -> dict:
-    return {"tenfold": __version__,
-            "build": "installed bundle" if getattr(sys, "frozen", False) else "Python environment",
-            "python": f"{platform.python_version()} ({platform.python_implementation()})",
-            "system": platform.platform(), "machine": platform.machine(),
-            "cpu cores": os.cpu_count()}
+    return {
+        "tenfold": __version__,
+        "build": "installed bundle" if getattr(sys, "frozen", False) else "Python environment",
+        "python": f"{platform.python_version()} ({platform.python_implementation()})",
+        "system": platform.platform(),
+        "machine": platform.machine(),
+        "cpu cores": os.cpu_count(),
+    }
 
 
 def package_versions() -> dict:
@@ -49,12 +52,19 @@ def qt_info(app: Optional[QGuiApplication] = None) -> dict:
     if app is None:
         return info
     style = app.style().name() if hasattr(app, "style") else ""
-    info.update({"platform plugin": app.platformName(), "style": style,
-                 "colour scheme": "dark" if is_dark(app) else "light",
-                 "high-DPI rounding": app.highDpiScaleFactorRoundingPolicy().name})
-    info["screens"] = [f"{s.name()} {s.size().width()}×{s.size().height()} at scale "
-                       f"{s.devicePixelRatio():g} ({s.logicalDotsPerInch():.0f} dpi)"
-                       for s in app.screens()]
+    info.update(
+        {
+            "platform plugin": app.platformName(),
+            "style": style,
+            "colour scheme": "dark" if is_dark(app) else "light",
+            "high-DPI rounding": app.highDpiScaleFactorRoundingPolicy().name,
+        }
+    )
+    info["screens"] = [
+        f"{s.name()} {s.size().width()}×{s.size().height()} at scale "
+        f"{s.devicePixelRatio():g} ({s.logicalDotsPerInch():.0f} dpi)"
+        for s in app.screens()
+    ]
     return info
 
 
@@ -75,9 +85,10 @@ def device_info() -> dict:
         info["training device (auto)"] = chosen
         info["device"] = devices.device_description(chosen)
         if has["cuda"]:
-            info["gpus"] = [f"{torch.cuda.get_device_name(i)}, "
-                            f"{torch.cuda.get_device_properties(i).total_memory / 2**30:.1f} GiB"
-                            for i in range(torch.cuda.device_count())]
+            info["gpus"] = [
+                f"{torch.cuda.get_device_name(i)}, {torch.cuda.get_device_properties(i).total_memory / 2**30:.1f} GiB"
+                for i in range(torch.cuda.device_count())
+            ]
     except Exception as exc:  # a broken torch is exactly what a bug report needs to say
         info = {"error": f"{type(exc).__name__}: {exc}"}
     info["gathered in"] = f"{time.monotonic() - started:.1f} s"
@@ -119,8 +130,13 @@ class DiagnosticsCopier(QObject):
     ready = Signal(str)
     _gathered = Signal(object)
 
-    def __init__(self, parent: Optional[QObject] = None, *, on_status: Optional[Callable[[str], None]] = None,
-                 gather: Callable[[], dict] = device_info) -> None:
+    def __init__(
+        self,
+        parent: Optional[QObject] = None,
+        *,
+        on_status: Optional[Callable[[str], None]] = None,
+        gather: Callable[[], dict] = device_info,
+    ) -> None:
         super().__init__(parent)
         self._on_status = on_status
         self._gather = gather
@@ -153,8 +169,9 @@ class DiagnosticsCopier(QObject):
         text = diagnostic_text(device)
         QGuiApplication.clipboard().setText(text)
         log.info("Diagnostic info copied to the clipboard")
-        self._say(f"Diagnostic info copied to the clipboard ({len(text.splitlines())} lines): "
-                  "paste it into your bug report.")
+        self._say(
+            f"Diagnostic info copied to the clipboard ({len(text.splitlines())} lines): paste it into your bug report."
+        )
         self.ready.emit(text)
 
     def _say(self, text: str) -> None:

@@ -12,14 +12,13 @@ from guiapp.ui.session import Session
 
 
 def new_study(parent: QWidget, session: Session) -> bool:
-    folder = QFileDialog.getExistingDirectory(
-        parent, "Choose an empty folder for the new study", str(Path.home()))
+    folder = QFileDialog.getExistingDirectory(parent, "Choose an empty folder for the new study", str(Path.home()))
     if not folder:
         return False
     if (Path(folder) / STUDY_FILE).exists():
         answer = QMessageBox.question(
-            parent, "Open the existing study?",
-            f"{folder} already holds a Tenfold study. Open it instead?")
+            parent, "Open the existing study?", f"{folder} already holds a Tenfold study. Open it instead?"
+        )
         return answer == QMessageBox.Yes and _report(parent, session.open_study(Path(folder)))
     return _report(parent, session.new_study(Path(folder)))
 

@@ -17,12 +17,16 @@ from guiapp.core.study import blocking
 from guiapp.core.study.errors import TenfoldError
 from guiapp.ui.widgets import Banner
 
-GUIDED_HEAD = ("Guided mode: Next stays off until each finding below is remedied on this page, or "
-               "accepted with a written reason. The reason goes to the top of the model card and the "
-               "report, and to the ethics register.")
-ORDINARY_HEAD = ("A finding blocks this study: its result cannot be trusted until a remedy settles it or "
-                 "you accept it with a written reason (guided mode is off, so you may go on; the card "
-                 "will list it as unresolved above the headline).")
+GUIDED_HEAD = (
+    "Guided mode: Next stays off until each finding below is remedied on this page, or "
+    "accepted with a written reason. The reason goes to the top of the model card and the "
+    "report, and to the ethics register."
+)
+ORDINARY_HEAD = (
+    "A finding blocks this study: its result cannot be trusted until a remedy settles it or "
+    "you accept it with a written reason (guided mode is off, so you may go on; the card "
+    "will list it as unresolved above the headline)."
+)
 REASON_HINT = "Why the result still holds despite this finding (required, in words)"
 
 
@@ -45,8 +49,10 @@ class FindingRow(QWidget):
         self.reason.setAccessibleName(f"Reason for accepting {finding.code}")
         self.accept = QPushButton("Accept with reason…")
         self.accept.setAccessibleName(f"Accept {finding.code} with the reason written beside it")
-        self.accept.setToolTip("Record that you accept this finding, with your reason. A remedy on this page "
-                               "is the better way, where one fits.")
+        self.accept.setToolTip(
+            "Record that you accept this finding, with your reason. A remedy on this page "
+            "is the better way, where one fits."
+        )
         self.accept.setEnabled(False)
         self.reason.textChanged.connect(self._on_text)
         self.reason.returnPressed.connect(lambda: self.accept.isEnabled() and self.accept.click())
@@ -67,8 +73,9 @@ class FindingRow(QWidget):
 class AcceptedRow(QWidget):
     """An acceptance already recorded for this step, with Withdraw."""
 
-    def __init__(self, code: str, reason: str, on_withdraw: Callable[[str], None],
-                 parent: Optional[QWidget] = None) -> None:
+    def __init__(
+        self, code: str, reason: str, on_withdraw: Callable[[str], None], parent: Optional[QWidget] = None
+    ) -> None:
         super().__init__(parent)
         self.code = code
         layout = QHBoxLayout(self)
@@ -114,8 +121,7 @@ class FindingActions(QFrame):
         self.study = study
         guided = bool(study.checklist_mode)
         found = blocking.blocking_on_step(study, self.step_id)
-        mine = dict.fromkeys(f.code for f in study.findings
-                             if f.step == self.step_id and blocking.is_blocking(f))
+        mine = dict.fromkeys(f.code for f in study.findings if f.step == self.step_id and blocking.is_blocking(f))
         accepted = {code: study.accepted_findings[code]["reason"] for code in mine if code in study.accepted_findings}
         shown = ([(f.code, f.message) for f in found], accepted)
         if shown != self._shown:  # rebuilt only when it changed: a reason being typed keeps its focus

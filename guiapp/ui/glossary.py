@@ -11,8 +11,19 @@ from typing import Iterable, Optional
 from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QCursor
 from PySide6.QtSvgWidgets import QSvgWidget
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QLineEdit, QListWidget,
-                               QListWidgetItem, QTextBrowser, QToolTip, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QTextBrowser,
+    QToolTip,
+    QVBoxLayout,
+    QWidget,
+)
 
 from guiapp.core.study import glossary
 
@@ -82,8 +93,11 @@ class GlossaryDialog(QDialog):
     def show_page_terms(self, keys: Iterable[str]) -> None:
         """Name the terms a page uses, as links above the explanation; show the first."""
         keys = [k for k in keys if k in glossary.BY_KEY]
-        self.page_terms.setText(("On this page: " + ", ".join(
-            f'<a href="{SCHEME}{k}">{glossary.BY_KEY[k].term}</a>' for k in keys)) if keys else "")
+        self.page_terms.setText(
+            ("On this page: " + ", ".join(f'<a href="{SCHEME}{k}">{glossary.BY_KEY[k].term}</a>' for k in keys))
+            if keys
+            else ""
+        )
         self.page_terms.setVisible(bool(keys))
         if keys:
             self.show_term(keys[0])
@@ -125,7 +139,7 @@ class GlossaryDialog(QDialog):
 
     def _on_link(self, link: str) -> None:
         if link.startswith(SCHEME):
-            self.show_term(link[len(SCHEME):])
+            self.show_term(link[len(SCHEME) :])
 
 
 class GlossaryLinks(QObject):
@@ -193,11 +207,11 @@ class GlossaryLinks(QObject):
 
     def _on_link(self, link: str) -> None:
         if link.startswith(SCHEME):
-            self.open(link[len(SCHEME):])
+            self.open(link[len(SCHEME) :])
 
     def _on_hover(self, link: str) -> None:
-        if link.startswith(SCHEME) and link[len(SCHEME):] in glossary.BY_KEY:
-            QToolTip.showText(QCursor.pos(), glossary.tooltip(link[len(SCHEME):]))
+        if link.startswith(SCHEME) and link[len(SCHEME) :] in glossary.BY_KEY:
+            QToolTip.showText(QCursor.pos(), glossary.tooltip(link[len(SCHEME) :]))
         else:
             QToolTip.hideText()
 

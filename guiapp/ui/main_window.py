@@ -12,9 +12,19 @@ from typing import Optional
 
 from PySide6.QtCore import QSize, Qt, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import (QApplication, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
-                               QMainWindow, QProgressBar, QPushButton, QStackedWidget,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QProgressBar,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from guiapp.core.guidance import checklist
 from guiapp.core.study.steps import STEP_IDS, STEPS, missing_prerequisite
@@ -69,7 +79,9 @@ class MainWindow(QMainWindow):
         self.next.setObjectName("primary")
         self.next.setShortcut(QKeySequence("Alt+Right"))
         self.next.setAccessibleName("Next step")
-        self.next.setToolTip("Go to the next step (Alt+Right). In guided mode, only when this step's checklist items are done.")
+        self.next.setToolTip(
+            "Go to the next step (Alt+Right). In guided mode, only when this step's checklist items are done."
+        )
         self.next.clicked.connect(self.go_next)
         nav = QHBoxLayout()
         nav.setContentsMargins(12, 6, 12, 6)
@@ -131,10 +143,12 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
-        self.new_action = self._action(file_menu, "&New study…", QKeySequence.New,
-                                       lambda: dialogs.new_study(self, self.session))
-        self.open_action = self._action(file_menu, "&Open study…", QKeySequence.Open,
-                                        lambda: dialogs.open_study(self, self.session))
+        self.new_action = self._action(
+            file_menu, "&New study…", QKeySequence.New, lambda: dialogs.new_study(self, self.session)
+        )
+        self.open_action = self._action(
+            file_menu, "&Open study…", QKeySequence.Open, lambda: dialogs.open_study(self, self.session)
+        )
         self._action(file_menu, "&Save", QKeySequence.Save, self.save)
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", QKeySequence.Quit, self.close)
@@ -147,8 +161,10 @@ class MainWindow(QMainWindow):
         from guiapp.ui import detail_level
 
         self.details_action = QAction("Show &technical details", self, checkable=True)
-        self.details_action.setToolTip("Show the expert numbers behind the plain summaries (batch metrics, "
-                                       "the privacy attack's scores…). Remembered for next time.")
+        self.details_action.setToolTip(
+            "Show the expert numbers behind the plain summaries (batch metrics, "
+            "the privacy attack's scores…). Remembered for next time."
+        )
         self.details_action.setChecked(detail_level.technical_details())
         self.details_action.toggled.connect(detail_level.set_technical_details)
         view.addAction(self.details_action)
@@ -156,12 +172,14 @@ class MainWindow(QMainWindow):
         checklist_toggle.setShortcut(QKeySequence("Ctrl+L"))
         view.addAction(checklist_toggle)
         help_menu = self.menuBar().addMenu("&Help")
-        self.glossary_action = self._action(help_menu, "&Glossary", QKeySequence.HelpContents,
-                                            lambda: self.current_page().open_glossary())
+        self.glossary_action = self._action(
+            help_menu, "&Glossary", QKeySequence.HelpContents, lambda: self.current_page().open_glossary()
+        )
         self.glossary_action.setToolTip("Every word Tenfold uses, in plain terms, with small pictures.")
         self.diagnostics = diagnostics.DiagnosticsCopier(self, on_status=self.show_status)
-        self.diagnostics_action = self._action(help_menu, "Copy &diagnostic info", QKeySequence("Ctrl+Shift+D"),
-                                               self.diagnostics.copy)
+        self.diagnostics_action = self._action(
+            help_menu, "Copy &diagnostic info", QKeySequence("Ctrl+Shift+D"), self.diagnostics.copy
+        )
         self.diagnostics_action.setToolTip("Copy versions, device and GPU to the clipboard, for a bug report.")
         help_menu.addSeparator()
         self.about_action = self._action(help_menu, "&About Tenfold", None, lambda: about.show_about(self))
@@ -237,8 +255,10 @@ class MainWindow(QMainWindow):
         if not ok:
             page.show_blocked(reason)
             page.show_checklist(checklist.leave_message(self.study, page.step_id), guided=True)
-            self.show_status("Guided mode: this step still has open checklist items or a finding that blocks "
-                             "the study (see the page).")
+            self.show_status(
+                "Guided mode: this step still has open checklist items or a finding that blocks "
+                "the study (see the page)."
+            )
             return False
         still_open = checklist.blocking_items(self.study, page.step_id)
         target = STEP_IDS[index + 1]
@@ -248,8 +268,9 @@ class MainWindow(QMainWindow):
             return False
         moved = self.go_to(target)
         if moved and still_open:
-            self.show_status("Moved on with open checklist items: "
-                             + "; ".join(i["text"].lower() for i in still_open) + ".")
+            self.show_status(
+                "Moved on with open checklist items: " + "; ".join(i["text"].lower() for i in still_open) + "."
+            )
         return moved
 
     def go_back(self) -> bool:
@@ -276,14 +297,18 @@ class MainWindow(QMainWindow):
             flags = item.flags()
             item.setFlags(flags & ~Qt.ItemIsEnabled if reason else flags | Qt.ItemIsEnabled)
             mine = [r for r in rows if r["step"] == s.id]
-            status, optional_open = checklist.step_status(mine) if mine else (
-                checklist.DONE if self.study.folder else checklist.OPEN, 0)
+            status, optional_open = (
+                checklist.step_status(mine) if mine else (checklist.DONE if self.study.folder else checklist.OPEN, 0)
+            )
             item.setIcon(status_icon(status, badge=bool(optional_open)))
             item.setData(STEP_STATUS, status)
             item.setData(STEP_STATUS + 1, optional_open)
             tips = ", ".join(str(t) for t in s.tips)
-            extra = (f"; {optional_open} optional item{'s' if optional_open > 1 else ''} open"
-                     if optional_open and status == checklist.DONE else "")
+            extra = (
+                f"; {optional_open} optional item{'s' if optional_open > 1 else ''} open"
+                if optional_open and status == checklist.DONE
+                else ""
+            )
             item.setToolTip(reason or f"{s.title} (Tip{'s' if len(s.tips) > 1 else ''} {tips}){extra}")
         self.checklist.refresh()
         self.guided_action.blockSignals(True)
@@ -298,17 +323,20 @@ class MainWindow(QMainWindow):
         rows = rows if rows is not None else checklist.evaluate_checklist(self.study)
         ok, reason = checklist.can_leave(self.study, self.current_step, rows)
         page = self.current_page()
-        page.show_checklist(checklist.leave_message(self.study, self.current_step, rows),
-                            guided=self.study.checklist_mode)
+        page.show_checklist(
+            checklist.leave_message(self.study, self.current_step, rows), guided=self.study.checklist_mode
+        )
         page.finding_actions.show_for(self.study)  # guided: a stop; ordinary: a persistent banner
         if ok and page.blocked.text().startswith("Guided mode"):
             page.blocked.clear_message()  # the work is done: the earlier "not yet" no longer holds
         last = index + 1 >= len(STEP_IDS)
         self.back.setEnabled(index > 0)
         self.next.setEnabled(not last and ok)
-        self.next.setToolTip(reason if not ok else
-                             "Go to the next step (Alt+Right). In guided mode, only when this step's "
-                             "checklist items are done.")
+        self.next.setToolTip(
+            reason
+            if not ok
+            else "Go to the next step (Alt+Right). In guided mode, only when this step's checklist items are done."
+        )
 
     @Slot()
     def _on_study_replaced(self) -> None:

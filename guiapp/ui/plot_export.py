@@ -39,8 +39,9 @@ def save_button(area) -> QToolButton:
 def ask_and_save(area, kind: str):
     """Ask where to save ``area``'s plot as ``kind`` and write it; the path, or None."""
     pattern = dict(FORMATS)[kind]
-    path, _ = QFileDialog.getSaveFileName(area, f"Save the plot “{area.title}”",
-                                          str(Path.home() / f"{file_stem(area.title)}.{kind}"), pattern)
+    path, _ = QFileDialog.getSaveFileName(
+        area, f"Save the plot “{area.title}”", str(Path.home() / f"{file_stem(area.title)}.{kind}"), pattern
+    )
     if not path:
         return None
     if not path.lower().endswith(f".{kind}"):

@@ -12,8 +12,20 @@ from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 TRAIN_COLOUR, TUNE_COLOUR = "#1f77b4", "#d62728"
-QUALITATIVE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
-               "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939"]
+QUALITATIVE = [
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+    "#393b79",
+    "#637939",
+]
 REDRAW_MS = 100  # curves redraw from a timer, never once per epoch
 
 _configured = False
@@ -37,8 +49,9 @@ class PlotArea(QWidget):
     names the split) and a small "Save" button in its corner that writes PNG or SVG.
     """
 
-    def __init__(self, placeholder: str, accessible_name: str, min_height: int = 260,
-                 parent: Optional[QWidget] = None) -> None:
+    def __init__(
+        self, placeholder: str, accessible_name: str, min_height: int = 260, parent: Optional[QWidget] = None
+    ) -> None:
         super().__init__(parent)
         self.setAccessibleName(accessible_name)
         self.title = accessible_name
@@ -105,8 +118,15 @@ class PlotArea(QWidget):
         self._placeholder.show()
 
 
-def bar_chart(area: PlotArea, labels: Sequence[str], values: Sequence[float], *,
-              y_label: str = "", x_label: str = "", colour: str = TRAIN_COLOUR) -> None:
+def bar_chart(
+    area: PlotArea,
+    labels: Sequence[str],
+    values: Sequence[float],
+    *,
+    y_label: str = "",
+    x_label: str = "",
+    colour: str = TRAIN_COLOUR,
+) -> None:
     """Vertical bars, one per label (class counts)."""
     pg = pyqtgraph()
     item = area.plot_item()
@@ -120,9 +140,15 @@ def bar_chart(area: PlotArea, labels: Sequence[str], values: Sequence[float], *,
     item.setYRange(0, max(values or [1]) * 1.1)
 
 
-def horizontal_bars(area: PlotArea, labels: Sequence[str], values: Sequence[float],
-                    errors: Optional[Sequence[float]] = None, *, x_label: str = "",
-                    y_label: str = "feature") -> None:
+def horizontal_bars(
+    area: PlotArea,
+    labels: Sequence[str],
+    values: Sequence[float],
+    errors: Optional[Sequence[float]] = None,
+    *,
+    x_label: str = "",
+    y_label: str = "feature",
+) -> None:
     """Horizontal bars with the first label on top (feature importance)."""
     pg = pyqtgraph()
     item = area.plot_item()
@@ -132,9 +158,16 @@ def horizontal_bars(area: PlotArea, labels: Sequence[str], values: Sequence[floa
     if errors is not None:
         import numpy as np
 
-        item.addItem(pg.ErrorBarItem(x=np.asarray(values, float), y=np.asarray(ys, float),
-                                     left=np.asarray(errors, float), right=np.asarray(errors, float),
-                                     beam=0.2, pen=pg.mkPen("#333333")))
+        item.addItem(
+            pg.ErrorBarItem(
+                x=np.asarray(values, float),
+                y=np.asarray(ys, float),
+                left=np.asarray(errors, float),
+                right=np.asarray(errors, float),
+                beam=0.2,
+                pen=pg.mkPen("#333333"),
+            )
+        )
     item.getAxis("left").setTicks([[(y, str(lab)) for y, lab in zip(ys, labels)]])
     item.setLabel("bottom", x_label)
     item.setLabel("left", y_label)
@@ -143,8 +176,7 @@ def horizontal_bars(area: PlotArea, labels: Sequence[str], values: Sequence[floa
     item.addLine(x=0, pen=pg.mkPen("#777777"))
 
 
-def scatter_groups(area: PlotArea, xy, groups: Sequence[str], *, x_label: str, y_label: str,
-                   title: str = "") -> None:
+def scatter_groups(area: PlotArea, xy, groups: Sequence[str], *, x_label: str, y_label: str, title: str = "") -> None:
     """A scatter coloured by group, with a legend (numbers on a gradient when there are many)."""
     import numpy as np
 
@@ -162,9 +194,16 @@ def scatter_groups(area: PlotArea, xy, groups: Sequence[str], *, x_label: str, y
             item.addLegend(offset=(10, 10))
         for i, name in enumerate(names):
             mask = groups == name
-            item.addItem(pg.ScatterPlotItem(x=xy[mask, 0], y=xy[mask, 1], size=7, pen=None,
-                                            brush=pg.mkBrush(QUALITATIVE[i] + "b0"),
-                                            name=f"{name} ({int(mask.sum())})"))
+            item.addItem(
+                pg.ScatterPlotItem(
+                    x=xy[mask, 0],
+                    y=xy[mask, 1],
+                    size=7,
+                    pen=None,
+                    brush=pg.mkBrush(QUALITATIVE[i] + "b0"),
+                    name=f"{name} ({int(mask.sum())})",
+                )
+            )
         return
     try:  # many values: a continuous label, shown on a gradient
         values = groups.astype(float)
@@ -185,8 +224,14 @@ class LiveCurves(PlotArea):
     plot's items are only given new data.
     """
 
-    def __init__(self, placeholder: str, accessible_name: str, series: Sequence[tuple[str, str, str]],
-                 y_label: str, parent: Optional[QWidget] = None) -> None:
+    def __init__(
+        self,
+        placeholder: str,
+        accessible_name: str,
+        series: Sequence[tuple[str, str, str]],
+        y_label: str,
+        parent: Optional[QWidget] = None,
+    ) -> None:
         super().__init__(placeholder, accessible_name, parent=parent)
         self._series = list(series)
         self._y_label = y_label
@@ -203,8 +248,9 @@ class LiveCurves(PlotArea):
         self._timer.setInterval(REDRAW_MS)
         self._timer.timeout.connect(self._redraw)
 
-    def set_series(self, series: Sequence[tuple[str, str, str]], y_label: Optional[str] = None,
-                   rising: bool = False) -> None:
+    def set_series(
+        self, series: Sequence[tuple[str, str, str]], y_label: Optional[str] = None, rising: bool = False
+    ) -> None:
         """Change what is drawn (the tune metric's name differs between studies). A ``rising``
         curve (a score that grows) gets its legend at the bottom right, out of its way."""
         self._series = list(series)
@@ -225,8 +271,9 @@ class LiveCurves(PlotArea):
             self._build()
             self._set_data()
 
-    def start_live(self, history: Sequence[dict] = (), best_epoch: Optional[int] = None,
-                   max_epochs: Optional[int] = None) -> None:
+    def start_live(
+        self, history: Sequence[dict] = (), best_epoch: Optional[int] = None, max_epochs: Optional[int] = None
+    ) -> None:
         """A run starts (from ``history`` when it resumes); ``max_epochs`` bounds the epoch axis."""
         self.prepare()
         self.set_history(history, best_epoch)
@@ -298,9 +345,11 @@ class LiveCurves(PlotArea):
         empty = not self._epochs
         if empty != self._empty_title:  # the same title row either way: no new layout
             self._empty_title = empty
-            self._widget.getPlotItem().setTitle(self._placeholder.text() if empty else self.title,
-                                                size="9pt" if empty else "10pt",
-                                                color="#777777" if empty else "#333333")
+            self._widget.getPlotItem().setTitle(
+                self._placeholder.text() if empty else self.title,
+                size="9pt" if empty else "10pt",
+                color="#777777" if empty else "#333333",
+            )
 
     @Slot()
     def _redraw(self, force: bool = False) -> None:
@@ -396,6 +445,10 @@ class LossCurves(LiveCurves):
     """Training and tune loss per epoch of a finished run (the Overfitting page)."""
 
     def __init__(self, placeholder: str, parent: Optional[QWidget] = None) -> None:
-        super().__init__(placeholder, "Training and tune loss curves",
-                         [("train_loss", "training split", TRAIN_COLOUR), ("tune_loss", "tune split", TUNE_COLOUR)],
-                         "loss", parent=parent)
+        super().__init__(
+            placeholder,
+            "Training and tune loss curves",
+            [("train_loss", "training split", TRAIN_COLOUR), ("tune_loss", "tune split", TUNE_COLOUR)],
+            "loss",
+            parent=parent,
+        )

@@ -22,9 +22,11 @@ log = logging.getLogger("guiapp.ui")
 
 PROGRESS_INTERVAL_S = 0.1  # at most ~10 progress updates a second reach the GUI
 
-UNEXPECTED = ("Tenfold ran into an unexpected problem while {what} ({kind}). Your study is "
-              "saved as it was before this step. Try again; if it happens again, please send "
-              "Tenfold's log file with a bug report.")
+UNEXPECTED = (
+    "Tenfold ran into an unexpected problem while {what} ({kind}). Your study is "
+    "saved as it was before this step. Try again; if it happens again, please send "
+    "Tenfold's log file with a bug report."
+)
 
 
 class PauseFlag(StopFlag):
@@ -116,8 +118,7 @@ class _Worker(QObject):
             self.failed.emit(task.id, str(exc))
         except Exception as exc:  # anything else is a bug: log it, tell the user plainly
             log.exception("Task %r failed", task.name)
-            self.failed.emit(task.id, UNEXPECTED.format(what=task.name or "working",
-                                                         kind=type(exc).__name__))
+            self.failed.emit(task.id, UNEXPECTED.format(what=task.name or "working", kind=type(exc).__name__))
         else:
             self.done.emit(task.id, result)
 
@@ -190,8 +191,17 @@ class TaskRunner(QObject):
         self._thread.start()
 
     # ----- control -------------------------------------------------------------------------
-    def start(self, fn: Callable, kwargs: Optional[dict] = None, *, name: str = "",
-              on_result=None, on_error=None, on_cancelled=None, on_epoch=None) -> Optional[Task]:
+    def start(
+        self,
+        fn: Callable,
+        kwargs: Optional[dict] = None,
+        *,
+        name: str = "",
+        on_result=None,
+        on_error=None,
+        on_cancelled=None,
+        on_epoch=None,
+    ) -> Optional[Task]:
         """Run ``fn(**kwargs)`` (plus progress/should_stop when it takes them).
 
         ``name`` says what the task does, in words that fit "while …" ("loading the data").
@@ -296,8 +306,7 @@ class TaskRunner(QObject):
                 task.on_result(value)
         except Exception as exc:  # a page failed to show the result: still no traceback
             log.exception("Showing the result of %r failed", task.name)
-            message = UNEXPECTED.format(what=f"showing the result of {task.name or 'a task'}",
-                                        kind=type(exc).__name__)
+            message = UNEXPECTED.format(what=f"showing the result of {task.name or 'a task'}", kind=type(exc).__name__)
             if task.on_error is not None:
                 task.on_error(message)
             self.error.emit(message)

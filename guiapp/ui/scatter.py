@@ -73,8 +73,12 @@ def category_scatter_item():
 
         def updateSpots(self, dataSet=None):  # noqa: N802 (pyqtgraph's name)
             data = self.data if dataSet is None else dataSet
-            if (self._codes is None or len(data) != len(self.data) or len(data) != len(self._codes)
-                    or not (self.opts["pxMode"] and self.opts["useCache"])):
+            if (
+                self._codes is None
+                or len(data) != len(self.data)
+                or len(data) != len(self._codes)
+                or not (self.opts["pxMode"] and self.opts["useCache"])
+            ):
                 return super().updateSpots(dataSet)
             o = self.opts
             coords = self.fragmentAtlas[[(o["symbol"], o["size"], o["pen"], b) for b in self._brushes]]
@@ -96,8 +100,9 @@ class SampleScatter(QWidget):
 
     hovered = Signal(int)  # the sample under the mouse (row index), for tests and status lines
 
-    def __init__(self, placeholder: str, accessible_name: str, min_height: int = 380,
-                 parent: Optional[QWidget] = None) -> None:
+    def __init__(
+        self, placeholder: str, accessible_name: str, min_height: int = 380, parent: Optional[QWidget] = None
+    ) -> None:
         super().__init__(parent)
         self.setAccessibleName(accessible_name)
         self.setMinimumHeight(min_height)
@@ -224,7 +229,7 @@ class SampleScatter(QWidget):
             return None
         d2 = ((self._x - x) / sx) ** 2 + ((self._y - y) / sy) ** 2
         i = int(np.argmin(d2))
-        if d2[i] > HOVER_RADIUS_PX ** 2:
+        if d2[i] > HOVER_RADIUS_PX**2:
             return None
         return int(self._order[i])
 
@@ -283,8 +288,9 @@ class SampleScatter(QWidget):
         try:
             painter.fillRect(target, QColor("white"))
             painter.setRenderHint(QPainter.Antialiasing, True)
-            helper.setExportMode(True, {"antialias": True, "background": QColor("white"),
-                                        "painter": painter, "resolutionScale": 1.0})
+            helper.setExportMode(
+                True, {"antialias": True, "background": QColor("white"), "painter": painter, "resolutionScale": 1.0}
+            )
             helper.render(painter, target, source)
         finally:
             helper.setExportMode(False)

@@ -18,8 +18,13 @@ WINDOW_SIZE = (1280, 800)
 SCROLL_TO = {"baselines": "table"}
 
 
-def build_demo_study(folder: Path, dataset: str = "breast_cancer", epochs: int = 40,
-                     trials: Optional[int] = None, trial_epochs: Optional[int] = None):
+def build_demo_study(
+    folder: Path,
+    dataset: str = "breast_cancer",
+    epochs: int = 40,
+    trials: Optional[int] = None,
+    trial_epochs: Optional[int] = None,
+):
     """A demo study with every step run; returns ``(study, batch_report)``.
 
     Every baseline and the network are tuned with the same number of trials (the headless
@@ -45,8 +50,11 @@ def build_demo_study(folder: Path, dataset: str = "breast_cancer", epochs: int =
     ethics.set_sensitivity(study, False)  # both built-in datasets are public or simulated
     report = batch.batch_effect_report(study)
     if batch.remedy_needs_reason(study):  # the demo keeps its batches and writes the risk into the card
-        batch.choose_remedy(study, "none", "A teaching demo: the batch effect is left in to show how Tenfold "
-                                          "measures it; the card states the risk.")
+        batch.choose_remedy(
+            study,
+            "none",
+            "A teaching demo: the batch effect is left in to show how Tenfold measures it; the card states the risk.",
+        )
     split.split_study(study)
     study.baselines.budget_trials = study.train.budget_trials = DEMO_TRIALS if trials is None else trials
     study.tuning.epochs = DEMO_TRIAL_EPOCHS if trial_epochs is None else trial_epochs
@@ -65,21 +73,30 @@ def build_demo_study(folder: Path, dataset: str = "breast_cancer", epochs: int =
         from guiapp.core.evaluation import external
         from guiapp.core.evaluation import generalization
 
-        external.evaluate_cohort(study, Path(folder) / "study" / "data" / "simulated_expression_lab_b.csv",
-                                 label="condition", name="Another lab (simulated)")
+        external.evaluate_cohort(
+            study,
+            Path(folder) / "study" / "data" / "simulated_expression_lab_b.csv",
+            label="condition",
+            name="Another lab (simulated)",
+        )
         generalization.leave_one_batch_out(study, network_epochs=5)
     interpret.permutation_importance(study, n_repeats=3, top=15)
-    ethics.add_entry(study, "The tumours come from one clinic in Wisconsin; the model may not "
-                     "transfer to other populations or imaging set-ups.", raised_by="Study owner",
-                     mitigation="State the limitation in the model card.")
+    ethics.add_entry(
+        study,
+        "The tumours come from one clinic in Wisconsin; the model may not "
+        "transfer to other populations or imaging set-ups.",
+        raised_by="Study owner",
+        mitigation="State the limitation in the model card.",
+    )
     ethics.set_share_weights(study, "auto", "Public data; Tenfold's default rule applies.")
     export_bundle(study, Path(folder) / "export")  # beside the study folder, never inside it
     study.save()
     return study, report
 
 
-def render_all_pages(study, out_dir, *, batch_report=None, size=WINDOW_SIZE,
-                     steps: Optional[tuple] = None) -> list[Path]:
+def render_all_pages(
+    study, out_dir, *, batch_report=None, size=WINDOW_SIZE, steps: Optional[tuple] = None
+) -> list[Path]:
     """Save one PNG of the main window per step (or per step in ``steps``); returns the files written."""
     from PySide6.QtWidgets import QApplication
 

@@ -105,8 +105,10 @@ class Session(QObject):
         if self.runner.busy:
             return "Wait for the running task to finish (or cancel it) before starting another study."
         if (folder / STUDY_FILE).exists():
-            return (f"{folder} already holds a study. Open it with 'Open study…', or choose an "
-                    "empty folder for the new one.")
+            return (
+                f"{folder} already holds a study. Open it with 'Open study…', or choose an "
+                "empty folder for the new one."
+            )
         # Answers typed before any folder existed belong to this study: they are kept, not replaced.
         study = self.study if self.study.folder is None else Study(checklist_mode=self.study.checklist_mode)
         error = self.take_lock(folder)
@@ -142,9 +144,13 @@ class Session(QObject):
         from guiapp.core.data.demo import create_demo_study
 
         folder = Path(folder) if folder is not None else default_demo_folder(name)
-        started = self.runner.start(create_demo_study, {"name": name, "folder": folder},
-                                    name=f"preparing the {name} demo study",
-                                    on_result=self._demo_ready, on_error=self.message.emit)
+        started = self.runner.start(
+            create_demo_study,
+            {"name": name, "folder": folder},
+            name=f"preparing the {name} demo study",
+            on_result=self._demo_ready,
+            on_error=self.message.emit,
+        )
         return started is not None
 
     def _demo_ready(self, study: Study) -> None:
@@ -161,6 +167,10 @@ class Session(QObject):
         from guiapp.core.data.attach import reload_table
 
         study = self.study
-        self.runner.start(reload_table, {"study": study}, name="reading the study's data file",
-                          on_result=lambda _table: self.set_study(study) if study is self.study else None,
-                          on_error=self.data_error.emit)
+        self.runner.start(
+            reload_table,
+            {"study": study},
+            name="reading the study's data file",
+            on_result=lambda _table: self.set_study(study) if study is self.study else None,
+            on_error=self.data_error.emit,
+        )

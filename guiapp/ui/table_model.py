@@ -162,4 +162,3 @@ class RoleDelegate(QStyledItemDelegate):
 
     def setModelData(self, editor, model, index) -> None:  # noqa: N802
         model.setData(index, editor.currentText(), Qt.EditRole)
-

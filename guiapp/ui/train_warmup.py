@@ -6,8 +6,12 @@ from __future__ import annotations
 import importlib
 import os
 
-DEVICE_NAMES = {"auto": "Automatic (GPU if there is one)", "cpu": "CPU",
-                "cuda": "NVIDIA GPU (CUDA)", "mps": "Apple GPU (MPS)"}
+DEVICE_NAMES = {
+    "auto": "Automatic (GPU if there is one)",
+    "cpu": "CPU",
+    "cuda": "NVIDIA GPU (CUDA)",
+    "mps": "Apple GPU (MPS)",
+}
 
 
 def probe_devices() -> dict:
@@ -39,8 +43,15 @@ def warm_up_training() -> dict:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     torch.set_num_threads(max(1, min(torch.get_num_threads(), cores - 1)))
     found = probe_devices()
-    for name in ("pyqtgraph", "pyqtgraph.exporters", "scipy.stats", "safetensors.torch", "guiapp.core.stats.metrics",
-                 "guiapp.core.models.network", "guiapp.core.split.draw"):
+    for name in (
+        "pyqtgraph",
+        "pyqtgraph.exporters",
+        "scipy.stats",
+        "safetensors.torch",
+        "guiapp.core.stats.metrics",
+        "guiapp.core.models.network",
+        "guiapp.core.split.draw",
+    ):
         try:
             importlib.import_module(name)
         except ImportError:

@@ -7,8 +7,17 @@ from typing import Iterable, Optional
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPen, QPixmap
-from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHeaderView, QLabel, QSizePolicy,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QHeaderView,
+    QLabel,
+    QSizePolicy,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from guiapp.core.guidance import checklist
 
@@ -154,8 +163,13 @@ class ResultTable(QTableWidget):
         self.horizontalHeader().setStretchLastSection(True)
         self.setFrameShape(QFrame.StyledPanel)
 
-    def fill(self, headers: list[str], rows: list[list], tooltips: Optional[list[list]] = None,
-             wrap_column: Optional[int] = None) -> None:
+    def fill(
+        self,
+        headers: list[str],
+        rows: list[list],
+        tooltips: Optional[list[list]] = None,
+        wrap_column: Optional[int] = None,
+    ) -> None:
         """Fill the table; ``wrap_column`` takes the spare width and wraps its long text."""
         self.clear()
         self.setColumnCount(len(headers))
@@ -172,8 +186,9 @@ class ResultTable(QTableWidget):
             self.setWordWrap(True)
             header.setStretchLastSection(False)
             for c in range(len(headers)):
-                header.setSectionResizeMode(c, QHeaderView.Stretch if c == wrap_column
-                                            else QHeaderView.ResizeToContents)
+                header.setSectionResizeMode(
+                    c, QHeaderView.Stretch if c == wrap_column else QHeaderView.ResizeToContents
+                )
             self.resizeRowsToContents()
         height = self.horizontalHeader().height() + 2 * self.frameWidth() + 4
         height += sum(self.rowHeight(r) for r in range(len(rows)))

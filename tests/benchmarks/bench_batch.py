@@ -35,8 +35,9 @@ def main() -> None:
     from guiapp.core.study.task_context import StopFlag
 
     t0 = time.perf_counter()
-    d = simulated_expression(n_samples=args.samples, n_genes=args.genes, n_informative=50,
-                             batch_strength=args.batch_strength, seed=0)
+    d = simulated_expression(
+        n_samples=args.samples, n_genes=args.genes, n_informative=50, batch_strength=args.batch_strength, seed=0
+    )
     genes = [c for c in d.table.columns if c.startswith("GENE")]
     X = d.table[genes].to_numpy(dtype=np.float32)
     batches, labels = d.table["batch"].to_numpy(), d.table["condition"].to_numpy()
@@ -54,8 +55,14 @@ def main() -> None:
             result["pca_s"] = time.perf_counter() - start
             start = time.perf_counter()
             m = bm.measure_batch_effect(
-                pcs, evr, batches, labels, seed=0, should_stop=stop,
-                progress=lambda f, msg: steps.append((round(time.perf_counter() - start, 2), msg)))
+                pcs,
+                evr,
+                batches,
+                labels,
+                seed=0,
+                should_stop=stop,
+                progress=lambda f, msg: steps.append((round(time.perf_counter() - start, 2), msg)),
+            )
             result["metrics_s"] = time.perf_counter() - start
             result["pcs"], result["metrics"] = pcs, m
         except BaseException as exc:  # reported, never swallowed
@@ -83,22 +90,37 @@ def main() -> None:
         theirs = float(silhouette_score(P, B))
         theirs_s = time.perf_counter() - t
 
-    print(json.dumps({
-        "samples": args.samples, "genes": args.genes, "threads": args.threads,
-        "generate_s": round(generate_s, 2),
-        "pca_s": round(result["pca_s"], 2), "metrics_s": round(result["metrics_s"], 2),
-        "pca_plus_metrics_s": round(total_s, 2), "budget_s": BUDGET_S, "within_budget": total_s <= BUDGET_S,
-        "metric_steps": steps,
-        "subsample": {"silhouette_lisi_kbet": m.sample_size, "kbet_tested": m.results["kbet_rejection"].extra["tested"],
-                      "predictability": m.results["predictability"].extra["points"],
-                      "pc_regression": m.results["pcr_batch"].extra["points"]},
-        "metrics": {k: round(r.value, 4) if r.value is not None else None for k, r in m.results.items()},
-        "lights": {k: r.light for k, r in m.results.items()},
-        "silhouette_points": len(P),
-        "silhouette_ours_s": round(ours_s, 3), "silhouette_sklearn_s": round(theirs_s, 3),
-        "silhouette_ours": round(ours, 6), "silhouette_sklearn": round(theirs, 6),
-        "silhouette_speedup": round(theirs_s / ours_s, 2),
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "samples": args.samples,
+                "genes": args.genes,
+                "threads": args.threads,
+                "generate_s": round(generate_s, 2),
+                "pca_s": round(result["pca_s"], 2),
+                "metrics_s": round(result["metrics_s"], 2),
+                "pca_plus_metrics_s": round(total_s, 2),
+                "budget_s": BUDGET_S,
+                "within_budget": total_s <= BUDGET_S,
+                "metric_steps": steps,
+                "subsample": {
+                    "silhouette_lisi_kbet": m.sample_size,
+                    "kbet_tested": m.results["kbet_rejection"].extra["tested"],
+                    "predictability": m.results["predictability"].extra["points"],
+                    "pc_regression": m.results["pcr_batch"].extra["points"],
+                },
+                "metrics": {k: round(r.value, 4) if r.value is not None else None for k, r in m.results.items()},
+                "lights": {k: r.light for k, r in m.results.items()},
+                "silhouette_points": len(P),
+                "silhouette_ours_s": round(ours_s, 3),
+                "silhouette_sklearn_s": round(theirs_s, 3),
+                "silhouette_ours": round(ours, 6),
+                "silhouette_sklearn": round(theirs, 6),
+                "silhouette_speedup": round(theirs_s / ours_s, 2),
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -74,14 +74,36 @@ def main() -> None:
             metric = f"tune_{s.primary_metric}"
             best = next(r for r in s.train.history if r["epoch"] == s.train.best_epoch)
             weights[processes] = load_file(str(s.path(s.train.weights)))
-            runs.append({"repeat": repeat, "processes": processes, "wall_s": round(wall, 2),
-                         "training_s": s.train.seconds, "epochs": len(s.train.history),
-                         metric: round(best[metric], 5), "best_tune_loss": round(best["tune_loss"], 6)})
+            runs.append(
+                {
+                    "repeat": repeat,
+                    "processes": processes,
+                    "wall_s": round(wall, 2),
+                    "training_s": s.train.seconds,
+                    "epochs": len(s.train.history),
+                    metric: round(best[metric], 5),
+                    "best_tune_loss": round(best["tune_loss"], 6),
+                }
+            )
         diff = max(float((weights[1][k] - weights[args.processes][k]).abs().max()) for k in weights[1])
         runs[-1]["max_weight_difference_vs_one_process"] = diff
-    print(json.dumps({"samples": args.samples, "features": args.features, "batch": args.batch,
-                      "epochs": args.epochs, "device": args.device, "cpus": os.cpu_count(), "threads_one_process": args.threads,
-                      "torch": torch.__version__, "platform": platform.platform(), "runs": runs}, indent=1))
+    print(
+        json.dumps(
+            {
+                "samples": args.samples,
+                "features": args.features,
+                "batch": args.batch,
+                "epochs": args.epochs,
+                "device": args.device,
+                "cpus": os.cpu_count(),
+                "threads_one_process": args.threads,
+                "torch": torch.__version__,
+                "platform": platform.platform(),
+                "runs": runs,
+            },
+            indent=1,
+        )
+    )
 
 
 if __name__ == "__main__":

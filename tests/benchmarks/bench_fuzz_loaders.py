@@ -27,8 +27,15 @@ def main() -> int:
     test = Path(__file__).resolve().parents[1] / "core" / "test_fuzz_loaders.py"
     t0 = time.perf_counter()
     code = int(pytest.main(["-q", "-p", "no:cacheprovider", str(test)]))
-    print(json.dumps({"examples_per_test": args.examples, "seconds": round(time.perf_counter() - t0, 1),
-                      "pytest_exit_code": code}))
+    print(
+        json.dumps(
+            {
+                "examples_per_test": args.examples,
+                "seconds": round(time.perf_counter() - t0, 1),
+                "pytest_exit_code": code,
+            }
+        )
+    )
     return code
 
 

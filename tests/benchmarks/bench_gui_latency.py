@@ -111,10 +111,13 @@ class Driver:
         def done():
             self.recording = False
             late = [max(0.0, (b - a) * 1000 - PROBE_MS) for a, b in zip(self.ticks, self.ticks[1:])]
-            self.result["idle_baseline"] = {"seconds": self.args.idle_seconds, "ticks": len(late),
-                                            "p50_ms": round(percentile(late, 50), 2),
-                                            "p99_ms": round(percentile(late, 99), 2),
-                                            "max_ms": round(max(late, default=0.0), 2)}
+            self.result["idle_baseline"] = {
+                "seconds": self.args.idle_seconds,
+                "ticks": len(late),
+                "p50_ms": round(percentile(late, 50), 2),
+                "p99_ms": round(percentile(late, 99), 2),
+                "max_ms": round(max(late, default=0.0), 2),
+            }
             self.train()
 
         QTimer.singleShot(int(self.args.idle_seconds * 1000), done)
@@ -167,22 +170,36 @@ class Driver:
         intervals = [(b - a) * 1000 for a, b in zip(self.ticks, self.ticks[1:])]
         late = [max(0.0, i - PROBE_MS) for i in intervals]
         t = self.window.study.train
-        self.result.update({
-            "training_status": t.status, "epochs": len(t.history), "epoch_signals": self.epochs_seen,
-            "training_seconds": round(self.seconds, 2), "recorded_seconds": round(seconds, 2),
-            "gui_thread_cpu_share": round(self.gui_cpu / self.seconds, 3),
-            "samples_per_second_last_epoch": t.history[-1]["samples_per_second"] if t.history else None,
-            "ticks": len(intervals), "expected_ticks": int(seconds * 1000 / PROBE_MS),
-            "lateness_ms": {"p50": round(percentile(late, 50), 2), "p90": round(percentile(late, 90), 2),
-                            "p99": round(percentile(late, 99), 2), "max": round(max(late, default=0.0), 2)},
-            "ticks_later_than_30ms": sum(v > 30 for v in late),
-            # The worst ticks: seconds after the click, lateness in ms, epochs the GUI had seen.
-            "worst_ticks": [f"{self.ticks[i + 1] - self.started:.2f} s: {late[i]:.0f} ms late (epoch {self.tick_epochs[i + 1]})"
-                            for i in sorted(range(len(late)), key=late.__getitem__)[-8:][::-1]],
-            "full_gc_during_training": {"count": len(self.gc_pauses),
-                                        "max_ms": round(max((p for _, p in self.gc_pauses), default=0.0), 1)},
-            "gc_frozen_objects": gc.get_freeze_count(),
-        })
+        self.result.update(
+            {
+                "training_status": t.status,
+                "epochs": len(t.history),
+                "epoch_signals": self.epochs_seen,
+                "training_seconds": round(self.seconds, 2),
+                "recorded_seconds": round(seconds, 2),
+                "gui_thread_cpu_share": round(self.gui_cpu / self.seconds, 3),
+                "samples_per_second_last_epoch": t.history[-1]["samples_per_second"] if t.history else None,
+                "ticks": len(intervals),
+                "expected_ticks": int(seconds * 1000 / PROBE_MS),
+                "lateness_ms": {
+                    "p50": round(percentile(late, 50), 2),
+                    "p90": round(percentile(late, 90), 2),
+                    "p99": round(percentile(late, 99), 2),
+                    "max": round(max(late, default=0.0), 2),
+                },
+                "ticks_later_than_30ms": sum(v > 30 for v in late),
+                # The worst ticks: seconds after the click, lateness in ms, epochs the GUI had seen.
+                "worst_ticks": [
+                    f"{self.ticks[i + 1] - self.started:.2f} s: {late[i]:.0f} ms late (epoch {self.tick_epochs[i + 1]})"
+                    for i in sorted(range(len(late)), key=late.__getitem__)[-8:][::-1]
+                ],
+                "full_gc_during_training": {
+                    "count": len(self.gc_pauses),
+                    "max_ms": round(max((p for _, p in self.gc_pauses), default=0.0), 1),
+                },
+                "gc_frozen_objects": gc.get_freeze_count(),
+            }
+        )
         lat = self.result["lateness_ms"]
         self.result["meets_targets"] = lat["p99"] <= TARGETS_MS["p99"] and lat["max"] <= TARGETS_MS["max"]
         self.window.close()
@@ -200,7 +217,7 @@ def main() -> None:
     p.add_argument("--profile", action="store_true", help="profile the GUI thread while training (to stderr)")
     a = p.parse_args()
     if a.cores and hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[:a.cores])
+        os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[: a.cores])
     os.environ["QT_QPA_PLATFORM"] = a.platform
     home = tempfile.mkdtemp(prefix="tenfold-latency-")
     for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
@@ -222,10 +239,15 @@ def main() -> None:
     from guiapp.ui import app as tenfold_app
 
     application = QApplication.instance() or QApplication(sys.argv[:1])
-    result: dict = {"benchmark": "gui_latency", "probe_ms": PROBE_MS, "platform": a.platform,
-                    "cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
-                    "load_average_1m": round(os.getloadavg()[0], 2), "dataset": a.dataset,
-                    "batch_size": a.batch_size}
+    result: dict = {
+        "benchmark": "gui_latency",
+        "probe_ms": PROBE_MS,
+        "platform": a.platform,
+        "cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "load_average_1m": round(os.getloadavg()[0], 2),
+        "dataset": a.dataset,
+        "batch_size": a.batch_size,
+    }
     driver = Driver(application, a, result)
     QTimer.singleShot(0, driver.start)
     tenfold_app.main(study_dir=folder)

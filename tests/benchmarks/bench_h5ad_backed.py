@@ -39,8 +39,9 @@ def write_cells(path: Path, cells: int, genes: int, *, sparse: bool, block: int 
     rng = np.random.default_rng(0)
     types = np.array(["T", "B", "NK", "mono", "DC"])[rng.integers(0, 5, cells)]
     batches = np.array(["run1", "run2", "run3", "run4"])[rng.integers(0, 4, cells)]
-    obs = pd.DataFrame({"cell_type": pd.Categorical(types), "batch": pd.Categorical(batches)},
-                       index=[f"cell{i}" for i in range(cells)])
+    obs = pd.DataFrame(
+        {"cell_type": pd.Categorical(types), "batch": pd.Categorical(batches)}, index=[f"cell{i}" for i in range(cells)]
+    )
     write_h5ad(path, np.zeros((0, genes), dtype=np.float32), obs.iloc[:0], [f"GENE{j}" for j in range(genes)])
     markers = rng.normal(0, 1.5, (5, genes)).astype(np.float32) * (rng.random(genes) < 0.05)
     shifts = rng.normal(0, 0.3, (4, genes)).astype(np.float32)
@@ -89,8 +90,11 @@ def main() -> None:
     parser.add_argument("--genes", type=int, default=2_000)
     parser.add_argument("--sparse", action="store_true")
     parser.add_argument("--keep", help="write into (and keep) this folder instead of a temporary one")
-    parser.add_argument("--threshold", type=float,
-                        help="the streaming threshold in bytes (TENFOLD_STREAM_BYTES), to stream a small file")
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        help="the streaming threshold in bytes (TENFOLD_STREAM_BYTES), to stream a small file",
+    )
     args = parser.parse_args()
     if args.threshold is not None:
         import os

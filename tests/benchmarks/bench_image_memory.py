@@ -56,8 +56,9 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--keep", help="generate into (and keep) this folder instead of a temporary one")
-    parser.add_argument("--in-memory", action="store_true",
-                        help="for contrast: read the images into the table as below the threshold")
+    parser.add_argument(
+        "--in-memory", action="store_true", help="for contrast: read the images into the table as below the threshold"
+    )
     args = parser.parse_args()
     if args.in_memory:
         import os
@@ -101,8 +102,8 @@ def main() -> None:
         out["peak_rss_mb"] = peak_mb()
         out["peak_rss_workers_mb"] = peak_mb(resource.RUSAGE_CHILDREN)
         cache = Path(study.data.options.get("stream_cache", "") or ".")
-        out["cache_mb"] = round(cache.stat().st_size / 2 ** 20, 1) if cache.is_file() else None
-        in_memory = args.n * 3 * args.size * args.size * 4 / 2 ** 20
+        out["cache_mb"] = round(cache.stat().st_size / 2**20, 1) if cache.is_file() else None
+        in_memory = args.n * 3 * args.size * args.size * 4 / 2**20
         out["in_memory_table_mb"] = round(in_memory, 1)
         out["peak_over_in_memory"] = round(out["peak_rss_mb"] / in_memory, 3)
         out["budget_mb"] = BUDGET_MB

@@ -73,8 +73,13 @@ def run_child(mode: str, path: Path) -> dict:
     root = Path(__file__).resolve().parents[2]
     out = subprocess.run([sys.executable, "-c", _CHILD, mode, str(path)], capture_output=True, text=True, cwd=root)
     if out.returncode != 0:  # e.g. killed for memory: say so and go on with the others
-        return {"mode": mode, "seconds": float("nan"), "peak_bytes": float("nan"), "shape": [],
-                "error": (out.stderr.strip().splitlines() or [f"exit {out.returncode}"])[-1]}
+        return {
+            "mode": mode,
+            "seconds": float("nan"),
+            "peak_bytes": float("nan"),
+            "shape": [],
+            "error": (out.stderr.strip().splitlines() or [f"exit {out.returncode}"])[-1],
+        }
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -84,8 +89,11 @@ def main() -> None:
     parser.add_argument("--features", type=int, default=20_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--path", type=Path, help="reuse this CSV instead of writing one")
-    parser.add_argument("--no-default", action="store_true",
-                        help="skip pyarrow with its default options (slow on wide rows: 1 MB blocks)")
+    parser.add_argument(
+        "--no-default",
+        action="store_true",
+        help="skip pyarrow with its default options (slow on wide rows: 1 MB blocks)",
+    )
     parser.add_argument("--write", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.write:
@@ -94,8 +102,19 @@ def main() -> None:
     folder = tempfile.TemporaryDirectory(prefix="tenfold-bench-")
     path = args.path or Path(folder.name) / f"matrix_{args.samples}x{args.features}.csv"
     if not args.path:  # in a child process, so this process stays small for the readings it starts
-        subprocess.run([sys.executable, __file__, "--write", str(path), "--samples", str(args.samples),
-                        "--features", str(args.features)], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--write",
+                str(path),
+                "--samples",
+                str(args.samples),
+                "--features",
+                str(args.features),
+            ],
+            check=True,
+        )
     size_mb = path.stat().st_size / 1e6
     matrix_bytes = args.samples * args.features * 4
     modes = ("arrow-tuned", "tenfold") if args.no_default else ("arrow-default", "arrow-tuned", "tenfold")
@@ -104,23 +123,37 @@ def main() -> None:
         for mode in results:
             r = run_child(mode, path)
             results[mode].append(r)
-            print(f"{mode:14s} {r['seconds']:7.2f} s  peak {r['peak_bytes'] / 1e6:7.0f} MB  shape {r['shape']}"
-                  + (f"  FAILED: {r['error']}" if "error" in r else ""), flush=True)
+            print(
+                f"{mode:14s} {r['seconds']:7.2f} s  peak {r['peak_bytes'] / 1e6:7.0f} MB  shape {r['shape']}"
+                + (f"  FAILED: {r['error']}" if "error" in r else ""),
+                flush=True,
+            )
+
     def median(values):
         values = [v for v in values if v == v]  # failed runs are NaN
         return statistics.median(values) if values else float("nan")
 
-    summary = {m: {"seconds": median(x["seconds"] for x in rs), "peak_mb": median(x["peak_bytes"] for x in rs) / 1e6}
-               for m, rs in results.items()}
+    summary = {
+        m: {"seconds": median(x["seconds"] for x in rs), "peak_mb": median(x["peak_bytes"] for x in rs) / 1e6}
+        for m, rs in results.items()
+    }
     arrow = min(summary[m]["seconds"] for m in modes if m != "tenfold")
     ours = summary["tenfold"]
     import os
 
     import pyarrow
 
-    report = {"cores": os.cpu_count(), "pyarrow": pyarrow.__version__, "file_mb": round(size_mb, 1), "float32_matrix_mb": matrix_bytes / 1e6, "median": summary,
-              "time_ratio": round(ours["seconds"] / arrow, 2), "time_target": TIME_TARGET,
-              "memory_ratio": round(ours["peak_mb"] * 1e6 / matrix_bytes, 2), "memory_target": MEMORY_TARGET}
+    report = {
+        "cores": os.cpu_count(),
+        "pyarrow": pyarrow.__version__,
+        "file_mb": round(size_mb, 1),
+        "float32_matrix_mb": matrix_bytes / 1e6,
+        "median": summary,
+        "time_ratio": round(ours["seconds"] / arrow, 2),
+        "time_target": TIME_TARGET,
+        "memory_ratio": round(ours["peak_mb"] * 1e6 / matrix_bytes, 2),
+        "memory_target": MEMORY_TARGET,
+    }
     print(json.dumps(report, indent=2))
 
 

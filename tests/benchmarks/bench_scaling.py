@@ -50,10 +50,20 @@ def write_table(path: Path, n: int, p: int, seed: int = 0) -> None:
 
 def spec_for(path: Path, trials: int, epochs: int) -> dict:
     return {
-        "question": {"title": "Scaling benchmark", "task": "classification", "target_metric": "roc_auc",
-                     "target_value": 0.7},
-        "data": {"path": str(path), "label": "label", "batch": "run", "identifiers": ["sample_id"],
-                 "sensitive": False, "about_humans": False},
+        "question": {
+            "title": "Scaling benchmark",
+            "task": "classification",
+            "target_metric": "roc_auc",
+            "target_value": 0.7,
+        },
+        "data": {
+            "path": str(path),
+            "label": "label",
+            "batch": "run",
+            "identifiers": ["sample_id"],
+            "sensitive": False,
+            "about_humans": False,
+        },
         "baselines": {"budget_trials": trials},
         "train": {"max_epochs": epochs, "budget_trials": trials},
         "tuning": {"epochs": epochs},
@@ -82,17 +92,23 @@ def run_one(n: int, p: int, trials: int, epochs: int, profile: int) -> dict:
             result = prof.runcall(run_study, spec, tmp / "out", study_dir=tmp / "study")
             text = io.StringIO()
             pstats.Stats(prof, stream=text).sort_stats("cumulative").print_stats(profile)
-            top = [line for line in text.getvalue().splitlines() if line.strip()][-profile - 1:]
+            top = [line for line in text.getvalue().splitlines() if line.strip()][-profile - 1 :]
         else:
             result = run_study(spec, tmp / "out", study_dir=tmp / "study")
             top = []
         total = time.perf_counter() - t0
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"n": n, "seconds": round(total, 1), "steps": result.seconds,
-            "peak_rss_mb": round(peak_kb / 1024 * (1 / 1024 if sys.platform == "darwin" else 1), 1),
-            "baselines": {b["name"]: {"fit_s": b.get("fit_seconds"), "form": b.get("form_note") or "exact"}
-                          for b in result.study.baselines.results},
-            **({"profile_top": top} if top else {})}
+    return {
+        "n": n,
+        "seconds": round(total, 1),
+        "steps": result.seconds,
+        "peak_rss_mb": round(peak_kb / 1024 * (1 / 1024 if sys.platform == "darwin" else 1), 1),
+        "baselines": {
+            b["name"]: {"fit_s": b.get("fit_seconds"), "form": b.get("form_note") or "exact"}
+            for b in result.study.baselines.results
+        },
+        **({"profile_top": top} if top else {}),
+    }
 
 
 def exponent(points: list[tuple[int, float]]) -> float:
@@ -117,17 +133,32 @@ def main() -> None:
         return
     rows = []
     for n in args.sizes:
-        cmd = [sys.executable, __file__, "--one", str(n), "--features", str(args.features),
-               "--trials", str(args.trials), "--epochs", str(args.epochs),
-               "--profile", str(args.profile if n == max(args.sizes) else 0)]
+        cmd = [
+            sys.executable,
+            __file__,
+            "--one",
+            str(n),
+            "--features",
+            str(args.features),
+            "--trials",
+            str(args.trials),
+            "--epochs",
+            str(args.epochs),
+            "--profile",
+            str(args.profile if n == max(args.sizes) else 0),
+        ]
         done = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
         if done.returncode != 0:
             print(json.dumps({"n": n, "error": done.stderr[-2000:]}))
             continue
         rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
         print(json.dumps({k: v for k, v in rows[-1].items() if k != "profile_top"}), flush=True)
-    summary = {"cores": os.cpu_count(), "load_1min": round(os.getloadavg()[0], 2),
-               "sizes": [r["n"] for r in rows], "total_seconds": [r["seconds"] for r in rows]}
+    summary = {
+        "cores": os.cpu_count(),
+        "load_1min": round(os.getloadavg()[0], 2),
+        "sizes": [r["n"] for r in rows],
+        "total_seconds": [r["seconds"] for r in rows],
+    }
     if len(rows) >= 2:
         summary["exponent_all"] = round(exponent([(r["n"], r["seconds"]) for r in rows]), 2)
     big = [r for r in rows if r["n"] >= 5000]

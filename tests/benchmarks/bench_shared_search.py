@@ -51,8 +51,12 @@ def main() -> None:
     for n in args.workers:
         name = f"bench-{uuid.uuid4().hex[:8]}"
         t0 = time.perf_counter()
-        procs = [subprocess.Popen([sys.executable, "-c", WORKER, args.url, name, str(k), str(args.trials),
-                                   str(args.trial_seconds)]) for k in range(n)]
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", WORKER, args.url, name, str(k), str(args.trials), str(args.trial_seconds)]
+            )
+            for k in range(n)
+        ]
         codes = [p.wait() for p in procs]
         wall = time.perf_counter() - t0
         optuna = tuning.import_optuna()
@@ -61,13 +65,28 @@ def main() -> None:
         tuning.close_storage(storage)
         # from the first trial's start to the last one's end: without the workers' Python start-up
         span = max(t.datetime_complete for t in trials) - min(t.datetime_start for t in trials)
-        results.append({"workers": n, "exit_codes": codes, "wall_s": round(wall, 2),
-                        "search_s": round(span.total_seconds(), 2),
-                        "ideal_s": round(args.trials * args.trial_seconds / n, 2),
-                        "trials_run": len(trials),
-                        "per_worker": {k: sum(t.user_attrs.get("worker") == k for t in trials) for k in range(n)}})
-    print(json.dumps({"storage": tuning.redact(args.url), "trials": args.trials,
-                      "trial_seconds": args.trial_seconds, "results": results}, indent=1))
+        results.append(
+            {
+                "workers": n,
+                "exit_codes": codes,
+                "wall_s": round(wall, 2),
+                "search_s": round(span.total_seconds(), 2),
+                "ideal_s": round(args.trials * args.trial_seconds / n, 2),
+                "trials_run": len(trials),
+                "per_worker": {k: sum(t.user_attrs.get("worker") == k for t in trials) for k in range(n)},
+            }
+        )
+    print(
+        json.dumps(
+            {
+                "storage": tuning.redact(args.url),
+                "trials": args.trials,
+                "trial_seconds": args.trial_seconds,
+                "results": results,
+            },
+            indent=1,
+        )
+    )
 
 
 if __name__ == "__main__":

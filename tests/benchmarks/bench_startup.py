@@ -70,7 +70,7 @@ def one_run(env: dict) -> dict:
     line = next((ln for ln in out.stdout.splitlines() if ln.startswith("STARTUP ")), None)
     if line is None:
         raise RuntimeError(f"the child printed no timing (exit {out.returncode}): {out.stderr[-2000:]}")
-    m = json.loads(line[len("STARTUP "):])
+    m = json.loads(line[len("STARTUP ") :])
     if "first_paint" not in m:
         raise RuntimeError("the main window was never painted")
     rel = {k: round(m[k] - t0, 3) for k in ("interpreter_ready", "qt_ready", "first_show", "first_paint") if k in m}
@@ -96,7 +96,8 @@ def main() -> None:
     paints = [r["first_paint"] for r in runs]
     result = {
         "benchmark": "startup",
-        "platform": a.platform, "cpu_count": os.cpu_count(),
+        "platform": a.platform,
+        "cpu_count": os.cpu_count(),
         "load_average_1m": round(os.getloadavg()[0], 2),
         "runs": a.runs,
         "first_run_first_paint_s": paints[0],

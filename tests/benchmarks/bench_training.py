@@ -53,7 +53,7 @@ def bare_loop(X, y, epochs, batch_size, width, depth, seed, device="cpu", fused=
     for _ in range(epochs):
         order = torch.randperm(len(Xt), device=device)
         for i in range(0, len(Xt), batch_size):
-            idx = order[i:i + batch_size]
+            idx = order[i : i + batch_size]
             opt.zero_grad()
             loss_fn(model(Xt[idx]), yt[idx]).backward()
             opt.step()
@@ -71,8 +71,12 @@ def dataloader_loop(X, y, epochs, batch_size, width, depth, seed, device="cpu"):
     torch.manual_seed(seed)
     model = build_mlp(X.shape[1], 2, width, depth, 0.1).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=1e-4)
-    loader = DataLoader(TensorDataset(torch.as_tensor(X), torch.as_tensor(y)), batch_size=batch_size,
-                        shuffle=True, pin_memory=device == "cuda")
+    loader = DataLoader(
+        TensorDataset(torch.as_tensor(X), torch.as_tensor(y)),
+        batch_size=batch_size,
+        shuffle=True,
+        pin_memory=device == "cuda",
+    )
     loss_fn = torch.nn.CrossEntropyLoss()
     _sync(device)
     t0 = time.perf_counter()
@@ -165,11 +169,18 @@ def main() -> None:
 
     result = {
         "benchmark": "training_loop",
-        "device": a.device, "torch_threads": torch.get_num_threads(), "cpu_count": os.cpu_count(),
-        "machine": platform.processor() or platform.machine(), "torch": torch.__version__,
+        "device": a.device,
+        "torch_threads": torch.get_num_threads(),
+        "cpu_count": os.cpu_count(),
+        "machine": platform.processor() or platform.machine(),
+        "torch": torch.__version__,
         "load_average_1m": round(os.getloadavg()[0], 2),
-        "train_samples": n, "features": int(X.shape[1]), "model": f"MLP {a.depth}x{a.width}",
-        "batch_size": a.batch_size, "epochs": a.epochs, "repeats": a.repeats,
+        "train_samples": n,
+        "features": int(X.shape[1]),
+        "model": f"MLP {a.depth}x{a.width}",
+        "batch_size": a.batch_size,
+        "epochs": a.epochs,
+        "repeats": a.repeats,
         "samples_per_second": {k: round(v, 1) for k, v in sps.items()},
         "samples_per_second_each_run": per_run,
         # Tenfold's samples/s over the bare loop's, per repeat: median, min and max

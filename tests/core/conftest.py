@@ -57,12 +57,25 @@ def study_factory(tmp_path):
     """Build a study on the simulated expression table; each call gets its own folder."""
     counter = iter(range(1000))
 
-    def _make(*, batch_strength: float = 1.0, seed: int = 0, sensitive=False, do_split: bool = True,
-              n_samples: int = N_SAMPLES, n_genes: int = N_GENES, effect_size: float = 1.5) -> Study:
+    def _make(
+        *,
+        batch_strength: float = 1.0,
+        seed: int = 0,
+        sensitive=False,
+        do_split: bool = True,
+        n_samples: int = N_SAMPLES,
+        n_genes: int = N_GENES,
+        effect_size: float = 1.5,
+    ) -> Study:
         root = Path(tmp_path) / f"s{next(counter)}"
-        table = demo.simulated_expression(n_samples=n_samples, n_genes=n_genes, n_informative=5,
-                                          batch_strength=batch_strength, effect_size=effect_size,
-                                          seed=seed)
+        table = demo.simulated_expression(
+            n_samples=n_samples,
+            n_genes=n_genes,
+            n_informative=5,
+            batch_strength=batch_strength,
+            effect_size=effect_size,
+            seed=seed,
+        )
         path = demo.write_demo(table, root / "data")
         study = Study()
         study.save(root / "study")
@@ -91,8 +104,7 @@ def _trained_template(tmp_path_factory) -> Study:
     d = demo.simulated_expression(n_samples=N_SAMPLES, n_genes=N_GENES, n_informative=5, effect_size=1.5)
     study = Study()
     study.save(root / "study")
-    data.attach_data(study, demo.write_demo(d, root / "data"), label=d.label, batch=d.batch,
-                     sensitive=False)
+    data.attach_data(study, demo.write_demo(d, root / "data"), label=d.label, batch=d.batch, sensitive=False)
     split.split_study(study)
     study.baselines.models = ["logistic_regression"]
     fit_baselines(study)

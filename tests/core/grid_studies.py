@@ -27,7 +27,7 @@ def motif_fasta(path: Path, n: int = 60, seed: int = 0, gc_rich: bool = False, m
         p = [0.1, 0.4, 0.4, 0.1] if gc_rich and label == "bound" else None
         seq = list(rng.choice(list("ACGT"), LENGTH, p=p))
         if label == "bound" and motif:
-            seq[MOTIF_AT:MOTIF_AT + len(MOTIF)] = list(MOTIF)
+            seq[MOTIF_AT : MOTIF_AT + len(MOTIF)] = list(MOTIF)
         lines.append(f">s{i} label={label}\n{''.join(seq)}\n")
     path.write_text("".join(lines))
     return path
@@ -47,8 +47,17 @@ def image_folder(root: Path, n: int = 16, size=(8, 8), colour: bool = False, see
     return root
 
 
-def trained_grid_study(folder: Path, kind: str, *, n: int = 60, epochs: int = 2, width: int = 8,
-                       learning_rate: float = 1e-3, gc_rich: bool = False, motif: bool = True) -> Study:
+def trained_grid_study(
+    folder: Path,
+    kind: str,
+    *,
+    n: int = 60,
+    epochs: int = 2,
+    width: int = 8,
+    learning_rate: float = 1e-3,
+    gc_rich: bool = False,
+    motif: bool = True,
+) -> Study:
     """A split, trained study of ``kind``: cnn1d and transformer on DNA, cnn2d on 8 × 8 grey images."""
     folder.mkdir(parents=True, exist_ok=True)
     study = Study(folder=folder / "study")

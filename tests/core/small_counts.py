@@ -20,14 +20,24 @@ def write_small_counts(folder: Path, n_genes: int = 2000, suffix: str = "fb") ->
     table.insert(0, "gene_id", [f"FBgn{i:07d}" for i in range(n_genes)])
     data = Path(folder) / "counts.tsv"
     table.to_csv(data, sep="\t", index=False)
-    sheet = pd.DataFrame({
-        "file": [s + suffix for s in SAMPLES],
-        "condition": ["untreated"] * 4 + ["treated"] * 3,
-        "type": ["single-read", "single-read", "paired-end", "paired-end", "single-read", "paired-end", "paired-end"],
-        "number of lanes": [2, 2, 2, 2, 5, 2, 2],
-        "total number of reads": [13102371, 12050123, 11293481, 12543678, 10989712, 9876543, 11234567],
-        "exon counts": [15679615, 14891234, 12345678, 13456789, 11234567, 10987654, 12876543],
-    })
+    sheet = pd.DataFrame(
+        {
+            "file": [s + suffix for s in SAMPLES],
+            "condition": ["untreated"] * 4 + ["treated"] * 3,
+            "type": [
+                "single-read",
+                "single-read",
+                "paired-end",
+                "paired-end",
+                "single-read",
+                "paired-end",
+                "paired-end",
+            ],
+            "number of lanes": [2, 2, 2, 2, 5, 2, 2],
+            "total number of reads": [13102371, 12050123, 11293481, 12543678, 10989712, 9876543, 11234567],
+            "exon counts": [15679615, 14891234, 12345678, 13456789, 11234567, 10987654, 12876543],
+        }
+    )
     path = Path(folder) / "sample_sheet.csv"
     sheet.to_csv(path, index=False)
     return data, path

@@ -58,7 +58,7 @@ def test_each_architecture_learns_for_two_epochs_on_data_of_its_modality(kind):
     for _ in range(2):
         for i in range(0, n, 16):
             opt.zero_grad()
-            loss = torch.nn.functional.cross_entropy(model(x[i:i + 16]), y[i:i + 16])
+            loss = torch.nn.functional.cross_entropy(model(x[i : i + 16]), y[i : i + 16])
             loss.backward()
             opt.step()
         with torch.no_grad():
@@ -139,7 +139,8 @@ def _image_study(folder):
         (root / cls).mkdir(parents=True)
         for i in range(30):
             Image.fromarray(np.clip(rng.normal(level, 40, (8, 8)), 0, 255).astype(np.uint8)).save(
-                root / cls / f"{i}.png")
+                root / cls / f"{i}.png"
+            )
     study = Study()
     study.save(folder / "study")
     data.attach_data(study, root, label="class", sensitive=False)
@@ -155,12 +156,16 @@ def _study_of(modality, folder, study_factory):
     return study_factory()
 
 
-@pytest.mark.parametrize("modality,kind,layer", [("table", "mlp", torch.nn.Linear),
-                                                  ("sequence", "cnn1d", torch.nn.Conv1d),
-                                                  ("sequence", "transformer", torch.nn.TransformerEncoder),
-                                                  ("image", "cnn2d", torch.nn.Conv2d)])
-def test_each_architecture_trains_two_epochs_on_cpu_through_the_study(modality, kind, layer, tmp_path,
-                                                                      study_factory):
+@pytest.mark.parametrize(
+    "modality,kind,layer",
+    [
+        ("table", "mlp", torch.nn.Linear),
+        ("sequence", "cnn1d", torch.nn.Conv1d),
+        ("sequence", "transformer", torch.nn.TransformerEncoder),
+        ("image", "cnn2d", torch.nn.Conv2d),
+    ],
+)
+def test_each_architecture_trains_two_epochs_on_cpu_through_the_study(modality, kind, layer, tmp_path, study_factory):
     """Loaded data of each modality, the architecture chosen on the Architecture step, and the
     Train step's own loop: 2 epochs on the CPU, weights saved, predictions for every tune row."""
     from guiapp.core.models import recommend as architecture

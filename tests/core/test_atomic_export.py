@@ -19,8 +19,11 @@ from guiapp.core.export.write import write_bundle
 
 def snapshot(folder) -> dict:
     """Every file under ``folder`` (hidden ones too) -> its SHA-256."""
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def json_hash(folder) -> str:

@@ -25,8 +25,12 @@ def test_the_corpus_holds_at_least_thirty_distinct_bad_files():
     assert all((BAD / f).exists() for f in files)
     # every named error of the data-in layer is exercised by some file
     used = {c["error"] for c in CASES}
-    expected = {cls.__name__ for cls in data_errors.ALL} - {"FileMissingError", "FolderNotTableError",
-                                                            "FileChangedError", "ColumnMissingError"}
+    expected = {cls.__name__ for cls in data_errors.ALL} - {
+        "FileMissingError",
+        "FolderNotTableError",
+        "FileChangedError",
+        "ColumnMissingError",
+    }
     assert expected - used == {"LabelMissingError"} - used
 
 

@@ -164,8 +164,12 @@ def test_gradient_boosting_is_a_tuned_baseline_for_both_tasks(tiny_study, regres
         [result] = baselines.fit_baselines(study)
         assert result["name"] == "gradient_boosting"
         assert result["n_trials"] == 2  # the same budget as every other baseline
-        assert set(result["search_space"]) == {"learning_rate", "max_leaf_nodes", "min_samples_leaf",
-                                               "l2_regularization"}
+        assert set(result["search_space"]) == {
+            "learning_rate",
+            "max_leaf_nodes",
+            "min_samples_leaf",
+            "l2_regularization",
+        }
         assert "n log n" in result["cost"] and result["form_note"] == ""
 
 

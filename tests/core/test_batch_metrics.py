@@ -164,26 +164,44 @@ def test_predictability_is_none_when_no_label_has_two_batches():
 # ----- lights, sampling, progress, stop ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("key, value, light", [
-    ("pcr_batch", 0.01, "green"), ("pcr_batch", 0.05, "green"), ("pcr_batch", 0.1, "amber"), ("pcr_batch", 0.5, "red"),
-    ("batch_asw", 0.95, "green"), ("batch_asw", 0.8, "amber"), ("batch_asw", 0.5, "red"),
-    ("kbet_rejection", 0.05, "green"), ("kbet_rejection", 0.9, "red"), ("ilisi", None, None),
-])
+@pytest.mark.parametrize(
+    "key, value, light",
+    [
+        ("pcr_batch", 0.01, "green"),
+        ("pcr_batch", 0.05, "green"),
+        ("pcr_batch", 0.1, "amber"),
+        ("pcr_batch", 0.5, "red"),
+        ("batch_asw", 0.95, "green"),
+        ("batch_asw", 0.8, "amber"),
+        ("batch_asw", 0.5, "red"),
+        ("kbet_rejection", 0.05, "green"),
+        ("kbet_rejection", 0.9, "red"),
+        ("ilisi", None, None),
+    ],
+)
 def test_traffic_lights_follow_the_declared_thresholds(key, value, light):
     assert bm.traffic_light(key, value) == light
 
 
 def metrics_for(strength: float, seed: int = 0, **kw):
-    d = simulated_expression(n_samples=300, n_genes=8, n_informative=5, batch_strength=strength,
-                             effect_size=1.5, seed=seed)
+    d = simulated_expression(
+        n_samples=300, n_genes=8, n_informative=5, batch_strength=strength, effect_size=1.5, seed=seed
+    )
     genes = [c for c in d.table.columns if c.startswith("GENE")]
     pcs, evr = pca_embedding(d.table[genes].to_numpy())
     return bm.measure_batch_effect(pcs, evr, d.table["batch"], d.table["condition"], n_permutations=5, **kw)
 
 
 # Direction in which each metric moves as the batch effect grows (cLISI: labels get hidden).
-WORSE = {"silhouette": +1, "batch_asw": -1, "ilisi": -1, "clisi": +1, "kbet_rejection": +1,
-         "pcr_batch": +1, "predictability": +1}
+WORSE = {
+    "silhouette": +1,
+    "batch_asw": -1,
+    "ilisi": -1,
+    "clisi": +1,
+    "kbet_rejection": +1,
+    "pcr_batch": +1,
+    "predictability": +1,
+}
 
 
 @pytest.mark.parametrize("seed", [0, 1])

@@ -15,8 +15,15 @@ from guiapp.core.study.errors import TenfoldError
 
 @pytest.fixture
 def study(tmp_path):
-    return demo.create_demo_study("simulated_expression", tmp_path / "study", n_samples=120, n_genes=12,
-                                  batch_strength=2.0, confounding=0.9, n_donors=15)
+    return demo.create_demo_study(
+        "simulated_expression",
+        tmp_path / "study",
+        n_samples=120,
+        n_genes=12,
+        batch_strength=2.0,
+        confounding=0.9,
+        n_donors=15,
+    )
 
 
 def test_text_column_keeps_the_commonest_values_and_groups_the_rest():

@@ -7,8 +7,15 @@ import json
 import pytest
 
 from guiapp.core.study import blocking
-from guiapp.core.study.blocking import (accept_finding, apply_spec_acceptances, caveats, headline_caveat, settle_by_remedy,
-                                  unresolved_blocking, withdraw_acceptance)
+from guiapp.core.study.blocking import (
+    accept_finding,
+    apply_spec_acceptances,
+    caveats,
+    headline_caveat,
+    settle_by_remedy,
+    unresolved_blocking,
+    withdraw_acceptance,
+)
 from guiapp.core.guidance.checklist import can_leave, evaluate_checklist
 from guiapp.core.study.errors import BlockingFindings, SpecError, TenfoldError
 from guiapp.core.study.findings import Finding, FindingKind, Findings
@@ -61,8 +68,11 @@ def test_a_raised_finding_carries_its_kinds_word_and_round_trips():
 def test_an_older_finding_without_blocks_takes_its_kinds_word():
     old = {k: v for k, v in confounded().to_dict().items() if k != "blocks"}
     assert Finding.from_dict(old).blocks
-    old_warning = {k: v for k, v in Findings.class_imbalance.raise_(ratio=3, minority="a", share=0.2).to_dict().items()
-                   if k != "blocks"}
+    old_warning = {
+        k: v
+        for k, v in Findings.class_imbalance.raise_(ratio=3, minority="a", share=0.2).to_dict().items()
+        if k != "blocks"
+    }
     assert not Finding.from_dict(old_warning).blocks
     # keys a later version adds are left aside, not a crash
     assert Finding.from_dict({**confounded().to_dict(), "remedy": "x"}).code == "batch-confounded"
@@ -133,7 +143,9 @@ def test_a_remedy_settles_a_finding_and_moves_it_out_of_the_caveats():
     s = study_with(confounded())
     with pytest.raises(TenfoldError):
         settle_by_remedy(s, "batch-confounded", " ")
-    settle_by_remedy(s, "batch-confounded", "Leave-batch-out evaluation: each site tested on a model that never saw it.")
+    settle_by_remedy(
+        s, "batch-confounded", "Leave-batch-out evaluation: each site tested on a model that never saw it."
+    )
     assert unresolved_blocking(s) == []
     assert [c["code"] for c in caveats(s)] == []
     assert blocking.settled(s)[0]["remedy"].startswith("Leave-batch-out")
@@ -207,24 +219,35 @@ def test_the_checklist_item_says_what_was_done_about_blocking_findings():
 
 
 def test_caveats_put_unresolved_blocking_first_then_accepted_then_warnings():
-    s = study_with(Findings.batch_effect.raise_(batch="site", silhouette=0.4), confounded(), copies(),
-                   Findings.missing_values.raise_(n_columns=2, share=0.01))
+    s = study_with(
+        Findings.batch_effect.raise_(batch="site", silhouette=0.4),
+        confounded(),
+        copies(),
+        Findings.missing_values.raise_(n_columns=2, share=0.01),
+    )
     accept_finding(s, "batch-confounded", REASON)
     rows = caveats(s)
     assert [(r["code"], r["status"]) for r in rows] == [
-        ("duplicates-across-splits", "unresolved"), ("batch-confounded", "accepted"), ("batch-effect", "unresolved")]
+        ("duplicates-across-splits", "unresolved"),
+        ("batch-confounded", "accepted"),
+        ("batch-effect", "unresolved"),
+    ]
     assert rows[1]["reason"] == REASON  # info-level findings are not caveats
     assert headline_caveat(s).startswith("4 pair(s) of copied samples fall on both sides of the split (not remedied")
     accept_finding(s, "duplicates-across-splits", "Replicates of one cell line, reported as such.")
     s.findings.remove(copies())
-    assert headline_caveat(s) == (f"batch 'site' is confounded with the label (accepted: “{REASON}”); "
-                                  "1 more finding listed above")
+    assert headline_caveat(s) == (
+        f"batch 'site' is confounded with the label (accepted: “{REASON}”); 1 more finding listed above"
+    )
     assert headline_caveat(Study()) == ""
 
 
 def test_a_caveat_without_a_short_phrase_uses_the_messages_first_sentence():
     f = Findings.class_imbalance.raise_(ratio=4.0, minority="a", share=0.2)
-    assert blocking.caveat_phrase(f) == "the classes are imbalanced: the largest is 4.0 times the smallest ('a' is 20% of samples)"
+    assert (
+        blocking.caveat_phrase(f)
+        == "the classes are imbalanced: the largest is 4.0 times the smallest ('a' is 20% of samples)"
+    )
 
 
 def test_spec_acceptances_are_checked_when_the_spec_is_read(tmp_path):
@@ -240,7 +263,9 @@ def test_spec_acceptances_are_checked_when_the_spec_is_read(tmp_path):
         load_spec(spec('batch-confounded = ""'))
     with pytest.raises(SpecError, match=r"\[findings\] accept: duplicates-across-splits needs a reason"):
         load_spec(spec('duplicates-across-splits = "..."'))
-    with pytest.raises(SpecError, match="'batch-confunded' is not the code of a finding; did you mean batch-confounded"):
+    with pytest.raises(
+        SpecError, match="'batch-confunded' is not the code of a finding; did you mean batch-confounded"
+    ):
         load_spec(spec(f'batch-confunded = "{REASON}"'))
 
 
@@ -261,13 +286,21 @@ def test_a_blocking_finding_raised_after_training_stops_the_run_before_export(tm
 
     monkeypatch.setattr(shuffle_control, "label_shuffle_control", failing_control)
     table = demo.simulated_expression(n_samples=120, n_genes=8, n_informative=4, effect_size=1.5, seed=1)
-    spec = {"question": {"title": "t"},
-            "data": {"path": str(demo.write_demo(table, tmp_path / "data")), "label": "condition",
-                     "identifiers": ["sample_id"], "sensitive": False},
-            "baselines": {"budget_trials": 1, "models": ["logistic_regression"]},
-            "train": {"max_epochs": 2, "device": "cpu", "budget_trials": 1}, "tuning": {"epochs": 2},
-            "evaluate": {"shuffle_repeats": 1, "learning_curve": [0.5, 1.0]},
-            "interpret": {"repeats": 1, "integrated_gradients": False}, "privacy": {"membership_audit": False}}
+    spec = {
+        "question": {"title": "t"},
+        "data": {
+            "path": str(demo.write_demo(table, tmp_path / "data")),
+            "label": "condition",
+            "identifiers": ["sample_id"],
+            "sensitive": False,
+        },
+        "baselines": {"budget_trials": 1, "models": ["logistic_regression"]},
+        "train": {"max_epochs": 2, "device": "cpu", "budget_trials": 1},
+        "tuning": {"epochs": 2},
+        "evaluate": {"shuffle_repeats": 1, "learning_curve": [0.5, 1.0]},
+        "interpret": {"repeats": 1, "integrated_gradients": False},
+        "privacy": {"membership_audit": False},
+    }
     out = tmp_path / "out"
     with pytest.raises(BlockingFindings) as info:
         run_study(spec, out)
@@ -294,10 +327,13 @@ def test_the_register_entry_a_remedied_finding_opened_names_the_remedy_and_stays
     sync_register(s)
     (entry,) = [e for e in s.ethics.register if e["finding"].startswith("batch-confounded")]
     assert entry["status"] == "open" and entry["mitigation"] == ""
-    settle_by_remedy(s, "batch-confounded", "Leave-batch-out evaluation: each site tested on a model that never saw it.")
+    settle_by_remedy(
+        s, "batch-confounded", "Leave-batch-out evaluation: each site tested on a model that never saw it."
+    )
     sync_register(s)
-    assert entry["mitigation"] == ("Remedy applied: Leave-batch-out evaluation: each site tested on a model "
-                                   "that never saw it.")
+    assert entry["mitigation"] == (
+        "Remedy applied: Leave-batch-out evaluation: each site tested on a model that never saw it."
+    )
     assert entry["status"] == "open"  # confounding is answered, not undone: the user resolves it
     entry["mitigation"] = "My own words."
     sync_register(s)

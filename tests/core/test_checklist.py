@@ -11,8 +11,20 @@ from guiapp.core.data import attach as data
 from guiapp.core.data import demo
 from guiapp.core.models.baselines import fit_baselines
 from guiapp.core.batch.effects import batch_effect_report, choose_remedy
-from guiapp.core.guidance.checklist import (DOME_SECTIONS, ITEMS, TIP_ADVICE, TIPS, attest, blocking_items, can_leave,
-                                   checklist_document, evaluate_checklist, leave_message, summary, withdraw)
+from guiapp.core.guidance.checklist import (
+    DOME_SECTIONS,
+    ITEMS,
+    TIP_ADVICE,
+    TIPS,
+    attest,
+    blocking_items,
+    can_leave,
+    checklist_document,
+    evaluate_checklist,
+    leave_message,
+    summary,
+    withdraw,
+)
 from guiapp.core.study.errors import SpecError, TenfoldError
 from guiapp.core.privacy.ethics import add_entry, set_card_fields, set_sensitivity_answers, set_share_weights
 from guiapp.core.evaluation.evaluate import evaluate_on_tune, finalize_test_evaluation, overfitting_check
@@ -55,9 +67,18 @@ def test_a_fresh_study_has_every_item_open():
     assert {r["status"] for r in found} == {"open"}
     assert {r["satisfied_by"] for r in found} == {""}
     assert len(found) == len(ITEMS)
-    assert {"question-stated", "test-set-sealed", "test-used-once", "ethics-register", "pii-scan-run",
-            "group-aware-split", "no-duplicates-across-splits", "no-identifier-features",
-            "samples-per-split", "baselines-tuned-equally"} <= {r["id"] for r in found}
+    assert {
+        "question-stated",
+        "test-set-sealed",
+        "test-used-once",
+        "ethics-register",
+        "pii-scan-run",
+        "group-aware-split",
+        "no-duplicates-across-splits",
+        "no-identifier-features",
+        "samples-per-split",
+        "baselines-tuned-equally",
+    } <= {r["id"] for r in found}
     assert summary(found) == {"open": len(ITEMS), "total": len(ITEMS)}
 
 
@@ -84,10 +105,10 @@ def test_each_step_settles_its_own_items(tmp_path, quick_training):
     assert newly_settled() == done("question-stated", "success-criteria")
 
     d = demo.simulated_expression(n_samples=200, n_genes=20, n_informative=5, effect_size=1.5)
-    data.attach_data(study, demo.write_demo(d, tmp_path / "data"), label="condition", batch="batch",
-                     sensitive=False)
-    assert newly_settled() == done("provenance-recorded", "samples-per-class", "sensitivity-declared",
-                                   "pii-scan-run", "no-identifier-features")
+    data.attach_data(study, demo.write_demo(d, tmp_path / "data"), label="condition", batch="batch", sensitive=False)
+    assert newly_settled() == done(
+        "provenance-recorded", "samples-per-class", "sensitivity-declared", "pii-scan-run", "no-identifier-features"
+    )
     r = rows(study)
     assert "none found" in r["pii-scan-run"]["evidence"]
     assert r["no-identifier-features"]["evidence"] == "kept out of the 20 features: sample_id"
@@ -100,9 +121,10 @@ def test_each_step_settles_its_own_items(tmp_path, quick_training):
     assert newly_settled() == done("batch-remedy-chosen")
 
     split_study(study)
-    assert newly_settled() == {**done("test-set-sealed", "preprocessing-train-only", "samples-per-split",
-                                      "no-duplicates-across-splits"),
-                               "group-aware-split": "not applicable"}
+    assert newly_settled() == {
+        **done("test-set-sealed", "preprocessing-train-only", "samples-per-split", "no-duplicates-across-splits"),
+        "group-aware-split": "not applicable",
+    }
     r = rows(study)
     assert r["samples-per-split"]["evidence"].startswith("train ")
     assert "control" in r["samples-per-split"]["evidence"] and "test " in r["samples-per-split"]["evidence"]
@@ -136,8 +158,14 @@ def test_each_step_settles_its_own_items(tmp_path, quick_training):
     assert newly_settled() == done("label-shuffle-control")
 
     evaluate_on_tune(study)  # with a batch column: per-batch results; a classifier: calibration
-    assert newly_settled() == done("imbalance-aware-metrics", "intervals-reported", "compared-with-baselines",
-                                   "subgroup-results", "calibration-checked", "label-proxy-checked")
+    assert newly_settled() == done(
+        "imbalance-aware-metrics",
+        "intervals-reported",
+        "compared-with-baselines",
+        "subgroup-results",
+        "calibration-checked",
+        "label-proxy-checked",
+    )
 
     finalize_test_evaluation(study)  # the whole evaluation done, and no finding blocks the study
     assert newly_settled() == done("test-used-once", "findings-acted-on")
@@ -262,14 +290,18 @@ def test_the_pii_scan_is_recorded_in_the_study_manifest_and_card_and_an_old_stud
     assert reopened.data.pii_scan == scan  # kept in study.json
     assert manifest(reopened, tmp_path)["data"]["pii_scan"] == scan
     card = render_model_card(reopened, weights_shared=False, weights_reason="sensitive", privacy=[])
-    assert f"- **Personal identifiers:** scanned {scan['when']} (8 columns checked): flagged `email` (an e-mail address)" in card
+    assert (
+        f"- **Personal identifiers:** scanned {scan['when']} (8 columns checked): flagged `email` (an e-mail address)"
+        in card
+    )
     from guiapp.core.export.card_json import model_card_json, validate_model_card_json
 
     card_json = model_card_json(reopened, weights_shared=False, weights_reason="sensitive", privacy=[])
     validate_model_card_json(card_json)
     sensitive = card_json["model_parameters"]["data"][0]["sensitive"]["sensitive_data"]
-    assert any("8 columns checked" in line and "email (an e-mail address) in column 'email'" in line
-               for line in sensitive)
+    assert any(
+        "8 columns checked" in line and "email (an e-mail address) in column 'email'" in line for line in sensitive
+    )
     # a study saved before Tenfold recorded the scan: loaded data, hits, but no record of the scan
     old = json.loads((tmp_path / "study" / "study.json").read_text())
     del old["data"]["pii_scan"]
@@ -390,8 +422,17 @@ def test_checklist_json_groups_the_items_by_dome_section():
     assert list(doc["dome"]) == list(DOME_SECTIONS)
     assert sorted(i for ids in doc["dome"].values() for i in ids) == sorted(i.id for i in ITEMS)
     item = next(i for i in doc["items"] if i["id"] == "question-stated")
-    assert item | {"status": "done", "satisfied_by": "evidence", "evidence_at": "study.json#/question/title",
-                   "dome": "Data", "tip": 4} == item
+    assert (
+        item
+        | {
+            "status": "done",
+            "satisfied_by": "evidence",
+            "evidence_at": "study.json#/question/title",
+            "dome": "Data",
+            "tip": 4,
+        }
+        == item
+    )
     assert doc["tips"]["7"]["advice"] == TIP_ADVICE[7]
     json.dumps(doc)  # plain JSON
 

@@ -37,13 +37,14 @@ def batched(n=90, p=25, k=3, seed=0):
 def standardised(X, b, covariate=None):
     """Step 1 of the paper by direct least squares: α̂, σ̂ and Z, independently of guiapp."""
     levels = np.unique(b)
-    design = np.column_stack([(b == v).astype(float) for v in levels]
-                             + ([covariate - covariate.mean()] if covariate is not None else []))
+    design = np.column_stack(
+        [(b == v).astype(float) for v in levels] + ([covariate - covariate.mean()] if covariate is not None else [])
+    )
     coef, *_ = np.linalg.lstsq(design, X, rcond=None)
     sizes = np.array([(b == v).sum() for v in levels])
-    alpha = sizes @ coef[:len(levels)] / len(b)
+    alpha = sizes @ coef[: len(levels)] / len(b)
     sigma = np.sqrt(((X - design @ coef) ** 2).mean(axis=0))
-    extra = design[:, len(levels):] @ coef[len(levels):]
+    extra = design[:, len(levels) :] @ coef[len(levels) :]
     return alpha, sigma, (X - alpha - extra) / sigma
 
 
@@ -76,8 +77,8 @@ def test_hyperpriors_are_the_method_of_moments_estimates():
         V, S2 = d.mean(), d.var(ddof=1)
         assert m.priors_["gamma_bar"][i] == pytest.approx(g.mean())
         assert m.priors_["tau2"][i] == pytest.approx(g.var(ddof=1))
-        assert m.priors_["lambda"][i] == pytest.approx((V ** 2 + 2 * S2) / S2)
-        assert m.priors_["theta"][i] == pytest.approx((V ** 3 + V * S2) / S2)
+        assert m.priors_["lambda"][i] == pytest.approx((V**2 + 2 * S2) / S2)
+        assert m.priors_["theta"][i] == pytest.approx((V**3 + V * S2) / S2)
 
 
 def test_the_posterior_estimates_solve_the_papers_fixed_point_equations():
@@ -89,8 +90,12 @@ def test_the_posterior_estimates_solve_the_papers_fixed_point_equations():
         g_bar, tau2 = m.priors_["gamma_bar"][i], m.priors_["tau2"][i]
         lam, theta = m.priors_["lambda"][i], m.priors_["theta"][i]
         g_star, d_star = m.gamma_[i], m.delta2_[i]
-        np.testing.assert_allclose(g_star, (n * tau2 * m.gamma_hat_[i] + d_star * g_bar) / (n * tau2 + d_star), rtol=1e-7)
-        np.testing.assert_allclose(d_star, (theta + 0.5 * ((z - g_star) ** 2).sum(axis=0)) / (n / 2 + lam - 1), rtol=1e-7)
+        np.testing.assert_allclose(
+            g_star, (n * tau2 * m.gamma_hat_[i] + d_star * g_bar) / (n * tau2 + d_star), rtol=1e-7
+        )
+        np.testing.assert_allclose(
+            d_star, (theta + 0.5 * ((z - g_star) ** 2).sum(axis=0)) / (n / 2 + lam - 1), rtol=1e-7
+        )
         # shrinkage: each γ* lies between its own γ̂ and the batch's γ̄
         lo, hi = np.minimum(m.gamma_hat_[i], g_bar), np.maximum(m.gamma_hat_[i], g_bar)
         assert np.all((g_star >= lo - 1e-12) & (g_star <= hi + 1e-12))
@@ -113,14 +118,17 @@ def combat_model_data(effect=1.5, delta2=(0.6, 1.0, 1.8), n=(60, 80, 100), p=40,
     alpha, sigma = r.normal(5, 1, p), r.uniform(0.5, 1.5, p)
     gamma = r.normal(r.normal(0, 1, len(n))[:, None], 0.3, (len(n), p))
     scale = np.sqrt(np.asarray(delta2))[:, None] * r.uniform(0.9, 1.1, (len(n), p))
-    X = (alpha + effect * label[:, None] * (np.arange(p) < 10) + sigma * gamma[b]
-         + sigma * scale[b] * r.normal(size=(len(b), p)))
+    X = (
+        alpha
+        + effect * label[:, None] * (np.arange(p) < 10)
+        + sigma * gamma[b]
+        + sigma * scale[b] * r.normal(size=(len(b), p))
+    )
     return X, b.astype(str), label
 
 
 def label_effect_per_batch(X, b, label):
-    return {v: X[(b == v) & (label == 1), :10].mean() - X[(b == v) & (label == 0), :10].mean()
-            for v in np.unique(b)}
+    return {v: X[(b == v) & (label == 1), :10].mean() - X[(b == v) & (label == 0), :10].mean() for v in np.unique(b)}
 
 
 def test_the_label_effect_keeps_its_true_size_in_every_batch():
@@ -131,8 +139,10 @@ def test_the_label_effect_keeps_its_true_size_in_every_batch():
     # Rescaling the biology by 1/δ_b (the label left inside the standardised data) would
     # give each batch a different effect, far from 1.5 where δ_b² is 0.6 or 1.8.
     m = ComBat().fit(X, b, covariates=label)
-    rescaled = m.transform(X, b, covariates=label) - m.biology(b, label) * (1 - 1 / np.sqrt(m.delta2_))[
-        np.unique(b, return_inverse=True)[1]]
+    rescaled = (
+        m.transform(X, b, covariates=label)
+        - m.biology(b, label) * (1 - 1 / np.sqrt(m.delta2_))[np.unique(b, return_inverse=True)[1]]
+    )
     far = label_effect_per_batch(rescaled, b, label)
     assert far["0"] > 1.7 and far["2"] < 1.3
 
@@ -159,13 +169,11 @@ def test_rows_without_labels_keep_their_batchs_mean_label_effect():
     m = ComBat().fit(X, b, covariates=label)
     without, with_labels = m.transform(X, b), m.transform(X, b, covariates=label)
     for v in np.unique(b):  # the same batch means, whatever the labels
-        np.testing.assert_allclose(without[b == v].mean(axis=0), with_labels[b == v].mean(axis=0),
-                                   atol=1e-10)
+        np.testing.assert_allclose(without[b == v].mean(axis=0), with_labels[b == v].mean(axis=0), atol=1e-10)
     # within a batch, the label effect of such rows is scaled by 1/δ*_b around the batch mean
     codes = np.unique(b, return_inverse=True)[1]
     own, mean = m.biology(b, label), m.batch_biology_[codes]
-    np.testing.assert_allclose(without - with_labels,
-                               (mean - own) * (1 - 1 / np.sqrt(m.delta2_[codes])), atol=1e-10)
+    np.testing.assert_allclose(without - with_labels, (mean - own) * (1 - 1 / np.sqrt(m.delta2_[codes])), atol=1e-10)
     with pytest.raises(ValueError, match="1 covariate"):
         m.transform(X, b, covariates=np.c_[label, label])
 
@@ -180,8 +188,9 @@ def test_agrees_with_inmoose_pycombat_norm(with_label, seed):
     X, b, label = combat_model_data(seed=seed, n=(20, 25, 30), p=60)
     covariate = label if with_label else None
     ours = ComBat(ddof=0).fit_transform(X, b, covariates=covariate)
-    theirs = np.asarray(inmoose.pycombat_norm(
-        X.T, list(b), covar_mod=None if covariate is None else covariate[:, None].astype(float))).T
+    theirs = np.asarray(
+        inmoose.pycombat_norm(X.T, list(b), covar_mod=None if covariate is None else covariate[:, None].astype(float))
+    ).T
     np.testing.assert_allclose(ours, theirs, atol=1e-6, rtol=0)
     # The paper's n − 1 (sva's default and ours) is a visible, documented difference.
     assert np.abs(ComBat().fit_transform(X, b, covariates=covariate) - theirs).max() > 1e-3
@@ -228,8 +237,7 @@ def test_saved_parameters_load_without_pickle_and_transform_the_same(tmp_path):
 
 
 def combat_study(folder: Path, **gen) -> Study:
-    d = demo.simulated_expression(**{"n_samples": 210, "n_genes": 12, "n_informative": 4,
-                                     "batch_strength": 1.5, **gen})
+    d = demo.simulated_expression(**{"n_samples": 210, "n_genes": 12, "n_informative": 4, "batch_strength": 1.5, **gen})
     path = demo.write_demo(d, folder / "data")
     study = Study()
     study.save(folder / "study")

@@ -9,12 +9,20 @@ from guiapp.core.study.model import Study
 def _study(network: float, logistic: float) -> Study:
     s = Study()
     s.question.task, s.question.target_metric, s.question.target_value = "classification", "balanced_accuracy", 0.9
-    s.evaluation.test_metrics = {"balanced_accuracy": network, "balanced_accuracy_ci": [network - 0.05, min(network + 0.02, 1.0)],
-                                 "roc_auc": 0.99, "roc_auc_ci": [0.97, 1.0]}
+    s.evaluation.test_metrics = {
+        "balanced_accuracy": network,
+        "balanced_accuracy_ci": [network - 0.05, min(network + 0.02, 1.0)],
+        "roc_auc": 0.99,
+        "roc_auc_ci": [0.97, 1.0],
+    }
     s.evaluation.baseline_test_metrics = {
-        "logistic_regression": {"balanced_accuracy": logistic, "balanced_accuracy_ci": [logistic - 0.04, 1.0],
-                                "roc_auc": 1.0},
-        "majority": {"balanced_accuracy": 0.333, "roc_auc": 0.5}}
+        "logistic_regression": {
+            "balanced_accuracy": logistic,
+            "balanced_accuracy_ci": [logistic - 0.04, 1.0],
+            "roc_auc": 1.0,
+        },
+        "majority": {"balanced_accuracy": 0.333, "roc_auc": 0.5},
+    }
     return s
 
 
@@ -27,8 +35,10 @@ def test_no_conclusion_before_the_sealed_test():
 def test_baseline_wins_says_so_with_the_interval_and_what_to_do():
     text = conclusion.conclusion(_study(0.976, 1.0))
     assert text.startswith("The success criterion was met (Balanced accuracy ≥ 0.9)")
-    assert "0.976 (95% CI 0.926–0.996) and did not beat the best tuned baseline, Logistic regression (L2), " \
-           "at 1.000 (95% CI 0.960–1.000)" in text
+    assert (
+        "0.976 (95% CI 0.926–0.996) and did not beat the best tuned baseline, Logistic regression (L2), "
+        "at 1.000 (95% CI 0.960–1.000)" in text
+    )
     assert "Next: prefer the simpler Logistic regression (L2)" in text
     assert "No warning or error stands" in text
     assert text.count(". ") <= 3  # two or three sentences
@@ -50,7 +60,11 @@ def test_criterion_not_met_is_said():
 def test_table_marks_the_best_of_each_column():
     table = conclusion.baseline_table(_study(0.976, 1.0))
     assert [name for _, name in table["columns"]] == ["Balanced accuracy", "ROC AUC"]
-    assert [r["model"] for r in table["rows"]] == ["Network", "Logistic regression (L2)", "Majority class (chance level)"]
+    assert [r["model"] for r in table["rows"]] == [
+        "Network",
+        "Logistic regression (L2)",
+        "Majority class (chance level)",
+    ]
     assert table["rows"][1]["cells"] == [("1.000", True), ("1.000", True)]
     assert table["rows"][0]["cells"] == [("0.976", False), ("0.990", False)]
     assert "**1.000 ★**" in conclusion.table_markdown(table)

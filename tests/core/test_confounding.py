@@ -111,14 +111,16 @@ def test_the_generator_defaults_are_unchanged_by_the_new_knobs():
 
 def test_group_columns_are_suggested_by_name_and_by_id_like_values():
     n = 60
-    table = pd.DataFrame({
-        "sample_id": [f"S{i}" for i in range(n)],  # unique: nothing to group
-        "PatientID": np.repeat(np.arange(12), 5),  # name, camelCase, integer codes
-        "source": np.repeat([f"LINE-{i:02d}" for i in range(10)], 6),  # ID-like values
-        "tissue": np.tile(["liver", "lung", "gut"], 20),  # a factor, not an ID
-        "donor_age": rng.normal(50, 10, n).round(1),  # a measurement
-        "condition": np.tile(["a", "b"], 30),
-    })
+    table = pd.DataFrame(
+        {
+            "sample_id": [f"S{i}" for i in range(n)],  # unique: nothing to group
+            "PatientID": np.repeat(np.arange(12), 5),  # name, camelCase, integer codes
+            "source": np.repeat([f"LINE-{i:02d}" for i in range(10)], 6),  # ID-like values
+            "tissue": np.tile(["liver", "lung", "gut"], 20),  # a factor, not an ID
+            "donor_age": rng.normal(50, 10, n).round(1),  # a measurement
+            "condition": np.tile(["a", "b"], 30),
+        }
+    )
     found = cf.suggest_group_columns(table, exclude={"condition"})
     assert [g["column"] for g in found] == ["PatientID", "source"]
     assert "patient" in found[0]["reason"] and found[0]["n_groups"] == 12

@@ -15,11 +15,14 @@ from guiapp.core.study.model import Study
 
 def small_table(n: int = 40, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    return pd.DataFrame({
-        "g1": rng.normal(size=n).round(4), "g2": rng.normal(size=n).round(4),
-        "g3": rng.normal(size=n).round(4),
-        "condition": np.where(np.arange(n) % 2 == 0, "control", "treated"),
-    })
+    return pd.DataFrame(
+        {
+            "g1": rng.normal(size=n).round(4),
+            "g2": rng.normal(size=n).round(4),
+            "g3": rng.normal(size=n).round(4),
+            "condition": np.where(np.arange(n) % 2 == 0, "control", "treated"),
+        }
+    )
 
 
 def write(path, text: str):
@@ -28,6 +31,7 @@ def write(path, text: str):
 
 
 # ----- read_table errors ----------------------------------------------------------------
+
 
 def test_a_missing_file_is_named(tmp_path):
     with pytest.raises(DataError, match="does not exist") as info:
@@ -100,6 +104,7 @@ def test_ten_rows_are_enough(tmp_path):
 
 # ----- separators -------------------------------------------------------------------------
 
+
 def test_tsv_is_read_with_tabs(tmp_path):
     table = small_table()
     path = tmp_path / "samples.tsv"
@@ -122,6 +127,7 @@ def test_a_utf8_bom_does_not_spoil_the_first_column_name(tmp_path):
 
 
 # ----- label checks -------------------------------------------------------------------------
+
 
 def test_a_missing_label_suggests_the_case_insensitive_match():
     with pytest.raises(DataError, match="no column named 'Condition'") as info:
@@ -174,6 +180,7 @@ def test_an_unknown_batch_column_is_refused():
 
 # ----- provenance ---------------------------------------------------------------------------
 
+
 def test_provenance_hash_is_the_files_sha256(tmp_path):
     path = tmp_path / "samples.csv"
     small_table().to_csv(path, index=False)
@@ -185,6 +192,7 @@ def test_provenance_hash_is_the_files_sha256(tmp_path):
 
 
 # ----- profile --------------------------------------------------------------------------------
+
 
 def test_profile_counts_classes_and_features():
     table = small_table(n=40)
@@ -287,6 +295,7 @@ def test_unlabelled_rows_are_left_out_and_raised():
 
 # ----- attach and reload ------------------------------------------------------------------------
 
+
 def test_attach_data_records_everything_in_the_study(tmp_path):
     path = tmp_path / "samples.csv"
     table = small_table()
@@ -330,6 +339,7 @@ def test_reload_table_without_data_says_so():
 
 # ----- a spec with a sample sheet; provenance in the manifest and the card --------------------------
 
+
 def test_a_spec_joins_its_sample_sheet_and_keeps_the_provenance_to_the_card(tmp_path):
     from guiapp.core.export import write as export
     from guiapp.core.export import model_card
@@ -342,10 +352,14 @@ def test_a_spec_joins_its_sample_sheet_and_keeps_the_provenance_to_the_card(tmp_
     (tmp_path / "in").mkdir()
     t.to_csv(tmp_path / "in" / "expr.csv", index=False)
     pd.DataFrame({"patient_sample": ids[::-1], "condition": ["a", "b"] * 20}).to_csv(
-        tmp_path / "in" / "sheet.csv", index=False)
-    write(tmp_path / "in" / "study.toml", '[data]\npath = "expr.csv"\nsamples = "sheet.csv"\nlabel = "condition"\n'
-          'source = "GEO"\nversion = "3"\ndownloaded = "2026-02-03"\naccession = "GSE42"\n'
-          'url = "https://example.org/GSE42"\n')
+        tmp_path / "in" / "sheet.csv", index=False
+    )
+    write(
+        tmp_path / "in" / "study.toml",
+        '[data]\npath = "expr.csv"\nsamples = "sheet.csv"\nlabel = "condition"\n'
+        'source = "GEO"\nversion = "3"\ndownloaded = "2026-02-03"\naccession = "GSE42"\n'
+        'url = "https://example.org/GSE42"\n',
+    )
     loaded = spec.load_spec(tmp_path / "in" / "study.toml")
     assert loaded["data"]["samples"] == str((tmp_path / "in" / "sheet.csv").resolve())
     study = Study()
@@ -356,8 +370,12 @@ def test_a_spec_joins_its_sample_sheet_and_keeps_the_provenance_to_the_card(tmp_
     assert study.table.set_index("sample_id").loc["P039", "condition"] == "a"  # joined by ID, not by row
     manifest = export.manifest(study, tmp_path / "out")
     assert {k: manifest["data"][k] for k in ("source", "version", "downloaded", "accession", "url")} == {
-        "source": "GEO", "version": "3", "downloaded": "2026-02-03", "accession": "GSE42",
-        "url": "https://example.org/GSE42"}
+        "source": "GEO",
+        "version": "3",
+        "downloaded": "2026-02-03",
+        "accession": "GSE42",
+        "url": "https://example.org/GSE42",
+    }
     assert manifest["data"]["sha256"] == hashlib.sha256((tmp_path / "in" / "expr.csv").read_bytes()).hexdigest()
     card = model_card.render_model_card(study, weights_shared=False, weights_reason="not trained", privacy=[])
     assert "GEO, version 3, downloaded 2026-02-03, accession GSE42 (https://example.org/GSE42)" in card

@@ -102,7 +102,9 @@ def test_a_killed_rank_is_a_clear_error_and_no_process_is_left(tmp_path):
 
 def test_a_rank_s_own_error_reaches_the_user_in_its_words(tmp_path):
     s = _study(tmp_path / "s", tmp_path, processes=2, learning_rate=1e12)
-    with pytest.raises(TrainingProcessFailed, match=r"loss became (nan|inf) at epoch 1: the network diverged") as caught:
+    with pytest.raises(
+        TrainingProcessFailed, match=r"loss became (nan|inf) at epoch 1: the network diverged"
+    ) as caught:
         train.train_network(s)
     assert "tracebacks are in" in str(caught.value) and s.path("training-processes.log").exists()
     assert s.train.status == "failed"
@@ -113,8 +115,9 @@ def test_cancel_stops_every_rank_and_a_resumed_run_ends_as_an_uninterrupted_one(
     s = _study(tmp_path / "s", tmp_path, processes=2, patience=50)
     epochs = []
     with pytest.raises(Cancelled):
-        train.train_network(s, on_epoch=lambda record: epochs.append(record["epoch"]),
-                            should_stop=lambda: len(epochs) >= 1)
+        train.train_network(
+            s, on_epoch=lambda record: epochs.append(record["epoch"]), should_stop=lambda: len(epochs) >= 1
+        )
     assert s.train.status == "cancelled" and s.train.best_epoch >= 1
     assert s.path(train.BEST_WEIGHTS).exists() and s.path(train.CHECKPOINT).exists()
     assert "Cancelled during epoch" in s.train.message
@@ -179,5 +182,7 @@ def test_the_card_and_manifest_say_how_many_processes_trained(tmp_path):
     assert "**Data-parallel training:** 2 processes (gloo)" in card and "every batch of 31" in card
     assert export.manifest(s, tmp_path)["device"]["processes"] == 2
     s.train.processes = 1
-    assert "Data-parallel" not in model_card.render_model_card(s, weights_shared=False, weights_reason="test", privacy=[])
+    assert "Data-parallel" not in model_card.render_model_card(
+        s, weights_shared=False, weights_reason="test", privacy=[]
+    )
     assert export.manifest(s, tmp_path)["device"]["processes"] == 1

@@ -42,8 +42,7 @@ def test_simulated_expression_is_determined_by_its_seed():
 
 
 def test_only_the_informative_genes_carry_the_signal():
-    d = demo.simulated_expression(n_samples=2000, n_genes=20, n_informative=5, effect_size=2.0,
-                                  batch_strength=0.0)
+    d = demo.simulated_expression(n_samples=2000, n_genes=20, n_informative=5, effect_size=2.0, batch_strength=0.0)
     treated = d.table["condition"] == "treated"
     genes = [c for c in d.table.columns if c.startswith("GENE")]
     shift = d.table.loc[treated, genes].mean() - d.table.loc[~treated, genes].mean()

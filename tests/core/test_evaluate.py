@@ -9,8 +9,13 @@ from sklearn.metrics import roc_auc_score
 from guiapp.core.evaluation import evaluate
 from guiapp.core.guidance.checklist import evaluate_checklist
 from guiapp.core.study.errors import TenfoldError
-from guiapp.core.evaluation.evaluate import (GAP_WARN, evaluate_on_tune, finalize_test_evaluation, overfitting_check,
-                                  test_predictions as predictions_on_test)
+from guiapp.core.evaluation.evaluate import (
+    GAP_WARN,
+    evaluate_on_tune,
+    finalize_test_evaluation,
+    overfitting_check,
+    test_predictions as predictions_on_test,
+)
 from guiapp.core.interpretation.interpret import permutation_importance
 from guiapp.core.models.network import predict
 from guiapp.core.split.draw import sealed_test_rows, split_study, train_tune_arrays
@@ -21,6 +26,7 @@ def checklist_status(study, item_id: str) -> str:
 
 
 # ----- overfitting -------------------------------------------------------------------------
+
 
 def test_overfitting_check_records_train_tune_and_gap(trained_study):
     result = overfitting_check(trained_study)
@@ -54,6 +60,7 @@ def test_steps_after_training_refuse_an_untrained_study(tiny_study):
 
 # ----- tune evaluation ------------------------------------------------------------------------
 
+
 def test_evaluate_on_tune_records_metrics_with_intervals(trained_study):
     panel = evaluate_on_tune(trained_study)
     _, _, X_tu, y_tu = train_tune_arrays(trained_study)
@@ -86,6 +93,7 @@ def test_a_missed_target_is_raised(trained_study):
 
 
 # ----- the sealed test set ----------------------------------------------------------------------
+
 
 def test_the_final_evaluation_opens_the_test_set_once(trained_study):
     with pytest.raises(TenfoldError):
@@ -181,6 +189,7 @@ def test_test_predictions_only_after_the_final_evaluation(trained_study):
 
 
 # ----- interpretation -------------------------------------------------------------------------
+
 
 def test_permutation_importance_is_sorted_and_recorded(trained_study):
     result = permutation_importance(trained_study, n_repeats=2, top=5)

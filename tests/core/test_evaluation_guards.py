@@ -14,8 +14,13 @@ from guiapp.core.split import draw as split
 from guiapp.core.models.baselines import fit_baselines
 from guiapp.core.guidance.checklist import evaluate_checklist
 from guiapp.core.study.errors import TenfoldError
-from guiapp.core.evaluation.evaluate import (evaluate_on_tune, finalize_test_evaluation, minority_findings, set_threshold,
-                                  test_predictions as predictions_on_test)
+from guiapp.core.evaluation.evaluate import (
+    evaluate_on_tune,
+    finalize_test_evaluation,
+    minority_findings,
+    set_threshold,
+    test_predictions as predictions_on_test,
+)
 from guiapp.core.study.findings import Findings
 from guiapp.core.evaluation.guards import CAUSATION, guard_texts, label_proxy_scan, near_perfect_findings
 from guiapp.core.models.network import predict
@@ -30,8 +35,9 @@ def status(study, item_id):
     return next(i for i in evaluate_checklist(study) if i["id"] == item_id)["status"]
 
 
-def study_from_table(tmp_path, table: pd.DataFrame, *, label="condition", batch="batch", train=True,
-                     quick_training=None) -> Study:
+def study_from_table(
+    tmp_path, table: pd.DataFrame, *, label="condition", batch="batch", train=True, quick_training=None
+) -> Study:
     path = tmp_path / "table.csv"
     table.to_csv(path, index=False)
     study = Study()
@@ -47,6 +53,7 @@ def study_from_table(tmp_path, table: pd.DataFrame, *, label="condition", batch=
 
 
 # ----- one feature that gives the label away ----------------------------------------------------
+
 
 def test_a_planted_label_proxy_is_flagged(tmp_path, quick_training):
     d = demo.simulated_expression(n_samples=200, n_genes=20, n_informative=5, effect_size=1.0)
@@ -79,6 +86,7 @@ def test_a_reversed_proxy_and_a_regression_proxy_are_found_too(regression_study)
 
 # ----- near-perfect scores on few samples, imbalance ---------------------------------------------
 
+
 def test_near_perfect_on_a_small_study_is_a_warning(trained_study):
     assert near_perfect_findings(trained_study, {"roc_auc": 0.995, "n": 40}, "tune")
     assert not near_perfect_findings(trained_study, {"roc_auc": 0.93, "n": 40}, "tune")
@@ -96,6 +104,7 @@ def test_a_rare_minority_class_says_lead_with_pr_auc():
 
 
 # ----- per batch and per subgroup ----------------------------------------------------------------
+
 
 def test_subgroup_metrics_match_a_direct_computation():
     rng = np.random.default_rng(1)
@@ -161,6 +170,7 @@ def test_numeric_columns_with_many_values_are_banded():
 
 # ----- the success-criteria scoreboard ------------------------------------------------------------
 
+
 def test_the_scoreboard_checks_each_budget_against_a_measurement(trained_study):
     q = trained_study.question
     q.target_metric, q.target_value = "roc_auc", 0.5
@@ -188,6 +198,7 @@ def test_no_criteria_no_rows():
 
 
 # ----- threshold, the sealed test set, predictions ---------------------------------------------
+
 
 def test_the_threshold_is_checked_and_used(trained_study):
     with pytest.raises(TenfoldError, match="between 0 and 1"):
@@ -229,6 +240,7 @@ def test_predictions_are_keyed_by_the_sample_id_and_leave_out_other_identifiers_
 
 # ----- the card and the report of a fully evaluated study ----------------------------------------
 
+
 def test_card_and_report_carry_the_evaluation_instruments(trained_study, tmp_path):
     from guiapp.core.evaluation.evaluate import overfitting_check
     from guiapp.core.export.write import write_bundle
@@ -246,12 +258,24 @@ def test_card_and_report_carry_the_evaluation_instruments(trained_study, tmp_pat
     assert result["agreement"]["k"] == 10 and result["guards"][-1] == CAUSATION
     write_bundle(trained_study, tmp_path / "out", predictions=predictions_on_test(trained_study))
     card = (tmp_path / "out" / "model_card.md").read_text(encoding="utf-8")
-    for text in ("### Success criteria", "| Model size | ≤ 100,000 parameters", "### Label-shuffle control",
-                 "clearly above the shuffled runs", "### Learning curve", "## Interpretation",
-                 "### Over-interpretation guards", "Correlation is not causation", "95% CI",
-                 "Agreement with the linear baseline"):
+    for text in (
+        "### Success criteria",
+        "| Model size | ≤ 100,000 parameters",
+        "### Label-shuffle control",
+        "clearly above the shuffled runs",
+        "### Learning curve",
+        "## Interpretation",
+        "### Over-interpretation guards",
+        "Correlation is not causation",
+        "95% CI",
+        "Agreement with the linear baseline",
+    ):
         assert text in card, text
     page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
-    for title in ("ROC curves on the sealed test set", "Precision–recall curves on the sealed test set",
-                  "Calibration (reliability diagram)", "Learning curve: score against training-set size"):
+    for title in (
+        "ROC curves on the sealed test set",
+        "Precision–recall curves on the sealed test set",
+        "Calibration (reliability diagram)",
+        "Learning curve: score against training-set size",
+    ):
         assert title in page, title

@@ -10,8 +10,16 @@ from scipy import stats
 from sklearn import metrics as sk
 
 from guiapp.core.stats.bootstrap import resample_weights, resampled_scores
-from guiapp.core.stats.metrics import (CLASSIFICATION_METRICS, REGRESSION_METRICS, bootstrap_intervals, fast_scores,
-                                 metric_panel, panel_metric_names, predicted_classes, score)
+from guiapp.core.stats.metrics import (
+    CLASSIFICATION_METRICS,
+    REGRESSION_METRICS,
+    bootstrap_intervals,
+    fast_scores,
+    metric_panel,
+    panel_metric_names,
+    predicted_classes,
+    score,
+)
 
 
 def probabilities(n, k, seed, rounded=False):
@@ -86,7 +94,7 @@ def test_calibration_error_and_reliability_diagram():
     y = (rng.uniform(size=5000) < p1).astype(int)  # perfectly calibrated
     out = np.c_[1 - p1, p1]
     good = metric_panel("classification", y, out, n_boot=0)
-    bad = metric_panel("classification", y, np.c_[1 - p1 ** 3, p1 ** 3], n_boot=0)  # overconfident low
+    bad = metric_panel("classification", y, np.c_[1 - p1**3, p1**3], n_boot=0)  # overconfident low
     assert good["ece"] < 0.03 < bad["ece"]
     rel = good["details"]["reliability"]
     assert sum(rel["count"]) == 5000 and len(rel["predicted"]) == 10

@@ -36,8 +36,9 @@ def test_a_perfect_test_set_gets_no_collapsed_interval():
     assert panel["sensitivity_ci"] == pytest.approx([0.025 ** (1 / 18), 1.0])  # 18 positives
     assert panel["roc_auc_ci"] == pytest.approx([1 - 3 / 36, 1.0])
     notes = panel["ci_notes"]
-    assert notes["roc_auc"].startswith("all 200 bootstrap resamples were perfect; the rule of three bounds "
-                                       "the error rate at 3/36")
+    assert notes["roc_auc"].startswith(
+        "all 200 bootstrap resamples were perfect; the rule of three bounds the error rate at 3/36"
+    )
     assert "Clopper–Pearson interval for 18 of 18 positive samples" in notes["sensitivity"]
 
 

@@ -22,16 +22,28 @@ from guiapp.core.study.findings import Findings
 from guiapp.core.study.model import BaselineResult, EthicsEntry, Study
 
 WEIGHTS = "checkpoints/best.safetensors"
-EVERY_FILE = ["model_card.md", "model_card.json", "privacy.md", "report.html", "metrics.json", "manifest.json",
-              "checklist.json", "ethics_register.json", "predictions.csv",
-              "model/model.safetensors", "model/config.json"]
+EVERY_FILE = [
+    "model_card.md",
+    "model_card.json",
+    "privacy.md",
+    "report.html",
+    "metrics.json",
+    "manifest.json",
+    "checklist.json",
+    "ethics_register.json",
+    "predictions.csv",
+    "model/model.safetensors",
+    "model/config.json",
+]
 
 
 @pytest.fixture(autouse=True)
 def offline(monkeypatch):
     """Exporting must never reach the network: any connection attempt fails the test."""
+
     def refuse(*args, **kwargs):
         raise AssertionError("the export tried to open a network connection")
+
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
 
@@ -55,27 +67,53 @@ def make_study(folder, *, sensitive=False) -> Study:
     sp.train_idx, sp.tune_idx, sp.test_idx = list(range(120)), list(range(120, 160)), list(range(160, 200))
     sp.test_hash = "cd" * 32
     s.baselines.results = [
-        BaselineResult("logistic_regression", {"C": 0.5}, {"roc_auc": 0.84, "pr_auc": 0.80, "balanced_accuracy": 0.76},
-                       {"roc_auc": 0.90}, 0.2).__dict__,
-        BaselineResult("random_forest", {"n_estimators": 200, "max_depth": 6},
-                       {"roc_auc": 0.86, "pr_auc": 0.83, "balanced_accuracy": 0.78}, {"roc_auc": 1.0}, 1.3).__dict__,
+        BaselineResult(
+            "logistic_regression",
+            {"C": 0.5},
+            {"roc_auc": 0.84, "pr_auc": 0.80, "balanced_accuracy": 0.76},
+            {"roc_auc": 0.90},
+            0.2,
+        ).__dict__,
+        BaselineResult(
+            "random_forest",
+            {"n_estimators": 200, "max_depth": 6},
+            {"roc_auc": 0.86, "pr_auc": 0.83, "balanced_accuracy": 0.78},
+            {"roc_auc": 1.0},
+            1.3,
+        ).__dict__,
     ]
     s.architecture.kind, s.architecture.n_params = "mlp", 5_186
     t = s.train
     t.device_used, t.seed, t.best_epoch, t.seconds, t.status = "cpu", 3, 2, 4.2, "done"
-    t.history = [{"epoch": e, "train_loss": 0.7 - 0.1 * e, "tune_loss": 0.6 - 0.05 * e, "tune_roc_auc": 0.8 + 0.02 * e}
-                 for e in (1, 2, 3)]
+    t.history = [
+        {"epoch": e, "train_loss": 0.7 - 0.1 * e, "tune_loss": 0.6 - 0.05 * e, "tune_roc_auc": 0.8 + 0.02 * e}
+        for e in (1, 2, 3)
+    ]
     t.weights = WEIGHTS
     s.overfitting.metric, s.overfitting.train_score, s.overfitting.tune_score = "roc_auc", 0.95, 0.88
     s.overfitting.gap = 0.07
-    s.evaluation.tune_metrics = {"n": 40, "roc_auc": 0.88, "roc_auc_ci": [0.80, 0.95], "pr_auc": 0.85,
-                                 "balanced_accuracy": 0.79, "balanced_accuracy_ci": [0.70, 0.87]}
-    s.evaluation.test_metrics = {"n": 40, "roc_auc": 0.871, "roc_auc_ci": [0.78, 0.94], "pr_auc": 0.83,
-                                 "balanced_accuracy": 0.775}
+    s.evaluation.tune_metrics = {
+        "n": 40,
+        "roc_auc": 0.88,
+        "roc_auc_ci": [0.80, 0.95],
+        "pr_auc": 0.85,
+        "balanced_accuracy": 0.79,
+        "balanced_accuracy_ci": [0.70, 0.87],
+    }
+    s.evaluation.test_metrics = {
+        "n": 40,
+        "roc_auc": 0.871,
+        "roc_auc_ci": [0.78, 0.94],
+        "pr_auc": 0.83,
+        "balanced_accuracy": 0.775,
+    }
     s.evaluation.test_evaluated_at = "2024-04-02T10:00:00+00:00"
     s.evaluation.baseline_test_metrics = {"random_forest": {"roc_auc": 0.85}}
-    s.ethics.register = [EthicsEntry("Patients from one hospital only", "A. Reviewer", "2024-04-01",
-                                     "open", "Say so in the card").__dict__]
+    s.ethics.register = [
+        EthicsEntry(
+            "Patients from one hospital only", "A. Reviewer", "2024-04-01", "open", "Say so in the card"
+        ).__dict__
+    ]
     s.add_finding(Findings.class_imbalance.raise_(ratio=1.5, minority="basal", share=0.4))
     s.add_finding(Findings.identifier_like_column.raise_(column="barcode"))
     s.folder = folder
@@ -85,8 +123,9 @@ def make_study(folder, *, sensitive=False) -> Study:
 
 
 def predictions_table() -> pd.DataFrame:
-    return pd.DataFrame({"patient_id": ["P1", "P2"], "sample": [160, 161],
-                         "true": ["basal", "luminal"], "p_luminal": [0.2, 0.9]})
+    return pd.DataFrame(
+        {"patient_id": ["P1", "P2"], "sample": [160, 161], "true": ["basal", "luminal"], "p_luminal": [0.2, 0.9]}
+    )
 
 
 @pytest.fixture
@@ -118,9 +157,20 @@ def test_card_loads_with_huggingface_hub_and_carries_test_metrics(study, tmp_pat
     test = study.evaluation.test_metrics
     assert values == {k: test[k] for k in ("roc_auc", "pr_auc", "balanced_accuracy")}
     assert {r.metric_type: r.metric_value for r in card.data.eval_results} == values
-    for section in ("Model details", "Intended use", "Out-of-scope", "Factors", "Metrics", "Evaluation data",
-                    "Training data", "Quantitative analyses", "Ethical considerations",
-                    "Caveats and recommendations", "Findings", "How this model was built"):
+    for section in (
+        "Model details",
+        "Intended use",
+        "Out-of-scope",
+        "Factors",
+        "Metrics",
+        "Evaluation data",
+        "Training data",
+        "Quantitative analyses",
+        "Ethical considerations",
+        "Caveats and recommendations",
+        "Findings",
+        "How this model was built",
+    ):
         assert f"# {section}" in card.text or f"## {section}" in card.text, section
     for f in study.findings:
         assert f.code in card.text
@@ -154,19 +204,25 @@ def test_json_card_is_valid_against_the_vendored_schema(study, tmp_path):
     write_bundle(study, tmp_path / "export")
     card = json.loads((tmp_path / "export" / "model_card.json").read_text())
     jsonschema.Draft7Validator(model_card.load_schema()).validate(card)
-    test_auc = next(m for m in card["quantitative_analysis"]["performance_metrics"]
-                    if m["type"] == "ROC AUC" and m["slice"].startswith("test"))
+    test_auc = next(
+        m
+        for m in card["quantitative_analysis"]["performance_metrics"]
+        if m["type"] == "ROC AUC" and m["slice"].startswith("test")
+    )
     assert test_auc["value"] == "0.871"
     assert test_auc["confidence_interval"] == {"lower_bound": "0.780", "upper_bound": "0.940"}
     names = [r["name"] for r in card["considerations"]["ethical_considerations"]]
     assert "Patients from one hospital only" in names
 
 
-@pytest.mark.parametrize("breakage", [
-    lambda c: c.update(unexpected="not in the schema"),
-    lambda c: c["quantitative_analysis"]["performance_metrics"][0].update(value=0.9),
-    lambda c: c["model_details"].update(licenses=[{}]),
-])
+@pytest.mark.parametrize(
+    "breakage",
+    [
+        lambda c: c.update(unexpected="not in the schema"),
+        lambda c: c["quantitative_analysis"]["performance_metrics"][0].update(value=0.9),
+        lambda c: c["model_details"].update(licenses=[{}]),
+    ],
+)
 def test_schema_check_rejects_a_broken_card(study, breakage):
     card = model_card.model_card_json(study, weights_shared=True, weights_reason="ok", privacy=[])
     model_card.validate_model_card_json(card)
@@ -221,14 +277,17 @@ def test_always_overrides_sensitivity_and_the_reason_is_shown(tmp_path):
     assert "membership inference" in (out / "privacy.md").read_text()
 
 
-@pytest.mark.parametrize("choice, sensitive, reason, share", [
-    ("auto", False, "", True),
-    ("auto", True, "", False),
-    ("auto", None, "", False),
-    ("never", False, "Commercial partner", False),
-    ("always", True, "DAC approval", True),
-    ("sometimes", False, "", False),
-])
+@pytest.mark.parametrize(
+    "choice, sensitive, reason, share",
+    [
+        ("auto", False, "", True),
+        ("auto", True, "", False),
+        ("auto", None, "", False),
+        ("never", False, "Commercial partner", False),
+        ("always", True, "DAC approval", True),
+        ("sometimes", False, "", False),
+    ],
+)
 def test_weights_decision(choice, sensitive, reason, share):
     study = Study()
     study.data.sensitive, study.ethics.share_weights, study.ethics.share_reason = sensitive, choice, reason
@@ -330,8 +389,10 @@ def test_licence_can_be_set(study, tmp_path):
 
 def test_core_export_does_not_import_qt():
     # In a fresh interpreter: pytest-qt has already loaded Qt into this one.
-    code = ("import sys, guiapp.core.export.write, guiapp.core.export.model_card; "
-            "sys.exit(any(m.startswith(('PySide6', 'guiapp.ui')) for m in sys.modules))")
+    code = (
+        "import sys, guiapp.core.export.write, guiapp.core.export.model_card; "
+        "sys.exit(any(m.startswith(('PySide6', 'guiapp.ui')) for m in sys.modules))"
+    )
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
 
 

@@ -42,7 +42,7 @@ def test_the_demo_cohort_shares_the_biology_but_not_the_lab():
     assert list(lab.table.columns) == list(study.table.columns)
     # the same signal: the informative genes separate the conditions by about the effect size
     for t in (study.table, lab.table):
-        diff = (t[t.condition == "treated"][genes[:10]].mean() - t[t.condition == "control"][genes[:10]].mean())
+        diff = t[t.condition == "treated"][genes[:10]].mean() - t[t.condition == "control"][genes[:10]].mean()
         assert 0.6 < diff.mean() < 1.4
     # its own shift: mean profiles differ far more than the study's own runs differ from each other
     shift = np.abs(lab.table[genes].mean() - study.table[genes].mean()).mean()
@@ -74,8 +74,9 @@ def test_a_second_evaluation_needs_a_reason_and_is_counted(demo_run):
     with pytest.raises(TenfoldError, match="already evaluated"):
         external.evaluate_cohort(study, cohort["path"], label="condition", name=cohort["name"])
     assert study.evaluation.external[0]["uses"] == 1
-    record = external.evaluate_cohort(study, cohort["path"], label="condition", name=cohort["name"].upper(),
-                                      reason="the lab sent corrected files")
+    record = external.evaluate_cohort(
+        study, cohort["path"], label="condition", name=cohort["name"].upper(), reason="the lab sent corrected files"
+    )
     assert record["uses"] == 2 and record["reasons"] == ["the lab sent corrected files"]
     assert len(study.evaluation.external) == 1
     assert Findings.external_cohort_reused.code in study.finding_codes()
@@ -88,7 +89,9 @@ def test_a_cohort_is_checked_like_predict_input(demo_run, tmp_path):
     lab.drop(columns=["GENE0003", "GENE0150"]).to_csv(tmp_path / "short.csv", index=False)
     with pytest.raises(DataError, match="lacks 2 .*GENE0003, GENE0150"):
         external.read_cohort(study, tmp_path / "short.csv", label="condition", name="short")
-    lab.assign(condition=np.where(lab.condition == "treated", "case", "ctrl")).to_csv(tmp_path / "other.csv", index=False)
+    lab.assign(condition=np.where(lab.condition == "treated", "case", "ctrl")).to_csv(
+        tmp_path / "other.csv", index=False
+    )
     with pytest.raises(DataError, match="another label set.*'case', 'ctrl'.*'control', 'treated'"):
         external.read_cohort(study, tmp_path / "other.csv", label="condition", name="other")
     with pytest.raises(DataError, match="no label column 'status'"):
@@ -125,9 +128,15 @@ def test_the_scoreboard_measures_the_new_criteria(demo_run):
     spec, result = demo_run
     study = result.study
     rows = {r["criterion"]: r for r in scoreboard(study)}
-    for name in ("Generalizability", "Generalizability (drop)", "Interpretability: stability",
-                 "Interpretability: agreement", "Interpretability: known markers",
-                 "Efficiency: inference memory", "Efficiency: throughput"):
+    for name in (
+        "Generalizability",
+        "Generalizability (drop)",
+        "Interpretability: stability",
+        "Interpretability: agreement",
+        "Interpretability: known markers",
+        "Efficiency: inference memory",
+        "Efficiency: throughput",
+    ):
         assert rows[name]["status"] in (MET, NOT_MET), name
     record = study.evaluation.external[0]
     assert rows["Generalizability"]["measured"].startswith(f"{record['metrics']['roc_auc']:.3f} on the cohort")
@@ -136,8 +145,11 @@ def test_the_scoreboard_measures_the_new_criteria(demo_run):
     study.question.min_generalization = 1.01
     criteria.refresh_findings(study)
     assert {r["criterion"]: r for r in scoreboard(study)}["Generalizability"]["status"] == NOT_MET
-    assert any(f.values.get("criterion") == "Generalizability" for f in study.findings
-               if f.code == Findings.criterion_not_met.code)
+    assert any(
+        f.values.get("criterion") == "Generalizability"
+        for f in study.findings
+        if f.code == Findings.criterion_not_met.code
+    )
     eff = study.evaluation.efficiency
     assert 0 < eff["peak_memory_mb"] < 5
     names = [r["name"] for r in eff["per_flop"]]
@@ -170,10 +182,18 @@ def test_external_tables_in_the_spec_are_checked(tmp_path):
     with pytest.raises(SpecError, match="unknown key 'lable'"):
         check_spec({**base, "external": [{"path": "b.csv", "lable": "y", "name": "B"}]})
     with pytest.raises(SpecError, match="two \\[\\[external\\]\\] cohorts are named"):
-        check_spec({**base, "external": [{"path": "b.csv", "label": "y", "name": "B"},
-                                         {"path": "c.csv", "label": "y", "name": "b"}]})
-    (tmp_path / "s.toml").write_text('[data]\npath = "a.csv"\nlabel = "y"\n\n[[external]]\npath = "lab/b.csv"\n'
-                                     'label = "y"\nname = "B"\n')
+        check_spec(
+            {
+                **base,
+                "external": [
+                    {"path": "b.csv", "label": "y", "name": "B"},
+                    {"path": "c.csv", "label": "y", "name": "b"},
+                ],
+            }
+        )
+    (tmp_path / "s.toml").write_text(
+        '[data]\npath = "a.csv"\nlabel = "y"\n\n[[external]]\npath = "lab/b.csv"\nlabel = "y"\nname = "B"\n'
+    )
     spec = load_spec(tmp_path / "s.toml")
     assert spec["external"][0]["path"] == str((tmp_path / "lab" / "b.csv").resolve())
 
@@ -196,17 +216,25 @@ def test_combat_treats_the_cohort_as_a_batch_it_has_not_seen(tmp_path):
     d = simulated_expression(n_samples=200, n_genes=20, n_informative=5, effect_size=1.5, seed=3)
     d.table.to_csv(tmp_path / "d.csv", index=False)
     another_lab(60, study_samples=200, n_genes=20, n_informative=5, effect_size=1.5, seed=3).table.to_csv(
-        tmp_path / "lab.csv", index=False)
-    spec = {"question": {"title": "t", "task": "classification"},
-            "data": {"path": str(tmp_path / "d.csv"), "label": "condition", "batch": "batch",
-                     "identifiers": ["sample_id"], "sensitive": False},
-            "batch": {"remedy": "combat", "remedy_reason": "test"},
-            "train": {"max_epochs": 2, "device": "cpu", "budget_trials": 0},
-            "baselines": {"budget_trials": 0, "models": ["logistic_regression"]},
-            "interpret": {"repeats": 1, "integrated_gradients": False},
-            "evaluate": {"shuffle_repeats": 1, "learning_curve": [1.0], "leave_one_batch_out": False},
-            "privacy": {"membership_audit": False},
-            "external": [{"path": str(tmp_path / "lab.csv"), "label": "condition", "name": "Lab B"}]}
+        tmp_path / "lab.csv", index=False
+    )
+    spec = {
+        "question": {"title": "t", "task": "classification"},
+        "data": {
+            "path": str(tmp_path / "d.csv"),
+            "label": "condition",
+            "batch": "batch",
+            "identifiers": ["sample_id"],
+            "sensitive": False,
+        },
+        "batch": {"remedy": "combat", "remedy_reason": "test"},
+        "train": {"max_epochs": 2, "device": "cpu", "budget_trials": 0},
+        "baselines": {"budget_trials": 0, "models": ["logistic_regression"]},
+        "interpret": {"repeats": 1, "integrated_gradients": False},
+        "evaluate": {"shuffle_repeats": 1, "learning_curve": [1.0], "leave_one_batch_out": False},
+        "privacy": {"membership_audit": False},
+        "external": [{"path": str(tmp_path / "lab.csv"), "label": "condition", "name": "Lab B"}],
+    }
     study = run_study(spec, tmp_path / "out").study
     cohort = external.read_cohort(study, tmp_path / "lab.csv", label="condition", name="Lab B")
     corrected = external.prepared_rows(study, cohort)

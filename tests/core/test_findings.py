@@ -45,7 +45,11 @@ def test_every_template_fills_completely(kind):
     finding = kind.raise_(**values)
     assert "{" not in finding.message and "}" not in finding.message
     assert (finding.code, finding.tip, finding.severity, finding.step) == (
-        kind.code, kind.tip, kind.severity, kind.step)
+        kind.code,
+        kind.tip,
+        kind.severity,
+        kind.step,
+    )
 
 
 def test_raise_fills_the_template_with_the_values():

@@ -65,8 +65,11 @@ def test_a_clean_twin_raises_nothing_beyond_what_its_data_have(inspected, name):
     case = corpus.BY_NAME[name]
     out = inspected(name)
     assert out.refused is None, out.refused
-    beyond = [f"{f.code} [{f.severity}, {f.step}]: {f.message}" for f in out.findings
-              if f.severity in SERIOUS and f.code not in case.allowed]
+    beyond = [
+        f"{f.code} [{f.severity}, {f.step}]: {f.message}"
+        for f in out.findings
+        if f.severity in SERIOUS and f.code not in case.allowed
+    ]
     assert not beyond, "\n".join(beyond)
     # what it is allowed is really there (at any level), so the list cannot go stale
     for code, why in case.allowed.items():
@@ -101,9 +104,20 @@ def test_the_corpus_covers_every_planted_flaw_with_clean_twins():
     # every flawed study has a finding at warning or error level to raise
     assert all(c.flaw and any(e.severity in SERIOUS for e in c.expects) for c in flawed)
     assert all(c.twin_of in corpus.BY_NAME and not corpus.BY_NAME[c.twin_of].clean for c in clean)
-    required = {"coded-label-column", "sample-order", "strong-real-marker", "full-confounding",
-                "partial-confounding", "exact-copies", "near-copies", "replicates", "tiny",
-                "pasilla-counts", "imbalance", "personal-identifiers"}
+    required = {
+        "coded-label-column",
+        "sample-order",
+        "strong-real-marker",
+        "full-confounding",
+        "partial-confounding",
+        "exact-copies",
+        "near-copies",
+        "replicates",
+        "tiny",
+        "pasilla-counts",
+        "imbalance",
+        "personal-identifiers",
+    }
     assert required <= set(corpus.BY_NAME)
 
 
@@ -127,9 +141,11 @@ def test_the_leaks_follow_the_label_and_their_twins_do_not(tmp_path):
             return abs(spearmanr(t[column], t[label]).statistic)
         return 2 * abs(roc_auc_score(t[label] == "malignant", t[column]) - 0.5)
 
-    for build, column, label in ((corpus.coded_label_column, "grade_code", "diagnosis"),
-                                 (corpus.outcome_named_column, "pathology_review", "diagnosis"),
-                                 (corpus.regression_transform, "followup_index", "progression")):
+    for build, column, label in (
+        (corpus.coded_label_column, "grade_code", "diagnosis"),
+        (corpus.outcome_named_column, "pathology_review", "diagnosis"),
+        (corpus.regression_transform, "followup_index", "progression"),
+    ):
         assert link(build, column, label, True) == pytest.approx(1.0)
     assert link(corpus.coded_label_column, "grade_code", "diagnosis", False) < 0.15
     assert link(corpus.regression_transform, "followup_index", "progression", False) < 0.15

@@ -26,8 +26,12 @@ from guiapp.core.data.profile import profile_table  # noqa: E402
 from guiapp.core.data.sequences import load_sequences  # noqa: E402
 
 EXAMPLES = int(os.environ.get("TENFOLD_FUZZ_EXAMPLES", "25"))
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=EXAMPLES <= 100,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=EXAMPLES <= 100,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 SUFFIXES = [".csv", ".tsv", ".txt", ".tab", ".csv.gz", ".parquet", ".xlsx", ".h5ad", ".fa", ".fasta"]
 
 
@@ -61,19 +65,40 @@ def test_random_bytes_load_or_raise_a_tenfold_error(content, suffix):
 
 _cell = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
-    st.integers(-10**12, 10**12).map(str),
-    st.sampled_from(["", "NA", "nan", "inf", "-inf", "1e999", "\"", "\"a,b\"", "x", "é", "TRUE", "1,5",
-                     "2024-01-02", "  ", "#", "\\N", "0x1F"]),
+    st.integers(-(10**12), 10**12).map(str),
+    st.sampled_from(
+        [
+            "",
+            "NA",
+            "nan",
+            "inf",
+            "-inf",
+            "1e999",
+            '"',
+            '"a,b"',
+            "x",
+            "é",
+            "TRUE",
+            "1,5",
+            "2024-01-02",
+            "  ",
+            "#",
+            "\\N",
+            "0x1F",
+        ]
+    ),
     st.text(max_size=6),
 )
 
 
 @FUZZ
-@given(header=st.lists(st.one_of(st.text(max_size=5), st.sampled_from(["", "label", "g1", "g1"])),
-                       min_size=1, max_size=6),
-       rows=st.lists(st.lists(_cell, min_size=0, max_size=7), min_size=0, max_size=25),
-       sep=st.sampled_from([",", "\t", ";", "|"]), suffix=st.sampled_from([".csv", ".tsv", ".txt"]),
-       encoding=st.sampled_from(["utf-8", "utf-16", "cp1252", "latin-1"]))
+@given(
+    header=st.lists(st.one_of(st.text(max_size=5), st.sampled_from(["", "label", "g1", "g1"])), min_size=1, max_size=6),
+    rows=st.lists(st.lists(_cell, min_size=0, max_size=7), min_size=0, max_size=25),
+    sep=st.sampled_from([",", "\t", ";", "|"]),
+    suffix=st.sampled_from([".csv", ".tsv", ".txt"]),
+    encoding=st.sampled_from(["utf-8", "utf-16", "cp1252", "latin-1"]),
+)
 def test_random_tables_load_or_raise_a_tenfold_error(header, rows, sep, suffix, encoding):
     text = "\n".join(sep.join(r) for r in [header] + rows) + "\n"
     try:
@@ -84,9 +109,12 @@ def test_random_tables_load_or_raise_a_tenfold_error(header, rows, sep, suffix, 
 
 
 @FUZZ
-@given(records=st.lists(st.tuples(st.text(max_size=8), st.text(alphabet="ACGTUNacgtXJ*-1 >;\n", max_size=40)),
-                        max_size=12),
-       preamble=st.sampled_from(["", "ACGT\n", ";comment\n", "\n\n"]))
+@given(
+    records=st.lists(
+        st.tuples(st.text(max_size=8), st.text(alphabet="ACGTUNacgtXJ*-1 >;\n", max_size=40)), max_size=12
+    ),
+    preamble=st.sampled_from(["", "ACGT\n", ";comment\n", "\n\n"]),
+)
 def test_random_fasta_loads_or_raises_a_tenfold_error(records, preamble):
     text = preamble + "".join(f">{name}\n{seq}\n" for name, seq in records)
     with _written(text.encode("utf-8", errors="replace"), ".fa") as path:
@@ -97,11 +125,18 @@ def test_random_fasta_loads_or_raises_a_tenfold_error(records, preamble):
 
 
 @FUZZ
-@given(files=st.lists(st.tuples(st.sampled_from(["", "a/", "b/"]), st.sampled_from([".png", ".fa", ".csv", ".txt"]),
-                                st.one_of(st.binary(max_size=300),
-                                          st.text(alphabet="ACGT>x=,\n1", max_size=120).map(str.encode))),
-                      min_size=1, max_size=6),
-       modality=st.sampled_from(["", "image", "sequence"]))
+@given(
+    files=st.lists(
+        st.tuples(
+            st.sampled_from(["", "a/", "b/"]),
+            st.sampled_from([".png", ".fa", ".csv", ".txt"]),
+            st.one_of(st.binary(max_size=300), st.text(alphabet="ACGT>x=,\n1", max_size=120).map(str.encode)),
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    modality=st.sampled_from(["", "image", "sequence"]),
+)
 def test_random_folders_load_or_raise_a_tenfold_error(files, modality):
     folder = Path(tempfile.mkdtemp(prefix="tenfold-fuzz-"))
     try:

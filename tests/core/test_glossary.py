@@ -10,8 +10,22 @@ import pytest
 from guiapp.core.study import glossary
 from guiapp.core.study.steps import STEP_IDS
 
-ISSUE_TERMS = ("layer", "activation", "loss", "epoch", "batch size", "learning rate", "overfitting",
-               "regularisation", "dropout", "tune set", "AUROC", "PR AUC", "calibration", "batch effect")
+ISSUE_TERMS = (
+    "layer",
+    "activation",
+    "loss",
+    "epoch",
+    "batch size",
+    "learning rate",
+    "overfitting",
+    "regularisation",
+    "dropout",
+    "tune set",
+    "AUROC",
+    "PR AUC",
+    "calibration",
+    "batch effect",
+)
 
 
 @pytest.mark.parametrize("word", ISSUE_TERMS)
@@ -30,8 +44,9 @@ def test_every_word_names_one_term_and_every_step_lists_its_terms():
 
 def test_the_sketches_are_valid_svg():
     drawn = [t for t in glossary.TERMS if t.picture]
-    assert {"overfitting", "learning-rate", "auroc", "pr-auc", "calibration", "batch-effect", "dropout",
-            "layer"} <= {t.key for t in drawn}
+    assert {"overfitting", "learning-rate", "auroc", "pr-auc", "calibration", "batch-effect", "dropout", "layer"} <= {
+        t.key for t in drawn
+    }
     for t in drawn:
         doc = xml.dom.minidom.parseString(glossary.picture(t.key))
         assert doc.documentElement.tagName == "svg"

@@ -23,8 +23,9 @@ def weights_hash(study) -> str:
 @pytest.fixture(scope="module")
 def cnn_study(tmp_path_factory):
     """120 DNA records whose label shows in their G/C content (and a GATA motif), 3 epochs."""
-    study = trained_grid_study(tmp_path_factory.mktemp("cnn1d"), "cnn1d", n=120, epochs=3,
-                               learning_rate=0.01, gc_rich=True)
+    study = trained_grid_study(
+        tmp_path_factory.mktemp("cnn1d"), "cnn1d", n=120, epochs=3, learning_rate=0.01, gc_rich=True
+    )
     study.baselines.models, study.baselines.budget_trials = ["logistic_regression"], 0
     fit_baselines(study)
     return study

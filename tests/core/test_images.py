@@ -78,9 +78,13 @@ def test_a_flat_folder_with_a_csv_of_labels(tmp_path):
     rng = np.random.default_rng(1)
     for i in range(12):
         Image.fromarray((rng.random((6, 6)) * 255).astype(np.uint8)).save(folder / f"cell_{i}.png")
-    pd.DataFrame({"filename": [f"cell_{i}.png" for i in range(11)] + ["cell_99.png"],
-                  "phenotype": ["round", "spiky"] * 6, "plate": ["p1", "p2", "p3"] * 4}).to_csv(
-        folder / "labels.csv", index=False)
+    pd.DataFrame(
+        {
+            "filename": [f"cell_{i}.png" for i in range(11)] + ["cell_99.png"],
+            "phenotype": ["round", "spiky"] * 6,
+            "plate": ["p1", "p2", "p3"] * 4,
+        }
+    ).to_csv(folder / "labels.csv", index=False)
     assert image_columns(folder) == ["image", "filename", "phenotype", "plate"]
     study = Study()
     data.attach_data(study, folder, label="phenotype", batch="plate", options={"image_size": 6})
@@ -123,7 +127,8 @@ def test_the_label_table_is_the_one_whose_column_names_the_images(tmp_path):
     (folder / "a_notes.txt").write_text(README)
     pd.DataFrame({"plate": ["p1", "p2"], "operator": ["AB", "CD"]}).to_csv(folder / "b_plates.csv", index=False)
     pd.DataFrame({"cell": [f"cell_{i}" for i in range(12)], "phenotype": ["round", "spiky"] * 6}).to_csv(
-        folder / "c_labels.csv", index=False)
+        folder / "c_labels.csv", index=False
+    )
     pick = pick_labels_file(folder)
     assert pick.path.name == "c_labels.csv" and pick.key == "cell" and pick.matched == 12
     assert [name for name, _ in pick.passed_over] == ["a_notes.txt", "b_plates.csv"]

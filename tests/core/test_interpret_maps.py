@@ -57,8 +57,9 @@ def region_share(mean: np.ndarray, rows: slice, cols: slice) -> tuple[float, flo
 
 def test_image_maps_put_the_attribution_on_the_planted_spot(tmp_path, quick_training):
     spot = (slice(3, 6), slice(4, 7))
-    study = trained(Study(folder=tmp_path / "study"), image_folder(tmp_path / "img", spot=spot), "class",
-                    quick_training)
+    study = trained(
+        Study(folder=tmp_path / "study"), image_folder(tmp_path / "img", spot=spot), "class", quick_training
+    )
     result = interpret_model(study, n_repeats=1, top=5)
     maps = result["maps"]
     assert maps is study.interpret.maps and maps["kind"] == "image" and maps["shape"] == [1, SIZE, SIZE]
@@ -67,7 +68,7 @@ def test_image_maps_put_the_attribution_on_the_planted_spot(tmp_path, quick_trai
     share, area = region_share(mean, *spot)
     assert share > 2 * area, (share, area)
     # of every 3 × 3 window of the image, the planted spot carries the most attribution
-    windows = {(y, x): mean[y:y + 3, x:x + 3].sum() for y in range(SIZE - 2) for x in range(SIZE - 2)}
+    windows = {(y, x): mean[y : y + 3, x : x + 3].sum() for y in range(SIZE - 2) for x in range(SIZE - 2)}
     assert max(windows, key=windows.get) == (3, 4)
     assert 2 <= len(maps["examples"]) <= attribution_maps.EXAMPLES
     labels = {ex["label"].split()[1] for ex in maps["examples"]}
@@ -79,7 +80,8 @@ def test_image_maps_put_the_attribution_on_the_planted_spot(tmp_path, quick_trai
     # permutation importance shuffles 2 × 2 patches (of 10 × 10 pixels); a spot patch matters most
     assert len(study.interpret.importances) == 5
     assert study.interpret.importances[0]["feature"] in {
-        f"patch rows {r}–{r + 1}, columns {c}–{c + 1}" for r in (3, 5) for c in (5, 7)}
+        f"patch rows {r}–{r + 1}, columns {c}–{c + 1}" for r in (3, 5) for c in (5, 7)
+    }
     card = render_model_card(study, weights_shared=False, weights_reason="test", privacy=[])
     assert "**Attribution maps.** Integrated gradients" in card and maps["reading"] in card
     assert "pipeline_tag: image-classification" in card
@@ -91,8 +93,9 @@ def test_image_maps_put_the_attribution_on_the_planted_spot(tmp_path, quick_trai
 
 def test_a_network_that_reads_the_image_border_is_flagged(tmp_path, quick_training):
     edge = (slice(0, SIZE), slice(0, 1))  # a bright stripe along the left edge, like a ruler
-    study = trained(Study(folder=tmp_path / "study"), image_folder(tmp_path / "img", spot=edge), "class",
-                    quick_training)
+    study = trained(
+        Study(folder=tmp_path / "study"), image_folder(tmp_path / "img", spot=edge), "class", quick_training
+    )
     maps = interpret_model(study, n_repeats=1, top=5)["maps"]
     assert maps["edge"] == "left" and maps["edge_ratio"] > attribution_maps.BORDER_WARN
     assert "image border" in maps["warning"]
@@ -108,7 +111,7 @@ def motif_records(n: int = 80, length: int = 20, at: int = 8, seed: int = 0):
         seq = list(rng.choice(list("ACGT"), length))
         label = "bound" if i % 2 else "unbound"
         if label == "bound":
-            seq[at:at + 4] = list("GATA")
+            seq[at : at + 4] = list("GATA")
         records.append((f"s{i} label={label}", "".join(seq)))
     return records
 
@@ -140,8 +143,10 @@ def test_sequence_profile_peaks_at_the_planted_motif(tmp_path, quick_training):
 
 def test_a_network_that_reads_sequence_length_is_flagged(tmp_path, quick_training):
     rng = np.random.default_rng(1)
-    records = [(f"s{i} label={'long' if i % 2 else 'short'}",
-                "".join(rng.choice(list("ACGT"), 20 if i % 2 else 8))) for i in range(80)]
+    records = [
+        (f"s{i} label={'long' if i % 2 else 'short'}", "".join(rng.choice(list("ACGT"), 20 if i % 2 else 8)))
+        for i in range(80)
+    ]
     study = trained(Study(folder=tmp_path / "study"), fasta(tmp_path / "len.fa", records), "label", quick_training)
     maps = interpret_model(study, n_repeats=1, top=5)["maps"]
     assert maps["padding_ratio"] > attribution_maps.PADDING_WARN, maps["padding_ratio"]
@@ -160,8 +165,12 @@ def test_maps_of_a_2d_cnn_and_a_1d_cnn(tmp_path, quick_training):
         train_network(study)
         return interpret_model(study, n_repeats=1, top=5)["maps"]
 
-    image = train_kind(Study(folder=tmp_path / "a"), image_folder(tmp_path / "img", spot=(slice(3, 6), slice(4, 7)),
-                                                                  n=12), "class", "cnn2d")
+    image = train_kind(
+        Study(folder=tmp_path / "a"),
+        image_folder(tmp_path / "img", spot=(slice(3, 6), slice(4, 7)), n=12),
+        "class",
+        "cnn2d",
+    )
     assert image["kind"] == "image" and np.asarray(image["mean"]["levels"]).shape == (SIZE, SIZE)
     assert image["examples"] and "saliency" in image["examples"][0]
     sequence = train_kind(Study(folder=tmp_path / "b"), fasta(tmp_path / "s.fa", motif_records(n=24)), "label", "cnn1d")

@@ -69,7 +69,8 @@ def test_a_coded_label_and_a_monotone_transform_of_it_are_found():
     assert leaks(*cancer_with(np.log1p(5.0 * y))) == {"planted": ["codes-label"]}
     w = datasets.load_wine()
     assert leaks(list(w.feature_names) + ["cultivar_code"], np.c_[w.data, w.target * 2 + 1.0], w.target) == {
-        "cultivar_code": ["codes-label"]}
+        "cultivar_code": ["codes-label"]
+    }
 
 
 def test_a_running_index_of_a_file_sorted_by_label_follows_the_row_order():
@@ -81,14 +82,16 @@ def test_a_running_index_of_a_file_sorted_by_label_follows_the_row_order():
     assert leaks(names, X, y[order], row_order=False) == {}
 
 
-@pytest.mark.parametrize("name", ["diagnosis_code", "Outcome", "reviewStatus", "survival_months", "label_2",
-                                  "final result"])
+@pytest.mark.parametrize(
+    "name", ["diagnosis_code", "Outcome", "reviewStatus", "survival_months", "label_2", "final result"]
+)
 def test_a_name_that_says_outcome_or_review_is_a_signature(name):
     assert name_says_outcome(name, "diagnosis")
 
 
-@pytest.mark.parametrize("name", ["concave points", "mean radius", "responsiveness", "resultant_force",
-                                  "worst concavity"])
+@pytest.mark.parametrize(
+    "name", ["concave points", "mean radius", "responsiveness", "resultant_force", "worst concavity"]
+)
 def test_ordinary_names_are_not_outcomes(name):
     assert not name_says_outcome(name, "diagnosis")
 
@@ -194,8 +197,13 @@ def test_a_column_the_spec_sets_aside_is_recorded_only_when_it_leaks(tmp_path):
     table["pathology_score"] = np.where(y == 1, 5.0, 1.0)
     table.to_csv(tmp_path / "cancer.csv", index=False)
     study = Study()
-    data.attach_data(study, tmp_path / "cancer.csv", label="diagnosis", sensitive=False,
-                     roles={"pathology_score": "ignore", "mean radius": "ignore"})
+    data.attach_data(
+        study,
+        tmp_path / "cancer.csv",
+        label="diagnosis",
+        sensitive=False,
+        roles={"pathology_score": "ignore", "mean radius": "ignore"},
+    )
     assert "possible-label-leak" not in study.finding_codes()
     assert record_columns_set_aside(study, ["pathology_score", "mean radius", "no such column"]) == ["pathology_score"]
     (record,) = study.split.remedies

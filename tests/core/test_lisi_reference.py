@@ -14,8 +14,7 @@ from guiapp.core.batch import metrics as bm
 from guiapp.core.batch.neighbourhoods import lisi, perplexity_weights
 
 # Eight points in the plane, two batches; every point's neighbours are the seven others.
-POINTS = np.array([[0.0, 0.0], [1.0, 0.2], [0.3, 1.1], [2.0, 2.0],
-                   [2.5, 1.4], [4.0, 0.5], [0.8, 3.0], [3.1, 3.3]])
+POINTS = np.array([[0.0, 0.0], [1.0, 0.2], [0.3, 1.1], [2.0, 2.0], [2.5, 1.4], [4.0, 0.5], [0.8, 3.0], [3.1, 3.3]])
 BATCH = np.array(["a", "a", "b", "a", "b", "b", "a", "b"])
 
 

@@ -15,8 +15,15 @@ from guiapp.core.split import draw as split
 from guiapp.core.models.recommend import set_architecture
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.findings import Findings
-from guiapp.core.privacy.membership import (KNN_FILE, attack_scores, audit_summary, leaks, loss_threshold_attack,
-                                    membership_inference_audit, per_sample_loss)
+from guiapp.core.privacy.membership import (
+    KNN_FILE,
+    attack_scores,
+    audit_summary,
+    leaks,
+    loss_threshold_attack,
+    membership_inference_audit,
+    per_sample_loss,
+)
 from guiapp.core.study.model import Study
 
 
@@ -139,8 +146,7 @@ def test_progress_and_stop(small_study):
     from guiapp.core.study.errors import Cancelled
 
     calls = []
-    membership_inference_audit(small_study, models=["network"], n_boot=5,
-                               progress=lambda f, m: calls.append(f))
+    membership_inference_audit(small_study, models=["network"], n_boot=5, progress=lambda f, m: calls.append(f))
     assert calls[-1] == 1.0 and calls == sorted(calls)
     with pytest.raises(Cancelled):
         membership_inference_audit(small_study, n_boot=5, should_stop=lambda: True)

@@ -31,8 +31,15 @@ def test_edit_distance_is_levenshtein():
     assert edit_distance("", "abc") == 3
 
 
-@pytest.mark.parametrize("asked, kind, key", [("diagnosys", "label", "label"), ("Diagnosis", "label", "label"),
-                                              ("run", "batch", "batch"), ("patients", "group", "group")])
+@pytest.mark.parametrize(
+    "asked, kind, key",
+    [
+        ("diagnosys", "label", "label"),
+        ("Diagnosis", "label", "label"),
+        ("run", "batch", "batch"),
+        ("patients", "group", "group"),
+    ],
+)
 def test_a_missing_column_names_the_closest_five_with_the_answer_first(tmp_path, asked, kind, key):
     path = tmp_path / "wide.csv"
     wide_table().to_csv(path, index=False)
@@ -62,7 +69,8 @@ def test_an_identifier_set_aside_is_info_with_tip_4_and_opens_no_ethics_entry(tm
     assert f.severity == "info" and f.tip == 4 and "sample_code" not in study.data.feature_columns
     assert not ethics.opens_entry(f)
     assert ethics.sync_register(study) == [] or all(
-        not e["finding"].startswith("identifier-like-column") for e in study.ethics.register)
+        not e["finding"].startswith("identifier-like-column") for e in study.ethics.register
+    )
 
 
 def test_sensitivity_undeclared_is_raised_once(tmp_path):
@@ -72,8 +80,9 @@ def test_sensitivity_undeclared_is_raised_once(tmp_path):
     data.attach_data(study, path, label="diagnosis")
     ethics.set_sensitivity_answers(study, about_humans=True)
     ethics.set_sensitivity_answers(study, identifiable=False)
-    study.set_findings("data", [f for f in study.findings if f.step == "data"] + [
-        Findings.sensitivity_undeclared.raise_()])
+    study.set_findings(
+        "data", [f for f in study.findings if f.step == "data"] + [Findings.sensitivity_undeclared.raise_()]
+    )
     assert [f.code for f in study.findings].count("sensitivity-undeclared") == 1
 
 
@@ -95,8 +104,13 @@ def test_a_personal_group_column_is_kept_as_the_group_and_pseudonymised(tmp_path
 def test_the_confounding_message_says_what_to_do():
     report = batch_label_confounding(["a"] * 20 + ["b"] * 20, ["x"] * 20 + ["y"] * 20)
     message = confounding_finding("run", report).message
-    for words in ("balanced design", "leave-batch-out evaluation", "batch-label-stratified",
-                  "as a limitation", "can undo confounding"):
+    for words in (
+        "balanced design",
+        "leave-batch-out evaluation",
+        "batch-label-stratified",
+        "as a limitation",
+        "can undo confounding",
+    ):
         assert words in message
 
 

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from sklearn.metrics import (average_precision_score, balanced_accuracy_score, mean_absolute_error,
-                             mean_squared_error, r2_score, roc_auc_score)
+from sklearn.metrics import (
+    average_precision_score,
+    balanced_accuracy_score,
+    mean_absolute_error,
+    mean_squared_error,
+    r2_score,
+    roc_auc_score,
+)
 
 from guiapp.core.stats.metrics import format_metric, metric_panel, score
 
@@ -79,8 +85,10 @@ def test_intervals_narrow_with_more_samples():
 
 def test_the_bootstrap_is_seeded():
     y, p = binary_case()
+
     def panel(seed):
         return metric_panel("classification", y, p, n_boot=40, seed=seed)
+
     assert panel(3) == panel(3)
     assert panel(3) != panel(4)
 
@@ -100,8 +108,7 @@ def test_a_single_class_gives_nan_auc_and_no_interval():
 
 
 def test_format_metric():
-    assert format_metric("roc_auc", {"roc_auc": 0.8766, "roc_auc_ci": [0.8, 0.9]}) == \
-        "0.877 (95% CI 0.800–0.900)"
+    assert format_metric("roc_auc", {"roc_auc": 0.8766, "roc_auc_ci": [0.8, 0.9]}) == "0.877 (95% CI 0.800–0.900)"
     assert format_metric("roc_auc", {}) == "—"
 
 

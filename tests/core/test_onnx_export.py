@@ -76,8 +76,11 @@ def test_onnx_file_is_listed_and_matches_torch_on_the_test_rows(evaluated, tmp_p
     # missing values are filled inside the graph, as in torch
     X_gap = X_test.copy()
     X_gap[0, 0] = np.nan
-    np.testing.assert_allclose(session.run(None, {"features": X_gap})[0],
-                               predict(evaluated, X_gap, model=load_trained_model(evaluated)), atol=1e-5)
+    np.testing.assert_allclose(
+        session.run(None, {"features": X_gap})[0],
+        predict(evaluated, X_gap, model=load_trained_model(evaluated)),
+        atol=1e-5,
+    )
 
 
 def test_regression_onnx_gives_the_prediction(regression_trained, tmp_path):
@@ -91,8 +94,9 @@ def test_regression_onnx_gives_the_prediction(regression_trained, tmp_path):
     _, _, X, _ = train_tune_arrays(regression_trained)
     got = session.run(None, {"features": X.astype(np.float32)})[0]
     assert got.shape == (len(X), 1)
-    np.testing.assert_allclose(got[:, 0], predict(regression_trained, X, model=load_trained_model(regression_trained)),
-                               rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(
+        got[:, 0], predict(regression_trained, X, model=load_trained_model(regression_trained)), rtol=1e-5, atol=1e-4
+    )
 
 
 def test_withheld_weights_take_the_onnx_file_with_them(evaluated, tmp_path):
@@ -139,14 +143,22 @@ def test_image_and_sequence_networks_export_too(kind, shape, tmp_path):
     from guiapp.core.study.model import Study
 
     s = Study()
-    s.data.modality, s.data.input_shape, s.data.classes = ("image" if kind == "cnn2d" else "sequence"), shape, ["a", "b"]
+    s.data.modality, s.data.input_shape, s.data.classes = (
+        ("image" if kind == "cnn2d" else "sequence"),
+        shape,
+        ["a", "b"],
+    )
     s.data.options = {"alphabet": "dna"}
-    s.data.feature_columns = ([f"px_{y}_{x}" for y in range(8) for x in range(8)] if kind == "cnn2d"
-                              else [f"pos{p + 1}_{c}" for p in range(12) for c in "ACGT"])
+    s.data.feature_columns = (
+        [f"px_{y}_{x}" for y in range(8) for x in range(8)]
+        if kind == "cnn2d"
+        else [f"pos{p + 1}_{c}" for p in range(12) for c in "ACGT"]
+    )
     s.architecture.kind = kind
     model = build_grid_network(s, kind).eval()
-    path = onnx_export.export_network(model, tmp_path / "m.onnx", n_features=len(s.data.feature_columns),
-                                      task="classification")
+    path = onnx_export.export_network(
+        model, tmp_path / "m.onnx", n_features=len(s.data.feature_columns), task="classification"
+    )
     x = np.random.default_rng(0).random((5, len(s.data.feature_columns)), dtype=np.float32)
     with torch.no_grad():
         want = torch.softmax(model(torch.as_tensor(x)), dim=1).numpy()

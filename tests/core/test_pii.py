@@ -18,26 +18,29 @@ def col(values):
     return pd.Series((values * N)[:N])
 
 
-@pytest.mark.parametrize("name, values, category", [
-    ("contact", ["ann.lee@example.org", "b.smith@uni.edu"], "email"),
-    ("column_7", ["(555) 123-4567", "+44 20 7946 0958", "555-987-6543"], "phone"),
-    ("fax", ["555-123-4567", "555-222-3333"], "fax"),
-    ("ssn_field", ["123-45-6789", "987-65-4321"], "ssn"),
-    ("visit", ["2021-03-14", "2020-11-02", "2019-07-30"], "date"),
-    ("when", ["14/03/2021", "02/11/2020"], "date"),
-    ("site_link", ["https://lab.example.org/p/1", "www.example.com"], "url"),
-    ("host", ["192.168.1.20", "10.0.0.7"], "ip"),
-    ("hw", ["00:1A:2B:3C:4D:5E", "a4-5e-60-c2-11-0f"], "device"),
-    ("home", ["12 Baker Street", "221B Baker St", "5 Elm Road"], "geography"),
-    ("zip", ["02139", "94110", "10001-1234"], "geography"),
-    ("who", ["John Smith", "Maria Garcia", "Wei Zhang"], "name"),
-    ("patient", ["P-0012", "P-0013", "P-0014"], "code"),
-    ("mrn", ["A1", "B2"], "record"),
-    ("insurance_id", ["X"], "beneficiary"),
-    ("licence_number", ["X"], "license"),
-    ("vin", ["X"], "vehicle"),
-    ("fingerprint", ["X"], "biometric"),
-])
+@pytest.mark.parametrize(
+    "name, values, category",
+    [
+        ("contact", ["ann.lee@example.org", "b.smith@uni.edu"], "email"),
+        ("column_7", ["(555) 123-4567", "+44 20 7946 0958", "555-987-6543"], "phone"),
+        ("fax", ["555-123-4567", "555-222-3333"], "fax"),
+        ("ssn_field", ["123-45-6789", "987-65-4321"], "ssn"),
+        ("visit", ["2021-03-14", "2020-11-02", "2019-07-30"], "date"),
+        ("when", ["14/03/2021", "02/11/2020"], "date"),
+        ("site_link", ["https://lab.example.org/p/1", "www.example.com"], "url"),
+        ("host", ["192.168.1.20", "10.0.0.7"], "ip"),
+        ("hw", ["00:1A:2B:3C:4D:5E", "a4-5e-60-c2-11-0f"], "device"),
+        ("home", ["12 Baker Street", "221B Baker St", "5 Elm Road"], "geography"),
+        ("zip", ["02139", "94110", "10001-1234"], "geography"),
+        ("who", ["John Smith", "Maria Garcia", "Wei Zhang"], "name"),
+        ("patient", ["P-0012", "P-0013", "P-0014"], "code"),
+        ("mrn", ["A1", "B2"], "record"),
+        ("insurance_id", ["X"], "beneficiary"),
+        ("licence_number", ["X"], "license"),
+        ("vin", ["X"], "vehicle"),
+        ("fingerprint", ["X"], "biometric"),
+    ],
+)
 def test_each_safe_harbor_kind_is_recognised(name, values, category):
     hit = scan_column(name, col(values))
     assert hit is not None and hit.category == category, hit
@@ -52,8 +55,20 @@ def test_dates_in_a_datetime_column_and_ages_over_89():
     assert scan_column("zip_code", pd.Series([2139, 94110] * 20)).category == "geography"
 
 
-@pytest.mark.parametrize("name", ["gene_name", "sample_name", "cell_line_name", "file_name", "GENE0001",
-                                  "condition", "batch", "sample_id", "mean radius"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "gene_name",
+        "sample_name",
+        "cell_line_name",
+        "file_name",
+        "GENE0001",
+        "condition",
+        "batch",
+        "sample_id",
+        "mean radius",
+    ],
+)
 def test_biological_column_names_are_not_personal(name):
     assert category_by_name(name) is None
 

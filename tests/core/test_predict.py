@@ -94,12 +94,15 @@ def test_a_pickle_in_place_of_the_weights_is_refused_unopened(copy_of, tmp_path)
     assert not marker.exists()
 
 
-@pytest.mark.parametrize("name, content", [
-    ("model/extra.pkl", b"anything"),
-    ("model/weights.pt", b"PK\x03\x04"),
-    ("old_model.joblib", b"\x80\x04K\x01."),
-    ("model/sub/weights.safetensors", b"\x80\x04K\x01."),
-])
+@pytest.mark.parametrize(
+    "name, content",
+    [
+        ("model/extra.pkl", b"anything"),
+        ("model/weights.pt", b"PK\x03\x04"),
+        ("old_model.joblib", b"\x80\x04K\x01."),
+        ("model/sub/weights.safetensors", b"\x80\x04K\x01."),
+    ],
+)
 def test_pickle_bearing_files_anywhere_refuse_the_bundle(copy_of, name, content):
     (copy_of / name).parent.mkdir(exist_ok=True, parents=True)
     (copy_of / name).write_bytes(content)
@@ -194,12 +197,17 @@ def test_new_fasta_and_images_are_read_from_the_config_alone(tmp_path):
     assert table.loc[0, "pos6_A"] == 0 and table.loc[1, "pos8_A"] == 0 and table.loc[1, "pos8_G"] == 1
     table, _ = read_new_samples({"modality": "image", "input_shape": [3, 6, 6]}, per_class_folder(tmp_path / "im"))
     assert len(table) == 16 and "b_5_5" in table.columns and "r_6_0" not in table.columns
-    with pytest.raises(DataError, match=r"record 'z'.*'Z' at position 3, which is not DNA .* this model was trained on"):
-        read_new_samples({"modality": "sequence", "input_shape": [8, 4]},
-                         fasta(tmp_path / "z.fa", [("y", "ACGTACGT"), ("z", "ACZTACGT")]))
+    with pytest.raises(
+        DataError, match=r"record 'z'.*'Z' at position 3, which is not DNA .* this model was trained on"
+    ):
+        read_new_samples(
+            {"modality": "sequence", "input_shape": [8, 4]},
+            fasta(tmp_path / "z.fa", [("y", "ACGTACGT"), ("z", "ACZTACGT")]),
+        )
 
 
 # ----- integrity: every listed file, nothing unlisted, paths inside, a published manifest hash ------
+
 
 def rehash(folder, add=()) -> str:
     """What a careful tamperer does: rewrite manifest.json so its hashes fit the changed files
@@ -208,8 +216,7 @@ def rehash(folder, add=()) -> str:
 
     manifest = json.loads((folder / "manifest.json").read_text())
     listed = [f["path"] for f in manifest["files"]] + list(add)
-    manifest["files"] = [{"path": p, "sha256": hashlib.sha256((folder / p).read_bytes()).hexdigest()}
-                         for p in listed]
+    manifest["files"] = [{"path": p, "sha256": hashlib.sha256((folder / p).read_bytes()).hexdigest()} for p in listed]
     (folder / "manifest.json").write_text(json.dumps(manifest))
     return hashlib.sha256((folder / "manifest.json").read_bytes()).hexdigest()
 
@@ -224,8 +231,9 @@ def test_export_records_the_manifests_own_hash_outside_the_manifest(bundle):
     assert open_bundle(out, expect_manifest=digest.upper()).manifest_sha256 == digest
 
 
-@pytest.mark.parametrize("name", ["model/notes.txt", "model/sub/weights.safetensors", "model/sub/deeper/x.json",
-                                  "extra.csv"])
+@pytest.mark.parametrize(
+    "name", ["model/notes.txt", "model/sub/weights.safetensors", "model/sub/deeper/x.json", "extra.csv"]
+)
 def test_files_the_manifest_does_not_list_are_refused(copy_of, name):
     (copy_of / name).parent.mkdir(parents=True, exist_ok=True)
     (copy_of / name).write_bytes(b"{}")
@@ -280,14 +288,18 @@ def test_a_rehashed_manifest_passes_alone_but_not_against_the_published_hash(bun
     with pytest.raises(BundleError, match=f"not the {published} you expected"):
         open_bundle(copy_of, expect_manifest=published)
     table = bundle[1].data.provenance.path
-    assert cli.main(["predict", str(copy_of), table, "--out", str(tmp_path / "p.csv"),
-                     "--expect-manifest", published]) == 2
+    assert (
+        cli.main(["predict", str(copy_of), table, "--out", str(tmp_path / "p.csv"), "--expect-manifest", published])
+        == 2
+    )
     assert "not the" in capsys.readouterr().err and not (tmp_path / "p.csv").exists()
     assert cli.main(["verify", str(copy_of), "--expect-manifest", published]) == 2
     assert cli.main(["verify", str(bundle[0]), "--expect-manifest", published]) == 0
     assert published in capsys.readouterr().out
-    assert cli.main(["predict", str(bundle[0]), table, "--out", str(tmp_path / "p.csv"),
-                     "--expect-manifest", published]) == 0
+    assert (
+        cli.main(["predict", str(bundle[0]), table, "--out", str(tmp_path / "p.csv"), "--expect-manifest", published])
+        == 0
+    )
     assert cli.main(["verify", str(copy_of), "--expect-manifest", "abc"]) == 2
     assert "is not a SHA-256" in capsys.readouterr().err
 
@@ -310,18 +322,45 @@ def test_a_skops_file_with_a_function_transformer_is_refused(bundle, copy_of):
 
 
 _json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-3, 10**6) | st.floats(allow_nan=False) | st.text(max_size=8)
+    st.none()
+    | st.booleans()
+    | st.integers(-3, 10**6)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=8)
     | st.sampled_from(["mlp", "cnn1d", "network", "knn", "model.safetensors", "../x", "/etc/passwd", "table"]),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
-    max_leaves=5)
-_config_keys = ["architecture", "task", "feature_columns", "classes", "n_outputs", "models", "default_model",
-                "input_shape", "modality", "differential_privacy", "onnx", "batch_correction", "identifiers"]
+    max_leaves=5,
+)
+_config_keys = [
+    "architecture",
+    "task",
+    "feature_columns",
+    "classes",
+    "n_outputs",
+    "models",
+    "default_model",
+    "input_shape",
+    "modality",
+    "differential_privacy",
+    "onnx",
+    "batch_correction",
+    "identifiers",
+]
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
-@given(changes=st.lists(st.tuples(st.sampled_from(_config_keys + ["architecture.width", "architecture.depth",
-                                                                   "architecture.kind", "architecture.dropout"]),
-                                  _json_values), min_size=1, max_size=3))
+@given(
+    changes=st.lists(
+        st.tuples(
+            st.sampled_from(
+                _config_keys + ["architecture.width", "architecture.depth", "architecture.kind", "architecture.dropout"]
+            ),
+            _json_values,
+        ),
+        min_size=1,
+        max_size=3,
+    )
+)
 def test_a_tampered_config_that_fits_its_manifest_is_refused_or_used_never_a_crash(bundle, tmp_path_factory, changes):
     """A tamperer who re-hashes the manifest can write anything into config.json: predict then
     refuses with a message (or, for a harmless change, predicts); it never fails as a bug."""

@@ -24,8 +24,7 @@ def small_trained_study(folder, sensitive=False):
     d = demo.simulated_expression(n_samples=200, n_genes=20, n_informative=5, effect_size=1.5)
     study = Study()
     study.save(folder / "study")
-    data.attach_data(study, demo.write_demo(d, folder / "data"), label=d.label, batch=d.batch,
-                     sensitive=sensitive)
+    data.attach_data(study, demo.write_demo(d, folder / "data"), label=d.label, batch=d.batch, sensitive=sensitive)
     split.split_study(study)
     set_architecture(study, width=16, depth=1, dropout=0.1)
     t = study.train
@@ -76,7 +75,7 @@ def test_dp_weights_are_a_separate_safetensors_file(dp_study):
     dp_file = dp_study.path(DP_WEIGHTS)
     assert dp_file.is_file() and dp_file != dp_study.path(dp_study.train.weights)
     assert dp_file.read_bytes() != dp_study.path(dp_study.train.weights).read_bytes()
-    header = json.loads(dp_file.read_bytes()[8:8 + int.from_bytes(dp_file.read_bytes()[:8], "little")])
+    header = json.loads(dp_file.read_bytes()[8 : 8 + int.from_bytes(dp_file.read_bytes()[:8], "little")])
     assert "1.weight" in header  # safetensors: a JSON header and raw numbers
     model = load_dp_model(dp_study)
     assert not model.training

@@ -23,13 +23,24 @@ from guiapp.core.export.sharing import sharing_plan
 def with_audit(study):
     """Audit results as the audit records them (losses drawn here: the study has no table)."""
     rng = np.random.default_rng(0)
-    models = {"network": loss_threshold_attack(rng.exponential(0.3, 40), rng.exponential(1.0, 40),
-                                               model="network", n_boot=30).to_dict(),
-              "knn": loss_threshold_attack(rng.exponential(1.0, 40), rng.exponential(1.0, 40),
-                                           model="knn", n_boot=30).to_dict()}
-    study.ethics.membership = {"audited_at": "2024-04-02T10:00:00+00:00", "n_per_side": 40, "n_boot": 30,
-                               "auc_warn": 0.55, "tpr_warn": 0.02, "low_fpr": 0.01, "models": models,
-                               "knn_file": KNN_FILE}
+    models = {
+        "network": loss_threshold_attack(
+            rng.exponential(0.3, 40), rng.exponential(1.0, 40), model="network", n_boot=30
+        ).to_dict(),
+        "knn": loss_threshold_attack(
+            rng.exponential(1.0, 40), rng.exponential(1.0, 40), model="knn", n_boot=30
+        ).to_dict(),
+    }
+    study.ethics.membership = {
+        "audited_at": "2024-04-02T10:00:00+00:00",
+        "n_per_side": 40,
+        "n_boot": 30,
+        "auc_warn": 0.55,
+        "tpr_warn": 0.02,
+        "low_fpr": 0.01,
+        "models": models,
+        "knn_file": KNN_FILE,
+    }
     return study
 
 
@@ -53,10 +64,14 @@ def study(tmp_path):
 
 
 def test_card_round_trips_with_results_audit_and_owner_fields(study, tmp_path):
-    ethics.set_card_fields(study, intended_use="Ranking tumours for follow-up assays in our lab.",
-                           limitations="One hospital, one sequencing platform.")
-    ethics.set_sensitivity_answers(study, about_humans=True, identifiable=True, consent=True,
-                                   consent_reference="IRB-2023-114")
+    ethics.set_card_fields(
+        study,
+        intended_use="Ranking tumours for follow-up assays in our lab.",
+        limitations="One hospital, one sequencing platform.",
+    )
+    ethics.set_sensitivity_answers(
+        study, about_humans=True, identifiable=True, consent=True, consent_reference="IRB-2023-114"
+    )
     write_bundle(study, tmp_path / "export")
     card = ModelCard.load(tmp_path / "export" / "model_card.md")
     results = card.data.to_dict()["model-index"][0]["results"]
@@ -97,8 +112,13 @@ def test_sensitive_without_dp_withholds_network_and_knn(study, tmp_path):
     assert not result.weights_shared and not result.knn_shared and not result.dp_shared
     assert not (out / "model").exists()
     privacy = (out / "privacy.md").read_text()
-    for section in ("## What is sensitive", "## Membership-inference audit", "## What was withheld and why",
-                    "## Differential privacy", "## Rules for sharing"):
+    for section in (
+        "## What is sensitive",
+        "## Membership-inference audit",
+        "## What was withheld and why",
+        "## Differential privacy",
+        "## Rules for sharing",
+    ):
         assert section in privacy, section
     assert "kNN baseline: withheld" in privacy and "stores every training sample" in privacy
     assert "Network weights: withheld" in privacy and "membership inference" in privacy

@@ -9,8 +9,7 @@ import pytest
 from guiapp.core.data import attach as data
 from guiapp.core.data import errors as data_errors
 from guiapp.core.data import roles
-from guiapp.core.data.profile import (MIN_SAMPLES_PER_CLASS, label_values, profile_table, profile_words,
-                                 scale_hint)
+from guiapp.core.data.profile import MIN_SAMPLES_PER_CLASS, label_values, profile_table, profile_words, scale_hint
 from guiapp.core.study.model import Study
 
 
@@ -59,13 +58,16 @@ def test_exact_and_near_duplicates_are_counted():
     assert p.near_duplicate_pairs >= 1
 
 
-@pytest.mark.parametrize("values, scale", [
-    (lambda rng: rng.poisson(40, (60, 5)).astype(float), "counts"),
-    (lambda rng: rng.normal(7, 2, (60, 5)).clip(0, 16), "log"),
-    (lambda rng: rng.random((60, 5)), "proportions"),
-    (lambda rng: rng.normal(0, 1, (60, 5)), "standardised"),
-    (lambda rng: rng.lognormal(8, 2, (60, 5)), "wide"),
-])
+@pytest.mark.parametrize(
+    "values, scale",
+    [
+        (lambda rng: rng.poisson(40, (60, 5)).astype(float), "counts"),
+        (lambda rng: rng.normal(7, 2, (60, 5)).clip(0, 16), "log"),
+        (lambda rng: rng.random((60, 5)), "proportions"),
+        (lambda rng: rng.normal(0, 1, (60, 5)), "standardised"),
+        (lambda rng: rng.lognormal(8, 2, (60, 5)), "wide"),
+    ],
+)
 def test_the_scale_hint(values, scale):
     rng = np.random.default_rng(3)
     t = pd.DataFrame(values(rng), columns=list("abcde"))
@@ -101,6 +103,7 @@ def test_a_class_with_one_sample_is_an_error_finding_or_a_strict_error():
 
 # ----- roles -----------------------------------------------------------------------------------
 
+
 def test_roles_are_suggested_from_names_and_values():
     t = table(n=40)
     t.insert(0, "sample_id", [f"S{i}" for i in range(40)])
@@ -133,6 +136,7 @@ def test_attach_records_roles_and_identifiers_never_become_features(tmp_path):
 
 
 # ----- missing values --------------------------------------------------------------------------------
+
 
 def with_gaps(tmp_path):
     t = table(n=60)

@@ -31,8 +31,10 @@ def expression(n: int = 40, p: int = 5, seed: int = 0) -> pd.DataFrame:
 
 # ----- text tables ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("sep, suffix", [(",", ".csv"), ("\t", ".tsv"), (";", ".txt"), ("|", ".txt"),
-                                         ("\t", ".csv"), (",", ".tab")])
+
+@pytest.mark.parametrize(
+    "sep, suffix", [(",", ".csv"), ("\t", ".tsv"), (";", ".txt"), ("|", ".txt"), ("\t", ".csv"), (",", ".tab")]
+)
 def test_the_delimiter_is_sniffed_whatever_the_extension(tmp_path, sep, suffix):
     table = expression()
     path = tmp_path / f"samples{suffix}"
@@ -77,8 +79,9 @@ def test_gzip_tables_comment_lines_and_unnamed_index_columns(tmp_path):
 
 def test_quoted_fields_with_separators_and_dates_stay_text(tmp_path):
     path = tmp_path / "samples.csv"
-    rows = ['id,"note, free text",date,g1,label'] + [f'{i},"a, b",2024-03-{i + 1:02d},{i * 0.5},x{i % 2}'
-                                                     for i in range(12)]
+    rows = ['id,"note, free text",date,g1,label'] + [
+        f'{i},"a, b",2024-03-{i + 1:02d},{i * 0.5},x{i % 2}' for i in range(12)
+    ]
     path.write_text("\n".join(rows) + "\n")
     got = readers.read_table(path)
     assert got["note, free text"][0] == "a, b"
@@ -101,8 +104,9 @@ def test_large_files_are_read_in_pieces_into_float32(tmp_path, piecewise):
     got = readers.read_table(path)
     assert list(got.columns) == list(table.columns)
     assert got["g0"].dtype == np.float32 and got["row"].dtype.kind == "i"
-    np.testing.assert_allclose(got[[f"g{j}" for j in range(30)]].to_numpy(),
-                               table[[f"g{j}" for j in range(30)]].to_numpy(), rtol=1e-6)
+    np.testing.assert_allclose(
+        got[[f"g{j}" for j in range(30)]].to_numpy(), table[[f"g{j}" for j in range(30)]].to_numpy(), rtol=1e-6
+    )
     assert list(got["condition"]) == list(table["condition"])
 
 
@@ -133,7 +137,6 @@ def test_the_piece_reader_leaves_ragged_rows_to_the_careful_reader(tmp_path, pie
     path.write_text("\n".join(lines) + "\n")
     with pytest.raises(data_errors.RaggedRowsError, match="line 201"):
         readers.read_table(path)
-
 
 
 def _both_ways(path, monkeypatch) -> tuple:
@@ -198,7 +201,9 @@ def test_a_ragged_row_in_a_plain_piece_is_still_named(tmp_path, piecewise):
     with pytest.raises(data_errors.RaggedRowsError, match="line 151"):
         readers.read_table(path)
 
+
 # ----- Parquet, Excel, AnnData -------------------------------------------------------------------
+
 
 def test_parquet(tmp_path):
     table = expression()
@@ -229,9 +234,14 @@ def _anndata(n: int = 60, p: int = 40, density: float = 0.1, sparse: bool = True
     rng = np.random.default_rng(0)
     X = sp.random(n, p, density=density, format="csr", random_state=0, dtype=np.float32)
     X.data = np.round(X.data * 20) + 1
-    obs = pd.DataFrame({"cell_type": pd.Categorical(np.array(["T", "B", "NK"])[np.arange(n) % 3]),
-                        "donor": [f"D{i % 6}" for i in range(n)], "n_genes": rng.integers(100, 900, n)},
-                       index=[f"cell{i}" for i in range(n)])
+    obs = pd.DataFrame(
+        {
+            "cell_type": pd.Categorical(np.array(["T", "B", "NK"])[np.arange(n) % 3]),
+            "donor": [f"D{i % 6}" for i in range(n)],
+            "n_genes": rng.integers(100, 900, n),
+        },
+        index=[f"cell{i}" for i in range(n)],
+    )
     return (X if sparse else X.toarray()), obs, [f"GENE{j}" for j in range(p)]
 
 
@@ -269,7 +279,8 @@ def test_anndata_written_by_anndata_itself(tmp_path):
             obs["donor"] = obs["donor"].astype(object)
             try:
                 ad.AnnData(X=X, obs=obs, var=pd.DataFrame(index=pd.Index(var, dtype=object))).write_h5ad(
-                    tmp_path / "real.h5ad")
+                    tmp_path / "real.h5ad"
+                )
             except Exception as exc:  # anndata releases lag pandas majors
                 pytest.skip(f"this anndata cannot write with this pandas: {exc}")
     got = read_h5ad(tmp_path / "real.h5ad")
@@ -279,15 +290,20 @@ def test_anndata_written_by_anndata_itself(tmp_path):
 
 # ----- turned tables and sample sheets -------------------------------------------------------------
 
+
 def genes_by_samples(tmp_path, n_genes: int = 200, n_samples: int = 24):
     rng = np.random.default_rng(1)
     ids = [f"GSM{1000 + i}" for i in range(n_samples)]
     matrix = pd.DataFrame(rng.normal(7, 2, (n_genes, n_samples)).round(3), columns=ids)
     matrix.insert(0, "gene_id", [f"ENSG{j:011d}" for j in range(n_genes)])
     matrix.to_csv(tmp_path / "expr.csv", index=False)
-    sheet = pd.DataFrame({"geo_accession": ids[2:] + ["GSM9998", "GSM9999"],
-                          "condition": ["tumour", "normal"] * (n_samples // 2),
-                          "batch": [f"run{i % 3}" for i in range(n_samples)]})
+    sheet = pd.DataFrame(
+        {
+            "geo_accession": ids[2:] + ["GSM9998", "GSM9999"],
+            "condition": ["tumour", "normal"] * (n_samples // 2),
+            "batch": [f"run{i % 3}" for i in range(n_samples)],
+        }
+    )
     sheet.to_csv(tmp_path / "sheet.csv", index=False)
     return matrix, sheet
 
@@ -296,8 +312,9 @@ def test_features_as_rows_are_detected_turned_and_joined_with_the_sheet(tmp_path
     matrix, _sheet = genes_by_samples(tmp_path)
     assert "rows" in samples.looks_transposed(readers.read_table(tmp_path / "expr.csv"))
     study = Study()
-    profile = data.attach_data(study, tmp_path / "expr.csv", label="condition", batch="batch",
-                               samples=str(tmp_path / "sheet.csv"))
+    profile = data.attach_data(
+        study, tmp_path / "expr.csv", label="condition", batch="batch", samples=str(tmp_path / "sheet.csv")
+    )
     d = study.data
     assert d.transposed is True and d.n_features == 200 and profile.n_samples == 22
     assert d.sample_sheet["sheet_key"] == "geo_accession" and d.sample_sheet["data_key"] == "sample_id"
@@ -316,8 +333,9 @@ def test_features_as_rows_are_detected_turned_and_joined_with_the_sheet(tmp_path
 def test_a_turned_table_is_kept_as_it_is_when_asked(tmp_path):
     genes_by_samples(tmp_path)
     with pytest.raises(data_errors.SampleSheetMismatchError):
-        data.attach_data(Study(), tmp_path / "expr.csv", label="condition", transposed=False,
-                         samples=str(tmp_path / "sheet.csv"))
+        data.attach_data(
+            Study(), tmp_path / "expr.csv", label="condition", transposed=False, samples=str(tmp_path / "sheet.csv")
+        )
 
 
 def test_the_orientation_is_told_from_the_first_rows_before_loading(tmp_path):
@@ -330,8 +348,10 @@ def test_the_orientation_is_told_from_the_first_rows_before_loading(tmp_path):
     for name in ("expr.csv", "expr.parquet"):
         hint = samples.peek_orientation(tmp_path / name)
         assert hint.n_rows == 600 and hint.n_columns == 13  # counted, though only 200 rows were parsed
-        assert hint.words.startswith("600 rows named like genes or probes (ENSG00000000000…) and 12 columns "
-                                     "of numbers named like samples (GSM1000…): this looks like genes × samples")
+        assert hint.words.startswith(
+            "600 rows named like genes or probes (ENSG00000000000…) and 12 columns "
+            "of numbers named like samples (GSM1000…): this looks like genes × samples"
+        )
     expression(n=400, p=10).to_csv(tmp_path / "samples.csv", index=False)
     assert samples.peek_orientation(tmp_path / "samples.csv") is None
 
@@ -353,11 +373,24 @@ def test_provenance_records_what_the_user_says(tmp_path):
     table = expression()
     table.to_csv(tmp_path / "s.csv", index=False)
     study = Study()
-    data.attach_data(study, tmp_path / "s.csv", label="condition", source="GEO", accession="GSE1",
-                     url="https://example.org/s.csv", version="2", downloaded="2026-01-02")
+    data.attach_data(
+        study,
+        tmp_path / "s.csv",
+        label="condition",
+        source="GEO",
+        accession="GSE1",
+        url="https://example.org/s.csv",
+        version="2",
+        downloaded="2026-01-02",
+    )
     p = study.data.provenance
     assert (p.source, p.accession, p.url, p.version, p.downloaded) == (
-        "GEO", "GSE1", "https://example.org/s.csv", "2", "2026-01-02")
+        "GEO",
+        "GSE1",
+        "https://example.org/s.csv",
+        "2",
+        "2026-01-02",
+    )
     back = Study.from_dict(study.to_dict())
     assert back.data.provenance == p and back.data.roles == study.data.roles
 
@@ -368,8 +401,20 @@ def test_inspect_joins_a_sample_sheet_and_reports_it(tmp_path, capsys):
     from guiapp.cli import main
 
     genes_by_samples(tmp_path)
-    assert main(["inspect", str(tmp_path / "expr.csv"), "--label", "condition", "--samples",
-                 str(tmp_path / "sheet.csv"), "--json"]) == 0
+    assert (
+        main(
+            [
+                "inspect",
+                str(tmp_path / "expr.csv"),
+                "--label",
+                "condition",
+                "--samples",
+                str(tmp_path / "sheet.csv"),
+                "--json",
+            ]
+        )
+        == 0
+    )
     out = json.loads(capsys.readouterr().out)
     assert out["transposed"] is True and out["n_samples"] == 22 and out["modality"] == "table"
     assert out["sample_sheet"]["sheet_unmatched"] == 2 and out["profile"]["words"]
@@ -378,14 +423,17 @@ def test_inspect_joins_a_sample_sheet_and_reports_it(tmp_path, capsys):
 
 # ----- what the Data page says it will read ---------------------------------------------------------
 
+
 def test_the_format_is_detected_in_words_for_the_data_page(tmp_path):
     table = expression()
     table.to_csv(tmp_path / "a.csv", index=False)
     assert readers.detect_format(tmp_path / "a.csv") == "text table: comma-separated, UTF-8, 7 columns"
     table.to_csv(tmp_path / "b.txt", sep=";", decimal=",", index=False, encoding="cp1252")
     (tmp_path / "b.txt").write_bytes((tmp_path / "b.txt").read_bytes().replace(b"condition", b"condition \xb5g"))
-    assert readers.detect_format(tmp_path / "b.txt") == \
-        "text table: semicolon-separated, Windows-1252, 7 columns, decimal comma"
+    assert (
+        readers.detect_format(tmp_path / "b.txt")
+        == "text table: semicolon-separated, Windows-1252, 7 columns, decimal comma"
+    )
     table.to_parquet(tmp_path / "c.parquet")
     assert readers.detect_format(tmp_path / "c.parquet") == "Parquet table"
     (tmp_path / "pics" / "a").mkdir(parents=True)

@@ -15,8 +15,13 @@ from guiapp.core.split import draw as split
 from guiapp.core.batch.effects import apply_group_remedy, apply_remedy, batch_effect_report, remedy_text
 from guiapp.core.batch.confounding import split_parts
 from guiapp.core.study.spec import SpecError, check_spec
-from guiapp.core.split.remedies import (batch_label_strata, copy_clusters, group_column_from_copies,
-                                        keep_clusters_together, remedy_sentences)
+from guiapp.core.split.remedies import (
+    batch_label_strata,
+    copy_clusters,
+    group_column_from_copies,
+    keep_clusters_together,
+    remedy_sentences,
+)
 from guiapp.core.study.model import Study
 
 
@@ -26,8 +31,7 @@ def make_study(folder: Path, table, *, group: str = "", **gen) -> Study:
     table(d.table).to_csv(path, index=False)
     study = Study()
     study.save(folder / "study")
-    data.attach_data(study, path, label=d.label, batch=d.batch, group=group, identifiers=["sample_id"],
-                     sensitive=False)
+    data.attach_data(study, path, label=d.label, batch=d.batch, group=group, identifiers=["sample_id"], sensitive=False)
     return study
 
 
@@ -104,8 +108,11 @@ def confounded(t: pd.DataFrame) -> pd.DataFrame:
     t = t.copy()
     treated = (t["condition"] == "treated").to_numpy()
     rng = np.random.default_rng(2)
-    t["batch"] = np.where(treated, rng.choice(["run1", "run2"], len(t), p=[0.85, 0.15]),
-                          rng.choice(["run1", "run2", "run3", "run4"], len(t), p=[0.05, 0.1, 0.45, 0.4]))
+    t["batch"] = np.where(
+        treated,
+        rng.choice(["run1", "run2"], len(t), p=[0.85, 0.15]),
+        rng.choice(["run1", "run2", "run3", "run4"], len(t), p=[0.05, 0.1, 0.45, 0.4]),
+    )
     return t
 
 
@@ -141,8 +148,7 @@ def test_batch_label_stratified_keeps_every_cell_in_proportion(tmp_path):
         for cell, p in whole.items():
             if (cells == cell).sum() >= 10:  # every sizeable cell in each part, near its share
                 assert abs(share.get(cell, 0.0) - p) < 0.05
-    assert any(r["remedy"] == "batch-label-stratified" and "batch × label stratified" in r["text"]
-               for r in s.remedies)
+    assert any(r["remedy"] == "batch-label-stratified" and "batch × label stratified" in r["text"] for r in s.remedies)
 
 
 def test_small_cells_fall_back_to_the_label():
@@ -219,14 +225,27 @@ def run_until_split(tmp_path, table, extra: dict) -> Study:
 
     path = tmp_path / "data.csv"
     table.to_csv(path, index=False)
-    spec = {"data": {"path": str(path), "label": "condition", "batch": "batch", "identifiers": ["sample_id"],
-                     "sensitive": False}, **extra}
+    spec = {
+        "data": {
+            "path": str(path),
+            "label": "condition",
+            "batch": "batch",
+            "identifiers": ["sample_id"],
+            "sensitive": False,
+        },
+        **extra,
+    }
     spec["data"].update(extra.get("data", {}))
     done = []
     with pytest.raises(Cancelled):
-        run_study(spec, tmp_path / "out", on_step=lambda title, message: done.append(title)
-                  if title == "Split" and message.startswith("done") else None,
-                  should_stop=lambda: bool(done))
+        run_study(
+            spec,
+            tmp_path / "out",
+            on_step=lambda title, message: (
+                done.append(title) if title == "Split" and message.startswith("done") else None
+            ),
+            should_stop=lambda: bool(done),
+        )
     return Study.open(tmp_path / "out.study")
 
 
@@ -263,8 +282,10 @@ def test_the_card_report_and_json_carry_the_remedies(tmp_path):
 
     record_split_remedies(study)
     card = model_card.render_model_card(study, weights_shared=False, weights_reason="x", privacy=[])
-    assert "**Remedy:** Split: leave-batch-out (whole batches site3 held out as the test set) because batch " \
-           "`site` is confounded with the label" in card
+    assert (
+        "**Remedy:** Split: leave-batch-out (whole batches site3 held out as the test set) because batch "
+        "`site` is confounded with the label" in card
+    )
     assert "12 copy cluster(s) (31 samples) kept together" in card
     assert "No correction (ComBat included) can undo confounding" in card
     card_json = model_card.model_card_json(study, weights_shared=False, weights_reason="x", privacy=[])

@@ -13,8 +13,14 @@ from safetensors.numpy import save_file
 
 from guiapp.core.export.write import write_bundle
 from guiapp.core.study.findings import Findings
-from guiapp.core.export.report import (grouped_bar_svg, horizontal_bar_svg, line_chart_svg, nice_ticks,
-                                render_report, write_report)
+from guiapp.core.export.report import (
+    grouped_bar_svg,
+    horizontal_bar_svg,
+    line_chart_svg,
+    nice_ticks,
+    render_report,
+    write_report,
+)
 from guiapp.core.study.model import BaselineResult, EthicsEntry, Study
 
 WEIGHTS = "checkpoints/best.safetensors"
@@ -23,8 +29,10 @@ WEIGHTS = "checkpoints/best.safetensors"
 @pytest.fixture(autouse=True)
 def offline(monkeypatch):
     """The report is built offline: any connection attempt fails the test."""
+
     def refuse(*args, **kwargs):
         raise AssertionError("the report tried to open a network connection")
+
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
 
@@ -48,12 +56,21 @@ def finished_study(folder=None, *, task: str = "classification") -> Study:
     if task == "classification":
         s.question.target_metric, s.question.target_value = "roc_auc", 0.85
         d.classes, d.class_counts = ["basal", "luminal"], {"basal": 80, "luminal": 120}
-        sp.counts = {"train": {"basal": 48, "luminal": 72}, "tune": {"basal": 16, "luminal": 24},
-                     "test": {"basal": 16, "luminal": 24}}
+        sp.counts = {
+            "train": {"basal": 48, "luminal": 72},
+            "tune": {"basal": 16, "luminal": 24},
+            "test": {"basal": 16, "luminal": 24},
+        }
         lr = {"roc_auc": 0.84, "roc_auc_ci": [0.74, 0.92], "pr_auc": 0.80, "balanced_accuracy": 0.76}
         rf = {"roc_auc": 0.86, "roc_auc_ci": [0.77, 0.93], "pr_auc": 0.83, "balanced_accuracy": 0.78}
-        tune = {"n": 40, "roc_auc": 0.88, "roc_auc_ci": [0.80, 0.95], "pr_auc": 0.85,
-                "balanced_accuracy": 0.79, "balanced_accuracy_ci": [0.70, 0.87]}
+        tune = {
+            "n": 40,
+            "roc_auc": 0.88,
+            "roc_auc_ci": [0.80, 0.95],
+            "pr_auc": 0.85,
+            "balanced_accuracy": 0.79,
+            "balanced_accuracy_ci": [0.70, 0.87],
+        }
         test = {"n": 40, "roc_auc": 0.871, "roc_auc_ci": [0.78, 0.94], "pr_auc": 0.83, "balanced_accuracy": 0.775}
         baseline_test = {"random_forest": {"roc_auc": 0.853, "roc_auc_ci": [0.75, 0.93]}}
         names = ("logistic_regression", "random_forest")
@@ -68,21 +85,23 @@ def finished_study(folder=None, *, task: str = "classification") -> Study:
         baseline_test = {"ridge": {"r2": 0.1, "rmse": 1.9, "mae": 1.5}}
         names = ("ridge", "random_forest")
     s.baselines.models = list(names)
-    s.baselines.results = [BaselineResult(names[0], {"C": 0.5}, lr, {}, 0.2).__dict__,
-                           BaselineResult(names[1], {"n_estimators": 200}, rf, {}, 1.3).__dict__]
+    s.baselines.results = [
+        BaselineResult(names[0], {"C": 0.5}, lr, {}, 0.2).__dict__,
+        BaselineResult(names[1], {"n_estimators": 200}, rf, {}, 1.3).__dict__,
+    ]
     s.architecture.kind, s.architecture.n_params = "mlp", 5_186
     t = s.train
     t.device_used, t.seed, t.best_epoch, t.seconds, t.status, t.max_epochs = "cpu", 3, 9, 4.2, "done", 12
-    t.history = [{"epoch": e, "train_loss": 0.7 * 0.85 ** e, "tune_loss": 0.62 * 0.9 ** e + 0.004 * e}
-                 for e in range(1, 13)]
+    t.history = [
+        {"epoch": e, "train_loss": 0.7 * 0.85**e, "tune_loss": 0.62 * 0.9**e + 0.004 * e} for e in range(1, 13)
+    ]
     o = s.overfitting
     o.metric, o.train_score, o.tune_score, o.gap = s.primary_metric, 0.95, 0.88, 0.07
     o.reading = "The network does clearly better on the samples it was trained on (0.950) than on the tune samples."
     s.evaluation.tune_metrics, s.evaluation.test_metrics = tune, test
     s.evaluation.baseline_test_metrics, s.evaluation.test_evaluated_at = baseline_test, "2024-04-02T10:00:00+00:00"
     s.interpret.metric = s.primary_metric
-    s.interpret.importances = [{"feature": f"gene_{i}", "mean": 0.08 / (i + 1) - 0.004, "std": 0.01}
-                               for i in range(12)]
+    s.interpret.importances = [{"feature": f"gene_{i}", "mean": 0.08 / (i + 1) - 0.004, "std": 0.01} for i in range(12)]
     s.ethics.register = [EthicsEntry("Patients from one hospital only").__dict__]
     s.add_finding(Findings.class_imbalance.raise_(ratio=1.5, minority="basal", share=0.4))
     s.add_finding(Findings.identifier_like_column.raise_(column="barcode"))
@@ -133,7 +152,7 @@ def test_report_has_the_plots_numbers_and_sections(study):
     assert "Batches look well mixed" in page and "0.04" in page
     for f in study.findings:
         assert str(escape(f.message)) in page and f.code in page
-    assert 'class="finding-warning"' in page and 'badge sev-warning' in page
+    assert 'class="finding-warning"' in page and "badge sev-warning" in page
     assert "Versions, device and seeds are in the manifest" in page  # the checklist
     assert "split 7, training 3" in page and "Deterministic algorithms" in page
     assert "differential privacy" in page
@@ -201,13 +220,22 @@ def test_nice_ticks_cover_the_range_with_round_steps():
 
 
 def test_svg_helpers_draw_what_they_are_given():
-    line = line_chart_svg([1, 2, 3], [("a", [1.0, None, 0.5]), ("b", [0.9, 0.8, 0.7])],
-                          title="t", x_label="epoch", y_label="loss", marker=(2, "best"))
+    line = line_chart_svg(
+        [1, 2, 3],
+        [("a", [1.0, None, 0.5]), ("b", [0.9, 0.8, 0.7])],
+        title="t",
+        x_label="epoch",
+        y_label="loss",
+        marker=(2, "best"),
+    )
     assert line.count("<path") == 2 and "epoch" in line and "best" in line
     bars = horizontal_bar_svg(["x", "y"], [0.2, -0.05], [0.01, 0.0], title="t", x_label="drop")
     assert bars.count("<rect") == 2
-    grouped = grouped_bar_svg(["ROC AUC", "PR AUC"], [("net", [0.9, 0.8], [(0.85, 0.95), None]),
-                                                      ("lr", [0.7, float("nan")], [None, None])],
-                              title="t", y_range=(0, 1))
+    grouped = grouped_bar_svg(
+        ["ROC AUC", "PR AUC"],
+        [("net", [0.9, 0.8], [(0.85, 0.95), None]), ("lr", [0.7, float("nan")], [None, None])],
+        title="t",
+        y_range=(0, 1),
+    )
     assert grouped.count("<rect") == 3 + 2  # three bars and two legend swatches
     assert "n/a" in grouped and re.search(r'class="err"', grouped)

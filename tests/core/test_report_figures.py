@@ -21,30 +21,58 @@ def assert_self_contained(page: str) -> None:
 
 
 def attack(auc: float, fpr, tpr, warn: bool) -> dict:
-    return {"auc": auc, "auc_ci": [auc - 0.05, auc + 0.05], "advantage": 0.2, "advantage_ci": [0.1, 0.3],
-            "tpr_at_low_fpr": 0.05, "tpr_at_low_fpr_ci": [0.0, 0.1], "n_members": 60, "n_non_members": 60,
-            "warn": warn, "reading": "read", "roc": {"fpr": fpr, "tpr": tpr}}
+    return {
+        "auc": auc,
+        "auc_ci": [auc - 0.05, auc + 0.05],
+        "advantage": 0.2,
+        "advantage_ci": [0.1, 0.3],
+        "tpr_at_low_fpr": 0.05,
+        "tpr_at_low_fpr_ci": [0.0, 0.1],
+        "n_members": 60,
+        "n_non_members": 60,
+        "warn": warn,
+        "reading": "read",
+        "roc": {"fpr": fpr, "tpr": tpr},
+    }
 
 
 def test_privacy_section_plots_the_attack_roc_and_utility_against_epsilon():
     s = finished_study()
-    s.ethics.membership = {"models": {"network": attack(0.71, [0, 0.1, 0.5, 1], [0, 0.4, 0.8, 1], True),
-                                      "knn": attack(0.52, [0, 0.5, 1], [0, 0.52, 1], False)}}
-    s.ethics.dp = {"epsilon": 3.0, "target_epsilon": 3.0, "delta": 1e-5, "accountant": "rdp", "noise_multiplier": 1.1,
-                   "max_grad_norm": 1.0, "epochs": 30, "utility_cost": 0.08,
-                   "dp_tune": 0.80, "non_private_tune": 0.88, "metric": "roc_auc", "weights": "x",
-                   "history": [{"epsilon": 8.0, "dp_tune": 0.85}, {"epsilon": 1.0, "dp_tune": 0.70},
-                               {"epsilon": 3.0, "dp_tune": 0.80}]}
+    s.ethics.membership = {
+        "models": {
+            "network": attack(0.71, [0, 0.1, 0.5, 1], [0, 0.4, 0.8, 1], True),
+            "knn": attack(0.52, [0, 0.5, 1], [0, 0.52, 1], False),
+        }
+    }
+    s.ethics.dp = {
+        "epsilon": 3.0,
+        "target_epsilon": 3.0,
+        "delta": 1e-5,
+        "accountant": "rdp",
+        "noise_multiplier": 1.1,
+        "max_grad_norm": 1.0,
+        "epochs": 30,
+        "utility_cost": 0.08,
+        "dp_tune": 0.80,
+        "non_private_tune": 0.88,
+        "metric": "roc_auc",
+        "weights": "x",
+        "history": [
+            {"epsilon": 8.0, "dp_tune": 0.85},
+            {"epsilon": 1.0, "dp_tune": 0.70},
+            {"epsilon": 3.0, "dp_tune": 0.80},
+        ],
+    }
     page = render_report(s)
     assert_self_contained(page)
-    privacy = page[page.index('<section id="privacy">'):page.index('<section id="reproducibility">')]
+    privacy = page[page.index('<section id="privacy">') : page.index('<section id="reproducibility">')]
     assert "Membership-inference attack: ROC curves" in privacy
     assert "network (AUC 0.71)" in privacy and "kNN baseline (AUC 0.52)" in privacy
     assert "attack ROC AUC 0.71" in privacy  # the audit in words beside the plot
     assert "Utility against privacy: tune score for each ε" in privacy
     assert "without differential privacy 0.880" in privacy
     # the DP runs are drawn in order of ε: one path through three points
-    dp_svg = privacy[privacy.index("Utility against privacy"):]
+    dp_svg = privacy[privacy.index("Utility against privacy") :]
     path = re.search(r'<path d="(M[^"]+)"', dp_svg).group(1)
     xs = [float(p.split(",")[0]) for p in re.findall(r"[ML]([\d.]+,[\d.]+)", path)]
     assert len(xs) == 3 and xs == sorted(xs)
@@ -68,18 +96,30 @@ def image_study():
     s.data.modality, s.data.input_shape = "image", [1, 8, 8]
     mean = np.zeros((8, 8))
     mean[2:4, 5:7] = 1.0
-    example = {"row": 0, "label": "predicted tumour (0.97)", "image": attribution_maps.quantise(np.eye(8)),
-               "integrated_gradients": attribution_maps.quantise(mean),
-               "saliency": attribution_maps.quantise(mean / 2)}
-    s.interpret.maps = {"kind": "image", "shape": [1, 8, 8], "mean": attribution_maps.quantise(mean),
-                        "examples": [example], "method": "integrated gradients", "reading": "Edges are quiet."}
+    example = {
+        "row": 0,
+        "label": "predicted tumour (0.97)",
+        "image": attribution_maps.quantise(np.eye(8)),
+        "integrated_gradients": attribution_maps.quantise(mean),
+        "saliency": attribution_maps.quantise(mean / 2),
+    }
+    s.interpret.maps = {
+        "kind": "image",
+        "shape": [1, 8, 8],
+        "mean": attribution_maps.quantise(mean),
+        "examples": [example],
+        "method": "integrated gradients",
+        "reading": "Edges are quiet.",
+    }
     return s
 
 
 def decoded_pngs(svg: str) -> list:
     Image = pytest.importorskip("PIL.Image")
-    return [np.asarray(Image.open(io.BytesIO(base64.b64decode(b))).convert("RGB"))
-            for b in re.findall(r'href="data:image/png;base64,([A-Za-z0-9+/=]+)"', svg)]
+    return [
+        np.asarray(Image.open(io.BytesIO(base64.b64decode(b))).convert("RGB"))
+        for b in re.findall(r'href="data:image/png;base64,([A-Za-z0-9+/=]+)"', svg)
+    ]
 
 
 def test_image_maps_are_inline_pngs_with_the_attribution_where_it_was():
@@ -88,7 +128,7 @@ def test_image_maps_are_inline_pngs_with_the_attribution_where_it_was():
     assert "Attribution maps of the network on image samples" in page and "predicted tumour (0.97)" in page
     assert "Edges are quiet." in page
     start = page.index("Attribution maps of the network")
-    figure = page[start:page.index("</svg>", start)]
+    figure = page[start : page.index("</svg>", start)]
     images = decoded_pngs(figure)
     mean = images[0]
     assert mean.shape == (8, 8, 3)
@@ -105,15 +145,22 @@ def test_sequence_profile_and_letter_map():
     profile[5] = 0.5
     letters = np.zeros((12, 4))
     letters[5, 2] = 0.4
-    s.interpret.maps = {"kind": "sequence", "length": 12, "letters": "ACGT", "profile": profile,
-                        "letter_map": attribution_maps.quantise(letters, signed=True), "method": "integrated gradients",
-                        "reading": "The first is position 6 (G).", "top_positions": []}
+    s.interpret.maps = {
+        "kind": "sequence",
+        "length": 12,
+        "letters": "ACGT",
+        "profile": profile,
+        "letter_map": attribution_maps.quantise(letters, signed=True),
+        "method": "integrated gradients",
+        "reading": "The first is position 6 (G).",
+        "top_positions": [],
+    }
     page = render_report(s)
     assert_self_contained(page)
     assert "Attribution per sequence position" in page and "Signed attribution of each letter" in page
     assert "The first is position 6 (G)." in page
     start = page.index("Attribution per position and letter")
-    grid = decoded_pngs(page[start:page.index("</svg>", start)])[0]
+    grid = decoded_pngs(page[start : page.index("</svg>", start)])[0]
     assert grid.shape == (4, 12, 3)  # letters down, positions across
     assert tuple(grid[2, 5]) == (213, 94, 0) and tuple(grid[0, 0]) == (255, 255, 255)
 

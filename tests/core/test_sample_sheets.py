@@ -14,13 +14,21 @@ from guiapp.core.study.model import Study
 from tests.core.small_counts import write_small_counts
 
 
-@pytest.mark.parametrize("data_ids, sheet_ids, code, said", [
-    (["treated1", "treated2", "untreated1"], ["treated1fb", "treated2fb", "untreated1fb"], "suffix", "a suffix 'fb'"),
-    (["S1", "S2", "S3"], ["lab_S1", "lab_S2", "lab_S3"], "prefix", "a prefix 'lab_'"),
-    (["s1a", "s2b", "s3c"], ["S1A", "S2B", "S3C"], "case", "letter case"),
-    (["ctl-1", "ctl-2", "trt-1"], ["ctl_1", "ctl_2", "trt_1"], "separators", "separators"),
-    (["S1", "S2", "S10"], ["S01", "S02", "S10"], "leading-zeros", "leading zeros"),
-])
+@pytest.mark.parametrize(
+    "data_ids, sheet_ids, code, said",
+    [
+        (
+            ["treated1", "treated2", "untreated1"],
+            ["treated1fb", "treated2fb", "untreated1fb"],
+            "suffix",
+            "a suffix 'fb'",
+        ),
+        (["S1", "S2", "S3"], ["lab_S1", "lab_S2", "lab_S3"], "prefix", "a prefix 'lab_'"),
+        (["s1a", "s2b", "s3c"], ["S1A", "S2B", "S3C"], "case", "letter case"),
+        (["ctl-1", "ctl-2", "trt-1"], ["ctl_1", "ctl_2", "trt_1"], "separators", "separators"),
+        (["S1", "S2", "S10"], ["S01", "S02", "S10"], "leading-zeros", "leading zeros"),
+    ],
+)
 def test_each_kind_of_id_difference_is_named(data_ids, sheet_ids, code, said):
     match = best_rule(data_ids, sheet_ids)
     assert match.rule.code == code and match.applies
@@ -67,8 +75,9 @@ def test_sheet_columns_are_metadata_unless_chosen_as_features(tmp_path):
     assert study.data.sample_sheet["id_rule"].startswith("a suffix 'fb' differs")
 
     chosen = Study()
-    data.attach_data(chosen, counts, label="condition", samples=str(sheet), sensitive=False,
-                     sheet_features=["exon counts"])
+    data.attach_data(
+        chosen, counts, label="condition", samples=str(sheet), sensitive=False, sheet_features=["exon counts"]
+    )
     assert "exon counts" in chosen.data.feature_columns
     assert "number of lanes" not in chosen.data.feature_columns
 
@@ -82,8 +91,14 @@ def test_a_sheet_feature_the_sheet_lacks_is_named(tmp_path):
 
 def test_the_spec_keys_reach_the_loader(tmp_path):
     counts, sheet = write_small_counts(tmp_path, n_genes=50)
-    spec = {"path": str(counts), "samples": str(sheet), "label": "condition", "sensitive": False,
-            "samples_id_match": "exact", "transposed": True}
+    spec = {
+        "path": str(counts),
+        "samples": str(sheet),
+        "label": "condition",
+        "sensitive": False,
+        "samples_id_match": "exact",
+        "transposed": True,
+    }
     with pytest.raises(data_errors.SampleSheetMismatchError):
         data.attach_from_spec(Study(), spec)
     spec.update(samples_id_match="auto", sheet_features=["number of lanes"])

@@ -13,14 +13,20 @@ SECRET = "s3cret-Pa55"
 URL = f"postgresql://tenfold:{SECRET}@db.lab.example:5432/optuna"
 
 
-@pytest.mark.parametrize("url, shown", [
-    (URL, "postgresql://tenfold:***@db.lab.example:5432/optuna"),
-    (f"mysql+pymysql://:{SECRET}@db/optuna", "mysql+pymysql://:***@db/optuna"),
-    (f"postgresql://u:p@{SECRET}@db/optuna", "postgresql://u:***@db/optuna"),  # an unescaped @ in the password
-    (f"postgresql://u@db/optuna?sslmode=require&password={SECRET}", "postgresql://u@db/optuna?sslmode=require&password=***"),
-    ("postgresql://db.lab:5432/optuna", "postgresql://db.lab:5432/optuna"),
-    ("sqlite:////home/me/study/tuning.sqlite3", "sqlite:////home/me/study/tuning.sqlite3"),
-])
+@pytest.mark.parametrize(
+    "url, shown",
+    [
+        (URL, "postgresql://tenfold:***@db.lab.example:5432/optuna"),
+        (f"mysql+pymysql://:{SECRET}@db/optuna", "mysql+pymysql://:***@db/optuna"),
+        (f"postgresql://u:p@{SECRET}@db/optuna", "postgresql://u:***@db/optuna"),  # an unescaped @ in the password
+        (
+            f"postgresql://u@db/optuna?sslmode=require&password={SECRET}",
+            "postgresql://u@db/optuna?sslmode=require&password=***",
+        ),
+        ("postgresql://db.lab:5432/optuna", "postgresql://db.lab:5432/optuna"),
+        ("sqlite:////home/me/study/tuning.sqlite3", "sqlite:////home/me/study/tuning.sqlite3"),
+    ],
+)
 def test_redact_hides_every_form_of_password(url, shown):
     assert tuning.redact(url) == shown
     assert tuning.redact(f"could not open {url} (refused)") == f"could not open {shown} (refused)"
@@ -72,7 +78,8 @@ def test_the_log_file_formatter_redacts_messages_and_tracebacks():
     except RuntimeError:
         import sys
 
-        record = logging.LogRecord("guiapp.ui", logging.ERROR, __file__, 1, "Task %r failed: %s",
-                                   ("tuning", URL), sys.exc_info())
+        record = logging.LogRecord(
+            "guiapp.ui", logging.ERROR, __file__, 1, "Task %r failed: %s", ("tuning", URL), sys.exc_info()
+        )
     line = formatter.format(record)
     assert SECRET not in line and line.count("tenfold:***@db.lab.example") == 2

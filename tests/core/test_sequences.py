@@ -46,8 +46,7 @@ def test_cropping_keeps_the_chosen_part(tmp_path):
     assert load_sequences(path, length=4).n_cropped == 2
 
 
-@pytest.mark.parametrize("letters, alphabet", [("ACGU", "rna"), ("ACDEFGHIKLMNPQRSTVWY", "protein"),
-                                               ("acgt", "dna")])
+@pytest.mark.parametrize("letters, alphabet", [("ACGU", "rna"), ("ACDEFGHIKLMNPQRSTVWY", "protein"), ("acgt", "dna")])
 def test_the_alphabet_is_detected(tmp_path, letters, alphabet):
     path = fasta(tmp_path / "s.fa", random_records(letters=letters))
     assert detect_alphabet(read_fasta(path)) == alphabet
@@ -57,8 +56,9 @@ def test_the_alphabet_is_detected(tmp_path, letters, alphabet):
 def test_a_label_table_joined_by_record_name(tmp_path):
     records = random_records(header=lambda i: f"read{i} sample from run {i % 3}")
     path = fasta(tmp_path / "reads.fasta", records)
-    pd.DataFrame({"id": [f"read{i}" for i in range(24)], "binds": ["yes", "no"] * 12,
-                  "run": [i % 3 for i in range(24)]}).to_csv(tmp_path / "labels.csv", index=False)
+    pd.DataFrame(
+        {"id": [f"read{i}" for i in range(24)], "binds": ["yes", "no"] * 12, "run": [i % 3 for i in range(24)]}
+    ).to_csv(tmp_path / "labels.csv", index=False)
     study = Study()
     data.attach_data(study, path, label="binds", batch="run", samples=str(tmp_path / "labels.csv"))
     d = study.data
@@ -76,7 +76,9 @@ def test_pipe_headers_carry_the_label(tmp_path):
 
 def test_foreign_characters_name_the_record_line_and_position(tmp_path):
     path = fasta(tmp_path / "s.fa", random_records() + [("bad label=a", "ACGTACGTAC7GT")])
-    with pytest.raises(data_errors.ForeignCharacterError, match=r"record 'bad' \(header on line 73\) has '7' at position 11"):
+    with pytest.raises(
+        data_errors.ForeignCharacterError, match=r"record 'bad' \(header on line 73\) has '7' at position 11"
+    ):
         load_sequences(path)
 
 
@@ -111,7 +113,8 @@ def test_a_fasta_folder_with_a_label_table_joins_it(tmp_path):
     fasta(folder / "part1.fa", records[:12])
     fasta(folder / "part2.fa", records[12:])
     pd.DataFrame({"sample_id": [f"r{i}" for i in range(24)], "binds": ["yes", "no"] * 12}).to_csv(
-        folder / "labels.csv", index=False)
+        folder / "labels.csv", index=False
+    )
     assert "binds" in header_columns(folder)
     study = Study()
     data.attach_data(study, folder, label="binds")
@@ -156,7 +159,8 @@ def test_a_fasta_folder_passes_over_a_readme_and_joins_its_label_table(tmp_path)
     (folder / "README.txt").write_text("Reads from run 7.\nSee the protocol, section 2, for the primers.\n")
     assert header_columns(folder) == ["sample_id", "class"]  # no label table yet: the README is not one
     pd.DataFrame({"read": [f"r{i}" for i in range(16)], "binds": ["yes", "no"] * 8}).to_csv(
-        folder / "labels.tsv", sep="\t", index=False)
+        folder / "labels.tsv", sep="\t", index=False
+    )
     assert "binds" in header_columns(folder)
     study = Study()
     data.attach_data(study, folder, label="binds")
@@ -178,7 +182,8 @@ def test_the_columns_of_a_fasta_folder_come_from_its_first_lines_only(tmp_path, 
     assert header_columns(folder) == ["sample_id", "class"]
     assert read == []  # no table beside the reads: their headers are not gathered at all
     pd.DataFrame({"read": [f"r{i}" for i in range(40)], "binds": ["yes", "no"] * 20}).to_csv(
-        folder / "labels.tsv", sep="\t", index=False)
+        folder / "labels.tsv", sep="\t", index=False
+    )
     monkeypatch.setattr(sequences, "COLUMN_SCAN_LINES", 10)  # five records of 40
     assert "binds" in header_columns(folder)  # a sample of the names finds the label table
     assert read == [(10,)]  # the names of the first lines only

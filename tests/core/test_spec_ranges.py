@@ -23,13 +23,25 @@ from guiapp.core.study.spec import KEYS, check_spec, load_spec
 
 TINY_SPEC = {
     "question": {"title": "tiny", "task": "classification", "target_metric": "roc_auc", "target_value": 0.8},
-    "data": {"path": "data.csv", "label": "condition", "batch": "batch", "identifiers": ["sample_id"],
-             "sensitive": False},
+    "data": {
+        "path": "data.csv",
+        "label": "condition",
+        "batch": "batch",
+        "identifiers": ["sample_id"],
+        "sensitive": False,
+    },
     "split": {"strategy": "stratified", "test_fraction": 0.2, "tune_fraction": 0.2, "seed": 1},
     "baselines": {"budget_trials": 0, "models": ["majority"]},
     "model": {"architecture": "mlp", "width": 8, "depth": 1, "dropout": 0.1},
-    "train": {"device": "cpu", "max_epochs": 2, "batch_size": 16, "learning_rate": 0.01, "patience": 3,
-              "seed": 0, "budget_trials": 0},
+    "train": {
+        "device": "cpu",
+        "max_epochs": 2,
+        "batch_size": 16,
+        "learning_rate": 0.01,
+        "patience": 3,
+        "seed": 0,
+        "budget_trials": 0,
+    },
     "evaluate": {"learning_curve": [0.5, 1.0], "shuffle_repeats": 1},
     "interpret": {"repeats": 1},
 }
@@ -67,46 +79,66 @@ def with_value(section, key, value) -> dict:
     return spec
 
 
-@pytest.mark.parametrize("section, key, value, words", [
-    ("train", "batch_size", 0, "[train] batch_size = 0: must be a whole number ≥ 1"),
-    ("train", "learning_rate", -1, "[train] learning_rate = -1: must be a number > 0"),
-    ("train", "learning_rate", math.inf, "[train] learning_rate = inf: must be a number > 0"),
-    ("split", "seed", -1, "[split] seed = -1: must be a whole number from 0 to 4294967295"),
-    ("train", "seed", 2**40, "[train] seed = 1099511627776: must be a whole number from 0 to"),
-    ("evaluate", "learning_curve", ["half"], '[evaluate] learning_curve = ["half"]: must be a list of training shares'),
-    ("evaluate", "learning_curve", [0, 1], "[evaluate] learning_curve = [0, 1]: must be a list of training shares"),
-    ("train", "patience", -3, "[train] patience = -3: must be a whole number ≥ 1"),
-    ("train", "max_epochs", -5, "[train] max_epochs = -5: must be a whole number ≥ 1"),
-    ("train", "batch_size", 2.5, "[train] batch_size = 2.5: must be a whole number ≥ 1"),
-    ("question", "target_value", 5, "[question] target_value = 5: ROC AUC is a number from 0 to 1"),
-    ("question", "target_value", math.nan, "[question] target_value = nan: must be a finite number"),
-    ("split", "test_fraction", 1.0, "[split] test_fraction = 1.0: must be a number from 0.05 to 0.5"),
-    ("split", "tune_fraction", 0, "[split] tune_fraction = 0: must be a number from 0.05 to 0.5"),
-    ("model", "dropout", 1, "[model] dropout = 1: must be a number ≥ 0 and < 1"),
-    ("model", "width", 0, "[model] width = 0: must be a whole number ≥ 1"),
-    ("baselines", "budget_trials", -1, "[baselines] budget_trials = -1: must be a whole number ≥ 0"),
-    ("evaluate", "threshold", 1.5, "[evaluate] threshold = 1.5: must be a number > 0 and < 1"),
-    ("privacy", "dp_epsilon", 0, "[privacy] dp_epsilon = 0: must be a number > 0"),
-    ("data", "identifiers", "sample_id", '[data] identifiers = "sample_id": must be a list of names'),
-    ("train", "device", "gpu", '[train] device = "gpu": not allowed; must be one of "auto", "cuda", "mps", "cpu"'),
-    ("model", "architecture", "resnet", '[model] architecture = "resnet": not allowed; must be one of "auto", "mlp"'),
-    ("privacy", "share_weights", "yes", '[privacy] share_weights = "yes": not allowed; must be one of "auto"'),
-    ("train", "lr_schedule", "step", '[train] lr_schedule = "step": not allowed; must be one of "none"'),
-    ("baselines", "models", ["xgboost"], '"xgboost" is not a classification baseline; choose from'),
-    ("train", "batchsize", 8, "unknown key 'batchsize' in [train] (did you mean 'batch_size'?)"),
-    ("data", "max_epochs", 8, "unknown key 'max_epochs' in [data] (it belongs in [train])"),
-    ("trian", "seed", 1, "unknown section [trian] (did you mean [train]?)"),
-])
+@pytest.mark.parametrize(
+    "section, key, value, words",
+    [
+        ("train", "batch_size", 0, "[train] batch_size = 0: must be a whole number ≥ 1"),
+        ("train", "learning_rate", -1, "[train] learning_rate = -1: must be a number > 0"),
+        ("train", "learning_rate", math.inf, "[train] learning_rate = inf: must be a number > 0"),
+        ("split", "seed", -1, "[split] seed = -1: must be a whole number from 0 to 4294967295"),
+        ("train", "seed", 2**40, "[train] seed = 1099511627776: must be a whole number from 0 to"),
+        (
+            "evaluate",
+            "learning_curve",
+            ["half"],
+            '[evaluate] learning_curve = ["half"]: must be a list of training shares',
+        ),
+        ("evaluate", "learning_curve", [0, 1], "[evaluate] learning_curve = [0, 1]: must be a list of training shares"),
+        ("train", "patience", -3, "[train] patience = -3: must be a whole number ≥ 1"),
+        ("train", "max_epochs", -5, "[train] max_epochs = -5: must be a whole number ≥ 1"),
+        ("train", "batch_size", 2.5, "[train] batch_size = 2.5: must be a whole number ≥ 1"),
+        ("question", "target_value", 5, "[question] target_value = 5: ROC AUC is a number from 0 to 1"),
+        ("question", "target_value", math.nan, "[question] target_value = nan: must be a finite number"),
+        ("split", "test_fraction", 1.0, "[split] test_fraction = 1.0: must be a number from 0.05 to 0.5"),
+        ("split", "tune_fraction", 0, "[split] tune_fraction = 0: must be a number from 0.05 to 0.5"),
+        ("model", "dropout", 1, "[model] dropout = 1: must be a number ≥ 0 and < 1"),
+        ("model", "width", 0, "[model] width = 0: must be a whole number ≥ 1"),
+        ("baselines", "budget_trials", -1, "[baselines] budget_trials = -1: must be a whole number ≥ 0"),
+        ("evaluate", "threshold", 1.5, "[evaluate] threshold = 1.5: must be a number > 0 and < 1"),
+        ("privacy", "dp_epsilon", 0, "[privacy] dp_epsilon = 0: must be a number > 0"),
+        ("data", "identifiers", "sample_id", '[data] identifiers = "sample_id": must be a list of names'),
+        ("train", "device", "gpu", '[train] device = "gpu": not allowed; must be one of "auto", "cuda", "mps", "cpu"'),
+        (
+            "model",
+            "architecture",
+            "resnet",
+            '[model] architecture = "resnet": not allowed; must be one of "auto", "mlp"',
+        ),
+        ("privacy", "share_weights", "yes", '[privacy] share_weights = "yes": not allowed; must be one of "auto"'),
+        ("train", "lr_schedule", "step", '[train] lr_schedule = "step": not allowed; must be one of "none"'),
+        ("baselines", "models", ["xgboost"], '"xgboost" is not a classification baseline; choose from'),
+        ("train", "batchsize", 8, "unknown key 'batchsize' in [train] (did you mean 'batch_size'?)"),
+        ("data", "max_epochs", 8, "unknown key 'max_epochs' in [data] (it belongs in [train])"),
+        ("trian", "seed", 1, "unknown section [trian] (did you mean [train]?)"),
+    ],
+)
 def test_a_value_out_of_range_names_key_value_and_the_allowed_range(section, key, value, words):
     with pytest.raises(SpecError) as caught:
         check_spec(with_value(section, key, value), name="spec.toml")
     assert words in str(caught.value)
 
 
-@pytest.mark.parametrize("metric, value, ok", [
-    ("roc_auc", 1.0, True), ("roc_auc", -0.1, False), ("mcc", -0.5, True), ("mcc", -1.5, False),
-    ("brier", 0.1, True), ("brier", 2, False),
-])
+@pytest.mark.parametrize(
+    "metric, value, ok",
+    [
+        ("roc_auc", 1.0, True),
+        ("roc_auc", -0.1, False),
+        ("mcc", -0.5, True),
+        ("mcc", -1.5, False),
+        ("brier", 0.1, True),
+        ("brier", 2, False),
+    ],
+)
 def test_the_target_must_lie_inside_its_metrics_range(metric, value, ok):
     spec = with_value("question", "target_metric", metric)
     spec["question"]["target_value"] = value
@@ -117,8 +149,10 @@ def test_the_target_must_lie_inside_its_metrics_range(metric, value, ok):
             check_spec(spec)
 
 
-@pytest.mark.parametrize("metric, value, ok", [("r2", 1.0, True), ("r2", -3.0, True), ("r2", 1.2, False),
-                                               ("rmse", 0.4, True), ("rmse", -0.4, False)])
+@pytest.mark.parametrize(
+    "metric, value, ok",
+    [("r2", 1.0, True), ("r2", -3.0, True), ("r2", 1.2, False), ("rmse", 0.4, True), ("rmse", -0.4, False)],
+)
 def test_regression_targets_are_checked_against_their_metric(metric, value, ok):
     spec = json.loads(json.dumps(TINY_SPEC))
     spec["question"].update(task="regression", target_metric=metric, target_value=value)
@@ -151,24 +185,59 @@ def test_the_valid_tiny_spec_passes():
 # ----- random and mutated specs: exit 0, 2 or 3, never 1, never a traceback ---------------------
 
 ALL_KEYS = [(s, k) for s, keys in KEYS.items() for k in keys]
-scalars = (st.integers(-10**12, 10**12) | st.sampled_from([0, 1, -1, 2**31, 2**32, 2**63 - 1])
-           | st.floats(allow_nan=True, allow_infinity=True) | st.booleans()
-           | st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
-           | st.sampled_from(["auto", "cpu", "mlp", "roc_auc", "r2", "group", "batch", "condition", "sample_id",
-                              "gene_0", "random", "combat", "none", "never", "data.csv", "half", ""]))
-values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3)
-                      | st.dictionaries(st.text("abcdefgh_", min_size=1, max_size=6), inner, max_size=2),
-                      max_leaves=4)
+scalars = (
+    st.integers(-(10**12), 10**12)
+    | st.sampled_from([0, 1, -1, 2**31, 2**32, 2**63 - 1])
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.booleans()
+    | st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
+    | st.sampled_from(
+        [
+            "auto",
+            "cpu",
+            "mlp",
+            "roc_auc",
+            "r2",
+            "group",
+            "batch",
+            "condition",
+            "sample_id",
+            "gene_0",
+            "random",
+            "combat",
+            "none",
+            "never",
+            "data.csv",
+            "half",
+            "",
+        ]
+    )
+)
+values = st.recursive(
+    scalars,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text("abcdefgh_", min_size=1, max_size=6), inner, max_size=2)
+    ),
+    max_leaves=4,
+)
 TINY_KEYS = [(s, k) for s, keys in TINY_SPEC.items() for k in keys]
-near_values = (st.integers(-3, 3) | st.sampled_from([0.0, 0.5, 1.0, 1.5, -0.5, 5, 1e-9, 2**32, math.nan])
-               | st.lists(st.integers(-1, 2) | st.sampled_from([0.5, "half"]), max_size=3))
+near_values = (
+    st.integers(-3, 3)
+    | st.sampled_from([0.0, 0.5, 1.0, 1.5, -0.5, 5, 1e-9, 2**32, math.nan])
+    | st.lists(st.integers(-1, 2) | st.sampled_from([0.5, "half"]), max_size=3)
+)
 mutation = st.one_of(
     st.tuples(st.just("set"), st.sampled_from(TINY_KEYS), near_values),
     st.tuples(st.just("set"), st.sampled_from(ALL_KEYS), values),
     st.tuples(st.just("drop"), st.sampled_from(ALL_KEYS), st.none()),
-    st.tuples(st.just("unknown"), st.tuples(st.sampled_from(list(KEYS) + ["extra", "Train"]),
-                                            st.text("abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=10)),
-              values),
+    st.tuples(
+        st.just("unknown"),
+        st.tuples(
+            st.sampled_from(list(KEYS) + ["extra", "Train"]),
+            st.text("abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=10),
+        ),
+        values,
+    ),
 )
 
 

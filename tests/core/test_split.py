@@ -35,13 +35,14 @@ def test_a_stratified_split_keeps_the_class_proportions(tiny_study):
         assert abs(y[idx].mean() - overall) <= 1 / len(idx) + 1e-9, name
     counts = tiny_study.split.counts
     assert sum(counts["test"].values()) == 40
-    assert counts["test"] == {c: int(n) for c, n in zip(*np.unique(
-        np.array(tiny_study.data.classes)[y[tiny_study.split.test_idx]], return_counts=True))}
+    assert counts["test"] == {
+        c: int(n)
+        for c, n in zip(*np.unique(np.array(tiny_study.data.classes)[y[tiny_study.split.test_idx]], return_counts=True))
+    }
 
 
 def test_unlabelled_rows_are_left_out_of_every_part(tmp_path):
-    table = pd.DataFrame({"g1": np.arange(60.0) * 0.3 % 7, "g2": np.arange(60.0) % 5 + 0.5,
-                          "y": ["a", "b"] * 30})
+    table = pd.DataFrame({"g1": np.arange(60.0) * 0.3 % 7, "g2": np.arange(60.0) % 5 + 0.5, "y": ["a", "b"] * 30})
     table.loc[[0, 1, 2, 3], "y"] = np.nan
     table.to_csv(tmp_path / "t.csv", index=False)
     study = Study()
@@ -150,8 +151,7 @@ def test_a_random_split_also_covers_every_row(tiny_study):
 
 
 def test_a_class_too_small_to_stratify_is_a_tenfold_error(tmp_path):
-    table = pd.DataFrame({"g1": np.arange(40.0) * 0.37 % 3, "g2": np.arange(40.0) % 7 + 0.5,
-                          "y": ["a"] * 39 + ["b"]})
+    table = pd.DataFrame({"g1": np.arange(40.0) * 0.37 % 3, "g2": np.arange(40.0) % 7 + 0.5, "y": ["a"] * 39 + ["b"]})
     table.to_csv(tmp_path / "t.csv", index=False)
     study = Study()
     data.attach_data(study, tmp_path / "t.csv", label="y")

@@ -195,13 +195,16 @@ def test_the_spec_accepts_the_new_keys():
     check_spec(spec(batch={"remedy": "combat", "remedy_reason": "shifts"}, split={"strategy": "stratified"}))
 
 
-@pytest.mark.parametrize("bad, words", [
-    (spec(batch={"remedy": "group-split"}, split={"strategy": "random"}), "drop one of them"),
-    ({"data": {"path": "x", "label": "y"}, "split": {"strategy": "group"}}, "needs [data] group"),
-    ({"data": {"path": "x", "label": "y"}, "batch": {"remedy": "combat"}}, "needs [data] batch"),
-    (spec(split={"strategy": "by-donor"}), "not allowed"),
-    (spec(batch={"remedy": "sva"}), "not allowed"),
-])
+@pytest.mark.parametrize(
+    "bad, words",
+    [
+        (spec(batch={"remedy": "group-split"}, split={"strategy": "random"}), "drop one of them"),
+        ({"data": {"path": "x", "label": "y"}, "split": {"strategy": "group"}}, "needs [data] group"),
+        ({"data": {"path": "x", "label": "y"}, "batch": {"remedy": "combat"}}, "needs [data] batch"),
+        (spec(split={"strategy": "by-donor"}), "not allowed"),
+        (spec(batch={"remedy": "sva"}), "not allowed"),
+    ],
+)
 def test_the_spec_refuses_designs_that_disagree(bad, words):
     with pytest.raises(SpecError, match=words.replace("[", r"\[").replace("]", r"\]")):
         check_spec(bad)

@@ -24,7 +24,7 @@ def test_the_steps_are_in_order():
 def test_without_a_folder_only_study_and_question_are_open():
     m = messages(Study())
     assert m["study"] is None and m["question"] is None
-    for s in STEP_IDS[STEP_IDS.index("data"):]:
+    for s in STEP_IDS[STEP_IDS.index("data") :]:
         assert "study folder" in m[s], s
 
 
@@ -60,12 +60,15 @@ def test_after_training_every_step_is_open(trained_study):
     assert all(v is None for v in messages(trained_study).values())
 
 
-@pytest.mark.parametrize("status, weights, reachable", [
-    ("cancelled", "checkpoints/best.safetensors", True),
-    ("failed", "checkpoints/best.safetensors", False),
-    ("running", "checkpoints/best.safetensors", False),
-    ("cancelled", "", False),
-])
+@pytest.mark.parametrize(
+    "status, weights, reachable",
+    [
+        ("cancelled", "checkpoints/best.safetensors", True),
+        ("failed", "checkpoints/best.safetensors", False),
+        ("running", "checkpoints/best.safetensors", False),
+        ("cancelled", "", False),
+    ],
+)
 def test_a_cancelled_run_with_weights_counts_as_trained(tiny_study, status, weights, reachable):
     tiny_study.train.status, tiny_study.train.weights = status, weights
     assert (missing_prerequisite(tiny_study, "overfitting") is None) is reachable

@@ -91,8 +91,9 @@ def test_an_image_study_above_the_threshold_streams_and_predicts_as_in_memory(tm
         t.device, t.max_epochs, t.patience, t.batch_size = "cpu", 2, 10, 16
         train_network(study)
         assert t.status == "done"
-    np.testing.assert_allclose([r["train_loss"] for r in streamed.train.history],
-                               [r["train_loss"] for r in memory.train.history], rtol=1e-4)
+    np.testing.assert_allclose(
+        [r["train_loss"] for r in streamed.train.history], [r["train_loss"] for r in memory.train.history], rtol=1e-4
+    )
     expected = predict(memory, train_tune_arrays(memory)[2])
     np.testing.assert_allclose(predict(streamed, X_tu), expected, atol=1e-4)
     cache_files = sorted((streamed.folder / "cache").iterdir())
@@ -102,7 +103,8 @@ def test_an_image_study_above_the_threshold_streams_and_predicts_as_in_memory(tm
     np.testing.assert_allclose(predict(streamed, train_tune_arrays(streamed)[2]), expected, atol=1e-4)
     report = batch_effect_report(streamed)  # an incremental PCA over chunks: the same leading component
     assert report is not None and streamed.batch.explained_variance[0] == pytest.approx(
-        batch_effect_report(memory) and memory.batch.explained_variance[0], rel=1e-3)
+        batch_effect_report(memory) and memory.batch.explained_variance[0], rel=1e-3
+    )
 
 
 def _h5ad(path, *, sparse: bool):
@@ -114,9 +116,10 @@ def _h5ad(path, *, sparse: bool):
     X = rng.poisson(2.0, (80, 30)).astype(np.float32)
     X[:, 3] = 0.0  # a constant gene
     X[7] = X[2]  # an exact copy of a cell
-    obs = pd.DataFrame({"cell_type": pd.Categorical(np.repeat(["T", "B"], 40)),
-                        "donor": np.tile(["d1", "d2", "d3", "d4"], 20)},
-                       index=[f"cell{i}" for i in range(80)])
+    obs = pd.DataFrame(
+        {"cell_type": pd.Categorical(np.repeat(["T", "B"], 40)), "donor": np.tile(["d1", "d2", "d3", "d4"], 20)},
+        index=[f"cell{i}" for i in range(80)],
+    )
     write_h5ad(path, sp.csr_matrix(X) if sparse else X, obs, [f"g{j}" for j in range(30)])
     return path, X
 
@@ -142,8 +145,9 @@ def test_a_backed_h5ad_profiles_as_the_file_read_whole(tmp_path, monkeypatch, sp
     near = ("near_duplicate_pairs", "words")  # near-copies are not searched in a backed file
     assert backed.data.profile["near_duplicate_pairs"] is None
     assert "1 exact copies of samples." in backed.data.profile["words"]
-    assert ({k: v for k, v in backed.data.profile.items() if k not in near}
-            == {k: v for k, v in whole.data.profile.items() if k not in near})
+    assert {k: v for k, v in backed.data.profile.items() if k not in near} == {
+        k: v for k, v in whole.data.profile.items() if k not in near
+    }
     assert [f.code for f in backed_profile.findings] == [f.code for f in whole_profile.findings]
     Xb, yb, _ = data.model_frame(backed)
     Xw, yw, _ = data.model_frame(whole)
@@ -173,7 +177,8 @@ def test_a_backed_h5ad_study_trains_as_the_file_read_whole(tmp_path, monkeypatch
         studies.append(study)
     whole, backed = studies
     assert backed.data.options["stream"] == "h5ad" and backed.split.train_idx == whole.split.train_idx
-    np.testing.assert_allclose([r["tune_loss"] for r in backed.train.history],
-                               [r["tune_loss"] for r in whole.train.history], rtol=1e-4)
+    np.testing.assert_allclose(
+        [r["tune_loss"] for r in backed.train.history], [r["tune_loss"] for r in whole.train.history], rtol=1e-4
+    )
     X_tu = train_tune_arrays(backed)[2]
     np.testing.assert_allclose(predict(backed, X_tu), predict(whole, train_tune_arrays(whole)[2]), atol=1e-5)

@@ -18,16 +18,25 @@ def filled_study() -> Study:
     s.question.title, s.question.task = "Treated vs control", "classification"
     s.question.target_metric, s.question.target_value = "pr_auc", 0.8
     s.data.label, s.data.batch, s.data.identifiers, s.data.sensitive = "condition", "batch", ["sample_id"], True
-    s.data.provenance = Provenance(path="/data/x.csv", size_bytes=42, sha256="ab" * 32,
-                                   modified="2024-01-01T00:00:00+00:00", source="lab", version="v3")
+    s.data.provenance = Provenance(
+        path="/data/x.csv",
+        size_bytes=42,
+        sha256="ab" * 32,
+        modified="2024-01-01T00:00:00+00:00",
+        source="lab",
+        version="v3",
+    )
     s.data.feature_columns, s.data.classes = ["g1", "g2"], ["control", "treated"]
     s.data.class_counts, s.data.n_samples, s.data.n_features = {"control": 5, "treated": 7}, 12, 2
     s.batch.silhouette, s.batch.explained_variance = 0.31, [0.5, 0.2]
     s.split.train_idx, s.split.tune_idx, s.split.test_idx = [0, 1, 2], [3], [4]
     s.split.sealed, s.split.test_uses, s.split.unseal_reasons = True, 2, ["reviewer asked"]
     s.split.counts = {"train": {"control": 1, "treated": 2}}
-    s.baselines.results = [BaselineResult("random_forest", {"n_estimators": 200},
-                                          {"roc_auc": 0.9, "roc_auc_ci": [0.8, 0.95]}, {"roc_auc": 1.0}, 0.5).__dict__]
+    s.baselines.results = [
+        BaselineResult(
+            "random_forest", {"n_estimators": 200}, {"roc_auc": 0.9, "roc_auc_ci": [0.8, 0.95]}, {"roc_auc": 1.0}, 0.5
+        ).__dict__
+    ]
     s.architecture.width, s.architecture.depth, s.architecture.n_params = 32, 3, 1234
     s.train.status, s.train.best_epoch, s.train.history = "done", 2, [{"epoch": 1, "train_loss": 0.5}]
     s.overfitting.gap, s.overfitting.metric = 0.12, "roc_auc"
@@ -150,8 +159,7 @@ def test_opening_corrupt_json_says_which_file_and_what_to_do(tmp_path):
     assert info.value.__cause__ is None  # one paragraph for the user, no chained traceback
 
 
-@pytest.mark.parametrize("text", ["[]", '{"question": "not a section"}',
-                                  '{"findings": [{"code": "x"}]}'])
+@pytest.mark.parametrize("text", ["[]", '{"question": "not a section"}', '{"findings": [{"code": "x"}]}'])
 def test_opening_json_of_the_wrong_shape_is_a_tenfold_error(tmp_path, text):
     (tmp_path / STUDY_FILE).write_text(text, encoding="utf-8")
     with pytest.raises(TenfoldError, match="not a study file") as info:

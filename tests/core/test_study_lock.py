@@ -27,8 +27,9 @@ lock.release()
 def holder(tmp_path):
     """A second process that holds the lock of tmp_path/'study' until its stdin closes."""
     folder = tmp_path / "study"
-    child = subprocess.Popen([sys.executable, "-c", HOLD, str(folder)], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(folder)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     assert child.stdout.readline().strip() == "held"
     yield folder, child
     if child.poll() is None:
@@ -61,8 +62,11 @@ def test_a_stale_lock_of_a_dead_process_is_taken_over_with_a_note(tmp_path):
     folder.mkdir()
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    (folder / LOCK_FILE).write_text(json.dumps({"pid": dead.pid, "host": socket.gethostname(),
-                                                "started": "2026-01-01T00:00:00Z", "command": "tenfold run"}))
+    (folder / LOCK_FILE).write_text(
+        json.dumps(
+            {"pid": dead.pid, "host": socket.gethostname(), "started": "2026-01-01T00:00:00Z", "command": "tenfold run"}
+        )
+    )
     assert read_holder(folder).pid == dead.pid and live_holder(folder) is None
     with StudyLock(folder) as lock:
         assert f"process {dead.pid}" in lock.note and "no longer runs" in lock.note

@@ -267,8 +267,10 @@ def test_the_parameter_count_matches_the_real_network(tiny_study, width, depth):
     assert n == count_parameters(20, 2, width, depth)
 
 
-@pytest.mark.parametrize("kwargs", [dict(width=16, depth=0, dropout=0.1), dict(width=1, depth=2, dropout=0.1),
-                                    dict(width=16, depth=2, dropout=1.0)])
+@pytest.mark.parametrize(
+    "kwargs",
+    [dict(width=16, depth=0, dropout=0.1), dict(width=1, depth=2, dropout=0.1), dict(width=16, depth=2, dropout=1.0)],
+)
 def test_impossible_architectures_are_refused(tiny_study, kwargs):
     with pytest.raises(TenfoldError, match="hidden layers"):
         set_architecture(tiny_study, **kwargs)

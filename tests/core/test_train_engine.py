@@ -46,6 +46,7 @@ def test_out_of_memory_halves_the_batch_and_retries_once(study, monkeypatch):
             if calls["n"] == 1:
                 raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
             return loss(out, target)
+
         return compute
 
     monkeypatch.setattr(train, "_loss_fn", failing_once)
@@ -62,6 +63,7 @@ def test_out_of_memory_twice_gives_up_with_the_error(study, monkeypatch):
     def always(s):
         def compute(out, target):
             raise torch.cuda.OutOfMemoryError("CUDA out of memory")
+
         return compute
 
     monkeypatch.setattr(train, "_loss_fn", always)

@@ -23,8 +23,13 @@ def test_spec_forms_name_the_columns():
 
 def test_counts_are_suggested_and_transformed_alone():
     rng = np.random.default_rng(1)
-    table = pd.DataFrame({"reads": rng.poisson(np.exp(rng.normal(4, 1.5, 80))), "ph": rng.normal(7, 0.2, 80),
-                          "delta": rng.normal(0, 1, 80)})
+    table = pd.DataFrame(
+        {
+            "reads": rng.poisson(np.exp(rng.normal(4, 1.5, 80))),
+            "ph": rng.normal(7, 0.2, 80),
+            "delta": rng.normal(0, 1, 80),
+        }
+    )
     assert transform.suggest_log1p(table, list(table.columns)) == ["reads"]
     assert transform.suggest_log1p(table, list(table.columns), already=["reads"]) == []
     X = table.to_numpy(dtype=np.float32)
@@ -39,8 +44,14 @@ def test_a_wide_table_whose_words_advise_a_log_gets_the_control_for_every_featur
     from guiapp.core.study.model import Study
 
     rng = np.random.default_rng(2)
-    table = pd.DataFrame({"sample_id": [f"W{i}" for i in range(40)], "cultivar": ["a", "b"] * 20,
-                          "proline": rng.uniform(280, 1680, 40), "hue": rng.uniform(0.5, 1.7, 40)})
+    table = pd.DataFrame(
+        {
+            "sample_id": [f"W{i}" for i in range(40)],
+            "cultivar": ["a", "b"] * 20,
+            "proline": rng.uniform(280, 1680, 40),
+            "hue": rng.uniform(0.5, 1.7, 40),
+        }
+    )
     table.to_csv(tmp_path / "wine.csv", index=False)
     s = Study()
     s.save(tmp_path / "study")

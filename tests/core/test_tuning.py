@@ -35,9 +35,16 @@ def quick_search(study, quick_training, trials: int = 2, network_trials: int | N
 
 def toy_search(storage, name, budget, seed=0, **kw):
     space = {"x": tuning.Dim("float", 0.0, 1.0), "k": tuning.Dim("int", 1, 9)}
-    return tuning.run_search(storage=storage, study_name=name, direction="maximize", space=space,
-                             objective=lambda p, trial: p["x"] - abs(p["k"] - 5) / 10, budget=budget,
-                             seed=seed, **kw)
+    return tuning.run_search(
+        storage=storage,
+        study_name=name,
+        direction="maximize",
+        space=space,
+        objective=lambda p, trial: p["x"] - abs(p["k"] - 5) / 10,
+        budget=budget,
+        seed=seed,
+        **kw,
+    )
 
 
 def test_every_model_gets_the_same_budget_and_the_card_says_so(tiny_study, quick_training):
@@ -54,8 +61,15 @@ def test_every_model_gets_the_same_budget_and_the_card_says_so(tiny_study, quick
     best = record["best_params"]
     assert (a.width, a.depth, t.batch_size) == (best["width"], best["depth"], best["batch_size"])
     assert t.learning_rate == pytest.approx(best["learning_rate"])
-    assert set(record["search_space"]) == {"width", "depth", "dropout", "learning_rate", "weight_decay", "batch_size",
-                                           "optimizer"}
+    assert set(record["search_space"]) == {
+        "width",
+        "depth",
+        "dropout",
+        "learning_rate",
+        "weight_decay",
+        "batch_size",
+        "optimizer",
+    }
     assert record["search_space"]["optimizer"] == "one of adamw, adam, sgd"
     assert t.optimizer == best["optimizer"]
     # the first trial is the settings the study started from: the search never ends below them
@@ -100,8 +114,7 @@ def test_a_killed_search_resumes_without_losing_or_repeating_trials(tmp_path):
     storage = tuning.open_storage(f"sqlite:///{tmp_path / 'tuning.sqlite3'}")
     calls = []
     with pytest.raises(Cancelled):
-        toy_search(storage, "toy", 5, should_stop=lambda: len(calls) >= 2,
-                   progress=lambda f, m: calls.append(m))
+        toy_search(storage, "toy", 5, should_stop=lambda: len(calls) >= 2, progress=lambda f, m: calls.append(m))
     optuna = tuning.import_optuna()
     killed = optuna.load_study(study_name="toy", storage=storage)
     killed.ask()  # a trial a killed process left "running"
@@ -130,8 +143,16 @@ def test_a_trial_cancelled_in_flight_is_finished_first_on_resume_as_the_same_tri
         return params["x"] - abs(params["k"] - 5) / 10
 
     def search(name):
-        return tuning.run_search(storage=storage, study_name=name, direction="maximize", space=space,
-                                 objective=objective, budget=4, seed=3, start={"x": 0.25, "k": 2})
+        return tuning.run_search(
+            storage=storage,
+            study_name=name,
+            direction="maximize",
+            space=space,
+            objective=objective,
+            budget=4,
+            seed=3,
+            start={"x": 0.25, "k": 2},
+        )
 
     stop = True
     with pytest.raises(Cancelled):
@@ -156,8 +177,15 @@ def test_a_setting_that_fails_counts_as_a_failed_trial(tmp_path):
             raise ValueError("this setting cannot be fitted")
         return params["x"]
 
-    record = tuning.run_search(storage=storage, study_name="f", direction="maximize",
-                               space={"x": tuning.Dim("float", 0, 1)}, objective=objective, budget=3, seed=0)
+    record = tuning.run_search(
+        storage=storage,
+        study_name="f",
+        direction="maximize",
+        space={"x": tuning.Dim("float", 0, 1)},
+        objective=objective,
+        budget=3,
+        seed=0,
+    )
     assert record["n_trials"] == 3 and record["n_failed"] == 1
     assert "cannot be fitted" in tuning.first_error(record) and record["best_trial"] in (0, 2)
 
@@ -189,8 +217,9 @@ def test_two_workers_share_one_search_with_exactly_its_budget(tmp_path, database
     tuning.open_storage(url, shared=True)  # the database exists before the workers start
     script = tmp_path / "worker.py"
     script.write_text(WORKER)
-    workers = [subprocess.Popen([sys.executable, str(script), url, str(k)], stdout=subprocess.PIPE, text=True)
-               for k in (0, 1)]
+    workers = [
+        subprocess.Popen([sys.executable, str(script), url, str(k)], stdout=subprocess.PIPE, text=True) for k in (0, 1)
+    ]
     outputs = [w.communicate(timeout=120)[0] for w in workers]
     assert [w.returncode for w in workers] == [0, 0]
 
@@ -213,14 +242,18 @@ def test_two_workers_share_one_search_with_exactly_its_budget(tmp_path, database
 
 def test_workers_meeting_an_empty_shared_database_at_once_all_open_it(postgres_db):
     """Each creates optuna's tables; all but the first clash on a name just made and retry."""
-    code = ("import sys, time\nfrom guiapp.core.models import tuning\n"
-            "time.sleep(max(0.0, float(sys.argv[2]) - time.time()))\n"  # start together
-            "tuning.close_storage(tuning.open_storage(sys.argv[1], shared=True))\n")
+    code = (
+        "import sys, time\nfrom guiapp.core.models import tuning\n"
+        "time.sleep(max(0.0, float(sys.argv[2]) - time.time()))\n"  # start together
+        "tuning.close_storage(tuning.open_storage(sys.argv[1], shared=True))\n"
+    )
     import time
 
     at = time.time() + 6
-    openers = [subprocess.Popen([sys.executable, "-c", code, postgres_db[1], str(at)], stderr=subprocess.PIPE,
-                                text=True) for _ in range(4)]
+    openers = [
+        subprocess.Popen([sys.executable, "-c", code, postgres_db[1], str(at)], stderr=subprocess.PIPE, text=True)
+        for _ in range(4)
+    ]
     results = [(o.wait(timeout=120), o.stderr.read()) for o in openers]
     assert [r for r, _ in results] == [0, 0, 0, 0], [e for _, e in results]
 
@@ -293,8 +326,9 @@ def test_a_new_split_makes_the_old_network_search_stale(tiny_study, quick_traini
     assert status(tiny_study, "baselines-tuned-equally") == "open"
 
 
-def test_the_network_search_tries_optimizers_and_each_trial_trains_with_its_own(tiny_study, quick_training,
-                                                                                monkeypatch):
+def test_the_network_search_tries_optimizers_and_each_trial_trains_with_its_own(
+    tiny_study, quick_training, monkeypatch
+):
     """Tip 3: adaptive optimizers can generalise worse, so the search tries SGD too, and the
     optimizer a trial names is the one torch steps with."""
     from guiapp.core.models import train
@@ -387,7 +421,7 @@ def test_a_search_whose_process_was_killed_resumes_where_it_stopped(tmp_path):
     assert record["resumed_from"] == len(complete) and record["abandoned"] == 1
     assert record["n_trials"] == budget and record["n_complete"] == budget
     numbers = [t["number"] for t in record["trials"]]
-    assert numbers[:len(complete)] == complete  # kept, not redone
+    assert numbers[: len(complete)] == complete  # kept, not redone
     # the trial in flight is finished in place, as the same trial with the settings it held
     assert numbers[-2:] == [before[-1].number, before[-1].number + 1]
     assert record["trials"][-2]["params"] == before[-1].params

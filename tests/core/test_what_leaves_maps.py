@@ -17,10 +17,23 @@ def test_example_images_leave_only_when_the_data_are_not_sensitive(tmp_path, sen
 
     study = make_study(tmp_path / "study", sensitive=sensitive)
     picture = np.arange(64, dtype=float).reshape(8, 8)
-    study.interpret.maps = {"kind": "image", "shape": [1, 8, 8], "mean": quantise(np.eye(8) + 0.1),
-                            "examples": [{"row": 0, "label": "predicted basal (0.97)", "image": quantise(picture),
-                                          "integrated_gradients": quantise(np.eye(8))}],
-                            "edge": "top", "edge_ratio": 1.0, "method": "integrated gradients", "reading": "…"}
+    study.interpret.maps = {
+        "kind": "image",
+        "shape": [1, 8, 8],
+        "mean": quantise(np.eye(8) + 0.1),
+        "examples": [
+            {
+                "row": 0,
+                "label": "predicted basal (0.97)",
+                "image": quantise(picture),
+                "integrated_gradients": quantise(np.eye(8)),
+            }
+        ],
+        "edge": "top",
+        "edge_ratio": 1.0,
+        "method": "integrated gradients",
+        "reading": "…",
+    }
     out = tmp_path / "export"
     write_bundle(study, out)
     report = (out / "report.html").read_text(encoding="utf-8")

@@ -70,12 +70,27 @@ def test_on_slurm_the_workers_are_one_job_array_with_the_asked_resources(tmp_pat
     monkeypatch.setenv("PATH", f"{bin_}{os.pathsep}{os.environ['PATH']}")
     commands = workers.worker_commands(tmp_path / "spec.toml", tmp_path / "out", None, 3)
     said = []
-    jobs = workers.submit_workers(commands, tmp_path / "logs", workers.pick_executor("auto"), run_worker,
-                                  partition="gpu", time_min=90, cpus=4, gpus=1, say=said.append)
+    jobs = workers.submit_workers(
+        commands,
+        tmp_path / "logs",
+        workers.pick_executor("auto"),
+        run_worker,
+        partition="gpu",
+        time_min=90,
+        cpus=4,
+        gpus=1,
+        say=said.append,
+    )
     assert [j.job_id for j in jobs] == ["4242_0", "4242_1", "4242_2"] and len(said) == 3
     script = (tmp_path / "job.sh").read_text()
-    for line in ("--array=0-2", "--partition=gpu", "--time=90", "--cpus-per-task=4", "--gpus-per-node=1",
-                 "--job-name=tenfold"):
+    for line in (
+        "--array=0-2",
+        "--partition=gpu",
+        "--time=90",
+        "--cpus-per-task=4",
+        "--gpus-per-node=1",
+        "--job-name=tenfold",
+    ):
         assert f"#SBATCH {line}" in script, line
     for k, job in enumerate(jobs):
         call = submitit.core.utils.DelayedSubmission.load(job.paths.submitted_pickle)

@@ -12,14 +12,24 @@ import pytest
 from guiapp.core.data.demo import simulated_expression, write_demo
 from guiapp.core.study.places import default_study_dir
 
-BUNDLE = ("model_card.md", "model_card.json", "privacy.md", "metrics.json", "manifest.json",
-          "checklist.json", "ethics_register.json", "predictions.csv", "report.html")
+BUNDLE = (
+    "model_card.md",
+    "model_card.json",
+    "privacy.md",
+    "metrics.json",
+    "manifest.json",
+    "checklist.json",
+    "ethics_register.json",
+    "predictions.csv",
+    "report.html",
+)
 SCHEMA = Path(__file__).parents[2] / "guiapp" / "resources" / "schema" / "model_card.schema.v0.0.2.json"
 
 
 def tenfold(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "guiapp", *map(str, args)], capture_output=True,
-                          text=True, cwd=cwd, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "guiapp", *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=300
+    )
 
 
 @pytest.fixture(scope="module")
@@ -72,19 +82,31 @@ def test_demo_card_and_report_show_the_evaluation_instruments(demo_bundle):
     interpretation in the card; ROC, PR, calibration (and the privacy plots) in the report."""
     out, _ = demo_bundle
     card = (out / "model_card.md").read_text(encoding="utf-8")
-    for text in ("### Success criteria", "| ROC AUC ≥ 0.9", "### Label-shuffle control",
-                 "clearly above the shuffled runs", "95% CI", "## Interpretation", "integrated gradients",
-                 "Agreement with the linear baseline", "### Over-interpretation guards",
-                 "Correlation is not causation"):
+    for text in (
+        "### Success criteria",
+        "| ROC AUC ≥ 0.9",
+        "### Label-shuffle control",
+        "clearly above the shuffled runs",
+        "95% CI",
+        "## Interpretation",
+        "integrated gradients",
+        "Agreement with the linear baseline",
+        "### Over-interpretation guards",
+        "Correlation is not causation",
+    ):
         assert text in card, text
     study = json.loads((default_study_dir(out) / "study.json").read_text())
     shuffle = study["overfitting"]["shuffle"]
     assert shuffle["repeats"] >= 1 and not shuffle["flagged"]  # real labels clearly beat shuffled ones
     assert shuffle["real_ci"][0] > max(shuffle["shuffled_tune"])
     page = (out / "report.html").read_text(encoding="utf-8")
-    for title in ("ROC curves on the sealed test set", "Precision–recall curves on the sealed test set",
-                  "Calibration (reliability diagram) on the sealed test set", "Top 15 features by integrated gradients",
-                  "Membership-inference attack: ROC curves"):
+    for title in (
+        "ROC curves on the sealed test set",
+        "Precision–recall curves on the sealed test set",
+        "Calibration (reliability diagram) on the sealed test set",
+        "Top 15 features by integrated gradients",
+        "Membership-inference attack: ROC curves",
+    ):
         assert title in page, title
     assert "://" not in page and "<script" not in page
 
@@ -173,15 +195,18 @@ def test_inspect_text_is_readable(tmp_path):
     assert "120 samples × 10 features" in result.stdout
 
 
-@pytest.mark.parametrize("make_args, words", [
-    (lambda p: ("inspect", p / "missing.csv", "--label", "y"), "does not exist"),
-    (lambda p: ("inspect", p / "data.csv", "--label", "nope"), "no column named 'nope'"),
-    (lambda p: ("run", p / "missing.toml", "--out", p / "o"), "does not exist"),
-    (lambda p: ("run", p / "typo.toml", "--out", p / "o"), "unknown key 'lable'"),
-    (lambda p: ("run", p / "broken.toml", "--out", p / "o"), "not valid TOML"),
-    (lambda p: ("open", p), "not a Tenfold study folder"),
-    (lambda p: ("demo", "--headless", "--dataset", "mnist", "--out", p / "o"), "no built-in dataset"),
-])
+@pytest.mark.parametrize(
+    "make_args, words",
+    [
+        (lambda p: ("inspect", p / "missing.csv", "--label", "y"), "does not exist"),
+        (lambda p: ("inspect", p / "data.csv", "--label", "nope"), "no column named 'nope'"),
+        (lambda p: ("run", p / "missing.toml", "--out", p / "o"), "does not exist"),
+        (lambda p: ("run", p / "typo.toml", "--out", p / "o"), "unknown key 'lable'"),
+        (lambda p: ("run", p / "broken.toml", "--out", p / "o"), "not valid TOML"),
+        (lambda p: ("open", p), "not a Tenfold study folder"),
+        (lambda p: ("demo", "--headless", "--dataset", "mnist", "--out", p / "o"), "no built-in dataset"),
+    ],
+)
 def test_bad_input_exits_2_with_a_message_and_no_traceback(tmp_path, make_args, words):
     write_demo(simulated_expression(n_samples=50, n_genes=5), tmp_path).rename(tmp_path / "data.csv")
     (tmp_path / "typo.toml").write_text('[data]\npath = "data.csv"\nlable = "condition"\n')

@@ -15,8 +15,9 @@ COHORTS = ("Hospital B, 2024", "Lab C")
 
 
 def tenfold(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "guiapp", *map(str, args)], capture_output=True,
-                          text=True, cwd=cwd, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "guiapp", *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=300
+    )
 
 
 def write_spec(folder, external: str) -> None:
@@ -25,7 +26,8 @@ def write_spec(folder, external: str) -> None:
     kw = dict(study_samples=240, n_genes=30, n_informative=5, effect_size=1.5, seed=3)
     another_lab(80, **kw).table.to_csv(folder / "lab_b.csv", index=False)
     another_lab(60, lab_strength=0.3, **kw).table.to_csv(folder / "lab_c.csv", index=False)
-    (folder / "study.toml").write_text(f"""
+    (folder / "study.toml").write_text(
+        f"""
 [question]
 title = "Treated vs control"
 task = "classification"
@@ -63,13 +65,17 @@ repeats = 1
 [privacy]
 membership_audit = false
 {external}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
 
 
 @pytest.fixture(scope="module")
 def run_with_cohorts(tmp_path_factory):
     folder = tmp_path_factory.mktemp("ext")
-    write_spec(folder, f"""
+    write_spec(
+        folder,
+        f"""
 [[external]]
 path = "lab_b.csv"
 label = "condition"
@@ -79,7 +85,8 @@ name = "{COHORTS[0]}"
 path = "lab_c.csv"
 label = "condition"
 name = "{COHORTS[1]}"
-""")
+""",
+    )
     out = folder / "out"
     result = tenfold("run", folder / "study.toml", "--out", out)
     assert result.returncode == 0, result.stderr
@@ -96,8 +103,12 @@ def test_metrics_json_holds_each_cohort(run_with_cohorts):
         assert c["change"]["metric"] == "roc_auc" and len(c["change"]["difference_ci"]) == 2
         assert 0.5 <= c["shift"]["domain_auc"] <= 1.0
     rows = {r["criterion"] for r in metrics["scoreboard"]}
-    assert {"Generalizability", "Generalizability (drop)", "Interpretability: agreement",
-            "Interpretability: known markers"} <= rows
+    assert {
+        "Generalizability",
+        "Generalizability (drop)",
+        "Interpretability: agreement",
+        "Interpretability: known markers",
+    } <= rows
 
 
 def test_both_cards_and_the_report_have_an_external_validation_section(run_with_cohorts):
@@ -127,10 +138,13 @@ def test_the_model_index_has_one_result_per_cohort(run_with_cohorts):
     assert parsed == set(COHORTS)
 
 
-@pytest.mark.parametrize("change, words", [
-    ("drop", ["lacks 2 of the model's 30 feature column(s): GENE0002, GENE0007"]),
-    ("relabel", ["another label set", "'case'", "'control', 'treated'"]),
-])
+@pytest.mark.parametrize(
+    "change, words",
+    [
+        ("drop", ["lacks 2 of the model's 30 feature column(s): GENE0002, GENE0007"]),
+        ("relabel", ["another label set", "'case'", "'control', 'treated'"]),
+    ],
+)
 def test_a_mismatched_cohort_exits_2_before_training(tmp_path, change, words):
     write_spec(tmp_path, '\n[[external]]\npath = "bad.csv"\nlabel = "condition"\nname = "Bad lab"\n')
     lab = another_lab(40, study_samples=240, n_genes=30, n_informative=5, seed=3).table

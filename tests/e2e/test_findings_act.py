@@ -44,8 +44,9 @@ membership_audit = false
 
 
 def tenfold(*args):
-    return subprocess.run([sys.executable, "-m", "guiapp", *map(str, args)], capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "guiapp", *map(str, args)], capture_output=True, text=True, timeout=300
+    )
 
 
 def confounded_table(folder: Path) -> Path:
@@ -67,9 +68,12 @@ def copied_table(folder: Path) -> Path:
 
 def write_spec(folder: Path, data: Path, accept: str = "") -> Path:
     spec = folder / "study.toml"
-    spec.write_text(f'[question]\ntitle = "Treated vs control"\n\n[data]\npath = "{data.name}"\nlabel = "condition"\n'
-                    f'batch = "batch"\nidentifiers = ["sample_id"]\nsensitive = false\n{TINY}'
-                    + (f"\n[findings]\naccept = {{ {accept} }}\n" if accept else ""), encoding="utf-8")
+    spec.write_text(
+        f'[question]\ntitle = "Treated vs control"\n\n[data]\npath = "{data.name}"\nlabel = "condition"\n'
+        f'batch = "batch"\nidentifiers = ["sample_id"]\nsensitive = false\n{TINY}'
+        + (f"\n[findings]\naccept = {{ {accept} }}\n" if accept else ""),
+        encoding="utf-8",
+    )
     return spec
 
 

@@ -28,17 +28,19 @@ def inspect(case_name: str, folder: Path) -> subprocess.CompletedProcess:
             cmd += [f"--{key}", args[key]]
     if case.task != "classification":
         cmd += ["--task", case.task]
-    return subprocess.run([sys.executable, "-m", "guiapp", *map(str, cmd)], capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run([sys.executable, "-m", "guiapp", *map(str, cmd)], capture_output=True, text=True, timeout=300)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name, code, exit_code", [
-    pytest.param("full-confounding", "batch-confounded", BLOCKED, id="confounded"),
-    pytest.param("coded-label-column", "possible-label-leak", BLOCKED, id="leak"),
-    pytest.param("pasilla-counts", "too-few-samples", BLOCKED, id="seven-samples"),
-    pytest.param("full-confounding-twin", None, 0, id="clean-twin"),
-])
+@pytest.mark.parametrize(
+    "name, code, exit_code",
+    [
+        pytest.param("full-confounding", "batch-confounded", BLOCKED, id="confounded"),
+        pytest.param("coded-label-column", "possible-label-leak", BLOCKED, id="leak"),
+        pytest.param("pasilla-counts", "too-few-samples", BLOCKED, id="seven-samples"),
+        pytest.param("full-confounding-twin", None, 0, id="clean-twin"),
+    ],
+)
 def test_inspect_reports_the_flaw_and_its_exit_code_says_whether_it_blocks(tmp_path, name, code, exit_code):
     result = inspect(name, tmp_path)
     assert "Traceback" not in result.stderr

@@ -13,9 +13,20 @@ import pytest
 from guiapp.cli import main
 from guiapp.core.study.places import default_study_dir
 
-BUNDLE = ("model_card.md", "model_card.json", "privacy.md", "metrics.json", "manifest.json",
-          "checklist.json", "ethics_register.json", "predictions.csv", "report.html",
-          "model/config.json", "model/model.safetensors", "model/model_dp.safetensors")
+BUNDLE = (
+    "model_card.md",
+    "model_card.json",
+    "privacy.md",
+    "metrics.json",
+    "manifest.json",
+    "checklist.json",
+    "ethics_register.json",
+    "predictions.csv",
+    "report.html",
+    "model/config.json",
+    "model/model.safetensors",
+    "model/model_dp.safetensors",
+)
 SPEC = """[question]
 title = "{title}"
 task = "classification"
@@ -76,7 +87,8 @@ def images(root, n=16, size=(10, 12), colour=False, seed=0):
         for i in range(n):
             shape = size + ((3,) if colour else ())
             Image.fromarray(np.clip(rng.normal(level, 30, shape), 0, 255).astype(np.uint8)).save(
-                root / cls / f"{cls}_{i}.png")
+                root / cls / f"{cls}_{i}.png"
+            )
     return root
 
 
@@ -86,8 +98,9 @@ def write_spec(folder, modality, kind=None):
         values = dict(title="GATA motif", path="seqs.fa", label="label", data="", kind=kind or "cnn1d", width=8)
     else:
         images(folder / "images")
-        values = dict(title="Tumour tiles", path="images", label="class", data="image_size = 8", kind=kind or "cnn2d",
-                      width=4)
+        values = dict(
+            title="Tumour tiles", path="images", label="class", data="image_size = 8", kind=kind or "cnn2d", width=4
+        )
     spec = folder / "spec.toml"
     spec.write_text(SPEC.format(**values))
     return spec, folder / values["path"]
@@ -135,8 +148,7 @@ def test_predict_on_the_fasta_file_or_image_folder_reproduces_the_test_predictio
     exported = pd.read_csv(out / "predictions.csv")
     columns = [c for c in exported.columns if c.startswith("p_")]
     assert len(columns) == 2 and len(exported) >= 4
-    np.testing.assert_allclose(mine.loc[exported["row"], columns].to_numpy(), exported[columns].to_numpy(),
-                               atol=2e-6)
+    np.testing.assert_allclose(mine.loc[exported["row"], columns].to_numpy(), exported[columns].to_numpy(), atol=2e-6)
     assert (mine.loc[exported["row"], "predicted"].to_numpy() == exported["predicted"].to_numpy()).all()
     key = "sample_id" if modality == "sequence" else "image"  # each prediction names its record or file
     assert mine[key].iloc[0] == ("s0" if modality == "sequence" else "healthy/healthy_0.png")

@@ -15,8 +15,11 @@ import pytest
 BAD = Path(__file__).resolve().parents[1] / "data" / "bad"
 # A short table is no bad input for inspect: it is profiled, and a too-few-samples finding exits 3
 # (tests/e2e/test_small_studies_cli.py); read_table alone still refuses it (tests/core/test_bad_files.py).
-CASES = [c for c in json.loads((BAD / "cases.json").read_text(encoding="utf-8"))
-         if c["kind"] in ("read", "attach", "finding") and c["name"] != "too few rows"]
+CASES = [
+    c
+    for c in json.loads((BAD / "cases.json").read_text(encoding="utf-8"))
+    if c["kind"] in ("read", "attach", "finding") and c["name"] != "too few rows"
+]
 
 
 def inspect_args(case: dict) -> list[str]:
@@ -47,12 +50,14 @@ def test_inspect_exits_2_with_the_message_of_each_bad_file(case, capsys):
         assert f"[error] {case['error']}" in captured.out
 
 
-@pytest.mark.parametrize("name", ["binary.csv", "ragged_rows.csv", "foreign_characters.fa", "images_unreadable",
-                                  "sheet_no_match"])
+@pytest.mark.parametrize(
+    "name", ["binary.csv", "ragged_rows.csv", "foreign_characters.fa", "images_unreadable", "sheet_no_match"]
+)
 def test_the_tenfold_command_exits_2_on_a_bad_file(name):
     case = next(c for c in CASES if c["path"] == name or c["kwargs"].get("samples", "").startswith(name))
-    result = subprocess.run([sys.executable, "-m", "guiapp", *inspect_args(case)], capture_output=True, text=True,
-                            timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "guiapp", *inspect_args(case)], capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 2, (result.stdout, result.stderr)
     assert re.search(case["message"], result.stderr, re.S), result.stderr
     assert "Traceback" not in result.stderr and not result.stdout.strip()
@@ -69,7 +74,8 @@ def test_inspect_reads_a_fasta_folder_and_an_image_folder(tmp_path, capsys):
     (tmp_path / "seqs").mkdir()
     for cls in ("bound", "unbound"):
         (tmp_path / "seqs" / f"{cls}.fa").write_text(
-            "".join(f">{cls}{i}\n{''.join(rng.choice(list('ACGT'), 30))}\n" for i in range(12)))
+            "".join(f">{cls}{i}\n{''.join(rng.choice(list('ACGT'), 30))}\n" for i in range(12))
+        )
     assert main(["inspect", str(tmp_path / "seqs"), "--label", "class", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["modality"] == "sequence" and out["input_shape"] == [30, 4]
@@ -78,7 +84,8 @@ def test_inspect_reads_a_fasta_folder_and_an_image_folder(tmp_path, capsys):
         (tmp_path / "imgs" / cls).mkdir(parents=True)
         for i in range(12):
             Image.fromarray((rng.random((6, 6)) * 255).astype(np.uint8), mode="L").save(
-                tmp_path / "imgs" / cls / f"{i}.png")
+                tmp_path / "imgs" / cls / f"{i}.png"
+            )
     assert main(["inspect", str(tmp_path / "imgs"), "--label", "class", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["modality"] == "image" and out["n_samples"] == 24

@@ -11,8 +11,12 @@ from sklearn.datasets import load_breast_cancer
 
 
 def inspect_json(path):
-    result = subprocess.run([sys.executable, "-m", "guiapp", "inspect", str(path), "--label", "diagnosis", "--json"],
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "guiapp", "inspect", str(path), "--label", "diagnosis", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode != 2, result.stderr  # a leak is a finding about the study, not bad input
     return result, {f["code"]: f for f in json.loads(result.stdout)["findings"]}
 

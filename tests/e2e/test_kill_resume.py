@@ -37,10 +37,15 @@ SEED = int(os.environ.get("TENFOLD_KILL_SEED", "15"))
 # Left out of the metrics.json comparison, and why:
 EXCLUDED = {
     # wall-clock measurements: no two runs take the same time, interrupted or not
-    "seconds": "a duration", "fit_seconds": "a duration", "eta_seconds": "a time estimate",
-    "samples_per_second": "a speed", "latency_ms": "a measured latency",
-    "device_memory_mb": "memory in use, measured", "test_evaluated_at": "a clock time",
-    "applied_at": "a clock time", "audited_at": "a clock time",
+    "seconds": "a duration",
+    "fit_seconds": "a duration",
+    "eta_seconds": "a time estimate",
+    "samples_per_second": "a speed",
+    "latency_ms": "a measured latency",
+    "device_memory_mb": "memory in use, measured",
+    "test_evaluated_at": "a clock time",
+    "applied_at": "a clock time",
+    "audited_at": "a clock time",
     # resume history: these record the interruption itself, so they must differ
     "sessions": "training time per process (one more per resume)",
     "resumed_from": "trials a search found finished when it (re)started",
@@ -83,8 +88,9 @@ top = 5
 @functools.lru_cache(maxsize=None)
 def study_option() -> bool:
     """Whether `tenfold run` takes ``--study DIR`` (the study folder apart from the bundle)."""
-    help_text = subprocess.run([sys.executable, "-m", "guiapp", "run", "--help"], capture_output=True,
-                               text=True, timeout=120).stdout
+    help_text = subprocess.run(
+        [sys.executable, "-m", "guiapp", "run", "--help"], capture_output=True, text=True, timeout=120
+    ).stdout
     return "--study" in help_text
 
 
@@ -131,12 +137,15 @@ def differences(ref: tuple, run: tuple) -> list:
     best = "checkpoints/best.safetensors"
     if (study_folder(ref_out, ref_study) / best).read_bytes() != (study_folder(out, study) / best).read_bytes():
         found.append(f"study {best} differs")
-    a = _comparable(json.loads((ref_out / "metrics.json").read_text()),
-                    ((ref_out, "<OUT>"), (ref_study, "<STUDY>")))
+    a = _comparable(json.loads((ref_out / "metrics.json").read_text()), ((ref_out, "<OUT>"), (ref_study, "<STUDY>")))
     b = _comparable(json.loads((out / "metrics.json").read_text()), ((out, "<OUT>"), (study, "<STUDY>")))
     if a != b:
-        diff = difflib.unified_diff(json.dumps(a, indent=1, sort_keys=True).splitlines(),
-                                    json.dumps(b, indent=1, sort_keys=True).splitlines(), lineterm="", n=1)
+        diff = difflib.unified_diff(
+            json.dumps(a, indent=1, sort_keys=True).splitlines(),
+            json.dumps(b, indent=1, sort_keys=True).splitlines(),
+            lineterm="",
+            n=1,
+        )
         found.append("metrics.json differs:\n" + "\n".join(list(diff)[2:40]))
     return found
 
@@ -156,8 +165,9 @@ class Watched:
         self.ended: dict = {}
         self.header = None
         self.t0 = time.monotonic()
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=UTF8,
-                                     encoding="utf-8", errors="replace")
+        self.proc = subprocess.Popen(
+            cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=UTF8, encoding="utf-8", errors="replace"
+        )
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
 
@@ -211,8 +221,9 @@ def tiny_run(tmp_path_factory):
     spec.write_text(SPEC.format(table=table.name), encoding="utf-8")
     ref = (root / "reference" / "out", root / "reference" / "study")
     t0 = time.monotonic()
-    result = subprocess.run(run_command(spec, *ref), capture_output=True, env=UTF8, encoding="utf-8",
-                            errors="replace", timeout=600)
+    result = subprocess.run(
+        run_command(spec, *ref), capture_output=True, env=UTF8, encoding="utf-8", errors="replace", timeout=600
+    )
     assert result.returncode == 0, result.stderr
     return root, spec, ref, step_times(result.stderr), time.monotonic() - t0
 
@@ -233,10 +244,15 @@ def test_a_run_killed_at_random_moments_resumes_to_the_same_results(tiny_run):
         run = (root / f"round{i}" / "out", root / f"round{i}" / "study")
         where = Watched(run_command(spec, *run)).kill_at(before[step], delay)
         resumed = subprocess.run(run_command(spec, *run, resume=True), capture_output=True, text=True, timeout=600)
-        found = ([f"--resume exited {resumed.returncode}: {resumed.stderr[-2000:]}"] if resumed.returncode
-                 else differences(ref, run))
-        report.append(f"round {i}: aimed {delay:.2f} s into {step}; {where} → "
-                      + ("identical" if not found else "DIFFERENT:\n    " + "\n    ".join(found)))
+        found = (
+            [f"--resume exited {resumed.returncode}: {resumed.stderr[-2000:]}"]
+            if resumed.returncode
+            else differences(ref, run)
+        )
+        report.append(
+            f"round {i}: aimed {delay:.2f} s into {step}; {where} → "
+            + ("identical" if not found else "DIFFERENT:\n    " + "\n    ".join(found))
+        )
         if found:
             failed.append(i)
     print(f"\nKill and resume, {ROUNDS} rounds (seed {SEED}; the uninterrupted run took {total:.1f} s):")

@@ -55,8 +55,9 @@ membership_audit = false
 
 
 def tenfold(*args):
-    return subprocess.run([sys.executable, "-m", "guiapp", *map(str, args)], capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "guiapp", *map(str, args)], capture_output=True, text=True, timeout=300
+    )
 
 
 def counts_table(n: int = 120) -> pd.DataFrame:

@@ -47,8 +47,12 @@ def bundle(tmp_path_factory):
 def test_predict_reproduces_the_test_predictions_of_the_bundle(bundle, tmp_path):
     out, data_path, _ = bundle
     preds = tmp_path / "preds.csv"
-    done = subprocess.run([sys.executable, "-m", "guiapp", "predict", str(out), str(data_path), "--out", str(preds)],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "guiapp", "predict", str(out), str(data_path), "--out", str(preds)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert "Predicted 200 sample(s) with the network" in done.stderr
     mine = pd.read_csv(preds).set_index("row")
@@ -72,7 +76,8 @@ def test_columns_in_another_order_exit_2_unless_by_name(bundle, tmp_path, capsys
     out, data_path, features = bundle
     table = pd.read_csv(data_path)
     table[[features[1], features[0]] + [c for c in table.columns if c not in features[:2]]].to_csv(
-        tmp_path / "new.csv", index=False)
+        tmp_path / "new.csv", index=False
+    )
     args = ["predict", str(out), str(tmp_path / "new.csv"), "--out", str(tmp_path / "p.csv")]
     assert main(args) == 2
     assert "another order" in capsys.readouterr().err

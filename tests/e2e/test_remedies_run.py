@@ -28,7 +28,7 @@ def card_box(out: Path) -> tuple[str, str]:
 
 def report_box(out: Path) -> str:
     page = (out / "report.html").read_text(encoding="utf-8")
-    return page[page.index('id="caveats"'):page.index('class="headline"')]
+    return page[page.index('id="caveats"') : page.index('class="headline"')]
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +64,11 @@ def test_the_remedied_card_shows_no_confounding_caveat_and_records_the_split(rem
     out = remedied_run[1]
     unresolved, settled = card_box(out)
     assert "batch-confounded" not in unresolved and "batch-partly-confounded" not in unresolved
-    assert re.search(r"\*\*batch-confounded\*\*: Split: leave-batch-out \(whole batches run\d+ held out as the "
-                     r"test set\) because batch `batch` is confounded with the label", settled)
+    assert re.search(
+        r"\*\*batch-confounded\*\*: Split: leave-batch-out \(whole batches run\d+ held out as the "
+        r"test set\) because batch `batch` is confounded with the label",
+        settled,
+    )
     assert "No correction (ComBat included) can undo confounding" in settled
     headline = (out / "model_card.md").read_text(encoding="utf-8").split("## Headline result")[1].split("\n## ")[0]
     assert "confounded" not in headline  # the headline names no caveat the remedy settled
@@ -83,15 +86,18 @@ def test_the_remedied_card_shows_no_confounding_caveat_and_records_the_split(rem
 def test_a_split_already_used_is_not_drawn_again_on_resume(remedied_run):
     spec, out, _, _ = remedied_run
     before = (out.parent / (out.name + ".study") / "study.json").read_text()
-    spec.write_text(spec.read_text(encoding="utf-8").replace('"batch-holdout"', '"batch-label-stratified"'),
-                    encoding="utf-8")
+    spec.write_text(
+        spec.read_text(encoding="utf-8").replace('"batch-holdout"', '"batch-label-stratified"'), encoding="utf-8"
+    )
     result = tenfold("run", spec, "--out", out, "--resume")
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
     assert "[split] strategy = 'batch-label-stratified'" in result.stderr
     assert "the sealed test set was read" in result.stderr and "another --out folder" in result.stderr
-    assert json.loads((out.parent / (out.name + ".study") / "study.json").read_text())["split"] == \
-        json.loads(before)["split"]
+    assert (
+        json.loads((out.parent / (out.name + ".study") / "study.json").read_text())["split"]
+        == json.loads(before)["split"]
+    )
 
 
 def leaky_table(folder: Path) -> Path:
@@ -113,8 +119,12 @@ def test_a_leaky_study_stops_and_completes_with_the_column_set_aside(tmp_path):
     assert '[findings] accept = { possible-label-leak = "..." }' in result.stderr
     # the remedy the finding names: the column marked 'ignore' in the spec's roles
     spec = write_spec(tmp_path, data)
-    spec.write_text(spec.read_text(encoding="utf-8").replace(
-        "sensitive = false\n", 'sensitive = false\nroles = { pathology_grade = "ignore" }\n', 1), encoding="utf-8")
+    spec.write_text(
+        spec.read_text(encoding="utf-8").replace(
+            "sensitive = false\n", 'sensitive = false\nroles = { pathology_grade = "ignore" }\n', 1
+        ),
+        encoding="utf-8",
+    )
     result = tenfold("run", spec, "--out", tmp_path / "out2")
     assert result.returncode == 0, result.stderr
     out = tmp_path / "out2"
@@ -125,8 +135,11 @@ def test_a_leaky_study_stops_and_completes_with_the_column_set_aside(tmp_path):
     assert "possible-label-leak" not in [f["code"] for f in study["findings"]]
     assert study["data"]["roles"]["pathology_grade"] == "ignore"
     # the remedy is recorded: what was set aside and why, in the study and the card
-    sentence = ("Feature(s) 'pathology_grade' set aside by the study spec (not used by any model) because they "
-                "carried a leak signature.")
-    assert {"finding": "possible-label-leak", "remedy": "feature-set-aside", "text": sentence} in \
-        study["split"]["remedies"]
+    sentence = (
+        "Feature(s) 'pathology_grade' set aside by the study spec (not used by any model) because they "
+        "carried a leak signature."
+    )
+    assert {"finding": "possible-label-leak", "remedy": "feature-set-aside", "text": sentence} in study["split"][
+        "remedies"
+    ]
     assert f"- **Remedy:** {sentence}" in (out / "model_card.md").read_text(encoding="utf-8")

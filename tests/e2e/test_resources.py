@@ -70,9 +70,9 @@ def test_the_windows_icon_holds_sizes_up_to_256():
     assert (reserved, kind) == (0, 1) and count >= 5
     sides = set()
     for i in range(count):
-        w, h, _, _, _, _, size, offset = struct.unpack("<BBBBHHII", data[6 + 16 * i: 22 + 16 * i])
+        w, h, _, _, _, _, size, offset = struct.unpack("<BBBBHHII", data[6 + 16 * i : 22 + 16 * i])
         side = w or 256
-        assert png_size(data[offset:offset + size]) == (side, side)
+        assert png_size(data[offset : offset + size]) == (side, side)
         sides.add(side)
     assert {16, 32, 48, 256} <= sides
 
@@ -82,16 +82,17 @@ def test_the_macos_icon_holds_sizes_up_to_1024():
     assert data[:4] == b"icns" and struct.unpack(">I", data[4:8])[0] == len(data)
     pos, kinds = 8, {}
     while pos < len(data):
-        kind, length = data[pos:pos + 4].decode("ascii"), struct.unpack(">I", data[pos + 4:pos + 8])[0]
-        kinds[kind] = png_size(data[pos + 8:pos + length])[0]
+        kind, length = data[pos : pos + 4].decode("ascii"), struct.unpack(">I", data[pos + 4 : pos + 8])[0]
+        kinds[kind] = png_size(data[pos + 8 : pos + length])[0]
         pos += length
     assert kinds["icp4"] == 16 and kinds["ic09"] == 512 and kinds["ic10"] == 1024
 
 
 def test_no_module_finds_resources_relative_to_its_own_file():
     # Inside a bundle __file__ may point into an archive; importlib.resources works in both.
-    offenders = [str(p.relative_to(ROOT)) for p in (ROOT / "guiapp").rglob("*.py")
-                 if "__file__" in p.read_text(encoding="utf-8")]
+    offenders = [
+        str(p.relative_to(ROOT)) for p in (ROOT / "guiapp").rglob("*.py") if "__file__" in p.read_text(encoding="utf-8")
+    ]
     assert offenders == []
 
 
@@ -103,9 +104,13 @@ def test_the_wheel_and_the_bundle_ship_every_resource():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     globs = project["tool"]["setuptools"]["package-data"]["guiapp"]
     folder = ROOT / "guiapp" / "resources"
-    missing = [str(p.relative_to(folder)) for p in folder.rglob("*")
-               if p.is_file() and p.suffix not in (".py", ".pyc")
-               and not any(fnmatch.fnmatch(str(p.relative_to(ROOT / "guiapp").as_posix()), g) for g in globs)]
+    missing = [
+        str(p.relative_to(folder))
+        for p in folder.rglob("*")
+        if p.is_file()
+        and p.suffix not in (".py", ".pyc")
+        and not any(fnmatch.fnmatch(str(p.relative_to(ROOT / "guiapp").as_posix()), g) for g in globs)
+    ]
     assert missing == []
     spec = (PACKAGING / "tenfold.spec").read_text(encoding="utf-8")
     assert 'collect_data_files("guiapp")' in spec

@@ -79,7 +79,10 @@ def test_a_178_sample_study_is_judged_by_nested_repeated_cv_with_no_collapsed_in
     for text in (card, page, result.stdout):
         assert not COLLAPSED.search(text)
     mct = json.loads((out / "model_card.json").read_text())
-    folds = [m for m in mct["quantitative_analysis"]["performance_metrics"]
-             if m["slice"].startswith("repeated cross-validation, fold mean of 2 folds × 2 repeats")]
+    folds = [
+        m
+        for m in mct["quantitative_analysis"]["performance_metrics"]
+        if m["slice"].startswith("repeated cross-validation, fold mean of 2 folds × 2 repeats")
+    ]
     assert {m["type"] for m in folds} >= {"ROC AUC — network"} and all(m["confidence_interval"] for m in folds)
     assert collapsed_intervals(mct) == []

@@ -11,8 +11,9 @@ from tests.core.small_counts import write_small_counts
 
 
 def tenfold(*args):
-    return subprocess.run([sys.executable, "-m", "guiapp", *map(str, args)], capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "guiapp", *map(str, args)], capture_output=True, text=True, timeout=300
+    )
 
 
 def test_inspect_profiles_a_seven_sample_counts_table_and_exits_3(tmp_path):
@@ -39,8 +40,11 @@ def test_inspect_profiles_a_seven_sample_counts_table_and_exits_3(tmp_path):
 def test_run_refuses_the_same_table_with_the_same_words(tmp_path):
     counts, sheet = write_small_counts(tmp_path)
     spec = tmp_path / "spec.toml"
-    spec.write_text(f'[question]\ntitle = "pasilla-like"\n[data]\npath = "{counts.as_posix()}"\n'
-                    f'samples = "{sheet.as_posix()}"\nlabel = "condition"\nsensitive = false\n', encoding="utf-8")
+    spec.write_text(
+        f'[question]\ntitle = "pasilla-like"\n[data]\npath = "{counts.as_posix()}"\n'
+        f'samples = "{sheet.as_posix()}"\nlabel = "condition"\nsensitive = false\n',
+        encoding="utf-8",
+    )
     inspect = tenfold("inspect", counts, "--samples", sheet, "--label", "condition")
     run = tenfold("run", spec, "--out", tmp_path / "out")
     assert run.returncode == 3, run.stderr

@@ -21,8 +21,9 @@ lock.release()
 
 
 def tenfold(*args):
-    return subprocess.run([sys.executable, "-m", "guiapp", *map(str, args)], capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "guiapp", *map(str, args)], capture_output=True, text=True, timeout=300
+    )
 
 
 @pytest.fixture
@@ -37,8 +38,9 @@ def spec(tmp_path):
 def test_a_run_or_resume_while_another_process_writes_the_study_exits_2(spec, tmp_path, resume):
     out = tmp_path / "out"
     study_dir = default_study_dir(out)
-    child = subprocess.Popen([sys.executable, "-c", HOLD, str(study_dir)], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(study_dir)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     try:
         assert child.stdout.readline().strip() == "held"
         result = tenfold("run", spec, "--out", out, *(["--resume"] if resume else []))
@@ -50,11 +52,14 @@ def test_a_run_or_resume_while_another_process_writes_the_study_exits_2(spec, tm
     assert not out.exists()  # nothing was started
 
 
-@pytest.mark.parametrize("layout, words", [
-    (lambda p: ("--out", p / "out", "--study", p / "out" / "study"), "holds the study folder"),
-    (lambda p: ("--out", p / "s" / "export", "--study", p / "s"), "lies inside the study folder"),
-    (lambda p: ("--out", p / "same", "--study", p / "same"), "is the study folder itself"),
-])
+@pytest.mark.parametrize(
+    "layout, words",
+    [
+        (lambda p: ("--out", p / "out", "--study", p / "out" / "study"), "holds the study folder"),
+        (lambda p: ("--out", p / "s" / "export", "--study", p / "s"), "lies inside the study folder"),
+        (lambda p: ("--out", p / "same", "--study", p / "same"), "is the study folder itself"),
+    ],
+)
 def test_a_bundle_folder_that_holds_or_lies_in_the_study_folder_is_refused(spec, tmp_path, layout, words):
     result = tenfold("run", spec, *layout(tmp_path))
     assert result.returncode == 2 and words in result.stderr and "Traceback" not in result.stderr
@@ -69,8 +74,9 @@ def test_opening_a_study_another_process_writes_exits_2_before_any_window(tmp_pa
 
     folder = tmp_path / "study"
     Study().save(folder)
-    child = subprocess.Popen([sys.executable, "-c", HOLD, str(folder)], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(folder)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     try:
         assert child.stdout.readline().strip() == "held"
         result = tenfold("open", folder)

@@ -16,13 +16,24 @@ from guiapp.core.study.places import default_study_dir
 
 FIRST = ["Mary", "James", "Linda", "Robert", "Susan", "David", "Karen", "Thomas"]
 # invented surnames: no bundle text can hold them by chance
-LAST = ["Quillfeather", "Brackenmoor", "Thistlewood", "Ravensquill", "Oddlebury", "Marchbanke",
-        "Wexcombe", "Pellingore", "Fernsworth", "Gallowmere"]
+LAST = [
+    "Quillfeather",
+    "Brackenmoor",
+    "Thistlewood",
+    "Ravensquill",
+    "Oddlebury",
+    "Marchbanke",
+    "Wexcombe",
+    "Pellingore",
+    "Fernsworth",
+    "Gallowmere",
+]
 
 
 def tenfold(*args):
-    return subprocess.run([sys.executable, "-m", "guiapp", *map(str, args)], capture_output=True, text=True,
-                          timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "guiapp", *map(str, args)], capture_output=True, text=True, timeout=600
+    )
 
 
 def patient_table(n: int, *, personal_id: bool, seed: int = 5) -> pd.DataFrame:
@@ -30,14 +41,18 @@ def patient_table(n: int, *, personal_id: bool, seed: int = 5) -> pd.DataFrame:
     y = rng.integers(0, 2, n)
     features = rng.normal(size=(n, 6)) + y[:, None] * 1.2
     table = pd.DataFrame(features, columns=[f"marker_{i}" for i in range(6)])
-    table.insert(0, "patient_id" if personal_id else "sample_id",
-                 [f"MRN-{480000 + 37 * i}" for i in range(n)] if personal_id else [f"S{i:04d}" for i in range(n)])
+    table.insert(
+        0,
+        "patient_id" if personal_id else "sample_id",
+        [f"MRN-{480000 + 37 * i}" for i in range(n)] if personal_id else [f"S{i:04d}" for i in range(n)],
+    )
     table["patient_name"] = [f"{FIRST[i % len(FIRST)]} {LAST[i % len(LAST)]}" for i in range(n)]
     table["dob"] = [f"19{40 + i % 50}-{1 + i % 12:02d}-{1 + i % 27:02d}" for i in range(n)]
     table["zip"] = 90000 + rng.choice(9000, n, replace=False) + 1000  # numbers: read as a numeric column
     table["phone"] = [f"617-555-{1000 + 7 * i:04d}" for i in range(n)]
-    table["email"] = [f"{FIRST[i % len(FIRST)].lower()}.{LAST[i % len(LAST)].lower()}{i}@clinic.example.org"
-                      for i in range(n)]
+    table["email"] = [
+        f"{FIRST[i % len(FIRST)].lower()}.{LAST[i % len(LAST)].lower()}{i}@clinic.example.org" for i in range(n)
+    ]
     table["diagnosis"] = np.where(y == 1, "tumour", "healthy")
     return table
 
@@ -45,13 +60,19 @@ def patient_table(n: int, *, personal_id: bool, seed: int = 5) -> pd.DataFrame:
 def planted_patterns(table: pd.DataFrame, id_column: str = "") -> dict:
     """kind -> one regex (bytes) for every planted value of that kind. A ZIP code counts only where no
     letter, digit, point or dash abuts it: five digits turn up by chance inside hex hashes and floats."""
+
     def words(values):
         return re.compile(b"|".join(re.escape(str(v).encode()) for v in sorted(set(values), key=len, reverse=True)))
 
     zips = b"|".join(str(z).encode() for z in table["zip"])
-    patterns = {"name": words(table["patient_name"]), "surname": words(LAST), "dob": words(table["dob"]),
-                "zip": re.compile(rb"(?<![0-9A-Za-z.-])(" + zips + rb")(?![0-9A-Za-z])"),
-                "phone": words(table["phone"]), "email": words(table["email"])}
+    patterns = {
+        "name": words(table["patient_name"]),
+        "surname": words(LAST),
+        "dob": words(table["dob"]),
+        "zip": re.compile(rb"(?<![0-9A-Za-z.-])(" + zips + rb")(?![0-9A-Za-z])"),
+        "phone": words(table["phone"]),
+        "email": words(table["email"]),
+    }
     if id_column:
         patterns["patient_id"] = words(table[id_column])
     return patterns
@@ -166,15 +187,23 @@ def test_the_leak_search_finds_each_kind_of_planted_value(tmp_path, kind):
     assert [hit.split(": ")[1].split()[0] for hit in leaks(tmp_path, planted_patterns(table))][:1] == [kind]
 
 
-@pytest.mark.parametrize("carry, words", [(["diagnosis", "dob"], "'dob', marked personal"),
-                                          (["diagnosis", "ward"], "'ward', which the data table does not have")])
+@pytest.mark.parametrize(
+    "carry, words",
+    [
+        (["diagnosis", "dob"], "'dob', marked personal"),
+        (["diagnosis", "ward"], "'ward', which the data table does not have"),
+    ],
+)
 def test_carrying_a_personal_or_unknown_column_is_refused_before_training(tmp_path, carry, words):
     table = patient_table(60, personal_id=False)
     data = tmp_path / "patients.csv"
     table.to_csv(data, index=False)
     spec = tmp_path / "study.toml"
-    spec.write_text(SPEC.format(data=data.as_posix(), id_column="sample_id").replace(
-        "[export]\n", f"[export]\ncarry = {carry!r}\n".replace("'", '"')))
+    spec.write_text(
+        SPEC.format(data=data.as_posix(), id_column="sample_id").replace(
+            "[export]\n", f"[export]\ncarry = {carry!r}\n".replace("'", '"')
+        )
+    )
     result = tenfold("run", spec, "--out", tmp_path / "out")
     assert result.returncode == 2 and words in result.stderr and "Traceback" not in result.stderr
     assert "Train" not in result.stderr  # refused right after the data were read

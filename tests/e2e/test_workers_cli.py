@@ -77,8 +77,14 @@ def worker_env(tmp_path, postgres_db, postgres_server) -> dict:
 
 
 def tenfold(*args, env=None, **kw):
-    return subprocess.Popen([sys.executable, "-m", "guiapp", *map(str, args)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env, **kw)
+    return subprocess.Popen(
+        [sys.executable, "-m", "guiapp", *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        **kw,
+    )
 
 
 def searches(url: str) -> dict:
@@ -86,8 +92,10 @@ def searches(url: str) -> dict:
     optuna = tuning.import_optuna()
     storage = tuning.open_storage(url, shared=True)
     try:
-        return {name: optuna.load_study(study_name=name, storage=storage).get_trials(deepcopy=False)
-                for name in optuna.get_all_study_names(storage=storage)}
+        return {
+            name: optuna.load_study(study_name=name, storage=storage).get_trials(deepcopy=False)
+            for name in optuna.get_all_study_names(storage=storage)
+        }
     finally:
         tuning.close_storage(storage)
 
@@ -97,8 +105,14 @@ def records(study_dir: Path) -> dict:
     state = json.loads((study_dir / "study.json").read_text())
     found = {r["name"]: r["search"] for r in state["baselines"]["results"] if r.get("search")}
     found["network"] = state["tuning"]["network"]
-    return {name: ([(t["number"], t["value"], t["params"], t["worker"]) for t in r["trials"]],
-                   r["best_trial"], r["best_params"]) for name, r in found.items()}
+    return {
+        name: (
+            [(t["number"], t["value"], t["params"], t["worker"]) for t in r["trials"]],
+            r["best_trial"],
+            r["best_params"],
+        )
+        for name, r in found.items()
+    }
 
 
 def check_exact_budgets(url: str) -> set:
@@ -119,8 +133,7 @@ def nowhere_in(*folders: Path, secrets: tuple) -> None:
                 assert not [s for s in secrets if s.encode() in data], path
 
 
-def test_two_tenfold_run_workers_share_the_searches_and_run_exactly_the_budget(tmp_path, postgres_db,
-                                                                                postgres_server):
+def test_two_tenfold_run_workers_share_the_searches_and_run_exactly_the_budget(tmp_path, postgres_db, postgres_server):
     spec = write_spec(tmp_path)
     env = worker_env(tmp_path, postgres_db, postgres_server)
     runs = [tenfold("run", spec, "--out", tmp_path / f"out{k}", "--worker", k, env=env) for k in (0, 1)]
@@ -132,8 +145,10 @@ def test_two_tenfold_run_workers_share_the_searches_and_run_exactly_the_budget(t
     # each worker waited for the other's trials and chose the same best settings from all of them
     first, second = records(tmp_path / "out0.study"), records(tmp_path / "out1.study")
     assert first == second
-    assert all(len(trials) == (NETWORK_TRIALS if name == "network" else BASELINE_TRIALS)
-               for name, (trials, _, _) in first.items())
+    assert all(
+        len(trials) == (NETWORK_TRIALS if name == "network" else BASELINE_TRIALS)
+        for name, (trials, _, _) in first.items()
+    )
     # so both trained the same network: the same scores on the tune and the sealed test split
     scores = [json.loads((tmp_path / f"out{k}" / "metrics.json").read_text()) for k in (0, 1)]
     assert scores[0]["test"] == scores[1]["test"] and scores[0]["tune"] == scores[1]["tune"]
@@ -141,8 +156,7 @@ def test_two_tenfold_run_workers_share_the_searches_and_run_exactly_the_budget(t
     nowhere_in(tmp_path / "out0", tmp_path / "out0.study", secrets=(postgres_server[3], postgres_db[0]))
 
 
-def test_workers_flag_submits_local_workers_and_worker_0_writes_the_one_bundle(tmp_path, postgres_db,
-                                                                                 postgres_server):
+def test_workers_flag_submits_local_workers_and_worker_0_writes_the_one_bundle(tmp_path, postgres_db, postgres_server):
     pytest.importorskip("submitit")
     spec = write_spec(tmp_path)
     env = worker_env(tmp_path, postgres_db, postgres_server)
@@ -158,14 +172,22 @@ def test_workers_flag_submits_local_workers_and_worker_0_writes_the_one_bundle(t
     assert state["tuning"]["worker"] == 1 and state["train"]["status"] != "done"  # searched, did not train
     check_exact_budgets(postgres_db[1])
     assert records(tmp_path / "out.study") == records(helper)
-    nowhere_in(out, tmp_path / "out.study", helper, tmp_path / "out.study.workers",
-               secrets=(postgres_server[3], postgres_db[0]))
+    nowhere_in(
+        out,
+        tmp_path / "out.study",
+        helper,
+        tmp_path / "out.study.workers",
+        secrets=(postgres_server[3], postgres_db[0]),
+    )
 
 
-@pytest.mark.parametrize("storage, words", [
-    ("", "needs a tuning database that every worker can reach"),
-    ('storage = "sqlite:///shared.sqlite3"', "is a SQLite file"),
-])
+@pytest.mark.parametrize(
+    "storage, words",
+    [
+        ("", "needs a tuning database that every worker can reach"),
+        ('storage = "sqlite:///shared.sqlite3"', "is a SQLite file"),
+    ],
+)
 def test_workers_without_a_shared_database_are_refused(tmp_path, storage, words):
     spec = write_spec(tmp_path)
     spec.write_text(spec.read_text().replace('storage_env = "TENFOLD_TEST_DB"', storage))

@@ -32,9 +32,11 @@ def no_real_dialogs(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError(f"a test opened a real dialog: {args[1:3]}")
 
-    for cls, names in ((QMessageBox, ("question", "warning", "information", "critical", "about")),
-                       (QInputDialog, ("getText", "getMultiLineText", "getItem")),
-                       (QFileDialog, ("getOpenFileName", "getExistingDirectory", "getSaveFileName"))):
+    for cls, names in (
+        (QMessageBox, ("question", "warning", "information", "critical", "about")),
+        (QInputDialog, ("getText", "getMultiLineText", "getItem")),
+        (QFileDialog, ("getOpenFileName", "getExistingDirectory", "getSaveFileName")),
+    ):
         for name in names:
             monkeypatch.setattr(cls, name, staticmethod(refuse))
 

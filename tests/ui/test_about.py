@@ -26,8 +26,18 @@ def test_about_lists_the_bundled_components_with_versions_and_licences(qtbot):
     dialog = about.AboutDialog()
     qtbot.addWidget(dialog)
     rows = _rows(dialog)
-    for name in ("Tenfold", "Python", "Qt", "PySide6 (Qt for Python)", "PyTorch", "NumPy",
-                 "pandas", "scikit-learn", "pyqtgraph", "Model Card Toolkit schema"):
+    for name in (
+        "Tenfold",
+        "Python",
+        "Qt",
+        "PySide6 (Qt for Python)",
+        "PyTorch",
+        "NumPy",
+        "pandas",
+        "scikit-learn",
+        "pyqtgraph",
+        "Model Card Toolkit schema",
+    ):
         assert name in rows, name
     assert rows["Tenfold"] == (__version__, "BSD-3-Clause")
     assert rows["PyTorch"] == (metadata.version("torch"), "BSD-3-Clause")
@@ -57,10 +67,18 @@ def test_help_menu_opens_about_without_blocking(window, qtbot):
 
 def test_diagnostic_text_carries_versions_and_files(qapp):
     text = diagnostics.diagnostic_text({"torch build": "CPU only", "gpus": ["Example GPU, 8.0 GiB"]})
-    for needle in (f"tenfold: {__version__}", f"python: {platform.python_version()}",
-                   f"qt: {qVersion()}", f"PyTorch: {metadata.version('torch')}",
-                   f"NumPy: {metadata.version('numpy')}", "torch build: CPU only",
-                   "Example GPU, 8.0 GiB", "platform plugin: offscreen", "log: ", "settings: "):
+    for needle in (
+        f"tenfold: {__version__}",
+        f"python: {platform.python_version()}",
+        f"qt: {qVersion()}",
+        f"PyTorch: {metadata.version('torch')}",
+        f"NumPy: {metadata.version('numpy')}",
+        "torch build: CPU only",
+        "Example GPU, 8.0 GiB",
+        "platform plugin: offscreen",
+        "log: ",
+        "settings: ",
+    ):
         assert needle in text, needle
 
 

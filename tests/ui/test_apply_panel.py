@@ -57,8 +57,12 @@ def test_apply_to_new_samples_writes_what_tenfold_predict_writes(exported, make_
     assert "Predicted 30 sample(s)" in panel.result.text()
 
     cli_out = tmp_path / "cli.csv"
-    done = subprocess.run([sys.executable, "-m", "guiapp", "predict", str(bundle), str(new), "--out", str(cli_out)],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "guiapp", "predict", str(bundle), str(new), "--out", str(cli_out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "new_predictions.csv").read_bytes() == cli_out.read_bytes()
 

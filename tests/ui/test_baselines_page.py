@@ -21,8 +21,9 @@ def page(qtbot, tmp_path):
     table = demo.simulated_expression(n_samples=120, n_genes=12, n_informative=4, effect_size=1.5)
     study = Study()
     study.save(tmp_path / "study")
-    data.attach_data(study, demo.write_demo(table, tmp_path / "data"), label=table.label, batch=table.batch,
-                     sensitive=False)
+    data.attach_data(
+        study, demo.write_demo(table, tmp_path / "data"), label=table.label, batch=table.batch, sensitive=False
+    )
     split.split_study(study)
     session = Session(study)
     page = BaselinesPage(session)

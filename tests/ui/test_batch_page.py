@@ -22,8 +22,7 @@ PERMUTATIONS = 3
 
 def confounded_study(folder, **kw) -> Study:
     """240 samples, 3 runs: a strong batch shift, 90% of samples in a run of their condition."""
-    options = dict(n_samples=240, n_genes=30, n_informative=5, batch_strength=2.0, confounding=0.9,
-                   n_donors=24)
+    options = dict(n_samples=240, n_genes=30, n_informative=5, batch_strength=2.0, confounding=0.9, n_donors=24)
     options.update(kw)
     return demo.create_demo_study("simulated_expression", folder, **options)
 
@@ -174,14 +173,23 @@ def synthetic_view(n: int) -> batch_views.SampleView:
     batches = pd.Series(rng.choice([f"run{i}" for i in range(1, 7)], n))
     labels = pd.Series(rng.choice(["control", "treated"], n))
     age = pd.Series(rng.normal(50, 12, n))
-    columns = {"batch": batch_views.colour_column(batches, "batch"),
-               "condition": batch_views.colour_column(labels, "condition"),
-               "age": batch_views.colour_column(age, "age")}
+    columns = {
+        "batch": batch_views.colour_column(batches, "batch"),
+        "condition": batch_views.colour_column(labels, "condition"),
+        "age": batch_views.colour_column(age, "age"),
+    }
     return batch_views.SampleView(
-        kind="pca", coordinates=rng.normal(size=(n, 2)).astype(np.float32), axis_labels=("PC1", "PC2"),
-        columns=columns, names=np.array([f"S{i:06d}" for i in range(n)], dtype=object), identifier="id",
-        batch="batch", label="condition", batch_values=batches.to_numpy(dtype=object),
-        label_values=labels.to_numpy(dtype=object))
+        kind="pca",
+        coordinates=rng.normal(size=(n, 2)).astype(np.float32),
+        axis_labels=("PC1", "PC2"),
+        columns=columns,
+        names=np.array([f"S{i:06d}" for i in range(n)], dtype=object),
+        identifier="id",
+        batch="batch",
+        label="condition",
+        batch_values=batches.to_numpy(dtype=object),
+        label_values=labels.to_numpy(dtype=object),
+    )
 
 
 def test_100k_points_draw_well_under_a_second(qtbot):

@@ -34,8 +34,9 @@ def ready(study: Study) -> Study:
 def confounded(tmp_path) -> Study:
     """Batch is the condition, mostly; the batch report has run, and the user said why no
     correction (so the batch step's checklist items hold and only the finding blocks)."""
-    study = demo.create_demo_study("simulated_expression", tmp_path / "study", n_samples=160, n_genes=12,
-                                   n_informative=4, confounding=0.95)
+    study = demo.create_demo_study(
+        "simulated_expression", tmp_path / "study", n_samples=160, n_genes=12, n_informative=4, confounding=0.95
+    )
     batch.batch_effect_report(study, n_permutations=PERMUTATIONS)
     batch.choose_remedy(study, "none", "The runs are reported per batch.")
     study.save()
@@ -104,8 +105,9 @@ def test_guided_mode_blocks_the_split_step_until_a_remedy_or_a_reason(qtbot, mak
     assert not window.next.isEnabled() and not window.go_next()
     assert window.current_step == "split"
     # A remedy applied by its step settles the finding: Next comes back without any acceptance.
-    blocking.settle_by_remedy(window.study, "duplicates-across-splits",
-                              "Copy-aware split: each cluster of copies on one side.")
+    blocking.settle_by_remedy(
+        window.study, "duplicates-across-splits", "Copy-aware split: each cluster of copies on one side."
+    )
     window.session.notify_changed()
     page.refresh()
     assert page.finding_actions.codes == [] and window.next.isEnabled()
@@ -154,8 +156,12 @@ def test_every_blocking_kind_holds_its_own_step_and_a_reason_releases_it(qtbot, 
 
 
 # The step each blocking kind must hold: where the user can act on it.
-BLOCKING_STEPS = {"batch-confounded": "batch", "possible-label-leak": "data",
-                  "duplicates-across-splits": "split", "label-shuffle-not-beaten": "overfitting"}
+BLOCKING_STEPS = {
+    "batch-confounded": "batch",
+    "possible-label-leak": "data",
+    "duplicates-across-splits": "split",
+    "label-shuffle-not-beaten": "overfitting",
+}
 
 
 def test_each_blocking_kind_is_raised_on_the_step_where_it_is_acted_on():

@@ -24,12 +24,16 @@ def _single_column(path):
     path.write_text("value\n" + "".join(f"{i}\n" for i in range(30)))
 
 
-@pytest.mark.parametrize("write, expected", [
-    (_garbage, "UTF-8"),
-    (_no_label_chosen, "Choose the label column"),
-    (_empty, "is empty"),
-    (_single_column, "single column"),
-], ids=["garbage-bytes", "no-label-column", "empty", "single-column"])
+@pytest.mark.parametrize(
+    "write, expected",
+    [
+        (_garbage, "UTF-8"),
+        (_no_label_chosen, "Choose the label column"),
+        (_empty, "is empty"),
+        (_single_column, "single column"),
+    ],
+    ids=["garbage-bytes", "no-label-column", "empty", "single-column"],
+)
 def test_bad_file_shows_the_message_on_the_page(qtbot, window, run_and_wait, tmp_path, write, expected):
     window.session.new_study(tmp_path / "study")
     window.study.checklist_mode = False

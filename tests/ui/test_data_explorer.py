@@ -16,16 +16,22 @@ from guiapp.core.study.model import Study
 def study_with_gaps(tmp_path):
     rng = np.random.default_rng(7)
     n = 1_200
-    table = pd.DataFrame({"sample_id": [f"S{i:04d}" for i in range(n)],
-                          "gene_a": rng.normal(5, 1, n), "gene_b": rng.normal(0, 2, n),
-                          "run": np.repeat(["r1", "r2", "r3"], n // 3),
-                          "condition": np.tile(["treated", "control"], n // 2)})
+    table = pd.DataFrame(
+        {
+            "sample_id": [f"S{i:04d}" for i in range(n)],
+            "gene_a": rng.normal(5, 1, n),
+            "gene_b": rng.normal(0, 2, n),
+            "run": np.repeat(["r1", "r2", "r3"], n // 3),
+            "condition": np.tile(["treated", "control"], n // 2),
+        }
+    )
     table.loc[[3, 10], "gene_a"] = np.nan
     table.to_csv(tmp_path / "gaps.csv", index=False)
     study = Study()
     study.save(tmp_path / "study")
-    data.attach_data(study, tmp_path / "gaps.csv", label="condition", batch="run", identifiers=["sample_id"],
-                     sensitive=False)
+    data.attach_data(
+        study, tmp_path / "gaps.csv", label="condition", batch="run", identifiers=["sample_id"], sensitive=False
+    )
     study.checklist_mode = False
     return study
 
@@ -63,8 +69,11 @@ def test_the_explorer_shows_rows_missing_values_a_distribution_and_a_scatter(qtb
     explorer.setCurrentIndex(2)
     qtbot.waitUntil(lambda: explorer.scatter_result is not None, timeout=30_000)
     assert explorer.scatter_plot.drawn
-    assert [explorer.scatter_colour.itemData(i) for i in range(explorer.scatter_colour.count())] == \
-        ["condition", "run", ""]
+    assert [explorer.scatter_colour.itemData(i) for i in range(explorer.scatter_colour.count())] == [
+        "condition",
+        "run",
+        "",
+    ]
     explorer.scatter_colour.setCurrentIndex(1)  # the batch
     qtbot.waitUntil(lambda: set(explorer.scatter_result["groups"]) == {"r1", "r2", "r3"}, timeout=30_000)
     item = explorer.scatter_plot._widget.getPlotItem()

@@ -36,14 +36,18 @@ def choose(page, combo_name: str, value: str) -> None:
     combo.setCurrentIndex(index)
 
 
-@pytest.mark.parametrize("name, label, expected", [
-    ("ragged_rows.csv", "c", "line 6 has 5 fields"),
-    ("infinite_value.csv", "condition", "holds an infinite value"),
-    ("foreign_characters.fa", "label", "has '1' at position 12"),
-    ("duplicate_sample_ids.csv", "condition", "sample ID 'S004'"),
-])
-def test_a_bad_file_shows_its_message_and_keeps_what_was_typed(qtbot, window, page, run_and_wait, name,
-                                                               label, expected):
+@pytest.mark.parametrize(
+    "name, label, expected",
+    [
+        ("ragged_rows.csv", "c", "line 6 has 5 fields"),
+        ("infinite_value.csv", "condition", "holds an infinite value"),
+        ("foreign_characters.fa", "label", "has '1' at position 12"),
+        ("duplicate_sample_ids.csv", "condition", "sample ID 'S004'"),
+    ],
+)
+def test_a_bad_file_shows_its_message_and_keeps_what_was_typed(
+    qtbot, window, page, run_and_wait, name, label, expected
+):
     page.set_path(BAD / name)
     page.source.setText("typed by hand")
     if page.label.findData(label) >= 0:
@@ -92,8 +96,10 @@ def test_the_roles_table_edits_roles_and_checks_again(qtbot, window, page, run_a
     d = window.study.data
     assert d.group == "donor" and d.roles["weight"] == "identifier"
     assert "weight" not in d.feature_columns and "weight" in d.identifiers
-    assert page.data_in.roles_model.data(page.data_in.roles_model.index(
-        page.data_in.roles_model.row_of("weight"), 1)) == "identifier"
+    assert (
+        page.data_in.roles_model.data(page.data_in.roles_model.index(page.data_in.roles_model.row_of("weight"), 1))
+        == "identifier"
+    )
 
 
 def genes_by_samples(tmp_path, n_genes: int, n_samples: int) -> None:
@@ -123,8 +129,9 @@ def test_a_genes_by_samples_table_is_offered_turned(qtbot, window, page, run_and
     assert "No sample ID of sheet.csv matches" in page.error.text()
 
 
-def test_a_genes_by_samples_table_is_offered_turned_as_soon_as_it_is_chosen(qtbot, window, page, run_and_wait,
-                                                                            tmp_path):
+def test_a_genes_by_samples_table_is_offered_turned_as_soon_as_it_is_chosen(
+    qtbot, window, page, run_and_wait, tmp_path
+):
     genes_by_samples(tmp_path, 600, 12)
     expression_with_extras(tmp_path)
     box, note = page.data_in.transposed, page.data_in.transposed_note
@@ -132,8 +139,10 @@ def test_a_genes_by_samples_table_is_offered_turned_as_soon_as_it_is_chosen(qtbo
         page.set_path(tmp_path / "expr.csv")
     assert seen.args[0] is not None and window.study.table is None  # said before anything was loaded
     assert box.isChecked() and note.isVisibleTo(page)
-    assert note.text().startswith("600 rows named like genes or probes (ENSG00000000000…) and 12 columns of "
-                                  "numbers named like samples (GSM100…): this looks like genes × samples")
+    assert note.text().startswith(
+        "600 rows named like genes or probes (ENSG00000000000…) and 12 columns of "
+        "numbers named like samples (GSM100…): this looks like genes × samples"
+    )
     # an ordinary samples × features table is not offered turned
     with qtbot.waitSignal(page.orientation_checked, timeout=10_000) as seen:
         page.set_path(tmp_path / "samples.csv")
@@ -217,7 +226,9 @@ def test_a_fasta_folder_and_a_fasta_file_named_txt_load_as_sequences(qtbot, wind
     assert d.class_counts == {"bound": 12, "unbound": 12}
 
     # a FASTA file with a .txt name looks like a table; the user says what it is
-    text = "".join(f">s{i} label={'yes' if i % 2 else 'no'}\n{''.join(rng.choice(list('ACGT'), 20))}\n" for i in range(24))
+    text = "".join(
+        f">s{i} label={'yes' if i % 2 else 'no'}\n{''.join(rng.choice(list('ACGT'), 20))}\n" for i in range(24)
+    )
     (tmp_path / "reads.txt").write_text(text)
     page.set_path(tmp_path / "reads.txt")
     assert page.data_in.detected.text().startswith("Detected: text table")
@@ -260,8 +271,9 @@ def test_an_excel_sheet_is_chosen_among_several(qtbot, window, page, run_and_wai
     assert page.data_in.detected.text() == "Detected: Excel workbook." and len(window.study.table) == 60
 
 
-def test_reading_a_table_as_images_is_refused_on_the_page_and_keeps_the_entries(qtbot, window, page, run_and_wait,
-                                                                                 tmp_path):
+def test_reading_a_table_as_images_is_refused_on_the_page_and_keeps_the_entries(
+    qtbot, window, page, run_and_wait, tmp_path
+):
     page.set_path(expression_with_extras(tmp_path))
     choose(page, "label", "condition")
     page.version.setText("release 7")
@@ -285,8 +297,13 @@ def test_the_sample_sheet_join_reports_unmatched_ids_on_the_page(qtbot, window, 
     t = pd.DataFrame(rng.normal(size=(40, 6)).round(3), columns=[f"g{j}" for j in range(6)])
     t.insert(0, "sample_id", ids)
     t.to_csv(tmp_path / "measurements.csv", index=False)
-    sheet = pd.DataFrame({"sample": ids[3:] + ["S900", "S901"], "condition": (["a", "b"] * 20)[:39],
-                          "site": (["north", "south"] * 20)[:39]})
+    sheet = pd.DataFrame(
+        {
+            "sample": ids[3:] + ["S900", "S901"],
+            "condition": (["a", "b"] * 20)[:39],
+            "site": (["north", "south"] * 20)[:39],
+        }
+    )
     sheet.to_csv(tmp_path / "sheet.csv", index=False)
     page.set_path(tmp_path / "measurements.csv")
     page.data_in.samples.setText(str(tmp_path / "sheet.csv"))
@@ -297,13 +314,14 @@ def test_the_sample_sheet_join_reports_unmatched_ids_on_the_page(qtbot, window, 
     assert "sample-sheet-unmatched" in page.findings.codes
     text = " ".join(page.findings.texts())
     assert "S000" in text and "S900" in text
-    assert "Sample sheet sheet.csv: 37 samples matched by 'sample'; 3 sample(s) without a row, 2 row(s) " \
-           "without a sample" in page.summary.text()
+    assert (
+        "Sample sheet sheet.csv: 37 samples matched by 'sample'; 3 sample(s) without a row, 2 row(s) "
+        "without a sample" in page.summary.text()
+    )
     assert window.study.data.samples == str(tmp_path / "sheet.csv")
 
 
-def test_the_missing_value_choice_and_the_provenance_are_kept_in_the_study(qtbot, window, page, run_and_wait,
-                                                                          tmp_path):
+def test_the_missing_value_choice_and_the_provenance_are_kept_in_the_study(qtbot, window, page, run_and_wait, tmp_path):
     rng = np.random.default_rng(6)
     t = pd.DataFrame(rng.normal(size=(50, 5)).round(3), columns=[f"g{j}" for j in range(5)])
     t.loc[::7, "g1"] = np.nan
@@ -327,7 +345,12 @@ def test_the_missing_value_choice_and_the_provenance_are_kept_in_the_study(qtbot
     assert "missing-values-dropped" in page.findings.codes
     p = d.provenance
     assert (p.source, p.version, p.downloaded, p.accession, p.url) == (
-        "GEO", "2", "2026-01-02", "GSE1", "https://example.org/holes.csv")
+        "GEO",
+        "2",
+        "2026-01-02",
+        "GSE1",
+        "https://example.org/holes.csv",
+    )
     # the study file keeps them, and a reopened study shows them again
     window.session.save()
     from guiapp.core.study.model import Study
@@ -338,9 +361,14 @@ def test_the_missing_value_choice_and_the_provenance_are_kept_in_the_study(qtbot
 
 def test_count_columns_are_offered_a_log_transform_with_its_control(qtbot, window, page, run_and_wait, tmp_path):
     rng = np.random.default_rng(0)
-    table = pd.DataFrame({"sample_id": [f"S{i}" for i in range(60)], "condition": ["a", "b"] * 30,
-                          "reads": rng.poisson(np.exp(rng.normal(4, 1.5, 60))),  # counts over decades
-                          "ph": rng.normal(7, 0.2, 60)})
+    table = pd.DataFrame(
+        {
+            "sample_id": [f"S{i}" for i in range(60)],
+            "condition": ["a", "b"] * 30,
+            "reads": rng.poisson(np.exp(rng.normal(4, 1.5, 60))),  # counts over decades
+            "ph": rng.normal(7, 0.2, 60),
+        }
+    )
     table.to_csv(tmp_path / "counts.csv", index=False)
     page.set_path(tmp_path / "counts.csv")
     choose(page, "label", "condition")

@@ -116,10 +116,16 @@ def test_a_dark_system_scheme_gets_a_dark_palette_and_style_sheet(qapp, monkeypa
 @pytest.mark.slow
 def test_the_smoke_test_opens_the_wizard_and_prints_ok(tmp_path):
     """What packaging/check_bundle.sh asks of the built program, here from source."""
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", TENFOLD_SMOKE_TEST="1",
-               XDG_STATE_HOME=str(tmp_path / "state"), XDG_CONFIG_HOME=str(tmp_path / "config"))
-    out = subprocess.run([sys.executable, "-m", "guiapp"], capture_output=True, text=True,
-                         timeout=300, env=env, cwd=tmp_path)
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        TENFOLD_SMOKE_TEST="1",
+        XDG_STATE_HOME=str(tmp_path / "state"),
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "guiapp"], capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     lines = out.stdout.strip().splitlines()
     assert lines[-1] == "ok", out.stdout

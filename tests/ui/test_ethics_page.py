@@ -138,14 +138,17 @@ def _grid_studies():
     import importlib.util
     from pathlib import Path
 
-    spec = importlib.util.spec_from_file_location("grid_studies", Path(__file__).parents[1] / "core" / "grid_studies.py")
+    spec = importlib.util.spec_from_file_location(
+        "grid_studies", Path(__file__).parents[1] / "core" / "grid_studies.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
 def test_dp_retraining_of_a_transformer_is_refused_on_the_page_and_the_wizard_stays_usable(
-        qtbot, make_window, run_and_wait, tmp_path):
+    qtbot, make_window, run_and_wait, tmp_path
+):
     study = _grid_studies().trained_grid_study(tmp_path, "transformer", n=40, epochs=1)
     study.checklist_mode = False
     study.save()

@@ -61,7 +61,12 @@ def test_question_page_budgets_write_the_study(make_window, trained):
     page.calibration.setChecked(True)
     page.max_ece.setValue(0.08)
     q = window.study.question
-    assert (q.max_parameters, q.max_latency_ms, q.max_training_minutes, q.max_calibration_error) == (50_000, 2.5, 10, 0.08)
+    assert (q.max_parameters, q.max_latency_ms, q.max_training_minutes, q.max_calibration_error) == (
+        50_000,
+        2.5,
+        10,
+        0.08,
+    )
     page.calibration.setChecked(False)
     page.max_latency.setValue(0)
     assert q.max_calibration_error is None and q.max_latency_ms is None
@@ -107,8 +112,10 @@ def test_evaluate_page_shows_panel_curves_subgroups_and_scoreboard(make_window, 
     assert page.confusion_table.rowCount() == 2
     factors = {page.groups_table.cell_text(r, 0) for r in range(page.groups_table.rowCount())}
     assert factors == {"batch", "sex"}
-    board = {page.scoreboard_table.cell_text(r, 0): page.scoreboard_table.cell_text(r, 3)
-             for r in range(page.scoreboard_table.rowCount())}
+    board = {
+        page.scoreboard_table.cell_text(r, 0): page.scoreboard_table.cell_text(r, 3)
+        for r in range(page.scoreboard_table.rowCount())
+    }
     assert board == {"Target metric": "met", "Model size": "not met"}
     assert "success-criterion-not-met" in page.findings.codes
     monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.Yes))
@@ -119,8 +126,10 @@ def test_evaluate_page_shows_panel_curves_subgroups_and_scoreboard(make_window, 
 
     assert page.conclusion.isVisible() and "on the sealed test set the network scored" in page.conclusion.text()
     assert conclusion(window.study).split(";")[0] in page.conclusion.text()
-    assert [page.test_table.cell_text(r, 0) for r in range(page.test_table.rowCount())] == \
-        ["Network", "Logistic regression (L2)"]
+    assert [page.test_table.cell_text(r, 0) for r in range(page.test_table.rowCount())] == [
+        "Network",
+        "Logistic regression (L2)",
+    ]
     assert any("★" in page.test_table.cell_text(r, 1) for r in range(2))
     assert window.study.evaluation.test_groups and "test" in page.groups_table.horizontalHeaderItem(3).text()
 
@@ -145,11 +154,19 @@ def test_interpret_page_draws_image_and_sequence_maps(make_window, trained):
 
     mean = np.zeros((8, 8))
     mean[0, :] = 1.0
-    example = {"label": "predicted treated (0.91)", "image": quantise(np.eye(8)),
-               "integrated_gradients": quantise(mean), "saliency": quantise(mean)}
-    trained.interpret.maps = {"kind": "image", "mean": quantise(mean), "examples": [example, example],
-                              "reading": "Per pixel, the top edge carries 9.0 times the centre.",
-                              "warning": "The network leans on the image border."}
+    example = {
+        "label": "predicted treated (0.91)",
+        "image": quantise(np.eye(8)),
+        "integrated_gradients": quantise(mean),
+        "saliency": quantise(mean),
+    }
+    trained.interpret.maps = {
+        "kind": "image",
+        "mean": quantise(mean),
+        "examples": [example, example],
+        "reading": "Per pixel, the top edge carries 9.0 times the centre.",
+        "warning": "The network leans on the image border.",
+    }
     window = make_window(trained)
     assert window.go_to("interpret", force=True)
     page = window.current_page()
@@ -161,8 +178,12 @@ def test_interpret_page_draws_image_and_sequence_maps(make_window, trained):
     assert pictures[0].pixmap().width() == 160  # an 8 × 8 map, drawn large with sharp pixels
     assert "leans on the image border" in view.reading.text()
 
-    trained.interpret.maps = {"kind": "sequence", "profile": [0.1, 0.5, 0.2], "reading": "Position 2 (G).",
-                              "top_positions": [{"position": 2, "letter": "G", "share": 0.6, "direction": "up"}]}
+    trained.interpret.maps = {
+        "kind": "sequence",
+        "profile": [0.1, 0.5, 0.2],
+        "reading": "Position 2 (G).",
+        "top_positions": [{"position": 2, "letter": "G", "share": 0.6, "direction": "up"}],
+    }
     page.refresh()
     assert not view.images.isVisibleTo(view) and view.profile.has_plot and view.positions.rowCount() == 1
     assert view.positions.item(0, 1).text() == "G" and view.reading.text() == "Position 2 (G)."
@@ -186,8 +207,9 @@ def test_export_page_writes_onnx_when_asked(make_window, run_and_wait, trained, 
     assert "model.onnx (ONNX)" in page.weights.text()
 
 
-def test_export_page_says_the_disk_is_full_and_keeps_the_previous_bundle(make_window, run_and_wait, trained,
-                                                                         tmp_path, monkeypatch):
+def test_export_page_says_the_disk_is_full_and_keeps_the_previous_bundle(
+    make_window, run_and_wait, trained, tmp_path, monkeypatch
+):
     import errno
     import hashlib
 

@@ -85,8 +85,10 @@ def test_evaluate_page_adds_and_evaluates_an_external_cohort(make_window, run_an
     (record,) = window.study.evaluation.external
     assert record["name"] == "Lab B" and record["n"] == 60 and record["uses"] == 1
     assert panel.cohort_table.cell_text(0, 0) == "Lab B" and panel.shift_plot.has_plot
-    rows = {page.scoreboard_table.cell_text(i, 0): page.scoreboard_table.cell_text(i, 3)
-            for i in range(page.scoreboard_table.rowCount())}
+    rows = {
+        page.scoreboard_table.cell_text(i, 0): page.scoreboard_table.cell_text(i, 3)
+        for i in range(page.scoreboard_table.rowCount())
+    }
     assert rows["Generalizability"] in ("met", "not met")
     assert "Interpretability: agreement" in rows and "Interpretability: known markers" in rows
     # a second look asks for a reason; none given, nothing runs
@@ -110,6 +112,8 @@ def test_evaluate_page_runs_the_estimate_and_the_measurements(make_window, run_a
     assert "not external validation" in page.external.estimate_note.text()
     run_and_wait(window, page.external.measure_button)
     assert window.study.evaluation.efficiency["peak_memory_mb"] > 0
-    rows = {page.scoreboard_table.cell_text(i, 0): page.scoreboard_table.cell_text(i, 3)
-            for i in range(page.scoreboard_table.rowCount())}
+    rows = {
+        page.scoreboard_table.cell_text(i, 0): page.scoreboard_table.cell_text(i, 3)
+        for i in range(page.scoreboard_table.rowCount())
+    }
     assert rows["Efficiency: inference memory"] == "met"

@@ -36,8 +36,14 @@ def test_export_ends_with_a_summary_and_opens_the_report(qtbot, window, tmp_path
     assert window.session.new_study(tmp_path / "study") is None
     out = tmp_path / "bundle"
     (out / "model").mkdir(parents=True)
-    for name in ("model_card.md", "report.html", "privacy.md", "predictions.csv", "manifest.json",
-                 "model/model.safetensors"):
+    for name in (
+        "model_card.md",
+        "report.html",
+        "privacy.md",
+        "predictions.csv",
+        "manifest.json",
+        "model/model.safetensors",
+    ):
         (out / name).write_text("x")
     window.study.export.exported_at = "2026-01-01T00:00:00+00:00"
     window.go_to("export", force=True)

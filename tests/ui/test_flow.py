@@ -112,8 +112,9 @@ def test_click_through_every_page(qtbot, window, run_and_wait, demo_csv, tmp_pat
     # A second look needs a reason, and is recorded as a violation of Tip 7.
     from PySide6.QtWidgets import QInputDialog
 
-    monkeypatch.setattr(QInputDialog, "getMultiLineText",
-                        staticmethod(lambda *a, **k: ("Re-checked after fixing a label typo", True)))
+    monkeypatch.setattr(
+        QInputDialog, "getMultiLineText", staticmethod(lambda *a, **k: ("Re-checked after fixing a label typo", True))
+    )
     run_and_wait(window, page.final_button)
     assert window.study.split.test_uses == 2
     assert "test-set-reused" in page.findings.codes
@@ -164,8 +165,11 @@ def test_attesting_a_checklist_item(qtbot, window, tmp_path, monkeypatch):
     from PySide6.QtWidgets import QInputDialog
 
     window.session.new_study(tmp_path / "s")
-    monkeypatch.setattr(QInputDialog, "getMultiLineText",
-                        staticmethod(lambda *a, **k: ("Agreed with the PI on 2024-03-01: AUC 0.9", True)))
+    monkeypatch.setattr(
+        QInputDialog,
+        "getMultiLineText",
+        staticmethod(lambda *a, **k: ("Agreed with the PI on 2024-03-01: AUC 0.9", True)),
+    )
     assert window.checklist.attest_item("success-criteria")
     assert window.study.attestations["success-criteria"].startswith("Agreed")
     node = window.checklist._items["success-criteria"]

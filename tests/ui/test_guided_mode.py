@@ -62,7 +62,8 @@ def test_prerequisites_grey_out_later_steps(qtbot, window):
 
 
 def test_next_stays_off_with_the_reason_until_the_data_are_loaded_and_checked(
-        qtbot, window, run_and_wait, demo_csv, tmp_path):
+    qtbot, window, run_and_wait, demo_csv, tmp_path
+):
     """Guided mode blocks Next on the Data page, says which items and why, and lets go once the
     file is really loaded, scanned for identifiers and its sensitivity declared."""
     window.session.new_study(tmp_path / "study")
@@ -96,8 +97,7 @@ def test_next_stays_off_with_the_reason_until_the_data_are_loaded_and_checked(
     assert window.current_step == "batch"
 
 
-def test_guided_mode_releases_the_split_step_once_the_split_is_drawn(qtbot, make_window, demo_study,
-                                                                    run_and_wait):
+def test_guided_mode_releases_the_split_step_once_the_split_is_drawn(qtbot, make_window, demo_study, run_and_wait):
     from guiapp.core.batch.effects import batch_effect_report
     from guiapp.core.privacy.ethics import set_sensitivity
 
@@ -158,8 +158,9 @@ def test_attesting_from_the_panel_asks_for_a_reason(qtbot, window, tmp_path, mon
     window.session.new_study(tmp_path / "study")
     answers = iter([("", True), ("whatever", False), ("Agreed with the PI: ROC AUC 0.9", True)])
     asked = []
-    monkeypatch.setattr(QInputDialog, "getMultiLineText",
-                        staticmethod(lambda *a, **k: asked.append(a[2]) or next(answers)))
+    monkeypatch.setattr(
+        QInputDialog, "getMultiLineText", staticmethod(lambda *a, **k: asked.append(a[2]) or next(answers))
+    )
     warned = []
     monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda *a, **k: warned.append(a[2])))
     assert not window.checklist.attest_item("success-criteria")  # an empty reason is refused

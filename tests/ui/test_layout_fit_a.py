@@ -7,8 +7,7 @@ without scrolling, and the page no taller than two views.
 from __future__ import annotations
 
 import pytest
-from PySide6.QtWidgets import (QAbstractButton, QApplication, QCheckBox, QRadioButton, QScrollArea,
-                               QTableWidget)
+from PySide6.QtWidgets import QAbstractButton, QApplication, QCheckBox, QRadioButton, QScrollArea, QTableWidget
 
 from guiapp.core.models import baselines
 from guiapp.core.batch import effects as batch

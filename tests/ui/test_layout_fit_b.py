@@ -26,8 +26,9 @@ def finished_study(tmp_path_factory):
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setitem(metric_panel.__kwdefaults__, "n_boot", 30)
-        study, _report = build_demo_study(tmp_path_factory.mktemp("fit"), "breast_cancer", epochs=2, trials=2,
-                                          trial_epochs=2)
+        study, _report = build_demo_study(
+            tmp_path_factory.mktemp("fit"), "breast_cancer", epochs=2, trials=2, trial_epochs=2
+        )
     return study
 
 
@@ -42,13 +43,19 @@ def _problems(page, where: str) -> list[str]:
     viewport = area.viewport()
     found = []
     if area.horizontalScrollBar().isVisible():
-        found.append(f"{where}: horizontal scrollbar (content {area.widget().width()} px wide, "
-                     f"view {viewport.width()} px)")
+        found.append(
+            f"{where}: horizontal scrollbar (content {area.widget().width()} px wide, view {viewport.width()} px)"
+        )
     for button in page.findChildren(QAbstractButton):
-        if isinstance(button, (QPushButton, QToolButton)) and button.isVisible() \
-                and button.width() < button.sizeHint().width():
-            found.append(f"{where}: button {button.text()!r} is {button.width()} px, its text needs "
-                         f"{button.sizeHint().width()} px")
+        if (
+            isinstance(button, (QPushButton, QToolButton))
+            and button.isVisible()
+            and button.width() < button.sizeHint().width()
+        ):
+            found.append(
+                f"{where}: button {button.text()!r} is {button.width()} px, its text needs "
+                f"{button.sizeHint().width()} px"
+            )
     return found
 
 
@@ -72,10 +79,17 @@ def _check_window(window) -> list[str]:
         found += _problems(page, where) + _too_tall(page, where)
         main = page.main_action
         top_left = main.mapTo(area.viewport(), QPoint(0, 0))
-        if not (main.isVisible() and top_left.y() >= 0 and top_left.y() + main.height() <= area.viewport().height()
-                and top_left.x() >= 0 and top_left.x() + main.width() <= area.viewport().width()):
-            found.append(f"{where}: the main button {main.text()!r} is not in view at the top "
-                         f"(at y={top_left.y()}, view {area.viewport().height()} px tall)")
+        if not (
+            main.isVisible()
+            and top_left.y() >= 0
+            and top_left.y() + main.height() <= area.viewport().height()
+            and top_left.x() >= 0
+            and top_left.x() + main.width() <= area.viewport().width()
+        ):
+            found.append(
+                f"{where}: the main button {main.text()!r} is not in view at the top "
+                f"(at y={top_left.y()}, view {area.viewport().height()} px tall)"
+            )
         for tabs in page.findChildren(FitTabs):
             first = tabs.currentIndex()
             for i in range(tabs.count()):

@@ -98,7 +98,11 @@ def test_the_decision_threshold_says_why_it_is_off_for_three_classes(make_window
 def test_every_disabled_button_on_an_empty_study_says_why(window):
     from PySide6.QtWidgets import QPushButton
 
-    silent = [(page.step_id, b.text()) for page in window.pages
-              for b in page.body_widget.findChildren(QPushButton) if not b.isEnabled() and not b.toolTip().strip()]
+    silent = [
+        (page.step_id, b.text())
+        for page in window.pages
+        for b in page.body_widget.findChildren(QPushButton)
+        if not b.isEnabled() and not b.toolTip().strip()
+    ]
     assert not silent, silent
     assert window.page("baselines").record_reason.toolTip().startswith("Fit the baselines first")

@@ -15,8 +15,16 @@ PERMUTATIONS = 3
 
 
 def confounded(folder) -> Study:
-    study = demo.create_demo_study("simulated_expression", folder, n_samples=240, n_genes=20, n_informative=5,
-                                   batch_strength=2.0, confounding=0.9, n_donors=24)
+    study = demo.create_demo_study(
+        "simulated_expression",
+        folder,
+        n_samples=240,
+        n_genes=20,
+        n_informative=5,
+        batch_strength=2.0,
+        confounding=0.9,
+        n_donors=24,
+    )
     batch.batch_effect_report(study, n_permutations=PERMUTATIONS)
     study.save()
     assert study.batch.confounded
@@ -52,8 +60,9 @@ def test_batch_label_strata_button_draws_that_split(qtbot, make_window, run_and_
 
 
 def test_the_split_page_keeps_copies_together_unless_told_not_to(qtbot, make_window, run_and_wait, tmp_path):
-    study = demo.create_demo_study("simulated_expression", tmp_path / "study", n_samples=200, n_genes=12,
-                                   n_informative=4)
+    study = demo.create_demo_study(
+        "simulated_expression", tmp_path / "study", n_samples=200, n_genes=12, n_informative=4
+    )
     study.batch.duplicate_pairs = [[i, i + 100, "near"] for i in range(30)]  # as the Batch page found them
     study.batch.explained_variance = [0.5]
     window = make_window(study)
@@ -76,8 +85,7 @@ def test_use_as_group_column_applies_the_group_split(qtbot, make_window, run_and
     run_and_wait(window, page.independence.buttons[0])
     s = window.study.split
     assert window.study.data.group == "donor" and s.strategy == "group"
-    assert any(r["finding"] == "group-column-suggested" and "group split by `donor`" in r["text"]
-               for r in s.remedies)
+    assert any(r["finding"] == "group-column-suggested" and "group split by `donor`" in r["text"] for r in s.remedies)
     window.go_to("split", force=True)
     page = window.current_page()
     run_and_wait(window, page.draw)

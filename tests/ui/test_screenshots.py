@@ -59,8 +59,15 @@ def test_the_readme_demo_shows_equal_budgets_the_comparison_and_the_verdict(qtbo
     study, report = build_demo_study(tmp_path, "breast_cancer", epochs=2, trials=2, trial_epochs=2)
     budgets = tuning.budget_report(study)
     assert budgets["equal"] is True and budgets["network"] == 2
-    assert set(budgets["baselines"]) == {"logistic_regression", "logistic_regression_l1", "random_forest", "gradient_boosting", "knn",
-                                         "naive_bayes", "svm_rbf"}
+    assert set(budgets["baselines"]) == {
+        "logistic_regression",
+        "logistic_regression_l1",
+        "random_forest",
+        "gradient_boosting",
+        "knn",
+        "naive_bayes",
+        "svm_rbf",
+    }
     rows = study.tuning.comparison["rows"]
     assert rows[0]["model"] == "network" and {r["n_trials"] for r in rows if r["model"] != "majority"} == {2}
     assert study.tuning.comparison["paired"] and study.verdict.stage == "after training"

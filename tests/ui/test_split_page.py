@@ -75,5 +75,9 @@ def test_group_and_batch_strategies_need_their_columns(qtbot, make_window, demo_
         assert not item.isEnabled()
         assert words in page.strategy.itemData(page.strategy.findData(strategy), Qt.ToolTipRole)
     assert strategy_item(page, "stratified").isEnabled() and strategy_item(page, "random").isEnabled()
-    assert np.all([page.strategy.itemData(i, Qt.ToolTipRole) is None
-                   for i in (page.strategy.findData("stratified"), page.strategy.findData("random"))])
+    assert np.all(
+        [
+            page.strategy.itemData(i, Qt.ToolTipRole) is None
+            for i in (page.strategy.findData("stratified"), page.strategy.findData("random"))
+        ]
+    )

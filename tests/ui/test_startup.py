@@ -26,8 +26,7 @@ print(json.dumps({name: name in sys.modules for name in ("torch", "pyqtgraph", "
 
 def test_opening_the_window_does_not_import_torch():
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    out = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True,
-                         timeout=120, env=env)
+    out = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=120, env=env)
     assert out.returncode == 0, out.stderr
     loaded = json.loads(out.stdout.strip().splitlines()[-1])
     assert loaded == {"torch": False, "pyqtgraph": False, "sklearn": False, "pandas": False}

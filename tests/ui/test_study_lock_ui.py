@@ -32,8 +32,9 @@ except StudyLockedError as exc:
 def test_opening_a_study_another_process_writes_is_refused_with_who_writes_it(window, tmp_path):
     folder = tmp_path / "study"
     Study().save(folder)
-    child = subprocess.Popen([sys.executable, "-c", HOLD, str(folder)], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(folder)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     try:
         assert child.stdout.readline().strip() == "held"
         error = window.session.open_study(folder)
@@ -64,8 +65,11 @@ def test_export_refuses_the_study_folder_and_folders_inside_it(make_window, demo
     page = window.current_page()
     folder = Path(demo_study.folder)
     assert Path(page.out_dir.text()) == folder.with_name(folder.name + "-export")  # suggested beside it
-    for chosen, words in ((folder, "is the study folder itself"), (folder / "export", "lies inside the study folder"),
-                          (folder.parent, "holds the study folder")):
+    for chosen, words in (
+        (folder, "is the study folder itself"),
+        (folder / "export", "lies inside the study folder"),
+        (folder.parent, "holds the study folder"),
+    ):
         page.out_dir.setText(str(chosen))
         page.export.click()
         assert words in page.error.text() and not window.runner.busy

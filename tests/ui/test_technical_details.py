@@ -17,8 +17,9 @@ def temp_settings(tmp_path):
     QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, home)
 
 
-def test_details_toggle_hides_and_shows_expert_metrics_and_is_remembered(temp_settings, qtbot, make_window,
-                                                                          tmp_path, run_and_wait):
+def test_details_toggle_hides_and_shows_expert_metrics_and_is_remembered(
+    temp_settings, qtbot, make_window, tmp_path, run_and_wait
+):
     from guiapp.core.data import attach as data
     from guiapp.core.data import demo
     from guiapp.core.study.model import Study
@@ -28,10 +29,23 @@ def test_details_toggle_hides_and_shows_expert_metrics_and_is_remembered(temp_se
     study.save(tmp_path / "study")
     data.attach_data(study, demo.write_demo(d, tmp_path / "data"), label=d.label, batch=d.batch, sensitive=False)
     study.checklist_mode = False
-    study.ethics.membership = {"auc_warn": 0.55, "tpr_warn": 0.02, "models": {
-        "network": {"auc": 0.71, "auc_ci": [0.62, 0.8], "advantage": 0.3, "tpr_at_low_fpr": 0.05,
-                    "n_members": 40, "n_non_members": 40, "warn": True, "reading": "AUC 0.71: leaks.",
-                    "roc": {"fpr": [0, 1], "tpr": [0, 1]}}}}
+    study.ethics.membership = {
+        "auc_warn": 0.55,
+        "tpr_warn": 0.02,
+        "models": {
+            "network": {
+                "auc": 0.71,
+                "auc_ci": [0.62, 0.8],
+                "advantage": 0.3,
+                "tpr_at_low_fpr": 0.05,
+                "n_members": 40,
+                "n_non_members": 40,
+                "warn": True,
+                "reading": "AUC 0.71: leaks.",
+                "roc": {"fpr": [0, 1], "tpr": [0, 1]},
+            }
+        },
+    }
     window = make_window(study)
     assert not window.details_action.isChecked()  # off by default
     assert window.go_to("batch", force=True)

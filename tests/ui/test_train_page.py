@@ -86,8 +86,11 @@ def test_a_device_the_computer_lacks_is_never_offered(qtbot, make_window, split_
 def test_a_gpu_is_offered_with_its_name_memory_and_mixed_precision(qtbot, make_window, split_study, monkeypatch):
     monkeypatch.setattr(devices, "available_devices", lambda: {"cuda": True, "mps": False, "cpu": True})
     real = devices.device_description
-    monkeypatch.setattr(devices, "device_description",
-                        lambda d: {"name": "NVIDIA RTX 4090", "memory_gb": 24.0} if d == "cuda" else real(d))
+    monkeypatch.setattr(
+        devices,
+        "device_description",
+        lambda d: {"name": "NVIDIA RTX 4090", "memory_gb": 24.0} if d == "cuda" else real(d),
+    )
     page = open_train_page(qtbot, make_window(split_study))
     assert combo_values(page.device) == ["auto", "cuda", "cpu"]
     assert page.resolved_device() == "cuda"
@@ -105,7 +108,8 @@ def test_a_gpu_is_offered_with_its_name_memory_and_mixed_precision(qtbot, make_w
 
 
 def test_training_shows_live_curves_speed_and_learning_rate_and_exports_plots(
-        qtbot, make_window, split_study, monkeypatch, tmp_path):
+    qtbot, make_window, split_study, monkeypatch, tmp_path
+):
     window = make_window(split_study)
     page = open_train_page(qtbot, window)
     page.device.setCurrentIndex(page.device.findData("cpu"))
@@ -182,8 +186,7 @@ def test_cancel_a_paused_run_keeps_it_resumable(qtbot, make_window, split_study,
     assert [r["epoch"] for r in window.study.train.history] == [1, 2, 3]
 
 
-def test_a_worker_exception_shows_on_the_page_and_the_wizard_stays_usable(qtbot, make_window, split_study,
-                                                                       monkeypatch):
+def test_a_worker_exception_shows_on_the_page_and_the_wizard_stays_usable(qtbot, make_window, split_study, monkeypatch):
     window = make_window(split_study)
     page = open_train_page(qtbot, window)
     real = train.train_network

@@ -32,8 +32,7 @@ def write_wine(path):
         out = csv.writer(fh)
         out.writerow(["sample_id", *names, "run", "cultivar"])
         for i, (row, label) in enumerate(zip(wine.data, wine.target)):
-            out.writerow([f"W{i:03d}", *[f"{v:g}" for v in row], f"run{i % 3 + 1}",
-                          str(wine.target_names[label])])
+            out.writerow([f"W{i:03d}", *[f"{v:g}" for v in row], f"run{i % 3 + 1}", str(wine.target_names[label])])
     return path
 
 
@@ -70,8 +69,10 @@ class Walk:
         top = widget.mapTo(viewport, widget.rect().topLeft())
         bottom = widget.mapTo(viewport, widget.rect().bottomRight())
         if not (0 <= top.y() and bottom.y() <= viewport.height() and 0 <= top.x() and bottom.x() <= viewport.width()):
-            self.scrolled.append(f"{page.step_id}: {widget.text()!r} at {top.y()}-{bottom.y()} px, "
-                                 f"the view is {viewport.height()} px tall")
+            self.scrolled.append(
+                f"{page.step_id}: {widget.text()!r} at {top.y()}-{bottom.y()} px, "
+                f"the view is {viewport.height()} px tall"
+            )
             area.ensureWidgetVisible(widget)
             settle()
 
@@ -124,19 +125,24 @@ class Walk:
         page.flush()  # typed text is saved a moment after the last key, as when the user pauses
         settle()
         assert self.window.next.isEnabled(), (
-            f"Next is off on {step}: {self.window.next.toolTip()!r} {page.blocked.text()!r}")
+            f"Next is off on {step}: {self.window.next.toolTip()!r} {page.blocked.text()!r}"
+        )
         self.click(self.window.next)
         settle()
         assert self.window.current_step != step, (
             f"Next stayed on {step}: {getattr(page, 'blocked', None) and page.blocked.text()!r} "
-            f"{self.window.status_label.text()!r}")
+            f"{self.window.status_label.text()!r}"
+        )
 
 
 # The whole study works end to end (any other failure fails this test); the budget of 25 actions
 # without scrolling is not met yet. strict: once it is, the marker must go.
-@pytest.mark.xfail(raises=WalkthroughGap, strict=True,
-                   reason="issue 17: the wine walkthrough takes 40 actions (at most 25); every main button "
-                          "is in view without scrolling")
+@pytest.mark.xfail(
+    raises=WalkthroughGap,
+    strict=True,
+    reason="issue 17: the wine walkthrough takes 40 actions (at most 25); every main button "
+    "is in view without scrolling",
+)
 def test_wine_walkthrough_in_at_most_25_actions(qtbot, window, tmp_path, monkeypatch):
     wine = write_wine(tmp_path / "wine.csv")
     study_dir = tmp_path / "wine_study"
@@ -147,14 +153,18 @@ def test_wine_walkthrough_in_at_most_25_actions(qtbot, window, tmp_path, monkeyp
     walk = Walk(qtbot, window)
 
     # The user's answers in the file and message dialogs: each answer counts as one action.
-    monkeypatch.setattr(QFileDialog, "getExistingDirectory",
-                        staticmethod(lambda *a, **k: (walk.answer_dialog(), str(study_dir))[1]))
-    monkeypatch.setattr(QFileDialog, "getOpenFileName",
-                        staticmethod(lambda *a, **k: (walk.answer_dialog(), (str(wine), ""))[1]))
+    monkeypatch.setattr(
+        QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: (walk.answer_dialog(), str(study_dir))[1])
+    )
+    monkeypatch.setattr(
+        QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (walk.answer_dialog(), (str(wine), ""))[1])
+    )
     asked = []
-    monkeypatch.setattr(QMessageBox, "question",
-                        staticmethod(lambda *a, **k: (walk.answer_dialog(), asked.append(a[1:3]),
-                                                      QMessageBox.Yes)[2]))
+    monkeypatch.setattr(
+        QMessageBox,
+        "question",
+        staticmethod(lambda *a, **k: (walk.answer_dialog(), asked.append(a[1:3]), QMessageBox.Yes)[2]),
+    )
 
     # Study
     assert window.current_step == "study"
@@ -258,11 +268,15 @@ def test_wine_walkthrough_in_at_most_25_actions(qtbot, window, tmp_path, monkeyp
         assert (out / name).is_file(), name
 
     breakdown = ", ".join(f"{step} {n}" for step, n in walk.per_page.items())
-    print(f"\nwine walkthrough: {walk.total} user actions ({breakdown}); "
-          f"main buttons out of view: {walk.scrolled or 'none'}")
+    print(
+        f"\nwine walkthrough: {walk.total} user actions ({breakdown}); "
+        f"main buttons out of view: {walk.scrolled or 'none'}"
+    )
     if walk.total > MAX_ACTIONS or walk.scrolled:
-        raise WalkthroughGap(f"{walk.total} actions (at most {MAX_ACTIONS}): {breakdown}; "
-                             f"scrolling needed for: {walk.scrolled or 'none'}")
+        raise WalkthroughGap(
+            f"{walk.total} actions (at most {MAX_ACTIONS}): {breakdown}; "
+            f"scrolling needed for: {walk.scrolled or 'none'}"
+        )
 
 
 def test_a_run_column_is_offered_as_the_batch_and_no_batch_is_kept(qtbot, window, run_and_wait, tmp_path):

@@ -56,13 +56,14 @@ def eb_hyperpriors(gamma_hat: np.ndarray, delta2_hat: np.ndarray, ddof: int = 1)
     v = delta2_hat.mean(axis=-1)
     s2 = delta2_hat.var(axis=-1, ddof=ddof)
     with np.errstate(divide="ignore", invalid="ignore"):
-        lam = (v ** 2 + 2 * s2) / s2
-        theta = (v ** 3 + v * s2) / s2
+        lam = (v**2 + 2 * s2) / s2
+        theta = (v**3 + v * s2) / s2
     return {"gamma_bar": gamma_bar, "tau2": tau2, "lambda": lam, "theta": theta}
 
 
-def eb_posterior(Z: np.ndarray, gamma_hat, delta2_hat, prior: dict, *, conv: float = CONVERGENCE,
-                 max_iter: int = MAX_ITER) -> tuple[np.ndarray, np.ndarray]:
+def eb_posterior(
+    Z: np.ndarray, gamma_hat, delta2_hat, prior: dict, *, conv: float = CONVERGENCE, max_iter: int = MAX_ITER
+) -> tuple[np.ndarray, np.ndarray]:
     """Iterate the posterior means of one batch's γ and δ² (all features at once) to a fixed point.
 
     γ* = (n τ̄² γ̂ + δ*² γ̄) / (n τ̄² + δ*²);  δ*² = (θ̄ + ½ Σ_j (z_j − γ*)²) / (n/2 + λ̄ − 1)
@@ -129,8 +130,10 @@ class ComBat:
         if k < 2:
             raise ValueError("ComBat needs at least two batches in the training rows")
         if sizes.min() < 2:
-            raise ValueError(f"ComBat needs at least two training samples in every batch; "
-                             f"{self.batches_[sizes.argmin()]!r} has {sizes.min()}")
+            raise ValueError(
+                f"ComBat needs at least two training samples in every batch; "
+                f"{self.batches_[sizes.argmin()]!r} has {sizes.min()}"
+            )
         design = _one_hot(codes, k)
         C = np.zeros((n, 0))
         if covariates is not None:
@@ -143,7 +146,7 @@ class ComBat:
         self.alpha_ = (sizes / n) @ coef[:k]
         self.beta_ = coef[k:]
         resid = X - design @ coef
-        sigma = np.sqrt(np.mean(resid ** 2, axis=0))
+        sigma = np.sqrt(np.mean(resid**2, axis=0))
         constant = sigma <= 1e-10 * (1.0 + np.abs(self.alpha_))  # rounding noise of a constant
         self.sigma_ = np.where(constant, 1.0, sigma)
         biology = design[:, k:] @ self.beta_
@@ -157,8 +160,9 @@ class ComBat:
         if self.empirical_bayes and X.shape[1] > 1:
             for b in range(k):
                 prior = {key: value[b] for key, value in self.priors_.items()}
-                self.gamma_[b], self.delta2_[b] = eb_posterior(Z[codes == b], gamma_hat[b],
-                                                               delta2_hat[b], prior, conv=self.conv)
+                self.gamma_[b], self.delta2_[b] = eb_posterior(
+                    Z[codes == b], gamma_hat[b], delta2_hat[b], prior, conv=self.conv
+                )
         self.unchanged_ = constant  # constant features pass through
         return self
 
@@ -182,8 +186,9 @@ class ComBat:
         if covariates is not None:
             C = np.asarray(covariates, dtype=np.float64).reshape(len(batches), -1)
             if C.shape[1] != len(self.covariate_mean_):
-                raise ValueError(f"ComBat was fitted with {len(self.covariate_mean_)} covariate "
-                                 f"columns; {C.shape[1]} were given")
+                raise ValueError(
+                    f"ComBat was fitted with {len(self.covariate_mean_)} covariate columns; {C.shape[1]} were given"
+                )
             return (C - self.covariate_mean_) @ self.beta_
         out = np.zeros((len(batches), len(self.alpha_)))
         for i, b in enumerate(self.batches_):
@@ -216,22 +221,35 @@ class ComBat:
         return self.fit(X, batches, covariates).transform(X, batches, covariates)
 
     # ----- storage: plain arrays, no pickle -----
-    _ARRAYS = ("batches_", "alpha_", "sigma_", "gamma_", "delta2_", "unchanged_", "beta_",
-               "covariate_mean_", "batch_biology_")
+    _ARRAYS = (
+        "batches_",
+        "alpha_",
+        "sigma_",
+        "gamma_",
+        "delta2_",
+        "unchanged_",
+        "beta_",
+        "covariate_mean_",
+        "batch_biology_",
+    )
 
     def save(self, path) -> None:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp.npz")
-        np.savez(tmp, empirical_bayes=self.empirical_bayes, conv=self.conv, ddof=self.ddof,
-                 **{name: getattr(self, name) for name in self._ARRAYS})
+        np.savez(
+            tmp,
+            empirical_bayes=self.empirical_bayes,
+            conv=self.conv,
+            ddof=self.ddof,
+            **{name: getattr(self, name) for name in self._ARRAYS},
+        )
         tmp.replace(path)
 
     @classmethod
     def load(cls, path) -> "ComBat":
         with np.load(path, allow_pickle=False) as f:
-            model = cls(empirical_bayes=bool(f["empirical_bayes"]), conv=float(f["conv"]),
-                        ddof=int(f["ddof"]))
+            model = cls(empirical_bayes=bool(f["empirical_bayes"]), conv=float(f["conv"]), ddof=int(f["ddof"]))
             for name in cls._ARRAYS:
                 setattr(model, name, f[name])
         return model
@@ -245,8 +263,7 @@ def fit_key(study) -> str:
     s, d = study.split, study.data
     # FORMAT names what the stored file holds, so a correction saved before the covariate
     # effect was kept is fitted again.
-    blob = json.dumps([sorted(map(int, s.train_idx)), d.batch, d.feature_columns, d.label,
-                       d.provenance.sha256, FORMAT])
+    blob = json.dumps([sorted(map(int, s.train_idx)), d.batch, d.feature_columns, d.label, d.provenance.sha256, FORMAT])
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -264,8 +281,7 @@ def _covariates(study, y_train: np.ndarray, width: Optional[int] = None) -> np.n
     return y_train.reshape(-1, 1).astype(np.float64)
 
 
-def study_correction(study, X_train: np.ndarray, y_train: np.ndarray,
-                     batches_train: np.ndarray) -> ComBat:
+def study_correction(study, X_train: np.ndarray, y_train: np.ndarray, batches_train: np.ndarray) -> ComBat:
     """The study's ComBat fitted on the training rows (loaded from the folder when current).
 
     It is handed the training rows and their labels only, so tune and test labels cannot
@@ -281,8 +297,10 @@ def study_correction(study, X_train: np.ndarray, y_train: np.ndarray,
     try:
         model = ComBat().fit(X_train, batches_train, covariates=_covariates(study, y_train))
     except ValueError as exc:
-        raise TenfoldError(f"ComBat cannot be fitted on the training split: {exc}. Choose another "
-                           "remedy on the Batch-effects page, or merge very small batches.") from None
+        raise TenfoldError(
+            f"ComBat cannot be fitted on the training split: {exc}. Choose another "
+            "remedy on the Batch-effects page, or merge very small batches."
+        ) from None
     if path is not None:
         model.save(path)
         b.combat_file, b.combat_train_hash = COMBAT_FILE, key
@@ -293,8 +311,10 @@ def study_batches(study, rows) -> np.ndarray:
     from guiapp.core.study.errors import TenfoldError
 
     if not study.data.batch or study.data.batch not in rows.columns:
-        raise TenfoldError("ComBat needs a batch column: choose one on the Data page, or choose "
-                           "another remedy on the Batch-effects page.")
+        raise TenfoldError(
+            "ComBat needs a batch column: choose one on the Data page, or choose "
+            "another remedy on the Batch-effects page."
+        )
     return rows[study.data.batch].astype(str).to_numpy()
 
 
@@ -327,5 +347,8 @@ def correction_active(study) -> bool:
 def correction_summary(model: Optional[ComBat]) -> dict:
     if model is None:
         return {}
-    return {"batches": model.batches_.tolist(), "features": int(len(model.alpha_)),
-            "empirical_bayes": bool(model.empirical_bayes)}
+    return {
+        "batches": model.batches_.tolist(),
+        "features": int(len(model.alpha_)),
+        "empirical_bayes": bool(model.empirical_bayes),
+    }

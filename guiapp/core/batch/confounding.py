@@ -35,9 +35,30 @@ CANDIDATE_COMPONENTS = 5  # candidates are neighbours in the first few PCs, then
 MAX_PAIRS_KEPT = 1_000
 
 GROUP_NAME_HINTS = {
-    "patient", "donor", "animal", "subject", "individual", "mouse", "mice", "rat", "participant",
-    "person", "family", "litter", "specimen", "biopsy", "case", "host", "organism", "twin",
-    "sibling", "cellline", "pig", "dog", "monkey", "plant",
+    "patient",
+    "donor",
+    "animal",
+    "subject",
+    "individual",
+    "mouse",
+    "mice",
+    "rat",
+    "participant",
+    "person",
+    "family",
+    "litter",
+    "specimen",
+    "biopsy",
+    "case",
+    "host",
+    "organism",
+    "twin",
+    "sibling",
+    "cellline",
+    "pig",
+    "dog",
+    "monkey",
+    "plant",
 }
 _ID_LIKE = re.compile(r"^[A-Za-z][A-Za-z_.\-]*\d+[A-Za-z0-9_.\-]*$")
 
@@ -83,15 +104,19 @@ def batch_label_confounding(batches, labels, *, task: str = "classification") ->
         p = float(f_oneway(*groups).pvalue) if len(groups) > 1 and all(len(g) > 1 for g in groups) else None
         confounded = eta2 >= ETA_SQUARED_CONFOUNDED
         table = {b: {"n": int(len(g)), "mean": float(g.mean())} for b, g in zip(sorted(batches.unique()), groups)}
-        reading = (f"Batch explains {eta2:.0%} of the label's variance"
-                   + (": batch is confounded with the label." if confounded else "."))
+        reading = f"Batch explains {eta2:.0%} of the label's variance" + (
+            ": batch is confounded with the label." if confounded else "."
+        )
         return ConfoundingReport(table, None, p, [], confounded, reading, eta_squared=eta2)
     labels = pd.Series(np.asarray(labels).astype(str), name="label")
     crosstab = pd.crosstab(batches, labels)
     v, p = cramers_v(crosstab.to_numpy())
     sizes = crosstab.sum(axis=1)
-    single = [{"batch": str(b), "label": str(crosstab.columns[row.to_numpy().argmax()]), "n": int(sizes[b])}
-              for b, row in crosstab.iterrows() if (row > 0).sum() == 1 and crosstab.shape[1] > 1]
+    single = [
+        {"batch": str(b), "label": str(crosstab.columns[row.to_numpy().argmax()]), "n": int(sizes[b])}
+        for b, row in crosstab.iterrows()
+        if (row > 0).sum() == 1 and crosstab.shape[1] > 1
+    ]
     big_single = [s for s in single if s["n"] >= SINGLE_LABEL_MIN_SAMPLES]
     confounded = crosstab.shape[0] > 1 and crosstab.shape[1] > 1 and (v >= CONFOUNDED_V or bool(big_single))
     if confounded:
@@ -99,7 +124,9 @@ def batch_label_confounding(batches, labels, *, task: str = "classification") ->
     elif v >= PARTLY_CONFOUNDED_V:
         reading = f"Batch and label are partly tied (Cramér's V = {v:.2f}); read per-batch results with care."
     else:
-        reading = f"Batch and label are not tied (Cramér's V = {v:.2f}; 0 means independent, 1 means one decides the other)."
+        reading = (
+            f"Batch and label are not tied (Cramér's V = {v:.2f}; 0 means independent, 1 means one decides the other)."
+        )
     table = {str(b): {str(k): int(n) for k, n in row.items()} for b, row in crosstab.iterrows()}
     return ConfoundingReport(table, v, p, single, confounded, reading)
 
@@ -112,14 +139,17 @@ def confounding_finding(batch: str, report: ConfoundingReport) -> Optional[Findi
     if report.cramers_v is None:
         return None
     if not report.confounded:
-        if report.cramers_v >= PARTLY_CONFOUNDED_V and report.p_value is not None \
-                and report.p_value < PARTLY_CONFOUNDED_P:
-            return Findings.batch_partly_confounded.raise_(batch=batch, cramers_v=report.cramers_v,
-                                                           p=report.p_value)
+        if (
+            report.cramers_v >= PARTLY_CONFOUNDED_V
+            and report.p_value is not None
+            and report.p_value < PARTLY_CONFOUNDED_P
+        ):
+            return Findings.batch_partly_confounded.raise_(batch=batch, cramers_v=report.cramers_v, p=report.p_value)
         return None
     if report.single_label_batches:
-        shown = "; ".join(f"{s['batch']} holds only {s['label']!r} ({s['n']} samples)"
-                          for s in report.single_label_batches[:4])
+        shown = "; ".join(
+            f"{s['batch']} holds only {s['label']!r} ({s['n']} samples)" for s in report.single_label_batches[:4]
+        )
         more = len(report.single_label_batches) - 4
         detail = shown + (f"; and {more} more batch(es)" if more > 0 else "") + "."
     else:
@@ -160,11 +190,15 @@ def suggest_group_columns(table: pd.DataFrame, *, exclude=()) -> list[dict]:
         largest = int(values.value_counts().iloc[0])
         entry = {"column": str(col), "n_groups": int(n_groups), "largest_group": largest}
         if hints:
-            entry["reason"] = (f"its name suggests a {hints[0].replace('cellline', 'cell line')}, "
-                               f"and its {n_groups} values repeat")
+            entry["reason"] = (
+                f"its name suggests a {hints[0].replace('cellline', 'cell line')}, and its {n_groups} values repeat"
+            )
             out.append((0, entry))
-        elif (not pd.api.types.is_numeric_dtype(values) and 3 <= n_groups <= n / 2
-              and values.astype(str).str.match(_ID_LIKE).mean() >= 0.9):
+        elif (
+            not pd.api.types.is_numeric_dtype(values)
+            and 3 <= n_groups <= n / 2
+            and values.astype(str).str.match(_ID_LIKE).mean() >= 0.9
+        ):
             entry["reason"] = f"its {n_groups} ID-like values each come back in several samples"
             out.append((1, entry))
     return [e for _, e in sorted(out, key=lambda t: t[0])]
@@ -181,8 +215,9 @@ class DuplicateReport:
     searched: int = 0  # samples around which near-copies were looked for
 
     def pairs(self) -> list:
-        return ([[i, j, "exact"] for i, j in self.exact_pairs]
-                + [[i, j, "near"] for i, j in self.near_pairs])[:MAX_PAIRS_KEPT]
+        return ([[i, j, "exact"] for i, j in self.exact_pairs] + [[i, j, "near"] for i, j in self.near_pairs])[
+            :MAX_PAIRS_KEPT
+        ]
 
 
 def standardise(X: np.ndarray) -> np.ndarray:
@@ -197,11 +232,17 @@ def standardise(X: np.ndarray) -> np.ndarray:
     return centred
 
 
-def find_duplicates(X: np.ndarray, *, embedding: Optional[np.ndarray] = None,
-                    standardised: Optional[np.ndarray] = None,
-                    threshold: float = NEAR_DUPLICATE_RMS, max_queries: int = DUPLICATE_MAX_QUERIES,
-                    near: bool = True, seed: int = 0,
-                    should_stop: Optional[StopFn] = None) -> DuplicateReport:
+def find_duplicates(
+    X: np.ndarray,
+    *,
+    embedding: Optional[np.ndarray] = None,
+    standardised: Optional[np.ndarray] = None,
+    threshold: float = NEAR_DUPLICATE_RMS,
+    max_queries: int = DUPLICATE_MAX_QUERIES,
+    near: bool = True,
+    seed: int = 0,
+    should_stop: Optional[StopFn] = None,
+) -> DuplicateReport:
     """Exact copies (identical feature rows) and near-copies of samples, with bounded work.
 
     Near-copies are pairs whose standardised features differ by at most ``threshold``
@@ -220,8 +261,11 @@ def find_duplicates(X: np.ndarray, *, embedding: Optional[np.ndarray] = None,
     keys = np.fromiter((hash(r.tobytes()) for r in same_bytes), dtype=np.int64, count=n)
     order = np.argsort(keys, kind="stable")  # copies side by side, each group in row order
     same = keys[order][1:] == keys[order][:-1]
-    exact = [(int(a), int(b)) for a, b in zip(order[:-1][same], order[1:][same])
-             if np.array_equal(same_bytes[a], same_bytes[b])]
+    exact = [
+        (int(a), int(b))
+        for a, b in zip(order[:-1][same], order[1:][same])
+        if np.array_equal(same_bytes[a], same_bytes[b])
+    ]
     exact_rows = {i for pair in exact for i in pair}
     if not near:
         return DuplicateReport(exact_pairs=exact, threshold=threshold)
@@ -231,8 +275,9 @@ def find_duplicates(X: np.ndarray, *, embedding: Optional[np.ndarray] = None,
         from sklearn.decomposition import PCA
 
         embedding = PCA(n_components=min(10, p, n - 1), random_state=seed).fit_transform(Z) if n > 2 else Z
-    queries = np.arange(n) if n <= max_queries else np.sort(
-        np.random.default_rng(seed).choice(n, max_queries, replace=False))
+    queries = (
+        np.arange(n) if n <= max_queries else np.sort(np.random.default_rng(seed).choice(n, max_queries, replace=False))
+    )
     k = min(DUPLICATE_CANDIDATES + 1, n)
     radius = threshold * np.sqrt(p)
     space = np.asarray(embedding)[:, :CANDIDATE_COMPONENTS]  # few dimensions: a fast k-d tree
@@ -244,11 +289,15 @@ def find_duplicates(X: np.ndarray, *, embedding: Optional[np.ndarray] = None,
     exact_set = set(exact)
     for start in range(0, len(pairs), 4096):
         check_stop(should_stop)
-        chunk = pairs[start:start + 4096]
+        chunk = pairs[start : start + 4096]
         rms = np.sqrt(np.mean((Z[chunk[:, 0]] - Z[chunk[:, 1]]) ** 2, axis=1))
-        near += [(int(i), int(j)) for (i, j), r in zip(chunk, rms)
-                 if r <= threshold and (int(i), int(j)) not in exact_set
-                 and not (i in exact_rows and j in exact_rows and np.array_equal(same_bytes[i], same_bytes[j]))]
+        near += [
+            (int(i), int(j))
+            for (i, j), r in zip(chunk, rms)
+            if r <= threshold
+            and (int(i), int(j)) not in exact_set
+            and not (i in exact_rows and j in exact_rows and np.array_equal(same_bytes[i], same_bytes[j]))
+        ]
     return DuplicateReport(exact_pairs=exact, near_pairs=near, threshold=threshold, searched=len(queries))
 
 
@@ -268,8 +317,15 @@ def split_parts(study) -> Optional[np.ndarray]:
 
 def pairs_across_split(pairs, part: np.ndarray) -> list:
     """The pairs ``[i, j, kind]`` whose two samples are in different parts."""
-    return [pr for pr in pairs if pr[0] < len(part) and pr[1] < len(part)
-            and part[pr[0]] != part[pr[1]] and part[pr[0]] >= 0 and part[pr[1]] >= 0]
+    return [
+        pr
+        for pr in pairs
+        if pr[0] < len(part)
+        and pr[1] < len(part)
+        and part[pr[0]] != part[pr[1]]
+        and part[pr[0]] >= 0
+        and part[pr[1]] >= 0
+    ]
 
 
 def groups_across_split(groups, part: np.ndarray) -> list:
@@ -291,13 +347,15 @@ def split_leak_findings(study) -> list:
     crossing = pairs_across_split(study.batch.duplicate_pairs, part)
     if crossing:
         exact = sum(1 for pr in crossing if pr[2] == "exact")
-        findings.append(Findings.duplicates_across_splits.raise_(
-            count=len(crossing), exact=exact, near=len(crossing) - exact))
+        findings.append(
+            Findings.duplicates_across_splits.raise_(count=len(crossing), exact=exact, near=len(crossing) - exact)
+        )
     group = study.data.group
     if group and study.table is not None and group in study.table.columns:
         _, _, rows = model_frame(study)
         spread = groups_across_split(rows[group].to_numpy(), part)
         if spread:
-            findings.append(Findings.groups_across_splits.raise_(
-                column=group, count=len(spread), examples=", ".join(spread[:5])))
+            findings.append(
+                Findings.groups_across_splits.raise_(column=group, count=len(spread), examples=", ".join(spread[:5]))
+            )
     return findings

@@ -17,7 +17,13 @@ from typing import Optional
 import numpy as np
 
 from guiapp.core.batch.metrics import (
-    AMBER, GREEN, PREDICT_PERMUTATIONS, RED, BatchMetrics, measure_batch_effect, plain_batch_silhouette,
+    AMBER,
+    GREEN,
+    PREDICT_PERMUTATIONS,
+    RED,
+    BatchMetrics,
+    measure_batch_effect,
+    plain_batch_silhouette,
     subsample,
 )
 from guiapp.core.study.errors import TenfoldError
@@ -59,17 +65,24 @@ class BatchEffectReport:
 
         dup = self.duplicates
         return {
-            "silhouette": self.silhouette, "reading": self.reading,
+            "silhouette": self.silhouette,
+            "reading": self.reading,
             "explained_variance": [float(v) for v in self.explained_variance],
             "metrics": {k: r.to_dict() for k, r in self.metrics.results.items()} if self.metrics else None,
             "n_points": len(self.label_values),
             "metrics_sample_size": self.metrics.sample_size if self.metrics else None,
             "confounding": asdict(self.confounding) if self.confounding is not None else None,
             "group_suggestions": self.group_suggestions,
-            "duplicates": None if dup is None else {
-                "exact_pairs": len(dup.exact_pairs), "near_pairs": len(dup.near_pairs),
-                "near_threshold_sd": dup.threshold, "searched": dup.searched,
-                "pairs": dup.pairs()[:50], "across_split": self.duplicates_across_split[:50]},
+            "duplicates": None
+            if dup is None
+            else {
+                "exact_pairs": len(dup.exact_pairs),
+                "near_pairs": len(dup.near_pairs),
+                "near_threshold_sd": dup.threshold,
+                "searched": dup.searched,
+                "pairs": dup.pairs()[:50],
+                "across_split": self.duplicates_across_split[:50],
+            },
         }
 
 
@@ -122,9 +135,13 @@ def read_metrics(metrics: BatchMetrics) -> str:
     return text
 
 
-def batch_effect_report(study, progress: ProgressFn = no_progress,
-                        should_stop: Optional[StopFn] = None, *,
-                        n_permutations: int = PREDICT_PERMUTATIONS) -> BatchEffectReport:
+def batch_effect_report(
+    study,
+    progress: ProgressFn = no_progress,
+    should_stop: Optional[StopFn] = None,
+    *,
+    n_permutations: int = PREDICT_PERMUTATIONS,
+) -> BatchEffectReport:
     """PCA, batch metrics, confounding, groups and copies for the Batch-effects page.
 
     Records everything in ``study.batch`` and replaces the findings of the batch step (and,
@@ -156,9 +173,15 @@ def batch_effect_report(study, progress: ProgressFn = no_progress,
     silhouette = None
     if batch_values is not None:
         metrics = measure_batch_effect(
-            pcs, evr, batch_values, label_values if study.is_classification else None, seed=seed,
-            n_permutations=n_permutations, progress=sub_progress(progress, 0.15, 0.75),
-            should_stop=should_stop)
+            pcs,
+            evr,
+            batch_values,
+            label_values if study.is_classification else None,
+            seed=seed,
+            n_permutations=n_permutations,
+            progress=sub_progress(progress, 0.15, 0.75),
+            should_stop=should_stop,
+        )
         silhouette = metrics.value("silhouette")
         if silhouette >= SILHOUETTE_WARN:
             findings.append(Findings.batch_effect.raise_(batch=batch_col, silhouette=silhouette))
@@ -175,23 +198,33 @@ def batch_effect_report(study, progress: ProgressFn = no_progress,
 
         dup = cf.DuplicateReport(exact_pairs=exact_copies(X))
     else:
-        dup = cf.find_duplicates(X, embedding=pcs, standardised=standardised, seed=seed,
-                                 should_stop=should_stop)
+        dup = cf.find_duplicates(X, embedding=pcs, standardised=standardised, seed=seed, should_stop=should_stop)
     del standardised
     from guiapp.core.split.remedies import group_column_from_copies
 
-    from_copies = None if study.data.group else group_column_from_copies(
-        rows, dup.pairs(), exclude=exclude | set(study.data.feature_columns) | set(study.data.identifiers))
+    from_copies = (
+        None
+        if study.data.group
+        else group_column_from_copies(
+            rows, dup.pairs(), exclude=exclude | set(study.data.feature_columns) | set(study.data.identifiers)
+        )
+    )
     if from_copies is not None:  # the copies say which column groups the samples: it comes first
         suggestions = [{**from_copies, "from_copies": True}] + [
-            g for g in suggestions if g["column"] != from_copies["column"]]
+            g for g in suggestions if g["column"] != from_copies["column"]
+        ]
     if suggestions and not study.data.group:
-        findings.append(Findings.group_column_suggested.raise_(
-            column=suggestions[0]["column"], reason=suggestions[0]["reason"]))
+        findings.append(
+            Findings.group_column_suggested.raise_(column=suggestions[0]["column"], reason=suggestions[0]["reason"])
+        )
     if dup.near_pairs:
-        findings.append(Findings.near_duplicate_samples.raise_(
-            count=len(dup.near_pairs), threshold=dup.threshold,
-            advice=near_copy_advice(study, rows, dup.near_pairs, from_copies)))
+        findings.append(
+            Findings.near_duplicate_samples.raise_(
+                count=len(dup.near_pairs),
+                threshold=dup.threshold,
+                advice=near_copy_advice(study, rows, dup.near_pairs, from_copies),
+            )
+        )
 
     _record(b, metrics, conf, evr, silhouette)
     if study.folder is not None:  # the page draws a reopened study's plot from these
@@ -214,10 +247,18 @@ def batch_effect_report(study, progress: ProgressFn = no_progress,
         study.set_findings("split", cf.split_leak_findings(study))
     progress(1.0, "Batch report done")
     return BatchEffectReport(
-        coordinates=pcs[:, :2].astype(np.float32), explained_variance=evr,
-        batch_values=batch_values, label_values=label_values, silhouette=silhouette,
-        reading=reading, findings=findings, metrics=metrics, confounding=conf,
-        group_suggestions=suggestions, duplicates=dup, duplicates_across_split=across,
+        coordinates=pcs[:, :2].astype(np.float32),
+        explained_variance=evr,
+        batch_values=batch_values,
+        label_values=label_values,
+        silhouette=silhouette,
+        reading=reading,
+        findings=findings,
+        metrics=metrics,
+        confounding=conf,
+        group_suggestions=suggestions,
+        duplicates=dup,
+        duplicates_across_split=across,
     )
 
 
@@ -228,16 +269,24 @@ def near_copy_advice(study, rows, pairs, from_copies: Optional[dict]) -> str:
         values = rows[group].astype(object).to_numpy()
         apart = sum(1 for i, j in pairs if values[i] != values[j])
         if not apart:
-            return (f"Every pair shares a value of the group column {group!r}, so the group split "
-                    "already keeps them together.")
-        return (f"{apart} of the pairs fall in different groups of {group!r}: the copy-aware split "
-                "(on by default) keeps each cluster of copies on one side; check whether they are "
-                "the same donor or sample under two names.")
+            return (
+                f"Every pair shares a value of the group column {group!r}, so the group split "
+                "already keeps them together."
+            )
+        return (
+            f"{apart} of the pairs fall in different groups of {group!r}: the copy-aware split "
+            "(on by default) keeps each cluster of copies on one side; check whether they are "
+            "the same donor or sample under two names."
+        )
     if from_copies is not None:
-        return (f"Most pairs share a value of {from_copies['column']!r}: use it as the group column "
-                "(the copy-aware split, on by default, keeps each cluster of copies together meanwhile).")
-    return ("The copy-aware split (on by default) keeps each cluster of copies on one side; if they "
-            "are replicates of one donor or patient, mark a group column, or remove the copies.")
+        return (
+            f"Most pairs share a value of {from_copies['column']!r}: use it as the group column "
+            "(the copy-aware split, on by default, keeps each cluster of copies together meanwhile)."
+        )
+    return (
+        "The copy-aware split (on by default) keeps each cluster of copies on one side; if they "
+        "are replicates of one donor or patient, mark a group column, or remove the copies."
+    )
 
 
 def _record(b, metrics: Optional[BatchMetrics], conf, evr, silhouette) -> None:
@@ -287,18 +336,24 @@ def choose_remedy(study, remedy: str, reason: str = "", *, holdout_batches=None)
         raise TenfoldError(f"Unknown remedy {remedy!r}; choose one of {', '.join(REMEDIES)}.")
     s, b, d = study.split, study.batch, study.data
     if s.test_uses > 0 and remedy != b.remedy:
-        raise TenfoldError("The sealed test set has already been used; changing the remedy now would "
-                           "hide what the test score was measured on. Start a new study (Tip 7).")
+        raise TenfoldError(
+            "The sealed test set has already been used; changing the remedy now would "
+            "hide what the test score was measured on. Start a new study (Tip 7)."
+        )
     if remedy == "group-split" and not d.group:
-        raise TenfoldError("A group split needs a group column (donor, patient, animal, cell line): "
-                           "choose it on the Data page first.")
+        raise TenfoldError(
+            "A group split needs a group column (donor, patient, animal, cell line): choose it on the Data page first."
+        )
     if remedy in ("batch-holdout", "batch-label-stratified", "combat") and not d.batch:
         raise TenfoldError("This remedy needs a batch column: choose it on the Data page first.")
     previous = b.remedy
     b.remedy, b.remedy_reason = remedy, reason.strip()
     b.after = {}
-    strategy = {"group-split": "group", "batch-holdout": "batch-holdout",
-                "batch-label-stratified": "batch-label-stratified"}.get(remedy, s.strategy)
+    strategy = {
+        "group-split": "group",
+        "batch-holdout": "batch-holdout",
+        "batch-label-stratified": "batch-label-stratified",
+    }.get(remedy, s.strategy)
     if holdout_batches is not None:
         s.holdout_batches = [str(x) for x in holdout_batches]
     if s.sealed and (strategy != s.strategy or holdout_batches is not None):
@@ -314,8 +369,9 @@ def choose_remedy(study, remedy: str, reason: str = "", *, holdout_batches=None)
             study.evaluation.tune_metrics = {}
 
 
-def remedy_effect(study, progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None,
-                  *, n_permutations: int = 9) -> dict:
+def remedy_effect(
+    study, progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None, *, n_permutations: int = 9
+) -> dict:
     """Batch metrics on the training split before and after ComBat (fitted on those rows).
 
     Stored in ``study.batch.after``; an empty dict when the remedy is not ComBat or the split
@@ -333,14 +389,19 @@ def remedy_effect(study, progress: ProgressFn = no_progress, should_stop: Option
     batches = rows[study.data.batch].astype(str).to_numpy()[train]
     labels = rows[study.data.label].astype(str).to_numpy()[train] if study.is_classification else None
     out = {"on": "training split", "n": int(len(train))}
-    for i, (name, features) in enumerate((("before", X[train]),
-                                          ("after", correct_rows(study, X, y, rows, train)))):
+    for i, (name, features) in enumerate((("before", X[train]), ("after", correct_rows(study, X, y, rows, train)))):
         check_stop(should_stop)
         pcs, evr = pca_embedding(features, seed=study.split.seed)
-        m = measure_batch_effect(pcs, evr, batches, labels, seed=study.split.seed,
-                                 n_permutations=n_permutations,
-                                 progress=sub_progress(progress, 0.5 * i, 0.5 * (i + 1)),
-                                 should_stop=should_stop)
+        m = measure_batch_effect(
+            pcs,
+            evr,
+            batches,
+            labels,
+            seed=study.split.seed,
+            n_permutations=n_permutations,
+            progress=sub_progress(progress, 0.5 * i, 0.5 * (i + 1)),
+            should_stop=should_stop,
+        )
         out[name] = {k: r.value for k, r in m.results.items()}
         out[f"{name}_lights"] = {k: r.light for k, r in m.results.items()}
     b.after = out
@@ -348,21 +409,33 @@ def remedy_effect(study, progress: ProgressFn = no_progress, should_stop: Option
     return out
 
 
-REASON_NEEDED = ("A batch effect or confounding was found: say why no correction is needed "
-                 "(for example, every batch will also be present when the model is used). The "
-                 "reason goes into the model card (Tips 4 and 7).")
+REASON_NEEDED = (
+    "A batch effect or confounding was found: say why no correction is needed "
+    "(for example, every batch will also be present when the model is used). The "
+    "reason goes into the model card (Tips 4 and 7)."
+)
 
 
 def remedy_needs_reason(study) -> bool:
     """Whether choosing no remedy needs a written reason: something was measured as a problem."""
     b = study.batch
-    return bool(b.confounded or any(v in (RED, AMBER) for v in b.lights.values())
-                or (b.silhouette is not None and b.silhouette >= SILHOUETTE_WARN))
+    return bool(
+        b.confounded
+        or any(v in (RED, AMBER) for v in b.lights.values())
+        or (b.silhouette is not None and b.silhouette >= SILHOUETTE_WARN)
+    )
 
 
-def apply_remedy(study, remedy: str, reason: str = "", *, holdout_batches=None,
-                 progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None,
-                 n_permutations: int = 9) -> dict:
+def apply_remedy(
+    study,
+    remedy: str,
+    reason: str = "",
+    *,
+    holdout_batches=None,
+    progress: ProgressFn = no_progress,
+    should_stop: Optional[StopFn] = None,
+    n_permutations: int = 9,
+) -> dict:
     """The page's remedy action: :func:`choose_remedy`, then :func:`remedy_effect` for ComBat.
 
     "none" needs a reason when :func:`remedy_needs_reason` (:data:`REASON_NEEDED`).
@@ -373,8 +446,7 @@ def apply_remedy(study, remedy: str, reason: str = "", *, holdout_batches=None,
     progress(0.05, "Recording the remedy")
     choose_remedy(study, remedy, reason, holdout_batches=holdout_batches)
     check_stop(should_stop)
-    return remedy_effect(study, sub_progress(progress, 0.1, 1.0), should_stop,
-                         n_permutations=n_permutations)
+    return remedy_effect(study, sub_progress(progress, 0.1, 1.0), should_stop, n_permutations=n_permutations)
 
 
 def use_group_column(study, column: str) -> None:
@@ -392,12 +464,16 @@ def use_group_column(study, column: str) -> None:
         raise TenfoldError("No data are loaded for this study: load a table on the Data page.")
     check_group(table, column)
     if column in (d.label, d.batch):
-        raise TenfoldError(f"{column!r} is the {'label' if column == d.label else 'batch'} column; "
-                           "a group column names the donor, patient, animal or cell line.")
+        raise TenfoldError(
+            f"{column!r} is the {'label' if column == d.label else 'batch'} column; "
+            "a group column names the donor, patient, animal or cell line."
+        )
     if column in d.feature_columns:
         if study.split.test_uses > 0:
-            raise TenfoldError("The sealed test set has already been used; changing the features "
-                               "now would hide what it measured. Start a new study (Tip 7).")
+            raise TenfoldError(
+                "The sealed test set has already been used; changing the features "
+                "now would hide what it measured. Start a new study (Tip 7)."
+            )
         d.feature_columns = [c for c in d.feature_columns if c != column]
         d.n_features = len(d.feature_columns)
         study.baselines.results = []
@@ -405,8 +481,7 @@ def use_group_column(study, column: str) -> None:
         study.evaluation.tune_metrics = {}
     d.group = column
     _refresh_for_group(study, column)
-    study.set_findings("batch", [f for f in study.findings
-                                 if f.step == "batch" and f.code != "group-column-suggested"])
+    study.set_findings("batch", [f for f in study.findings if f.step == "batch" and f.code != "group-column-suggested"])
     if study.split.train_idx:
         study.set_findings("split", split_leak_findings(study))
 
@@ -422,9 +497,17 @@ def apply_group_remedy(study, column: str, *, automatic: bool = False) -> None:
 
     why = next((g.get("reason", "") for g in study.batch.group_suggestions if g.get("column") == column), "")
     use_group_column(study, column)
-    text = (f"Split: group split by `{column}`" + (f" because {why}" if why else "")
-            + ("; applied by the headless run because the spec set no group column or split strategy "
-               "(set [data] group or [split] strategy to choose otherwise)" if automatic else "") + ".")
+    text = (
+        f"Split: group split by `{column}`"
+        + (f" because {why}" if why else "")
+        + (
+            "; applied by the headless run because the spec set no group column or split strategy "
+            "(set [data] group or [split] strategy to choose otherwise)"
+            if automatic
+            else ""
+        )
+        + "."
+    )
     record_remedy(study, "group-column-suggested", "group-split", text)
     s = study.split
     if s.strategy != "batch-holdout" and study.batch.remedy in ("none", "group-split"):
@@ -454,9 +537,11 @@ def _refresh_for_group(study, column: str) -> None:
     if old is None or not near or study.table is None:
         return
     _, _, rows = model_frame(study)
-    fresh = Findings.near_duplicate_samples.raise_(count=old.values.get("count", len(near)),
-                                                   threshold=old.values.get("threshold", 0.1),
-                                                   advice=near_copy_advice(study, rows, near, None))
+    fresh = Findings.near_duplicate_samples.raise_(
+        count=old.values.get("count", len(near)),
+        threshold=old.values.get("threshold", 0.1),
+        advice=near_copy_advice(study, rows, near, None),
+    )
     study.findings = [fresh if f is old else f for f in study.findings]
 
 
@@ -464,44 +549,59 @@ def remedy_text(study) -> str:
     """One paragraph for the model card: what was measured, what was done, what remains."""
     b, d, s = study.batch, study.data, study.split
     if not d.batch:
-        return ("No batch column was declared, so batch effects were not measured; if samples came "
-                "in runs, plates, sites or days, scores may partly reflect them (Tips 4 and 7).")
+        return (
+            "No batch column was declared, so batch effects were not measured; if samples came "
+            "in runs, plates, sites or days, scores may partly reflect them (Tips 4 and 7)."
+        )
     parts = []
     if b.silhouette is not None:
         lights = ", ".join(f"{k} {v}" for k, v in b.lights.items())
-        parts.append(f"Batch column `{d.batch}`: batch silhouette {b.silhouette:.2f}"
-                     + (f", PC regression {b.pcr_batch:.2f}" if b.pcr_batch is not None else "")
-                     + (f", iLISI {b.ilisi:.2f} (scaled iLISI (scib) {b.ilisi_norm:.2f})"
-                        if b.ilisi is not None and b.ilisi_norm is not None else "")
-                     + (f" (traffic lights: {lights})" if lights else "") + ".")
+        parts.append(
+            f"Batch column `{d.batch}`: batch silhouette {b.silhouette:.2f}"
+            + (f", PC regression {b.pcr_batch:.2f}" if b.pcr_batch is not None else "")
+            + (
+                f", iLISI {b.ilisi:.2f} (scaled iLISI (scib) {b.ilisi_norm:.2f})"
+                if b.ilisi is not None and b.ilisi_norm is not None
+                else ""
+            )
+            + (f" (traffic lights: {lights})" if lights else "")
+            + "."
+        )
     if b.cramers_v is not None:
-        parts.append(f"Batch vs label: Cramér's V {b.cramers_v:.2f}"
-                     + (" — confounded." if b.confounded else "."))
-    parts.append(f"Remedy: {REMEDY_WORDS.get(b.remedy, b.remedy)}"
-                 + (f" ({b.remedy_reason})" if b.remedy_reason else "") + ".")
+        parts.append(f"Batch vs label: Cramér's V {b.cramers_v:.2f}" + (" — confounded." if b.confounded else "."))
+    parts.append(
+        f"Remedy: {REMEDY_WORDS.get(b.remedy, b.remedy)}" + (f" ({b.remedy_reason})" if b.remedy_reason else "") + "."
+    )
     if b.remedy == "batch-holdout" or s.strategy == "batch-holdout":
         held = s.test_batches or s.holdout_batches
         where = f"({', '.join(held)})" if held else "(drawn when the split is made)"
-        parts.append(f"The test set holds whole batches {where}, so its score estimates "
-                     "performance on a new batch.")
+        parts.append(f"The test set holds whole batches {where}, so its score estimates performance on a new batch.")
     if b.remedy == "batch-label-stratified" or s.strategy == "batch-label-stratified":
-        parts.append("Every batch × label cell is kept in proportion in each part of the split, so each "
-                     "part holds the same mix of batches and labels.")
+        parts.append(
+            "Every batch × label cell is kept in proportion in each part of the split, so each "
+            "part holds the same mix of batches and labels."
+        )
     if b.remedy == "group-split" or s.strategy == "group":
         parts.append(f"Samples of one `{d.group}` are never on both sides of the split.")
     if b.confounded:
-        parts.append("Batch and label are confounded: no correction (ComBat included) can undo that, "
-                     "because where they go together it cannot tell the batch from the biology. The "
-                     "scores may still partly reflect the batch; the design itself is a limitation.")
+        parts.append(
+            "Batch and label are confounded: no correction (ComBat included) can undo that, "
+            "because where they go together it cannot tell the batch from the biology. The "
+            "scores may still partly reflect the batch; the design itself is a limitation."
+        )
     if b.remedy == "combat" and b.after.get("before"):
         before, after = b.after["before"], b.after["after"]
-        parts.append(f"On the training split, batch silhouette {before['silhouette']:.2f} → "
-                     f"{after['silhouette']:.2f} and PC regression {before['pcr_batch']:.2f} → "
-                     f"{after['pcr_batch']:.2f} after correction.")
+        parts.append(
+            f"On the training split, batch silhouette {before['silhouette']:.2f} → "
+            f"{after['silhouette']:.2f} and PC regression {before['pcr_batch']:.2f} → "
+            f"{after['pcr_batch']:.2f} after correction."
+        )
     risky = b.confounded or any(v == RED for v in b.lights.values())
     if b.remedy == "none" and risky:
-        parts.append("Risk: a batch effect or confounding was measured and not corrected; the scores "
-                     "may partly reflect the batch rather than the biology.")
+        parts.append(
+            "Risk: a batch effect or confounding was measured and not corrected; the scores "
+            "may partly reflect the batch rather than the biology."
+        )
     elif b.remedy == "none" and b.lights and all(v == GREEN for v in b.lights.values()):
         parts.append("All batch metrics were green, so no remedy was needed.")
     return " ".join(parts)

@@ -30,10 +30,18 @@ from typing import Optional
 import numpy as np
 
 from guiapp.core.batch.neighbourhoods import (  # the constants too: one place to read them
-    KBET_ALPHA, KBET_NEIGHBORS, KBET_TESTS, LISI_NEIGHBORS, PERPLEXITY,
+    KBET_ALPHA,
+    KBET_NEIGHBORS,
+    KBET_TESTS,
+    LISI_NEIGHBORS,
+    PERPLEXITY,
 )
 from guiapp.core.batch.neighbourhoods import (  # noqa: F401  (part of this module's public face)
-    inverse_simpson, kbet_rejection_rate, lisi, neighbours, perplexity_weights,
+    inverse_simpson,
+    kbet_rejection_rate,
+    lisi,
+    neighbours,
+    perplexity_weights,
 )
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
 
@@ -89,8 +97,11 @@ class BatchMetrics:
         return None if r is None else r.value
 
     def to_dict(self) -> dict:
-        return {"n_points": self.n_points, "sample_size": self.sample_size,
-                "metrics": {k: r.to_dict() for k, r in self.results.items()}}
+        return {
+            "n_points": self.n_points,
+            "sample_size": self.sample_size,
+            "metrics": {k: r.to_dict() for k, r in self.results.items()},
+        }
 
 
 def traffic_light(key: str, value: Optional[float]) -> Optional[str]:
@@ -117,8 +128,7 @@ def subsample(n: int, size: int, seed: int = 0) -> Optional[np.ndarray]:
 # ----- silhouettes ----------------------------------------------------------------------------
 
 
-def silhouette_samples(X: np.ndarray, labels, *, chunk: int = 512,
-                       should_stop: Optional[StopFn] = None) -> np.ndarray:
+def silhouette_samples(X: np.ndarray, labels, *, chunk: int = 512, should_stop: Optional[StopFn] = None) -> np.ndarray:
     """Silhouette width of every point, as ``sklearn.metrics.silhouette_samples`` (Euclidean).
 
     Squared distances come in row blocks as one matrix product of augmented rows
@@ -213,9 +223,16 @@ def pc_regression(pcs: np.ndarray, variance, batches) -> float:
     return float(np.sum(variance * r2) / np.sum(variance))
 
 
-def batch_predictability(pcs: np.ndarray, batches, labels=None, *, folds: int = PREDICT_FOLDS,
-                         n_permutations: int = PREDICT_PERMUTATIONS, seed: int = 0,
-                         should_stop: Optional[StopFn] = None) -> dict:
+def batch_predictability(
+    pcs: np.ndarray,
+    batches,
+    labels=None,
+    *,
+    folds: int = PREDICT_FOLDS,
+    n_permutations: int = PREDICT_PERMUTATIONS,
+    seed: int = 0,
+    should_stop: Optional[StopFn] = None,
+) -> dict:
     """How well a linear classifier predicts batch from the PCs, within each label, vs chance.
 
     Returns balanced ``accuracy``, ``chance`` (1 / number of batches, weighted over label
@@ -237,8 +254,14 @@ def batch_predictability(pcs: np.ndarray, batches, labels=None, *, folds: int = 
         if len(np.unique(bcodes[rows])) >= 2:
             strata.append(rows)
     if not strata:
-        return {"score": None, "accuracy": None, "chance": None, "p_value": None,
-                "classifier": "linear discriminant analysis", "folds": folds}
+        return {
+            "score": None,
+            "accuracy": None,
+            "chance": None,
+            "p_value": None,
+            "classifier": "linear discriminant analysis",
+            "folds": folds,
+        }
 
     def score(b):
         acc, chance, weight = 0.0, 0.0, 0
@@ -261,9 +284,15 @@ def batch_predictability(pcs: np.ndarray, batches, labels=None, *, folds: int = 
             shuffled[rows] = bcodes[rng.permutation(rows)]
         null.append(score(shuffled)[0])
     p = (1 + sum(v >= accuracy for v in null)) / (1 + n_permutations) if n_permutations else None
-    return {"score": float((accuracy - chance) / (1 - chance)), "accuracy": float(accuracy),
-            "chance": float(chance), "p_value": p, "classifier": "linear discriminant analysis",
-            "folds": folds, "permutations": n_permutations}
+    return {
+        "score": float((accuracy - chance) / (1 - chance)),
+        "accuracy": float(accuracy),
+        "chance": float(chance),
+        "p_value": p,
+        "classifier": "linear discriminant analysis",
+        "folds": folds,
+        "permutations": n_permutations,
+    }
 
 
 # ----- all of them -------------------------------------------------------------------------------
@@ -289,12 +318,19 @@ MEANINGS = {
 }
 
 
-def measure_batch_effect(pcs: np.ndarray, explained_variance, batches, labels=None, *,
-                         seed: int = 0, max_samples: int = MAX_SAMPLES,
-                         predict_max_samples: int = PREDICT_MAX_SAMPLES,
-                         n_permutations: int = PREDICT_PERMUTATIONS,
-                         progress: ProgressFn = no_progress,
-                         should_stop: Optional[StopFn] = None) -> BatchMetrics:
+def measure_batch_effect(
+    pcs: np.ndarray,
+    explained_variance,
+    batches,
+    labels=None,
+    *,
+    seed: int = 0,
+    max_samples: int = MAX_SAMPLES,
+    predict_max_samples: int = PREDICT_MAX_SAMPLES,
+    n_permutations: int = PREDICT_PERMUTATIONS,
+    progress: ProgressFn = no_progress,
+    should_stop: Optional[StopFn] = None,
+) -> BatchMetrics:
     """Every batch metric on ``pcs`` (``labels`` None for regression: no strata, no cLISI)."""
     pcs = np.asarray(pcs, dtype=np.float64)
     batches = np.asarray(batches).astype(str)
@@ -309,8 +345,9 @@ def measure_batch_effect(pcs: np.ndarray, explained_variance, batches, labels=No
     def add(key, value, low, high, **kw):
         judged = kw.get("normalised", value)
         light = kw.pop("light", None) or traffic_light(key, judged)
-        out[key] = MetricResult(key, NAMES[key], None if value is None else float(value), low, high,
-                                MEANINGS[key], light, **kw)
+        out[key] = MetricResult(
+            key, NAMES[key], None if value is None else float(value), low, high, MEANINGS[key], light, **kw
+        )
 
     progress(0.05, "Batch silhouette")
     check_stop(should_stop)
@@ -325,40 +362,78 @@ def measure_batch_effect(pcs: np.ndarray, explained_variance, batches, labels=No
     ilisi = float(np.median(lisi(X, b, knn=knn)))
     mixed = inverse_simpson(b)
     share = _unit((ilisi - 1) / (mixed - 1))
-    add("ilisi", ilisi, 1, n_batches, normalised=scib_scaled_ilisi(ilisi, len(np.unique(b))),
+    add(
+        "ilisi",
+        ilisi,
+        1,
+        n_batches,
+        normalised=scib_scaled_ilisi(ilisi, len(np.unique(b))),
         light=traffic_light("ilisi", share),
-        extra={"perfectly_mixed": mixed, "share_of_mixed": share, "scaled": SCALED["ilisi"],
-               "perplexity": PERPLEXITY, "neighbors": knn[1].shape[1]})
+        extra={
+            "perfectly_mixed": mixed,
+            "share_of_mixed": share,
+            "scaled": SCALED["ilisi"],
+            "perplexity": PERPLEXITY,
+            "neighbors": knn[1].shape[1],
+        },
+    )
     if lab is not None and len(np.unique(lab)) >= 2:
         clisi = float(np.median(lisi(X, lab, knn=knn)))
         label_mix = inverse_simpson(lab)
         apart = _unit(1 - (clisi - 1) / (label_mix - 1))
-        add("clisi", clisi, 1, len(np.unique(labels)),
+        add(
+            "clisi",
+            clisi,
+            1,
+            len(np.unique(labels)),
             normalised=scib_scaled_clisi(clisi, len(np.unique(lab))),
             light=traffic_light("clisi", apart),
-            extra={"perfectly_mixed": label_mix, "share_apart": apart, "scaled": SCALED["clisi"],
-                   "perplexity": PERPLEXITY})
+            extra={
+                "perfectly_mixed": label_mix,
+                "share_apart": apart,
+                "scaled": SCALED["clisi"],
+                "perplexity": PERPLEXITY,
+            },
+        )
     check_stop(should_stop)
     kbet = kbet_rejection_rate(X, b, seed=seed)
-    add("kbet_rejection", kbet, 0, 1,
-        extra={"alpha": KBET_ALPHA, "neighbors": min(KBET_NEIGHBORS, len(X) - 1),
-               "tested": min(KBET_TESTS, len(X))})
+    add(
+        "kbet_rejection",
+        kbet,
+        0,
+        1,
+        extra={"alpha": KBET_ALPHA, "neighbors": min(KBET_NEIGHBORS, len(X) - 1), "tested": min(KBET_TESTS, len(X))},
+    )
     progress(0.5, "Principal-component regression")
-    add("pcr_batch", pc_regression(pcs, explained_variance, batches), 0, 1,
-        extra={"components": pcs.shape[1], "points": n})
+    add(
+        "pcr_batch",
+        pc_regression(pcs, explained_variance, batches),
+        0,
+        1,
+        extra={"components": pcs.shape[1], "points": n},
+    )
     progress(0.6, "Predicting the batch from the components")
     check_stop(should_stop)
     ppick = subsample(n, predict_max_samples, seed)
-    pr = batch_predictability(pcs if ppick is None else pcs[ppick],
-                              batches if ppick is None else batches[ppick],
-                              None if labels is None else (labels if ppick is None else labels[ppick]),
-                              n_permutations=n_permutations, seed=seed, should_stop=should_stop)
+    pr = batch_predictability(
+        pcs if ppick is None else pcs[ppick],
+        batches if ppick is None else batches[ppick],
+        None if labels is None else (labels if ppick is None else labels[ppick]),
+        n_permutations=n_permutations,
+        seed=seed,
+        should_stop=should_stop,
+    )
     light = None
     if pr["score"] is not None and pr["p_value"] is not None and pr["p_value"] > PREDICT_ALPHA:
         light = GREEN
-    add("predictability", pr["score"], 0, 1, light=light,
-        extra={**{k: v for k, v in pr.items() if k != "score"},
-               "points": n if ppick is None else len(ppick)})
+    add(
+        "predictability",
+        pr["score"],
+        0,
+        1,
+        light=light,
+        extra={**{k: v for k, v in pr.items() if k != "score"}, "points": n if ppick is None else len(ppick)},
+    )
     progress(1.0, "Batch metrics done")
     return BatchMetrics(results=out, n_points=n, sample_size=None if pick is None else len(pick))
 

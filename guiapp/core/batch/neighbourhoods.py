@@ -40,8 +40,7 @@ def neighbours(X: np.ndarray, k: int, queries: Optional[np.ndarray] = None):
     return dist[keep].reshape(len(Q), k), idx[keep].reshape(len(Q), k)
 
 
-def perplexity_weights(dist: np.ndarray, perplexity: float, *, tol: float = 1e-5,
-                       max_iter: int = 50) -> np.ndarray:
+def perplexity_weights(dist: np.ndarray, perplexity: float, *, tol: float = 1e-5, max_iter: int = 50) -> np.ndarray:
     """Row-normalised kernel weights exp(−β_i·d_ij) whose entropy is ``log(perplexity)``.
 
     ``dist`` holds each point's distances to its neighbours, plain (not squared), as the
@@ -80,8 +79,9 @@ def perplexity_weights(dist: np.ndarray, perplexity: float, *, tol: float = 1e-5
     return P
 
 
-def lisi(X: np.ndarray, values, *, perplexity: float = PERPLEXITY,
-         n_neighbors: int = LISI_NEIGHBORS, knn=None) -> np.ndarray:
+def lisi(
+    X: np.ndarray, values, *, perplexity: float = PERPLEXITY, n_neighbors: int = LISI_NEIGHBORS, knn=None
+) -> np.ndarray:
     """Local inverse Simpson's index of ``values`` around every point (1 … number of values).
 
     1 / Σ_c (Σ_{j in c} p_ij)² over the ``n_neighbors`` nearest other points j, with the
@@ -102,12 +102,18 @@ def inverse_simpson(values) -> float:
     """The effective number of groups: the LISI a perfectly mixed neighbourhood would have."""
     _, counts = np.unique(np.asarray(values).astype(str), return_counts=True)
     p = counts / counts.sum()
-    return float(1.0 / np.sum(p ** 2))
+    return float(1.0 / np.sum(p**2))
 
 
-def kbet_rejection_rate(X: np.ndarray, batches, *, n_neighbors: int = KBET_NEIGHBORS,
-                        n_tests: int = KBET_TESTS, alpha: float = KBET_ALPHA,
-                        seed: int = 0) -> float:
+def kbet_rejection_rate(
+    X: np.ndarray,
+    batches,
+    *,
+    n_neighbors: int = KBET_NEIGHBORS,
+    n_tests: int = KBET_TESTS,
+    alpha: float = KBET_ALPHA,
+    seed: int = 0,
+) -> float:
     """Share of tested neighbourhoods whose batch make-up differs from the whole (Büttner 2019).
 
     Each tested point's ``n_neighbors`` nearest neighbours are counted by batch and compared
@@ -119,8 +125,7 @@ def kbet_rejection_rate(X: np.ndarray, batches, *, n_neighbors: int = KBET_NEIGH
     n, B = len(codes), int(codes.max()) + 1
     if B < 2:
         return 0.0
-    queries = np.arange(n) if n <= n_tests else np.sort(
-        np.random.default_rng(seed).choice(n, n_tests, replace=False))
+    queries = np.arange(n) if n <= n_tests else np.sort(np.random.default_rng(seed).choice(n, n_tests, replace=False))
     _, idx = neighbours(X, n_neighbors, queries)
     k = idx.shape[1]
     rows = np.repeat(np.arange(len(queries)), k)

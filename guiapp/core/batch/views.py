@@ -156,9 +156,11 @@ def metadata_columns(study) -> list:
         return []
     features = set(d.feature_columns)
     first = [c for c in (d.batch, d.label, d.group) if c and c in table.columns]
-    rest = [str(c) for c in table.columns
-            if c not in features and c not in first and c not in d.identifiers
-            and not _names_every_row(table[c])]
+    rest = [
+        str(c)
+        for c in table.columns
+        if c not in features and c not in first and c not in d.identifiers and not _names_every_row(table[c])
+    ]
     return list(dict.fromkeys(first + rest))
 
 
@@ -197,17 +199,25 @@ def sample_view(study, kind: str, coordinates, explained_variance=()) -> SampleV
     for c in colour_names:
         if c != ident:
             columns[c] = colour_column(rows[c], c)
-    names = (rows[ident].astype(str).to_numpy(dtype=object) if ident
-             else np.array([f"row {i + 1}" for i in range(len(rows))], dtype=object))
+    names = (
+        rows[ident].astype(str).to_numpy(dtype=object)
+        if ident
+        else np.array([f"row {i + 1}" for i in range(len(rows))], dtype=object)
+    )
     if kind == "pca":
         ev = list(explained_variance) + [float("nan")] * 2
-        axes = tuple(f"PC{k + 1}" + (f" ({ev[k]:.1%} of variance)" if np.isfinite(ev[k]) else "")
-                     for k in range(2))
+        axes = tuple(f"PC{k + 1}" + (f" ({ev[k]:.1%} of variance)" if np.isfinite(ev[k]) else "") for k in range(2))
     else:
         axes = ("UMAP 1", "UMAP 2")
     return SampleView(
-        kind=kind, coordinates=coordinates, axis_labels=axes, columns=columns, names=names,
-        identifier=ident, batch=d.batch, label=d.label,
+        kind=kind,
+        coordinates=coordinates,
+        axis_labels=axes,
+        columns=columns,
+        names=names,
+        identifier=ident,
+        batch=d.batch,
+        label=d.label,
         batch_values=rows[d.batch].astype(str).to_numpy(dtype=object) if d.batch else None,
         label_values=rows[d.label].astype(str).to_numpy(dtype=object),
     )
@@ -219,8 +229,7 @@ def sample_view(study, kind: str, coordinates, explained_variance=()) -> SampleV
 def embedding_key(study) -> str:
     """What the positions depend on: the data file, label, features, sample count and seed."""
     d = study.data
-    blob = json.dumps([d.provenance.sha256, d.label, list(d.feature_columns), d.n_samples,
-                       study.split.seed])
+    blob = json.dumps([d.provenance.sha256, d.label, list(d.feature_columns), d.n_samples, study.split.seed])
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -257,9 +266,13 @@ def store_embedding(study, kind: str, coordinates, explained_variance=()) -> boo
     if study.folder is None or kind not in VIEWS:
         return False
     stored = _read_store(study)
-    stored.update({"key": np.array(embedding_key(study)),
-                   kind: np.asarray(coordinates, dtype=np.float32)[:, :2],
-                   f"{kind}_variance": np.asarray(list(explained_variance), dtype=np.float64)})
+    stored.update(
+        {
+            "key": np.array(embedding_key(study)),
+            kind: np.asarray(coordinates, dtype=np.float32)[:, :2],
+            f"{kind}_variance": np.asarray(list(explained_variance), dtype=np.float64),
+        }
+    )
     path = study.path(EMBEDDING_FILE)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.npz")
@@ -278,8 +291,10 @@ def umap_available() -> bool:
     return importlib.util.find_spec("umap") is not None
 
 
-UMAP_HINT = ("UMAP is an optional extra: install it with  pip install umap-learn  "
-             "(or  pip install \"tenfold[umap]\") and restart Tenfold.")
+UMAP_HINT = (
+    "UMAP is an optional extra: install it with  pip install umap-learn  "
+    '(or  pip install "tenfold[umap]") and restart Tenfold.'
+)
 
 
 def umap_embedding(pcs: np.ndarray, seed: int = 0) -> np.ndarray:
@@ -292,8 +307,9 @@ def umap_embedding(pcs: np.ndarray, seed: int = 0) -> np.ndarray:
     return umap.UMAP(n_components=2, n_neighbors=k, random_state=seed).fit_transform(pcs)
 
 
-def draw_samples(study, kind: str = "pca", progress: ProgressFn = no_progress,
-                 should_stop: Optional[StopFn] = None) -> SampleView:
+def draw_samples(
+    study, kind: str = "pca", progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None
+) -> SampleView:
     """The positions of the samples for the page: stored ones, else computed and stored."""
     from guiapp.core.batch.effects import pca_embedding
     from guiapp.core.data.attach import model_frame
@@ -322,8 +338,13 @@ def draw_samples(study, kind: str = "pca", progress: ProgressFn = no_progress,
     return view
 
 
-def look_for_batch_effects(study, progress: ProgressFn = no_progress,
-                           should_stop: Optional[StopFn] = None, *, n_permutations: Optional[int] = None):
+def look_for_batch_effects(
+    study,
+    progress: ProgressFn = no_progress,
+    should_stop: Optional[StopFn] = None,
+    *,
+    n_permutations: Optional[int] = None,
+):
     """The page's one task: :func:`guiapp.core.batch.effects.batch_effect_report` and its PCA view."""
     from guiapp.core.batch.effects import batch_effect_report
     from guiapp.core.study.task_context import sub_progress
@@ -345,8 +366,11 @@ def stored_metrics(study) -> list:
         return []
     n_batches = max(len(b.contingency), 2)
     n_labels = max(len(study.data.classes), 2)
-    extra_pred = {"accuracy": b.predictability_accuracy, "chance": b.predictability_chance,
-                  "p_value": b.predictability_p}
+    extra_pred = {
+        "accuracy": b.predictability_accuracy,
+        "chance": b.predictability_chance,
+        "p_value": b.predictability_p,
+    }
     spec = (
         ("silhouette", b.silhouette, -1, 1, None, {}),
         ("batch_asw", b.batch_asw, 0, 1, None, {}),
@@ -360,8 +384,7 @@ def stored_metrics(study) -> list:
     for key, value, low, high, norm, extra in spec:
         if value is None and key not in b.lights and key != "predictability":
             continue
-        out.append(MetricResult(key, NAMES[key], value, low, high, MEANINGS[key],
-                                b.lights.get(key), norm, extra))
+        out.append(MetricResult(key, NAMES[key], value, low, high, MEANINGS[key], b.lights.get(key), norm, extra))
     return out
 
 
@@ -372,8 +395,7 @@ def describe_pairs(study, pairs, limit: int = 50) -> list:
     if not pairs or study.table is None:
         return []
     pairs = list(pairs)[:limit]
-    probe = _labelled_rows(study, [c for c in study.data.identifiers if c in study.table.columns]
-                           + [study.data.label])
+    probe = _labelled_rows(study, [c for c in study.data.identifiers if c in study.table.columns] + [study.data.label])
     ident = _identifier_column(study, probe)
     names = probe[ident].astype(str).to_numpy() if ident else None
     part = split_parts(study)
@@ -385,8 +407,7 @@ def describe_pairs(study, pairs, limit: int = 50) -> list:
     def where(i):
         return words.get(int(part[i]), "—") if part is not None and i < len(part) else "—"
 
-    return [{"a": name(i), "b": name(j), "kind": kind, "parts": f"{where(i)} / {where(j)}"}
-            for i, j, kind in pairs]
+    return [{"a": name(i), "b": name(j), "kind": kind, "parts": f"{where(i)} / {where(j)}"} for i, j, kind in pairs]
 
 
 def batch_sizes(study) -> dict:

@@ -38,7 +38,8 @@ def _h5py(path: Path):
     except ImportError:
         raise E.UnsupportedFormatError(
             f"{path.name} is an AnnData file, and reading those needs the h5py package "
-            "(pip install h5py). Or export X and obs as CSV and load that.") from None
+            "(pip install h5py). Or export X and obs as CSV and load that."
+        ) from None
     return h5py
 
 
@@ -49,7 +50,8 @@ def _open(path: Path):
     except OSError as exc:
         raise E.MalformedFileError(
             f"{path.name} is not a readable AnnData (.h5ad) file: {str(exc).splitlines()[0]}. Write "
-            "it again with anndata (adata.write_h5ad) or export X and obs as CSV.") from None
+            "it again with anndata (adata.write_h5ad) or export X and obs as CSV."
+        ) from None
 
 
 def _attr(node, name: str, default=None):
@@ -79,8 +81,9 @@ def _column(node) -> pd.Series | np.ndarray:
         if kind == "categorical" or "categories" in node:
             codes = node["codes"][()]
             categories = _strings(node["categories"])
-            return pd.Categorical.from_codes(codes.astype(np.int64), categories=pd.Index(categories),
-                                             ordered=bool(_attr(node, "ordered", False)))
+            return pd.Categorical.from_codes(
+                codes.astype(np.int64), categories=pd.Index(categories), ordered=bool(_attr(node, "ordered", False))
+            )
         if kind in ("nullable-integer", "nullable-boolean", "nullable-string-array") and "values" in node:
             values = _strings(node["values"]) if kind == "nullable-string-array" else node["values"][()]
             mask = node["mask"][()].astype(bool)
@@ -102,8 +105,9 @@ def obs_columns(path: os.PathLike) -> list[str]:
         return [OBS_NAMES] + [str(c.decode() if isinstance(c, bytes) else c) for c in np.atleast_1d(order)]
 
 
-def read_h5ad(path: os.PathLike, *, progress: ProgressFn = no_progress,
-              should_stop: Optional[StopFn] = None) -> AnnDataTable:
+def read_h5ad(
+    path: os.PathLike, *, progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None
+) -> AnnDataTable:
     """One row per observation: ``obs_names``, the ``obs`` columns, then one column per variable."""
     import h5py
 
@@ -112,12 +116,14 @@ def read_h5ad(path: os.PathLike, *, progress: ProgressFn = no_progress,
         if "X" not in f or "obs" not in f:
             raise E.MalformedFileError(
                 f"{path.name} is an HDF5 file but not an AnnData file: it has no 'X' and 'obs'. "
-                "Write it with anndata (adata.write_h5ad), or export the table as CSV.")
+                "Write it with anndata (adata.write_h5ad), or export the table as CSV."
+            )
         obs, var = f["obs"], f.get("var")
         if not isinstance(obs, h5py.Group):
             raise E.MalformedFileError(
                 f"{path.name} was written by an old version of anndata (obs is a single record "
-                "array). Read it with anndata and write it again (adata.write_h5ad), then load that.")
+                "array). Read it with anndata and write it again (adata.write_h5ad), then load that."
+            )
         progress(0.05, "Reading the sample metadata (obs)")
         meta, var_names = _obs_and_var_names(obs, var, path)
         check_stop(should_stop)
@@ -140,12 +146,14 @@ def read_h5ad(path: os.PathLike, *, progress: ProgressFn = no_progress,
         dup = index[index.duplicated()].iloc[0]
         raise E.DuplicateSampleIdError(
             f"{path.name}: the observation name {dup!r} appears more than once in obs. Make them unique "
-            "(adata.obs_names_make_unique()) and write the file again.")
+            "(adata.obs_names_make_unique()) and write the file again."
+        )
     meta = meta.reset_index(drop=True)
     table = pd.concat([index.to_frame(), meta, features], axis=1)
     progress(1.0, "AnnData read")
-    return AnnDataTable(table=table, obs_columns=[str(c) for c in meta.columns], var_names=var_names,
-                        sparse=sparse, density=density)
+    return AnnDataTable(
+        table=table, obs_columns=[str(c) for c in meta.columns], var_names=var_names, sparse=sparse, density=density
+    )
 
 
 def _obs_and_var_names(obs, var, path: Path):
@@ -158,7 +166,8 @@ def _obs_and_var_names(obs, var, path: Path):
     except (KeyError, ValueError, TypeError) as exc:
         raise E.MalformedFileError(
             f"{path.name}: its obs or var table cannot be read ({exc}). Write it again with "
-            "anndata, or export obs as CSV and load it as a sample sheet.") from None
+            "anndata, or export obs as CSV and load it as a sample sheet."
+        ) from None
     return meta, var_names
 
 
@@ -185,8 +194,10 @@ def _matrix(node, path: Path):
     kind = _attr(node, "encoding-type") or _attr(node, "h5sparse_format", "")
     kind = {"csr": "csr_matrix", "csc": "csc_matrix"}.get(kind, kind)
     if kind not in ("csr_matrix", "csc_matrix"):
-        raise E.MalformedFileError(f"{path.name}: X is stored as {kind or 'an unknown kind'}, which Tenfold cannot read; "
-                                   "write it as a dense or CSR matrix.")
+        raise E.MalformedFileError(
+            f"{path.name}: X is stored as {kind or 'an unknown kind'}, which Tenfold cannot read; "
+            "write it as a dense or CSR matrix."
+        )
     shape = tuple(int(s) for s in (node.attrs.get("shape", node.attrs.get("h5sparse_shape"))))
     parts = (node["data"][()].astype(np.float32, copy=False), node["indices"][()], node["indptr"][()])
     matrix = (sp.csr_matrix if kind == "csr_matrix" else sp.csc_matrix)(parts, shape=shape)
@@ -216,7 +227,11 @@ def write_h5ad(path: os.PathLike, X, obs: pd.DataFrame, var_names: list) -> None
             g = f.create_group(name)
             g.attrs["encoding-type"], g.attrs["encoding-version"] = "dataframe", "0.2.0"
             g.attrs["_index"] = "_index"
-            g.attrs["column-order"] = np.array([str(c) for c in frame.columns], dtype=object) if len(frame.columns) else np.array([], dtype=float)
+            g.attrs["column-order"] = (
+                np.array([str(c) for c in frame.columns], dtype=object)
+                if len(frame.columns)
+                else np.array([], dtype=float)
+            )
             g.create_dataset("_index", data=np.array([str(v) for v in frame.index], dtype=object), dtype=str_dtype)
             for col in frame.columns:
                 values = frame[col]
@@ -225,8 +240,11 @@ def write_h5ad(path: os.PathLike, X, obs: pd.DataFrame, var_names: list) -> None
                     c.attrs["encoding-type"], c.attrs["encoding-version"] = "categorical", "0.2.0"
                     c.attrs["ordered"] = False
                     c["codes"] = values.cat.codes.to_numpy().astype(np.int8)
-                    c.create_dataset("categories", data=np.array([str(v) for v in values.cat.categories], dtype=object),
-                                     dtype=str_dtype)
+                    c.create_dataset(
+                        "categories",
+                        data=np.array([str(v) for v in values.cat.categories], dtype=object),
+                        dtype=str_dtype,
+                    )
                 elif pd.api.types.is_numeric_dtype(values):
                     g[str(col)] = values.to_numpy()
                 else:
@@ -275,7 +293,8 @@ class BackedX:
             if kind != "csr_matrix":
                 raise E.MalformedFileError(
                     f"{self.path.name}: X is stored as {kind or 'an unknown kind'}, which Tenfold cannot read in "
-                    "rows. Write it as CSR (adata.X = adata.X.tocsr(); adata.write_h5ad(...)) or as a dense matrix.")
+                    "rows. Write it as CSR (adata.X = adata.X.tocsr(); adata.write_h5ad(...)) or as a dense matrix."
+                )
             self.kind = "csr"
             self.shape = tuple(int(s) for s in node.attrs.get("shape", node.attrs.get("h5sparse_shape")))
             self._indptr = node["indptr"][()]
@@ -316,7 +335,7 @@ class BackedX:
                 data = np.asarray(node["data"][lo:hi], dtype=np.float32)
                 cols = node["indices"][lo:hi]
                 block = np.zeros((b - a, self.shape[1]), dtype=np.float32)
-                starts = self._indptr[a:b + 1] - lo
+                starts = self._indptr[a : b + 1] - lo
                 which = np.repeat(np.arange(b - a), np.diff(starts))
                 block[which, cols] = data
             out[order[k:j]] = block
@@ -324,8 +343,9 @@ class BackedX:
         return out
 
 
-def read_h5ad_backed(path: os.PathLike, *, progress: ProgressFn = no_progress,
-                     should_stop: Optional[StopFn] = None) -> tuple[AnnDataTable, "BackedX"]:
+def read_h5ad_backed(
+    path: os.PathLike, *, progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None
+) -> tuple[AnnDataTable, "BackedX"]:
     """``obs`` as the table (``obs_names`` first), and ``X`` left on disk as a :class:`BackedX`.
 
     The features' names are ``AnnDataTable.var_names`` (renamed as :func:`read_h5ad` does when
@@ -349,8 +369,10 @@ def read_h5ad_backed(path: os.PathLike, *, progress: ProgressFn = no_progress,
         dup = index[index.duplicated()].iloc[0]
         raise E.DuplicateSampleIdError(
             f"{path.name}: the observation name {dup!r} appears more than once in obs. Make them unique "
-            "(adata.obs_names_make_unique()) and write the file again.")
+            "(adata.obs_names_make_unique()) and write the file again."
+        )
     table = pd.concat([index.to_frame(), meta.reset_index(drop=True)], axis=1)
     progress(1.0, "AnnData opened backed")
-    return AnnDataTable(table=table, obs_columns=[str(c) for c in meta.columns], var_names=names,
-                        sparse=X.kind == "csr"), X
+    return AnnDataTable(
+        table=table, obs_columns=[str(c) for c in meta.columns], var_names=names, sparse=X.kind == "csr"
+    ), X

@@ -25,9 +25,18 @@ from guiapp.core.data import errors as E
 from guiapp.core.study.errors import DataError  # noqa: F401  (imported from here by callers)
 from guiapp.core.study.findings import Findings
 from guiapp.core.data.missing import MISSING_CHOICES, apply_missing, fill_most_frequent  # noqa: F401
-from guiapp.core.data.profile import (IMBALANCE_RATIO, MIN_SAMPLES_PER_CLASS, DataProfile,  # noqa: F401
-                                 check_batch, check_group, check_label, feature_columns, label_values,
-                                 looks_like_identifier, profile_table)
+from guiapp.core.data.profile import (
+    IMBALANCE_RATIO,
+    MIN_SAMPLES_PER_CLASS,
+    DataProfile,  # noqa: F401
+    check_batch,
+    check_group,
+    check_label,
+    feature_columns,
+    label_values,
+    looks_like_identifier,
+    profile_table,
+)
 from guiapp.core.data.readers import TABLE_SUFFIXES, check_shape, file_format, modality_of, read_table  # noqa: F401
 from guiapp.core.study.model import Provenance, now_iso
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
@@ -45,24 +54,37 @@ def too_few_samples_finding(n_samples: int, transposed: bool, study, counts: boo
 
     how = " after turning the genes × samples table" if transposed else ""
     return Findings.too_few_samples.raise_(
-        n_samples=n_samples, how=how, minimum=MIN_STUDY_SAMPLES,
-        alternative=classical_alternative(study, counts=counts, n_samples=n_samples))
+        n_samples=n_samples,
+        how=how,
+        minimum=MIN_STUDY_SAMPLES,
+        alternative=classical_alternative(study, counts=counts, n_samples=n_samples),
+    )
 
 
 def _sub(progress: ProgressFn, start: float, end: float) -> ProgressFn:
     return lambda f, m="": progress(start + (end - start) * f, m)
 
 
-def file_provenance(path: os.PathLike, *, source: str = "", version: str = "",
-                    downloaded: str = "", progress: ProgressFn = no_progress,
-                    should_stop: Optional[StopFn] = None, accession: str = "", url: str = "") -> Provenance:
+def file_provenance(
+    path: os.PathLike,
+    *,
+    source: str = "",
+    version: str = "",
+    downloaded: str = "",
+    progress: ProgressFn = no_progress,
+    should_stop: Optional[StopFn] = None,
+    accession: str = "",
+    url: str = "",
+) -> Provenance:
     """Path, size, SHA-256 and modification time of a file (or a folder's files), plus what the user says.
 
     A folder's SHA-256 is that of its manifest: one line per file, its path inside the folder
     and its own SHA-256, in sorted order; its size is the files' total.
     """
     path = Path(path)
-    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+    files = (
+        [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+    )
     total = sum(p.stat().st_size for p in files)
     done = 0
     manifest = []
@@ -78,9 +100,17 @@ def file_provenance(path: os.PathLike, *, source: str = "", version: str = "",
     sha = digest.hexdigest() if path.is_file() else hashlib.sha256("\n".join(manifest).encode()).hexdigest()
     mtime = max((p.stat().st_mtime for p in files), default=path.stat().st_mtime)
     modified = _dt.datetime.fromtimestamp(mtime, _dt.timezone.utc)
-    return Provenance(path=str(path.resolve()), size_bytes=total, sha256=sha,
-                      modified=modified.replace(microsecond=0).isoformat(), source=source, version=version,
-                      downloaded=downloaded, accession=accession, url=url)
+    return Provenance(
+        path=str(path.resolve()),
+        size_bytes=total,
+        sha256=sha,
+        modified=modified.replace(microsecond=0).isoformat(),
+        source=source,
+        version=version,
+        downloaded=downloaded,
+        accession=accession,
+        url=url,
+    )
 
 
 @dataclass
@@ -108,12 +138,20 @@ class LoadedData:
             return set()
         cols = list(self.table.columns)
         end = len(cols) - (len(self.sheet.columns_added) if self.sheet is not None else 0)
-        return set(cols[end - self.pixel_columns:end])
+        return set(cols[end - self.pixel_columns : end])
 
 
-def load_dataset(path: os.PathLike, *, label: str = "", samples: str = "", sample_id: str = "",
-                 transposed: Optional[bool] = None, options: Optional[dict] = None,
-                 progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None) -> LoadedData:
+def load_dataset(
+    path: os.PathLike,
+    *,
+    label: str = "",
+    samples: str = "",
+    sample_id: str = "",
+    transposed: Optional[bool] = None,
+    options: Optional[dict] = None,
+    progress: ProgressFn = no_progress,
+    should_stop: Optional[StopFn] = None,
+) -> LoadedData:
     """Read ``path`` (a table, AnnData, FASTA or an image folder) into one table; see the module doc.
 
     ``transposed`` None turns a table that looks like features × samples (and lacks the
@@ -138,14 +176,21 @@ def load_dataset(path: os.PathLike, *, label: str = "", samples: str = "", sampl
         raise E.UnsupportedFormatError(
             f"{path.name} is a file, and images are read from a folder: choose the folder that holds them "
             "(one subfolder of images per class, or the images plus a CSV of labels), or read the file "
-            "as a table or as FASTA sequences.")
+            "as a table or as FASTA sequences."
+        )
     keys = None
     loaded = LoadedData(table=pd.DataFrame(), modality=modality)
     if modality == "image":
         from guiapp.core.data.images import DEFAULT_SIZE, image_keys, load_images
 
-        images = load_images(path, size=options.get("image_size", DEFAULT_SIZE), colour=options.get("colour", "auto"),
-                             progress=_sub(progress, 0, 0.8), should_stop=should_stop, cache_dir=cache_dir)
+        images = load_images(
+            path,
+            size=options.get("image_size", DEFAULT_SIZE),
+            colour=options.get("colour", "auto"),
+            progress=_sub(progress, 0, 0.8),
+            should_stop=should_stop,
+            cache_dir=cache_dir,
+        )
         table, keys = images.table, image_keys(images.table)
         options.update(image_size=list(images.shape[1:]), colour=images.colour)
         if images.cache is not None:
@@ -160,12 +205,23 @@ def load_dataset(path: os.PathLike, *, label: str = "", samples: str = "", sampl
     elif modality == "sequence":
         from guiapp.core.data.sequences import load_sequences
 
-        seqs = load_sequences(path, length=options.get("sequence_length"), alphabet=options.get("alphabet", "auto"),
-                              crop=options.get("crop", "start"), progress=_sub(progress, 0, 0.8),
-                              should_stop=should_stop)
+        seqs = load_sequences(
+            path,
+            length=options.get("sequence_length"),
+            alphabet=options.get("alphabet", "auto"),
+            crop=options.get("crop", "start"),
+            progress=_sub(progress, 0, 0.8),
+            should_stop=should_stop,
+        )
         table = seqs.table
-        options.update(sequence_length=seqs.length, alphabet=seqs.alphabet, crop=options.get("crop", "start"),
-                       cropped=seqs.n_cropped, padded=seqs.n_padded, lengths=seqs.lengths)
+        options.update(
+            sequence_length=seqs.length,
+            alphabet=seqs.alphabet,
+            crop=options.get("crop", "start"),
+            cropped=seqs.n_cropped,
+            padded=seqs.n_padded,
+            lengths=seqs.lengths,
+        )
         loaded.input_shape, loaded.pixel_columns = list(seqs.shape), seqs.shape[0] * seqs.shape[1]
         loaded.id_columns = ["sample_id"]
         loaded.labels_pick = None if samples else seqs.labels_pick
@@ -179,8 +235,9 @@ def load_dataset(path: os.PathLike, *, label: str = "", samples: str = "", sampl
         loaded.streamed, loaded.streamed_names = X, list(ann.var_names)
         options.update(stream="h5ad", stream_rows=len(table))
     else:
-        table = read_table(path, sheet=options.get("sheet", ""), min_rows=1, progress=_sub(progress, 0, 0.8),
-                           should_stop=should_stop)
+        table = read_table(
+            path, sheet=options.get("sheet", ""), min_rows=1, progress=_sub(progress, 0, 0.8), should_stop=should_stop
+        )
         if options["format"] == "text":
             from guiapp.core.data.text_tables import sniff
 
@@ -194,8 +251,11 @@ def load_dataset(path: os.PathLike, *, label: str = "", samples: str = "", sampl
         sheet_ids = None
         if samples and transposed is None:
             sheet_table = read_table(check_path(samples), sheet=options.get("samples_sheet", ""), min_rows=1)
-            id_keys = [options["sheet_id"]] if options.get("sheet_id") in sheet_table.columns else \
-                [c for c in sheet_table.columns if not pd.api.types.is_float_dtype(sheet_table[c])]
+            id_keys = (
+                [options["sheet_id"]]
+                if options.get("sheet_id") in sheet_table.columns
+                else [c for c in sheet_table.columns if not pd.api.types.is_float_dtype(sheet_table[c])]
+            )
             sheet_ids = {str(k): [str(v) for v in sheet_table[k].dropna()] for k in id_keys}
         reason = S.looks_transposed(table, label, sheet_ids) if transposed is None else ""
         if transposed or (transposed is None and reason):
@@ -210,9 +270,16 @@ def load_dataset(path: os.PathLike, *, label: str = "", samples: str = "", sampl
         progress(0.85, f"Joining the sample sheet {Path(samples).name}")
         sheet_path = check_path(samples)
         sheet = read_table(sheet_path, sheet=options.get("samples_sheet", ""), min_rows=1)
-        table, report = S.join_sample_sheet(table, sheet, data_key=sample_id, sheet_key=options.get("sheet_id", ""),
-                                            keys=keys, data_name=path.name, sheet_name=sheet_path.name,
-                                            id_match=options.get("samples_id_match", "auto"))
+        table, report = S.join_sample_sheet(
+            table,
+            sheet,
+            data_key=sample_id,
+            sheet_key=options.get("sheet_id", ""),
+            keys=keys,
+            data_name=path.name,
+            sheet_name=sheet_path.name,
+            id_match=options.get("samples_id_match", "auto"),
+        )
         report.sheet = str(sheet_path)
         loaded.sheet = report
     loaded.table, loaded.options = table, options
@@ -235,7 +302,8 @@ def _check_sample_ids(table: pd.DataFrame, column: str, file_name: str) -> None:
         raise E.DuplicateSampleIdError(
             f"{file_name}: sample ID {dup!r} in column {column!r} appears more than once (rows "
             f"{', '.join(map(str, rows[:5]))}). Each sample needs an ID of its own: fix the copies, or, if "
-            "they are repeated measurements of one sample, choose this column as the group column instead.")
+            "they are repeated measurements of one sample, choose this column as the group column instead."
+        )
 
 
 def _sample_id_column(table: pd.DataFrame, roles: dict, group: str) -> str:
@@ -252,14 +320,31 @@ def _sample_id_column(table: pd.DataFrame, roles: dict, group: str) -> str:
     return ""
 
 
-def attach_data(study, path: os.PathLike, *, label: str, batch: str = "",
-                identifiers: Optional[list] = None, sensitive: Optional[bool] = None,
-                source: str = "", version: str = "", downloaded: str = "",
-                progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None,
-                group: str = "", samples: str = "", sample_id: str = "", transposed: Optional[bool] = None,
-                roles: Optional[dict] = None, missing: str = "median", accession: str = "", url: str = "",
-                options: Optional[dict] = None, subgroups: Optional[list] = None,
-                sheet_features: Optional[list] = None) -> DataProfile:
+def attach_data(
+    study,
+    path: os.PathLike,
+    *,
+    label: str,
+    batch: str = "",
+    identifiers: Optional[list] = None,
+    sensitive: Optional[bool] = None,
+    source: str = "",
+    version: str = "",
+    downloaded: str = "",
+    progress: ProgressFn = no_progress,
+    should_stop: Optional[StopFn] = None,
+    group: str = "",
+    samples: str = "",
+    sample_id: str = "",
+    transposed: Optional[bool] = None,
+    roles: Optional[dict] = None,
+    missing: str = "median",
+    accession: str = "",
+    url: str = "",
+    options: Optional[dict] = None,
+    subgroups: Optional[list] = None,
+    sheet_features: Optional[list] = None,
+) -> DataProfile:
     """Load data into the study: read, hash, scan, profile, and record it all (Tip 4).
 
     ``group`` names the column whose samples belong together (donor, patient, animal, cell
@@ -274,16 +359,36 @@ def attach_data(study, path: os.PathLike, *, label: str, batch: str = "",
 
     path = Path(path)
     chosen = {r: c for c, r in (roles or {}).items() if r in ("label", "batch", "group")}
-    label, batch, group = label or chosen.get("label", ""), batch or chosen.get("batch", ""), group or chosen.get("group", "")
+    label, batch, group = (
+        label or chosen.get("label", ""),
+        batch or chosen.get("batch", ""),
+        group or chosen.get("group", ""),
+    )
     progress(0.0, f"Reading {path.name}")
     options = {**(options or {}), "cache_dir": _cache_dir(study)}
-    loaded = load_dataset(path, label=label, samples=samples, sample_id=sample_id, transposed=transposed,
-                          options=options, progress=_sub(progress, 0, 0.4), should_stop=should_stop)
+    loaded = load_dataset(
+        path,
+        label=label,
+        samples=samples,
+        sample_id=sample_id,
+        transposed=transposed,
+        options=options,
+        progress=_sub(progress, 0, 0.4),
+        should_stop=should_stop,
+    )
     table = loaded.table
     identifiers = list(dict.fromkeys(list(identifiers or []) + [c for c in loaded.id_columns if c in table.columns]))
     check_stop(should_stop)
-    provenance = file_provenance(path, source=source, version=version, downloaded=downloaded, accession=accession,
-                                 url=url, progress=_sub(progress, 0.4, 0.5), should_stop=should_stop)
+    provenance = file_provenance(
+        path,
+        source=source,
+        version=version,
+        downloaded=downloaded,
+        accession=accession,
+        url=url,
+        progress=_sub(progress, 0.4, 0.5),
+        should_stop=should_stop,
+    )
     sheet_info: dict = {}
     if loaded.sheet is not None:
         sheet_info = {"provenance": file_provenance(loaded.sheet.sheet).__dict__, **loaded.sheet.to_dict()}
@@ -292,8 +397,15 @@ def attach_data(study, path: os.PathLike, *, label: str, batch: str = "",
     scanned = [c for c in table.columns if c not in loader_features] if loader_features else None
     hits = scan_pii(table, columns=scanned)
     pii_scan = scan_record(table, hits, columns=scanned, when=now_iso())
-    suggested = R.suggest_roles(table, label=label, batch=batch, group=group, identifiers=identifiers,
-                                subgroups=subgroups, pii_columns=[h.column for h in hits])
+    suggested = R.suggest_roles(
+        table,
+        label=label,
+        batch=batch,
+        group=group,
+        identifiers=identifiers,
+        subgroups=subgroups,
+        pii_columns=[h.column for h in hits],
+    )
     final = R.merge_roles(suggested, roles)
     for col, role in ((label, "label"), (batch, "batch"), (group, "group")):
         if col in final:
@@ -314,7 +426,8 @@ def attach_data(study, path: os.PathLike, *, label: str, batch: str = "",
         if unknown:
             raise E.ColumnMissingError(
                 f"[data] sheet_features names {', '.join(map(repr, unknown))}, which the sample sheet "
-                f"{Path(loaded.sheet.sheet).name} does not hold. Its columns are: {', '.join(map(repr, added[:12]))}.")
+                f"{Path(loaded.sheet.sheet).name} does not hold. Its columns are: {', '.join(map(repr, added[:12]))}."
+            )
         for col in added:
             if col in (sheet_features or []):
                 final[col] = "feature"
@@ -339,41 +452,68 @@ def attach_data(study, path: os.PathLike, *, label: str, batch: str = "",
         dropped = {"rows": 0, "columns": []}
     # An ID-like column nobody declared is left to the profile, which raises a finding for it.
     declared = set(identifiers or []) | {c for c, r in (roles or {}).items() if r == "identifier"}
-    profile_roles = {c: "feature" if r == "identifier" and c not in declared and looks_like_identifier(table[c])
-                     else r for c, r in final.items()}
+    profile_roles = {
+        c: "feature" if r == "identifier" and c not in declared and looks_like_identifier(table[c]) else r
+        for c, r in final.items()
+    }
     declared_ids = sorted(declared | set(R.columns_with(profile_roles, "identifier")))
     streamed = None
     if loaded.streamed is not None:
         from guiapp.core.data.streaming import StreamedRows
 
         streamed = (StreamedRows(loaded.streamed), loaded.streamed_names)
-    profile = profile_table(table, label, task=study.question.task, batch=batch, identifiers=declared_ids,
-                            file_name=path.name, group=group, roles=profile_roles, missing=missing,
-                            progress=_sub(progress, 0.55, 1.0), should_stop=should_stop, streamed=streamed)
+    profile = profile_table(
+        table,
+        label,
+        task=study.question.task,
+        batch=batch,
+        identifiers=declared_ids,
+        file_name=path.name,
+        group=group,
+        roles=profile_roles,
+        missing=missing,
+        progress=_sub(progress, 0.55, 1.0),
+        should_stop=should_stop,
+        streamed=streamed,
+    )
     findings = list(profile.findings) + pii_findings(hits, group=group)
     if loaded.transposed:
         findings.append(Findings.data_transposed.raise_(n_samples=len(table), n_features=profile.n_features))
     rep = loaded.sheet
     if rep is not None and (rep.data_unmatched or rep.sheet_unmatched):
-        findings.append(Findings.sample_sheet_unmatched.raise_(
-            sheet=Path(rep.sheet).name, matched=rep.matched, key=rep.sheet_key, data_unmatched=rep.data_unmatched,
-            data_examples=", ".join(map(str, rep.data_unmatched_examples[:3])) or "none",
-            sheet_unmatched=rep.sheet_unmatched,
-            sheet_examples=", ".join(map(str, rep.sheet_unmatched_examples[:3])) or "none",
-            advice=f" {rep.id_advice}" if rep.id_advice else ""))
+        findings.append(
+            Findings.sample_sheet_unmatched.raise_(
+                sheet=Path(rep.sheet).name,
+                matched=rep.matched,
+                key=rep.sheet_key,
+                data_unmatched=rep.data_unmatched,
+                data_examples=", ".join(map(str, rep.data_unmatched_examples[:3])) or "none",
+                sheet_unmatched=rep.sheet_unmatched,
+                sheet_examples=", ".join(map(str, rep.sheet_unmatched_examples[:3])) or "none",
+                advice=f" {rep.id_advice}" if rep.id_advice else "",
+            )
+        )
     if set_aside:
         findings.append(Findings.sheet_columns_not_features.raise_(columns=", ".join(map(repr, set_aside[:8]))))
     if rep is not None and rep.id_rule:
-        findings.append(Findings.sample_ids_matched_by_rule.raise_(
-            sheet=Path(rep.sheet).name, rule=rep.id_rule, matched=rep.matched))
+        findings.append(
+            Findings.sample_ids_matched_by_rule.raise_(
+                sheet=Path(rep.sheet).name, rule=rep.id_rule, matched=rep.matched
+            )
+        )
     if profile.n_samples < MIN_STUDY_SAMPLES:
         counts = any(f.code == Findings.values_look_like_counts.code for f in profile.findings)
         findings.append(too_few_samples_finding(profile.n_samples, loaded.transposed, study, counts))
     pick = loaded.labels_pick
     if pick is not None and pick.path is not None:
-        findings.append(Findings.label_table_found.raise_(
-            table=pick.path.name, key=pick.key, matched=pick.matched,
-            passed_over=f" Passed over: {pick.passed_over_words()}." if pick.passed_over else ""))
+        findings.append(
+            Findings.label_table_found.raise_(
+                table=pick.path.name,
+                key=pick.key,
+                matched=pick.matched,
+                passed_over=f" Passed over: {pick.passed_over_words()}." if pick.passed_over else "",
+            )
+        )
     elif pick is not None and pick.passed_over:
         findings.append(Findings.tables_passed_over.raise_(tables=pick.passed_over_words()))
     if dropped["rows"] or dropped["columns"]:
@@ -440,15 +580,44 @@ def attach_from_spec(study, data_spec: dict, **kwargs) -> DataProfile:
 
 def _attach_from_spec(study, data_spec: dict, **kwargs) -> DataProfile:
     d = data_spec
-    options = {k: d[k] for k in ("modality", "sheet", "image_size", "colour", "sequence_length", "alphabet", "crop",
-                                 "sheet_id", "samples_id_match") if k in d}
+    options = {
+        k: d[k]
+        for k in (
+            "modality",
+            "sheet",
+            "image_size",
+            "colour",
+            "sequence_length",
+            "alphabet",
+            "crop",
+            "sheet_id",
+            "samples_id_match",
+        )
+        if k in d
+    }
     return attach_data(
-        study, d["path"], label=d["label"], batch=d.get("batch", ""), group=d.get("group", ""),
-        identifiers=d.get("identifiers", []), sensitive=d.get("sensitive"), source=d.get("source", ""),
-        version=d.get("version", ""), downloaded=d.get("downloaded", ""), accession=d.get("accession", ""),
-        url=d.get("url", ""), samples=d.get("samples", ""), sample_id=d.get("sample_id", ""),
-        transposed=d.get("transposed"), roles=d.get("roles"), missing=d.get("missing", "median"),
-        subgroups=d.get("subgroups"), options=options, sheet_features=d.get("sheet_features"), **kwargs)
+        study,
+        d["path"],
+        label=d["label"],
+        batch=d.get("batch", ""),
+        group=d.get("group", ""),
+        identifiers=d.get("identifiers", []),
+        sensitive=d.get("sensitive"),
+        source=d.get("source", ""),
+        version=d.get("version", ""),
+        downloaded=d.get("downloaded", ""),
+        accession=d.get("accession", ""),
+        url=d.get("url", ""),
+        samples=d.get("samples", ""),
+        sample_id=d.get("sample_id", ""),
+        transposed=d.get("transposed"),
+        roles=d.get("roles"),
+        missing=d.get("missing", "median"),
+        subgroups=d.get("subgroups"),
+        options=options,
+        sheet_features=d.get("sheet_features"),
+        **kwargs,
+    )
 
 
 def model_frame(study) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
@@ -480,12 +649,18 @@ def model_frame(study) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
         lookup = {str(c): i for i, c in enumerate(study.data.classes)}
         y = label_values(rows[label]).astype(str).map(lookup).to_numpy()
         if np.isnan(y.astype(float)).any():
-            raise DataError(f"The label column {label!r} holds values that were not seen when the data were profiled; load the data again.")
+            raise DataError(
+                f"The label column {label!r} holds values that were not seen when the data were profiled; load the data again."
+            )
         y = y.astype(np.int64)
     else:
         y = rows[label].to_numpy(dtype=np.float32)
-    if (source is None and getattr(study.data, "missing", "median") == "most-frequent" and study.split.train_idx
-            and np.isnan(X).any()):
+    if (
+        source is None
+        and getattr(study.data, "missing", "median") == "most-frequent"
+        and study.split.train_idx
+        and np.isnan(X).any()
+    ):
         X = fill_most_frequent(X, np.asarray(study.split.train_idx))
     return X, y, rows
 
@@ -519,16 +694,25 @@ def reload_table(study, *, progress: ProgressFn = no_progress, should_stop: Opti
         raise E.FileChangedError(
             f"{path} has changed since it was loaded into this study (its SHA-256 differs). "
             "Results would no longer match the data: load the file again on the Data page "
-            "(the later steps will be redone), or restore the original file.")
+            "(the later steps will be redone), or restore the original file."
+        )
     sheet_sha = (d.sample_sheet.get("provenance") or {}).get("sha256")
     if d.samples and sheet_sha and Path(d.samples).exists() and file_provenance(d.samples).sha256 != sheet_sha:
         raise E.FileChangedError(
             f"The sample sheet {d.samples} has changed since it was loaded (its SHA-256 differs). Load the "
-            "data again on the Data page, or restore the original sheet.")
+            "data again on the Data page, or restore the original sheet."
+        )
     options = {**d.options, "cache_dir": _cache_dir(study)} if d.options.get("stream") else d.options
-    loaded = load_dataset(path, label=d.label, samples=d.samples, sample_id=d.sample_id,
-                          transposed=bool(d.transposed), options=options, progress=_sub(progress, 0.3, 1.0),
-                          should_stop=should_stop)
+    loaded = load_dataset(
+        path,
+        label=d.label,
+        samples=d.samples,
+        sample_id=d.sample_id,
+        transposed=bool(d.transposed),
+        options=options,
+        progress=_sub(progress, 0.3, 1.0),
+        should_stop=should_stop,
+    )
     table = loaded.table
     if d.missing == "drop-rows" and d.feature_columns:
         table, _, _ = apply_missing(table, [c for c in d.feature_columns if c in table.columns], "drop-rows")

@@ -43,17 +43,29 @@ def breast_cancer() -> DemoData:
     table = table.drop(columns=["target"])
     table.insert(0, "sample_id", [f"WDBC-{i:04d}" for i in range(len(table))])
     return DemoData(
-        name="breast_cancer", table=table, label="diagnosis", batch="",
+        name="breast_cancer",
+        table=table,
+        label="diagnosis",
+        batch="",
         source="Wisconsin Diagnostic Breast Cancer (UCI), as bundled with scikit-learn",
         version=f"scikit-learn {sk_version}",
         description="Is a breast mass malignant or benign, from 30 features of its cell nuclei?",
     )
 
 
-def simulated_expression(n_samples: int = 600, n_genes: int = 200, n_informative: int = 10,
-                         n_batches: int = 3, batch_strength: float = 1.0,
-                         effect_size: float = 1.0, seed: int = 0, *, confounding: float = 0.0,
-                         n_donors: int = 0, donor_strength: float = 0.5) -> DemoData:
+def simulated_expression(
+    n_samples: int = 600,
+    n_genes: int = 200,
+    n_informative: int = 10,
+    n_batches: int = 3,
+    batch_strength: float = 1.0,
+    effect_size: float = 1.0,
+    seed: int = 0,
+    *,
+    confounding: float = 0.0,
+    n_donors: int = 0,
+    donor_strength: float = 0.5,
+) -> DemoData:
     """Log-scale expression of ``n_genes`` genes in two conditions, with a batch shift.
 
     Each batch adds its own random offset (scaled by ``batch_strength``) to every gene;
@@ -104,15 +116,29 @@ def simulated_expression(n_samples: int = 600, n_genes: int = 200, n_informative
     if n_donors:
         version += f", n_donors={n_donors}, donor_strength={donor_strength}"
     return DemoData(
-        name="simulated_expression", table=table, label="condition", batch="batch",
-        source="Tenfold simulated expression generator", version=version,
+        name="simulated_expression",
+        table=table,
+        label="condition",
+        batch="batch",
+        source="Tenfold simulated expression generator",
+        version=version,
         description="Does a gene-expression profile separate treated from control samples?",
-        informative=tuple(genes[:n_informative]), group="donor" if donors is not None else "",
+        informative=tuple(genes[:n_informative]),
+        group="donor" if donors is not None else "",
     )
 
 
-def another_lab(n_samples: int = 200, *, lab_strength: float = 1.5, seed: int = 0, study_samples: int = 600,
-                n_genes: int = 200, n_informative: int = 10, n_batches: int = 3, effect_size: float = 1.0) -> DemoData:
+def another_lab(
+    n_samples: int = 200,
+    *,
+    lab_strength: float = 1.5,
+    seed: int = 0,
+    study_samples: int = 600,
+    n_genes: int = 200,
+    n_informative: int = 10,
+    n_batches: int = 3,
+    effect_size: float = 1.0,
+) -> DemoData:
     """An external cohort for :func:`simulated_expression` from "another lab": the same genes, the
     same baseline expression and the same treated-vs-control effect, measured with a batch shift
     of its own (``lab_strength``) that none of the study's runs had.
@@ -137,11 +163,15 @@ def another_lab(n_samples: int = 200, *, lab_strength: float = 1.5, seed: int = 
     table["condition"] = np.where(condition == 1, "treated", "control")
     table["batch"] = "labB"
     return DemoData(
-        name="simulated_expression_lab_b", table=table, label="condition", batch="batch",
+        name="simulated_expression_lab_b",
+        table=table,
+        label="condition",
+        batch="batch",
         source="Tenfold simulated expression generator (another lab)",
         version=f"seed={seed}, lab_strength={lab_strength}, effect_size={effect_size}",
         description="The same biology measured in another lab, with a batch shift of its own.",
-        informative=tuple(genes[:n_informative]))
+        informative=tuple(genes[:n_informative]),
+    )
 
 
 def load_demo(name: str, **kwargs) -> DemoData:
@@ -180,8 +210,17 @@ def create_demo_study(name: str, folder, *, progress=None, should_stop=None, **k
     path = write_demo(demo, Path(folder) / "data")
     if name == "simulated_expression" and not kwargs:  # a cohort from "another lab", for the Evaluate page
         another_lab().table.to_csv(Path(folder) / "data" / "simulated_expression_lab_b.csv", index=False)
-    attach_data(study, path, label=demo.label, batch=demo.batch, group=demo.group, source=demo.source,
-                version=demo.version, progress=progress or no_progress, should_stop=should_stop)
+    attach_data(
+        study,
+        path,
+        label=demo.label,
+        batch=demo.batch,
+        group=demo.group,
+        source=demo.source,
+        version=demo.version,
+        progress=progress or no_progress,
+        should_stop=should_stop,
+    )
     study.data.builtin = demo.name
     study.save()
     return study

@@ -115,12 +115,33 @@ class FileChangedError(DataError):
     code = "file-changed"
 
 
-ALL = (FileMissingError, FolderNotTableError, UnsupportedFormatError, EmptyFileError, BinaryFileError,
-       UnknownEncodingError, RaggedRowsError, MalformedFileError, SingleColumnError, TooFewRowsError,
-       DuplicateColumnError, NoNumericFeatureError, ColumnMissingError, LabelMissingError,
-       SingleClassError, SingletonClassError, LabelKindError, NonFiniteValueError,
-       DuplicateSampleIdError, SampleSheetMismatchError, UnreadableImageError, NoImagesError,
-       MalformedFastaError, ForeignCharacterError, FileChangedError)
+ALL = (
+    FileMissingError,
+    FolderNotTableError,
+    UnsupportedFormatError,
+    EmptyFileError,
+    BinaryFileError,
+    UnknownEncodingError,
+    RaggedRowsError,
+    MalformedFileError,
+    SingleColumnError,
+    TooFewRowsError,
+    DuplicateColumnError,
+    NoNumericFeatureError,
+    ColumnMissingError,
+    LabelMissingError,
+    SingleClassError,
+    SingletonClassError,
+    LabelKindError,
+    NonFiniteValueError,
+    DuplicateSampleIdError,
+    SampleSheetMismatchError,
+    UnreadableImageError,
+    NoImagesError,
+    MalformedFastaError,
+    ForeignCharacterError,
+    FileChangedError,
+)
 
 
 def error_code(exc: BaseException) -> str:

@@ -30,8 +30,7 @@ def column_distribution(table: pd.DataFrame, column: str, bins: int = 30) -> dic
         finite = finite[np.isfinite(finite)]
         counts, edges = np.histogram(finite, bins=bins)
         centres = (edges[:-1] + edges[1:]) / 2
-        out.update(kind="numeric", counts=counts.tolist(), edges=edges.tolist(),
-                   labels=[f"{c:.3g}" for c in centres])
+        out.update(kind="numeric", counts=counts.tolist(), edges=edges.tolist(), labels=[f"{c:.3g}" for c in centres])
         return out
     counts = present.astype(str).value_counts()
     if numeric:  # a few distinct numbers: in their numeric order
@@ -45,8 +44,15 @@ def column_distribution(table: pd.DataFrame, column: str, bins: int = 30) -> dic
     return out
 
 
-def scatter_points(table: pd.DataFrame, x: str, y: str, colour: Optional[str] = None, *,
-                   max_points: int = MAX_SCATTER_POINTS, seed: int = 0) -> dict:
+def scatter_points(
+    table: pd.DataFrame,
+    x: str,
+    y: str,
+    colour: Optional[str] = None,
+    *,
+    max_points: int = MAX_SCATTER_POINTS,
+    seed: int = 0,
+) -> dict:
     """Rows with numbers in both ``x`` and ``y``: ``xy`` (n × 2), ``groups`` (the ``colour``
     column's values as text, or one group), ``n`` drawn, ``n_rows`` usable and ``skipped``."""
     for name in (x, y) + ((colour,) if colour else ()):
@@ -58,6 +64,11 @@ def scatter_points(table: pd.DataFrame, x: str, y: str, colour: Optional[str] = 
     rows = usable
     if len(rows) > max_points:
         rows = np.sort(np.random.default_rng(seed).choice(usable, max_points, replace=False))
-    groups = (table[colour].iloc[rows].astype(str).tolist() if colour else ["all samples"] * len(rows))
-    return {"xy": np.column_stack([xs[rows], ys[rows]]), "groups": groups, "n": int(len(rows)),
-            "n_rows": int(len(usable)), "skipped": int(len(table) - len(usable))}
+    groups = table[colour].iloc[rows].astype(str).tolist() if colour else ["all samples"] * len(rows)
+    return {
+        "xy": np.column_stack([xs[rows], ys[rows]]),
+        "groups": groups,
+        "n": int(len(rows)),
+        "n_rows": int(len(usable)),
+        "skipped": int(len(table) - len(usable)),
+    }

@@ -32,8 +32,9 @@ class ImageFolderDataset:
     instead (for the cache). Use it with a torch DataLoader (it is a map-style dataset).
     """
 
-    def __init__(self, folder: os.PathLike, files: list, colour: str, size: tuple, targets=None,
-                 *, as_bytes: bool = False) -> None:
+    def __init__(
+        self, folder: os.PathLike, files: list, colour: str, size: tuple, targets=None, *, as_bytes: bool = False
+    ) -> None:
         self.folder, self.files, self.colour = Path(folder), list(files), colour
         self.size = (int(size[0]), int(size[1]))
         self.targets, self.as_bytes = targets, as_bytes
@@ -100,9 +101,18 @@ class ImageCache:
         return self.read_bytes(rows).astype(np.float32) / np.float32(255.0)
 
 
-def build_image_cache(folder: os.PathLike, files: list, colour: str, size: tuple, cache_dir: os.PathLike, *,
-                      modified: str = "", workers: Optional[int] = None, progress: ProgressFn = no_progress,
-                      should_stop: Optional[StopFn] = None) -> ImageCache:
+def build_image_cache(
+    folder: os.PathLike,
+    files: list,
+    colour: str,
+    size: tuple,
+    cache_dir: os.PathLike,
+    *,
+    modified: str = "",
+    workers: Optional[int] = None,
+    progress: ProgressFn = no_progress,
+    should_stop: Optional[StopFn] = None,
+) -> ImageCache:
     """Decode and resize every image once (in DataLoader workers) into an 8-bit cache file; reuse it after."""
     from torch.utils.data import DataLoader
 
@@ -118,8 +128,14 @@ def build_image_cache(folder: os.PathLike, files: list, colour: str, size: tuple
         return ImageCache(path, len(files), p)
     workers = loader_workers() if workers is None else workers
     dataset = ImageFolderDataset(folder, files, colour, size, as_bytes=True)  # picklable for spawned workers
-    loader = DataLoader(dataset, batch_size=DECODE_BATCH, shuffle=False, num_workers=workers,
-                        collate_fn=np.stack, **({"prefetch_factor": 2} if workers else {}))
+    loader = DataLoader(
+        dataset,
+        batch_size=DECODE_BATCH,
+        shuffle=False,
+        num_workers=workers,
+        collate_fn=np.stack,
+        **({"prefetch_factor": 2} if workers else {}),
+    )
     tmp = path.with_name(path.name + ".tmp")
     done = 0
     with open(tmp, "wb") as out:

@@ -83,8 +83,11 @@ def pick_labels_file(folder: os.PathLike, names=None) -> LabelTablePick:
     """
     from guiapp.core.data.readers import read_table
 
-    tables = [p for p in sorted(Path(folder).iterdir()) if p.is_file() and p.suffix.lower() in LABEL_SUFFIXES
-              and not p.name.startswith(".")]
+    tables = [
+        p
+        for p in sorted(Path(folder).iterdir())
+        if p.is_file() and p.suffix.lower() in LABEL_SUFFIXES and not p.name.startswith(".")
+    ]
     pick = LabelTablePick()
     if not tables:
         return pick
@@ -139,8 +142,7 @@ def with_label_table_columns(folder: os.PathLike, columns: list, names) -> list:
 def image_columns(folder: os.PathLike) -> list[str]:
     """The columns an image folder offers: the file, its class folder, and a label file's columns."""
     found, by_folder = find_images(folder)
-    return with_label_table_columns(folder, [IMAGE_COLUMN] + ([CLASS_COLUMN] if by_folder else []),
-                                    image_names(found))
+    return with_label_table_columns(folder, [IMAGE_COLUMN] + ([CLASS_COLUMN] if by_folder else []), image_names(found))
 
 
 def _open(folder: Path, rel: str, decode: bool = True):
@@ -157,7 +159,8 @@ def _open(folder: Path, rel: str, decode: bool = True):
         raise E.UnreadableImageError(
             f"{rel} in {folder.name} could not be read as an image ({type(exc).__name__}: "
             f"{str(exc).splitlines()[0][:120] if str(exc) else 'no details'}). Remove it from the folder, "
-            "or replace it with a PNG, JPEG or TIFF file.") from None
+            "or replace it with a PNG, JPEG or TIFF file."
+        ) from None
 
 
 def _pixels(img, colour: str, size: tuple) -> np.ndarray:
@@ -197,9 +200,15 @@ def pixel_names(shape: tuple, colour: str) -> list[str]:
     return [f"{prefixes[k]}_{y}_{x}" for k in range(c) for y in range(h) for x in range(w)]
 
 
-def load_images(folder: os.PathLike, *, size=DEFAULT_SIZE, colour: str = "auto",
-                progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None,
-                cache_dir: Optional[os.PathLike] = None) -> ImageSet:
+def load_images(
+    folder: os.PathLike,
+    *,
+    size=DEFAULT_SIZE,
+    colour: str = "auto",
+    progress: ProgressFn = no_progress,
+    should_stop: Optional[StopFn] = None,
+    cache_dir: Optional[os.PathLike] = None,
+) -> ImageSet:
     """Read every image under ``folder`` into one table (see the module doc).
 
     With ``cache_dir``, a folder whose pixels as float32 exceed the streaming threshold
@@ -221,7 +230,8 @@ def load_images(folder: os.PathLike, *, size=DEFAULT_SIZE, colour: str = "auto",
         others = sum(1 for p in folder.rglob("*") if p.is_file())
         raise E.NoImagesError(
             f"{folder.name} holds no PNG, JPEG or TIFF images ({others} other file(s)). Put one subfolder "
-            "per class with its images inside, or the images plus a CSV of labels.")
+            "per class with its images inside, or the images plus a CSV of labels."
+        )
     if colour not in ("auto", "grey", "rgb"):
         raise E.DataError(f"Image colour must be 'auto', 'grey' or 'rgb', not {colour!r}.")
     if colour == "auto":  # the modes from the headers only; pixels are decoded once, below
@@ -242,15 +252,31 @@ def load_images(folder: os.PathLike, *, size=DEFAULT_SIZE, colour: str = "auto",
         from guiapp.core.data.image_stream import build_image_cache
 
         modified = str(max(os.stat(folder / rel).st_mtime_ns for rel, _ in found))
-        cache = build_image_cache(folder, [rel for rel, _ in found], colour, size, cache_dir, modified=modified,
-                                  progress=lambda f, m="": progress(0.2 + 0.8 * f, m), should_stop=should_stop)
+        cache = build_image_cache(
+            folder,
+            [rel for rel, _ in found],
+            colour,
+            size,
+            cache_dir,
+            modified=modified,
+            progress=lambda f, m="": progress(0.2 + 0.8 * f, m),
+            should_stop=should_stop,
+        )
         table = pd.DataFrame({IMAGE_COLUMN: [rel for rel, _ in found]})
         if by_folder:
             table.insert(1, CLASS_COLUMN, [c if c is not None else np.nan for _, c in found])
         labels = pick_labels_file(folder, image_names(found))
         progress(1.0, f"{len(found)} images resized into {cache.path.name}")
-        return ImageSet(table=table, shape=shape, colour=colour, by_folder=by_folder, files=[rel for rel, _ in found],
-                        labels_file=str(labels.path) if labels.path else "", labels_pick=labels, cache=cache)
+        return ImageSet(
+            table=table,
+            shape=shape,
+            colour=colour,
+            by_folder=by_folder,
+            files=[rel for rel, _ in found],
+            labels_file=str(labels.path) if labels.path else "",
+            labels_pick=labels,
+            cache=cache,
+        )
     matrix = np.empty((len(found), channels * size[0] * size[1]), dtype=np.float32)
     for i, (rel, _cls) in enumerate(found):
         check_stop(should_stop)
@@ -265,8 +291,15 @@ def load_images(folder: os.PathLike, *, size=DEFAULT_SIZE, colour: str = "auto",
     table.insert(0, IMAGE_COLUMN, [rel for rel, _ in found])
     labels = pick_labels_file(folder, image_names(found))
     progress(1.0, f"{len(found)} images read")
-    return ImageSet(table=table, shape=shape, colour=colour, by_folder=by_folder, files=[rel for rel, _ in found],
-                    labels_file=str(labels.path) if labels.path else "", labels_pick=labels)
+    return ImageSet(
+        table=table,
+        shape=shape,
+        colour=colour,
+        by_folder=by_folder,
+        files=[rel for rel, _ in found],
+        labels_file=str(labels.path) if labels.path else "",
+        labels_pick=labels,
+    )
 
 
 def _grey_palette(img) -> bool:
@@ -274,12 +307,15 @@ def _grey_palette(img) -> bool:
     if img.mode not in ("P", "PA"):
         return False
     palette = img.getpalette() or []
-    triples = [palette[i:i + 3] for i in range(0, len(palette), 3)]
+    triples = [palette[i : i + 3] for i in range(0, len(palette), 3)]
     return all(r == g == b for r, g, b in triples)
 
 
 def image_keys(table: pd.DataFrame) -> dict:
     """Ways a label table may name an image: its path, its file name, or its name without extension."""
     paths = table[IMAGE_COLUMN].astype(str)
-    return {"image": paths, "file": paths.map(lambda p: p.rsplit("/", 1)[-1]),
-            "stem": paths.map(lambda p: p.rsplit("/", 1)[-1].rsplit(".", 1)[0])}
+    return {
+        "image": paths,
+        "file": paths.map(lambda p: p.rsplit("/", 1)[-1]),
+        "stem": paths.map(lambda p: p.rsplit("/", 1)[-1].rsplit(".", 1)[0]),
+    }

@@ -51,9 +51,32 @@ MAX_CELLS = 10_000_000  # … and at most this many cells, but never fewer than 
 MIN_ROWS = 500
 MAX_LISTED = 5
 OUTCOME_WORDS = {
-    "diagnosis", "diagnosed", "diagnoses", "outcome", "outcomes", "status", "response", "responder",
-    "review", "reviewed", "reviewer", "result", "results", "label", "labels", "target", "survival",
-    "survived", "death", "died", "deceased", "prognosis", "relapse", "recurrence", "verdict", "truth",
+    "diagnosis",
+    "diagnosed",
+    "diagnoses",
+    "outcome",
+    "outcomes",
+    "status",
+    "response",
+    "responder",
+    "review",
+    "reviewed",
+    "reviewer",
+    "result",
+    "results",
+    "label",
+    "labels",
+    "target",
+    "survival",
+    "survived",
+    "death",
+    "died",
+    "deceased",
+    "prognosis",
+    "relapse",
+    "recurrence",
+    "verdict",
+    "truth",
 }
 SIGNATURE_WORDS = {
     "separates": "separates the classes almost perfectly, with a gap between them",
@@ -94,7 +117,7 @@ def column_ranks(X: np.ndarray, block: int = 2048) -> np.ndarray:
     out = np.empty((n, p), dtype=np.float64)
     idx = np.arange(n)[:, None]
     for start in range(0, p, block):
-        part = X[:, start:start + block]
+        part = X[:, start : start + block]
         order = np.argsort(part, axis=0, kind="stable")
         xs = np.take_along_axis(part, order, axis=0)
         new = np.ones(xs.shape, dtype=bool)
@@ -103,7 +126,7 @@ def column_ranks(X: np.ndarray, block: int = 2048) -> np.ndarray:
         end[:-1] = new[1:]  # … and ends here
         first = np.maximum.accumulate(np.where(new, idx, 0), axis=0)
         last = np.minimum.accumulate(np.where(end, idx, n)[::-1], axis=0)[::-1]
-        np.put_along_axis(out[:, start:start + block], order, (first + last) / 2.0 + 1.0, axis=0)
+        np.put_along_axis(out[:, start : start + block], order, (first + last) / 2.0 + 1.0, axis=0)
     return out
 
 
@@ -122,7 +145,7 @@ def _spearman(X: np.ndarray, y: np.ndarray, ranks: Optional[np.ndarray] = None) 
 
     rx, ry = (column_ranks(X) if ranks is None else ranks), rankdata(y)
     rx, ry = rx - rx.mean(axis=0), ry - ry.mean()
-    denom = np.sqrt((rx ** 2).sum(axis=0) * (ry ** 2).sum())
+    denom = np.sqrt((rx**2).sum(axis=0) * (ry**2).sum())
     with np.errstate(invalid="ignore", divide="ignore"):
         return (rx * ry[:, None]).sum(axis=0) / denom
 
@@ -148,8 +171,13 @@ def ordered_separation(x: np.ndarray, y: np.ndarray) -> list[dict]:
         auc = float(_rank_auc(np.r_[np.zeros(len(a), bool), np.ones(len(b), bool)], both)[0])
         pooled = float(np.sqrt((np.var(a) * len(a) + np.var(b) * len(b)) / (len(a) + len(b))))
         gap, shift = float(np.min(b) - np.max(a)), float(np.mean(b) - np.mean(a))
-        out.append({"auc": auc, "gap": gap / pooled if pooled > 0 else (np.inf if gap > 0 else 0.0),
-                    "d": shift / pooled if pooled > 0 else (np.inf if shift > 0 else 0.0)})
+        out.append(
+            {
+                "auc": auc,
+                "gap": gap / pooled if pooled > 0 else (np.inf if gap > 0 else 0.0),
+                "d": shift / pooled if pooled > 0 else (np.inf if shift > 0 else 0.0),
+            }
+        )
     return out
 
 
@@ -178,8 +206,9 @@ def label_follows_row_order(y: np.ndarray, task: str = "classification") -> bool
     return all(p["auc"] >= SORTED_AUC for p in ordered_separation(rows, y))
 
 
-def scan_features(names, X, y, *, task: str = "classification", label: str = "",
-                  row_order: bool = True, seed: int = 0) -> list[FeatureSignal]:
+def scan_features(
+    names, X, y, *, task: str = "classification", label: str = "", row_order: bool = True, seed: int = 0
+) -> list[FeatureSignal]:
     """Every feature's single-feature strength and leak signatures, strongest first.
 
     Only features with a signature or a strong-marker score are returned. ``row_order``
@@ -249,13 +278,23 @@ def findings_from_signals(signals: list, *, measure: str, step: str, where: str)
     strong = [s for s in signals if not s.leak]
     out = []
     if leaks:
-        f = Findings.possible_label_leak.raise_(count=len(leaks), features=_listed(leaks, True), where=where,
-                                                feature=leaks[0].name, columns=[s.name for s in leaks])
+        f = Findings.possible_label_leak.raise_(
+            count=len(leaks),
+            features=_listed(leaks, True),
+            where=where,
+            feature=leaks[0].name,
+            columns=[s.name for s in leaks],
+        )
         out.append(_at(f, step))
     if strong:
-        f = Findings.strong_single_markers.raise_(count=len(strong), features=_listed(strong, False),
-                                                  measure=measure, where=where, feature=strong[0].name,
-                                                  value=strong[0].score)
+        f = Findings.strong_single_markers.raise_(
+            count=len(strong),
+            features=_listed(strong, False),
+            measure=measure,
+            where=where,
+            feature=strong[0].name,
+            value=strong[0].score,
+        )
         out.append(_at(f, step))
     return out
 
@@ -281,8 +320,9 @@ def leak_findings(study, X=None, y=None, *, step: str = "data") -> list:
 
     if is_streamed(X):  # features on disk: a random sample of rows (the scan holds several copies of it)
         X, y = bounded(X, y, n=sample_rows(X.shape[1]) // 4, seed=study.split.seed)
-    signals = scan_features(study.data.feature_columns, X, y, task=study.question.task,
-                            label=study.data.label, seed=study.split.seed)
+    signals = scan_features(
+        study.data.feature_columns, X, y, task=study.question.task, label=study.data.label, seed=study.split.seed
+    )
     measure = "ROC AUC" if study.is_classification else "|Spearman ρ|"
     return findings_from_signals(signals, measure=measure, step=step, where="all labelled samples")
 
@@ -292,7 +332,6 @@ def scan_before_training(study) -> list:
     found = leak_findings(study)
     study.findings = [f for f in study.findings if not (f.step == "data" and f.code in LEAK_CODES)] + found
     return found
-
 
 
 def set_aside_leaking_features(study, columns: Optional[list] = None) -> list:
@@ -311,11 +350,15 @@ def set_aside_leaking_features(study, columns: Optional[list] = None) -> list:
     if not columns:
         return []
     if study.split.test_uses > 0:
-        raise TenfoldError("The sealed test set has already been used; changing the features now would "
-                           "hide what it measured. Start a new study (Tip 7).")
+        raise TenfoldError(
+            "The sealed test set has already been used; changing the features now would "
+            "hide what it measured. Start a new study (Tip 7)."
+        )
     if len(columns) >= len(d.feature_columns):
-        raise TenfoldError("Every feature carries a leak signature; setting them all aside leaves nothing to "
-                           "learn from. Check how the table was made.")
+        raise TenfoldError(
+            "Every feature carries a leak signature; setting them all aside leaves nothing to "
+            "learn from. Check how the table was made."
+        )
     d.feature_columns = [c for c in d.feature_columns if c not in columns]
     d.n_features = len(d.feature_columns)
     for c in columns:
@@ -325,8 +368,12 @@ def set_aside_leaking_features(study, columns: Optional[list] = None) -> list:
     study.evaluation.tune_metrics = {}
     scan_before_training(study)
     names = ", ".join(f"'{c}'" for c in columns)
-    record_remedy(study, "possible-label-leak", "feature-set-aside",
-                  f"Feature(s) {names} set aside (not used by any model) because they carried a leak signature.")
+    record_remedy(
+        study,
+        "possible-label-leak",
+        "feature-set-aside",
+        f"Feature(s) {names} set aside (not used by any model) because they carried a leak signature.",
+    )
     return columns
 
 
@@ -350,12 +397,17 @@ def record_columns_set_aside(study, columns) -> list:
     keep = [j for j in range(X.shape[1]) if not np.isnan(X[:, j]).all()]
     if not keep:
         return []
-    signals = scan_features([columns[j] for j in keep], X[:, keep], y, task=study.question.task,
-                            label=d.label, seed=study.split.seed)
+    signals = scan_features(
+        [columns[j] for j in keep], X[:, keep], y, task=study.question.task, label=d.label, seed=study.split.seed
+    )
     leaking = [s.name for s in signals if s.leak]
     if leaking:
         names = ", ".join(f"'{c}'" for c in leaking)
-        record_remedy(study, "possible-label-leak", "feature-set-aside",
-                      f"Feature(s) {names} set aside by the study spec (not used by any model) because they "
-                      "carried a leak signature.")
+        record_remedy(
+            study,
+            "possible-label-leak",
+            "feature-set-aside",
+            f"Feature(s) {names} set aside by the study spec (not used by any model) because they "
+            "carried a leak signature.",
+        )
     return leaking

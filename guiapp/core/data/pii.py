@@ -41,8 +41,10 @@ KINDS = {
     "code": "another unique identifying number or code",
 }
 
-_NOT_A_PERSON = r"(gene|sample|cell|line|file|probe|protein|strain|species|compound|drug|feature|column|batch|site|image|" \
-                r"plate|run|array|assay|pathway|transcript|isoform|tissue|organ|cohort|study|dataset|project|lab|center|centre)"
+_NOT_A_PERSON = (
+    r"(gene|sample|cell|line|file|probe|protein|strain|species|compound|drug|feature|column|batch|site|image|"
+    r"plate|run|array|assay|pathway|transcript|isoform|tissue|organ|cohort|study|dataset|project|lab|center|centre)"
+)
 _NAME_RULES = (
     ("ssn", r"(^|_)(ssn|social_?security(_?(number|no))?|sin|nino)($|_)"),
     ("email", r"e_?mail"),
@@ -50,20 +52,38 @@ _NAME_RULES = (
     ("phone", r"(^|_)(phone|telephone|tel|mobile|cell_?phone|contact_?number)($|_)"),
     ("url", r"(^|_)(url|website|web_?page|homepage|link)($|_)"),
     ("ip", r"(^|_)ip(_?(address|addr|v4|v6))?($|_)"),
-    ("device", r"(^|_)(device_?(id|serial)|serial(_?(no|number))?|imei|udid|mac_?(address|addr)|pacemaker|implant_?id)($|_)"),
+    (
+        "device",
+        r"(^|_)(device_?(id|serial)|serial(_?(no|number))?|imei|udid|mac_?(address|addr)|pacemaker|implant_?id)($|_)",
+    ),
     ("vehicle", r"(^|_)(vin|licen[cs]e_?plate|number_?plate|vehicle(_?id)?)($|_)"),
     ("license", r"(^|_)(licen[cs]e(_?(no|number|id))?|certificate(_?(no|number|id))?|npi|dea_?number)($|_)"),
-    ("beneficiary", r"(^|_)(insurance(_?id)?|member_?id|policy(_?(no|number|id))?|beneficiary|medicaid|medicare|health_?plan)($|_)"),
+    (
+        "beneficiary",
+        r"(^|_)(insurance(_?id)?|member_?id|policy(_?(no|number|id))?|beneficiary|medicaid|medicare|health_?plan)($|_)",
+    ),
     ("account", r"(^|_)(account(_?(no|number|id))?|acct|iban|credit_?card|card_?number|bank)($|_)"),
-    ("record", r"(^|_)(mrn|medical_?record(_?(no|number))?|record_?(no|number)|chart_?(no|number)|hospital_?(no|number|id)|patient_?id|nhs_?(no|number))($|_)"),
+    (
+        "record",
+        r"(^|_)(mrn|medical_?record(_?(no|number))?|record_?(no|number)|chart_?(no|number)|hospital_?(no|number|id)|patient_?id|nhs_?(no|number))($|_)",
+    ),
     ("biometric", r"(fingerprint|finger_?print|voice_?print|retina|iris_?scan|biometric)"),
     ("photo", r"(face_?photo|photograph|portrait|selfie)"),
-    ("date", r"(^|_)(dob|date_?of_?birth|birth_?(date|day)|birthday|admission(_?date)?|admit(_?date)?|discharge(_?date)?|"
-             r"death(_?date)?|date_?of_?death|visit_?date|surgery_?date|procedure_?date|collection_?date|diagnosis_?date)($|_)"),
-    ("geography", r"(^|_)(address|street|city|town|village|county|zip(_?code)?|post_?code|postal(_?code)?|precinct|"
-                  r"neighbou?rhood|latitude|longitude|lat|lon|lng|gps|geo_?location|census_?tract|district)($|_)"),
-    ("name", r"(^|_)((first|last|given|family|full|sur|maiden|middle|patient|person|mother|father|physician|doctor|"
-             r"donor|participant|subject)_?)?name($|_)|(^|_)(surname|forename|initials)($|_)"),
+    (
+        "date",
+        r"(^|_)(dob|date_?of_?birth|birth_?(date|day)|birthday|admission(_?date)?|admit(_?date)?|discharge(_?date)?|"
+        r"death(_?date)?|date_?of_?death|visit_?date|surgery_?date|procedure_?date|collection_?date|diagnosis_?date)($|_)",
+    ),
+    (
+        "geography",
+        r"(^|_)(address|street|city|town|village|county|zip(_?code)?|post_?code|postal(_?code)?|precinct|"
+        r"neighbou?rhood|latitude|longitude|lat|lon|lng|gps|geo_?location|census_?tract|district)($|_)",
+    ),
+    (
+        "name",
+        r"(^|_)((first|last|given|family|full|sur|maiden|middle|patient|person|mother|father|physician|doctor|"
+        r"donor|participant|subject)_?)?name($|_)|(^|_)(surname|forename|initials)($|_)",
+    ),
 )
 _EMAIL = re.compile(r"^[\w.+'-]+@[\w-]+(\.[\w-]+)+$")
 _URL = re.compile(r"^(https?://|www\.)\S+$", re.I)
@@ -75,11 +95,16 @@ _PHONE = re.compile(r"^(\+\d{1,3}[\s.-]?)?(\(\d{2,4}\)[\s.-]?|\d{2,4}[\s.-])\d{3
 _ZIP = re.compile(r"^\d{5}(-\d{4})?$")
 _DATE = re.compile(
     r"^(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}|\d{1,2}[ -]?[A-Za-z]{3,9}[ -]?\d{2,4}|"
-    r"[A-Za-z]{3,9} \d{1,2},? \d{4})([ T]\d{1,2}:\d{2}(:\d{2})?(\.\d+)?(Z|[+-]\d{2}:?\d{2})?)?$")
-_STREET = re.compile(r"^\d+[A-Za-z]?\s+(\w+\s+){0,4}(street|st|avenue|ave|road|rd|lane|ln|boulevard|blvd|drive|dr|"
-                     r"court|ct|way|place|pl|terrace|square|sq)\.?(\b.*)?$", re.I)
+    r"[A-Za-z]{3,9} \d{1,2},? \d{4})([ T]\d{1,2}:\d{2}(:\d{2})?(\.\d+)?(Z|[+-]\d{2}:?\d{2})?)?$"
+)
+_STREET = re.compile(
+    r"^\d+[A-Za-z]?\s+(\w+\s+){0,4}(street|st|avenue|ave|road|rd|lane|ln|boulevard|blvd|drive|dr|"
+    r"court|ct|way|place|pl|terrace|square|sq)\.?(\b.*)?$",
+    re.I,
+)
 _PERSON = re.compile(r"^([A-Z][a-z'’-]+),?\s+([A-Z][a-z'’-]+|[A-Z]\.)(\s+[A-Z][a-z'’-]+)?$")
-FIRST_NAMES = set("""
+FIRST_NAMES = set(
+    """
 james john robert michael william david richard joseph thomas charles christopher daniel matthew anthony mark
 donald steven paul andrew joshua kenneth kevin brian george timothy ronald edward jason jeffrey ryan jacob gary
 nicholas eric jonathan stephen larry justin scott brandon benjamin samuel gregory alexander frank patrick raymond
@@ -95,7 +120,8 @@ grace denise amber doris marilyn danielle beverly isabella theresa diana natalie
 lori ana carlos luis miguel jorge pedro sofia lucia carmen rosa hans peter klaus jurgen anna ursula wolfgang monika
 pierre jean marie claire sophie louis luca marco giulia francesca wei li ming hui yan jing ahmed mohammed fatima ali
 aisha omar hiroshi yuki kenji sakura raj priya amit anil sunita olga ivan dmitri sergei natasha lars erik ingrid
-""".split())
+""".split()
+)
 
 
 @dataclass
@@ -122,8 +148,10 @@ def _norm_name(name: str) -> str:
 _NAME_RULES_COMPILED = [(category, re.compile(pattern)) for category, pattern in _NAME_RULES]
 _NOT_A_PERSON_NAME = re.compile(_NOT_A_PERSON + r"_?name")
 _AGE = re.compile(r"(^|_)age(_?(years|yrs|at_\w+))?($|_)")
-_PEOPLE = re.compile(r"(^|_)(patient|subject|participant|person|individual|client|member|employee|student)s?"
-                     r"(_?(id|code|no|number))?($|_)")
+_PEOPLE = re.compile(
+    r"(^|_)(patient|subject|participant|person|individual|client|member|employee|student)s?"
+    r"(_?(id|code|no|number))?($|_)"
+)
 _CODE = re.compile(r"^(?=.*\d)[\w-]{3,}$")
 
 
@@ -169,8 +197,11 @@ def scan_column(name: str, series: pd.Series) -> Optional[PiiHit]:
         if _AGE.search(key):
             over = int((series > 89).sum())
             if over:
-                return PiiHit(name, "age", f"{over} value(s) over 89; Safe Harbor allows ages only up to 89, "
-                                           "older ones pooled as 90 or over")
+                return PiiHit(
+                    name,
+                    "age",
+                    f"{over} value(s) over 89; Safe Harbor allows ages only up to 89, older ones pooled as 90 or over",
+                )
             return None
         if by_name in ("geography", "phone", "fax", "ssn", "record", "account", "beneficiary", "license", "device"):
             return PiiHit(name, by_name, f"the column name {name!r}")
@@ -181,12 +212,17 @@ def scan_column(name: str, series: pd.Series) -> Optional[PiiHit]:
             return PiiHit(name, "date", "it holds dates with day and month", 1.0)
         return None
     values = _strings(series)
-    checks = ((_EMAIL, "email", 0.5, "e-mail addresses"), (_URL, "url", 0.5, "web addresses"),
-              (_SSN, "ssn", 0.5, "numbers shaped like social security numbers (123-45-6789)"),
-              (_MAC, "device", 0.5, "MAC addresses (device identifiers)"),
-              (_IPV4, "ip", 0.5, "IP addresses"), (_IPV6, "ip", 0.8, "IPv6 addresses"),
-              (_PHONE, "fax" if by_name == "fax" else "phone", 0.8, "telephone numbers"),
-              (_DATE, "date", 0.8, "dates with day and month"), (_STREET, "geography", 0.5, "street addresses"))
+    checks = (
+        (_EMAIL, "email", 0.5, "e-mail addresses"),
+        (_URL, "url", 0.5, "web addresses"),
+        (_SSN, "ssn", 0.5, "numbers shaped like social security numbers (123-45-6789)"),
+        (_MAC, "device", 0.5, "MAC addresses (device identifiers)"),
+        (_IPV4, "ip", 0.5, "IP addresses"),
+        (_IPV6, "ip", 0.8, "IPv6 addresses"),
+        (_PHONE, "fax" if by_name == "fax" else "phone", 0.8, "telephone numbers"),
+        (_DATE, "date", 0.8, "dates with day and month"),
+        (_STREET, "geography", 0.5, "street addresses"),
+    )
     for pattern, category, threshold, words in checks:
         share = _share(values, pattern)
         if share >= threshold:
@@ -196,12 +232,18 @@ def scan_column(name: str, series: pd.Series) -> Optional[PiiHit]:
         return PiiHit(name, "geography", f"{zip_share:.0%} of the sampled values are ZIP codes", round(zip_share, 3))
     person = _person_share(values)
     if person >= 0.5 or (by_name == "name" and person >= 0.2):
-        return PiiHit(name, "name", f"{person:.0%} of the sampled values look like first and last names", round(person, 3))
+        return PiiHit(
+            name, "name", f"{person:.0%} of the sampled values look like first and last names", round(person, 3)
+        )
     if by_name:
         return PiiHit(name, by_name, f"the column name {name!r}")
     if _PEOPLE.search(_norm_name(name)) and values and _share(values, _CODE) >= 0.8:
-        return PiiHit(name, "code", "it codes people (item 18 allows a study code only if it is not derived "
-                                    "from personal data and its key is kept apart)")
+        return PiiHit(
+            name,
+            "code",
+            "it codes people (item 18 allows a study code only if it is not derived "
+            "from personal data and its key is kept apart)",
+        )
     return None
 
 
@@ -220,8 +262,9 @@ def scan_pii(table: pd.DataFrame, *, columns: Optional[list] = None, max_columns
 LISTED_COLUMNS = 200  # names kept in the record; a 20,000-gene table keeps the count and the first ones
 
 
-def scan_record(table: pd.DataFrame, hits: list, *, columns: Optional[list] = None, when: str = "",
-                max_columns: int = 5000) -> dict:
+def scan_record(
+    table: pd.DataFrame, hits: list, *, columns: Optional[list] = None, when: str = "", max_columns: int = 5000
+) -> dict:
     """What a scan looked at and found, for ``study.json``, the manifest and the card.
 
     ``columns`` and ``max_columns`` are those given to :func:`scan_pii`; the record says which
@@ -229,18 +272,26 @@ def scan_record(table: pd.DataFrame, hits: list, *, columns: Optional[list] = No
     did not, and every hit.
     """
     checked = [str(c) for c in (list(columns) if columns is not None else list(table.columns)[:max_columns])]
-    return {"when": when, "method": "HIPAA Safe Harbor identifiers: column names and sampled values",
-            "n_columns": len(checked), "columns": checked[:LISTED_COLUMNS],
-            "n_not_checked": int(table.shape[1]) - len(checked),
-            "found": [{"column": h.column, "category": h.category, "kind": h.kind} for h in hits]}
+    return {
+        "when": when,
+        "method": "HIPAA Safe Harbor identifiers: column names and sampled values",
+        "n_columns": len(checked),
+        "columns": checked[:LISTED_COLUMNS],
+        "n_not_checked": int(table.shape[1]) - len(checked),
+        "found": [{"column": h.column, "category": h.category, "kind": h.kind} for h in hits],
+    }
 
 
 def pii_findings(hits: list, *, group: str = "") -> list:
     """One finding per personal column; the group column gets advice to keep it as the group."""
     from guiapp.core.study.findings import Findings
 
-    return [(Findings.personal_group_column if group and h.column == group else Findings.personal_identifier)
-            .raise_(column=h.column, kind=h.kind, evidence=h.evidence) for h in hits]
+    return [
+        (Findings.personal_group_column if group and h.column == group else Findings.personal_identifier).raise_(
+            column=h.column, kind=h.kind, evidence=h.evidence
+        )
+        for h in hits
+    ]
 
 
 def suggests_sensitive(hits: list) -> bool:

@@ -33,28 +33,34 @@ def check_label(table: pd.DataFrame, label: str, *, file_name: str = "the table"
         raise E.LabelMissingError(f"Choose the label column: the column of {file_name} that the model should predict.")
     if label not in table.columns:
         raise E.LabelMissingError(
-            f"{file_name} has no column named {label!r}.{missing_column_words(label, table.columns)}")
+            f"{file_name} has no column named {label!r}.{missing_column_words(label, table.columns)}"
+        )
 
 
 def check_batch(table: pd.DataFrame, batch: str, *, file_name: str = "the table") -> None:
     if batch and batch not in table.columns:
-        raise E.ColumnMissingError(f"{file_name} has no batch column named {batch!r}."
-                                   f"{missing_column_words(batch, table.columns)} Choose one of its columns or none.")
+        raise E.ColumnMissingError(
+            f"{file_name} has no batch column named {batch!r}."
+            f"{missing_column_words(batch, table.columns)} Choose one of its columns or none."
+        )
 
 
 def check_group(table: pd.DataFrame, group: str, *, file_name: str = "the table") -> None:
     if group and group not in table.columns:
-        raise E.ColumnMissingError(f"{file_name} has no group column named {group!r}."
-                                   f"{missing_column_words(group, table.columns)} Choose the column that "
-                                   "names the donor, patient, animal or cell line, or none.")
+        raise E.ColumnMissingError(
+            f"{file_name} has no group column named {group!r}."
+            f"{missing_column_words(group, table.columns)} Choose the column that "
+            "names the donor, patient, animal or cell line, or none."
+        )
 
 
 def is_numeric(series: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
 
 
-def feature_columns(table: pd.DataFrame, label: str, batch: str = "",
-                    identifiers: Optional[list] = None, group: str = "") -> list[str]:
+def feature_columns(
+    table: pd.DataFrame, label: str, batch: str = "", identifiers: Optional[list] = None, group: str = ""
+) -> list[str]:
     """Numeric columns that may be used as features: never the label, batch, group or identifiers."""
     excluded = {label, batch, group, *(identifiers or [])}
     return [str(c) for c in table.columns if c not in excluded and pd.api.types.is_numeric_dtype(table[c])]
@@ -79,8 +85,12 @@ def label_values(series: pd.Series) -> pd.Series:
     if isinstance(series.dtype, pd.SparseDtype):
         series = series.sparse.to_dense()
     values = series.dropna()
-    if (pd.api.types.is_float_dtype(series) and len(values) and np.all(np.mod(values.to_numpy(), 1) == 0)
-            and np.all(np.abs(values.to_numpy()) < 2**53)):  # whole numbers a float holds exactly
+    if (
+        pd.api.types.is_float_dtype(series)
+        and len(values)
+        and np.all(np.mod(values.to_numpy(), 1) == 0)
+        and np.all(np.abs(values.to_numpy()) < 2**53)
+    ):  # whole numbers a float holds exactly
         return series.astype("Int64").astype(object).where(series.notna())
     return series
 
@@ -116,23 +126,37 @@ class DataProfile:
     def summary(self, limit: int = 100) -> dict:
         """The numbers the Data page shows again after reopening (long lists cut to ``limit``)."""
         missing = sorted(self.missing_by_column.items(), key=lambda kv: -kv[1])[:limit]
-        return {"n_samples": self.n_samples, "n_features": self.n_features, "class_counts": self.class_counts,
-                "small_classes": self.small_classes, "imbalance_ratio": self.imbalance_ratio,
-                "unlabelled": self.unlabelled, "missing_share": self.missing_share,
-                "n_missing_columns": len(self.missing_by_column), "missing_by_column": dict(missing),
-                "constant_columns": self.constant_columns[:limit], "n_constant": len(self.constant_columns),
-                "near_constant_columns": self.near_constant_columns[:limit],
-                "n_near_constant": len(self.near_constant_columns), "duplicate_rows": self.duplicate_rows,
-                "near_duplicate_pairs": self.near_duplicate_pairs, "identifier_columns": self.identifier_columns,
-                "non_numeric_columns": self.non_numeric_columns[:limit], "value_min": self.value_min,
-                "value_max": self.value_max, "integer_share": self.integer_share, "scale": self.scale,
-                "scale_words": self.scale_words, "words": profile_words(self)}
+        return {
+            "n_samples": self.n_samples,
+            "n_features": self.n_features,
+            "class_counts": self.class_counts,
+            "small_classes": self.small_classes,
+            "imbalance_ratio": self.imbalance_ratio,
+            "unlabelled": self.unlabelled,
+            "missing_share": self.missing_share,
+            "n_missing_columns": len(self.missing_by_column),
+            "missing_by_column": dict(missing),
+            "constant_columns": self.constant_columns[:limit],
+            "n_constant": len(self.constant_columns),
+            "near_constant_columns": self.near_constant_columns[:limit],
+            "n_near_constant": len(self.near_constant_columns),
+            "duplicate_rows": self.duplicate_rows,
+            "near_duplicate_pairs": self.near_duplicate_pairs,
+            "identifier_columns": self.identifier_columns,
+            "non_numeric_columns": self.non_numeric_columns[:limit],
+            "value_min": self.value_min,
+            "value_max": self.value_max,
+            "integer_share": self.integer_share,
+            "scale": self.scale,
+            "scale_words": self.scale_words,
+            "words": profile_words(self),
+        }
 
 
 def _blocks(table: pd.DataFrame, columns: list):
     """The feature columns as float32 blocks of at most BLOCK columns (sparse ones densified)."""
     for start in range(0, len(columns), BLOCK):
-        cols = columns[start:start + BLOCK]
+        cols = columns[start : start + BLOCK]
         yield start, cols, table[cols].to_numpy(dtype=np.float32, na_value=np.nan)
 
 
@@ -141,7 +165,8 @@ def _classes(labelled: pd.DataFrame, label: str, task: str, file_name: str, find
         if not is_numeric(labelled[label]):
             raise E.LabelKindError(
                 f"The label column {label!r} of {file_name} holds text, but the task is regression. Choose "
-                "'classification' on the Question page, or a numeric label column.")
+                "'classification' on the Question page, or a numeric label column."
+            )
         return [], {}, [], None
     values = label_values(labelled[label])
     vc = values.value_counts()
@@ -149,12 +174,14 @@ def _classes(labelled: pd.DataFrame, label: str, task: str, file_name: str, find
         found = f"a single value ({vc.index[0]!r})" if len(vc) else "no values at all"
         raise E.SingleClassError(
             f"The label column {label!r} of {file_name} has {found}. A classifier needs at least two "
-            "classes: choose another label column, or add samples of the other classes.")
+            "classes: choose another label column, or add samples of the other classes."
+        )
     if len(vc) > max(50, len(labelled) // 5):
         raise E.LabelKindError(
             f"The label column {label!r} of {file_name} has {len(vc)} different values in {len(labelled)} samples: it "
             "looks continuous. Choose 'regression' as the task on the Question page, or choose another "
-            "label column.")
+            "label column."
+        )
     singles = vc[vc == 1]
     if len(singles):
         cls = singles.index[0]
@@ -168,20 +195,36 @@ def _classes(labelled: pd.DataFrame, label: str, task: str, file_name: str, find
     smallest = vc.idxmin()
     small = sorted(str(k) for k, v in vc.items() if v < MIN_SAMPLES_PER_CLASS)
     if vc.min() < MIN_SAMPLES_PER_CLASS:
-        findings.append(Findings.too_few_samples_per_class.raise_(
-            label_value=str(smallest), count=int(vc.min()), minimum=MIN_SAMPLES_PER_CLASS))
+        findings.append(
+            Findings.too_few_samples_per_class.raise_(
+                label_value=str(smallest), count=int(vc.min()), minimum=MIN_SAMPLES_PER_CLASS
+            )
+        )
     ratio = float(vc.max() / vc.min())
     if ratio >= IMBALANCE_RATIO:
-        findings.append(Findings.class_imbalance.raise_(
-            ratio=ratio, minority=str(smallest), share=float(vc.min() / vc.sum())))
+        findings.append(
+            Findings.class_imbalance.raise_(ratio=ratio, minority=str(smallest), share=float(vc.min() / vc.sum()))
+        )
     return classes, counts, small, ratio
 
 
-def profile_table(table: pd.DataFrame, label: str, *, task: str = "classification",
-                  batch: str = "", identifiers: Optional[list] = None, file_name: str = "the table",
-                  progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None,
-                  group: str = "", roles: Optional[dict] = None, near_duplicates: bool = True,
-                  missing: str = "median", strict: bool = False, streamed=None) -> DataProfile:
+def profile_table(
+    table: pd.DataFrame,
+    label: str,
+    *,
+    task: str = "classification",
+    batch: str = "",
+    identifiers: Optional[list] = None,
+    file_name: str = "the table",
+    progress: ProgressFn = no_progress,
+    should_stop: Optional[StopFn] = None,
+    group: str = "",
+    roles: Optional[dict] = None,
+    near_duplicates: bool = True,
+    missing: str = "median",
+    strict: bool = False,
+    streamed=None,
+) -> DataProfile:
     """Profile a table for the Data page and raise the findings it can already see.
 
     ``roles`` (column → role) chooses the features: numeric columns with the role
@@ -200,8 +243,11 @@ def profile_table(table: pd.DataFrame, label: str, *, task: str = "classificatio
     identifiers = list(identifiers or [])
     special = {label, batch, group}
     if roles:
-        candidates = [c for c in table.columns if roles.get(str(c), "feature") == "feature" and c not in special
-                      and c not in identifiers]
+        candidates = [
+            c
+            for c in table.columns
+            if roles.get(str(c), "feature") == "feature" and c not in special and c not in identifiers
+        ]
         identifiers += [c for c, r in roles.items() if r == "identifier" and c not in identifiers]
     else:
         candidates = [c for c in table.columns if c not in special and c not in identifiers]
@@ -213,11 +259,11 @@ def profile_table(table: pd.DataFrame, label: str, *, task: str = "classificatio
         raise E.NoNumericFeatureError(
             f"{file_name} has no numeric feature columns besides the label. Tenfold's models need "
             "numbers: convert text columns to numbers, mark the measurement columns as features, or "
-            "choose another file.")
+            "choose another file."
+        )
     ignored = {c for c, r in (roles or {}).items() if r != "feature"}
     known = set(features) | set(identifiers) | set(suspected_ids)  # a set: tables have 20,000 genes
-    non_numeric = [str(c) for c in table.columns if c not in special and str(c) not in known
-                   and str(c) not in ignored]
+    non_numeric = [str(c) for c in table.columns if c not in special and str(c) not in known and str(c) not in ignored]
     check_stop(should_stop)
     findings: list[Finding] = []
     labelled_mask = table[label].notna().to_numpy()
@@ -239,11 +285,17 @@ def profile_table(table: pd.DataFrame, label: str, *, task: str = "classificatio
         kind = Findings.missing_values_most_frequent if missing == "most-frequent" else Findings.missing_values
         findings.append(kind.raise_(n_columns=len(missing_by_column), share=missing_share))
     if stats["constant"]:
-        findings.append(Findings.constant_features.raise_(
-            n_columns=len(stats["constant"]), examples=", ".join(stats["constant"][:5])))
+        findings.append(
+            Findings.constant_features.raise_(
+                n_columns=len(stats["constant"]), examples=", ".join(stats["constant"][:5])
+            )
+        )
     if stats["near_constant"]:
-        findings.append(Findings.near_constant_features.raise_(
-            n_columns=len(stats["near_constant"]), examples=", ".join(stats["near_constant"][:5])))
+        findings.append(
+            Findings.near_constant_features.raise_(
+                n_columns=len(stats["near_constant"]), examples=", ".join(stats["near_constant"][:5])
+            )
+        )
     if stats["duplicates"]:
         findings.append(Findings.duplicate_samples.raise_(count=stats["duplicates"]))
     for col in suspected_ids:
@@ -251,28 +303,48 @@ def profile_table(table: pd.DataFrame, label: str, *, task: str = "classificatio
     if stats["scale"] == "counts":
         findings.append(Findings.values_look_like_counts.raise_(maximum=stats["max"]))
     near = None
-    if streamed is None and near_duplicates and len(labelled) > 2 and len(labelled) * min(len(features), NEAR_DUPLICATE_FEATURES) <= 20_000_000:
+    if (
+        streamed is None
+        and near_duplicates
+        and len(labelled) > 2
+        and len(labelled) * min(len(features), NEAR_DUPLICATE_FEATURES) <= 20_000_000
+    ):
         progress(0.85, "Looking for near-copies of samples")
         near = _near_duplicates(labelled, features, should_stop)
     progress(1.0, "Profile done")
     return DataProfile(
-        n_samples=len(labelled), n_features=len(features), feature_columns=features,
-        classes=[_plain(c) for c in classes], class_counts=counts,
-        missing_by_column=missing_by_column, constant_columns=stats["constant"],
-        duplicate_rows=stats["duplicates"], identifier_columns=suspected_ids,
-        non_numeric_columns=non_numeric, unlabelled=unlabelled, findings=findings,
-        small_classes=small, imbalance_ratio=ratio, missing_share=missing_share,
-        near_constant_columns=stats["near_constant"], near_duplicate_pairs=near,
-        value_min=stats["min"], value_max=stats["max"], integer_share=stats["integer_share"],
-        scale=stats["scale"], scale_words=stats["scale_words"])
+        n_samples=len(labelled),
+        n_features=len(features),
+        feature_columns=features,
+        classes=[_plain(c) for c in classes],
+        class_counts=counts,
+        missing_by_column=missing_by_column,
+        constant_columns=stats["constant"],
+        duplicate_rows=stats["duplicates"],
+        identifier_columns=suspected_ids,
+        non_numeric_columns=non_numeric,
+        unlabelled=unlabelled,
+        findings=findings,
+        small_classes=small,
+        imbalance_ratio=ratio,
+        missing_share=missing_share,
+        near_constant_columns=stats["near_constant"],
+        near_duplicate_pairs=near,
+        value_min=stats["min"],
+        value_max=stats["max"],
+        integer_share=stats["integer_share"],
+        scale=stats["scale"],
+        scale_words=stats["scale_words"],
+    )
 
 
 def _plain(v):
     return v.item() if hasattr(v, "item") else v
 
 
-def _feature_stats(rows: pd.DataFrame, features: list, file_name: str, progress: ProgressFn,
-                   should_stop: Optional[StopFn]) -> dict:
+def _feature_stats(
+    rows: pd.DataFrame, features: list, file_name: str, progress: ProgressFn, should_stop: Optional[StopFn]
+) -> dict:
     n = len(rows)
     missing: dict = {}
     constant, near_constant = [], []
@@ -290,7 +362,8 @@ def _feature_stats(rows: pd.DataFrame, features: list, file_name: str, progress:
                 f"{file_name}: feature {cols[c]!r} holds an infinite value ({X[r, c]}) in row {r + 1} of the "
                 f"samples{' and ' + str(int(inf.sum()) - 1) + ' more cell(s)' if inf.sum() > 1 else ''}. "
                 "Infinite values usually come from log(0) or a division by zero: replace them with a "
-                "number, or leave the cell empty to mark it missing.")
+                "number, or leave the cell empty to mark it missing."
+            )
         nan = np.isnan(X)
         miss = nan.sum(axis=0)
         missing.update({cols[j]: int(m) for j in np.flatnonzero(miss) for m in [miss[j]]})
@@ -301,7 +374,7 @@ def _feature_stats(rows: pd.DataFrame, features: list, file_name: str, progress:
         finite = ~nan
         if finite.any():
             lo, hi = min(lo, float(X[finite].min())), max(hi, float(X[finite].max()))
-            take = X[finite][: 200_000]
+            take = X[finite][:200_000]
             ints += int(np.sum(np.mod(take, 1) == 0))
             sampled += take.size
             finite_total += int(finite.sum())
@@ -314,11 +387,20 @@ def _feature_stats(rows: pd.DataFrame, features: list, file_name: str, progress:
     means = np.concatenate(col_means) if col_means else np.array([])
     sds = np.concatenate(col_sds) if col_sds else np.array([])
     integer_share = ints / sampled if sampled else None
-    scale, words = scale_hint(lo if np.isfinite(lo) else None, hi if np.isfinite(hi) else None,
-                              integer_share, means, sds)
-    return {"missing": missing, "constant": constant, "near_constant": near_constant, "duplicates": duplicates,
-            "min": lo if np.isfinite(lo) else None, "max": hi if np.isfinite(hi) else None,
-            "integer_share": integer_share, "scale": scale, "scale_words": words}
+    scale, words = scale_hint(
+        lo if np.isfinite(lo) else None, hi if np.isfinite(hi) else None, integer_share, means, sds
+    )
+    return {
+        "missing": missing,
+        "constant": constant,
+        "near_constant": near_constant,
+        "duplicates": duplicates,
+        "min": lo if np.isfinite(lo) else None,
+        "max": hi if np.isfinite(hi) else None,
+        "integer_share": integer_share,
+        "scale": scale,
+        "scale_words": words,
+    }
 
 
 def _near_constant(X: np.ndarray, cols: list, constant: np.ndarray) -> list:
@@ -365,29 +447,41 @@ def scale_hint(lo, hi, integer_share, means, sds) -> tuple[str, str]:
         return "", ""
     rng = f"from {lo:.4g} to {hi:.4g}"
     if integer_share is not None and integer_share > 0.99 and lo >= 0 and hi > 50:
-        return "counts", (f"The values are whole numbers {rng}: they look like raw counts. Networks learn "
-                          "better from normalised, log-transformed values (for example log1p of counts "
-                          "per million).")
+        return "counts", (
+            f"The values are whole numbers {rng}: they look like raw counts. Networks learn "
+            "better from normalised, log-transformed values (for example log1p of counts "
+            "per million)."
+        )
     if len(means) and np.nanmedian(np.abs(means)) < 0.2 and 0.7 < np.nanmedian(sds) < 1.3 and lo < 0:
-        return "standardised", f"The values run {rng}, each feature near mean 0 and standard deviation 1: they look standardised."
+        return (
+            "standardised",
+            f"The values run {rng}, each feature near mean 0 and standard deviation 1: they look standardised.",
+        )
     if lo >= 0 and hi <= 1:
         return "proportions", f"The values lie between 0 and 1 ({rng}): proportions, beta values or scaled intensities."
     if hi <= 32 and lo >= -20:
         return "log", f"The values run {rng}: that range looks log-scaled (for example log2 expression)."
-    return "wide", (f"The values run {rng} with no sign of a log scale. If they are intensities or "
-                    "counts, a log transform usually helps: apply log1p on the Data page, or write "
-                    '[data] transform = "log1p" in a spec.')
+    return "wide", (
+        f"The values run {rng} with no sign of a log scale. If they are intensities or "
+        "counts, a log transform usually helps: apply log1p on the Data page, or write "
+        '[data] transform = "log1p" in a spec.'
+    )
 
 
 def profile_words(p: DataProfile) -> list[str]:
     """The profile in plain sentences, for the Data page and ``inspect``."""
     words = [f"{p.n_samples:,} samples with {p.n_features:,} numeric features."]
     if p.class_counts:
-        words.append(f"{len(p.class_counts)} classes; the largest is {p.imbalance_ratio:.1f} times the smallest."
-                     if p.imbalance_ratio else f"{len(p.class_counts)} classes.")
+        words.append(
+            f"{len(p.class_counts)} classes; the largest is {p.imbalance_ratio:.1f} times the smallest."
+            if p.imbalance_ratio
+            else f"{len(p.class_counts)} classes."
+        )
         if p.small_classes:
-            words.append(f"Under {MIN_SAMPLES_PER_CLASS} samples: {', '.join(p.small_classes[:6])} — a deep "
-                         "network rarely beats a simple model on so few (Tip 1).")
+            words.append(
+                f"Under {MIN_SAMPLES_PER_CLASS} samples: {', '.join(p.small_classes[:6])} — a deep "
+                "network rarely beats a simple model on so few (Tip 1)."
+            )
     if p.unlabelled:
         words.append(f"{p.unlabelled:,} samples have no label and are left out.")
     if p.missing_by_column:
@@ -395,7 +489,9 @@ def profile_words(p: DataProfile) -> list[str]:
     else:
         words.append("No missing values.")
     if p.constant_columns or p.near_constant_columns:
-        words.append(f"{len(p.constant_columns):,} constant and {len(p.near_constant_columns):,} near-constant features.")
+        words.append(
+            f"{len(p.constant_columns):,} constant and {len(p.near_constant_columns):,} near-constant features."
+        )
     if p.duplicate_rows or p.near_duplicate_pairs:
         near = "" if p.near_duplicate_pairs is None else f" and {p.near_duplicate_pairs:,} pairs of near-copies"
         words.append(f"{p.duplicate_rows:,} exact copies of samples{near}.")

@@ -28,8 +28,7 @@ FASTA_SUFFIXES = {".fa", ".fasta", ".fna", ".faa", ".ffn", ".fas", ".frn"}
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff"}
 COMPRESSED = {".gz", ".bz2"}
 MIN_ROWS = 10
-FORMATS_IN_WORDS = ("CSV/TSV/TXT (optionally .gz), Parquet, Excel .xlsx, AnnData .h5ad, FASTA, "
-                    "or a folder of images")
+FORMATS_IN_WORDS = "CSV/TSV/TXT (optionally .gz), Parquet, Excel .xlsx, AnnData .h5ad, FASTA, or a folder of images"
 
 
 def base_suffix(path: os.PathLike) -> str:
@@ -86,7 +85,8 @@ def check_path(path: os.PathLike, *, folder_ok: bool = False) -> Path:
     if path.is_dir() and not folder_ok:
         raise E.FolderNotTableError(
             f"{path} is a folder, not a table. Choose a .csv or .tsv file inside it (a folder is "
-            "read as images, one subfolder per class, when you load it as image data).")
+            "read as images, one subfolder per class, when you load it as image data)."
+        )
     return path
 
 
@@ -95,15 +95,23 @@ def _unsupported(path: Path) -> E.UnsupportedFormatError:
     if suffix == ".xls":
         return E.UnsupportedFormatError(
             f"{path.name} is an old Excel .xls workbook. Open it in your spreadsheet program and "
-            "save it as .xlsx or as CSV, then load that.")
+            "save it as .xlsx or as CSV, then load that."
+        )
     return E.UnsupportedFormatError(
         f"{path.name}: Tenfold reads tables as .csv, .tsv or .txt (one sample per row, a header "
         f"row with column names), Parquet, Excel .xlsx or AnnData .h5ad; '{suffix or 'no extension'}' "
-        "is not one of them. Save the table as CSV from your spreadsheet program and load that.")
+        "is not one of them. Save the table as CSV from your spreadsheet program and load that."
+    )
 
 
-def read_table(path: os.PathLike, *, sheet: str = "", min_rows: int = MIN_ROWS,
-               progress: ProgressFn = no_progress, should_stop=None) -> pd.DataFrame:
+def read_table(
+    path: os.PathLike,
+    *,
+    sheet: str = "",
+    min_rows: int = MIN_ROWS,
+    progress: ProgressFn = no_progress,
+    should_stop=None,
+) -> pd.DataFrame:
     """Read a table (one sample per row, a header row) of any supported format.
 
     Raises a :class:`DataError` subclass naming the file and what to do on any problem.
@@ -134,16 +142,20 @@ def check_shape(table: pd.DataFrame, name: str, *, min_rows: int = MIN_ROWS) -> 
     if table.shape[1] < 2:
         raise E.SingleColumnError(
             f"{name} has a single column. Tenfold needs one column per feature plus a label "
-            "column; check the separator (comma for .csv, tab for .tsv).")
+            "column; check the separator (comma for .csv, tab for .tsv)."
+        )
     if len(table) < min_rows:
         raise E.TooFewRowsError(
             f"{name} has only {len(table)} rows; a study needs at least {MIN_ROWS} samples."
-            if min_rows == MIN_ROWS else f"{name} has only {len(table)} rows.")
+            if min_rows == MIN_ROWS
+            else f"{name} has only {len(table)} rows."
+        )
     names = [str(c) for c in table.columns]
     if len(set(names)) < len(names):
         dup = next(n for n in names if names.count(n) > 1)
         raise E.DuplicateColumnError(
-            f"{name} has two columns named {dup!r}. Rename one of them so every column has its own name.")
+            f"{name} has two columns named {dup!r}. Rename one of them so every column has its own name."
+        )
 
 
 def read_parquet(path: Path) -> pd.DataFrame:
@@ -157,7 +169,8 @@ def read_parquet(path: Path) -> pd.DataFrame:
     except (pa.ArrowException, OSError, ValueError) as exc:
         raise E.MalformedFileError(
             f"{path.name} is not a readable Parquet file ({_first_line(exc)}). Write it again from "
-            "the program that made it, or export the table as CSV.") from None
+            "the program that made it, or export the table as CSV."
+        ) from None
     return _to_pandas(table, big=table.num_rows * table.num_columns > FLOAT32_CELLS)
 
 
@@ -167,7 +180,8 @@ def read_excel(path: Path, *, sheet: str = "") -> pd.DataFrame:
     except ImportError:
         raise E.UnsupportedFormatError(
             f"{path.name} is an Excel workbook, and reading those needs the openpyxl package "
-            "(pip install openpyxl). Or save the sheet as CSV and load that.") from None
+            "(pip install openpyxl). Or save the sheet as CSV and load that."
+        ) from None
     import zipfile
 
     try:
@@ -177,11 +191,13 @@ def read_excel(path: Path, *, sheet: str = "") -> pd.DataFrame:
             raise E.MalformedFileError(f"{path.name} has no sheet named {sheet!r}.") from None
         raise E.MalformedFileError(
             f"{path.name} is not a readable Excel .xlsx workbook ({_first_line(exc)}). Open it in "
-            "your spreadsheet program and save it again as .xlsx, or export the sheet as CSV.") from None
+            "your spreadsheet program and save it again as .xlsx, or export the sheet as CSV."
+        ) from None
     except Exception as exc:  # openpyxl raises its own kinds for broken workbooks
         raise E.MalformedFileError(
             f"{path.name} is not a readable Excel .xlsx workbook ({type(exc).__name__}). Save it "
-            "again as .xlsx, or export the sheet as CSV.") from None
+            "again as .xlsx, or export the sheet as CSV."
+        ) from None
     if isinstance(sheets, dict):
         filled = [(name, frame) for name, frame in sheets.items() if frame.shape[0] and frame.shape[1]]
         if not filled:
@@ -272,8 +288,14 @@ def describe_format(path: os.PathLike) -> Optional[str]:
     fmt = file_format(path)
     if fmt == "fasta" and path.is_dir():
         return "folder of FASTA files (one file or subfolder per class)"
-    return {"text": "text table", "parquet": "Parquet table", "excel": "Excel workbook",
-            "h5ad": "AnnData file", "fasta": "FASTA sequences", "images": "image folder"}.get(fmt)
+    return {
+        "text": "text table",
+        "parquet": "Parquet table",
+        "excel": "Excel workbook",
+        "h5ad": "AnnData file",
+        "fasta": "FASTA sequences",
+        "images": "image folder",
+    }.get(fmt)
 
 
 def detect_format(path: os.PathLike) -> str:
@@ -291,6 +313,8 @@ def detect_format(path: os.PathLike) -> str:
 
         fmt = sniff(path)
         encoding = {"utf-8": "UTF-8", "cp1252": "Windows-1252"}.get(fmt.encoding, fmt.encoding.upper())
-        words += (f": {DELIMITER_NAMES.get(fmt.delimiter, repr(fmt.delimiter))}-separated, {encoding}, "
-                  f"{len(fmt.header):,} columns" + (", decimal comma" if fmt.decimal == "," else ""))
+        words += (
+            f": {DELIMITER_NAMES.get(fmt.delimiter, repr(fmt.delimiter))}-separated, {encoding}, "
+            f"{len(fmt.header):,} columns" + (", decimal comma" if fmt.decimal == "," else "")
+        )
     return words

@@ -24,12 +24,27 @@ ROLE_WORDS = {
     "ignore": "not used",
 }
 _PATTERNS = (
-    ("identifier", r"(^|_)(id|ids|uid|uuid|barcode|accession|sample(_?name)?|filename|file|image|path|obs_names|cell)$"
-                   r"|^(sample|specimen|cell|record)[_ ]?(id|name|no|number|barcode)"),
-    ("group", r"donor|patient|subject|individual|participant|animal|mouse|mice|rat|cell[_ ]?line|family|litter|pig|dog"),
-    ("batch", r"batch|(^|_)run($|_)|plate|lane|flow[_ ]?cell|chip|array[_ ]?id|slide|seq[_ ]?date|processing|center|centre|instrument|operator|library"),
-    ("subgroup", r"(^|_)(sex|gender|age[_ ]?(band|group|bin|class)?|ethnicity|race|ancestry|site|region|country|bmi[_ ]?class|smoker|smoking)($|_)"),
-    ("label", r"(^|_)(label|class|target|outcome|diagnosis|condition|status|phenotype|disease|response|group_label|treatment|y)($|_)"),
+    (
+        "identifier",
+        r"(^|_)(id|ids|uid|uuid|barcode|accession|sample(_?name)?|filename|file|image|path|obs_names|cell)$"
+        r"|^(sample|specimen|cell|record)[_ ]?(id|name|no|number|barcode)",
+    ),
+    (
+        "group",
+        r"donor|patient|subject|individual|participant|animal|mouse|mice|rat|cell[_ ]?line|family|litter|pig|dog",
+    ),
+    (
+        "batch",
+        r"batch|(^|_)run($|_)|plate|lane|flow[_ ]?cell|chip|array[_ ]?id|slide|seq[_ ]?date|processing|center|centre|instrument|operator|library",
+    ),
+    (
+        "subgroup",
+        r"(^|_)(sex|gender|age[_ ]?(band|group|bin|class)?|ethnicity|race|ancestry|site|region|country|bmi[_ ]?class|smoker|smoking)($|_)",
+    ),
+    (
+        "label",
+        r"(^|_)(label|class|target|outcome|diagnosis|condition|status|phenotype|disease|response|group_label|treatment|y)($|_)",
+    ),
 )
 
 
@@ -45,9 +60,17 @@ def _name_role(name: str) -> Optional[str]:
     return None
 
 
-def suggest_roles(table: pd.DataFrame, *, label: str = "", batch: str = "", group: str = "",
-                  identifiers: Optional[list] = None, subgroups: Optional[list] = None,
-                  pii_columns: Optional[list] = None, max_scan: int = 5000) -> dict:
+def suggest_roles(
+    table: pd.DataFrame,
+    *,
+    label: str = "",
+    batch: str = "",
+    group: str = "",
+    identifiers: Optional[list] = None,
+    subgroups: Optional[list] = None,
+    pii_columns: Optional[list] = None,
+    max_scan: int = 5000,
+) -> dict:
     """A role for every column: the user's choices first, then names, then values.
 
     Numeric columns are features unless their name says batch, group or identifier; text
@@ -63,8 +86,15 @@ def suggest_roles(table: pd.DataFrame, *, label: str = "", batch: str = "", grou
     chosen = {label: "label", batch: "batch", group: "group"}
     chosen.update({c: "identifier" for c in identifiers or []})
     # a subgroup asked for by name takes that role, unless it is numeric: then it stays a feature too
-    chosen.update({c: "subgroup" for c in subgroups or [] if c not in chosen and c in table.columns
-                   and not (pd.api.types.is_numeric_dtype(table[c]) and not pd.api.types.is_bool_dtype(table[c]))})
+    chosen.update(
+        {
+            c: "subgroup"
+            for c in subgroups or []
+            if c not in chosen
+            and c in table.columns
+            and not (pd.api.types.is_numeric_dtype(table[c]) and not pd.api.types.is_bool_dtype(table[c]))
+        }
+    )
     pii = set(pii_columns or [])
     roles: dict = {}
     for i, col in enumerate(table.columns):
@@ -114,8 +144,13 @@ def label_candidates(table: pd.DataFrame) -> list:
     return [str(c) for c in table.columns if _name_role(str(c)) == "label"]
 
 
-def role_table(table: pd.DataFrame, roles: dict, pii: Optional[list] = None, limit: int = 20000,
-               sheet_columns: Optional[list] = None) -> list:
+def role_table(
+    table: pd.DataFrame,
+    roles: dict,
+    pii: Optional[list] = None,
+    limit: int = 20000,
+    sheet_columns: Optional[list] = None,
+) -> list:
     """One row per column for the Data page's roles table: name, role, kind, missing values, note.
 
     ``sheet_columns`` came from the sample sheet: their note says so, and that they join the
@@ -129,7 +164,7 @@ def role_table(table: pd.DataFrame, roles: dict, pii: Optional[list] = None, lim
     notes = {str(c): "from the sample sheet: metadata unless set to feature" for c in sheet_columns or []}
     notes.update({h["column"]: f"personal identifier? {h['kind']}" for h in pii or []})
     columns = list(table.columns)[:limit]
-    dtypes = list(table.dtypes.iloc[:len(columns)])
+    dtypes = list(table.dtypes.iloc[: len(columns)])
     dense = [c for c, t in zip(columns, dtypes) if not isinstance(t, pd.SparseDtype)]
     if len(dense) == table.shape[1]:  # the usual case: no copy of the table, only its missing-value mask
         missing = table.isna().sum().to_dict()

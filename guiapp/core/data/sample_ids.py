@@ -86,15 +86,29 @@ def candidate_rules(data_ids: list, sheet_ids: list) -> list:
         other = "data" if side == "sheet" else "sheet"
         for suffix in _cuts(_common_end(ids, suffix=True), suffix=True) if _common_end(ids, suffix=True) else []:
             if not all(v.endswith(suffix) for v in other_ids[:50]):  # both sides carry it: no difference
-                rules.append(IdRule("suffix", f"a suffix {suffix!r} differs: the {side}'s IDs end with it and "
-                                              f"the {other}'s do not", side, suffix))
+                rules.append(
+                    IdRule(
+                        "suffix",
+                        f"a suffix {suffix!r} differs: the {side}'s IDs end with it and the {other}'s do not",
+                        side,
+                        suffix,
+                    )
+                )
         for prefix in _cuts(_common_end(ids, suffix=False), suffix=False) if _common_end(ids, suffix=False) else []:
             if not all(v.startswith(prefix) for v in other_ids[:50]):
-                rules.append(IdRule("prefix", f"a prefix {prefix!r} differs: the {side}'s IDs start with it and "
-                                              f"the {other}'s do not", side, prefix))
-    rules += [IdRule("case", "the letter case differs"),
-              IdRule("separators", "the separators differ ('-', '_', '.' or spaces)"),
-              IdRule("leading-zeros", "leading zeros differ (e.g. 'S01' against 'S1')")]
+                rules.append(
+                    IdRule(
+                        "prefix",
+                        f"a prefix {prefix!r} differs: the {side}'s IDs start with it and the {other}'s do not",
+                        side,
+                        prefix,
+                    )
+                )
+    rules += [
+        IdRule("case", "the letter case differs"),
+        IdRule("separators", "the separators differ ('-', '_', '.' or spaces)"),
+        IdRule("leading-zeros", "leading zeros differ (e.g. 'S01' against 'S1')"),
+    ]
     return rules
 
 
@@ -151,12 +165,17 @@ def rule_words(match: IdMatch, data_ids: list, sheet_ids: list) -> str:
 def mismatch_advice(match: IdMatch, data_ids: list, sheet_ids: list) -> str:
     """What to say when the IDs do not meet: the difference seen, and the fix."""
     if match.rule.code == "exact" or match.matched == 0:
-        return ("Check that both name the samples the same way (e.g. 'S01' against 'S1', or a file name with "
-                "and without its extension), or choose the ID columns.")
+        return (
+            "Check that both name the samples the same way (e.g. 'S01' against 'S1', or a file name with "
+            "and without its extension), or choose the ID columns."
+        )
     said = rule_words(match, data_ids, sheet_ids)
     if not match.unambiguous:
-        return (f"Compared name by name, {said}, but under that rule two IDs would become the same, so "
-                "Tenfold does not apply it: rename the samples in the sheet so that they match the data.")
-    return (f"Compared name by name, {said}. Tenfold matches them this way unless the spec says "
-            "[data] samples_id_match = \"exact\"; otherwise rename the samples in the sheet.")
-
+        return (
+            f"Compared name by name, {said}, but under that rule two IDs would become the same, so "
+            "Tenfold does not apply it: rename the samples in the sheet so that they match the data."
+        )
+    return (
+        f"Compared name by name, {said}. Tenfold matches them this way unless the spec says "
+        '[data] samples_id_match = "exact"; otherwise rename the samples in the sheet.'
+    )

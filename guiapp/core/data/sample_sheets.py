@@ -23,8 +23,10 @@ from guiapp.core.study.column_names import missing_column_words
 SAMPLE_ID = "sample_id"
 # Feature IDs (Ensembl, RefSeq, Illumina and Affymetrix probes, UniProt) and sample names
 # (GEO, TCGA, SRA, BioSample) that only turn up in those places.
-_FEATURE_ID = re.compile(r"^(ENS[A-Z]*[GTP]\d{6,}(\.\d+)?|ILMN_\d+|\d+(_[a-z])?_at|[NX][MR]_\d+(\.\d+)?|"
-                         r"[OPQ]\d[A-Z0-9]{3}\d|cg\d{8})$")
+_FEATURE_ID = re.compile(
+    r"^(ENS[A-Z]*[GTP]\d{6,}(\.\d+)?|ILMN_\d+|\d+(_[a-z])?_at|[NX][MR]_\d+(\.\d+)?|"
+    r"[OPQ]\d[A-Z0-9]{3}\d|cg\d{8})$"
+)
 _SAMPLE_NAME = re.compile(r"^(GSM\d+|TCGA-\w\w-\w{4}.*|[SED]RR\d+|SAM[NED]A?\d+)$")
 
 
@@ -48,8 +50,9 @@ class SheetReport:
         return asdict(self)
 
 
-def looks_transposed(table: pd.DataFrame, label: str = "", sheet_ids=None,
-                     n_rows: Optional[int] = None) -> Optional[str]:
+def looks_transposed(
+    table: pd.DataFrame, label: str = "", sheet_ids=None, n_rows: Optional[int] = None
+) -> Optional[str]:
     """Why the table seems to hold features as rows and samples as columns, or None.
 
     The signs: the first column (and at most two more) holds text naming each row, every other
@@ -92,14 +95,18 @@ def looks_transposed(table: pd.DataFrame, label: str = "", sheet_ids=None,
             return f"the sample sheet's IDs are the column names ({by_column} of them match{said})"
         return None
     if n_rows >= 3 * table.shape[1] and n_rows >= 50:
-        return (f"it has {n_rows:,} rows but only {table.shape[1]:,} columns, all numeric but "
-                f"the first ({first!r}), which names each row")
+        return (
+            f"it has {n_rows:,} rows but only {table.shape[1]:,} columns, all numeric but "
+            f"the first ({first!r}), which names each row"
+        )
     sample = ids.iloc[:500]
     feature_like = np.mean([bool(_FEATURE_ID.match(v)) for v in sample])
     sample_like = np.mean([bool(_SAMPLE_NAME.match(str(c))) for c in numeric])
     if feature_like > 0.8 and sample_like > 0.8:
-        return (f"the first column ({first!r}) holds feature IDs like {sample.iloc[0]!r} and the other "
-                f"columns are named like samples ({numeric[0]!r}…)")
+        return (
+            f"the first column ({first!r}) holds feature IDs like {sample.iloc[0]!r} and the other "
+            f"columns are named like samples ({numeric[0]!r}…)"
+        )
     return None
 
 
@@ -116,8 +123,9 @@ class OrientationHint:
     n_columns: int
 
 
-def peek_orientation(path: os.PathLike, *, label: str = "", samples: str = "", sheet: str = "",
-                     sheet_id: str = "") -> Optional[OrientationHint]:
+def peek_orientation(
+    path: os.PathLike, *, label: str = "", samples: str = "", sheet: str = "", sheet_id: str = ""
+) -> Optional[OrientationHint]:
     """Whether a table file looks like genes × samples, from its header and first rows.
 
     Reads :data:`HEAD_ROWS` rows plus the row count (a pass over the lines of a text file,
@@ -134,8 +142,11 @@ def peek_orientation(path: os.PathLike, *, label: str = "", samples: str = "", s
     sheet_ids = None
     if samples:
         sheet_table = read_table(check_path(samples), min_rows=1)
-        keys = [sheet_id] if sheet_id in sheet_table.columns else \
-            [c for c in sheet_table.columns if not pd.api.types.is_float_dtype(sheet_table[c])]
+        keys = (
+            [sheet_id]
+            if sheet_id in sheet_table.columns
+            else [c for c in sheet_table.columns if not pd.api.types.is_float_dtype(sheet_table[c])]
+        )
         sheet_ids = {str(k): [str(v) for v in sheet_table[k].dropna()] for k in keys}
     reason = looks_transposed(head, label, sheet_ids, n_rows=n_rows)
     if not reason:
@@ -143,15 +154,20 @@ def peek_orientation(path: os.PathLike, *, label: str = "", samples: str = "", s
     first = head.columns[0]
     numeric = [c for c in head.columns[1:] if pd.api.types.is_numeric_dtype(head[c])]
     example = str(head[first].iloc[0])
-    rows = (f"{n_rows:,} rows named like genes or probes ({example}…)" if _FEATURE_ID.match(example)
-            else f"{n_rows:,} rows, each named in the first column ({first!r})")
+    rows = (
+        f"{n_rows:,} rows named like genes or probes ({example}…)"
+        if _FEATURE_ID.match(example)
+        else f"{n_rows:,} rows, each named in the first column ({first!r})"
+    )
     cols = f"{len(numeric):,} columns of numbers"
     if sheet_ids is not None:
         cols += " named by the sample sheet's IDs"
     elif _SAMPLE_NAME.match(str(numeric[0])):
         cols += f" named like samples ({numeric[0]}…)"
-    words = (f"{rows} and {cols}: this looks like genes × samples, one sample per column. Tenfold will "
-             "turn the table so that each sample is a row; untick this to keep the file as it is.")
+    words = (
+        f"{rows} and {cols}: this looks like genes × samples, one sample per column. Tenfold will "
+        "turn the table so that each sample is a row; untick this to keep the file as it is."
+    )
     return OrientationHint(words=words, reason=reason, n_rows=n_rows, n_columns=head.shape[1])
 
 
@@ -164,8 +180,16 @@ def _head_and_rows(path, fmt: str, sheet: str) -> tuple[Optional[pd.DataFrame], 
 
         fmt_ = sniff(path)
         try:
-            head = pd.read_csv(path, sep=fmt_.delimiter, encoding=fmt_.encoding, decimal=fmt_.decimal,
-                               skiprows=fmt_.skip_rows, nrows=HEAD_ROWS, na_values=NULLS, keep_default_na=False)
+            head = pd.read_csv(
+                path,
+                sep=fmt_.delimiter,
+                encoding=fmt_.encoding,
+                decimal=fmt_.decimal,
+                skiprows=fmt_.skip_rows,
+                nrows=HEAD_ROWS,
+                na_values=NULLS,
+                keep_default_na=False,
+            )
         except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
             raise DE.MalformedFileError(f"{path.name}: the first rows could not be read ({exc}).") from None
         lines, last = 0, b"\n"
@@ -208,7 +232,8 @@ def transpose_table(table: pd.DataFrame, *, file_name: str = "the table") -> pd.
         row = int(np.flatnonzero(names.to_numpy() == dup)[1]) + 2
         raise E.DuplicateColumnError(
             f"{file_name}: the feature {dup!r} appears twice in the first column (again on line {row}). "
-            "After turning the table each feature must be one column: remove or rename the copy.")
+            "After turning the table each feature must be one column: remove or rename the copy."
+        )
     samples = [str(c) for c in numeric]
     if len(set(samples)) < len(samples):
         raise E.DuplicateSampleIdError(f"{file_name}: two sample columns have the same name.")
@@ -234,9 +259,17 @@ def _norm(values) -> pd.Series:
     return pd.Series(values).astype(str).str.strip()
 
 
-def join_sample_sheet(table: pd.DataFrame, sheet: pd.DataFrame, *, data_key: str = "", sheet_key: str = "",
-                      keys: Optional[dict] = None, data_name: str = "the data",
-                      sheet_name: str = "the sample sheet", id_match: str = "auto") -> tuple[pd.DataFrame, SheetReport]:
+def join_sample_sheet(
+    table: pd.DataFrame,
+    sheet: pd.DataFrame,
+    *,
+    data_key: str = "",
+    sheet_key: str = "",
+    keys: Optional[dict] = None,
+    data_name: str = "the data",
+    sheet_name: str = "the sample sheet",
+    id_match: str = "auto",
+) -> tuple[pd.DataFrame, SheetReport]:
     """Add the sheet's columns to each sample, matched by sample ID, keeping the data's row order.
 
     The key columns are found by overlap when not given: the data column and sheet column
@@ -251,12 +284,17 @@ def join_sample_sheet(table: pd.DataFrame, sheet: pd.DataFrame, *, data_key: str
     if id_match not in I.ID_MATCH_CHOICES:
         raise E.DataError(f"[data] samples_id_match must be one of {', '.join(I.ID_MATCH_CHOICES)}, not {id_match!r}.")
     if data_key and data_key not in table.columns and data_key not in (keys or {}):
-        raise E.ColumnMissingError(f"{data_name} has no column named {data_key!r} to match the sample sheet by."
-                                   f"{missing_column_words(data_key, table.columns)}")
+        raise E.ColumnMissingError(
+            f"{data_name} has no column named {data_key!r} to match the sample sheet by."
+            f"{missing_column_words(data_key, table.columns)}"
+        )
     if sheet_key and sheet_key not in sheet.columns:
-        raise E.ColumnMissingError(f"{sheet_name} has no column named {sheet_key!r}."
-                                   f"{missing_column_words(sheet_key, sheet.columns)}")
-    data_candidates = {data_key: (keys or {}).get(data_key, table.get(data_key))} if data_key else _key_candidates(table, keys)
+        raise E.ColumnMissingError(
+            f"{sheet_name} has no column named {sheet_key!r}.{missing_column_words(sheet_key, sheet.columns)}"
+        )
+    data_candidates = (
+        {data_key: (keys or {}).get(data_key, table.get(data_key))} if data_key else _key_candidates(table, keys)
+    )
     sheet_candidates = [sheet_key] if sheet_key else [str(c) for c in sheet.columns]
     best, score = (0, "", "", None), (-1, -1)
     for dk, dv in data_candidates.items():
@@ -273,14 +311,21 @@ def join_sample_sheet(table: pd.DataFrame, sheet: pd.DataFrame, *, data_key: str
                 best, score = (usable, dk, sk, match), (usable, match.matched)
     overlap, dk, sk, match = best
     if overlap == 0:
-        d_ex = ", ".join(repr(v) for v in _norm(next(iter(data_candidates.values()), pd.Series([], dtype=str))).head(3)) \
-            if data_candidates else "none"
+        d_ex = (
+            ", ".join(repr(v) for v in _norm(next(iter(data_candidates.values()), pd.Series([], dtype=str))).head(3))
+            if data_candidates
+            else "none"
+        )
         s_ex = ", ".join(repr(v) for v in _norm(sheet.iloc[:, 0]).head(3))
-        advice = I.mismatch_advice(match, _norm(data_candidates[dk]).tolist(), _norm(sheet[sk].dropna()).tolist()) \
-            if match is not None else I.mismatch_advice(I.IdMatch(I.EXACT, 0, 0, True), [], [])
+        advice = (
+            I.mismatch_advice(match, _norm(data_candidates[dk]).tolist(), _norm(sheet[sk].dropna()).tolist())
+            if match is not None
+            else I.mismatch_advice(I.IdMatch(I.EXACT, 0, 0, True), [], [])
+        )
         raise E.SampleSheetMismatchError(
             f"No sample ID of {sheet_name} matches a sample of {data_name}. The data's IDs look like "
-            f"{d_ex}; the sheet's first column holds {s_ex}. {advice}")
+            f"{d_ex}; the sheet's first column holds {s_ex}. {advice}"
+        )
     rule = match.rule if (match.applies and id_match == "auto") else I.EXACT
     sheet_ids = _norm(sheet[sk])
     if sheet_ids.duplicated().any():
@@ -288,13 +333,15 @@ def join_sample_sheet(table: pd.DataFrame, sheet: pd.DataFrame, *, data_key: str
         rows = (np.flatnonzero(sheet_ids.to_numpy() == dup) + 2).tolist()
         raise E.DuplicateSampleIdError(
             f"{sheet_name} lists sample {dup!r} more than once (lines {', '.join(map(str, rows[:5]))}). "
-            "Each sample needs exactly one row: remove or merge the copies.")
+            "Each sample needs exactly one row: remove or merge the copies."
+        )
     data_ids = _norm(data_candidates[dk])
     if data_ids.duplicated().any():
         dup = data_ids[data_ids.duplicated()].iloc[0]
         raise E.DuplicateSampleIdError(
             f"{data_name} has sample ID {dup!r} more than once in {dk!r}, so the sample sheet cannot tell "
-            "them apart. Make the IDs unique.")
+            "them apart. Make the IDs unique."
+        )
     extra = sheet.drop(columns=[sk])
     extra.columns = [c if c not in table.columns else f"{c} (sheet)" for c in map(str, extra.columns)]
     sheet_keys, data_keys = rule.keys(sheet_ids, "sheet"), rule.keys(data_ids, "data")
@@ -302,16 +349,35 @@ def join_sample_sheet(table: pd.DataFrame, sheet: pd.DataFrame, *, data_key: str
     where = position.reindex(data_keys).to_numpy()
     found = ~np.isnan(where)
     joined = extra.iloc[np.where(found, where, 0).astype(np.int64)].reset_index(drop=True)
-    joined = joined.astype({c: ("float64" if pd.api.types.is_integer_dtype(joined[c]) or pd.api.types.is_bool_dtype(joined[c])
-                                else joined[c].dtype) for c in joined.columns}) if not found.all() else joined
+    joined = (
+        joined.astype(
+            {
+                c: (
+                    "float64"
+                    if pd.api.types.is_integer_dtype(joined[c]) or pd.api.types.is_bool_dtype(joined[c])
+                    else joined[c].dtype
+                )
+                for c in joined.columns
+            }
+        )
+        if not found.all()
+        else joined
+    )
     joined.loc[~found, :] = np.nan
     out = pd.concat([table.reset_index(drop=True), joined], axis=1)
     matched_keys = {k for k, f in zip(data_keys, found) if f}
     sheet_only = [v for v, k in zip(sheet_ids, sheet_keys) if k not in matched_keys]
-    report = SheetReport(sheet=sheet_name, data_key=dk, sheet_key=sk, matched=int(found.sum()),
-                         data_unmatched=int((~found).sum()), sheet_unmatched=len(sheet_only),
-                         data_unmatched_examples=data_ids[~found].head(5).tolist(),
-                         sheet_unmatched_examples=sheet_only[:5], columns_added=list(extra.columns))
+    report = SheetReport(
+        sheet=sheet_name,
+        data_key=dk,
+        sheet_key=sk,
+        matched=int(found.sum()),
+        data_unmatched=int((~found).sum()),
+        sheet_unmatched=len(sheet_only),
+        data_unmatched_examples=data_ids[~found].head(5).tolist(),
+        sheet_unmatched_examples=sheet_only[:5],
+        columns_added=list(extra.columns),
+    )
     if rule.code != "exact":
         report.id_rule = I.rule_words(match, data_ids.tolist(), sheet_ids.tolist())
     elif report.data_unmatched or report.sheet_unmatched:

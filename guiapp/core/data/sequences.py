@@ -31,16 +31,30 @@ MAX_LENGTH = 2000  # the longest sequence sets the length, up to this
 # The columns a FASTA file offers (the Data page asks when a file is chosen) come from its first lines.
 COLUMN_SCAN_LINES = 20_000
 LETTERS = {"dna": "ACGT", "rna": "ACGU", "protein": "ACDEFGHIKLMNPQRSTVWY"}
-_NUCLEOTIDE_CODES = {"N": "ACGT", "R": "AG", "Y": "CT", "S": "CG", "W": "AT", "K": "GT", "M": "AC",
-                     "B": "CGT", "D": "AGT", "H": "ACT", "V": "ACG"}
+_NUCLEOTIDE_CODES = {
+    "N": "ACGT",
+    "R": "AG",
+    "Y": "CT",
+    "S": "CG",
+    "W": "AT",
+    "K": "GT",
+    "M": "AC",
+    "B": "CGT",
+    "D": "AGT",
+    "H": "ACT",
+    "V": "ACG",
+}
 AMBIGUOUS = {
     "dna": _NUCLEOTIDE_CODES,
     "rna": {k: v.replace("T", "U") for k, v in _NUCLEOTIDE_CODES.items()},
     "protein": {"X": LETTERS["protein"], "B": "DN", "Z": "EQ", "J": "IL", "U": "C", "O": "K"},
 }
 GAPS = {"dna": "-.", "rna": "-.", "protein": "-.*"}
-ALPHABET_WORDS = {"dna": "DNA (A, C, G, T and IUPAC codes such as N)", "rna": "RNA (A, C, G, U and IUPAC codes)",
-                  "protein": "protein (the 20 amino acids, X, B, Z, J, U, O, * and -)"}
+ALPHABET_WORDS = {
+    "dna": "DNA (A, C, G, T and IUPAC codes such as N)",
+    "rna": "RNA (A, C, G, U and IUPAC codes)",
+    "protein": "protein (the 20 amino acids, X, B, Z, J, U, O, * and -)",
+}
 
 
 @dataclass
@@ -78,16 +92,20 @@ def _text_lines(path: Path):
     if not head.strip():
         raise E.EmptyFileError(f"{path.name} is empty. Choose the FASTA file that holds your sequences.")
     if b"\x00" in head:
-        raise E.BinaryFileError(f"{path.name} is not a FASTA text file: it holds binary bytes. Is it compressed? "
-                                "Name a gzip file .fa.gz, or unpack it.")
+        raise E.BinaryFileError(
+            f"{path.name} is not a FASTA text file: it holds binary bytes. Is it compressed? "
+            "Name a gzip file .fa.gz, or unpack it."
+        )
     number = 0
     with opener(path, "rt", encoding="utf-8", errors="strict") as fh:
         try:
             for number, line in enumerate(fh, start=1):
                 yield number, line.rstrip("\r\n")
         except (UnicodeDecodeError, EOFError, OSError):
-            raise E.UnknownEncodingError(f"{path.name} is not plain text (UTF-8) after line {number}; "
-                                         "a FASTA file holds letters only. Save it again as plain text.") from None
+            raise E.UnknownEncodingError(
+                f"{path.name} is not plain text (UTF-8) after line {number}; "
+                "a FASTA file holds letters only. Save it again as plain text."
+            ) from None
 
 
 def _header_fields(record_id: str, description: str) -> tuple[str, dict]:
@@ -116,15 +134,18 @@ def read_fasta(path: os.PathLike) -> list[SequenceRecord]:
             parts = []
             head = line[1:].strip()
             if not head:
-                raise E.MalformedFastaError(f"{path.name}, line {number}: a header ('>') without a name. "
-                                            "Give every record a name after the '>'.")
+                raise E.MalformedFastaError(
+                    f"{path.name}, line {number}: a header ('>') without a name. "
+                    "Give every record a name after the '>'."
+                )
             rid, _, description = head.partition(" ")
             rid, fields = _header_fields(rid, description)
             records.append(SequenceRecord(id=rid, description=description, sequence="", line=number, fields=fields))
         elif not records:
             raise E.MalformedFastaError(
                 f"{path.name}, line {number}, does not start a record: a FASTA file starts each record "
-                f"with a header line beginning with '>', then its sequence ({line[:30]!r} found first).")
+                f"with a header line beginning with '>', then its sequence ({line[:30]!r} found first)."
+            )
         else:
             parts.append(line.strip().replace(" ", ""))
     if records:
@@ -134,12 +155,15 @@ def read_fasta(path: os.PathLike) -> list[SequenceRecord]:
     seen: dict = {}
     for r in records:
         if not r.sequence:
-            raise E.MalformedFastaError(f"{path.name}: record {r.id!r} (line {r.line}) has no sequence. "
-                                        "Remove the empty record or add its sequence.")
+            raise E.MalformedFastaError(
+                f"{path.name}: record {r.id!r} (line {r.line}) has no sequence. "
+                "Remove the empty record or add its sequence."
+            )
         if r.id in seen:
             raise E.DuplicateSampleIdError(
                 f"{path.name}: the record name {r.id!r} appears twice (lines {seen[r.id]} and {r.line}). "
-                "Each sequence needs a name of its own: rename or remove the copy.")
+                "Each sequence needs a name of its own: rename or remove the copy."
+            )
         seen[r.id] = r.line
     return records
 
@@ -184,7 +208,8 @@ def read_fasta_folder(folder: os.PathLike) -> list[SequenceRecord]:
         others = sum(1 for p in folder.rglob("*") if p.is_file())
         raise E.MalformedFastaError(
             f"{folder.name} holds no FASTA files (.fa, .fasta, .fna, .faa; {others} other file(s)). Put one "
-            "FASTA file per class in the folder (e.g. binding.fa and non_binding.fa), or choose a FASTA file.")
+            "FASTA file per class in the folder (e.g. binding.fa and non_binding.fa), or choose a FASTA file."
+        )
     records: list[SequenceRecord] = []
     first: dict = {}
     for rel, cls in files:
@@ -192,7 +217,8 @@ def read_fasta_folder(folder: os.PathLike) -> list[SequenceRecord]:
             if r.id in first:
                 raise E.DuplicateSampleIdError(
                     f"{folder.name}: the record name {r.id!r} appears in {first[r.id]} and in {rel} (line {r.line}). "
-                    "Each sequence needs a name of its own across the folder: rename or remove the copy.")
+                    "Each sequence needs a name of its own across the folder: rename or remove the copy."
+                )
             first[r.id] = rel
             r.file = rel
             r.fields = {"class": cls, **r.fields}
@@ -225,7 +251,8 @@ def check_characters(records: list, alphabet: str, path: Path) -> None:
                 f"{r.file or path.name}: record {r.id!r} (header on line {r.line}) has {r.sequence[pos]!r} at position "
                 f"{pos + 1}, which is not {ALPHABET_WORDS[alphabet]} — the alphabet the other records use. "
                 "Fix or remove that record (digits, spaces or a stray header line inside a sequence are "
-                "common causes), or state the alphabet if the detection was wrong.")
+                "common causes), or state the alphabet if the detection was wrong."
+            )
 
 
 def _one_hot_table(alphabet: str) -> np.ndarray:
@@ -242,9 +269,15 @@ def _one_hot_table(alphabet: str) -> np.ndarray:
     return table
 
 
-def load_sequences(path: os.PathLike, *, length: Optional[int] = None, alphabet: str = "auto",
-                   crop: str = "start", progress: ProgressFn = no_progress,
-                   should_stop: Optional[StopFn] = None) -> SequenceSet:
+def load_sequences(
+    path: os.PathLike,
+    *,
+    length: Optional[int] = None,
+    alphabet: str = "auto",
+    crop: str = "start",
+    progress: ProgressFn = no_progress,
+    should_stop: Optional[StopFn] = None,
+) -> SequenceSet:
     """Read, check and one-hot encode a FASTA file, or a folder of them, into one table (see the module doc)."""
     path = Path(path)
     progress(0.05, f"Reading {path.name}")
@@ -271,7 +304,7 @@ def load_sequences(path: os.PathLike, *, length: Optional[int] = None, alphabet:
         seq = r.sequence
         if len(seq) > L:
             start = {"start": 0, "end": len(seq) - L, "centre": (len(seq) - L) // 2}[crop]
-            seq = seq[start:start + L]
+            seq = seq[start : start + L]
         codes = np.frombuffer(seq.encode("ascii"), dtype=np.uint8)
         matrix[i, : len(codes) * A] = weights[codes].reshape(-1)
     columns = [f"pos{p + 1}_{ch}" for p in range(L) for ch in LETTERS[alphabet]]
@@ -280,8 +313,11 @@ def load_sequences(path: os.PathLike, *, length: Optional[int] = None, alphabet:
     for k in reversed(keys):
         values = pd.Series([r.fields.get(k, np.nan) for r in records], dtype=object)
         numbers = pd.to_numeric(values, errors="coerce")  # header fields are text; numbers among them are numbers
-        table.insert(0, k if k not in table.columns else f"{k} (header)",
-                     numbers if numbers.notna().sum() == values.notna().sum() else values)
+        table.insert(
+            0,
+            k if k not in table.columns else f"{k} (header)",
+            numbers if numbers.notna().sum() == values.notna().sum() else values,
+        )
     table.insert(0, ID_COLUMN, [r.id for r in records])
     progress(1.0, f"{len(records)} sequences read")
     pick = None
@@ -289,10 +325,17 @@ def load_sequences(path: os.PathLike, *, length: Optional[int] = None, alphabet:
         from guiapp.core.data.images import pick_labels_file
 
         pick = pick_labels_file(path, {r.id for r in records})
-    return SequenceSet(table=table, alphabet=alphabet, length=L, shape=(L, A),
-                       labels_file=str(pick.path or "") if pick else "", labels_pick=pick,
-                       n_cropped=int((lengths > L).sum()), n_padded=int((lengths < L).sum()),
-                       lengths={"min": int(lengths.min()), "median": float(np.median(lengths)), "max": int(lengths.max())})
+    return SequenceSet(
+        table=table,
+        alphabet=alphabet,
+        length=L,
+        shape=(L, A),
+        labels_file=str(pick.path or "") if pick else "",
+        labels_pick=pick,
+        n_cropped=int((lengths > L).sum()),
+        n_padded=int((lengths < L).sum()),
+        lengths={"min": int(lengths.min()), "median": float(np.median(lengths)), "max": int(lengths.max())},
+    )
 
 
 def header_columns(path: os.PathLike) -> list[str]:

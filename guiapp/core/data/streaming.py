@@ -129,7 +129,8 @@ class StreamedRows:
             raise TenfoldError(
                 f"This step needs the features of {len(self):,} samples in memory ({self.nbytes / 1e9:.1f} GB), "
                 "more than Tenfold will hold for a step that does not stream yet. Use a smaller image size, "
-                "or keep fewer samples or features.")
+                "or keep fewer samples or features."
+            )
         out = self.read()
         return out if dtype is None else out.astype(dtype, copy=False)
 
@@ -174,8 +175,13 @@ def column_statistics(X: StreamedRows, *, sample_seed: int = 0, should_stop: Opt
     return center.astype(np.float32), scale.astype(np.float32), fill.astype(np.float32)
 
 
-def feature_statistics(X: StreamedRows, names: list, file_name: str, progress: ProgressFn = no_progress,
-                       should_stop: Optional[StopFn] = None) -> dict:
+def feature_statistics(
+    X: StreamedRows,
+    names: list,
+    file_name: str,
+    progress: ProgressFn = no_progress,
+    should_stop: Optional[StopFn] = None,
+) -> dict:
     """The profile's feature statistics (``profile._feature_stats``) read in chunks of rows.
 
     Exact copies are found from a hash of each row's bytes. Near-constant features (a rule on
@@ -197,7 +203,8 @@ def feature_statistics(X: StreamedRows, names: list, file_name: str, progress: P
             r, c = np.argwhere(inf)[0]
             raise E.NonFiniteValueError(
                 f"{file_name}: feature {names[c]!r} holds an infinite value in sample {start + r + 1}. Replace it "
-                "with a number, or leave the cell empty to mark it missing.")
+                "with a number, or leave the cell empty to mark it missing."
+            )
         nan = np.isnan(chunk)
         miss += nan.sum(axis=0)
         cmin = np.minimum(cmin, np.where(nan, np.inf, chunk).min(axis=0))
@@ -211,7 +218,7 @@ def feature_statistics(X: StreamedRows, names: list, file_name: str, progress: P
             ints += int(np.sum(np.mod(take, 1) == 0))
             sampled += take.size
         same = np.ascontiguousarray(np.nan_to_num(chunk, nan=np.inf))
-        keys[start:start + len(chunk)] = [hash(r.tobytes()) for r in same]
+        keys[start : start + len(chunk)] = [hash(r.tobytes()) for r in same]
     constant_mask = (cmin >= cmax) | (miss == n)
     constant = [names[j] for j in np.flatnonzero(constant_mask)]
     pick = X.sample()
@@ -219,19 +226,28 @@ def feature_statistics(X: StreamedRows, names: list, file_name: str, progress: P
     duplicates = int(len(keys) - len(np.unique(keys)))
     with np.errstate(all="ignore"):
         means = total / np.maximum(finite_n, 1)
-        sds = np.sqrt(np.maximum(squares / np.maximum(finite_n, 1) - means ** 2, 0.0))
+        sds = np.sqrt(np.maximum(squares / np.maximum(finite_n, 1) - means**2, 0.0))
     finite = finite_n.sum() > 0
     lo = float(cmin[np.isfinite(cmin)].min()) if finite and np.isfinite(cmin).any() else None
     hi = float(cmax[np.isfinite(cmax)].max()) if finite and np.isfinite(cmax).any() else None
     integer_share = ints / sampled if sampled else None
     scale, words = scale_hint(lo, hi, integer_share, means, sds)
-    return {"missing": {names[j]: int(miss[j]) for j in np.flatnonzero(miss)}, "constant": constant,
-            "near_constant": near_constant, "duplicates": duplicates, "min": lo, "max": hi,
-            "integer_share": integer_share, "scale": scale, "scale_words": words}
+    return {
+        "missing": {names[j]: int(miss[j]) for j in np.flatnonzero(miss)},
+        "constant": constant,
+        "near_constant": near_constant,
+        "duplicates": duplicates,
+        "min": lo,
+        "max": hi,
+        "integer_share": integer_share,
+        "scale": scale,
+        "scale_words": words,
+    }
 
 
-def streamed_pca(X: StreamedRows, n_components: int, *, n_iter: int = 4, seed: int = 0,
-                 should_stop: Optional[StopFn] = None):
+def streamed_pca(
+    X: StreamedRows, n_components: int, *, n_iter: int = 4, seed: int = 0, should_stop: Optional[StopFn] = None
+):
     """Principal components of the standardised rows (as ``confounding.standardise``), in chunks.
 
     A randomized SVD (Halko, Martinsson and Tropp 2011, as scikit-learn's randomized PCA) whose
@@ -255,7 +271,7 @@ def streamed_pca(X: StreamedRows, n_components: int, *, n_iter: int = 4, seed: i
         for start, chunk in X.chunks():
             check_stop(should_stop)
             Z = standardised(chunk)
-            out[start:start + len(chunk)] = Z @ M.astype(np.float32)
+            out[start : start + len(chunk)] = Z @ M.astype(np.float32)
             if first:
                 squares[0] += float(np.einsum("ij,ij->", Z, Z, dtype=np.float64))
         return out
@@ -264,7 +280,7 @@ def streamed_pca(X: StreamedRows, n_components: int, *, n_iter: int = 4, seed: i
         out = np.zeros((p, Q.shape[1]), dtype=np.float64)
         for start, chunk in X.chunks():
             check_stop(should_stop)
-            out += standardised(chunk).T.astype(np.float64) @ Q[start:start + len(chunk)]
+            out += standardised(chunk).T.astype(np.float64) @ Q[start : start + len(chunk)]
         return out
 
     Q, _ = np.linalg.qr(times(rng.normal(size=(p, width)), first=True))
@@ -283,7 +299,7 @@ def exact_copies(X: StreamedRows) -> list:
     keys = np.empty(len(X), dtype=np.int64)
     for start, chunk in X.chunks():
         same = np.ascontiguousarray(np.nan_to_num(chunk, nan=np.inf))
-        keys[start:start + len(chunk)] = [hash(r.tobytes()) for r in same]
+        keys[start : start + len(chunk)] = [hash(r.tobytes()) for r in same]
     order = np.argsort(keys, kind="stable")
     same = keys[order][1:] == keys[order][:-1]
     pairs = []
@@ -332,12 +348,18 @@ def batch_loader(X: StreamedRows, y, batches, *, workers: Optional[int] = None):
     kwargs = {"prefetch_factor": 2, "persistent_workers": False} if workers else {}
     # a plain class at module level (not a local torch subclass): workers started by spawn
     # (macOS, Windows) must be able to pickle it
-    return DataLoader(RowDataset(X, np.asarray(y)), batch_sampler=[list(map(int, b)) for b in batches],
-                      num_workers=workers, collate_fn=_collate, **kwargs)
+    return DataLoader(
+        RowDataset(X, np.asarray(y)),
+        batch_sampler=[list(map(int, b)) for b in batches],
+        num_workers=workers,
+        collate_fn=_collate,
+        **kwargs,
+    )
 
 
-def predict_in_batches(model, X: StreamedRows, *, batch_size: Optional[int] = None, device: str = "cpu",
-                       workers: Optional[int] = None):
+def predict_in_batches(
+    model, X: StreamedRows, *, batch_size: Optional[int] = None, device: str = "cpu", workers: Optional[int] = None
+):
     """The model's raw outputs for every row of ``X`` (a float32 tensor on the CPU), a batch at a time.
 
     By default a batch holds about 8 MB of features (16 to 256 rows): a convolution's working

@@ -23,19 +23,43 @@ from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_pr
 DELIMITERS = (",", "\t", ";", "|")
 DELIMITER_NAMES = {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe"}
 EXTENSION_DELIMITER = {".csv": ",", ".tsv": "\t", ".tab": "\t"}
-NULLS = ["", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
-         "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"]
+NULLS = [
+    "",
+    "#N/A",
+    "#N/A N/A",
+    "#NA",
+    "-1.#IND",
+    "-1.#QNAN",
+    "-NaN",
+    "-nan",
+    "1.#IND",
+    "1.#QNAN",
+    "<NA>",
+    "N/A",
+    "NA",
+    "NULL",
+    "NaN",
+    "None",
+    "n/a",
+    "nan",
+    "null",
+]
 PIECEWISE_BYTES = 32 << 20  # files at least this large are read in pieces (guiapp.core.data.wide_csv)
 FLOAT32_CELLS = 4_000_000  # numeric cells above which numbers are kept as float32
 HEAD_BYTES = 1 << 20
 # Bytes that open a file of another kind, and what to say about it.
-MAGIC = ((b"PK\x03\x04", "a zip archive (an Excel .xlsx workbook is one): save it as .xlsx or export CSV"),
-         (b"\x1f\x8b", "gzip-compressed: name it .csv.gz or .tsv.gz, or unpack it first"),
-         (b"PAR1", "a Parquet file: name it .parquet"),
-         (b"\x89HDF", "an HDF5 file (AnnData is one): name it .h5ad"),
-         (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"%PDF", "a PDF document"),
-         (b"\xd0\xcf\x11\xe0", "an old Excel .xls or Word file: save it as .xlsx or CSV"),
-         (b"II*\x00", "a TIFF image"), (b"MM\x00*", "a TIFF image"))
+MAGIC = (
+    (b"PK\x03\x04", "a zip archive (an Excel .xlsx workbook is one): save it as .xlsx or export CSV"),
+    (b"\x1f\x8b", "gzip-compressed: name it .csv.gz or .tsv.gz, or unpack it first"),
+    (b"PAR1", "a Parquet file: name it .parquet"),
+    (b"\x89HDF", "an HDF5 file (AnnData is one): name it .h5ad"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"%PDF", "a PDF document"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel .xls or Word file: save it as .xlsx or CSV"),
+    (b"II*\x00", "a TIFF image"),
+    (b"MM\x00*", "a TIFF image"),
+)
 # Non-ASCII characters a Windows-1252 lab table plausibly holds (accents, units, symbols).
 _PLAUSIBLE = set("µ°±²³§€£¥©®–—‘’“”•…½¼¾×÷·¿¡«»") | {chr(c) for c in range(0xC0, 0x100)}
 
@@ -76,8 +100,10 @@ def _decode_head(path: Path, head: bytes, complete: bool) -> tuple[str, str]:
         first = min((head.index(bytes([c])) for c in range(32) if c not in (9, 10, 12, 13) and bytes([c]) in head))
         raise E.BinaryFileError(
             f"{name} is not a text table in UTF-8: it holds binary bytes (the first at byte {first:,}, "
-            "line " f"{_line_of(head, first)}). Is it a spreadsheet, an image or a compressed file? "
-            "Export the table as CSV (UTF-8) and load that.")
+            "line "
+            f"{_line_of(head, first)}). Is it a spreadsheet, an image or a compressed file? "
+            "Export the table as CSV (UTF-8) and load that."
+        )
     decoder = codecs.getincrementaldecoder("utf-8")()
     try:
         return "utf-8", decoder.decode(head, final=complete)
@@ -95,7 +121,8 @@ def _decode_head(path: Path, head: bytes, complete: bool) -> tuple[str, str]:
     raise E.UnknownEncodingError(
         f"{name} is not a text table in UTF-8, and its characters fit no common encoding either "
         f"(byte 0x{head[bad]:02x} at line {_line_of(head, bad)}). Open it in the program that "
-        "wrote it and save it again as CSV (UTF-8).")
+        "wrote it and save it again as CSV (UTF-8)."
+    )
 
 
 def _split_fields(line: str, sep: str) -> list[str]:
@@ -129,7 +156,8 @@ def sniff(path: Path) -> TextFormat:
     except (OSError, EOFError, zlib.error, ValueError) as exc:  # a broken .gz or .bz2
         raise E.MalformedFileError(
             f"{path.name} cannot be unpacked ({type(exc).__name__}: {str(exc)[:80]}). Unpack it with your "
-            "archive tool to check it, or export the table again.") from None
+            "archive tool to check it, or export the table again."
+        ) from None
     if not head.strip():
         raise E.EmptyFileError(f"{path.name} is empty. Choose the file that holds your samples.")
     encoding, text = _decode_head(path, head, complete)
@@ -139,7 +167,7 @@ def sniff(path: Path) -> TextFormat:
     skip = 0
     while skip < len(lines) and lines[skip].startswith("#"):
         skip += 1
-    body = [ln for ln in lines[skip:skip + 50] if ln.strip()]
+    body = [ln for ln in lines[skip : skip + 50] if ln.strip()]
     if not body:
         raise E.EmptyFileError(f"{path.name} holds only comment lines (starting with '#'); no table.")
     sep = _choose_delimiter(body, EXTENSION_DELIMITER.get(_suffix(path)))
@@ -190,8 +218,13 @@ def _opener(path: Path):
 # ----- reading ------------------------------------------------------------------------------------
 
 
-def read_text_table(path: Path, fmt: Optional[TextFormat] = None, *, progress: ProgressFn = no_progress,
-                    should_stop: Optional[StopFn] = None) -> pd.DataFrame:
+def read_text_table(
+    path: Path,
+    fmt: Optional[TextFormat] = None,
+    *,
+    progress: ProgressFn = no_progress,
+    should_stop: Optional[StopFn] = None,
+) -> pd.DataFrame:
     """Read a delimited text table into a DataFrame (float32 numbers when it is large)."""
     path = Path(path)
     fmt = fmt or sniff(path)
@@ -199,7 +232,8 @@ def read_text_table(path: Path, fmt: Optional[TextFormat] = None, *, progress: P
     if len(fmt.header) < 2:
         raise E.SingleColumnError(
             f"{path.name} has a single column. Tenfold needs one column per feature plus a label "
-            "column; check the separator (comma for .csv, tab for .tsv).")
+            "column; check the separator (comma for .csv, tab for .tsv)."
+        )
     size = path.stat().st_size
     if size >= PIECEWISE_BYTES and fmt.encoding == "utf-8" and path.suffix.lower() not in (".gz", ".bz2"):
         from guiapp.core.data.wide_csv import read_in_pieces
@@ -211,8 +245,10 @@ def read_text_table(path: Path, fmt: Optional[TextFormat] = None, *, progress: P
     try:
         table = _read_whole(path, fmt)
     except (OSError, EOFError) as exc:  # a compressed file broken part-way down
-        raise E.MalformedFileError(f"{path.name} could not be read to its end ({type(exc).__name__}: "
-                                   f"{str(exc)[:80]}). Export or download it again.") from None
+        raise E.MalformedFileError(
+            f"{path.name} could not be read to its end ({type(exc).__name__}: "
+            f"{str(exc)[:80]}). Export or download it again."
+        ) from None
     check_stop(should_stop)
     progress(0.8, "Converting the table")
     return _to_pandas(table, big=table.num_rows * table.num_columns > FLOAT32_CELLS)
@@ -224,19 +260,31 @@ def _check_header(path: Path, header: list) -> None:
         if name and name in seen:
             raise E.DuplicateColumnError(
                 f"{path.name} has two columns named {name!r} (columns {seen[name] + 1} and {i + 1}). "
-                "Rename one of them so every column has its own name.")
+                "Rename one of them so every column has its own name."
+            )
         seen[name] = i
 
 
-def _options(fmt: TextFormat, column_types: Optional[dict] = None, block_size: int = 1 << 22,
-             handler=None, encoding: Optional[str] = None):
+def _options(
+    fmt: TextFormat,
+    column_types: Optional[dict] = None,
+    block_size: int = 1 << 22,
+    handler=None,
+    encoding: Optional[str] = None,
+):
     import pyarrow.csv as pcsv
 
-    read = pcsv.ReadOptions(encoding=encoding or fmt.encoding, skip_rows=fmt.skip_rows,
-                            block_size=block_size, use_threads=True)
+    read = pcsv.ReadOptions(
+        encoding=encoding or fmt.encoding, skip_rows=fmt.skip_rows, block_size=block_size, use_threads=True
+    )
     parse = pcsv.ParseOptions(delimiter=fmt.delimiter, invalid_row_handler=handler)
-    convert = pcsv.ConvertOptions(null_values=NULLS, strings_can_be_null=True, decimal_point=fmt.decimal,
-                                  column_types=column_types or {}, timestamp_parsers=[])
+    convert = pcsv.ConvertOptions(
+        null_values=NULLS,
+        strings_can_be_null=True,
+        decimal_point=fmt.decimal,
+        column_types=column_types or {},
+        timestamp_parsers=[],
+    )
     return read, parse, convert
 
 
@@ -272,16 +320,19 @@ def _read_whole(path: Path, fmt: TextFormat, encoding: Optional[str] = None):
                     return _read_whole(path, fmt, encoding="cp1252")
                 raise E.UnknownEncodingError(
                     f"{path.name} is not UTF-8 text throughout{_column_words(message, fmt.header)}. "
-                    "Open it in the program that wrote it and save it again as CSV (UTF-8).") from None
+                    "Open it in the program that wrote it and save it again as CSV (UTF-8)."
+                ) from None
             if bad_rows or "Expected" in message:
                 raise _ragged(path, fmt, bad_rows[0] if bad_rows else None, message) from None
             raise E.MalformedFileError(
                 f"{path.name} could not be read as a {DELIMITER_NAMES.get(fmt.delimiter, 'delimited')}-"
-                f"separated table: {message.splitlines()[0]}. Check quotes and separators near there.") from None
+                f"separated table: {message.splitlines()[0]}. Check quotes and separators near there."
+            ) from None
         except UnicodeDecodeError:
             raise E.UnknownEncodingError(
                 f"{path.name} is not a text table in UTF-8, and its characters fit no common encoding "
-                "either. Save it again as CSV (UTF-8).") from None
+                "either. Save it again as CSV (UTF-8)."
+            ) from None
         return _fix_names(table)
     raise E.MalformedFileError(f"{path.name}: too many columns change type part-way down; save it again as CSV.")
 
@@ -329,7 +380,8 @@ def _ragged(path: Path, fmt: TextFormat, row, message: str) -> E.RaggedRowsError
     return E.RaggedRowsError(
         f"{path.name} could not be read as a {DELIMITER_NAMES.get(fmt.delimiter, 'delimited')}-separated "
         f"table: {where}{fields} but the header has {expected}. Check that every row has the same "
-        "number of columns as the header (a stray separator, or a missing value without its separator).")
+        "number of columns as the header (a stray separator, or a missing value without its separator)."
+    )
 
 
 def _fix_names(table):
@@ -353,4 +405,4 @@ def _to_pandas(table, big: bool) -> pd.DataFrame:
 def _running(column) -> bool:
     """An integer column counting 0, 1, 2… or 1, 2, 3… (a row index: keep it as integers)."""
     values = column.to_numpy(zero_copy_only=False)
-    return len(values) > 1 and bool(np.all(np.diff(values[: 10_000]) == 1))
+    return len(values) > 1 and bool(np.all(np.diff(values[:10_000]) == 1))

@@ -28,16 +28,23 @@ def columns_from_spec(value, feature_columns: list, where: str = "the spec's [da
         return []
     if value == LOG1P:
         return list(feature_columns)
-    if isinstance(value, dict) and set(value) == {LOG1P} and isinstance(value[LOG1P], list) \
-            and all(isinstance(c, str) for c in value[LOG1P]):
+    if (
+        isinstance(value, dict)
+        and set(value) == {LOG1P}
+        and isinstance(value[LOG1P], list)
+        and all(isinstance(c, str) for c in value[LOG1P])
+    ):
         unknown = [c for c in value[LOG1P] if c not in feature_columns]
         if unknown:
-            raise TenfoldError(f"{where} names {', '.join(map(repr, unknown[:5]))}, not among the feature "
-                               "columns: name feature columns only (the label, batch and identifiers are "
-                               "never transformed).")
+            raise TenfoldError(
+                f"{where} names {', '.join(map(repr, unknown[:5]))}, not among the feature "
+                "columns: name feature columns only (the label, batch and identifiers are "
+                "never transformed)."
+            )
         return list(dict.fromkeys(value[LOG1P]))
-    raise TenfoldError(f'{where} must be "log1p" (every feature column) or {{ log1p = ["column", ...] }}; '
-                       f"it is {value!r}.")
+    raise TenfoldError(
+        f'{where} must be "log1p" (every feature column) or {{ log1p = ["column", ...] }}; it is {value!r}.'
+    )
 
 
 def check_columns(table, columns: Iterable[str], file_name: str = "the data") -> None:
@@ -47,15 +54,20 @@ def check_columns(table, columns: Iterable[str], file_name: str = "the data") ->
     columns = list(columns)
     if not columns:
         return
-    values = table[columns].apply(pd.to_numeric, errors="coerce") if any(
-        not pd.api.types.is_numeric_dtype(table[c]) for c in columns) else table[columns]
+    values = (
+        table[columns].apply(pd.to_numeric, errors="coerce")
+        if any(not pd.api.types.is_numeric_dtype(table[c]) for c in columns)
+        else table[columns]
+    )
     negative = (values < 0).to_numpy()
     if negative.any():
         row, col = (int(i[0]) for i in np.nonzero(negative))
         c = columns[col]
-        raise TenfoldError(f"Column {c!r} of {file_name} holds a negative value (row {row + 1}: "
-                           f"{float(values.iloc[row, col]):g}); a log transform suits counts and intensities, "
-                           "which are never negative. Leave this column out of [data] transform.")
+        raise TenfoldError(
+            f"Column {c!r} of {file_name} holds a negative value (row {row + 1}: "
+            f"{float(values.iloc[row, col]):g}); a log transform suits counts and intensities, "
+            "which are never negative. Leave this column out of [data] transform."
+        )
 
 
 def set_log1p(study, columns: Iterable[str]) -> None:
@@ -85,8 +97,9 @@ def apply(X: np.ndarray, feature_columns: list, transform: dict) -> np.ndarray:
     return X
 
 
-def suggest_log1p(table, feature_columns: list, already: Iterable[str] = (), *,
-                  every_nonnegative: bool = False) -> list:
+def suggest_log1p(
+    table, feature_columns: list, already: Iterable[str] = (), *, every_nonnegative: bool = False
+) -> list:
     """Feature columns that look like counts or intensities and are not transformed yet
     (``every_nonnegative``: every column a log transform can take)."""
     done = set(already)
@@ -112,6 +125,9 @@ def describe(transform: dict, feature_columns: list) -> str:
     columns = log1p_columns(transform)
     if not columns:
         return ""
-    which = ("every feature column" if set(columns) == set(feature_columns)
-             else ", ".join(f"`{c}`" for c in columns[:10]) + (f" and {len(columns) - 10} more" if len(columns) > 10 else ""))
+    which = (
+        "every feature column"
+        if set(columns) == set(feature_columns)
+        else ", ".join(f"`{c}`" for c in columns[:10]) + (f" and {len(columns) - 10} more" if len(columns) > 10 else "")
+    )
     return f"log(1 + x) applied to {which} before the split (it learns nothing from the data, so nothing leaks)."

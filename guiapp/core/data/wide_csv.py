@@ -66,8 +66,9 @@ def _release_memory() -> None:
         pass
 
 
-def read_in_pieces(path: Path, fmt: TextFormat, progress: ProgressFn,
-                    should_stop: Optional[StopFn]) -> Optional[pd.DataFrame]:
+def read_in_pieces(
+    path: Path, fmt: TextFormat, progress: ProgressFn, should_stop: Optional[StopFn]
+) -> Optional[pd.DataFrame]:
     """Read a large table piece by piece; None when the careful whole-file reader must do it."""
     import pyarrow as pa
 
@@ -134,7 +135,9 @@ def _first_types(path: Path, fmt: TextFormat, names: list) -> dict:
     some = np.flatnonzero(whole)
     if len(some):
         written = text[:, some]
-        whole[some] = ~((np.char.find(written, ".") >= 0) | (np.char.find(np.char.lower(written), "e") >= 0)).any(axis=0)
+        whole[some] = ~((np.char.find(written, ".") >= 0) | (np.char.find(np.char.lower(written), "e") >= 0)).any(
+            axis=0
+        )
     boolean = np.zeros(len(names), dtype=bool)
     rest = np.flatnonzero(~numeric)
     if len(rest):
@@ -153,8 +156,15 @@ def _first_types(path: Path, fmt: TextFormat, names: list) -> dict:
     return types
 
 
-def _fill(path: Path, fmt: TextFormat, names: list, types: dict, nulls: list, progress: ProgressFn,
-          should_stop: Optional[StopFn]) -> pd.DataFrame:
+def _fill(
+    path: Path,
+    fmt: TextFormat,
+    names: list,
+    types: dict,
+    nulls: list,
+    progress: ProgressFn,
+    should_stop: Optional[StopFn],
+) -> pd.DataFrame:
     import pyarrow as pa
 
     size = path.stat().st_size
@@ -162,7 +172,7 @@ def _fill(path: Path, fmt: TextFormat, names: list, types: dict, nulls: list, pr
     column_of = {n: j for j, n in enumerate(numeric)}
     # Even groups: a last group of two columns would cost a whole call.
     width = -(-len(names) // -(-len(names) // COLUMN_GROUP))
-    groups = [names[g:g + width] for g in range(0, len(names), width)]
+    groups = [names[g : g + width] for g in range(0, len(names), width)]
     other: dict = {n: [] for n in names if n not in column_of}
     block = min(_block_size(path, fmt), PIECE_BYTES // BLOCKS_PER_PIECE)
     body = TextFormat(fmt.encoding, fmt.delimiter, fmt.decimal)
@@ -217,7 +227,7 @@ def _fill(path: Path, fmt: TextFormat, names: list, types: dict, nulls: list, pr
                 if numbers is not None:
                     k = len(numbers)
                     matrix = _room(matrix, rows, k, size - body_start, cut, len(numeric))
-                    matrix[rows:rows + k] = numbers
+                    matrix[rows : rows + k] = numbers
                     del numbers
                     if part is not None:
                         for n in other:
@@ -235,8 +245,9 @@ def _fill(path: Path, fmt: TextFormat, names: list, types: dict, nulls: list, pr
                             # null_to_nan makes a strided tensor that is slow to copy: only when needed
                             holes = any(c.null_count for c in numbers.columns)
                             for b in numbers.to_batches():
-                                matrix[r:r + b.num_rows, j:j + len(nums)] = np.asarray(
-                                    b.to_tensor(null_to_nan=holes, row_major=False))
+                                matrix[r : r + b.num_rows, j : j + len(nums)] = np.asarray(
+                                    b.to_tensor(null_to_nan=holes, row_major=False)
+                                )
                                 r += b.num_rows
                             del numbers
                         for n in group:
@@ -271,8 +282,9 @@ def _read_part(piece, plan: tuple, names: list):
 
     read, parse, convert = plan
     try:
-        return pcsv.read_csv(pa.BufferReader(pa.py_buffer(piece)), read_options=read,
-                             parse_options=parse, convert_options=convert)
+        return pcsv.read_csv(
+            pa.BufferReader(pa.py_buffer(piece)), read_options=read, parse_options=parse, convert_options=convert
+        )
     except pa.ArrowInvalid as exc:
         m = _CONVERSION_ERROR.search(str(exc))
         if m and int(m.group(1)) < len(names):
@@ -314,8 +326,16 @@ def _plain_numbers(lines: list, delimiter: str, usecols: Optional[list], width: 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # "input contained no data"
-            numbers = np.loadtxt(lines, delimiter=delimiter, usecols=usecols, dtype=np.float32, ndmin=2,
-                                 comments=None, quotechar=None, encoding="latin1")
+            numbers = np.loadtxt(
+                lines,
+                delimiter=delimiter,
+                usecols=usecols,
+                dtype=np.float32,
+                ndmin=2,
+                comments=None,
+                quotechar=None,
+                encoding="latin1",
+            )
     except ValueError:
         return None
     if usecols is None and len(numbers) and numbers.shape[1] != width:
@@ -334,10 +354,11 @@ def _edge_plan(names: list, is_other: list, types: dict, nulls: list) -> Optiona
     trail = next((j for j, o in enumerate(reversed(is_other)) if not o), 0)
     if sum(is_other) != lead + trail:
         return None
-    columns = names[:lead] + names[len(names) - trail:]
+    columns = names[:lead] + names[len(names) - trail :]
     read = pcsv.ReadOptions(column_names=columns, block_size=1 << 24, use_threads=False)
-    convert = pcsv.ConvertOptions(column_types={n: types[n] for n in columns}, null_values=nulls,
-                                  strings_can_be_null=True, timestamp_parsers=[])
+    convert = pcsv.ConvertOptions(
+        column_types={n: types[n] for n in columns}, null_values=nulls, strings_can_be_null=True, timestamp_parsers=[]
+    )
     return lead, trail, read, convert
 
 
@@ -360,5 +381,9 @@ def _edge_columns(lines: list, delimiter: str, edges: tuple, width: int):
             cells += line.rsplit(sep, trail)[1:]
         kept.append(sep.join(cells))
     kept.append(b"")
-    return pcsv.read_csv(pa.BufferReader(b"\n".join(kept)), read_options=read,
-                         parse_options=pcsv.ParseOptions(delimiter=delimiter), convert_options=convert)
+    return pcsv.read_csv(
+        pa.BufferReader(b"\n".join(kept)),
+        read_options=read,
+        parse_options=pcsv.ParseOptions(delimiter=delimiter),
+        convert_options=convert,
+    )

@@ -41,8 +41,11 @@ def _baseline_name(name: str) -> str:
 def best_baseline(study) -> Optional[tuple]:
     """``(name, value)`` of the best tuned baseline on the test set (chance-level models left out)."""
     metric, higher = study.primary_metric, HIGHER_IS_BETTER.get(study.primary_metric, True)
-    scored = [(name, _value(panel, metric)) for name, panel in (study.evaluation.baseline_test_metrics or {}).items()
-              if name not in _CHANCE_BASELINES]
+    scored = [
+        (name, _value(panel, metric))
+        for name, panel in (study.evaluation.baseline_test_metrics or {}).items()
+        if name not in _CHANCE_BASELINES
+    ]
     scored = [(n, v) for n, v in scored if v is not None]
     if not scored:
         return None
@@ -83,10 +86,16 @@ def comparison(study) -> dict:
     else:
         beyond = bool(ci) and ((ci[0] > base) if higher else (ci[1] < base))
         outcome = "beats" if beyond else "ahead"
-    return {"metric": metric, "network": net, "baseline": name, "baseline_name": _baseline_name(name),
-            "baseline_value": base, "outcome": outcome,
-            "network_ci": _ci_text(ev.test_metrics, metric),
-            "baseline_ci": _ci_text(ev.baseline_test_metrics.get(name, {}), metric)}
+    return {
+        "metric": metric,
+        "network": net,
+        "baseline": name,
+        "baseline_name": _baseline_name(name),
+        "baseline_value": base,
+        "outcome": outcome,
+        "network_ci": _ci_text(ev.test_metrics, metric),
+        "baseline_ci": _ci_text(ev.baseline_test_metrics.get(name, {}), metric),
+    }
 
 
 def conclusion(study) -> str:
@@ -101,16 +110,21 @@ def conclusion(study) -> str:
     if c:
         base = f"the best tuned baseline, {c['baseline_name']}, at {c['baseline_value']:.3f}{c['baseline_ci']}"
         net = f"the network scored {metric} {c['network']:.3f}{c['network_ci']}"
-        verb = {"beats": f"{net}, beating {base} beyond the network's interval",
-                "ahead": f"{net}, ahead of {base}, but the baseline lies inside the network's interval, "
-                         "so the test set cannot tell them apart",
-                "ties": f"{net}, the same as {base}",
-                "loses": f"{net} and did not beat {base}"}[c["outcome"]]
+        verb = {
+            "beats": f"{net}, beating {base} beyond the network's interval",
+            "ahead": f"{net}, ahead of {base}, but the baseline lies inside the network's interval, "
+            "so the test set cannot tell them apart",
+            "ties": f"{net}, the same as {base}",
+            "loses": f"{net} and did not beat {base}",
+        }[c["outcome"]]
         first = f"{criterion}; on the sealed test set {verb}."
     else:
         value = _value(study.evaluation.test_metrics, study.primary_metric)
-        score = f"{metric} {value:.3f}{_ci_text(study.evaluation.test_metrics, study.primary_metric)}" \
-            if value is not None else "no score"
+        score = (
+            f"{metric} {value:.3f}{_ci_text(study.evaluation.test_metrics, study.primary_metric)}"
+            if value is not None
+            else "no score"
+        )
         first = f"{criterion}; on the sealed test set the network scored {score}, with no tuned baseline to compare."
     caveat = headline_caveat(study)
     second = f"Main caveat: {caveat}." if caveat else "No warning or error stands against this result."
@@ -119,14 +133,22 @@ def conclusion(study) -> str:
 
 def _next_step(c: dict, met: Optional[bool]) -> str:
     if c and c["outcome"] in ("loses", "ties"):
-        return (f"Next: prefer the simpler {c['baseline_name']} for this question, or gather more samples "
-                "before trying a network again.")
+        return (
+            f"Next: prefer the simpler {c['baseline_name']} for this question, or gather more samples "
+            "before trying a network again."
+        )
     if c and c["outcome"] == "ahead":
-        return ("Next: the network's extra cost is not yet justified; gather more samples, or an independent "
-                "cohort, to tell the network and the baseline apart.")
+        return (
+            "Next: the network's extra cost is not yet justified; gather more samples, or an independent "
+            "cohort, to tell the network and the baseline apart."
+        )
     if met is False:
-        return "Next: revisit the data and the question before using this model; the criterion set in advance was missed."
-    return "Next: confirm the result on an independent cohort (the Evaluate page's external cohorts) before relying on it."
+        return (
+            "Next: revisit the data and the question before using this model; the criterion set in advance was missed."
+        )
+    return (
+        "Next: confirm the result on an independent cohort (the Evaluate page's external cohorts) before relying on it."
+    )
 
 
 def baseline_table(study) -> dict:

@@ -59,9 +59,14 @@ def generalization_measure(study) -> dict:
     worst = worst_cohort(study)
     if worst is not None:
         change = worst.get("change") or {}
-        return {"source": "external", "value": float(worst["metrics"][metric]), "where": f"cohort {worst['name']!r}",
-                "drop": change.get("drop"), "drop_ci": change.get("difference_ci"),
-                "n_cohorts": len(study.evaluation.external)}
+        return {
+            "source": "external",
+            "value": float(worst["metrics"][metric]),
+            "where": f"cohort {worst['name']!r}",
+            "drop": change.get("drop"),
+            "drop_ci": change.get("difference_ci"),
+            "n_cohorts": len(study.evaluation.external),
+        }
     g = study.evaluation.generalization or {}
     model = estimate_model(g)
     if model is None:
@@ -71,8 +76,14 @@ def generalization_measure(study) -> dict:
     higher = HIGHER_IS_BETTER.get(metric, True)
     drop = None if internal is None else (internal - s["worst"]) * (1 if higher else -1)
     name = "network" if model == "network" else f"baseline {model}"
-    return {"source": "estimate", "value": float(s["worst"]), "where": f"held-out batch {s['worst_batch']!r} ({name})",
-            "drop": drop, "drop_ci": None, "n_batches": s["n_batches"]}
+    return {
+        "source": "estimate",
+        "value": float(s["worst"]),
+        "where": f"held-out batch {s['worst_batch']!r} ({name})",
+        "drop": drop,
+        "drop_ci": None,
+        "n_batches": s["n_batches"],
+    }
 
 
 def criteria_rows(study) -> list[dict]:
@@ -84,17 +95,29 @@ def criteria_rows(study) -> list[dict]:
     if q.min_generalization is not None or q.max_generalization_drop is not None:
         g = generalization_measure(study)
         estimate = g.get("source") == "estimate"
-        detail = ("Leave-one-batch-out estimate, not external validation: add an independent cohort."
-                  if estimate else "")
+        detail = "Leave-one-batch-out estimate, not external validation: add an independent cohort." if estimate else ""
         if q.min_generalization is not None:
             target = f"worst cohort {name} {'≥' if higher else '≤'} {q.min_generalization:g}"
             if not g:
-                rows.append(_row("Generalizability", target, "—", None,
-                                 "Add an external cohort on the Evaluate page (or a batch column for an estimate)."))
+                rows.append(
+                    _row(
+                        "Generalizability",
+                        target,
+                        "—",
+                        None,
+                        "Add an external cohort on the Evaluate page (or a batch column for an estimate).",
+                    )
+                )
             else:
-                rows.append(_row("Generalizability", target, f"{g['value']:.3f} on the {g['where']}"
-                                 + (" (estimate)" if estimate else ""),
-                                 _met(g["value"], q.min_generalization, higher), detail))
+                rows.append(
+                    _row(
+                        "Generalizability",
+                        target,
+                        f"{g['value']:.3f} on the {g['where']}" + (" (estimate)" if estimate else ""),
+                        _met(g["value"], q.min_generalization, higher),
+                        detail,
+                    )
+                )
         if q.max_generalization_drop is not None:
             target = f"drop from the internal test set ≤ {q.max_generalization_drop:g}"
             if not g or g.get("drop") is None:
@@ -105,8 +128,9 @@ def criteria_rows(study) -> list[dict]:
                 if ci:  # ci is of external − internal; the drop's interval is its mirror (higher-is-better)
                     lo, hi = (-ci[1], -ci[0]) if higher else (ci[0], ci[1])
                     text += f" (95% CI {lo:.3f}–{hi:.3f})"
-                rows.append(_row("Generalizability (drop)", target, text,
-                                 g["drop"] <= q.max_generalization_drop, detail))
+                rows.append(
+                    _row("Generalizability (drop)", target, text, g["drop"] <= q.max_generalization_drop, detail)
+                )
     rows += _interpretability_rows(study)
     rows += _efficiency_rows(study)
     return rows
@@ -128,19 +152,29 @@ def _interpretability_rows(study) -> list[dict]:
         if s.get("mean_rho") is None:
             rows.append(_row("Interpretability: stability", target, "—", None))
         else:
-            rows.append(_row("Interpretability: stability", target,
-                             f"mean ρ {s['mean_rho']:.2f} (lowest {s['min_rho']:.2f}) over {s['refits']} refits",
-                             s["mean_rho"] >= q.min_attribution_stability,
-                             f"Features always in the top {s['k']}: {', '.join(s.get('always_top', [])[:10]) or 'none'}."))
+            rows.append(
+                _row(
+                    "Interpretability: stability",
+                    target,
+                    f"mean ρ {s['mean_rho']:.2f} (lowest {s['min_rho']:.2f}) over {s['refits']} refits",
+                    s["mean_rho"] >= q.min_attribution_stability,
+                    f"Features always in the top {s['k']}: {', '.join(s.get('always_top', [])[:10]) or 'none'}.",
+                )
+            )
     if q.min_linear_agreement is not None:
         a = it.agreement or {}
         target = f"share of the top features shared with the linear baseline ≥ {q.min_linear_agreement:g}"
         if not a.get("k"):
             rows.append(_row("Interpretability: agreement", target, "—", None))
         else:
-            rows.append(_row("Interpretability: agreement", target,
-                             f"{a['overlap']:.2f} ({a['shared_count']} of the top {a['k']})",
-                             a["overlap"] >= q.min_linear_agreement))
+            rows.append(
+                _row(
+                    "Interpretability: agreement",
+                    target,
+                    f"{a['overlap']:.2f} ({a['shared_count']} of the top {a['k']})",
+                    a["overlap"] >= q.min_linear_agreement,
+                )
+            )
     if q.known_markers:
         need = int(q.min_known_markers or 1)
         target = f"at least {need} of {len(q.known_markers)} known marker(s) among the top {k}"
@@ -149,8 +183,14 @@ def _interpretability_rows(study) -> list[dict]:
             rows.append(_row("Interpretability: known markers", target, "—", None))
         else:
             found = [m for m in q.known_markers if m in top]
-            rows.append(_row("Interpretability: known markers", target,
-                             f"{len(found)} found: {', '.join(found) or 'none'}", len(found) >= need))
+            rows.append(
+                _row(
+                    "Interpretability: known markers",
+                    target,
+                    f"{len(found)} found: {', '.join(found) or 'none'}",
+                    len(found) >= need,
+                )
+            )
     return rows
 
 
@@ -160,15 +200,27 @@ def _efficiency_rows(study) -> list[dict]:
     rows = []
     if q.max_inference_memory_mb is not None:
         mb = eff.get("peak_memory_mb")
-        rows.append(_row("Efficiency: inference memory", f"≤ {q.max_inference_memory_mb:g} MB",
-                         f"{mb:.2f} MB for a batch of {eff.get('memory_batch', MEMORY_BATCH)} on the CPU"
-                         if mb is not None else "—", None if mb is None else mb <= q.max_inference_memory_mb))
+        rows.append(
+            _row(
+                "Efficiency: inference memory",
+                f"≤ {q.max_inference_memory_mb:g} MB",
+                f"{mb:.2f} MB for a batch of {eff.get('memory_batch', MEMORY_BATCH)} on the CPU"
+                if mb is not None
+                else "—",
+                None if mb is None else mb <= q.max_inference_memory_mb,
+            )
+        )
     if q.min_throughput is not None:
         sps = measured.get("samples_per_second")
-        rows.append(_row("Efficiency: throughput", f"≥ {q.min_throughput:g} samples per second",
-                         f"{sps:,.0f} samples per second on the CPU (batch of 256)" if sps else "—",
-                         None if not sps else sps >= q.min_throughput,
-                         _per_flop_detail(study)))
+        rows.append(
+            _row(
+                "Efficiency: throughput",
+                f"≥ {q.min_throughput:g} samples per second",
+                f"{sps:,.0f} samples per second on the CPU (batch of 256)" if sps else "—",
+                None if not sps else sps >= q.min_throughput,
+                _per_flop_detail(study),
+            )
+        )
     return rows
 
 
@@ -255,8 +307,15 @@ def measure_efficiency(study, progress: ProgressFn = no_progress, should_stop: O
     metric = study.primary_metric
     split, value = _headline(study)
     flops = int(study.architecture.flops or 0)
-    per_flop = [{"name": "network", "flops": flops, "score": value, "split": split,
-                 "score_per_mflop": (value / (flops / 1e6)) if value is not None and flops else None}]
+    per_flop = [
+        {
+            "name": "network",
+            "flops": flops,
+            "score": value,
+            "split": split,
+            "score_per_mflop": (value / (flops / 1e6)) if value is not None and flops else None,
+        }
+    ]
     X_tr, y_tr, X_tu, y_tu = train_tune_arrays(study)
     results = study.baselines.results
     for i, r in enumerate(results):
@@ -267,16 +326,31 @@ def measure_efficiency(study, progress: ProgressFn = no_progress, should_stop: O
             pipe = baseline_pipeline(study, r["name"]).fit(X_tr, y_tr)
         f = baseline_flops(pipe, n_features)
         b_split = "test" if r["name"] in (study.evaluation.baseline_test_metrics or {}) else "tune"
-        b_value = ((study.evaluation.baseline_test_metrics or {}).get(r["name"], {}) if b_split == "test"
-                   else r.get("tune_metrics", {})).get(metric)
+        b_value = (
+            (study.evaluation.baseline_test_metrics or {}).get(r["name"], {})
+            if b_split == "test"
+            else r.get("tune_metrics", {})
+        ).get(metric)
         if b_value is None:
             b_value = float(score(metric, y_tu, model_output(pipe, X_tu, study.question.task)))
-        per_flop.append({"name": r["name"], "flops": f, "score": b_value, "split": b_split,
-                         "score_per_mflop": (b_value / (f / 1e6)) if b_value is not None and f else None})
-    eff = {"peak_memory_mb": round(peak, 4), "memory_batch": MEMORY_BATCH, "metric": metric,
-           "memory_method": "weights and buffers plus the largest input + output of a layer, one CPU batch",
-           "flops_per_sample": flops, "samples_per_second": (study.evaluation.measured or {}).get("samples_per_second"),
-           "per_flop": per_flop}
+        per_flop.append(
+            {
+                "name": r["name"],
+                "flops": f,
+                "score": b_value,
+                "split": b_split,
+                "score_per_mflop": (b_value / (f / 1e6)) if b_value is not None and f else None,
+            }
+        )
+    eff = {
+        "peak_memory_mb": round(peak, 4),
+        "memory_batch": MEMORY_BATCH,
+        "metric": metric,
+        "memory_method": "weights and buffers plus the largest input + output of a layer, one CPU batch",
+        "flops_per_sample": flops,
+        "samples_per_second": (study.evaluation.measured or {}).get("samples_per_second"),
+        "per_flop": per_flop,
+    }
     study.evaluation.efficiency = eff
     progress(1.0, "Efficiency measured")
     return eff
@@ -291,8 +365,9 @@ def refresh_findings(study) -> None:
     _replace(study, "evaluate", {Findings.criterion_not_met.code}, scoreboard.scoreboard_findings(study))
 
 
-def measure_criteria(study, *, stability_refits: int = 3, progress: ProgressFn = no_progress,
-                     should_stop: Optional[StopFn] = None) -> list[dict]:
+def measure_criteria(
+    study, *, stability_refits: int = 3, progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None
+) -> list[dict]:
     """The Evaluate page's one click: attribution stability (when asked for) and efficiency,
     then the scoreboard again. Returns the scoreboard's rows."""
     from guiapp.core.evaluation import generalization
@@ -302,8 +377,9 @@ def measure_criteria(study, *, stability_refits: int = 3, progress: ProgressFn =
         return lambda f, m: progress(start + (end - start) * f, m)
 
     if study.question.min_attribution_stability is not None and stability_refits > 0:
-        generalization.attribution_stability(study, refits=stability_refits, progress=part(0.0, 0.7),
-                                             should_stop=should_stop)
+        generalization.attribution_stability(
+            study, refits=stability_refits, progress=part(0.0, 0.7), should_stop=should_stop
+        )
     measure_efficiency(study, progress=part(0.7, 1.0), should_stop=should_stop)
     refresh_findings(study)
     return scoreboard.scoreboard(study)

@@ -38,13 +38,28 @@ MIN_PART_SIZE = 50
 MIN_SEALED_TEST = 20
 DEFAULT_FOLDS, DEFAULT_REPEATS = 5, 3
 LEVEL = 0.95
-INTERVAL_METHOD = ("corrected resampled t-interval over the fold scores (Nadeau & Bengio 2003): the folds "
-                   "share training samples, so a plain t-interval would be too narrow")
+INTERVAL_METHOD = (
+    "corrected resampled t-interval over the fold scores (Nadeau & Bengio 2003): the folds "
+    "share training samples, so a plain t-interval would be too narrow"
+)
 # Metrics bounded to a range: an interval is clipped to it.
-_RANGES = {"roc_auc": (0, 1), "pr_auc": (0, 1), "balanced_accuracy": (0, 1), "sensitivity": (0, 1),
-           "specificity": (0, 1), "f1": (0, 1), "accuracy": (0, 1), "brier": (0, 1), "ece": (0, 1),
-           "mcc": (-1, 1), "pearson": (-1, 1), "spearman": (-1, 1), "r2": (-math.inf, 1),
-           "rmse": (0, math.inf), "mae": (0, math.inf)}
+_RANGES = {
+    "roc_auc": (0, 1),
+    "pr_auc": (0, 1),
+    "balanced_accuracy": (0, 1),
+    "sensitivity": (0, 1),
+    "specificity": (0, 1),
+    "f1": (0, 1),
+    "accuracy": (0, 1),
+    "brier": (0, 1),
+    "ece": (0, 1),
+    "mcc": (-1, 1),
+    "pearson": (-1, 1),
+    "spearman": (-1, 1),
+    "r2": (-math.inf, 1),
+    "rmse": (0, math.inf),
+    "mae": (0, math.inf),
+}
 
 
 def check_settings(study) -> None:
@@ -62,20 +77,25 @@ def cv_reason(study) -> str:
     if s.cv == "never":
         return ""
     if s.cv == "always":
-        return "asked for in the spec ([split] cv = \"always\")"
-    small = [f"{name} part {n}" for name, n in (("tune", len(s.tune_idx)), ("test", len(s.test_idx)))
-             if n < MIN_PART_SIZE]
+        return 'asked for in the spec ([split] cv = "always")'
+    small = [
+        f"{name} part {n}" for name, n in (("tune", len(s.tune_idx)), ("test", len(s.test_idx))) if n < MIN_PART_SIZE
+    ]
     if not small:
         return ""
-    return (f"the single split leaves the {' and the '.join(small)} samples, fewer than {MIN_PART_SIZE}: too few "
-            "to judge a model on one part alone")
+    return (
+        f"the single split leaves the {' and the '.join(small)} samples, fewer than {MIN_PART_SIZE}: too few "
+        "to judge a model on one part alone"
+    )
 
 
 def not_possible(study) -> str:
     """Why cross-validation cannot run on this study, or empty."""
     if study.batch.remedy == "combat":
-        return ("the ComBat correction is fitted once on the training split; refitting it inside each fold "
-                "is not supported yet, so the folds would see a correction fitted on their test rows")
+        return (
+            "the ComBat correction is fitted once on the training split; refitting it inside each fold "
+            "is not supported yet, so the folds would see a correction fitted on their test rows"
+        )
     if study.split.strategy == "batch-holdout":
         return "the split holds out whole batches; its held-out batches are the evaluation this study asked for"
     return ""
@@ -138,8 +158,9 @@ def _fold_study(study, folder: Path, train, tune, test):
     return fold
 
 
-def corrected_interval(values, n_train: float, n_test: float, metric: str, *, n_tested: int,
-                       level: float = LEVEL) -> tuple[list, str]:
+def corrected_interval(
+    values, n_train: float, n_test: float, metric: str, *, n_tested: int, level: float = LEVEL
+) -> tuple[list, str]:
     """The interval of the mean of fold scores, and a note when it is not the corrected t one."""
     from scipy.stats import t as student
 
@@ -152,17 +173,20 @@ def corrected_interval(values, n_train: float, n_test: float, metric: str, *, n_
     low_bound, high_bound = _RANGES.get(metric, (-math.inf, math.inf))
     if sd < 1e-12:
         if HIGHER_IS_BETTER.get(metric, True) and abs(mean - 1.0) < 1e-12 and high_bound == 1 and n_tested > 3:
-            return ([1.0 - 3.0 / n_tested, 1.0],
-                    f"every one of the {len(v)} folds was perfect; the rule of three bounds the error rate at "
-                    f"3/{n_tested}, the samples (of the class) each repeat tests")
+            return (
+                [1.0 - 3.0 / n_tested, 1.0],
+                f"every one of the {len(v)} folds was perfect; the rule of three bounds the error rate at "
+                f"3/{n_tested}, the samples (of the class) each repeat tests",
+            )
         return [mean, mean], f"every one of the {len(v)} folds scored the same"
     J = len(v)
     half = float(student.ppf(0.5 + level / 2, J - 1)) * sd * math.sqrt(1.0 / J + n_test / max(n_train, 1))
     return [float(max(mean - half, low_bound)), float(min(mean + half, high_bound))], ""
 
 
-def cross_validate(study, progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None,
-                   force: bool = False) -> dict:
+def cross_validate(
+    study, progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None, force: bool = False
+) -> dict:
     """Judge the baselines and the network by repeated k-fold cross-validation with nested tuning.
 
     Runs when :func:`cv_reason` gives a reason (or ``force``); records ``study.evaluation.cv``
@@ -203,16 +227,24 @@ def cross_validate(study, progress: ProgressFn = no_progress, should_stop: Optio
             part = sub_progress(progress, i / len(folds), (i + 1) / len(folds))
             part(0.0, f"Cross-validation: repeat {r + 1}, fold {f + 1} ({i + 1} of {len(folds)})")
             if groups is not None:
-                inner_train, inner_tune = _hold_out_groups(outer_train, y, groups, tune_share, s.seed + r,
-                                                           study.is_classification)
+                inner_train, inner_tune = _hold_out_groups(
+                    outer_train, y, groups, tune_share, s.seed + r, study.is_classification
+                )
             else:
-                inner_train, inner_tune = _stratified_or_random(outer_train, y, tune_share, s.seed + r,
-                                                                study.is_classification)
+                inner_train, inner_tune = _stratified_or_random(
+                    outer_train, y, tune_share, s.seed + r, study.is_classification
+                )
             fold = _fold_study(study, root / f"r{r}-f{f}", inner_train, inner_tune, outer_test)
             X_te, y_te = model_rows(fold, X, y, rows, outer_test), y[outer_test]
             X_tr, y_tr = model_rows(fold, X, y, rows, inner_train), y[inner_train]
-            record = {"repeat": r, "fold": f, "n_train": len(inner_train), "n_tune": len(inner_tune),
-                      "n_test": len(outer_test), "scores": {}}
+            record = {
+                "repeat": r,
+                "fold": f,
+                "n_train": len(inner_train),
+                "n_tune": len(inner_tune),
+                "n_test": len(outer_test),
+                "scores": {},
+            }
             try:
                 baselines.fit_baselines(fold, progress=sub_progress(part, 0.0, 0.4), should_stop=should_stop)
                 for result in fold.baselines.results:
@@ -223,8 +255,7 @@ def cross_validate(study, progress: ProgressFn = no_progress, should_stop: Optio
                     record["scores"][result["name"]] = _scores(task, y_te, baselines.model_output(pipe, X_te, task))
                 if int(study.train.budget_trials) > 0:
                     network_search.tune_network(fold, progress=sub_progress(part, 0.4, 0.7), should_stop=should_stop)
-                train.train_network(fold, progress=sub_progress(part, 0.7, 1.0), should_stop=should_stop,
-                                    resume=False)
+                train.train_network(fold, progress=sub_progress(part, 0.7, 1.0), should_stop=should_stop, resume=False)
                 record["scores"]["network"] = _scores(task, y_te, network.predict(fold, X_te))
                 record["network_settings"] = network_search.network_settings(fold)
             except TenfoldError as exc:  # a fold too small to tune in (say, one class in its tune part)
@@ -234,14 +265,18 @@ def cross_validate(study, progress: ProgressFn = no_progress, should_stop: Optio
     finally:
         shutil.rmtree(root, ignore_errors=True)
     # a perfect sensitivity or specificity is bounded over the positives or negatives, not all samples
-    per_class = ({"sensitivity": int(np.sum(y[dev] == 1)), "specificity": int(np.sum(y[dev] == 0))}
-                 if study.is_classification and len(study.data.classes) == 2 else {})
+    per_class = (
+        {"sensitivity": int(np.sum(y[dev] == 1)), "specificity": int(np.sum(y[dev] == 0))}
+        if study.is_classification and len(study.data.classes) == 2
+        else {}
+    )
     failed = [p for p in per_fold if p.get("error")]
     if len(failed) == len(per_fold):
         ev.cv = {"ran": False, "reason": reason, "not_run": f"every fold failed ({failed[0]['error']})"}
         return ev.cv
-    ev.cv = summarise(study, [p for p in per_fold if not p.get("error")], reason=reason, n_dev=len(dev),
-                      n_tested_by_metric=per_class)
+    ev.cv = summarise(
+        study, [p for p in per_fold if not p.get("error")], reason=reason, n_dev=len(dev), n_tested_by_metric=per_class
+    )
     ev.cv["failed_folds"] = [{"repeat": p["repeat"], "fold": p["fold"], "error": p["error"]} for p in failed]
     progress(1.0, "Cross-validation done")
     return ev.cv
@@ -251,8 +286,11 @@ def _scores(task: str, y, output) -> dict:
     from guiapp.core.stats.metrics import metric_panel
 
     panel = metric_panel(task, y, output, n_boot=0, details=False)
-    return {k: (float(v) if v is not None and np.isfinite(v) else None) for k, v in panel.items()
-            if k != "n" and isinstance(v, (int, float))}
+    return {
+        k: (float(v) if v is not None and np.isfinite(v) else None)
+        for k, v in panel.items()
+        if k != "n" and isinstance(v, (int, float))
+    }
 
 
 def summarise(study, per_fold: list, *, reason: str, n_dev: int, n_tested_by_metric: Optional[dict] = None) -> dict:
@@ -270,27 +308,48 @@ def summarise(study, per_fold: list, *, reason: str, n_dev: int, n_tested_by_met
             finite = [v for v in values if v is not None]
             if not finite:
                 continue
-            ci, note = corrected_interval(finite, n_train, n_test, m,
-                                          n_tested=(n_tested_by_metric or {}).get(m, n_dev))
-            summary[model][m] = {"mean": float(np.mean(finite)),
-                                 "sd": float(np.std(finite, ddof=1)) if len(finite) > 1 else 0.0,
-                                 "ci": ci, "n_folds": len(finite), "note": note}
+            ci, note = corrected_interval(finite, n_train, n_test, m, n_tested=(n_tested_by_metric or {}).get(m, n_dev))
+            summary[model][m] = {
+                "mean": float(np.mean(finite)),
+                "sd": float(np.std(finite, ddof=1)) if len(finite) > 1 else 0.0,
+                "ci": ci,
+                "n_folds": len(finite),
+                "note": note,
+            }
     n_sealed = len(s.test_idx)
-    sealed = {"n": n_sealed, "too_small": n_sealed < MIN_SEALED_TEST,
-              "words": (f"The sealed test set keeps {n_sealed} samples, read once at the end. "
-                        + (f"That is fewer than {MIN_SEALED_TEST}: too few to judge the model alone, so the "
-                           "cross-validated estimate is the result to quote." if n_sealed < MIN_SEALED_TEST
-                           else "The cross-validated estimate, over more samples, is the result to quote; the "
-                                "sealed test confirms it once."))}
+    sealed = {
+        "n": n_sealed,
+        "too_small": n_sealed < MIN_SEALED_TEST,
+        "words": (
+            f"The sealed test set keeps {n_sealed} samples, read once at the end. "
+            + (
+                f"That is fewer than {MIN_SEALED_TEST}: too few to judge the model alone, so the "
+                "cross-validated estimate is the result to quote."
+                if n_sealed < MIN_SEALED_TEST
+                else "The cross-validated estimate, over more samples, is the result to quote; the "
+                "sealed test confirms it once."
+            )
+        ),
+    }
     folds = len({p["fold"] for p in per_fold})
     repeats = len({p["repeat"] for p in per_fold})
-    return {"ran": True, "reason": reason, "folds": folds, "repeats": repeats, "level": LEVEL,
-            "method": ("repeated stratified k-fold" if study.is_classification else "repeated k-fold")
-                      + (" by group" if study.data.group else "")
-                      + "; every model tuned inside each outer training part with the study's budget",
-            "interval": INTERVAL_METHOD, "metric": study.primary_metric, "n_samples": n_dev,
-            "rows": "the training and tune rows; the sealed test set stays out", "sealed_test": sealed,
-            "per_fold": per_fold, "summary": summary}
+    return {
+        "ran": True,
+        "reason": reason,
+        "folds": folds,
+        "repeats": repeats,
+        "level": LEVEL,
+        "method": ("repeated stratified k-fold" if study.is_classification else "repeated k-fold")
+        + (" by group" if study.data.group else "")
+        + "; every model tuned inside each outer training part with the study's budget",
+        "interval": INTERVAL_METHOD,
+        "metric": study.primary_metric,
+        "n_samples": n_dev,
+        "rows": "the training and tune rows; the sealed test set stays out",
+        "sealed_test": sealed,
+        "per_fold": per_fold,
+        "summary": summary,
+    }
 
 
 def headline(study) -> Optional[dict]:
@@ -308,8 +367,14 @@ def headline(study) -> Optional[dict]:
             continue
         if best is None or is_better(metric, panel[metric]["mean"], best["mean"]):
             best_name, best = name, panel[metric]
-    return {"metric": metric, "network": net, "baseline": best_name, "baseline_result": best,
-            "folds": cv["folds"], "repeats": cv["repeats"]}
+    return {
+        "metric": metric,
+        "network": net,
+        "baseline": best_name,
+        "baseline_result": best,
+        "folds": cv["folds"],
+        "repeats": cv["repeats"],
+    }
 
 
 def card_section(study) -> Optional[dict]:
@@ -321,8 +386,7 @@ def card_section(study) -> Optional[dict]:
     if not cv:
         return None
     if not cv.get("ran"):
-        return {"ran": False, "text": f"Cross-validation was called for ({cv['reason']}) but not run: "
-                                      f"{cv['not_run']}."}
+        return {"ran": False, "text": f"Cross-validation was called for ({cv['reason']}) but not run: {cv['not_run']}."}
     metric = cv["metric"]
     titles = {"network": "network", **available(study.question.task)}
     rows = []
@@ -331,27 +395,51 @@ def card_section(study) -> Optional[dict]:
         if not m:
             continue
         ci = f"{m['ci'][0]:.3f}–{m['ci'][1]:.3f}" if m["ci"] else "—"
-        rows.append({"model": titles.get(model, model), "key": model, "mean": f"{m['mean']:.3f}",
-                     "sd": f"{m['sd']:.3f}", "ci": ci, "ci_pair": m["ci"], "n_folds": m["n_folds"],
-                     "note": m["note"]})
+        rows.append(
+            {
+                "model": titles.get(model, model),
+                "key": model,
+                "mean": f"{m['mean']:.3f}",
+                "sd": f"{m['sd']:.3f}",
+                "ci": ci,
+                "ci_pair": m["ci"],
+                "n_folds": m["n_folds"],
+                "note": m["note"],
+            }
+        )
     design = f"{cv['folds']} folds × {cv['repeats']} repeat{'s' if cv['repeats'] != 1 else ''}"
     top = headline(study)
     net = top["network"] if top else None
     sentence = ""
     if net:
-        sentence = (f"Cross-validated ({design}, tuning nested in each fold): "
-                    f"{metric_display_name(metric)} {net['mean']:.3f}"
-                    + (f" (95% CI {net['ci'][0]:.3f}–{net['ci'][1]:.3f})" if net["ci"] else "")
-                    + " for the network")
+        sentence = (
+            f"Cross-validated ({design}, tuning nested in each fold): "
+            f"{metric_display_name(metric)} {net['mean']:.3f}"
+            + (f" (95% CI {net['ci'][0]:.3f}–{net['ci'][1]:.3f})" if net["ci"] else "")
+            + " for the network"
+        )
         if top["baseline_result"]:
             b = top["baseline_result"]
-            sentence += (f"; the best baseline, {titles.get(top['baseline'], top['baseline'])}, "
-                         f"{b['mean']:.3f}" + (f" (95% CI {b['ci'][0]:.3f}–{b['ci'][1]:.3f})" if b["ci"] else ""))
+            sentence += f"; the best baseline, {titles.get(top['baseline'], top['baseline'])}, {b['mean']:.3f}" + (
+                f" (95% CI {b['ci'][0]:.3f}–{b['ci'][1]:.3f})" if b["ci"] else ""
+            )
         sentence += "."
-    return {"ran": True, "metric": metric_display_name(metric), "folds": cv["folds"], "repeats": cv["repeats"],
-            "design": design,
-            "reason": cv["reason"], "method": cv["method"], "interval": cv["interval"], "rows": rows,
-            "n_samples": cv["n_samples"], "sealed": cv["sealed_test"]["words"], "sentence": sentence,
-            "notes": [f"{r['model']}: {r['note']}" for r in rows if r["note"]]
-            + [f"Repeat {p['repeat'] + 1}, fold {p['fold'] + 1} gave no scores: {p['error'].rstrip('.')}"
-               for p in cv.get("failed_folds", [])]}
+    return {
+        "ran": True,
+        "metric": metric_display_name(metric),
+        "folds": cv["folds"],
+        "repeats": cv["repeats"],
+        "design": design,
+        "reason": cv["reason"],
+        "method": cv["method"],
+        "interval": cv["interval"],
+        "rows": rows,
+        "n_samples": cv["n_samples"],
+        "sealed": cv["sealed_test"]["words"],
+        "sentence": sentence,
+        "notes": [f"{r['model']}: {r['note']}" for r in rows if r["note"]]
+        + [
+            f"Repeat {p['repeat'] + 1}, fold {p['fold'] + 1} gave no scores: {p['error'].rstrip('.')}"
+            for p in cv.get("failed_folds", [])
+        ],
+    }

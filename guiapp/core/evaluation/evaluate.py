@@ -33,8 +33,7 @@ def _replace(study, step: str, codes: Iterable[str], new: list, split: Optional[
     codes = set(codes)
 
     def mine(f) -> bool:
-        return (f.step == step and f.code in codes
-                and (split is None or f.values.get("split", split) == split))
+        return f.step == step and f.code in codes and (split is None or f.values.get("split", split) == split)
 
     study.findings = [f for f in study.findings if not mine(f)] + list(new)
 
@@ -55,8 +54,7 @@ def set_threshold(study, threshold: float) -> None:
     study.evaluation.threshold = float(threshold)
 
 
-def overfitting_check(study, progress: ProgressFn = no_progress,
-                      should_stop: Optional[StopFn] = None) -> dict:
+def overfitting_check(study, progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None) -> dict:
     """Train vs tune score of the network's best weights, with the gap in plain words."""
     from guiapp.core.models.network import predict
     from guiapp.core.split.draw import train_tune_arrays
@@ -77,14 +75,16 @@ def overfitting_check(study, progress: ProgressFn = no_progress,
     o.metric, o.train_score, o.tune_score, o.gap = metric, train_score, tune_score, gap
     findings = []
     if gap > GAP_WARN:
-        o.reading = (f"The network does clearly better on the samples it was trained on "
-                     f"({train_score:.3f}) than on the tune samples ({tune_score:.3f}): it "
-                     "partly memorises them. Trust the tune score, not the training score.")
-        findings.append(Findings.overfitting_gap.raise_(train=train_score, tune=tune_score,
-                                                        metric=metric, gap=gap))
+        o.reading = (
+            f"The network does clearly better on the samples it was trained on "
+            f"({train_score:.3f}) than on the tune samples ({tune_score:.3f}): it "
+            "partly memorises them. Trust the tune score, not the training score."
+        )
+        findings.append(Findings.overfitting_gap.raise_(train=train_score, tune=tune_score, metric=metric, gap=gap))
     else:
-        o.reading = (f"Training ({train_score:.3f}) and tune ({tune_score:.3f}) scores are close: "
-                     "no sign of strong overfitting.")
+        o.reading = (
+            f"Training ({train_score:.3f}) and tune ({tune_score:.3f}) scores are close: no sign of strong overfitting."
+        )
     _replace(study, "overfitting", {Findings.overfitting_gap.code}, findings)
     progress(1.0, "Overfitting check done")
     return {"metric": metric, "train": train_score, "tune": tune_score, "gap": gap}
@@ -92,8 +92,9 @@ def overfitting_check(study, progress: ProgressFn = no_progress,
 
 def _panel(study, y, out, **kw) -> dict:
     classes = study.data.classes if study.is_classification else None
-    return metric_panel(study.question.task, y, out, seed=study.split.seed,
-                        threshold=study.evaluation.threshold, classes=classes, **kw)
+    return metric_panel(
+        study.question.task, y, out, seed=study.split.seed, threshold=study.evaluation.threshold, classes=classes, **kw
+    )
 
 
 def minority_findings(study) -> list:
@@ -113,13 +114,17 @@ def rare_minority(study) -> bool:
     return bool(minority_findings(study))
 
 
-TUNE_CODES = {Findings.network_not_better.code, Findings.rare_minority_class.code,
-              Findings.label_proxy.code, Findings.criterion_not_met.code, Findings.strong_single_markers.code}
+TUNE_CODES = {
+    Findings.network_not_better.code,
+    Findings.rare_minority_class.code,
+    Findings.label_proxy.code,
+    Findings.criterion_not_met.code,
+    Findings.strong_single_markers.code,
+}
 SPLIT_CODES = {Findings.below_target.code, Findings.subgroup_gap.code, Findings.near_perfect_small_n.code}
 
 
-def evaluate_on_tune(study, progress: ProgressFn = no_progress,
-                     should_stop: Optional[StopFn] = None) -> dict:
+def evaluate_on_tune(study, progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None) -> dict:
     """The network's metric panel on the tune split, per batch and subgroup, beside the best
     baseline; the model measured for the scoreboard; the guards that need no interpretation."""
     from guiapp.core.evaluation import guards
@@ -147,15 +152,22 @@ def evaluate_on_tune(study, progress: ProgressFn = no_progress,
     findings = []
     best = study.baselines.best(metric) if HIGHER_IS_BETTER[metric] else None
     if best is not None and panel[metric] <= best["tune_metrics"][metric]:
-        findings.append(Findings.network_not_better.raise_(
-            network=panel[metric], baseline=best["name"],
-            baseline_score=best["tune_metrics"][metric], metric=metric))
+        findings.append(
+            Findings.network_not_better.raise_(
+                network=panel[metric], baseline=best["name"], baseline_score=best["tune_metrics"][metric], metric=metric
+            )
+        )
     findings += minority_findings(study) + proxy
     _replace(study, "evaluate", TUNE_CODES | {Findings.test_set_reused.code}, findings + _test_findings(study))
     # Near-perfect scores are flagged once: on the test set when it has been read, else here.
     near = [] if study.evaluation.test_metrics else guards.near_perfect_findings(study, panel, "tune")
-    _replace(study, "evaluate", SPLIT_CODES, _target_findings(study, panel, "tune")
-             + subgroups.gap_findings(study.evaluation.tune_groups) + near, split="tune")
+    _replace(
+        study,
+        "evaluate",
+        SPLIT_CODES,
+        _target_findings(study, panel, "tune") + subgroups.gap_findings(study.evaluation.tune_groups) + near,
+        split="tune",
+    )
     _replace(study, "evaluate", {Findings.criterion_not_met.code}, scoreboard.scoreboard_findings(study))
     progress(1.0, "Tune evaluation done")
     return panel
@@ -169,8 +181,15 @@ def _target_findings(study, panel: dict, split: str) -> list:
     met = value >= q.target_value if HIGHER_IS_BETTER[q.target_metric] else value <= q.target_value
     if met:
         return []
-    return [Findings.below_target.raise_(metric=q.target_metric, target=q.target_value, value=value, split=split,
-                                         comparison="≥" if HIGHER_IS_BETTER[q.target_metric] else "≤")]
+    return [
+        Findings.below_target.raise_(
+            metric=q.target_metric,
+            target=q.target_value,
+            value=value,
+            split=split,
+            comparison="≥" if HIGHER_IS_BETTER[q.target_metric] else "≤",
+        )
+    ]
 
 
 def _test_findings(study) -> list:
@@ -180,8 +199,9 @@ def _test_findings(study) -> list:
     return []
 
 
-def finalize_test_evaluation(study, *, unseal_reason: str = "", progress: ProgressFn = no_progress,
-                             should_stop: Optional[StopFn] = None) -> dict:
+def finalize_test_evaluation(
+    study, *, unseal_reason: str = "", progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None
+) -> dict:
     """Open the sealed test set, once: score the network and the baselines on it.
 
     A second evaluation needs ``unseal_reason``; it is recorded and flagged as a Tip 7
@@ -235,9 +255,16 @@ def finalize_test_evaluation(study, *, unseal_reason: str = "", progress: Progre
     e.test_metrics, e.baseline_test_metrics, e.test_evaluated_at = panel, baseline_panels, now_iso()
     e.test_groups = groups
     _replace(study, "evaluate", {Findings.test_set_reused.code}, _test_findings(study))
-    _replace(study, "evaluate", SPLIT_CODES, _target_findings(study, panel, "test")
-             + subgroups.gap_findings(groups), split="test")
-    _replace(study, "evaluate", {Findings.near_perfect_small_n.code}, guards.near_perfect_findings(study, panel, "test"))
+    _replace(
+        study,
+        "evaluate",
+        SPLIT_CODES,
+        _target_findings(study, panel, "test") + subgroups.gap_findings(groups),
+        split="test",
+    )
+    _replace(
+        study, "evaluate", {Findings.near_perfect_small_n.code}, guards.near_perfect_findings(study, panel, "test")
+    )
     _replace(study, "evaluate", {Findings.criterion_not_met.code}, scoreboard.scoreboard_findings(study))
     s.test_read_pending = False
     if study.folder is not None:  # stored before anyone is shown a score

@@ -60,38 +60,56 @@ def _find(study, name: str) -> Optional[dict]:
     return next((r for r in study.evaluation.external if r.get("name", "").casefold() == key), None)
 
 
-def read_cohort(study, path, *, label: str, name: str, samples: str = "",
-                should_stop: Optional[StopFn] = None) -> Cohort:
+def read_cohort(
+    study, path, *, label: str, name: str, samples: str = "", should_stop: Optional[StopFn] = None
+) -> Cohort:
     """Read and check a cohort; a :class:`DataError` names what is missing or different."""
     from guiapp.core.data.attach import file_provenance, load_dataset
     from guiapp.core.export.predict import check_features
     from guiapp.core.data.profile import label_values
 
     if not name or not str(name).strip():
-        raise TenfoldError("Give the external cohort a name, e.g. \"Hospital B, 2024\": the card and the "
-                           "report name each cohort.")
+        raise TenfoldError(
+            'Give the external cohort a name, e.g. "Hospital B, 2024": the card and the report name each cohort.'
+        )
     if not label or not str(label).strip():
         raise TenfoldError(f"Name the label column of the external cohort {name!r}.")
     if not study.data.feature_columns:
         raise TenfoldError("Load the study's data first: a cohort is checked against its features.")
     path = Path(path).expanduser()
     options = {k: v for k, v in (study.data.options or {}).items() if k in READ_OPTIONS}
-    loaded = load_dataset(path, label=label, samples=samples or "", transposed=study.data.transposed or None,
-                          options=options, should_stop=should_stop)
+    loaded = load_dataset(
+        path,
+        label=label,
+        samples=samples or "",
+        transposed=study.data.transposed or None,
+        options=options,
+        should_stop=should_stop,
+    )
     table = loaded.table
     if label not in table.columns:
         shown = ", ".join(map(str, list(table.columns)[:12]))
-        raise DataError(f"The external cohort {name!r} ({path.name}) has no label column {label!r}. Its "
-                        f"columns include: {shown}. Give the column that holds "
-                        f"{'the classes' if study.is_classification else 'the value to predict'}.")
-    features = check_features(table, list(study.data.feature_columns), by_name=True,
-                              file_name=f"The external cohort {name!r} ({path.name})")
+        raise DataError(
+            f"The external cohort {name!r} ({path.name}) has no label column {label!r}. Its "
+            f"columns include: {shown}. Give the column that holds "
+            f"{'the classes' if study.is_classification else 'the value to predict'}."
+        )
+    features = check_features(
+        table, list(study.data.feature_columns), by_name=True, file_name=f"The external cohort {name!r} ({path.name})"
+    )
     labelled = table[table[label].notna()].reset_index(drop=True)
-    cohort = Cohort(name=str(name).strip(), path=str(path), label=label, samples=str(samples or ""),
-                    dropped_unlabelled=int(len(table) - len(labelled)))
+    cohort = Cohort(
+        name=str(name).strip(),
+        path=str(path),
+        label=label,
+        samples=str(samples or ""),
+        dropped_unlabelled=int(len(table) - len(labelled)),
+    )
     if len(labelled) < 2:
-        raise DataError(f"The external cohort {name!r} has {len(labelled)} labelled sample(s) in {label!r}; "
-                        "a cohort needs labelled samples to be scored.")
+        raise DataError(
+            f"The external cohort {name!r} has {len(labelled)} labelled sample(s) in {label!r}; "
+            "a cohort needs labelled samples to be scored."
+        )
     if study.is_classification:
         values = label_values(labelled[label]).astype(str)
         classes = [str(c) for c in study.data.classes]
@@ -102,7 +120,8 @@ def read_cohort(study, path, *, label: str, name: str, samples: str = "",
                 f"The external cohort {name!r} uses another label set in {label!r}: "
                 f"{', '.join(map(repr, unknown[:8]))} {'is' if len(unknown) == 1 else 'are'} not among the study's "
                 f"classes ({', '.join(map(repr, classes))}). Recode the cohort's labels to the study's classes "
-                "(the same spelling), or drop the samples of other classes.")
+                "(the same spelling), or drop the samples of other classes."
+            )
         cohort.y = values.map(lookup).to_numpy().astype(np.int64)
     else:
         import pandas as pd
@@ -110,22 +129,38 @@ def read_cohort(study, path, *, label: str, name: str, samples: str = "",
         y = pd.to_numeric(labelled[label], errors="coerce")
         if y.isna().any():
             bad = labelled[label][y.isna()].iloc[0]
-            raise DataError(f"The external cohort {name!r} has a non-numeric value {bad!r} in {label!r}; this "
-                            "study predicts a number.")
+            raise DataError(
+                f"The external cohort {name!r} has a non-numeric value {bad!r} in {label!r}; this "
+                "study predicts a number."
+            )
         cohort.y = y.to_numpy(dtype=np.float32)
-    used = set(features) | {label, study.data.batch, study.data.group, *study.data.identifiers,
-                            *loaded.id_columns, *loaded.meta_columns}
+    used = set(features) | {
+        label,
+        study.data.batch,
+        study.data.group,
+        *study.data.identifiers,
+        *loaded.id_columns,
+        *loaded.meta_columns,
+    }
     cohort.extra_columns = [str(c) for c in table.columns if c not in used]
     from guiapp.core.data import transform  # the study's log transform, applied to the cohort alike
 
-    transform.check_columns(labelled, [c for c in transform.log1p_columns(study.data.transform) if c in features],
-                            file_name=f"the external cohort {name!r}")
-    cohort.X = transform.apply(labelled[features].to_numpy(dtype=np.float32, na_value=np.nan),
-                               list(study.data.feature_columns),
-                               study.data.transform)
+    transform.check_columns(
+        labelled,
+        [c for c in transform.log1p_columns(study.data.transform) if c in features],
+        file_name=f"the external cohort {name!r}",
+    )
+    cohort.X = transform.apply(
+        labelled[features].to_numpy(dtype=np.float32, na_value=np.nan),
+        list(study.data.feature_columns),
+        study.data.transform,
+    )
     batch = study.data.batch
-    cohort.batches = (labelled[batch].astype(str).to_numpy() if batch and batch in labelled.columns
-                      else np.array([f"external: {cohort.name}"] * len(labelled)))
+    cohort.batches = (
+        labelled[batch].astype(str).to_numpy()
+        if batch and batch in labelled.columns
+        else np.array([f"external: {cohort.name}"] * len(labelled))
+    )
     cohort.n = int(len(labelled))
     cohort.sha256 = file_provenance(path).sha256 if path.is_file() else ""
     return cohort
@@ -164,8 +199,17 @@ def check_cohort(study, spec: dict) -> Cohort:
     return read_cohort(study, spec["path"], label=spec["label"], name=spec["name"], samples=spec.get("samples", ""))
 
 
-def evaluate_cohort(study, path, *, label: str, name: str, samples: str = "", reason: str = "",
-                    progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None) -> dict:
+def evaluate_cohort(
+    study,
+    path,
+    *,
+    label: str,
+    name: str,
+    samples: str = "",
+    reason: str = "",
+    progress: ProgressFn = no_progress,
+    should_stop: Optional[StopFn] = None,
+) -> dict:
     """Score the network and the baselines on one external cohort, once; record the result.
 
     A second evaluation of a cohort of the same name needs ``reason``; it is counted, kept
@@ -179,14 +223,17 @@ def evaluate_cohort(study, path, *, label: str, name: str, samples: str = "", re
 
     require_trained(study)
     if study.split.test_uses < 1:
-        raise TenfoldError("Evaluate the sealed test set first: external cohorts are scored after it, so the "
-                           "model and its settings are final before any outside data are seen.")
+        raise TenfoldError(
+            "Evaluate the sealed test set first: external cohorts are scored after it, so the "
+            "model and its settings are final before any outside data are seen."
+        )
     earlier = _find(study, name or "")
     if earlier is not None and not reason.strip():
         raise TenfoldError(
             f"The external cohort {earlier['name']!r} was already evaluated on {earlier['evaluated_at'][:10]}. "
             "Looking again makes its score optimistic (Tip 7); if you must, give a reason — it is counted "
-            "and shown in the model card.")
+            "and shown in the model card."
+        )
     progress(0.05, f"Reading the external cohort {name}")
     cohort = read_cohort(study, path, label=label, name=name, samples=samples, should_stop=should_stop)
     X = prepared_rows(study, cohort)
@@ -210,13 +257,24 @@ def evaluate_cohort(study, path, *, label: str, name: str, samples: str = "", re
     progress(0.8, "Measuring how far the cohort lies from the training data")
     shift = shift_check(study, X_tr, X)
     record = {
-        "name": cohort.name, "file": Path(cohort.path).name, "sha256": cohort.sha256, "label": cohort.label,
-        "samples": Path(cohort.samples).name if cohort.samples else "", "n": cohort.n,
-        "dropped_unlabelled": cohort.dropped_unlabelled, "extra_columns": cohort.extra_columns[:50],
+        "name": cohort.name,
+        "file": Path(cohort.path).name,
+        "sha256": cohort.sha256,
+        "label": cohort.label,
+        "samples": Path(cohort.samples).name if cohort.samples else "",
+        "n": cohort.n,
+        "dropped_unlabelled": cohort.dropped_unlabelled,
+        "extra_columns": cohort.extra_columns[:50],
         "n_extra_columns": len(cohort.extra_columns),
-        "class_counts": _class_counts(study, cohort.y), "metric": study.primary_metric,
-        "metrics": panel, "baselines": baseline_panels, "change": change, "shift": shift,
-        "evaluated_at": now_iso(), "uses": 1, "reasons": [],
+        "class_counts": _class_counts(study, cohort.y),
+        "metric": study.primary_metric,
+        "metrics": panel,
+        "baselines": baseline_panels,
+        "change": change,
+        "shift": shift,
+        "evaluated_at": now_iso(),
+        "uses": 1,
+        "reasons": [],
     }
     if earlier is not None:
         record["uses"] = int(earlier.get("uses", 1)) + 1
@@ -224,8 +282,12 @@ def evaluate_cohort(study, path, *, label: str, name: str, samples: str = "", re
         record["first_evaluated_at"] = earlier.get("first_evaluated_at", earlier.get("evaluated_at"))
         study.evaluation.external = [r for r in study.evaluation.external if r is not earlier]
     study.evaluation.external.append(record)
-    _replace(study, "evaluate", {Findings.external_cohort_reused.code, Findings.external_cohort_shift.code},
-             cohort_findings(study))
+    _replace(
+        study,
+        "evaluate",
+        {Findings.external_cohort_reused.code, Findings.external_cohort_shift.code},
+        cohort_findings(study),
+    )
     _replace(study, "evaluate", {Findings.criterion_not_met.code}, scoreboard.scoreboard_findings(study))
     progress(1.0, f"External cohort {cohort.name} evaluated")
     return record
@@ -235,8 +297,11 @@ def cohort_findings(study) -> list:
     out = []
     for r in study.evaluation.external:
         if r.get("uses", 1) > 1:
-            out.append(Findings.external_cohort_reused.raise_(name=r["name"], uses=r["uses"],
-                                                              reason="; ".join(r.get("reasons", []))))
+            out.append(
+                Findings.external_cohort_reused.raise_(
+                    name=r["name"], uses=r["uses"], reason="; ".join(r.get("reasons", []))
+                )
+            )
         auc = (r.get("shift") or {}).get("domain_auc")
         if auc is not None and auc >= SHIFT_WARN_AUC:
             out.append(Findings.external_cohort_shift.raise_(name=r["name"], auc=auc))
@@ -288,9 +353,16 @@ def change_from_test(study, y_ext, out_ext, *, n_boot: int = N_BOOT) -> dict:
             diffs.append(d)
     sign = 1.0 if HIGHER_IS_BETTER.get(metric, True) else -1.0
     ci = [float(np.percentile(diffs, 2.5)), float(np.percentile(diffs, 97.5))] if len(diffs) >= 10 else None
-    return {"metric": metric, "internal_test": internal, "external": external,
-            "difference": external - internal, "difference_ci": ci, "drop": sign * (internal - external),
-            "n_test": int(len(y_te)), "n_boot": n_boot}
+    return {
+        "metric": metric,
+        "internal_test": internal,
+        "external": external,
+        "difference": external - internal,
+        "difference_ci": ci,
+        "drop": sign * (internal - external),
+        "n_test": int(len(y_te)),
+        "n_boot": n_boot,
+    }
 
 
 def shift_check(study, X_train: np.ndarray, X_cohort: np.ndarray) -> dict:
@@ -308,7 +380,11 @@ def shift_check(study, X_train: np.ndarray, X_cohort: np.ndarray) -> dict:
 
     rng = np.random.default_rng(study.split.seed)
     a = X_train if len(X_train) <= MAX_SHIFT_ROWS else X_train[rng.choice(len(X_train), MAX_SHIFT_ROWS, replace=False)]
-    b = X_cohort if len(X_cohort) <= MAX_SHIFT_ROWS else X_cohort[rng.choice(len(X_cohort), MAX_SHIFT_ROWS, replace=False)]
+    b = (
+        X_cohort
+        if len(X_cohort) <= MAX_SHIFT_ROWS
+        else X_cohort[rng.choice(len(X_cohort), MAX_SHIFT_ROWS, replace=False)]
+    )
     fill = np.nan_to_num(np.nanmedian(a, axis=0)) if np.isnan(a).any() else np.median(a, axis=0)
     center = np.nanmean(np.where(np.isnan(a), fill, a), axis=0)
     scale = np.nanstd(np.where(np.isnan(a), fill, a), axis=0)
@@ -326,8 +402,13 @@ def shift_check(study, X_train: np.ndarray, X_cohort: np.ndarray) -> dict:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             clf = LogisticRegression(C=0.1, max_iter=500)
-            p = cross_val_predict(clf, Z, d, cv=StratifiedKFold(folds, shuffle=True, random_state=study.split.seed),
-                                  method="predict_proba")[:, 1]
+            p = cross_val_predict(
+                clf,
+                Z,
+                d,
+                cv=StratifiedKFold(folds, shuffle=True, random_state=study.split.seed),
+                method="predict_proba",
+            )[:, 1]
         auc = float(roc_auc_score(d, p))
     pca = PCA(n_components=2, random_state=study.split.seed).fit(A) if A.shape[1] >= 2 else None
     embedding = {}
@@ -335,19 +416,30 @@ def shift_check(study, X_train: np.ndarray, X_cohort: np.ndarray) -> dict:
         pa, pb = pca.transform(A), pca.transform(B)
         ka = rng.choice(len(pa), min(len(pa), MAX_EMBEDDING_POINTS), replace=False)
         kb = rng.choice(len(pb), min(len(pb), MAX_EMBEDDING_POINTS), replace=False)
-        embedding = {"training": np.round(pa[np.sort(ka)], 3).tolist(), "cohort": np.round(pb[np.sort(kb)], 3).tolist(),
-                     "explained_variance": [round(float(v), 4) for v in pca.explained_variance_ratio_]}
+        embedding = {
+            "training": np.round(pa[np.sort(ka)], 3).tolist(),
+            "cohort": np.round(pb[np.sort(kb)], 3).tolist(),
+            "explained_variance": [round(float(v), 4) for v in pca.explained_variance_ratio_],
+        }
     if auc is None:
         reading = "Too few samples to train a domain classifier."
     elif auc >= SHIFT_WARN_AUC:
-        reading = (f"A classifier tells the cohort from the training data with ROC AUC {auc:.2f}: the cohort differs "
-                   "clearly (another lab, instrument or population). Its score says how the model travels.")
+        reading = (
+            f"A classifier tells the cohort from the training data with ROC AUC {auc:.2f}: the cohort differs "
+            "clearly (another lab, instrument or population). Its score says how the model travels."
+        )
     elif auc >= 0.6:
         reading = f"A classifier tells the cohort from the training data with ROC AUC {auc:.2f}: a modest shift."
     else:
         reading = f"A classifier barely tells the cohort from the training data (ROC AUC {auc:.2f}): little shift."
-    return {"domain_auc": auc, "method": f"logistic regression, {folds}-fold cross-validated, training vs cohort",
-            "n_training": int(len(A)), "n_cohort": int(len(B)), "embedding": embedding, "reading": reading}
+    return {
+        "domain_auc": auc,
+        "method": f"logistic regression, {folds}-fold cross-validated, training vs cohort",
+        "n_training": int(len(A)),
+        "n_cohort": int(len(B)),
+        "embedding": embedding,
+        "reading": reading,
+    }
 
 
 def summary(record: dict, *, embedding: bool = False) -> dict:
@@ -355,7 +447,9 @@ def summary(record: dict, *, embedding: bool = False) -> dict:
     out = {k: v for k, v in record.items() if k not in ("metrics", "baselines", "shift")}
     out["metrics"] = {k: v for k, v in record.get("metrics", {}).items() if k != "details"}
     out["calibration"] = ((record.get("metrics") or {}).get("details") or {}).get("reliability")
-    out["baselines"] = {k: {m: v for m, v in p.items() if m != "details"} for k, p in record.get("baselines", {}).items()}
+    out["baselines"] = {
+        k: {m: v for m, v in p.items() if m != "details"} for k, p in record.get("baselines", {}).items()
+    }
     shift = dict(record.get("shift") or {})
     if not embedding:
         shift.pop("embedding", None)
@@ -368,8 +462,11 @@ def worst_cohort(study) -> Optional[dict]:
     from guiapp.core.stats.metrics import HIGHER_IS_BETTER
 
     metric = study.primary_metric
-    scored = [r for r in study.evaluation.external
-              if r.get("metrics", {}).get(metric) is not None and np.isfinite(r["metrics"][metric])]
+    scored = [
+        r
+        for r in study.evaluation.external
+        if r.get("metrics", {}).get(metric) is not None and np.isfinite(r["metrics"][metric])
+    ]
     if not scored:
         return None
     sign = 1 if HIGHER_IS_BETTER.get(metric, True) else -1
@@ -379,7 +476,9 @@ def worst_cohort(study) -> Optional[dict]:
 def metrics_section(study) -> dict:
     """``metrics.json``'s keys for this module's results and the new criteria's measurements."""
     e = study.evaluation
-    return {"external": [summary(r) for r in e.external],
-            "generalization_estimate": e.generalization or None,
-            "efficiency": e.efficiency or None,
-            "attribution_stability": study.interpret.stability or None}
+    return {
+        "external": [summary(r) for r in e.external],
+        "generalization_estimate": e.generalization or None,
+        "efficiency": e.efficiency or None,
+        "attribution_stability": study.interpret.stability or None,
+    }

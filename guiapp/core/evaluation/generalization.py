@@ -28,9 +28,11 @@ LOBO_EPOCHS = 20
 LOBO_MAX_BATCHES = 12
 STABILITY_REFITS = 3
 STABILITY_EPOCHS = 30
-ESTIMATE_NOTE = ("An estimate from the study's own batches (leave one batch out), not external validation: "
-                 "the batches share the study's protocol, lab and preprocessing. Only an independent cohort "
-                 "shows how the model travels.")
+ESTIMATE_NOTE = (
+    "An estimate from the study's own batches (leave one batch out), not external validation: "
+    "the batches share the study's protocol, lab and preprocessing. Only an independent cohort "
+    "shows how the model travels."
+)
 
 
 def _dev_rows(study):
@@ -44,9 +46,15 @@ def _dev_rows(study):
 
 
 @small_table_threads
-def leave_one_batch_out(study, *, network: bool = True, network_epochs: int = LOBO_EPOCHS,
-                        max_batches: int = LOBO_MAX_BATCHES, progress: ProgressFn = no_progress,
-                        should_stop: Optional[StopFn] = None) -> dict:
+def leave_one_batch_out(
+    study,
+    *,
+    network: bool = True,
+    network_epochs: int = LOBO_EPOCHS,
+    max_batches: int = LOBO_MAX_BATCHES,
+    progress: ProgressFn = no_progress,
+    should_stop: Optional[StopFn] = None,
+) -> dict:
     """Score each held-out batch with models trained on the other batches; record the spread."""
     from guiapp.core.models.baselines import model_output
     from guiapp.core.evaluation.evaluate import baseline_pipeline
@@ -60,8 +68,9 @@ def leave_one_batch_out(study, *, network: bool = True, network_epochs: int = LO
     batches = rows[col].astype(str).to_numpy()
     names, counts = np.unique(batches, return_counts=True)
     if len(names) < 2:
-        raise TenfoldError(f"A leave-one-batch-out estimate needs at least two batches; {col!r} has one "
-                           "outside the sealed test set.")
+        raise TenfoldError(
+            f"A leave-one-batch-out estimate needs at least two batches; {col!r} has one outside the sealed test set."
+        )
     order = np.argsort(-counts, kind="stable")[:max_batches]  # the largest batches when there are many
     names = names[order]
     metric = study.primary_metric
@@ -95,8 +104,9 @@ def leave_one_batch_out(study, *, network: bool = True, network_epochs: int = LO
             else:
                 from guiapp.core.models.network import predict
 
-                net = fit_network(study, X[~held], y[~held], seed=study.train.seed, epochs=epochs,
-                                  should_stop=should_stop)
+                net = fit_network(
+                    study, X[~held], y[~held], seed=study.train.seed, epochs=epochs, should_stop=should_stop
+                )
                 out = predict(study, X[held], model=net)
             value = float(score(metric, y[held], out, threshold))
             entry["scores"][name] = value if np.isfinite(value) else None
@@ -107,13 +117,26 @@ def leave_one_batch_out(study, *, network: bool = True, network_epochs: int = LO
         values = [e["scores"][name] for e in per_batch if e["scores"].get(name) is not None]
         if values:
             worst = min(values, key=lambda v: sign * v)
-            summary[name] = {"worst": worst, "mean": float(np.mean(values)), "best": max(values, key=lambda v: sign * v),
-                             "spread": float(np.ptp(values)), "n_batches": len(values),
-                             "worst_batch": next(e["batch"] for e in per_batch if e["scores"].get(name) == worst)}
-    result = {"kind": "estimate", "method": "leave-one-batch-out", "note": ESTIMATE_NOTE, "metric": metric,
-              "batch_column": col, "models": list(models), "network_epochs": epochs if "network" in models else None,
-              "per_batch": per_batch, "summary": summary,
-              "rows": "training and tune rows only; the sealed test set is not used"}
+            summary[name] = {
+                "worst": worst,
+                "mean": float(np.mean(values)),
+                "best": max(values, key=lambda v: sign * v),
+                "spread": float(np.ptp(values)),
+                "n_batches": len(values),
+                "worst_batch": next(e["batch"] for e in per_batch if e["scores"].get(name) == worst),
+            }
+    result = {
+        "kind": "estimate",
+        "method": "leave-one-batch-out",
+        "note": ESTIMATE_NOTE,
+        "metric": metric,
+        "batch_column": col,
+        "models": list(models),
+        "network_epochs": epochs if "network" in models else None,
+        "per_batch": per_batch,
+        "summary": summary,
+        "rows": "training and tune rows only; the sealed test set is not used",
+    }
     study.evaluation.generalization = result
     progress(1.0, "Leave-one-batch-out estimate done")
     return result
@@ -154,9 +177,15 @@ def top_k_rank_correlation(a: np.ndarray, b: np.ndarray, k: int) -> float:
 
 
 @small_table_threads
-def attribution_stability(study, *, refits: int = STABILITY_REFITS, k: Optional[int] = None,
-                          epochs: int = STABILITY_EPOCHS, progress: ProgressFn = no_progress,
-                          should_stop: Optional[StopFn] = None) -> dict:
+def attribution_stability(
+    study,
+    *,
+    refits: int = STABILITY_REFITS,
+    k: Optional[int] = None,
+    epochs: int = STABILITY_EPOCHS,
+    progress: ProgressFn = no_progress,
+    should_stop: Optional[StopFn] = None,
+) -> dict:
     """Refit the network on bootstrap resamples of the training split; compare their top-k features."""
     from guiapp.core.evaluation.evaluate import require_trained
     from guiapp.core.models.network import load_trained_model
@@ -176,17 +205,25 @@ def attribution_stability(study, *, refits: int = STABILITY_REFITS, k: Optional[
         idx = rng.integers(0, len(X_tr), len(X_tr))
         if study.is_classification and len(np.unique(y_tr[idx])) < len(np.unique(y_tr)):
             idx = np.r_[idx, [np.flatnonzero(y_tr == c)[0] for c in np.unique(y_tr)]]
-        net = fit_network(study, X_tr[idx], y_tr[idx], seed=study.train.seed + r + 1, epochs=n_epochs,
-                          should_stop=should_stop)
+        net = fit_network(
+            study, X_tr[idx], y_tr[idx], seed=study.train.seed + r + 1, epochs=n_epochs, should_stop=should_stop
+        )
         vectors.append(_gradient_x_input(study, net, X_tu))
     pairs = [top_k_rank_correlation(a, b, k) for a, b in combinations(vectors, 2)]
     names = study.data.feature_columns
     tops = [[names[j] for j in np.argsort(-v, kind="stable")[:k]] for v in vectors]
     always = [f for f in tops[0] if all(f in t for t in tops[1:])]
-    result = {"k": k, "refits": int(refits), "epochs": n_epochs, "mean_rho": float(np.mean(pairs)) if pairs else None,
-              "min_rho": float(np.min(pairs)) if pairs else None, "pairs": [round(p, 4) for p in pairs],
-              "always_top": always, "method": "gradient × input on the tune rows; the trained network and "
-                                              f"{refits} networks refitted on bootstrap resamples of the training split"}
+    result = {
+        "k": k,
+        "refits": int(refits),
+        "epochs": n_epochs,
+        "mean_rho": float(np.mean(pairs)) if pairs else None,
+        "min_rho": float(np.min(pairs)) if pairs else None,
+        "pairs": [round(p, 4) for p in pairs],
+        "always_top": always,
+        "method": "gradient × input on the tune rows; the trained network and "
+        f"{refits} networks refitted on bootstrap resamples of the training split",
+    }
     study.interpret.stability = result
     progress(1.0, "Attribution stability measured")
     return result

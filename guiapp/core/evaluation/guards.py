@@ -23,9 +23,11 @@ SMALL_N = 1000  # samples in the whole study
 BATCH_ETA2 = 0.25  # share of a feature's variance explained by batch
 TOP_FOR_BATCH = 10
 MAX_LISTED = 5
-CAUSATION = ("Correlation is not causation: the features a model relies on are associated with the "
-             "label in these samples; they are not shown to cause it, and a different but "
-             "correlated feature could serve the model as well (Tip 9).")
+CAUSATION = (
+    "Correlation is not causation: the features a model relies on are associated with the "
+    "label in these samples; they are not shown to cause it, and a different but "
+    "correlated feature could serve the model as well (Tip 9)."
+)
 
 
 def replace_findings(study, step: str, codes: Iterable[str], findings: list) -> None:
@@ -84,7 +86,7 @@ def single_feature_scores(task: str, X_tr, y_tr, X_tu, y_tu) -> tuple[str, np.nd
     def rho(X, y):
         rx, ry = rankdata(X, axis=0), rankdata(y)
         rx, ry = rx - rx.mean(axis=0), ry - ry.mean()
-        denom = np.sqrt((rx ** 2).sum(axis=0) * (ry ** 2).sum())
+        denom = np.sqrt((rx**2).sum(axis=0) * (ry**2).sum())
         with np.errstate(invalid="ignore", divide="ignore"):
             return (rx * ry[:, None]).sum(axis=0) / denom
 
@@ -104,8 +106,7 @@ def label_proxy_scan(study, X_tr=None, y_tr=None, X_tu=None, y_tu=None) -> list:
 
         X_tr, y_tr, X_tu, y_tu = train_tune_arrays(study)
     names = study.data.feature_columns
-    signals = scan_features(names, X_tr, y_tr, task=study.question.task, label=study.data.label,
-                            seed=study.split.seed)
+    signals = scan_features(names, X_tr, y_tr, task=study.question.task, label=study.data.label, seed=study.split.seed)
     out = []
     leaks = [s for s in signals if s.leak]
     if leaks:
@@ -115,10 +116,12 @@ def label_proxy_scan(study, X_tr=None, y_tr=None, X_tu=None, y_tu=None) -> list:
         listed = ", ".join(f"{name} ({v:.3f})" for v, name in hits[:MAX_LISTED])
         if len(hits) > MAX_LISTED:
             listed += f" and {len(hits) - MAX_LISTED} more"
-        out.append(Findings.label_proxy.raise_(feature=hits[0][1], measure=measure, value=hits[0][0],
-                                               count=len(hits), features=listed))
-    listed_before = any(f.code == Findings.strong_single_markers.code and f.step != "evaluate"
-                        for f in study.findings)
+        out.append(
+            Findings.label_proxy.raise_(
+                feature=hits[0][1], measure=measure, value=hits[0][0], count=len(hits), features=listed
+            )
+        )
+    listed_before = any(f.code == Findings.strong_single_markers.code and f.step != "evaluate" for f in study.findings)
     strong = [s for s in signals if not s.leak]
     if strong and not listed_before:
         measure = "ROC AUC" if study.is_classification else "|Spearman ρ|"
@@ -137,8 +140,11 @@ def near_perfect_findings(study, panel: dict, split: str) -> list:
     if value is None or not np.isfinite(value) or not HIGHER_IS_BETTER.get(metric, True):
         return []
     if (metric in BOUNDED or metric == "r2") and value >= NEAR_PERFECT and study.data.n_samples < SMALL_N:
-        return [Findings.near_perfect_small_n.raise_(metric=DISPLAY_NAMES.get(metric, metric), value=value,
-                                                     n=int(panel.get("n", 0)), split=split)]
+        return [
+            Findings.near_perfect_small_n.raise_(
+                metric=DISPLAY_NAMES.get(metric, metric), value=value, n=int(panel.get("n", 0)), split=split
+            )
+        ]
     return []
 
 
@@ -183,8 +189,11 @@ def batch_findings(study, associations: list[dict], top: int) -> list:
     if not strong:
         return []
     listed = ", ".join(f"{a['feature']} ({a['eta2']:.0%})" for a in strong[:MAX_LISTED])
-    return [Findings.top_features_batch_associated.raise_(count=len(strong), top=top, batch=study.data.batch,
-                                                          threshold=BATCH_ETA2, features=listed)]
+    return [
+        Findings.top_features_batch_associated.raise_(
+            count=len(strong), top=top, batch=study.data.batch, threshold=BATCH_ETA2, features=listed
+        )
+    ]
 
 
 # ----- the caveats in words --------------------------------------------------------------------
@@ -196,28 +205,38 @@ def guard_texts(study) -> list[str]:
     texts = []
     shuffle = study.overfitting.shuffle or {}
     if shuffle.get("flagged"):
-        texts.append("The label-shuffle control failed: the network does not score clearly above the "
-                     "same configuration trained on shuffled labels, so its feature rankings describe "
-                     "noise. Do not interpret them.")
+        texts.append(
+            "The label-shuffle control failed: the network does not score clearly above the "
+            "same configuration trained on shuffled labels, so its feature rankings describe "
+            "noise. Do not interpret them."
+        )
     if Findings.label_proxy.code in codes:
         f = codes[Findings.label_proxy.code]
-        texts.append(f"One feature nearly determines the label on its own ({f.values.get('feature')}, "
-                     f"{f.values.get('measure')} {f.values.get('value', float('nan')):.3f}): check it is not a "
-                     "leak or a proxy recorded after the outcome before reading anything else.")
+        texts.append(
+            f"One feature nearly determines the label on its own ({f.values.get('feature')}, "
+            f"{f.values.get('measure')} {f.values.get('value', float('nan')):.3f}): check it is not a "
+            "leak or a proxy recorded after the outcome before reading anything else."
+        )
     if Findings.near_perfect_small_n.code in codes:
         f = codes[Findings.near_perfect_small_n.code]
-        texts.append(f"Near-perfect performance ({f.values.get('metric')} {f.values.get('value', 0):.3f}) "
-                     f"on a small study ({study.data.n_samples} samples): more often a leak or an easy "
-                     "artefact than a solved problem; confirm on an independent cohort.")
+        texts.append(
+            f"Near-perfect performance ({f.values.get('metric')} {f.values.get('value', 0):.3f}) "
+            f"on a small study ({study.data.n_samples} samples): more often a leak or an easy "
+            "artefact than a solved problem; confirm on an independent cohort."
+        )
     if Findings.top_features_batch_associated.code in codes:
         f = codes[Findings.top_features_batch_associated.code]
-        texts.append(f"Some top features differ strongly between batches of {study.data.batch!r} "
-                     f"({f.values.get('features')}): they may mark the batch rather than the biology.")
+        texts.append(
+            f"Some top features differ strongly between batches of {study.data.batch!r} "
+            f"({f.values.get('features')}): they may mark the batch rather than the biology."
+        )
     agreement = study.interpret.agreement or {}
     if agreement.get("k") and agreement.get("overlap") is not None and agreement["overlap"] < 0.5:
-        texts.append(f"The network and the linear baseline share only {agreement['shared_count']} of their "
-                     f"top {agreement['k']} features: feature rankings depend on the model, so read neither "
-                     "as a list of causes.")
+        texts.append(
+            f"The network and the linear baseline share only {agreement['shared_count']} of their "
+            f"top {agreement['k']} features: feature rankings depend on the model, so read neither "
+            "as a list of causes."
+        )
     maps = getattr(study.interpret, "maps", None) or {}
     if maps.get("warning"):  # attribution on an image's border or a sequence's padding
         texts.append(maps["warning"])

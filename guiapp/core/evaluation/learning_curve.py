@@ -36,16 +36,21 @@ def training_subset(y: np.ndarray, fraction: float, seed: int, classification: b
 
     idx = np.arange(n)
     try:
-        keep, _ = train_test_split(idx, train_size=size, random_state=seed,
-                                   stratify=y if classification else None)
+        keep, _ = train_test_split(idx, train_size=size, random_state=seed, stratify=y if classification else None)
     except ValueError:  # a class too small to stratify at this size
         keep, _ = train_test_split(idx, train_size=size, random_state=seed)
     return np.sort(keep)
 
 
 @small_table_threads
-def learning_curve(study, fractions: Sequence[float] = DEFAULT_FRACTIONS, *, baseline: bool = True,
-                   progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None) -> dict:
+def learning_curve(
+    study,
+    fractions: Sequence[float] = DEFAULT_FRACTIONS,
+    *,
+    baseline: bool = True,
+    progress: ProgressFn = no_progress,
+    should_stop: Optional[StopFn] = None,
+) -> dict:
     """Score vs training-set share for the network and the best baseline; recorded on the study."""
     import warnings
 
@@ -71,13 +76,14 @@ def learning_curve(study, fractions: Sequence[float] = DEFAULT_FRACTIONS, *, bas
     for f in fractions:
         keep = training_subset(y_tr, f, study.split.seed, study.is_classification)
         if study.is_classification and len(np.unique(y_tr[keep])) < 2:
-            raise TenfoldError(f"A {f:.0%} share of the training split holds a single class; "
-                               "choose larger shares for the learning curve.")
+            raise TenfoldError(
+                f"A {f:.0%} share of the training split holds a single class; "
+                "choose larger shares for the learning curve."
+            )
         sizes.append(int(len(keep)))
         check_stop(should_stop)
         progress(done / steps, f"Network on {len(keep)} training samples ({f:.0%})")
-        model = fit_network(study, X_tr[keep], y_tr[keep], X_tu, y_tu, seed=study.train.seed,
-                            should_stop=should_stop)
+        model = fit_network(study, X_tr[keep], y_tr[keep], X_tu, y_tu, seed=study.train.seed, should_stop=should_stop)
         net["train"].append(score(metric, y_tr[keep], predict(study, X_tr[keep], model=model), threshold))
         net["tune"].append(score(metric, y_tu, predict(study, X_tu, model=model), threshold))
         done += 1
@@ -98,8 +104,11 @@ def learning_curve(study, fractions: Sequence[float] = DEFAULT_FRACTIONS, *, bas
 
 
 def _best_baseline(study, metric: str) -> Optional[str]:
-    scored = [r for r in study.baselines.results if r["tune_metrics"].get(metric) is not None
-              and np.isfinite(r["tune_metrics"][metric])]
+    scored = [
+        r
+        for r in study.baselines.results
+        if r["tune_metrics"].get(metric) is not None and np.isfinite(r["tune_metrics"][metric])
+    ]
     if not scored:
         return None
     sign = 1 if HIGHER_IS_BETTER.get(metric, True) else -1
@@ -115,11 +124,14 @@ def reading(result: dict) -> str:
         trend = "Only one training size was scored, so the curve shows no trend."
     else:
         gain = sign * (tune[-1] - tune[-2])
-        trend = (f"The network's tune {name} still rises from {result['n_train'][-2]} to "
-                 f"{result['n_train'][-1]} training samples ({tune[-2]:.3f} → {tune[-1]:.3f}): more "
-                 "samples would likely help." if gain > STILL_RISING else
-                 f"The network's tune {name} has levelled off ({tune[-2]:.3f} → {tune[-1]:.3f}): more "
-                 "samples of the same kind are unlikely to help much.")
+        trend = (
+            f"The network's tune {name} still rises from {result['n_train'][-2]} to "
+            f"{result['n_train'][-1]} training samples ({tune[-2]:.3f} → {tune[-1]:.3f}): more "
+            "samples would likely help."
+            if gain > STILL_RISING
+            else f"The network's tune {name} has levelled off ({tune[-2]:.3f} → {tune[-1]:.3f}): more "
+            "samples of the same kind are unlikely to help much."
+        )
     gap = sign * (train[-1] - tune[-1])
     text = f"{trend} At full size the train/tune gap is {gap:.3f}."
     base = result.get("baseline")

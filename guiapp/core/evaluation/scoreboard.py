@@ -25,8 +25,9 @@ LATENCY_REPEATS = 50
 
 
 @small_table_threads
-def measure_model(study, progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None,
-                  repeats: int = LATENCY_REPEATS) -> dict:
+def measure_model(
+    study, progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None, repeats: int = LATENCY_REPEATS
+) -> dict:
     """Parameter count, weights size and CPU inference latency of the trained network."""
     import torch
 
@@ -52,18 +53,27 @@ def measure_model(study, progress: ProgressFn = no_progress, should_stop: Option
         t0 = time.perf_counter()
         model(many)
         batch_seconds = time.perf_counter() - t0
-    measured = {"n_params": n_params, "weights_mb": round(weights_mb, 4) if weights_mb is not None else None,
-                "latency_ms": round(float(np.median(times)) * 1000, 4), "latency_device": "cpu",
-                "threads": torch.get_num_threads(),
-                "samples_per_second": round(256 / max(batch_seconds, 1e-9), 1)}
+    measured = {
+        "n_params": n_params,
+        "weights_mb": round(weights_mb, 4) if weights_mb is not None else None,
+        "latency_ms": round(float(np.median(times)) * 1000, 4),
+        "latency_device": "cpu",
+        "threads": torch.get_num_threads(),
+        "samples_per_second": round(256 / max(batch_seconds, 1e-9), 1),
+    }
     study.evaluation.measured = measured
     progress(1.0, "Model measured")
     return measured
 
 
 def _row(criterion: str, target: str, measured: str, ok: Optional[bool], detail: str = "") -> dict:
-    return {"criterion": criterion, "target": target, "measured": measured,
-            "status": UNKNOWN if ok is None else (MET if ok else NOT_MET), "detail": detail}
+    return {
+        "criterion": criterion,
+        "target": target,
+        "measured": measured,
+        "status": UNKNOWN if ok is None else (MET if ok else NOT_MET),
+        "detail": detail,
+    }
 
 
 def scoreboard(study) -> list[dict]:
@@ -88,28 +98,47 @@ def scoreboard(study) -> list[dict]:
                 measured += f" (95% CI {ci[0]:.3f}–{ci[1]:.3f})"
                 inside = ci[0] <= q.target_value <= ci[1]
                 if inside:
-                    detail = "The target lies inside the interval: with these samples the result could fall either side."
+                    detail = (
+                        "The target lies inside the interval: with these samples the result could fall either side."
+                    )
             if split == "tune":
                 detail = (detail + " " if detail else "") + "Tune split only: the sealed test set decides."
             rows.append(_row("Target metric", target, measured, ok, detail))
     measured = e.measured or {}
     if q.max_parameters is not None:
         n = measured.get("n_params") or study.architecture.n_params or None
-        rows.append(_row("Model size", f"≤ {int(q.max_parameters):,} parameters",
-                         f"{n:,} parameters" if n else "—", None if not n else n <= q.max_parameters))
+        rows.append(
+            _row(
+                "Model size",
+                f"≤ {int(q.max_parameters):,} parameters",
+                f"{n:,} parameters" if n else "—",
+                None if not n else n <= q.max_parameters,
+            )
+        )
     if q.max_latency_ms is not None:
         ms = measured.get("latency_ms")
-        rows.append(_row("Inference latency", f"≤ {q.max_latency_ms:g} ms per sample",
-                         f"{ms:.3f} ms per sample on the CPU (median, {measured.get('threads', 1)} thread(s))"
-                         if ms is not None else "—",
-                         None if ms is None else ms <= q.max_latency_ms))
+        rows.append(
+            _row(
+                "Inference latency",
+                f"≤ {q.max_latency_ms:g} ms per sample",
+                f"{ms:.3f} ms per sample on the CPU (median, {measured.get('threads', 1)} thread(s))"
+                if ms is not None
+                else "—",
+                None if ms is None else ms <= q.max_latency_ms,
+            )
+        )
     if q.max_training_minutes is not None:
         t = study.train
         done = t.status in ("done", "cancelled") and t.seconds
         minutes = t.seconds / 60 if done else None
-        rows.append(_row("Training time", f"≤ {q.max_training_minutes:g} min",
-                         f"{minutes:.2f} min on {t.device_used or 'the device used'}" if done else "—",
-                         None if minutes is None else minutes <= q.max_training_minutes))
+        rows.append(
+            _row(
+                "Training time",
+                f"≤ {q.max_training_minutes:g} min",
+                f"{minutes:.2f} min on {t.device_used or 'the device used'}" if done else "—",
+                None if minutes is None else minutes <= q.max_training_minutes,
+            )
+        )
     if q.max_calibration_error is not None and study.is_classification:
         split, panel = ("test", e.test_metrics) if e.test_metrics else ("tune", e.tune_metrics)
         ece = panel.get("ece") if panel else None
@@ -120,9 +149,15 @@ def scoreboard(study) -> list[dict]:
             text = f"ECE {ece:.3f} on the {split} {'set' if split == 'test' else 'split'}"
             if brier is not None:
                 text += f"; Brier score {brier:.3f}"
-            rows.append(_row("Calibration", f"ECE ≤ {q.max_calibration_error:g}", text,
-                             ece <= q.max_calibration_error,
-                             "ECE: the average gap between predicted probability and observed frequency."))
+            rows.append(
+                _row(
+                    "Calibration",
+                    f"ECE ≤ {q.max_calibration_error:g}",
+                    text,
+                    ece <= q.max_calibration_error,
+                    "ECE: the average gap between predicted probability and observed frequency.",
+                )
+            )
     from guiapp.core.evaluation.criteria import criteria_rows  # generalizability, interpretability, efficiency
 
     return rows + criteria_rows(study)
@@ -130,5 +165,8 @@ def scoreboard(study) -> list[dict]:
 
 def scoreboard_findings(study) -> list:
     """A finding per budget that is measured and not met (the metric has its own finding)."""
-    return [Findings.criterion_not_met.raise_(criterion=r["criterion"], measured=r["measured"], budget=r["target"])
-            for r in scoreboard(study) if r["status"] == NOT_MET and r["criterion"] != "Target metric"]
+    return [
+        Findings.criterion_not_met.raise_(criterion=r["criterion"], measured=r["measured"], budget=r["target"])
+        for r in scoreboard(study)
+        if r["status"] == NOT_MET and r["criterion"] != "Target metric"
+    ]

@@ -33,8 +33,14 @@ def control_metric(study) -> str:
 
 
 @small_table_threads
-def label_shuffle_control(study, repeats: int = DEFAULT_REPEATS, *, epochs: Optional[int] = None,
-                          progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None) -> dict:
+def label_shuffle_control(
+    study,
+    repeats: int = DEFAULT_REPEATS,
+    *,
+    epochs: Optional[int] = None,
+    progress: ProgressFn = no_progress,
+    should_stop: Optional[StopFn] = None,
+) -> dict:
     """Retrain on shuffled training labels ``repeats`` times; record and judge real vs shuffled."""
     from guiapp.core.evaluation.evaluate import require_trained
     from guiapp.core.evaluation.guards import replace_findings
@@ -52,8 +58,15 @@ def label_shuffle_control(study, repeats: int = DEFAULT_REPEATS, *, epochs: Opti
     threshold = study.evaluation.threshold
     progress(0.02, "Scoring the real network on the tune split")
     real_out = predict(study, X_tu)
-    real = metric_panel(study.question.task, y_tu, real_out, seed=study.split.seed, threshold=threshold,
-                        metrics=(metric,), details=False)
+    real = metric_panel(
+        study.question.task,
+        y_tu,
+        real_out,
+        seed=study.split.seed,
+        threshold=threshold,
+        metrics=(metric,),
+        details=False,
+    )
     epochs = int(epochs or chosen_epochs(study))
     rng = np.random.default_rng([study.split.seed, 7])
     shuffled_tune, shuffled_train = [], []
@@ -61,20 +74,25 @@ def label_shuffle_control(study, repeats: int = DEFAULT_REPEATS, *, epochs: Opti
         check_stop(should_stop)
         progress(0.05 + 0.9 * r / repeats, f"Training on shuffled labels, repeat {r + 1} of {repeats}")
         y_fake = rng.permutation(y_tr)
-        model = fit_network(study, X_tr, y_fake, seed=study.train.seed + 1000 + r, epochs=epochs,
-                            should_stop=should_stop)
+        model = fit_network(
+            study, X_tr, y_fake, seed=study.train.seed + 1000 + r, epochs=epochs, should_stop=should_stop
+        )
         shuffled_tune.append(score(metric, y_tu, predict(study, X_tu, model=model), threshold))
         shuffled_train.append(score(metric, y_fake, predict(study, X_tr, model=model), threshold))
     result = judge(metric, real.get(metric), real.get(f"{metric}_ci"), shuffled_tune)
-    result.update({"repeats": repeats, "epochs": epochs, "shuffled_train": shuffled_train,
-                   "n_tune": int(len(y_tu))})
+    result.update({"repeats": repeats, "epochs": epochs, "shuffled_train": shuffled_train, "n_tune": int(len(y_tu))})
     result["reading"] = reading(result)
     study.overfitting.shuffle = result
     findings = []
     if result["flagged"]:
-        findings.append(Findings.label_shuffle_not_beaten.raise_(
-            metric=DISPLAY_NAMES.get(metric, metric), shuffled=result["shuffled_max"],
-            real=result["real"], low=result["real_ci"][0] if result["real_ci"] else result["real"]))
+        findings.append(
+            Findings.label_shuffle_not_beaten.raise_(
+                metric=DISPLAY_NAMES.get(metric, metric),
+                shuffled=result["shuffled_max"],
+                real=result["real"],
+                low=result["real_ci"][0] if result["real_ci"] else result["real"],
+            )
+        )
     replace_findings(study, "overfitting", {Findings.label_shuffle_not_beaten.code}, findings)
     progress(1.0, "Label-shuffle control done")
     return result
@@ -91,8 +109,15 @@ def judge(metric: str, real, real_ci, shuffled: list) -> dict:
         flagged = not (real_ci[0] > best) if finite else False
     else:
         flagged = not (real > best + MARGIN) if finite else False
-    return {"metric": metric, "real": real, "real_ci": real_ci, "shuffled_tune": list(shuffled),
-            "shuffled_mean": mean, "shuffled_max": best, "flagged": bool(flagged)}
+    return {
+        "metric": metric,
+        "real": real,
+        "real_ci": real_ci,
+        "shuffled_tune": list(shuffled),
+        "shuffled_mean": mean,
+        "shuffled_max": best,
+        "flagged": bool(flagged),
+    }
 
 
 def reading(result: dict) -> str:
@@ -100,11 +125,19 @@ def reading(result: dict) -> str:
     real = result["real"]
     shuffled = ", ".join(f"{s:.3f}" for s in result["shuffled_tune"])
     memorised = result.get("shuffled_train") or []
-    memo = (f" On their own shuffled training labels those networks reach {np.mean(memorised):.3f}: "
-            "that much the configuration can memorise." if memorised else "")
+    memo = (
+        f" On their own shuffled training labels those networks reach {np.mean(memorised):.3f}: "
+        "that much the configuration can memorise."
+        if memorised
+        else ""
+    )
     if result["flagged"]:
-        return (f"Not clearly above chance: the real network scores {name} {real:.3f} on the tune split, "
-                f"and the same configuration trained on shuffled labels scores {shuffled}. The real "
-                f"result cannot be told apart from learning noise.{memo}")
-    return (f"The real network ({name} {real:.3f} on the tune split) is clearly above the same "
-            f"configuration trained on shuffled labels ({shuffled}): it learned more than noise.{memo}")
+        return (
+            f"Not clearly above chance: the real network scores {name} {real:.3f} on the tune split, "
+            f"and the same configuration trained on shuffled labels scores {shuffled}. The real "
+            f"result cannot be told apart from learning noise.{memo}"
+        )
+    return (
+        f"The real network ({name} {real:.3f} on the tune split) is clearly above the same "
+        f"configuration trained on shuffled labels ({shuffled}): it learned more than noise.{memo}"
+    )

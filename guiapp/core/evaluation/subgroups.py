@@ -66,8 +66,10 @@ def group_labels(column: pd.Series) -> np.ndarray:
     if pd.api.types.is_numeric_dtype(values) and values.nunique() > MAX_LEVELS:
         edges = np.unique(np.nanquantile(values.to_numpy(dtype=float), np.linspace(0, 1, N_BANDS + 1)))
         which = np.clip(np.searchsorted(edges, values.to_numpy(dtype=float), side="right") - 1, 0, len(edges) - 2)
-        names = [f"[{_num(edges[i])}, {_num(edges[i + 1])}{']' if i == len(edges) - 2 else ')'}"
-                 for i in range(len(edges) - 1)]
+        names = [
+            f"[{_num(edges[i])}, {_num(edges[i + 1])}{']' if i == len(edges) - 2 else ')'}"
+            for i in range(len(edges) - 1)
+        ]
         out = np.array([names[i] for i in which], dtype=object)
     else:
         out = values.astype(str).to_numpy(dtype=object)
@@ -79,23 +81,38 @@ def _num(v: float) -> str:
     return f"{v:.3g}"
 
 
-def group_metrics(task: str, y, output, groups, *, factor: str, metric: str,
-                  overall: Optional[dict] = None, n_boot: int = GROUP_BOOTSTRAP, seed: int = 0,
-                  threshold: float = 0.5, metrics: Optional[Sequence[str]] = None) -> dict:
+def group_metrics(
+    task: str,
+    y,
+    output,
+    groups,
+    *,
+    factor: str,
+    metric: str,
+    overall: Optional[dict] = None,
+    n_boot: int = GROUP_BOOTSTRAP,
+    seed: int = 0,
+    threshold: float = 0.5,
+    metrics: Optional[Sequence[str]] = None,
+) -> dict:
     """Metrics of every group of one factor, with intervals, and which groups fall behind.
 
     Returns ``{"factor", "metric", "overall", "groups": [{"group", "n", "metrics", "flagged",
     "gap"}]}``; ``metrics`` is a panel without details.
     """
     y, output, groups = np.asarray(y), np.asarray(output), np.asarray(groups).astype(str)
-    overall = overall if overall is not None else metric_panel(task, y, output, n_boot=0, threshold=threshold,
-                                                               metrics=metrics, details=False)
+    overall = (
+        overall
+        if overall is not None
+        else metric_panel(task, y, output, n_boot=0, threshold=threshold, metrics=metrics, details=False)
+    )
     ref = overall.get(metric)
     rows = []
     for g in sorted(set(groups.tolist())):
         mask = groups == g
-        panel = metric_panel(task, y[mask], output[mask], n_boot=n_boot, seed=seed, threshold=threshold,
-                             metrics=metrics, details=False)
+        panel = metric_panel(
+            task, y[mask], output[mask], n_boot=n_boot, seed=seed, threshold=threshold, metrics=metrics, details=False
+        )
         gap, flagged = _gap(metric, panel, ref)
         rows.append({"group": g, "n": int(mask.sum()), "metrics": panel, "gap": gap, "flagged": flagged})
     return {"factor": factor, "metric": metric, "overall": ref, "groups": rows}
@@ -117,11 +134,13 @@ def study_factors(study, rows: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
     """(factor, group of every row) for the batch column and each chosen subgroup column."""
     factors = []
     names = ([study.data.batch] if study.data.batch else []) + [
-        c for c in getattr(study.data, "subgroups", []) if c != study.data.batch]
+        c for c in getattr(study.data, "subgroups", []) if c != study.data.batch
+    ]
     for name in names:
         if name not in rows.columns:
-            raise TenfoldError(f"The subgroup column {name!r} is not in the data; choose the subgroups "
-                               "again on the Evaluate page.")
+            raise TenfoldError(
+                f"The subgroup column {name!r} is not in the data; choose the subgroups again on the Evaluate page."
+            )
         factors.append((name, group_labels(rows[name])))
     return factors
 
@@ -134,9 +153,17 @@ def split_group_metrics(study, split: str, idx, y, output, overall: dict) -> lis
     idx = np.asarray(idx, dtype=int)
     out = []
     for factor, labels in study_factors(study, rows):
-        result = group_metrics(study.question.task, y, output, labels[idx], factor=factor,
-                               metric=study.primary_metric, overall=overall, seed=study.split.seed,
-                               threshold=getattr(study.evaluation, "threshold", 0.5))
+        result = group_metrics(
+            study.question.task,
+            y,
+            output,
+            labels[idx],
+            factor=factor,
+            metric=study.primary_metric,
+            overall=overall,
+            seed=study.split.seed,
+            threshold=getattr(study.evaluation, "threshold", 0.5),
+        )
         result["split"] = split
         out.append(result)
     return out
@@ -150,8 +177,15 @@ def gap_findings(results: list[dict]) -> list:
     for r in results:
         for g in r["groups"]:
             if g["flagged"]:
-                findings.append(Findings.subgroup_gap.raise_(
-                    factor=r["factor"], group=g["group"], n=g["n"], split=r.get("split", "tune"),
-                    metric=DISPLAY_NAMES.get(r["metric"], r["metric"]),
-                    value=g["metrics"][r["metric"]], overall=r["overall"]))
+                findings.append(
+                    Findings.subgroup_gap.raise_(
+                        factor=r["factor"],
+                        group=g["group"],
+                        n=g["n"],
+                        split=r.get("split", "tune"),
+                        metric=DISPLAY_NAMES.get(r["metric"], r["metric"]),
+                        value=g["metrics"][r["metric"]],
+                        overall=r["overall"],
+                    )
+                )
     return findings

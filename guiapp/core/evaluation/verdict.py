@@ -32,30 +32,51 @@ LEVEL_WORDS = {
 }
 ADVICE = {
     "promising": "Go on; the tuned baselines still set the bar the network has to clear.",
-    "uncertain": ("Go on, and let the comparison after training decide: the network has to beat the "
-                  "best tuned baseline beyond the bootstrap interval."),
-    "doubtful": ("Expect a tuned traditional model to do as well. You can still train the network to "
-                 "compare; if you go on, record why."),
+    "uncertain": (
+        "Go on, and let the comparison after training decide: the network has to beat the "
+        "best tuned baseline beyond the bootstrap interval."
+    ),
+    "doubtful": (
+        "Expect a tuned traditional model to do as well. You can still train the network to "
+        "compare; if you go on, record why."
+    ),
     "warranted": "Keep the network, and confirm the difference on the sealed test set.",
-    "not warranted": ("Prefer the simpler model, or record why the network is still needed (for "
-                      "example, to fine-tune later on more data)."),
+    "not warranted": (
+        "Prefer the simpler model, or record why the network is still needed (for "
+        "example, to fine-tune later on more data)."
+    ),
 }
 MODALITY_WORDS = {
-    "table": ("The data are a table of {p} measured features. On tables, tuned tree ensembles and "
-              "regularised linear models usually match deep networks; deep learning's strength is "
-              "learning its own features from raw sequences, images or very large data."),
-    "sequence": ("The data are raw sequences: learning features from them (motifs, their "
-                 "combinations) is what deep networks do better than hand-made features."),
-    "image": ("The data are images: convolutional networks learn features from pixels that "
-              "traditional models cannot use directly."),
+    "table": (
+        "The data are a table of {p} measured features. On tables, tuned tree ensembles and "
+        "regularised linear models usually match deep networks; deep learning's strength is "
+        "learning its own features from raw sequences, images or very large data."
+    ),
+    "sequence": (
+        "The data are raw sequences: learning features from them (motifs, their "
+        "combinations) is what deep networks do better than hand-made features."
+    ),
+    "image": (
+        "The data are images: convolutional networks learn features from pixels that "
+        "traditional models cannot use directly."
+    ),
 }
 
 
 # ----- the paired bootstrap -------------------------------------------------------------------
 
 
-def paired_bootstrap(metric: str, y_true, output_a, output_b, *, n_boot: int = 1000, seed: int = 0,
-                     threshold: float = 0.5, level: float = 0.95) -> dict:
+def paired_bootstrap(
+    metric: str,
+    y_true,
+    output_a,
+    output_b,
+    *,
+    n_boot: int = 1000,
+    seed: int = 0,
+    threshold: float = 0.5,
+    level: float = 0.95,
+) -> dict:
     """How much better model A scores than model B on the same samples, with its uncertainty.
 
     Each resample draws the samples once and scores both models on it, so the difference keeps
@@ -76,9 +97,18 @@ def paired_bootstrap(metric: str, y_true, output_a, output_b, *, n_boot: int = 1
         d = sign * (fast_score(metric, y[idx], a[idx], threshold) - fast_score(metric, y[idx], b[idx], threshold))
         if np.isfinite(d):
             diffs.append(d)
-    out = {"metric": metric, "score_a": score_a, "score_b": score_b,
-           "difference": float(sign * (score_a - score_b)), "n": int(len(y)), "n_boot": int(n_boot),
-           "n_valid": len(diffs), "level": level, "ci": None, "p_value": None}
+    out = {
+        "metric": metric,
+        "score_a": score_a,
+        "score_b": score_b,
+        "difference": float(sign * (score_a - score_b)),
+        "n": int(len(y)),
+        "n_boot": int(n_boot),
+        "n_valid": len(diffs),
+        "level": level,
+        "ci": None,
+        "p_value": None,
+    }
     if len(diffs) < max(10, n_boot // 4):
         return out  # the metric is undefined on most resamples (a tune split with one class)
     diffs = np.asarray(diffs)
@@ -112,19 +142,24 @@ def _facts(study) -> tuple[list[str], list[str], dict]:
         numbers.update(smallest_class=smallest, smallest_class_n=int(count))
         where = f", {in_train} of them for training" if in_train is not None else ""
         if count < MIN_PER_CLASS:
-            warn.append(f"the smallest class, {smallest!r}, has only {count} samples{where} "
-                        f"(fewer than {MIN_PER_CLASS} per class).")
+            warn.append(
+                f"the smallest class, {smallest!r}, has only {count} samples{where} "
+                f"(fewer than {MIN_PER_CLASS} per class)."
+            )
         else:
-            other.append(f"Every class has at least {MIN_PER_CLASS} samples (the smallest, {smallest!r}, "
-                         f"has {count}{where}).")
+            other.append(
+                f"Every class has at least {MIN_PER_CLASS} samples (the smallest, {smallest!r}, has {count}{where})."
+            )
     elif not study.is_classification and d.n_samples < MIN_PER_CLASS:
         warn.append(f"there are only {d.n_samples} samples (fewer than {MIN_PER_CLASS}).")
     if p:
         ratio = n_train / p
         numbers["samples_per_feature"] = round(ratio, 2)
         if ratio < MIN_PER_FEATURE:
-            warn.append(f"{n_train} training samples for {p} features is {ratio:.1f} per feature (fewer "
-                        f"than {MIN_PER_FEATURE}), where regularised linear models are hard to beat.")
+            warn.append(
+                f"{n_train} training samples for {p} features is {ratio:.1f} per feature (fewer "
+                f"than {MIN_PER_FEATURE}), where regularised linear models are hard to beat."
+            )
         else:
             other.append(f"{n_train} training samples for {p} features ({ratio:.0f} per feature).")
     if d.n_samples and d.n_samples < SMALL_N:
@@ -145,14 +180,20 @@ def classical_alternative(study, *, counts: Optional[bool] = None, n_samples: Op
     counts = looks_like_counts(study) if counts is None else counts
     n = study.data.n_samples if n_samples is None else n_samples
     if counts and study.is_classification:
-        return ("For a table of counts with a few samples per condition, the classical route is a "
-                "differential-expression test (a negative-binomial model with shared dispersions, as in "
-                "DESeq2 or edgeR), which is built for exactly this design.")
+        return (
+            "For a table of counts with a few samples per condition, the classical route is a "
+            "differential-expression test (a negative-binomial model with shared dispersions, as in "
+            "DESeq2 or edgeR), which is built for exactly this design."
+        )
     if n < 10:
-        return ("With this few samples, a simple statistical test or a regularised linear model judged by "
-                "leave-one-out cross-validation is the classical route; or collect more samples.")
-    return ("The classical route is the tuned baselines (regularised linear models, tree ensembles), judged "
-            "by repeated cross-validation rather than one small test set.")
+        return (
+            "With this few samples, a simple statistical test or a regularised linear model judged by "
+            "leave-one-out cross-validation is the classical route; or collect more samples."
+        )
+    return (
+        "The classical route is the tuned baselines (regularised linear models, tree ensembles), judged "
+        "by repeated cross-validation rather than one small test set."
+    )
 
 
 def _baseline_sentence(study) -> Optional[str]:
@@ -165,9 +206,11 @@ def _baseline_sentence(study) -> Optional[str]:
     ci_text = f" (95% CI {ci[0]:.3f}–{ci[1]:.3f})" if ci else ""
     trials = best.get("n_trials", 0)
     tuned = f"tuned with {trials} trials" if trials else "with default settings"
-    return (f"The best baseline, {_title(study, best['name'])} ({tuned}), reaches "
-            f"{DISPLAY_NAMES.get(metric, metric)} {m[metric]:.3f}{ci_text} on the tune split: the bar "
-            "the network has to clear.")
+    return (
+        f"The best baseline, {_title(study, best['name'])} ({tuned}), reaches "
+        f"{DISPLAY_NAMES.get(metric, metric)} {m[metric]:.3f}{ci_text} on the tune split: the bar "
+        "the network has to clear."
+    )
 
 
 def _record(study, stage: str, level: str, reasons: list[str], numbers: dict) -> dict:
@@ -205,21 +248,35 @@ def assess_after_training(study) -> dict:
     ci, p = paired["ci"], paired["p_value"]
     beats = ci is not None and ci[0] > 0
     trials = comparison.get("budget", {})
-    tuned = (f"Tuned with {trials['network']} trials each"
-             if trials.get("equal") else "Tuned with unequal budgets (see the warning)")
+    tuned = (
+        f"Tuned with {trials['network']} trials each"
+        if trials.get("equal")
+        else "Tuned with unequal budgets (see the warning)"
+    )
     if trials.get("network") is None:
         tuned = "With the network not searched (its settings were set by hand)"
-    sentence = (f"{tuned}, the network reaches {name} {net['value']:.3f}{_ci_text(net.get('ci'))} on the "
-                f"tune split and the best baseline, {base['title']}, {base['value']:.3f}"
-                f"{_ci_text(base.get('ci'))}. The network's advantage is {paired['difference']:+.3f}")
+    sentence = (
+        f"{tuned}, the network reaches {name} {net['value']:.3f}{_ci_text(net.get('ci'))} on the "
+        f"tune split and the best baseline, {base['title']}, {base['value']:.3f}"
+        f"{_ci_text(base.get('ci'))}. The network's advantage is {paired['difference']:+.3f}"
+    )
     if ci is not None:
-        sentence += (f" (95% CI {ci[0]:+.3f} to {ci[1]:+.3f}; paired bootstrap over {paired['n']} tune "
-                     f"samples, p = {_p_text(p, paired['n_valid'])}).")
+        sentence += (
+            f" (95% CI {ci[0]:+.3f} to {ci[1]:+.3f}; paired bootstrap over {paired['n']} tune "
+            f"samples, p = {_p_text(p, paired['n_valid'])})."
+        )
     else:
         sentence += " (no interval: the metric is undefined on most resamples of the tune split)."
     reasons = [sentence] + [w[0].upper() + w[1:] for w in warn] + other
-    numbers.update(network=net["value"], baseline=paired["baseline"], baseline_score=base["value"],
-                   difference=paired["difference"], difference_ci=ci, p_value=p, warnings=warn)
+    numbers.update(
+        network=net["value"],
+        baseline=paired["baseline"],
+        baseline_score=base["value"],
+        difference=paired["difference"],
+        difference_ci=ci,
+        p_value=p,
+        warnings=warn,
+    )
     return _record(study, "after training", "warranted" if beats else "not warranted", reasons, numbers)
 
 
@@ -268,24 +325,35 @@ def refresh_findings(study) -> None:
         found.append(Findings.deep_learning_doubtful.raise_(reasons=" ".join(v.numbers.get("warnings", []))))
     paired = study.tuning.comparison.get("paired") if study.tuning.comparison else None
     if v.stage == "after training" and v.level == "not warranted" and paired and paired.get("ci"):
-        found.append(Findings.network_not_clearly_better.raise_(
-            network=v.numbers["network"], baseline=_title(study, paired["baseline"]),
-            baseline_score=v.numbers["baseline_score"], metric=paired["metric"],
-            difference=paired["difference"], low=paired["ci"][0], high=paired["ci"][1],
-            p=paired["p_value"]))
+        found.append(
+            Findings.network_not_clearly_better.raise_(
+                network=v.numbers["network"],
+                baseline=_title(study, paired["baseline"]),
+                baseline_score=v.numbers["baseline_score"],
+                metric=paired["metric"],
+                difference=paired["difference"],
+                low=paired["ci"][0],
+                high=paired["ci"][1],
+                p=paired["p_value"],
+            )
+        )
     budgets = budget_report(study)
     if budgets["equal"] is False:
         low, high = min(budgets["baselines"].values()), max(budgets["baselines"].values())
-        found.append(Findings.unequal_tuning_budget.raise_(
-            baselines=f"{low}" if low == high else f"{low} to {high}", network=budgets["network"]))
+        found.append(
+            Findings.unequal_tuning_budget.raise_(
+                baselines=f"{low}" if low == high else f"{low} to {high}", network=budgets["network"]
+            )
+        )
     study.set_findings("baselines", found)
 
 
 # ----- the comparison after training ---------------------------------------------------------------
 
 
-def compare_with_network(study, progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None,
-                         n_boot: int = 1000) -> dict:
+def compare_with_network(
+    study, progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None, n_boot: int = 1000
+) -> dict:
     """Every model's tune-set score with its interval, and the network against the best baseline.
 
     The best baseline, fitted with its tuned settings on the training split (once), and the network
@@ -311,20 +379,42 @@ def compare_with_network(study, progress: ProgressFn = no_progress, should_stop:
     base_out = model_output(fitted_baseline(study, best["name"], X_tr, y_tr), X_tu, task)
     check_stop(should_stop)
     progress(0.5, "Paired bootstrap of the network against the best baseline")
-    paired = paired_bootstrap(metric, y_tu, net_out, base_out, n_boot=n_boot, seed=study.split.seed,
-                              threshold=threshold)
+    paired = paired_bootstrap(
+        metric, y_tu, net_out, base_out, n_boot=n_boot, seed=study.split.seed, threshold=threshold
+    )
     paired["network"], paired["baseline"] = "network", best["name"]
-    panel = metric_panel(task, y_tu, net_out, metrics=[metric], details=False, seed=study.split.seed,
-                         threshold=threshold)
-    rows = [{"model": "network", "title": f"Network ({study.architecture.kind.upper()})", "kind": "network",
-             "value": panel[metric], "ci": panel.get(f"{metric}_ci"),
-             "n_trials": study.tuning.network.get("n_trials", 0) if study.tuning.network else 0}]
+    panel = metric_panel(
+        task, y_tu, net_out, metrics=[metric], details=False, seed=study.split.seed, threshold=threshold
+    )
+    rows = [
+        {
+            "model": "network",
+            "title": f"Network ({study.architecture.kind.upper()})",
+            "kind": "network",
+            "value": panel[metric],
+            "ci": panel.get(f"{metric}_ci"),
+            "n_trials": study.tuning.network.get("n_trials", 0) if study.tuning.network else 0,
+        }
+    ]
     for r in study.baselines.results:
-        rows.append({"model": r["name"], "title": _title(study, r["name"]), "kind": "baseline",
-                     "value": r["tune_metrics"].get(metric), "ci": r["tune_metrics"].get(f"{metric}_ci"),
-                     "n_trials": r.get("n_trials", 0)})
-    study.tuning.comparison = {"metric": metric, "rows": rows, "paired": paired, "n_tune": int(len(y_tu)),
-                               "budget": budget_report(study), "compared_at": now_iso()}
+        rows.append(
+            {
+                "model": r["name"],
+                "title": _title(study, r["name"]),
+                "kind": "baseline",
+                "value": r["tune_metrics"].get(metric),
+                "ci": r["tune_metrics"].get(f"{metric}_ci"),
+                "n_trials": r.get("n_trials", 0),
+            }
+        )
+    study.tuning.comparison = {
+        "metric": metric,
+        "rows": rows,
+        "paired": paired,
+        "n_tune": int(len(y_tu)),
+        "budget": budget_report(study),
+        "compared_at": now_iso(),
+    }
     assess_after_training(study)
     progress(1.0, "Comparison done")
     return study.tuning.comparison
@@ -335,9 +425,17 @@ def comparison_rows(study) -> list[dict]:
     if study.tuning.comparison.get("rows"):
         return study.tuning.comparison["rows"]
     metric = study.primary_metric
-    return [{"model": r["name"], "title": _title(study, r["name"]), "kind": "baseline",
-             "value": r["tune_metrics"].get(metric), "ci": r["tune_metrics"].get(f"{metric}_ci"),
-             "n_trials": r.get("n_trials", 0)} for r in study.baselines.results]
+    return [
+        {
+            "model": r["name"],
+            "title": _title(study, r["name"]),
+            "kind": "baseline",
+            "value": r["tune_metrics"].get(metric),
+            "ci": r["tune_metrics"].get(f"{metric}_ci"),
+            "n_trials": r.get("n_trials", 0),
+        }
+        for r in study.baselines.results
+    ]
 
 
 # ----- the model card ----------------------------------------------------------------------------------
@@ -354,13 +452,30 @@ def card_section(study) -> dict:
     models = []
     net = tu.network
     if net:
-        models.append(_card_row(f"network ({study.architecture.kind.upper()})", net.get("search_space", {}),
-                                net.get("n_trials", 0), net.get("budget", 0), net.get("best_params", {}),
-                                rows.get("network") or {"value": net.get("best_value")}, net))
+        models.append(
+            _card_row(
+                f"network ({study.architecture.kind.upper()})",
+                net.get("search_space", {}),
+                net.get("n_trials", 0),
+                net.get("budget", 0),
+                net.get("best_params", {}),
+                rows.get("network") or {"value": net.get("best_value")},
+                net,
+            )
+        )
     for r in study.baselines.results:
         search = r.get("search") or {}
-        models.append(_card_row(_title(study, r["name"]), r.get("search_space", {}), r.get("n_trials", 0),
-                                search.get("budget", 0), r.get("best_params", {}), rows.get(r["name"], {}), search))
+        models.append(
+            _card_row(
+                _title(study, r["name"]),
+                r.get("search_space", {}),
+                r.get("n_trials", 0),
+                search.get("budget", 0),
+                r.get("best_params", {}),
+                rows.get(r["name"], {}),
+                search,
+            )
+        )
     try:
         optuna_version = version("optuna")
     except PackageNotFoundError:
@@ -368,40 +483,71 @@ def card_section(study) -> dict:
     searched = [r.get("search") for r in study.baselines.results if r.get("search")] + ([net] if net else [])
     storage = next((s.get("storage") for s in searched if s.get("storage")), "")
     worker = f" (worker {tu.worker} of a shared search)" if (tu.storage or tu.storage_env) else ""
-    strategy = (f"Optuna {optuna_version}, {'random search' if tu.sampler == 'random' else 'TPE sampler'} "
-                f"seeded with the study's seed{worker}; each baseline trial is fitted on the "
-                "training split and scored on the tune split")
+    strategy = (
+        f"Optuna {optuna_version}, {'random search' if tu.sampler == 'random' else 'TPE sampler'} "
+        f"seeded with the study's seed{worker}; each baseline trial is fitted on the "
+        "training split and scored on the tune split"
+    )
     if net:
-        strategy += (f"; each network trial trains at most {net.get('epochs_per_trial')} epochs"
-                     + (", with median pruning" if net.get("pruner") == "median" else ""))
+        strategy += f"; each network trial trains at most {net.get('epochs_per_trial')} epochs" + (
+            ", with median pruning" if net.get("pruner") == "median" else ""
+        )
     strategy += "." + (f" Trials are stored in `{redact(storage)}`." if storage else "")
     budgets = budget_report(study)
     v = study.verdict
-    return {"metric": DISPLAY_NAMES.get(metric, metric), "models": models, "strategy": strategy,
-            "budget_text": budgets["text"], "equal": budgets["equal"],
-            "budget_short": ("same budget as the network" if budgets["equal"]
-                             else "budgets differ from the network's" if budgets["equal"] is False
-                             else "network not searched"),
-            "verdict": ({"headline": v.headline, "reasons": v.reasons, "advice": v.advice,
-                         "proceed_reason": v.proceed_reason, "stage": v.stage} if v.stage else None)}
+    return {
+        "metric": DISPLAY_NAMES.get(metric, metric),
+        "models": models,
+        "strategy": strategy,
+        "budget_text": budgets["text"],
+        "equal": budgets["equal"],
+        "budget_short": (
+            "same budget as the network"
+            if budgets["equal"]
+            else "budgets differ from the network's"
+            if budgets["equal"] is False
+            else "network not searched"
+        ),
+        "verdict": (
+            {
+                "headline": v.headline,
+                "reasons": v.reasons,
+                "advice": v.advice,
+                "proceed_reason": v.proceed_reason,
+                "stage": v.stage,
+            }
+            if v.stage
+            else None
+        ),
+    }
 
 
-def _card_row(title: str, space: dict, n_trials: int, budget: int, best: dict, row: dict,
-              search: Optional[dict] = None) -> dict:
+def _card_row(
+    title: str, space: dict, n_trials: int, budget: int, best: dict, row: dict, search: Optional[dict] = None
+) -> dict:
     value, ci = row.get("value"), row.get("ci")
     score = "—" if value is None else f"{value:.3f}" + (f" (95% CI {ci[0]:.3f}–{ci[1]:.3f})" if ci else "")
     search = search or {}
     # Every trial that counted, so a reader sees how the search went, not only where it ended (Tip 6).
-    trials = [{"number": t.get("number"), "state": t.get("state", ""),
-               "value": "—" if t.get("value") is None else _short(float(t["value"])),
-               "params": ", ".join(f"{k}={_short(v)}" for k, v in (t.get("params") or {}).items()),
-               "best": t.get("number") == search.get("best_trial"), "error": t.get("error", "")}
-              for t in search.get("trials", [])]
-    return {"title": title, "all_trials": trials,
-            "space": "; ".join(f"{k}: {d}" for k, d in space.items()) or "nothing to tune",
-            "trials": f"{n_trials} of {budget}" if budget else ("—" if not space else "not searched (defaults)"),
-            "best": ", ".join(f"{k}={_short(v)}" for k, v in best.items()) or "defaults",
-            "score": score}
+    trials = [
+        {
+            "number": t.get("number"),
+            "state": t.get("state", ""),
+            "value": "—" if t.get("value") is None else _short(float(t["value"])),
+            "params": ", ".join(f"{k}={_short(v)}" for k, v in (t.get("params") or {}).items()),
+            "best": t.get("number") == search.get("best_trial"),
+            "error": t.get("error", ""),
+        }
+        for t in search.get("trials", [])
+    ]
+    return {
+        "title": title,
+        "all_trials": trials,
+        "space": "; ".join(f"{k}: {d}" for k, d in space.items()) or "nothing to tune",
+        "trials": f"{n_trials} of {budget}" if budget else ("—" if not space else "not searched (defaults)"),
+        "best": ", ".join(f"{k}={_short(v)}" for k, v in best.items()) or "defaults",
+        "score": score,
+    }
 
 
 def _short(value) -> str:

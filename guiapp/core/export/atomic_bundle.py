@@ -54,9 +54,11 @@ def recover(out: Path) -> None:
 
 def disk_full_message(out: Path, needed_bytes: int, had_bundle: bool) -> str:
     mb = max(1, math.ceil(needed_bytes / 2**20))
-    state = ("The previous bundle there is unchanged." if had_bundle else "No bundle was written.")
-    return (f"The disk is full: free {mb} MB on the disk that holds {out.parent} (about the size of the "
-            f"bundle) and export again. The export to {out} stopped before it finished. {state}")
+    state = "The previous bundle there is unchanged." if had_bundle else "No bundle was written."
+    return (
+        f"The disk is full: free {mb} MB on the disk that holds {out.parent} (about the size of the "
+        f"bundle) and export again. The export to {out} stopped before it finished. {state}"
+    )
 
 
 @contextlib.contextmanager

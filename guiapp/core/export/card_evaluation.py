@@ -48,12 +48,16 @@ def _threshold(study, details: dict) -> str:
     classes = study.data.classes
     positive = classes[1] if len(classes) > 1 else "the second class"
     c = details.get("confusion") or []
-    text = (f"A sample is called {positive!r} when the network gives it a probability above "
-            f"{details['threshold']:g}; sensitivity, specificity, F1, MCC and balanced accuracy are "
-            "read at that threshold.")
+    text = (
+        f"A sample is called {positive!r} when the network gives it a probability above "
+        f"{details['threshold']:g}; sensitivity, specificity, F1, MCC and balanced accuracy are "
+        "read at that threshold."
+    )
     if len(c) == 2:
-        text += (f" Confusion on the evaluated samples: {c[1][1]} true positives, {c[1][0]} false "
-                 f"negatives, {c[0][0]} true negatives, {c[0][1]} false positives.")
+        text += (
+            f" Confusion on the evaluated samples: {c[1][1]} true positives, {c[1][0]} false "
+            f"negatives, {c[0][0]} true negatives, {c[0][1]} false positives."
+        )
     return text
 
 
@@ -62,10 +66,17 @@ def _calibration(panel: dict, details: dict) -> dict:
     if panel.get("ece") is None:
         return {}
     ci = panel.get("ece_ci")
-    bins = [{"predicted": p, "observed": ob, "count": n}
-            for p, ob, n in zip(rel.get("predicted", []), rel.get("observed", []), rel.get("count", []))]
-    return {"ece": _f(panel["ece"]), "ece_ci": f"[{_f(ci[0])}, {_f(ci[1])}]" if ci else "—",
-            "brier": _f(panel.get("brier")), "of": rel.get("of", ""), "bins": bins}
+    bins = [
+        {"predicted": p, "observed": ob, "count": n}
+        for p, ob, n in zip(rel.get("predicted", []), rel.get("observed", []), rel.get("count", []))
+    ]
+    return {
+        "ece": _f(panel["ece"]),
+        "ece_ci": f"[{_f(ci[0])}, {_f(ci[1])}]" if ci else "—",
+        "brier": _f(panel.get("brier")),
+        "of": rel.get("of", ""),
+        "bins": bins,
+    }
 
 
 def _shuffle(sh: dict) -> dict:
@@ -73,12 +84,17 @@ def _shuffle(sh: dict) -> dict:
         return {}
     name = DISPLAY_NAMES.get(sh.get("metric"), sh.get("metric"))
     ci = sh.get("real_ci")
-    return {"metric": name, "real": _f(sh.get("real")), "real_ci": f"[{_f(ci[0])}, {_f(ci[1])}]" if ci else "—",
-            "shuffled": ", ".join(_f(v) for v in sh.get("shuffled_tune", [])),
-            "memorised": ", ".join(_f(v) for v in sh.get("shuffled_train", [])),
-            "repeats": sh.get("repeats"), "epochs": sh.get("epochs"),
-            "verdict": "not clearly above chance" if sh.get("flagged") else "clearly above the shuffled runs",
-            "reading": sh.get("reading", "")}
+    return {
+        "metric": name,
+        "real": _f(sh.get("real")),
+        "real_ci": f"[{_f(ci[0])}, {_f(ci[1])}]" if ci else "—",
+        "shuffled": ", ".join(_f(v) for v in sh.get("shuffled_tune", [])),
+        "memorised": ", ".join(_f(v) for v in sh.get("shuffled_train", [])),
+        "repeats": sh.get("repeats"),
+        "epochs": sh.get("epochs"),
+        "verdict": "not clearly above chance" if sh.get("flagged") else "clearly above the shuffled runs",
+        "reading": sh.get("reading", ""),
+    }
 
 
 def _learning_curve(lc: dict) -> dict:
@@ -87,11 +103,21 @@ def _learning_curve(lc: dict) -> dict:
     base = lc.get("baseline") or {}
     rows = []
     for i, n in enumerate(lc["n_train"]):
-        rows.append({"n": n, "net_train": _f(lc["network"]["train"][i]), "net_tune": _f(lc["network"]["tune"][i]),
-                     "base_train": _f(base["train"][i]) if base.get("train") else "—",
-                     "base_tune": _f(base["tune"][i]) if base.get("tune") else "—"})
-    return {"metric": DISPLAY_NAMES.get(lc["metric"], lc["metric"]), "baseline": base.get("name") or "",
-            "rows": rows, "reading": lc.get("reading", "")}
+        rows.append(
+            {
+                "n": n,
+                "net_train": _f(lc["network"]["train"][i]),
+                "net_tune": _f(lc["network"]["tune"][i]),
+                "base_train": _f(base["train"][i]) if base.get("train") else "—",
+                "base_tune": _f(base["tune"][i]) if base.get("tune") else "—",
+            }
+        )
+    return {
+        "metric": DISPLAY_NAMES.get(lc["metric"], lc["metric"]),
+        "baseline": base.get("name") or "",
+        "rows": rows,
+        "reading": lc.get("reading", ""),
+    }
 
 
 def _direction(value) -> str:
@@ -108,31 +134,61 @@ def _interpretation(it) -> dict:
     ig = {r["feature"]: r for r in it.attributions}
     lin = {r["feature"]: r for r in it.linear}
     order = [r["feature"] for r in (it.attributions or it.importances)][:10]
-    rows = [{"feature": f, "perm": _f(perm[f]["mean"], 4) if f in perm else "—",
-             "ig": _f(ig[f]["mean_abs"], 4) if f in ig else "—",
-             "direction": _direction(ig[f].get("direction")) if f in ig else "—",
-             "coef": _f(lin[f]["coef"], 3) if f in lin else "—"} for f in order]
+    rows = [
+        {
+            "feature": f,
+            "perm": _f(perm[f]["mean"], 4) if f in perm else "—",
+            "ig": _f(ig[f]["mean_abs"], 4) if f in ig else "—",
+            "direction": _direction(ig[f].get("direction")) if f in ig else "—",
+            "coef": _f(lin[f]["coef"], 3) if f in lin else "—",
+        }
+        for f in order
+    ]
     a = it.agreement or {}
     agreement = ""
     if a.get("k"):
         rho = a.get("spearman")
-        agreement = (f"{a['shared_count']} of the network's top {a['k']} features ({a.get('network_measure', '')}) "
-                     f"are also among the linear baseline's top {a['k']} by absolute coefficient"
-                     + (f"; rank correlation over all features ρ = {rho:.2f}" if rho is not None else "") + ".")
-    return {"rows": rows, "metric": DISPLAY_NAMES.get(it.metric, it.metric), "note": it.attribution_note,
-            "agreement": agreement, "ranked_by": "integrated gradients" if it.attributions else "permutation importance",
-            "maps": _maps(getattr(it, "maps", None) or {})}
+        agreement = (
+            f"{a['shared_count']} of the network's top {a['k']} features ({a.get('network_measure', '')}) "
+            f"are also among the linear baseline's top {a['k']} by absolute coefficient"
+            + (f"; rank correlation over all features ρ = {rho:.2f}" if rho is not None else "")
+            + "."
+        )
+    return {
+        "rows": rows,
+        "metric": DISPLAY_NAMES.get(it.metric, it.metric),
+        "note": it.attribution_note,
+        "agreement": agreement,
+        "ranked_by": "integrated gradients" if it.attributions else "permutation importance",
+        "maps": _maps(getattr(it, "maps", None) or {}),
+    }
 
 
 def _maps(maps: dict) -> dict:
     """Image and sequence studies: what the attribution maps show, in words (the maps are in report.html)."""
     if maps.get("kind") == "image":
-        return {"kind": "image", "method": maps.get("method", ""), "reading": maps.get("reading", ""),
-                "examples": len(maps.get("examples") or []), "positions": []}
+        return {
+            "kind": "image",
+            "method": maps.get("method", ""),
+            "reading": maps.get("reading", ""),
+            "examples": len(maps.get("examples") or []),
+            "positions": [],
+        }
     if maps.get("kind") == "sequence":
-        rows = [{"position": r["position"], "letter": r["letter"], "share": f"{r['share']:.1%}",
-                 "direction": "raises" if r["direction"] == "up" else "lowers"}
-                for r in maps.get("top_positions") or []]
-        return {"kind": "sequence", "method": maps.get("method", ""), "reading": maps.get("reading", ""),
-                "examples": 0, "positions": rows}
+        rows = [
+            {
+                "position": r["position"],
+                "letter": r["letter"],
+                "share": f"{r['share']:.1%}",
+                "direction": "raises" if r["direction"] == "up" else "lowers",
+            }
+            for r in maps.get("top_positions") or []
+        ]
+        return {
+            "kind": "sequence",
+            "method": maps.get("method", ""),
+            "reading": maps.get("reading", ""),
+            "examples": 0,
+            "positions": rows,
+        }
     return {}

@@ -11,14 +11,29 @@ from functools import lru_cache
 from importlib import resources
 
 from guiapp import __version__
-from guiapp.core.export.card_values import (NOT_PROVIDED, MetricValue, _fmt, _is_number, architecture_text, as_dict,
-                                     _privacy_context, dataset_name, metric_display_name, metric_values, model_name,
-                                     sensitivity_text, split_sizes, subgroup_slices)
+from guiapp.core.export.card_values import (
+    NOT_PROVIDED,
+    MetricValue,
+    _fmt,
+    _is_number,
+    architecture_text,
+    as_dict,
+    _privacy_context,
+    dataset_name,
+    metric_display_name,
+    metric_values,
+    model_name,
+    sensitivity_text,
+    split_sizes,
+    subgroup_slices,
+)
 
 SCHEMA_FILE = "model_card.schema.v0.0.2.json"
 
-LEE_2022 = ("Lee BD, Gitter A, Greene CS, et al. (2022) Ten quick tips for deep learning in biology. "
-            "PLoS Comput Biol 18(3): e1009803.")
+LEE_2022 = (
+    "Lee BD, Gitter A, Greene CS, et al. (2022) Ten quick tips for deep learning in biology. "
+    "PLoS Comput Biol 18(3): e1009803."
+)
 
 
 def model_card_json(
@@ -29,18 +44,25 @@ def model_card_json(
     details = {
         "name": model_name(study),
         "overview": q.description or q.title or "A model built with Tenfold.",
-        "documentation": (f"A {architecture_text(study)} for {q.task} of {data.label!r}, built with "
-                          f"Tenfold {__version__} following the Ten Quick Tips for Deep Learning in "
-                          "Biology (Lee et al. 2022)."),
-        "version": {"name": study.tenfold_version or __version__,
-                    "date": (study.export.exported_at or study.created)[:10]},
+        "documentation": (
+            f"A {architecture_text(study)} for {q.task} of {data.label!r}, built with "
+            f"Tenfold {__version__} following the Ten Quick Tips for Deep Learning in "
+            "Biology (Lee et al. 2022)."
+        ),
+        "version": {
+            "name": study.tenfold_version or __version__,
+            "date": (study.export.exported_at or study.created)[:10],
+        },
         "licenses": [_mct_license(license)],
         "citations": [{"style": "text", "citation": LEE_2022}],
     }
     if weights_shared:
         details["path"] = "model/"  # config.json there names the weight files
-    output = (f"class probabilities over {', '.join(map(str, data.classes))}" if study.is_classification
-              else f"a predicted value of {data.label!r}")
+    output = (
+        f"class probabilities over {', '.join(map(str, data.classes))}"
+        if study.is_classification
+        else f"a predicted value of {data.label!r}"
+    )
     return {
         "schema_version": "0.0.2",
         "model_details": details,
@@ -48,7 +70,7 @@ def model_card_json(
             "model_architecture": architecture_text(study),
             "data": _mct_datasets(study),
             "input_format": f"{len(data.feature_columns)} numeric feature column(s): "
-                            + ", ".join(map(str, data.feature_columns[:50])),
+            + ", ".join(map(str, data.feature_columns[:50])),
             "output_format": output,
         },
         "quantitative_analysis": {"performance_metrics": _mct_metrics(study)},
@@ -60,18 +82,29 @@ def _mct_datasets(study) -> list[dict]:
     from guiapp.core.export.sharing import sensitivity_answers
 
     sizes = split_sizes(study)
-    uses = {"train": "used to fit the network and the baselines",
-            "tune": "used for model selection and early stopping",
-            "test": "sealed, evaluated once at the end"}
+    uses = {
+        "train": "used to fit the network and the baselines",
+        "tune": "used for model selection and early stopping",
+        "test": "sealed, evaluated once at the end",
+    }
     prov = study.data.provenance
-    origin = "".join(f" {words} {value}." for words, value in (
-        ("Version", prov.version), ("Accession", prov.accession), ("Downloaded", prov.downloaded),
-        ("File SHA-256", prov.sha256)) if value)
+    origin = "".join(
+        f" {words} {value}."
+        for words, value in (
+            ("Version", prov.version),
+            ("Accession", prov.accession),
+            ("Downloaded", prov.downloaded),
+            ("File SHA-256", prov.sha256),
+        )
+        if value
+    )
     remedies = "".join(f" {r['text']}" for r in study.split.remedies)
     out = []
     for split, use in uses.items():
-        d = {"name": f"{dataset_name(study)} — {split} split",
-             "description": f"{sizes.get(split, 0)} samples, {use}.{origin}{remedies}"}
+        d = {
+            "name": f"{dataset_name(study)} — {split} split",
+            "description": f"{sizes.get(split, 0)} samples, {use}.{origin}{remedies}",
+        }
         if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$", prov.url or ""):  # the schema wants a URI here
             d["link"] = prov.url
         if study.treated_as_sensitive:
@@ -88,8 +121,10 @@ def _pii_scan_lines(study) -> list[str]:
         return []
     found = "; ".join(f"{f['category']} ({f['kind']}) in column {f['column']!r}" for f in scan.get("found", []))
     skipped = f", {scan['n_not_checked']} not checked" if scan.get("n_not_checked") else ""
-    return [f"Personal-identifier scan ({scan.get('method', '')}) on {scan.get('when', '')[:10]}: "
-            f"{scan.get('n_columns', 0)} columns checked{skipped}; found: {found or 'nothing'}"]
+    return [
+        f"Personal-identifier scan ({scan.get('method', '')}) on {scan.get('when', '')[:10]}: "
+        f"{scan.get('n_columns', 0)} columns checked{skipped}; found: {found or 'nothing'}"
+    ]
 
 
 def _mct_metrics(study) -> list[dict]:
@@ -97,24 +132,32 @@ def _mct_metrics(study) -> list[dict]:
     out = [_mct_metric(m, "test (sealed)", m.name) for m in metric_values(ev.test_metrics)]
     out += [_mct_metric(m, "tune", m.name) for m in metric_values(ev.tune_metrics)]
     for b in map(as_dict, study.baselines.results):
-        out += [_mct_metric(m, "tune", f"{m.name} — baseline {b['name']}")
-                for m in metric_values(b.get("tune_metrics"))]
+        out += [
+            _mct_metric(m, "tune", f"{m.name} — baseline {b['name']}") for m in metric_values(b.get("tune_metrics"))
+        ]
     from guiapp.core.evaluation.cross_validation import card_section
 
     cv = card_section(study)
     for r in (cv or {}).get("rows", []):
         slice_ = f"repeated cross-validation, fold mean of {cv['design']}"
-        out.append(_mct_metric(MetricValue(study.primary_metric, float(r["mean"]),
-                                           tuple(r["ci_pair"]) if r["ci_pair"] else None),
-                               slice_, f"{cv['metric']} — {r['model']}"))
+        out.append(
+            _mct_metric(
+                MetricValue(study.primary_metric, float(r["mean"]), tuple(r["ci_pair"]) if r["ci_pair"] else None),
+                slice_,
+                f"{cv['metric']} — {r['model']}",
+            )
+        )
     for sl in subgroup_slices(study):
         out.append(_mct_metric(sl["metric"], f"{sl['split']}: {sl['factor']} = {sl['level']}", sl["metric"].name))
     from guiapp.core.export.card_external import mct_metrics  # external cohorts and the leave-one-batch-out estimate
 
     out += mct_metrics(study)
     for a in _privacy_context(study)["audit"]:
-        out.append(_mct_metric(a["auc"], "training vs tune (membership audit)",
-                               f"membership-inference attack ROC AUC — {a['name']}"))
+        out.append(
+            _mct_metric(
+                a["auc"], "training vs tune (membership audit)", f"membership-inference attack ROC AUC — {a['name']}"
+            )
+        )
     return out
 
 
@@ -126,32 +169,47 @@ def _mct_considerations(study, weights_shared: bool, weights_reason: str, privac
 
     # The same box the Markdown card opens with: unsettled warnings and errors, reasons where accepted.
     limits = [caveat_text(c) for c in caveats(study)]
-    limits = limits or ["Evaluated only on held-out samples of one dataset; performance on other "
-                        "cohorts, batches or protocols is unknown."]
+    limits = limits or [
+        "Evaluated only on held-out samples of one dataset; performance on other "
+        "cohorts, batches or protocols is unknown."
+    ]
     limits = [e.limitations.strip() or f"Limitations in the owner's words: {NOT_PROVIDED}"] + limits
     if e.out_of_scope.strip():
         limits.append(f"Out of scope: {e.out_of_scope.strip()}")
     from guiapp.core.export.card_external import consideration_lines  # External validation, in the card's words
 
     limits += consideration_lines(study)
-    ethical = [{"name": e["concern"], "mitigation_strategy": e.get("mitigation")
-                or f"No mitigation recorded yet ({e.get('status', 'open')})."}
-               for e in map(as_dict, study.ethics.register)]
-    ethical.append({"name": f"Privacy of the training data ({sensitivity_text(study)})",
-                    "mitigation_strategy": ("Weights shared: " if weights_shared else "Weights withheld: ")
-                    + weights_reason})
+    ethical = [
+        {
+            "name": e["concern"],
+            "mitigation_strategy": e.get("mitigation") or f"No mitigation recorded yet ({e.get('status', 'open')}).",
+        }
+        for e in map(as_dict, study.ethics.register)
+    ]
+    ethical.append(
+        {
+            "name": f"Privacy of the training data ({sensitivity_text(study)})",
+            "mitigation_strategy": ("Weights shared: " if weights_shared else "Weights withheld: ") + weights_reason,
+        }
+    )
     for a in _privacy_context(study)["audit"]:
-        ethical.append({"name": f"Membership inference on the {a['name']}: {a['reading']}",
-                        "mitigation_strategy": "Weights of sensitive data are withheld unless trained with "
-                                               "differential privacy (see privacy.md)."})
+        ethical.append(
+            {
+                "name": f"Membership inference on the {a['name']}: {a['reading']}",
+                "mitigation_strategy": "Weights of sensitive data are withheld unless trained with "
+                "differential privacy (see privacy.md).",
+            }
+        )
     ethical.append({"name": "Differential privacy", "mitigation_strategy": dp_summary(study)})
     ethical += [{"name": w, "mitigation_strategy": "See privacy.md."} for w in privacy]
-    uses = ([e.intended_use.strip()] if e.intended_use.strip()
-            else [f"Intended use: {NOT_PROVIDED}"]) + [f"Question: {q.title}" if q.title else "Research use."]
+    uses = ([e.intended_use.strip()] if e.intended_use.strip() else [f"Intended use: {NOT_PROVIDED}"]) + [
+        f"Question: {q.title}" if q.title else "Research use."
+    ]
     uses += [q.description] if q.description else []
     return {
-        "users": [{"description": "Researchers working on this question, who can read the evaluation "
-                                  "and its caveats."}],
+        "users": [
+            {"description": "Researchers working on this question, who can read the evaluation and its caveats."}
+        ],
         "use_cases": [{"description": u} for u in uses],
         "limitations": [{"description": t} for t in limits],
         "tradeoffs": [{"description": t} for t in _tradeoffs(study)],
@@ -180,13 +238,16 @@ def _tradeoffs(study) -> list[str]:
     for b in map(as_dict, study.baselines.results):
         score = b.get("tune_metrics", {}).get(metric)
         if _is_number(net) and _is_number(score):
-            lines.append(f"Network {_fmt(net)} vs {b['name']} {_fmt(score)} "
-                         f"({metric_display_name(metric)}, tune split).")
+            lines.append(
+                f"Network {_fmt(net)} vs {b['name']} {_fmt(score)} ({metric_display_name(metric)}, tune split)."
+            )
     t = study.train
     processes = getattr(t, "processes", 1) or 1
-    lines.append(f"Model size: {study.architecture.n_params:,} parameters; trained in {t.seconds:.0f} s "
-                 f"on {t.device_used or 'an unrecorded device'}"
-                 + (f" in {processes} data-parallel processes." if processes > 1 else "."))
+    lines.append(
+        f"Model size: {study.architecture.n_params:,} parameters; trained in {t.seconds:.0f} s "
+        f"on {t.device_used or 'an unrecorded device'}"
+        + (f" in {processes} data-parallel processes." if processes > 1 else ".")
+    )
     return lines
 
 

@@ -79,8 +79,7 @@ def metric_values(metrics: dict) -> list[MetricValue]:
     Anything that is not a plain number (curves, per-batch tables) is left to report.html.
     """
     metrics = metrics or {}
-    keys = [k for k in metrics
-            if k not in NOT_METRICS and not k.endswith("_ci") and _is_number(metrics[k])]
+    keys = [k for k in metrics if k not in NOT_METRICS and not k.endswith("_ci") and _is_number(metrics[k])]
     order = list(METRIC_NAMES)
     keys.sort(key=lambda k: (order.index(k) if k in order else len(order), k))
     return [MetricValue(k, float(metrics[k]), _ci(metrics.get(f"{k}_ci"))) for k in keys]
@@ -171,7 +170,6 @@ def sensitivity_text(study) -> str:
     return "declared sensitive" if study.data.sensitive else "declared not sensitive"
 
 
-
 def subgroup_slices(study) -> list[dict]:
     """Per-batch and per-subgroup results with intervals, as the evaluation step recorded them.
 
@@ -179,8 +177,11 @@ def subgroup_slices(study) -> list[dict]:
     ``tune_groups``: ``[{factor, metric, groups: [{group, n, metrics, flagged}]}]``.
     """
     ev = study.evaluation
-    split, tables = ("test", getattr(ev, "test_groups", None)) if getattr(ev, "test_groups", None) \
+    split, tables = (
+        ("test", getattr(ev, "test_groups", None))
+        if getattr(ev, "test_groups", None)
         else ("tune", getattr(ev, "tune_groups", None))
+    )
     out = []
     for table in tables or []:
         if not isinstance(table, dict):
@@ -190,9 +191,16 @@ def subgroup_slices(study) -> list[dict]:
             panel = g.get("metrics") or {}
             values = [m for m in metric_values(panel) if m.key == key] or metric_values(panel)[:1]
             if values:
-                out.append({"factor": str(table.get("factor", "")), "level": str(g.get("group", "")),
-                            "metric": values[0], "n": g.get("n"), "split": split,
-                            "flagged": bool(g.get("flagged"))})
+                out.append(
+                    {
+                        "factor": str(table.get("factor", "")),
+                        "level": str(g.get("group", "")),
+                        "metric": values[0],
+                        "n": g.get("n"),
+                        "split": split,
+                        "flagged": bool(g.get("flagged")),
+                    }
+                )
     return out
 
 
@@ -204,11 +212,21 @@ def _privacy_context(study) -> dict:
     m = study.ethics.membership or {}
     audit = []
     for key, r in (m.get("models") or {}).items():
-        audit.append({"name": MODEL_NAMES.get(key, key), "auc": MetricValue("auc", r["auc"], _ci(r.get("auc_ci"))),
-                      "advantage": MetricValue("advantage", r["advantage"], _ci(r.get("advantage_ci"))),
-                      "tpr": MetricValue("tpr", r["tpr_at_low_fpr"], _ci(r.get("tpr_at_low_fpr_ci"))),
-                      "n": f"{r['n_members']} / {r['n_non_members']}",
-                      "verdict": "leaks membership" if r["warn"] else "below the warning lines",
-                      "reading": r.get("reading", "")})
-    return {"sensitivity_answers": sensitivity_answers(study), "audit": audit, "audit_meta": m,
-            "dp": study.ethics.dp or {}, "dp_text": dp_summary(study)}
+        audit.append(
+            {
+                "name": MODEL_NAMES.get(key, key),
+                "auc": MetricValue("auc", r["auc"], _ci(r.get("auc_ci"))),
+                "advantage": MetricValue("advantage", r["advantage"], _ci(r.get("advantage_ci"))),
+                "tpr": MetricValue("tpr", r["tpr_at_low_fpr"], _ci(r.get("tpr_at_low_fpr_ci"))),
+                "n": f"{r['n_members']} / {r['n_non_members']}",
+                "verdict": "leaks membership" if r["warn"] else "below the warning lines",
+                "reading": r.get("reading", ""),
+            }
+        )
+    return {
+        "sensitivity_answers": sensitivity_answers(study),
+        "audit": audit,
+        "audit_meta": m,
+        "dp": study.ethics.dp or {},
+        "dp_text": dp_summary(study),
+    }

@@ -37,10 +37,21 @@ def personal_columns(study, columns=()) -> list[str]:
 
     d = study.data
     marked = [str(h.get("column")) for h in d.pii if h.get("column")]
-    marked += [str(f.values.get("column")) for f in study.findings
-               if f.code == Findings.personal_identifier.code and f.values.get("column")]
-    names = [*map(str, d.roles), *map(str, columns), *map(str, d.identifiers), d.sample_id, d.group, d.batch,
-             d.label, *map(str, d.subgroups)]
+    marked += [
+        str(f.values.get("column"))
+        for f in study.findings
+        if f.code == Findings.personal_identifier.code and f.values.get("column")
+    ]
+    names = [
+        *map(str, d.roles),
+        *map(str, columns),
+        *map(str, d.identifiers),
+        d.sample_id,
+        d.group,
+        d.batch,
+        d.label,
+        *map(str, d.subgroups),
+    ]
     marked += [c for c in names if c and category_by_name(c) is not None]
     return list(dict.fromkeys(marked))
 
@@ -78,11 +89,14 @@ def carried_columns(study, columns) -> list[str]:
         raise TenfoldError(
             f"[export] carry names {', '.join(map(repr, refused))}, marked personal (by the personal-identifier "
             "scan, by its name or as an identifier): a personal column never leaves the study. Take it out of "
-            "carry; predictions.csv is keyed by the sample ID, or by a pseudonymous row key when the ID is personal.")
+            "carry; predictions.csv is keyed by the sample ID, or by a pseudonymous row key when the ID is personal."
+        )
     unknown = [c for c in chosen if c not in present and getattr(study.export, "carry", None)]
     if unknown:
-        raise TenfoldError(f"[export] carry names {', '.join(map(repr, unknown))}, which the data table does not "
-                           f"have; choose among: {', '.join(present[:30])}.")
+        raise TenfoldError(
+            f"[export] carry names {', '.join(map(repr, unknown))}, which the data table does not "
+            f"have; choose among: {', '.join(present[:30])}."
+        )
     from guiapp.core.study.findings import Findings
 
     like_ids = {str(f.values.get("column")) for f in study.findings if f.code == Findings.identifier_like_column.code}
@@ -173,18 +187,23 @@ def predictions_text(study) -> str:
     if key is not None:
         keyed = f"keyed by the sample ID column {key!r} (not personal) and the table's row number"
     elif id_columns(study, columns):
-        keyed = ("keyed by a pseudonymous row key instead of the sample ID, which is personal; the table that "
-                 f"leads from key to record stays in the study folder ({ROW_KEYS_FILE})")
+        keyed = (
+            "keyed by a pseudonymous row key instead of the sample ID, which is personal; the table that "
+            f"leads from key to record stays in the study folder ({ROW_KEYS_FILE})"
+        )
     else:
         keyed = "keyed by the table's row number"
     try:
         carried = carried_columns(study, columns)
     except TenfoldError:
         carried = []
-    text = (f"predictions.csv holds one row per test sample, {keyed}, with the predictions and only these "
-            f"columns of the data: {', '.join(carried) or 'none'}.")
+    text = (
+        f"predictions.csv holds one row per test sample, {keyed}, with the predictions and only these "
+        f"columns of the data: {', '.join(carried) or 'none'}."
+    )
     personal = left_out(study, columns)
     if personal:
-        text += (" Columns marked personal never leave, in predictions.csv or any other file: "
-                 + ", ".join(personal) + ".")
+        text += (
+            " Columns marked personal never leave, in predictions.csv or any other file: " + ", ".join(personal) + "."
+        )
     return text + " Together with the original data it can still be linked back to individuals."

@@ -17,13 +17,36 @@ from importlib import resources
 from typing import Any
 
 from guiapp import __version__
-from guiapp.core.export.card_json import (SCHEMA_FILE, load_schema, model_card_json,  # noqa: F401 (public here)
-                                   validate_model_card_json)
-from guiapp.core.export.card_values import (ARCHITECTURE_NAMES, LOWER_IS_BETTER, METRIC_NAMES, NOT_METRICS,  # noqa: F401
-                                     NOT_PROVIDED, MetricValue, _ci, _fmt, _is_number, architecture_text, as_dict,
-                                     dataset_name, dataset_type, metric_display_name, metric_values, model_name,
-                                     _privacy_context, reported_metrics, sensitivity_text, split_sizes, subgroup_slices,
-                                     task_type)
+from guiapp.core.export.card_json import (
+    SCHEMA_FILE,
+    load_schema,
+    model_card_json,  # noqa: F401 (public here)
+    validate_model_card_json,
+)
+from guiapp.core.export.card_values import (
+    ARCHITECTURE_NAMES,
+    LOWER_IS_BETTER,
+    METRIC_NAMES,
+    NOT_METRICS,  # noqa: F401
+    NOT_PROVIDED,
+    MetricValue,
+    _ci,
+    _fmt,
+    _is_number,
+    architecture_text,
+    as_dict,
+    dataset_name,
+    dataset_type,
+    metric_display_name,
+    metric_values,
+    model_name,
+    _privacy_context,
+    reported_metrics,
+    sensitivity_text,
+    split_sizes,
+    subgroup_slices,
+    task_type,
+)
 
 TEMPLATE_FILE = "model_card.md.j2"
 
@@ -109,8 +132,9 @@ def card_context(study, weights_shared: bool, weights_reason: str, privacy: list
         # why an interval is exact rather than bootstrap (every resample scored the same)
         "tune_notes": [(metric_display_name(k), v) for k, v in (ev.tune_metrics or {}).get("ci_notes", {}).items()],
         "test_notes": [(metric_display_name(k), v) for k, v in (ev.test_metrics or {}).get("ci_notes", {}).items()],
-        "headline_note": ((ev.test_metrics if split_name == "test" else ev.tune_metrics) or {}).get(
-            "ci_notes", {}).get(study.primary_metric, ""),
+        "headline_note": ((ev.test_metrics if split_name == "test" else ev.tune_metrics) or {})
+        .get("ci_notes", {})
+        .get(study.primary_metric, ""),
         "cv": cv_card(study),
         "comparison_columns": [(k, metric_display_name(k)) for k in columns],
         "baselines": baselines,
@@ -140,10 +164,14 @@ def _caveat_context(study) -> dict:
     from guiapp.core.study import blocking
     from guiapp.core.evaluation import conclusion
 
-    return {"caveats": blocking.caveats(study), "settled": blocking.settled(study),
-            "headline_caveat": blocking.headline_caveat(study),
-            # the study's answer in words, after the sealed test (empty before it)
-            "conclusion": conclusion.conclusion(study), "conclusion_table": conclusion.baseline_table(study)}
+    return {
+        "caveats": blocking.caveats(study),
+        "settled": blocking.settled(study),
+        "headline_caveat": blocking.headline_caveat(study),
+        # the study's answer in words, after the sealed test (empty before it)
+        "conclusion": conclusion.conclusion(study),
+        "conclusion_table": conclusion.baseline_table(study),
+    }
 
 
 def _external_context(study) -> dict:
@@ -159,15 +187,21 @@ def _tuning_context(study) -> dict:
 
 
 def _evaluation_context(study) -> dict:
-    from guiapp.core.export.card_evaluation import card_context as evaluation_context  # the evaluation step words its own
+    from guiapp.core.export.card_evaluation import (
+        card_context as evaluation_context,
+    )  # the evaluation step words its own
 
     return evaluation_context(study)
 
 
 def _owner_fields(study) -> dict:
     e = study.ethics
-    return {"not_provided": NOT_PROVIDED, "intended_use": e.intended_use.strip(),
-            "out_of_scope": e.out_of_scope.strip(), "limitations": e.limitations.strip()}
+    return {
+        "not_provided": NOT_PROVIDED,
+        "intended_use": e.intended_use.strip(),
+        "out_of_scope": e.out_of_scope.strip(),
+        "limitations": e.limitations.strip(),
+    }
 
 
 def _checklist_context(study) -> dict:
@@ -214,5 +248,3 @@ def _table_cell(value: Any) -> str:
     """User text inside a Markdown table: a pipe or a newline would break the row."""
     text = _fmt(value) if _is_number(value) or value is None else str(value)
     return text.replace("|", "\\|").replace("\n", " ")
-
-

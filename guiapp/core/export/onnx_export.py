@@ -35,11 +35,15 @@ def onnx_available() -> bool:
 def require_onnx() -> None:
     if not onnx_available():
         if getattr(sys, "frozen", False):  # the installed app: there is no pip to run
-            raise TenfoldError("The installed Tenfold app does not include the ONNX writer (it would add "
-                               "about 120 MB to every download). Export without ONNX, or export this study "
-                               f"from a Python installation of Tenfold after '{INSTALL}'.")
-        raise TenfoldError("Writing the network as ONNX needs the onnx package, which this installation "
-                           f"lacks: install it with '{INSTALL}', or export without ONNX.")
+            raise TenfoldError(
+                "The installed Tenfold app does not include the ONNX writer (it would add "
+                "about 120 MB to every download). Export without ONNX, or export this study "
+                f"from a Python installation of Tenfold after '{INSTALL}'."
+            )
+        raise TenfoldError(
+            "Writing the network as ONNX needs the onnx package, which this installation "
+            f"lacks: install it with '{INSTALL}', or export without ONNX."
+        )
 
 
 def output_name(task: str) -> str:
@@ -64,13 +68,22 @@ def export_network(model, path, *, n_features: int, task: str) -> Path:
     try:
         with warnings.catch_warnings(), torch.no_grad():
             warnings.simplefilter("ignore")  # the exporter's deprecation and tracer notes are not the user's business
-            torch.onnx.export(graph, (example,), str(tmp), dynamo=False, opset_version=OPSET,
-                              input_names=[INPUT], output_names=[out],
-                              dynamic_axes={INPUT: {0: "samples"}, out: {0: "samples"}}, verbose=False)
+            torch.onnx.export(
+                graph,
+                (example,),
+                str(tmp),
+                dynamo=False,
+                opset_version=OPSET,
+                input_names=[INPUT],
+                output_names=[out],
+                dynamic_axes={INPUT: {0: "samples"}, out: {0: "samples"}},
+                verbose=False,
+            )
     except Exception as exc:  # the exporter raises many kinds; the user needs the one line
         tmp.unlink(missing_ok=True)
-        raise TenfoldError(f"This network could not be written as ONNX ({str(exc).splitlines()[0]}); "
-                           "export without ONNX.") from None
+        raise TenfoldError(
+            f"This network could not be written as ONNX ({str(exc).splitlines()[0]}); export without ONNX."
+        ) from None
     finally:
         torch.backends.mha.set_fastpath_enabled(fastpath)
     _check(tmp)
@@ -85,14 +98,23 @@ def _check(path: Path) -> None:
         onnx.checker.check_model(str(path))
     except onnx.checker.ValidationError as exc:
         path.unlink(missing_ok=True)
-        raise TenfoldError(f"The ONNX file Tenfold wrote does not pass ONNX's own check ({exc}); "
-                           "export without ONNX.") from None
+        raise TenfoldError(
+            f"The ONNX file Tenfold wrote does not pass ONNX's own check ({exc}); export without ONNX."
+        ) from None
 
 
 def config_entry(task: str, files: dict) -> dict:
     """What ``config.json`` says about the ONNX files of the bundle."""
-    return {"files": files, "opset": OPSET, "input": INPUT, "output": output_name(task),
-            "input_shape": ["samples", "features in config.json's feature_columns order"],
-            "output_meaning": ("class probabilities in config.json's classes order" if task == "classification"
-                               else "the predicted value, in the label's units"),
-            "preprocessing": "inside the graph: missing values (NaN) filled, features standardised"}
+    return {
+        "files": files,
+        "opset": OPSET,
+        "input": INPUT,
+        "output": output_name(task),
+        "input_shape": ["samples", "features in config.json's feature_columns order"],
+        "output_meaning": (
+            "class probabilities in config.json's classes order"
+            if task == "classification"
+            else "the predicted value, in the label's units"
+        ),
+        "preprocessing": "inside the graph: missing values (NaN) filled, features standardised",
+    }

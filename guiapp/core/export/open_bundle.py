@@ -24,34 +24,45 @@ from guiapp.core.study.errors import TenfoldError
 
 CONFIG = "model/config.json"
 # The only types a kNN baseline file may contain; anything else is refused unloaded.
-TRUSTED_SKLEARN_TYPES = frozenset({
-    "sklearn.pipeline.Pipeline",
-    "sklearn.impute._base.SimpleImputer",
-    "sklearn.preprocessing._data.StandardScaler",
-    "sklearn.neighbors._classification.KNeighborsClassifier",
-    "sklearn.neighbors._regression.KNeighborsRegressor",
-    "sklearn.neighbors._kd_tree.KDTree",
-    "sklearn.neighbors._ball_tree.BallTree",
-    "sklearn.metrics._dist_metrics.EuclideanDistance64",
-    "sklearn.metrics._dist_metrics.EuclideanDistance32",
-    "sklearn.metrics._dist_metrics.MinkowskiDistance64",
-    "sklearn.metrics._dist_metrics.ManhattanDistance64",
-    "sklearn.utils._bunch.Bunch",
-    "builtins.slice",
-    "numpy.dtype",
-    "numpy.ndarray",
-    "numpy.float64",
-    "numpy.int64",
-})
+TRUSTED_SKLEARN_TYPES = frozenset(
+    {
+        "sklearn.pipeline.Pipeline",
+        "sklearn.impute._base.SimpleImputer",
+        "sklearn.preprocessing._data.StandardScaler",
+        "sklearn.neighbors._classification.KNeighborsClassifier",
+        "sklearn.neighbors._regression.KNeighborsRegressor",
+        "sklearn.neighbors._kd_tree.KDTree",
+        "sklearn.neighbors._ball_tree.BallTree",
+        "sklearn.metrics._dist_metrics.EuclideanDistance64",
+        "sklearn.metrics._dist_metrics.EuclideanDistance32",
+        "sklearn.metrics._dist_metrics.MinkowskiDistance64",
+        "sklearn.metrics._dist_metrics.ManhattanDistance64",
+        "sklearn.utils._bunch.Bunch",
+        "builtins.slice",
+        "numpy.dtype",
+        "numpy.ndarray",
+        "numpy.float64",
+        "numpy.int64",
+    }
+)
 # Every node of a skops file Tenfold writes is one of these, and names only these types (the
 # containers and values its estimators hold); skops' own default trust (which also admits, for
 # example, FunctionTransformer and numpy functions) is never relied on.
 TRUSTED_SKOPS_TYPES = TRUSTED_SKLEARN_TYPES | {
-    "builtins.dict", "builtins.list", "builtins.tuple", "builtins.str", "builtins.int", "builtins.float",
-    "builtins.bool", "builtins.NoneType", "numpy.float32", "numpy.int32",
+    "builtins.dict",
+    "builtins.list",
+    "builtins.tuple",
+    "builtins.str",
+    "builtins.int",
+    "builtins.float",
+    "builtins.bool",
+    "builtins.NoneType",
+    "numpy.float32",
+    "numpy.int32",
 }
-TRUSTED_SKOPS_LOADERS = frozenset({"ObjectNode", "DictNode", "ListNode", "TupleNode", "JsonNode", "NdArrayNode",
-                                   "DTypeNode", "TypeNode", "SliceNode"})
+TRUSTED_SKOPS_LOADERS = frozenset(
+    {"ObjectNode", "DictNode", "ListNode", "TupleNode", "JsonNode", "NdArrayNode", "DTypeNode", "TypeNode", "SliceNode"}
+)
 MANIFEST, MANIFEST_SHA = "manifest.json", "manifest.sha256"
 PICKLE_SUFFIXES = {".pkl", ".pickle", ".pt", ".pth", ".ckpt", ".bin", ".joblib", ".npy", ".npz", ".h5"}
 MODEL_KINDS = ("network", "dp_network", "knn")
@@ -116,7 +127,8 @@ def refuse_pickles(folder: Path) -> None:
                     f"Tenfold refuses the bundle {folder}: {path.relative_to(folder).as_posix()} "
                     f"may run code when loaded ({why}). Tenfold never unpickles files; its own bundles "
                     "hold models only as safetensors and skops. Ask the sender for the bundle as "
-                    "Tenfold wrote it.")
+                    "Tenfold wrote it."
+                )
 
 
 def _sha256(path: Path) -> str:
@@ -133,8 +145,10 @@ def sha256_of(path) -> str:
 
 
 def _refuse(folder: Path, why: str) -> BundleError:
-    return BundleError(f"Tenfold refuses the bundle {folder}: {why} Ask the sender for the bundle as Tenfold "
-                       "wrote it (and for the SHA-256 of its manifest.json, to check it with --expect-manifest).")
+    return BundleError(
+        f"Tenfold refuses the bundle {folder}: {why} Ask the sender for the bundle as Tenfold "
+        "wrote it (and for the SHA-256 of its manifest.json, to check it with --expect-manifest)."
+    )
 
 
 def inside_bundle(folder: Path, relative, where: str, under: str = "") -> Path:
@@ -143,8 +157,15 @@ def inside_bundle(folder: Path, relative, where: str, under: str = "") -> Path:
     folder = Path(folder)
     rel = str(relative)
     parts = Path(rel.replace("\\", "/")).parts
-    if (not rel or Path(rel).is_absolute() or rel.startswith(("/", "\\")) or ".." in parts or ":" in rel
-            or "\0" in rel or len(rel) > 1000):
+    if (
+        not rel
+        or Path(rel).is_absolute()
+        or rel.startswith(("/", "\\"))
+        or ".." in parts
+        or ":" in rel
+        or "\0" in rel
+        or len(rel) > 1000
+    ):
         raise _refuse(folder, f"{where} names the path {rel[:200]!r}, which leads outside the bundle.")
     path = folder / under / rel
     try:
@@ -159,8 +180,9 @@ def verify_hashes(folder: Path, manifest: dict) -> None:
     no file under ``model/`` (at any depth) or beside the manifest is missing from the list."""
     folder = Path(folder)
     entries = manifest.get("files")
-    if not isinstance(entries, list) or not all(isinstance(f, dict) and isinstance(f.get("path"), str)
-                                                and isinstance(f.get("sha256"), str) for f in entries):
+    if not isinstance(entries, list) or not all(
+        isinstance(f, dict) and isinstance(f.get("path"), str) and isinstance(f.get("sha256"), str) for f in entries
+    ):
         raise _refuse(folder, "its manifest.json has no valid list of files and their SHA-256.")
     recorded = {}
     for f in entries:
@@ -176,15 +198,17 @@ def verify_hashes(folder: Path, manifest: dict) -> None:
         if path.is_symlink():
             raise _refuse(folder, f"{rel} is a link; a bundle holds only plain files.")
         if rel not in recorded:
-            raise _refuse(folder, f"{rel} is not among the files its manifest.json lists, so it was added after "
-                                  "the export.")
+            raise _refuse(
+                folder, f"{rel} is not among the files its manifest.json lists, so it was added after the export."
+            )
     for rel, digest in sorted(recorded.items()):
         path = folder / rel
         if not path.is_file():
             raise _refuse(folder, f"{rel}, listed in its manifest.json, is missing.")
         if _sha256(path) != digest:
-            raise _refuse(folder, f"{rel} has changed since the export (its SHA-256 differs from the one in "
-                                  "manifest.json).")
+            raise _refuse(
+                folder, f"{rel} has changed since the export (its SHA-256 differs from the one in manifest.json)."
+            )
 
 
 def check_manifest_hash(folder: Path, expected: Optional[str]) -> str:
@@ -197,12 +221,15 @@ def check_manifest_hash(folder: Path, expected: Optional[str]) -> str:
     if expected is not None:
         wanted = expected.strip().lower()
         if len(wanted) != 64 or any(c not in "0123456789abcdef" for c in wanted):
-            raise BundleError(f"--expect-manifest {expected!r} is not a SHA-256: give the 64 hex digits the "
-                              "sender published.")
+            raise BundleError(
+                f"--expect-manifest {expected!r} is not a SHA-256: give the 64 hex digits the sender published."
+            )
         if actual != wanted:
-            raise BundleError(f"Tenfold refuses the bundle {folder}: its manifest.json has the SHA-256 {actual}, "
-                              f"not the {wanted} you expected. The bundle is not the one that was published; "
-                              "do not use it.")
+            raise BundleError(
+                f"Tenfold refuses the bundle {folder}: its manifest.json has the SHA-256 {actual}, "
+                f"not the {wanted} you expected. The bundle is not the one that was published; "
+                "do not use it."
+            )
     return actual
 
 
@@ -223,8 +250,10 @@ def verify_bundle(folder, *, expect_manifest: Optional[str] = None) -> dict:
         if (folder / CONFIG).is_file():
             _check_config_paths(folder, _read_json(folder / CONFIG, ""))
     except OSError as exc:  # an unreadable file or folder: the bundle cannot be checked, so it is not used
-        raise BundleError(f"Tenfold cannot check the bundle {folder}: {exc.filename or 'a file'} cannot be read "
-                          f"({exc.strerror or exc}).") from None
+        raise BundleError(
+            f"Tenfold cannot check the bundle {folder}: {exc.filename or 'a file'} cannot be read "
+            f"({exc.strerror or exc})."
+        ) from None
     return {**manifest, "_sha256": digest}
 
 
@@ -261,24 +290,37 @@ def _names(v) -> bool:
 _CONFIG_RULES = {
     "task": (lambda v: v in ("classification", "regression"), '"classification" or "regression"'),
     "feature_columns": (lambda v: _names(v) and len(v) >= 1, "the list of feature column names"),
-    "classes": (lambda v: isinstance(v, list) and all(isinstance(x, (str, int, float)) and not isinstance(x, bool)
-                                                      for x in v), "the list of classes"),
+    "classes": (
+        lambda v: isinstance(v, list) and all(isinstance(x, (str, int, float)) and not isinstance(x, bool) for x in v),
+        "the list of classes",
+    ),
     "n_outputs": (lambda v: v is None or _whole(v), "a whole number ≥ 1"),
     "identifiers": (_names, "a list of column names"),
     "default_model": (lambda v: v in MODEL_KINDS, " or ".join(MODEL_KINDS)),
     "modality": (lambda v: v is None or v in ("table", "image", "sequence"), '"table", "image" or "sequence"'),
-    "input_shape": (lambda v: v is None or (isinstance(v, list) and all(_whole(x) for x in v)),
-                    "a list of whole numbers ≥ 1"),
+    "input_shape": (
+        lambda v: v is None or (isinstance(v, list) and all(_whole(x) for x in v)),
+        "a list of whole numbers ≥ 1",
+    ),
     "data_options": (lambda v: v is None or isinstance(v, dict), "a table of options"),
     "differential_privacy": (lambda v: v is None or isinstance(v, dict), "a table, or null"),
     "batch_correction": (lambda v: isinstance(v, str), "text"),
-    "transform": (lambda v: isinstance(v, dict) and all(k == "log1p" and _names(c) for k, c in v.items()),
-                  'a table {"log1p": [column names]}'),
-    "architecture": (lambda v: isinstance(v, dict) and isinstance(v.get("kind", "mlp"), str)
-                     and _whole(v.get("width")) and _whole(v.get("depth"))
-                     and isinstance(v.get("dropout", 0.0), (int, float)) and not isinstance(v.get("dropout", 0.0), bool)
-                     and 0 <= v.get("dropout", 0.0) < 1,
-                     "a table with kind, width ≥ 1, depth ≥ 1 and dropout in [0, 1)"),
+    "transform": (
+        lambda v: isinstance(v, dict) and all(k == "log1p" and _names(c) for k, c in v.items()),
+        'a table {"log1p": [column names]}',
+    ),
+    "architecture": (
+        lambda v: (
+            isinstance(v, dict)
+            and isinstance(v.get("kind", "mlp"), str)
+            and _whole(v.get("width"))
+            and _whole(v.get("depth"))
+            and isinstance(v.get("dropout", 0.0), (int, float))
+            and not isinstance(v.get("dropout", 0.0), bool)
+            and 0 <= v.get("dropout", 0.0) < 1
+        ),
+        "a table with kind, width ≥ 1, depth ≥ 1 and dropout in [0, 1)",
+    ),
 }
 
 
@@ -290,8 +332,11 @@ def check_config(folder: Path, config: dict) -> None:
     if config["task"] == "classification":
         classes, n = config.get("classes") or [], config.get("n_outputs")
         if len(classes) < 2 or (n is not None and n != len(classes)):
-            raise _refuse(folder, "model/config.json's classes and n_outputs do not agree (a classifier needs two "
-                                  "or more classes, one output each).")
+            raise _refuse(
+                folder,
+                "model/config.json's classes and n_outputs do not agree (a classifier needs two "
+                "or more classes, one output each).",
+            )
 
 
 def _read_json(path: Path, what: str) -> dict:
@@ -311,12 +356,15 @@ def open_bundle(folder, *, expect_manifest: Optional[str] = None) -> Bundle:
     folder = Path(folder)
     if folder.is_dir() and not (folder / CONFIG).is_file():
         refuse_pickles(folder)
-        _read_json(folder / CONFIG, "this bundle holds no model (the weights were withheld, or it "
-                                    "is not a Tenfold export bundle).")
+        _read_json(
+            folder / CONFIG,
+            "this bundle holds no model (the weights were withheld, or it is not a Tenfold export bundle).",
+        )
     manifest = verify_bundle(folder, expect_manifest=expect_manifest)
     digest = manifest.pop("_sha256")
-    config = _read_json(folder / CONFIG, "this bundle holds no model (the weights were withheld, or it "
-                                         "is not a Tenfold export bundle).")
+    config = _read_json(
+        folder / CONFIG, "this bundle holds no model (the weights were withheld, or it is not a Tenfold export bundle)."
+    )
     for key in ("feature_columns", "task", "architecture"):
         if key not in config:
             raise BundleError(f"{folder / CONFIG} lacks {key!r}: it is not a config Tenfold wrote.")
@@ -339,8 +387,9 @@ def load_network(bundle: Bundle, kind: str = "network"):
 
     path = bundle.model_file(kind)
     if path is None or not path.is_file():
-        raise BundleError(f"This bundle has no {kind.replace('_', ' ')} weights; it has: "
-                          f"{', '.join(bundle.available)}.")
+        raise BundleError(
+            f"This bundle has no {kind.replace('_', ' ')} weights; it has: {', '.join(bundle.available)}."
+        )
     c = bundle.config
     a = c["architecture"]
     regression = c["task"] != "classification"
@@ -349,11 +398,19 @@ def load_network(bundle: Bundle, kind: str = "network"):
             model = _grid_network(c, a, regression)
         else:
             n_outputs = int(c.get("n_outputs") or (len(c.get("classes", [])) if not regression else 1))
-            model = build_mlp(len(c["feature_columns"]), n_outputs, int(a["width"]), int(a["depth"]),
-                              float(a.get("dropout", 0.0)), regression=regression)
+            model = build_mlp(
+                len(c["feature_columns"]),
+                n_outputs,
+                int(a["width"]),
+                int(a["depth"]),
+                float(a.get("dropout", 0.0)),
+                regression=regression,
+            )
     except (TypeError, ValueError, KeyError, IndexError, RuntimeError) as exc:
-        raise BundleError(f"The network in {bundle.folder} cannot be rebuilt from its config.json ({exc}); "
-                          "it is not a config Tenfold wrote.") from None
+        raise BundleError(
+            f"The network in {bundle.folder} cannot be rebuilt from its config.json ({exc}); "
+            "it is not a config Tenfold wrote."
+        ) from None
     if kind == "dp_network" and (c.get("differential_privacy") or {}).get("fixed_layers"):
         from guiapp.core.privacy.dp import fix_for_dp
 
@@ -365,8 +422,9 @@ def load_network(bundle: Bundle, kind: str = "network"):
     try:
         model.load_state_dict(state, strict=True)
     except RuntimeError as exc:
-        raise BundleError(f"The weights in {path.name} do not fit the network config.json describes: "
-                          f"{str(exc).splitlines()[0]}") from None
+        raise BundleError(
+            f"The weights in {path.name} do not fit the network config.json describes: {str(exc).splitlines()[0]}"
+        ) from None
     return model.eval()
 
 
@@ -377,8 +435,10 @@ def _grid_network(config: dict, arch: dict, regression: bool):
 
     kind = arch.get("kind")
     if kind not in GRID_KINDS or not config.get("input_shape"):
-        raise BundleError(f"Tenfold {_version()} cannot rebuild a {kind!r} network from this bundle's "
-                          "config.json (it lacks the data's form, or the kind is unknown).")
+        raise BundleError(
+            f"Tenfold {_version()} cannot rebuild a {kind!r} network from this bundle's "
+            "config.json (it lacks the data's form, or the kind is unknown)."
+        )
     stub = Study()  # only the facts the network's shape depends on
     stub.question.task = config["task"]
     stub.data.feature_columns, stub.data.classes = list(config["feature_columns"]), list(config.get("classes", []))
@@ -397,8 +457,10 @@ def load_knn(bundle: Bundle):
     try:
         import skops.io as sio
     except ImportError:
-        raise BundleError("Loading the kNN baseline needs the skops package: install it with "
-                          "'pip install skops', or apply the network instead (--model network).") from None
+        raise BundleError(
+            "Loading the kNN baseline needs the skops package: install it with "
+            "'pip install skops', or apply the network instead (--model network)."
+        ) from None
 
     path = bundle.model_file("knn")
     if path is None or not path.is_file():
@@ -411,8 +473,10 @@ def load_knn(bundle: Bundle):
     strange = sorted((found | types) - TRUSTED_SKOPS_TYPES)
     strange += sorted(f"a {name} entry" for name in loaders - TRUSTED_SKOPS_LOADERS)
     if strange:
-        raise BundleError(f"Tenfold refuses {path.name}: it contains types Tenfold never writes "
-                          f"({', '.join(strange)}), which could run code when loaded.")
+        raise BundleError(
+            f"Tenfold refuses {path.name}: it contains types Tenfold never writes "
+            f"({', '.join(strange)}), which could run code when loaded."
+        )
     try:
         return sio.load(path, trusted=sorted(found))
     except Exception as exc:

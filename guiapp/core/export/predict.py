@@ -22,48 +22,66 @@ from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_pr
 from guiapp.core.data.transform import apply as apply_transform
 
 
-def check_features(table: pd.DataFrame, features: list, *, by_name: bool = False,
-                   file_name: str = "the table") -> list[str]:
+def check_features(
+    table: pd.DataFrame, features: list, *, by_name: bool = False, file_name: str = "the table"
+) -> list[str]:
     """The model's feature columns as they appear in ``table``; a :class:`DataError` on mismatch."""
     columns = [str(c) for c in table.columns]
     missing = [f for f in features if f not in columns]
     if missing:
         shown = ", ".join(missing[:10]) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
-        raise DataError(f"{file_name} lacks {len(missing)} of the model's {len(features)} feature "
-                        f"column(s): {shown}. The model needs every feature it was trained on, with "
-                        "the same names (see model/config.json in the bundle).")
+        raise DataError(
+            f"{file_name} lacks {len(missing)} of the model's {len(features)} feature "
+            f"column(s): {shown}. The model needs every feature it was trained on, with "
+            "the same names (see model/config.json in the bundle)."
+        )
     present = [c for c in columns if c in set(features)]
     if present != list(features) and not by_name:
         k = next(i for i, (a, b) in enumerate(zip(present, features)) if a != b)
-        raise DataError(f"{file_name} has the model's feature columns in another order: position "
-                        f"{k + 1} is {present[k]!r}, the model expects {features[k]!r}. Put the columns "
-                        "in the order of model/config.json, or pass --by-name to take them by name.")
+        raise DataError(
+            f"{file_name} has the model's feature columns in another order: position "
+            f"{k + 1} is {present[k]!r}, the model expects {features[k]!r}. Put the columns "
+            "in the order of model/config.json, or pass --by-name to take them by name."
+        )
     for f in features:
         if not pd.api.types.is_numeric_dtype(table[f]):
             bad = table[f][pd.to_numeric(table[f], errors="coerce").isna() & table[f].notna()]
-            raise DataError(f"Feature column {f!r} of {file_name} holds text (e.g. {bad.iloc[0]!r}); "
-                            "the model needs numbers.")
+            raise DataError(
+                f"Feature column {f!r} of {file_name} holds text (e.g. {bad.iloc[0]!r}); the model needs numbers."
+            )
     return list(features)
 
 
-def predict_table(bundle_dir, table: pd.DataFrame, *, model: str = "auto", by_name: bool = False,
-                  file_name: str = "the table", progress: ProgressFn = no_progress,
-                  should_stop: Optional[StopFn] = None, expect_manifest: Optional[str] = None) -> pd.DataFrame:
+def predict_table(
+    bundle_dir,
+    table: pd.DataFrame,
+    *,
+    model: str = "auto",
+    by_name: bool = False,
+    file_name: str = "the table",
+    progress: ProgressFn = no_progress,
+    should_stop: Optional[StopFn] = None,
+    expect_manifest: Optional[str] = None,
+) -> pd.DataFrame:
     """Predictions for every row of ``table``: the identifier columns, ``predicted`` and, for a
     classifier, ``p_<class>`` per class (rounded as in the bundle's predictions.csv)."""
     progress(0.0, "Checking the bundle")
     bundle = open_bundle(bundle_dir, expect_manifest=expect_manifest)
     c = bundle.config
     if c.get("batch_correction", "none") != "none":
-        raise BundleError(f"This model was trained on {c['batch_correction']}-corrected data, and the "
-                          "correction is not part of the bundle: Tenfold cannot apply it to new samples "
-                          "yet. Predict inside the study instead.")
+        raise BundleError(
+            f"This model was trained on {c['batch_correction']}-corrected data, and the "
+            "correction is not part of the bundle: Tenfold cannot apply it to new samples "
+            "yet. Predict inside the study instead."
+        )
     kind = c.get("default_model") if model == "auto" else model
     if kind not in MODEL_KINDS:
         raise TenfoldError(f"Choose the model to apply: auto, {', '.join(MODEL_KINDS)}; not {model!r}.")
     if kind not in bundle.available:
-        raise BundleError(f"The bundle has no {kind.replace('_', ' ')} model (withheld at export); it "
-                          f"has: {', '.join(bundle.available)}.")
+        raise BundleError(
+            f"The bundle has no {kind.replace('_', ' ')} model (withheld at export); it "
+            f"has: {', '.join(bundle.available)}."
+        )
     features = check_features(table, c["feature_columns"], by_name=by_name, file_name=file_name)
     X = np.array(table[features].to_numpy(dtype=np.float32), copy=True)  # writable: torch wants to own it
     X = apply_transform(X, list(c["feature_columns"]), c.get("transform") or {})  # as the study did
@@ -100,9 +118,17 @@ def predict_table(bundle_dir, table: pd.DataFrame, *, model: str = "auto", by_na
     return frame
 
 
-def predict_file(bundle_dir, data_path, out_path, *, model: str = "auto", by_name: bool = False,
-                 progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None,
-                 expect_manifest: Optional[str] = None) -> pd.DataFrame:
+def predict_file(
+    bundle_dir,
+    data_path,
+    out_path,
+    *,
+    model: str = "auto",
+    by_name: bool = False,
+    progress: ProgressFn = no_progress,
+    should_stop: Optional[StopFn] = None,
+    expect_manifest: Optional[str] = None,
+) -> pd.DataFrame:
     """Read ``data_path``, predict, write ``out_path`` as CSV.
 
     A table (CSV/TSV, as on the Data page) serves every bundle; an image bundle also takes a
@@ -112,8 +138,16 @@ def predict_file(bundle_dir, data_path, out_path, *, model: str = "auto", by_nam
     data_path = Path(data_path)
     config = open_bundle(bundle_dir, expect_manifest=expect_manifest).config
     table, from_files = read_new_samples(config, data_path, should_stop=should_stop)
-    frame = predict_table(bundle_dir, table, model=model, by_name=by_name or from_files, file_name=data_path.name,
-                          progress=progress, should_stop=should_stop, expect_manifest=expect_manifest)
+    frame = predict_table(
+        bundle_dir,
+        table,
+        model=model,
+        by_name=by_name or from_files,
+        file_name=data_path.name,
+        progress=progress,
+        should_stop=should_stop,
+        expect_manifest=expect_manifest,
+    )
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     frame.to_csv(out_path, index=False)
@@ -154,24 +188,32 @@ def read_new_samples(config: dict, data_path, *, should_stop: Optional[StopFn] =
         size = options.get("image_size") or shape[1:]
         colour = options.get("colour") or ("rgb" if shape and shape[0] == 3 else "grey")
         if not size:
-            raise BundleError("This bundle's config.json does not say the image size its model was trained "
-                              "on; export the study again with this version of Tenfold.")
+            raise BundleError(
+                "This bundle's config.json does not say the image size its model was trained "
+                "on; export the study again with this version of Tenfold."
+            )
         return load_images(data_path, size=size, colour=colour, should_stop=should_stop).table, True
     if modality == "sequence" and (folder == "fasta" or (not data_path.is_dir() and _looks_like_fasta(data_path))):
         return _read_sequences(data_path, options, shape, should_stop), True
     if data_path.is_dir():
         given = {"images": "a folder of images", "fasta": "a folder of FASTA files"}.get(folder, "a folder")
-        wanted = {"image": "a folder of images (or a table of their pixels)",
-                  "sequence": "a FASTA file or folder (or a table of its one-hot letters)"}.get(
-            modality, "a table (CSV or TSV) with the model's feature columns")
-        raise DataError(f"{data_path.name} is {given}, but this model was trained on {modality} data: give it "
-                        f"{wanted}.")
+        wanted = {
+            "image": "a folder of images (or a table of their pixels)",
+            "sequence": "a FASTA file or folder (or a table of its one-hot letters)",
+        }.get(modality, "a table (CSV or TSV) with the model's feature columns")
+        raise DataError(
+            f"{data_path.name} is {given}, but this model was trained on {modality} data: give it {wanted}."
+        )
     if modality == "image" and file_format(data_path) == "":
-        raise DataError(f"{data_path.name} is a file, and this model was trained on images: give the folder "
-                        "that holds the new images (PNG, JPEG or TIFF), or a table of their pixels.")
+        raise DataError(
+            f"{data_path.name} is a file, and this model was trained on images: give the folder "
+            "that holds the new images (PNG, JPEG or TIFF), or a table of their pixels."
+        )
     if modality != "sequence" and file_format(data_path) == "fasta":
-        raise DataError(f"{data_path.name} holds FASTA sequences, but this model was trained on {modality} data: "
-                        "give it a table (CSV or TSV) with the model's feature columns.")
+        raise DataError(
+            f"{data_path.name} holds FASTA sequences, but this model was trained on {modality} data: "
+            "give it a table (CSV or TSV) with the model's feature columns."
+        )
     from guiapp.core.data.attach import read_table
 
     return read_table(data_path), False
@@ -180,30 +222,45 @@ def read_new_samples(config: dict, data_path, *, should_stop: Optional[StopFn] =
 def _read_sequences(path: Path, options: dict, shape: list, should_stop) -> pd.DataFrame:
     """FASTA records encoded as the study encoded its own; another alphabet is refused by name."""
     from guiapp.core.data import errors as E
-    from guiapp.core.data.sequences import (ALPHABET_WORDS, LETTERS, detect_alphabet, load_sequences, read_fasta,
-                                       read_fasta_folder)
+    from guiapp.core.data.sequences import (
+        ALPHABET_WORDS,
+        LETTERS,
+        detect_alphabet,
+        load_sequences,
+        read_fasta,
+        read_fasta_folder,
+    )
 
     letters = shape[1] if len(shape) == 2 else None
     alphabet = options.get("alphabet") or next((a for a, v in LETTERS.items() if len(v) == letters), "")
     length = options.get("sequence_length") or (shape[0] if shape else None)
     if alphabet not in LETTERS or not length:
-        raise BundleError("This bundle's config.json does not say the alphabet and length its sequences had; "
-                          "export the study again with this version of Tenfold.")
+        raise BundleError(
+            "This bundle's config.json does not say the alphabet and length its sequences had; "
+            "export the study again with this version of Tenfold."
+        )
     records = read_fasta_folder(path) if path.is_dir() else read_fasta(path)
     found = detect_alphabet(records)
     if found != alphabet:
         word, trained = (ALPHABET_WORDS[a].split(" (")[0] for a in (found, alphabet))
         if alphabet == "protein":  # DNA letters are amino-acid letters too: the detection decides
-            raise DataError(f"{path.name} looks like {word} sequences (nearly all A, C, G, T/U and N), but this "
-                            "model was trained on protein sequences: give it the amino-acid records.")
-        raise DataError(f"{path.name} holds {word} sequences, but this model was trained on {trained} "
-                        f"sequences: give it {trained} records"
-                        + (" (write T for U)." if {found, alphabet} == {"dna", "rna"} else "."))
+            raise DataError(
+                f"{path.name} looks like {word} sequences (nearly all A, C, G, T/U and N), but this "
+                "model was trained on protein sequences: give it the amino-acid records."
+            )
+        raise DataError(
+            f"{path.name} holds {word} sequences, but this model was trained on {trained} "
+            f"sequences: give it {trained} records"
+            + (" (write T for U)." if {found, alphabet} == {"dna", "rna"} else ".")
+        )
     try:
-        seqs = load_sequences(path, length=int(length), alphabet=alphabet, crop=options.get("crop", "start"),
-                              should_stop=should_stop)
+        seqs = load_sequences(
+            path, length=int(length), alphabet=alphabet, crop=options.get("crop", "start"), should_stop=should_stop
+        )
     except E.ForeignCharacterError as exc:
         detail = str(exc).split(", which is not")[0]
-        raise DataError(f"{detail}, which is not {ALPHABET_WORDS[alphabet]}, the alphabet this model was "
-                        "trained on. Fix or remove that record and predict again.") from None
+        raise DataError(
+            f"{detail}, which is not {ALPHABET_WORDS[alphabet]}, the alphabet this model was "
+            "trained on. Fix or remove that record and predict again."
+        ) from None
     return seqs.table

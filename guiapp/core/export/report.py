@@ -28,8 +28,17 @@ REPORT_FILE = "report.html"
 TEMPLATE_FILE = "report.html.j2"
 # Okabe–Ito colours: told apart by colour-blind readers; the network is always the first.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#7f7f7f")
-BOUNDED_METRICS = {"roc_auc", "pr_auc", "balanced_accuracy", "accuracy", "f1", "f1_macro", "mcc",
-                   "sensitivity", "specificity"}
+BOUNDED_METRICS = {
+    "roc_auc",
+    "pr_auc",
+    "balanced_accuracy",
+    "accuracy",
+    "f1",
+    "f1_macro",
+    "mcc",
+    "sensitivity",
+    "specificity",
+}
 # Calibration has its own plot (the reliability diagram); its numbers stay in the tables.
 NOT_CHARTED = {"brier", "ece"}
 TOP_FEATURES = 15
@@ -68,8 +77,11 @@ def report_context(study: Study, *, privacy: Optional[list[str]] = None) -> dict
         "headline_split": split_name,
         "headline": next((m for m in headline if m.key == study.primary_metric), headline[0] if headline else None),
         "target": _target(study, split_name, headline),
-        "headline_note": ((study.evaluation.test_metrics if split_name == "test" else study.evaluation.tune_metrics)
-                          or {}).get("ci_notes", {}).get(study.primary_metric, ""),
+        "headline_note": (
+            (study.evaluation.test_metrics if split_name == "test" else study.evaluation.tune_metrics) or {}
+        )
+        .get("ci_notes", {})
+        .get(study.primary_metric, ""),
         "cv": model_card.cv_card(study),
         "data": _data_summary(study),
         "batch_level": _batch_level(study.batch.silhouette),
@@ -193,9 +205,14 @@ def comparison_table(study: Study, split: str) -> Optional[dict]:
             best[k] = min(scores) if k in LOWER_IS_BETTER else max(scores)
     return {
         "columns": [(k, metric_display_name(k) + (" (lower is better)" if k in LOWER_IS_BETTER else "")) for k in keys],
-        "rows": [{"name": name, "network": i == 0,
-                  "cells": [(r[k], r[k].value == best.get(k)) if k in r else (None, False) for k in keys]}
-                 for i, (name, r) in enumerate(rows)],
+        "rows": [
+            {
+                "name": name,
+                "network": i == 0,
+                "cells": [(r[k], r[k].value == best.get(k)) if k in r else (None, False) for k in keys],
+            }
+            for i, (name, r) in enumerate(rows)
+        ],
         "n": models[0][1].get("n"),
     }
 
@@ -209,10 +226,15 @@ def loss_chart(study: Study) -> Optional[Markup]:
         return None
     return line_chart_svg(
         [h["epoch"] for h in history],
-        [("training loss", [h.get("train_loss") for h in history]),
-         ("tune loss", [h.get("tune_loss") for h in history])],
-        title="Training and tune loss per epoch", x_label="epoch", y_label="loss",
-        marker=(study.train.best_epoch, f"best epoch {study.train.best_epoch}") if study.train.best_epoch else None)
+        [
+            ("training loss", [h.get("train_loss") for h in history]),
+            ("tune loss", [h.get("tune_loss") for h in history]),
+        ],
+        title="Training and tune loss per epoch",
+        x_label="epoch",
+        y_label="loss",
+        marker=(study.train.best_epoch, f"best epoch {study.train.best_epoch}") if study.train.best_epoch else None,
+    )
 
 
 def metric_charts(study: Study) -> list[Markup]:
@@ -229,14 +251,25 @@ def metric_charts(study: Study) -> list[Markup]:
     lowest = min([0.0] + [v[k].value for _, v in values for k in keys if k in v and _finite(v[k].value)])
     charts = []
     for panel in panels:
-        series = [(name, [v[k].value if k in v else None for k in panel],
-                   [v[k].ci if k in v else None for k in panel]) for name, v in values]
-        title = (f"Metrics on the {where}, with 95% intervals" if len(panel) > 1
-                 else f"{metric_display_name(panel[0])} on the {where}, with 95% interval")
+        series = [
+            (name, [v[k].value if k in v else None for k in panel], [v[k].ci if k in v else None for k in panel])
+            for name, v in values
+        ]
+        title = (
+            f"Metrics on the {where}, with 95% intervals"
+            if len(panel) > 1
+            else f"{metric_display_name(panel[0])} on the {where}, with 95% interval"
+        )
         # One metric per chart: small ones, two to a row, rather than a wide chart of three bars.
-        charts.append(grouped_bar_svg([_first_upper(metric_display_name(k)) for k in panel], series, title=title,
-                                      y_range=(lowest, 1.0) if set(panel) <= BOUNDED_METRICS else None,
-                                      **({} if len(panels) == 1 else {"width": 420, "height": 300})))
+        charts.append(
+            grouped_bar_svg(
+                [_first_upper(metric_display_name(k)) for k in panel],
+                series,
+                title=title,
+                y_range=(lowest, 1.0) if set(panel) <= BOUNDED_METRICS else None,
+                **({} if len(panels) == 1 else {"width": 420, "height": 300}),
+            )
+        )
     return charts
 
 
@@ -246,17 +279,20 @@ def importance_chart(study: Study) -> Optional[Markup]:
         return None
     rows = rows[:TOP_FEATURES]
     metric = metric_display_name(study.interpret.metric or study.primary_metric)
-    return horizontal_bar_svg([str(r.get("feature", "?")) for r in rows], [float(r["mean"]) for r in rows],
-                              [float(r.get("std") or 0.0) for r in rows],
-                              title=f"Top {len(rows)} features by permutation importance",
-                              x_label=f"drop in {metric} when the feature is shuffled (± s.d.)")
+    return horizontal_bar_svg(
+        [str(r.get("feature", "?")) for r in rows],
+        [float(r["mean"]) for r in rows],
+        [float(r.get("std") or 0.0) for r in rows],
+        title=f"Top {len(rows)} features by permutation importance",
+        x_label=f"drop in {metric} when the feature is shuffled (± s.d.)",
+    )
 
 
 # ----- inline SVG ---------------------------------------------------------------------------
 
 
 def _first_upper(text: str) -> str:
-    """"balanced accuracy" → "Balanced accuracy", leaving "ROC AUC" and "R²" alone."""
+    """ "balanced accuracy" → "Balanced accuracy", leaving "ROC AUC" and "R²" alone."""
     return text[:1].upper() + text[1:]
 
 
@@ -284,7 +320,9 @@ def nice_ticks(lo: float, hi: float, count: int = 5, *, integer: bool = False) -
 
 def _tick_text(v: float, ticks: Sequence[float]) -> str:
     step = abs(ticks[1] - ticks[0]) if len(ticks) > 1 else 1.0
-    decimals = max(0, -math.floor(math.log10(step) + 1e-9)) + (1 if round(step / 10 ** math.floor(math.log10(step)), 3) == 2.5 else 0)
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9)) + (
+        1 if round(step / 10 ** math.floor(math.log10(step)), 3) == 2.5 else 0
+    )
     text = f"{v:.{decimals}f}"
     return "0" if float(text) == 0 else text
 
@@ -297,8 +335,10 @@ def _t(x: float, y: float, text: str, anchor: str = "middle", cls: str = "", ext
 def _svg(width: int, height: int, title: str, body: list[str]) -> Markup:
     # No xmlns: inline SVG in HTML needs none, and the page then names no URL at all.
     size = "chart small" if width < 600 else "chart"
-    head = (f'<svg viewBox="0 0 {width} {height}" width="{width}" '
-            f'height="{height}" role="img" class="{size}"><title>{html.escape(title)}</title>')
+    head = (
+        f'<svg viewBox="0 0 {width} {height}" width="{width}" '
+        f'height="{height}" role="img" class="{size}"><title>{html.escape(title)}</title>'
+    )
     return Markup(head + "".join(body) + "</svg>")
 
 
@@ -307,9 +347,12 @@ def _legend(names: Sequence[str], x: float, y: float, *, lines: bool = False) ->
     for i, name in enumerate(names):
         colour = PALETTE[i % len(PALETTE)]
         dash = ' stroke-dasharray="6 3"' if lines and i % 2 else ""
-        out.append(f'<line x1="{x:.1f}" y1="{y - 4:.1f}" x2="{x + 18:.1f}" y2="{y - 4:.1f}" stroke="{colour}" '
-                   f'stroke-width="{2.5 if lines else 9}"{dash}/>' if lines else
-                   f'<rect x="{x:.1f}" y="{y - 10:.1f}" width="12" height="12" fill="{colour}"/>')
+        out.append(
+            f'<line x1="{x:.1f}" y1="{y - 4:.1f}" x2="{x + 18:.1f}" y2="{y - 4:.1f}" stroke="{colour}" '
+            f'stroke-width="{2.5 if lines else 9}"{dash}/>'
+            if lines
+            else f'<rect x="{x:.1f}" y="{y - 10:.1f}" width="12" height="12" fill="{colour}"/>'
+        )
         out.append(_t(x + (24 if lines else 17), y, name, "start"))
         x += 34 + 6.3 * len(name)
     return out
@@ -324,9 +367,17 @@ def _y_axis(ticks, sy, left, right) -> list[str]:
     return out
 
 
-def line_chart_svg(x: Sequence[float], series: Sequence[tuple[str, Sequence[Optional[float]]]], *,
-                   title: str, x_label: str, y_label: str,
-                   marker: Optional[tuple[float, str]] = None, width: int = 860, height: int = 320) -> Markup:
+def line_chart_svg(
+    x: Sequence[float],
+    series: Sequence[tuple[str, Sequence[Optional[float]]]],
+    *,
+    title: str,
+    x_label: str,
+    y_label: str,
+    marker: Optional[tuple[float, str]] = None,
+    width: int = 860,
+    height: int = 320,
+) -> Markup:
     """Lines over a shared x axis with ticks, axis labels and a legend; gaps where a value is missing."""
     left, right, top, bottom = 62, width - 18, 40, height - 46
     ys = [v for _, vals in series for v in vals if _finite(v)]
@@ -353,17 +404,28 @@ def line_chart_svg(x: Sequence[float], series: Sequence[tuple[str, Sequence[Opti
             pen = "L"
         body.append(f'<path d="{" ".join(path)}" fill="none" stroke="{colour}" stroke-width="2.2"{dash}/>')
         if len(x) <= 40:
-            body += [f'<circle cx="{sx(xv):.1f}" cy="{sy(yv):.1f}" r="2.6" fill="{colour}"/>'
-                     for xv, yv in zip(x, vals) if _finite(yv)]
+            body += [
+                f'<circle cx="{sx(xv):.1f}" cy="{sy(yv):.1f}" r="2.6" fill="{colour}"/>'
+                for xv, yv in zip(x, vals)
+                if _finite(yv)
+            ]
     body += _legend([name for name, _ in series], left, 20, lines=True)
     body.append(_t((left + right) / 2, height - 8, x_label, "middle", "label"))
-    body.append(_t(14, (top + bottom) / 2, y_label, "middle", "label",
-                   f' transform="rotate(-90 14 {(top + bottom) / 2:.1f})"'))
+    body.append(
+        _t(14, (top + bottom) / 2, y_label, "middle", "label", f' transform="rotate(-90 14 {(top + bottom) / 2:.1f})"')
+    )
     return _svg(width, height, title, body)
 
 
-def horizontal_bar_svg(labels: Sequence[str], values: Sequence[float], errors: Optional[Sequence[float]] = None, *,
-                       title: str, x_label: str, width: int = 860) -> Markup:
+def horizontal_bar_svg(
+    labels: Sequence[str],
+    values: Sequence[float],
+    errors: Optional[Sequence[float]] = None,
+    *,
+    title: str,
+    x_label: str,
+    width: int = 860,
+) -> Markup:
     """One bar per label (top to bottom), optional ± error whiskers, zero line and x ticks."""
     errors = list(errors) if errors is not None else [0.0] * len(values)
     shown = [lab if len(lab) <= 30 else lab[:29] + "…" for lab in labels]
@@ -382,8 +444,10 @@ def horizontal_bar_svg(labels: Sequence[str], values: Sequence[float], errors: O
     for i, (label, full, v, e) in enumerate(zip(shown, labels, values, errors)):
         y = top + i * row
         x0, x1 = sorted((sx(0.0), sx(v)))
-        body.append(f'<rect x="{x0:.1f}" y="{y + 4}" width="{max(x1 - x0, 0.5):.1f}" height="{row - 8}" '
-                    f'fill="{PALETTE[0]}"><title>{html.escape(f"{full}: {v:.4g} ± {e:.2g}")}</title></rect>')
+        body.append(
+            f'<rect x="{x0:.1f}" y="{y + 4}" width="{max(x1 - x0, 0.5):.1f}" height="{row - 8}" '
+            f'fill="{PALETTE[0]}"><title>{html.escape(f"{full}: {v:.4g} ± {e:.2g}")}</title></rect>'
+        )
         if e > 0:
             cy = y + row / 2
             body.append(f'<line x1="{sx(v - e):.1f}" y1="{cy}" x2="{sx(v + e):.1f}" y2="{cy}" class="err"/>')
@@ -393,10 +457,15 @@ def horizontal_bar_svg(labels: Sequence[str], values: Sequence[float], errors: O
     return _svg(width, height, title, body)
 
 
-def grouped_bar_svg(groups: Sequence[str],
-                    series: Sequence[tuple[str, Sequence[Optional[float]], Sequence[Optional[tuple[float, float]]]]],
-                    *, title: str, y_range: Optional[tuple[float, float]] = None,
-                    width: int = 860, height: int = 340) -> Markup:
+def grouped_bar_svg(
+    groups: Sequence[str],
+    series: Sequence[tuple[str, Sequence[Optional[float]], Sequence[Optional[tuple[float, float]]]]],
+    *,
+    title: str,
+    y_range: Optional[tuple[float, float]] = None,
+    width: int = 860,
+    height: int = 340,
+) -> Markup:
     """Bars per group, one colour per series, with 95% interval whiskers and value labels."""
     left, right, top, bottom = 56, width - 18, 44, height - 40
     vals = [v for _, vs, cis in series for v in vs if _finite(v)]
@@ -415,14 +484,18 @@ def grouped_bar_svg(groups: Sequence[str],
                 body.append(_t(bx + bar / 2, sy(0.0) - 4, "n/a", "middle", "note"))
                 continue
             y0, y1 = sorted((sy(0.0), sy(v)))
-            body.append(f'<rect x="{bx + 1:.1f}" y="{y0:.1f}" width="{bar - 2:.1f}" height="{max(y1 - y0, 0.5):.1f}" '
-                        f'fill="{PALETTE[i % len(PALETTE)]}"><title>{html.escape(f"{name}, {group}: {v:.3f}")}'
-                        f'{html.escape(f" (95% CI {ci[0]:.3f}–{ci[1]:.3f})") if ci else ""}</title></rect>')
+            body.append(
+                f'<rect x="{bx + 1:.1f}" y="{y0:.1f}" width="{bar - 2:.1f}" height="{max(y1 - y0, 0.5):.1f}" '
+                f'fill="{PALETTE[i % len(PALETTE)]}"><title>{html.escape(f"{name}, {group}: {v:.3f}")}'
+                f"{html.escape(f' (95% CI {ci[0]:.3f}–{ci[1]:.3f})') if ci else ''}</title></rect>"
+            )
             top_y = sy(v)
             if ci and _finite(ci[0]) and _finite(ci[1]):
                 cx, a, b = bx + bar / 2, sy(ci[0]), sy(ci[1])
-                body.append(f'<path d="M{cx - 5:.1f},{a:.1f}H{cx + 5:.1f}M{cx:.1f},{a:.1f}V{b:.1f}'
-                            f'M{cx - 5:.1f},{b:.1f}H{cx + 5:.1f}" class="err"/>')
+                body.append(
+                    f'<path d="M{cx - 5:.1f},{a:.1f}H{cx + 5:.1f}M{cx:.1f},{a:.1f}V{b:.1f}'
+                    f'M{cx - 5:.1f},{b:.1f}H{cx + 5:.1f}" class="err"/>'
+                )
                 top_y = min(top_y, b)
             if bar >= 28:
                 body.append(_t(bx + bar / 2, top_y - 4, f"{v:.3f}", "middle", "value"))
@@ -440,7 +513,8 @@ def _template():
 
     env = jinja2.Environment(
         loader=jinja2.FunctionLoader(
-            lambda name: resources.files("guiapp.resources").joinpath("templates", name).read_text(encoding="utf-8")),
+            lambda name: resources.files("guiapp.resources").joinpath("templates", name).read_text(encoding="utf-8")
+        ),
         undefined=jinja2.StrictUndefined,  # a misspelt field is a bug, not an empty cell
         autoescape=True,  # user text (titles, columns, reasons) must never become markup
         trim_blocks=True,

@@ -15,10 +15,20 @@ from guiapp.core.export import report as r
 from guiapp.core.stats.metrics import DISPLAY_NAMES
 
 
-def xy_chart_svg(series: Sequence[tuple], *, title: str, x_label: str, y_label: str,
-                 x_range: Optional[tuple] = None, y_range: Optional[tuple] = None,
-                 diagonal: bool = False, hlines: Sequence[tuple] = (), points: bool = False,
-                 width: int = 420, height: int = 340) -> Markup:
+def xy_chart_svg(
+    series: Sequence[tuple],
+    *,
+    title: str,
+    x_label: str,
+    y_label: str,
+    x_range: Optional[tuple] = None,
+    y_range: Optional[tuple] = None,
+    diagonal: bool = False,
+    hlines: Sequence[tuple] = (),
+    points: bool = False,
+    width: int = 420,
+    height: int = 340,
+) -> Markup:
     """Lines (or points) of ``(name, xs, ys)``, each with its own x values; optional y = x
     diagonal and labelled horizontal reference lines ``(y, text)``. A series may add
     ``(colour index, dashed)`` to pair lines (train solid, tune dashed, one colour per model)."""
@@ -44,8 +54,10 @@ def xy_chart_svg(series: Sequence[tuple], *, title: str, x_label: str, y_label: 
         colour = r.PALETTE[c % len(r.PALETTE)]
         pts = [(a, b) for a, b in zip(x, y) if r._finite(a) and r._finite(b)]
         if points:
-            body += [f'<circle cx="{sx(a):.1f}" cy="{sy(b):.1f}" r="2.4" fill="{colour}" fill-opacity="0.6"/>'
-                     for a, b in pts]
+            body += [
+                f'<circle cx="{sx(a):.1f}" cy="{sy(b):.1f}" r="2.4" fill="{colour}" fill-opacity="0.6"/>'
+                for a, b in pts
+            ]
             continue
         path = " ".join(f"{'M' if j == 0 else 'L'}{sx(a):.1f},{sy(b):.1f}" for j, (a, b) in enumerate(pts))
         dash = ' stroke-dasharray="6 3"' if dashed else ""
@@ -54,8 +66,11 @@ def xy_chart_svg(series: Sequence[tuple], *, title: str, x_label: str, y_label: 
             body += [f'<circle cx="{sx(a):.1f}" cy="{sy(b):.1f}" r="2.8" fill="{colour}"/>' for a, b in pts]
     body += _legend(series, left, 20, lines=not points)
     body.append(r._t((left + right) / 2, height - 8, x_label, "middle", "label"))
-    body.append(r._t(14, (top + bottom) / 2, y_label, "middle", "label",
-                     f' transform="rotate(-90 14 {(top + bottom) / 2:.1f})"'))
+    body.append(
+        r._t(
+            14, (top + bottom) / 2, y_label, "middle", "label", f' transform="rotate(-90 14 {(top + bottom) / 2:.1f})"'
+        )
+    )
     return r._svg(width, height, title, body)
 
 
@@ -64,9 +79,12 @@ def _legend(series, x: float, y: float, *, lines: bool) -> list[str]:
     for name, _, _, c, dashed in series:
         colour = r.PALETTE[c % len(r.PALETTE)]
         dash = ' stroke-dasharray="6 3"' if dashed else ""
-        out.append(f'<line x1="{x:.1f}" y1="{y - 4:.1f}" x2="{x + 18:.1f}" y2="{y - 4:.1f}" stroke="{colour}" '
-                   f'stroke-width="2.5"{dash}/>' if lines else
-                   f'<circle cx="{x + 6:.1f}" cy="{y - 4:.1f}" r="4" fill="{colour}"/>')
+        out.append(
+            f'<line x1="{x:.1f}" y1="{y - 4:.1f}" x2="{x + 18:.1f}" y2="{y - 4:.1f}" stroke="{colour}" '
+            f'stroke-width="2.5"{dash}/>'
+            if lines
+            else f'<circle cx="{x + 6:.1f}" cy="{y - 4:.1f}" r="4" fill="{colour}"/>'
+        )
         out.append(r._t(x + 24, y, name, "start"))
         x += 34 + 6.3 * len(name)
     return out
@@ -100,16 +118,26 @@ def curve_charts(study) -> list[Markup]:
         res = panels[0][1]["details"].get("residuals") or {}
         if not res.get("predicted"):
             return []
-        return [xy_chart_svg([("Network", res["predicted"], res["residual"])], points=True,
-                             hlines=[(0.0, "no error")], width=860, height=320,
-                             title=f"Residuals on the {where}", x_label="predicted value",
-                             y_label="observed − predicted")]
+        return [
+            xy_chart_svg(
+                [("Network", res["predicted"], res["residual"])],
+                points=True,
+                hlines=[(0.0, "no error")],
+                width=860,
+                height=320,
+                title=f"Residuals on the {where}",
+                x_label="predicted value",
+                y_label="observed − predicted",
+            )
+        ]
     charts = []
     net_details = panels[0][1]["details"]
     multiclass = len(net_details.get("curves") or []) > 1
     if multiclass:  # one line per class, network only: one-vs-rest
         roc = [(f"{c['class']} vs rest", c["roc"]["fpr"], c["roc"]["tpr"]) for c in net_details["curves"] if c["roc"]]
-        pr = [(f"{c['class']} vs rest", c["pr"]["recall"], c["pr"]["precision"]) for c in net_details["curves"] if c["pr"]]
+        pr = [
+            (f"{c['class']} vs rest", c["pr"]["recall"], c["pr"]["precision"]) for c in net_details["curves"] if c["pr"]
+        ]
         hl: list = []
     else:
         roc = [(name, c["fpr"], c["tpr"]) for name, p in panels if (c := _binary_curve(p, "roc"))]
@@ -118,18 +146,43 @@ def curve_charts(study) -> list[Markup]:
         hl = [(prev, f"prevalence {prev:.2f} (chance)")] if prev is not None else []
     unit = (0.0, 1.0)
     if roc:
-        charts.append(xy_chart_svg(roc, title=f"ROC curves on the {where}", x_label="false positive rate",
-                                   y_label="true positive rate", x_range=unit, y_range=unit, diagonal=True))
+        charts.append(
+            xy_chart_svg(
+                roc,
+                title=f"ROC curves on the {where}",
+                x_label="false positive rate",
+                y_label="true positive rate",
+                x_range=unit,
+                y_range=unit,
+                diagonal=True,
+            )
+        )
     if pr:
-        charts.append(xy_chart_svg(pr, title=f"Precision–recall curves on the {where}", x_label="recall",
-                                   y_label="precision", x_range=unit, y_range=unit, hlines=hl))
+        charts.append(
+            xy_chart_svg(
+                pr,
+                title=f"Precision–recall curves on the {where}",
+                x_label="recall",
+                y_label="precision",
+                x_range=unit,
+                y_range=unit,
+                hlines=hl,
+            )
+        )
     rel = net_details.get("reliability") or {}
     if rel.get("predicted"):
-        charts.append(xy_chart_svg([("Network", rel["predicted"], rel["observed"])], diagonal=True,
-                                   x_range=unit, y_range=unit, width=420,
-                                   title=f"Calibration (reliability diagram) on the {where}",
-                                   x_label=f"mean predicted probability ({rel.get('of', '')})",
-                                   y_label="observed frequency"))
+        charts.append(
+            xy_chart_svg(
+                [("Network", rel["predicted"], rel["observed"])],
+                diagonal=True,
+                x_range=unit,
+                y_range=unit,
+                width=420,
+                title=f"Calibration (reliability diagram) on the {where}",
+                x_label=f"mean predicted probability ({rel.get('of', '')})",
+                y_label="observed frequency",
+            )
+        )
     return charts
 
 
@@ -138,15 +191,23 @@ def learning_curve_chart(study) -> Optional[Markup]:
     if not lc.get("n_train"):
         return None
     n = lc["n_train"]
-    series = [("network, train", n, lc["network"]["train"], 0, False),
-              ("network, tune", n, lc["network"]["tune"], 0, True)]
+    series = [
+        ("network, train", n, lc["network"]["train"], 0, False),
+        ("network, tune", n, lc["network"]["tune"], 0, True),
+    ]
     base = lc.get("baseline") or {}
     if base.get("tune"):
         name = r.baseline_name(study, base["name"])
         series += [(f"{name}, train", n, base["train"], 1, False), (f"{name}, tune", n, base["tune"], 1, True)]
     metric = DISPLAY_NAMES.get(lc["metric"], lc["metric"])
-    return xy_chart_svg(series, title="Learning curve: score against training-set size",
-                        x_label="training samples", y_label=metric, width=860, height=320)
+    return xy_chart_svg(
+        series,
+        title="Learning curve: score against training-set size",
+        x_label="training samples",
+        y_label=metric,
+        width=860,
+        height=320,
+    )
 
 
 def report_context(study) -> dict:
@@ -155,8 +216,12 @@ def report_context(study) -> dict:
     from guiapp.core.evaluation import scoreboard
 
     sh = study.overfitting.shuffle or {}
-    return {"curve_charts": curve_charts(study), "learning_chart": learning_curve_chart(study),
-            "learning_reading": (study.overfitting.learning_curve or {}).get("reading", ""),
-            "scoreboard": scoreboard.scoreboard(study), "shuffle": sh,
-            "shuffle_metric": DISPLAY_NAMES.get(sh.get("metric"), sh.get("metric") or ""),
-            "guards": guards.guard_texts(study) if (study.interpret.importances or study.interpret.attributions) else []}
+    return {
+        "curve_charts": curve_charts(study),
+        "learning_chart": learning_curve_chart(study),
+        "learning_reading": (study.overfitting.learning_curve or {}).get("reading", ""),
+        "scoreboard": scoreboard.scoreboard(study),
+        "shuffle": sh,
+        "shuffle_metric": DISPLAY_NAMES.get(sh.get("metric"), sh.get("metric") or ""),
+        "guards": guards.guard_texts(study) if (study.interpret.importances or study.interpret.attributions) else [],
+    }

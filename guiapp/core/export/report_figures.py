@@ -38,8 +38,12 @@ def png_bytes(rgb: np.ndarray) -> bytes:
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw, 9))
+        + chunk(b"IEND", b"")
+    )
 
 
 def colour(values: np.ndarray, stops: Sequence[tuple], lo: float, hi: float) -> np.ndarray:
@@ -60,17 +64,22 @@ def _data_uri(rgb: np.ndarray) -> str:
 def _panel(x: float, y: float, rgb: np.ndarray, label: str, size: int = PANEL) -> list[str]:
     h, w = rgb.shape[:2]
     pw, ph = (size, size * h / w) if w >= h else (size * w / h, size)
-    return [f'<image x="{x:.1f}" y="{y:.1f}" width="{pw:.1f}" height="{ph:.1f}" preserveAspectRatio="none" '
-            f'style="image-rendering:pixelated" href="{_data_uri(rgb)}"/>',
-            f'<rect x="{x:.1f}" y="{y:.1f}" width="{pw:.1f}" height="{ph:.1f}" fill="none" class="grid"/>',
-            r._t(x + pw / 2, y + ph + 15, label, "middle", "note")]
+    return [
+        f'<image x="{x:.1f}" y="{y:.1f}" width="{pw:.1f}" height="{ph:.1f}" preserveAspectRatio="none" '
+        f'style="image-rendering:pixelated" href="{_data_uri(rgb)}"/>',
+        f'<rect x="{x:.1f}" y="{y:.1f}" width="{pw:.1f}" height="{ph:.1f}" fill="none" class="grid"/>',
+        r._t(x + pw / 2, y + ph + 15, label, "middle", "note"),
+    ]
 
 
 def _colour_bar(x: float, y: float, height: float, stops, low: str, high: str) -> list[str]:
     ramp = colour(np.linspace(1, 0, 64)[:, None], stops, 0, 1)
-    return [f'<image x="{x:.1f}" y="{y:.1f}" width="12" height="{height:.1f}" preserveAspectRatio="none" '
-            f'href="{_data_uri(ramp)}"/>',
-            r._t(x + 16, y + 9, high, "start", "note"), r._t(x + 16, y + height, low, "start", "note")]
+    return [
+        f'<image x="{x:.1f}" y="{y:.1f}" width="12" height="{height:.1f}" preserveAspectRatio="none" '
+        f'href="{_data_uri(ramp)}"/>',
+        r._t(x + 16, y + 9, high, "start", "note"),
+        r._t(x + 16, y + height, low, "start", "note"),
+    ]
 
 
 # ----- interpretation -------------------------------------------------------------------------------
@@ -84,9 +93,12 @@ def attribution_chart(study) -> Optional[Markup]:
     if not rows or modality(study):
         return None
     rows = rows[:TOP_FEATURES]
-    return r.horizontal_bar_svg([str(a.get("feature", "?")) for a in rows], [float(a["mean_abs"]) for a in rows],
-                                title=f"Top {len(rows)} features by integrated gradients",
-                                x_label="mean |attribution| on the tune split")
+    return r.horizontal_bar_svg(
+        [str(a.get("feature", "?")) for a in rows],
+        [float(a["mean_abs"]) for a in rows],
+        title=f"Top {len(rows)} features by integrated gradients",
+        x_label="mean |attribution| on the tune split",
+    )
 
 
 def image_maps_chart(study) -> Optional[Markup]:
@@ -110,8 +122,9 @@ def image_maps_chart(study) -> Optional[Markup]:
         body.append(r._t(left, y - 8, f"Tune sample {i + 1}: {ex.get('label', '')}", "start", "label"))
         picture = dequantise(ex["image"])
         body += _panel(left, y, colour(picture, ((0, 0, 0), (255, 255, 255)), 0, picture.max() or 1), "image")
-        for k, (key, name) in enumerate((("integrated_gradients", "integrated gradients"),
-                                         ("saliency", "saliency |gradient|"))):
+        for k, (key, name) in enumerate(
+            (("integrated_gradients", "integrated gradients"), ("saliency", "saliency |gradient|"))
+        ):
             if ex.get(key):
                 m = dequantise(ex[key])
                 body += _panel(left + (k + 1) * (PANEL + gap), y, colour(m, SEQUENTIAL, 0, m.max() or 1), name)
@@ -126,9 +139,15 @@ def sequence_charts(study) -> list[Markup]:
     if maps.get("kind") != "sequence" or not maps.get("profile"):
         return []
     profile = maps["profile"]
-    charts = [r.line_chart_svg(list(range(1, len(profile) + 1)), [("mean |attribution|", profile)],
-                               title="Attribution per sequence position", x_label="position",
-                               y_label="mean |attribution|")]
+    charts = [
+        r.line_chart_svg(
+            list(range(1, len(profile) + 1)),
+            [("mean |attribution|", profile)],
+            title="Attribution per sequence position",
+            x_label="position",
+            y_label="mean |attribution|",
+        )
+    ]
     letters = maps.get("letters") or ""
     grid = dequantise(maps.get("letter_map") or {})
     if grid.size and letters:
@@ -137,15 +156,24 @@ def sequence_charts(study) -> list[Markup]:
         left, width = 40, 860
         cell_h = 16
         height = 40 + cell_h * len(letters) + 40
-        body = [f'<image x="{left}" y="30" width="{width - left - 90}" height="{cell_h * len(letters)}" '
-                f'preserveAspectRatio="none" style="image-rendering:pixelated" href="{_data_uri(rgb)}"/>']
+        body = [
+            f'<image x="{left}" y="30" width="{width - left - 90}" height="{cell_h * len(letters)}" '
+            f'preserveAspectRatio="none" style="image-rendering:pixelated" href="{_data_uri(rgb)}"/>'
+        ]
         body += [r._t(left - 6, 30 + cell_h * (k + 0.75), ch, "end", "tick") for k, ch in enumerate(letters)]
         ticks = r.nice_ticks(1, len(profile), 8, integer=True)
         span = width - left - 90
         for t in ticks:
             if 1 <= t <= len(profile):
-                body.append(r._t(left + (t - 0.5) / len(profile) * span, 30 + cell_h * len(letters) + 14,
-                                 r._tick_text(t, ticks), "middle", "tick"))
+                body.append(
+                    r._t(
+                        left + (t - 0.5) / len(profile) * span,
+                        30 + cell_h * len(letters) + 14,
+                        r._tick_text(t, ticks),
+                        "middle",
+                        "tick",
+                    )
+                )
         body += _colour_bar(width - 70, 30, cell_h * len(letters), DIVERGING, "down", "up")
         body.append(r._t(left + span / 2, height - 6, "position", "middle", "label"))
         body.append(r._t(left, 18, "Signed attribution of each letter where a sequence has it", "start", "label"))
@@ -161,14 +189,25 @@ def attack_roc_chart(study) -> Optional[Markup]:
     from guiapp.core.privacy.membership import MODEL_NAMES
     from guiapp.core.export.report_curves import xy_chart_svg
 
-    models = ((study.ethics.membership or {}).get("models") or {})
-    series = [(f"{MODEL_NAMES.get(k, k)} (AUC {m['auc']:.2f})", m["roc"]["fpr"], m["roc"]["tpr"], i, False)
-              for i, (k, m) in enumerate(models.items()) if (m.get("roc") or {}).get("fpr")]
+    models = (study.ethics.membership or {}).get("models") or {}
+    series = [
+        (f"{MODEL_NAMES.get(k, k)} (AUC {m['auc']:.2f})", m["roc"]["fpr"], m["roc"]["tpr"], i, False)
+        for i, (k, m) in enumerate(models.items())
+        if (m.get("roc") or {}).get("fpr")
+    ]
     if not series:
         return None
-    return xy_chart_svg(series, title="Membership-inference attack: ROC curves", x_label="false positive rate "
-                        "(unseen samples called members)", y_label="true positive rate (members found)",
-                        x_range=(0.0, 1.0), y_range=(0.0, 1.0), diagonal=True, width=860, height=360)
+    return xy_chart_svg(
+        series,
+        title="Membership-inference attack: ROC curves",
+        x_label="false positive rate (unseen samples called members)",
+        y_label="true positive rate (members found)",
+        x_range=(0.0, 1.0),
+        y_range=(0.0, 1.0),
+        diagonal=True,
+        width=860,
+        height=360,
+    )
 
 
 def dp_utility_chart(study) -> Optional[Markup]:
@@ -187,19 +226,32 @@ def dp_utility_chart(study) -> Optional[Markup]:
     plain = dp.get("non_private_tune")
     hlines = [(plain, f"without differential privacy {plain:.3f}")] if r._finite(plain) else []
     xs = [h["epsilon"] for h in runs]
-    return xy_chart_svg([("trained with DP-SGD", xs, [h["dp_tune"] for h in runs], 0, False)],
-                        title="Utility against privacy: tune score for each ε", x_label="ε spent (smaller is more private)",
-                        y_label=f"tune {metric}", x_range=(0.0, max(xs) * 1.1), hlines=hlines, width=860, height=320)
+    return xy_chart_svg(
+        [("trained with DP-SGD", xs, [h["dp_tune"] for h in runs], 0, False)],
+        title="Utility against privacy: tune score for each ε",
+        x_label="ε spent (smaller is more private)",
+        y_label=f"tune {metric}",
+        x_range=(0.0, max(xs) * 1.1),
+        hlines=hlines,
+        width=860,
+        height=320,
+    )
 
 
 def report_context(study) -> dict:
     """What the report's interpretation and privacy sections show beyond tables and words."""
     maps = study.interpret.maps or {}
-    return {"attribution_chart": attribution_chart(study), "image_maps": image_maps_chart(study),
-            "sequence_charts": sequence_charts(study), "maps_reading": maps.get("reading", ""),
-            "maps_method": maps.get("method", ""), "attribution_note": study.interpret.attribution_note,
-            "attack_roc": attack_roc_chart(study), "dp_chart": dp_utility_chart(study),
-            "audit_lines": _audit_lines(study)}
+    return {
+        "attribution_chart": attribution_chart(study),
+        "image_maps": image_maps_chart(study),
+        "sequence_charts": sequence_charts(study),
+        "maps_reading": maps.get("reading", ""),
+        "maps_method": maps.get("method", ""),
+        "attribution_note": study.interpret.attribution_note,
+        "attack_roc": attack_roc_chart(study),
+        "dp_chart": dp_utility_chart(study),
+        "audit_lines": _audit_lines(study),
+    }
 
 
 def _audit_lines(study) -> list[str]:

@@ -45,8 +45,10 @@ def sharing_plan(study) -> SharingPlan:
     choice = study.ethics.share_weights
     given = study.ethics.share_reason.strip()
     has_dp = dp_trained(study)
-    knn_kept = ("The kNN baseline is withheld: it stores every training sample verbatim, so sharing "
-                "it shares the training data.")
+    knn_kept = (
+        "The kNN baseline is withheld: it stores every training sample verbatim, so sharing "
+        "it shares the training data."
+    )
     if choice == "never":
         reason = "The study owner chose never to share the weights" + (f": {given}" if given else ".")
         return SharingPlan(False, False, False, reason, knn_kept)
@@ -58,18 +60,26 @@ def sharing_plan(study) -> SharingPlan:
         reason = f"The weight-sharing setting {choice!r} is not one of {', '.join(SHARE_CHOICES)}."
         return SharingPlan(False, False, False, reason, knn_kept)
     if study.treated_as_sensitive:
-        why = ("Nobody declared whether the data are sensitive, so Tenfold treats them as sensitive"
-               if study.data.sensitive is None else "The data are marked sensitive")
+        why = (
+            "Nobody declared whether the data are sensitive, so Tenfold treats them as sensitive"
+            if study.data.sensitive is None
+            else "The data are marked sensitive"
+        )
         if has_dp:
-            reason = (f"{why}: the ordinary network's weights could leak individual training records "
-                      "through membership inference (Tip 10), so they are withheld; the copy trained "
-                      f"with {_dp_words(study)} is shared instead.")
+            reason = (
+                f"{why}: the ordinary network's weights could leak individual training records "
+                "through membership inference (Tip 10), so they are withheld; the copy trained "
+                f"with {_dp_words(study)} is shared instead."
+            )
             return SharingPlan(False, True, False, reason, knn_kept)
-        reason = (f"{why}, and the network was not trained with differential privacy: its weights "
-                  "could leak individual training records through membership inference (Tip 10).")
+        reason = (
+            f"{why}, and the network was not trained with differential privacy: its weights "
+            "could leak individual training records through membership inference (Tip 10)."
+        )
         return SharingPlan(False, False, False, reason, knn_kept)
-    return SharingPlan(True, has_dp, True, "The data are declared not sensitive.",
-                       "The data are declared not sensitive.")
+    return SharingPlan(
+        True, has_dp, True, "The data are declared not sensitive.", "The data are declared not sensitive."
+    )
 
 
 def weights_decision(study) -> tuple[bool, str]:
@@ -91,57 +101,88 @@ def privacy_warnings(study, *, plan=None) -> list[str]:
     share, reason = plan.any_weights, plan.reason
     out = []
     if study.data.sensitive is None:
-        out.append("Nobody has declared whether these data are sensitive (about people, identifiable, "
-                   "or under consent or a data-use agreement). Until someone does, Tenfold treats them "
-                   "as sensitive. Answer on the Data page.")
+        out.append(
+            "Nobody has declared whether these data are sensitive (about people, identifiable, "
+            "or under consent or a data-use agreement). Until someone does, Tenfold treats them "
+            "as sensitive. Answer on the Data page."
+        )
     elif study.data.sensitive:
-        out.append("The data are marked sensitive. Share anything derived from them only under the "
-                   "terms of the consent or data-use agreement that covers the data.")
+        out.append(
+            "The data are marked sensitive. Share anything derived from them only under the "
+            "terms of the consent or data-use agreement that covers the data."
+        )
     else:
-        out.append("The data are declared not sensitive. If they describe people or come under a "
-                   "data-use agreement, change that answer before sharing this bundle.")
+        out.append(
+            "The data are declared not sensitive. If they describe people or come under a "
+            "data-use agreement, change that answer before sharing this bundle."
+        )
     if dp_trained(study):
-        out.append(dp_summary(study) + " Only that copy carries a formal guarantee against revealing "
-                   "whether a given sample was in the training data.")
+        out.append(
+            dp_summary(study) + " Only that copy carries a formal guarantee against revealing "
+            "whether a given sample was in the training data."
+        )
     else:
-        out.append("The network was not trained with differential privacy, so it offers no formal "
-                   "guarantee against revealing whether a given sample was in the training data.")
+        out.append(
+            "The network was not trained with differential privacy, so it offers no formal "
+            "guarantee against revealing whether a given sample was in the training data."
+        )
     models = (study.ethics.membership or {}).get("models") or {}
     leaking = [MODEL_NAMES.get(k, k) for k, r in models.items() if r.get("warn")]
     if leaking:
-        out.append("The membership-inference audit found that the " + " and the ".join(leaking)
-                   + " give away who was in the training data.")
+        out.append(
+            "The membership-inference audit found that the "
+            + " and the ".join(leaking)
+            + " give away who was in the training data."
+        )
     elif not models:
-        out.append("No membership-inference audit was run: nobody measured whether the trained models "
-                   "give away who was in the training data. Run it on the Ethics & privacy page.")
+        out.append(
+            "No membership-inference audit was run: nobody measured whether the trained models "
+            "give away who was in the training data. Run it on the Ethics & privacy page."
+        )
     if plan.network and study.treated_as_sensitive:
-        out.append("The weights are shared although the data are treated as sensitive. Anyone with "
-                   "the weights can try to tell whether a person's record was in the training data "
-                   f"(membership inference). Reason given: {reason}")
+        out.append(
+            "The weights are shared although the data are treated as sensitive. Anyone with "
+            "the weights can try to tell whether a person's record was in the training data "
+            f"(membership inference). Reason given: {reason}"
+        )
     elif share:
         out.append(f"The weights are shared. {reason}")
     else:
         out.append(f"The weights are withheld. {reason}")
     if plan.knn and study.treated_as_sensitive:
-        out.append("The kNN baseline is shared although the data are treated as sensitive: it holds "
-                   "every training sample verbatim.")
+        out.append(
+            "The kNN baseline is shared although the data are treated as sensitive: it holds "
+            "every training sample verbatim."
+        )
     if study.data.identifiers:
-        out.append("Identifier columns (" + ", ".join(map(str, study.data.identifiers)) + ") are never "
-                   "used as features and are dropped from predictions.csv, but for a sample ID that is not "
-                   "personal, which keys its rows.")
+        out.append(
+            "Identifier columns (" + ", ".join(map(str, study.data.identifiers)) + ") are never "
+            "used as features and are dropped from predictions.csv, but for a sample ID that is not "
+            "personal, which keys its rows."
+        )
     from guiapp.core.privacy.ethics import _identifier_codes
 
-    flagged = sorted({str(f.values.get("column")) for f in study.findings
-                      if f.code in _identifier_codes()
-                      and f.values.get("column") not in (None, "", *study.data.identifiers)})
+    flagged = sorted(
+        {
+            str(f.values.get("column"))
+            for f in study.findings
+            if f.code in _identifier_codes() and f.values.get("column") not in (None, "", *study.data.identifiers)
+        }
+    )
     if flagged:
-        out.append("Column(s) that look like personal or sample identifiers were found: "
-                   + ", ".join(map(str, flagged)) + ". They are never features, and no export carries them.")
+        out.append(
+            "Column(s) that look like personal or sample identifiers were found: "
+            + ", ".join(map(str, flagged))
+            + ". They are never features, and no export carries them."
+        )
     open_concerns = [model_card.as_dict(e) for e in study.ethics.register]
     open_concerns = [e["concern"] for e in open_concerns if e.get("status", "open") != "resolved"]
     if open_concerns:
-        out.append(f"{len(open_concerns)} concern(s) in the ethics register are still open: "
-                   + "; ".join(c.rstrip(". ") for c in open_concerns) + ".")
+        out.append(
+            f"{len(open_concerns)} concern(s) in the ethics register are still open: "
+            + "; ".join(c.rstrip(". ") for c in open_concerns)
+            + "."
+        )
     return out
 
 
@@ -154,30 +195,37 @@ def sensitivity_answers(study) -> list[str]:
 
     consent = yes_no(d.consent) + (f" (reference {d.consent_reference})" if d.consent_reference else "")
     dua = yes_no(d.data_use_agreement) + (f" (reference {d.dua_reference})" if d.dua_reference else "")
-    return [f"Sensitivity: {model_card.sensitivity_text(study)}",
-            f"About people: {yes_no(d.about_humans)}",
-            f"Identifiable: {yes_no(d.identifiable)}",
-            f"Informed consent or ethics (IRB) approval: {consent}",
-            f"Data-use agreement: {dua}"]
+    return [
+        f"Sensitivity: {model_card.sensitivity_text(study)}",
+        f"About people: {yes_no(d.about_humans)}",
+        f"Identifiable: {yes_no(d.identifiable)}",
+        f"Informed consent or ethics (IRB) approval: {consent}",
+        f"Data-use agreement: {dua}",
+    ]
 
 
 def sharing_rules(study, plan: SharingPlan) -> list[str]:
     rules = ["Share this bundle only with people allowed to see results derived from these data."]
     if study.treated_as_sensitive:
-        rules.append("The data are treated as sensitive: do not add the withheld weights or the kNN "
-                     "baseline to this bundle later. Sharing them needs a recorded decision with a "
-                     "reason (Ethics & privacy page), which goes into the register and the card.")
+        rules.append(
+            "The data are treated as sensitive: do not add the withheld weights or the kNN "
+            "baseline to this bundle later. Sharing them needs a recorded decision with a "
+            "reason (Ethics & privacy page), which goes into the register and the card."
+        )
         if plan.dp:
-            rules.append("The DP-trained weights may be shared; their guarantee holds only for the "
-                         "stated ε and δ, and only for these weights, not for predictions.csv.")
+            rules.append(
+                "The DP-trained weights may be shared; their guarantee holds only for the "
+                "stated ε and δ, and only for these weights, not for predictions.csv."
+            )
     if study.data.consent_reference or study.data.dua_reference:
         refs = ", ".join(r for r in (study.data.consent_reference, study.data.dua_reference) if r)
         rules.append(f"Respect the terms of {refs}: they may forbid some uses, places or recipients.")
     from guiapp.core.export.leaving import predictions_text
 
     rules.append(predictions_text(study))
-    rules.append("Never share the study folder itself: it holds the data, every checkpoint and the "
-                 "fitted kNN baseline.")
+    rules.append(
+        "Never share the study folder itself: it holds the data, every checkpoint and the fitted kNN baseline."
+    )
     return rules
 
 
@@ -186,10 +234,16 @@ def privacy_markdown(study, warnings: list[str], plan: SharingPlan, *, with_pred
     from guiapp.core.privacy.membership import audit_summary
     from guiapp.core.privacy.dp import dp_summary
 
-    lines = [f"# Privacy warnings — {model_card.model_name(study)}", "",
-             f"Data sensitivity: **{model_card.sensitivity_text(study)}**.", "",
-             f"Model weights: **{'shared' if plan.any_weights else 'withheld'}**. {plan.reason}", "",
-             "## What is sensitive", ""]
+    lines = [
+        f"# Privacy warnings — {model_card.model_name(study)}",
+        "",
+        f"Data sensitivity: **{model_card.sensitivity_text(study)}**.",
+        "",
+        f"Model weights: **{'shared' if plan.any_weights else 'withheld'}**. {plan.reason}",
+        "",
+        "## What is sensitive",
+        "",
+    ]
     lines += [f"- {a}" for a in sensitivity_answers(study)]
     if study.data.identifiers:
         lines.append("- Identifier columns: " + ", ".join(map(str, study.data.identifiers)))
@@ -197,11 +251,13 @@ def privacy_markdown(study, warnings: list[str], plan: SharingPlan, *, with_pred
     audit = audit_summary(study)
     if audit:
         m = study.ethics.membership
-        lines.append(f"Loss-threshold attack (Yeom et al. 2018): training samples against an equal number "
-                     f"of tune samples ({m.get('n_per_side')} each), {m.get('n_boot')} bootstrap rounds "
-                     f"for the 95% intervals; Tenfold warns at attack AUC > {m.get('auc_warn')} or "
-                     f"TPR > {m.get('tpr_warn', 0):.0%} at 1% FPR, each only when guessing would rarely "
-                     "reach it (AUC interval above 0.5; permutation p < 0.05).")
+        lines.append(
+            f"Loss-threshold attack (Yeom et al. 2018): training samples against an equal number "
+            f"of tune samples ({m.get('n_per_side')} each), {m.get('n_boot')} bootstrap rounds "
+            f"for the 95% intervals; Tenfold warns at attack AUC > {m.get('auc_warn')} or "
+            f"TPR > {m.get('tpr_warn', 0):.0%} at 1% FPR, each only when guessing would rarely "
+            "reach it (AUC interval above 0.5; permutation p < 0.05)."
+        )
         lines.append("")
         lines += [f"- {a}" for a in audit]
     else:
@@ -212,20 +268,24 @@ def privacy_markdown(study, warnings: list[str], plan: SharingPlan, *, with_pred
         lines.append(f"- DP-trained weights: {'shared' if plan.dp else 'withheld'}.")
     lines.append(f"- kNN baseline: {'shared' if plan.knn else 'withheld'}. {plan.knn_reason}")
     if study.data.identifiers:
-        lines.append("- Identifier columns are dropped from predictions.csv, but for a sample ID that is not "
-                     "personal, which keys its rows.")
-    lines += ["", "## Differential privacy", "", dp_summary(study),
-              "", "## Rules for sharing", ""]
+        lines.append(
+            "- Identifier columns are dropped from predictions.csv, but for a sample ID that is not "
+            "personal, which keys its rows."
+        )
+    lines += ["", "## Differential privacy", "", dp_summary(study), "", "## Rules for sharing", ""]
     lines += [f"- {r}" for r in sharing_rules(study, plan)]
     lines += ["", "## What to know before sharing this bundle", ""]
     lines += [f"- {w}" for w in warnings]
-    bundle = ["The model card, metrics.json and checklist.json hold only summary numbers, no "
-              "individual records.",
-              "manifest.json records the data file's path and SHA-256 hash: the hash identifies the "
-              "file without revealing its content, but the path may name a person, a project or a "
-              "server."]
+    bundle = [
+        "The model card, metrics.json and checklist.json hold only summary numbers, no individual records.",
+        "manifest.json records the data file's path and SHA-256 hash: the hash identifies the "
+        "file without revealing its content, but the path may name a person, a project or a "
+        "server.",
+    ]
     if with_predictions:
-        bundle.append("predictions.csv holds one row per sample. Together with the original data it "
-                      "can be linked back to individuals: share it only under the terms that cover the data.")
+        bundle.append(
+            "predictions.csv holds one row per sample. Together with the original data it "
+            "can be linked back to individuals: share it only under the terms that cover the data."
+        )
     lines += ["", "## What this bundle contains", ""] + [f"- {b}" for b in bundle]
     return "\n".join(lines) + "\n"

@@ -22,22 +22,43 @@ from guiapp import __version__
 from guiapp.core.export import model_card
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.findings import Findings
-from guiapp.core.export.sharing import (SharingPlan, privacy_markdown, privacy_warnings,  # noqa: F401 (public here)
-                                 sharing_plan, weights_decision)
+from guiapp.core.export.sharing import (
+    SharingPlan,
+    privacy_markdown,
+    privacy_warnings,  # noqa: F401 (public here)
+    sharing_plan,
+    weights_decision,
+)
 from guiapp.core.study.model import Study, now_iso, write_json_atomic
 
 Progress = Callable[[float, str], None]
 
 NETWORK_FILE, DP_FILE, KNN_FILE, CONFIG_FILE = (
-    "model/model.safetensors", "model/model_dp.safetensors", "model/knn_baseline.skops", "model/config.json")
+    "model/model.safetensors",
+    "model/model_dp.safetensors",
+    "model/knn_baseline.skops",
+    "model/config.json",
+)
 # The networks again as ONNX, when the export asks for it (guiapp.core.export.onnx_export).
 ONNX_FILE, ONNX_DP_FILE = "model/model.onnx", "model/model_dp.onnx"
 # Every file this module may write; a re-export into the same folder removes the ones it
 # does not write this time, so a model shared yesterday cannot linger after it is withheld today.
 BUNDLE_FILES = (
-    "model_card.md", "model_card.json", "privacy.md", "report.html", "metrics.json", "manifest.json",
-    "checklist.json", "ethics_register.json", "predictions.csv",
-    NETWORK_FILE, DP_FILE, KNN_FILE, CONFIG_FILE, ONNX_FILE, ONNX_DP_FILE,
+    "model_card.md",
+    "model_card.json",
+    "privacy.md",
+    "report.html",
+    "metrics.json",
+    "manifest.json",
+    "checklist.json",
+    "ethics_register.json",
+    "predictions.csv",
+    NETWORK_FILE,
+    DP_FILE,
+    KNN_FILE,
+    CONFIG_FILE,
+    ONNX_FILE,
+    ONNX_DP_FILE,
 )
 
 
@@ -91,8 +112,9 @@ def write_bundle(
     before = (dataclasses.replace(study.export), list(study.findings))
     try:
         with atomic_bundle.staged(out, estimate=lambda: _bundle_bytes(study)) as stage:
-            result = _write_bundle_into(study, stage, out, predictions=predictions, progress=progress,
-                                        license=license, with_onnx=with_onnx)
+            result = _write_bundle_into(
+                study, stage, out, predictions=predictions, progress=progress, license=license, with_onnx=with_onnx
+            )
             atomic_bundle.write_manifest_sha(stage, result)
     except BaseException:
         study.export, study.findings = before  # a failed export is not recorded as one
@@ -106,16 +128,20 @@ def write_bundle(
 def _bundle_bytes(study: Study) -> int:
     """About how many bytes a bundle of this study takes: its model files plus the documents."""
     total = 2 << 20  # card, report with its plots, metrics, predictions
-    for relative in (study.train.weights, (study.ethics.dp or {}).get("weights", ""),
-                     (study.ethics.membership or {}).get("knn_file", "")):
+    for relative in (
+        study.train.weights,
+        (study.ethics.dp or {}).get("weights", ""),
+        (study.ethics.membership or {}).get("knn_file", ""),
+    ):
         path = _study_file(study, relative)
         if path is not None:
             total += path.stat().st_size * (2 if study.export.onnx else 1)
     return total
 
 
-def _write_bundle_into(study: Study, out: Path, final: Path, *, predictions, progress, license,
-                       with_onnx: bool) -> ExportResult:
+def _write_bundle_into(
+    study: Study, out: Path, final: Path, *, predictions, progress, license, with_onnx: bool
+) -> ExportResult:
     """Write every bundle file into ``out`` (the staging folder); ``final`` is where it will live."""
     from guiapp.core.privacy.ethics import sync_register
 
@@ -124,13 +150,16 @@ def _write_bundle_into(study: Study, out: Path, final: Path, *, predictions, pro
     sync_register(study)  # findings that are ethical concerns are in the register before the card
 
     plan = sharing_plan(study)
-    sources = {NETWORK_FILE: _study_file(study, study.train.weights),
-               DP_FILE: _study_file(study, (study.ethics.dp or {}).get("weights", "")),
-               KNN_FILE: _study_file(study, (study.ethics.membership or {}).get("knn_file", ""))}
+    sources = {
+        NETWORK_FILE: _study_file(study, study.train.weights),
+        DP_FILE: _study_file(study, (study.ethics.dp or {}).get("weights", "")),
+        KNN_FILE: _study_file(study, (study.ethics.membership or {}).get("knn_file", "")),
+    }
     if plan.network and sources[NETWORK_FILE] is None:
         plan = dataclasses.replace(plan, network=False, reason="The network has no trained weights to export yet.")
-    plan = dataclasses.replace(plan, dp=plan.dp and sources[DP_FILE] is not None,
-                               knn=plan.knn and sources[KNN_FILE] is not None)
+    plan = dataclasses.replace(
+        plan, dp=plan.dp and sources[DP_FILE] is not None, knn=plan.knn and sources[KNN_FILE] is not None
+    )
     share, reason = plan.any_weights, plan.reason
     shipped = {NETWORK_FILE: plan.network, DP_FILE: plan.dp, KNN_FILE: plan.knn}
     # The finding says why the weights are missing; drop one left by an earlier export
@@ -147,8 +176,14 @@ def _write_bundle_into(study: Study, out: Path, final: Path, *, predictions, pro
     study.export.exported_at = now_iso()
     study.export.last_dir = str(final)
 
-    result = ExportResult(out_dir=final, weights_shared=share, reason=reason, network_shared=plan.network,
-                          dp_shared=plan.dp, knn_shared=plan.knn)
+    result = ExportResult(
+        out_dir=final,
+        weights_shared=share,
+        reason=reason,
+        network_shared=plan.network,
+        dp_shared=plan.dp,
+        knn_shared=plan.knn,
+    )
     privacy = privacy_warnings(study, plan=plan)
     card_args = dict(weights_shared=share, weights_reason=reason, privacy=privacy, license=license)
 
@@ -222,8 +257,7 @@ def _write_onnx(study: Study, out: Path, plan: SharingPlan, written) -> dict:
             from guiapp.core.privacy.dp import load_dp_model
 
             model = load_dp_model(study)
-        written(export_network(model, out / name, n_features=len(study.data.feature_columns),
-                               task=study.question.task))
+        written(export_network(model, out / name, n_features=len(study.data.feature_columns), task=study.question.task))
         files[kind] = Path(name).name
     return files
 
@@ -276,8 +310,7 @@ def metrics_summary(study: Study, plan: Optional[SharingPlan] = None) -> dict:
         "privacy": {
             "membership_audit": study.ethics.membership or None,
             "differential_privacy": study.ethics.dp or None,
-            "shared": ({"network": plan.network, "dp_network": plan.dp, "knn": plan.knn}
-                       if plan is not None else None),
+            "shared": ({"network": plan.network, "dp_network": plan.dp, "knn": plan.knn} if plan is not None else None),
         },
         "findings": [f.to_dict() for f in study.findings],
         # what the user did about them: accepted with a reason, or settled by a remedy
@@ -298,12 +331,21 @@ def _evaluation_summary(study: Study) -> dict:
     from guiapp.core.evaluation.scoreboard import scoreboard
 
     ev, it = study.evaluation, study.interpret
-    return {"threshold": ev.threshold, "groups": {"tune": ev.tune_groups, "test": ev.test_groups},
-            "scoreboard": scoreboard(study), "measured": ev.measured,
-            "cross_validation": ev.cv or None,  # repeated nested CV: folds, per-fold scores, fold means
-            "interpretation": {"metric": it.metric, "permutation_importance": it.importances,
-                               "integrated_gradients": it.attributions, "linear_coefficients": it.linear,
-                               "agreement": it.agreement, "guards": guard_texts(study)}}
+    return {
+        "threshold": ev.threshold,
+        "groups": {"tune": ev.tune_groups, "test": ev.test_groups},
+        "scoreboard": scoreboard(study),
+        "measured": ev.measured,
+        "cross_validation": ev.cv or None,  # repeated nested CV: folds, per-fold scores, fold means
+        "interpretation": {
+            "metric": it.metric,
+            "permutation_importance": it.importances,
+            "integrated_gradients": it.attributions,
+            "linear_coefficients": it.linear,
+            "agreement": it.agreement,
+            "guards": guard_texts(study),
+        },
+    }
 
 
 def checklist_summary(study: Study) -> dict:
@@ -324,16 +366,19 @@ def model_config(study: Study, plan: Optional[SharingPlan] = None, *, onnx_files
     """
     plan = plan or sharing_plan(study)
     dp = study.ethics.dp or {}
-    files = {"network": Path(NETWORK_FILE).name if plan.network else None,
-             "dp_network": Path(DP_FILE).name if plan.dp else None,
-             "knn": Path(KNN_FILE).name if plan.knn else None}
+    files = {
+        "network": Path(NETWORK_FILE).name if plan.network else None,
+        "dp_network": Path(DP_FILE).name if plan.dp else None,
+        "knn": Path(KNN_FILE).name if plan.knn else None,
+    }
     return {
         "architecture": dataclasses.asdict(study.architecture),
         "task": study.question.task,
         "label": study.data.label,
         "feature_columns": list(study.data.feature_columns),
         # image and sequence networks put the row back on its grid: they need the data's form
-        "modality": study.data.modality, "input_shape": list(study.data.input_shape),
+        "modality": study.data.modality,
+        "input_shape": list(study.data.input_shape),
         # how the study read its images or FASTA records, so `tenfold predict` reads new ones alike
         "data_options": {k: study.data.options[k] for k in LOADER_OPTIONS if k in (study.data.options or {})},
         "n_outputs": len(study.data.classes) if study.is_classification else 1,
@@ -341,17 +386,32 @@ def model_config(study: Study, plan: Optional[SharingPlan] = None, *, onnx_files
         "identifiers": list(study.data.identifiers),
         # fitted-free: `tenfold predict` applies it to new samples as the study did (guiapp.core.data.transform)
         "transform": dict(study.data.transform or {}),
-        "preprocessing": ("Built into the network: missing values are filled with the training-split "
-                          "medians and features standardised with training-split means and scales, "
-                          "stored as buffers in the weights. The kNN baseline carries its own imputer "
-                          "and scaler, fitted on the training split."),
+        "preprocessing": (
+            "Built into the network: missing values are filled with the training-split "
+            "medians and features standardised with training-split means and scales, "
+            "stored as buffers in the weights. The kNN baseline carries its own imputer "
+            "and scaler, fitted on the training split."
+        ),
         "batch_correction": study.batch.remedy if study.batch.remedy == "combat" else "none",
         "models": files,
         "default_model": "network" if plan.network else ("dp_network" if plan.dp else "knn"),
-        "differential_privacy": ({k: dp.get(k) for k in ("epsilon", "delta", "accountant", "target_epsilon",
-                                                         "noise_multiplier", "max_grad_norm", "epochs",
-                                                         "fixed_layers")}
-                                 if plan.dp else None),
+        "differential_privacy": (
+            {
+                k: dp.get(k)
+                for k in (
+                    "epsilon",
+                    "delta",
+                    "accountant",
+                    "target_epsilon",
+                    "noise_multiplier",
+                    "max_grad_norm",
+                    "epochs",
+                    "fixed_layers",
+                )
+            }
+            if plan.dp
+            else None
+        ),
         "format": "safetensors",
         "onnx": _onnx_entry(study, onnx_files),
         "tenfold_version": __version__,
@@ -384,16 +444,23 @@ def manifest(study: Study, out_dir, *, files: list = ()) -> dict:
         "created": now_iso(),
         "tenfold_version": __version__,
         "versions": _versions(),
-        "device": {"requested": study.train.device, "used": study.train.device_used,
-                   "name": study.train.device_name, "memory_gb": study.train.device_memory_gb,
-                   "batch_size": study.train.batch_size_used or study.train.batch_size,
-                   "mixed_precision": study.train.mixed_precision,
-                   # data-parallel training: weights are reproduced with the same number of processes
-                   "processes": getattr(study.train, "processes", 1) or 1},
+        "device": {
+            "requested": study.train.device,
+            "used": study.train.device_used,
+            "name": study.train.device_name,
+            "memory_gb": study.train.device_memory_gb,
+            "batch_size": study.train.batch_size_used or study.train.batch_size,
+            "mixed_precision": study.train.mixed_precision,
+            # data-parallel training: weights are reproduced with the same number of processes
+            "processes": getattr(study.train, "processes", 1) or 1,
+        },
         "seeds": {"split": study.split.seed, "train": study.train.seed},
         "deterministic": study.train.deterministic,
-        "data": {**dataclasses.asdict(study.data.provenance), "builtin": study.data.builtin,
-                 "pii_scan": study.data.pii_scan},
+        "data": {
+            **dataclasses.asdict(study.data.provenance),
+            "builtin": study.data.builtin,
+            "pii_scan": study.data.pii_scan,
+        },
         "test_hash": study.split.test_hash,
         # Hashes of the other bundle files, so a reader can tell the bundle was not altered.
         "files": [{"path": Path(p).relative_to(out_dir).as_posix(), "sha256": _sha256(p)} for p in files],
@@ -413,10 +480,19 @@ def _sha256(path) -> str:
 
 def _versions() -> dict:
     # importlib.metadata instead of importing: torch alone takes seconds to import.
-    versions = {"python": sys.version.split()[0], "tenfold": __version__,
-                "platform": platform.platform(), "machine": platform.machine()}
-    for name, dist in (("torch", "torch"), ("numpy", "numpy"), ("pandas", "pandas"),
-                       ("sklearn", "scikit-learn"), ("safetensors", "safetensors")):
+    versions = {
+        "python": sys.version.split()[0],
+        "tenfold": __version__,
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+    }
+    for name, dist in (
+        ("torch", "torch"),
+        ("numpy", "numpy"),
+        ("pandas", "pandas"),
+        ("sklearn", "scikit-learn"),
+        ("safetensors", "safetensors"),
+    ):
         try:
             versions[name] = metadata.version(dist)
         except metadata.PackageNotFoundError:
@@ -424,6 +500,5 @@ def _versions() -> dict:
     if "torch" in sys.modules:  # already loaded by training: CUDA, cuDNN and driver are worth recording
         from guiapp.core.models.devices import runtime_versions
 
-        versions.update({k: v for k, v in runtime_versions().items()
-                         if k in ("cuda", "cudnn", "gpu", "driver")})
+        versions.update({k: v for k, v in runtime_versions().items() if k in ("cuda", "cudnn", "gpu", "driver")})
     return versions

@@ -45,8 +45,10 @@ def pii_scanned(study):
     scan = study.data.pii_scan
     if not scan or not study.data.provenance.sha256:
         return OPEN, ""
-    words = f"Scanned {scan.get('when', '')}: {scan.get('n_columns', 0):,} columns checked for personal identifiers " \
-            "(HIPAA Safe Harbor)"
+    words = (
+        f"Scanned {scan.get('when', '')}: {scan.get('n_columns', 0):,} columns checked for personal identifiers "
+        "(HIPAA Safe Harbor)"
+    )
     if scan.get("n_not_checked"):
         words += f", {scan['n_not_checked']:,} not checked"
     found = scan.get("found", [])
@@ -75,7 +77,8 @@ def no_identifier_features(study):
         return VIOLATED, "used as features: " + ", ".join(used[:5])
     if ids:
         return DONE, f"kept out of the {len(d.feature_columns)} features: " + ", ".join(ids[:5]) + (
-            f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+            f" and {len(ids) - 5} more" if len(ids) > 5 else ""
+        )
     return DONE, f"no identifier column among the {len(d.feature_columns)} features"
 
 
@@ -128,7 +131,8 @@ def group_aware_split(study):
     if d.group:
         groups = ", ".join(f"{k} {v}" for k, v in s.n_groups.items())
         return DONE, f"{s.strategy} split; no group of {d.group!r} on two sides" + (
-            f" (groups: {groups})" if groups else "")
+            f" (groups: {groups})" if groups else ""
+        )
     if not study.batch.explained_variance:
         return OPEN, "the Batch-effects step has not looked for donor or replicate columns yet"
     if study.batch.group_suggestions:
@@ -192,8 +196,10 @@ def network_tuned(study):
         return OPEN, ""  # never searched, or searched on a split since redrawn
     best = net.get("best_params") or {}
     settings = ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}" for k, v in list(best.items())[:4])
-    return DONE, (f"{net['n_complete']} of {net.get('budget', net['n_complete'])} trials ({net.get('sampler', '')}); "
-                  f"best tune {net.get('metric', '')} {_num(net.get('best_value'))}" + (f": {settings}" if settings else ""))
+    return DONE, (
+        f"{net['n_complete']} of {net.get('budget', net['n_complete'])} trials ({net.get('sampler', '')}); "
+        f"best tune {net.get('metric', '')} {_num(net.get('best_value'))}" + (f": {settings}" if settings else "")
+    )
 
 
 def seed_and_determinism(study):
@@ -228,8 +234,10 @@ def subgroups(study):
     groups = study.evaluation.tune_groups
     if groups:
         flagged = sum(g["flagged"] for r in groups for g in r["groups"])
-        return DONE, (", ".join(r["factor"] for r in groups)
-                      + (f"; {flagged} group(s) clearly worse" if flagged else "; no large gap"))
+        return DONE, (
+            ", ".join(r["factor"] for r in groups)
+            + (f"; {flagged} group(s) clearly worse" if flagged else "; no large gap")
+        )
     if study.evaluation.tune_metrics:  # evaluated, and nothing to split by
         return NOT_APPLICABLE, "no batch column or subgroup chosen"
     return OPEN, ""
@@ -244,7 +252,9 @@ def calibration(study):
     if panel.get("ece") is None:
         return OPEN, ""
     brier = panel.get("brier")
-    evidence = f"ECE {panel['ece']:.3f}" + (f", Brier {brier:.3f}" if brier is not None else "") + "; reliability diagram"
+    evidence = (
+        f"ECE {panel['ece']:.3f}" + (f", Brier {brier:.3f}" if brier is not None else "") + "; reliability diagram"
+    )
     limit = study.question.max_calibration_error
     if limit is not None and panel["ece"] > limit:
         return VIOLATED, evidence + f" — above the budget {limit:g}"
@@ -257,13 +267,14 @@ def label_proxy(study):
     f = _finding(study, "label-proxy-feature")
     strong = _finding(study, "strong-single-markers")
     if f is None and strong is not None:
-        return OPEN, (f"strong single markers ({strong.values.get('features')}): say they are known "
-                      "before prediction")
+        return OPEN, (f"strong single markers ({strong.values.get('features')}): say they are known before prediction")
     if f is None:
         return DONE, "no single feature gives the label away on the tune split"
     v = f.values
-    return OPEN, (f"{v.get('count')} feature(s) nearly determine the label alone (best {v.get('feature')!r}, "
-                  f"{v.get('measure')} {_num(v.get('value'))}): say why none is a leak")
+    return OPEN, (
+        f"{v.get('count')} feature(s) nearly determine the label alone (best {v.get('feature')!r}, "
+        f"{v.get('measure')} {_num(v.get('value'))}): say why none is a leak"
+    )
 
 
 def test_used(study):
@@ -271,8 +282,10 @@ def test_used(study):
     if uses == 0:
         return OPEN, ""
     if study.split.test_read_pending:
-        return OPEN, ("a read of the sealed test set was cut short before its scores were stored; run the "
-                      "final evaluation again to finish it (it counts as the same use)")
+        return OPEN, (
+            "a read of the sealed test set was cut short before its scores were stored; run the "
+            "final evaluation again to finish it (it counts as the same use)"
+        )
     if uses == 1:
         return DONE, f"evaluated once, {study.evaluation.test_evaluated_at}"
     return VIOLATED, f"evaluated {uses} times: " + "; ".join(study.split.unseal_reasons)

@@ -8,18 +8,18 @@ from typing import Iterable, Optional
 LIGHT_ORDER = ("green", "amber", "red")
 MIXING_SENTENCES = {
     "green": "The batches are well mixed: samples from different runs sit among each other, so a batch "
-             "effect is unlikely to drive the results.",
+    "effect is unlikely to drive the results.",
     "amber": "Some batch effect: samples partly group by run. Check the plot, and consider a remedy below.",
     "red": "Strong batch effect: samples group by run more than by chance. Choose a remedy below before "
-           "training, or the network may learn the run instead of the biology.",
+    "training, or the network may learn the run instead of the biology.",
 }
 RISK_SENTENCES = {
     "low": "Privacy risk low: the attack could not tell training samples from unseen ones better than "
-           "a coin toss would.",
+    "a coin toss would.",
     "medium": "Privacy risk medium: the attack did a little better than chance, but not clearly so. "
-              "Treat shared weights with care.",
+    "Treat shared weights with care.",
     "high": "Privacy risk high: the attack tells training samples from unseen ones. Do not share the "
-            "weights of personal data, or retrain with differential privacy.",
+    "weights of personal data, or retrain with differential privacy.",
 }
 
 

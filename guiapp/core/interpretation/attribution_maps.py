@@ -36,7 +36,7 @@ _CHANNELS = {"px": 0, "r": 0, "g": 1, "b": 2}
 
 
 def modality(study) -> Optional[str]:
-    """"image" or "sequence" when the study's rows are flattened images or sequences."""
+    """ "image" or "sequence" when the study's rows are flattened images or sequences."""
     d = study.data
     if d.modality == "image" and len(d.input_shape) == 3:
         return "image"
@@ -102,8 +102,14 @@ def feature_groups(study) -> list[tuple[str, list[int]]]:
         for j, flat in enumerate(where):
             y, x = (flat % (h * w)) // w, flat % w
             groups.setdefault((y // side, x // side), []).append(j)
-        return [(f"patch rows {by * side + 1}–{min(h, (by + 1) * side)}, columns {bx * side + 1}–"
-                 f"{min(w, (bx + 1) * side)}", cols) for (by, bx), cols in sorted(groups.items())]
+        return [
+            (
+                f"patch rows {by * side + 1}–{min(h, (by + 1) * side)}, columns {bx * side + 1}–"
+                f"{min(w, (bx + 1) * side)}",
+                cols,
+            )
+            for (by, bx), cols in sorted(groups.items())
+        ]
     a = study.data.input_shape[1]
     for j, flat in enumerate(where):
         groups.setdefault(int(flat // a), []).append(j)
@@ -137,8 +143,7 @@ def dequantise(stored: dict) -> np.ndarray:
 # ----- building the maps ---------------------------------------------------------------------------
 
 
-def build_maps(study, attributions: np.ndarray, inputs: np.ndarray, *, model=None, forward=None,
-               target=None) -> dict:
+def build_maps(study, attributions: np.ndarray, inputs: np.ndarray, *, model=None, forward=None, target=None) -> dict:
     """The maps of an image or sequence study from per-sample attributions (n × features).
 
     ``inputs`` are the tune rows the attributions were computed on; ``forward`` and ``target``
@@ -163,24 +168,37 @@ def _image_maps(study, attr, inputs, where, forward, target) -> dict:
     saliency = _saliency(forward, inputs[chosen], target, chosen) if forward is not None and chosen else None
     pixels = place(inputs[chosen], where, size).reshape(-1, c, h, w).mean(axis=1) if chosen else []
     for i, row in enumerate(chosen):
-        ex = {"row": int(row), "label": _example_label(study, forward, inputs[row:row + 1]),
-              "image": quantise(np.clip(pixels[i], 0.0, None)),
-              "integrated_gradients": quantise(per_sample[row])}
+        ex = {
+            "row": int(row),
+            "label": _example_label(study, forward, inputs[row : row + 1]),
+            "image": quantise(np.clip(pixels[i], 0.0, None)),
+            "integrated_gradients": quantise(per_sample[row]),
+        }
         if saliency is not None:
-            ex["saliency"] = quantise(np.abs(place(saliency[i:i + 1], where, size)).reshape(c, h, w).max(axis=0))
+            ex["saliency"] = quantise(np.abs(place(saliency[i : i + 1], where, size)).reshape(c, h, w).max(axis=0))
         examples.append(ex)
     edge, ratio = _strongest_edge(mean)
-    maps = {"kind": "image", "shape": [int(c), int(h), int(w)], "mean": quantise(mean), "examples": examples,
-            "edge": edge, "edge_ratio": round(ratio, 3),
-            "method": "integrated gradients (mean |attribution| per pixel, channels summed); saliency = |gradient|"}
-    maps["reading"] = (f"Per pixel, the {edge} edge of the image (its outer {BORDER:.0%}) carries {ratio:.1f} times "
-                       "the attribution of the image's centre; the edges are where rulers, scanner marks and "
-                       "labels sit.")
+    maps = {
+        "kind": "image",
+        "shape": [int(c), int(h), int(w)],
+        "mean": quantise(mean),
+        "examples": examples,
+        "edge": edge,
+        "edge_ratio": round(ratio, 3),
+        "method": "integrated gradients (mean |attribution| per pixel, channels summed); saliency = |gradient|",
+    }
+    maps["reading"] = (
+        f"Per pixel, the {edge} edge of the image (its outer {BORDER:.0%}) carries {ratio:.1f} times "
+        "the attribution of the image's centre; the edges are where rulers, scanner marks and "
+        "labels sit."
+    )
     if ratio > BORDER_WARN:
-        maps["warning"] = (f"The network leans on the image border: per pixel, the {edge} edge carries "
-                           f"{ratio:.1f} times the attribution of the centre. Rulers, scanner marks or labels "
-                           "near the edge can separate the classes for the wrong reason: look at the maps "
-                           "before reading anything into them (Tip 9).")
+        maps["warning"] = (
+            f"The network leans on the image border: per pixel, the {edge} edge carries "
+            f"{ratio:.1f} times the attribution of the centre. Rulers, scanner marks or labels "
+            "near the edge can separate the classes for the wrong reason: look at the maps "
+            "before reading anything into them (Tip 9)."
+        )
     return maps
 
 
@@ -189,8 +207,8 @@ def _strongest_edge(mean: np.ndarray) -> tuple[str, float]:
     density over the centre's (the pixels in no edge strip)."""
     h, w = mean.shape
     by, bx = max(1, int(round(h * BORDER))), max(1, int(round(w * BORDER)))
-    strips = {"top": mean[:by], "bottom": mean[h - by:], "left": mean[:, :bx], "right": mean[:, w - bx:]}
-    centre = mean[by:h - by, bx:w - bx]
+    strips = {"top": mean[:by], "bottom": mean[h - by :], "left": mean[:, :bx], "right": mean[:, w - bx :]}
+    centre = mean[by : h - by, bx : w - bx]
     base = float(centre.mean()) if centre.size else float(mean.mean())
     density = {k: float(v.mean()) for k, v in strips.items()}
     edge = max(density, key=density.get)
@@ -257,26 +275,39 @@ def _sequence_maps(study, attr, inputs, where) -> dict:
     letters = _letters(study)
     total = float(profile.sum())
     top = [int(p) for p in np.argsort(-profile, kind="stable")[:TOP_POSITIONS] if profile[p] > 0]
-    rows = [{"position": p + 1, "share": round(float(profile[p] / total), 4) if total else 0.0,
-             "letter": letters[int(np.argmax(np.abs(signed[p])))] if letters else "",
-             "direction": "up" if signed[p][int(np.argmax(np.abs(signed[p])))] > 0 else "down"}
-            for p in top]
-    maps = {"kind": "sequence", "length": int(length), "letters": letters,
-            "profile": [round(float(v), 6) for v in profile], "letter_map": quantise(signed, signed=True),
-            "top_positions": rows,
-            "method": "integrated gradients (mean |attribution| per position, letters summed; per letter, "
-                      "the mean signed attribution where the sequence has that letter)"}
+    rows = [
+        {
+            "position": p + 1,
+            "share": round(float(profile[p] / total), 4) if total else 0.0,
+            "letter": letters[int(np.argmax(np.abs(signed[p])))] if letters else "",
+            "direction": "up" if signed[p][int(np.argmax(np.abs(signed[p])))] > 0 else "down",
+        }
+        for p in top
+    ]
+    maps = {
+        "kind": "sequence",
+        "length": int(length),
+        "letters": letters,
+        "profile": [round(float(v), 6) for v in profile],
+        "letter_map": quantise(signed, signed=True),
+        "top_positions": rows,
+        "method": "integrated gradients (mean |attribution| per position, letters summed; per letter, "
+        "the mean signed attribution where the sequence has that letter)",
+    }
     head = sum(r["share"] for r in rows)
-    maps["reading"] = (f"The {len(rows)} positions that carry the most attribution hold {head:.0%} of it"
-                       + (f"; the first is position {rows[0]['position']} ({rows[0]['letter']})." if rows else "."))
+    maps["reading"] = f"The {len(rows)} positions that carry the most attribution hold {head:.0%} of it" + (
+        f"; the first is position {rows[0]['position']} ({rows[0]['letter']})." if rows else "."
+    )
     shortest = int(((study.data.options or {}).get("lengths") or {}).get("min") or length)
     if (study.data.options or {}).get("padded") and shortest < length and total > 0:
         pad_share = float(profile[shortest:].sum() / total)
         ratio = float(profile[shortest:].mean() / profile[:shortest].mean()) if profile[:shortest].any() else 0.0
         maps["padding_share"], maps["padding_ratio"] = round(pad_share, 4), round(ratio, 3)
         if ratio > PADDING_WARN:
-            maps["warning"] = (f"Per position, the network's attribution past position {shortest}, where the "
-                               f"shorter sequences are padded, is {ratio:.1f} times that before it ({pad_share:.0%} "
-                               "of all of it): the network may be reading how long a sequence is rather than "
-                               "its letters (Tip 9).")
+            maps["warning"] = (
+                f"Per position, the network's attribution past position {shortest}, where the "
+                f"shorter sequences are padded, is {ratio:.1f} times that before it ({pad_share:.0%} "
+                "of all of it): the network may be reading how long a sequence is rather than "
+                "its letters (Tip 9)."
+            )
     return maps

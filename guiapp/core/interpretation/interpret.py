@@ -25,18 +25,20 @@ import numpy as np
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress, sub_progress
 from guiapp.core.models.retrain import small_table_threads
 
-CAVEAT = ("Importance says what this model relies on for these samples, not what drives the "
-          "biology. Correlated features share importance, and a batch-linked feature can rank "
-          "high for the wrong reason (Tip 9).")
+CAVEAT = (
+    "Importance says what this model relies on for these samples, not what drives the "
+    "biology. Correlated features share importance, and a batch-linked feature can rank "
+    "high for the wrong reason (Tip 9)."
+)
 IG_STEPS = 32
 AGREEMENT_K = 10
 KEEP = 50  # features kept in the study per ranking
 
 
 @small_table_threads
-def permutation_importance(study, n_repeats: int = 5, top: int = 20,
-                           progress: ProgressFn = no_progress,
-                           should_stop: Optional[StopFn] = None) -> list[dict]:
+def permutation_importance(
+    study, n_repeats: int = 5, top: int = 20, progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None
+) -> list[dict]:
     from guiapp.core.evaluation.evaluate import require_trained
 
     require_trained(study)
@@ -50,8 +52,10 @@ def permutation_importance(study, n_repeats: int = 5, top: int = 20,
 
 def _importance_rows(result: dict, top: int) -> list[dict]:
     order = np.argsort(-result["mean"])
-    return [{"feature": result["names"][g], "mean": float(result["mean"][g]), "std": float(result["std"][g])}
-            for g in order[:top]]
+    return [
+        {"feature": result["names"][g], "mean": float(result["mean"][g]), "std": float(result["std"][g])}
+        for g in order[:top]
+    ]
 
 
 def _permutation_drops(study, n_repeats, progress, should_stop) -> dict:
@@ -82,13 +86,18 @@ def _permutation_drops(study, n_repeats, progress, should_stop) -> dict:
             stacked[r][:, columns] = X[rng.permutation(n)][:, columns]
         out = predict(study, stacked.reshape(n_repeats * n, -1), model=model)
         for r in range(n_repeats):
-            drops[g, r] = sign * (base - score(metric, y, out[r * n:(r + 1) * n], threshold))
+            drops[g, r] = sign * (base - score(metric, y, out[r * n : (r + 1) * n], threshold))
     mean = drops.mean(axis=1)
     per_feature = np.zeros(X.shape[1])
     for g, (_, columns) in enumerate(groups):
         per_feature[columns] = mean[g] / len(columns)
-    return {"metric": metric, "mean": mean, "std": drops.std(axis=1), "names": [name for name, _ in groups],
-            "per_feature": per_feature}
+    return {
+        "metric": metric,
+        "mean": mean,
+        "std": drops.std(axis=1),
+        "names": [name for name, _ in groups],
+        "per_feature": per_feature,
+    }
 
 
 def captum_available() -> bool:
@@ -98,8 +107,9 @@ def captum_available() -> bool:
     return find_spec("captum") is not None
 
 
-def integrated_gradients(study, n_steps: int = IG_STEPS, progress: ProgressFn = no_progress,
-                         should_stop: Optional[StopFn] = None) -> dict:
+def integrated_gradients(
+    study, n_steps: int = IG_STEPS, progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None
+) -> dict:
     """Integrated gradients of the network on the tune rows, per feature.
 
     Classification attributes the probability of the positive class (binary) or of each
@@ -130,6 +140,7 @@ def integrated_gradients(study, n_steps: int = IG_STEPS, progress: ProgressFn = 
     x = torch.where(torch.isnan(x), fill, x)  # gradients need finite inputs
     baseline = centre.expand_as(x).clone()
     if study.is_classification:
+
         def forward(inputs):
             return torch.softmax(model(inputs), dim=1)
 
@@ -140,6 +151,7 @@ def integrated_gradients(study, n_steps: int = IG_STEPS, progress: ProgressFn = 
         else:
             target, what = probs.argmax(dim=1), "probability of the predicted class"
     else:
+
         def forward(inputs):
             return model(inputs).squeeze(1)
 
@@ -148,21 +160,28 @@ def integrated_gradients(study, n_steps: int = IG_STEPS, progress: ProgressFn = 
     chunks = []
     # captum evaluates n_steps copies of each row at once: keep a chunk near 4 million values
     # (an image of 64 × 64 pixels gets 32 rows a chunk, a table of 30 features 512).
-    step = int(max(1, min(512, 2 ** 22 // max(1, x.shape[1] * n_steps))))
+    step = int(max(1, min(512, 2**22 // max(1, x.shape[1] * n_steps))))
     for i in range(0, len(x), step):
         check_stop(should_stop)
         progress(i / max(len(x), 1), "Integrated gradients")
-        t = target if not isinstance(target, torch.Tensor) else target[i:i + step]
-        attr = ig.attribute(x[i:i + step], baselines=baseline[i:i + step], target=t, n_steps=n_steps)
+        t = target if not isinstance(target, torch.Tensor) else target[i : i + step]
+        attr = ig.attribute(x[i : i + step], baselines=baseline[i : i + step], target=t, n_steps=n_steps)
         chunks.append(attr.detach().numpy())
     attr = np.concatenate(chunks) if chunks else np.zeros((0, x.shape[1]))
     xv = x.numpy() - x.numpy().mean(axis=0)
     av = attr - attr.mean(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        direction = (xv * av).sum(axis=0) / np.sqrt((xv ** 2).sum(axis=0) * (av ** 2).sum(axis=0))
-    return {"target": what, "mean_abs": np.abs(attr).mean(axis=0), "mean": attr.mean(axis=0),
-            "direction": np.nan_to_num(direction), "attributions": attr, "inputs": x.numpy(),
-            "forward": forward, "target_index": target}
+        direction = (xv * av).sum(axis=0) / np.sqrt((xv**2).sum(axis=0) * (av**2).sum(axis=0))
+    return {
+        "target": what,
+        "mean_abs": np.abs(attr).mean(axis=0),
+        "mean": attr.mean(axis=0),
+        "direction": np.nan_to_num(direction),
+        "attributions": attr,
+        "inputs": x.numpy(),
+        "forward": forward,
+        "target_index": target,
+    }
 
 
 def linear_coefficients(study) -> np.ndarray:
@@ -190,14 +209,26 @@ def agreement(network: np.ndarray, linear: np.ndarray, names: list, k: int = AGR
     top_lin = [names[j] for j in np.argsort(-np.abs(linear), kind="stable")[:k]]
     shared = [f for f in top_net if f in top_lin]
     rho = float(spearmanr(network, np.abs(linear))[0]) if len(names) > 2 and np.ptp(network) > 0 else None
-    return {"k": k, "overlap": len(shared) / k, "shared_count": len(shared), "shared": shared,
-            "network_top": top_net, "linear_top": top_lin,
-            "spearman": rho if rho is None or np.isfinite(rho) else None}
+    return {
+        "k": k,
+        "overlap": len(shared) / k,
+        "shared_count": len(shared),
+        "shared": shared,
+        "network_top": top_net,
+        "linear_top": top_lin,
+        "spearman": rho if rho is None or np.isfinite(rho) else None,
+    }
 
 
 @small_table_threads
-def interpret_model(study, n_repeats: int = 5, top: int = 20, attributions: bool = True,
-                    progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None) -> dict:
+def interpret_model(
+    study,
+    n_repeats: int = 5,
+    top: int = 20,
+    attributions: bool = True,
+    progress: ProgressFn = no_progress,
+    should_stop: Optional[StopFn] = None,
+) -> dict:
     """The Interpret step: permutation importance, integrated gradients, agreement with the
     linear baseline, and the over-interpretation guards (findings and caveats)."""
     from guiapp.core.interpretation import attribution_maps
@@ -215,32 +246,51 @@ def interpret_model(study, n_repeats: int = 5, top: int = 20, attributions: bool
     it.attributions, it.attribution_note, it.maps = [], "", {}
     if attributions and captum_available():
         ig = integrated_gradients(study, progress=sub_progress(progress, 0.6, 0.8), should_stop=should_stop)
-        keep = np.argsort(-ig["mean_abs"])[:max(top, KEEP)]
-        it.attributions = [{"feature": names[j], "mean_abs": float(ig["mean_abs"][j]), "mean": float(ig["mean"][j]),
-                            "direction": round(float(ig["direction"][j]), 4)} for j in keep]
+        keep = np.argsort(-ig["mean_abs"])[: max(top, KEEP)]
+        it.attributions = [
+            {
+                "feature": names[j],
+                "mean_abs": float(ig["mean_abs"][j]),
+                "mean": float(ig["mean"][j]),
+                "direction": round(float(ig["direction"][j]), 4),
+            }
+            for j in keep
+        ]
         it.attribution_note = f"Integrated gradients of the {ig['target']}, from the training means, {IG_STEPS} steps."
         network_rank = ig["mean_abs"]
         progress(0.8, "Drawing the attribution maps")
-        it.maps = attribution_maps.build_maps(study, ig["attributions"], ig["inputs"], forward=ig["forward"],
-                                              target=ig["target_index"])
+        it.maps = attribution_maps.build_maps(
+            study, ig["attributions"], ig["inputs"], forward=ig["forward"], target=ig["target_index"]
+        )
     elif attributions:
-        it.attribution_note = ("Integrated gradients need the captum package, which is not installed; "
-                               "permutation importance is shown alone"
-                               + (", without attribution maps." if attribution_maps.modality(study) else "."))
+        it.attribution_note = (
+            "Integrated gradients need the captum package, which is not installed; "
+            "permutation importance is shown alone"
+            + (", without attribution maps." if attribution_maps.modality(study) else ".")
+        )
     check_stop(should_stop)
     progress(0.85, "Comparing with the linear baseline")
     coef = linear_coefficients(study)
-    keep = np.argsort(-np.abs(coef))[:max(top, KEEP)]
+    keep = np.argsort(-np.abs(coef))[: max(top, KEEP)]
     it.linear = [{"feature": names[j], "coef": float(coef[j])} for j in keep]
     it.agreement = agreement(network_rank, coef, names)
     it.agreement["network_measure"] = "integrated gradients" if it.attributions else "permutation importance"
     progress(0.95, "Looking for batch-linked features")
-    top_names = [names[j] for j in np.argsort(-network_rank)[:guards.TOP_FOR_BATCH]]
+    top_names = [names[j] for j in np.argsort(-network_rank)[: guards.TOP_FOR_BATCH]]
     associations = guards.batch_associated_features(study, top_names)
     it.agreement["batch_eta2"] = associations
-    guards.replace_findings(study, "interpret", {Findings.top_features_batch_associated.code},
-                            guards.batch_findings(study, associations, len(top_names)))
+    guards.replace_findings(
+        study,
+        "interpret",
+        {Findings.top_features_batch_associated.code},
+        guards.batch_findings(study, associations, len(top_names)),
+    )
     it.guards = guards.guard_texts(study)
     progress(1.0, "Interpretation done")
-    return {"importances": it.importances, "attributions": it.attributions, "agreement": it.agreement,
-            "guards": it.guards, "maps": it.maps}
+    return {
+        "importances": it.importances,
+        "attributions": it.attributions,
+        "agreement": it.agreement,
+        "guards": it.guards,
+        "maps": it.maps,
+    }

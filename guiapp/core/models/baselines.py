@@ -63,35 +63,51 @@ def study_cores() -> int:
 
 
 def _forest_space(n_train: int, n_features: int) -> dict:
-    return {"max_depth": Dim("int", 2, 32, log=True), "min_samples_leaf": Dim("int", 1, 20, log=True),
-            "max_features": Dim("float", 0.1, 1.0)}
+    return {
+        "max_depth": Dim("int", 2, 32, log=True),
+        "min_samples_leaf": Dim("int", 1, 20, log=True),
+        "max_features": Dim("float", 0.1, 1.0),
+    }
 
 
 def _knn_space(n_train: int, n_features: int) -> dict:
-    return {"n_neighbors": Dim("int", 1, max(1, min(50, n_train - 1)), log=True),
-            "weights": Dim("choice", choices=("uniform", "distance")), "p": Dim("choice", choices=(1, 2))}
+    return {
+        "n_neighbors": Dim("int", 1, max(1, min(50, n_train - 1)), log=True),
+        "weights": Dim("choice", choices=("uniform", "distance")),
+        "p": Dim("choice", choices=(1, 2)),
+    }
 
 
 def _forest_start(n_features: int) -> dict:
-    return {"max_depth": 32, "min_samples_leaf": 1, "max_features": max(n_features ** 0.5 / max(n_features, 1), 0.1)}
+    return {"max_depth": 32, "min_samples_leaf": 1, "max_features": max(n_features**0.5 / max(n_features, 1), 0.1)}
 
 
 KNN_START = {"n_neighbors": 5, "weights": "uniform", "p": 2}
 TREES = {"n_estimators": "200 trees (more trees never overfit; they only cost time)"}
 FOREST_COST = "n log n per tree, each tree drawn from at most 10,000 samples"
-HGB_SPACE = {"learning_rate": (0.01, 0.3), "max_leaf_nodes": (8, 128), "min_samples_leaf": (5, 100),
-             "l2_regularization": (1e-6, 10.0)}
+HGB_SPACE = {
+    "learning_rate": (0.01, 0.3),
+    "max_leaf_nodes": (8, 128),
+    "min_samples_leaf": (5, 100),
+    "l2_regularization": (1e-6, 10.0),
+}
 HGB_START = {"learning_rate": 0.1, "max_leaf_nodes": 31, "min_samples_leaf": 20, "l2_regularization": 1e-6}
-HGB_FIXED = {"max_iter": "up to 100 boosting rounds (the library default); above 10,000 samples it stops early on 10% of the "
-                         "training split"}
+HGB_FIXED = {
+    "max_iter": "up to 100 boosting rounds (the library default); above 10,000 samples it stops early on 10% of the "
+    "training split"
+}
 
 
 def _hgb_space(n_train: int, n_features: int) -> dict:
-    lr, leaves, leaf, l2 = (HGB_SPACE[k] for k in ("learning_rate", "max_leaf_nodes", "min_samples_leaf",
-                                                   "l2_regularization"))
-    return {"learning_rate": log_float(*lr), "max_leaf_nodes": Dim("int", *leaves, log=True),
-            "min_samples_leaf": Dim("int", leaf[0], max(leaf[0], min(leaf[1], n_train // 4)), log=True),
-            "l2_regularization": log_float(*l2)}
+    lr, leaves, leaf, l2 = (
+        HGB_SPACE[k] for k in ("learning_rate", "max_leaf_nodes", "min_samples_leaf", "l2_regularization")
+    )
+    return {
+        "learning_rate": log_float(*lr),
+        "max_leaf_nodes": Dim("int", *leaves, log=True),
+        "min_samples_leaf": Dim("int", leaf[0], max(leaf[0], min(leaf[1], n_train // 4)), log=True),
+        "l2_regularization": log_float(*l2),
+    }
 
 
 def _forest_samples(n_train: int):
@@ -106,7 +122,8 @@ def _kernel_form(exact: Baseline, n_train: int, approximate) -> Baseline:
     return approximate(
         f"{n_train:,} training samples: the exact RBF kernel's fit grows with n² to n³ and would "
         f"dominate the study, so the kernel is approximated by {NYSTROEM_COMPONENTS} Nyström "
-        "components and a linear SVM is fitted on them (cost linear in n)")
+        "components and a linear SVM is fitted on them (cost linear in n)"
+    )
 
 
 def _classifiers(n_train: int = 0) -> dict[str, Baseline]:
@@ -125,43 +142,74 @@ def _classifiers(n_train: int = 0) -> dict[str, Baseline]:
     svm_start = lambda p: {"C": 1.0, "gamma": 1.0 / max(p, 1)}  # noqa: E731
     exact_svm = Baseline(
         CLASSIFIERS["svm_rbf"],
-        lambda seed: CalibratedClassifierCV(SVC(kernel="rbf", random_state=seed), method="sigmoid",
-                                            cv=3, ensemble=False),
-        svm_space, svm_start, prefix="model__estimator__", cost="n² to n³ (exact kernel)")
+        lambda seed: CalibratedClassifierCV(
+            SVC(kernel="rbf", random_state=seed), method="sigmoid", cv=3, ensemble=False
+        ),
+        svm_space,
+        svm_start,
+        prefix="model__estimator__",
+        cost="n² to n³ (exact kernel)",
+    )
 
     def nystroem_svm(note: str) -> Baseline:
         return Baseline(
             CLASSIFIERS["svm_rbf"],
-            lambda seed: Pipeline([
-                ("kernel", Nystroem(kernel="rbf", n_components=NYSTROEM_COMPONENTS, random_state=seed)),
-                ("svm", CalibratedClassifierCV(LinearSVC(C=1.0, random_state=seed), method="sigmoid",
-                                               cv=3, ensemble=False))]),
-            svm_space, svm_start, cost="linear in n (Nyström approximation)",
-            paths={"gamma": "model__kernel__gamma", "C": "model__svm__estimator__C"}, form_note=note)
+            lambda seed: Pipeline(
+                [
+                    ("kernel", Nystroem(kernel="rbf", n_components=NYSTROEM_COMPONENTS, random_state=seed)),
+                    (
+                        "svm",
+                        CalibratedClassifierCV(
+                            LinearSVC(C=1.0, random_state=seed), method="sigmoid", cv=3, ensemble=False
+                        ),
+                    ),
+                ]
+            ),
+            svm_space,
+            svm_start,
+            cost="linear in n (Nyström approximation)",
+            paths={"gamma": "model__kernel__gamma", "C": "model__svm__estimator__C"},
+            form_note=note,
+        )
 
     return {
         "logistic_regression": Baseline(
-            CLASSIFIERS["logistic_regression"], lambda seed: LogisticRegression(max_iter=2000, C=1.0),
-            lambda n, p: {"C": log_float(1e-3, 1e3)}, lambda p: {"C": 1.0}),
+            CLASSIFIERS["logistic_regression"],
+            lambda seed: LogisticRegression(max_iter=2000, C=1.0),
+            lambda n, p: {"C": log_float(1e-3, 1e3)},
+            lambda p: {"C": 1.0},
+        ),
         "logistic_regression_l1": Baseline(
             CLASSIFIERS["logistic_regression_l1"],
-            lambda seed: LogisticRegression(l1_ratio=1.0, solver="saga", C=1.0, tol=1e-3, max_iter=2000,
-                                            random_state=seed),
-            lambda n, p: {"C": log_float(1e-2, 1e3)}, lambda p: {"C": 1.0}),
+            lambda seed: LogisticRegression(
+                l1_ratio=1.0, solver="saga", C=1.0, tol=1e-3, max_iter=2000, random_state=seed
+            ),
+            lambda n, p: {"C": log_float(1e-2, 1e3)},
+            lambda p: {"C": 1.0},
+        ),
         "random_forest": Baseline(
             CLASSIFIERS["random_forest"],
-            lambda seed: RandomForestClassifier(n_estimators=200, random_state=seed, n_jobs=cores,
-                                                max_samples=samples),
-            _forest_space, _forest_start, fixed=TREES, cost=FOREST_COST),
+            lambda seed: RandomForestClassifier(n_estimators=200, random_state=seed, n_jobs=cores, max_samples=samples),
+            _forest_space,
+            _forest_start,
+            fixed=TREES,
+            cost=FOREST_COST,
+        ),
         "gradient_boosting": Baseline(
             CLASSIFIERS["gradient_boosting"],
             lambda seed: HistGradientBoostingClassifier(max_iter=100, random_state=seed),
-            _hgb_space, lambda p: HGB_START, fixed=HGB_FIXED, cost="n log n (histogram bins)"),
-        "knn": Baseline(CLASSIFIERS["knn"], lambda seed: KNeighborsClassifier(), _knn_space,
-                        lambda p: KNN_START),
-        "naive_bayes": Baseline(CLASSIFIERS["naive_bayes"], lambda seed: GaussianNB(),
-                                lambda n, p: {"var_smoothing": log_float(1e-12, 1e-1)},
-                                lambda p: {"var_smoothing": 1e-9}),
+            _hgb_space,
+            lambda p: HGB_START,
+            fixed=HGB_FIXED,
+            cost="n log n (histogram bins)",
+        ),
+        "knn": Baseline(CLASSIFIERS["knn"], lambda seed: KNeighborsClassifier(), _knn_space, lambda p: KNN_START),
+        "naive_bayes": Baseline(
+            CLASSIFIERS["naive_bayes"],
+            lambda seed: GaussianNB(),
+            lambda n, p: {"var_smoothing": log_float(1e-12, 1e-1)},
+            lambda p: {"var_smoothing": 1e-9},
+        ),
         # Platt scaling on 3 folds gives the SVM probabilities (SVC(probability=True) is deprecated).
         "svm_rbf": _kernel_form(exact_svm, n_train, nystroem_svm),
         "majority": Baseline(CLASSIFIERS["majority"], lambda seed: DummyClassifier(strategy="prior")),
@@ -180,39 +228,69 @@ def _regressors(n_train: int = 0) -> dict[str, Baseline]:
     from sklearn.svm import SVR, LinearSVR
 
     cores, samples = study_cores(), _forest_samples(n_train)
-    svr_space = lambda n, p: {"C": log_float(1e-2, 1e3), "gamma": log_float(1e-4, 1e1),  # noqa: E731
-                              "epsilon": log_float(1e-3, 1.0)}
+    svr_space = lambda n, p: {
+        "C": log_float(1e-2, 1e3),
+        "gamma": log_float(1e-4, 1e1),  # noqa: E731
+        "epsilon": log_float(1e-3, 1.0),
+    }
     svr_start = lambda p: {"C": 1.0, "gamma": 1.0 / max(p, 1), "epsilon": 0.1}  # noqa: E731
     # The target is standardised for the SVR, so its epsilon means the same on any scale.
     exact_svr = Baseline(
         REGRESSORS["svr"],
         lambda seed: TransformedTargetRegressor(regressor=SVR(kernel="rbf"), transformer=StandardScaler()),
-        svr_space, svr_start, prefix="model__regressor__", cost="n² to n³ (exact kernel)")
+        svr_space,
+        svr_start,
+        prefix="model__regressor__",
+        cost="n² to n³ (exact kernel)",
+    )
 
     def nystroem_svr(note: str) -> Baseline:
         return Baseline(
             REGRESSORS["svr"],
-            lambda seed: TransformedTargetRegressor(regressor=Pipeline([
-                ("kernel", Nystroem(kernel="rbf", n_components=NYSTROEM_COMPONENTS, random_state=seed)),
-                ("svr", LinearSVR(random_state=seed, max_iter=5000))]), transformer=StandardScaler()),
-            svr_space, svr_start, cost="linear in n (Nyström approximation)",
-            paths={"gamma": "model__regressor__kernel__gamma", "C": "model__regressor__svr__C",
-                   "epsilon": "model__regressor__svr__epsilon"}, form_note=note)
+            lambda seed: TransformedTargetRegressor(
+                regressor=Pipeline(
+                    [
+                        ("kernel", Nystroem(kernel="rbf", n_components=NYSTROEM_COMPONENTS, random_state=seed)),
+                        ("svr", LinearSVR(random_state=seed, max_iter=5000)),
+                    ]
+                ),
+                transformer=StandardScaler(),
+            ),
+            svr_space,
+            svr_start,
+            cost="linear in n (Nyström approximation)",
+            paths={
+                "gamma": "model__regressor__kernel__gamma",
+                "C": "model__regressor__svr__C",
+                "epsilon": "model__regressor__svr__epsilon",
+            },
+            form_note=note,
+        )
 
     return {
-        "ridge": Baseline(REGRESSORS["ridge"], lambda seed: Ridge(alpha=1.0),
-                          lambda n, p: {"alpha": log_float(1e-3, 1e4)}, lambda p: {"alpha": 1.0}),
+        "ridge": Baseline(
+            REGRESSORS["ridge"],
+            lambda seed: Ridge(alpha=1.0),
+            lambda n, p: {"alpha": log_float(1e-3, 1e4)},
+            lambda p: {"alpha": 1.0},
+        ),
         "random_forest": Baseline(
             REGRESSORS["random_forest"],
-            lambda seed: RandomForestRegressor(n_estimators=200, random_state=seed, n_jobs=cores,
-                                               max_samples=samples),
-            _forest_space, _forest_start, fixed=TREES, cost=FOREST_COST),
+            lambda seed: RandomForestRegressor(n_estimators=200, random_state=seed, n_jobs=cores, max_samples=samples),
+            _forest_space,
+            _forest_start,
+            fixed=TREES,
+            cost=FOREST_COST,
+        ),
         "gradient_boosting": Baseline(
             REGRESSORS["gradient_boosting"],
             lambda seed: HistGradientBoostingRegressor(max_iter=100, random_state=seed),
-            _hgb_space, lambda p: HGB_START, fixed=HGB_FIXED, cost="n log n (histogram bins)"),
-        "knn": Baseline(REGRESSORS["knn"], lambda seed: KNeighborsRegressor(), _knn_space,
-                        lambda p: KNN_START),
+            _hgb_space,
+            lambda p: HGB_START,
+            fixed=HGB_FIXED,
+            cost="n log n (histogram bins)",
+        ),
+        "knn": Baseline(REGRESSORS["knn"], lambda seed: KNeighborsRegressor(), _knn_space, lambda p: KNN_START),
         "svr": _kernel_form(exact_svr, n_train, nystroem_svr),
         "mean": Baseline(REGRESSORS["mean"], lambda seed: DummyRegressor(strategy="mean")),
     }
@@ -260,8 +338,9 @@ def make_pipeline(name: str, task: str, seed: int = 0, params: Optional[dict] = 
     from sklearn.preprocessing import StandardScaler
 
     spec = baseline(name, task, n_train)
-    pipe = Pipeline([("impute", SimpleImputer(strategy="median")),
-                     ("scale", StandardScaler()), ("model", spec.build(seed))])
+    pipe = Pipeline(
+        [("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler()), ("model", spec.build(seed))]
+    )
     if params:
         pipe.set_params(**{spec.path(k): v for k, v in params.items()})
     return pipe
@@ -271,8 +350,9 @@ def tuned_pipeline(study, name: str, n_train: Optional[int] = None):
     """The baseline ``name`` with the settings its search chose (defaults when it had none)."""
     result = next((r for r in study.baselines.results if r["name"] == name), {})
     n = len(study.split.train_idx or ()) if n_train is None else n_train
-    return make_pipeline(name, study.question.task, seed=study.split.seed,
-                         params=result.get("best_params") or None, n_train=n)
+    return make_pipeline(
+        name, study.question.task, seed=study.split.seed, params=result.get("best_params") or None, n_train=n
+    )
 
 
 def fitted_baseline(study, name: str, X_tr, y_tr):
@@ -330,8 +410,7 @@ def _fit_and_score(name, task, seed, params, metric, X_tr, y_tr, X_tu, y_tu) -> 
         return score(metric, y_tu, model_output(pipe, X_tu, task))
 
 
-def fit_baselines(study, progress: ProgressFn = no_progress,
-                  should_stop: Optional[StopFn] = None) -> list[dict]:
+def fit_baselines(study, progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None) -> list[dict]:
     """Tune every chosen baseline with the same budget, refit the best, and record the results.
 
     A search already in the study's tuning storage resumes; a budget of 0 fits the defaults.
@@ -382,8 +461,9 @@ class _LazyStorage:
         return self.opened
 
 
-def _tune_and_fit(study, name: str, arrays, storage: _LazyStorage, progress: ProgressFn,
-                  should_stop: Optional[StopFn]) -> dict:
+def _tune_and_fit(
+    study, name: str, arrays, storage: _LazyStorage, progress: ProgressFn, should_stop: Optional[StopFn]
+) -> dict:
     """One baseline: its search, then its best settings refitted on the training split and scored."""
     from guiapp.core.models import tuning
 
@@ -398,17 +478,27 @@ def _tune_and_fit(study, name: str, arrays, storage: _LazyStorage, progress: Pro
         opened = storage.get()
         space_text = tuning.describe_space(space)
         search = tuning.run_search(
-            storage=opened, budget=budget, space=space,
+            storage=opened,
+            budget=budget,
+            space=space,
             direction="maximize" if HIGHER_IS_BETTER.get(metric, True) else "minimize",
             study_name=f"baseline-{name}-" + tuning.fingerprint(study, model=name, space=space_text, seed=seed),
-            objective=lambda params, trial: _fit_and_score(name, task, seed, params, metric,
-                                                           X_tr, y_tr, X_tu, y_tu),
-            seed=seed, sampler=study.tuning.sampler, start=spec.start(X_tr.shape[1]),
-            shared=tuning.is_shared(study), worker=study.tuning.worker, label=title,
-            storage_text=tuning.storage_text(study) or tuning.redact(storage.url), progress=progress, should_stop=should_stop)
+            objective=lambda params, trial: _fit_and_score(name, task, seed, params, metric, X_tr, y_tr, X_tu, y_tu),
+            seed=seed,
+            sampler=study.tuning.sampler,
+            start=spec.start(X_tr.shape[1]),
+            shared=tuning.is_shared(study),
+            worker=study.tuning.worker,
+            label=title,
+            storage_text=tuning.storage_text(study) or tuning.redact(storage.url),
+            progress=progress,
+            should_stop=should_stop,
+        )
         if search["best_trial"] is None:
-            raise TenfoldError(f"Every trial of {title} failed ({tuning.first_error(search)}). Leave it out, "
-                               "or check the data on the Data page.")
+            raise TenfoldError(
+                f"Every trial of {title} failed ({tuning.first_error(search)}). Leave it out, "
+                "or check the data on the Data page."
+            )
     progress(1.0, f"Fitting {title} with its best settings")
     best = search.get("best_params", {})
     # made last: the pipeline the study records
@@ -419,12 +509,21 @@ def _tune_and_fit(study, name: str, arrays, storage: _LazyStorage, progress: Pro
         pipe.fit(X_tr, y_tr)
     seconds = time.perf_counter() - t0
     remember_fitted(study, name, best, X_tr, y_tr, pipe)
-    params = {k: v for k, v in pipe.named_steps["model"].get_params().items()
-              if isinstance(v, (int, float, str, bool, type(None)))}
+    params = {
+        k: v
+        for k, v in pipe.named_steps["model"].get_params().items()
+        if isinstance(v, (int, float, str, bool, type(None)))
+    }
     return BaselineResult(
-        name=name, params=params, cost=spec.cost, form_note=spec.form_note,
+        name=name,
+        params=params,
+        cost=spec.cost,
+        form_note=spec.form_note,
         tune_metrics=metric_panel(task, y_tu, model_output(pipe, X_tu, task), seed=seed),
         train_metrics=metric_panel(task, y_tr, model_output(pipe, X_tr, task), n_boot=0),
-        fit_seconds=round(seconds, 3), search_space=tuning.describe_space(space),
-        n_trials=search.get("n_trials", 0), best_params=best, search=search,
+        fit_seconds=round(seconds, 3),
+        search_space=tuning.describe_space(space),
+        n_trials=search.get("n_trials", 0),
+        best_params=best,
+        search=search,
     ).__dict__

@@ -20,8 +20,12 @@ from guiapp.core.study.errors import TenfoldError
 
 KINDS = ("mlp", "cnn1d", "cnn2d", "transformer")
 MODALITIES = ("table", "sequence", "image")
-NAMES = {"mlp": "multilayer perceptron (MLP)", "cnn1d": "1D convolutional network",
-         "cnn2d": "small 2D convolutional network", "transformer": "small transformer encoder"}
+NAMES = {
+    "mlp": "multilayer perceptron (MLP)",
+    "cnn1d": "1D convolutional network",
+    "cnn2d": "small 2D convolutional network",
+    "transformer": "small transformer encoder",
+}
 BYTES_PER_VALUE = 4  # float32
 # weights, their gradients and Adam's two moments: four copies of every parameter
 COPIES_PER_PARAMETER = 4
@@ -48,28 +52,42 @@ def recommend(modality: str, *, n_samples: int, input_shape: tuple, n_outputs: i
     if modality == "table":
         width = 32 if n_samples < 1000 else 64
         return Recommendation(
-            "mlp", "A table's features have no order or neighbourhood for a network to exploit: a "
+            "mlp",
+            "A table's features have no order or neighbourhood for a network to exploit: a "
             "multilayer perceptron, whose units each combine all features, is the fitting choice. "
             f"Start small: two hidden layers of {width} units.",
-            default_config("mlp", input_shape, n_outputs, width=width))
+            default_config("mlp", input_shape, n_outputs, width=width),
+        )
     if modality == "sequence":
-        transformer = ("transformer", f"with tens of thousands of sequences (≥ {TRANSFORMER_MIN_SAMPLES:,}) "
-                                      "and interactions between distant positions")
+        transformer = (
+            "transformer",
+            f"with tens of thousands of sequences (≥ {TRANSFORMER_MIN_SAMPLES:,}) "
+            "and interactions between distant positions",
+        )
         cnn = ("cnn1d", "fewer samples, or motifs that act locally")
         if n_samples >= TRANSFORMER_MIN_SAMPLES:
             return Recommendation(
-                "transformer", f"With {n_samples:,} sequences there is enough data for a small transformer "
+                "transformer",
+                f"With {n_samples:,} sequences there is enough data for a small transformer "
                 "encoder, whose attention relates distant positions directly.",
-                default_config("transformer", input_shape, n_outputs), (cnn,))
+                default_config("transformer", input_shape, n_outputs),
+                (cnn,),
+            )
         return Recommendation(
-            "cnn1d", "One-hot sequences hold short patterns (motifs) that can sit anywhere: a 1D "
+            "cnn1d",
+            "One-hot sequences hold short patterns (motifs) that can sit anywhere: a 1D "
             "convolutional network scans every position with the same few filters, so it needs few "
             f"parameters for {n_samples:,} sequences.",
-            default_config("cnn1d", input_shape, n_outputs), (transformer,))
+            default_config("cnn1d", input_shape, n_outputs),
+            (transformer,),
+        )
     return Recommendation(
-        "cnn2d", "Images have local structure at every position: a small 2D convolutional network "
+        "cnn2d",
+        "Images have local structure at every position: a small 2D convolutional network "
         "shares its filters across the image, so it needs far fewer parameters than a network on "
-        "the raw pixels.", default_config("cnn2d", input_shape, n_outputs))
+        "the raw pixels.",
+        default_config("cnn2d", input_shape, n_outputs),
+    )
 
 
 def default_config(kind: str, input_shape: tuple, n_outputs: int, **overrides) -> dict:
@@ -77,14 +95,33 @@ def default_config(kind: str, input_shape: tuple, n_outputs: int, **overrides) -
     if kind == "mlp":
         config = {"n_features": int(input_shape[0]), "width": 64, "depth": 2, "dropout": 0.1}
     elif kind == "cnn1d":
-        config = {"channels": int(input_shape[0]), "length": int(input_shape[1]), "filters": 32, "depth": 2,
-                  "kernel": 9, "dropout": 0.1}
+        config = {
+            "channels": int(input_shape[0]),
+            "length": int(input_shape[1]),
+            "filters": 32,
+            "depth": 2,
+            "kernel": 9,
+            "dropout": 0.1,
+        }
     elif kind == "cnn2d":
-        config = {"channels": int(input_shape[0]), "image_height": int(input_shape[1]),
-                  "image_width": int(input_shape[2]), "filters": 16, "depth": 3, "dropout": 0.1}
+        config = {
+            "channels": int(input_shape[0]),
+            "image_height": int(input_shape[1]),
+            "image_width": int(input_shape[2]),
+            "filters": 16,
+            "depth": 3,
+            "dropout": 0.1,
+        }
     elif kind == "transformer":
-        config = {"channels": int(input_shape[0]), "length": int(input_shape[1]), "d_model": 32, "heads": 4,
-                  "depth": 2, "ff": 64, "dropout": 0.1}
+        config = {
+            "channels": int(input_shape[0]),
+            "length": int(input_shape[1]),
+            "d_model": 32,
+            "heads": 4,
+            "depth": 2,
+            "ff": 64,
+            "dropout": 0.1,
+        }
     else:
         raise TenfoldError(f"Unknown architecture {kind!r}; choose one of {', '.join(KINDS)}.")
     config.update(n_outputs=int(n_outputs), **overrides)
@@ -100,8 +137,7 @@ def build(kind: str, config: dict):
     if kind == "mlp":
         from guiapp.core.models.network import build_mlp
 
-        return build_mlp(config["n_features"], config["n_outputs"], config["width"], config["depth"],
-                         config["dropout"])
+        return build_mlp(config["n_features"], config["n_outputs"], config["width"], config["depth"], config["dropout"])
     return {"cnn1d": _build_cnn1d, "cnn2d": _build_cnn2d, "transformer": _build_transformer}[kind](config)
 
 
@@ -162,8 +198,9 @@ def _check(kind: str, c: dict) -> None:
     if kind not in KINDS:
         raise TenfoldError(f"Unknown architecture {kind!r}; choose one of {', '.join(KINDS)}.")
     if kind == "cnn1d" and c["kernel"] % 2 == 0:
-        raise TenfoldError("Choose an odd kernel size for the 1D CNN, so each position sits in the middle "
-                           "of its window.")
+        raise TenfoldError(
+            "Choose an odd kernel size for the 1D CNN, so each position sits in the middle of its window."
+        )
     if kind == "transformer" and c["d_model"] % c["heads"]:
         raise TenfoldError(f"The transformer's width ({c['d_model']}) must be a multiple of its heads ({c['heads']}).")
 
@@ -232,9 +269,15 @@ def size_summary(kind: str, config: dict, *, n_train: int, batch_size: int = 64)
     """Parameters, FLOPs and memory with a reading against the number of training samples."""
     n_params = count_parameters(kind, config)
     ratio = n_params / max(n_train, 1)
-    return {"kind": kind, "n_params": n_params, "flops": flops_per_sample(kind, config),
-            "memory_mb": round(memory_mb(kind, config, batch_size), 3), "n_train": int(n_train),
-            "params_per_sample": round(ratio, 2), "too_large": bool(n_train and ratio > PARAMS_PER_SAMPLE_WARN)}
+    return {
+        "kind": kind,
+        "n_params": n_params,
+        "flops": flops_per_sample(kind, config),
+        "memory_mb": round(memory_mb(kind, config, batch_size), 3),
+        "n_train": int(n_train),
+        "params_per_sample": round(ratio, 2),
+        "too_large": bool(n_train and ratio > PARAMS_PER_SAMPLE_WARN),
+    }
 
 
 def human_count(n: float) -> str:

@@ -54,12 +54,14 @@ def check_processes(study) -> tuple[str, str]:
         raise TenfoldError(
             f"[train] batch_size = {t.batch_size} is smaller than [train] processes = {world}: each "
             f"process trains on its part of every batch, so a batch needs at least {world} samples. "
-            f"Raise batch_size or lower processes.")
+            f"Raise batch_size or lower processes."
+        )
     device = pick_device(t.device)
     if device == "mps":
         raise TenfoldError(
             f"[train] processes = {world}: data-parallel training runs on CUDA GPUs or on the CPU, "
-            "not on Apple's MPS. Set processes = 1, or device = \"cpu\".")
+            'not on Apple\'s MPS. Set processes = 1, or device = "cpu".'
+        )
     if device == "cuda":
         import torch
 
@@ -67,7 +69,8 @@ def check_processes(study) -> tuple[str, str]:
         if gpus < world:
             raise TenfoldError(
                 f"[train] processes = {world} needs one GPU per process, and this machine has {gpus}. "
-                f"Set processes to at most {gpus}, or device = \"cpu\".")
+                f'Set processes to at most {gpus}, or device = "cpu".'
+            )
         return device, "nccl"
     return device, "gloo"
 
@@ -90,8 +93,11 @@ class Rank:
         ids = [self.rank] if self.device == "cuda" else None
         # The buffers hold the training split's statistics, the same on every rank: no need to
         # send them before every forward pass (the keyword's name changed in torch 2.x).
-        quiet = ({"forward_sync_buffers": False} if "forward_sync_buffers" in
-                 inspect.signature(DistributedDataParallel).parameters else {"broadcast_buffers": False})
+        quiet = (
+            {"forward_sync_buffers": False}
+            if "forward_sync_buffers" in inspect.signature(DistributedDataParallel).parameters
+            else {"broadcast_buffers": False}
+        )
         return DistributedDataParallel(model, device_ids=ids, **quiet)
 
     def part(self, idx):
@@ -183,8 +189,17 @@ def _context():
         ctx = mp.get_context("forkserver")
         # Only the first fork server of a process reads this; later calls change nothing.
         # DistributedDataParallel's first use imports torch._dynamo: seconds a rank, once here.
-        ctx.set_forkserver_preload(["__main__", "torch", "torch.distributed", "torch._dynamo", "guiapp.core.study.model",
-                                    "guiapp.core.models.train", "guiapp.core.models.ddp"])
+        ctx.set_forkserver_preload(
+            [
+                "__main__",
+                "torch",
+                "torch.distributed",
+                "torch._dynamo",
+                "guiapp.core.study.model",
+                "guiapp.core.models.train",
+                "guiapp.core.models.ddp",
+            ]
+        )
         return ctx, "forkserver"
     return mp.get_context("spawn"), "spawn"
 
@@ -206,13 +221,20 @@ def _worker(rank, world, backend, init_file, study, tensors, batch_size, resume,
             torch.cuda.set_device(rank)
         else:  # the ranks share the cores: more threads than cores would make them wait on each other
             torch.set_num_threads(max(1, (os.cpu_count() or 1) // world))
-        dist.init_process_group(backend, init_method=f"file://{init_file}", rank=rank, world_size=world,
-                                timeout=timedelta(seconds=COLLECTIVE_TIMEOUT_S))
+        dist.init_process_group(
+            backend,
+            init_method=f"file://{init_file}",
+            rank=rank,
+            world_size=world,
+            timeout=timedelta(seconds=COLLECTIVE_TIMEOUT_S),
+        )
         # Decisions (stop, pause, rank 0's tune loss) travel on the CPU, also beside NCCL.
         group = dist.new_group(backend="gloo") if backend != "gloo" else None
-        ddp = Rank(rank, world, "cuda" if backend == "nccl" else "cpu",
-                   tuple(x.numpy() for x in tensors), control, group)
+        ddp = Rank(
+            rank, world, "cuda" if backend == "nccl" else "cpu", tuple(x.numpy() for x in tensors), control, group
+        )
         if rank == 0:
+
             def progress(fraction, message=""):
                 messages.put(("progress", fraction, message))
 
@@ -230,13 +252,27 @@ def _worker(rank, world, backend, init_file, study, tensors, batch_size, resume,
         messages.put((outcome, rank, payload))
         dist.destroy_process_group()
     except BaseException as exc:  # noqa: BLE001 - every failure reaches the parent in words
-        messages.put(("error", rank, isinstance(exc, TenfoldError), f"{type(exc).__name__}: {exc}",
-                      str(exc), traceback.format_exc()))
+        messages.put(
+            (
+                "error",
+                rank,
+                isinstance(exc, TenfoldError),
+                f"{type(exc).__name__}: {exc}",
+                str(exc),
+                traceback.format_exc(),
+            )
+        )
         raise SystemExit(1) from None
 
 
-def train_distributed(study, progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None,
-                      on_epoch=None, resume: bool = True, should_pause: Optional[StopFn] = None) -> dict:
+def train_distributed(
+    study,
+    progress: ProgressFn = no_progress,
+    should_stop: Optional[StopFn] = None,
+    on_epoch=None,
+    resume: bool = True,
+    should_pause: Optional[StopFn] = None,
+) -> dict:
     """Train the study's network in ``[train] processes`` processes; record the result as
     :func:`guiapp.core.models.train.train_network` does, plus the number of processes."""
     import copy
@@ -263,9 +299,24 @@ def train_distributed(study, progress: ProgressFn = no_progress, should_stop: Op
     progress(0.0, f"Starting {world} training processes ({backend}, {device})")
     try:
         for rank in range(world):
-            proc = ctx.Process(target=_worker, name=f"tenfold-train-rank-{rank}", daemon=True,
-                               args=(rank, world, backend, os.path.join(folder, "rendezvous"), child, tensors,
-                                     t.batch_size, resume, messages, control, method))
+            proc = ctx.Process(
+                target=_worker,
+                name=f"tenfold-train-rank-{rank}",
+                daemon=True,
+                args=(
+                    rank,
+                    world,
+                    backend,
+                    os.path.join(folder, "rendezvous"),
+                    child,
+                    tensors,
+                    t.batch_size,
+                    resume,
+                    messages,
+                    control,
+                    method,
+                ),
+            )
             proc.start()
             procs.append(proc)
         stop_asked = None
@@ -364,18 +415,26 @@ def _failure(errors: list, died: dict, outcomes: dict, world: int) -> TenfoldErr
     silent = sorted((rank, code) for rank, code in died.items() if rank not in said)
     if silent or not errors:
         rank, code = silent[0] if silent else (min(set(range(world)) - set(outcomes)), None)
-        how = (f"was killed by signal {-code}" if code is not None and code < 0 else
-               f"ended with exit code {code}" if code is not None else "stopped answering")
+        how = (
+            f"was killed by signal {-code}"
+            if code is not None and code < 0
+            else f"ended with exit code {code}"
+            if code is not None
+            else "stopped answering"
+        )
         return TrainingProcessFailed(
             f"Data-parallel training failed: process {rank} of {world} {how} (out of memory, or ended from "
             "outside?). The other processes were ended. Train again to resume from the last checkpoint, "
             "or set [train] processes = 1 to train in one process.",
-            "\n".join(e[4] for e in errors))
+            "\n".join(e[4] for e in errors),
+        )
     rank, _, summary, _, details = min(errors)
     return TrainingProcessFailed(
         f"Data-parallel training failed: process {rank} of {world} stopped with {summary}. The other "
         "processes were ended. Train again to resume from the last checkpoint, or set [train] "
-        "processes = 1 to train in one process.", details)
+        "processes = 1 to train in one process.",
+        details,
+    )
 
 
 def _end(procs: list, grace: float = 0.0) -> None:

@@ -17,9 +17,11 @@ DEVICE_CHOICES = ("auto", "cuda", "mps", "cpu")
 def available_devices() -> dict:
     import torch
 
-    return {"cuda": torch.cuda.is_available(),
-            "mps": getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available(),
-            "cpu": True}
+    return {
+        "cuda": torch.cuda.is_available(),
+        "mps": getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available(),
+        "cpu": True,
+    }
 
 
 def pick_device(requested: str = "auto") -> str:
@@ -109,8 +111,12 @@ def _nvidia_driver():
     try:
         import subprocess
 
-        out = subprocess.run(["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"],
-                             capture_output=True, text=True, timeout=5)
+        out = subprocess.run(
+            ["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
         return out.stdout.strip().splitlines()[0] if out.returncode == 0 else None
     except Exception:
         return None

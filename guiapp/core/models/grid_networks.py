@@ -59,8 +59,10 @@ def check_kind(study, kind: str) -> None:
     modality = study.data.modality or "table"
     if GRID_KINDS[kind] != modality or not grid_shape(study):
         fits = ", ".join(NAMES[k] for k in kinds_for(modality))
-        raise TenfoldError(f"A {NAMES[kind]} needs {GRID_KINDS[kind]} data, but this study's data are a "
-                           f"{modality}. For {modality} data choose: {fits}.")
+        raise TenfoldError(
+            f"A {NAMES[kind]} needs {GRID_KINDS[kind]} data, but this study's data are a "
+            f"{modality}. For {modality} data choose: {fits}."
+        )
 
 
 def grid_config(study, kind: str, width: int, depth: int, dropout: float) -> dict:
@@ -72,13 +74,22 @@ def grid_config(study, kind: str, width: int, depth: int, dropout: float) -> dic
     outputs = max(n_outputs(study), 1)
     if kind == "cnn1d":
         kernel = min(SEQUENCE_KERNEL, shape[1] if shape[1] % 2 else shape[1] - 1)
-        return default_config(kind, shape, outputs, filters=int(width), depth=int(depth), dropout=float(dropout),
-                              kernel=max(kernel, 1))
+        return default_config(
+            kind, shape, outputs, filters=int(width), depth=int(depth), dropout=float(dropout), kernel=max(kernel, 1)
+        )
     if kind == "cnn2d":
         return default_config(kind, shape, outputs, filters=int(width), depth=int(depth), dropout=float(dropout))
     heads = next(h for h in (4, 2, 1) if int(width) % h == 0)
-    return default_config(kind, shape, outputs, d_model=int(width), heads=heads, depth=int(depth),
-                          ff=2 * int(width), dropout=float(dropout))
+    return default_config(
+        kind,
+        shape,
+        outputs,
+        d_model=int(width),
+        heads=heads,
+        depth=int(depth),
+        ff=2 * int(width),
+        dropout=float(dropout),
+    )
 
 
 def positions(study) -> np.ndarray:
@@ -103,15 +114,24 @@ def positions(study) -> np.ndarray:
     seen = {m.group(2) for m in found}
     alphabet = next((a for a in LETTERS.values() if len(a) == letters and seen <= set(a)), None)
     if alphabet is None:
-        raise TenfoldError(f"The sequence columns use the letters {''.join(sorted(seen))}, which fit no alphabet "
-                           f"of {letters} letters.")
+        raise TenfoldError(
+            f"The sequence columns use the letters {''.join(sorted(seen))}, which fit no alphabet of {letters} letters."
+        )
     for i, m in enumerate(found):
         out[i] = alphabet.index(m.group(2)) * length + int(m.group(1)) - 1  # (letters, length), channels first
     return out
 
 
-def build_grid_network(study, kind: str, *, center=None, scale=None, fill=None,
-                       target_center: Optional[float] = None, target_scale: float = 1.0):
+def build_grid_network(
+    study,
+    kind: str,
+    *,
+    center=None,
+    scale=None,
+    fill=None,
+    target_center: Optional[float] = None,
+    target_scale: float = 1.0,
+):
     """fill and standardise → put on the grid → the ``kind`` network (→ target units)."""
     import torch
     from torch import nn
@@ -138,9 +158,19 @@ def build_grid_network(study, kind: str, *, center=None, scale=None, fill=None,
             return grid.reshape(x.shape[0], *shape)
 
     # The MLP's own preprocessing (and target units), so both networks' buffers mean the same.
-    mlp = build_mlp(n, 1, 2, 1, 0.0, center=center, scale=scale, fill=fill,
-                    regression=target_center is not None, target_center=target_center or 0.0,
-                    target_scale=target_scale)
+    mlp = build_mlp(
+        n,
+        1,
+        2,
+        1,
+        0.0,
+        center=center,
+        scale=scale,
+        fill=fill,
+        regression=target_center is not None,
+        target_center=target_center or 0.0,
+        target_scale=target_scale,
+    )
     layers = [mlp[0], OnGrid(), build(kind, grid_config(study, kind, a.width, a.depth, a.dropout))]
     if target_center is not None:
         layers.append(mlp[-1])

@@ -13,9 +13,19 @@ from pathlib import Path
 import numpy as np
 
 
-def build_mlp(n_features: int, n_outputs: int, width: int, depth: int, dropout: float,
-              center=None, scale=None, fill=None, regression: bool = False,
-              target_center: float = 0.0, target_scale: float = 1.0):
+def build_mlp(
+    n_features: int,
+    n_outputs: int,
+    width: int,
+    depth: int,
+    dropout: float,
+    center=None,
+    scale=None,
+    fill=None,
+    regression: bool = False,
+    target_center: float = 0.0,
+    target_scale: float = 1.0,
+):
     """An MLP: standardise → [Linear → ReLU → Dropout] × depth → Linear (→ target units).
 
     For regression the last layer predicts a standardised target, mapped back to the
@@ -97,22 +107,38 @@ def model_for_study(study, X_train: np.ndarray | None = None, y_train: np.ndarra
     a = study.architecture
     from guiapp.core.data.streaming import column_statistics, is_streamed
 
-    stats = (None, None, None) if X_train is None else (
-        column_statistics(X_train) if is_streamed(X_train) else training_statistics(X_train))
+    stats = (
+        (None, None, None)
+        if X_train is None
+        else (column_statistics(X_train) if is_streamed(X_train) else training_statistics(X_train))
+    )
     target = {}
     if not study.is_classification and y_train is not None:
-        target = {"target_center": float(np.mean(y_train)),
-                  "target_scale": float(np.std(y_train)) or 1.0}
+        target = {"target_center": float(np.mean(y_train)), "target_scale": float(np.std(y_train)) or 1.0}
     if a.kind != "mlp":  # images and sequences: the rows put back on their grid (grid_networks)
         from guiapp.core.models.grid_networks import build_grid_network
 
         center, scale, fill = stats
-        model = build_grid_network(study, a.kind, center=center, scale=scale, fill=fill,
-                                   target_center=None if study.is_classification else target.get("target_center", 0.0),
-                                   target_scale=target.get("target_scale", 1.0))
+        model = build_grid_network(
+            study,
+            a.kind,
+            center=center,
+            scale=scale,
+            fill=fill,
+            target_center=None if study.is_classification else target.get("target_center", 0.0),
+            target_scale=target.get("target_scale", 1.0),
+        )
     else:
-        model = build_mlp(len(study.data.feature_columns), n_outputs(study), a.width, a.depth,
-                          a.dropout, *stats, regression=not study.is_classification, **target)
+        model = build_mlp(
+            len(study.data.feature_columns),
+            n_outputs(study),
+            a.width,
+            a.depth,
+            a.dropout,
+            *stats,
+            regression=not study.is_classification,
+            **target,
+        )
     if a.pretrained and X_train is not None:  # a network about to train starts from the checkpoint
         from guiapp.core.models.transfer import apply_pretrained
 
@@ -163,12 +189,20 @@ def predict(study, X: np.ndarray, model=None) -> np.ndarray:
 
 def model_config(study) -> dict:
     a = study.architecture
-    return {"architecture": a.kind, "width": a.width, "depth": a.depth, "dropout": a.dropout,
-            "modality": study.data.modality, "input_shape": list(study.data.input_shape),
-            "n_features": len(study.data.feature_columns), "n_outputs": n_outputs(study),
-            "feature_columns": study.data.feature_columns, "classes": study.data.classes,
-            "task": study.question.task,
-            "preprocessing": "missing values → training medians; standardised with training means and scales (buffers in the weights)"}
+    return {
+        "architecture": a.kind,
+        "width": a.width,
+        "depth": a.depth,
+        "dropout": a.dropout,
+        "modality": study.data.modality,
+        "input_shape": list(study.data.input_shape),
+        "n_features": len(study.data.feature_columns),
+        "n_outputs": n_outputs(study),
+        "feature_columns": study.data.feature_columns,
+        "classes": study.data.classes,
+        "task": study.question.task,
+        "preprocessing": "missing values → training medians; standardised with training means and scales (buffers in the weights)",
+    }
 
 
 def write_config(study, path: Path) -> None:

@@ -19,9 +19,24 @@ from typing import Optional
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.task_context import ProgressFn, StopFn, no_progress
 from guiapp.core.models.train import OPTIMIZERS
-from guiapp.core.models.tuning import (Dim, close_storage, counted_trials, describe_space, fingerprint, first_error,
-                                import_optuna, is_shared, log_float, make_pruner, open_storage, redact, run_search,
-                                split_key, storage_text, storage_url)
+from guiapp.core.models.tuning import (
+    Dim,
+    close_storage,
+    counted_trials,
+    describe_space,
+    fingerprint,
+    first_error,
+    import_optuna,
+    is_shared,
+    log_float,
+    make_pruner,
+    open_storage,
+    redact,
+    run_search,
+    split_key,
+    storage_text,
+    storage_url,
+)
 
 NETWORK_SPACE = {
     "width": Dim("choice", choices=(16, 32, 64, 128, 256)),
@@ -51,8 +66,15 @@ def network_space(kind: str = "mlp") -> dict:
 def network_settings(study) -> dict:
     """The network's current settings, in the search's names (the first trial of a new search)."""
     a, t = study.architecture, study.train
-    return {"width": a.width, "depth": a.depth, "dropout": a.dropout, "learning_rate": t.learning_rate,
-            "weight_decay": t.weight_decay, "batch_size": t.batch_size, "optimizer": t.optimizer}
+    return {
+        "width": a.width,
+        "depth": a.depth,
+        "dropout": a.dropout,
+        "learning_rate": t.learning_rate,
+        "weight_decay": t.weight_decay,
+        "batch_size": t.batch_size,
+        "optimizer": t.optimizer,
+    }
 
 
 def apply_network_settings(study, params: dict) -> None:
@@ -79,8 +101,11 @@ def _trial_copy(study, folder: Path):
     trial.batch, trial.findings = copy.deepcopy(study.batch), list(study.findings)
     # Later steps' results are not needed to train, and would make each trial's study.json heavy.
     trial.baselines, trial.tuning, trial.verdict = state.BaselinesState(), state.TuningState(), state.VerdictState()
-    trial.overfitting, trial.evaluation, trial.interpret = (state.OverfittingState(), state.EvaluationState(),
-                                                            state.InterpretState())
+    trial.overfitting, trial.evaluation, trial.interpret = (
+        state.OverfittingState(),
+        state.EvaluationState(),
+        state.InterpretState(),
+    )
     trial.folder = Path(folder)
     trial.folder.mkdir(parents=True, exist_ok=True)
     if study.batch.combat_file and study.folder is not None and study.path(study.batch.combat_file).is_file():
@@ -118,14 +143,22 @@ def tune_network(study, progress: ProgressFn = no_progress, should_stop: Optiona
     metric = study.primary_metric
     direction = "maximize" if HIGHER_IS_BETTER.get(metric, True) else "minimize"
     epochs = max(1, min(int(study.tuning.epochs), int(t.max_epochs)))
-    fixed = {"epochs per trial": epochs, "patience": min(t.patience, epochs), "architecture": a.kind,
-             "pretrained": a.pretrained, "freeze": a.freeze, "device": t.device, "lr_schedule": t.lr_schedule,
-             "deterministic": t.deterministic}
+    fixed = {
+        "epochs per trial": epochs,
+        "patience": min(t.patience, epochs),
+        "architecture": a.kind,
+        "pretrained": a.pretrained,
+        "freeze": a.freeze,
+        "device": t.device,
+        "lr_schedule": t.lr_schedule,
+        "deterministic": t.deterministic,
+    }
     space = network_space(a.kind)
     url = storage_url(study)
     storage = open_storage(url, shared=is_shared(study))
-    name = "network-" + fingerprint(study, space=describe_space(space), seed=t.seed, fixed=fixed,
-                                    pruner=study.tuning.pruner)
+    name = "network-" + fingerprint(
+        study, space=describe_space(space), seed=t.seed, fixed=fixed, pruner=study.tuning.pruner
+    )
     root = Path(tempfile.mkdtemp(prefix="tenfold-trials-"))
 
     def objective(params, trial):
@@ -157,19 +190,40 @@ def tune_network(study, progress: ProgressFn = no_progress, should_stop: Optiona
 
     try:
         record = run_search(
-            storage=storage, study_name=name, direction=direction, space=space, objective=objective,
-            budget=budget, seed=t.seed, sampler=study.tuning.sampler, pruner=make_pruner(study.tuning.pruner, epochs),
-            start=network_settings(study), shared=is_shared(study), worker=study.tuning.worker, label="Network",
-            storage_text=storage_text(study) or redact(url), progress=progress, should_stop=should_stop)
+            storage=storage,
+            study_name=name,
+            direction=direction,
+            space=space,
+            objective=objective,
+            budget=budget,
+            seed=t.seed,
+            sampler=study.tuning.sampler,
+            pruner=make_pruner(study.tuning.pruner, epochs),
+            start=network_settings(study),
+            shared=is_shared(study),
+            worker=study.tuning.worker,
+            label="Network",
+            storage_text=storage_text(study) or redact(url),
+            progress=progress,
+            should_stop=should_stop,
+        )
     finally:
         shutil.rmtree(root, ignore_errors=True)
         close_storage(storage)
     if record["best_trial"] is None:
-        raise TenfoldError(f"Every trial of the network's search failed ({first_error(record)}). Lower the "
-                           "learning rate range or check the data, and search again.")
+        raise TenfoldError(
+            f"Every trial of the network's search failed ({first_error(record)}). Lower the "
+            "learning rate range or check the data, and search again."
+        )
     apply_network_settings(study, record["best_params"])
-    record.update(metric=metric, pruner=study.tuning.pruner, epochs_per_trial=epochs, fixed=fixed,
-                  applied_at=now_iso(), split=split_key(study))
+    record.update(
+        metric=metric,
+        pruner=study.tuning.pruner,
+        epochs_per_trial=epochs,
+        fixed=fixed,
+        applied_at=now_iso(),
+        split=split_key(study),
+    )
     study.tuning.network = record
     refresh_findings(study)
     return record

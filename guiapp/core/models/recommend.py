@@ -9,8 +9,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from guiapp.core.models.catalogue import (NAMES, PARAMS_PER_SAMPLE_WARN, Recommendation, human_count, recommend,
-                                       size_summary)
+from guiapp.core.models.catalogue import (
+    NAMES,
+    PARAMS_PER_SAMPLE_WARN,
+    Recommendation,
+    human_count,
+    recommend,
+    size_summary,
+)
 from guiapp.core.models.catalogue import count_parameters as count_kind_parameters
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.findings import Findings
@@ -26,8 +32,13 @@ def _config(study, kind: str = "mlp") -> dict:
     a = study.architecture
     if kind != "mlp":
         return grid_config(study, kind, a.width, a.depth, a.dropout)
-    return {"n_features": len(study.data.feature_columns), "n_outputs": n_outputs(study),
-            "width": a.width, "depth": a.depth, "dropout": a.dropout}
+    return {
+        "n_features": len(study.data.feature_columns),
+        "n_outputs": n_outputs(study),
+        "width": a.width,
+        "depth": a.depth,
+        "dropout": a.dropout,
+    }
 
 
 def _n_train(study) -> int:
@@ -56,7 +67,9 @@ def set_architecture(study, *, width: int, depth: int, dropout: float, kind: str
         size = size_summary(kind, _config(study, kind), n_train=_n_train(study), batch_size=study.train.batch_size)
         a.memory_mb, a.flops = size["memory_mb"], size["flops"]
     rec = recommendation(study)
-    a.reason = rec.reason if kind == rec.kind else f"{NAMES[kind]}, chosen instead of the recommended {NAMES[rec.kind]}."
+    a.reason = (
+        rec.reason if kind == rec.kind else f"{NAMES[kind]}, chosen instead of the recommended {NAMES[rec.kind]}."
+    )
     refresh_findings(study)
     return a.n_params
 
@@ -67,8 +80,7 @@ def recommendation(study) -> Recommendation:
     shape = grid_shape(study) if modality != "table" else ()
     if not shape:
         modality, shape = "table", (max(len(study.data.feature_columns), 1),)
-    return recommend(modality, n_samples=study.data.n_samples, input_shape=shape,
-                     n_outputs=max(n_outputs(study), 1))
+    return recommend(modality, n_samples=study.data.n_samples, input_shape=shape, n_outputs=max(n_outputs(study), 1))
 
 
 def size_reading(study) -> str:
@@ -79,15 +91,19 @@ def size_reading(study) -> str:
     ratio = a.n_params / n_train
     text = f"{a.n_params:,} parameters for {n_train:,} training samples ({ratio:.0f} per sample)."
     if a.flops:
-        text += (f" About {human_count(a.flops)} FLOPs per sample and {a.memory_mb:.1f} MB to train "
-                 f"with batches of {study.train.batch_size}.")
+        text += (
+            f" About {human_count(a.flops)} FLOPs per sample and {a.memory_mb:.1f} MB to train "
+            f"with batches of {study.train.batch_size}."
+        )
     if ratio > PARAMS_PER_SAMPLE_WARN:
         return text + " That is large for this much data: start smaller (Tip 3), and watch the overfitting step."
     if ratio > PARAMS_PER_SAMPLE_MANY:
         # The page's own rule: many more parameters than samples memorise them. Say so, in proportion.
-        return text + (" Many more parameters than training samples: the network can memorise them. Dropout "
-                       "and early stopping hold it back; a smaller network is the safer start (Tip 3), and "
-                       "the overfitting step shows whether it learned or memorised.")
+        return text + (
+            " Many more parameters than training samples: the network can memorise them. Dropout "
+            "and early stopping hold it back; a smaller network is the safer start (Tip 3), and "
+            "the overfitting step shows whether it learned or memorised."
+        )
     return text + " A reasonable start."
 
 
@@ -119,11 +135,19 @@ def refresh_findings(study) -> None:
     a, found = study.architecture, []
     n_train = _n_train(study)
     if a.n_params and n_train and a.n_params / n_train > PARAMS_PER_SAMPLE_WARN:
-        found.append(Findings.parameters_exceed_samples.raise_(
-            kind=NAMES.get(a.kind, a.kind), n_params=a.n_params, n_train=n_train, ratio=a.n_params / n_train))
+        found.append(
+            Findings.parameters_exceed_samples.raise_(
+                kind=NAMES.get(a.kind, a.kind), n_params=a.n_params, n_train=n_train, ratio=a.n_params / n_train
+            )
+        )
     t = a.transfer
     if a.pretrained and t.get("skipped"):
-        found.append(Findings.pretrained_layers_skipped.raise_(
-            skipped=len(t["skipped"]), checkpoint=Path(a.pretrained).name, loaded=len(t["loaded"]),
-            examples=", ".join(s["name"] for s in t["skipped"][:3])))
+        found.append(
+            Findings.pretrained_layers_skipped.raise_(
+                skipped=len(t["skipped"]),
+                checkpoint=Path(a.pretrained).name,
+                loaded=len(t["loaded"]),
+                examples=", ".join(s["name"] for s in t["skipped"][:3]),
+            )
+        )
     study.set_findings("architecture", found)

@@ -40,6 +40,7 @@ def small_model_threads(n_cells: int):
 
 def small_table_threads(fn):
     """Run ``fn(study, ...)`` under :func:`small_model_threads` sized by the study's table."""
+
     @functools.wraps(fn)
     def wrapper(study, *args, **kwargs):
         with small_model_threads(int(study.data.n_samples) * max(int(study.data.n_features), 1)):
@@ -58,9 +59,17 @@ def control_device(study) -> str:
         return "cpu"
 
 
-def fit_network(study, X_train: np.ndarray, y_train: np.ndarray, X_tune: Optional[np.ndarray] = None,
-                y_tune: Optional[np.ndarray] = None, *, seed: int, epochs: Optional[int] = None,
-                should_stop: Optional[StopFn] = None):
+def fit_network(
+    study,
+    X_train: np.ndarray,
+    y_train: np.ndarray,
+    X_tune: Optional[np.ndarray] = None,
+    y_tune: Optional[np.ndarray] = None,
+    *,
+    seed: int,
+    epochs: Optional[int] = None,
+    should_stop: Optional[StopFn] = None,
+):
     """Train a fresh network of the study's configuration and return it (on the CPU, in eval mode).
 
     With tune rows, training stops early on the tune loss (the study's patience) and the best
@@ -99,7 +108,7 @@ def fit_network(study, X_train: np.ndarray, y_train: np.ndarray, X_tune: Optiona
         model.train()
         order = torch.randperm(n, generator=generator).to(device)
         for i in range(0, n, batch):
-            idx = order[i:i + batch]
+            idx = order[i : i + batch]
             optimizer.zero_grad(set_to_none=True)
             loss_fn(model(Xtr[idx]), ytr[idx]).backward()
             optimizer.step()

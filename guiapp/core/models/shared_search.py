@@ -58,8 +58,7 @@ def search_lock(storage, study_id: int):
     from sqlalchemy import column, select, table
 
     attrs = table("study_system_attributes", column("study_id"), column("key"))
-    query = (select(attrs.c.study_id).where(attrs.c.study_id == study_id, attrs.c.key == LOCK_KEY)
-             .with_for_update())
+    query = select(attrs.c.study_id).where(attrs.c.study_id == study_id, attrs.c.key == LOCK_KEY).with_for_update()
     with engine.connect() as connection, connection.begin():
         connection.execute(query).first()  # waits here while another worker holds the row
         yield
@@ -89,9 +88,21 @@ class _Heartbeat:
         self.thread.join()
 
 
-def run_shared_trials(ost, storage, *, budget: int, worker: int, start: Optional[dict], space: dict,
-                      objective: Callable, next_sampler: Callable[[int], object], label: str,
-                      progress: ProgressFn, should_stop: Optional[StopFn], best_text: Callable[[], str]) -> None:
+def run_shared_trials(
+    ost,
+    storage,
+    *,
+    budget: int,
+    worker: int,
+    start: Optional[dict],
+    space: dict,
+    objective: Callable,
+    next_sampler: Callable[[int], object],
+    label: str,
+    progress: ProgressFn,
+    should_stop: Optional[StopFn],
+    best_text: Callable[[], str],
+) -> None:
     """Run this worker's share of the search's ``budget`` trials; return once all have ended.
 
     ``next_sampler(position)`` gives the sampler for the trial at that place in the budget;
@@ -126,8 +137,11 @@ def run_shared_trials(ost, storage, *, budget: int, worker: int, start: Optional
         if trial is None:
             if not running:
                 return
-            progress(len(done) / budget, f"{label}: {budget} trials taken; waiting for {len(running)} "
-                                         f"still running on other workers{best_text()}")
+            progress(
+                len(done) / budget,
+                f"{label}: {budget} trials taken; waiting for {len(running)} "
+                f"still running on other workers{best_text()}",
+            )
             time.sleep(POLL_S)
             continue
         progress(len(done) / budget, f"{label}: trial {len(done) + 1} of {budget} (worker {worker}){best_text()}")

@@ -75,7 +75,7 @@ def _host_copy(obj, into=None):
     import torch
 
     if isinstance(obj, torch.Tensor):
-        if (isinstance(into, torch.Tensor) and into.shape == obj.shape and into.dtype == obj.dtype):
+        if isinstance(into, torch.Tensor) and into.shape == obj.shape and into.dtype == obj.dtype:
             return into.copy_(obj.detach())
         return obj.detach().to("cpu", copy=True)
     if isinstance(obj, dict):
@@ -159,9 +159,14 @@ def _autocast(device: str, precision: str):
     return torch.autocast(device_type=device, dtype=dtype)
 
 
-def train_network(study, progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None,
-                  on_epoch: Optional[EpochFn] = None, resume: bool = True,
-                  should_pause: Optional[StopFn] = None) -> dict:
+def train_network(
+    study,
+    progress: ProgressFn = no_progress,
+    should_stop: Optional[StopFn] = None,
+    on_epoch: Optional[EpochFn] = None,
+    resume: bool = True,
+    should_pause: Optional[StopFn] = None,
+) -> dict:
     """Train the study's network on the training split, choosing epochs on the tune split.
 
     Returns a summary dict. A cancel keeps the best weights so far and marks the run
@@ -196,8 +201,10 @@ def train_network(study, progress: ProgressFn = no_progress, should_stop: Option
             if batch_size <= 1:
                 raise
             batch_size = max(batch_size // 2, 1)
-            note = (f"The GPU ran out of memory; Tenfold freed it and retries with batch size "
-                    f"{batch_size} (half of {batch_size * 2}).")
+            note = (
+                f"The GPU ran out of memory; Tenfold freed it and retries with batch size "
+                f"{batch_size} (half of {batch_size * 2})."
+            )
             progress(0.0, note)
             t.message = note
             resume = True
@@ -255,8 +262,10 @@ def _train(study, batch_size, progress, should_stop, on_epoch, resume, should_pa
     # Features left on disk (large image folders, backed AnnData) stream through a DataLoader.
     streamed = is_streamed(X_tr)
     if streamed and ddp is not None:
-        raise TenfoldError("Data-parallel training of data streamed from disk (a large image folder or "
-                           "AnnData file) is not supported yet: set [train] processes = 1.")
+        raise TenfoldError(
+            "Data-parallel training of data streamed from disk (a large image folder or "
+            "AnnData file) is not supported yet: set [train] processes = 1."
+        )
     X_tr_t, X_tu_t = (X_tr, X_tu) if streamed else (torch.as_tensor(X_tr), torch.as_tensor(X_tu))
     y_tr_t, y_tu_t = _target(study, y_tr), _target(study, y_tu)
     free = free_memory_bytes(device)
@@ -306,13 +315,22 @@ def _train(study, batch_size, progress, should_stop, on_epoch, resume, should_pa
         if writer is None:  # a data-parallel rank other than 0: rank 0 writes
             return
         slot = epoch % 2
-        copies[slot] = state = _host_copy({
-            "model": model.state_dict(), "optimizer": optimizer.state_dict(),
-            "scheduler": scheduler.state_dict() if scheduler is not None else None,
-            "generator": generator.get_state(), "torch_rng": torch.get_rng_state(),
-            "epoch": epoch, "history": list(history), "best_loss": best[0], "best_epoch": best[1],
-            "seconds": t.seconds, "sessions": list(t.sessions)},
-            copies[slot])
+        copies[slot] = state = _host_copy(
+            {
+                "model": model.state_dict(),
+                "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict() if scheduler is not None else None,
+                "generator": generator.get_state(),
+                "torch_rng": torch.get_rng_state(),
+                "epoch": epoch,
+                "history": list(history),
+                "best_loss": best[0],
+                "best_epoch": best[1],
+                "seconds": t.seconds,
+                "sessions": list(t.sessions),
+            },
+            copies[slot],
+        )
         finish_writes()  # the write of the other copy; this one's last write ended an epoch ago
         best_weights = state["model"] if improved else None  # the same copy, written twice
         in_flight = writer.submit(_write_epoch, ckpt_path, state, study.path(BEST_WEIGHTS), best_weights)
@@ -332,8 +350,11 @@ def _train(study, batch_size, progress, should_stop, on_epoch, resume, should_pa
             if resident:
                 order = order.to(device)
             total = torch.zeros((), device=device)
-            stream = iter(batch_loader(Xtr, ytr, [order[i:i + batch_size].numpy() for i in range(0, n, batch_size)])
-                          ) if streamed else None
+            stream = (
+                iter(batch_loader(Xtr, ytr, [order[i : i + batch_size].numpy() for i in range(0, n, batch_size)]))
+                if streamed
+                else None
+            )
             for i in range(0, n, batch_size):
                 if should_stop is not None and should_stop():
                     raise Cancelled()
@@ -348,7 +369,7 @@ def _train(study, batch_size, progress, should_stop, on_epoch, resume, should_pa
                     idx, yb = next(stream)
                     xb, yb = idx.to(device, non_blocking=True), _target(study, yb).to(device, non_blocking=True)
                 else:
-                    idx = order[i:i + batch_size]
+                    idx = order[i : i + batch_size]
                     if ddp is not None:  # this rank's part of the global batch
                         idx = ddp.part(idx)
                     xb, yb = Xtr[idx], ytr[idx]
@@ -371,8 +392,11 @@ def _train(study, batch_size, progress, should_stop, on_epoch, resume, should_pa
             train_loss = float(total) / n
             model.eval()
             with torch.inference_mode(), autocast:
-                tune_out = predict_in_batches(model, Xtu, batch_size=batch_size, device=device
-                                              ).to(device) if streamed else model(Xtu).float()
+                tune_out = (
+                    predict_in_batches(model, Xtu, batch_size=batch_size, device=device).to(device)
+                    if streamed
+                    else model(Xtu).float()
+                )
                 tune_loss = float(loss_fn(tune_out, ytu))
                 tune_pred = torch.softmax(tune_out, dim=1) if study.is_classification else tune_out.squeeze(1)
             if ddp is not None:  # rank 0's tune loss decides, on every rank: schedule, early stop
@@ -391,11 +415,17 @@ def _train(study, batch_size, progress, should_stop, on_epoch, resume, should_pa
             session = time.perf_counter() - started
             elapsed = earlier + session
             per_epoch = session / (epoch - start_epoch) if epoch > start_epoch else 0.0
-            record = {"epoch": epoch, "train_loss": train_loss, "tune_loss": tune_loss,
-                      f"tune_{metric}": tune_score, "seconds": round(elapsed, 3),
-                      "eta_seconds": round(per_epoch * (t.max_epochs - epoch), 1),
-                      "samples_per_second": round(n / max(per_epoch, 1e-9), 1),
-                      "learning_rate": lr, "device_memory_mb": memory_in_use_mb(device)}
+            record = {
+                "epoch": epoch,
+                "train_loss": train_loss,
+                "tune_loss": tune_loss,
+                f"tune_{metric}": tune_score,
+                "seconds": round(elapsed, 3),
+                "eta_seconds": round(per_epoch * (t.max_epochs - epoch), 1),
+                "samples_per_second": round(n / max(per_epoch, 1e-9), 1),
+                "learning_rate": lr,
+                "device_memory_mb": memory_in_use_mb(device),
+            }
             history.append(record)
             improved = tune_loss < best[0]
             if improved:
@@ -410,20 +440,26 @@ def _train(study, batch_size, progress, should_stop, on_epoch, resume, should_pa
             write_checkpoint(improved)
             if on_epoch is not None:
                 on_epoch(record)
-            progress(epoch / t.max_epochs,
-                     f"Epoch {epoch}/{t.max_epochs} · tune loss {tune_loss:.4f} · about {_eta(record['eta_seconds'])} left")
+            progress(
+                epoch / t.max_epochs,
+                f"Epoch {epoch}/{t.max_epochs} · tune loss {tune_loss:.4f} · about {_eta(record['eta_seconds'])} left",
+            )
             if since_best >= t.patience:
                 stopped = True
                 break
         if stopped:
-            t.message = _join(note, f"Stopped early at epoch {epoch}: the tune loss had not "
-                                    f"improved for {t.patience} epochs.")
+            t.message = _join(
+                note, f"Stopped early at epoch {epoch}: the tune loss had not improved for {t.patience} epochs."
+            )
         finish_writes()
     except Cancelled:
         _finish_quietly(finish_writes)
         t.status = "cancelled"
-        t.message = _join(note, f"Cancelled during epoch {epoch}; the best weights so far "
-                                f"(epoch {best[1]}) are kept. Train again to resume.")
+        t.message = _join(
+            note,
+            f"Cancelled during epoch {epoch}; the best weights so far "
+            f"(epoch {best[1]}) are kept. Train again to resume.",
+        )
         if best[1]:
             study.add_finding(Findings.training_cancelled.raise_(epoch=epoch - 1, max_epochs=t.max_epochs))
         study.save()
@@ -440,12 +476,12 @@ def _train(study, batch_size, progress, should_stop, on_epoch, resume, should_pa
     if "Stopped early" not in t.message:
         t.message = _join(note, f"Trained {epoch} epochs; best tune loss at epoch {best[1]}.")
     study.save()
-    return {"epochs": epoch, "best_epoch": best[1], "device": device, "seconds": t.seconds,
-            "batch_size": batch_size}
+    return {"epochs": epoch, "best_epoch": best[1], "device": device, "seconds": t.seconds, "batch_size": batch_size}
 
 
-def repeat_training(study, seeds=(0, 1, 2), progress: ProgressFn = no_progress,
-                    should_stop: Optional[StopFn] = None) -> dict:
+def repeat_training(
+    study, seeds=(0, 1, 2), progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None
+) -> dict:
     """Train once per seed and report the tune metric as mean ± sd (noisy runs, Tip 3).
 
     The study's own weights and history are restored afterwards: repeats only measure.
@@ -466,8 +502,12 @@ def repeat_training(study, seeds=(0, 1, 2), progress: ProgressFn = no_progress,
     try:
         for k, seed in enumerate(seeds):
             t.seed, t.status, t.history, t.seconds = seed, "not started", [], 0.0
-            train_network(study, progress=lambda f, m: progress((k + f) / len(seeds), f"Seed {seed}: {m}"),
-                          should_stop=should_stop, resume=False)
+            train_network(
+                study,
+                progress=lambda f, m: progress((k + f) / len(seeds), f"Seed {seed}: {m}"),
+                should_stop=should_stop,
+                resume=False,
+            )
             best = next(r for r in t.history if r["epoch"] == t.best_epoch)
             scores.append(best[f"tune_{metric}"])
     finally:
@@ -475,8 +515,13 @@ def repeat_training(study, seeds=(0, 1, 2), progress: ProgressFn = no_progress,
         if backup.exists():
             shutil.rmtree(ckpt, ignore_errors=True)
             backup.rename(ckpt)
-    result = {"seeds": list(seeds), "metric": metric, "scores": scores,
-              "mean": statistics.fmean(scores), "sd": statistics.stdev(scores)}
+    result = {
+        "seeds": list(seeds),
+        "metric": metric,
+        "scores": scores,
+        "mean": statistics.fmean(scores),
+        "sd": statistics.stdev(scores),
+    }
     study.train.repeats = result
     study.save()
     return result

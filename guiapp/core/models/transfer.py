@@ -30,19 +30,28 @@ class TransferReport:
 
     def text(self) -> str:
         if not self.loaded:
-            return (f"No layer of {Path(self.checkpoint).name} matches this network by name and shape; "
-                    "it trains from a fresh start.")
-        words = (f"Loaded {len(self.loaded)} tensor(s) ({self.n_loaded_values:,} values) from "
-                 f"{Path(self.checkpoint).name}: {', '.join(self.loaded[:8])}"
-                 f"{' …' if len(self.loaded) > 8 else ''}.")
+            return (
+                f"No layer of {Path(self.checkpoint).name} matches this network by name and shape; "
+                "it trains from a fresh start."
+            )
+        words = (
+            f"Loaded {len(self.loaded)} tensor(s) ({self.n_loaded_values:,} values) from "
+            f"{Path(self.checkpoint).name}: {', '.join(self.loaded[:8])}"
+            f"{' …' if len(self.loaded) > 8 else ''}."
+        )
         if self.skipped:
             more = "; …" if len(self.skipped) > 5 else ""
-            words += f" Skipped {len(self.skipped)}: " + "; ".join(
-                f"{s['name']} ({s['reason']})" for s in self.skipped[:5]) + more + "."
+            words += (
+                f" Skipped {len(self.skipped)}: "
+                + "; ".join(f"{s['name']} ({s['reason']})" for s in self.skipped[:5])
+                + more
+                + "."
+            )
         if self.fresh:
             words += f" Fresh start for {', '.join(self.fresh[:5])}{' …' if len(self.fresh) > 5 else ''}."
-        words += (" The loaded layers are frozen; the others are trained." if self.frozen
-                  else " Every layer is fine-tuned.")
+        words += (
+            " The loaded layers are frozen; the others are trained." if self.frozen else " Every layer is fine-tuned."
+        )
         return words
 
     def to_dict(self) -> dict:
@@ -98,8 +107,9 @@ def transfer_weights(model, state: dict, *, freeze: bool = False, checkpoint: st
             elif name not in params:
                 report.skipped.append({"name": name, "reason": "no layer of that name here"})
             elif tuple(tensor.shape) != tuple(params[name].shape):
-                report.skipped.append({"name": name, "reason": f"shape {tuple(tensor.shape)} there, "
-                                                               f"{tuple(params[name].shape)} here"})
+                report.skipped.append(
+                    {"name": name, "reason": f"shape {tuple(tensor.shape)} there, {tuple(params[name].shape)} here"}
+                )
             else:
                 params[name].copy_(tensor.to(params[name].dtype))
                 report.loaded.append(name)

@@ -65,8 +65,9 @@ class Dim:
                 return value
             numbers = [c for c in self.choices if isinstance(c, (int, float)) and not isinstance(c, bool)]
             if numbers and isinstance(value, (int, float)):
-                return min(numbers, key=lambda c: abs(math.log(c) - math.log(value)) if c > 0 and value > 0
-                           else abs(c - value))
+                return min(
+                    numbers, key=lambda c: abs(math.log(c) - math.log(value)) if c > 0 and value > 0 else abs(c - value)
+                )
             return self.choices[0]
         value = min(max(value, self.low), self.high)
         return int(round(value)) if self.kind == "int" else float(value)
@@ -101,7 +102,8 @@ def storage_url(study) -> str:
             raise TenfoldError(
                 f"[tuning] storage_env = {name!r}, but the environment variable {name} is not set. Set it to the "
                 f"tuning database's URL before the run (for example: export {name}=postgresql://user:password@host/db), "
-                "or leave storage_env out to keep the search in tuning.sqlite3 in the study folder.")
+                "or leave storage_env out to keep the search in tuning.sqlite3 in the study folder."
+            )
         return url
     if study.tuning.storage:
         return study.tuning.storage
@@ -217,10 +219,16 @@ def fingerprint(study, **extra) -> str:
     """What a search's trials depend on; a new value means a new search."""
     s = study.split
     payload = {
-        "data": study.data.provenance.sha256, "features": study.data.feature_columns,
-        "label": study.data.label, "task": study.question.task, "metric": study.primary_metric,
-        "train": s.train_idx, "tune": s.tune_idx, "remedy": study.batch.remedy,
-        "sampler": study.tuning.sampler, **extra,
+        "data": study.data.provenance.sha256,
+        "features": study.data.feature_columns,
+        "label": study.data.label,
+        "task": study.question.task,
+        "metric": study.primary_metric,
+        "train": s.train_idx,
+        "tune": s.tune_idx,
+        "remedy": study.batch.remedy,
+        "sampler": study.tuning.sampler,
+        **extra,
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:12]
 
@@ -329,10 +337,25 @@ def _run_trial(ost, trial, objective) -> None:
         ost.tell(trial, value)
 
 
-def run_search(*, storage, study_name: str, direction: str, space: dict, objective: Objective,
-               budget: int, seed: int, sampler: str = "tpe", pruner=None, start: Optional[dict] = None,
-               shared: bool = False, worker: int = 0, label: str = "", storage_text: str = "",
-               progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None) -> dict:
+def run_search(
+    *,
+    storage,
+    study_name: str,
+    direction: str,
+    space: dict,
+    objective: Objective,
+    budget: int,
+    seed: int,
+    sampler: str = "tpe",
+    pruner=None,
+    start: Optional[dict] = None,
+    shared: bool = False,
+    worker: int = 0,
+    label: str = "",
+    storage_text: str = "",
+    progress: ProgressFn = no_progress,
+    should_stop: Optional[StopFn] = None,
+) -> dict:
     """Run trials of ``objective`` until the search holds ``budget`` of them; return its record.
 
     A search found in the storage continues: its trials count, and numbering goes on. ``start``
@@ -351,9 +374,14 @@ def run_search(*, storage, study_name: str, direction: str, space: dict, objecti
     from optuna.trial import TrialState
 
     t0 = time.perf_counter()
-    ost = optuna.create_study(storage=storage, study_name=study_name, direction=direction,
-                              sampler=make_sampler(sampler, seed + worker),
-                              pruner=pruner or optuna.pruners.NopPruner(), load_if_exists=True)
+    ost = optuna.create_study(
+        storage=storage,
+        study_name=study_name,
+        direction=direction,
+        sampler=make_sampler(sampler, seed + worker),
+        pruner=pruner or optuna.pruners.NopPruner(),
+        load_if_exists=True,
+    )
     resumable = [] if shared else _resumable(storage, ost, space)
     abandoned = len(resumable)
     before = len(counted_trials(ost.get_trials(deepcopy=False), running=False))
@@ -383,11 +411,23 @@ def run_search(*, storage, study_name: str, direction: str, space: dict, objecti
             best = _best(ost, budget, direction)
             return f" · best so far {best.value:.4f}" if best is not None else ""
 
-        run_shared_trials(ost, storage, budget=budget, worker=worker, start=start, space=space, objective=wrapped,
-                          # the defaults (``start``) are enqueued, not drawn: the first drawn trial follows them
-                          next_sampler=lambda position: make_sampler(sampler, trial_seed(
-                              seed, worker, position, max(0, position - (1 if start else 0)))),
-                          label=label, progress=progress, should_stop=should_stop, best_text=best_text)
+        run_shared_trials(
+            ost,
+            storage,
+            budget=budget,
+            worker=worker,
+            start=start,
+            space=space,
+            objective=wrapped,
+            # the defaults (``start``) are enqueued, not drawn: the first drawn trial follows them
+            next_sampler=lambda position: make_sampler(
+                sampler, trial_seed(seed, worker, position, max(0, position - (1 if start else 0)))
+            ),
+            label=label,
+            progress=progress,
+            should_stop=should_stop,
+            best_text=best_text,
+        )
     while not shared:
         trials = ost.get_trials(deepcopy=False)
         # Private storage: the trials left running are ours to finish, not someone else's.
@@ -408,50 +448,85 @@ def run_search(*, storage, study_name: str, direction: str, space: dict, objecti
             ost.enqueue_trial({k: space[k].clip(v) for k, v in start.items() if k in space})
         _run_trial(ost, ost.ask(), wrapped)
     progress(1.0, f"{label}: {budget} trials done")
-    return search_record(ost, budget, direction, space, started_with=before, abandoned=abandoned,
-                         seconds=time.perf_counter() - t0, sampler=sampler, seed=seed, worker=worker,
-                         storage_text=storage_text)
+    return search_record(
+        ost,
+        budget,
+        direction,
+        space,
+        started_with=before,
+        abandoned=abandoned,
+        seconds=time.perf_counter() - t0,
+        sampler=sampler,
+        seed=seed,
+        worker=worker,
+        storage_text=storage_text,
+    )
 
 
 def _best(ost, budget: int, direction: str):
     from optuna.trial import TrialState
 
     counted = counted_trials(ost.get_trials(deepcopy=False), running=False)[:budget]
-    scored = [t for t in counted if t.state == TrialState.COMPLETE and t.value is not None
-              and math.isfinite(t.value)]
+    scored = [t for t in counted if t.state == TrialState.COMPLETE and t.value is not None and math.isfinite(t.value)]
     if not scored:
         return None
     sign = 1 if direction == "maximize" else -1
     return max(scored, key=lambda t: (sign * t.value, -t.number))
 
 
-def search_record(ost, budget: int, direction: str, space: dict, *, started_with: int = 0,
-                  abandoned: int = 0, seconds: float = 0.0, sampler: str = "tpe", seed: int = 0,
-                  worker: int = 0, storage_text: str = "") -> dict:
+def search_record(
+    ost,
+    budget: int,
+    direction: str,
+    space: dict,
+    *,
+    started_with: int = 0,
+    abandoned: int = 0,
+    seconds: float = 0.0,
+    sampler: str = "tpe",
+    seed: int = 0,
+    worker: int = 0,
+    storage_text: str = "",
+) -> dict:
     """A search as the study keeps it: budget, trials, best settings, and how it was run."""
     from optuna.trial import TrialState
 
     all_counted = counted_trials(ost.get_trials(deepcopy=False), running=False)
     counted = all_counted[:budget]
     best = _best(ost, budget, direction)
-    trials = [{"number": t.number, "state": t.state.name.lower(), "value": t.value,
-               "params": dict(t.params), "seconds": t.user_attrs.get("seconds"),
-               "worker": t.user_attrs.get("worker", 0),
-               **({"error": t.user_attrs["error"]} if "error" in t.user_attrs else {})}
-              for t in counted]
+    trials = [
+        {
+            "number": t.number,
+            "state": t.state.name.lower(),
+            "value": t.value,
+            "params": dict(t.params),
+            "seconds": t.user_attrs.get("seconds"),
+            "worker": t.user_attrs.get("worker", 0),
+            **({"error": t.user_attrs["error"]} if "error" in t.user_attrs else {}),
+        }
+        for t in counted
+    ]
     return {
-        "study_name": ost.study_name, "storage": storage_text, "sampler": sampler, "seed": seed,
-        "worker": worker, "direction": direction, "budget": budget, "n_trials": len(counted),
+        "study_name": ost.study_name,
+        "storage": storage_text,
+        "sampler": sampler,
+        "seed": seed,
+        "worker": worker,
+        "direction": direction,
+        "budget": budget,
+        "n_trials": len(counted),
         "n_complete": sum(t.state == TrialState.COMPLETE for t in counted),
         "n_pruned": sum(t.state == TrialState.PRUNED for t in counted),
         "n_failed": sum(t.state == TrialState.FAIL for t in counted),
         "extra_ignored": max(len(all_counted) - budget, 0),
-        "resumed_from": started_with, "abandoned": abandoned,
+        "resumed_from": started_with,
+        "abandoned": abandoned,
         "search_space": describe_space(space),
         "best_params": dict(best.params) if best is not None else {},
         "best_value": best.value if best is not None else None,
         "best_trial": best.number if best is not None else None,
-        "trials": trials, "seconds": round(seconds, 2),
+        "trials": trials,
+        "seconds": round(seconds, 2),
     }
 
 
@@ -478,19 +553,31 @@ def budget_report(study) -> dict:
     if not tuned and network is None:
         text = "No hyperparameter search has been run yet."
     elif network is None:
-        text = (f"The baselines were tuned with {_counts_text(counts)} each; the network has not "
-                f"been searched yet (its budget is {study.train.budget_trials} trials).")
+        text = (
+            f"The baselines were tuned with {_counts_text(counts)} each; the network has not "
+            f"been searched yet (its budget is {study.train.budget_trials} trials)."
+        )
     elif not tuned:
         text = f"The network was tuned with {network} trials; no baseline has been tuned yet."
     elif equal:
-        text = (f"Equal tuning: each of the {len(tuned)} tunable baselines and the network got "
-                f"{network} trials, on the same split and the same tune-set metric.")
+        text = (
+            f"Equal tuning: each of the {len(tuned)} tunable baselines and the network got "
+            f"{network} trials, on the same split and the same tune-set metric."
+        )
     else:
-        text = (f"Unequal tuning: the baselines got {_counts_text(counts)} each but the network got "
-                f"{network}. A comparison between unequally tuned models favours the one tuned "
-                "harder (Tip 2).")
-    return {"baselines": tuned, "network": network, "equal": equal, "text": text,
-            "budget_baselines": study.baselines.budget_trials, "budget_network": study.train.budget_trials}
+        text = (
+            f"Unequal tuning: the baselines got {_counts_text(counts)} each but the network got "
+            f"{network}. A comparison between unequally tuned models favours the one tuned "
+            "harder (Tip 2)."
+        )
+    return {
+        "baselines": tuned,
+        "network": network,
+        "equal": equal,
+        "text": text,
+        "budget_baselines": study.baselines.budget_trials,
+        "budget_network": study.train.budget_trials,
+    }
 
 
 def _counts_text(counts: list) -> str:

@@ -88,9 +88,10 @@ def refuse_unfit_architecture(study, model=None) -> None:
             "noises each sample's gradient layer by layer, and it has no such rule for the transformer's "
             "attention layers and learned positions (its own replacement attention does not fit "
             f"PyTorch's encoder layers). To share a model trained with differential privacy, choose {fits} "
-            "on the Architecture page ([model] architecture = \"cnn1d\" in a study spec), train it, then "
+            'on the Architecture page ([model] architecture = "cnn1d" in a study spec), train it, then '
             "retrain it with differential privacy. Or keep this network without differential privacy (in a "
-            "study spec, leave [privacy] dp_epsilon out): its weights then follow the sharing policy.")
+            "study spec, leave [privacy] dp_epsilon out): its weights then follow the sharing policy."
+        )
 
 
 def _dp_model(study, X_tr, y_tr):
@@ -108,10 +109,12 @@ def _dp_model(study, X_tr, y_tr):
         model = fix_for_dp(model)
         remaining = ModuleValidator.validate(model, strict=False)
         if remaining:
-            raise TenfoldError("This network has layers differential-privacy training cannot handle ("
-                               + "; ".join(str(r).splitlines()[0][:200] for r in remaining)
-                               + "). Choose a smaller MLP or CNN on the Architecture page, train it, "
-                               "and retrain that with differential privacy.")
+            raise TenfoldError(
+                "This network has layers differential-privacy training cannot handle ("
+                + "; ".join(str(r).splitlines()[0][:200] for r in remaining)
+                + "). Choose a smaller MLP or CNN on the Architecture page, train it, "
+                "and retrain that with differential privacy."
+            )
     return model, fixed
 
 
@@ -129,9 +132,16 @@ def _counted_steps(engine) -> int:
     return int(sum(entry[-1] for entry in engine.accountant.history))
 
 
-def train_with_dp(study, target_epsilon: float, *, delta: Optional[float] = None,
-                  epochs: Optional[int] = None, max_grad_norm: float = DEFAULT_MAX_GRAD_NORM,
-                  progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None) -> dict:
+def train_with_dp(
+    study,
+    target_epsilon: float,
+    *,
+    delta: Optional[float] = None,
+    epochs: Optional[int] = None,
+    max_grad_norm: float = DEFAULT_MAX_GRAD_NORM,
+    progress: ProgressFn = no_progress,
+    should_stop: Optional[StopFn] = None,
+) -> dict:
     """Train the study's architecture with DP-SGD for ``target_epsilon``; record ε, δ and the cost.
 
     Training runs exactly ``epochs`` epochs (default 30): the noise is calibrated for that
@@ -143,8 +153,10 @@ def train_with_dp(study, target_epsilon: float, *, delta: Optional[float] = None
         from opacus import PrivacyEngine
         from opacus.validators.errors import UnsupportedModuleError
     except ImportError:
-        raise TenfoldError("Differential-privacy training needs the opacus package, which this "
-                           "installation lacks: install it with 'pip install opacus'.") from None
+        raise TenfoldError(
+            "Differential-privacy training needs the opacus package, which this "
+            "installation lacks: install it with 'pip install opacus'."
+        ) from None
 
     from guiapp.core.models.devices import pick_device, seed_everything
     from guiapp.core.evaluation.evaluate import require_trained
@@ -153,8 +165,10 @@ def train_with_dp(study, target_epsilon: float, *, delta: Optional[float] = None
     from guiapp.core.split.draw import train_tune_arrays
 
     if not (isinstance(target_epsilon, (int, float)) and math.isfinite(target_epsilon) and target_epsilon > 0):
-        raise TenfoldError(f"The target ε must be a positive number, not {target_epsilon!r}; "
-                           "1 to 10 is usual (smaller is more private).")
+        raise TenfoldError(
+            f"The target ε must be a positive number, not {target_epsilon!r}; "
+            "1 to 10 is usual (smaller is more private)."
+        )
     require_trained(study)  # the utility cost is measured against the trained network
     if study.folder is None:
         raise TenfoldError("Save the study in a folder first: the DP weights are stored there.")
@@ -163,8 +177,10 @@ def train_with_dp(study, target_epsilon: float, *, delta: Optional[float] = None
     n = len(y_tr)
     delta = default_delta(n) if delta is None else float(delta)
     if not 0 < delta < 1 / n:
-        raise TenfoldError(f"δ must be above 0 and below 1/n = {1 / n:.2g} (n = {n} training samples); "
-                           f"{delta:g} is not. Leave it empty for {default_delta(n):.1g}.")
+        raise TenfoldError(
+            f"δ must be above 0 and below 1/n = {1 / n:.2g} (n = {n} training samples); "
+            f"{delta:g} is not. Leave it empty for {default_delta(n):.1g}."
+        )
     epochs = int(epochs or DEFAULT_EPOCHS)
     if epochs < 1:
         raise TenfoldError("Differential-privacy training needs at least one epoch.")
@@ -183,13 +199,21 @@ def train_with_dp(study, target_epsilon: float, *, delta: Optional[float] = None
         engine = PrivacyEngine(accountant=ACCOUNTANT)
         try:
             model, optimizer, loader = engine.make_private_with_epsilon(
-                module=model, optimizer=optimizer, data_loader=loader, target_epsilon=float(target_epsilon),
-                target_delta=delta, epochs=epochs, max_grad_norm=max_grad_norm)
+                module=model,
+                optimizer=optimizer,
+                data_loader=loader,
+                target_epsilon=float(target_epsilon),
+                target_delta=delta,
+                epochs=epochs,
+                max_grad_norm=max_grad_norm,
+            )
         except (UnsupportedModuleError, NotImplementedError) as exc:
-            raise TenfoldError(f"Differential-privacy training cannot handle a layer of this network "
-                               f"({str(exc).splitlines()[0][:200]}). Choose an MLP or CNN on the "
-                               "Architecture page, train it, and retrain that with differential "
-                               "privacy.") from None
+            raise TenfoldError(
+                f"Differential-privacy training cannot handle a layer of this network "
+                f"({str(exc).splitlines()[0][:200]}). Choose an MLP or CNN on the "
+                "Architecture page, train it, and retrain that with differential "
+                "privacy."
+            ) from None
     noise = float(optimizer.noise_multiplier)
     loss_fn = torch.nn.CrossEntropyLoss() if study.is_classification else torch.nn.MSELoss()
     started = time.perf_counter()
@@ -215,13 +239,17 @@ def train_with_dp(study, target_epsilon: float, *, delta: Optional[float] = None
                 optimizer.step()
                 steps += 1
             # No ε per epoch: the RDP accountant takes a good fraction of a second per reading.
-            progress(epoch / epochs, f"DP-SGD epoch {epoch}/{epochs} (target ε {target_epsilon:g}, "
-                                     f"noise multiplier {noise:.2f})")
+            progress(
+                epoch / epochs,
+                f"DP-SGD epoch {epoch}/{epochs} (target ε {target_epsilon:g}, noise multiplier {noise:.2f})",
+            )
     epsilon = float(engine.get_epsilon(delta))
     plain = model._module.to("cpu").eval()  # the module inside opacus's wrapper
     if not all(torch.isfinite(p).all() for p in plain.parameters()):
-        raise TenfoldError("Differential-privacy training diverged (the weights are not finite). "
-                           "Lower the learning rate or raise ε, and try again.")
+        raise TenfoldError(
+            "Differential-privacy training diverged (the weights are not finite). "
+            "Lower the learning rate or raise ε, and try again."
+        )
     save_weights(plain, study.path(DP_WEIGHTS))
 
     metric = study.primary_metric
@@ -233,19 +261,42 @@ def train_with_dp(study, target_epsilon: float, *, delta: Optional[float] = None
     earlier = study.ethics.dp or {}
     history = list(earlier.get("history") or ([_run(earlier)] if earlier.get("weights") else []))
     study.ethics.dp = {
-        "target_epsilon": float(target_epsilon), "epsilon": epsilon, "delta": delta,
-        "accountant": ACCOUNTANT, "noise_multiplier": noise, "max_grad_norm": float(max_grad_norm),
-        "epochs": epochs, "batch_size": int(min(t.batch_size, n)), "sample_rate": float(loader.sample_rate),
-        "steps": steps, "empty_batches": empty, "steps_counted": _counted_steps(engine),
-        "n_train": int(n), "optimizer": "Adam", "learning_rate": t.learning_rate,
-        "metric": metric, "dp_tune": private, "non_private_tune": non_private, "utility_cost": cost,
-        "fixed_layers": fixed, "weights": DP_WEIGHTS, "seconds": round(time.perf_counter() - started, 2),
-        "trained_at": now_iso(), "library": f"opacus {_opacus_version()}",
+        "target_epsilon": float(target_epsilon),
+        "epsilon": epsilon,
+        "delta": delta,
+        "accountant": ACCOUNTANT,
+        "noise_multiplier": noise,
+        "max_grad_norm": float(max_grad_norm),
+        "epochs": epochs,
+        "batch_size": int(min(t.batch_size, n)),
+        "sample_rate": float(loader.sample_rate),
+        "steps": steps,
+        "empty_batches": empty,
+        "steps_counted": _counted_steps(engine),
+        "n_train": int(n),
+        "optimizer": "Adam",
+        "learning_rate": t.learning_rate,
+        "metric": metric,
+        "dp_tune": private,
+        "non_private_tune": non_private,
+        "utility_cost": cost,
+        "fixed_layers": fixed,
+        "weights": DP_WEIGHTS,
+        "seconds": round(time.perf_counter() - started, 2),
+        "trained_at": now_iso(),
+        "library": f"opacus {_opacus_version()}",
     }
     study.ethics.dp["history"] = history + [_run(study.ethics.dp)]
     others = [f for f in study.findings if f.step == "ethics" and f.code != Findings.dp_utility_cost.code]
-    study.set_findings("ethics", others + [Findings.dp_utility_cost.raise_(
-        epsilon=epsilon, cost=cost, metric=metric, private=private, non_private=non_private)])
+    study.set_findings(
+        "ethics",
+        others
+        + [
+            Findings.dp_utility_cost.raise_(
+                epsilon=epsilon, cost=cost, metric=metric, private=private, non_private=non_private
+            )
+        ],
+    )
     study.save()
     progress(1.0, f"Trained with differential privacy: ε = {epsilon:.2f}, δ = {delta:.1g}")
     return study.ethics.dp
@@ -253,8 +304,20 @@ def train_with_dp(study, target_epsilon: float, *, delta: Optional[float] = None
 
 def _run(dp: dict) -> dict:
     """One DP run in the history: its ε and what it cost."""
-    return {k: dp.get(k) for k in ("target_epsilon", "epsilon", "delta", "epochs", "metric", "dp_tune",
-                                   "non_private_tune", "utility_cost", "trained_at")}
+    return {
+        k: dp.get(k)
+        for k in (
+            "target_epsilon",
+            "epsilon",
+            "delta",
+            "epochs",
+            "metric",
+            "dp_tune",
+            "non_private_tune",
+            "utility_cost",
+            "trained_at",
+        )
+    }
 
 
 def _targets(study, y):
@@ -282,8 +345,7 @@ def load_dp_model(study):
 
     dp = study.ethics.dp or {}
     if not dp.get("weights"):
-        raise TenfoldError("No network was trained with differential privacy yet: do it on the "
-                           "Ethics & privacy page.")
+        raise TenfoldError("No network was trained with differential privacy yet: do it on the Ethics & privacy page.")
     model = model_for_study(study)
     if dp.get("fixed_layers"):
         model = fix_for_dp(model)
@@ -296,9 +358,11 @@ def dp_summary(study) -> str:
     dp = study.ethics.dp or {}
     if not dp.get("weights"):
         return "The network was not trained with differential privacy."
-    return (f"A copy of the network was trained with differential privacy (DP-SGD, opacus): "
-            f"ε = {dp['epsilon']:.2f} (target {dp['target_epsilon']:g}), δ = {dp['delta']:.1g}, "
-            f"{dp['accountant'].upper()} accountant, noise multiplier {dp['noise_multiplier']:.2f}, "
-            f"gradients clipped at {dp['max_grad_norm']:g}, {dp['epochs']} epochs. On the tune split it "
-            f"scores {dp['dp_tune']:.3f} {dp['metric']} against {dp['non_private_tune']:.3f} without "
-            f"DP (utility cost {dp['utility_cost']:.3f}).")
+    return (
+        f"A copy of the network was trained with differential privacy (DP-SGD, opacus): "
+        f"ε = {dp['epsilon']:.2f} (target {dp['target_epsilon']:g}), δ = {dp['delta']:.1g}, "
+        f"{dp['accountant'].upper()} accountant, noise multiplier {dp['noise_multiplier']:.2f}, "
+        f"gradients clipped at {dp['max_grad_norm']:g}, {dp['epochs']} epochs. On the tune split it "
+        f"scores {dp['dp_tune']:.3f} {dp['metric']} against {dp['non_private_tune']:.3f} without "
+        f"DP (utility cost {dp['utility_cost']:.3f})."
+    )

@@ -22,9 +22,14 @@ AUTOMATIC = "Tenfold (automatic)"
 # findings, by prefix), batch confounded with the label, a subgroup the model serves
 # worse, a failed label-shuffle control, a model that leaks membership, missing consent.
 # An ID-like column already set aside as an identifier is no concern by itself (Tip 4).
-REGISTER_CODES = {Findings.batch_confounded.code,
-                  "subgroup-performance-gap", "label-shuffle-not-beaten", "personal-identifier",
-                  Findings.membership_leak.code, Findings.consent_unrecorded.code}
+REGISTER_CODES = {
+    Findings.batch_confounded.code,
+    "subgroup-performance-gap",
+    "label-shuffle-not-beaten",
+    "personal-identifier",
+    Findings.membership_leak.code,
+    Findings.consent_unrecorded.code,
+}
 REGISTER_PREFIXES = ("pii",)
 
 
@@ -33,12 +38,16 @@ def _identifier_codes() -> set:
     codes = {Findings.identifier_like_column.code, "personal-identifier"}
     kind = getattr(Findings, "personal_identifier", None)  # the PII scan of the Data step
     return codes | ({kind.code} if kind is not None else set())
+
+
 # The answers of the Data page's sensitivity questions, as study fields.
-ANSWERS = ("about_humans", "identifiable", "consent", "consent_reference", "data_use_agreement",
-           "dua_reference")
+ANSWERS = ("about_humans", "identifiable", "consent", "consent_reference", "data_use_agreement", "dua_reference")
 CARD_FIELDS = ("intended_use", "out_of_scope", "limitations")
-_SENSITIVITY_CODES = {Findings.sensitivity_undeclared.code, Findings.consent_unrecorded.code,
-                      Findings.sensitivity_inconsistent.code}
+_SENSITIVITY_CODES = {
+    Findings.sensitivity_undeclared.code,
+    Findings.consent_unrecorded.code,
+    Findings.sensitivity_inconsistent.code,
+}
 
 
 # ----- the register ---------------------------------------------------------------------------
@@ -51,21 +60,29 @@ def declare_no_concerns(study, raised_by: str = "") -> dict:
     register and the card never say both "no concerns" and "a concern is still open"."""
     open_ = [e["concern"] for e in study.ethics.register if e.get("status", "open") == "open"]
     if open_:
-        raise TenfoldError(f"{len(open_)} concern(s) in the register are still open ("
-                           + "; ".join(c.rstrip(". ") for c in open_[:3])
-                           + "): resolve each with how it was addressed before declaring no concerns.")
+        raise TenfoldError(
+            f"{len(open_)} concern(s) in the register are still open ("
+            + "; ".join(c.rstrip(". ") for c in open_[:3])
+            + "): resolve each with how it was addressed before declaring no concerns."
+        )
     return add_entry(study, NO_CONCERNS, raised_by=raised_by, status="resolved")
 
 
-def add_entry(study, concern: str, *, raised_by: str = "", mitigation: str = "",
-              status: str = "open", finding: str = "") -> dict:
+def add_entry(
+    study, concern: str, *, raised_by: str = "", mitigation: str = "", status: str = "open", finding: str = ""
+) -> dict:
     if not concern.strip():
         raise TenfoldError("Write the concern before adding it to the ethics register.")
     if status not in STATUSES:
         raise TenfoldError(f"An entry's status is one of {', '.join(STATUSES)}, not {status!r}.")
-    entry = EthicsEntry(concern=concern.strip(), raised_by=raised_by.strip(),
-                        date=_dt.date.today().isoformat(), status=status,
-                        mitigation=mitigation.strip(), finding=finding).__dict__
+    entry = EthicsEntry(
+        concern=concern.strip(),
+        raised_by=raised_by.strip(),
+        date=_dt.date.today().isoformat(),
+        status=status,
+        mitigation=mitigation.strip(),
+        finding=finding,
+    ).__dict__
     if status == "open":  # a concern raised after "no concerns" makes that declaration untrue
         study.ethics.register[:] = [e for e in study.ethics.register if e.get("concern") != NO_CONCERNS]
     study.ethics.register.append(entry)
@@ -85,8 +102,7 @@ def edit_entry(study, index: int, *, concern=None, raised_by=None, mitigation=No
         raise TenfoldError("An entry needs its concern; write it, or resolve the entry instead.")
     if status is not None and status not in STATUSES:
         raise TenfoldError(f"An entry's status is one of {', '.join(STATUSES)}, not {status!r}.")
-    for key, value in (("concern", concern), ("raised_by", raised_by), ("mitigation", mitigation),
-                       ("status", status)):
+    for key, value in (("concern", concern), ("raised_by", raised_by), ("mitigation", mitigation), ("status", status)):
         if value is not None:
             entry[key] = value.strip()
     return entry
@@ -103,15 +119,15 @@ def opens_entry(finding) -> bool:
     """Whether a finding is an ethical concern the register records by itself."""
     if finding.severity not in ("warning", "error"):
         return False
-    return (finding.code in REGISTER_CODES | _identifier_codes()
-            or finding.code.startswith(REGISTER_PREFIXES))
+    return finding.code in REGISTER_CODES | _identifier_codes() or finding.code.startswith(REGISTER_PREFIXES)
 
 
 def finding_key(finding) -> str:
     """``code:detail``: one entry per column, batch, subgroup or model, never one per rerun."""
     values = finding.values or {}
-    detail = "=".join(str(values[k]) for k in ("column", "batch", "factor", "group", "model")
-                      if values.get(k) not in (None, ""))
+    detail = "=".join(
+        str(values[k]) for k in ("column", "batch", "factor", "group", "model") if values.get(k) not in (None, "")
+    )
     return f"{finding.code}:{detail}"
 
 
@@ -179,10 +195,15 @@ def sensitivity_findings(study) -> list:
     if personal and not consent_recorded(study):
         out.append(Findings.consent_unrecorded.raise_())
     if d.sensitive is False:
-        why = [text for flag, text in ((d.about_humans and d.identifiable, "they identify people"),
-                                       (d.consent, "they are under consent or ethics approval"),
-                                       (d.data_use_agreement, "a data-use agreement covers them"))
-               if flag]
+        why = [
+            text
+            for flag, text in (
+                (d.about_humans and d.identifiable, "they identify people"),
+                (d.consent, "they are under consent or ethics approval"),
+                (d.data_use_agreement, "a data-use agreement covers them"),
+            )
+            if flag
+        ]
         if why:
             out.append(Findings.sensitivity_inconsistent.raise_(why=" and ".join(why)))
     return out
@@ -196,9 +217,14 @@ def _update_sensitivity_findings(study) -> None:
 def suggested_sensitivity(study) -> tuple:
     """``(True | False | None, why)``: what the answers and the identifier scan suggest."""
     d = study.data
-    ids = sorted({str(f.values.get("column")) for f in study.findings
-                  if f.code in _identifier_codes() or f.code.startswith(REGISTER_PREFIXES)}
-                 | set(map(str, d.identifiers)))
+    ids = sorted(
+        {
+            str(f.values.get("column"))
+            for f in study.findings
+            if f.code in _identifier_codes() or f.code.startswith(REGISTER_PREFIXES)
+        }
+        | set(map(str, d.identifiers))
+    )
     if d.about_humans and d.identifiable:
         return True, "the data are about identifiable people"
     if d.consent or d.data_use_agreement:
@@ -208,8 +234,9 @@ def suggested_sensitivity(study) -> tuple:
     if d.about_humans is False:
         return False, "the data are not about people"
     if ids:
-        return None, (f"column(s) {', '.join(ids)} look like identifiers: if they point to people, "
-                      "the data are sensitive")
+        return None, (
+            f"column(s) {', '.join(ids)} look like identifiers: if they point to people, the data are sensitive"
+        )
     return None, ""
 
 
@@ -227,9 +254,13 @@ def set_share_weights(study, choice: str, reason: str = "") -> None:
     study.ethics.share_weights, study.ethics.share_reason = choice, reason.strip()
     study.ethics.decided_at = now_iso()
     if choice == "always" and study.treated_as_sensitive:
-        add_entry(study, "Network weights (and the kNN baseline) trained on sensitive data are "
-                  "shared without differential privacy.", raised_by="Tenfold", mitigation=reason,
-                  status="resolved")
+        add_entry(
+            study,
+            "Network weights (and the kNN baseline) trained on sensitive data are shared without differential privacy.",
+            raised_by="Tenfold",
+            mitigation=reason,
+            status="resolved",
+        )
 
 
 def set_card_fields(study, **fields) -> None:
@@ -243,6 +274,5 @@ def set_card_fields(study, **fields) -> None:
 
 def card_fields_missing(study) -> list[str]:
     """The user-written card fields still empty, in the card's words."""
-    names = {"intended_use": "intended use", "out_of_scope": "out-of-scope uses",
-             "limitations": "limitations"}
+    names = {"intended_use": "intended use", "out_of_scope": "out-of-scope uses", "limitations": "limitations"}
     return [names[k] for k in CARD_FIELDS if not getattr(study.ethics, k, "").strip()]

@@ -26,8 +26,7 @@ AUC_WARN = 0.55  # warn above this attack ROC AUC
 TPR_WARN = 0.02  # … or above this TPR at LOW_FPR
 LOW_FPR = 0.01
 KNN_FILE = "checkpoints/knn_baseline.skops"
-MODEL_NAMES = {"network": "network", "dp_network": "network trained with differential privacy",
-               "knn": "kNN baseline"}
+MODEL_NAMES = {"network": "network", "dp_network": "network trained with differential privacy", "knn": "kNN baseline"}
 ROC_POINTS = 60  # points kept of each ROC curve, for plots
 _EPS = 1e-7
 
@@ -93,8 +92,9 @@ def attack_scores(member_loss: np.ndarray, non_member_loss: np.ndarray) -> tuple
     return auc, advantage, low
 
 
-def loss_threshold_attack(member_loss, non_member_loss, *, model: str = "model", n_boot: int = 200,
-                          seed: int = 0) -> AttackResult:
+def loss_threshold_attack(
+    member_loss, non_member_loss, *, model: str = "model", n_boot: int = 200, seed: int = 0
+) -> AttackResult:
     """The attack on given losses, with bootstrap intervals (members and non-members resampled apart)."""
     member_loss = np.asarray(member_loss, dtype=np.float64)
     non_member_loss = np.asarray(non_member_loss, dtype=np.float64)
@@ -105,9 +105,14 @@ def loss_threshold_attack(member_loss, non_member_loss, *, model: str = "model",
     p_low = None
     if n_boot:
         rng = np.random.default_rng(seed)
-        boots = np.array([attack_scores(rng.choice(member_loss, len(member_loss)),
-                                        rng.choice(non_member_loss, len(non_member_loss)))
-                          for _ in range(n_boot)])
+        boots = np.array(
+            [
+                attack_scores(
+                    rng.choice(member_loss, len(member_loss)), rng.choice(non_member_loss, len(non_member_loss))
+                )
+                for _ in range(n_boot)
+            ]
+        )
         cis = [[float(v) for v in np.percentile(boots[:, k], [2.5, 97.5])] for k in range(3)]
         # Under guessing, members and non-members are exchangeable: shuffle who is who.
         pooled, k = np.concatenate([member_loss, non_member_loss]), len(member_loss)
@@ -116,11 +121,21 @@ def loss_threshold_attack(member_loss, non_member_loss, *, model: str = "model",
     fpr, tpr = roc_points(member_loss, non_member_loss)
     keep = np.unique(np.linspace(0, len(fpr) - 1, min(len(fpr), ROC_POINTS)).astype(int))
     result = AttackResult(
-        model=model, auc=auc, advantage=adv, tpr_at_low_fpr=low, auc_ci=cis[0], advantage_ci=cis[1],
-        tpr_at_low_fpr_ci=cis[2], tpr_at_low_fpr_p=p_low, n_members=len(member_loss), n_non_members=len(non_member_loss),
-        mean_loss_members=float(member_loss.mean()), mean_loss_non_members=float(non_member_loss.mean()),
+        model=model,
+        auc=auc,
+        advantage=adv,
+        tpr_at_low_fpr=low,
+        auc_ci=cis[0],
+        advantage_ci=cis[1],
+        tpr_at_low_fpr_ci=cis[2],
+        tpr_at_low_fpr_p=p_low,
+        n_members=len(member_loss),
+        n_non_members=len(non_member_loss),
+        mean_loss_members=float(member_loss.mean()),
+        mean_loss_non_members=float(non_member_loss.mean()),
         warn=leaks(auc, low, p_low, cis[0]),
-        roc={"fpr": [round(float(v), 4) for v in fpr[keep]], "tpr": [round(float(v), 4) for v in tpr[keep]]})
+        roc={"fpr": [round(float(v), 4) for v in fpr[keep]], "tpr": [round(float(v), 4) for v in tpr[keep]]},
+    )
     result.reading = reading(result)
     return result
 
@@ -141,28 +156,42 @@ def leaks(auc: float, tpr_at_low_fpr: float, p_value: Optional[float] = None, au
 def reading(r: AttackResult) -> str:
     """The audit of one model in plain words."""
     ci = f" (95% CI {r.auc_ci[0]:.2f}–{r.auc_ci[1]:.2f})" if r.auc_ci else ""
-    text = (f"Someone who can compute the {r.name}'s loss on a sample tells the {r.n_members} "
-            f"training samples from {r.n_non_members} unseen ones with ROC AUC {r.auc:.2f}{ci}; "
-            "0.50 is guessing. ")
-    text += (f"The best threshold gives an advantage (TPR − FPR) of {r.advantage:.2f}, and at a 1% "
-             f"false-positive rate it finds {r.tpr_at_low_fpr:.1%} of the training samples. ")
+    text = (
+        f"Someone who can compute the {r.name}'s loss on a sample tells the {r.n_members} "
+        f"training samples from {r.n_non_members} unseen ones with ROC AUC {r.auc:.2f}{ci}; "
+        "0.50 is guessing. "
+    )
+    text += (
+        f"The best threshold gives an advantage (TPR − FPR) of {r.advantage:.2f}, and at a 1% "
+        f"false-positive rate it finds {r.tpr_at_low_fpr:.1%} of the training samples. "
+    )
     if r.auc > AUC_WARN and not r.warn and r.auc_ci:
-        text += ("Its 95% interval still includes 0.5 (guessing), so at this sample size it is not "
-                 "counted as a leak; more samples would tell. ")
+        text += (
+            "Its 95% interval still includes 0.5 (guessing), so at this sample size it is not "
+            "counted as a leak; more samples would tell. "
+        )
     if r.tpr_at_low_fpr > TPR_WARN and not r.warn:
-        text += (f"A guessing attacker gets that far at this sample size often enough "
-                 f"(permutation p = {r.tpr_at_low_fpr_p:.2f}) that it is not counted as a leak. ")
+        text += (
+            f"A guessing attacker gets that far at this sample size often enough "
+            f"(permutation p = {r.tpr_at_low_fpr_p:.2f}) that it is not counted as a leak. "
+        )
     if r.warn:
-        text += (f"That is above Tenfold's warning lines (AUC {AUC_WARN}, {TPR_WARN:.0%} at 1% FPR): "
-                 "the model gives away who was in its training data. Do not share it when the data "
-                 "are sensitive, unless it is trained with differential privacy.")
+        text += (
+            f"That is above Tenfold's warning lines (AUC {AUC_WARN}, {TPR_WARN:.0%} at 1% FPR): "
+            "the model gives away who was in its training data. Do not share it when the data "
+            "are sensitive, unless it is trained with differential privacy."
+        )
     else:
-        text += ("That is below Tenfold's warning lines: this attack finds no clear sign that the "
-                 "model gives away who was in its training data. A stronger attack might, so this is "
-                 "no guarantee.")
+        text += (
+            "That is below Tenfold's warning lines: this attack finds no clear sign that the "
+            "model gives away who was in its training data. A stronger attack might, so this is "
+            "no guarantee."
+        )
     if r.n_non_members < 1 / LOW_FPR:
-        text += (f" With {r.n_non_members} unseen samples a 1% false-positive rate is less than one "
-                 "sample: that figure is read at zero false positives and is coarse.")
+        text += (
+            f" With {r.n_non_members} unseen samples a 1% false-positive rate is less than one "
+            "sample: that figure is read at zero false positives and is coarse."
+        )
     return text
 
 
@@ -179,11 +208,11 @@ def knn_pipeline(study):
     params = {"n_neighbors": 5}
     for r in study.baselines.results:  # a tuned kNN baseline, when the baselines step has one
         if r.get("name") in ("knn", "k_nearest_neighbors", "kneighbors"):
-            params.update({k: v for k, v in r.get("params", {}).items()
-                           if k in ("n_neighbors", "weights", "p", "metric")})
+            params.update(
+                {k: v for k, v in r.get("params", {}).items() if k in ("n_neighbors", "weights", "p", "metric")}
+            )
     model = KNeighborsClassifier(**params) if study.is_classification else KNeighborsRegressor(**params)
-    return Pipeline([("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler()),
-                     ("model", model)])
+    return Pipeline([("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler()), ("model", model)])
 
 
 def _knn_output(pipe, X, study) -> np.ndarray:
@@ -242,7 +271,7 @@ def _without_clock(archive: bytes) -> bytes:
                 data = schema.encode("utf-8")
             else:
                 data = src.read(name)
-                stem = name[:-len(".npy")] if name.endswith(".npy") else None
+                stem = name[: -len(".npy")] if name.endswith(".npy") else None
                 if stem in numbers:
                     name = numbers[stem] + ".npy"
             entries.append((name, info, data))
@@ -263,9 +292,14 @@ def audit_models(study) -> list[str]:
     return models + ["knn"]
 
 
-def membership_inference_audit(study, *, models: Optional[list] = None, n_boot: int = 200,
-                               progress: ProgressFn = no_progress,
-                               should_stop: Optional[StopFn] = None) -> dict:
+def membership_inference_audit(
+    study,
+    *,
+    models: Optional[list] = None,
+    n_boot: int = 200,
+    progress: ProgressFn = no_progress,
+    should_stop: Optional[StopFn] = None,
+) -> dict:
     """Attack each model with the loss threshold; record the results and warn where they leak.
 
     Members are training samples and non-members tune samples, the larger set subsampled
@@ -305,21 +339,39 @@ def membership_inference_audit(study, *, models: Optional[list] = None, n_boot: 
             out_tr, out_tu = _knn_output(pipe, X_tr[members], study), _knn_output(pipe, X_tu[non_members], study)
         else:
             raise TenfoldError(f"No model named {name!r} to audit; choose from {', '.join(MODEL_NAMES)}.")
-        result = loss_threshold_attack(per_sample_loss(out_tr, y_tr[members], classification),
-                                       per_sample_loss(out_tu, y_tu[non_members], classification),
-                                       model=name, n_boot=n_boot, seed=seed + i)
+        result = loss_threshold_attack(
+            per_sample_loss(out_tr, y_tr[members], classification),
+            per_sample_loss(out_tu, y_tu[non_members], classification),
+            model=name,
+            n_boot=n_boot,
+            seed=seed + i,
+        )
         results[name] = result.to_dict()
-    study.ethics.membership = {"audited_at": now_iso(), "attack": "loss threshold (Yeom et al. 2018)",
-                               "members": "training split", "non_members": "tune split",
-                               "n_per_side": int(n), "n_boot": n_boot, "auc_warn": AUC_WARN,
-                               "tpr_warn": TPR_WARN, "low_fpr": LOW_FPR, "models": results,
-                               "knn_file": KNN_FILE if knn_saved else ""}
+    study.ethics.membership = {
+        "audited_at": now_iso(),
+        "attack": "loss threshold (Yeom et al. 2018)",
+        "members": "training split",
+        "non_members": "tune split",
+        "n_per_side": int(n),
+        "n_boot": n_boot,
+        "auc_warn": AUC_WARN,
+        "tpr_warn": TPR_WARN,
+        "low_fpr": LOW_FPR,
+        "models": results,
+        "knn_file": KNN_FILE if knn_saved else "",
+    }
     findings = [f for f in study.findings if f.step == "ethics" and f.code != Findings.membership_leak.code]
     for name, r in results.items():
         if r["warn"]:
-            findings.append(Findings.membership_leak.raise_(
-                model=MODEL_NAMES.get(name, name), auc=r["auc"], tpr=r["tpr_at_low_fpr"],
-                auc_line=AUC_WARN, tpr_line=TPR_WARN))
+            findings.append(
+                Findings.membership_leak.raise_(
+                    model=MODEL_NAMES.get(name, name),
+                    auc=r["auc"],
+                    tpr=r["tpr_at_low_fpr"],
+                    auc_line=AUC_WARN,
+                    tpr_line=TPR_WARN,
+                )
+            )
     study.set_findings("ethics", findings)
     progress(1.0, "Membership audit done")
     return study.ethics.membership
@@ -331,8 +383,10 @@ def audit_summary(study) -> list[str]:
     lines = []
     for name, r in (m.get("models") or {}).items():
         ci = f" [{r['auc_ci'][0]:.2f}, {r['auc_ci'][1]:.2f}]" if r.get("auc_ci") else ""
-        lines.append(f"{MODEL_NAMES.get(name, name)}: attack ROC AUC {r['auc']:.2f}{ci}, advantage "
-                     f"{r['advantage']:.2f}, TPR at 1% FPR {r['tpr_at_low_fpr']:.1%} "
-                     f"({r['n_members']} members vs {r['n_non_members']} non-members) — "
-                     + ("leaks membership" if r["warn"] else "below the warning lines"))
+        lines.append(
+            f"{MODEL_NAMES.get(name, name)}: attack ROC AUC {r['auc']:.2f}{ci}, advantage "
+            f"{r['advantage']:.2f}, TPR at 1% FPR {r['tpr_at_low_fpr']:.1%} "
+            f"({r['n_members']} members vs {r['n_non_members']} non-members) — "
+            + ("leaks membership" if r["warn"] else "below the warning lines")
+        )
     return lines

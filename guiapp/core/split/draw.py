@@ -46,11 +46,11 @@ def split_study(study) -> None:
         )
     if s.strategy not in STRATEGIES:
         raise TenfoldError(f"Unknown split strategy {s.strategy!r}; this version offers {', '.join(STRATEGIES)}.")
-    if not (0.05 <= s.test_fraction <= 0.5 and 0.05 <= s.tune_fraction <= 0.5
-            and s.test_fraction + s.tune_fraction < 0.8):
+    if not (
+        0.05 <= s.test_fraction <= 0.5 and 0.05 <= s.tune_fraction <= 0.5 and s.test_fraction + s.tune_fraction < 0.8
+    ):
         raise TenfoldError(
-            "Choose test and tune fractions between 5% and 50% each, leaving at least 20% "
-            "of the samples for training."
+            "Choose test and tune fractions between 5% and 50% each, leaving at least 20% of the samples for training."
         )
     from guiapp.core.split import remedies as SR
 
@@ -67,13 +67,17 @@ def split_study(study) -> None:
             if not study.data.batch or study.data.batch not in rows.columns:
                 raise TenfoldError(
                     "A batch × label stratified split needs a batch column (run, plate, site, day): "
-                    "choose it on the Data page, or choose another split strategy.")
+                    "choose it on the Data page, or choose another split strategy."
+                )
             stratify = SR.batch_label_strata(rows[study.data.batch].to_numpy(), y, study.is_classification)
         try:
-            rest, test = train_test_split(idx, test_size=s.test_fraction, random_state=s.seed,
-                                          stratify=stratify)
-            train, tune = train_test_split(rest, test_size=tune_share, random_state=s.seed,
-                                           stratify=None if stratify is None else np.asarray(stratify)[rest])
+            rest, test = train_test_split(idx, test_size=s.test_fraction, random_state=s.seed, stratify=stratify)
+            train, tune = train_test_split(
+                rest,
+                test_size=tune_share,
+                random_state=s.seed,
+                stratify=None if stratify is None else np.asarray(stratify)[rest],
+            )
         except ValueError as exc:
             raise TenfoldError(
                 f"The split could not be drawn ({exc}). With very small classes a stratified "
@@ -90,25 +94,26 @@ def split_study(study) -> None:
             rest, test, test_batches = _hold_out_batches(study, rows, idx)
         if groups is not None:
             train, tune = _hold_out_groups(rest, y, groups, tune_share, s.seed, study.is_classification)
-            n_groups = {name: int(len(np.unique(groups[part])))
-                        for name, part in (("train", train), ("tune", tune), ("test", test))}
+            n_groups = {
+                name: int(len(np.unique(groups[part])))
+                for name, part in (("train", train), ("tune", tune), ("test", test))
+            }
         else:
             train, tune = _stratified_or_random(rest, y, tune_share, s.seed, study.is_classification)
     s.copy_clusters = {}
     if clusters is not None:
         n_clusters, n_rows = SR.cluster_counts(clusters)
         train, tune, test, moved, straddling = SR.keep_clusters_together(
-            train, tune, test, clusters, fixed_test=s.strategy == "batch-holdout")
+            train, tune, test, clusters, fixed_test=s.strategy == "batch-holdout"
+        )
         if n_clusters:
-            s.copy_clusters = {"clusters": n_clusters, "samples": n_rows, "moved": moved,
-                               "straddling": straddling}
+            s.copy_clusters = {"clusters": n_clusters, "samples": n_rows, "moved": moved, "straddling": straddling}
     _check_parts(study, y, train, tune, test)
     s.train_idx, s.tune_idx, s.test_idx = (sorted(map(int, a)) for a in (train, tune, test))
     s.test_batches, s.n_groups = sorted(test_batches), n_groups
     s.test_hash = index_hash(s.test_idx)
     s.sealed = True
-    s.counts = {name: _counts(study, y, getattr(s, f"{name}_idx"))
-                for name in ("train", "tune", "test")}
+    s.counts = {name: _counts(study, y, getattr(s, f"{name}_idx")) for name in ("train", "tune", "test")}
     # Everything downstream of the split is stale now.
     study.baselines.results = []
     study.train.status, study.train.history, study.train.weights = "not started", [], ""
@@ -184,8 +189,7 @@ def _stratified_or_random(idx, y, fraction, seed, classification):
     from sklearn.model_selection import train_test_split
 
     try:
-        return train_test_split(idx, test_size=fraction, random_state=seed,
-                                stratify=y[idx] if classification else None)
+        return train_test_split(idx, test_size=fraction, random_state=seed, stratify=y[idx] if classification else None)
     except ValueError:  # a class too small to stratify in these rows: draw at random
         return train_test_split(idx, test_size=fraction, random_state=seed)
 
@@ -205,8 +209,10 @@ def _hold_out_batches(study, rows, idx):
         asked = [str(b) for b in s.holdout_batches]
         unknown = sorted(set(asked) - set(names))
         if unknown:
-            raise TenfoldError(f"Batch(es) {', '.join(map(repr, unknown))} are not in column {col!r}; "
-                               f"its batches are {', '.join(map(str, names[:12]))}.")
+            raise TenfoldError(
+                f"Batch(es) {', '.join(map(repr, unknown))} are not in column {col!r}; "
+                f"its batches are {', '.join(map(str, names[:12]))}."
+            )
         chosen = sorted(set(asked))
     else:
         order = np.random.default_rng(s.seed).permutation(len(names))
@@ -225,8 +231,7 @@ def _hold_out_batches(study, rows, idx):
 def _check_parts(study, y, train, tune, test) -> None:
     for name, part in (("training", train), ("tune", tune), ("test", test)):
         if len(part) == 0:
-            raise TenfoldError(f"The {name} part of this split is empty; change the fractions or "
-                               "the held-out batches.")
+            raise TenfoldError(f"The {name} part of this split is empty; change the fractions or the held-out batches.")
     if study.is_classification:
         missing = sorted(set(np.unique(y)) - set(np.unique(y[train])))
         if missing:

@@ -95,8 +95,7 @@ def keep_clusters_together(train, tune, test, clusters: np.ndarray, *, fixed_tes
         target = int(np.bincount(parts, minlength=3).argmax())  # argmax: first (train) on ties
         moved += int((parts != target).sum())
         part[rows] = target
-    return (np.flatnonzero(part == 0), np.flatnonzero(part == 1), np.flatnonzero(part == 2),
-            moved, straddling)
+    return (np.flatnonzero(part == 0), np.flatnonzero(part == 1), np.flatnonzero(part == 2), moved, straddling)
 
 
 def batch_label_strata(batches: np.ndarray, y: np.ndarray, classification: bool) -> np.ndarray:
@@ -134,9 +133,14 @@ def group_column_from_copies(rows: pd.DataFrame, pairs, *, exclude=()) -> Option
         same = np.array([x == y and not pd.isna(x) for x, y in zip(v[a], v[b])])
         share = float(same.mean())
         if share >= GROUP_SHARE and (best is None or share > best["share"]):
-            best = {"column": str(col), "share": share, "n_pairs": len(pairs), "n_groups": int(n_groups),
-                    "reason": f"{same.sum()} of {len(pairs)} pairs of copies share a value of it: replicates "
-                              "or repeated samples of one donor or patient"}
+            best = {
+                "column": str(col),
+                "share": share,
+                "n_pairs": len(pairs),
+                "n_groups": int(n_groups),
+                "reason": f"{same.sum()} of {len(pairs)} pairs of copies share a value of it: replicates "
+                "or repeated samples of one donor or patient",
+            }
     return best
 
 
@@ -151,29 +155,42 @@ def _confounded_text(study, strategy: str) -> str:
         held = ", ".join(map(str, s.test_batches)) or "drawn batches"
         how = f"Split: leave-batch-out (whole batches {held} held out as the test set) because {why}."
     else:
-        how = (f"Split: batch × label stratified (each batch and label in every part, in proportion) "
-               f"because {why}.")
-    return (how + " No correction (ComBat included) can undo confounding: where batch and label go "
-            "together it cannot tell one from the other, so the scores may still partly reflect the batch.")
+        how = f"Split: batch × label stratified (each batch and label in every part, in proportion) because {why}."
+    return (
+        how + " No correction (ComBat included) can undo confounding: where batch and label go "
+        "together it cannot tell one from the other, so the scores may still partly reflect the batch."
+    )
 
 
 def record_split_remedies(study) -> list:
     """Rebuild the split's remedy records after a split was drawn; returns them."""
     s, b = study.split, study.batch
-    kept = [r for r in s.remedies if r.get("remedy") not in SPLIT_REMEDIES
-            or (r.get("remedy") == "group-split" and s.strategy == "group")]
+    kept = [
+        r
+        for r in s.remedies
+        if r.get("remedy") not in SPLIT_REMEDIES or (r.get("remedy") == "group-split" and s.strategy == "group")
+    ]
     out = []
     if s.strategy in ("batch-holdout", "batch-label-stratified") and b.confounded:
-        out.append({"finding": "batch-confounded", "remedy": s.strategy,
-                    "text": _confounded_text(study, s.strategy)})
-    elif s.strategy in ("batch-holdout", "batch-label-stratified") and "batch-partly-confounded" in study.finding_codes():
-        out.append({"finding": "batch-partly-confounded", "remedy": s.strategy,
-                    "text": _confounded_text(study, s.strategy).replace("is confounded with", "is partly tied to")})
+        out.append({"finding": "batch-confounded", "remedy": s.strategy, "text": _confounded_text(study, s.strategy)})
+    elif (
+        s.strategy in ("batch-holdout", "batch-label-stratified") and "batch-partly-confounded" in study.finding_codes()
+    ):
+        out.append(
+            {
+                "finding": "batch-partly-confounded",
+                "remedy": s.strategy,
+                "text": _confounded_text(study, s.strategy).replace("is confounded with", "is partly tied to"),
+            }
+        )
     cc = s.copy_clusters or {}
     if cc.get("clusters"):
-        text = (f"{cc['clusters']} copy cluster(s) ({cc['samples']} samples) kept together on one side of "
-                "the split" + (f"; {cc['straddling']} could not be, as whole batches form the test set"
-                               if cc.get("straddling") else "") + ".")
+        text = (
+            f"{cc['clusters']} copy cluster(s) ({cc['samples']} samples) kept together on one side of "
+            "the split"
+            + (f"; {cc['straddling']} could not be, as whole batches form the test set" if cc.get("straddling") else "")
+            + "."
+        )
         out.append({"finding": "duplicates-across-splits", "remedy": COPY_REMEDY, "text": text})
     s.remedies = kept + out
     sync_settled(study)
@@ -206,8 +223,9 @@ def sync_settled(study) -> None:
 
 def record_remedy(study, finding: str, remedy: str, text: str) -> None:
     """Add (or replace) the record of a remedy for ``finding``."""
-    study.split.remedies = [r for r in study.split.remedies
-                            if not (r.get("finding") == finding and r.get("remedy") == remedy)]
+    study.split.remedies = [
+        r for r in study.split.remedies if not (r.get("finding") == finding and r.get("remedy") == remedy)
+    ]
     study.split.remedies.append({"finding": finding, "remedy": remedy, "text": text})
     sync_settled(study)
 

@@ -78,8 +78,8 @@ def _confusion_metrics(W: np.ndarray, y: np.ndarray, pred: np.ndarray, k: int, n
             out["f1"] = np.sum(np.where(seen, np.nan_to_num(f1), 0), axis=1) / seen.sum(axis=1)
         trace = np.trace(C, axis1=1, axis2=2)
         cov_ytyp = trace * total - np.sum(predicted * support, axis=1)
-        cov_ypyp = total ** 2 - np.sum(predicted ** 2, axis=1)
-        cov_ytyt = total ** 2 - np.sum(support ** 2, axis=1)
+        cov_ypyp = total**2 - np.sum(predicted**2, axis=1)
+        cov_ytyt = total**2 - np.sum(support**2, axis=1)
         denom = np.sqrt(cov_ytyt * cov_ypyp)
         out["mcc"] = np.where(denom > 0, cov_ytyp / np.where(denom > 0, denom, 1), 0.0)
     return {name: v for name, v in out.items() if name in names}
@@ -145,11 +145,11 @@ def resampled_scores(names: Sequence[str], y, output, W: np.ndarray, threshold: 
         err = y - output
         if "r2" in names:
             my = W @ y / n
-            ss_tot = W @ (y ** 2) - n * my ** 2
+            ss_tot = W @ (y**2) - n * my**2
             with np.errstate(invalid="ignore", divide="ignore"):
-                out["r2"] = np.where(ss_tot > 1e-12 * np.maximum(W @ (y ** 2), 1), 1 - (W @ err ** 2) / ss_tot, np.nan)
+                out["r2"] = np.where(ss_tot > 1e-12 * np.maximum(W @ (y**2), 1), 1 - (W @ err**2) / ss_tot, np.nan)
         if "rmse" in names:
-            out["rmse"] = np.sqrt(W @ err ** 2 / n)
+            out["rmse"] = np.sqrt(W @ err**2 / n)
         if "mae" in names:
             out["mae"] = W @ np.abs(err) / n
         if "pearson" in names:

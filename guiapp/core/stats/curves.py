@@ -12,8 +12,13 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from guiapp.core.stats.metrics import (RELIABILITY_BINS, confusion, fast_scores, metrics_from_confusion,
-                                 predicted_classes)
+from guiapp.core.stats.metrics import (
+    RELIABILITY_BINS,
+    confusion,
+    fast_scores,
+    metrics_from_confusion,
+    predicted_classes,
+)
 
 MAX_POINTS = 200
 MAX_RESIDUALS = 500
@@ -63,12 +68,15 @@ def reliability(y_true: np.ndarray, output: np.ndarray, bins: int = RELIABILITY_
     keep = n > 0
     mean_p = np.bincount(which, conf, bins)[keep] / n[keep]
     observed = np.bincount(which, hit, bins)[keep] / n[keep]
-    return {"of": what, "predicted": np.round(mean_p, 4).tolist(), "observed": np.round(observed, 4).tolist(),
-            "count": n[keep].astype(int).tolist()}
+    return {
+        "of": what,
+        "predicted": np.round(mean_p, 4).tolist(),
+        "observed": np.round(observed, 4).tolist(),
+        "count": n[keep].astype(int).tolist(),
+    }
 
 
-def panel_details(task: str, y_true, output, *, threshold: float = 0.5,
-                  classes: Optional[Sequence] = None) -> dict:
+def panel_details(task: str, y_true, output, *, threshold: float = 0.5, classes: Optional[Sequence] = None) -> dict:
     """The non-metric part of a panel, for plots and tables."""
     y_true, output = np.asarray(y_true), np.asarray(output)
     if task != "classification":
@@ -79,12 +87,16 @@ def panel_details(task: str, y_true, output, *, threshold: float = 0.5,
     names = [str(c) for c in classes] if classes is not None and len(classes) == k else [str(i) for i in range(k)]
     pred = predicted_classes(output, threshold)
     c = confusion(y_true, pred, k)
-    details: dict = {"threshold": float(threshold) if k == 2 else None, "classes": names,
-                     "confusion": c.tolist(), "reliability": reliability(y_true, output)}
+    details: dict = {
+        "threshold": float(threshold) if k == 2 else None,
+        "classes": names,
+        "confusion": c.tolist(),
+        "reliability": reliability(y_true, output),
+    }
     shares = np.bincount(y_true, minlength=k) / max(len(y_true), 1)
     details["prevalence"] = np.round(shares, 5).tolist()
     curves = []
-    for j in ([1] if k == 2 else range(k)):
+    for j in [1] if k == 2 else range(k):
         positive = y_true == j
         roc, pr = roc_points(positive, output[:, j]), pr_points(positive, output[:, j])
         if roc or pr:
@@ -104,6 +116,11 @@ def _per_class(y_true, output, pred, names) -> list:
         c = confusion(positive, (pred == j).astype(np.int64), 2)
         values = metrics_from_confusion(c, ("sensitivity", "specificity", "f1"))
         values.update(fast_scores(("roc_auc", "pr_auc"), positive, binary_out))
-        rows.append({"class": name, "n": int(positive.sum()),
-                     **{key: (round(float(v), 5) if np.isfinite(v) else None) for key, v in values.items()}})
+        rows.append(
+            {
+                "class": name,
+                "n": int(positive.sum()),
+                **{key: (round(float(v), 5) if np.isfinite(v) else None) for key, v in values.items()},
+            }
+        )
     return rows

@@ -46,8 +46,9 @@ def _proportion_counts(name: str, y, output, threshold: float) -> Optional[tuple
     return None
 
 
-def replace_collapsed(panel: dict, names, y, output, *, n_boot: int, threshold: float = 0.5,
-                      level: float = 0.95) -> dict:
+def replace_collapsed(
+    panel: dict, names, y, output, *, n_boot: int, threshold: float = 0.5, level: float = 0.95
+) -> dict:
     """Replace each collapsed interval (low == high) of ``panel`` in place; returns ``{name: note}``.
 
     The notes also go to ``panel["ci_notes"]`` so the card can say why an interval is not a
@@ -69,13 +70,13 @@ def replace_collapsed(panel: dict, names, y, output, *, n_boot: int, threshold: 
             k, trials, what = counts
             low, high = clopper_pearson(k, trials, level)
             panel[f"{name}_ci"] = [low, high]
-            notes[name] = (f"{why}; the exact Clopper–Pearson interval for {k} of {trials} {what} is "
-                           f"{low:.3f}–{high:.3f}")
+            notes[name] = (
+                f"{why}; the exact Clopper–Pearson interval for {k} of {trials} {what} is {low:.3f}–{high:.3f}"
+            )
         elif perfect and name in RULE_OF_THREE and n > 3:
             low = 1.0 - 3.0 / n
             panel[f"{name}_ci"] = [low, 1.0]
-            notes[name] = (f"{why}; the rule of three bounds the error rate at 3/{n}, so the interval is "
-                           f"{low:.3f}–1.000")
+            notes[name] = f"{why}; the rule of three bounds the error rate at 3/{n}, so the interval is {low:.3f}–1.000"
     if notes:
         panel["ci_notes"] = {**panel.get("ci_notes", {}), **notes}
     return notes

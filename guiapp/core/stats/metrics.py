@@ -13,23 +13,58 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-CLASSIFICATION_METRICS = ("roc_auc", "pr_auc", "balanced_accuracy", "mcc", "f1", "sensitivity",
-                          "specificity", "brier")
+CLASSIFICATION_METRICS = ("roc_auc", "pr_auc", "balanced_accuracy", "mcc", "f1", "sensitivity", "specificity", "brier")
 REGRESSION_METRICS = ("r2", "rmse", "mae", "pearson", "spearman")
 # Reported in every panel, but not offered as the success metric: calibration has its own criterion.
 EXTRA_METRICS = {"classification": ("ece",), "regression": ()}
-HIGHER_IS_BETTER = {"roc_auc": True, "pr_auc": True, "balanced_accuracy": True, "mcc": True, "f1": True,
-                    "sensitivity": True, "specificity": True, "brier": False, "ece": False,
-                    "r2": True, "rmse": False, "mae": False, "pearson": True, "spearman": True}
-DISPLAY_NAMES = {"roc_auc": "ROC AUC", "pr_auc": "PR AUC", "balanced_accuracy": "Balanced accuracy",
-                 "mcc": "MCC", "f1": "F1", "sensitivity": "Sensitivity", "specificity": "Specificity",
-                 "brier": "Brier score", "ece": "Calibration error (ECE)",
-                 "r2": "R²", "rmse": "RMSE", "mae": "MAE", "pearson": "Pearson r", "spearman": "Spearman ρ"}
+HIGHER_IS_BETTER = {
+    "roc_auc": True,
+    "pr_auc": True,
+    "balanced_accuracy": True,
+    "mcc": True,
+    "f1": True,
+    "sensitivity": True,
+    "specificity": True,
+    "brier": False,
+    "ece": False,
+    "r2": True,
+    "rmse": False,
+    "mae": False,
+    "pearson": True,
+    "spearman": True,
+}
+DISPLAY_NAMES = {
+    "roc_auc": "ROC AUC",
+    "pr_auc": "PR AUC",
+    "balanced_accuracy": "Balanced accuracy",
+    "mcc": "MCC",
+    "f1": "F1",
+    "sensitivity": "Sensitivity",
+    "specificity": "Specificity",
+    "brier": "Brier score",
+    "ece": "Calibration error (ECE)",
+    "r2": "R²",
+    "rmse": "RMSE",
+    "mae": "MAE",
+    "pearson": "Pearson r",
+    "spearman": "Spearman ρ",
+}
 # Metrics that read the predicted class, so depend on the threshold.
 THRESHOLD_METRICS = ("balanced_accuracy", "mcc", "f1", "sensitivity", "specificity")
 # Bounded to [0, 1] (MCC, Pearson and Spearman to [-1, 1]): a fixed margin means the same everywhere.
-BOUNDED = {"roc_auc", "pr_auc", "balanced_accuracy", "mcc", "f1", "sensitivity", "specificity", "brier",
-           "ece", "pearson", "spearman"}
+BOUNDED = {
+    "roc_auc",
+    "pr_auc",
+    "balanced_accuracy",
+    "mcc",
+    "f1",
+    "sensitivity",
+    "specificity",
+    "brier",
+    "ece",
+    "pearson",
+    "spearman",
+}
 RELIABILITY_BINS = 10
 
 
@@ -73,22 +108,28 @@ def metrics_from_confusion(c: np.ndarray, names: Sequence[str]) -> dict:
     if "balanced_accuracy" in names:
         out["balanced_accuracy"] = float(np.mean(recall[present])) if present.any() else float("nan")
     if k == 2:
-        values = {"sensitivity": recall[1], "specificity": spec[1] if (tn[1] + c[0, 1]) else np.nan,
-                  "f1": f1[1] if (support[1] + predicted[1]) else 0.0}
+        values = {
+            "sensitivity": recall[1],
+            "specificity": spec[1] if (tn[1] + c[0, 1]) else np.nan,
+            "f1": f1[1] if (support[1] + predicted[1]) else 0.0,
+        }
     else:
         seen = present | (predicted > 0)
-        values = {"sensitivity": np.mean(recall[present]) if present.any() else np.nan,
-                  "specificity": np.mean(spec[present & np.isfinite(spec)]) if (present & np.isfinite(spec)).any()
-                  else np.nan,
-                  "f1": np.mean(np.nan_to_num(f1[seen])) if seen.any() else np.nan}
+        values = {
+            "sensitivity": np.mean(recall[present]) if present.any() else np.nan,
+            "specificity": np.mean(spec[present & np.isfinite(spec)])
+            if (present & np.isfinite(spec)).any()
+            else np.nan,
+            "f1": np.mean(np.nan_to_num(f1[seen])) if seen.any() else np.nan,
+        }
     for name in ("sensitivity", "specificity", "f1"):
         if name in names:
             out[name] = float(values[name])
     if "mcc" in names:
         # The multiclass MCC of Gorodkin (2004), as scikit-learn computes it; 0 when undefined.
         cov_ytyp = np.trace(c) * total - np.dot(predicted, support)
-        cov_ypyp = total ** 2 - np.dot(predicted, predicted)
-        cov_ytyt = total ** 2 - np.dot(support, support)
+        cov_ypyp = total**2 - np.dot(predicted, predicted)
+        cov_ytyt = total**2 - np.dot(support, support)
         denom = np.sqrt(float(cov_ytyt) * float(cov_ypyp))
         out["mcc"] = float(cov_ytyp / denom) if denom > 0 else 0.0
     return out
@@ -180,8 +221,7 @@ def score(metric: str, y_true: np.ndarray, output: np.ndarray, threshold: float 
             return float("nan")
         if k == 2:
             s = output[:, 1]
-            return float(m.roc_auc_score(y_true, s) if metric == "roc_auc"
-                         else m.average_precision_score(y_true, s))
+            return float(m.roc_auc_score(y_true, s) if metric == "roc_auc" else m.average_precision_score(y_true, s))
         onehot = np.eye(k)[y_true][:, present]
         probs = output[:, present]
         if metric == "roc_auc":
@@ -219,8 +259,7 @@ def fast_score(metric: str, y_true: np.ndarray, output: np.ndarray, threshold: f
     return fast_scores((metric,), y_true, output, threshold)[metric]
 
 
-def fast_scores(names: Sequence[str], y_true: np.ndarray, output: np.ndarray,
-                threshold: float = 0.5) -> dict:
+def fast_scores(names: Sequence[str], y_true: np.ndarray, output: np.ndarray, threshold: float = 0.5) -> dict:
     """Several metrics at once; the confusion matrix is counted once for all of them."""
     out: dict = {}
     wanted = set(names)
@@ -253,8 +292,16 @@ def fast_scores(names: Sequence[str], y_true: np.ndarray, output: np.ndarray,
     return out
 
 
-def bootstrap_intervals(names: Sequence[str], y_true, output, *, n_boot: int = 200, seed: int = 0,
-                        threshold: float = 0.5, level: float = 0.95) -> dict:
+def bootstrap_intervals(
+    names: Sequence[str],
+    y_true,
+    output,
+    *,
+    n_boot: int = 200,
+    seed: int = 0,
+    threshold: float = 0.5,
+    level: float = 0.95,
+) -> dict:
     """Percentile bootstrap intervals ``{name: [low, high]}``, resampling samples with replacement.
 
     A metric gets no interval when fewer than a quarter of the resamples (at least 10) give a
@@ -282,9 +329,18 @@ def bootstrap_intervals(names: Sequence[str], y_true, output, *, n_boot: int = 2
     return out
 
 
-def metric_panel(task: str, y_true, output, *, n_boot: int = 200, seed: int = 0, threshold: float = 0.5,
-                 metrics: Optional[Sequence[str]] = None, details: bool = True,
-                 classes: Optional[Sequence] = None) -> dict:
+def metric_panel(
+    task: str,
+    y_true,
+    output,
+    *,
+    n_boot: int = 200,
+    seed: int = 0,
+    threshold: float = 0.5,
+    metrics: Optional[Sequence[str]] = None,
+    details: bool = True,
+    classes: Optional[Sequence] = None,
+) -> dict:
     """Every metric of the task, with ``<name>_ci`` = bootstrap 95% interval [low, high].
 
     An interval that collapses (every resample scores the same) is replaced by an exact one
@@ -300,8 +356,7 @@ def metric_panel(task: str, y_true, output, *, n_boot: int = 200, seed: int = 0,
     panel: dict = {"n": int(len(y_true))}
     for name in names:
         panel[name] = score(name, y_true, output, threshold)
-    for name, ci in bootstrap_intervals(names, y_true, output, n_boot=n_boot, seed=seed,
-                                        threshold=threshold).items():
+    for name, ci in bootstrap_intervals(names, y_true, output, n_boot=n_boot, seed=seed, threshold=threshold).items():
         panel[f"{name}_ci"] = ci
     from guiapp.core.stats.exact_intervals import replace_collapsed
 

@@ -87,7 +87,8 @@ def check_reason(code: str, reason) -> str:
     if not re.search(r"[^\W\d_]", text):
         raise TenfoldError(
             f"Accepting the finding {code} needs a reason in words: say why the result still holds "
-            "despite it (it goes into the model card, the report and the ethics register).")
+            "despite it (it goes into the model card, the report and the ethics register)."
+        )
     return text
 
 
@@ -95,8 +96,7 @@ def accept_finding(study, code: str, reason: str, *, by: str = BY_USER) -> dict:
     """Record that the user accepts ``code`` with ``reason``; it no longer blocks the study, and
     the card, the report, the checklist and the ethics register carry the reason."""
     if _kind(code) is None:
-        raise TenfoldError(f"{code!r} is not the code of a finding Tenfold raises; "
-                           f"{_closest(code)}")
+        raise TenfoldError(f"{code!r} is not the code of a finding Tenfold raises; {_closest(code)}")
     reason = check_reason(code, reason)
     old = study.accepted_findings.get(code)
     entry = {"reason": reason, "at": old["at"] if old and old.get("reason") == reason else _now(), "by": by}
@@ -108,8 +108,7 @@ def accept_finding(study, code: str, reason: str, *, by: str = BY_USER) -> dict:
 def withdraw_acceptance(study, code: str) -> None:
     """Take an acceptance back: the finding blocks again (its register entry goes too)."""
     study.accepted_findings.pop(code, None)
-    study.ethics.register[:] = [e for e in study.ethics.register
-                                if e.get("finding") != REGISTER_PREFIX + code]
+    study.ethics.register[:] = [e for e in study.ethics.register if e.get("finding") != REGISTER_PREFIX + code]
 
 
 def settle_by_remedy(study, code: str, remedy_text: str) -> dict:
@@ -149,12 +148,16 @@ def record_in_register(study) -> list[dict]:
         if entry is None or REGISTER_PREFIX + f.code in known:
             continue
         known.add(REGISTER_PREFIX + f.code)
-        new.append(add_entry(
-            study, f"Finding {f.code} accepted without a remedy: {f.message}",
-            raised_by=f"Tenfold ({entry.get('by', BY_USER)} accepted it)",
-            mitigation=f"Accepted with the reason: {entry['reason']} Reported at the top of the "
-                       "model card and the report.",
-            finding=REGISTER_PREFIX + f.code))
+        new.append(
+            add_entry(
+                study,
+                f"Finding {f.code} accepted without a remedy: {f.message}",
+                raised_by=f"Tenfold ({entry.get('by', BY_USER)} accepted it)",
+                mitigation=f"Accepted with the reason: {entry['reason']} Reported at the top of the "
+                "model card and the report.",
+                finding=REGISTER_PREFIX + f.code,
+            )
+        )
     # An entry the finding opened by itself says which remedy answers it (the user still resolves it).
     for e in study.ethics.register:
         code = str(e.get("finding", "")).split(":")[0]
@@ -176,10 +179,12 @@ def accept_line(codes, reason: str = PLACEHOLDER) -> str:
 
 def blocking_message(findings: list[Finding], before: str = "training") -> str:
     n = len(findings)
-    lines = [f"The study stopped before {before}: {n} finding{'s' if n != 1 else ''} "
-             f"{'block' if n != 1 else 'blocks'} it, so its result could not be trusted. Apply a remedy, "
-             "or accept each finding in the spec with your reason in words (replace ... with why the "
-             "result still holds); the model card will carry the reason."]
+    lines = [
+        f"The study stopped before {before}: {n} finding{'s' if n != 1 else ''} "
+        f"{'block' if n != 1 else 'blocks'} it, so its result could not be trusted. Apply a remedy, "
+        "or accept each finding in the spec with your reason in words (replace ... with why the "
+        "result still holds); the model card will carry the reason."
+    ]
     for f in findings:
         title = step(f.step).title if f.step in STEP_IDS else f.step
         lines.append(f"  • {f.code} (Tip {f.tip}, {title} step): {f.message}")
@@ -223,14 +228,29 @@ def caveats(study) -> list[dict]:
         seen.add(f.message)
         accepted = study.accepted_findings.get(f.code)
         blocks = is_blocking(f)
-        rows.append({"code": f.code, "tip": f.tip, "severity": f.severity, "step": f.step,
-                     "message": f.message, "blocks": blocks, "caveat": caveat_phrase(f),
-                     "status": "accepted" if accepted else "unresolved",
-                     "reason": accepted["reason"] if accepted else "",
-                     "accepted_by": accepted.get("by", "") if accepted else ""})
+        rows.append(
+            {
+                "code": f.code,
+                "tip": f.tip,
+                "severity": f.severity,
+                "step": f.step,
+                "message": f.message,
+                "blocks": blocks,
+                "caveat": caveat_phrase(f),
+                "status": "accepted" if accepted else "unresolved",
+                "reason": accepted["reason"] if accepted else "",
+                "accepted_by": accepted.get("by", "") if accepted else "",
+            }
+        )
     order = {(True, "unresolved"): 0, (True, "accepted"): 1}
-    rows.sort(key=lambda r: (order.get((r["blocks"], r["status"]), 2), _SEVERITY_ORDER[r["severity"]],
-                             r["status"] != "accepted", r["tip"]))
+    rows.sort(
+        key=lambda r: (
+            order.get((r["blocks"], r["status"]), 2),
+            _SEVERITY_ORDER[r["severity"]],
+            r["status"] != "accepted",
+            r["tip"],
+        )
+    )
     return rows
 
 
@@ -248,8 +268,10 @@ def settled(study) -> list[dict]:
 def caveat_text(row: dict) -> str:
     """One caveat as the box and the JSON card word it."""
     if row["status"] == "accepted":
-        return f"[{row['code']}] accepted by the {row['accepted_by'] or BY_USER} with the reason " \
-               f"“{row['reason']}” — {row['message']}"
+        return (
+            f"[{row['code']}] accepted by the {row['accepted_by'] or BY_USER} with the reason "
+            f"“{row['reason']}” — {row['message']}"
+        )
     state = "unresolved: not remedied and not accepted" if row["blocks"] else f"unresolved {row['severity']}"
     return f"[{row['code']}] {state} — {row['message']}"
 
@@ -297,8 +319,11 @@ def _closest(code: str) -> str:
     import difflib
 
     near = difflib.get_close_matches(code, [k.code for k in Findings.all()], n=5, cutoff=0.5)
-    return (f"did you mean {', '.join(near)}?" if near
-            else "the codes are listed in each finding (for example batch-confounded).")
+    return (
+        f"did you mean {', '.join(near)}?"
+        if near
+        else "the codes are listed in each finding (for example batch-confounded)."
+    )
 
 
 def _now() -> str:

@@ -88,8 +88,13 @@ def read_holder(folder) -> Optional[LockHolder]:
     """Who holds the study's lock, as the lock file says; None without a readable lock file."""
     try:
         raw = json.loads((Path(folder) / LOCK_FILE).read_text(encoding="utf-8"))
-        return LockHolder(pid=int(raw["pid"]), host=str(raw["host"]), started=str(raw.get("started", "")),
-                          command=str(raw.get("command", "")), boot=str(raw.get("boot", "")))
+        return LockHolder(
+            pid=int(raw["pid"]),
+            host=str(raw["host"]),
+            started=str(raw.get("started", "")),
+            command=str(raw.get("command", "")),
+            boot=str(raw.get("boot", "")),
+        )
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -103,11 +108,15 @@ def live_holder(folder) -> Optional[LockHolder]:
 
 
 def refusal(folder, holder: LockHolder) -> str:
-    message = (f"The study in {folder} is being written by another Tenfold ({holder.describe()}). "
-               "One study takes one writer at a time: wait for it to end, or use another study folder.")
+    message = (
+        f"The study in {folder} is being written by another Tenfold ({holder.describe()}). "
+        "One study takes one writer at a time: wait for it to end, or use another study folder."
+    )
     if not holder.here:
-        message += (f" That process runs on another computer, so Tenfold cannot tell whether it still runs; "
-                    f"once you know it has ended, delete {Path(folder) / LOCK_FILE} and try again.")
+        message += (
+            f" That process runs on another computer, so Tenfold cannot tell whether it still runs; "
+            f"once you know it has ended, delete {Path(folder) / LOCK_FILE} and try again."
+        )
     return message
 
 
@@ -131,8 +140,15 @@ class StudyLock:
         from guiapp.core.study.model import now_iso
 
         self.folder.mkdir(parents=True, exist_ok=True)
-        record = json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "started": now_iso(),
-                             "command": self.command, "boot": boot_id()})
+        record = json.dumps(
+            {
+                "pid": os.getpid(),
+                "host": socket.gethostname(),
+                "started": now_iso(),
+                "command": self.command,
+                "boot": boot_id(),
+            }
+        )
         for _ in range(3):
             try:
                 fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
@@ -146,8 +162,11 @@ class StudyLock:
                 if holder is not None and not (holder.here and not holder.running):
                     raise StudyLockedError(refusal(self.folder, holder)) from None
                 # Stale (its process is gone) or unreadable (a writer died while writing it).
-                self.note = (f"Took over the lock of {holder.describe()}, which no longer runs."
-                             if holder is not None else f"Replaced an unreadable lock file {self.path}.")
+                self.note = (
+                    f"Took over the lock of {holder.describe()}, which no longer runs."
+                    if holder is not None
+                    else f"Replaced an unreadable lock file {self.path}."
+                )
                 if read_holder(self.folder) != holder:
                     continue  # another process took it over meanwhile: look again
                 try:
@@ -159,8 +178,10 @@ class StudyLock:
                 fh.write(record)
             self.held = True
             return self
-        raise StudyLockedError(f"The lock file {self.path} keeps changing: another Tenfold is starting on "
-                               "this study. Wait for it to end, or use another study folder.")
+        raise StudyLockedError(
+            f"The lock file {self.path} keeps changing: another Tenfold is starting on "
+            "this study. Wait for it to end, or use another study folder."
+        )
 
     def release(self) -> None:
         if not self.held:

@@ -200,8 +200,11 @@ class BaselinesState:
     def best(self, metric: str) -> Optional[dict]:
         from guiapp.core.stats.metrics import HIGHER_IS_BETTER
 
-        scored = [r for r in self.results if r["tune_metrics"].get(metric) is not None
-                  and math.isfinite(r["tune_metrics"][metric])]
+        scored = [
+            r
+            for r in self.results
+            if r["tune_metrics"].get(metric) is not None and math.isfinite(r["tune_metrics"][metric])
+        ]
         if not scored:
             return None
         sign = 1 if HIGHER_IS_BETTER.get(metric, True) else -1  # RMSE and friends: lower wins
@@ -300,13 +303,21 @@ class EvaluationState:
     test_evaluated_at: str = ""
     baseline_test_metrics: dict = field(default_factory=dict)
     threshold: float = 0.5  # binary tasks: the positive-class probability above which a sample is called positive
-    tune_groups: list = field(default_factory=list)  # per-batch and per-subgroup metrics (guiapp.core.evaluation.subgroups)
+    tune_groups: list = field(
+        default_factory=list
+    )  # per-batch and per-subgroup metrics (guiapp.core.evaluation.subgroups)
     test_groups: list = field(default_factory=list)
     measured: dict = field(default_factory=dict)  # model size and inference latency (guiapp.core.evaluation.scoreboard)
     cv: dict = field(default_factory=dict)  # repeated nested cross-validation: folds, scores, fold means
-    external: list = field(default_factory=list)  # external cohorts, each evaluated once (guiapp.core.evaluation.external)
-    generalization: dict = field(default_factory=dict)  # leave-one-batch-out estimate (guiapp.core.evaluation.generalization)
-    efficiency: dict = field(default_factory=dict)  # memory, throughput, performance per FLOP (guiapp.core.evaluation.criteria)
+    external: list = field(
+        default_factory=list
+    )  # external cohorts, each evaluated once (guiapp.core.evaluation.external)
+    generalization: dict = field(
+        default_factory=dict
+    )  # leave-one-batch-out estimate (guiapp.core.evaluation.generalization)
+    efficiency: dict = field(
+        default_factory=dict
+    )  # memory, throughput, performance per FLOP (guiapp.core.evaluation.criteria)
 
 
 @dataclass

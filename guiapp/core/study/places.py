@@ -47,16 +47,22 @@ def apart_problem(out_dir, study_folder) -> str:
     out, folder = _absolute(out_dir).resolve(), _absolute(study_folder).resolve()
     suggestion = default_export_dir(study_folder)
     if out == folder:
-        return (f"The export folder {out} is the study folder itself. The bundle is what you share, and the study "
-                "folder holds what must stay in the lab (checkpoints, the tuning database, copies of the data): "
-                f"choose a folder outside it, for example {suggestion}.")
+        return (
+            f"The export folder {out} is the study folder itself. The bundle is what you share, and the study "
+            "folder holds what must stay in the lab (checkpoints, the tuning database, copies of the data): "
+            f"choose a folder outside it, for example {suggestion}."
+        )
     if _inside(out, folder):
-        return (f"The export folder {out} lies inside the study folder {folder}, which holds what must stay in the "
-                f"lab (checkpoints, the tuning database, copies of the data): choose a folder outside it, for "
-                f"example {suggestion}.")
+        return (
+            f"The export folder {out} lies inside the study folder {folder}, which holds what must stay in the "
+            f"lab (checkpoints, the tuning database, copies of the data): choose a folder outside it, for "
+            f"example {suggestion}."
+        )
     if _inside(folder, out):
-        return (f"The export folder {out} holds the study folder {folder}, so sharing the bundle would share the "
-                f"study's checkpoints and data too: choose a folder that does not contain it, for example {suggestion}.")
+        return (
+            f"The export folder {out} holds the study folder {folder}, so sharing the bundle would share the "
+            f"study's checkpoints and data too: choose a folder that does not contain it, for example {suggestion}."
+        )
     return ""
 
 

@@ -39,9 +39,11 @@ def whole(low: int, high: int = WHOLE_MAX) -> Rule:
     return Rule(lambda v: _is_whole(v) and low <= v <= high, words)
 
 
-def number(low: Optional[float] = None, high: Optional[float] = None, *, low_open: bool = False,
-           high_open: bool = False) -> Rule:
+def number(
+    low: Optional[float] = None, high: Optional[float] = None, *, low_open: bool = False, high_open: bool = False
+) -> Rule:
     """A finite number in the interval; ``*_open`` leaves the end out."""
+
     def check(v) -> bool:
         if not _is_number(v):
             return False
@@ -50,8 +52,11 @@ def number(low: Optional[float] = None, high: Optional[float] = None, *, low_ope
         return not (high is not None and (v >= high if high_open else v > high))
 
     if low is not None and high is not None:
-        words = (f"a number from {low:g} to {high:g}" if not (low_open or high_open) else
-                 f"a number {'>' if low_open else '≥'} {low:g} and {'<' if high_open else '≤'} {high:g}")
+        words = (
+            f"a number from {low:g} to {high:g}"
+            if not (low_open or high_open)
+            else f"a number {'>' if low_open else '≥'} {low:g} and {'<' if high_open else '≤'} {high:g}"
+        )
     elif low is not None:
         words = f"a number {'>' if low_open else '≥'} {low:g}"
     elif high is not None:
@@ -63,8 +68,12 @@ def number(low: Optional[float] = None, high: Optional[float] = None, *, low_ope
 
 def list_of(item: Rule, *, min_len: int = 0, max_len: Optional[int] = None, words: str = "") -> Rule:
     def check(v) -> bool:
-        return (isinstance(v, list) and len(v) >= min_len and (max_len is None or len(v) <= max_len)
-                and all(item.check(x) for x in v))
+        return (
+            isinstance(v, list)
+            and len(v) >= min_len
+            and (max_len is None or len(v) <= max_len)
+            and all(item.check(x) for x in v)
+        )
 
     return Rule(check, words or f"a list of {item.words.removeprefix('a ').removeprefix('an ')}s")
 
@@ -93,15 +102,17 @@ RULES: dict[tuple[str, str], Rule] = {
     ("data", "label"): Rule(lambda v: isinstance(v, str) and v.strip() != "", "a column name in quotes"),
     ("data", "identifiers"): NAMES,
     ("data", "subgroups"): NAMES,
-    ("data", "image_size"): either(SIZE, list_of(SIZE, min_len=2, max_len=2),
-                                   words="a whole number ≥ 1, or [height, width]"),
+    ("data", "image_size"): either(
+        SIZE, list_of(SIZE, min_len=2, max_len=2), words="a whole number ≥ 1, or [height, width]"
+    ),
     ("data", "sequence_length"): SIZE,
     # the split's own limits (guiapp.core.split.draw): each part 5–50 %, training keeps at least 20 %
     ("split", "test_fraction"): number(0.05, 0.5),
     ("split", "tune_fraction"): number(0.05, 0.5),
     ("split", "seed"): SEED,
-    ("split", "holdout_batches"): list_of(either(TEXT, whole(-WHOLE_MAX), words="a batch name"),
-                                          words='a list of batch names, like ["run3"]'),
+    ("split", "holdout_batches"): list_of(
+        either(TEXT, whole(-WHOLE_MAX), words="a batch name"), words='a list of batch names, like ["run3"]'
+    ),
     ("baselines", "models"): NAMES,
     ("baselines", "budget_trials"): COUNT,
     ("model", "width"): SIZE,
@@ -119,8 +130,11 @@ RULES: dict[tuple[str, str], Rule] = {
     ("tuning", "worker"): COUNT,
     ("evaluate", "threshold"): SHARE,
     ("evaluate", "shuffle_repeats"): SIZE,
-    ("evaluate", "learning_curve"): list_of(number(0, 1, low_open=True), min_len=1,
-                                            words="a list of training shares above 0 and up to 1, like [0.25, 0.5, 1]"),
+    ("evaluate", "learning_curve"): list_of(
+        number(0, 1, low_open=True),
+        min_len=1,
+        words="a list of training shares above 0 and up to 1, like [0.25, 0.5, 1]",
+    ),
     ("interpret", "repeats"): SIZE,
     ("interpret", "top"): SIZE,
     ("privacy", "dp_epsilon"): RATE,
@@ -149,8 +163,10 @@ RULES: dict[tuple[str, str], Rule] = {
 
 # The values a success metric can take: target_value must lie inside them.
 METRIC_RANGES: dict[str, Rule] = {
-    **{m: PROBABILITY for m in ("roc_auc", "pr_auc", "balanced_accuracy", "f1", "sensitivity", "specificity",
-                                "brier", "ece")},
+    **{
+        m: PROBABILITY
+        for m in ("roc_auc", "pr_auc", "balanced_accuracy", "f1", "sensitivity", "specificity", "brier", "ece")
+    },
     **{m: number(-1, 1) for m in ("mcc", "pearson", "spearman")},
     "r2": number(high=1),
     "rmse": number(0),

@@ -44,12 +44,14 @@ def missing_prerequisite(study, step_id: str) -> Optional[str]:
     i = STEP_IDS.index(step_id)
     has_data = bool(study.data.feature_columns) and study.table is not None
     needs = [
-        (STEP_IDS.index("data"), study.folder is not None,
-         "Create or open a study folder first (Study page)."),
+        (STEP_IDS.index("data"), study.folder is not None, "Create or open a study folder first (Study page)."),
         (STEP_IDS.index("batch"), has_data, "Load a data table on the Data page first."),
         (STEP_IDS.index("baselines"), study.split.sealed, "Draw the split on the Split page first."),
-        (STEP_IDS.index("overfitting"), study.train.status in ("done", "cancelled") and bool(study.train.weights),
-         "Train the network on the Train page first."),
+        (
+            STEP_IDS.index("overfitting"),
+            study.train.status in ("done", "cancelled") and bool(study.train.weights),
+            "Train the network on the Train page first.",
+        ),
     ]
     too_few = next((f for f in study.findings if f.code == "too-few-samples"), None)
     if too_few is not None:  # the data are profiled, but no split can be judged (Tip 1)

@@ -16,9 +16,21 @@ from guiapp.ui.pages.split import SplitPage
 from guiapp.ui.pages.study_page import StudyPage
 from guiapp.ui.pages.train import TrainPage
 
-PAGE_CLASSES = (StudyPage, QuestionPage, DataPage, BatchPage, SplitPage, BaselinesPage,
-                ArchitecturePage, TrainPage, OverfittingPage, EvaluatePage, InterpretPage,
-                EthicsPage, ExportPage)
+PAGE_CLASSES = (
+    StudyPage,
+    QuestionPage,
+    DataPage,
+    BatchPage,
+    SplitPage,
+    BaselinesPage,
+    ArchitecturePage,
+    TrainPage,
+    OverfittingPage,
+    EvaluatePage,
+    InterpretPage,
+    EthicsPage,
+    ExportPage,
+)
 assert tuple(p.step_id for p in PAGE_CLASSES) == STEP_IDS
 
 __all__ = ["PAGE_CLASSES", "StepPage"]

@@ -4,8 +4,17 @@ data, its settings searched with the baselines' budget, optionally started from 
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout,
-                               QLineEdit, QPushButton, QSpinBox)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+)
 
 from guiapp.core.models import recommend as architecture
 from guiapp.core.models import network_search
@@ -20,17 +29,21 @@ from guiapp.ui.why_disabled import enable
 
 CHECKPOINT_FILTER = "Weights (*.safetensors *.pt *.pth *.bin);;All files (*)"
 # What "width" and "depth" mean for each kind, in the form's words.
-SHAPE_WORDS = {"mlp": ("Units per hidden layer:", "Hidden layers:"),
-               "cnn1d": ("Filters per convolution:", "Convolution layers:"),
-               "cnn2d": ("Filters in the first convolution (doubling after each):", "Convolution layers:"),
-               "transformer": ("Model width (attention and embedding):", "Encoder layers:")}
+SHAPE_WORDS = {
+    "mlp": ("Units per hidden layer:", "Hidden layers:"),
+    "cnn1d": ("Filters per convolution:", "Convolution layers:"),
+    "cnn2d": ("Filters in the first convolution (doubling after each):", "Convolution layers:"),
+    "transformer": ("Model width (attention and embedding):", "Encoder layers:"),
+}
 
 
 class ArchitecturePage(StepPage):
     step_id = "architecture"
-    intro = ("The data's form decides the network: a multilayer perceptron for a table of measurements, "
-             "convolutions for sequences and images. Start small. A network with many more parameters "
-             "than training samples memorises them instead of learning.")
+    intro = (
+        "The data's form decides the network: a multilayer perceptron for a table of measurements, "
+        "convolutions for sequences and images. Start small. A network with many more parameters "
+        "than training samples memorises them instead of learning."
+    )
 
     def build(self) -> None:
         self.recommended = note("")
@@ -39,9 +52,11 @@ class ArchitecturePage(StepPage):
         self.shape_form = form
         self.kind = QComboBox()
         self.kind.setAccessibleName("Network kind")
-        self.kind.setToolTip("The kind of network. Only the kinds that fit the data's form are offered: "
-                             "tables train an MLP; sequences a 1D CNN, a small transformer or an MLP; "
-                             "images a small 2D CNN or an MLP.")
+        self.kind.setToolTip(
+            "The kind of network. Only the kinds that fit the data's form are offered: "
+            "tables train an MLP; sequences a 1D CNN, a small transformer or an MLP; "
+            "images a small 2D CNN or an MLP."
+        )
         self.kind.currentIndexChanged.connect(self._on_kind)
         form.addRow("Network:", self.kind)
         self.width = QSpinBox()
@@ -81,10 +96,14 @@ class ArchitecturePage(StepPage):
         self.body.addWidget(self.size)
 
         self.body.addWidget(heading("Hyperparameter search (Tip 6)"))
-        self.body.addWidget(note("Short trainings try widths, depths, dropout, learning rates, weight decay, "
-                                 "batch sizes and optimizers (AdamW, Adam, SGD: adaptive methods can generalise "
-                                 "worse, Tip 3); trials that trail the median are stopped early. The best "
-                                 "settings replace the ones above and on the Train page."))
+        self.body.addWidget(
+            note(
+                "Short trainings try widths, depths, dropout, learning rates, weight decay, "
+                "batch sizes and optimizers (AdamW, Adam, SGD: adaptive methods can generalise "
+                "worse, Tip 3); trials that trail the median are stopped early. The best "
+                "settings replace the ones above and on the Train page."
+            )
+        )
         form = QFormLayout()
         self.budget = QSpinBox()
         self.budget.setRange(1, 10000)
@@ -95,8 +114,9 @@ class ArchitecturePage(StepPage):
         self.epochs = QSpinBox()
         self.epochs.setRange(1, 100000)
         self.epochs.setAccessibleName("Epochs per trial")
-        self.epochs.setToolTip("Each trial trains at most this many epochs (and no more than the Train "
-                               "page's maximum).")
+        self.epochs.setToolTip(
+            "Each trial trains at most this many epochs (and no more than the Train page's maximum)."
+        )
         self.epochs.valueChanged.connect(self._on_search_settings)
         form.addRow("Epochs per trial:", self.epochs)
         self.body.addLayout(form)
@@ -110,14 +130,19 @@ class ArchitecturePage(StepPage):
         self.body.addWidget(self.search_table)
 
         self.body.addWidget(heading("Start from a pretrained network (Tip 5)"))
-        self.body.addWidget(note("A local checkpoint (safetensors, or a PyTorch state dict) whose layers match "
-                                 "this network by name and shape. Nothing is downloaded."))
+        self.body.addWidget(
+            note(
+                "A local checkpoint (safetensors, or a PyTorch state dict) whose layers match "
+                "this network by name and shape. Nothing is downloaded."
+            )
+        )
         row = QHBoxLayout()
         self.checkpoint = QLineEdit()
         self.checkpoint.setAccessibleName("Checkpoint file")
         self.checkpoint.setPlaceholderText("Path of a .safetensors or .pt file")
         self.checkpoint.textChanged.connect(
-            lambda text: self.load.setEnabled(bool(text.strip()) and not self.session.runner.busy))
+            lambda text: self.load.setEnabled(bool(text.strip()) and not self.session.runner.busy)
+        )
         self._shown_checkpoint = None
         self.browse = self.action(QPushButton("Browse…"))
         self.browse.clicked.connect(self._browse)
@@ -153,17 +178,24 @@ class ArchitecturePage(StepPage):
         self.kind.setCurrentIndex(max(self.kind.findData(a.kind), 0))
         self.kind.blockSignals(False)
         self._label_shape(a.kind)
-        for box, value in ((self.width, a.width), (self.depth, a.depth), (self.dropout, a.dropout),
-                           (self.budget, max(t.budget_trials, 1)), (self.epochs, self.study.tuning.epochs)):
+        for box, value in (
+            (self.width, a.width),
+            (self.depth, a.depth),
+            (self.dropout, a.dropout),
+            (self.budget, max(t.budget_trials, 1)),
+            (self.epochs, self.study.tuning.epochs),
+        ):
             box.blockSignals(True)
             box.setValue(value)
             box.blockSignals(False)
         if self.study.data.feature_columns:
             r = architecture.recommendation(self.study)
             modality = self.study.data.modality or "table"
-            self.recommended.setText(f"Recommended for {modality} data: {NAMES[r.kind]}. {r.reason} "
-                                     "The features are standardised inside the network with statistics from "
-                                     "the training split only.")
+            self.recommended.setText(
+                f"Recommended for {modality} data: {NAMES[r.kind]}. {r.reason} "
+                "The features are standardised inside the network with statistics from "
+                "the training split only."
+            )
         reading = architecture.size_reading(self.study)
         self.size.setText(reading or "Press 'Use this architecture' to record the size and see the parameter count.")
         self.budget_text.setText(self._budget_text())
@@ -190,13 +222,24 @@ class ArchitecturePage(StepPage):
             return
         rows = [[name, space, _value(net["best_params"].get(name))] for name, space in net["search_space"].items()]
         rows.append(["tune score", net.get("metric", ""), _value(net.get("best_value"))])
-        rows.append(["trials", f"{net['n_trials']} of {net['budget']} ({net['n_pruned']} pruned, "
-                               f"{net['n_failed']} failed)", f"best: trial {net['best_trial']}"])
+        rows.append(
+            [
+                "trials",
+                f"{net['n_trials']} of {net['budget']} ({net['n_pruned']} pruned, {net['n_failed']} failed)",
+                f"best: trial {net['best_trial']}",
+            ]
+        )
         self.search_table.fill(["setting", "search space", "best"], rows)
 
     def update_actions(self) -> None:
-        enable(self.search, "Load the data first (Data page)." if not self.study.data.feature_columns else
-               "" if self.study.split.sealed else "Draw the split first (Split page): the search scores on the tune part.")
+        enable(
+            self.search,
+            "Load the data first (Data page)."
+            if not self.study.data.feature_columns
+            else ""
+            if self.study.split.sealed
+            else "Draw the split first (Split page): the search scores on the tune part.",
+        )
         enable(self.load, "" if self.checkpoint.text().strip() else "Choose a checkpoint file first.")
 
     # ----- widgets → study ----------------------------------------------------------------
@@ -230,8 +273,13 @@ class ArchitecturePage(StepPage):
     def _set(self) -> bool:
         self.error.clear_message()
         try:
-            architecture.set_architecture(self.study, width=self.width.value(), depth=self.depth.value(),
-                                          dropout=self.dropout.value(), kind=self.kind.currentData() or None)
+            architecture.set_architecture(
+                self.study,
+                width=self.width.value(),
+                depth=self.depth.value(),
+                dropout=self.dropout.value(),
+                kind=self.kind.currentData() or None,
+            )
         except TenfoldError as exc:
             self.show_error(str(exc))
             return False
@@ -258,13 +306,20 @@ class ArchitecturePage(StepPage):
 
     # ----- the search ---------------------------------------------------------------------
     def _search(self) -> None:
-        self.start_run(network_search.tune_network, {"study": self.study}, name="searching the network's settings",
-                       starting="Starting… (the first trial loads the deep-learning library)",
-                       on_result=self._searched, on_cancelled=self._cancelled)
+        self.start_run(
+            network_search.tune_network,
+            {"study": self.study},
+            name="searching the network's settings",
+            starting="Starting… (the first trial loads the deep-learning library)",
+            on_result=self._searched,
+            on_cancelled=self._cancelled,
+        )
 
     def _searched(self, record: dict) -> None:
-        self.status.setText(f"Searched {record['n_trials']} trials in {record['seconds']:.0f} s; the best settings "
-                            "are recorded. Train the network with them on the Train page.")
+        self.status.setText(
+            f"Searched {record['n_trials']} trials in {record['seconds']:.0f} s; the best settings "
+            "are recorded. Train the network with them on the Train page."
+        )
         self.show_info("The best settings are recorded here and on the Train page.")
 
     def _cancelled(self) -> None:

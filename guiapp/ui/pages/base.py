@@ -11,8 +11,18 @@ import sys
 from typing import Callable, Optional
 
 from PySide6.QtCore import QTimer, Signal, Slot
-from PySide6.QtWidgets import (QAbstractButton, QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton,
-                               QScrollArea, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from guiapp.core.guidance import checklist
 from guiapp.core.study import glossary
@@ -22,10 +32,10 @@ from guiapp.ui.glossary import links_for
 from guiapp.ui.session import Session
 from guiapp.ui.widgets import Banner, FindingsView, heading, value_label
 
-BUSY_NOTE = ("Tenfold is busy {name}. This page is read-only until that finishes; Cancel is at "
-             "the bottom of the window.")
-BUSY_ELSEWHERE = ("Another task is still running ({name}). Wait for it to finish, or stop it "
-                  "with Cancel at the bottom of the window.")
+BUSY_NOTE = "Tenfold is busy {name}. This page is read-only until that finishes; Cancel is at the bottom of the window."
+BUSY_ELSEWHERE = (
+    "Another task is still running ({name}). Wait for it to finish, or stop it with Cancel at the bottom of the window."
+)
 
 
 class StepPage(QWidget):
@@ -123,8 +133,9 @@ class StepPage(QWidget):
 
         self._run_cancel: Optional[QPushButton] = None  # add_run_controls' Cancel
         self.build()
-        self.field_terms = [k for k in (self.glossary.explain_label(label)
-                                        for label in self.body_widget.findChildren(QLabel)) if k]
+        self.field_terms = [
+            k for k in (self.glossary.explain_label(label) for label in self.body_widget.findChildren(QLabel)) if k
+        ]
         session.runner.busy_changed.connect(self._on_busy)
         self.refresh()
 
@@ -182,8 +193,16 @@ class StepPage(QWidget):
         self._run_cancel = self.cancel_button
         self.session.runner.progress.connect(self._on_run_progress)
 
-    def start_run(self, fn: Callable, kwargs: dict, *, name: str, starting: str = "Starting…",
-                  on_result: Optional[Callable] = None, on_cancelled: Optional[Callable] = None) -> bool:
+    def start_run(
+        self,
+        fn: Callable,
+        kwargs: dict,
+        *,
+        name: str,
+        starting: str = "Starting…",
+        on_result: Optional[Callable] = None,
+        on_cancelled: Optional[Callable] = None,
+    ) -> bool:
         """Save what was typed, reset the bar of :meth:`add_run_controls`, and run the page's task."""
         self.flush()
         self.progress.setValue(0)
@@ -233,23 +252,34 @@ class StepPage(QWidget):
     @property
     def glossary_terms(self) -> list[str]:
         """The glossary's terms for this page: its own list, then those its texts mention."""
-        return list(dict.fromkeys([*glossary.STEP_TERMS.get(self.step_id, ()), *self.intro_terms,
-                                   *self.field_terms]))
+        return list(dict.fromkeys([*glossary.STEP_TERMS.get(self.step_id, ()), *self.intro_terms, *self.field_terms]))
 
     def open_glossary(self, key: str = "") -> None:
         self.glossary.open(key, page_terms=self.glossary_terms)
 
-    def run_task(self, fn: Callable, kwargs: dict, *, name: str, on_result: Optional[Callable] = None,
-                 on_cancelled: Optional[Callable] = None, on_epoch: Optional[Callable] = None) -> bool:
+    def run_task(
+        self,
+        fn: Callable,
+        kwargs: dict,
+        *,
+        name: str,
+        on_result: Optional[Callable] = None,
+        on_cancelled: Optional[Callable] = None,
+        on_epoch: Optional[Callable] = None,
+    ) -> bool:
         """Run ``fn(**kwargs)`` through the session's runner; False when it is busy."""
         self.clear_messages()
         runner = self.session.runner
         self.running = True  # before start: its busy signal must find this page running
-        task = runner.start(fn, kwargs, name=name,
-                            on_result=lambda value: self._task_result(on_result, value),
-                            on_error=self._task_error,
-                            on_cancelled=lambda: self._task_cancelled(on_cancelled),
-                            on_epoch=on_epoch)
+        task = runner.start(
+            fn,
+            kwargs,
+            name=name,
+            on_result=lambda value: self._task_result(on_result, value),
+            on_error=self._task_error,
+            on_cancelled=lambda: self._task_cancelled(on_cancelled),
+            on_epoch=on_epoch,
+        )
         if task is None:
             self.running = False
             self.show_error(BUSY_ELSEWHERE.format(name=runner.current_name or "a task"))

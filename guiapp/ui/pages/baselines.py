@@ -4,8 +4,16 @@ bar the network must clear, and the verdict "is deep learning warranted here?" (
 from __future__ import annotations
 
 from PySide6.QtGui import QFontMetrics
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, QHBoxLayout, QLineEdit,
-                               QPushButton, QSpinBox)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+)
 
 from guiapp.core.models import baselines
 from guiapp.core.stats import metrics
@@ -53,10 +61,12 @@ def draw_comparison(area: PlotArea, rows: list[dict], metric: str) -> None:
 
 class BaselinesPage(StepPage):
     step_id = "baselines"
-    intro = ("Before training a network, see how well simple, well-understood models do on the same "
-             "training split, each tuned with the same number of trials the network will get. Deep "
-             "learning is only worth its cost where it clearly beats them; on small tables it often "
-             "does not.")
+    intro = (
+        "Before training a network, see how well simple, well-understood models do on the same "
+        "training split, each tuned with the same number of trials the network will get. Deep "
+        "learning is only worth its cost where it clearly beats them; on small tables it often "
+        "does not."
+    )
 
     def build(self) -> None:
         self._build_verdict()
@@ -69,14 +79,17 @@ class BaselinesPage(StepPage):
         self.budget = QSpinBox()
         self.budget.setRange(0, 10000)
         self.budget.setAccessibleName("Trials per model")
-        self.budget.setToolTip("Every baseline and the network get this many tuning trials (Tip 2). "
-                               "0 fits each model with its default settings.")
+        self.budget.setToolTip(
+            "Every baseline and the network get this many tuning trials (Tip 2). "
+            "0 fits each model with its default settings."
+        )
         self.budget.valueChanged.connect(self._on_budget)
         form.addRow("Trials per model (the network gets the same):", self.budget)
         self.sampler = QComboBox()
         self.sampler.setAccessibleName("Search strategy")
-        self.sampler.setToolTip("How the next trial's settings are chosen. Both are seeded: a rerun proposes "
-                                "the same trials.")
+        self.sampler.setToolTip(
+            "How the next trial's settings are chosen. Both are seeded: a rerun proposes the same trials."
+        )
         for value, text in SAMPLERS:
             self.sampler.addItem(text, value)
         self.sampler.currentIndexChanged.connect(self._on_sampler)
@@ -87,17 +100,25 @@ class BaselinesPage(StepPage):
 
         self.fit = self.action(QPushButton("Tune and fit baselines"))
         self.fit.setObjectName("primary")
-        self.fit.setToolTip("Search each chosen model's settings on the tune split, then refit the best on "
-                            "the training split. An interrupted search continues where it stopped.")
+        self.fit.setToolTip(
+            "Search each chosen model's settings on the tune split, then refit the best on "
+            "the training split. An interrupted search continues where it stopped."
+        )
         self.fit.clicked.connect(self._fit)
-        self.add_run_controls(self.fit, what="Tuning",
-                              cancel_tip="Stop after the current trial; finished trials are kept, and the "
-                                         "next run continues the search.")
+        self.add_run_controls(
+            self.fit,
+            what="Tuning",
+            cancel_tip="Stop after the current trial; finished trials are kept, and the next run continues the search.",
+        )
         self.main_action = self.fit
 
         self.body.addWidget(heading("Scores on the tune split"))
-        self.body.addWidget(note("Each score comes with a 95% bootstrap interval: the range the score "
-                                 "would likely fall in on another sample of this size."))
+        self.body.addWidget(
+            note(
+                "Each score comes with a 95% bootstrap interval: the range the score "
+                "would likely fall in on another sample of this size."
+            )
+        )
         self.table = ResultTable("Baseline scores")
         self.body.addWidget(self.table)
         self.more_metrics = ResultTable("More baseline metrics")
@@ -105,8 +126,11 @@ class BaselinesPage(StepPage):
         self.body.addWidget(self.more_section)
         self.budget_text = value_label("Tuning budgets")
         self.body.addWidget(self.budget_text)
-        self.plot = PlotArea("Every model's tune score with its interval appears here once the baselines "
-                             "are fitted.", "Model comparison plot", min_height=220)
+        self.plot = PlotArea(
+            "Every model's tune score with its interval appears here once the baselines are fitted.",
+            "Model comparison plot",
+            min_height=220,
+        )
         # The table holds the numbers; the plot draws them, one click away so the page fits.
         self.plot_section = collapsible("Model comparison plot", self.plot)
         self.body.addWidget(self.plot_section)
@@ -119,8 +143,9 @@ class BaselinesPage(StepPage):
         self.body.addWidget(self.verdict)
         row = QHBoxLayout()
         self.compare = self.action(QPushButton("Compare with the trained network"))
-        self.compare.setToolTip("Score the trained network on the tune split and test it against the best "
-                                "baseline with a paired bootstrap.")
+        self.compare.setToolTip(
+            "Score the trained network on the tune split and test it against the best baseline with a paired bootstrap."
+        )
         self.compare.clicked.connect(self._compare)
         row.addWidget(self.compare)
         row.addStretch(1)
@@ -156,9 +181,13 @@ class BaselinesPage(StepPage):
             box.blockSignals(True)
             box.setChecked(name in chosen)
             box.blockSignals(False)
-        for widget, setter in ((self.budget, lambda: self.budget.setValue(self.study.baselines.budget_trials)),
-                               (self.sampler, lambda: self.sampler.setCurrentIndex(
-                                   max(self.sampler.findData(self.study.tuning.sampler), 0)))):
+        for widget, setter in (
+            (self.budget, lambda: self.budget.setValue(self.study.baselines.budget_trials)),
+            (
+                self.sampler,
+                lambda: self.sampler.setCurrentIndex(max(self.sampler.findData(self.study.tuning.sampler), 0)),
+            ),
+        ):
             widget.blockSignals(True)
             setter()
             widget.blockSignals(False)
@@ -171,8 +200,10 @@ class BaselinesPage(StepPage):
     def _storage_text(self) -> str:
         if tuning.is_shared(self.study):
             return f"Trials are stored in {tuning.storage_text(self.study)} (shared with other workers)."
-        return ("Trials are stored in tuning.sqlite3 in the study folder: a stopped search continues where it "
-                "stopped, and a rerun with the same seed proposes the same trials.")
+        return (
+            "Trials are stored in tuning.sqlite3 in the study folder: a stopped search continues where it "
+            "stopped, and a rerun with the same seed proposes the same trials."
+        )
 
     def _fill_table(self) -> None:
         results = self.study.baselines.results
@@ -193,24 +224,54 @@ class BaselinesPage(StepPage):
             if best is not None and r["name"] == best["name"]:
                 title += "  (best)"
             search = r.get("search") or {}
-            trials = f"{r.get('n_trials', 0)} of {search['budget']}" if search else (
-                "nothing to tune" if not r.get("search_space") else "defaults")
-            settings = ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
-                                 for k, v in r.get("best_params", {}).items()) or "—"
-            rows.append([title, metrics.format_metric(metric, r["tune_metrics"]), trials, settings,
-                         f"{r.get('fit_seconds', 0):.1f} s"])
-            more.extend([titles.get(r["name"], r["name"]), metrics.DISPLAY_NAMES.get(n, n),
-                         metrics.format_metric(n, r["tune_metrics"])] for n in names[1:])
+            trials = (
+                f"{r.get('n_trials', 0)} of {search['budget']}"
+                if search
+                else ("nothing to tune" if not r.get("search_space") else "defaults")
+            )
+            settings = (
+                ", ".join(
+                    f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in r.get("best_params", {}).items()
+                )
+                or "—"
+            )
+            rows.append(
+                [
+                    title,
+                    metrics.format_metric(metric, r["tune_metrics"]),
+                    trials,
+                    settings,
+                    f"{r.get('fit_seconds', 0):.1f} s",
+                ]
+            )
+            more.extend(
+                [
+                    titles.get(r["name"], r["name"]),
+                    metrics.DISPLAY_NAMES.get(n, n),
+                    metrics.format_metric(n, r["tune_metrics"]),
+                ]
+                for n in names[1:]
+            )
             if r.get("form_note"):
                 rows[-1][0] += "  (scalable form)"
             space = "; ".join(f"{k}: {d}" for k, d in r.get("search_space", {}).items())
-            why = "\n".join(t for t in (f"Search space: {space}" if space else "",
-                                         f"Cost grows {r['cost']}." if r.get("cost") else "",
-                                         f"Scalable form: {r['form_note']}." if r.get("form_note") else "") if t)
+            why = "\n".join(
+                t
+                for t in (
+                    f"Search space: {space}" if space else "",
+                    f"Cost grows {r['cost']}." if r.get("cost") else "",
+                    f"Scalable form: {r['form_note']}." if r.get("form_note") else "",
+                )
+                if t
+            )
             tips.append([why] + [""] * 4)
         # One metric wide, the settings wrapped: the table fits the page without scrolling sideways.
-        self.table.fill(["model", metrics.DISPLAY_NAMES.get(metric, metric), "trials", "best settings",
-                         "fit time"], rows, tips, wrap_column=3)
+        self.table.fill(
+            ["model", metrics.DISPLAY_NAMES.get(metric, metric), "trials", "best settings", "fit time"],
+            rows,
+            tips,
+            wrap_column=3,
+        )
         self.more_metrics.fill(["model", "metric", "tune score"], more, wrap_column=2)
         self.budget_text.setText(tuning.budget_report(self.study)["text"])
         draw_comparison(self.plot, verdict.comparison_rows(self.study), metric)
@@ -229,13 +290,23 @@ class BaselinesPage(StepPage):
         self.reason.blockSignals(False)
 
     def update_actions(self) -> None:
-        enable(self.fit, "" if any(b.isChecked() for b in self.model_boxes.values()) else
-               "Tick at least one baseline model to fit.")
+        enable(
+            self.fit,
+            "" if any(b.isChecked() for b in self.model_boxes.values()) else "Tick at least one baseline model to fit.",
+        )
         t = self.study.train
-        enable(self.compare, "Fit the baselines first." if not self.study.baselines.results else
-               "" if t.status in ("done", "cancelled") and bool(t.weights) else NOT_TRAINED)
-        enable(self.record_reason, "" if self.study.verdict.stage else
-               "Fit the baselines first: the advisor's verdict comes from them.")
+        enable(
+            self.compare,
+            "Fit the baselines first."
+            if not self.study.baselines.results
+            else ""
+            if t.status in ("done", "cancelled") and bool(t.weights)
+            else NOT_TRAINED,
+        )
+        enable(
+            self.record_reason,
+            "" if self.study.verdict.stage else "Fit the baselines first: the advisor's verdict comes from them.",
+        )
 
     # ----- widgets → study ----------------------------------------------------------------
     def _on_models(self, _checked: bool) -> None:
@@ -262,8 +333,13 @@ class BaselinesPage(StepPage):
 
     # ----- tasks --------------------------------------------------------------------------
     def _fit(self) -> None:
-        self.start_run(baselines.fit_baselines, {"study": self.study}, name="tuning the baselines",
-                       on_result=self._fitted, on_cancelled=self._cancelled)
+        self.start_run(
+            baselines.fit_baselines,
+            {"study": self.study},
+            name="tuning the baselines",
+            on_result=self._fitted,
+            on_cancelled=self._cancelled,
+        )
 
     def _fitted(self, results: list) -> None:
         trials = sum(r.get("n_trials", 0) for r in results)
@@ -275,9 +351,12 @@ class BaselinesPage(StepPage):
         self.show_info("Tuning stopped; finished trials are kept in the study's tuning storage.")
 
     def _compare(self) -> None:
-        self.run_task(verdict.compare_with_network, {"study": self.study},
-                      name="comparing the network with the best baseline",
-                      on_result=lambda _c: self.show_info("Compared: the verdict below is updated."))
+        self.run_task(
+            verdict.compare_with_network,
+            {"study": self.study},
+            name="comparing the network with the best baseline",
+            on_result=lambda _c: self.show_info("Compared: the verdict below is updated."),
+        )
 
 
 if __name__ == "__main__":

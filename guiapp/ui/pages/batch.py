@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import Optional
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QMessageBox,
-                               QPushButton, QWidget)
+from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton, QWidget
 
 from guiapp.core.batch import views as batch_views
 from guiapp.core.batch.effects import REMEDY_WORDS, BatchEffectReport, apply_group_remedy, apply_remedy
@@ -35,10 +34,12 @@ NO_BATCH_TIP = "There is no batch column: choose one on the Data page to colour 
 
 class BatchPage(StepPage):
     step_id = "batch"
-    intro = ("Samples processed in different runs, plates, sites or days often differ for "
-             "technical reasons, and a network learns such batch differences as readily as "
-             "biology. Here the samples are drawn on their main axes of variation and the batch "
-             "effect is measured; then choose what to do about it.")
+    intro = (
+        "Samples processed in different runs, plates, sites or days often differ for "
+        "technical reasons, and a network learns such batch differences as readily as "
+        "biology. Here the samples are drawn on their main axes of variation and the batch "
+        "effect is measured; then choose what to do about it."
+    )
     n_permutations: Optional[int] = None  # batch predictability: the core's default (tests: fewer)
     remedy_permutations = 9
 
@@ -52,8 +53,10 @@ class BatchPage(StepPage):
         row = QHBoxLayout()
         self.run_button = self.action(QPushButton("Look for batch effects"))
         self.run_button.setObjectName("primary")
-        self.run_button.setToolTip("PCA of the standardised features, the batch metrics, batch × label "
-                                   "confounding, group columns and copies of samples.")
+        self.run_button.setToolTip(
+            "PCA of the standardised features, the batch metrics, batch × label "
+            "confounding, group columns and copies of samples."
+        )
         self.run_button.clicked.connect(self._run)
         row.addWidget(self.run_button)
         self.main_action = self.run_button
@@ -63,8 +66,9 @@ class BatchPage(StepPage):
         row.addWidget(self.draw_button)
         row.addStretch(1)
         self.export_button = self.action(QPushButton("Save plot…"))
-        self.export_button.setToolTip("Save the plot with its legend as PNG, or SVG for editing "
-                                      "(an SVG of very many points is a large file).")
+        self.export_button.setToolTip(
+            "Save the plot with its legend as PNG, or SVG for editing (an SVG of very many points is a large file)."
+        )
         self.export_button.clicked.connect(self._export)
         row.addWidget(self.export_button)
         self.body.addLayout(row)
@@ -76,8 +80,10 @@ class BatchPage(StepPage):
         self.view_kind.addItem("PCA", "pca")
         if batch_views.umap_available():
             self.view_kind.addItem("UMAP", "umap")
-            self.view_kind.setToolTip("PCA is linear: distances mean something. UMAP keeps neighbourhoods "
-                                      "and can show groups PCA hides; its distances between groups do not.")
+            self.view_kind.setToolTip(
+                "PCA is linear: distances mean something. UMAP keeps neighbourhoods "
+                "and can show groups PCA hides; its distances between groups do not."
+            )
         else:
             self.view_kind.setToolTip("PCA: the main linear axes of variation. " + batch_views.UMAP_HINT)
         self.view_kind.currentIndexChanged.connect(self._on_view_kind)
@@ -86,15 +92,18 @@ class BatchPage(StepPage):
         row.addWidget(QLabel("Colour by:"))
         self.color_by = QComboBox()
         self.color_by.setAccessibleName("Colour the samples by")
-        self.color_by.setToolTip("Batch shows technical groups; label shows the biology you want to "
-                                 "predict; any other column of the table can hint at hidden groups.")
+        self.color_by.setToolTip(
+            "Batch shows technical groups; label shows the biology you want to "
+            "predict; any other column of the table can hint at hidden groups."
+        )
         self.color_by.currentIndexChanged.connect(self._on_color_by)
         row.addWidget(self.color_by)
         row.addStretch(1)
         self.body.addLayout(row)
 
-        self.plot = SampleScatter("The samples are drawn here after you look for batch effects.",
-                                  "Samples on their principal components")
+        self.plot = SampleScatter(
+            "The samples are drawn here after you look for batch effects.", "Samples on their principal components"
+        )
         self.body.addWidget(self.plot)
 
         variance_box = QWidget()
@@ -102,8 +111,9 @@ class BatchPage(StepPage):
         row.setContentsMargins(0, 0, 0, 0)
         self.variance = PlotArea("", "Variance explained per principal component", min_height=170)
         self.variance.setFixedSize(300, 170)
-        self.variance.setToolTip("Share of the variation in the standardised features that each "
-                                 "principal component holds.")
+        self.variance.setToolTip(
+            "Share of the variation in the standardised features that each principal component holds."
+        )
         row.addWidget(self.variance)
         self.reading = value_label("Batch-effect reading")
         row.addWidget(self.reading, 1)
@@ -129,8 +139,12 @@ class BatchPage(StepPage):
             self.action(button)
         self.body.addWidget(self.independence)
         self.body.addWidget(heading("What to do about it"))
-        self.body.addWidget(note("Choose a remedy; it is recorded in the study and the model card. "
-                                 "Group and hold-out-batch remedies set the split strategy."))
+        self.body.addWidget(
+            note(
+                "Choose a remedy; it is recorded in the study and the model card. "
+                "Group and hold-out-batch remedies set the split strategy."
+            )
+        )
         self.remedy = RemedyPanel()
         self.action(self.remedy.apply).clicked.connect(self._apply_remedy)
         self.action(self.remedy.measure).clicked.connect(self._measure)
@@ -144,8 +158,7 @@ class BatchPage(StepPage):
         if report is None:
             self.view = None
         elif self.study.table is not None:
-            self._set_view(batch_views.sample_view(self.study, "pca", report.coordinates,
-                                                   report.explained_variance))
+            self._set_view(batch_views.sample_view(self.study, "pca", report.coordinates, report.explained_variance))
         self.refresh()
 
     def reset(self) -> None:
@@ -161,8 +174,13 @@ class BatchPage(StepPage):
             sil = "not measured (no batch column)" if b.silhouette is None else f"{b.silhouette:.2f}"
             self.reading.setText(f"Batch silhouette: {sil}. {b.reading}")
             k = len(b.explained_variance)
-            bar_chart(self.variance, [str(i + 1) for i in range(k)], [100 * v for v in b.explained_variance],
-                      y_label=f"% of variance, PC 1–{k}", x_label="principal component")
+            bar_chart(
+                self.variance,
+                [str(i + 1) for i in range(k)],
+                [100 * v for v in b.explained_variance],
+                y_label=f"% of variance, PC 1–{k}",
+                x_label="principal component",
+            )
         else:
             self.reading.setText("Not looked at yet.")
             self.variance.show_placeholder("")
@@ -170,9 +188,12 @@ class BatchPage(StepPage):
             self.view = None  # drawn for other data or features
         if self.view is None:
             self.plot.show_placeholder(
-                "Drawing the samples…" if self._can_auto_load() else
-                "Press 'Draw again' to draw the samples." if b.explained_variance else
-                "The samples are drawn here after you look for batch effects.")
+                "Drawing the samples…"
+                if self._can_auto_load()
+                else "Press 'Draw again' to draw the samples."
+                if b.explained_variance
+                else "The samples are drawn here after you look for batch effects."
+            )
             if self.isVisible():
                 QTimer.singleShot(0, self._auto_load)
         elif self.plot.column != self._column():
@@ -215,8 +236,10 @@ class BatchPage(StepPage):
     def _fill_colour_columns(self) -> None:
         d = self.study.data
         columns = [c for c in batch_views.metadata_columns(self.study) if c not in (d.batch, d.label)]
-        wanted = [("batch", f"batch ('{d.batch}')" if d.batch else "batch (none chosen)"),
-                  ("label", f"label ('{d.label}')" if d.label else "label")]
+        wanted = [
+            ("batch", f"batch ('{d.batch}')" if d.batch else "batch (none chosen)"),
+            ("label", f"label ('{d.label}')" if d.label else "label"),
+        ]
         wanted += [(c, c) for c in columns]
         have = [(self.color_by.itemData(i), self.color_by.itemText(i)) for i in range(self.color_by.count())]
         self.color_by.blockSignals(True)
@@ -259,21 +282,27 @@ class BatchPage(StepPage):
 
     def _can_auto_load(self) -> bool:
         s = self.study
-        return (s.table is not None and bool(s.batch.explained_variance)
-                and self._auto_tried != self._current_key() + self.view_kind.currentData()
-                and batch_views.has_stored_embedding(s, self.view_kind.currentData()))
+        return (
+            s.table is not None
+            and bool(s.batch.explained_variance)
+            and self._auto_tried != self._current_key() + self.view_kind.currentData()
+            and batch_views.has_stored_embedding(s, self.view_kind.currentData())
+        )
 
     def _auto_load(self) -> None:
         """Load the stored positions of a reopened study (once per data and view)."""
-        if (self.view is not None or not self.isVisible() or self.session.runner.busy
-                or not self._can_auto_load()):
+        if self.view is not None or not self.isVisible() or self.session.runner.busy or not self._can_auto_load():
             return
         self._auto_tried = self._current_key() + self.view_kind.currentData()
         self._draw_samples(self.view_kind.currentData())
 
     def _draw_samples(self, kind: str) -> None:
-        self.run_task(batch_views.draw_samples, {"study": self.study, "kind": kind},
-                      name="drawing the samples", on_result=self._set_view)
+        self.run_task(
+            batch_views.draw_samples,
+            {"study": self.study, "kind": kind},
+            name="drawing the samples",
+            on_result=self._set_view,
+        )
 
     def _on_view_kind(self, _index: int) -> None:
         kind = self.view_kind.currentData()
@@ -287,8 +316,9 @@ class BatchPage(StepPage):
         kwargs = {"study": self.study}
         if self.n_permutations is not None:
             kwargs["n_permutations"] = self.n_permutations
-        self.run_task(batch_views.look_for_batch_effects, kwargs, name="looking for batch effects",
-                      on_result=self._on_report)
+        self.run_task(
+            batch_views.look_for_batch_effects, kwargs, name="looking for batch effects", on_result=self._on_report
+        )
 
     def _on_report(self, result) -> None:
         self.report, view = result
@@ -297,8 +327,9 @@ class BatchPage(StepPage):
     def _export(self) -> None:
         folder = self.study.folder / "artifacts" if self.study.folder is not None else Path.home()
         default = folder / f"samples-{self.view.kind if self.view else 'pca'}-{self._column()}.png"
-        path, chosen = QFileDialog.getSaveFileName(self, "Save the plot", str(default),
-                                                   "PNG image (*.png);;SVG drawing (*.svg)")
+        path, chosen = QFileDialog.getSaveFileName(
+            self, "Save the plot", str(default), "PNG image (*.png);;SVG drawing (*.svg)"
+        )
         if not path:
             return
         if not Path(path).suffix:
@@ -311,11 +342,15 @@ class BatchPage(StepPage):
         self.show_info(f"Plot saved to {saved}.")
 
     def _use_group(self, column: str) -> None:
-        self.run_task(apply_group_remedy, {"study": self.study, "column": column},
-                      name="setting the group column",
-                      on_result=lambda _none: self.show_info(
-                          f"'{column}' is now the group column, and the split is drawn by group: each "
-                          "group stays on one side (recorded in the model card)."))
+        self.run_task(
+            apply_group_remedy,
+            {"study": self.study, "column": column},
+            name="setting the group column",
+            on_result=lambda _none: self.show_info(
+                f"'{column}' is now the group column, and the split is drawn by group: each "
+                "group stays on one side (recorded in the model card)."
+            ),
+        )
 
     def _apply_remedy(self) -> None:
         self.remedy.message.clear_message()
@@ -327,19 +362,27 @@ class BatchPage(StepPage):
         fitted = bool(self.study.baselines.results) or self.study.train.status != "not started"
         if s.sealed and fitted and remedy != self.study.batch.remedy:
             answer = QMessageBox.question(
-                self, "Change the remedy?",
+                self,
+                "Change the remedy?",
                 "Changing the remedy can redraw the split or change the features every model sees, "
-                "so the baselines and the trained network are thrown away. Change it anyway?")
+                "so the baselines and the trained network are thrown away. Change it anyway?",
+            )
             if answer != QMessageBox.Yes:
                 return
         holdout = self.remedy.holdout_batches() if remedy == "batch-holdout" else None
         self._remedy_running = True
-        started = self.run_task(apply_remedy, {"study": self.study, "remedy": remedy,
-                                               "reason": self.remedy.reason.text(),
-                                               "holdout_batches": holdout,
-                                               "n_permutations": self.remedy_permutations},
-                                name="applying the remedy",
-                                on_result=lambda _after: self._remedy_done(remedy))
+        started = self.run_task(
+            apply_remedy,
+            {
+                "study": self.study,
+                "remedy": remedy,
+                "reason": self.remedy.reason.text(),
+                "holdout_batches": holdout,
+                "n_permutations": self.remedy_permutations,
+            },
+            name="applying the remedy",
+            on_result=lambda _after: self._remedy_done(remedy),
+        )
         if not started:
             self._remedy_running = False
 
@@ -349,8 +392,11 @@ class BatchPage(StepPage):
     def _measure(self) -> None:
         from guiapp.core.batch.effects import remedy_effect
 
-        self.run_task(remedy_effect, {"study": self.study, "n_permutations": self.remedy_permutations},
-                      name="measuring the batch metrics before and after ComBat")
+        self.run_task(
+            remedy_effect,
+            {"study": self.study, "n_permutations": self.remedy_permutations},
+            name="measuring the batch metrics before and after ComBat",
+        )
 
 
 if __name__ == "__main__":

@@ -7,8 +7,20 @@ import csv
 from pathlib import Path
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout,
-                               QLineEdit, QPushButton, QRadioButton, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 # core.data and core.readers bring pandas: imported when a file is chosen, not when the window opens.
 from guiapp.core.privacy import ethics
@@ -22,9 +34,11 @@ from guiapp.ui.widgets import value_label
 NO_BATCH = "(no batch column)"
 NO_GROUP = "(one sample per donor: no group column)"
 ANSWER_CHOICES = (("not answered", None), ("yes", True), ("no", False))
-SENSITIVITY = ((True, "Sensitive", "About people, identifiable, or covered by consent or a data-use agreement."),
-               (False, "Not sensitive", "Public or non-human data that anyone may see."),
-               (None, "Not declared yet", "Tenfold treats undeclared data as sensitive and withholds the weights."))
+SENSITIVITY = (
+    (True, "Sensitive", "About people, identifiable, or covered by consent or a data-use agreement."),
+    (False, "Not sensitive", "Public or non-human data that anyone may see."),
+    (None, "Not declared yet", "Tenfold treats undeclared data as sensitive and withholds the weights."),
+)
 
 
 BATCH_NAMES = {"batch", "run", "plate", "lane", "flowcell", "flow_cell", "sequencing_run", "run_id", "batch_id"}
@@ -59,9 +73,11 @@ def select_sensitivity(group: QButtonGroup, value) -> None:
 class DataPage(StepPage):
     step_id = "data"
     orientation_checked = Signal(object)  # the chosen table's first rows were looked at (a hint or None)
-    intro = ("Load a table with one sample per row and one column per feature, plus the column "
-             "to predict. Tenfold records the file's fingerprint (SHA-256) so anyone can check "
-             "they have the same data, and looks for problems before any model sees it.")
+    intro = (
+        "Load a table with one sample per row and one column per feature, plus the column "
+        "to predict. Tenfold records the file's fingerprint (SHA-256) so anyone can check "
+        "they have the same data, and looks for problems before any model sees it."
+    )
 
     def build(self) -> None:
         self._study_shown = None
@@ -69,16 +85,19 @@ class DataPage(StepPage):
         form.setRowWrapPolicy(QFormLayout.WrapLongRows)  # narrow windows: fields under their labels
         file_row = QHBoxLayout()
         self.path = QLineEdit()
-        self.path.setPlaceholderText("A table (CSV, TSV, Parquet, Excel, AnnData .h5ad), a FASTA file, "
-                                     "or a folder of images")
+        self.path.setPlaceholderText(
+            "A table (CSV, TSV, Parquet, Excel, AnnData .h5ad), a FASTA file, or a folder of images"
+        )
         self.path.setAccessibleName("Data file")
         self.path.setToolTip("The table to analyse: a header row with column names, one sample per row.")
         self.path.editingFinished.connect(self._on_path)
         self.browse = self.action(QPushButton("Choose file…"))
         self.browse.clicked.connect(self._choose_file)
         self.browse_folder = self.action(QPushButton("Folder…"))
-        self.browse_folder.setToolTip("A folder of images (one subfolder per class, or images plus a CSV of labels), "
-                                      "or a folder of FASTA files (one file per class).")
+        self.browse_folder.setToolTip(
+            "A folder of images (one subfolder per class, or images plus a CSV of labels), "
+            "or a folder of FASTA files (one file per class)."
+        )
         self.browse_folder.clicked.connect(self._choose_folder)
         file_row.addWidget(self.path, 1)
         file_row.addWidget(self.browse)
@@ -93,14 +112,18 @@ class DataPage(StepPage):
         form.addRow("Label column:", self.label)
         self.batch = QComboBox()
         self.batch.setAccessibleName("Batch column")
-        self.batch.setToolTip("The column saying which run, plate, site or day each sample came from, "
-                              "if any. Tenfold uses it to look for batch effects.")
+        self.batch.setToolTip(
+            "The column saying which run, plate, site or day each sample came from, "
+            "if any. Tenfold uses it to look for batch effects."
+        )
         form.addRow("Batch column:", self.batch)
         self.group = QComboBox()
         self.group.setAccessibleName("Group column")
-        self.group.setToolTip("The column naming the donor, patient or animal each sample came from, "
-                              "if several samples share one. Samples of one group are kept on one "
-                              "side of the split, so the test set holds unseen donors (Tip 7).")
+        self.group.setToolTip(
+            "The column naming the donor, patient or animal each sample came from, "
+            "if several samples share one. Samples of one group are kept on one "
+            "side of the split, so the test set holds unseen donors (Tip 7)."
+        )
         form.addRow("Group column (donor, patient…):", self.group)
         main_form = form
         # Sensitivity and provenance go on a tab of their own: the page fits the window.
@@ -141,8 +164,10 @@ class DataPage(StepPage):
         self.load.clicked.connect(self._load)
         row.addWidget(self.load)
         self.set_aside = self.action(QPushButton("Set the leaking features aside"))
-        self.set_aside.setToolTip("A feature that gives the label away (possible-label-leak) will not exist when "
-                                  "the model is used: stop using it as a feature (Tip 7).")
+        self.set_aside.setToolTip(
+            "A feature that gives the label away (possible-label-leak) will not exist when "
+            "the model is used: stop using it as a feature (Tip 7)."
+        )
         self.set_aside.clicked.connect(self._set_aside_leaks)
         row.addWidget(self.set_aside)
         row.addStretch(1)
@@ -168,8 +193,9 @@ class DataPage(StepPage):
         self.body.addWidget(self.tabs)
         self.summary = value_label("Data summary")
         summary.addWidget(self.summary)
-        self.counts = PlotArea("The samples per class appear here once the data are loaded.",
-                               "Samples per class", min_height=220)
+        self.counts = PlotArea(
+            "The samples per class appear here once the data are loaded.", "Samples per class", min_height=220
+        )
         self.counts.setMaximumSize(560, 240)
         summary.addWidget(self.counts)
         # The log transform: offered when columns look like counts or intensities (the advice's control).
@@ -177,8 +203,10 @@ class DataPage(StepPage):
         self.log_advice = value_label("Log transform")
         row.addWidget(self.log_advice, 1)
         self.log_button = self.action(QPushButton("Apply log1p"))
-        self.log_button.setToolTip("Take log(1 + x) of these columns before the split. It learns nothing from "
-                                   "the data, so nothing leaks; the spec records it as [data] transform.")
+        self.log_button.setToolTip(
+            "Take log(1 + x) of these columns before the split. It learns nothing from "
+            "the data, so nothing leaks; the spec records it as [data] transform."
+        )
         self.log_button.clicked.connect(self._apply_log)
         row.addWidget(self.log_button)
         self.log_undo = self.action(QPushButton("Remove the log transform"))
@@ -200,8 +228,10 @@ class DataPage(StepPage):
             self.downloaded.setText(s.data.provenance.downloaded)
         select_sensitivity(self.sensitivity, s.data.sensitive)
         # The tab says when its question is still open: guided mode waits for the answer.
-        self.tabs.setTabText(self.tabs.indexOf(self.about_tab), "Sensitivity and source"
-                             + (" (to answer)" if s.data.sensitive is None else ""))
+        self.tabs.setTabText(
+            self.tabs.indexOf(self.about_tab),
+            "Sensitivity and source" + (" (to answer)" if s.data.sensitive is None else ""),
+        )
         self._show_answers()
         self._show_summary()
         self.data_in.show(s)
@@ -210,9 +240,14 @@ class DataPage(StepPage):
     # ----- the sensitivity questions (Tip 10) ------------------------------------------------
     def _build_sensitivity_questions(self, form: QFormLayout) -> None:
         self.answer_boxes = {}
-        for key, label, tip in (("about_humans", "About people?", "Do the samples come from people (patients, donors, volunteers)?"),
-                                ("identifiable", "Identifiable?", "Could a row be linked to a person: names, dates, "
-                                 "places, record numbers, rare combinations of traits?")):
+        for key, label, tip in (
+            ("about_humans", "About people?", "Do the samples come from people (patients, donors, volunteers)?"),
+            (
+                "identifiable",
+                "Identifiable?",
+                "Could a row be linked to a person: names, dates, places, record numbers, rare combinations of traits?",
+            ),
+        ):
             box = QComboBox()
             box.setAccessibleName(label.rstrip("?"))
             box.setToolTip(tip)
@@ -223,10 +258,19 @@ class DataPage(StepPage):
             self.answer_boxes[key] = box
         self.answer_refs = {}
         for key, ref_key, label, tip in (
-                ("consent", "consent_reference", "Informed consent or ethics (IRB) approval covers the data",
-                 "e.g. IRB-2023-114, or the ethics committee's reference"),
-                ("data_use_agreement", "dua_reference", "A data-use agreement covers the data",
-                 "e.g. the agreement's title or number")):
+            (
+                "consent",
+                "consent_reference",
+                "Informed consent or ethics (IRB) approval covers the data",
+                "e.g. IRB-2023-114, or the ethics committee's reference",
+            ),
+            (
+                "data_use_agreement",
+                "dua_reference",
+                "A data-use agreement covers the data",
+                "e.g. the agreement's title or number",
+            ),
+        ):
             row = QHBoxLayout()
             check = QCheckBox(label)
             check.setAccessibleName(label)
@@ -277,30 +321,42 @@ class DataPage(StepPage):
             self.counts.show_placeholder()
             return
         prov = d.provenance
-        lines = [f"{d.n_samples:,} samples × {d.n_features:,} features, label '{d.label}'"
-                 + (f" ({len(d.classes)} classes)" if d.classes else ""),
-                 f"Batch column: {d.batch or 'none'} · group column: {getattr(d, 'group', '') or 'none'}"]
+        lines = [
+            f"{d.n_samples:,} samples × {d.n_features:,} features, label '{d.label}'"
+            + (f" ({len(d.classes)} classes)" if d.classes else ""),
+            f"Batch column: {d.batch or 'none'} · group column: {getattr(d, 'group', '') or 'none'}",
+        ]
         if d.modality != "table":
             shape = " × ".join(map(str, d.input_shape))
-            lines.append(f"Read as {'images' if d.modality == 'image' else 'sequences'}: each sample a {shape} array"
-                         + (f" ({d.options.get('alphabet', '').upper()})" if d.modality == "sequence" else ""))
+            lines.append(
+                f"Read as {'images' if d.modality == 'image' else 'sequences'}: each sample a {shape} array"
+                + (f" ({d.options.get('alphabet', '').upper()})" if d.modality == "sequence" else "")
+            )
         sheet = d.sample_sheet or {}
         if sheet:
-            lines.append(f"Sample sheet {Path(sheet.get('sheet', '')).name}: {sheet.get('matched', 0):,} samples matched "
-                         f"by '{sheet.get('sheet_key', '')}'; {sheet.get('data_unmatched', 0):,} sample(s) without a "
-                         f"row, {sheet.get('sheet_unmatched', 0):,} row(s) without a sample")
+            lines.append(
+                f"Sample sheet {Path(sheet.get('sheet', '')).name}: {sheet.get('matched', 0):,} samples matched "
+                f"by '{sheet.get('sheet_key', '')}'; {sheet.get('data_unmatched', 0):,} sample(s) without a "
+                f"row, {sheet.get('sheet_unmatched', 0):,} row(s) without a sample"
+            )
         if d.identifiers:
             lines.append("Not used as features (identifiers): " + ", ".join(map(str, d.identifiers)))
-        lines.append(f"File: {Path(prov.path).name}, {prov.size_bytes / 1024:,.0f} kB, "
-                     f"SHA-256 {prov.sha256[:16]}…")
+        lines.append(f"File: {Path(prov.path).name}, {prov.size_bytes / 1024:,.0f} kB, SHA-256 {prov.sha256[:16]}…")
         if self.study.table is None:
-            lines.append("The table is not in memory: Tenfold is reading the file again, "
-                         "or it could not (see above). Load it again if needed.")
+            lines.append(
+                "The table is not in memory: Tenfold is reading the file again, "
+                "or it could not (see above). Load it again if needed."
+            )
         self.summary.setText("\n".join(lines))
         self._show_log_advice()
         if d.class_counts:
-            bar_chart(self.counts, list(d.class_counts), list(d.class_counts.values()),
-                      y_label="samples (count)", x_label=f"class ({d.label})")
+            bar_chart(
+                self.counts,
+                list(d.class_counts),
+                list(d.class_counts.values()),
+                y_label="samples (count)",
+                x_label=f"class ({d.label})",
+            )
         else:
             self.counts.show_placeholder("Regression: the label is a number, so there are no classes to count.")
 
@@ -315,9 +371,11 @@ class DataPage(StepPage):
             except DataError as exc:  # the file's own named problem, as loading would say it
                 self.show_error(str(exc))
             except (OSError, UnicodeDecodeError, csv.Error):
-                self.show_error(f"The column names of {Path(text).name} could not be read: it does "
-                                "not look like a text table (CSV or TSV, UTF-8). Export it as CSV "
-                                "from your spreadsheet program and choose that file.")
+                self.show_error(
+                    f"The column names of {Path(text).name} could not be read: it does "
+                    "not look like a text table (CSV or TSV, UTF-8). Export it as CSV "
+                    "from your spreadsheet program and choose that file."
+                )
         self.label.clear()
         self.label.addItem("— choose the column to predict —", "")
         for c in columns:
@@ -345,10 +403,12 @@ class DataPage(StepPage):
         if new_file:
             self.data_in.forget_edits()
         self.data_in.show_detected()
-        self._fill_columns(self.label.currentData() or self.study.data.label,
-                           self.batch.currentData() or self.study.data.batch,
-                           self.group.currentData() or getattr(self.study.data, "group", ""),
-                           guess_batch=new_file)
+        self._fill_columns(
+            self.label.currentData() or self.study.data.label,
+            self.batch.currentData() or self.study.data.batch,
+            self.group.currentData() or getattr(self.study.data, "group", ""),
+            guess_batch=new_file,
+        )
         self.data_in.peek_orientation()
 
     def _choose_file(self) -> None:
@@ -377,11 +437,18 @@ class DataPage(StepPage):
         if not text:
             self.show_error("Choose the data file first.")
             return
-        kwargs = dict(study=self.study, path=Path(text), label=self.label.currentData() or "",
-                      batch=self.batch.currentData() or "", group=self.group.currentData() or "",
-                      sensitive=self._sensitivity(),
-                      source=self.source.text().strip(), version=self.version.text().strip(),
-                      downloaded=self.downloaded.text().strip(), **self.data_in.load_kwargs(self.study))
+        kwargs = dict(
+            study=self.study,
+            path=Path(text),
+            label=self.label.currentData() or "",
+            batch=self.batch.currentData() or "",
+            group=self.group.currentData() or "",
+            sensitive=self._sensitivity(),
+            source=self.source.text().strip(),
+            version=self.version.text().strip(),
+            downloaded=self.downloaded.text().strip(),
+            **self.data_in.load_kwargs(self.study),
+        )
         from guiapp.core.data import attach as core_data
 
         self.run_task(core_data.attach_data, kwargs, name="loading the data", on_result=self._loaded)
@@ -395,9 +462,14 @@ class DataPage(StepPage):
     def _set_aside_leaks(self) -> None:
         from guiapp.core.data.leaks import set_aside_leaking_features
 
-        self.run_task(set_aside_leaking_features, {"study": self.study}, name="setting leaking features aside",
-                      on_result=lambda columns: self.show_info(
-                          f"Set aside: {', '.join(columns)}. They are no longer features (recorded in the model card)."))
+        self.run_task(
+            set_aside_leaking_features,
+            {"study": self.study},
+            name="setting leaking features aside",
+            on_result=lambda columns: self.show_info(
+                f"Set aside: {', '.join(columns)}. They are no longer features (recorded in the model card)."
+            ),
+        )
 
     # ----- the log transform ---------------------------------------------------------------------
     def _log_suggested(self) -> list:
@@ -413,8 +485,10 @@ class DataPage(StepPage):
             words.append(transform.describe(d.transform, d.feature_columns).replace("`", "'").capitalize())
         if suggested:
             names = ", ".join(suggested[:5]) + (f" and {len(suggested) - 5} more" if len(suggested) > 5 else "")
-            words.append(f"{len(suggested)} column(s) look like counts or intensities ({names}): a log transform "
-                         "usually helps a network.")
+            words.append(
+                f"{len(suggested)} column(s) look like counts or intensities ({names}): a log transform "
+                "usually helps a network."
+            )
         self.log_advice.setText(" ".join(words))
         self.log_advice.setVisible(bool(words))
         self.log_button.setText(f"Apply log1p to {len(suggested)} column(s)")
@@ -426,8 +500,10 @@ class DataPage(StepPage):
 
     def _set_log(self, columns: list) -> None:
         if self.study.split.test_uses:
-            self.show_error("The sealed test set has been used: changing the features now would change the "
-                            "study after its result. Start a new study to transform the data.")
+            self.show_error(
+                "The sealed test set has been used: changing the features now would change the "
+                "study after its result. Start a new study to transform the data."
+            )
             return
         try:
             transform.set_log1p(self.study, columns)

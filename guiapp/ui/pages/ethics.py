@@ -4,8 +4,16 @@ weights, and the privacy warnings the export will carry (Tip 10)."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QGridLayout, QHBoxLayout, QInputDialog, QLineEdit,
-                               QPlainTextEdit, QPushButton)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QInputDialog,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+)
 
 from guiapp.core.privacy import ethics
 from guiapp.core.study.errors import TenfoldError
@@ -16,17 +24,33 @@ from guiapp.ui.pages.privacy_panels import PrivacyPanels
 from guiapp.ui.widgets import Banner, ResultTable, heading, note, value_label
 from guiapp.ui.why_disabled import NOT_TRAINED, enable
 
-SHARE = (("auto", "Tenfold decides: share only if the data are declared not sensitive (or the copy trained with differential privacy)"),
-         ("never", "Never share the weights"),
-         ("always", "Always share the weights and the kNN baseline (needs a reason if the data may be sensitive)"))
+SHARE = (
+    (
+        "auto",
+        "Tenfold decides: share only if the data are declared not sensitive (or the copy trained with differential privacy)",
+    ),
+    ("never", "Never share the weights"),
+    ("always", "Always share the weights and the kNN baseline (needs a reason if the data may be sensitive)"),
+)
 NO_CONCERNS = ethics.NO_CONCERNS
 CARD_PROMPTS = (
-    ("intended_use", "Intended use:", "What the model is for, and for whom: e.g. 'Ranking samples for "
-     "follow-up assays in our lab'. The card says 'not provided' while this is empty."),
-    ("out_of_scope", "Out-of-scope uses:", "Uses the model must not be put to: e.g. 'Any diagnosis of a "
-     "patient; other tissues or platforms'."),
-    ("limitations", "Limitations:", "Where the model is known or likely to fail: e.g. 'One hospital, one "
-     "sequencing platform; few samples over 70 years of age'."),
+    (
+        "intended_use",
+        "Intended use:",
+        "What the model is for, and for whom: e.g. 'Ranking samples for "
+        "follow-up assays in our lab'. The card says 'not provided' while this is empty.",
+    ),
+    (
+        "out_of_scope",
+        "Out-of-scope uses:",
+        "Uses the model must not be put to: e.g. 'Any diagnosis of a patient; other tissues or platforms'.",
+    ),
+    (
+        "limitations",
+        "Limitations:",
+        "Where the model is known or likely to fail: e.g. 'One hospital, one "
+        "sequencing platform; few samples over 70 years of age'.",
+    ),
 )
 
 
@@ -41,9 +65,11 @@ def privacy_warnings(study) -> list[str]:
 
 class EthicsPage(StepPage):
     step_id = "ethics"
-    intro = ("A network trained on data about people can reveal whether a person's record was "
-             "in its training data. Record the concerns you see, how you address them, what the model "
-             "is for, how much it leaks, and whether the trained weights may leave the lab.")
+    intro = (
+        "A network trained on data about people can reveal whether a person's record was "
+        "in its training data. Record the concerns you see, how you address them, what the model "
+        "is for, how much it leaks, and whether the trained weights may leave the lab."
+    )
 
     def build(self) -> None:
         # Three short tabs instead of one long page: the register and the card's own words, the
@@ -70,9 +96,13 @@ class EthicsPage(StepPage):
         self.body.addWidget(self.answers)
 
         self.body.addWidget(heading("Ethics register"))
-        self.body.addWidget(note("Findings that are ethical concerns (identifiers among the columns, a batch "
-                                 "confounded with the label, a subgroup served worse, a failed shuffle "
-                                 "control, a model that leaks membership) open entries by themselves."))
+        self.body.addWidget(
+            note(
+                "Findings that are ethical concerns (identifiers among the columns, a batch "
+                "confounded with the label, a subgroup served worse, a failed shuffle "
+                "control, a model that leaks membership) open entries by themselves."
+            )
+        )
         self.register = ResultTable("Ethics register")
         self.register.itemSelectionChanged.connect(self._on_select)
         self.body.addWidget(self.register)
@@ -175,11 +205,22 @@ class EthicsPage(StepPage):
             self.session.save()  # findings opened entries: keep them even if nothing else changes
         select_sensitivity(self.sensitivity, s.data.sensitive)
         self.answers.setText(" · ".join(sensitivity_answers(s)[1:]) + "  (answer on the Data page)")
-        rows = [[e.get("date", ""), e.get("concern", ""), e.get("raised_by", ""), e.get("status", ""),
-                 e.get("mitigation", "")] for e in s.ethics.register]
+        rows = [
+            [
+                e.get("date", ""),
+                e.get("concern", ""),
+                e.get("raised_by", ""),
+                e.get("status", ""),
+                e.get("mitigation", ""),
+            ]
+            for e in s.ethics.register
+        ]
         self.register.blockSignals(True)
-        self.register.fill(["date", "concern", "raised by", "status", "mitigation"],
-                           rows or [["", "Nothing recorded yet.", "", "", ""]], wrap_column=1)
+        self.register.fill(
+            ["date", "concern", "raised by", "status", "mitigation"],
+            rows or [["", "Nothing recorded yet.", "", "", ""]],
+            wrap_column=1,
+        )
         self.register.blockSignals(False)
         for key, edit in self.card_fields.items():
             value = getattr(s.ethics, key, "")
@@ -191,9 +232,11 @@ class EthicsPage(StepPage):
         self.share.setCurrentIndex(max(self.share.findData(s.ethics.share_weights), 0))
         self.reason.setText(s.ethics.share_reason)
         decided = getattr(s.ethics, "decided_at", "")
-        self.decision.setText(f"Recorded on {decided}: {dict(SHARE).get(s.ethics.share_weights, s.ethics.share_weights)}."
-                              if decided else "No decision recorded yet: choose, give a reason if "
-                              "you like, and press 'Record decision'.")
+        self.decision.setText(
+            f"Recorded on {decided}: {dict(SHARE).get(s.ethics.share_weights, s.ethics.share_weights)}."
+            if decided
+            else "No decision recorded yet: choose, give a reason if you like, and press 'Record decision'."
+        )
         for w in self.privacy_notes:
             self.privacy_box.removeRow(w)
         self.privacy_notes = []
@@ -239,8 +282,9 @@ class EthicsPage(StepPage):
 
     def _add(self) -> None:
         try:
-            ethics.add_entry(self.study, self.concern.text(), raised_by=self.raised_by.text(),
-                             mitigation=self.mitigation.text())
+            ethics.add_entry(
+                self.study, self.concern.text(), raised_by=self.raised_by.text(), mitigation=self.mitigation.text()
+            )
         except TenfoldError as exc:
             self.show_error(str(exc))
             return
@@ -251,8 +295,13 @@ class EthicsPage(StepPage):
 
     def _update(self) -> None:
         try:
-            ethics.edit_entry(self.study, self._selected(), concern=self.concern.text(),
-                              raised_by=self.raised_by.text(), mitigation=self.mitigation.text())
+            ethics.edit_entry(
+                self.study,
+                self._selected(),
+                concern=self.concern.text(),
+                raised_by=self.raised_by.text(),
+                mitigation=self.mitigation.text(),
+            )
         except TenfoldError as exc:
             self.show_error(str(exc))
             return
@@ -283,16 +332,26 @@ class EthicsPage(StepPage):
     def _audit(self) -> None:
         from guiapp.core.privacy.membership import membership_inference_audit  # sklearn and torch: loaded here
 
-        self.run_task(membership_inference_audit, {"study": self.study}, name="auditing membership inference",
-                      on_result=lambda _r: self.show_info("Membership audit done."))
+        self.run_task(
+            membership_inference_audit,
+            {"study": self.study},
+            name="auditing membership inference",
+            on_result=lambda _r: self.show_info("Membership audit done."),
+        )
 
     def _dp(self) -> None:
         from guiapp.core.privacy.dp import train_with_dp
 
-        self.run_task(train_with_dp, {"study": self.study, "target_epsilon": self.privacy.epsilon.value(),
-                                        "epochs": self.privacy.dp_epochs.value()},
-                      name="training with differential privacy",
-                      on_result=lambda dp: self.show_info(f"Trained with differential privacy: ε = {dp['epsilon']:.2f}."))
+        self.run_task(
+            train_with_dp,
+            {
+                "study": self.study,
+                "target_epsilon": self.privacy.epsilon.value(),
+                "epochs": self.privacy.dp_epochs.value(),
+            },
+            name="training with differential privacy",
+            on_result=lambda dp: self.show_info(f"Trained with differential privacy: ε = {dp['epsilon']:.2f}."),
+        )
 
     def _record_share(self) -> None:
         try:

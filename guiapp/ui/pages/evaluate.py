@@ -5,8 +5,17 @@ one-time evaluation on the sealed test set (Tips 1, 4, 7 and 9)."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QDoubleSpinBox, QFormLayout, QHBoxLayout, QInputDialog, QListWidget,
-                               QListWidgetItem, QMessageBox, QPushButton, QVBoxLayout)
+from PySide6.QtWidgets import (
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QInputDialog,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+)
 
 from guiapp.core.models import baselines
 from guiapp.core.evaluation import conclusion
@@ -28,36 +37,48 @@ FIRST_TIME = (
     "estimate of how the network will do on new samples.\n\n"
     "Do this once, at the very end: after you have seen the test score, any change you make "
     "to the data, the settings or the network is tuned to the test set, and its score is no "
-    "longer honest (Tip 7).\n\nEvaluate on the sealed test set now?")
+    "longer honest (Tip 7).\n\nEvaluate on the sealed test set now?"
+)
 AGAIN = (
     "The test set was already used for the final evaluation. Looking again makes its score "
     "optimistic. The reason you give is recorded, and the model card and the checklist will "
-    "show that the test set was used more than once.\n\nWhy do you need to evaluate again?")
-IMBALANCE_LEAD = ("PR AUC leads here: with a minority class this rare, accuracy and ROC AUC can look "
-                  "good while most minority samples are missed (Tip 7).")
+    "show that the test set was used more than once.\n\nWhy do you need to evaluate again?"
+)
+IMBALANCE_LEAD = (
+    "PR AUC leads here: with a minority class this rare, accuracy and ROC AUC can look "
+    "good while most minority samples are missed (Tip 7)."
+)
 
 
-THRESHOLD_TIP = ("A sample is called positive when its predicted probability is above this. "
-                 "Sensitivity, specificity, F1, MCC and balanced accuracy depend on it.")
+THRESHOLD_TIP = (
+    "A sample is called positive when its predicted probability is above this. "
+    "Sensitivity, specificity, F1, MCC and balanced accuracy depend on it."
+)
 
 
 def threshold_off_reason(study) -> str:
     """Why the decision threshold is greyed out, in words (the tooltip of the disabled box)."""
     if not study.is_classification:
-        return ("Off: a decision threshold turns a probability into one of two classes, and this study "
-                "predicts a number (regression).")
+        return (
+            "Off: a decision threshold turns a probability into one of two classes, and this study "
+            "predicts a number (regression)."
+        )
     n = len(study.data.classes)
     if n < 2:
         return "Off until the data are loaded with a label of two classes."
-    return (f"Off: a decision threshold needs exactly two classes, and this study has {n}. Each sample is "
-            "called the class with the highest predicted probability.")
+    return (
+        f"Off: a decision threshold needs exactly two classes, and this study has {n}. Each sample is "
+        "called the class with the highest predicted probability."
+    )
 
 
 class EvaluatePage(StepPage):
     step_id = "evaluate"
-    intro = ("Score the network on the tune split with every metric, each with a 95% interval, "
-             "next to the baselines, per batch and per subgroup, and against the success criteria. "
-             "When you are done choosing, evaluate once on the sealed test set.")
+    intro = (
+        "Score the network on the tune split with every metric, each with a 95% interval, "
+        "next to the baselines, per batch and per subgroup, and against the success criteria. "
+        "When you are done choosing, evaluate once on the sealed test set."
+    )
 
     def build(self) -> None:
         # Four short tabs instead of one long page; each result shows beside the button that makes it.
@@ -87,12 +108,15 @@ class EvaluatePage(StepPage):
         form.addRow("Decision threshold:", self.threshold)
         self.subgroup_list = QListWidget()
         self.subgroup_list.setAccessibleName("Subgroup columns")
-        self.subgroup_list.setToolTip("Columns whose groups (site, sex, age band…) get their own metrics. "
-                                      "The batch column always does.")
+        self.subgroup_list.setToolTip(
+            "Columns whose groups (site, sex, age band…) get their own metrics. The batch column always does."
+        )
         self.subgroup_list.setMaximumHeight(110)
         self.subgroup_list.itemChanged.connect(self._on_subgroup)
-        self.no_subgroups = note("No other column to split the samples by (site, sex, age…): only the "
-                                 "batch column, if any, gets its own results.")
+        self.no_subgroups = note(
+            "No other column to split the samples by (site, sex, age…): only the "
+            "batch column, if any, gets its own results."
+        )
         box = QVBoxLayout()
         box.addWidget(self.subgroup_list)
         box.addWidget(self.no_subgroups)
@@ -102,7 +126,9 @@ class EvaluatePage(StepPage):
         self.tune_button = self.action(QPushButton("Evaluate on the tune split"))
         self.main_action = self.tune_button  # the page's main button: in view when the page opens
         self.tune_button.setObjectName("primary")
-        self.tune_button.setToolTip("Score the network on the tune split, with bootstrap intervals, beside the baselines.")
+        self.tune_button.setToolTip(
+            "Score the network on the tune split, with bootstrap intervals, beside the baselines."
+        )
         self.tune_button.clicked.connect(self._evaluate_tune)
         row.addWidget(self.tune_button)
         row.addStretch(1)
@@ -134,7 +160,9 @@ class EvaluatePage(StepPage):
         row = QHBoxLayout()
         self.final_button = self.action(QPushButton("Final evaluation on the sealed test set…"))
         self.final_button.setObjectName("danger")
-        self.final_button.setToolTip("Open the sealed test set and score the network and the baselines on it. Do this once.")
+        self.final_button.setToolTip(
+            "Open the sealed test set and score the network and the baselines on it. Do this once."
+        )
         self.final_button.clicked.connect(self._final)
         row.addWidget(self.final_button)
         row.addStretch(1)
@@ -153,9 +181,11 @@ class EvaluatePage(StepPage):
         self.body.addWidget(self.cv_note)
         row = QHBoxLayout()
         self.cv_button = self.action(QPushButton("Cross-validate (repeated, tuning nested)"))
-        self.cv_button.setToolTip("Judge the baselines and the network on repeated k-fold cross-validation of the "
-                                  "training and tune rows, every model tuned inside each fold with the same "
-                                  "budget. The sealed test set stays out. Slow: every fold tunes every model.")
+        self.cv_button.setToolTip(
+            "Judge the baselines and the network on repeated k-fold cross-validation of the "
+            "training and tune rows, every model tuned inside each fold with the same "
+            "budget. The sealed test set stays out. Slow: every fold tunes every model."
+        )
         self.cv_button.clicked.connect(self._cross_validate)
         row.addWidget(self.cv_button)
         row.addStretch(1)
@@ -169,23 +199,30 @@ class EvaluatePage(StepPage):
         reason = cross_validation.cv_reason(s) if s.split.sealed and s.split.cv in cross_validation.CV_CHOICES else ""
         if section and section["ran"]:
             self.cv_note.setText(f"{section['sentence']} {section['sealed']}")
-            self.cv_table.fill(["model", f"{section['metric']}, fold mean", "95% CI", "SD over folds", "folds"],
-                               [[r["model"], r["mean"], r["ci"], r["sd"], str(r["n_folds"])] for r in section["rows"]])
+            self.cv_table.fill(
+                ["model", f"{section['metric']}, fold mean", "95% CI", "SD over folds", "folds"],
+                [[r["model"], r["mean"], r["ci"], r["sd"], str(r["n_folds"])] for r in section["rows"]],
+            )
             self.cv_table.show()
             return
         self.cv_table.hide()
         if section:
             self.cv_note.setText(section["text"])
         elif reason:
-            self.cv_note.setText(f"Recommended: {reason}. Cross-validation judges every model on all the training "
-                                 "and tune samples instead of one small part.")
+            self.cv_note.setText(
+                f"Recommended: {reason}. Cross-validation judges every model on all the training "
+                "and tune samples instead of one small part."
+            )
         else:
             self.cv_note.setText("Not needed: the tune and test parts are large enough to judge a model on.")
 
     def _cross_validate(self) -> None:
         self.flush()
-        self.run_task(cross_validation.cross_validate, {"study": self.study, "force": True},
-                      name="cross-validating the baselines and the network")
+        self.run_task(
+            cross_validation.cross_validate,
+            {"study": self.study, "force": True},
+            name="cross-validating the baselines and the network",
+        )
 
     def _build_curves(self) -> None:
         self.body.addWidget(heading("Curves and calibration"))
@@ -216,16 +253,21 @@ class EvaluatePage(StepPage):
     def _panel_table(self, table: ResultTable, network: dict, baseline_panels: dict, split: str) -> None:
         titles = baselines.available(self.study.question.task)
         columns = [("Network", network)] + [(titles.get(n, n), p) for n, p in baseline_panels.items()]
-        rows = [[metrics.DISPLAY_NAMES.get(m, m) + (" (target)" if m == self.study.question.target_metric else "")]
-                + [metrics.format_metric(m, panel) for _, panel in columns] for m in self._metric_order()]
+        rows = [
+            [metrics.DISPLAY_NAMES.get(m, m) + (" (target)" if m == self.study.question.target_metric else "")]
+            + [metrics.format_metric(m, panel) for _, panel in columns]
+            for m in self._metric_order()
+        ]
         rows.append(["samples"] + [str(panel.get("n", "—")) for _, panel in columns])
         table.fill([f"metric ({split})"] + [c for c, _ in columns], rows)
 
     @staticmethod
     def _compact_table(table: ResultTable, compact: dict) -> None:
         """Models down, metrics across: narrow enough for any number of baselines; ★ marks the best."""
-        table.fill(["model (test set)"] + [name for _, name in compact["columns"]],
-                   [[r["model"]] + [f"{t} ★" if best else t for t, best in r["cells"]] for r in compact["rows"]])
+        table.fill(
+            ["model (test set)"] + [name for _, name in compact["columns"]],
+            [[r["model"]] + [f"{t} ★" if best else t for t, best in r["cells"]] for r in compact["rows"]],
+        )
 
     def refresh(self) -> None:
         s, e = self.study, self.study.evaluation
@@ -259,8 +301,11 @@ class EvaluatePage(StepPage):
             self._compact_table(self.test_table, conclusion.baseline_table(s))
             self.test_table.show()
         else:
-            self.test_status.setText(f"Sealed: {len(sp.test_idx):,} samples not yet seen by anything."
-                                     if sp.sealed else "No test set yet: draw the split first.")
+            self.test_status.setText(
+                f"Sealed: {len(sp.test_idx):,} samples not yet seen by anything."
+                if sp.sealed
+                else "No test set yet: draw the split first."
+            )
             self.test_table.hide()
             self.conclusion.hide()
         self.external.refresh()
@@ -287,8 +332,12 @@ class EvaluatePage(StepPage):
         for area in (self.roc_plot, self.pr_plot, self.calibration_plot):
             area.setVisible(classification)
         self.residual_plot.setVisible(not classification)
-        for area, name in ((self.roc_plot, "ROC curve"), (self.pr_plot, "Precision–recall curve"),
-                           (self.calibration_plot, "Reliability diagram"), (self.residual_plot, "Residuals")):
+        for area, name in (
+            (self.roc_plot, "ROC curve"),
+            (self.pr_plot, "Precision–recall curve"),
+            (self.calibration_plot, "Reliability diagram"),
+            (self.residual_plot, "Residuals"),
+        ):
             area.title = f"{name} · {split} split ({(panel or {}).get('n', '?')} samples)"
         shown = classification and bool(details.get("confusion"))
         self.confusion_table.setVisible(shown)
@@ -303,52 +352,92 @@ class EvaluatePage(StepPage):
             residual_scatter(self.residual_plot, res.get("predicted", []), res.get("residual", []))
             return
         curves = details.get("curves") or []
-        roc = [(c["class"] if len(curves) > 1 else "network", c["roc"]["fpr"], c["roc"]["tpr"]) for c in curves if c["roc"]]
-        pr = [(c["class"] if len(curves) > 1 else "network", c["pr"]["recall"], c["pr"]["precision"])
-              for c in curves if c["pr"]]
-        xy_lines(self.roc_plot, roc, x_label="false positive rate", y_label="true positive rate",
-                 unit_square=True, diagonal=True)
+        roc = [
+            (c["class"] if len(curves) > 1 else "network", c["roc"]["fpr"], c["roc"]["tpr"]) for c in curves if c["roc"]
+        ]
+        pr = [
+            (c["class"] if len(curves) > 1 else "network", c["pr"]["recall"], c["pr"]["precision"])
+            for c in curves
+            if c["pr"]
+        ]
+        xy_lines(
+            self.roc_plot,
+            roc,
+            x_label="false positive rate",
+            y_label="true positive rate",
+            unit_square=True,
+            diagonal=True,
+        )
         prevalence = curves[0]["pr"]["prevalence"] if len(curves) == 1 and curves[0]["pr"] else None
-        xy_lines(self.pr_plot, pr, x_label="recall", y_label="precision", unit_square=True,
-                 hline=(prevalence, f"prevalence {prevalence:.2f}") if prevalence is not None else None)
+        xy_lines(
+            self.pr_plot,
+            pr,
+            x_label="recall",
+            y_label="precision",
+            unit_square=True,
+            hline=(prevalence, f"prevalence {prevalence:.2f}") if prevalence is not None else None,
+        )
         rel = details.get("reliability") or {}
-        xy_lines(self.calibration_plot, [("network", rel.get("predicted", []), rel.get("observed", []))],
-                 x_label=f"predicted probability ({rel.get('of', '')})", y_label="observed frequency",
-                 unit_square=True, diagonal=True, symbols=True)
+        xy_lines(
+            self.calibration_plot,
+            [("network", rel.get("predicted", []), rel.get("observed", []))],
+            x_label=f"predicted probability ({rel.get('of', '')})",
+            y_label="observed frequency",
+            unit_square=True,
+            diagonal=True,
+            symbols=True,
+        )
         classes = details.get("classes") or []
         c = details.get("confusion") or []
-        self.confusion_table.fill(["true \\ predicted"] + [str(k) for k in classes],
-                                  [[str(classes[i])] + [str(v) for v in row] for i, row in enumerate(c)])
+        self.confusion_table.fill(
+            ["true \\ predicted"] + [str(k) for k in classes],
+            [[str(classes[i])] + [str(v) for v in row] for i, row in enumerate(c)],
+        )
 
     def _show_groups(self, results: list, split: str) -> None:
         rows = []
         for r in results:
             metric = r["metric"]
             for g in r["groups"]:
-                rows.append([r["factor"], g["group"], str(g["n"]), metrics.format_metric(metric, g["metrics"]),
-                             "—" if g["gap"] is None else f"{-g['gap']:+.3f}", "clearly worse" if g["flagged"] else ""])
+                rows.append(
+                    [
+                        r["factor"],
+                        g["group"],
+                        str(g["n"]),
+                        metrics.format_metric(metric, g["metrics"]),
+                        "—" if g["gap"] is None else f"{-g['gap']:+.3f}",
+                        "clearly worse" if g["flagged"] else "",
+                    ]
+                )
         if rows:
             name = metrics.DISPLAY_NAMES.get(results[0]["metric"], results[0]["metric"])
             self.groups_table.fill(["factor", "group", "n", f"{name} ({split})", "vs whole split", ""], rows)
             self.groups_table.show()
-            self.groups_note.setText(f"A group is marked when it scores more than {subgroups.GAP_FLAG:.2f} below "
-                                     f"the whole split with its interval below it too, and has at least "
-                                     f"{subgroups.MIN_GROUP_SIZE} samples.")
+            self.groups_note.setText(
+                f"A group is marked when it scores more than {subgroups.GAP_FLAG:.2f} below "
+                f"the whole split with its interval below it too, and has at least "
+                f"{subgroups.MIN_GROUP_SIZE} samples."
+            )
         else:
             self.groups_table.hide()
-            self.groups_note.setText("No batch column or subgroup chosen: tick subgroup columns above "
-                                     "(site, sex, age…) to see how each group fares.")
+            self.groups_note.setText(
+                "No batch column or subgroup chosen: tick subgroup columns above "
+                "(site, sex, age…) to see how each group fares."
+            )
 
     def _show_scoreboard(self) -> None:
         rows = scoreboard.scoreboard(self.study)
         if rows:
-            self.scoreboard_table.fill(["criterion", "target", "measured", "status"],
-                                       [[r["criterion"], r["target"], r["measured"], r["status"]] for r in rows],
-                                       tooltips=[[None, None, r["detail"] or None, None] for r in rows],
-                                       wrap_column=2)
+            self.scoreboard_table.fill(
+                ["criterion", "target", "measured", "status"],
+                [[r["criterion"], r["target"], r["measured"], r["status"]] for r in rows],
+                tooltips=[[None, None, r["detail"] or None, None] for r in rows],
+                wrap_column=2,
+            )
         else:
-            self.scoreboard_table.fill(["criterion", "status"],
-                                       [["No success criterion set", "set them on the Question page"]])
+            self.scoreboard_table.fill(
+                ["criterion", "status"], [["No success criterion set", "set them on the Question page"]]
+            )
 
     def update_actions(self) -> None:
         trained = self.study.train.status in ("done", "cancelled") and bool(self.study.train.weights)
@@ -356,13 +445,20 @@ class EvaluatePage(StepPage):
         ready = trained and bool(self.study.evaluation.tune_metrics)
         self.final_button.setEnabled(ready)
         impossible = cross_validation.not_possible(self.study) if trained else ""
-        enable(self.cv_button, NOT_TRAINED if not trained else
-               f"Cross-validation cannot run here: {impossible}." if impossible else "")
-        self.final_button.setText("Evaluate on the test set again…" if self.study.split.test_uses
-                                  else "Final evaluation on the sealed test set…")
+        enable(
+            self.cv_button,
+            NOT_TRAINED if not trained else f"Cross-validation cannot run here: {impossible}." if impossible else "",
+        )
+        self.final_button.setText(
+            "Evaluate on the test set again…"
+            if self.study.split.test_uses
+            else "Final evaluation on the sealed test set…"
+        )
         self.final_button.setToolTip(
             "Open the sealed test set and score the network and the baselines on it. Do this once."
-            if ready else "Evaluate on the tune split first.")
+            if ready
+            else "Evaluate on the tune split first."
+        )
         self.external.update_actions()
 
     # ----- edits -----------------------------------------------------------------------------
@@ -377,8 +473,11 @@ class EvaluatePage(StepPage):
         self.changed_soon()
 
     def _on_subgroup(self, _item: QListWidgetItem) -> None:
-        self.study.data.subgroups = [self.subgroup_list.item(i).text() for i in range(self.subgroup_list.count())
-                                     if self.subgroup_list.item(i).checkState() == Qt.Checked]
+        self.study.data.subgroups = [
+            self.subgroup_list.item(i).text()
+            for i in range(self.subgroup_list.count())
+            if self.subgroup_list.item(i).checkState() == Qt.Checked
+        ]
         if self.study.evaluation.tune_metrics:
             self.show_info("The subgroups changed: evaluate on the tune split again to see them.")
         self.changed_soon()
@@ -390,8 +489,9 @@ class EvaluatePage(StepPage):
     def _final(self) -> None:
         reason = ""
         if self.study.split.test_uses == 0:
-            answer = QMessageBox.question(self, "Open the sealed test set?", FIRST_TIME,
-                                          QMessageBox.Yes | QMessageBox.Cancel, QMessageBox.Cancel)
+            answer = QMessageBox.question(
+                self, "Open the sealed test set?", FIRST_TIME, QMessageBox.Yes | QMessageBox.Cancel, QMessageBox.Cancel
+            )
             if answer != QMessageBox.Yes:
                 return
         else:
@@ -402,9 +502,12 @@ class EvaluatePage(StepPage):
                 self.show_error("Evaluating on the test set again needs a reason; nothing was done.")
                 return
         self.flush()
-        self.run_task(evaluate.finalize_test_evaluation, {"study": self.study, "unseal_reason": reason},
-                      name="evaluating on the sealed test set",
-                      on_result=lambda _panel: self.show_info("Final evaluation done. Report these test scores."))
+        self.run_task(
+            evaluate.finalize_test_evaluation,
+            {"study": self.study, "unseal_reason": reason},
+            name="evaluating on the sealed test set",
+            on_result=lambda _panel: self.show_info("Final evaluation done. Report these test scores."),
+        )
 
 
 if __name__ == "__main__":

@@ -21,8 +21,7 @@ def export_bundle(study, out_dir, progress=None):
     from guiapp.core.evaluation import evaluate
     from guiapp.core.export import write as export
 
-    return export.write_bundle(study, out_dir, predictions=evaluate.test_predictions(study),
-                               progress=progress)
+    return export.write_bundle(study, out_dir, predictions=evaluate.test_predictions(study), progress=progress)
 
 
 def weights_reason(study) -> str:
@@ -37,10 +36,15 @@ def weights_reason(study) -> str:
 
 def shared_text(result) -> str:
     """Which models the export put in model/, in words."""
-    files = [name for name, shipped in (
-        ("model.safetensors (the network)", result.network_shared),
-        ("model_dp.safetensors (trained with differential privacy)", result.dp_shared),
-        ("knn_baseline.skops (the kNN baseline)", result.knn_shared)) if shipped]
+    files = [
+        name
+        for name, shipped in (
+            ("model.safetensors (the network)", result.network_shared),
+            ("model_dp.safetensors (trained with differential privacy)", result.dp_shared),
+            ("knn_baseline.skops (the kNN baseline)", result.knn_shared),
+        )
+        if shipped
+    ]
     files += [f"{Path(f).name} (ONNX)" for f in result.files if Path(f).suffix == ".onnx"]
     if not files:
         return "Withheld: the bundle has no weights. "
@@ -49,9 +53,11 @@ def shared_text(result) -> str:
 
 class ExportPage(StepPage):
     step_id = "export"
-    intro = ("Write everything others need to understand, check and reuse the study: a model card, "
-             "the privacy warnings, every metric with its interval, a manifest of versions, "
-             "seeds and data hashes, and the checklist.")
+    intro = (
+        "Write everything others need to understand, check and reuse the study: a model card, "
+        "the privacy warnings, every metric with its interval, a manifest of versions, "
+        "seeds and data hashes, and the checklist."
+    )
 
     def build(self) -> None:
         self.result = None
@@ -70,9 +76,11 @@ class ExportPage(StepPage):
         self.onnx = QCheckBox("Also write the network as ONNX (model/model.onnx)")
         self.onnx.setAccessibleName("Write ONNX")
         self.onnx.setEnabled(onnx_available())
-        self.onnx.setToolTip("ONNX runs in ONNX Runtime and other tools without Tenfold; it is written only "
-                             "when the weights are shared." if onnx_available()
-                             else f"Needs the onnx package: {INSTALL}")
+        self.onnx.setToolTip(
+            "ONNX runs in ONNX Runtime and other tools without Tenfold; it is written only when the weights are shared."
+            if onnx_available()
+            else f"Needs the onnx package: {INSTALL}"
+        )
         self.onnx.toggled.connect(self._on_onnx_change)
         form.addRow("Formats:", self.onnx)
         self.body.addLayout(form)
@@ -104,8 +112,12 @@ class ExportPage(StepPage):
         self.files.setAccessibleName("Files written")
         self.files.setMaximumHeight(220)
         self.body.addWidget(self.files)
-        self.body.addWidget(note("model_card.md opens in any text editor and on the Hugging Face Hub; "
-                                 "privacy.md says in plain words what the bundle reveals."))
+        self.body.addWidget(
+            note(
+                "model_card.md opens in any text editor and on the Hugging Face Hub; "
+                "privacy.md says in plain words what the bundle reveals."
+            )
+        )
         from guiapp.ui.apply_panel import ApplyPanel
 
         self.apply_panel = ApplyPanel(self, self._bundle_dir)
@@ -129,17 +141,23 @@ class ExportPage(StepPage):
         elif s.export.exported_at and out is not None and out.is_dir():
             names = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
             shared = any((out / "model" / name).is_file() for name in ("model.safetensors", "model_dp.safetensors"))
-            self.weights.setText(f"{'Shared' if shared else 'Withheld'} in the export of "
-                                 f"{s.export.exported_at}. " + weights_reason(s))
+            self.weights.setText(
+                f"{'Shared' if shared else 'Withheld'} in the export of {s.export.exported_at}. " + weights_reason(s)
+            )
         else:
             names = []
             self.weights.setText("Not exported yet. " + weights_reason(s))
         self.files.addItems(names)
-        enable(self.open, "" if out is not None and out.is_dir() else "The export folder does not exist yet: export first.")
+        enable(
+            self.open, "" if out is not None and out.is_dir() else "The export folder does not exist yet: export first."
+        )
         report = self._report_path()
         self.open_report.setEnabled(report is not None)
-        self.open_report.setToolTip("Open the bundle's report in your web browser." if report is not None
-                                    else "Export first: the report is written with the bundle.")
+        self.open_report.setToolTip(
+            "Open the bundle's report in your web browser."
+            if report is not None
+            else "Export first: the report is written with the bundle."
+        )
         self.summary.setText(written_summary(names, self.weights.text()) if names else "")
         self.summary.setVisible(bool(names))
         super().refresh()
@@ -175,14 +193,20 @@ class ExportPage(StepPage):
         if problem:  # the study folder, or a folder inside it or around it: refused before any work
             self.show_error(problem)
             return
-        self.run_task(export_bundle, {"study": self.study, "out_dir": Path(text)},
-                      name="writing the export bundle", on_result=self._exported)
+        self.run_task(
+            export_bundle,
+            {"study": self.study, "out_dir": Path(text)},
+            name="writing the export bundle",
+            on_result=self._exported,
+        )
 
     def _exported(self, result) -> None:
         self.result = result
-        self.show_info(f"Exported {len(result.files)} files to {result.out_dir}. SHA-256 of its manifest.json: "
-                       f"{result.manifest_sha256}. Publish it with the bundle, so recipients can check "
-                       "they got this very bundle (tenfold verify BUNDLE --expect-manifest SHA256).")
+        self.show_info(
+            f"Exported {len(result.files)} files to {result.out_dir}. SHA-256 of its manifest.json: "
+            f"{result.manifest_sha256}. Publish it with the bundle, so recipients can check "
+            "they got this very bundle (tenfold verify BUNDLE --expect-manifest SHA256)."
+        )
 
     def _open(self) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(self.out_dir.text()))
@@ -199,9 +223,14 @@ class ExportPage(StepPage):
 
 
 # What each file of the bundle is, for the summary after an export.
-FILE_WORDS = (("model_card.md", "the model card"), ("report.html", "the report with its plots"),
-              ("privacy.md", "the privacy warnings"), ("predictions.csv", "the test-set predictions"),
-              ("manifest.json", "the reproducibility manifest"), ("checklist.json", "the checklist"))
+FILE_WORDS = (
+    ("model_card.md", "the model card"),
+    ("report.html", "the report with its plots"),
+    ("privacy.md", "the privacy warnings"),
+    ("predictions.csv", "the test-set predictions"),
+    ("manifest.json", "the reproducibility manifest"),
+    ("checklist.json", "the checklist"),
+)
 
 
 def written_summary(names: list, weights: str) -> str:

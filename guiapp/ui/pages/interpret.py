@@ -18,11 +18,13 @@ from guiapp.ui.widgets import Banner, ResultTable, heading, note, value_label
 
 class InterpretPage(StepPage):
     step_id = "interpret"
-    intro = ("Permutation importance shuffles one feature at a time in the tune split and "
-             "measures how much the network's score drops; integrated gradients attribute each "
-             "prediction to the features. Features that rank high on both are the ones the network "
-             "leans on. For images and sequences the attributions are also drawn as maps: where in "
-             "the image, and at which positions of the sequence, the output comes from.")
+    intro = (
+        "Permutation importance shuffles one feature at a time in the tune split and "
+        "measures how much the network's score drops; integrated gradients attribute each "
+        "prediction to the features. Features that rank high on both are the ones the network "
+        "leans on. For images and sequences the attributions are also drawn as maps: where in "
+        "the image, and at which positions of the sequence, the output comes from."
+    )
 
     def build(self) -> None:
         self.caveat = Banner("caveat")
@@ -49,8 +51,11 @@ class InterpretPage(StepPage):
         self.use_ig.setChecked(interpret.captum_available())
         self.use_ig.setEnabled(interpret.captum_available())
         self.use_ig.setAccessibleName("Integrated gradients")
-        self.use_ig.setToolTip("Attribute each tune prediction to the features, from the training means."
-                               if interpret.captum_available() else "Install the captum package to use this.")
+        self.use_ig.setToolTip(
+            "Attribute each tune prediction to the features, from the training means."
+            if interpret.captum_available()
+            else "Install the captum package to use this."
+        )
         form.addRow("Attributions:", self.use_ig)
         self.settings.body.addLayout(form)
         row = QHBoxLayout()
@@ -66,12 +71,14 @@ class InterpretPage(StepPage):
         self.guards = value_label("Over-interpretation guards")
         self.body.addWidget(self.guards)
         self.body.addWidget(heading("Most important features (permutation importance)"))
-        self.plot = PlotArea("The most important features appear here once measured.",
-                             "Feature importance", min_height=320)
+        self.plot = PlotArea(
+            "The most important features appear here once measured.", "Feature importance", min_height=320
+        )
         self.body.addWidget(self.plot)
         self.body.addWidget(heading("Integrated gradients"))
-        self.ig_plot = PlotArea("Integrated-gradient attributions appear here once measured.",
-                                "Integrated gradients", min_height=260)
+        self.ig_plot = PlotArea(
+            "Integrated-gradient attributions appear here once measured.", "Integrated gradients", min_height=260
+        )
         self.body.addWidget(self.ig_plot)
         cap_height(380, self.plot)  # a drawn plot asks for more: keep both rankings about one window tall
         cap_height(300, self.ig_plot)
@@ -93,16 +100,25 @@ class InterpretPage(StepPage):
             name = metrics.DISPLAY_NAMES.get(it.metric, it.metric)
             self.plot.setMinimumHeight(max(260, 22 * len(it.importances) + 80))
             self.plot.title = "Permutation importance · tune split"
-            horizontal_bars(self.plot, [i["feature"] for i in it.importances], [i["mean"] for i in it.importances],
-                            [i["std"] for i in it.importances], x_label=f"drop in tune {name} when shuffled")
+            horizontal_bars(
+                self.plot,
+                [i["feature"] for i in it.importances],
+                [i["mean"] for i in it.importances],
+                [i["std"] for i in it.importances],
+                x_label=f"drop in tune {name} when shuffled",
+            )
         else:
             self.plot.show_placeholder()
-        shown = it.attributions[:self.top.value()]
+        shown = it.attributions[: self.top.value()]
         if shown:
             self.ig_plot.setMinimumHeight(max(240, 22 * len(shown) + 80))
             self.ig_plot.title = "Integrated gradients · tune split"
-            horizontal_bars(self.ig_plot, [a["feature"] for a in shown], [a["mean_abs"] for a in shown],
-                            x_label="mean |attribution| on the tune split")
+            horizontal_bars(
+                self.ig_plot,
+                [a["feature"] for a in shown],
+                [a["mean_abs"] for a in shown],
+                x_label="mean |attribution| on the tune split",
+            )
         else:
             self.ig_plot.show_placeholder()
         self.ig_note.setText(it.attribution_note)
@@ -121,18 +137,28 @@ class InterpretPage(StepPage):
         rho = a.get("spearman")
         self.agreement.setText(
             f"{a['shared_count']} of the network's top {a['k']} features ({a.get('network_measure', '')}) are also "
-            f"among the linear baseline's top {a['k']}" + (f"; rank correlation ρ = {rho:.2f}" if rho is not None else "")
-            + ". Low agreement means the ranking depends on the model: read neither as a list of causes.")
-        rows = [[str(i + 1), n, lin, "shared" if n in a["shared"] else ""]
-                for i, (n, lin) in enumerate(zip(a["network_top"], a["linear_top"]))]
+            f"among the linear baseline's top {a['k']}"
+            + (f"; rank correlation ρ = {rho:.2f}" if rho is not None else "")
+            + ". Low agreement means the ranking depends on the model: read neither as a list of causes."
+        )
+        rows = [
+            [str(i + 1), n, lin, "shared" if n in a["shared"] else ""]
+            for i, (n, lin) in enumerate(zip(a["network_top"], a["linear_top"]))
+        ]
         self.agreement_table.fill(["rank", "network", "linear baseline", ""], rows)
         self.agreement_table.show()
 
     def _run(self) -> None:
-        self.run_task(interpret.interpret_model,
-                      {"study": self.study, "n_repeats": self.repeats.value(), "top": self.top.value(),
-                       "attributions": self.use_ig.isChecked()},
-                      name="measuring feature importance")
+        self.run_task(
+            interpret.interpret_model,
+            {
+                "study": self.study,
+                "n_repeats": self.repeats.value(),
+                "top": self.top.value(),
+                "attributions": self.use_ig.isChecked(),
+            },
+            name="measuring feature importance",
+        )
 
 
 if __name__ == "__main__":

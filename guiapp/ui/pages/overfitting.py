@@ -15,17 +15,21 @@ from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.plots import LossCurves, PlotArea
 from guiapp.ui.widgets import Banner, heading, note, value_label
 
-CURVE_CHOICES = (("25%, 50%, 100% of the training split", (0.25, 0.5, 1.0)),
-                 ("10%, 25%, 50%, 75%, 100%", (0.1, 0.25, 0.5, 0.75, 1.0)),
-                 ("50%, 100% (quick)", (0.5, 1.0)))
+CURVE_CHOICES = (
+    ("25%, 50%, 100% of the training split", (0.25, 0.5, 1.0)),
+    ("10%, 25%, 50%, 75%, 100%", (0.1, 0.25, 0.5, 0.75, 1.0)),
+    ("50%, 100% (quick)", (0.5, 1.0)),
+)
 
 
 class OverfittingPage(StepPage):
     step_id = "overfitting"
-    intro = ("A network can memorise its training samples instead of learning what generalises. "
-             "Compare its score on the samples it was trained on with its score on the tune "
-             "samples, see how the score grows with more training samples, and check that it "
-             "beats the same network trained on shuffled labels.")
+    intro = (
+        "A network can memorise its training samples instead of learning what generalises. "
+        "Compare its score on the samples it was trained on with its score on the tune "
+        "samples, see how the score grows with more training samples, and check that it "
+        "beats the same network trained on shuffled labels."
+    )
 
     def build(self) -> None:
         row = QHBoxLayout()
@@ -63,9 +67,13 @@ class OverfittingPage(StepPage):
 
     def _build_learning_curve(self) -> None:
         self.body.addWidget(heading("Learning curve"))
-        self.body.addWidget(note("The network (same settings, early stopping on the tune split) and the best "
-                                 "baseline are retrained on growing shares of the training split. A tune score "
-                                 "still rising at the right says more samples would help."))
+        self.body.addWidget(
+            note(
+                "The network (same settings, early stopping on the tune split) and the best "
+                "baseline are retrained on growing shares of the training split. A tune score "
+                "still rising at the right says more samples would help."
+            )
+        )
         row = QHBoxLayout()
         self.curve_shares = QComboBox()
         self.curve_shares.setAccessibleName("Training shares")
@@ -85,9 +93,13 @@ class OverfittingPage(StepPage):
 
     def _build_shuffle(self) -> None:
         self.body.addWidget(heading("Label-shuffle control"))
-        self.body.addWidget(note("The same network configuration is trained on training labels shuffled at random, "
-                                 "several times, and scored on the tune split. Whatever it reaches there is what "
-                                 "memorising noise gives; the real network has to be clearly above it."))
+        self.body.addWidget(
+            note(
+                "The same network configuration is trained on training labels shuffled at random, "
+                "several times, and scored on the tune split. Whatever it reaches there is what "
+                "memorising noise gives; the real network has to be clearly above it."
+            )
+        )
         row = QHBoxLayout()
         self.repeats = QSpinBox()
         self.repeats.setRange(1, 50)
@@ -96,7 +108,9 @@ class OverfittingPage(StepPage):
         self.repeats.setToolTip("How many networks to train on shuffled labels. More runs give a firmer verdict.")
         row.addWidget(self.repeats)
         self.shuffle_button = self.action(QPushButton("Run the label-shuffle control"))
-        self.shuffle_button.setToolTip("Retrain on shuffled labels in the background; the study's own network is not changed.")
+        self.shuffle_button.setToolTip(
+            "Retrain on shuffled labels in the background; the study's own network is not changed."
+        )
         self.shuffle_button.clicked.connect(self._shuffle)
         row.addWidget(self.shuffle_button)
         row.addStretch(1)
@@ -104,8 +118,11 @@ class OverfittingPage(StepPage):
         self.shuffle_verdict = Banner("info")
         self.shuffle_verdict.setAccessibleName("Label-shuffle verdict")
         self.body.addWidget(self.shuffle_verdict)
-        self.shuffle_plot = PlotArea("Real and shuffled-label scores appear here once the control has run.",
-                                     "Real and shuffled-label scores", min_height=220)
+        self.shuffle_plot = PlotArea(
+            "Real and shuffled-label scores appear here once the control has run.",
+            "Real and shuffled-label scores",
+            min_height=220,
+        )
         self.body.addWidget(self.shuffle_plot)
         cap_height(300, self.curves, self.curve_plot, self.shuffle_plot)
 
@@ -133,15 +150,24 @@ class OverfittingPage(StepPage):
             self.curve_reading.setText("")
             return
         n = lc["n_train"]
-        series = [("network, train", n, lc["network"]["train"], 0, False),
-                  ("network, tune", n, lc["network"]["tune"], 0, True)]
+        series = [
+            ("network, train", n, lc["network"]["train"], 0, False),
+            ("network, tune", n, lc["network"]["tune"], 0, True),
+        ]
         base = lc.get("baseline") or {}
         if base.get("tune"):
-            series += [(f"{base['name']}, train", n, base["train"], 1, False),
-                       (f"{base['name']}, tune", n, base["tune"], 1, True)]
+            series += [
+                (f"{base['name']}, train", n, base["train"], 1, False),
+                (f"{base['name']}, tune", n, base["tune"], 1, True),
+            ]
         self.curve_plot.title = "Learning curve · training and tune splits"
-        xy_lines(self.curve_plot, series, x_label="training samples",
-                 y_label=metrics.DISPLAY_NAMES.get(lc["metric"], lc["metric"]), symbols=True)
+        xy_lines(
+            self.curve_plot,
+            series,
+            x_label="training samples",
+            y_label=metrics.DISPLAY_NAMES.get(lc["metric"], lc["metric"]),
+            symbols=True,
+        )
         self.curve_reading.setText(lc.get("reading", ""))
 
     def _show_shuffle(self, sh: dict) -> None:
@@ -153,21 +179,30 @@ class OverfittingPage(StepPage):
         self.shuffle_verdict.style().polish(self.shuffle_verdict)
         self.shuffle_verdict.show_message(sh.get("reading", ""))
         self.shuffle_plot.title = "Real and shuffled labels · tune split"
-        real_vs_shuffled(self.shuffle_plot, sh["real"], sh.get("real_ci"), sh["shuffled_tune"],
-                         metric=metrics.DISPLAY_NAMES.get(sh["metric"], sh["metric"]))
+        real_vs_shuffled(
+            self.shuffle_plot,
+            sh["real"],
+            sh.get("real_ci"),
+            sh["shuffled_tune"],
+            metric=metrics.DISPLAY_NAMES.get(sh["metric"], sh["metric"]),
+        )
 
     def _check(self) -> None:
         self.run_task(evaluate.overfitting_check, {"study": self.study}, name="checking for overfitting")
 
     def _learning_curve(self) -> None:
-        self.run_task(learning_curve.learning_curve,
-                      {"study": self.study, "fractions": self.curve_shares.currentData()},
-                      name="computing the learning curve")
+        self.run_task(
+            learning_curve.learning_curve,
+            {"study": self.study, "fractions": self.curve_shares.currentData()},
+            name="computing the learning curve",
+        )
 
     def _shuffle(self) -> None:
-        self.run_task(shuffle_control.label_shuffle_control,
-                      {"study": self.study, "repeats": self.repeats.value()},
-                      name="running the label-shuffle control")
+        self.run_task(
+            shuffle_control.label_shuffle_control,
+            {"study": self.study, "repeats": self.repeats.value()},
+            name="running the label-shuffle control",
+        )
 
 
 if __name__ == "__main__":

@@ -12,12 +12,16 @@ from guiapp.ui.plain_summary import DETAILS_HINT, LightSummary
 from guiapp.ui.plots import PlotArea
 from guiapp.ui.widgets import ResultTable, heading, note, value_label
 
-AUDIT_NOTE = ("The loss-threshold attack (Yeom et al. 2018) guesses that a sample was in the training data "
-              "when the model fits it unusually well. It is run on the network and on a kNN baseline, with "
-              "training samples against as many tune samples; the sealed test set is not used.")
-DP_NOTE = ("DP-SGD clips each sample's influence and adds noise, so the weights reveal little about any "
-           "one record. Smaller ε is more private and usually less accurate; the cost is measured on the "
-           "tune split. The DP copy is stored apart and may be shared when the ordinary weights may not.")
+AUDIT_NOTE = (
+    "The loss-threshold attack (Yeom et al. 2018) guesses that a sample was in the training data "
+    "when the model fits it unusually well. It is run on the network and on a kNN baseline, with "
+    "training samples against as many tune samples; the sealed test set is not used."
+)
+DP_NOTE = (
+    "DP-SGD clips each sample's influence and adds noise, so the weights reveal little about any "
+    "one record. Smaller ε is more private and usually less accurate; the cost is measured on the "
+    "tune split. The DP copy is stored apart and may be shared when the ordinary weights may not."
+)
 
 
 def audit_rows(membership: dict) -> list[list]:
@@ -26,9 +30,16 @@ def audit_rows(membership: dict) -> list[list]:
     rows = []
     for key, r in (membership.get("models") or {}).items():
         ci = f" [{r['auc_ci'][0]:.2f}, {r['auc_ci'][1]:.2f}]" if r.get("auc_ci") else ""
-        rows.append([MODEL_NAMES.get(key, key), f"{r['auc']:.3f}{ci}", f"{r['advantage']:.3f}",
-                     f"{r['tpr_at_low_fpr']:.1%}", f"{r['n_members']} / {r['n_non_members']}",
-                     "leaks membership" if r["warn"] else "below the warning lines"])
+        rows.append(
+            [
+                MODEL_NAMES.get(key, key),
+                f"{r['auc']:.3f}{ci}",
+                f"{r['advantage']:.3f}",
+                f"{r['tpr_at_low_fpr']:.1%}",
+                f"{r['n_members']} / {r['n_non_members']}",
+                "leaks membership" if r["warn"] else "below the warning lines",
+            ]
+        )
     return rows
 
 
@@ -43,8 +54,10 @@ class PrivacyPanels(QWidget):
         layout.addWidget(note(AUDIT_NOTE))
         row = QHBoxLayout()
         self.audit_button = QPushButton("Run the membership audit")
-        self.audit_button.setToolTip("Attack the trained models with the loss threshold and measure how "
-                                     "well it tells training samples from unseen ones.")
+        self.audit_button.setToolTip(
+            "Attack the trained models with the loss threshold and measure how "
+            "well it tells training samples from unseen ones."
+        )
         row.addWidget(self.audit_button)
         row.addStretch(1)
         layout.addLayout(row)
@@ -56,8 +69,11 @@ class PrivacyPanels(QWidget):
         layout.addWidget(self.audit_table)
         self.audit_reading = value_label("Membership audit reading")
         layout.addWidget(self.audit_reading)
-        self.attack_plot = PlotArea("The attack's ROC curves appear here once the audit has run.",
-                                    "Membership attack ROC curves", min_height=280)
+        self.attack_plot = PlotArea(
+            "The attack's ROC curves appear here once the audit has run.",
+            "Membership attack ROC curves",
+            min_height=280,
+        )
         layout.addWidget(self.attack_plot)
         self.technical = (self.audit_table, self.audit_reading, self.attack_plot)
         detail_level.follow(self._show_details)
@@ -76,8 +92,9 @@ class PrivacyPanels(QWidget):
         self.dp_epochs.setAccessibleName("DP epochs")
         self.dp_epochs.setRange(1, 1000)
         self.dp_epochs.setValue(30)
-        self.dp_epochs.setToolTip("Epochs of DP-SGD; the noise is calibrated so that all of them together "
-                                  "spend the target ε.")
+        self.dp_epochs.setToolTip(
+            "Epochs of DP-SGD; the noise is calibrated so that all of them together spend the target ε."
+        )
         form.addRow("Epochs:", self.dp_epochs)
         layout.addLayout(form)
         row = QHBoxLayout()
@@ -88,8 +105,12 @@ class PrivacyPanels(QWidget):
         layout.addLayout(row)
         self.dp_result = value_label("Differential privacy result")
         layout.addWidget(self.dp_result)
-        self.dp_plot = PlotArea("Each retraining adds a point: the tune score against ε, beside the network "
-                                "trained without differential privacy.", "Utility against epsilon", min_height=240)
+        self.dp_plot = PlotArea(
+            "Each retraining adds a point: the tune score against ε, beside the network "
+            "trained without differential privacy.",
+            "Utility against epsilon",
+            min_height=240,
+        )
         layout.addWidget(self.dp_plot)
 
     def show_study(self, study) -> None:
@@ -97,12 +118,16 @@ class PrivacyPanels(QWidget):
 
         m = study.ethics.membership or {}
         rows = audit_rows(m)
-        self.audit_table.fill(["model", "attack ROC AUC [95% CI]", "advantage", "TPR at 1% FPR",
-                               "members / non-members", "reading"],
-                              rows or [["Not run yet.", "", "", "", "", ""]])
+        self.audit_table.fill(
+            ["model", "attack ROC AUC [95% CI]", "advantage", "TPR at 1% FPR", "members / non-members", "reading"],
+            rows or [["Not run yet.", "", "", "", "", ""]],
+        )
         readings = [r.get("reading", "") for r in (m.get("models") or {}).values()]
-        self.audit_reading.setText("\n\n".join(readings) if readings else
-                                   "Run the audit to see whether the models give away who was in the training data.")
+        self.audit_reading.setText(
+            "\n\n".join(readings)
+            if readings
+            else "Run the audit to see whether the models give away who was in the training data."
+        )
         self.dp_result.setText(dp_summary(study))
         self.risk.show_level(*privacy_risk(m))
         self._plots(study)
@@ -118,23 +143,38 @@ class PrivacyPanels(QWidget):
         from guiapp.core.stats.metrics import DISPLAY_NAMES
 
         models = (study.ethics.membership or {}).get("models") or {}
-        curves = [(f"{MODEL_NAMES.get(k, k)} (AUC {m['auc']:.2f})", m["roc"]["fpr"], m["roc"]["tpr"])
-                  for k, m in models.items() if (m.get("roc") or {}).get("fpr")]
+        curves = [
+            (f"{MODEL_NAMES.get(k, k)} (AUC {m['auc']:.2f})", m["roc"]["fpr"], m["roc"]["tpr"])
+            for k, m in models.items()
+            if (m.get("roc") or {}).get("fpr")
+        ]
         if curves:
             self.attack_plot.title = "Membership-inference attack ROC · training vs unseen samples"
-            xy_lines(self.attack_plot, curves, x_label="false positive rate", y_label="true positive rate",
-                     unit_square=True, diagonal=True)
+            xy_lines(
+                self.attack_plot,
+                curves,
+                x_label="false positive rate",
+                y_label="true positive rate",
+                unit_square=True,
+                diagonal=True,
+            )
         else:
             self.attack_plot.show_placeholder()
         dp = study.ethics.dp or {}
-        runs = sorted((h for h in dp.get("history") or [] if h.get("epsilon") is not None
-                       and h.get("dp_tune") is not None), key=lambda h: h["epsilon"])
+        runs = sorted(
+            (h for h in dp.get("history") or [] if h.get("epsilon") is not None and h.get("dp_tune") is not None),
+            key=lambda h: h["epsilon"],
+        )
         if runs:
             plain = dp.get("non_private_tune")
             self.dp_plot.title = "Tune score against privacy budget ε · tune split"
-            xy_lines(self.dp_plot, [("trained with DP-SGD", [h["epsilon"] for h in runs], [h["dp_tune"] for h in runs])],
-                     x_label="ε (smaller is more private)",
-                     y_label=f"tune {DISPLAY_NAMES.get(dp.get('metric'), dp.get('metric') or '')}", symbols=True,
-                     hline=(plain, f"without differential privacy {plain:.3f}") if plain is not None else None)
+            xy_lines(
+                self.dp_plot,
+                [("trained with DP-SGD", [h["epsilon"] for h in runs], [h["dp_tune"] for h in runs])],
+                x_label="ε (smaller is more private)",
+                y_label=f"tune {DISPLAY_NAMES.get(dp.get('metric'), dp.get('metric') or '')}",
+                symbols=True,
+                hline=(plain, f"without differential privacy {plain:.3f}") if plain is not None else None,
+            )
         else:
             self.dp_plot.show_placeholder()

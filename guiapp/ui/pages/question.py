@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout,
-                               QHBoxLayout, QLineEdit, QPlainTextEdit, QRadioButton, QSpinBox,
-                               QVBoxLayout)
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QPlainTextEdit,
+    QRadioButton,
+    QSpinBox,
+    QVBoxLayout,
+)
 
 from guiapp.core.stats import metrics
 from guiapp.ui.pages.base import StepPage, preview
@@ -14,14 +24,18 @@ from guiapp.ui.why_disabled import enable
 NOT_SET = -0.01  # the target spin box's minimum, shown as "not set"
 NO_BUDGET = "no budget"
 DEFAULT_ECE = 0.05
-TASKS = (("classification", "Classification: predict a category (e.g. tumour vs normal)"),
-         ("regression", "Regression: predict a number (e.g. age, expression level)"))
+TASKS = (
+    ("classification", "Classification: predict a category (e.g. tumour vs normal)"),
+    ("regression", "Regression: predict a number (e.g. age, expression level)"),
+)
 
 
 class QuestionPage(StepPage):
     step_id = "question"
-    intro = ("Say what you want to learn before looking at any result. The question decides "
-             "the data you need, the metric that matters and what counts as success.")
+    intro = (
+        "Say what you want to learn before looking at any result. The question decides "
+        "the data you need, the metric that matters and what counts as success."
+    )
 
     def build(self) -> None:
         form = QFormLayout()
@@ -62,8 +76,9 @@ class QuestionPage(StepPage):
         self.target.setRange(NOT_SET, 1e6)
         self.target.setSingleStep(0.01)
         self.target.setSpecialValueText("not set")
-        self.target.setToolTip("The value that would count as success, decided before any result. "
-                               "'not set' means no criterion yet.")
+        self.target.setToolTip(
+            "The value that would count as success, decided before any result. 'not set' means no criterion yet."
+        )
         self.target.valueChanged.connect(self._on_target)
         crit = QHBoxLayout()
         crit.addWidget(self.metric)
@@ -80,8 +95,12 @@ class QuestionPage(StepPage):
 
     def _build_budgets(self) -> None:
         self.body.addWidget(heading("Budgets"))
-        self.body.addWidget(note("Set what the model may cost before you see any result. The Evaluate page "
-                                 "measures each one and shows it met or not met; the model card reports it."))
+        self.body.addWidget(
+            note(
+                "Set what the model may cost before you see any result. The Evaluate page "
+                "measures each one and shows it met or not met; the model card reports it."
+            )
+        )
         form = QFormLayout()
         form.setRowWrapPolicy(QFormLayout.WrapLongRows)  # narrow windows: fields under their labels
         self.max_parameters = QSpinBox()
@@ -153,8 +172,12 @@ class QuestionPage(StepPage):
         self.max_latency.setValue(float(q.max_latency_ms or 0.0))
         self.max_minutes.setValue(float(q.max_training_minutes or 0.0))
         self.calibration.setChecked(q.max_calibration_error is not None)
-        enable(self.calibration, "" if q.task == "classification" else
-               "Calibration is about predicted probabilities of classes: only for classification.")
+        enable(
+            self.calibration,
+            ""
+            if q.task == "classification"
+            else "Calibration is about predicted probabilities of classes: only for classification.",
+        )
         self.max_ece.setValue(q.max_calibration_error if q.max_calibration_error is not None else self.max_ece.value())
         self.max_ece.setEnabled(q.task == "classification" and q.max_calibration_error is not None)
         for w in self._budget_widgets:
@@ -193,8 +216,10 @@ class QuestionPage(StepPage):
             q.target_metric = metrics.metric_names(q.task)[0]
             q.target_value = None
         if self.study.data.feature_columns:
-            self.task_note.setText("The task changed after the data were loaded: load the data "
-                                   "again on the Data page so the classes are counted anew.")
+            self.task_note.setText(
+                "The task changed after the data were loaded: load the data "
+                "again on the Data page so the classes are counted anew."
+            )
         self.changed()
 
     def _on_metric(self, _index: int) -> None:

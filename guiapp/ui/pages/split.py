@@ -7,8 +7,17 @@ column; the batches held out as the test set are picked here or on the Batch-eff
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QListWidget, QListWidgetItem,
-                               QMessageBox, QPushButton, QSpinBox)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QSpinBox,
+)
 
 from guiapp.core.split import draw as core_split
 from guiapp.core.batch.views import batch_sizes, batches_per_split
@@ -23,8 +32,11 @@ STRATEGY_WORDS = {
     "batch-label-stratified": "Batch × label stratified: every batch and class in each part, in proportion",
 }
 NEEDS = {  # strategy -> (the DataState field it needs, why it is off without it)
-    "group": ("group", "Needs a group column (donor, patient, animal, cell line): set it on the Data "
-                       "page or with a suggestion on the Batch-effects page."),
+    "group": (
+        "group",
+        "Needs a group column (donor, patient, animal, cell line): set it on the Data "
+        "page or with a suggestion on the Batch-effects page.",
+    ),
     "batch-holdout": ("batch", "Needs a batch column (run, plate, site, day): choose it on the Data page."),
     "batch-label-stratified": ("batch", "Needs a batch column (run, plate, site, day): choose it on the Data page."),
 }
@@ -33,25 +45,31 @@ MAX_BATCH_NAMES = 4
 
 class SplitPage(StepPage):
     step_id = "split"
-    intro = ("The network learns on the training split, you choose its settings on the tune "
-             "split, and the test split is locked away until the very end. A score is only "
-             "honest on samples that neither the model nor your choices have seen.")
+    intro = (
+        "The network learns on the training split, you choose its settings on the tune "
+        "split, and the test split is locked away until the very end. A score is only "
+        "honest on samples that neither the model nor your choices have seen."
+    )
 
     def build(self) -> None:
         self._shown: tuple = ()
         form = QFormLayout()
         self.strategy = QComboBox()
         self.strategy.setAccessibleName("Split strategy")
-        self.strategy.setToolTip("Stratified keeps rare classes in every part; grouped keeps donors "
-                                 "apart; holding out batches tests on batches the model never saw.")
+        self.strategy.setToolTip(
+            "Stratified keeps rare classes in every part; grouped keeps donors "
+            "apart; holding out batches tests on batches the model never saw."
+        )
         for value in core_split.STRATEGIES:  # what this core offers, in plain words
             self.strategy.addItem(STRATEGY_WORDS.get(value, value), value)
         self.strategy.currentIndexChanged.connect(self._show_picker)
         form.addRow("How to split:", self.strategy)
         self.holdout = QListWidget()
         self.holdout.setAccessibleName("Batches held out as the test set")
-        self.holdout.setToolTip("Tick the batches that form the test set. With none ticked, batches are "
-                                "drawn with the seed until they hold about the test fraction.")
+        self.holdout.setToolTip(
+            "Tick the batches that form the test set. With none ticked, batches are "
+            "drawn with the seed until they hold about the test fraction."
+        )
         self.holdout.setMaximumHeight(110)
         form.addRow("Test batches:", self.holdout)
         self.test = self._percent("Test set size", "Share of samples locked away for the final evaluation.")
@@ -65,8 +83,10 @@ class SplitPage(StepPage):
         form.addRow("Random seed:", self.seed)
         self.keep_copies = QCheckBox("Keep copies of a sample together (exact and near copies on one side)")
         self.keep_copies.setAccessibleName("Keep copies together")
-        self.keep_copies.setToolTip("A sample tested against its own copy inflates the score (Tip 7): each "
-                                    "cluster of copies goes to one part of the split.")
+        self.keep_copies.setToolTip(
+            "A sample tested against its own copy inflates the score (Tip 7): each "
+            "cluster of copies goes to one part of the split."
+        )
         form.addRow("Copies:", self.keep_copies)
         self.form = form
         self.body.addLayout(form)
@@ -75,8 +95,9 @@ class SplitPage(StepPage):
         self.draw = self.action(QPushButton("Draw split and seal test set"))
         self.main_action = self.draw  # the page's main control: in view without scrolling
         self.draw.setObjectName("primary")
-        self.draw.setToolTip("Assign every sample to train, tune or test. The test samples are sealed "
-                             "until the final evaluation.")
+        self.draw.setToolTip(
+            "Assign every sample to train, tune or test. The test samples are sealed until the final evaluation."
+        )
         self.draw.clicked.connect(self._draw_split)
         row.addWidget(self.draw)
         row.addStretch(1)
@@ -84,8 +105,10 @@ class SplitPage(StepPage):
         # Remedies for a batch confounded with the label, offered where the split is drawn.
         remedies = QHBoxLayout()
         self.leave_batch_out = self.action(QPushButton("Use leave-batch-out evaluation"))
-        self.leave_batch_out.setToolTip("Batch is confounded with the label: hold out whole batches as the "
-                                        "test set, so the score says how a new batch fares.")
+        self.leave_batch_out.setToolTip(
+            "Batch is confounded with the label: hold out whole batches as the "
+            "test set, so the score says how a new batch fares."
+        )
         self.leave_batch_out.clicked.connect(lambda: self._split_remedy("batch-holdout"))
         self.batch_strata = self.action(QPushButton("Use a batch × label stratified split"))
         self.batch_strata.setToolTip("Keep every batch × class cell in each part, in proportion.")
@@ -123,8 +146,17 @@ class SplitPage(StepPage):
         # Re-read the settings only when the study's own changed: a refresh must not undo a
         # choice the user made here and has not drawn yet.
         sizes = batch_sizes(self.study)
-        shown = (s.strategy, s.test_fraction, s.tune_fraction, s.seed, tuple(s.holdout_batches),
-                 tuple(s.test_batches), tuple(sizes.items()), d.batch, d.group)
+        shown = (
+            s.strategy,
+            s.test_fraction,
+            s.tune_fraction,
+            s.seed,
+            tuple(s.holdout_batches),
+            tuple(s.test_batches),
+            tuple(sizes.items()),
+            d.batch,
+            d.group,
+        )
         if shown != self._shown:
             self._shown = shown
             self.strategy.blockSignals(True)
@@ -144,8 +176,10 @@ class SplitPage(StepPage):
                 self.holdout.addItem(item)
         self._show_picker()
         if s.sealed:
-            self.sealed.setText(f"Test set sealed: {len(s.test_idx):,} samples, hash {s.test_hash[:12]}…"
-                                + (f" Used {s.test_uses} time(s) for the final evaluation." if s.test_uses else ""))
+            self.sealed.setText(
+                f"Test set sealed: {len(s.test_idx):,} samples, hash {s.test_hash[:12]}…"
+                + (f" Used {s.test_uses} time(s) for the final evaluation." if s.test_uses else "")
+            )
             self.design.setText(self._design_text())
             self._fill_table()
             self.table.show()
@@ -171,8 +205,11 @@ class SplitPage(StepPage):
 
     def held_out(self) -> list:
         """The batches ticked in the picker."""
-        return [self.holdout.item(i).data(Qt.UserRole) for i in range(self.holdout.count())
-                if self.holdout.item(i).checkState() == Qt.Checked]
+        return [
+            self.holdout.item(i).data(Qt.UserRole)
+            for i in range(self.holdout.count())
+            if self.holdout.item(i).checkState() == Qt.Checked
+        ]
 
     def _design_text(self) -> str:
         s, d = self.study.split, self.study.data
@@ -219,9 +256,11 @@ class SplitPage(StepPage):
         s = self.study.split
         if s.sealed:
             answer = QMessageBox.question(
-                self, "Draw a new split?",
+                self,
+                "Draw a new split?",
                 "Drawing a new split throws away the baselines and the trained network, because "
-                "they were fitted on the old training split. Draw a new split anyway?")
+                "they were fitted on the old training split. Draw a new split anyway?",
+            )
             if answer != QMessageBox.Yes:
                 return
         s.strategy = self.strategy.currentData()
@@ -231,16 +270,22 @@ class SplitPage(StepPage):
         s.keep_copies_together = self.keep_copies.isChecked()
         if s.strategy == "batch-holdout":
             s.holdout_batches = self.held_out()
-        self.run_task(core_split.split_study, {"study": self.study}, name="drawing the split",
-                      on_result=lambda _none: self.show_info("Split drawn; the test set is sealed."))
+        self.run_task(
+            core_split.split_study,
+            {"study": self.study},
+            name="drawing the split",
+            on_result=lambda _none: self.show_info("Split drawn; the test set is sealed."),
+        )
 
     def _split_remedy(self, remedy: str) -> None:
         """Leave-batch-out or batch × label strata for a confounded batch: the core step draws it."""
         if self.study.baselines.results or self.study.train.weights:
             answer = QMessageBox.question(
-                self, "Draw a new split?",
+                self,
+                "Draw a new split?",
                 "The remedy draws a new split and throws away the baselines and the trained network "
-                "fitted on the old one. Apply it anyway?")
+                "fitted on the old one. Apply it anyway?",
+            )
             if answer != QMessageBox.Yes:
                 return
         self.study.split.keep_copies_together = self.keep_copies.isChecked()
@@ -248,9 +293,14 @@ class SplitPage(StepPage):
             self.study.split.holdout_batches = self.held_out()
         from guiapp.core.split.remedies import apply_split_remedy  # imports pandas: not at window open
 
-        self.run_task(apply_split_remedy, {"study": self.study, "remedy": remedy}, name="applying the remedy",
-                      on_result=lambda _none: self.show_info("Remedy applied; the split is drawn and recorded "
-                                                             "in the model card."))
+        self.run_task(
+            apply_split_remedy,
+            {"study": self.study, "remedy": remedy},
+            name="applying the remedy",
+            on_result=lambda _none: self.show_info(
+                "Remedy applied; the split is drawn and recorded in the model card."
+            ),
+        )
 
 
 if __name__ == "__main__":

@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QPushButton)
+from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QPushButton
 
 from guiapp.core.data.demo import DATASETS
 from guiapp.ui import dialogs
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.widgets import heading, note, value_label
 
-DEMO_NAMES = {"breast_cancer": "Breast cancer (Wisconsin, 569 tumours)",
-              "simulated_expression": "Simulated gene expression with batches"}
+DEMO_NAMES = {
+    "breast_cancer": "Breast cancer (Wisconsin, 569 tumours)",
+    "simulated_expression": "Simulated gene expression with batches",
+}
 
 
 class StudyPage(StepPage):
     step_id = "study"
-    intro = ("A study is a folder on your computer that holds everything about one analysis: "
-             "your answers, the data's fingerprint, the trained network and the export. "
-             "Keep it under version control if you like: it is plain files.")
+    intro = (
+        "A study is a folder on your computer that holds everything about one analysis: "
+        "your answers, the data's fingerprint, the trained network and the export. "
+        "Keep it under version control if you like: it is plain files."
+    )
 
     def build(self) -> None:
         self.body.addWidget(heading("Study folder"))
@@ -37,8 +41,12 @@ class StudyPage(StepPage):
         self.body.addLayout(row)
 
         self.body.addWidget(heading("Or try a built-in dataset"))
-        self.body.addWidget(note("Tenfold ships two small datasets so you can walk through every "
-                                 "step before using your own data. Nothing is downloaded."))
+        self.body.addWidget(
+            note(
+                "Tenfold ships two small datasets so you can walk through every "
+                "step before using your own data. Nothing is downloaded."
+            )
+        )
         demo_row = QHBoxLayout()
         self.demo_combo = QComboBox()
         self.demo_combo.setAccessibleName("Built-in dataset")
@@ -53,10 +61,11 @@ class StudyPage(StepPage):
         self.body.addLayout(demo_row)
 
         self.body.addWidget(heading("How strict should Tenfold be?"))
-        self.guided = QCheckBox("Guided checklist mode: do not let me move on while a step's "
-                                "checklist items are open")
-        self.guided.setToolTip("In guided mode, Next stays on the page until the step's required "
-                               "checklist items are done or attested, and says which ones.")
+        self.guided = QCheckBox("Guided checklist mode: do not let me move on while a step's checklist items are open")
+        self.guided.setToolTip(
+            "In guided mode, Next stays on the page until the step's required "
+            "checklist items are done or attested, and says which ones."
+        )
         self.guided.toggled.connect(self._on_guided)
         self.body.addWidget(self.guided)
 
@@ -69,8 +78,9 @@ class StudyPage(StepPage):
 
     def refresh(self) -> None:
         s = self.study
-        self.folder_label.setText(str(s.folder) if s.folder else
-                                  "No folder yet. Create a new study folder, open one, or start a demo.")
+        self.folder_label.setText(
+            str(s.folder) if s.folder else "No folder yet. Create a new study folder, open one, or start a demo."
+        )
         self.guided.blockSignals(True)
         self.guided.setChecked(s.checklist_mode)
         self.guided.blockSignals(False)

@@ -7,9 +7,20 @@ import gc
 from typing import Optional
 
 from PySide6.QtCore import QTimer, Slot
-from PySide6.QtWidgets import (QAbstractSpinBox, QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog,
-                               QFormLayout, QHBoxLayout, QMenu, QProgressBar, QPushButton, QSpinBox,
-                               QToolButton)
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QMenu,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QToolButton,
+)
 
 from guiapp.core.models import train
 from guiapp.core.stats.metrics import DISPLAY_NAMES, HIGHER_IS_BETTER
@@ -21,19 +32,28 @@ from guiapp.ui.widgets import heading, note, value_label
 from guiapp.ui.why_disabled import enable
 
 DEVICES = tuple(DEVICE_NAMES.items())
-SCHEDULES = (("none", "Constant"), ("cosine", "Cosine: lower it smoothly to zero"),
-             ("plateau", "Halve it when the tune loss stalls"))
+SCHEDULES = (
+    ("none", "Constant"),
+    ("cosine", "Cosine: lower it smoothly to zero"),
+    ("plateau", "Halve it when the tune loss stalls"),
+)
 PRECISIONS = (("off", "Off (32-bit)"), ("bf16", "bfloat16"), ("fp16", "float16 (with loss scaling)"))
 REPEAT_SEEDS = 3
-NO_GPU_PRECISION = ("Mixed precision needs a GPU. On the CPU Tenfold trains in full 32-bit precision, "
-                    "which is what a CPU computes fastest, so there is nothing to gain.")
-PRECISION_TIP = ("Computes most layers in 16-bit numbers on the GPU: faster and lighter on memory, "
-                 "with a small loss of numerical precision. bfloat16 needs a recent GPU; float16 "
-                 "works on older ones.")
-DETERMINISTIC_COST = ("Speed cost: next to none on the CPU. On a GPU deterministic mode turns off the "
-                      "fastest algorithms, whose results differ slightly from run to run; training can be "
-                      "noticeably slower, convolutions most of all. Without it, the same seed can give a "
-                      "different network (Tip 3).")
+NO_GPU_PRECISION = (
+    "Mixed precision needs a GPU. On the CPU Tenfold trains in full 32-bit precision, "
+    "which is what a CPU computes fastest, so there is nothing to gain."
+)
+PRECISION_TIP = (
+    "Computes most layers in 16-bit numbers on the GPU: faster and lighter on memory, "
+    "with a small loss of numerical precision. bfloat16 needs a recent GPU; float16 "
+    "works on older ones."
+)
+DETERMINISTIC_COST = (
+    "Speed cost: next to none on the CPU. On a GPU deterministic mode turns off the "
+    "fastest algorithms, whose results differ slightly from run to run; training can be "
+    "noticeably slower, convolutions most of all. Without it, the same seed can give a "
+    "different network (Tip 3)."
+)
 LOSS_SERIES = (("train_loss", "training split", TRAIN_COLOUR), ("tune_loss", "tune split", TUNE_COLOUR))
 
 
@@ -67,10 +87,12 @@ def _eta(seconds: float) -> str:
 
 class TrainPage(StepPage):
     step_id = "train"
-    intro = ("Training runs in the background: you can look at other pages meanwhile. After each "
-             "pass over the training split (an epoch) Tenfold scores the tune split, keeps the "
-             "best weights so far and saves a checkpoint, so a cancelled or interrupted run can "
-             "be resumed.")
+    intro = (
+        "Training runs in the background: you can look at other pages meanwhile. After each "
+        "pass over the training split (an epoch) Tenfold scores the tune split, keeps the "
+        "best weights so far and saves a checkpoint, so a cancelled or interrupted run can "
+        "be resumed."
+    )
 
     def build(self) -> None:
         self.devices: Optional[dict] = None  # probed off the GUI thread on first show
@@ -78,18 +100,24 @@ class TrainPage(StepPage):
         self._device_missing = ""  # the study's device, when this computer lacks it
         self._metric: Optional[str] = None
         form = QFormLayout()
-        self.device = _combo("Device", "Where to train. Automatic picks an NVIDIA or Apple GPU when "
-                             "present, else the CPU. Only devices this computer has are listed.",
-                             [("auto", DEVICE_NAMES["auto"]), ("cpu", DEVICE_NAMES["cpu"])])
+        self.device = _combo(
+            "Device",
+            "Where to train. Automatic picks an NVIDIA or Apple GPU when "
+            "present, else the CPU. Only devices this computer has are listed.",
+            [("auto", DEVICE_NAMES["auto"]), ("cpu", DEVICE_NAMES["cpu"])],
+        )
         self.device.currentIndexChanged.connect(self._on_device_changed)
         form.addRow("Device:", self.device)
         self.device_info = value_label("Device name and memory")
         self.device_info.setText("Looking for GPUs…")
         form.addRow("", self.device_info)
-        self.max_epochs = _spin(1, 100000, "Maximum epochs", "Training stops after this many passes over the training split.")
+        self.max_epochs = _spin(
+            1, 100000, "Maximum epochs", "Training stops after this many passes over the training split."
+        )
         form.addRow("Maximum epochs:", self.max_epochs)
-        self.patience = _spin(1, 100000, "Early stopping patience",
-                              "Stop early when the tune loss has not improved for this many epochs.")
+        self.patience = _spin(
+            1, 100000, "Early stopping patience", "Stop early when the tune loss has not improved for this many epochs."
+        )
         form.addRow("Stop early after\n(epochs without improvement):", self.patience)
         self.body.addLayout(form)
         # The rest are settings an expert tunes: closed by default so Train and its curves fit.
@@ -106,17 +134,25 @@ class TrainPage(StepPage):
         self.learning_rate.setAccessibleName("Learning rate")
         self.learning_rate.setToolTip("Step size of the optimiser. Lower it if the loss jumps or diverges.")
         form.addRow("Learning rate:", self.learning_rate)
-        self.optimizer = _combo("Optimizer", "How the weights are updated. Adaptive methods (AdamW, Adam) train "
-                                "fast but can generalise worse than SGD with momentum (Tip 3); the network's "
-                                "search on the Architecture page tries all three.",
-                                tuple((k, train.OPTIMIZER_NAMES[k]) for k in train.OPTIMIZERS))
+        self.optimizer = _combo(
+            "Optimizer",
+            "How the weights are updated. Adaptive methods (AdamW, Adam) train "
+            "fast but can generalise worse than SGD with momentum (Tip 3); the network's "
+            "search on the Architecture page tries all three.",
+            tuple((k, train.OPTIMIZER_NAMES[k]) for k in train.OPTIMIZERS),
+        )
         form.addRow("Optimizer:", self.optimizer)
-        self.lr_schedule = _combo("Learning-rate schedule", "How the learning rate changes during training. "
-                                  "A schedule often ends at a slightly better network.", SCHEDULES)
+        self.lr_schedule = _combo(
+            "Learning-rate schedule",
+            "How the learning rate changes during training. A schedule often ends at a slightly better network.",
+            SCHEDULES,
+        )
         form.addRow("Learning-rate schedule:", self.lr_schedule)
         self.mixed_precision = _combo("Mixed precision", PRECISION_TIP, PRECISIONS)
         form.addRow("Mixed precision:", self.mixed_precision)
-        self.seed = _spin(0, 2**31 - 1, "Random seed", "One seed for Python, NumPy and torch: a rerun gives the same network (Tip 3).")
+        self.seed = _spin(
+            0, 2**31 - 1, "Random seed", "One seed for Python, NumPy and torch: a rerun gives the same network (Tip 3)."
+        )
         form.addRow("Random seed:", self.seed)
         self.deterministic = QCheckBox("Deterministic algorithms (reproducible)")
         self.deterministic.setAccessibleName("Deterministic algorithms")
@@ -125,8 +161,18 @@ class TrainPage(StepPage):
         self.deterministic_cost = note(DETERMINISTIC_COST)
         form.addRow("", self.deterministic_cost)
         self.advanced.body.addLayout(form)
-        self.settings = (self.device, self.max_epochs, self.patience, self.batch_size, self.learning_rate,
-                         self.optimizer, self.lr_schedule, self.mixed_precision, self.seed, self.deterministic)
+        self.settings = (
+            self.device,
+            self.max_epochs,
+            self.patience,
+            self.batch_size,
+            self.learning_rate,
+            self.optimizer,
+            self.lr_schedule,
+            self.mixed_precision,
+            self.seed,
+            self.deterministic,
+        )
 
         row = QHBoxLayout()
         self.train_button = self.action(QPushButton("Train"))
@@ -139,8 +185,10 @@ class TrainPage(StepPage):
         self.resume_button.clicked.connect(lambda: self._start(resume=True))
         self.pause_button = QPushButton("Pause")
         self.pause_button.setAccessibleName("Pause or resume training")
-        self.pause_button.setToolTip("Hold training after the current batch, and go on where it stopped. "
-                                     "A paused run holds its memory; Cancel frees it.")
+        self.pause_button.setToolTip(
+            "Hold training after the current batch, and go on where it stopped. "
+            "A paused run holds its memory; Cancel frees it."
+        )
         self.pause_button.clicked.connect(self._toggle_pause)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("Stop training within one batch; the best weights so far are kept.")
@@ -148,10 +196,16 @@ class TrainPage(StepPage):
         self.repeat_button = self.action(QPushButton(f"Repeat over {REPEAT_SEEDS} seeds"))
         self.repeat_button.setToolTip(
             f"Train {REPEAT_SEEDS} times with different seeds and report the tune metric as mean ± sd: "
-            "how much of a difference is just noise (Tip 3). Your trained network is kept.")
+            "how much of a difference is just noise (Tip 3). Your trained network is kept."
+        )
         self.repeat_button.clicked.connect(self._repeat)
-        for button in (self.train_button, self.resume_button, self.pause_button, self.cancel_button,
-                       self.repeat_button):
+        for button in (
+            self.train_button,
+            self.resume_button,
+            self.pause_button,
+            self.cancel_button,
+            self.repeat_button,
+        ):
             row.addWidget(button)
         row.addStretch(1)
         self.body.addLayout(row)
@@ -184,10 +238,15 @@ class TrainPage(StepPage):
         self.export_button.setEnabled(False)
         curves_row.addWidget(self.export_button)
         self.body.addLayout(curves_row)
-        self.curves = LiveCurves("The training and tune loss appear here, epoch by epoch, once training starts.",
-                                 "Training and tune loss curves", LOSS_SERIES, "loss")
-        self.metric_curve = LiveCurves("The tune metric appears here, epoch by epoch.",
-                                       "Tune metric curve", [], "metric")
+        self.curves = LiveCurves(
+            "The training and tune loss appear here, epoch by epoch, once training starts.",
+            "Training and tune loss curves",
+            LOSS_SERIES,
+            "loss",
+        )
+        self.metric_curve = LiveCurves(
+            "The tune metric appears here, epoch by epoch.", "Tune metric curve", [], "metric"
+        )
         self.curves.title = "Loss per epoch · training and tune splits"
         self.metric_curve.title = "Tune metric per epoch · tune split"
         for area, what in ((self.curves, "loss"), (self.metric_curve, "metric")):
@@ -257,8 +316,10 @@ class TrainPage(StepPage):
             if self.device.currentData() == "auto":
                 text = f"Automatic uses: {text}"
             if self._device_missing:
-                text += (f". This study asked for {self._device_missing}, which this computer does not "
-                         "have; it trains on the device chosen here.")
+                text += (
+                    f". This study asked for {self._device_missing}, which this computer does not "
+                    "have; it trains on the device chosen here."
+                )
         self.device_info.setText(text)
         gpu = device != "cpu"
         self.mixed_precision.setEnabled(gpu and not (self.running and self.session.runner.busy))
@@ -270,8 +331,12 @@ class TrainPage(StepPage):
     def refresh(self) -> None:
         t = self.study.train
         self._show_device(t.device)
-        for box, value in ((self.max_epochs, t.max_epochs), (self.patience, t.patience),
-                           (self.batch_size, t.batch_size), (self.seed, t.seed)):
+        for box, value in (
+            (self.max_epochs, t.max_epochs),
+            (self.patience, t.patience),
+            (self.batch_size, t.batch_size),
+            (self.seed, t.seed),
+        ):
             box.setValue(value)
         self.learning_rate.setValue(t.learning_rate)
         self.optimizer.setCurrentIndex(max(self.optimizer.findData(t.optimizer), 0))
@@ -298,14 +363,14 @@ class TrainPage(StepPage):
         if metric != self._metric:
             self._metric = metric
             name = DISPLAY_NAMES.get(metric, metric)
-            self.metric_curve.set_series([(f"tune_{metric}", f"tune {name}", TUNE_COLOUR)], name,
-                                         rising=HIGHER_IS_BETTER.get(metric, True))
+            self.metric_curve.set_series(
+                [(f"tune_{metric}", f"tune {name}", TUNE_COLOUR)], name, rising=HIGHER_IS_BETTER.get(metric, True)
+            )
 
     def _status_text(self) -> str:
         t = self.study.train
         if t.status == "running":
-            return ("Training was interrupted (Tenfold closed while it ran). Resume continues from the "
-                    "last saved epoch.")
+            return "Training was interrupted (Tenfold closed while it ran). Resume continues from the last saved epoch."
         if t.status == "cancelled" and self.can_resume():
             return f"Cancelled after {len(t.history)} epoch(s). Resume continues from the last saved epoch."
         if t.status == "done":
@@ -343,9 +408,11 @@ class TrainPage(StepPage):
             return ""
         name = DISPLAY_NAMES.get(r.get("metric", ""), r.get("metric", ""))
         scores = ", ".join(f"{s:.3f}" for s in r["scores"])
-        return (f"Over {len(r['scores'])} seeds ({', '.join(str(s) for s in r['seeds'])}): tune {name} "
-                f"{r['mean']:.3f} ± {r['sd']:.3f} (mean ± sd; runs: {scores}). A difference smaller than "
-                "this spread may be noise.")
+        return (
+            f"Over {len(r['scores'])} seeds ({', '.join(str(s) for s in r['seeds'])}): tune {name} "
+            f"{r['mean']:.3f} ± {r['sd']:.3f} (mean ± sd; runs: {scores}). A difference smaller than "
+            "this spread may be noise."
+        )
 
     def can_resume(self) -> bool:
         t = self.study.train
@@ -391,9 +458,14 @@ class TrainPage(StepPage):
         self.memory.hide()
         self._update_export()
         self.eta.setText("Starting… (the first run loads the deep-learning library, which takes a few seconds)")
-        self.run_task(train.train_network, {"study": self.study, "resume": resume},
-                      name="training the network", on_result=self._done,
-                      on_cancelled=self._cancelled, on_epoch=self._on_epoch)
+        self.run_task(
+            train.train_network,
+            {"study": self.study, "resume": resume},
+            name="training the network",
+            on_result=self._done,
+            on_cancelled=self._cancelled,
+            on_epoch=self._on_epoch,
+        )
 
     def _repeat(self) -> None:
         self._write_settings()
@@ -401,8 +473,12 @@ class TrainPage(StepPage):
         seeds = tuple(first + k for k in range(REPEAT_SEEDS))
         self.message.setText("")
         self.eta.setText(f"Training {REPEAT_SEEDS} times, with seeds {', '.join(map(str, seeds))}…")
-        self.run_task(train.repeat_training, {"study": self.study, "seeds": seeds},
-                      name=f"training over {REPEAT_SEEDS} seeds", on_result=self._repeated)
+        self.run_task(
+            train.repeat_training,
+            {"study": self.study, "seeds": seeds},
+            name=f"training over {REPEAT_SEEDS} seeds",
+            on_result=self._repeated,
+        )
 
     def _on_epoch(self, record: dict) -> None:
         self.curves.append(record)
@@ -438,8 +514,11 @@ class TrainPage(StepPage):
         if not self.running:
             return
         self.pause_button.setText("Resume" if paused else "Pause")
-        self.eta.setText("Paused after the current batch. Resume goes on where it stopped; Cancel keeps "
-                         "the best weights so far." if paused else "Training again…")
+        self.eta.setText(
+            "Paused after the current batch. Resume goes on where it stopped; Cancel keeps the best weights so far."
+            if paused
+            else "Training again…"
+        )
 
     def _stop_live(self) -> None:
         self._live_timer.stop()
@@ -450,14 +529,22 @@ class TrainPage(StepPage):
         self._update_export()
 
     def _update_export(self) -> None:
-        enable(self.export_button, "" if any(c.has_plot and c.n_points for c in (self.curves, self.metric_curve))
-               else "Nothing to save yet: train first.")
+        enable(
+            self.export_button,
+            ""
+            if any(c.has_plot and c.n_points for c in (self.curves, self.metric_curve))
+            else "Nothing to save yet: train first.",
+        )
 
     def _export(self, area: LiveCurves, kind: str, what: str) -> Optional[str]:
         if not (area.has_plot and area.n_points):
             self.show_error(f"There is no {what} plot to save yet: train first.")
             return None
-        start = str(self.study.path(f"artifacts/training-{what}.{kind}")) if self.study.folder else f"training-{what}.{kind}"
+        start = (
+            str(self.study.path(f"artifacts/training-{what}.{kind}"))
+            if self.study.folder
+            else f"training-{what}.{kind}"
+        )
         path, _ = QFileDialog.getSaveFileName(self, f"Save the {what} plot", start, EXPORT_FORMATS[kind])
         if not path:
             return None
