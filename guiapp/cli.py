@@ -325,8 +325,8 @@ def _step_printer(title: str, message: str) -> None:
 
 def _run_demo_headless(dataset: str, out: Path, epochs: int, study_dir=None) -> int:
     from guiapp.core.pipeline import demo_spec, run_study
-    from guiapp.core.study.places import check_apart, default_study_dir
     from guiapp.core.study.lock import StudyLock
+    from guiapp.core.study.places import check_apart, default_study_dir
 
     study_dir = Path(study_dir) if study_dir else default_study_dir(out)
     check_apart(out, study_dir)
@@ -342,12 +342,12 @@ def _run_demo_headless(dataset: str, out: Path, epochs: int, study_dir=None) -> 
 def _run_spec(
     spec_path: Path, out: Path, resume: bool = False, study_dir=None, worker=None, search_only: bool = False
 ) -> int:
-    from guiapp.core.study.errors import TenfoldError
     from guiapp.core.pipeline import run_study
+    from guiapp.core.study.errors import TenfoldError
+    from guiapp.core.study.lock import StudyLock
+    from guiapp.core.study.model import STUDY_FILE
     from guiapp.core.study.places import check_apart, default_study_dir
     from guiapp.core.study.spec import load_spec
-    from guiapp.core.study.model import STUDY_FILE
-    from guiapp.core.study.lock import StudyLock
 
     spec = load_spec(spec_path)
     if worker is not None:
@@ -390,10 +390,10 @@ def _run_spec(
 def _run_workers(args) -> int:
     """``tenfold run SPEC --workers N``: submit the workers, wait for them, report worker 0's bundle."""
     from guiapp.core import workers
+    from guiapp.core.models.tuning import redact
     from guiapp.core.study.errors import TenfoldError
     from guiapp.core.study.places import check_apart
     from guiapp.core.study.spec import load_spec
-    from guiapp.core.models.tuning import redact
 
     if args.workers < 1:
         raise TenfoldError(f"--workers {args.workers}: give at least 1 worker.")

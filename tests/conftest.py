@@ -14,8 +14,8 @@ import glob
 import os
 import shutil
 import socket
-import tempfile
 import sys
+import tempfile
 import textwrap
 import time
 import uuid

@@ -14,9 +14,9 @@ the flaw; ``allowed`` names the warnings its data truly have, with the reason.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Optional
 
 import numpy as np
 import pandas as pd
@@ -56,7 +56,7 @@ class Case:
 @dataclass
 class Outcome:
     findings: list
-    refused: Optional[str] = None  # the message when the data were refused outright
+    refused: str | None = None  # the message when the data were refused outright
     study: object = None
 
     def codes(self, min_severity: str = "info") -> list:
@@ -297,17 +297,21 @@ def personal_identifiers(folder: Path, flawed: bool = True) -> dict:
         n = len(d)
         first = r.choice(["Anna", "John", "Maria", "Peter", "Lena", "Omar", "Sofia", "Jan"], n)
         last = r.choice(["Smith", "Garcia", "Novak", "Khan", "Olsen", "Rossi", "Müller"], n)
-        d.insert(1, "name", [f"{a} {b}" for a, b in zip(first, last)])
+        d.insert(1, "name", [f"{a} {b}" for a, b in zip(first, last, strict=False)])
         d.insert(
             2,
             "date_of_birth",
             [
                 f"19{y}-{m:02d}-{day:02d}"
-                for y, m, day in zip(r.integers(40, 99, n), r.integers(1, 13, n), r.integers(1, 29, n))
+                for y, m, day in zip(r.integers(40, 99, n), r.integers(1, 13, n), r.integers(1, 29, n), strict=False)
             ],
         )
         d.insert(3, "zip_code", [f"{z:05d}" for z in r.integers(10000, 99999, n)])
-        d.insert(4, "email", [f"{a.lower()}.{b.lower()}{i}@example.org" for i, (a, b) in enumerate(zip(first, last))])
+        d.insert(
+            4,
+            "email",
+            [f"{a.lower()}.{b.lower()}{i}@example.org" for i, (a, b) in enumerate(zip(first, last, strict=False))],
+        )
     return _csv(folder, "donors", d, "cultivar")
 
 

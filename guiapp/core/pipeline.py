@@ -7,9 +7,9 @@ calls, in the same order, as a user clicking through the wizard.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Optional
 
 from guiapp.core.study.errors import BlockingFindings
 from guiapp.core.study.model import Study
@@ -42,7 +42,7 @@ class RunResult:
     seconds: dict = field(default_factory=dict)  # step -> seconds
     weights_shared: bool = False
     weights_reason: str = ""
-    study_dir: Optional[Path] = None
+    study_dir: Path | None = None
     notes: list = field(default_factory=list)  # e.g. a stale lock taken over
     manifest_sha256: str = ""  # of the bundle's manifest.json (see `tenfold verify`)
 
@@ -241,8 +241,8 @@ def run_study(
     out_dir,
     *,
     study_dir=None,
-    on_step: Optional[StepFn] = None,
-    should_stop: Optional[StopFn] = None,
+    on_step: StepFn | None = None,
+    should_stop: StopFn | None = None,
     resume: bool = False,
     search_only: bool = False,
 ) -> RunResult:
@@ -259,8 +259,8 @@ def run_study(
     With ``search_only`` (a helper worker of a shared search, :mod:`guiapp.core.workers`) the run
     stops once the baselines' and the network's searches are done, and writes no bundle.
     """
-    from guiapp.core.study.places import check_apart, default_study_dir
     from guiapp.core.study.lock import StudyLock
+    from guiapp.core.study.places import check_apart, default_study_dir
 
     out_dir = Path(out_dir)
     folder = Path(study_dir) if study_dir else default_study_dir(out_dir)
@@ -284,32 +284,23 @@ def _run_locked(
     out_dir: Path,
     folder: Path,
     *,
-    on_step: Optional[StepFn],
-    should_stop: Optional[StopFn],
+    on_step: StepFn | None,
+    should_stop: StopFn | None,
     resume: bool,
     search_only: bool = False,
 ) -> RunResult:
-    from guiapp.core.models import recommend as architecture
-    from guiapp.core.models import baselines
     from guiapp.core.batch import effects as batch
-    from guiapp.core.evaluation import cross_validation
     from guiapp.core.data import attach as data
-    from guiapp.core.privacy import ethics
-    from guiapp.core.evaluation import evaluate
-    from guiapp.core.interpretation import interpret
-    from guiapp.core.evaluation import learning_curve
-    from guiapp.core.privacy import membership
-    from guiapp.core.models import network_search
-    from guiapp.core.privacy import dp as privacy_dp
-    from guiapp.core.evaluation import shuffle_control
-    from guiapp.core.split import draw as split
-    from guiapp.core.models import train
-    from guiapp.core.models import transfer
-    from guiapp.core.evaluation import verdict
-    from guiapp.core.study import blocking
+    from guiapp.core.evaluation import cross_validation, evaluate, learning_curve, shuffle_control, verdict
     from guiapp.core.export.write import write_bundle
+    from guiapp.core.interpretation import interpret
+    from guiapp.core.models import baselines, network_search, train, transfer
+    from guiapp.core.models import recommend as architecture
+    from guiapp.core.privacy import dp as privacy_dp
+    from guiapp.core.privacy import ethics, membership
+    from guiapp.core.split import draw as split
     from guiapp.core.stats.metrics import metric_names
-
+    from guiapp.core.study import blocking
     from guiapp.core.study.model import STUDY_FILE
 
     resumed = resume and (folder / STUDY_FILE).is_file()
@@ -529,9 +520,7 @@ def _run_locked(
 def generalization_steps(study, spec: dict, step, kw: dict) -> None:
     """External cohorts (once each), the leave-one-batch-out estimate, attribution stability and
     efficiency, after the sealed test set and the interpretation."""
-    from guiapp.core.evaluation import criteria
-    from guiapp.core.evaluation import external
-    from guiapp.core.evaluation import generalization
+    from guiapp.core.evaluation import criteria, external, generalization
 
     q, ev, it = study.question, spec.get("evaluate", {}), spec.get("interpret", {})
     for c in spec.get("external", []):

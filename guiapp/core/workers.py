@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, Optional
 
 from guiapp.core.study.errors import TenfoldError
 
@@ -60,7 +60,7 @@ def shared_storage_url(spec: dict) -> str:
     return url
 
 
-def worker_folders(out: Path, study: Optional[Path], n: int) -> list:
+def worker_folders(out: Path, study: Path | None, n: int) -> list:
     """``[(out, study folder)]`` of each worker: worker 0 keeps the usual study folder."""
     from guiapp.core.study.places import default_study_dir
 
@@ -70,13 +70,13 @@ def worker_folders(out: Path, study: Optional[Path], n: int) -> list:
     ]
 
 
-def logs_folder(out: Path, study: Optional[Path]) -> Path:
+def logs_folder(out: Path, study: Path | None) -> Path:
     """Where submitit keeps the workers' logs: ``STUDY.workers`` beside worker 0's study folder."""
     first = worker_folders(out, study, 1)[0][1]
     return first.with_name(first.name + LOGS_SUFFIX)
 
 
-def worker_commands(spec_path: Path, out: Path, study: Optional[Path], n: int, *, resume: bool = False) -> list:
+def worker_commands(spec_path: Path, out: Path, study: Path | None, n: int, *, resume: bool = False) -> list:
     """The ``tenfold`` arguments of each of the ``n`` workers."""
     if n < 1:
         raise TenfoldError(f"--workers {n}: give at least 1 worker.")

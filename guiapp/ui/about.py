@@ -7,7 +7,6 @@ import platform
 import sys
 from importlib import metadata
 from pathlib import Path
-from typing import Optional
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -71,7 +70,7 @@ COMPONENTS = (
 )
 
 
-def _version(dist: Optional[str], name: str) -> Optional[str]:
+def _version(dist: str | None, name: str) -> str | None:
     if dist is None:
         return platform.python_version() if name == "Python" else "0.0.2"
     if name == "Qt":
@@ -98,7 +97,7 @@ def bundled_components() -> list[dict]:
     return out
 
 
-def licences_folder() -> Optional[Path]:
+def licences_folder() -> Path | None:
     """The folder of full licence texts that an installed build carries (packaging/build.py)."""
     if not getattr(sys, "frozen", False):
         return None
@@ -110,7 +109,7 @@ def licences_folder() -> Optional[Path]:
 
 
 class AboutDialog(QDialog):
-    def __init__(self, parent: Optional[QWidget] = None) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         from guiapp.core.study.paths import log_dir
         from guiapp.ui.appearance import app_icon

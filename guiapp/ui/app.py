@@ -8,7 +8,6 @@ import os
 import platform
 import sys
 from pathlib import Path
-from typing import Optional
 
 log = logging.getLogger("guiapp.ui")
 
@@ -84,9 +83,9 @@ def _freeze_gc(_result=None) -> None:
     gc.freeze()
 
 
-def main(study_dir: Optional[str] = None, demo: Optional[str] = None) -> int:
+def main(study_dir: str | None = None, demo: str | None = None) -> int:
     """Open the wizard, optionally on a study folder or a new demo study; returns the exit code."""
-    from PySide6.QtCore import QTimer, Qt, qVersion
+    from PySide6.QtCore import Qt, QTimer, qVersion
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication, QMessageBox
 

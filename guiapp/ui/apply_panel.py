@@ -9,7 +9,6 @@ mismatch comes back as the page's error message. The saved CSV is the command's,
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -38,7 +37,7 @@ def default_output(data_path: Path) -> Path:
 class ApplyPanel(QWidget):
     """ "Apply to new samples" on the Export page; ``bundle_dir()`` names the export folder."""
 
-    def __init__(self, page, bundle_dir, parent: Optional[QWidget] = None) -> None:
+    def __init__(self, page, bundle_dir, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.page = page
         self.bundle_dir = bundle_dir
@@ -97,7 +96,7 @@ class ApplyPanel(QWidget):
         layout.addWidget(self.table)
         self.update_actions()
 
-    def _bundle(self) -> Optional[Path]:
+    def _bundle(self) -> Path | None:
         folder = self.bundle_dir()
         return folder if folder is not None and (folder / "model" / "config.json").is_file() else None
 

@@ -18,8 +18,8 @@ PANEL = 160
 
 def map_pixmap(stored: dict, grey: bool = False) -> QPixmap:
     """A stored (quantised) map as a pixmap, coloured as in report.html, pixels kept sharp."""
-    from guiapp.core.interpretation.attribution_maps import dequantise
     from guiapp.core.export.report_figures import SEQUENTIAL, colour, png_bytes
+    from guiapp.core.interpretation.attribution_maps import dequantise
 
     values = dequantise(stored)
     stops = ((0, 0, 0), (255, 255, 255)) if grey else SEQUENTIAL

@@ -7,8 +7,7 @@ leaves as a signal, and the page runs the core call through the task runner.
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Optional
+from functools import cache
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
@@ -53,8 +52,8 @@ REMEDY_TITLES = {
 }
 
 
-@lru_cache(maxsize=None)
-def light_icon(light: Optional[str], size: int = 14) -> QIcon:
+@cache
+def light_icon(light: str | None, size: int = 14) -> QIcon:
     """A filled traffic-light dot (grey ring when the metric was not measured)."""
     pixmap = QPixmap(size * 2, size * 2)
     pixmap.setDevicePixelRatio(2.0)
@@ -87,7 +86,7 @@ def metric_value_text(m) -> str:
     return f"{m.value:.2f}"
 
 
-def light_word(light: Optional[str]) -> str:
+def light_word(light: str | None) -> str:
     return light or "—"
 
 
@@ -96,7 +95,7 @@ class MetricsTable(ResultTable):
 
     HEADERS = ["light", "metric", "value", "range", "what it means"]
 
-    def __init__(self, parent: Optional[QWidget] = None) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Batch metrics with traffic lights", parent)
         self.lights: dict = {}
         self.shown_lights: dict = {}
@@ -137,7 +136,7 @@ class MetricsTable(ResultTable):
 class ConfoundingPanel(QWidget):
     """Batch × label: the table, Cramér's V, the chi-square p, single-label batches, the warning."""
 
-    def __init__(self, parent: Optional[QWidget] = None) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -192,7 +191,7 @@ class IndependencePanel(QWidget):
 
     use_group = Signal(str)
 
-    def __init__(self, parent: Optional[QWidget] = None) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -267,7 +266,7 @@ class IndependencePanel(QWidget):
 class RemedyPanel(QWidget):
     """The remedy: what to do, which batches to hold out, why none, and the before/after metrics."""
 
-    def __init__(self, parent: Optional[QWidget] = None) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -6,8 +6,6 @@ go to the step that satisfies it, and attesting one asks for the reason.
 
 from __future__ import annotations
 
-from typing import Optional
-
 from PySide6.QtCore import QRect, QSize, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
@@ -79,7 +77,7 @@ class ChecklistPanel(QDockWidget):
     step_requested = Signal(str)
     attested = Signal()
 
-    def __init__(self, session: Session, parent: Optional[QWidget] = None) -> None:
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__("Checklist", parent)
         self.setObjectName("checklistDock")
         self.session = session

@@ -6,8 +6,6 @@ page fits the window; the title says what is inside, so nothing is hidden withou
 
 from __future__ import annotations
 
-from typing import Optional
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
@@ -15,7 +13,7 @@ from PySide6.QtWidgets import QSizePolicy, QToolButton, QVBoxLayout, QWidget
 class Collapsible(QWidget):
     """``title`` on an arrow button; clicking it shows or hides ``widget``."""
 
-    def __init__(self, title: str, widget: QWidget, *, open_: bool = False, parent: Optional[QWidget] = None) -> None:
+    def __init__(self, title: str, widget: QWidget, *, open_: bool = False, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.widget = widget
         self.toggle = QToolButton()

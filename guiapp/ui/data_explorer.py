@@ -9,7 +9,6 @@ by :mod:`guiapp.core.data.exploration` on the worker thread; only drawing happen
 from __future__ import annotations
 
 import math
-from typing import Optional
 
 import numpy as np
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt
@@ -71,14 +70,14 @@ class SortedRows(QSortFilterProxyModel):
 class DataExplorer(QTabWidget):
     """Three tabs: Table, Distribution, Scatter. ``set_table`` shows a newly loaded table."""
 
-    def __init__(self, page, parent: Optional[QWidget] = None) -> None:
+    def __init__(self, page, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.page = page
         self.table_frame = None
         self.label_column = ""
         self.batch_column = ""
-        self.distribution_result: Optional[dict] = None
-        self.scatter_result: Optional[dict] = None
+        self.distribution_result: dict | None = None
+        self.scatter_result: dict | None = None
         self.setAccessibleName("Explore the data")
         self._stale = set()  # tabs to draw again when they are next shown
         self._build_table_tab()

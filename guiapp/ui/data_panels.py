@@ -10,7 +10,6 @@ the arguments of :func:`guiapp.core.data.attach.attach_data`.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -71,7 +70,7 @@ class DataInPanel:
 
     def __init__(self, page) -> None:
         self.page = page
-        self._transposed_choice: Optional[bool] = None  # None: let Tenfold detect it
+        self._transposed_choice: bool | None = None  # None: let Tenfold detect it
         self.orientation_hint = None  # samples.OrientationHint of the chosen file, read before loading
         self._peeks = 0  # the latest orientation look; older answers are for another file
         self._role_edits: dict = {}
@@ -101,7 +100,7 @@ class DataInPanel:
         self._modality_seen: tuple = (None, "table")
         form.addRow("Excel sheet:", self.sheet)
 
-    def add_form_rows(self, form: QFormLayout, provenance: Optional[QFormLayout] = None) -> None:
+    def add_form_rows(self, form: QFormLayout, provenance: QFormLayout | None = None) -> None:
         """The reading options into ``form``; accession and URL into ``provenance`` (``form`` if None)."""
         page = self.page
         row = QHBoxLayout()
@@ -316,7 +315,7 @@ class DataInPanel:
 
         self.page.session.runner.run_in_background(look, on_done=shown)
 
-    def _count_roles(self, table, roles: dict, pii: list, sheet_columns: Optional[list] = None) -> None:
+    def _count_roles(self, table, roles: dict, pii: list, sheet_columns: list | None = None) -> None:
         """Fill the roles table from rows counted on the worker thread (a second on 20,000 columns)."""
         self.roles_model.set_columns([])
         if table is None:

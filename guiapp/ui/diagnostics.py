@@ -14,7 +14,7 @@ import platform
 import sys
 import threading
 import time
-from typing import Callable, Optional
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QGuiApplication
@@ -41,7 +41,7 @@ def package_versions() -> dict:
     return {c["name"]: c["version"] for c in bundled_components()}
 
 
-def qt_info(app: Optional[QGuiApplication] = None) -> dict:
+def qt_info(app: QGuiApplication | None = None) -> dict:
     """Qt runtime, platform plugin, colour scheme and every screen's scale (GUI thread only)."""
     from PySide6 import QtCore
 
@@ -107,7 +107,7 @@ def _lines(title: str, values: dict) -> list[str]:
     return out
 
 
-def diagnostic_text(device: Optional[dict] = None, qt: Optional[dict] = None) -> str:
+def diagnostic_text(device: dict | None = None, qt: dict | None = None) -> str:
     """The whole report. Without ``device`` the device section says it was not gathered."""
     from guiapp.core.study.paths import log_file
     from guiapp.ui.settings import settings_file
@@ -132,15 +132,15 @@ class DiagnosticsCopier(QObject):
 
     def __init__(
         self,
-        parent: Optional[QObject] = None,
+        parent: QObject | None = None,
         *,
-        on_status: Optional[Callable[[str], None]] = None,
+        on_status: Callable[[str], None] | None = None,
         gather: Callable[[], dict] = device_info,
     ) -> None:
         super().__init__(parent)
         self._on_status = on_status
         self._gather = gather
-        self._thread: Optional[threading.Thread] = None
+        self._thread: threading.Thread | None = None
         self.last_device: dict = {}
         self._gathered.connect(self._finish)
 

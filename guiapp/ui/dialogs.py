@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
@@ -30,7 +29,7 @@ def open_study(parent: QWidget, session: Session) -> bool:
     return _report(parent, session.open_study(Path(folder)))
 
 
-def _report(parent: QWidget, error: Optional[str]) -> bool:
+def _report(parent: QWidget, error: str | None) -> bool:
     if error:
         QMessageBox.warning(parent, "Tenfold", error)
         return False

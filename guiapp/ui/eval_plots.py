@@ -5,7 +5,7 @@ learning curve), residual scatters and real-vs-shuffled scores. Built on
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 from PySide6.QtCore import Qt
 
@@ -20,7 +20,7 @@ def xy_lines(
     y_label: str,
     unit_square: bool = False,
     diagonal: bool = False,
-    hline: Optional[tuple] = None,
+    hline: tuple | None = None,
     symbols: bool = False,
 ) -> None:
     """Lines of ``(name, xs, ys[, colour index, dashed])`` with a legend.

@@ -8,7 +8,7 @@ persistent banner and Next stays allowed. The panel only calls ``guiapp.core.stu
 
 from __future__ import annotations
 
-from typing import Callable, Optional
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
@@ -33,7 +33,7 @@ REASON_HINT = "Why the result still holds despite this finding (required, in wor
 class FindingRow(QWidget):
     """One unresolved blocking finding: its message, a reason field and "Accept with reason…"."""
 
-    def __init__(self, finding, on_accept: Callable[[str, str], None], parent: Optional[QWidget] = None) -> None:
+    def __init__(self, finding, on_accept: Callable[[str, str], None], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.code = finding.code
         layout = QVBoxLayout(self)
@@ -74,7 +74,7 @@ class AcceptedRow(QWidget):
     """An acceptance already recorded for this step, with Withdraw."""
 
     def __init__(
-        self, code: str, reason: str, on_withdraw: Callable[[str], None], parent: Optional[QWidget] = None
+        self, code: str, reason: str, on_withdraw: Callable[[str], None], parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self.code = code
@@ -96,7 +96,7 @@ class FindingActions(QFrame):
     changed = Signal()  # an acceptance was recorded or withdrawn
     failed = Signal(str)  # the core refused (a message for the page)
 
-    def __init__(self, step_id: str, parent: Optional[QWidget] = None) -> None:
+    def __init__(self, step_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.step_id = step_id
         self.setObjectName("findingActions")

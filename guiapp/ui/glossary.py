@@ -6,7 +6,7 @@ dialog per window: the help button of every page and every linked word open it a
 
 from __future__ import annotations
 
-from typing import Iterable, Optional
+from collections.abc import Iterable
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QCursor
@@ -33,7 +33,7 @@ SCHEME = "glossary:"
 class GlossaryDialog(QDialog):
     """Every term in plain words: a searchable list, the explanation, and a sketch where one helps."""
 
-    def __init__(self, parent: Optional[QWidget] = None) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("glossaryDialog")
         self.setWindowTitle("Glossary")
@@ -153,11 +153,11 @@ class GlossaryLinks(QObject):
 
     opened = Signal(str)  # the term shown
 
-    def __init__(self, parent: Optional[QObject] = None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.dialog: Optional[GlossaryDialog] = None
+        self.dialog: GlossaryDialog | None = None
 
-    def _window(self) -> Optional[QWidget]:
+    def _window(self) -> QWidget | None:
         owner = self.parent()
         while owner is not None and not isinstance(owner, QWidget):
             owner = owner.parent()
@@ -186,7 +186,7 @@ class GlossaryLinks(QObject):
         label.linkHovered.connect(self._on_hover)
         return glossary.linked_keys(text)
 
-    def explain_label(self, label: QLabel) -> Optional[str]:
+    def explain_label(self, label: QLabel) -> str | None:
         """A label naming one term: its meaning as tooltip, a click opens the glossary. The key, or None."""
         text = label.text().strip()
         # Only field names ("Learning rate:"): a label showing a value may change its words later.

@@ -8,7 +8,6 @@ Which steps are reachable comes from ``steps.missing_prerequisite`` and, in guid
 from __future__ import annotations
 
 from importlib import resources
-from typing import Optional
 
 from PySide6.QtCore import QSize, Qt, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -27,8 +26,8 @@ from PySide6.QtWidgets import (
 )
 
 from guiapp.core.guidance import checklist
-from guiapp.core.study.steps import STEP_IDS, STEPS, missing_prerequisite
 from guiapp.core.study.model import Study
+from guiapp.core.study.steps import STEP_IDS, STEPS, missing_prerequisite
 from guiapp.ui import about, diagnostics, dialogs
 from guiapp.ui.checklist_panel import ChecklistPanel
 from guiapp.ui.pages import PAGE_CLASSES, StepPage
@@ -47,7 +46,7 @@ def load_style_sheet() -> str:
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, study: Optional[Study] = None) -> None:
+    def __init__(self, study: Study | None = None) -> None:
         super().__init__()
         self.setObjectName("mainWindow")
         self.setStyleSheet(load_style_sheet())
@@ -208,7 +207,7 @@ class MainWindow(QMainWindow):
     def current_step(self) -> str:
         return self.current_page().step_id
 
-    def block_reason(self, step_id: str, rows: Optional[list] = None) -> Optional[str]:
+    def block_reason(self, step_id: str, rows: list | None = None) -> str | None:
         """Why the step list will not open ``step_id`` now; None when it will."""
         reason = missing_prerequisite(self.study, step_id)
         if reason or not self.study.checklist_mode:
@@ -317,7 +316,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"Tenfold — {self.study.question.title.strip() or 'Untitled study'}")
         self._refresh_nav(rows)
 
-    def _refresh_nav(self, rows: Optional[list] = None) -> None:
+    def _refresh_nav(self, rows: list | None = None) -> None:
         """Back and Next, and the page's note on its open checklist items (which, and why)."""
         index = STEP_IDS.index(self.current_step)
         rows = rows if rows is not None else checklist.evaluate_checklist(self.study)

@@ -7,8 +7,8 @@ layout for a while, so the page's existing build code moves there unchanged.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator, Optional
 
 from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QAbstractButton, QSizePolicy, QTabWidget, QVBoxLayout, QWidget
@@ -19,7 +19,7 @@ from guiapp.ui import collapsible
 class Collapsible(collapsible.Collapsible):
     """A titled section closed by default, with its own layout ``body`` to build into."""
 
-    def __init__(self, title: str, *, opened: bool = False, parent: Optional[QWidget] = None) -> None:
+    def __init__(self, title: str, *, opened: bool = False, parent: QWidget | None = None) -> None:
         self.title = title
         self.content = QWidget()
         self.body = QVBoxLayout(self.content)
@@ -31,7 +31,7 @@ class Collapsible(collapsible.Collapsible):
 class FitTabs(QTabWidget):
     """Tabs whose height is that of the tab shown, not of the tallest one."""
 
-    def __init__(self, name: str, parent: Optional[QWidget] = None) -> None:
+    def __init__(self, name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName(name)
         self.setDocumentMode(True)

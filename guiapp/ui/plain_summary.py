@@ -6,8 +6,6 @@ The numbers behind it stay on the page under "Show technical details" (View menu
 
 from __future__ import annotations
 
-from typing import Optional
-
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from guiapp.ui.batch_panels import light_icon
@@ -19,7 +17,7 @@ DETAILS_HINT = "The numbers behind this are under View › Show technical detail
 class LightSummary(QWidget):
     """A dot coloured green, amber or red (grey when unmeasured) beside a sentence."""
 
-    def __init__(self, accessible_name: str, parent: Optional[QWidget] = None) -> None:
+    def __init__(self, accessible_name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName(accessible_name)
         layout = QHBoxLayout(self)
@@ -31,9 +29,9 @@ class LightSummary(QWidget):
         self.text.setAccessibleName(accessible_name)
         layout.addWidget(self.dot)
         layout.addWidget(self.text, 1)
-        self.level: Optional[str] = None
+        self.level: str | None = None
 
-    def show_level(self, level: Optional[str], sentence: str) -> None:
+    def show_level(self, level: str | None, sentence: str) -> None:
         """``level``: green/amber/red or low/medium/high; None draws a grey dot."""
         self.level = level
         self.dot.setPixmap(light_icon(LEVEL_LIGHTS.get(level or "")).pixmap(14, 14))

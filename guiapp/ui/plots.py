@@ -6,7 +6,7 @@ something to draw, so opening the window never pays for pyqtgraph.
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
@@ -50,7 +50,7 @@ class PlotArea(QWidget):
     """
 
     def __init__(
-        self, placeholder: str, accessible_name: str, min_height: int = 260, parent: Optional[QWidget] = None
+        self, placeholder: str, accessible_name: str, min_height: int = 260, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self.setAccessibleName(accessible_name)
@@ -109,7 +109,7 @@ class PlotArea(QWidget):
         if self.save_button is not None:  # the corner, over the plot: no row of its own
             self.save_button.move(self.width() - self.save_button.width() - 4, 4)
 
-    def show_placeholder(self, text: Optional[str] = None) -> None:
+    def show_placeholder(self, text: str | None = None) -> None:
         if text is not None:
             self._placeholder.setText(text)
         if self._widget is not None:
@@ -132,7 +132,7 @@ def bar_chart(
     item = area.plot_item()
     xs = list(range(len(values)))
     item.addItem(pg.BarGraphItem(x=xs, height=list(values), width=0.6, brush=colour, pen=None))
-    item.getAxis("bottom").setTicks([[(x, str(lab)) for x, lab in zip(xs, labels)]])
+    item.getAxis("bottom").setTicks([[(x, str(lab)) for x, lab in zip(xs, labels, strict=False)]])
     item.setLabel("left", y_label)
     item.setLabel("bottom", x_label)
     item.showGrid(y=True, alpha=0.2)
@@ -144,7 +144,7 @@ def horizontal_bars(
     area: PlotArea,
     labels: Sequence[str],
     values: Sequence[float],
-    errors: Optional[Sequence[float]] = None,
+    errors: Sequence[float] | None = None,
     *,
     x_label: str = "",
     y_label: str = "feature",
@@ -168,7 +168,7 @@ def horizontal_bars(
                 pen=pg.mkPen("#333333"),
             )
         )
-    item.getAxis("left").setTicks([[(y, str(lab)) for y, lab in zip(ys, labels)]])
+    item.getAxis("left").setTicks([[(y, str(lab)) for y, lab in zip(ys, labels, strict=False)]])
     item.setLabel("bottom", x_label)
     item.setLabel("left", y_label)
     item.showGrid(x=True, alpha=0.2)
@@ -230,26 +230,26 @@ class LiveCurves(PlotArea):
         accessible_name: str,
         series: Sequence[tuple[str, str, str]],
         y_label: str,
-        parent: Optional[QWidget] = None,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(placeholder, accessible_name, parent=parent)
         self._series = list(series)
         self._y_label = y_label
         self._epochs: list[float] = []
         self._values: dict[str, list[float]] = {key: [] for key, _, _ in self._series}
-        self._best: Optional[int] = None
+        self._best: int | None = None
         self._dirty = False
         self._items = None
-        self._empty_title: Optional[bool] = None
-        self._live_range: Optional[tuple[float, float, float]] = None  # x upper, y low, y high
-        self._last_epoch: Optional[int] = None  # the run's maximum epochs, when known
+        self._empty_title: bool | None = None
+        self._live_range: tuple[float, float, float] | None = None  # x upper, y low, y high
+        self._last_epoch: int | None = None  # the run's maximum epochs, when known
         self._legend_offset = (-10, 10)  # top right: a loss falls away from it
         self._timer = QTimer(self)
         self._timer.setInterval(REDRAW_MS)
         self._timer.timeout.connect(self._redraw)
 
     def set_series(
-        self, series: Sequence[tuple[str, str, str]], y_label: Optional[str] = None, rising: bool = False
+        self, series: Sequence[tuple[str, str, str]], y_label: str | None = None, rising: bool = False
     ) -> None:
         """Change what is drawn (the tune metric's name differs between studies). A ``rising``
         curve (a score that grows) gets its legend at the bottom right, out of its way."""
@@ -272,14 +272,14 @@ class LiveCurves(PlotArea):
             self._set_data()
 
     def start_live(
-        self, history: Sequence[dict] = (), best_epoch: Optional[int] = None, max_epochs: Optional[int] = None
+        self, history: Sequence[dict] = (), best_epoch: int | None = None, max_epochs: int | None = None
     ) -> None:
         """A run starts (from ``history`` when it resumes); ``max_epochs`` bounds the epoch axis."""
         self.prepare()
         self.set_history(history, best_epoch)
         self._last_epoch = max_epochs
 
-    def set_history(self, history: Sequence[dict], best_epoch: Optional[int] = None) -> None:
+    def set_history(self, history: Sequence[dict], best_epoch: int | None = None) -> None:
         self._timer.stop()
         epochs = [r["epoch"] for r in history]
         values = {key: [_number(r.get(key)) for r in history] for key, _, _ in self._series}
@@ -337,7 +337,7 @@ class LiveCurves(PlotArea):
 
     def _set_data(self) -> None:
         curves, best = self._items
-        for curve, (key, _, _) in zip(curves, self._series):
+        for curve, (key, _, _) in zip(curves, self._series, strict=False):
             curve.setData(self._epochs, self._values[key])
         best.setVisible(bool(self._best))
         if self._best:
@@ -444,7 +444,7 @@ def export_plot(area: PlotArea, path, width: int = 1200) -> str:
 class LossCurves(LiveCurves):
     """Training and tune loss per epoch of a finished run (the Overfitting page)."""
 
-    def __init__(self, placeholder: str, parent: Optional[QWidget] = None) -> None:
+    def __init__(self, placeholder: str, parent: QWidget | None = None) -> None:
         super().__init__(
             placeholder,
             "Training and tune loss curves",

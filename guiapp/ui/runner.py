@@ -10,8 +10,9 @@ from __future__ import annotations
 import inspect
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
@@ -62,10 +63,10 @@ class Task:
     fn: Callable
     kwargs: dict
     name: str
-    on_result: Optional[Callable[[Any], None]] = None
-    on_error: Optional[Callable[[str], None]] = None
-    on_cancelled: Optional[Callable[[], None]] = None
-    on_epoch: Optional[Callable[[dict], None]] = None
+    on_result: Callable[[Any], None] | None = None
+    on_error: Callable[[str], None] | None = None
+    on_cancelled: Callable[[], None] | None = None
+    on_epoch: Callable[[dict], None] | None = None
     stop: StopFlag = field(default_factory=StopFlag)
     pause: PauseFlag = field(default_factory=PauseFlag)
     background: bool = False  # a warm-up: no busy state, no user-facing signals
@@ -143,11 +144,11 @@ class TaskRunner(QObject):
     warmed_up = Signal()
     _submit = Signal(object)
 
-    def __init__(self, parent: Optional[QObject] = None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._thread: Optional[QThread] = None
-        self._worker: Optional[_Worker] = None
-        self._current: Optional[Task] = None
+        self._thread: QThread | None = None
+        self._worker: _Worker | None = None
+        self._current: Task | None = None
         self._background: dict[int, Task] = {}
         self._next_id = 1
         self._closed = False
@@ -194,14 +195,14 @@ class TaskRunner(QObject):
     def start(
         self,
         fn: Callable,
-        kwargs: Optional[dict] = None,
+        kwargs: dict | None = None,
         *,
         name: str = "",
         on_result=None,
         on_error=None,
         on_cancelled=None,
         on_epoch=None,
-    ) -> Optional[Task]:
+    ) -> Task | None:
         """Run ``fn(**kwargs)`` (plus progress/should_stop when it takes them).
 
         ``name`` says what the task does, in words that fit "while …" ("loading the data").
@@ -263,7 +264,7 @@ class TaskRunner(QObject):
             self.busy_changed.emit(False)
 
     # ----- from the worker (GUI thread) ----------------------------------------------------
-    def _take(self, task_id: int) -> Optional[Task]:
+    def _take(self, task_id: int) -> Task | None:
         if task_id in self._background:
             return self._background.pop(task_id)
         if self._current is not None and self._current.id == task_id:

@@ -12,7 +12,6 @@ points and is part of the exported PNG or SVG.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
@@ -56,8 +55,8 @@ def category_scatter_item():
     class CategoryScatterItem(pg.ScatterPlotItem):
         """A ScatterPlotItem whose per-point brushes come from a few categories."""
 
-        _codes: Optional[np.ndarray] = None
-        _brushes: Optional[np.ndarray] = None
+        _codes: np.ndarray | None = None
+        _brushes: np.ndarray | None = None
 
         def set_points(self, x, y, codes, brushes, size: int) -> None:
             self._codes = np.asarray(codes, dtype=np.intp)
@@ -101,7 +100,7 @@ class SampleScatter(QWidget):
     hovered = Signal(int)  # the sample under the mouse (row index), for tests and status lines
 
     def __init__(
-        self, placeholder: str, accessible_name: str, min_height: int = 380, parent: Optional[QWidget] = None
+        self, placeholder: str, accessible_name: str, min_height: int = 380, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self.setAccessibleName(accessible_name)
@@ -130,7 +129,7 @@ class SampleScatter(QWidget):
             return []
         return [label.text for _sample, label in self._legend.items]
 
-    def show_placeholder(self, text: Optional[str] = None) -> None:
+    def show_placeholder(self, text: str | None = None) -> None:
         if text is not None:
             self._placeholder.setText(text)
         if self._canvas is not None:
@@ -213,14 +212,14 @@ class SampleScatter(QWidget):
             return
         col = view.columns[self.column]
         colours = category_colours(len(col.categories), col.ordered, col.muted)
-        for name, count, colour in zip(col.categories, col.counts, colours):
+        for name, count, colour in zip(col.categories, col.counts, colours, strict=False):
             sample = pg.ScatterPlotItem(size=10, pen=None, brush=pg.mkBrush(colour), symbol="o")
             self._legend.addItem(sample, f"{name} ({count:,})")
         self._legend.updateSize()
         self._legend_box.setFixedWidth(self._legend.boundingRect().width() + 8)
 
     # ----- hover ---------------------------------------------------------------------------
-    def sample_at(self, x: float, y: float) -> Optional[int]:
+    def sample_at(self, x: float, y: float) -> int | None:
         """The sample nearest to the data point (x, y) within a few pixels, or None."""
         if self.view is None or self._x is None or not len(self._x):
             return None

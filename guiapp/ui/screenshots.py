@@ -11,7 +11,6 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Optional
 
 WINDOW_SIZE = (1280, 800)
 # Pages whose key result sits below the fold: the picture starts at this widget instead.
@@ -22,8 +21,8 @@ def build_demo_study(
     folder: Path,
     dataset: str = "breast_cancer",
     epochs: int = 40,
-    trials: Optional[int] = None,
-    trial_epochs: Optional[int] = None,
+    trials: int | None = None,
+    trial_epochs: int | None = None,
 ):
     """A demo study with every step run; returns ``(study, batch_report)``.
 
@@ -31,18 +30,15 @@ def build_demo_study(
     demo's, unless ``trials`` says otherwise), so the pages show equal tuning (Tip 2), the
     comparison and the verdict after training.
     """
-    from guiapp.core.models import recommend as architecture
-    from guiapp.core.models import baselines
     from guiapp.core.batch import effects as batch
     from guiapp.core.data import demo
-    from guiapp.core.privacy import ethics
-    from guiapp.core.evaluation import evaluate
+    from guiapp.core.evaluation import evaluate, verdict
     from guiapp.core.interpretation import interpret
-    from guiapp.core.models import network_search
-    from guiapp.core.split import draw as split
-    from guiapp.core.models import train
-    from guiapp.core.evaluation import verdict
+    from guiapp.core.models import baselines, network_search, train
+    from guiapp.core.models import recommend as architecture
     from guiapp.core.pipeline import DEMO_TRIAL_EPOCHS, DEMO_TRIALS
+    from guiapp.core.privacy import ethics
+    from guiapp.core.split import draw as split
     from guiapp.ui.pages.export import export_bundle
 
     study = demo.create_demo_study(dataset, Path(folder) / "study")
@@ -70,8 +66,7 @@ def build_demo_study(
         verdict.record_reason(study, "A teaching demo: the whole workflow is shown even where a baseline suffices.")
     evaluate.finalize_test_evaluation(study)
     if dataset == "simulated_expression":  # the other lab's cohort and the estimate, on the Evaluate page
-        from guiapp.core.evaluation import external
-        from guiapp.core.evaluation import generalization
+        from guiapp.core.evaluation import external, generalization
 
         external.evaluate_cohort(
             study,
@@ -94,9 +89,7 @@ def build_demo_study(
     return study, report
 
 
-def render_all_pages(
-    study, out_dir, *, batch_report=None, size=WINDOW_SIZE, steps: Optional[tuple] = None
-) -> list[Path]:
+def render_all_pages(study, out_dir, *, batch_report=None, size=WINDOW_SIZE, steps: tuple | None = None) -> list[Path]:
     """Save one PNG of the main window per step (or per step in ``steps``); returns the files written."""
     from PySide6.QtWidgets import QApplication
 
@@ -146,7 +139,7 @@ def _scroll_to(page, widget) -> None:
     area.verticalScrollBar().setValue(max(top - 90, 0))
 
 
-def main(argv: Optional[list] = None) -> int:
+def main(argv: list | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out_dir", help="folder for the PNG files")
     parser.add_argument("--dataset", default="breast_cancer", help="built-in dataset to use")

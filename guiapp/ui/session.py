@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Optional
 
 from PySide6.QtCore import QObject, Signal
 
@@ -36,7 +35,7 @@ class Session(QObject):
     message = Signal(str)  # a short note for the status bar
     data_error = Signal(str)  # reloading a reopened study's table failed
 
-    def __init__(self, study: Optional[Study] = None, parent: Optional[QObject] = None) -> None:
+    def __init__(self, study: Study | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.study = study if study is not None else Study()
         self.lock = None  # the StudyLock this window holds on its study's folder: one writer per study
@@ -49,7 +48,7 @@ class Session(QObject):
         self.save()
         self.changed.emit()
 
-    def save(self) -> Optional[str]:
+    def save(self) -> str | None:
         """Save when the study has a folder; returns an error message or None.
 
         While a task runs, the worker may be writing the study too: save once it ends.
@@ -67,7 +66,7 @@ class Session(QObject):
         return None
 
     # ----- one writer per study ------------------------------------------------------------
-    def take_lock(self, folder: Path) -> Optional[str]:
+    def take_lock(self, folder: Path) -> str | None:
         """Hold the lock of the study in ``folder`` (giving back the one held before); returns
         the refusal, naming who writes it, when another process holds it."""
         from guiapp.core.study.lock import StudyLock, StudyLockedError
@@ -99,7 +98,7 @@ class Session(QObject):
         self.study_replaced.emit()
         self.changed.emit()
 
-    def new_study(self, folder: Path) -> Optional[str]:
+    def new_study(self, folder: Path) -> str | None:
         """A fresh study saved in ``folder``; returns an error message or None."""
         folder = Path(folder)
         if self.runner.busy:
@@ -122,7 +121,7 @@ class Session(QObject):
         self.message.emit(f"New study in {folder}")
         return None
 
-    def open_study(self, folder: Path) -> Optional[str]:
+    def open_study(self, folder: Path) -> str | None:
         """Open the study in ``folder`` and reload its data table in the background."""
         if self.runner.busy:
             return "Wait for the running task to finish (or cancel it) before opening another study."
@@ -139,7 +138,7 @@ class Session(QObject):
         self.reload_table()
         return None
 
-    def start_demo(self, name: str, folder: Optional[Path] = None) -> bool:
+    def start_demo(self, name: str, folder: Path | None = None) -> bool:
         """Create a study on a built-in dataset (in the user's data folder unless given)."""
         from guiapp.core.data.demo import create_demo_study
 

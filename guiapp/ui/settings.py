@@ -8,7 +8,6 @@ file. Tests point ``QSettings.setPath`` at a temporary folder.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtWidgets import QMainWindow
@@ -53,7 +52,7 @@ def remember_study_folder(folder) -> None:
         s.sync()
 
 
-def last_study_folder() -> Optional[Path]:
+def last_study_folder() -> Path | None:
     """The folder of the study last opened or created, if it still exists."""
     value = app_settings().value(LAST_STUDY)
     if not value:

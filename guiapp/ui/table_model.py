@@ -8,7 +8,6 @@ roles model only records the user's choices for the Data page to hand to the cor
 from __future__ import annotations
 
 import math
-from typing import Optional
 
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, Signal
@@ -33,7 +32,7 @@ def format_cell(value) -> str:
 class DataFrameModel(QAbstractTableModel):
     """A read-only view of a pandas DataFrame; rows arrive in batches as the user scrolls."""
 
-    def __init__(self, frame=None, parent: Optional[QObject] = None) -> None:
+    def __init__(self, frame=None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._frame = None
         self._columns: list = []
@@ -91,7 +90,7 @@ class RolesModel(QAbstractTableModel):
     HEADERS = ("column", "role", "kind", "missing", "note")
     role_edited = Signal(str, str)  # column, new role
 
-    def __init__(self, parent: Optional[QObject] = None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._rows: list = []  # [column, role, kind, missing, note]
 

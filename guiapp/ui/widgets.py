@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Iterable, Optional
+from collections.abc import Iterable
+from functools import cache
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPen, QPixmap
@@ -33,7 +33,7 @@ STATUS_STYLE = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def status_icon(status: str, size: int = 16, badge: bool = False) -> QIcon:
     """A round icon for a checklist status, drawn rather than shipped; ``badge`` adds a small
     amber dot: optional items are still open."""
@@ -70,7 +70,7 @@ def status_icon(status: str, size: int = 16, badge: bool = False) -> QIcon:
 class Banner(QLabel):
     """A coloured, word-wrapped message (kind: error, blocked, info, ok); hidden when empty."""
 
-    def __init__(self, kind: str, parent: Optional[QWidget] = None) -> None:
+    def __init__(self, kind: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("banner")
         self.setProperty("kind", kind)
@@ -92,7 +92,7 @@ class Banner(QLabel):
 class FindingsView(QWidget):
     """The findings one step raised, each a coloured box with its tip and message."""
 
-    def __init__(self, parent: Optional[QWidget] = None) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName("Findings for this step")
         self._layout = QVBoxLayout(self)
@@ -152,7 +152,7 @@ def value_label(accessible_name: str) -> QLabel:
 class ResultTable(QTableWidget):
     """A read-only table sized to its content."""
 
-    def __init__(self, accessible_name: str, parent: Optional[QWidget] = None) -> None:
+    def __init__(self, accessible_name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName(accessible_name)
         self.setEditTriggers(QAbstractItemView.NoEditTriggers)
@@ -167,8 +167,8 @@ class ResultTable(QTableWidget):
         self,
         headers: list[str],
         rows: list[list],
-        tooltips: Optional[list[list]] = None,
-        wrap_column: Optional[int] = None,
+        tooltips: list[list] | None = None,
+        wrap_column: int | None = None,
     ) -> None:
         """Fill the table; ``wrap_column`` takes the spare width and wraps its long text."""
         self.clear()

@@ -26,9 +26,9 @@ from pathlib import Path
 
 
 def _study(folder: Path, data_dir: Path, args, processes: int):
-    from guiapp.core.models import recommend as architecture
     from guiapp.core.data import attach as data
     from guiapp.core.data import demo
+    from guiapp.core.models import recommend as architecture
     from guiapp.core.split import draw as split
     from guiapp.core.study.model import Study
 

@@ -36,7 +36,7 @@ class Driver:
     """Steps through the wizard on the GUI thread, one callback after another."""
 
     def __init__(self, app, args, result: dict) -> None:
-        from PySide6.QtCore import QTimer, Qt
+        from PySide6.QtCore import Qt, QTimer
 
         self.app, self.args, self.result = app, args, result
         self.window = None
@@ -110,7 +110,7 @@ class Driver:
 
         def done():
             self.recording = False
-            late = [max(0.0, (b - a) * 1000 - PROBE_MS) for a, b in zip(self.ticks, self.ticks[1:])]
+            late = [max(0.0, (b - a) * 1000 - PROBE_MS) for a, b in zip(self.ticks, self.ticks[1:], strict=False)]
             self.result["idle_baseline"] = {
                 "seconds": self.args.idle_seconds,
                 "ticks": len(late),
@@ -167,7 +167,7 @@ class Driver:
             print(out.getvalue(), file=sys.stderr)
         seconds = time.perf_counter() - self.started
         self.probe.stop()
-        intervals = [(b - a) * 1000 for a, b in zip(self.ticks, self.ticks[1:])]
+        intervals = [(b - a) * 1000 for a, b in zip(self.ticks, self.ticks[1:], strict=False)]
         late = [max(0.0, i - PROBE_MS) for i in intervals]
         t = self.window.study.train
         self.result.update(

@@ -111,8 +111,8 @@ def main() -> None:
             write_cells(path, args.cells, args.genes, sparse=args.sparse)
             out["write_s"] = round(time.perf_counter() - t0, 1)
         out["file_mb"] = round(path.stat().st_size / 1e6, 1)
-        from guiapp.core.data import attach as data
         from guiapp.core.batch.effects import batch_effect_report
+        from guiapp.core.data import attach as data
         from guiapp.core.study.model import Study
 
         out["rss_after_imports_mb"] = round(peak_bytes() / 1e6, 1)

@@ -72,11 +72,11 @@ def main() -> None:
         if not folder.exists():
             out["generate_s"] = round(generate(folder, args.n, args.size), 1)
         base = peak_mb()
-        from guiapp.core.models import recommend as architecture
         from guiapp.core.data import attach as data
+        from guiapp.core.models import recommend as architecture
+        from guiapp.core.models.train import train_network
         from guiapp.core.split import draw as split
         from guiapp.core.study.model import Study
-        from guiapp.core.models.train import train_network
 
         study = Study()
         shutil.rmtree(root / "study", ignore_errors=True)

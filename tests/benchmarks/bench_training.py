@@ -91,9 +91,9 @@ def dataloader_loop(X, y, epochs, batch_size, width, depth, seed, device="cpu"):
 
 
 def make_study(seed, n_samples, n_genes, width, depth):
-    from guiapp.core.models import recommend as architecture
     from guiapp.core.data import attach as data
     from guiapp.core.data import demo
+    from guiapp.core.models import recommend as architecture
     from guiapp.core.split import draw as split
     from guiapp.core.study.model import Study
 
@@ -164,7 +164,9 @@ def main() -> None:
     per_run = {k: [round(n / s, 1) for s in v] for k, v in runs.items()}
 
     def ratio(ours: str, theirs: str) -> dict:
-        each = sorted(t / o for o, t in zip(runs[ours], runs[theirs]))  # samples/s ratio = time ratio inverted
+        each = sorted(
+            t / o for o, t in zip(runs[ours], runs[theirs], strict=False)
+        )  # samples/s ratio = time ratio inverted
         return {"median": round(statistics.median(each), 3), "min": round(each[0], 3), "max": round(each[-1], 3)}
 
     result = {

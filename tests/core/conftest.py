@@ -11,8 +11,8 @@ import pytest
 
 from guiapp.core.data import attach as data
 from guiapp.core.data import demo
-from guiapp.core.split import draw as split
 from guiapp.core.models.recommend import set_architecture
+from guiapp.core.split import draw as split
 from guiapp.core.study.model import Study
 
 N_SAMPLES, N_GENES = 200, 20

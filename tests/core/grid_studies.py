@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 
 from guiapp.core.data import attach as data
-from guiapp.core.split import draw as split
 from guiapp.core.models.recommend import set_architecture
-from guiapp.core.study.model import Study
 from guiapp.core.models.train import train_network
+from guiapp.core.split import draw as split
+from guiapp.core.study.model import Study
 
 MOTIF, MOTIF_AT, LENGTH = "GATA", 8, 20
 

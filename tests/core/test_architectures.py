@@ -170,8 +170,8 @@ def test_each_architecture_trains_two_epochs_on_cpu_through_the_study(modality, 
     Train step's own loop: 2 epochs on the CPU, weights saved, predictions for every tune row."""
     from guiapp.core.models import recommend as architecture
     from guiapp.core.models.network import load_trained_model, predict
-    from guiapp.core.split.draw import train_tune_arrays
     from guiapp.core.models.train import train_network
+    from guiapp.core.split.draw import train_tune_arrays
 
     study = _study_of(modality, tmp_path, study_factory)
     assert study.data.modality == modality
@@ -228,8 +228,8 @@ def test_a_cnn_transfers_its_convolutions_to_a_new_task(tmp_path):
     from guiapp.core.models import recommend as architecture
     from guiapp.core.models import transfer
     from guiapp.core.models.network import model_for_study
-    from guiapp.core.split.draw import train_tune_arrays
     from guiapp.core.models.train import train_network
+    from guiapp.core.split.draw import train_tune_arrays
 
     donor = _fasta_study(tmp_path, label="label")
     architecture.set_architecture(donor, width=8, depth=2, dropout=0.0, kind="cnn1d")
@@ -249,8 +249,7 @@ def test_a_cnn_transfers_its_convolutions_to_a_new_task(tmp_path):
 def test_the_verdict_and_the_search_follow_the_datas_form(tmp_path):
     """Before any architecture is set, the verdict already reads the loaded sequences as sequences,
     and the network's search gives each kind widths it can afford."""
-    from guiapp.core.models import baselines
-    from guiapp.core.models import network_search
+    from guiapp.core.models import baselines, network_search
 
     study = _fasta_study(tmp_path)
     assert study.architecture.kind == "mlp"  # nothing chosen yet

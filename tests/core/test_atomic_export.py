@@ -13,8 +13,8 @@ from test_export import make_study, predictions_table
 
 from guiapp.core.export import write as export
 from guiapp.core.export.open_bundle import verify_bundle
-from guiapp.core.study.errors import DiskFullError
 from guiapp.core.export.write import write_bundle
+from guiapp.core.study.errors import DiskFullError
 
 
 def snapshot(folder) -> dict:

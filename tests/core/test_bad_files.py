@@ -11,8 +11,8 @@ import pytest
 
 from guiapp.core.data import attach as data
 from guiapp.core.data import errors as data_errors
-from guiapp.core.study.errors import DataError, TenfoldError
 from guiapp.core.data.profile import profile_table
+from guiapp.core.study.errors import DataError, TenfoldError
 from guiapp.core.study.model import Study
 
 BAD = Path(__file__).resolve().parents[1] / "data" / "bad"

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from sklearn.metrics import r2_score, roc_auc_score
 
-from guiapp.core.models import baselines
 from guiapp.core.data.attach import model_frame
-from guiapp.core.study.errors import TenfoldError
+from guiapp.core.models import baselines
 from guiapp.core.split.draw import train_tune_arrays
+from guiapp.core.study.errors import TenfoldError
 
 
 @pytest.fixture(autouse=True)

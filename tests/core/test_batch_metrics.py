@@ -57,7 +57,7 @@ def test_scib_batch_asw_is_one_minus_abs_silhouette_within_labels():
     X = rng.normal(size=(240, 3))
     b, lab = rng.integers(0, 3, 240), rng.integers(0, 2, 240)
     X[:, 0] += b  # some batch structure
-    expected = np.mean([np.mean(1 - np.abs(sk_silhouette_samples(X[lab == l], b[lab == l]))) for l in (0, 1)])
+    expected = np.mean([np.mean(1 - np.abs(sk_silhouette_samples(X[lab == c], b[lab == c]))) for c in (0, 1)])
     assert bm.scib_batch_asw(X, b, lab) == pytest.approx(expected, abs=1e-6)
 
 
@@ -211,7 +211,7 @@ def test_every_metric_orders_a_planted_batch_effect_by_strength(seed):
     assert set(runs[0].results) == set(WORSE)
     for key, sign in WORSE.items():
         values = [sign * r.value(key) for r in runs]
-        assert all(a < b for a, b in zip(values, values[1:])), (key, values)
+        assert all(a < b for a, b in zip(values, values[1:], strict=False)), (key, values)
     assert runs[0].results["pcr_batch"].light == "green" and runs[-1].results["pcr_batch"].light == "red"
     assert runs[0].results["predictability"].light == "green"
 

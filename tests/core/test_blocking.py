@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from guiapp.core.guidance.checklist import can_leave, evaluate_checklist
 from guiapp.core.study import blocking
 from guiapp.core.study.blocking import (
     accept_finding,
@@ -16,11 +17,10 @@ from guiapp.core.study.blocking import (
     unresolved_blocking,
     withdraw_acceptance,
 )
-from guiapp.core.guidance.checklist import can_leave, evaluate_checklist
 from guiapp.core.study.errors import BlockingFindings, SpecError, TenfoldError
 from guiapp.core.study.findings import Finding, FindingKind, Findings
-from guiapp.core.study.spec import load_spec
 from guiapp.core.study.model import Study
+from guiapp.core.study.spec import load_spec
 
 REASON = "Batches follow the hospitals; reported as a limitation, to be tested on a second cohort."
 

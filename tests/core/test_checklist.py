@@ -7,10 +7,14 @@ import json
 import numpy as np
 import pytest
 
+from guiapp.core.batch.effects import batch_effect_report, choose_remedy
 from guiapp.core.data import attach as data
 from guiapp.core.data import demo
-from guiapp.core.models.baselines import fit_baselines
-from guiapp.core.batch.effects import batch_effect_report, choose_remedy
+from guiapp.core.evaluation.evaluate import evaluate_on_tune, finalize_test_evaluation, overfitting_check
+from guiapp.core.evaluation.learning_curve import learning_curve
+from guiapp.core.evaluation.shuffle_control import label_shuffle_control
+from guiapp.core.evaluation.verdict import record_reason
+from guiapp.core.export.write import write_bundle
 from guiapp.core.guidance.checklist import (
     DOME_SECTIONS,
     ITEMS,
@@ -25,19 +29,15 @@ from guiapp.core.guidance.checklist import (
     summary,
     withdraw,
 )
-from guiapp.core.study.errors import SpecError, TenfoldError
-from guiapp.core.privacy.ethics import add_entry, set_card_fields, set_sensitivity_answers, set_share_weights
-from guiapp.core.evaluation.evaluate import evaluate_on_tune, finalize_test_evaluation, overfitting_check
-from guiapp.core.export.write import write_bundle
 from guiapp.core.interpretation.interpret import permutation_importance
-from guiapp.core.evaluation.learning_curve import learning_curve
+from guiapp.core.models.baselines import fit_baselines
 from guiapp.core.models.network_search import tune_network
-from guiapp.core.evaluation.shuffle_control import label_shuffle_control
-from guiapp.core.split.draw import split_study
-from guiapp.core.study.steps import STEP_IDS
-from guiapp.core.study.model import Study
 from guiapp.core.models.train import train_network
-from guiapp.core.evaluation.verdict import record_reason
+from guiapp.core.privacy.ethics import add_entry, set_card_fields, set_sensitivity_answers, set_share_weights
+from guiapp.core.split.draw import split_study
+from guiapp.core.study.errors import SpecError, TenfoldError
+from guiapp.core.study.model import Study
+from guiapp.core.study.steps import STEP_IDS
 
 SETTLED = {"done", "attested", "not applicable"}
 
@@ -269,8 +269,8 @@ def test_personal_identifiers_are_scanned_and_kept_out_of_the_features(tmp_path)
 
 
 def test_the_pii_scan_is_recorded_in_the_study_manifest_and_card_and_an_old_study_shows_it_open(tmp_path):
-    from guiapp.core.export.write import manifest
     from guiapp.core.export.model_card import render_model_card
+    from guiapp.core.export.write import manifest
 
     table = demo.simulated_expression(n_samples=60, n_genes=4).table.copy()
     table["email"] = [f"p{i}@clinic.example" for i in range(len(table))]

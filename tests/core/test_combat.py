@@ -7,13 +7,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from guiapp.core.batch import effects as batch
 from guiapp.core.batch import combat
+from guiapp.core.batch import effects as batch
+from guiapp.core.batch.combat import ComBat
+from guiapp.core.batch.metrics import plain_batch_silhouette
 from guiapp.core.data import attach as data
 from guiapp.core.data import demo
 from guiapp.core.split import draw as split
-from guiapp.core.batch.metrics import plain_batch_silhouette
-from guiapp.core.batch.combat import ComBat
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.model import Study
 

@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 
 from guiapp.core.batch import confounding as cf
+from guiapp.core.batch.effects import batch_effect_report
 from guiapp.core.data import attach as data
 from guiapp.core.data import demo
 from guiapp.core.split import draw as split
-from guiapp.core.batch.effects import batch_effect_report
 from guiapp.core.study.model import Study
 
 rng = np.random.default_rng(0)

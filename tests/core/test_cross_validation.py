@@ -5,18 +5,17 @@ each outer training part, scored on the outer fold, and reported as fold means w
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
-from guiapp.core.models import recommend as architecture
-from guiapp.core.models import baselines
-from guiapp.core.evaluation import cross_validation as CV
 from guiapp.core.data import attach as data
-from guiapp.core.split import draw as split
+from guiapp.core.evaluation import cross_validation as CV
 from guiapp.core.export.card_json import model_card_json, validate_model_card_json
-from guiapp.core.study.errors import TenfoldError
 from guiapp.core.export.model_card import render_model_card
 from guiapp.core.export.report import render_report
+from guiapp.core.models import baselines
+from guiapp.core.models import recommend as architecture
+from guiapp.core.split import draw as split
+from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.model import Study
 
 
@@ -94,7 +93,7 @@ def test_wine_is_judged_by_nested_repeated_cross_validation(tmp_path, monkeypatc
         assert not (sealed & (train | tune | test))  # the sealed test set stays out
         assert len(train | tune | test) == 142
     for r in range(2):  # each repeat tests every development sample once
-        tested = [t for (_, _, t), p in zip(seen, cv["per_fold"]) if p["repeat"] == r]
+        tested = [t for (_, _, t), p in zip(seen, cv["per_fold"], strict=False) if p["repeat"] == r]
         assert set().union(*tested) == set(study.split.train_idx) | set(study.split.tune_idx)
     for model in ("network", "logistic_regression", "majority"):
         m = cv["summary"][model]["roc_auc"]

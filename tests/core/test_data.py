@@ -341,8 +341,8 @@ def test_reload_table_without_data_says_so():
 
 
 def test_a_spec_joins_its_sample_sheet_and_keeps_the_provenance_to_the_card(tmp_path):
-    from guiapp.core.export import write as export
     from guiapp.core.export import model_card
+    from guiapp.core.export import write as export
     from guiapp.core.study import spec
 
     rng = np.random.default_rng(7)

@@ -9,15 +9,15 @@ import signal
 
 import pytest
 
-from guiapp.core.models import recommend as architecture
 from guiapp.core.data import attach as data
 from guiapp.core.data import demo
-from guiapp.core.split import draw as split
+from guiapp.core.models import recommend as architecture
 from guiapp.core.models import train
-from guiapp.core.study.errors import Cancelled, SpecError, TenfoldError
-from guiapp.core.study.spec import check_spec
-from guiapp.core.study.model import Study
 from guiapp.core.models.ddp import TrainingProcessFailed, check_processes
+from guiapp.core.split import draw as split
+from guiapp.core.study.errors import Cancelled, SpecError, TenfoldError
+from guiapp.core.study.model import Study
+from guiapp.core.study.spec import check_spec
 
 
 def _study(folder, tmp_path, processes: int, **train_settings):
@@ -173,8 +173,8 @@ def test_spec_checks_processes():
 
 
 def test_the_card_and_manifest_say_how_many_processes_trained(tmp_path):
-    from guiapp.core.export import write as export
     from guiapp.core.export import model_card
+    from guiapp.core.export import write as export
 
     s = _study(tmp_path / "s", tmp_path, processes=1)
     s.train.processes, s.train.device_used, s.train.batch_size_used = 2, "cpu", 31

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from guiapp.core.batch.effects import batch_silhouette, pca_embedding
 from guiapp.core.data import attach as data
 from guiapp.core.data import demo
-from guiapp.core.batch.effects import batch_silhouette, pca_embedding
 from guiapp.core.study.errors import TenfoldError
 
 

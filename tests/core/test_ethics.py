@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from guiapp.core.study.errors import TenfoldError
 from guiapp.core.privacy.ethics import add_entry, resolve_entry, set_sensitivity, set_share_weights
+from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.model import Study
 
 
@@ -56,8 +56,8 @@ def test_sharing_weights_of_non_sensitive_data_needs_no_reason():
 
 
 def test_register_and_card_never_say_no_concerns_and_an_open_concern():
-    from guiapp.core.privacy.ethics import NO_CONCERNS, declare_no_concerns
     from guiapp.core.export.sharing import privacy_warnings
+    from guiapp.core.privacy.ethics import NO_CONCERNS, declare_no_concerns
 
     s = Study()
     add_entry(s, "Donors from one clinic only")

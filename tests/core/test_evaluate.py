@@ -7,18 +7,20 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from guiapp.core.evaluation import evaluate
-from guiapp.core.guidance.checklist import evaluate_checklist
-from guiapp.core.study.errors import TenfoldError
 from guiapp.core.evaluation.evaluate import (
     GAP_WARN,
     evaluate_on_tune,
     finalize_test_evaluation,
     overfitting_check,
+)
+from guiapp.core.evaluation.evaluate import (
     test_predictions as predictions_on_test,
 )
+from guiapp.core.guidance.checklist import evaluate_checklist
 from guiapp.core.interpretation.interpret import permutation_importance
 from guiapp.core.models.network import predict
 from guiapp.core.split.draw import sealed_test_rows, split_study, train_tune_arrays
+from guiapp.core.study.errors import TenfoldError
 
 
 def checklist_status(study, item_id: str) -> str:

@@ -6,12 +6,12 @@ import hashlib
 
 import pytest
 
-from guiapp.core.models.baselines import fit_baselines
-from guiapp.core.guidance.checklist import evaluate_checklist
-from guiapp.core.study.errors import Cancelled, TenfoldError
 from guiapp.core.evaluation.learning_curve import learning_curve, training_subset
 from guiapp.core.evaluation.shuffle_control import judge, label_shuffle_control
+from guiapp.core.guidance.checklist import evaluate_checklist
+from guiapp.core.models.baselines import fit_baselines
 from guiapp.core.models.train import train_network
+from guiapp.core.study.errors import Cancelled, TenfoldError
 
 
 def status(study, item_id):

@@ -10,25 +10,27 @@ from sklearn.metrics import balanced_accuracy_score, roc_auc_score
 
 from guiapp.core.data import attach as data
 from guiapp.core.data import demo
-from guiapp.core.split import draw as split
-from guiapp.core.models.baselines import fit_baselines
-from guiapp.core.guidance.checklist import evaluate_checklist
-from guiapp.core.study.errors import TenfoldError
 from guiapp.core.evaluation.evaluate import (
     evaluate_on_tune,
     finalize_test_evaluation,
     minority_findings,
     set_threshold,
+)
+from guiapp.core.evaluation.evaluate import (
     test_predictions as predictions_on_test,
 )
-from guiapp.core.study.findings import Findings
 from guiapp.core.evaluation.guards import CAUSATION, guard_texts, label_proxy_scan, near_perfect_findings
-from guiapp.core.models.network import predict
 from guiapp.core.evaluation.scoreboard import MET, NOT_MET, UNKNOWN, scoreboard
-from guiapp.core.split.draw import train_tune_arrays
-from guiapp.core.study.model import Study
 from guiapp.core.evaluation.subgroups import GAP_FLAG, group_labels, group_metrics
+from guiapp.core.guidance.checklist import evaluate_checklist
+from guiapp.core.models.baselines import fit_baselines
+from guiapp.core.models.network import predict
 from guiapp.core.models.train import train_network
+from guiapp.core.split import draw as split
+from guiapp.core.split.draw import train_tune_arrays
+from guiapp.core.study.errors import TenfoldError
+from guiapp.core.study.findings import Findings
+from guiapp.core.study.model import Study
 
 
 def status(study, item_id):
@@ -243,10 +245,10 @@ def test_predictions_are_keyed_by_the_sample_id_and_leave_out_other_identifiers_
 
 def test_card_and_report_carry_the_evaluation_instruments(trained_study, tmp_path):
     from guiapp.core.evaluation.evaluate import overfitting_check
-    from guiapp.core.export.write import write_bundle
-    from guiapp.core.interpretation.interpret import interpret_model
     from guiapp.core.evaluation.learning_curve import learning_curve
     from guiapp.core.evaluation.shuffle_control import label_shuffle_control
+    from guiapp.core.export.write import write_bundle
+    from guiapp.core.interpretation.interpret import interpret_model
 
     trained_study.question.target_value, trained_study.question.max_parameters = 0.7, 100_000
     overfitting_check(trained_study)

@@ -16,8 +16,8 @@ from huggingface_hub import ModelCard
 from safetensors.numpy import save_file
 
 from guiapp.core.export import model_card
-from guiapp.core.study.errors import TenfoldError
 from guiapp.core.export.write import privacy_warnings, weights_decision, write_bundle
+from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.findings import Findings
 from guiapp.core.study.model import BaselineResult, EthicsEntry, Study
 

@@ -8,14 +8,12 @@ import json
 import numpy as np
 import pytest
 
-from guiapp.core.evaluation import criteria
-from guiapp.core.evaluation import external
-from guiapp.core.evaluation import generalization
 from guiapp.core.data.attach import reload_table
 from guiapp.core.data.demo import another_lab, simulated_expression
+from guiapp.core.evaluation import criteria, external, generalization
+from guiapp.core.evaluation.scoreboard import MET, NOT_MET, scoreboard
 from guiapp.core.study.errors import DataError, SpecError, TenfoldError
 from guiapp.core.study.findings import Findings
-from guiapp.core.evaluation.scoreboard import MET, NOT_MET, scoreboard
 from guiapp.core.study.model import Study
 
 

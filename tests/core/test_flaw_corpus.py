@@ -86,8 +86,8 @@ def test_flawed_studies_block_on_their_errors_and_clean_twins_do_not(inspected, 
     raised_errors = {e.code for e in case.expects if e.severity == "error"} & set(out.codes("error"))
     if "too-few-samples" in raised_errors:
         # no reason can make too few samples enough: the study stops without an accept line
-        from guiapp.core.study.errors import StudyBlocked
         from guiapp.core.pipeline import refuse_too_few_samples
+        from guiapp.core.study.errors import StudyBlocked
 
         with pytest.raises(StudyBlocked):
             refuse_too_few_samples(out.study)

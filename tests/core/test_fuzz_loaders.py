@@ -21,9 +21,9 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from guiapp.core.data import attach as data  # noqa: E402
-from guiapp.core.study.errors import TenfoldError  # noqa: E402
 from guiapp.core.data.profile import profile_table  # noqa: E402
 from guiapp.core.data.sequences import load_sequences  # noqa: E402
+from guiapp.core.study.errors import TenfoldError  # noqa: E402
 
 EXAMPLES = int(os.environ.get("TENFOLD_FUZZ_EXAMPLES", "25"))
 FUZZ = settings(

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from grid_studies import trained_grid_study
 
-from guiapp.core.models.baselines import fit_baselines
-from guiapp.core.study.findings import Findings
 from guiapp.core.evaluation.learning_curve import learning_curve
-from guiapp.core.privacy.membership import membership_inference_audit
 from guiapp.core.evaluation.shuffle_control import label_shuffle_control
+from guiapp.core.models.baselines import fit_baselines
+from guiapp.core.privacy.membership import membership_inference_audit
+from guiapp.core.study.findings import Findings
 
 
 def weights_hash(study) -> str:

@@ -10,14 +10,14 @@ import pytest
 Image = pytest.importorskip("PIL.Image")
 pytest.importorskip("captum")
 
-from guiapp.core.interpretation import attribution_maps
 from guiapp.core.data import attach as data
-from guiapp.core.split import draw as split
 from guiapp.core.evaluation.guards import guard_texts
-from guiapp.core.interpretation.interpret import interpret_model
 from guiapp.core.export.model_card import render_model_card
-from guiapp.core.study.model import Study
+from guiapp.core.interpretation import attribution_maps
+from guiapp.core.interpretation.interpret import interpret_model
 from guiapp.core.models.train import train_network
+from guiapp.core.split import draw as split
+from guiapp.core.study.model import Study
 
 SIZE = 10
 

@@ -4,13 +4,12 @@ after training; true positives for each signature, true negatives on real tables
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 from sklearn import datasets
 
 from guiapp.core.data import attach as data
-from guiapp.core.evaluation.guards import label_proxy_scan
 from guiapp.core.data.leaks import chance_separation, name_says_outcome, scan_features
+from guiapp.core.evaluation.guards import label_proxy_scan
 from guiapp.core.study.model import Study
 
 rng = np.random.default_rng(0)
@@ -173,8 +172,8 @@ def test_column_ranks_match_scipy_with_ties():
 
 
 def test_setting_leaking_features_aside_is_recorded_and_refused_after_the_test(tmp_path):
-    from guiapp.core.study.errors import TenfoldError
     from guiapp.core.data.leaks import set_aside_leaking_features
+    from guiapp.core.study.errors import TenfoldError
 
     y = datasets.load_breast_cancer().target
     study = cancer_study(tmp_path, {"pathology_score": np.where(y == 1, 5.0, 1.0)})

@@ -27,7 +27,7 @@ def by_hand(X, groups, perplexity):
         d = np.delete(np.linalg.norm(X - X[i], axis=1), i)
         g = np.delete(groups, i)
 
-        def weights(beta):
+        def weights(beta, d=d):
             w = np.exp(-beta * (d - d.min()))
             return w / w.sum()
 

@@ -10,11 +10,8 @@ import pytest
 
 from guiapp.core.data import attach as data
 from guiapp.core.data import demo
-from guiapp.core.privacy import ethics
-from guiapp.core.split import draw as split
 from guiapp.core.models.recommend import set_architecture
-from guiapp.core.study.errors import TenfoldError
-from guiapp.core.study.findings import Findings
+from guiapp.core.privacy import ethics
 from guiapp.core.privacy.membership import (
     KNN_FILE,
     attack_scores,
@@ -24,6 +21,9 @@ from guiapp.core.privacy.membership import (
     membership_inference_audit,
     per_sample_loss,
 )
+from guiapp.core.split import draw as split
+from guiapp.core.study.errors import TenfoldError
+from guiapp.core.study.findings import Findings
 from guiapp.core.study.model import Study
 
 

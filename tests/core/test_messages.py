@@ -7,11 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from guiapp.core.batch.confounding import batch_label_confounding, confounding_finding
 from guiapp.core.data import attach as data
+from guiapp.core.data.errors import DataError
 from guiapp.core.privacy import ethics
 from guiapp.core.study.column_names import closest_columns, edit_distance
-from guiapp.core.batch.confounding import batch_label_confounding, confounding_finding
-from guiapp.core.data.errors import DataError
 from guiapp.core.study.findings import Findings
 from guiapp.core.study.model import Study
 

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from guiapp.core.data import attach as data
-from guiapp.core.privacy import ethics
 from guiapp.core.data.pii import category_by_name, scan_column, scan_pii
+from guiapp.core.privacy import ethics
 from guiapp.core.study.model import Study
 
 N = 40

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from guiapp.core.export.open_bundle import BundleError, load_knn, open_bundle
-from guiapp.core.study.errors import DataError
 from guiapp.core.export.predict import check_features, predict_file, predict_table
+from guiapp.core.study.errors import DataError
 
 
 @pytest.fixture(scope="module")
@@ -156,12 +156,12 @@ def test_a_sequence_network_is_rebuilt_from_the_bundle_and_reproduces_its_predic
     from test_interpret_maps import fasta, motif_records
 
     from guiapp.core.data import attach as data
-    from guiapp.core.split import draw as split
-    from guiapp.core.models.recommend import set_architecture
     from guiapp.core.evaluation.evaluate import finalize_test_evaluation, test_predictions
     from guiapp.core.export.write import write_bundle
-    from guiapp.core.study.model import Study
+    from guiapp.core.models.recommend import set_architecture
     from guiapp.core.models.train import train_network
+    from guiapp.core.split import draw as split
+    from guiapp.core.study.model import Study
 
     study = Study(folder=tmp_path / "study")
     data.attach_data(study, fasta(tmp_path / "s.fa", motif_records(n=40)), label="label", sensitive=False)
@@ -186,8 +186,8 @@ def test_new_fasta_and_images_are_read_from_the_config_alone(tmp_path):
     from test_images import per_class_folder
     from test_interpret_maps import fasta
 
-    from guiapp.core.study.errors import DataError
     from guiapp.core.export.predict import read_new_samples
+    from guiapp.core.study.errors import DataError
 
     path = fasta(tmp_path / "new.fa", [("a", "ACGTN"), ("b", "GATTACAGATTACA")])
     table, from_files = read_new_samples({"modality": "sequence", "input_shape": [8, 4]}, path)

@@ -7,19 +7,19 @@ import json
 
 import pytest
 
+from guiapp.core.privacy.dp import DP_WEIGHTS, default_delta, dp_summary, load_dp_model, train_with_dp
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.findings import Findings
-from guiapp.core.privacy.dp import DP_WEIGHTS, default_delta, dp_summary, load_dp_model, train_with_dp
 
 
 def small_trained_study(folder, sensitive=False):
     """200 simulated samples, split and trained for 3 epochs on the CPU (no baselines needed here)."""
     from guiapp.core.data import attach as data
     from guiapp.core.data import demo
-    from guiapp.core.split import draw as split
     from guiapp.core.models.recommend import set_architecture
-    from guiapp.core.study.model import Study
     from guiapp.core.models.train import train_network
+    from guiapp.core.split import draw as split
+    from guiapp.core.study.model import Study
 
     d = demo.simulated_expression(n_samples=200, n_genes=20, n_informative=5, effect_size=1.5)
     study = Study()
@@ -125,9 +125,9 @@ def test_a_cnn_is_retrained_with_dp_and_its_bundle_applies_the_dp_weights(tmp_pa
     import numpy as np
     from grid_studies import trained_grid_study
 
+    from guiapp.core.export.predict import predict_table
     from guiapp.core.export.write import write_bundle
     from guiapp.core.models.network import predict
-    from guiapp.core.export.predict import predict_table
     from guiapp.core.split.draw import train_tune_arrays
 
     study = trained_grid_study(tmp_path, kind)

@@ -11,13 +11,13 @@ import pytest
 from huggingface_hub import ModelCard
 from test_export import make_study  # the finished study the export tests build by hand
 
-from guiapp.core.privacy import ethics
 from guiapp.core.export import model_card
-from guiapp.core.study.errors import TenfoldError
-from guiapp.core.export.write import write_bundle
-from guiapp.core.study.findings import Findings
-from guiapp.core.privacy.membership import KNN_FILE, loss_threshold_attack
 from guiapp.core.export.sharing import sharing_plan
+from guiapp.core.export.write import write_bundle
+from guiapp.core.privacy import ethics
+from guiapp.core.privacy.membership import KNN_FILE, loss_threshold_attack
+from guiapp.core.study.errors import TenfoldError
+from guiapp.core.study.findings import Findings
 
 
 def with_audit(study):

@@ -13,10 +13,8 @@ import pytest
 
 from guiapp.core.data import attach as data
 from guiapp.core.data import errors as data_errors
-from guiapp.core.data import readers
+from guiapp.core.data import readers, text_tables, wide_csv
 from guiapp.core.data import sample_sheets as samples
-from guiapp.core.data import text_tables
-from guiapp.core.data import wide_csv
 from guiapp.core.data.anndata_io import read_h5ad, write_h5ad
 from guiapp.core.study.model import Study
 

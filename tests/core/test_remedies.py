@@ -9,12 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from guiapp.core.batch.confounding import split_parts
+from guiapp.core.batch.effects import apply_group_remedy, apply_remedy, batch_effect_report, remedy_text
 from guiapp.core.data import attach as data
 from guiapp.core.data import demo
 from guiapp.core.split import draw as split
-from guiapp.core.batch.effects import apply_group_remedy, apply_remedy, batch_effect_report, remedy_text
-from guiapp.core.batch.confounding import split_parts
-from guiapp.core.study.spec import SpecError, check_spec
 from guiapp.core.split.remedies import (
     batch_label_strata,
     copy_clusters,
@@ -23,6 +22,7 @@ from guiapp.core.split.remedies import (
     remedy_sentences,
 )
 from guiapp.core.study.model import Study
+from guiapp.core.study.spec import SpecError, check_spec
 
 
 def make_study(folder: Path, table, *, group: str = "", **gen) -> Study:
@@ -220,8 +220,8 @@ def test_no_group_column_is_proposed_when_copies_share_no_column():
 
 def run_until_split(tmp_path, table, extra: dict) -> Study:
     """``run_study`` on ``table``, stopped once the split is drawn; the study as it was saved."""
-    from guiapp.core.study.errors import Cancelled
     from guiapp.core.pipeline import run_study
+    from guiapp.core.study.errors import Cancelled
 
     path = tmp_path / "data.csv"
     table.to_csv(path, index=False)

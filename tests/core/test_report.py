@@ -11,8 +11,6 @@ import pytest
 from markupsafe import escape
 from safetensors.numpy import save_file
 
-from guiapp.core.export.write import write_bundle
-from guiapp.core.study.findings import Findings
 from guiapp.core.export.report import (
     grouped_bar_svg,
     horizontal_bar_svg,
@@ -21,6 +19,8 @@ from guiapp.core.export.report import (
     render_report,
     write_report,
 )
+from guiapp.core.export.write import write_bundle
+from guiapp.core.study.findings import Findings
 from guiapp.core.study.model import BaselineResult, EthicsEntry, Study
 
 WEIGHTS = "checkpoints/best.safetensors"

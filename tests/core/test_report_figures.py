@@ -10,9 +10,9 @@ import re
 import numpy as np
 import pytest
 
-from guiapp.core.interpretation import attribution_maps
 from guiapp.core.export.report import render_report
 from guiapp.core.export.report_figures import SEQUENTIAL, colour, png_bytes
+from guiapp.core.interpretation import attribution_maps
 from tests.core.test_report import finished_study
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from guiapp.core.export.write import write_bundle
 from guiapp.core.models import tuning
 from guiapp.core.study.errors import TenfoldError
-from guiapp.core.export.write import write_bundle
 from guiapp.core.study.model import Study
 
 SECRET = "s3cret-Pa55"

@@ -7,10 +7,10 @@ import pytest
 
 from guiapp.core.data import attach as data
 from guiapp.core.evaluation import verdict
-from guiapp.core.study.errors import StudyBlocked
 from guiapp.core.pipeline import refuse_too_few_samples
-from guiapp.core.study.steps import missing_prerequisite
+from guiapp.core.study.errors import StudyBlocked
 from guiapp.core.study.model import Study
+from guiapp.core.study.steps import missing_prerequisite
 from tests.core.small_counts import write_small_counts
 
 

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from guiapp.core.data import attach as data
-from guiapp.core.study.errors import DataError, SealedTestSetError, TenfoldError
 from guiapp.core.split.draw import index_hash, sealed_test_rows, split_study, train_tune_arrays
+from guiapp.core.study.errors import DataError, SealedTestSetError, TenfoldError
 from guiapp.core.study.model import STUDY_FILE, Study
 
 
@@ -37,7 +37,10 @@ def test_a_stratified_split_keeps_the_class_proportions(tiny_study):
     assert sum(counts["test"].values()) == 40
     assert counts["test"] == {
         c: int(n)
-        for c, n in zip(*np.unique(np.array(tiny_study.data.classes)[y[tiny_study.split.test_idx]], return_counts=True))
+        for c, n in zip(
+            *np.unique(np.array(tiny_study.data.classes)[y[tiny_study.split.test_idx]], return_counts=True),
+            strict=False,
+        )
     }
 
 

@@ -10,11 +10,11 @@ import pytest
 from guiapp.core.batch import effects as batch
 from guiapp.core.data import attach as data
 from guiapp.core.data import demo
+from guiapp.core.pipeline import apply_spec
 from guiapp.core.split import draw as split
 from guiapp.core.study.errors import SpecError, TenfoldError
-from guiapp.core.pipeline import apply_spec
-from guiapp.core.study.spec import check_spec
 from guiapp.core.study.model import Study
+from guiapp.core.study.spec import check_spec
 
 
 def make_study(folder: Path, *, group: str = "", task: str = "classification", **gen) -> Study:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from guiapp.core.study.steps import STEP_IDS, STEPS, missing_prerequisite, step
 from guiapp.core.study.model import Study
+from guiapp.core.study.steps import STEP_IDS, STEPS, missing_prerequisite, step
 
 AFTER_TRAINING = ("overfitting", "evaluate", "interpret", "ethics", "export")
 

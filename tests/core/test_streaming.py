@@ -64,12 +64,12 @@ def _image_study(folder, tmp_path, name):
 
 
 def test_an_image_study_above_the_threshold_streams_and_predicts_as_in_memory(tmp_path, monkeypatch):
-    from guiapp.core.models import recommend as architecture
     from guiapp.core.batch.effects import batch_effect_report
-    from guiapp.core.models.network import predict
-    from guiapp.core.split.draw import train_tune_arrays
     from guiapp.core.data.streaming import StreamedRows
+    from guiapp.core.models import recommend as architecture
+    from guiapp.core.models.network import predict
     from guiapp.core.models.train import train_network
+    from guiapp.core.split.draw import train_tune_arrays
 
     folder = _image_folder(tmp_path / "scans", n=30)
     memory = _image_study(folder, tmp_path, "in-memory")
@@ -159,8 +159,8 @@ def test_a_backed_h5ad_study_trains_as_the_file_read_whole(tmp_path, monkeypatch
     """Rows read from the file by DataLoader workers train the same MLP as the table in memory."""
     from guiapp.core.models import recommend as architecture
     from guiapp.core.models.network import predict
-    from guiapp.core.split.draw import train_tune_arrays
     from guiapp.core.models.train import train_network
+    from guiapp.core.split.draw import train_tune_arrays
 
     path, _ = _h5ad(tmp_path / "cells.h5ad", sparse=True)
     studies = []

@@ -8,12 +8,12 @@ import torch
 from safetensors.torch import load_file
 
 from guiapp.core.data import attach as data
-from guiapp.core.models.recommend import set_architecture, size_reading
-from guiapp.core.study.errors import Cancelled, TenfoldError
 from guiapp.core.models.network import count_parameters, load_trained_model, model_for_study, predict
-from guiapp.core.split.draw import train_tune_arrays
-from guiapp.core.study.model import Study
+from guiapp.core.models.recommend import set_architecture, size_reading
 from guiapp.core.models.train import BEST_WEIGHTS, CHECKPOINT, pick_device, train_network
+from guiapp.core.split.draw import train_tune_arrays
+from guiapp.core.study.errors import Cancelled, TenfoldError
+from guiapp.core.study.model import Study
 
 
 def weights(study) -> dict:

@@ -10,14 +10,14 @@ import time
 
 import pytest
 
-from guiapp.core.models import recommend as architecture
 from guiapp.core.data import attach as data
 from guiapp.core.data import demo
-from guiapp.core.split import draw as split
+from guiapp.core.models import recommend as architecture
 from guiapp.core.models import train
+from guiapp.core.split import draw as split
 from guiapp.core.study.errors import Cancelled
-from guiapp.core.study.places import default_study_dir
 from guiapp.core.study.model import Study
+from guiapp.core.study.places import default_study_dir
 
 
 @pytest.fixture

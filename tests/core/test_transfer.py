@@ -9,11 +9,11 @@ import torch
 from safetensors.torch import save_file
 
 from guiapp.core.models import transfer
-from guiapp.core.models.recommend import set_architecture
-from guiapp.core.study.errors import TenfoldError
 from guiapp.core.models.network import build_mlp, model_for_study
-from guiapp.core.split.draw import train_tune_arrays
+from guiapp.core.models.recommend import set_architecture
 from guiapp.core.models.train import train_network
+from guiapp.core.split.draw import train_tune_arrays
+from guiapp.core.study.errors import TenfoldError
 
 
 @pytest.fixture

@@ -9,10 +9,8 @@ import textwrap
 
 import pytest
 
-from guiapp.core.models import baselines
-from guiapp.core.models import network_search
-from guiapp.core.models import tuning
 from guiapp.core.guidance.checklist import evaluate_checklist
+from guiapp.core.models import baselines, network_search, tuning
 from guiapp.core.study.errors import Cancelled
 
 QUICK = ["logistic_regression", "knn", "majority"]
@@ -163,7 +161,9 @@ def test_a_trial_cancelled_in_flight_is_finished_first_on_resume_as_the_same_tri
     resumed = search("stopped")
     assert calls[0] == interrupted  # the interrupted trial is retried first, same number, same settings
     fresh = search("uninterrupted")
-    assert resumed["trials"] == [{**t, "seconds": r["seconds"]} for t, r in zip(fresh["trials"], resumed["trials"])]
+    assert resumed["trials"] == [
+        {**t, "seconds": r["seconds"]} for t, r in zip(fresh["trials"], resumed["trials"], strict=False)
+    ]
     assert resumed["trials"][0]["params"] == {"x": 0.25, "k": 2}  # the defaults, retried when interrupted
     assert resumed["abandoned"] == 1 and resumed["resumed_from"] == stop_at
     assert len({json.dumps(t["params"], sort_keys=True) for t in resumed["trials"]}) == 4

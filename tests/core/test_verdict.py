@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from sklearn.metrics import mean_squared_error, roc_auc_score
 
-from guiapp.core.models import baselines
 from guiapp.core.evaluation import verdict
 from guiapp.core.guidance.checklist import evaluate_checklist
+from guiapp.core.models import baselines
 from guiapp.core.study.errors import TenfoldError
 
 

@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from guiapp.core.interpretation.attribution_maps import quantise
 from guiapp.core.export.write import write_bundle
+from guiapp.core.interpretation.attribution_maps import quantise
 
 
 @pytest.mark.parametrize("sensitive", [True, False])

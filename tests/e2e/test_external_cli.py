@@ -131,7 +131,7 @@ def test_the_model_index_has_one_result_per_cohort(run_with_cohorts):
     external = [r for r in results if r["dataset"].get("split") == "external"]
     assert [r["dataset"]["name"] for r in external] == list(COHORTS)
     metrics = json.loads((run_with_cohorts / "metrics.json").read_text())
-    for r, c in zip(external, metrics["external"]):
+    for r, c in zip(external, metrics["external"], strict=False):
         values = {m["type"]: m["value"] for m in r["metrics"]}
         assert values["roc_auc"] == pytest.approx(c["metrics"]["roc_auc"])
     parsed = {e.dataset_name for e in card.data.eval_results if e.dataset_split == "external"}

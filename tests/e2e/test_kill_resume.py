@@ -85,7 +85,7 @@ top = 5
 # ----- one place that knows how `tenfold run` is called ------------------------------------------
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def study_option() -> bool:
     """Whether `tenfold run` takes ``--study DIR`` (the study folder apart from the bundle)."""
     help_text = subprocess.run(

@@ -7,7 +7,6 @@ import fnmatch
 import json
 import re
 import struct
-import sys
 import xml.etree.ElementTree as ET
 from importlib import resources
 from pathlib import Path
@@ -97,10 +96,8 @@ def test_no_module_finds_resources_relative_to_its_own_file():
 
 
 def test_the_wheel_and_the_bundle_ship_every_resource():
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        tomllib = pytest.importorskip("tomli")
+    import tomllib
+
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     globs = project["tool"]["setuptools"]["package-data"]["guiapp"]
     folder = ROOT / "guiapp" / "resources"

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from guiapp.core.models import tuning
 from guiapp.core.data.demo import simulated_expression, write_demo
+from guiapp.core.models import tuning
 
 BASELINES = ["logistic_regression", "knn"]
 BASELINE_TRIALS, NETWORK_TRIALS = 3, 4
@@ -138,7 +138,7 @@ def test_two_tenfold_run_workers_share_the_searches_and_run_exactly_the_budget(t
     env = worker_env(tmp_path, postgres_db, postgres_server)
     runs = [tenfold("run", spec, "--out", tmp_path / f"out{k}", "--worker", k, env=env) for k in (0, 1)]
     outputs = [run.communicate(timeout=300) for run in runs]
-    for run, (out, err) in zip(runs, outputs):
+    for run, (_out, err) in zip(runs, outputs, strict=False):
         assert run.returncode == 0, err
     workers = check_exact_budgets(postgres_db[1])
     assert workers == {0, 1}, workers  # both took trials of the shared searches

@@ -16,12 +16,12 @@ def exported(tmp_path_factory):
 
     from guiapp.core.data import attach as data
     from guiapp.core.data import demo
-    from guiapp.core.split import draw as split
-    from guiapp.core.models.recommend import set_architecture
     from guiapp.core.evaluation.evaluate import finalize_test_evaluation, test_predictions
     from guiapp.core.export.write import write_bundle
-    from guiapp.core.study.model import Study
+    from guiapp.core.models.recommend import set_architecture
     from guiapp.core.models.train import train_network
+    from guiapp.core.split import draw as split
+    from guiapp.core.study.model import Study
 
     torch.set_num_threads(1)
     root = tmp_path_factory.mktemp("apply")

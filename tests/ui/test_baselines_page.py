@@ -87,10 +87,8 @@ def test_cancel_stops_the_search_and_keeps_its_trials(qtbot, page):
 
 def test_compare_scores_the_trained_network_against_equally_tuned_baselines(qtbot, page):
     """After training, one click puts the network beside the baselines and updates the verdict."""
+    from guiapp.core.models import baselines, network_search, train
     from guiapp.core.models import recommend as architecture
-    from guiapp.core.models import baselines
-    from guiapp.core.models import network_search
-    from guiapp.core.models import train
 
     study = page.study
     study.baselines.models = ["logistic_regression", "majority"]

@@ -11,10 +11,10 @@ from PySide6.QtWidgets import QFileDialog
 
 from guiapp.core.batch import effects as batch
 from guiapp.core.batch import views as batch_views
-from guiapp.core.data import demo
-from guiapp.core.split import draw as split
 from guiapp.core.batch.effects import REASON_NEEDED
+from guiapp.core.data import demo
 from guiapp.core.data.attach import reload_table
+from guiapp.core.split import draw as split
 from guiapp.core.study.model import Study
 
 PERMUTATIONS = 3

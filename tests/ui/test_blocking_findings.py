@@ -9,12 +9,12 @@ import pandas as pd
 import pytest
 
 from guiapp.core.batch import effects as batch
-from guiapp.core.study import blocking
-from guiapp.core.guidance import checklist
 from guiapp.core.data import attach as data
 from guiapp.core.data import demo
-from guiapp.core.split import draw as split
+from guiapp.core.guidance import checklist
 from guiapp.core.privacy.ethics import set_sensitivity
+from guiapp.core.split import draw as split
+from guiapp.core.study import blocking
 from guiapp.core.study.findings import Findings
 from guiapp.core.study.model import Study
 

@@ -3,18 +3,16 @@ and scoreboard, and the Interpret page's attributions, clicked on a small traine
 
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from guiapp.core.models import recommend as architecture
-from guiapp.core.models import baselines
 from guiapp.core.data import attach as data
 from guiapp.core.data import demo
+from guiapp.core.models import baselines, train
+from guiapp.core.models import recommend as architecture
 from guiapp.core.split import draw as split
-from guiapp.core.models import train
 from guiapp.core.study.model import Study
 from tests.ui.conftest import study_copy
 

@@ -3,17 +3,15 @@ generalizability and interpretability rows of the scoreboard; the Question page'
 
 from __future__ import annotations
 
-
 import pytest
 from PySide6.QtWidgets import QInputDialog
 
-from guiapp.core.models import recommend as architecture
-from guiapp.core.models import baselines
 from guiapp.core.data import attach as data
 from guiapp.core.data import demo
 from guiapp.core.evaluation import evaluate
+from guiapp.core.models import baselines, train
+from guiapp.core.models import recommend as architecture
 from guiapp.core.split import draw as split
-from guiapp.core.models import train
 from guiapp.core.study.model import Study
 from tests.ui.conftest import study_copy
 

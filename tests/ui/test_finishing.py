@@ -6,8 +6,8 @@ from pathlib import Path
 
 from PySide6.QtGui import QDesktopServices
 
-from guiapp.core.study.steps import STEP_IDS
 from guiapp.core.study.model import Study
+from guiapp.core.study.steps import STEP_IDS
 from guiapp.ui.main_window import STEP_STATUS
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QAbstractButton, QApplication, QCheckBox, QRadioButton, QScrollArea, QTableWidget
 
-from guiapp.core.models import baselines
 from guiapp.core.batch import effects as batch
 from guiapp.core.data import demo
+from guiapp.core.models import baselines
 from guiapp.core.privacy import ethics
 from guiapp.core.split import draw as split
 

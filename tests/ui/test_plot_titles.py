@@ -6,15 +6,14 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QFileDialog
 
-from guiapp.core.models import recommend as architecture
-from guiapp.core.models import baselines
 from guiapp.core.data import attach as data
 from guiapp.core.data import demo
 from guiapp.core.evaluation import evaluate
+from guiapp.core.models import baselines, train
+from guiapp.core.models import recommend as architecture
 from guiapp.core.split import draw as split
-from guiapp.core.models import train
-from guiapp.core.study.steps import STEP_IDS
 from guiapp.core.study.model import Study
+from guiapp.core.study.steps import STEP_IDS
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +68,7 @@ def test_a_plot_saves_as_png_and_svg_from_its_corner_button(make_window, evaluat
     assert area.drawn and area.save_button.isVisible()
     actions = area.save_button.menu().actions()
     assert [a.text() for a in actions] == ["Save as PNG…", "Save as SVG…"]
-    for action, kind in zip(actions, ("png", "svg")):
+    for action, kind in zip(actions, ("png", "svg"), strict=False):
         target = tmp_path / f"roc.{kind}"
         monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, t=target, **k: (str(t), "")))
         action.trigger()

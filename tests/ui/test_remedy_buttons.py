@@ -6,8 +6,8 @@ from __future__ import annotations
 import pandas as pd
 
 from guiapp.core.batch import effects as batch
-from guiapp.core.data import demo
 from guiapp.core.batch.confounding import split_parts
+from guiapp.core.data import demo
 from guiapp.core.data.attach import model_frame
 from guiapp.core.study.model import Study
 

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from guiapp.core.models import recommend as architecture
-from guiapp.core.models import baselines
 from guiapp.core.batch import effects as batch
 from guiapp.core.data import attach as data
 from guiapp.core.data import demo
 from guiapp.core.evaluation import evaluate
 from guiapp.core.interpretation import interpret
+from guiapp.core.models import baselines, train
+from guiapp.core.models import recommend as architecture
 from guiapp.core.split import draw as split
-from guiapp.core.models import train
-from guiapp.core.study.steps import STEP_IDS
 from guiapp.core.study.model import Study
+from guiapp.core.study.steps import STEP_IDS
 
 
 def finished_regression_study(folder) -> tuple:

@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from guiapp.core.study.model import Study
 from guiapp.core.study.lock import LOCK_FILE, read_holder
+from guiapp.core.study.model import Study
 
 HOLD = """
 import sys

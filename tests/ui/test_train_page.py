@@ -10,9 +10,8 @@ import threading
 
 import pytest
 
-from guiapp.core.models import devices
+from guiapp.core.models import devices, train
 from guiapp.core.split import draw as split
-from guiapp.core.models import train
 
 TIMEOUT = 30_000
 

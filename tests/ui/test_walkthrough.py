@@ -31,7 +31,7 @@ def write_wine(path):
     with open(path, "w", newline="") as fh:
         out = csv.writer(fh)
         out.writerow(["sample_id", *names, "run", "cultivar"])
-        for i, (row, label) in enumerate(zip(wine.data, wine.target)):
+        for i, (row, label) in enumerate(zip(wine.data, wine.target, strict=False)):
             out.writerow([f"W{i:03d}", *[f"{v:g}" for v in row], f"run{i % 3 + 1}", str(wine.target_names[label])])
     return path
 

@@ -33,7 +33,6 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Optional
 
 import numpy as np
 
@@ -118,7 +117,7 @@ class ComBat:
     def get_params(self, deep: bool = True) -> dict:
         return {"empirical_bayes": self.empirical_bayes, "conv": self.conv, "ddof": self.ddof}
 
-    def fit(self, X, batches, covariates=None) -> "ComBat":
+    def fit(self, X, batches, covariates=None) -> ComBat:
         X = np.asarray(X, dtype=np.float64)
         batches = np.asarray(batches).astype(str)
         if np.isnan(X).any():  # the training medians stand in while the parameters are learned
@@ -247,7 +246,7 @@ class ComBat:
         tmp.replace(path)
 
     @classmethod
-    def load(cls, path) -> "ComBat":
+    def load(cls, path) -> ComBat:
         with np.load(path, allow_pickle=False) as f:
             model = cls(empirical_bayes=bool(f["empirical_bayes"]), conv=float(f["conv"]), ddof=int(f["ddof"]))
             for name in cls._ARRAYS:
@@ -267,7 +266,7 @@ def fit_key(study) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def _covariates(study, y_train: np.ndarray, width: Optional[int] = None) -> np.ndarray:
+def _covariates(study, y_train: np.ndarray, width: int | None = None) -> np.ndarray:
     """The label as ComBat's covariates: one column per class after the first (or the value).
 
     ``width`` pins the number of columns to the fitted model's.
@@ -344,7 +343,7 @@ def correction_active(study) -> bool:
     return study.batch.remedy == "combat"
 
 
-def correction_summary(model: Optional[ComBat]) -> dict:
+def correction_summary(model: ComBat | None) -> dict:
     if model is None:
         return {}
     return {

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Optional
 
 import numpy as np
 import pandas as pd
@@ -69,12 +68,12 @@ _ID_LIKE = re.compile(r"^[A-Za-z][A-Za-z_.\-]*\d+[A-Za-z0-9_.\-]*$")
 @dataclass
 class ConfoundingReport:
     table: dict  # batch -> {label: count}
-    cramers_v: Optional[float]  # classification
-    p_value: Optional[float]
+    cramers_v: float | None  # classification
+    p_value: float | None
     single_label_batches: list  # [{batch, label, n}]
     confounded: bool
     reading: str
-    eta_squared: Optional[float] = None  # regression: share of label variance explained by batch
+    eta_squared: float | None = None  # regression: share of label variance explained by batch
 
 
 def cramers_v(table: np.ndarray) -> tuple[float, float]:
@@ -103,7 +102,10 @@ def batch_label_confounding(batches, labels, *, task: str = "classification") ->
         eta2 = float(between / total) if total > 0 else 0.0
         p = float(f_oneway(*groups).pvalue) if len(groups) > 1 and all(len(g) > 1 for g in groups) else None
         confounded = eta2 >= ETA_SQUARED_CONFOUNDED
-        table = {b: {"n": int(len(g)), "mean": float(g.mean())} for b, g in zip(sorted(batches.unique()), groups)}
+        table = {
+            b: {"n": int(len(g)), "mean": float(g.mean())}
+            for b, g in zip(sorted(batches.unique()), groups, strict=False)
+        }
         reading = f"Batch explains {eta2:.0%} of the label's variance" + (
             ": batch is confounded with the label." if confounded else "."
         )
@@ -135,7 +137,7 @@ def batch_label_confounding(batches, labels, *, task: str = "classification") ->
 PARTLY_CONFOUNDED_P = 0.01
 
 
-def confounding_finding(batch: str, report: ConfoundingReport) -> Optional[Finding]:
+def confounding_finding(batch: str, report: ConfoundingReport) -> Finding | None:
     if report.cramers_v is None:
         return None
     if not report.confounded:
@@ -163,7 +165,7 @@ def confounding_finding(batch: str, report: ConfoundingReport) -> Optional[Findi
 def _name_tokens(name: str) -> set:
     spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", str(name))
     tokens = [t for t in re.split(r"[^A-Za-z]+", spaced.lower()) if t]
-    joined = {a + b for a, b in zip(tokens, tokens[1:])}
+    joined = {a + b for a, b in zip(tokens, tokens[1:], strict=False)}
     return set(tokens) | joined | {t[:-1] for t in tokens if t.endswith("s")}
 
 
@@ -235,13 +237,13 @@ def standardise(X: np.ndarray) -> np.ndarray:
 def find_duplicates(
     X: np.ndarray,
     *,
-    embedding: Optional[np.ndarray] = None,
-    standardised: Optional[np.ndarray] = None,
+    embedding: np.ndarray | None = None,
+    standardised: np.ndarray | None = None,
     threshold: float = NEAR_DUPLICATE_RMS,
     max_queries: int = DUPLICATE_MAX_QUERIES,
     near: bool = True,
     seed: int = 0,
-    should_stop: Optional[StopFn] = None,
+    should_stop: StopFn | None = None,
 ) -> DuplicateReport:
     """Exact copies (identical feature rows) and near-copies of samples, with bounded work.
 
@@ -263,7 +265,7 @@ def find_duplicates(
     same = keys[order][1:] == keys[order][:-1]
     exact = [
         (int(a), int(b))
-        for a, b in zip(order[:-1][same], order[1:][same])
+        for a, b in zip(order[:-1][same], order[1:][same], strict=False)
         if np.array_equal(same_bytes[a], same_bytes[b])
     ]
     exact_rows = {i for pair in exact for i in pair}
@@ -293,7 +295,7 @@ def find_duplicates(
         rms = np.sqrt(np.mean((Z[chunk[:, 0]] - Z[chunk[:, 1]]) ** 2, axis=1))
         near += [
             (int(i), int(j))
-            for (i, j), r in zip(chunk, rms)
+            for (i, j), r in zip(chunk, rms, strict=False)
             if r <= threshold
             and (int(i), int(j)) not in exact_set
             and not (i in exact_rows and j in exact_rows and np.array_equal(same_bytes[i], same_bytes[j]))
@@ -304,7 +306,7 @@ def find_duplicates(
 # ----- what the split puts on both sides ---------------------------------------------------------
 
 
-def split_parts(study) -> Optional[np.ndarray]:
+def split_parts(study) -> np.ndarray | None:
     """Each labelled row's part of the split (0 train, 1 tune, 2 test; -1 none), or None."""
     s = study.split
     if not s.train_idx:

@@ -12,7 +12,6 @@ the training split (:mod:`guiapp.core.batch.combat`), or nothing, with the risk 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
 
 import numpy as np
 
@@ -48,12 +47,12 @@ REMEDY_WORDS = {
 class BatchEffectReport:
     coordinates: np.ndarray  # n × 2, the first two PCs, for the scatter
     explained_variance: list
-    batch_values: Optional[list]  # per sample, or None when there is no batch column
+    batch_values: list | None  # per sample, or None when there is no batch column
     label_values: list
-    silhouette: Optional[float]
+    silhouette: float | None
     reading: str
     findings: list = field(default_factory=list)
-    metrics: Optional[BatchMetrics] = None  # None without a batch column
+    metrics: BatchMetrics | None = None  # None without a batch column
     confounding: object = None  # confounding.ConfoundingReport, or None without a batch column
     group_suggestions: list = field(default_factory=list)
     duplicates: object = None  # confounding.DuplicateReport
@@ -116,7 +115,7 @@ def batch_silhouette(pcs: np.ndarray, batches, seed: int = 0) -> float:
     return plain_batch_silhouette(pcs, batches)
 
 
-def read_silhouette(s: Optional[float]) -> str:
+def read_silhouette(s: float | None) -> str:
     if s is None:
         return "No batch column was chosen, so batch effects cannot be measured. If samples came in runs, plates, sites or days, choose that column on the Data page."
     if s >= SILHOUETTE_STRONG:
@@ -138,7 +137,7 @@ def read_metrics(metrics: BatchMetrics) -> str:
 def batch_effect_report(
     study,
     progress: ProgressFn = no_progress,
-    should_stop: Optional[StopFn] = None,
+    should_stop: StopFn | None = None,
     *,
     n_permutations: int = PREDICT_PERMUTATIONS,
 ) -> BatchEffectReport:
@@ -149,7 +148,6 @@ def batch_effect_report(
     """
     from guiapp.core.batch import confounding as cf
     from guiapp.core.data.attach import model_frame
-
     from guiapp.core.data.streaming import is_streamed, streamed_pca
 
     X, _, rows = model_frame(study)
@@ -262,7 +260,7 @@ def batch_effect_report(
     )
 
 
-def near_copy_advice(study, rows, pairs, from_copies: Optional[dict]) -> str:
+def near_copy_advice(study, rows, pairs, from_copies: dict | None) -> str:
     """What to do about near-copies, given the group column already set (or proposed)."""
     group = study.data.group
     if group and group in rows.columns:
@@ -289,7 +287,7 @@ def near_copy_advice(study, rows, pairs, from_copies: Optional[dict]) -> str:
     )
 
 
-def _record(b, metrics: Optional[BatchMetrics], conf, evr, silhouette) -> None:
+def _record(b, metrics: BatchMetrics | None, conf, evr, silhouette) -> None:
     b.silhouette = silhouette
     b.explained_variance = [round(v, 4) for v in evr]
     r = metrics.results if metrics is not None else {}
@@ -370,7 +368,7 @@ def choose_remedy(study, remedy: str, reason: str = "", *, holdout_batches=None)
 
 
 def remedy_effect(
-    study, progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None, *, n_permutations: int = 9
+    study, progress: ProgressFn = no_progress, should_stop: StopFn | None = None, *, n_permutations: int = 9
 ) -> dict:
     """Batch metrics on the training split before and after ComBat (fitted on those rows).
 
@@ -433,7 +431,7 @@ def apply_remedy(
     *,
     holdout_batches=None,
     progress: ProgressFn = no_progress,
-    should_stop: Optional[StopFn] = None,
+    should_stop: StopFn | None = None,
     n_permutations: int = 9,
 ) -> dict:
     """The page's remedy action: :func:`choose_remedy`, then :func:`remedy_effect` for ComBat.

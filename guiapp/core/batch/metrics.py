@@ -25,18 +25,15 @@ points on large data; the result says how many.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Optional
 
 import numpy as np
 
-from guiapp.core.batch.neighbourhoods import (  # the constants too: one place to read them
+from guiapp.core.batch.neighbourhoods import (  # the constants too: one place to read them  # noqa: F401  (part of this module's public face)
     KBET_ALPHA,
     KBET_NEIGHBORS,
     KBET_TESTS,
     LISI_NEIGHBORS,
     PERPLEXITY,
-)
-from guiapp.core.batch.neighbourhoods import (  # noqa: F401  (part of this module's public face)
     inverse_simpson,
     kbet_rejection_rate,
     lisi,
@@ -74,12 +71,12 @@ class MetricResult:
 
     key: str
     name: str
-    value: Optional[float]
+    value: float | None
     low: float
     high: float
     meaning: str
-    light: Optional[str] = None  # green, amber, red; None when it could not be measured
-    normalised: Optional[float] = None  # 0 … 1 where the raw range depends on the data
+    light: str | None = None  # green, amber, red; None when it could not be measured
+    normalised: float | None = None  # 0 … 1 where the raw range depends on the data
     extra: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
@@ -90,9 +87,9 @@ class MetricResult:
 class BatchMetrics:
     results: dict  # key -> MetricResult, in display order
     n_points: int
-    sample_size: Optional[int] = None  # points the sampled metrics used; None when all were
+    sample_size: int | None = None  # points the sampled metrics used; None when all were
 
-    def value(self, key: str) -> Optional[float]:
+    def value(self, key: str) -> float | None:
         r = self.results.get(key)
         return None if r is None else r.value
 
@@ -104,7 +101,7 @@ class BatchMetrics:
         }
 
 
-def traffic_light(key: str, value: Optional[float]) -> Optional[str]:
+def traffic_light(key: str, value: float | None) -> str | None:
     if value is None or not np.isfinite(value):
         return None
     direction, green, amber = LIGHTS[key]
@@ -118,7 +115,7 @@ def _codes(values) -> tuple[np.ndarray, np.ndarray]:
     return uniques, codes.ravel()
 
 
-def subsample(n: int, size: int, seed: int = 0) -> Optional[np.ndarray]:
+def subsample(n: int, size: int, seed: int = 0) -> np.ndarray | None:
     """Sorted indices of a seeded sample of ``size`` of ``n`` points; None when all are kept."""
     if n <= size:
         return None
@@ -128,7 +125,7 @@ def subsample(n: int, size: int, seed: int = 0) -> Optional[np.ndarray]:
 # ----- silhouettes ----------------------------------------------------------------------------
 
 
-def silhouette_samples(X: np.ndarray, labels, *, chunk: int = 512, should_stop: Optional[StopFn] = None) -> np.ndarray:
+def silhouette_samples(X: np.ndarray, labels, *, chunk: int = 512, should_stop: StopFn | None = None) -> np.ndarray:
     """Silhouette width of every point, as ``sklearn.metrics.silhouette_samples`` (Euclidean).
 
     Squared distances come in row blocks as one matrix product of augmented rows
@@ -181,7 +178,7 @@ def plain_batch_silhouette(X: np.ndarray, batches, **kw) -> float:
     return float(silhouette_samples(X, codes, **kw).mean())
 
 
-def scib_batch_asw(X: np.ndarray, batches, labels, **kw) -> Optional[float]:
+def scib_batch_asw(X: np.ndarray, batches, labels, **kw) -> float | None:
     """scib's batch ASW: per label, the mean of 1 − |s| of the batch silhouette, averaged.
 
     Labels whose samples come from a single batch are skipped (there is nothing to mix);
@@ -231,7 +228,7 @@ def batch_predictability(
     folds: int = PREDICT_FOLDS,
     n_permutations: int = PREDICT_PERMUTATIONS,
     seed: int = 0,
-    should_stop: Optional[StopFn] = None,
+    should_stop: StopFn | None = None,
 ) -> dict:
     """How well a linear classifier predicts batch from the PCs, within each label, vs chance.
 
@@ -329,7 +326,7 @@ def measure_batch_effect(
     predict_max_samples: int = PREDICT_MAX_SAMPLES,
     n_permutations: int = PREDICT_PERMUTATIONS,
     progress: ProgressFn = no_progress,
-    should_stop: Optional[StopFn] = None,
+    should_stop: StopFn | None = None,
 ) -> BatchMetrics:
     """Every batch metric on ``pcs`` (``labels`` None for regression: no strata, no cLISI)."""
     pcs = np.asarray(pcs, dtype=np.float64)

@@ -9,8 +9,6 @@ whole data set. :mod:`guiapp.core.batch.metrics` wraps them with ranges and traf
 
 from __future__ import annotations
 
-from typing import Optional
-
 import numpy as np
 
 PERPLEXITY = 30
@@ -24,7 +22,7 @@ def _codes(values) -> np.ndarray:
     return np.unique(np.asarray(values).astype(str), return_inverse=True)[1].ravel()
 
 
-def neighbours(X: np.ndarray, k: int, queries: Optional[np.ndarray] = None):
+def neighbours(X: np.ndarray, k: int, queries: np.ndarray | None = None):
     """The ``k`` nearest other points of each query point: ``(distances, indices)``."""
     from sklearn.neighbors import NearestNeighbors
 

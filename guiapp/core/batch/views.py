@@ -18,12 +18,15 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from guiapp.core.batch.metrics import MEANINGS, NAMES, MetricResult
 from guiapp.core.study.errors import DataError, TenfoldError
+
+if TYPE_CHECKING:  # pandas is imported lazily: annotations only
+    import pandas as pd
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
 
 EMBEDDING_FILE = "artifacts/batch_embedding.npz"
@@ -70,7 +73,7 @@ def colour_column(values: pd.Series, name: str) -> ColourColumn:
         v = present.to_numpy(dtype=float)
         edges = np.linspace(v.min(), v.max(), NUMERIC_BINS + 1)
         codes[~missing] = np.clip(np.searchsorted(edges, v, side="right") - 1, 0, NUMERIC_BINS - 1)
-        categories = [f"{_number(lo)} – {_number(hi)}" for lo, hi in zip(edges[:-1], edges[1:])]
+        categories = [f"{_number(lo)} – {_number(hi)}" for lo, hi in zip(edges[:-1], edges[1:], strict=False)]
         ordered = True
     else:
         text = present.astype(str)
@@ -109,7 +112,7 @@ class SampleView:
     identifier: str  # the identifier column, "" when none
     batch: str
     label: str
-    batch_values: Optional[np.ndarray]
+    batch_values: np.ndarray | None
     label_values: np.ndarray
 
     @property
@@ -249,7 +252,7 @@ def _read_store(study) -> dict:
     return stored
 
 
-def stored_embedding(study, kind: str = "pca") -> Optional[tuple]:
+def stored_embedding(study, kind: str = "pca") -> tuple | None:
     """``(coordinates, explained_variance)`` stored for the current data, or None."""
     stored = _read_store(study)
     if kind not in stored:
@@ -308,7 +311,7 @@ def umap_embedding(pcs: np.ndarray, seed: int = 0) -> np.ndarray:
 
 
 def draw_samples(
-    study, kind: str = "pca", progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None
+    study, kind: str = "pca", progress: ProgressFn = no_progress, should_stop: StopFn | None = None
 ) -> SampleView:
     """The positions of the samples for the page: stored ones, else computed and stored."""
     from guiapp.core.batch.effects import pca_embedding
@@ -341,9 +344,9 @@ def draw_samples(
 def look_for_batch_effects(
     study,
     progress: ProgressFn = no_progress,
-    should_stop: Optional[StopFn] = None,
+    should_stop: StopFn | None = None,
     *,
-    n_permutations: Optional[int] = None,
+    n_permutations: int | None = None,
 ):
     """The page's one task: :func:`guiapp.core.batch.effects.batch_effect_report` and its PCA view."""
     from guiapp.core.batch.effects import batch_effect_report
@@ -429,5 +432,7 @@ def batches_per_split(study) -> dict:
     for part in ("train", "tune", "test"):
         idx = np.asarray(getattr(s, f"{part}_idx"), dtype=int)
         names, counts = np.unique(values[idx[idx < len(values)]], return_counts=True)
-        out[part] = {str(k): int(c) for k, c in sorted(zip(names, counts), key=lambda t: _natural_key(t[0]))}
+        out[part] = {
+            str(k): int(c) for k, c in sorted(zip(names, counts, strict=False), key=lambda t: _natural_key(t[0]))
+        }
     return out

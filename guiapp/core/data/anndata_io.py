@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
 
 import numpy as np
 import pandas as pd
@@ -106,7 +105,7 @@ def obs_columns(path: os.PathLike) -> list[str]:
 
 
 def read_h5ad(
-    path: os.PathLike, *, progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None
+    path: os.PathLike, *, progress: ProgressFn = no_progress, should_stop: StopFn | None = None
 ) -> AnnDataTable:
     """One row per observation: ``obs_names``, the ``obs`` columns, then one column per variable."""
     import h5py
@@ -344,8 +343,8 @@ class BackedX:
 
 
 def read_h5ad_backed(
-    path: os.PathLike, *, progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None
-) -> tuple[AnnDataTable, "BackedX"]:
+    path: os.PathLike, *, progress: ProgressFn = no_progress, should_stop: StopFn | None = None
+) -> tuple[AnnDataTable, BackedX]:
     """``obs`` as the table (``obs_names`` first), and ``X`` left on disk as a :class:`BackedX`.
 
     The features' names are ``AnnDataTable.var_names`` (renamed as :func:`read_h5ad` does when

@@ -16,31 +16,24 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
 
 import numpy as np
 import pandas as pd
 
 from guiapp.core.data import errors as E
-from guiapp.core.study.errors import DataError  # noqa: F401  (imported from here by callers)
-from guiapp.core.study.findings import Findings
 from guiapp.core.data.missing import MISSING_CHOICES, apply_missing, fill_most_frequent  # noqa: F401
 from guiapp.core.data.profile import (
-    IMBALANCE_RATIO,
-    MIN_SAMPLES_PER_CLASS,
     DataProfile,  # noqa: F401
-    check_batch,
-    check_group,
-    check_label,
-    feature_columns,
     label_values,
     looks_like_identifier,
     profile_table,
 )
 from guiapp.core.data.readers import TABLE_SUFFIXES, check_shape, file_format, modality_of, read_table  # noqa: F401
+from guiapp.core.data.transform import apply as apply_transform
+from guiapp.core.study.errors import DataError  # noqa: F401  (imported from here by callers)
+from guiapp.core.study.findings import Findings
 from guiapp.core.study.model import Provenance, now_iso
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
-from guiapp.core.data.transform import apply as apply_transform
 
 MODALITIES = ("table", "image", "sequence")
 # Below this many labelled samples no train / tune / test split can be judged: the data are
@@ -72,7 +65,7 @@ def file_provenance(
     version: str = "",
     downloaded: str = "",
     progress: ProgressFn = no_progress,
-    should_stop: Optional[StopFn] = None,
+    should_stop: StopFn | None = None,
     accession: str = "",
     url: str = "",
 ) -> Provenance:
@@ -99,7 +92,7 @@ def file_provenance(
         manifest.append(f"{f.relative_to(path).as_posix() if f != path else f.name}\t{digest.hexdigest()}")
     sha = digest.hexdigest() if path.is_file() else hashlib.sha256("\n".join(manifest).encode()).hexdigest()
     mtime = max((p.stat().st_mtime for p in files), default=path.stat().st_mtime)
-    modified = _dt.datetime.fromtimestamp(mtime, _dt.timezone.utc)
+    modified = _dt.datetime.fromtimestamp(mtime, _dt.UTC)
     return Provenance(
         path=str(path.resolve()),
         size_bytes=total,
@@ -122,14 +115,14 @@ class LoadedData:
     input_shape: list = field(default_factory=list)
     transposed: bool = False
     transpose_reason: str = ""
-    sheet: Optional[object] = None  # samples.SheetReport
+    sheet: object | None = None  # samples.SheetReport
     options: dict = field(default_factory=dict)
     pixel_columns: int = 0  # leading feature columns made by the loader (images, sequences)
     id_columns: list = field(default_factory=list)  # sample-ID columns the loader made (obs_names, sample_id…)
     meta_columns: list = field(default_factory=list)  # sample metadata that is not a feature unless asked (obs)
-    labels_pick: Optional[object] = None  # images.LabelTablePick: the label table found in a data folder
+    labels_pick: object | None = None  # images.LabelTablePick: the label table found in a data folder
     # Features left on disk (guiapp.core.data.streaming): a row source with one row per table row, and their names
-    streamed: Optional[object] = None
+    streamed: object | None = None
     streamed_names: list = field(default_factory=list)
 
     def loader_features(self) -> set:
@@ -147,10 +140,10 @@ def load_dataset(
     label: str = "",
     samples: str = "",
     sample_id: str = "",
-    transposed: Optional[bool] = None,
-    options: Optional[dict] = None,
+    transposed: bool | None = None,
+    options: dict | None = None,
     progress: ProgressFn = no_progress,
-    should_stop: Optional[StopFn] = None,
+    should_stop: StopFn | None = None,
 ) -> LoadedData:
     """Read ``path`` (a table, AnnData, FASTA or an image folder) into one table; see the module doc.
 
@@ -326,24 +319,24 @@ def attach_data(
     *,
     label: str,
     batch: str = "",
-    identifiers: Optional[list] = None,
-    sensitive: Optional[bool] = None,
+    identifiers: list | None = None,
+    sensitive: bool | None = None,
     source: str = "",
     version: str = "",
     downloaded: str = "",
     progress: ProgressFn = no_progress,
-    should_stop: Optional[StopFn] = None,
+    should_stop: StopFn | None = None,
     group: str = "",
     samples: str = "",
     sample_id: str = "",
-    transposed: Optional[bool] = None,
-    roles: Optional[dict] = None,
+    transposed: bool | None = None,
+    roles: dict | None = None,
     missing: str = "median",
     accession: str = "",
     url: str = "",
-    options: Optional[dict] = None,
-    subgroups: Optional[list] = None,
-    sheet_features: Optional[list] = None,
+    options: dict | None = None,
+    subgroups: list | None = None,
+    sheet_features: list | None = None,
 ) -> DataProfile:
     """Load data into the study: read, hash, scan, profile, and record it all (Tip 4).
 
@@ -679,7 +672,7 @@ def streamed_source(study):
     return None
 
 
-def reload_table(study, *, progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None) -> pd.DataFrame:
+def reload_table(study, *, progress: ProgressFn = no_progress, should_stop: StopFn | None = None) -> pd.DataFrame:
     """Read the study's data again (after reopening), and refuse if a file changed."""
     d = study.data
     prov = d.provenance

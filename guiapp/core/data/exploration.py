@@ -3,8 +3,6 @@ against each other. Plain functions of a DataFrame, run on the worker thread by 
 
 from __future__ import annotations
 
-from typing import Optional
-
 import numpy as np
 import pandas as pd
 
@@ -48,7 +46,7 @@ def scatter_points(
     table: pd.DataFrame,
     x: str,
     y: str,
-    colour: Optional[str] = None,
+    colour: str | None = None,
     *,
     max_points: int = MAX_SCATTER_POINTS,
     seed: int = 0,

@@ -15,7 +15,6 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Optional
 
 import numpy as np
 
@@ -68,7 +67,7 @@ class ImageCache:
 
     def __init__(self, path: os.PathLike, n: int, n_features: int) -> None:
         self.path, self.shape = Path(path), (int(n), int(n_features))
-        self._fd: Optional[int] = None
+        self._fd: int | None = None
         self._pid = -1
 
     def __getstate__(self):  # sent to DataLoader workers: each opens the file itself
@@ -109,9 +108,9 @@ def build_image_cache(
     cache_dir: os.PathLike,
     *,
     modified: str = "",
-    workers: Optional[int] = None,
+    workers: int | None = None,
     progress: ProgressFn = no_progress,
-    should_stop: Optional[StopFn] = None,
+    should_stop: StopFn | None = None,
 ) -> ImageCache:
     """Decode and resize every image once (in DataLoader workers) into an 8-bit cache file; reuse it after."""
     from torch.utils.data import DataLoader
@@ -148,7 +147,7 @@ def build_image_cache(
     return ImageCache(path, len(files), p)
 
 
-def streamed_images(study) -> Optional[ImageCache]:
+def streamed_images(study) -> ImageCache | None:
     """The study's image cache when its images are streamed (``data.options['stream_cache']``), else None."""
     opts = study.data.options or {}
     path = opts.get("stream_cache")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
 
 import numpy as np
 import pandas as pd
@@ -34,8 +33,8 @@ class ImageSet:
     by_folder: bool  # classes from subfolders
     files: list = field(default_factory=list)
     labels_file: str = ""  # a CSV of labels found in the folder
-    labels_pick: Optional["LabelTablePick"] = None  # which table gave the labels, and those passed over
-    cache: Optional[object] = None  # image_stream.ImageCache: pixels streamed from disk, not in the table
+    labels_pick: LabelTablePick | None = None  # which table gave the labels, and those passed over
+    cache: object | None = None  # image_stream.ImageCache: pixels streamed from disk, not in the table
 
 
 def find_images(folder: os.PathLike) -> tuple[list, bool]:
@@ -54,7 +53,7 @@ def find_images(folder: os.PathLike) -> tuple[list, bool]:
 class LabelTablePick:
     """Which table in a data folder holds the labels, by which column, and the tables passed over."""
 
-    path: Optional[Path] = None
+    path: Path | None = None
     key: str = ""  # the column whose values name the images (or records)
     matched: int = 0  # how many of the folder's samples it names
     passed_over: list = field(default_factory=list)  # (file name, why) of the other tables
@@ -121,7 +120,7 @@ def pick_labels_file(folder: os.PathLike, names=None) -> LabelTablePick:
     return pick
 
 
-def labels_file_in(folder: os.PathLike, names=None) -> Optional[Path]:
+def labels_file_in(folder: os.PathLike, names=None) -> Path | None:
     """The table of labels lying in the folder (used when no sample sheet is given); see :func:`pick_labels_file`."""
     return pick_labels_file(folder, names).path
 
@@ -206,8 +205,8 @@ def load_images(
     size=DEFAULT_SIZE,
     colour: str = "auto",
     progress: ProgressFn = no_progress,
-    should_stop: Optional[StopFn] = None,
-    cache_dir: Optional[os.PathLike] = None,
+    should_stop: StopFn | None = None,
+    cache_dir: os.PathLike | None = None,
 ) -> ImageSet:
     """Read every image under ``folder`` into one table (see the module doc).
 

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Optional
 
 import numpy as np
 
@@ -130,7 +129,7 @@ def column_ranks(X: np.ndarray, block: int = 2048) -> np.ndarray:
     return out
 
 
-def _rank_auc(positive: np.ndarray, X: np.ndarray, ranks: Optional[np.ndarray] = None) -> np.ndarray:
+def _rank_auc(positive: np.ndarray, X: np.ndarray, ranks: np.ndarray | None = None) -> np.ndarray:
     """ROC AUC of every column as a score for ``positive`` (ties count half); ``ranks``: X's column ranks."""
     n_pos = int(positive.sum())
     n_neg = len(positive) - n_pos
@@ -140,7 +139,7 @@ def _rank_auc(positive: np.ndarray, X: np.ndarray, ranks: Optional[np.ndarray] =
     return (ranks[positive].sum(axis=0) - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
 
 
-def _spearman(X: np.ndarray, y: np.ndarray, ranks: Optional[np.ndarray] = None) -> np.ndarray:
+def _spearman(X: np.ndarray, y: np.ndarray, ranks: np.ndarray | None = None) -> np.ndarray:
     from scipy.stats import rankdata
 
     rx, ry = (column_ranks(X) if ranks is None else ranks), rankdata(y)
@@ -165,7 +164,7 @@ def ordered_separation(x: np.ndarray, y: np.ndarray) -> list[dict]:
     medians = [np.median(x[y == c]) for c in classes]
     order = [classes[i] for i in np.argsort(medians, kind="stable")]
     out = []
-    for lo, hi in zip(order, order[1:]):
+    for lo, hi in zip(order, order[1:], strict=False):
         a, b = x[y == lo], x[y == hi]
         both = np.concatenate([a, b])[:, None]
         auc = float(_rank_auc(np.r_[np.zeros(len(a), bool), np.ones(len(b), bool)], both)[0])
@@ -183,7 +182,7 @@ def ordered_separation(x: np.ndarray, y: np.ndarray) -> list[dict]:
 
 def chance_separation(counts) -> float:
     """Chance that one random feature orders the classes fully apart: k! · ∏ nᵢ! / n!."""
-    from math import lgamma, exp
+    from math import exp, lgamma
 
     counts = [int(c) for c in counts]
     return exp(lgamma(len(counts) + 1) + sum(lgamma(c + 1) for c in counts) - lgamma(sum(counts) + 1))
@@ -334,13 +333,13 @@ def scan_before_training(study) -> list:
     return found
 
 
-def set_aside_leaking_features(study, columns: Optional[list] = None) -> list:
+def set_aside_leaking_features(study, columns: list | None = None) -> list:
     """The remedy for ``possible-label-leak``: the features with a leak signature (or
     ``columns``) stop being features (role "ignore"), and the data are scanned again. Models
     fitted with them become stale; refused once the sealed test set was used. Returns the
     columns set aside; recorded in ``study.split.remedies``."""
-    from guiapp.core.study.errors import TenfoldError
     from guiapp.core.split.remedies import record_remedy
+    from guiapp.core.study.errors import TenfoldError
 
     if columns is None:
         found = next((f for f in study.findings if f.code == Findings.possible_label_leak.code), None)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
-from typing import Optional
 
 import pandas as pd
 
@@ -131,7 +130,7 @@ class PiiHit:
     column: str
     category: str  # a key of KINDS
     evidence: str  # why, in words
-    share: Optional[float] = None  # share of sampled values that matched (None: by name only)
+    share: float | None = None  # share of sampled values that matched (None: by name only)
 
     @property
     def kind(self) -> str:
@@ -155,7 +154,7 @@ _PEOPLE = re.compile(
 _CODE = re.compile(r"^(?=.*\d)[\w-]{3,}$")
 
 
-def category_by_name(name: str) -> Optional[str]:
+def category_by_name(name: str) -> str | None:
     key = _norm_name(name)
     if not key:
         return None
@@ -187,7 +186,7 @@ def _strings(series: pd.Series) -> list:
     return [str(v).strip() for v in values if str(v).strip()]
 
 
-def scan_column(name: str, series: pd.Series) -> Optional[PiiHit]:
+def scan_column(name: str, series: pd.Series) -> PiiHit | None:
     """The Safe Harbor element a column looks like, or None."""
     by_name = category_by_name(name)
     if isinstance(series.dtype, pd.SparseDtype):
@@ -247,7 +246,7 @@ def scan_column(name: str, series: pd.Series) -> Optional[PiiHit]:
     return None
 
 
-def scan_pii(table: pd.DataFrame, *, columns: Optional[list] = None, max_columns: int = 5000) -> list[PiiHit]:
+def scan_pii(table: pd.DataFrame, *, columns: list | None = None, max_columns: int = 5000) -> list[PiiHit]:
     """Scan every column (or ``columns``) of a table; numeric columns are checked by name only,
     and only the first ``max_columns`` columns of a very wide table are looked at."""
     cols = list(columns) if columns is not None else list(table.columns)[:max_columns]
@@ -263,7 +262,7 @@ LISTED_COLUMNS = 200  # names kept in the record; a 20,000-gene table keeps the 
 
 
 def scan_record(
-    table: pd.DataFrame, hits: list, *, columns: Optional[list] = None, when: str = "", max_columns: int = 5000
+    table: pd.DataFrame, hits: list, *, columns: list | None = None, when: str = "", max_columns: int = 5000
 ) -> dict:
     """What a scan looked at and found, for ``study.json``, the manifest and the card.
 

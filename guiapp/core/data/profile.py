@@ -10,7 +10,6 @@ without a second copy of it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
 
 import numpy as np
 import pandas as pd
@@ -59,7 +58,7 @@ def is_numeric(series: pd.Series) -> bool:
 
 
 def feature_columns(
-    table: pd.DataFrame, label: str, batch: str = "", identifiers: Optional[list] = None, group: str = ""
+    table: pd.DataFrame, label: str, batch: str = "", identifiers: list | None = None, group: str = ""
 ) -> list[str]:
     """Numeric columns that may be used as features: never the label, batch, group or identifiers."""
     excluded = {label, batch, group, *(identifiers or [])}
@@ -113,13 +112,13 @@ class DataProfile:
     findings: list = field(default_factory=list)
     # added by the full profile
     small_classes: list = field(default_factory=list)  # classes under MIN_SAMPLES_PER_CLASS
-    imbalance_ratio: Optional[float] = None
+    imbalance_ratio: float | None = None
     missing_share: float = 0.0
     near_constant_columns: list = field(default_factory=list)
-    near_duplicate_pairs: Optional[int] = None  # None: not looked for (too many samples)
-    value_min: Optional[float] = None
-    value_max: Optional[float] = None
-    integer_share: Optional[float] = None
+    near_duplicate_pairs: int | None = None  # None: not looked for (too many samples)
+    value_min: float | None = None
+    value_max: float | None = None
+    integer_share: float | None = None
     scale: str = ""  # counts, log, standardised, proportions, wide, mixed
     scale_words: str = ""
 
@@ -214,12 +213,12 @@ def profile_table(
     *,
     task: str = "classification",
     batch: str = "",
-    identifiers: Optional[list] = None,
+    identifiers: list | None = None,
     file_name: str = "the table",
     progress: ProgressFn = no_progress,
-    should_stop: Optional[StopFn] = None,
+    should_stop: StopFn | None = None,
     group: str = "",
-    roles: Optional[dict] = None,
+    roles: dict | None = None,
     near_duplicates: bool = True,
     missing: str = "median",
     strict: bool = False,
@@ -343,7 +342,7 @@ def _plain(v):
 
 
 def _feature_stats(
-    rows: pd.DataFrame, features: list, file_name: str, progress: ProgressFn, should_stop: Optional[StopFn]
+    rows: pd.DataFrame, features: list, file_name: str, progress: ProgressFn, should_stop: StopFn | None
 ) -> dict:
     n = len(rows)
     missing: dict = {}

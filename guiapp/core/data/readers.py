@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Optional
 
 import pandas as pd
 
 from guiapp.core.data import errors as E
-from guiapp.core.study.task_context import ProgressFn, StopFn, no_progress
+from guiapp.core.study.task_context import ProgressFn, no_progress
 
 # Kept for callers of the walking skeleton: suffix -> delimiter (None: sniffed).
 TABLE_SUFFIXES = {".csv": ",", ".tsv": "\t", ".txt": None, ".tab": "\t"}
@@ -282,7 +281,7 @@ def _first_line(exc: BaseException) -> str:
     return (text[0] if text else type(exc).__name__).rstrip(".")[:200]
 
 
-def describe_format(path: os.PathLike) -> Optional[str]:
+def describe_format(path: os.PathLike) -> str | None:
     """A few words on the format, for the Data page ("text table", "AnnData file"…)."""
     path = Path(path)
     fmt = file_format(path)

@@ -8,7 +8,7 @@ and personal identifiers never become features.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pandas is imported where a table is looked at: the wizard opens without it
     import pandas as pd
@@ -52,7 +52,7 @@ _COMPILED = [(role, re.compile(pattern)) for role, pattern in _PATTERNS]
 _SEPARATORS = re.compile(r"[\s.\-]+")
 
 
-def _name_role(name: str) -> Optional[str]:
+def _name_role(name: str) -> str | None:
     key = _SEPARATORS.sub("_", str(name).strip().lower())
     for role, pattern in _COMPILED:
         if pattern.search(key):
@@ -66,9 +66,9 @@ def suggest_roles(
     label: str = "",
     batch: str = "",
     group: str = "",
-    identifiers: Optional[list] = None,
-    subgroups: Optional[list] = None,
-    pii_columns: Optional[list] = None,
+    identifiers: list | None = None,
+    subgroups: list | None = None,
+    pii_columns: list | None = None,
     max_scan: int = 5000,
 ) -> dict:
     """A role for every column: the user's choices first, then names, then values.
@@ -126,7 +126,7 @@ def suggest_roles(
     return roles
 
 
-def merge_roles(suggested: dict, edited: Optional[dict]) -> dict:
+def merge_roles(suggested: dict, edited: dict | None) -> dict:
     """The suggestions, overridden by the user's edits (unknown columns and roles are dropped)."""
     out = dict(suggested)
     for col, role in (edited or {}).items():
@@ -147,9 +147,9 @@ def label_candidates(table: pd.DataFrame) -> list:
 def role_table(
     table: pd.DataFrame,
     roles: dict,
-    pii: Optional[list] = None,
+    pii: list | None = None,
     limit: int = 20000,
-    sheet_columns: Optional[list] = None,
+    sheet_columns: list | None = None,
 ) -> list:
     """One row per column for the Data page's roles table: name, role, kind, missing values, note.
 
@@ -165,13 +165,13 @@ def role_table(
     notes.update({h["column"]: f"personal identifier? {h['kind']}" for h in pii or []})
     columns = list(table.columns)[:limit]
     dtypes = list(table.dtypes.iloc[: len(columns)])
-    dense = [c for c, t in zip(columns, dtypes) if not isinstance(t, pd.SparseDtype)]
+    dense = [c for c, t in zip(columns, dtypes, strict=False) if not isinstance(t, pd.SparseDtype)]
     if len(dense) == table.shape[1]:  # the usual case: no copy of the table, only its missing-value mask
         missing = table.isna().sum().to_dict()
     else:  # a sparse AnnData matrix holds no missing values; its other columns are few
         missing = table[dense].isna().sum().to_dict() if dense else {}
     rows = []
-    for col, dtype in zip(columns, dtypes):
+    for col, dtype in zip(columns, dtypes, strict=False):
         sparse = isinstance(dtype, pd.SparseDtype)
         kind = "number" if sparse or dtype.kind in "fiu" else ("yes/no" if dtype.kind == "b" else "text")
         rows.append([str(col), roles.get(str(col), "ignore"), kind, int(missing.get(col, 0)), notes.get(str(col), "")])

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 # Spec values of [data] samples_id_match: "auto" applies an unambiguous rule; "exact" never does.
 ID_MATCH_CHOICES = ("auto", "exact")
@@ -155,8 +155,8 @@ def best_rule(data_ids: Iterable, sheet_ids: Iterable) -> IdMatch:
 def rule_words(match: IdMatch, data_ids: list, sheet_ids: list) -> str:
     """The rule in words with one pair as an example: "a suffix 'fb' differs (sheet 'treated1fb', data 'treated1')"."""
     rule = match.rule
-    by_key = {k: v for k, v in zip(rule.keys(data_ids, "data"), map(str, data_ids))}
-    for s, k in zip(map(str, sheet_ids), rule.keys(sheet_ids, "sheet")):
+    by_key = {k: v for k, v in zip(rule.keys(data_ids, "data"), map(str, data_ids), strict=False)}
+    for s, k in zip(map(str, sheet_ids), rule.keys(sheet_ids, "sheet"), strict=False):
         if k in by_key and by_key[k] != s:
             return f"{rule.words} (sheet {s!r}, data {by_key[k]!r})"
     return rule.words

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import asdict, dataclass, field
-from typing import Optional
 
 import numpy as np
 import pandas as pd
@@ -50,9 +49,7 @@ class SheetReport:
         return asdict(self)
 
 
-def looks_transposed(
-    table: pd.DataFrame, label: str = "", sheet_ids=None, n_rows: Optional[int] = None
-) -> Optional[str]:
+def looks_transposed(table: pd.DataFrame, label: str = "", sheet_ids=None, n_rows: int | None = None) -> str | None:
     """Why the table seems to hold features as rows and samples as columns, or None.
 
     The signs: the first column (and at most two more) holds text naming each row, every other
@@ -72,7 +69,7 @@ def looks_transposed(
     first = table.columns[0]
     numeric_flags = [pd.api.types.is_numeric_dtype(table[c]) for c in table.columns[1:]]
     lead = next((i for i, f in enumerate(numeric_flags) if f), len(numeric_flags))
-    numeric = [c for c, f in zip(table.columns[1:], numeric_flags) if f]
+    numeric = [c for c, f in zip(table.columns[1:], numeric_flags, strict=False) if f]
     if lead > 2 or not numeric or not all(numeric_flags[lead:]) or pd.api.types.is_float_dtype(table[first]):
         return None
     ids = table[first].astype(str)
@@ -125,7 +122,7 @@ class OrientationHint:
 
 def peek_orientation(
     path: os.PathLike, *, label: str = "", samples: str = "", sheet: str = "", sheet_id: str = ""
-) -> Optional[OrientationHint]:
+) -> OrientationHint | None:
     """Whether a table file looks like genes × samples, from its header and first rows.
 
     Reads :data:`HEAD_ROWS` rows plus the row count (a pass over the lines of a text file,
@@ -171,7 +168,7 @@ def peek_orientation(
     return OrientationHint(words=words, reason=reason, n_rows=n_rows, n_columns=head.shape[1])
 
 
-def _head_and_rows(path, fmt: str, sheet: str) -> tuple[Optional[pd.DataFrame], int]:
+def _head_and_rows(path, fmt: str, sheet: str) -> tuple[pd.DataFrame | None, int]:
     """The first :data:`HEAD_ROWS` rows of a table file and its number of data rows."""
     from guiapp.core.data import errors as DE
 
@@ -243,7 +240,7 @@ def transpose_table(table: pd.DataFrame, *, file_name: str = "the table") -> pd.
     return out
 
 
-def _key_candidates(table: pd.DataFrame, keys: Optional[dict]) -> dict:
+def _key_candidates(table: pd.DataFrame, keys: dict | None) -> dict:
     """Columns that could hold the sample IDs: distinct text or integer values."""
     out = dict(keys or {})
     for c in table.columns:
@@ -265,7 +262,7 @@ def join_sample_sheet(
     *,
     data_key: str = "",
     sheet_key: str = "",
-    keys: Optional[dict] = None,
+    keys: dict | None = None,
     data_name: str = "the data",
     sheet_name: str = "the sample sheet",
     id_match: str = "auto",
@@ -365,8 +362,8 @@ def join_sample_sheet(
     )
     joined.loc[~found, :] = np.nan
     out = pd.concat([table.reset_index(drop=True), joined], axis=1)
-    matched_keys = {k for k, f in zip(data_keys, found) if f}
-    sheet_only = [v for v, k in zip(sheet_ids, sheet_keys) if k not in matched_keys]
+    matched_keys = {k for k, f in zip(data_keys, found, strict=False) if f}
+    sheet_only = [v for v, k in zip(sheet_ids, sheet_keys, strict=False) if k not in matched_keys]
     report = SheetReport(
         sheet=sheet_name,
         data_key=dk,

@@ -18,7 +18,6 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
 
 import numpy as np
 import pandas as pd
@@ -77,7 +76,7 @@ class SequenceSet:
     n_padded: int = 0
     lengths: dict = field(default_factory=dict)  # min, median, max
     labels_file: str = ""  # a table of labels found in a folder of FASTA files
-    labels_pick: Optional[object] = None  # images.LabelTablePick: which table gave the labels, those passed over
+    labels_pick: object | None = None  # images.LabelTablePick: which table gave the labels, those passed over
 
 
 def _text_lines(path: Path):
@@ -182,7 +181,7 @@ def fasta_files(folder: os.PathLike) -> list[tuple[str, str]]:
     return found
 
 
-def record_names(folder: os.PathLike, max_lines: Optional[int] = None) -> set:
+def record_names(folder: os.PathLike, max_lines: int | None = None) -> set:
     """The record names in a folder's FASTA files, from their header lines only (unreadable files
     skipped); with ``max_lines``, from the first lines of each file only (a sample, quick to read)."""
     folder = Path(folder)
@@ -272,11 +271,11 @@ def _one_hot_table(alphabet: str) -> np.ndarray:
 def load_sequences(
     path: os.PathLike,
     *,
-    length: Optional[int] = None,
+    length: int | None = None,
     alphabet: str = "auto",
     crop: str = "start",
     progress: ProgressFn = no_progress,
-    should_stop: Optional[StopFn] = None,
+    should_stop: StopFn | None = None,
 ) -> SequenceSet:
     """Read, check and one-hot encode a FASTA file, or a folder of them, into one table (see the module doc)."""
     path = Path(path)

@@ -13,7 +13,7 @@ chunk or a few batches, not by the data.
 from __future__ import annotations
 
 import os
-from typing import Iterator, Optional
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -70,7 +70,7 @@ class StreamedRows:
     ndim = 2
     dtype = np.dtype(np.float32)
 
-    def __init__(self, source, rows: Optional[np.ndarray] = None) -> None:
+    def __init__(self, source, rows: np.ndarray | None = None) -> None:
         self.source = source
         self.rows = np.arange(source.shape[0]) if rows is None else np.asarray(rows, dtype=np.int64)
 
@@ -89,7 +89,7 @@ class StreamedRows:
     def __len__(self) -> int:
         return len(self.rows)
 
-    def subset(self, idx) -> "StreamedRows":
+    def subset(self, idx) -> StreamedRows:
         """These rows (positions in this view), still unread."""
         idx = np.asarray(idx)
         if idx.dtype == bool:
@@ -111,13 +111,13 @@ class StreamedRows:
             return self.subset(np.arange(len(self.rows))[key])
         return self.subset(key)
 
-    def chunks(self, size: Optional[int] = None) -> Iterator[tuple[int, np.ndarray]]:
+    def chunks(self, size: int | None = None) -> Iterator[tuple[int, np.ndarray]]:
         """(start, float32 rows) of the whole view, a chunk at a time, in order."""
         size = size or chunk_rows(self.shape[1])
         for start in range(0, len(self.rows), size):
             yield start, self.read(np.arange(start, min(start + size, len(self.rows))))
 
-    def sample(self, n: Optional[int] = None, seed: int = 0) -> np.ndarray:
+    def sample(self, n: int | None = None, seed: int = 0) -> np.ndarray:
         """Positions of at most ``n`` rows (:func:`sample_rows` by default) chosen at random, in order."""
         n = sample_rows(self.shape[1]) if n is None else n
         if len(self.rows) <= n:
@@ -139,7 +139,7 @@ def is_streamed(X) -> bool:
     return isinstance(X, StreamedRows)
 
 
-def bounded(X, y=None, *, n: Optional[int] = None, seed: int = 0):
+def bounded(X, y=None, *, n: int | None = None, seed: int = 0):
     """``X`` (and ``y``) as arrays; streamed rows become a random sample (see :meth:`StreamedRows.sample`)."""
     if not is_streamed(X):
         return X if y is None else (X, y)
@@ -148,7 +148,7 @@ def bounded(X, y=None, *, n: Optional[int] = None, seed: int = 0):
     return Xs if y is None else (Xs, np.asarray(y)[pick])
 
 
-def column_statistics(X: StreamedRows, *, sample_seed: int = 0, should_stop: Optional[StopFn] = None):
+def column_statistics(X: StreamedRows, *, sample_seed: int = 0, should_stop: StopFn | None = None):
     """The network's preprocessing statistics (see ``network.training_statistics``), in chunks.
 
     Means and scales are exact (float64 sums over every row); the median that fills missing
@@ -180,7 +180,7 @@ def feature_statistics(
     names: list,
     file_name: str,
     progress: ProgressFn = no_progress,
-    should_stop: Optional[StopFn] = None,
+    should_stop: StopFn | None = None,
 ) -> dict:
     """The profile's feature statistics (``profile._feature_stats``) read in chunks of rows.
 
@@ -246,7 +246,7 @@ def feature_statistics(
 
 
 def streamed_pca(
-    X: StreamedRows, n_components: int, *, n_iter: int = 4, seed: int = 0, should_stop: Optional[StopFn] = None
+    X: StreamedRows, n_components: int, *, n_iter: int = 4, seed: int = 0, should_stop: StopFn | None = None
 ):
     """Principal components of the standardised rows (as ``confounding.standardise``), in chunks.
 
@@ -303,7 +303,7 @@ def exact_copies(X: StreamedRows) -> list:
     order = np.argsort(keys, kind="stable")
     same = keys[order][1:] == keys[order][:-1]
     pairs = []
-    for a, b in zip(order[:-1][same], order[1:][same]):
+    for a, b in zip(order[:-1][same], order[1:][same], strict=False):
         rows = X.read([a, b])
         if np.array_equal(np.nan_to_num(rows[0], nan=np.inf), np.nan_to_num(rows[1], nan=np.inf)):
             pairs.append((int(a), int(b)))
@@ -336,7 +336,7 @@ def _collate(batch):
     return torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32)), torch.as_tensor(y)
 
 
-def batch_loader(X: StreamedRows, y, batches, *, workers: Optional[int] = None):
+def batch_loader(X: StreamedRows, y, batches, *, workers: int | None = None):
     """A DataLoader giving ``(X, y)`` tensors for each list of positions in ``batches``, in order.
 
     The batches are read in worker processes (``workers``; the study's cores by default) and at
@@ -358,7 +358,7 @@ def batch_loader(X: StreamedRows, y, batches, *, workers: Optional[int] = None):
 
 
 def predict_in_batches(
-    model, X: StreamedRows, *, batch_size: Optional[int] = None, device: str = "cpu", workers: Optional[int] = None
+    model, X: StreamedRows, *, batch_size: int | None = None, device: str = "cpu", workers: int | None = None
 ):
     """The model's raw outputs for every row of ``X`` (a float32 tensor on the CPU), a batch at a time.
 

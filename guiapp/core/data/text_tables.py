@@ -8,11 +8,9 @@ matrix, so a 2,000 × 20,000 expression table never holds its numbers twice.
 from __future__ import annotations
 
 import codecs
-import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
 
 import numpy as np
 import pandas as pd
@@ -97,7 +95,7 @@ def _decode_head(path: Path, head: bytes, complete: bool) -> tuple[str, str]:
             raise E.BinaryFileError(f"{name} is not a text table in UTF-8: it looks like {what}.")
     controls = sum(head.count(bytes([c])) for c in range(32) if c not in (9, 10, 12, 13))
     if b"\x00" in head or controls > max(2, 0.01 * len(head)):
-        first = min((head.index(bytes([c])) for c in range(32) if c not in (9, 10, 12, 13) and bytes([c]) in head))
+        first = min(head.index(bytes([c])) for c in range(32) if c not in (9, 10, 12, 13) and bytes([c]) in head)
         raise E.BinaryFileError(
             f"{name} is not a text table in UTF-8: it holds binary bytes (the first at byte {first:,}, "
             "line "
@@ -181,7 +179,7 @@ def sniff(path: Path) -> TextFormat:
     return TextFormat(encoding=encoding, delimiter=sep, decimal=decimal, skip_rows=skip, header=header)
 
 
-def _choose_delimiter(lines: list[str], preferred: Optional[str]) -> str:
+def _choose_delimiter(lines: list[str], preferred: str | None) -> str:
     """The delimiter that splits the header into the most columns, the same number on every line."""
     best, best_score = preferred or ",", (0, 0)
     for sep in DELIMITERS:
@@ -220,10 +218,10 @@ def _opener(path: Path):
 
 def read_text_table(
     path: Path,
-    fmt: Optional[TextFormat] = None,
+    fmt: TextFormat | None = None,
     *,
     progress: ProgressFn = no_progress,
-    should_stop: Optional[StopFn] = None,
+    should_stop: StopFn | None = None,
 ) -> pd.DataFrame:
     """Read a delimited text table into a DataFrame (float32 numbers when it is large)."""
     path = Path(path)
@@ -267,10 +265,10 @@ def _check_header(path: Path, header: list) -> None:
 
 def _options(
     fmt: TextFormat,
-    column_types: Optional[dict] = None,
+    column_types: dict | None = None,
     block_size: int = 1 << 22,
     handler=None,
-    encoding: Optional[str] = None,
+    encoding: str | None = None,
 ):
     import pyarrow.csv as pcsv
 
@@ -294,7 +292,7 @@ def _block_size(path: Path, fmt: TextFormat) -> int:
     return int(min(64 << 20, max(1 << 22, 64 * row_bytes)))
 
 
-def _read_whole(path: Path, fmt: TextFormat, encoding: Optional[str] = None):
+def _read_whole(path: Path, fmt: TextFormat, encoding: str | None = None):
     """One ``pyarrow.csv.read_csv`` call; conversion errors retry with a wider column type."""
     import pyarrow as pa
     import pyarrow.csv as pcsv

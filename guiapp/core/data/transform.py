@@ -9,7 +9,7 @@ and the spec as ``[data] transform = "log1p"`` (every feature) or ``transform = 
 from __future__ import annotations
 
 import warnings
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -117,7 +117,7 @@ def suggest_log1p(
     enough = np.sum(~np.isnan(X), axis=0) >= 5
     wide = (np.nan_to_num(spread) >= MIN_SPREAD) | (np.nan_to_num(skew) >= MIN_SKEW)
     looks = nonnegative & enough & (True if every_nonnegative else wide)
-    return [c for c, yes in zip(columns, looks) if yes]
+    return [c for c, yes in zip(columns, looks, strict=False) if yes]
 
 
 def describe(transform: dict, feature_columns: list) -> str:

@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Optional
 
 import numpy as np
 import pandas as pd
 
-from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop
 from guiapp.core.data.text_tables import NULLS, TextFormat, _block_size, _options, _to_pandas
+from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop
 
 COLUMN_GROUP = 7000  # columns per call at most; 20,000 columns go in three even groups
 PIECE_BYTES = 32 << 20
@@ -67,8 +66,8 @@ def _release_memory() -> None:
 
 
 def read_in_pieces(
-    path: Path, fmt: TextFormat, progress: ProgressFn, should_stop: Optional[StopFn]
-) -> Optional[pd.DataFrame]:
+    path: Path, fmt: TextFormat, progress: ProgressFn, should_stop: StopFn | None
+) -> pd.DataFrame | None:
     """Read a large table piece by piece; None when the careful whole-file reader must do it."""
     import pyarrow as pa
 
@@ -163,7 +162,7 @@ def _fill(
     types: dict,
     nulls: list,
     progress: ProgressFn,
-    should_stop: Optional[StopFn],
+    should_stop: StopFn | None,
 ) -> pd.DataFrame:
     import pyarrow as pa
 
@@ -304,7 +303,7 @@ def _room(matrix, rows: int, k: int, body_bytes: int, piece_bytes: int, width: i
     return matrix
 
 
-def _plain_lines(piece) -> Optional[list]:
+def _plain_lines(piece) -> list | None:
     """A plain piece's lines, split as pyarrow splits them (\\n, \\r\\n or \\r); None when pyarrow must read it.
 
     Plain: ASCII without quotes or control characters other than tabs and line ends, where
@@ -316,7 +315,7 @@ def _plain_lines(piece) -> Optional[list]:
     return [line for line in data.splitlines() if line]  # pyarrow skips empty lines, as numpy does
 
 
-def _plain_numbers(lines: list, delimiter: str, usecols: Optional[list], width: int) -> Optional[np.ndarray]:
+def _plain_numbers(lines: list, delimiter: str, usecols: list | None, width: int) -> np.ndarray | None:
     """The numeric columns of a plain piece as float32; None when a cell is no number for numpy.
 
     An empty cell or a null spelling other than nan makes numpy refuse, and pyarrow reads the piece.
@@ -343,7 +342,7 @@ def _plain_numbers(lines: list, delimiter: str, usecols: Optional[list], width: 
     return numbers
 
 
-def _edge_plan(names: list, is_other: list, types: dict, nulls: list) -> Optional[tuple]:
+def _edge_plan(names: list, is_other: list, types: dict, nulls: list) -> tuple | None:
     """How to read the text columns at either end of a row (an ID first, a label last) from the lines.
 
     None when one stands among the numbers: pyarrow then reads them from the whole piece.

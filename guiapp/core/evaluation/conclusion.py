@@ -8,7 +8,6 @@ The Evaluate page, the model card and the report all show :func:`conclusion`, so
 from __future__ import annotations
 
 import math
-from typing import Optional
 
 from guiapp.core.stats.metrics import DISPLAY_NAMES, HIGHER_IS_BETTER
 
@@ -22,7 +21,7 @@ def _name(metric: str) -> str:
     return DISPLAY_NAMES.get(metric, metric)
 
 
-def _value(panel: dict, metric: str) -> Optional[float]:
+def _value(panel: dict, metric: str) -> float | None:
     v = (panel or {}).get(metric)
     return float(v) if isinstance(v, (int, float)) and math.isfinite(v) else None
 
@@ -38,7 +37,7 @@ def _baseline_name(name: str) -> str:
     return CLASSIFIERS.get(name) or REGRESSORS.get(name) or name
 
 
-def best_baseline(study) -> Optional[tuple]:
+def best_baseline(study) -> tuple | None:
     """``(name, value)`` of the best tuned baseline on the test set (chance-level models left out)."""
     metric, higher = study.primary_metric, HIGHER_IS_BETTER.get(study.primary_metric, True)
     scored = [
@@ -52,7 +51,7 @@ def best_baseline(study) -> Optional[tuple]:
     return max(scored, key=lambda nv: nv[1] if higher else -nv[1])
 
 
-def _criterion_sentence(study) -> tuple[str, Optional[bool]]:
+def _criterion_sentence(study) -> tuple[str, bool | None]:
     from guiapp.core.evaluation.scoreboard import MET, NOT_MET, scoreboard
 
     rows = [r for r in scoreboard(study) if r["status"] in (MET, NOT_MET)]
@@ -131,7 +130,7 @@ def conclusion(study) -> str:
     return f"{first} {second} {_next_step(c, met)}"
 
 
-def _next_step(c: dict, met: Optional[bool]) -> str:
+def _next_step(c: dict, met: bool | None) -> str:
     if c and c["outcome"] in ("loses", "ties"):
         return (
             f"Next: prefer the simpler {c['baseline_name']} for this question, or gather more samples "

@@ -22,18 +22,17 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Optional
 
 import numpy as np
 
-from guiapp.core.stats.metrics import DISPLAY_NAMES, HIGHER_IS_BETTER
 from guiapp.core.models.retrain import small_table_threads
+from guiapp.core.stats.metrics import DISPLAY_NAMES, HIGHER_IS_BETTER
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
 
 MEMORY_BATCH = 256
 
 
-def _row(criterion: str, target: str, measured: str, ok: Optional[bool], detail: str = "") -> dict:
+def _row(criterion: str, target: str, measured: str, ok: bool | None, detail: str = "") -> dict:
     from guiapp.core.evaluation.scoreboard import _row as row
 
     return row(criterion, target, measured, ok, detail)
@@ -43,7 +42,7 @@ def _met(value: float, target: float, higher: bool) -> bool:
     return value >= target if higher else value <= target
 
 
-def _headline(study) -> tuple[str, Optional[float]]:
+def _headline(study) -> tuple[str, float | None]:
     e = study.evaluation
     split, panel = ("test", e.test_metrics) if e.test_metrics else ("tune", e.tune_metrics)
     value = (panel or {}).get(study.primary_metric)
@@ -243,7 +242,7 @@ def per_flop_text(r: dict) -> str:
 # ----- measurements -----------------------------------------------------------------------------
 
 
-def baseline_flops(pipe, n_features: int) -> Optional[int]:
+def baseline_flops(pipe, n_features: int) -> int | None:
     """Estimated FLOPs per sample of a fitted baseline pipeline (imputation and scaling included)."""
     model = pipe.named_steps["model"]
     pre = 3 * n_features  # impute check, subtract, divide
@@ -293,13 +292,13 @@ def _peak_inference_mb(model, n_features: int, batch: int = MEMORY_BATCH) -> flo
 
 
 @small_table_threads
-def measure_efficiency(study, progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None) -> dict:
+def measure_efficiency(study, progress: ProgressFn = no_progress, should_stop: StopFn | None = None) -> dict:
     """Peak inference memory of the network; FLOPs per sample and performance per FLOP beside the baselines'."""
-    from guiapp.core.models.baselines import model_output
     from guiapp.core.evaluation.evaluate import baseline_pipeline
-    from guiapp.core.stats.metrics import score
+    from guiapp.core.models.baselines import model_output
     from guiapp.core.models.network import load_trained_model
     from guiapp.core.split.draw import train_tune_arrays
+    from guiapp.core.stats.metrics import score
 
     progress(0.0, "Measuring peak inference memory")
     n_features = len(study.data.feature_columns)
@@ -366,12 +365,11 @@ def refresh_findings(study) -> None:
 
 
 def measure_criteria(
-    study, *, stability_refits: int = 3, progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None
+    study, *, stability_refits: int = 3, progress: ProgressFn = no_progress, should_stop: StopFn | None = None
 ) -> list[dict]:
     """The Evaluate page's one click: attribution stability (when asked for) and efficiency,
     then the scoreboard again. Returns the scoreboard's rows."""
-    from guiapp.core.evaluation import generalization
-    from guiapp.core.evaluation import scoreboard
+    from guiapp.core.evaluation import generalization, scoreboard
 
     def part(start, end):
         return lambda f, m: progress(start + (end - start) * f, m)

@@ -23,7 +23,6 @@ import shutil
 import tempfile
 import warnings
 from pathlib import Path
-from typing import Optional
 
 import numpy as np
 
@@ -136,8 +135,8 @@ def _outer_folds(study, y, idx, groups):
 
 def _fold_study(study, folder: Path, train, tune, test):
     """A copy of the study whose split is one fold's: its own folder, settings and results."""
-    from guiapp.core.study import model as state
     from guiapp.core.split.draw import index_hash
+    from guiapp.core.study import model as state
 
     fold = copy.copy(study)
     for part in ("split", "train", "architecture", "batch", "tuning", "baselines"):
@@ -185,7 +184,7 @@ def corrected_interval(
 
 
 def cross_validate(
-    study, progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None, force: bool = False
+    study, progress: ProgressFn = no_progress, should_stop: StopFn | None = None, force: bool = False
 ) -> dict:
     """Judge the baselines and the network by repeated k-fold cross-validation with nested tuning.
 
@@ -195,11 +194,8 @@ def cross_validate(
     baselines and the network are tuned there with the study's budgets and tuning code, then
     scored once on the outer test fold.
     """
-    from guiapp.core.models import baselines
-    from guiapp.core.models import network
-    from guiapp.core.models import network_search
-    from guiapp.core.models import train
     from guiapp.core.data.attach import model_frame
+    from guiapp.core.models import baselines, network, network_search, train
     from guiapp.core.split.draw import _groups, _hold_out_groups, _stratified_or_random, model_rows, require_split
 
     require_split(study)
@@ -218,7 +214,7 @@ def cross_validate(
     dev = np.asarray(sorted(s.train_idx + s.tune_idx), dtype=int)
     tune_share = s.tune_fraction / (1.0 - s.test_fraction)
     folds = list(_outer_folds(study, y, dev, groups))
-    task, metric = study.question.task, study.primary_metric
+    task, _metric = study.question.task, study.primary_metric
     root = Path(tempfile.mkdtemp(prefix="tenfold-cv-"))
     per_fold = []
     try:
@@ -293,7 +289,7 @@ def _scores(task: str, y, output) -> dict:
     }
 
 
-def summarise(study, per_fold: list, *, reason: str, n_dev: int, n_tested_by_metric: Optional[dict] = None) -> dict:
+def summarise(study, per_fold: list, *, reason: str, n_dev: int, n_tested_by_metric: dict | None = None) -> dict:
     """Fold means with intervals per model and metric, from the per-fold scores."""
     s = study.split
     n_train = float(np.mean([p["n_train"] + p["n_tune"] for p in per_fold]))
@@ -352,7 +348,7 @@ def summarise(study, per_fold: list, *, reason: str, n_dev: int, n_tested_by_met
     }
 
 
-def headline(study) -> Optional[dict]:
+def headline(study) -> dict | None:
     """The network's fold mean of the primary metric, with its interval and the best baseline's."""
     cv = study.evaluation.cv
     if not cv or not cv.get("ran"):
@@ -377,10 +373,10 @@ def headline(study) -> Optional[dict]:
     }
 
 
-def card_section(study) -> Optional[dict]:
+def card_section(study) -> dict | None:
     """The cross-validation in words and formatted numbers, for the model card and the report."""
-    from guiapp.core.models.baselines import available
     from guiapp.core.export.card_values import metric_display_name
+    from guiapp.core.models.baselines import available
 
     cv = study.evaluation.cv
     if not cv:

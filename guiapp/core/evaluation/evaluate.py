@@ -9,13 +9,13 @@ evaluation opens the sealed test set once; a second look needs a recorded reason
 
 from __future__ import annotations
 
-from typing import Iterable, Optional
+from collections.abc import Iterable
 
 import numpy as np
 
+from guiapp.core.stats.metrics import HIGHER_IS_BETTER, THRESHOLD_METRICS, metric_panel, predicted_classes, score
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.findings import Findings
-from guiapp.core.stats.metrics import HIGHER_IS_BETTER, THRESHOLD_METRICS, metric_panel, predicted_classes, score
 from guiapp.core.study.model import now_iso
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
 
@@ -28,7 +28,7 @@ def require_trained(study) -> None:
         raise TenfoldError("Train the network on the Train page first.")
 
 
-def _replace(study, step: str, codes: Iterable[str], new: list, split: Optional[str] = None) -> None:
+def _replace(study, step: str, codes: Iterable[str], new: list, split: str | None = None) -> None:
     """Replace this step's findings of ``codes`` (of one split, when given), keep the rest."""
     codes = set(codes)
 
@@ -54,7 +54,7 @@ def set_threshold(study, threshold: float) -> None:
     study.evaluation.threshold = float(threshold)
 
 
-def overfitting_check(study, progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None) -> dict:
+def overfitting_check(study, progress: ProgressFn = no_progress, should_stop: StopFn | None = None) -> dict:
     """Train vs tune score of the network's best weights, with the gap in plain words."""
     from guiapp.core.models.network import predict
     from guiapp.core.split.draw import train_tune_arrays
@@ -124,12 +124,10 @@ TUNE_CODES = {
 SPLIT_CODES = {Findings.below_target.code, Findings.subgroup_gap.code, Findings.near_perfect_small_n.code}
 
 
-def evaluate_on_tune(study, progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None) -> dict:
+def evaluate_on_tune(study, progress: ProgressFn = no_progress, should_stop: StopFn | None = None) -> dict:
     """The network's metric panel on the tune split, per batch and subgroup, beside the best
     baseline; the model measured for the scoreboard; the guards that need no interpretation."""
-    from guiapp.core.evaluation import guards
-    from guiapp.core.evaluation import scoreboard
-    from guiapp.core.evaluation import subgroups
+    from guiapp.core.evaluation import guards, scoreboard, subgroups
     from guiapp.core.models.network import predict
     from guiapp.core.split.draw import train_tune_arrays
 
@@ -200,16 +198,14 @@ def _test_findings(study) -> list:
 
 
 def finalize_test_evaluation(
-    study, *, unseal_reason: str = "", progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None
+    study, *, unseal_reason: str = "", progress: ProgressFn = no_progress, should_stop: StopFn | None = None
 ) -> dict:
     """Open the sealed test set, once: score the network and the baselines on it.
 
     A second evaluation needs ``unseal_reason``; it is recorded and flagged as a Tip 7
     violation in the card and the checklist.
     """
-    from guiapp.core.evaluation import guards
-    from guiapp.core.evaluation import scoreboard
-    from guiapp.core.evaluation import subgroups
+    from guiapp.core.evaluation import guards, scoreboard, subgroups
     from guiapp.core.models.baselines import fitted_baseline, model_output
     from guiapp.core.models.network import predict
     from guiapp.core.split.draw import sealed_test_rows, train_tune_arrays

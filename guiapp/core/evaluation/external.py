@@ -21,7 +21,6 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
 
 import numpy as np
 
@@ -55,18 +54,16 @@ class Cohort:
     sha256: str = ""
 
 
-def _find(study, name: str) -> Optional[dict]:
+def _find(study, name: str) -> dict | None:
     key = name.strip().casefold()
     return next((r for r in study.evaluation.external if r.get("name", "").casefold() == key), None)
 
 
-def read_cohort(
-    study, path, *, label: str, name: str, samples: str = "", should_stop: Optional[StopFn] = None
-) -> Cohort:
+def read_cohort(study, path, *, label: str, name: str, samples: str = "", should_stop: StopFn | None = None) -> Cohort:
     """Read and check a cohort; a :class:`DataError` names what is missing or different."""
     from guiapp.core.data.attach import file_provenance, load_dataset
-    from guiapp.core.export.predict import check_features
     from guiapp.core.data.profile import label_values
+    from guiapp.core.export.predict import check_features
 
     if not name or not str(name).strip():
         raise TenfoldError(
@@ -208,7 +205,7 @@ def evaluate_cohort(
     samples: str = "",
     reason: str = "",
     progress: ProgressFn = no_progress,
-    should_stop: Optional[StopFn] = None,
+    should_stop: StopFn | None = None,
 ) -> dict:
     """Score the network and the baselines on one external cohort, once; record the result.
 
@@ -216,8 +213,8 @@ def evaluate_cohort(
     with the result and raised as a finding.
     """
     from guiapp.core.evaluation import scoreboard
-    from guiapp.core.models.baselines import model_output
     from guiapp.core.evaluation.evaluate import _panel, _replace, baseline_pipeline, require_trained
+    from guiapp.core.models.baselines import model_output
     from guiapp.core.models.network import predict
     from guiapp.core.split.draw import train_tune_arrays
 
@@ -312,7 +309,7 @@ def _class_counts(study, y) -> dict:
     if not study.is_classification:
         return {"n": int(len(y))}
     values, counts = np.unique(y, return_counts=True)
-    return {str(study.data.classes[v]): int(c) for v, c in zip(values, counts)}
+    return {str(study.data.classes[v]): int(c) for v, c in zip(values, counts, strict=False)}
 
 
 def test_outputs(study):
@@ -457,7 +454,7 @@ def summary(record: dict, *, embedding: bool = False) -> dict:
     return out
 
 
-def worst_cohort(study) -> Optional[dict]:
+def worst_cohort(study) -> dict | None:
     """The cohort with the worst primary-metric score, or None without cohorts."""
     from guiapp.core.stats.metrics import HIGHER_IS_BETTER
 

@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import warnings
 from itertools import combinations
-from typing import Optional
 
 import numpy as np
 
-from guiapp.core.study.errors import TenfoldError
 from guiapp.core.models.retrain import small_table_threads
+from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
 
 LOBO_EPOCHS = 20
@@ -53,13 +52,13 @@ def leave_one_batch_out(
     network_epochs: int = LOBO_EPOCHS,
     max_batches: int = LOBO_MAX_BATCHES,
     progress: ProgressFn = no_progress,
-    should_stop: Optional[StopFn] = None,
+    should_stop: StopFn | None = None,
 ) -> dict:
     """Score each held-out batch with models trained on the other batches; record the spread."""
-    from guiapp.core.models.baselines import model_output
     from guiapp.core.evaluation.evaluate import baseline_pipeline
-    from guiapp.core.stats.metrics import HIGHER_IS_BETTER, score
+    from guiapp.core.models.baselines import model_output
     from guiapp.core.models.retrain import chosen_epochs, fit_network
+    from guiapp.core.stats.metrics import HIGHER_IS_BETTER, score
 
     col = study.data.batch
     if not col:
@@ -142,7 +141,7 @@ def leave_one_batch_out(
     return result
 
 
-def estimate_model(result: dict) -> Optional[str]:
+def estimate_model(result: dict) -> str | None:
     """The model whose held-out-batch scores stand for the study: the network when it was retrained."""
     summary = (result or {}).get("summary") or {}
     if "network" in summary:
@@ -181,10 +180,10 @@ def attribution_stability(
     study,
     *,
     refits: int = STABILITY_REFITS,
-    k: Optional[int] = None,
+    k: int | None = None,
     epochs: int = STABILITY_EPOCHS,
     progress: ProgressFn = no_progress,
-    should_stop: Optional[StopFn] = None,
+    should_stop: StopFn | None = None,
 ) -> dict:
     """Refit the network on bootstrap resamples of the training split; compare their top-k features."""
     from guiapp.core.evaluation.evaluate import require_trained

@@ -10,7 +10,7 @@ ranking should not be believed as it stands, and the caveats the model card carr
 
 from __future__ import annotations
 
-from typing import Iterable, Optional
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -244,7 +244,7 @@ def guard_texts(study) -> list[str]:
     return texts
 
 
-def interpretation_ready(study) -> Optional[str]:
+def interpretation_ready(study) -> str | None:
     """Why the guards cannot speak yet, or None."""
     if not (study.interpret.importances or study.interpret.attributions):
         return "Run the interpretation first."

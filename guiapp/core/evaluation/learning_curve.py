@@ -10,14 +10,14 @@ says the model memorises.
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
-from guiapp.core.study.errors import TenfoldError
-from guiapp.core.stats.metrics import DISPLAY_NAMES, HIGHER_IS_BETTER, score
-from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
 from guiapp.core.models.retrain import small_table_threads
+from guiapp.core.stats.metrics import DISPLAY_NAMES, HIGHER_IS_BETTER, score
+from guiapp.core.study.errors import TenfoldError
+from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
 
 DEFAULT_FRACTIONS = (0.25, 0.5, 1.0)
 STILL_RISING = 0.01  # tune score gained over the last step that counts as "still improving"
@@ -49,13 +49,13 @@ def learning_curve(
     *,
     baseline: bool = True,
     progress: ProgressFn = no_progress,
-    should_stop: Optional[StopFn] = None,
+    should_stop: StopFn | None = None,
 ) -> dict:
     """Score vs training-set share for the network and the best baseline; recorded on the study."""
     import warnings
 
-    from guiapp.core.models.baselines import model_output
     from guiapp.core.evaluation.evaluate import baseline_pipeline, require_trained
+    from guiapp.core.models.baselines import model_output
     from guiapp.core.models.network import predict
     from guiapp.core.models.retrain import fit_network
     from guiapp.core.split.draw import train_tune_arrays
@@ -103,7 +103,7 @@ def learning_curve(
     return result
 
 
-def _best_baseline(study, metric: str) -> Optional[str]:
+def _best_baseline(study, metric: str) -> str | None:
     scored = [
         r
         for r in study.baselines.results

@@ -11,14 +11,13 @@ function of the study, so the page, the card and the tests agree.
 from __future__ import annotations
 
 import time
-from typing import Optional
 
 import numpy as np
 
-from guiapp.core.study.findings import Findings
-from guiapp.core.stats.metrics import DISPLAY_NAMES, HIGHER_IS_BETTER
-from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
 from guiapp.core.models.retrain import small_table_threads
+from guiapp.core.stats.metrics import DISPLAY_NAMES, HIGHER_IS_BETTER
+from guiapp.core.study.findings import Findings
+from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
 
 MET, NOT_MET, UNKNOWN = "met", "not met", "not measured yet"
 LATENCY_REPEATS = 50
@@ -26,7 +25,7 @@ LATENCY_REPEATS = 50
 
 @small_table_threads
 def measure_model(
-    study, progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None, repeats: int = LATENCY_REPEATS
+    study, progress: ProgressFn = no_progress, should_stop: StopFn | None = None, repeats: int = LATENCY_REPEATS
 ) -> dict:
     """Parameter count, weights size and CPU inference latency of the trained network."""
     import torch
@@ -66,7 +65,7 @@ def measure_model(
     return measured
 
 
-def _row(criterion: str, target: str, measured: str, ok: Optional[bool], detail: str = "") -> dict:
+def _row(criterion: str, target: str, measured: str, ok: bool | None, detail: str = "") -> dict:
     return {
         "criterion": criterion,
         "target": target,

@@ -11,14 +11,12 @@ score, i.e. when the real result cannot be told apart from memorised noise.
 
 from __future__ import annotations
 
-from typing import Optional
-
 import numpy as np
 
-from guiapp.core.study.findings import Findings
-from guiapp.core.stats.metrics import HIGHER_IS_BETTER, DISPLAY_NAMES, metric_panel, score
-from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
 from guiapp.core.models.retrain import small_table_threads
+from guiapp.core.stats.metrics import DISPLAY_NAMES, HIGHER_IS_BETTER, metric_panel, score
+from guiapp.core.study.findings import Findings
+from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
 
 DEFAULT_REPEATS = 3
 MARGIN = 0.02  # without an interval, the real score must beat the best shuffled one by this much
@@ -37,9 +35,9 @@ def label_shuffle_control(
     study,
     repeats: int = DEFAULT_REPEATS,
     *,
-    epochs: Optional[int] = None,
+    epochs: int | None = None,
     progress: ProgressFn = no_progress,
-    should_stop: Optional[StopFn] = None,
+    should_stop: StopFn | None = None,
 ) -> dict:
     """Retrain on shuffled training labels ``repeats`` times; record and judge real vs shuffled."""
     from guiapp.core.evaluation.evaluate import require_trained

@@ -9,16 +9,17 @@ interval stays below the overall score, so a small noisy group alone does not ra
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 if TYPE_CHECKING:  # pandas is imported by the functions that use it: the wizard opens without it
     import pandas as pd
 
+from guiapp.core.stats.metrics import BOUNDED, HIGHER_IS_BETTER, metric_panel
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.findings import Findings
-from guiapp.core.stats.metrics import BOUNDED, HIGHER_IS_BETTER, metric_panel
 
 GAP_FLAG = 0.10  # on 0–1 metrics; other metrics: 10% of the overall value
 MIN_GROUP_SIZE = 10
@@ -89,11 +90,11 @@ def group_metrics(
     *,
     factor: str,
     metric: str,
-    overall: Optional[dict] = None,
+    overall: dict | None = None,
     n_boot: int = GROUP_BOOTSTRAP,
     seed: int = 0,
     threshold: float = 0.5,
-    metrics: Optional[Sequence[str]] = None,
+    metrics: Sequence[str] | None = None,
 ) -> dict:
     """Metrics of every group of one factor, with intervals, and which groups fall behind.
 

@@ -9,13 +9,11 @@ carries both.
 
 from __future__ import annotations
 
-from typing import Optional
-
 import numpy as np
 
+from guiapp.core.stats.metrics import DISPLAY_NAMES, HIGHER_IS_BETTER, fast_score, metric_panel
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.findings import Findings
-from guiapp.core.stats.metrics import DISPLAY_NAMES, HIGHER_IS_BETTER, fast_score, metric_panel
 from guiapp.core.study.model import now_iso
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
 
@@ -175,7 +173,7 @@ def looks_like_counts(study) -> bool:
     return any(f.code == Findings.values_look_like_counts.code for f in study.findings)
 
 
-def classical_alternative(study, *, counts: Optional[bool] = None, n_samples: Optional[int] = None) -> str:
+def classical_alternative(study, *, counts: bool | None = None, n_samples: int | None = None) -> str:
     """The route a statistician would take instead of deep learning on these data, in plain words."""
     counts = looks_like_counts(study) if counts is None else counts
     n = study.data.n_samples if n_samples is None else n_samples
@@ -196,7 +194,7 @@ def classical_alternative(study, *, counts: Optional[bool] = None, n_samples: Op
     )
 
 
-def _baseline_sentence(study) -> Optional[str]:
+def _baseline_sentence(study) -> str | None:
     metric = study.primary_metric
     best = study.baselines.best(metric)
     if best is None:
@@ -352,18 +350,18 @@ def refresh_findings(study) -> None:
 
 
 def compare_with_network(
-    study, progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None, n_boot: int = 1000
+    study, progress: ProgressFn = no_progress, should_stop: StopFn | None = None, n_boot: int = 1000
 ) -> dict:
     """Every model's tune-set score with its interval, and the network against the best baseline.
 
     The best baseline, fitted with its tuned settings on the training split (once), and the network
     score the same tune samples, and a paired bootstrap measures the network's advantage.
     """
-    from guiapp.core.models.baselines import fitted_baseline, model_output
     from guiapp.core.evaluation.evaluate import require_trained
+    from guiapp.core.models.baselines import fitted_baseline, model_output
     from guiapp.core.models.network import predict
-    from guiapp.core.split.draw import train_tune_arrays
     from guiapp.core.models.tuning import budget_report
+    from guiapp.core.split.draw import train_tune_arrays
 
     require_trained(study)
     metric, task = study.primary_metric, study.question.task
@@ -523,7 +521,7 @@ def card_section(study) -> dict:
 
 
 def _card_row(
-    title: str, space: dict, n_trials: int, budget: int, best: dict, row: dict, search: Optional[dict] = None
+    title: str, space: dict, n_trials: int, budget: int, best: dict, row: dict, search: dict | None = None
 ) -> dict:
     value, ci = row.get("value"), row.get("ci")
     score = "—" if value is None else f"{value:.3f}" + (f" (95% CI {ci[0]:.3f}–{ci[1]:.3f})" if ci else "")

@@ -17,8 +17,8 @@ import math
 import os
 import shutil
 import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 from guiapp.core.study.errors import DiskFullError
 

@@ -20,9 +20,7 @@ def _f(value, digits: int = 3) -> str:
 
 
 def card_context(study) -> dict:
-    from guiapp.core.evaluation import evaluate
-    from guiapp.core.evaluation import guards
-    from guiapp.core.evaluation import scoreboard
+    from guiapp.core.evaluation import evaluate, guards, scoreboard
 
     e, o, it = study.evaluation, study.overfitting, study.interpret
     panel = e.test_metrics or e.tune_metrics or {}
@@ -68,7 +66,7 @@ def _calibration(panel: dict, details: dict) -> dict:
     ci = panel.get("ece_ci")
     bins = [
         {"predicted": p, "observed": ob, "count": n}
-        for p, ob, n in zip(rel.get("predicted", []), rel.get("observed", []), rel.get("count", []))
+        for p, ob, n in zip(rel.get("predicted", []), rel.get("observed", []), rel.get("count", []), strict=False)
     ]
     return {
         "ece": _f(panel["ece"]),

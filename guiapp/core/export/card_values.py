@@ -10,7 +10,7 @@ import dataclasses
 import math
 import re
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 # What the card says where a field only the study owner can write was left empty.
 NOT_PROVIDED = "Not provided by the study owner."
@@ -58,7 +58,7 @@ class MetricValue:
 
     key: str
     value: float
-    ci: Optional[tuple[float, float]] = None
+    ci: tuple[float, float] | None = None
 
     @property
     def name(self) -> str:
@@ -85,7 +85,7 @@ def metric_values(metrics: dict) -> list[MetricValue]:
     return [MetricValue(k, float(metrics[k]), _ci(metrics.get(f"{k}_ci"))) for k in keys]
 
 
-def _ci(value: Any) -> Optional[tuple[float, float]]:
+def _ci(value: Any) -> tuple[float, float] | None:
     if isinstance(value, (list, tuple)) and len(value) == 2 and all(map(_is_number, value)):
         return float(value[0]), float(value[1])
     return None
@@ -205,9 +205,9 @@ def subgroup_slices(study) -> list[dict]:
 
 
 def _privacy_context(study) -> dict:
-    from guiapp.core.privacy.membership import MODEL_NAMES
-    from guiapp.core.privacy.dp import dp_summary
     from guiapp.core.export.sharing import sensitivity_answers
+    from guiapp.core.privacy.dp import dp_summary
+    from guiapp.core.privacy.membership import MODEL_NAMES
 
     m = study.ethics.membership or {}
     audit = []

@@ -15,7 +15,6 @@ import hmac
 import os
 import secrets
 from pathlib import Path
-from typing import Optional
 
 from guiapp.core.study.errors import TenfoldError
 
@@ -32,8 +31,8 @@ def personal_columns(study, columns=()) -> list[str]:
     A column that merely looks like a sample identifier (a distinct value in every row) is not
     personal by that alone; as an identifier it still never leaves, unless it keys the rows.
     """
-    from guiapp.core.study.findings import Findings
     from guiapp.core.data.pii import category_by_name
+    from guiapp.core.study.findings import Findings
 
     d = study.data
     marked = [str(h.get("column")) for h in d.pii if h.get("column")]
@@ -63,7 +62,7 @@ def id_columns(study, columns) -> list[str]:
     return [name for name in dict.fromkeys(names) if name and name in columns]
 
 
-def key_column(study, columns) -> Optional[str]:
+def key_column(study, columns) -> str | None:
     """The sample-ID column that may key predictions.csv: the sample ID, else the first identifier,
     that nothing marks as personal (None when every ID column is personal, or there is none)."""
     ids = id_columns(study, columns)
@@ -160,7 +159,7 @@ def prediction_rows(study, rows, te):
     return frame
 
 
-def _write_mapping(study, mapping) -> Optional[Path]:
+def _write_mapping(study, mapping) -> Path | None:
     if study.folder is None:
         return None
     path = study.path(ROW_KEYS_FILE)

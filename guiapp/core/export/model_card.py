@@ -18,21 +18,16 @@ from typing import Any
 
 from guiapp import __version__
 from guiapp.core.export.card_json import (
-    SCHEMA_FILE,
-    load_schema,
     model_card_json,  # noqa: F401 (public here)
-    validate_model_card_json,
 )
 from guiapp.core.export.card_values import (
     ARCHITECTURE_NAMES,
     LOWER_IS_BETTER,
-    METRIC_NAMES,
     NOT_METRICS,  # noqa: F401
     NOT_PROVIDED,
-    MetricValue,
-    _ci,
     _fmt,
     _is_number,
+    _privacy_context,
     architecture_text,
     as_dict,
     dataset_name,
@@ -40,7 +35,6 @@ from guiapp.core.export.card_values import (
     metric_display_name,
     metric_values,
     model_name,
-    _privacy_context,
     reported_metrics,
     sensitivity_text,
     split_sizes,
@@ -161,8 +155,8 @@ def card_context(study, weights_shared: bool, weights_reason: str, privacy: list
 
 def _caveat_context(study) -> dict:
     """The box above the headline: what stands unsettled, with the user's reasons (Tip 7)."""
-    from guiapp.core.study import blocking
     from guiapp.core.evaluation import conclusion
+    from guiapp.core.study import blocking
 
     return {
         "caveats": blocking.caveats(study),

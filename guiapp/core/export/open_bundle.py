@@ -18,7 +18,6 @@ import json
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
 
 from guiapp.core.study.errors import TenfoldError
 
@@ -80,7 +79,7 @@ class Bundle:
 
     manifest_sha256: str = ""
 
-    def model_file(self, kind: str) -> Optional[Path]:
+    def model_file(self, kind: str) -> Path | None:
         name = (self.config.get("models") or {}).get(kind)
         return inside_bundle(self.folder, name, "model/config.json", under="model") if name else None
 
@@ -92,7 +91,7 @@ class Bundle:
 # ----- checks before anything is loaded ---------------------------------------------------------
 
 
-def _pickle_reason(path: Path) -> Optional[str]:
+def _pickle_reason(path: Path) -> str | None:
     """Why a file counts as pickle-bearing, or None."""
     if path.suffix.lower() in PICKLE_SUFFIXES:
         return f"its name ends in {path.suffix}, a format that holds pickles"
@@ -211,7 +210,7 @@ def verify_hashes(folder: Path, manifest: dict) -> None:
             )
 
 
-def check_manifest_hash(folder: Path, expected: Optional[str]) -> str:
+def check_manifest_hash(folder: Path, expected: str | None) -> str:
     """The SHA-256 of ``manifest.json``; refused when it differs from ``expected`` (hex, any case)."""
     folder = Path(folder)
     path = folder / MANIFEST
@@ -233,7 +232,7 @@ def check_manifest_hash(folder: Path, expected: Optional[str]) -> str:
     return actual
 
 
-def verify_bundle(folder, *, expect_manifest: Optional[str] = None) -> dict:
+def verify_bundle(folder, *, expect_manifest: str | None = None) -> dict:
     """Check a bundle without loading any model: no pickles, the manifest's hash (when one is
     expected), every file listed and unchanged, nothing unlisted, config paths inside the bundle.
 
@@ -351,7 +350,7 @@ def _read_json(path: Path, what: str) -> dict:
     return value
 
 
-def open_bundle(folder, *, expect_manifest: Optional[str] = None) -> Bundle:
+def open_bundle(folder, *, expect_manifest: str | None = None) -> Bundle:
     """Check a bundle (:func:`verify_bundle`) and read its config; loads no model yet."""
     folder = Path(folder)
     if folder.is_dir() and not (folder / CONFIG).is_file():

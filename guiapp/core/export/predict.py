@@ -11,15 +11,14 @@ the study used (``data_options`` in the bundle's config.json). The bundle is ope
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import numpy as np
 import pandas as pd
 
+from guiapp.core.data.transform import apply as apply_transform
 from guiapp.core.export.open_bundle import MODEL_KINDS, BundleError, load_knn, load_network, open_bundle
 from guiapp.core.study.errors import DataError, TenfoldError
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
-from guiapp.core.data.transform import apply as apply_transform
 
 
 def check_features(
@@ -37,7 +36,7 @@ def check_features(
         )
     present = [c for c in columns if c in set(features)]
     if present != list(features) and not by_name:
-        k = next(i for i, (a, b) in enumerate(zip(present, features)) if a != b)
+        k = next(i for i, (a, b) in enumerate(zip(present, features, strict=False)) if a != b)
         raise DataError(
             f"{file_name} has the model's feature columns in another order: position "
             f"{k + 1} is {present[k]!r}, the model expects {features[k]!r}. Put the columns "
@@ -60,8 +59,8 @@ def predict_table(
     by_name: bool = False,
     file_name: str = "the table",
     progress: ProgressFn = no_progress,
-    should_stop: Optional[StopFn] = None,
-    expect_manifest: Optional[str] = None,
+    should_stop: StopFn | None = None,
+    expect_manifest: str | None = None,
 ) -> pd.DataFrame:
     """Predictions for every row of ``table``: the identifier columns, ``predicted`` and, for a
     classifier, ``p_<class>`` per class (rounded as in the bundle's predictions.csv)."""
@@ -126,8 +125,8 @@ def predict_file(
     model: str = "auto",
     by_name: bool = False,
     progress: ProgressFn = no_progress,
-    should_stop: Optional[StopFn] = None,
-    expect_manifest: Optional[str] = None,
+    should_stop: StopFn | None = None,
+    expect_manifest: str | None = None,
 ) -> pd.DataFrame:
     """Read ``data_path``, predict, write ``out_path`` as CSV.
 
@@ -166,7 +165,7 @@ def _looks_like_fasta(path: Path) -> bool:
         return False
 
 
-def read_new_samples(config: dict, data_path, *, should_stop: Optional[StopFn] = None) -> tuple[pd.DataFrame, bool]:
+def read_new_samples(config: dict, data_path, *, should_stop: StopFn | None = None) -> tuple[pd.DataFrame, bool]:
     """New samples as the rows the bundle's model takes, and whether they came from images or FASTA.
 
     Images are read with the study's size and colour (so other sizes are resized and colour

@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import html
 import math
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Optional, Sequence
 
 from markupsafe import Markup
 
 from guiapp import __version__
-from guiapp.core.export import write as export
-from guiapp.core.export import model_card
 from guiapp.core.evaluation.evaluate import GAP_WARN
-from guiapp.core.interpretation.interpret import CAVEAT
+from guiapp.core.export import model_card
+from guiapp.core.export import write as export
 from guiapp.core.export.model_card import LOWER_IS_BETTER, MetricValue, metric_display_name, metric_values
+from guiapp.core.interpretation.interpret import CAVEAT
 from guiapp.core.study.model import Study, now_iso
 
 REPORT_FILE = "report.html"
@@ -45,7 +45,7 @@ TOP_FEATURES = 15
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
-def write_report(study: Study, out_dir, *, privacy: Optional[list[str]] = None) -> Path:
+def write_report(study: Study, out_dir, *, privacy: list[str] | None = None) -> Path:
     """Write ``report.html`` into ``out_dir`` and return its path.
 
     ``privacy`` is the export's list of warnings (it knows whether the weights actually
@@ -57,12 +57,12 @@ def write_report(study: Study, out_dir, *, privacy: Optional[list[str]] = None) 
     return path
 
 
-def render_report(study: Study, *, privacy: Optional[list[str]] = None) -> str:
+def render_report(study: Study, *, privacy: list[str] | None = None) -> str:
     """The page as a string."""
     return _template().render(**report_context(study, privacy=privacy))
 
 
-def report_context(study: Study, *, privacy: Optional[list[str]] = None) -> dict:
+def report_context(study: Study, *, privacy: list[str] | None = None) -> dict:
     """Everything the template shows, already in words, formatted numbers and SVG."""
     from guiapp.core.guidance import checklist
 
@@ -132,7 +132,7 @@ def _evaluation_context(study: Study) -> dict:
 # ----- facts in words -----------------------------------------------------------------------
 
 
-def _target(study: Study, split: str, headline: list[MetricValue]) -> Optional[dict]:
+def _target(study: Study, split: str, headline: list[MetricValue]) -> dict | None:
     q = study.question
     if q.target_value is None:
         return None
@@ -155,7 +155,7 @@ def _data_summary(study: Study) -> dict:
     }
 
 
-def _batch_level(silhouette: Optional[float]) -> str:
+def _batch_level(silhouette: float | None) -> str:
     from guiapp.core.batch.effects import SILHOUETTE_WARN
 
     if silhouette is None:
@@ -191,7 +191,7 @@ def _metric_keys(study: Study, metrics: dict) -> list[str]:
     return sorted(keys, key=lambda k: order.index(k) if k in order else len(order) + keys.index(k))
 
 
-def comparison_table(study: Study, split: str) -> Optional[dict]:
+def comparison_table(study: Study, split: str) -> dict | None:
     """Network and baselines side by side on one split, the best value of each metric marked."""
     models = _models(study, split)
     if not models:
@@ -220,7 +220,7 @@ def comparison_table(study: Study, split: str) -> Optional[dict]:
 # ----- the plots ----------------------------------------------------------------------------
 
 
-def loss_chart(study: Study) -> Optional[Markup]:
+def loss_chart(study: Study) -> Markup | None:
     history = [h for h in study.train.history if isinstance(h, dict) and "epoch" in h]
     if not history:
         return None
@@ -273,7 +273,7 @@ def metric_charts(study: Study) -> list[Markup]:
     return charts
 
 
-def importance_chart(study: Study) -> Optional[Markup]:
+def importance_chart(study: Study) -> Markup | None:
     rows = [r for r in study.interpret.importances if isinstance(r, dict) and _finite(r.get("mean"))]
     if not rows:
         return None
@@ -369,12 +369,12 @@ def _y_axis(ticks, sy, left, right) -> list[str]:
 
 def line_chart_svg(
     x: Sequence[float],
-    series: Sequence[tuple[str, Sequence[Optional[float]]]],
+    series: Sequence[tuple[str, Sequence[float | None]]],
     *,
     title: str,
     x_label: str,
     y_label: str,
-    marker: Optional[tuple[float, str]] = None,
+    marker: tuple[float, str] | None = None,
     width: int = 860,
     height: int = 320,
 ) -> Markup:
@@ -396,7 +396,7 @@ def line_chart_svg(
     for i, (_, vals) in enumerate(series):
         colour, dash = PALETTE[i % len(PALETTE)], ' stroke-dasharray="6 3"' if i % 2 else ""
         path, pen = [], "M"
-        for xv, yv in zip(x, vals):
+        for xv, yv in zip(x, vals, strict=False):
             if not _finite(yv):
                 pen = "M"
                 continue
@@ -406,7 +406,7 @@ def line_chart_svg(
         if len(x) <= 40:
             body += [
                 f'<circle cx="{sx(xv):.1f}" cy="{sy(yv):.1f}" r="2.6" fill="{colour}"/>'
-                for xv, yv in zip(x, vals)
+                for xv, yv in zip(x, vals, strict=False)
                 if _finite(yv)
             ]
     body += _legend([name for name, _ in series], left, 20, lines=True)
@@ -420,7 +420,7 @@ def line_chart_svg(
 def horizontal_bar_svg(
     labels: Sequence[str],
     values: Sequence[float],
-    errors: Optional[Sequence[float]] = None,
+    errors: Sequence[float] | None = None,
     *,
     title: str,
     x_label: str,
@@ -433,15 +433,15 @@ def horizontal_bar_svg(
     right, top, row = width - 24, 12, 22
     bottom = top + row * len(values)
     height = bottom + 46
-    lo = min([0.0] + [v - e for v, e in zip(values, errors)])
-    hi = max([0.0] + [v + e for v, e in zip(values, errors)])
+    lo = min([0.0] + [v - e for v, e in zip(values, errors, strict=False)])
+    hi = max([0.0] + [v + e for v, e in zip(values, errors, strict=False)])
     xt = nice_ticks(lo, hi if hi > lo else lo + 1)
     sx = lambda v: left + (v - xt[0]) / (xt[-1] - xt[0]) * (right - left)  # noqa: E731
     body = []
     for v in xt:
         body.append(f'<line x1="{sx(v):.1f}" y1="{top}" x2="{sx(v):.1f}" y2="{bottom}" class="grid"/>')
         body.append(_t(sx(v), bottom + 16, _tick_text(v, xt), "middle", "tick"))
-    for i, (label, full, v, e) in enumerate(zip(shown, labels, values, errors)):
+    for i, (label, full, v, e) in enumerate(zip(shown, labels, values, errors, strict=False)):
         y = top + i * row
         x0, x1 = sorted((sx(0.0), sx(v)))
         body.append(
@@ -459,10 +459,10 @@ def horizontal_bar_svg(
 
 def grouped_bar_svg(
     groups: Sequence[str],
-    series: Sequence[tuple[str, Sequence[Optional[float]], Sequence[Optional[tuple[float, float]]]]],
+    series: Sequence[tuple[str, Sequence[float | None], Sequence[tuple[float, float] | None]]],
     *,
     title: str,
-    y_range: Optional[tuple[float, float]] = None,
+    y_range: tuple[float, float] | None = None,
     width: int = 860,
     height: int = 340,
 ) -> Markup:

@@ -7,7 +7,7 @@ Drawn with the SVG helpers of :mod:`guiapp.core.export.report`, so they match th
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 from markupsafe import Markup
 
@@ -21,8 +21,8 @@ def xy_chart_svg(
     title: str,
     x_label: str,
     y_label: str,
-    x_range: Optional[tuple] = None,
-    y_range: Optional[tuple] = None,
+    x_range: tuple | None = None,
+    y_range: tuple | None = None,
     diagonal: bool = False,
     hlines: Sequence[tuple] = (),
     points: bool = False,
@@ -50,9 +50,9 @@ def xy_chart_svg(
     for value, text in hlines:
         body.append(f'<line x1="{left}" y1="{sy(value):.1f}" x2="{right}" y2="{sy(value):.1f}" class="marker"/>')
         body.append(r._t(right - 4, sy(value) - 4, text, "end", "note"))
-    for name, x, y, c, dashed in series:
+    for _name, x, y, c, dashed in series:
         colour = r.PALETTE[c % len(r.PALETTE)]
-        pts = [(a, b) for a, b in zip(x, y) if r._finite(a) and r._finite(b)]
+        pts = [(a, b) for a, b in zip(x, y, strict=False) if r._finite(a) and r._finite(b)]
         if points:
             body += [
                 f'<circle cx="{sx(a):.1f}" cy="{sy(b):.1f}" r="2.4" fill="{colour}" fill-opacity="0.6"/>'
@@ -186,7 +186,7 @@ def curve_charts(study) -> list[Markup]:
     return charts
 
 
-def learning_curve_chart(study) -> Optional[Markup]:
+def learning_curve_chart(study) -> Markup | None:
     lc = study.overfitting.learning_curve or {}
     if not lc.get("n_train"):
         return None
@@ -212,8 +212,7 @@ def learning_curve_chart(study) -> Optional[Markup]:
 
 def report_context(study) -> dict:
     """What the report's evaluation additions show."""
-    from guiapp.core.evaluation import guards
-    from guiapp.core.evaluation import scoreboard
+    from guiapp.core.evaluation import guards, scoreboard
 
     sh = study.overfitting.shuffle or {}
     return {

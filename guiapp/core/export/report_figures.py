@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import struct
 import zlib
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from markupsafe import Markup
@@ -85,7 +85,7 @@ def _colour_bar(x: float, y: float, height: float, stops, low: str, high: str) -
 # ----- interpretation -------------------------------------------------------------------------------
 
 
-def attribution_chart(study) -> Optional[Markup]:
+def attribution_chart(study) -> Markup | None:
     """Integrated gradients per feature (tables; image and sequence studies have their maps)."""
     from guiapp.core.interpretation.attribution_maps import modality
 
@@ -101,7 +101,7 @@ def attribution_chart(study) -> Optional[Markup]:
     )
 
 
-def image_maps_chart(study) -> Optional[Markup]:
+def image_maps_chart(study) -> Markup | None:
     """The mean map, then each example's image, integrated-gradients and saliency maps, one row each."""
     from guiapp.core.interpretation.attribution_maps import dequantise
 
@@ -184,10 +184,10 @@ def sequence_charts(study) -> list[Markup]:
 # ----- privacy --------------------------------------------------------------------------------------
 
 
-def attack_roc_chart(study) -> Optional[Markup]:
+def attack_roc_chart(study) -> Markup | None:
     """The membership-inference attack's ROC curve for each audited model."""
-    from guiapp.core.privacy.membership import MODEL_NAMES
     from guiapp.core.export.report_curves import xy_chart_svg
+    from guiapp.core.privacy.membership import MODEL_NAMES
 
     models = (study.ethics.membership or {}).get("models") or {}
     series = [
@@ -210,10 +210,10 @@ def attack_roc_chart(study) -> Optional[Markup]:
     )
 
 
-def dp_utility_chart(study) -> Optional[Markup]:
+def dp_utility_chart(study) -> Markup | None:
     """Tune score of each DP-trained network against its ε, beside the non-private network."""
-    from guiapp.core.stats.metrics import DISPLAY_NAMES
     from guiapp.core.export.report_curves import xy_chart_svg
+    from guiapp.core.stats.metrics import DISPLAY_NAMES
 
     dp = study.ethics.dp or {}
     runs = [h for h in (dp.get("history") or []) if r._finite(h.get("epsilon")) and r._finite(h.get("dp_tune"))]

@@ -94,8 +94,8 @@ def privacy_warnings(study, *, plan=None) -> list[str]:
     The Ethics page shows them; ``privacy.md`` and the model card carry them. ``plan`` is
     the export's final plan when it differs from :func:`sharing_plan` (no weights file).
     """
-    from guiapp.core.privacy.membership import MODEL_NAMES
     from guiapp.core.privacy.dp import dp_summary
+    from guiapp.core.privacy.membership import MODEL_NAMES
 
     plan = plan or sharing_plan(study)
     share, reason = plan.any_weights, plan.reason
@@ -231,8 +231,8 @@ def sharing_rules(study, plan: SharingPlan) -> list[str]:
 
 def privacy_markdown(study, warnings: list[str], plan: SharingPlan, *, with_predictions: bool) -> str:
     """``privacy.md``: what is sensitive, the audit, what was withheld and why, DP, and the rules."""
-    from guiapp.core.privacy.membership import audit_summary
     from guiapp.core.privacy.dp import dp_summary
+    from guiapp.core.privacy.membership import audit_summary
 
     lines = [
         f"# Privacy warnings — {model_card.model_name(study)}",

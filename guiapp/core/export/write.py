@@ -13,22 +13,20 @@ import dataclasses
 import platform
 import shutil
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Callable, Optional
 
 from guiapp import __version__
 from guiapp.core.export import model_card
-from guiapp.core.study.errors import TenfoldError
-from guiapp.core.study.findings import Findings
 from guiapp.core.export.sharing import (
     SharingPlan,
     privacy_markdown,
     privacy_warnings,  # noqa: F401 (public here)
     sharing_plan,
-    weights_decision,
 )
+from guiapp.core.study.findings import Findings
 from guiapp.core.study.model import Study, now_iso, write_json_atomic
 
 Progress = Callable[[float, str], None]
@@ -82,9 +80,9 @@ def write_bundle(
     out_dir,
     *,
     predictions=None,
-    progress: Optional[Progress] = None,
-    license: Optional[str] = None,
-    onnx: Optional[bool] = None,
+    progress: Progress | None = None,
+    license: str | None = None,
+    onnx: bool | None = None,
 ) -> ExportResult:
     """Write the export bundle into ``out_dir`` and record the export on the study.
 
@@ -262,7 +260,7 @@ def _write_onnx(study: Study, out: Path, plan: SharingPlan, written) -> dict:
     return files
 
 
-def _study_file(study: Study, relative: str) -> Optional[Path]:
+def _study_file(study: Study, relative: str) -> Path | None:
     if not relative or study.folder is None:
         return None
     path = study.path(relative)
@@ -272,7 +270,7 @@ def _study_file(study: Study, relative: str) -> Optional[Path]:
 # ----- JSON documents -----------------------------------------------------------------------
 
 
-def metrics_summary(study: Study, plan: Optional[SharingPlan] = None) -> dict:
+def metrics_summary(study: Study, plan: SharingPlan | None = None) -> dict:
     """The content of ``metrics.json``: every number the card shows, and the findings."""
     ev, train = study.evaluation, study.train
     baselines = []
@@ -358,7 +356,7 @@ def checklist_summary(study: Study) -> dict:
 LOADER_OPTIONS = ("image_size", "colour", "sequence_length", "alphabet", "crop")
 
 
-def model_config(study: Study, plan: Optional[SharingPlan] = None, *, onnx_files: Optional[dict] = None) -> dict:
+def model_config(study: Study, plan: SharingPlan | None = None, *, onnx_files: dict | None = None) -> dict:
     """``model/config.json``: what is needed to rebuild the models around their weights.
 
     ``tenfold predict`` reads it: the feature columns in order, the classes, the
@@ -418,7 +416,7 @@ def model_config(study: Study, plan: Optional[SharingPlan] = None, *, onnx_files
     }
 
 
-def _onnx_entry(study: Study, files: Optional[dict]) -> Optional[dict]:
+def _onnx_entry(study: Study, files: dict | None) -> dict | None:
     if not files:
         return None
     from guiapp.core.export.onnx_export import config_entry

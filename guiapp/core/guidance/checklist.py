@@ -7,8 +7,8 @@ each item looks for is in :mod:`guiapp.core.guidance.evidence`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Optional
 
 from guiapp.core.guidance import evidence as ev
 from guiapp.core.guidance.evidence import ATTESTED, DONE, NOT_APPLICABLE, OPEN, VIOLATED, ok
@@ -562,13 +562,13 @@ def evaluate_checklist(study) -> list[dict]:
     return rows
 
 
-def blocking_items(study, step_id: str, items: Optional[list] = None) -> list[dict]:
+def blocking_items(study, step_id: str, items: list | None = None) -> list[dict]:
     """Required items of ``step_id`` still open: in guided mode the step cannot be left."""
     items = items if items is not None else evaluate_checklist(study)
     return [i for i in items if i["step"] == step_id and i["required"] and i["status"] == OPEN]
 
 
-def can_leave(study, step_id: str, items: Optional[list] = None) -> tuple[bool, str]:
+def can_leave(study, step_id: str, items: list | None = None) -> tuple[bool, str]:
     """Whether Next may leave ``step_id``, and why not, in plain words (one line)."""
     if not study.checklist_mode:
         return True, ""
@@ -586,7 +586,7 @@ def can_leave(study, step_id: str, items: Optional[list] = None) -> tuple[bool, 
     return False, "Guided mode: before you go on, " + "; ".join(reasons) + "."
 
 
-def leave_message(study, step_id: str, items: Optional[list] = None) -> str:
+def leave_message(study, step_id: str, items: list | None = None) -> str:
     """What the page says about its open required items: which, and why each matters.
 
     In guided mode they keep Next disabled; in ordinary mode they are warnings. Empty when

@@ -3,7 +3,7 @@ audit as a risk level. The wizard shows these by default and the numbers behind 
 
 from __future__ import annotations
 
-from typing import Iterable, Optional
+from collections.abc import Iterable
 
 LIGHT_ORDER = ("green", "amber", "red")
 MIXING_SENTENCES = {
@@ -23,7 +23,7 @@ RISK_SENTENCES = {
 }
 
 
-def batch_mixing(lights: Iterable[Optional[str]]) -> tuple[Optional[str], str]:
+def batch_mixing(lights: Iterable[str | None]) -> tuple[str | None, str]:
     """The worst traffic light of the batch metrics and a sentence; ``(None, …)`` when unmeasured."""
     measured = [light for light in lights if light in LIGHT_ORDER]
     if not measured:
@@ -32,7 +32,7 @@ def batch_mixing(lights: Iterable[Optional[str]]) -> tuple[Optional[str], str]:
     return worst, MIXING_SENTENCES[worst]
 
 
-def privacy_risk(membership: dict) -> tuple[Optional[str], str]:
+def privacy_risk(membership: dict) -> tuple[str | None, str]:
     """``low``, ``medium`` or ``high`` from the membership audit, and a sentence.
 
     High when any model crosses a warning line with confidence (the audit's own ``warn``);

@@ -21,7 +21,6 @@ letters) is a warning, written into the card with the other guards.
 from __future__ import annotations
 
 import re
-from typing import Optional
 
 import numpy as np
 
@@ -35,7 +34,7 @@ _LETTER = re.compile(r"^pos(\d+)_(.+)$")
 _CHANNELS = {"px": 0, "r": 0, "g": 1, "b": 2}
 
 
-def modality(study) -> Optional[str]:
+def modality(study) -> str | None:
     """ "image" or "sequence" when the study's rows are flattened images or sequences."""
     d = study.data
     if d.modality == "image" and len(d.input_shape) == 3:
@@ -253,7 +252,7 @@ def _example_label(study, forward, row) -> str:
     return f"predicted {float(out.reshape(-1)[0]):.3g}"
 
 
-def _saliency(forward, rows, target, chosen) -> Optional[np.ndarray]:
+def _saliency(forward, rows, target, chosen) -> np.ndarray | None:
     """|gradient| of the attributed output at each input value (Simonyan et al. 2014)."""
     import torch
     from captum.attr import Saliency

@@ -18,12 +18,10 @@ All of it shows what the model uses, not what causes the biology.
 
 from __future__ import annotations
 
-from typing import Optional
-
 import numpy as np
 
-from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress, sub_progress
 from guiapp.core.models.retrain import small_table_threads
+from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress, sub_progress
 
 CAVEAT = (
     "Importance says what this model relies on for these samples, not what drives the "
@@ -37,7 +35,7 @@ KEEP = 50  # features kept in the study per ranking
 
 @small_table_threads
 def permutation_importance(
-    study, n_repeats: int = 5, top: int = 20, progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None
+    study, n_repeats: int = 5, top: int = 20, progress: ProgressFn = no_progress, should_stop: StopFn | None = None
 ) -> list[dict]:
     from guiapp.core.evaluation.evaluate import require_trained
 
@@ -62,9 +60,9 @@ def _permutation_drops(study, n_repeats, progress, should_stop) -> dict:
     """Score drops when each group of columns is shuffled (one feature, an image patch, a
     sequence position), and the drop spread over each group's features (``per_feature``)."""
     from guiapp.core.interpretation.attribution_maps import feature_groups
-    from guiapp.core.stats.metrics import HIGHER_IS_BETTER, score
     from guiapp.core.models.network import load_trained_model, predict
     from guiapp.core.split.draw import train_tune_arrays
+    from guiapp.core.stats.metrics import HIGHER_IS_BETTER, score
 
     _, _, X, y = train_tune_arrays(study)
     model = load_trained_model(study)
@@ -108,7 +106,7 @@ def captum_available() -> bool:
 
 
 def integrated_gradients(
-    study, n_steps: int = IG_STEPS, progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None
+    study, n_steps: int = IG_STEPS, progress: ProgressFn = no_progress, should_stop: StopFn | None = None
 ) -> dict:
     """Integrated gradients of the network on the tune rows, per feature.
 
@@ -227,13 +225,13 @@ def interpret_model(
     top: int = 20,
     attributions: bool = True,
     progress: ProgressFn = no_progress,
-    should_stop: Optional[StopFn] = None,
+    should_stop: StopFn | None = None,
 ) -> dict:
     """The Interpret step: permutation importance, integrated gradients, agreement with the
     linear baseline, and the over-interpretation guards (findings and caveats)."""
-    from guiapp.core.interpretation import attribution_maps
     from guiapp.core.evaluation import guards
     from guiapp.core.evaluation.evaluate import require_trained
+    from guiapp.core.interpretation import attribution_maps
     from guiapp.core.study.findings import Findings
 
     require_trained(study)

@@ -15,14 +15,15 @@ import json
 import os
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any
 
-from guiapp.core.study.errors import TenfoldError
+from guiapp.core.models.tuning import Dim, log_float
 from guiapp.core.stats.metrics import HIGHER_IS_BETTER, metric_panel, score
+from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.model import BaselineResult
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress, sub_progress
-from guiapp.core.models.tuning import Dim, log_float
 
 
 @dataclass(frozen=True)
@@ -228,11 +229,10 @@ def _regressors(n_train: int = 0) -> dict[str, Baseline]:
     from sklearn.svm import SVR, LinearSVR
 
     cores, samples = study_cores(), _forest_samples(n_train)
-    svr_space = lambda n, p: {
-        "C": log_float(1e-2, 1e3),
-        "gamma": log_float(1e-4, 1e1),  # noqa: E731
-        "epsilon": log_float(1e-3, 1.0),
-    }
+
+    def svr_space(n, p):
+        return {"C": log_float(1e-2, 1e3), "gamma": log_float(1e-4, 1e1), "epsilon": log_float(1e-3, 1.0)}
+
     svr_start = lambda p: {"C": 1.0, "gamma": 1.0 / max(p, 1), "epsilon": 0.1}  # noqa: E731
     # The target is standardised for the SVR, so its epsilon means the same on any scale.
     exact_svr = Baseline(
@@ -328,7 +328,7 @@ def baseline(name: str, task: str, n_train: int = 0) -> Baseline:
     return models[name]
 
 
-def make_pipeline(name: str, task: str, seed: int = 0, params: Optional[dict] = None, n_train: int = 0):
+def make_pipeline(name: str, task: str, seed: int = 0, params: dict | None = None, n_train: int = 0):
     """The named baseline as an unfitted Pipeline: impute → scale → model (``params``: its settings).
 
     ``n_train`` picks the form whose cost fits that many training samples (see :func:`baseline`).
@@ -346,7 +346,7 @@ def make_pipeline(name: str, task: str, seed: int = 0, params: Optional[dict] = 
     return pipe
 
 
-def tuned_pipeline(study, name: str, n_train: Optional[int] = None):
+def tuned_pipeline(study, name: str, n_train: int | None = None):
     """The baseline ``name`` with the settings its search chose (defaults when it had none)."""
     result = next((r for r in study.baselines.results if r["name"] == name), {})
     n = len(study.split.train_idx or ()) if n_train is None else n_train
@@ -410,14 +410,14 @@ def _fit_and_score(name, task, seed, params, metric, X_tr, y_tr, X_tu, y_tu) -> 
         return score(metric, y_tu, model_output(pipe, X_tu, task))
 
 
-def fit_baselines(study, progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None) -> list[dict]:
+def fit_baselines(study, progress: ProgressFn = no_progress, should_stop: StopFn | None = None) -> list[dict]:
     """Tune every chosen baseline with the same budget, refit the best, and record the results.
 
     A search already in the study's tuning storage resumes; a budget of 0 fits the defaults.
     """
+    from guiapp.core.evaluation.verdict import assess_before_training
     from guiapp.core.models import tuning
     from guiapp.core.split.draw import train_tune_arrays
-    from guiapp.core.evaluation.verdict import assess_before_training
 
     task = study.question.task
     names = [n for n in study.baselines.models if n in available(task)] or list(available(task))
@@ -462,7 +462,7 @@ class _LazyStorage:
 
 
 def _tune_and_fit(
-    study, name: str, arrays, storage: _LazyStorage, progress: ProgressFn, should_stop: Optional[StopFn]
+    study, name: str, arrays, storage: _LazyStorage, progress: ProgressFn, should_stop: StopFn | None
 ) -> dict:
     """One baseline: its search, then its best settings refitted on the training split and scored."""
     from guiapp.core.models import tuning

@@ -20,7 +20,6 @@ import os
 import shutil
 import tempfile
 import time
-from typing import Optional
 
 from guiapp.core.study.errors import Cancelled, TenfoldError
 from guiapp.core.study.task_context import ProgressFn, StopFn, no_progress
@@ -86,9 +85,9 @@ class Rank:
     def wrap(self, model):
         """The model under DistributedDataParallel: it starts from rank 0's weights, and every
         backward pass averages the gradients over the ranks."""
-        from torch.nn.parallel import DistributedDataParallel
-
         import inspect
+
+        from torch.nn.parallel import DistributedDataParallel
 
         ids = [self.rank] if self.device == "cuda" else None
         # The buffers hold the training split's statistics, the same on every rank: no need to
@@ -268,10 +267,10 @@ def _worker(rank, world, backend, init_file, study, tensors, batch_size, resume,
 def train_distributed(
     study,
     progress: ProgressFn = no_progress,
-    should_stop: Optional[StopFn] = None,
+    should_stop: StopFn | None = None,
     on_epoch=None,
     resume: bool = True,
-    should_pause: Optional[StopFn] = None,
+    should_pause: StopFn | None = None,
 ) -> dict:
     """Train the study's network in ``[train] processes`` processes; record the result as
     :func:`guiapp.core.models.train.train_network` does, plus the number of processes."""

@@ -15,7 +15,6 @@ transformer's model width, and ``depth`` their number of layers.
 from __future__ import annotations
 
 import re
-from typing import Optional
 
 import numpy as np
 
@@ -129,7 +128,7 @@ def build_grid_network(
     center=None,
     scale=None,
     fill=None,
-    target_center: Optional[float] = None,
+    target_center: float | None = None,
     target_scale: float = 1.0,
 ):
     """fill and standardise → put on the grid → the ``kind`` network (→ target units)."""

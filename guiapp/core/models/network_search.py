@@ -14,10 +14,7 @@ from __future__ import annotations
 import math
 import warnings
 from pathlib import Path
-from typing import Optional
 
-from guiapp.core.study.errors import TenfoldError
-from guiapp.core.study.task_context import ProgressFn, StopFn, no_progress
 from guiapp.core.models.train import OPTIMIZERS
 from guiapp.core.models.tuning import (
     Dim,
@@ -37,6 +34,8 @@ from guiapp.core.models.tuning import (
     storage_text,
     storage_url,
 )
+from guiapp.core.study.errors import TenfoldError
+from guiapp.core.study.task_context import ProgressFn, StopFn, no_progress
 
 NETWORK_SPACE = {
     "width": Dim("choice", choices=(16, 32, 64, 128, 256)),
@@ -117,7 +116,7 @@ def _trial_copy(study, folder: Path):
     return trial
 
 
-def tune_network(study, progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None) -> dict:
+def tune_network(study, progress: ProgressFn = no_progress, should_stop: StopFn | None = None) -> dict:
     """Search width, depth, dropout, learning rate, weight decay, batch size and optimizer with
     short trainings (``[tuning] epochs`` each, median pruning), then write the best into the study.
 
@@ -128,11 +127,11 @@ def tune_network(study, progress: ProgressFn = no_progress, should_stop: Optiona
     import shutil
     import tempfile
 
-    from guiapp.core.stats.metrics import HIGHER_IS_BETTER
-    from guiapp.core.split.draw import require_split
-    from guiapp.core.study.model import now_iso
-    from guiapp.core.models.train import train_network
     from guiapp.core.evaluation.verdict import refresh_findings
+    from guiapp.core.models.train import train_network
+    from guiapp.core.split.draw import require_split
+    from guiapp.core.stats.metrics import HIGHER_IS_BETTER
+    from guiapp.core.study.model import now_iso
 
     require_split(study)
     optuna = import_optuna()

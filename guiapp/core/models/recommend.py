@@ -18,11 +18,10 @@ from guiapp.core.models.catalogue import (
     size_summary,
 )
 from guiapp.core.models.catalogue import count_parameters as count_kind_parameters
-from guiapp.core.study.errors import TenfoldError
-from guiapp.core.study.findings import Findings
 from guiapp.core.models.grid_networks import check_kind, grid_config, grid_shape, kinds_for
 from guiapp.core.models.network import count_parameters, n_outputs
-
+from guiapp.core.study.errors import TenfoldError
+from guiapp.core.study.findings import Findings
 
 # Above this many parameters per training sample the page says "many more parameters than samples".
 PARAMS_PER_SAMPLE_MANY = 10

@@ -10,13 +10,11 @@ from __future__ import annotations
 import contextlib
 import functools
 import math
-from typing import Optional
 
 import numpy as np
 
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.task_context import StopFn, check_stop
-
 
 SMALL_TABLE_CELLS = 5_000_000
 
@@ -63,12 +61,12 @@ def fit_network(
     study,
     X_train: np.ndarray,
     y_train: np.ndarray,
-    X_tune: Optional[np.ndarray] = None,
-    y_tune: Optional[np.ndarray] = None,
+    X_tune: np.ndarray | None = None,
+    y_tune: np.ndarray | None = None,
     *,
     seed: int,
-    epochs: Optional[int] = None,
-    should_stop: Optional[StopFn] = None,
+    epochs: int | None = None,
+    should_stop: StopFn | None = None,
 ):
     """Train a fresh network of the study's configuration and return it (on the CPU, in eval mode).
 

@@ -21,8 +21,8 @@ import math
 import threading
 import time
 import warnings
+from collections.abc import Callable
 from contextlib import contextmanager
-from typing import Callable, Optional
 
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop
 
@@ -94,13 +94,13 @@ def run_shared_trials(
     *,
     budget: int,
     worker: int,
-    start: Optional[dict],
+    start: dict | None,
     space: dict,
     objective: Callable,
     next_sampler: Callable[[int], object],
     label: str,
     progress: ProgressFn,
-    should_stop: Optional[StopFn],
+    should_stop: StopFn | None,
     best_text: Callable[[], str],
 ) -> None:
     """Run this worker's share of the search's ``budget`` trials; return once all have ended.

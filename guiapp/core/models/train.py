@@ -12,9 +12,9 @@ import math
 import os
 import statistics
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable, Optional
 
 from guiapp.core.models.devices import free_memory_bytes, memory_in_use_mb, pick_device, seed_everything  # noqa: F401
 from guiapp.core.study.errors import Cancelled, TenfoldError
@@ -83,7 +83,7 @@ def _host_copy(obj, into=None):
         return {k: _host_copy(v, into.get(k)) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
         into = into if isinstance(into, type(obj)) and len(into) == len(obj) else [None] * len(obj)
-        return type(obj)(_host_copy(v, w) for v, w in zip(obj, into))
+        return type(obj)(_host_copy(v, w) for v, w in zip(obj, into, strict=False))
     return obj
 
 
@@ -162,10 +162,10 @@ def _autocast(device: str, precision: str):
 def train_network(
     study,
     progress: ProgressFn = no_progress,
-    should_stop: Optional[StopFn] = None,
-    on_epoch: Optional[EpochFn] = None,
+    should_stop: StopFn | None = None,
+    on_epoch: EpochFn | None = None,
     resume: bool = True,
-    should_pause: Optional[StopFn] = None,
+    should_pause: StopFn | None = None,
 ) -> dict:
     """Train the study's network on the training split, choosing epochs on the tune split.
 
@@ -217,9 +217,9 @@ def _train(study, batch_size, progress, should_stop, on_epoch, resume, should_pa
     import torch
 
     from guiapp.core.models.devices import device_description
-    from guiapp.core.stats.metrics import fast_score
     from guiapp.core.models.network import model_for_study
     from guiapp.core.split.draw import train_tune_arrays
+    from guiapp.core.stats.metrics import fast_score
 
     t = study.train
     X_tr, y_tr, X_tu, y_tu = train_tune_arrays(study) if ddp is None else ddp.arrays
@@ -480,7 +480,7 @@ def _train(study, batch_size, progress, should_stop, on_epoch, resume, should_pa
 
 
 def repeat_training(
-    study, seeds=(0, 1, 2), progress: ProgressFn = no_progress, should_stop: Optional[StopFn] = None
+    study, seeds=(0, 1, 2), progress: ProgressFn = no_progress, should_stop: StopFn | None = None
 ) -> dict:
     """Train once per seed and report the tune metric as mean ± sd (noisy runs, Tip 3).
 
@@ -504,7 +504,7 @@ def repeat_training(
             t.seed, t.status, t.history, t.seconds = seed, "not started", [], 0.0
             train_network(
                 study,
-                progress=lambda f, m: progress((k + f) / len(seeds), f"Seed {seed}: {m}"),
+                progress=lambda f, m, k=k, seed=seed: progress((k + f) / len(seeds), f"Seed {seed}: {m}"),
                 should_stop=should_stop,
                 resume=False,
             )

@@ -132,8 +132,8 @@ def apply_pretrained(study, model) -> TransferReport:
 
 def set_pretrained(study, path: str, *, freeze: bool = False) -> dict:
     """Choose a checkpoint to start from (empty path: none), and record which layers it fills."""
-    from guiapp.core.models.recommend import refresh_findings
     from guiapp.core.models.network import model_for_study
+    from guiapp.core.models.recommend import refresh_findings
 
     a = study.architecture
     if not str(path).strip():

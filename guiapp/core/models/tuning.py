@@ -21,9 +21,9 @@ import os
 import re
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional
 
 from guiapp.core.study.errors import Cancelled, TenfoldError
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
@@ -348,13 +348,13 @@ def run_search(
     seed: int,
     sampler: str = "tpe",
     pruner=None,
-    start: Optional[dict] = None,
+    start: dict | None = None,
     shared: bool = False,
     worker: int = 0,
     label: str = "",
     storage_text: str = "",
     progress: ProgressFn = no_progress,
-    should_stop: Optional[StopFn] = None,
+    should_stop: StopFn | None = None,
 ) -> dict:
     """Run trials of ``objective`` until the search holds ``budget`` of them; return its record.
 

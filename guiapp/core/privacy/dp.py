@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 import time
 import warnings
-from typing import Optional
 
 import numpy as np
 
@@ -136,11 +135,11 @@ def train_with_dp(
     study,
     target_epsilon: float,
     *,
-    delta: Optional[float] = None,
-    epochs: Optional[int] = None,
+    delta: float | None = None,
+    epochs: int | None = None,
     max_grad_norm: float = DEFAULT_MAX_GRAD_NORM,
     progress: ProgressFn = no_progress,
-    should_stop: Optional[StopFn] = None,
+    should_stop: StopFn | None = None,
 ) -> dict:
     """Train the study's architecture with DP-SGD for ``target_epsilon``; record ε, δ and the cost.
 
@@ -158,11 +157,11 @@ def train_with_dp(
             "installation lacks: install it with 'pip install opacus'."
         ) from None
 
-    from guiapp.core.models.devices import pick_device, seed_everything
     from guiapp.core.evaluation.evaluate import require_trained
-    from guiapp.core.stats.metrics import HIGHER_IS_BETTER, score
+    from guiapp.core.models.devices import pick_device, seed_everything
     from guiapp.core.models.network import predict, save_weights
     from guiapp.core.split.draw import train_tune_arrays
+    from guiapp.core.stats.metrics import HIGHER_IS_BETTER, score
 
     if not (isinstance(target_epsilon, (int, float)) and math.isfinite(target_epsilon) and target_epsilon > 0):
         raise TenfoldError(

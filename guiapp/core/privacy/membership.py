@@ -13,7 +13,6 @@ stopping, so they look a little like members, which makes the attack slightly we
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Optional
 
 import numpy as np
 
@@ -42,7 +41,7 @@ class AttackResult:
     auc_ci: list = field(default_factory=list)
     advantage_ci: list = field(default_factory=list)
     tpr_at_low_fpr_ci: list = field(default_factory=list)
-    tpr_at_low_fpr_p: Optional[float] = None  # permutation p-value against a guessing attacker
+    tpr_at_low_fpr_p: float | None = None  # permutation p-value against a guessing attacker
     n_members: int = 0
     n_non_members: int = 0
     mean_loss_members: float = 0.0
@@ -140,7 +139,7 @@ def loss_threshold_attack(
     return result
 
 
-def leaks(auc: float, tpr_at_low_fpr: float, p_value: Optional[float] = None, auc_ci=()) -> bool:
+def leaks(auc: float, tpr_at_low_fpr: float, p_value: float | None = None, auc_ci=()) -> bool:
     """Tenfold's warning rule: attack AUC above 0.55, or TPR at 1% FPR above 2%.
 
     Each counts only when it is unlikely under guessing. With 50 samples a side a guessing
@@ -295,10 +294,10 @@ def audit_models(study) -> list[str]:
 def membership_inference_audit(
     study,
     *,
-    models: Optional[list] = None,
+    models: list | None = None,
     n_boot: int = 200,
     progress: ProgressFn = no_progress,
-    should_stop: Optional[StopFn] = None,
+    should_stop: StopFn | None = None,
 ) -> dict:
     """Attack each model with the loss threshold; record the results and warn where they leak.
 

@@ -245,7 +245,6 @@ def _check_parts(study, y, train, tune, test) -> None:
 
 def _split_findings(study, rows) -> None:
     from guiapp.core.batch.confounding import find_duplicates, split_leak_findings
-
     from guiapp.core.study.findings import Findings
 
     if not study.batch.explained_variance and not study.batch.duplicate_pairs:
@@ -269,7 +268,7 @@ def _counts(study, y, idx) -> dict:
     if not study.is_classification:
         return {"n": len(idx)}
     values, counts = np.unique(y[idx], return_counts=True)
-    return {str(study.data.classes[v]): int(c) for v, c in zip(values, counts)}
+    return {str(study.data.classes[v]): int(c) for v, c in zip(values, counts, strict=False)}
 
 
 def index_hash(indices) -> str:

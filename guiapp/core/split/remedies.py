@@ -16,8 +16,6 @@ column found from the copies, and the record of each remedy for the study and th
 
 from __future__ import annotations
 
-from typing import Optional
-
 import numpy as np
 import pandas as pd
 
@@ -56,7 +54,7 @@ def cluster_counts(clusters: np.ndarray) -> tuple[int, int]:
     return int(len(big)), int(big.sum())
 
 
-def groups_with_copies(groups: Optional[np.ndarray], clusters: np.ndarray) -> np.ndarray:
+def groups_with_copies(groups: np.ndarray | None, clusters: np.ndarray) -> np.ndarray:
     """Groups widened so that a copy cluster never spans two groups (union of both relations)."""
     if groups is None:
         return clusters.astype(str)
@@ -110,7 +108,7 @@ def batch_label_strata(batches: np.ndarray, y: np.ndarray, classification: bool)
     return np.where(sizes >= 2, strata, "rest").astype(str)
 
 
-def group_column_from_copies(rows: pd.DataFrame, pairs, *, exclude=()) -> Optional[dict]:
+def group_column_from_copies(rows: pd.DataFrame, pairs, *, exclude=()) -> dict | None:
     """A column that most copy pairs share a value of (replicates, repeated patients), or None.
 
     Looked at: columns other than ``exclude`` whose values repeat but are not the same in every
@@ -130,7 +128,7 @@ def group_column_from_copies(rows: pd.DataFrame, pairs, *, exclude=()) -> Option
         if n_groups < 3 or n_groups >= values.notna().sum() or pd.api.types.is_float_dtype(values):
             continue
         v = values.astype(object).to_numpy()
-        same = np.array([x == y and not pd.isna(x) for x, y in zip(v[a], v[b])])
+        same = np.array([x == y and not pd.isna(x) for x, y in zip(v[a], v[b], strict=False)])
         share = float(same.mean())
         if share >= GROUP_SHARE and (best is None or share > best["share"]):
             best = {
@@ -239,8 +237,8 @@ def apply_split_remedy(study, remedy: str, reason: str = "") -> None:
     """The Split page's remedy for a confounded batch: leave-batch-out (``batch-holdout``) or
     ``batch-label-stratified``, recorded as the batch remedy and drawn at once."""
     from guiapp.core.batch.effects import choose_remedy
-    from guiapp.core.study.errors import TenfoldError
     from guiapp.core.split.draw import split_study
+    from guiapp.core.study.errors import TenfoldError
 
     if remedy not in ("batch-holdout", "batch-label-stratified"):
         raise TenfoldError(f"{remedy!r} is not a split remedy; choose batch-holdout or batch-label-stratified.")

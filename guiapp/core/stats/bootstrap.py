@@ -8,7 +8,7 @@ values equal the metric computed on the resampled rows themselves (tests pin tha
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

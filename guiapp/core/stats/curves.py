@@ -8,7 +8,7 @@ is, and the pages and the report draw from it. Curves are thinned to at most
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -33,7 +33,7 @@ def _thin(*arrays: np.ndarray, limit: int = MAX_POINTS) -> list:
     return [np.round(np.asarray(a)[keep], 5).tolist() for a in arrays]
 
 
-def roc_points(positive: np.ndarray, s: np.ndarray) -> Optional[dict]:
+def roc_points(positive: np.ndarray, s: np.ndarray) -> dict | None:
     from sklearn.metrics import roc_curve
 
     if positive.all() or not positive.any():
@@ -43,7 +43,7 @@ def roc_points(positive: np.ndarray, s: np.ndarray) -> Optional[dict]:
     return {"fpr": fpr, "tpr": tpr}
 
 
-def pr_points(positive: np.ndarray, s: np.ndarray) -> Optional[dict]:
+def pr_points(positive: np.ndarray, s: np.ndarray) -> dict | None:
     from sklearn.metrics import precision_recall_curve
 
     if not positive.any():
@@ -76,7 +76,7 @@ def reliability(y_true: np.ndarray, output: np.ndarray, bins: int = RELIABILITY_
     }
 
 
-def panel_details(task: str, y_true, output, *, threshold: float = 0.5, classes: Optional[Sequence] = None) -> dict:
+def panel_details(task: str, y_true, output, *, threshold: float = 0.5, classes: Sequence | None = None) -> dict:
     """The non-metric part of a panel, for plots and tables."""
     y_true, output = np.asarray(y_true), np.asarray(output)
     if task != "classification":

@@ -8,8 +8,6 @@ accuracy) gets the rule of three: with no error seen among n samples, the error 
 
 from __future__ import annotations
 
-from typing import Optional
-
 import numpy as np
 
 PROPORTIONS = ("accuracy", "sensitivity", "specificity")
@@ -26,7 +24,7 @@ def clopper_pearson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
     return low, high
 
 
-def _proportion_counts(name: str, y, output, threshold: float) -> Optional[tuple[int, int, str]]:
+def _proportion_counts(name: str, y, output, threshold: float) -> tuple[int, int, str] | None:
     """(successes, trials, what the trials are) of a proportion metric, or None."""
     from guiapp.core.stats.metrics import predicted_classes
 

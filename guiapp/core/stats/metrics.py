@@ -9,7 +9,7 @@ confusion matrix and the reliability diagram come from :mod:`guiapp.core.stats.c
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -337,9 +337,9 @@ def metric_panel(
     n_boot: int = 200,
     seed: int = 0,
     threshold: float = 0.5,
-    metrics: Optional[Sequence[str]] = None,
+    metrics: Sequence[str] | None = None,
     details: bool = True,
-    classes: Optional[Sequence] = None,
+    classes: Sequence | None = None,
 ) -> dict:
     """Every metric of the task, with ``<name>_ci`` = bootstrap 95% interval [low, high].
 

@@ -12,7 +12,6 @@ report must say: every warning and error not settled by a remedy, with the user'
 from __future__ import annotations
 
 import re
-from typing import Optional
 
 from guiapp.core.study.errors import BlockingFindings, TenfoldError
 from guiapp.core.study.findings import Finding, Findings
@@ -55,7 +54,7 @@ def is_resolved(study, code: str) -> bool:
     return is_accepted(study, code) or is_settled(study, code)
 
 
-def unresolved_blocking(study, up_to_step: Optional[str] = None) -> list[Finding]:
+def unresolved_blocking(study, up_to_step: str | None = None) -> list[Finding]:
     """Blocking findings neither settled by a remedy nor accepted with a reason.
 
     With ``up_to_step``, only those raised by that step or an earlier one (a run stops before
@@ -194,7 +193,7 @@ def blocking_message(findings: list[Finding], before: str = "training") -> str:
     return "\n".join(lines)
 
 
-def stop_if_blocked(study, up_to_step: Optional[str] = None, before: str = "training") -> None:
+def stop_if_blocked(study, up_to_step: str | None = None, before: str = "training") -> None:
     """Raise :class:`BlockingFindings` when unresolved blocking findings remain."""
     found = unresolved_blocking(study, up_to_step)
     if found:

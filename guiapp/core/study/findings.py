@@ -30,7 +30,7 @@ class FindingKind:
     # filled from the same values as the template; empty: the message's first sentence.
     caveat: str = ""
 
-    def raise_(self, **values: Any) -> "Finding":
+    def raise_(self, **values: Any) -> Finding:
         return Finding(
             code=self.code,
             tip=self.tip,
@@ -56,7 +56,7 @@ class Finding:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Finding":
+    def from_dict(cls, d: dict) -> Finding:
         """Tolerant of older study files: a finding saved before kinds declared ``blocks`` takes
         its kind's word; keys this version does not know are left aside."""
         known = {f.name for f in fields(cls)}

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Optional
 
 from guiapp.core.study import glossary_pictures as pic
 
@@ -21,7 +21,7 @@ class Term:
     plain: str  # what it is, in plain words
     why: str  # why it matters in a study
     aliases: tuple = ()  # other words for it, as they appear in the wizard's texts
-    picture: Optional[Callable[[], str]] = None  # () -> SVG text
+    picture: Callable[[], str] | None = None  # () -> SVG text
     see_also: tuple = ()
 
     @property
@@ -574,7 +574,7 @@ def term(key: str) -> Term:
     return BY_KEY[key]
 
 
-def lookup(word: str) -> Optional[Term]:
+def lookup(word: str) -> Term | None:
     """The term a word or phrase of the wizard names (case-insensitive), or None."""
     w = _norm(word)
     return next((t for t in TERMS if any(_norm(a) == w for a in t.words)), None)

@@ -7,7 +7,7 @@ a glance. The Glossary dialog draws them; anything that reads SVG can.
 from __future__ import annotations
 
 import math
-from typing import Iterable, Optional
+from collections.abc import Iterable
 
 W, H, PAD = 220, 130, 18
 BLUE, ORANGE, GREEN, GREY, RED = "#1f6fb2", "#e07b00", "#1a8a5a", "#8a949e", "#b3261e"
@@ -48,7 +48,7 @@ def _label(x: float, y: float, text: str, colour: str, anchor: str = "start") ->
     return f'<text x="{px:.1f}" y="{py:.1f}" fill="{colour}" text-anchor="{anchor}">{text}</text>'
 
 
-def curves(xlabel: str, ylabel: str, series: list, notes: Optional[list] = None) -> str:
+def curves(xlabel: str, ylabel: str, series: list, notes: list | None = None) -> str:
     """``series``: (function of x in 0..1 giving y in 0..1, colour, label, dashed)."""
     body = _axes(xlabel, ylabel)
     for fn, colour, label, dashed in series:
@@ -152,9 +152,9 @@ def activation() -> str:
 def _units(columns: list, crossed: frozenset = frozenset()) -> str:
     body, xs = "", [30 + i * (W - 60) / (len(columns) - 1) for i in range(len(columns))]
     pos = []
-    for x, n in zip(xs, columns):
+    for x, n in zip(xs, columns, strict=False):
         pos.append([(x, H / 2 + (j - (n - 1) / 2) * 22) for j in range(n)])
-    for a, b in zip(pos, pos[1:]):
+    for a, b in zip(pos, pos[1:], strict=False):
         for x1, y1 in a:
             for x2, y2 in b:
                 body += f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="#c8ced6" stroke-width="0.8"/>'

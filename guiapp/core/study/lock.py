@@ -16,7 +16,6 @@ import socket
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
 
 from guiapp.core.study.errors import TenfoldError
 
@@ -84,7 +83,7 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-def read_holder(folder) -> Optional[LockHolder]:
+def read_holder(folder) -> LockHolder | None:
     """Who holds the study's lock, as the lock file says; None without a readable lock file."""
     try:
         raw = json.loads((Path(folder) / LOCK_FILE).read_text(encoding="utf-8"))
@@ -99,7 +98,7 @@ def read_holder(folder) -> Optional[LockHolder]:
         return None
 
 
-def live_holder(folder) -> Optional[LockHolder]:
+def live_holder(folder) -> LockHolder | None:
     """The other process that is writing this study now, or None (no lock, a stale one, or ours)."""
     holder = read_holder(folder)
     if holder is None or (holder.here and (holder.pid == os.getpid() or not holder.running)):
@@ -136,7 +135,7 @@ class StudyLock:
     def path(self) -> Path:
         return self.folder / LOCK_FILE
 
-    def acquire(self) -> "StudyLock":
+    def acquire(self) -> StudyLock:
         from guiapp.core.study.model import now_iso
 
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -194,7 +193,7 @@ class StudyLock:
                 pass
         self.held = False
 
-    def __enter__(self) -> "StudyLock":
+    def __enter__(self) -> StudyLock:
         return self.acquire()
 
     def __exit__(self, *exc) -> None:

@@ -15,7 +15,7 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from guiapp import __version__
 from guiapp.core.study.errors import TenfoldError
@@ -26,7 +26,7 @@ FORMAT_VERSION = 1
 
 
 def now_iso() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+    return _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat()
 
 
 @dataclass
@@ -35,22 +35,22 @@ class Question:
     description: str = ""
     task: str = "classification"  # or "regression"
     target_metric: str = "roc_auc"
-    target_value: Optional[float] = None
+    target_value: float | None = None
     # Budgets of the success criteria, checked on the Evaluate page (None: no budget set)
-    max_parameters: Optional[int] = None  # model size, trainable parameters
-    max_latency_ms: Optional[float] = None  # inference time for one sample, on the CPU
-    max_training_minutes: Optional[float] = None
-    max_calibration_error: Optional[float] = None  # expected calibration error; set = calibration asked
+    max_parameters: int | None = None  # model size, trainable parameters
+    max_latency_ms: float | None = None  # inference time for one sample, on the CPU
+    max_training_minutes: float | None = None
+    max_calibration_error: float | None = None  # expected calibration error; set = calibration asked
     # Generalizability, interpretability and efficiency criteria (guiapp.core.evaluation.criteria)
-    min_generalization: Optional[float] = None  # the worst external cohort (or held-out batch) reaches this
-    max_generalization_drop: Optional[float] = None  # drop from the internal test set stays within this
-    min_attribution_stability: Optional[float] = None  # rank correlation of the top-k across bootstrap refits
-    min_linear_agreement: Optional[float] = None  # share of the top-k shared with the linear baseline
+    min_generalization: float | None = None  # the worst external cohort (or held-out batch) reaches this
+    max_generalization_drop: float | None = None  # drop from the internal test set stays within this
+    min_attribution_stability: float | None = None  # rank correlation of the top-k across bootstrap refits
+    min_linear_agreement: float | None = None  # share of the top-k shared with the linear baseline
     known_markers: list = field(default_factory=list)  # features the user expects among the top-k
-    min_known_markers: Optional[int] = None  # how many of them must be there (None: one, when markers are named)
+    min_known_markers: int | None = None  # how many of them must be there (None: one, when markers are named)
     interpretability_top_k: int = 10
-    max_inference_memory_mb: Optional[float] = None  # peak memory of inference on one batch, CPU
-    min_throughput: Optional[float] = None  # samples per second, CPU
+    max_inference_memory_mb: float | None = None  # peak memory of inference on one batch, CPU
+    min_throughput: float | None = None  # samples per second, CPU
 
 
 @dataclass
@@ -73,13 +73,13 @@ class DataState:
     group: str = ""  # donor, patient, animal…: samples sharing it stay on one side of the split
     identifiers: list = field(default_factory=list)
     subgroups: list = field(default_factory=list)  # columns whose groups (site, sex, age band…) get their own metrics
-    sensitive: Optional[bool] = None  # None: not yet declared
+    sensitive: bool | None = None  # None: not yet declared
     # the sensitivity questions of the Data page (Tip 10); None: not answered
-    about_humans: Optional[bool] = None
-    identifiable: Optional[bool] = None
-    consent: Optional[bool] = None  # informed consent or ethics (IRB) approval covers the data
+    about_humans: bool | None = None
+    identifiable: bool | None = None
+    consent: bool | None = None  # informed consent or ethics (IRB) approval covers the data
     consent_reference: str = ""  # e.g. the IRB protocol number
-    data_use_agreement: Optional[bool] = None
+    data_use_agreement: bool | None = None
     dua_reference: str = ""
     provenance: Provenance = field(default_factory=Provenance)
     # filled by the profile
@@ -92,7 +92,7 @@ class DataState:
     # data in (guiapp.core.data.attach): how the file was read, joined, turned and profiled
     modality: str = "table"  # table | image | sequence
     input_shape: list = field(default_factory=list)  # image [C, H, W], sequence [length, letters]; a row is flattened
-    transposed: Optional[bool] = None  # features were rows and were turned; None: detected when loading
+    transposed: bool | None = None  # features were rows and were turned; None: detected when loading
     samples: str = ""  # a separate sample sheet (or label table) joined by sample ID
     sample_id: str = ""  # the data's column holding the sample IDs (empty: found by overlap)
     sample_sheet: dict = field(default_factory=dict)  # the sheet's provenance and how it matched
@@ -110,27 +110,27 @@ class DataState:
 class BatchState:
     color_by: str = "batch"  # batch | label | a column; what the Batch-effects plot is coloured by
     color_batch: str = ""  # the batch column when color_by was chosen; a new batch column resets it
-    silhouette: Optional[float] = None  # plain batch silhouette on the PCs
+    silhouette: float | None = None  # plain batch silhouette on the PCs
     reading: str = ""
     explained_variance: list = field(default_factory=list)
     # the metrics of guiapp.core.batch.metrics, each a number or None when not measurable
-    batch_asw: Optional[float] = None  # scib: 1 − |silhouette| within labels; 1 = mixed
-    ilisi: Optional[float] = None  # 1 … number of batches; higher = better mixed
-    ilisi_norm: Optional[float] = None  # scib's scaled iLISI, (iLISI − 1) / (batches − 1)
-    clisi: Optional[float] = None  # 1 … number of labels; 1 = labels kept apart
-    clisi_norm: Optional[float] = None  # scib's scaled cLISI; 1 = labels kept apart
-    kbet_rejection: Optional[float] = None  # 0 … 1; near alpha (0.05) = well mixed
-    pcr_batch: Optional[float] = None  # 0 … 1; share of the PCs' variance explained by batch
-    predictability: Optional[float] = None  # 0 … 1 above chance (balanced accuracy, rescaled)
-    predictability_accuracy: Optional[float] = None  # balanced accuracy of predicting batch
-    predictability_chance: Optional[float] = None
-    predictability_p: Optional[float] = None  # permutation p-value
+    batch_asw: float | None = None  # scib: 1 − |silhouette| within labels; 1 = mixed
+    ilisi: float | None = None  # 1 … number of batches; higher = better mixed
+    ilisi_norm: float | None = None  # scib's scaled iLISI, (iLISI − 1) / (batches − 1)
+    clisi: float | None = None  # 1 … number of labels; 1 = labels kept apart
+    clisi_norm: float | None = None  # scib's scaled cLISI; 1 = labels kept apart
+    kbet_rejection: float | None = None  # 0 … 1; near alpha (0.05) = well mixed
+    pcr_batch: float | None = None  # 0 … 1; share of the PCs' variance explained by batch
+    predictability: float | None = None  # 0 … 1 above chance (balanced accuracy, rescaled)
+    predictability_accuracy: float | None = None  # balanced accuracy of predicting batch
+    predictability_chance: float | None = None
+    predictability_p: float | None = None  # permutation p-value
     lights: dict = field(default_factory=dict)  # metric key -> "green" | "amber" | "red"
-    metrics_sample_size: Optional[int] = None  # points the sampled metrics used (None: all)
+    metrics_sample_size: int | None = None  # points the sampled metrics used (None: all)
     # confounding of batch with the label
     contingency: dict = field(default_factory=dict)  # batch -> {label: n}
-    cramers_v: Optional[float] = None
-    confounding_p: Optional[float] = None
+    cramers_v: float | None = None
+    confounding_p: float | None = None
     single_label_batches: list = field(default_factory=list)
     confounded: bool = False
     # non-independence
@@ -197,7 +197,7 @@ class BaselinesState:
     results: list = field(default_factory=list)  # of BaselineResult dicts
     budget_trials: int = 20  # optuna trials per baseline; the network gets [train] budget_trials
 
-    def best(self, metric: str) -> Optional[dict]:
+    def best(self, metric: str) -> dict | None:
         from guiapp.core.stats.metrics import HIGHER_IS_BETTER
 
         scored = [
@@ -240,7 +240,7 @@ class TrainState:
     deterministic: bool = True
     status: str = "not started"  # running, cancelled, done, failed
     history: list = field(default_factory=list)  # per-epoch dicts
-    best_epoch: Optional[int] = None
+    best_epoch: int | None = None
     seconds: float = 0.0  # training time over every session (a resumed run adds its own)
     sessions: list = field(default_factory=list)  # per process: first and last epoch, seconds
     weights: str = ""  # path inside the study folder
@@ -248,8 +248,8 @@ class TrainState:
     lr_schedule: str = "none"  # none, cosine, plateau
     mixed_precision: str = "off"  # off, bf16, fp16 (GPU only)
     device_name: str = ""
-    device_memory_gb: Optional[float] = None
-    batch_size_used: Optional[int] = None  # differs from batch_size after an out-of-memory retry
+    device_memory_gb: float | None = None
+    batch_size_used: int | None = None  # differs from batch_size after an out-of-memory retry
     repeats: dict = field(default_factory=dict)  # seeds, scores, mean, sd (noisy-run check)
     budget_trials: int = 20  # optuna trials of the network's search; equal to the baselines' by default
     optimizer: str = "adamw"  # adamw, adam, sgd (with momentum); searched with the other settings
@@ -288,9 +288,9 @@ class VerdictState:
 @dataclass
 class OverfittingState:
     metric: str = ""
-    train_score: Optional[float] = None
-    tune_score: Optional[float] = None
-    gap: Optional[float] = None
+    train_score: float | None = None
+    tune_score: float | None = None
+    gap: float | None = None
     reading: str = ""
     learning_curve: dict = field(default_factory=dict)  # guiapp.core.evaluation.learning_curve
     shuffle: dict = field(default_factory=dict)  # the label-shuffle control, guiapp.core.evaluation.shuffle_control
@@ -393,7 +393,7 @@ class Study:
     findings: list = field(default_factory=list)  # of Finding
     created: str = field(default_factory=now_iso)
     tenfold_version: str = __version__
-    folder: Optional[Path] = field(default=None, compare=False, repr=False)
+    folder: Path | None = field(default=None, compare=False, repr=False)
     # runtime only, never saved: the loaded table (pandas.DataFrame)
     table: Any = field(default=None, compare=False, repr=False)
 
@@ -455,7 +455,7 @@ class Study:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Study":
+    def from_dict(cls, d: dict) -> Study:
         kwargs: dict[str, Any] = {}
         for f in dataclasses.fields(cls):
             if f.name not in d:
@@ -473,7 +473,7 @@ class Study:
                 kwargs[f.name] = value
         return cls(**kwargs)
 
-    def save(self, folder: Optional[os.PathLike] = None) -> Path:
+    def save(self, folder: os.PathLike | None = None) -> Path:
         """Write ``study.json`` atomically: a temp file in the folder, then a rename."""
         if folder is not None:
             self.folder = Path(folder)
@@ -485,7 +485,7 @@ class Study:
         return folder / STUDY_FILE
 
     @classmethod
-    def open(cls, folder: os.PathLike) -> "Study":
+    def open(cls, folder: os.PathLike) -> Study:
         folder = Path(folder)
         file = folder / STUDY_FILE
         if not file.is_file():

@@ -11,8 +11,9 @@ for its type only; adding a key means one line in ``RULES``.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any
 
 SEED_MAX = 2**32 - 1  # numpy's and torch's seeds are unsigned 32-bit
 WHOLE_MAX = 2**31 - 1  # sizes above this overflow torch's and numpy's index types
@@ -40,7 +41,7 @@ def whole(low: int, high: int = WHOLE_MAX) -> Rule:
 
 
 def number(
-    low: Optional[float] = None, high: Optional[float] = None, *, low_open: bool = False, high_open: bool = False
+    low: float | None = None, high: float | None = None, *, low_open: bool = False, high_open: bool = False
 ) -> Rule:
     """A finite number in the interval; ``*_open`` leaves the end out."""
 
@@ -66,7 +67,7 @@ def number(
     return Rule(check, words)
 
 
-def list_of(item: Rule, *, min_len: int = 0, max_len: Optional[int] = None, words: str = "") -> Rule:
+def list_of(item: Rule, *, min_len: int = 0, max_len: int | None = None, words: str = "") -> Rule:
     def check(v) -> bool:
         return (
             isinstance(v, list)

@@ -7,7 +7,6 @@ and the tests agree (the checklist decides whether a step may be left).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 
 @dataclass(frozen=True)
@@ -39,7 +38,7 @@ def step(step_id: str) -> Step:
     return STEPS[STEP_IDS.index(step_id)]
 
 
-def missing_prerequisite(study, step_id: str) -> Optional[str]:
+def missing_prerequisite(study, step_id: str) -> str | None:
     """Why ``step_id`` cannot be worked on yet, in plain words; None when it can."""
     i = STEP_IDS.index(step_id)
     has_data = bool(study.data.feature_columns) and study.table is not None

@@ -7,7 +7,7 @@ the GUI's task runner and the CLI each adapt them to their own world.
 from __future__ import annotations
 
 import threading
-from typing import Callable, Optional
+from collections.abc import Callable
 
 from guiapp.core.study.errors import Cancelled
 
@@ -39,7 +39,7 @@ class StopFlag:
         return self._event.is_set()
 
 
-def check_stop(should_stop: Optional[StopFn]) -> None:
+def check_stop(should_stop: StopFn | None) -> None:
     """Raise :class:`Cancelled` when the user asked to stop."""
     if should_stop is not None and should_stop():
         raise Cancelled("stopped by the user")

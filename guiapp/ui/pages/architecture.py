@@ -16,16 +16,14 @@ from PySide6.QtWidgets import (
     QSpinBox,
 )
 
+from guiapp.core.models import network_search, transfer, tuning
 from guiapp.core.models import recommend as architecture
-from guiapp.core.models import network_search
-from guiapp.core.models import transfer
-from guiapp.core.models import tuning
 from guiapp.core.models.catalogue import NAMES
-from guiapp.core.study.errors import TenfoldError
 from guiapp.core.models.grid_networks import kinds_for
+from guiapp.core.study.errors import TenfoldError
 from guiapp.ui.pages.base import StepPage, preview
-from guiapp.ui.widgets import ResultTable, heading, note, value_label
 from guiapp.ui.why_disabled import enable
+from guiapp.ui.widgets import ResultTable, heading, note, value_label
 
 CHECKPOINT_FILTER = "Weights (*.safetensors *.pt *.pth *.bin);;All files (*)"
 # What "width" and "depth" mean for each kind, in the form's words.

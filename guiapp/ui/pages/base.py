@@ -8,7 +8,7 @@ through the session's task runner with :meth:`StepPage.run_task`.
 from __future__ import annotations
 
 import sys
-from typing import Callable, Optional
+from collections.abc import Callable
 
 from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtWidgets import (
@@ -25,8 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from guiapp.core.guidance import checklist
-from guiapp.core.study import glossary
-from guiapp.core.study import steps
+from guiapp.core.study import glossary, steps
 from guiapp.ui.finding_actions import FindingActions
 from guiapp.ui.glossary import links_for
 from guiapp.ui.session import Session
@@ -45,7 +44,7 @@ class StepPage(QWidget):
     intro: str = ""
     task_finished = Signal()  # this page's own task ended (result, error or cancel)
 
-    def __init__(self, session: Session, parent: Optional[QWidget] = None) -> None:
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
         self.step = steps.step(self.step_id)
@@ -131,7 +130,7 @@ class StepPage(QWidget):
         self._changed_timer.setInterval(400)
         self._changed_timer.timeout.connect(self.session.notify_changed)
 
-        self._run_cancel: Optional[QPushButton] = None  # add_run_controls' Cancel
+        self._run_cancel: QPushButton | None = None  # add_run_controls' Cancel
         self.build()
         self.field_terms = [
             k for k in (self.glossary.explain_label(label) for label in self.body_widget.findChildren(QLabel)) if k
@@ -200,8 +199,8 @@ class StepPage(QWidget):
         *,
         name: str,
         starting: str = "Starting…",
-        on_result: Optional[Callable] = None,
-        on_cancelled: Optional[Callable] = None,
+        on_result: Callable | None = None,
+        on_cancelled: Callable | None = None,
     ) -> bool:
         """Save what was typed, reset the bar of :meth:`add_run_controls`, and run the page's task."""
         self.flush()
@@ -263,9 +262,9 @@ class StepPage(QWidget):
         kwargs: dict,
         *,
         name: str,
-        on_result: Optional[Callable] = None,
-        on_cancelled: Optional[Callable] = None,
-        on_epoch: Optional[Callable] = None,
+        on_result: Callable | None = None,
+        on_cancelled: Callable | None = None,
+        on_epoch: Callable | None = None,
     ) -> bool:
         """Run ``fn(**kwargs)`` through the session's runner; False when it is busy."""
         self.clear_messages()
@@ -287,7 +286,7 @@ class StepPage(QWidget):
         return True
 
     # ----- task ends (GUI thread) ---------------------------------------------------------
-    def _task_result(self, on_result: Optional[Callable], value) -> None:
+    def _task_result(self, on_result: Callable | None, value) -> None:
         self.running = False
         try:
             if on_result is not None:
@@ -304,7 +303,7 @@ class StepPage(QWidget):
         self.show_error(message)
         self.task_finished.emit()
 
-    def _task_cancelled(self, on_cancelled: Optional[Callable]) -> None:
+    def _task_cancelled(self, on_cancelled: Callable | None) -> None:
         self.running = False
         if on_cancelled is not None:
             on_cancelled()

@@ -15,16 +15,15 @@ from PySide6.QtWidgets import (
     QSpinBox,
 )
 
-from guiapp.core.models import baselines
-from guiapp.core.stats import metrics
-from guiapp.core.models import tuning
 from guiapp.core.evaluation import verdict
+from guiapp.core.models import baselines, tuning
+from guiapp.core.stats import metrics
 from guiapp.core.study.errors import TenfoldError
 from guiapp.ui.collapsible import collapsible
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.plots import PlotArea, pyqtgraph
-from guiapp.ui.widgets import ResultTable, heading, note, value_label
 from guiapp.ui.why_disabled import NOT_TRAINED, enable
+from guiapp.ui.widgets import ResultTable, heading, note, value_label
 
 SAMPLERS = (("tpe", "TPE (learns from earlier trials)"), ("random", "Random search"))
 BOX_COLUMNS = 3  # fits a 1280-pixel window with the checklist docked
@@ -49,7 +48,7 @@ def draw_comparison(area: PlotArea, rows: list[dict], metric: str) -> None:
     brushes = [pg.mkBrush("#d62728" if r.get("kind") == "network" else "#1f77b4") for r in rows]
     item.addItem(pg.ScatterPlotItem(x=xs, y=ys, size=10, pen=None, brush=brushes))
     axis = item.getAxis("left")
-    axis.setTicks([[(y, r["title"]) for y, r in zip(ys, rows)]])
+    axis.setTicks([[(y, r["title"]) for y, r in zip(ys, rows, strict=False)]])
     # Room for the longest model name: the axis does not widen for tick text by itself offscreen.
     axis.setWidth(QFontMetrics(area.font()).horizontalAdvance(max((r["title"] for r in rows), key=len)) + 16)
     item.setLabel("bottom", f"{metrics.DISPLAY_NAMES.get(metric, metric)} on the tune split (95% interval)")

@@ -11,7 +11,6 @@ shows them without computing again. The 2-D positions are stored in the study fo
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton, QWidget
@@ -26,8 +25,8 @@ from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.plain_summary import DETAILS_HINT, LightSummary
 from guiapp.ui.plots import PlotArea, bar_chart
 from guiapp.ui.scatter import SampleScatter
-from guiapp.ui.widgets import heading, note, value_label
 from guiapp.ui.why_disabled import enable
+from guiapp.ui.widgets import heading, note, value_label
 
 NO_BATCH_TIP = "There is no batch column: choose one on the Data page to colour by batch."
 
@@ -40,11 +39,11 @@ class BatchPage(StepPage):
         "biology. Here the samples are drawn on their main axes of variation and the batch "
         "effect is measured; then choose what to do about it."
     )
-    n_permutations: Optional[int] = None  # batch predictability: the core's default (tests: fewer)
+    n_permutations: int | None = None  # batch predictability: the core's default (tests: fewer)
     remedy_permutations = 9
 
     def build(self) -> None:
-        self.report: Optional[BatchEffectReport] = None
+        self.report: BatchEffectReport | None = None
         self.view = None  # the SampleView drawn
         self._view_key = ""
         self._auto_tried = ""
@@ -152,7 +151,7 @@ class BatchPage(StepPage):
         self.task_finished.connect(lambda: setattr(self, "_remedy_running", False))
 
     # ----- showing ---------------------------------------------------------------------------
-    def set_report(self, report: Optional[BatchEffectReport]) -> None:
+    def set_report(self, report: BatchEffectReport | None) -> None:
         """Show a report computed elsewhere (the screenshots), drawing its PCA positions."""
         self.report = report
         if report is None:

@@ -117,7 +117,7 @@ class CriteriaPanel(QWidget):
             q.max_inference_memory_mb,
             q.min_throughput,
         )
-        for w, v in zip(self._spins, values):
+        for w, v in zip(self._spins, values, strict=False):
             w.setValue(float(v or 0.0))
         self.top_k.setValue(int(q.interpretability_top_k or 10))
         text = ", ".join(q.known_markers)

@@ -22,9 +22,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from guiapp.core.data import transform
+
 # core.data and core.readers bring pandas: imported when a file is chosen, not when the window opens.
 from guiapp.core.privacy import ethics
-from guiapp.core.data import transform
 from guiapp.core.study.errors import DataError, TenfoldError
 from guiapp.ui.data_panels import FILE_FILTER, DataInPanel
 from guiapp.ui.pages.base import StepPage, preview

@@ -17,20 +17,16 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from guiapp.core.evaluation import conclusion, cross_validation, evaluate, scoreboard, subgroups
 from guiapp.core.models import baselines
-from guiapp.core.evaluation import conclusion
-from guiapp.core.evaluation import cross_validation
-from guiapp.core.evaluation import evaluate
 from guiapp.core.stats import metrics
-from guiapp.core.evaluation import scoreboard
-from guiapp.core.evaluation import subgroups
 from guiapp.core.study.errors import TenfoldError
 from guiapp.ui.eval_plots import residual_scatter, xy_lines
 from guiapp.ui.page_fit import Collapsible, FitTabs, building_into, cap_height
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.plots import PlotArea
-from guiapp.ui.widgets import Banner, ResultTable, heading, note, value_label
 from guiapp.ui.why_disabled import NOT_TRAINED, enable
+from guiapp.ui.widgets import Banner, ResultTable, heading, note, value_label
 
 FIRST_TIME = (
     "The test set has been sealed since the split. Opening it now gives the one honest "

@@ -4,7 +4,6 @@ withheld, the weights (Tips 10 and 3)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
@@ -12,8 +11,8 @@ from PySide6.QtWidgets import QCheckBox, QFileDialog, QFormLayout, QHBoxLayout, 
 
 from guiapp.core.study.places import apart_problem, default_export_dir
 from guiapp.ui.pages.base import StepPage, preview
-from guiapp.ui.widgets import heading, note, value_label
 from guiapp.ui.why_disabled import enable
+from guiapp.ui.widgets import heading, note, value_label
 
 
 def export_bundle(study, out_dir, progress=None):
@@ -211,7 +210,7 @@ class ExportPage(StepPage):
     def _open(self) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(self.out_dir.text()))
 
-    def _report_path(self) -> Optional[Path]:
+    def _report_path(self) -> Path | None:
         text = self.out_dir.text().strip()
         path = Path(text) / "report.html" if text else None
         return path if path is not None and path.is_file() else None

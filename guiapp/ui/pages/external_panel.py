@@ -16,13 +16,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from guiapp.core.evaluation import criteria
-from guiapp.core.evaluation import external
-from guiapp.core.evaluation import generalization
+from guiapp.core.evaluation import criteria, external, generalization
 from guiapp.core.stats import metrics
 from guiapp.ui.plots import PlotArea, scatter_groups
-from guiapp.ui.widgets import ResultTable, heading, note
 from guiapp.ui.why_disabled import NOT_TRAINED, enable
+from guiapp.ui.widgets import ResultTable, heading, note
 
 AGAIN = (
     "This cohort was already evaluated. Looking again makes its score optimistic: it is no longer "

@@ -143,7 +143,7 @@ class InterpretPage(StepPage):
         )
         rows = [
             [str(i + 1), n, lin, "shared" if n in a["shared"] else ""]
-            for i, (n, lin) in enumerate(zip(a["network_top"], a["linear_top"]))
+            for i, (n, lin) in enumerate(zip(a["network_top"], a["linear_top"], strict=False))
         ]
         self.agreement_table.fill(["rank", "network", "linear baseline", ""], rows)
         self.agreement_table.show()

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QPushButton, QSpinBox
 
-from guiapp.core.evaluation import evaluate
-from guiapp.core.evaluation import learning_curve
+from guiapp.core.evaluation import evaluate, learning_curve, shuffle_control
 from guiapp.core.stats import metrics
-from guiapp.core.evaluation import shuffle_control
 from guiapp.ui.eval_plots import real_vs_shuffled, xy_lines
 from guiapp.ui.page_fit import FitTabs, building_into, cap_height
 from guiapp.ui.pages.base import StepPage, preview

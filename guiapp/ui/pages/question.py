@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
 
 from guiapp.core.stats import metrics
 from guiapp.ui.pages.base import StepPage, preview
-from guiapp.ui.widgets import heading, note
 from guiapp.ui.why_disabled import enable
+from guiapp.ui.widgets import heading, note
 
 NOT_SET = -0.01  # the target spin box's minimum, shown as "not set"
 NO_BUDGET = "no budget"

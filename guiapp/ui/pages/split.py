@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
     QSpinBox,
 )
 
-from guiapp.core.split import draw as core_split
 from guiapp.core.batch.views import batch_sizes, batches_per_split
+from guiapp.core.split import draw as core_split
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.widgets import ResultTable, heading, value_label
 
@@ -232,12 +232,12 @@ class SplitPage(StepPage):
             headers, rows = ["split", "samples"], [[name, sizes[name]] for name in parts]
         if s.n_groups:
             headers.append(f"groups ('{d.group}')")
-            for row, name in zip(rows, parts):
+            for row, name in zip(rows, parts, strict=False):
                 row.append(s.n_groups.get(name, ""))
         per_batch = batches_per_split(self.study)
         if per_batch:
             headers.append(f"batches ('{d.batch}')")
-            for row, name in zip(rows, parts):
+            for row, name in zip(rows, parts, strict=False):
                 names = list(per_batch.get(name, {}))
                 row.append(", ".join(names) if len(names) <= MAX_BATCH_NAMES else f"{len(names)} batches")
         self.table.fill(headers, rows)

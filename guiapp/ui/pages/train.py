@@ -4,7 +4,6 @@ and repeats over seeds (Tips 6 and 3)."""
 from __future__ import annotations
 
 import gc
-from typing import Optional
 
 from PySide6.QtCore import QTimer, Slot
 from PySide6.QtWidgets import (
@@ -28,8 +27,8 @@ from guiapp.ui.page_fit import Collapsible, cap_height
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.plots import EXPORT_FORMATS, REDRAW_MS, TRAIN_COLOUR, TUNE_COLOUR, LiveCurves, export_plot
 from guiapp.ui.train_warmup import DEVICE_NAMES, warm_up_training
-from guiapp.ui.widgets import heading, note, value_label
 from guiapp.ui.why_disabled import enable
+from guiapp.ui.widgets import heading, note, value_label
 
 DEVICES = tuple(DEVICE_NAMES.items())
 SCHEDULES = (
@@ -74,7 +73,7 @@ def _combo(name: str, tip: str, items) -> QComboBox:
     return box
 
 
-def _describe(desc: Optional[dict]) -> str:
+def _describe(desc: dict | None) -> str:
     if not desc:
         return ""
     memory = f" · {desc['memory_gb']:g} GB memory" if desc.get("memory_gb") else ""
@@ -95,10 +94,10 @@ class TrainPage(StepPage):
     )
 
     def build(self) -> None:
-        self.devices: Optional[dict] = None  # probed off the GUI thread on first show
+        self.devices: dict | None = None  # probed off the GUI thread on first show
         self._probing = False
         self._device_missing = ""  # the study's device, when this computer lacks it
-        self._metric: Optional[str] = None
+        self._metric: str | None = None
         form = QFormLayout()
         self.device = _combo(
             "Device",
@@ -260,7 +259,7 @@ class TrainPage(StepPage):
         self.body.addWidget(self.message)
         self.repeats = value_label("Repeats over seeds")
         self.body.addWidget(self.repeats)
-        self._latest: Optional[dict] = None
+        self._latest: dict | None = None
         self._live_timer = QTimer(self)
         self._live_timer.setInterval(REDRAW_MS)
         self._live_timer.timeout.connect(self._show_latest)
@@ -276,7 +275,7 @@ class TrainPage(StepPage):
             self._probing = True
             self.session.runner.run_in_background(warm_up_training, on_done=self._on_devices)
 
-    def _on_devices(self, found: Optional[dict]) -> None:
+    def _on_devices(self, found: dict | None) -> None:
         self._probing = False
         # What the warm-up imported lives as long as the app: keep it out of the collector's
         # full passes, which stop every thread (as guiapp.ui.app does after importing torch).
@@ -389,7 +388,7 @@ class TrainPage(StepPage):
             parts.append(f"about {_eta(record['eta_seconds'])} left")
         return " · ".join(parts)
 
-    def _show_memory(self, record: Optional[dict]) -> None:
+    def _show_memory(self, record: dict | None) -> None:
         used = record.get("device_memory_mb") if record else None
         if used is None:  # the CPU: no meter
             self.memory.hide()
@@ -536,7 +535,7 @@ class TrainPage(StepPage):
             else "Nothing to save yet: train first.",
         )
 
-    def _export(self, area: LiveCurves, kind: str, what: str) -> Optional[str]:
+    def _export(self, area: LiveCurves, kind: str, what: str) -> str | None:
         if not (area.has_plot and area.n_points):
             self.show_error(f"There is no {what} plot to save yet: train first.")
             return None
