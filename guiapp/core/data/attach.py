@@ -22,12 +22,20 @@ import pandas as pd
 
 from guiapp.core.data import errors as E
 from guiapp.core.data.missing import MISSING_CHOICES, apply_missing, fill_most_frequent  # noqa: F401
+
+# Re-exported: callers read the profile's checks and thresholds from here.
+from guiapp.core.data.profile import IMBALANCE_RATIO as IMBALANCE_RATIO
+from guiapp.core.data.profile import MIN_SAMPLES_PER_CLASS as MIN_SAMPLES_PER_CLASS
 from guiapp.core.data.profile import (
     DataProfile,  # noqa: F401
     label_values,
     looks_like_identifier,
     profile_table,
 )
+from guiapp.core.data.profile import check_batch as check_batch
+from guiapp.core.data.profile import check_group as check_group
+from guiapp.core.data.profile import check_label as check_label
+from guiapp.core.data.profile import feature_columns as feature_columns
 from guiapp.core.data.readers import TABLE_SUFFIXES, check_shape, file_format, modality_of, read_table  # noqa: F401
 from guiapp.core.data.transform import apply as apply_transform
 from guiapp.core.study.errors import DataError  # noqa: F401  (imported from here by callers)

@@ -17,9 +17,14 @@ from importlib import resources
 from typing import Any
 
 from guiapp import __version__
+
+# Re-exported: the card's JSON schema and its check are read from here too.
+from guiapp.core.export.card_json import SCHEMA_FILE as SCHEMA_FILE
+from guiapp.core.export.card_json import load_schema as load_schema
 from guiapp.core.export.card_json import (
     model_card_json,  # noqa: F401 (public here)
 )
+from guiapp.core.export.card_json import validate_model_card_json as validate_model_card_json
 from guiapp.core.export.card_values import (
     ARCHITECTURE_NAMES,
     LOWER_IS_BETTER,
@@ -41,6 +46,9 @@ from guiapp.core.export.card_values import (
     subgroup_slices,
     task_type,
 )
+from guiapp.core.export.card_values import METRIC_NAMES as METRIC_NAMES
+from guiapp.core.export.card_values import MetricValue as MetricValue
+from guiapp.core.export.card_values import _ci as _ci
 
 TEMPLATE_FILE = "model_card.md.j2"
 

@@ -26,6 +26,8 @@ from guiapp.core.export.sharing import (
     privacy_warnings,  # noqa: F401 (public here)
     sharing_plan,
 )
+from guiapp.core.export.sharing import weights_decision as weights_decision  # re-exported for the Export page
+from guiapp.core.study.errors import TenfoldError as TenfoldError  # re-exported: raised by callers through here
 from guiapp.core.study.findings import Findings
 from guiapp.core.study.model import Study, now_iso, write_json_atomic
 
