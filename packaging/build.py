@@ -176,7 +176,7 @@ def copy_licences(bundle: Path, variant: str) -> int:
     if (ROOT / "LICENSE").is_file():
         (target / "tenfold").mkdir(parents=True, exist_ok=True)
         shutil.copyfile(ROOT / "LICENSE", target / "tenfold" / "LICENSE")
-    schema_licence = ROOT / "guiapp" / "resources" / "schema" / "LICENSE-model-card-toolkit.txt"
+    schema_licence = ROOT / "resources" / "schema" / "LICENSE-model-card-toolkit.txt"
     (target / "model-card-toolkit").mkdir(parents=True, exist_ok=True)
     shutil.copyfile(schema_licence, target / "model-card-toolkit" / schema_licence.name)
     python_licence = Path(sys.base_prefix) / (
@@ -191,7 +191,7 @@ def copy_licences(bundle: Path, variant: str) -> int:
 def add_linux_files(bundle: Path) -> None:
     """The desktop entry, the icon, and install.sh, which puts them in the user's menus."""
     shutil.copyfile(PACKAGING / "linux" / "tenfold.desktop", bundle / "tenfold.desktop")
-    shutil.copyfile(ROOT / "guiapp" / "resources" / "icons" / "tenfold-256.png", bundle / "tenfold.png")
+    shutil.copyfile(ROOT / "resources" / "icons" / "tenfold-256.png", bundle / "tenfold.png")
     shutil.copyfile(PACKAGING / "linux" / "install.sh", bundle / "install.sh")
     (bundle / "install.sh").chmod(0o755)
 

@@ -1,4 +1,4 @@
-"""Render Tenfold's icon set from guiapp/resources/icons/tenfold.svg.
+"""Render Tenfold's icon set from resources/icons/tenfold.svg.
 
 Writes tenfold-<N>.png (16–512 px), tenfold.ico (Windows) and tenfold.icns (macOS) beside the
 SVG. Qt renders the PNGs; the .ico and .icns containers hold PNG images and are written here
@@ -20,7 +20,7 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt  # noqa: E402
 from PySide6.QtGui import QGuiApplication, QImage, QPainter  # noqa: E402
 from PySide6.QtSvg import QSvgRenderer  # noqa: E402
 
-ICONS = Path(__file__).resolve().parent.parent / "guiapp" / "resources" / "icons"
+ICONS = Path(__file__).resolve().parent.parent / "resources" / "icons"
 PNG_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
 ICO_SIZES = (16, 24, 32, 48, 64, 128, 256)
 # Apple's PNG-based icon types: (type, pixels).

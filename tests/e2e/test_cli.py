@@ -23,7 +23,7 @@ BUNDLE = (
     "predictions.csv",
     "report.html",
 )
-SCHEMA = Path(__file__).parents[2] / "guiapp" / "resources" / "schema" / "model_card.schema.v0.0.2.json"
+SCHEMA = Path(__file__).parents[2] / "resources" / "schema" / "model_card.schema.v0.0.2.json"
 
 
 def tenfold(*args, cwd=None):

@@ -99,18 +99,31 @@ def test_the_wheel_and_the_bundle_ship_every_resource():
     import tomllib
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    globs = project["tool"]["setuptools"]["package-data"]["guiapp"]
-    folder = ROOT / "guiapp" / "resources"
+    setup = project["tool"]["setuptools"]
+    # resources/ at the repository's top level installs as the package guiapp.resources.
+    assert setup["package-dir"]["guiapp.resources"] == "resources"
+    globs = setup["package-data"]["guiapp.resources"]
+    folder = ROOT / "resources"
     missing = [
         str(p.relative_to(folder))
         for p in folder.rglob("*")
         if p.is_file()
         and p.suffix not in (".py", ".pyc")
-        and not any(fnmatch.fnmatch(str(p.relative_to(ROOT / "guiapp").as_posix()), g) for g in globs)
+        and "__pycache__" not in p.parts
+        and not any(fnmatch.fnmatch(p.relative_to(folder).as_posix(), g) for g in globs)
     ]
     assert missing == []
     spec = (PACKAGING / "tenfold.spec").read_text(encoding="utf-8")
-    assert 'collect_data_files("guiapp")' in spec
+    assert 'collect_data_files("guiapp")' in spec and 'collect_data_files("guiapp.resources")' in spec
+
+
+def test_every_package_is_listed_for_the_wheel():
+    """The package list is explicit (resources/ is mapped in): a new package must be added to it."""
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+    on_disk = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "guiapp").rglob("__init__.py")}
+    assert on_disk | {"guiapp.resources"} == listed
 
 
 @pytest.mark.parametrize("script", ["tenfold.spec", "build.py", "make_icons.py", "tenfold_entry.py"])
