@@ -9,7 +9,8 @@ import pytest
 from guiapp.core.data import attach as data
 from guiapp.core.data import errors as data_errors
 from guiapp.core.data import roles
-from guiapp.core.data.profile import MIN_SAMPLES_PER_CLASS, label_values, profile_table, profile_words, scale_hint
+from guiapp.core.data.feature_stats import scale_hint
+from guiapp.core.data.profile import MIN_SAMPLES_PER_CLASS, label_values, profile_table, profile_words
 from guiapp.core.study.model import Study
 
 

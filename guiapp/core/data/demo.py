@@ -14,6 +14,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from guiapp.core.study.errors import TenfoldError
+from guiapp.core.study.model import Study
+from guiapp.core.study.task_context import no_progress
+
 if TYPE_CHECKING:  # pandas is imported by the functions that use it: the wizard opens without it
     import pandas as pd
 
@@ -179,8 +183,6 @@ def load_demo(name: str, **kwargs) -> DemoData:
         return breast_cancer()
     if name == "simulated_expression":
         return simulated_expression(**kwargs)
-    from guiapp.core.study.errors import TenfoldError
-
     raise TenfoldError(f"There is no built-in dataset called {name!r}. Choose one of: {', '.join(DATASETS)}.")
 
 
@@ -198,9 +200,8 @@ def create_demo_study(name: str, folder, *, progress=None, should_stop=None, **k
 
     The sensitivity question is left unanswered on purpose: the user declares it (Tip 10).
     """
+    # attach brings pandas and the readers at import: the wizard lists the demos without them
     from guiapp.core.data.attach import attach_data
-    from guiapp.core.study.model import Study
-    from guiapp.core.study.task_context import no_progress
 
     demo = load_demo(name, **kwargs)
     study = Study()

@@ -18,6 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
+from guiapp.core.data.image_files import _open, _pixels
+from guiapp.core.data.streaming import loader_workers
+from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
 
 CACHE_FOLDER = "cache"
@@ -42,8 +45,6 @@ class ImageFolderDataset:
         return len(self.files)
 
     def pixels(self, i: int) -> np.ndarray:
-        from guiapp.core.data.images import _open, _pixels
-
         img = _open(self.folder, self.files[i])
         try:
             return _pixels(img, self.colour, self.size).reshape(-1)
@@ -115,8 +116,6 @@ def build_image_cache(
     """Decode and resize every image once (in DataLoader workers) into an 8-bit cache file; reuse it after."""
     from torch.utils.data import DataLoader
 
-    from guiapp.core.data.streaming import loader_workers
-
     c = 3 if colour == "rgb" else 1
     p = c * int(size[0]) * int(size[1])
     cache_dir = Path(cache_dir)
@@ -153,8 +152,6 @@ def streamed_images(study) -> ImageCache | None:
     path = opts.get("stream_cache")
     if not path:
         return None
-    from guiapp.core.study.errors import TenfoldError
-
     if not Path(path).exists():
         raise TenfoldError(f"The resized-image cache {path} is missing: load the image folder again on the Data page.")
     c, h, w = study.data.input_shape

@@ -81,6 +81,7 @@ def suggest_roles(
     """
     import pandas as pd
 
+    # profile brings pandas at import: the spec and the wizard read the role names without it
     from guiapp.core.data.profile import looks_like_identifier
 
     chosen = {label: "label", batch: "batch", group: "group"}

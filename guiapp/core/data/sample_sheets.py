@@ -17,6 +17,10 @@ import numpy as np
 import pandas as pd
 
 from guiapp.core.data import errors as E
+from guiapp.core.data import sample_ids as I
+from guiapp.core.data.formats import check_path, file_format
+from guiapp.core.data.tables import read_excel, read_table
+from guiapp.core.data.text_format import NULLS, _opener, sniff
 from guiapp.core.study.column_names import missing_column_words
 
 SAMPLE_ID = "sample_id"
@@ -76,14 +80,12 @@ def looks_transposed(table: pd.DataFrame, label: str = "", sheet_ids=None, n_row
     if ids.nunique() < 0.95 * len(ids):
         return None
     if sheet_ids is not None:
-        from guiapp.core.data.sample_ids import best_rule
-
         groups = list(sheet_ids.values()) if isinstance(sheet_ids, dict) else [sheet_ids]
         names, rows = [str(c) for c in numeric], set(ids)
         by_column, by_row, said = 0, 0, ""
         for group in groups:
             group = [str(v) for v in group]
-            m = best_rule(names, group)
+            m = I.best_rule(names, group)
             hits = m.matched if m.applies else m.exact
             if hits > by_column:
                 by_column, said = hits, ("" if m.exact == hits else f"; {m.rule.words}")
@@ -130,8 +132,6 @@ def peek_orientation(
     the file is chosen. ``samples`` is the sample sheet, whose IDs may name the columns.
     AnnData files, FASTA and image folders are never turned: None.
     """
-    from guiapp.core.data.readers import check_path, file_format, read_table
-
     path = check_path(path)
     head, n_rows = _head_and_rows(path, file_format(path), sheet)
     if head is None:
@@ -170,11 +170,7 @@ def peek_orientation(
 
 def _head_and_rows(path, fmt: str, sheet: str) -> tuple[pd.DataFrame | None, int]:
     """The first :data:`HEAD_ROWS` rows of a table file and its number of data rows."""
-    from guiapp.core.data import errors as DE
-
     if fmt == "text":
-        from guiapp.core.data.text_tables import NULLS, _opener, sniff
-
         fmt_ = sniff(path)
         try:
             head = pd.read_csv(
@@ -188,7 +184,7 @@ def _head_and_rows(path, fmt: str, sheet: str) -> tuple[pd.DataFrame | None, int
                 keep_default_na=False,
             )
         except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-            raise DE.MalformedFileError(f"{path.name}: the first rows could not be read ({exc}).") from None
+            raise E.MalformedFileError(f"{path.name}: the first rows could not be read ({exc}).") from None
         lines, last = 0, b"\n"
         with _opener(path)(path) as fh:
             for chunk in iter(lambda: fh.read(1 << 22), b""):
@@ -203,13 +199,11 @@ def _head_and_rows(path, fmt: str, sheet: str) -> tuple[pd.DataFrame | None, int
             pf = pq.ParquetFile(path)
             batch = next(pf.iter_batches(batch_size=HEAD_ROWS), None)
         except Exception:
-            raise DE.MalformedFileError(f"{path.name} is not a readable Parquet file.") from None
+            raise E.MalformedFileError(f"{path.name} is not a readable Parquet file.") from None
         if batch is None:
             return None, 0
         return batch.to_pandas(), pf.metadata.num_rows
     if fmt == "excel":
-        from guiapp.core.data.readers import read_excel
-
         table = read_excel(path, sheet=sheet)  # openpyxl reads whole sheets; workbooks are small
         return table, len(table)
     return None, 0
@@ -276,8 +270,6 @@ def join_sample_sheet(
     case, separators, leading zeros: :mod:`guiapp.core.data.sample_ids`) are matched under it,
     and the report says so; "exact" matches the names only as written.
     """
-    from guiapp.core.data import sample_ids as I
-
     if id_match not in I.ID_MATCH_CHOICES:
         raise E.DataError(f"[data] samples_id_match must be one of {', '.join(I.ID_MATCH_CHOICES)}, not {id_match!r}.")
     if data_key and data_key not in table.columns and data_key not in (keys or {}):

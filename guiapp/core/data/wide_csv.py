@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from guiapp.core.data.text_tables import NULLS, TextFormat, _block_size, _options, _to_pandas
+from guiapp.core.data.text_format import NULLS, TextFormat, _block_size, _options, _to_pandas
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop
 
 COLUMN_GROUP = 7000  # columns per call at most; 20,000 columns go in three even groups
@@ -32,7 +32,7 @@ RELEASE_EACH_GROUP = True
 # groups on two threads: 3.1 s and 2.05×.
 USE_THREADS = False
 # pyarrow builds a lookup of the null and true/false spellings for every column of every call;
-# the wide reader starts with the common ones and adds any other of text_tables.NULLS it meets.
+# the wide reader starts with the common ones and adds any other of text_format.NULLS it meets.
 WIDE_NULLS = ["", "NA", "NaN", "nan"]
 # Plain pieces' numbers parsed by numpy (no per-column cost); False sends every piece to pyarrow.
 NUMPY_NUMBERS = True

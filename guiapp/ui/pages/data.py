@@ -461,7 +461,7 @@ class DataPage(StepPage):
         self.set_aside.setEnabled(leak and self.study.split.test_uses == 0)
 
     def _set_aside_leaks(self) -> None:
-        from guiapp.core.data.leaks import set_aside_leaking_features
+        from guiapp.core.split.leak_remedies import set_aside_leaking_features
 
         self.run_task(
             set_aside_leaking_features,
