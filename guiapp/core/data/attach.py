@@ -1,224 +1,148 @@
 """Data in (Tip 4): read any supported data into one table, record where it came from, profile it.
 
 This module ties the readers together and is what pages, the CLI and the pipeline call:
-:func:`load_dataset` reads a table, an AnnData file, an image folder or a FASTA file into
-one table of one sample per row (turning genes × samples tables and joining a sample
-sheet); :func:`attach_data` also hashes, scans for personal identifiers, suggests column
-roles, applies the missing-value choice, profiles, and records it all in the study;
-:func:`reload_table` reads it again after reopening; :func:`model_frame` hands the later
-steps their numbers. Every problem is a named :class:`DataError` (:mod:`guiapp.core.data.errors`).
+:func:`load_dataset` (:mod:`guiapp.core.data.loading`) reads a table, an AnnData file, an
+image folder or a FASTA file into one table of one sample per row (turning genes × samples
+tables and joining a sample sheet); :func:`attach_data`, given an :class:`AttachRequest`,
+also hashes, scans for personal identifiers, settles the column roles
+(:mod:`guiapp.core.data.attach_roles`), applies the missing-value choice, profiles, and
+records it all in the study; :func:`reload_table` reads it again after reopening;
+:func:`model_frame` (:mod:`guiapp.core.data.frame`) hands the later steps their numbers. Every problem is a named :class:`DataError` (:mod:`guiapp.core.data.errors`).
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from guiapp.core.data import errors as E
 from guiapp.core.data import roles as R
-from guiapp.core.data.classical import classical_alternative
+from guiapp.core.data.attach_findings import MIN_STUDY_SAMPLES, loading_findings, too_few_samples_finding  # noqa: F401
+from guiapp.core.data.attach_roles import apply_missing_choice, check_sample_ids, final_roles, profile_roles
 from guiapp.core.data.frame import model_frame, streamed_source  # noqa: F401  (kept importable from here)
 from guiapp.core.data.leaks import leak_findings
 from guiapp.core.data.loading import MODALITIES, LoadedData, load_dataset, sub_range  # noqa: F401
 from guiapp.core.data.missing import MISSING_CHOICES, apply_missing, fill_most_frequent  # noqa: F401
 from guiapp.core.data.pii import pii_findings, scan_pii, scan_record
-from guiapp.core.data.profile import (
-    DataProfile,
-    check_group,  # noqa: F401  (kept importable from here)
-    looks_like_identifier,
-    profile_table,
-)
+from guiapp.core.data.profile import DataProfile, check_group, profile_table  # noqa: F401  (check_group: kept importable)
 from guiapp.core.data.provenance import file_provenance
-from guiapp.core.data.readers import TABLE_SUFFIXES, check_path, check_shape, file_format, modality_of, read_table  # noqa: F401
-from guiapp.core.data.roles import _name_role
+from guiapp.core.data.readers import (  # noqa: F401  (kept importable from here)
+    TABLE_SUFFIXES,
+    check_path,
+    check_shape,
+    file_format,
+    modality_of,
+    read_table,
+)
 from guiapp.core.data.streaming import StreamedRows
 from guiapp.core.data.transform import LOG1P, columns_from_spec, log1p_columns, set_log1p, suggest_log1p
 from guiapp.core.study.errors import DataError  # noqa: F401  (imported from here by callers)
-from guiapp.core.study.findings import Findings
-from guiapp.core.study.model import now_iso
+from guiapp.core.study.model import Provenance, Study, now_iso
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
 
-# Below this many labelled samples no train / tune / test split can be judged: the data are
-# profiled, and a too-few-samples finding blocks the study (Tip 1).
-MIN_STUDY_SAMPLES = 10
 
+@dataclass
+class AttachRequest:
+    """What to load into a study and how: the file, the columns chosen, and what the user says of it.
 
-def too_few_samples_finding(n_samples: int, transposed: bool, study, counts: bool):
-    """The too-few-samples finding, with the classical route the verdict names for these data."""
-    how = " after turning the genes × samples table" if transposed else ""
-    return Findings.too_few_samples.raise_(
-        n_samples=n_samples,
-        how=how,
-        minimum=MIN_STUDY_SAMPLES,
-        alternative=classical_alternative(study, counts=counts, n_samples=n_samples),
-    )
+    ``label`` is the column the model predicts; ``batch`` the run, plate or lane; ``group``
+    the column whose samples belong together (donor, patient, animal, cell line): never a
+    feature, and the group split keeps each group in one part. ``identifiers`` name samples
+    and are never features. ``sensitive`` None leaves the sensitivity undeclared (a finding).
+    ``source``, ``version``, ``downloaded``, ``accession`` and ``url`` are the provenance the
+    user gives. ``samples`` is a sample sheet joined by ``sample_id``; its columns are metadata
+    (role ignore) unless listed in ``sheet_features`` or set to feature in ``roles``: lanes,
+    read counts and file names must not become features. ``transposed`` None turns a table
+    that looks like genes × samples; True or False decide. ``roles`` are the user's edits of
+    the suggested column roles; ``missing`` is one of :data:`MISSING_CHOICES`. ``options`` are
+    how to read the file (modality, sheet, image size and colour, sequence length…);
+    ``subgroups`` the columns whose results are reported per group.
+    """
 
+    path: os.PathLike | str
+    label: str
+    batch: str = ""
+    group: str = ""
+    identifiers: list | None = None
+    sensitive: bool | None = None
+    source: str = ""
+    version: str = ""
+    downloaded: str = ""
+    accession: str = ""
+    url: str = ""
+    samples: str = ""
+    sample_id: str = ""
+    transposed: bool | None = None
+    roles: dict | None = None
+    missing: str = "median"
+    options: dict | None = None
+    subgroups: list | None = None
+    sheet_features: list | None = None
 
-def _check_sample_ids(table: pd.DataFrame, column: str, file_name: str) -> None:
-    ids = table[column].dropna().astype(str)
-    if ids.duplicated().any():
-        dup = ids[ids.duplicated()].iloc[0]
-        rows = (np.flatnonzero(table[column].astype(str).to_numpy() == dup) + 1).tolist()
-        raise E.DuplicateSampleIdError(
-            f"{file_name}: sample ID {dup!r} in column {column!r} appears more than once (rows "
-            f"{', '.join(map(str, rows[:5]))}). Each sample needs an ID of its own: fix the copies, or, if "
-            "they are repeated measurements of one sample, choose this column as the group column instead."
+    def chosen_columns(self) -> tuple[str, str, str]:
+        """The label, batch and group columns: as named, else as given a role in ``roles``."""
+        chosen = {r: c for c, r in (self.roles or {}).items() if r in ("label", "batch", "group")}
+        return (
+            self.label or chosen.get("label", ""),
+            self.batch or chosen.get("batch", ""),
+            self.group or chosen.get("group", ""),
         )
 
 
-def _sample_id_column(table: pd.DataFrame, roles: dict, group: str) -> str:
-    """A column named as the sample ID that is nearly, but not quite, unique: duplicated IDs."""
-    for c in table.columns[:200]:
-        name = str(c)
-        if name == group or roles.get(name) != "identifier" or _name_role(name) != "identifier":
-            continue
-        s = table[c].dropna()
-        if len(s) >= 10 and 0.9 * len(s) <= s.nunique() < len(s):
-            return name
-    return ""
-
-
 def attach_data(
-    study,
-    path: os.PathLike,
+    study: Study,
+    request: AttachRequest,
     *,
-    label: str,
-    batch: str = "",
-    identifiers: list | None = None,
-    sensitive: bool | None = None,
-    source: str = "",
-    version: str = "",
-    downloaded: str = "",
     progress: ProgressFn = no_progress,
     should_stop: StopFn | None = None,
-    group: str = "",
-    samples: str = "",
-    sample_id: str = "",
-    transposed: bool | None = None,
-    roles: dict | None = None,
-    missing: str = "median",
-    accession: str = "",
-    url: str = "",
-    options: dict | None = None,
-    subgroups: list | None = None,
-    sheet_features: list | None = None,
 ) -> DataProfile:
     """Load data into the study: read, hash, scan, profile, and record it all (Tip 4).
 
-    ``group`` names the column whose samples belong together (donor, patient, animal, cell
-    line); it is never a feature, and the group split keeps each group in one part.
-    A sample sheet's columns are metadata (role ignore) unless listed in ``sheet_features``
-    or set to feature in ``roles``: lanes, read counts and file names must not become features.
-    ``roles`` are the user's edits of the suggested column roles; ``missing`` is one of
-    :data:`MISSING_CHOICES`. Nothing in the study changes unless everything succeeds.
+    ``request`` says what to load and how (:class:`AttachRequest`). Nothing in the study
+    changes unless everything succeeds.
     """
-    path = Path(path)
-    chosen = {r: c for c, r in (roles or {}).items() if r in ("label", "batch", "group")}
-    label, batch, group = (
-        label or chosen.get("label", ""),
-        batch or chosen.get("batch", ""),
-        group or chosen.get("group", ""),
-    )
+    path = Path(request.path)
+    label, batch, group = request.chosen_columns()
     progress(0.0, f"Reading {path.name}")
-    options = {**(options or {}), "cache_dir": _cache_dir(study)}
     loaded = load_dataset(
         path,
         label=label,
-        samples=samples,
-        sample_id=sample_id,
-        transposed=transposed,
-        options=options,
+        samples=request.samples,
+        sample_id=request.sample_id,
+        transposed=request.transposed,
+        options={**(request.options or {}), "cache_dir": _cache_dir(study)},
         progress=sub_range(progress, 0, 0.4),
         should_stop=should_stop,
     )
     table = loaded.table
-    identifiers = list(dict.fromkeys(list(identifiers or []) + [c for c in loaded.id_columns if c in table.columns]))
+    loader_ids = [c for c in loaded.id_columns if c in table.columns]
+    identifiers = list(dict.fromkeys(list(request.identifiers or []) + loader_ids))
     check_stop(should_stop)
-    provenance = file_provenance(
-        path,
-        source=source,
-        version=version,
-        downloaded=downloaded,
-        accession=accession,
-        url=url,
-        progress=sub_range(progress, 0.4, 0.5),
-        should_stop=should_stop,
-    )
-    sheet_info: dict = {}
-    if loaded.sheet is not None:
-        sheet_info = {"provenance": file_provenance(loaded.sheet.sheet).__dict__, **loaded.sheet.to_dict()}
+    provenance, sheet_info = _provenance(request, path, loaded, progress, should_stop)
     progress(0.5, "Looking for personal identifiers")
     loader_features = loaded.loader_features()
     scanned = [c for c in table.columns if c not in loader_features] if loader_features else None
     hits = scan_pii(table, columns=scanned)
     pii_scan = scan_record(table, hits, columns=scanned, when=now_iso())
-    suggested = R.suggest_roles(
+    final, set_aside = final_roles(
         table,
-        label=label,
-        batch=batch,
-        group=group,
+        loaded,
+        columns=(label, batch, group),
         identifiers=identifiers,
-        subgroups=subgroups,
+        edited=request.roles,
+        subgroups=request.subgroups,
+        sheet_features=request.sheet_features,
         pii_columns=[h.column for h in hits],
+        loader_features=loader_features,
     )
-    final = R.merge_roles(suggested, roles)
-    for col, role in ((label, "label"), (batch, "batch"), (group, "group")):
-        if col in final:
-            final[col] = role
-    for col, role in list(final.items()):
-        if role in ("label", "batch", "group") and col not in (label, batch, group):
-            final[col] = "ignore"  # one label, batch and group: those chosen above
-    for col in identifiers or []:
-        if col in final:
-            final[col] = "identifier"
-    for col in loaded.meta_columns:  # AnnData obs: QC numbers and annotations describe, not measure
-        if final.get(col) == "feature" and col not in (roles or {}):
-            final[col] = "ignore"
-    set_aside = []
-    if loaded.sheet is not None:
-        added = list(loaded.sheet.columns_added)
-        unknown = [c for c in sheet_features or [] if c not in added]
-        if unknown:
-            raise E.ColumnMissingError(
-                f"[data] sheet_features names {', '.join(map(repr, unknown))}, which the sample sheet "
-                f"{Path(loaded.sheet.sheet).name} does not hold. Its columns are: {', '.join(map(repr, added[:12]))}."
-            )
-        for col in added:
-            if col in (sheet_features or []):
-                final[col] = "feature"
-            elif final.get(col) == "feature" and col not in (roles or {}):
-                final[col] = "ignore"
-                set_aside.append(col)
-    if loaded.pixel_columns:  # images and sequences: the pixels or letters, and nothing else, are features
-        for col in final:
-            loader = col in loader_features
-            if loader or final[col] == "feature":
-                final[col] = "feature" if loader else "ignore"
-    id_col = sample_id if sample_id in table.columns else _sample_id_column(table, final, group)
-    if id_col:
-        _check_sample_ids(table, id_col, path.name)
-    feats = [c for c, r in final.items() if r == "feature"]
-    if label in table.columns:
-        feats_numeric = [c for c in feats if pd.api.types.is_numeric_dtype(table[c])]
-        table, kept, dropped = apply_missing(table, feats_numeric, missing)
-        for c in dropped["columns"]:
-            final[c] = "ignore"
-    else:
-        dropped = {"rows": 0, "columns": []}
-    # An ID-like column nobody declared is left to the profile, which raises a finding for it.
-    declared = set(identifiers or []) | {c for c, r in (roles or {}).items() if r == "identifier"}
-    profile_roles = {
-        c: "feature" if r == "identifier" and c not in declared and looks_like_identifier(table[c]) else r
-        for c, r in final.items()
-    }
-    declared_ids = sorted(declared | set(R.columns_with(profile_roles, "identifier")))
-    streamed = None
-    if loaded.streamed is not None:
-        streamed = (StreamedRows(loaded.streamed), loaded.streamed_names)
+    check_sample_ids(table, final, request.sample_id, group, path.name)
+    table, dropped = apply_missing_choice(table, final, label, request.missing)
+    roles_seen, declared_ids = profile_roles(table, final, identifiers, request.roles)
+    streamed = (StreamedRows(loaded.streamed), loaded.streamed_names) if loaded.streamed is not None else None
     profile = profile_table(
         table,
         label,
@@ -227,83 +151,34 @@ def attach_data(
         identifiers=declared_ids,
         file_name=path.name,
         group=group,
-        roles=profile_roles,
-        missing=missing,
+        roles=roles_seen,
+        missing=request.missing,
         progress=sub_range(progress, 0.55, 1.0),
         should_stop=should_stop,
         streamed=streamed,
     )
     findings = list(profile.findings) + pii_findings(hits, group=group)
-    if loaded.transposed:
-        findings.append(Findings.data_transposed.raise_(n_samples=len(table), n_features=profile.n_features))
-    rep = loaded.sheet
-    if rep is not None and (rep.data_unmatched or rep.sheet_unmatched):
-        findings.append(
-            Findings.sample_sheet_unmatched.raise_(
-                sheet=Path(rep.sheet).name,
-                matched=rep.matched,
-                key=rep.sheet_key,
-                data_unmatched=rep.data_unmatched,
-                data_examples=", ".join(map(str, rep.data_unmatched_examples[:3])) or "none",
-                sheet_unmatched=rep.sheet_unmatched,
-                sheet_examples=", ".join(map(str, rep.sheet_unmatched_examples[:3])) or "none",
-                advice=f" {rep.id_advice}" if rep.id_advice else "",
-            )
-        )
-    if set_aside:
-        findings.append(Findings.sheet_columns_not_features.raise_(columns=", ".join(map(repr, set_aside[:8]))))
-    if rep is not None and rep.id_rule:
-        findings.append(
-            Findings.sample_ids_matched_by_rule.raise_(
-                sheet=Path(rep.sheet).name, rule=rep.id_rule, matched=rep.matched
-            )
-        )
-    if profile.n_samples < MIN_STUDY_SAMPLES:
-        counts = any(f.code == Findings.values_look_like_counts.code for f in profile.findings)
-        findings.append(too_few_samples_finding(profile.n_samples, loaded.transposed, study, counts))
-    pick = loaded.labels_pick
-    if pick is not None and pick.path is not None:
-        findings.append(
-            Findings.label_table_found.raise_(
-                table=pick.path.name,
-                key=pick.key,
-                matched=pick.matched,
-                passed_over=f" Passed over: {pick.passed_over_words()}." if pick.passed_over else "",
-            )
-        )
-    elif pick is not None and pick.passed_over:
-        findings.append(Findings.tables_passed_over.raise_(tables=pick.passed_over_words()))
-    if dropped["rows"] or dropped["columns"]:
-        findings.append(Findings.missing_rows_dropped.raise_(rows=dropped["rows"], columns=len(dropped["columns"])))
-    if sensitive is None:
-        findings.append(Findings.sensitivity_undeclared.raise_())
+    findings += loading_findings(
+        study,
+        profile,
+        loaded,
+        n_rows=len(table),
+        set_aside=set_aside,
+        dropped=dropped,
+        sensitive=request.sensitive,
+    )
     d = study.data
-    d.label, d.batch, d.sensitive, d.provenance = label, batch, sensitive, provenance
+    d.label, d.batch, d.sensitive, d.provenance = label, batch, request.sensitive, provenance
     d.group = group
     d.identifiers = sorted(set(declared_ids) | set(profile.identifier_columns))
     for col in profile.identifier_columns:
         final[col] = "identifier"
-    d.n_samples, d.n_features = profile.n_samples, profile.n_features
-    d.feature_columns, d.classes, d.class_counts = profile.feature_columns, profile.classes, profile.class_counts
-    d.modality, d.input_shape = loaded.modality, list(loaded.input_shape)
-    d.transposed, d.samples, d.sample_id = loaded.transposed, str(samples or (rep.sheet if rep else "")), sample_id
-    d.sample_sheet, d.roles, d.missing, d.dropped = sheet_info, final, missing, dropped
-    d.options, d.pii, d.pii_scan = loaded.options, [h.to_dict() for h in hits], pii_scan
-    # subgroups: those asked for (a numeric one may stay a feature) and the subgroup roles
-    asked = list(subgroups) if subgroups is not None else ([] if roles is not None else list(d.subgroups))
-    d.subgroups = [c for c in dict.fromkeys(asked + R.columns_with(final, "subgroup")) if c in table.columns]
+    _record_profile(study, profile, loaded, request, final, dropped)
+    d.sample_sheet = sheet_info
+    d.pii, d.pii_scan = [h.to_dict() for h in hits], pii_scan
+    _record_subgroups(study, request, final, table)
     d.profile = profile.summary()
-    # The log transform stays on the columns that are still features; the rest that look like
-    # counts or intensities are offered on the Data page (guiapp.core.data.transform).
-    kept = [c for c in log1p_columns(d.transform) if c in d.feature_columns]
-    d.transform = {LOG1P: kept} if kept else {}
-    in_table = d.modality == "table" and streamed is None  # streamed features are not in the table
-    suggested = suggest_log1p(table, d.feature_columns, kept) if in_table else []
-    if not suggested and in_table and d.profile.get("scale") in ("counts", "wide"):
-        # The profile's words advise a log transform for the table as a whole: offer it on every
-        # feature it can take (never negative), so the advice comes with its control.
-        suggested = suggest_log1p(table, d.feature_columns, kept, every_nonnegative=True)
-    d.profile["log1p_suggested"] = suggested
+    _offer_log1p(study, table, streamed is None)
     study.table = table
     # A feature that gives the label away, found before any split or model (Tip 7).
     if profile.n_samples >= MIN_STUDY_SAMPLES:  # below, there is no study to leak into (too-few-samples)
@@ -313,21 +188,81 @@ def attach_data(
     return profile
 
 
-def _cache_dir(study) -> str:
+def _provenance(
+    request: AttachRequest, path: Path, loaded: LoadedData, progress: ProgressFn, should_stop: StopFn | None
+) -> tuple[Provenance, dict]:
+    """The data file's provenance (hashed), and the joined sample sheet's record."""
+    provenance = file_provenance(
+        path,
+        source=request.source,
+        version=request.version,
+        downloaded=request.downloaded,
+        accession=request.accession,
+        url=request.url,
+        progress=sub_range(progress, 0.4, 0.5),
+        should_stop=should_stop,
+    )
+    sheet_info: dict = {}
+    if loaded.sheet is not None:
+        sheet_info = {"provenance": file_provenance(loaded.sheet.sheet).__dict__, **loaded.sheet.to_dict()}
+    return provenance, sheet_info
+
+
+def _record_profile(
+    study: Study, profile: DataProfile, loaded: LoadedData, request: AttachRequest, final: dict, dropped: dict
+) -> None:
+    """What the profile and the loader found, as the study's data record."""
+    d = study.data
+    rep = loaded.sheet
+    d.n_samples, d.n_features = profile.n_samples, profile.n_features
+    d.feature_columns, d.classes, d.class_counts = profile.feature_columns, profile.classes, profile.class_counts
+    d.modality, d.input_shape = loaded.modality, list(loaded.input_shape)
+    d.transposed, d.sample_id = loaded.transposed, request.sample_id
+    d.samples = str(request.samples or (rep.sheet if rep else ""))
+    d.roles, d.missing, d.dropped = final, request.missing, dropped
+    d.options = loaded.options
+
+
+def _record_subgroups(study: Study, request: AttachRequest, final: dict, table: pd.DataFrame) -> None:
+    """The subgroups: those asked for (a numeric one may stay a feature) and the subgroup roles."""
+    d = study.data
+    if request.subgroups is not None:
+        asked = list(request.subgroups)
+    else:
+        asked = [] if request.roles is not None else list(d.subgroups)
+    d.subgroups = [c for c in dict.fromkeys(asked + R.columns_with(final, "subgroup")) if c in table.columns]
+
+
+def _offer_log1p(study: Study, table: pd.DataFrame, in_memory: bool) -> None:
+    """Keep the log transform on the columns that are still features; offer it on those that look
+    like counts or intensities (the Data page's control, :mod:`guiapp.core.data.transform`)."""
+    d = study.data
+    kept = [c for c in log1p_columns(d.transform) if c in d.feature_columns]
+    d.transform = {LOG1P: kept} if kept else {}
+    in_table = d.modality == "table" and in_memory  # streamed features are not in the table
+    suggested = suggest_log1p(table, d.feature_columns, kept) if in_table else []
+    if not suggested and in_table and d.profile.get("scale") in ("counts", "wide"):
+        # The profile's words advise a log transform for the table as a whole: offer it on every
+        # feature it can take (never negative), so the advice comes with its control.
+        suggested = suggest_log1p(table, d.feature_columns, kept, every_nonnegative=True)
+    d.profile["log1p_suggested"] = suggested
+
+
+def _cache_dir(study: Study) -> str:
     """Where streamed images are cached: the study folder's ``cache/``, or a temporary folder."""
     if study.folder is not None:
         return str(study.path("cache"))
     return str(Path(tempfile.gettempdir()) / "tenfold-cache")
 
 
-def attach_from_spec(study, data_spec: dict, **kwargs) -> DataProfile:
+def attach_from_spec(study: Study, data_spec: dict, **kwargs) -> DataProfile:
     """:func:`attach_data` with the keys of a spec's ``[data]`` table, then its ``transform``."""
     profile = _attach_from_spec(study, data_spec, **kwargs)
     set_log1p(study, columns_from_spec(data_spec.get("transform"), study.data.feature_columns))
     return profile
 
 
-def _attach_from_spec(study, data_spec: dict, **kwargs) -> DataProfile:
+def _attach_from_spec(study: Study, data_spec: dict, **kwargs) -> DataProfile:
     d = data_spec
     options = {
         k: d[k]
@@ -344,8 +279,7 @@ def _attach_from_spec(study, data_spec: dict, **kwargs) -> DataProfile:
         )
         if k in d
     }
-    return attach_data(
-        study,
+    request = AttachRequest(
         d["path"],
         label=d["label"],
         batch=d.get("batch", ""),
@@ -365,11 +299,13 @@ def _attach_from_spec(study, data_spec: dict, **kwargs) -> DataProfile:
         subgroups=d.get("subgroups"),
         options=options,
         sheet_features=d.get("sheet_features"),
-        **kwargs,
     )
+    return attach_data(study, request, **kwargs)
 
 
-def reload_table(study, *, progress: ProgressFn = no_progress, should_stop: StopFn | None = None) -> pd.DataFrame:
+def reload_table(
+    study: Study, *, progress: ProgressFn = no_progress, should_stop: StopFn | None = None
+) -> pd.DataFrame:
     """Read the study's data again (after reopening), and refuse if a file changed."""
     d = study.data
     prov = d.provenance

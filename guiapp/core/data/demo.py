@@ -201,7 +201,7 @@ def create_demo_study(name: str, folder, *, progress=None, should_stop=None, **k
     The sensitivity question is left unanswered on purpose: the user declares it (Tip 10).
     """
     # attach brings pandas and the readers at import: the wizard lists the demos without them
-    from guiapp.core.data.attach import attach_data
+    from guiapp.core.data.attach import AttachRequest, attach_data
 
     demo = load_demo(name, **kwargs)
     study = Study()
@@ -213,12 +213,9 @@ def create_demo_study(name: str, folder, *, progress=None, should_stop=None, **k
         another_lab().table.to_csv(Path(folder) / "data" / "simulated_expression_lab_b.csv", index=False)
     attach_data(
         study,
-        path,
-        label=demo.label,
-        batch=demo.batch,
-        group=demo.group,
-        source=demo.source,
-        version=demo.version,
+        AttachRequest(
+            path, label=demo.label, batch=demo.batch, group=demo.group, source=demo.source, version=demo.version
+        ),
         progress=progress or no_progress,
         should_stop=should_stop,
     )

@@ -438,8 +438,9 @@ class DataPage(StepPage):
         if not text:
             self.show_error("Choose the data file first.")
             return
-        kwargs = dict(
-            study=self.study,
+        from guiapp.core.data import attach as core_data
+
+        request = core_data.AttachRequest(
             path=Path(text),
             label=self.label.currentData() or "",
             batch=self.batch.currentData() or "",
@@ -450,8 +451,7 @@ class DataPage(StepPage):
             downloaded=self.downloaded.text().strip(),
             **self.data_in.load_kwargs(self.study),
         )
-        from guiapp.core.data import attach as core_data
-
+        kwargs = dict(study=self.study, request=request)
         self.run_task(core_data.attach_data, kwargs, name="loading the data", on_result=self._loaded)
 
     def update_actions(self) -> None:
