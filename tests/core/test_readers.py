@@ -13,7 +13,7 @@ import pytest
 
 from guiapp.core.data import attach as data
 from guiapp.core.data import errors as data_errors
-from guiapp.core.data import readers, text_tables, wide_csv
+from guiapp.core.data import orientation, readers, text_tables, wide_csv
 from guiapp.core.data import sample_sheets as samples
 from guiapp.core.data.anndata_io import read_h5ad, write_h5ad
 from guiapp.core.study.model import Study
@@ -308,7 +308,7 @@ def genes_by_samples(tmp_path, n_genes: int = 200, n_samples: int = 24):
 
 def test_features_as_rows_are_detected_turned_and_joined_with_the_sheet(tmp_path):
     matrix, _sheet = genes_by_samples(tmp_path)
-    assert "rows" in samples.looks_transposed(readers.read_table(tmp_path / "expr.csv"))
+    assert "rows" in orientation.looks_transposed(readers.read_table(tmp_path / "expr.csv"))
     study = Study()
     profile = data.attach_data(
         study,
@@ -350,19 +350,19 @@ def test_the_orientation_is_told_from_the_first_rows_before_loading(tmp_path):
     matrix.to_csv(tmp_path / "expr.csv", index=False)
     matrix.to_parquet(tmp_path / "expr.parquet")
     for name in ("expr.csv", "expr.parquet"):
-        hint = samples.peek_orientation(tmp_path / name)
+        hint = orientation.peek_orientation(tmp_path / name)
         assert hint.n_rows == 600 and hint.n_columns == 13  # counted, though only 200 rows were parsed
         assert hint.words.startswith(
             "600 rows named like genes or probes (ENSG00000000000…) and 12 columns "
             "of numbers named like samples (GSM1000…): this looks like genes × samples"
         )
     expression(n=400, p=10).to_csv(tmp_path / "samples.csv", index=False)
-    assert samples.peek_orientation(tmp_path / "samples.csv") is None
+    assert orientation.peek_orientation(tmp_path / "samples.csv") is None
 
 
 def test_an_ordinary_table_is_not_mistaken_for_a_turned_one():
-    assert samples.looks_transposed(expression(n=40, p=300)) is None
-    assert samples.looks_transposed(expression(n=400, p=10), label="condition") is None
+    assert orientation.looks_transposed(expression(n=40, p=300)) is None
+    assert orientation.looks_transposed(expression(n=400, p=10), label="condition") is None
 
 
 def test_sheet_columns_that_clash_get_a_suffix_and_the_key_can_be_named():

@@ -108,16 +108,7 @@ def attach_data(
     path = Path(request.path)
     label, batch, group = request.chosen_columns()
     progress(0.0, f"Reading {path.name}")
-    loaded = load_dataset(
-        path,
-        label=label,
-        samples=request.samples,
-        sample_id=request.sample_id,
-        transposed=request.transposed,
-        options={**(request.options or {}), "cache_dir": _cache_dir(study)},
-        progress=sub_range(progress, 0, 0.4),
-        should_stop=should_stop,
-    )
+    loaded = _load(study, request, label, progress, should_stop)
     table = loaded.table
     loader_ids = [c for c in loaded.id_columns if c in table.columns]
     identifiers = list(dict.fromkeys(list(request.identifiers or []) + loader_ids))
@@ -125,9 +116,7 @@ def attach_data(
     provenance, sheet_info = _provenance(request, path, loaded, progress, should_stop)
     progress(0.5, "Looking for personal identifiers")
     loader_features = loaded.loader_features()
-    scanned = [c for c in table.columns if c not in loader_features] if loader_features else None
-    hits = scan_pii(table, columns=scanned)
-    pii_scan = scan_record(table, hits, columns=scanned, when=now_iso())
+    hits, pii_scan = _scan_pii(table, loader_features)
     final, set_aside = final_roles(
         table,
         loaded,
@@ -159,13 +148,7 @@ def attach_data(
     )
     findings = list(profile.findings) + pii_findings(hits, group=group)
     findings += loading_findings(
-        study,
-        profile,
-        loaded,
-        n_rows=len(table),
-        set_aside=set_aside,
-        dropped=dropped,
-        sensitive=request.sensitive,
+        study, profile, loaded, n_rows=len(table), set_aside=set_aside, dropped=dropped, sensitive=request.sensitive
     )
     d = study.data
     d.label, d.batch, d.sensitive, d.provenance = label, batch, request.sensitive, provenance
@@ -174,8 +157,7 @@ def attach_data(
     for col in profile.identifier_columns:
         final[col] = "identifier"
     _record_profile(study, profile, loaded, request, final, dropped)
-    d.sample_sheet = sheet_info
-    d.pii, d.pii_scan = [h.to_dict() for h in hits], pii_scan
+    d.sample_sheet, d.pii, d.pii_scan = sheet_info, [h.to_dict() for h in hits], pii_scan
     _record_subgroups(study, request, final, table)
     d.profile = profile.summary()
     _offer_log1p(study, table, streamed is None)
@@ -186,6 +168,29 @@ def attach_data(
         findings += leak_findings(study)
     study.set_findings("data", findings)
     return profile
+
+
+def _load(
+    study: Study, request: AttachRequest, label: str, progress: ProgressFn, should_stop: StopFn | None
+) -> LoadedData:
+    """The request's data read into one table; streamed images are cached in the study folder."""
+    return load_dataset(
+        Path(request.path),
+        label=label,
+        samples=request.samples,
+        sample_id=request.sample_id,
+        transposed=request.transposed,
+        options={**(request.options or {}), "cache_dir": _cache_dir(study)},
+        progress=sub_range(progress, 0, 0.4),
+        should_stop=should_stop,
+    )
+
+
+def _scan_pii(table: pd.DataFrame, loader_features: set) -> tuple[list, dict]:
+    """Personal identifiers in the table's columns (not the pixels or letters), and the scan's record."""
+    scanned = [c for c in table.columns if c not in loader_features] if loader_features else None
+    hits = scan_pii(table, columns=scanned)
+    return hits, scan_record(table, hits, columns=scanned, when=now_iso())
 
 
 def _provenance(

@@ -152,16 +152,7 @@ def load_images(
     (:mod:`guiapp.core.data.streaming`) is not read into the table: its resized images go to a
     cache file there (:mod:`guiapp.core.data.image_stream`), and the table holds the file and class only.
     """
-    try:
-        import PIL  # noqa: F401
-    except ImportError:
-        raise E.UnsupportedFormatError("Reading images needs the Pillow package (pip install Pillow).") from None
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise E.FileMissingError(f"The image folder {folder} does not exist. Choose the folder again.")
-    size = (int(size), int(size)) if np.isscalar(size) else (int(size[0]), int(size[1]))
-    if min(size) < 1 or max(size) > 1024:
-        raise E.DataError(f"An image size of {size[0]} × {size[1]} pixels is not possible; choose 8 to 1024.")
+    folder, size = _checked(folder, size)
     found, by_folder = find_images(folder)
     if not found:
         others = sum(1 for p in folder.rglob("*") if p.is_file())
@@ -171,45 +162,12 @@ def load_images(
         )
     if colour not in ("auto", "grey", "rgb"):
         raise E.DataError(f"Image colour must be 'auto', 'grey' or 'rgb', not {colour!r}.")
-    if colour == "auto":  # the modes from the headers only; pixels are decoded once, below
-        modes = []
-        for i, (rel, _cls) in enumerate(found):
-            check_stop(should_stop)
-            img = _open(folder, rel, decode=False)
-            modes.append(img.mode not in _COLOUR_MODES or _grey_palette(img))
-            img.close()
-            if i % 64 == 0:
-                progress(0.2 * i / len(found), f"Looking at {rel}")
-        colour = "grey" if all(modes) else "rgb"
+    if colour == "auto":
+        colour = _colour_of(folder, found, progress, should_stop)
     channels = 3 if colour == "rgb" else 1
     shape = (channels, size[0], size[1])
     if cache_dir is not None and should_stream(len(found), int(np.prod(shape))):
-        modified = str(max(os.stat(folder / rel).st_mtime_ns for rel, _ in found))
-        cache = build_image_cache(
-            folder,
-            [rel for rel, _ in found],
-            colour,
-            size,
-            cache_dir,
-            modified=modified,
-            progress=lambda f, m="": progress(0.2 + 0.8 * f, m),
-            should_stop=should_stop,
-        )
-        table = pd.DataFrame({IMAGE_COLUMN: [rel for rel, _ in found]})
-        if by_folder:
-            table.insert(1, CLASS_COLUMN, [c if c is not None else np.nan for _, c in found])
-        labels = pick_labels_file(folder, image_names(found))
-        progress(1.0, f"{len(found)} images resized into {cache.path.name}")
-        return ImageSet(
-            table=table,
-            shape=shape,
-            colour=colour,
-            by_folder=by_folder,
-            files=[rel for rel, _ in found],
-            labels_file=str(labels.path) if labels.path else "",
-            labels_pick=labels,
-            cache=cache,
-        )
+        return _cached_images(folder, found, by_folder, shape, colour, cache_dir, progress, should_stop)
     matrix = np.empty((len(found), channels * size[0] * size[1]), dtype=np.float32)
     for i, (rel, _cls) in enumerate(found):
         check_stop(should_stop)
@@ -232,6 +190,73 @@ def load_images(
         files=[rel for rel, _ in found],
         labels_file=str(labels.path) if labels.path else "",
         labels_pick=labels,
+    )
+
+
+def _checked(folder: os.PathLike, size) -> tuple[Path, tuple[int, int]]:
+    """The folder and the image size (height, width), checked: Pillow present, the folder there, 8 to 1024 pixels."""
+    try:
+        import PIL  # noqa: F401  (Pillow: imported lazily, only to say it is missing)
+    except ImportError:
+        raise E.UnsupportedFormatError("Reading images needs the Pillow package (pip install Pillow).") from None
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise E.FileMissingError(f"The image folder {folder} does not exist. Choose the folder again.")
+    size = (int(size), int(size)) if np.isscalar(size) else (int(size[0]), int(size[1]))
+    if min(size) < 1 or max(size) > 1024:
+        raise E.DataError(f"An image size of {size[0]} × {size[1]} pixels is not possible; choose 8 to 1024.")
+    return folder, size
+
+
+def _colour_of(folder: Path, found: list, progress: ProgressFn, should_stop: StopFn | None) -> str:
+    """grey when every image is grey, else rgb: the modes from the headers only (pixels are decoded later)."""
+    modes = []
+    for i, (rel, _cls) in enumerate(found):
+        check_stop(should_stop)
+        img = _open(folder, rel, decode=False)
+        modes.append(img.mode not in _COLOUR_MODES or _grey_palette(img))
+        img.close()
+        if i % 64 == 0:
+            progress(0.2 * i / len(found), f"Looking at {rel}")
+    return "grey" if all(modes) else "rgb"
+
+
+def _cached_images(
+    folder: Path,
+    found: list,
+    by_folder: bool,
+    shape: tuple,
+    colour: str,
+    cache_dir: os.PathLike,
+    progress: ProgressFn,
+    should_stop: StopFn | None,
+) -> ImageSet:
+    """A folder above the streaming threshold: resized once into a cache file; the table holds the files only."""
+    modified = str(max(os.stat(folder / rel).st_mtime_ns for rel, _ in found))
+    cache = build_image_cache(
+        folder,
+        [rel for rel, _ in found],
+        colour,
+        shape[1:],
+        cache_dir,
+        modified=modified,
+        progress=lambda f, m="": progress(0.2 + 0.8 * f, m),
+        should_stop=should_stop,
+    )
+    table = pd.DataFrame({IMAGE_COLUMN: [rel for rel, _ in found]})
+    if by_folder:
+        table.insert(1, CLASS_COLUMN, [c if c is not None else np.nan for _, c in found])
+    labels = pick_labels_file(folder, image_names(found))
+    progress(1.0, f"{len(found)} images resized into {cache.path.name}")
+    return ImageSet(
+        table=table,
+        shape=shape,
+        colour=colour,
+        by_folder=by_folder,
+        files=[rel for rel, _ in found],
+        labels_file=str(labels.path) if labels.path else "",
+        labels_pick=labels,
+        cache=cache,
     )
 
 

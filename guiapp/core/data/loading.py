@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from guiapp.core.data import errors as E
+from guiapp.core.data import orientation as O
 from guiapp.core.data import sample_sheets as S
 from guiapp.core.data.anndata_io import obs_columns, read_h5ad_backed, x_nbytes
 from guiapp.core.data.formats import check_path, file_format, modality_of
@@ -204,12 +205,12 @@ def _load_table(
         loaded.id_columns = ["obs_names"]
         loaded.meta_columns = obs_columns(path)[1:]
     sheet_ids = _sheet_ids(samples, options) if samples and transposed is None else None
-    reason = S.looks_transposed(table, label, sheet_ids) if transposed is None else ""
+    reason = O.looks_transposed(table, label, sheet_ids) if transposed is None else ""
     if transposed or (transposed is None and reason):
         loaded.transpose_reason = reason or "asked for"
-        table = S.transpose_table(table, file_name=path.name)
+        table = O.transpose_table(table, file_name=path.name)
         loaded.transposed = True
-        loaded.id_columns = [S.SAMPLE_ID]
+        loaded.id_columns = [O.SAMPLE_ID]
     # any number of samples loads and is profiled; below MIN_ROWS a too-few-samples finding blocks
     check_shape(table, path.name, min_rows=1)
     return table

@@ -231,30 +231,7 @@ def profile_table(
     check_batch(table, batch, file_name=file_name)
     check_group(table, group, file_name=file_name)
     progress(0.05, "Looking at the columns")
-    identifiers = list(identifiers or [])
-    special = {label, batch, group}
-    if roles:
-        candidates = [
-            c
-            for c in table.columns
-            if roles.get(str(c), "feature") == "feature" and c not in special and c not in identifiers
-        ]
-        identifiers += [c for c, r in roles.items() if r == "identifier" and c not in identifiers]
-    else:
-        candidates = [c for c in table.columns if c not in special and c not in identifiers]
-    suspected_ids = [str(c) for c in candidates if looks_like_identifier(table[c])]
-    features = [str(c) for c in candidates if str(c) not in suspected_ids and is_numeric(table[c])]
-    if streamed is not None:
-        features = list(streamed[1])
-    if not features:
-        raise E.NoNumericFeatureError(
-            f"{file_name} has no numeric feature columns besides the label. Tenfold's models need "
-            "numbers: convert text columns to numbers, mark the measurement columns as features, or "
-            "choose another file."
-        )
-    ignored = {c for c, r in (roles or {}).items() if r != "feature"}
-    known = set(features) | set(identifiers) | set(suspected_ids)  # a set: tables have 20,000 genes
-    non_numeric = [str(c) for c in table.columns if c not in special and str(c) not in known and str(c) not in ignored]
+    features, suspected_ids, non_numeric = _columns(table, label, batch, group, identifiers, roles, streamed, file_name)
     check_stop(should_stop)
     findings: list[Finding] = []
     labelled_mask = table[label].notna().to_numpy()
@@ -270,36 +247,8 @@ def profile_table(
     missing_by_column = stats["missing"]
     n_cells = len(labelled) * len(features)
     missing_share = float(sum(missing_by_column.values()) / n_cells) if n_cells else 0.0
-    if missing_by_column:
-        kind = Findings.missing_values_most_frequent if missing == "most-frequent" else Findings.missing_values
-        findings.append(kind.raise_(n_columns=len(missing_by_column), share=missing_share))
-    if stats["constant"]:
-        findings.append(
-            Findings.constant_features.raise_(
-                n_columns=len(stats["constant"]), examples=", ".join(stats["constant"][:5])
-            )
-        )
-    if stats["near_constant"]:
-        findings.append(
-            Findings.near_constant_features.raise_(
-                n_columns=len(stats["near_constant"]), examples=", ".join(stats["near_constant"][:5])
-            )
-        )
-    if stats["duplicates"]:
-        findings.append(Findings.duplicate_samples.raise_(count=stats["duplicates"]))
-    for col in suspected_ids:
-        findings.append(Findings.identifier_like_column.raise_(column=col))
-    if stats["scale"] == "counts":
-        findings.append(Findings.values_look_like_counts.raise_(maximum=stats["max"]))
-    near = None
-    if (
-        streamed is None
-        and near_duplicates
-        and len(labelled) > 2
-        and len(labelled) * min(len(features), NEAR_DUPLICATE_FEATURES) <= 20_000_000
-    ):
-        progress(0.85, "Looking for near-copies of samples")
-        near = _near_duplicates(labelled, features, should_stop)
+    findings += _feature_findings(stats, missing_share, suspected_ids, missing)
+    near = _near_duplicates(labelled, features, streamed is None and near_duplicates, progress, should_stop)
     progress(1.0, "Profile done")
     return DataProfile(
         n_samples=len(labelled),
@@ -327,11 +276,82 @@ def profile_table(
     )
 
 
+def _columns(
+    table: pd.DataFrame,
+    label: str,
+    batch: str,
+    group: str,
+    identifiers: list | None,
+    roles: dict | None,
+    streamed,
+    file_name: str,
+) -> tuple[list, list, list]:
+    """The feature columns, the ID-like columns suspected, and the columns that are neither."""
+    identifiers = list(identifiers or [])
+    special = {label, batch, group}
+    if roles:
+        candidates = [
+            c
+            for c in table.columns
+            if roles.get(str(c), "feature") == "feature" and c not in special and c not in identifiers
+        ]
+        identifiers += [c for c, r in roles.items() if r == "identifier" and c not in identifiers]
+    else:
+        candidates = [c for c in table.columns if c not in special and c not in identifiers]
+    suspected_ids = [str(c) for c in candidates if looks_like_identifier(table[c])]
+    features = [str(c) for c in candidates if str(c) not in suspected_ids and is_numeric(table[c])]
+    if streamed is not None:
+        features = list(streamed[1])
+    if not features:
+        raise E.NoNumericFeatureError(
+            f"{file_name} has no numeric feature columns besides the label. Tenfold's models need "
+            "numbers: convert text columns to numbers, mark the measurement columns as features, or "
+            "choose another file."
+        )
+    ignored = {c for c, r in (roles or {}).items() if r != "feature"}
+    known = set(features) | set(identifiers) | set(suspected_ids)  # a set: tables have 20,000 genes
+    non_numeric = [str(c) for c in table.columns if c not in special and str(c) not in known and str(c) not in ignored]
+    return features, suspected_ids, non_numeric
+
+
+def _feature_findings(stats: dict, missing_share: float, suspected_ids: list, missing: str) -> list[Finding]:
+    """Missing values, constant and near-constant features, copies, ID-like columns and counts."""
+    findings = []
+    if stats["missing"]:
+        kind = Findings.missing_values_most_frequent if missing == "most-frequent" else Findings.missing_values
+        findings.append(kind.raise_(n_columns=len(stats["missing"]), share=missing_share))
+    if stats["constant"]:
+        findings.append(
+            Findings.constant_features.raise_(
+                n_columns=len(stats["constant"]), examples=", ".join(stats["constant"][:5])
+            )
+        )
+    if stats["near_constant"]:
+        findings.append(
+            Findings.near_constant_features.raise_(
+                n_columns=len(stats["near_constant"]), examples=", ".join(stats["near_constant"][:5])
+            )
+        )
+    if stats["duplicates"]:
+        findings.append(Findings.duplicate_samples.raise_(count=stats["duplicates"]))
+    for col in suspected_ids:
+        findings.append(Findings.identifier_like_column.raise_(column=col))
+    if stats["scale"] == "counts":
+        findings.append(Findings.values_look_like_counts.raise_(maximum=stats["max"]))
+    return findings
+
+
 def _plain(v):
     return v.item() if hasattr(v, "item") else v
 
 
-def _near_duplicates(rows: pd.DataFrame, features: list, should_stop) -> int:
+def _near_duplicates(
+    rows: pd.DataFrame, features: list, wanted: bool, progress: ProgressFn, should_stop: StopFn | None
+) -> int | None:
+    """Pairs of near-copies among the samples; None when not looked for (streamed, or too many samples)."""
+    if not wanted or len(rows) <= 2 or len(rows) * min(len(features), NEAR_DUPLICATE_FEATURES) > 20_000_000:
+        return None
+    progress(0.85, "Looking for near-copies of samples")
     cols = features
     if len(cols) > NEAR_DUPLICATE_FEATURES:
         pick = np.sort(np.random.default_rng(0).choice(len(cols), NEAR_DUPLICATE_FEATURES, replace=False))
