@@ -276,7 +276,7 @@ class BackedX:
     are spread over the whole file; write it as CSR (``adata.X = adata.X.tocsr()``).
     """
 
-    def __init__(self, path: os.PathLike) -> None:
+    def __init__(self, path: os.PathLike | str) -> None:
         import h5py
 
         self.path = Path(path)

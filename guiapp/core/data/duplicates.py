@@ -99,17 +99,17 @@ def find_duplicates(
     q, c = np.nonzero((dist <= radius) & (idx != queries[:, None]))
     a, b = queries[q], idx[q, c]
     pairs = np.unique(np.sort(np.stack([a, b], axis=1), axis=1), axis=0) if len(a) else np.empty((0, 2), int)
-    near = []
+    near_pairs: list[tuple[int, int]] = []
     exact_set = set(exact)
     for start in range(0, len(pairs), 4096):
         check_stop(should_stop)
         chunk = pairs[start : start + 4096]
         rms = np.sqrt(np.mean((Z[chunk[:, 0]] - Z[chunk[:, 1]]) ** 2, axis=1))
-        near += [
+        near_pairs += [
             (int(i), int(j))
             for (i, j), r in zip(chunk, rms, strict=False)
             if r <= threshold
             and (int(i), int(j)) not in exact_set
             and not (i in exact_rows and j in exact_rows and np.array_equal(same_bytes[i], same_bytes[j]))
         ]
-    return DuplicateReport(exact_pairs=exact, near_pairs=near, threshold=threshold, searched=len(queries))
+    return DuplicateReport(exact_pairs=exact, near_pairs=near_pairs, threshold=threshold, searched=len(queries))

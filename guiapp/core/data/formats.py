@@ -71,7 +71,7 @@ def modality_of(path: os.PathLike) -> str:
     return {"images": "image", "fasta": "sequence"}.get(fmt, "table")
 
 
-def check_path(path: os.PathLike, *, folder_ok: bool = False) -> Path:
+def check_path(path: os.PathLike | str, *, folder_ok: bool = False) -> Path:
     path = Path(path)
     if not path.exists():
         raise E.FileMissingError(f"The file {path} does not exist. Check the path, or choose the file again.")

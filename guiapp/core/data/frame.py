@@ -6,20 +6,23 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import pandas as pd
 
 from guiapp.core.data import errors as E
 from guiapp.core.data.anndata_io import BackedX
-from guiapp.core.data.image_stream import streamed_images
+from guiapp.core.data.image_stream import ImageCache, streamed_images
 from guiapp.core.data.missing import fill_most_frequent
 from guiapp.core.data.profile import label_values
 from guiapp.core.data.streaming import StreamedRows
 from guiapp.core.data.transform import apply as apply_transform
 from guiapp.core.study.errors import DataError
+from guiapp.core.study.model import Study
 
 
-def model_frame(study) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+def model_frame(study: Study) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
     """Features ``X`` (float32), label ``y`` and the labelled rows, in table order.
 
     Class labels become integer codes in the order of ``study.data.classes``. Image and
@@ -38,7 +41,8 @@ def model_frame(study) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
     if source is not None:  # features left on disk: read by rows when a step asks (guiapp.core.data.streaming)
         if source.shape[0] != len(table):
             raise E.FileChangedError("The streamed features no longer match the study's samples: load the data again.")
-        X = StreamedRows(source, np.flatnonzero(labelled))
+        # StreamedRows stands in for the matrix: it reads rows when indexed (guiapp.core.data.streaming)
+        X = cast(np.ndarray, StreamedRows(source, np.flatnonzero(labelled)))
     else:
         X = rows[study.data.feature_columns].to_numpy(dtype=np.float32, na_value=np.nan)
         X = apply_transform(X, study.data.feature_columns, getattr(study.data, "transform", {}))
@@ -62,7 +66,7 @@ def model_frame(study) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
     return X, y, rows
 
 
-def streamed_source(study):
+def streamed_source(study: Study) -> ImageCache | BackedX | None:
     """The row source of a study whose features stay on disk (see :func:`guiapp.core.data.loading.load_dataset`), else None."""
     kind = (study.data.options or {}).get("stream")
     if kind == "images":

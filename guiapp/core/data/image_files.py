@@ -56,15 +56,15 @@ def _pixels(img, colour: str, size: tuple) -> np.ndarray:
     if colour == "rgb":
         if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
             img = Image.fromarray((_scaled(np.asarray(img)) * 255).astype(np.uint8))
-        rgb = img.convert("RGB").resize((w, h), Image.BILINEAR)
+        rgb = img.convert("RGB").resize((w, h), Image.Resampling.BILINEAR)
         return np.asarray(rgb, dtype=np.float32).transpose(2, 0, 1) / 255.0
     if img.mode in ("1", "L", "P", "LA", "RGB", "RGBA", "CMYK", "YCbCr", "PA", "RGBX"):
-        grey = img.convert("L").resize((w, h), Image.BILINEAR)
+        grey = img.convert("L").resize((w, h), Image.Resampling.BILINEAR)
         return (np.asarray(grey, dtype=np.float32) / 255.0)[None]
     values = _scaled(np.asarray(img))
     if values.ndim == 3:
         values = values.mean(axis=2)
-    resized = Image.fromarray(values.astype(np.float32), mode="F").resize((w, h), Image.BILINEAR)
+    resized = Image.fromarray(values.astype(np.float32), mode="F").resize((w, h), Image.Resampling.BILINEAR)
     return np.asarray(resized, dtype=np.float32)[None]
 
 

@@ -24,7 +24,7 @@ from guiapp.core.data.image_files import (
     find_images,
     pixel_names,
 )
-from guiapp.core.data.image_stream import build_image_cache
+from guiapp.core.data.image_stream import ImageCache, build_image_cache
 from guiapp.core.data.streaming import should_stream
 from guiapp.core.data.tables import read_table, read_table_columns
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
@@ -43,7 +43,7 @@ class ImageSet:
     files: list = field(default_factory=list)
     labels_file: str = ""  # a CSV of labels found in the folder
     labels_pick: LabelTablePick | None = None  # which table gave the labels, and those passed over
-    cache: object | None = None  # image_stream.ImageCache: pixels streamed from disk, not in the table
+    cache: ImageCache | None = None  # pixels streamed from disk, not in the table
 
 
 @dataclass
@@ -62,7 +62,7 @@ class LabelTablePick:
 
 def image_names(found: list) -> set:
     """The ways a label table may name an image: its path in the folder, its file name, its name without extension."""
-    names = set()
+    names: set[str] = set()
     for rel, _cls in found:
         name = rel.rsplit("/", 1)[-1]
         names.update((rel, name, name.rsplit(".", 1)[0]))
@@ -109,6 +109,7 @@ def pick_labels_file(folder: os.PathLike, names=None) -> LabelTablePick:
                 pick.passed_over.append((pick.path.name, f"names fewer samples than {path.name}"))
             pick.path, pick.key, pick.matched = path, key, matched
         elif matched:
+            assert pick.path is not None  # a table naming more samples came before this one
             pick.passed_over.append((path.name, f"names fewer samples than {pick.path.name}"))
         else:
             pick.passed_over.append((path.name, "no column names a sample of the folder"))
@@ -202,7 +203,8 @@ def _checked(folder: os.PathLike, size) -> tuple[Path, tuple[int, int]]:
     folder = Path(folder)
     if not folder.is_dir():
         raise E.FileMissingError(f"The image folder {folder} does not exist. Choose the folder again.")
-    size = (int(size), int(size)) if np.isscalar(size) else (int(size[0]), int(size[1]))
+    one_number = bool(np.isscalar(size))
+    size = (int(size), int(size)) if one_number else (int(size[0]), int(size[1]))
     if min(size) < 1 or max(size) > 1024:
         raise E.DataError(f"An image size of {size[0]} × {size[1]} pixels is not possible; choose 8 to 1024.")
     return folder, size
@@ -233,6 +235,10 @@ def _cached_images(
 ) -> ImageSet:
     """A folder above the streaming threshold: resized once into a cache file; the table holds the files only."""
     modified = str(max(os.stat(folder / rel).st_mtime_ns for rel, _ in found))
+
+    def decoding(f: float, m: str = "") -> None:
+        progress(0.2 + 0.8 * f, m)
+
     cache = build_image_cache(
         folder,
         [rel for rel, _ in found],
@@ -240,7 +246,7 @@ def _cached_images(
         shape[1:],
         cache_dir,
         modified=modified,
-        progress=lambda f, m="": progress(0.2 + 0.8 * f, m),
+        progress=decoding,
         should_stop=should_stop,
     )
     table = pd.DataFrame({IMAGE_COLUMN: [rel for rel, _ in found]})

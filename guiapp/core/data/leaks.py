@@ -37,6 +37,7 @@ import numpy as np
 from guiapp.core.data.frame import model_frame
 from guiapp.core.data.streaming import bounded, is_streamed, sample_rows
 from guiapp.core.study.findings import Findings
+from guiapp.core.study.model import Study
 
 LEAK_AUC = 0.995
 MARGIN = 0.5  # gap between neighbouring classes' ranges, in pooled within-class SDs
@@ -247,14 +248,14 @@ def scan_features(
     for j, name in enumerate(names):
         x = X[:, j]
         sig = []
-        if best[j] >= LEAK_AUC or (sorted_rows and row_rho[j] >= ORDER_RHO):
+        if best[j] >= LEAK_AUC or (row_rho is not None and row_rho[j] >= ORDER_RHO):
             values = [np.unique(x[y == c]) for c in classes]
             if all(len(v) == 1 for v in values) and len({float(v[0]) for v in values}) == len(classes):
                 sig.append("codes-label")
             else:
                 if can_separate and separates_with_margin(x, y):
                     sig.append("separates")
-            if sorted_rows and row_rho[j] >= ORDER_RHO and "codes-label" not in sig:
+            if row_rho is not None and row_rho[j] >= ORDER_RHO and "codes-label" not in sig:
                 sig.append("row-order")
         if name_says_outcome(name, label):
             sig.append("name")
@@ -307,7 +308,7 @@ def _at(finding, step: str):
 LEAK_CODES = ("possible-label-leak", "strong-single-markers")
 
 
-def leak_findings(study, X=None, y=None, *, step: str = "data") -> list:
+def leak_findings(study: Study, X=None, y=None, *, step: str = "data") -> list:
     """The leak scan of the loaded data, before any split or model (inspect, Data page)."""
     if study.data.modality != "table" or not study.data.feature_columns:
         return []
@@ -322,7 +323,7 @@ def leak_findings(study, X=None, y=None, *, step: str = "data") -> list:
     return findings_from_signals(signals, measure=measure, step=step, where="all labelled samples")
 
 
-def scan_before_training(study) -> list:
+def scan_before_training(study: Study) -> list:
     """Replace the data step's leak findings with a fresh scan; returns them."""
     found = leak_findings(study)
     study.findings = [f for f in study.findings if not (f.step == "data" and f.code in LEAK_CODES)] + found

@@ -32,7 +32,11 @@ MODALITIES = ("table", "image", "sequence")
 
 def sub_range(progress: ProgressFn, start: float, end: float) -> ProgressFn:
     """``progress`` for a part of a task: its 0…1 mapped into ``start…end``."""
-    return lambda f, m="": progress(start + (end - start) * f, m)
+
+    def part(f: float, m: str = "") -> None:
+        progress(start + (end - start) * f, m)
+
+    return part
 
 
 @dataclass

@@ -16,7 +16,7 @@ from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_pr
 
 
 def file_provenance(
-    path: os.PathLike,
+    path: os.PathLike | str,
     *,
     source: str = "",
     version: str = "",

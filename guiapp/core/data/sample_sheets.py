@@ -143,7 +143,8 @@ def _check_keys(
 
 def _best_keys(data_candidates: dict, sheet: pd.DataFrame, sheet_candidates: list, id_match: str) -> tuple:
     """(IDs matched, data key, sheet key, IdMatch) of the pair of key columns that match the most samples."""
-    best, score = (0, "", "", None), (-1, -1)
+    best: tuple[int, str, str, I.IdMatch | None] = (0, "", "", None)
+    score = (-1, -1)
     for dk, dv in data_candidates.items():
         dlist = _norm(dv).tolist()
         for sk in sheet_candidates:

@@ -24,7 +24,7 @@ import pandas as pd
 
 from guiapp.core.data import errors as E
 from guiapp.core.data.formats import FASTA_SUFFIXES, base_suffix
-from guiapp.core.data.images import pick_labels_file, with_label_table_columns
+from guiapp.core.data.images import LabelTablePick, pick_labels_file, with_label_table_columns
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
 
 ID_COLUMN = "sample_id"
@@ -78,7 +78,7 @@ class SequenceSet:
     n_padded: int = 0
     lengths: dict = field(default_factory=dict)  # min, median, max
     labels_file: str = ""  # a table of labels found in a folder of FASTA files
-    labels_pick: object | None = None  # images.LabelTablePick: which table gave the labels, those passed over
+    labels_pick: LabelTablePick | None = None  # which table gave the labels, and those passed over
 
 
 def _text_lines(path: Path):

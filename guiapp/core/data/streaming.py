@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
@@ -292,11 +293,11 @@ def batch_loader(X: StreamedRows, y, batches, *, workers: int | None = None):
     from torch.utils.data import DataLoader
 
     workers = loader_workers() if workers is None else workers
-    kwargs = {"prefetch_factor": 2, "persistent_workers": False} if workers else {}
+    kwargs: dict[str, Any] = {"prefetch_factor": 2, "persistent_workers": False} if workers else {}
     # a plain class at module level (not a local torch subclass): workers started by spawn
     # (macOS, Windows) must be able to pickle it
     return DataLoader(
-        RowDataset(X, np.asarray(y)),
+        RowDataset(X, np.asarray(y)),  # type: ignore[arg-type]  # a plain map-style class, not a torch subclass
         batch_sampler=[list(map(int, b)) for b in batches],
         num_workers=workers,
         collate_fn=_collate,

@@ -112,9 +112,9 @@ def _decode_head(path: Path, head: bytes, complete: bool) -> tuple[str, str]:
     except UnicodeDecodeError:
         text = None
     if text is not None:
-        odd = [ch for ch in text if ord(ch) > 127]
+        unusual = [ch for ch in text if ord(ch) > 127]
         visible = sum(1 for ch in text if not ch.isspace())
-        if all(ch in _PLAUSIBLE for ch in odd) and len(odd) <= max(5, 0.05 * visible):
+        if all(ch in _PLAUSIBLE for ch in unusual) and len(unusual) <= max(5, 0.05 * visible):
             return "cp1252", text
     raise E.UnknownEncodingError(
         f"{name} is not a text table in UTF-8, and its characters fit no common encoding either "
@@ -181,7 +181,8 @@ def sniff(path: Path) -> TextFormat:
 
 def _choose_delimiter(lines: list[str], preferred: str | None) -> str:
     """The delimiter that splits the header into the most columns, the same number on every line."""
-    best, best_score = preferred or ",", (0, 0)
+    best = preferred or ","
+    best_score: tuple[float, float] = (0, 0)
     for sep in DELIMITERS:
         counts = [len(_split_fields(ln, sep)) for ln in lines[:20]]
         if counts[0] < 2:

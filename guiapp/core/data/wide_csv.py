@@ -105,7 +105,7 @@ def _first_types(path: Path, fmt: TextFormat, names: list) -> dict:
 
     import pyarrow as pa
 
-    head = []
+    head: list[str] = []
     with open(path, encoding=fmt.encoding, errors="replace", newline="") as fh:
         for _ in range(fmt.skip_rows + 1):
             fh.readline()
