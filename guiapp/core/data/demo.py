@@ -38,7 +38,7 @@ class DemoData:
 
 
 def breast_cancer() -> DemoData:
-    from sklearn import __version__ as sk_version
+    from sklearn import __version__ as sk_version  # sklearn: imported lazily, so the window opens fast
     from sklearn.datasets import load_breast_cancer
 
     bunch = load_breast_cancer(as_frame=True)
@@ -81,7 +81,7 @@ def simulated_expression(
     samples and adds its own offset (scaled by ``donor_strength``), so samples of one donor
     are not independent. With the defaults the table is the same as before these knobs.
     """
-    import pandas as pd
+    import pandas as pd  # pandas: imported lazily, so the window opens without it
 
     rng = np.random.default_rng(seed)
     condition = rng.integers(0, 2, n_samples)
@@ -150,7 +150,7 @@ def another_lab(
     The study's baseline profile is drawn again exactly as :func:`simulated_expression` (with
     ``study_samples`` and the same seed) draws it; the cohort's own samples come from a separate stream.
     """
-    import pandas as pd
+    import pandas as pd  # pandas: imported lazily, so the window opens without it
 
     rng = np.random.default_rng(seed)
     rng.integers(0, 2, study_samples)  # the study's condition and batch draws, replayed to reach its profile

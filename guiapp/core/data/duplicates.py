@@ -66,7 +66,7 @@ def find_duplicates(
     are the candidates, checked on every feature. At most ``max_queries`` samples are
     searched around (``searched`` says how many).
     """
-    from sklearn.neighbors import NearestNeighbors
+    from sklearn.neighbors import NearestNeighbors  # sklearn: imported lazily, so the window opens fast
 
     X = np.asarray(X, dtype=np.float32)
     n, p = X.shape

@@ -31,7 +31,7 @@ def find_images(folder: os.PathLike) -> tuple[list, bool]:
 
 
 def _open(folder: Path, rel: str, decode: bool = True):
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image, UnidentifiedImageError  # Pillow: imported lazily, only for images
 
     path = folder / rel
     try:
@@ -50,7 +50,7 @@ def _open(folder: Path, rel: str, decode: bool = True):
 
 def _pixels(img, colour: str, size: tuple) -> np.ndarray:
     """One image as float32 (C, H, W) in 0…1."""
-    from PIL import Image
+    from PIL import Image  # Pillow: imported lazily, only for images
 
     w, h = size[1], size[0]
     if colour == "rgb":

@@ -116,7 +116,7 @@ def build_image_cache(
     should_stop: StopFn | None = None,
 ) -> ImageCache:
     """Decode and resize every image once (in DataLoader workers) into an 8-bit cache file; reuse it after."""
-    from torch.utils.data import DataLoader
+    from torch.utils.data import DataLoader  # torch: imported lazily, so the window opens fast
 
     c = 3 if colour == "rgb" else 1
     p = c * int(size[0]) * int(size[1])

@@ -143,7 +143,7 @@ def _rank_auc(positive: np.ndarray, X: np.ndarray, ranks: np.ndarray | None = No
 
 
 def _spearman(X: np.ndarray, y: np.ndarray, ranks: np.ndarray | None = None) -> np.ndarray:
-    from scipy.stats import rankdata
+    from scipy.stats import rankdata  # scipy: imported lazily, only when needed
 
     rx, ry = (column_ranks(X) if ranks is None else ranks), rankdata(y)
     rx, ry = rx - rx.mean(axis=0), ry - ry.mean()

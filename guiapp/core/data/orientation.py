@@ -170,7 +170,7 @@ def _head_and_rows(path, fmt: str, sheet: str) -> tuple[pd.DataFrame | None, int
         lines += last != b"\n"
         return head, max(lines - fmt_.skip_rows - 1, 0)
     if fmt == "parquet":
-        import pyarrow.parquet as pq
+        import pyarrow.parquet as pq  # pyarrow: imported lazily, only when a file is read
 
         try:
             pf = pq.ParquetFile(path)

@@ -61,7 +61,7 @@ def _edge_plan(names: list, is_other: list, types: dict, nulls: list) -> tuple |
 
     None when one stands among the numbers: pyarrow then reads them from the whole piece.
     """
-    import pyarrow.csv as pcsv
+    import pyarrow.csv as pcsv  # pyarrow: imported lazily, only when a file is read
 
     lead = next((j for j, o in enumerate(is_other) if not o), len(names))
     trail = next((j for j, o in enumerate(reversed(is_other)) if not o), 0)
@@ -80,7 +80,7 @@ def _edge_columns(lines: list, delimiter: str, edges: tuple, width: int):
 
     None when a row has another number of fields than the header.
     """
-    import pyarrow as pa
+    import pyarrow as pa  # pyarrow: imported lazily, only when a file is read
     import pyarrow.csv as pcsv
 
     lead, trail, read, convert = edges

@@ -275,7 +275,7 @@ class RowDataset:
 
 
 def _collate(batch):
-    import torch
+    import torch  # torch: imported lazily, so the window opens fast
 
     if len(batch) == 1 and isinstance(batch[0][0], np.ndarray) and batch[0][0].ndim == 2:
         X, y = batch[0]
@@ -290,7 +290,7 @@ def batch_loader(X: StreamedRows, y, batches, *, workers: int | None = None):
     The batches are read in worker processes (``workers``; the study's cores by default) and at
     most two per worker wait in memory.
     """
-    from torch.utils.data import DataLoader
+    from torch.utils.data import DataLoader  # torch: imported lazily, so the window opens fast
 
     workers = loader_workers() if workers is None else workers
     kwargs: dict[str, Any] = {"prefetch_factor": 2, "persistent_workers": False} if workers else {}
@@ -313,7 +313,7 @@ def predict_in_batches(
     By default a batch holds about 8 MB of features (16 to 256 rows): a convolution's working
     memory grows with the batch, and images are wide rows.
     """
-    import torch
+    import torch  # torch: imported lazily, so the window opens fast
 
     batch_size = batch_size or max(16, min(256, (8 << 20) // max(4 * X.shape[1], 1)))
     batches = [np.arange(s, min(s + batch_size, len(X))) for s in range(0, len(X), batch_size)]

@@ -72,7 +72,7 @@ def check_shape(table: pd.DataFrame, name: str, *, min_rows: int = MIN_ROWS) -> 
 
 
 def read_parquet(path: Path) -> pd.DataFrame:
-    import pyarrow as pa
+    import pyarrow as pa  # pyarrow: imported lazily, only when a file is read
     import pyarrow.parquet as pq
 
     try:
@@ -124,7 +124,7 @@ def read_excel(path: Path, *, sheet: str = "") -> pd.DataFrame:
 def excel_sheets(path: os.PathLike) -> list[str]:
     """The sheet names of a workbook (the Data page offers them)."""
     try:
-        import openpyxl
+        import openpyxl  # openpyxl: imported lazily, only for workbooks
 
         book = openpyxl.load_workbook(path, read_only=True)
         try:

@@ -221,7 +221,7 @@ def _options(
     handler=None,
     encoding: str | None = None,
 ):
-    import pyarrow.csv as pcsv
+    import pyarrow.csv as pcsv  # pyarrow: imported lazily, only when a file is read
 
     read = pcsv.ReadOptions(
         encoding=encoding or fmt.encoding, skip_rows=fmt.skip_rows, block_size=block_size, use_threads=True
@@ -245,7 +245,7 @@ def _block_size(path: Path, fmt: TextFormat) -> int:
 
 def _to_pandas(table, big: bool) -> pd.DataFrame:
     """Arrow → pandas; dates stay text (as pandas reads them); large numbers become float32."""
-    import pyarrow as pa
+    import pyarrow as pa  # pyarrow: imported lazily, only when a file is read
 
     for i, f in enumerate(table.schema):
         if pa.types.is_date(f.type) or pa.types.is_timestamp(f.type) or pa.types.is_time(f.type):

@@ -75,7 +75,7 @@ def _check_header(path: Path, header: list) -> None:
 
 def _read_whole(path: Path, fmt: TextFormat, encoding: str | None = None):
     """One ``pyarrow.csv.read_csv`` call; conversion errors retry with a wider column type."""
-    import pyarrow as pa
+    import pyarrow as pa  # pyarrow: imported lazily, only when a file is read
     import pyarrow.csv as pcsv
 
     types: dict = {}
@@ -125,7 +125,7 @@ def _column_words(message: str, header: list) -> str:
 
 def _widen(message: str, header: list, types: dict) -> bool:
     """After 'CSV conversion error to int64: invalid value ...', read that column as float or text."""
-    import pyarrow as pa
+    import pyarrow as pa  # pyarrow: imported lazily, only when a file is read
 
     m = re.search(r"column #(\d+): (?:Row #\d+: )?CSV conversion error to (\w+): invalid value '(.*)'", message, re.S)
     if not m or int(m.group(1)) >= len(header):

@@ -52,7 +52,7 @@ class _Widen(Exception):
 
 def _release_memory() -> None:
     """Hand freed scratch memory back to the system (glibc and Arrow's allocator keep it otherwise)."""
-    import pyarrow as pa
+    import pyarrow as pa  # pyarrow: imported lazily, only when a file is read
 
     pa.default_memory_pool().release_unused()
     try:
@@ -67,7 +67,7 @@ def read_in_pieces(
     path: Path, fmt: TextFormat, progress: ProgressFn, should_stop: StopFn | None
 ) -> pd.DataFrame | None:
     """Read a large table piece by piece; None when the careful whole-file reader must do it."""
-    import pyarrow as pa
+    import pyarrow as pa  # pyarrow: imported lazily, only when a file is read
 
     names = [n if n else f"Unnamed: {i}" for i, n in enumerate(fmt.header)]
     try:
@@ -103,7 +103,7 @@ def _first_types(path: Path, fmt: TextFormat, names: list) -> dict:
     """
     import csv
 
-    import pyarrow as pa
+    import pyarrow as pa  # pyarrow: imported lazily, only when a file is read
 
     head: list[str] = []
     with open(path, encoding=fmt.encoding, errors="replace", newline="") as fh:
@@ -328,7 +328,7 @@ def _frame(filled: _Filled, names: list, types: dict, numeric: list) -> pd.DataF
 
 def _read_part(piece, plan: tuple, names: list):
     """One pyarrow call on a piece; a cell that does not fit its column's type raises _Widen."""
-    import pyarrow as pa
+    import pyarrow as pa  # pyarrow: imported lazily, only when a file is read
     import pyarrow.csv as pcsv
 
     read, parse, convert = plan
