@@ -526,14 +526,16 @@ def _inspect(args) -> int:
     study.question.task = args.task
     profile = data.attach_data(
         study,
-        args.data,
-        label=args.label,
-        batch=args.batch,
-        group=args.group,
-        samples=args.samples,
-        sample_id=args.sample_id,
-        transposed=args.transposed,
-        missing=args.missing,
+        data.AttachRequest(
+            args.data,
+            label=args.label,
+            batch=args.batch,
+            group=args.group,
+            samples=args.samples,
+            sample_id=args.sample_id,
+            transposed=args.transposed,
+            missing=args.missing,
+        ),
     )
     report = batch.batch_effect_report(study)
     # Draw the split the study would draw, to see which copies and groups it would put on

@@ -515,7 +515,7 @@ def inspect_case(case: Case, folder: Path, *, n_permutations: int = 0) -> Outcom
     study = Study()
     study.question.task = case.task
     try:
-        data.attach_data(study, args.pop("path"), sensitive=False, group=case.group, **args)
+        data.attach_data(study, data.AttachRequest(args.pop("path"), sensitive=False, group=case.group, **args))
         batch.batch_effect_report(study, n_permutations=n_permutations)
         if case.group:
             study.split.strategy = "group"

@@ -359,7 +359,7 @@ def _run_locked(
     refuse_too_few_samples(study)
     ignored = [c for c, role in d.get("roles", {}).items() if role == "ignore"]
     if ignored:  # a leaking column the spec set aside is the leak remedy, recorded for the card
-        from guiapp.core.data.leaks import record_columns_set_aside
+        from guiapp.core.split.leak_remedies import record_columns_set_aside
 
         record_columns_set_aside(study, ignored)
     if spec.get("external"):  # a cohort that does not fit the study fails now, not after training

@@ -300,7 +300,7 @@ class DataInPanel:
         peek = self._peeks
 
         def look():
-            from guiapp.core.data.sample_sheets import peek_orientation
+            from guiapp.core.data.orientation import peek_orientation
 
             try:
                 return peek_orientation(text, **kwargs)

@@ -35,7 +35,7 @@ def _study(folder: Path, data_dir: Path, args, processes: int):
     s = Study()
     s.save(folder)
     d = demo.simulated_expression(n_samples=args.samples, n_genes=args.features, seed=4)
-    data.attach_data(s, demo.write_demo(d, data_dir), label=d.label, batch=d.batch, sensitive=False)
+    data.attach_data(s, data.AttachRequest(demo.write_demo(d, data_dir), label=d.label, batch=d.batch, sensitive=False))
     split.split_study(s)
     architecture.set_architecture(s, width=64, depth=2, dropout=0.0)
     t = s.train

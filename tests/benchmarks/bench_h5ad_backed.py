@@ -120,7 +120,7 @@ def main() -> None:
         shutil.rmtree(root / "study", ignore_errors=True)
         study.save(root / "study")
         t0 = time.perf_counter()
-        data.attach_data(study, path, label="cell_type", batch="batch", sensitive=False)
+        data.attach_data(study, data.AttachRequest(path, label="cell_type", batch="batch", sensitive=False))
         out["load_and_profile_s"] = round(time.perf_counter() - t0, 1)
         out["backed"] = study.data.options.get("stream") == "h5ad"
         out["findings"] = sorted({f.code for f in study.findings})

@@ -82,7 +82,9 @@ def main() -> None:
         shutil.rmtree(root / "study", ignore_errors=True)
         study.save(root / "study")
         t0 = time.perf_counter()
-        data.attach_data(study, folder, label="class", sensitive=False, options={"image_size": args.size})
+        data.attach_data(
+            study, data.AttachRequest(folder, label="class", sensitive=False, options={"image_size": args.size})
+        )
         out["load_s"] = round(time.perf_counter() - t0, 1)
         out["streamed"] = study.data.options.get("stream") == "images"
         out["peak_rss_after_load_mb"] = peak_mb()

@@ -100,7 +100,9 @@ def make_study(seed, n_samples, n_genes, width, depth):
     study = Study()
     study.save(tempfile.mkdtemp(prefix="tenfold-bench-"))
     d = demo.simulated_expression(n_samples=n_samples, n_genes=n_genes, seed=seed)
-    data.attach_data(study, demo.write_demo(d, study.path("data")), label=d.label, batch=d.batch, sensitive=False)
+    data.attach_data(
+        study, data.AttachRequest(demo.write_demo(d, study.path("data")), label=d.label, batch=d.batch, sensitive=False)
+    )
     split.split_study(study)
     architecture.set_architecture(study, width=width, depth=depth, dropout=0.1)
     return study

@@ -79,7 +79,7 @@ def study_factory(tmp_path):
         path = demo.write_demo(table, root / "data")
         study = Study()
         study.save(root / "study")
-        data.attach_data(study, path, label=table.label, batch=table.batch, sensitive=sensitive)
+        data.attach_data(study, data.AttachRequest(path, label=table.label, batch=table.batch, sensitive=sensitive))
         if do_split:
             split.split_study(study)
         study.save()
@@ -104,7 +104,9 @@ def _trained_template(tmp_path_factory) -> Study:
     d = demo.simulated_expression(n_samples=N_SAMPLES, n_genes=N_GENES, n_informative=5, effect_size=1.5)
     study = Study()
     study.save(root / "study")
-    data.attach_data(study, demo.write_demo(d, root / "data"), label=d.label, batch=d.batch, sensitive=False)
+    data.attach_data(
+        study, data.AttachRequest(demo.write_demo(d, root / "data"), label=d.label, batch=d.batch, sensitive=False)
+    )
     split.split_study(study)
     study.baselines.models = ["logistic_regression"]
     fit_baselines(study)
@@ -134,7 +136,7 @@ def regression_study(tmp_path) -> Study:
     study = Study()
     study.question.task, study.question.target_metric = "regression", "r2"
     study.save(tmp_path / "regression_study")
-    data.attach_data(study, path, label="score", batch="batch", sensitive=False)
+    data.attach_data(study, data.AttachRequest(path, label="score", batch="batch", sensitive=False))
     split.split_study(study)
     study.save()
     return study

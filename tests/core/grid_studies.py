@@ -65,7 +65,7 @@ def trained_grid_study(
         path, label, options = image_folder(folder / "images", n=n // 2), "class", {"image_size": 8}
     else:
         path, label, options = motif_fasta(folder / "seqs.fa", n=n, gc_rich=gc_rich, motif=motif), "label", {}
-    data.attach_data(study, path, label=label, sensitive=False, options=options)
+    data.attach_data(study, data.AttachRequest(path, label=label, sensitive=False, options=options))
     split.split_study(study)
     set_architecture(study, width=width, depth=1, dropout=0.0, kind=kind)
     t = study.train

@@ -119,7 +119,7 @@ def _fasta_study(folder, label="label"):
     path.write_text("".join(records))
     study = Study()
     study.save(folder / f"study-{label}")
-    data.attach_data(study, path, label=label, sensitive=False)
+    data.attach_data(study, data.AttachRequest(path, label=label, sensitive=False))
     split.split_study(study)
     return study
 
@@ -143,7 +143,7 @@ def _image_study(folder):
             )
     study = Study()
     study.save(folder / "study")
-    data.attach_data(study, root, label="class", sensitive=False)
+    data.attach_data(study, data.AttachRequest(root, label="class", sensitive=False))
     split.split_study(study)
     return study
 

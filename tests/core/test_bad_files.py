@@ -46,7 +46,7 @@ def _run(case: dict):
     study.question.task = task
     if case["kind"] == "strict":
         return profile_table(data.read_table(path), kwargs["label"], strict=True, file_name=path.name)
-    data.attach_data(study, path, **kwargs)
+    data.attach_data(study, data.AttachRequest(path, **kwargs))
     return study
 
 
@@ -75,7 +75,7 @@ def test_a_bad_file_leaves_the_study_as_it_was():
     study = Study()
     study.data.label = "before"
     with pytest.raises(DataError):
-        data.attach_data(study, BAD / "ragged_rows.csv", label="c", source="typed by the user")
+        data.attach_data(study, data.AttachRequest(BAD / "ragged_rows.csv", label="c", source="typed by the user"))
     assert study.data.label == "before" and study.table is None and not study.data.provenance.sha256
 
 

@@ -105,7 +105,10 @@ def test_each_step_settles_its_own_items(tmp_path, quick_training):
     assert newly_settled() == done("question-stated", "success-criteria")
 
     d = demo.simulated_expression(n_samples=200, n_genes=20, n_informative=5, effect_size=1.5)
-    data.attach_data(study, demo.write_demo(d, tmp_path / "data"), label="condition", batch="batch", sensitive=False)
+    data.attach_data(
+        study,
+        data.AttachRequest(demo.write_demo(d, tmp_path / "data"), label="condition", batch="batch", sensitive=False),
+    )
     assert newly_settled() == done(
         "provenance-recorded", "samples-per-class", "sensitivity-declared", "pii-scan-run", "no-identifier-features"
     )
@@ -206,7 +209,7 @@ def test_a_donor_column_makes_the_split_item_ask_for_a_group_split(tmp_path):
     path = demo.write_demo(d, tmp_path / "data")
     study = Study()
     study.save(tmp_path / "study")
-    data.attach_data(study, path, label="condition", batch="batch", sensitive=False)
+    data.attach_data(study, data.AttachRequest(path, label="condition", batch="batch", sensitive=False))
     batch_effect_report(study)  # finds the undeclared donor column
     split_study(study)
     item = rows(study)["group-aware-split"]
@@ -214,7 +217,7 @@ def test_a_donor_column_makes_the_split_item_ask_for_a_group_split(tmp_path):
     assert not can_leave(study, "split")[0]
 
     # The user declares the donor column and keeps the stratified split: donors straddle it.
-    data.attach_data(study, path, label="condition", batch="batch", group="donor", sensitive=False)
+    data.attach_data(study, data.AttachRequest(path, label="condition", batch="batch", group="donor", sensitive=False))
     split_study(study)
     item = rows(study)["group-aware-split"]
     assert item["status"] == "violated" and "'donor'" in item["evidence"]
@@ -237,7 +240,7 @@ def test_copies_across_the_split_violate_the_duplicates_item(tmp_path):
     pd.concat([table, copies], ignore_index=True).to_csv(path, index=False)
     study = Study()
     study.save(tmp_path / "study")
-    data.attach_data(study, path, label="condition", batch="batch", sensitive=False)
+    data.attach_data(study, data.AttachRequest(path, label="condition", batch="batch", sensitive=False))
     split_study(study)  # no batch report: the split looks for copies itself, and keeps them together
     assert rows(study)["no-duplicates-across-splits"]["status"] == "done"
     study.split.keep_copies_together = False
@@ -259,7 +262,7 @@ def test_personal_identifiers_are_scanned_and_kept_out_of_the_features(tmp_path)
     before = rows(study)
     assert before["pii-scan-run"]["status"] == before["no-identifier-features"]["status"] == "open"
     study.save(tmp_path / "study")
-    data.attach_data(study, path, label="condition", batch="batch", sensitive=True)
+    data.attach_data(study, data.AttachRequest(path, label="condition", batch="batch", sensitive=True))
     r = rows(study)
     assert r["pii-scan-run"]["status"] == "done"
     assert "2 flagged: record_number (record), email (email)" in r["pii-scan-run"]["evidence"]
@@ -277,7 +280,9 @@ def test_the_pii_scan_is_recorded_in_the_study_manifest_and_card_and_an_old_stud
     table.to_csv(tmp_path / "patients.csv", index=False)
     study = Study()
     study.save(tmp_path / "study")
-    data.attach_data(study, tmp_path / "patients.csv", label="condition", batch="batch", sensitive=True)
+    data.attach_data(
+        study, data.AttachRequest(tmp_path / "patients.csv", label="condition", batch="batch", sensitive=True)
+    )
     scan = study.data.pii_scan
     assert scan["when"] and scan["n_columns"] == len(table.columns) and scan["n_not_checked"] == 0
     assert scan["columns"] == list(table.columns)
@@ -317,7 +322,7 @@ def test_a_leaky_feature_keeps_the_proxy_item_open_until_explained(tmp_path, qui
     table.to_csv(path, index=False)
     study = Study()
     study.save(tmp_path / "study")
-    data.attach_data(study, path, label="condition", sensitive=False)
+    data.attach_data(study, data.AttachRequest(path, label="condition", sensitive=False))
     split_study(study)
     quick_training(study, epochs=2)
     train_network(study)

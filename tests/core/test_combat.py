@@ -241,7 +241,7 @@ def combat_study(folder: Path, **gen) -> Study:
     path = demo.write_demo(d, folder / "data")
     study = Study()
     study.save(folder / "study")
-    data.attach_data(study, path, label=d.label, batch=d.batch, sensitive=False)
+    data.attach_data(study, data.AttachRequest(path, label=d.label, batch=d.batch, sensitive=False))
     batch.batch_effect_report(study, n_permutations=3)
     batch.choose_remedy(study, "combat", "batch shifts every gene")
     split.split_study(study)

@@ -25,7 +25,7 @@ def make_study(folder: Path, *, group: str = "", do_split: bool = False, table=N
     path = demo.write_demo(d, folder / "data")
     study = Study()
     study.save(folder / "study")
-    data.attach_data(study, path, label=d.label, batch=d.batch, group=group, sensitive=False)
+    data.attach_data(study, data.AttachRequest(path, label=d.label, batch=d.batch, group=group, sensitive=False))
     if do_split:
         split.split_study(study)
     return study

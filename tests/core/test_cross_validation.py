@@ -29,7 +29,7 @@ def wine_study(folder, **split_settings) -> Study:
     table.to_csv(path, index=False)
     study = Study()
     study.save(folder / "study")
-    data.attach_data(study, path, label="cultivar", sensitive=False)
+    data.attach_data(study, data.AttachRequest(path, label="cultivar", sensitive=False))
     for key, value in split_settings.items():
         setattr(study.split, key, value)
     split.split_study(study)

@@ -302,7 +302,7 @@ def test_attach_data_records_everything_in_the_study(tmp_path):
     table.insert(0, "sample_id", [f"S{i:03d}" for i in range(len(table))])
     table.to_csv(path, index=False)
     study = Study()
-    data.attach_data(study, path, label="condition", source="lab LIMS")
+    data.attach_data(study, data.AttachRequest(path, label="condition", source="lab LIMS"))
     d = study.data
     assert d.provenance.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
     assert d.provenance.source == "lab LIMS"

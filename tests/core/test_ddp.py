@@ -24,7 +24,7 @@ def _study(folder, tmp_path, processes: int, **train_settings):
     s = Study()
     s.save(folder)
     d = demo.simulated_expression(n_samples=300, n_genes=20, seed=2)
-    data.attach_data(s, demo.write_demo(d, tmp_path), label=d.label, batch=d.batch, sensitive=False)
+    data.attach_data(s, data.AttachRequest(demo.write_demo(d, tmp_path), label=d.label, batch=d.batch, sensitive=False))
     split.split_study(s)
     architecture.set_architecture(s, width=16, depth=1, dropout=0.0)
     t = s.train

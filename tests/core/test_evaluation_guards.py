@@ -44,7 +44,9 @@ def study_from_table(
     table.to_csv(path, index=False)
     study = Study()
     study.save(tmp_path / "study")
-    data.attach_data(study, path, label=label, batch=batch, identifiers=["sample_id"], sensitive=False)
+    data.attach_data(
+        study, data.AttachRequest(path, label=label, batch=batch, identifiers=["sample_id"], sensitive=False)
+    )
     split.split_study(study)
     study.baselines.models, study.baselines.budget_trials = ["logistic_regression"], 0
     fit_baselines(study)

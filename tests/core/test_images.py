@@ -45,7 +45,7 @@ def test_a_folder_per_class_of_grey_images(tmp_path):
 def test_colour_images_resized_and_attached(tmp_path):
     folder = per_class_folder(tmp_path / "scans", colour=True)
     study = Study()
-    data.attach_data(study, folder, label="class", options={"image_size": 10})
+    data.attach_data(study, data.AttachRequest(folder, label="class", options={"image_size": 10}))
     d = study.data
     assert d.modality == "image" and d.input_shape == [3, 10, 10] and d.n_features == 300
     assert d.options["colour"] == "rgb" and d.feature_columns[0] == "r_0_0"
@@ -87,7 +87,7 @@ def test_a_flat_folder_with_a_csv_of_labels(tmp_path):
     ).to_csv(folder / "labels.csv", index=False)
     assert image_columns(folder) == ["image", "filename", "phenotype", "plate"]
     study = Study()
-    data.attach_data(study, folder, label="phenotype", batch="plate", options={"image_size": 6})
+    data.attach_data(study, data.AttachRequest(folder, label="phenotype", batch="plate", options={"image_size": 6}))
     d = study.data
     assert d.samples.endswith("labels.csv") and d.sample_sheet["data_key"] in ("image", "file")
     assert d.n_samples == 11 and "sample-sheet-unmatched" in study.finding_codes()
@@ -112,7 +112,7 @@ def test_a_readme_beside_class_folders_is_not_taken_for_labels(tmp_path):
     (folder / "README.txt").write_text(README)
     assert image_columns(folder) == ["image", "class"]
     study = Study()
-    data.attach_data(study, folder, label="class", options={"image_size": 6})
+    data.attach_data(study, data.AttachRequest(folder, label="class", options={"image_size": 6}))
     assert study.data.class_counts == {"healthy": 6, "tumour": 6} and study.data.samples == ""
     (note,) = [f for f in study.findings if f.code == "tables-passed-over"]
     assert "README.txt" in note.message and "label-table-found" not in study.finding_codes()
@@ -134,7 +134,7 @@ def test_the_label_table_is_the_one_whose_column_names_the_images(tmp_path):
     assert [name for name, _ in pick.passed_over] == ["a_notes.txt", "b_plates.csv"]
     assert image_columns(folder) == ["image", "cell", "phenotype"]
     study = Study()
-    data.attach_data(study, folder, label="phenotype", options={"image_size": 6})
+    data.attach_data(study, data.AttachRequest(folder, label="phenotype", options={"image_size": 6}))
     assert study.data.samples.endswith("c_labels.csv") and study.data.class_counts == {"round": 6, "spiky": 6}
     (note,) = [f for f in study.findings if f.code == "label-table-found"]
     assert "c_labels.csv" in note.message and "'cell'" in note.message and "a_notes.txt" in note.message

@@ -41,7 +41,7 @@ def fasta(path, records):
 
 
 def trained(study: Study, path, label: str, quick_training, epochs: int = 25) -> Study:
-    data.attach_data(study, path, label=label, sensitive=False, options={"image_size": SIZE})
+    data.attach_data(study, data.AttachRequest(path, label=label, sensitive=False, options={"image_size": SIZE}))
     split.split_study(study)
     quick_training(study, epochs=epochs)
     study.train.learning_rate = 0.01
@@ -158,7 +158,7 @@ def test_maps_of_a_2d_cnn_and_a_1d_cnn(tmp_path, quick_training):
     from guiapp.core.models.recommend import set_architecture
 
     def train_kind(study, path, label, kind):
-        data.attach_data(study, path, label=label, sensitive=False, options={"image_size": SIZE})
+        data.attach_data(study, data.AttachRequest(path, label=label, sensitive=False, options={"image_size": SIZE}))
         split.split_study(study)
         quick_training(study, epochs=2)
         set_architecture(study, width=8, depth=1, dropout=0.0, kind=kind)

@@ -122,7 +122,7 @@ def cancer_study(tmp_path, extra: dict | None = None) -> Study:
     path = tmp_path / "cancer.csv"
     table.to_csv(path, index=False)
     study = Study()
-    data.attach_data(study, path, label="diagnosis", sensitive=False)
+    data.attach_data(study, data.AttachRequest(path, label="diagnosis", sensitive=False))
     return study
 
 
@@ -172,7 +172,7 @@ def test_column_ranks_match_scipy_with_ties():
 
 
 def test_setting_leaking_features_aside_is_recorded_and_refused_after_the_test(tmp_path):
-    from guiapp.core.data.leaks import set_aside_leaking_features
+    from guiapp.core.split.leak_remedies import set_aside_leaking_features
     from guiapp.core.study.errors import TenfoldError
 
     y = datasets.load_breast_cancer().target
@@ -188,7 +188,7 @@ def test_setting_leaking_features_aside_is_recorded_and_refused_after_the_test(t
 
 
 def test_a_column_the_spec_sets_aside_is_recorded_only_when_it_leaks(tmp_path):
-    from guiapp.core.data.leaks import record_columns_set_aside
+    from guiapp.core.split.leak_remedies import record_columns_set_aside
 
     y = datasets.load_breast_cancer().target
     d = datasets.load_breast_cancer(as_frame=True)
@@ -198,10 +198,12 @@ def test_a_column_the_spec_sets_aside_is_recorded_only_when_it_leaks(tmp_path):
     study = Study()
     data.attach_data(
         study,
-        tmp_path / "cancer.csv",
-        label="diagnosis",
-        sensitive=False,
-        roles={"pathology_score": "ignore", "mean radius": "ignore"},
+        data.AttachRequest(
+            tmp_path / "cancer.csv",
+            label="diagnosis",
+            sensitive=False,
+            roles={"pathology_score": "ignore", "mean radius": "ignore"},
+        ),
     )
     assert "possible-label-leak" not in study.finding_codes()
     assert record_columns_set_aside(study, ["pathology_score", "mean radius", "no such column"]) == ["pathology_score"]

@@ -70,7 +70,9 @@ def small_hard_study(tmp_path_factory):
     d = demo.simulated_expression(n_samples=160, n_genes=60, n_informative=5, effect_size=0.8, seed=0)
     study = Study()
     study.save(root / "study")
-    data.attach_data(study, demo.write_demo(d, root / "data"), label=d.label, batch=d.batch, sensitive=True)
+    data.attach_data(
+        study, data.AttachRequest(demo.write_demo(d, root / "data"), label=d.label, batch=d.batch, sensitive=True)
+    )
     study.split.tune_fraction = 0.3
     split.split_study(study)
     return study

@@ -45,7 +45,7 @@ def test_a_missing_column_names_the_closest_five_with_the_answer_first(tmp_path,
     wide_table().to_csv(path, index=False)
     kwargs = {"label": "diagnosis", key: asked}
     with pytest.raises(DataError) as info:
-        data.attach_data(Study(), path, sensitive=False, **kwargs)
+        data.attach_data(Study(), data.AttachRequest(path, sensitive=False, **kwargs))
     message = str(info.value)
     answer = {"label": "diagnosis", "batch": "run_batch", "group": "patient"}[key]
     assert f"Did you mean {answer!r}?" in message
@@ -64,7 +64,7 @@ def test_an_identifier_set_aside_is_info_with_tip_4_and_opens_no_ethics_entry(tm
     path = tmp_path / "ids.csv"
     t.to_csv(path, index=False)
     study = Study()
-    data.attach_data(study, path, label="diagnosis", sensitive=False)
+    data.attach_data(study, data.AttachRequest(path, label="diagnosis", sensitive=False))
     f = next(f for f in study.findings if f.code == "identifier-like-column")
     assert f.severity == "info" and f.tip == 4 and "sample_code" not in study.data.feature_columns
     assert not ethics.opens_entry(f)
@@ -77,7 +77,7 @@ def test_sensitivity_undeclared_is_raised_once(tmp_path):
     path = tmp_path / "t.csv"
     wide_table().to_csv(path, index=False)
     study = Study()
-    data.attach_data(study, path, label="diagnosis")
+    data.attach_data(study, data.AttachRequest(path, label="diagnosis"))
     ethics.set_sensitivity_answers(study, about_humans=True)
     ethics.set_sensitivity_answers(study, identifiable=False)
     study.set_findings(
@@ -92,7 +92,7 @@ def test_a_personal_group_column_is_kept_as_the_group_and_pseudonymised(tmp_path
     path = tmp_path / "names.csv"
     t.to_csv(path, index=False)
     study = Study()
-    data.attach_data(study, path, label="diagnosis", group="patient_name", sensitive=True)
+    data.attach_data(study, data.AttachRequest(path, label="diagnosis", group="patient_name", sensitive=True))
     found = [f for f in study.findings if f.values.get("column") == "patient_name"]
     assert [f.code for f in found] == ["pii-group-column"]
     message = found[0].message

@@ -124,7 +124,7 @@ def regression_trained(study_factory, quick_training):
     study = Study()
     study.question.task = "regression"
     study.save(path.parent / "reg_study")
-    data.attach_data(study, path, label="score", sensitive=False)
+    data.attach_data(study, data.AttachRequest(path, label="score", sensitive=False))
     split.split_study(study)
     quick_training(study)
     train_network(study)

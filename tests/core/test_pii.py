@@ -92,7 +92,7 @@ def test_attach_raises_findings_keeps_identifiers_out_and_suggests_sensitive(tmp
     t["condition"] = ["a", "b"] * 20
     t.to_csv(tmp_path / "t.csv", index=False)
     study = Study()
-    data.attach_data(study, tmp_path / "t.csv", label="condition")
+    data.attach_data(study, data.AttachRequest(tmp_path / "t.csv", label="condition"))
     flagged = {h["column"]: h["category"] for h in study.data.pii}
     assert flagged == {"email": "email", "date_of_birth": "date", "zip": "geography"}
     messages = [f.message for f in study.findings if f.code == "pii-identifier"]

@@ -164,7 +164,9 @@ def test_a_sequence_network_is_rebuilt_from_the_bundle_and_reproduces_its_predic
     from guiapp.core.study.model import Study
 
     study = Study(folder=tmp_path / "study")
-    data.attach_data(study, fasta(tmp_path / "s.fa", motif_records(n=40)), label="label", sensitive=False)
+    data.attach_data(
+        study, data.AttachRequest(fasta(tmp_path / "s.fa", motif_records(n=40)), label="label", sensitive=False)
+    )
     split.split_study(study)
     set_architecture(study, width=8, depth=1, dropout=0.0, kind=kind)
     study.train.device, study.train.max_epochs, study.train.batch_size = "cpu", 2, 16

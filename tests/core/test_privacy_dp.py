@@ -24,7 +24,10 @@ def small_trained_study(folder, sensitive=False):
     d = demo.simulated_expression(n_samples=200, n_genes=20, n_informative=5, effect_size=1.5)
     study = Study()
     study.save(folder / "study")
-    data.attach_data(study, demo.write_demo(d, folder / "data"), label=d.label, batch=d.batch, sensitive=sensitive)
+    data.attach_data(
+        study,
+        data.AttachRequest(demo.write_demo(d, folder / "data"), label=d.label, batch=d.batch, sensitive=sensitive),
+    )
     split.split_study(study)
     set_architecture(study, width=16, depth=1, dropout=0.1)
     t = study.train

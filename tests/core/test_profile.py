@@ -9,7 +9,8 @@ import pytest
 from guiapp.core.data import attach as data
 from guiapp.core.data import errors as data_errors
 from guiapp.core.data import roles
-from guiapp.core.data.profile import MIN_SAMPLES_PER_CLASS, label_values, profile_table, profile_words, scale_hint
+from guiapp.core.data.feature_stats import scale_hint
+from guiapp.core.data.profile import MIN_SAMPLES_PER_CLASS, label_values, profile_table, profile_words
 from guiapp.core.study.model import Study
 
 
@@ -126,7 +127,10 @@ def test_attach_records_roles_and_identifiers_never_become_features(tmp_path):
     t["weight"] = np.random.default_rng(1).normal(70, 5, 60)
     t.to_csv(tmp_path / "t.csv", index=False)
     study = Study()
-    data.attach_data(study, tmp_path / "t.csv", label="condition", roles={"weight": "identifier", "plate": "batch"})
+    data.attach_data(
+        study,
+        data.AttachRequest(tmp_path / "t.csv", label="condition", roles={"weight": "identifier", "plate": "batch"}),
+    )
     d = study.data
     assert d.batch == "plate" and d.roles["plate"] == "batch"
     assert "weight" in d.identifiers and "weight" not in d.feature_columns
@@ -149,13 +153,13 @@ def with_gaps(tmp_path):
 def test_drop_rows_and_drop_columns_are_recorded(tmp_path):
     path = with_gaps(tmp_path)
     study = Study()
-    data.attach_data(study, path, label="condition", missing="drop-rows")
+    data.attach_data(study, data.AttachRequest(path, label="condition", missing="drop-rows"))
     assert study.data.n_samples == 56 and study.data.dropped == {"rows": 4, "columns": []}
     assert "missing-values-dropped" in study.finding_codes() and "missing-values" not in study.finding_codes()
     data.reload_table(study)
     assert len(study.table) == 56
     study = Study()
-    data.attach_data(study, path, label="condition", missing="drop-columns")
+    data.attach_data(study, data.AttachRequest(path, label="condition", missing="drop-columns"))
     assert study.data.feature_columns == ["g0", "g3", "g4", "g5"] and study.data.roles["g1"] == "ignore"
     assert study.data.missing == "drop-columns"
 
@@ -165,7 +169,7 @@ def test_most_frequent_filling_is_fitted_on_the_training_rows_only(tmp_path):
 
     path = with_gaps(tmp_path)
     study = Study()
-    data.attach_data(study, path, label="condition", missing="most-frequent")
+    data.attach_data(study, data.AttachRequest(path, label="condition", missing="most-frequent"))
     assert "missing-values-most-frequent" in study.finding_codes()
     X, _, _ = data.model_frame(study)
     assert np.isnan(X).sum() == 4  # no split yet: nothing is filled
@@ -180,4 +184,4 @@ def test_most_frequent_filling_is_fitted_on_the_training_rows_only(tmp_path):
 
 def test_an_unknown_missing_choice_is_refused(tmp_path):
     with pytest.raises(data_errors.DataError, match="missing-value choice"):
-        data.attach_data(Study(), with_gaps(tmp_path), label="condition", missing="guess")
+        data.attach_data(Study(), data.AttachRequest(with_gaps(tmp_path), label="condition", missing="guess"))

@@ -13,7 +13,7 @@ import pytest
 
 from guiapp.core.data import attach as data
 from guiapp.core.data import errors as data_errors
-from guiapp.core.data import readers, text_tables, wide_csv
+from guiapp.core.data import orientation, readers, text_tables, wide_csv
 from guiapp.core.data import sample_sheets as samples
 from guiapp.core.data.anndata_io import read_h5ad, write_h5ad
 from guiapp.core.study.model import Study
@@ -222,7 +222,7 @@ def test_excel_first_sheet_with_data_or_a_named_sheet(tmp_path):
     assert len(readers.read_table(path, sheet="pilot")) == 12
     assert readers.excel_sheets(path) == ["notes", "expression", "pilot"]
     study = Study()
-    data.attach_data(study, path, label="condition", options={"sheet": "pilot"})
+    data.attach_data(study, data.AttachRequest(path, label="condition", options={"sheet": "pilot"}))
     assert study.data.n_samples == 12 and study.data.options["sheet"] == "pilot"
 
 
@@ -258,7 +258,7 @@ def test_anndata_x_and_obs(tmp_path, sparse):
         assert isinstance(got.table["GENE0"].dtype, pd.SparseDtype)
     assert readers.read_columns(path) == ["obs_names", "cell_type", "donor", "n_genes"]
     study = Study()
-    data.attach_data(study, path, label="cell_type", group="donor")
+    data.attach_data(study, data.AttachRequest(path, label="cell_type", group="donor"))
     assert study.data.feature_columns == var  # obs columns are metadata, never X's features
     assert "obs_names" in study.data.identifiers and study.data.roles["n_genes"] == "ignore"
     X_, y, _ = data.model_frame(study)
@@ -308,10 +308,13 @@ def genes_by_samples(tmp_path, n_genes: int = 200, n_samples: int = 24):
 
 def test_features_as_rows_are_detected_turned_and_joined_with_the_sheet(tmp_path):
     matrix, _sheet = genes_by_samples(tmp_path)
-    assert "rows" in samples.looks_transposed(readers.read_table(tmp_path / "expr.csv"))
+    assert "rows" in orientation.looks_transposed(readers.read_table(tmp_path / "expr.csv"))
     study = Study()
     profile = data.attach_data(
-        study, tmp_path / "expr.csv", label="condition", batch="batch", samples=str(tmp_path / "sheet.csv")
+        study,
+        data.AttachRequest(
+            tmp_path / "expr.csv", label="condition", batch="batch", samples=str(tmp_path / "sheet.csv")
+        ),
     )
     d = study.data
     assert d.transposed is True and d.n_features == 200 and profile.n_samples == 22
@@ -332,7 +335,10 @@ def test_a_turned_table_is_kept_as_it_is_when_asked(tmp_path):
     genes_by_samples(tmp_path)
     with pytest.raises(data_errors.SampleSheetMismatchError):
         data.attach_data(
-            Study(), tmp_path / "expr.csv", label="condition", transposed=False, samples=str(tmp_path / "sheet.csv")
+            Study(),
+            data.AttachRequest(
+                tmp_path / "expr.csv", label="condition", transposed=False, samples=str(tmp_path / "sheet.csv")
+            ),
         )
 
 
@@ -344,19 +350,19 @@ def test_the_orientation_is_told_from_the_first_rows_before_loading(tmp_path):
     matrix.to_csv(tmp_path / "expr.csv", index=False)
     matrix.to_parquet(tmp_path / "expr.parquet")
     for name in ("expr.csv", "expr.parquet"):
-        hint = samples.peek_orientation(tmp_path / name)
+        hint = orientation.peek_orientation(tmp_path / name)
         assert hint.n_rows == 600 and hint.n_columns == 13  # counted, though only 200 rows were parsed
         assert hint.words.startswith(
             "600 rows named like genes or probes (ENSG00000000000…) and 12 columns "
             "of numbers named like samples (GSM1000…): this looks like genes × samples"
         )
     expression(n=400, p=10).to_csv(tmp_path / "samples.csv", index=False)
-    assert samples.peek_orientation(tmp_path / "samples.csv") is None
+    assert orientation.peek_orientation(tmp_path / "samples.csv") is None
 
 
 def test_an_ordinary_table_is_not_mistaken_for_a_turned_one():
-    assert samples.looks_transposed(expression(n=40, p=300)) is None
-    assert samples.looks_transposed(expression(n=400, p=10), label="condition") is None
+    assert orientation.looks_transposed(expression(n=40, p=300)) is None
+    assert orientation.looks_transposed(expression(n=400, p=10), label="condition") is None
 
 
 def test_sheet_columns_that_clash_get_a_suffix_and_the_key_can_be_named():
@@ -373,13 +379,15 @@ def test_provenance_records_what_the_user_says(tmp_path):
     study = Study()
     data.attach_data(
         study,
-        tmp_path / "s.csv",
-        label="condition",
-        source="GEO",
-        accession="GSE1",
-        url="https://example.org/s.csv",
-        version="2",
-        downloaded="2026-01-02",
+        data.AttachRequest(
+            tmp_path / "s.csv",
+            label="condition",
+            source="GEO",
+            accession="GSE1",
+            url="https://example.org/s.csv",
+            version="2",
+            downloaded="2026-01-02",
+        ),
     )
     p = study.data.provenance
     assert (p.source, p.accession, p.url, p.version, p.downloaded) == (

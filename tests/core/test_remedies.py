@@ -31,7 +31,10 @@ def make_study(folder: Path, table, *, group: str = "", **gen) -> Study:
     table(d.table).to_csv(path, index=False)
     study = Study()
     study.save(folder / "study")
-    data.attach_data(study, path, label=d.label, batch=d.batch, group=group, identifiers=["sample_id"], sensitive=False)
+    data.attach_data(
+        study,
+        data.AttachRequest(path, label=d.label, batch=d.batch, group=group, identifiers=["sample_id"], sensitive=False),
+    )
     return study
 
 

@@ -65,7 +65,7 @@ def test_with_exact_matching_the_error_explains_the_difference_and_the_fix():
 def test_sheet_columns_are_metadata_unless_chosen_as_features(tmp_path):
     counts, sheet = write_small_counts(tmp_path, n_genes=50)
     study = Study()
-    data.attach_data(study, counts, label="condition", samples=str(sheet), sensitive=False)
+    data.attach_data(study, data.AttachRequest(counts, label="condition", samples=str(sheet), sensitive=False))
     roles = study.data.roles
     for col in ("number of lanes", "total number of reads", "exon counts", "type", "file"):
         assert roles.get(col, "ignore") != "feature", col
@@ -76,7 +76,10 @@ def test_sheet_columns_are_metadata_unless_chosen_as_features(tmp_path):
 
     chosen = Study()
     data.attach_data(
-        chosen, counts, label="condition", samples=str(sheet), sensitive=False, sheet_features=["exon counts"]
+        chosen,
+        data.AttachRequest(
+            counts, label="condition", samples=str(sheet), sensitive=False, sheet_features=["exon counts"]
+        ),
     )
     assert "exon counts" in chosen.data.feature_columns
     assert "number of lanes" not in chosen.data.feature_columns
@@ -85,7 +88,9 @@ def test_sheet_columns_are_metadata_unless_chosen_as_features(tmp_path):
 def test_a_sheet_feature_the_sheet_lacks_is_named(tmp_path):
     counts, sheet = write_small_counts(tmp_path, n_genes=50)
     with pytest.raises(data_errors.ColumnMissingError) as info:
-        data.attach_data(Study(), counts, label="condition", samples=str(sheet), sheet_features=["lanes"])
+        data.attach_data(
+            Study(), data.AttachRequest(counts, label="condition", samples=str(sheet), sheet_features=["lanes"])
+        )
     assert "'lanes'" in str(info.value) and "'number of lanes'" in str(info.value)
 
 

@@ -60,7 +60,7 @@ def test_a_label_table_joined_by_record_name(tmp_path):
         {"id": [f"read{i}" for i in range(24)], "binds": ["yes", "no"] * 12, "run": [i % 3 for i in range(24)]}
     ).to_csv(tmp_path / "labels.csv", index=False)
     study = Study()
-    data.attach_data(study, path, label="binds", batch="run", samples=str(tmp_path / "labels.csv"))
+    data.attach_data(study, data.AttachRequest(path, label="binds", batch="run", samples=str(tmp_path / "labels.csv")))
     d = study.data
     assert d.modality == "sequence" and d.input_shape[1] == 4 and d.class_counts == {"no": 12, "yes": 12}
     X, y, _ = data.model_frame(study)
@@ -97,7 +97,7 @@ def test_a_folder_of_fasta_files_names_the_class_of_its_records(tmp_path):
     assert seqs.table["class"].value_counts().to_dict() == {"nested": 12, "unbound": 12}
     assert seqs.table.loc[seqs.table["sample_id"] == "u1", "donor"].item() == "D1"
     study = Study()
-    data.attach_data(study, folder, label="class", group="donor")
+    data.attach_data(study, data.AttachRequest(folder, label="class", group="donor"))
     d = study.data
     assert d.modality == "sequence" and d.class_counts == {"nested": 12, "unbound": 12}
     assert d.options["modality"] == "sequence" and d.roles["sample_id"] == "identifier"
@@ -117,7 +117,7 @@ def test_a_fasta_folder_with_a_label_table_joins_it(tmp_path):
     )
     assert "binds" in header_columns(folder)
     study = Study()
-    data.attach_data(study, folder, label="binds")
+    data.attach_data(study, data.AttachRequest(folder, label="binds"))
     assert study.data.class_counts == {"no": 12, "yes": 12}
     assert study.data.samples.endswith("labels.csv")
 
@@ -146,7 +146,7 @@ def test_a_fasta_file_named_txt_is_read_as_sequences_when_asked(tmp_path):
     assert readers.modality_of(path) == "table"
     assert readers.read_columns(path, modality="sequence") == ["sample_id", "label"]
     study = Study()
-    data.attach_data(study, path, label="label", options={"modality": "sequence"})
+    data.attach_data(study, data.AttachRequest(path, label="label", options={"modality": "sequence"}))
     assert study.data.modality == "sequence" and study.data.n_samples == 24
     data.reload_table(study)  # the choice is kept: reopening reads it as FASTA again
     assert len(study.table) == 24
@@ -163,7 +163,7 @@ def test_a_fasta_folder_passes_over_a_readme_and_joins_its_label_table(tmp_path)
     )
     assert "binds" in header_columns(folder)
     study = Study()
-    data.attach_data(study, folder, label="binds")
+    data.attach_data(study, data.AttachRequest(folder, label="binds"))
     assert study.data.samples.endswith("labels.tsv") and study.data.class_counts == {"no": 8, "yes": 8}
     (note,) = [f for f in study.findings if f.code == "label-table-found"]
     assert "labels.tsv" in note.message and "README.txt" in note.message
@@ -188,5 +188,5 @@ def test_the_columns_of_a_fasta_folder_come_from_its_first_lines_only(tmp_path, 
     assert "binds" in header_columns(folder)  # a sample of the names finds the label table
     assert read == [(10,)]  # the names of the first lines only
     study = Study()
-    data.attach_data(study, folder, label="binds")  # loading still matches every record
+    data.attach_data(study, data.AttachRequest(folder, label="binds"))  # loading still matches every record
     assert study.data.class_counts == {"no": 20, "yes": 20}

@@ -22,7 +22,9 @@ def small(tmp_path):
 def test_a_seven_sample_counts_table_is_profiled_with_a_too_few_samples_finding(small):
     counts, sheet = small
     study = Study()
-    profile = data.attach_data(study, counts, label="condition", samples=str(sheet), sensitive=False)
+    profile = data.attach_data(
+        study, data.AttachRequest(counts, label="condition", samples=str(sheet), sensitive=False)
+    )
     assert profile.n_samples == 7 and profile.n_features == 2000
     assert study.data.transposed
     found = [f for f in study.findings if f.code == "too-few-samples"]
@@ -38,7 +40,7 @@ def test_the_study_cannot_go_past_the_data_and_batch_steps(small, tmp_path):
     counts, sheet = small
     study = Study()
     study.folder = tmp_path  # a folder is open
-    data.attach_data(study, counts, label="condition", samples=str(sheet), sensitive=False)
+    data.attach_data(study, data.AttachRequest(counts, label="condition", samples=str(sheet), sensitive=False))
     assert missing_prerequisite(study, "batch") is None
     assert missing_prerequisite(study, "split").startswith("7 samples")
     with pytest.raises(StudyBlocked) as info:
@@ -55,14 +57,14 @@ def test_ten_samples_are_enough_to_go_on(tmp_path):
     table["label"] = ["x", "y"] * 5
     table.to_csv(tmp_path / "t.csv", index=False)
     study = Study()
-    data.attach_data(study, tmp_path / "t.csv", label="label", sensitive=False)
+    data.attach_data(study, data.AttachRequest(tmp_path / "t.csv", label="label", sensitive=False))
     assert "too-few-samples" not in study.finding_codes()
 
 
 def test_the_verdict_before_training_names_the_classical_route(small):
     counts, sheet = small
     study = Study()
-    data.attach_data(study, counts, label="condition", samples=str(sheet), sensitive=False)
+    data.attach_data(study, data.AttachRequest(counts, label="condition", samples=str(sheet), sensitive=False))
     v = verdict.assess_before_training(study)
     assert v["level"] == "doubtful"
     assert "deep-learning-doubtful" in study.finding_codes()
@@ -79,7 +81,7 @@ def test_without_counts_the_classical_route_is_the_tuned_baselines(tmp_path):
     table["label"] = ["x", "y", "z"] * 10
     table.to_csv(tmp_path / "t.csv", index=False)
     study = Study()
-    data.attach_data(study, tmp_path / "t.csv", label="label", sensitive=False)
+    data.attach_data(study, data.AttachRequest(tmp_path / "t.csv", label="label", sensitive=False))
     verdict.assess_before_training(study)
     text = verdict.verdict_text(study)
     assert "tuned baselines" in text and "differential-expression" not in text

@@ -49,7 +49,7 @@ def test_unlabelled_rows_are_left_out_of_every_part(tmp_path):
     table.loc[[0, 1, 2, 3], "y"] = np.nan
     table.to_csv(tmp_path / "t.csv", index=False)
     study = Study()
-    data.attach_data(study, tmp_path / "t.csv", label="y")
+    data.attach_data(study, data.AttachRequest(tmp_path / "t.csv", label="y"))
     split_study(study)
     train, tune, test = parts(study)
     assert train | tune | test == set(range(56))
@@ -157,7 +157,7 @@ def test_a_class_too_small_to_stratify_is_a_tenfold_error(tmp_path):
     table = pd.DataFrame({"g1": np.arange(40.0) * 0.37 % 3, "g2": np.arange(40.0) % 7 + 0.5, "y": ["a"] * 39 + ["b"]})
     table.to_csv(tmp_path / "t.csv", index=False)
     study = Study()
-    data.attach_data(study, tmp_path / "t.csv", label="y")
+    data.attach_data(study, data.AttachRequest(tmp_path / "t.csv", label="y"))
     with pytest.raises(TenfoldError, match="could not be drawn"):
         split_study(study)
     assert not study.split.sealed

@@ -28,7 +28,7 @@ def make_study(folder: Path, *, group: str = "", task: str = "classification", *
     study = Study()
     study.question.task = task
     study.save(folder / "study")
-    data.attach_data(study, path, label=d.label, batch=d.batch, group=group, sensitive=False)
+    data.attach_data(study, data.AttachRequest(path, label=d.label, batch=d.batch, group=group, sensitive=False))
     return study
 
 
@@ -73,7 +73,7 @@ def test_the_group_column_is_never_a_feature(tmp_path):
     d.table["donor"] = d.table["donor"].str[1:].astype(int)  # numeric donor codes
     path = demo.write_demo(d, tmp_path)
     study = Study()
-    data.attach_data(study, path, label="condition", batch="batch", group="donor")
+    data.attach_data(study, data.AttachRequest(path, label="condition", batch="batch", group="donor"))
     assert "donor" not in study.data.feature_columns and study.data.group == "donor"
 
 

@@ -58,7 +58,7 @@ def test_the_lazy_dataset_and_the_cache_give_the_in_memory_pixels(tmp_path):
 def _image_study(folder, tmp_path, name):
     study = Study()
     study.save(tmp_path / name)
-    data.attach_data(study, folder, label="class", sensitive=False, options={"image_size": 8})
+    data.attach_data(study, data.AttachRequest(folder, label="class", sensitive=False, options={"image_size": 8}))
     split.split_study(study)
     return study
 
@@ -133,11 +133,13 @@ def test_a_backed_h5ad_profiles_as_the_file_read_whole(tmp_path, monkeypatch, sp
     np.testing.assert_array_equal(rows, X[[5, 2, 3, 79, 4]])
     whole = Study()
     whole.save(tmp_path / "whole")
-    whole_profile = data.attach_data(whole, path, label="cell_type", batch="donor", sensitive=False)
+    whole_profile = data.attach_data(whole, data.AttachRequest(path, label="cell_type", batch="donor", sensitive=False))
     monkeypatch.setenv("TENFOLD_STREAM_BYTES", "1000")
     backed = Study()
     backed.save(tmp_path / "backed")
-    backed_profile = data.attach_data(backed, path, label="cell_type", batch="donor", sensitive=False)
+    backed_profile = data.attach_data(
+        backed, data.AttachRequest(path, label="cell_type", batch="donor", sensitive=False)
+    )
     assert backed.data.options["stream"] == "h5ad" and "g0" not in backed.table.columns
     assert backed_profile.feature_columns == whole_profile.feature_columns
     assert backed_profile.constant_columns == whole_profile.constant_columns == ["g3"]
@@ -168,7 +170,7 @@ def test_a_backed_h5ad_study_trains_as_the_file_read_whole(tmp_path, monkeypatch
         monkeypatch.setenv("TENFOLD_STREAM_BYTES", threshold)
         study = Study()
         study.save(tmp_path / name)
-        data.attach_data(study, path, label="cell_type", sensitive=False)
+        data.attach_data(study, data.AttachRequest(path, label="cell_type", sensitive=False))
         split.split_study(study)
         architecture.set_architecture(study, width=16, depth=1, dropout=0.0, kind="mlp")
         t = study.train

@@ -25,7 +25,7 @@ def study(tmp_path):
     s = Study()
     s.save(tmp_path / "study")
     d = demo.simulated_expression(n_samples=200, n_genes=20, seed=2)
-    data.attach_data(s, demo.write_demo(d, tmp_path), label=d.label, batch=d.batch, sensitive=False)
+    data.attach_data(s, data.AttachRequest(demo.write_demo(d, tmp_path), label=d.label, batch=d.batch, sensitive=False))
     split.split_study(s)
     architecture.set_architecture(s, width=16, depth=1, dropout=0.0)
     s.train.max_epochs, s.train.device = 3, "cpu"
@@ -171,7 +171,7 @@ def test_regression_targets_far_from_zero_train_as_well_as_small_ones(tmp_path):
     s = Study()
     s.question.task, s.question.target_metric = "regression", "r2"
     s.save(tmp_path / "s")
-    data.attach_data(s, tmp_path / "r.csv", label="y", sensitive=False)
+    data.attach_data(s, data.AttachRequest(tmp_path / "r.csv", label="y", sensitive=False))
     split.split_study(s)
     architecture.set_architecture(s, width=32, depth=2, dropout=0.0)
     s.train.max_epochs, s.train.device = 30, "cpu"

@@ -55,6 +55,8 @@ def test_a_wide_table_whose_words_advise_a_log_gets_the_control_for_every_featur
     table.to_csv(tmp_path / "wine.csv", index=False)
     s = Study()
     s.save(tmp_path / "study")
-    data.attach_data(s, tmp_path / "wine.csv", label="cultivar", identifiers=["sample_id"], sensitive=False)
+    data.attach_data(
+        s, data.AttachRequest(tmp_path / "wine.csv", label="cultivar", identifiers=["sample_id"], sensitive=False)
+    )
     assert "log transform usually helps: apply log1p on the Data page" in s.data.profile["scale_words"]
     assert s.data.profile["log1p_suggested"] == ["proline", "hue"]

@@ -34,7 +34,9 @@ def bundle(tmp_path_factory):
     d = demo.simulated_expression(n_samples=200, n_genes=20, n_informative=5, effect_size=1.5, seed=2)
     study = Study()
     study.save(root / "study")
-    data.attach_data(study, demo.write_demo(d, root / "data"), label=d.label, batch=d.batch, sensitive=False)
+    data.attach_data(
+        study, data.AttachRequest(demo.write_demo(d, root / "data"), label=d.label, batch=d.batch, sensitive=False)
+    )
     split.split_study(study)
     set_architecture(study, width=16, depth=1, dropout=0.1)
     study.train.device, study.train.max_epochs = "cpu", 3

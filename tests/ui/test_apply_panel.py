@@ -28,7 +28,9 @@ def exported(tmp_path_factory):
     d = demo.simulated_expression(n_samples=120, n_genes=10, n_informative=4, effect_size=1.5, seed=3)
     study = Study()
     study.save(root / "study")
-    data.attach_data(study, demo.write_demo(d, root / "data"), label=d.label, batch=d.batch, sensitive=False)
+    data.attach_data(
+        study, data.AttachRequest(demo.write_demo(d, root / "data"), label=d.label, batch=d.batch, sensitive=False)
+    )
     split.split_study(study)
     set_architecture(study, width=8, depth=1, dropout=0.1)
     study.train.device, study.train.max_epochs = "cpu", 2

@@ -29,7 +29,7 @@ def page(qtbot, tmp_path):
     (tmp_path / "reads.fa").write_text("".join(records))
     study = Study()
     study.save(tmp_path / "study")
-    data.attach_data(study, tmp_path / "reads.fa", label="label", sensitive=False)
+    data.attach_data(study, data.AttachRequest(tmp_path / "reads.fa", label="label", sensitive=False))
     split.split_study(study)
     study.train.device, study.train.max_epochs, study.train.batch_size = "cpu", 2, 16
     session = Session(study)
@@ -71,7 +71,9 @@ def test_a_table_study_offers_only_the_mlp(qtbot, tmp_path):
     table = demo.simulated_expression(n_samples=60, n_genes=8, n_informative=3)
     study = Study()
     study.save(tmp_path / "table-study")
-    data.attach_data(study, demo.write_demo(table, tmp_path / "table"), label=table.label, sensitive=False)
+    data.attach_data(
+        study, data.AttachRequest(demo.write_demo(table, tmp_path / "table"), label=table.label, sensitive=False)
+    )
     session = Session(study)
     page = ArchitecturePage(session)
     qtbot.addWidget(page)

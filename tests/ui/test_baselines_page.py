@@ -22,7 +22,10 @@ def page(qtbot, tmp_path):
     study = Study()
     study.save(tmp_path / "study")
     data.attach_data(
-        study, demo.write_demo(table, tmp_path / "data"), label=table.label, batch=table.batch, sensitive=False
+        study,
+        data.AttachRequest(
+            demo.write_demo(table, tmp_path / "data"), label=table.label, batch=table.batch, sensitive=False
+        ),
     )
     split.split_study(study)
     session = Session(study)

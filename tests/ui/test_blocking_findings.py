@@ -54,7 +54,7 @@ def copied(tmp_path) -> Study:
     pd.concat([frame, extra], ignore_index=True).to_csv(path, index=False)
     study = Study()
     study.save(tmp_path / "study")
-    data.attach_data(study, path, label="condition")
+    data.attach_data(study, data.AttachRequest(path, label="condition"))
     batch.batch_effect_report(study, n_permutations=PERMUTATIONS)  # looks for copies, as the Batch page does
     study.split.keep_copies_together = False  # the default remedy turned off: the copies divide
     split.split_study(study)

@@ -30,7 +30,10 @@ def study_with_gaps(tmp_path):
     study = Study()
     study.save(tmp_path / "study")
     data.attach_data(
-        study, tmp_path / "gaps.csv", label="condition", batch="run", identifiers=["sample_id"], sensitive=False
+        study,
+        data.AttachRequest(
+            tmp_path / "gaps.csv", label="condition", batch="run", identifiers=["sample_id"], sensitive=False
+        ),
     )
     study.checklist_mode = False
     return study

@@ -30,7 +30,9 @@ def _sealed(tmp_path_factory):
     study = Study()
     study.question.title = "Treated vs control"
     study.save(root / "study")
-    data.attach_data(study, path, label="condition", batch="batch", identifiers=["sample_id"], sensitive=False)
+    data.attach_data(
+        study, data.AttachRequest(path, label="condition", batch="batch", identifiers=["sample_id"], sensitive=False)
+    )
     split.split_study(study)
     study.baselines.models, study.baselines.budget_trials = ["logistic_regression"], 0
     baselines.fit_baselines(study)

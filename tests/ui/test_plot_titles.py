@@ -26,7 +26,9 @@ def evaluated(tmp_path_factory):
     d = demo.simulated_expression(n_samples=120, n_genes=8, n_informative=4, effect_size=1.5, seed=4)
     study = Study()
     study.save(root / "study")
-    data.attach_data(study, demo.write_demo(d, root / "data"), label=d.label, batch=d.batch, sensitive=False)
+    data.attach_data(
+        study, data.AttachRequest(demo.write_demo(d, root / "data"), label=d.label, batch=d.batch, sensitive=False)
+    )
     split.split_study(study)
     study.baselines.models, study.baselines.budget_trials = ["logistic_regression"], 0
     baselines.fit_baselines(study)
@@ -85,7 +87,7 @@ def test_the_decision_threshold_says_why_it_is_off_for_three_classes(make_window
     frame.to_csv(tmp_path / "wine.csv", index=False)
     study = Study()
     study.save(tmp_path / "study")
-    data.attach_data(study, tmp_path / "wine.csv", label="target", sensitive=False)
+    data.attach_data(study, data.AttachRequest(tmp_path / "wine.csv", label="target", sensitive=False))
     study.checklist_mode = False
     window = make_window(study)
     assert window.go_to("evaluate", force=True)

@@ -25,7 +25,7 @@ def finished_regression_study(folder) -> tuple:
     study = Study()
     study.question.title, study.question.task, study.question.target_metric = "Predict the score", "regression", "r2"
     study.save(folder / "study")
-    data.attach_data(study, path, label="score", batch="batch", sensitive=True)
+    data.attach_data(study, data.AttachRequest(path, label="score", batch="batch", sensitive=True))
     report = batch.batch_effect_report(study)
     split.split_study(study)
     study.baselines.budget_trials = 2  # tiny settings: the search is tested in tests/core/test_tuning.py

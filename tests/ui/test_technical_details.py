@@ -27,7 +27,9 @@ def test_details_toggle_hides_and_shows_expert_metrics_and_is_remembered(
     d = demo.simulated_expression(n_samples=90, n_genes=8, n_informative=3, batch_strength=2.0, seed=5)
     study = Study()
     study.save(tmp_path / "study")
-    data.attach_data(study, demo.write_demo(d, tmp_path / "data"), label=d.label, batch=d.batch, sensitive=False)
+    data.attach_data(
+        study, data.AttachRequest(demo.write_demo(d, tmp_path / "data"), label=d.label, batch=d.batch, sensitive=False)
+    )
     study.checklist_mode = False
     study.ethics.membership = {
         "auc_warn": 0.55,

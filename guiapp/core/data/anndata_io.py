@@ -33,7 +33,7 @@ class AnnDataTable:
 
 def _h5py(path: Path):
     try:
-        import h5py
+        import h5py  # h5py: imported lazily, only for AnnData files
     except ImportError:
         raise E.UnsupportedFormatError(
             f"{path.name} is an AnnData file, and reading those needs the h5py package "
@@ -61,7 +61,7 @@ def _attr(node, name: str, default=None):
 
 
 def _strings(dataset) -> np.ndarray:
-    import h5py
+    import h5py  # h5py: imported lazily, only for AnnData files
 
     if h5py.check_string_dtype(dataset.dtype) is not None:
         return np.asarray(dataset.asstr()[()], dtype=object)
@@ -73,7 +73,7 @@ def _strings(dataset) -> np.ndarray:
 
 def _column(node) -> pd.Series | np.ndarray:
     """One ``obs`` column: an array, a string array, a categorical or a nullable array."""
-    import h5py
+    import h5py  # h5py: imported lazily, only for AnnData files
 
     kind = _attr(node, "encoding-type", "array")
     if isinstance(node, h5py.Group):
@@ -108,7 +108,7 @@ def read_h5ad(
     path: os.PathLike, *, progress: ProgressFn = no_progress, should_stop: StopFn | None = None
 ) -> AnnDataTable:
     """One row per observation: ``obs_names``, the ``obs`` columns, then one column per variable."""
-    import h5py
+    import h5py  # h5py: imported lazily, only for AnnData files
 
     path = Path(path)
     with _open(path) as f:
@@ -157,7 +157,7 @@ def read_h5ad(
 
 def _obs_and_var_names(obs, var, path: Path):
     """The sample metadata (obs) as a table and the feature names (var's index, when there is one)."""
-    import h5py
+    import h5py  # h5py: imported lazily, only for AnnData files
 
     try:
         meta = _dataframe(obs)
@@ -183,7 +183,7 @@ def _dataframe(group) -> pd.DataFrame:
 
 def _matrix(node, path: Path):
     """``X`` as a float32 array, or a scipy sparse matrix when sparse and sparse enough."""
-    import h5py
+    import h5py  # h5py: imported lazily, only for AnnData files
     import scipy.sparse as sp
 
     if isinstance(node, h5py.Dataset):
@@ -208,7 +208,7 @@ def _matrix(node, path: Path):
 
 def write_h5ad(path: os.PathLike, X, obs: pd.DataFrame, var_names: list) -> None:
     """A minimal AnnData file in the documented layout (tests, demos); real files come from anndata."""
-    import h5py
+    import h5py  # h5py: imported lazily, only for AnnData files
     import scipy.sparse as sp
 
     str_dtype = h5py.string_dtype()
@@ -252,7 +252,7 @@ def write_h5ad(path: os.PathLike, X, obs: pd.DataFrame, var_names: list) -> None
 
 def x_nbytes(path: os.PathLike) -> int:
     """Bytes of ``X`` as a dense float32 matrix, read from the file's header only (0 when not AnnData)."""
-    import h5py
+    import h5py  # h5py: imported lazily, only for AnnData files
 
     try:
         with _open(Path(path)) as f:
@@ -276,8 +276,8 @@ class BackedX:
     are spread over the whole file; write it as CSR (``adata.X = adata.X.tocsr()``).
     """
 
-    def __init__(self, path: os.PathLike) -> None:
-        import h5py
+    def __init__(self, path: os.PathLike | str) -> None:
+        import h5py  # h5py: imported lazily, only for AnnData files
 
         self.path = Path(path)
         self._f = None

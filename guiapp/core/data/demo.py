@@ -14,6 +14,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from guiapp.core.study.errors import TenfoldError
+from guiapp.core.study.model import Study
+from guiapp.core.study.task_context import no_progress
+
 if TYPE_CHECKING:  # pandas is imported by the functions that use it: the wizard opens without it
     import pandas as pd
 
@@ -34,7 +38,7 @@ class DemoData:
 
 
 def breast_cancer() -> DemoData:
-    from sklearn import __version__ as sk_version
+    from sklearn import __version__ as sk_version  # sklearn: imported lazily, so the window opens fast
     from sklearn.datasets import load_breast_cancer
 
     bunch = load_breast_cancer(as_frame=True)
@@ -77,7 +81,7 @@ def simulated_expression(
     samples and adds its own offset (scaled by ``donor_strength``), so samples of one donor
     are not independent. With the defaults the table is the same as before these knobs.
     """
-    import pandas as pd
+    import pandas as pd  # pandas: imported lazily, so the window opens without it
 
     rng = np.random.default_rng(seed)
     condition = rng.integers(0, 2, n_samples)
@@ -146,7 +150,7 @@ def another_lab(
     The study's baseline profile is drawn again exactly as :func:`simulated_expression` (with
     ``study_samples`` and the same seed) draws it; the cohort's own samples come from a separate stream.
     """
-    import pandas as pd
+    import pandas as pd  # pandas: imported lazily, so the window opens without it
 
     rng = np.random.default_rng(seed)
     rng.integers(0, 2, study_samples)  # the study's condition and batch draws, replayed to reach its profile
@@ -179,8 +183,6 @@ def load_demo(name: str, **kwargs) -> DemoData:
         return breast_cancer()
     if name == "simulated_expression":
         return simulated_expression(**kwargs)
-    from guiapp.core.study.errors import TenfoldError
-
     raise TenfoldError(f"There is no built-in dataset called {name!r}. Choose one of: {', '.join(DATASETS)}.")
 
 
@@ -198,9 +200,8 @@ def create_demo_study(name: str, folder, *, progress=None, should_stop=None, **k
 
     The sensitivity question is left unanswered on purpose: the user declares it (Tip 10).
     """
-    from guiapp.core.data.attach import attach_data
-    from guiapp.core.study.model import Study
-    from guiapp.core.study.task_context import no_progress
+    # attach brings pandas and the readers at import: the wizard lists the demos without them
+    from guiapp.core.data.attach import AttachRequest, attach_data
 
     demo = load_demo(name, **kwargs)
     study = Study()
@@ -212,12 +213,9 @@ def create_demo_study(name: str, folder, *, progress=None, should_stop=None, **k
         another_lab().table.to_csv(Path(folder) / "data" / "simulated_expression_lab_b.csv", index=False)
     attach_data(
         study,
-        path,
-        label=demo.label,
-        batch=demo.batch,
-        group=demo.group,
-        source=demo.source,
-        version=demo.version,
+        AttachRequest(
+            path, label=demo.label, batch=demo.batch, group=demo.group, source=demo.source, version=demo.version
+        ),
         progress=progress or no_progress,
         should_stop=should_stop,
     )

@@ -15,9 +15,14 @@ import hashlib
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from guiapp.core.data.image_files import _open, _pixels
+from guiapp.core.data.streaming import loader_workers
+from guiapp.core.study.errors import TenfoldError
+from guiapp.core.study.model import Study
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
 
 CACHE_FOLDER = "cache"
@@ -42,8 +47,6 @@ class ImageFolderDataset:
         return len(self.files)
 
     def pixels(self, i: int) -> np.ndarray:
-        from guiapp.core.data.images import _open, _pixels
-
         img = _open(self.folder, self.files[i])
         try:
             return _pixels(img, self.colour, self.size).reshape(-1)
@@ -113,9 +116,7 @@ def build_image_cache(
     should_stop: StopFn | None = None,
 ) -> ImageCache:
     """Decode and resize every image once (in DataLoader workers) into an 8-bit cache file; reuse it after."""
-    from torch.utils.data import DataLoader
-
-    from guiapp.core.data.streaming import loader_workers
+    from torch.utils.data import DataLoader  # torch: imported lazily, so the window opens fast
 
     c = 3 if colour == "rgb" else 1
     p = c * int(size[0]) * int(size[1])
@@ -127,13 +128,14 @@ def build_image_cache(
         return ImageCache(path, len(files), p)
     workers = loader_workers() if workers is None else workers
     dataset = ImageFolderDataset(folder, files, colour, size, as_bytes=True)  # picklable for spawned workers
-    loader = DataLoader(
-        dataset,
+    extra: dict[str, Any] = {"prefetch_factor": 2} if workers else {}
+    loader: DataLoader[Any] = DataLoader(
+        dataset,  # type: ignore[arg-type]  # a plain map-style class, not a torch subclass: picklable when spawned
         batch_size=DECODE_BATCH,
         shuffle=False,
         num_workers=workers,
         collate_fn=np.stack,
-        **({"prefetch_factor": 2} if workers else {}),
+        **extra,
     )
     tmp = path.with_name(path.name + ".tmp")
     done = 0
@@ -147,14 +149,12 @@ def build_image_cache(
     return ImageCache(path, len(files), p)
 
 
-def streamed_images(study) -> ImageCache | None:
+def streamed_images(study: Study) -> ImageCache | None:
     """The study's image cache when its images are streamed (``data.options['stream_cache']``), else None."""
     opts = study.data.options or {}
     path = opts.get("stream_cache")
     if not path:
         return None
-    from guiapp.core.study.errors import TenfoldError
-
     if not Path(path).exists():
         raise TenfoldError(f"The resized-image cache {path} is missing: load the image folder again on the Data page.")
     c, h, w = study.data.input_shape

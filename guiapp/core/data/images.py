@@ -16,13 +16,22 @@ import numpy as np
 import pandas as pd
 
 from guiapp.core.data import errors as E
+from guiapp.core.data.image_files import (
+    _COLOUR_MODES,
+    _grey_palette,
+    _open,
+    _pixels,
+    find_images,
+    pixel_names,
+)
+from guiapp.core.data.image_stream import ImageCache, build_image_cache
+from guiapp.core.data.streaming import should_stream
+from guiapp.core.data.tables import read_table, read_table_columns
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
 
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff"}
 LABEL_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".parquet"}
 DEFAULT_SIZE = 64
 IMAGE_COLUMN, CLASS_COLUMN = "image", "class"
-_COLOUR_MODES = {"RGB", "RGBA", "RGBX", "CMYK", "YCbCr", "LAB", "HSV", "P", "PA"}
 
 
 @dataclass
@@ -34,19 +43,7 @@ class ImageSet:
     files: list = field(default_factory=list)
     labels_file: str = ""  # a CSV of labels found in the folder
     labels_pick: LabelTablePick | None = None  # which table gave the labels, and those passed over
-    cache: object | None = None  # image_stream.ImageCache: pixels streamed from disk, not in the table
-
-
-def find_images(folder: os.PathLike) -> tuple[list, bool]:
-    """(relative path, class or None) of every image; classes are the first-level subfolders."""
-    folder = Path(folder)
-    found = []
-    for path in sorted(folder.rglob("*")):
-        if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES and not path.name.startswith("."):
-            rel = path.relative_to(folder)
-            found.append((rel.as_posix(), rel.parts[0] if len(rel.parts) > 1 else None))
-    by_folder = any(c is not None for _, c in found)
-    return found, by_folder
+    cache: ImageCache | None = None  # pixels streamed from disk, not in the table
 
 
 @dataclass
@@ -65,7 +62,7 @@ class LabelTablePick:
 
 def image_names(found: list) -> set:
     """The ways a label table may name an image: its path in the folder, its file name, its name without extension."""
-    names = set()
+    names: set[str] = set()
     for rel, _cls in found:
         name = rel.rsplit("/", 1)[-1]
         names.update((rel, name, name.rsplit(".", 1)[0]))
@@ -80,8 +77,6 @@ def pick_labels_file(folder: os.PathLike, names=None) -> LabelTablePick:
     folder without one is never read through); by default the folder's images. A table that cannot be read, or that has no
     column naming a sample, is listed in ``passed_over`` with the reason.
     """
-    from guiapp.core.data.readers import read_table
-
     tables = [
         p
         for p in sorted(Path(folder).iterdir())
@@ -114,6 +109,7 @@ def pick_labels_file(folder: os.PathLike, names=None) -> LabelTablePick:
                 pick.passed_over.append((pick.path.name, f"names fewer samples than {path.name}"))
             pick.path, pick.key, pick.matched = path, key, matched
         elif matched:
+            assert pick.path is not None  # a table naming more samples came before this one
             pick.passed_over.append((path.name, f"names fewer samples than {pick.path.name}"))
         else:
             pick.passed_over.append((path.name, "no column names a sample of the folder"))
@@ -129,10 +125,8 @@ def with_label_table_columns(folder: os.PathLike, columns: list, names) -> list:
     """``columns`` plus those of the folder's label table (one that names these samples), if any."""
     labels = labels_file_in(folder, names)
     if labels is not None:
-        from guiapp.core.data.readers import read_columns
-
         try:
-            columns = columns + [c for c in read_columns(labels) if c not in columns]
+            columns = columns + [c for c in read_table_columns(labels) if c not in columns]
         except E.DataError:
             pass
     return columns
@@ -142,61 +136,6 @@ def image_columns(folder: os.PathLike) -> list[str]:
     """The columns an image folder offers: the file, its class folder, and a label file's columns."""
     found, by_folder = find_images(folder)
     return with_label_table_columns(folder, [IMAGE_COLUMN] + ([CLASS_COLUMN] if by_folder else []), image_names(found))
-
-
-def _open(folder: Path, rel: str, decode: bool = True):
-    from PIL import Image, UnidentifiedImageError
-
-    path = folder / rel
-    try:
-        img = Image.open(path)
-        if decode:
-            img.seek(0)
-            img.load()
-        return img
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError) as exc:
-        raise E.UnreadableImageError(
-            f"{rel} in {folder.name} could not be read as an image ({type(exc).__name__}: "
-            f"{str(exc).splitlines()[0][:120] if str(exc) else 'no details'}). Remove it from the folder, "
-            "or replace it with a PNG, JPEG or TIFF file."
-        ) from None
-
-
-def _pixels(img, colour: str, size: tuple) -> np.ndarray:
-    """One image as float32 (C, H, W) in 0…1."""
-    from PIL import Image
-
-    w, h = size[1], size[0]
-    if colour == "rgb":
-        if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-            img = Image.fromarray((_scaled(np.asarray(img)) * 255).astype(np.uint8))
-        rgb = img.convert("RGB").resize((w, h), Image.BILINEAR)
-        return np.asarray(rgb, dtype=np.float32).transpose(2, 0, 1) / 255.0
-    if img.mode in ("1", "L", "P", "LA", "RGB", "RGBA", "CMYK", "YCbCr", "PA", "RGBX"):
-        grey = img.convert("L").resize((w, h), Image.BILINEAR)
-        return (np.asarray(grey, dtype=np.float32) / 255.0)[None]
-    values = _scaled(np.asarray(img))
-    if values.ndim == 3:
-        values = values.mean(axis=2)
-    resized = Image.fromarray(values.astype(np.float32), mode="F").resize((w, h), Image.BILINEAR)
-    return np.asarray(resized, dtype=np.float32)[None]
-
-
-def _scaled(values: np.ndarray) -> np.ndarray:
-    """Integer pixels over their type's maximum (16-bit TIFFs over 65535); floats as they are."""
-    if values.dtype == bool:
-        return values.astype(np.float32)
-    if np.issubdtype(values.dtype, np.integer):
-        top = 65535.0 if values.max(initial=0) <= 65535 else float(np.iinfo(values.dtype).max)
-        top = 255.0 if values.dtype == np.uint8 else top
-        return values.astype(np.float32) / top
-    return np.nan_to_num(values.astype(np.float32))
-
-
-def pixel_names(shape: tuple, colour: str) -> list[str]:
-    c, h, w = shape
-    prefixes = ("r", "g", "b") if colour == "rgb" else ("px",)
-    return [f"{prefixes[k]}_{y}_{x}" for k in range(c) for y in range(h) for x in range(w)]
 
 
 def load_images(
@@ -214,16 +153,7 @@ def load_images(
     (:mod:`guiapp.core.data.streaming`) is not read into the table: its resized images go to a
     cache file there (:mod:`guiapp.core.data.image_stream`), and the table holds the file and class only.
     """
-    try:
-        import PIL  # noqa: F401
-    except ImportError:
-        raise E.UnsupportedFormatError("Reading images needs the Pillow package (pip install Pillow).") from None
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise E.FileMissingError(f"The image folder {folder} does not exist. Choose the folder again.")
-    size = (int(size), int(size)) if np.isscalar(size) else (int(size[0]), int(size[1]))
-    if min(size) < 1 or max(size) > 1024:
-        raise E.DataError(f"An image size of {size[0]} × {size[1]} pixels is not possible; choose 8 to 1024.")
+    folder, size = _checked(folder, size)
     found, by_folder = find_images(folder)
     if not found:
         others = sum(1 for p in folder.rglob("*") if p.is_file())
@@ -233,49 +163,12 @@ def load_images(
         )
     if colour not in ("auto", "grey", "rgb"):
         raise E.DataError(f"Image colour must be 'auto', 'grey' or 'rgb', not {colour!r}.")
-    if colour == "auto":  # the modes from the headers only; pixels are decoded once, below
-        modes = []
-        for i, (rel, _cls) in enumerate(found):
-            check_stop(should_stop)
-            img = _open(folder, rel, decode=False)
-            modes.append(img.mode not in _COLOUR_MODES or _grey_palette(img))
-            img.close()
-            if i % 64 == 0:
-                progress(0.2 * i / len(found), f"Looking at {rel}")
-        colour = "grey" if all(modes) else "rgb"
+    if colour == "auto":
+        colour = _colour_of(folder, found, progress, should_stop)
     channels = 3 if colour == "rgb" else 1
     shape = (channels, size[0], size[1])
-    from guiapp.core.data.streaming import should_stream
-
     if cache_dir is not None and should_stream(len(found), int(np.prod(shape))):
-        from guiapp.core.data.image_stream import build_image_cache
-
-        modified = str(max(os.stat(folder / rel).st_mtime_ns for rel, _ in found))
-        cache = build_image_cache(
-            folder,
-            [rel for rel, _ in found],
-            colour,
-            size,
-            cache_dir,
-            modified=modified,
-            progress=lambda f, m="": progress(0.2 + 0.8 * f, m),
-            should_stop=should_stop,
-        )
-        table = pd.DataFrame({IMAGE_COLUMN: [rel for rel, _ in found]})
-        if by_folder:
-            table.insert(1, CLASS_COLUMN, [c if c is not None else np.nan for _, c in found])
-        labels = pick_labels_file(folder, image_names(found))
-        progress(1.0, f"{len(found)} images resized into {cache.path.name}")
-        return ImageSet(
-            table=table,
-            shape=shape,
-            colour=colour,
-            by_folder=by_folder,
-            files=[rel for rel, _ in found],
-            labels_file=str(labels.path) if labels.path else "",
-            labels_pick=labels,
-            cache=cache,
-        )
+        return _cached_images(folder, found, by_folder, shape, colour, cache_dir, progress, should_stop)
     matrix = np.empty((len(found), channels * size[0] * size[1]), dtype=np.float32)
     for i, (rel, _cls) in enumerate(found):
         check_stop(should_stop)
@@ -301,13 +194,76 @@ def load_images(
     )
 
 
-def _grey_palette(img) -> bool:
-    """A palette image whose colours are all grey is grey."""
-    if img.mode not in ("P", "PA"):
-        return False
-    palette = img.getpalette() or []
-    triples = [palette[i : i + 3] for i in range(0, len(palette), 3)]
-    return all(r == g == b for r, g, b in triples)
+def _checked(folder: os.PathLike, size) -> tuple[Path, tuple[int, int]]:
+    """The folder and the image size (height, width), checked: Pillow present, the folder there, 8 to 1024 pixels."""
+    try:
+        import PIL  # noqa: F401  (Pillow: imported lazily, only to say it is missing)
+    except ImportError:
+        raise E.UnsupportedFormatError("Reading images needs the Pillow package (pip install Pillow).") from None
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise E.FileMissingError(f"The image folder {folder} does not exist. Choose the folder again.")
+    one_number = bool(np.isscalar(size))
+    size = (int(size), int(size)) if one_number else (int(size[0]), int(size[1]))
+    if min(size) < 1 or max(size) > 1024:
+        raise E.DataError(f"An image size of {size[0]} × {size[1]} pixels is not possible; choose 8 to 1024.")
+    return folder, size
+
+
+def _colour_of(folder: Path, found: list, progress: ProgressFn, should_stop: StopFn | None) -> str:
+    """grey when every image is grey, else rgb: the modes from the headers only (pixels are decoded later)."""
+    modes = []
+    for i, (rel, _cls) in enumerate(found):
+        check_stop(should_stop)
+        img = _open(folder, rel, decode=False)
+        modes.append(img.mode not in _COLOUR_MODES or _grey_palette(img))
+        img.close()
+        if i % 64 == 0:
+            progress(0.2 * i / len(found), f"Looking at {rel}")
+    return "grey" if all(modes) else "rgb"
+
+
+def _cached_images(
+    folder: Path,
+    found: list,
+    by_folder: bool,
+    shape: tuple,
+    colour: str,
+    cache_dir: os.PathLike,
+    progress: ProgressFn,
+    should_stop: StopFn | None,
+) -> ImageSet:
+    """A folder above the streaming threshold: resized once into a cache file; the table holds the files only."""
+    modified = str(max(os.stat(folder / rel).st_mtime_ns for rel, _ in found))
+
+    def decoding(f: float, m: str = "") -> None:
+        progress(0.2 + 0.8 * f, m)
+
+    cache = build_image_cache(
+        folder,
+        [rel for rel, _ in found],
+        colour,
+        shape[1:],
+        cache_dir,
+        modified=modified,
+        progress=decoding,
+        should_stop=should_stop,
+    )
+    table = pd.DataFrame({IMAGE_COLUMN: [rel for rel, _ in found]})
+    if by_folder:
+        table.insert(1, CLASS_COLUMN, [c if c is not None else np.nan for _, c in found])
+    labels = pick_labels_file(folder, image_names(found))
+    progress(1.0, f"{len(found)} images resized into {cache.path.name}")
+    return ImageSet(
+        table=table,
+        shape=shape,
+        colour=colour,
+        by_folder=by_folder,
+        files=[rel for rel, _ in found],
+        labels_file=str(labels.path) if labels.path else "",
+        labels_pick=labels,
+        cache=cache,
+    )
 
 
 def image_keys(table: pd.DataFrame) -> dict:

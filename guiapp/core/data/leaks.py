@@ -30,11 +30,14 @@ info level with the advice to confirm they are known before prediction.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from guiapp.core.data.frame import model_frame
+from guiapp.core.data.streaming import bounded, is_streamed, sample_rows
 from guiapp.core.study.findings import Findings
+from guiapp.core.study.model import Study
 
 LEAK_AUC = 0.995
 MARGIN = 0.5  # gap between neighbouring classes' ranges, in pooled within-class SDs
@@ -140,7 +143,7 @@ def _rank_auc(positive: np.ndarray, X: np.ndarray, ranks: np.ndarray | None = No
 
 
 def _spearman(X: np.ndarray, y: np.ndarray, ranks: np.ndarray | None = None) -> np.ndarray:
-    from scipy.stats import rankdata
+    from scipy.stats import rankdata  # scipy: imported lazily, only when needed
 
     rx, ry = (column_ranks(X) if ranks is None else ranks), rankdata(y)
     rx, ry = rx - rx.mean(axis=0), ry - ry.mean()
@@ -245,14 +248,14 @@ def scan_features(
     for j, name in enumerate(names):
         x = X[:, j]
         sig = []
-        if best[j] >= LEAK_AUC or (sorted_rows and row_rho[j] >= ORDER_RHO):
+        if best[j] >= LEAK_AUC or (row_rho is not None and row_rho[j] >= ORDER_RHO):
             values = [np.unique(x[y == c]) for c in classes]
             if all(len(v) == 1 for v in values) and len({float(v[0]) for v in values}) == len(classes):
                 sig.append("codes-label")
             else:
                 if can_separate and separates_with_margin(x, y):
                     sig.append("separates")
-            if sorted_rows and row_rho[j] >= ORDER_RHO and "codes-label" not in sig:
+            if row_rho is not None and row_rho[j] >= ORDER_RHO and "codes-label" not in sig:
                 sig.append("row-order")
         if name_says_outcome(name, label):
             sig.append("name")
@@ -299,24 +302,18 @@ def findings_from_signals(signals: list, *, measure: str, step: str, where: str)
 
 
 def _at(finding, step: str):
-    from dataclasses import replace
-
     return finding if finding.step == step else replace(finding, step=step)
 
 
 LEAK_CODES = ("possible-label-leak", "strong-single-markers")
 
 
-def leak_findings(study, X=None, y=None, *, step: str = "data") -> list:
+def leak_findings(study: Study, X=None, y=None, *, step: str = "data") -> list:
     """The leak scan of the loaded data, before any split or model (inspect, Data page)."""
     if study.data.modality != "table" or not study.data.feature_columns:
         return []
     if X is None:
-        from guiapp.core.data.attach import model_frame
-
         X, y, _ = model_frame(study)
-    from guiapp.core.data.streaming import bounded, is_streamed, sample_rows
-
     if is_streamed(X):  # features on disk: a random sample of rows (the scan holds several copies of it)
         X, y = bounded(X, y, n=sample_rows(X.shape[1]) // 4, seed=study.split.seed)
     signals = scan_features(
@@ -326,87 +323,8 @@ def leak_findings(study, X=None, y=None, *, step: str = "data") -> list:
     return findings_from_signals(signals, measure=measure, step=step, where="all labelled samples")
 
 
-def scan_before_training(study) -> list:
+def scan_before_training(study: Study) -> list:
     """Replace the data step's leak findings with a fresh scan; returns them."""
     found = leak_findings(study)
     study.findings = [f for f in study.findings if not (f.step == "data" and f.code in LEAK_CODES)] + found
     return found
-
-
-def set_aside_leaking_features(study, columns: list | None = None) -> list:
-    """The remedy for ``possible-label-leak``: the features with a leak signature (or
-    ``columns``) stop being features (role "ignore"), and the data are scanned again. Models
-    fitted with them become stale; refused once the sealed test set was used. Returns the
-    columns set aside; recorded in ``study.split.remedies``."""
-    from guiapp.core.split.remedies import record_remedy
-    from guiapp.core.study.errors import TenfoldError
-
-    if columns is None:
-        found = next((f for f in study.findings if f.code == Findings.possible_label_leak.code), None)
-        columns = list(found.values.get("columns", [])) if found is not None else []
-    d = study.data
-    columns = [c for c in columns if c in d.feature_columns]
-    if not columns:
-        return []
-    if study.split.test_uses > 0:
-        raise TenfoldError(
-            "The sealed test set has already been used; changing the features now would "
-            "hide what it measured. Start a new study (Tip 7)."
-        )
-    if len(columns) >= len(d.feature_columns):
-        raise TenfoldError(
-            "Every feature carries a leak signature; setting them all aside leaves nothing to "
-            "learn from. Check how the table was made."
-        )
-    d.feature_columns = [c for c in d.feature_columns if c not in columns]
-    d.n_features = len(d.feature_columns)
-    for c in columns:
-        d.roles[c] = "ignore"
-    study.baselines.results = []
-    study.train.status, study.train.history, study.train.weights = "not started", [], ""
-    study.evaluation.tune_metrics = {}
-    scan_before_training(study)
-    names = ", ".join(f"'{c}'" for c in columns)
-    record_remedy(
-        study,
-        "possible-label-leak",
-        "feature-set-aside",
-        f"Feature(s) {names} set aside (not used by any model) because they carried a leak signature.",
-    )
-    return columns
-
-
-def record_columns_set_aside(study, columns) -> list:
-    """The headless twin of :func:`set_aside_leaking_features`: of the ``columns`` the spec
-    sets aside (role "ignore"), those with a leak signature are recorded as the remedy for
-    ``possible-label-leak``, so the card says what was set aside and why. Returns them."""
-    import pandas as pd
-
-    from guiapp.core.data.attach import model_frame
-    from guiapp.core.split.remedies import record_remedy
-
-    d, table = study.data, study.table
-    if d.modality != "table" or table is None:
-        return []
-    columns = [c for c in columns if c in table.columns and c not in d.feature_columns and c != d.label]
-    if not columns:
-        return []
-    _, y, rows = model_frame(study)
-    X = rows[columns].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
-    keep = [j for j in range(X.shape[1]) if not np.isnan(X[:, j]).all()]
-    if not keep:
-        return []
-    signals = scan_features(
-        [columns[j] for j in keep], X[:, keep], y, task=study.question.task, label=d.label, seed=study.split.seed
-    )
-    leaking = [s.name for s in signals if s.leak]
-    if leaking:
-        names = ", ".join(f"'{c}'" for c in leaking)
-        record_remedy(
-            study,
-            "possible-label-leak",
-            "feature-set-aside",
-            f"Feature(s) {names} set aside by the study spec (not used by any model) because they "
-            "carried a leak signature.",
-        )
-    return leaking

@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass
 
 import pandas as pd
 
+from guiapp.core.study.findings import Findings
+
 SAMPLE_VALUES = 500
 
 # Safe Harbor element -> words for the finding
@@ -283,8 +285,6 @@ def scan_record(
 
 def pii_findings(hits: list, *, group: str = "") -> list:
     """One finding per personal column; the group column gets advice to keep it as the group."""
-    from guiapp.core.study.findings import Findings
-
     return [
         (Findings.personal_group_column if group and h.column == group else Findings.personal_identifier).raise_(
             column=h.column, kind=h.kind, evidence=h.evidence

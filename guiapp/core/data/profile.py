@@ -2,9 +2,9 @@
 
 Samples, features, samples per class (flagged under 100, Tip 1), imbalance, missing values per
 column, constant and near-constant features, exact and near-duplicate samples, ID-like
-columns, the value range and whether the values look like raw counts or log-scaled. Wide
-tables are looked at a block of columns at a time, so a 20,000-gene table is profiled
-without a second copy of it.
+columns, the value range and whether the values look like raw counts or log-scaled. The
+numbers per feature come from :mod:`guiapp.core.data.feature_stats`, a block of columns at a
+time, so a 20,000-gene table is profiled without a second copy of it.
 """
 
 from __future__ import annotations
@@ -15,15 +15,14 @@ import numpy as np
 import pandas as pd
 
 from guiapp.core.data import errors as E
+from guiapp.core.data.duplicates import find_duplicates
+from guiapp.core.data.feature_stats import feature_statistics, table_statistics
 from guiapp.core.study.column_names import missing_column_words
 from guiapp.core.study.findings import Finding, Findings
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
 
 MIN_SAMPLES_PER_CLASS = 100
 IMBALANCE_RATIO = 3.0
-NEAR_CONSTANT_RATIO = 19.0  # most common value ≥ 19 × the second (95 / 5), caret's nearZeroVar
-NEAR_CONSTANT_UNIQUE = 0.1  # … and at most 10% distinct values
-BLOCK = 2048  # columns looked at together
 NEAR_DUPLICATE_FEATURES = 2000  # features (a seeded sample) the near-copy search looks at
 
 
@@ -152,13 +151,6 @@ class DataProfile:
         }
 
 
-def _blocks(table: pd.DataFrame, columns: list):
-    """The feature columns as float32 blocks of at most BLOCK columns (sparse ones densified)."""
-    for start in range(0, len(columns), BLOCK):
-        cols = columns[start : start + BLOCK]
-        yield start, cols, table[cols].to_numpy(dtype=np.float32, na_value=np.nan)
-
-
 def _classes(labelled: pd.DataFrame, label: str, task: str, file_name: str, findings: list, strict: bool = False):
     if task != "classification":
         if not is_numeric(labelled[label]):
@@ -239,30 +231,7 @@ def profile_table(
     check_batch(table, batch, file_name=file_name)
     check_group(table, group, file_name=file_name)
     progress(0.05, "Looking at the columns")
-    identifiers = list(identifiers or [])
-    special = {label, batch, group}
-    if roles:
-        candidates = [
-            c
-            for c in table.columns
-            if roles.get(str(c), "feature") == "feature" and c not in special and c not in identifiers
-        ]
-        identifiers += [c for c, r in roles.items() if r == "identifier" and c not in identifiers]
-    else:
-        candidates = [c for c in table.columns if c not in special and c not in identifiers]
-    suspected_ids = [str(c) for c in candidates if looks_like_identifier(table[c])]
-    features = [str(c) for c in candidates if str(c) not in suspected_ids and is_numeric(table[c])]
-    if streamed is not None:
-        features = list(streamed[1])
-    if not features:
-        raise E.NoNumericFeatureError(
-            f"{file_name} has no numeric feature columns besides the label. Tenfold's models need "
-            "numbers: convert text columns to numbers, mark the measurement columns as features, or "
-            "choose another file."
-        )
-    ignored = {c for c, r in (roles or {}).items() if r != "feature"}
-    known = set(features) | set(identifiers) | set(suspected_ids)  # a set: tables have 20,000 genes
-    non_numeric = [str(c) for c in table.columns if c not in special and str(c) not in known and str(c) not in ignored]
+    features, suspected_ids, non_numeric = _columns(table, label, batch, group, identifiers, roles, streamed, file_name)
     check_stop(should_stop)
     findings: list[Finding] = []
     labelled_mask = table[label].notna().to_numpy()
@@ -272,44 +241,14 @@ def profile_table(
         findings.append(Findings.label_missing.raise_(count=unlabelled, label=label))
     classes, counts, small, ratio = _classes(labelled, label, task, file_name, findings, strict)
     if streamed is not None:
-        from guiapp.core.data.streaming import feature_statistics
-
         stats = feature_statistics(streamed[0].subset(labelled_mask), features, file_name, progress, should_stop)
     else:
-        stats = _feature_stats(labelled, features, file_name, progress, should_stop)
+        stats = table_statistics(labelled, features, file_name, progress, should_stop)
     missing_by_column = stats["missing"]
     n_cells = len(labelled) * len(features)
     missing_share = float(sum(missing_by_column.values()) / n_cells) if n_cells else 0.0
-    if missing_by_column:
-        kind = Findings.missing_values_most_frequent if missing == "most-frequent" else Findings.missing_values
-        findings.append(kind.raise_(n_columns=len(missing_by_column), share=missing_share))
-    if stats["constant"]:
-        findings.append(
-            Findings.constant_features.raise_(
-                n_columns=len(stats["constant"]), examples=", ".join(stats["constant"][:5])
-            )
-        )
-    if stats["near_constant"]:
-        findings.append(
-            Findings.near_constant_features.raise_(
-                n_columns=len(stats["near_constant"]), examples=", ".join(stats["near_constant"][:5])
-            )
-        )
-    if stats["duplicates"]:
-        findings.append(Findings.duplicate_samples.raise_(count=stats["duplicates"]))
-    for col in suspected_ids:
-        findings.append(Findings.identifier_like_column.raise_(column=col))
-    if stats["scale"] == "counts":
-        findings.append(Findings.values_look_like_counts.raise_(maximum=stats["max"]))
-    near = None
-    if (
-        streamed is None
-        and near_duplicates
-        and len(labelled) > 2
-        and len(labelled) * min(len(features), NEAR_DUPLICATE_FEATURES) <= 20_000_000
-    ):
-        progress(0.85, "Looking for near-copies of samples")
-        near = _near_duplicates(labelled, features, should_stop)
+    findings += _feature_findings(stats, missing_share, suspected_ids, missing)
+    near = _near_duplicates(labelled, features, streamed is None and near_duplicates, progress, should_stop)
     progress(1.0, "Profile done")
     return DataProfile(
         n_samples=len(labelled),
@@ -337,134 +276,88 @@ def profile_table(
     )
 
 
+def _columns(
+    table: pd.DataFrame,
+    label: str,
+    batch: str,
+    group: str,
+    identifiers: list | None,
+    roles: dict | None,
+    streamed,
+    file_name: str,
+) -> tuple[list, list, list]:
+    """The feature columns, the ID-like columns suspected, and the columns that are neither."""
+    identifiers = list(identifiers or [])
+    special = {label, batch, group}
+    if roles:
+        candidates = [
+            c
+            for c in table.columns
+            if roles.get(str(c), "feature") == "feature" and c not in special and c not in identifiers
+        ]
+        identifiers += [c for c, r in roles.items() if r == "identifier" and c not in identifiers]
+    else:
+        candidates = [c for c in table.columns if c not in special and c not in identifiers]
+    suspected_ids = [str(c) for c in candidates if looks_like_identifier(table[c])]
+    features = [str(c) for c in candidates if str(c) not in suspected_ids and is_numeric(table[c])]
+    if streamed is not None:
+        features = list(streamed[1])
+    if not features:
+        raise E.NoNumericFeatureError(
+            f"{file_name} has no numeric feature columns besides the label. Tenfold's models need "
+            "numbers: convert text columns to numbers, mark the measurement columns as features, or "
+            "choose another file."
+        )
+    ignored = {c for c, r in (roles or {}).items() if r != "feature"}
+    known = set(features) | set(identifiers) | set(suspected_ids)  # a set: tables have 20,000 genes
+    non_numeric = [str(c) for c in table.columns if c not in special and str(c) not in known and str(c) not in ignored]
+    return features, suspected_ids, non_numeric
+
+
+def _feature_findings(stats: dict, missing_share: float, suspected_ids: list, missing: str) -> list[Finding]:
+    """Missing values, constant and near-constant features, copies, ID-like columns and counts."""
+    findings = []
+    if stats["missing"]:
+        kind = Findings.missing_values_most_frequent if missing == "most-frequent" else Findings.missing_values
+        findings.append(kind.raise_(n_columns=len(stats["missing"]), share=missing_share))
+    if stats["constant"]:
+        findings.append(
+            Findings.constant_features.raise_(
+                n_columns=len(stats["constant"]), examples=", ".join(stats["constant"][:5])
+            )
+        )
+    if stats["near_constant"]:
+        findings.append(
+            Findings.near_constant_features.raise_(
+                n_columns=len(stats["near_constant"]), examples=", ".join(stats["near_constant"][:5])
+            )
+        )
+    if stats["duplicates"]:
+        findings.append(Findings.duplicate_samples.raise_(count=stats["duplicates"]))
+    for col in suspected_ids:
+        findings.append(Findings.identifier_like_column.raise_(column=col))
+    if stats["scale"] == "counts":
+        findings.append(Findings.values_look_like_counts.raise_(maximum=stats["max"]))
+    return findings
+
+
 def _plain(v):
     return v.item() if hasattr(v, "item") else v
 
 
-def _feature_stats(
-    rows: pd.DataFrame, features: list, file_name: str, progress: ProgressFn, should_stop: StopFn | None
-) -> dict:
-    n = len(rows)
-    missing: dict = {}
-    constant, near_constant = [], []
-    lo, hi, ints, finite_total, sampled = np.inf, -np.inf, 0, 0, 0
-    col_means, col_sds = [], []
-    row_hash = np.zeros(n, dtype=np.float64)
-    rng = np.random.default_rng(0)
-    for start, cols, X in _blocks(rows, features):
-        check_stop(should_stop)
-        progress(0.1 + 0.7 * start / max(len(features), 1), "Counting missing values, constant features and copies")
-        inf = np.isinf(X)
-        if inf.any():
-            r, c = np.argwhere(inf)[0]
-            raise E.NonFiniteValueError(
-                f"{file_name}: feature {cols[c]!r} holds an infinite value ({X[r, c]}) in row {r + 1} of the "
-                f"samples{' and ' + str(int(inf.sum()) - 1) + ' more cell(s)' if inf.sum() > 1 else ''}. "
-                "Infinite values usually come from log(0) or a division by zero: replace them with a "
-                "number, or leave the cell empty to mark it missing."
-            )
-        nan = np.isnan(X)
-        miss = nan.sum(axis=0)
-        missing.update({cols[j]: int(m) for j in np.flatnonzero(miss) for m in [miss[j]]})
-        with np.errstate(all="ignore"):
-            cmin, cmax = np.nanmin(np.where(nan, np.inf, X), axis=0), np.nanmax(np.where(nan, -np.inf, X), axis=0)
-        const = (cmin >= cmax) | (miss == n)
-        constant += [cols[j] for j in np.flatnonzero(const)]
-        finite = ~nan
-        if finite.any():
-            lo, hi = min(lo, float(X[finite].min())), max(hi, float(X[finite].max()))
-            take = X[finite][:200_000]
-            ints += int(np.sum(np.mod(take, 1) == 0))
-            sampled += take.size
-            finite_total += int(finite.sum())
-            with np.errstate(all="ignore"):
-                col_means.append(np.nanmean(X, axis=0))
-                col_sds.append(np.nanstd(X, axis=0))
-        near_constant += _near_constant(X, cols, const)
-        row_hash += np.nan_to_num(X, nan=1.2345e7).astype(np.float64) @ rng.normal(size=X.shape[1])
-    duplicates = _count_duplicates(rows, features, row_hash)
-    means = np.concatenate(col_means) if col_means else np.array([])
-    sds = np.concatenate(col_sds) if col_sds else np.array([])
-    integer_share = ints / sampled if sampled else None
-    scale, words = scale_hint(
-        lo if np.isfinite(lo) else None, hi if np.isfinite(hi) else None, integer_share, means, sds
-    )
-    return {
-        "missing": missing,
-        "constant": constant,
-        "near_constant": near_constant,
-        "duplicates": duplicates,
-        "min": lo if np.isfinite(lo) else None,
-        "max": hi if np.isfinite(hi) else None,
-        "integer_share": integer_share,
-        "scale": scale,
-        "scale_words": words,
-    }
-
-
-def _near_constant(X: np.ndarray, cols: list, constant: np.ndarray) -> list:
-    """Columns dominated by one value (caret's rule): most common ≥ 19 × the next, ≤ 10% distinct."""
-    n = X.shape[0]
-    if n < 20:
-        return []
-    S = np.sort(X, axis=0)  # NaN sort last
-    distinct = 1 + np.sum((S[1:] != S[:-1]) & ~np.isnan(S[1:]), axis=0)
-    out = []
-    for j in np.flatnonzero((distinct <= NEAR_CONSTANT_UNIQUE * n) & ~constant):
-        col = S[:, j]
-        _, counts = np.unique(col[~np.isnan(col)], return_counts=True)
-        if len(counts) >= 2:
-            top2 = np.sort(counts)[-2:]
-            if top2[1] >= NEAR_CONSTANT_RATIO * top2[0]:
-                out.append(cols[j])
-    return out
-
-
-def _count_duplicates(rows: pd.DataFrame, features: list, row_hash: np.ndarray) -> int:
-    """Rows whose features copy an earlier row, found by a random projection and then checked."""
-    order = pd.Series(row_hash).duplicated(keep=False).to_numpy()
-    if not order.any():
-        return 0
-    suspects = rows.iloc[np.flatnonzero(order)][features]
-    return int(suspects.duplicated(keep="first").sum())
-
-
-def _near_duplicates(rows: pd.DataFrame, features: list, should_stop) -> int:
-    from guiapp.core.batch.confounding import find_duplicates
-
+def _near_duplicates(
+    rows: pd.DataFrame, features: list, wanted: bool, progress: ProgressFn, should_stop: StopFn | None
+) -> int | None:
+    """Pairs of near-copies among the samples; None when not looked for (streamed, or too many samples)."""
+    if not wanted or len(rows) <= 2 or len(rows) * min(len(features), NEAR_DUPLICATE_FEATURES) > 20_000_000:
+        return None
+    progress(0.85, "Looking for near-copies of samples")
     cols = features
     if len(cols) > NEAR_DUPLICATE_FEATURES:
         pick = np.sort(np.random.default_rng(0).choice(len(cols), NEAR_DUPLICATE_FEATURES, replace=False))
         cols = [features[i] for i in pick]
     X = rows[cols].to_numpy(dtype=np.float32, na_value=np.nan)
     return len(find_duplicates(X, near=True, should_stop=should_stop).near_pairs)
-
-
-def scale_hint(lo, hi, integer_share, means, sds) -> tuple[str, str]:
-    """Whether the values look like raw counts, log-scaled, standardised or proportions."""
-    if lo is None or hi is None:
-        return "", ""
-    rng = f"from {lo:.4g} to {hi:.4g}"
-    if integer_share is not None and integer_share > 0.99 and lo >= 0 and hi > 50:
-        return "counts", (
-            f"The values are whole numbers {rng}: they look like raw counts. Networks learn "
-            "better from normalised, log-transformed values (for example log1p of counts "
-            "per million)."
-        )
-    if len(means) and np.nanmedian(np.abs(means)) < 0.2 and 0.7 < np.nanmedian(sds) < 1.3 and lo < 0:
-        return (
-            "standardised",
-            f"The values run {rng}, each feature near mean 0 and standard deviation 1: they look standardised.",
-        )
-    if lo >= 0 and hi <= 1:
-        return "proportions", f"The values lie between 0 and 1 ({rng}): proportions, beta values or scaled intensities."
-    if hi <= 32 and lo >= -20:
-        return "log", f"The values run {rng}: that range looks log-scaled (for example log2 expression)."
-    return "wide", (
-        f"The values run {rng} with no sign of a log scale. If they are intensities or "
-        "counts, a log transform usually helps: apply log1p on the Data page, or write "
-        '[data] transform = "log1p" in a spec.'
-    )
 
 
 def profile_words(p: DataProfile) -> list[str]:

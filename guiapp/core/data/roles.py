@@ -79,8 +79,9 @@ def suggest_roles(
     Only the first ``max_scan`` columns are looked at by name; the rest of a wide table of
     numbers are features.
     """
-    import pandas as pd
+    import pandas as pd  # pandas: imported lazily, so the window opens without it
 
+    # profile brings pandas at import: the spec and the wizard read the role names without it
     from guiapp.core.data.profile import looks_like_identifier
 
     chosen = {label: "label", batch: "batch", group: "group"}
@@ -159,7 +160,7 @@ def role_table(
     Counting the missing values of a 2,000 × 20,000 table takes a second, so the page asks
     for this on the worker thread and only shows the rows.
     """
-    import pandas as pd
+    import pandas as pd  # pandas: imported lazily, so the window opens without it
 
     notes = {str(c): "from the sample sheet: metadata unless set to feature" for c in sheet_columns or []}
     notes.update({h["column"]: f"personal identifier? {h['kind']}" for h in pii or []})

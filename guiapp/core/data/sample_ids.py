@@ -36,7 +36,7 @@ class IdRule:
         return self.key_series(ids, side).tolist()
 
     def key_series(self, ids: Iterable[str], side: str):
-        import pandas as pd
+        import pandas as pd  # pandas: imported lazily, so the window opens without it
 
         v = ids if isinstance(ids, pd.Series) else pd.Series(list(ids), dtype=object).astype(str).str.strip()
         if self.code == "suffix" and side == self.side:
@@ -135,7 +135,7 @@ def best_rule(data_ids: Iterable, sheet_ids: Iterable) -> IdMatch:
 
     Only a rule that keeps every ID distinct on both sides can apply.
     """
-    import pandas as pd
+    import pandas as pd  # pandas: imported lazily, so the window opens without it
 
     data_ids = [str(v).strip() for v in data_ids]
     sheet_ids = [str(v).strip() for v in sheet_ids]

@@ -23,6 +23,8 @@ import numpy as np
 import pandas as pd
 
 from guiapp.core.data import errors as E
+from guiapp.core.data.formats import FASTA_SUFFIXES, base_suffix
+from guiapp.core.data.images import LabelTablePick, pick_labels_file, with_label_table_columns
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
 
 ID_COLUMN = "sample_id"
@@ -76,7 +78,7 @@ class SequenceSet:
     n_padded: int = 0
     lengths: dict = field(default_factory=dict)  # min, median, max
     labels_file: str = ""  # a table of labels found in a folder of FASTA files
-    labels_pick: object | None = None  # images.LabelTablePick: which table gave the labels, those passed over
+    labels_pick: LabelTablePick | None = None  # which table gave the labels, and those passed over
 
 
 def _text_lines(path: Path):
@@ -169,8 +171,6 @@ def read_fasta(path: os.PathLike) -> list[SequenceRecord]:
 
 def fasta_files(folder: os.PathLike) -> list[tuple[str, str]]:
     """(path inside the folder, class) of every FASTA file: the first-level subfolder, else the file's name."""
-    from guiapp.core.data.readers import FASTA_SUFFIXES, base_suffix
-
     folder = Path(folder)
     found = []
     for p in sorted(folder.rglob("*")):
@@ -321,8 +321,6 @@ def load_sequences(
     progress(1.0, f"{len(records)} sequences read")
     pick = None
     if path.is_dir():
-        from guiapp.core.data.images import pick_labels_file
-
         pick = pick_labels_file(path, {r.id for r in records})
     return SequenceSet(
         table=table,
@@ -342,8 +340,6 @@ def header_columns(path: os.PathLike) -> list[str]:
     ``key=value`` fields of the headers and, for a folder, the columns of a label table in it."""
     path = Path(path)
     if path.is_dir():
-        from guiapp.core.data.images import with_label_table_columns
-
         files = fasta_files(path)
         columns = [ID_COLUMN, "class"]
         columns += [c for c in (header_columns(path / files[0][0])[1:] if files else []) if c not in columns]

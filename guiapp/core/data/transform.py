@@ -14,6 +14,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from guiapp.core.study.errors import TenfoldError
+from guiapp.core.study.model import Study
 
 LOG1P = "log1p"
 # A column looks like counts or intensities: never negative, and spread over orders of magnitude
@@ -70,7 +71,7 @@ def check_columns(table, columns: Iterable[str], file_name: str = "the data") ->
         )
 
 
-def set_log1p(study, columns: Iterable[str]) -> None:
+def set_log1p(study: Study, columns: Iterable[str]) -> None:
     """Record the log transform on ``columns`` (empty: none); the split and the models see it next."""
     columns = [c for c in dict.fromkeys(columns)]
     unknown = [c for c in columns if c not in study.data.feature_columns]

@@ -14,12 +14,14 @@ in 1.9 s where the pyarrow groups took 3.2 s and one ``read_csv`` call 2.6 s (2 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from guiapp.core.data.text_tables import NULLS, TextFormat, _block_size, _options, _to_pandas
+from guiapp.core.data.plain_pieces import _edge_columns, _edge_plan, _plain_lines, _plain_numbers
+from guiapp.core.data.text_format import NULLS, TextFormat, _block_size, _options, _to_pandas
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop
 
 COLUMN_GROUP = 7000  # columns per call at most; 20,000 columns go in three even groups
@@ -32,14 +34,10 @@ RELEASE_EACH_GROUP = True
 # groups on two threads: 3.1 s and 2.05×.
 USE_THREADS = False
 # pyarrow builds a lookup of the null and true/false spellings for every column of every call;
-# the wide reader starts with the common ones and adds any other of text_tables.NULLS it meets.
+# the wide reader starts with the common ones and adds any other of text_format.NULLS it meets.
 WIDE_NULLS = ["", "NA", "NaN", "nan"]
 # Plain pieces' numbers parsed by numpy (no per-column cost); False sends every piece to pyarrow.
 NUMPY_NUMBERS = True
-# Bytes that numpy and pyarrow read differently (control characters numpy takes for spaces,
-# non-ASCII spaces and digits) or that numpy cannot read (quotes): such pieces go to pyarrow.
-_NOT_PLAIN = bytes(range(9)) + b"\x0b\x0c" + bytes(range(14, 32)) + b'"' + bytes(range(127, 256))
-_PLAIN = bytes(c for c in range(256) if c not in _NOT_PLAIN)
 # pyarrow's words for a cell that does not fit its column's type (one thread also names the row)
 _CONVERSION_ERROR = re.compile(r"column #(\d+): (?:Row #\d+: )?CSV conversion error to \w+: invalid value '(.*)'", re.S)
 
@@ -54,7 +52,7 @@ class _Widen(Exception):
 
 def _release_memory() -> None:
     """Hand freed scratch memory back to the system (glibc and Arrow's allocator keep it otherwise)."""
-    import pyarrow as pa
+    import pyarrow as pa  # pyarrow: imported lazily, only when a file is read
 
     pa.default_memory_pool().release_unused()
     try:
@@ -69,7 +67,7 @@ def read_in_pieces(
     path: Path, fmt: TextFormat, progress: ProgressFn, should_stop: StopFn | None
 ) -> pd.DataFrame | None:
     """Read a large table piece by piece; None when the careful whole-file reader must do it."""
-    import pyarrow as pa
+    import pyarrow as pa  # pyarrow: imported lazily, only when a file is read
 
     names = [n if n else f"Unnamed: {i}" for i, n in enumerate(fmt.header)]
     try:
@@ -105,9 +103,9 @@ def _first_types(path: Path, fmt: TextFormat, names: list) -> dict:
     """
     import csv
 
-    import pyarrow as pa
+    import pyarrow as pa  # pyarrow: imported lazily, only when a file is read
 
-    head = []
+    head: list[str] = []
     with open(path, encoding=fmt.encoding, errors="replace", newline="") as fh:
         for _ in range(fmt.skip_rows + 1):
             fh.readline()
@@ -155,6 +153,35 @@ def _first_types(path: Path, fmt: TextFormat, names: list) -> dict:
     return types
 
 
+@dataclass
+class _Plan:
+    """How each piece is read: the columns, the pyarrow options per group, and the numpy shortcut."""
+
+    names: list
+    delimiter: str
+    column_of: dict  # numeric column -> its column in the matrix
+    plans: list  # (group, read, parse, convert, numeric columns of the group), built once (6,000 names each)
+    others_plan: tuple | None  # pyarrow options for the non-numeric columns alone
+    plain: bool  # plain pieces' numbers parsed by numpy
+    edges: tuple | None  # the text columns at the ends of a row, cut from the lines (see _edge_plan)
+    usecols: list | None  # the numeric columns' positions for numpy (None: all)
+
+
+@dataclass
+class _Filled:
+    """The float32 matrix filled so far, and the other columns' pieces."""
+
+    width: int
+    body_bytes: int
+    other: dict  # non-numeric column -> its pieces (pyarrow arrays)
+    matrix: np.ndarray | None = None
+    rows: int = 0
+
+    def room(self, k: int, piece_bytes: int) -> np.ndarray:
+        self.matrix = _room(self.matrix, self.rows, k, self.body_bytes, piece_bytes, self.width)
+        return self.matrix
+
+
 def _fill(
     path: Path,
     fmt: TextFormat,
@@ -164,18 +191,54 @@ def _fill(
     progress: ProgressFn,
     should_stop: StopFn | None,
 ) -> pd.DataFrame:
-    import pyarrow as pa
-
     size = path.stat().st_size
+    plan = _plan(path, fmt, names, types, nulls)
+    filled = _Filled(width=len(plan.column_of), body_bytes=0, other={n: [] for n in names if n not in plan.column_of})
+    buffer = bytearray(PIECE_BYTES)
+    kept = 0
+    with open(path, "rb") as fh:
+        for _ in range(fmt.skip_rows + 1):
+            fh.readline()
+        filled.body_bytes = size - fh.tell()
+        while True:
+            check_stop(should_stop)
+            if kept == len(buffer):  # a single row longer than the buffer
+                buffer.extend(bytearray(len(buffer)))
+            got = fh.readinto(memoryview(buffer)[kept:])
+            end = kept + got
+            cut = buffer.rfind(b"\n", 0, end) + 1 if got else end
+            if got and cut == 0:
+                kept = end
+                continue
+            piece = memoryview(buffer)[:cut]
+            if bytes(piece[:65536]).strip():
+                k = _numpy_piece(piece, cut, plan, filled)
+                if k is None:
+                    k = _arrow_piece(piece, cut, plan, filled)
+                filled.rows += k or 0
+                if not RELEASE_EACH_GROUP:
+                    _release_memory()
+                progress(min(0.95, fh.tell() / max(size, 1)), f"Reading {path.name}")
+            del piece
+            if not got:
+                break
+            kept = end - cut
+            buffer[:kept] = buffer[cut:end]
+    return _frame(filled, names, types, list(plan.column_of))
+
+
+def _plan(path: Path, fmt: TextFormat, names: list, types: dict, nulls: list) -> _Plan:
+    """Each group's pyarrow options (even groups: a last group of two columns would cost a whole call)."""
+    import pyarrow as pa  # pyarrow: imported lazily, as by every reader
+
     numeric = [n for n in names if types[n] == pa.float32()]
     column_of = {n: j for j, n in enumerate(numeric)}
-    # Even groups: a last group of two columns would cost a whole call.
     width = -(-len(names) // -(-len(names) // COLUMN_GROUP))
     groups = [names[g : g + width] for g in range(0, len(names), width)]
-    other: dict = {n: [] for n in names if n not in column_of}
+    other = [n for n in names if n not in column_of]
     block = min(_block_size(path, fmt), PIECE_BYTES // BLOCKS_PER_PIECE)
     body = TextFormat(fmt.encoding, fmt.delimiter, fmt.decimal)
-    plans = []  # each group's reader options and numeric columns, built once (6,000 names each)
+    plans = []
     for group in groups:
         read, parse, convert = _options(body, {n: types[n] for n in group}, block)
         read.column_names = names
@@ -194,89 +257,78 @@ def _fill(
     plain = NUMPY_NUMBERS and fmt.decimal == "." and len(numeric) > 0
     edges = _edge_plan(names, [n in other for n in names], types, nulls) if plain and other else None
     usecols = None if len(numeric) == len(names) else [j for j, n in enumerate(names) if n in column_of]
-    buffer = bytearray(PIECE_BYTES)
-    matrix, rows, kept = None, 0, 0
-    with open(path, "rb") as fh:
-        for _ in range(fmt.skip_rows + 1):
-            fh.readline()
-        body_start = fh.tell()
-        while True:
-            check_stop(should_stop)
-            if kept == len(buffer):  # a single row longer than the buffer
-                buffer.extend(bytearray(len(buffer)))
-            got = fh.readinto(memoryview(buffer)[kept:])
-            end = kept + got
-            cut = buffer.rfind(b"\n", 0, end) + 1 if got else end
-            if got and cut == 0:
-                kept = end
-                continue
-            piece = memoryview(buffer)[:cut]
-            if bytes(piece[:65536]).strip():
-                lines = _plain_lines(piece) if plain else None
-                numbers = part = None
-                if lines is not None:
-                    numbers = _plain_numbers(lines, fmt.delimiter, usecols, len(names))
-                    if numbers is not None and edges is not None:
-                        part = _edge_columns(lines, fmt.delimiter, edges, len(names))
-                    elif numbers is not None and others_plan is not None:
-                        part = _read_part(piece, others_plan, names)
-                    del lines
-                    if part is None and other or part is not None and part.num_rows != len(numbers):
-                        numbers = part = None  # a ragged row: pyarrow finds it and says where
-                if numbers is not None:
-                    k = len(numbers)
-                    matrix = _room(matrix, rows, k, size - body_start, cut, len(numeric))
-                    matrix[rows : rows + k] = numbers
-                    del numbers
-                    if part is not None:
-                        for n in other:
-                            other[n].append(part.column(n))
-                    del part
-                else:
-                    k = None
-                    for group, read, parse, convert, nums in plans:
-                        part = _read_part(piece, (read, parse, convert), names)
-                        k = part.num_rows
-                        matrix = _room(matrix, rows, k, size - body_start, cut, len(numeric))
-                        if nums:
-                            j, r = column_of[nums[0]], rows
-                            numbers = part.select(nums)
-                            # null_to_nan makes a strided tensor that is slow to copy: only when needed
-                            holes = any(c.null_count for c in numbers.columns)
-                            for b in numbers.to_batches():
-                                matrix[r : r + b.num_rows, j : j + len(nums)] = np.asarray(
-                                    b.to_tensor(null_to_nan=holes, row_major=False)
-                                )
-                                r += b.num_rows
-                            del numbers
-                        for n in group:
-                            if n in other:
-                                other[n].append(part.column(n))
-                        del part
-                        if RELEASE_EACH_GROUP:
-                            _release_memory()
-                rows += k or 0
-                if not RELEASE_EACH_GROUP:
-                    _release_memory()
-                progress(min(0.95, fh.tell() / max(size, 1)), f"Reading {path.name}")
-            del piece
-            if not got:
-                break
-            kept = end - cut
-            buffer[:kept] = buffer[cut:end]
+    return _Plan(names, fmt.delimiter, column_of, plans, others_plan, plain, edges, usecols)
+
+
+def _numpy_piece(piece, cut: int, plan: _Plan, filled: _Filled) -> int | None:
+    """A plain piece's numbers by numpy (its text columns cut from the lines); None when pyarrow must read it."""
+    lines = _plain_lines(piece) if plan.plain else None
+    if lines is None:
+        return None
+    other, width = filled.other, len(plan.names)
+    part = None
+    numbers = _plain_numbers(lines, plan.delimiter, plan.usecols, width)
+    if numbers is not None and plan.edges is not None:
+        part = _edge_columns(lines, plan.delimiter, plan.edges, width)
+    elif numbers is not None and plan.others_plan is not None:
+        part = _read_part(piece, plan.others_plan, plan.names)
+    del lines
+    if numbers is None or part is None and other or part is not None and part.num_rows != len(numbers):
+        return None  # a ragged row: pyarrow finds it and says where
+    k = len(numbers)
+    filled.room(k, cut)[filled.rows : filled.rows + k] = numbers
+    del numbers
+    if part is not None:
+        for n in other:
+            other[n].append(part.column(n))
+    return k
+
+
+def _arrow_piece(piece, cut: int, plan: _Plan, filled: _Filled) -> int | None:
+    """A piece read by pyarrow, a group of columns per call, its numbers copied into the matrix."""
+    k = None
+    for group, read, parse, convert, nums in plan.plans:
+        part = _read_part(piece, (read, parse, convert), plan.names)
+        k = part.num_rows
+        matrix = filled.room(k, cut)
+        if nums:
+            j, r = plan.column_of[nums[0]], filled.rows
+            numbers = part.select(nums)
+            # null_to_nan makes a strided tensor that is slow to copy: only when needed
+            holes = any(c.null_count for c in numbers.columns)
+            for b in numbers.to_batches():
+                matrix[r : r + b.num_rows, j : j + len(nums)] = np.asarray(
+                    b.to_tensor(null_to_nan=holes, row_major=False)
+                )
+                r += b.num_rows
+            del numbers
+        for n in group:
+            if n in filled.other:
+                filled.other[n].append(part.column(n))
+        del part
+        if RELEASE_EACH_GROUP:
+            _release_memory()
+    return k
+
+
+def _frame(filled: _Filled, names: list, types: dict, numeric: list) -> pd.DataFrame:
+    """The matrix as the DataFrame's one block, the other columns inserted where the header has them."""
+    import pyarrow as pa  # pyarrow: imported lazily, as by every reader
+
+    matrix = filled.matrix
     if matrix is None:
         matrix = np.empty((0, len(numeric)), dtype=np.float32, order="F")
-    frame = pd.DataFrame(matrix[:rows], columns=numeric, copy=False)
+    frame = pd.DataFrame(matrix[: filled.rows], columns=numeric, copy=False)
     positions = {n: i for i, n in enumerate(names)}
-    for name in other:
-        values = pa.chunked_array([c for col in other[name] for c in col.chunks], type=types[name])
+    for name in filled.other:
+        values = pa.chunked_array([c for col in filled.other[name] for c in col.chunks], type=types[name])
         frame.insert(positions[name], name, _to_pandas(pa.table({name: values}), big=False)[name])
     return frame
 
 
 def _read_part(piece, plan: tuple, names: list):
     """One pyarrow call on a piece; a cell that does not fit its column's type raises _Widen."""
-    import pyarrow as pa
+    import pyarrow as pa  # pyarrow: imported lazily, only when a file is read
     import pyarrow.csv as pcsv
 
     read, parse, convert = plan
@@ -301,88 +353,3 @@ def _room(matrix, rows: int, k: int, body_bytes: int, piece_bytes: int, width: i
         grown[:rows] = matrix[:rows]
         return grown
     return matrix
-
-
-def _plain_lines(piece) -> list | None:
-    """A plain piece's lines, split as pyarrow splits them (\\n, \\r\\n or \\r); None when pyarrow must read it.
-
-    Plain: ASCII without quotes or control characters other than tabs and line ends, where
-    numpy and pyarrow read every cell alike.
-    """
-    data = bytes(piece)
-    if data.translate(None, _PLAIN):
-        return None
-    return [line for line in data.splitlines() if line]  # pyarrow skips empty lines, as numpy does
-
-
-def _plain_numbers(lines: list, delimiter: str, usecols: list | None, width: int) -> np.ndarray | None:
-    """The numeric columns of a plain piece as float32; None when a cell is no number for numpy.
-
-    An empty cell or a null spelling other than nan makes numpy refuse, and pyarrow reads the piece.
-    """
-    import warnings
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # "input contained no data"
-            numbers = np.loadtxt(
-                lines,
-                delimiter=delimiter,
-                usecols=usecols,
-                dtype=np.float32,
-                ndmin=2,
-                comments=None,
-                quotechar=None,
-                encoding="latin1",
-            )
-    except ValueError:
-        return None
-    if usecols is None and len(numbers) and numbers.shape[1] != width:
-        return None  # every row of the piece has another number of fields than the header
-    return numbers
-
-
-def _edge_plan(names: list, is_other: list, types: dict, nulls: list) -> tuple | None:
-    """How to read the text columns at either end of a row (an ID first, a label last) from the lines.
-
-    None when one stands among the numbers: pyarrow then reads them from the whole piece.
-    """
-    import pyarrow.csv as pcsv
-
-    lead = next((j for j, o in enumerate(is_other) if not o), len(names))
-    trail = next((j for j, o in enumerate(reversed(is_other)) if not o), 0)
-    if sum(is_other) != lead + trail:
-        return None
-    columns = names[:lead] + names[len(names) - trail :]
-    read = pcsv.ReadOptions(column_names=columns, block_size=1 << 24, use_threads=False)
-    convert = pcsv.ConvertOptions(
-        column_types={n: types[n] for n in columns}, null_values=nulls, strings_can_be_null=True, timestamp_parsers=[]
-    )
-    return lead, trail, read, convert
-
-
-def _edge_columns(lines: list, delimiter: str, edges: tuple, width: int):
-    """The text columns at the ends of a plain piece's rows, converted by pyarrow as the whole piece would be.
-
-    None when a row has another number of fields than the header.
-    """
-    import pyarrow as pa
-    import pyarrow.csv as pcsv
-
-    lead, trail, read, convert = edges
-    sep = delimiter.encode()
-    kept = []
-    for line in lines:
-        if line.count(sep) != width - 1:
-            return None
-        cells = line.split(sep, lead)[:lead] if lead else []
-        if trail:
-            cells += line.rsplit(sep, trail)[1:]
-        kept.append(sep.join(cells))
-    kept.append(b"")
-    return pcsv.read_csv(
-        pa.BufferReader(b"\n".join(kept)),
-        read_options=read,
-        parse_options=pcsv.ParseOptions(delimiter=delimiter),
-        convert_options=convert,
-    )

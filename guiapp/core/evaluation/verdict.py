@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from guiapp.core.data.classical import classical_alternative
 from guiapp.core.stats.metrics import DISPLAY_NAMES, HIGHER_IS_BETTER, fast_score, metric_panel
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.findings import Findings
@@ -166,32 +167,6 @@ def _facts(study) -> tuple[list[str], list[str], dict]:
         warn.append(f"only {d.n_samples} samples in all (fewer than {SMALL_N}). {alternative}")
     other.append(MODALITY_WORDS.get(modality, MODALITY_WORDS["table"]).format(p=p))
     return warn, other, numbers
-
-
-def looks_like_counts(study) -> bool:
-    """Whether the data step saw whole-number counts (a values-look-like-counts finding)."""
-    return any(f.code == Findings.values_look_like_counts.code for f in study.findings)
-
-
-def classical_alternative(study, *, counts: bool | None = None, n_samples: int | None = None) -> str:
-    """The route a statistician would take instead of deep learning on these data, in plain words."""
-    counts = looks_like_counts(study) if counts is None else counts
-    n = study.data.n_samples if n_samples is None else n_samples
-    if counts and study.is_classification:
-        return (
-            "For a table of counts with a few samples per condition, the classical route is a "
-            "differential-expression test (a negative-binomial model with shared dispersions, as in "
-            "DESeq2 or edgeR), which is built for exactly this design."
-        )
-    if n < 10:
-        return (
-            "With this few samples, a simple statistical test or a regularised linear model judged by "
-            "leave-one-out cross-validation is the classical route; or collect more samples."
-        )
-    return (
-        "The classical route is the tuned baselines (regularised linear models, tree ensembles), judged "
-        "by repeated cross-validation rather than one small test set."
-    )
 
 
 def _baseline_sentence(study) -> str | None:

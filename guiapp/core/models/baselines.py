@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from guiapp.core.data.streaming import study_cores
 from guiapp.core.models.tuning import Dim, log_float
 from guiapp.core.stats.metrics import HIGHER_IS_BETTER, metric_panel, score
 from guiapp.core.study.errors import TenfoldError
@@ -53,14 +53,6 @@ class Baseline:
 KERNEL_EXACT_LIMIT = 5_000
 NYSTROEM_COMPONENTS = 300
 FOREST_MAX_SAMPLES = 10_000
-
-
-def study_cores() -> int:
-    """The cores this process may use (a cluster job's allocation, not the node's)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # macOS and Windows
-        return max(1, os.cpu_count() or 1)
 
 
 def _forest_space(n_train: int, n_features: int) -> dict:

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from guiapp.core.data.streaming import training_statistics
+
 
 def build_mlp(
     n_features: int,
@@ -88,19 +90,6 @@ def count_parameters(n_features: int, n_outputs: int, width: int, depth: int) ->
 
 def n_outputs(study) -> int:
     return len(study.data.classes) if study.is_classification else 1
-
-
-def training_statistics(X_train: np.ndarray):
-    """Medians, means and scales of the training split only (never tune or test rows)."""
-    missing = np.isnan(X_train)
-    # np.nanmedian goes column by column in Python (0.1 s on 3000 × 500); without NaNs, the median is the same.
-    fill = np.nanmedian(X_train, axis=0) if missing.any() else np.median(X_train, axis=0)
-    fill = np.where(np.isnan(fill), 0.0, fill)
-    filled = np.where(missing, fill, X_train)
-    center = filled.mean(axis=0)
-    scale = filled.std(axis=0)
-    scale = np.where(scale < 1e-12, 1.0, scale)
-    return center.astype(np.float32), scale.astype(np.float32), fill.astype(np.float32)
 
 
 def model_for_study(study, X_train: np.ndarray | None = None, y_train: np.ndarray | None = None):

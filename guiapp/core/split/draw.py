@@ -126,7 +126,7 @@ def split_study(study) -> None:
 def _copy_clusters(study, X, rows) -> np.ndarray:
     """Copy cluster of each row, from the copies the Batch-effects page found, or looked for
     now: exact copies always, near copies when the table is small enough to search quickly."""
-    from guiapp.core.batch.confounding import find_duplicates
+    from guiapp.core.data.duplicates import find_duplicates
     from guiapp.core.split.remedies import NEAR_SEARCH_CELLS, copy_clusters
 
     b = study.batch
@@ -244,7 +244,8 @@ def _check_parts(study, y, train, tune, test) -> None:
 
 
 def _split_findings(study, rows) -> None:
-    from guiapp.core.batch.confounding import find_duplicates, split_leak_findings
+    from guiapp.core.batch.confounding import split_leak_findings
+    from guiapp.core.data.duplicates import find_duplicates
     from guiapp.core.study.findings import Findings
 
     if not study.batch.explained_variance and not study.batch.duplicate_pairs:

@@ -438,8 +438,9 @@ class DataPage(StepPage):
         if not text:
             self.show_error("Choose the data file first.")
             return
-        kwargs = dict(
-            study=self.study,
+        from guiapp.core.data import attach as core_data
+
+        request = core_data.AttachRequest(
             path=Path(text),
             label=self.label.currentData() or "",
             batch=self.batch.currentData() or "",
@@ -450,8 +451,7 @@ class DataPage(StepPage):
             downloaded=self.downloaded.text().strip(),
             **self.data_in.load_kwargs(self.study),
         )
-        from guiapp.core.data import attach as core_data
-
+        kwargs = dict(study=self.study, request=request)
         self.run_task(core_data.attach_data, kwargs, name="loading the data", on_result=self._loaded)
 
     def update_actions(self) -> None:
@@ -461,7 +461,7 @@ class DataPage(StepPage):
         self.set_aside.setEnabled(leak and self.study.split.test_uses == 0)
 
     def _set_aside_leaks(self) -> None:
-        from guiapp.core.data.leaks import set_aside_leaking_features
+        from guiapp.core.split.leak_remedies import set_aside_leaking_features
 
         self.run_task(
             set_aside_leaking_features,
