@@ -286,8 +286,8 @@ def test_random_and_mutated_specs_never_end_as_a_bug(table_dir, mutations, monke
     assert "Traceback" not in err.getvalue()
     if code == 2:
         # The run's banner may come first; the error is the last thing said, and says what to do.
-            last = err.getvalue().strip().splitlines()[-1]
-            assert last.startswith("tenfold: ") and len(last) > 20
+        last = err.getvalue().strip().splitlines()[-1]
+        assert last.startswith("tenfold: ") and len(last) > 20
 
 
 def _traceback() -> str:
