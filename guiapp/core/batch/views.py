@@ -1,10 +1,8 @@
 """What the Batch-effects page shows: where each sample lies, what colours and names it, and
 the stored metrics as rows.
 
-The 2-D positions (PCA always; UMAP when ``umap-learn`` is installed) are kept in the study
-folder as plain arrays (:data:`EMBEDDING_FILE`, no pickle) with a key of the data, features
-and seed they came from, so a reopened study draws its plot without computing it again; a
-changed table or feature set makes the stored positions stale and they are computed anew.
+The 2-D positions (PCA always; UMAP when ``umap-learn`` is installed) are computed once and
+kept in the study folder by :mod:`guiapp.core.batch.embedding_store`.
 
 Colouring columns are coded once, here: a text column becomes categories (the
 :data:`MAX_CATEGORIES` − 1 most common values and "other"), a numeric column with many values
@@ -13,24 +11,21 @@ becomes :data:`NUMERIC_BINS` equal ranges. The page then only indexes colours by
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from guiapp.core.batch.effects import batch_effect_report, pca_embedding
+from guiapp.core.batch.embedding_store import VIEWS, store_embedding, stored_embedding
 from guiapp.core.batch.metrics import MEANINGS, NAMES, MetricResult
 from guiapp.core.study.errors import DataError, TenfoldError
+from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress, sub_progress
 
 if TYPE_CHECKING:  # pandas is imported lazily: annotations only
     import pandas as pd
-from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
 
-EMBEDDING_FILE = "artifacts/batch_embedding.npz"
-VIEWS = ("pca", "umap")
 MAX_CATEGORIES = 12  # distinct colours a legend can hold and a reader can tell apart
 NUMERIC_BINS = 6
 UMAP_NEIGHBORS = 15
@@ -226,64 +221,6 @@ def sample_view(study, kind: str, coordinates, explained_variance=()) -> SampleV
     )
 
 
-# ----- stored positions ------------------------------------------------------------------------
-
-
-def embedding_key(study) -> str:
-    """What the positions depend on: the data file, label, features, sample count and seed."""
-    d = study.data
-    blob = json.dumps([d.provenance.sha256, d.label, list(d.feature_columns), d.n_samples, study.split.seed])
-    return hashlib.sha256(blob.encode()).hexdigest()
-
-
-def _read_store(study) -> dict:
-    if study.folder is None:
-        return {}
-    path = study.path(EMBEDDING_FILE)
-    if not path.is_file():
-        return {}
-    try:
-        with np.load(path, allow_pickle=False) as f:
-            stored = {k: f[k] for k in f.files}
-    except (OSError, ValueError):
-        return {}
-    if str(stored.get("key", "")) != embedding_key(study):
-        return {}
-    return stored
-
-
-def stored_embedding(study, kind: str = "pca") -> tuple | None:
-    """``(coordinates, explained_variance)`` stored for the current data, or None."""
-    stored = _read_store(study)
-    if kind not in stored:
-        return None
-    return stored[kind], stored.get(f"{kind}_variance", np.zeros(0)).tolist()
-
-
-def has_stored_embedding(study, kind: str = "pca") -> bool:
-    return stored_embedding(study, kind) is not None
-
-
-def store_embedding(study, kind: str, coordinates, explained_variance=()) -> bool:
-    """Keep the 2-D positions in the study folder (other views of the same data are kept)."""
-    if study.folder is None or kind not in VIEWS:
-        return False
-    stored = _read_store(study)
-    stored.update(
-        {
-            "key": np.array(embedding_key(study)),
-            kind: np.asarray(coordinates, dtype=np.float32)[:, :2],
-            f"{kind}_variance": np.asarray(list(explained_variance), dtype=np.float64),
-        }
-    )
-    path = study.path(EMBEDDING_FILE)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.npz")
-    np.savez(tmp, **stored)
-    os.replace(tmp, path)
-    return True
-
-
 # ----- computing them --------------------------------------------------------------------------
 
 
@@ -314,8 +251,7 @@ def draw_samples(
     study, kind: str = "pca", progress: ProgressFn = no_progress, should_stop: StopFn | None = None
 ) -> SampleView:
     """The positions of the samples for the page: stored ones, else computed and stored."""
-    from guiapp.core.batch.effects import pca_embedding
-    from guiapp.core.data.attach import model_frame
+    from guiapp.core.data.attach import model_frame  # imports pandas: the window imports this module at open
 
     if kind not in VIEWS:
         raise TenfoldError(f"Unknown view {kind!r}; choose one of {', '.join(VIEWS)}.")
@@ -349,9 +285,6 @@ def look_for_batch_effects(
     n_permutations: int | None = None,
 ):
     """The page's one task: :func:`guiapp.core.batch.effects.batch_effect_report` and its PCA view."""
-    from guiapp.core.batch.effects import batch_effect_report
-    from guiapp.core.study.task_context import sub_progress
-
     kw = {} if n_permutations is None else {"n_permutations": n_permutations}
     report = batch_effect_report(study, sub_progress(progress, 0.0, 0.95), should_stop, **kw)
     view = sample_view(study, "pca", report.coordinates, report.explained_variance)
@@ -393,7 +326,7 @@ def stored_metrics(study) -> list:
 
 def describe_pairs(study, pairs, limit: int = 50) -> list:
     """Copies of samples as rows for a table: both names, the kind and the parts they are in."""
-    from guiapp.core.batch.confounding import split_parts
+    from guiapp.core.batch.confounding import split_parts  # imports pandas: the window imports this module at open
 
     if not pairs or study.table is None:
         return []

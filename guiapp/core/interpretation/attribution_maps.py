@@ -73,7 +73,7 @@ def positions(study) -> np.ndarray:
 
 
 def _letters(study) -> str:
-    from guiapp.core.data.sequences import LETTERS
+    from guiapp.core.data.sequences import LETTERS  # imports pandas: the window imports this module at open
 
     alphabet = (study.data.options or {}).get("alphabet", "")
     if alphabet in LETTERS:
@@ -236,7 +236,7 @@ def _examples(study, inputs, forward, target) -> list[int]:
 
 
 def _outputs(forward, inputs) -> np.ndarray:
-    import torch
+    import torch  # torch: imported lazily so the window opens fast
 
     with torch.no_grad():
         return forward(torch.as_tensor(inputs, dtype=torch.float32)).numpy()
@@ -254,6 +254,7 @@ def _example_label(study, forward, row) -> str:
 
 def _saliency(forward, rows, target, chosen) -> np.ndarray | None:
     """|gradient| of the attributed output at each input value (Simonyan et al. 2014)."""
+    # torch and captum: imported lazily so the window opens fast
     import torch
     from captum.attr import Saliency
 
