@@ -14,12 +14,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from guiapp.core.data.attach import model_frame
 from guiapp.core.study.findings import Finding, Findings
+from guiapp.core.study.model import Study
 from guiapp.core.study.task_context import StopFn, check_stop
 
 CONFOUNDED_V = 0.5
@@ -84,7 +86,7 @@ def batch_label_confounding(batches, labels, *, task: str = "classification") ->
     crosstab = pd.crosstab(batches, labels)
     v, p = cramers_v(crosstab.to_numpy())
     sizes = crosstab.sum(axis=1)
-    single = [
+    single: list[dict[str, Any]] = [
         {"batch": str(b), "label": str(crosstab.columns[row.to_numpy().argmax()]), "n": int(sizes[b])}
         for b, row in crosstab.iterrows()
         if (row > 0).sum() == 1 and crosstab.shape[1] > 1
@@ -229,7 +231,7 @@ def find_duplicates(
 # ----- what the split puts on both sides ---------------------------------------------------------
 
 
-def split_parts(study) -> np.ndarray | None:
+def split_parts(study: Study) -> np.ndarray | None:
     """Each labelled row's part of the split (0 train, 1 tune, 2 test; -1 none), or None."""
     s = study.split
     if not s.train_idx:
@@ -261,7 +263,7 @@ def groups_across_split(groups, part: np.ndarray) -> list:
     return [str(g) for g in spread[spread > 1].index]
 
 
-def split_leak_findings(study) -> list:
+def split_leak_findings(study: Study) -> list:
     """Findings for copies and groups that the current split puts on both sides (Tip 7)."""
     part = split_parts(study)
     if part is None:

@@ -14,18 +14,20 @@ import os
 
 import numpy as np
 
+from guiapp.core.study.model import Study
+
 EMBEDDING_FILE = "artifacts/batch_embedding.npz"
 VIEWS = ("pca", "umap")
 
 
-def embedding_key(study) -> str:
+def embedding_key(study: Study) -> str:
     """What the positions depend on: the data file, label, features, sample count and seed."""
     d = study.data
     blob = json.dumps([d.provenance.sha256, d.label, list(d.feature_columns), d.n_samples, study.split.seed])
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def _read_store(study) -> dict:
+def _read_store(study: Study) -> dict:
     if study.folder is None:
         return {}
     path = study.path(EMBEDDING_FILE)
@@ -41,7 +43,7 @@ def _read_store(study) -> dict:
     return stored
 
 
-def stored_embedding(study, kind: str = "pca") -> tuple | None:
+def stored_embedding(study: Study, kind: str = "pca") -> tuple | None:
     """``(coordinates, explained_variance)`` stored for the current data, or None."""
     stored = _read_store(study)
     if kind not in stored:
@@ -49,11 +51,11 @@ def stored_embedding(study, kind: str = "pca") -> tuple | None:
     return stored[kind], stored.get(f"{kind}_variance", np.zeros(0)).tolist()
 
 
-def has_stored_embedding(study, kind: str = "pca") -> bool:
+def has_stored_embedding(study: Study, kind: str = "pca") -> bool:
     return stored_embedding(study, kind) is not None
 
 
-def store_embedding(study, kind: str, coordinates, explained_variance=()) -> bool:
+def store_embedding(study: Study, kind: str, coordinates, explained_variance=()) -> bool:
     """Keep the 2-D positions in the study folder (other views of the same data are kept)."""
     if study.folder is None or kind not in VIEWS:
         return False

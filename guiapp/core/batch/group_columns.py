@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -99,7 +100,7 @@ def group_column_from_copies(rows: pd.DataFrame, pairs, *, exclude=()) -> dict |
         return None
     a = np.array([int(pr[0]) for pr in pairs])
     b = np.array([int(pr[1]) for pr in pairs])
-    best = None
+    best: dict[str, Any] | None = None
     for col in rows.columns:
         if col in exclude:
             continue

@@ -21,6 +21,7 @@ from guiapp.core.batch.effects import batch_effect_report, pca_embedding
 from guiapp.core.batch.embedding_store import VIEWS, store_embedding, stored_embedding
 from guiapp.core.batch.metrics import MEANINGS, NAMES, MetricResult
 from guiapp.core.study.errors import DataError, TenfoldError
+from guiapp.core.study.model import Study
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress, sub_progress
 
 if TYPE_CHECKING:  # pandas is imported lazily: annotations only
@@ -123,7 +124,7 @@ class SampleView:
         return "\n".join(lines)
 
 
-def colour_choice(study) -> str:
+def colour_choice(study: Study) -> str:
     """What the Batch-effects plot is coloured by: ``"batch"``, ``"label"`` or a column.
 
     The batch column colours the plot whenever one is set, unless the user chose otherwise for
@@ -139,12 +140,12 @@ def colour_choice(study) -> str:
     return state.color_by
 
 
-def choose_colour(study, key: str) -> None:
+def choose_colour(study: Study, key: str) -> None:
     """The user colours the plot by ``key``, for the current batch column."""
     study.batch.color_by, study.batch.color_batch = key, study.data.batch
 
 
-def metadata_columns(study) -> list:
+def metadata_columns(study: Study) -> list:
     """The table's non-feature columns that can colour the plot: batch, label, group first.
 
     Identifier columns (a different value in every row) name samples; they colour nothing.
@@ -169,14 +170,14 @@ def _names_every_row(values: pd.Series) -> bool:
     return not pd.api.types.is_numeric_dtype(values) and values.nunique(dropna=True) == len(values) > 1
 
 
-def _identifier_column(study, rows: pd.DataFrame) -> str:
+def _identifier_column(study: Study, rows: pd.DataFrame) -> str:
     for c in study.data.identifiers:
         if c in rows.columns:
             return str(c)
     return ""
 
 
-def _labelled_rows(study, columns: list) -> pd.DataFrame:
+def _labelled_rows(study: Study, columns: list) -> pd.DataFrame:
     table = study.table
     if table is None:
         raise DataError("No data are loaded for this study: load a table on the Data page.")
@@ -184,7 +185,7 @@ def _labelled_rows(study, columns: list) -> pd.DataFrame:
     return table.loc[keep, list(dict.fromkeys(columns))].reset_index(drop=True)
 
 
-def sample_view(study, kind: str, coordinates, explained_variance=()) -> SampleView:
+def sample_view(study: Study, kind: str, coordinates, explained_variance=()) -> SampleView:
     """Code the study's metadata columns around given 2-D positions of its labelled samples."""
     d = study.data
     colour_names = metadata_columns(study)
@@ -248,7 +249,7 @@ def umap_embedding(pcs: np.ndarray, seed: int = 0) -> np.ndarray:
 
 
 def draw_samples(
-    study, kind: str = "pca", progress: ProgressFn = no_progress, should_stop: StopFn | None = None
+    study: Study, kind: str = "pca", progress: ProgressFn = no_progress, should_stop: StopFn | None = None
 ) -> SampleView:
     """The positions of the samples for the page: stored ones, else computed and stored."""
     from guiapp.core.data.attach import model_frame  # imports pandas: the window imports this module at open
@@ -278,7 +279,7 @@ def draw_samples(
 
 
 def look_for_batch_effects(
-    study,
+    study: Study,
     progress: ProgressFn = no_progress,
     should_stop: StopFn | None = None,
     *,
@@ -295,7 +296,7 @@ def look_for_batch_effects(
 # ----- the stored report as rows ---------------------------------------------------------------
 
 
-def stored_metrics(study) -> list:
+def stored_metrics(study: Study) -> list:
     """The batch metrics recorded in ``study.batch``, as :class:`MetricResult` rows (no recompute)."""
     b = study.batch
     if not b.lights and b.silhouette is None:
@@ -307,7 +308,7 @@ def stored_metrics(study) -> list:
         "chance": b.predictability_chance,
         "p_value": b.predictability_p,
     }
-    spec = (
+    spec: tuple[tuple[str, float | None, float, float, float | None, dict], ...] = (
         ("silhouette", b.silhouette, -1, 1, None, {}),
         ("batch_asw", b.batch_asw, 0, 1, None, {}),
         ("ilisi", b.ilisi, 1, n_batches, b.ilisi_norm, {}),
@@ -324,7 +325,7 @@ def stored_metrics(study) -> list:
     return out
 
 
-def describe_pairs(study, pairs, limit: int = 50) -> list:
+def describe_pairs(study: Study, pairs, limit: int = 50) -> list:
     """Copies of samples as rows for a table: both names, the kind and the parts they are in."""
     from guiapp.core.batch.confounding import split_parts  # imports pandas: the window imports this module at open
 
@@ -346,7 +347,7 @@ def describe_pairs(study, pairs, limit: int = 50) -> list:
     return [{"a": name(i), "b": name(j), "kind": kind, "parts": f"{where(i)} / {where(j)}"} for i, j, kind in pairs]
 
 
-def batch_sizes(study) -> dict:
+def batch_sizes(study: Study) -> dict:
     """Samples per batch among the labelled rows, in natural order of the batch names."""
     d = study.data
     if not d.batch or study.table is None or d.batch not in study.table.columns:
@@ -355,7 +356,7 @@ def batch_sizes(study) -> dict:
     return {k: int(values[k]) for k in sorted(values.index, key=_natural_key)}
 
 
-def batches_per_split(study) -> dict:
+def batches_per_split(study: Study) -> dict:
     """For a drawn split: part ("train", "tune", "test") -> {batch: samples}, natural order."""
     d, s = study.data, study.split
     if not d.batch or study.table is None or not s.train_idx or d.batch not in study.table.columns:

@@ -18,6 +18,8 @@ All of it shows what the model uses, not what causes the biology.
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 
 from guiapp.core.evaluation import guards
@@ -133,7 +135,7 @@ def integrated_gradients(
     # The baseline input is the training mean: the network's own standardisation centre.
     first = model[0] if isinstance(model, torch.nn.Sequential) else None
     if first is not None and hasattr(first, "center") and hasattr(first, "fill"):
-        fill, centre = first.fill, first.center
+        fill, centre = cast(torch.Tensor, first.fill), cast(torch.Tensor, first.center)  # the layer's buffers
     else:
         centre, _, fill = (torch.as_tensor(a) for a in training_statistics(X_tr))
     x = torch.as_tensor(X, dtype=torch.float32)

@@ -174,7 +174,7 @@ def _copy_clusters(study: Study, X, rows: pd.DataFrame) -> np.ndarray:
     return SR.copy_clusters(b.duplicate_pairs, len(X))
 
 
-def _groups(study, rows) -> np.ndarray:
+def _groups(study: Study, rows) -> np.ndarray:
     """Each row's group; a row with no group value is a group of its own."""
     col = study.data.group
     if not col:
@@ -227,7 +227,7 @@ def _stratified_or_random(idx, y, fraction, seed, classification):
         return train_test_split(idx, test_size=fraction, random_state=seed)
 
 
-def _hold_out_batches(study, rows, idx):
+def _hold_out_batches(study: Study, rows, idx):
     s, col = study.split, study.data.batch
     if not col or col not in rows.columns:
         raise TenfoldError(
@@ -261,7 +261,7 @@ def _hold_out_batches(study, rows, idx):
     return idx[~out], idx[out], sorted(chosen)
 
 
-def _check_parts(study, y, train, tune, test) -> None:
+def _check_parts(study: Study, y, train, tune, test) -> None:
     for name, part in (("training", train), ("tune", tune), ("test", test)):
         if len(part) == 0:
             raise TenfoldError(f"The {name} part of this split is empty; change the fractions or the held-out batches.")
@@ -296,7 +296,7 @@ def _split_findings(study: Study, rows: pd.DataFrame) -> None:
     study.set_findings("split", found)
 
 
-def _counts(study, y, idx) -> dict:
+def _counts(study: Study, y, idx) -> dict:
     if not study.is_classification:
         return {"n": len(idx)}
     values, counts = np.unique(y[idx], return_counts=True)
@@ -307,12 +307,12 @@ def index_hash(indices) -> str:
     return hashlib.sha256(json.dumps(sorted(int(i) for i in indices)).encode()).hexdigest()
 
 
-def require_split(study) -> None:
+def require_split(study: Study) -> None:
     if not study.split.sealed or not study.split.train_idx:
         raise TenfoldError("Draw the train / tune / test split on the Split page first.")
 
 
-def model_rows(study, X, y, rows, idx) -> np.ndarray:
+def model_rows(study: Study, X, y, rows, idx) -> np.ndarray:
     """Rows ``idx`` of ``X`` as every model sees them: after the study's batch correction.
 
     With the ComBat remedy the correction is fitted on the training rows and their labels
@@ -324,7 +324,7 @@ def model_rows(study, X, y, rows, idx) -> np.ndarray:
     return X[idx]
 
 
-def train_tune_arrays(study):
+def train_tune_arrays(study: Study):
     """Training and tune rows only: ``(X_train, y_train, X_tune, y_tune)``."""
     from guiapp.core.data.attach import model_frame  # imports pandas: the window imports this module at open
 
@@ -334,7 +334,7 @@ def train_tune_arrays(study):
     return model_rows(study, X, y, rows, tr), y[tr], model_rows(study, X, y, rows, tu), y[tu]
 
 
-def sealed_test_rows(study, *, finalising: bool = False):
+def sealed_test_rows(study: Study, *, finalising: bool = False):
     """The sealed test rows ``(X_test, y_test)``; only the final evaluation may ask."""
     from guiapp.core.data.attach import model_frame  # imports pandas: the window imports this module at open
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from guiapp.core.study.blocking import settle_by_remedy, unsettle
+from guiapp.core.study.model import Study
 
 COPY_REMEDY = "copy-aware-split"
 SPLIT_REMEDIES = ("batch-holdout", "batch-label-stratified", COPY_REMEDY, "group-split")
@@ -89,7 +90,7 @@ def keep_clusters_together(train, tune, test, clusters: np.ndarray, *, fixed_tes
         if fixed_test and (parts == 2).any():
             movable = rows[parts != 2]
             if len(np.unique(part[movable])) > 1:  # keep at least train and tune rows together
-                target = np.bincount(part[movable], minlength=3).argmax()
+                target = int(np.bincount(part[movable], minlength=3).argmax())
                 moved += int((part[movable] != target).sum())
                 part[movable] = target
             straddling += 1
@@ -117,7 +118,7 @@ def batch_label_strata(batches: np.ndarray, y: np.ndarray, classification: bool)
 # ----- records ---------------------------------------------------------------------------------
 
 
-def _confounded_text(study, strategy: str) -> str:
+def _confounded_text(study: Study, strategy: str) -> str:
     b, s = study.batch, study.split
     v = f" (Cramér's V = {b.cramers_v:.2f})" if b.cramers_v is not None else ""
     why = f"batch `{study.data.batch}` is confounded with the label{v}"
@@ -132,7 +133,7 @@ def _confounded_text(study, strategy: str) -> str:
     )
 
 
-def record_split_remedies(study) -> list:
+def record_split_remedies(study: Study) -> list:
     """Rebuild the split's remedy records after a split was drawn; returns them."""
     s, b = study.split, study.batch
     kept = [
@@ -167,7 +168,7 @@ def record_split_remedies(study) -> list:
     return s.remedies
 
 
-def sync_settled(study) -> None:
+def sync_settled(study: Study) -> None:
     """The findings the applied remedies settle, worked out again from the records each time: a
     remedy undone by a later split (another strategy, copies no longer kept together) makes its
     finding act again. Copies that a batch hold-out could not keep together settle nothing."""
@@ -189,7 +190,7 @@ def sync_settled(study) -> None:
             settle_by_remedy(study, code, text)["by"] = "remedy-record"
 
 
-def record_remedy(study, finding: str, remedy: str, text: str) -> None:
+def record_remedy(study: Study, finding: str, remedy: str, text: str) -> None:
     """Add (or replace) the record of a remedy for ``finding``."""
     study.split.remedies = [
         r for r in study.split.remedies if not (r.get("finding") == finding and r.get("remedy") == remedy)
@@ -198,6 +199,6 @@ def record_remedy(study, finding: str, remedy: str, text: str) -> None:
     sync_settled(study)
 
 
-def remedy_sentences(study) -> list[str]:
+def remedy_sentences(study: Study) -> list[str]:
     """Each applied remedy in words, for the card and the report."""
     return [r["text"] for r in study.split.remedies]
