@@ -36,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
+from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.model import Study
 
 COMBAT_FILE = "artifacts/combat.npz"
@@ -288,8 +289,6 @@ def study_correction(study: Study, X_train: np.ndarray, y_train: np.ndarray, bat
     It is handed the training rows and their labels only, so tune and test labels cannot
     reach it.
     """
-    from guiapp.core.study.errors import TenfoldError
-
     key = fit_key(study)
     b = study.batch
     path = study.path(COMBAT_FILE) if study.folder is not None else None
@@ -309,8 +308,6 @@ def study_correction(study: Study, X_train: np.ndarray, y_train: np.ndarray, bat
 
 
 def study_batches(study: Study, rows) -> np.ndarray:
-    from guiapp.core.study.errors import TenfoldError
-
     if not study.data.batch or study.data.batch not in rows.columns:
         raise TenfoldError(
             "ComBat needs a batch column: choose one on the Data page, or choose "

@@ -50,7 +50,7 @@ class ConfoundingReport:
 
 def cramers_v(table: np.ndarray) -> tuple[float, float]:
     """Cramér's V and the chi-square p of a contingency table (no continuity correction)."""
-    from scipy.stats import chi2_contingency
+    from scipy.stats import chi2_contingency  # scipy: imported lazily, only when a batch is measured
 
     table = np.asarray(table, dtype=float)
     table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
@@ -65,7 +65,7 @@ def batch_label_confounding(batches, labels, *, task: str = "classification") ->
     """How strongly batch and label go together; see the module text for the rule."""
     batches = pd.Series(np.asarray(batches).astype(str), name="batch")
     if task != "classification":
-        from scipy.stats import f_oneway
+        from scipy.stats import f_oneway  # scipy: imported lazily, only when a batch is measured
 
         y = pd.Series(np.asarray(labels, dtype=float))
         groups = [y[batches.to_numpy() == b].to_numpy() for b in sorted(batches.unique())]
@@ -179,7 +179,7 @@ def find_duplicates(
     are the candidates, checked on every feature. At most ``max_queries`` samples are
     searched around (``searched`` says how many).
     """
-    from sklearn.neighbors import NearestNeighbors
+    from sklearn.neighbors import NearestNeighbors  # sklearn: imported lazily, only when copies are looked for
 
     X = np.asarray(X, dtype=np.float32)
     n, p = X.shape
@@ -199,7 +199,7 @@ def find_duplicates(
     check_stop(should_stop)
     Z = standardise(X) if standardised is None else standardised
     if embedding is None:
-        from sklearn.decomposition import PCA
+        from sklearn.decomposition import PCA  # sklearn: imported lazily
 
         embedding = PCA(n_components=min(10, p, n - 1), random_state=seed).fit_transform(Z) if n > 2 else Z
     queries = (

@@ -25,7 +25,7 @@ def category_codes(values) -> np.ndarray:
 
 def neighbours(X: np.ndarray, k: int, queries: np.ndarray | None = None):
     """The ``k`` nearest other points of each query point: ``(distances, indices)``."""
-    from sklearn.neighbors import NearestNeighbors
+    from sklearn.neighbors import NearestNeighbors  # sklearn: imported lazily so the window opens fast
 
     n = len(X)
     k = min(k, n - 1)
@@ -118,7 +118,7 @@ def kbet_rejection_rate(
     Each tested point's ``n_neighbors`` nearest neighbours are counted by batch and compared
     with the global batch shares by a chi-square test with B − 1 degrees of freedom.
     """
-    from scipy.stats import chi2
+    from scipy.stats import chi2  # scipy: imported lazily so the window opens fast
 
     codes = category_codes(batches)
     n, B = len(codes), int(codes.max()) + 1

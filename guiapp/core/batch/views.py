@@ -11,6 +11,7 @@ becomes :data:`NUMERIC_BINS` equal ranges. The page then only indexes colours by
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -165,7 +166,7 @@ def metadata_columns(study: Study) -> list:
 
 def _names_every_row(values: pd.Series) -> bool:
     """A text column with a different value in every row: it identifies, it does not group."""
-    import pandas as pd
+    import pandas as pd  # lazily: the wizard imports this module before any table is open
 
     return not pd.api.types.is_numeric_dtype(values) and values.nunique(dropna=True) == len(values) > 1
 
@@ -227,8 +228,6 @@ def sample_view(study: Study, kind: str, coordinates, explained_variance=()) -> 
 
 def umap_available() -> bool:
     """Whether the optional ``umap-learn`` package can be imported."""
-    import importlib.util
-
     return importlib.util.find_spec("umap") is not None
 
 
@@ -242,7 +241,7 @@ def umap_embedding(pcs: np.ndarray, seed: int = 0) -> np.ndarray:
     """A 2-D UMAP of the principal components (McInnes et al. 2018), seeded."""
     if not umap_available():
         raise TenfoldError(UMAP_HINT)
-    import umap
+    import umap  # optional and heavy: imported only when a UMAP is asked for
 
     k = min(UMAP_NEIGHBORS, len(pcs) - 1)
     return umap.UMAP(n_components=2, n_neighbors=k, random_state=seed).fit_transform(pcs)

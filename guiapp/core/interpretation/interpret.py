@@ -18,6 +18,7 @@ All of it shows what the model uses, not what causes the biology.
 
 from __future__ import annotations
 
+from importlib.util import find_spec
 from typing import cast
 
 import numpy as np
@@ -108,8 +109,6 @@ def _permutation_drops(study: Study, n_repeats: int, progress: ProgressFn, shoul
 
 def captum_available() -> bool:
     """Whether captum is installed, without importing it (that would import torch)."""
-    from importlib.util import find_spec
-
     return find_spec("captum") is not None
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from typing import TYPE_CHECKING, cast
 
 import numpy as np
@@ -193,8 +194,6 @@ def _groups(study: Study, rows) -> np.ndarray:
 
 def _hold_out_groups(idx, y, groups, fraction, seed, classification):
     """Split ``idx`` into (rest, held out) by whole groups, about ``fraction`` held out."""
-    import warnings
-
     from sklearn.model_selection import GroupShuffleSplit, StratifiedGroupKFold  # sklearn: imported lazily
 
     idx = np.asarray(idx)
