@@ -290,6 +290,7 @@ def _run_locked(
     search_only: bool = False,
 ) -> RunResult:
     from guiapp.core.batch import effects as batch
+    from guiapp.core.batch import remedy as batch_remedy
     from guiapp.core.data import attach as data
     from guiapp.core.evaluation import cross_validation, evaluate, learning_curve, shuffle_control, verdict
     from guiapp.core.export.write import write_bundle
@@ -299,6 +300,7 @@ def _run_locked(
     from guiapp.core.privacy import dp as privacy_dp
     from guiapp.core.privacy import ethics, membership
     from guiapp.core.split import draw as split
+    from guiapp.core.split import remedy_actions
     from guiapp.core.stats.metrics import metric_names
     from guiapp.core.study import blocking
     from guiapp.core.study.model import STUDY_FILE
@@ -384,15 +386,15 @@ def _run_locked(
             and "strategy" not in spec.get("split", {})
             and remedy.get("remedy", "none") == "none"
         ):
-            batch.apply_group_remedy(study, proposed["column"], automatic=True)
+            remedy_actions.apply_group_remedy(study, proposed["column"], automatic=True)
         if remedy.get("remedy", "none") != "none" or remedy.get("remedy_reason"):
-            batch.choose_remedy(study, remedy.get("remedy", "none"), remedy.get("remedy_reason", ""))
+            remedy_actions.choose_remedy(study, remedy.get("remedy", "none"), remedy.get("remedy_reason", ""))
         return report
 
     def split_step():
         split.split_study(study)
         if study.batch.remedy == "combat":
-            batch.remedy_effect(study, **kw)  # before/after metrics on the training split
+            batch_remedy.remedy_effect(study, **kw)  # before/after metrics on the training split
 
     step("Batch effects", batch_step, done=resumed and bool(study.batch.explained_variance) and not redraw)
     step("Split", split_step, done=resumed and study.split.sealed and not redraw)

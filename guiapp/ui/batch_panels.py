@@ -24,14 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from guiapp.core.batch.effects import (
-    REASON_NEEDED,
-    REMEDIES,
-    REMEDY_WORDS,
-    pairs_across_current_split,
-    remedy_needs_reason,
-)
+from guiapp.core.batch.effects import pairs_across_current_split
 from guiapp.core.batch.metrics import NAMES, SCALED
+from guiapp.core.batch.remedy import REASON_NEEDED, REMEDIES, REMEDY_WORDS, remedy_needs_reason
 from guiapp.core.batch.views import batch_sizes, describe_pairs, stored_metrics
 from guiapp.ui.widgets import Banner, ResultTable, note, value_label
 

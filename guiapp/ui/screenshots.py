@@ -31,6 +31,7 @@ def build_demo_study(
     comparison and the verdict after training.
     """
     from guiapp.core.batch import effects as batch
+    from guiapp.core.batch.remedy import remedy_needs_reason
     from guiapp.core.data import demo
     from guiapp.core.evaluation import evaluate, verdict
     from guiapp.core.interpretation import interpret
@@ -39,14 +40,15 @@ def build_demo_study(
     from guiapp.core.pipeline import DEMO_TRIAL_EPOCHS, DEMO_TRIALS
     from guiapp.core.privacy import ethics
     from guiapp.core.split import draw as split
+    from guiapp.core.split.remedy_actions import choose_remedy
     from guiapp.ui.pages.export import export_bundle
 
     study = demo.create_demo_study(dataset, Path(folder) / "study")
     study.question.target_metric, study.question.target_value = "roc_auc", 0.95
     ethics.set_sensitivity(study, False)  # both built-in datasets are public or simulated
     report = batch.batch_effect_report(study)
-    if batch.remedy_needs_reason(study):  # the demo keeps its batches and writes the risk into the card
-        batch.choose_remedy(
+    if remedy_needs_reason(study):  # the demo keeps its batches and writes the risk into the card
+        choose_remedy(
             study,
             "none",
             "A teaching demo: the batch effect is left in to show how Tenfold measures it; the card states the risk.",

@@ -8,8 +8,11 @@ import pandas as pd
 import pytest
 
 from guiapp.core.batch import effects as batch
+from guiapp.core.batch import embedding_store
+from guiapp.core.batch import remedy as batch_remedy
 from guiapp.core.batch import views as batch_views
 from guiapp.core.data import demo
+from guiapp.core.split import remedy_actions
 from guiapp.core.study.errors import TenfoldError
 
 
@@ -50,14 +53,14 @@ def test_batch_names_sort_naturally():
 
 def test_positions_are_stored_and_go_stale_with_the_features(study):
     report = batch.batch_effect_report(study, n_permutations=2)
-    coords, evr = batch_views.stored_embedding(study)
+    coords, evr = embedding_store.stored_embedding(study)
     np.testing.assert_allclose(coords, report.coordinates)
     assert evr == pytest.approx(report.explained_variance)
     view = batch_views.draw_samples(study)
     assert view.n == 120 and list(view.columns) == ["batch", "condition", "donor"]
     assert view.describe(0).splitlines()[0] == "S00000"
     study.data.feature_columns = study.data.feature_columns[:-1]  # other features: stale
-    assert not batch_views.has_stored_embedding(study)
+    assert not embedding_store.has_stored_embedding(study)
 
 
 def test_stored_metrics_rebuild_the_report_rows(study):
@@ -69,12 +72,12 @@ def test_stored_metrics_rebuild_the_report_rows(study):
 
 
 def test_no_remedy_needs_a_reason_once_an_effect_was_measured(study):
-    batch.apply_remedy(study, "none")  # nothing measured yet: nothing to explain
+    remedy_actions.apply_remedy(study, "none")  # nothing measured yet: nothing to explain
     batch.batch_effect_report(study, n_permutations=2)
-    assert batch.remedy_needs_reason(study)
+    assert batch_remedy.remedy_needs_reason(study)
     with pytest.raises(TenfoldError, match="say why no correction is needed"):
-        batch.apply_remedy(study, "none", "  ")
-    batch.apply_remedy(study, "none", "all runs are present at use")
+        remedy_actions.apply_remedy(study, "none", "  ")
+    remedy_actions.apply_remedy(study, "none", "all runs are present at use")
     assert study.batch.remedy_reason == "all runs are present at use"
 
 
@@ -82,11 +85,11 @@ def test_use_group_column_takes_a_numeric_column_out_of_the_features(study):
     study.table["mouse"] = np.arange(len(study.table)) // 4  # an integer ID: read as a feature
     study.data.feature_columns = [*study.data.feature_columns, "mouse"]
     study.data.group = ""
-    batch.use_group_column(study, "mouse")
+    batch_remedy.use_group_column(study, "mouse")
     assert study.data.group == "mouse" and "mouse" not in study.data.feature_columns
     assert study.data.n_features == len(study.data.feature_columns)
     with pytest.raises(TenfoldError, match="label column"):
-        batch.use_group_column(study, "condition")
+        batch_remedy.use_group_column(study, "condition")
 
 
 def test_plot_colour_follows_the_batch_column(study):

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from guiapp.core.batch.effects import batch_effect_report, choose_remedy
+from guiapp.core.batch.effects import batch_effect_report
 from guiapp.core.data import attach as data
 from guiapp.core.data import demo
 from guiapp.core.evaluation.evaluate import evaluate_on_tune, finalize_test_evaluation, overfitting_check
@@ -35,6 +35,7 @@ from guiapp.core.models.network_search import tune_network
 from guiapp.core.models.train import train_network
 from guiapp.core.privacy.ethics import add_entry, set_card_fields, set_sensitivity_answers, set_share_weights
 from guiapp.core.split.draw import split_study
+from guiapp.core.split.remedy_actions import choose_remedy
 from guiapp.core.study.errors import SpecError, TenfoldError
 from guiapp.core.study.model import Study
 from guiapp.core.study.steps import STEP_IDS

@@ -9,11 +9,13 @@ import pytest
 
 from guiapp.core.batch import combat
 from guiapp.core.batch import effects as batch
+from guiapp.core.batch import remedy as batch_remedy
 from guiapp.core.batch.combat import ComBat
 from guiapp.core.batch.metrics import plain_batch_silhouette
 from guiapp.core.data import attach as data
 from guiapp.core.data import demo
 from guiapp.core.split import draw as split
+from guiapp.core.split import remedy_actions
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.model import Study
 
@@ -243,7 +245,7 @@ def combat_study(folder: Path, **gen) -> Study:
     study.save(folder / "study")
     data.attach_data(study, data.AttachRequest(path, label=d.label, batch=d.batch, sensitive=False))
     batch.batch_effect_report(study, n_permutations=3)
-    batch.choose_remedy(study, "combat", "batch shifts every gene")
+    remedy_actions.choose_remedy(study, "combat", "batch shifts every gene")
     split.split_study(study)
     return study
 
@@ -313,14 +315,14 @@ def test_a_new_split_refits_and_models_see_corrected_features(tmp_path):
 
 def test_remedy_effect_measures_before_and_after_on_the_training_split(tmp_path):
     study = combat_study(tmp_path)
-    out = batch.remedy_effect(study, n_permutations=3)
+    out = batch_remedy.remedy_effect(study, n_permutations=3)
     assert out["on"] == "training split" and out["n"] == len(study.split.train_idx)
     assert out["after"]["pcr_batch"] < out["before"]["pcr_batch"] / 3
     assert study.batch.after == out
-    assert "→" in batch.remedy_text(study)
+    assert "→" in batch_remedy.remedy_text(study)
 
 
 def test_combat_without_a_batch_column_is_refused(tmp_path):
     study = Study()
     with pytest.raises(TenfoldError, match="batch column"):
-        batch.choose_remedy(study, "combat")
+        remedy_actions.choose_remedy(study, "combat")

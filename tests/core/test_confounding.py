@@ -10,6 +10,7 @@ import pytest
 
 from guiapp.core.batch import confounding as cf
 from guiapp.core.batch.effects import batch_effect_report
+from guiapp.core.batch.group_columns import suggest_group_columns
 from guiapp.core.data import attach as data
 from guiapp.core.data import demo
 from guiapp.core.split import draw as split
@@ -121,11 +122,11 @@ def test_group_columns_are_suggested_by_name_and_by_id_like_values():
             "condition": np.tile(["a", "b"], 30),
         }
     )
-    found = cf.suggest_group_columns(table, exclude={"condition"})
+    found = suggest_group_columns(table, exclude={"condition"})
     assert [g["column"] for g in found] == ["PatientID", "source"]
     assert "patient" in found[0]["reason"] and found[0]["n_groups"] == 12
     assert "ID-like" in found[1]["reason"]
-    assert cf.suggest_group_columns(table, exclude={"PatientID", "source"}) == []
+    assert suggest_group_columns(table, exclude={"PatientID", "source"}) == []
 
 
 def test_the_report_suggests_the_donor_column_until_it_is_chosen(tmp_path):

@@ -10,17 +10,19 @@ import pandas as pd
 import pytest
 
 from guiapp.core.batch.confounding import split_parts
-from guiapp.core.batch.effects import apply_group_remedy, apply_remedy, batch_effect_report, remedy_text
+from guiapp.core.batch.effects import batch_effect_report
+from guiapp.core.batch.group_columns import group_column_from_copies
+from guiapp.core.batch.remedy import remedy_text
 from guiapp.core.data import attach as data
 from guiapp.core.data import demo
 from guiapp.core.split import draw as split
 from guiapp.core.split.remedies import (
     batch_label_strata,
     copy_clusters,
-    group_column_from_copies,
     keep_clusters_together,
     remedy_sentences,
 )
+from guiapp.core.split.remedy_actions import apply_group_remedy, apply_remedy
 from guiapp.core.study.model import Study
 from guiapp.core.study.spec import SpecError, check_spec
 

@@ -12,6 +12,7 @@ from guiapp.core.data import attach as data
 from guiapp.core.data import demo
 from guiapp.core.pipeline import apply_spec
 from guiapp.core.split import draw as split
+from guiapp.core.split import remedy_actions
 from guiapp.core.study.errors import SpecError, TenfoldError
 from guiapp.core.study.model import Study
 from guiapp.core.study.spec import check_spec
@@ -142,13 +143,13 @@ def test_holding_out_the_only_batches_of_a_class_is_refused(tmp_path):
 def test_choosing_a_remedy_sets_the_strategy_and_redraws_the_split(tmp_path):
     study = make_study(tmp_path, n_donors=20, group="donor", n_batches=4)
     split.split_study(study)
-    batch.choose_remedy(study, "batch-holdout", holdout_batches=["run4"])
+    remedy_actions.choose_remedy(study, "batch-holdout", holdout_batches=["run4"])
     assert study.split.strategy == "batch-holdout" and study.split.test_batches == ["run4"]
-    batch.choose_remedy(study, "group-split", "one donor gives several samples")
+    remedy_actions.choose_remedy(study, "group-split", "one donor gives several samples")
     assert study.split.strategy == "group" and study.batch.remedy == "group-split"
     assert study.batch.remedy_reason == "one donor gives several samples"
     with pytest.raises(TenfoldError, match="Unknown remedy"):
-        batch.choose_remedy(study, "magic")
+        remedy_actions.choose_remedy(study, "magic")
 
 
 def test_the_remedy_cannot_change_after_the_test_set_was_used(tmp_path):
@@ -156,7 +157,7 @@ def test_the_remedy_cannot_change_after_the_test_set_was_used(tmp_path):
     split.split_study(study)
     study.split.test_uses = 1
     with pytest.raises(TenfoldError, match="already been used"):
-        batch.choose_remedy(study, "combat")
+        remedy_actions.choose_remedy(study, "combat")
 
 
 def test_switching_to_combat_makes_fitted_models_stale(tmp_path):
@@ -164,13 +165,13 @@ def test_switching_to_combat_makes_fitted_models_stale(tmp_path):
     split.split_study(study)
     study.baselines.results = [{"name": "x", "tune_metrics": {}}]
     study.train.status = "done"
-    batch.choose_remedy(study, "combat")
+    remedy_actions.choose_remedy(study, "combat")
     assert study.baselines.results == [] and study.train.status == "not started"
 
 
 def test_a_study_with_the_new_fields_round_trips(tmp_path):
     study = make_study(tmp_path, n_donors=20, group="donor")
-    batch.choose_remedy(study, "group-split")
+    remedy_actions.choose_remedy(study, "group-split")
     batch.batch_effect_report(study, n_permutations=3)
     study.save()
     back = Study.open(study.folder)
@@ -228,7 +229,7 @@ def card(study) -> str:
 def test_the_card_says_which_batches_the_test_set_holds(tmp_path):
     study = make_study(tmp_path, batch_strength=2.0, n_batches=4)
     batch.batch_effect_report(study, n_permutations=3)
-    batch.choose_remedy(study, "batch-holdout", "new runs must work", holdout_batches=["run3"])
+    remedy_actions.choose_remedy(study, "batch-holdout", "new runs must work", holdout_batches=["run3"])
     split.split_study(study)
     text = card(study)
     assert "### Batch effects" in text and "whole batches held out as the test set" in text
@@ -243,6 +244,6 @@ def test_the_card_writes_the_risk_when_nothing_is_done(tmp_path):
     assert "Remedy: no correction." in text and "Risk:" in text and "confounded" in text
     group = make_study(tmp_path / "g", n_donors=20, group="donor")
     batch.batch_effect_report(group, n_permutations=3)
-    batch.choose_remedy(group, "group-split")
+    remedy_actions.choose_remedy(group, "group-split")
     split.split_study(group)
     assert "Samples of one `donor` are never on both sides of the split." in card(group)

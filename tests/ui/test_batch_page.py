@@ -10,8 +10,10 @@ import pytest
 from PySide6.QtWidgets import QFileDialog
 
 from guiapp.core.batch import effects as batch
+from guiapp.core.batch import embedding_store
+from guiapp.core.batch import remedy as batch_remedy
 from guiapp.core.batch import views as batch_views
-from guiapp.core.batch.effects import REASON_NEEDED
+from guiapp.core.batch.remedy import REASON_NEEDED
 from guiapp.core.data import demo
 from guiapp.core.data.attach import reload_table
 from guiapp.core.split import draw as split
@@ -73,7 +75,7 @@ def test_page_shows_the_planted_effect_and_names_the_confounding(qtbot, make_win
     assert text.startswith("S") and "batch (batch): run" in text and "label (condition): " in text
     # The study records it all, so the card and a reopened study can read it.
     assert window.study.batch.confounded and window.study.batch.lights == lights
-    assert batch_views.has_stored_embedding(window.study)
+    assert embedding_store.has_stored_embedding(window.study)
 
 
 def test_reopened_study_shows_the_report_and_colours_by_any_column(qtbot, make_window, looked_at):
@@ -109,7 +111,7 @@ def test_combat_remedy_is_recorded_with_before_and_after(qtbot, make_window, run
     assert b.after["after"]["silhouette"] < b.after["before"]["silhouette"]
     assert page.remedy.after.isVisibleTo(page) and page.remedy.after.rowCount() >= 5
     assert page.remedy.after.cell_text(0, 0) == "batch silhouette"
-    assert "ComBat" in batch.remedy_text(window.study)
+    assert "ComBat" in batch_remedy.remedy_text(window.study)
 
 
 def test_no_remedy_needs_a_reason_when_an_effect_was_found(qtbot, make_window, run_and_wait, looked_at):
@@ -235,8 +237,8 @@ def test_umap_view_when_installed(qtbot, make_window, looked_at, monkeypatch):
     with qtbot.waitSignal(window.runner.finished, timeout=30_000):
         page.view_kind.setCurrentIndex(page.view_kind.findData("umap"))
     assert page.view.kind == "umap" and page.view.axis_labels == ("UMAP 1", "UMAP 2")
-    assert page.plot.has_plot and batch_views.has_stored_embedding(looked_at, "umap")
-    assert batch_views.has_stored_embedding(looked_at, "pca")  # the PCA is kept beside it
+    assert page.plot.has_plot and embedding_store.has_stored_embedding(looked_at, "umap")
+    assert embedding_store.has_stored_embedding(looked_at, "pca")  # the PCA is kept beside it
 
 
 def test_copies_across_the_split_are_listed_by_name(qtbot, make_window, looked_at):

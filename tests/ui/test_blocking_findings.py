@@ -14,6 +14,7 @@ from guiapp.core.data import demo
 from guiapp.core.guidance import checklist
 from guiapp.core.privacy.ethics import set_sensitivity
 from guiapp.core.split import draw as split
+from guiapp.core.split import remedy_actions
 from guiapp.core.study import blocking
 from guiapp.core.study.findings import Findings
 from guiapp.core.study.model import Study
@@ -38,7 +39,7 @@ def confounded(tmp_path) -> Study:
         "simulated_expression", tmp_path / "study", n_samples=160, n_genes=12, n_informative=4, confounding=0.95
     )
     batch.batch_effect_report(study, n_permutations=PERMUTATIONS)
-    batch.choose_remedy(study, "none", "The runs are reported per batch.")
+    remedy_actions.choose_remedy(study, "none", "The runs are reported per batch.")
     study.save()
     return ready(study)
 

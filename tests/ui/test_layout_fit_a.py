@@ -10,10 +10,12 @@ import pytest
 from PySide6.QtWidgets import QAbstractButton, QApplication, QCheckBox, QRadioButton, QScrollArea, QTableWidget
 
 from guiapp.core.batch import effects as batch
+from guiapp.core.batch import remedy as batch_remedy
 from guiapp.core.data import demo
 from guiapp.core.models import baselines
 from guiapp.core.privacy import ethics
 from guiapp.core.split import draw as split
+from guiapp.core.split import remedy_actions
 
 PAGES = ("study", "question", "data", "batch", "split", "baselines")
 SIZES = ((1280, 800), (1366, 768))
@@ -25,8 +27,8 @@ def finished(tmp_path_factory):
     study = demo.create_demo_study("breast_cancer", tmp_path_factory.mktemp("fit") / "study")
     ethics.set_sensitivity(study, False)
     report = batch.batch_effect_report(study)
-    if batch.remedy_needs_reason(study):
-        batch.choose_remedy(study, "none", "A layout test keeps the batches.")
+    if batch_remedy.remedy_needs_reason(study):
+        remedy_actions.choose_remedy(study, "none", "A layout test keeps the batches.")
     split.split_study(study)
     study.baselines.budget_trials = 1
     baselines.fit_baselines(study)

@@ -36,6 +36,9 @@ from pathlib import Path
 
 import numpy as np
 
+from guiapp.core.study.errors import TenfoldError
+from guiapp.core.study.model import Study
+
 COMBAT_FILE = "artifacts/combat.npz"
 FORMAT = "combat-2: covariate effect kept"
 CONVERGENCE = 1e-4
@@ -257,7 +260,7 @@ class ComBat:
 # ----- the study's correction --------------------------------------------------------------------
 
 
-def fit_key(study) -> str:
+def fit_key(study: Study) -> str:
     """What the fitted correction depends on: training rows, batch column, features, data file."""
     s, d = study.split, study.data
     # FORMAT names what the stored file holds, so a correction saved before the covariate
@@ -266,7 +269,7 @@ def fit_key(study) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def _covariates(study, y_train: np.ndarray, width: int | None = None) -> np.ndarray:
+def _covariates(study: Study, y_train: np.ndarray, width: int | None = None) -> np.ndarray:
     """The label as ComBat's covariates: one column per class after the first (or the value).
 
     ``width`` pins the number of columns to the fitted model's.
@@ -280,14 +283,12 @@ def _covariates(study, y_train: np.ndarray, width: int | None = None) -> np.ndar
     return y_train.reshape(-1, 1).astype(np.float64)
 
 
-def study_correction(study, X_train: np.ndarray, y_train: np.ndarray, batches_train: np.ndarray) -> ComBat:
+def study_correction(study: Study, X_train: np.ndarray, y_train: np.ndarray, batches_train: np.ndarray) -> ComBat:
     """The study's ComBat fitted on the training rows (loaded from the folder when current).
 
     It is handed the training rows and their labels only, so tune and test labels cannot
     reach it.
     """
-    from guiapp.core.study.errors import TenfoldError
-
     key = fit_key(study)
     b = study.batch
     path = study.path(COMBAT_FILE) if study.folder is not None else None
@@ -306,9 +307,7 @@ def study_correction(study, X_train: np.ndarray, y_train: np.ndarray, batches_tr
     return model
 
 
-def study_batches(study, rows) -> np.ndarray:
-    from guiapp.core.study.errors import TenfoldError
-
+def study_batches(study: Study, rows) -> np.ndarray:
     if not study.data.batch or study.data.batch not in rows.columns:
         raise TenfoldError(
             "ComBat needs a batch column: choose one on the Data page, or choose "
@@ -317,7 +316,7 @@ def study_batches(study, rows) -> np.ndarray:
     return rows[study.data.batch].astype(str).to_numpy()
 
 
-def correct_rows(study, X: np.ndarray, y: np.ndarray, rows, idx) -> np.ndarray:
+def correct_rows(study: Study, X: np.ndarray, y: np.ndarray, rows, idx) -> np.ndarray:
     """Rows ``idx`` of ``X`` after the study's ComBat; only training labels ever reach it.
 
     Training rows are corrected as sva::ComBat does, with their labels' effect added back;
@@ -339,7 +338,7 @@ def correct_rows(study, X: np.ndarray, y: np.ndarray, rows, idx) -> np.ndarray:
     return out
 
 
-def correction_active(study) -> bool:
+def correction_active(study: Study) -> bool:
     return study.batch.remedy == "combat"
 
 

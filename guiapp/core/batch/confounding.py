@@ -5,8 +5,7 @@
   Cramér's V ≥ :data:`CONFOUNDED_V` (0.5), or when a batch of at least
   :data:`SINGLE_LABEL_MIN_SAMPLES` (10) samples holds one label only — then a model can
   score well by recognising the batch.
-- :func:`suggest_group_columns`: columns that look like a donor, patient, animal or cell
-  line, by name or by repeated ID-like values.
+- Columns that name a group (donor, patient…) are suggested by :mod:`guiapp.core.batch.group_columns`.
 - :func:`~guiapp.core.data.duplicates.find_duplicates` (in :mod:`guiapp.core.data.duplicates`):
   exact copies and near-copies of samples, and
   :func:`split_leak_findings`: copies and groups that the current split puts on both sides.
@@ -14,8 +13,8 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -25,41 +24,14 @@ from guiapp.core.data.duplicates import (  # noqa: F401  (kept importable from h
     find_duplicates,
     standardise,
 )
+from guiapp.core.data.frame import model_frame
 from guiapp.core.study.findings import Finding, Findings
+from guiapp.core.study.model import Study
 
 CONFOUNDED_V = 0.5
 PARTLY_CONFOUNDED_V = 0.3
 SINGLE_LABEL_MIN_SAMPLES = 10
 ETA_SQUARED_CONFOUNDED = 0.25  # regression: share of the label's variance explained by batch
-
-GROUP_NAME_HINTS = {
-    "patient",
-    "donor",
-    "animal",
-    "subject",
-    "individual",
-    "mouse",
-    "mice",
-    "rat",
-    "participant",
-    "person",
-    "family",
-    "litter",
-    "specimen",
-    "biopsy",
-    "case",
-    "host",
-    "organism",
-    "twin",
-    "sibling",
-    "cellline",
-    "pig",
-    "dog",
-    "monkey",
-    "plant",
-}
-_ID_LIKE = re.compile(r"^[A-Za-z][A-Za-z_.\-]*\d+[A-Za-z0-9_.\-]*$")
-
 
 # ----- batch × label ----------------------------------------------------------------------------
 
@@ -77,7 +49,7 @@ class ConfoundingReport:
 
 def cramers_v(table: np.ndarray) -> tuple[float, float]:
     """Cramér's V and the chi-square p of a contingency table (no continuity correction)."""
-    from scipy.stats import chi2_contingency
+    from scipy.stats import chi2_contingency  # scipy: imported lazily, only when a batch is measured
 
     table = np.asarray(table, dtype=float)
     table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
@@ -92,7 +64,7 @@ def batch_label_confounding(batches, labels, *, task: str = "classification") ->
     """How strongly batch and label go together; see the module text for the rule."""
     batches = pd.Series(np.asarray(batches).astype(str), name="batch")
     if task != "classification":
-        from scipy.stats import f_oneway
+        from scipy.stats import f_oneway  # scipy: imported lazily, only when a batch is measured
 
         y = pd.Series(np.asarray(labels, dtype=float))
         groups = [y[batches.to_numpy() == b].to_numpy() for b in sorted(batches.unique())]
@@ -113,7 +85,7 @@ def batch_label_confounding(batches, labels, *, task: str = "classification") ->
     crosstab = pd.crosstab(batches, labels)
     v, p = cramers_v(crosstab.to_numpy())
     sizes = crosstab.sum(axis=1)
-    single = [
+    single: list[dict[str, Any]] = [
         {"batch": str(b), "label": str(crosstab.columns[row.to_numpy().argmax()]), "n": int(sizes[b])}
         for b, row in crosstab.iterrows()
         if (row > 0).sum() == 1 and crosstab.shape[1] > 1
@@ -158,57 +130,10 @@ def confounding_finding(batch: str, report: ConfoundingReport) -> Finding | None
     return Findings.batch_confounded.raise_(batch=batch, cramers_v=report.cramers_v, detail=detail)
 
 
-# ----- group columns --------------------------------------------------------------------------
-
-
-def _name_tokens(name: str) -> set:
-    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", str(name))
-    tokens = [t for t in re.split(r"[^A-Za-z]+", spaced.lower()) if t]
-    joined = {a + b for a, b in zip(tokens, tokens[1:], strict=False)}
-    return set(tokens) | joined | {t[:-1] for t in tokens if t.endswith("s")}
-
-
-def suggest_group_columns(table: pd.DataFrame, *, exclude=()) -> list[dict]:
-    """Columns that may say which samples come from the same donor, patient, animal or line.
-
-    A column is suggested when some of its values repeat and either its name holds a word
-    like patient, donor, animal, subject, mouse or cell line, or its values look like IDs
-    ("P012", "donor_7") with several samples each. Name matches come first.
-    """
-    n = len(table)
-    out = []
-    for col, dtype in table.dtypes.items():
-        if col in exclude:
-            continue
-        # A float column is a measurement (donor_age), not a name for a group.
-        hints = [] if pd.api.types.is_float_dtype(dtype) else sorted(_name_tokens(col) & GROUP_NAME_HINTS)
-        if not hints and pd.api.types.is_numeric_dtype(dtype):
-            continue  # numbers name a group only under a group-like name: skip the counting
-        values = table[col].dropna()
-        n_groups = values.nunique()
-        if n_groups < 2 or n_groups >= len(values):
-            continue  # one value, or a different one in every row: nothing to keep together
-        largest = int(values.value_counts().iloc[0])
-        entry = {"column": str(col), "n_groups": int(n_groups), "largest_group": largest}
-        if hints:
-            entry["reason"] = (
-                f"its name suggests a {hints[0].replace('cellline', 'cell line')}, and its {n_groups} values repeat"
-            )
-            out.append((0, entry))
-        elif (
-            not pd.api.types.is_numeric_dtype(values)
-            and 3 <= n_groups <= n / 2
-            and values.astype(str).str.match(_ID_LIKE).mean() >= 0.9
-        ):
-            entry["reason"] = f"its {n_groups} ID-like values each come back in several samples"
-            out.append((1, entry))
-    return [e for _, e in sorted(out, key=lambda t: t[0])]
-
-
 # ----- what the split puts on both sides ---------------------------------------------------------
 
 
-def split_parts(study) -> np.ndarray | None:
+def split_parts(study: Study) -> np.ndarray | None:
     """Each labelled row's part of the split (0 train, 1 tune, 2 test; -1 none), or None."""
     s = study.split
     if not s.train_idx:
@@ -240,10 +165,8 @@ def groups_across_split(groups, part: np.ndarray) -> list:
     return [str(g) for g in spread[spread > 1].index]
 
 
-def split_leak_findings(study) -> list:
+def split_leak_findings(study: Study) -> list:
     """Findings for copies and groups that the current split puts on both sides (Tip 7)."""
-    from guiapp.core.data.attach import model_frame
-
     part = split_parts(study)
     if part is None:
         return []

@@ -19,7 +19,9 @@ light. The definitions follow the single-cell integration benchmark (scib, Lueck
   each label, against chance, with a permutation p-value.
 
 The pairwise and neighbourhood metrics use a seeded sample of at most :data:`MAX_SAMPLES`
-points on large data; the result says how many.
+points on large data; the result says how many. Each metric is computed in its own module
+(:mod:`~guiapp.core.batch.silhouettes`, :mod:`~guiapp.core.batch.neighbourhoods`,
+:mod:`~guiapp.core.batch.regression`) and can be imported from here too.
 """
 
 from __future__ import annotations
@@ -40,12 +42,16 @@ from guiapp.core.batch.neighbourhoods import (  # the constants too: one place t
     neighbours,
     perplexity_weights,
 )
+from guiapp.core.batch.regression import (  # part of this module's public face, as the neighbourhood metrics
+    PREDICT_PERMUTATIONS,
+    batch_predictability,
+    pc_regression,
+)
+from guiapp.core.batch.silhouettes import plain_batch_silhouette, scib_batch_asw, silhouette_samples
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
 
 MAX_SAMPLES = 10_000  # silhouettes, LISI and kBET: a seeded sample of at most this many points
 PREDICT_MAX_SAMPLES = 5_000  # the batch classifier and its permutations
-PREDICT_FOLDS = 5
-PREDICT_PERMUTATIONS = 19  # the smallest p-value is 1 / (1 + 19) = 0.05
 PREDICT_ALPHA = 0.05
 
 GREEN, AMBER, RED = "green", "amber", "red"
@@ -110,186 +116,11 @@ def traffic_light(key: str, value: float | None) -> str | None:
     return GREEN if value <= green else AMBER if value <= amber else RED
 
 
-def _codes(values) -> tuple[np.ndarray, np.ndarray]:
-    uniques, codes = np.unique(np.asarray(values).astype(str), return_inverse=True)
-    return uniques, codes.ravel()
-
-
 def subsample(n: int, size: int, seed: int = 0) -> np.ndarray | None:
     """Sorted indices of a seeded sample of ``size`` of ``n`` points; None when all are kept."""
     if n <= size:
         return None
     return np.sort(np.random.default_rng(seed).choice(n, size, replace=False))
-
-
-# ----- silhouettes ----------------------------------------------------------------------------
-
-
-def silhouette_samples(X: np.ndarray, labels, *, chunk: int = 512, should_stop: StopFn | None = None) -> np.ndarray:
-    """Silhouette width of every point, as ``sklearn.metrics.silhouette_samples`` (Euclidean).
-
-    Squared distances come in row blocks as one matrix product of augmented rows
-    ``[x, |x|², 1] · [-2y, 1, |y|²]``, in float32 on centred data (within 1e-6 of
-    scikit-learn's float64), and each block's per-cluster distance sums are one more product
-    with the cluster indicator matrix: no Python loop over points. Points alone in their
-    cluster get 0, as in scikit-learn.
-    """
-    X = np.asarray(X, dtype=np.float64)
-    X = X - X.mean(axis=0)
-    _, codes = _codes(labels)
-    n = len(codes)
-    k = int(codes.max()) + 1 if n else 0
-    if k < 2 or k >= n:
-        raise ValueError(f"silhouette needs 2 to n - 1 clusters, got {k} for {n} points")
-    counts = np.bincount(codes, minlength=k).astype(np.float64)
-    sq = np.einsum("ij,ij->i", X, X)
-    ones = np.ones((n, 1))
-    left = np.hstack([X, sq[:, None], ones]).astype(np.float32)
-    right = np.ascontiguousarray(np.hstack([-2.0 * X, ones, sq[:, None]]).astype(np.float32).T)
-    indicator = np.zeros((n, k), dtype=np.float32)
-    indicator[np.arange(n), codes] = 1.0
-    sums = np.empty((n, k))
-    for start in range(0, n, chunk):
-        check_stop(should_stop)
-        stop = min(start + chunk, n)
-        d = left[start:stop] @ right
-        np.maximum(d, 0.0, out=d)
-        np.sqrt(d, out=d)
-        d[np.arange(stop - start), np.arange(start, stop)] = 0.0
-        sums[start:stop] = d @ indicator
-    own = counts[codes]
-    rows = np.arange(n)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        a = sums[rows, codes] / (own - 1.0)
-        means = sums / counts
-    means[rows, codes] = np.inf
-    b = means.min(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        s = (b - a) / np.maximum(a, b)
-    s[(own <= 1) | ~np.isfinite(s)] = 0.0
-    return s
-
-
-def plain_batch_silhouette(X: np.ndarray, batches, **kw) -> float:
-    """Mean batch silhouette: 0 = mixed, 1 = batches fully apart, below 0 = interleaved."""
-    _, codes = _codes(batches)
-    if len(np.unique(codes)) < 2:
-        return 0.0
-    return float(silhouette_samples(X, codes, **kw).mean())
-
-
-def scib_batch_asw(X: np.ndarray, batches, labels, **kw) -> float | None:
-    """scib's batch ASW: per label, the mean of 1 − |s| of the batch silhouette, averaged.
-
-    Labels whose samples come from a single batch are skipped (there is nothing to mix);
-    None when no label has two batches.
-    """
-    _, bcodes = _codes(batches)
-    _, lcodes = _codes(labels)
-    per_label = []
-    for lab in np.unique(lcodes):
-        rows = np.flatnonzero(lcodes == lab)
-        present = np.unique(bcodes[rows])
-        if len(present) < 2 or len(present) >= len(rows):
-            continue
-        s = silhouette_samples(X[rows], bcodes[rows], **kw)
-        per_label.append(float(np.mean(1.0 - np.abs(s))))
-    return float(np.mean(per_label)) if per_label else None
-
-
-# ----- regression and prediction -----------------------------------------------------------------
-
-
-def pc_regression(pcs: np.ndarray, variance, batches) -> float:
-    """Share of the PCs' variance explained by batch: Σ var_k · R²_k / Σ var_k.
-
-    R²_k of PC k on the batch indicators is its between-batch share of variance.
-    """
-    _, codes = _codes(batches)
-    pcs = np.asarray(pcs, dtype=np.float64)
-    variance = np.asarray(variance, dtype=np.float64)[: pcs.shape[1]]
-    counts = np.bincount(codes).astype(np.float64)
-    sums = np.zeros((len(counts), pcs.shape[1]))
-    np.add.at(sums, codes, pcs)
-    means = sums / counts[:, None]
-    centred = pcs - pcs.mean(axis=0)
-    total = np.einsum("ij,ij->j", centred, centred)
-    between = (counts[:, None] * (means - pcs.mean(axis=0)) ** 2).sum(axis=0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r2 = np.where(total > 0, between / total, 0.0)
-    return float(np.sum(variance * r2) / np.sum(variance))
-
-
-def batch_predictability(
-    pcs: np.ndarray,
-    batches,
-    labels=None,
-    *,
-    folds: int = PREDICT_FOLDS,
-    n_permutations: int = PREDICT_PERMUTATIONS,
-    seed: int = 0,
-    should_stop: StopFn | None = None,
-) -> dict:
-    """How well a linear classifier predicts batch from the PCs, within each label, vs chance.
-
-    Returns balanced ``accuracy``, ``chance`` (1 / number of batches, weighted over label
-    strata), ``score`` = (accuracy − chance) / (1 − chance), and the permutation ``p_value``
-    (batches shuffled within each stratum). ``score`` is None when no stratum has two batches.
-    """
-    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
-    from sklearn.metrics import balanced_accuracy_score
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
-
-    _, bcodes = _codes(batches)
-    strata_codes = np.zeros(len(bcodes), dtype=int) if labels is None else _codes(labels)[1]
-    rng = np.random.default_rng(seed)
-    strata = []
-    for s in np.unique(strata_codes):
-        rows = np.flatnonzero(strata_codes == s)
-        present, counts = np.unique(bcodes[rows], return_counts=True)
-        rows = rows[np.isin(bcodes[rows], present[counts >= 2])]  # a batch needs two samples
-        if len(np.unique(bcodes[rows])) >= 2:
-            strata.append(rows)
-    if not strata:
-        return {
-            "score": None,
-            "accuracy": None,
-            "chance": None,
-            "p_value": None,
-            "classifier": "linear discriminant analysis",
-            "folds": folds,
-        }
-
-    def score(b):
-        acc, chance, weight = 0.0, 0.0, 0
-        for rows in strata:
-            check_stop(should_stop)
-            y = b[rows]
-            k = min(folds, int(np.bincount(y)[np.unique(y)].min()))
-            cv = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
-            pred = cross_val_predict(LinearDiscriminantAnalysis(), pcs[rows], y, cv=cv)
-            acc += len(rows) * balanced_accuracy_score(y, pred)
-            chance += len(rows) / len(np.unique(y))
-            weight += len(rows)
-        return acc / weight, chance / weight
-
-    accuracy, chance = score(bcodes)
-    null = []
-    for _ in range(n_permutations):
-        shuffled = bcodes.copy()
-        for rows in strata:
-            shuffled[rows] = bcodes[rng.permutation(rows)]
-        null.append(score(shuffled)[0])
-    p = (1 + sum(v >= accuracy for v in null)) / (1 + n_permutations) if n_permutations else None
-    return {
-        "score": float((accuracy - chance) / (1 - chance)),
-        "accuracy": float(accuracy),
-        "chance": float(chance),
-        "p_value": p,
-        "classifier": "linear discriminant analysis",
-        "folds": folds,
-        "permutations": n_permutations,
-    }
 
 
 # ----- all of them -------------------------------------------------------------------------------
@@ -336,30 +167,73 @@ def measure_batch_effect(
     pick = subsample(n, max_samples, seed)
     X, b = (pcs, batches) if pick is None else (pcs[pick], batches[pick])
     lab = None if labels is None else (labels if pick is None else labels[pick])
-    n_batches = len(np.unique(batches))
     out: dict = {}
-
-    def add(key, value, low, high, **kw):
-        judged = kw.get("normalised", value)
-        light = kw.pop("light", None) or traffic_light(key, judged)
-        out[key] = MetricResult(
-            key, NAMES[key], None if value is None else float(value), low, high, MEANINGS[key], light, **kw
-        )
-
     progress(0.05, "Batch silhouette")
     check_stop(should_stop)
-    add("silhouette", plain_batch_silhouette(X, b, should_stop=should_stop), -1, 1)
+    _silhouettes(out, X, b, lab, should_stop)
+    progress(0.3, "Neighbourhoods: iLISI, cLISI, kBET")
+    check_stop(should_stop)
+    _neighbourhood_metrics(
+        out,
+        X,
+        b,
+        lab,
+        n_batches=len(np.unique(batches)),
+        n_labels=0 if labels is None else len(np.unique(labels)),
+        seed=seed,
+        should_stop=should_stop,
+    )
+    progress(0.5, "Principal-component regression")
+    out["pcr_batch"] = _result(
+        "pcr_batch",
+        pc_regression(pcs, explained_variance, batches),
+        0,
+        1,
+        extra={"components": pcs.shape[1], "points": n},
+    )
+    progress(0.6, "Predicting the batch from the components")
+    check_stop(should_stop)
+    out["predictability"] = _predictability(
+        pcs, batches, labels, predict_max_samples, n_permutations, seed, should_stop
+    )
+    progress(1.0, "Batch metrics done")
+    return BatchMetrics(results=out, n_points=n, sample_size=None if pick is None else len(pick))
+
+
+def _result(key: str, value, low: float, high: float, **kw) -> MetricResult:
+    """A :class:`MetricResult` with its name, meaning and traffic light (judged on the
+    normalised value when there is one, unless ``light`` is given)."""
+    judged = kw.get("normalised", value)
+    light = kw.pop("light", None) or traffic_light(key, judged)
+    return MetricResult(key, NAMES[key], None if value is None else float(value), low, high, MEANINGS[key], light, **kw)
+
+
+def _silhouettes(out: dict, X: np.ndarray, b: np.ndarray, lab: np.ndarray | None, should_stop: StopFn | None) -> None:
+    """The plain batch silhouette and scib's batch ASW, into ``out``."""
+    out["silhouette"] = _result("silhouette", plain_batch_silhouette(X, b, should_stop=should_stop), -1, 1)
     asw = scib_batch_asw(X, b, lab, should_stop=should_stop) if lab is not None else None
     if asw is None:  # no label, or no label with two batches: scib's form without labels
         asw = float(np.mean(1 - np.abs(silhouette_samples(X, b, should_stop=should_stop))))
-    add("batch_asw", asw, 0, 1)
-    progress(0.3, "Neighbourhoods: iLISI, cLISI, kBET")
-    check_stop(should_stop)
+    out["batch_asw"] = _result("batch_asw", asw, 0, 1)
+
+
+def _neighbourhood_metrics(
+    out: dict,
+    X: np.ndarray,
+    b: np.ndarray,
+    lab: np.ndarray | None,
+    *,
+    n_batches: int,
+    n_labels: int,
+    seed: int,
+    should_stop: StopFn | None,
+) -> None:
+    """iLISI, cLISI (with labels) and the kBET rejection rate on the sampled points, into ``out``."""
     knn = neighbours(X, LISI_NEIGHBORS)
     ilisi = float(np.median(lisi(X, b, knn=knn)))
     mixed = inverse_simpson(b)
     share = _unit((ilisi - 1) / (mixed - 1))
-    add(
+    out["ilisi"] = _result(
         "ilisi",
         ilisi,
         1,
@@ -378,11 +252,11 @@ def measure_batch_effect(
         clisi = float(np.median(lisi(X, lab, knn=knn)))
         label_mix = inverse_simpson(lab)
         apart = _unit(1 - (clisi - 1) / (label_mix - 1))
-        add(
+        out["clisi"] = _result(
             "clisi",
             clisi,
             1,
-            len(np.unique(labels)),
+            n_labels,
             normalised=scib_scaled_clisi(clisi, len(np.unique(lab))),
             light=traffic_light("clisi", apart),
             extra={
@@ -394,23 +268,27 @@ def measure_batch_effect(
         )
     check_stop(should_stop)
     kbet = kbet_rejection_rate(X, b, seed=seed)
-    add(
+    out["kbet_rejection"] = _result(
         "kbet_rejection",
         kbet,
         0,
         1,
         extra={"alpha": KBET_ALPHA, "neighbors": min(KBET_NEIGHBORS, len(X) - 1), "tested": min(KBET_TESTS, len(X))},
     )
-    progress(0.5, "Principal-component regression")
-    add(
-        "pcr_batch",
-        pc_regression(pcs, explained_variance, batches),
-        0,
-        1,
-        extra={"components": pcs.shape[1], "points": n},
-    )
-    progress(0.6, "Predicting the batch from the components")
-    check_stop(should_stop)
+
+
+def _predictability(
+    pcs: np.ndarray,
+    batches: np.ndarray,
+    labels: np.ndarray | None,
+    predict_max_samples: int,
+    n_permutations: int,
+    seed: int,
+    should_stop: StopFn | None,
+) -> MetricResult:
+    """Batch predictability on a seeded sample of at most ``predict_max_samples`` points; green
+    whenever the permutation test finds no more than chance."""
+    n = len(pcs)
     ppick = subsample(n, predict_max_samples, seed)
     pr = batch_predictability(
         pcs if ppick is None else pcs[ppick],
@@ -423,7 +301,7 @@ def measure_batch_effect(
     light = None
     if pr["score"] is not None and pr["p_value"] is not None and pr["p_value"] > PREDICT_ALPHA:
         light = GREEN
-    add(
+    return _result(
         "predictability",
         pr["score"],
         0,
@@ -431,8 +309,6 @@ def measure_batch_effect(
         light=light,
         extra={**{k: v for k, v in pr.items() if k != "score"}, "points": n if ppick is None else len(ppick)},
     )
-    progress(1.0, "Batch metrics done")
-    return BatchMetrics(results=out, n_points=n, sample_size=None if pick is None else len(pick))
 
 
 SCALED = {"ilisi": "scaled iLISI (scib)", "clisi": "scaled cLISI (scib)"}

@@ -18,13 +18,14 @@ KBET_ALPHA = 0.05
 KBET_TESTS = 1_000  # neighbourhoods tested
 
 
-def _codes(values) -> np.ndarray:
+def category_codes(values) -> np.ndarray:
+    """Each value's category as an integer code (categories in sorted order, as text)."""
     return np.unique(np.asarray(values).astype(str), return_inverse=True)[1].ravel()
 
 
 def neighbours(X: np.ndarray, k: int, queries: np.ndarray | None = None):
     """The ``k`` nearest other points of each query point: ``(distances, indices)``."""
-    from sklearn.neighbors import NearestNeighbors
+    from sklearn.neighbors import NearestNeighbors  # sklearn: imported lazily so the window opens fast
 
     n = len(X)
     k = min(k, n - 1)
@@ -86,7 +87,7 @@ def lisi(
     weights p of :func:`perplexity_weights` on their plain distances. With fewer neighbours
     than 3 × perplexity the perplexity drops to a third of them, as in scib-metrics.
     """
-    codes = _codes(values)
+    codes = category_codes(values)
     n, k = len(codes), int(codes.max()) + 1
     dist, idx = knn if knn is not None else neighbours(X, n_neighbors)
     perplexity = min(perplexity, max(np.floor(dist.shape[1] / 3.0), 1.0))
@@ -117,9 +118,9 @@ def kbet_rejection_rate(
     Each tested point's ``n_neighbors`` nearest neighbours are counted by batch and compared
     with the global batch shares by a chi-square test with B − 1 degrees of freedom.
     """
-    from scipy.stats import chi2
+    from scipy.stats import chi2  # scipy: imported lazily so the window opens fast
 
-    codes = _codes(batches)
+    codes = category_codes(batches)
     n, B = len(codes), int(codes.max()) + 1
     if B < 2:
         return 0.0

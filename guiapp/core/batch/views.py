@@ -1,10 +1,8 @@
 """What the Batch-effects page shows: where each sample lies, what colours and names it, and
 the stored metrics as rows.
 
-The 2-D positions (PCA always; UMAP when ``umap-learn`` is installed) are kept in the study
-folder as plain arrays (:data:`EMBEDDING_FILE`, no pickle) with a key of the data, features
-and seed they came from, so a reopened study draws its plot without computing it again; a
-changed table or feature set makes the stored positions stale and they are computed anew.
+The 2-D positions (PCA always; UMAP when ``umap-learn`` is installed) are computed once and
+kept in the study folder by :mod:`guiapp.core.batch.embedding_store`.
 
 Colouring columns are coded once, here: a text column becomes categories (the
 :data:`MAX_CATEGORIES` − 1 most common values and "other"), a numeric column with many values
@@ -13,24 +11,23 @@ becomes :data:`NUMERIC_BINS` equal ranges. The page then only indexes colours by
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
+import importlib.util
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from guiapp.core.batch.effects import batch_effect_report, pca_embedding
+from guiapp.core.batch.embedding_store import VIEWS, store_embedding, stored_embedding
 from guiapp.core.batch.metrics import MEANINGS, NAMES, MetricResult
 from guiapp.core.study.errors import DataError, TenfoldError
+from guiapp.core.study.model import Study
+from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress, sub_progress
 
 if TYPE_CHECKING:  # pandas is imported lazily: annotations only
     import pandas as pd
-from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
 
-EMBEDDING_FILE = "artifacts/batch_embedding.npz"
-VIEWS = ("pca", "umap")
 MAX_CATEGORIES = 12  # distinct colours a legend can hold and a reader can tell apart
 NUMERIC_BINS = 6
 UMAP_NEIGHBORS = 15
@@ -128,7 +125,7 @@ class SampleView:
         return "\n".join(lines)
 
 
-def colour_choice(study) -> str:
+def colour_choice(study: Study) -> str:
     """What the Batch-effects plot is coloured by: ``"batch"``, ``"label"`` or a column.
 
     The batch column colours the plot whenever one is set, unless the user chose otherwise for
@@ -144,12 +141,12 @@ def colour_choice(study) -> str:
     return state.color_by
 
 
-def choose_colour(study, key: str) -> None:
+def choose_colour(study: Study, key: str) -> None:
     """The user colours the plot by ``key``, for the current batch column."""
     study.batch.color_by, study.batch.color_batch = key, study.data.batch
 
 
-def metadata_columns(study) -> list:
+def metadata_columns(study: Study) -> list:
     """The table's non-feature columns that can colour the plot: batch, label, group first.
 
     Identifier columns (a different value in every row) name samples; they colour nothing.
@@ -169,19 +166,19 @@ def metadata_columns(study) -> list:
 
 def _names_every_row(values: pd.Series) -> bool:
     """A text column with a different value in every row: it identifies, it does not group."""
-    import pandas as pd
+    import pandas as pd  # lazily: the wizard imports this module before any table is open
 
     return not pd.api.types.is_numeric_dtype(values) and values.nunique(dropna=True) == len(values) > 1
 
 
-def _identifier_column(study, rows: pd.DataFrame) -> str:
+def _identifier_column(study: Study, rows: pd.DataFrame) -> str:
     for c in study.data.identifiers:
         if c in rows.columns:
             return str(c)
     return ""
 
 
-def _labelled_rows(study, columns: list) -> pd.DataFrame:
+def _labelled_rows(study: Study, columns: list) -> pd.DataFrame:
     table = study.table
     if table is None:
         raise DataError("No data are loaded for this study: load a table on the Data page.")
@@ -189,7 +186,7 @@ def _labelled_rows(study, columns: list) -> pd.DataFrame:
     return table.loc[keep, list(dict.fromkeys(columns))].reset_index(drop=True)
 
 
-def sample_view(study, kind: str, coordinates, explained_variance=()) -> SampleView:
+def sample_view(study: Study, kind: str, coordinates, explained_variance=()) -> SampleView:
     """Code the study's metadata columns around given 2-D positions of its labelled samples."""
     d = study.data
     colour_names = metadata_columns(study)
@@ -226,71 +223,11 @@ def sample_view(study, kind: str, coordinates, explained_variance=()) -> SampleV
     )
 
 
-# ----- stored positions ------------------------------------------------------------------------
-
-
-def embedding_key(study) -> str:
-    """What the positions depend on: the data file, label, features, sample count and seed."""
-    d = study.data
-    blob = json.dumps([d.provenance.sha256, d.label, list(d.feature_columns), d.n_samples, study.split.seed])
-    return hashlib.sha256(blob.encode()).hexdigest()
-
-
-def _read_store(study) -> dict:
-    if study.folder is None:
-        return {}
-    path = study.path(EMBEDDING_FILE)
-    if not path.is_file():
-        return {}
-    try:
-        with np.load(path, allow_pickle=False) as f:
-            stored = {k: f[k] for k in f.files}
-    except (OSError, ValueError):
-        return {}
-    if str(stored.get("key", "")) != embedding_key(study):
-        return {}
-    return stored
-
-
-def stored_embedding(study, kind: str = "pca") -> tuple | None:
-    """``(coordinates, explained_variance)`` stored for the current data, or None."""
-    stored = _read_store(study)
-    if kind not in stored:
-        return None
-    return stored[kind], stored.get(f"{kind}_variance", np.zeros(0)).tolist()
-
-
-def has_stored_embedding(study, kind: str = "pca") -> bool:
-    return stored_embedding(study, kind) is not None
-
-
-def store_embedding(study, kind: str, coordinates, explained_variance=()) -> bool:
-    """Keep the 2-D positions in the study folder (other views of the same data are kept)."""
-    if study.folder is None or kind not in VIEWS:
-        return False
-    stored = _read_store(study)
-    stored.update(
-        {
-            "key": np.array(embedding_key(study)),
-            kind: np.asarray(coordinates, dtype=np.float32)[:, :2],
-            f"{kind}_variance": np.asarray(list(explained_variance), dtype=np.float64),
-        }
-    )
-    path = study.path(EMBEDDING_FILE)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.npz")
-    np.savez(tmp, **stored)
-    os.replace(tmp, path)
-    return True
-
-
 # ----- computing them --------------------------------------------------------------------------
 
 
 def umap_available() -> bool:
     """Whether the optional ``umap-learn`` package can be imported."""
-    import importlib.util
-
     return importlib.util.find_spec("umap") is not None
 
 
@@ -304,18 +241,17 @@ def umap_embedding(pcs: np.ndarray, seed: int = 0) -> np.ndarray:
     """A 2-D UMAP of the principal components (McInnes et al. 2018), seeded."""
     if not umap_available():
         raise TenfoldError(UMAP_HINT)
-    import umap
+    import umap  # optional and heavy: imported only when a UMAP is asked for
 
     k = min(UMAP_NEIGHBORS, len(pcs) - 1)
     return umap.UMAP(n_components=2, n_neighbors=k, random_state=seed).fit_transform(pcs)
 
 
 def draw_samples(
-    study, kind: str = "pca", progress: ProgressFn = no_progress, should_stop: StopFn | None = None
+    study: Study, kind: str = "pca", progress: ProgressFn = no_progress, should_stop: StopFn | None = None
 ) -> SampleView:
     """The positions of the samples for the page: stored ones, else computed and stored."""
-    from guiapp.core.batch.effects import pca_embedding
-    from guiapp.core.data.attach import model_frame
+    from guiapp.core.data.attach import model_frame  # imports pandas: the window imports this module at open
 
     if kind not in VIEWS:
         raise TenfoldError(f"Unknown view {kind!r}; choose one of {', '.join(VIEWS)}.")
@@ -342,16 +278,13 @@ def draw_samples(
 
 
 def look_for_batch_effects(
-    study,
+    study: Study,
     progress: ProgressFn = no_progress,
     should_stop: StopFn | None = None,
     *,
     n_permutations: int | None = None,
 ):
     """The page's one task: :func:`guiapp.core.batch.effects.batch_effect_report` and its PCA view."""
-    from guiapp.core.batch.effects import batch_effect_report
-    from guiapp.core.study.task_context import sub_progress
-
     kw = {} if n_permutations is None else {"n_permutations": n_permutations}
     report = batch_effect_report(study, sub_progress(progress, 0.0, 0.95), should_stop, **kw)
     view = sample_view(study, "pca", report.coordinates, report.explained_variance)
@@ -362,7 +295,7 @@ def look_for_batch_effects(
 # ----- the stored report as rows ---------------------------------------------------------------
 
 
-def stored_metrics(study) -> list:
+def stored_metrics(study: Study) -> list:
     """The batch metrics recorded in ``study.batch``, as :class:`MetricResult` rows (no recompute)."""
     b = study.batch
     if not b.lights and b.silhouette is None:
@@ -374,7 +307,7 @@ def stored_metrics(study) -> list:
         "chance": b.predictability_chance,
         "p_value": b.predictability_p,
     }
-    spec = (
+    spec: tuple[tuple[str, float | None, float, float, float | None, dict], ...] = (
         ("silhouette", b.silhouette, -1, 1, None, {}),
         ("batch_asw", b.batch_asw, 0, 1, None, {}),
         ("ilisi", b.ilisi, 1, n_batches, b.ilisi_norm, {}),
@@ -391,9 +324,9 @@ def stored_metrics(study) -> list:
     return out
 
 
-def describe_pairs(study, pairs, limit: int = 50) -> list:
+def describe_pairs(study: Study, pairs, limit: int = 50) -> list:
     """Copies of samples as rows for a table: both names, the kind and the parts they are in."""
-    from guiapp.core.batch.confounding import split_parts
+    from guiapp.core.batch.confounding import split_parts  # imports pandas: the window imports this module at open
 
     if not pairs or study.table is None:
         return []
@@ -413,7 +346,7 @@ def describe_pairs(study, pairs, limit: int = 50) -> list:
     return [{"a": name(i), "b": name(j), "kind": kind, "parts": f"{where(i)} / {where(j)}"} for i, j, kind in pairs]
 
 
-def batch_sizes(study) -> dict:
+def batch_sizes(study: Study) -> dict:
     """Samples per batch among the labelled rows, in natural order of the batch names."""
     d = study.data
     if not d.batch or study.table is None or d.batch not in study.table.columns:
@@ -422,7 +355,7 @@ def batch_sizes(study) -> dict:
     return {k: int(values[k]) for k in sorted(values.index, key=_natural_key)}
 
 
-def batches_per_split(study) -> dict:
+def batches_per_split(study: Study) -> dict:
     """For a drawn split: part ("train", "tune", "test") -> {batch: samples}, natural order."""
     d, s = study.data, study.split
     if not d.batch or study.table is None or not s.train_idx or d.batch not in study.table.columns:

@@ -220,7 +220,7 @@ def _transform_text(study) -> str:
 
 
 def _batch_text(study) -> str:
-    from guiapp.core.batch.effects import remedy_text  # the step module words its own remedy
+    from guiapp.core.batch.remedy import remedy_text  # the step module words its own remedy
 
     return remedy_text(study)
 

@@ -21,8 +21,11 @@ letters) is a warning, written into the card with the other guards.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import numpy as np
+
+from guiapp.core.study.model import Study
 
 EXAMPLES = 3  # tune samples shown with their own maps
 TOP_POSITIONS = 10
@@ -34,7 +37,7 @@ _LETTER = re.compile(r"^pos(\d+)_(.+)$")
 _CHANNELS = {"px": 0, "r": 0, "g": 1, "b": 2}
 
 
-def modality(study) -> str | None:
+def modality(study: Study) -> str | None:
     """ "image" or "sequence" when the study's rows are flattened images or sequences."""
     d = study.data
     if d.modality == "image" and len(d.input_shape) == 3:
@@ -44,7 +47,7 @@ def modality(study) -> str | None:
     return None
 
 
-def positions(study) -> np.ndarray:
+def positions(study: Study) -> np.ndarray:
     """For each feature column, its index in the flattened full grid (−1 when not a pixel or letter).
 
     Images: ``c * H * W + y * W + x`` over ``input_shape`` [C, H, W]; sequences:
@@ -72,8 +75,8 @@ def positions(study) -> np.ndarray:
     return out
 
 
-def _letters(study) -> str:
-    from guiapp.core.data.sequences import LETTERS
+def _letters(study: Study) -> str:
+    from guiapp.core.data.sequences import LETTERS  # imports pandas: the window imports this module at open
 
     alphabet = (study.data.options or {}).get("alphabet", "")
     if alphabet in LETTERS:
@@ -86,13 +89,15 @@ def _letters(study) -> str:
 PATCHES = 8  # an image's permutation importance shuffles patches on an 8 × 8 grid at most
 
 
-def feature_groups(study) -> list[tuple[str, list[int]]]:
+def feature_groups(study: Study) -> list[tuple[str, list[int]]]:
     """Columns shuffled together by permutation importance: each feature of a table alone, an
     image's square patches (all channels), a sequence's positions (all letters)."""
     names = list(study.data.feature_columns)
     kind = modality(study)
-    where = positions(study) if kind else None
-    if kind is None or (where < 0).any():
+    if kind is None:
+        return [(str(name), [j]) for j, name in enumerate(names)]
+    where = positions(study)
+    if (where < 0).any():
         return [(str(name), [j]) for j, name in enumerate(names)]
     groups: dict = {}
     if kind == "image":
@@ -142,7 +147,9 @@ def dequantise(stored: dict) -> np.ndarray:
 # ----- building the maps ---------------------------------------------------------------------------
 
 
-def build_maps(study, attributions: np.ndarray, inputs: np.ndarray, *, model=None, forward=None, target=None) -> dict:
+def build_maps(
+    study: Study, attributions: np.ndarray, inputs: np.ndarray, *, model=None, forward=None, target=None
+) -> dict:
     """The maps of an image or sequence study from per-sample attributions (n × features).
 
     ``inputs`` are the tune rows the attributions were computed on; ``forward`` and ``target``
@@ -157,7 +164,7 @@ def build_maps(study, attributions: np.ndarray, inputs: np.ndarray, *, model=Non
     return _sequence_maps(study, attributions, inputs, where)
 
 
-def _image_maps(study, attr, inputs, where, forward, target) -> dict:
+def _image_maps(study: Study, attr, inputs, where, forward, target) -> dict:
     c, h, w = study.data.input_shape
     size = c * h * w
     per_sample = np.abs(place(attr, where, size)).reshape(-1, c, h, w).sum(axis=1)  # n × H × W
@@ -210,11 +217,11 @@ def _strongest_edge(mean: np.ndarray) -> tuple[str, float]:
     centre = mean[by : h - by, bx : w - bx]
     base = float(centre.mean()) if centre.size else float(mean.mean())
     density = {k: float(v.mean()) for k, v in strips.items()}
-    edge = max(density, key=density.get)
+    edge = max(density, key=lambda k: density[k])
     return edge, (density[edge] / base if base > 0 else 0.0)
 
 
-def _examples(study, inputs, forward, target) -> list[int]:
+def _examples(study: Study, inputs, forward, target) -> list[int]:
     """A few tune rows to show: the most confident sample of each predicted class (classification),
     or the lowest, middle and highest prediction (regression)."""
     n = len(inputs)
@@ -236,13 +243,13 @@ def _examples(study, inputs, forward, target) -> list[int]:
 
 
 def _outputs(forward, inputs) -> np.ndarray:
-    import torch
+    import torch  # torch: imported lazily so the window opens fast
 
     with torch.no_grad():
         return forward(torch.as_tensor(inputs, dtype=torch.float32)).numpy()
 
 
-def _example_label(study, forward, row) -> str:
+def _example_label(study: Study, forward, row) -> str:
     if forward is None:
         return ""
     out = _outputs(forward, row)
@@ -254,6 +261,7 @@ def _example_label(study, forward, row) -> str:
 
 def _saliency(forward, rows, target, chosen) -> np.ndarray | None:
     """|gradient| of the attributed output at each input value (Simonyan et al. 2014)."""
+    # torch and captum: imported lazily so the window opens fast
     import torch
     from captum.attr import Saliency
 
@@ -263,7 +271,7 @@ def _saliency(forward, rows, target, chosen) -> np.ndarray | None:
     return Saliency(forward).attribute(x, target=target, abs=True).detach().numpy()
 
 
-def _sequence_maps(study, attr, inputs, where) -> dict:
+def _sequence_maps(study: Study, attr, inputs, where) -> dict:
     length, a = study.data.input_shape
     full = place(attr, where, length * a).reshape(-1, length, a)
     profile = np.abs(full).sum(axis=2).mean(axis=0)  # per position
@@ -274,7 +282,7 @@ def _sequence_maps(study, attr, inputs, where) -> dict:
     letters = _letters(study)
     total = float(profile.sum())
     top = [int(p) for p in np.argsort(-profile, kind="stable")[:TOP_POSITIONS] if profile[p] > 0]
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "position": p + 1,
             "share": round(float(profile[p] / total), 4) if total else 0.0,

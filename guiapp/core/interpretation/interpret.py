@@ -18,9 +18,21 @@ All of it shows what the model uses, not what causes the biology.
 
 from __future__ import annotations
 
+from importlib.util import find_spec
+from typing import cast
+
 import numpy as np
 
+from guiapp.core.evaluation import guards
+from guiapp.core.evaluation.evaluate import require_trained
+from guiapp.core.interpretation import attribution_maps
+from guiapp.core.models.baselines import fitted_baseline
+from guiapp.core.models.network import load_trained_model, predict, training_statistics
 from guiapp.core.models.retrain import small_table_threads
+from guiapp.core.split.draw import train_tune_arrays
+from guiapp.core.stats.metrics import HIGHER_IS_BETTER, score
+from guiapp.core.study.findings import Findings
+from guiapp.core.study.model import Study
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress, sub_progress
 
 CAVEAT = (
@@ -35,10 +47,12 @@ KEEP = 50  # features kept in the study per ranking
 
 @small_table_threads
 def permutation_importance(
-    study, n_repeats: int = 5, top: int = 20, progress: ProgressFn = no_progress, should_stop: StopFn | None = None
+    study: Study,
+    n_repeats: int = 5,
+    top: int = 20,
+    progress: ProgressFn = no_progress,
+    should_stop: StopFn | None = None,
 ) -> list[dict]:
-    from guiapp.core.evaluation.evaluate import require_trained
-
     require_trained(study)
     result = _permutation_drops(study, n_repeats, progress, should_stop)
     rows = _importance_rows(result, top)
@@ -56,14 +70,9 @@ def _importance_rows(result: dict, top: int) -> list[dict]:
     ]
 
 
-def _permutation_drops(study, n_repeats, progress, should_stop) -> dict:
+def _permutation_drops(study: Study, n_repeats: int, progress: ProgressFn, should_stop: StopFn | None) -> dict:
     """Score drops when each group of columns is shuffled (one feature, an image patch, a
     sequence position), and the drop spread over each group's features (``per_feature``)."""
-    from guiapp.core.interpretation.attribution_maps import feature_groups
-    from guiapp.core.models.network import load_trained_model, predict
-    from guiapp.core.split.draw import train_tune_arrays
-    from guiapp.core.stats.metrics import HIGHER_IS_BETTER, score
-
     _, _, X, y = train_tune_arrays(study)
     model = load_trained_model(study)
     metric = study.primary_metric
@@ -71,7 +80,7 @@ def _permutation_drops(study, n_repeats, progress, should_stop) -> dict:
     sign = 1 if HIGHER_IS_BETTER[metric] else -1
     base = score(metric, y, predict(study, X, model=model), threshold)
     rng = np.random.default_rng(study.train.seed)
-    groups = feature_groups(study)
+    groups = attribution_maps.feature_groups(study)
     n = len(X)
     drops = np.zeros((len(groups), n_repeats))
     for g, (_, columns) in enumerate(groups):
@@ -100,13 +109,11 @@ def _permutation_drops(study, n_repeats, progress, should_stop) -> dict:
 
 def captum_available() -> bool:
     """Whether captum is installed, without importing it (that would import torch)."""
-    from importlib.util import find_spec
-
     return find_spec("captum") is not None
 
 
 def integrated_gradients(
-    study, n_steps: int = IG_STEPS, progress: ProgressFn = no_progress, should_stop: StopFn | None = None
+    study: Study, n_steps: int = IG_STEPS, progress: ProgressFn = no_progress, should_stop: StopFn | None = None
 ) -> dict:
     """Integrated gradients of the network on the tune rows, per feature.
 
@@ -118,21 +125,17 @@ def integrated_gradients(
     per-sample values, and ``forward`` and ``target`` what captum attributed, for the maps of
     image and sequence studies.
     """
+    # torch and captum: imported lazily so the window opens fast
     import torch
     from captum.attr import IntegratedGradients
-
-    from guiapp.core.models.network import load_trained_model
-    from guiapp.core.split.draw import train_tune_arrays
 
     X_tr, _, X, _ = train_tune_arrays(study)
     model = load_trained_model(study)
     # The baseline input is the training mean: the network's own standardisation centre.
     first = model[0] if isinstance(model, torch.nn.Sequential) else None
     if first is not None and hasattr(first, "center") and hasattr(first, "fill"):
-        fill, centre = first.fill, first.center
+        fill, centre = cast(torch.Tensor, first.fill), cast(torch.Tensor, first.center)  # the layer's buffers
     else:
-        from guiapp.core.models.network import training_statistics
-
         centre, _, fill = (torch.as_tensor(a) for a in training_statistics(X_tr))
     x = torch.as_tensor(X, dtype=torch.float32)
     x = torch.where(torch.isnan(x), fill, x)  # gradients need finite inputs
@@ -182,15 +185,12 @@ def integrated_gradients(
     }
 
 
-def linear_coefficients(study) -> np.ndarray:
+def linear_coefficients(study: Study) -> np.ndarray:
     """Coefficients of the linear baseline (its tuned settings, when it was tuned) refitted on the
     training split, on standardised features.
 
     Binary: toward the second class; multiclass: mean absolute coefficient over classes.
     """
-    from guiapp.core.models.baselines import fitted_baseline
-    from guiapp.core.split.draw import train_tune_arrays
-
     X_tr, y_tr, _, _ = train_tune_arrays(study)
     name = "logistic_regression" if study.is_classification else "ridge"
     pipe = fitted_baseline(study, name, X_tr, y_tr)
@@ -200,7 +200,7 @@ def linear_coefficients(study) -> np.ndarray:
 
 def agreement(network: np.ndarray, linear: np.ndarray, names: list, k: int = AGREEMENT_K) -> dict:
     """Overlap of the top-k features of two rankings, and their rank correlation over all features."""
-    from scipy.stats import spearmanr
+    from scipy.stats import spearmanr  # scipy: imported lazily so the window opens fast
 
     k = max(1, min(k, len(names) // 2 or 1))
     top_net = [names[j] for j in np.argsort(-network, kind="stable")[:k]]
@@ -220,7 +220,7 @@ def agreement(network: np.ndarray, linear: np.ndarray, names: list, k: int = AGR
 
 @small_table_threads
 def interpret_model(
-    study,
+    study: Study,
     n_repeats: int = 5,
     top: int = 20,
     attributions: bool = True,
@@ -229,11 +229,6 @@ def interpret_model(
 ) -> dict:
     """The Interpret step: permutation importance, integrated gradients, agreement with the
     linear baseline, and the over-interpretation guards (findings and caveats)."""
-    from guiapp.core.evaluation import guards
-    from guiapp.core.evaluation.evaluate import require_trained
-    from guiapp.core.interpretation import attribution_maps
-    from guiapp.core.study.findings import Findings
-
     require_trained(study)
     names = study.data.feature_columns
     it = study.interpret

@@ -8,16 +8,26 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
+from guiapp.core.batch.combat import correct_rows
+from guiapp.core.data.streaming import StreamedRows, exact_copies
+from guiapp.core.split import remedies as SR
 from guiapp.core.study.errors import SealedTestSetError, TenfoldError
+from guiapp.core.study.findings import Findings
+from guiapp.core.study.model import SplitState, Study
+
+if TYPE_CHECKING:  # pandas is imported lazily (the window imports this module at open): annotations only
+    import pandas as pd
 
 STRATEGIES = ("stratified", "random", "group", "batch-holdout", "batch-label-stratified")
 MIN_GROUPS = 3
 
 
-def split_study(study) -> None:
+def split_study(study: Study) -> None:
     """Draw the split and seal the test set. Refuses to redraw once the test set was used.
 
     - ``stratified`` / ``random``: samples drawn at random (class shares kept when stratified);
@@ -34,72 +44,20 @@ def split_study(study) -> None:
     stays on one side (guiapp.core.split.remedies); the counts go to ``split.copy_clusters``
     and every remedy applied to ``split.remedies``.
     """
-    from sklearn.model_selection import train_test_split
-
-    from guiapp.core.data.attach import model_frame
+    from guiapp.core.data.attach import model_frame  # imports pandas: the window imports this module at open
 
     s = study.split
-    if s.test_uses > 0:
-        raise TenfoldError(
-            "The test set has already been used for the final evaluation; drawing a new "
-            "split now would hide that. Start a new study to change the split (Tip 7)."
-        )
-    if s.strategy not in STRATEGIES:
-        raise TenfoldError(f"Unknown split strategy {s.strategy!r}; this version offers {', '.join(STRATEGIES)}.")
-    if not (
-        0.05 <= s.test_fraction <= 0.5 and 0.05 <= s.tune_fraction <= 0.5 and s.test_fraction + s.tune_fraction < 0.8
-    ):
-        raise TenfoldError(
-            "Choose test and tune fractions between 5% and 50% each, leaving at least 20% of the samples for training."
-        )
-    from guiapp.core.split import remedies as SR
-
+    _check_settings(s)
     X, y, rows = model_frame(study)
     idx = np.arange(len(y))
-    tune_share = s.tune_fraction / (1.0 - s.test_fraction)
-    test_batches: list = []
-    n_groups: dict = {}
     clusters = _copy_clusters(study, X, rows) if s.keep_copies_together else None
     del X
     if s.strategy in ("stratified", "random", "batch-label-stratified"):
-        stratify = y if (s.strategy == "stratified" and study.is_classification) else None
-        if s.strategy == "batch-label-stratified":
-            if not study.data.batch or study.data.batch not in rows.columns:
-                raise TenfoldError(
-                    "A batch × label stratified split needs a batch column (run, plate, site, day): "
-                    "choose it on the Data page, or choose another split strategy."
-                )
-            stratify = SR.batch_label_strata(rows[study.data.batch].to_numpy(), y, study.is_classification)
-        try:
-            rest, test = train_test_split(idx, test_size=s.test_fraction, random_state=s.seed, stratify=stratify)
-            train, tune = train_test_split(
-                rest,
-                test_size=tune_share,
-                random_state=s.seed,
-                stratify=None if stratify is None else np.asarray(stratify)[rest],
-            )
-        except ValueError as exc:
-            raise TenfoldError(
-                f"The split could not be drawn ({exc}). With very small classes a stratified "
-                "split needs at least two samples of each class in every part: collect more "
-                "samples, or lower the test and tune fractions."
-            ) from None
+        train, tune, test = _draw_at_random(study, y, rows, idx)
+        test_batches: list = []
+        n_groups: dict = {}
     else:
-        groups = _groups(study, rows) if (s.strategy == "group" or study.data.group) else None
-        if groups is not None and clusters is not None:  # a copy cluster never spans two groups
-            groups = SR.groups_with_copies(groups, clusters)
-        if s.strategy == "group":
-            rest, test = _hold_out_groups(idx, y, groups, s.test_fraction, s.seed, study.is_classification)
-        else:
-            rest, test, test_batches = _hold_out_batches(study, rows, idx)
-        if groups is not None:
-            train, tune = _hold_out_groups(rest, y, groups, tune_share, s.seed, study.is_classification)
-            n_groups = {
-                name: int(len(np.unique(groups[part])))
-                for name, part in (("train", train), ("tune", tune), ("test", test))
-            }
-        else:
-            train, tune = _stratified_or_random(rest, y, tune_share, s.seed, study.is_classification)
+        train, tune, test, test_batches, n_groups = _draw_by_group_or_batch(study, y, rows, idx, clusters)
     s.copy_clusters = {}
     if clusters is not None:
         n_clusters, n_rows = SR.cluster_counts(clusters)
@@ -123,25 +81,101 @@ def split_study(study) -> None:
     _split_findings(study, rows)
 
 
-def _copy_clusters(study, X, rows) -> np.ndarray:
+def _check_settings(s: SplitState) -> None:
+    """Refuse a redraw after the test set was used, an unknown strategy and fractions that
+    leave too little to train on."""
+    if s.test_uses > 0:
+        raise TenfoldError(
+            "The test set has already been used for the final evaluation; drawing a new "
+            "split now would hide that. Start a new study to change the split (Tip 7)."
+        )
+    if s.strategy not in STRATEGIES:
+        raise TenfoldError(f"Unknown split strategy {s.strategy!r}; this version offers {', '.join(STRATEGIES)}.")
+    if not (
+        0.05 <= s.test_fraction <= 0.5 and 0.05 <= s.tune_fraction <= 0.5 and s.test_fraction + s.tune_fraction < 0.8
+    ):
+        raise TenfoldError(
+            "Choose test and tune fractions between 5% and 50% each, leaving at least 20% of the samples for training."
+        )
+
+
+def _tune_share(s: SplitState) -> float:
+    """The tune part's share of what is left once the test part is drawn."""
+    return s.tune_fraction / (1.0 - s.test_fraction)
+
+
+def _draw_at_random(study: Study, y: np.ndarray, rows: pd.DataFrame, idx: np.ndarray) -> tuple:
+    """``(train, tune, test)`` for the stratified, random and batch × label stratified strategies."""
+    from sklearn.model_selection import train_test_split  # sklearn: imported lazily so the window opens fast
+
+    s = study.split
+    stratify = y if (s.strategy == "stratified" and study.is_classification) else None
+    if s.strategy == "batch-label-stratified":
+        if not study.data.batch or study.data.batch not in rows.columns:
+            raise TenfoldError(
+                "A batch × label stratified split needs a batch column (run, plate, site, day): "
+                "choose it on the Data page, or choose another split strategy."
+            )
+        stratify = SR.batch_label_strata(rows[study.data.batch].to_numpy(), y, study.is_classification)
+    try:
+        rest, test = train_test_split(idx, test_size=s.test_fraction, random_state=s.seed, stratify=stratify)
+        train, tune = train_test_split(
+            rest,
+            test_size=_tune_share(s),
+            random_state=s.seed,
+            stratify=None if stratify is None else np.asarray(stratify)[rest],
+        )
+    except ValueError as exc:
+        raise TenfoldError(
+            f"The split could not be drawn ({exc}). With very small classes a stratified "
+            "split needs at least two samples of each class in every part: collect more "
+            "samples, or lower the test and tune fractions."
+        ) from None
+    return train, tune, test
+
+
+def _draw_by_group_or_batch(
+    study: Study, y: np.ndarray, rows: pd.DataFrame, idx: np.ndarray, clusters: np.ndarray | None
+) -> tuple:
+    """``(train, tune, test, test batches, groups per part)`` for the group and hold-out-batch
+    strategies; copy clusters join the groups so that a cluster never spans two groups."""
+    s = study.split
+    tune_share = _tune_share(s)
+    test_batches: list = []
+    n_groups: dict = {}
+    groups = _groups(study, rows) if (s.strategy == "group" or study.data.group) else None
+    if groups is not None and clusters is not None:  # a copy cluster never spans two groups
+        groups = SR.groups_with_copies(groups, clusters)
+    if s.strategy == "group":
+        rest, test = _hold_out_groups(idx, y, groups, s.test_fraction, s.seed, study.is_classification)
+    else:
+        rest, test, test_batches = _hold_out_batches(study, rows, idx)
+    if groups is not None:
+        train, tune = _hold_out_groups(rest, y, groups, tune_share, s.seed, study.is_classification)
+        n_groups = {
+            name: int(len(np.unique(groups[part]))) for name, part in (("train", train), ("tune", tune), ("test", test))
+        }
+    else:
+        train, tune = _stratified_or_random(rest, y, tune_share, s.seed, study.is_classification)
+    return train, tune, test, test_batches, n_groups
+
+
+def _copy_clusters(study: Study, X, rows: pd.DataFrame) -> np.ndarray:
     """Copy cluster of each row, from the copies the Batch-effects page found, or looked for
     now: exact copies always, near copies when the table is small enough to search quickly."""
-    from guiapp.core.data.duplicates import find_duplicates
-    from guiapp.core.split.remedies import NEAR_SEARCH_CELLS, copy_clusters
+    from guiapp.core.data.duplicates import find_duplicates  # imports pandas: the window imports this module at open
 
     b = study.batch
     if not b.explained_variance and not b.duplicate_pairs:
-        from guiapp.core.data.streaming import exact_copies, is_streamed
-
-        if is_streamed(X):  # features on disk: exact copies from row hashes, a chunk at a time
+        if isinstance(X, StreamedRows):  # features on disk: exact copies from row hashes, a chunk at a time
             b.duplicate_pairs = [[i, j, "exact"] for i, j in exact_copies(X)]
-            return copy_clusters(b.duplicate_pairs, len(X))
-        near = study.data.modality == "table" and X.size <= NEAR_SEARCH_CELLS and len(X) > 2
+            return SR.copy_clusters(b.duplicate_pairs, len(X))
+        near = study.data.modality == "table" and X.size <= SR.NEAR_SEARCH_CELLS and len(X) > 2
         b.duplicate_pairs = find_duplicates(X, near=near, seed=study.split.seed).pairs()
-    return copy_clusters(b.duplicate_pairs, len(X))
+    return SR.copy_clusters(b.duplicate_pairs, len(X))
 
 
-def _groups(study, rows) -> np.ndarray:
+def _groups(study: Study, rows) -> np.ndarray:
     """Each row's group; a row with no group value is a group of its own."""
     col = study.data.group
     if not col:
@@ -160,9 +194,7 @@ def _groups(study, rows) -> np.ndarray:
 
 def _hold_out_groups(idx, y, groups, fraction, seed, classification):
     """Split ``idx`` into (rest, held out) by whole groups, about ``fraction`` held out."""
-    import warnings
-
-    from sklearn.model_selection import GroupShuffleSplit, StratifiedGroupKFold
+    from sklearn.model_selection import GroupShuffleSplit, StratifiedGroupKFold  # sklearn: imported lazily
 
     idx = np.asarray(idx)
     g = groups[idx]
@@ -186,7 +218,7 @@ def _hold_out_groups(idx, y, groups, fraction, seed, classification):
 
 
 def _stratified_or_random(idx, y, fraction, seed, classification):
-    from sklearn.model_selection import train_test_split
+    from sklearn.model_selection import train_test_split  # sklearn: imported lazily so the window opens fast
 
     try:
         return train_test_split(idx, test_size=fraction, random_state=seed, stratify=y[idx] if classification else None)
@@ -194,7 +226,7 @@ def _stratified_or_random(idx, y, fraction, seed, classification):
         return train_test_split(idx, test_size=fraction, random_state=seed)
 
 
-def _hold_out_batches(study, rows, idx):
+def _hold_out_batches(study: Study, rows, idx):
     s, col = study.split, study.data.batch
     if not col or col not in rows.columns:
         raise TenfoldError(
@@ -228,7 +260,7 @@ def _hold_out_batches(study, rows, idx):
     return idx[~out], idx[out], sorted(chosen)
 
 
-def _check_parts(study, y, train, tune, test) -> None:
+def _check_parts(study: Study, y, train, tune, test) -> None:
     for name, part in (("training", train), ("tune", tune), ("test", test)):
         if len(part) == 0:
             raise TenfoldError(f"The {name} part of this split is empty; change the fractions or the held-out batches.")
@@ -243,18 +275,17 @@ def _check_parts(study, y, train, tune, test) -> None:
             )
 
 
-def _split_findings(study, rows) -> None:
+def _split_findings(study: Study, rows: pd.DataFrame) -> None:
+    # These import pandas: the window imports this module at open.
     from guiapp.core.batch.confounding import split_leak_findings
+    from guiapp.core.data.attach import model_frame
     from guiapp.core.data.duplicates import find_duplicates
-    from guiapp.core.study.findings import Findings
 
     if not study.batch.explained_variance and not study.batch.duplicate_pairs:
         # The Batch-effects page has not looked for copies yet: exact copies are cheap.
         if (study.data.options or {}).get("stream"):  # features on disk: row hashes, a chunk at a time
-            from guiapp.core.data.attach import model_frame
-            from guiapp.core.data.streaming import exact_copies
-
-            study.batch.duplicate_pairs = [[i, j, "exact"] for i, j in exact_copies(model_frame(study)[0])]
+            streamed = cast(StreamedRows, model_frame(study)[0])  # "stream" set: the features are StreamedRows
+            study.batch.duplicate_pairs = [[i, j, "exact"] for i, j in exact_copies(streamed)]
         else:
             X = rows[study.data.feature_columns].to_numpy(dtype=np.float32)
             study.batch.duplicate_pairs = find_duplicates(X, near=False).pairs()
@@ -265,7 +296,7 @@ def _split_findings(study, rows) -> None:
     study.set_findings("split", found)
 
 
-def _counts(study, y, idx) -> dict:
+def _counts(study: Study, y, idx) -> dict:
     if not study.is_classification:
         return {"n": len(idx)}
     values, counts = np.unique(y[idx], return_counts=True)
@@ -276,12 +307,12 @@ def index_hash(indices) -> str:
     return hashlib.sha256(json.dumps(sorted(int(i) for i in indices)).encode()).hexdigest()
 
 
-def require_split(study) -> None:
+def require_split(study: Study) -> None:
     if not study.split.sealed or not study.split.train_idx:
         raise TenfoldError("Draw the train / tune / test split on the Split page first.")
 
 
-def model_rows(study, X, y, rows, idx) -> np.ndarray:
+def model_rows(study: Study, X, y, rows, idx) -> np.ndarray:
     """Rows ``idx`` of ``X`` as every model sees them: after the study's batch correction.
 
     With the ComBat remedy the correction is fitted on the training rows and their labels
@@ -289,15 +320,13 @@ def model_rows(study, X, y, rows, idx) -> np.ndarray:
     """
     idx = np.asarray(idx, dtype=int)
     if study.batch.remedy == "combat":
-        from guiapp.core.batch.combat import correct_rows
-
         return correct_rows(study, X, y, rows, idx)
     return X[idx]
 
 
-def train_tune_arrays(study):
+def train_tune_arrays(study: Study):
     """Training and tune rows only: ``(X_train, y_train, X_tune, y_tune)``."""
-    from guiapp.core.data.attach import model_frame
+    from guiapp.core.data.attach import model_frame  # imports pandas: the window imports this module at open
 
     require_split(study)
     X, y, rows = model_frame(study)
@@ -305,9 +334,9 @@ def train_tune_arrays(study):
     return model_rows(study, X, y, rows, tr), y[tr], model_rows(study, X, y, rows, tu), y[tu]
 
 
-def sealed_test_rows(study, *, finalising: bool = False):
+def sealed_test_rows(study: Study, *, finalising: bool = False):
     """The sealed test rows ``(X_test, y_test)``; only the final evaluation may ask."""
-    from guiapp.core.data.attach import model_frame
+    from guiapp.core.data.attach import model_frame  # imports pandas: the window imports this module at open
 
     require_split(study)
     if not finalising:

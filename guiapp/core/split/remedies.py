@@ -1,5 +1,5 @@
-"""Remedies the split applies (Tip 7): copies kept together, batch × label strata, a group
-column found from the copies, and the record of each remedy for the study and the card.
+"""Remedies the split applies (Tip 7): copies kept together, batch × label strata, and the
+record of each remedy for the study and the card.
 
 - :func:`copy_clusters`: exact and near copies joined into clusters (a copy of a copy is in
   the same cluster); :func:`keep_clusters_together` moves each cluster that a drawn split
@@ -7,22 +7,23 @@ column found from the copies, and the record of each remedy for the study and th
   its own copy. With the group strategy the clusters join the groups before drawing.
 - :func:`batch_label_strata`: the strata of the ``batch-label-stratified`` strategy: every
   batch × label cell in every part, in proportion.
-- :func:`group_column_from_copies`: a column most copy pairs share a value of — replicates or
-  repeated patients — proposed as the group column.
 - :func:`record_split_remedies` / :func:`remedy_sentences`: what was done and why, in words,
   for ``study.split.remedies``, the model card and the report. Each record names the finding
   it answers, so the finding can be settled by it.
+
+The group column found from the copies is :mod:`guiapp.core.batch.group_columns`'s; the
+page actions that apply a remedy and redraw the split are :mod:`guiapp.core.split.remedy_actions`.
 """
 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
+
+from guiapp.core.study.blocking import settle_by_remedy, unsettle
+from guiapp.core.study.model import Study
 
 COPY_REMEDY = "copy-aware-split"
 SPLIT_REMEDIES = ("batch-holdout", "batch-label-stratified", COPY_REMEDY, "group-split")
-GROUP_SHARE = 0.8  # share of copy pairs that must share the column's value
-GROUP_MIN_PAIRS = 3
 NEAR_SEARCH_CELLS = 20_000_000  # samples × features up to which the split looks for near-copies itself
 
 
@@ -56,6 +57,8 @@ def cluster_counts(clusters: np.ndarray) -> tuple[int, int]:
 
 def groups_with_copies(groups: np.ndarray | None, clusters: np.ndarray) -> np.ndarray:
     """Groups widened so that a copy cluster never spans two groups (union of both relations)."""
+    import pandas as pd  # pandas: imported lazily, the window imports the split at open
+
     if groups is None:
         return clusters.astype(str)
     codes = pd.factorize(pd.Series(groups))[0]
@@ -72,6 +75,8 @@ def keep_clusters_together(train, tune, test, clusters: np.ndarray, *, fixed_tes
     only training and tune rows move. Returns the three parts, rows moved and clusters still
     divided.
     """
+    import pandas as pd  # pandas: imported lazily, the window imports the split at open
+
     part = np.full(len(clusters), -1)
     for code, idx in enumerate((train, tune, test)):
         part[np.asarray(idx, dtype=int)] = code
@@ -85,7 +90,7 @@ def keep_clusters_together(train, tune, test, clusters: np.ndarray, *, fixed_tes
         if fixed_test and (parts == 2).any():
             movable = rows[parts != 2]
             if len(np.unique(part[movable])) > 1:  # keep at least train and tune rows together
-                target = np.bincount(part[movable], minlength=3).argmax()
+                target = int(np.bincount(part[movable], minlength=3).argmax())
                 moved += int((part[movable] != target).sum())
                 part[movable] = target
             straddling += 1
@@ -99,6 +104,8 @@ def keep_clusters_together(train, tune, test, clusters: np.ndarray, *, fixed_tes
 def batch_label_strata(batches: np.ndarray, y: np.ndarray, classification: bool) -> np.ndarray:
     """Stratum of each row: its batch × label cell; a cell too small to be divided (under 3
     rows) falls back to its label, and a label too small to its batch."""
+    import pandas as pd  # pandas: imported lazily, the window imports the split at open
+
     batches = np.asarray(batches).astype(str)
     labels = np.asarray(y).astype(str) if classification else np.zeros(len(batches), dtype=str)
     cells = pd.Series(np.char.add(np.char.add(batches, "|"), labels))
@@ -108,44 +115,10 @@ def batch_label_strata(batches: np.ndarray, y: np.ndarray, classification: bool)
     return np.where(sizes >= 2, strata, "rest").astype(str)
 
 
-def group_column_from_copies(rows: pd.DataFrame, pairs, *, exclude=()) -> dict | None:
-    """A column that most copy pairs share a value of (replicates, repeated patients), or None.
-
-    Looked at: columns other than ``exclude`` whose values repeat but are not the same in every
-    row; at least :data:`GROUP_MIN_PAIRS` pairs and a share ≥ :data:`GROUP_SHARE` of them.
-    """
-    pairs = [pr for pr in pairs if int(pr[0]) < len(rows) and int(pr[1]) < len(rows)]
-    if len(pairs) < GROUP_MIN_PAIRS:
-        return None
-    a = np.array([int(pr[0]) for pr in pairs])
-    b = np.array([int(pr[1]) for pr in pairs])
-    best = None
-    for col in rows.columns:
-        if col in exclude:
-            continue
-        values = rows[col]
-        n_groups = values.nunique(dropna=True)
-        if n_groups < 3 or n_groups >= values.notna().sum() or pd.api.types.is_float_dtype(values):
-            continue
-        v = values.astype(object).to_numpy()
-        same = np.array([x == y and not pd.isna(x) for x, y in zip(v[a], v[b], strict=False)])
-        share = float(same.mean())
-        if share >= GROUP_SHARE and (best is None or share > best["share"]):
-            best = {
-                "column": str(col),
-                "share": share,
-                "n_pairs": len(pairs),
-                "n_groups": int(n_groups),
-                "reason": f"{same.sum()} of {len(pairs)} pairs of copies share a value of it: replicates "
-                "or repeated samples of one donor or patient",
-            }
-    return best
-
-
 # ----- records ---------------------------------------------------------------------------------
 
 
-def _confounded_text(study, strategy: str) -> str:
+def _confounded_text(study: Study, strategy: str) -> str:
     b, s = study.batch, study.split
     v = f" (Cramér's V = {b.cramers_v:.2f})" if b.cramers_v is not None else ""
     why = f"batch `{study.data.batch}` is confounded with the label{v}"
@@ -160,7 +133,7 @@ def _confounded_text(study, strategy: str) -> str:
     )
 
 
-def record_split_remedies(study) -> list:
+def record_split_remedies(study: Study) -> list:
     """Rebuild the split's remedy records after a split was drawn; returns them."""
     s, b = study.split, study.batch
     kept = [
@@ -195,12 +168,10 @@ def record_split_remedies(study) -> list:
     return s.remedies
 
 
-def sync_settled(study) -> None:
+def sync_settled(study: Study) -> None:
     """The findings the applied remedies settle, worked out again from the records each time: a
     remedy undone by a later split (another strategy, copies no longer kept together) makes its
     finding act again. Copies that a batch hold-out could not keep together settle nothing."""
-    from guiapp.core.study.blocking import settle_by_remedy, unsettle
-
     now = {}
     for r in study.split.remedies:
         straddling = (study.split.copy_clusters or {}).get("straddling")
@@ -219,7 +190,7 @@ def sync_settled(study) -> None:
             settle_by_remedy(study, code, text)["by"] = "remedy-record"
 
 
-def record_remedy(study, finding: str, remedy: str, text: str) -> None:
+def record_remedy(study: Study, finding: str, remedy: str, text: str) -> None:
     """Add (or replace) the record of a remedy for ``finding``."""
     study.split.remedies = [
         r for r in study.split.remedies if not (r.get("finding") == finding and r.get("remedy") == remedy)
@@ -228,21 +199,6 @@ def record_remedy(study, finding: str, remedy: str, text: str) -> None:
     sync_settled(study)
 
 
-def remedy_sentences(study) -> list[str]:
+def remedy_sentences(study: Study) -> list[str]:
     """Each applied remedy in words, for the card and the report."""
     return [r["text"] for r in study.split.remedies]
-
-
-def apply_split_remedy(study, remedy: str, reason: str = "") -> None:
-    """The Split page's remedy for a confounded batch: leave-batch-out (``batch-holdout``) or
-    ``batch-label-stratified``, recorded as the batch remedy and drawn at once."""
-    from guiapp.core.batch.effects import choose_remedy
-    from guiapp.core.split.draw import split_study
-    from guiapp.core.study.errors import TenfoldError
-
-    if remedy not in ("batch-holdout", "batch-label-stratified"):
-        raise TenfoldError(f"{remedy!r} is not a split remedy; choose batch-holdout or batch-label-stratified.")
-    redrawn_before = study.split.sealed and study.split.strategy != remedy
-    choose_remedy(study, remedy, reason or "batch confounded with the label")
-    if not redrawn_before:
-        split_study(study)

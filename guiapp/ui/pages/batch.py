@@ -15,9 +15,12 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton, QWidget
 
+from guiapp.core.batch import embedding_store
 from guiapp.core.batch import views as batch_views
-from guiapp.core.batch.effects import REMEDY_WORDS, BatchEffectReport, apply_group_remedy, apply_remedy
+from guiapp.core.batch.effects import BatchEffectReport
+from guiapp.core.batch.remedy import REMEDY_WORDS
 from guiapp.core.guidance.plain_summaries import batch_mixing
+from guiapp.core.split.remedy_actions import apply_group_remedy, apply_remedy
 from guiapp.ui import detail_level
 from guiapp.ui.batch_panels import ConfoundingPanel, IndependencePanel, MetricsTable, RemedyPanel
 from guiapp.ui.collapsible import collapsible
@@ -230,7 +233,7 @@ class BatchPage(StepPage):
 
     # ----- colour columns -------------------------------------------------------------------
     def _current_key(self) -> str:
-        return batch_views.embedding_key(self.study) if self.study.table is not None else ""
+        return embedding_store.embedding_key(self.study) if self.study.table is not None else ""
 
     def _fill_colour_columns(self) -> None:
         d = self.study.data
@@ -285,7 +288,7 @@ class BatchPage(StepPage):
             s.table is not None
             and bool(s.batch.explained_variance)
             and self._auto_tried != self._current_key() + self.view_kind.currentData()
-            and batch_views.has_stored_embedding(s, self.view_kind.currentData())
+            and embedding_store.has_stored_embedding(s, self.view_kind.currentData())
         )
 
     def _auto_load(self) -> None:
@@ -389,7 +392,7 @@ class BatchPage(StepPage):
         self.show_info(f"Remedy recorded: {REMEDY_WORDS[remedy]}.")
 
     def _measure(self) -> None:
-        from guiapp.core.batch.effects import remedy_effect
+        from guiapp.core.batch.remedy import remedy_effect
 
         self.run_task(
             remedy_effect,

@@ -291,7 +291,7 @@ class SplitPage(StepPage):
         self.study.split.keep_copies_together = self.keep_copies.isChecked()
         if remedy == "batch-holdout":
             self.study.split.holdout_batches = self.held_out()
-        from guiapp.core.split.remedies import apply_split_remedy  # imports pandas: not at window open
+        from guiapp.core.split.remedy_actions import apply_split_remedy  # not needed at window open
 
         self.run_task(
             apply_split_remedy,
