@@ -8,14 +8,12 @@ its training data); :func:`sync_register` opens one entry for each, once.
 
 from __future__ import annotations
 
-import datetime as _dt
-
 from guiapp.core.study.errors import TenfoldError
+from guiapp.core.study.ethics_register import NO_CONCERNS, STATUSES, add_entry
 from guiapp.core.study.findings import Findings
-from guiapp.core.study.model import EthicsEntry, now_iso
+from guiapp.core.study.model import now_iso
 
 SHARE_CHOICES = ("auto", "never", "always")
-STATUSES = ("open", "resolved")
 AUTOMATIC = "Tenfold (automatic)"
 
 # Findings that open a register entry by themselves: personal identifiers (the PII scan's
@@ -52,8 +50,6 @@ _SENSITIVITY_CODES = {
 
 # ----- the register ---------------------------------------------------------------------------
 
-NO_CONCERNS = "No ethical concerns were identified for this study."
-
 
 def declare_no_concerns(study, raised_by: str = "") -> dict:
     """Record that the study raises no ethical concern; refused while a concern is open, so the
@@ -66,27 +62,6 @@ def declare_no_concerns(study, raised_by: str = "") -> dict:
             + "): resolve each with how it was addressed before declaring no concerns."
         )
     return add_entry(study, NO_CONCERNS, raised_by=raised_by, status="resolved")
-
-
-def add_entry(
-    study, concern: str, *, raised_by: str = "", mitigation: str = "", status: str = "open", finding: str = ""
-) -> dict:
-    if not concern.strip():
-        raise TenfoldError("Write the concern before adding it to the ethics register.")
-    if status not in STATUSES:
-        raise TenfoldError(f"An entry's status is one of {', '.join(STATUSES)}, not {status!r}.")
-    entry = EthicsEntry(
-        concern=concern.strip(),
-        raised_by=raised_by.strip(),
-        date=_dt.date.today().isoformat(),
-        status=status,
-        mitigation=mitigation.strip(),
-        finding=finding,
-    ).__dict__
-    if status == "open":  # a concern raised after "no concerns" makes that declaration untrue
-        study.ethics.register[:] = [e for e in study.ethics.register if e.get("concern") != NO_CONCERNS]
-    study.ethics.register.append(entry)
-    return entry
 
 
 def _entry(study, index: int) -> dict:

@@ -11,11 +11,15 @@ report must say: every warning and error not settled by a remedy, with the user'
 
 from __future__ import annotations
 
+import difflib
 import re
 
 from guiapp.core.study.errors import BlockingFindings, TenfoldError
+from guiapp.core.study.ethics_register import add_entry
 from guiapp.core.study.findings import Finding, Findings
+from guiapp.core.study.model import now_iso
 from guiapp.core.study.steps import STEP_IDS, step
+from guiapp.core.study.vocabulary import DONE, OPEN, VIOLATED
 
 BY_SPEC = "study spec"
 BY_USER = "study owner"
@@ -138,8 +142,6 @@ def apply_spec_acceptances(study, accept: dict) -> None:
 
 def record_in_register(study) -> list[dict]:
     """One ethics-register entry per accepted finding the study has raised (idempotent)."""
-    from guiapp.core.privacy.ethics import add_entry
-
     known = {e.get("finding") for e in study.ethics.register}
     new = []
     for f in study.findings:
@@ -295,8 +297,6 @@ def headline_caveat(study) -> str:
 
 def acted_on_evidence(study) -> tuple:
     """The checklist's word on blocking findings: ``(status, evidence)``."""
-    from guiapp.core.guidance.evidence import DONE, OPEN, VIOLATED
-
     open_ = unresolved_blocking(study)
     if open_:
         return VIOLATED, "not remedied or accepted: " + ", ".join(dict.fromkeys(f.code for f in open_))
@@ -315,8 +315,6 @@ def acted_on_evidence(study) -> tuple:
 
 
 def _closest(code: str) -> str:
-    import difflib
-
     near = difflib.get_close_matches(code, [k.code for k in Findings.all()], n=5, cutoff=0.5)
     return (
         f"did you mean {', '.join(near)}?"
@@ -326,6 +324,4 @@ def _closest(code: str) -> str:
 
 
 def _now() -> str:
-    from guiapp.core.study.model import now_iso
-
     return now_iso()

@@ -20,6 +20,7 @@ from typing import Any
 from guiapp import __version__
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.findings import Finding
+from guiapp.core.study.vocabulary import HIGHER_IS_BETTER, metric_names
 
 STUDY_FILE = "study.json"
 FORMAT_VERSION = 1
@@ -198,8 +199,6 @@ class BaselinesState:
     budget_trials: int = 20  # optuna trials per baseline; the network gets [train] budget_trials
 
     def best(self, metric: str) -> dict | None:
-        from guiapp.core.stats.metrics import HIGHER_IS_BETTER
-
         scored = [
             r
             for r in self.results
@@ -426,8 +425,6 @@ class Study:
     @property
     def primary_metric(self) -> str:
         """The target metric when it fits the task (a changed task can leave a stale one)."""
-        from guiapp.core.stats.metrics import metric_names
-
         metric = self.question.target_metric
         if metric in metric_names(self.question.task):
             return metric

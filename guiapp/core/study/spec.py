@@ -12,8 +12,11 @@ import json
 import tomllib
 from pathlib import Path
 
-from guiapp.core.study.errors import SpecError
+from guiapp.core.study.blocking import check_reason
+from guiapp.core.study.errors import SpecError, TenfoldError
+from guiapp.core.study.findings import Findings
 from guiapp.core.study.spec_rules import METRIC_RANGES, RULES
+from guiapp.core.study.vocabulary import CHECKLIST_ITEM_IDS, DISPLAY_NAMES, ROLES, baseline_names, metric_names
 
 # section -> {key: (type or tuple of types, allowed values or None)}
 KEYS = {
@@ -268,8 +271,6 @@ def _nearest(word: str, known, section: str = "") -> str:
 
 def _check_values_together(spec: dict, name: str) -> None:
     """Ranges that depend on another key: the target against its metric, the split's shares."""
-    from guiapp.core.stats.metrics import DISPLAY_NAMES, metric_names
-
     q = spec.get("question", {})
     task = q.get("task", "classification")
     metric = q.get("target_metric", "roc_auc" if task == "classification" else "r2")
@@ -305,13 +306,11 @@ def _check_values_together(spec: dict, name: str) -> None:
         )
     models = spec.get("baselines", {}).get("models")
     if models:
-        from guiapp.core.models.baselines import available
-
-        unknown = [m for m in models if m not in available(task)]
+        unknown = [m for m in models if m not in baseline_names(task)]
         if unknown:
             raise SpecError(
                 f"{name}: [baselines] models: {show_value(unknown[0])} is not a {task} baseline; "
-                f"choose from {', '.join(available(task))}."
+                f"choose from {', '.join(baseline_names(task))}."
             )
 
 
@@ -329,8 +328,6 @@ def _check_design(spec: dict, name: str) -> None:
     data, split = spec.get("data", {}), spec.get("split", {})
     _check_attestations(spec.get("checklist", {}).get("attest", {}), name)
     _check_acceptances(spec.get("findings", {}).get("accept", {}), name)
-    from guiapp.core.data.roles import ROLES
-
     for column, role in data.get("roles", {}).items():
         if role not in ROLES:
             raise SpecError(
@@ -381,9 +378,7 @@ def _type_words(types) -> str:
 
 def _check_attestations(attest: dict, name: str) -> None:
     """[checklist] attest: item id = the reason it holds; each id must be a checklist item."""
-    from guiapp.core.guidance.checklist import ITEMS
-
-    ids = [i.id for i in ITEMS]
+    ids = list(CHECKLIST_ITEM_IDS)
     for item_id, reason in attest.items():
         if item_id not in ids:
             raise SpecError(
@@ -395,15 +390,9 @@ def _check_attestations(attest: dict, name: str) -> None:
 
 def _check_acceptances(accept: dict, name: str) -> None:
     """[findings] accept: finding code = the reason, in words, why the result still holds."""
-    from guiapp.core.study.blocking import check_reason
-    from guiapp.core.study.errors import TenfoldError
-    from guiapp.core.study.findings import Findings
-
     codes = [k.code for k in Findings.all()]
     for code, reason in accept.items():
         if code not in codes:
-            import difflib
-
             near = difflib.get_close_matches(code, codes, n=5, cutoff=0.5)
             raise SpecError(
                 f"{name}: [findings] accept: {code!r} is not the code of a finding"
