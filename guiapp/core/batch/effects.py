@@ -28,12 +28,13 @@ from guiapp.core.batch.metrics import (
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.findings import Findings
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress, sub_progress
+from guiapp.core.study.vocabulary import BATCH_REMEDIES
 
 N_COMPONENTS = 10
 SILHOUETTE_WARN = 0.1
 SILHOUETTE_STRONG = 0.25
 MAX_SILHOUETTE_SAMPLES = 5000
-REMEDIES = ("none", "group-split", "batch-holdout", "batch-label-stratified", "combat")
+REMEDIES = BATCH_REMEDIES
 REMEDY_WORDS = {
     "none": "no correction",
     "group-split": "a group-aware split (each donor, patient or animal in one part)",

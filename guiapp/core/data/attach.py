@@ -34,8 +34,8 @@ from guiapp.core.study.errors import DataError  # noqa: F401  (imported from her
 from guiapp.core.study.findings import Findings
 from guiapp.core.study.model import Provenance, now_iso
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
+from guiapp.core.study.vocabulary import MODALITIES
 
-MODALITIES = ("table", "image", "sequence")
 # Below this many labelled samples no train / tune / test split can be judged: the data are
 # profiled, and a too-few-samples finding blocks the study (Tip 1).
 MIN_STUDY_SAMPLES = 10

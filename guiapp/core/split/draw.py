@@ -12,8 +12,9 @@ import json
 import numpy as np
 
 from guiapp.core.study.errors import SealedTestSetError, TenfoldError
+from guiapp.core.study.vocabulary import SPLIT_STRATEGIES
 
-STRATEGIES = ("stratified", "random", "group", "batch-holdout", "batch-label-stratified")
+STRATEGIES = SPLIT_STRATEGIES
 MIN_GROUPS = 3
 
 

@@ -19,8 +19,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from guiapp.core.study.vocabulary import SPLIT_REMEDIES
+
 COPY_REMEDY = "copy-aware-split"
-SPLIT_REMEDIES = ("batch-holdout", "batch-label-stratified", COPY_REMEDY, "group-split")
 GROUP_SHARE = 0.8  # share of copy pairs that must share the column's value
 GROUP_MIN_PAIRS = 3
 NEAR_SEARCH_CELLS = 20_000_000  # samples × features up to which the split looks for near-copies itself

@@ -16,14 +16,27 @@ from guiapp.core.study.blocking import check_reason
 from guiapp.core.study.errors import SpecError, TenfoldError
 from guiapp.core.study.findings import Findings
 from guiapp.core.study.spec_rules import METRIC_RANGES, RULES
-from guiapp.core.study.vocabulary import CHECKLIST_ITEM_IDS, DISPLAY_NAMES, ROLES, baseline_names, metric_names
+from guiapp.core.study.vocabulary import (
+    BATCH_REMEDIES,
+    CHECKLIST_ITEM_IDS,
+    CV_MODES,
+    DISPLAY_NAMES,
+    LR_SCHEDULES,
+    MISSING_STRATEGIES,
+    MODALITIES,
+    ROLES,
+    SPLIT_STRATEGIES,
+    TASKS,
+    baseline_names,
+    metric_names,
+)
 
 # section -> {key: (type or tuple of types, allowed values or None)}
 KEYS = {
     "question": {
         "title": (str, None),
         "description": (str, None),
-        "task": (str, ("classification", "regression")),
+        "task": (str, TASKS),
         "target_metric": (str, None),
         "target_value": ((int, float), None),
         "max_parameters": (int, None),
@@ -64,12 +77,12 @@ KEYS = {
         "sheet_id": (str, None),
         "transposed": (bool, None),
         "roles": (dict, None),
-        "missing": (str, ("median", "most-frequent", "drop-rows", "drop-columns")),
+        "missing": (str, MISSING_STRATEGIES),
         # "log1p" (every feature) or { log1p = ["column", ...] } (guiapp.core.data.transform)
         "transform": ((str, dict), None),
         "accession": (str, None),
         "url": (str, None),
-        "modality": (str, ("table", "image", "sequence")),
+        "modality": (str, MODALITIES),
         "sheet": (str, None),
         "image_size": ((int, list), None),
         "colour": (str, ("auto", "grey", "rgb")),
@@ -81,18 +94,18 @@ KEYS = {
         "samples_id_match": (str, ("auto", "exact")),
     },
     "batch": {
-        "remedy": (str, ("none", "group-split", "batch-holdout", "batch-label-stratified", "combat")),
+        "remedy": (str, BATCH_REMEDIES),
         "remedy_reason": (str, None),
     },
     "split": {
-        "strategy": (str, ("stratified", "random", "group", "batch-holdout", "batch-label-stratified")),
+        "strategy": (str, SPLIT_STRATEGIES),
         "keep_copies_together": (bool, None),
         "holdout_batches": (list, None),
         "test_fraction": ((int, float), None),
         "tune_fraction": ((int, float), None),
         "seed": (int, None),
         # repeated nested cross-validation when the parts are too small to judge
-        "cv": (str, ("auto", "always", "never")),
+        "cv": (str, CV_MODES),
         "cv_folds": (int, None),
         "cv_repeats": (int, None),
     },
@@ -114,7 +127,7 @@ KEYS = {
         "patience": (int, None),
         "deterministic": (bool, None),
         "seed": (int, None),
-        "lr_schedule": (str, ("none", "cosine", "plateau")),
+        "lr_schedule": (str, LR_SCHEDULES),
         "mixed_precision": (str, ("off", "bf16", "fp16")),
         "budget_trials": (int, None),
         "optimizer": (str, ("adamw", "adam", "sgd")),
