@@ -363,9 +363,7 @@ def choose_remedy(study, remedy: str, reason: str = "", *, holdout_batches=None)
     else:
         s.strategy = strategy
         if s.sealed and "combat" in (remedy, previous) and remedy != previous:
-            study.baselines.results = []
-            study.train.status, study.train.history, study.train.weights = "not started", [], ""
-            study.evaluation.tune_metrics = {}
+            study.invalidate_after("batch")
 
 
 def remedy_effect(
@@ -475,9 +473,7 @@ def use_group_column(study, column: str) -> None:
             )
         d.feature_columns = [c for c in d.feature_columns if c != column]
         d.n_features = len(d.feature_columns)
-        study.baselines.results = []
-        study.train.status, study.train.history, study.train.weights = "not started", [], ""
-        study.evaluation.tune_metrics = {}
+        study.invalidate_after("batch")
     d.group = column
     _refresh_for_group(study, column)
     study.set_findings("batch", [f for f in study.findings if f.step == "batch" and f.code != "group-column-suggested"])

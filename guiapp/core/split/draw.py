@@ -115,11 +115,8 @@ def split_study(study) -> None:
     s.test_hash = index_hash(s.test_idx)
     s.sealed = True
     s.counts = {name: _counts(study, y, getattr(s, f"{name}_idx")) for name in ("train", "tune", "test")}
-    # Everything downstream of the split is stale now.
-    study.baselines.results = []
-    study.train.status, study.train.history, study.train.weights = "not started", [], ""
-    study.evaluation.tune_metrics = {}
-    study.batch.after = {}
+    # A split drawn anew: what was measured on the old one, from the split on, is stale now.
+    study.invalidate_after("batch")
     SR.record_split_remedies(study)
     _split_findings(study, rows)
 

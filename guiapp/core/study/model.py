@@ -20,6 +20,7 @@ from typing import Any
 from guiapp import __version__
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.findings import Finding
+from guiapp.core.study.steps import records_after
 from guiapp.core.study.vocabulary import HIGHER_IS_BETTER, metric_names
 
 STUDY_FILE = "study.json"
@@ -412,6 +413,16 @@ class Study:
     def finding_codes(self) -> set[str]:
         return {f.code for f in self.findings}
 
+    # ----- one invalidation rule --------------------------------------------------------
+    def invalidate_after(self, step_id: str) -> None:
+        """``step_id`` changed: what every later step computed is stale, so its records (the
+        steps table's ``records``) go back to their defaults. Settings and earlier steps' records
+        are kept."""
+        for record in records_after(step_id):
+            section, name = record.split(".")
+            state = getattr(self, section)
+            setattr(state, name, _default(type(state), name))
+
     # ----- derived facts used by several steps ----------------------------------------
     @property
     def is_classification(self) -> bool:
@@ -509,6 +520,14 @@ class Study:
             ) from None
         study.folder = folder
         return study
+
+
+def _default(cls: type, name: str) -> Any:
+    """The default a dataclass gives its field ``name`` (a fresh one for lists and dicts)."""
+    f = next(f for f in dataclasses.fields(cls) if f.name == name)
+    if f.default_factory is not dataclasses.MISSING:
+        return f.default_factory()
+    return f.default
 
 
 def _known(cls, values: dict) -> dict:

@@ -7,13 +7,21 @@ and the tests agree (the checklist decides whether a step may be left).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from guiapp.core.study.model import Study
 
 
 @dataclass(frozen=True)
 class Step:
     id: str
     title: str
-    tips: tuple
+    tips: tuple[int, ...]
+    # What the step computed from the steps before it, as "section.field" of the study: a change
+    # in an earlier step makes these stale, and Study.invalidate_after resets them to their
+    # defaults. The user's settings are never listed: they survive an upstream change.
+    records: tuple[str, ...] = ()
 
 
 STEPS = (
@@ -21,12 +29,14 @@ STEPS = (
     Step("question", "Question", (4,)),
     Step("data", "Data", (4, 10)),
     Step("batch", "Batch effects", (4, 7)),
-    Step("split", "Split", (7,)),
-    Step("baselines", "Baselines", (1, 2)),
+    # ComBat's before/after metrics are shown on the Batch-effects page but measured on the
+    # training split, so they go stale with the split.
+    Step("split", "Split", (7,), ("batch.after",)),
+    Step("baselines", "Baselines", (1, 2), ("baselines.results",)),
     Step("architecture", "Architecture", (5, 3)),
-    Step("train", "Train", (6, 3)),
+    Step("train", "Train", (6, 3), ("train.status", "train.history", "train.weights")),
     Step("overfitting", "Overfitting", (7,)),
-    Step("evaluate", "Evaluate", (1, 7, 9)),
+    Step("evaluate", "Evaluate", (1, 7, 9), ("evaluation.tune_metrics",)),
     Step("interpret", "Interpret", (8, 9)),
     Step("ethics", "Ethics & privacy", (10,)),
     Step("export", "Export", (10, 3)),
@@ -38,7 +48,13 @@ def step(step_id: str) -> Step:
     return STEPS[STEP_IDS.index(step_id)]
 
 
-def missing_prerequisite(study, step_id: str) -> str | None:
+def records_after(step_id: str) -> tuple[str, ...]:
+    """The study records of every step after ``step_id``, in step order: what a change in
+    ``step_id`` (or before it) makes stale."""
+    return tuple(r for s in STEPS[STEP_IDS.index(step_id) + 1 :] for r in s.records)
+
+
+def missing_prerequisite(study: Study, step_id: str) -> str | None:
     """Why ``step_id`` cannot be worked on yet, in plain words; None when it can."""
     i = STEP_IDS.index(step_id)
     has_data = bool(study.data.feature_columns) and study.table is not None
