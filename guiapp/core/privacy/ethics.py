@@ -12,6 +12,7 @@ from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.ethics_register import NO_CONCERNS, STATUSES, add_entry
 from guiapp.core.study.findings import Findings
 from guiapp.core.study.model import now_iso
+from guiapp.core.study.records import EthicsRecord
 
 SHARE_CHOICES = ("auto", "never", "always")
 AUTOMATIC = "Tenfold (automatic)"
@@ -51,7 +52,7 @@ _SENSITIVITY_CODES = {
 # ----- the register ---------------------------------------------------------------------------
 
 
-def declare_no_concerns(study, raised_by: str = "") -> dict:
+def declare_no_concerns(study, raised_by: str = "") -> EthicsRecord:
     """Record that the study raises no ethical concern; refused while a concern is open, so the
     register and the card never say both "no concerns" and "a concern is still open"."""
     open_ = [e["concern"] for e in study.ethics.register if e.get("status", "open") == "open"]
@@ -106,7 +107,7 @@ def finding_key(finding) -> str:
     return f"{finding.code}:{detail}"
 
 
-def sync_register(study) -> list[dict]:
+def sync_register(study) -> list[EthicsRecord]:
     """Open an entry for each finding that is an ethical concern and has none yet.
 
     Idempotent: an entry remembers the finding that opened it, so a rerun (or an entry the
