@@ -39,7 +39,7 @@ from guiapp.core.study.sections import (
     TuningState,
     VerdictState,
 )
-from guiapp.core.study.steps import records_after
+from guiapp.core.study.step_table import records_after
 from guiapp.core.study.vocabulary import metric_names
 
 # The parts of a study are declared in guiapp.core.study.sections; they are named from here too.
