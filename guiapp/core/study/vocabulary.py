@@ -58,6 +58,10 @@ LR_SCHEDULES: tuple[LrSchedule, ...] = get_args(LrSchedule)
 TrainStatus = Literal["not started", "running", "cancelled", "done", "failed"]
 TRAIN_STATUSES: tuple[TrainStatus, ...] = get_args(TrainStatus)
 
+# A hyperparameter trial's state, as a search record stores it (optuna's state name, lower case).
+TrialState = Literal["running", "complete", "pruned", "fail", "waiting"]
+TRIAL_STATES: tuple[TrialState, ...] = get_args(TrialState)
+
 # ----- metrics --------------------------------------------------------------------------------------------
 
 MetricName = Literal[
