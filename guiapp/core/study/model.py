@@ -98,9 +98,9 @@ class Study:
     attestations: dict[str, str] = field(default_factory=dict)  # checklist item id -> the user's reason
     # finding code -> {"reason", "at", "by"}: the user accepts the finding with a reason (guiapp.core.study.blocking)
     accepted_findings: dict[str, Acceptance] = field(default_factory=dict)
-    # finding code -> {"remedy", "at"}: a remedy applied by its step settles the finding
+    # finding code -> {"remedy", "at"[, "by"]}: a remedy applied by its step settles the finding
     settled_findings: dict[str, Settlement] = field(default_factory=dict)
-    findings: list[Finding] = field(default_factory=list)  # of Finding
+    findings: list[Finding] = field(default_factory=list)
     created: str = field(default_factory=now_iso)
     tenfold_version: str = __version__
     folder: Path | None = field(default=None, compare=False, repr=False)

@@ -209,7 +209,7 @@ class BaselinesState:
     results: list[dict[str, Any]] = field(default_factory=list)  # of BaselineResult dicts
     budget_trials: int = 20  # optuna trials per baseline; the network gets [train] budget_trials
 
-    def best(self, metric: str) -> dict | None:
+    def best(self, metric: str) -> dict[str, Any] | None:
         scored = [
             r
             for r in self.results
