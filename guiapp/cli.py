@@ -19,6 +19,7 @@ import traceback
 from pathlib import Path
 
 from guiapp import __version__
+from guiapp.core.study.vocabulary import MISSING_STRATEGIES, TASKS
 
 EXIT_BAD_INPUT = 2
 EXIT_BLOCKED = 3  # a finding blocks the study; the report is still printed
@@ -147,7 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--group", default="", help="the group column (donor, patient, animal, cell line): samples that belong together"
     )
-    p.add_argument("--task", default="classification", choices=("classification", "regression"))
+    p.add_argument("--task", default="classification", choices=TASKS)
     p.add_argument(
         "--samples",
         default="",
@@ -166,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--missing",
         default="median",
-        choices=("median", "most-frequent", "drop-rows", "drop-columns"),
+        choices=MISSING_STRATEGIES,
         help="what to do with missing feature values (default: median, fitted on the training split)",
     )
     p.add_argument("--json", action="store_true", help="print JSON instead of text")

@@ -28,6 +28,7 @@ from guiapp.core.batch.effects import pairs_across_current_split
 from guiapp.core.batch.metrics import NAMES, SCALED
 from guiapp.core.batch.remedy import REASON_NEEDED, REMEDIES, REMEDY_WORDS, remedy_needs_reason
 from guiapp.core.batch.views import batch_sizes, describe_pairs, stored_metrics
+from guiapp.core.study.vocabulary import BATCH_REMEDIES
 from guiapp.ui.widgets import Banner, ResultTable, note, value_label
 
 LIGHT_COLOURS = {"green": "#2e7d32", "amber": "#f0a30a", "red": "#c62828"}
@@ -268,7 +269,7 @@ class RemedyPanel(QWidget):
         self._shown: tuple = ()
         self.choices = QButtonGroup(self)
         self.radios = {}
-        for i, remedy in enumerate(REMEDIES):
+        for i, remedy in enumerate(BATCH_REMEDIES):
             radio = QRadioButton(REMEDY_TITLES[remedy])
             radio.setAccessibleName(f"Remedy: {remedy}")
             self.choices.addButton(radio, i)

@@ -29,22 +29,25 @@ from PySide6.QtWidgets import (
 
 # core.readers and core.roles bring pandas: imported when a file is chosen, not when the window opens.
 from guiapp.core.study.errors import DataError
+from guiapp.core.study.vocabulary import MISSING_STRATEGIES, MODALITIES
 from guiapp.ui.plots import PlotArea, horizontal_bars
 from guiapp.ui.table_model import RoleDelegate, RolesModel
 from guiapp.ui.widgets import heading, note, value_label
 
-MISSING_WORDS = (
-    ("median", "Fill with the training median"),
-    ("most-frequent", "Fill with the training's most frequent value"),
-    ("drop-rows", "Drop samples with missing values"),
-    ("drop-columns", "Drop features with missing values"),
-)
-READ_AS = (
-    ("auto", "Detect from the file"),
-    ("table", "Table: CSV/TSV, Parquet, Excel, AnnData .h5ad"),
-    ("image", "Images: a folder with a subfolder per class, or images plus a CSV of labels"),
-    ("sequence", "Sequences: a FASTA file, or a folder of FASTA files (one per class)"),
-)
+_MISSING_LABELS = {
+    "median": "Fill with the training median",
+    "most-frequent": "Fill with the training's most frequent value",
+    "drop-rows": "Drop samples with missing values",
+    "drop-columns": "Drop features with missing values",
+}
+MISSING_WORDS = tuple((key, _MISSING_LABELS[key]) for key in MISSING_STRATEGIES)
+_READ_AS_LABELS = {
+    "auto": "Detect from the file",
+    "table": "Table: CSV/TSV, Parquet, Excel, AnnData .h5ad",
+    "image": "Images: a folder with a subfolder per class, or images plus a CSV of labels",
+    "sequence": "Sequences: a FASTA file, or a folder of FASTA files (one per class)",
+}
+READ_AS = tuple((key, _READ_AS_LABELS[key]) for key in ("auto", *MODALITIES))
 FILE_FILTER = (
     "Data (*.csv *.tsv *.txt *.tab *.gz *.parquet *.pq *.xlsx *.xlsm *.h5ad *.fa *.fasta *.fna *.faa);;"
     "Tables (*.csv *.tsv *.txt *.tab *.gz);;Parquet (*.parquet *.pq);;Excel (*.xlsx *.xlsm);;"

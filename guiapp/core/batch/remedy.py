@@ -20,8 +20,9 @@ from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.findings import Findings
 from guiapp.core.study.model import Study
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress, sub_progress
+from guiapp.core.study.vocabulary import BATCH_REMEDIES
 
-REMEDIES = ("none", "group-split", "batch-holdout", "batch-label-stratified", "combat")
+REMEDIES = BATCH_REMEDIES
 REMEDY_WORDS = {
     "none": "no correction",
     "group-split": "a group-aware split (each donor, patient or animal in one part)",
@@ -115,9 +116,7 @@ def use_group_column(study: Study, column: str) -> None:
             )
         d.feature_columns = [c for c in d.feature_columns if c != column]
         d.n_features = len(d.feature_columns)
-        study.baselines.results = []
-        study.train.status, study.train.history, study.train.weights = "not started", [], ""
-        study.evaluation.tune_metrics = {}
+        study.invalidate_after("batch")
     d.group = column
     _refresh_for_group(study, column)
     study.set_findings("batch", [f for f in study.findings if f.step == "batch" and f.code != "group-column-suggested"])

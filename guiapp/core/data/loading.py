@@ -26,8 +26,7 @@ from guiapp.core.data.streaming import stream_bytes
 from guiapp.core.data.tables import check_shape, read_table
 from guiapp.core.data.text_format import sniff
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
-
-MODALITIES = ("table", "image", "sequence")
+from guiapp.core.study.vocabulary import MODALITIES
 
 
 def sub_range(progress: ProgressFn, start: float, end: float) -> ProgressFn:

@@ -11,8 +11,9 @@ import numpy as np
 import pandas as pd
 
 from guiapp.core.data import errors as E
+from guiapp.core.study.vocabulary import MISSING_STRATEGIES
 
-MISSING_CHOICES = ("median", "most-frequent", "drop-rows", "drop-columns")
+MISSING_CHOICES = MISSING_STRATEGIES
 
 
 def apply_missing(table: pd.DataFrame, features: list, missing: str) -> tuple[pd.DataFrame, list, dict]:

@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from guiapp.core.study.vocabulary import ROLES
+
 if TYPE_CHECKING:  # pandas is imported where a table is looked at: the wizard opens without it
     import pandas as pd
 
-ROLES = ("feature", "label", "batch", "group", "subgroup", "identifier", "ignore")
 ROLE_WORDS = {
     "feature": "a measurement the model learns from",
     "label": "what the model predicts",

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from guiapp.core.guidance import evidence as ev
 from guiapp.core.guidance.evidence import ATTESTED, DONE, NOT_APPLICABLE, OPEN, VIOLATED, ok
 from guiapp.core.study.steps import STEP_IDS, step
+from guiapp.core.study.vocabulary import CHECKLIST_ITEM_IDS
 
 __all__ = [
     "ATTESTED",
@@ -665,3 +666,4 @@ def checklist_document(study) -> dict:
 
 
 assert all(i.step in STEP_IDS and i.dome in DOME_SECTIONS and step(i.step) for i in ITEMS)
+assert tuple(i.id for i in ITEMS) == CHECKLIST_ITEM_IDS, "checklist items and vocabulary.CHECKLIST_ITEM_IDS differ"

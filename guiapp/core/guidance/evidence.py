@@ -7,8 +7,8 @@ because someone set a flag. :mod:`guiapp.core.guidance.checklist` pairs them wit
 
 from __future__ import annotations
 
-# Status words, as the panel, checklist.json and the card show them.
-DONE, ATTESTED, OPEN, VIOLATED, NOT_APPLICABLE = "done", "attested", "open", "violated", "not applicable"
+# Status words, as the panel, checklist.json and the card show them (named in the study's vocabulary).
+from guiapp.core.study.vocabulary import ATTESTED, DONE, NOT_APPLICABLE, OPEN, VIOLATED  # noqa: F401 (re-exported)
 
 
 def ok(cond: bool, evidence: str = "") -> tuple:

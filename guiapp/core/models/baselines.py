@@ -24,6 +24,7 @@ from guiapp.core.stats.metrics import HIGHER_IS_BETTER, metric_panel, score
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.model import BaselineResult
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress, sub_progress
+from guiapp.core.study.vocabulary import CLASSIFIER_BASELINES, REGRESSOR_BASELINES, baseline_names
 
 
 @dataclass(frozen=True)
@@ -288,28 +289,13 @@ def _regressors(n_train: int = 0) -> dict[str, Baseline]:
     }
 
 
-CLASSIFIERS = {
-    "logistic_regression": "Logistic regression (L2)",
-    "logistic_regression_l1": "Logistic regression (L1)",
-    "random_forest": "Random forest",
-    "gradient_boosting": "Gradient-boosted trees (histogram)",
-    "knn": "k-nearest neighbours",
-    "naive_bayes": "Naive Bayes (Gaussian)",
-    "svm_rbf": "SVM (RBF kernel)",
-    "majority": "Majority class (chance level)",
-}
-REGRESSORS = {
-    "ridge": "Ridge regression",
-    "random_forest": "Random forest",
-    "gradient_boosting": "Gradient-boosted trees (histogram)",
-    "knn": "k-nearest neighbours",
-    "svr": "Support vector regression (RBF kernel)",
-    "mean": "Mean of the training targets (chance level)",
-}
+# The baselines' names and words are the study's vocabulary (guiapp.core.study.vocabulary).
+CLASSIFIERS = CLASSIFIER_BASELINES
+REGRESSORS = REGRESSOR_BASELINES
 
 
 def available(task: str) -> dict:
-    return CLASSIFIERS if task == "classification" else REGRESSORS
+    return baseline_names(task)
 
 
 def baseline(name: str, task: str, n_train: int = 0) -> Baseline:

@@ -20,11 +20,12 @@ from guiapp.core.models.devices import free_memory_bytes, memory_in_use_mb, pick
 from guiapp.core.study.errors import Cancelled, TenfoldError
 from guiapp.core.study.findings import Findings
 from guiapp.core.study.task_context import ProgressFn, StopFn, no_progress
+from guiapp.core.study.vocabulary import LR_SCHEDULES
 
 CHECKPOINT = "checkpoints/last.pt"
 BEST_WEIGHTS = "checkpoints/best.safetensors"
 EpochFn = Callable[[dict], None]
-SCHEDULES = ("none", "cosine", "plateau")
+SCHEDULES = LR_SCHEDULES
 PRECISIONS = ("off", "bf16", "fp16")
 # Adaptive methods train fast but can generalise worse than SGD with momentum (Tip 3): the
 # search tries all three.

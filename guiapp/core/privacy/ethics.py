@@ -8,14 +8,13 @@ its training data); :func:`sync_register` opens one entry for each, once.
 
 from __future__ import annotations
 
-import datetime as _dt
-
 from guiapp.core.study.errors import TenfoldError
+from guiapp.core.study.ethics_register import NO_CONCERNS, STATUSES, add_entry
 from guiapp.core.study.findings import Findings
-from guiapp.core.study.model import EthicsEntry, now_iso
+from guiapp.core.study.model import now_iso
+from guiapp.core.study.records import EthicsRecord
 
 SHARE_CHOICES = ("auto", "never", "always")
-STATUSES = ("open", "resolved")
 AUTOMATIC = "Tenfold (automatic)"
 
 # Findings that open a register entry by themselves: personal identifiers (the PII scan's
@@ -52,10 +51,8 @@ _SENSITIVITY_CODES = {
 
 # ----- the register ---------------------------------------------------------------------------
 
-NO_CONCERNS = "No ethical concerns were identified for this study."
 
-
-def declare_no_concerns(study, raised_by: str = "") -> dict:
+def declare_no_concerns(study, raised_by: str = "") -> EthicsRecord:
     """Record that the study raises no ethical concern; refused while a concern is open, so the
     register and the card never say both "no concerns" and "a concern is still open"."""
     open_ = [e["concern"] for e in study.ethics.register if e.get("status", "open") == "open"]
@@ -66,27 +63,6 @@ def declare_no_concerns(study, raised_by: str = "") -> dict:
             + "): resolve each with how it was addressed before declaring no concerns."
         )
     return add_entry(study, NO_CONCERNS, raised_by=raised_by, status="resolved")
-
-
-def add_entry(
-    study, concern: str, *, raised_by: str = "", mitigation: str = "", status: str = "open", finding: str = ""
-) -> dict:
-    if not concern.strip():
-        raise TenfoldError("Write the concern before adding it to the ethics register.")
-    if status not in STATUSES:
-        raise TenfoldError(f"An entry's status is one of {', '.join(STATUSES)}, not {status!r}.")
-    entry = EthicsEntry(
-        concern=concern.strip(),
-        raised_by=raised_by.strip(),
-        date=_dt.date.today().isoformat(),
-        status=status,
-        mitigation=mitigation.strip(),
-        finding=finding,
-    ).__dict__
-    if status == "open":  # a concern raised after "no concerns" makes that declaration untrue
-        study.ethics.register[:] = [e for e in study.ethics.register if e.get("concern") != NO_CONCERNS]
-    study.ethics.register.append(entry)
-    return entry
 
 
 def _entry(study, index: int) -> dict:
@@ -131,7 +107,7 @@ def finding_key(finding) -> str:
     return f"{finding.code}:{detail}"
 
 
-def sync_register(study) -> list[dict]:
+def sync_register(study) -> list[EthicsRecord]:
     """Open an entry for each finding that is an ethical concern and has none yet.
 
     Idempotent: an entry remembers the finding that opened it, so a rerun (or an entry the

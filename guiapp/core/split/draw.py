@@ -22,8 +22,9 @@ from guiapp.core.study.model import SplitState, Study
 
 if TYPE_CHECKING:  # pandas is imported lazily (the window imports this module at open): annotations only
     import pandas as pd
+from guiapp.core.study.vocabulary import SPLIT_STRATEGIES
 
-STRATEGIES = ("stratified", "random", "group", "batch-holdout", "batch-label-stratified")
+STRATEGIES = SPLIT_STRATEGIES
 MIN_GROUPS = 3
 
 
@@ -72,11 +73,8 @@ def split_study(study: Study) -> None:
     s.test_hash = index_hash(s.test_idx)
     s.sealed = True
     s.counts = {name: _counts(study, y, getattr(s, f"{name}_idx")) for name in ("train", "tune", "test")}
-    # Everything downstream of the split is stale now.
-    study.baselines.results = []
-    study.train.status, study.train.history, study.train.weights = "not started", [], ""
-    study.evaluation.tune_metrics = {}
-    study.batch.after = {}
+    # A split drawn anew: what was measured on the old one, from the split on, is stale now.
+    study.invalidate_after("batch")
     SR.record_split_remedies(study)
     _split_findings(study, rows)
 

@@ -44,9 +44,7 @@ def set_aside_leaking_features(study: Study, columns: list | None = None) -> lis
     d.n_features = len(d.feature_columns)
     for c in columns:
         d.roles[c] = "ignore"
-    study.baselines.results = []
-    study.train.status, study.train.history, study.train.weights = "not started", [], ""
-    study.evaluation.tune_metrics = {}
+    study.invalidate_after("data")
     scan_before_training(study)
     names = ", ".join(f"'{c}'" for c in columns)
     record_remedy(

@@ -21,9 +21,9 @@ import numpy as np
 
 from guiapp.core.study.blocking import settle_by_remedy, unsettle
 from guiapp.core.study.model import Study
+from guiapp.core.study.vocabulary import SPLIT_REMEDIES
 
 COPY_REMEDY = "copy-aware-split"
-SPLIT_REMEDIES = ("batch-holdout", "batch-label-stratified", COPY_REMEDY, "group-split")
 NEAR_SEARCH_CELLS = 20_000_000  # samples × features up to which the split looks for near-copies itself
 
 

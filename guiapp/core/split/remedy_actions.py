@@ -53,9 +53,7 @@ def choose_remedy(study: Study, remedy: str, reason: str = "", *, holdout_batche
     else:
         s.strategy = strategy
         if s.sealed and "combat" in (remedy, previous) and remedy != previous:
-            study.baselines.results = []
-            study.train.status, study.train.history, study.train.weights = "not started", [], ""
-            study.evaluation.tune_metrics = {}
+            study.invalidate_after("batch")
 
 
 def apply_remedy(

@@ -13,42 +13,18 @@ from collections.abc import Sequence
 
 import numpy as np
 
-CLASSIFICATION_METRICS = ("roc_auc", "pr_auc", "balanced_accuracy", "mcc", "f1", "sensitivity", "specificity", "brier")
-REGRESSION_METRICS = ("r2", "rmse", "mae", "pearson", "spearman")
-# Reported in every panel, but not offered as the success metric: calibration has its own criterion.
-EXTRA_METRICS = {"classification": ("ece",), "regression": ()}
-HIGHER_IS_BETTER = {
-    "roc_auc": True,
-    "pr_auc": True,
-    "balanced_accuracy": True,
-    "mcc": True,
-    "f1": True,
-    "sensitivity": True,
-    "specificity": True,
-    "brier": False,
-    "ece": False,
-    "r2": True,
-    "rmse": False,
-    "mae": False,
-    "pearson": True,
-    "spearman": True,
-}
-DISPLAY_NAMES = {
-    "roc_auc": "ROC AUC",
-    "pr_auc": "PR AUC",
-    "balanced_accuracy": "Balanced accuracy",
-    "mcc": "MCC",
-    "f1": "F1",
-    "sensitivity": "Sensitivity",
-    "specificity": "Specificity",
-    "brier": "Brier score",
-    "ece": "Calibration error (ECE)",
-    "r2": "R²",
-    "rmse": "RMSE",
-    "mae": "MAE",
-    "pearson": "Pearson r",
-    "spearman": "Spearman ρ",
-}
+# The metrics' names, directions and display names are the study's vocabulary; re-exported here
+# for the code that scores with them.
+from guiapp.core.study.vocabulary import (  # noqa: F401
+    CLASSIFICATION_METRICS,
+    DISPLAY_NAMES,
+    EXTRA_METRICS,
+    HIGHER_IS_BETTER,
+    REGRESSION_METRICS,
+    metric_names,
+    panel_metric_names,
+)
+
 # Metrics that read the predicted class, so depend on the threshold.
 THRESHOLD_METRICS = ("balanced_accuracy", "mcc", "f1", "sensitivity", "specificity")
 # Bounded to [0, 1] (MCC, Pearson and Spearman to [-1, 1]): a fixed margin means the same everywhere.
@@ -66,16 +42,6 @@ BOUNDED = {
     "spearman",
 }
 RELIABILITY_BINS = 10
-
-
-def metric_names(task: str) -> tuple:
-    """The metrics a success criterion can be stated in, for ``task``."""
-    return CLASSIFICATION_METRICS if task == "classification" else REGRESSION_METRICS
-
-
-def panel_metric_names(task: str) -> tuple:
-    """Every metric a panel reports."""
-    return metric_names(task) + EXTRA_METRICS.get(task, ())
 
 
 def predicted_classes(output: np.ndarray, threshold: float = 0.5) -> np.ndarray:

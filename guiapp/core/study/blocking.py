@@ -11,11 +11,17 @@ report must say: every warning and error not settled by a remedy, with the user'
 
 from __future__ import annotations
 
+import difflib
 import re
+from typing import Any
 
 from guiapp.core.study.errors import BlockingFindings, TenfoldError
+from guiapp.core.study.ethics_register import add_entry
 from guiapp.core.study.findings import Finding, Findings
+from guiapp.core.study.model import Study, now_iso
+from guiapp.core.study.records import Acceptance, EthicsRecord, Settlement
 from guiapp.core.study.steps import STEP_IDS, step
+from guiapp.core.study.vocabulary import DONE, OPEN, VIOLATED
 
 BY_SPEC = "study spec"
 BY_USER = "study owner"
@@ -42,19 +48,19 @@ def is_blocking(finding: Finding) -> bool:
     return bool(kind.blocks) if kind is not None else bool(getattr(finding, "blocks", False))
 
 
-def is_accepted(study, code: str) -> bool:
+def is_accepted(study: Study, code: str) -> bool:
     return code in study.accepted_findings
 
 
-def is_settled(study, code: str) -> bool:
+def is_settled(study: Study, code: str) -> bool:
     return code in study.settled_findings
 
 
-def is_resolved(study, code: str) -> bool:
+def is_resolved(study: Study, code: str) -> bool:
     return is_accepted(study, code) or is_settled(study, code)
 
 
-def unresolved_blocking(study, up_to_step: str | None = None) -> list[Finding]:
+def unresolved_blocking(study: Study, up_to_step: str | None = None) -> list[Finding]:
     """Blocking findings neither settled by a remedy nor accepted with a reason.
 
     With ``up_to_step``, only those raised by that step or an earlier one (a run stops before
@@ -72,7 +78,7 @@ def unresolved_blocking(study, up_to_step: str | None = None) -> list[Finding]:
     return out
 
 
-def blocking_on_step(study, step_id: str) -> list[Finding]:
+def blocking_on_step(study: Study, step_id: str) -> list[Finding]:
     """The unresolved blocking findings ``step_id`` raised: in guided mode they keep Next off there."""
     return [f for f in unresolved_blocking(study) if f.step == step_id]
 
@@ -91,41 +97,42 @@ def check_reason(code: str, reason) -> str:
     return text
 
 
-def accept_finding(study, code: str, reason: str, *, by: str = BY_USER) -> dict:
+def accept_finding(study: Study, code: str, reason: str, *, by: str = BY_USER) -> Acceptance:
     """Record that the user accepts ``code`` with ``reason``; it no longer blocks the study, and
     the card, the report, the checklist and the ethics register carry the reason."""
     if _kind(code) is None:
         raise TenfoldError(f"{code!r} is not the code of a finding Tenfold raises; {_closest(code)}")
     reason = check_reason(code, reason)
     old = study.accepted_findings.get(code)
-    entry = {"reason": reason, "at": old["at"] if old and old.get("reason") == reason else _now(), "by": by}
+    at = old["at"] if old and old.get("reason") == reason else _now()
+    entry = Acceptance(reason=reason, at=at, by=by)
     study.accepted_findings[code] = entry
     record_in_register(study)
     return entry
 
 
-def withdraw_acceptance(study, code: str) -> None:
+def withdraw_acceptance(study: Study, code: str) -> None:
     """Take an acceptance back: the finding blocks again (its register entry goes too)."""
     study.accepted_findings.pop(code, None)
     study.ethics.register[:] = [e for e in study.ethics.register if e.get("finding") != REGISTER_PREFIX + code]
 
 
-def settle_by_remedy(study, code: str, remedy_text: str) -> dict:
+def settle_by_remedy(study: Study, code: str, remedy_text: str) -> Settlement:
     """A remedy applied by its step settles ``code``: it no longer blocks, and it leaves the
     card's box of caveats for the list of remedies. ``remedy_text`` says what was done."""
     if not isinstance(remedy_text, str) or not remedy_text.strip():
         raise TenfoldError(f"Say which remedy settles the finding {code}.")
-    entry = {"remedy": remedy_text.strip(), "at": _now()}
+    entry = Settlement(remedy=remedy_text.strip(), at=_now())
     study.settled_findings[code] = entry
     return entry
 
 
-def unsettle(study, code: str) -> None:
+def unsettle(study: Study, code: str) -> None:
     """The remedy was undone (another split, another choice): the finding acts again."""
     study.settled_findings.pop(code, None)
 
 
-def apply_spec_acceptances(study, accept: dict) -> None:
+def apply_spec_acceptances(study: Study, accept: dict) -> None:
     """Make the study's acceptances from the spec match ``[findings] accept``: new ones are
     recorded, changed reasons replace old ones, and lines removed from the spec are withdrawn
     (acceptances the user made in the wizard are kept)."""
@@ -136,10 +143,8 @@ def apply_spec_acceptances(study, accept: dict) -> None:
         accept_finding(study, code, reason, by=BY_SPEC)
 
 
-def record_in_register(study) -> list[dict]:
+def record_in_register(study: Study) -> list[EthicsRecord]:
     """One ethics-register entry per accepted finding the study has raised (idempotent)."""
-    from guiapp.core.privacy.ethics import add_entry
-
     known = {e.get("finding") for e in study.ethics.register}
     new = []
     for f in study.findings:
@@ -193,7 +198,7 @@ def blocking_message(findings: list[Finding], before: str = "training") -> str:
     return "\n".join(lines)
 
 
-def stop_if_blocked(study, up_to_step: str | None = None, before: str = "training") -> None:
+def stop_if_blocked(study: Study, up_to_step: str | None = None, before: str = "training") -> None:
     """Raise :class:`BlockingFindings` when unresolved blocking findings remain."""
     found = unresolved_blocking(study, up_to_step)
     if found:
@@ -217,10 +222,11 @@ def caveat_phrase(finding: Finding) -> str:
     return first if len(first) <= 200 else first[:197].rstrip() + "…"
 
 
-def caveats(study) -> list[dict]:
+def caveats(study: Study) -> list[dict[str, Any]]:
     """Every warning and error not settled by a remedy: unresolved blocking ones first, then
     accepted ones, then the other errors and warnings; each with the user's reason if accepted."""
-    rows, seen = [], set()
+    rows: list[dict[str, Any]] = []
+    seen: set[str] = set()
     for f in study.findings:
         if f.severity not in _SEVERITY_ORDER or is_settled(study, f.code) or f.message in seen:
             continue
@@ -253,7 +259,7 @@ def caveats(study) -> list[dict]:
     return rows
 
 
-def settled(study) -> list[dict]:
+def settled(study: Study) -> list[dict]:
     """The findings a remedy settled, with the remedy in words."""
     out, seen = [], set()
     for f in study.findings:
@@ -275,7 +281,7 @@ def caveat_text(row: dict) -> str:
     return f"[{row['code']}] {state} — {row['message']}"
 
 
-def headline_caveat(study) -> str:
+def headline_caveat(study: Study) -> str:
     """The main caveat, for the headline sentence ("… — but batch 'run' is confounded with the
     label (accepted: …)"); empty when no warning or error stands."""
     rows = caveats(study)
@@ -293,10 +299,8 @@ def headline_caveat(study) -> str:
     return phrase
 
 
-def acted_on_evidence(study) -> tuple:
+def acted_on_evidence(study: Study) -> tuple:
     """The checklist's word on blocking findings: ``(status, evidence)``."""
-    from guiapp.core.guidance.evidence import DONE, OPEN, VIOLATED
-
     open_ = unresolved_blocking(study)
     if open_:
         return VIOLATED, "not remedied or accepted: " + ", ".join(dict.fromkeys(f.code for f in open_))
@@ -315,8 +319,6 @@ def acted_on_evidence(study) -> tuple:
 
 
 def _closest(code: str) -> str:
-    import difflib
-
     near = difflib.get_close_matches(code, [k.code for k in Findings.all()], n=5, cutoff=0.5)
     return (
         f"did you mean {', '.join(near)}?"
@@ -326,6 +328,4 @@ def _closest(code: str) -> str:
 
 
 def _now() -> str:
-    from guiapp.core.study.model import now_iso
-
     return now_iso()

@@ -2,7 +2,7 @@
 
 Every key is documented in the README. Unknown keys are refused with the key's name and the
 nearest known one, so a typo never silently falls back to a default. Each value's type is
-checked here (``KEYS``) and its range in :mod:`guiapp.core.study.spec_rules`, all before any step runs.
+checked against :mod:`guiapp.core.study.spec_keys` and its range in :mod:`guiapp.core.study.spec_rules`, all before any step runs.
 """
 
 from __future__ import annotations
@@ -12,163 +12,12 @@ import json
 import tomllib
 from pathlib import Path
 
-from guiapp.core.study.errors import SpecError
+from guiapp.core.study.blocking import check_reason
+from guiapp.core.study.errors import SpecError, TenfoldError
+from guiapp.core.study.findings import Findings
+from guiapp.core.study.spec_keys import EXTERNAL_KEYS, EXTERNAL_REQUIRED, KEYS, REQUIRED
 from guiapp.core.study.spec_rules import METRIC_RANGES, RULES
-
-# section -> {key: (type or tuple of types, allowed values or None)}
-KEYS = {
-    "question": {
-        "title": (str, None),
-        "description": (str, None),
-        "task": (str, ("classification", "regression")),
-        "target_metric": (str, None),
-        "target_value": ((int, float), None),
-        "max_parameters": (int, None),
-        "max_latency_ms": ((int, float), None),
-        "max_training_minutes": ((int, float), None),
-        "max_calibration_error": ((int, float), None),
-        # generalizability, interpretability and efficiency criteria (guiapp.core.evaluation.criteria)
-        "min_generalization": ((int, float), None),
-        "max_generalization_drop": ((int, float), None),
-        "min_attribution_stability": ((int, float), None),
-        "min_linear_agreement": ((int, float), None),
-        "known_markers": (list, None),
-        "min_known_markers": (int, None),
-        "interpretability_top_k": (int, None),
-        "max_inference_memory_mb": ((int, float), None),
-        "min_throughput": ((int, float), None),
-    },
-    "data": {
-        "path": (str, None),
-        "label": (str, None),
-        "batch": (str, None),
-        "group": (str, None),
-        "identifiers": (list, None),
-        "subgroups": (list, None),
-        "sensitive": (bool, None),
-        "source": (str, None),
-        "version": (str, None),
-        "downloaded": (str, None),
-        "about_humans": (bool, None),
-        "identifiable": (bool, None),
-        "consent": (bool, None),
-        "consent_reference": (str, None),
-        "data_use_agreement": (bool, None),
-        "dua_reference": (str, None),
-        # data in: formats, sample sheet, orientation, roles, missing values, provenance
-        "samples": (str, None),
-        "sample_id": (str, None),
-        "sheet_id": (str, None),
-        "transposed": (bool, None),
-        "roles": (dict, None),
-        "missing": (str, ("median", "most-frequent", "drop-rows", "drop-columns")),
-        # "log1p" (every feature) or { log1p = ["column", ...] } (guiapp.core.data.transform)
-        "transform": ((str, dict), None),
-        "accession": (str, None),
-        "url": (str, None),
-        "modality": (str, ("table", "image", "sequence")),
-        "sheet": (str, None),
-        "image_size": ((int, list), None),
-        "colour": (str, ("auto", "grey", "rgb")),
-        "sequence_length": (int, None),
-        "alphabet": (str, ("auto", "dna", "rna", "protein")),
-        "crop": (str, ("start", "end", "centre")),
-        # sample sheets: which sheet columns are features; whether IDs may match by a rule
-        "sheet_features": (list, None),
-        "samples_id_match": (str, ("auto", "exact")),
-    },
-    "batch": {
-        "remedy": (str, ("none", "group-split", "batch-holdout", "batch-label-stratified", "combat")),
-        "remedy_reason": (str, None),
-    },
-    "split": {
-        "strategy": (str, ("stratified", "random", "group", "batch-holdout", "batch-label-stratified")),
-        "keep_copies_together": (bool, None),
-        "holdout_batches": (list, None),
-        "test_fraction": ((int, float), None),
-        "tune_fraction": ((int, float), None),
-        "seed": (int, None),
-        # repeated nested cross-validation when the parts are too small to judge
-        "cv": (str, ("auto", "always", "never")),
-        "cv_folds": (int, None),
-        "cv_repeats": (int, None),
-    },
-    "baselines": {"models": (list, None), "budget_trials": (int, None)},
-    "model": {
-        "architecture": (str, ("auto", "mlp", "cnn1d", "cnn2d", "transformer")),
-        "width": (int, None),
-        "depth": (int, None),
-        "dropout": ((int, float), None),
-        "pretrained": (str, None),
-        "freeze": (bool, None),
-    },
-    "train": {
-        "device": (str, ("auto", "cuda", "mps", "cpu")),
-        "max_epochs": (int, None),
-        "batch_size": (int, None),
-        "learning_rate": ((int, float), None),
-        "weight_decay": ((int, float), None),
-        "patience": (int, None),
-        "deterministic": (bool, None),
-        "seed": (int, None),
-        "lr_schedule": (str, ("none", "cosine", "plateau")),
-        "mixed_precision": (str, ("off", "bf16", "fp16")),
-        "budget_trials": (int, None),
-        "optimizer": (str, ("adamw", "adam", "sgd")),
-        "processes": (int, None),
-    },
-    "tuning": {
-        "storage": (str, None),
-        "storage_env": (str, None),
-        "sampler": (str, ("tpe", "random")),
-        "pruner": (str, ("median", "none")),
-        "epochs": (int, None),
-        "worker": (int, None),
-    },
-    "evaluate": {
-        "threshold": ((int, float), None),
-        "shuffle_repeats": (int, None),
-        "learning_curve": (list, None),
-        "leave_one_batch_out": (bool, None),
-        "lobo_epochs": (int, None),
-    },
-    "interpret": {
-        "repeats": (int, None),
-        "top": (int, None),
-        "integrated_gradients": (bool, None),
-        "stability_refits": (int, None),
-    },
-    "privacy": {
-        "share_weights": (str, ("auto", "never", "always")),
-        "share_reason": (str, None),
-        "dp_epsilon": ((int, float), None),
-        "dp_delta": ((int, float), None),
-        "dp_epochs": (int, None),
-        "dp_max_grad_norm": ((int, float), None),
-        "membership_audit": (bool, None),
-    },
-    "export": {"onnx": (bool, None), "carry": (list, None)},
-    "ethics": {
-        "concerns": (list, None),
-        "intended_use": (str, None),
-        "out_of_scope": (str, None),
-        "limitations": (str, None),
-    },
-    "verdict": {"proceed_reason": (str, None)},
-    "checklist": {"guided": (bool, None), "attest": (dict, None)},
-    # finding code = the reason the result still holds: the finding no longer stops the run
-    "findings": {"accept": (dict, None)},
-}
-REQUIRED = {("data", "path"), ("data", "label")}
-# [[external]]: an array of tables, one per independent cohort (guiapp.core.evaluation.external)
-EXTERNAL_KEYS = {
-    "path": (str, None),
-    "label": (str, None),
-    "name": (str, None),
-    "samples": (str, None),
-    "reason": (str, None),
-}
-EXTERNAL_REQUIRED = ("path", "label", "name")
+from guiapp.core.study.vocabulary import CHECKLIST_ITEM_IDS, DISPLAY_NAMES, ROLES, baseline_names, metric_names
 
 
 def load_spec(path) -> dict:
@@ -268,8 +117,6 @@ def _nearest(word: str, known, section: str = "") -> str:
 
 def _check_values_together(spec: dict, name: str) -> None:
     """Ranges that depend on another key: the target against its metric, the split's shares."""
-    from guiapp.core.stats.metrics import DISPLAY_NAMES, metric_names
-
     q = spec.get("question", {})
     task = q.get("task", "classification")
     metric = q.get("target_metric", "roc_auc" if task == "classification" else "r2")
@@ -305,13 +152,11 @@ def _check_values_together(spec: dict, name: str) -> None:
         )
     models = spec.get("baselines", {}).get("models")
     if models:
-        from guiapp.core.models.baselines import available
-
-        unknown = [m for m in models if m not in available(task)]
+        unknown = [m for m in models if m not in baseline_names(task)]
         if unknown:
             raise SpecError(
                 f"{name}: [baselines] models: {show_value(unknown[0])} is not a {task} baseline; "
-                f"choose from {', '.join(available(task))}."
+                f"choose from {', '.join(baseline_names(task))}."
             )
 
 
@@ -329,8 +174,6 @@ def _check_design(spec: dict, name: str) -> None:
     data, split = spec.get("data", {}), spec.get("split", {})
     _check_attestations(spec.get("checklist", {}).get("attest", {}), name)
     _check_acceptances(spec.get("findings", {}).get("accept", {}), name)
-    from guiapp.core.data.roles import ROLES
-
     for column, role in data.get("roles", {}).items():
         if role not in ROLES:
             raise SpecError(
@@ -381,9 +224,7 @@ def _type_words(types) -> str:
 
 def _check_attestations(attest: dict, name: str) -> None:
     """[checklist] attest: item id = the reason it holds; each id must be a checklist item."""
-    from guiapp.core.guidance.checklist import ITEMS
-
-    ids = [i.id for i in ITEMS]
+    ids = list(CHECKLIST_ITEM_IDS)
     for item_id, reason in attest.items():
         if item_id not in ids:
             raise SpecError(
@@ -395,15 +236,9 @@ def _check_attestations(attest: dict, name: str) -> None:
 
 def _check_acceptances(accept: dict, name: str) -> None:
     """[findings] accept: finding code = the reason, in words, why the result still holds."""
-    from guiapp.core.study.blocking import check_reason
-    from guiapp.core.study.errors import TenfoldError
-    from guiapp.core.study.findings import Findings
-
     codes = [k.code for k in Findings.all()]
     for code, reason in accept.items():
         if code not in codes:
-            import difflib
-
             near = difflib.get_close_matches(code, codes, n=5, cutoff=0.5)
             raise SpecError(
                 f"{name}: [findings] accept: {code!r} is not the code of a finding"

@@ -6,39 +6,13 @@ and the tests agree (the checklist decides whether a step may be left).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from guiapp.core.study.model import Study
+from guiapp.core.study.step_table import STEP_IDS, STEPS, Step, records_after, step
+
+__all__ = ["STEPS", "STEP_IDS", "Step", "missing_prerequisite", "records_after", "step"]
 
 
-@dataclass(frozen=True)
-class Step:
-    id: str
-    title: str
-    tips: tuple
-
-
-STEPS = (
-    Step("study", "Study", (3,)),
-    Step("question", "Question", (4,)),
-    Step("data", "Data", (4, 10)),
-    Step("batch", "Batch effects", (4, 7)),
-    Step("split", "Split", (7,)),
-    Step("baselines", "Baselines", (1, 2)),
-    Step("architecture", "Architecture", (5, 3)),
-    Step("train", "Train", (6, 3)),
-    Step("overfitting", "Overfitting", (7,)),
-    Step("evaluate", "Evaluate", (1, 7, 9)),
-    Step("interpret", "Interpret", (8, 9)),
-    Step("ethics", "Ethics & privacy", (10,)),
-    Step("export", "Export", (10, 3)),
-)
-STEP_IDS = tuple(s.id for s in STEPS)
-
-
-def step(step_id: str) -> Step:
-    return STEPS[STEP_IDS.index(step_id)]
-
-
-def missing_prerequisite(study, step_id: str) -> str | None:
+def missing_prerequisite(study: Study, step_id: str) -> str | None:
     """Why ``step_id`` cannot be worked on yet, in plain words; None when it can."""
     i = STEP_IDS.index(step_id)
     has_data = bool(study.data.feature_columns) and study.table is not None

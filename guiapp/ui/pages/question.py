@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from guiapp.core.stats import metrics
+from guiapp.core.study import vocabulary
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.why_disabled import enable
 from guiapp.ui.widgets import heading, note
@@ -24,10 +25,11 @@ from guiapp.ui.widgets import heading, note
 NOT_SET = -0.01  # the target spin box's minimum, shown as "not set"
 NO_BUDGET = "no budget"
 DEFAULT_ECE = 0.05
-TASKS = (
-    ("classification", "Classification: predict a category (e.g. tumour vs normal)"),
-    ("regression", "Regression: predict a number (e.g. age, expression level)"),
-)
+_TASK_LABELS = {
+    "classification": "Classification: predict a category (e.g. tumour vs normal)",
+    "regression": "Regression: predict a number (e.g. age, expression level)",
+}
+TASKS = tuple((key, _TASK_LABELS[key]) for key in vocabulary.TASKS)
 
 
 class QuestionPage(StepPage):

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from guiapp.core.batch.views import batch_sizes, batches_per_split
 from guiapp.core.split import draw as core_split
+from guiapp.core.study.vocabulary import SPLIT_STRATEGIES
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.widgets import ResultTable, heading, value_label
 
@@ -60,7 +61,7 @@ class SplitPage(StepPage):
             "Stratified keeps rare classes in every part; grouped keeps donors "
             "apart; holding out batches tests on batches the model never saw."
         )
-        for value in core_split.STRATEGIES:  # what this core offers, in plain words
+        for value in SPLIT_STRATEGIES:  # what this core offers, in plain words
             self.strategy.addItem(STRATEGY_WORDS.get(value, value), value)
         self.strategy.currentIndexChanged.connect(self._show_picker)
         form.addRow("How to split:", self.strategy)

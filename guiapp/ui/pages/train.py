@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from guiapp.core.models import train
-from guiapp.core.stats.metrics import DISPLAY_NAMES, HIGHER_IS_BETTER
+from guiapp.core.study.vocabulary import DISPLAY_NAMES, HIGHER_IS_BETTER, LR_SCHEDULES
 from guiapp.ui.page_fit import Collapsible, cap_height
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.plots import EXPORT_FORMATS, REDRAW_MS, TRAIN_COLOUR, TUNE_COLOUR, LiveCurves, export_plot
@@ -31,11 +31,12 @@ from guiapp.ui.why_disabled import enable
 from guiapp.ui.widgets import heading, note, value_label
 
 DEVICES = tuple(DEVICE_NAMES.items())
-SCHEDULES = (
-    ("none", "Constant"),
-    ("cosine", "Cosine: lower it smoothly to zero"),
-    ("plateau", "Halve it when the tune loss stalls"),
-)
+_SCHEDULE_LABELS = {
+    "none": "Constant",
+    "cosine": "Cosine: lower it smoothly to zero",
+    "plateau": "Halve it when the tune loss stalls",
+}
+SCHEDULES = tuple((key, _SCHEDULE_LABELS[key]) for key in LR_SCHEDULES)
 PRECISIONS = (("off", "Off (32-bit)"), ("bf16", "bfloat16"), ("fp16", "float16 (with loss scaling)"))
 REPEAT_SEEDS = 3
 NO_GPU_PRECISION = (
