@@ -8,7 +8,6 @@ from pathlib import Path
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QButtonGroup,
     QCheckBox,
     QComboBox,
     QFileDialog,
@@ -16,7 +15,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLineEdit,
     QPushButton,
-    QRadioButton,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -29,19 +27,13 @@ from guiapp.core.privacy import ethics
 from guiapp.core.study.errors import DataError, TenfoldError
 from guiapp.ui.data_panels import FILE_FILTER, DataInPanel
 from guiapp.ui.pages.base import StepPage, preview
+from guiapp.ui.pages.sensitivity import chosen_sensitivity, select_sensitivity, sensitivity_radios
 from guiapp.ui.plots import PlotArea, bar_chart
 from guiapp.ui.widgets import value_label
 
 NO_BATCH = "(no batch column)"
 NO_GROUP = "(one sample per donor: no group column)"
 ANSWER_CHOICES = (("not answered", None), ("yes", True), ("no", False))
-SENSITIVITY = (
-    (True, "Sensitive", "About people, identifiable, or covered by consent or a data-use agreement."),
-    (False, "Not sensitive", "Public or non-human data that anyone may see."),
-    (None, "Not declared yet", "Tenfold treats undeclared data as sensitive and withholds the weights."),
-)
-
-
 BATCH_NAMES = {"batch", "run", "plate", "lane", "flowcell", "flow_cell", "sequencing_run", "run_id", "batch_id"}
 
 
@@ -50,25 +42,6 @@ def read_header(path: Path, modality: str = "", sheet: str = "") -> list[str]:
     from guiapp.core.data import readers
 
     return readers.read_columns(path, modality=modality, sheet=sheet)
-
-
-def sensitivity_radios(page: StepPage, on_choice) -> QButtonGroup:
-    """The three sensitivity answers as radio buttons (the Ethics page shows the same)."""
-    group = QButtonGroup(page)
-    for i, (_value, text, tip) in enumerate(SENSITIVITY):
-        radio = QRadioButton(text)
-        radio.setToolTip(tip)
-        radio.setAccessibleName(f"Data sensitivity: {text}")
-        group.addButton(radio, i)
-    group.idToggled.connect(lambda i, checked: checked and on_choice(SENSITIVITY[i][0]))
-    return group
-
-
-def select_sensitivity(group: QButtonGroup, value) -> None:
-    group.blockSignals(True)
-    index = [v for v, _, _ in SENSITIVITY].index(value)
-    group.button(index).setChecked(True)
-    group.blockSignals(False)
 
 
 class DataPage(StepPage):
@@ -423,8 +396,7 @@ class DataPage(StepPage):
             self.set_path(path)
 
     def _sensitivity(self):
-        checked = self.sensitivity.checkedId()
-        return SENSITIVITY[checked][0] if checked >= 0 else None
+        return chosen_sensitivity(self.sensitivity)
 
     def _on_sensitivity(self, value) -> None:
         if self.study.data.provenance.sha256:
