@@ -12,26 +12,22 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
     QSpinBox,
-    QTableView,
     QWidget,
 )
 
 # core.readers and core.roles bring pandas: imported when a file is chosen, not when the window opens.
 from guiapp.core.study.errors import DataError
-from guiapp.ui.plots import PlotArea, horizontal_bars
-from guiapp.ui.table_model import RoleDelegate, RolesModel
-from guiapp.ui.widgets import heading, note, value_label
+from guiapp.ui.data_sections import DataSections
+from guiapp.ui.widgets import note
 
 MISSING_WORDS = (
     ("median", "Fill with the training median"),
@@ -58,13 +54,6 @@ def _readers():
     return readers
 
 
-def _role_table(table, roles, pii, sheet_columns=None):
-    """Runs on the worker thread: one row per column for the roles table."""
-    from guiapp.core.data.roles import role_table
-
-    return role_table(table, roles, pii, sheet_columns=sheet_columns)
-
-
 class DataInPanel:
     """Widgets the Data page adds to its form and body; reads and shows the study's data state."""
 
@@ -73,9 +62,11 @@ class DataInPanel:
         self._transposed_choice: bool | None = None  # None: let Tenfold detect it
         self.orientation_hint = None  # samples.OrientationHint of the chosen file, read before loading
         self._peeks = 0  # the latest orientation look; older answers are for another file
-        self._role_edits: dict = {}
-        self._shown_table = None
-        self.roles_pending = False  # the roles table's rows are being counted on the worker thread
+
+    @property
+    def roles_pending(self) -> bool:
+        """The roles table's rows are being counted on the worker thread."""
+        return self.sections.roles_pending
 
     # ----- building ------------------------------------------------------------------------
     def add_format_rows(self, form: QFormLayout) -> None:
@@ -180,52 +171,18 @@ class DataInPanel:
     def add_sections(self, body, roles=None, explore=None) -> None:
         """The profile into ``body``; the column roles and the explorer into ``roles`` and ``explore``
         (``body`` when not given)."""
-        page = self.page
-        roles = body if roles is None else roles
-        explore = body if explore is None else explore
-        self.words = value_label("Data profile in words")
-        body.addWidget(self.words)
-        self.missing_plot = PlotArea(
-            "Missing values per feature appear here once the data are loaded.",
-            "Missing values per column",
-            min_height=200,
+        self.sections = DataSections(self.page, body, roles, explore)
+        self.words, self.missing_plot = self.sections.words, self.sections.missing_plot
+        self.roles_model, self.roles, self.apply_roles = (
+            self.sections.roles_model,
+            self.sections.roles,
+            self.sections.apply_roles,
         )
-        self.missing_plot.setMaximumSize(560, 260)
-        body.addWidget(self.missing_plot)
-        body = roles
-        body.addWidget(heading("Column roles"))
-        body.addWidget(
-            note(
-                "What each column is for. Identifiers never become features. Double-click a role "
-                "to change it, then check the data again."
-            )
+        self.explorer, self.preview_model, self.preview = (
+            self.sections.explorer,
+            self.sections.preview_model,
+            self.sections.preview,
         )
-        self.roles_model = RolesModel(page)
-        self.roles_model.role_edited.connect(self._on_role)
-        self.roles = QTableView()
-        self.roles.setAccessibleName("Column roles")
-        self.roles.setModel(self.roles_model)
-        self.roles.setItemDelegateForColumn(1, RoleDelegate(self.roles))
-        self.roles.setEditTriggers(QAbstractItemView.DoubleClicked | QAbstractItemView.SelectedClicked)
-        self.roles.verticalHeader().setVisible(False)
-        self.roles.horizontalHeader().setSectionResizeMode(QHeaderView.Interactive)
-        self.roles.horizontalHeader().setStretchLastSection(True)
-        self.roles.setMinimumHeight(200)
-        body.addWidget(self.roles)
-        row = QHBoxLayout()
-        self.apply_roles = page.action(QPushButton("Check again with these roles"))
-        self.apply_roles.setToolTip("Profile the data again with the roles as edited.")
-        self.apply_roles.clicked.connect(page._load)
-        row.addWidget(self.apply_roles)
-        row.addStretch(1)
-        body.addLayout(row)
-        body = explore
-        body.addWidget(heading("Explore the data"))
-        from guiapp.ui.data_explorer import DataExplorer
-
-        self.explorer = DataExplorer(page)
-        self.preview_model, self.preview = self.explorer.model, self.explorer.table
-        body.addWidget(self.explorer)
 
     # ----- study → widgets -----------------------------------------------------------------
     def show_new_study(self, study) -> None:
@@ -239,7 +196,7 @@ class DataInPanel:
         self.url.setText(d.provenance.url)
         self._transposed_choice = None
         self.orientation_hint, self._peeks = None, self._peeks + 1
-        self._role_edits = {}
+        self.sections.role_edits = {}
         self.missing.setCurrentIndex(max(self.missing.findData(d.missing), 0))
         self.image_size.setValue(int((d.options.get("image_size") or [64])[0]))
         self.colour.setCurrentIndex(max(self.colour.findData(d.options.get("colour", "auto")), 0))
@@ -264,25 +221,7 @@ class DataInPanel:
         self.transposed_note.setText(words)
         self.transposed_note.setVisible(bool(words))
         self._show_options()
-        profile = d.profile or {}
-        self.words.setText("\n".join(profile.get("words", [])))
-        missing = profile.get("missing_by_column") or {}
-        if missing and d.n_samples:
-            top = list(missing.items())[:12]
-            horizontal_bars(
-                self.missing_plot,
-                [c for c, _ in top],
-                [n / d.n_samples for _, n in top],
-                x_label="share of samples missing (fraction, 0–1)",
-            )
-        else:
-            self.missing_plot.show_placeholder("No missing values." if profile else None)
-        table = study.table
-        if table is not self._shown_table:
-            self._shown_table = table
-            self.explorer.set_table(table, d.label, d.batch)
-            self._role_edits = {}
-            self._count_roles(table, dict(d.roles), list(d.pii), list((d.sample_sheet or {}).get("columns_added", [])))
+        self.sections.show(study)
 
     def peek_orientation(self) -> None:
         """Look at the chosen table's first rows on the worker thread: is it genes × samples?"""
@@ -314,21 +253,6 @@ class DataInPanel:
                 self.page.orientation_checked.emit(hint)
 
         self.page.session.runner.run_in_background(look, on_done=shown)
-
-    def _count_roles(self, table, roles: dict, pii: list, sheet_columns: list | None = None) -> None:
-        """Fill the roles table from rows counted on the worker thread (a second on 20,000 columns)."""
-        self.roles_model.set_columns([])
-        if table is None:
-            self.roles_pending = False
-            return
-        self.roles_pending = True
-
-        def shown(rows) -> None:
-            if table is self._shown_table:
-                self.roles_model.set_columns(rows)
-                self.roles_pending = False
-
-        self.page.session.runner.run_in_background(lambda: _role_table(table, roles, pii, sheet_columns), on_done=shown)
 
     def modality(self) -> str:
         """``table``, ``image`` or ``sequence``: as chosen, else as detected from the path."""
@@ -411,8 +335,8 @@ class DataInPanel:
             accession=self.accession.text().strip(),
             url=self.url.text().strip(),
         )
-        if same_file and self._role_edits:
-            kwargs["roles"] = {**study.data.roles, **self._role_edits}
+        if same_file and self.sections.role_edits:
+            kwargs["roles"] = {**study.data.roles, **self.sections.role_edits}
         kind = self.modality()
         options: dict = {}
         if self.read_as.currentData() != "auto":
@@ -440,19 +364,12 @@ class DataInPanel:
             return []  # the load itself names what is wrong with the sheet
 
     def forget_edits(self) -> None:
-        self._role_edits = {}
+        self.sections.role_edits = {}
         self._transposed_choice = None
 
     # ----- reactions -------------------------------------------------------------------------
     def _on_transposed(self, checked: bool) -> None:
         self._transposed_choice = checked
-
-    def _on_role(self, column: str, role: str) -> None:
-        self._role_edits[column] = role
-        combo = {"label": self.page.label, "batch": self.page.batch, "group": self.page.group}.get(role)
-        if combo is not None and combo.findData(column) >= 0:
-            combo.setCurrentIndex(combo.findData(column))
-        self.page.show_info("Role changed. Press 'Check again with these roles' to profile the data with it.")
 
     def _choose_sheet(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
