@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
+    QLabel,
     QLayout,
     QLineEdit,
     QPushButton,
@@ -107,7 +108,8 @@ class Field:
 
 STRETCH = None  # in a row: the stretch between the controls before it and after it
 
-RowItem = Button | Field | None
+# In a row, besides buttons and fields: STRETCH, a text (a plain label) or a number (a gap in pixels).
+RowItem = Button | Field | str | int | None
 
 
 Register = Callable[[QAbstractButton], Any]
@@ -193,11 +195,16 @@ def _create(spec: Field) -> QWidget:
 
 
 def button_row(owner: object, items: Iterable[RowItem], actions: Register | None = None) -> QHBoxLayout:
-    """Buttons and controls side by side; ``STRETCH`` puts the row's stretch there."""
+    """Buttons and controls side by side; ``STRETCH`` puts the row's stretch there, a text a
+    label, a number a gap of that many pixels."""
     row = QHBoxLayout()
     for item in items:
         if item is STRETCH:
             row.addStretch(1)
+        elif isinstance(item, str):
+            row.addWidget(QLabel(item))
+        elif isinstance(item, int):
+            row.addSpacing(item)
         elif isinstance(item, Button):
             row.addWidget(make_button(owner, item, actions))
         else:
