@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QProgressBar
 from guiapp.core.models import train
 from guiapp.core.stats.metrics import DISPLAY_NAMES, HIGHER_IS_BETTER
 from guiapp.ui.forms import Form, button_row
+from guiapp.ui.live_curves import REDRAW_MS, LiveCurves
 from guiapp.ui.page_fit import Collapsible
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.pages.train_panels import (
@@ -26,7 +27,7 @@ from guiapp.ui.pages.train_panels import (
     speed_text,
     status_text,
 )
-from guiapp.ui.plots import REDRAW_MS, TUNE_COLOUR, LiveCurves
+from guiapp.ui.plots import TUNE_COLOUR
 from guiapp.ui.train_warmup import DEVICE_NAMES, warm_up_training
 from guiapp.ui.widgets import value_label
 

@@ -14,8 +14,9 @@ from guiapp.core.models import train
 from guiapp.core.stats.metrics import DISPLAY_NAMES
 from guiapp.core.study.model import Study
 from guiapp.ui.forms import STRETCH, Button, Field
+from guiapp.ui.live_curves import LiveCurves
 from guiapp.ui.page_fit import cap_height
-from guiapp.ui.plots import EXPORT_FORMATS, TRAIN_COLOUR, TUNE_COLOUR, LiveCurves, export_plot
+from guiapp.ui.plots import EXPORT_FORMATS, TRAIN_COLOUR, TUNE_COLOUR, export_plot
 from guiapp.ui.train_warmup import DEVICE_NAMES
 from guiapp.ui.why_disabled import enable
 from guiapp.ui.widgets import heading
