@@ -12,14 +12,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
-    QPushButton,
     QSpinBox,
     QWidget,
 )
@@ -27,7 +24,7 @@ from PySide6.QtWidgets import (
 # core.readers and core.roles bring pandas: imported when a file is chosen, not when the window opens.
 from guiapp.core.study.errors import DataError
 from guiapp.ui.data_sections import DataSections
-from guiapp.ui.widgets import note
+from guiapp.ui.forms import Button, Field, Form
 
 MISSING_WORDS = (
     ("median", "Fill with the training median"),
@@ -45,6 +42,64 @@ FILE_FILTER = (
     "Data (*.csv *.tsv *.txt *.tab *.gz *.parquet *.pq *.xlsx *.xlsm *.h5ad *.fa *.fasta *.fna *.faa);;"
     "Tables (*.csv *.tsv *.txt *.tab *.gz);;Parquet (*.parquet *.pq);;Excel (*.xlsx *.xlsm);;"
     "AnnData (*.h5ad);;FASTA (*.fa *.fasta *.fna *.faa *.gz);;All files (*)"
+)
+
+
+FORMAT_FIELDS = (
+    Field(
+        "read_as",
+        "Read as:",
+        "combo",
+        "Tenfold detects the format from the file or folder; choose one when it guesses wrong.",
+        "Read the data as",
+        items=tuple((key, words) for key, words in READ_AS),
+        on_change="_on_read_as",
+    ),
+    Field("detected", "", "note", accessible="Detected format"),
+    Field(
+        "sheet",
+        "Excel sheet:",
+        "combo",
+        "The workbook has several sheets: choose the one with one sample per row.",
+        "Excel sheet",
+        on_change="_on_sheet",
+    ),
+)
+OPTION_FIELDS = (
+    Field(
+        "samples",
+        "Sample sheet:",
+        "path",
+        "A CSV, TSV or Excel table joined to the data by sample ID. Tenfold reports the IDs that match no sample.",
+        "Sample sheet",
+        placeholder="Optional: a sheet with one row per sample (labels, batches, donors)",
+        on_change="page._on_path",
+        signal="editingFinished",
+        buttons=(Button("browse_samples", "Choose sheet…", on_click="_choose_sheet"),),
+    ),
+    Field(
+        "transposed",
+        "Orientation:",
+        "check",
+        "Tenfold looks at the first rows as soon as the file is chosen, and again "
+        "when loading, and turns such tables; untick to keep the file as it is.",
+        "Features as rows",
+        text="Features are rows and samples are columns (genes × samples): turn the table",
+        on_change="_on_transposed",
+    ),
+    Field("transposed_note", "", "note", accessible="Orientation note", hidden=True),
+    Field(
+        "missing",
+        "Missing values:",
+        "combo",
+        "Filling is fitted on the training split only; dropping happens before the split.",
+        "Missing values",
+        items=tuple((key, words) for key, words in MISSING_WORDS),
+    ),
+)
+PROVENANCE_FIELDS = (
+    Field("accession", "Accession:", accessible="Accession", placeholder="e.g. GSE12345, E-MTAB-1234, PRJNA000000"),
+    Field("url", "URL:", accessible="Data URL", placeholder="where the file can be downloaded"),
 )
 
 
@@ -71,63 +126,15 @@ class DataInPanel:
     # ----- building ------------------------------------------------------------------------
     def add_format_rows(self, form: QFormLayout) -> None:
         """How to read the file: detected from it, or chosen (a FASTA file named .txt, say)."""
-        self.read_as = QComboBox()
-        self.read_as.setAccessibleName("Read the data as")
-        self.read_as.setToolTip("Tenfold detects the format from the file or folder; choose one when it guesses wrong.")
-        for key, words in READ_AS:
-            self.read_as.addItem(words, key)
-        self.read_as.currentIndexChanged.connect(lambda _i: self.page._on_path())
-        form.addRow("Read as:", self.read_as)
-        self.detected = note("")
-        self.detected.setAccessibleName("Detected format")
-        form.addRow("", self.detected)
-        self.sheet = QComboBox()
-        self.sheet.setAccessibleName("Excel sheet")
-        self.sheet.setToolTip("The workbook has several sheets: choose the one with one sample per row.")
-        self.sheet.currentIndexChanged.connect(lambda _i: self._on_sheet())
         self._sheet_choice = ""
         self._sheets_seen: tuple = (None, [])
         self._path_shown = ""
         self._modality_seen: tuple = (None, "table")
-        form.addRow("Excel sheet:", self.sheet)
+        self.format_form = Form(self, FORMAT_FIELDS, layout=form, actions=self.page.action)
 
     def add_form_rows(self, form: QFormLayout, provenance: QFormLayout | None = None) -> None:
         """The reading options into ``form``; accession and URL into ``provenance`` (``form`` if None)."""
-        page = self.page
-        row = QHBoxLayout()
-        self.samples = QLineEdit()
-        self.samples.setAccessibleName("Sample sheet")
-        self.samples.setPlaceholderText("Optional: a sheet with one row per sample (labels, batches, donors)")
-        self.samples.setToolTip(
-            "A CSV, TSV or Excel table joined to the data by sample ID. Tenfold reports the IDs that match no sample."
-        )
-        self.samples.editingFinished.connect(page._on_path)
-        self.browse_samples = page.action(QPushButton("Choose sheet…"))
-        self.browse_samples.clicked.connect(self._choose_sheet)
-        row.addWidget(self.samples, 1)
-        row.addWidget(self.browse_samples)
-        form.addRow("Sample sheet:", row)
-
-        self.transposed = QCheckBox("Features are rows and samples are columns (genes × samples): turn the table")
-        self.transposed.setAccessibleName("Features as rows")
-        self.transposed.setToolTip(
-            "Tenfold looks at the first rows as soon as the file is chosen, and again "
-            "when loading, and turns such tables; untick to keep the file as it is."
-        )
-        self.transposed.toggled.connect(self._on_transposed)
-        form.addRow("Orientation:", self.transposed)
-        self.transposed_note = note("")
-        self.transposed_note.setAccessibleName("Orientation note")
-        self.transposed_note.hide()
-        form.addRow("", self.transposed_note)
-
-        self.missing = QComboBox()
-        self.missing.setAccessibleName("Missing values")
-        for key, words in MISSING_WORDS:
-            self.missing.addItem(words, key)
-        self.missing.setToolTip("Filling is fitted on the training split only; dropping happens before the split.")
-        form.addRow("Missing values:", self.missing)
-
+        self.options_form = Form(self, OPTION_FIELDS, layout=form, actions=self.page.action)
         self.image_size = QSpinBox()
         self.image_size.setRange(8, 1024)
         self.image_size.setValue(64)
@@ -157,16 +164,7 @@ class DataInPanel:
         )
         form.addRow("Sequences:", self.sequence_row)
         self._form = form
-        form = provenance if provenance is not None else form
-
-        self.accession = QLineEdit()
-        self.accession.setAccessibleName("Accession")
-        self.accession.setPlaceholderText("e.g. GSE12345, E-MTAB-1234, PRJNA000000")
-        form.addRow("Accession:", self.accession)
-        self.url = QLineEdit()
-        self.url.setAccessibleName("Data URL")
-        self.url.setPlaceholderText("where the file can be downloaded")
-        form.addRow("URL:", self.url)
+        self.provenance_form = Form(self, PROVENANCE_FIELDS, layout=provenance if provenance is not None else form)
 
     def add_sections(self, body, roles=None, explore=None) -> None:
         """The profile into ``body``; the column roles and the explorer into ``roles`` and ``explore``
@@ -317,7 +315,10 @@ class DataInPanel:
         """The Excel sheet to read ("" for the first with data)."""
         return self.sheet.currentData() or "" if self._form.isRowVisible(self.sheet) else ""
 
-    def _on_sheet(self) -> None:
+    def _on_read_as(self, _index: int) -> None:
+        self.page._on_path()
+
+    def _on_sheet(self, _index: int = 0) -> None:
         self._sheet_choice = self.sheet.currentData() or ""
         self.page._on_path()
 
