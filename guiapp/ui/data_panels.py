@@ -12,19 +12,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
+    QLineEdit,
     QSpinBox,
-    QWidget,
 )
 
 # core.readers and core.roles bring pandas: imported when a file is chosen, not when the window opens.
 from guiapp.core.study.errors import DataError
 from guiapp.ui.data_sections import DataSections
-from guiapp.ui.forms import Button, Field, Form
+from guiapp.ui.forms import Button, Field, Form, labelled_row
 
 MISSING_WORDS = (
     ("median", "Fill with the training median"),
@@ -112,6 +112,17 @@ def _readers():
 class DataInPanel:
     """Widgets the Data page adds to its form and body; reads and shows the study's data state."""
 
+    # Built from FORMAT_FIELDS, OPTION_FIELDS and PROVENANCE_FIELDS.
+    read_as: QComboBox
+    detected: QLabel
+    sheet: QComboBox
+    samples: QLineEdit
+    transposed: QCheckBox
+    transposed_note: QLabel
+    missing: QComboBox
+    accession: QLineEdit
+    url: QLineEdit
+
     def __init__(self, page) -> None:
         self.page = page
         self._transposed_choice: bool | None = None  # None: let Tenfold detect it
@@ -144,7 +155,7 @@ class DataInPanel:
         self.colour.setAccessibleName("Image colour")
         for text in ("auto", "grey", "rgb"):
             self.colour.addItem(text, text)
-        self.image_row = _row(("resized to", self.image_size), ("colour", self.colour))
+        self.image_row = labelled_row(("resized to", self.image_size), ("colour", self.colour))
         form.addRow("Images:", self.image_row)
         self.seq_length = QSpinBox()
         self.seq_length.setRange(0, 100_000)
@@ -159,7 +170,7 @@ class DataInPanel:
         self.crop.setAccessibleName("Keep of longer sequences")
         for key in ("start", "centre", "end"):
             self.crop.addItem(f"the {key}", key)
-        self.sequence_row = _row(
+        self.sequence_row = labelled_row(
             ("length", self.seq_length), ("alphabet", self.alphabet), ("of longer ones keep", self.crop)
         )
         form.addRow("Sequences:", self.sequence_row)
@@ -382,16 +393,3 @@ class DataInPanel:
         if path:
             self.samples.setText(path)
             self.page._on_path()
-
-
-def _row(*pairs) -> QWidget:
-    """Labelled controls side by side, as one form row."""
-    layout = QHBoxLayout()
-    layout.setContentsMargins(0, 0, 0, 0)
-    for label, widget in pairs:
-        layout.addWidget(QLabel(label))
-        layout.addWidget(widget)
-    layout.addStretch(1)
-    row = QWidget()
-    row.setLayout(layout)
-    return row

@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
-    QLayout,
     QLineEdit,
     QPushButton,
     QSpinBox,
@@ -36,7 +35,7 @@ from PySide6.QtWidgets import (
 
 from guiapp.ui.widgets import note, value_label
 
-Kind = Literal["combo", "spin", "double", "check", "line", "path", "note", "value", "widget"]
+Kind = Literal["combo", "spin", "double", "check", "line", "path", "note", "value"]
 
 # The signal each kind reports a change with, unless the field names another.
 CHANGE_SIGNALS = {
@@ -101,7 +100,6 @@ class Field:
     signal: str = ""  # the change signal, when not the kind's usual one
     enabled_when: Handler | None = None
     buttons: Sequence[Button] = ()  # path: the buttons beside the line edit
-    make: Callable[[], QWidget | QLayout] | None = None  # widget: builds the row's field
     hidden: bool = False
     stretch: int = 0  # in a row: the share of the row's spare width it takes
 
@@ -187,11 +185,7 @@ def _create(spec: Field) -> QWidget:
         if spec.text:
             label.setText(spec.text)
         return label
-    if spec.kind == "widget" and spec.make is not None:
-        made = spec.make()
-        if isinstance(made, QWidget):
-            return made
-    raise ValueError(f"Field {spec.name!r}: kind {spec.kind!r} cannot be built (a 'widget' field needs make=).")
+    raise ValueError(f"Field {spec.name!r}: there is no kind {spec.kind!r}.")
 
 
 def button_row(owner: object, items: Iterable[RowItem], actions: Register | None = None) -> QHBoxLayout:
@@ -209,6 +203,19 @@ def button_row(owner: object, items: Iterable[RowItem], actions: Register | None
             row.addWidget(make_button(owner, item, actions))
         else:
             row.addWidget(make_widget(owner, item), item.stretch)
+    return row
+
+
+def labelled_row(*pairs: tuple[str, QWidget]) -> QWidget:
+    """Labelled controls side by side, as one form row ("resized to [64 px] colour [auto]")."""
+    layout = QHBoxLayout()
+    layout.setContentsMargins(0, 0, 0, 0)
+    for label, widget in pairs:
+        layout.addWidget(QLabel(label))
+        layout.addWidget(widget)
+    layout.addStretch(1)
+    row = QWidget()
+    row.setLayout(layout)
     return row
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from importlib import resources
 
 from PySide6.QtCore import QSize, Qt, Slot
-from PySide6.QtGui import QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -46,6 +46,15 @@ def load_style_sheet() -> str:
 
 
 class MainWindow(QMainWindow):
+    # Set by guiapp.ui.menus.build_menus.
+    new_action: QAction
+    open_action: QAction
+    guided_action: QAction
+    details_action: QAction
+    glossary_action: QAction
+    diagnostics_action: QAction
+    about_action: QAction
+
     def __init__(self, study: Study | None = None) -> None:
         super().__init__()
         self.setObjectName("mainWindow")

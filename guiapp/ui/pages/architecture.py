@@ -4,9 +4,7 @@ data, its settings searched with the baselines' budget, optionally started from 
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import (
-    QFileDialog,
-)
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QLineEdit, QPushButton, QSpinBox
 
 from guiapp.core.models import network_search, transfer, tuning
 from guiapp.core.models import recommend as architecture
@@ -150,6 +148,18 @@ TRANSFER_ROW = (
 
 class ArchitecturePage(StepPage):
     step_id = "architecture"
+    # Built from the field and button tables above.
+    kind: QComboBox  # and width and depth: QSpinBox (names Qt's QWidget also uses)
+    dropout: QDoubleSpinBox
+    use: QPushButton
+    budget: QSpinBox
+    epochs: QSpinBox
+    search: QPushButton
+    checkpoint: QLineEdit
+    browse: QPushButton
+    freeze: QCheckBox
+    load: QPushButton
+    clear: QPushButton
     intro = (
         "The data's form decides the network: a multilayer perceptron for a table of measurements, "
         "convolutions for sequences and images. Start small. A network with many more parameters "

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QMessageBox, QWidget
+from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QMessageBox, QPushButton, QWidget
 
 from guiapp.core.batch import views as batch_views
 from guiapp.core.batch.effects import REMEDY_WORDS, BatchEffectReport, apply_group_remedy, apply_remedy
@@ -55,6 +55,12 @@ RUN_ROW = (
 
 class BatchPage(StepPage):
     step_id = "batch"
+    # Built from RUN_ROW and the view row (pages/batch_view.py).
+    run_button: QPushButton
+    draw_button: QPushButton
+    export_button: QPushButton
+    view_kind: QComboBox
+    color_by: QComboBox
     intro = (
         "Samples processed in different runs, plates, sites or days often differ for "
         "technical reasons, and a network learns such batch differences as readily as "

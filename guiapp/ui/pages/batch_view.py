@@ -26,6 +26,7 @@ COLOUR_FIELD = Field(
 
 def view_field() -> Field:
     """PCA, and UMAP where umap-learn is installed (the tip says which)."""
+    items: tuple[tuple[str, str], ...]
     if batch_views.umap_available():
         items = (("pca", "PCA"), ("umap", "UMAP"))
         tip = (

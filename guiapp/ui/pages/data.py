@@ -8,7 +8,13 @@ from pathlib import Path
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
     QFileDialog,
+    QLabel,
+    QLineEdit,
+    QPushButton,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -113,6 +119,26 @@ LOG_ROW = (
 class DataPage(StepPage):
     step_id = "data"
     orientation_checked = Signal(object)  # the chosen table's first rows were looked at (a hint or None)
+    # Built from FILE_FIELDS, LOAD_ROW, LOG_ROW and the about tab (pages/data_about.py).
+    path: QLineEdit
+    browse: QPushButton
+    browse_folder: QPushButton
+    label: QComboBox
+    batch: QComboBox
+    group: QComboBox
+    load: QPushButton
+    set_aside: QPushButton
+    log_advice: QLabel
+    log_button: QPushButton
+    log_undo: QPushButton
+    about_tab: QWidget
+    sensitivity: QButtonGroup
+    answer_boxes: dict[str, QComboBox | QCheckBox]
+    answer_refs: dict[str, QLineEdit]
+    suggestion: QLabel
+    source: QLineEdit
+    version: QLineEdit
+    downloaded: QLineEdit
     intro = (
         "Load a table with one sample per row and one column per feature, plus the column "
         "to predict. Tenfold records the file's fingerprint (SHA-256) so anyone can check "

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMessageBox,
+    QPushButton,
     QVBoxLayout,
 )
 
@@ -68,6 +69,9 @@ def threshold_off_reason(study) -> str:
 
 class EvaluatePage(StepPage):
     step_id = "evaluate"
+    tune_button: QPushButton  # the buttons come from Button specs
+    final_button: QPushButton
+    cv_button: QPushButton
     intro = (
         "Score the network on the tune split with every metric, each with a 95% interval, "
         "next to the baselines, per batch and per subgroup, and against the success criteria. "

@@ -6,7 +6,7 @@ from __future__ import annotations
 import gc
 
 from PySide6.QtCore import QTimer, Slot
-from PySide6.QtWidgets import QProgressBar
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLabel, QProgressBar, QPushButton, QSpinBox
 
 from guiapp.core.models import train
 from guiapp.core.stats.metrics import DISPLAY_NAMES, HIGHER_IS_BETTER
@@ -34,6 +34,22 @@ from guiapp.ui.widgets import value_label
 
 class TrainPage(StepPage):
     step_id = "train"
+    # Built from MAIN_FIELDS, ADVANCED_FIELDS and RUN_BUTTONS (pages/train_panels.py).
+    device: QComboBox
+    device_info: QLabel
+    max_epochs: QSpinBox
+    patience: QSpinBox
+    batch_size: QSpinBox
+    learning_rate: QDoubleSpinBox
+    optimizer: QComboBox
+    lr_schedule: QComboBox
+    mixed_precision: QComboBox
+    seed: QSpinBox
+    deterministic: QCheckBox
+    train_button: QPushButton
+    resume_button: QPushButton
+    pause_button: QPushButton
+    repeat_button: QPushButton
     intro = (
         "Training runs in the background: you can look at other pages meanwhile. After each "
         "pass over the training split (an epoch) Tenfold scores the tune split, keeps the "
