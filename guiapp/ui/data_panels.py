@@ -12,27 +12,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QFileDialog,
     QFormLayout,
-    QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
-    QPushButton,
     QSpinBox,
-    QTableView,
-    QWidget,
 )
 
 # core.readers and core.roles bring pandas: imported when a file is chosen, not when the window opens.
 from guiapp.core.study.errors import DataError
 from guiapp.core.study.vocabulary import MISSING_STRATEGIES, MODALITIES
-from guiapp.ui.plots import PlotArea, horizontal_bars
-from guiapp.ui.table_model import RoleDelegate, RolesModel
-from guiapp.ui.widgets import heading, note, value_label
+from guiapp.ui.data_sections import DataSections
+from guiapp.ui.forms import Button, Field, Form, labelled_row
 
 _MISSING_LABELS = {
     "median": "Fill with the training median",
@@ -55,91 +48,107 @@ FILE_FILTER = (
 )
 
 
+FORMAT_FIELDS = (
+    Field(
+        "read_as",
+        "Read as:",
+        "combo",
+        "Tenfold detects the format from the file or folder; choose one when it guesses wrong.",
+        "Read the data as",
+        items=tuple((key, words) for key, words in READ_AS),
+        on_change="_on_read_as",
+    ),
+    Field("detected", "", "note", accessible="Detected format"),
+    Field(
+        "sheet",
+        "Excel sheet:",
+        "combo",
+        "The workbook has several sheets: choose the one with one sample per row.",
+        "Excel sheet",
+        on_change="_on_sheet",
+    ),
+)
+OPTION_FIELDS = (
+    Field(
+        "samples",
+        "Sample sheet:",
+        "path",
+        "A CSV, TSV or Excel table joined to the data by sample ID. Tenfold reports the IDs that match no sample.",
+        "Sample sheet",
+        placeholder="Optional: a sheet with one row per sample (labels, batches, donors)",
+        on_change="page._on_path",
+        signal="editingFinished",
+        buttons=(Button("browse_samples", "Choose sheet…", on_click="_choose_sheet"),),
+    ),
+    Field(
+        "transposed",
+        "Orientation:",
+        "check",
+        "Tenfold looks at the first rows as soon as the file is chosen, and again "
+        "when loading, and turns such tables; untick to keep the file as it is.",
+        "Features as rows",
+        text="Features are rows and samples are columns (genes × samples): turn the table",
+        on_change="_on_transposed",
+    ),
+    Field("transposed_note", "", "note", accessible="Orientation note", hidden=True),
+    Field(
+        "missing",
+        "Missing values:",
+        "combo",
+        "Filling is fitted on the training split only; dropping happens before the split.",
+        "Missing values",
+        items=tuple((key, words) for key, words in MISSING_WORDS),
+    ),
+)
+PROVENANCE_FIELDS = (
+    Field("accession", "Accession:", accessible="Accession", placeholder="e.g. GSE12345, E-MTAB-1234, PRJNA000000"),
+    Field("url", "URL:", accessible="Data URL", placeholder="where the file can be downloaded"),
+)
+
+
 def _readers():
     from guiapp.core.data import readers
 
     return readers
 
 
-def _role_table(table, roles, pii, sheet_columns=None):
-    """Runs on the worker thread: one row per column for the roles table."""
-    from guiapp.core.data.roles import role_table
-
-    return role_table(table, roles, pii, sheet_columns=sheet_columns)
-
-
 class DataInPanel:
     """Widgets the Data page adds to its form and body; reads and shows the study's data state."""
+
+    # Built from FORMAT_FIELDS, OPTION_FIELDS and PROVENANCE_FIELDS.
+    read_as: QComboBox
+    detected: QLabel
+    sheet: QComboBox
+    samples: QLineEdit
+    transposed: QCheckBox
+    transposed_note: QLabel
+    missing: QComboBox
+    accession: QLineEdit
+    url: QLineEdit
 
     def __init__(self, page) -> None:
         self.page = page
         self._transposed_choice: bool | None = None  # None: let Tenfold detect it
         self.orientation_hint = None  # samples.OrientationHint of the chosen file, read before loading
         self._peeks = 0  # the latest orientation look; older answers are for another file
-        self._role_edits: dict = {}
-        self._shown_table = None
-        self.roles_pending = False  # the roles table's rows are being counted on the worker thread
+
+    @property
+    def roles_pending(self) -> bool:
+        """The roles table's rows are being counted on the worker thread."""
+        return self.sections.roles_pending
 
     # ----- building ------------------------------------------------------------------------
     def add_format_rows(self, form: QFormLayout) -> None:
         """How to read the file: detected from it, or chosen (a FASTA file named .txt, say)."""
-        self.read_as = QComboBox()
-        self.read_as.setAccessibleName("Read the data as")
-        self.read_as.setToolTip("Tenfold detects the format from the file or folder; choose one when it guesses wrong.")
-        for key, words in READ_AS:
-            self.read_as.addItem(words, key)
-        self.read_as.currentIndexChanged.connect(lambda _i: self.page._on_path())
-        form.addRow("Read as:", self.read_as)
-        self.detected = note("")
-        self.detected.setAccessibleName("Detected format")
-        form.addRow("", self.detected)
-        self.sheet = QComboBox()
-        self.sheet.setAccessibleName("Excel sheet")
-        self.sheet.setToolTip("The workbook has several sheets: choose the one with one sample per row.")
-        self.sheet.currentIndexChanged.connect(lambda _i: self._on_sheet())
         self._sheet_choice = ""
         self._sheets_seen: tuple = (None, [])
         self._path_shown = ""
         self._modality_seen: tuple = (None, "table")
-        form.addRow("Excel sheet:", self.sheet)
+        self.format_form = Form(self, FORMAT_FIELDS, layout=form, actions=self.page.action)
 
     def add_form_rows(self, form: QFormLayout, provenance: QFormLayout | None = None) -> None:
         """The reading options into ``form``; accession and URL into ``provenance`` (``form`` if None)."""
-        page = self.page
-        row = QHBoxLayout()
-        self.samples = QLineEdit()
-        self.samples.setAccessibleName("Sample sheet")
-        self.samples.setPlaceholderText("Optional: a sheet with one row per sample (labels, batches, donors)")
-        self.samples.setToolTip(
-            "A CSV, TSV or Excel table joined to the data by sample ID. Tenfold reports the IDs that match no sample."
-        )
-        self.samples.editingFinished.connect(page._on_path)
-        self.browse_samples = page.action(QPushButton("Choose sheet…"))
-        self.browse_samples.clicked.connect(self._choose_sheet)
-        row.addWidget(self.samples, 1)
-        row.addWidget(self.browse_samples)
-        form.addRow("Sample sheet:", row)
-
-        self.transposed = QCheckBox("Features are rows and samples are columns (genes × samples): turn the table")
-        self.transposed.setAccessibleName("Features as rows")
-        self.transposed.setToolTip(
-            "Tenfold looks at the first rows as soon as the file is chosen, and again "
-            "when loading, and turns such tables; untick to keep the file as it is."
-        )
-        self.transposed.toggled.connect(self._on_transposed)
-        form.addRow("Orientation:", self.transposed)
-        self.transposed_note = note("")
-        self.transposed_note.setAccessibleName("Orientation note")
-        self.transposed_note.hide()
-        form.addRow("", self.transposed_note)
-
-        self.missing = QComboBox()
-        self.missing.setAccessibleName("Missing values")
-        for key, words in MISSING_WORDS:
-            self.missing.addItem(words, key)
-        self.missing.setToolTip("Filling is fitted on the training split only; dropping happens before the split.")
-        form.addRow("Missing values:", self.missing)
-
+        self.options_form = Form(self, OPTION_FIELDS, layout=form, actions=self.page.action)
         self.image_size = QSpinBox()
         self.image_size.setRange(8, 1024)
         self.image_size.setValue(64)
@@ -149,7 +158,7 @@ class DataInPanel:
         self.colour.setAccessibleName("Image colour")
         for text in ("auto", "grey", "rgb"):
             self.colour.addItem(text, text)
-        self.image_row = _row(("resized to", self.image_size), ("colour", self.colour))
+        self.image_row = labelled_row(("resized to", self.image_size), ("colour", self.colour))
         form.addRow("Images:", self.image_row)
         self.seq_length = QSpinBox()
         self.seq_length.setRange(0, 100_000)
@@ -164,71 +173,28 @@ class DataInPanel:
         self.crop.setAccessibleName("Keep of longer sequences")
         for key in ("start", "centre", "end"):
             self.crop.addItem(f"the {key}", key)
-        self.sequence_row = _row(
+        self.sequence_row = labelled_row(
             ("length", self.seq_length), ("alphabet", self.alphabet), ("of longer ones keep", self.crop)
         )
         form.addRow("Sequences:", self.sequence_row)
         self._form = form
-        form = provenance if provenance is not None else form
-
-        self.accession = QLineEdit()
-        self.accession.setAccessibleName("Accession")
-        self.accession.setPlaceholderText("e.g. GSE12345, E-MTAB-1234, PRJNA000000")
-        form.addRow("Accession:", self.accession)
-        self.url = QLineEdit()
-        self.url.setAccessibleName("Data URL")
-        self.url.setPlaceholderText("where the file can be downloaded")
-        form.addRow("URL:", self.url)
+        self.provenance_form = Form(self, PROVENANCE_FIELDS, layout=provenance if provenance is not None else form)
 
     def add_sections(self, body, roles=None, explore=None) -> None:
         """The profile into ``body``; the column roles and the explorer into ``roles`` and ``explore``
         (``body`` when not given)."""
-        page = self.page
-        roles = body if roles is None else roles
-        explore = body if explore is None else explore
-        self.words = value_label("Data profile in words")
-        body.addWidget(self.words)
-        self.missing_plot = PlotArea(
-            "Missing values per feature appear here once the data are loaded.",
-            "Missing values per column",
-            min_height=200,
+        self.sections = DataSections(self.page, body, roles, explore)
+        self.words, self.missing_plot = self.sections.words, self.sections.missing_plot
+        self.roles_model, self.roles, self.apply_roles = (
+            self.sections.roles_model,
+            self.sections.roles,
+            self.sections.apply_roles,
         )
-        self.missing_plot.setMaximumSize(560, 260)
-        body.addWidget(self.missing_plot)
-        body = roles
-        body.addWidget(heading("Column roles"))
-        body.addWidget(
-            note(
-                "What each column is for. Identifiers never become features. Double-click a role "
-                "to change it, then check the data again."
-            )
+        self.explorer, self.preview_model, self.preview = (
+            self.sections.explorer,
+            self.sections.preview_model,
+            self.sections.preview,
         )
-        self.roles_model = RolesModel(page)
-        self.roles_model.role_edited.connect(self._on_role)
-        self.roles = QTableView()
-        self.roles.setAccessibleName("Column roles")
-        self.roles.setModel(self.roles_model)
-        self.roles.setItemDelegateForColumn(1, RoleDelegate(self.roles))
-        self.roles.setEditTriggers(QAbstractItemView.DoubleClicked | QAbstractItemView.SelectedClicked)
-        self.roles.verticalHeader().setVisible(False)
-        self.roles.horizontalHeader().setSectionResizeMode(QHeaderView.Interactive)
-        self.roles.horizontalHeader().setStretchLastSection(True)
-        self.roles.setMinimumHeight(200)
-        body.addWidget(self.roles)
-        row = QHBoxLayout()
-        self.apply_roles = page.action(QPushButton("Check again with these roles"))
-        self.apply_roles.setToolTip("Profile the data again with the roles as edited.")
-        self.apply_roles.clicked.connect(page._load)
-        row.addWidget(self.apply_roles)
-        row.addStretch(1)
-        body.addLayout(row)
-        body = explore
-        body.addWidget(heading("Explore the data"))
-        from guiapp.ui.data_explorer import DataExplorer
-
-        self.explorer = DataExplorer(page)
-        self.preview_model, self.preview = self.explorer.model, self.explorer.table
-        body.addWidget(self.explorer)
 
     # ----- study → widgets -----------------------------------------------------------------
     def show_new_study(self, study) -> None:
@@ -242,7 +208,7 @@ class DataInPanel:
         self.url.setText(d.provenance.url)
         self._transposed_choice = None
         self.orientation_hint, self._peeks = None, self._peeks + 1
-        self._role_edits = {}
+        self.sections.role_edits = {}
         self.missing.setCurrentIndex(max(self.missing.findData(d.missing), 0))
         self.image_size.setValue(int((d.options.get("image_size") or [64])[0]))
         self.colour.setCurrentIndex(max(self.colour.findData(d.options.get("colour", "auto")), 0))
@@ -267,25 +233,7 @@ class DataInPanel:
         self.transposed_note.setText(words)
         self.transposed_note.setVisible(bool(words))
         self._show_options()
-        profile = d.profile or {}
-        self.words.setText("\n".join(profile.get("words", [])))
-        missing = profile.get("missing_by_column") or {}
-        if missing and d.n_samples:
-            top = list(missing.items())[:12]
-            horizontal_bars(
-                self.missing_plot,
-                [c for c, _ in top],
-                [n / d.n_samples for _, n in top],
-                x_label="share of samples missing (fraction, 0–1)",
-            )
-        else:
-            self.missing_plot.show_placeholder("No missing values." if profile else None)
-        table = study.table
-        if table is not self._shown_table:
-            self._shown_table = table
-            self.explorer.set_table(table, d.label, d.batch)
-            self._role_edits = {}
-            self._count_roles(table, dict(d.roles), list(d.pii), list((d.sample_sheet or {}).get("columns_added", [])))
+        self.sections.show(study)
 
     def peek_orientation(self) -> None:
         """Look at the chosen table's first rows on the worker thread: is it genes × samples?"""
@@ -317,21 +265,6 @@ class DataInPanel:
                 self.page.orientation_checked.emit(hint)
 
         self.page.session.runner.run_in_background(look, on_done=shown)
-
-    def _count_roles(self, table, roles: dict, pii: list, sheet_columns: list | None = None) -> None:
-        """Fill the roles table from rows counted on the worker thread (a second on 20,000 columns)."""
-        self.roles_model.set_columns([])
-        if table is None:
-            self.roles_pending = False
-            return
-        self.roles_pending = True
-
-        def shown(rows) -> None:
-            if table is self._shown_table:
-                self.roles_model.set_columns(rows)
-                self.roles_pending = False
-
-        self.page.session.runner.run_in_background(lambda: _role_table(table, roles, pii, sheet_columns), on_done=shown)
 
     def modality(self) -> str:
         """``table``, ``image`` or ``sequence``: as chosen, else as detected from the path."""
@@ -396,7 +329,10 @@ class DataInPanel:
         """The Excel sheet to read ("" for the first with data)."""
         return self.sheet.currentData() or "" if self._form.isRowVisible(self.sheet) else ""
 
-    def _on_sheet(self) -> None:
+    def _on_read_as(self, _index: int) -> None:
+        self.page._on_path()
+
+    def _on_sheet(self, _index: int = 0) -> None:
         self._sheet_choice = self.sheet.currentData() or ""
         self.page._on_path()
 
@@ -414,8 +350,8 @@ class DataInPanel:
             accession=self.accession.text().strip(),
             url=self.url.text().strip(),
         )
-        if same_file and self._role_edits:
-            kwargs["roles"] = {**study.data.roles, **self._role_edits}
+        if same_file and self.sections.role_edits:
+            kwargs["roles"] = {**study.data.roles, **self.sections.role_edits}
         kind = self.modality()
         options: dict = {}
         if self.read_as.currentData() != "auto":
@@ -443,19 +379,12 @@ class DataInPanel:
             return []  # the load itself names what is wrong with the sheet
 
     def forget_edits(self) -> None:
-        self._role_edits = {}
+        self.sections.role_edits = {}
         self._transposed_choice = None
 
     # ----- reactions -------------------------------------------------------------------------
     def _on_transposed(self, checked: bool) -> None:
         self._transposed_choice = checked
-
-    def _on_role(self, column: str, role: str) -> None:
-        self._role_edits[column] = role
-        combo = {"label": self.page.label, "batch": self.page.batch, "group": self.page.group}.get(role)
-        if combo is not None and combo.findData(column) >= 0:
-            combo.setCurrentIndex(combo.findData(column))
-        self.page.show_info("Role changed. Press 'Check again with these roles' to profile the data with it.")
 
     def _choose_sheet(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
@@ -467,16 +396,3 @@ class DataInPanel:
         if path:
             self.samples.setText(path)
             self.page._on_path()
-
-
-def _row(*pairs) -> QWidget:
-    """Labelled controls side by side, as one form row."""
-    layout = QHBoxLayout()
-    layout.setContentsMargins(0, 0, 0, 0)
-    for label, widget in pairs:
-        layout.addWidget(QLabel(label))
-        layout.addWidget(widget)
-    layout.addStretch(1)
-    row = QWidget()
-    row.setLayout(layout)
-    return row

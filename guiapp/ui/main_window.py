@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
 from guiapp.core.guidance import checklist
 from guiapp.core.study.model import Study
 from guiapp.core.study.steps import STEP_IDS, STEPS, missing_prerequisite
-from guiapp.ui import about, diagnostics, dialogs
 from guiapp.ui.checklist_panel import ChecklistPanel
+from guiapp.ui.menus import build_menus
 from guiapp.ui.pages import PAGE_CLASSES, StepPage
 from guiapp.ui.session import Session
 from guiapp.ui.widgets import status_icon
@@ -46,6 +46,15 @@ def load_style_sheet() -> str:
 
 
 class MainWindow(QMainWindow):
+    # Set by guiapp.ui.menus.build_menus.
+    new_action: QAction
+    open_action: QAction
+    guided_action: QAction
+    details_action: QAction
+    glossary_action: QAction
+    diagnostics_action: QAction
+    about_action: QAction
+
     def __init__(self, study: Study | None = None) -> None:
         super().__init__()
         self.setObjectName("mainWindow")
@@ -105,7 +114,7 @@ class MainWindow(QMainWindow):
         self.checklist.attested.connect(lambda: self.current_page().refresh())
         self.addDockWidget(Qt.RightDockWidgetArea, self.checklist)
         self._build_status_bar()
-        self._build_menus()
+        build_menus(self)
 
         self.session.changed.connect(self._refresh_chrome)
         self.session.study_replaced.connect(self._on_study_replaced)
@@ -139,58 +148,6 @@ class MainWindow(QMainWindow):
         self.cancel.setEnabled(False)
         self.cancel.clicked.connect(self.runner.cancel)
         bar.addPermanentWidget(self.cancel)
-
-    def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        self.new_action = self._action(
-            file_menu, "&New study…", QKeySequence.New, lambda: dialogs.new_study(self, self.session)
-        )
-        self.open_action = self._action(
-            file_menu, "&Open study…", QKeySequence.Open, lambda: dialogs.open_study(self, self.session)
-        )
-        self._action(file_menu, "&Save", QKeySequence.Save, self.save)
-        file_menu.addSeparator()
-        self._action(file_menu, "&Quit", QKeySequence.Quit, self.close)
-        view = self.menuBar().addMenu("&View")
-        self.guided_action = QAction("&Guided checklist mode", self, checkable=True)
-        self.guided_action.setShortcut(QKeySequence("Ctrl+G"))
-        self.guided_action.setToolTip("Do not move past a step while its required checklist items are open.")
-        self.guided_action.toggled.connect(self.set_guided)
-        view.addAction(self.guided_action)
-        from guiapp.ui import detail_level
-
-        self.details_action = QAction("Show &technical details", self, checkable=True)
-        self.details_action.setToolTip(
-            "Show the expert numbers behind the plain summaries (batch metrics, "
-            "the privacy attack's scores…). Remembered for next time."
-        )
-        self.details_action.setChecked(detail_level.technical_details())
-        self.details_action.toggled.connect(detail_level.set_technical_details)
-        view.addAction(self.details_action)
-        checklist_toggle = self.checklist.toggleViewAction()
-        checklist_toggle.setShortcut(QKeySequence("Ctrl+L"))
-        view.addAction(checklist_toggle)
-        help_menu = self.menuBar().addMenu("&Help")
-        self.glossary_action = self._action(
-            help_menu, "&Glossary", QKeySequence.HelpContents, lambda: self.current_page().open_glossary()
-        )
-        self.glossary_action.setToolTip("Every word Tenfold uses, in plain terms, with small pictures.")
-        self.diagnostics = diagnostics.DiagnosticsCopier(self, on_status=self.show_status)
-        self.diagnostics_action = self._action(
-            help_menu, "Copy &diagnostic info", QKeySequence("Ctrl+Shift+D"), self.diagnostics.copy
-        )
-        self.diagnostics_action.setToolTip("Copy versions, device and GPU to the clipboard, for a bug report.")
-        help_menu.addSeparator()
-        self.about_action = self._action(help_menu, "&About Tenfold", None, lambda: about.show_about(self))
-        self.about_action.setMenuRole(QAction.AboutRole)  # macOS: in the application menu
-
-    def _action(self, menu, text, shortcut, slot) -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(shortcut)
-        action.triggered.connect(slot)
-        menu.addAction(action)
-        return action
 
     # ----- state ---------------------------------------------------------------------------
     @property

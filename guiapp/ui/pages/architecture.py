@@ -4,23 +4,14 @@ data, its settings searched with the baselines' budget, optionally started from 
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QDoubleSpinBox,
-    QFileDialog,
-    QFormLayout,
-    QHBoxLayout,
-    QLineEdit,
-    QPushButton,
-    QSpinBox,
-)
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QLineEdit, QPushButton, QSpinBox
 
 from guiapp.core.models import network_search, transfer, tuning
 from guiapp.core.models import recommend as architecture
 from guiapp.core.models.catalogue import NAMES
 from guiapp.core.models.grid_networks import kinds_for
 from guiapp.core.study.errors import TenfoldError
+from guiapp.ui.forms import STRETCH, Button, Field, Form, button_row, make_button
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.why_disabled import enable
 from guiapp.ui.widgets import ResultTable, heading, note, value_label
@@ -35,8 +26,140 @@ SHAPE_WORDS = {
 }
 
 
+SHAPE_FIELDS = (
+    Field(
+        "kind",
+        "Network:",
+        "combo",
+        "The kind of network. Only the kinds that fit the data's form are offered: "
+        "tables train an MLP; sequences a 1D CNN, a small transformer or an MLP; "
+        "images a small 2D CNN or an MLP.",
+        "Network kind",
+        on_change="_on_kind",
+    ),
+    Field(
+        "width",
+        "Units per hidden layer:",
+        "spin",
+        "How many units each hidden layer has. Fewer units: a simpler model.",
+        "Units per hidden layer",
+        low=2,
+        high=4096,
+        on_change="_on_value",
+        bind="architecture.width",
+    ),
+    Field(
+        "depth",
+        "Hidden layers:",
+        "spin",
+        "How many hidden layers the network has. One or two suit most tables.",
+        "Hidden layers",
+        low=1,
+        high=8,
+        on_change="_on_value",
+        bind="architecture.depth",
+    ),
+    Field(
+        "dropout",
+        "Dropout:",
+        "double",
+        "Share of units switched off at random while training; it curbs overfitting.",
+        "Dropout",
+        low=0.0,
+        high=0.9,
+        step=0.05,
+        decimals=2,
+        on_change="_on_value",
+        bind="architecture.dropout",
+    ),
+)
+USE_ROW = (
+    Button(
+        "use",
+        "Use this architecture",
+        "Record these settings in the study; training uses them.",
+        "_record",
+        primary=True,
+    ),
+    STRETCH,
+)
+SEARCH_NOTE = (
+    "Short trainings try widths, depths, dropout, learning rates, weight decay, "
+    "batch sizes and optimizers (AdamW, Adam, SGD: adaptive methods can generalise "
+    "worse, Tip 3); trials that trail the median are stopped early. The best "
+    "settings replace the ones above and on the Train page."
+)
+SEARCH_FIELDS = (
+    Field(
+        "budget",
+        "Trials:",
+        "spin",
+        "Trials of the network's search: give it the baselines' budget (Tip 2).",
+        "Network trials",
+        bind="train.budget_trials",
+        low=1,
+        high=10000,
+        on_change="_on_search_settings",
+    ),
+    Field(
+        "epochs",
+        "Epochs per trial:",
+        "spin",
+        "Each trial trains at most this many epochs (and no more than the Train page's maximum).",
+        "Epochs per trial",
+        bind="tuning.epochs",
+        low=1,
+        high=100000,
+        on_change="_on_search_settings",
+    ),
+)
+SEARCH_BUTTON = Button(
+    "search", "Search the network's settings", "Run the search; a stopped search continues where it stopped.", "_search"
+)
+PRETRAINED_NOTE = (
+    "A local checkpoint (safetensors, or a PyTorch state dict) whose layers match "
+    "this network by name and shape. Nothing is downloaded."
+)
+CHECKPOINT_ROW = (
+    Field(
+        "checkpoint",
+        kind="line",
+        accessible="Checkpoint file",
+        placeholder="Path of a .safetensors or .pt file",
+        on_change="_on_checkpoint_text",
+        signal="textChanged",
+        stretch=1,
+    ),
+    Button("browse", "Browse…", on_click="_browse"),
+)
+TRANSFER_ROW = (
+    Field(
+        "freeze",
+        kind="check",
+        text="Freeze the loaded layers (train only the rest)",
+        accessible="Freeze loaded layers",
+        tip="Frozen: the loaded layers keep their weights. Unticked: every layer is fine-tuned.",
+    ),
+    STRETCH,
+    Button("load", "Load matching layers", on_click="_load_checkpoint"),
+    Button("clear", "Start from scratch", on_click="_clear_checkpoint"),
+)
+
+
 class ArchitecturePage(StepPage):
     step_id = "architecture"
+    # Built from the field and button tables above.
+    kind: QComboBox  # and width and depth: QSpinBox (names Qt's QWidget also uses)
+    dropout: QDoubleSpinBox
+    use: QPushButton
+    budget: QSpinBox
+    epochs: QSpinBox
+    search: QPushButton
+    checkpoint: QLineEdit
+    browse: QPushButton
+    freeze: QCheckBox
+    load: QPushButton
+    clear: QPushButton
     intro = (
         "The data's form decides the network: a multilayer perceptron for a table of measurements, "
         "convolutions for sequences and images. Start small. A network with many more parameters "
@@ -46,127 +169,40 @@ class ArchitecturePage(StepPage):
     def build(self) -> None:
         self.recommended = note("")
         self.body.addWidget(self.recommended)
-        form = QFormLayout()
-        self.shape_form = form
-        self.kind = QComboBox()
-        self.kind.setAccessibleName("Network kind")
-        self.kind.setToolTip(
-            "The kind of network. Only the kinds that fit the data's form are offered: "
-            "tables train an MLP; sequences a 1D CNN, a small transformer or an MLP; "
-            "images a small 2D CNN or an MLP."
-        )
-        self.kind.currentIndexChanged.connect(self._on_kind)
-        form.addRow("Network:", self.kind)
-        self.width = QSpinBox()
-        self.width.setRange(2, 4096)
-        self.width.setAccessibleName("Units per hidden layer")
-        self.width.setToolTip("How many units each hidden layer has. Fewer units: a simpler model.")
-        form.addRow("Units per hidden layer:", self.width)
-        self.depth = QSpinBox()
-        self.depth.setRange(1, 8)
-        self.depth.setAccessibleName("Hidden layers")
-        self.depth.setToolTip("How many hidden layers the network has. One or two suit most tables.")
-        form.addRow("Hidden layers:", self.depth)
-        self.dropout = QDoubleSpinBox()
-        self.dropout.setRange(0.0, 0.9)
-        self.dropout.setSingleStep(0.05)
-        self.dropout.setDecimals(2)
-        self.dropout.setAccessibleName("Dropout")
-        self.dropout.setToolTip("Share of units switched off at random while training; it curbs overfitting.")
-        form.addRow("Dropout:", self.dropout)
-        self.body.addLayout(form)
-        for box in (self.width, self.depth, self.dropout):
-            box.valueChanged.connect(self._on_value)
+        self.form = Form(self, SHAPE_FIELDS)
+        self.shape_form = self.form.layout
+        self.body.addLayout(self.shape_form)
         self._label_shape("mlp")
-
-        row = QHBoxLayout()
-        self.use = self.action(QPushButton("Use this architecture"))
+        self.body.addLayout(button_row(self, USE_ROW))
         self.main_action = self.use  # the page's main button: in view when the page opens
-        self.use.setObjectName("primary")
-        self.use.setToolTip("Record these settings in the study; training uses them.")
-        self.use.clicked.connect(self._record)
-        row.addWidget(self.use)
-        row.addStretch(1)
-        self.body.addLayout(row)
 
         self.body.addWidget(heading("Size"))
         self.size = value_label("Network size")
         self.body.addWidget(self.size)
 
         self.body.addWidget(heading("Hyperparameter search (Tip 6)"))
-        self.body.addWidget(
-            note(
-                "Short trainings try widths, depths, dropout, learning rates, weight decay, "
-                "batch sizes and optimizers (AdamW, Adam, SGD: adaptive methods can generalise "
-                "worse, Tip 3); trials that trail the median are stopped early. The best "
-                "settings replace the ones above and on the Train page."
-            )
-        )
-        form = QFormLayout()
-        self.budget = QSpinBox()
-        self.budget.setRange(1, 10000)
-        self.budget.setAccessibleName("Network trials")
-        self.budget.setToolTip("Trials of the network's search: give it the baselines' budget (Tip 2).")
-        self.budget.valueChanged.connect(self._on_search_settings)
-        form.addRow("Trials:", self.budget)
-        self.epochs = QSpinBox()
-        self.epochs.setRange(1, 100000)
-        self.epochs.setAccessibleName("Epochs per trial")
-        self.epochs.setToolTip(
-            "Each trial trains at most this many epochs (and no more than the Train page's maximum)."
-        )
-        self.epochs.valueChanged.connect(self._on_search_settings)
-        form.addRow("Epochs per trial:", self.epochs)
-        self.body.addLayout(form)
+        self.body.addWidget(note(SEARCH_NOTE))
+        self.search_form = Form(self, SEARCH_FIELDS)
+        self.body.addLayout(self.search_form.layout)
         self.budget_text = value_label("Tuning budgets")
         self.body.addWidget(self.budget_text)
-        self.search = self.action(QPushButton("Search the network's settings"))
-        self.search.setToolTip("Run the search; a stopped search continues where it stopped.")
-        self.search.clicked.connect(self._search)
-        self.add_run_controls(self.search, cancel_tip="Stop the search; finished trials are kept.", what="Search")
+        search = make_button(self, SEARCH_BUTTON)
+        self.add_run_controls(search, cancel_tip="Stop the search; finished trials are kept.", what="Search")
         self.search_table = ResultTable("Network search")
         self.body.addWidget(self.search_table)
 
         self.body.addWidget(heading("Start from a pretrained network (Tip 5)"))
-        self.body.addWidget(
-            note(
-                "A local checkpoint (safetensors, or a PyTorch state dict) whose layers match "
-                "this network by name and shape. Nothing is downloaded."
-            )
-        )
-        row = QHBoxLayout()
-        self.checkpoint = QLineEdit()
-        self.checkpoint.setAccessibleName("Checkpoint file")
-        self.checkpoint.setPlaceholderText("Path of a .safetensors or .pt file")
-        self.checkpoint.textChanged.connect(
-            lambda text: self.load.setEnabled(bool(text.strip()) and not self.session.runner.busy)
-        )
+        self.body.addWidget(note(PRETRAINED_NOTE))
         self._shown_checkpoint = None
-        self.browse = self.action(QPushButton("Browse…"))
-        self.browse.clicked.connect(self._browse)
-        row.addWidget(self.checkpoint, 1)
-        row.addWidget(self.browse)
-        self.body.addLayout(row)
-        row = QHBoxLayout()
-        self.freeze = QCheckBox("Freeze the loaded layers (train only the rest)")
-        self.freeze.setAccessibleName("Freeze loaded layers")
-        self.freeze.setToolTip("Frozen: the loaded layers keep their weights. Unticked: every layer is fine-tuned.")
-        self.load = self.action(QPushButton("Load matching layers"))
-        self.load.clicked.connect(self._load_checkpoint)
-        self.clear = self.action(QPushButton("Start from scratch"))
-        self.clear.clicked.connect(self._clear_checkpoint)
-        row.addWidget(self.freeze)
-        row.addStretch(1)
-        row.addWidget(self.load)
-        row.addWidget(self.clear)
-        self.body.addLayout(row)
+        self.body.addLayout(button_row(self, CHECKPOINT_ROW))
+        self.body.addLayout(button_row(self, TRANSFER_ROW))
         self.transfer_text = value_label("Transfer report")
         self.body.addWidget(self.transfer_text)
 
     # ----- study → widgets ----------------------------------------------------------------
     def refresh(self) -> None:
         architecture.prefill_recommended(self.study)  # the form starts at what the page recommends
-        a, t = self.study.architecture, self.study.train
+        a = self.study.architecture
         kinds = kinds_for(self.study.data.modality or "table")
         self.kind.blockSignals(True)
         if [self.kind.itemData(i) for i in range(self.kind.count())] != list(kinds):
@@ -176,16 +212,8 @@ class ArchitecturePage(StepPage):
         self.kind.setCurrentIndex(max(self.kind.findData(a.kind), 0))
         self.kind.blockSignals(False)
         self._label_shape(a.kind)
-        for box, value in (
-            (self.width, a.width),
-            (self.depth, a.depth),
-            (self.dropout, a.dropout),
-            (self.budget, max(t.budget_trials, 1)),
-            (self.epochs, self.study.tuning.epochs),
-        ):
-            box.blockSignals(True)
-            box.setValue(value)
-            box.blockSignals(False)
+        self.form.load(self.study, quiet=True)  # width, depth, dropout
+        self.search_form.load(self.study, quiet=True)  # trials (at least 1) and epochs per trial
         if self.study.data.feature_columns:
             r = architecture.recommendation(self.study)
             modality = self.study.data.modality or "table"
@@ -241,7 +269,7 @@ class ArchitecturePage(StepPage):
         enable(self.load, "" if self.checkpoint.text().strip() else "Choose a checkpoint file first.")
 
     # ----- widgets → study ----------------------------------------------------------------
-    def _on_value(self, _value) -> None:
+    def _on_value(self, _value: float) -> None:
         # Live while the arrows are held; the study is saved once they are released.
         if self._set():
             self.size.setText(architecture.size_reading(self.study))
@@ -260,7 +288,7 @@ class ArchitecturePage(StepPage):
             box.setAccessibleName(words.rstrip(":"))
 
     def _on_search_settings(self, _value) -> None:
-        self.study.train.budget_trials, self.study.tuning.epochs = self.budget.value(), self.epochs.value()
+        self.search_form.save(self.study)  # train.budget_trials and tuning.epochs
         self.budget_text.setText(self._budget_text())
         self.changed_soon()
 
@@ -282,6 +310,9 @@ class ArchitecturePage(StepPage):
             self.show_error(str(exc))
             return False
         return True
+
+    def _on_checkpoint_text(self, text: str) -> None:
+        self.load.setEnabled(bool(text.strip()) and not self.session.runner.busy)
 
     def _browse(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Choose a checkpoint", "", CHECKPOINT_FILTER)

@@ -53,6 +53,34 @@ class StepPage(QWidget):
         self.setObjectName(f"page-{self.step_id}")
         self.setAccessibleName(f"{self.step.title} page")
 
+        layout = self._build_scroll()
+        self._build_title(layout)
+        self._build_messages(layout)
+        self.busy_note = Banner("busy")
+        layout.addWidget(self.busy_note)
+        self.body_widget = QWidget()
+        self.body = QVBoxLayout(self.body_widget)
+        self.body.setContentsMargins(0, 0, 0, 0)
+        self.body.setSpacing(10)
+        layout.addWidget(self.body_widget)
+        layout.addStretch(1)
+
+        self._changed_timer = QTimer(self)
+        self._changed_timer.setSingleShot(True)
+        self._changed_timer.setInterval(400)
+        self._changed_timer.timeout.connect(self.session.notify_changed)
+
+        self._run_cancel: QPushButton | None = None  # add_run_controls' Cancel
+        self.build()
+        self.field_terms = [
+            k for k in (self.glossary.explain_label(label) for label in self.body_widget.findChildren(QLabel)) if k
+        ]
+        session.runner.busy_changed.connect(self._on_busy)
+        self.refresh()
+
+    # ----- the frame every page shares ----------------------------------------------------------
+    def _build_scroll(self) -> QVBoxLayout:
+        """The page scrolls as a whole: its content's layout."""
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.NoFrame)
@@ -65,12 +93,15 @@ class StepPage(QWidget):
         layout = QVBoxLayout(content)
         layout.setContentsMargins(24, 18, 24, 18)
         layout.setSpacing(10)
+        return layout
 
+    def _build_title(self, layout: QVBoxLayout) -> None:
+        """The step's number and title, the glossary button, the step's tips and its intro."""
         number = steps.STEP_IDS.index(self.step_id) + 1
         title = QLabel(f"Step {number} of {len(steps.STEPS)} · {self.step.title}")
         title.setObjectName("pageTitle")
         title.setAccessibleName(f"Step {number}: {self.step.title}")
-        self.glossary = links_for(session)
+        self.glossary = links_for(self.session)
         self.help_button = QToolButton()
         self.help_button.setText("? Glossary")
         self.help_button.setAccessibleName(f"Glossary of the words on the {self.step.title} page")
@@ -94,6 +125,8 @@ class StepPage(QWidget):
             self.intro_terms = self.glossary.link_label(self.intro_label, self.intro)
             layout.addWidget(self.intro_label)
 
+    def _build_messages(self, layout: QVBoxLayout) -> None:
+        """The banners (blocked, checklist, error, info), the findings' actions and the findings."""
         self.blocked = Banner("blocked")
         self.error = Banner("error")
         self.info = Banner("info")
@@ -115,28 +148,6 @@ class StepPage(QWidget):
         self.findings = FindingsView()
         layout.addWidget(self.findings_heading)
         layout.addWidget(self.findings)
-
-        self.busy_note = Banner("busy")
-        layout.addWidget(self.busy_note)
-        self.body_widget = QWidget()
-        self.body = QVBoxLayout(self.body_widget)
-        self.body.setContentsMargins(0, 0, 0, 0)
-        self.body.setSpacing(10)
-        layout.addWidget(self.body_widget)
-        layout.addStretch(1)
-
-        self._changed_timer = QTimer(self)
-        self._changed_timer.setSingleShot(True)
-        self._changed_timer.setInterval(400)
-        self._changed_timer.timeout.connect(self.session.notify_changed)
-
-        self._run_cancel: QPushButton | None = None  # add_run_controls' Cancel
-        self.build()
-        self.field_terms = [
-            k for k in (self.glossary.explain_label(label) for label in self.body_widget.findChildren(QLabel)) if k
-        ]
-        session.runner.busy_changed.connect(self._on_busy)
-        self.refresh()
 
     # ----- for subclasses ------------------------------------------------------------------
     @property

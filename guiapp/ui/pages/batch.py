@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton, QWidget
+from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QMessageBox, QPushButton, QWidget
 
 from guiapp.core.batch import embedding_store
 from guiapp.core.batch import views as batch_views
@@ -22,20 +22,48 @@ from guiapp.core.batch.remedy import REMEDY_WORDS
 from guiapp.core.guidance.plain_summaries import batch_mixing
 from guiapp.core.split.remedy_actions import apply_group_remedy, apply_remedy
 from guiapp.ui import detail_level
-from guiapp.ui.batch_panels import ConfoundingPanel, IndependencePanel, MetricsTable, RemedyPanel
+from guiapp.ui.batch_panels import ConfoundingPanel, IndependencePanel, MetricsTable
+from guiapp.ui.batch_remedy import RemedyPanel
 from guiapp.ui.collapsible import collapsible
+from guiapp.ui.forms import STRETCH, Button, button_row
 from guiapp.ui.pages.base import StepPage, preview
+from guiapp.ui.pages.batch_view import COLOUR_FIELD, colour_column, fill_colour_columns, view_field
 from guiapp.ui.plain_summary import DETAILS_HINT, LightSummary
 from guiapp.ui.plots import PlotArea, bar_chart
 from guiapp.ui.scatter import SampleScatter
 from guiapp.ui.why_disabled import enable
 from guiapp.ui.widgets import heading, note, value_label
 
-NO_BATCH_TIP = "There is no batch column: choose one on the Data page to colour by batch."
+RUN_ROW = (
+    Button(
+        "run_button",
+        "Look for batch effects",
+        "PCA of the standardised features, the batch metrics, batch × label "
+        "confounding, group columns and copies of samples.",
+        "_run",
+        primary=True,
+    ),
+    Button(
+        "draw_button", "Draw again", "Draw the samples from the stored positions, or compute them again.", "_draw_again"
+    ),
+    STRETCH,
+    Button(
+        "export_button",
+        "Save plot…",
+        "Save the plot with its legend as PNG, or SVG for editing (an SVG of very many points is a large file).",
+        "_export",
+    ),
+)
 
 
 class BatchPage(StepPage):
     step_id = "batch"
+    # Built from RUN_ROW and the view row (pages/batch_view.py).
+    run_button: QPushButton
+    draw_button: QPushButton
+    export_button: QPushButton
+    view_kind: QComboBox
+    color_by: QComboBox
     intro = (
         "Samples processed in different runs, plates, sites or days often differ for "
         "technical reasons, and a network learns such batch differences as readily as "
@@ -52,57 +80,15 @@ class BatchPage(StepPage):
         self._auto_tried = ""
         self._remedy_running = False
 
-        row = QHBoxLayout()
-        self.run_button = self.action(QPushButton("Look for batch effects"))
-        self.run_button.setObjectName("primary")
-        self.run_button.setToolTip(
-            "PCA of the standardised features, the batch metrics, batch × label "
-            "confounding, group columns and copies of samples."
-        )
-        self.run_button.clicked.connect(self._run)
-        row.addWidget(self.run_button)
+        self.body.addLayout(button_row(self, RUN_ROW))
         self.main_action = self.run_button
-        self.draw_button = self.action(QPushButton("Draw again"))
-        self.draw_button.setToolTip("Draw the samples from the stored positions, or compute them again.")
-        self.draw_button.clicked.connect(lambda: self._draw_samples(self.view_kind.currentData()))
-        row.addWidget(self.draw_button)
-        row.addStretch(1)
-        self.export_button = self.action(QPushButton("Save plot…"))
-        self.export_button.setToolTip(
-            "Save the plot with its legend as PNG, or SVG for editing (an SVG of very many points is a large file)."
-        )
-        self.export_button.clicked.connect(self._export)
-        row.addWidget(self.export_button)
-        self.body.addLayout(row)
+        self.body.addLayout(button_row(self, ("View:", view_field(), 18, "Colour by:", COLOUR_FIELD, STRETCH)))
+        self._build_plots()
+        self._build_panels()
+        self.task_finished.connect(lambda: setattr(self, "_remedy_running", False))
 
-        row = QHBoxLayout()
-        row.addWidget(QLabel("View:"))
-        self.view_kind = QComboBox()
-        self.view_kind.setAccessibleName("View")
-        self.view_kind.addItem("PCA", "pca")
-        if batch_views.umap_available():
-            self.view_kind.addItem("UMAP", "umap")
-            self.view_kind.setToolTip(
-                "PCA is linear: distances mean something. UMAP keeps neighbourhoods "
-                "and can show groups PCA hides; its distances between groups do not."
-            )
-        else:
-            self.view_kind.setToolTip("PCA: the main linear axes of variation. " + batch_views.UMAP_HINT)
-        self.view_kind.currentIndexChanged.connect(self._on_view_kind)
-        row.addWidget(self.view_kind)
-        row.addSpacing(18)
-        row.addWidget(QLabel("Colour by:"))
-        self.color_by = QComboBox()
-        self.color_by.setAccessibleName("Colour the samples by")
-        self.color_by.setToolTip(
-            "Batch shows technical groups; label shows the biology you want to "
-            "predict; any other column of the table can hint at hidden groups."
-        )
-        self.color_by.currentIndexChanged.connect(self._on_color_by)
-        row.addWidget(self.color_by)
-        row.addStretch(1)
-        self.body.addLayout(row)
-
+    def _build_plots(self) -> None:
+        """The samples' scatter, and the variance per component folded under it."""
         self.plot = SampleScatter(
             "The samples are drawn here after you look for batch effects.", "Samples on their principal components"
         )
@@ -123,6 +109,8 @@ class BatchPage(StepPage):
         self.variance_section = collapsible("Variance per principal component", variance_box)
         self.body.addWidget(self.variance_section)
 
+    def _build_panels(self) -> None:
+        """Batch mixing, batch × label, samples that are not independent, and the remedy."""
         self.body.addWidget(heading("Batch mixing"))
         self.mixing = LightSummary("Batch mixing summary")
         self.body.addWidget(self.mixing)
@@ -151,7 +139,6 @@ class BatchPage(StepPage):
         self.action(self.remedy.apply).clicked.connect(self._apply_remedy)
         self.action(self.remedy.measure).clicked.connect(self._measure)
         self.body.addWidget(self.remedy)
-        self.task_finished.connect(lambda: setattr(self, "_remedy_running", False))
 
     # ----- showing ---------------------------------------------------------------------------
     def set_report(self, report: BatchEffectReport | None) -> None:
@@ -236,36 +223,11 @@ class BatchPage(StepPage):
         return embedding_store.embedding_key(self.study) if self.study.table is not None else ""
 
     def _fill_colour_columns(self) -> None:
-        d = self.study.data
-        columns = [c for c in batch_views.metadata_columns(self.study) if c not in (d.batch, d.label)]
-        wanted = [
-            ("batch", f"batch ('{d.batch}')" if d.batch else "batch (none chosen)"),
-            ("label", f"label ('{d.label}')" if d.label else "label"),
-        ]
-        wanted += [(c, c) for c in columns]
-        have = [(self.color_by.itemData(i), self.color_by.itemText(i)) for i in range(self.color_by.count())]
-        self.color_by.blockSignals(True)
-        if have != wanted:
-            self.color_by.clear()
-            for key, text in wanted:
-                self.color_by.addItem(text, key)
-            item = self.color_by.model().item(0)
-            item.setEnabled(bool(d.batch))
-            item.setToolTip("" if d.batch else NO_BATCH_TIP)
-        index = self.color_by.findData(batch_views.colour_choice(self.study))
-        if index < 0 or (index == 0 and not d.batch):
-            index = 1  # the chosen column is gone: the label, for display only
-        self.color_by.setCurrentIndex(index)
-        self.color_by.blockSignals(False)
+        fill_colour_columns(self.color_by, self.study)
 
     def _column(self) -> str:
         """The table column the samples are coloured by."""
-        key, d = self.color_by.currentData(), self.study.data
-        if key == "batch":
-            return d.batch or d.label
-        if key == "label":
-            return d.label
-        return key or d.label
+        return colour_column(self.color_by.currentData(), self.study)
 
     def _on_color_by(self, _index: int) -> None:
         batch_views.choose_colour(self.study, self.color_by.currentData())
@@ -296,6 +258,9 @@ class BatchPage(StepPage):
         if self.view is not None or not self.isVisible() or self.session.runner.busy or not self._can_auto_load():
             return
         self._auto_tried = self._current_key() + self.view_kind.currentData()
+        self._draw_samples(self.view_kind.currentData())
+
+    def _draw_again(self) -> None:
         self._draw_samples(self.view_kind.currentData())
 
     def _draw_samples(self, kind: str) -> None:

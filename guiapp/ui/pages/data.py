@@ -12,11 +12,9 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFileDialog,
-    QFormLayout,
-    QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPushButton,
-    QRadioButton,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -28,20 +26,16 @@ from guiapp.core.data import transform
 from guiapp.core.privacy import ethics
 from guiapp.core.study.errors import DataError, TenfoldError
 from guiapp.ui.data_panels import FILE_FILTER, DataInPanel
+from guiapp.ui.forms import STRETCH, Button, Field, Form, button_row
 from guiapp.ui.pages.base import StepPage, preview
+from guiapp.ui.pages.data_about import build_about_tab, show_answers
+from guiapp.ui.pages.data_summary import log_advice_words, log_suggested, summary_lines
+from guiapp.ui.pages.sensitivity import chosen_sensitivity, select_sensitivity
 from guiapp.ui.plots import PlotArea, bar_chart
 from guiapp.ui.widgets import value_label
 
 NO_BATCH = "(no batch column)"
 NO_GROUP = "(one sample per donor: no group column)"
-ANSWER_CHOICES = (("not answered", None), ("yes", True), ("no", False))
-SENSITIVITY = (
-    (True, "Sensitive", "About people, identifiable, or covered by consent or a data-use agreement."),
-    (False, "Not sensitive", "Public or non-human data that anyone may see."),
-    (None, "Not declared yet", "Tenfold treats undeclared data as sensitive and withholds the weights."),
-)
-
-
 BATCH_NAMES = {"batch", "run", "plate", "lane", "flowcell", "flow_cell", "sequencing_run", "run_id", "batch_id"}
 
 
@@ -52,28 +46,99 @@ def read_header(path: Path, modality: str = "", sheet: str = "") -> list[str]:
     return readers.read_columns(path, modality=modality, sheet=sheet)
 
 
-def sensitivity_radios(page: StepPage, on_choice) -> QButtonGroup:
-    """The three sensitivity answers as radio buttons (the Ethics page shows the same)."""
-    group = QButtonGroup(page)
-    for i, (_value, text, tip) in enumerate(SENSITIVITY):
-        radio = QRadioButton(text)
-        radio.setToolTip(tip)
-        radio.setAccessibleName(f"Data sensitivity: {text}")
-        group.addButton(radio, i)
-    group.idToggled.connect(lambda i, checked: checked and on_choice(SENSITIVITY[i][0]))
-    return group
-
-
-def select_sensitivity(group: QButtonGroup, value) -> None:
-    group.blockSignals(True)
-    index = [v for v, _, _ in SENSITIVITY].index(value)
-    group.button(index).setChecked(True)
-    group.blockSignals(False)
+FILE_FIELDS = (
+    Field(
+        "path",
+        "Data file:",
+        "path",
+        "The table to analyse: a header row with column names, one sample per row.",
+        "Data file",
+        placeholder="A table (CSV, TSV, Parquet, Excel, AnnData .h5ad), a FASTA file, or a folder of images",
+        on_change="_on_path",
+        signal="editingFinished",
+        buttons=(
+            Button("browse", "Choose file…", on_click="_choose_file"),
+            Button(
+                "browse_folder",
+                "Folder…",
+                "A folder of images (one subfolder per class, or images plus a CSV of labels), "
+                "or a folder of FASTA files (one file per class).",
+                "_choose_folder",
+            ),
+        ),
+    ),
+    Field("label", "Label column:", "combo", "The column the model should learn to predict.", "Label column"),
+    Field(
+        "batch",
+        "Batch column:",
+        "combo",
+        "The column saying which run, plate, site or day each sample came from, "
+        "if any. Tenfold uses it to look for batch effects.",
+        "Batch column",
+    ),
+    Field(
+        "group",
+        "Group column (donor, patient…):",
+        "combo",
+        "The column naming the donor, patient or animal each sample came from, "
+        "if several samples share one. Samples of one group are kept on one "
+        "side of the split, so the test set holds unseen donors (Tip 7).",
+        "Group column",
+    ),
+)
+LOAD_ROW = (
+    Button(
+        "load",
+        "Load and check the data",
+        "Read the table, compute its SHA-256 and profile it. Nothing is changed in the file.",
+        "_load",
+        primary=True,
+    ),
+    Button(
+        "set_aside",
+        "Set the leaking features aside",
+        "A feature that gives the label away (possible-label-leak) will not exist when "
+        "the model is used: stop using it as a feature (Tip 7).",
+        "_set_aside_leaks",
+    ),
+    STRETCH,
+)
+LOG_ROW = (
+    Field("log_advice", kind="value", accessible="Log transform", stretch=1),
+    Button(
+        "log_button",
+        "Apply log1p",
+        "Take log(1 + x) of these columns before the split. It learns nothing from "
+        "the data, so nothing leaks; the spec records it as [data] transform.",
+        "_apply_log",
+    ),
+    Button("log_undo", "Remove the log transform", on_click="_remove_log"),
+)
 
 
 class DataPage(StepPage):
     step_id = "data"
     orientation_checked = Signal(object)  # the chosen table's first rows were looked at (a hint or None)
+    # Built from FILE_FIELDS, LOAD_ROW, LOG_ROW and the about tab (pages/data_about.py).
+    path: QLineEdit
+    browse: QPushButton
+    browse_folder: QPushButton
+    label: QComboBox
+    batch: QComboBox
+    group: QComboBox
+    load: QPushButton
+    set_aside: QPushButton
+    log_advice: QLabel
+    log_button: QPushButton
+    log_undo: QPushButton
+    about_tab: QWidget
+    sensitivity: QButtonGroup
+    answer_boxes: dict[str, QComboBox | QCheckBox]
+    answer_refs: dict[str, QLineEdit]
+    suggestion: QLabel
+    source: QLineEdit
+    version: QLineEdit
+    downloaded: QLineEdit
     intro = (
         "Load a table with one sample per row and one column per feature, plus the column "
         "to predict. Tenfold records the file's fingerprint (SHA-256) so anyone can check "
@@ -82,116 +147,18 @@ class DataPage(StepPage):
 
     def build(self) -> None:
         self._study_shown = None
-        form = QFormLayout()
-        form.setRowWrapPolicy(QFormLayout.WrapLongRows)  # narrow windows: fields under their labels
-        file_row = QHBoxLayout()
-        self.path = QLineEdit()
-        self.path.setPlaceholderText(
-            "A table (CSV, TSV, Parquet, Excel, AnnData .h5ad), a FASTA file, or a folder of images"
-        )
-        self.path.setAccessibleName("Data file")
-        self.path.setToolTip("The table to analyse: a header row with column names, one sample per row.")
-        self.path.editingFinished.connect(self._on_path)
-        self.browse = self.action(QPushButton("Choose file…"))
-        self.browse.clicked.connect(self._choose_file)
-        self.browse_folder = self.action(QPushButton("Folder…"))
-        self.browse_folder.setToolTip(
-            "A folder of images (one subfolder per class, or images plus a CSV of labels), "
-            "or a folder of FASTA files (one file per class)."
-        )
-        self.browse_folder.clicked.connect(self._choose_folder)
-        file_row.addWidget(self.path, 1)
-        file_row.addWidget(self.browse)
-        file_row.addWidget(self.browse_folder)
-        form.addRow("Data file:", file_row)
+        self.form = Form(self, FILE_FIELDS[:1], wrap=True)
         self.data_in = DataInPanel(self)
-        self.data_in.add_format_rows(form)
-
-        self.label = QComboBox()
-        self.label.setAccessibleName("Label column")
-        self.label.setToolTip("The column the model should learn to predict.")
-        form.addRow("Label column:", self.label)
-        self.batch = QComboBox()
-        self.batch.setAccessibleName("Batch column")
-        self.batch.setToolTip(
-            "The column saying which run, plate, site or day each sample came from, "
-            "if any. Tenfold uses it to look for batch effects."
-        )
-        form.addRow("Batch column:", self.batch)
-        self.group = QComboBox()
-        self.group.setAccessibleName("Group column")
-        self.group.setToolTip(
-            "The column naming the donor, patient or animal each sample came from, "
-            "if several samples share one. Samples of one group are kept on one "
-            "side of the split, so the test set holds unseen donors (Tip 7)."
-        )
-        form.addRow("Group column (donor, patient…):", self.group)
-        main_form = form
+        self.data_in.add_format_rows(self.form.layout)
+        self.form.add(*FILE_FIELDS[1:])
         # Sensitivity and provenance go on a tab of their own: the page fits the window.
-        about = self.about_tab = QWidget()
-        form = QFormLayout(about)
-        form.setRowWrapPolicy(QFormLayout.WrapLongRows)
-
-        sens_row = QHBoxLayout()
-        self.sensitivity = sensitivity_radios(self, self._on_sensitivity)
-        for button in self.sensitivity.buttons():
-            sens_row.addWidget(button)
-        sens_row.addStretch(1)
-        form.addRow("Are the data sensitive?", sens_row)
-        self._build_sensitivity_questions(form)
-
-        self.source = QLineEdit()
-        self.source.setAccessibleName("Data source")
-        self.source.setPlaceholderText("e.g. GEO GSE12345, or 'our lab, run of March 2024'")
-        self.source.setToolTip("Where the data came from, so others can get the same data.")
-        form.addRow("Source:", self.source)
-        self.version = QLineEdit()
-        self.version.setAccessibleName("Data version")
-        self.version.setPlaceholderText("e.g. release 2, or a date")
-        self.version.setToolTip("Which version or release of the data this is.")
-        form.addRow("Version:", self.version)
-        self.downloaded = QLineEdit()
-        self.downloaded.setAccessibleName("Download date")
-        self.downloaded.setPlaceholderText("e.g. 2024-03-01")
-        self.downloaded.setToolTip("When the file was downloaded or exported, if it matters.")
-        form.addRow("Downloaded on:", self.downloaded)
-        self.data_in.add_form_rows(main_form, provenance=form)
-        self.body.addLayout(main_form)
-
-        row = QHBoxLayout()
-        self.load = self.action(QPushButton("Load and check the data"))
-        self.load.setObjectName("primary")
-        self.load.setToolTip("Read the table, compute its SHA-256 and profile it. Nothing is changed in the file.")
-        self.load.clicked.connect(self._load)
-        row.addWidget(self.load)
-        self.set_aside = self.action(QPushButton("Set the leaking features aside"))
-        self.set_aside.setToolTip(
-            "A feature that gives the label away (possible-label-leak) will not exist when "
-            "the model is used: stop using it as a feature (Tip 7)."
-        )
-        self.set_aside.clicked.connect(self._set_aside_leaks)
-        row.addWidget(self.set_aside)
-        row.addStretch(1)
-        self.body.addLayout(row)
+        about = build_about_tab(self)
+        self.data_in.add_form_rows(self.form.layout, provenance=about.layout)
+        self.body.addLayout(self.form.layout)
+        self.body.addLayout(button_row(self, LOAD_ROW))
         self.main_action = self.load
-
         # What was found, right under Load: a tab each, so the page stays about one window tall.
-        self.tabs = QTabWidget()
-        self.tabs.setAccessibleName("Data details")
-        self.tabs.setDocumentMode(True)
-        summary_tab = QWidget()
-        summary = QVBoxLayout(summary_tab)
-        summary.setContentsMargins(0, 8, 0, 0)
-        self.tabs.addTab(summary_tab, "What is in the table")
-        self.tabs.addTab(about, "Sensitivity and source")
-        self.roles_tab, self.explore_tab = QWidget(), QWidget()
-        roles = QVBoxLayout(self.roles_tab)
-        explore = QVBoxLayout(self.explore_tab)
-        for layout in (roles, explore):
-            layout.setContentsMargins(0, 8, 0, 0)
-        self.tabs.addTab(self.roles_tab, "Column roles")
-        self.tabs.addTab(self.explore_tab, "Explore")
-        self.body.addWidget(self.tabs)
+        summary, roles, explore = self._build_tabs()
         self.summary = value_label("Data summary")
         summary.addWidget(self.summary)
         self.counts = PlotArea(
@@ -200,21 +167,28 @@ class DataPage(StepPage):
         self.counts.setMaximumSize(560, 240)
         summary.addWidget(self.counts)
         # The log transform: offered when columns look like counts or intensities (the advice's control).
-        row = QHBoxLayout()
-        self.log_advice = value_label("Log transform")
-        row.addWidget(self.log_advice, 1)
-        self.log_button = self.action(QPushButton("Apply log1p"))
-        self.log_button.setToolTip(
-            "Take log(1 + x) of these columns before the split. It learns nothing from "
-            "the data, so nothing leaks; the spec records it as [data] transform."
-        )
-        self.log_button.clicked.connect(self._apply_log)
-        row.addWidget(self.log_button)
-        self.log_undo = self.action(QPushButton("Remove the log transform"))
-        self.log_undo.clicked.connect(lambda: self._set_log([]))
-        row.addWidget(self.log_undo)
-        summary.addLayout(row)
+        summary.addLayout(button_row(self, LOG_ROW))
         self.data_in.add_sections(summary, roles=roles, explore=explore)
+
+    def _build_tabs(self) -> tuple[QVBoxLayout, QVBoxLayout, QVBoxLayout]:
+        """The tabs under Load; the layouts of the summary, the column roles and the explorer."""
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Data details")
+        self.tabs.setDocumentMode(True)
+        summary_tab = QWidget()
+        summary = QVBoxLayout(summary_tab)
+        summary.setContentsMargins(0, 8, 0, 0)
+        self.tabs.addTab(summary_tab, "What is in the table")
+        self.tabs.addTab(self.about_tab, "Sensitivity and source")
+        self.roles_tab, self.explore_tab = QWidget(), QWidget()
+        roles = QVBoxLayout(self.roles_tab)
+        explore = QVBoxLayout(self.explore_tab)
+        for layout in (roles, explore):
+            layout.setContentsMargins(0, 8, 0, 0)
+        self.tabs.addTab(self.roles_tab, "Column roles")
+        self.tabs.addTab(self.explore_tab, "Explore")
+        self.body.addWidget(self.tabs)
+        return summary, roles, explore
 
     # ----- study → widgets ----------------------------------------------------------------
     def refresh(self) -> None:
@@ -239,74 +213,8 @@ class DataPage(StepPage):
         super().refresh()
 
     # ----- the sensitivity questions (Tip 10) ------------------------------------------------
-    def _build_sensitivity_questions(self, form: QFormLayout) -> None:
-        self.answer_boxes = {}
-        for key, label, tip in (
-            ("about_humans", "About people?", "Do the samples come from people (patients, donors, volunteers)?"),
-            (
-                "identifiable",
-                "Identifiable?",
-                "Could a row be linked to a person: names, dates, places, record numbers, rare combinations of traits?",
-            ),
-        ):
-            box = QComboBox()
-            box.setAccessibleName(label.rstrip("?"))
-            box.setToolTip(tip)
-            for text, value in ANSWER_CHOICES:
-                box.addItem(text, value)
-            box.currentIndexChanged.connect(lambda _i, key=key, box=box: self._on_answer(key, box.currentData()))
-            form.addRow(label, box)
-            self.answer_boxes[key] = box
-        self.answer_refs = {}
-        for key, ref_key, label, tip in (
-            (
-                "consent",
-                "consent_reference",
-                "Informed consent or ethics (IRB) approval covers the data",
-                "e.g. IRB-2023-114, or the ethics committee's reference",
-            ),
-            (
-                "data_use_agreement",
-                "dua_reference",
-                "A data-use agreement covers the data",
-                "e.g. the agreement's title or number",
-            ),
-        ):
-            row = QHBoxLayout()
-            check = QCheckBox(label)
-            check.setAccessibleName(label)
-            check.toggled.connect(lambda on, key=key: self._on_answer(key, True if on else None))
-            ref = QLineEdit()
-            ref.setAccessibleName(f"{label}: reference")
-            ref.setPlaceholderText(f"Reference ({tip})")
-            ref.textEdited.connect(lambda text, ref_key=ref_key: self._on_answer(ref_key, text, soon=True))
-            row.addWidget(check)
-            row.addWidget(ref, 1)
-            form.addRow("", row)
-            self.answer_boxes[key] = check
-            self.answer_refs[ref_key] = ref
-        self.suggestion = value_label("Sensitivity suggestion")
-        form.addRow("", self.suggestion)
-
     def _show_answers(self) -> None:
-        d = self.study.data
-        for key, widget in self.answer_boxes.items():
-            widget.blockSignals(True)
-            if isinstance(widget, QCheckBox):
-                widget.setChecked(bool(getattr(d, key)))
-            else:
-                widget.setCurrentIndex(max(widget.findData(getattr(d, key)), 0))
-            widget.blockSignals(False)
-        for key, edit in self.answer_refs.items():
-            if edit.text().strip() != getattr(d, key):
-                edit.setText(getattr(d, key))
-        value, why = ethics.suggested_sensitivity(self.study)
-        if why and value is not None and value != d.sensitive:
-            self.suggestion.setText(f"Suggested: {'sensitive' if value else 'not sensitive'}, because {why}.")
-        elif why and value is None:
-            self.suggestion.setText(f"Note: {why}.")
-        else:
-            self.suggestion.setText("")
+        show_answers(self)
 
     def _on_answer(self, key: str, value, soon: bool = False) -> None:
         ethics.set_sensitivity_answers(self.study, **{key: value})
@@ -321,34 +229,7 @@ class DataPage(StepPage):
             self.summary.setText("No data loaded yet.")
             self.counts.show_placeholder()
             return
-        prov = d.provenance
-        lines = [
-            f"{d.n_samples:,} samples × {d.n_features:,} features, label '{d.label}'"
-            + (f" ({len(d.classes)} classes)" if d.classes else ""),
-            f"Batch column: {d.batch or 'none'} · group column: {getattr(d, 'group', '') or 'none'}",
-        ]
-        if d.modality != "table":
-            shape = " × ".join(map(str, d.input_shape))
-            lines.append(
-                f"Read as {'images' if d.modality == 'image' else 'sequences'}: each sample a {shape} array"
-                + (f" ({d.options.get('alphabet', '').upper()})" if d.modality == "sequence" else "")
-            )
-        sheet = d.sample_sheet or {}
-        if sheet:
-            lines.append(
-                f"Sample sheet {Path(sheet.get('sheet', '')).name}: {sheet.get('matched', 0):,} samples matched "
-                f"by '{sheet.get('sheet_key', '')}'; {sheet.get('data_unmatched', 0):,} sample(s) without a "
-                f"row, {sheet.get('sheet_unmatched', 0):,} row(s) without a sample"
-            )
-        if d.identifiers:
-            lines.append("Not used as features (identifiers): " + ", ".join(map(str, d.identifiers)))
-        lines.append(f"File: {Path(prov.path).name}, {prov.size_bytes / 1024:,.0f} kB, SHA-256 {prov.sha256[:16]}…")
-        if self.study.table is None:
-            lines.append(
-                "The table is not in memory: Tenfold is reading the file again, "
-                "or it could not (see above). Load it again if needed."
-            )
-        self.summary.setText("\n".join(lines))
+        self.summary.setText("\n".join(summary_lines(self.study)))
         self._show_log_advice()
         if d.class_counts:
             bar_chart(
@@ -423,8 +304,7 @@ class DataPage(StepPage):
             self.set_path(path)
 
     def _sensitivity(self):
-        checked = self.sensitivity.checkedId()
-        return SENSITIVITY[checked][0] if checked >= 0 else None
+        return chosen_sensitivity(self.sensitivity)
 
     def _on_sensitivity(self, value) -> None:
         if self.study.data.provenance.sha256:
@@ -474,27 +354,19 @@ class DataPage(StepPage):
 
     # ----- the log transform ---------------------------------------------------------------------
     def _log_suggested(self) -> list:
-        d = self.study.data
-        done = set(transform.log1p_columns(d.transform))
-        return [c for c in (d.profile or {}).get("log1p_suggested", []) if c not in done and c in d.feature_columns]
+        return log_suggested(self.study)
 
     def _show_log_advice(self) -> None:
-        d = self.study.data
-        suggested, done = self._log_suggested(), transform.log1p_columns(d.transform)
-        words = []
-        if done:
-            words.append(transform.describe(d.transform, d.feature_columns).replace("`", "'").capitalize())
-        if suggested:
-            names = ", ".join(suggested[:5]) + (f" and {len(suggested) - 5} more" if len(suggested) > 5 else "")
-            words.append(
-                f"{len(suggested)} column(s) look like counts or intensities ({names}): a log transform "
-                "usually helps a network."
-            )
+        suggested, done = self._log_suggested(), transform.log1p_columns(self.study.data.transform)
+        words = log_advice_words(self.study, suggested)
         self.log_advice.setText(" ".join(words))
         self.log_advice.setVisible(bool(words))
         self.log_button.setText(f"Apply log1p to {len(suggested)} column(s)")
         self.log_button.setVisible(bool(suggested))
         self.log_undo.setVisible(bool(done))
+
+    def _remove_log(self) -> None:
+        self._set_log([])
 
     def _apply_log(self) -> None:
         self._set_log(transform.log1p_columns(self.study.data.transform) + self._log_suggested())

@@ -19,8 +19,8 @@ from guiapp.core.privacy import ethics
 from guiapp.core.study.errors import TenfoldError
 from guiapp.ui.page_fit import FitTabs, building_into, cap_height
 from guiapp.ui.pages.base import StepPage, preview
-from guiapp.ui.pages.data import select_sensitivity, sensitivity_radios
 from guiapp.ui.pages.privacy_panels import PrivacyPanels
+from guiapp.ui.pages.sensitivity import select_sensitivity, sensitivity_radios
 from guiapp.ui.why_disabled import NOT_TRAINED, enable
 from guiapp.ui.widgets import Banner, ResultTable, heading, note, value_label
 

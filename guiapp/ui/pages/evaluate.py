@@ -8,7 +8,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
-    QHBoxLayout,
     QInputDialog,
     QListWidget,
     QListWidgetItem,
@@ -21,10 +20,10 @@ from guiapp.core.evaluation import conclusion, cross_validation, evaluate, score
 from guiapp.core.models import baselines
 from guiapp.core.stats import metrics
 from guiapp.core.study.errors import TenfoldError
-from guiapp.ui.eval_plots import residual_scatter, xy_lines
-from guiapp.ui.page_fit import Collapsible, FitTabs, building_into, cap_height
+from guiapp.ui.forms import STRETCH, Button, button_row
+from guiapp.ui.page_fit import Collapsible, FitTabs, building_into
 from guiapp.ui.pages.base import StepPage, preview
-from guiapp.ui.plots import PlotArea
+from guiapp.ui.pages.evaluate_results import build_curves, show_curves, show_groups
 from guiapp.ui.why_disabled import NOT_TRAINED, enable
 from guiapp.ui.widgets import Banner, ResultTable, heading, note, value_label
 
@@ -70,6 +69,9 @@ def threshold_off_reason(study) -> str:
 
 class EvaluatePage(StepPage):
     step_id = "evaluate"
+    tune_button: QPushButton  # the buttons come from Button specs
+    final_button: QPushButton
+    cv_button: QPushButton
     intro = (
         "Score the network on the tune split with every metric, each with a 95% interval, "
         "next to the baselines, per batch and per subgroup, and against the success criteria. "
@@ -118,17 +120,15 @@ class EvaluatePage(StepPage):
         box.addWidget(self.no_subgroups)
         self.body.addLayout(form)
 
-        row = QHBoxLayout()
-        self.tune_button = self.action(QPushButton("Evaluate on the tune split"))
-        self.main_action = self.tune_button  # the page's main button: in view when the page opens
-        self.tune_button.setObjectName("primary")
-        self.tune_button.setToolTip(
-            "Score the network on the tune split, with bootstrap intervals, beside the baselines."
+        tune = Button(
+            "tune_button",
+            "Evaluate on the tune split",
+            "Score the network on the tune split, with bootstrap intervals, beside the baselines.",
+            "_evaluate_tune",
+            primary=True,
         )
-        self.tune_button.clicked.connect(self._evaluate_tune)
-        row.addWidget(self.tune_button)
-        row.addStretch(1)
-        self.body.addLayout(row)
+        self.body.addLayout(button_row(self, (tune, STRETCH)))
+        self.main_action = self.tune_button  # the page's main button: in view when the page opens
         self.imbalance = Banner("info")
         self.imbalance.setAccessibleName("Imbalance note")
         self.body.addWidget(self.imbalance)
@@ -153,16 +153,14 @@ class EvaluatePage(StepPage):
     def _build_test(self) -> None:
         self.body.addWidget(heading("Final evaluation on the sealed test set"))
         self.body.addWidget(note("The test set is read once, at the end. Its score is the one to report."))
-        row = QHBoxLayout()
-        self.final_button = self.action(QPushButton("Final evaluation on the sealed test set…"))
-        self.final_button.setObjectName("danger")
-        self.final_button.setToolTip(
-            "Open the sealed test set and score the network and the baselines on it. Do this once."
+        final = Button(
+            "final_button",
+            "Final evaluation on the sealed test set…",
+            "Open the sealed test set and score the network and the baselines on it. Do this once.",
+            "_final",
         )
-        self.final_button.clicked.connect(self._final)
-        row.addWidget(self.final_button)
-        row.addStretch(1)
-        self.body.addLayout(row)
+        self.body.addLayout(button_row(self, (final, STRETCH)))
+        self.final_button.setObjectName("danger")
         self.test_status = value_label("Test set status")
         self.body.addWidget(self.test_status)
         self.conclusion = value_label("Conclusion")  # the study's answer, after the sealed test
@@ -175,17 +173,15 @@ class EvaluatePage(StepPage):
         self.body.addWidget(heading("Repeated cross-validation"))
         self.cv_note = note("")
         self.body.addWidget(self.cv_note)
-        row = QHBoxLayout()
-        self.cv_button = self.action(QPushButton("Cross-validate (repeated, tuning nested)"))
-        self.cv_button.setToolTip(
+        cross_validate = Button(
+            "cv_button",
+            "Cross-validate (repeated, tuning nested)",
             "Judge the baselines and the network on repeated k-fold cross-validation of the "
             "training and tune rows, every model tuned inside each fold with the same "
-            "budget. The sealed test set stays out. Slow: every fold tunes every model."
+            "budget. The sealed test set stays out. Slow: every fold tunes every model.",
+            "_cross_validate",
         )
-        self.cv_button.clicked.connect(self._cross_validate)
-        row.addWidget(self.cv_button)
-        row.addStretch(1)
-        self.body.addLayout(row)
+        self.body.addLayout(button_row(self, (cross_validate, STRETCH)))
         self.cv_table = ResultTable("Cross-validation fold means")
         self.body.addWidget(self.cv_table)
 
@@ -221,22 +217,7 @@ class EvaluatePage(StepPage):
         )
 
     def _build_curves(self) -> None:
-        self.body.addWidget(heading("Curves and calibration"))
-        row = QHBoxLayout()
-        self.roc_plot = PlotArea("The ROC curve appears here.", "ROC curve", min_height=240)
-        self.pr_plot = PlotArea("The precision–recall curve appears here.", "Precision-recall curve", min_height=240)
-        self.calibration_plot = PlotArea("The reliability diagram appears here.", "Reliability diagram", min_height=240)
-        for area in (self.roc_plot, self.pr_plot, self.calibration_plot):
-            row.addWidget(area)
-        self.body.addLayout(row)
-        self.residual_plot = PlotArea("The residuals appear here.", "Residual plot", min_height=240)
-        self.body.addWidget(self.residual_plot)
-        cap_height(240, self.roc_plot, self.pr_plot, self.calibration_plot, self.residual_plot)
-        self.confusion_title = heading("Confusion matrix")
-        self.confusion_title.setAccessibleName("Confusion matrix title")
-        self.body.addWidget(self.confusion_title)
-        self.confusion_table = ResultTable("Confusion matrix")
-        self.body.addWidget(self.confusion_table)
+        build_curves(self)
 
     # ----- reading the study ----------------------------------------------------------------
     def _metric_order(self) -> list:
@@ -323,103 +304,10 @@ class EvaluatePage(StepPage):
         self.no_subgroups.setVisible(self.subgroup_list.count() == 0)
 
     def _show_curves(self, panel: dict, split: str = "tune") -> None:
-        details = (panel or {}).get("details") or {}
-        classification = self.study.is_classification
-        for area in (self.roc_plot, self.pr_plot, self.calibration_plot):
-            area.setVisible(classification)
-        self.residual_plot.setVisible(not classification)
-        for area, name in (
-            (self.roc_plot, "ROC curve"),
-            (self.pr_plot, "Precision–recall curve"),
-            (self.calibration_plot, "Reliability diagram"),
-            (self.residual_plot, "Residuals"),
-        ):
-            area.title = f"{name} · {split} split ({(panel or {}).get('n', '?')} samples)"
-        shown = classification and bool(details.get("confusion"))
-        self.confusion_table.setVisible(shown)
-        self.confusion_title.setVisible(shown)
-        self.confusion_title.setText(f"Confusion matrix · {split} split (counts of samples)")
-        if not details:
-            for area in (self.roc_plot, self.pr_plot, self.calibration_plot, self.residual_plot):
-                area.show_placeholder()
-            return
-        if not classification:
-            res = details.get("residuals") or {}
-            residual_scatter(self.residual_plot, res.get("predicted", []), res.get("residual", []))
-            return
-        curves = details.get("curves") or []
-        roc = [
-            (c["class"] if len(curves) > 1 else "network", c["roc"]["fpr"], c["roc"]["tpr"]) for c in curves if c["roc"]
-        ]
-        pr = [
-            (c["class"] if len(curves) > 1 else "network", c["pr"]["recall"], c["pr"]["precision"])
-            for c in curves
-            if c["pr"]
-        ]
-        xy_lines(
-            self.roc_plot,
-            roc,
-            x_label="false positive rate",
-            y_label="true positive rate",
-            unit_square=True,
-            diagonal=True,
-        )
-        prevalence = curves[0]["pr"]["prevalence"] if len(curves) == 1 and curves[0]["pr"] else None
-        xy_lines(
-            self.pr_plot,
-            pr,
-            x_label="recall",
-            y_label="precision",
-            unit_square=True,
-            hline=(prevalence, f"prevalence {prevalence:.2f}") if prevalence is not None else None,
-        )
-        rel = details.get("reliability") or {}
-        xy_lines(
-            self.calibration_plot,
-            [("network", rel.get("predicted", []), rel.get("observed", []))],
-            x_label=f"predicted probability ({rel.get('of', '')})",
-            y_label="observed frequency",
-            unit_square=True,
-            diagonal=True,
-            symbols=True,
-        )
-        classes = details.get("classes") or []
-        c = details.get("confusion") or []
-        self.confusion_table.fill(
-            ["true \\ predicted"] + [str(k) for k in classes],
-            [[str(classes[i])] + [str(v) for v in row] for i, row in enumerate(c)],
-        )
+        show_curves(self, panel, split)
 
     def _show_groups(self, results: list, split: str) -> None:
-        rows = []
-        for r in results:
-            metric = r["metric"]
-            for g in r["groups"]:
-                rows.append(
-                    [
-                        r["factor"],
-                        g["group"],
-                        str(g["n"]),
-                        metrics.format_metric(metric, g["metrics"]),
-                        "—" if g["gap"] is None else f"{-g['gap']:+.3f}",
-                        "clearly worse" if g["flagged"] else "",
-                    ]
-                )
-        if rows:
-            name = metrics.DISPLAY_NAMES.get(results[0]["metric"], results[0]["metric"])
-            self.groups_table.fill(["factor", "group", "n", f"{name} ({split})", "vs whole split", ""], rows)
-            self.groups_table.show()
-            self.groups_note.setText(
-                f"A group is marked when it scores more than {subgroups.GAP_FLAG:.2f} below "
-                f"the whole split with its interval below it too, and has at least "
-                f"{subgroups.MIN_GROUP_SIZE} samples."
-            )
-        else:
-            self.groups_table.hide()
-            self.groups_note.setText(
-                "No batch column or subgroup chosen: tick subgroup columns above "
-                "(site, sex, age…) to see how each group fares."
-            )
+        show_groups(self, results, split)
 
     def _show_scoreboard(self) -> None:
         rows = scoreboard.scoreboard(self.study)

@@ -8,9 +8,10 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QPushButton, 
 from guiapp.core.evaluation import evaluate, learning_curve, shuffle_control
 from guiapp.core.stats import metrics
 from guiapp.ui.eval_plots import real_vs_shuffled, xy_lines
+from guiapp.ui.live_curves import LossCurves
 from guiapp.ui.page_fit import FitTabs, building_into, cap_height
 from guiapp.ui.pages.base import StepPage, preview
-from guiapp.ui.plots import LossCurves, PlotArea
+from guiapp.ui.plots import PlotArea
 from guiapp.ui.widgets import Banner, heading, note, value_label
 
 CURVE_CHOICES = (
