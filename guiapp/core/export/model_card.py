@@ -17,9 +17,12 @@ from importlib import resources
 from typing import Any
 
 from guiapp import __version__
-from guiapp.core.export.card_json import (
-    model_card_json,  # noqa: F401 (public here)
-)
+
+# The card's JSON side is public here too (the export and the tests call it through this module).
+from guiapp.core.export.card_json import SCHEMA_FILE as SCHEMA_FILE
+from guiapp.core.export.card_json import load_schema as load_schema
+from guiapp.core.export.card_json import model_card_json as model_card_json
+from guiapp.core.export.card_json import validate_model_card_json as validate_model_card_json
 from guiapp.core.export.card_values import (
     ARCHITECTURE_NAMES,
     LOWER_IS_BETTER,

@@ -20,7 +20,7 @@ from guiapp import __version__
 from guiapp.core.evaluation.evaluate import GAP_WARN
 from guiapp.core.export import model_card
 from guiapp.core.export import write as export
-from guiapp.core.export.model_card import LOWER_IS_BETTER, MetricValue, metric_display_name, metric_values
+from guiapp.core.export.card_values import LOWER_IS_BETTER, MetricValue, metric_display_name, metric_values
 from guiapp.core.interpretation.interpret import CAVEAT
 from guiapp.core.study.model import Study, now_iso
 
