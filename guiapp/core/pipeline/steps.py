@@ -38,7 +38,7 @@ ROWS: tuple[Row, ...] = (
     # every [data] key: formats, sample sheet, orientation, roles, missing values, provenance
     Row(
         "data",
-        lambda r: data.attach_from_spec(r.study, r.section("data"), **r.kw),
+        lambda r: data.attach_from_spec(r.study, r.spec["data"], **r.kw),
         kept=_resumed(lambda r: bool(r.study.data.provenance.path)),
     ),
     check("data", lambda r: actions.refuse_too_few_samples(r.study)),
