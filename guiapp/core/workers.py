@@ -19,7 +19,9 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+from guiapp.core.models.tuning import close_storage, open_storage, redact
 from guiapp.core.study.errors import TenfoldError
+from guiapp.core.study.places import default_study_dir
 
 EXECUTORS = ("auto", "local", "slurm")
 WORKER_SUFFIX = ".worker-"
@@ -29,8 +31,6 @@ LOGS_SUFFIX = ".workers"
 def shared_storage_url(spec: dict) -> str:
     """The tuning database every worker will use; refused unless it can be shared, and opened once
     here so that a wrong URL, a missing driver or a refused password stops before any job is submitted."""
-    from guiapp.core.models.tuning import close_storage, open_storage, redact
-
     tuning = spec.get("tuning", {})
     name, url = str(tuning.get("storage_env", "")), str(tuning.get("storage", "")).strip()
     how = (
@@ -62,8 +62,6 @@ def shared_storage_url(spec: dict) -> str:
 
 def worker_folders(out: Path, study: Path | None, n: int) -> list:
     """``[(out, study folder)]`` of each worker: worker 0 keeps the usual study folder."""
-    from guiapp.core.study.places import default_study_dir
-
     first = Path(study) if study else default_study_dir(out)
     return [(Path(out), first)] + [
         (Path(out), first.with_name(first.name + f"{WORKER_SUFFIX}{k}")) for k in range(1, n)

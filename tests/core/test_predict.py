@@ -12,7 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from guiapp.core.export.open_bundle import BundleError, load_knn, open_bundle
+from guiapp.core.export.load_models import load_knn
+from guiapp.core.export.open_bundle import BundleError, open_bundle
 from guiapp.core.export.predict import check_features, predict_file, predict_table
 from guiapp.core.study.errors import DataError
 

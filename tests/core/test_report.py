@@ -11,14 +11,8 @@ import pytest
 from markupsafe import escape
 from safetensors.numpy import save_file
 
-from guiapp.core.export.report import (
-    grouped_bar_svg,
-    horizontal_bar_svg,
-    line_chart_svg,
-    nice_ticks,
-    render_report,
-    write_report,
-)
+from guiapp.core.export.report import render_report, write_report
+from guiapp.core.export.svg_charts import grouped_bar_svg, horizontal_bar_svg, line_chart_svg, nice_ticks
 from guiapp.core.export.write import write_bundle
 from guiapp.core.study.findings import Findings
 from guiapp.core.study.model import BaselineResult, EthicsEntry, Study

@@ -299,7 +299,7 @@ def _traceback() -> str:
 @pytest.fixture(scope="module")
 def monkeypatch_module():
     """The run stops when the first training step begins: everything before it ran for real."""
-    from guiapp import cli
+    from guiapp.cli import commands
     from guiapp.core import pipeline
 
     real = pipeline.run_study
@@ -317,6 +317,6 @@ def monkeypatch_module():
         raise AssertionError("the run never reached the baselines")
 
     patch.setattr(pipeline, "run_study", run_until_training)
-    patch.setattr(cli, "_report", lambda result: 0)
+    patch.setattr(commands, "print_result", lambda result: 0)  # the summary a finished run prints
     yield patch
     patch.undo()

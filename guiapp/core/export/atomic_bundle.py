@@ -20,7 +20,9 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from guiapp.core.study.errors import DiskFullError
+from guiapp.core.export.bundle_files import BUNDLE_FILES
+from guiapp.core.export.open_bundle import sha256_of
+from guiapp.core.study.errors import DiskFullError, TenfoldError
 
 MANIFEST, MANIFEST_SHA = "manifest.json", "manifest.sha256"
 NEW, OLD = "tenfold-new", "tenfold-old"
@@ -28,8 +30,6 @@ NEW, OLD = "tenfold-new", "tenfold-old"
 
 def bundle_names() -> set[str]:
     """The names a bundle's entries have at the top of its folder."""
-    from guiapp.core.export.write import BUNDLE_FILES
-
     return {Path(name).parts[0] for name in BUNDLE_FILES} | {MANIFEST_SHA}
 
 
@@ -67,8 +67,6 @@ def staged(out, *, estimate: Callable[[], int] = lambda: 0) -> Iterator[Path]:
     ``out``'s bundle. On any error the staging folder goes and ``out`` is left as it was."""
     out = Path(out)
     if out.exists() and not out.is_dir():
-        from guiapp.core.study.errors import TenfoldError
-
         raise TenfoldError(f"{out} is a file; choose a folder for the export bundle.")
     had_bundle = (out / MANIFEST).is_file()
     stage = None
@@ -155,8 +153,6 @@ def withdraw_models(out: Path, withheld: list[str]) -> None:
 def write_manifest_sha(stage: Path, result) -> str:
     """``manifest.sha256`` beside the manifest, in the format ``sha256sum -c`` reads; the hash
     also goes on ``result.manifest_sha256``. It helps only when published elsewhere too."""
-    from guiapp.core.export.open_bundle import sha256_of
-
     digest = sha256_of(stage / MANIFEST)
     (stage / MANIFEST_SHA).write_text(f"{digest}  {MANIFEST}\n", encoding="utf-8")
     result.manifest_sha256 = digest

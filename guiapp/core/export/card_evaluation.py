@@ -9,7 +9,9 @@ learning curve, the interpretation and the over-interpretation guards.
 from __future__ import annotations
 
 import math
+from typing import cast
 
+from guiapp.core.evaluation import evaluate, guards, scoreboard
 from guiapp.core.stats.metrics import DISPLAY_NAMES
 
 
@@ -20,8 +22,6 @@ def _f(value, digits: int = 3) -> str:
 
 
 def card_context(study) -> dict:
-    from guiapp.core.evaluation import evaluate, guards, scoreboard
-
     e, o, it = study.evaluation, study.overfitting, study.interpret
     panel = e.test_metrics or e.tune_metrics or {}
     split = "sealed test set" if e.test_metrics else "tune split"
@@ -80,7 +80,7 @@ def _calibration(panel: dict, details: dict) -> dict:
 def _shuffle(sh: dict) -> dict:
     if not sh:
         return {}
-    name = DISPLAY_NAMES.get(sh.get("metric"), sh.get("metric"))
+    name = DISPLAY_NAMES.get(cast(str, sh.get("metric")), sh.get("metric"))
     ci = sh.get("real_ci")
     return {
         "metric": name,

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import math
 import re
+from typing import Any
 
-from guiapp.core.export.card_values import _fmt, metric_display_name, metric_values
+from guiapp.core.evaluation.criteria import per_flop_text
+from guiapp.core.export.card_values import _fmt, metric_display_name, metric_values, task_type
+from guiapp.core.export.report_curves import xy_chart_svg
 
 ESTIMATE_LABEL = "Estimate, not external validation"
 
@@ -23,8 +26,6 @@ def _slug(name: str) -> str:
 def eval_results(study) -> list:
     """``huggingface_hub.EvalResult`` per metric of each external cohort (split ``external``)."""
     from huggingface_hub import EvalResult
-
-    from guiapp.core.export.card_values import task_type
 
     out = []
     for r in study.evaluation.external:
@@ -138,8 +139,6 @@ def _stability(study) -> str:
 
 
 def _efficiency(study) -> dict:
-    from guiapp.core.evaluation.criteria import per_flop_text
-
     e = study.evaluation.efficiency or {}
     if not e:
         return {}
@@ -170,7 +169,11 @@ def mct_metrics(study) -> list[dict]:
     out = []
     for r in study.evaluation.external:
         for m in metric_values(r.get("metrics")):
-            d = {"type": f"{m.name} — external cohort", "value": m.text, "slice": f"external cohort: {r['name']}"}
+            d: dict[str, Any] = {
+                "type": f"{m.name} — external cohort",
+                "value": m.text,
+                "slice": f"external cohort: {r['name']}",
+            }
             if m.ci:
                 d["confidence_interval"] = {"lower_bound": _fmt(m.ci[0]), "upper_bound": _fmt(m.ci[1])}
             out.append(d)
@@ -211,8 +214,6 @@ def consideration_lines(study) -> list[str]:
 
 def report_context(study) -> dict:
     """The card's words plus, per cohort, its shift figure: the cohort on the training rows' PCA."""
-    from guiapp.core.export.report_curves import xy_chart_svg
-
     x = card_context(study)
     for c in x["cohorts"]:
         emb = c.get("embedding") or {}

@@ -9,8 +9,11 @@ import json
 import re
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 from guiapp import __version__
+from guiapp.core.evaluation.cross_validation import card_section
+from guiapp.core.export.card_external import consideration_lines, mct_metrics
 from guiapp.core.export.card_values import (
     NOT_PROVIDED,
     MetricValue,
@@ -27,6 +30,9 @@ from guiapp.core.export.card_values import (
     split_sizes,
     subgroup_slices,
 )
+from guiapp.core.export.sharing import sensitivity_answers
+from guiapp.core.privacy.dp import dp_summary
+from guiapp.core.study.blocking import caveat_text, caveats
 
 SCHEMA_FILE = "model_card.schema.v0.0.2.json"
 
@@ -79,8 +85,6 @@ def model_card_json(
 
 
 def _mct_datasets(study) -> list[dict]:
-    from guiapp.core.export.sharing import sensitivity_answers
-
     sizes = split_sizes(study)
     uses = {
         "train": "used to fit the network and the baselines",
@@ -101,7 +105,7 @@ def _mct_datasets(study) -> list[dict]:
     remedies = "".join(f" {r['text']}" for r in study.split.remedies)
     out = []
     for split, use in uses.items():
-        d = {
+        d: dict[str, Any] = {
             "name": f"{dataset_name(study)} — {split} split",
             "description": f"{sizes.get(split, 0)} samples, {use}.{origin}{remedies}",
         }
@@ -135,10 +139,9 @@ def _mct_metrics(study) -> list[dict]:
         out += [
             _mct_metric(m, "tune", f"{m.name} — baseline {b['name']}") for m in metric_values(b.get("tune_metrics"))
         ]
-    from guiapp.core.evaluation.cross_validation import card_section
 
-    cv = card_section(study)
-    for r in (cv or {}).get("rows", []):
+    cv = card_section(study) or {}
+    for r in cv.get("rows", []):
         slice_ = f"repeated cross-validation, fold mean of {cv['design']}"
         out.append(
             _mct_metric(
@@ -149,7 +152,6 @@ def _mct_metrics(study) -> list[dict]:
         )
     for sl in subgroup_slices(study):
         out.append(_mct_metric(sl["metric"], f"{sl['split']}: {sl['factor']} = {sl['level']}", sl["metric"].name))
-    from guiapp.core.export.card_external import mct_metrics  # external cohorts and the leave-one-batch-out estimate
 
     out += mct_metrics(study)
     for a in _privacy_context(study)["audit"]:
@@ -162,10 +164,7 @@ def _mct_metrics(study) -> list[dict]:
 
 
 def _mct_considerations(study, weights_shared: bool, weights_reason: str, privacy: list[str]) -> dict:
-    from guiapp.core.privacy.dp import dp_summary
-
     q, e = study.question, study.ethics
-    from guiapp.core.study.blocking import caveat_text, caveats
 
     # The same box the Markdown card opens with: unsettled warnings and errors, reasons where accepted.
     limits = [caveat_text(c) for c in caveats(study)]
@@ -176,7 +175,6 @@ def _mct_considerations(study, weights_shared: bool, weights_reason: str, privac
     limits = [e.limitations.strip() or f"Limitations in the owner's words: {NOT_PROVIDED}"] + limits
     if e.out_of_scope.strip():
         limits.append(f"Out of scope: {e.out_of_scope.strip()}")
-    from guiapp.core.export.card_external import consideration_lines  # External validation, in the card's words
 
     limits += consideration_lines(study)
     ethical = [
@@ -218,7 +216,7 @@ def _mct_considerations(study, weights_shared: bool, weights_reason: str, privac
 
 
 def _mct_metric(m: MetricValue, slice_: str, type_: str) -> dict:
-    d = {"type": type_, "value": m.text, "slice": slice_}
+    d: dict[str, Any] = {"type": type_, "value": m.text, "slice": slice_}
     if m.ci:
         d["confidence_interval"] = {"lower_bound": _fmt(m.ci[0]), "upper_bound": _fmt(m.ci[1])}
     return d

@@ -12,6 +12,11 @@ import re
 from pathlib import Path
 from typing import Any
 
+from guiapp.core.models.baselines import available
+from guiapp.core.privacy.dp import dp_summary
+from guiapp.core.privacy.membership import MODEL_NAMES
+from guiapp.core.study.model import Study
+
 # What the card says where a field only the study owner can write was left empty.
 NOT_PROVIDED = "Not provided by the study owner."
 
@@ -73,7 +78,7 @@ class MetricValue:
         return f"[{_fmt(self.ci[0])}, {_fmt(self.ci[1])}]" if self.ci else ""
 
 
-def metric_values(metrics: dict) -> list[MetricValue]:
+def metric_values(metrics: dict | None) -> list[MetricValue]:
     """The scalar metrics of a ``*_metrics`` dict, known names first, with ``<key>_ci`` attached.
 
     Anything that is not a plain number (curves, per-batch tables) is left to report.html.
@@ -112,7 +117,7 @@ def _fmt(value: Any) -> str:
 
 def as_dict(obj: Any) -> dict:
     """Register entries and baseline results may be dataclasses or dicts; the card wants dicts."""
-    return dataclasses.asdict(obj) if dataclasses.is_dataclass(obj) else dict(obj)
+    return dataclasses.asdict(obj) if dataclasses.is_dataclass(obj) and not isinstance(obj, type) else dict(obj)
 
 
 # ----- facts about the study, shared by both formats ---------------------------------------
@@ -120,6 +125,10 @@ def as_dict(obj: Any) -> dict:
 
 def model_name(study) -> str:
     return study.question.title.strip() or "Tenfold model"
+
+
+def baseline_name(study: Study, key: str) -> str:
+    return available(study.question.task).get(key, str(key).replace("_", " "))
 
 
 def task_type(study) -> str:
@@ -170,6 +179,24 @@ def sensitivity_text(study) -> str:
     return "declared sensitive" if study.data.sensitive else "declared not sensitive"
 
 
+def sensitivity_answers(study) -> list[str]:
+    """The Data page's sensitivity answers as sentences, for the card and privacy.md."""
+    d = study.data
+
+    def yes_no(value) -> str:
+        return "not answered" if value is None else ("yes" if value else "no")
+
+    consent = yes_no(d.consent) + (f" (reference {d.consent_reference})" if d.consent_reference else "")
+    dua = yes_no(d.data_use_agreement) + (f" (reference {d.dua_reference})" if d.dua_reference else "")
+    return [
+        f"Sensitivity: {sensitivity_text(study)}",
+        f"About people: {yes_no(d.about_humans)}",
+        f"Identifiable: {yes_no(d.identifiable)}",
+        f"Informed consent or ethics (IRB) approval: {consent}",
+        f"Data-use agreement: {dua}",
+    ]
+
+
 def subgroup_slices(study) -> list[dict]:
     """Per-batch and per-subgroup results with intervals, as the evaluation step recorded them.
 
@@ -205,10 +232,6 @@ def subgroup_slices(study) -> list[dict]:
 
 
 def _privacy_context(study) -> dict:
-    from guiapp.core.export.sharing import sensitivity_answers
-    from guiapp.core.privacy.dp import dp_summary
-    from guiapp.core.privacy.membership import MODEL_NAMES
-
     m = study.ethics.membership or {}
     audit = []
     for key, r in (m.get("models") or {}).items():

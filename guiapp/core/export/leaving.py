@@ -17,6 +17,7 @@ import secrets
 from pathlib import Path
 
 from guiapp.core.study.errors import TenfoldError
+from guiapp.core.study.findings import Findings
 
 PRIVATE_DIR = "private"
 ROW_KEYS_FILE = "private/row_keys.csv"
@@ -31,8 +32,7 @@ def personal_columns(study, columns=()) -> list[str]:
     A column that merely looks like a sample identifier (a distinct value in every row) is not
     personal by that alone; as an identifier it still never leaves, unless it keys the rows.
     """
-    from guiapp.core.data.pii import category_by_name
-    from guiapp.core.study.findings import Findings
+    from guiapp.core.data.pii import category_by_name  # imports pandas: not when the export page opens
 
     d = study.data
     marked = [str(h.get("column")) for h in d.pii if h.get("column")]
@@ -96,7 +96,6 @@ def carried_columns(study, columns) -> list[str]:
             f"[export] carry names {', '.join(map(repr, unknown))}, which the data table does not "
             f"have; choose among: {', '.join(present[:30])}."
         )
-    from guiapp.core.study.findings import Findings
 
     like_ids = {str(f.values.get("column")) for f in study.findings if f.code == Findings.identifier_like_column.code}
     never = personal | like_ids | set(map(str, d.identifiers)) | set(map(str, d.feature_columns))

@@ -17,13 +17,19 @@ from importlib import resources
 from typing import Any
 
 from guiapp import __version__
+from guiapp.core.batch.remedy import remedy_text
+from guiapp.core.data.transform import describe
+from guiapp.core.evaluation import conclusion, cross_validation, verdict
+from guiapp.core.export.card_evaluation import (
+    card_context as evaluation_context,
+)
+from guiapp.core.export.card_external import card_context as external_context
+from guiapp.core.export.card_external import eval_results
 
-# Re-exported: the card's JSON schema and its check are read from here too.
+# The card's JSON side is public here too (the export and the tests call it through this module).
 from guiapp.core.export.card_json import SCHEMA_FILE as SCHEMA_FILE
 from guiapp.core.export.card_json import load_schema as load_schema
-from guiapp.core.export.card_json import (
-    model_card_json,  # noqa: F401 (public here)
-)
+from guiapp.core.export.card_json import model_card_json as model_card_json
 from guiapp.core.export.card_json import validate_model_card_json as validate_model_card_json
 from guiapp.core.export.card_values import (
     ARCHITECTURE_NAMES,
@@ -46,9 +52,8 @@ from guiapp.core.export.card_values import (
     subgroup_slices,
     task_type,
 )
-from guiapp.core.export.card_values import METRIC_NAMES as METRIC_NAMES
-from guiapp.core.export.card_values import MetricValue as MetricValue
-from guiapp.core.export.card_values import _ci as _ci
+from guiapp.core.guidance import checklist
+from guiapp.core.study import blocking
 
 TEMPLATE_FILE = "model_card.md.j2"
 
@@ -76,9 +81,7 @@ def card_metadata(study, *, license: str = "other"):
         for m in values
         if math.isfinite(m.value)  # NaN (e.g. ROC AUC on one class) is no result to index
     ]
-    from guiapp.core.export.card_external import eval_results  # one result per external cohort
-
-    results += eval_results(study)
+    results += eval_results(study)  # one result per external cohort
     kind = "classification" if study.is_classification else "regression"
     return ModelCardData(
         license=license or "other",
@@ -100,9 +103,7 @@ def render_model_card(
 
 
 def cv_card(study):
-    from guiapp.core.evaluation.cross_validation import card_section
-
-    return card_section(study)
+    return cross_validation.card_section(study)
 
 
 def card_context(study, weights_shared: bool, weights_reason: str, privacy: list[str], license: str) -> dict:
@@ -163,9 +164,6 @@ def card_context(study, weights_shared: bool, weights_reason: str, privacy: list
 
 def _caveat_context(study) -> dict:
     """The box above the headline: what stands unsettled, with the user's reasons (Tip 7)."""
-    from guiapp.core.evaluation import conclusion
-    from guiapp.core.study import blocking
-
     return {
         "caveats": blocking.caveats(study),
         "settled": blocking.settled(study),
@@ -177,22 +175,15 @@ def _caveat_context(study) -> dict:
 
 
 def _external_context(study) -> dict:
-    from guiapp.core.export.card_external import card_context as external_context  # external validation, its own words
-
     return external_context(study)
 
 
 def _tuning_context(study) -> dict:
-    from guiapp.core.evaluation.verdict import card_section  # the search and the verdict, worded by their step
-
-    return card_section(study)
+    """The search and the verdict, worded by their step."""
+    return verdict.card_section(study)
 
 
 def _evaluation_context(study) -> dict:
-    from guiapp.core.export.card_evaluation import (
-        card_context as evaluation_context,
-    )  # the evaluation step words its own
-
     return evaluation_context(study)
 
 
@@ -207,21 +198,15 @@ def _owner_fields(study) -> dict:
 
 
 def _checklist_context(study) -> dict:
-    from guiapp.core.guidance import checklist
-
     items = checklist.evaluate_checklist(study)
     return {"checklist": items, "checklist_summary": checklist.summary(items)}
 
 
 def _transform_text(study) -> str:
-    from guiapp.core.data.transform import describe
-
     return describe(study.data.transform, study.data.feature_columns)
 
 
 def _batch_text(study) -> str:
-    from guiapp.core.batch.remedy import remedy_text  # the step module words its own remedy
-
     return remedy_text(study)
 
 

@@ -15,8 +15,21 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from guiapp.core.data import errors as E
+from guiapp.core.data.attach import read_table
+from guiapp.core.data.images import load_images
+from guiapp.core.data.readers import file_format
+from guiapp.core.data.sequences import (
+    ALPHABET_WORDS,
+    LETTERS,
+    detect_alphabet,
+    load_sequences,
+    read_fasta,
+    read_fasta_folder,
+)
 from guiapp.core.data.transform import apply as apply_transform
-from guiapp.core.export.open_bundle import MODEL_KINDS, BundleError, load_knn, load_network, open_bundle
+from guiapp.core.export.load_models import load_knn, load_network
+from guiapp.core.export.open_bundle import MODEL_KINDS, BundleError, open_bundle
 from guiapp.core.study.errors import DataError, TenfoldError
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
 
@@ -154,8 +167,6 @@ def predict_file(
 
 
 def _looks_like_fasta(path: Path) -> bool:
-    from guiapp.core.data.readers import file_format
-
     if file_format(path) == "fasta":
         return True
     try:
@@ -172,8 +183,6 @@ def read_new_samples(config: dict, data_path, *, should_stop: StopFn | None = No
     made grey, or grey made colour, exactly as at training); FASTA records with its alphabet,
     length and cropping. Records of another alphabet are refused.
     """
-    from guiapp.core.data.readers import file_format
-
     data_path = Path(data_path)
     if not data_path.exists():
         raise DataError(f"{data_path} does not exist. Give the table, image folder or FASTA file to predict.")
@@ -182,8 +191,6 @@ def read_new_samples(config: dict, data_path, *, should_stop: StopFn | None = No
     shape = list(config.get("input_shape") or [])
     folder = file_format(data_path) if data_path.is_dir() else ""
     if modality == "image" and folder == "images":
-        from guiapp.core.data.images import load_images
-
         size = options.get("image_size") or shape[1:]
         colour = options.get("colour") or ("rgb" if shape and shape[0] == 3 else "grey")
         if not size:
@@ -213,23 +220,12 @@ def read_new_samples(config: dict, data_path, *, should_stop: StopFn | None = No
             f"{data_path.name} holds FASTA sequences, but this model was trained on {modality} data: "
             "give it a table (CSV or TSV) with the model's feature columns."
         )
-    from guiapp.core.data.attach import read_table
 
     return read_table(data_path), False
 
 
 def _read_sequences(path: Path, options: dict, shape: list, should_stop) -> pd.DataFrame:
     """FASTA records encoded as the study encoded its own; another alphabet is refused by name."""
-    from guiapp.core.data import errors as E
-    from guiapp.core.data.sequences import (
-        ALPHABET_WORDS,
-        LETTERS,
-        detect_alphabet,
-        load_sequences,
-        read_fasta,
-        read_fasta_folder,
-    )
-
     letters = shape[1] if len(shape) == 2 else None
     alphabet = options.get("alphabet") or next((a for a, v in LETTERS.items() if len(v) == letters), "")
     length = options.get("sequence_length") or (shape[0] if shape else None)

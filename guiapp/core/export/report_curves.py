@@ -8,10 +8,13 @@ Drawn with the SVG helpers of :mod:`guiapp.core.export.report`, so they match th
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 from markupsafe import Markup
 
-from guiapp.core.export import report as r
+from guiapp.core.evaluation import guards, scoreboard
+from guiapp.core.export import svg_charts as svg
+from guiapp.core.export.card_values import baseline_name
 from guiapp.core.stats.metrics import DISPLAY_NAMES
 
 
@@ -34,25 +37,25 @@ def xy_chart_svg(
     ``(colour index, dashed)`` to pair lines (train solid, tune dashed, one colour per model)."""
     series = [tuple(s) if len(s) == 5 else (*s, i, bool(i % 2)) for i, s in enumerate(series)]
     left, right, top, bottom = 56, width - 14, 40, height - 46
-    xs = [v for _, x, _, _, _ in series for v in x if r._finite(v)]
-    ys = [v for _, _, y, _, _ in series for v in y if r._finite(v)] + [h for h, _ in hlines]
-    xt = r.nice_ticks(*(x_range or (min(xs or [0.0]), max(xs or [1.0]))))
-    yt = r.nice_ticks(*(y_range or (min(ys or [0.0]), max(ys or [1.0]))))
+    xs = [v for _, x, _, _, _ in series for v in x if svg.finite(v)]
+    ys = [v for _, _, y, _, _ in series for v in y if svg.finite(v)] + [h for h, _ in hlines]
+    xt = svg.nice_ticks(*(x_range or (min(xs or [0.0]), max(xs or [1.0]))))
+    yt = svg.nice_ticks(*(y_range or (min(ys or [0.0]), max(ys or [1.0]))))
     sx = lambda v: left + (v - xt[0]) / (xt[-1] - xt[0]) * (right - left)  # noqa: E731
     sy = lambda v: bottom - (v - yt[0]) / (yt[-1] - yt[0]) * (bottom - top)  # noqa: E731
-    body = r._y_axis(yt, sy, left, right)
+    body = svg.y_axis(yt, sy, left, right)
     for v in xt:
-        body.append(r._t(sx(v), bottom + 16, r._tick_text(v, xt), "middle", "tick"))
+        body.append(svg.svg_text(sx(v), bottom + 16, svg.tick_text(v, xt), "middle", "tick"))
     body.append(f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" class="axis"/>')
     if diagonal:
         lo, hi = max(xt[0], yt[0]), min(xt[-1], yt[-1])
         body.append(f'<line x1="{sx(lo):.1f}" y1="{sy(lo):.1f}" x2="{sx(hi):.1f}" y2="{sy(hi):.1f}" class="marker"/>')
     for value, text in hlines:
         body.append(f'<line x1="{left}" y1="{sy(value):.1f}" x2="{right}" y2="{sy(value):.1f}" class="marker"/>')
-        body.append(r._t(right - 4, sy(value) - 4, text, "end", "note"))
+        body.append(svg.svg_text(right - 4, sy(value) - 4, text, "end", "note"))
     for _name, x, y, c, dashed in series:
-        colour = r.PALETTE[c % len(r.PALETTE)]
-        pts = [(a, b) for a, b in zip(x, y, strict=False) if r._finite(a) and r._finite(b)]
+        colour = svg.PALETTE[c % len(svg.PALETTE)]
+        pts = [(a, b) for a, b in zip(x, y, strict=False) if svg.finite(a) and svg.finite(b)]
         if points:
             body += [
                 f'<circle cx="{sx(a):.1f}" cy="{sy(b):.1f}" r="2.4" fill="{colour}" fill-opacity="0.6"/>'
@@ -65,19 +68,19 @@ def xy_chart_svg(
         if len(pts) <= 12:
             body += [f'<circle cx="{sx(a):.1f}" cy="{sy(b):.1f}" r="2.8" fill="{colour}"/>' for a, b in pts]
     body += _legend(series, left, 20, lines=not points)
-    body.append(r._t((left + right) / 2, height - 8, x_label, "middle", "label"))
+    body.append(svg.svg_text((left + right) / 2, height - 8, x_label, "middle", "label"))
     body.append(
-        r._t(
+        svg.svg_text(
             14, (top + bottom) / 2, y_label, "middle", "label", f' transform="rotate(-90 14 {(top + bottom) / 2:.1f})"'
         )
     )
-    return r._svg(width, height, title, body)
+    return svg.svg_root(width, height, title, body)
 
 
 def _legend(series, x: float, y: float, *, lines: bool) -> list[str]:
     out = []
     for name, _, _, c, dashed in series:
-        colour = r.PALETTE[c % len(r.PALETTE)]
+        colour = svg.PALETTE[c % len(svg.PALETTE)]
         dash = ' stroke-dasharray="6 3"' if dashed else ""
         out.append(
             f'<line x1="{x:.1f}" y1="{y - 4:.1f}" x2="{x + 18:.1f}" y2="{y - 4:.1f}" stroke="{colour}" '
@@ -85,7 +88,7 @@ def _legend(series, x: float, y: float, *, lines: bool) -> list[str]:
             if lines
             else f'<circle cx="{x + 6:.1f}" cy="{y - 4:.1f}" r="4" fill="{colour}"/>'
         )
-        out.append(r._t(x + 24, y, name, "start"))
+        out.append(svg.svg_text(x + 24, y, name, "start"))
         x += 34 + 6.3 * len(name)
     return out
 
@@ -99,7 +102,7 @@ def _panels(study) -> tuple[str, list]:
         where, net = "tune split", e.tune_metrics
         others = {b["name"]: b.get("tune_metrics") or {} for b in study.baselines.results}
     out = [("Network", net)] if net else []
-    out += [(r.baseline_name(study, name), p) for name, p in others.items() if p]
+    out += [(baseline_name(study, name), p) for name, p in others.items() if p]
     return where, [(name, p) for name, p in out if (p.get("details") or {})]
 
 
@@ -197,7 +200,7 @@ def learning_curve_chart(study) -> Markup | None:
     ]
     base = lc.get("baseline") or {}
     if base.get("tune"):
-        name = r.baseline_name(study, base["name"])
+        name = baseline_name(study, base["name"])
         series += [(f"{name}, train", n, base["train"], 1, False), (f"{name}, tune", n, base["tune"], 1, True)]
     metric = DISPLAY_NAMES.get(lc["metric"], lc["metric"])
     return xy_chart_svg(
@@ -212,8 +215,6 @@ def learning_curve_chart(study) -> Markup | None:
 
 def report_context(study) -> dict:
     """What the report's evaluation additions show."""
-    from guiapp.core.evaluation import guards, scoreboard
-
     sh = study.overfitting.shuffle or {}
     return {
         "curve_charts": curve_charts(study),
@@ -221,6 +222,6 @@ def report_context(study) -> dict:
         "learning_reading": (study.overfitting.learning_curve or {}).get("reading", ""),
         "scoreboard": scoreboard.scoreboard(study),
         "shuffle": sh,
-        "shuffle_metric": DISPLAY_NAMES.get(sh.get("metric"), sh.get("metric") or ""),
+        "shuffle_metric": DISPLAY_NAMES.get(cast(str, sh.get("metric")), sh.get("metric") or ""),
         "guards": guards.guard_texts(study) if (study.interpret.importances or study.interpret.attributions) else [],
     }

@@ -12,11 +12,16 @@ import base64
 import struct
 import zlib
 from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
 from markupsafe import Markup
 
-from guiapp.core.export import report as r
+from guiapp.core.export import svg_charts as svg
+from guiapp.core.export.report_curves import xy_chart_svg
+from guiapp.core.interpretation.attribution_maps import dequantise, modality
+from guiapp.core.privacy.membership import MODEL_NAMES, audit_summary
+from guiapp.core.stats.metrics import DISPLAY_NAMES
 
 # viridis at five stops: dark blue (no attribution) to yellow (the most); read in grey print too
 SEQUENTIAL = ((68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37))
@@ -68,7 +73,7 @@ def _panel(x: float, y: float, rgb: np.ndarray, label: str, size: int = PANEL) -
         f'<image x="{x:.1f}" y="{y:.1f}" width="{pw:.1f}" height="{ph:.1f}" preserveAspectRatio="none" '
         f'style="image-rendering:pixelated" href="{_data_uri(rgb)}"/>',
         f'<rect x="{x:.1f}" y="{y:.1f}" width="{pw:.1f}" height="{ph:.1f}" fill="none" class="grid"/>',
-        r._t(x + pw / 2, y + ph + 15, label, "middle", "note"),
+        svg.svg_text(x + pw / 2, y + ph + 15, label, "middle", "note"),
     ]
 
 
@@ -77,8 +82,8 @@ def _colour_bar(x: float, y: float, height: float, stops, low: str, high: str) -
     return [
         f'<image x="{x:.1f}" y="{y:.1f}" width="12" height="{height:.1f}" preserveAspectRatio="none" '
         f'href="{_data_uri(ramp)}"/>',
-        r._t(x + 16, y + 9, high, "start", "note"),
-        r._t(x + 16, y + height, low, "start", "note"),
+        svg.svg_text(x + 16, y + 9, high, "start", "note"),
+        svg.svg_text(x + 16, y + height, low, "start", "note"),
     ]
 
 
@@ -87,13 +92,11 @@ def _colour_bar(x: float, y: float, height: float, stops, low: str, high: str) -
 
 def attribution_chart(study) -> Markup | None:
     """Integrated gradients per feature (tables; image and sequence studies have their maps)."""
-    from guiapp.core.interpretation.attribution_maps import modality
-
-    rows = [a for a in study.interpret.attributions if isinstance(a, dict) and r._finite(a.get("mean_abs"))]
+    rows = [a for a in study.interpret.attributions if isinstance(a, dict) and svg.finite(a.get("mean_abs"))]
     if not rows or modality(study):
         return None
     rows = rows[:TOP_FEATURES]
-    return r.horizontal_bar_svg(
+    return svg.horizontal_bar_svg(
         [str(a.get("feature", "?")) for a in rows],
         [float(a["mean_abs"]) for a in rows],
         title=f"Top {len(rows)} features by integrated gradients",
@@ -103,8 +106,6 @@ def attribution_chart(study) -> Markup | None:
 
 def image_maps_chart(study) -> Markup | None:
     """The mean map, then each example's image, integrated-gradients and saliency maps, one row each."""
-    from guiapp.core.interpretation.attribution_maps import dequantise
-
     maps = study.interpret.maps or {}
     if maps.get("kind") != "image" or not maps.get("mean"):
         return None
@@ -114,12 +115,12 @@ def image_maps_chart(study) -> Markup | None:
     gap, left, top = 26, 16, 34
     width = left + 4 * (PANEL + gap) + 40
     height = top + (1 + len(examples)) * (PANEL + 40)
-    body = [r._t(left, 18, "Mean |integrated gradients| over the tune split", "start", "label")]
+    body = [svg.svg_text(left, 18, "Mean |integrated gradients| over the tune split", "start", "label")]
     body += _panel(left, top, colour(mean, SEQUENTIAL, 0, mean.max() or 1), "mean map")
     body += _colour_bar(left + PANEL + 10, top, PANEL, SEQUENTIAL, "none", "most")
     for i, ex in enumerate(examples):
         y = top + (i + 1) * (PANEL + 40)
-        body.append(r._t(left, y - 8, f"Tune sample {i + 1}: {ex.get('label', '')}", "start", "label"))
+        body.append(svg.svg_text(left, y - 8, f"Tune sample {i + 1}: {ex.get('label', '')}", "start", "label"))
         picture = dequantise(ex["image"])
         body += _panel(left, y, colour(picture, ((0, 0, 0), (255, 255, 255)), 0, picture.max() or 1), "image")
         for k, (key, name) in enumerate(
@@ -128,19 +129,17 @@ def image_maps_chart(study) -> Markup | None:
             if ex.get(key):
                 m = dequantise(ex[key])
                 body += _panel(left + (k + 1) * (PANEL + gap), y, colour(m, SEQUENTIAL, 0, m.max() or 1), name)
-    return r._svg(width, height, "Attribution maps of the network on image samples", body)
+    return svg.svg_root(width, height, "Attribution maps of the network on image samples", body)
 
 
 def sequence_charts(study) -> list[Markup]:
     """Mean |attribution| per position, and the signed attribution of each letter where present."""
-    from guiapp.core.interpretation.attribution_maps import dequantise
-
     maps = study.interpret.maps or {}
     if maps.get("kind") != "sequence" or not maps.get("profile"):
         return []
     profile = maps["profile"]
     charts = [
-        r.line_chart_svg(
+        svg.line_chart_svg(
             list(range(1, len(profile) + 1)),
             [("mean |attribution|", profile)],
             title="Attribution per sequence position",
@@ -160,24 +159,26 @@ def sequence_charts(study) -> list[Markup]:
             f'<image x="{left}" y="30" width="{width - left - 90}" height="{cell_h * len(letters)}" '
             f'preserveAspectRatio="none" style="image-rendering:pixelated" href="{_data_uri(rgb)}"/>'
         ]
-        body += [r._t(left - 6, 30 + cell_h * (k + 0.75), ch, "end", "tick") for k, ch in enumerate(letters)]
-        ticks = r.nice_ticks(1, len(profile), 8, integer=True)
+        body += [svg.svg_text(left - 6, 30 + cell_h * (k + 0.75), ch, "end", "tick") for k, ch in enumerate(letters)]
+        ticks = svg.nice_ticks(1, len(profile), 8, integer=True)
         span = width - left - 90
         for t in ticks:
             if 1 <= t <= len(profile):
                 body.append(
-                    r._t(
+                    svg.svg_text(
                         left + (t - 0.5) / len(profile) * span,
                         30 + cell_h * len(letters) + 14,
-                        r._tick_text(t, ticks),
+                        svg.tick_text(t, ticks),
                         "middle",
                         "tick",
                     )
                 )
         body += _colour_bar(width - 70, 30, cell_h * len(letters), DIVERGING, "down", "up")
-        body.append(r._t(left + span / 2, height - 6, "position", "middle", "label"))
-        body.append(r._t(left, 18, "Signed attribution of each letter where a sequence has it", "start", "label"))
-        charts.append(r._svg(width, height, "Attribution per position and letter", body))
+        body.append(svg.svg_text(left + span / 2, height - 6, "position", "middle", "label"))
+        body.append(
+            svg.svg_text(left, 18, "Signed attribution of each letter where a sequence has it", "start", "label")
+        )
+        charts.append(svg.svg_root(width, height, "Attribution per position and letter", body))
     return charts
 
 
@@ -186,9 +187,6 @@ def sequence_charts(study) -> list[Markup]:
 
 def attack_roc_chart(study) -> Markup | None:
     """The membership-inference attack's ROC curve for each audited model."""
-    from guiapp.core.export.report_curves import xy_chart_svg
-    from guiapp.core.privacy.membership import MODEL_NAMES
-
     models = (study.ethics.membership or {}).get("models") or {}
     series = [
         (f"{MODEL_NAMES.get(k, k)} (AUC {m['auc']:.2f})", m["roc"]["fpr"], m["roc"]["tpr"], i, False)
@@ -212,19 +210,16 @@ def attack_roc_chart(study) -> Markup | None:
 
 def dp_utility_chart(study) -> Markup | None:
     """Tune score of each DP-trained network against its ε, beside the non-private network."""
-    from guiapp.core.export.report_curves import xy_chart_svg
-    from guiapp.core.stats.metrics import DISPLAY_NAMES
-
     dp = study.ethics.dp or {}
-    runs = [h for h in (dp.get("history") or []) if r._finite(h.get("epsilon")) and r._finite(h.get("dp_tune"))]
-    if not runs and r._finite(dp.get("epsilon")) and r._finite(dp.get("dp_tune")):
+    runs = [h for h in (dp.get("history") or []) if svg.finite(h.get("epsilon")) and svg.finite(h.get("dp_tune"))]
+    if not runs and svg.finite(dp.get("epsilon")) and svg.finite(dp.get("dp_tune")):
         runs = [dp]
     if not runs:
         return None
     runs = sorted(runs, key=lambda h: h["epsilon"])
-    metric = DISPLAY_NAMES.get(dp.get("metric"), dp.get("metric") or "score")
+    metric = DISPLAY_NAMES.get(cast(str, dp.get("metric")), dp.get("metric") or "score")
     plain = dp.get("non_private_tune")
-    hlines = [(plain, f"without differential privacy {plain:.3f}")] if r._finite(plain) else []
+    hlines = [(plain, f"without differential privacy {plain:.3f}")] if svg.finite(plain) else []
     xs = [h["epsilon"] for h in runs]
     return xy_chart_svg(
         [("trained with DP-SGD", xs, [h["dp_tune"] for h in runs], 0, False)],
@@ -255,6 +250,4 @@ def report_context(study) -> dict:
 
 
 def _audit_lines(study) -> list[str]:
-    from guiapp.core.privacy.membership import audit_summary
-
     return audit_summary(study)

@@ -12,8 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from guiapp.core.export import model_card
-from guiapp.core.privacy.ethics import SHARE_CHOICES
+from guiapp.core.export.card_values import as_dict, model_name, sensitivity_answers, sensitivity_text
+from guiapp.core.export.leaving import predictions_text
+from guiapp.core.privacy.dp import dp_summary
+from guiapp.core.privacy.ethics import SHARE_CHOICES, _identifier_codes
+from guiapp.core.privacy.membership import MODEL_NAMES, audit_summary
+from guiapp.core.study.model import Study
 
 
 @dataclass
@@ -94,11 +98,17 @@ def privacy_warnings(study, *, plan=None) -> list[str]:
     The Ethics page shows them; ``privacy.md`` and the model card carry them. ``plan`` is
     the export's final plan when it differs from :func:`sharing_plan` (no weights file).
     """
-    from guiapp.core.privacy.dp import dp_summary
-    from guiapp.core.privacy.membership import MODEL_NAMES
-
     plan = plan or sharing_plan(study)
-    share, reason = plan.any_weights, plan.reason
+    return [
+        *_sensitivity_warnings(study),
+        *_training_warnings(study),
+        *_weights_warnings(study, plan),
+        *_identifier_warnings(study),
+        *_concern_warnings(study),
+    ]
+
+
+def _sensitivity_warnings(study: Study) -> list[str]:
     out = []
     if study.data.sensitive is None:
         out.append(
@@ -116,6 +126,12 @@ def privacy_warnings(study, *, plan=None) -> list[str]:
             "The data are declared not sensitive. If they describe people or come under a "
             "data-use agreement, change that answer before sharing this bundle."
         )
+    return out
+
+
+def _training_warnings(study: Study) -> list[str]:
+    """Differential privacy and the membership-inference audit."""
+    out = []
     if dp_trained(study):
         out.append(
             dp_summary(study) + " Only that copy carries a formal guarantee against revealing "
@@ -139,6 +155,12 @@ def privacy_warnings(study, *, plan=None) -> list[str]:
             "No membership-inference audit was run: nobody measured whether the trained models "
             "give away who was in the training data. Run it on the Ethics & privacy page."
         )
+    return out
+
+
+def _weights_warnings(study: Study, plan: SharingPlan) -> list[str]:
+    share, reason = plan.any_weights, plan.reason
+    out = []
     if plan.network and study.treated_as_sensitive:
         out.append(
             "The weights are shared although the data are treated as sensitive. Anyone with "
@@ -154,13 +176,17 @@ def privacy_warnings(study, *, plan=None) -> list[str]:
             "The kNN baseline is shared although the data are treated as sensitive: it holds "
             "every training sample verbatim."
         )
+    return out
+
+
+def _identifier_warnings(study: Study) -> list[str]:
+    out = []
     if study.data.identifiers:
         out.append(
             "Identifier columns (" + ", ".join(map(str, study.data.identifiers)) + ") are never "
             "used as features and are dropped from predictions.csv, but for a sample ID that is not "
             "personal, which keys its rows."
         )
-    from guiapp.core.privacy.ethics import _identifier_codes
 
     flagged = sorted(
         {
@@ -175,8 +201,13 @@ def privacy_warnings(study, *, plan=None) -> list[str]:
             + ", ".join(map(str, flagged))
             + ". They are never features, and no export carries them."
         )
-    open_concerns = [model_card.as_dict(e) for e in study.ethics.register]
-    open_concerns = [e["concern"] for e in open_concerns if e.get("status", "open") != "resolved"]
+    return out
+
+
+def _concern_warnings(study: Study) -> list[str]:
+    out = []
+    entries = [as_dict(e) for e in study.ethics.register]
+    open_concerns = [e["concern"] for e in entries if e.get("status", "open") != "resolved"]
     if open_concerns:
         out.append(
             f"{len(open_concerns)} concern(s) in the ethics register are still open: "
@@ -184,24 +215,6 @@ def privacy_warnings(study, *, plan=None) -> list[str]:
             + "."
         )
     return out
-
-
-def sensitivity_answers(study) -> list[str]:
-    """The Data page's sensitivity answers as sentences, for the card and privacy.md."""
-    d = study.data
-
-    def yes_no(value) -> str:
-        return "not answered" if value is None else ("yes" if value else "no")
-
-    consent = yes_no(d.consent) + (f" (reference {d.consent_reference})" if d.consent_reference else "")
-    dua = yes_no(d.data_use_agreement) + (f" (reference {d.dua_reference})" if d.dua_reference else "")
-    return [
-        f"Sensitivity: {model_card.sensitivity_text(study)}",
-        f"About people: {yes_no(d.about_humans)}",
-        f"Identifiable: {yes_no(d.identifiable)}",
-        f"Informed consent or ethics (IRB) approval: {consent}",
-        f"Data-use agreement: {dua}",
-    ]
 
 
 def sharing_rules(study, plan: SharingPlan) -> list[str]:
@@ -220,7 +233,6 @@ def sharing_rules(study, plan: SharingPlan) -> list[str]:
     if study.data.consent_reference or study.data.dua_reference:
         refs = ", ".join(r for r in (study.data.consent_reference, study.data.dua_reference) if r)
         rules.append(f"Respect the terms of {refs}: they may forbid some uses, places or recipients.")
-    from guiapp.core.export.leaving import predictions_text
 
     rules.append(predictions_text(study))
     rules.append(
@@ -231,13 +243,10 @@ def sharing_rules(study, plan: SharingPlan) -> list[str]:
 
 def privacy_markdown(study, warnings: list[str], plan: SharingPlan, *, with_predictions: bool) -> str:
     """``privacy.md``: what is sensitive, the audit, what was withheld and why, DP, and the rules."""
-    from guiapp.core.privacy.dp import dp_summary
-    from guiapp.core.privacy.membership import audit_summary
-
     lines = [
-        f"# Privacy warnings — {model_card.model_name(study)}",
+        f"# Privacy warnings — {model_name(study)}",
         "",
-        f"Data sensitivity: **{model_card.sensitivity_text(study)}**.",
+        f"Data sensitivity: **{sensitivity_text(study)}**.",
         "",
         f"Model weights: **{'shared' if plan.any_weights else 'withheld'}**. {plan.reason}",
         "",

@@ -7,6 +7,9 @@ because someone set a flag. :mod:`guiapp.core.guidance.checklist` pairs them wit
 
 from __future__ import annotations
 
+from guiapp.core.models.tuning import budget_report, split_key
+from guiapp.core.study.blocking import acted_on_evidence
+
 # Status words, as the panel, checklist.json and the card show them (named in the study's vocabulary).
 from guiapp.core.study.vocabulary import ATTESTED, DONE, NOT_APPLICABLE, OPEN, VIOLATED  # noqa: F401 (re-exported)
 
@@ -159,8 +162,6 @@ def no_duplicates_across_splits(study):
 
 def findings_acted_on(study):
     """Blocking findings: each settled by a remedy or accepted with a reason (guiapp.core.study.blocking)."""
-    from guiapp.core.study.blocking import acted_on_evidence
-
     return acted_on_evidence(study)
 
 
@@ -178,8 +179,6 @@ def verdict_recorded(study):
 
 
 def tuned_equally(study):
-    from guiapp.core.models.tuning import budget_report
-
     budgets = budget_report(study)
     if budgets["equal"] is None:
         return OPEN, ""
@@ -189,8 +188,6 @@ def tuned_equally(study):
 
 
 def network_tuned(study):
-    from guiapp.core.models.tuning import split_key
-
     net = study.tuning.network or {}
     if not net.get("n_complete") or net.get("split") != split_key(study):
         return OPEN, ""  # never searched, or searched on a split since redrawn

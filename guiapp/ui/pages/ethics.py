@@ -198,7 +198,7 @@ class EthicsPage(StepPage):
         self.body.addLayout(self.privacy_box)
 
     def refresh(self) -> None:
-        from guiapp.core.export.sharing import sensitivity_answers
+        from guiapp.core.export.card_values import sensitivity_answers
 
         s = self.study
         if not self.session.runner.busy and ethics.sync_register(s):
