@@ -279,7 +279,7 @@ def cross_validate(
 
 
 def _scores(task: str, y, output) -> dict:
-    from guiapp.core.stats.metrics import metric_panel
+    from guiapp.core.stats.panel import metric_panel
 
     panel = metric_panel(task, y, output, n_boot=0, details=False)
     return {

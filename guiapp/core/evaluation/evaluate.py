@@ -13,7 +13,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from guiapp.core.stats.metrics import HIGHER_IS_BETTER, THRESHOLD_METRICS, metric_panel, predicted_classes, score
+from guiapp.core.stats.metrics import HIGHER_IS_BETTER, THRESHOLD_METRICS, predicted_classes, score
+from guiapp.core.stats.panel import metric_panel
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.findings import Findings
 from guiapp.core.study.model import now_iso

@@ -14,7 +14,8 @@ from __future__ import annotations
 import numpy as np
 
 from guiapp.core.models.retrain import small_table_threads
-from guiapp.core.stats.metrics import DISPLAY_NAMES, HIGHER_IS_BETTER, metric_panel, score
+from guiapp.core.stats.metrics import DISPLAY_NAMES, HIGHER_IS_BETTER, score
+from guiapp.core.stats.panel import metric_panel
 from guiapp.core.study.findings import Findings
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
 

@@ -17,7 +17,8 @@ import numpy as np
 if TYPE_CHECKING:  # pandas is imported by the functions that use it: the wizard opens without it
     import pandas as pd
 
-from guiapp.core.stats.metrics import BOUNDED, HIGHER_IS_BETTER, metric_panel
+from guiapp.core.stats.metrics import BOUNDED, HIGHER_IS_BETTER
+from guiapp.core.stats.panel import metric_panel
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.findings import Findings
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from guiapp.core.stats.metrics import DISPLAY_NAMES, HIGHER_IS_BETTER, fast_score, metric_panel
+from guiapp.core.stats.metrics import DISPLAY_NAMES, HIGHER_IS_BETTER, fast_score
+from guiapp.core.stats.panel import metric_panel
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.findings import Findings
 from guiapp.core.study.model import now_iso
