@@ -368,7 +368,7 @@ def _run_locked(
         step("External cohorts (checked)", lambda: [external.check_cohort(study, c) for c in spec["external"]])
     study.export.carry = [str(c) for c in spec.get("export", {}).get("carry", study.export.carry)]
     if study.export.carry:  # a personal or unknown column is refused now, not after the training
-        from guiapp.core.export.leaving import carried_columns
+        from guiapp.core.data.what_leaves import carried_columns
 
         carried_columns(study, [*study.data.roles, *(study.table.columns if study.table is not None else [])])
     remedy = spec.get("batch", {})

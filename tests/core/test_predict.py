@@ -12,8 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from guiapp.core.data.feature_check import check_features
 from guiapp.core.export.open_bundle import BundleError, load_knn, open_bundle
-from guiapp.core.export.predict import check_features, predict_file, predict_table
+from guiapp.core.export.predict import predict_file, predict_table
 from guiapp.core.study.errors import DataError
 
 

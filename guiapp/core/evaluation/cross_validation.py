@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from guiapp.core.stats.metric_words import metric_display_name
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress, sub_progress
 
@@ -375,7 +376,6 @@ def headline(study) -> dict | None:
 
 def card_section(study) -> dict | None:
     """The cross-validation in words and formatted numbers, for the model card and the report."""
-    from guiapp.core.export.card_values import metric_display_name
     from guiapp.core.models.baselines import available
 
     cv = study.evaluation.cv

@@ -275,10 +275,10 @@ def test_predictions(study):
 
     Rows are keyed by the sample ID, or by a pseudonymous row key when the ID is personal; the
     only other columns are those the user chose to carry and nothing marks as personal
-    (:mod:`guiapp.core.export.leaving`).
+    (:mod:`guiapp.core.data.what_leaves`).
     """
     from guiapp.core.data.attach import model_frame
-    from guiapp.core.export.leaving import prediction_rows
+    from guiapp.core.data.what_leaves import prediction_rows
     from guiapp.core.models.network import predict
     from guiapp.core.split.draw import model_rows
 

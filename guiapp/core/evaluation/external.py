@@ -62,8 +62,8 @@ def _find(study, name: str) -> dict | None:
 def read_cohort(study, path, *, label: str, name: str, samples: str = "", should_stop: StopFn | None = None) -> Cohort:
     """Read and check a cohort; a :class:`DataError` names what is missing or different."""
     from guiapp.core.data.attach import file_provenance, load_dataset
+    from guiapp.core.data.feature_check import check_features
     from guiapp.core.data.profile import label_values
-    from guiapp.core.export.predict import check_features
 
     if not name or not str(name).strip():
         raise TenfoldError(
