@@ -491,7 +491,7 @@ def _report(result) -> int:
     print(f"  network, sealed test set: {metric} = {format_metric(metric, s.evaluation.test_metrics)}")
     for name, panel in s.evaluation.baseline_test_metrics.items():
         print(f"  {name}, sealed test set: {metric} = {format_metric(metric, panel)}")
-    from guiapp.core.evaluation.cross_validation import card_section
+    from guiapp.core.evaluation.cross_validation_card import card_section
 
     cv = card_section(s)
     if cv:

@@ -155,7 +155,7 @@ def apply_spec(study: Study, spec: dict) -> None:
             setattr(study.question, key, q[key])
     study.data.subgroups = [str(c) for c in spec.get("data", {}).get("subgroups", study.data.subgroups)]
     if "threshold" in spec.get("evaluate", {}):
-        from guiapp.core.evaluation.evaluate import set_threshold
+        from guiapp.core.evaluation.tune_evaluation import set_threshold
 
         set_threshold(study, spec["evaluate"]["threshold"])
     if "target_metric" not in q:
@@ -291,7 +291,15 @@ def _run_locked(
 ) -> RunResult:
     from guiapp.core.batch import effects as batch
     from guiapp.core.data import attach as data
-    from guiapp.core.evaluation import cross_validation, evaluate, learning_curve, shuffle_control, verdict
+    from guiapp.core.evaluation import (
+        cross_validation,
+        learning_curve,
+        overfitting,
+        sealed_test,
+        shuffle_control,
+        tune_evaluation,
+        verdict,
+    )
     from guiapp.core.export.write import write_bundle
     from guiapp.core.interpretation import interpret
     from guiapp.core.models import baselines, network_search, train, transfer
@@ -427,7 +435,7 @@ def _run_locked(
         return RunResult(study=study, out_dir=out_dir, seconds=seconds, study_dir=folder)
     stop_if_blocked("train", "training")
     step("Train", lambda: train.train_network(study, resume=True, **kw), done=resumed and study.train.status == "done")
-    step("Overfitting", lambda: evaluate.overfitting_check(study, **kw))
+    step("Overfitting", lambda: overfitting.overfitting_check(study, **kw))
     ev = spec.get("evaluate", {})
     step(
         "Learning curve",
@@ -441,7 +449,7 @@ def _run_locked(
         ),
         done=resumed and bool(study.overfitting.shuffle),
     )
-    step("Evaluate (tune)", lambda: evaluate.evaluate_on_tune(study, **kw))
+    step("Evaluate (tune)", lambda: tune_evaluation.evaluate_on_tune(study, **kw))
     # Parts too small to judge alone: repeated stratified k-fold with nested tuning ([split] cv).
     if cross_validation.cv_reason(study):
         step(
@@ -452,10 +460,10 @@ def _run_locked(
     step("Verdict", lambda: verdict.compare_with_network(study, **kw))
     record_proceed_reason()
     # The sealed test set is read once; a resumed run keeps the first reading, and finishes a
-    # reading that a kill cut short as the same use (see evaluate.finalize_test_evaluation).
+    # reading that a kill cut short as the same use (see sealed_test.finalize_test_evaluation).
     step(
         "Evaluate (sealed test, once)",
-        lambda: evaluate.finalize_test_evaluation(study, **kw),
+        lambda: sealed_test.finalize_test_evaluation(study, **kw),
         done=study.split.test_uses >= 1 and not study.split.test_read_pending,
     )
     step(
@@ -504,7 +512,7 @@ def _run_locked(
     stop_if_blocked(None, "export")
     flow_order_findings(study)
     study.export.onnx = bool(spec.get("export", {}).get("onnx", study.export.onnx))
-    exported = step("Export", lambda: write_bundle(study, out_dir, predictions=evaluate.test_predictions(study)))
+    exported = step("Export", lambda: write_bundle(study, out_dir, predictions=sealed_test.test_predictions(study)))
     return RunResult(
         study=study,
         out_dir=out_dir,

@@ -23,7 +23,7 @@ def bundle(tmp_path_factory):
     """A small non-sensitive study, audited, evaluated once and exported with its predictions."""
     from test_privacy_dp import small_trained_study
 
-    from guiapp.core.evaluation.evaluate import finalize_test_evaluation, test_predictions
+    from guiapp.core.evaluation.sealed_test import finalize_test_evaluation, test_predictions
     from guiapp.core.export.write import write_bundle
     from guiapp.core.privacy.membership import membership_inference_audit
 
@@ -157,7 +157,7 @@ def test_a_sequence_network_is_rebuilt_from_the_bundle_and_reproduces_its_predic
     from test_interpret_maps import fasta, motif_records
 
     from guiapp.core.data import attach as data
-    from guiapp.core.evaluation.evaluate import finalize_test_evaluation, test_predictions
+    from guiapp.core.evaluation.sealed_test import finalize_test_evaluation, test_predictions
     from guiapp.core.export.write import write_bundle
     from guiapp.core.models.recommend import set_architecture
     from guiapp.core.models.train import train_network

@@ -43,7 +43,7 @@ MIN_STUDY_SAMPLES = 10
 
 def too_few_samples_finding(n_samples: int, transposed: bool, study, counts: bool):
     """The too-few-samples finding, with the classical route the verdict names for these data."""
-    from guiapp.core.evaluation.verdict import classical_alternative
+    from guiapp.core.data.classical_route import classical_alternative
 
     how = " after turning the genes × samples table" if transposed else ""
     return Findings.too_few_samples.raise_(

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import math
 
+from guiapp.core.evaluation.criterion_status import MET, NOT_MET
+from guiapp.core.evaluation.scoreboard import scoreboard
+from guiapp.core.models.baselines import CLASSIFIERS, REGRESSORS
 from guiapp.core.stats.metrics import DISPLAY_NAMES, HIGHER_IS_BETTER
+from guiapp.core.study.blocking import headline_caveat
 
 NETWORK = "Network"
 # Metrics the compact table shows first; the rest of the panel follows, up to TABLE_COLUMNS.
@@ -32,8 +36,6 @@ def _ci_text(panel: dict, metric: str) -> str:
 
 
 def _baseline_name(name: str) -> str:
-    from guiapp.core.models.baselines import CLASSIFIERS, REGRESSORS
-
     return CLASSIFIERS.get(name) or REGRESSORS.get(name) or name
 
 
@@ -52,8 +54,6 @@ def best_baseline(study) -> tuple | None:
 
 
 def _criterion_sentence(study) -> tuple[str, bool | None]:
-    from guiapp.core.evaluation.scoreboard import MET, NOT_MET, scoreboard
-
     rows = [r for r in scoreboard(study) if r["status"] in (MET, NOT_MET)]
     if not rows:
         return "No success criterion was set on the Question page, so none can be met", None
@@ -99,8 +99,6 @@ def comparison(study) -> dict:
 
 def conclusion(study) -> str:
     """Two or three sentences: the study's answer after the sealed test; empty before it."""
-    from guiapp.core.study.blocking import headline_caveat
-
     if not study.evaluation.test_metrics:
         return ""
     criterion, met = _criterion_sentence(study)

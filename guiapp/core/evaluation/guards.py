@@ -14,6 +14,9 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from guiapp.core.data.leaks import findings_from_signals, scan_features
+from guiapp.core.split.draw import train_tune_arrays
+from guiapp.core.stats.metrics import BOUNDED, DISPLAY_NAMES, HIGHER_IS_BETTER, score
 from guiapp.core.study.findings import Findings
 
 PROXY_AUC = 0.95  # single-feature tune ROC AUC (classification)
@@ -45,7 +48,7 @@ def _filled(X: np.ndarray, fill: np.ndarray) -> np.ndarray:
 
 def _rank_auc(positive: np.ndarray, X: np.ndarray) -> np.ndarray:
     """ROC AUC of every column of ``X`` as a score for ``positive`` (ties count half)."""
-    from scipy.stats import rankdata
+    from scipy.stats import rankdata  # scipy: imported lazily so the window opens fast
 
     n_pos = int(positive.sum())
     n_neg = len(positive) - n_pos
@@ -69,9 +72,7 @@ def single_feature_scores(task: str, X_tr, y_tr, X_tu, y_tu) -> tuple[str, np.nd
         if len(classes) == 2 and set(classes) <= {0, 1}:
             sign = np.where(_rank_auc(y_tr == 1, X_tr) >= 0.5, 1.0, -1.0)
             return "ROC AUC", _rank_auc(y_tu == 1, X_tu * sign)
-        from sklearn.tree import DecisionTreeClassifier
-
-        from guiapp.core.stats.metrics import score
+        from sklearn.tree import DecisionTreeClassifier  # sklearn: imported lazily so the window opens fast
 
         k = int(max(y_tr.max(), y_tu.max())) + 1
         out = np.full(X_tr.shape[1], np.nan)
@@ -81,7 +82,7 @@ def single_feature_scores(task: str, X_tr, y_tr, X_tu, y_tu) -> tuple[str, np.nd
             probs[:, tree.classes_] = tree.predict_proba(X_tu[:, [j]])
             out[j] = score("roc_auc", y_tu, probs)
         return "ROC AUC", out
-    from scipy.stats import rankdata
+    from scipy.stats import rankdata  # scipy: imported lazily so the window opens fast
 
     def rho(X, y):
         rx, ry = rankdata(X, axis=0), rankdata(y)
@@ -99,11 +100,7 @@ def label_proxy_scan(study, X_tr=None, y_tr=None, X_tu=None, y_tu=None) -> list:
     (:func:`guiapp.core.data.leaks.scan_features`), applied to the training split; the tune split
     gives each one's score. Strong single markers are listed once: here only when the data
     step has not listed them already."""
-    from guiapp.core.data.leaks import findings_from_signals, scan_features
-
     if X_tr is None:
-        from guiapp.core.split.draw import train_tune_arrays
-
         X_tr, y_tr, X_tu, y_tu = train_tune_arrays(study)
     names = study.data.feature_columns
     signals = scan_features(names, X_tr, y_tr, task=study.question.task, label=study.data.label, seed=study.split.seed)
@@ -133,8 +130,6 @@ def label_proxy_scan(study, X_tr=None, y_tr=None, X_tu=None, y_tu=None) -> list:
 
 
 def near_perfect_findings(study, panel: dict, split: str) -> list:
-    from guiapp.core.stats.metrics import BOUNDED, DISPLAY_NAMES, HIGHER_IS_BETTER
-
     metric = study.primary_metric
     value = panel.get(metric)
     if value is None or not np.isfinite(value) or not HIGHER_IS_BETTER.get(metric, True):
@@ -165,8 +160,7 @@ def eta_squared(x: np.ndarray, groups: np.ndarray) -> float:
 def batch_associated_features(study, features: list[str]) -> list[dict]:
     """η² of batch for each named feature, on the training rows as the model sees them (after a
     batch correction, if one was chosen); [] without a batch column."""
-    from guiapp.core.data.attach import model_frame
-    from guiapp.core.split.draw import train_tune_arrays
+    from guiapp.core.data.attach import model_frame  # pulls pandas: imported lazily so the window opens fast
 
     if not study.data.batch:
         return []

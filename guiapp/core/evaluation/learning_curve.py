@@ -10,11 +10,17 @@ says the model memorises.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
 
+from guiapp.core.evaluation.common import baseline_pipeline, require_trained
+from guiapp.core.models import retrain
+from guiapp.core.models.baselines import model_output
+from guiapp.core.models.network import predict
 from guiapp.core.models.retrain import small_table_threads
+from guiapp.core.split.draw import train_tune_arrays
 from guiapp.core.stats.metrics import DISPLAY_NAMES, HIGHER_IS_BETTER, score
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
@@ -32,7 +38,7 @@ def training_subset(y: np.ndarray, fraction: float, seed: int, classification: b
     size = max(MIN_ROWS, int(round(fraction * n)))
     if size >= n:
         return np.arange(n)
-    from sklearn.model_selection import train_test_split
+    from sklearn.model_selection import train_test_split  # sklearn: imported lazily so the window opens fast
 
     idx = np.arange(n)
     try:
@@ -52,14 +58,6 @@ def learning_curve(
     should_stop: StopFn | None = None,
 ) -> dict:
     """Score vs training-set share for the network and the best baseline; recorded on the study."""
-    import warnings
-
-    from guiapp.core.evaluation.evaluate import baseline_pipeline, require_trained
-    from guiapp.core.models.baselines import model_output
-    from guiapp.core.models.network import predict
-    from guiapp.core.models.retrain import fit_network
-    from guiapp.core.split.draw import train_tune_arrays
-
     require_trained(study)
     fractions = sorted({float(f) for f in fractions})
     if not fractions or fractions[0] <= 0 or fractions[-1] > 1:
@@ -83,7 +81,9 @@ def learning_curve(
         sizes.append(int(len(keep)))
         check_stop(should_stop)
         progress(done / steps, f"Network on {len(keep)} training samples ({f:.0%})")
-        model = fit_network(study, X_tr[keep], y_tr[keep], X_tu, y_tu, seed=study.train.seed, should_stop=should_stop)
+        model = retrain.fit_network(
+            study, X_tr[keep], y_tr[keep], X_tu, y_tu, seed=study.train.seed, should_stop=should_stop
+        )
         net["train"].append(score(metric, y_tr[keep], predict(study, X_tr[keep], model=model), threshold))
         net["tune"].append(score(metric, y_tu, predict(study, X_tu, model=model), threshold))
         done += 1

@@ -17,7 +17,7 @@ import numpy as np
 if TYPE_CHECKING:  # pandas is imported by the functions that use it: the wizard opens without it
     import pandas as pd
 
-from guiapp.core.stats.metrics import BOUNDED, HIGHER_IS_BETTER
+from guiapp.core.stats.metrics import BOUNDED, DISPLAY_NAMES, HIGHER_IS_BETTER
 from guiapp.core.stats.panel import metric_panel
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.findings import Findings
@@ -149,7 +149,7 @@ def study_factors(study, rows: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
 
 def split_group_metrics(study, split: str, idx, y, output, overall: dict) -> list[dict]:
     """Per-batch and per-subgroup metrics of one split (``"tune"`` or ``"test"``)."""
-    from guiapp.core.data.attach import model_frame
+    from guiapp.core.data.attach import model_frame  # pulls pandas: imported lazily so the window opens fast
 
     _, _, rows = model_frame(study)
     idx = np.asarray(idx, dtype=int)
@@ -173,8 +173,6 @@ def split_group_metrics(study, split: str, idx, y, output, overall: dict) -> lis
 
 def gap_findings(results: list[dict]) -> list:
     """One finding per group that does clearly worse than its split as a whole."""
-    from guiapp.core.stats.metrics import DISPLAY_NAMES
-
     findings = []
     for r in results:
         for g in r["groups"]:

@@ -9,9 +9,16 @@ carries both.
 
 from __future__ import annotations
 
-import numpy as np
+import dataclasses
 
-from guiapp.core.stats.metrics import DISPLAY_NAMES, HIGHER_IS_BETTER, fast_score
+from guiapp.core.data.classical_route import classical_alternative
+from guiapp.core.evaluation.common import require_trained
+from guiapp.core.models.baselines import available, fitted_baseline, model_output
+from guiapp.core.models.network import predict
+from guiapp.core.models.tuning import budget_report
+from guiapp.core.split.draw import train_tune_arrays
+from guiapp.core.stats.metrics import DISPLAY_NAMES
+from guiapp.core.stats.paired_bootstrap import paired_bootstrap
 from guiapp.core.stats.panel import metric_panel
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.findings import Findings
@@ -62,68 +69,10 @@ MODALITY_WORDS = {
 }
 
 
-# ----- the paired bootstrap -------------------------------------------------------------------
-
-
-def paired_bootstrap(
-    metric: str,
-    y_true,
-    output_a,
-    output_b,
-    *,
-    n_boot: int = 1000,
-    seed: int = 0,
-    threshold: float = 0.5,
-    level: float = 0.95,
-) -> dict:
-    """How much better model A scores than model B on the same samples, with its uncertainty.
-
-    Each resample draws the samples once and scores both models on it, so the difference keeps
-    the pairing. ``difference`` is A's advantage: positive when A is better, for metrics where
-    lower is better too. ``ci`` is the percentile interval; ``p_value`` the two-sided bootstrap
-    p-value of no difference (2 × the smaller share of resamples on either side of 0), so that
-    p < 1 − level exactly when the interval excludes 0.
-    """
-    y, a, b = np.asarray(y_true), np.asarray(output_a), np.asarray(output_b)
-    if not (len(y) == len(a) == len(b)) or len(y) < 2:
-        raise TenfoldError("The paired bootstrap needs both models' outputs on the same two or more samples.")
-    sign = 1.0 if HIGHER_IS_BETTER.get(metric, True) else -1.0
-    score_a, score_b = fast_score(metric, y, a, threshold), fast_score(metric, y, b, threshold)
-    rng = np.random.default_rng(seed)
-    diffs = []
-    for _ in range(n_boot):
-        idx = rng.integers(0, len(y), len(y))
-        d = sign * (fast_score(metric, y[idx], a[idx], threshold) - fast_score(metric, y[idx], b[idx], threshold))
-        if np.isfinite(d):
-            diffs.append(d)
-    out = {
-        "metric": metric,
-        "score_a": score_a,
-        "score_b": score_b,
-        "difference": float(sign * (score_a - score_b)),
-        "n": int(len(y)),
-        "n_boot": int(n_boot),
-        "n_valid": len(diffs),
-        "level": level,
-        "ci": None,
-        "p_value": None,
-    }
-    if len(diffs) < max(10, n_boot // 4):
-        return out  # the metric is undefined on most resamples (a tune split with one class)
-    diffs = np.asarray(diffs)
-    tail = 100 * (1 - level) / 2
-    low, high = np.percentile(diffs, [tail, 100 - tail])
-    out["ci"] = [float(low), float(high)]
-    out["p_value"] = float(min(1.0, 2 * min(np.mean(diffs <= 0), np.mean(diffs >= 0))))
-    return out
-
-
 # ----- the verdict ------------------------------------------------------------------------------
 
 
-def _title(study, name: str) -> str:
-    from guiapp.core.models.baselines import available
-
+def model_title(study, name: str) -> str:
     return available(study.question.task).get(name, name)
 
 
@@ -169,32 +118,6 @@ def _facts(study) -> tuple[list[str], list[str], dict]:
     return warn, other, numbers
 
 
-def looks_like_counts(study) -> bool:
-    """Whether the data step saw whole-number counts (a values-look-like-counts finding)."""
-    return any(f.code == Findings.values_look_like_counts.code for f in study.findings)
-
-
-def classical_alternative(study, *, counts: bool | None = None, n_samples: int | None = None) -> str:
-    """The route a statistician would take instead of deep learning on these data, in plain words."""
-    counts = looks_like_counts(study) if counts is None else counts
-    n = study.data.n_samples if n_samples is None else n_samples
-    if counts and study.is_classification:
-        return (
-            "For a table of counts with a few samples per condition, the classical route is a "
-            "differential-expression test (a negative-binomial model with shared dispersions, as in "
-            "DESeq2 or edgeR), which is built for exactly this design."
-        )
-    if n < 10:
-        return (
-            "With this few samples, a simple statistical test or a regularised linear model judged by "
-            "leave-one-out cross-validation is the classical route; or collect more samples."
-        )
-    return (
-        "The classical route is the tuned baselines (regularised linear models, tree ensembles), judged "
-        "by repeated cross-validation rather than one small test set."
-    )
-
-
 def _baseline_sentence(study) -> str | None:
     metric = study.primary_metric
     best = study.baselines.best(metric)
@@ -206,7 +129,7 @@ def _baseline_sentence(study) -> str | None:
     trials = best.get("n_trials", 0)
     tuned = f"tuned with {trials} trials" if trials else "with default settings"
     return (
-        f"The best baseline, {_title(study, best['name'])} ({tuned}), reaches "
+        f"The best baseline, {model_title(study, best['name'])} ({tuned}), reaches "
         f"{DISPLAY_NAMES.get(metric, metric)} {m[metric]:.3f}{ci_text} on the tune split: the bar "
         "the network has to clear."
     )
@@ -299,8 +222,6 @@ def needs_reason(study) -> bool:
 
 
 def verdict_dict(study) -> dict:
-    import dataclasses
-
     return dataclasses.asdict(study.verdict)
 
 
@@ -317,8 +238,6 @@ def verdict_text(study) -> str:
 
 def refresh_findings(study) -> None:
     """The Baselines step's findings: the verdict's warning and unequal tuning budgets."""
-    from guiapp.core.models.tuning import budget_report
-
     v, found = study.verdict, []
     if v.stage == "before training" and v.level == "doubtful":
         found.append(Findings.deep_learning_doubtful.raise_(reasons=" ".join(v.numbers.get("warnings", []))))
@@ -327,7 +246,7 @@ def refresh_findings(study) -> None:
         found.append(
             Findings.network_not_clearly_better.raise_(
                 network=v.numbers["network"],
-                baseline=_title(study, paired["baseline"]),
+                baseline=model_title(study, paired["baseline"]),
                 baseline_score=v.numbers["baseline_score"],
                 metric=paired["metric"],
                 difference=paired["difference"],
@@ -358,12 +277,6 @@ def compare_with_network(
     The best baseline, fitted with its tuned settings on the training split (once), and the network
     score the same tune samples, and a paired bootstrap measures the network's advantage.
     """
-    from guiapp.core.evaluation.evaluate import require_trained
-    from guiapp.core.models.baselines import fitted_baseline, model_output
-    from guiapp.core.models.network import predict
-    from guiapp.core.models.tuning import budget_report
-    from guiapp.core.split.draw import train_tune_arrays
-
     require_trained(study)
     metric, task = study.primary_metric, study.question.task
     best = study.baselines.best(metric)
@@ -374,7 +287,7 @@ def compare_with_network(
     progress(0.1, "Scoring the network on the tune split")
     net_out = predict(study, X_tu)
     check_stop(should_stop)
-    progress(0.3, f"Scoring {_title(study, best['name'])} with its tuned settings")
+    progress(0.3, f"Scoring {model_title(study, best['name'])} with its tuned settings")
     base_out = model_output(fitted_baseline(study, best["name"], X_tr, y_tr), X_tu, task)
     check_stop(should_stop)
     progress(0.5, "Paired bootstrap of the network against the best baseline")
@@ -399,7 +312,7 @@ def compare_with_network(
         rows.append(
             {
                 "model": r["name"],
-                "title": _title(study, r["name"]),
+                "title": model_title(study, r["name"]),
                 "kind": "baseline",
                 "value": r["tune_metrics"].get(metric),
                 "ci": r["tune_metrics"].get(f"{metric}_ci"),
@@ -427,7 +340,7 @@ def comparison_rows(study) -> list[dict]:
     return [
         {
             "model": r["name"],
-            "title": _title(study, r["name"]),
+            "title": model_title(study, r["name"]),
             "kind": "baseline",
             "value": r["tune_metrics"].get(metric),
             "ci": r["tune_metrics"].get(f"{metric}_ci"),
@@ -435,119 +348,3 @@ def comparison_rows(study) -> list[dict]:
         }
         for r in study.baselines.results
     ]
-
-
-# ----- the model card ----------------------------------------------------------------------------------
-
-
-def card_section(study) -> dict:
-    """The card's search and verdict section (``model_card_tuning.md.j2``), in words and numbers."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    from guiapp.core.models.tuning import budget_report, redact
-
-    tu, metric = study.tuning, study.primary_metric
-    rows = {r["model"]: r for r in comparison_rows(study)}
-    models = []
-    net = tu.network
-    if net:
-        models.append(
-            _card_row(
-                f"network ({study.architecture.kind.upper()})",
-                net.get("search_space", {}),
-                net.get("n_trials", 0),
-                net.get("budget", 0),
-                net.get("best_params", {}),
-                rows.get("network") or {"value": net.get("best_value")},
-                net,
-            )
-        )
-    for r in study.baselines.results:
-        search = r.get("search") or {}
-        models.append(
-            _card_row(
-                _title(study, r["name"]),
-                r.get("search_space", {}),
-                r.get("n_trials", 0),
-                search.get("budget", 0),
-                r.get("best_params", {}),
-                rows.get(r["name"], {}),
-                search,
-            )
-        )
-    try:
-        optuna_version = version("optuna")
-    except PackageNotFoundError:
-        optuna_version = "not installed"
-    searched = [r.get("search") for r in study.baselines.results if r.get("search")] + ([net] if net else [])
-    storage = next((s.get("storage") for s in searched if s.get("storage")), "")
-    worker = f" (worker {tu.worker} of a shared search)" if (tu.storage or tu.storage_env) else ""
-    strategy = (
-        f"Optuna {optuna_version}, {'random search' if tu.sampler == 'random' else 'TPE sampler'} "
-        f"seeded with the study's seed{worker}; each baseline trial is fitted on the "
-        "training split and scored on the tune split"
-    )
-    if net:
-        strategy += f"; each network trial trains at most {net.get('epochs_per_trial')} epochs" + (
-            ", with median pruning" if net.get("pruner") == "median" else ""
-        )
-    strategy += "." + (f" Trials are stored in `{redact(storage)}`." if storage else "")
-    budgets = budget_report(study)
-    v = study.verdict
-    return {
-        "metric": DISPLAY_NAMES.get(metric, metric),
-        "models": models,
-        "strategy": strategy,
-        "budget_text": budgets["text"],
-        "equal": budgets["equal"],
-        "budget_short": (
-            "same budget as the network"
-            if budgets["equal"]
-            else "budgets differ from the network's"
-            if budgets["equal"] is False
-            else "network not searched"
-        ),
-        "verdict": (
-            {
-                "headline": v.headline,
-                "reasons": v.reasons,
-                "advice": v.advice,
-                "proceed_reason": v.proceed_reason,
-                "stage": v.stage,
-            }
-            if v.stage
-            else None
-        ),
-    }
-
-
-def _card_row(
-    title: str, space: dict, n_trials: int, budget: int, best: dict, row: dict, search: dict | None = None
-) -> dict:
-    value, ci = row.get("value"), row.get("ci")
-    score = "—" if value is None else f"{value:.3f}" + (f" (95% CI {ci[0]:.3f}–{ci[1]:.3f})" if ci else "")
-    search = search or {}
-    # Every trial that counted, so a reader sees how the search went, not only where it ended (Tip 6).
-    trials = [
-        {
-            "number": t.get("number"),
-            "state": t.get("state", ""),
-            "value": "—" if t.get("value") is None else _short(float(t["value"])),
-            "params": ", ".join(f"{k}={_short(v)}" for k, v in (t.get("params") or {}).items()),
-            "best": t.get("number") == search.get("best_trial"),
-            "error": t.get("error", ""),
-        }
-        for t in search.get("trials", [])
-    ]
-    return {
-        "title": title,
-        "all_trials": trials,
-        "space": "; ".join(f"{k}: {d}" for k, d in space.items()) or "nothing to tune",
-        "trials": f"{n_trials} of {budget}" if budget else ("—" if not space else "not searched (defaults)"),
-        "best": ", ".join(f"{k}={_short(v)}" for k, v in best.items()) or "defaults",
-        "score": score,
-    }
-
-
-def _short(value) -> str:
-    return f"{value:.3g}" if isinstance(value, float) else str(value)

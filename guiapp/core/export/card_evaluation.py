@@ -20,7 +20,7 @@ def _f(value, digits: int = 3) -> str:
 
 
 def card_context(study) -> dict:
-    from guiapp.core.evaluation import evaluate, guards, scoreboard
+    from guiapp.core.evaluation import guards, scoreboard, tune_evaluation
 
     e, o, it = study.evaluation, study.overfitting, study.interpret
     panel = e.test_metrics or e.tune_metrics or {}
@@ -28,7 +28,9 @@ def card_context(study) -> dict:
     details = panel.get("details") or {}
     return {
         "scoreboard": scoreboard.scoreboard(study),
-        "imbalance": evaluate.minority_findings(study)[0].message if evaluate.rare_minority(study) else "",
+        "imbalance": tune_evaluation.minority_findings(study)[0].message
+        if tune_evaluation.rare_minority(study)
+        else "",
         "split": split,
         "threshold": _threshold(study, details),
         "calibration": _calibration(panel, details),

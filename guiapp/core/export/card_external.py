@@ -138,7 +138,7 @@ def _stability(study) -> str:
 
 
 def _efficiency(study) -> dict:
-    from guiapp.core.evaluation.criteria import per_flop_text
+    from guiapp.core.evaluation.criteria_rows import per_flop_text
 
     e = study.evaluation.efficiency or {}
     if not e:

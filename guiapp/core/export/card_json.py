@@ -135,7 +135,7 @@ def _mct_metrics(study) -> list[dict]:
         out += [
             _mct_metric(m, "tune", f"{m.name} — baseline {b['name']}") for m in metric_values(b.get("tune_metrics"))
         ]
-    from guiapp.core.evaluation.cross_validation import card_section
+    from guiapp.core.evaluation.cross_validation_card import card_section
 
     cv = card_section(study)
     for r in (cv or {}).get("rows", []):

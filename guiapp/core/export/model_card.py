@@ -92,7 +92,7 @@ def render_model_card(
 
 
 def cv_card(study):
-    from guiapp.core.evaluation.cross_validation import card_section
+    from guiapp.core.evaluation.cross_validation_card import card_section
 
     return card_section(study)
 
@@ -175,7 +175,7 @@ def _external_context(study) -> dict:
 
 
 def _tuning_context(study) -> dict:
-    from guiapp.core.evaluation.verdict import card_section  # the search and the verdict, worded by their step
+    from guiapp.core.evaluation.verdict_card import card_section  # the search and the verdict, worded by their step
 
     return card_section(study)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from markupsafe import Markup
 
 from guiapp import __version__
-from guiapp.core.evaluation.evaluate import GAP_WARN
+from guiapp.core.evaluation.overfitting import GAP_WARN
 from guiapp.core.export import model_card
 from guiapp.core.export import write as export
 from guiapp.core.export.model_card import LOWER_IS_BETTER, MetricValue, metric_display_name, metric_values

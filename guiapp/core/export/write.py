@@ -318,7 +318,9 @@ def metrics_summary(study: Study, plan: SharingPlan | None = None) -> dict:
 
 
 def _external_summary(study: Study) -> dict:
-    from guiapp.core.evaluation.external import metrics_section  # external cohorts, the estimate, the new criteria
+    from guiapp.core.evaluation.external_results import (
+        metrics_section,
+    )  # external cohorts, the estimate, the new criteria
 
     return metrics_section(study)
 

@@ -37,7 +37,7 @@ KEEP = 50  # features kept in the study per ranking
 def permutation_importance(
     study, n_repeats: int = 5, top: int = 20, progress: ProgressFn = no_progress, should_stop: StopFn | None = None
 ) -> list[dict]:
-    from guiapp.core.evaluation.evaluate import require_trained
+    from guiapp.core.evaluation.common import require_trained
 
     require_trained(study)
     result = _permutation_drops(study, n_repeats, progress, should_stop)
@@ -230,7 +230,7 @@ def interpret_model(
     """The Interpret step: permutation importance, integrated gradients, agreement with the
     linear baseline, and the over-interpretation guards (findings and caveats)."""
     from guiapp.core.evaluation import guards
-    from guiapp.core.evaluation.evaluate import require_trained
+    from guiapp.core.evaluation.common import require_trained
     from guiapp.core.interpretation import attribution_maps
     from guiapp.core.study.findings import Findings
 
