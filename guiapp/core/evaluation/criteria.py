@@ -32,6 +32,7 @@ from guiapp.core.models.retrain import small_table_threads
 from guiapp.core.split.draw import train_tune_arrays
 from guiapp.core.stats.metrics import score
 from guiapp.core.study.findings import Findings
+from guiapp.core.study.model import Study
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
 
 # ----- measurements -----------------------------------------------------------------------------
@@ -87,7 +88,7 @@ def _peak_inference_mb(model, n_features: int, batch: int = MEMORY_BATCH) -> flo
 
 
 @small_table_threads
-def measure_efficiency(study, progress: ProgressFn = no_progress, should_stop: StopFn | None = None) -> dict:
+def measure_efficiency(study: Study, progress: ProgressFn = no_progress, should_stop: StopFn | None = None) -> dict:
     """Peak inference memory of the network; FLOPs per sample and performance per FLOP beside the baselines'."""
     progress(0.0, "Measuring peak inference memory")
     n_features = len(study.data.feature_columns)
@@ -144,13 +145,13 @@ def measure_efficiency(study, progress: ProgressFn = no_progress, should_stop: S
     return eff
 
 
-def refresh_findings(study) -> None:
+def refresh_findings(study: Study) -> None:
     """The scoreboard's criterion findings again, after a new measurement."""
     replace_findings(study, "evaluate", {Findings.criterion_not_met.code}, scoreboard.scoreboard_findings(study))
 
 
 def measure_criteria(
-    study, *, stability_refits: int = 3, progress: ProgressFn = no_progress, should_stop: StopFn | None = None
+    study: Study, *, stability_refits: int = 3, progress: ProgressFn = no_progress, should_stop: StopFn | None = None
 ) -> list[dict]:
     """The Evaluate page's one click: attribution stability (when asked for) and efficiency,
     then the scoreboard again. Returns the scoreboard's rows."""

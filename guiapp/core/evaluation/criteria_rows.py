@@ -14,6 +14,7 @@ from guiapp.core.evaluation.criterion_status import criterion_row
 from guiapp.core.evaluation.external_results import worst_cohort
 from guiapp.core.evaluation.generalization import estimate_model
 from guiapp.core.stats.metrics import DISPLAY_NAMES, HIGHER_IS_BETTER
+from guiapp.core.study.model import Study
 
 MEMORY_BATCH = 256  # the batch the network's peak inference memory is measured at
 
@@ -22,14 +23,14 @@ def _met(value: float, target: float, higher: bool) -> bool:
     return value >= target if higher else value <= target
 
 
-def headline_score(study) -> tuple[str, float | None]:
+def headline_score(study: Study) -> tuple[str, float | None]:
     e = study.evaluation
     split, panel = ("test", e.test_metrics) if e.test_metrics else ("tune", e.tune_metrics)
     value = (panel or {}).get(study.primary_metric)
     return split, (float(value) if value is not None and math.isfinite(value) else None)
 
 
-def generalization_measure(study) -> dict:
+def generalization_measure(study: Study) -> dict:
     """The worst score off the training data: an external cohort, else a held-out batch (estimate)."""
     metric = study.primary_metric
     worst = worst_cohort(study)
@@ -62,7 +63,7 @@ def generalization_measure(study) -> dict:
     }
 
 
-def criteria_rows(study) -> list[dict]:
+def criteria_rows(study: Study) -> list[dict]:
     q = study.question
     rows = []
     metric = study.primary_metric
@@ -114,13 +115,13 @@ def criteria_rows(study) -> list[dict]:
     return rows
 
 
-def top_features(study, k: int) -> list[str]:
+def top_features(study: Study, k: int) -> list[str]:
     it = study.interpret
     ranked = it.attributions or it.importances
     return [r["feature"] for r in ranked][:k]
 
 
-def _interpretability_rows(study) -> list[dict]:
+def _interpretability_rows(study: Study) -> list[dict]:
     q, it = study.question, study.interpret
     k = int(q.interpretability_top_k or 10)
     rows = []
@@ -172,7 +173,7 @@ def _interpretability_rows(study) -> list[dict]:
     return rows
 
 
-def _efficiency_rows(study) -> list[dict]:
+def _efficiency_rows(study: Study) -> list[dict]:
     q, eff = study.question, study.evaluation.efficiency or {}
     measured = study.evaluation.measured or {}
     rows = []
@@ -202,7 +203,7 @@ def _efficiency_rows(study) -> list[dict]:
     return rows
 
 
-def _per_flop_detail(study) -> str:
+def _per_flop_detail(study: Study) -> str:
     eff = study.evaluation.efficiency or {}
     rows = eff.get("per_flop") or []
     if not rows:

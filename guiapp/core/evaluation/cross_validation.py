@@ -39,6 +39,7 @@ from guiapp.core.stats.metrics import HIGHER_IS_BETTER, is_better
 from guiapp.core.stats.panel import metric_panel
 from guiapp.core.study import model as state
 from guiapp.core.study.errors import TenfoldError
+from guiapp.core.study.model import Study
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress, sub_progress
 
 CV_CHOICES = ("auto", "always", "never")
@@ -73,7 +74,7 @@ _RANGES = {
 }
 
 
-def check_settings(study) -> None:
+def check_settings(study: Study) -> None:
     s = study.split
     if s.cv not in CV_CHOICES:
         raise TenfoldError(f"[split] cv must be one of {', '.join(CV_CHOICES)}, not {s.cv!r}.")
@@ -81,7 +82,7 @@ def check_settings(study) -> None:
         raise TenfoldError("[split] cv_folds must be 2 or more and cv_repeats 1 or more.")
 
 
-def cv_reason(study) -> str:
+def cv_reason(study: Study) -> str:
     """Why this study is cross-validated, in words; empty when its split is judged as it is."""
     check_settings(study)
     s = study.split
@@ -100,7 +101,7 @@ def cv_reason(study) -> str:
     )
 
 
-def not_possible(study) -> str:
+def not_possible(study: Study) -> str:
     """Why cross-validation cannot run on this study, or empty."""
     if study.batch.remedy == "combat":
         return (
@@ -112,7 +113,7 @@ def not_possible(study) -> str:
     return ""
 
 
-def _outer_folds(study, y, idx, groups):
+def _outer_folds(study: Study, y, idx, groups):
     """(repeat, fold, outer-train rows, outer-test rows) for every fold of every repeat."""
     # sklearn: imported lazily so the window opens fast
     from sklearn.model_selection import KFold, StratifiedGroupKFold, StratifiedKFold
@@ -146,7 +147,7 @@ def _outer_folds(study, y, idx, groups):
             yield r, f, idx[a], idx[b]
 
 
-def _fold_study(study, folder: Path, train, tune, test):
+def _fold_study(study: Study, folder: Path, train, tune, test):
     """A copy of the study whose split is one fold's: its own folder, settings and results."""
     fold = copy.copy(study)
     for part in ("split", "train", "architecture", "batch", "tuning", "baselines"):
@@ -192,7 +193,7 @@ def corrected_interval(
 
 
 def cross_validate(
-    study, progress: ProgressFn = no_progress, should_stop: StopFn | None = None, force: bool = False
+    study: Study, progress: ProgressFn = no_progress, should_stop: StopFn | None = None, force: bool = False
 ) -> dict:
     """Judge the baselines and the network by repeated k-fold cross-validation with nested tuning.
 
@@ -261,7 +262,7 @@ def cross_validate(
     return ev.cv
 
 
-def _run_fold(study, fold, data, parts, part: ProgressFn, should_stop: StopFn | None) -> dict:
+def _run_fold(study: Study, fold, data, parts, part: ProgressFn, should_stop: StopFn | None) -> dict:
     """One outer fold: every model tuned on its inner split, then scored once on its outer test rows."""
     X, y, rows = data
     r, f, inner_train, inner_tune, outer_test = parts
@@ -303,7 +304,7 @@ def _scores(task: str, y, output) -> dict:
     }
 
 
-def summarise(study, per_fold: list, *, reason: str, n_dev: int, n_tested_by_metric: dict | None = None) -> dict:
+def summarise(study: Study, per_fold: list, *, reason: str, n_dev: int, n_tested_by_metric: dict | None = None) -> dict:
     """Fold means with intervals per model and metric, from the per-fold scores."""
     s = study.split
     n_train = float(np.mean([p["n_train"] + p["n_tune"] for p in per_fold]))
@@ -362,7 +363,7 @@ def summarise(study, per_fold: list, *, reason: str, n_dev: int, n_tested_by_met
     }
 
 
-def headline(study) -> dict | None:
+def headline(study: Study) -> dict | None:
     """The network's fold mean of the primary metric, with its interval and the best baseline's."""
     cv = study.evaluation.cv
     if not cv or not cv.get("ran"):

@@ -7,9 +7,10 @@ from __future__ import annotations
 from guiapp.core.evaluation.cross_validation import headline
 from guiapp.core.models.baselines import available
 from guiapp.core.stats.metric_words import metric_display_name
+from guiapp.core.study.model import Study
 
 
-def card_section(study) -> dict | None:
+def card_section(study: Study) -> dict | None:
     """The cross-validation in words and formatted numbers, for the model card and the report."""
     cv = study.evaluation.cv
     if not cv:
@@ -40,7 +41,7 @@ def card_section(study) -> dict | None:
     top = headline(study)
     net = top["network"] if top else None
     sentence = ""
-    if net:
+    if top and net:
         sentence = (
             f"Cross-validated ({design}, tuning nested in each fold): "
             f"{metric_display_name(metric)} {net['mean']:.3f}"

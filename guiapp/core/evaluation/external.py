@@ -34,24 +34,24 @@ from guiapp.core.split.draw import model_rows, train_tune_arrays
 from guiapp.core.stats.metrics import HIGHER_IS_BETTER, fast_score
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.findings import Findings
-from guiapp.core.study.model import now_iso
+from guiapp.core.study.model import Study, now_iso
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
 
 N_BOOT = 200
 
 
-def _find(study, name: str) -> dict | None:
+def _find(study: Study, name: str) -> dict | None:
     key = name.strip().casefold()
     return next((r for r in study.evaluation.external if r.get("name", "").casefold() == key), None)
 
 
-def check_cohort(study, spec: dict) -> Cohort:
+def check_cohort(study: Study, spec: dict) -> Cohort:
     """A spec's ``[[external]]`` table read and checked (before training: a bad file fails fast)."""
     return read_cohort(study, spec["path"], label=spec["label"], name=spec["name"], samples=spec.get("samples", ""))
 
 
 def evaluate_cohort(
-    study,
+    study: Study,
     path,
     *,
     label: str,
@@ -88,7 +88,7 @@ def evaluate_cohort(
     return record
 
 
-def _earlier_look(study, name: str, reason: str) -> dict | None:
+def _earlier_look(study: Study, name: str, reason: str) -> dict | None:
     """The cohort's earlier result, if any; refused without a reason (and before the sealed test)."""
     if study.split.test_uses < 1:
         raise TenfoldError(
@@ -105,7 +105,9 @@ def _earlier_look(study, name: str, reason: str) -> dict | None:
     return earlier
 
 
-def _baseline_panels(study, cohort: Cohort, X, X_tr, y_tr, progress: ProgressFn, should_stop: StopFn | None) -> dict:
+def _baseline_panels(
+    study: Study, cohort: Cohort, X, X_tr, y_tr, progress: ProgressFn, should_stop: StopFn | None
+) -> dict:
     """Every baseline, refitted with its tuned settings on the training split, scored on the cohort."""
     baseline_panels = {}
     names = [r["name"] for r in study.baselines.results]
@@ -119,7 +121,7 @@ def _baseline_panels(study, cohort: Cohort, X, X_tr, y_tr, progress: ProgressFn,
     return baseline_panels
 
 
-def _record(study, cohort: Cohort, panel: dict, baseline_panels: dict, change: dict, shift: dict) -> dict:
+def _record(study: Study, cohort: Cohort, panel: dict, baseline_panels: dict, change: dict, shift: dict) -> dict:
     return {
         "name": cohort.name,
         "file": Path(cohort.path).name,
@@ -142,7 +144,7 @@ def _record(study, cohort: Cohort, panel: dict, baseline_panels: dict, change: d
     }
 
 
-def _store(study, record: dict, earlier: dict | None, reason: str) -> None:
+def _store(study: Study, record: dict, earlier: dict | None, reason: str) -> None:
     """Keep the result (replacing an earlier look, counted) and raise the cohort's findings."""
     if earlier is not None:
         record["uses"] = int(earlier.get("uses", 1)) + 1
@@ -159,7 +161,7 @@ def _store(study, record: dict, earlier: dict | None, reason: str) -> None:
     replace_findings(study, "evaluate", {Findings.criterion_not_met.code}, scoreboard.scoreboard_findings(study))
 
 
-def cohort_findings(study) -> list:
+def cohort_findings(study: Study) -> list:
     out = []
     for r in study.evaluation.external:
         if r.get("uses", 1) > 1:
@@ -174,14 +176,14 @@ def cohort_findings(study) -> list:
     return out
 
 
-def _class_counts(study, y) -> dict:
+def _class_counts(study: Study, y) -> dict:
     if not study.is_classification:
         return {"n": int(len(y))}
     values, counts = np.unique(y, return_counts=True)
     return {str(study.data.classes[v]): int(c) for v, c in zip(values, counts, strict=False)}
 
 
-def test_outputs(study):
+def test_outputs(study: Study):
     """The network's outputs on the internal test rows (only after the sealed evaluation)."""
     from guiapp.core.data.attach import model_frame  # pulls pandas: imported lazily so the window opens fast
 
@@ -192,7 +194,7 @@ def test_outputs(study):
     return y[te], predict(study, model_rows(study, X, y, rows, te))
 
 
-def change_from_test(study, y_ext, out_ext, *, n_boot: int = N_BOOT) -> dict:
+def change_from_test(study: Study, y_ext, out_ext, *, n_boot: int = N_BOOT) -> dict:
     """External minus internal-test score of the primary metric, with a bootstrap interval.
 
     The two sets are resampled independently; ``drop`` is how much worse the cohort is (positive:

@@ -16,6 +16,7 @@ import numpy as np
 from guiapp.core.batch.combat import study_batches, study_correction
 from guiapp.core.data import transform
 from guiapp.core.study.errors import DataError, TenfoldError
+from guiapp.core.study.model import Study
 from guiapp.core.study.task_context import StopFn
 
 if TYPE_CHECKING:
@@ -33,16 +34,20 @@ class Cohort:
     path: str
     label: str
     samples: str = ""
-    X: np.ndarray = field(default=None, repr=False)  # features in the study's order, float32
-    y: np.ndarray = field(default=None, repr=False)  # class codes (study's order) or values
-    batches: np.ndarray = field(default=None, repr=False)
+    # The arrays are None until read_cohort fills them (hence the type: ignore on each default).
+    # X: features in the study's order, float32; y: class codes (study's order) or values.
+    X: np.ndarray = field(default=None, repr=False)  # type: ignore[arg-type]
+    y: np.ndarray = field(default=None, repr=False)  # type: ignore[arg-type]
+    batches: np.ndarray = field(default=None, repr=False)  # type: ignore[arg-type]
     n: int = 0
     dropped_unlabelled: int = 0
     extra_columns: list = field(default_factory=list)  # columns the study does not use; left aside
     sha256: str = ""
 
 
-def read_cohort(study, path, *, label: str, name: str, samples: str = "", should_stop: StopFn | None = None) -> Cohort:
+def read_cohort(
+    study: Study, path, *, label: str, name: str, samples: str = "", should_stop: StopFn | None = None
+) -> Cohort:
     """Read and check a cohort; a :class:`DataError` names what is missing or different."""
     # These read tables with pandas: imported when a cohort is read, so the window opens fast.
     from guiapp.core.data.attach import file_provenance, load_dataset
@@ -105,7 +110,7 @@ def read_cohort(study, path, *, label: str, name: str, samples: str = "", should
     return cohort
 
 
-def _check_request(study, label: str, name: str) -> None:
+def _check_request(study: Study, label: str, name: str) -> None:
     if not name or not str(name).strip():
         raise TenfoldError(
             'Give the external cohort a name, e.g. "Hospital B, 2024": the card and the report name each cohort.'
@@ -116,7 +121,7 @@ def _check_request(study, label: str, name: str) -> None:
         raise TenfoldError("Load the study's data first: a cohort is checked against its features.")
 
 
-def _label_codes(study, labels: pd.Series, label: str, name: str) -> np.ndarray:
+def _label_codes(study: Study, labels: pd.Series, label: str, name: str) -> np.ndarray:
     """The cohort's labels as the study codes them: its class codes, or numbers."""
     # pandas, and the profile that reads labels with it: imported lazily so the window opens fast
     import pandas as pd
@@ -145,7 +150,7 @@ def _label_codes(study, labels: pd.Series, label: str, name: str) -> np.ndarray:
     return y.to_numpy(dtype=np.float32)
 
 
-def _features(study, labelled: pd.DataFrame, features: list[str], name: str) -> np.ndarray:
+def _features(study: Study, labelled: pd.DataFrame, features: list[str], name: str) -> np.ndarray:
     """The cohort's features in the study's order, through the study's log transform, alike."""
     transform.check_columns(
         labelled,
@@ -159,7 +164,7 @@ def _features(study, labelled: pd.DataFrame, features: list[str], name: str) -> 
     )
 
 
-def prepared_rows(study, cohort: Cohort) -> np.ndarray:
+def prepared_rows(study: Study, cohort: Cohort) -> np.ndarray:
     """The cohort's rows after the study's own preprocessing, fitted on the training split only."""
     from guiapp.core.data.attach import model_frame  # pulls pandas: imported lazily so the window opens fast
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from guiapp.core.stats.metrics import HIGHER_IS_BETTER
+from guiapp.core.study.model import Study
 
 
 def summary(record: dict, *, embedding: bool = False) -> dict:
@@ -25,7 +26,7 @@ def summary(record: dict, *, embedding: bool = False) -> dict:
     return out
 
 
-def worst_cohort(study) -> dict | None:
+def worst_cohort(study: Study) -> dict | None:
     """The cohort with the worst primary-metric score, or None without cohorts."""
     metric = study.primary_metric
     scored = [
@@ -39,7 +40,7 @@ def worst_cohort(study) -> dict | None:
     return min(scored, key=lambda r: sign * r["metrics"][metric])
 
 
-def metrics_section(study) -> dict:
+def metrics_section(study: Study) -> dict:
     """``metrics.json``'s keys for this module's results and the new criteria's measurements."""
     e = study.evaluation
     return {

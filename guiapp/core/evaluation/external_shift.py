@@ -9,12 +9,14 @@ import warnings
 
 import numpy as np
 
+from guiapp.core.study.model import Study
+
 MAX_SHIFT_ROWS = 1000  # rows of each side the domain classifier and the embedding use
 MAX_EMBEDDING_POINTS = 300
 SHIFT_WARN_AUC = 0.8  # a domain classifier this good: the cohort clearly differs from the training data
 
 
-def shift_check(study, X_train: np.ndarray, X_cohort: np.ndarray) -> dict:
+def shift_check(study: Study, X_train: np.ndarray, X_cohort: np.ndarray) -> dict:
     """How different the cohort is from the training rows.
 
     A domain classifier (logistic regression on the training split's standardised features,

@@ -27,6 +27,7 @@ from guiapp.core.models.retrain import small_table_threads
 from guiapp.core.split.draw import model_rows, require_split, train_tune_arrays
 from guiapp.core.stats.metrics import HIGHER_IS_BETTER, score
 from guiapp.core.study.errors import TenfoldError
+from guiapp.core.study.model import Study
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
 
 LOBO_EPOCHS = 20
@@ -40,7 +41,7 @@ ESTIMATE_NOTE = (
 )
 
 
-def _dev_rows(study):
+def _dev_rows(study: Study):
     from guiapp.core.data.attach import model_frame  # pulls pandas: imported lazily so the window opens fast
 
     require_split(study)
@@ -51,7 +52,7 @@ def _dev_rows(study):
 
 @small_table_threads
 def leave_one_batch_out(
-    study,
+    study: Study,
     *,
     network: bool = True,
     network_epochs: int = LOBO_EPOCHS,
@@ -80,14 +81,15 @@ def leave_one_batch_out(
         check_stop(should_stop)
         progress(i / len(names), f"Holding out batch {b}")
         held = batches == b
-        entry = {"batch": str(b), "n": int(held.sum()), "scores": {}}
+        scores: dict[str, float | None] = {}
+        entry = {"batch": str(b), "n": int(held.sum()), "scores": scores}
         if study.is_classification and len(np.unique(y[~held])) < len(np.unique(y)):
             entry["note"] = "the other batches lack a class: not scored"
             per_batch.append(entry)
             continue
         for name, kind in models.items():
             value = _held_out_score(study, name, kind, X, y, held, epochs, should_stop)
-            entry["scores"][name] = value if np.isfinite(value) else None
+            scores[name] = value if np.isfinite(value) else None
         per_batch.append(entry)
     result = {
         "kind": "estimate",
@@ -106,7 +108,7 @@ def leave_one_batch_out(
     return result
 
 
-def _lobo_models(study, network: bool) -> dict:
+def _lobo_models(study: Study, network: bool) -> dict:
     """The models the estimate retrains: the best baseline and, when asked and trained, the network."""
     best = study.baselines.best(study.primary_metric)
     models = {}
@@ -119,7 +121,7 @@ def _lobo_models(study, network: bool) -> dict:
     return models
 
 
-def _held_out_score(study, name: str, kind: str, X, y, held, epochs: int, should_stop: StopFn | None) -> float:
+def _held_out_score(study: Study, name: str, kind: str, X, y, held, epochs: int, should_stop: StopFn | None) -> float:
     """One model trained without the held-out batch, scored on it."""
     if kind == "baseline":
         with warnings.catch_warnings():
@@ -161,7 +163,7 @@ def estimate_model(result: dict) -> str | None:
     return next(iter(summary), None)
 
 
-def _gradient_x_input(study, model, X: np.ndarray) -> np.ndarray:
+def _gradient_x_input(study: Study, model, X: np.ndarray) -> np.ndarray:
     """Mean |gradient × input| per feature (of the predicted class's output, or the prediction)."""
     import torch  # torch: imported lazily so the window opens fast
 
@@ -189,7 +191,7 @@ def top_k_rank_correlation(a: np.ndarray, b: np.ndarray, k: int) -> float:
 
 @small_table_threads
 def attribution_stability(
-    study,
+    study: Study,
     *,
     refits: int = STABILITY_REFITS,
     k: int | None = None,

@@ -9,12 +9,13 @@ from guiapp.core.models.network import predict
 from guiapp.core.split.draw import train_tune_arrays
 from guiapp.core.stats.metrics import HIGHER_IS_BETTER, THRESHOLD_METRICS, score
 from guiapp.core.study.findings import Findings
+from guiapp.core.study.model import Study
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
 
 GAP_WARN = 0.05
 
 
-def overfitting_check(study, progress: ProgressFn = no_progress, should_stop: StopFn | None = None) -> dict:
+def overfitting_check(study: Study, progress: ProgressFn = no_progress, should_stop: StopFn | None = None) -> dict:
     """Train vs tune score of the network's best weights, with the gap in plain words."""
     require_trained(study)
     X_tr, y_tr, X_tu, y_tu = train_tune_arrays(study)

@@ -20,6 +20,7 @@ from guiapp.core.models.network import load_trained_model
 from guiapp.core.models.retrain import small_table_threads
 from guiapp.core.stats.metrics import DISPLAY_NAMES, HIGHER_IS_BETTER
 from guiapp.core.study.findings import Findings
+from guiapp.core.study.model import Study
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
 
 LATENCY_REPEATS = 50
@@ -27,7 +28,7 @@ LATENCY_REPEATS = 50
 
 @small_table_threads
 def measure_model(
-    study, progress: ProgressFn = no_progress, should_stop: StopFn | None = None, repeats: int = LATENCY_REPEATS
+    study: Study, progress: ProgressFn = no_progress, should_stop: StopFn | None = None, repeats: int = LATENCY_REPEATS
 ) -> dict:
     """Parameter count, weights size and CPU inference latency of the trained network."""
     import torch  # torch: imported lazily so the window opens fast
@@ -65,7 +66,7 @@ def measure_model(
     return measured
 
 
-def scoreboard(study) -> list[dict]:
+def scoreboard(study: Study) -> list[dict]:
     """One row per criterion set on the Question page: target, measurement, status."""
     q, e = study.question, study.evaluation
     rows = []
@@ -114,7 +115,7 @@ def scoreboard(study) -> list[dict]:
     return rows + criteria_rows(study)
 
 
-def _target_row(study) -> dict | None:
+def _target_row(study: Study) -> dict | None:
     """The target metric's row: on the sealed test set once evaluated, else the tune split."""
     q, e = study.question, study.evaluation
     if q.target_value is None:
@@ -141,7 +142,7 @@ def _target_row(study) -> dict | None:
     return criterion_row("Target metric", target, measured, ok, detail)
 
 
-def _calibration_row(study) -> dict | None:
+def _calibration_row(study: Study) -> dict | None:
     """The calibration row (expected calibration error), for classification."""
     q, e = study.question, study.evaluation
     if q.max_calibration_error is None or not study.is_classification:
@@ -163,7 +164,7 @@ def _calibration_row(study) -> dict | None:
     )
 
 
-def scoreboard_findings(study) -> list:
+def scoreboard_findings(study: Study) -> list:
     """A finding per budget that is measured and not met (the metric has its own finding)."""
     return [
         Findings.criterion_not_met.raise_(criterion=r["criterion"], measured=r["measured"], budget=r["target"])

@@ -23,12 +23,12 @@ from guiapp.core.split.draw import model_rows, train_tune_arrays
 from guiapp.core.stats.metrics import predicted_classes
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.findings import Findings
-from guiapp.core.study.model import now_iso
+from guiapp.core.study.model import Study, now_iso
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
 
 
 def finalize_test_evaluation(
-    study, *, unseal_reason: str = "", progress: ProgressFn = no_progress, should_stop: StopFn | None = None
+    study: Study, *, unseal_reason: str = "", progress: ProgressFn = no_progress, should_stop: StopFn | None = None
 ) -> dict:
     """Open the sealed test set, once: score the network and the baselines on it.
     A second evaluation needs ``unseal_reason``; it is recorded and flagged as a Tip 7
@@ -93,7 +93,7 @@ def finalize_test_evaluation(
     return panel
 
 
-def test_predictions(study):
+def test_predictions(study: Study):
     """Predictions on the test rows, for the export (only after the final evaluation).
     Rows are keyed by the sample ID, or by a pseudonymous row key when the ID is personal; the
     only other columns are those the user chose to carry and nothing marks as personal

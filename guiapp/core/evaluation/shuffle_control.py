@@ -23,13 +23,14 @@ from guiapp.core.stats.metrics import DISPLAY_NAMES, HIGHER_IS_BETTER, score
 from guiapp.core.stats.panel import metric_panel
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.findings import Findings
+from guiapp.core.study.model import Study
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
 
 DEFAULT_REPEATS = 3
 MARGIN = 0.02  # without an interval, the real score must beat the best shuffled one by this much
 
 
-def control_metric(study) -> str:
+def control_metric(study: Study) -> str:
     """The primary metric when higher is better, else ROC AUC or R² (a fixed margin needs one)."""
     metric = study.primary_metric
     if HIGHER_IS_BETTER.get(metric, True):
@@ -39,7 +40,7 @@ def control_metric(study) -> str:
 
 @small_table_threads
 def label_shuffle_control(
-    study,
+    study: Study,
     repeats: int = DEFAULT_REPEATS,
     *,
     epochs: int | None = None,

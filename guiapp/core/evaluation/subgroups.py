@@ -21,6 +21,7 @@ from guiapp.core.stats.metrics import BOUNDED, DISPLAY_NAMES, HIGHER_IS_BETTER
 from guiapp.core.stats.panel import metric_panel
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.findings import Findings
+from guiapp.core.study.model import Study
 
 GAP_FLAG = 0.10  # on 0–1 metrics; other metrics: 10% of the overall value
 MIN_GROUP_SIZE = 10
@@ -30,7 +31,7 @@ N_BANDS = 4
 GROUP_BOOTSTRAP = 100
 
 
-def subgroup_candidates(study) -> list[str]:
+def subgroup_candidates(study: Study) -> list[str]:
     """Columns that can sort samples into subgroups: not the label, no identifier, few values.
 
     Non-feature columns (site, sex, age…) come first; feature columns with a handful of
@@ -132,7 +133,7 @@ def _gap(metric: str, panel: dict, ref) -> tuple:
     return float(gap), bool(panel["n"] >= MIN_GROUP_SIZE and gap > limit and clear)
 
 
-def study_factors(study, rows: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
+def study_factors(study: Study, rows: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
     """(factor, group of every row) for the batch column and each chosen subgroup column."""
     factors = []
     names = ([study.data.batch] if study.data.batch else []) + [
@@ -147,7 +148,7 @@ def study_factors(study, rows: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
     return factors
 
 
-def split_group_metrics(study, split: str, idx, y, output, overall: dict) -> list[dict]:
+def split_group_metrics(study: Study, split: str, idx, y, output, overall: dict) -> list[dict]:
     """Per-batch and per-subgroup metrics of one split (``"tune"`` or ``"test"``)."""
     from guiapp.core.data.attach import model_frame  # pulls pandas: imported lazily so the window opens fast
 

@@ -22,6 +22,7 @@ from guiapp.core.split.draw import train_tune_arrays
 from guiapp.core.stats.metrics import HIGHER_IS_BETTER
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.findings import Findings
+from guiapp.core.study.model import Study
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
 
 RARE_MINORITY = 0.10  # below this share of samples, accuracy and ROC AUC mislead
@@ -34,14 +35,14 @@ TUNE_CODES = {
 }
 
 
-def set_threshold(study, threshold: float) -> None:
+def set_threshold(study: Study, threshold: float) -> None:
     """The probability of the positive class above which a sample is called positive (binary)."""
     if not 0.0 < float(threshold) < 1.0:
         raise TenfoldError("Choose a decision threshold between 0 and 1 (0.5 calls the more likely class).")
     study.evaluation.threshold = float(threshold)
 
 
-def minority_findings(study) -> list:
+def minority_findings(study: Study) -> list:
     """The imbalance rule: a minority class under 10% of the samples."""
     counts = study.data.class_counts or {}
     total = sum(counts.values())
@@ -54,11 +55,11 @@ def minority_findings(study) -> list:
     return [Findings.rare_minority_class.raise_(minority=str(minority), share=share)]
 
 
-def rare_minority(study) -> bool:
+def rare_minority(study: Study) -> bool:
     return bool(minority_findings(study))
 
 
-def evaluate_on_tune(study, progress: ProgressFn = no_progress, should_stop: StopFn | None = None) -> dict:
+def evaluate_on_tune(study: Study, progress: ProgressFn = no_progress, should_stop: StopFn | None = None) -> dict:
     """The network's metric panel on the tune split, per batch and subgroup, beside the best
     baseline; the model measured for the scoreboard; the guards that need no interpretation."""
     require_trained(study)

@@ -22,7 +22,7 @@ from guiapp.core.stats.paired_bootstrap import paired_bootstrap
 from guiapp.core.stats.panel import metric_panel
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.findings import Findings
-from guiapp.core.study.model import now_iso
+from guiapp.core.study.model import Study, now_iso
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
 
 MIN_PER_CLASS = 100  # Tip 1: with fewer samples per class, deep learning rarely wins
@@ -72,11 +72,11 @@ MODALITY_WORDS = {
 # ----- the verdict ------------------------------------------------------------------------------
 
 
-def model_title(study, name: str) -> str:
+def model_title(study: Study, name: str) -> str:
     return available(study.question.task).get(name, name)
 
 
-def _facts(study) -> tuple[list[str], list[str], dict]:
+def _facts(study: Study) -> tuple[list[str], list[str], dict]:
     """(warnings, other reasons, numbers) from the data alone."""
     d, a = study.data, study.architecture
     modality = d.modality or a.modality or "table"  # the loaded data decide, before any architecture is set
@@ -118,7 +118,7 @@ def _facts(study) -> tuple[list[str], list[str], dict]:
     return warn, other, numbers
 
 
-def _baseline_sentence(study) -> str | None:
+def _baseline_sentence(study: Study) -> str | None:
     metric = study.primary_metric
     best = study.baselines.best(metric)
     if best is None:
@@ -135,7 +135,7 @@ def _baseline_sentence(study) -> str | None:
     )
 
 
-def _record(study, stage: str, level: str, reasons: list[str], numbers: dict) -> dict:
+def _record(study: Study, stage: str, level: str, reasons: list[str], numbers: dict) -> dict:
     v = study.verdict
     v.stage, v.level, v.reasons, v.numbers = stage, level, reasons, numbers
     v.headline = "Is deep learning warranted here? " + LEVEL_WORDS[level]
@@ -145,7 +145,7 @@ def _record(study, stage: str, level: str, reasons: list[str], numbers: dict) ->
     return verdict_dict(study)
 
 
-def assess_before_training(study) -> dict:
+def assess_before_training(study: Study) -> dict:
     """The verdict from the data (and the baselines, once fitted); recorded in the study."""
     warn, other, numbers = _facts(study)
     reasons = [w[0].upper() + w[1:] for w in warn] + other
@@ -157,7 +157,7 @@ def assess_before_training(study) -> dict:
     return _record(study, "before training", level, reasons, numbers)
 
 
-def assess_after_training(study) -> dict:
+def assess_after_training(study: Study) -> dict:
     """The verdict once the network was compared with the best tuned baseline."""
     comparison = study.tuning.comparison
     if not comparison.get("paired"):
@@ -210,22 +210,22 @@ def _p_text(p: float, n_valid: int) -> str:
     return f"< {1 / max(n_valid, 1):.3f}" if p == 0 else f"{p:.3f}"
 
 
-def record_reason(study, reason: str) -> None:
+def record_reason(study: Study, reason: str) -> None:
     """The user goes on against the verdict's advice: store why (the card shows it)."""
     if not reason.strip():
         raise TenfoldError("Say in a few words why you go on with deep learning here; the model card records it.")
     study.verdict.proceed_reason, study.verdict.reason_at = reason.strip(), now_iso()
 
 
-def needs_reason(study) -> bool:
+def needs_reason(study: Study) -> bool:
     return study.verdict.level in NEEDS_REASON and not study.verdict.proceed_reason
 
 
-def verdict_dict(study) -> dict:
+def verdict_dict(study: Study) -> dict:
     return dataclasses.asdict(study.verdict)
 
 
-def verdict_text(study) -> str:
+def verdict_text(study: Study) -> str:
     """The verdict as one paragraph: headline, reasons with the numbers, advice, the user's reason."""
     v = study.verdict
     if not v.stage:
@@ -236,7 +236,7 @@ def verdict_text(study) -> str:
     return text
 
 
-def refresh_findings(study) -> None:
+def refresh_findings(study: Study) -> None:
     """The Baselines step's findings: the verdict's warning and unequal tuning budgets."""
     v, found = study.verdict, []
     if v.stage == "before training" and v.level == "doubtful":
@@ -270,7 +270,7 @@ def refresh_findings(study) -> None:
 
 
 def compare_with_network(
-    study, progress: ProgressFn = no_progress, should_stop: StopFn | None = None, n_boot: int = 1000
+    study: Study, progress: ProgressFn = no_progress, should_stop: StopFn | None = None, n_boot: int = 1000
 ) -> dict:
     """Every model's tune-set score with its interval, and the network against the best baseline.
 
@@ -332,7 +332,7 @@ def compare_with_network(
     return study.tuning.comparison
 
 
-def comparison_rows(study) -> list[dict]:
+def comparison_rows(study: Study) -> list[dict]:
     """Rows for the table and the plot: the comparison's when there is one, else the baselines'."""
     if study.tuning.comparison.get("rows"):
         return study.tuning.comparison["rows"]

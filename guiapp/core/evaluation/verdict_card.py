@@ -9,9 +9,10 @@ from importlib.metadata import PackageNotFoundError, version
 from guiapp.core.evaluation.verdict import comparison_rows, model_title
 from guiapp.core.models.tuning import budget_report, redact
 from guiapp.core.stats.metrics import DISPLAY_NAMES
+from guiapp.core.study.model import Study
 
 
-def card_section(study) -> dict:
+def card_section(study: Study) -> dict:
     """The card's search and verdict section (``model_card_tuning.md.j2``), in words and numbers."""
     tu, metric = study.tuning, study.primary_metric
     rows = {r["model"]: r for r in comparison_rows(study)}

@@ -50,10 +50,10 @@ def _binary_aucs(W: np.ndarray, positive: np.ndarray, s: np.ndarray) -> tuple[np
 
 def _confusion_metrics(W: np.ndarray, y: np.ndarray, pred: np.ndarray, k: int, names) -> dict:
     codes = y.astype(np.int64) * k + pred
-    C = np.zeros((W.shape[0], k * k))
+    flat = np.zeros((W.shape[0], k * k))
     for j in np.unique(codes):
-        C[:, j] = W[:, codes == j].sum(axis=1)
-    C = C.reshape(-1, k, k)
+        flat[:, j] = W[:, codes == j].sum(axis=1)
+    C = flat.reshape(-1, k, k)
     support, predicted = C.sum(axis=2), C.sum(axis=1)
     total = C.sum(axis=(1, 2))
     tp = np.diagonal(C, axis1=1, axis2=2)

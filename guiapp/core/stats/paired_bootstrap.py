@@ -56,9 +56,9 @@ def paired_bootstrap(
     }
     if len(diffs) < max(10, n_boot // 4):
         return out  # the metric is undefined on most resamples (a tune split with one class)
-    diffs = np.asarray(diffs)
+    values = np.asarray(diffs)
     tail = 100 * (1 - level) / 2
-    low, high = np.percentile(diffs, [tail, 100 - tail])
+    low, high = np.percentile(values, [tail, 100 - tail])
     out["ci"] = [float(low), float(high)]
-    out["p_value"] = float(min(1.0, 2 * min(np.mean(diffs <= 0), np.mean(diffs >= 0))))
+    out["p_value"] = float(min(1.0, 2 * min(float(np.mean(values <= 0)), float(np.mean(values >= 0)))))
     return out
