@@ -111,3 +111,15 @@ def test_after_training_the_network_is_tested_against_the_best_baseline(trained_
     assert f"{paired['difference']:+.3f}" in v.reasons[0] and "paired bootstrap" in v.reasons[0]
     if v.level == "not warranted":
         assert "network-not-clearly-better" in trained_study.finding_codes()
+
+
+def test_a_collapsed_paired_interval_is_not_written_as_an_interval(trained_study):
+    """Network and baseline equal on every resample (both perfect): no "+0.000 to +0.000"."""
+    comparison = verdict.compare_with_network(trained_study, n_boot=100)
+    paired = comparison["paired"]
+    paired["difference"], paired["ci"], paired["p_value"] = 0.0, [0.0, 0.0], 1.0
+    verdict.assess_after_training(trained_study)
+    sentence = trained_study.verdict.reasons[0]
+    assert "+0.000 to +0.000" not in sentence
+    assert "no spread to show: at least 95% of the paired bootstrap resamples" in sentence and "gave +0.000" in sentence
+    assert trained_study.verdict.level == "not warranted"

@@ -182,7 +182,12 @@ def assess_after_training(study: Study) -> dict:
         f"tune split and the best baseline, {base['title']}, {base['value']:.3f}"
         f"{_ci_text(base.get('ci'))}. The network's advantage is {paired['difference']:+.3f}"
     )
-    if ci is not None:
+    if ci is not None and abs(ci[1] - ci[0]) < 1e-12:  # "+0.000 to +0.000" would read as certainty
+        sentence += (
+            f" (no spread to show: at least 95% of the paired bootstrap resamples over {paired['n']} tune "
+            f"samples gave {ci[0]:+.3f}; p = {_p_text(p, paired['n_valid'])})."
+        )
+    elif ci is not None:
         sentence += (
             f" (95% CI {ci[0]:+.3f} to {ci[1]:+.3f}; paired bootstrap over {paired['n']} tune "
             f"samples, p = {_p_text(p, paired['n_valid'])})."
