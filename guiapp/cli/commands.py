@@ -136,7 +136,7 @@ def verify(args) -> int:
 def print_result(result) -> int:
     """A finished run's summary: the headline metrics, the weights, the manifest and the findings."""
     # the core: loaded when a command needs it
-    from guiapp.core.evaluation.cross_validation import card_section
+    from guiapp.core.evaluation.cross_validation_card import card_section
     from guiapp.core.privacy.membership import audit_summary
     from guiapp.core.stats.metrics import format_metric
 

@@ -33,7 +33,7 @@ def build_demo_study(
     from guiapp.core.batch import effects as batch
     from guiapp.core.batch.remedy import remedy_needs_reason
     from guiapp.core.data import demo
-    from guiapp.core.evaluation import evaluate, verdict
+    from guiapp.core.evaluation import overfitting, sealed_test, tune_evaluation, verdict
     from guiapp.core.interpretation import interpret
     from guiapp.core.models import baselines, network_search, train
     from guiapp.core.models import recommend as architecture
@@ -61,12 +61,12 @@ def build_demo_study(
     study.train.device, study.train.max_epochs, study.train.patience = "cpu", epochs, epochs
     network_search.tune_network(study)
     train.train_network(study)
-    evaluate.overfitting_check(study)
-    evaluate.evaluate_on_tune(study)
+    overfitting.overfitting_check(study)
+    tune_evaluation.evaluate_on_tune(study)
     verdict.compare_with_network(study)
     if verdict.needs_reason(study):  # the demo goes on against the advice, and says why
         verdict.record_reason(study, "A teaching demo: the whole workflow is shown even where a baseline suffices.")
-    evaluate.finalize_test_evaluation(study)
+    sealed_test.finalize_test_evaluation(study)
     if dataset == "simulated_expression":  # the other lab's cohort and the estimate, on the Evaluate page
         from guiapp.core.evaluation import external, generalization
 

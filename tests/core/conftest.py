@@ -41,7 +41,7 @@ def one_torch_thread():
 def fewer_bootstrap_rounds(monkeypatch):
     """30 bootstrap rounds instead of 200 wherever the core uses the default: the intervals
     keep their meaning and the suite stays fast. Tests that pass ``n_boot`` are unaffected."""
-    from guiapp.core.stats.metrics import metric_panel
+    from guiapp.core.stats.panel import metric_panel
 
     monkeypatch.setitem(metric_panel.__kwdefaults__, "n_boot", 30)
 

@@ -10,9 +10,11 @@ import pytest
 from guiapp.core.batch.effects import batch_effect_report
 from guiapp.core.data import attach as data
 from guiapp.core.data import demo
-from guiapp.core.evaluation.evaluate import evaluate_on_tune, finalize_test_evaluation, overfitting_check
 from guiapp.core.evaluation.learning_curve import learning_curve
+from guiapp.core.evaluation.overfitting import overfitting_check
+from guiapp.core.evaluation.sealed_test import finalize_test_evaluation
 from guiapp.core.evaluation.shuffle_control import label_shuffle_control
+from guiapp.core.evaluation.tune_evaluation import evaluate_on_tune
 from guiapp.core.evaluation.verdict import record_reason
 from guiapp.core.export.write import write_bundle
 from guiapp.core.guidance.checklist import (

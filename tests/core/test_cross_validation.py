@@ -9,6 +9,7 @@ import pytest
 
 from guiapp.core.data import attach as data
 from guiapp.core.evaluation import cross_validation as CV
+from guiapp.core.evaluation.cross_validation_card import card_section
 from guiapp.core.export.card_json import model_card_json, validate_model_card_json
 from guiapp.core.export.model_card import render_model_card
 from guiapp.core.export.report import render_report
@@ -120,7 +121,7 @@ def test_combat_studies_say_why_they_are_not_cross_validated(tmp_path):
     study.batch.remedy = "combat"
     cv = CV.cross_validate(study)
     assert cv["ran"] is False and "ComBat" in cv["not_run"]
-    assert "not run" in CV.card_section(study)["text"]
+    assert "not run" in card_section(study)["text"]
 
 
 @pytest.mark.parametrize("task", ["classification", "regression"])

@@ -6,16 +6,11 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from guiapp.core.evaluation import evaluate
-from guiapp.core.evaluation.evaluate import (
-    GAP_WARN,
-    evaluate_on_tune,
-    finalize_test_evaluation,
-    overfitting_check,
-)
-from guiapp.core.evaluation.evaluate import (
-    test_predictions as predictions_on_test,
-)
+from guiapp.core.evaluation import overfitting
+from guiapp.core.evaluation.overfitting import GAP_WARN, overfitting_check
+from guiapp.core.evaluation.sealed_test import finalize_test_evaluation
+from guiapp.core.evaluation.sealed_test import test_predictions as predictions_on_test
+from guiapp.core.evaluation.tune_evaluation import evaluate_on_tune
 from guiapp.core.guidance.checklist import evaluate_checklist
 from guiapp.core.interpretation.interpret import permutation_importance
 from guiapp.core.models.network import predict
@@ -44,12 +39,12 @@ def test_overfitting_check_records_train_tune_and_gap(trained_study):
 
 def test_a_large_gap_raises_the_overfitting_finding(trained_study, monkeypatch):
     n_train = len(trained_study.split.train_idx)
-    monkeypatch.setattr(evaluate, "score", lambda metric, y, out: 1.0 if len(y) == n_train else 0.7)
+    monkeypatch.setattr(overfitting, "score", lambda metric, y, out: 1.0 if len(y) == n_train else 0.7)
     overfitting_check(trained_study)
     assert trained_study.overfitting.gap == pytest.approx(0.3)
     assert "overfitting-gap" in trained_study.finding_codes()
     assert "memorises" in trained_study.overfitting.reading
-    monkeypatch.setattr(evaluate, "score", lambda metric, y, out: 0.8)
+    monkeypatch.setattr(overfitting, "score", lambda metric, y, out: 0.8)
     overfitting_check(trained_study)
     assert "overfitting-gap" not in trained_study.finding_codes()
 

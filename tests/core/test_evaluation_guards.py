@@ -10,18 +10,13 @@ from sklearn.metrics import balanced_accuracy_score, roc_auc_score
 
 from guiapp.core.data import attach as data
 from guiapp.core.data import demo
-from guiapp.core.evaluation.evaluate import (
-    evaluate_on_tune,
-    finalize_test_evaluation,
-    minority_findings,
-    set_threshold,
-)
-from guiapp.core.evaluation.evaluate import (
-    test_predictions as predictions_on_test,
-)
+from guiapp.core.evaluation.criterion_status import MET, NOT_MET, UNKNOWN
 from guiapp.core.evaluation.guards import CAUSATION, guard_texts, label_proxy_scan, near_perfect_findings
-from guiapp.core.evaluation.scoreboard import MET, NOT_MET, UNKNOWN, scoreboard
+from guiapp.core.evaluation.scoreboard import scoreboard
+from guiapp.core.evaluation.sealed_test import finalize_test_evaluation
+from guiapp.core.evaluation.sealed_test import test_predictions as predictions_on_test
 from guiapp.core.evaluation.subgroups import GAP_FLAG, group_labels, group_metrics
+from guiapp.core.evaluation.tune_evaluation import evaluate_on_tune, minority_findings, set_threshold
 from guiapp.core.guidance.checklist import evaluate_checklist
 from guiapp.core.models.baselines import fit_baselines
 from guiapp.core.models.network import predict
@@ -246,8 +241,8 @@ def test_predictions_are_keyed_by_the_sample_id_and_leave_out_other_identifiers_
 
 
 def test_card_and_report_carry_the_evaluation_instruments(trained_study, tmp_path):
-    from guiapp.core.evaluation.evaluate import overfitting_check
     from guiapp.core.evaluation.learning_curve import learning_curve
+    from guiapp.core.evaluation.overfitting import overfitting_check
     from guiapp.core.evaluation.shuffle_control import label_shuffle_control
     from guiapp.core.export.write import write_bundle
     from guiapp.core.interpretation.interpret import interpret_model

@@ -9,17 +9,16 @@ import pytest
 from scipy import stats
 from sklearn import metrics as sk
 
-from guiapp.core.stats.bootstrap import resample_weights, resampled_scores
+from guiapp.core.stats.bootstrap import bootstrap_intervals, resample_weights, resampled_scores
 from guiapp.core.stats.metrics import (
     CLASSIFICATION_METRICS,
     REGRESSION_METRICS,
-    bootstrap_intervals,
     fast_scores,
-    metric_panel,
     panel_metric_names,
     predicted_classes,
     score,
 )
+from guiapp.core.stats.panel import metric_panel
 
 
 def probabilities(n, k, seed, rounded=False):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from guiapp.core.stats.exact_intervals import clopper_pearson
-from guiapp.core.stats.metrics import metric_panel
+from guiapp.core.stats.panel import metric_panel
 
 
 def perfect_binary(n=36):

@@ -11,7 +11,8 @@ import pytest
 from guiapp.core.data.attach import reload_table
 from guiapp.core.data.demo import another_lab, simulated_expression
 from guiapp.core.evaluation import criteria, external, generalization
-from guiapp.core.evaluation.scoreboard import MET, NOT_MET, scoreboard
+from guiapp.core.evaluation.criterion_status import MET, NOT_MET
+from guiapp.core.evaluation.scoreboard import scoreboard
 from guiapp.core.study.errors import DataError, SpecError, TenfoldError
 from guiapp.core.study.findings import Findings
 from guiapp.core.study.model import Study

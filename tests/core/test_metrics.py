@@ -13,7 +13,8 @@ from sklearn.metrics import (
     roc_auc_score,
 )
 
-from guiapp.core.stats.metrics import format_metric, metric_panel, score
+from guiapp.core.stats.metrics import format_metric, score
+from guiapp.core.stats.panel import metric_panel
 
 
 def binary_case(n=150, seed=0):

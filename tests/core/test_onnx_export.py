@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from guiapp.core.evaluation.evaluate import finalize_test_evaluation
-from guiapp.core.evaluation.evaluate import test_predictions as predictions_on_test
+from guiapp.core.evaluation.sealed_test import finalize_test_evaluation
+from guiapp.core.evaluation.sealed_test import test_predictions as predictions_on_test
 from guiapp.core.export import onnx_export
 from guiapp.core.export.open_bundle import open_bundle
 from guiapp.core.export.write import write_bundle

@@ -12,9 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from guiapp.core.data.feature_check import check_features
 from guiapp.core.export.load_models import load_knn
 from guiapp.core.export.open_bundle import BundleError, open_bundle
-from guiapp.core.export.predict import check_features, predict_file, predict_table
+from guiapp.core.export.predict import predict_file, predict_table
 from guiapp.core.study.errors import DataError
 
 
@@ -23,7 +24,7 @@ def bundle(tmp_path_factory):
     """A small non-sensitive study, audited, evaluated once and exported with its predictions."""
     from test_privacy_dp import small_trained_study
 
-    from guiapp.core.evaluation.evaluate import finalize_test_evaluation, test_predictions
+    from guiapp.core.evaluation.sealed_test import finalize_test_evaluation, test_predictions
     from guiapp.core.export.write import write_bundle
     from guiapp.core.privacy.membership import membership_inference_audit
 
@@ -157,7 +158,7 @@ def test_a_sequence_network_is_rebuilt_from_the_bundle_and_reproduces_its_predic
     from test_interpret_maps import fasta, motif_records
 
     from guiapp.core.data import attach as data
-    from guiapp.core.evaluation.evaluate import finalize_test_evaluation, test_predictions
+    from guiapp.core.evaluation.sealed_test import finalize_test_evaluation, test_predictions
     from guiapp.core.export.write import write_bundle
     from guiapp.core.models.recommend import set_architecture
     from guiapp.core.models.train import train_network

@@ -161,7 +161,7 @@ def test_regression_targets_far_from_zero_train_as_well_as_small_ones(tmp_path):
     import numpy as np
     import pandas as pd
 
-    from guiapp.core.evaluation import evaluate
+    from guiapp.core.evaluation import tune_evaluation
 
     rng = np.random.default_rng(0)
     X = rng.normal(size=(400, 10))
@@ -176,4 +176,4 @@ def test_regression_targets_far_from_zero_train_as_well_as_small_ones(tmp_path):
     architecture.set_architecture(s, width=32, depth=2, dropout=0.0)
     s.train.max_epochs, s.train.device = 30, "cpu"
     train.train_network(s)
-    assert evaluate.evaluate_on_tune(s)["r2"] > 0.8
+    assert tune_evaluation.evaluate_on_tune(s)["r2"] > 0.8

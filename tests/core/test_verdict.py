@@ -7,8 +7,10 @@ import pytest
 from sklearn.metrics import mean_squared_error, roc_auc_score
 
 from guiapp.core.evaluation import verdict
+from guiapp.core.evaluation.verdict_card import card_section
 from guiapp.core.guidance.checklist import evaluate_checklist
 from guiapp.core.models import baselines
+from guiapp.core.stats.paired_bootstrap import paired_bootstrap
 from guiapp.core.study.errors import TenfoldError
 
 
@@ -27,7 +29,7 @@ def two_models(n=80, seed=1):
 
 def test_the_paired_bootstrap_matches_a_direct_computation():
     y, a, b = two_models()
-    result = verdict.paired_bootstrap("roc_auc", y, a, b, n_boot=200, seed=7)
+    result = paired_bootstrap("roc_auc", y, a, b, n_boot=200, seed=7)
     rng = np.random.default_rng(7)
     diffs = []
     for _ in range(200):
@@ -46,10 +48,10 @@ def test_the_advantage_is_signed_so_positive_means_better_for_errors_too():
     rng = np.random.default_rng(0)
     y = rng.normal(size=60)
     close, far = y + rng.normal(0, 0.1, 60), y + rng.normal(0, 1.0, 60)
-    result = verdict.paired_bootstrap("rmse", y, close, far, n_boot=200)
+    result = paired_bootstrap("rmse", y, close, far, n_boot=200)
     expected = np.sqrt(mean_squared_error(y, far)) - np.sqrt(mean_squared_error(y, close))
     assert result["difference"] == pytest.approx(expected) and result["difference"] > 0
-    same = verdict.paired_bootstrap("rmse", y, close, close, n_boot=50)
+    same = paired_bootstrap("rmse", y, close, close, n_boot=50)
     assert same["difference"] == 0 and same["ci"] == [0, 0] and same["p_value"] == 1.0
 
 
@@ -71,7 +73,7 @@ def test_few_samples_per_class_make_the_verdict_warn(study_factory):
         verdict.record_reason(study, "  ")
     verdict.record_reason(study, "A pilot for a larger cohort next year.")
     assert status(study, "verdict-recorded") == "done"
-    card = verdict.card_section(study)
+    card = card_section(study)
     assert card["verdict"]["proceed_reason"] == "A pilot for a larger cohort next year."
     assert card["models"][0]["trials"] == "2 of 2" and "C: log-uniform" in card["models"][0]["space"]
     # every trial goes into the card, not only the best one (Tip 6)
@@ -109,3 +111,15 @@ def test_after_training_the_network_is_tested_against_the_best_baseline(trained_
     assert f"{paired['difference']:+.3f}" in v.reasons[0] and "paired bootstrap" in v.reasons[0]
     if v.level == "not warranted":
         assert "network-not-clearly-better" in trained_study.finding_codes()
+
+
+def test_a_collapsed_paired_interval_is_not_written_as_an_interval(trained_study):
+    """Network and baseline equal on every resample (both perfect): no "+0.000 to +0.000"."""
+    comparison = verdict.compare_with_network(trained_study, n_boot=100)
+    paired = comparison["paired"]
+    paired["difference"], paired["ci"], paired["p_value"] = 0.0, [0.0, 0.0], 1.0
+    verdict.assess_after_training(trained_study)
+    sentence = trained_study.verdict.reasons[0]
+    assert "+0.000 to +0.000" not in sentence
+    assert "no spread to show: at least 95% of the paired bootstrap resamples" in sentence and "gave +0.000" in sentence
+    assert trained_study.verdict.level == "not warranted"

@@ -22,7 +22,7 @@ def bundle(tmp_path_factory):
 
     from guiapp.core.data import attach as data
     from guiapp.core.data import demo
-    from guiapp.core.evaluation.evaluate import finalize_test_evaluation, test_predictions
+    from guiapp.core.evaluation.sealed_test import finalize_test_evaluation, test_predictions
     from guiapp.core.export.write import write_bundle
     from guiapp.core.models.recommend import set_architecture
     from guiapp.core.models.train import train_network

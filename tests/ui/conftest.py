@@ -19,7 +19,7 @@ TASK_TIMEOUT_MS = 60_000
 @pytest.fixture(autouse=True)
 def fewer_bootstrap_rounds(monkeypatch):
     """30 bootstrap rounds instead of 200: the intervals keep their meaning, the suite its speed."""
-    from guiapp.core.stats.metrics import metric_panel
+    from guiapp.core.stats.panel import metric_panel
 
     monkeypatch.setitem(metric_panel.__kwdefaults__, "n_boot", 30)
 

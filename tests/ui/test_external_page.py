@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QInputDialog
 
 from guiapp.core.data import attach as data
 from guiapp.core.data import demo
-from guiapp.core.evaluation import evaluate
+from guiapp.core.evaluation import sealed_test, tune_evaluation
 from guiapp.core.models import baselines, train
 from guiapp.core.models import recommend as architecture
 from guiapp.core.split import draw as split
@@ -40,8 +40,8 @@ def _sealed(tmp_path_factory):
     t = study.train
     t.device, t.max_epochs, t.batch_size, t.patience, t.learning_rate = "cpu", 10, 32, 50, 0.02
     train.train_network(study)
-    evaluate.evaluate_on_tune(study)
-    evaluate.finalize_test_evaluation(study)
+    tune_evaluation.evaluate_on_tune(study)
+    sealed_test.finalize_test_evaluation(study)
     study.save()
     return study
 

@@ -21,7 +21,7 @@ SIZES = ((1280, 800), (1366, 768))
 @pytest.fixture(scope="module")
 def finished_study(tmp_path_factory):
     """A small demo study with every step run, built once for the module."""
-    from guiapp.core.stats.metrics import metric_panel
+    from guiapp.core.stats.panel import metric_panel
     from guiapp.ui.screenshots import build_demo_study
 
     with pytest.MonkeyPatch.context() as mp:

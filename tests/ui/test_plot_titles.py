@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from guiapp.core.data import attach as data
 from guiapp.core.data import demo
-from guiapp.core.evaluation import evaluate
+from guiapp.core.evaluation import tune_evaluation
 from guiapp.core.models import baselines, train
 from guiapp.core.models import recommend as architecture
 from guiapp.core.split import draw as split
@@ -35,7 +35,7 @@ def evaluated(tmp_path_factory):
     architecture.set_architecture(study, width=8, depth=1, dropout=0.0)
     study.train.device, study.train.max_epochs = "cpu", 3
     train.train_network(study)
-    evaluate.evaluate_on_tune(study)
+    tune_evaluation.evaluate_on_tune(study)
     study.checklist_mode = False
     study.save()
     return study

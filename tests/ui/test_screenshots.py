@@ -7,7 +7,7 @@ import numpy as np
 from guiapp.core.batch import effects as batch
 from guiapp.core.data import attach as data
 from guiapp.core.data import demo
-from guiapp.core.evaluation import evaluate
+from guiapp.core.evaluation import overfitting, sealed_test, tune_evaluation
 from guiapp.core.interpretation import interpret
 from guiapp.core.models import baselines, train
 from guiapp.core.models import recommend as architecture
@@ -33,9 +33,9 @@ def finished_regression_study(folder) -> tuple:
     architecture.set_architecture(study, width=8, depth=1, dropout=0.0)
     study.train.device, study.train.max_epochs = "cpu", 2
     train.train_network(study)
-    evaluate.overfitting_check(study)
-    evaluate.evaluate_on_tune(study)
-    evaluate.finalize_test_evaluation(study)
+    overfitting.overfitting_check(study)
+    tune_evaluation.evaluate_on_tune(study)
+    sealed_test.finalize_test_evaluation(study)
     interpret.permutation_importance(study, n_repeats=1, top=5)
     return study, report
 

@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import math
 
+from guiapp.core.evaluation.criterion_status import MET, NOT_MET
+from guiapp.core.evaluation.scoreboard import scoreboard
+from guiapp.core.models.baselines import CLASSIFIERS, REGRESSORS
 from guiapp.core.stats.metrics import DISPLAY_NAMES, HIGHER_IS_BETTER
+from guiapp.core.study.blocking import headline_caveat
+from guiapp.core.study.model import Study
 
 NETWORK = "Network"
 # Metrics the compact table shows first; the rest of the panel follows, up to TABLE_COLUMNS.
@@ -32,12 +37,10 @@ def _ci_text(panel: dict, metric: str) -> str:
 
 
 def _baseline_name(name: str) -> str:
-    from guiapp.core.models.baselines import CLASSIFIERS, REGRESSORS
-
     return CLASSIFIERS.get(name) or REGRESSORS.get(name) or name
 
 
-def best_baseline(study) -> tuple | None:
+def best_baseline(study: Study) -> tuple | None:
     """``(name, value)`` of the best tuned baseline on the test set (chance-level models left out)."""
     metric, higher = study.primary_metric, HIGHER_IS_BETTER.get(study.primary_metric, True)
     scored = [
@@ -45,15 +48,13 @@ def best_baseline(study) -> tuple | None:
         for name, panel in (study.evaluation.baseline_test_metrics or {}).items()
         if name not in _CHANCE_BASELINES
     ]
-    scored = [(n, v) for n, v in scored if v is not None]
-    if not scored:
+    finite: list[tuple[str, float]] = [(n, v) for n, v in scored if v is not None]
+    if not finite:
         return None
-    return max(scored, key=lambda nv: nv[1] if higher else -nv[1])
+    return max(finite, key=lambda nv: nv[1] if higher else -nv[1])
 
 
-def _criterion_sentence(study) -> tuple[str, bool | None]:
-    from guiapp.core.evaluation.scoreboard import MET, NOT_MET, scoreboard
-
+def _criterion_sentence(study: Study) -> tuple[str, bool | None]:
     rows = [r for r in scoreboard(study) if r["status"] in (MET, NOT_MET)]
     if not rows:
         return "No success criterion was set on the Question page, so none can be met", None
@@ -65,7 +66,7 @@ def _criterion_sentence(study) -> tuple[str, bool | None]:
     return f"The success criterion was met ({words})", True
 
 
-def comparison(study) -> dict:
+def comparison(study: Study) -> dict:
     """The network against the best baseline on the test set: values, intervals and the outcome
     ``"beats"`` (ahead beyond the network's interval), ``"ahead"`` (ahead, within the interval),
     ``"loses"`` or ``"ties"``; empty before the sealed test or without baselines."""
@@ -83,7 +84,7 @@ def comparison(study) -> dict:
     elif margin < 0:
         outcome = "loses"
     else:
-        beyond = bool(ci) and ((ci[0] > base) if higher else (ci[1] < base))
+        beyond = ci is not None and bool(ci) and ((ci[0] > base) if higher else (ci[1] < base))
         outcome = "beats" if beyond else "ahead"
     return {
         "metric": metric,
@@ -97,10 +98,8 @@ def comparison(study) -> dict:
     }
 
 
-def conclusion(study) -> str:
+def conclusion(study: Study) -> str:
     """Two or three sentences: the study's answer after the sealed test; empty before it."""
-    from guiapp.core.study.blocking import headline_caveat
-
     if not study.evaluation.test_metrics:
         return ""
     criterion, met = _criterion_sentence(study)
@@ -150,7 +149,7 @@ def _next_step(c: dict, met: bool | None) -> str:
     )
 
 
-def baseline_table(study) -> dict:
+def baseline_table(study: Study) -> dict:
     """The models × metrics table of the test scores: ``{"columns": [(key, name)], "rows": [{"model",
     "cells": [(text, best)]}]}``: the network first, then each baseline; each column's best marked."""
     ev = study.evaluation

@@ -26,7 +26,20 @@ from pathlib import Path
 
 import numpy as np
 
+from guiapp.core.models import baselines, network, network_search, train
+from guiapp.core.split.draw import (
+    _groups,
+    _hold_out_groups,
+    _stratified_or_random,
+    index_hash,
+    model_rows,
+    require_split,
+)
+from guiapp.core.stats.metrics import HIGHER_IS_BETTER, is_better
+from guiapp.core.stats.panel import metric_panel
+from guiapp.core.study import model as state
 from guiapp.core.study.errors import TenfoldError
+from guiapp.core.study.model import Study
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress, sub_progress
 
 CV_CHOICES = ("auto", "always", "never")
@@ -61,7 +74,7 @@ _RANGES = {
 }
 
 
-def check_settings(study) -> None:
+def check_settings(study: Study) -> None:
     s = study.split
     if s.cv not in CV_CHOICES:
         raise TenfoldError(f"[split] cv must be one of {', '.join(CV_CHOICES)}, not {s.cv!r}.")
@@ -69,7 +82,7 @@ def check_settings(study) -> None:
         raise TenfoldError("[split] cv_folds must be 2 or more and cv_repeats 1 or more.")
 
 
-def cv_reason(study) -> str:
+def cv_reason(study: Study) -> str:
     """Why this study is cross-validated, in words; empty when its split is judged as it is."""
     check_settings(study)
     s = study.split
@@ -88,7 +101,7 @@ def cv_reason(study) -> str:
     )
 
 
-def not_possible(study) -> str:
+def not_possible(study: Study) -> str:
     """Why cross-validation cannot run on this study, or empty."""
     if study.batch.remedy == "combat":
         return (
@@ -100,8 +113,9 @@ def not_possible(study) -> str:
     return ""
 
 
-def _outer_folds(study, y, idx, groups):
+def _outer_folds(study: Study, y, idx, groups):
     """(repeat, fold, outer-train rows, outer-test rows) for every fold of every repeat."""
+    # sklearn: imported lazily so the window opens fast
     from sklearn.model_selection import KFold, StratifiedGroupKFold, StratifiedKFold
 
     s = study.split
@@ -133,11 +147,8 @@ def _outer_folds(study, y, idx, groups):
             yield r, f, idx[a], idx[b]
 
 
-def _fold_study(study, folder: Path, train, tune, test):
+def _fold_study(study: Study, folder: Path, train, tune, test):
     """A copy of the study whose split is one fold's: its own folder, settings and results."""
-    from guiapp.core.split.draw import index_hash
-    from guiapp.core.study import model as state
-
     fold = copy.copy(study)
     for part in ("split", "train", "architecture", "batch", "tuning", "baselines"):
         setattr(fold, part, copy.deepcopy(getattr(study, part)))
@@ -161,9 +172,7 @@ def corrected_interval(
     values, n_train: float, n_test: float, metric: str, *, n_tested: int, level: float = LEVEL
 ) -> tuple[list, str]:
     """The interval of the mean of fold scores, and a note when it is not the corrected t one."""
-    from scipy.stats import t as student
-
-    from guiapp.core.stats.metrics import HIGHER_IS_BETTER
+    from scipy.stats import t as student  # scipy: imported lazily so the window opens fast
 
     v = np.asarray([x for x in values if x is not None and np.isfinite(x)], dtype=float)
     if len(v) < 2:
@@ -184,7 +193,7 @@ def corrected_interval(
 
 
 def cross_validate(
-    study, progress: ProgressFn = no_progress, should_stop: StopFn | None = None, force: bool = False
+    study: Study, progress: ProgressFn = no_progress, should_stop: StopFn | None = None, force: bool = False
 ) -> dict:
     """Judge the baselines and the network by repeated k-fold cross-validation with nested tuning.
 
@@ -194,9 +203,7 @@ def cross_validate(
     baselines and the network are tuned there with the study's budgets and tuning code, then
     scored once on the outer test fold.
     """
-    from guiapp.core.data.attach import model_frame
-    from guiapp.core.models import baselines, network, network_search, train
-    from guiapp.core.split.draw import _groups, _hold_out_groups, _stratified_or_random, model_rows, require_split
+    from guiapp.core.data.attach import model_frame  # pulls pandas: imported lazily so the window opens fast
 
     require_split(study)
     reason = cv_reason(study) or ("asked for" if force else "")
@@ -214,7 +221,6 @@ def cross_validate(
     dev = np.asarray(sorted(s.train_idx + s.tune_idx), dtype=int)
     tune_share = s.tune_fraction / (1.0 - s.test_fraction)
     folds = list(_outer_folds(study, y, dev, groups))
-    task, _metric = study.question.task, study.primary_metric
     root = Path(tempfile.mkdtemp(prefix="tenfold-cv-"))
     per_fold = []
     try:
@@ -231,31 +237,9 @@ def cross_validate(
                     outer_train, y, tune_share, s.seed + r, study.is_classification
                 )
             fold = _fold_study(study, root / f"r{r}-f{f}", inner_train, inner_tune, outer_test)
-            X_te, y_te = model_rows(fold, X, y, rows, outer_test), y[outer_test]
-            X_tr, y_tr = model_rows(fold, X, y, rows, inner_train), y[inner_train]
-            record = {
-                "repeat": r,
-                "fold": f,
-                "n_train": len(inner_train),
-                "n_tune": len(inner_tune),
-                "n_test": len(outer_test),
-                "scores": {},
-            }
-            try:
-                baselines.fit_baselines(fold, progress=sub_progress(part, 0.0, 0.4), should_stop=should_stop)
-                for result in fold.baselines.results:
-                    pipe = baselines.tuned_pipeline(fold, result["name"])
-                    with warnings.catch_warnings():
-                        warnings.simplefilter("ignore")
-                        pipe.fit(X_tr, y_tr)
-                    record["scores"][result["name"]] = _scores(task, y_te, baselines.model_output(pipe, X_te, task))
-                if int(study.train.budget_trials) > 0:
-                    network_search.tune_network(fold, progress=sub_progress(part, 0.4, 0.7), should_stop=should_stop)
-                train.train_network(fold, progress=sub_progress(part, 0.7, 1.0), should_stop=should_stop, resume=False)
-                record["scores"]["network"] = _scores(task, y_te, network.predict(fold, X_te))
-                record["network_settings"] = network_search.network_settings(fold)
-            except TenfoldError as exc:  # a fold too small to tune in (say, one class in its tune part)
-                record["error"] = str(exc)
+            record = _run_fold(
+                study, fold, (X, y, rows), (r, f, inner_train, inner_tune, outer_test), part, should_stop
+            )
             per_fold.append(record)
             shutil.rmtree(fold.folder, ignore_errors=True)
     finally:
@@ -278,9 +262,40 @@ def cross_validate(
     return ev.cv
 
 
-def _scores(task: str, y, output) -> dict:
-    from guiapp.core.stats.metrics import metric_panel
+def _run_fold(study: Study, fold, data, parts, part: ProgressFn, should_stop: StopFn | None) -> dict:
+    """One outer fold: every model tuned on its inner split, then scored once on its outer test rows."""
+    X, y, rows = data
+    r, f, inner_train, inner_tune, outer_test = parts
+    task = study.question.task
+    X_te, y_te = model_rows(fold, X, y, rows, outer_test), y[outer_test]
+    X_tr, y_tr = model_rows(fold, X, y, rows, inner_train), y[inner_train]
+    record = {
+        "repeat": r,
+        "fold": f,
+        "n_train": len(inner_train),
+        "n_tune": len(inner_tune),
+        "n_test": len(outer_test),
+        "scores": {},
+    }
+    try:
+        baselines.fit_baselines(fold, progress=sub_progress(part, 0.0, 0.4), should_stop=should_stop)
+        for result in fold.baselines.results:
+            pipe = baselines.tuned_pipeline(fold, result["name"])
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                pipe.fit(X_tr, y_tr)
+            record["scores"][result["name"]] = _scores(task, y_te, baselines.model_output(pipe, X_te, task))
+        if int(study.train.budget_trials) > 0:
+            network_search.tune_network(fold, progress=sub_progress(part, 0.4, 0.7), should_stop=should_stop)
+        train.train_network(fold, progress=sub_progress(part, 0.7, 1.0), should_stop=should_stop, resume=False)
+        record["scores"]["network"] = _scores(task, y_te, network.predict(fold, X_te))
+        record["network_settings"] = network_search.network_settings(fold)
+    except TenfoldError as exc:  # a fold too small to tune in (say, one class in its tune part)
+        record["error"] = str(exc)
+    return record
 
+
+def _scores(task: str, y, output) -> dict:
     panel = metric_panel(task, y, output, n_boot=0, details=False)
     return {
         k: (float(v) if v is not None and np.isfinite(v) else None)
@@ -289,7 +304,7 @@ def _scores(task: str, y, output) -> dict:
     }
 
 
-def summarise(study, per_fold: list, *, reason: str, n_dev: int, n_tested_by_metric: dict | None = None) -> dict:
+def summarise(study: Study, per_fold: list, *, reason: str, n_dev: int, n_tested_by_metric: dict | None = None) -> dict:
     """Fold means with intervals per model and metric, from the per-fold scores."""
     s = study.split
     n_train = float(np.mean([p["n_train"] + p["n_tune"] for p in per_fold]))
@@ -348,13 +363,11 @@ def summarise(study, per_fold: list, *, reason: str, n_dev: int, n_tested_by_met
     }
 
 
-def headline(study) -> dict | None:
+def headline(study: Study) -> dict | None:
     """The network's fold mean of the primary metric, with its interval and the best baseline's."""
     cv = study.evaluation.cv
     if not cv or not cv.get("ran"):
         return None
-    from guiapp.core.stats.metrics import is_better
-
     metric = cv["metric"]
     net = cv["summary"].get("network", {}).get(metric)
     best_name, best = None, None
@@ -370,72 +383,4 @@ def headline(study) -> dict | None:
         "baseline_result": best,
         "folds": cv["folds"],
         "repeats": cv["repeats"],
-    }
-
-
-def card_section(study) -> dict | None:
-    """The cross-validation in words and formatted numbers, for the model card and the report."""
-    from guiapp.core.export.card_values import metric_display_name
-    from guiapp.core.models.baselines import available
-
-    cv = study.evaluation.cv
-    if not cv:
-        return None
-    if not cv.get("ran"):
-        return {"ran": False, "text": f"Cross-validation was called for ({cv['reason']}) but not run: {cv['not_run']}."}
-    metric = cv["metric"]
-    titles = {"network": "network", **available(study.question.task)}
-    rows = []
-    for model, panel in cv["summary"].items():
-        m = panel.get(metric)
-        if not m:
-            continue
-        ci = f"{m['ci'][0]:.3f}–{m['ci'][1]:.3f}" if m["ci"] else "—"
-        rows.append(
-            {
-                "model": titles.get(model, model),
-                "key": model,
-                "mean": f"{m['mean']:.3f}",
-                "sd": f"{m['sd']:.3f}",
-                "ci": ci,
-                "ci_pair": m["ci"],
-                "n_folds": m["n_folds"],
-                "note": m["note"],
-            }
-        )
-    design = f"{cv['folds']} folds × {cv['repeats']} repeat{'s' if cv['repeats'] != 1 else ''}"
-    top = headline(study)
-    net = top["network"] if top else None
-    sentence = ""
-    if net:
-        sentence = (
-            f"Cross-validated ({design}, tuning nested in each fold): "
-            f"{metric_display_name(metric)} {net['mean']:.3f}"
-            + (f" (95% CI {net['ci'][0]:.3f}–{net['ci'][1]:.3f})" if net["ci"] else "")
-            + " for the network"
-        )
-        if top["baseline_result"]:
-            b = top["baseline_result"]
-            sentence += f"; the best baseline, {titles.get(top['baseline'], top['baseline'])}, {b['mean']:.3f}" + (
-                f" (95% CI {b['ci'][0]:.3f}–{b['ci'][1]:.3f})" if b["ci"] else ""
-            )
-        sentence += "."
-    return {
-        "ran": True,
-        "metric": metric_display_name(metric),
-        "folds": cv["folds"],
-        "repeats": cv["repeats"],
-        "design": design,
-        "reason": cv["reason"],
-        "method": cv["method"],
-        "interval": cv["interval"],
-        "rows": rows,
-        "n_samples": cv["n_samples"],
-        "sealed": cv["sealed_test"]["words"],
-        "sentence": sentence,
-        "notes": [f"{r['model']}: {r['note']}" for r in rows if r["note"]]
-        + [
-            f"Repeat {p['repeat'] + 1}, fold {p['fold'] + 1} gave no scores: {p['error'].rstrip('.')}"
-            for p in cv.get("failed_folds", [])
-        ],
     }

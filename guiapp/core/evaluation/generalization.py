@@ -19,8 +19,15 @@ from itertools import combinations
 
 import numpy as np
 
+from guiapp.core.evaluation.common import baseline_pipeline, require_trained
+from guiapp.core.models import retrain
+from guiapp.core.models.baselines import model_output
+from guiapp.core.models.network import load_trained_model, predict
 from guiapp.core.models.retrain import small_table_threads
+from guiapp.core.split.draw import model_rows, require_split, train_tune_arrays
+from guiapp.core.stats.metrics import HIGHER_IS_BETTER, score
 from guiapp.core.study.errors import TenfoldError
+from guiapp.core.study.model import Study
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
 
 LOBO_EPOCHS = 20
@@ -34,9 +41,8 @@ ESTIMATE_NOTE = (
 )
 
 
-def _dev_rows(study):
-    from guiapp.core.data.attach import model_frame
-    from guiapp.core.split.draw import model_rows, require_split
+def _dev_rows(study: Study):
+    from guiapp.core.data.attach import model_frame  # pulls pandas: imported lazily so the window opens fast
 
     require_split(study)
     X, y, rows = model_frame(study)
@@ -46,7 +52,7 @@ def _dev_rows(study):
 
 @small_table_threads
 def leave_one_batch_out(
-    study,
+    study: Study,
     *,
     network: bool = True,
     network_epochs: int = LOBO_EPOCHS,
@@ -55,11 +61,6 @@ def leave_one_batch_out(
     should_stop: StopFn | None = None,
 ) -> dict:
     """Score each held-out batch with models trained on the other batches; record the spread."""
-    from guiapp.core.evaluation.evaluate import baseline_pipeline
-    from guiapp.core.models.baselines import model_output
-    from guiapp.core.models.retrain import chosen_epochs, fit_network
-    from guiapp.core.stats.metrics import HIGHER_IS_BETTER, score
-
     col = study.data.batch
     if not col:
         raise TenfoldError("A leave-one-batch-out estimate needs a batch column: choose it on the Data page.")
@@ -73,8 +74,43 @@ def leave_one_batch_out(
     order = np.argsort(-counts, kind="stable")[:max_batches]  # the largest batches when there are many
     names = names[order]
     metric = study.primary_metric
-    threshold = study.evaluation.threshold
-    best = study.baselines.best(metric)
+    models = _lobo_models(study, network)
+    epochs = max(1, min(int(network_epochs), retrain.chosen_epochs(study)))
+    per_batch = []
+    for i, b in enumerate(names):
+        check_stop(should_stop)
+        progress(i / len(names), f"Holding out batch {b}")
+        held = batches == b
+        scores: dict[str, float | None] = {}
+        entry = {"batch": str(b), "n": int(held.sum()), "scores": scores}
+        if study.is_classification and len(np.unique(y[~held])) < len(np.unique(y)):
+            entry["note"] = "the other batches lack a class: not scored"
+            per_batch.append(entry)
+            continue
+        for name, kind in models.items():
+            value = _held_out_score(study, name, kind, X, y, held, epochs, should_stop)
+            scores[name] = value if np.isfinite(value) else None
+        per_batch.append(entry)
+    result = {
+        "kind": "estimate",
+        "method": "leave-one-batch-out",
+        "note": ESTIMATE_NOTE,
+        "metric": metric,
+        "batch_column": col,
+        "models": list(models),
+        "network_epochs": epochs if "network" in models else None,
+        "per_batch": per_batch,
+        "summary": _lobo_summary(models, per_batch, metric),
+        "rows": "training and tune rows only; the sealed test set is not used",
+    }
+    study.evaluation.generalization = result
+    progress(1.0, "Leave-one-batch-out estimate done")
+    return result
+
+
+def _lobo_models(study: Study, network: bool) -> dict:
+    """The models the estimate retrains: the best baseline and, when asked and trained, the network."""
+    best = study.baselines.best(study.primary_metric)
     models = {}
     if best is not None:
         models[best["name"]] = "baseline"
@@ -82,34 +118,26 @@ def leave_one_batch_out(
         models["network"] = "network"
     if not models:
         raise TenfoldError("Fit the baselines (or train the network) first: the estimate retrains them.")
-    epochs = max(1, min(int(network_epochs), chosen_epochs(study)))
-    task = study.question.task
-    per_batch = []
-    for i, b in enumerate(names):
-        check_stop(should_stop)
-        progress(i / len(names), f"Holding out batch {b}")
-        held = batches == b
-        entry = {"batch": str(b), "n": int(held.sum()), "scores": {}}
-        if study.is_classification and len(np.unique(y[~held])) < len(np.unique(y)):
-            entry["note"] = "the other batches lack a class: not scored"
-            per_batch.append(entry)
-            continue
-        for name, kind in models.items():
-            if kind == "baseline":
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    pipe = baseline_pipeline(study, name).fit(X[~held], y[~held])
-                out = model_output(pipe, X[held], task)
-            else:
-                from guiapp.core.models.network import predict
+    return models
 
-                net = fit_network(
-                    study, X[~held], y[~held], seed=study.train.seed, epochs=epochs, should_stop=should_stop
-                )
-                out = predict(study, X[held], model=net)
-            value = float(score(metric, y[held], out, threshold))
-            entry["scores"][name] = value if np.isfinite(value) else None
-        per_batch.append(entry)
+
+def _held_out_score(study: Study, name: str, kind: str, X, y, held, epochs: int, should_stop: StopFn | None) -> float:
+    """One model trained without the held-out batch, scored on it."""
+    if kind == "baseline":
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pipe = baseline_pipeline(study, name).fit(X[~held], y[~held])
+        out = model_output(pipe, X[held], study.question.task)
+    else:
+        net = retrain.fit_network(
+            study, X[~held], y[~held], seed=study.train.seed, epochs=epochs, should_stop=should_stop
+        )
+        out = predict(study, X[held], model=net)
+    return float(score(study.primary_metric, y[held], out, study.evaluation.threshold))
+
+
+def _lobo_summary(models: dict, per_batch: list, metric: str) -> dict:
+    """Per model: the worst, mean and best held-out batch, and the spread."""
     sign = 1 if HIGHER_IS_BETTER.get(metric, True) else -1
     summary = {}
     for name in models:
@@ -124,21 +152,7 @@ def leave_one_batch_out(
                 "n_batches": len(values),
                 "worst_batch": next(e["batch"] for e in per_batch if e["scores"].get(name) == worst),
             }
-    result = {
-        "kind": "estimate",
-        "method": "leave-one-batch-out",
-        "note": ESTIMATE_NOTE,
-        "metric": metric,
-        "batch_column": col,
-        "models": list(models),
-        "network_epochs": epochs if "network" in models else None,
-        "per_batch": per_batch,
-        "summary": summary,
-        "rows": "training and tune rows only; the sealed test set is not used",
-    }
-    study.evaluation.generalization = result
-    progress(1.0, "Leave-one-batch-out estimate done")
-    return result
+    return summary
 
 
 def estimate_model(result: dict) -> str | None:
@@ -149,9 +163,9 @@ def estimate_model(result: dict) -> str | None:
     return next(iter(summary), None)
 
 
-def _gradient_x_input(study, model, X: np.ndarray) -> np.ndarray:
+def _gradient_x_input(study: Study, model, X: np.ndarray) -> np.ndarray:
     """Mean |gradient × input| per feature (of the predicted class's output, or the prediction)."""
-    import torch
+    import torch  # torch: imported lazily so the window opens fast
 
     x = torch.as_tensor(X, dtype=torch.float32).requires_grad_(True)
     out = model(x)
@@ -166,7 +180,7 @@ def _gradient_x_input(study, model, X: np.ndarray) -> np.ndarray:
 
 def top_k_rank_correlation(a: np.ndarray, b: np.ndarray, k: int) -> float:
     """Spearman correlation of two attribution vectors over the union of their top-k features."""
-    from scipy.stats import spearmanr
+    from scipy.stats import spearmanr  # scipy: imported lazily so the window opens fast
 
     union = np.union1d(np.argsort(-a, kind="stable")[:k], np.argsort(-b, kind="stable")[:k])
     if len(union) < 3:
@@ -177,7 +191,7 @@ def top_k_rank_correlation(a: np.ndarray, b: np.ndarray, k: int) -> float:
 
 @small_table_threads
 def attribution_stability(
-    study,
+    study: Study,
     *,
     refits: int = STABILITY_REFITS,
     k: int | None = None,
@@ -186,25 +200,20 @@ def attribution_stability(
     should_stop: StopFn | None = None,
 ) -> dict:
     """Refit the network on bootstrap resamples of the training split; compare their top-k features."""
-    from guiapp.core.evaluation.evaluate import require_trained
-    from guiapp.core.models.network import load_trained_model
-    from guiapp.core.models.retrain import chosen_epochs, fit_network
-    from guiapp.core.split.draw import train_tune_arrays
-
     require_trained(study)
     k = int(k or study.question.interpretability_top_k or 10)
     k = max(1, min(k, len(study.data.feature_columns)))
     X_tr, y_tr, X_tu, _ = train_tune_arrays(study)
     rng = np.random.default_rng(study.split.seed)
     vectors = [_gradient_x_input(study, load_trained_model(study), X_tu)]
-    n_epochs = max(1, min(int(epochs), chosen_epochs(study)))
+    n_epochs = max(1, min(int(epochs), retrain.chosen_epochs(study)))
     for r in range(int(refits)):
         check_stop(should_stop)
         progress(r / max(refits, 1), f"Bootstrap refit {r + 1} of {refits}")
         idx = rng.integers(0, len(X_tr), len(X_tr))
         if study.is_classification and len(np.unique(y_tr[idx])) < len(np.unique(y_tr)):
             idx = np.r_[idx, [np.flatnonzero(y_tr == c)[0] for c in np.unique(y_tr)]]
-        net = fit_network(
+        net = retrain.fit_network(
             study, X_tr[idx], y_tr[idx], seed=study.train.seed + r + 1, epochs=n_epochs, should_stop=should_stop
         )
         vectors.append(_gradient_x_input(study, net, X_tu))

@@ -14,7 +14,11 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from guiapp.core.data.leaks import findings_from_signals, scan_features
+from guiapp.core.split.draw import train_tune_arrays
+from guiapp.core.stats.metrics import BOUNDED, DISPLAY_NAMES, HIGHER_IS_BETTER, score
 from guiapp.core.study.findings import Findings
+from guiapp.core.study.model import Study
 
 PROXY_AUC = 0.95  # single-feature tune ROC AUC (classification)
 PROXY_RHO = 0.95  # single-feature tune |Spearman ρ| (regression)
@@ -30,7 +34,7 @@ CAUSATION = (
 )
 
 
-def replace_findings(study, step: str, codes: Iterable[str], findings: list) -> None:
+def replace_findings(study: Study, step: str, codes: Iterable[str], findings: list) -> None:
     """Replace the findings of ``codes`` raised at ``step``, keeping the step's other findings."""
     codes = set(codes)
     study.findings = [f for f in study.findings if not (f.step == step and f.code in codes)] + list(findings)
@@ -45,7 +49,7 @@ def _filled(X: np.ndarray, fill: np.ndarray) -> np.ndarray:
 
 def _rank_auc(positive: np.ndarray, X: np.ndarray) -> np.ndarray:
     """ROC AUC of every column of ``X`` as a score for ``positive`` (ties count half)."""
-    from scipy.stats import rankdata
+    from scipy.stats import rankdata  # scipy: imported lazily so the window opens fast
 
     n_pos = int(positive.sum())
     n_neg = len(positive) - n_pos
@@ -69,9 +73,7 @@ def single_feature_scores(task: str, X_tr, y_tr, X_tu, y_tu) -> tuple[str, np.nd
         if len(classes) == 2 and set(classes) <= {0, 1}:
             sign = np.where(_rank_auc(y_tr == 1, X_tr) >= 0.5, 1.0, -1.0)
             return "ROC AUC", _rank_auc(y_tu == 1, X_tu * sign)
-        from sklearn.tree import DecisionTreeClassifier
-
-        from guiapp.core.stats.metrics import score
+        from sklearn.tree import DecisionTreeClassifier  # sklearn: imported lazily so the window opens fast
 
         k = int(max(y_tr.max(), y_tu.max())) + 1
         out = np.full(X_tr.shape[1], np.nan)
@@ -81,7 +83,7 @@ def single_feature_scores(task: str, X_tr, y_tr, X_tu, y_tu) -> tuple[str, np.nd
             probs[:, tree.classes_] = tree.predict_proba(X_tu[:, [j]])
             out[j] = score("roc_auc", y_tu, probs)
         return "ROC AUC", out
-    from scipy.stats import rankdata
+    from scipy.stats import rankdata  # scipy: imported lazily so the window opens fast
 
     def rho(X, y):
         rx, ry = rankdata(X, axis=0), rankdata(y)
@@ -94,16 +96,12 @@ def single_feature_scores(task: str, X_tr, y_tr, X_tu, y_tu) -> tuple[str, np.nd
     return "Spearman ρ", rho(X_tu * sign, y_tu)
 
 
-def label_proxy_scan(study, X_tr=None, y_tr=None, X_tu=None, y_tu=None) -> list:
+def label_proxy_scan(study: Study, X_tr=None, y_tr=None, X_tu=None, y_tu=None) -> list:
     """Features that give the label away, by the same rule as the scan before training
     (:func:`guiapp.core.data.leaks.scan_features`), applied to the training split; the tune split
     gives each one's score. Strong single markers are listed once: here only when the data
     step has not listed them already."""
-    from guiapp.core.data.leaks import findings_from_signals, scan_features
-
     if X_tr is None:
-        from guiapp.core.split.draw import train_tune_arrays
-
         X_tr, y_tr, X_tu, y_tu = train_tune_arrays(study)
     names = study.data.feature_columns
     signals = scan_features(names, X_tr, y_tr, task=study.question.task, label=study.data.label, seed=study.split.seed)
@@ -132,9 +130,7 @@ def label_proxy_scan(study, X_tr=None, y_tr=None, X_tu=None, y_tu=None) -> list:
 # ----- near-perfect scores on few samples ----------------------------------------------------
 
 
-def near_perfect_findings(study, panel: dict, split: str) -> list:
-    from guiapp.core.stats.metrics import BOUNDED, DISPLAY_NAMES, HIGHER_IS_BETTER
-
+def near_perfect_findings(study: Study, panel: dict, split: str) -> list:
     metric = study.primary_metric
     value = panel.get(metric)
     if value is None or not np.isfinite(value) or not HIGHER_IS_BETTER.get(metric, True):
@@ -162,11 +158,10 @@ def eta_squared(x: np.ndarray, groups: np.ndarray) -> float:
     return float(between / total)
 
 
-def batch_associated_features(study, features: list[str]) -> list[dict]:
+def batch_associated_features(study: Study, features: list[str]) -> list[dict]:
     """η² of batch for each named feature, on the training rows as the model sees them (after a
     batch correction, if one was chosen); [] without a batch column."""
-    from guiapp.core.data.attach import model_frame
-    from guiapp.core.split.draw import train_tune_arrays
+    from guiapp.core.data.attach import model_frame  # pulls pandas: imported lazily so the window opens fast
 
     if not study.data.batch:
         return []
@@ -184,7 +179,7 @@ def batch_associated_features(study, features: list[str]) -> list[dict]:
     return out
 
 
-def batch_findings(study, associations: list[dict], top: int) -> list:
+def batch_findings(study: Study, associations: list[dict], top: int) -> list:
     strong = [a for a in associations if a["eta2"] >= BATCH_ETA2]
     if not strong:
         return []
@@ -199,7 +194,7 @@ def batch_findings(study, associations: list[dict], top: int) -> list:
 # ----- the caveats in words --------------------------------------------------------------------
 
 
-def guard_texts(study) -> list[str]:
+def guard_texts(study: Study) -> list[str]:
     """Every over-interpretation caveat that applies to this study, most serious first."""
     codes = {f.code: f for f in study.findings}
     texts = []
@@ -244,7 +239,7 @@ def guard_texts(study) -> list[str]:
     return texts
 
 
-def interpretation_ready(study) -> str | None:
+def interpretation_ready(study: Study) -> str | None:
     """Why the guards cannot speak yet, or None."""
     if not (study.interpret.importances or study.interpret.attributions):
         return "Run the interpretation first."

@@ -10,13 +10,20 @@ says the model memorises.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
 
+from guiapp.core.evaluation.common import baseline_pipeline, require_trained
+from guiapp.core.models import retrain
+from guiapp.core.models.baselines import model_output
+from guiapp.core.models.network import predict
 from guiapp.core.models.retrain import small_table_threads
+from guiapp.core.split.draw import train_tune_arrays
 from guiapp.core.stats.metrics import DISPLAY_NAMES, HIGHER_IS_BETTER, score
 from guiapp.core.study.errors import TenfoldError
+from guiapp.core.study.model import Study
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
 
 DEFAULT_FRACTIONS = (0.25, 0.5, 1.0)
@@ -32,7 +39,7 @@ def training_subset(y: np.ndarray, fraction: float, seed: int, classification: b
     size = max(MIN_ROWS, int(round(fraction * n)))
     if size >= n:
         return np.arange(n)
-    from sklearn.model_selection import train_test_split
+    from sklearn.model_selection import train_test_split  # sklearn: imported lazily so the window opens fast
 
     idx = np.arange(n)
     try:
@@ -44,7 +51,7 @@ def training_subset(y: np.ndarray, fraction: float, seed: int, classification: b
 
 @small_table_threads
 def learning_curve(
-    study,
+    study: Study,
     fractions: Sequence[float] = DEFAULT_FRACTIONS,
     *,
     baseline: bool = True,
@@ -52,14 +59,6 @@ def learning_curve(
     should_stop: StopFn | None = None,
 ) -> dict:
     """Score vs training-set share for the network and the best baseline; recorded on the study."""
-    import warnings
-
-    from guiapp.core.evaluation.evaluate import baseline_pipeline, require_trained
-    from guiapp.core.models.baselines import model_output
-    from guiapp.core.models.network import predict
-    from guiapp.core.models.retrain import fit_network
-    from guiapp.core.split.draw import train_tune_arrays
-
     require_trained(study)
     fractions = sorted({float(f) for f in fractions})
     if not fractions or fractions[0] <= 0 or fractions[-1] > 1:
@@ -68,8 +67,8 @@ def learning_curve(
     metric, task = study.primary_metric, study.question.task
     threshold = study.evaluation.threshold
     best = _best_baseline(study, metric) if baseline else None
-    net = {"train": [], "tune": []}
-    base = {"name": best, "train": [], "tune": []} if best else None
+    net: dict[str, list[float]] = {"train": [], "tune": []}
+    base_scores: dict[str, list[float]] = {"train": [], "tune": []}
     sizes = []
     steps = len(fractions) * (2 if best else 1)
     done = 0
@@ -83,7 +82,9 @@ def learning_curve(
         sizes.append(int(len(keep)))
         check_stop(should_stop)
         progress(done / steps, f"Network on {len(keep)} training samples ({f:.0%})")
-        model = fit_network(study, X_tr[keep], y_tr[keep], X_tu, y_tu, seed=study.train.seed, should_stop=should_stop)
+        model = retrain.fit_network(
+            study, X_tr[keep], y_tr[keep], X_tu, y_tu, seed=study.train.seed, should_stop=should_stop
+        )
         net["train"].append(score(metric, y_tr[keep], predict(study, X_tr[keep], model=model), threshold))
         net["tune"].append(score(metric, y_tu, predict(study, X_tu, model=model), threshold))
         done += 1
@@ -93,9 +94,10 @@ def learning_curve(
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # convergence notes on a small share
                 pipe = baseline_pipeline(study, best).fit(X_tr[keep], y_tr[keep])
-            base["train"].append(score(metric, y_tr[keep], model_output(pipe, X_tr[keep], task), threshold))
-            base["tune"].append(score(metric, y_tu, model_output(pipe, X_tu, task), threshold))
+            base_scores["train"].append(score(metric, y_tr[keep], model_output(pipe, X_tr[keep], task), threshold))
+            base_scores["tune"].append(score(metric, y_tu, model_output(pipe, X_tu, task), threshold))
             done += 1
+    base = {"name": best, **base_scores} if best else None
     result = {"metric": metric, "fractions": fractions, "n_train": sizes, "network": net, "baseline": base}
     result["reading"] = reading(result)
     study.overfitting.learning_curve = result
@@ -103,7 +105,7 @@ def learning_curve(
     return result
 
 
-def _best_baseline(study, metric: str) -> str | None:
+def _best_baseline(study: Study, metric: str) -> str | None:
     scored = [
         r
         for r in study.baselines.results

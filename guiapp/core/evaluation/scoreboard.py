@@ -14,23 +14,24 @@ import time
 
 import numpy as np
 
+from guiapp.core.evaluation.criteria_rows import criteria_rows
+from guiapp.core.evaluation.criterion_status import NOT_MET, criterion_row
+from guiapp.core.models.network import load_trained_model
 from guiapp.core.models.retrain import small_table_threads
 from guiapp.core.stats.metrics import DISPLAY_NAMES, HIGHER_IS_BETTER
 from guiapp.core.study.findings import Findings
+from guiapp.core.study.model import Study
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
 
-MET, NOT_MET, UNKNOWN = "met", "not met", "not measured yet"
 LATENCY_REPEATS = 50
 
 
 @small_table_threads
 def measure_model(
-    study, progress: ProgressFn = no_progress, should_stop: StopFn | None = None, repeats: int = LATENCY_REPEATS
+    study: Study, progress: ProgressFn = no_progress, should_stop: StopFn | None = None, repeats: int = LATENCY_REPEATS
 ) -> dict:
     """Parameter count, weights size and CPU inference latency of the trained network."""
-    import torch
-
-    from guiapp.core.models.network import load_trained_model
+    import torch  # torch: imported lazily so the window opens fast
 
     progress(0.0, "Measuring the model's size and speed")
     model = load_trained_model(study)
@@ -65,49 +66,18 @@ def measure_model(
     return measured
 
 
-def _row(criterion: str, target: str, measured: str, ok: bool | None, detail: str = "") -> dict:
-    return {
-        "criterion": criterion,
-        "target": target,
-        "measured": measured,
-        "status": UNKNOWN if ok is None else (MET if ok else NOT_MET),
-        "detail": detail,
-    }
-
-
-def scoreboard(study) -> list[dict]:
+def scoreboard(study: Study) -> list[dict]:
     """One row per criterion set on the Question page: target, measurement, status."""
     q, e = study.question, study.evaluation
     rows = []
-    if q.target_value is not None:
-        metric = q.target_metric
-        higher = HIGHER_IS_BETTER.get(metric, True)
-        split, panel = ("test", e.test_metrics) if e.test_metrics else ("tune", e.tune_metrics)
-        name = DISPLAY_NAMES.get(metric, metric)
-        value = panel.get(metric) if panel else None
-        target = f"{name} {'≥' if higher else '≤'} {q.target_value:g}"
-        if value is None or not np.isfinite(value):
-            rows.append(_row("Target metric", target, "—", None))
-        else:
-            ok = value >= q.target_value if higher else value <= q.target_value
-            ci = panel.get(f"{metric}_ci")
-            measured = f"{value:.3f} on the {split} {'set' if split == 'test' else 'split'}"
-            detail = ""
-            if ci:
-                measured += f" (95% CI {ci[0]:.3f}–{ci[1]:.3f})"
-                inside = ci[0] <= q.target_value <= ci[1]
-                if inside:
-                    detail = (
-                        "The target lies inside the interval: with these samples the result could fall either side."
-                    )
-            if split == "tune":
-                detail = (detail + " " if detail else "") + "Tune split only: the sealed test set decides."
-            rows.append(_row("Target metric", target, measured, ok, detail))
+    target = _target_row(study)
+    if target is not None:
+        rows.append(target)
     measured = e.measured or {}
     if q.max_parameters is not None:
         n = measured.get("n_params") or study.architecture.n_params or None
         rows.append(
-            _row(
+            criterion_row(
                 "Model size",
                 f"≤ {int(q.max_parameters):,} parameters",
                 f"{n:,} parameters" if n else "—",
@@ -117,7 +87,7 @@ def scoreboard(study) -> list[dict]:
     if q.max_latency_ms is not None:
         ms = measured.get("latency_ms")
         rows.append(
-            _row(
+            criterion_row(
                 "Inference latency",
                 f"≤ {q.max_latency_ms:g} ms per sample",
                 f"{ms:.3f} ms per sample on the CPU (median, {measured.get('threads', 1)} thread(s))"
@@ -131,38 +101,70 @@ def scoreboard(study) -> list[dict]:
         done = t.status in ("done", "cancelled") and t.seconds
         minutes = t.seconds / 60 if done else None
         rows.append(
-            _row(
+            criterion_row(
                 "Training time",
                 f"≤ {q.max_training_minutes:g} min",
                 f"{minutes:.2f} min on {t.device_used or 'the device used'}" if done else "—",
                 None if minutes is None else minutes <= q.max_training_minutes,
             )
         )
-    if q.max_calibration_error is not None and study.is_classification:
-        split, panel = ("test", e.test_metrics) if e.test_metrics else ("tune", e.tune_metrics)
-        ece = panel.get("ece") if panel else None
-        if ece is None or not np.isfinite(ece):
-            rows.append(_row("Calibration", f"ECE ≤ {q.max_calibration_error:g}", "—", None))
-        else:
-            brier = panel.get("brier")
-            text = f"ECE {ece:.3f} on the {split} {'set' if split == 'test' else 'split'}"
-            if brier is not None:
-                text += f"; Brier score {brier:.3f}"
-            rows.append(
-                _row(
-                    "Calibration",
-                    f"ECE ≤ {q.max_calibration_error:g}",
-                    text,
-                    ece <= q.max_calibration_error,
-                    "ECE: the average gap between predicted probability and observed frequency.",
-                )
-            )
-    from guiapp.core.evaluation.criteria import criteria_rows  # generalizability, interpretability, efficiency
-
+    calibration = _calibration_row(study)
+    if calibration is not None:
+        rows.append(calibration)
+    # generalizability, interpretability, efficiency
     return rows + criteria_rows(study)
 
 
-def scoreboard_findings(study) -> list:
+def _target_row(study: Study) -> dict | None:
+    """The target metric's row: on the sealed test set once evaluated, else the tune split."""
+    q, e = study.question, study.evaluation
+    if q.target_value is None:
+        return None
+    metric = q.target_metric
+    higher = HIGHER_IS_BETTER.get(metric, True)
+    split, panel = ("test", e.test_metrics) if e.test_metrics else ("tune", e.tune_metrics)
+    name = DISPLAY_NAMES.get(metric, metric)
+    value = panel.get(metric) if panel else None
+    target = f"{name} {'≥' if higher else '≤'} {q.target_value:g}"
+    if value is None or not np.isfinite(value):
+        return criterion_row("Target metric", target, "—", None)
+    ok = value >= q.target_value if higher else value <= q.target_value
+    ci = panel.get(f"{metric}_ci")
+    measured = f"{value:.3f} on the {split} {'set' if split == 'test' else 'split'}"
+    detail = ""
+    if ci:
+        measured += f" (95% CI {ci[0]:.3f}–{ci[1]:.3f})"
+        inside = ci[0] <= q.target_value <= ci[1]
+        if inside:
+            detail = "The target lies inside the interval: with these samples the result could fall either side."
+    if split == "tune":
+        detail = (detail + " " if detail else "") + "Tune split only: the sealed test set decides."
+    return criterion_row("Target metric", target, measured, ok, detail)
+
+
+def _calibration_row(study: Study) -> dict | None:
+    """The calibration row (expected calibration error), for classification."""
+    q, e = study.question, study.evaluation
+    if q.max_calibration_error is None or not study.is_classification:
+        return None
+    split, panel = ("test", e.test_metrics) if e.test_metrics else ("tune", e.tune_metrics)
+    ece = panel.get("ece") if panel else None
+    if ece is None or not np.isfinite(ece):
+        return criterion_row("Calibration", f"ECE ≤ {q.max_calibration_error:g}", "—", None)
+    brier = panel.get("brier")
+    text = f"ECE {ece:.3f} on the {split} {'set' if split == 'test' else 'split'}"
+    if brier is not None:
+        text += f"; Brier score {brier:.3f}"
+    return criterion_row(
+        "Calibration",
+        f"ECE ≤ {q.max_calibration_error:g}",
+        text,
+        ece <= q.max_calibration_error,
+        "ECE: the average gap between predicted probability and observed frequency.",
+    )
+
+
+def scoreboard_findings(study: Study) -> list:
     """A finding per budget that is measured and not met (the metric has its own finding)."""
     return [
         Findings.criterion_not_met.raise_(criterion=r["criterion"], measured=r["measured"], budget=r["target"])

@@ -13,16 +13,24 @@ from __future__ import annotations
 
 import numpy as np
 
+from guiapp.core.evaluation.common import require_trained
+from guiapp.core.evaluation.guards import replace_findings
+from guiapp.core.models import retrain
+from guiapp.core.models.network import predict
 from guiapp.core.models.retrain import small_table_threads
-from guiapp.core.stats.metrics import DISPLAY_NAMES, HIGHER_IS_BETTER, metric_panel, score
+from guiapp.core.split.draw import train_tune_arrays
+from guiapp.core.stats.metrics import DISPLAY_NAMES, HIGHER_IS_BETTER, score
+from guiapp.core.stats.panel import metric_panel
+from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.findings import Findings
+from guiapp.core.study.model import Study
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
 
 DEFAULT_REPEATS = 3
 MARGIN = 0.02  # without an interval, the real score must beat the best shuffled one by this much
 
 
-def control_metric(study) -> str:
+def control_metric(study: Study) -> str:
     """The primary metric when higher is better, else ROC AUC or R² (a fixed margin needs one)."""
     metric = study.primary_metric
     if HIGHER_IS_BETTER.get(metric, True):
@@ -32,7 +40,7 @@ def control_metric(study) -> str:
 
 @small_table_threads
 def label_shuffle_control(
-    study,
+    study: Study,
     repeats: int = DEFAULT_REPEATS,
     *,
     epochs: int | None = None,
@@ -40,16 +48,8 @@ def label_shuffle_control(
     should_stop: StopFn | None = None,
 ) -> dict:
     """Retrain on shuffled training labels ``repeats`` times; record and judge real vs shuffled."""
-    from guiapp.core.evaluation.evaluate import require_trained
-    from guiapp.core.evaluation.guards import replace_findings
-    from guiapp.core.models.network import predict
-    from guiapp.core.models.retrain import chosen_epochs, fit_network
-    from guiapp.core.split.draw import train_tune_arrays
-
     require_trained(study)
     if repeats < 1:
-        from guiapp.core.study.errors import TenfoldError
-
         raise TenfoldError("The label-shuffle control needs at least one repeat; three or more are better.")
     X_tr, y_tr, X_tu, y_tu = train_tune_arrays(study)
     metric = control_metric(study)
@@ -65,14 +65,14 @@ def label_shuffle_control(
         metrics=(metric,),
         details=False,
     )
-    epochs = int(epochs or chosen_epochs(study))
+    epochs = int(epochs or retrain.chosen_epochs(study))
     rng = np.random.default_rng([study.split.seed, 7])
     shuffled_tune, shuffled_train = [], []
     for r in range(repeats):
         check_stop(should_stop)
         progress(0.05 + 0.9 * r / repeats, f"Training on shuffled labels, repeat {r + 1} of {repeats}")
         y_fake = rng.permutation(y_tr)
-        model = fit_network(
+        model = retrain.fit_network(
             study, X_tr, y_fake, seed=study.train.seed + 1000 + r, epochs=epochs, should_stop=should_stop
         )
         shuffled_tune.append(score(metric, y_tu, predict(study, X_tu, model=model), threshold))

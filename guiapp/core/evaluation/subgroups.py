@@ -17,9 +17,11 @@ import numpy as np
 if TYPE_CHECKING:  # pandas is imported by the functions that use it: the wizard opens without it
     import pandas as pd
 
-from guiapp.core.stats.metrics import BOUNDED, HIGHER_IS_BETTER, metric_panel
+from guiapp.core.stats.metrics import BOUNDED, DISPLAY_NAMES, HIGHER_IS_BETTER
+from guiapp.core.stats.panel import metric_panel
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.findings import Findings
+from guiapp.core.study.model import Study
 
 GAP_FLAG = 0.10  # on 0–1 metrics; other metrics: 10% of the overall value
 MIN_GROUP_SIZE = 10
@@ -29,7 +31,7 @@ N_BANDS = 4
 GROUP_BOOTSTRAP = 100
 
 
-def subgroup_candidates(study) -> list[str]:
+def subgroup_candidates(study: Study) -> list[str]:
     """Columns that can sort samples into subgroups: not the label, no identifier, few values.
 
     Non-feature columns (site, sex, age…) come first; feature columns with a handful of
@@ -131,7 +133,7 @@ def _gap(metric: str, panel: dict, ref) -> tuple:
     return float(gap), bool(panel["n"] >= MIN_GROUP_SIZE and gap > limit and clear)
 
 
-def study_factors(study, rows: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
+def study_factors(study: Study, rows: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
     """(factor, group of every row) for the batch column and each chosen subgroup column."""
     factors = []
     names = ([study.data.batch] if study.data.batch else []) + [
@@ -146,9 +148,9 @@ def study_factors(study, rows: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
     return factors
 
 
-def split_group_metrics(study, split: str, idx, y, output, overall: dict) -> list[dict]:
+def split_group_metrics(study: Study, split: str, idx, y, output, overall: dict) -> list[dict]:
     """Per-batch and per-subgroup metrics of one split (``"tune"`` or ``"test"``)."""
-    from guiapp.core.data.attach import model_frame
+    from guiapp.core.data.attach import model_frame  # pulls pandas: imported lazily so the window opens fast
 
     _, _, rows = model_frame(study)
     idx = np.asarray(idx, dtype=int)
@@ -172,8 +174,6 @@ def split_group_metrics(study, split: str, idx, y, output, overall: dict) -> lis
 
 def gap_findings(results: list[dict]) -> list:
     """One finding per group that does clearly worse than its split as a whole."""
-    from guiapp.core.stats.metrics import DISPLAY_NAMES
-
     findings = []
     for r in results:
         for g in r["groups"]:

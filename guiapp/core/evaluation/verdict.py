@@ -9,13 +9,20 @@ carries both.
 
 from __future__ import annotations
 
-import numpy as np
+import dataclasses
 
 from guiapp.core.data.classical import classical_alternative
-from guiapp.core.stats.metrics import DISPLAY_NAMES, HIGHER_IS_BETTER, fast_score, metric_panel
+from guiapp.core.evaluation.common import require_trained
+from guiapp.core.models.baselines import available, fitted_baseline, model_output
+from guiapp.core.models.network import predict
+from guiapp.core.models.tuning import budget_report
+from guiapp.core.split.draw import train_tune_arrays
+from guiapp.core.stats.metrics import DISPLAY_NAMES
+from guiapp.core.stats.paired_bootstrap import paired_bootstrap
+from guiapp.core.stats.panel import metric_panel
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.findings import Findings
-from guiapp.core.study.model import now_iso
+from guiapp.core.study.model import Study, now_iso
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
 
 MIN_PER_CLASS = 100  # Tip 1: with fewer samples per class, deep learning rarely wins
@@ -62,72 +69,14 @@ MODALITY_WORDS = {
 }
 
 
-# ----- the paired bootstrap -------------------------------------------------------------------
-
-
-def paired_bootstrap(
-    metric: str,
-    y_true,
-    output_a,
-    output_b,
-    *,
-    n_boot: int = 1000,
-    seed: int = 0,
-    threshold: float = 0.5,
-    level: float = 0.95,
-) -> dict:
-    """How much better model A scores than model B on the same samples, with its uncertainty.
-
-    Each resample draws the samples once and scores both models on it, so the difference keeps
-    the pairing. ``difference`` is A's advantage: positive when A is better, for metrics where
-    lower is better too. ``ci`` is the percentile interval; ``p_value`` the two-sided bootstrap
-    p-value of no difference (2 × the smaller share of resamples on either side of 0), so that
-    p < 1 − level exactly when the interval excludes 0.
-    """
-    y, a, b = np.asarray(y_true), np.asarray(output_a), np.asarray(output_b)
-    if not (len(y) == len(a) == len(b)) or len(y) < 2:
-        raise TenfoldError("The paired bootstrap needs both models' outputs on the same two or more samples.")
-    sign = 1.0 if HIGHER_IS_BETTER.get(metric, True) else -1.0
-    score_a, score_b = fast_score(metric, y, a, threshold), fast_score(metric, y, b, threshold)
-    rng = np.random.default_rng(seed)
-    diffs = []
-    for _ in range(n_boot):
-        idx = rng.integers(0, len(y), len(y))
-        d = sign * (fast_score(metric, y[idx], a[idx], threshold) - fast_score(metric, y[idx], b[idx], threshold))
-        if np.isfinite(d):
-            diffs.append(d)
-    out = {
-        "metric": metric,
-        "score_a": score_a,
-        "score_b": score_b,
-        "difference": float(sign * (score_a - score_b)),
-        "n": int(len(y)),
-        "n_boot": int(n_boot),
-        "n_valid": len(diffs),
-        "level": level,
-        "ci": None,
-        "p_value": None,
-    }
-    if len(diffs) < max(10, n_boot // 4):
-        return out  # the metric is undefined on most resamples (a tune split with one class)
-    diffs = np.asarray(diffs)
-    tail = 100 * (1 - level) / 2
-    low, high = np.percentile(diffs, [tail, 100 - tail])
-    out["ci"] = [float(low), float(high)]
-    out["p_value"] = float(min(1.0, 2 * min(np.mean(diffs <= 0), np.mean(diffs >= 0))))
-    return out
-
-
 # ----- the verdict ------------------------------------------------------------------------------
 
 
-def _title(study, name: str) -> str:
-    from guiapp.core.models.baselines import available
-
+def model_title(study: Study, name: str) -> str:
     return available(study.question.task).get(name, name)
 
 
-def _facts(study) -> tuple[list[str], list[str], dict]:
+def _facts(study: Study) -> tuple[list[str], list[str], dict]:
     """(warnings, other reasons, numbers) from the data alone."""
     d, a = study.data, study.architecture
     modality = d.modality or a.modality or "table"  # the loaded data decide, before any architecture is set
@@ -169,7 +118,7 @@ def _facts(study) -> tuple[list[str], list[str], dict]:
     return warn, other, numbers
 
 
-def _baseline_sentence(study) -> str | None:
+def _baseline_sentence(study: Study) -> str | None:
     metric = study.primary_metric
     best = study.baselines.best(metric)
     if best is None:
@@ -180,13 +129,13 @@ def _baseline_sentence(study) -> str | None:
     trials = best.get("n_trials", 0)
     tuned = f"tuned with {trials} trials" if trials else "with default settings"
     return (
-        f"The best baseline, {_title(study, best['name'])} ({tuned}), reaches "
+        f"The best baseline, {model_title(study, best['name'])} ({tuned}), reaches "
         f"{DISPLAY_NAMES.get(metric, metric)} {m[metric]:.3f}{ci_text} on the tune split: the bar "
         "the network has to clear."
     )
 
 
-def _record(study, stage: str, level: str, reasons: list[str], numbers: dict) -> dict:
+def _record(study: Study, stage: str, level: str, reasons: list[str], numbers: dict) -> dict:
     v = study.verdict
     v.stage, v.level, v.reasons, v.numbers = stage, level, reasons, numbers
     v.headline = "Is deep learning warranted here? " + LEVEL_WORDS[level]
@@ -196,7 +145,7 @@ def _record(study, stage: str, level: str, reasons: list[str], numbers: dict) ->
     return verdict_dict(study)
 
 
-def assess_before_training(study) -> dict:
+def assess_before_training(study: Study) -> dict:
     """The verdict from the data (and the baselines, once fitted); recorded in the study."""
     warn, other, numbers = _facts(study)
     reasons = [w[0].upper() + w[1:] for w in warn] + other
@@ -208,7 +157,7 @@ def assess_before_training(study) -> dict:
     return _record(study, "before training", level, reasons, numbers)
 
 
-def assess_after_training(study) -> dict:
+def assess_after_training(study: Study) -> dict:
     """The verdict once the network was compared with the best tuned baseline."""
     comparison = study.tuning.comparison
     if not comparison.get("paired"):
@@ -233,7 +182,12 @@ def assess_after_training(study) -> dict:
         f"tune split and the best baseline, {base['title']}, {base['value']:.3f}"
         f"{_ci_text(base.get('ci'))}. The network's advantage is {paired['difference']:+.3f}"
     )
-    if ci is not None:
+    if ci is not None and abs(ci[1] - ci[0]) < 1e-12:  # "+0.000 to +0.000" would read as certainty
+        sentence += (
+            f" (no spread to show: at least 95% of the paired bootstrap resamples over {paired['n']} tune "
+            f"samples gave {ci[0]:+.3f}; p = {_p_text(p, paired['n_valid'])})."
+        )
+    elif ci is not None:
         sentence += (
             f" (95% CI {ci[0]:+.3f} to {ci[1]:+.3f}; paired bootstrap over {paired['n']} tune "
             f"samples, p = {_p_text(p, paired['n_valid'])})."
@@ -261,24 +215,22 @@ def _p_text(p: float, n_valid: int) -> str:
     return f"< {1 / max(n_valid, 1):.3f}" if p == 0 else f"{p:.3f}"
 
 
-def record_reason(study, reason: str) -> None:
+def record_reason(study: Study, reason: str) -> None:
     """The user goes on against the verdict's advice: store why (the card shows it)."""
     if not reason.strip():
         raise TenfoldError("Say in a few words why you go on with deep learning here; the model card records it.")
     study.verdict.proceed_reason, study.verdict.reason_at = reason.strip(), now_iso()
 
 
-def needs_reason(study) -> bool:
+def needs_reason(study: Study) -> bool:
     return study.verdict.level in NEEDS_REASON and not study.verdict.proceed_reason
 
 
-def verdict_dict(study) -> dict:
-    import dataclasses
-
+def verdict_dict(study: Study) -> dict:
     return dataclasses.asdict(study.verdict)
 
 
-def verdict_text(study) -> str:
+def verdict_text(study: Study) -> str:
     """The verdict as one paragraph: headline, reasons with the numbers, advice, the user's reason."""
     v = study.verdict
     if not v.stage:
@@ -289,10 +241,8 @@ def verdict_text(study) -> str:
     return text
 
 
-def refresh_findings(study) -> None:
+def refresh_findings(study: Study) -> None:
     """The Baselines step's findings: the verdict's warning and unequal tuning budgets."""
-    from guiapp.core.models.tuning import budget_report
-
     v, found = study.verdict, []
     if v.stage == "before training" and v.level == "doubtful":
         found.append(Findings.deep_learning_doubtful.raise_(reasons=" ".join(v.numbers.get("warnings", []))))
@@ -301,7 +251,7 @@ def refresh_findings(study) -> None:
         found.append(
             Findings.network_not_clearly_better.raise_(
                 network=v.numbers["network"],
-                baseline=_title(study, paired["baseline"]),
+                baseline=model_title(study, paired["baseline"]),
                 baseline_score=v.numbers["baseline_score"],
                 metric=paired["metric"],
                 difference=paired["difference"],
@@ -325,19 +275,13 @@ def refresh_findings(study) -> None:
 
 
 def compare_with_network(
-    study, progress: ProgressFn = no_progress, should_stop: StopFn | None = None, n_boot: int = 1000
+    study: Study, progress: ProgressFn = no_progress, should_stop: StopFn | None = None, n_boot: int = 1000
 ) -> dict:
     """Every model's tune-set score with its interval, and the network against the best baseline.
 
     The best baseline, fitted with its tuned settings on the training split (once), and the network
     score the same tune samples, and a paired bootstrap measures the network's advantage.
     """
-    from guiapp.core.evaluation.evaluate import require_trained
-    from guiapp.core.models.baselines import fitted_baseline, model_output
-    from guiapp.core.models.network import predict
-    from guiapp.core.models.tuning import budget_report
-    from guiapp.core.split.draw import train_tune_arrays
-
     require_trained(study)
     metric, task = study.primary_metric, study.question.task
     best = study.baselines.best(metric)
@@ -348,7 +292,7 @@ def compare_with_network(
     progress(0.1, "Scoring the network on the tune split")
     net_out = predict(study, X_tu)
     check_stop(should_stop)
-    progress(0.3, f"Scoring {_title(study, best['name'])} with its tuned settings")
+    progress(0.3, f"Scoring {model_title(study, best['name'])} with its tuned settings")
     base_out = model_output(fitted_baseline(study, best["name"], X_tr, y_tr), X_tu, task)
     check_stop(should_stop)
     progress(0.5, "Paired bootstrap of the network against the best baseline")
@@ -373,7 +317,7 @@ def compare_with_network(
         rows.append(
             {
                 "model": r["name"],
-                "title": _title(study, r["name"]),
+                "title": model_title(study, r["name"]),
                 "kind": "baseline",
                 "value": r["tune_metrics"].get(metric),
                 "ci": r["tune_metrics"].get(f"{metric}_ci"),
@@ -393,7 +337,7 @@ def compare_with_network(
     return study.tuning.comparison
 
 
-def comparison_rows(study) -> list[dict]:
+def comparison_rows(study: Study) -> list[dict]:
     """Rows for the table and the plot: the comparison's when there is one, else the baselines'."""
     if study.tuning.comparison.get("rows"):
         return study.tuning.comparison["rows"]
@@ -401,7 +345,7 @@ def comparison_rows(study) -> list[dict]:
     return [
         {
             "model": r["name"],
-            "title": _title(study, r["name"]),
+            "title": model_title(study, r["name"]),
             "kind": "baseline",
             "value": r["tune_metrics"].get(metric),
             "ci": r["tune_metrics"].get(f"{metric}_ci"),
@@ -409,119 +353,3 @@ def comparison_rows(study) -> list[dict]:
         }
         for r in study.baselines.results
     ]
-
-
-# ----- the model card ----------------------------------------------------------------------------------
-
-
-def card_section(study) -> dict:
-    """The card's search and verdict section (``model_card_tuning.md.j2``), in words and numbers."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    from guiapp.core.models.tuning import budget_report, redact
-
-    tu, metric = study.tuning, study.primary_metric
-    rows = {r["model"]: r for r in comparison_rows(study)}
-    models = []
-    net = tu.network
-    if net:
-        models.append(
-            _card_row(
-                f"network ({study.architecture.kind.upper()})",
-                net.get("search_space", {}),
-                net.get("n_trials", 0),
-                net.get("budget", 0),
-                net.get("best_params", {}),
-                rows.get("network") or {"value": net.get("best_value")},
-                net,
-            )
-        )
-    for r in study.baselines.results:
-        search = r.get("search") or {}
-        models.append(
-            _card_row(
-                _title(study, r["name"]),
-                r.get("search_space", {}),
-                r.get("n_trials", 0),
-                search.get("budget", 0),
-                r.get("best_params", {}),
-                rows.get(r["name"], {}),
-                search,
-            )
-        )
-    try:
-        optuna_version = version("optuna")
-    except PackageNotFoundError:
-        optuna_version = "not installed"
-    searched = [r.get("search") for r in study.baselines.results if r.get("search")] + ([net] if net else [])
-    storage = next((s.get("storage") for s in searched if s.get("storage")), "")
-    worker = f" (worker {tu.worker} of a shared search)" if (tu.storage or tu.storage_env) else ""
-    strategy = (
-        f"Optuna {optuna_version}, {'random search' if tu.sampler == 'random' else 'TPE sampler'} "
-        f"seeded with the study's seed{worker}; each baseline trial is fitted on the "
-        "training split and scored on the tune split"
-    )
-    if net:
-        strategy += f"; each network trial trains at most {net.get('epochs_per_trial')} epochs" + (
-            ", with median pruning" if net.get("pruner") == "median" else ""
-        )
-    strategy += "." + (f" Trials are stored in `{redact(storage)}`." if storage else "")
-    budgets = budget_report(study)
-    v = study.verdict
-    return {
-        "metric": DISPLAY_NAMES.get(metric, metric),
-        "models": models,
-        "strategy": strategy,
-        "budget_text": budgets["text"],
-        "equal": budgets["equal"],
-        "budget_short": (
-            "same budget as the network"
-            if budgets["equal"]
-            else "budgets differ from the network's"
-            if budgets["equal"] is False
-            else "network not searched"
-        ),
-        "verdict": (
-            {
-                "headline": v.headline,
-                "reasons": v.reasons,
-                "advice": v.advice,
-                "proceed_reason": v.proceed_reason,
-                "stage": v.stage,
-            }
-            if v.stage
-            else None
-        ),
-    }
-
-
-def _card_row(
-    title: str, space: dict, n_trials: int, budget: int, best: dict, row: dict, search: dict | None = None
-) -> dict:
-    value, ci = row.get("value"), row.get("ci")
-    score = "—" if value is None else f"{value:.3f}" + (f" (95% CI {ci[0]:.3f}–{ci[1]:.3f})" if ci else "")
-    search = search or {}
-    # Every trial that counted, so a reader sees how the search went, not only where it ended (Tip 6).
-    trials = [
-        {
-            "number": t.get("number"),
-            "state": t.get("state", ""),
-            "value": "—" if t.get("value") is None else _short(float(t["value"])),
-            "params": ", ".join(f"{k}={_short(v)}" for k, v in (t.get("params") or {}).items()),
-            "best": t.get("number") == search.get("best_trial"),
-            "error": t.get("error", ""),
-        }
-        for t in search.get("trials", [])
-    ]
-    return {
-        "title": title,
-        "all_trials": trials,
-        "space": "; ".join(f"{k}: {d}" for k, d in space.items()) or "nothing to tune",
-        "trials": f"{n_trials} of {budget}" if budget else ("—" if not space else "not searched (defaults)"),
-        "best": ", ".join(f"{k}={_short(v)}" for k, v in best.items()) or "defaults",
-        "score": score,
-    }
-
-
-def _short(value) -> str:
-    return f"{value:.3g}" if isinstance(value, float) else str(value)

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from guiapp import __version__
-from guiapp.core.evaluation.external import metrics_section
+from guiapp.core.evaluation.external_results import metrics_section
 from guiapp.core.evaluation.guards import guard_texts
 from guiapp.core.evaluation.scoreboard import scoreboard
 from guiapp.core.export import model_card

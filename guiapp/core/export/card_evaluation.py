@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import cast
 
-from guiapp.core.evaluation import evaluate, guards, scoreboard
+from guiapp.core.evaluation import guards, scoreboard, tune_evaluation
 from guiapp.core.stats.metrics import DISPLAY_NAMES
 
 
@@ -28,7 +28,9 @@ def card_context(study) -> dict:
     details = panel.get("details") or {}
     return {
         "scoreboard": scoreboard.scoreboard(study),
-        "imbalance": evaluate.minority_findings(study)[0].message if evaluate.rare_minority(study) else "",
+        "imbalance": tune_evaluation.minority_findings(study)[0].message
+        if tune_evaluation.rare_minority(study)
+        else "",
         "split": split,
         "threshold": _threshold(study, details),
         "calibration": _calibration(panel, details),

@@ -12,7 +12,7 @@ import math
 import re
 from typing import Any
 
-from guiapp.core.evaluation.criteria import per_flop_text
+from guiapp.core.evaluation.criteria_rows import per_flop_text
 from guiapp.core.export.card_values import _fmt, metric_display_name, metric_values, task_type
 from guiapp.core.export.report_curves import xy_chart_svg
 

@@ -12,7 +12,7 @@ from importlib import resources
 from typing import Any
 
 from guiapp import __version__
-from guiapp.core.evaluation.cross_validation import card_section
+from guiapp.core.evaluation.cross_validation_card import card_section
 from guiapp.core.export.card_external import consideration_lines, mct_metrics
 from guiapp.core.export.card_values import (
     NOT_PROVIDED,

@@ -15,32 +15,12 @@ from typing import Any
 from guiapp.core.models.baselines import available
 from guiapp.core.privacy.dp import dp_summary
 from guiapp.core.privacy.membership import MODEL_NAMES
+from guiapp.core.stats.metric_words import METRIC_NAMES, metric_display_name
 from guiapp.core.study.model import Study
 
 # What the card says where a field only the study owner can write was left empty.
 NOT_PROVIDED = "Not provided by the study owner."
 
-# Display names in the user's words; keys are what the evaluation step stores.
-METRIC_NAMES = {
-    "roc_auc": "ROC AUC",
-    "pr_auc": "PR AUC (average precision)",
-    "balanced_accuracy": "balanced accuracy",
-    "accuracy": "accuracy",
-    "f1": "F1 score",
-    "f1_macro": "macro F1 score",
-    "mcc": "Matthews correlation",
-    "log_loss": "log loss",
-    "brier": "Brier score",
-    "ece": "expected calibration error",
-    "sensitivity": "sensitivity",
-    "specificity": "specificity",
-    "rmse": "RMSE",
-    "mae": "MAE",
-    "mse": "MSE",
-    "r2": "R²",
-    "pearson": "Pearson r",
-    "spearman": "Spearman ρ",
-}
 LOWER_IS_BETTER = {"log_loss", "brier", "ece", "rmse", "mae", "mse"}
 # Numbers a metric panel carries that are not metrics (``n``: how many samples were scored).
 NOT_METRICS = {"n"}
@@ -51,10 +31,6 @@ ARCHITECTURE_NAMES = {
     "cnn2d": "2D convolutional network",
     "transformer": "small transformer",
 }
-
-
-def metric_display_name(key: str) -> str:
-    return METRIC_NAMES.get(key, key.replace("_", " "))
 
 
 @dataclasses.dataclass(frozen=True)

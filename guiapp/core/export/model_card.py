@@ -19,7 +19,7 @@ from typing import Any
 from guiapp import __version__
 from guiapp.core.batch.remedy import remedy_text
 from guiapp.core.data.transform import describe
-from guiapp.core.evaluation import conclusion, cross_validation, verdict
+from guiapp.core.evaluation import conclusion, cross_validation_card, verdict_card
 from guiapp.core.export.card_evaluation import (
     card_context as evaluation_context,
 )
@@ -103,7 +103,7 @@ def render_model_card(
 
 
 def cv_card(study):
-    return cross_validation.card_section(study)
+    return cross_validation_card.card_section(study)
 
 
 def card_context(study, weights_shared: bool, weights_reason: str, privacy: list[str], license: str) -> dict:
@@ -180,7 +180,7 @@ def _external_context(study) -> dict:
 
 def _tuning_context(study) -> dict:
     """The search and the verdict, worded by their step."""
-    return verdict.card_section(study)
+    return verdict_card.card_section(study)
 
 
 def _evaluation_context(study) -> dict:

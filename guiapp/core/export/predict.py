@@ -17,6 +17,7 @@ import pandas as pd
 
 from guiapp.core.data import errors as E
 from guiapp.core.data.attach import read_table
+from guiapp.core.data.feature_check import check_features
 from guiapp.core.data.images import load_images
 from guiapp.core.data.readers import file_format
 from guiapp.core.data.sequences import (
@@ -32,36 +33,6 @@ from guiapp.core.export.load_models import load_knn, load_network
 from guiapp.core.export.open_bundle import MODEL_KINDS, BundleError, open_bundle
 from guiapp.core.study.errors import DataError, TenfoldError
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
-
-
-def check_features(
-    table: pd.DataFrame, features: list, *, by_name: bool = False, file_name: str = "the table"
-) -> list[str]:
-    """The model's feature columns as they appear in ``table``; a :class:`DataError` on mismatch."""
-    columns = [str(c) for c in table.columns]
-    missing = [f for f in features if f not in columns]
-    if missing:
-        shown = ", ".join(missing[:10]) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
-        raise DataError(
-            f"{file_name} lacks {len(missing)} of the model's {len(features)} feature "
-            f"column(s): {shown}. The model needs every feature it was trained on, with "
-            "the same names (see model/config.json in the bundle)."
-        )
-    present = [c for c in columns if c in set(features)]
-    if present != list(features) and not by_name:
-        k = next(i for i, (a, b) in enumerate(zip(present, features, strict=False)) if a != b)
-        raise DataError(
-            f"{file_name} has the model's feature columns in another order: position "
-            f"{k + 1} is {present[k]!r}, the model expects {features[k]!r}. Put the columns "
-            "in the order of model/config.json, or pass --by-name to take them by name."
-        )
-    for f in features:
-        if not pd.api.types.is_numeric_dtype(table[f]):
-            bad = table[f][pd.to_numeric(table[f], errors="coerce").isna() & table[f].notna()]
-            raise DataError(
-                f"Feature column {f!r} of {file_name} holds text (e.g. {bad.iloc[0]!r}); the model needs numbers."
-            )
-    return list(features)
 
 
 def predict_table(

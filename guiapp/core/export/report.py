@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from guiapp import __version__
 from guiapp.core.batch.effects import SILHOUETTE_WARN
-from guiapp.core.evaluation.evaluate import GAP_WARN
+from guiapp.core.evaluation.overfitting import GAP_WARN
 from guiapp.core.export import model_card
 from guiapp.core.export.card_external import report_context as external_context
 from guiapp.core.export.card_values import (

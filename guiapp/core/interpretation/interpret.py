@@ -24,7 +24,7 @@ from typing import cast
 import numpy as np
 
 from guiapp.core.evaluation import guards
-from guiapp.core.evaluation.evaluate import require_trained
+from guiapp.core.evaluation.common import require_trained
 from guiapp.core.interpretation import attribution_maps
 from guiapp.core.models.baselines import fitted_baseline
 from guiapp.core.models.network import load_trained_model, predict, training_statistics

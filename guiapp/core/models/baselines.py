@@ -20,7 +20,8 @@ from typing import Any
 
 from guiapp.core.data.streaming import study_cores
 from guiapp.core.models.tuning import Dim, log_float
-from guiapp.core.stats.metrics import HIGHER_IS_BETTER, metric_panel, score
+from guiapp.core.stats.metrics import HIGHER_IS_BETTER, score
+from guiapp.core.stats.panel import metric_panel
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.model import BaselineResult
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress, sub_progress

@@ -8,8 +8,8 @@ from typing import Any
 
 from guiapp.core.batch import effects as batch
 from guiapp.core.batch import remedy as batch_remedy
-from guiapp.core.evaluation import evaluate, external, generalization, verdict
-from guiapp.core.export.leaving import carried_columns
+from guiapp.core.data.what_leaves import carried_columns
+from guiapp.core.evaluation import external, generalization, sealed_test, verdict
 from guiapp.core.export.write import write_bundle
 from guiapp.core.interpretation import interpret
 from guiapp.core.models import recommend as architecture
@@ -196,4 +196,4 @@ def ethics_step(run: Run) -> None:
 
 
 def export_step(run: Run) -> None:
-    run.exported = write_bundle(run.study, run.out_dir, predictions=evaluate.test_predictions(run.study))
+    run.exported = write_bundle(run.study, run.out_dir, predictions=sealed_test.test_predictions(run.study))

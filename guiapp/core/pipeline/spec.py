@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from guiapp.core.evaluation.evaluate import set_threshold
+from guiapp.core.evaluation.tune_evaluation import set_threshold
 from guiapp.core.guidance.checklist import attest
 from guiapp.core.study.errors import SpecError
 from guiapp.core.study.model import Study

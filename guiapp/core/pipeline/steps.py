@@ -9,11 +9,13 @@ from guiapp.core.data import attach as data
 from guiapp.core.evaluation import (
     criteria,
     cross_validation,
-    evaluate,
     external,
     generalization,
     learning_curve,
+    overfitting,
+    sealed_test,
     shuffle_control,
+    tune_evaluation,
     verdict,
 )
 from guiapp.core.models import baselines, network_search, train
@@ -79,7 +81,7 @@ ROWS: tuple[Row, ...] = (
         lambda r: train.train_network(r.study, resume=True, **r.kw),
         kept=_resumed(lambda r: r.study.train.status == "done"),
     ),
-    Row("overfitting", lambda r: evaluate.overfitting_check(r.study, **r.kw)),
+    Row("overfitting", lambda r: overfitting.overfitting_check(r.study, **r.kw)),
     Row(
         "overfitting",
         lambda r: learning_curve.learning_curve(
@@ -96,7 +98,7 @@ ROWS: tuple[Row, ...] = (
         title="Label-shuffle control",
         kept=_resumed(lambda r: bool(r.study.overfitting.shuffle)),
     ),
-    Row("evaluate", lambda r: evaluate.evaluate_on_tune(r.study, **r.kw), title="Evaluate (tune)"),
+    Row("evaluate", lambda r: tune_evaluation.evaluate_on_tune(r.study, **r.kw), title="Evaluate (tune)"),
     # Parts too small to judge alone: repeated stratified k-fold with nested tuning ([split] cv).
     Row(
         "evaluate",
@@ -111,7 +113,7 @@ ROWS: tuple[Row, ...] = (
     # reading that a kill cut short as the same use (see evaluate.finalize_test_evaluation).
     Row(
         "evaluate",
-        lambda r: evaluate.finalize_test_evaluation(r.study, **r.kw),
+        lambda r: sealed_test.finalize_test_evaluation(r.study, **r.kw),
         title="Evaluate (sealed test, once)",
         kept=lambda r: r.study.split.test_uses >= 1 and not r.study.split.test_read_pending,
     ),

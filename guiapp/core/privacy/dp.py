@@ -157,7 +157,7 @@ def train_with_dp(
             "installation lacks: install it with 'pip install opacus'."
         ) from None
 
-    from guiapp.core.evaluation.evaluate import require_trained
+    from guiapp.core.evaluation.common import require_trained
     from guiapp.core.models.devices import pick_device, seed_everything
     from guiapp.core.models.network import predict, save_weights
     from guiapp.core.split.draw import train_tune_arrays

@@ -305,7 +305,7 @@ def membership_inference_audit(
     (seeded) to the size of the smaller. The fitted kNN baseline is kept in the study folder
     (skops format), so the export can ship it when the sharing policy allows.
     """
-    from guiapp.core.evaluation.evaluate import require_trained
+    from guiapp.core.evaluation.common import require_trained
     from guiapp.core.models.network import load_trained_model, predict
     from guiapp.core.split.draw import train_tune_arrays
 

@@ -50,10 +50,10 @@ def _binary_aucs(W: np.ndarray, positive: np.ndarray, s: np.ndarray) -> tuple[np
 
 def _confusion_metrics(W: np.ndarray, y: np.ndarray, pred: np.ndarray, k: int, names) -> dict:
     codes = y.astype(np.int64) * k + pred
-    C = np.zeros((W.shape[0], k * k))
+    flat = np.zeros((W.shape[0], k * k))
     for j in np.unique(codes):
-        C[:, j] = W[:, codes == j].sum(axis=1)
-    C = C.reshape(-1, k, k)
+        flat[:, j] = W[:, codes == j].sum(axis=1)
+    C = flat.reshape(-1, k, k)
     support, predicted = C.sum(axis=2), C.sum(axis=1)
     total = C.sum(axis=(1, 2))
     tp = np.diagonal(C, axis1=1, axis2=2)
@@ -157,3 +157,38 @@ def resampled_scores(names: Sequence[str], y, output, W: np.ndarray, threshold: 
         if "spearman" in names:
             out["spearman"] = _weighted_corr(W, _weighted_ranks(W, y), _weighted_ranks(W, output))
     return {name: out[name] for name in names if name in out}
+
+
+def bootstrap_intervals(
+    names: Sequence[str],
+    y_true,
+    output,
+    *,
+    n_boot: int = 200,
+    seed: int = 0,
+    threshold: float = 0.5,
+    level: float = 0.95,
+) -> dict:
+    """Percentile bootstrap intervals ``{name: [low, high]}``, resampling samples with replacement.
+
+    A metric gets no interval when fewer than a quarter of the resamples (at least 10) give a
+    finite value, e.g. an AUC on a tiny tune split that often holds a single class.
+    """
+    y_true, output = np.asarray(y_true), np.asarray(output)
+    if n_boot <= 0 or len(y_true) < 2:
+        return {}
+    rng = np.random.default_rng(seed)
+    tail = 100 * (1 - level) / 2
+    out: dict = {}
+    # In chunks: the resample matrix is n_boot × n numbers.
+    chunk = max(1, min(n_boot, 2_000_000 // max(len(y_true), 1)))
+    values: dict = {name: [] for name in names}
+    for start in range(0, n_boot, chunk):
+        W = resample_weights(len(y_true), min(chunk, n_boot - start), rng)
+        for name, v in resampled_scores(names, y_true, output, W, threshold).items():
+            values[name].append(v[np.isfinite(v)])
+    for name, parts in values.items():
+        v = np.concatenate(parts) if parts else np.array([])
+        if len(v) >= max(10, n_boot // 4):
+            out[name] = [float(np.percentile(v, tail)), float(np.percentile(v, 100 - tail))]
+    return out

@@ -34,7 +34,7 @@ def _thin(*arrays: np.ndarray, limit: int = MAX_POINTS) -> list:
 
 
 def roc_points(positive: np.ndarray, s: np.ndarray) -> dict | None:
-    from sklearn.metrics import roc_curve
+    from sklearn.metrics import roc_curve  # sklearn: imported lazily so the window opens fast
 
     if positive.all() or not positive.any():
         return None
@@ -44,7 +44,7 @@ def roc_points(positive: np.ndarray, s: np.ndarray) -> dict | None:
 
 
 def pr_points(positive: np.ndarray, s: np.ndarray) -> dict | None:
-    from sklearn.metrics import precision_recall_curve
+    from sklearn.metrics import precision_recall_curve  # sklearn: imported lazily
 
     if not positive.any():
         return None

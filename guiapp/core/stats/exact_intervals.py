@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from guiapp.core.stats.metrics import HIGHER_IS_BETTER, predicted_classes
+
 PROPORTIONS = ("accuracy", "sensitivity", "specificity")
 RULE_OF_THREE = ("roc_auc", "pr_auc", "f1", "mcc", "balanced_accuracy", "accuracy", "sensitivity", "specificity")
 
 
 def clopper_pearson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
     """The exact (Clopper–Pearson) interval of a proportion ``k`` of ``n``."""
-    from scipy.stats import beta
+    from scipy.stats import beta  # scipy: imported lazily, only when an interval collapses
 
     alpha = 1 - level
     low = 0.0 if k == 0 else float(beta.ppf(alpha / 2, k, n - k + 1))
@@ -26,8 +28,6 @@ def clopper_pearson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
 
 def _proportion_counts(name: str, y, output, threshold: float) -> tuple[int, int, str] | None:
     """(successes, trials, what the trials are) of a proportion metric, or None."""
-    from guiapp.core.stats.metrics import predicted_classes
-
     if np.asarray(output).ndim != 2:
         return None
     y = np.asarray(y)
@@ -52,8 +52,6 @@ def replace_collapsed(
     The notes also go to ``panel["ci_notes"]`` so the card can say why an interval is not a
     bootstrap one.
     """
-    from guiapp.core.stats.metrics import HIGHER_IS_BETTER
-
     notes: dict = {}
     n = len(np.asarray(y))
     for name in names:

@@ -4,7 +4,9 @@ Classification scores take class probabilities (n × k); the threshold-dependent
 (balanced accuracy, MCC, F1, sensitivity, specificity) read a binary task at the chosen
 threshold on the probability of the second class (the positive one), and a multiclass task
 at the most probable class, averaged over classes (macro, one-vs-rest). Curves, the
-confusion matrix and the reliability diagram come from :mod:`guiapp.core.stats.curves`.
+confusion matrix and the reliability diagram come from :mod:`guiapp.core.stats.curves`, the
+intervals from :mod:`guiapp.core.stats.bootstrap`, and the whole panel from
+:mod:`guiapp.core.stats.panel`.
 """
 
 from __future__ import annotations
@@ -158,7 +160,7 @@ def _correlation(a: np.ndarray, b: np.ndarray) -> float:
 
 def score(metric: str, y_true: np.ndarray, output: np.ndarray, threshold: float = 0.5) -> float:
     """One metric, through scikit-learn and scipy (the reference the fast path is tested against)."""
-    from sklearn import metrics as m
+    from sklearn import metrics as m  # sklearn and scipy: imported lazily so the window opens fast
 
     y_true, output = np.asarray(y_true), np.asarray(output)
     if metric in THRESHOLD_METRICS:
@@ -256,82 +258,6 @@ def fast_scores(names: Sequence[str], y_true: np.ndarray, output: np.ndarray, th
         else:
             out[name] = score(name, y_true, output, threshold)
     return out
-
-
-def bootstrap_intervals(
-    names: Sequence[str],
-    y_true,
-    output,
-    *,
-    n_boot: int = 200,
-    seed: int = 0,
-    threshold: float = 0.5,
-    level: float = 0.95,
-) -> dict:
-    """Percentile bootstrap intervals ``{name: [low, high]}``, resampling samples with replacement.
-
-    A metric gets no interval when fewer than a quarter of the resamples (at least 10) give a
-    finite value, e.g. an AUC on a tiny tune split that often holds a single class.
-    """
-    from guiapp.core.stats.bootstrap import resample_weights, resampled_scores
-
-    y_true, output = np.asarray(y_true), np.asarray(output)
-    if n_boot <= 0 or len(y_true) < 2:
-        return {}
-    rng = np.random.default_rng(seed)
-    tail = 100 * (1 - level) / 2
-    out: dict = {}
-    # In chunks: the resample matrix is n_boot × n numbers.
-    chunk = max(1, min(n_boot, 2_000_000 // max(len(y_true), 1)))
-    values: dict = {name: [] for name in names}
-    for start in range(0, n_boot, chunk):
-        W = resample_weights(len(y_true), min(chunk, n_boot - start), rng)
-        for name, v in resampled_scores(names, y_true, output, W, threshold).items():
-            values[name].append(v[np.isfinite(v)])
-    for name, parts in values.items():
-        v = np.concatenate(parts) if parts else np.array([])
-        if len(v) >= max(10, n_boot // 4):
-            out[name] = [float(np.percentile(v, tail)), float(np.percentile(v, 100 - tail))]
-    return out
-
-
-def metric_panel(
-    task: str,
-    y_true,
-    output,
-    *,
-    n_boot: int = 200,
-    seed: int = 0,
-    threshold: float = 0.5,
-    metrics: Sequence[str] | None = None,
-    details: bool = True,
-    classes: Sequence | None = None,
-) -> dict:
-    """Every metric of the task, with ``<name>_ci`` = bootstrap 95% interval [low, high].
-
-    An interval that collapses (every resample scores the same) is replaced by an exact one
-    (:mod:`guiapp.core.stats.exact_intervals`), and ``ci_notes`` says why, per metric.
-
-    ``details`` adds a ``details`` dict (not a metric): the threshold, the prevalence, the
-    confusion matrix, ROC and PR curves, the reliability diagram and per-class results, or
-    for regression the residuals (see :func:`guiapp.core.stats.curves.panel_details`).
-    """
-    y_true = np.asarray(y_true)
-    output = np.asarray(output)
-    names = tuple(metrics) if metrics is not None else panel_metric_names(task)
-    panel: dict = {"n": int(len(y_true))}
-    for name in names:
-        panel[name] = score(name, y_true, output, threshold)
-    for name, ci in bootstrap_intervals(names, y_true, output, n_boot=n_boot, seed=seed, threshold=threshold).items():
-        panel[f"{name}_ci"] = ci
-    from guiapp.core.stats.exact_intervals import replace_collapsed
-
-    replace_collapsed(panel, names, y_true, output, n_boot=n_boot, threshold=threshold)
-    if details and len(y_true):
-        from guiapp.core.stats.curves import panel_details
-
-        panel["details"] = panel_details(task, y_true, output, threshold=threshold, classes=classes)
-    return panel
 
 
 def is_better(metric: str, a: float, b: float) -> bool:

@@ -172,7 +172,7 @@ class SplitState:
     sealed: bool = False
     test_uses: int = 0
     # A read counted in test_uses whose scores were never stored (the process died during it);
-    # the final evaluation finishes it as the same use (guiapp.core.evaluation.evaluate).
+    # the final evaluation finishes it as the same use (guiapp.core.evaluation.sealed_test).
     test_read_pending: bool = False
     unseal_reasons: list[str] = field(default_factory=list)
     counts: dict[str, dict[str, int]] = field(default_factory=dict)  # split -> {class: n}

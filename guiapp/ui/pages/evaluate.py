@@ -16,7 +16,15 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from guiapp.core.evaluation import conclusion, cross_validation, evaluate, scoreboard, subgroups
+from guiapp.core.evaluation import (
+    conclusion,
+    cross_validation,
+    cross_validation_card,
+    scoreboard,
+    sealed_test,
+    subgroups,
+    tune_evaluation,
+)
 from guiapp.core.models import baselines
 from guiapp.core.stats import metrics
 from guiapp.core.study.errors import TenfoldError
@@ -187,7 +195,7 @@ class EvaluatePage(StepPage):
 
     def _show_cross_validation(self) -> None:
         s = self.study
-        section = cross_validation.card_section(s)
+        section = cross_validation_card.card_section(s)
         reason = cross_validation.cv_reason(s) if s.split.sealed and s.split.cv in cross_validation.CV_CHOICES else ""
         if section and section["ran"]:
             self.cv_note.setText(f"{section['sentence']} {section['sealed']}")
@@ -222,7 +230,7 @@ class EvaluatePage(StepPage):
     # ----- reading the study ----------------------------------------------------------------
     def _metric_order(self) -> list:
         names = list(metrics.panel_metric_names(self.study.question.task))
-        if evaluate.rare_minority(self.study) and "pr_auc" in names:
+        if tune_evaluation.rare_minority(self.study) and "pr_auc" in names:
             names.remove("pr_auc")
             names.insert(0, "pr_auc")
         return names
@@ -256,7 +264,7 @@ class EvaluatePage(StepPage):
         self.threshold.setPrefix(f"p({s.data.classes[1]}) > " if binary else "")
         self.threshold.blockSignals(False)
         self._fill_subgroups()
-        self.imbalance.show_message(IMBALANCE_LEAD if evaluate.rare_minority(s) else "")
+        self.imbalance.show_message(IMBALANCE_LEAD if tune_evaluation.rare_minority(s) else "")
         if e.tune_metrics:
             tune_baselines = {r["name"]: r["tune_metrics"] for r in s.baselines.results}
             self._panel_table(self.tune_table, e.tune_metrics, tune_baselines, "tune")
@@ -348,7 +356,7 @@ class EvaluatePage(StepPage):
     # ----- edits -----------------------------------------------------------------------------
     def _on_threshold(self, value: float) -> None:
         try:
-            evaluate.set_threshold(self.study, value)
+            tune_evaluation.set_threshold(self.study, value)
         except TenfoldError as exc:
             self.show_error(str(exc))
             return
@@ -368,7 +376,7 @@ class EvaluatePage(StepPage):
 
     def _evaluate_tune(self) -> None:
         self.flush()
-        self.run_task(evaluate.evaluate_on_tune, {"study": self.study}, name="evaluating on the tune split")
+        self.run_task(tune_evaluation.evaluate_on_tune, {"study": self.study}, name="evaluating on the tune split")
 
     def _final(self) -> None:
         reason = ""
@@ -387,7 +395,7 @@ class EvaluatePage(StepPage):
                 return
         self.flush()
         self.run_task(
-            evaluate.finalize_test_evaluation,
+            sealed_test.finalize_test_evaluation,
             {"study": self.study, "unseal_reason": reason},
             name="evaluating on the sealed test set",
             on_result=lambda _panel: self.show_info("Final evaluation done. Report these test scores."),

@@ -17,10 +17,10 @@ from guiapp.ui.widgets import heading, note, value_label
 
 def export_bundle(study, out_dir, progress=None):
     """Write the bundle with the test predictions (read only after the final evaluation)."""
-    from guiapp.core.evaluation import evaluate
+    from guiapp.core.evaluation import sealed_test
     from guiapp.core.export import write as export
 
-    return export.write_bundle(study, out_dir, predictions=evaluate.test_predictions(study), progress=progress)
+    return export.write_bundle(study, out_dir, predictions=sealed_test.test_predictions(study), progress=progress)
 
 
 def weights_reason(study) -> str:

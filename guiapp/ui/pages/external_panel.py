@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from guiapp.core.evaluation import criteria, external, generalization
+from guiapp.core.evaluation import criteria, criteria_rows, external, generalization
 from guiapp.core.stats import metrics
 from guiapp.ui.plots import PlotArea, scatter_groups
 from guiapp.ui.why_disabled import NOT_TRAINED, enable
@@ -154,7 +154,7 @@ class ExternalCohortsPanel(QWidget):
             ""
             if not eff
             else f"Peak inference memory {eff['peak_memory_mb']:.2f} MB (batch of {eff['memory_batch']}). "
-            "Performance per FLOP: " + "; ".join(criteria.per_flop_text(r) for r in eff.get("per_flop", [])) + "."
+            "Performance per FLOP: " + "; ".join(criteria_rows.per_flop_text(r) for r in eff.get("per_flop", [])) + "."
         )
 
     def _draw_shift(self, s) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QPushButton, QSpinBox
 
-from guiapp.core.evaluation import evaluate, learning_curve, shuffle_control
+from guiapp.core.evaluation import learning_curve, overfitting, shuffle_control
 from guiapp.core.stats import metrics
 from guiapp.ui.eval_plots import real_vs_shuffled, xy_lines
 from guiapp.ui.live_curves import LossCurves
@@ -135,7 +135,7 @@ class OverfittingPage(StepPage):
         else:
             self.train_score.setText(f"{name} {o.train_score:.3f}")
             self.tune_score.setText(f"{name} {o.tune_score:.3f}")
-            self.gap.setText(f"{o.gap:+.3f} (Tenfold warns above {evaluate.GAP_WARN:.2f})")
+            self.gap.setText(f"{o.gap:+.3f} (Tenfold warns above {overfitting.GAP_WARN:.2f})")
             self.reading.setText(o.reading)
         t = self.study.train
         self.curves.set_history(t.history, t.best_epoch)
@@ -187,7 +187,7 @@ class OverfittingPage(StepPage):
         )
 
     def _check(self) -> None:
-        self.run_task(evaluate.overfitting_check, {"study": self.study}, name="checking for overfitting")
+        self.run_task(overfitting.overfitting_check, {"study": self.study}, name="checking for overfitting")
 
     def _learning_curve(self) -> None:
         self.run_task(
