@@ -331,17 +331,17 @@ def test_the_network_search_tries_optimizers_and_each_trial_trains_with_its_own(
 ):
     """Tip 3: adaptive optimizers can generalise worse, so the search tries SGD too, and the
     optimizer a trial names is the one torch steps with."""
-    from guiapp.core.models import train
+    from guiapp.core.models import engine, train
 
     used = []
-    real = train._optimizer
+    real = engine.make_optimizer
 
     def spy(model, t, device):
         optimizer = real(model, t, device)
         used.append(type(optimizer).__name__)
         return optimizer
 
-    monkeypatch.setattr(train, "_optimizer", spy)
+    monkeypatch.setattr(engine, "make_optimizer", spy)
     quick_training(tiny_study, epochs=2)
     tiny_study.tuning.epochs, tiny_study.tuning.sampler, tiny_study.train.budget_trials = 2, "random", 4
     record = network_search.tune_network(tiny_study)
