@@ -397,7 +397,13 @@ def _run_locked(
     step("Batch effects", batch_step, done=resumed and bool(study.batch.explained_variance) and not redraw)
     step("Split", split_step, done=resumed and study.split.sealed and not redraw)
     stop_if_blocked("split", "training")
-    step("Baselines", lambda: baselines.fit_baselines(study, **kw), done=resumed and bool(study.baselines.results))
+
+    def baselines_step():
+        results = baselines.fit_baselines(study, **kw)
+        verdict.assess_before_training(study)  # the verdict from the data and the fitted baselines
+        return results
+
+    step("Baselines", baselines_step, done=resumed and bool(study.baselines.results))
     proceed = spec.get("verdict", {}).get("proceed_reason", "")
 
     def record_proceed_reason():
@@ -422,7 +428,13 @@ def _run_locked(
     # The network gets the baselines' budget; its best settings replace [model] and [train] ones.
     searched = study.tuning.network.get("n_trials", 0) >= study.train.budget_trials
     if study.train.budget_trials > 0:
-        step("Network search", lambda: network_search.tune_network(study, **kw), done=resumed and searched)
+
+        def search_step():
+            record = network_search.tune_network(study, **kw)
+            verdict.refresh_findings(study)  # the budgets compared: equal or not
+            return record
+
+        step("Network search", search_step, done=resumed and searched)
     if search_only:  # a helper worker: the searches are shared, the rest is worker 0's
         return RunResult(study=study, out_dir=out_dir, seconds=seconds, study_dir=folder)
     stop_if_blocked("train", "training")

@@ -22,6 +22,7 @@ from guiapp.core.evaluation.evaluate import (
 from guiapp.core.evaluation.guards import CAUSATION, guard_texts, label_proxy_scan, near_perfect_findings
 from guiapp.core.evaluation.scoreboard import MET, NOT_MET, UNKNOWN, scoreboard
 from guiapp.core.evaluation.subgroups import GAP_FLAG, group_labels, group_metrics
+from guiapp.core.evaluation.verdict import assess_before_training
 from guiapp.core.guidance.checklist import evaluate_checklist
 from guiapp.core.models.baselines import fit_baselines
 from guiapp.core.models.network import predict
@@ -48,6 +49,7 @@ def study_from_table(
     split.split_study(study)
     study.baselines.models, study.baselines.budget_trials = ["logistic_regression"], 0
     fit_baselines(study)
+    assess_before_training(study)  # the caller records the verdict
     if train:
         quick_training(study)
         train_network(study)

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QCheckBox, QRadioBu
 
 from guiapp.core.batch import effects as batch
 from guiapp.core.data import demo
+from guiapp.core.evaluation.verdict import assess_before_training
 from guiapp.core.models import baselines
 from guiapp.core.privacy import ethics
 from guiapp.core.split import draw as split
@@ -30,6 +31,7 @@ def finished(tmp_path_factory):
     split.split_study(study)
     study.baselines.budget_trials = 1
     baselines.fit_baselines(study)
+    assess_before_training(study)  # the caller records the verdict
     study.save()
     return study, report
 

@@ -18,6 +18,8 @@ import re
 
 import numpy as np
 
+from guiapp.core.models.catalogue import KINDS, NAMES, build, default_config
+from guiapp.core.models.mlp import build_mlp, n_outputs
 from guiapp.core.study.errors import TenfoldError
 
 GRID_KINDS = {"cnn1d": "sequence", "transformer": "sequence", "cnn2d": "image"}
@@ -49,8 +51,6 @@ def grid_shape(study) -> tuple:
 
 def check_kind(study, kind: str) -> None:
     """Refuse an architecture the study's data cannot feed, saying what would fit."""
-    from guiapp.core.models.catalogue import KINDS, NAMES
-
     if kind not in KINDS:
         raise TenfoldError(f"Unknown architecture {kind!r}; choose one of {', '.join(KINDS)}.")
     if kind == "mlp":
@@ -66,9 +66,6 @@ def check_kind(study, kind: str) -> None:
 
 def grid_config(study, kind: str, width: int, depth: int, dropout: float) -> dict:
     """The :mod:`guiapp.core.models.catalogue` configuration of ``kind`` for this study."""
-    from guiapp.core.models.catalogue import default_config
-    from guiapp.core.models.network import n_outputs
-
     shape = grid_shape(study)
     outputs = max(n_outputs(study), 1)
     if kind == "cnn1d":
@@ -93,7 +90,7 @@ def grid_config(study, kind: str, width: int, depth: int, dropout: float) -> dic
 
 def positions(study) -> np.ndarray:
     """Each feature column's index in the flattened grid of :func:`grid_shape` (channels first)."""
-    from guiapp.core.data.sequences import LETTERS
+    from guiapp.core.data.sequences import LETTERS  # that module pulls pandas: imported lazily
 
     d, shape = study.data, grid_shape(study)
     out = np.empty(len(d.feature_columns), dtype=np.int64)
@@ -132,11 +129,9 @@ def build_grid_network(
     target_scale: float = 1.0,
 ):
     """fill and standardise → put on the grid → the ``kind`` network (→ target units)."""
+    # torch: imported lazily so the window opens fast
     import torch
     from torch import nn
-
-    from guiapp.core.models.catalogue import build
-    from guiapp.core.models.network import build_mlp
 
     a = study.architecture
     check_kind(study, kind)

@@ -19,7 +19,7 @@ from guiapp.core.models.catalogue import (
 )
 from guiapp.core.models.catalogue import count_parameters as count_kind_parameters
 from guiapp.core.models.grid_networks import check_kind, grid_config, grid_shape, kinds_for
-from guiapp.core.models.network import count_parameters, n_outputs
+from guiapp.core.models.mlp import count_parameters, n_outputs
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.findings import Findings
 

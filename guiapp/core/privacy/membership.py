@@ -16,9 +16,13 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from guiapp.core.evaluation.evaluate import require_trained
+from guiapp.core.models.network import load_trained_model, predict
+from guiapp.core.privacy.dp import load_dp_model
+from guiapp.core.split.draw import train_tune_arrays
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.findings import Findings
-from guiapp.core.study.model import now_iso
+from guiapp.core.study.model import Study, now_iso
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress, sub_progress
 
 AUC_WARN = 0.55  # warn above this attack ROC AUC
@@ -292,7 +296,7 @@ def audit_models(study) -> list[str]:
 
 
 def membership_inference_audit(
-    study,
+    study: Study,
     *,
     models: list | None = None,
     n_boot: int = 200,
@@ -305,10 +309,6 @@ def membership_inference_audit(
     (seeded) to the size of the smaller. The fitted kNN baseline is kept in the study folder
     (skops format), so the export can ship it when the sharing policy allows.
     """
-    from guiapp.core.evaluation.evaluate import require_trained
-    from guiapp.core.models.network import load_trained_model, predict
-    from guiapp.core.split.draw import train_tune_arrays
-
     require_trained(study)
     models = list(models or audit_models(study))
     X_tr, y_tr, X_tu, y_tu = train_tune_arrays(study)
@@ -327,8 +327,6 @@ def membership_inference_audit(
             model = load_trained_model(study)
             out_tr, out_tu = predict(study, X_tr[members], model), predict(study, X_tu[non_members], model)
         elif name == "dp_network":
-            from guiapp.core.privacy.dp import load_dp_model
-
             model = load_dp_model(study)
             out_tr, out_tu = predict(study, X_tr[members], model), predict(study, X_tu[non_members], model)
         elif name == "knn":
@@ -359,6 +357,13 @@ def membership_inference_audit(
         "models": results,
         "knn_file": KNN_FILE if knn_saved else "",
     }
+    _record_leaks(study, results)
+    progress(1.0, "Membership audit done")
+    return study.ethics.membership
+
+
+def _record_leaks(study: Study, results: dict) -> None:
+    """One finding per model whose attack crossed a warning line; earlier ones replaced."""
     findings = [f for f in study.findings if f.step == "ethics" and f.code != Findings.membership_leak.code]
     for name, r in results.items():
         if r["warn"]:
@@ -372,11 +377,9 @@ def membership_inference_audit(
                 )
             )
     study.set_findings("ethics", findings)
-    progress(1.0, "Membership audit done")
-    return study.ethics.membership
 
 
-def audit_summary(study) -> list[str]:
+def audit_summary(study: Study) -> list[str]:
     """One line per audited model, for the card and privacy.md; empty when no audit ran."""
     m = study.ethics.membership or {}
     lines = []

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QSpinBox,
 )
 
+from guiapp.core.evaluation import verdict
 from guiapp.core.models import network_search, transfer, tuning
 from guiapp.core.models import recommend as architecture
 from guiapp.core.models.catalogue import NAMES
@@ -314,6 +315,7 @@ class ArchitecturePage(StepPage):
         )
 
     def _searched(self, record: dict) -> None:
+        verdict.refresh_findings(self.study)  # the budgets compared, equal or not (bookkeeping)
         self.status.setText(
             f"Searched {record['n_trials']} trials in {record['seconds']:.0f} s; the best settings "
             "are recorded. Train the network with them on the Train page."
