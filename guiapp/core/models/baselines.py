@@ -35,7 +35,7 @@ from guiapp.core.models.baseline_models import (
 from guiapp.core.split.draw import train_tune_arrays
 from guiapp.core.stats.metrics import HIGHER_IS_BETTER, metric_panel, score
 from guiapp.core.study.errors import TenfoldError
-from guiapp.core.study.model import BaselineResult
+from guiapp.core.study.model import BaselineResult, Study
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress, sub_progress
 
 # The baselines' names, as the steps, the pages and the tests know them.
@@ -58,16 +58,16 @@ __all__ = [
 ]
 
 
-def tuned_pipeline(study, name: str, n_train: int | None = None):
+def tuned_pipeline(study: Study, name: str, n_train: int | None = None):
     """The baseline ``name`` with the settings its search chose (defaults when it had none)."""
-    result = next((r for r in study.baselines.results if r["name"] == name), {})
+    result: dict = next((r for r in study.baselines.results if r["name"] == name), {})
     n = len(study.split.train_idx or ()) if n_train is None else n_train
     return make_pipeline(
         name, study.question.task, seed=study.split.seed, params=result.get("best_params") or None, n_train=n
     )
 
 
-def fitted_baseline(study, name: str, X_tr, y_tr):
+def fitted_baseline(study: Study, name: str, X_tr, y_tr):
     """The baseline ``name`` with its tuned settings, fitted on ``X_tr``: fitted once per process.
 
     The verdict, the sealed-test evaluation and the interpretation all need the same fitted
@@ -75,7 +75,7 @@ def fitted_baseline(study, name: str, X_tr, y_tr):
     their cost. The cache is keyed by the settings and a hash of the training arrays, so new
     data, a new split or a new search fit again.
     """
-    result = next((r for r in study.baselines.results if r["name"] == name), {})
+    result: dict = next((r for r in study.baselines.results if r["name"] == name), {})
     key = _fit_key(name, result.get("best_params") or {}, study.split.seed, X_tr, y_tr)
     cache = study.__dict__.setdefault("_fitted_baselines", {})
     if cache.get(name, (None,))[0] != key:
@@ -87,7 +87,7 @@ def fitted_baseline(study, name: str, X_tr, y_tr):
     return cache[name][1]
 
 
-def remember_fitted(study, name: str, params: dict, X_tr, y_tr, pipe) -> None:
+def remember_fitted(study: Study, name: str, params: dict, X_tr, y_tr, pipe) -> None:
     """Keep a pipeline fitted on the training split for :func:`fitted_baseline`."""
     key = _fit_key(name, params or {}, study.split.seed, X_tr, y_tr)
     study.__dict__.setdefault("_fitted_baselines", {})[name] = (key, pipe)
@@ -101,13 +101,13 @@ def _fit_key(name: str, params: dict, seed: int, X, y) -> str:
     for a in (X, y):
         a = np.ascontiguousarray(a)
         h.update(str((a.shape, a.dtype)).encode())
-        h.update(a.view(np.uint8).reshape(-1) if a.dtype != object else repr(a.tolist()).encode())
+        h.update(a.view(np.uint8).reshape(-1).data if a.dtype != object else repr(a.tolist()).encode())
     return h.hexdigest()
 
 
 def model_output(pipeline, X, task: str):
     model = getattr(pipeline, "named_steps", {}).get("model")
-    if getattr(model, "n_jobs", None) not in (None, 1) and hasattr(model, "estimators_"):
+    if model is not None and getattr(model, "n_jobs", None) not in (None, 1) and hasattr(model, "estimators_"):
         # A forest fitted on several cores sums its trees' votes in whichever order the threads
         # finish: predicting on one core gives the same bits every run (a resumed run included).
         model.n_jobs = 1
@@ -122,7 +122,7 @@ def _fit_and_score(name, task, seed, params, metric, X_tr, y_tr, X_tu, y_tu) -> 
         return score(metric, y_tu, model_output(pipe, X_tu, task))
 
 
-def fit_baselines(study, progress: ProgressFn = no_progress, should_stop: StopFn | None = None) -> list[dict]:
+def fit_baselines(study: Study, progress: ProgressFn = no_progress, should_stop: StopFn | None = None) -> list[dict]:
     """Tune every chosen baseline with the same budget, refit the best, and record the results.
 
     A search already in the study's tuning storage resumes; a budget of 0 fits the defaults.
@@ -156,7 +156,7 @@ def fit_baselines(study, progress: ProgressFn = no_progress, should_stop: StopFn
 class _LazyStorage:
     """The tuning storage, opened when the first search needs it (a budget of 0 never does)."""
 
-    def __init__(self, study) -> None:
+    def __init__(self, study: Study) -> None:
         self.study, self.opened, self.url = study, None, ""
 
     def get(self):

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from guiapp.core.study.errors import TenfoldError
+from guiapp.core.study.model import Study
 
 SAFETENSORS_SUFFIXES = (".safetensors",)
 OWN_STATISTICS = "preprocessing statistics come from this study's training split"
@@ -124,7 +125,7 @@ def transfer_weights(model, state: dict, *, freeze: bool = False, checkpoint: st
     return report
 
 
-def apply_pretrained(study, model) -> TransferReport:
+def apply_pretrained(study: Study, model) -> TransferReport:
     """Start ``model`` from the study's checkpoint (``architecture.pretrained``), if it has one."""
     a = study.architecture
     return transfer_weights(model, read_checkpoint(a.pretrained), freeze=a.freeze, checkpoint=a.pretrained)

@@ -166,7 +166,7 @@ def _worker(rank, world, backend, init_file, study, tensors, batch_size, resume,
             def on_epoch(record):
                 messages.put(("epoch", record))
         else:
-            progress, on_epoch = no_progress, None
+            progress, on_epoch = no_progress, _no_epoch_report  # rank 0 alone reports
             study.save = lambda *args, **kwargs: None  # rank 0 writes study.json
         try:
             result = run_training(
@@ -190,6 +190,10 @@ def _worker(rank, world, backend, init_file, study, tensors, batch_size, resume,
             )
         )
         raise SystemExit(1) from None
+
+
+def _no_epoch_report(record: dict) -> None:
+    """A rank other than 0 reports no epochs: rank 0 does."""
 
 
 def train_distributed(
@@ -318,7 +322,7 @@ def _conclude(study: Study, relay: _Relay, died: dict, world: int) -> dict:
     return {**result, "processes": world}
 
 
-def _take_back(study, payload) -> dict:
+def _take_back(study: Study, payload) -> dict:
     """Rank 0's record of the run becomes the study's: history, best epoch, seconds, findings."""
     result, train_state, findings = payload
     study.train, study.findings = train_state, findings

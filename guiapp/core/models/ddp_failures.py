@@ -37,7 +37,7 @@ def gather_errors(messages, errors: list) -> None:
             errors.append(message[1:])
 
 
-def failure(errors: list, died: dict, outcomes: dict, world: int) -> TenfoldError:
+def failure(errors: list, died: dict, outcomes: dict, world: int) -> TrainingProcessFailed:
     """The clearest account of a failed run: a rank's own TenfoldError (the words one process
     would give), else a rank that died without a word (the others' errors only say their
     partner is gone), else the first rank's error."""

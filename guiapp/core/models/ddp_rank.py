@@ -7,6 +7,8 @@ all-reduce of the epoch's loss, rank 0's tune loss on every rank, and stop and p
 
 from __future__ import annotations
 
+from typing import Any
+
 RUN, PAUSE, STOP = 0, 1, 2
 
 
@@ -28,7 +30,7 @@ class Rank:
         ids = [self.rank] if self.device == "cuda" else None
         # The buffers hold the training split's statistics, the same on every rank: no need to
         # send them before every forward pass (the keyword's name changed in torch 2.x).
-        quiet = (
+        quiet: dict[str, Any] = (
             {"forward_sync_buffers": False}
             if "forward_sync_buffers" in inspect.signature(DistributedDataParallel).parameters
             else {"broadcast_buffers": False}

@@ -6,6 +6,7 @@ import os
 import platform
 import random
 import sys
+from typing import Any
 
 import numpy as np
 
@@ -90,7 +91,7 @@ def seed_everything(seed: int, deterministic: bool = True) -> None:
 
 def runtime_versions() -> dict:
     """Python, torch, CUDA, cuDNN and driver versions for the manifest."""
-    info = {"python": sys.version.split()[0], "platform": platform.platform()}
+    info: dict[str, Any] = {"python": sys.version.split()[0], "platform": platform.platform()}
     try:
         import torch
     except ImportError:

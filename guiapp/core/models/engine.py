@@ -69,7 +69,7 @@ def make_optimizer(model, t: TrainState, device: str):
     if kind not in OPTIMIZERS:
         raise TenfoldError(f"Unknown optimizer {kind!r}; choose {', '.join(OPTIMIZERS)}.")
     params = list(model.parameters())
-    kwargs = {}
+    kwargs: dict[str, Any] = {}
     if kind != "sgd":
         try:
             from torch.optim.optimizer import _get_fused_kernels_supported_devices

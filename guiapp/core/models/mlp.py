@@ -35,6 +35,10 @@ def build_mlp(
     class Standardize(nn.Module):
         """Fill missing values with training medians, then standardise with training stats."""
 
+        fill: torch.Tensor
+        center: torch.Tensor
+        scale: torch.Tensor
+
         def __init__(self, n):
             super().__init__()
             self.register_buffer("fill", torch.zeros(n))
@@ -45,7 +49,8 @@ def build_mlp(
             x = torch.where(torch.isnan(x), self.fill, x)
             return (x - self.center) / self.scale
 
-    layers: list = [Standardize(n_features)]
+    standardize = Standardize(n_features)
+    layers: list = [standardize]
     size = n_features
     for _ in range(depth):
         layers += [nn.Linear(size, width), nn.ReLU(), nn.Dropout(dropout)]
@@ -66,11 +71,11 @@ def build_mlp(
     model = nn.Sequential(*layers)
     with torch.no_grad():
         if center is not None:
-            model[0].center.copy_(torch.as_tensor(center, dtype=torch.float32))
+            standardize.center.copy_(torch.as_tensor(center, dtype=torch.float32))
         if scale is not None:
-            model[0].scale.copy_(torch.as_tensor(scale, dtype=torch.float32))
+            standardize.scale.copy_(torch.as_tensor(scale, dtype=torch.float32))
         if fill is not None:
-            model[0].fill.copy_(torch.as_tensor(fill, dtype=torch.float32))
+            standardize.fill.copy_(torch.as_tensor(fill, dtype=torch.float32))
     return model
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 
@@ -17,6 +18,7 @@ from guiapp.core.models.checkpoint_transfer import apply_pretrained
 from guiapp.core.models.grid_networks import build_grid_network
 from guiapp.core.models.mlp import build_mlp, count_parameters, n_outputs
 from guiapp.core.study.errors import TenfoldError
+from guiapp.core.study.model import Study
 
 # The MLP's builders, as the callers and the bundle reader know them here.
 __all__ = [
@@ -46,14 +48,14 @@ def training_statistics(X_train: np.ndarray):
     return center.astype(np.float32), scale.astype(np.float32), fill.astype(np.float32)
 
 
-def model_for_study(study, X_train: np.ndarray | None = None, y_train: np.ndarray | None = None):
+def model_for_study(study: Study, X_train: np.ndarray | None = None, y_train: np.ndarray | None = None):
     a = study.architecture
     stats = (
         (None, None, None)
         if X_train is None
-        else (column_statistics(X_train) if is_streamed(X_train) else training_statistics(X_train))
+        else (column_statistics(cast(Any, X_train)) if is_streamed(X_train) else training_statistics(X_train))
     )
-    target = {}
+    target: dict[str, float] = {}
     if not study.is_classification and y_train is not None:
         target = {"target_center": float(np.mean(y_train)), "target_scale": float(np.std(y_train)) or 1.0}
     if a.kind != "mlp":  # images and sequences: the rows put back on their grid (grid_networks)
@@ -68,15 +70,19 @@ def model_for_study(study, X_train: np.ndarray | None = None, y_train: np.ndarra
             target_scale=target.get("target_scale", 1.0),
         )
     else:
+        center, scale, fill = stats
         model = build_mlp(
             len(study.data.feature_columns),
             n_outputs(study),
             a.width,
             a.depth,
             a.dropout,
-            *stats,
+            center,
+            scale,
+            fill,
             regression=not study.is_classification,
-            **target,
+            target_center=target.get("target_center", 0.0),
+            target_scale=target.get("target_scale", 1.0),
         )
     if a.pretrained and X_train is not None:  # a network about to train starts from the checkpoint
         apply_pretrained(study, model)
@@ -95,7 +101,7 @@ def save_weights(model, path: Path) -> None:
     tmp.replace(path)
 
 
-def load_trained_model(study):
+def load_trained_model(study: Study):
     """The study's best network, on the CPU, in eval mode."""
     from safetensors.torch import load_file  # safetensors pulls torch: imported lazily
 
@@ -107,7 +113,7 @@ def load_trained_model(study):
     return model
 
 
-def predict(study, X: np.ndarray, model=None) -> np.ndarray:
+def predict(study: Study, X: np.ndarray, model=None) -> np.ndarray:
     """Class probabilities (n × k) or predictions (n,) from the trained network."""
     import torch
 
@@ -115,13 +121,17 @@ def predict(study, X: np.ndarray, model=None) -> np.ndarray:
 
     model = model.cpu().eval()
     with torch.no_grad():
-        out = predict_in_batches(model, X) if is_streamed(X) else model(torch.as_tensor(X, dtype=torch.float32))
+        out = (
+            predict_in_batches(model, cast(Any, X))
+            if is_streamed(X)
+            else model(torch.as_tensor(X, dtype=torch.float32))
+        )
         if study.is_classification:
             return torch.softmax(out, dim=1).numpy()
         return out.squeeze(1).numpy()
 
 
-def model_config(study) -> dict:
+def model_config(study: Study) -> dict:
     a = study.architecture
     return {
         "architecture": a.kind,
@@ -139,5 +149,5 @@ def model_config(study) -> dict:
     }
 
 
-def write_config(study, path: Path) -> None:
+def write_config(study: Study, path: Path) -> None:
     Path(path).write_text(json.dumps(model_config(study), indent=2), encoding="utf-8")

@@ -210,7 +210,8 @@ def _objective(study: Study, root: Path, epochs: int, patience: int, budget: int
 
     def objective(params, trial):
         done = len(counted_trials(trial.study.get_trials(deepcopy=False), running=False))
-        copy_ = _trial_copy(study, root / f"trial-{trial.number}")
+        folder = root / f"trial-{trial.number}"
+        copy_ = _trial_copy(study, folder)
         apply_network_settings(copy_, params)
         copy_.train.max_epochs, copy_.train.patience = epochs, patience
         copy_.train.processes = 1  # short trials: starting data-parallel processes would cost more than they save
@@ -231,7 +232,7 @@ def _objective(study: Study, root: Path, epochs: int, patience: int, budget: int
         try:
             train_network(copy_, progress=report, should_stop=should_stop, on_epoch=on_epoch, resume=False)
         finally:
-            shutil.rmtree(copy_.folder, ignore_errors=True)
+            shutil.rmtree(folder, ignore_errors=True)
         best = next(r for r in copy_.train.history if r["epoch"] == copy_.train.best_epoch)
         return best[f"tune_{metric}"]
 

@@ -44,7 +44,7 @@ def small_table_threads(fn):
     """Run ``fn(study, ...)`` under :func:`small_model_threads` sized by the study's table."""
 
     @functools.wraps(fn)
-    def wrapper(study, *args, **kwargs):
+    def wrapper(study: Study, *args, **kwargs):
         with small_model_threads(int(study.data.n_samples) * max(int(study.data.n_features), 1)):
             return fn(study, *args, **kwargs)
 

@@ -108,9 +108,13 @@ def repeat_training(
     try:
         for k, seed in enumerate(seeds):
             t.seed, t.status, t.history, t.seconds = seed, "not started", [], 0.0
+
+            def seed_progress(f: float, m: str = "", k: int = k, seed: int = seed) -> None:
+                progress((k + f) / len(seeds), f"Seed {seed}: {m}")
+
             train_network(
                 study,
-                progress=lambda f, m, k=k, seed=seed: progress((k + f) / len(seeds), f"Seed {seed}: {m}"),
+                progress=seed_progress,
                 should_stop=should_stop,
                 resume=False,
             )

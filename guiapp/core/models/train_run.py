@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterator
+from typing import cast
 
 from guiapp.core.data.streaming import batch_loader, is_streamed, predict_in_batches
 from guiapp.core.models import engine
@@ -57,6 +58,8 @@ def run_training(
 class _Run:
     """The state of one training run, from its first epoch (or the checkpoint's) to its end."""
 
+    writer: CheckpointWriter  # made when the epochs start
+
     def __init__(self, study: Study, batch_size, progress, should_stop, on_epoch, should_pause, ddp) -> None:
         import torch  # torch: imported lazily so the window opens fast
 
@@ -77,9 +80,12 @@ class _Run:
         self.scheduler = engine.make_scheduler(study, self.optimizer)
         self.scaler = torch.amp.GradScaler(device) if (t.mixed_precision == "fp16" and device == "cuda") else None
         self.ckpt_path = study.path(CHECKPOINT)
-        self.start_epoch, self.history = 0, []
+        self.start_epoch, self.history = 0, cast(list[dict], [])
         self.best = engine.EarlyStopping(t.patience)
-        self.earlier, self.sessions = 0.0, []  # training time and sessions of the processes before this one
+        self.earlier, self.sessions = (
+            0.0,
+            cast(list[dict], []),
+        )  # training time and sessions of the processes before this one
         self.generator = torch.Generator().manual_seed(t.seed)
         self.note = t.message if "out of memory" in t.message else ""
 

@@ -16,11 +16,12 @@ from pathlib import Path
 
 from guiapp.core.models.trials import GRACE_S, HEARTBEAT_S
 from guiapp.core.study.errors import TenfoldError
+from guiapp.core.study.model import Study
 
 STORAGE_FILE = "tuning.sqlite3"
 
 
-def storage_url(study) -> str:
+def storage_url(study: Study) -> str:
     """The study's optuna storage: the URL in the environment variable the spec names
     (``storage_env``), else the spec's URL, else ``tuning.sqlite3`` in the study folder."""
     name = getattr(study.tuning, "storage_env", "")
@@ -40,7 +41,7 @@ def storage_url(study) -> str:
     return "sqlite:///" + Path(study.path(STORAGE_FILE)).resolve().as_posix()
 
 
-def is_shared(study) -> bool:
+def is_shared(study: Study) -> bool:
     """A storage URL from the spec may be shared with other workers; the study's own file is not."""
     return bool(study.tuning.storage or getattr(study.tuning, "storage_env", ""))
 
@@ -64,7 +65,7 @@ class RedactingFormatter(logging.Formatter):
         return redact(super().format(record))
 
 
-def storage_text(study) -> str:
+def storage_text(study: Study) -> str:
     """Where the trials are stored, in words fit to show and share: never a password."""
     name = getattr(study.tuning, "storage_env", "")
     if name:
@@ -137,13 +138,13 @@ def _fast_sqlite(storage) -> None:
     engine.dispose()  # connections opened before the listener get the pragmas too
 
 
-def split_key(study) -> str:
+def split_key(study: Study) -> str:
     """The training and tune rows a search scored on: a search of another split is stale."""
     s = study.split
     return hashlib.sha256(json.dumps([s.train_idx, s.tune_idx]).encode()).hexdigest()[:12]
 
 
-def fingerprint(study, **extra) -> str:
+def fingerprint(study: Study, **extra) -> str:
     """What a search's trials depend on; a new value means a new search."""
     s = study.split
     payload = {

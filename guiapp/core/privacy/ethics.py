@@ -12,7 +12,7 @@ import datetime as _dt
 
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.findings import Findings
-from guiapp.core.study.model import EthicsEntry, now_iso
+from guiapp.core.study.model import EthicsEntry, Study, now_iso
 
 SHARE_CHOICES = ("auto", "never", "always")
 STATUSES = ("open", "resolved")
@@ -55,7 +55,7 @@ _SENSITIVITY_CODES = {
 NO_CONCERNS = "No ethical concerns were identified for this study."
 
 
-def declare_no_concerns(study, raised_by: str = "") -> dict:
+def declare_no_concerns(study: Study, raised_by: str = "") -> dict:
     """Record that the study raises no ethical concern; refused while a concern is open, so the
     register and the card never say both "no concerns" and "a concern is still open"."""
     open_ = [e["concern"] for e in study.ethics.register if e.get("status", "open") == "open"]
@@ -89,13 +89,13 @@ def add_entry(
     return entry
 
 
-def _entry(study, index: int) -> dict:
+def _entry(study: Study, index: int) -> dict:
     if not 0 <= index < len(study.ethics.register):
         raise TenfoldError("Select an entry of the ethics register first.")
     return study.ethics.register[index]
 
 
-def edit_entry(study, index: int, *, concern=None, raised_by=None, mitigation=None, status=None) -> dict:
+def edit_entry(study: Study, index: int, *, concern=None, raised_by=None, mitigation=None, status=None) -> dict:
     """Change the given fields of one entry; ``None`` leaves a field as it is."""
     entry = _entry(study, index)
     if concern is not None and not concern.strip():
@@ -108,7 +108,7 @@ def edit_entry(study, index: int, *, concern=None, raised_by=None, mitigation=No
     return entry
 
 
-def resolve_entry(study, index: int, mitigation: str) -> None:
+def resolve_entry(study: Study, index: int, mitigation: str) -> None:
     entry = _entry(study, index)
     entry["status"] = "resolved"
     if mitigation.strip():
@@ -131,7 +131,7 @@ def finding_key(finding) -> str:
     return f"{finding.code}:{detail}"
 
 
-def sync_register(study) -> list[dict]:
+def sync_register(study: Study) -> list[dict]:
     """Open an entry for each finding that is an ethical concern and has none yet.
 
     Idempotent: an entry remembers the finding that opened it, so a rerun (or an entry the
@@ -155,7 +155,7 @@ def sync_register(study) -> list[dict]:
 # ----- sensitivity ------------------------------------------------------------------------------
 
 
-def set_sensitivity(study, sensitive) -> None:
+def set_sensitivity(study: Study, sensitive) -> None:
     """Record the user's answer; undeclared (None) is treated as sensitive."""
     study.data.sensitive = sensitive
     _update_sensitivity_findings(study)
@@ -163,7 +163,7 @@ def set_sensitivity(study, sensitive) -> None:
     study.set_findings("ethics", others + ([Findings.sensitive_data.raise_()] if sensitive else []))
 
 
-def set_sensitivity_answers(study, **answers) -> None:
+def set_sensitivity_answers(study: Study, **answers) -> None:
     """Store answers to the sensitivity questions (about humans, identifiable, consent / IRB
     with its reference, data-use agreement with its reference); other answers are kept."""
     unknown = set(answers) - set(ANSWERS)
@@ -179,12 +179,12 @@ def set_sensitivity_answers(study, **answers) -> None:
     _update_sensitivity_findings(study)
 
 
-def consent_recorded(study) -> bool:
+def consent_recorded(study: Study) -> bool:
     d = study.data
     return bool(d.consent or d.consent_reference or d.data_use_agreement or d.dua_reference)
 
 
-def sensitivity_findings(study) -> list:
+def sensitivity_findings(study: Study) -> list:
     """The data step's findings about the sensitivity answers."""
     d = study.data
     out = []
@@ -209,12 +209,12 @@ def sensitivity_findings(study) -> list:
     return out
 
 
-def _update_sensitivity_findings(study) -> None:
+def _update_sensitivity_findings(study: Study) -> None:
     others = [f for f in study.findings if f.step == "data" and f.code not in _SENSITIVITY_CODES]
     study.set_findings("data", others + sensitivity_findings(study))
 
 
-def suggested_sensitivity(study) -> tuple:
+def suggested_sensitivity(study: Study) -> tuple:
     """``(True | False | None, why)``: what the answers and the identifier scan suggest."""
     d = study.data
     ids = sorted(
@@ -243,7 +243,7 @@ def suggested_sensitivity(study) -> tuple:
 # ----- decisions and the card's own fields -------------------------------------------------------
 
 
-def set_share_weights(study, choice: str, reason: str = "") -> None:
+def set_share_weights(study: Study, choice: str, reason: str = "") -> None:
     if choice not in SHARE_CHOICES:
         raise TenfoldError(f"Choose how to share weights: {', '.join(SHARE_CHOICES)}.")
     if choice == "always" and study.treated_as_sensitive and not reason.strip():
@@ -263,7 +263,7 @@ def set_share_weights(study, choice: str, reason: str = "") -> None:
         )
 
 
-def set_card_fields(study, **fields) -> None:
+def set_card_fields(study: Study, **fields) -> None:
     """The intended use, out-of-scope uses and limitations, in the owner's words."""
     unknown = set(fields) - set(CARD_FIELDS)
     if unknown:
@@ -272,7 +272,7 @@ def set_card_fields(study, **fields) -> None:
         setattr(study.ethics, key, (value or "").strip())
 
 
-def card_fields_missing(study) -> list[str]:
+def card_fields_missing(study: Study) -> list[str]:
     """The user-written card fields still empty, in the card's words."""
     names = {"intended_use": "intended use", "out_of_scope": "out-of-scope uses", "limitations": "limitations"}
     return [names[k] for k in CARD_FIELDS if not getattr(study.ethics, k, "").strip()]

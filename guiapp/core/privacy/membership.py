@@ -201,7 +201,7 @@ def reading(r: AttackResult) -> str:
 # ----- the audit of a study -------------------------------------------------------------------
 
 
-def knn_pipeline(study):
+def knn_pipeline(study: Study):
     """The kNN baseline as the study's baselines are built: impute → scale → k nearest neighbours."""
     from sklearn.impute import SimpleImputer
     from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
@@ -287,7 +287,7 @@ def _without_clock(archive: bytes) -> bytes:
     return out.getvalue()
 
 
-def audit_models(study) -> list[str]:
+def audit_models(study: Study) -> list[str]:
     """The models an audit covers: the network, its DP twin when trained, and the kNN baseline."""
     models = ["network"]
     if study.ethics.dp.get("weights"):
