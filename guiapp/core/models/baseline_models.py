@@ -217,6 +217,7 @@ def _classifiers(n_train: int = 0) -> dict[str, Baseline]:
 
 
 def _regressors(n_train: int = 0) -> dict[str, Baseline]:
+    # sklearn: imported lazily, a heavy library
     from sklearn.compose import TransformedTargetRegressor
     from sklearn.dummy import DummyRegressor
     from sklearn.ensemble import HistGradientBoostingRegressor, RandomForestRegressor
@@ -332,6 +333,7 @@ def make_pipeline(name: str, task: str, seed: int = 0, params: dict | None = Non
 
     ``n_train`` picks the form whose cost fits that many training samples (see :func:`baseline`).
     """
+    # sklearn: imported lazily, a heavy library
     from sklearn.impute import SimpleImputer
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler

@@ -18,6 +18,8 @@ import json
 import time
 import warnings
 
+import numpy as np
+
 from guiapp.core.data.streaming import bounded, is_streamed
 from guiapp.core.models import tuning
 from guiapp.core.models.baseline_models import (
@@ -94,8 +96,6 @@ def remember_fitted(study: Study, name: str, params: dict, X_tr, y_tr, pipe) -> 
 
 
 def _fit_key(name: str, params: dict, seed: int, X, y) -> str:
-    import numpy as np
-
     h = hashlib.blake2b(digest_size=16)
     h.update(json.dumps([name, params, seed], sort_keys=True, default=str).encode())
     for a in (X, y):

@@ -141,6 +141,7 @@ def build(kind: str, config: dict):
 
 
 def _build_cnn1d(c: dict):
+    # torch: imported lazily, a heavy library
     from torch import nn
 
     layers, channels, length = [], c["channels"], c["length"]
@@ -156,6 +157,7 @@ def _build_cnn1d(c: dict):
 
 
 def _build_cnn2d(c: dict):
+    # torch: imported lazily, a heavy library
     from torch import nn
 
     layers, channels, h, w, filters = [], c["channels"], c["image_height"], c["image_width"], c["filters"]
@@ -170,6 +172,7 @@ def _build_cnn2d(c: dict):
 
 
 def _build_transformer(c: dict):
+    # torch: imported lazily, a heavy library
     import torch
     from torch import nn
 

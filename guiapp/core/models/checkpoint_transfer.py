@@ -61,6 +61,7 @@ class TransferReport:
 
 def read_checkpoint(path) -> dict:
     """The tensors of a local checkpoint, by name, on the CPU."""
+    # torch: imported lazily, a heavy library
     import torch
 
     path = Path(path).expanduser()
@@ -96,6 +97,7 @@ def read_checkpoint(path) -> dict:
 
 def transfer_weights(model, state: dict, *, freeze: bool = False, checkpoint: str = "") -> TransferReport:
     """Copy the tensors of ``state`` whose name and shape match a parameter of ``model``."""
+    # torch: imported lazily, a heavy library
     import torch
 
     params = dict(model.named_parameters())

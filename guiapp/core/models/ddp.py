@@ -65,6 +65,7 @@ def check_processes(study: Study) -> tuple[str, str]:
             'not on Apple\'s MPS. Set processes = 1, or device = "cpu".'
         )
     if device == "cuda":
+        # torch: imported lazily, a heavy library
         import torch
 
         gpus = torch.cuda.device_count()
@@ -110,6 +111,7 @@ def _context():
     """Processes from a fork server that has imported torch once (a rank then starts in
     milliseconds, not the seconds of a fresh interpreter); spawned ones where there is none
     (Windows). Neither forks a parent that may hold threads or a CUDA context."""
+    # torch: imported lazily, a heavy library
     import torch.multiprocessing as mp
 
     if "forkserver" in mp.get_all_start_methods():
@@ -139,6 +141,7 @@ def _worker(rank, world, backend, init_file, study, tensors, batch_size, resume,
         _watch_parent(method)
         from datetime import timedelta
 
+        # torch: imported lazily, a heavy library
         import torch
         import torch.distributed as dist
 

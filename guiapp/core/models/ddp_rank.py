@@ -25,6 +25,7 @@ class Rank:
         backward pass averages the gradients over the ranks."""
         import inspect
 
+        # torch: imported lazily, a heavy library
         from torch.nn.parallel import DistributedDataParallel
 
         ids = [self.rank] if self.device == "cuda" else None
@@ -53,12 +54,14 @@ class Rank:
 
     def sum(self, tensor) -> None:
         """Sum a tensor over the ranks, in place (the epoch's training loss)."""
+        # torch: imported lazily, a heavy library
         import torch.distributed as dist
 
         dist.all_reduce(tensor)
 
     def from_rank0(self, value: float) -> float:
         """Rank 0's value on every rank."""
+        # torch: imported lazily, a heavy library
         import torch
         import torch.distributed as dist
 
@@ -69,12 +72,14 @@ class Rank:
     def seed_epoch(self, seed: int, epoch: int) -> None:
         """Dropout draws of its own for each rank and epoch; a function of both, so a resumed
         run draws the same as an uninterrupted one."""
+        # torch: imported lazily, a heavy library
         import torch
 
         torch.manual_seed((seed * 1_000_003 + epoch * 7_919 + self.rank * 104_729) % 2**63)
 
     def should_stop(self) -> bool:
         """Whether any rank was told to stop; every rank learns the same, at the same batch."""
+        # torch: imported lazily, a heavy library
         import torch
         import torch.distributed as dist
 

@@ -91,6 +91,7 @@ def model_for_study(study: Study, X_train: np.ndarray | None = None, y_train: np
 
 def save_weights(model, path: Path) -> None:
     """Weights (of a model, or a state dict) as safetensors, written atomically."""
+    # safetensors (pulls torch): imported lazily, a heavy library
     from safetensors.torch import save_file
 
     path = Path(path)
@@ -115,6 +116,7 @@ def load_trained_model(study: Study):
 
 def predict(study: Study, X: np.ndarray, model=None) -> np.ndarray:
     """Class probabilities (n × k) or predictions (n,) from the trained network."""
+    # torch: imported lazily, a heavy library
     import torch
 
     model = model if model is not None else load_trained_model(study)

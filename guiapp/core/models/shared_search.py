@@ -56,6 +56,7 @@ def search_lock(storage, study_id: int):
         with FileLock(database + ".tenfold-lock"):
             yield
         return
+    # sqlalchemy: imported lazily, a heavy library
     from sqlalchemy import column, select, table
 
     attrs = table("study_system_attributes", column("study_id"), column("key"))

@@ -22,6 +22,7 @@ Objective = Callable[[dict, object], float]
 
 
 def import_optuna():
+    # optuna: imported lazily, a heavy library
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.ERROR)  # Tenfold reports trials itself
@@ -53,6 +54,7 @@ def counted_trials(trials, *, running: bool = True) -> list:
     A trial left running by a killed worker is not counted; with ``running`` the trials other
     workers have in flight are, so that workers sharing a search do not overshoot it.
     """
+    # optuna: imported lazily, a heavy library
     from optuna.trial import TrialState
 
     out = []
@@ -92,6 +94,7 @@ def resumable_trials(storage, ost, space: dict) -> list:
     draws (microseconds) cannot be completed as it would have been: it is marked failed, not
     counted, and its place in the budget is proposed again.
     """
+    # optuna: imported lazily, a heavy library
     from optuna.trial import TrialState
 
     keep = []
@@ -110,6 +113,7 @@ def run_trial(ost, trial, objective) -> None:
     A cancel (or a kill) leaves the trial 'running', to be finished in place on resume.
     """
     optuna = import_optuna()
+    # optuna: imported lazily, a heavy library
     from optuna.trial import TrialState
 
     try:
@@ -123,6 +127,7 @@ def run_trial(ost, trial, objective) -> None:
 
 
 def best_trial(ost, budget: int, direction: str):
+    # optuna: imported lazily, a heavy library
     from optuna.trial import TrialState
 
     counted = counted_trials(ost.get_trials(deepcopy=False), running=False)[:budget]
@@ -148,6 +153,7 @@ def search_record(
     storage_text: str = "",
 ) -> dict:
     """A search as the study keeps it: budget, trials, best settings, and how it was run."""
+    # optuna: imported lazily, a heavy library
     from optuna.trial import TrialState
 
     all_counted = counted_trials(ost.get_trials(deepcopy=False), running=False)

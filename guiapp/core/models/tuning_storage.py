@@ -75,6 +75,7 @@ def storage_text(study: Study) -> str:
 
 def open_storage(url: str, *, shared: bool = False):
     """An optuna RDB storage; SQLite files get a long lock timeout (and WAL when private)."""
+    # optuna: imported lazily, a heavy library
     import optuna
 
     kwargs: dict = {}
@@ -102,6 +103,7 @@ def _open_rdb(optuna, url: str, kwargs: dict, tries: int):
     """Workers that meet an empty shared database at once all create optuna's tables; all but one
     such attempt fail on a name the first just made (e.g. PostgreSQL's enum types), and succeed
     a moment later, finding the tables made."""
+    # sqlalchemy: imported lazily, a heavy library
     from sqlalchemy.exc import IntegrityError, ProgrammingError  # "already exists"; not a refused login
 
     for attempt in range(tries):
@@ -124,6 +126,7 @@ def close_storage(storage) -> None:
 
 def _fast_sqlite(storage) -> None:
     """Write-ahead logging: a commit costs a few milliseconds, and an app crash loses nothing."""
+    # sqlalchemy: imported lazily, a heavy library
     from sqlalchemy import event
 
     engine = storage.engine

@@ -53,6 +53,7 @@ def fix_for_dp(model):
     """
     import copy
 
+    # opacus: imported lazily, a heavy library
     from opacus.utils.module_utils import trainable_modules
     from opacus.validators import ModuleValidator
 
@@ -122,6 +123,7 @@ def _dp_model(study: Study, X_tr, y_tr):
 
 def _empty_grad_samples(model) -> None:
     """Per-sample gradients of an empty batch (none), so opacus's optimizer can take its step."""
+    # torch: imported lazily, a heavy library
     import torch
 
     for p in model.parameters():

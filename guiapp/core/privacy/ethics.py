@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 
+from guiapp.core.study.blocking import record_in_register
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.findings import Findings
 from guiapp.core.study.model import EthicsEntry, Study, now_iso
@@ -147,9 +148,7 @@ def sync_register(study: Study) -> list[dict]:
             continue
         known.add(key)
         new.append(add_entry(study, f.message, raised_by=AUTOMATIC, finding=key))
-    from guiapp.core.study.blocking import record_in_register  # accepted findings, with their reasons
-
-    return new + record_in_register(study)
+    return new + record_in_register(study)  # accepted findings, with their reasons
 
 
 # ----- sensitivity ------------------------------------------------------------------------------

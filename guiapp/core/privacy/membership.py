@@ -203,6 +203,7 @@ def reading(r: AttackResult) -> str:
 
 def knn_pipeline(study: Study):
     """The kNN baseline as the study's baselines are built: impute → scale → k nearest neighbours."""
+    # sklearn: imported lazily, a heavy library
     from sklearn.impute import SimpleImputer
     from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
     from sklearn.pipeline import Pipeline
@@ -233,6 +234,7 @@ def save_knn(pipe, path) -> bool:
     False when skops is not installed: the kNN then never leaves the study (no pickle fallback).
     """
     try:
+        # skops: imported lazily, a heavy library
         import skops.io as sio
     except ImportError:
         return False
