@@ -24,6 +24,14 @@ from guiapp.core.models import engine
 from guiapp.core.models.catalogue import NAMES
 from guiapp.core.models.devices import pick_device, seed_everything
 from guiapp.core.models.network import model_for_study, predict, save_weights
+from guiapp.core.privacy.dp_opacus import (
+    ACCOUNTANT,
+    counted_steps,
+    empty_grad_samples,
+    fix_for_dp,
+    make_private,
+    opacus_version,
+)
 from guiapp.core.split.draw import train_tune_arrays
 from guiapp.core.stats.metrics import HIGHER_IS_BETTER, score
 from guiapp.core.study.errors import TenfoldError
@@ -31,8 +39,22 @@ from guiapp.core.study.findings import Findings
 from guiapp.core.study.model import Study, now_iso
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
 
+# fix_for_dp and ACCOUNTANT are read from here by the bundle reader and the tests.
+__all__ = [
+    "ACCOUNTANT",
+    "DEFAULT_EPOCHS",
+    "DEFAULT_MAX_GRAD_NORM",
+    "DP_WEIGHTS",
+    "UNFIT_KINDS",
+    "default_delta",
+    "dp_summary",
+    "fix_for_dp",
+    "load_dp_model",
+    "refuse_unfit_architecture",
+    "train_with_dp",
+]
+
 DP_WEIGHTS = "checkpoints/dp.safetensors"
-ACCOUNTANT = "rdp"  # Rényi DP (Mironov 2017), opacus's long-standing default
 DEFAULT_EPOCHS = 30
 DEFAULT_MAX_GRAD_NORM = 1.0
 
@@ -42,32 +64,6 @@ def default_delta(n: int) -> float:
     if n < 1:
         raise TenfoldError("Differential privacy needs training samples.")
     return float(min(1e-5, 0.1 / n))
-
-
-def fix_for_dp(model):
-    """A copy of ``model`` with the layers opacus can swap for DP-ready ones swapped (BatchNorm →
-    GroupNorm and the like), by opacus's own fixers; layers it cannot fix are left as they are.
-
-    opacus's ``ModuleValidator.fix`` copies the network through ``torch.save``, which cannot copy
-    the preprocessing layers Tenfold builds inside its networks; a deep copy does the same job.
-    """
-    import copy
-
-    # opacus: imported lazily, a heavy library
-    from opacus.utils.module_utils import trainable_modules
-    from opacus.validators import ModuleValidator
-
-    model = copy.deepcopy(model)
-    for name, layer in [(n, m) for n, m in trainable_modules(model)]:
-        fixer = ModuleValidator.FIXERS.get(type(layer))
-        if fixer is None:
-            continue
-        new = fixer(layer).to(next(layer.parameters()).device)
-        if not name:
-            return new
-        parent_name, _, child = name.rpartition(".")
-        setattr(model.get_submodule(parent_name) if parent_name else model, child, new)
-    return model
 
 
 # Architectures DP-SGD cannot train here: opacus has no per-sample gradient rule for their layers.
@@ -119,21 +115,6 @@ def _dp_model(study: Study, X_tr, y_tr):
                 "and retrain that with differential privacy."
             )
     return model, fixed
-
-
-def _empty_grad_samples(model) -> None:
-    """Per-sample gradients of an empty batch (none), so opacus's optimizer can take its step."""
-    # torch: imported lazily, a heavy library
-    import torch
-
-    for p in model.parameters():
-        if p.requires_grad:
-            p.grad_sample = torch.zeros((0, *p.shape), dtype=p.dtype, device=p.device)
-
-
-def _counted_steps(engine) -> int:
-    """How many noisy steps the accountant has been told of."""
-    return int(sum(entry[-1] for entry in engine.accountant.history))
 
 
 def train_with_dp(
@@ -216,35 +197,6 @@ def _check_delta(delta: float | None, n: int) -> float:
     return delta
 
 
-def _make_private(model, optimizer, loader, target_epsilon: float, delta: float, epochs: int, max_grad_norm: float):
-    """opacus's privacy engine around the model, the optimizer and the loader (Poisson batches)."""
-    # opacus: imported lazily, an optional heavy library
-    from opacus import PrivacyEngine
-    from opacus.validators.errors import UnsupportedModuleError
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # opacus warns about secure RNG and full backward hooks
-        privacy = PrivacyEngine(accountant=ACCOUNTANT)
-        try:
-            model, optimizer, loader = privacy.make_private_with_epsilon(
-                module=model,
-                optimizer=optimizer,
-                data_loader=loader,
-                target_epsilon=target_epsilon,
-                target_delta=delta,
-                epochs=epochs,
-                max_grad_norm=max_grad_norm,
-            )
-        except (UnsupportedModuleError, NotImplementedError) as exc:
-            raise TenfoldError(
-                f"Differential-privacy training cannot handle a layer of this network "
-                f"({str(exc).splitlines()[0][:200]}). Choose an MLP or CNN on the "
-                "Architecture page, train it, and retrain that with differential "
-                "privacy."
-            ) from None
-    return privacy, model, optimizer, loader
-
-
 def _train_private(study: Study, X_tr, y_tr, target_epsilon, delta, epochs, max_grad_norm, progress, should_stop):
     """DP-SGD through the training engine: opacus's optimizer steps, its accountant counts."""
     import torch  # torch: imported lazily so the window opens fast
@@ -261,14 +213,14 @@ def _train_private(study: Study, X_tr, y_tr, target_epsilon, delta, epochs, max_
     generator = torch.Generator().manual_seed(t.seed)
     dataset = torch.utils.data.TensorDataset(torch.as_tensor(X_tr), engine.targets(study, np.asarray(y_tr)))
     loader = torch.utils.data.DataLoader(dataset, batch_size=min(t.batch_size, n), generator=generator)
-    privacy, model, optimizer, loader = _make_private(
+    privacy, model, optimizer, loader = make_private(
         model, optimizer, loader, target_epsilon, delta, epochs, max_grad_norm
     )
     noise = float(optimizer.noise_multiplier)
     # Poisson sampling can draw an empty batch. It is still a step of DP-SGD: the optimizer adds
     # noise to a zero gradient and the accountant counts the step, or the ε reported would be
     # below the ε spent.
-    trainer = engine.Engine(model, optimizer, engine.loss_fn(study), on_empty_batch=lambda: _empty_grad_samples(model))
+    trainer = engine.Engine(model, optimizer, engine.loss_fn(study), on_empty_batch=lambda: empty_grad_samples(model))
 
     def batches(epoch: int):
         for xb, yb in loader:
@@ -296,7 +248,7 @@ def _train_private(study: Study, X_tr, y_tr, target_epsilon, delta, epochs, max_
         "sample_rate": float(loader.sample_rate),
         "steps": trainer.steps,
         "empty": trainer.empty_steps,
-        "steps_counted": _counted_steps(privacy),
+        "steps_counted": counted_steps(privacy),
     }
 
 
@@ -329,7 +281,7 @@ def _record(study: Study, record: dict, run: dict, X_tu, y_tu) -> None:
         "weights": DP_WEIGHTS,
         "seconds": round(time.perf_counter() - run["started"], 2),
         "trained_at": now_iso(),
-        "library": f"opacus {_opacus_version()}",
+        "library": f"opacus {opacus_version()}",
     }
     study.ethics.dp["history"] = history + [_run(study.ethics.dp)]
     epsilon = record["epsilon"]
@@ -362,15 +314,6 @@ def _run(dp: dict) -> dict:
             "trained_at",
         )
     }
-
-
-def _opacus_version() -> str:
-    from importlib import metadata
-
-    try:
-        return metadata.version("opacus")
-    except metadata.PackageNotFoundError:
-        return "unknown"
 
 
 def load_dp_model(study: Study):
