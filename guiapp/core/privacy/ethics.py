@@ -8,6 +8,7 @@ its training data); :func:`sync_register` opens one entry for each, once.
 
 from __future__ import annotations
 
+from guiapp.core.study.blocking import record_in_register
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.ethics_register import NO_CONCERNS, STATUSES, add_entry
 from guiapp.core.study.findings import Findings
@@ -123,9 +124,7 @@ def sync_register(study) -> list[EthicsRecord]:
             continue
         known.add(key)
         new.append(add_entry(study, f.message, raised_by=AUTOMATIC, finding=key))
-    from guiapp.core.study.blocking import record_in_register  # accepted findings, with their reasons
-
-    return new + record_in_register(study)
+    return new + record_in_register(study)  # accepted findings, with their reasons
 
 
 # ----- sensitivity ------------------------------------------------------------------------------
