@@ -34,7 +34,6 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from guiapp.core.data.frame import model_frame
 from guiapp.core.data.streaming import bounded, is_streamed, sample_rows
 from guiapp.core.study.findings import Findings
 from guiapp.core.study.model import Study
@@ -313,6 +312,8 @@ def leak_findings(study: Study, X=None, y=None, *, step: str = "data") -> list:
     if study.data.modality != "table" or not study.data.feature_columns:
         return []
     if X is None:
+        from guiapp.core.data.frame import model_frame  # imports pandas: the window imports this module at open
+
         X, y, _ = model_frame(study)
     if is_streamed(X):  # features on disk: a random sample of rows (the scan holds several copies of it)
         X, y = bounded(X, y, n=sample_rows(X.shape[1]) // 4, seed=study.split.seed)
