@@ -16,7 +16,6 @@ import os
 import secrets
 from pathlib import Path
 
-from guiapp.core.data.pii import category_by_name
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.findings import Findings
 from guiapp.core.study.model import Study
@@ -35,6 +34,8 @@ def personal_columns(study: Study, columns=()) -> list[str]:
     personal by that alone; as an identifier it still never leaves, unless it keys the rows.
     """
     d = study.data
+    from guiapp.core.data.pii import category_by_name  # imports pandas: not when the export page opens
+
     marked = [str(h.get("column")) for h in d.pii if h.get("column")]
     marked += [
         str(f.values.get("column"))
