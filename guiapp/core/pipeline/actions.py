@@ -176,7 +176,7 @@ def dp_step(run: Run) -> Any:
         delta=p.get("dp_delta"),
         epochs=p.get("dp_epochs"),
         max_grad_norm=p.get("dp_max_grad_norm", privacy_dp.DEFAULT_MAX_GRAD_NORM),
-        **run.kw,
+        **run.stop_kw,
     )
 
 
@@ -196,4 +196,4 @@ def ethics_step(run: Run) -> None:
 
 
 def export_step(run: Run) -> None:
-    run.exported = write_bundle(run.study, run.out_dir, predictions=sealed_test.test_predictions(run.study))
+    run.exported = write_bundle(run.study, run.out_dir, predictions=sealed_test.test_predictions(run.study), **run.kw)

@@ -58,7 +58,7 @@ ROWS: tuple[Row, ...] = (
     check("split", actions.stop_if_blocked("split", "training")),
     Row(
         "baselines",
-        lambda r: baselines.fit_baselines(r.study, **r.kw),
+        lambda r: baselines.fit_baselines(r.study, **r.stop_kw),
         kept=_resumed(lambda r: bool(r.study.baselines.results)),
     ),
     check("baselines", actions.proceed_reason),
@@ -68,7 +68,7 @@ ROWS: tuple[Row, ...] = (
     # The network gets the baselines' budget; its best settings replace [model] and [train] ones.
     Row(
         "architecture",
-        lambda r: network_search.tune_network(r.study, **r.kw),
+        lambda r: network_search.tune_network(r.study, **r.stop_kw),
         title="Network search",
         when=lambda r: r.study.train.budget_trials > 0,
         kept=_resumed(lambda r: r.study.tuning.network.get("n_trials", 0) >= r.study.train.budget_trials),
@@ -78,7 +78,7 @@ ROWS: tuple[Row, ...] = (
     check("train", actions.stop_if_blocked("train", "training")),
     Row(
         "train",
-        lambda r: train.train_network(r.study, resume=True, **r.kw),
+        lambda r: train.train_network(r.study, resume=True, **r.stop_kw),
         kept=_resumed(lambda r: r.study.train.status == "done"),
     ),
     Row("overfitting", lambda r: overfitting.overfitting_check(r.study, **r.kw)),
@@ -147,7 +147,7 @@ ROWS: tuple[Row, ...] = (
     ),
     Row(
         "ethics",
-        lambda r: membership.membership_inference_audit(r.study, **r.kw),
+        lambda r: membership.membership_inference_audit(r.study, **r.stop_kw),
         title="Membership audit",
         when=lambda r: r.section("privacy").get("membership_audit", True),
     ),

@@ -17,7 +17,7 @@ from typing import Any
 from guiapp.core.export.write import ExportResult
 from guiapp.core.study.model import Study
 from guiapp.core.study.steps import step as wizard_step
-from guiapp.core.study.task_context import StopFn
+from guiapp.core.study.task_context import TaskContext
 
 StepFn = Callable[[str, str], None]  # (step title, message)
 
@@ -32,14 +32,20 @@ class Run:
     resumed: bool
     redraw: bool
     search_only: bool
-    should_stop: StopFn | None
+    ctx: TaskContext  # every step stops when the run is asked to stop; a headless run shows no progress
     report: StepFn
     seconds: dict = field(default_factory=dict)  # step title -> seconds
     exported: ExportResult | None = None
 
     @property
-    def kw(self) -> dict:
-        return {"should_stop": self.should_stop}
+    def kw(self) -> dict[str, Any]:
+        """The arguments every step takes: the run's task context."""
+        return {"ctx": self.ctx}
+
+    @property
+    def stop_kw(self) -> dict[str, Any]:
+        """The stop flag alone, for the training and privacy steps that do not take a context yet."""
+        return {"should_stop": self.ctx.should_stop}
 
     def section(self, name: str) -> dict:
         return self.spec.get(name, {})
