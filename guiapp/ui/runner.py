@@ -99,13 +99,12 @@ def _old_style_parts(fn: Callable, ctx: TaskContext) -> dict | None:
         params = inspect.signature(fn).parameters
     except (TypeError, ValueError):
         return None
-    if "ctx" in params or any(p.kind is p.VAR_KEYWORD for p in params.values()):
-        return None
-    if not set(_OLD_PARTS) & set(params):
+    any_keyword = any(p.kind is p.VAR_KEYWORD for p in params.values())
+    if "ctx" in params or not (any_keyword or set(_OLD_PARTS) & set(params)):
         return None
     parts = {"progress": ctx.progress, "should_stop": ctx.should_stop, "should_pause": ctx.should_pause}
     parts["on_epoch"] = ctx.on_epoch
-    return {k: v for k, v in parts.items() if k in params and v is not None}
+    return {k: v for k, v in parts.items() if (k in params or any_keyword) and v is not None}
 
 
 class _Worker(QObject):
