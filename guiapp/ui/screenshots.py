@@ -35,7 +35,7 @@ def build_demo_study(
     from guiapp.core.data import demo
     from guiapp.core.evaluation import overfitting, sealed_test, tune_evaluation, verdict
     from guiapp.core.interpretation import interpret
-    from guiapp.core.models import baselines, network_search, train
+    from guiapp.core.models import baselines, network_search, train, tuning
     from guiapp.core.models import recommend as architecture
     from guiapp.core.pipeline import DEMO_TRIAL_EPOCHS, DEMO_TRIALS
     from guiapp.core.privacy import ethics
@@ -54,12 +54,14 @@ def build_demo_study(
             "A teaching demo: the batch effect is left in to show how Tenfold measures it; the card states the risk.",
         )
     split.split_study(study)
-    study.baselines.budget_trials = study.train.budget_trials = DEMO_TRIALS if trials is None else trials
+    tuning.set_equal_budget(study, DEMO_TRIALS if trials is None else trials)
     study.tuning.epochs = DEMO_TRIAL_EPOCHS if trial_epochs is None else trial_epochs
     baselines.fit_baselines(study)
+    verdict.assess_before_training(study)
     architecture.set_architecture(study, width=32, depth=2, dropout=0.1)
     study.train.device, study.train.max_epochs, study.train.patience = "cpu", epochs, epochs
     network_search.tune_network(study)
+    verdict.refresh_findings(study)
     train.train_network(study)
     overfitting.overfitting_check(study)
     tune_evaluation.evaluate_on_tune(study)

@@ -11,6 +11,7 @@ import pytest
 
 from guiapp.core.data import attach as data
 from guiapp.core.data import demo
+from guiapp.core.evaluation.verdict import assess_before_training
 from guiapp.core.models.recommend import set_architecture
 from guiapp.core.split import draw as split
 from guiapp.core.study.model import Study
@@ -110,6 +111,7 @@ def _trained_template(tmp_path_factory) -> Study:
     split.split_study(study)
     study.baselines.models = ["logistic_regression"]
     fit_baselines(study)
+    assess_before_training(study)  # the caller records the verdict
     _quick_training(study)
     train_network(study)
     return study

@@ -7,6 +7,7 @@ import pytest
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
+from guiapp.core.evaluation.verdict import assess_before_training
 from guiapp.core.models import catalogue as A
 from guiapp.core.models.recommend import set_architecture
 from guiapp.core.study.errors import TenfoldError
@@ -255,6 +256,7 @@ def test_the_verdict_and_the_search_follow_the_datas_form(tmp_path):
     assert study.architecture.kind == "mlp"  # nothing chosen yet
     study.baselines.models, study.baselines.budget_trials = ["logistic_regression"], 0
     baselines.fit_baselines(study)
+    assess_before_training(study)  # the caller records the verdict
     assert study.verdict.numbers["modality"] == "sequence"
     assert any("raw sequences" in r for r in study.verdict.reasons)
     assert network_search.network_space("cnn2d")["width"].choices == (8, 16, 32, 64)

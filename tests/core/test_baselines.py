@@ -7,7 +7,7 @@ import pytest
 from sklearn.metrics import r2_score, roc_auc_score
 
 from guiapp.core.data.attach import model_frame
-from guiapp.core.models import baselines
+from guiapp.core.models import baseline_models, baselines
 from guiapp.core.split.draw import train_tune_arrays
 from guiapp.core.study.errors import TenfoldError
 
@@ -180,8 +180,8 @@ def test_above_the_limit_the_kernel_svm_becomes_nystroem_plus_linear(tiny_study,
     n_train = len(tiny_study.split.train_idx)
     exact = baselines.make_pipeline("svm_rbf", "classification", n_train=n_train)
     assert isinstance(exact.named_steps["model"].estimator, SVC)
-    monkeypatch.setattr(baselines, "KERNEL_EXACT_LIMIT", n_train - 1)
-    monkeypatch.setattr(baselines, "NYSTROEM_COMPONENTS", 10)
+    monkeypatch.setattr(baseline_models, "KERNEL_EXACT_LIMIT", n_train - 1)
+    monkeypatch.setattr(baseline_models, "NYSTROEM_COMPONENTS", 10)
     tiny_study.baselines.models = ["svm_rbf"]
     [result] = baselines.fit_baselines(tiny_study)
     assert f"{n_train:,} training samples" in result["form_note"] and "Nyström" in result["form_note"]
@@ -194,7 +194,7 @@ def test_above_the_limit_the_kernel_svm_becomes_nystroem_plus_linear(tiny_study,
 
 
 def test_random_forest_trees_are_bounded_and_use_the_cores(monkeypatch):
-    monkeypatch.setattr(baselines, "study_cores", lambda: 3)
+    monkeypatch.setattr(baseline_models, "study_cores", lambda: 3)
     small = baselines.make_pipeline("random_forest", "classification", n_train=500).named_steps["model"]
     large = baselines.make_pipeline("random_forest", "regression", n_train=50_000).named_steps["model"]
     assert small.max_samples is None and large.max_samples == baselines.FOREST_MAX_SAMPLES

@@ -15,7 +15,7 @@ from guiapp.core.evaluation.overfitting import overfitting_check
 from guiapp.core.evaluation.sealed_test import finalize_test_evaluation
 from guiapp.core.evaluation.shuffle_control import label_shuffle_control
 from guiapp.core.evaluation.tune_evaluation import evaluate_on_tune
-from guiapp.core.evaluation.verdict import record_reason
+from guiapp.core.evaluation.verdict import assess_before_training, record_reason, refresh_findings
 from guiapp.core.export.write import write_bundle
 from guiapp.core.guidance.checklist import (
     DOME_SECTIONS,
@@ -139,6 +139,7 @@ def test_each_step_settles_its_own_items(tmp_path, quick_training):
     study.baselines.models = ["logistic_regression"]
     study.baselines.budget_trials = study.train.budget_trials = 2
     fit_baselines(study)
+    assess_before_training(study)  # the caller records the verdict
     assert newly_settled() == done("baselines-same-split")
     assert statuses(study)["verdict-recorded"] == "open"  # fewer than 100 per class: doubtful
     record_reason(study, "To compare with the baselines on this pilot.")
@@ -148,6 +149,7 @@ def test_each_step_settles_its_own_items(tmp_path, quick_training):
     assert newly_settled() == done("architecture-small")
     study.tuning.epochs = 2
     tune_network(study)
+    refresh_findings(study)  # the caller refreshes the verdict's findings
     assert newly_settled() == done("network-tuned", "baselines-tuned-equally")
     assert "2 of 2 trials" in rows(study)["network-tuned"]["evidence"]
 

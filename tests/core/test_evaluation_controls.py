@@ -8,6 +8,7 @@ import pytest
 
 from guiapp.core.evaluation.learning_curve import learning_curve, training_subset
 from guiapp.core.evaluation.shuffle_control import judge, label_shuffle_control
+from guiapp.core.evaluation.verdict import assess_before_training
 from guiapp.core.guidance.checklist import evaluate_checklist
 from guiapp.core.models.baselines import fit_baselines
 from guiapp.core.models.train import train_network
@@ -30,6 +31,7 @@ def noise_study(study_factory, quick_training):
     study.baselines.models = ["logistic_regression"]
     study.baselines.budget_trials = 0  # defaults: no search, the control is about the network
     fit_baselines(study)
+    assess_before_training(study)  # the caller records the verdict
     quick_training(study)
     train_network(study)
     return study

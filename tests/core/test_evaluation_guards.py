@@ -17,6 +17,7 @@ from guiapp.core.evaluation.sealed_test import finalize_test_evaluation
 from guiapp.core.evaluation.sealed_test import test_predictions as predictions_on_test
 from guiapp.core.evaluation.subgroups import GAP_FLAG, group_labels, group_metrics
 from guiapp.core.evaluation.tune_evaluation import evaluate_on_tune, minority_findings, set_threshold
+from guiapp.core.evaluation.verdict import assess_before_training
 from guiapp.core.guidance.checklist import evaluate_checklist
 from guiapp.core.models.baselines import fit_baselines
 from guiapp.core.models.network import predict
@@ -45,6 +46,7 @@ def study_from_table(
     split.split_study(study)
     study.baselines.models, study.baselines.budget_trials = ["logistic_regression"], 0
     fit_baselines(study)
+    assess_before_training(study)  # the caller records the verdict
     if train:
         quick_training(study)
         train_network(study)

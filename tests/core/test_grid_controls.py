@@ -11,6 +11,7 @@ from grid_studies import trained_grid_study
 
 from guiapp.core.evaluation.learning_curve import learning_curve
 from guiapp.core.evaluation.shuffle_control import label_shuffle_control
+from guiapp.core.evaluation.verdict import assess_before_training
 from guiapp.core.models.baselines import fit_baselines
 from guiapp.core.privacy.membership import membership_inference_audit
 from guiapp.core.study.findings import Findings
@@ -28,6 +29,7 @@ def cnn_study(tmp_path_factory):
     )
     study.baselines.models, study.baselines.budget_trials = ["logistic_regression"], 0
     fit_baselines(study)
+    assess_before_training(study)  # the caller records the verdict
     return study
 
 

@@ -12,8 +12,8 @@ import pytest
 
 from guiapp.core.data import attach as data
 from guiapp.core.data import demo
+from guiapp.core.models import engine, train
 from guiapp.core.models import recommend as architecture
-from guiapp.core.models import train
 from guiapp.core.split import draw as split
 from guiapp.core.study.errors import Cancelled
 from guiapp.core.study.model import Study
@@ -35,7 +35,7 @@ def study(tmp_path):
 def test_out_of_memory_halves_the_batch_and_retries_once(study, monkeypatch):
     import torch
 
-    real = train._loss_fn
+    real = engine.loss_fn
     calls = {"n": 0}
 
     def failing_once(s):
@@ -49,7 +49,7 @@ def test_out_of_memory_halves_the_batch_and_retries_once(study, monkeypatch):
 
         return compute
 
-    monkeypatch.setattr(train, "_loss_fn", failing_once)
+    monkeypatch.setattr(engine, "loss_fn", failing_once)
     study.train.batch_size = 32
     result = train.train_network(study)
     assert result["batch_size"] == 16
@@ -66,7 +66,7 @@ def test_out_of_memory_twice_gives_up_with_the_error(study, monkeypatch):
 
         return compute
 
-    monkeypatch.setattr(train, "_loss_fn", always)
+    monkeypatch.setattr(engine, "loss_fn", always)
     with pytest.raises(torch.cuda.OutOfMemoryError):
         train.train_network(study)
     assert study.train.status == "failed"

@@ -9,6 +9,7 @@ import textwrap
 
 import pytest
 
+from guiapp.core.evaluation.verdict import assess_before_training, refresh_findings
 from guiapp.core.guidance.checklist import evaluate_checklist
 from guiapp.core.models import baselines, network_search, tuning
 from guiapp.core.study.errors import Cancelled
@@ -28,7 +29,10 @@ def quick_search(study, quick_training, trials: int = 2, network_trials: int | N
     quick_training(study, epochs=2)
     study.tuning.epochs = 2
     baselines.fit_baselines(study)
-    return network_search.tune_network(study)
+    assess_before_training(study)  # the caller records the verdict
+    record = network_search.tune_network(study)
+    refresh_findings(study)  # the caller refreshes the verdict's findings
+    return record
 
 
 def toy_search(storage, name, budget, seed=0, **kw):
@@ -76,6 +80,7 @@ def test_every_model_gets_the_same_budget_and_the_card_says_so(tiny_study, quick
     # A bigger network budget continues the same search, and the difference is called out.
     tiny_study.train.budget_trials = 3
     record = network_search.tune_network(tiny_study)
+    refresh_findings(tiny_study)  # the caller refreshes the verdict's findings
     assert [tr["number"] for tr in record["trials"]] == [0, 1, 2] and record["resumed_from"] == 2
     assert tuning.budget_report(tiny_study)["equal"] is False
     assert status(tiny_study, "baselines-tuned-equally") == "violated"
@@ -87,6 +92,7 @@ def test_the_search_is_reproducible_with_the_same_seed(study_factory):
         study = study_factory()
         study.baselines.models, study.baselines.budget_trials = ["logistic_regression", "knn"], 4
         baselines.fit_baselines(study)
+        assess_before_training(study)  # the caller records the verdict
         return [(r["best_params"], [t["value"] for t in r["search"]["trials"]]) for r in study.baselines.results]
 
     assert run() == run()
@@ -95,12 +101,14 @@ def test_the_search_is_reproducible_with_the_same_seed(study_factory):
 def test_the_storage_is_a_file_in_the_study_folder_and_a_bigger_budget_resumes(tiny_study):
     tiny_study.baselines.models, tiny_study.baselines.budget_trials = ["logistic_regression"], 2
     baselines.fit_baselines(tiny_study)
+    assess_before_training(tiny_study)  # the caller records the verdict
     assert tiny_study.path(tuning.STORAGE_FILE).is_file()
     first = tiny_study.baselines.results[0]["search"]
     assert first["n_trials"] == 2 and first["storage"].endswith("tuning.sqlite3")
 
     tiny_study.baselines.budget_trials = 4
     baselines.fit_baselines(tiny_study)
+    assess_before_training(tiny_study)  # the caller records the verdict
     search = tiny_study.baselines.results[0]["search"]
     assert search["study_name"] == first["study_name"]
     assert [t["number"] for t in search["trials"]] == [0, 1, 2, 3]
@@ -331,20 +339,21 @@ def test_the_network_search_tries_optimizers_and_each_trial_trains_with_its_own(
 ):
     """Tip 3: adaptive optimizers can generalise worse, so the search tries SGD too, and the
     optimizer a trial names is the one torch steps with."""
-    from guiapp.core.models import train
+    from guiapp.core.models import engine, train
 
     used = []
-    real = train._optimizer
+    real = engine.make_optimizer
 
     def spy(model, t, device):
         optimizer = real(model, t, device)
         used.append(type(optimizer).__name__)
         return optimizer
 
-    monkeypatch.setattr(train, "_optimizer", spy)
+    monkeypatch.setattr(engine, "make_optimizer", spy)
     quick_training(tiny_study, epochs=2)
     tiny_study.tuning.epochs, tiny_study.tuning.sampler, tiny_study.train.budget_trials = 2, "random", 4
     record = network_search.tune_network(tiny_study)
+    refresh_findings(tiny_study)  # the caller refreshes the verdict's findings
     chosen = [tr["params"]["optimizer"] for tr in record["trials"]]
     assert chosen[0] == "adamw"  # the first trial is the study's own setting
     assert len(set(chosen)) >= 2 and set(chosen) <= set(train.OPTIMIZERS)
@@ -426,3 +435,16 @@ def test_a_search_whose_process_was_killed_resumes_where_it_stopped(tmp_path):
     assert numbers[-2:] == [before[-1].number, before[-1].number + 1]
     assert record["trials"][-2]["params"] == before[-1].params
     tuning.close_storage(storage)
+
+
+def test_one_budget_for_every_model_and_a_negative_one_is_refused():
+    """Tip 2: the network's search gets the trials the baselines get, set in one place."""
+    from guiapp.core.study.errors import TenfoldError
+    from guiapp.core.study.model import Study
+
+    study = Study()
+    tuning.set_equal_budget(study, 7)
+    assert study.baselines.budget_trials == study.train.budget_trials == 7
+    with pytest.raises(TenfoldError, match=r"0 \(no search\) or more trials"):
+        tuning.set_equal_budget(study, -1)
+    assert study.baselines.budget_trials == study.train.budget_trials == 7  # a refused budget changes nothing

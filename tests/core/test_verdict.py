@@ -7,6 +7,7 @@ import pytest
 from sklearn.metrics import mean_squared_error, roc_auc_score
 
 from guiapp.core.evaluation import verdict
+from guiapp.core.evaluation.verdict import assess_before_training
 from guiapp.core.evaluation.verdict_card import card_section
 from guiapp.core.guidance.checklist import evaluate_checklist
 from guiapp.core.models import baselines
@@ -59,6 +60,7 @@ def test_few_samples_per_class_make_the_verdict_warn(study_factory):
     study = study_factory(n_samples=120)  # about 60 per class
     study.baselines.models, study.baselines.budget_trials = ["logistic_regression"], 2
     baselines.fit_baselines(study)
+    assess_before_training(study)  # the caller records the verdict
     v = study.verdict
     assert v.stage == "before training" and v.level == "doubtful"
     assert v.headline == "Is deep learning warranted here? Doubtful."
@@ -93,6 +95,7 @@ def test_enough_samples_leave_the_question_to_the_comparison(study_factory):
     study = study_factory(n_samples=600)
     study.baselines.models, study.baselines.budget_trials = ["logistic_regression"], 0  # defaults, no search
     baselines.fit_baselines(study)
+    assess_before_training(study)  # the caller records the verdict
     assert study.verdict.level == "uncertain"  # a table: the comparison after training decides
     assert "deep-learning-doubtful" not in study.finding_codes()
     assert status(study, "verdict-recorded") == "done"

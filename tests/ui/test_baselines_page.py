@@ -7,6 +7,7 @@ import pytest
 
 from guiapp.core.data import attach as data
 from guiapp.core.data import demo
+from guiapp.core.evaluation.verdict import assess_before_training, refresh_findings
 from guiapp.core.split import draw as split
 from guiapp.core.study.model import Study
 from guiapp.ui.pages.baselines import BaselinesPage
@@ -97,9 +98,11 @@ def test_compare_scores_the_trained_network_against_equally_tuned_baselines(qtbo
     study.baselines.models = ["logistic_regression", "majority"]
     study.baselines.budget_trials = study.train.budget_trials = 2
     baselines.fit_baselines(study)
+    assess_before_training(study)  # the caller records the verdict
     architecture.set_architecture(study, width=8, depth=1, dropout=0.0)
     study.train.device, study.train.max_epochs, study.tuning.epochs = "cpu", 2, 2
     network_search.tune_network(study)
+    refresh_findings(study)  # the caller refreshes the verdict's findings
     train.train_network(study)
     page.refresh()
     assert page.compare.isEnabled()

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QCheckBox, QRadioBu
 from guiapp.core.batch import effects as batch
 from guiapp.core.batch import remedy as batch_remedy
 from guiapp.core.data import demo
+from guiapp.core.evaluation.verdict import assess_before_training
 from guiapp.core.models import baselines
 from guiapp.core.privacy import ethics
 from guiapp.core.split import draw as split
@@ -32,6 +33,7 @@ def finished(tmp_path_factory):
     split.split_study(study)
     study.baselines.budget_trials = 1
     baselines.fit_baselines(study)
+    assess_before_training(study)  # the caller records the verdict
     study.save()
     return study, report
 

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QFileDialog
 from guiapp.core.data import attach as data
 from guiapp.core.data import demo
 from guiapp.core.evaluation import tune_evaluation
+from guiapp.core.evaluation.verdict import assess_before_training
 from guiapp.core.models import baselines, train
 from guiapp.core.models import recommend as architecture
 from guiapp.core.split import draw as split
@@ -32,6 +33,7 @@ def evaluated(tmp_path_factory):
     split.split_study(study)
     study.baselines.models, study.baselines.budget_trials = ["logistic_regression"], 0
     baselines.fit_baselines(study)
+    assess_before_training(study)  # the caller records the verdict
     architecture.set_architecture(study, width=8, depth=1, dropout=0.0)
     study.train.device, study.train.max_epochs = "cpu", 3
     train.train_network(study)

@@ -8,6 +8,7 @@ from guiapp.core.batch import effects as batch
 from guiapp.core.data import attach as data
 from guiapp.core.data import demo
 from guiapp.core.evaluation import overfitting, sealed_test, tune_evaluation
+from guiapp.core.evaluation.verdict import assess_before_training
 from guiapp.core.interpretation import interpret
 from guiapp.core.models import baselines, train
 from guiapp.core.models import recommend as architecture
@@ -30,6 +31,7 @@ def finished_regression_study(folder) -> tuple:
     split.split_study(study)
     study.baselines.budget_trials = 2  # tiny settings: the search is tested in tests/core/test_tuning.py
     baselines.fit_baselines(study)
+    assess_before_training(study)  # the caller records the verdict
     architecture.set_architecture(study, width=8, depth=1, dropout=0.0)
     study.train.device, study.train.max_epochs = "cpu", 2
     train.train_network(study)

@@ -43,6 +43,7 @@ from guiapp.core.data.transform import LOG1P, columns_from_spec, log1p_columns, 
 from guiapp.core.study.errors import DataError  # noqa: F401  (imported from here by callers)
 from guiapp.core.study.model import Provenance, Study, now_iso
 from guiapp.core.study.task_context import NO_CONTEXT, TaskContext
+from guiapp.core.study.vocabulary import MissingStrategy
 
 
 @dataclass
@@ -78,7 +79,7 @@ class AttachRequest:
     sample_id: str = ""
     transposed: bool | None = None
     roles: dict | None = None
-    missing: str = "median"
+    missing: MissingStrategy = "median"
     options: dict | None = None
     subgroups: list | None = None
     sheet_features: list | None = None

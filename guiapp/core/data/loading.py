@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -26,7 +27,7 @@ from guiapp.core.data.streaming import stream_bytes
 from guiapp.core.data.tables import check_shape, read_table
 from guiapp.core.data.text_format import sniff
 from guiapp.core.study.task_context import NO_CONTEXT, TaskContext
-from guiapp.core.study.vocabulary import MODALITIES
+from guiapp.core.study.vocabulary import MODALITIES, Modality
 
 
 @dataclass
@@ -34,7 +35,7 @@ class LoadedData:
     """One table of one sample per row, and how it was made."""
 
     table: pd.DataFrame
-    modality: str = "table"
+    modality: Modality = "table"
     input_shape: list = field(default_factory=list)
     transposed: bool = False
     transpose_reason: str = ""
@@ -102,7 +103,7 @@ def load_dataset(
     return loaded
 
 
-def _modality(path: Path, options: dict) -> str:
+def _modality(path: Path, options: dict) -> Modality:
     """The modality asked for (or the one the path suggests), checked; recorded in ``options``."""
     modality = options.get("modality") or modality_of(path)
     if modality not in MODALITIES:
@@ -115,7 +116,7 @@ def _modality(path: Path, options: dict) -> str:
             "(one subfolder of images per class, or the images plus a CSV of labels), or read the file "
             "as a table or as FASTA sequences."
         )
-    return modality
+    return cast(Modality, modality)  # checked against MODALITIES above
 
 
 def _load_image_folder(

@@ -19,6 +19,7 @@ from pathlib import Path
 from guiapp.core.data.pii import category_by_name
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.findings import Findings
+from guiapp.core.study.model import Study
 
 PRIVATE_DIR = "private"
 ROW_KEYS_FILE = "private/row_keys.csv"
@@ -26,7 +27,7 @@ ROW_KEY_SECRET = "private/row_key.secret"
 ROW_KEY = "row_key"
 
 
-def personal_columns(study, columns=()) -> list[str]:
+def personal_columns(study: Study, columns=()) -> list[str]:
     """Columns marked personal: by the personal-identifier scan, or (the study's named columns and
     ``columns``) by a name that says so (``dob``, ``zip``, ``patient_id``…).
 
@@ -54,14 +55,14 @@ def personal_columns(study, columns=()) -> list[str]:
     return list(dict.fromkeys(marked))
 
 
-def id_columns(study, columns) -> list[str]:
+def id_columns(study: Study, columns) -> list[str]:
     """The columns that name each sample, among ``columns``: the sample ID first, then the identifiers."""
     columns = [str(c) for c in columns]
     names = (study.data.sample_id, *map(str, study.data.identifiers))
     return [name for name in dict.fromkeys(names) if name and name in columns]
 
 
-def key_column(study, columns) -> str | None:
+def key_column(study: Study, columns) -> str | None:
     """The sample-ID column that may key predictions.csv: the sample ID, else the first identifier,
     that nothing marks as personal (None when every ID column is personal, or there is none)."""
     ids = id_columns(study, columns)
@@ -69,14 +70,14 @@ def key_column(study, columns) -> str | None:
     return next((name for name in ids if name not in personal), None)
 
 
-def chosen_columns(study) -> list[str]:
+def chosen_columns(study: Study) -> list[str]:
     """The columns the user chose to carry: ``[export] carry``, else the label, batch and subgroups."""
     d = study.data
     chosen = list(study.export.carry) if getattr(study.export, "carry", None) else [d.label, d.batch, *d.subgroups]
     return [str(c) for c in dict.fromkeys(chosen) if c]
 
 
-def carried_columns(study, columns) -> list[str]:
+def carried_columns(study: Study, columns) -> list[str]:
     """Of ``columns``, those that leave: chosen, and neither personal, an identifier nor a feature."""
     d = study.data
     present = [str(c) for c in columns]
@@ -100,12 +101,12 @@ def carried_columns(study, columns) -> list[str]:
     return [c for c in chosen if c in present and c not in never]
 
 
-def left_out(study, columns) -> list[str]:
+def left_out(study: Study, columns) -> list[str]:
     """The personal columns among ``columns``: named in privacy.md as never leaving."""
     return [c for c in personal_columns(study, columns) if c in {str(c) for c in columns}]
 
 
-def _secret(study) -> bytes:
+def _secret(study: Study) -> bytes:
     """The study's row-key secret, made on first use; without a study folder, one for this call only."""
     if study.folder is None:
         return secrets.token_bytes(32)
@@ -120,13 +121,13 @@ def _secret(study) -> bytes:
     return key
 
 
-def row_keys(study, rows) -> list[str]:
+def row_keys(study: Study, rows) -> list[str]:
     """A pseudonymous key for each table row number in ``rows``: stable for the study, meaningless outside it."""
     secret = _secret(study)
     return [hmac.new(secret, f"row:{int(r)}".encode(), hashlib.sha256).hexdigest()[:16] for r in rows]
 
 
-def prediction_rows(study, rows, te):
+def prediction_rows(study: Study, rows, te):
     """The rows of predictions.csv before the predictions: the key columns, then the carried ones.
 
     ``rows`` is the labelled table (:func:`guiapp.core.data.attach.model_frame`), ``te`` the test rows.
@@ -156,7 +157,7 @@ def prediction_rows(study, rows, te):
     return frame
 
 
-def _write_mapping(study, mapping) -> Path | None:
+def _write_mapping(study: Study, mapping) -> Path | None:
     if study.folder is None:
         return None
     path = study.path(ROW_KEYS_FILE)

@@ -123,10 +123,9 @@ def _check_request(study: Study, label: str, name: str) -> None:
 
 def _label_codes(study: Study, labels: pd.Series, label: str, name: str) -> np.ndarray:
     """The cohort's labels as the study codes them: its class codes, or numbers."""
-    # pandas, and the profile that reads labels with it: imported lazily so the window opens fast
-    import pandas as pd
+    import pandas as pd  # pandas: imported lazily so the window opens fast
 
-    from guiapp.core.data.profile import label_values
+    from guiapp.core.data.profile import label_values  # reads labels with pandas: lazily too
 
     if study.is_classification:
         values = label_values(labels).astype(str)

@@ -13,6 +13,7 @@ from typing import cast
 
 from guiapp.core.evaluation import guards, scoreboard, tune_evaluation
 from guiapp.core.stats.metrics import DISPLAY_NAMES
+from guiapp.core.study.model import Study
 
 
 def _f(value, digits: int = 3) -> str:
@@ -21,7 +22,7 @@ def _f(value, digits: int = 3) -> str:
     return f"{value:.{digits}f}"
 
 
-def card_context(study) -> dict:
+def card_context(study: Study) -> dict:
     e, o, it = study.evaluation, study.overfitting, study.interpret
     panel = e.test_metrics or e.tune_metrics or {}
     split = "sealed test set" if e.test_metrics else "tune split"
@@ -42,7 +43,7 @@ def card_context(study) -> dict:
     }
 
 
-def _threshold(study, details: dict) -> str:
+def _threshold(study: Study, details: dict) -> str:
     if not study.is_classification or details.get("threshold") is None:
         return ""
     classes = study.data.classes

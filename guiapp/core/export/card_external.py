@@ -15,6 +15,7 @@ from typing import Any
 from guiapp.core.evaluation.criteria_rows import per_flop_text
 from guiapp.core.export.card_values import _fmt, metric_display_name, metric_values, task_type
 from guiapp.core.export.report_curves import xy_chart_svg
+from guiapp.core.study.model import Study
 
 ESTIMATE_LABEL = "Estimate, not external validation"
 
@@ -23,7 +24,7 @@ def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "external-cohort"
 
 
-def eval_results(study) -> list:
+def eval_results(study: Study) -> list:
     """``huggingface_hub.EvalResult`` per metric of each external cohort (split ``external``)."""
     from huggingface_hub import EvalResult
 
@@ -49,7 +50,7 @@ def _interval(ci) -> str:
     return f"[{_fmt(ci[0])}, {_fmt(ci[1])}]" if ci else "—"
 
 
-def _cohort(study, r: dict) -> dict:
+def _cohort(study: Study, r: dict) -> dict:
     metric = r.get("metric") or study.primary_metric
     values = metric_values(r.get("metrics"))
     primary = next((m for m in values if m.key == metric), None)
@@ -93,7 +94,7 @@ def _cohort(study, r: dict) -> dict:
     }
 
 
-def _estimate(study) -> dict:
+def _estimate(study: Study) -> dict:
     g = study.evaluation.generalization or {}
     if not g.get("per_batch"):
         return {}
@@ -127,7 +128,7 @@ def _estimate(study) -> dict:
     }
 
 
-def _stability(study) -> str:
+def _stability(study: Study) -> str:
     s = study.interpret.stability or {}
     if s.get("mean_rho") is None:
         return ""
@@ -138,7 +139,7 @@ def _stability(study) -> str:
     )
 
 
-def _efficiency(study) -> dict:
+def _efficiency(study: Study) -> dict:
     e = study.evaluation.efficiency or {}
     if not e:
         return {}
@@ -153,7 +154,7 @@ def _efficiency(study) -> dict:
     }
 
 
-def card_context(study) -> dict:
+def card_context(study: Study) -> dict:
     cohorts = [_cohort(study, r) for r in study.evaluation.external]
     return {
         "cohorts": cohorts,
@@ -164,7 +165,7 @@ def card_context(study) -> dict:
     }
 
 
-def mct_metrics(study) -> list[dict]:
+def mct_metrics(study: Study) -> list[dict]:
     """Model Card Toolkit performance metrics: each cohort's, and the estimate's per held-out batch."""
     out = []
     for r in study.evaluation.external:
@@ -191,7 +192,7 @@ def mct_metrics(study) -> list[dict]:
     return out
 
 
-def consideration_lines(study) -> list[str]:
+def consideration_lines(study: Study) -> list[str]:
     """The External validation section in the JSON card's words (its schema has no section of that name)."""
     x = card_context(study)
     lines = []
@@ -212,7 +213,7 @@ def consideration_lines(study) -> list[str]:
     return lines
 
 
-def report_context(study) -> dict:
+def report_context(study: Study) -> dict:
     """The card's words plus, per cohort, its shift figure: the cohort on the training rows' PCA."""
     x = card_context(study)
     for c in x["cohorts"]:

@@ -33,6 +33,7 @@ from guiapp.core.export.card_values import (
 from guiapp.core.export.sharing import sensitivity_answers
 from guiapp.core.privacy.dp import dp_summary
 from guiapp.core.study.blocking import caveat_text, caveats
+from guiapp.core.study.model import Study
 
 SCHEMA_FILE = "model_card.schema.v0.0.2.json"
 
@@ -43,7 +44,7 @@ LEE_2022 = (
 
 
 def model_card_json(
-    study, *, weights_shared: bool, weights_reason: str, privacy: list[str], license: str = "other"
+    study: Study, *, weights_shared: bool, weights_reason: str, privacy: list[str], license: str = "other"
 ) -> dict:
     """The card as a Model Card Toolkit v0.0.2 dict. Call :func:`validate_model_card_json` on it."""
     q, data = study.question, study.data
@@ -84,7 +85,7 @@ def model_card_json(
     }
 
 
-def _mct_datasets(study) -> list[dict]:
+def _mct_datasets(study: Study) -> list[dict]:
     sizes = split_sizes(study)
     uses = {
         "train": "used to fit the network and the baselines",
@@ -118,7 +119,7 @@ def _mct_datasets(study) -> list[dict]:
     return out
 
 
-def _pii_scan_lines(study) -> list[str]:
+def _pii_scan_lines(study: Study) -> list[str]:
     """The personal-identifier scan of the loaded data, in the card's words (Tip 10)."""
     scan = study.data.pii_scan or {}
     if not scan:
@@ -131,7 +132,7 @@ def _pii_scan_lines(study) -> list[str]:
     ]
 
 
-def _mct_metrics(study) -> list[dict]:
+def _mct_metrics(study: Study) -> list[dict]:
     ev = study.evaluation
     out = [_mct_metric(m, "test (sealed)", m.name) for m in metric_values(ev.test_metrics)]
     out += [_mct_metric(m, "tune", m.name) for m in metric_values(ev.tune_metrics)]
@@ -163,7 +164,7 @@ def _mct_metrics(study) -> list[dict]:
     return out
 
 
-def _mct_considerations(study, weights_shared: bool, weights_reason: str, privacy: list[str]) -> dict:
+def _mct_considerations(study: Study, weights_shared: bool, weights_reason: str, privacy: list[str]) -> dict:
     q, e = study.question, study.ethics
 
     # The same box the Markdown card opens with: unsettled warnings and errors, reasons where accepted.
@@ -229,7 +230,7 @@ def _mct_license(license: str) -> dict:
     return {"identifier": license}
 
 
-def _tradeoffs(study) -> list[str]:
+def _tradeoffs(study: Study) -> list[str]:
     metric = study.primary_metric
     net = study.evaluation.tune_metrics.get(metric)
     lines = []

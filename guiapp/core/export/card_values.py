@@ -99,7 +99,7 @@ def as_dict(obj: Any) -> dict:
 # ----- facts about the study, shared by both formats ---------------------------------------
 
 
-def model_name(study) -> str:
+def model_name(study: Study) -> str:
     return study.question.title.strip() or "Tenfold model"
 
 
@@ -107,24 +107,24 @@ def baseline_name(study: Study, key: str) -> str:
     return available(study.question.task).get(key, str(key).replace("_", " "))
 
 
-def task_type(study) -> str:
+def task_type(study: Study) -> str:
     if study.data.modality == "image" and study.is_classification:
         return "image-classification"  # the Hub's tag; it has none for image regression
     return "tabular-classification" if study.is_classification else "tabular-regression"
 
 
-def dataset_name(study) -> str:
+def dataset_name(study: Study) -> str:
     prov = study.data.provenance
     return prov.source or study.data.builtin or Path(prov.path).name or "unnamed dataset"
 
 
-def dataset_type(study) -> str:
+def dataset_type(study: Study) -> str:
     """A slug for ``model-index``: the Hub wants an identifier here, not prose."""
     raw = study.data.builtin or Path(study.data.provenance.path).stem or dataset_name(study)
     return re.sub(r"[^a-z0-9]+", "-", raw.lower()).strip("-") or "dataset"
 
 
-def split_sizes(study) -> dict[str, int]:
+def split_sizes(study: Study) -> dict[str, int]:
     split = study.split
     sizes = {"train": len(split.train_idx), "tune": len(split.tune_idx), "test": len(split.test_idx)}
     # A study reopened from a trimmed spec may keep only the per-class counts.
@@ -134,7 +134,7 @@ def split_sizes(study) -> dict[str, int]:
     return sizes
 
 
-def reported_metrics(study) -> tuple[str, list[MetricValue]]:
+def reported_metrics(study: Study) -> tuple[str, list[MetricValue]]:
     """The metrics the card headlines: the sealed test set's if evaluated, else the tune split's."""
     test = metric_values(study.evaluation.test_metrics)
     if test:
@@ -142,20 +142,20 @@ def reported_metrics(study) -> tuple[str, list[MetricValue]]:
     return "tune", metric_values(study.evaluation.tune_metrics)
 
 
-def architecture_text(study) -> str:
+def architecture_text(study: Study) -> str:
     a = study.architecture
     kind = ARCHITECTURE_NAMES.get(a.kind, a.kind)
     params = f", {a.n_params:,} trainable parameters" if a.n_params else ""
     return f"{kind}: {a.depth} hidden layer(s) of width {a.width}, dropout {a.dropout}{params}"
 
 
-def sensitivity_text(study) -> str:
+def sensitivity_text(study: Study) -> str:
     if study.data.sensitive is None:
         return "not declared (treated as sensitive)"
     return "declared sensitive" if study.data.sensitive else "declared not sensitive"
 
 
-def sensitivity_answers(study) -> list[str]:
+def sensitivity_answers(study: Study) -> list[str]:
     """The Data page's sensitivity answers as sentences, for the card and privacy.md."""
     d = study.data
 
@@ -173,7 +173,7 @@ def sensitivity_answers(study) -> list[str]:
     ]
 
 
-def subgroup_slices(study) -> list[dict]:
+def subgroup_slices(study: Study) -> list[dict]:
     """Per-batch and per-subgroup results with intervals, as the evaluation step recorded them.
 
     Read from ``study.evaluation.test_groups`` (after the sealed evaluation) or else
@@ -207,7 +207,7 @@ def subgroup_slices(study) -> list[dict]:
     return out
 
 
-def _privacy_context(study) -> dict:
+def _privacy_context(study: Study) -> dict:
     m = study.ethics.membership or {}
     audit = []
     for key, r in (m.get("models") or {}).items():

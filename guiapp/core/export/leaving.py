@@ -15,9 +15,10 @@ from guiapp.core.data.what_leaves import (
     personal_columns,
 )
 from guiapp.core.study.errors import TenfoldError
+from guiapp.core.study.model import Study
 
 
-def drop_from_export(study, frame) -> list[str]:
+def drop_from_export(study: Study, frame) -> list[str]:
     """Columns of a predictions table handed to the export that may not leave it."""
     columns = [str(c) for c in frame.columns]
     key = key_column(study, columns)
@@ -26,7 +27,7 @@ def drop_from_export(study, frame) -> list[str]:
     return [c for c in columns if c in personal or (c in identifiers and c != key)]
 
 
-def predictions_text(study) -> str:
+def predictions_text(study: Study) -> str:
     """What predictions.csv holds, in plain words, for privacy.md: true of the file it describes."""
     columns = [str(c) for c in study.data.roles] or [study.data.label]
     key = key_column(study, columns)

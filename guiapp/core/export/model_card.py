@@ -54,6 +54,7 @@ from guiapp.core.export.card_values import (
 )
 from guiapp.core.guidance import checklist
 from guiapp.core.study import blocking
+from guiapp.core.study.model import Study
 
 TEMPLATE_FILE = "model_card.md.j2"
 
@@ -61,7 +62,7 @@ TEMPLATE_FILE = "model_card.md.j2"
 # ----- Hugging Face Markdown card -----------------------------------------------------------
 
 
-def card_metadata(study, *, license: str = "other"):
+def card_metadata(study: Study, *, license: str = "other"):
     """The YAML front matter, built with huggingface_hub so the Hub's own parser reads it back."""
     from huggingface_hub import EvalResult, ModelCardData  # heavy import, only when exporting
 
@@ -94,7 +95,7 @@ def card_metadata(study, *, license: str = "other"):
 
 
 def render_model_card(
-    study, *, weights_shared: bool, weights_reason: str, privacy: list[str], license: str = "other"
+    study: Study, *, weights_shared: bool, weights_reason: str, privacy: list[str], license: str = "other"
 ) -> str:
     """The full ``model_card.md`` text: front matter plus the Mitchell et al. sections."""
     front = card_metadata(study, license=license).to_yaml()
@@ -102,11 +103,11 @@ def render_model_card(
     return f"---\n{front}\n---\n\n{body.strip()}\n"
 
 
-def cv_card(study):
+def cv_card(study: Study):
     return cross_validation_card.card_section(study)
 
 
-def card_context(study, weights_shared: bool, weights_reason: str, privacy: list[str], license: str) -> dict:
+def card_context(study: Study, weights_shared: bool, weights_reason: str, privacy: list[str], license: str) -> dict:
     """Everything the template shows, already in words and formatted numbers."""
     ev, data, train = study.evaluation, study.data, study.train
     split_name, headline = reported_metrics(study)
@@ -162,7 +163,7 @@ def card_context(study, weights_shared: bool, weights_reason: str, privacy: list
     }
 
 
-def _caveat_context(study) -> dict:
+def _caveat_context(study: Study) -> dict:
     """The box above the headline: what stands unsettled, with the user's reasons (Tip 7)."""
     return {
         "caveats": blocking.caveats(study),
@@ -174,20 +175,20 @@ def _caveat_context(study) -> dict:
     }
 
 
-def _external_context(study) -> dict:
+def _external_context(study: Study) -> dict:
     return external_context(study)
 
 
-def _tuning_context(study) -> dict:
+def _tuning_context(study: Study) -> dict:
     """The search and the verdict, worded by their step."""
     return verdict_card.card_section(study)
 
 
-def _evaluation_context(study) -> dict:
+def _evaluation_context(study: Study) -> dict:
     return evaluation_context(study)
 
 
-def _owner_fields(study) -> dict:
+def _owner_fields(study: Study) -> dict:
     e = study.ethics
     return {
         "not_provided": NOT_PROVIDED,
@@ -197,16 +198,16 @@ def _owner_fields(study) -> dict:
     }
 
 
-def _checklist_context(study) -> dict:
+def _checklist_context(study: Study) -> dict:
     items = checklist.evaluate_checklist(study)
     return {"checklist": items, "checklist_summary": checklist.summary(items)}
 
 
-def _transform_text(study) -> str:
+def _transform_text(study: Study) -> str:
     return describe(study.data.transform, study.data.feature_columns)
 
 
-def _batch_text(study) -> str:
+def _batch_text(study: Study) -> str:
     return remedy_text(study)
 
 

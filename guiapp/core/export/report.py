@@ -159,7 +159,7 @@ def _models(study: Study, split: str) -> list[tuple[str, dict]]:
         return []
     out = [("Network", net)]
     for b in map(model_card.as_dict, study.baselines.results):
-        metrics = (ev.baseline_test_metrics or {}).get(b.get("name")) if split == "test" else b.get("tune_metrics")
+        metrics = (ev.baseline_test_metrics or {}).get(str(b.get("name"))) if split == "test" else b.get("tune_metrics")
         out.append((baseline_name(study, b.get("name", "?")), metrics or {}))
     return out
 

@@ -16,6 +16,7 @@ from guiapp.core.evaluation import guards, scoreboard
 from guiapp.core.export import svg_charts as svg
 from guiapp.core.export.card_values import baseline_name
 from guiapp.core.stats.metrics import DISPLAY_NAMES
+from guiapp.core.study.model import Study
 
 
 def xy_chart_svg(
@@ -93,7 +94,7 @@ def _legend(series, x: float, y: float, *, lines: bool) -> list[str]:
     return out
 
 
-def _panels(study) -> tuple[str, list]:
+def _panels(study: Study) -> tuple[str, list]:
     """(split words, [(model name, panel)]) for the network and the baselines, where scored."""
     e = study.evaluation
     if e.test_metrics:
@@ -111,7 +112,7 @@ def _binary_curve(panel: dict, kind: str):
     return curves[0].get(kind) if len(curves) == 1 else None
 
 
-def curve_charts(study) -> list[Markup]:
+def curve_charts(study: Study) -> list[Markup]:
     """ROC, PR and calibration for classifiers (binary: every model; multiclass: the network's
     classes); residuals for regression. Empty when no panel carries curves."""
     where, panels = _panels(study)
@@ -189,7 +190,7 @@ def curve_charts(study) -> list[Markup]:
     return charts
 
 
-def learning_curve_chart(study) -> Markup | None:
+def learning_curve_chart(study: Study) -> Markup | None:
     lc = study.overfitting.learning_curve or {}
     if not lc.get("n_train"):
         return None
@@ -213,7 +214,7 @@ def learning_curve_chart(study) -> Markup | None:
     )
 
 
-def report_context(study) -> dict:
+def report_context(study: Study) -> dict:
     """What the report's evaluation additions show."""
     sh = study.overfitting.shuffle or {}
     return {

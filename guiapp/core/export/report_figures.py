@@ -22,6 +22,7 @@ from guiapp.core.export.report_curves import xy_chart_svg
 from guiapp.core.interpretation.attribution_maps import dequantise, modality
 from guiapp.core.privacy.membership import MODEL_NAMES, audit_summary
 from guiapp.core.stats.metrics import DISPLAY_NAMES
+from guiapp.core.study.model import Study
 
 # viridis at five stops: dark blue (no attribution) to yellow (the most); read in grey print too
 SEQUENTIAL = ((68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37))
@@ -90,7 +91,7 @@ def _colour_bar(x: float, y: float, height: float, stops, low: str, high: str) -
 # ----- interpretation -------------------------------------------------------------------------------
 
 
-def attribution_chart(study) -> Markup | None:
+def attribution_chart(study: Study) -> Markup | None:
     """Integrated gradients per feature (tables; image and sequence studies have their maps)."""
     rows = [a for a in study.interpret.attributions if isinstance(a, dict) and svg.finite(a.get("mean_abs"))]
     if not rows or modality(study):
@@ -104,7 +105,7 @@ def attribution_chart(study) -> Markup | None:
     )
 
 
-def image_maps_chart(study) -> Markup | None:
+def image_maps_chart(study: Study) -> Markup | None:
     """The mean map, then each example's image, integrated-gradients and saliency maps, one row each."""
     maps = study.interpret.maps or {}
     if maps.get("kind") != "image" or not maps.get("mean"):
@@ -132,7 +133,7 @@ def image_maps_chart(study) -> Markup | None:
     return svg.svg_root(width, height, "Attribution maps of the network on image samples", body)
 
 
-def sequence_charts(study) -> list[Markup]:
+def sequence_charts(study: Study) -> list[Markup]:
     """Mean |attribution| per position, and the signed attribution of each letter where present."""
     maps = study.interpret.maps or {}
     if maps.get("kind") != "sequence" or not maps.get("profile"):
@@ -185,7 +186,7 @@ def sequence_charts(study) -> list[Markup]:
 # ----- privacy --------------------------------------------------------------------------------------
 
 
-def attack_roc_chart(study) -> Markup | None:
+def attack_roc_chart(study: Study) -> Markup | None:
     """The membership-inference attack's ROC curve for each audited model."""
     models = (study.ethics.membership or {}).get("models") or {}
     series = [
@@ -208,7 +209,7 @@ def attack_roc_chart(study) -> Markup | None:
     )
 
 
-def dp_utility_chart(study) -> Markup | None:
+def dp_utility_chart(study: Study) -> Markup | None:
     """Tune score of each DP-trained network against its ε, beside the non-private network."""
     dp = study.ethics.dp or {}
     runs = [h for h in (dp.get("history") or []) if svg.finite(h.get("epsilon")) and svg.finite(h.get("dp_tune"))]
@@ -233,7 +234,7 @@ def dp_utility_chart(study) -> Markup | None:
     )
 
 
-def report_context(study) -> dict:
+def report_context(study: Study) -> dict:
     """What the report's interpretation and privacy sections show beyond tables and words."""
     maps = study.interpret.maps or {}
     return {
@@ -249,5 +250,5 @@ def report_context(study) -> dict:
     }
 
 
-def _audit_lines(study) -> list[str]:
+def _audit_lines(study: Study) -> list[str]:
     return audit_summary(study)

@@ -35,16 +35,16 @@ class SharingPlan:
         return self.network or self.dp
 
 
-def dp_trained(study) -> bool:
+def dp_trained(study: Study) -> bool:
     return bool((study.ethics.dp or {}).get("weights"))
 
 
-def _dp_words(study) -> str:
+def _dp_words(study: Study) -> str:
     dp = study.ethics.dp
     return f"differential privacy (ε = {dp['epsilon']:.2f}, δ = {dp['delta']:.1g})"
 
 
-def sharing_plan(study) -> SharingPlan:
+def sharing_plan(study: Study) -> SharingPlan:
     """Which models may leave with the export bundle."""
     choice = study.ethics.share_weights
     given = study.ethics.share_reason.strip()
@@ -86,13 +86,13 @@ def sharing_plan(study) -> SharingPlan:
     )
 
 
-def weights_decision(study) -> tuple[bool, str]:
+def weights_decision(study: Study) -> tuple[bool, str]:
     """May network weights (ordinary or DP-trained) leave with the bundle? ``(share, reason)``."""
     plan = sharing_plan(study)
     return plan.any_weights, plan.reason
 
 
-def privacy_warnings(study, *, plan=None) -> list[str]:
+def privacy_warnings(study: Study, *, plan=None) -> list[str]:
     """The privacy warnings of this study, one plain-words sentence or two each.
 
     The Ethics page shows them; ``privacy.md`` and the model card carry them. ``plan`` is
@@ -217,7 +217,7 @@ def _concern_warnings(study: Study) -> list[str]:
     return out
 
 
-def sharing_rules(study, plan: SharingPlan) -> list[str]:
+def sharing_rules(study: Study, plan: SharingPlan) -> list[str]:
     rules = ["Share this bundle only with people allowed to see results derived from these data."]
     if study.treated_as_sensitive:
         rules.append(
@@ -241,7 +241,7 @@ def sharing_rules(study, plan: SharingPlan) -> list[str]:
     return rules
 
 
-def privacy_markdown(study, warnings: list[str], plan: SharingPlan, *, with_predictions: bool) -> str:
+def privacy_markdown(study: Study, warnings: list[str], plan: SharingPlan, *, with_predictions: bool) -> str:
     """``privacy.md``: what is sensitive, the audit, what was withheld and why, DP, and the rules."""
     lines = [
         f"# Privacy warnings — {model_name(study)}",

@@ -12,6 +12,7 @@ from guiapp.core.guidance.checklist_model_items import MODEL_ITEMS
 from guiapp.core.guidance.evidence import ATTESTED, DONE, NOT_APPLICABLE, OPEN, VIOLATED
 from guiapp.core.study.blocking import blocking_on_step
 from guiapp.core.study.errors import TenfoldError
+from guiapp.core.study.model import Study
 from guiapp.core.study.steps import STEP_IDS, step
 from guiapp.core.study.vocabulary import CHECKLIST_ITEM_IDS
 
@@ -39,7 +40,7 @@ __all__ = [
 ITEMS = (*STUDY_ITEMS, *MODEL_ITEMS)
 
 
-def evaluate_checklist(study) -> list[dict]:
+def evaluate_checklist(study: Study) -> list[dict]:
     """Every item with its status and evidence, from the study alone."""
     rows = []
     for item in ITEMS:
@@ -68,13 +69,13 @@ def evaluate_checklist(study) -> list[dict]:
     return rows
 
 
-def blocking_items(study, step_id: str, items: list | None = None) -> list[dict]:
+def blocking_items(study: Study, step_id: str, items: list | None = None) -> list[dict]:
     """Required items of ``step_id`` still open: in guided mode the step cannot be left."""
     items = items if items is not None else evaluate_checklist(study)
     return [i for i in items if i["step"] == step_id and i["required"] and i["status"] == OPEN]
 
 
-def can_leave(study, step_id: str, items: list | None = None) -> tuple[bool, str]:
+def can_leave(study: Study, step_id: str, items: list | None = None) -> tuple[bool, str]:
     """Whether Next may leave ``step_id``, and why not, in plain words (one line)."""
     if not study.checklist_mode:
         return True, ""
@@ -91,7 +92,7 @@ def can_leave(study, step_id: str, items: list | None = None) -> tuple[bool, str
     return False, "Guided mode: before you go on, " + "; ".join(reasons) + "."
 
 
-def leave_message(study, step_id: str, items: list | None = None) -> str:
+def leave_message(study: Study, step_id: str, items: list | None = None) -> str:
     """What the page says about its open required items: which, and why each matters.
 
     In guided mode they keep Next disabled; in ordinary mode they are warnings. Empty when
@@ -135,7 +136,7 @@ def summary(items: list[dict]) -> dict:
     return out
 
 
-def attest(study, item_id: str, reason: str) -> None:
+def attest(study: Study, item_id: str, reason: str) -> None:
     """Record the user's word that an item holds, with the reason (evidence still wins)."""
     if not reason.strip():
         raise TenfoldError("Give a reason when you attest a checklist item yourself.")
@@ -144,11 +145,11 @@ def attest(study, item_id: str, reason: str) -> None:
     study.attestations[item_id] = reason.strip()
 
 
-def withdraw(study, item_id: str) -> None:
+def withdraw(study: Study, item_id: str) -> None:
     study.attestations.pop(item_id, None)
 
 
-def checklist_document(study) -> dict:
+def checklist_document(study: Study) -> dict:
     """The content of ``checklist.json``: every item, the counts, and the items by DOME section."""
     items = evaluate_checklist(study)
     return {

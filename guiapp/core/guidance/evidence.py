@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from guiapp.core.models.tuning import budget_report, split_key
 from guiapp.core.study.blocking import acted_on_evidence
+from guiapp.core.study.model import Study
 
 # Status words, as the panel, checklist.json and the card show them (named in the study's vocabulary).
 from guiapp.core.study.vocabulary import ATTESTED, DONE, NOT_APPLICABLE, OPEN, VIOLATED  # noqa: F401 (re-exported)
@@ -18,7 +19,7 @@ def ok(cond: bool, evidence: str = "") -> tuple:
     return (DONE, evidence) if cond else (OPEN, "")
 
 
-def _finding(study, code: str):
+def _finding(study: Study, code: str):
     return next((f for f in study.findings if f.code == code), None)
 
 
@@ -29,7 +30,7 @@ def _num(v) -> str:
 # ----- Question and Data ----------------------------------------------------------------------
 
 
-def samples_per_split(study):
+def samples_per_split(study: Study):
     s = study.split
     if not s.sealed or not s.counts:
         return OPEN, ""
@@ -42,7 +43,7 @@ def samples_per_split(study):
     return DONE, "; ".join(parts)
 
 
-def pii_scanned(study):
+def pii_scanned(study: Study):
     """Done from the scan's own record (when, which columns, what it found); studies saved
     before Tenfold kept that record show the item open until the data are loaded again."""
     scan = study.data.pii_scan
@@ -61,7 +62,7 @@ def pii_scanned(study):
     return DONE, words + f"; {len(found)} flagged: {hits}" + (" …" if len(found) > 5 else "")
 
 
-def identifier_columns(study) -> list:
+def identifier_columns(study: Study) -> list:
     """Columns that name a sample or a person rather than measure it."""
     d = study.data
     ids = set(d.identifiers) | {c for c, r in d.roles.items() if r == "identifier"}
@@ -70,7 +71,7 @@ def identifier_columns(study) -> list:
     return sorted(ids)
 
 
-def no_identifier_features(study):
+def no_identifier_features(study: Study):
     d = study.data
     if not d.feature_columns:
         return OPEN, ""
@@ -85,7 +86,7 @@ def no_identifier_features(study):
     return DONE, f"no identifier column among the {len(d.feature_columns)} features"
 
 
-def consent_recorded(study):
+def consent_recorded(study: Study):
     d = study.data
     if d.consent_reference or d.dua_reference or d.consent or d.data_use_agreement:
         refs = ", ".join(r for r in (d.consent_reference, d.dua_reference) if r)
@@ -100,7 +101,7 @@ def consent_recorded(study):
 # ----- Batch effects and Split --------------------------------------------------------------
 
 
-def batch_checked(study):
+def batch_checked(study: Study):
     if not study.batch.explained_variance:
         return OPEN, ""
     if study.batch.silhouette is None:
@@ -108,7 +109,7 @@ def batch_checked(study):
     return DONE, f"batch silhouette {study.batch.silhouette:.2f}"
 
 
-def batch_remedy(study):
+def batch_remedy(study: Study):
     b = study.batch
     if not b.explained_variance:
         return OPEN, ""
@@ -124,7 +125,7 @@ def batch_remedy(study):
     return OPEN, "found: " + ", ".join(f.code for f in problems)
 
 
-def group_aware_split(study):
+def group_aware_split(study: Study):
     s, d = study.split, study.data
     if not s.sealed:
         return OPEN, ""
@@ -144,7 +145,7 @@ def group_aware_split(study):
     return NOT_APPLICABLE, "no group column (donor, patient, replicate) declared or found: samples taken as independent"
 
 
-def no_duplicates_across_splits(study):
+def no_duplicates_across_splits(study: Study):
     s, b = study.split, study.batch
     if not s.sealed:
         return OPEN, ""
@@ -160,7 +161,7 @@ def no_duplicates_across_splits(study):
     return DONE, f"looked for {looked}: none found"
 
 
-def findings_acted_on(study):
+def findings_acted_on(study: Study):
     """Blocking findings: each settled by a remedy or accepted with a reason (guiapp.core.study.blocking)."""
     return acted_on_evidence(study)
 
@@ -168,7 +169,7 @@ def findings_acted_on(study):
 # ----- Baselines, Architecture, Train -------------------------------------------------------
 
 
-def verdict_recorded(study):
+def verdict_recorded(study: Study):
     v = study.verdict
     if not v.stage or not study.baselines.results:  # a new split drops the baselines it rested on
         return OPEN, ""
@@ -178,7 +179,7 @@ def verdict_recorded(study):
     return DONE, evidence + (f"; going on because: {v.proceed_reason}" if v.proceed_reason else "")
 
 
-def tuned_equally(study):
+def tuned_equally(study: Study):
     budgets = budget_report(study)
     if budgets["equal"] is None:
         return OPEN, ""
@@ -187,7 +188,7 @@ def tuned_equally(study):
     return VIOLATED, budgets["text"]
 
 
-def network_tuned(study):
+def network_tuned(study: Study):
     net = study.tuning.network or {}
     if not net.get("n_complete") or net.get("split") != split_key(study):
         return OPEN, ""  # never searched, or searched on a split since redrawn
@@ -199,7 +200,7 @@ def network_tuned(study):
     )
 
 
-def seed_and_determinism(study):
+def seed_and_determinism(study: Study):
     t = study.train
     if not t.history:
         return OPEN, ""
@@ -211,7 +212,7 @@ def seed_and_determinism(study):
 # ----- Overfitting and Evaluate -------------------------------------------------------------
 
 
-def shuffle_control(study):
+def shuffle_control(study: Study):
     sh = study.overfitting.shuffle or {}
     if not sh:
         return OPEN, ""
@@ -220,14 +221,14 @@ def shuffle_control(study):
     return (VIOLATED, evidence + " — not clearly above") if sh.get("flagged") else (DONE, evidence)
 
 
-def learning_curve(study):
+def learning_curve(study: Study):
     lc = study.overfitting.learning_curve or {}
     if not lc.get("n_train"):
         return OPEN, ""
     return DONE, f"{lc.get('metric')} at {', '.join(map(str, lc['n_train']))} training samples"
 
 
-def subgroups(study):
+def subgroups(study: Study):
     groups = study.evaluation.tune_groups
     if groups:
         flagged = sum(g["flagged"] for r in groups for g in r["groups"])
@@ -240,7 +241,7 @@ def subgroups(study):
     return OPEN, ""
 
 
-def calibration(study):
+def calibration(study: Study):
     panel = study.evaluation.test_metrics or study.evaluation.tune_metrics
     if not panel:
         return OPEN, ""
@@ -258,7 +259,7 @@ def calibration(study):
     return DONE, evidence
 
 
-def label_proxy(study):
+def label_proxy(study: Study):
     if not study.evaluation.tune_metrics:
         return OPEN, ""  # the scan runs with the tune evaluation
     f = _finding(study, "label-proxy-feature")
@@ -274,7 +275,7 @@ def label_proxy(study):
     )
 
 
-def test_used(study):
+def test_used(study: Study):
     uses = study.split.test_uses
     if uses == 0:
         return OPEN, ""
@@ -291,14 +292,14 @@ def test_used(study):
 # ----- Ethics and privacy -------------------------------------------------------------------
 
 
-def membership_audited(study):
+def membership_audited(study: Study):
     models = (study.ethics.membership or {}).get("models") or {}
     if not models:
         return OPEN, ""
     return DONE, "; ".join(f"{k} attack AUC {r['auc']:.2f}" for k, r in models.items())
 
 
-def dp_recorded(study):
+def dp_recorded(study: Study):
     dp = study.ethics.dp or {}
     if dp.get("weights"):
         return DONE, f"DP-SGD: ε = {dp['epsilon']:.2f}, δ = {dp['delta']:.1g} ({dp['accountant']})"
@@ -311,7 +312,7 @@ def dp_recorded(study):
     return DONE, "no DP needed: the data are declared not sensitive"
 
 
-def card_fields(study):
+def card_fields(study: Study):
     e = study.ethics
     if e.intended_use.strip() and e.limitations.strip():
         return DONE, f"intended use: {e.intended_use.strip()[:60]}"

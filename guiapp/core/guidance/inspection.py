@@ -22,6 +22,7 @@ from guiapp.core.split import draw as split
 from guiapp.core.study.blocking import blocking_message, unresolved_blocking
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.model import Study
+from guiapp.core.study.vocabulary import MissingStrategy, Task
 
 
 @dataclass(frozen=True)
@@ -32,11 +33,11 @@ class InspectRequest:
     label: str
     batch: str = ""
     group: str = ""
-    task: str = "classification"
+    task: Task = "classification"
     samples: str = ""
     sample_id: str = ""
     transposed: bool | None = None
-    missing: str = "median"
+    missing: MissingStrategy = "median"
 
 
 @dataclass

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from guiapp.core.models.mlp import build_mlp
 from guiapp.core.study.errors import TenfoldError
 
 KINDS = ("mlp", "cnn1d", "cnn2d", "transformer")
@@ -132,16 +133,15 @@ def default_config(kind: str, input_shape: tuple, n_outputs: int, **overrides) -
 
 
 def build(kind: str, config: dict):
-    """The untrained network of ``kind``; an MLP standardises its inputs (see network.build_mlp)."""
+    """The untrained network of ``kind``; an MLP standardises its inputs (see mlp.build_mlp)."""
     _check(kind, config)
     if kind == "mlp":
-        from guiapp.core.models.network import build_mlp
-
         return build_mlp(config["n_features"], config["n_outputs"], config["width"], config["depth"], config["dropout"])
     return {"cnn1d": _build_cnn1d, "cnn2d": _build_cnn2d, "transformer": _build_transformer}[kind](config)
 
 
 def _build_cnn1d(c: dict):
+    # torch: imported lazily, a heavy library
     from torch import nn
 
     layers, channels, length = [], c["channels"], c["length"]
@@ -157,6 +157,7 @@ def _build_cnn1d(c: dict):
 
 
 def _build_cnn2d(c: dict):
+    # torch: imported lazily, a heavy library
     from torch import nn
 
     layers, channels, h, w, filters = [], c["channels"], c["image_height"], c["image_width"], c["filters"]
@@ -171,6 +172,7 @@ def _build_cnn2d(c: dict):
 
 
 def _build_transformer(c: dict):
+    # torch: imported lazily, a heavy library
     import torch
     from torch import nn
 

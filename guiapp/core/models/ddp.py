@@ -4,7 +4,7 @@ torch's DistributedDataParallel, each on its part of every batch.
 The global batch stays ``[train] batch_size``: each batch is cut into N near-equal parts, one
 per process, and each part's summed loss is weighted so that the gradients DistributedDataParallel
 averages over the processes are the gradient of the whole batch. The loop is
-:func:`guiapp.core.models.train._train` itself; :class:`Rank` is the few things a rank does
+:func:`guiapp.core.models.train_run.run_training` itself; :class:`Rank` is the few things a rank does
 differently. Rank 0 alone writes checkpoints and ``study.json``; its tune loss, shared with
 every rank, decides the learning-rate schedule and early stopping, so all ranks stop together.
 
@@ -17,36 +17,39 @@ that says which rank and why. Processes on CUDA use NCCL, one GPU each; on the C
 from __future__ import annotations
 
 import os
+import queue
 import shutil
 import tempfile
 import time
 
+from guiapp.core.models.ddp_failures import (
+    FAILURE_LOG,
+    LAST_WORDS_S,
+    TrainingProcessFailed,
+    end_ranks,
+    failure,
+    gather_errors,
+)
+from guiapp.core.models.ddp_rank import PAUSE, RUN, STOP, Rank
+from guiapp.core.models.devices import pick_device
+from guiapp.core.models.train_run import EpochFn, run_training
+from guiapp.core.split.draw import train_tune_arrays
 from guiapp.core.study.errors import Cancelled, TenfoldError
+from guiapp.core.study.model import Study
 from guiapp.core.study.task_context import ProgressFn, StopFn, no_progress
+
+# A rank's failure, as the callers know it.
+__all__ = ["TrainingProcessFailed", "check_processes", "train_distributed"]
 
 # A collective that waits longer than this on a silent rank fails instead of hanging.
 COLLECTIVE_TIMEOUT_S = float(os.environ.get("TENFOLD_DDP_TIMEOUT", "600"))
 # After a cancel, ranks get this long to stop at the next batch before they are ended.
 CANCEL_GRACE_S = 30.0
-# How long the parent waits for the last words of a rank that died, or for more ranks' errors.
-LAST_WORDS_S = 1.0
-RUN, PAUSE, STOP = 0, 1, 2
-FAILURE_LOG = "training-processes.log"  # in the study folder, after a failed data-parallel run
 
 
-class TrainingProcessFailed(TenfoldError):
-    """A rank of a data-parallel training failed or died; ``details`` holds its traceback."""
-
-    def __init__(self, message: str, details: str = "") -> None:
-        super().__init__(message)
-        self.details = details
-
-
-def check_processes(study) -> tuple[str, str]:
+def check_processes(study: Study) -> tuple[str, str]:
     """``(device, backend)`` for the study's data-parallel training, or a TenfoldError saying
     why these processes cannot train on this machine."""
-    from guiapp.core.models.devices import pick_device
-
     t = study.train
     world = int(t.processes)
     if t.batch_size < world:
@@ -62,6 +65,7 @@ def check_processes(study) -> tuple[str, str]:
             'not on Apple\'s MPS. Set processes = 1, or device = "cpu".'
         )
     if device == "cuda":
+        # torch: imported lazily, a heavy library
         import torch
 
         gpus = torch.cuda.device_count()
@@ -72,81 +76,6 @@ def check_processes(study) -> tuple[str, str]:
             )
         return device, "nccl"
     return device, "gloo"
-
-
-class Rank:
-    """What one process of a data-parallel training does differently from a single process."""
-
-    def __init__(self, rank: int, world: int, device: str, arrays, control, cpu_group=None):
-        self.rank, self.world, self.device, self.arrays = rank, world, device, arrays
-        self._control, self._group, self._flag = control, cpu_group, RUN
-        self._weight, self.rows_per_loss = 1.0, 1.0
-
-    def wrap(self, model):
-        """The model under DistributedDataParallel: it starts from rank 0's weights, and every
-        backward pass averages the gradients over the ranks."""
-        import inspect
-
-        from torch.nn.parallel import DistributedDataParallel
-
-        ids = [self.rank] if self.device == "cuda" else None
-        # The buffers hold the training split's statistics, the same on every rank: no need to
-        # send them before every forward pass (the keyword's name changed in torch 2.x).
-        quiet = (
-            {"forward_sync_buffers": False}
-            if "forward_sync_buffers" in inspect.signature(DistributedDataParallel).parameters
-            else {"broadcast_buffers": False}
-        )
-        return DistributedDataParallel(model, device_ids=ids, **quiet)
-
-    def part(self, idx):
-        """This rank's part of one global batch of indices (parts differ by one row at most).
-
-        DistributedDataParallel averages the ranks' gradients, so each part's summed loss is
-        weighted by N / (rows in the batch): the average is then the whole batch's mean loss
-        gradient, as one process computes it, whatever the remainder.
-        """
-        rows = len(idx)
-        self._weight, self.rows_per_loss = self.world / rows, rows / self.world
-        return idx.tensor_split(self.world)[self.rank]
-
-    def batch_loss(self, summed_loss):
-        return lambda output, target: summed_loss(output, target) * self._weight
-
-    def sum(self, tensor) -> None:
-        """Sum a tensor over the ranks, in place (the epoch's training loss)."""
-        import torch.distributed as dist
-
-        dist.all_reduce(tensor)
-
-    def from_rank0(self, value: float) -> float:
-        """Rank 0's value on every rank."""
-        import torch
-        import torch.distributed as dist
-
-        box = torch.tensor([value], dtype=torch.float64)
-        dist.broadcast(box, 0, group=self._group)
-        return float(box)
-
-    def seed_epoch(self, seed: int, epoch: int) -> None:
-        """Dropout draws of its own for each rank and epoch; a function of both, so a resumed
-        run draws the same as an uninterrupted one."""
-        import torch
-
-        torch.manual_seed((seed * 1_000_003 + epoch * 7_919 + self.rank * 104_729) % 2**63)
-
-    def should_stop(self) -> bool:
-        """Whether any rank was told to stop; every rank learns the same, at the same batch."""
-        import torch
-        import torch.distributed as dist
-
-        box = torch.tensor([self._control.value], dtype=torch.int32)
-        dist.all_reduce(box, op=dist.ReduceOp.MAX, group=self._group)
-        self._flag = int(box)
-        return self._flag == STOP
-
-    def should_pause(self) -> bool:
-        return self._flag == PAUSE  # agreed by the should_stop just before
 
 
 def _watch_parent(method: str) -> None:
@@ -182,6 +111,7 @@ def _context():
     """Processes from a fork server that has imported torch once (a rank then starts in
     milliseconds, not the seconds of a fresh interpreter); spawned ones where there is none
     (Windows). Neither forks a parent that may hold threads or a CUDA context."""
+    # torch: imported lazily, a heavy library
     import torch.multiprocessing as mp
 
     if "forkserver" in mp.get_all_start_methods():
@@ -195,7 +125,7 @@ def _context():
                 "torch.distributed",
                 "torch._dynamo",
                 "guiapp.core.study.model",
-                "guiapp.core.models.train",
+                "guiapp.core.models.train_run",
                 "guiapp.core.models.ddp",
             ]
         )
@@ -204,17 +134,16 @@ def _context():
 
 
 def _worker(rank, world, backend, init_file, study, tensors, batch_size, resume, messages, control, method):
-    """One rank: join the group, train with :func:`guiapp.core.models.train._train`, report back."""
+    """One rank: join the group, train with :func:`guiapp.core.models.train_run.run_training`, report back."""
     import traceback
 
     try:
         _watch_parent(method)
         from datetime import timedelta
 
+        # torch: imported lazily, a heavy library
         import torch
         import torch.distributed as dist
-
-        from guiapp.core.models.train import _train
 
         if backend == "nccl":
             torch.cuda.set_device(rank)
@@ -240,10 +169,12 @@ def _worker(rank, world, backend, init_file, study, tensors, batch_size, resume,
             def on_epoch(record):
                 messages.put(("epoch", record))
         else:
-            progress, on_epoch = no_progress, None
+            progress, on_epoch = no_progress, _no_epoch_report  # rank 0 alone reports
             study.save = lambda *args, **kwargs: None  # rank 0 writes study.json
         try:
-            result = _train(study, batch_size, progress, ddp.should_stop, on_epoch, resume, ddp.should_pause, ddp=ddp)
+            result = run_training(
+                study, batch_size, progress, ddp.should_stop, on_epoch, resume, ddp.should_pause, ddp=ddp
+            )
             outcome = "done"
         except Cancelled:
             result, outcome = None, "cancelled"
@@ -264,22 +195,23 @@ def _worker(rank, world, backend, init_file, study, tensors, batch_size, resume,
         raise SystemExit(1) from None
 
 
+def _no_epoch_report(record: dict) -> None:
+    """A rank other than 0 reports no epochs: rank 0 does."""
+
+
 def train_distributed(
-    study,
+    study: Study,
     progress: ProgressFn = no_progress,
     should_stop: StopFn | None = None,
-    on_epoch=None,
+    on_epoch: EpochFn | None = None,
     resume: bool = True,
     should_pause: StopFn | None = None,
 ) -> dict:
     """Train the study's network in ``[train] processes`` processes; record the result as
     :func:`guiapp.core.models.train.train_network` does, plus the number of processes."""
     import copy
-    import queue
 
-    import torch
-
-    from guiapp.core.split.draw import train_tune_arrays
+    import torch  # torch: imported lazily so the window opens fast
 
     t = study.train
     world = int(t.processes)
@@ -293,77 +225,90 @@ def train_distributed(
     messages = ctx.Queue()
     folder = tempfile.mkdtemp(prefix="tenfold-ddp-")
     procs: list = []
-    outcomes: dict = {}
-    errors: list = []
+    relay = _Relay(world, progress, should_stop, on_epoch, should_pause)
     progress(0.0, f"Starting {world} training processes ({backend}, {device})")
     try:
         for rank in range(world):
+            args = (rank, world, backend, os.path.join(folder, "rendezvous"), child, tensors, t.batch_size)
             proc = ctx.Process(
                 target=_worker,
                 name=f"tenfold-train-rank-{rank}",
                 daemon=True,
-                args=(
-                    rank,
-                    world,
-                    backend,
-                    os.path.join(folder, "rendezvous"),
-                    child,
-                    tensors,
-                    t.batch_size,
-                    resume,
-                    messages,
-                    control,
-                    method,
-                ),
+                args=(*args, resume, messages, control, method),
             )
             proc.start()
             procs.append(proc)
-        stop_asked = None
+        relay.run(procs, messages, control)
+    finally:
+        # Ranks that died by themselves, before the others are ended here: the cause, not a symptom.
+        died = {rank: p.exitcode for rank, p in enumerate(procs) if p.exitcode not in (None, 0)}
+        end_ranks(procs, grace=5.0 if len(relay.outcomes) == world else 0.0)
+        messages.close()
+        messages.cancel_join_thread()
+        shutil.rmtree(folder, ignore_errors=True)
+    return _conclude(study, relay, died, world)
+
+
+class _Relay:
+    """The parent's side of a run: forward cancel and pause, relay rank 0's words, collect outcomes."""
+
+    def __init__(self, world: int, progress, should_stop, on_epoch, should_pause) -> None:
+        self.world, self.progress, self.should_stop = world, progress, should_stop
+        self.on_epoch, self.should_pause = on_epoch, should_pause
+        self.outcomes: dict = {}
+        self.errors: list = []
+        self.stop_asked: float | None = None
+
+    def run(self, procs: list, messages, control) -> None:
+        """Until every rank has reported, one fails, or a rank dies or ignores a cancel."""
         dead_since = None
-        while len(outcomes) < world:
-            if should_stop is not None and should_stop():
+        while len(self.outcomes) < self.world:
+            if self.should_stop is not None and self.should_stop():
                 control.value = STOP
-                stop_asked = stop_asked or time.monotonic()
+                self.stop_asked = self.stop_asked or time.monotonic()
             else:
-                control.value = PAUSE if (should_pause is not None and should_pause()) else RUN
+                control.value = PAUSE if (self.should_pause is not None and self.should_pause()) else RUN
             try:
                 message = messages.get(timeout=0.1)
             except queue.Empty:
                 message = None
             if message is not None:
-                kind = message[0]
-                if kind == "progress":
-                    progress(message[1], message[2])
-                elif kind == "epoch":
-                    if on_epoch is not None:
-                        on_epoch(message[1])
-                elif kind == "error":
-                    errors.append(message[1:])
-                    _gather_errors(messages, errors)
+                if self._take(message, messages):
                     break
-                else:
-                    outcomes[message[1]] = (kind, message[2])
                 continue
-            if stop_asked and time.monotonic() - stop_asked > CANCEL_GRACE_S:
-                break  # the ranks did not stop in time: they are ended below
-            gone = [p for p in procs if p.exitcode is not None and procs.index(p) not in outcomes]
+            if self.stop_asked and time.monotonic() - self.stop_asked > CANCEL_GRACE_S:
+                break  # the ranks did not stop in time: they are ended by the caller
+            gone = [p for p in procs if p.exitcode is not None and procs.index(p) not in self.outcomes]
             if gone:
                 # A rank's last message may still be on its way: wait a moment for it.
                 dead_since = dead_since or time.monotonic()
                 if time.monotonic() - dead_since > LAST_WORDS_S:
                     break
-    finally:
-        # Ranks that died by themselves, before the others are ended here: the cause, not a symptom.
-        died = {rank: p.exitcode for rank, p in enumerate(procs) if p.exitcode not in (None, 0)}
-        _end(procs, grace=5.0 if len(outcomes) == world else 0.0)
-        messages.close()
-        messages.cancel_join_thread()
-        shutil.rmtree(folder, ignore_errors=True)
 
-    if errors or (len(outcomes) < world and not stop_asked):
+    def _take(self, message: tuple, messages) -> bool:
+        """Act on one message from a rank; True when a rank failed."""
+        kind = message[0]
+        if kind == "progress":
+            self.progress(message[1], message[2])
+        elif kind == "epoch":
+            if self.on_epoch is not None:
+                self.on_epoch(message[1])
+        elif kind == "error":
+            self.errors.append(message[1:])
+            gather_errors(messages, self.errors)
+            return True
+        else:
+            self.outcomes[message[1]] = (kind, message[2])
+        return False
+
+
+def _conclude(study: Study, relay: _Relay, died: dict, world: int) -> dict:
+    """The run's end in the study: rank 0's record, or why it failed or was cancelled."""
+    t, outcomes, errors = study.train, relay.outcomes, relay.errors
+    if errors or (len(outcomes) < world and not relay.stop_asked):
         t.status = "failed"
         study.save()
-        error = _failure(errors, died, outcomes, world)
+        error = failure(errors, died, outcomes, world)
         if error.details:  # the tracebacks, for a bug report; the message stays one paragraph
             log = study.path(FAILURE_LOG)
             log.write_text(error.details, encoding="utf-8")
@@ -380,74 +325,9 @@ def train_distributed(
     return {**result, "processes": world}
 
 
-def _take_back(study, payload) -> dict:
+def _take_back(study: Study, payload) -> dict:
     """Rank 0's record of the run becomes the study's: history, best epoch, seconds, findings."""
     result, train_state, findings = payload
     study.train, study.findings = train_state, findings
     study.save()
     return result or {}
-
-
-def _gather_errors(messages, errors: list) -> None:
-    """Other ranks usually fail a moment later (their partner is gone): collect their words too."""
-    import queue
-
-    until = time.monotonic() + LAST_WORDS_S
-    while time.monotonic() < until:
-        try:
-            message = messages.get(timeout=0.05)
-        except queue.Empty:
-            continue
-        if message[0] == "error":
-            errors.append(message[1:])
-
-
-def _failure(errors: list, died: dict, outcomes: dict, world: int) -> TenfoldError:
-    """The clearest account of a failed run: a rank's own TenfoldError (the words one process
-    would give), else a rank that died without a word (the others' errors only say their
-    partner is gone), else the first rank's error."""
-    own = [e for e in errors if e[1]]
-    if own:
-        rank, _, _, words, details = min(own)
-        return TrainingProcessFailed(words, details)
-    said = {e[0] for e in errors}
-    silent = sorted((rank, code) for rank, code in died.items() if rank not in said)
-    if silent or not errors:
-        rank, code = silent[0] if silent else (min(set(range(world)) - set(outcomes)), None)
-        how = (
-            f"was killed by signal {-code}"
-            if code is not None and code < 0
-            else f"ended with exit code {code}"
-            if code is not None
-            else "stopped answering"
-        )
-        return TrainingProcessFailed(
-            f"Data-parallel training failed: process {rank} of {world} {how} (out of memory, or ended from "
-            "outside?). The other processes were ended. Train again to resume from the last checkpoint, "
-            "or set [train] processes = 1 to train in one process.",
-            "\n".join(e[4] for e in errors),
-        )
-    rank, _, summary, _, details = min(errors)
-    return TrainingProcessFailed(
-        f"Data-parallel training failed: process {rank} of {world} stopped with {summary}. The other "
-        "processes were ended. Train again to resume from the last checkpoint, or set [train] "
-        "processes = 1 to train in one process.",
-        details,
-    )
-
-
-def _end(procs: list, grace: float = 0.0) -> None:
-    """End every rank still running, and wait for each: none outlives the training.
-
-    ``grace``: seconds a rank that has reported gets to leave by itself."""
-    until = time.monotonic() + grace
-    for proc in procs:
-        proc.join(timeout=max(until - time.monotonic(), 0))
-    for proc in procs:
-        if proc.is_alive():
-            proc.terminate()
-    for proc in procs:
-        proc.join(timeout=5)
-        if proc.is_alive():
-            proc.kill()
-            proc.join(timeout=5)

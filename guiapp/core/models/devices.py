@@ -6,6 +6,7 @@ import os
 import platform
 import random
 import sys
+from typing import Any
 
 import numpy as np
 
@@ -15,6 +16,7 @@ DEVICE_CHOICES = ("auto", "cuda", "mps", "cpu")
 
 
 def available_devices() -> dict:
+    # torch: imported lazily, a heavy library
     import torch
 
     return {
@@ -38,6 +40,7 @@ def pick_device(requested: str = "auto") -> str:
 
 def device_description(device: str) -> dict:
     """Name and memory of a device, for the Train page and the manifest."""
+    # torch: imported lazily, a heavy library
     import torch
 
     if device == "cuda":
@@ -56,6 +59,7 @@ def device_description(device: str) -> dict:
 
 def memory_in_use_mb(device: str):
     """Memory the training holds on a GPU right now, or None on the CPU."""
+    # torch: imported lazily, a heavy library
     import torch
 
     if device == "cuda":
@@ -66,6 +70,7 @@ def memory_in_use_mb(device: str):
 
 
 def free_memory_bytes(device: str):
+    # torch: imported lazily, a heavy library
     import torch
 
     if device == "cuda":
@@ -75,6 +80,7 @@ def free_memory_bytes(device: str):
 
 def seed_everything(seed: int, deterministic: bool = True) -> None:
     """One seed for Python, NumPy and torch; deterministic algorithms when asked (Tip 3)."""
+    # torch: imported lazily, a heavy library
     import torch
 
     if deterministic:
@@ -90,8 +96,9 @@ def seed_everything(seed: int, deterministic: bool = True) -> None:
 
 def runtime_versions() -> dict:
     """Python, torch, CUDA, cuDNN and driver versions for the manifest."""
-    info = {"python": sys.version.split()[0], "platform": platform.platform()}
+    info: dict[str, Any] = {"python": sys.version.split()[0], "platform": platform.platform()}
     try:
+        # torch: imported lazily, a heavy library
         import torch
     except ImportError:
         return info

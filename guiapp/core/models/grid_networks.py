@@ -18,7 +18,10 @@ import re
 
 import numpy as np
 
+from guiapp.core.models.catalogue import KINDS, NAMES, build, default_config
+from guiapp.core.models.mlp import build_mlp, n_outputs
 from guiapp.core.study.errors import TenfoldError
+from guiapp.core.study.model import Study
 
 GRID_KINDS = {"cnn1d": "sequence", "transformer": "sequence", "cnn2d": "image"}
 SEQUENCE_KERNEL = 9
@@ -36,7 +39,7 @@ def kinds_for(modality: str) -> tuple:
     return ("mlp",)
 
 
-def grid_shape(study) -> tuple:
+def grid_shape(study: Study) -> tuple:
     """One sample as the network sees it: ``(letters, length)`` or ``(channels, height, width)``."""
     d = study.data
     if d.modality == "sequence" and len(d.input_shape) == 2:
@@ -47,10 +50,8 @@ def grid_shape(study) -> tuple:
     return ()
 
 
-def check_kind(study, kind: str) -> None:
+def check_kind(study: Study, kind: str) -> None:
     """Refuse an architecture the study's data cannot feed, saying what would fit."""
-    from guiapp.core.models.catalogue import KINDS, NAMES
-
     if kind not in KINDS:
         raise TenfoldError(f"Unknown architecture {kind!r}; choose one of {', '.join(KINDS)}.")
     if kind == "mlp":
@@ -64,11 +65,8 @@ def check_kind(study, kind: str) -> None:
         )
 
 
-def grid_config(study, kind: str, width: int, depth: int, dropout: float) -> dict:
+def grid_config(study: Study, kind: str, width: int, depth: int, dropout: float) -> dict:
     """The :mod:`guiapp.core.models.catalogue` configuration of ``kind`` for this study."""
-    from guiapp.core.models.catalogue import default_config
-    from guiapp.core.models.network import n_outputs
-
     shape = grid_shape(study)
     outputs = max(n_outputs(study), 1)
     if kind == "cnn1d":
@@ -91,9 +89,9 @@ def grid_config(study, kind: str, width: int, depth: int, dropout: float) -> dic
     )
 
 
-def positions(study) -> np.ndarray:
+def positions(study: Study) -> np.ndarray:
     """Each feature column's index in the flattened grid of :func:`grid_shape` (channels first)."""
-    from guiapp.core.data.sequences import LETTERS
+    from guiapp.core.data.sequences import LETTERS  # that module pulls pandas: imported lazily
 
     d, shape = study.data, grid_shape(study)
     out = np.empty(len(d.feature_columns), dtype=np.int64)
@@ -110,19 +108,20 @@ def positions(study) -> np.ndarray:
     if any(m is None for m in found):
         bad = d.feature_columns[[m is None for m in found].index(True)]
         raise TenfoldError(f"The sequence column {bad!r} is not a letter position: leave only those as features.")
-    seen = {m.group(2) for m in found}
+    matched = [m for m in found if m is not None]  # every one, checked above
+    seen = {m.group(2) for m in matched}
     alphabet = next((a for a in LETTERS.values() if len(a) == letters and seen <= set(a)), None)
     if alphabet is None:
         raise TenfoldError(
             f"The sequence columns use the letters {''.join(sorted(seen))}, which fit no alphabet of {letters} letters."
         )
-    for i, m in enumerate(found):
+    for i, m in enumerate(matched):
         out[i] = alphabet.index(m.group(2)) * length + int(m.group(1)) - 1  # (letters, length), channels first
     return out
 
 
 def build_grid_network(
-    study,
+    study: Study,
     kind: str,
     *,
     center=None,
@@ -132,11 +131,9 @@ def build_grid_network(
     target_scale: float = 1.0,
 ):
     """fill and standardise → put on the grid → the ``kind`` network (→ target units)."""
+    # torch: imported lazily so the window opens fast
     import torch
     from torch import nn
-
-    from guiapp.core.models.catalogue import build
-    from guiapp.core.models.network import build_mlp
 
     a = study.architecture
     check_kind(study, kind)

@@ -9,104 +9,43 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 
-from guiapp.core.data.streaming import training_statistics
+from guiapp.core.data.streaming import column_statistics, is_streamed, predict_in_batches, training_statistics
+from guiapp.core.models.checkpoint_transfer import apply_pretrained
+from guiapp.core.models.grid_networks import build_grid_network
+from guiapp.core.models.mlp import build_mlp, count_parameters, n_outputs
+from guiapp.core.study.errors import TenfoldError
+from guiapp.core.study.model import Study
+
+# The MLP's builders, as the callers and the bundle reader know them here.
+__all__ = [
+    "build_mlp",
+    "count_parameters",
+    "load_trained_model",
+    "model_config",
+    "model_for_study",
+    "n_outputs",
+    "predict",
+    "save_weights",
+    "training_statistics",
+    "write_config",
+]
 
 
-def build_mlp(
-    n_features: int,
-    n_outputs: int,
-    width: int,
-    depth: int,
-    dropout: float,
-    center=None,
-    scale=None,
-    fill=None,
-    regression: bool = False,
-    target_center: float = 0.0,
-    target_scale: float = 1.0,
-):
-    """An MLP: standardise → [Linear → ReLU → Dropout] × depth → Linear (→ target units).
-
-    For regression the last layer predicts a standardised target, mapped back to the
-    target's units with training-split statistics, so targets in the thousands train as
-    well as targets near zero.
-    """
-    import torch
-    from torch import nn
-
-    class Standardize(nn.Module):
-        """Fill missing values with training medians, then standardise with training stats."""
-
-        def __init__(self, n):
-            super().__init__()
-            self.register_buffer("fill", torch.zeros(n))
-            self.register_buffer("center", torch.zeros(n))
-            self.register_buffer("scale", torch.ones(n))
-
-        def forward(self, x):
-            x = torch.where(torch.isnan(x), self.fill, x)
-            return (x - self.center) / self.scale
-
-    layers: list = [Standardize(n_features)]
-    size = n_features
-    for _ in range(depth):
-        layers += [nn.Linear(size, width), nn.ReLU(), nn.Dropout(dropout)]
-        size = width
-    layers.append(nn.Linear(size, n_outputs))
-
-    class TargetUnits(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.register_buffer("center", torch.tensor([float(target_center)]))
-            self.register_buffer("scale", torch.tensor([float(target_scale)]))
-
-        def forward(self, z):
-            return z * self.scale + self.center
-
-    if regression:
-        layers.append(TargetUnits())
-    model = nn.Sequential(*layers)
-    with torch.no_grad():
-        if center is not None:
-            model[0].center.copy_(torch.as_tensor(center, dtype=torch.float32))
-        if scale is not None:
-            model[0].scale.copy_(torch.as_tensor(scale, dtype=torch.float32))
-        if fill is not None:
-            model[0].fill.copy_(torch.as_tensor(fill, dtype=torch.float32))
-    return model
-
-
-def count_parameters(n_features: int, n_outputs: int, width: int, depth: int) -> int:
-    """Trainable parameters of the MLP, computed without torch (the page updates live)."""
-    total, size = 0, n_features
-    for _ in range(depth):
-        total += size * width + width
-        size = width
-    return total + size * n_outputs + n_outputs
-
-
-def n_outputs(study) -> int:
-    return len(study.data.classes) if study.is_classification else 1
-
-
-def model_for_study(study, X_train: np.ndarray | None = None, y_train: np.ndarray | None = None):
+def model_for_study(study: Study, X_train: np.ndarray | None = None, y_train: np.ndarray | None = None):
     a = study.architecture
-    from guiapp.core.data.streaming import column_statistics, is_streamed
-
     stats = (
         (None, None, None)
         if X_train is None
-        else (column_statistics(X_train) if is_streamed(X_train) else training_statistics(X_train))
+        else (column_statistics(cast(Any, X_train)) if is_streamed(X_train) else training_statistics(X_train))
     )
-    target = {}
+    target: dict[str, float] = {}
     if not study.is_classification and y_train is not None:
         target = {"target_center": float(np.mean(y_train)), "target_scale": float(np.std(y_train)) or 1.0}
     if a.kind != "mlp":  # images and sequences: the rows put back on their grid (grid_networks)
-        from guiapp.core.models.grid_networks import build_grid_network
-
         center, scale, fill = stats
         model = build_grid_network(
             study,
@@ -118,25 +57,28 @@ def model_for_study(study, X_train: np.ndarray | None = None, y_train: np.ndarra
             target_scale=target.get("target_scale", 1.0),
         )
     else:
+        center, scale, fill = stats
         model = build_mlp(
             len(study.data.feature_columns),
             n_outputs(study),
             a.width,
             a.depth,
             a.dropout,
-            *stats,
+            center,
+            scale,
+            fill,
             regression=not study.is_classification,
-            **target,
+            target_center=target.get("target_center", 0.0),
+            target_scale=target.get("target_scale", 1.0),
         )
     if a.pretrained and X_train is not None:  # a network about to train starts from the checkpoint
-        from guiapp.core.models.transfer import apply_pretrained
-
         apply_pretrained(study, model)
     return model
 
 
 def save_weights(model, path: Path) -> None:
     """Weights (of a model, or a state dict) as safetensors, written atomically."""
+    # safetensors (pulls torch): imported lazily, a heavy library
     from safetensors.torch import save_file
 
     path = Path(path)
@@ -147,11 +89,9 @@ def save_weights(model, path: Path) -> None:
     tmp.replace(path)
 
 
-def load_trained_model(study):
+def load_trained_model(study: Study):
     """The study's best network, on the CPU, in eval mode."""
-    from safetensors.torch import load_file
-
-    from guiapp.core.study.errors import TenfoldError
+    from safetensors.torch import load_file  # safetensors pulls torch: imported lazily
 
     if not study.train.weights:
         raise TenfoldError("The network has not been trained yet: train it on the Train page.")
@@ -161,22 +101,26 @@ def load_trained_model(study):
     return model
 
 
-def predict(study, X: np.ndarray, model=None) -> np.ndarray:
+def predict(study: Study, X: np.ndarray, model=None) -> np.ndarray:
     """Class probabilities (n × k) or predictions (n,) from the trained network."""
+    # torch: imported lazily, a heavy library
     import torch
 
     model = model if model is not None else load_trained_model(study)
-    from guiapp.core.data.streaming import is_streamed, predict_in_batches
 
     model = model.cpu().eval()
     with torch.no_grad():
-        out = predict_in_batches(model, X) if is_streamed(X) else model(torch.as_tensor(X, dtype=torch.float32))
+        out = (
+            predict_in_batches(model, cast(Any, X))
+            if is_streamed(X)
+            else model(torch.as_tensor(X, dtype=torch.float32))
+        )
         if study.is_classification:
             return torch.softmax(out, dim=1).numpy()
         return out.squeeze(1).numpy()
 
 
-def model_config(study) -> dict:
+def model_config(study: Study) -> dict:
     a = study.architecture
     return {
         "architecture": a.kind,
@@ -194,5 +138,5 @@ def model_config(study) -> dict:
     }
 
 
-def write_config(study, path: Path) -> None:
+def write_config(study: Study, path: Path) -> None:
     Path(path).write_text(json.dumps(model_config(study), indent=2), encoding="utf-8")

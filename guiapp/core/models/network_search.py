@@ -11,11 +11,16 @@ settings are written back to the study's architecture and training settings.
 
 from __future__ import annotations
 
+import copy
 import math
+import shutil
+import tempfile
 import warnings
 from pathlib import Path
 
-from guiapp.core.models.train import OPTIMIZERS
+from guiapp.core.models.engine import OPTIMIZERS
+from guiapp.core.models.recommend import set_architecture
+from guiapp.core.models.train import train_network
 from guiapp.core.models.tuning import (
     Dim,
     close_storage,
@@ -34,7 +39,11 @@ from guiapp.core.models.tuning import (
     storage_text,
     storage_url,
 )
+from guiapp.core.split.draw import require_split
+from guiapp.core.stats.metrics import HIGHER_IS_BETTER
+from guiapp.core.study import model as state
 from guiapp.core.study.errors import TenfoldError
+from guiapp.core.study.model import Study, now_iso
 from guiapp.core.study.task_context import ProgressFn, StopFn, no_progress
 
 NETWORK_SPACE = {
@@ -62,7 +71,7 @@ def network_space(kind: str = "mlp") -> dict:
     return space
 
 
-def network_settings(study) -> dict:
+def network_settings(study: Study) -> dict:
     """The network's current settings, in the search's names (the first trial of a new search)."""
     a, t = study.architecture, study.train
     return {
@@ -76,9 +85,7 @@ def network_settings(study) -> dict:
     }
 
 
-def apply_network_settings(study, params: dict) -> None:
-    from guiapp.core.models.recommend import set_architecture
-
+def apply_network_settings(study: Study, params: dict) -> None:
     t = study.train
     t.learning_rate, t.weight_decay = float(params["learning_rate"]), float(params["weight_decay"])
     t.batch_size = int(params["batch_size"])
@@ -87,14 +94,9 @@ def apply_network_settings(study, params: dict) -> None:
     set_architecture(study, width=int(params["width"]), depth=int(params["depth"]), dropout=float(params["dropout"]))
 
 
-def _trial_copy(study, folder: Path):
+def _trial_copy(study: Study, folder: Path) -> Study:
     """The study with its own training settings and folder: a trial never touches the real
     checkpoints, weights or findings."""
-    import copy
-    import shutil
-
-    from guiapp.core.study import model as state
-
     trial = copy.copy(study)
     trial.train, trial.architecture = copy.deepcopy(study.train), copy.deepcopy(study.architecture)
     trial.batch, trial.findings = copy.deepcopy(study.batch), list(study.findings)
@@ -116,77 +118,33 @@ def _trial_copy(study, folder: Path):
     return trial
 
 
-def tune_network(study, progress: ProgressFn = no_progress, should_stop: StopFn | None = None) -> dict:
+def tune_network(study: Study, progress: ProgressFn = no_progress, should_stop: StopFn | None = None) -> dict:
     """Search width, depth, dropout, learning rate, weight decay, batch size and optimizer with
     short trainings (``[tuning] epochs`` each, median pruning), then write the best into the study.
 
     Every trial trains a copy of the study's settings through the Train step's own loop, on the
     same split and scored with the same tune metric as the baselines. Train the network
-    afterwards: the search only chooses its settings.
+    afterwards: the search only chooses its settings. The caller refreshes the findings the
+    search changes (:func:`guiapp.core.evaluation.verdict.refresh_findings`).
     """
-    import shutil
-    import tempfile
-
-    from guiapp.core.evaluation.verdict import refresh_findings
-    from guiapp.core.models.train import train_network
-    from guiapp.core.split.draw import require_split
-    from guiapp.core.stats.metrics import HIGHER_IS_BETTER
-    from guiapp.core.study.model import now_iso
-
     require_split(study)
-    optuna = import_optuna()
+    import_optuna()
     budget = int(study.train.budget_trials)
     if budget < 1:
         raise TenfoldError("Give the network a tuning budget of at least one trial ([train] budget_trials).")
-    t, a = study.train, study.architecture
+    t = study.train
     metric = study.primary_metric
     direction = "maximize" if HIGHER_IS_BETTER.get(metric, True) else "minimize"
     epochs = max(1, min(int(study.tuning.epochs), int(t.max_epochs)))
-    fixed = {
-        "epochs per trial": epochs,
-        "patience": min(t.patience, epochs),
-        "architecture": a.kind,
-        "pretrained": a.pretrained,
-        "freeze": a.freeze,
-        "device": t.device,
-        "lr_schedule": t.lr_schedule,
-        "deterministic": t.deterministic,
-    }
-    space = network_space(a.kind)
+    fixed = _fixed_settings(study, epochs)
+    space = network_space(study.architecture.kind)
     url = storage_url(study)
     storage = open_storage(url, shared=is_shared(study))
     name = "network-" + fingerprint(
         study, space=describe_space(space), seed=t.seed, fixed=fixed, pruner=study.tuning.pruner
     )
     root = Path(tempfile.mkdtemp(prefix="tenfold-trials-"))
-
-    def objective(params, trial):
-        done = len(counted_trials(trial.study.get_trials(deepcopy=False), running=False))
-        copy_ = _trial_copy(study, root / f"trial-{trial.number}")
-        apply_network_settings(copy_, params)
-        copy_.train.max_epochs, copy_.train.patience = epochs, fixed["patience"]
-        copy_.train.processes = 1  # short trials: starting data-parallel processes would cost more than they save
-
-        def on_epoch(record):
-            value = record.get(f"tune_{metric}")
-            if value is not None and math.isfinite(value):
-                with warnings.catch_warnings():
-                    # a trial finished in place after a kill reports its first epochs again
-                    warnings.simplefilter("ignore")
-                    trial.report(value, record["epoch"])
-                if trial.should_prune():
-                    raise optuna.TrialPruned(f"tune {metric} behind the median at epoch {record['epoch']}")
-
-        def report(fraction, message=""):
-            progress(min((done + fraction) / budget, 1.0), f"Network trial {done + 1} of {budget} · {message}")
-
-        try:
-            train_network(copy_, progress=report, should_stop=should_stop, on_epoch=on_epoch, resume=False)
-        finally:
-            shutil.rmtree(copy_.folder, ignore_errors=True)
-        best = next(r for r in copy_.train.history if r["epoch"] == copy_.train.best_epoch)
-        return best[f"tune_{metric}"]
-
+    objective = _objective(study, root, epochs, fixed["patience"], budget, progress, should_stop)
     try:
         record = run_search(
             storage=storage,
@@ -224,5 +182,58 @@ def tune_network(study, progress: ProgressFn = no_progress, should_stop: StopFn 
         split=split_key(study),
     )
     study.tuning.network = record
-    refresh_findings(study)
     return record
+
+
+def _fixed_settings(study: Study, epochs: int) -> dict:
+    """What every trial shares (and the search's name depends on)."""
+    t, a = study.train, study.architecture
+    return {
+        "epochs per trial": epochs,
+        "patience": min(t.patience, epochs),
+        "architecture": a.kind,
+        "pretrained": a.pretrained,
+        "freeze": a.freeze,
+        "device": t.device,
+        "lr_schedule": t.lr_schedule,
+        "deterministic": t.deterministic,
+    }
+
+
+def _objective(study: Study, root: Path, epochs: int, patience: int, budget: int, progress, should_stop):
+    """One trial: train a copy of the study with the trial's settings; its best tune score.
+
+    Each epoch's tune score is reported to optuna, whose pruner may stop a trial that trails.
+    """
+    optuna = import_optuna()
+    metric = study.primary_metric
+
+    def objective(params, trial):
+        done = len(counted_trials(trial.study.get_trials(deepcopy=False), running=False))
+        folder = root / f"trial-{trial.number}"
+        copy_ = _trial_copy(study, folder)
+        apply_network_settings(copy_, params)
+        copy_.train.max_epochs, copy_.train.patience = epochs, patience
+        copy_.train.processes = 1  # short trials: starting data-parallel processes would cost more than they save
+
+        def on_epoch(record):
+            value = record.get(f"tune_{metric}")
+            if value is not None and math.isfinite(value):
+                with warnings.catch_warnings():
+                    # a trial finished in place after a kill reports its first epochs again
+                    warnings.simplefilter("ignore")
+                    trial.report(value, record["epoch"])
+                if trial.should_prune():
+                    raise optuna.TrialPruned(f"tune {metric} behind the median at epoch {record['epoch']}")
+
+        def report(fraction, message=""):
+            progress(min((done + fraction) / budget, 1.0), f"Network trial {done + 1} of {budget} · {message}")
+
+        try:
+            train_network(copy_, progress=report, should_stop=should_stop, on_epoch=on_epoch, resume=False)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        best = next(r for r in copy_.train.history if r["epoch"] == copy_.train.best_epoch)
+        return best[f"tune_{metric}"]
+
+    return objective

@@ -19,15 +19,16 @@ from guiapp.core.models.catalogue import (
 )
 from guiapp.core.models.catalogue import count_parameters as count_kind_parameters
 from guiapp.core.models.grid_networks import check_kind, grid_config, grid_shape, kinds_for
-from guiapp.core.models.network import count_parameters, n_outputs
+from guiapp.core.models.mlp import count_parameters, n_outputs
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.findings import Findings
+from guiapp.core.study.model import Study
 
 # Above this many parameters per training sample the page says "many more parameters than samples".
 PARAMS_PER_SAMPLE_MANY = 10
 
 
-def _config(study, kind: str = "mlp") -> dict:
+def _config(study: Study, kind: str = "mlp") -> dict:
     a = study.architecture
     if kind != "mlp":
         return grid_config(study, kind, a.width, a.depth, a.dropout)
@@ -40,11 +41,11 @@ def _config(study, kind: str = "mlp") -> dict:
     }
 
 
-def _n_train(study) -> int:
+def _n_train(study: Study) -> int:
     return len(study.split.train_idx) or study.data.n_samples
 
 
-def set_architecture(study, *, width: int, depth: int, dropout: float, kind: str | None = None) -> int:
+def set_architecture(study: Study, *, width: int, depth: int, dropout: float, kind: str | None = None) -> int:
     """Store the network's kind and shape, its size and its findings; return its parameter count.
 
     ``kind`` (mlp, cnn1d, cnn2d, transformer) must fit the data's modality; left out, the
@@ -73,7 +74,7 @@ def set_architecture(study, *, width: int, depth: int, dropout: float, kind: str
     return a.n_params
 
 
-def recommendation(study) -> Recommendation:
+def recommendation(study: Study) -> Recommendation:
     """The architecture the data's modality calls for, and why."""
     modality = study.data.modality or study.architecture.modality or "table"
     shape = grid_shape(study) if modality != "table" else ()
@@ -82,7 +83,7 @@ def recommendation(study) -> Recommendation:
     return recommend(modality, n_samples=study.data.n_samples, input_shape=shape, n_outputs=max(n_outputs(study), 1))
 
 
-def size_reading(study) -> str:
+def size_reading(study: Study) -> str:
     a = study.architecture
     n_train = _n_train(study)
     if not a.n_params or not n_train:
@@ -106,15 +107,15 @@ def size_reading(study) -> str:
     return text + " A reasonable start."
 
 
-def recommended_shape(study) -> dict:
+def recommended_shape(study: Study) -> dict:
     """The recommendation as the form's fields: kind, width (units, filters or model width), depth, dropout."""
     r = recommendation(study)
     c = r.config
-    width = c.get("width") or c.get("filters") or c.get("d_model")
+    width = c.get("width") or c.get("filters") or c.get("d_model") or 0  # every kind has one of them
     return {"kind": r.kind, "width": int(width), "depth": int(c["depth"]), "dropout": float(c["dropout"])}
 
 
-def prefill_recommended(study) -> bool:
+def prefill_recommended(study: Study) -> bool:
     """Before the user chooses a network, the study holds the recommended one; once chosen, it is
     kept. Returns whether it filled anything."""
     a = study.architecture
@@ -129,7 +130,7 @@ def prefill_recommended(study) -> bool:
     return True
 
 
-def refresh_findings(study) -> None:
+def refresh_findings(study: Study) -> None:
     """The Architecture step's findings: a network far larger than the data, a partial transfer."""
     a, found = study.architecture, []
     n_train = _n_train(study)

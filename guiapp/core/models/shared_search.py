@@ -24,6 +24,7 @@ import warnings
 from collections.abc import Callable
 from contextlib import contextmanager
 
+from guiapp.core.models.trials import HEARTBEAT_S, counted_trials, import_optuna
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop
 
 LOCK_KEY = "tenfold:search-lock"
@@ -55,6 +56,7 @@ def search_lock(storage, study_id: int):
         with FileLock(database + ".tenfold-lock"):
             yield
         return
+    # sqlalchemy: imported lazily, a heavy library
     from sqlalchemy import column, select, table
 
     attrs = table("study_system_attributes", column("study_id"), column("key"))
@@ -108,9 +110,7 @@ def run_shared_trials(
     ``next_sampler(position)`` gives the sampler for the trial at that place in the budget;
     ``objective(trial)`` runs one trial and returns its tune score (NaN: a failed setting).
     """
-    from optuna.trial import TrialState
-
-    from guiapp.core.models.tuning import HEARTBEAT_S, counted_trials, import_optuna
+    from optuna.trial import TrialState  # optuna: imported lazily, a heavy library
 
     optuna = import_optuna()
     study_id = ost._study_id
@@ -150,12 +150,9 @@ def run_shared_trials(
 
 def _run_one(ost, storage, trial, objective, interval: float) -> None:
     """One trial with its heartbeat; a cancel or a crash fails it (not counted: its place is free)."""
-    from optuna.trial import TrialState
-
-    from guiapp.core.models.tuning import import_optuna
+    from optuna.trial import TrialState  # optuna: imported lazily, a heavy library
 
     optuna = import_optuna()
-
     with _Heartbeat(storage, trial._trial_id, interval):
         try:
             value = objective(trial)

@@ -12,8 +12,8 @@ from guiapp.core.data.what_leaves import carried_columns
 from guiapp.core.evaluation import external, generalization, sealed_test, verdict
 from guiapp.core.export.write import write_bundle
 from guiapp.core.interpretation import interpret
+from guiapp.core.models import baselines, network_search, transfer
 from guiapp.core.models import recommend as architecture
-from guiapp.core.models import transfer
 from guiapp.core.pipeline.table import Row, Run
 from guiapp.core.privacy import dp as privacy_dp
 from guiapp.core.privacy import ethics
@@ -113,6 +113,20 @@ def split_step(run: Run) -> None:
     split.split_study(run.study)
     if run.study.batch.remedy == "combat":
         batch_remedy.remedy_effect(run.study, **run.kw)  # before/after metrics on the training split
+
+
+def baselines_step(run: Run) -> Any:
+    """The tuned baselines, then the verdict from the data and the fitted baselines."""
+    results = baselines.fit_baselines(run.study, **run.stop_kw)
+    verdict.assess_before_training(run.study)
+    return results
+
+
+def search_step(run: Run) -> Any:
+    """The network's search, then the verdict's findings again: the budgets compared, equal or not."""
+    record = network_search.tune_network(run.study, **run.stop_kw)
+    verdict.refresh_findings(run.study)
+    return record
 
 
 def architecture_step(run: Run) -> None:

@@ -18,7 +18,7 @@ from guiapp.core.evaluation import (
     tune_evaluation,
     verdict,
 )
-from guiapp.core.models import baselines, network_search, train
+from guiapp.core.models import train
 from guiapp.core.pipeline import actions
 from guiapp.core.pipeline.table import Predicate, Row, Run, check
 from guiapp.core.privacy import dp as privacy_dp
@@ -58,7 +58,7 @@ ROWS: tuple[Row, ...] = (
     check("split", actions.stop_if_blocked("split", "training")),
     Row(
         "baselines",
-        lambda r: baselines.fit_baselines(r.study, **r.stop_kw),
+        actions.baselines_step,
         kept=_resumed(lambda r: bool(r.study.baselines.results)),
     ),
     check("baselines", actions.proceed_reason),
@@ -68,7 +68,7 @@ ROWS: tuple[Row, ...] = (
     # The network gets the baselines' budget; its best settings replace [model] and [train] ones.
     Row(
         "architecture",
-        lambda r: network_search.tune_network(r.study, **r.stop_kw),
+        actions.search_step,
         title="Network search",
         when=lambda r: r.study.train.budget_trials > 0,
         kept=_resumed(lambda r: r.study.tuning.network.get("n_trials", 0) >= r.study.train.budget_trials),

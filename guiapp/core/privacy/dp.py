@@ -19,13 +19,42 @@ import warnings
 
 import numpy as np
 
-from guiapp.core.study.errors import Cancelled, TenfoldError
+from guiapp.core.evaluation.common import require_trained
+from guiapp.core.models import engine
+from guiapp.core.models.catalogue import NAMES
+from guiapp.core.models.devices import pick_device, seed_everything
+from guiapp.core.models.network import model_for_study, predict, save_weights
+from guiapp.core.privacy.dp_opacus import (
+    ACCOUNTANT,
+    counted_steps,
+    empty_grad_samples,
+    fix_for_dp,
+    make_private,
+    opacus_version,
+)
+from guiapp.core.split.draw import train_tune_arrays
+from guiapp.core.stats.metrics import HIGHER_IS_BETTER, score
+from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.findings import Findings
-from guiapp.core.study.model import now_iso
-from guiapp.core.study.task_context import ProgressFn, StopFn, no_progress
+from guiapp.core.study.model import Study, now_iso
+from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
+
+# fix_for_dp and ACCOUNTANT are read from here by the bundle reader and the tests.
+__all__ = [
+    "ACCOUNTANT",
+    "DEFAULT_EPOCHS",
+    "DEFAULT_MAX_GRAD_NORM",
+    "DP_WEIGHTS",
+    "UNFIT_KINDS",
+    "default_delta",
+    "dp_summary",
+    "fix_for_dp",
+    "load_dp_model",
+    "refuse_unfit_architecture",
+    "train_with_dp",
+]
 
 DP_WEIGHTS = "checkpoints/dp.safetensors"
-ACCOUNTANT = "rdp"  # Rényi DP (Mironov 2017), opacus's long-standing default
 DEFAULT_EPOCHS = 30
 DEFAULT_MAX_GRAD_NORM = 1.0
 
@@ -37,47 +66,20 @@ def default_delta(n: int) -> float:
     return float(min(1e-5, 0.1 / n))
 
 
-def fix_for_dp(model):
-    """A copy of ``model`` with the layers opacus can swap for DP-ready ones swapped (BatchNorm →
-    GroupNorm and the like), by opacus's own fixers; layers it cannot fix are left as they are.
-
-    opacus's ``ModuleValidator.fix`` copies the network through ``torch.save``, which cannot copy
-    the preprocessing layers Tenfold builds inside its networks; a deep copy does the same job.
-    """
-    import copy
-
-    from opacus.utils.module_utils import trainable_modules
-    from opacus.validators import ModuleValidator
-
-    model = copy.deepcopy(model)
-    for name, layer in [(n, m) for n, m in trainable_modules(model)]:
-        fixer = ModuleValidator.FIXERS.get(type(layer))
-        if fixer is None:
-            continue
-        new = fixer(layer).to(next(layer.parameters()).device)
-        if not name:
-            return new
-        parent_name, _, child = name.rpartition(".")
-        setattr(model.get_submodule(parent_name) if parent_name else model, child, new)
-    return model
-
-
 # Architectures DP-SGD cannot train here: opacus has no per-sample gradient rule for their layers.
 UNFIT_KINDS = ("transformer",)
 
 
-def refuse_unfit_architecture(study, model=None) -> None:
+def refuse_unfit_architecture(study: Study, model=None) -> None:
     """Refuse, before any training, a network whose layers DP-SGD cannot train, saying what to do.
 
     `tenfold run` asks this right after the Architecture step, so a spec that asks for both is
     refused in seconds rather than after the whole training.
     """
-    from guiapp.core.models.catalogue import NAMES
-
     kind = study.architecture.kind
     attention = False
     if model is not None:
-        from torch import nn
+        from torch import nn  # torch: imported lazily so the window opens fast
 
         attention = any(isinstance(m, nn.MultiheadAttention) for m in model.modules())
     if kind in UNFIT_KINDS or attention:
@@ -93,11 +95,9 @@ def refuse_unfit_architecture(study, model=None) -> None:
         )
 
 
-def _dp_model(study, X_tr, y_tr):
+def _dp_model(study: Study, X_tr, y_tr):
     """The study's network, made fit for DP-SGD: layers opacus cannot handle are replaced."""
-    from opacus.validators import ModuleValidator
-
-    from guiapp.core.models.network import model_for_study
+    from opacus.validators import ModuleValidator  # opacus: imported lazily, an optional heavy library
 
     model = model_for_study(study, X_tr, y_tr)
     refuse_unfit_architecture(study, model)
@@ -117,22 +117,8 @@ def _dp_model(study, X_tr, y_tr):
     return model, fixed
 
 
-def _empty_grad_samples(model) -> None:
-    """Per-sample gradients of an empty batch (none), so opacus's optimizer can take its step."""
-    import torch
-
-    for p in model.parameters():
-        if p.requires_grad:
-            p.grad_sample = torch.zeros((0, *p.shape), dtype=p.dtype, device=p.device)
-
-
-def _counted_steps(engine) -> int:
-    """How many noisy steps the accountant has been told of."""
-    return int(sum(entry[-1] for entry in engine.accountant.history))
-
-
 def train_with_dp(
-    study,
+    study: Study,
     target_epsilon: float,
     *,
     delta: float | None = None,
@@ -146,43 +132,77 @@ def train_with_dp(
     Training runs exactly ``epochs`` epochs (default 30): the noise is calibrated for that
     many steps, so stopping early would only spend less ε. A cancel keeps nothing.
     """
-    import torch
+    _check_opacus()
+    _check_epsilon(target_epsilon)
+    require_trained(study)  # the utility cost is measured against the trained network
+    if study.folder is None:
+        raise TenfoldError("Save the study in a folder first: the DP weights are stored there.")
+    X_tr, y_tr, X_tu, y_tu = train_tune_arrays(study)
+    n = len(y_tr)
+    delta = _check_delta(delta, n)
+    epochs = int(epochs or DEFAULT_EPOCHS)
+    if epochs < 1:
+        raise TenfoldError("Differential-privacy training needs at least one epoch.")
+    run = _train_private(study, X_tr, y_tr, float(target_epsilon), delta, epochs, max_grad_norm, progress, should_stop)
+    record = {
+        "target_epsilon": float(target_epsilon),
+        "epsilon": run["epsilon"],
+        "delta": delta,
+        "accountant": ACCOUNTANT,
+        "noise_multiplier": run["noise"],
+        "max_grad_norm": float(max_grad_norm),
+        "epochs": epochs,
+        "batch_size": int(min(study.train.batch_size, n)),
+        "sample_rate": run["sample_rate"],
+        "steps": run["steps"],
+        "empty_batches": run["empty"],
+        "steps_counted": run["steps_counted"],
+        "n_train": int(n),
+        "optimizer": "Adam",
+        "learning_rate": study.train.learning_rate,
+    }
+    _record(study, record, run, X_tu, y_tu)
+    epsilon = run["epsilon"]
+    progress(1.0, f"Trained with differential privacy: ε = {epsilon:.2f}, δ = {delta:.1g}")
+    return study.ethics.dp
 
+
+def _check_opacus() -> None:
+    """A TenfoldError that says how to install opacus, when it is missing."""
     try:
-        from opacus import PrivacyEngine
-        from opacus.validators.errors import UnsupportedModuleError
+        import opacus  # noqa: F401 - opacus: imported lazily, an optional heavy library
     except ImportError:
         raise TenfoldError(
             "Differential-privacy training needs the opacus package, which this "
             "installation lacks: install it with 'pip install opacus'."
         ) from None
 
-    from guiapp.core.evaluation.common import require_trained
-    from guiapp.core.models.devices import pick_device, seed_everything
-    from guiapp.core.models.network import predict, save_weights
-    from guiapp.core.split.draw import train_tune_arrays
-    from guiapp.core.stats.metrics import HIGHER_IS_BETTER, score
 
+def _check_epsilon(target_epsilon) -> None:
     if not (isinstance(target_epsilon, (int, float)) and math.isfinite(target_epsilon) and target_epsilon > 0):
         raise TenfoldError(
             f"The target ε must be a positive number, not {target_epsilon!r}; "
             "1 to 10 is usual (smaller is more private)."
         )
-    require_trained(study)  # the utility cost is measured against the trained network
-    if study.folder is None:
-        raise TenfoldError("Save the study in a folder first: the DP weights are stored there.")
-    t = study.train
-    X_tr, y_tr, X_tu, y_tu = train_tune_arrays(study)
-    n = len(y_tr)
+
+
+def _check_delta(delta: float | None, n: int) -> float:
+    """δ as asked, or the default for ``n`` training samples; refused unless 0 < δ < 1/n."""
     delta = default_delta(n) if delta is None else float(delta)
     if not 0 < delta < 1 / n:
         raise TenfoldError(
             f"δ must be above 0 and below 1/n = {1 / n:.2g} (n = {n} training samples); "
             f"{delta:g} is not. Leave it empty for {default_delta(n):.1g}."
         )
-    epochs = int(epochs or DEFAULT_EPOCHS)
-    if epochs < 1:
-        raise TenfoldError("Differential-privacy training needs at least one epoch.")
+    return delta
+
+
+def _train_private(study: Study, X_tr, y_tr, target_epsilon, delta, epochs, max_grad_norm, progress, should_stop):
+    """DP-SGD through the training engine: opacus's optimizer steps, its accountant counts."""
+    import torch  # torch: imported lazily so the window opens fast
+
+    t = study.train
+    n = len(y_tr)
     device = pick_device(t.device)
     if device == "mps":
         device = "cpu"  # opacus's per-sample gradients are not supported on Apple's MPS
@@ -191,66 +211,58 @@ def train_with_dp(
     model = model.to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=t.learning_rate)
     generator = torch.Generator().manual_seed(t.seed)
-    dataset = torch.utils.data.TensorDataset(torch.as_tensor(X_tr), _targets(study, y_tr))
+    dataset = torch.utils.data.TensorDataset(torch.as_tensor(X_tr), engine.targets(study, np.asarray(y_tr)))
     loader = torch.utils.data.DataLoader(dataset, batch_size=min(t.batch_size, n), generator=generator)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # opacus warns about secure RNG and full backward hooks
-        engine = PrivacyEngine(accountant=ACCOUNTANT)
-        try:
-            model, optimizer, loader = engine.make_private_with_epsilon(
-                module=model,
-                optimizer=optimizer,
-                data_loader=loader,
-                target_epsilon=float(target_epsilon),
-                target_delta=delta,
-                epochs=epochs,
-                max_grad_norm=max_grad_norm,
-            )
-        except (UnsupportedModuleError, NotImplementedError) as exc:
-            raise TenfoldError(
-                f"Differential-privacy training cannot handle a layer of this network "
-                f"({str(exc).splitlines()[0][:200]}). Choose an MLP or CNN on the "
-                "Architecture page, train it, and retrain that with differential "
-                "privacy."
-            ) from None
+    privacy, model, optimizer, loader = make_private(
+        model, optimizer, loader, target_epsilon, delta, epochs, max_grad_norm
+    )
     noise = float(optimizer.noise_multiplier)
-    loss_fn = torch.nn.CrossEntropyLoss() if study.is_classification else torch.nn.MSELoss()
+    # Poisson sampling can draw an empty batch. It is still a step of DP-SGD: the optimizer adds
+    # noise to a zero gradient and the accountant counts the step, or the ε reported would be
+    # below the ε spent.
+    trainer = engine.Engine(model, optimizer, engine.loss_fn(study), on_empty_batch=lambda: empty_grad_samples(model))
+
+    def batches(epoch: int):
+        for xb, yb in loader:
+            yield (xb, yb, 0.0) if len(xb) == 0 else (xb.to(device), yb.to(device), float(len(xb)))
+
+    def end_epoch(epoch: int, total) -> bool:
+        # No ε per epoch: the RDP accountant takes a good fraction of a second per reading.
+        progress(
+            epoch / epochs,
+            f"DP-SGD epoch {epoch}/{epochs} (target ε {target_epsilon:g}, noise multiplier {noise:.2f})",
+        )
+        return False  # the noise is calibrated for all the epochs: no early stop
+
     started = time.perf_counter()
-    steps = empty = 0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for epoch in range(1, epochs + 1):
-            model.train()
-            for xb, yb in loader:
-                if should_stop is not None and should_stop():
-                    raise Cancelled("stopped by the user")
-                optimizer.zero_grad(set_to_none=True)
-                if len(xb) == 0:
-                    # Poisson sampling can draw an empty batch. It is still a step of DP-SGD: the
-                    # optimizer adds noise to a zero gradient and the accountant counts the step,
-                    # or the ε reported would be below the ε spent.
-                    _empty_grad_samples(model)
-                    empty += 1
-                else:
-                    xb, yb = xb.to(device), yb.to(device)
-                    loss = loss_fn(model(xb), yb)
-                    loss.backward()
-                optimizer.step()
-                steps += 1
-            # No ε per epoch: the RDP accountant takes a good fraction of a second per reading.
-            progress(
-                epoch / epochs,
-                f"DP-SGD epoch {epoch}/{epochs} (target ε {target_epsilon:g}, noise multiplier {noise:.2f})",
-            )
-    epsilon = float(engine.get_epsilon(delta))
-    plain = model._module.to("cpu").eval()  # the module inside opacus's wrapper
+        trainer.fit(range(1, epochs + 1), batches, end_epoch, before_batch=lambda: check_stop(should_stop))
+    epsilon = float(privacy.get_epsilon(delta))
+    return {
+        "model": model._module.to("cpu").eval(),  # the module inside opacus's wrapper
+        "fixed": fixed,
+        "started": started,
+        "epsilon": epsilon,
+        "noise": noise,
+        "sample_rate": float(loader.sample_rate),
+        "steps": trainer.steps,
+        "empty": trainer.empty_steps,
+        "steps_counted": counted_steps(privacy),
+    }
+
+
+def _record(study: Study, record: dict, run: dict, X_tu, y_tu) -> None:
+    """Save the DP weights; record ε, δ and the utility cost on the tune split, and its finding."""
+    import torch  # torch: imported lazily so the window opens fast
+
+    plain = run["model"]
     if not all(torch.isfinite(p).all() for p in plain.parameters()):
         raise TenfoldError(
             "Differential-privacy training diverged (the weights are not finite). "
             "Lower the learning rate or raise ε, and try again."
         )
     save_weights(plain, study.path(DP_WEIGHTS))
-
     metric = study.primary_metric
     private = score(metric, y_tu, predict(study, X_tu, plain))
     non_private = score(metric, y_tu, predict(study, X_tu))
@@ -260,32 +272,19 @@ def train_with_dp(
     earlier = study.ethics.dp or {}
     history = list(earlier.get("history") or ([_run(earlier)] if earlier.get("weights") else []))
     study.ethics.dp = {
-        "target_epsilon": float(target_epsilon),
-        "epsilon": epsilon,
-        "delta": delta,
-        "accountant": ACCOUNTANT,
-        "noise_multiplier": noise,
-        "max_grad_norm": float(max_grad_norm),
-        "epochs": epochs,
-        "batch_size": int(min(t.batch_size, n)),
-        "sample_rate": float(loader.sample_rate),
-        "steps": steps,
-        "empty_batches": empty,
-        "steps_counted": _counted_steps(engine),
-        "n_train": int(n),
-        "optimizer": "Adam",
-        "learning_rate": t.learning_rate,
+        **record,
         "metric": metric,
         "dp_tune": private,
         "non_private_tune": non_private,
         "utility_cost": cost,
-        "fixed_layers": fixed,
+        "fixed_layers": run["fixed"],
         "weights": DP_WEIGHTS,
-        "seconds": round(time.perf_counter() - started, 2),
+        "seconds": round(time.perf_counter() - run["started"], 2),
         "trained_at": now_iso(),
-        "library": f"opacus {_opacus_version()}",
+        "library": f"opacus {opacus_version()}",
     }
     study.ethics.dp["history"] = history + [_run(study.ethics.dp)]
+    epsilon = record["epsilon"]
     others = [f for f in study.findings if f.step == "ethics" and f.code != Findings.dp_utility_cost.code]
     study.set_findings(
         "ethics",
@@ -297,8 +296,6 @@ def train_with_dp(
         ],
     )
     study.save()
-    progress(1.0, f"Trained with differential privacy: ε = {epsilon:.2f}, δ = {delta:.1g}")
-    return study.ethics.dp
 
 
 def _run(dp: dict) -> dict:
@@ -319,28 +316,9 @@ def _run(dp: dict) -> dict:
     }
 
 
-def _targets(study, y):
-    import torch
-
-    if study.is_classification:
-        return torch.as_tensor(np.asarray(y), dtype=torch.long)
-    return torch.as_tensor(np.asarray(y), dtype=torch.float32).unsqueeze(1)
-
-
-def _opacus_version() -> str:
-    from importlib import metadata
-
-    try:
-        return metadata.version("opacus")
-    except metadata.PackageNotFoundError:
-        return "unknown"
-
-
-def load_dp_model(study):
+def load_dp_model(study: Study):
     """The DP network from the study folder, on the CPU, in eval mode (safetensors: no pickle)."""
-    from safetensors.torch import load_file
-
-    from guiapp.core.models.network import model_for_study
+    from safetensors.torch import load_file  # safetensors pulls torch: imported lazily
 
     dp = study.ethics.dp or {}
     if not dp.get("weights"):
@@ -352,7 +330,7 @@ def load_dp_model(study):
     return model.eval()
 
 
-def dp_summary(study) -> str:
+def dp_summary(study: Study) -> str:
     """The DP record in one sentence, or why there is none."""
     dp = study.ethics.dp or {}
     if not dp.get("weights"):

@@ -8,10 +8,11 @@ its training data); :func:`sync_register` opens one entry for each, once.
 
 from __future__ import annotations
 
+from guiapp.core.study.blocking import record_in_register
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.ethics_register import NO_CONCERNS, STATUSES, add_entry
 from guiapp.core.study.findings import Findings
-from guiapp.core.study.model import now_iso
+from guiapp.core.study.model import Study, now_iso
 from guiapp.core.study.records import EthicsRecord
 
 SHARE_CHOICES = ("auto", "never", "always")
@@ -52,7 +53,7 @@ _SENSITIVITY_CODES = {
 # ----- the register ---------------------------------------------------------------------------
 
 
-def declare_no_concerns(study, raised_by: str = "") -> EthicsRecord:
+def declare_no_concerns(study: Study, raised_by: str = "") -> EthicsRecord:
     """Record that the study raises no ethical concern; refused while a concern is open, so the
     register and the card never say both "no concerns" and "a concern is still open"."""
     open_ = [e["concern"] for e in study.ethics.register if e.get("status", "open") == "open"]
@@ -65,26 +66,31 @@ def declare_no_concerns(study, raised_by: str = "") -> EthicsRecord:
     return add_entry(study, NO_CONCERNS, raised_by=raised_by, status="resolved")
 
 
-def _entry(study, index: int) -> dict:
+def _entry(study: Study, index: int) -> EthicsRecord:
     if not 0 <= index < len(study.ethics.register):
         raise TenfoldError("Select an entry of the ethics register first.")
     return study.ethics.register[index]
 
 
-def edit_entry(study, index: int, *, concern=None, raised_by=None, mitigation=None, status=None) -> dict:
+def edit_entry(study: Study, index: int, *, concern=None, raised_by=None, mitigation=None, status=None) -> EthicsRecord:
     """Change the given fields of one entry; ``None`` leaves a field as it is."""
     entry = _entry(study, index)
     if concern is not None and not concern.strip():
         raise TenfoldError("An entry needs its concern; write it, or resolve the entry instead.")
     if status is not None and status not in STATUSES:
         raise TenfoldError(f"An entry's status is one of {', '.join(STATUSES)}, not {status!r}.")
-    for key, value in (("concern", concern), ("raised_by", raised_by), ("mitigation", mitigation), ("status", status)):
-        if value is not None:
-            entry[key] = value.strip()
+    if concern is not None:
+        entry["concern"] = concern.strip()
+    if raised_by is not None:
+        entry["raised_by"] = raised_by.strip()
+    if mitigation is not None:
+        entry["mitigation"] = mitigation.strip()
+    if status is not None:
+        entry["status"] = status.strip()
     return entry
 
 
-def resolve_entry(study, index: int, mitigation: str) -> None:
+def resolve_entry(study: Study, index: int, mitigation: str) -> None:
     entry = _entry(study, index)
     entry["status"] = "resolved"
     if mitigation.strip():
@@ -107,7 +113,7 @@ def finding_key(finding) -> str:
     return f"{finding.code}:{detail}"
 
 
-def sync_register(study) -> list[EthicsRecord]:
+def sync_register(study: Study) -> list[EthicsRecord]:
     """Open an entry for each finding that is an ethical concern and has none yet.
 
     Idempotent: an entry remembers the finding that opened it, so a rerun (or an entry the
@@ -123,15 +129,13 @@ def sync_register(study) -> list[EthicsRecord]:
             continue
         known.add(key)
         new.append(add_entry(study, f.message, raised_by=AUTOMATIC, finding=key))
-    from guiapp.core.study.blocking import record_in_register  # accepted findings, with their reasons
-
-    return new + record_in_register(study)
+    return new + record_in_register(study)  # accepted findings, with their reasons
 
 
 # ----- sensitivity ------------------------------------------------------------------------------
 
 
-def set_sensitivity(study, sensitive) -> None:
+def set_sensitivity(study: Study, sensitive) -> None:
     """Record the user's answer; undeclared (None) is treated as sensitive."""
     study.data.sensitive = sensitive
     _update_sensitivity_findings(study)
@@ -139,7 +143,7 @@ def set_sensitivity(study, sensitive) -> None:
     study.set_findings("ethics", others + ([Findings.sensitive_data.raise_()] if sensitive else []))
 
 
-def set_sensitivity_answers(study, **answers) -> None:
+def set_sensitivity_answers(study: Study, **answers) -> None:
     """Store answers to the sensitivity questions (about humans, identifiable, consent / IRB
     with its reference, data-use agreement with its reference); other answers are kept."""
     unknown = set(answers) - set(ANSWERS)
@@ -155,12 +159,12 @@ def set_sensitivity_answers(study, **answers) -> None:
     _update_sensitivity_findings(study)
 
 
-def consent_recorded(study) -> bool:
+def consent_recorded(study: Study) -> bool:
     d = study.data
     return bool(d.consent or d.consent_reference or d.data_use_agreement or d.dua_reference)
 
 
-def sensitivity_findings(study) -> list:
+def sensitivity_findings(study: Study) -> list:
     """The data step's findings about the sensitivity answers."""
     d = study.data
     out = []
@@ -185,12 +189,12 @@ def sensitivity_findings(study) -> list:
     return out
 
 
-def _update_sensitivity_findings(study) -> None:
+def _update_sensitivity_findings(study: Study) -> None:
     others = [f for f in study.findings if f.step == "data" and f.code not in _SENSITIVITY_CODES]
     study.set_findings("data", others + sensitivity_findings(study))
 
 
-def suggested_sensitivity(study) -> tuple:
+def suggested_sensitivity(study: Study) -> tuple:
     """``(True | False | None, why)``: what the answers and the identifier scan suggest."""
     d = study.data
     ids = sorted(
@@ -219,7 +223,7 @@ def suggested_sensitivity(study) -> tuple:
 # ----- decisions and the card's own fields -------------------------------------------------------
 
 
-def set_share_weights(study, choice: str, reason: str = "") -> None:
+def set_share_weights(study: Study, choice: str, reason: str = "") -> None:
     if choice not in SHARE_CHOICES:
         raise TenfoldError(f"Choose how to share weights: {', '.join(SHARE_CHOICES)}.")
     if choice == "always" and study.treated_as_sensitive and not reason.strip():
@@ -239,7 +243,7 @@ def set_share_weights(study, choice: str, reason: str = "") -> None:
         )
 
 
-def set_card_fields(study, **fields) -> None:
+def set_card_fields(study: Study, **fields) -> None:
     """The intended use, out-of-scope uses and limitations, in the owner's words."""
     unknown = set(fields) - set(CARD_FIELDS)
     if unknown:
@@ -248,7 +252,7 @@ def set_card_fields(study, **fields) -> None:
         setattr(study.ethics, key, (value or "").strip())
 
 
-def card_fields_missing(study) -> list[str]:
+def card_fields_missing(study: Study) -> list[str]:
     """The user-written card fields still empty, in the card's words."""
     names = {"intended_use": "intended use", "out_of_scope": "out-of-scope uses", "limitations": "limitations"}
     return [names[k] for k in CARD_FIELDS if not getattr(study.ethics, k, "").strip()]

@@ -16,9 +16,13 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from guiapp.core.evaluation.common import require_trained
+from guiapp.core.models.network import load_trained_model, predict
+from guiapp.core.privacy.dp import load_dp_model
+from guiapp.core.split.draw import train_tune_arrays
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.findings import Findings
-from guiapp.core.study.model import now_iso
+from guiapp.core.study.model import Study, now_iso
 from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress, sub_progress
 
 AUC_WARN = 0.55  # warn above this attack ROC AUC
@@ -197,8 +201,9 @@ def reading(r: AttackResult) -> str:
 # ----- the audit of a study -------------------------------------------------------------------
 
 
-def knn_pipeline(study):
+def knn_pipeline(study: Study):
     """The kNN baseline as the study's baselines are built: impute → scale → k nearest neighbours."""
+    # sklearn: imported lazily, a heavy library
     from sklearn.impute import SimpleImputer
     from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
     from sklearn.pipeline import Pipeline
@@ -229,6 +234,7 @@ def save_knn(pipe, path) -> bool:
     False when skops is not installed: the kNN then never leaves the study (no pickle fallback).
     """
     try:
+        # skops: imported lazily, a heavy library
         import skops.io as sio
     except ImportError:
         return False
@@ -283,7 +289,7 @@ def _without_clock(archive: bytes) -> bytes:
     return out.getvalue()
 
 
-def audit_models(study) -> list[str]:
+def audit_models(study: Study) -> list[str]:
     """The models an audit covers: the network, its DP twin when trained, and the kNN baseline."""
     models = ["network"]
     if study.ethics.dp.get("weights"):
@@ -292,7 +298,7 @@ def audit_models(study) -> list[str]:
 
 
 def membership_inference_audit(
-    study,
+    study: Study,
     *,
     models: list | None = None,
     n_boot: int = 200,
@@ -305,10 +311,6 @@ def membership_inference_audit(
     (seeded) to the size of the smaller. The fitted kNN baseline is kept in the study folder
     (skops format), so the export can ship it when the sharing policy allows.
     """
-    from guiapp.core.evaluation.common import require_trained
-    from guiapp.core.models.network import load_trained_model, predict
-    from guiapp.core.split.draw import train_tune_arrays
-
     require_trained(study)
     models = list(models or audit_models(study))
     X_tr, y_tr, X_tu, y_tu = train_tune_arrays(study)
@@ -327,8 +329,6 @@ def membership_inference_audit(
             model = load_trained_model(study)
             out_tr, out_tu = predict(study, X_tr[members], model), predict(study, X_tu[non_members], model)
         elif name == "dp_network":
-            from guiapp.core.privacy.dp import load_dp_model
-
             model = load_dp_model(study)
             out_tr, out_tu = predict(study, X_tr[members], model), predict(study, X_tu[non_members], model)
         elif name == "knn":
@@ -359,6 +359,13 @@ def membership_inference_audit(
         "models": results,
         "knn_file": KNN_FILE if knn_saved else "",
     }
+    _record_leaks(study, results)
+    progress(1.0, "Membership audit done")
+    return study.ethics.membership
+
+
+def _record_leaks(study: Study, results: dict) -> None:
+    """One finding per model whose attack crossed a warning line; earlier ones replaced."""
     findings = [f for f in study.findings if f.step == "ethics" and f.code != Findings.membership_leak.code]
     for name, r in results.items():
         if r["warn"]:
@@ -372,11 +379,9 @@ def membership_inference_audit(
                 )
             )
     study.set_findings("ethics", findings)
-    progress(1.0, "Membership audit done")
-    return study.ethics.membership
 
 
-def audit_summary(study) -> list[str]:
+def audit_summary(study: Study) -> list[str]:
     """One line per audited model, for the card and privacy.md; empty when no audit ran."""
     m = study.ethics.membership or {}
     lines = []

@@ -21,6 +21,7 @@ import numpy as np
 
 from guiapp.core.study.blocking import settle_by_remedy, unsettle
 from guiapp.core.study.model import Study
+from guiapp.core.study.records import SplitRemedyRecord
 from guiapp.core.study.vocabulary import SPLIT_REMEDIES
 
 COPY_REMEDY = "copy-aware-split"
@@ -141,7 +142,7 @@ def record_split_remedies(study: Study) -> list:
         for r in s.remedies
         if r.get("remedy") not in SPLIT_REMEDIES or (r.get("remedy") == "group-split" and s.strategy == "group")
     ]
-    out = []
+    out: list[SplitRemedyRecord] = []
     if s.strategy in ("batch-holdout", "batch-label-stratified") and b.confounded:
         out.append({"finding": "batch-confounded", "remedy": s.strategy, "text": _confounded_text(study, s.strategy)})
     elif (
@@ -162,7 +163,7 @@ def record_split_remedies(study: Study) -> list:
             + (f"; {cc['straddling']} could not be, as whole batches form the test set" if cc.get("straddling") else "")
             + "."
         )
-        out.append({"finding": "duplicates-across-splits", "remedy": COPY_REMEDY, "text": text})
+        out.append(SplitRemedyRecord(finding="duplicates-across-splits", remedy=COPY_REMEDY, text=text))
     s.remedies = kept + out
     sync_settled(study)
     return s.remedies

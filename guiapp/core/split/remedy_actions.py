@@ -15,6 +15,7 @@ from guiapp.core.split.remedies import record_remedy
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.model import Study
 from guiapp.core.study.task_context import NO_CONTEXT, TaskContext
+from guiapp.core.study.vocabulary import SplitStrategy
 
 
 def choose_remedy(study: Study, remedy: str, reason: str = "", *, holdout_batches=None) -> None:
@@ -40,11 +41,12 @@ def choose_remedy(study: Study, remedy: str, reason: str = "", *, holdout_batche
     previous = b.remedy
     b.remedy, b.remedy_reason = remedy, reason.strip()
     b.after = {}
-    strategy = {
+    by_remedy: dict[str, SplitStrategy] = {
         "group-split": "group",
         "batch-holdout": "batch-holdout",
         "batch-label-stratified": "batch-label-stratified",
-    }.get(remedy, s.strategy)
+    }
+    strategy = by_remedy.get(remedy, s.strategy)
     if holdout_batches is not None:
         s.holdout_batches = [str(x) for x in holdout_batches]
     if s.sealed and (strategy != s.strategy or holdout_batches is not None):

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from guiapp.core.study.errors import TenfoldError
+from guiapp.core.study.model import now_iso
 
 LOCK_FILE = "tenfold.lock"
 
@@ -136,7 +137,6 @@ class StudyLock:
         return self.folder / LOCK_FILE
 
     def acquire(self) -> StudyLock:
-        from guiapp.core.study.model import now_iso
 
         self.folder.mkdir(parents=True, exist_ok=True)
         record = json.dumps(

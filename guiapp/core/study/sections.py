@@ -2,7 +2,7 @@
 
 :class:`guiapp.core.study.model.Study` holds one of each; ``study.json`` stores each as a JSON
 object with the fields in the order declared here. Lists and dicts of plain values are typed;
-the small records read by key are ``TypedDict``\ s (:mod:`guiapp.core.study.records`).
+the small records read by key are TypedDicts (:mod:`guiapp.core.study.records`).
 """
 
 from __future__ import annotations

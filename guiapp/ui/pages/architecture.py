@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QLineEdit, QPushButton, QSpinBox
 
+from guiapp.core.evaluation import verdict
 from guiapp.core.models import network_search, transfer, tuning
 from guiapp.core.models import recommend as architecture
 from guiapp.core.models.catalogue import NAMES
@@ -345,6 +346,7 @@ class ArchitecturePage(StepPage):
         )
 
     def _searched(self, record: dict) -> None:
+        verdict.refresh_findings(self.study)  # the budgets compared, equal or not (bookkeeping)
         self.status.setText(
             f"Searched {record['n_trials']} trials in {record['seconds']:.0f} s; the best settings "
             "are recorded. Train the network with them on the Train page."

@@ -313,8 +313,7 @@ class BaselinesPage(StepPage):
         self.changed()
 
     def _on_budget(self, value: int) -> None:
-        # One budget for every model: the network's search gets what the baselines get (Tip 2).
-        self.study.baselines.budget_trials = self.study.train.budget_trials = int(value)
+        tuning.set_equal_budget(self.study, value)  # the network's search gets what the baselines get
         self.changed_soon()
 
     def _on_sampler(self, _index: int) -> None:
@@ -341,6 +340,7 @@ class BaselinesPage(StepPage):
         )
 
     def _fitted(self, results: list) -> None:
+        verdict.assess_before_training(self.study)  # the verdict the fitted baselines change (bookkeeping)
         trials = sum(r.get("n_trials", 0) for r in results)
         self.status.setText(f"{len(results)} baseline(s) fitted after {trials} tuning trials in all.")
         self.show_info(f"{len(results)} baseline(s) tuned and fitted.")
