@@ -10,7 +10,6 @@ callbacks and the runner's own signals always run on the GUI thread.
 
 from __future__ import annotations
 
-import inspect
 import logging
 import time
 from collections.abc import Callable
@@ -87,26 +86,6 @@ def without_context(fn: Callable) -> Callable:
     return task
 
 
-# Until the training and privacy functions (guiapp.core.models, guiapp.core.privacy) take a
-# context, they are handed its parts under their old parameter names. Remove with the last of them.
-_OLD_PARTS = ("progress", "should_stop", "should_pause", "on_epoch")
-
-
-def _old_style_parts(fn: Callable, ctx: TaskContext) -> dict | None:
-    """The context's parts for a function that takes the old separate parameters instead of
-    ``ctx``; None for any other function (it gets ``ctx``, and fails loudly if it has none)."""
-    try:
-        params = inspect.signature(fn).parameters
-    except (TypeError, ValueError):
-        return None
-    any_keyword = any(p.kind is p.VAR_KEYWORD for p in params.values())
-    if "ctx" in params or not (any_keyword or set(_OLD_PARTS) & set(params)):
-        return None
-    parts = {"progress": ctx.progress, "should_stop": ctx.should_stop, "should_pause": ctx.should_pause}
-    parts["on_epoch"] = ctx.on_epoch
-    return {k: v for k, v in parts.items() if (k in params or any_keyword) and v is not None}
-
-
 class _Worker(QObject):
     """Lives in the worker thread; runs one task at a time and reports through signals."""
 
@@ -141,11 +120,7 @@ class _Worker(QObject):
         try:
             if task.stop():
                 raise Cancelled()
-            old_style = _old_style_parts(task.fn, ctx)
-            if old_style is not None:
-                result = task.fn(**task.kwargs, **old_style)
-            else:
-                result = task.fn(**task.kwargs, ctx=ctx)
+            result = task.fn(**task.kwargs, ctx=ctx)
         except Cancelled:
             self.cancelled.emit(task.id)
         except TenfoldError as exc:

@@ -148,7 +148,7 @@ def test_every_task_gets_a_context_with_the_task_s_flags(qtbot, runner):
 def test_a_task_without_ctx_fails_loudly_instead_of_running_without_cancel(qtbot, runner, caplog):
     ran = []
 
-    def misspelt(study, should_sotp=None):  # a misspelt stop flag: it would run with no Cancel at all
+    def misspelt(study, should_stop=None):  # the old contract: it would run with no Cancel at all
         ran.append(study)
 
     with caplog.at_level(logging.ERROR, logger="guiapp.ui"):

@@ -274,7 +274,7 @@ def _run_fold(study: Study, fold, data, parts, *, ctx: TaskContext = NO_CONTEXT)
         "scores": {},
     }
     try:
-        baselines.fit_baselines(fold, progress=ctx.sub(0.0, 0.4).report, should_stop=ctx.should_stop)
+        baselines.fit_baselines(fold, ctx=ctx.sub(0.0, 0.4))
         for result in fold.baselines.results:
             pipe = baselines.tuned_pipeline(fold, result["name"])
             with warnings.catch_warnings():
@@ -282,8 +282,8 @@ def _run_fold(study: Study, fold, data, parts, *, ctx: TaskContext = NO_CONTEXT)
                 pipe.fit(X_tr, y_tr)
             record["scores"][result["name"]] = _scores(task, y_te, baselines.model_output(pipe, X_te, task))
         if int(study.train.budget_trials) > 0:
-            network_search.tune_network(fold, progress=ctx.sub(0.4, 0.7).report, should_stop=ctx.should_stop)
-        train.train_network(fold, progress=ctx.sub(0.7, 1.0).report, should_stop=ctx.should_stop, resume=False)
+            network_search.tune_network(fold, ctx=ctx.sub(0.4, 0.7))
+        train.train_network(fold, resume=False, ctx=ctx.sub(0.7, 1.0))
         record["scores"]["network"] = _scores(task, y_te, network.predict(fold, X_te))
         record["network_settings"] = network_search.network_settings(fold)
     except TenfoldError as exc:  # a fold too small to tune in (say, one class in its tune part)

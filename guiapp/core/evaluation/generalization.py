@@ -130,9 +130,7 @@ def _held_out_score(
             pipe = baseline_pipeline(study, name).fit(X[~held], y[~held])
         out = model_output(pipe, X[held], study.question.task)
     else:
-        net = retrain.fit_network(
-            study, X[~held], y[~held], seed=study.train.seed, epochs=epochs, should_stop=ctx.should_stop
-        )
+        net = retrain.fit_network(study, X[~held], y[~held], seed=study.train.seed, epochs=epochs, ctx=ctx)
         out = predict(study, X[held], model=net)
     return float(score(study.primary_metric, y[held], out, study.evaluation.threshold))
 
@@ -213,9 +211,7 @@ def attribution_stability(
         idx = rng.integers(0, len(X_tr), len(X_tr))
         if study.is_classification and len(np.unique(y_tr[idx])) < len(np.unique(y_tr)):
             idx = np.r_[idx, [np.flatnonzero(y_tr == c)[0] for c in np.unique(y_tr)]]
-        net = retrain.fit_network(
-            study, X_tr[idx], y_tr[idx], seed=study.train.seed + r + 1, epochs=n_epochs, should_stop=ctx.should_stop
-        )
+        net = retrain.fit_network(study, X_tr[idx], y_tr[idx], seed=study.train.seed + r + 1, epochs=n_epochs, ctx=ctx)
         vectors.append(_gradient_x_input(study, net, X_tu))
     pairs = [top_k_rank_correlation(a, b, k) for a, b in combinations(vectors, 2)]
     names = study.data.feature_columns

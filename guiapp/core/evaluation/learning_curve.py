@@ -81,9 +81,7 @@ def learning_curve(
         sizes.append(int(len(keep)))
         ctx.check()
         ctx.report(done / steps, f"Network on {len(keep)} training samples ({f:.0%})")
-        model = retrain.fit_network(
-            study, X_tr[keep], y_tr[keep], X_tu, y_tu, seed=study.train.seed, should_stop=ctx.should_stop
-        )
+        model = retrain.fit_network(study, X_tr[keep], y_tr[keep], X_tu, y_tu, seed=study.train.seed, ctx=ctx)
         net["train"].append(score(metric, y_tr[keep], predict(study, X_tr[keep], model=model), threshold))
         net["tune"].append(score(metric, y_tu, predict(study, X_tu, model=model), threshold))
         done += 1

@@ -71,9 +71,7 @@ def label_shuffle_control(
         ctx.check()
         ctx.report(0.05 + 0.9 * r / repeats, f"Training on shuffled labels, repeat {r + 1} of {repeats}")
         y_fake = rng.permutation(y_tr)
-        model = retrain.fit_network(
-            study, X_tr, y_fake, seed=study.train.seed + 1000 + r, epochs=epochs, should_stop=ctx.should_stop
-        )
+        model = retrain.fit_network(study, X_tr, y_fake, seed=study.train.seed + 1000 + r, epochs=epochs, ctx=ctx)
         shuffled_tune.append(score(metric, y_tu, predict(study, X_tu, model=model), threshold))
         shuffled_train.append(score(metric, y_fake, predict(study, X_tr, model=model), threshold))
     result = judge(metric, real.get(metric), real.get(f"{metric}_ci"), shuffled_tune)

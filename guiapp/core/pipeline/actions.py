@@ -117,14 +117,14 @@ def split_step(run: Run) -> None:
 
 def baselines_step(run: Run) -> Any:
     """The tuned baselines, then the verdict from the data and the fitted baselines."""
-    results = baselines.fit_baselines(run.study, **run.stop_kw)
+    results = baselines.fit_baselines(run.study, **run.kw)
     verdict.assess_before_training(run.study)
     return results
 
 
 def search_step(run: Run) -> Any:
     """The network's search, then the verdict's findings again: the budgets compared, equal or not."""
-    record = network_search.tune_network(run.study, **run.stop_kw)
+    record = network_search.tune_network(run.study, **run.kw)
     verdict.refresh_findings(run.study)
     return record
 
@@ -190,7 +190,7 @@ def dp_step(run: Run) -> Any:
         delta=p.get("dp_delta"),
         epochs=p.get("dp_epochs"),
         max_grad_norm=p.get("dp_max_grad_norm", privacy_dp.DEFAULT_MAX_GRAD_NORM),
-        **run.stop_kw,
+        **run.kw,
     )
 
 

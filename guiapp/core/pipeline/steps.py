@@ -78,7 +78,7 @@ ROWS: tuple[Row, ...] = (
     check("train", actions.stop_if_blocked("train", "training")),
     Row(
         "train",
-        lambda r: train.train_network(r.study, resume=True, **r.stop_kw),
+        lambda r: train.train_network(r.study, resume=True, **r.kw),
         kept=_resumed(lambda r: r.study.train.status == "done"),
     ),
     Row("overfitting", lambda r: overfitting.overfitting_check(r.study, **r.kw)),
@@ -147,7 +147,7 @@ ROWS: tuple[Row, ...] = (
     ),
     Row(
         "ethics",
-        lambda r: membership.membership_inference_audit(r.study, **r.stop_kw),
+        lambda r: membership.membership_inference_audit(r.study, **r.kw),
         title="Membership audit",
         when=lambda r: r.section("privacy").get("membership_audit", True),
     ),

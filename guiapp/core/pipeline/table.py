@@ -42,11 +42,6 @@ class Run:
         """The arguments every step takes: the run's task context."""
         return {"ctx": self.ctx}
 
-    @property
-    def stop_kw(self) -> dict[str, Any]:
-        """The stop flag alone, for the training and privacy steps that do not take a context yet."""
-        return {"should_stop": self.ctx.should_stop}
-
     def section(self, name: str) -> dict:
         return self.spec.get(name, {})
 

@@ -108,9 +108,3 @@ class TaskContext:
 
 
 NO_CONTEXT = TaskContext()
-
-
-def check_stop(should_stop: StopFn | None) -> None:
-    """Raise :class:`Cancelled` when the user asked to stop (the older form of :meth:`TaskContext.check`)."""
-    if should_stop is not None and should_stop():
-        raise Cancelled("stopped by the user")
