@@ -32,7 +32,7 @@ class Run:
     resumed: bool
     redraw: bool
     search_only: bool
-    ctx: TaskContext  # every step stops when the run is asked to stop; a headless run shows no progress
+    ctx: TaskContext  # handed to every step: a stop asked for stops the step running (the CLI shows no progress)
     report: StepFn
     seconds: dict = field(default_factory=dict)  # step title -> seconds
     exported: ExportResult | None = None
