@@ -9,6 +9,8 @@ import platform
 import sys
 from pathlib import Path
 
+from guiapp.core.study.task_context import NO_CONTEXT, TaskContext
+
 log = logging.getLogger("guiapp.ui")
 
 
@@ -65,7 +67,7 @@ def _route_qt_messages() -> None:
     qInstallMessageHandler(handler)
 
 
-def warm_up_torch() -> None:
+def warm_up_torch(*, ctx: TaskContext = NO_CONTEXT) -> None:
     """Import torch and build one optimizer off the GUI thread, so the first training starts
     fast: the first optimizer imports torch._dynamo, which takes most of a second."""
     import torch

@@ -206,7 +206,7 @@ class DataExplorer(QTabWidget):
         if table is None or not column:
             return
 
-        def compute():
+        def compute(ctx):
             from guiapp.core.data.exploration import column_distribution
 
             return column_distribution(table, column)
@@ -241,7 +241,7 @@ class DataExplorer(QTabWidget):
                 self.scatter_plot.show_placeholder("The table needs numeric columns for a scatter.")
             return
 
-        def compute():
+        def compute(ctx):
             from guiapp.core.data.exploration import scatter_points
 
             return scatter_points(table, x, y, colour or None)

@@ -250,7 +250,7 @@ class DataInPanel:
         )
         peek = self._peeks
 
-        def look():
+        def look(ctx):
             from guiapp.core.data.orientation import peek_orientation
 
             try:

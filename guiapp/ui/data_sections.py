@@ -113,7 +113,9 @@ class DataSections:
                 self.roles_model.set_columns(rows)
                 self.roles_pending = False
 
-        self.page.session.runner.run_in_background(lambda: _role_table(table, roles, pii, sheet_columns), on_done=shown)
+        self.page.session.runner.run_in_background(
+            lambda ctx: _role_table(table, roles, pii, sheet_columns), on_done=shown
+        )
 
     def _on_role(self, column: str, role: str) -> None:
         self.role_edits[column] = role

@@ -1,13 +1,15 @@
 """The one task runner: core functions run on a worker thread, results come back as signals.
 
-A core function takes ``progress(fraction, message)`` and ``should_stop()`` (see
-``guiapp.core.study.task_context``); :class:`TaskRunner` adapts them to Qt. Signals from the worker reach slots of the runner, which lives in
-the GUI thread, so page callbacks and the runner's own signals always run on the GUI thread.
+Every function handed to the runner takes a keyword-only ``ctx`` (a
+:class:`guiapp.core.study.task_context.TaskContext`); the runner always passes one, built from its
+throttled progress, the task's stop and pause flags and its epoch signal. A function without
+``ctx`` fails loudly (the user sees the "unexpected problem" message) instead of running without
+Cancel. Signals from the worker reach slots of the runner, which lives in the GUI thread, so page
+callbacks and the runner's own signals always run on the GUI thread.
 """
 
 from __future__ import annotations
 
-import inspect
 import logging
 import time
 from collections.abc import Callable
@@ -17,7 +19,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from guiapp.core.study.errors import Cancelled, TenfoldError
-from guiapp.core.study.task_context import StopFlag
+from guiapp.core.study.task_context import StopFlag, TaskContext, no_progress
 
 log = logging.getLogger("guiapp.ui")
 
@@ -31,7 +33,7 @@ UNEXPECTED = (
 
 
 class PauseFlag(StopFlag):
-    """A thread-safe pause request, passed to tasks as ``should_pause``.
+    """A thread-safe pause request, passed to tasks as their context's ``should_pause``.
 
     ``holding`` turns true once the task has seen the request (it is then waiting between
     two batches), so the GUI can say "paused" rather than "pausing". Only the task calls the
@@ -70,14 +72,18 @@ class Task:
     stop: StopFlag = field(default_factory=StopFlag)
     pause: PauseFlag = field(default_factory=PauseFlag)
     background: bool = False  # a warm-up: no busy state, no user-facing signals
+    pausable: bool = False  # the task holds between two steps when asked (training does)
 
 
-def _accepts(fn: Callable, name: str) -> bool:
-    try:
-        params = inspect.signature(fn).parameters
-    except (TypeError, ValueError):
-        return False
-    return name in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+def without_context(fn: Callable) -> Callable:
+    """``fn`` as a task, for short work that takes no context: it reports no progress and a
+    Cancel takes effect only before it starts."""
+
+    def task(*, ctx: TaskContext, **kwargs):
+        return fn(**kwargs)
+
+    task.__name__ = getattr(fn, "__name__", "task")
+    return task
 
 
 class _Worker(QObject):
@@ -99,20 +105,22 @@ class _Worker(QObject):
                 last[0] = now
                 self.progress.emit(task.id, float(fraction), str(message))
 
-        kwargs = dict(task.kwargs)
-        if not task.background:
-            if _accepts(task.fn, "progress"):
-                kwargs["progress"] = progress
-            if _accepts(task.fn, "should_stop"):
-                kwargs["should_stop"] = task.stop
-            if _accepts(task.fn, "should_pause"):
-                kwargs["should_pause"] = task.pause
-            if task.on_epoch is not None:
-                kwargs["on_epoch"] = lambda record: self.epoch.emit(task.id, dict(record))
+        def on_epoch(record: dict) -> None:
+            self.epoch.emit(task.id, dict(record))
+
+        if task.background:  # a warm-up: nothing reaches the user
+            ctx = TaskContext(progress=no_progress, should_stop=task.stop)
+        else:
+            ctx = TaskContext(
+                progress=progress,
+                should_stop=task.stop,
+                should_pause=task.pause,
+                on_epoch=on_epoch if task.on_epoch is not None else None,
+            )
         try:
             if task.stop():
                 raise Cancelled()
-            result = task.fn(**kwargs)
+            result = task.fn(**task.kwargs, ctx=ctx)
         except Cancelled:
             self.cancelled.emit(task.id)
         except TenfoldError as exc:
@@ -160,8 +168,8 @@ class TaskRunner(QObject):
 
     @property
     def can_pause(self) -> bool:
-        """Whether the running task takes ``should_pause`` (training does)."""
-        return self._current is not None and _accepts(self._current.fn, "should_pause")
+        """Whether the running task was started as pausable (training is)."""
+        return self._current is not None and self._current.pausable
 
     @property
     def paused(self) -> bool:
@@ -202,8 +210,9 @@ class TaskRunner(QObject):
         on_error=None,
         on_cancelled=None,
         on_epoch=None,
+        pausable: bool = False,
     ) -> Task | None:
-        """Run ``fn(**kwargs)`` (plus progress/should_stop when it takes them).
+        """Run ``fn(**kwargs, ctx=...)``; ``pausable`` lets :meth:`pause` hold it between two steps.
 
         ``name`` says what the task does, in words that fit "while …" ("loading the data").
         The callbacks run on the GUI thread. Returns the task, or None when another task is
@@ -211,7 +220,9 @@ class TaskRunner(QObject):
         """
         if self._closed or self._current is not None:
             return None
-        task = Task(self._next_id, fn, dict(kwargs or {}), name, on_result, on_error, on_cancelled, on_epoch)
+        task = Task(
+            self._next_id, fn, dict(kwargs or {}), name, on_result, on_error, on_cancelled, on_epoch, pausable=pausable
+        )
         self._next_id += 1
         self._ensure_thread()
         self._current = task
@@ -221,7 +232,9 @@ class TaskRunner(QObject):
         return task
 
     def run_in_background(self, fn: Callable, *, on_done=None) -> None:
-        """Queue quiet work (a warm-up) on the worker thread; user tasks queue behind it."""
+        """Queue quiet work (a warm-up) on the worker thread; user tasks queue behind it.
+
+        ``fn`` takes ``ctx`` like any task; its progress goes nowhere."""
         if self._closed:
             return
         task = Task(self._next_id, fn, {}, "warm-up", on_result=on_done, background=True)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import importlib
 import os
 
+from guiapp.core.study.task_context import NO_CONTEXT, TaskContext
+
 DEVICE_NAMES = {
     "auto": "Automatic (GPU if there is one)",
     "cpu": "CPU",
@@ -29,7 +31,7 @@ def probe_devices() -> dict:
     return {"devices": found, "descriptions": descriptions}
 
 
-def warm_up_training() -> dict:
+def warm_up_training(*, ctx: TaskContext = NO_CONTEXT) -> dict:
     """The Train page's warm-up, on the worker thread when the page first shows.
 
     Probes the devices, leaves one CPU core to the window, and imports what the live view and

@@ -32,7 +32,7 @@ def main() -> None:
     from guiapp.core.batch import metrics as bm
     from guiapp.core.batch.effects import pca_embedding
     from guiapp.core.data.demo import simulated_expression
-    from guiapp.core.study.task_context import StopFlag
+    from guiapp.core.study.task_context import StopFlag, TaskContext
 
     t0 = time.perf_counter()
     d = simulated_expression(
@@ -60,8 +60,10 @@ def main() -> None:
                 batches,
                 labels,
                 seed=0,
-                should_stop=stop,
-                progress=lambda f, msg: steps.append((round(time.perf_counter() - start, 2), msg)),
+                ctx=TaskContext(
+                    progress=lambda f, msg: steps.append((round(time.perf_counter() - start, 2), msg)),
+                    should_stop=stop,
+                ),
             )
             result["metrics_s"] = time.perf_counter() - start
             result["pcs"], result["metrics"] = pcs, m

@@ -1,5 +1,6 @@
 """Exports are all-or-nothing: a failed export (a full disk) leaves the previous bundle byte for
-byte, or no bundle; never a card that disagrees with its manifest (issue 15, item 6)."""
+byte, or no bundle; never a card that disagrees with its manifest (issue 15, item 6). A stop
+asked for during an export (Cancel) is honoured between two files, with the same guarantee."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from test_export import make_study, predictions_table
 from guiapp.core.export import write as export
 from guiapp.core.export.open_bundle import verify_bundle
 from guiapp.core.export.write import write_bundle
-from guiapp.core.study.errors import DiskFullError
+from guiapp.core.study.errors import Cancelled, DiskFullError
+from guiapp.core.study.task_context import TaskContext
 
 
 def snapshot(folder) -> dict:
@@ -177,3 +179,35 @@ def test_the_cli_says_the_disk_is_full_with_exit_2(study, tmp_path, monkeypatch,
     monkeypatch.setattr(pipeline, "run_study", full_disk)  # a full disk anywhere else: exit 2 too
     assert cli.main(["run", str(spec), "--out", str(tmp_path / "out2")]) == 2
     assert "the disk is full" in capsys.readouterr().err
+
+
+def stop_after(reports: int) -> tuple[TaskContext, list]:
+    """A context whose stop is asked for once the export has reported ``reports`` times."""
+    said: list = []
+    return TaskContext(
+        progress=lambda fraction, message: said.append(message), should_stop=lambda: len(said) >= reports
+    ), said
+
+
+@pytest.mark.parametrize("reports", [1, 3, 5])
+def test_a_stop_during_export_leaves_the_previous_bundle_byte_identical(study, tmp_path, reports):
+    out = tmp_path / "export"
+    write_bundle(study, out, predictions=predictions_table())
+    before, recorded = snapshot(out), study.export.manifest_sha256
+    study.question.title = "A second export, stopped halfway"
+    ctx, said = stop_after(reports)
+    with pytest.raises(Cancelled):
+        write_bundle(study, out, predictions=predictions_table(), ctx=ctx)
+    assert len(said) == reports  # it stopped at the next file, not at the end
+    assert snapshot(out) == before
+    assert study.export.manifest_sha256 == recorded == json_hash(out)  # the stopped export is not recorded
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["export", "study"]  # no staging folder left behind
+    verify_bundle(out)
+
+
+def test_a_stop_during_the_first_export_leaves_no_bundle(study, tmp_path):
+    ctx, _said = stop_after(2)
+    with pytest.raises(Cancelled):
+        write_bundle(study, tmp_path / "export", ctx=ctx)
+    assert not (tmp_path / "export").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["study"]

@@ -11,6 +11,7 @@ from guiapp.core.batch import metrics as bm
 from guiapp.core.batch.effects import pca_embedding
 from guiapp.core.data.demo import simulated_expression
 from guiapp.core.study.errors import Cancelled
+from guiapp.core.study.task_context import TaskContext
 
 rng = np.random.default_rng(0)
 
@@ -226,10 +227,10 @@ def test_large_data_are_subsampled_and_the_size_is_stated():
 
 def test_progress_reaches_the_end_and_stop_is_honoured():
     seen = []
-    metrics_for(1.0, progress=lambda f, m: seen.append(f))
+    metrics_for(1.0, ctx=TaskContext(progress=lambda f, m: seen.append(f)))
     assert seen[-1] == 1.0 and seen == sorted(seen)
     with pytest.raises(Cancelled):
-        metrics_for(1.0, should_stop=lambda: True)
+        metrics_for(1.0, ctx=TaskContext(should_stop=lambda: True))
 
 
 def test_without_labels_there_is_no_clisi_and_asw_is_unstratified():

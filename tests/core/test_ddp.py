@@ -18,6 +18,7 @@ from guiapp.core.split import draw as split
 from guiapp.core.study.errors import Cancelled, SpecError, TenfoldError
 from guiapp.core.study.model import Study
 from guiapp.core.study.spec import check_spec
+from guiapp.core.study.task_context import TaskContext
 
 
 def _study(folder, tmp_path, processes: int, **train_settings):
@@ -60,7 +61,7 @@ def test_two_gloo_processes_train_as_one_process_does(tmp_path):
     two = _study(tmp_path / "two", tmp_path, processes=2)
     epochs_seen = []
     r1 = train.train_network(one)
-    r2 = train.train_network(two, on_epoch=lambda record: epochs_seen.append(record["epoch"]))
+    r2 = train.train_network(two, ctx=TaskContext(on_epoch=lambda record: epochs_seen.append(record["epoch"])))
 
     assert r2["processes"] == 2 and r2["batch_size"] == r1["batch_size"] == 31
     assert r2["epochs"] == r1["epochs"] == 3 and r2["best_epoch"] == r1["best_epoch"]
@@ -93,7 +94,7 @@ def test_a_killed_rank_is_a_clear_error_and_no_process_is_left(tmp_path):
         os.kill(ranks[0].pid, signal.SIGKILL)
 
     with pytest.raises(TrainingProcessFailed, match=r"process 1 of 2 was killed by signal 9") as caught:
-        train.train_network(s, on_epoch=kill_rank_1)
+        train.train_network(s, ctx=TaskContext(on_epoch=kill_rank_1))
     assert isinstance(caught.value, TenfoldError)  # the CLI and the GUI show it in words
     assert s.train.status == "failed"
     assert len(pids) == 2 and not any(_alive(pid) for pid in pids)
@@ -116,7 +117,10 @@ def test_cancel_stops_every_rank_and_a_resumed_run_ends_as_an_uninterrupted_one(
     epochs = []
     with pytest.raises(Cancelled):
         train.train_network(
-            s, on_epoch=lambda record: epochs.append(record["epoch"]), should_stop=lambda: len(epochs) >= 1
+            s,
+            ctx=TaskContext(
+                should_stop=lambda: len(epochs) >= 1, on_epoch=lambda record: epochs.append(record["epoch"])
+            ),
         )
     assert s.train.status == "cancelled" and s.train.best_epoch >= 1
     assert s.path(train.BEST_WEIGHTS).exists() and s.path(train.CHECKPOINT).exists()
@@ -149,7 +153,7 @@ def test_pause_holds_every_rank(tmp_path):
     def should_pause():
         return "from" in paused and time.monotonic() - paused["from"] < 2.0
 
-    train.train_network(s, on_epoch=on_epoch, should_pause=should_pause)
+    train.train_network(s, ctx=TaskContext(should_pause=should_pause, on_epoch=on_epoch))
     assert s.train.status == "done" and sorted(arrived) == [1, 2, 3]
     assert arrived[2] - paused["from"] >= 2.0  # no rank went on during the pause
     assert _no_training_processes_left()

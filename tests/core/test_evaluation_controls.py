@@ -13,6 +13,7 @@ from guiapp.core.guidance.checklist import evaluate_checklist
 from guiapp.core.models.baselines import fit_baselines
 from guiapp.core.models.train import train_network
 from guiapp.core.study.errors import Cancelled, TenfoldError
+from guiapp.core.study.task_context import TaskContext
 
 
 def status(study, item_id):
@@ -87,13 +88,13 @@ def test_the_shuffle_control_needs_a_trained_network_and_a_repeat(tiny_study, tr
 
 def test_the_shuffle_control_stops_when_asked(trained_study):
     with pytest.raises(Cancelled):
-        label_shuffle_control(trained_study, repeats=3, should_stop=lambda: True)
+        label_shuffle_control(trained_study, repeats=3, ctx=TaskContext(should_stop=lambda: True))
 
 
 def test_learning_curve_for_the_network_and_the_best_baseline(trained_study):
     before = weights_hash(trained_study)
     seen = []
-    result = learning_curve(trained_study, fractions=(1.0, 0.5), progress=lambda f, m: seen.append(f))
+    result = learning_curve(trained_study, fractions=(1.0, 0.5), ctx=TaskContext(progress=lambda f, m: seen.append(f)))
     n_train = len(trained_study.split.train_idx)
     assert result["fractions"] == [0.5, 1.0]
     assert result["n_train"] == [n_train // 2, n_train]

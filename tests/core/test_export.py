@@ -20,6 +20,7 @@ from guiapp.core.export.write import privacy_warnings, weights_decision, write_b
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.findings import Findings
 from guiapp.core.study.model import BaselineResult, EthicsEntry, Study
+from guiapp.core.study.task_context import TaskContext
 
 WEIGHTS = "checkpoints/best.safetensors"
 EVERY_FILE = [
@@ -358,7 +359,7 @@ def test_metrics_manifest_checklist_and_register(study, tmp_path):
 
 def test_progress_is_reported_up_to_done(study, tmp_path):
     calls = []
-    write_bundle(study, tmp_path / "export", progress=lambda f, msg: calls.append((f, msg)))
+    write_bundle(study, tmp_path / "export", ctx=TaskContext(progress=lambda f, msg: calls.append((f, msg))))
     fractions = [f for f, _ in calls]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
     assert all(isinstance(m, str) and m for _, m in calls)

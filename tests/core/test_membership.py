@@ -25,6 +25,7 @@ from guiapp.core.split import draw as split
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.findings import Findings
 from guiapp.core.study.model import Study
+from guiapp.core.study.task_context import TaskContext
 
 
 def test_attack_scores_read_chance_and_perfect_separation():
@@ -148,10 +149,12 @@ def test_progress_and_stop(small_study):
     from guiapp.core.study.errors import Cancelled
 
     calls = []
-    membership_inference_audit(small_study, models=["network"], n_boot=5, progress=lambda f, m: calls.append(f))
+    membership_inference_audit(
+        small_study, models=["network"], n_boot=5, ctx=TaskContext(progress=lambda f, m: calls.append(f))
+    )
     assert calls[-1] == 1.0 and calls == sorted(calls)
     with pytest.raises(Cancelled):
-        membership_inference_audit(small_study, n_boot=5, should_stop=lambda: True)
+        membership_inference_audit(small_study, n_boot=5, ctx=TaskContext(should_stop=lambda: True))
 
 
 def test_a_leak_opens_one_register_entry_however_often_it_is_found(small_hard_study):

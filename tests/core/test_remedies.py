@@ -25,6 +25,7 @@ from guiapp.core.split.remedies import (
 from guiapp.core.split.remedy_actions import apply_group_remedy, apply_remedy
 from guiapp.core.study.model import Study
 from guiapp.core.study.spec import SpecError, check_spec
+from guiapp.core.study.task_context import TaskContext
 
 
 def make_study(folder: Path, table, *, group: str = "", **gen) -> Study:
@@ -249,7 +250,7 @@ def run_until_split(tmp_path, table, extra: dict) -> Study:
             on_step=lambda title, message: (
                 done.append(title) if title == "Split" and message.startswith("done") else None
             ),
-            should_stop=lambda: bool(done),
+            ctx=TaskContext(should_stop=lambda: bool(done)),
         )
     return Study.open(tmp_path / "out.study")
 

@@ -14,6 +14,7 @@ from guiapp.core.models.train import BEST_WEIGHTS, CHECKPOINT, pick_device, trai
 from guiapp.core.split.draw import train_tune_arrays
 from guiapp.core.study.errors import Cancelled, TenfoldError
 from guiapp.core.study.model import Study
+from guiapp.core.study.task_context import TaskContext
 
 
 def weights(study) -> dict:
@@ -59,7 +60,9 @@ def test_another_seed_gives_other_weights(study_factory, quick_training):
 def test_a_run_records_history_status_and_weights(tiny_study, quick_training):
     quick_training(tiny_study)
     records, fractions = [], []
-    summary = train_network(tiny_study, on_epoch=records.append, progress=lambda f, m: fractions.append(f))
+    summary = train_network(
+        tiny_study, ctx=TaskContext(progress=lambda f, m: fractions.append(f), on_epoch=records.append)
+    )
     t = tiny_study.train
     assert t.status == "done" and summary["epochs"] == 3
     assert [h["epoch"] for h in t.history] == [1, 2, 3] and records == t.history
@@ -89,7 +92,7 @@ def test_cancel_keeps_the_best_weights_and_resume_continues(tiny_study, quick_tr
     quick_training(tiny_study)
     should_stop, on_epoch = cancel_after_first_epoch()
     with pytest.raises(Cancelled):
-        train_network(tiny_study, should_stop=should_stop, on_epoch=on_epoch)
+        train_network(tiny_study, ctx=TaskContext(should_stop=should_stop, on_epoch=on_epoch))
     t = tiny_study.train
     assert t.status == "cancelled"
     assert [h["epoch"] for h in t.history] == [1]
@@ -109,7 +112,7 @@ def test_a_resumed_run_ends_like_an_uninterrupted_one(study_factory, quick_train
     broken = quick_training(study_factory())
     should_stop, on_epoch = cancel_after_first_epoch()
     with pytest.raises(Cancelled):
-        train_network(broken, should_stop=should_stop, on_epoch=on_epoch)
+        train_network(broken, ctx=TaskContext(should_stop=should_stop, on_epoch=on_epoch))
     # resume as after a restart: from the folder, not from the object in memory
     reopened = Study.open(broken.folder)
     data.reload_table(reopened)
@@ -135,7 +138,7 @@ def test_training_time_adds_up_across_a_kill_and_a_resume(tiny_study, quick_trai
         on_epoch(record)
 
     with pytest.raises(Cancelled):
-        train_network(tiny_study, should_stop=should_stop, on_epoch=snapshot)
+        train_network(tiny_study, ctx=TaskContext(should_stop=should_stop, on_epoch=snapshot))
     first = tiny_study.train.seconds
     assert first > 0
     shutil.copy(at_start, tiny_study.path("study.json"))
@@ -187,7 +190,7 @@ def test_a_kill_after_the_last_epoch_resumes_to_the_same_end(study_factory, quic
     train_network(whole)
     killed = make()
     at_start = killed.path("study-at-start.json")
-    train_network(killed, on_epoch=lambda r: shutil.copy(killed.path("study.json"), at_start))
+    train_network(killed, ctx=TaskContext(on_epoch=lambda r: shutil.copy(killed.path("study.json"), at_start)))
     shutil.copy(at_start, killed.path("study.json"))  # what a kill before the final save leaves
     assert json.loads(at_start.read_text())["train"]["status"] == "running"
     reopened = Study.open(killed.folder)

@@ -18,6 +18,7 @@ from guiapp.core.split import draw as split
 from guiapp.core.study.errors import Cancelled
 from guiapp.core.study.model import Study
 from guiapp.core.study.places import default_study_dir
+from guiapp.core.study.task_context import TaskContext
 
 
 @pytest.fixture
@@ -100,12 +101,12 @@ def test_pause_holds_training_until_released_and_cancel_still_works(study):
             paused["on"] = False
         return paused["on"]
 
-    train.train_network(study, should_pause=should_pause)
+    train.train_network(study, ctx=TaskContext(should_pause=should_pause))
     assert paused["polls"] > 3 and study.train.status == "done"
 
     study.train.status = "not started"
     with pytest.raises(Cancelled):
-        train.train_network(study, should_pause=lambda: True, should_stop=lambda: True, resume=False)
+        train.train_network(study, ctx=TaskContext(should_stop=lambda: True, should_pause=lambda: True), resume=False)
 
 
 def test_a_killed_headless_run_resumes_and_finishes(tmp_path):

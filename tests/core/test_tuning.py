@@ -13,6 +13,7 @@ from guiapp.core.evaluation.verdict import assess_before_training, refresh_findi
 from guiapp.core.guidance.checklist import evaluate_checklist
 from guiapp.core.models import baselines, network_search, tuning
 from guiapp.core.study.errors import Cancelled
+from guiapp.core.study.task_context import TaskContext
 
 QUICK = ["logistic_regression", "knn", "majority"]
 
@@ -120,7 +121,12 @@ def test_a_killed_search_resumes_without_losing_or_repeating_trials(tmp_path):
     storage = tuning.open_storage(f"sqlite:///{tmp_path / 'tuning.sqlite3'}")
     calls = []
     with pytest.raises(Cancelled):
-        toy_search(storage, "toy", 5, should_stop=lambda: len(calls) >= 2, progress=lambda f, m: calls.append(m))
+        toy_search(
+            storage,
+            "toy",
+            5,
+            ctx=TaskContext(progress=lambda f, m: calls.append(m), should_stop=lambda: len(calls) >= 2),
+        )
     optuna = tuning.import_optuna()
     killed = optuna.load_study(study_name="toy", storage=storage)
     killed.ask()  # a trial a killed process left "running"

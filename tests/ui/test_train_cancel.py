@@ -71,9 +71,10 @@ def test_a_cancelled_study_reopens_with_resume(qtbot, make_window, split_study):
         stop_after["n"] += 1
 
     from guiapp.core.study.errors import Cancelled
+    from guiapp.core.study.task_context import TaskContext
 
     with pytest.raises(Cancelled):
-        train_network(split_study, should_stop=stop_after_two, on_epoch=count)
+        train_network(split_study, ctx=TaskContext(should_stop=stop_after_two, on_epoch=count))
     window = make_window(type(split_study).open(split_study.folder))
     qtbot.waitUntil(lambda: not window.runner.busy)  # the table is read again in the background
     assert window.go_to("train")

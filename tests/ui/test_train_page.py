@@ -6,6 +6,7 @@ and the window fixtures shut every worker down.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 
 import pytest
@@ -45,13 +46,13 @@ def hold_after_first_epoch(monkeypatch):
     real = train.train_network
     gate = threading.Event()
 
-    def gated(study, on_epoch=None, **kwargs):
+    def gated(study, *, ctx, **kwargs):
         def record_then_wait(record):
-            on_epoch(record)
+            ctx.epoch(record)
             if record["epoch"] == 1:
                 gate.wait(TIMEOUT / 1000)
 
-        return real(study, on_epoch=record_then_wait, **kwargs)
+        return real(study, ctx=dataclasses.replace(ctx, on_epoch=record_then_wait), **kwargs)
 
     monkeypatch.setattr(train, "train_network", gated)
     yield gate

@@ -29,7 +29,7 @@ from guiapp.core.batch.metrics import (
 from guiapp.core.data.streaming import StreamedRows, exact_copies, streamed_pca
 from guiapp.core.study.findings import Finding, Findings
 from guiapp.core.study.model import BatchState, Study
-from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress, sub_progress
+from guiapp.core.study.task_context import NO_CONTEXT, TaskContext
 
 if TYPE_CHECKING:  # pandas is imported lazily (the window imports this module at open): annotations only
     import pandas as pd
@@ -132,11 +132,7 @@ def read_metrics(metrics: BatchMetrics) -> str:
 
 
 def batch_effect_report(
-    study: Study,
-    progress: ProgressFn = no_progress,
-    should_stop: StopFn | None = None,
-    *,
-    n_permutations: int = PREDICT_PERMUTATIONS,
+    study: Study, *, n_permutations: int = PREDICT_PERMUTATIONS, ctx: TaskContext = NO_CONTEXT
 ) -> BatchEffectReport:
     """PCA, batch metrics, confounding, groups and copies for the Batch-effects page.
 
@@ -148,23 +144,23 @@ def batch_effect_report(
     from guiapp.core.data.attach import model_frame
 
     X, _, rows = model_frame(study)
-    progress(0.02, "Computing principal components")
-    check_stop(should_stop)
+    ctx.report(0.02, "Computing principal components")
+    ctx.check()
     seed = study.split.seed
-    standardised, pcs, evr = _principal_components(X, seed, should_stop)
-    check_stop(should_stop)
+    standardised, pcs, evr = _principal_components(X, seed, ctx=ctx)
+    ctx.check()
     batch_col, label_col = study.data.batch, study.data.label
     batch_values = rows[batch_col].astype(str).tolist() if batch_col else None
     label_values = rows[label_col].astype(str).tolist()
     metrics, conf, silhouette, findings = _measure(
-        study, rows, pcs, evr, batch_values, label_values, n_permutations, progress, should_stop
+        study, rows, pcs, evr, batch_values, label_values, n_permutations, ctx=ctx
     )
-    progress(0.8, "Looking for donors, patients and copies of samples")
-    check_stop(should_stop)
+    ctx.report(0.8, "Looking for donors, patients and copies of samples")
+    ctx.check()
     if isinstance(X, StreamedRows):  # features on disk: exact copies only
         dup = cf.DuplicateReport(exact_pairs=exact_copies(X))
     else:
-        dup = cf.find_duplicates(X, embedding=pcs, standardised=standardised, seed=seed, should_stop=should_stop)
+        dup = cf.find_duplicates(X, embedding=pcs, standardised=standardised, seed=seed, ctx=ctx)
     del standardised
     suggestions, copy_findings = _groups_and_copies(study, rows, dup)
     findings += copy_findings
@@ -181,7 +177,7 @@ def batch_effect_report(
     if part is not None:
         across = cf.pairs_across_split(b.duplicate_pairs, part)
         study.set_findings("split", cf.split_leak_findings(study))
-    progress(1.0, "Batch report done")
+    ctx.report(1.0, "Batch report done")
     return BatchEffectReport(
         coordinates=pcs[:, :2].astype(np.float32),
         explained_variance=evr,
@@ -198,13 +194,13 @@ def batch_effect_report(
     )
 
 
-def _principal_components(X, seed: int, should_stop: StopFn | None) -> tuple[np.ndarray | None, np.ndarray, list]:
+def _principal_components(X, seed: int, *, ctx: TaskContext = NO_CONTEXT) -> tuple[np.ndarray | None, np.ndarray, list]:
     """``(standardised features, PCs, explained variance)``; features on disk get an
     incremental PCA over chunks of rows and no standardised copy (None)."""
     from guiapp.core.batch.confounding import standardise  # imports pandas: the window imports this module at open
 
     if isinstance(X, StreamedRows):
-        pcs, evr = streamed_pca(X, N_COMPONENTS, should_stop=should_stop)
+        pcs, evr = streamed_pca(X, N_COMPONENTS, ctx=ctx)
         return None, pcs, evr
     standardised = standardise(X)
     pcs, evr = pca_of_standardised(standardised, seed=seed)
@@ -219,8 +215,8 @@ def _measure(
     batch_values: list | None,
     label_values: list,
     n_permutations: int,
-    progress: ProgressFn,
-    should_stop: StopFn | None,
+    *,
+    ctx: TaskContext = NO_CONTEXT,
 ) -> tuple[BatchMetrics | None, ConfoundingReport | None, float | None, list[Finding]]:
     """The batch metrics, the batch × label confounding and their findings; nothing without a
     batch column."""
@@ -237,8 +233,7 @@ def _measure(
         label_values if study.is_classification else None,
         seed=study.split.seed,
         n_permutations=n_permutations,
-        progress=sub_progress(progress, 0.15, 0.75),
-        should_stop=should_stop,
+        ctx=ctx.sub(0.15, 0.75),
     )
     silhouette = metrics.value("silhouette")
     if silhouette is not None and silhouette >= SILHOUETTE_WARN:

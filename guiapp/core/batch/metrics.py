@@ -48,7 +48,7 @@ from guiapp.core.batch.regression import (  # part of this module's public face,
     pc_regression,
 )
 from guiapp.core.batch.silhouettes import plain_batch_silhouette, scib_batch_asw, silhouette_samples
-from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
+from guiapp.core.study.task_context import NO_CONTEXT, TaskContext
 
 MAX_SAMPLES = 10_000  # silhouettes, LISI and kBET: a seeded sample of at most this many points
 PREDICT_MAX_SAMPLES = 5_000  # the batch classifier and its permutations
@@ -156,8 +156,7 @@ def measure_batch_effect(
     max_samples: int = MAX_SAMPLES,
     predict_max_samples: int = PREDICT_MAX_SAMPLES,
     n_permutations: int = PREDICT_PERMUTATIONS,
-    progress: ProgressFn = no_progress,
-    should_stop: StopFn | None = None,
+    ctx: TaskContext = NO_CONTEXT,
 ) -> BatchMetrics:
     """Every batch metric on ``pcs`` (``labels`` None for regression: no strata, no cLISI)."""
     pcs = np.asarray(pcs, dtype=np.float64)
@@ -168,11 +167,11 @@ def measure_batch_effect(
     X, b = (pcs, batches) if pick is None else (pcs[pick], batches[pick])
     lab = None if labels is None else (labels if pick is None else labels[pick])
     out: dict = {}
-    progress(0.05, "Batch silhouette")
-    check_stop(should_stop)
-    _silhouettes(out, X, b, lab, should_stop)
-    progress(0.3, "Neighbourhoods: iLISI, cLISI, kBET")
-    check_stop(should_stop)
+    ctx.report(0.05, "Batch silhouette")
+    ctx.check()
+    _silhouettes(out, X, b, lab, ctx=ctx)
+    ctx.report(0.3, "Neighbourhoods: iLISI, cLISI, kBET")
+    ctx.check()
     _neighbourhood_metrics(
         out,
         X,
@@ -181,9 +180,9 @@ def measure_batch_effect(
         n_batches=len(np.unique(batches)),
         n_labels=0 if labels is None else len(np.unique(labels)),
         seed=seed,
-        should_stop=should_stop,
+        ctx=ctx,
     )
-    progress(0.5, "Principal-component regression")
+    ctx.report(0.5, "Principal-component regression")
     out["pcr_batch"] = _result(
         "pcr_batch",
         pc_regression(pcs, explained_variance, batches),
@@ -191,12 +190,10 @@ def measure_batch_effect(
         1,
         extra={"components": pcs.shape[1], "points": n},
     )
-    progress(0.6, "Predicting the batch from the components")
-    check_stop(should_stop)
-    out["predictability"] = _predictability(
-        pcs, batches, labels, predict_max_samples, n_permutations, seed, should_stop
-    )
-    progress(1.0, "Batch metrics done")
+    ctx.report(0.6, "Predicting the batch from the components")
+    ctx.check()
+    out["predictability"] = _predictability(pcs, batches, labels, predict_max_samples, n_permutations, seed, ctx=ctx)
+    ctx.report(1.0, "Batch metrics done")
     return BatchMetrics(results=out, n_points=n, sample_size=None if pick is None else len(pick))
 
 
@@ -208,12 +205,14 @@ def _result(key: str, value, low: float, high: float, **kw) -> MetricResult:
     return MetricResult(key, NAMES[key], None if value is None else float(value), low, high, MEANINGS[key], light, **kw)
 
 
-def _silhouettes(out: dict, X: np.ndarray, b: np.ndarray, lab: np.ndarray | None, should_stop: StopFn | None) -> None:
+def _silhouettes(
+    out: dict, X: np.ndarray, b: np.ndarray, lab: np.ndarray | None, *, ctx: TaskContext = NO_CONTEXT
+) -> None:
     """The plain batch silhouette and scib's batch ASW, into ``out``."""
-    out["silhouette"] = _result("silhouette", plain_batch_silhouette(X, b, should_stop=should_stop), -1, 1)
-    asw = scib_batch_asw(X, b, lab, should_stop=should_stop) if lab is not None else None
+    out["silhouette"] = _result("silhouette", plain_batch_silhouette(X, b, ctx=ctx), -1, 1)
+    asw = scib_batch_asw(X, b, lab, ctx=ctx) if lab is not None else None
     if asw is None:  # no label, or no label with two batches: scib's form without labels
-        asw = float(np.mean(1 - np.abs(silhouette_samples(X, b, should_stop=should_stop))))
+        asw = float(np.mean(1 - np.abs(silhouette_samples(X, b, ctx=ctx))))
     out["batch_asw"] = _result("batch_asw", asw, 0, 1)
 
 
@@ -226,7 +225,7 @@ def _neighbourhood_metrics(
     n_batches: int,
     n_labels: int,
     seed: int,
-    should_stop: StopFn | None,
+    ctx: TaskContext = NO_CONTEXT,
 ) -> None:
     """iLISI, cLISI (with labels) and the kBET rejection rate on the sampled points, into ``out``."""
     knn = neighbours(X, LISI_NEIGHBORS)
@@ -266,7 +265,7 @@ def _neighbourhood_metrics(
                 "perplexity": PERPLEXITY,
             },
         )
-    check_stop(should_stop)
+    ctx.check()
     kbet = kbet_rejection_rate(X, b, seed=seed)
     out["kbet_rejection"] = _result(
         "kbet_rejection",
@@ -284,7 +283,8 @@ def _predictability(
     predict_max_samples: int,
     n_permutations: int,
     seed: int,
-    should_stop: StopFn | None,
+    *,
+    ctx: TaskContext = NO_CONTEXT,
 ) -> MetricResult:
     """Batch predictability on a seeded sample of at most ``predict_max_samples`` points; green
     whenever the permutation test finds no more than chance."""
@@ -296,7 +296,7 @@ def _predictability(
         None if labels is None else (labels if ppick is None else labels[ppick]),
         n_permutations=n_permutations,
         seed=seed,
-        should_stop=should_stop,
+        ctx=ctx,
     )
     light = None
     if pr["score"] is not None and pr["p_value"] is not None and pr["p_value"] > PREDICT_ALPHA:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from guiapp.core.batch.neighbourhoods import category_codes
-from guiapp.core.study.task_context import StopFn, check_stop
+from guiapp.core.study.task_context import NO_CONTEXT, TaskContext
 
 PREDICT_FOLDS = 5
 PREDICT_PERMUTATIONS = 19  # the smallest p-value is 1 / (1 + 19) = 0.05
@@ -46,7 +46,7 @@ def batch_predictability(
     folds: int = PREDICT_FOLDS,
     n_permutations: int = PREDICT_PERMUTATIONS,
     seed: int = 0,
-    should_stop: StopFn | None = None,
+    ctx: TaskContext = NO_CONTEXT,
 ) -> dict:
     """How well a linear classifier predicts batch from the PCs, within each label, vs chance.
 
@@ -82,7 +82,7 @@ def batch_predictability(
     def score(b):
         acc, chance, weight = 0.0, 0.0, 0
         for rows in strata:
-            check_stop(should_stop)
+            ctx.check()
             y = b[rows]
             k = min(folds, int(np.bincount(y)[np.unique(y)].min()))
             cv = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)

@@ -19,7 +19,7 @@ from guiapp.core.batch.metrics import AMBER, GREEN, RED, measure_batch_effect
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.findings import Findings
 from guiapp.core.study.model import Study
-from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress, sub_progress
+from guiapp.core.study.task_context import NO_CONTEXT, TaskContext
 from guiapp.core.study.vocabulary import BATCH_REMEDIES
 
 REMEDIES = BATCH_REMEDIES
@@ -32,9 +32,7 @@ REMEDY_WORDS = {
 }
 
 
-def remedy_effect(
-    study: Study, progress: ProgressFn = no_progress, should_stop: StopFn | None = None, *, n_permutations: int = 9
-) -> dict:
+def remedy_effect(study: Study, *, n_permutations: int = 9, ctx: TaskContext = NO_CONTEXT) -> dict:
     """Batch metrics on the training split before and after ComBat (fitted on those rows).
 
     Stored in ``study.batch.after``; an empty dict when the remedy is not ComBat or the split
@@ -52,7 +50,7 @@ def remedy_effect(
     labels = rows[study.data.label].astype(str).to_numpy()[train] if study.is_classification else None
     out = {"on": "training split", "n": int(len(train))}
     for i, (name, features) in enumerate((("before", X[train]), ("after", correct_rows(study, X, y, rows, train)))):
-        check_stop(should_stop)
+        ctx.check()
         pcs, evr = pca_embedding(features, seed=study.split.seed)
         m = measure_batch_effect(
             pcs,
@@ -61,13 +59,12 @@ def remedy_effect(
             labels,
             seed=study.split.seed,
             n_permutations=n_permutations,
-            progress=sub_progress(progress, 0.5 * i, 0.5 * (i + 1)),
-            should_stop=should_stop,
+            ctx=ctx.sub(0.5 * i, 0.5 * (i + 1)),
         )
         out[name] = {k: r.value for k, r in m.results.items()}
         out[f"{name}_lights"] = {k: r.light for k, r in m.results.items()}
     b.after = out
-    progress(1.0, "Remedy measured")
+    ctx.report(1.0, "Remedy measured")
     return out
 
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 import numpy as np
 
 from guiapp.core.batch.neighbourhoods import category_codes
-from guiapp.core.study.task_context import StopFn, check_stop
+from guiapp.core.study.task_context import NO_CONTEXT, TaskContext
 
 
-def silhouette_samples(X: np.ndarray, labels, *, chunk: int = 512, should_stop: StopFn | None = None) -> np.ndarray:
+def silhouette_samples(X: np.ndarray, labels, *, chunk: int = 512, ctx: TaskContext = NO_CONTEXT) -> np.ndarray:
     """Silhouette width of every point, as ``sklearn.metrics.silhouette_samples`` (Euclidean).
 
     Squared distances come in row blocks as one matrix product of augmented rows
@@ -41,7 +41,7 @@ def silhouette_samples(X: np.ndarray, labels, *, chunk: int = 512, should_stop: 
     indicator[np.arange(n), codes] = 1.0
     sums = np.empty((n, k))
     for start in range(0, n, chunk):
-        check_stop(should_stop)
+        ctx.check()
         stop = min(start + chunk, n)
         d = left[start:stop] @ right
         np.maximum(d, 0.0, out=d)

@@ -23,7 +23,7 @@ from guiapp.core.batch.embedding_store import VIEWS, store_embedding, stored_emb
 from guiapp.core.batch.metrics import MEANINGS, NAMES, MetricResult
 from guiapp.core.study.errors import DataError, TenfoldError
 from guiapp.core.study.model import Study
-from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress, sub_progress
+from guiapp.core.study.task_context import NO_CONTEXT, TaskContext
 
 if TYPE_CHECKING:  # pandas is imported lazily: annotations only
     import pandas as pd
@@ -247,9 +247,7 @@ def umap_embedding(pcs: np.ndarray, seed: int = 0) -> np.ndarray:
     return umap.UMAP(n_components=2, n_neighbors=k, random_state=seed).fit_transform(pcs)
 
 
-def draw_samples(
-    study: Study, kind: str = "pca", progress: ProgressFn = no_progress, should_stop: StopFn | None = None
-) -> SampleView:
+def draw_samples(study: Study, kind: str = "pca", *, ctx: TaskContext = NO_CONTEXT) -> SampleView:
     """The positions of the samples for the page: stored ones, else computed and stored."""
     from guiapp.core.data.attach import model_frame  # imports pandas: the window imports this module at open
 
@@ -257,38 +255,32 @@ def draw_samples(
         raise TenfoldError(f"Unknown view {kind!r}; choose one of {', '.join(VIEWS)}.")
     stored = stored_embedding(study, kind)
     if stored is None:
-        progress(0.05, "Computing principal components")
+        ctx.report(0.05, "Computing principal components")
         X, _, _ = model_frame(study)
-        check_stop(should_stop)
+        ctx.check()
         pcs, evr = pca_embedding(X, seed=study.split.seed)
         del X
-        check_stop(should_stop)
+        ctx.check()
         if kind == "umap":
-            progress(0.3, f"Computing a UMAP of {len(pcs):,} samples (this can take minutes)")
+            ctx.report(0.3, f"Computing a UMAP of {len(pcs):,} samples (this can take minutes)")
             coords, evr = umap_embedding(pcs, seed=study.split.seed), []
         else:
             coords = pcs[:, :2]
         store_embedding(study, kind, coords, evr)
         stored = (coords, evr)
-    progress(0.9, "Preparing the plot")
-    check_stop(should_stop)
+    ctx.report(0.9, "Preparing the plot")
+    ctx.check()
     view = sample_view(study, kind, *stored)
-    progress(1.0, "Plot ready")
+    ctx.report(1.0, "Plot ready")
     return view
 
 
-def look_for_batch_effects(
-    study: Study,
-    progress: ProgressFn = no_progress,
-    should_stop: StopFn | None = None,
-    *,
-    n_permutations: int | None = None,
-):
+def look_for_batch_effects(study: Study, *, n_permutations: int | None = None, ctx: TaskContext = NO_CONTEXT):
     """The page's one task: :func:`guiapp.core.batch.effects.batch_effect_report` and its PCA view."""
     kw = {} if n_permutations is None else {"n_permutations": n_permutations}
-    report = batch_effect_report(study, sub_progress(progress, 0.0, 0.95), should_stop, **kw)
+    report = batch_effect_report(study, **kw, ctx=ctx.sub(0.0, 0.95))
     view = sample_view(study, "pca", report.coordinates, report.explained_variance)
-    progress(1.0, "Batch report done")
+    ctx.report(1.0, "Batch report done")
     return report, view
 
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from guiapp.core.data import errors as E
-from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
+from guiapp.core.study.task_context import NO_CONTEXT, TaskContext
 
 OBS_NAMES = "obs_names"
 SPARSE_MAX_DENSITY = 0.3  # above this share of non-zeros a dense float32 matrix is smaller
@@ -104,9 +104,7 @@ def obs_columns(path: os.PathLike) -> list[str]:
         return [OBS_NAMES] + [str(c.decode() if isinstance(c, bytes) else c) for c in np.atleast_1d(order)]
 
 
-def read_h5ad(
-    path: os.PathLike, *, progress: ProgressFn = no_progress, should_stop: StopFn | None = None
-) -> AnnDataTable:
+def read_h5ad(path: os.PathLike, *, ctx: TaskContext = NO_CONTEXT) -> AnnDataTable:
     """One row per observation: ``obs_names``, the ``obs`` columns, then one column per variable."""
     import h5py  # h5py: imported lazily, only for AnnData files
 
@@ -123,10 +121,10 @@ def read_h5ad(
                 f"{path.name} was written by an old version of anndata (obs is a single record "
                 "array). Read it with anndata and write it again (adata.write_h5ad), then load that."
             )
-        progress(0.05, "Reading the sample metadata (obs)")
+        ctx.report(0.05, "Reading the sample metadata (obs)")
         meta, var_names = _obs_and_var_names(obs, var, path)
-        check_stop(should_stop)
-        progress(0.2, "Reading X")
+        ctx.check()
+        ctx.report(0.2, "Reading X")
         X, sparse, density = _matrix(f["X"], path)
     n, p = X.shape
     if n != len(meta):
@@ -134,8 +132,8 @@ def read_h5ad(
     var_names = var_names if len(var_names) == p else [f"var{j}" for j in range(p)]
     taken = set(meta.columns) | {OBS_NAMES}
     names = [v if v not in taken else f"{v} (X)" for v in var_names]
-    check_stop(should_stop)
-    progress(0.6, "Building the table")
+    ctx.check()
+    ctx.report(0.6, "Building the table")
     if sparse:
         features = pd.DataFrame.sparse.from_spmatrix(X.tocsc(), columns=names)
     else:
@@ -149,7 +147,7 @@ def read_h5ad(
         )
     meta = meta.reset_index(drop=True)
     table = pd.concat([index.to_frame(), meta, features], axis=1)
-    progress(1.0, "AnnData read")
+    ctx.report(1.0, "AnnData read")
     return AnnDataTable(
         table=table, obs_columns=[str(c) for c in meta.columns], var_names=var_names, sparse=sparse, density=density
     )
@@ -342,9 +340,7 @@ class BackedX:
         return out
 
 
-def read_h5ad_backed(
-    path: os.PathLike, *, progress: ProgressFn = no_progress, should_stop: StopFn | None = None
-) -> tuple[AnnDataTable, BackedX]:
+def read_h5ad_backed(path: os.PathLike, *, ctx: TaskContext = NO_CONTEXT) -> tuple[AnnDataTable, BackedX]:
     """``obs`` as the table (``obs_names`` first), and ``X`` left on disk as a :class:`BackedX`.
 
     The features' names are ``AnnDataTable.var_names`` (renamed as :func:`read_h5ad` does when
@@ -354,9 +350,9 @@ def read_h5ad_backed(
     X = BackedX(path)
     f = X._file()
     obs, var = f["obs"], f.get("var")
-    progress(0.1, "Reading the sample metadata (obs)")
+    ctx.report(0.1, "Reading the sample metadata (obs)")
     meta, var_names = _obs_and_var_names(obs, var, path)
-    check_stop(should_stop)
+    ctx.check()
     n, p = X.shape
     if n != len(meta):
         raise E.MalformedFileError(f"{path.name}: X has {n} rows but obs has {len(meta)}; the file is inconsistent.")
@@ -371,7 +367,7 @@ def read_h5ad_backed(
             "(adata.obs_names_make_unique()) and write the file again."
         )
     table = pd.concat([index.to_frame(), meta.reset_index(drop=True)], axis=1)
-    progress(1.0, "AnnData opened backed")
+    ctx.report(1.0, "AnnData opened backed")
     return AnnDataTable(
         table=table, obs_columns=[str(c) for c in meta.columns], var_names=names, sparse=X.kind == "csr"
     ), X

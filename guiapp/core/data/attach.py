@@ -25,7 +25,7 @@ from guiapp.core.data.attach_findings import MIN_STUDY_SAMPLES, loading_findings
 from guiapp.core.data.attach_roles import apply_missing_choice, check_sample_ids, final_roles, profile_roles
 from guiapp.core.data.frame import model_frame, streamed_source  # noqa: F401  (kept importable from here)
 from guiapp.core.data.leaks import leak_findings
-from guiapp.core.data.loading import MODALITIES, LoadedData, load_dataset, sub_range  # noqa: F401
+from guiapp.core.data.loading import MODALITIES, LoadedData, load_dataset  # noqa: F401
 from guiapp.core.data.missing import MISSING_CHOICES, apply_missing, fill_most_frequent  # noqa: F401
 from guiapp.core.data.pii import pii_findings, scan_pii, scan_record
 from guiapp.core.data.profile import DataProfile, check_group, profile_table  # noqa: F401  (check_group: kept importable)
@@ -42,7 +42,7 @@ from guiapp.core.data.streaming import StreamedRows
 from guiapp.core.data.transform import LOG1P, columns_from_spec, log1p_columns, set_log1p, suggest_log1p
 from guiapp.core.study.errors import DataError  # noqa: F401  (imported from here by callers)
 from guiapp.core.study.model import Provenance, Study, now_iso
-from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
+from guiapp.core.study.task_context import NO_CONTEXT, TaskContext
 from guiapp.core.study.vocabulary import MissingStrategy
 
 
@@ -98,8 +98,7 @@ def attach_data(
     study: Study,
     request: AttachRequest,
     *,
-    progress: ProgressFn = no_progress,
-    should_stop: StopFn | None = None,
+    ctx: TaskContext = NO_CONTEXT,
 ) -> DataProfile:
     """Load data into the study: read, hash, scan, profile, and record it all (Tip 4).
 
@@ -108,14 +107,14 @@ def attach_data(
     """
     path = Path(request.path)
     label, batch, group = request.chosen_columns()
-    progress(0.0, f"Reading {path.name}")
-    loaded = _load(study, request, label, progress, should_stop)
+    ctx.report(0.0, f"Reading {path.name}")
+    loaded = _load(study, request, label, ctx=ctx.sub(0, 0.4))
     table = loaded.table
     loader_ids = [c for c in loaded.id_columns if c in table.columns]
     identifiers = list(dict.fromkeys(list(request.identifiers or []) + loader_ids))
-    check_stop(should_stop)
-    provenance, sheet_info = _provenance(request, path, loaded, progress, should_stop)
-    progress(0.5, "Looking for personal identifiers")
+    ctx.check()
+    provenance, sheet_info = _provenance(request, path, loaded, ctx=ctx.sub(0.4, 0.5))
+    ctx.report(0.5, "Looking for personal identifiers")
     loader_features = loaded.loader_features()
     hits, pii_scan = _scan_pii(table, loader_features)
     final, set_aside = final_roles(
@@ -143,9 +142,8 @@ def attach_data(
         group=group,
         roles=roles_seen,
         missing=request.missing,
-        progress=sub_range(progress, 0.55, 1.0),
-        should_stop=should_stop,
         streamed=streamed,
+        ctx=ctx.sub(0.55, 1.0),
     )
     findings = list(profile.findings) + pii_findings(hits, group=group)
     findings += loading_findings(
@@ -165,15 +163,13 @@ def attach_data(
     study.table = table
     # A feature that gives the label away, found before any split or model (Tip 7).
     if profile.n_samples >= MIN_STUDY_SAMPLES:  # below, there is no study to leak into (too-few-samples)
-        progress(0.98, "Looking for features that give the label away")
+        ctx.report(0.98, "Looking for features that give the label away")
         findings += leak_findings(study)
     study.set_findings("data", findings)
     return profile
 
 
-def _load(
-    study: Study, request: AttachRequest, label: str, progress: ProgressFn, should_stop: StopFn | None
-) -> LoadedData:
+def _load(study: Study, request: AttachRequest, label: str, *, ctx: TaskContext = NO_CONTEXT) -> LoadedData:
     """The request's data read into one table; streamed images are cached in the study folder."""
     return load_dataset(
         Path(request.path),
@@ -182,8 +178,7 @@ def _load(
         sample_id=request.sample_id,
         transposed=request.transposed,
         options={**(request.options or {}), "cache_dir": _cache_dir(study)},
-        progress=sub_range(progress, 0, 0.4),
-        should_stop=should_stop,
+        ctx=ctx,
     )
 
 
@@ -195,7 +190,7 @@ def _scan_pii(table: pd.DataFrame, loader_features: set) -> tuple[list, dict]:
 
 
 def _provenance(
-    request: AttachRequest, path: Path, loaded: LoadedData, progress: ProgressFn, should_stop: StopFn | None
+    request: AttachRequest, path: Path, loaded: LoadedData, *, ctx: TaskContext = NO_CONTEXT
 ) -> tuple[Provenance, dict]:
     """The data file's provenance (hashed), and the joined sample sheet's record."""
     provenance = file_provenance(
@@ -205,8 +200,7 @@ def _provenance(
         downloaded=request.downloaded,
         accession=request.accession,
         url=request.url,
-        progress=sub_range(progress, 0.4, 0.5),
-        should_stop=should_stop,
+        ctx=ctx,
     )
     sheet_info: dict = {}
     if loaded.sheet is not None:
@@ -261,14 +255,14 @@ def _cache_dir(study: Study) -> str:
     return str(Path(tempfile.gettempdir()) / "tenfold-cache")
 
 
-def attach_from_spec(study: Study, data_spec: dict, **kwargs) -> DataProfile:
+def attach_from_spec(study: Study, data_spec: dict, *, ctx: TaskContext = NO_CONTEXT) -> DataProfile:
     """:func:`attach_data` with the keys of a spec's ``[data]`` table, then its ``transform``."""
-    profile = _attach_from_spec(study, data_spec, **kwargs)
+    profile = _attach_from_spec(study, data_spec, ctx=ctx)
     set_log1p(study, columns_from_spec(data_spec.get("transform"), study.data.feature_columns))
     return profile
 
 
-def _attach_from_spec(study: Study, data_spec: dict, **kwargs) -> DataProfile:
+def _attach_from_spec(study: Study, data_spec: dict, *, ctx: TaskContext = NO_CONTEXT) -> DataProfile:
     d = data_spec
     options = {
         k: d[k]
@@ -306,12 +300,10 @@ def _attach_from_spec(study: Study, data_spec: dict, **kwargs) -> DataProfile:
         options=options,
         sheet_features=d.get("sheet_features"),
     )
-    return attach_data(study, request, **kwargs)
+    return attach_data(study, request, ctx=ctx)
 
 
-def reload_table(
-    study: Study, *, progress: ProgressFn = no_progress, should_stop: StopFn | None = None
-) -> pd.DataFrame:
+def reload_table(study: Study, *, ctx: TaskContext = NO_CONTEXT) -> pd.DataFrame:
     """Read the study's data again (after reopening), and refuse if a file changed."""
     d = study.data
     prov = d.provenance
@@ -319,7 +311,7 @@ def reload_table(
         raise DataError("This study has no data file yet: load one on the Data page.")
     path = Path(prov.path)
     check_path(path, folder_ok=True)
-    now = file_provenance(path, progress=sub_range(progress, 0, 0.3), should_stop=should_stop)
+    now = file_provenance(path, ctx=ctx.sub(0, 0.3))
     if prov.sha256 and now.sha256 != prov.sha256:
         raise E.FileChangedError(
             f"{path} has changed since it was loaded into this study (its SHA-256 differs). "
@@ -340,8 +332,7 @@ def reload_table(
         sample_id=d.sample_id,
         transposed=bool(d.transposed),
         options=options,
-        progress=sub_range(progress, 0.3, 1.0),
-        should_stop=should_stop,
+        ctx=ctx.sub(0.3, 1.0),
     )
     table = loaded.table
     if d.missing == "drop-rows" and d.feature_columns:

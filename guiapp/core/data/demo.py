@@ -16,7 +16,7 @@ import numpy as np
 
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.model import Study
-from guiapp.core.study.task_context import no_progress
+from guiapp.core.study.task_context import NO_CONTEXT, TaskContext
 
 if TYPE_CHECKING:  # pandas is imported by the functions that use it: the wizard opens without it
     import pandas as pd
@@ -195,7 +195,7 @@ def write_demo(demo: DemoData, folder: Path) -> Path:
     return path
 
 
-def create_demo_study(name: str, folder, *, progress=None, should_stop=None, **kwargs):
+def create_demo_study(name: str, folder, *, ctx: TaskContext = NO_CONTEXT, **kwargs):
     """A new study in ``folder`` with the built-in dataset ``name`` written, loaded and described.
 
     The sensitivity question is left unanswered on purpose: the user declares it (Tip 10).
@@ -216,8 +216,7 @@ def create_demo_study(name: str, folder, *, progress=None, should_stop=None, **k
         AttachRequest(
             path, label=demo.label, batch=demo.batch, group=demo.group, source=demo.source, version=demo.version
         ),
-        progress=progress or no_progress,
-        should_stop=should_stop,
+        ctx=ctx,
     )
     study.data.builtin = demo.name
     study.save()

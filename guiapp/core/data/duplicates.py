@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from guiapp.core.study.task_context import StopFn, check_stop
+from guiapp.core.study.task_context import NO_CONTEXT, TaskContext
 
 NEAR_DUPLICATE_RMS = 0.1  # standard deviations per feature, root-mean-square
 DUPLICATE_MAX_QUERIES = 20_000  # near-copies are searched around at most this many samples
@@ -55,7 +55,7 @@ def find_duplicates(
     max_queries: int = DUPLICATE_MAX_QUERIES,
     near: bool = True,
     seed: int = 0,
-    should_stop: StopFn | None = None,
+    ctx: TaskContext = NO_CONTEXT,
 ) -> DuplicateReport:
     """Exact copies (identical feature rows) and near-copies of samples, with bounded work.
 
@@ -83,7 +83,7 @@ def find_duplicates(
     exact_rows = {i for pair in exact for i in pair}
     if not near:
         return DuplicateReport(exact_pairs=exact, threshold=threshold)
-    check_stop(should_stop)
+    ctx.check()
     Z = standardise(X) if standardised is None else standardised
     if embedding is None:
         from sklearn.decomposition import PCA
@@ -102,7 +102,7 @@ def find_duplicates(
     near_pairs: list[tuple[int, int]] = []
     exact_set = set(exact)
     for start in range(0, len(pairs), 4096):
-        check_stop(should_stop)
+        ctx.check()
         chunk = pairs[start : start + 4096]
         rms = np.sqrt(np.mean((Z[chunk[:, 0]] - Z[chunk[:, 1]]) ** 2, axis=1))
         near_pairs += [

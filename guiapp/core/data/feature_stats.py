@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from guiapp.core.data import errors as E
-from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
+from guiapp.core.study.task_context import NO_CONTEXT, TaskContext
 
 NEAR_CONSTANT_RATIO = 19.0  # most common value ≥ 19 × the second (95 / 5), caret's nearZeroVar
 NEAR_CONSTANT_UNIQUE = 0.1  # … and at most 10% distinct values
@@ -26,9 +26,7 @@ def blocks(table: pd.DataFrame, columns: list):
         yield start, cols, table[cols].to_numpy(dtype=np.float32, na_value=np.nan)
 
 
-def table_statistics(
-    rows: pd.DataFrame, features: list, file_name: str, progress: ProgressFn, should_stop: StopFn | None
-) -> dict:
+def table_statistics(rows: pd.DataFrame, features: list, file_name: str, *, ctx: TaskContext = NO_CONTEXT) -> dict:
     n = len(rows)
     missing: dict = {}
     constant, near_constant = [], []
@@ -37,8 +35,8 @@ def table_statistics(
     row_hash = np.zeros(n, dtype=np.float64)
     rng = np.random.default_rng(0)
     for start, cols, X in blocks(rows, features):
-        check_stop(should_stop)
-        progress(0.1 + 0.7 * start / max(len(features), 1), "Counting missing values, constant features and copies")
+        ctx.check()
+        ctx.report(0.1 + 0.7 * start / max(len(features), 1), "Counting missing values, constant features and copies")
         inf = np.isinf(X)
         if inf.any():
             r, c = np.argwhere(inf)[0]
@@ -145,8 +143,8 @@ def feature_statistics(
     X,  # StreamedRows
     names: list,
     file_name: str,
-    progress: ProgressFn = no_progress,
-    should_stop: StopFn | None = None,
+    *,
+    ctx: TaskContext = NO_CONTEXT,
 ) -> dict:
     """The profile's feature statistics (:func:`table_statistics`) read in chunks of rows.
 
@@ -160,8 +158,8 @@ def feature_statistics(
     total, squares, finite_n = np.zeros(p), np.zeros(p), np.zeros(p)
     keys = np.empty(n, dtype=np.int64)
     for start, chunk in X.chunks():
-        check_stop(should_stop)
-        progress(0.1 + 0.7 * start / max(n, 1), "Counting missing values, constant features and copies")
+        ctx.check()
+        ctx.report(0.1 + 0.7 * start / max(n, 1), "Counting missing values, constant features and copies")
         inf = np.isinf(chunk)
         if inf.any():
             r, c = np.argwhere(inf)[0]

@@ -23,7 +23,7 @@ from guiapp.core.data.image_files import _open, _pixels
 from guiapp.core.data.streaming import loader_workers
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.model import Study
-from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
+from guiapp.core.study.task_context import NO_CONTEXT, TaskContext
 
 CACHE_FOLDER = "cache"
 DECODE_BATCH = 64
@@ -112,8 +112,7 @@ def build_image_cache(
     *,
     modified: str = "",
     workers: int | None = None,
-    progress: ProgressFn = no_progress,
-    should_stop: StopFn | None = None,
+    ctx: TaskContext = NO_CONTEXT,
 ) -> ImageCache:
     """Decode and resize every image once (in DataLoader workers) into an 8-bit cache file; reuse it after."""
     from torch.utils.data import DataLoader  # torch: imported lazily, so the window opens fast
@@ -141,10 +140,10 @@ def build_image_cache(
     done = 0
     with open(tmp, "wb") as out:
         for block in loader:
-            check_stop(should_stop)
+            ctx.check()
             out.write(np.ascontiguousarray(block).tobytes())
             done += len(block)
-            progress(done / len(files), f"Decoding and resizing images ({done:,} of {len(files):,})")
+            ctx.report(done / len(files), f"Decoding and resizing images ({done:,} of {len(files):,})")
     os.replace(tmp, path)
     return ImageCache(path, len(files), p)
 

@@ -27,7 +27,7 @@ from guiapp.core.data.image_files import (
 from guiapp.core.data.image_stream import ImageCache, build_image_cache
 from guiapp.core.data.streaming import should_stream
 from guiapp.core.data.tables import read_table, read_table_columns
-from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
+from guiapp.core.study.task_context import NO_CONTEXT, TaskContext
 
 LABEL_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".parquet"}
 DEFAULT_SIZE = 64
@@ -143,9 +143,8 @@ def load_images(
     *,
     size=DEFAULT_SIZE,
     colour: str = "auto",
-    progress: ProgressFn = no_progress,
-    should_stop: StopFn | None = None,
     cache_dir: os.PathLike | None = None,
+    ctx: TaskContext = NO_CONTEXT,
 ) -> ImageSet:
     """Read every image under ``folder`` into one table (see the module doc).
 
@@ -164,25 +163,25 @@ def load_images(
     if colour not in ("auto", "grey", "rgb"):
         raise E.DataError(f"Image colour must be 'auto', 'grey' or 'rgb', not {colour!r}.")
     if colour == "auto":
-        colour = _colour_of(folder, found, progress, should_stop)
+        colour = _colour_of(folder, found, ctx=ctx)
     channels = 3 if colour == "rgb" else 1
     shape = (channels, size[0], size[1])
     if cache_dir is not None and should_stream(len(found), int(np.prod(shape))):
-        return _cached_images(folder, found, by_folder, shape, colour, cache_dir, progress, should_stop)
+        return _cached_images(folder, found, by_folder, shape, colour, cache_dir, ctx=ctx)
     matrix = np.empty((len(found), channels * size[0] * size[1]), dtype=np.float32)
     for i, (rel, _cls) in enumerate(found):
-        check_stop(should_stop)
+        ctx.check()
         img = _open(folder, rel)
         matrix[i] = _pixels(img, colour, size).reshape(-1)
         img.close()
         if i % 16 == 0:
-            progress(0.2 + 0.8 * i / len(found), f"Reading {rel}")
+            ctx.report(0.2 + 0.8 * i / len(found), f"Reading {rel}")
     table = pd.DataFrame(matrix, columns=pixel_names(shape, colour), copy=False)
     if by_folder:
         table.insert(0, CLASS_COLUMN, [c if c is not None else np.nan for _, c in found])
     table.insert(0, IMAGE_COLUMN, [rel for rel, _ in found])
     labels = pick_labels_file(folder, image_names(found))
-    progress(1.0, f"{len(found)} images read")
+    ctx.report(1.0, f"{len(found)} images read")
     return ImageSet(
         table=table,
         shape=shape,
@@ -210,16 +209,16 @@ def _checked(folder: os.PathLike, size) -> tuple[Path, tuple[int, int]]:
     return folder, size
 
 
-def _colour_of(folder: Path, found: list, progress: ProgressFn, should_stop: StopFn | None) -> str:
+def _colour_of(folder: Path, found: list, *, ctx: TaskContext = NO_CONTEXT) -> str:
     """grey when every image is grey, else rgb: the modes from the headers only (pixels are decoded later)."""
     modes = []
     for i, (rel, _cls) in enumerate(found):
-        check_stop(should_stop)
+        ctx.check()
         img = _open(folder, rel, decode=False)
         modes.append(img.mode not in _COLOUR_MODES or _grey_palette(img))
         img.close()
         if i % 64 == 0:
-            progress(0.2 * i / len(found), f"Looking at {rel}")
+            ctx.report(0.2 * i / len(found), f"Looking at {rel}")
     return "grey" if all(modes) else "rgb"
 
 
@@ -230,14 +229,11 @@ def _cached_images(
     shape: tuple,
     colour: str,
     cache_dir: os.PathLike,
-    progress: ProgressFn,
-    should_stop: StopFn | None,
+    *,
+    ctx: TaskContext = NO_CONTEXT,
 ) -> ImageSet:
     """A folder above the streaming threshold: resized once into a cache file; the table holds the files only."""
     modified = str(max(os.stat(folder / rel).st_mtime_ns for rel, _ in found))
-
-    def decoding(f: float, m: str = "") -> None:
-        progress(0.2 + 0.8 * f, m)
 
     cache = build_image_cache(
         folder,
@@ -246,14 +242,13 @@ def _cached_images(
         shape[1:],
         cache_dir,
         modified=modified,
-        progress=decoding,
-        should_stop=should_stop,
+        ctx=ctx.sub(0.2, 1.0),
     )
     table = pd.DataFrame({IMAGE_COLUMN: [rel for rel, _ in found]})
     if by_folder:
         table.insert(1, CLASS_COLUMN, [c if c is not None else np.nan for _, c in found])
     labels = pick_labels_file(folder, image_names(found))
-    progress(1.0, f"{len(found)} images resized into {cache.path.name}")
+    ctx.report(1.0, f"{len(found)} images resized into {cache.path.name}")
     return ImageSet(
         table=table,
         shape=shape,

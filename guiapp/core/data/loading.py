@@ -26,17 +26,8 @@ from guiapp.core.data.sequences import load_sequences
 from guiapp.core.data.streaming import stream_bytes
 from guiapp.core.data.tables import check_shape, read_table
 from guiapp.core.data.text_format import sniff
-from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
+from guiapp.core.study.task_context import NO_CONTEXT, TaskContext
 from guiapp.core.study.vocabulary import MODALITIES, Modality
-
-
-def sub_range(progress: ProgressFn, start: float, end: float) -> ProgressFn:
-    """``progress`` for a part of a task: its 0…1 mapped into ``start…end``."""
-
-    def part(f: float, m: str = "") -> None:
-        progress(start + (end - start) * f, m)
-
-    return part
 
 
 @dataclass
@@ -75,8 +66,7 @@ def load_dataset(
     sample_id: str = "",
     transposed: bool | None = None,
     options: dict | None = None,
-    progress: ProgressFn = no_progress,
-    should_stop: StopFn | None = None,
+    ctx: TaskContext = NO_CONTEXT,
 ) -> LoadedData:
     """Read ``path`` (a table, AnnData, FASTA or an image folder) into one table; see the module doc.
 
@@ -93,22 +83,22 @@ def load_dataset(
     modality = _modality(path, options)
     loaded = LoadedData(table=pd.DataFrame(), modality=modality)
     keys = None
-    reading = sub_range(progress, 0, 0.8)
+    reading = ctx.sub(0, 0.8)
     if modality in ("image", "sequence"):
         if modality == "image":
-            table, keys, labels_file = _load_image_folder(path, loaded, options, cache_dir, reading, should_stop)
+            table, keys, labels_file = _load_image_folder(path, loaded, options, cache_dir, ctx=reading)
         else:
-            table, labels_file = _load_fasta(path, loaded, options, reading, should_stop)
+            table, labels_file = _load_fasta(path, loaded, options, ctx=reading)
         if samples:  # a sample sheet given: the label table found in the folder is not used
             loaded.labels_pick = None
         samples = samples or labels_file
     elif options["format"] == "h5ad" and cache_dir is not None and _backed_h5ad(path):
-        table = _load_backed_h5ad(path, loaded, options, reading, should_stop)
+        table = _load_backed_h5ad(path, loaded, options, ctx=reading)
     else:
-        table = _load_table(path, loaded, options, label, samples, transposed, reading, should_stop)
-    check_stop(should_stop)
+        table = _load_table(path, loaded, options, label, samples, transposed, ctx=reading)
+    ctx.check()
     if samples:
-        table = _join_sheet(table, path, samples, sample_id, keys, loaded, options, progress)
+        table = _join_sheet(table, path, samples, sample_id, keys, loaded, options, ctx=ctx)
     loaded.table, loaded.options = table, options
     return loaded
 
@@ -130,7 +120,7 @@ def _modality(path: Path, options: dict) -> Modality:
 
 
 def _load_image_folder(
-    path: Path, loaded: LoadedData, options: dict, cache_dir, progress: ProgressFn, should_stop: StopFn | None
+    path: Path, loaded: LoadedData, options: dict, cache_dir, *, ctx: TaskContext = NO_CONTEXT
 ) -> tuple[pd.DataFrame, dict, str]:
     """An image folder: its table (pixels, or the files only when streamed), the keys that name its
     images, and the label table found in it."""
@@ -138,9 +128,8 @@ def _load_image_folder(
         path,
         size=options.get("image_size", DEFAULT_SIZE),
         colour=options.get("colour", "auto"),
-        progress=progress,
-        should_stop=should_stop,
         cache_dir=cache_dir,
+        ctx=ctx,
     )
     table, keys = images.table, image_keys(images.table)
     options.update(image_size=list(images.shape[1:]), colour=images.colour)
@@ -154,7 +143,7 @@ def _load_image_folder(
 
 
 def _load_fasta(
-    path: Path, loaded: LoadedData, options: dict, progress: ProgressFn, should_stop: StopFn | None
+    path: Path, loaded: LoadedData, options: dict, *, ctx: TaskContext = NO_CONTEXT
 ) -> tuple[pd.DataFrame, str]:
     """A FASTA file or folder: one row per record, its letters one-hot encoded; and the label table found."""
     seqs = load_sequences(
@@ -162,8 +151,7 @@ def _load_fasta(
         length=options.get("sequence_length"),
         alphabet=options.get("alphabet", "auto"),
         crop=options.get("crop", "start"),
-        progress=progress,
-        should_stop=should_stop,
+        ctx=ctx,
     )
     options.update(
         sequence_length=seqs.length,
@@ -179,11 +167,9 @@ def _load_fasta(
     return seqs.table, seqs.labels_file
 
 
-def _load_backed_h5ad(
-    path: Path, loaded: LoadedData, options: dict, progress: ProgressFn, should_stop: StopFn | None
-) -> pd.DataFrame:
+def _load_backed_h5ad(path: Path, loaded: LoadedData, options: dict, *, ctx: TaskContext = NO_CONTEXT) -> pd.DataFrame:
     """An AnnData file above the streaming threshold: ``obs`` as the table, ``X`` left on disk."""
-    ann, X = read_h5ad_backed(path, progress=progress, should_stop=should_stop)
+    ann, X = read_h5ad_backed(path, ctx=ctx)
     loaded.id_columns, loaded.meta_columns = ["obs_names"], list(ann.obs_columns)
     loaded.streamed, loaded.streamed_names = X, list(ann.var_names)
     options.update(stream="h5ad", stream_rows=len(ann.table))
@@ -197,11 +183,11 @@ def _load_table(
     label: str,
     samples: str,
     transposed: bool | None,
-    progress: ProgressFn,
-    should_stop: StopFn | None,
+    *,
+    ctx: TaskContext = NO_CONTEXT,
 ) -> pd.DataFrame:
     """A table file (text, Parquet, Excel, AnnData read whole), turned when it holds samples as columns."""
-    table = read_table(path, sheet=options.get("sheet", ""), min_rows=1, progress=progress, should_stop=should_stop)
+    table = read_table(path, sheet=options.get("sheet", ""), min_rows=1, ctx=ctx)
     if options["format"] == "text":
         fmt = sniff(path)
         options.update(encoding=fmt.encoding, delimiter=fmt.delimiter)
@@ -239,10 +225,11 @@ def _join_sheet(
     keys: dict | None,
     loaded: LoadedData,
     options: dict,
-    progress: ProgressFn,
+    *,
+    ctx: TaskContext = NO_CONTEXT,
 ) -> pd.DataFrame:
     """The table with the sample sheet's columns joined by sample ID; the report goes to ``loaded.sheet``."""
-    progress(0.85, f"Joining the sample sheet {Path(samples).name}")
+    ctx.report(0.85, f"Joining the sample sheet {Path(samples).name}")
     sheet_path = check_path(samples)
     sheet = read_table(sheet_path, sheet=options.get("samples_sheet", ""), min_rows=1)
     table, report = S.join_sample_sheet(

@@ -19,7 +19,7 @@ from guiapp.core.data.duplicates import find_duplicates
 from guiapp.core.data.feature_stats import feature_statistics, table_statistics
 from guiapp.core.study.column_names import missing_column_words
 from guiapp.core.study.findings import Finding, Findings
-from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
+from guiapp.core.study.task_context import NO_CONTEXT, TaskContext
 
 MIN_SAMPLES_PER_CLASS = 100
 IMBALANCE_RATIO = 3.0
@@ -207,14 +207,13 @@ def profile_table(
     batch: str = "",
     identifiers: list | None = None,
     file_name: str = "the table",
-    progress: ProgressFn = no_progress,
-    should_stop: StopFn | None = None,
     group: str = "",
     roles: dict | None = None,
     near_duplicates: bool = True,
     missing: str = "median",
     strict: bool = False,
     streamed=None,
+    ctx: TaskContext = NO_CONTEXT,
 ) -> DataProfile:
     """Profile a table for the Data page and raise the findings it can already see.
 
@@ -230,9 +229,9 @@ def profile_table(
     check_label(table, label, file_name=file_name)
     check_batch(table, batch, file_name=file_name)
     check_group(table, group, file_name=file_name)
-    progress(0.05, "Looking at the columns")
+    ctx.report(0.05, "Looking at the columns")
     features, suspected_ids, non_numeric = _columns(table, label, batch, group, identifiers, roles, streamed, file_name)
-    check_stop(should_stop)
+    ctx.check()
     findings: list[Finding] = []
     labelled_mask = table[label].notna().to_numpy()
     labelled = table[labelled_mask] if not labelled_mask.all() else table
@@ -241,15 +240,15 @@ def profile_table(
         findings.append(Findings.label_missing.raise_(count=unlabelled, label=label))
     classes, counts, small, ratio = _classes(labelled, label, task, file_name, findings, strict)
     if streamed is not None:
-        stats = feature_statistics(streamed[0].subset(labelled_mask), features, file_name, progress, should_stop)
+        stats = feature_statistics(streamed[0].subset(labelled_mask), features, file_name, ctx=ctx)
     else:
-        stats = table_statistics(labelled, features, file_name, progress, should_stop)
+        stats = table_statistics(labelled, features, file_name, ctx=ctx)
     missing_by_column = stats["missing"]
     n_cells = len(labelled) * len(features)
     missing_share = float(sum(missing_by_column.values()) / n_cells) if n_cells else 0.0
     findings += _feature_findings(stats, missing_share, suspected_ids, missing)
-    near = _near_duplicates(labelled, features, streamed is None and near_duplicates, progress, should_stop)
-    progress(1.0, "Profile done")
+    near = _near_duplicates(labelled, features, streamed is None and near_duplicates, ctx=ctx)
+    ctx.report(1.0, "Profile done")
     return DataProfile(
         n_samples=len(labelled),
         n_features=len(features),
@@ -345,19 +344,17 @@ def _plain(v):
     return v.item() if hasattr(v, "item") else v
 
 
-def _near_duplicates(
-    rows: pd.DataFrame, features: list, wanted: bool, progress: ProgressFn, should_stop: StopFn | None
-) -> int | None:
+def _near_duplicates(rows: pd.DataFrame, features: list, wanted: bool, *, ctx: TaskContext = NO_CONTEXT) -> int | None:
     """Pairs of near-copies among the samples; None when not looked for (streamed, or too many samples)."""
     if not wanted or len(rows) <= 2 or len(rows) * min(len(features), NEAR_DUPLICATE_FEATURES) > 20_000_000:
         return None
-    progress(0.85, "Looking for near-copies of samples")
+    ctx.report(0.85, "Looking for near-copies of samples")
     cols = features
     if len(cols) > NEAR_DUPLICATE_FEATURES:
         pick = np.sort(np.random.default_rng(0).choice(len(cols), NEAR_DUPLICATE_FEATURES, replace=False))
         cols = [features[i] for i in pick]
     X = rows[cols].to_numpy(dtype=np.float32, na_value=np.nan)
-    return len(find_duplicates(X, near=True, should_stop=should_stop).near_pairs)
+    return len(find_duplicates(X, near=True, ctx=ctx).near_pairs)
 
 
 def profile_words(p: DataProfile) -> list[str]:

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 from guiapp.core.study.model import Provenance
-from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
+from guiapp.core.study.task_context import NO_CONTEXT, TaskContext
 
 
 def file_provenance(
@@ -21,10 +21,9 @@ def file_provenance(
     source: str = "",
     version: str = "",
     downloaded: str = "",
-    progress: ProgressFn = no_progress,
-    should_stop: StopFn | None = None,
     accession: str = "",
     url: str = "",
+    ctx: TaskContext = NO_CONTEXT,
 ) -> Provenance:
     """Path, size, SHA-256 and modification time of a file (or a folder's files), plus what the user says.
 
@@ -44,8 +43,8 @@ def file_provenance(
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(chunk)
                 done += len(chunk)
-                progress(done / max(total, 1), f"Hashing {f.name}")
-                check_stop(should_stop)
+                ctx.report(done / max(total, 1), f"Hashing {f.name}")
+                ctx.check()
         manifest.append(f"{f.relative_to(path).as_posix() if f != path else f.name}\t{digest.hexdigest()}")
     sha = digest.hexdigest() if path.is_file() else hashlib.sha256("\n".join(manifest).encode()).hexdigest()
     mtime = max((p.stat().st_mtime for p in files), default=path.stat().st_mtime)

@@ -25,7 +25,7 @@ import pandas as pd
 from guiapp.core.data import errors as E
 from guiapp.core.data.formats import FASTA_SUFFIXES, base_suffix
 from guiapp.core.data.images import LabelTablePick, pick_labels_file, with_label_table_columns
-from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
+from guiapp.core.study.task_context import NO_CONTEXT, TaskContext
 
 ID_COLUMN = "sample_id"
 MAX_LENGTH = 2000  # the longest sequence sets the length, up to this
@@ -274,14 +274,13 @@ def load_sequences(
     length: int | None = None,
     alphabet: str = "auto",
     crop: str = "start",
-    progress: ProgressFn = no_progress,
-    should_stop: StopFn | None = None,
+    ctx: TaskContext = NO_CONTEXT,
 ) -> SequenceSet:
     """Read, check and one-hot encode a FASTA file, or a folder of them, into one table (see the module doc)."""
     path = Path(path)
-    progress(0.05, f"Reading {path.name}")
+    ctx.report(0.05, f"Reading {path.name}")
     records = read_fasta_folder(path) if path.is_dir() else read_fasta(path)
-    check_stop(should_stop)
+    ctx.check()
     if alphabet == "auto":
         alphabet = detect_alphabet(records)
     if alphabet not in LETTERS:
@@ -298,8 +297,8 @@ def load_sequences(
     matrix = np.zeros((len(records), L * A), dtype=np.float32)
     for i, r in enumerate(records):
         if i % 256 == 0:
-            check_stop(should_stop)
-            progress(0.1 + 0.8 * i / len(records), "Encoding the sequences")
+            ctx.check()
+            ctx.report(0.1 + 0.8 * i / len(records), "Encoding the sequences")
         seq = r.sequence
         if len(seq) > L:
             start = {"start": 0, "end": len(seq) - L, "centre": (len(seq) - L) // 2}[crop]
@@ -318,7 +317,7 @@ def load_sequences(
             numbers if numbers.notna().sum() == values.notna().sum() else values,
         )
     table.insert(0, ID_COLUMN, [r.id for r in records])
-    progress(1.0, f"{len(records)} sequences read")
+    ctx.report(1.0, f"{len(records)} sequences read")
     pick = None
     if path.is_dir():
         pick = pick_labels_file(path, {r.id for r in records})

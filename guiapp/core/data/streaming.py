@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from guiapp.core.study.errors import TenfoldError
-from guiapp.core.study.task_context import StopFn, check_stop
+from guiapp.core.study.task_context import NO_CONTEXT, TaskContext
 
 # Above this many bytes of float32 features, images and AnnData matrices are streamed, not
 # held as a table. TENFOLD_STREAM_BYTES overrides it (for a small machine, or for tests).
@@ -168,7 +168,7 @@ def training_statistics(X_train: np.ndarray):
     return center.astype(np.float32), scale.astype(np.float32), fill.astype(np.float32)
 
 
-def column_statistics(X: StreamedRows, *, sample_seed: int = 0, should_stop: StopFn | None = None):
+def column_statistics(X: StreamedRows, *, sample_seed: int = 0, ctx: TaskContext = NO_CONTEXT):
     """The network's preprocessing statistics (see :func:`training_statistics`), in chunks.
 
     Means and scales are exact (float64 sums over every row); the median that fills missing
@@ -179,13 +179,13 @@ def column_statistics(X: StreamedRows, *, sample_seed: int = 0, should_stop: Sto
     p = X.shape[1]
     total, squares, n = np.zeros(p), np.zeros(p), 0
     for _, chunk in X.chunks():
-        check_stop(should_stop)
+        ctx.check()
         chunk = np.where(np.isnan(chunk), fill, chunk)
         total += chunk.sum(axis=0, dtype=np.float64)
         n += len(chunk)
     center = total / max(n, 1)
     for _, chunk in X.chunks():
-        check_stop(should_stop)
+        ctx.check()
         chunk = np.where(np.isnan(chunk), fill, chunk) - center.astype(np.float32)
         squares += np.einsum("ij,ij->j", chunk, chunk, dtype=np.float64)
     scale = np.sqrt(squares / max(n, 1))
@@ -193,9 +193,7 @@ def column_statistics(X: StreamedRows, *, sample_seed: int = 0, should_stop: Sto
     return center.astype(np.float32), scale.astype(np.float32), fill.astype(np.float32)
 
 
-def streamed_pca(
-    X: StreamedRows, n_components: int, *, n_iter: int = 4, seed: int = 0, should_stop: StopFn | None = None
-):
+def streamed_pca(X: StreamedRows, n_components: int, *, n_iter: int = 4, seed: int = 0, ctx: TaskContext = NO_CONTEXT):
     """Principal components of the standardised rows (as ``confounding.standardise``), in chunks.
 
     A randomized SVD (Halko, Martinsson and Tropp 2011, as scikit-learn's randomized PCA) whose
@@ -203,7 +201,7 @@ def streamed_pca(
     n × (k + 10) block and a features × (k + 10) block. ``n_iter`` power iterations sharpen the
     leading components. Returns ``(pcs, explained_variance_ratio)``.
     """
-    center, scale, fill = column_statistics(X, should_stop=should_stop)
+    center, scale, fill = column_statistics(X, ctx=ctx)
     n, p = X.shape
     k = max(2, min(n_components, p, n - 1))
     width = min(k + 10, p, n)
@@ -217,7 +215,7 @@ def streamed_pca(
     def times(M: np.ndarray, first: bool = False) -> np.ndarray:  # A @ M, n × width
         out = np.empty((n, M.shape[1]), dtype=np.float64)
         for start, chunk in X.chunks():
-            check_stop(should_stop)
+            ctx.check()
             Z = standardised(chunk)
             out[start : start + len(chunk)] = Z @ M.astype(np.float32)
             if first:
@@ -227,7 +225,7 @@ def streamed_pca(
     def transposed_times(Q: np.ndarray) -> np.ndarray:  # A.T @ Q, p × width
         out = np.zeros((p, Q.shape[1]), dtype=np.float64)
         for start, chunk in X.chunks():
-            check_stop(should_stop)
+            ctx.check()
             out += standardised(chunk).T.astype(np.float64) @ Q[start : start + len(chunk)]
         return out
 

@@ -18,7 +18,7 @@ from guiapp.core.data.anndata_io import obs_columns, read_h5ad
 from guiapp.core.data.formats import MIN_ROWS, _first_line, _unsupported, check_path, file_format
 from guiapp.core.data.text_format import FLOAT32_CELLS, _to_pandas, sniff
 from guiapp.core.data.text_tables import read_text_table
-from guiapp.core.study.task_context import ProgressFn, no_progress
+from guiapp.core.study.task_context import NO_CONTEXT, TaskContext
 
 
 def read_table(
@@ -26,8 +26,7 @@ def read_table(
     *,
     sheet: str = "",
     min_rows: int = MIN_ROWS,
-    progress: ProgressFn = no_progress,
-    should_stop=None,
+    ctx: TaskContext = NO_CONTEXT,
 ) -> pd.DataFrame:
     """Read a table (one sample per row, a header row) of any supported format.
 
@@ -40,13 +39,13 @@ def read_table(
     if path.stat().st_size == 0:
         raise E.EmptyFileError(f"{path.name} is empty. Choose the file that holds your samples.")
     if fmt == "text":
-        table = read_text_table(path, progress=progress, should_stop=should_stop)
+        table = read_text_table(path, ctx=ctx)
     elif fmt == "parquet":
         table = read_parquet(path)
     elif fmt == "excel":
         table = read_excel(path, sheet=sheet)
     else:
-        table = read_h5ad(path, progress=progress, should_stop=should_stop).table
+        table = read_h5ad(path, ctx=ctx).table
     check_shape(table, path.name, min_rows=min_rows)
     return table
 

@@ -23,18 +23,12 @@ from guiapp.core.data.text_format import (
     sniff,
 )
 from guiapp.core.data.wide_csv import read_in_pieces
-from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
+from guiapp.core.study.task_context import NO_CONTEXT, TaskContext
 
 PIECEWISE_BYTES = 32 << 20  # files at least this large are read in pieces (guiapp.core.data.wide_csv)
 
 
-def read_text_table(
-    path: Path,
-    fmt: TextFormat | None = None,
-    *,
-    progress: ProgressFn = no_progress,
-    should_stop: StopFn | None = None,
-) -> pd.DataFrame:
+def read_text_table(path: Path, fmt: TextFormat | None = None, *, ctx: TaskContext = NO_CONTEXT) -> pd.DataFrame:
     """Read a delimited text table into a DataFrame (float32 numbers when it is large)."""
     path = Path(path)
     fmt = fmt or sniff(path)
@@ -46,10 +40,10 @@ def read_text_table(
         )
     size = path.stat().st_size
     if size >= PIECEWISE_BYTES and fmt.encoding == "utf-8" and path.suffix.lower() not in (".gz", ".bz2"):
-        frame = read_in_pieces(path, fmt, progress, should_stop)
+        frame = read_in_pieces(path, fmt, ctx=ctx)
         if frame is not None:
             return frame
-    progress(0.1, f"Reading {path.name}")
+    ctx.report(0.1, f"Reading {path.name}")
     try:
         table = _read_whole(path, fmt)
     except (OSError, EOFError) as exc:  # a compressed file broken part-way down
@@ -57,8 +51,8 @@ def read_text_table(
             f"{path.name} could not be read to its end ({type(exc).__name__}: "
             f"{str(exc)[:80]}). Export or download it again."
         ) from None
-    check_stop(should_stop)
-    progress(0.8, "Converting the table")
+    ctx.check()
+    ctx.report(0.8, "Converting the table")
     return _to_pandas(table, big=table.num_rows * table.num_columns > FLOAT32_CELLS)
 
 

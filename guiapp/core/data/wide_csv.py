@@ -22,7 +22,7 @@ import pandas as pd
 
 from guiapp.core.data.plain_pieces import _edge_columns, _edge_plan, _plain_lines, _plain_numbers
 from guiapp.core.data.text_format import NULLS, TextFormat, _block_size, _options, _to_pandas
-from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop
+from guiapp.core.study.task_context import NO_CONTEXT, TaskContext
 
 COLUMN_GROUP = 7000  # columns per call at most; 20,000 columns go in three even groups
 PIECE_BYTES = 32 << 20
@@ -63,9 +63,7 @@ def _release_memory() -> None:
         pass
 
 
-def read_in_pieces(
-    path: Path, fmt: TextFormat, progress: ProgressFn, should_stop: StopFn | None
-) -> pd.DataFrame | None:
+def read_in_pieces(path: Path, fmt: TextFormat, *, ctx: TaskContext = NO_CONTEXT) -> pd.DataFrame | None:
     """Read a large table piece by piece; None when the careful whole-file reader must do it."""
     import pyarrow as pa  # pyarrow: imported lazily, only when a file is read
 
@@ -82,7 +80,7 @@ def read_in_pieces(
     nulls = list(WIDE_NULLS)
     for _attempt in range(12):
         try:
-            return _fill(path, fmt, names, types, nulls, progress, should_stop)
+            return _fill(path, fmt, names, types, nulls, ctx=ctx)
         except _Widen as w:
             if w.value in NULLS and w.value not in nulls:
                 nulls.append(w.value)
@@ -183,13 +181,7 @@ class _Filled:
 
 
 def _fill(
-    path: Path,
-    fmt: TextFormat,
-    names: list,
-    types: dict,
-    nulls: list,
-    progress: ProgressFn,
-    should_stop: StopFn | None,
+    path: Path, fmt: TextFormat, names: list, types: dict, nulls: list, *, ctx: TaskContext = NO_CONTEXT
 ) -> pd.DataFrame:
     size = path.stat().st_size
     plan = _plan(path, fmt, names, types, nulls)
@@ -201,7 +193,7 @@ def _fill(
             fh.readline()
         filled.body_bytes = size - fh.tell()
         while True:
-            check_stop(should_stop)
+            ctx.check()
             if kept == len(buffer):  # a single row longer than the buffer
                 buffer.extend(bytearray(len(buffer)))
             got = fh.readinto(memoryview(buffer)[kept:])
@@ -218,7 +210,7 @@ def _fill(
                 filled.rows += k or 0
                 if not RELEASE_EACH_GROUP:
                     _release_memory()
-                progress(min(0.95, fh.tell() / max(size, 1)), f"Reading {path.name}")
+                ctx.report(min(0.95, fh.tell() / max(size, 1)), f"Reading {path.name}")
             del piece
             if not got:
                 break

@@ -33,7 +33,7 @@ from guiapp.core.split.draw import train_tune_arrays
 from guiapp.core.stats.metrics import score
 from guiapp.core.study.findings import Findings
 from guiapp.core.study.model import Study
-from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
+from guiapp.core.study.task_context import NO_CONTEXT, TaskContext
 
 # ----- measurements -----------------------------------------------------------------------------
 
@@ -88,9 +88,9 @@ def _peak_inference_mb(model, n_features: int, batch: int = MEMORY_BATCH) -> flo
 
 
 @small_table_threads
-def measure_efficiency(study: Study, progress: ProgressFn = no_progress, should_stop: StopFn | None = None) -> dict:
+def measure_efficiency(study: Study, *, ctx: TaskContext = NO_CONTEXT) -> dict:
     """Peak inference memory of the network; FLOPs per sample and performance per FLOP beside the baselines'."""
-    progress(0.0, "Measuring peak inference memory")
+    ctx.report(0.0, "Measuring peak inference memory")
     n_features = len(study.data.feature_columns)
     peak = _peak_inference_mb(load_trained_model(study), n_features)
     metric = study.primary_metric
@@ -108,8 +108,8 @@ def measure_efficiency(study: Study, progress: ProgressFn = no_progress, should_
     X_tr, y_tr, X_tu, y_tu = train_tune_arrays(study)
     results = study.baselines.results
     for i, r in enumerate(results):
-        check_stop(should_stop)
-        progress(0.2 + 0.8 * i / max(len(results), 1), f"Estimating the FLOPs of {r['name']}")
+        ctx.check()
+        ctx.report(0.2 + 0.8 * i / max(len(results), 1), f"Estimating the FLOPs of {r['name']}")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             pipe = baseline_pipeline(study, r["name"]).fit(X_tr, y_tr)
@@ -141,7 +141,7 @@ def measure_efficiency(study: Study, progress: ProgressFn = no_progress, should_
         "per_flop": per_flop,
     }
     study.evaluation.efficiency = eff
-    progress(1.0, "Efficiency measured")
+    ctx.report(1.0, "Efficiency measured")
     return eff
 
 
@@ -150,19 +150,12 @@ def refresh_findings(study: Study) -> None:
     replace_findings(study, "evaluate", {Findings.criterion_not_met.code}, scoreboard.scoreboard_findings(study))
 
 
-def measure_criteria(
-    study: Study, *, stability_refits: int = 3, progress: ProgressFn = no_progress, should_stop: StopFn | None = None
-) -> list[dict]:
+def measure_criteria(study: Study, *, stability_refits: int = 3, ctx: TaskContext = NO_CONTEXT) -> list[dict]:
     """The Evaluate page's one click: attribution stability (when asked for) and efficiency,
     then the scoreboard again. Returns the scoreboard's rows."""
 
-    def part(start, end):
-        return lambda f, m: progress(start + (end - start) * f, m)
-
     if study.question.min_attribution_stability is not None and stability_refits > 0:
-        generalization.attribution_stability(
-            study, refits=stability_refits, progress=part(0.0, 0.7), should_stop=should_stop
-        )
-    measure_efficiency(study, progress=part(0.7, 1.0), should_stop=should_stop)
+        generalization.attribution_stability(study, refits=stability_refits, ctx=ctx.sub(0.0, 0.7))
+    measure_efficiency(study, ctx=ctx.sub(0.7, 1.0))
     refresh_findings(study)
     return scoreboard.scoreboard(study)

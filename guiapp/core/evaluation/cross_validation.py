@@ -40,7 +40,7 @@ from guiapp.core.stats.panel import metric_panel
 from guiapp.core.study import model as state
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.model import Study
-from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress, sub_progress
+from guiapp.core.study.task_context import NO_CONTEXT, TaskContext
 
 CV_CHOICES = ("auto", "always", "never")
 # A tune or test part smaller than this is too small to judge a model on by itself: "auto" then
@@ -192,9 +192,7 @@ def corrected_interval(
     return [float(max(mean - half, low_bound)), float(min(mean + half, high_bound))], ""
 
 
-def cross_validate(
-    study: Study, progress: ProgressFn = no_progress, should_stop: StopFn | None = None, force: bool = False
-) -> dict:
+def cross_validate(study: Study, *, force: bool = False, ctx: TaskContext = NO_CONTEXT) -> dict:
     """Judge the baselines and the network by repeated k-fold cross-validation with nested tuning.
 
     Runs when :func:`cv_reason` gives a reason (or ``force``); records ``study.evaluation.cv``
@@ -225,9 +223,9 @@ def cross_validate(
     per_fold = []
     try:
         for i, (r, f, outer_train, outer_test) in enumerate(folds):
-            check_stop(should_stop)
-            part = sub_progress(progress, i / len(folds), (i + 1) / len(folds))
-            part(0.0, f"Cross-validation: repeat {r + 1}, fold {f + 1} ({i + 1} of {len(folds)})")
+            ctx.check()
+            part = ctx.sub(i / len(folds), (i + 1) / len(folds))
+            part.report(0.0, f"Cross-validation: repeat {r + 1}, fold {f + 1} ({i + 1} of {len(folds)})")
             if groups is not None:
                 inner_train, inner_tune = _hold_out_groups(
                     outer_train, y, groups, tune_share, s.seed + r, study.is_classification
@@ -237,9 +235,7 @@ def cross_validate(
                     outer_train, y, tune_share, s.seed + r, study.is_classification
                 )
             fold = _fold_study(study, root / f"r{r}-f{f}", inner_train, inner_tune, outer_test)
-            record = _run_fold(
-                study, fold, (X, y, rows), (r, f, inner_train, inner_tune, outer_test), part, should_stop
-            )
+            record = _run_fold(study, fold, (X, y, rows), (r, f, inner_train, inner_tune, outer_test), ctx=part)
             per_fold.append(record)
             shutil.rmtree(fold.folder, ignore_errors=True)
     finally:
@@ -258,11 +254,11 @@ def cross_validate(
         study, [p for p in per_fold if not p.get("error")], reason=reason, n_dev=len(dev), n_tested_by_metric=per_class
     )
     ev.cv["failed_folds"] = [{"repeat": p["repeat"], "fold": p["fold"], "error": p["error"]} for p in failed]
-    progress(1.0, "Cross-validation done")
+    ctx.report(1.0, "Cross-validation done")
     return ev.cv
 
 
-def _run_fold(study: Study, fold, data, parts, part: ProgressFn, should_stop: StopFn | None) -> dict:
+def _run_fold(study: Study, fold, data, parts, *, ctx: TaskContext = NO_CONTEXT) -> dict:
     """One outer fold: every model tuned on its inner split, then scored once on its outer test rows."""
     X, y, rows = data
     r, f, inner_train, inner_tune, outer_test = parts
@@ -278,7 +274,7 @@ def _run_fold(study: Study, fold, data, parts, part: ProgressFn, should_stop: St
         "scores": {},
     }
     try:
-        baselines.fit_baselines(fold, progress=sub_progress(part, 0.0, 0.4), should_stop=should_stop)
+        baselines.fit_baselines(fold, ctx=ctx.sub(0.0, 0.4))
         for result in fold.baselines.results:
             pipe = baselines.tuned_pipeline(fold, result["name"])
             with warnings.catch_warnings():
@@ -286,8 +282,8 @@ def _run_fold(study: Study, fold, data, parts, part: ProgressFn, should_stop: St
                 pipe.fit(X_tr, y_tr)
             record["scores"][result["name"]] = _scores(task, y_te, baselines.model_output(pipe, X_te, task))
         if int(study.train.budget_trials) > 0:
-            network_search.tune_network(fold, progress=sub_progress(part, 0.4, 0.7), should_stop=should_stop)
-        train.train_network(fold, progress=sub_progress(part, 0.7, 1.0), should_stop=should_stop, resume=False)
+            network_search.tune_network(fold, ctx=ctx.sub(0.4, 0.7))
+        train.train_network(fold, resume=False, ctx=ctx.sub(0.7, 1.0))
         record["scores"]["network"] = _scores(task, y_te, network.predict(fold, X_te))
         record["network_settings"] = network_search.network_settings(fold)
     except TenfoldError as exc:  # a fold too small to tune in (say, one class in its tune part)

@@ -35,7 +35,7 @@ from guiapp.core.stats.metrics import HIGHER_IS_BETTER, fast_score
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.findings import Findings
 from guiapp.core.study.model import Study, now_iso
-from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
+from guiapp.core.study.task_context import NO_CONTEXT, TaskContext
 
 N_BOOT = 200
 
@@ -58,8 +58,7 @@ def evaluate_cohort(
     name: str,
     samples: str = "",
     reason: str = "",
-    progress: ProgressFn = no_progress,
-    should_stop: StopFn | None = None,
+    ctx: TaskContext = NO_CONTEXT,
 ) -> dict:
     """Score the network and the baselines on one external cohort, once; record the result.
 
@@ -68,23 +67,23 @@ def evaluate_cohort(
     """
     require_trained(study)
     earlier = _earlier_look(study, name, reason)
-    progress(0.05, f"Reading the external cohort {name}")
-    cohort = read_cohort(study, path, label=label, name=name, samples=samples, should_stop=should_stop)
+    ctx.report(0.05, f"Reading the external cohort {name}")
+    cohort = read_cohort(study, path, label=label, name=name, samples=samples, ctx=ctx)
     X = prepared_rows(study, cohort)
-    check_stop(should_stop)
-    progress(0.2, f"Scoring the network on {cohort.name}")
+    ctx.check()
+    ctx.report(0.2, f"Scoring the network on {cohort.name}")
     out = predict(study, X)
     panel = study_panel(study, cohort.y, out)
     X_tr, y_tr, _, _ = train_tune_arrays(study)
-    baseline_panels = _baseline_panels(study, cohort, X, X_tr, y_tr, progress, should_stop)
-    progress(0.65, "Comparing with the internal test set")
+    baseline_panels = _baseline_panels(study, cohort, X, X_tr, y_tr, ctx=ctx)
+    ctx.report(0.65, "Comparing with the internal test set")
     change = change_from_test(study, cohort.y, out)
-    check_stop(should_stop)
-    progress(0.8, "Measuring how far the cohort lies from the training data")
+    ctx.check()
+    ctx.report(0.8, "Measuring how far the cohort lies from the training data")
     shift = shift_check(study, X_tr, X)
     record = _record(study, cohort, panel, baseline_panels, change, shift)
     _store(study, record, earlier, reason)
-    progress(1.0, f"External cohort {cohort.name} evaluated")
+    ctx.report(1.0, f"External cohort {cohort.name} evaluated")
     return record
 
 
@@ -105,15 +104,13 @@ def _earlier_look(study: Study, name: str, reason: str) -> dict | None:
     return earlier
 
 
-def _baseline_panels(
-    study: Study, cohort: Cohort, X, X_tr, y_tr, progress: ProgressFn, should_stop: StopFn | None
-) -> dict:
+def _baseline_panels(study: Study, cohort: Cohort, X, X_tr, y_tr, *, ctx: TaskContext = NO_CONTEXT) -> dict:
     """Every baseline, refitted with its tuned settings on the training split, scored on the cohort."""
     baseline_panels = {}
     names = [r["name"] for r in study.baselines.results]
     for i, b in enumerate(names):
-        check_stop(should_stop)
-        progress(0.3 + 0.3 * i / max(len(names), 1), f"Scoring baseline {b} on {cohort.name}")
+        ctx.check()
+        ctx.report(0.3 + 0.3 * i / max(len(names), 1), f"Scoring baseline {b} on {cohort.name}")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             pipe = baseline_pipeline(study, b).fit(X_tr, y_tr)

@@ -17,7 +17,7 @@ from guiapp.core.batch.combat import study_batches, study_correction
 from guiapp.core.data import transform
 from guiapp.core.study.errors import DataError, TenfoldError
 from guiapp.core.study.model import Study
-from guiapp.core.study.task_context import StopFn
+from guiapp.core.study.task_context import NO_CONTEXT, TaskContext, no_progress
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -46,7 +46,7 @@ class Cohort:
 
 
 def read_cohort(
-    study: Study, path, *, label: str, name: str, samples: str = "", should_stop: StopFn | None = None
+    study: Study, path, *, label: str, name: str, samples: str = "", ctx: TaskContext = NO_CONTEXT
 ) -> Cohort:
     """Read and check a cohort; a :class:`DataError` names what is missing or different."""
     # These read tables with pandas: imported when a cohort is read, so the window opens fast.
@@ -62,7 +62,7 @@ def read_cohort(
         samples=samples or "",
         transposed=study.data.transposed or None,
         options=options,
-        should_stop=should_stop,
+        ctx=ctx.with_progress(no_progress),
     )
     table = loaded.table
     if label not in table.columns:

@@ -28,7 +28,7 @@ from guiapp.core.split.draw import model_rows, require_split, train_tune_arrays
 from guiapp.core.stats.metrics import HIGHER_IS_BETTER, score
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.model import Study
-from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
+from guiapp.core.study.task_context import NO_CONTEXT, TaskContext
 
 LOBO_EPOCHS = 20
 LOBO_MAX_BATCHES = 12
@@ -57,8 +57,7 @@ def leave_one_batch_out(
     network: bool = True,
     network_epochs: int = LOBO_EPOCHS,
     max_batches: int = LOBO_MAX_BATCHES,
-    progress: ProgressFn = no_progress,
-    should_stop: StopFn | None = None,
+    ctx: TaskContext = NO_CONTEXT,
 ) -> dict:
     """Score each held-out batch with models trained on the other batches; record the spread."""
     col = study.data.batch
@@ -78,8 +77,8 @@ def leave_one_batch_out(
     epochs = max(1, min(int(network_epochs), retrain.chosen_epochs(study)))
     per_batch = []
     for i, b in enumerate(names):
-        check_stop(should_stop)
-        progress(i / len(names), f"Holding out batch {b}")
+        ctx.check()
+        ctx.report(i / len(names), f"Holding out batch {b}")
         held = batches == b
         scores: dict[str, float | None] = {}
         entry = {"batch": str(b), "n": int(held.sum()), "scores": scores}
@@ -88,7 +87,7 @@ def leave_one_batch_out(
             per_batch.append(entry)
             continue
         for name, kind in models.items():
-            value = _held_out_score(study, name, kind, X, y, held, epochs, should_stop)
+            value = _held_out_score(study, name, kind, X, y, held, epochs, ctx=ctx)
             scores[name] = value if np.isfinite(value) else None
         per_batch.append(entry)
     result = {
@@ -104,7 +103,7 @@ def leave_one_batch_out(
         "rows": "training and tune rows only; the sealed test set is not used",
     }
     study.evaluation.generalization = result
-    progress(1.0, "Leave-one-batch-out estimate done")
+    ctx.report(1.0, "Leave-one-batch-out estimate done")
     return result
 
 
@@ -121,7 +120,9 @@ def _lobo_models(study: Study, network: bool) -> dict:
     return models
 
 
-def _held_out_score(study: Study, name: str, kind: str, X, y, held, epochs: int, should_stop: StopFn | None) -> float:
+def _held_out_score(
+    study: Study, name: str, kind: str, X, y, held, epochs: int, *, ctx: TaskContext = NO_CONTEXT
+) -> float:
     """One model trained without the held-out batch, scored on it."""
     if kind == "baseline":
         with warnings.catch_warnings():
@@ -129,9 +130,7 @@ def _held_out_score(study: Study, name: str, kind: str, X, y, held, epochs: int,
             pipe = baseline_pipeline(study, name).fit(X[~held], y[~held])
         out = model_output(pipe, X[held], study.question.task)
     else:
-        net = retrain.fit_network(
-            study, X[~held], y[~held], seed=study.train.seed, epochs=epochs, should_stop=should_stop
-        )
+        net = retrain.fit_network(study, X[~held], y[~held], seed=study.train.seed, epochs=epochs, ctx=ctx)
         out = predict(study, X[held], model=net)
     return float(score(study.primary_metric, y[held], out, study.evaluation.threshold))
 
@@ -196,8 +195,7 @@ def attribution_stability(
     refits: int = STABILITY_REFITS,
     k: int | None = None,
     epochs: int = STABILITY_EPOCHS,
-    progress: ProgressFn = no_progress,
-    should_stop: StopFn | None = None,
+    ctx: TaskContext = NO_CONTEXT,
 ) -> dict:
     """Refit the network on bootstrap resamples of the training split; compare their top-k features."""
     require_trained(study)
@@ -208,14 +206,12 @@ def attribution_stability(
     vectors = [_gradient_x_input(study, load_trained_model(study), X_tu)]
     n_epochs = max(1, min(int(epochs), retrain.chosen_epochs(study)))
     for r in range(int(refits)):
-        check_stop(should_stop)
-        progress(r / max(refits, 1), f"Bootstrap refit {r + 1} of {refits}")
+        ctx.check()
+        ctx.report(r / max(refits, 1), f"Bootstrap refit {r + 1} of {refits}")
         idx = rng.integers(0, len(X_tr), len(X_tr))
         if study.is_classification and len(np.unique(y_tr[idx])) < len(np.unique(y_tr)):
             idx = np.r_[idx, [np.flatnonzero(y_tr == c)[0] for c in np.unique(y_tr)]]
-        net = retrain.fit_network(
-            study, X_tr[idx], y_tr[idx], seed=study.train.seed + r + 1, epochs=n_epochs, should_stop=should_stop
-        )
+        net = retrain.fit_network(study, X_tr[idx], y_tr[idx], seed=study.train.seed + r + 1, epochs=n_epochs, ctx=ctx)
         vectors.append(_gradient_x_input(study, net, X_tu))
     pairs = [top_k_rank_correlation(a, b, k) for a, b in combinations(vectors, 2)]
     names = study.data.feature_columns
@@ -233,5 +229,5 @@ def attribution_stability(
         f"{refits} networks refitted on bootstrap resamples of the training split",
     }
     study.interpret.stability = result
-    progress(1.0, "Attribution stability measured")
+    ctx.report(1.0, "Attribution stability measured")
     return result

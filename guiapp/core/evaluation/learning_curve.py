@@ -24,7 +24,7 @@ from guiapp.core.split.draw import train_tune_arrays
 from guiapp.core.stats.metrics import DISPLAY_NAMES, HIGHER_IS_BETTER, score
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.model import Study
-from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
+from guiapp.core.study.task_context import NO_CONTEXT, TaskContext
 
 DEFAULT_FRACTIONS = (0.25, 0.5, 1.0)
 STILL_RISING = 0.01  # tune score gained over the last step that counts as "still improving"
@@ -55,8 +55,7 @@ def learning_curve(
     fractions: Sequence[float] = DEFAULT_FRACTIONS,
     *,
     baseline: bool = True,
-    progress: ProgressFn = no_progress,
-    should_stop: StopFn | None = None,
+    ctx: TaskContext = NO_CONTEXT,
 ) -> dict:
     """Score vs training-set share for the network and the best baseline; recorded on the study."""
     require_trained(study)
@@ -80,17 +79,15 @@ def learning_curve(
                 "choose larger shares for the learning curve."
             )
         sizes.append(int(len(keep)))
-        check_stop(should_stop)
-        progress(done / steps, f"Network on {len(keep)} training samples ({f:.0%})")
-        model = retrain.fit_network(
-            study, X_tr[keep], y_tr[keep], X_tu, y_tu, seed=study.train.seed, should_stop=should_stop
-        )
+        ctx.check()
+        ctx.report(done / steps, f"Network on {len(keep)} training samples ({f:.0%})")
+        model = retrain.fit_network(study, X_tr[keep], y_tr[keep], X_tu, y_tu, seed=study.train.seed, ctx=ctx)
         net["train"].append(score(metric, y_tr[keep], predict(study, X_tr[keep], model=model), threshold))
         net["tune"].append(score(metric, y_tu, predict(study, X_tu, model=model), threshold))
         done += 1
         if best:
-            check_stop(should_stop)
-            progress(done / steps, f"Baseline {best} on {len(keep)} training samples")
+            ctx.check()
+            ctx.report(done / steps, f"Baseline {best} on {len(keep)} training samples")
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # convergence notes on a small share
                 pipe = baseline_pipeline(study, best).fit(X_tr[keep], y_tr[keep])
@@ -101,7 +98,7 @@ def learning_curve(
     result = {"metric": metric, "fractions": fractions, "n_train": sizes, "network": net, "baseline": base}
     result["reading"] = reading(result)
     study.overfitting.learning_curve = result
-    progress(1.0, "Learning curve done")
+    ctx.report(1.0, "Learning curve done")
     return result
 
 

@@ -10,22 +10,22 @@ from guiapp.core.split.draw import train_tune_arrays
 from guiapp.core.stats.metrics import HIGHER_IS_BETTER, THRESHOLD_METRICS, score
 from guiapp.core.study.findings import Findings
 from guiapp.core.study.model import Study
-from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
+from guiapp.core.study.task_context import NO_CONTEXT, TaskContext
 
 GAP_WARN = 0.05
 
 
-def overfitting_check(study: Study, progress: ProgressFn = no_progress, should_stop: StopFn | None = None) -> dict:
+def overfitting_check(study: Study, *, ctx: TaskContext = NO_CONTEXT) -> dict:
     """Train vs tune score of the network's best weights, with the gap in plain words."""
     require_trained(study)
     X_tr, y_tr, X_tu, y_tu = train_tune_arrays(study)
     metric = study.primary_metric
     threshold = study.evaluation.threshold
-    progress(0.3, "Scoring the training split")
+    ctx.report(0.3, "Scoring the training split")
     # The threshold only matters to the metrics that read the predicted class.
     extra = (threshold,) if metric in THRESHOLD_METRICS else ()
     train_score = score(metric, y_tr, predict(study, X_tr), *extra)
-    check_stop(should_stop)
+    ctx.check()
     tune_score = score(metric, y_tu, predict(study, X_tu), *extra)
     sign = 1 if HIGHER_IS_BETTER[metric] else -1
     gap = sign * (train_score - tune_score)
@@ -44,5 +44,5 @@ def overfitting_check(study: Study, progress: ProgressFn = no_progress, should_s
             f"Training ({train_score:.3f}) and tune ({tune_score:.3f}) scores are close: no sign of strong overfitting."
         )
     replace_findings(study, "overfitting", {Findings.overfitting_gap.code}, findings)
-    progress(1.0, "Overfitting check done")
+    ctx.report(1.0, "Overfitting check done")
     return {"metric": metric, "train": train_score, "tune": tune_score, "gap": gap}

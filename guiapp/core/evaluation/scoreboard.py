@@ -21,19 +21,17 @@ from guiapp.core.models.retrain import small_table_threads
 from guiapp.core.stats.metrics import DISPLAY_NAMES, HIGHER_IS_BETTER
 from guiapp.core.study.findings import Findings
 from guiapp.core.study.model import Study
-from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
+from guiapp.core.study.task_context import NO_CONTEXT, TaskContext
 
 LATENCY_REPEATS = 50
 
 
 @small_table_threads
-def measure_model(
-    study: Study, progress: ProgressFn = no_progress, should_stop: StopFn | None = None, repeats: int = LATENCY_REPEATS
-) -> dict:
+def measure_model(study: Study, *, repeats: int = LATENCY_REPEATS, ctx: TaskContext = NO_CONTEXT) -> dict:
     """Parameter count, weights size and CPU inference latency of the trained network."""
     import torch  # torch: imported lazily so the window opens fast
 
-    progress(0.0, "Measuring the model's size and speed")
+    ctx.report(0.0, "Measuring the model's size and speed")
     model = load_trained_model(study)
     n_params = int(sum(p.numel() for p in model.parameters() if p.requires_grad))
     path = study.path(study.train.weights)
@@ -46,7 +44,7 @@ def measure_model(
             model(one)
         for i in range(repeats):
             if i % 10 == 0:
-                check_stop(should_stop)
+                ctx.check()
             t0 = time.perf_counter()
             model(one)
             times.append(time.perf_counter() - t0)
@@ -62,7 +60,7 @@ def measure_model(
         "samples_per_second": round(256 / max(batch_seconds, 1e-9), 1),
     }
     study.evaluation.measured = measured
-    progress(1.0, "Model measured")
+    ctx.report(1.0, "Model measured")
     return measured
 
 

@@ -24,12 +24,10 @@ from guiapp.core.stats.metrics import predicted_classes
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.findings import Findings
 from guiapp.core.study.model import Study, now_iso
-from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
+from guiapp.core.study.task_context import NO_CONTEXT, TaskContext
 
 
-def finalize_test_evaluation(
-    study: Study, *, unseal_reason: str = "", progress: ProgressFn = no_progress, should_stop: StopFn | None = None
-) -> dict:
+def finalize_test_evaluation(study: Study, *, unseal_reason: str = "", ctx: TaskContext = NO_CONTEXT) -> dict:
     """Open the sealed test set, once: score the network and the baselines on it.
     A second evaluation needs ``unseal_reason``; it is recorded and flagged as a Tip 7
     violation in the card and the checklist.
@@ -59,7 +57,7 @@ def finalize_test_evaluation(
             study.save()
     X_te, y_te = draw.sealed_test_rows(study, finalising=True)
     task = study.question.task
-    progress(0.1, "Scoring the network on the sealed test set")
+    ctx.report(0.1, "Scoring the network on the sealed test set")
     test_out = predict(study, X_te)
     panel = study_panel(study, y_te, test_out)
     groups = subgroups.split_group_metrics(study, "test", s.test_idx, y_te, test_out, panel)
@@ -67,8 +65,8 @@ def finalize_test_evaluation(
     X_tr, y_tr, _, _ = train_tune_arrays(study)
     names = [r["name"] for r in study.baselines.results]
     for i, name in enumerate(names):
-        check_stop(should_stop)
-        progress(0.3 + 0.6 * i / max(len(names), 1), f"Scoring baseline {name} on the test set")
+        ctx.check()
+        ctx.report(0.3 + 0.6 * i / max(len(names), 1), f"Scoring baseline {name} on the test set")
         pipe = fitted_baseline(study, name, X_tr, y_tr)  # fitted once, at the Baselines step
         baseline_panels[name] = study_panel(study, y_te, model_output(pipe, X_te, task))
     e = study.evaluation
@@ -89,7 +87,7 @@ def finalize_test_evaluation(
     s.test_read_pending = False
     if study.folder is not None:  # stored before anyone is shown a score
         study.save()
-    progress(1.0, "Test evaluation done")
+    ctx.report(1.0, "Test evaluation done")
     return panel
 
 

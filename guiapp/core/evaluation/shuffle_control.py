@@ -24,7 +24,7 @@ from guiapp.core.stats.panel import metric_panel
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.findings import Findings
 from guiapp.core.study.model import Study
-from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
+from guiapp.core.study.task_context import NO_CONTEXT, TaskContext
 
 DEFAULT_REPEATS = 3
 MARGIN = 0.02  # without an interval, the real score must beat the best shuffled one by this much
@@ -44,8 +44,7 @@ def label_shuffle_control(
     repeats: int = DEFAULT_REPEATS,
     *,
     epochs: int | None = None,
-    progress: ProgressFn = no_progress,
-    should_stop: StopFn | None = None,
+    ctx: TaskContext = NO_CONTEXT,
 ) -> dict:
     """Retrain on shuffled training labels ``repeats`` times; record and judge real vs shuffled."""
     require_trained(study)
@@ -54,7 +53,7 @@ def label_shuffle_control(
     X_tr, y_tr, X_tu, y_tu = train_tune_arrays(study)
     metric = control_metric(study)
     threshold = study.evaluation.threshold
-    progress(0.02, "Scoring the real network on the tune split")
+    ctx.report(0.02, "Scoring the real network on the tune split")
     real_out = predict(study, X_tu)
     real = metric_panel(
         study.question.task,
@@ -69,12 +68,10 @@ def label_shuffle_control(
     rng = np.random.default_rng([study.split.seed, 7])
     shuffled_tune, shuffled_train = [], []
     for r in range(repeats):
-        check_stop(should_stop)
-        progress(0.05 + 0.9 * r / repeats, f"Training on shuffled labels, repeat {r + 1} of {repeats}")
+        ctx.check()
+        ctx.report(0.05 + 0.9 * r / repeats, f"Training on shuffled labels, repeat {r + 1} of {repeats}")
         y_fake = rng.permutation(y_tr)
-        model = retrain.fit_network(
-            study, X_tr, y_fake, seed=study.train.seed + 1000 + r, epochs=epochs, should_stop=should_stop
-        )
+        model = retrain.fit_network(study, X_tr, y_fake, seed=study.train.seed + 1000 + r, epochs=epochs, ctx=ctx)
         shuffled_tune.append(score(metric, y_tu, predict(study, X_tu, model=model), threshold))
         shuffled_train.append(score(metric, y_fake, predict(study, X_tr, model=model), threshold))
     result = judge(metric, real.get(metric), real.get(f"{metric}_ci"), shuffled_tune)
@@ -92,7 +89,7 @@ def label_shuffle_control(
             )
         )
     replace_findings(study, "overfitting", {Findings.label_shuffle_not_beaten.code}, findings)
-    progress(1.0, "Label-shuffle control done")
+    ctx.report(1.0, "Label-shuffle control done")
     return result
 
 

@@ -23,7 +23,7 @@ from guiapp.core.stats.metrics import HIGHER_IS_BETTER
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.findings import Findings
 from guiapp.core.study.model import Study
-from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
+from guiapp.core.study.task_context import NO_CONTEXT, TaskContext, no_progress
 
 RARE_MINORITY = 0.10  # below this share of samples, accuracy and ROC AUC mislead
 TUNE_CODES = {
@@ -59,24 +59,24 @@ def rare_minority(study: Study) -> bool:
     return bool(minority_findings(study))
 
 
-def evaluate_on_tune(study: Study, progress: ProgressFn = no_progress, should_stop: StopFn | None = None) -> dict:
+def evaluate_on_tune(study: Study, *, ctx: TaskContext = NO_CONTEXT) -> dict:
     """The network's metric panel on the tune split, per batch and subgroup, beside the best
     baseline; the model measured for the scoreboard; the guards that need no interpretation."""
     require_trained(study)
     X_tr, y_tr, X_tu, y_tu = train_tune_arrays(study)
-    progress(0.1, "Scoring the tune split with bootstrap intervals")
+    ctx.report(0.1, "Scoring the tune split with bootstrap intervals")
     out = predict(study, X_tu)
     panel = study_panel(study, y_tu, out)
-    check_stop(should_stop)
+    ctx.check()
     study.evaluation.tune_metrics = panel
-    progress(0.4, "Scoring each batch and subgroup")
+    ctx.report(0.4, "Scoring each batch and subgroup")
     study.evaluation.tune_groups = subgroups.split_group_metrics(study, "tune", study.split.tune_idx, y_tu, out, panel)
-    check_stop(should_stop)
-    progress(0.6, "Looking for a feature that gives the label away")
+    ctx.check()
+    ctx.report(0.6, "Looking for a feature that gives the label away")
     proxy = guards.label_proxy_scan(study, X_tr, y_tr, X_tu, y_tu)
-    check_stop(should_stop)
-    progress(0.8, "Measuring the model's size and speed")
-    scoreboard.measure_model(study, should_stop=should_stop)
+    ctx.check()
+    ctx.report(0.8, "Measuring the model's size and speed")
+    scoreboard.measure_model(study, ctx=ctx.with_progress(no_progress))
     metric = study.primary_metric
     findings = []
     best = study.baselines.best(metric) if HIGHER_IS_BETTER[metric] else None
@@ -100,5 +100,5 @@ def evaluate_on_tune(study: Study, progress: ProgressFn = no_progress, should_st
         split="tune",
     )
     replace_findings(study, "evaluate", {Findings.criterion_not_met.code}, scoreboard.scoreboard_findings(study))
-    progress(1.0, "Tune evaluation done")
+    ctx.report(1.0, "Tune evaluation done")
     return panel

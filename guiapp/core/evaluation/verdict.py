@@ -23,7 +23,7 @@ from guiapp.core.stats.panel import metric_panel
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.findings import Findings
 from guiapp.core.study.model import Study, now_iso
-from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
+from guiapp.core.study.task_context import NO_CONTEXT, TaskContext
 
 MIN_PER_CLASS = 100  # Tip 1: with fewer samples per class, deep learning rarely wins
 MIN_PER_FEATURE = 10  # fewer training samples per feature: regularised linear models are hard to beat
@@ -274,9 +274,7 @@ def refresh_findings(study: Study) -> None:
 # ----- the comparison after training ---------------------------------------------------------------
 
 
-def compare_with_network(
-    study: Study, progress: ProgressFn = no_progress, should_stop: StopFn | None = None, n_boot: int = 1000
-) -> dict:
+def compare_with_network(study: Study, *, n_boot: int = 1000, ctx: TaskContext = NO_CONTEXT) -> dict:
     """Every model's tune-set score with its interval, and the network against the best baseline.
 
     The best baseline, fitted with its tuned settings on the training split (once), and the network
@@ -289,13 +287,13 @@ def compare_with_network(
         raise TenfoldError("Fit the baselines on the Baselines page first: the network is compared with them.")
     X_tr, y_tr, X_tu, y_tu = train_tune_arrays(study)
     threshold = study.evaluation.threshold
-    progress(0.1, "Scoring the network on the tune split")
+    ctx.report(0.1, "Scoring the network on the tune split")
     net_out = predict(study, X_tu)
-    check_stop(should_stop)
-    progress(0.3, f"Scoring {model_title(study, best['name'])} with its tuned settings")
+    ctx.check()
+    ctx.report(0.3, f"Scoring {model_title(study, best['name'])} with its tuned settings")
     base_out = model_output(fitted_baseline(study, best["name"], X_tr, y_tr), X_tu, task)
-    check_stop(should_stop)
-    progress(0.5, "Paired bootstrap of the network against the best baseline")
+    ctx.check()
+    ctx.report(0.5, "Paired bootstrap of the network against the best baseline")
     paired = paired_bootstrap(
         metric, y_tu, net_out, base_out, n_boot=n_boot, seed=study.split.seed, threshold=threshold
     )
@@ -333,7 +331,7 @@ def compare_with_network(
         "compared_at": now_iso(),
     }
     assess_after_training(study)
-    progress(1.0, "Comparison done")
+    ctx.report(1.0, "Comparison done")
     return study.tuning.comparison
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from guiapp import __version__
@@ -25,8 +25,6 @@ from guiapp.core.export.versions import versions
 from guiapp.core.guidance import checklist
 from guiapp.core.models.tuning import redact
 from guiapp.core.study.model import Study, now_iso
-
-Progress = Callable[[float, str], None]
 
 
 def metrics_summary(study: Study, plan: SharingPlan | None = None) -> dict:

@@ -32,7 +32,7 @@ from guiapp.core.data.transform import apply as apply_transform
 from guiapp.core.export.load_models import load_knn, load_network
 from guiapp.core.export.open_bundle import MODEL_KINDS, BundleError, open_bundle
 from guiapp.core.study.errors import DataError, TenfoldError
-from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
+from guiapp.core.study.task_context import NO_CONTEXT, TaskContext, no_progress
 
 
 def predict_table(
@@ -42,13 +42,12 @@ def predict_table(
     model: str = "auto",
     by_name: bool = False,
     file_name: str = "the table",
-    progress: ProgressFn = no_progress,
-    should_stop: StopFn | None = None,
     expect_manifest: str | None = None,
+    ctx: TaskContext = NO_CONTEXT,
 ) -> pd.DataFrame:
     """Predictions for every row of ``table``: the identifier columns, ``predicted`` and, for a
     classifier, ``p_<class>`` per class (rounded as in the bundle's predictions.csv)."""
-    progress(0.0, "Checking the bundle")
+    ctx.report(0.0, "Checking the bundle")
     bundle = open_bundle(bundle_dir, expect_manifest=expect_manifest)
     c = bundle.config
     if c.get("batch_correction", "none") != "none":
@@ -68,8 +67,8 @@ def predict_table(
     features = check_features(table, c["feature_columns"], by_name=by_name, file_name=file_name)
     X = np.array(table[features].to_numpy(dtype=np.float32), copy=True)  # writable: torch wants to own it
     X = apply_transform(X, list(c["feature_columns"]), c.get("transform") or {})  # as the study did
-    check_stop(should_stop)
-    progress(0.3, f"Applying the {kind.replace('_', ' ')} to {len(X)} samples")
+    ctx.check()
+    ctx.report(0.3, f"Applying the {kind.replace('_', ' ')} to {len(X)} samples")
     classification = c["task"] == "classification"
     if kind == "knn":
         pipe = load_knn(bundle)
@@ -97,7 +96,7 @@ def predict_table(
     else:
         frame["predicted"] = out
     frame.attrs["model"] = kind
-    progress(1.0, "Predictions done")
+    ctx.report(1.0, "Predictions done")
     return frame
 
 
@@ -108,9 +107,8 @@ def predict_file(
     *,
     model: str = "auto",
     by_name: bool = False,
-    progress: ProgressFn = no_progress,
-    should_stop: StopFn | None = None,
     expect_manifest: str | None = None,
+    ctx: TaskContext = NO_CONTEXT,
 ) -> pd.DataFrame:
     """Read ``data_path``, predict, write ``out_path`` as CSV.
 
@@ -120,15 +118,14 @@ def predict_file(
     """
     data_path = Path(data_path)
     config = open_bundle(bundle_dir, expect_manifest=expect_manifest).config
-    table, from_files = read_new_samples(config, data_path, should_stop=should_stop)
+    table, from_files = read_new_samples(config, data_path, ctx=ctx)
     frame = predict_table(
         bundle_dir,
         table,
         model=model,
         by_name=by_name or from_files,
         file_name=data_path.name,
-        progress=progress,
-        should_stop=should_stop,
+        ctx=ctx,
         expect_manifest=expect_manifest,
     )
     out_path = Path(out_path)
@@ -147,7 +144,7 @@ def _looks_like_fasta(path: Path) -> bool:
         return False
 
 
-def read_new_samples(config: dict, data_path, *, should_stop: StopFn | None = None) -> tuple[pd.DataFrame, bool]:
+def read_new_samples(config: dict, data_path, *, ctx: TaskContext = NO_CONTEXT) -> tuple[pd.DataFrame, bool]:
     """New samples as the rows the bundle's model takes, and whether they came from images or FASTA.
 
     Images are read with the study's size and colour (so other sizes are resized and colour
@@ -169,9 +166,9 @@ def read_new_samples(config: dict, data_path, *, should_stop: StopFn | None = No
                 "This bundle's config.json does not say the image size its model was trained "
                 "on; export the study again with this version of Tenfold."
             )
-        return load_images(data_path, size=size, colour=colour, should_stop=should_stop).table, True
+        return load_images(data_path, size=size, colour=colour, ctx=ctx.with_progress(no_progress)).table, True
     if modality == "sequence" and (folder == "fasta" or (not data_path.is_dir() and _looks_like_fasta(data_path))):
-        return _read_sequences(data_path, options, shape, should_stop), True
+        return _read_sequences(data_path, options, shape, ctx=ctx), True
     if data_path.is_dir():
         given = {"images": "a folder of images", "fasta": "a folder of FASTA files"}.get(folder, "a folder")
         wanted = {
@@ -195,7 +192,7 @@ def read_new_samples(config: dict, data_path, *, should_stop: StopFn | None = No
     return read_table(data_path), False
 
 
-def _read_sequences(path: Path, options: dict, shape: list, should_stop) -> pd.DataFrame:
+def _read_sequences(path: Path, options: dict, shape: list, *, ctx: TaskContext = NO_CONTEXT) -> pd.DataFrame:
     """FASTA records encoded as the study encoded its own; another alphabet is refused by name."""
     letters = shape[1] if len(shape) == 2 else None
     alphabet = options.get("alphabet") or next((a for a, v in LETTERS.items() if len(v) == letters), "")
@@ -221,7 +218,11 @@ def _read_sequences(path: Path, options: dict, shape: list, should_stop) -> pd.D
         )
     try:
         seqs = load_sequences(
-            path, length=int(length), alphabet=alphabet, crop=options.get("crop", "start"), should_stop=should_stop
+            path,
+            length=int(length),
+            alphabet=alphabet,
+            crop=options.get("crop", "start"),
+            ctx=ctx.with_progress(no_progress),
         )
     except E.ForeignCharacterError as exc:
         detail = str(exc).split(", which is not")[0]

@@ -38,8 +38,7 @@ from guiapp.core.privacy.ethics import sync_register
 from guiapp.core.study.findings import Findings
 from guiapp.core.study.model import Study, now_iso, write_json_atomic
 from guiapp.core.study.places import check_apart
-
-Progress = Callable[[float, str], None]
+from guiapp.core.study.task_context import NO_CONTEXT, TaskContext
 
 
 @dataclass
@@ -62,9 +61,9 @@ def write_bundle(
     out_dir,
     *,
     predictions=None,
-    progress: Progress | None = None,
     license: str | None = None,
     onnx: bool | None = None,
+    ctx: TaskContext = NO_CONTEXT,
 ) -> ExportResult:
     """Write the export bundle into ``out_dir`` and record the export on the study.
 
@@ -89,7 +88,13 @@ def write_bundle(
     try:
         with atomic_bundle.staged(out, estimate=lambda: _bundle_bytes(study)) as stage:
             result = _write_bundle_into(
-                study, stage, out, predictions=predictions, progress=progress, license=license, with_onnx=with_onnx
+                study,
+                stage,
+                out,
+                predictions=predictions,
+                ctx=ctx,
+                license=license,
+                with_onnx=with_onnx,
             )
             atomic_bundle.write_manifest_sha(stage, result)
     except BaseException:
@@ -97,7 +102,7 @@ def write_bundle(
         raise
     result.files = [out / Path(p).relative_to(stage) for p in result.files]
     study.export.manifest_sha256 = result.manifest_sha256
-    (progress or (lambda fraction, message: None))(1.0, f"Exported to {out}")
+    ctx.report(1.0, f"Exported to {out}")
     return result
 
 
@@ -116,10 +121,14 @@ def _bundle_bytes(study: Study) -> int:
 
 
 def _write_bundle_into(
-    study: Study, out: Path, final: Path, *, predictions, progress, license, with_onnx: bool
+    study: Study, out: Path, final: Path, *, predictions, license, with_onnx: bool, ctx: TaskContext = NO_CONTEXT
 ) -> ExportResult:
     """Write every bundle file into ``out`` (the staging folder); ``final`` is where it will live."""
-    report = progress or (lambda fraction, message: None)
+
+    def report(fraction: float, message: str) -> None:
+        ctx.check()  # a stop between two files: the staging folder goes, the previous bundle stays
+        ctx.report(fraction, message)
+
     license = license or getattr(study.export, "license", "") or "other"
     sync_register(study)  # findings that are ethical concerns are in the register before the card
 
@@ -152,6 +161,7 @@ def _write_bundle_into(
 
     def written(path: Path) -> None:
         result.files.append(path)
+        ctx.check()
 
     report(0.0, "Writing the model card")
     card = model_card.model_card_json(study, **card_args)

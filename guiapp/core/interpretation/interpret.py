@@ -33,7 +33,7 @@ from guiapp.core.split.draw import train_tune_arrays
 from guiapp.core.stats.metrics import HIGHER_IS_BETTER, score
 from guiapp.core.study.findings import Findings
 from guiapp.core.study.model import Study
-from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress, sub_progress
+from guiapp.core.study.task_context import NO_CONTEXT, TaskContext
 
 CAVEAT = (
     "Importance says what this model relies on for these samples, not what drives the "
@@ -50,15 +50,15 @@ def permutation_importance(
     study: Study,
     n_repeats: int = 5,
     top: int = 20,
-    progress: ProgressFn = no_progress,
-    should_stop: StopFn | None = None,
+    *,
+    ctx: TaskContext = NO_CONTEXT,
 ) -> list[dict]:
     require_trained(study)
-    result = _permutation_drops(study, n_repeats, progress, should_stop)
+    result = _permutation_drops(study, n_repeats, ctx=ctx)
     rows = _importance_rows(result, top)
     study.interpret.metric = result["metric"]
     study.interpret.importances = rows
-    progress(1.0, "Importance done")
+    ctx.report(1.0, "Importance done")
     return rows
 
 
@@ -70,7 +70,7 @@ def _importance_rows(result: dict, top: int) -> list[dict]:
     ]
 
 
-def _permutation_drops(study: Study, n_repeats: int, progress: ProgressFn, should_stop: StopFn | None) -> dict:
+def _permutation_drops(study: Study, n_repeats: int, *, ctx: TaskContext = NO_CONTEXT) -> dict:
     """Score drops when each group of columns is shuffled (one feature, an image patch, a
     sequence position), and the drop spread over each group's features (``per_feature``)."""
     _, _, X, y = train_tune_arrays(study)
@@ -84,8 +84,8 @@ def _permutation_drops(study: Study, n_repeats: int, progress: ProgressFn, shoul
     n = len(X)
     drops = np.zeros((len(groups), n_repeats))
     for g, (_, columns) in enumerate(groups):
-        check_stop(should_stop)
-        progress(g / len(groups), f"Shuffling {'feature' if len(columns) == 1 else 'group'} {g + 1} of {len(groups)}")
+        ctx.check()
+        ctx.report(g / len(groups), f"Shuffling {'feature' if len(columns) == 1 else 'group'} {g + 1} of {len(groups)}")
         # All repeats of one group in one forward pass: the per-call overhead dominates small tables.
         stacked = np.repeat(X[None], n_repeats, axis=0)
         for r in range(n_repeats):
@@ -112,9 +112,7 @@ def captum_available() -> bool:
     return find_spec("captum") is not None
 
 
-def integrated_gradients(
-    study: Study, n_steps: int = IG_STEPS, progress: ProgressFn = no_progress, should_stop: StopFn | None = None
-) -> dict:
+def integrated_gradients(study: Study, n_steps: int = IG_STEPS, *, ctx: TaskContext = NO_CONTEXT) -> dict:
     """Integrated gradients of the network on the tune rows, per feature.
 
     Classification attributes the probability of the positive class (binary) or of each
@@ -163,8 +161,8 @@ def integrated_gradients(
     # (an image of 64 × 64 pixels gets 32 rows a chunk, a table of 30 features 512).
     step = int(max(1, min(512, 2**22 // max(1, x.shape[1] * n_steps))))
     for i in range(0, len(x), step):
-        check_stop(should_stop)
-        progress(i / max(len(x), 1), "Integrated gradients")
+        ctx.check()
+        ctx.report(i / max(len(x), 1), "Integrated gradients")
         t = target if not isinstance(target, torch.Tensor) else target[i : i + step]
         attr = ig.attribute(x[i : i + step], baselines=baseline[i : i + step], target=t, n_steps=n_steps)
         chunks.append(attr.detach().numpy())
@@ -224,21 +222,21 @@ def interpret_model(
     n_repeats: int = 5,
     top: int = 20,
     attributions: bool = True,
-    progress: ProgressFn = no_progress,
-    should_stop: StopFn | None = None,
+    *,
+    ctx: TaskContext = NO_CONTEXT,
 ) -> dict:
     """The Interpret step: permutation importance, integrated gradients, agreement with the
     linear baseline, and the over-interpretation guards (findings and caveats)."""
     require_trained(study)
     names = study.data.feature_columns
     it = study.interpret
-    drops = _permutation_drops(study, n_repeats, sub_progress(progress, 0.0, 0.6), should_stop)
+    drops = _permutation_drops(study, n_repeats, ctx=ctx.sub(0.0, 0.6))
     it.metric = drops["metric"]
     it.importances = _importance_rows(drops, top)
     network_rank = drops["per_feature"]
     it.attributions, it.attribution_note, it.maps = [], "", {}
     if attributions and captum_available():
-        ig = integrated_gradients(study, progress=sub_progress(progress, 0.6, 0.8), should_stop=should_stop)
+        ig = integrated_gradients(study, ctx=ctx.sub(0.6, 0.8))
         keep = np.argsort(-ig["mean_abs"])[: max(top, KEEP)]
         it.attributions = [
             {
@@ -251,7 +249,7 @@ def interpret_model(
         ]
         it.attribution_note = f"Integrated gradients of the {ig['target']}, from the training means, {IG_STEPS} steps."
         network_rank = ig["mean_abs"]
-        progress(0.8, "Drawing the attribution maps")
+        ctx.report(0.8, "Drawing the attribution maps")
         it.maps = attribution_maps.build_maps(
             study, ig["attributions"], ig["inputs"], forward=ig["forward"], target=ig["target_index"]
         )
@@ -261,14 +259,14 @@ def interpret_model(
             "permutation importance is shown alone"
             + (", without attribution maps." if attribution_maps.modality(study) else ".")
         )
-    check_stop(should_stop)
-    progress(0.85, "Comparing with the linear baseline")
+    ctx.check()
+    ctx.report(0.85, "Comparing with the linear baseline")
     coef = linear_coefficients(study)
     keep = np.argsort(-np.abs(coef))[: max(top, KEEP)]
     it.linear = [{"feature": names[j], "coef": float(coef[j])} for j in keep]
     it.agreement = agreement(network_rank, coef, names)
     it.agreement["network_measure"] = "integrated gradients" if it.attributions else "permutation importance"
-    progress(0.95, "Looking for batch-linked features")
+    ctx.report(0.95, "Looking for batch-linked features")
     top_names = [names[j] for j in np.argsort(-network_rank)[: guards.TOP_FOR_BATCH]]
     associations = guards.batch_associated_features(study, top_names)
     it.agreement["batch_eta2"] = associations
@@ -279,7 +277,7 @@ def interpret_model(
         guards.batch_findings(study, associations, len(top_names)),
     )
     it.guards = guards.guard_texts(study)
-    progress(1.0, "Interpretation done")
+    ctx.report(1.0, "Interpretation done")
     return {
         "importances": it.importances,
         "attributions": it.attributions,

@@ -39,7 +39,7 @@ from guiapp.core.stats.metrics import HIGHER_IS_BETTER, score
 from guiapp.core.stats.panel import metric_panel
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.model import BaselineResult, Study
-from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress, sub_progress
+from guiapp.core.study.task_context import NO_CONTEXT, TaskContext
 
 # The baselines' names, as the steps, the pages and the tests know them.
 __all__ = [
@@ -123,7 +123,7 @@ def _fit_and_score(name, task, seed, params, metric, X_tr, y_tr, X_tu, y_tu) -> 
         return score(metric, y_tu, model_output(pipe, X_tu, task))
 
 
-def fit_baselines(study: Study, progress: ProgressFn = no_progress, should_stop: StopFn | None = None) -> list[dict]:
+def fit_baselines(study: Study, *, ctx: TaskContext = NO_CONTEXT) -> list[dict]:
     """Tune every chosen baseline with the same budget, refit the best, and record the results.
 
     A search already in the study's tuning storage resumes; a budget of 0 fits the defaults.
@@ -142,15 +142,16 @@ def fit_baselines(study: Study, progress: ProgressFn = no_progress, should_stop:
     results = []
     try:
         for i, name in enumerate(names):
-            check_stop(should_stop)
-            part = sub_progress(progress, i / len(names), (i + 1) / len(names))
-            results.append(_tune_and_fit(study, name, arrays, storage, part, should_stop))
+            ctx.check()
+            results.append(
+                _tune_and_fit(study, name, arrays, storage, ctx=ctx.sub(i / len(names), (i + 1) / len(names)))
+            )
     finally:
         tuning.close_storage(storage.opened)
     study.baselines.models = names
     study.baselines.results = results
     study.tuning.comparison = {}  # the network must be compared with these new baselines
-    progress(1.0, "Baselines done")
+    ctx.report(1.0, "Baselines done")
     return results
 
 
@@ -167,9 +168,7 @@ class _LazyStorage:
         return self.opened
 
 
-def _tune_and_fit(
-    study, name: str, arrays, storage: _LazyStorage, progress: ProgressFn, should_stop: StopFn | None
-) -> dict:
+def _tune_and_fit(study, name: str, arrays, storage: _LazyStorage, *, ctx: TaskContext = NO_CONTEXT) -> dict:
     """One baseline: its search, then its best settings refitted on the training split and scored."""
     X_tr, y_tr, X_tu, y_tu = arrays
     task, seed, metric = study.question.task, study.split.seed, study.primary_metric
@@ -178,7 +177,7 @@ def _tune_and_fit(
     space = spec.space(len(y_tr), X_tr.shape[1])
     search: dict = {}
     if space and budget > 0:
-        progress(0.0, f"{title}: opening the tuning storage")
+        ctx.report(0.0, f"{title}: opening the tuning storage")
         opened = storage.get()
         space_text = tuning.describe_space(space)
         search = tuning.run_search(
@@ -195,15 +194,14 @@ def _tune_and_fit(
             worker=study.tuning.worker,
             label=title,
             storage_text=tuning.storage_text(study) or tuning.redact(storage.url),
-            progress=progress,
-            should_stop=should_stop,
+            ctx=ctx,
         )
         if search["best_trial"] is None:
             raise TenfoldError(
                 f"Every trial of {title} failed ({tuning.first_error(search)}). Leave it out, "
                 "or check the data on the Data page."
             )
-    progress(1.0, f"Fitting {title} with its best settings")
+    ctx.report(1.0, f"Fitting {title} with its best settings")
     best = search.get("best_params", {})
     # made last: the pipeline the study records
     pipe = make_pipeline(name, task, seed=seed, params=best, n_train=len(y_tr))

@@ -32,11 +32,11 @@ from guiapp.core.models.ddp_failures import (
 )
 from guiapp.core.models.ddp_rank import PAUSE, RUN, STOP, Rank
 from guiapp.core.models.devices import pick_device
-from guiapp.core.models.train_run import EpochFn, run_training
+from guiapp.core.models.train_run import run_training
 from guiapp.core.split.draw import train_tune_arrays
 from guiapp.core.study.errors import Cancelled, TenfoldError
 from guiapp.core.study.model import Study
-from guiapp.core.study.task_context import ProgressFn, StopFn, no_progress
+from guiapp.core.study.task_context import NO_CONTEXT, TaskContext, no_progress
 
 # A rank's failure, as the callers know it.
 __all__ = ["TrainingProcessFailed", "check_processes", "train_distributed"]
@@ -107,7 +107,7 @@ def _watch_parent(method: str) -> None:
     threading.Thread(target=watch, name="tenfold-parent-watch", daemon=True).start()
 
 
-def _context():
+def _process_context():
     """Processes from a fork server that has imported torch once (a rank then starts in
     milliseconds, not the seconds of a fresh interpreter); spawned ones where there is none
     (Windows). Neither forks a parent that may hold threads or a CUDA context."""
@@ -115,10 +115,10 @@ def _context():
     import torch.multiprocessing as mp
 
     if "forkserver" in mp.get_all_start_methods():
-        ctx = mp.get_context("forkserver")
+        forkserver = mp.get_context("forkserver")
         # Only the first fork server of a process reads this; later calls change nothing.
         # DistributedDataParallel's first use imports torch._dynamo: seconds a rank, once here.
-        ctx.set_forkserver_preload(
+        forkserver.set_forkserver_preload(
             [
                 "__main__",
                 "torch",
@@ -129,7 +129,7 @@ def _context():
                 "guiapp.core.models.ddp",
             ]
         )
-        return ctx, "forkserver"
+        return forkserver, "forkserver"
     return mp.get_context("spawn"), "spawn"
 
 
@@ -171,10 +171,12 @@ def _worker(rank, world, backend, init_file, study, tensors, batch_size, resume,
         else:
             progress, on_epoch = no_progress, _no_epoch_report  # rank 0 alone reports
             study.save = lambda *args, **kwargs: None  # rank 0 writes study.json
+        # the parent's stop and pause reach every rank through the shared control value
+        rank_ctx = TaskContext(
+            progress=progress, should_stop=ddp.should_stop, should_pause=ddp.should_pause, on_epoch=on_epoch
+        )
         try:
-            result = run_training(
-                study, batch_size, progress, ddp.should_stop, on_epoch, resume, ddp.should_pause, ddp=ddp
-            )
+            result = run_training(study, batch_size, resume, ddp=ddp, ctx=rank_ctx)
             outcome = "done"
         except Cancelled:
             result, outcome = None, "cancelled"
@@ -199,14 +201,7 @@ def _no_epoch_report(record: dict) -> None:
     """A rank other than 0 reports no epochs: rank 0 does."""
 
 
-def train_distributed(
-    study: Study,
-    progress: ProgressFn = no_progress,
-    should_stop: StopFn | None = None,
-    on_epoch: EpochFn | None = None,
-    resume: bool = True,
-    should_pause: StopFn | None = None,
-) -> dict:
+def train_distributed(study: Study, resume: bool = True, *, ctx: TaskContext = NO_CONTEXT) -> dict:
     """Train the study's network in ``[train] processes`` processes; record the result as
     :func:`guiapp.core.models.train.train_network` does, plus the number of processes."""
     import copy
@@ -220,17 +215,17 @@ def train_distributed(
     tensors = tuple(torch.from_numpy(a).share_memory_() for a in train_tune_arrays(study))
     child = copy.copy(study)
     child.table = None  # the ranks get the arrays, not the table
-    ctx, method = _context()
-    control = ctx.Value("i", RUN)
-    messages = ctx.Queue()
+    processes, method = _process_context()  # not the task's ctx: multiprocessing's
+    control = processes.Value("i", RUN)
+    messages = processes.Queue()
     folder = tempfile.mkdtemp(prefix="tenfold-ddp-")
     procs: list = []
-    relay = _Relay(world, progress, should_stop, on_epoch, should_pause)
-    progress(0.0, f"Starting {world} training processes ({backend}, {device})")
+    relay = _Relay(world, ctx=ctx)
+    ctx.report(0.0, f"Starting {world} training processes ({backend}, {device})")
     try:
         for rank in range(world):
             args = (rank, world, backend, os.path.join(folder, "rendezvous"), child, tensors, t.batch_size)
-            proc = ctx.Process(
+            proc = processes.Process(
                 target=_worker,
                 name=f"tenfold-train-rank-{rank}",
                 daemon=True,
@@ -252,9 +247,8 @@ def train_distributed(
 class _Relay:
     """The parent's side of a run: forward cancel and pause, relay rank 0's words, collect outcomes."""
 
-    def __init__(self, world: int, progress, should_stop, on_epoch, should_pause) -> None:
-        self.world, self.progress, self.should_stop = world, progress, should_stop
-        self.on_epoch, self.should_pause = on_epoch, should_pause
+    def __init__(self, world: int, *, ctx: TaskContext = NO_CONTEXT) -> None:
+        self.world, self.ctx = world, ctx
         self.outcomes: dict = {}
         self.errors: list = []
         self.stop_asked: float | None = None
@@ -263,11 +257,11 @@ class _Relay:
         """Until every rank has reported, one fails, or a rank dies or ignores a cancel."""
         dead_since = None
         while len(self.outcomes) < self.world:
-            if self.should_stop is not None and self.should_stop():
+            if self.ctx.stop_requested():
                 control.value = STOP
                 self.stop_asked = self.stop_asked or time.monotonic()
             else:
-                control.value = PAUSE if (self.should_pause is not None and self.should_pause()) else RUN
+                control.value = PAUSE if self.ctx.pause_requested() else RUN
             try:
                 message = messages.get(timeout=0.1)
             except queue.Empty:
@@ -289,10 +283,9 @@ class _Relay:
         """Act on one message from a rank; True when a rank failed."""
         kind = message[0]
         if kind == "progress":
-            self.progress(message[1], message[2])
+            self.ctx.report(message[1], message[2])
         elif kind == "epoch":
-            if self.on_epoch is not None:
-                self.on_epoch(message[1])
+            self.ctx.epoch(message[1])
         elif kind == "error":
             self.errors.append(message[1:])
             gather_errors(messages, self.errors)

@@ -44,7 +44,7 @@ from guiapp.core.stats.metrics import HIGHER_IS_BETTER
 from guiapp.core.study import model as state
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.model import Study, now_iso
-from guiapp.core.study.task_context import ProgressFn, StopFn, no_progress
+from guiapp.core.study.task_context import NO_CONTEXT, TaskContext
 
 NETWORK_SPACE = {
     "width": Dim("choice", choices=(16, 32, 64, 128, 256)),
@@ -118,7 +118,7 @@ def _trial_copy(study: Study, folder: Path) -> Study:
     return trial
 
 
-def tune_network(study: Study, progress: ProgressFn = no_progress, should_stop: StopFn | None = None) -> dict:
+def tune_network(study: Study, *, ctx: TaskContext = NO_CONTEXT) -> dict:
     """Search width, depth, dropout, learning rate, weight decay, batch size and optimizer with
     short trainings (``[tuning] epochs`` each, median pruning), then write the best into the study.
 
@@ -144,7 +144,7 @@ def tune_network(study: Study, progress: ProgressFn = no_progress, should_stop: 
         study, space=describe_space(space), seed=t.seed, fixed=fixed, pruner=study.tuning.pruner
     )
     root = Path(tempfile.mkdtemp(prefix="tenfold-trials-"))
-    objective = _objective(study, root, epochs, fixed["patience"], budget, progress, should_stop)
+    objective = _objective(study, root, epochs, fixed["patience"], budget, ctx=ctx)
     try:
         record = run_search(
             storage=storage,
@@ -161,8 +161,7 @@ def tune_network(study: Study, progress: ProgressFn = no_progress, should_stop: 
             worker=study.tuning.worker,
             label="Network",
             storage_text=storage_text(study) or redact(url),
-            progress=progress,
-            should_stop=should_stop,
+            ctx=ctx,
         )
     finally:
         shutil.rmtree(root, ignore_errors=True)
@@ -200,7 +199,7 @@ def _fixed_settings(study: Study, epochs: int) -> dict:
     }
 
 
-def _objective(study: Study, root: Path, epochs: int, patience: int, budget: int, progress, should_stop):
+def _objective(study: Study, root: Path, epochs: int, patience: int, budget: int, *, ctx: TaskContext = NO_CONTEXT):
     """One trial: train a copy of the study with the trial's settings; its best tune score.
 
     Each epoch's tune score is reported to optuna, whose pruner may stop a trial that trails.
@@ -227,10 +226,12 @@ def _objective(study: Study, root: Path, epochs: int, patience: int, budget: int
                     raise optuna.TrialPruned(f"tune {metric} behind the median at epoch {record['epoch']}")
 
         def report(fraction, message=""):
-            progress(min((done + fraction) / budget, 1.0), f"Network trial {done + 1} of {budget} · {message}")
+            ctx.report(min((done + fraction) / budget, 1.0), f"Network trial {done + 1} of {budget} · {message}")
 
+        # a trial reports its own epochs to the pruner; it stops with the search, and never pauses
+        trial_ctx = TaskContext(progress=report, should_stop=ctx.should_stop, on_epoch=on_epoch)
         try:
-            train_network(copy_, progress=report, should_stop=should_stop, on_epoch=on_epoch, resume=False)
+            train_network(copy_, resume=False, ctx=trial_ctx)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         best = next(r for r in copy_.train.history if r["epoch"] == copy_.train.best_epoch)

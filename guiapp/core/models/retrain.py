@@ -18,7 +18,7 @@ from guiapp.core.models.devices import pick_device, seed_everything
 from guiapp.core.models.network import model_for_study
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.model import Study
-from guiapp.core.study.task_context import StopFn, check_stop
+from guiapp.core.study.task_context import NO_CONTEXT, TaskContext
 
 SMALL_TABLE_CELLS = 5_000_000
 
@@ -68,7 +68,7 @@ def fit_network(
     *,
     seed: int,
     epochs: int | None = None,
-    should_stop: StopFn | None = None,
+    ctx: TaskContext = NO_CONTEXT,
 ):
     """Train a fresh network of the study's configuration and return it (on the CPU, in eval mode).
 
@@ -118,7 +118,7 @@ def fit_network(
         return stopper.exhausted
 
     trainer = engine.Engine(model, optimizer, loss_fn)
-    trainer.fit(range(1, epochs + 1), batches, end_epoch, before_epoch=lambda: check_stop(should_stop))
+    trainer.fit(range(1, epochs + 1), batches, end_epoch, before_epoch=ctx.check)
     if best_state is not None:
         model.load_state_dict(best_state)
     return model.cpu().eval()

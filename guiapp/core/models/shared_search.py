@@ -25,7 +25,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 
 from guiapp.core.models.trials import HEARTBEAT_S, counted_trials, import_optuna
-from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop
+from guiapp.core.study.task_context import NO_CONTEXT, TaskContext
 
 LOCK_KEY = "tenfold:search-lock"
 POLL_S = 0.5  # how often a worker with no place left looks whether the others are done
@@ -101,9 +101,8 @@ def run_shared_trials(
     objective: Callable,
     next_sampler: Callable[[int], object],
     label: str,
-    progress: ProgressFn,
-    should_stop: StopFn | None,
     best_text: Callable[[], str],
+    ctx: TaskContext = NO_CONTEXT,
 ) -> None:
     """Run this worker's share of the search's ``budget`` trials; return once all have ended.
 
@@ -116,7 +115,7 @@ def run_shared_trials(
     study_id = ost._study_id
     ensure_lock_row(storage, study_id)
     while True:
-        check_stop(should_stop)
+        ctx.check()
         trial = None
         with search_lock(storage, study_id):
             with warnings.catch_warnings():
@@ -137,14 +136,14 @@ def run_shared_trials(
         if trial is None:
             if not running:
                 return
-            progress(
+            ctx.report(
                 len(done) / budget,
                 f"{label}: {budget} trials taken; waiting for {len(running)} "
                 f"still running on other workers{best_text()}",
             )
             time.sleep(POLL_S)
             continue
-        progress(len(done) / budget, f"{label}: trial {len(done) + 1} of {budget} (worker {worker}){best_text()}")
+        ctx.report(len(done) / budget, f"{label}: trial {len(done) + 1} of {budget} (worker {worker}){best_text()}")
         _run_one(ost, storage, trial, objective, HEARTBEAT_S)
 
 

@@ -5,8 +5,8 @@ a checkpoint every epoch, cancel within one batch, pause, and resume after a cra
 out of memory, and hands ``[train] processes`` above 1 to data-parallel training
 (:mod:`guiapp.core.models.ddp`). One run goes through the training engine
 (:mod:`guiapp.core.models.train_run`, :mod:`guiapp.core.models.engine`). The loop knows nothing
-about Qt: it reports through ``progress`` and ``on_epoch`` callbacks and stops when
-``should_stop()`` says so.
+about Qt: it reports through its task context (progress and epochs), and stops or holds when
+the context says so.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from guiapp.core.models.checkpoints import BEST_WEIGHTS, CHECKPOINT
 from guiapp.core.models.ddp import train_distributed
 from guiapp.core.models.devices import pick_device
 from guiapp.core.models.engine import OPTIMIZER_NAMES, OPTIMIZERS, PRECISIONS, SCHEDULES, SGD_MOMENTUM, is_out_of_memory
-from guiapp.core.models.train_run import EpochFn, run_training
+from guiapp.core.models.train_run import run_training
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.model import Study
-from guiapp.core.study.task_context import ProgressFn, StopFn, no_progress
+from guiapp.core.study.task_context import NO_CONTEXT, TaskContext
 
 # The Train step's names, as the pages and the tests know them.
 __all__ = [
@@ -40,14 +40,7 @@ __all__ = [
 ]
 
 
-def train_network(
-    study: Study,
-    progress: ProgressFn = no_progress,
-    should_stop: StopFn | None = None,
-    on_epoch: EpochFn | None = None,
-    resume: bool = True,
-    should_pause: StopFn | None = None,
-) -> dict:
+def train_network(study: Study, resume: bool = True, *, ctx: TaskContext = NO_CONTEXT) -> dict:
     """Train the study's network on the training split, choosing epochs on the tune split.
 
     Returns a summary dict. A cancel keeps the best weights so far and marks the run
@@ -62,11 +55,11 @@ def train_network(
     if t.mixed_precision not in PRECISIONS:
         raise TenfoldError(f"Unknown mixed precision {t.mixed_precision!r}; choose {', '.join(PRECISIONS)}.")
     if int(getattr(t, "processes", 1) or 1) > 1:
-        return train_distributed(study, progress, should_stop, on_epoch, resume, should_pause)
+        return train_distributed(study, resume, ctx=ctx)
     batch_size = t.batch_size
     for attempt in (1, 2):
         try:
-            return run_training(study, batch_size, progress, should_stop, on_epoch, resume, should_pause)
+            return run_training(study, batch_size, resume, ctx=ctx)
         except Exception as exc:
             if attempt == 2 or not is_out_of_memory(exc):
                 raise
@@ -82,15 +75,13 @@ def train_network(
                 f"The GPU ran out of memory; Tenfold freed it and retries with batch size "
                 f"{batch_size} (half of {batch_size * 2})."
             )
-            progress(0.0, note)
+            ctx.report(0.0, note)
             t.message = note
             resume = True
     raise AssertionError("unreachable")
 
 
-def repeat_training(
-    study: Study, seeds=(0, 1, 2), progress: ProgressFn = no_progress, should_stop: StopFn | None = None
-) -> dict:
+def repeat_training(study: Study, seeds=(0, 1, 2), *, ctx: TaskContext = NO_CONTEXT) -> dict:
     """Train once per seed and report the tune metric as mean ± sd (noisy runs, Tip 3).
 
     The study's own weights and history are restored afterwards: repeats only measure.
@@ -110,14 +101,9 @@ def repeat_training(
             t.seed, t.status, t.history, t.seconds = seed, "not started", [], 0.0
 
             def seed_progress(f: float, m: str = "", k: int = k, seed: int = seed) -> None:
-                progress((k + f) / len(seeds), f"Seed {seed}: {m}")
+                ctx.report((k + f) / len(seeds), f"Seed {seed}: {m}")
 
-            train_network(
-                study,
-                progress=seed_progress,
-                should_stop=should_stop,
-                resume=False,
-            )
+            train_network(study, resume=False, ctx=ctx.with_progress(seed_progress))
             best = next(r for r in t.history if r["epoch"] == t.best_epoch)
             scores.append(best[f"tune_{metric}"])
     finally:

@@ -4,15 +4,15 @@ within one batch, pause, and resume after a crash.
 
 :func:`run_training` is what one process does; with a :class:`guiapp.core.models.ddp.Rank` it
 is one rank of a data-parallel run, which trains on its part of every batch (only rank 0
-writes). The loop knows nothing about Qt: it reports through ``progress`` and ``on_epoch``
-callbacks and stops when ``should_stop()`` says so.
+writes). The loop knows nothing about Qt: it reports through its task context (progress and
+epochs), and stops or holds when the context says so.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import cast
 
 from guiapp.core.data.streaming import batch_loader, is_streamed, predict_in_batches
@@ -31,26 +31,16 @@ from guiapp.core.stats.metrics import fast_score
 from guiapp.core.study.errors import Cancelled, TenfoldError
 from guiapp.core.study.findings import Findings
 from guiapp.core.study.model import Study
-from guiapp.core.study.task_context import ProgressFn, StopFn
+from guiapp.core.study.task_context import NO_CONTEXT, TaskContext
 
-EpochFn = Callable[[dict], None]
 # Keep the data on the GPU when they take less than this share of its free memory.
 DEVICE_RESIDENT_SHARE = 0.5
 
 
-def run_training(
-    study: Study,
-    batch_size: int,
-    progress: ProgressFn,
-    should_stop: StopFn | None,
-    on_epoch: EpochFn | None,
-    resume: bool,
-    should_pause: StopFn | None,
-    ddp=None,
-) -> dict:
+def run_training(study: Study, batch_size: int, resume: bool, *, ddp=None, ctx: TaskContext = NO_CONTEXT) -> dict:
     """One training run. ``ddp`` (a :class:`guiapp.core.models.ddp.Rank`) makes this process one
     rank of a data-parallel run: it trains on its part of every batch, and only rank 0 writes."""
-    run = _Run(study, batch_size, progress, should_stop, on_epoch, should_pause, ddp)
+    run = _Run(study, batch_size, ddp, ctx=ctx)
     run.start(resume)
     return run.train()
 
@@ -60,16 +50,10 @@ class _Run:
 
     writer: CheckpointWriter  # made when the epochs start
 
-    def __init__(self, study: Study, batch_size, progress, should_stop, on_epoch, should_pause, ddp) -> None:
+    def __init__(self, study: Study, batch_size, ddp, *, ctx: TaskContext = NO_CONTEXT) -> None:
         import torch  # torch: imported lazily so the window opens fast
 
-        self.study, self.batch_size, self.ddp = study, batch_size, ddp
-        self.progress, self.should_stop, self.on_epoch, self.should_pause = (
-            progress,
-            should_stop,
-            on_epoch,
-            should_pause,
-        )
+        self.study, self.batch_size, self.ddp, self.ctx = study, batch_size, ddp, ctx
         t = self.t = study.train
         self.arrays = train_tune_arrays(study) if ddp is None else ddp.arrays
         X_tr, y_tr = self.arrays[0], self.arrays[1]
@@ -140,7 +124,7 @@ class _Run:
             list(self.sessions),
         )
         t.weights = BEST_WEIGHTS if best_epoch else t.weights
-        self.progress(self.start_epoch / t.max_epochs, f"Resuming after epoch {self.start_epoch}")
+        self.ctx.report(self.start_epoch / t.max_epochs, f"Resuming after epoch {self.start_epoch}")
 
     def _place_data(self) -> None:
         """Features left on disk (large image folders, backed AnnData) stream through a DataLoader;
@@ -202,16 +186,8 @@ class _Run:
 
     def _before_batch(self) -> None:
         """Cancel within one batch; wait while paused (a pause is not training time)."""
-        should_stop, should_pause = self.should_stop, self.should_pause
-        if should_stop is not None and should_stop():
-            raise Cancelled()
-        if should_pause is not None and should_pause():
-            paused_at = time.perf_counter()
-            while should_pause():
-                if should_stop is not None and should_stop():
-                    raise Cancelled()
-                time.sleep(0.05)
-            self.started += time.perf_counter() - paused_at  # ETA, samples/s
+        self.ctx.check()
+        self.started += self.ctx.hold_while_paused()  # ETA, samples/s
 
     def _tune(self, epoch: int, train_loss: float) -> tuple[float, float]:
         """The tune loss and score after an epoch; a diverged loss is an error that says what to do."""
@@ -254,9 +230,8 @@ class _Run:
         # study.json is written at start and end only: the checkpoint of every epoch carries
         # the history, so a killed run loses at most the epoch in flight.
         self.writer.write(epoch, self._state(epoch), improved)
-        if self.on_epoch is not None:
-            self.on_epoch(record)
-        self.progress(
+        self.ctx.epoch(record)
+        self.ctx.report(
             epoch / t.max_epochs,
             f"Epoch {epoch}/{t.max_epochs} · tune loss {tune_loss:.4f} · about {_eta(record['eta_seconds'])} left",
         )

@@ -51,7 +51,7 @@ from guiapp.core.models.tuning_storage import (
 )
 from guiapp.core.study.errors import Cancelled, TenfoldError
 from guiapp.core.study.model import Study
-from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
+from guiapp.core.study.task_context import NO_CONTEXT, TaskContext
 
 # The searches' names, as the steps, the pages and the CLI know them.
 __all__ = [
@@ -102,8 +102,7 @@ def run_search(
     worker: int = 0,
     label: str = "",
     storage_text: str = "",
-    progress: ProgressFn = no_progress,
-    should_stop: StopFn | None = None,
+    ctx: TaskContext = NO_CONTEXT,
 ) -> dict:
     """Run trials of ``objective`` until the search holds ``budget`` of them; return its record.
 
@@ -132,9 +131,7 @@ def run_search(
     before = len(counted_trials(ost.get_trials(deepcopy=False), running=False))
     wrapped = _guarded(space, objective, worker)
     if shared:  # other workers take trials of the same search: see guiapp.core.models.shared_search
-        _run_shared(
-            ost, storage, wrapped, budget, direction, sampler, seed, worker, start, space, label, progress, should_stop
-        )
+        _run_shared(ost, storage, wrapped, budget, direction, sampler, seed, worker, start, space, label, ctx=ctx)
     else:
         _run_private(
             ost,
@@ -148,10 +145,9 @@ def run_search(
             start,
             space,
             label,
-            progress,
-            should_stop,
+            ctx=ctx,
         )
-    progress(1.0, f"{label}: {budget} trials done")
+    ctx.report(1.0, f"{label}: {budget} trials done")
     return search_record(
         ost,
         budget,
@@ -205,8 +201,8 @@ def _run_shared(
     start: dict | None,
     space: dict,
     label: str,
-    progress: ProgressFn,
-    should_stop: StopFn | None,
+    *,
+    ctx: TaskContext = NO_CONTEXT,
 ) -> None:
     """This worker's share of a search other workers take trials of, under the search's lock."""
 
@@ -227,9 +223,8 @@ def _run_shared(
             sampler, trial_seed(seed, worker, position, max(0, position - (1 if start else 0)))
         ),
         label=label,
-        progress=progress,
-        should_stop=should_stop,
         best_text=best_text,
+        ctx=ctx,
     )
 
 
@@ -245,8 +240,8 @@ def _run_private(
     start: dict | None,
     space: dict,
     label: str,
-    progress: ProgressFn,
-    should_stop: StopFn | None,
+    *,
+    ctx: TaskContext = NO_CONTEXT,
 ) -> None:
     """Trials in the study's private storage until ``budget`` have ended: the ones a killed run
     left running first, in place, then the defaults, then drawn ones."""
@@ -259,10 +254,10 @@ def _run_private(
         done = counted_trials(trials, running=False)
         if len(done) >= budget:
             break
-        check_stop(should_stop)
+        ctx.check()
         best = best_trial(ost, budget, direction)
         note = f" · best so far {best.value:.4f}" if best is not None else ""
-        progress(len(done) / budget, f"{label}: trial {len(done) + 1} of {budget}{note}")
+        ctx.report(len(done) / budget, f"{label}: trial {len(done) + 1} of {budget}{note}")
         drawn = sum(1 for t in done if not t.system_attrs.get("fixed_params"))
         ost.sampler = make_sampler(sampler, trial_seed(seed, worker, len(done), drawn))
         if resumable:

@@ -210,4 +210,4 @@ def ethics_step(run: Run) -> None:
 
 
 def export_step(run: Run) -> None:
-    run.exported = write_bundle(run.study, run.out_dir, predictions=sealed_test.test_predictions(run.study))
+    run.exported = write_bundle(run.study, run.out_dir, predictions=sealed_test.test_predictions(run.study), **run.kw)

@@ -20,7 +20,7 @@ from guiapp.core.study.errors import SpecError
 from guiapp.core.study.lock import StudyLock
 from guiapp.core.study.model import STUDY_FILE, Study
 from guiapp.core.study.places import check_apart, default_study_dir
-from guiapp.core.study.task_context import StopFn
+from guiapp.core.study.task_context import NO_CONTEXT, TaskContext
 
 
 @dataclass
@@ -42,9 +42,9 @@ def run_study(
     *,
     study_dir=None,
     on_step: StepFn | None = None,
-    should_stop: StopFn | None = None,
     resume: bool = False,
     search_only: bool = False,
+    ctx: TaskContext = NO_CONTEXT,
 ) -> RunResult:
     """Every step of the wizard, in order, on the spec's data; writes the export bundle.
 
@@ -66,9 +66,7 @@ def run_study(
     if lock.note and on_step is not None:
         on_step("Study lock", lock.note)
     try:
-        result = _run_locked(
-            spec, out_dir, folder, on_step=on_step, should_stop=should_stop, resume=resume, search_only=search_only
-        )
+        result = _run_locked(spec, out_dir, folder, on_step=on_step, ctx=ctx, resume=resume, search_only=search_only)
     finally:
         lock.release()
     if lock.note:
@@ -82,9 +80,9 @@ def _run_locked(
     folder: Path,
     *,
     on_step: StepFn | None,
-    should_stop: StopFn | None,
     resume: bool,
     search_only: bool = False,
+    ctx: TaskContext = NO_CONTEXT,
 ) -> RunResult:
     study, resumed, redraw = _open_or_create(spec, folder, resume)
     run = Run(
@@ -94,7 +92,7 @@ def _run_locked(
         resumed=resumed,
         redraw=redraw,
         search_only=search_only,
-        should_stop=should_stop,
+        ctx=ctx,
         report=on_step or (lambda title, message: None),
     )
     if run_rows(run, ROWS) or run.exported is None:  # a helper worker ends after the searches

@@ -17,7 +17,7 @@ from typing import Any
 from guiapp.core.export.write import ExportResult
 from guiapp.core.study.model import Study
 from guiapp.core.study.steps import step as wizard_step
-from guiapp.core.study.task_context import StopFn
+from guiapp.core.study.task_context import TaskContext
 
 StepFn = Callable[[str, str], None]  # (step title, message)
 
@@ -32,14 +32,15 @@ class Run:
     resumed: bool
     redraw: bool
     search_only: bool
-    should_stop: StopFn | None
+    ctx: TaskContext  # handed to every step: a stop asked for stops the step running (the CLI shows no progress)
     report: StepFn
     seconds: dict = field(default_factory=dict)  # step title -> seconds
     exported: ExportResult | None = None
 
     @property
-    def kw(self) -> dict:
-        return {"should_stop": self.should_stop}
+    def kw(self) -> dict[str, Any]:
+        """The arguments every step takes: the run's task context."""
+        return {"ctx": self.ctx}
 
     def section(self, name: str) -> dict:
         return self.spec.get(name, {})

@@ -37,7 +37,7 @@ from guiapp.core.stats.metrics import HIGHER_IS_BETTER, score
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.findings import Findings
 from guiapp.core.study.model import Study, now_iso
-from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress
+from guiapp.core.study.task_context import NO_CONTEXT, TaskContext
 
 # fix_for_dp and ACCOUNTANT are read from here by the bundle reader and the tests.
 __all__ = [
@@ -124,8 +124,7 @@ def train_with_dp(
     delta: float | None = None,
     epochs: int | None = None,
     max_grad_norm: float = DEFAULT_MAX_GRAD_NORM,
-    progress: ProgressFn = no_progress,
-    should_stop: StopFn | None = None,
+    ctx: TaskContext = NO_CONTEXT,
 ) -> dict:
     """Train the study's architecture with DP-SGD for ``target_epsilon``; record ε, δ and the cost.
 
@@ -143,7 +142,7 @@ def train_with_dp(
     epochs = int(epochs or DEFAULT_EPOCHS)
     if epochs < 1:
         raise TenfoldError("Differential-privacy training needs at least one epoch.")
-    run = _train_private(study, X_tr, y_tr, float(target_epsilon), delta, epochs, max_grad_norm, progress, should_stop)
+    run = _train_private(study, X_tr, y_tr, float(target_epsilon), delta, epochs, max_grad_norm, ctx=ctx)
     record = {
         "target_epsilon": float(target_epsilon),
         "epsilon": run["epsilon"],
@@ -163,7 +162,7 @@ def train_with_dp(
     }
     _record(study, record, run, X_tu, y_tu)
     epsilon = run["epsilon"]
-    progress(1.0, f"Trained with differential privacy: ε = {epsilon:.2f}, δ = {delta:.1g}")
+    ctx.report(1.0, f"Trained with differential privacy: ε = {epsilon:.2f}, δ = {delta:.1g}")
     return study.ethics.dp
 
 
@@ -197,7 +196,9 @@ def _check_delta(delta: float | None, n: int) -> float:
     return delta
 
 
-def _train_private(study: Study, X_tr, y_tr, target_epsilon, delta, epochs, max_grad_norm, progress, should_stop):
+def _train_private(
+    study: Study, X_tr, y_tr, target_epsilon, delta, epochs, max_grad_norm, *, ctx: TaskContext = NO_CONTEXT
+):
     """DP-SGD through the training engine: opacus's optimizer steps, its accountant counts."""
     import torch  # torch: imported lazily so the window opens fast
 
@@ -228,7 +229,7 @@ def _train_private(study: Study, X_tr, y_tr, target_epsilon, delta, epochs, max_
 
     def end_epoch(epoch: int, total) -> bool:
         # No ε per epoch: the RDP accountant takes a good fraction of a second per reading.
-        progress(
+        ctx.report(
             epoch / epochs,
             f"DP-SGD epoch {epoch}/{epochs} (target ε {target_epsilon:g}, noise multiplier {noise:.2f})",
         )
@@ -237,7 +238,7 @@ def _train_private(study: Study, X_tr, y_tr, target_epsilon, delta, epochs, max_
     started = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        trainer.fit(range(1, epochs + 1), batches, end_epoch, before_batch=lambda: check_stop(should_stop))
+        trainer.fit(range(1, epochs + 1), batches, end_epoch, before_batch=ctx.check)
     epsilon = float(privacy.get_epsilon(delta))
     return {
         "model": model._module.to("cpu").eval(),  # the module inside opacus's wrapper

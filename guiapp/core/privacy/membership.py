@@ -23,7 +23,7 @@ from guiapp.core.split.draw import train_tune_arrays
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.findings import Findings
 from guiapp.core.study.model import Study, now_iso
-from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress, sub_progress
+from guiapp.core.study.task_context import NO_CONTEXT, TaskContext
 
 AUC_WARN = 0.55  # warn above this attack ROC AUC
 TPR_WARN = 0.02  # … or above this TPR at LOW_FPR
@@ -302,8 +302,7 @@ def membership_inference_audit(
     *,
     models: list | None = None,
     n_boot: int = 200,
-    progress: ProgressFn = no_progress,
-    should_stop: StopFn | None = None,
+    ctx: TaskContext = NO_CONTEXT,
 ) -> dict:
     """Attack each model with the loss threshold; record the results and warn where they leak.
 
@@ -322,9 +321,8 @@ def membership_inference_audit(
     classification = study.is_classification
     results, knn_saved = {}, False
     for i, name in enumerate(models):
-        check_stop(should_stop)
-        step = sub_progress(progress, i / len(models), (i + 1) / len(models))
-        step(0.0, f"Attacking the {MODEL_NAMES.get(name, name)}")
+        ctx.check()
+        ctx.sub(i / len(models), (i + 1) / len(models)).report(0.0, f"Attacking the {MODEL_NAMES.get(name, name)}")
         if name == "network":
             model = load_trained_model(study)
             out_tr, out_tu = predict(study, X_tr[members], model), predict(study, X_tu[non_members], model)
@@ -360,7 +358,7 @@ def membership_inference_audit(
         "knn_file": KNN_FILE if knn_saved else "",
     }
     _record_leaks(study, results)
-    progress(1.0, "Membership audit done")
+    ctx.report(1.0, "Membership audit done")
     return study.ethics.membership
 
 

@@ -14,7 +14,7 @@ from guiapp.core.split.draw import split_study
 from guiapp.core.split.remedies import record_remedy
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.model import Study
-from guiapp.core.study.task_context import ProgressFn, StopFn, check_stop, no_progress, sub_progress
+from guiapp.core.study.task_context import NO_CONTEXT, TaskContext
 from guiapp.core.study.vocabulary import SplitStrategy
 
 
@@ -64,9 +64,8 @@ def apply_remedy(
     reason: str = "",
     *,
     holdout_batches=None,
-    progress: ProgressFn = no_progress,
-    should_stop: StopFn | None = None,
     n_permutations: int = 9,
+    ctx: TaskContext = NO_CONTEXT,
 ) -> dict:
     """The page's remedy action: :func:`choose_remedy`, then
     :func:`guiapp.core.batch.remedy.remedy_effect` for ComBat.
@@ -77,10 +76,10 @@ def apply_remedy(
     """
     if remedy == "none" and not reason.strip() and remedy_needs_reason(study):
         raise TenfoldError(REASON_NEEDED)
-    progress(0.05, "Recording the remedy")
+    ctx.report(0.05, "Recording the remedy")
     choose_remedy(study, remedy, reason, holdout_batches=holdout_batches)
-    check_stop(should_stop)
-    return remedy_effect(study, sub_progress(progress, 0.1, 1.0), should_stop, n_permutations=n_permutations)
+    ctx.check()
+    return remedy_effect(study, n_permutations=n_permutations, ctx=ctx.sub(0.1, 1.0))
 
 
 def apply_group_remedy(study: Study, column: str, *, automatic: bool = False) -> None:

@@ -276,8 +276,9 @@ class StepPage(QWidget):
         on_result: Callable | None = None,
         on_cancelled: Callable | None = None,
         on_epoch: Callable | None = None,
+        pausable: bool = False,
     ) -> bool:
-        """Run ``fn(**kwargs)`` through the session's runner; False when it is busy."""
+        """Run ``fn(**kwargs, ctx=...)`` through the session's runner; False when it is busy."""
         self.clear_messages()
         runner = self.session.runner
         self.running = True  # before start: its busy signal must find this page running
@@ -289,6 +290,7 @@ class StepPage(QWidget):
             on_error=self._task_error,
             on_cancelled=lambda: self._task_cancelled(on_cancelled),
             on_epoch=on_epoch,
+            pausable=pausable,
         )
         if task is None:
             self.running = False

@@ -30,6 +30,7 @@ from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.pages.batch_view import COLOUR_FIELD, colour_column, fill_colour_columns, view_field
 from guiapp.ui.plain_summary import DETAILS_HINT, LightSummary
 from guiapp.ui.plots import PlotArea, bar_chart
+from guiapp.ui.runner import without_context
 from guiapp.ui.scatter import SampleScatter
 from guiapp.ui.why_disabled import enable
 from guiapp.ui.widgets import heading, note, value_label
@@ -310,7 +311,7 @@ class BatchPage(StepPage):
 
     def _use_group(self, column: str) -> None:
         self.run_task(
-            apply_group_remedy,
+            without_context(apply_group_remedy),
             {"study": self.study, "column": column},
             name="setting the group column",
             on_result=lambda _none: self.show_info(

@@ -32,6 +32,7 @@ from guiapp.ui.pages.data_about import build_about_tab, show_answers
 from guiapp.ui.pages.data_summary import log_advice_words, log_suggested, summary_lines
 from guiapp.ui.pages.sensitivity import chosen_sensitivity, select_sensitivity
 from guiapp.ui.plots import PlotArea, bar_chart
+from guiapp.ui.runner import without_context
 from guiapp.ui.widgets import value_label
 
 NO_BATCH = "(no batch column)"
@@ -344,7 +345,7 @@ class DataPage(StepPage):
         from guiapp.core.split.leak_remedies import set_aside_leaking_features
 
         self.run_task(
-            set_aside_leaking_features,
+            without_context(set_aside_leaking_features),
             {"study": self.study},
             name="setting leaking features aside",
             on_result=lambda columns: self.show_info(

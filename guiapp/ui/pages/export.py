@@ -10,17 +10,18 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QCheckBox, QFileDialog, QFormLayout, QHBoxLayout, QLineEdit, QListWidget, QPushButton
 
 from guiapp.core.study.places import apart_problem, default_export_dir
+from guiapp.core.study.task_context import NO_CONTEXT, TaskContext
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.why_disabled import enable
 from guiapp.ui.widgets import heading, note, value_label
 
 
-def export_bundle(study, out_dir, progress=None):
+def export_bundle(study, out_dir, *, ctx: TaskContext = NO_CONTEXT):
     """Write the bundle with the test predictions (read only after the final evaluation)."""
     from guiapp.core.evaluation import sealed_test
     from guiapp.core.export import write as export
 
-    return export.write_bundle(study, out_dir, predictions=sealed_test.test_predictions(study), progress=progress)
+    return export.write_bundle(study, out_dir, predictions=sealed_test.test_predictions(study), ctx=ctx)
 
 
 def weights_reason(study) -> str:

@@ -23,6 +23,7 @@ from guiapp.core.batch.views import batch_sizes, batches_per_split
 from guiapp.core.split import draw as core_split
 from guiapp.core.study.vocabulary import SPLIT_STRATEGIES
 from guiapp.ui.pages.base import StepPage, preview
+from guiapp.ui.runner import without_context
 from guiapp.ui.widgets import ResultTable, heading, value_label
 
 STRATEGY_WORDS = {
@@ -272,7 +273,7 @@ class SplitPage(StepPage):
         if s.strategy == "batch-holdout":
             s.holdout_batches = self.held_out()
         self.run_task(
-            core_split.split_study,
+            without_context(core_split.split_study),
             {"study": self.study},
             name="drawing the split",
             on_result=lambda _none: self.show_info("Split drawn; the test set is sealed."),
@@ -295,7 +296,7 @@ class SplitPage(StepPage):
         from guiapp.core.split.remedy_actions import apply_split_remedy  # not needed at window open
 
         self.run_task(
-            apply_split_remedy,
+            without_context(apply_split_remedy),
             {"study": self.study, "remedy": remedy},
             name="applying the remedy",
             on_result=lambda _none: self.show_info(

@@ -267,6 +267,7 @@ class TrainPage(StepPage):
             on_result=self._done,
             on_cancelled=self._cancelled,
             on_epoch=self._on_epoch,
+            pausable=True,
         )
 
     def _train(self) -> None:
