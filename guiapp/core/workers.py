@@ -114,7 +114,7 @@ def pick_executor(kind: str) -> str:
 
 def import_submitit():
     try:
-        import submitit
+        import submitit  # submitit: imported lazily, only when this runs
     except ImportError:
         raise TenfoldError(
             "--workers needs the submitit package, which is not installed. Install it with "

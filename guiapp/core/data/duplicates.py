@@ -86,7 +86,7 @@ def find_duplicates(
     ctx.check()
     Z = standardise(X) if standardised is None else standardised
     if embedding is None:
-        from sklearn.decomposition import PCA
+        from sklearn.decomposition import PCA  # sklearn: imported lazily, only when this runs
 
         embedding = PCA(n_components=min(10, p, n - 1), random_state=seed).fit_transform(Z) if n > 2 else Z
     queries = (

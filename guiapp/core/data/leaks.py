@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from math import exp, lgamma
 
 import numpy as np
 
@@ -184,7 +185,6 @@ def ordered_separation(x: np.ndarray, y: np.ndarray) -> list[dict]:
 
 def chance_separation(counts) -> float:
     """Chance that one random feature orders the classes fully apart: k! · ∏ nᵢ! / n!."""
-    from math import exp, lgamma
 
     counts = [int(c) for c in counts]
     return exp(lgamma(len(counts) + 1) + sum(lgamma(c + 1) for c in counts) - lgamma(sum(counts) + 1))

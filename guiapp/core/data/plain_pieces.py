@@ -9,6 +9,8 @@ pyarrow.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 # Bytes that numpy and pyarrow read differently (control characters numpy takes for spaces,
@@ -34,7 +36,6 @@ def _plain_numbers(lines: list, delimiter: str, usecols: list | None, width: int
 
     An empty cell or a null spelling other than nan makes numpy refuse, and pyarrow reads the piece.
     """
-    import warnings
 
     try:
         with warnings.catch_warnings():

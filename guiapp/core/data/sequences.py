@@ -14,6 +14,7 @@ share their weight among the bases they stand for). Each record becomes a table 
 
 from __future__ import annotations
 
+import gzip
 import os
 import re
 from dataclasses import dataclass, field
@@ -82,7 +83,6 @@ class SequenceSet:
 
 
 def _text_lines(path: Path):
-    import gzip
 
     opener = gzip.open if path.suffix.lower() == ".gz" else open
     try:

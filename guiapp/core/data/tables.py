@@ -9,6 +9,7 @@ Parquet through pyarrow; Excel workbooks through openpyxl; AnnData ``.h5ad`` thr
 from __future__ import annotations
 
 import os
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -92,7 +93,6 @@ def read_excel(path: Path, *, sheet: str = "") -> pd.DataFrame:
             f"{path.name} is an Excel workbook, and reading those needs the openpyxl package "
             "(pip install openpyxl). Or save the sheet as CSV and load that."
         ) from None
-    import zipfile
 
     try:
         sheets = pd.read_excel(path, sheet_name=None if not sheet else sheet, engine="openpyxl")

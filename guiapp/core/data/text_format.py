@@ -9,8 +9,12 @@ and :mod:`guiapp.core.data.wide_csv` (large ones, read in pieces).
 
 from __future__ import annotations
 
+import bz2
 import codecs
+import csv
+import gzip
 import re
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -127,7 +131,6 @@ def _split_fields(line: str, sep: str) -> list[str]:
     """Fields of one line, honouring double quotes (enough for sniffing)."""
     if '"' not in line:
         return [f.strip() for f in line.split(sep)]
-    import csv
 
     try:
         fields = next(csv.reader([line], delimiter=sep))
@@ -138,7 +141,6 @@ def _split_fields(line: str, sep: str) -> list[str]:
 
 def sniff(path: Path) -> TextFormat:
     """Encoding, delimiter, decimal mark and header of a text table, from its first bytes."""
-    import zlib
 
     path = Path(path)
     opener = _opener(path)
@@ -204,12 +206,8 @@ def _suffix(path: Path) -> str:
 def _opener(path: Path):
     suffix = path.suffix.lower()
     if suffix == ".gz":
-        import gzip
-
         return lambda p: gzip.open(p, "rb")
     if suffix == ".bz2":
-        import bz2
-
         return lambda p: bz2.open(p, "rb")
     return lambda p: open(p, "rb")
 

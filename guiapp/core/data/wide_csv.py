@@ -13,6 +13,8 @@ in 1.9 s where the pyarrow groups took 3.2 s and one ``read_csv`` call 2.6 s (2 
 
 from __future__ import annotations
 
+import csv
+import ctypes
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,8 +58,6 @@ def _release_memory() -> None:
 
     pa.default_memory_pool().release_unused()
     try:
-        import ctypes
-
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     except (OSError, AttributeError):
         pass
@@ -99,7 +99,6 @@ def _first_types(path: Path, fmt: TextFormat, names: list) -> dict:
     Read with Python's csv module and pandas' number parser, all columns at once: pyarrow's
     inference costs a fixed time per column, more than the first rows are worth on 20,000.
     """
-    import csv
 
     import pyarrow as pa  # pyarrow: imported lazily, only when a file is read
 

@@ -40,7 +40,7 @@ def subgroup_candidates(study: Study) -> list[str]:
     table = study.table
     if table is None:
         return []
-    import pandas as pd
+    import pandas as pd  # pandas: imported lazily, only when this runs
 
     skip = {study.data.label, *study.data.identifiers}
     features = set(study.data.feature_columns)
@@ -63,7 +63,7 @@ def subgroup_candidates(study: Study) -> list[str]:
 def group_labels(column: pd.Series) -> np.ndarray:
     """Each sample's group: its value, or for a numeric column with many values its band
     (quartiles of the whole table, e.g. "[40, 55)"). Missing values form the group "missing"."""
-    import pandas as pd
+    import pandas as pd  # pandas: imported lazily, only when this runs
 
     values = column
     if pd.api.types.is_numeric_dtype(values) and values.nunique() > MAX_LEVELS:

@@ -26,7 +26,7 @@ def _slug(name: str) -> str:
 
 def eval_results(study: Study) -> list:
     """``huggingface_hub.EvalResult`` per metric of each external cohort (split ``external``)."""
-    from huggingface_hub import EvalResult
+    from huggingface_hub import EvalResult  # huggingface_hub: imported lazily, only when this runs
 
     out = []
     for r in study.evaluation.external:

@@ -261,7 +261,7 @@ def validate_model_card_json(card: dict) -> None:
 
     Tenfold builds the card itself, so a failure is a Tenfold bug, never the user's.
     """
-    import jsonschema
+    import jsonschema  # jsonschema: imported lazily, only when this runs
 
     validator_cls = jsonschema.Draft7Validator
     validator_cls(load_schema(), format_checker=validator_cls.FORMAT_CHECKER).validate(card)

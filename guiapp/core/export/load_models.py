@@ -59,8 +59,8 @@ TRUSTED_SKOPS_LOADERS = frozenset(
 
 def load_network(bundle: Bundle, kind: str = "network"):
     """The network (or its DP-trained copy) in eval mode on the CPU, from safetensors only."""
-    from safetensors import SafetensorError
-    from safetensors.torch import load_file
+    from safetensors import SafetensorError  # safetensors: imported lazily, only when this runs
+    from safetensors.torch import load_file  # safetensors: imported lazily, only when this runs
 
     path = bundle.model_file(kind)
     if path is None or not path.is_file():
@@ -127,7 +127,7 @@ def _grid_network(config: dict, arch: dict, regression: bool):
 def load_knn(bundle: Bundle):
     """The kNN baseline, loaded by skops with only Tenfold's known scikit-learn types trusted."""
     try:
-        import skops.io as sio
+        import skops.io as sio  # skops: imported lazily, only when this runs
     except ImportError:
         raise BundleError(
             "Loading the kNN baseline needs the skops package: install it with "

@@ -52,7 +52,7 @@ def output_name(task: str) -> str:
 
 def export_network(model, path, *, n_features: int, task: str) -> Path:
     """Write ``model`` (a network Tenfold trained, in eval mode) as an ONNX file at ``path``."""
-    import torch
+    import torch  # torch: imported lazily, only when this runs
 
     require_onnx()
     head = torch.nn.Softmax(dim=1) if task == "classification" else torch.nn.Identity()
@@ -92,7 +92,7 @@ def export_network(model, path, *, n_features: int, task: str) -> Path:
 
 
 def _check(path: Path) -> None:
-    import onnx
+    import onnx  # onnx: imported lazily, only when this runs
 
     try:
         onnx.checker.check_model(str(path))

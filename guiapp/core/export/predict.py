@@ -79,7 +79,7 @@ def predict_table(
         else:
             out = pipe.predict(X)
     else:
-        import torch
+        import torch  # torch: imported lazily, only when this runs
 
         net = load_network(bundle, kind)
         with torch.no_grad():

@@ -168,7 +168,7 @@ class _LazyStorage:
         return self.opened
 
 
-def _tune_and_fit(study, name: str, arrays, storage: _LazyStorage, *, ctx: TaskContext = NO_CONTEXT) -> dict:
+def _tune_and_fit(study: Study, name: str, arrays, storage: _LazyStorage, *, ctx: TaskContext = NO_CONTEXT) -> dict:
     """One baseline: its search, then its best settings refitted on the training split and scored."""
     X_tr, y_tr, X_tu, y_tu = arrays
     task, seed, metric = study.question.task, study.split.seed, study.primary_metric

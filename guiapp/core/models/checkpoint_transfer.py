@@ -68,8 +68,8 @@ def read_checkpoint(path) -> dict:
     if not path.is_file():
         raise TenfoldError(f"The checkpoint {path} does not exist. Choose a .safetensors or .pt file on this computer.")
     if path.suffix.lower() in SAFETENSORS_SUFFIXES:
-        from safetensors import SafetensorError
-        from safetensors.torch import load_file
+        from safetensors import SafetensorError  # safetensors: imported lazily, only when this runs
+        from safetensors.torch import load_file  # safetensors: imported lazily, only when this runs
 
         try:
             return dict(load_file(str(path)))

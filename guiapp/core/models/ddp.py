@@ -16,11 +16,16 @@ that says which rank and why. Processes on CUDA use NCCL, one GPU each; on the C
 
 from __future__ import annotations
 
+import copy
+import multiprocessing
 import os
 import queue
 import shutil
 import tempfile
+import threading
 import time
+import traceback
+from datetime import timedelta
 
 from guiapp.core.models.ddp_failures import (
     FAILURE_LOG,
@@ -80,8 +85,6 @@ def check_processes(study: Study) -> tuple[str, str]:
 
 def _watch_parent(method: str) -> None:
     """End this rank when the process that started it is gone: no orphan keeps training."""
-    import multiprocessing
-    import threading
 
     if method == "forkserver":
         # A rank's parent is the fork server, which exits with the process that started it.
@@ -133,13 +136,11 @@ def _process_context():
     return mp.get_context("spawn"), "spawn"
 
 
-def _worker(rank, world, backend, init_file, study, tensors, batch_size, resume, messages, control, method):
+def _worker(rank, world, backend, init_file, study: Study, tensors, batch_size, resume, messages, control, method):
     """One rank: join the group, train with :func:`guiapp.core.models.train_run.run_training`, report back."""
-    import traceback
 
     try:
         _watch_parent(method)
-        from datetime import timedelta
 
         # torch: imported lazily, a heavy library
         import torch
@@ -170,7 +171,7 @@ def _worker(rank, world, backend, init_file, study, tensors, batch_size, resume,
                 messages.put(("epoch", record))
         else:
             progress, on_epoch = no_progress, _no_epoch_report  # rank 0 alone reports
-            study.save = lambda *args, **kwargs: None  # rank 0 writes study.json
+            study.save = lambda *args, **kwargs: None  # type: ignore[method-assign,assignment]  # rank 0 alone writes study.json
         # the parent's stop and pause reach every rank through the shared control value
         rank_ctx = TaskContext(
             progress=progress, should_stop=ddp.should_stop, should_pause=ddp.should_pause, on_epoch=on_epoch
@@ -204,7 +205,6 @@ def _no_epoch_report(record: dict) -> None:
 def train_distributed(study: Study, resume: bool = True, *, ctx: TaskContext = NO_CONTEXT) -> dict:
     """Train the study's network in ``[train] processes`` processes; record the result as
     :func:`guiapp.core.models.train.train_network` does, plus the number of processes."""
-    import copy
 
     import torch  # torch: imported lazily so the window opens fast
 

@@ -7,6 +7,7 @@ all-reduce of the epoch's loss, rank 0's tune loss on every rank, and stop and p
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 RUN, PAUSE, STOP = 0, 1, 2
@@ -23,7 +24,6 @@ class Rank:
     def wrap(self, model):
         """The model under DistributedDataParallel: it starts from rank 0's weights, and every
         backward pass averages the gradients over the ranks."""
-        import inspect
 
         # torch: imported lazily, a heavy library
         from torch.nn.parallel import DistributedDataParallel

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import random
+import subprocess
 import sys
 from typing import Any
 
@@ -116,8 +117,6 @@ def runtime_versions() -> dict:
 
 def _nvidia_driver():
     try:
-        import subprocess
-
         out = subprocess.run(
             ["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"],
             capture_output=True,

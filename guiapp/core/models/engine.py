@@ -73,6 +73,7 @@ def make_optimizer(model, t: TrainState, device: str):
     kwargs: dict[str, Any] = {}
     if kind != "sgd":
         try:
+            # torch: imported lazily, only when this runs
             from torch.optim.optimizer import _get_fused_kernels_supported_devices
 
             if device in _get_fused_kernels_supported_devices() and all(p.is_floating_point() for p in params):

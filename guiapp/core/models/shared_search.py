@@ -51,7 +51,7 @@ def search_lock(storage, study_id: int):
         if not database or database == ":memory:":
             yield
             return
-        from filelock import FileLock
+        from filelock import FileLock  # filelock: imported lazily, only when this runs
 
         with FileLock(database + ".tenfold-lock"):
             yield

@@ -4,7 +4,9 @@ with the target ε, and what DP-SGD's optimizer and accountant need from the tra
 
 from __future__ import annotations
 
+import copy
 import warnings
+from importlib import metadata
 
 from guiapp.core.study.errors import TenfoldError
 
@@ -18,7 +20,6 @@ def fix_for_dp(model):
     opacus's ``ModuleValidator.fix`` copies the network through ``torch.save``, which cannot copy
     the preprocessing layers Tenfold builds inside its networks; a deep copy does the same job.
     """
-    import copy
 
     # opacus: imported lazily, a heavy library
     from opacus.utils.module_utils import trainable_modules
@@ -82,7 +83,6 @@ def make_private(model, optimizer, loader, target_epsilon: float, delta: float, 
 
 
 def opacus_version() -> str:
-    from importlib import metadata
 
     try:
         return metadata.version("opacus")

@@ -12,6 +12,9 @@ stopping, so they look a little like members, which makes the attack slightly we
 
 from __future__ import annotations
 
+import io
+import re
+import zipfile
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -219,7 +222,7 @@ def knn_pipeline(study: Study):
     return Pipeline([("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler()), ("model", model)])
 
 
-def _knn_output(pipe, X, study) -> np.ndarray:
+def _knn_output(pipe, X, study: Study) -> np.ndarray:
     if not study.is_classification:
         return pipe.predict(X)
     proba = pipe.predict_proba(X)
@@ -253,9 +256,6 @@ def _without_clock(archive: bytes) -> bytes:
     change. The addresses become 1, 2, 3… in order of first appearance (references between
     objects keep pointing at the same number), and every entry is dated 1980-01-01.
     """
-    import io
-    import re
-    import zipfile
 
     with zipfile.ZipFile(io.BytesIO(archive)) as src:
         schema = src.read("schema.json").decode("utf-8")

@@ -209,7 +209,7 @@ def score(metric: str, y_true: np.ndarray, output: np.ndarray, threshold: float 
     if metric == "mae":
         return float(m.mean_absolute_error(y_true, output))
     if metric in ("pearson", "spearman"):
-        from scipy import stats
+        from scipy import stats  # scipy: imported lazily, only when this runs
 
         if np.ptp(output) == 0 or np.ptp(y_true) == 0:
             return float("nan")

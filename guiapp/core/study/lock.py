@@ -10,6 +10,7 @@ the message says how to remove it once that host is known to be done.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import socket
@@ -65,8 +66,6 @@ def pid_alive(pid: int) -> bool:
     if pid <= 0:
         return False
     if sys.platform == "win32":  # os.kill(pid, 0) would end the process on Windows
-        import ctypes
-
         kernel = ctypes.windll.kernel32
         handle = kernel.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
         if not handle:

@@ -15,7 +15,7 @@ LOG_FILE_NAME = "tenfold.log"
 
 
 def log_dir() -> Path:
-    from platformdirs import user_log_path
+    from platformdirs import user_log_path  # platformdirs: imported lazily, only when this runs
 
     return user_log_path(APP_NAME, ORG_NAME)
 
