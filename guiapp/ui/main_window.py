@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from importlib import resources
 
-from PySide6.QtCore import QSize, Qt, Slot
+from PySide6.QtCore import QSize, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from guiapp.core.guidance import checklist
 from guiapp.core.study.model import Study
 from guiapp.core.study.steps import STEP_IDS, STEPS, missing_prerequisite
+from guiapp.ui import run_on_arrival
 from guiapp.ui.checklist_panel import ChecklistPanel
 from guiapp.ui.menus import build_menus
 from guiapp.ui.pages import PAGE_CLASSES, StepPage
@@ -51,6 +52,7 @@ class MainWindow(QMainWindow):
     open_action: QAction
     guided_action: QAction
     details_action: QAction
+    run_on_arrival_action: QAction
     glossary_action: QAction
     diagnostics_action: QAction
     about_action: QAction
@@ -77,6 +79,8 @@ class MainWindow(QMainWindow):
         self.stack.setAccessibleName("Current step")
         for page in self.pages:
             self.stack.addWidget(page)
+            page.next_requested.connect(self.go_next)
+        self._arrived = ""  # the step just reached by moving forward: its routine work may start
 
         self.back = QPushButton("← Back")
         self.back.setShortcut(QKeySequence("Alt+Left"))
@@ -199,7 +203,33 @@ class MainWindow(QMainWindow):
         self._select_row(index)
         self.current_page().refresh()
         self._refresh_nav()
+        if not force:
+            # Moving on starts the step's routine work, once the page is on screen.
+            self._arrived = step_id
+            QTimer.singleShot(0, self._start_arrival_work)
         return True
+
+    @Slot()
+    def _start_arrival_work(self) -> None:
+        """Press the page's routine button when its work has not been done yet (the setting is on)."""
+        page, arrived = self.current_page(), self._arrived
+        self._arrived = ""
+        if (
+            page.step_id != arrived
+            or self.study.folder is None
+            or self.runner.busy
+            or not run_on_arrival.run_on_arrival()
+        ):
+            return
+        button = page.arrival_action()
+        if button is None or not button.isEnabled():
+            return
+        button.click()
+        if self.runner.busy:
+            self.show_status(
+                f"{self.status_label.text()} Started on arrival; Cancel stops it "
+                "(View ▸ Start each step's routine work when I arrive)."
+            )
 
     def go_next(self) -> bool:
         page = self.current_page()

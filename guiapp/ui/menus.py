@@ -1,11 +1,11 @@
 """The main window's menus: File (new, open, save, quit), View (guided mode, technical details,
-the checklist) and Help (glossary, diagnostic info, about)."""
+running steps on arrival, the checklist) and Help (glossary, diagnostic info, about)."""
 
 from __future__ import annotations
 
 from PySide6.QtGui import QAction, QKeySequence
 
-from guiapp.ui import about, detail_level, diagnostics, dialogs
+from guiapp.ui import about, detail_level, diagnostics, dialogs, run_on_arrival
 
 
 def build_menus(window) -> None:
@@ -35,6 +35,15 @@ def build_menus(window) -> None:
     window.details_action.setChecked(detail_level.technical_details())
     window.details_action.toggled.connect(detail_level.set_technical_details)
     view.addAction(window.details_action)
+
+    window.run_on_arrival_action = QAction("&Start each step's routine work when I arrive", window, checkable=True)
+    window.run_on_arrival_action.setToolTip(
+        "Moving on starts the next step's check, split, fit or training at once (Cancel stops it). "
+        "The sealed test, exports and decisions always wait for you. Remembered for next time."
+    )
+    window.run_on_arrival_action.setChecked(run_on_arrival.run_on_arrival())
+    window.run_on_arrival_action.toggled.connect(run_on_arrival.set_run_on_arrival)
+    view.addAction(window.run_on_arrival_action)
     checklist_toggle = window.checklist.toggleViewAction()
     checklist_toggle.setShortcut(QKeySequence("Ctrl+L"))
     view.addAction(checklist_toggle)

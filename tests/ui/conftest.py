@@ -41,6 +41,19 @@ def no_real_dialogs(monkeypatch):
             monkeypatch.setattr(cls, name, staticmethod(refuse))
 
 
+@pytest.fixture(autouse=True)
+def no_work_on_arrival(monkeypatch):
+    """Moving between pages starts nothing by itself here: each test presses the buttons it means.
+
+    A test that checks the setting itself restores ``run_on_arrival.run_on_arrival`` (saved as
+    ``run_on_arrival.setting``).
+    """
+    from guiapp.ui import run_on_arrival
+
+    monkeypatch.setattr(run_on_arrival, "setting", run_on_arrival.run_on_arrival, raising=False)
+    monkeypatch.setattr(run_on_arrival, "run_on_arrival", lambda: False)
+
+
 @pytest.fixture
 def window(qtbot):
     """A main window on an empty study; its runner is always shut down at the end."""

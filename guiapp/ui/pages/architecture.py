@@ -201,6 +201,10 @@ class ArchitecturePage(StepPage):
         self.body.addWidget(self.transfer_text)
 
     # ----- study → widgets ----------------------------------------------------------------
+    def arrival_action(self) -> QPushButton | None:
+        """On arrival: the recommended design, applied; change it here and press the button again."""
+        return self.use if not self.study.architecture.n_params else None
+
     def refresh(self) -> None:
         architecture.prefill_recommended(self.study)  # the form starts at what the page recommends
         a = self.study.architecture

@@ -43,6 +43,7 @@ class StepPage(QWidget):
     step_id: str = ""
     intro: str = ""
     task_finished = Signal()  # this page's own task ended (result, error or cancel)
+    next_requested = Signal()  # the page's work is done and the next step is the obvious one
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -167,6 +168,14 @@ class StepPage(QWidget):
 
     def update_actions(self) -> None:
         """Enable the page's actions from the study (called when no task runs)."""
+
+    def arrival_action(self) -> QAbstractButton | None:
+        """The button whose routine work starts when the user arrives and it has not been done yet.
+
+        None (the default) when the page has no such work, or when it is done. Never the sealed
+        test, an export, a remedy or a decision: those always wait for the user.
+        """
+        return None
 
     def reset(self) -> None:
         """Forget what was shown for the previous study (New / Open)."""

@@ -160,6 +160,10 @@ class BaselinesPage(StepPage):
         self.body.addLayout(row)
 
     # ----- study → widgets ----------------------------------------------------------------
+    def arrival_action(self) -> QPushButton | None:
+        """On arrival: the baselines, fitted with the budget shown (Cancel stops them)."""
+        return self.fit if not self.study.baselines.results else None
+
     def refresh(self) -> None:
         task = self.study.question.task
         available = baselines.available(task)

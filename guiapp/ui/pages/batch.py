@@ -157,6 +157,10 @@ class BatchPage(StepPage):
         self.remedy.forget()
         self.plot.show_placeholder("The samples are drawn here after you look for batch effects.")
 
+    def arrival_action(self) -> QPushButton | None:
+        """On arrival: the batch-effect check (read-only)."""
+        return self.run_button if not self.study.batch.explained_variance else None
+
     def refresh(self) -> None:
         b = self.study.batch
         self._fill_colour_columns()

@@ -216,6 +216,10 @@ class EvaluatePage(StepPage):
             [[r["model"]] + [f"{t} ★" if best else t for t, best in r["cells"]] for r in compact["rows"]],
         )
 
+    def arrival_action(self) -> QPushButton | None:
+        """On arrival: the tune-split evaluation; never the sealed test."""
+        return self.tune_button if not self.study.evaluation.tune_metrics else None
+
     def refresh(self) -> None:
         s, e = self.study, self.study.evaluation
         binary = s.is_classification and len(s.data.classes) == 2

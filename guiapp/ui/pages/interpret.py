@@ -94,6 +94,10 @@ class InterpretPage(StepPage):
         self.agreement_table = ResultTable("Top features of the network and the linear baseline")
         self.body.addWidget(self.agreement_table)
 
+    def arrival_action(self) -> QPushButton | None:
+        """On arrival: the interpretation (read-only)."""
+        return self.run_button if not self.study.interpret.importances else None
+
     def refresh(self) -> None:
         it = self.study.interpret
         if it.importances:

@@ -125,6 +125,10 @@ class OverfittingPage(StepPage):
         self.body.addWidget(self.shuffle_plot)
         cap_height(300, self.curves, self.curve_plot, self.shuffle_plot)
 
+    def arrival_action(self) -> QPushButton | None:
+        """On arrival: the overfitting check (read-only)."""
+        return self.check if self.study.overfitting.gap is None else None
+
     def refresh(self) -> None:
         o = self.study.overfitting
         name = metrics.DISPLAY_NAMES.get(o.metric, o.metric)

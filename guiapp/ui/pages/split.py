@@ -142,6 +142,10 @@ class SplitPage(StepPage):
         self._shown = ()  # another study: read its settings afresh
 
     # ----- the study into the widgets ----------------------------------------------------------
+    def arrival_action(self) -> QPushButton | None:
+        """On arrival: the split, drawn with the strategy shown; it can be redrawn until the test set is used."""
+        return self.draw if not self.study.split.sealed and self.study.split.test_uses == 0 else None
+
     def refresh(self) -> None:
         s, d = self.study.split, self.study.data
         self._enable_strategies()

@@ -33,7 +33,7 @@ class StudyPage(StepPage):
         self.new_button.setToolTip("Choose an empty folder; Tenfold creates study.json in it.")
         self.open_button = self.action(QPushButton("Open study folder…"))
         self.open_button.setToolTip("Choose a folder that holds a study.json written by Tenfold.")
-        self.new_button.clicked.connect(lambda: dialogs.new_study(self, self.session))
+        self.new_button.clicked.connect(self._new_study)
         self.open_button.clicked.connect(lambda: dialogs.open_study(self, self.session))
         row.addWidget(self.new_button)
         row.addWidget(self.open_button)
@@ -91,6 +91,11 @@ class StudyPage(StepPage):
     def _on_guided(self, checked: bool) -> None:
         self.study.checklist_mode = checked
         self.changed()
+
+    def _new_study(self) -> None:
+        """A new folder: the Question step is the obvious next one, so go there."""
+        if dialogs.new_study(self, self.session):
+            self.next_requested.emit()
 
     def _start_demo(self) -> None:
         if not self.session.start_demo(self.demo_combo.currentData()):

@@ -167,6 +167,10 @@ class TrainPage(StepPage):
         return self.resolved_device() != "cpu" and not (self.running and self.session.runner.busy)
 
     # ----- study → widgets ----------------------------------------------------------------
+    def arrival_action(self) -> QPushButton | None:
+        """On arrival: training, started with the settings shown; Cancel keeps the best weights so far."""
+        return self.train_button if self.study.train.status == "not started" else None
+
     def refresh(self) -> None:
         t = self.study.train
         self._show_device(t.device)

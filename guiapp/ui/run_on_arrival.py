@@ -1,0 +1,27 @@
+"""The "Start each step's routine work when I arrive" setting: on by default, remembered (QSettings).
+
+On, moving forward to a step whose routine work has not been done yet starts it at once, as
+Orange's "Apply automatically" does: the batch-effect check, drawing the split, fitting the
+baselines, applying the recommended architecture, training, the overfitting check, the
+tune-split evaluation and the interpretation. Each page says which of its buttons that is
+(:meth:`StepPage.arrival_action`); the work shows its progress and can be cancelled as if the
+user had pressed the button. Nothing irreversible ever starts by itself: the sealed test, an
+export, a remedy or a decision always waits for the user.
+"""
+
+from __future__ import annotations
+
+from guiapp.ui.settings import app_settings
+
+KEY = "flow/run_on_arrival"
+
+
+def run_on_arrival() -> bool:
+    value = app_settings().value(KEY, True)
+    return value in (True, "true", "1", 1)
+
+
+def set_run_on_arrival(on: bool) -> None:
+    s = app_settings()
+    s.setValue(KEY, bool(on))
+    s.sync()
