@@ -107,3 +107,12 @@ def test_a_new_study_folder_moves_on_to_the_question(qtbot, window, tmp_path, mo
     window.current_page().new_button.click()
     settle()
     assert window.study.folder == folder and window.current_step == "question"
+
+
+def test_a_confounded_batch_leaves_the_split_to_the_user(make_window, demo_study):
+    demo_study.data.batch = demo_study.data.batch or "batch"
+    demo_study.batch.confounded = True
+    window = make_window(demo_study)
+    assert window.page("split").arrival_action() is None
+    demo_study.batch.confounded = False
+    assert window.page("split").arrival_action() is window.page("split").draw

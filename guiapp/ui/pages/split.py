@@ -143,8 +143,13 @@ class SplitPage(StepPage):
 
     # ----- the study into the widgets ----------------------------------------------------------
     def arrival_action(self) -> QPushButton | None:
-        """On arrival: the split, drawn with the strategy shown; it can be redrawn until the test set is used."""
-        return self.draw if not self.study.split.sealed and self.study.split.test_uses == 0 else None
+        """On arrival: the split, drawn with the strategy shown; it can be redrawn until the test set is used.
+
+        Not when the batch is confounded with the label: then the user chooses the remedy's split.
+        """
+        s = self.study
+        confounded = s.batch.confounded and bool(s.data.batch)
+        return self.draw if not s.split.sealed and s.split.test_uses == 0 and not confounded else None
 
     def refresh(self) -> None:
         s, d = self.study.split, self.study.data
