@@ -195,6 +195,7 @@ class MainWindow(QMainWindow):
                 self.current_page().show_blocked(reason)
                 self._select_row(STEP_IDS.index(self.current_step))
                 return False
+        forward = self.stack.currentWidget() is not None and STEP_IDS.index(step_id) > STEP_IDS.index(self.current_step)
         if self.stack.currentWidget() is not None:
             self.current_page().flush()
             self.current_page().blocked.clear_message()
@@ -203,7 +204,7 @@ class MainWindow(QMainWindow):
         self._select_row(index)
         self.current_page().refresh()
         self._refresh_nav()
-        if not force:
+        if forward and not force:
             # Moving on starts the step's routine work, once the page is on screen.
             self._arrived = step_id
             QTimer.singleShot(0, self._start_arrival_work)

@@ -116,3 +116,11 @@ def test_a_confounded_batch_leaves_the_split_to_the_user(make_window, demo_study
     assert window.page("split").arrival_action() is None
     demo_study.batch.confounded = False
     assert window.page("split").arrival_action() is window.page("split").draw
+
+
+def test_a_step_list_click_backwards_starts_nothing(on_data):
+    window = on_data
+    assert window.go_to("split", force=True)
+    assert window.go_to("batch")  # the step list, backwards
+    settle()
+    assert not window.runner.busy and not window.study.batch.explained_variance
