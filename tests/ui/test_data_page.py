@@ -385,3 +385,85 @@ def test_count_columns_are_offered_a_log_transform_with_its_control(qtbot, windo
     assert np.allclose(X[:, column], np.log1p(rows["reads"].to_numpy()), atol=1e-5)
     page.log_undo.click()
     assert window.study.data.transform == {} and page.log_button.isVisible()
+
+
+def wine_like(path: Path, n: int = 60) -> Path:
+    """A sample ID, measurements, a run column and the cultivar last, as the wine walkthrough's table."""
+    rng = np.random.default_rng(1)
+    table = pd.DataFrame(rng.normal(5, 1, (n, 4)).round(3), columns=["alcohol", "malic_acid", "ash", "proline"])
+    table.insert(0, "sample_id", [f"W{i:03d}" for i in range(n)])
+    table["run"] = [f"run{i % 3 + 1}" for i in range(n)]
+    table["cultivar"] = [f"class_{i % 3}" for i in range(n)]
+    table.to_csv(path, index=False)
+    return path
+
+
+def test_a_new_file_gets_its_label_column_guessed_and_said(qtbot, window, page, run_and_wait, tmp_path):
+    with qtbot.waitSignal(page.label_guessed, timeout=10_000) as seen:
+        page.set_path(wine_like(tmp_path / "wine.csv"))
+    assert seen.args[0].column == "cultivar"
+    assert page.label.currentData() == "cultivar" and page.batch.currentData() == "run"
+    assert page.label_note.isVisible()
+    assert page.label_note.text() == (
+        "Guessed: 'cultivar', the last text column with few distinct values; change it if wrong."
+    )
+    choose(page, "label", "run")  # the user's choice: the note no longer applies
+    assert not page.label_note.isVisible()
+    page.set_path(tmp_path / "wine.csv")  # the same file again: the choice stays
+    assert page.label.currentData() == "run"
+    choose(page, "label", "cultivar")
+    run_and_wait(window, page.load)
+    assert window.study.data.label == "cultivar"
+
+
+def test_load_right_after_choosing_a_file_uses_the_guessed_label(qtbot, window, page, run_and_wait, tmp_path):
+    page.set_path(wine_like(tmp_path / "wine.csv"))
+    assert page.label.currentData() is None or page.label.currentData() == ""  # the guess is on its way
+    run_and_wait(window, page.load)
+    assert window.study.data.label == "cultivar" and window.study.data.n_samples == 60
+
+
+def test_a_table_of_numbers_gets_no_label_guess(qtbot, page, tmp_path):
+    rng = np.random.default_rng(2)
+    pd.DataFrame(rng.normal(size=(30, 4)), columns=["a", "b", "c", "y"]).to_csv(tmp_path / "numbers.csv", index=False)
+    with qtbot.waitSignal(page.label_guessed, timeout=10_000) as seen:
+        page.set_path(tmp_path / "numbers.csv")
+    assert seen.args[0] is None
+    assert page.label.currentIndex() == 0 and page.label.currentText() == "— choose the column to predict —"
+    assert not page.label_note.isVisible()
+
+
+def test_a_saved_studys_label_is_not_replaced_by_a_guess(qtbot, make_window, tmp_path):
+    from guiapp.core.study.model import Study
+
+    window = make_window(None)
+    window.session.new_study(tmp_path / "study")
+    window.study.checklist_mode = False
+    assert window.go_to("data")
+    page = window.current_page()
+    page.set_path(wine_like(tmp_path / "wine.csv"))
+    choose(page, "label", "run")
+    choose(page, "batch", "")
+    with qtbot.waitSignal(window.runner.finished, timeout=60_000):
+        page.load.click()
+    assert window.study.data.label == "run"
+    reopened = make_window(Study.open(window.study.folder))
+    assert reopened.go_to("data")
+    again = reopened.current_page()
+    assert again.label.currentData() == "run" and not again.label_note.isVisible()
+    again.set_path(tmp_path / "wine.csv")  # the loaded file chosen again: nothing is guessed
+    assert again.label.currentData() == "run" and not again.label_guess.pending
+
+
+def test_the_sensitivity_answer_is_in_view_above_load_whatever_the_tab(page):
+    from PySide6.QtWidgets import QRadioButton
+
+    radios = page.findChildren(QRadioButton)
+    assert len(radios) == 3 and page.sensitivity.buttons() == radios
+    assert page.sensitivity.button(1).text() == "Not sensitive"
+    assert not page.about_tab.findChildren(QRadioButton)  # the tab keeps the questions behind the answer
+    for index in range(page.tabs.count()):
+        page.tabs.setCurrentIndex(index)
+        assert page.sensitivity.button(1).isVisible()
+    page.sensitivity.button(1).click()
+    assert page.study.data.sensitive is False

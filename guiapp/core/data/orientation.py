@@ -145,23 +145,37 @@ def peek_orientation(
     return OrientationHint(words=words, reason=reason, n_rows=n_rows, n_columns=head.shape[1])
 
 
+def read_head(path: os.PathLike | str, *, sheet: str = "") -> pd.DataFrame | None:
+    """The first :data:`HEAD_ROWS` rows of a table file (text, Parquet, Excel); None for other formats."""
+    path = check_path(path)
+    fmt = file_format(path)
+    if fmt == "text":
+        return _text_head(path)
+    return _head_and_rows(path, fmt, sheet)[0] if fmt in ("parquet", "excel") else None
+
+
+def _text_head(path) -> pd.DataFrame:
+    fmt_ = sniff(path)
+    try:
+        return pd.read_csv(
+            path,
+            sep=fmt_.delimiter,
+            encoding=fmt_.encoding,
+            decimal=fmt_.decimal,
+            skiprows=fmt_.skip_rows,
+            nrows=HEAD_ROWS,
+            na_values=NULLS,
+            keep_default_na=False,
+        )
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise E.MalformedFileError(f"{path.name}: the first rows could not be read ({exc}).") from None
+
+
 def _head_and_rows(path, fmt: str, sheet: str) -> tuple[pd.DataFrame | None, int]:
     """The first :data:`HEAD_ROWS` rows of a table file and its number of data rows."""
     if fmt == "text":
         fmt_ = sniff(path)
-        try:
-            head = pd.read_csv(
-                path,
-                sep=fmt_.delimiter,
-                encoding=fmt_.encoding,
-                decimal=fmt_.decimal,
-                skiprows=fmt_.skip_rows,
-                nrows=HEAD_ROWS,
-                na_values=NULLS,
-                keep_default_na=False,
-            )
-        except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-            raise E.MalformedFileError(f"{path.name}: the first rows could not be read ({exc}).") from None
+        head = _text_head(path)
         lines, last = 0, b"\n"
         with _opener(path)(path) as fh:
             for chunk in iter(lambda: fh.read(1 << 22), b""):

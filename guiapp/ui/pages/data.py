@@ -24,12 +24,13 @@ from guiapp.core.data import transform
 
 # core.data and core.readers bring pandas: imported when a file is chosen, not when the window opens.
 from guiapp.core.privacy import ethics
-from guiapp.core.study.errors import DataError, TenfoldError
+from guiapp.core.study.errors import DataError
 from guiapp.ui.data_panels import FILE_FILTER, DataInPanel
 from guiapp.ui.forms import STRETCH, Button, Field, Form, button_row
 from guiapp.ui.pages.base import StepPage, preview
-from guiapp.ui.pages.data_about import build_about_tab, show_answers
-from guiapp.ui.pages.data_summary import log_advice_words, log_suggested, summary_lines
+from guiapp.ui.pages.data_about import add_sensitivity_row, build_about_tab, show_answers
+from guiapp.ui.pages.data_label import LabelGuesser
+from guiapp.ui.pages.data_summary import log_suggested, set_log, show_log_advice, summary_lines
 from guiapp.ui.pages.sensitivity import chosen_sensitivity, select_sensitivity
 from guiapp.ui.plots import PlotArea, bar_chart
 from guiapp.ui.runner import without_context
@@ -68,7 +69,6 @@ FILE_FIELDS = (
             ),
         ),
     ),
-    Field("label", "Label column:", "combo", "The column the model should learn to predict.", "Label column"),
     Field(
         "batch",
         "Batch column:",
@@ -86,6 +86,13 @@ FILE_FIELDS = (
         "side of the split, so the test set holds unseen donors (Tip 7).",
         "Group column",
     ),
+)
+# The label choice and, beside it, the note saying when Tenfold guessed it (pages/data_label.py).
+LABEL_ROW = (
+    Field(
+        "label", kind="combo", tip="The column the model should learn to predict.", accessible="Label column", stretch=1
+    ),
+    Field("label_note", kind="note", accessible="Label column guess", hidden=True, stretch=1),
 )
 LOAD_ROW = (
     Button(
@@ -120,11 +127,13 @@ LOG_ROW = (
 class DataPage(StepPage):
     step_id = "data"
     orientation_checked = Signal(object)  # the chosen table's first rows were looked at (a hint or None)
+    label_guessed = Signal(object)  # the label guess of a chosen file arrived (a LabelGuess or None)
     # Built from FILE_FIELDS, LOAD_ROW, LOG_ROW and the about tab (pages/data_about.py).
     path: QLineEdit
     browse: QPushButton
     browse_folder: QPushButton
     label: QComboBox
+    label_note: QLabel
     batch: QComboBox
     group: QComboBox
     load: QPushButton
@@ -151,10 +160,14 @@ class DataPage(StepPage):
         self.form = Form(self, FILE_FIELDS[:1], wrap=True)
         self.data_in = DataInPanel(self)
         self.data_in.add_format_rows(self.form.layout)
+        self.form.add_row("Label column:", LABEL_ROW)
         self.form.add(*FILE_FIELDS[1:])
-        # Sensitivity and provenance go on a tab of their own: the page fits the window.
+        self.label_guess = LabelGuesser(self)
+        # The questions behind the sensitivity answer and the provenance go on a tab of their own,
+        # so the page fits the window; the answer itself is the last row above Load.
         about = build_about_tab(self)
         self.data_in.add_form_rows(self.form.layout, provenance=about.layout)
+        add_sensitivity_row(self, self.form.layout)
         self.body.addLayout(self.form.layout)
         self.body.addLayout(button_row(self, LOAD_ROW))
         self.main_action = self.load
@@ -199,6 +212,7 @@ class DataPage(StepPage):
             self.path.setText(s.data.provenance.path)
             self.data_in.show_new_study(s)  # the format, sheet and options first: the columns depend on them
             self._fill_columns(s.data.label, s.data.batch, getattr(s.data, "group", ""))
+            self.label_guess.forget()
             self.source.setText(s.data.provenance.source)
             self.version.setText(s.data.provenance.version)
             self.downloaded.setText(s.data.provenance.downloaded)
@@ -231,7 +245,7 @@ class DataPage(StepPage):
             self.counts.show_placeholder()
             return
         self.summary.setText("\n".join(summary_lines(self.study)))
-        self._show_log_advice()
+        show_log_advice(self)
         if d.class_counts:
             bar_chart(
                 self.counts,
@@ -292,6 +306,10 @@ class DataPage(StepPage):
             self.group.currentData() or getattr(self.study.data, "group", ""),
             guess_batch=new_file,
         )
+        if new_file:  # a new file without a label: the likely label column is chosen for the user
+            self.label_guess.ask()
+        else:
+            self.label_guess.show_note()
         self.data_in.peek_orientation()
 
     def _choose_file(self) -> None:
@@ -318,6 +336,8 @@ class DataPage(StepPage):
         text = self.path.text().strip()
         if not text:
             self.show_error("Choose the data file first.")
+            return
+        if self.label_guess.wait_before_load():  # loads once the label guess has arrived
             return
         from guiapp.core.data import attach as core_data
 
@@ -353,38 +373,12 @@ class DataPage(StepPage):
             ),
         )
 
-    # ----- the log transform ---------------------------------------------------------------------
-    def _log_suggested(self) -> list:
-        return log_suggested(self.study)
-
-    def _show_log_advice(self) -> None:
-        suggested, done = self._log_suggested(), transform.log1p_columns(self.study.data.transform)
-        words = log_advice_words(self.study, suggested)
-        self.log_advice.setText(" ".join(words))
-        self.log_advice.setVisible(bool(words))
-        self.log_button.setText(f"Apply log1p to {len(suggested)} column(s)")
-        self.log_button.setVisible(bool(suggested))
-        self.log_undo.setVisible(bool(done))
-
+    # ----- the log transform (pages/data_summary.py) ---------------------------------------------
     def _remove_log(self) -> None:
-        self._set_log([])
+        set_log(self, [])
 
     def _apply_log(self) -> None:
-        self._set_log(transform.log1p_columns(self.study.data.transform) + self._log_suggested())
-
-    def _set_log(self, columns: list) -> None:
-        if self.study.split.test_uses:
-            self.show_error(
-                "The sealed test set has been used: changing the features now would change the "
-                "study after its result. Start a new study to transform the data."
-            )
-            return
-        try:
-            transform.set_log1p(self.study, columns)
-        except TenfoldError as exc:
-            self.show_error(str(exc))
-            return
-        self.changed()
+        set_log(self, transform.log1p_columns(self.study.data.transform) + log_suggested(self.study))
 
     def _loaded(self, _profile) -> None:
         # Loading replaced the data step's findings: bring back those of the sensitivity answers.

@@ -1,7 +1,10 @@
-"""The Data page's "Sensitivity and source" tab: whether the data are sensitive, the questions
-that suggest an answer (Tip 10), and where the data came from.
+"""The Data page's sensitivity answer and its "Sensitivity and source" tab: the questions that
+suggest an answer (Tip 10), and where the data came from.
 
-Not a page: ``pages/data.py`` builds this tab from it. The widgets are the page's attributes.
+The answer itself (sensitive, not sensitive, not declared) is a row of the page's form, just
+above Load, so it is seen without opening a tab; the tab holds the questions behind it.
+
+Not a page: ``pages/data.py`` builds the row and the tab from it. The widgets are the page's attributes.
 """
 
 from __future__ import annotations
@@ -67,16 +70,20 @@ SOURCE_FIELDS = (
 )
 
 
+def add_sensitivity_row(page, layout: QFormLayout) -> None:
+    """The sensitivity answer as radio buttons (``page.sensitivity``), one row of ``layout``."""
+    row = QHBoxLayout()
+    page.sensitivity = sensitivity_radios(page, page._on_sensitivity)
+    for button in page.sensitivity.buttons():
+        row.addWidget(button)
+    row.addStretch(1)
+    layout.addRow("Are the data sensitive?", row)
+
+
 def build_about_tab(page) -> Form:
     """The tab's widget (``page.about_tab``) and its form; sets the page's answer widgets."""
     page.about_tab = QWidget()
     form = Form(page, wrap=True, layout=QFormLayout(page.about_tab))
-    sens_row = QHBoxLayout()
-    page.sensitivity = sensitivity_radios(page, page._on_sensitivity)
-    for button in page.sensitivity.buttons():
-        sens_row.addWidget(button)
-    sens_row.addStretch(1)
-    form.layout.addRow("Are the data sensitive?", sens_row)
     page.answer_boxes, page.answer_refs = {}, {}
     for key, label, tip in QUESTIONS:
         answer = partial(_answer_box, page, key)

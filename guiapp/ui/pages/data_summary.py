@@ -1,7 +1,7 @@
 """The Data page's "What is in the table" tab in words: the loaded data's summary lines and the
-log-transform advice (with the columns it is about).
+log-transform advice (with the columns it is about), shown and applied from the tab's buttons.
 
-Not a page: ``pages/data.py`` shows these texts.
+Not a page: ``pages/data.py`` shows these texts and calls these functions.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from guiapp.core.data import transform
+from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.model import Study
 
 
@@ -65,3 +66,31 @@ def log_advice_words(study: Study, suggested: list) -> list[str]:
             "usually helps a network."
         )
     return words
+
+
+def show_log_advice(page) -> None:
+    """The Data page's log-transform advice and its buttons, as the study stands."""
+    study = page.study
+    suggested, done = log_suggested(study), transform.log1p_columns(study.data.transform)
+    words = log_advice_words(study, suggested)
+    page.log_advice.setText(" ".join(words))
+    page.log_advice.setVisible(bool(words))
+    page.log_button.setText(f"Apply log1p to {len(suggested)} column(s)")
+    page.log_button.setVisible(bool(suggested))
+    page.log_undo.setVisible(bool(done))
+
+
+def set_log(page, columns: list) -> None:
+    """Log-transform ``columns`` (none: remove the transform), unless the sealed test was used."""
+    if page.study.split.test_uses:
+        page.show_error(
+            "The sealed test set has been used: changing the features now would change the "
+            "study after its result. Start a new study to transform the data."
+        )
+        return
+    try:
+        transform.set_log1p(page.study, columns)
+    except TenfoldError as exc:
+        page.show_error(str(exc))
+        return
+    page.changed()
