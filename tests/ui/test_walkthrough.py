@@ -198,7 +198,8 @@ def test_wine_walkthrough_in_at_most_25_actions(qtbot, first_start, window, tmp_
     page = window.current_page()
     assert page.step_id == "data"
     walk.click(page.browse)
-    assert page.label.currentData() == "cultivar"  # the last text column with few values
+    # The label is guessed off the window's thread: the last text column with few values.
+    qtbot.waitUntil(lambda: page.label.currentData() == "cultivar", timeout=10_000)
     assert page.batch.currentData() == "run"  # a column named 'run' is offered as the batch column
     walk.run(page.load)
     assert window.study.data.n_samples == 178 and window.study.data.batch == "run"
