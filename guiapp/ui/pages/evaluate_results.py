@@ -1,18 +1,20 @@
 """The Evaluate page's results under the tune scores: the ROC, precision–recall and reliability
 plots (or the residuals of a regression), the confusion matrix, and the scores per batch and
-per subgroup. Each plot's title names the split it shows.
+per subgroup. Each plot's title names the split it shows. Also the models × metrics tables of the
+tune split and the test set.
 
 Not a page: ``pages/evaluate.py`` builds and fills these with its own widgets.
 """
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout
+from PySide6.QtWidgets import QHBoxLayout, QHeaderView
 
 from guiapp.core.evaluation import subgroups
 from guiapp.core.stats import metrics
 from guiapp.ui.eval_plots import residual_scatter, xy_lines
 from guiapp.ui.page_fit import cap_height
+from guiapp.ui.pages.evaluate_words import SCORE_LEGEND, score_header
 from guiapp.ui.plots import PlotArea
 from guiapp.ui.widgets import ResultTable, heading
 
@@ -136,3 +138,36 @@ def show_groups(page, results: list, split: str) -> None:
             "No batch column or subgroup chosen: tick subgroup columns above "
             "(site, sex, age…) to see how each group fares."
         )
+
+
+def show_scores(table: ResultTable, legend, scores: dict, split: str) -> None:
+    """The models × metrics table of one split: models down, metrics across, the best of each metric
+    marked ★ and bold, each score's 95% interval in its tooltip. The model column takes the width
+    left and wraps, so the table fits the page with every baseline."""
+    columns = scores["columns"]
+    table.fill(
+        [f"model ({split}, n = {scores['n'] or '?'})"] + [score_header(k, name) for k, name in columns],
+        [[r["model"]] + [f"{t} ★" if best else t for t, best in r["cells"]] for r in scores["rows"]],
+        tooltips=[
+            [r["model"]]
+            + [
+                f"{name} of {r['model']} on the {split} split: {t}" + (f" (95% CI {ci})" if ci else "")
+                for (_, name), (t, _best), ci in zip(columns, r["cells"], r["intervals"], strict=True)
+            ]
+            for r in scores["rows"]
+        ],
+        wrap_column=0,
+    )
+    for c, (key, name) in enumerate(columns, start=1):
+        table.horizontalHeaderItem(c).setToolTip(
+            name + (" (the study's target metric)" if key == scores["target"] else "")
+        )
+        for r, row in enumerate(scores["rows"]):
+            if row["cells"][c - 1][1]:
+                font = table.item(r, c).font()
+                font.setBold(True)
+                table.item(r, c).setFont(font)
+    table.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)
+    table.resizeRowsToContents()
+    target = dict(columns).get(scores["target"])
+    legend.setText(SCORE_LEGEND + (f" The study's target metric is {target}." if target else ""))

@@ -40,3 +40,16 @@ def threshold_off_reason(study) -> str:
         f"Off: a decision threshold needs exactly two classes, and this study has {n}. Each sample is "
         "called the class with the highest predicted probability."
     )
+
+
+SCORE_LEGEND = (
+    "★ marks the best model on each metric (the lowest for the Brier score and the calibration "
+    "error). Point at a score for its 95% interval."
+)
+
+
+def score_header(metric: str, name: str) -> str:
+    """A metric's column title on two short lines, so that many columns fit side by side."""
+    if metric == "ece":
+        return "Calibration\nerror (ECE)"
+    return name.replace(" ", "\n", 1)
