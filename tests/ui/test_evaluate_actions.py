@@ -130,6 +130,7 @@ def test_score_tables_fit_the_page_with_every_baseline(make_window, run_and_wait
         # Readable without sideways scrolling, inside the table or on the page.
         assert table.horizontalScrollBar().maximum() == 0, f"{tab}: the table scrolls sideways"
         assert not table.horizontalScrollBar().isVisible()
+        assert table.verticalScrollBar().maximum() == 0, f"{tab}: the table hides rows below its edge"
         assert not area.horizontalScrollBar().isVisible()
         right = table.mapTo(area.viewport(), QPoint(table.width(), 0)).x()
         assert right <= area.viewport().width()

@@ -31,7 +31,7 @@ from guiapp.core.study.errors import TenfoldError
 from guiapp.ui.forms import STRETCH, Button, button_row
 from guiapp.ui.page_fit import Collapsible, FitTabs, building_into
 from guiapp.ui.pages.base import StepPage, preview
-from guiapp.ui.pages.evaluate_results import build_curves, show_curves, show_groups, show_scores
+from guiapp.ui.pages.evaluate_results import ScoreTable, build_curves, show_curves, show_groups, show_scores
 from guiapp.ui.pages.evaluate_words import (
     AGAIN,
     FIRST_TIME,
@@ -121,7 +121,7 @@ class EvaluatePage(StepPage):
         self.imbalance.setAccessibleName("Imbalance note")
         self.body.addWidget(self.imbalance)
         self.body.addWidget(heading("Tune split: network and baselines"))
-        self.tune_table = ResultTable("Tune split scores")
+        self.tune_table = ScoreTable("Tune split scores")
         self.body.addWidget(self.tune_table)
         self.tune_legend = note(SCORE_LEGEND)
         self.body.addWidget(self.tune_legend)
@@ -152,7 +152,7 @@ class EvaluatePage(StepPage):
         self.conclusion = value_label("Conclusion")  # the study's answer, after the sealed test
         self.conclusion.setWordWrap(True)
         self.body.addWidget(self.conclusion)
-        self.test_table = ResultTable("Test set scores")
+        self.test_table = ScoreTable("Test set scores")
         self.body.addWidget(self.test_table)
         self.test_legend = note(SCORE_LEGEND)
         self.body.addWidget(self.test_legend)
@@ -210,12 +210,16 @@ class EvaluatePage(StepPage):
     # ----- reading the study ----------------------------------------------------------------
     def _metric_order(self) -> list:
         names = list(metrics.panel_metric_names(self.study.question.task))
+        target = self.study.question.target_metric
+        if target in names:  # the success criterion's metric first, then PR AUC where it leads
+            names.remove(target)
+            names.insert(0, target)
         if tune_evaluation.rare_minority(self.study) and "pr_auc" in names:
             names.remove("pr_auc")
             names.insert(0, "pr_auc")
         return names
 
-    def _show_scores(self, table: ResultTable, legend, split: str) -> None:
+    def _show_scores(self, table: ScoreTable, legend, split: str) -> None:
         show_scores(table, legend, score_table.split_table(self.study, split, self._metric_order()), split)
 
     def refresh(self) -> None:

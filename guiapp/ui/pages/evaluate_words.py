@@ -48,8 +48,15 @@ SCORE_LEGEND = (
 )
 
 
+# Column titles of the models × metrics tables: short lines, so that every metric fits side by side
+# with the model names readable (the full name is the title's tooltip).
+SCORE_HEADERS = {
+    "sensitivity": "Sensi-\ntivity",
+    "specificity": "Speci-\nficity",
+    "ece": "Calib-\nration\nerror",
+}
+
+
 def score_header(metric: str, name: str) -> str:
-    """A metric's column title on two short lines, so that many columns fit side by side."""
-    if metric == "ece":
-        return "Calibration\nerror (ECE)"
-    return name.replace(" ", "\n", 1)
+    """A metric's column title on short lines ("Balanced\naccuracy")."""
+    return SCORE_HEADERS.get(metric) or name.replace(" ", "\n", 1)
