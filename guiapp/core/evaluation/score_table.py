@@ -9,6 +9,7 @@ test set's first few columns.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from guiapp.core.models.baselines import CLASSIFIERS, REGRESSORS
 from guiapp.core.stats.metrics import DISPLAY_NAMES, HIGHER_IS_BETTER, panel_metric_names
@@ -35,7 +36,7 @@ def interval(panel: dict, metric: str) -> str:
     return f"{ci[0]:.3f}–{ci[1]:.3f}" if ci and len(ci) == 2 and None not in ci else ""
 
 
-def marked_rows(models: list[tuple[str, dict]], keys: list[str]) -> list[dict]:
+def marked_rows(models: list[tuple[str, dict]], keys: Sequence[str]) -> list[dict]:
     """``[{"model", "cells": [(text, best)]}]``: each model's scores on ``keys``, the best of each
     column marked (the highest, or the lowest where lower is better; ties all marked)."""
     best = {}
@@ -67,7 +68,7 @@ def split_models(study: Study, split: str) -> list[tuple[str, dict]]:
     return [(NETWORK, network)] + [(model_name(n), p) for n, p in panels.items()]
 
 
-def split_table(study: Study, split: str, order: list[str] | None = None) -> dict:
+def split_table(study: Study, split: str, order: Sequence[str] | None = None) -> dict:
     """The models × metrics table of ``split`` ("tune" or "test") with every metric of the panel.
 
     ``{"columns": [(key, name)], "rows": [{"model", "cells": [(text, best)], "intervals": [text]}],
