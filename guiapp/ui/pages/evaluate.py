@@ -144,7 +144,8 @@ class EvaluatePage(StepPage):
         self.body.addWidget(heading("Final evaluation on the sealed test set"))
         self.body.addWidget(
             note(
-                "The test set is read once, at the end, with the button above the tabs. Its score is the one to report."
+                "The test set is read once, at the end, by the final-evaluation button above the tabs. "
+                "Its score is the one to report."
             )
         )
         self.test_status = value_label("Test set status")
