@@ -68,3 +68,26 @@ def test_table_marks_the_best_of_each_column():
     assert table["rows"][1]["cells"] == [("1.000", True), ("1.000", True)]
     assert table["rows"][0]["cells"] == [("0.976", False), ("0.990", False)]
     assert "**1.000 ★**" in conclusion.table_markdown(table)
+
+
+def test_split_table_has_every_model_down_and_every_scored_metric_across():
+    from guiapp.core.evaluation import score_table
+
+    s = _study(0.976, 1.0)
+    s.evaluation.tune_metrics = {"roc_auc": 0.95, "roc_auc_ci": [0.9, 0.99], "brier": 0.08, "n": 40}
+    s.baselines.results = [
+        {"name": "logistic_regression", "tune_metrics": {"roc_auc": 0.97, "brier": 0.10}},
+        {"name": "random_forest", "tune_metrics": {"roc_auc": 0.93, "brier": 0.07}},
+    ]
+    tune = score_table.split_table(s, "tune", ["brier"])
+    assert [name for _, name in tune["columns"]] == ["Brier score", "ROC AUC"]  # the order asked, then the panel
+    assert [r["model"] for r in tune["rows"]] == ["Network", "Logistic regression (L2)", "Random forest"]
+    assert [r["cells"] for r in tune["rows"]] == [
+        [("0.080", False), ("0.950", False)],
+        [("0.100", False), ("0.970", True)],
+        [("0.070", True), ("0.930", False)],  # the lowest Brier score is the best
+    ]
+    assert tune["rows"][0]["intervals"] == ["", "0.900–0.990"] and tune["n"] == 40
+    test = score_table.split_table(s, "test")
+    assert [k for k, _ in test["columns"]] == ["roc_auc", "balanced_accuracy"]
+    assert [r["model"] for r in test["rows"]][-1] == "Majority class (chance level)"

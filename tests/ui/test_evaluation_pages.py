@@ -93,7 +93,7 @@ def test_overfitting_page_runs_the_learning_curve_and_the_shuffle_control(make_w
 
 
 def test_evaluate_page_shows_panel_curves_subgroups_and_scoreboard(make_window, run_and_wait, trained, monkeypatch):
-    trained.question.target_metric, trained.question.target_value = "roc_auc", 0.6
+    trained.question.target_metric, trained.question.target_value = "mcc", 0.2
     trained.question.max_parameters = 10  # a budget the network cannot meet
     window = make_window(trained)
     assert window.go_to("evaluate", force=True)
@@ -108,8 +108,13 @@ def test_evaluate_page_shows_panel_curves_subgroups_and_scoreboard(make_window, 
     run_and_wait(window, page.tune_button)
     panel = window.study.evaluation.tune_metrics
     assert panel["details"]["threshold"] == pytest.approx(0.4)
-    assert "ROC AUC" in page.tune_table.cell_text(0, 0)
-    assert any(page.tune_table.cell_text(r, 0).startswith("MCC") for r in range(page.tune_table.rowCount()))
+    # The models down the tune table, the metrics across, the best of each marked.
+    table = page.tune_table
+    assert [table.cell_text(r, 0) for r in range(table.rowCount())] == ["Network", "Logistic regression (L2)"]
+    headers = [table.horizontalHeaderItem(c).text().replace("\n", " ") for c in range(table.columnCount())]
+    assert headers[1] == "MCC" and "ROC AUC" in headers  # the target metric first
+    assert "(95% CI" in table.item(0, 1).toolTip()
+    assert all(any("★" in table.cell_text(r, c) for r in range(2)) for c in range(1, table.columnCount()))
     assert page.roc_plot.has_plot and page.pr_plot.has_plot and page.calibration_plot.has_plot
     assert page.confusion_table.rowCount() == 2
     factors = {page.groups_table.cell_text(r, 0) for r in range(page.groups_table.rowCount())}

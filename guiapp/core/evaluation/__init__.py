@@ -3,7 +3,8 @@
 - Overfitting step: ``overfitting`` (train vs tune gap), ``learning_curve``, ``shuffle_control``.
 - Evaluate step: ``tune_evaluation`` (the tune-set panel, threshold, minority rule),
   ``sealed_test`` (the one-time sealed test and the test predictions), ``subgroups``, ``guards``,
-  ``cross_validation`` (+ ``cross_validation_card``), ``conclusion``.
+  ``cross_validation`` (+ ``cross_validation_card``), ``conclusion``, ``score_table``
+  (the models × metrics table of a split).
 - Success criteria: ``scoreboard``, ``criterion_status``, ``criteria_rows``, ``criteria``
   (measurements), ``generalization`` (leave one batch out, attribution stability).
 - External cohorts: ``external`` (scored once), ``external_read``, ``external_shift``,

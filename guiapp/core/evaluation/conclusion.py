@@ -7,16 +7,14 @@ The Evaluate page, the model card and the report all show :func:`conclusion`, so
 
 from __future__ import annotations
 
-import math
-
+from guiapp.core.evaluation import score_table
 from guiapp.core.evaluation.criterion_status import MET, NOT_MET
 from guiapp.core.evaluation.scoreboard import scoreboard
-from guiapp.core.models.baselines import CLASSIFIERS, REGRESSORS
 from guiapp.core.stats.metrics import DISPLAY_NAMES, HIGHER_IS_BETTER
 from guiapp.core.study.blocking import headline_caveat
 from guiapp.core.study.model import Study
 
-NETWORK = "Network"
+NETWORK = score_table.NETWORK
 # Metrics the compact table shows first; the rest of the panel follows, up to TABLE_COLUMNS.
 TABLE_COLUMNS = 4
 _CHANCE_BASELINES = {"majority", "mean"}
@@ -26,9 +24,7 @@ def _name(metric: str) -> str:
     return DISPLAY_NAMES.get(metric, metric)
 
 
-def _value(panel: dict, metric: str) -> float | None:
-    v = (panel or {}).get(metric)
-    return float(v) if isinstance(v, (int, float)) and math.isfinite(v) else None
+_value = score_table.value
 
 
 def _ci_text(panel: dict, metric: str) -> str:
@@ -36,8 +32,7 @@ def _ci_text(panel: dict, metric: str) -> str:
     return f" (95% CI {ci[0]:.3f}–{ci[1]:.3f})" if ci and len(ci) == 2 and None not in ci else ""
 
 
-def _baseline_name(name: str) -> str:
-    return CLASSIFIERS.get(name) or REGRESSORS.get(name) or name
+_baseline_name = score_table.model_name
 
 
 def best_baseline(study: Study) -> tuple | None:
@@ -152,27 +147,13 @@ def _next_step(c: dict, met: bool | None) -> str:
 def baseline_table(study: Study) -> dict:
     """The models × metrics table of the test scores: ``{"columns": [(key, name)], "rows": [{"model",
     "cells": [(text, best)]}]}``: the network first, then each baseline; each column's best marked."""
-    ev = study.evaluation
-    net_panel, panels = ev.test_metrics, dict(ev.baseline_test_metrics or {})
-    models = [(NETWORK, net_panel or {})] + [(_baseline_name(n), p) for n, p in panels.items()]
+    models = score_table.split_models(study, "test")
+    net_panel = models[0][1]
     primary = study.primary_metric
-    keys = [k for k in (net_panel or {}) if not k.endswith("_ci") and k in HIGHER_IS_BETTER]
+    keys = [k for k in net_panel if not k.endswith("_ci") and k in HIGHER_IS_BETTER]
     keys = ([primary] if primary in keys else []) + [k for k in keys if k != primary]
     keys = keys[:TABLE_COLUMNS]
-    best = {}
-    for k in keys:
-        values = [_value(p, k) for _, p in models]
-        present = [v for v in values if v is not None]
-        if present:
-            best[k] = max(present) if HIGHER_IS_BETTER[k] else min(present)
-    rows = []
-    for model, panel in models:
-        cells = []
-        for k in keys:
-            v = _value(panel, k)
-            cells.append(("—" if v is None else f"{v:.3f}", v is not None and abs(v - best.get(k, math.nan)) < 1e-12))
-        rows.append({"model": model, "cells": cells})
-    return {"columns": [(k, _name(k)) for k in keys], "rows": rows}
+    return {"columns": [(k, _name(k)) for k in keys], "rows": score_table.marked_rows(models, keys)}
 
 
 def table_markdown(table: dict) -> str:

@@ -20,19 +20,26 @@ from guiapp.core.evaluation import (
     conclusion,
     cross_validation,
     cross_validation_card,
+    score_table,
     scoreboard,
     sealed_test,
     subgroups,
     tune_evaluation,
 )
-from guiapp.core.models import baselines
 from guiapp.core.stats import metrics
 from guiapp.core.study.errors import TenfoldError
 from guiapp.ui.forms import STRETCH, Button, button_row
 from guiapp.ui.page_fit import Collapsible, FitTabs, building_into
 from guiapp.ui.pages.base import StepPage, preview
-from guiapp.ui.pages.evaluate_results import build_curves, show_curves, show_groups
-from guiapp.ui.pages.evaluate_words import AGAIN, FIRST_TIME, IMBALANCE_LEAD, THRESHOLD_TIP, threshold_off_reason
+from guiapp.ui.pages.evaluate_results import ScoreTable, build_curves, show_curves, show_groups, show_scores
+from guiapp.ui.pages.evaluate_words import (
+    AGAIN,
+    FIRST_TIME,
+    IMBALANCE_LEAD,
+    SCORE_LEGEND,
+    THRESHOLD_TIP,
+    threshold_off_reason,
+)
 from guiapp.ui.why_disabled import NOT_TRAINED, enable
 from guiapp.ui.widgets import Banner, ResultTable, heading, note, value_label
 
@@ -49,7 +56,10 @@ class EvaluatePage(StepPage):
     )
 
     def build(self) -> None:
-        # Four short tabs instead of one long page; each result shows beside the button that makes it.
+        # The step's two decisions side by side above the tabs, in view when the page opens; each
+        # brings the tab with its result to the front when it is done. Four short tabs instead of
+        # one long page.
+        self._build_actions()
         self.tabs = FitTabs("Evaluation sections")
         self.body.addWidget(self.tabs)
         with building_into(self, self.tabs.add("Tune split")):
@@ -63,6 +73,24 @@ class EvaluatePage(StepPage):
         self.external = ExternalCohortsPanel(self)
         self.tabs.add("External cohorts").addWidget(self.external)
         self.tabs.follow_buttons()
+
+    def _build_actions(self) -> None:
+        tune = Button(
+            "tune_button",
+            "Evaluate on the tune split",
+            "Score the network on the tune split, with bootstrap intervals, beside the baselines.",
+            "_evaluate_tune",
+            primary=True,
+        )
+        final = Button(
+            "final_button",
+            "Final evaluation on the sealed test set…",
+            "Open the sealed test set and score the network and the baselines on it. Do this once.",
+            "_final",
+        )
+        self.body.addLayout(button_row(self, (tune, final, STRETCH)))
+        self.final_button.setObjectName("danger")
+        self.main_action = self.tune_button  # the page's main button: in view when the page opens
 
     def _build_tune(self) -> None:
         form = QFormLayout()
@@ -89,22 +117,14 @@ class EvaluatePage(StepPage):
         box.addWidget(self.subgroup_list)
         box.addWidget(self.no_subgroups)
         self.body.addLayout(form)
-
-        tune = Button(
-            "tune_button",
-            "Evaluate on the tune split",
-            "Score the network on the tune split, with bootstrap intervals, beside the baselines.",
-            "_evaluate_tune",
-            primary=True,
-        )
-        self.body.addLayout(button_row(self, (tune, STRETCH)))
-        self.main_action = self.tune_button  # the page's main button: in view when the page opens
         self.imbalance = Banner("info")
         self.imbalance.setAccessibleName("Imbalance note")
         self.body.addWidget(self.imbalance)
         self.body.addWidget(heading("Tune split: network and baselines"))
-        self.tune_table = ResultTable("Tune split scores")
+        self.tune_table = ScoreTable("Tune split scores")
         self.body.addWidget(self.tune_table)
+        self.tune_legend = note(SCORE_LEGEND)
+        self.body.addWidget(self.tune_legend)
         self.body.addWidget(heading("Success criteria"))
         self.scoreboard_table = ResultTable("Success criteria")
         self.body.addWidget(self.scoreboard_table)
@@ -122,22 +142,21 @@ class EvaluatePage(StepPage):
 
     def _build_test(self) -> None:
         self.body.addWidget(heading("Final evaluation on the sealed test set"))
-        self.body.addWidget(note("The test set is read once, at the end. Its score is the one to report."))
-        final = Button(
-            "final_button",
-            "Final evaluation on the sealed test set…",
-            "Open the sealed test set and score the network and the baselines on it. Do this once.",
-            "_final",
+        self.body.addWidget(
+            note(
+                "The test set is read once, at the end, by the final-evaluation button above the tabs. "
+                "Its score is the one to report."
+            )
         )
-        self.body.addLayout(button_row(self, (final, STRETCH)))
-        self.final_button.setObjectName("danger")
         self.test_status = value_label("Test set status")
         self.body.addWidget(self.test_status)
         self.conclusion = value_label("Conclusion")  # the study's answer, after the sealed test
         self.conclusion.setWordWrap(True)
         self.body.addWidget(self.conclusion)
-        self.test_table = ResultTable("Test set scores")
+        self.test_table = ScoreTable("Test set scores")
         self.body.addWidget(self.test_table)
+        self.test_legend = note(SCORE_LEGEND)
+        self.body.addWidget(self.test_legend)
 
     def _build_cross_validation(self) -> None:
         self.body.addWidget(heading("Repeated cross-validation"))
@@ -192,29 +211,17 @@ class EvaluatePage(StepPage):
     # ----- reading the study ----------------------------------------------------------------
     def _metric_order(self) -> list:
         names = list(metrics.panel_metric_names(self.study.question.task))
+        target = self.study.question.target_metric
+        if target in names:  # the success criterion's metric first, then PR AUC where it leads
+            names.remove(target)
+            names.insert(0, target)
         if tune_evaluation.rare_minority(self.study) and "pr_auc" in names:
             names.remove("pr_auc")
             names.insert(0, "pr_auc")
         return names
 
-    def _panel_table(self, table: ResultTable, network: dict, baseline_panels: dict, split: str) -> None:
-        titles = baselines.available(self.study.question.task)
-        columns = [("Network", network)] + [(titles.get(n, n), p) for n, p in baseline_panels.items()]
-        rows = [
-            [metrics.DISPLAY_NAMES.get(m, m) + (" (target)" if m == self.study.question.target_metric else "")]
-            + [metrics.format_metric(m, panel) for _, panel in columns]
-            for m in self._metric_order()
-        ]
-        rows.append(["samples"] + [str(panel.get("n", "—")) for _, panel in columns])
-        table.fill([f"metric ({split})"] + [c for c, _ in columns], rows)
-
-    @staticmethod
-    def _compact_table(table: ResultTable, compact: dict) -> None:
-        """Models down, metrics across: narrow enough for any number of baselines; ★ marks the best."""
-        table.fill(
-            ["model (test set)"] + [name for _, name in compact["columns"]],
-            [[r["model"]] + [f"{t} ★" if best else t for t, best in r["cells"]] for r in compact["rows"]],
-        )
+    def _show_scores(self, table: ScoreTable, legend, split: str) -> None:
+        show_scores(table, legend, score_table.split_table(self.study, split, self._metric_order()), split)
 
     def arrival_action(self) -> QPushButton | None:
         """On arrival: the tune-split evaluation; never the sealed test."""
@@ -231,12 +238,10 @@ class EvaluatePage(StepPage):
         self.threshold.blockSignals(False)
         self._fill_subgroups()
         self.imbalance.show_message(IMBALANCE_LEAD if tune_evaluation.rare_minority(s) else "")
+        self.tune_table.setVisible(bool(e.tune_metrics))
+        self.tune_legend.setVisible(bool(e.tune_metrics))
         if e.tune_metrics:
-            tune_baselines = {r["name"]: r["tune_metrics"] for r in s.baselines.results}
-            self._panel_table(self.tune_table, e.tune_metrics, tune_baselines, "tune")
-            self.tune_table.show()
-        else:
-            self.tune_table.hide()
+            self._show_scores(self.tune_table, self.tune_legend, "tune")
         self._show_curves(e.test_metrics or e.tune_metrics, "test" if e.test_metrics else "tune")
         self._show_groups(e.test_groups or e.tune_groups, "test" if e.test_groups else "tune")
         self._show_scoreboard()
@@ -249,8 +254,9 @@ class EvaluatePage(StepPage):
             self.test_status.setText(used)
             self.conclusion.setText("Conclusion: " + conclusion.conclusion(s))
             self.conclusion.show()
-            self._compact_table(self.test_table, conclusion.baseline_table(s))
+            self._show_scores(self.test_table, self.test_legend, "test")
             self.test_table.show()
+            self.test_legend.show()
         else:
             self.test_status.setText(
                 f"Sealed: {len(sp.test_idx):,} samples not yet seen by anything."
@@ -258,6 +264,7 @@ class EvaluatePage(StepPage):
                 else "No test set yet: draw the split first."
             )
             self.test_table.hide()
+            self.test_legend.hide()
             self.conclusion.hide()
         self.external.refresh()
         super().refresh()
@@ -342,7 +349,12 @@ class EvaluatePage(StepPage):
 
     def _evaluate_tune(self) -> None:
         self.flush()
-        self.run_task(tune_evaluation.evaluate_on_tune, {"study": self.study}, name="evaluating on the tune split")
+        self.run_task(
+            tune_evaluation.evaluate_on_tune,
+            {"study": self.study},
+            name="evaluating on the tune split",
+            on_result=lambda _panel: self.tabs.show_widget(self.tune_table),  # the scores just made
+        )
 
     def _final(self) -> None:
         reason = ""
@@ -364,8 +376,12 @@ class EvaluatePage(StepPage):
             sealed_test.finalize_test_evaluation,
             {"study": self.study, "unseal_reason": reason},
             name="evaluating on the sealed test set",
-            on_result=lambda _panel: self.show_info("Final evaluation done. Report these test scores."),
+            on_result=self._final_done,
         )
+
+    def _final_done(self, _panel) -> None:
+        self.tabs.show_widget(self.test_table)  # the user asked for these scores: bring them into view
+        self.show_info("Final evaluation done. Report these test scores.")
 
 
 if __name__ == "__main__":

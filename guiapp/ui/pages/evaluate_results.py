@@ -1,18 +1,21 @@
 """The Evaluate page's results under the tune scores: the ROC, precision–recall and reliability
 plots (or the residuals of a regression), the confusion matrix, and the scores per batch and
-per subgroup. Each plot's title names the split it shows.
+per subgroup. Each plot's title names the split it shows. Also the models × metrics tables of the
+tune split and the test set.
 
 Not a page: ``pages/evaluate.py`` builds and fills these with its own widgets.
 """
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QHBoxLayout, QHeaderView
 
 from guiapp.core.evaluation import subgroups
 from guiapp.core.stats import metrics
 from guiapp.ui.eval_plots import residual_scatter, xy_lines
 from guiapp.ui.page_fit import cap_height
+from guiapp.ui.pages.evaluate_words import SCORE_LEGEND, score_header
 from guiapp.ui.plots import PlotArea
 from guiapp.ui.widgets import ResultTable, heading
 
@@ -136,3 +139,63 @@ def show_groups(page, results: list, split: str) -> None:
             "No batch column or subgroup chosen: tick subgroup columns above "
             "(site, sex, age…) to see how each group fares."
         )
+
+
+class ScoreTable(ResultTable):
+    """A models × metrics table: the metric columns as narrow as their titles and scores, the model
+    column taking the width left and wrapping, the table as tall as its wrapped rows (it never
+    scrolls inside itself)."""
+
+    def __init__(self, accessible_name: str) -> None:
+        super().__init__(accessible_name)
+        self.horizontalHeader().setMinimumSectionSize(36)
+        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.setWordWrap(True)
+        # The model names wrap anew whenever their column's width changes: the rows follow once the
+        # header has laid the columns out, then the table's height follows the rows.
+        self._refit = QTimer(self)
+        self._refit.setSingleShot(True)
+        self._refit.setInterval(0)
+        self._refit.timeout.connect(self.fit_height)
+        self.horizontalHeader().sectionResized.connect(lambda column, _old, _new: column == 0 and self._refit.start())
+        self.verticalHeader().sectionResized.connect(lambda *_: self._fit_rows())
+
+    def fit_height(self) -> None:
+        self.resizeRowsToContents()
+        self._fit_rows()
+
+    def _fit_rows(self) -> None:
+        rows = sum(self.rowHeight(r) for r in range(self.rowCount()))
+        self.setFixedHeight(self.horizontalHeader().sizeHint().height() + 2 * self.frameWidth() + rows + 2)
+
+
+def show_scores(table: ScoreTable, legend, scores: dict, split: str) -> None:
+    """The models × metrics table of one split: models down, metrics across, the best of each metric
+    marked ★ and bold, each score's 95% interval in its tooltip."""
+    columns = scores["columns"]
+    table.fill(
+        ["model"] + [score_header(k, name) for k, name in columns],
+        [[r["model"]] + [f"{t} ★" if best else t for t, best in r["cells"]] for r in scores["rows"]],
+        tooltips=[
+            [r["model"]]
+            + [
+                f"{name} of {r['model']} on the {split} split: {t}" + (f" (95% CI {ci})" if ci else "")
+                for (_, name), (t, _best), ci in zip(columns, r["cells"], r["intervals"], strict=True)
+            ]
+            for r in scores["rows"]
+        ],
+        wrap_column=0,
+    )
+    for c, (key, name) in enumerate(columns, start=1):
+        target = " (the study's target metric)" if key == scores["target"] else ""
+        table.horizontalHeaderItem(c).setToolTip(name + target)
+        for r, row in enumerate(scores["rows"]):
+            if row["cells"][c - 1][1]:
+                font = table.item(r, c).font()
+                font.setBold(True)
+                table.item(r, c).setFont(font)
+    table.fit_height()
+    target = dict(columns).get(scores["target"])
+    samples = f"Scores on the {scores['n']} {split} samples. " if scores["n"] else ""
+    legend.setText(samples + SCORE_LEGEND + (f" The study's target metric is {target}." if target else ""))

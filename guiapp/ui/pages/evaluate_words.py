@@ -40,3 +40,23 @@ def threshold_off_reason(study) -> str:
         f"Off: a decision threshold needs exactly two classes, and this study has {n}. Each sample is "
         "called the class with the highest predicted probability."
     )
+
+
+SCORE_LEGEND = (
+    "★ marks the best model on each metric (the lowest for the Brier score and the calibration "
+    "error). Point at a score for its 95% interval."
+)
+
+
+# Column titles of the models × metrics tables: short lines, so that every metric fits side by side
+# with the model names readable (the full name is the title's tooltip).
+SCORE_HEADERS = {
+    "sensitivity": "Sensi-\ntivity",
+    "specificity": "Speci-\nficity",
+    "ece": "Calib-\nration\nerror",
+}
+
+
+def score_header(metric: str, name: str) -> str:
+    """A metric's column title on short lines ("Balanced\naccuracy")."""
+    return SCORE_HEADERS.get(metric) or name.replace(" ", "\n", 1)
