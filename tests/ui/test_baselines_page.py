@@ -117,3 +117,44 @@ def test_compare_scores_the_trained_network_against_equally_tuned_baselines(qtbo
     assert study.verdict.stage == "after training"
     assert page.verdict.text().startswith(study.verdict.headline)
     assert "paired bootstrap" in page.verdict.text()
+
+
+def test_the_usual_reason_is_offered_and_recorded_only_by_the_click(qtbot, page):
+    """The advisor says the baselines may be enough: the field offers the first usual reason, the
+    study records nothing until the user's one click on 'Record my reason', and the card shows it."""
+    from guiapp.core.evaluation.verdict import verdict_text
+    from guiapp.ui.pages.baselines import SUGGESTED_REASONS
+
+    study = page.study
+    assert page.reason.text() == ""  # nothing to go on against yet
+    page.budget.setValue(1)
+    choose(page, "logistic_regression", "majority")
+    with qtbot.waitSignal(page.task_finished, timeout=TIMEOUT_MS):
+        page.fit.click()
+    assert study.verdict.level == "doubtful"  # 60 samples per class: the baselines may be enough
+    assert [page.suggestions.itemText(i) for i in range(page.suggestions.count())] == list(SUGGESTED_REASONS)
+    assert page.reason.text() == SUGGESTED_REASONS[0]
+    assert study.verdict.proceed_reason == ""  # offered, not recorded
+    page.refresh()
+    assert page.reason.text() == SUGGESTED_REASONS[0] and study.verdict.proceed_reason == ""
+
+    page.record_reason.click()
+    assert study.verdict.proceed_reason == SUGGESTED_REASONS[0]
+    assert f"The study goes on because: {SUGGESTED_REASONS[0]}" in verdict_text(study)
+
+    page.suggestions.setCurrentIndex(2)  # the user picks another usual reason from the list
+    page.suggestions.activated.emit(2)
+    assert page.reason.text() == SUGGESTED_REASONS[2]
+    assert study.verdict.proceed_reason == SUGGESTED_REASONS[0]  # still the recorded one until the click
+    page.record_reason.click()
+    assert study.verdict.proceed_reason == SUGGESTED_REASONS[2]
+
+
+def test_own_words_are_kept_over_the_suggestion(qtbot, page):
+    page.budget.setValue(0)
+    choose(page, "majority")
+    page.reason.setFocus()
+    qtbot.keyClicks(page.reason, "A pilot")  # typed before the fit: a refresh keeps it
+    with qtbot.waitSignal(page.task_finished, timeout=TIMEOUT_MS):
+        page.fit.click()
+    assert page.reason.text() == "A pilot" and page.study.verdict.proceed_reason == ""

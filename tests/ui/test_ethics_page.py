@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from guiapp.core.privacy import ethics
 from guiapp.core.split import draw as split
 from guiapp.core.study.findings import Findings
 
@@ -163,3 +164,53 @@ def test_dp_retraining_of_a_transformer_is_refused_on_the_page_and_the_wizard_st
     run_and_wait(window, page.audit_button)  # the page still works
     page.privacy._show_details(True)  # the attack's ROC curves are a technical detail
     assert "network" in window.study.ethics.membership["models"] and page.privacy.attack_plot.has_plot
+
+
+def test_both_required_decisions_are_on_the_first_tab_in_view_at_1280x800(qtbot, ethics_page):
+    """The register and the weights decision need no tab click and no scrolling; declaring the data
+    not sensitive records nothing by itself, and one click records Tenfold's default choice."""
+    from PySide6.QtWidgets import QApplication, QScrollArea
+
+    window, page = ethics_page
+    window.resize(1280, 800)
+    assert window.checklist.isVisible() and not window.checklist.isFloating()
+    page.tabs.setCurrentIndex(page.tabs.count() - 1)  # a return visit that left another tab in front
+    assert window.go_to("data", force=True) and window.go_to("ethics", force=True)
+    page.tabs.setCurrentIndex(0)
+    for _ in range(5):
+        QApplication.processEvents()
+    area = page.findChild(QScrollArea)
+    area.verticalScrollBar().setValue(0)
+    QApplication.processEvents()
+    assert page.tabs.tabText(0) == "Decisions"
+    viewport = area.viewport()
+    for button in (page.none, page.record):
+        assert page.tabs.widget(0).isAncestorOf(button)
+        assert button.isVisible() and button.isEnabled(), button.text()
+        top = button.mapTo(viewport, button.rect().topLeft())
+        bottom = button.mapTo(viewport, button.rect().bottomRight())
+        assert 0 <= top.y() and bottom.y() <= viewport.height(), (button.text(), top.y(), bottom.y())
+        assert 0 <= top.x() and bottom.x() <= viewport.width(), (button.text(), top.x(), bottom.x())
+
+    page.sensitivity.button(1).click()  # not sensitive
+    assert window.study.data.sensitive is False
+    assert not window.study.ethics.decided_at and page.share.currentData() == "auto" and page.reason.text() == ""
+    assert "No decision recorded yet" in page.decision.text()
+    page.none.click()
+    page.record.click()  # the default choice, no reason: one click
+    assert window.study.ethics.register[-1]["concern"] == ethics.NO_CONCERNS
+    assert window.study.ethics.decided_at and window.study.ethics.share_weights == "auto"
+    assert page.tabs.currentIndex() == 0 and "Recorded on" in page.decision.text()
+
+
+def test_a_refresh_keeps_an_unrecorded_choice(qtbot, ethics_page):
+    """Adding a register entry refreshes the page; the weights choice being made stays as it is."""
+    window, page = ethics_page
+    page.share.setCurrentIndex(page.share.findData("never"))
+    page.reason.setText("Not before the paper is out")
+    page.none.click()
+    assert page.share.currentData() == "never" and page.reason.text() == "Not before the paper is out"
+    assert not window.study.ethics.decided_at  # nothing recorded without the click
+    page.record.click()
+    assert window.study.ethics.share_weights == "never"
+    assert window.study.ethics.share_reason == "Not before the paper is out"

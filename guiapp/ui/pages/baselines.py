@@ -3,14 +3,12 @@ bar the network must clear, and the verdict "is deep learning warranted here?" (
 
 from __future__ import annotations
 
-from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
     QGridLayout,
     QHBoxLayout,
-    QLineEdit,
     QPushButton,
     QSpinBox,
 )
@@ -21,41 +19,20 @@ from guiapp.core.stats import metrics
 from guiapp.core.study.errors import TenfoldError
 from guiapp.ui.collapsible import collapsible
 from guiapp.ui.pages.base import StepPage, preview
-from guiapp.ui.plots import PlotArea, pyqtgraph
+from guiapp.ui.pages.baselines_plot import draw_comparison
+from guiapp.ui.plots import PlotArea
 from guiapp.ui.why_disabled import NOT_TRAINED, enable
 from guiapp.ui.widgets import ResultTable, heading, note, value_label
 
+# The usual reasons to go on when the advisor says the baselines may be enough: one click fills the
+# reason field with one, and the user's click on "Record my reason" records it.
+SUGGESTED_REASONS = (
+    "Compare the network with the tuned baselines on the sealed test set before deciding.",
+    "The network is needed later: it will be fine-tuned on a larger cohort, where it may pay off.",
+    "A practice study: the whole workflow is run even where a baseline may be enough.",
+)
 SAMPLERS = (("tpe", "TPE (learns from earlier trials)"), ("random", "Random search"))
 BOX_COLUMNS = 3  # fits a 1280-pixel window with the checklist docked
-
-
-def draw_comparison(area: PlotArea, rows: list[dict], metric: str) -> None:
-    """Each model's tune score as a point with its 95% interval; the network in red, on top."""
-    import numpy as np
-
-    rows = [r for r in rows if r.get("value") is not None and np.isfinite(r["value"])]
-    if not rows:
-        area.show_placeholder()
-        return
-    pg = pyqtgraph()
-    item = area.plot_item()
-    n = len(rows)
-    ys = np.array([n - 1 - i for i in range(n)], float)
-    xs = np.array([r["value"] for r in rows], float)
-    low = np.array([r["value"] - r["ci"][0] if r.get("ci") else 0.0 for r in rows], float)
-    high = np.array([r["ci"][1] - r["value"] if r.get("ci") else 0.0 for r in rows], float)
-    item.addItem(pg.ErrorBarItem(x=xs, y=ys, left=low, right=high, beam=0.2, pen=pg.mkPen("#333333")))
-    brushes = [pg.mkBrush("#d62728" if r.get("kind") == "network" else "#1f77b4") for r in rows]
-    item.addItem(pg.ScatterPlotItem(x=xs, y=ys, size=10, pen=None, brush=brushes))
-    axis = item.getAxis("left")
-    axis.setTicks([[(y, r["title"]) for y, r in zip(ys, rows, strict=False)]])
-    # Room for the longest model name: the axis does not widen for tick text by itself offscreen.
-    axis.setWidth(QFontMetrics(area.font()).horizontalAdvance(max((r["title"] for r in rows), key=len)) + 16)
-    item.setLabel("bottom", f"{metrics.DISPLAY_NAMES.get(metric, metric)} on the tune split (95% interval)")
-    item.setLabel("left", "model")
-    item.showGrid(x=True, alpha=0.2)
-    item.setMouseEnabled(x=False, y=False)
-    item.setYRange(-0.7, n - 0.3)
 
 
 class BaselinesPage(StepPage):
@@ -149,13 +126,28 @@ class BaselinesPage(StepPage):
         row.addWidget(self.compare)
         row.addStretch(1)
         self.body.addLayout(row)
+        # The reason field is an editable list of the usual reasons: type your own, or pick one.
         row = QHBoxLayout()
-        self.reason = QLineEdit()
+        self.suggestions = QComboBox()
+        self.suggestions.setEditable(True)
+        self.suggestions.setInsertPolicy(QComboBox.NoInsert)
+        self.suggestions.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        self.suggestions.setMinimumContentsLength(24)
+        self.suggestions.setAccessibleName("Usual reasons to go on")
+        self.suggestions.setToolTip(
+            "Type your own reason, or open the list for the usual ones; it goes into the model card."
+        )
+        for text in SUGGESTED_REASONS:
+            self.suggestions.addItem(text, text)
+        self.suggestions.activated.connect(self._on_suggestion)
+        self.reason = self.suggestions.lineEdit()
         self.reason.setAccessibleName("Reason to go on")
         self.reason.setPlaceholderText("If you go on against the advice, say why (it goes into the model card)")
+        self.reason.textEdited.connect(self._on_reason_typed)
+        self._own_reason: int | None = None  # the study whose reason field holds the user's own words
         self.record_reason = self.action(QPushButton("Record my reason"))
         self.record_reason.clicked.connect(self._record_reason)
-        row.addWidget(self.reason, 1)
+        row.addWidget(self.suggestions, 1)
         row.addWidget(self.record_reason)
         self.body.addLayout(row)
 
@@ -288,9 +280,14 @@ class BaselinesPage(StepPage):
             if v.proceed_reason:
                 lines.append(f"You go on because: {v.proceed_reason}")
             self.verdict.setText("\n".join(lines))
-        self.reason.blockSignals(True)
-        self.reason.setText(self.study.verdict.proceed_reason)
-        self.reason.blockSignals(False)
+        asks = v.level in verdict.NEEDS_REASON
+        # The user's own words while they write them; else the recorded reason; else, where the
+        # advice asks for one, the chosen suggestion (shown only: "Record my reason" records it).
+        if self._own_reason != id(self.study):
+            shown = self.suggestions.currentData() or SUGGESTED_REASONS[0]
+            self.reason.setText(v.proceed_reason or (shown if asks else ""))
+            self.reason.setCursorPosition(0)  # a long reason shows its beginning
+            self._own_reason = None
 
     def update_actions(self) -> None:
         enable(
@@ -324,12 +321,20 @@ class BaselinesPage(StepPage):
         self.study.tuning.sampler = self.sampler.currentData()
         self.changed_soon()
 
+    def _on_suggestion(self, _index: int) -> None:
+        self._own_reason = None  # the list put the chosen reason in the field
+        self.reason.setCursorPosition(0)
+
+    def _on_reason_typed(self, text: str) -> None:
+        self._own_reason = id(self.study) if text.strip() else None
+
     def _record_reason(self) -> None:
         try:
             verdict.record_reason(self.study, self.reason.text())
         except TenfoldError as exc:
             self.show_error(str(exc))
             return
+        self._own_reason = None  # recorded: the field shows the study's reason from now on
         self.changed()
         self.show_info("Your reason is recorded; the model card shows it with the verdict.")
 

@@ -1,13 +1,13 @@
-"""Step 12, Ethics & privacy: the sensitivity answer, the ethics register, the model card's own
-fields, the membership-inference audit, differential privacy, the decision on sharing the
-weights, and the privacy warnings the export will carry (Tip 10)."""
+"""Step 12, Ethics & privacy: the ethics register and the decision on sharing the weights (the
+step's two required decisions, on the first tab with the sensitivity answer and the privacy
+warnings the export will carry), the model card's own fields, the membership-inference audit and
+differential privacy (Tip 10)."""
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
-    QGridLayout,
     QHBoxLayout,
     QInputDialog,
     QLineEdit,
@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 
 from guiapp.core.privacy import ethics
 from guiapp.core.study.errors import TenfoldError
-from guiapp.ui.page_fit import FitTabs, building_into, cap_height
+from guiapp.ui.page_fit import Collapsible, FitTabs, building_into, cap_height
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.pages.privacy_panels import PrivacyPanels
 from guiapp.ui.pages.sensitivity import select_sensitivity, sensitivity_radios
@@ -33,6 +33,7 @@ SHARE = (
     ("always", "Always share the weights and the kNN baseline (needs a reason if the data may be sensitive)"),
 )
 NO_CONCERNS = ethics.NO_CONCERNS
+REGISTER_HEIGHT = 140  # about four entries; a longer register scrolls inside its table
 CARD_PROMPTS = (
     (
         "intended_use",
@@ -72,40 +73,48 @@ class EthicsPage(StepPage):
     )
 
     def build(self) -> None:
-        # Three short tabs instead of one long page: the register and the card's own words, the
-        # privacy audit, and the decision on sharing the weights.
+        # Three short tabs instead of one long page. The first holds the step's two required
+        # decisions (the register and the weights), both in view when the page opens; then the
+        # card's own words and the privacy audit.
+        self._shown_decision: tuple | None = None
         self.tabs = FitTabs("Ethics and privacy sections")
         self.body.addWidget(self.tabs)
-        with building_into(self, self.tabs.add("Register")):
+        with building_into(self, self.tabs.add("Decisions")):
             self._build_register()
+            self._build_sharing()
+        with building_into(self, self.tabs.add("Model card")):
+            self._build_card()
         with building_into(self, self.tabs.add("Privacy audit")):
             self._build_audit()
-        with building_into(self, self.tabs.add("Sharing")):
-            self._build_sharing()
         self.tabs.follow_buttons()
 
     def _build_register(self) -> None:
-        self.body.addWidget(heading("Are the data sensitive?"))
-        row = QHBoxLayout()
-        self.sensitivity = sensitivity_radios(self, self._on_sensitivity)
-        for button in self.sensitivity.buttons():
-            row.addWidget(button)
-        row.addStretch(1)
-        self.body.addLayout(row)
-        self.answers = value_label("Sensitivity answers")
-        self.body.addWidget(self.answers)
-
         self.body.addWidget(heading("Ethics register"))
         self.body.addWidget(
             note(
-                "Findings that are ethical concerns (identifiers among the columns, a batch "
-                "confounded with the label, a subgroup served worse, a failed shuffle "
-                "control, a model that leaks membership) open entries by themselves."
+                "Findings that are ethical concerns (identifiers among the columns, a batch confounded "
+                "with the label, a subgroup served worse, a model that leaks membership) open entries by themselves."
             )
         )
         self.register = ResultTable("Ethics register")
         self.register.itemSelectionChanged.connect(self._on_select)
         self.body.addWidget(self.register)
+        row = QHBoxLayout()
+        self.none = self.action(QPushButton("Record that there are no concerns"))
+        self.none.setToolTip("Writing down that you looked and found none is part of the study too.")
+        self.none.clicked.connect(self._no_concerns)
+        self.main_action = self.none  # the step's first required decision: in view when the page opens
+        row.addWidget(self.none)
+        row.addStretch(1)
+        self.body.addLayout(row)
+        # Adding, editing and resolving take a form: folded under the register until it is needed
+        # (selecting an entry opens it), so the weights decision below stays in view.
+        self.concern_section = Collapsible("Add, edit or resolve a concern")
+        self.body.addWidget(self.concern_section)
+        with building_into(self, self.concern_section.body):
+            self._build_concern_form()
+
+    def _build_concern_form(self) -> None:
         form = QFormLayout()
         self.concern = QLineEdit()
         self.concern.setAccessibleName("Concern")
@@ -122,25 +131,22 @@ class EthicsPage(StepPage):
         self.mitigation.setToolTip("What you do about it (optional now; add it when you resolve the entry).")
         form.addRow("Mitigation:", self.mitigation)
         self.body.addLayout(form)
-        row = QGridLayout()  # two by two: four wide buttons in one row do not fit beside the checklist
+        row = QHBoxLayout()
         self.add = self.action(QPushButton("Add to register"))
-        self.main_action = self.add  # the page's main button: in view when the page opens
         self.add.setToolTip("Add this concern to the study's ethics register.")
         self.add.clicked.connect(self._add)
         self.save_entry = self.action(QPushButton("Save changes to selected"))
         self.save_entry.setToolTip("Write the fields above into the selected entry.")
         self.save_entry.clicked.connect(self._update)
-        self.none = self.action(QPushButton("Record that there are no concerns"))
-        self.none.setToolTip("Writing down that you looked and found none is part of the study too.")
-        self.none.clicked.connect(self._no_concerns)
         self.resolve = self.action(QPushButton("Mark selected as resolved…"))
         self.resolve.setToolTip("Mark the selected entry resolved with the mitigation above (asked for if empty).")
         self.resolve.clicked.connect(self._resolve)
-        for i, b in enumerate((self.add, self.save_entry, self.none, self.resolve)):
-            row.addWidget(b, i // 2, i % 2)
-        row.setColumnStretch(2, 1)
+        for b in (self.add, self.save_entry, self.resolve):
+            row.addWidget(b)
+        row.addStretch(1)
         self.body.addLayout(row)
 
+    def _build_card(self) -> None:
         self.body.addWidget(heading("For the model card: what only you can say"))
         form = QFormLayout()
         self.card_fields = {}
@@ -167,6 +173,13 @@ class EthicsPage(StepPage):
     def _build_sharing(self) -> None:
         self.body.addWidget(heading("Sharing the trained weights"))
         form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.WrapLongRows)  # narrow windows: fields under their labels
+        row = QHBoxLayout()
+        self.sensitivity = sensitivity_radios(self, self._on_sensitivity)
+        for button in self.sensitivity.buttons():
+            row.addWidget(button)
+        row.addStretch(1)
+        form.addRow("The data are:", row)
         self.share = QComboBox()
         # The choices are long sentences: the box shows what fits and the list opens wide.
         self.share.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
@@ -176,26 +189,28 @@ class EthicsPage(StepPage):
         for value, text in SHARE:
             self.share.addItem(text, value)
         form.addRow("Weights:", self.share)
+        row = QHBoxLayout()
         self.reason = QLineEdit()
         self.reason.setAccessibleName("Reason for the decision")
+        self.reason.setPlaceholderText("Optional; needed to share the weights of data that may be sensitive")
         self.reason.setToolTip("Why you chose this; it goes into the model card.")
-        form.addRow("Reason:", self.reason)
-        self.body.addLayout(form)
-        self.decision = value_label("Recorded decision")
-        self.body.addWidget(self.decision)
-        row = QHBoxLayout()
+        row.addWidget(self.reason, 1)
         self.record = self.action(QPushButton("Record decision"))
         self.record.setToolTip("Store the weight-sharing decision and its reason in the study.")
         self.record.clicked.connect(self._record_share)
         row.addWidget(self.record)
-        row.addStretch(1)
-        self.body.addLayout(row)
-
-        self.privacy_heading = heading("Privacy warnings the export will carry")
-        self.body.addWidget(self.privacy_heading)
+        form.addRow("Reason:", row)
+        self.body.addLayout(form)
+        self.decision = value_label("Recorded decision")
+        self.body.addWidget(self.decision)
+        self.answers = value_label("Sensitivity answers")
+        self.body.addWidget(self.answers)
+        # The warnings depend on the answer and the decision just above; folded, they keep the tab short.
+        self.privacy_section = Collapsible("Privacy warnings the export will carry")
+        self.body.addWidget(self.privacy_section)
         self.privacy_notes = []
         self.privacy_box = QFormLayout()
-        self.body.addLayout(self.privacy_box)
+        self.privacy_section.body.addLayout(self.privacy_box)
 
     def refresh(self) -> None:
         from guiapp.core.export.card_values import sensitivity_answers
@@ -222,6 +237,9 @@ class EthicsPage(StepPage):
             wrap_column=1,
         )
         self.register.blockSignals(False)
+        # A long register scrolls inside its table: the decisions below it stay in view.
+        self.register.setMinimumHeight(min(self.register.minimumHeight(), REGISTER_HEIGHT))
+        self.register.setMaximumHeight(min(self.register.maximumHeight(), REGISTER_HEIGHT))
         for key, edit in self.card_fields.items():
             value = getattr(s.ethics, key, "")
             if edit.toPlainText().strip() != value:
@@ -229,8 +247,7 @@ class EthicsPage(StepPage):
                 edit.setPlainText(value)
                 edit.blockSignals(False)
         self.privacy.show_study(s)
-        self.share.setCurrentIndex(max(self.share.findData(s.ethics.share_weights), 0))
-        self.reason.setText(s.ethics.share_reason)
+        self._show_decision(s)
         decided = getattr(s.ethics, "decided_at", "")
         self.decision.setText(
             f"Recorded on {decided}: {dict(SHARE).get(s.ethics.share_weights, s.ethics.share_weights)}."
@@ -246,8 +263,19 @@ class EthicsPage(StepPage):
             label.show_message(text)
             self.privacy_box.addRow(label)
             self.privacy_notes.append(label)
-        self.privacy_heading.setVisible(bool(warnings))
+        self.privacy_section.toggle.setText(f"Privacy warnings the export will carry ({len(warnings)})")
+        self.privacy_section.setVisible(bool(warnings))
         super().refresh()
+
+    def _show_decision(self, study) -> None:
+        """The recorded choice and reason into the widgets, only when they change: a refresh (a
+        register entry just added) must not undo a choice the user is making and has not recorded."""
+        shown = (id(study), study.ethics.decided_at, study.ethics.share_weights, study.ethics.share_reason)
+        if shown == self._shown_decision:
+            return
+        self._shown_decision = shown
+        self.share.setCurrentIndex(max(self.share.findData(study.ethics.share_weights), 0))
+        self.reason.setText(study.ethics.share_reason)
 
     def update_actions(self) -> None:
         has = bool(self.study.ethics.register)
@@ -268,6 +296,7 @@ class EthicsPage(StepPage):
         if row < 0:
             return
         entry = self.study.ethics.register[row]
+        self.concern_section.set_open(True)
         self.concern.setText(entry.get("concern", ""))
         self.raised_by.setText(entry.get("raised_by", ""))
         self.mitigation.setText(entry.get("mitigation", ""))
