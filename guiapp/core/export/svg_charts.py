@@ -10,6 +10,8 @@ from collections.abc import Sequence
 
 from markupsafe import Markup
 
+from guiapp.core.stats.interval_text import ci_clause
+
 # Okabe–Ito colours: told apart by colour-blind readers; the network is always the first.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#7f7f7f")
 
@@ -212,7 +214,7 @@ def grouped_bar_svg(
             body.append(
                 f'<rect x="{bx + 1:.1f}" y="{y0:.1f}" width="{bar - 2:.1f}" height="{max(y1 - y0, 0.5):.1f}" '
                 f'fill="{PALETTE[i % len(PALETTE)]}"><title>{html.escape(f"{name}, {group}: {v:.3f}")}'
-                f"{html.escape(f' (95% CI {ci[0]:.3f}–{ci[1]:.3f})') if ci else ''}</title></rect>"
+                f"{html.escape(ci_clause(ci))}</title></rect>"
             )
             top_y = sy(v)
             if ci and finite(ci[0]) and finite(ci[1]):
