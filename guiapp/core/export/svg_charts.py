@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from markupsafe import Markup
 
-from guiapp.core.stats.interval_text import ci_clause
+from guiapp.core.stats.interval_text import ci_clause, is_flat
 
 # Okabe–Ito colours: told apart by colour-blind readers; the network is always the first.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#7f7f7f")
@@ -217,7 +217,7 @@ def grouped_bar_svg(
                 f"{html.escape(ci_clause(ci))}</title></rect>"
             )
             top_y = sy(v)
-            if ci and finite(ci[0]) and finite(ci[1]):
+            if ci and finite(ci[0]) and finite(ci[1]) and not is_flat(ci):  # a flat one has no bar to draw
                 cx, a, b = bx + bar / 2, sy(ci[0]), sy(ci[1])
                 body.append(
                     f'<path d="M{cx - 5:.1f},{a:.1f}H{cx + 5:.1f}M{cx:.1f},{a:.1f}V{b:.1f}'

@@ -92,6 +92,14 @@ def value_cell(value: Any, ci: Any, *, digits: int = 3) -> str:
     return text + (f" (95% CI {interval_range(ci, digits=digits)})" if _pair(ci) else "")
 
 
+def difference_cell(difference: float, ci: Any) -> str:
+    """A difference and its interval in a table cell: "+0.010 (-0.020 to +0.040)", "+0.000 (constant)"."""
+    text = f"{float(difference):+.3f}"
+    if is_flat(ci):
+        return f"{text} ({CONSTANT})"
+    return text + (f" ({interval_range(ci, signed=True)})" if _pair(ci) else "")
+
+
 def ci_cell(ci: Any, *, digits: int = 3, brackets: bool = False) -> str:
     """An interval alone in a table's "95% CI" column: "0.412–0.588" ("[0.412, 0.588]"),
     "none (constant)" for a flat one, "" when there is none."""
