@@ -126,3 +126,40 @@ def test_a_collapsed_paired_interval_is_not_written_as_an_interval(trained_study
     assert "+0.000 to +0.000" not in sentence
     assert "no spread to show: at least 95% of the paired bootstrap resamples" in sentence and "gave +0.000" in sentence
     assert trained_study.verdict.level == "not warranted"
+
+
+def test_the_finding_agrees_with_the_verdict_on_a_collapsed_paired_interval(trained_study):
+    """Both perfect on the tune split: the network-not-clearly-better finding says there is no
+    spread, as the verdict does, rather than "95% CI +0.000 to +0.000"."""
+    comparison = verdict.compare_with_network(trained_study, n_boot=100)
+    paired = comparison["paired"]
+    paired["difference"], paired["ci"], paired["p_value"] = 0.0, [0.0, 0.0], 1.0
+    verdict.assess_after_training(trained_study)
+    finding = next(f for f in trained_study.findings if f.code == "network-not-clearly-better")
+    assert "+0.000 to +0.000" not in finding.message
+    assert "no spread to show" in finding.message and "gave +0.000" in finding.message
+    assert finding.values["low"] == 0.0 and finding.values["high"] == 0.0  # the numbers stay for scripts
+
+
+def test_a_spread_paired_interval_reads_as_an_interval_in_verdict_and_finding(trained_study):
+    comparison = verdict.compare_with_network(trained_study, n_boot=100)
+    paired = comparison["paired"]
+    paired["difference"], paired["ci"], paired["p_value"] = 0.01, [-0.02, 0.04], 0.4
+    verdict.assess_after_training(trained_study)
+    finding = next(f for f in trained_study.findings if f.code == "network-not-clearly-better")
+    assert "95% CI -0.020 to +0.040; paired bootstrap" in finding.message
+    assert "95% CI -0.020 to +0.040; paired bootstrap over" in trained_study.verdict.reasons[0]
+
+
+def test_a_constant_baseline_is_written_without_an_interval_in_the_verdict(trained_study):
+    """The majority baseline's flat interval: its value, and why there is no spread."""
+    comparison = verdict.compare_with_network(trained_study, n_boot=100)
+    paired = comparison["paired"]
+    rows = {r["model"]: r for r in comparison["rows"]}
+    paired["baseline"] = "majority"
+    rows["logistic_regression"]["model"] = "majority"
+    rows["logistic_regression"]["value"], rows["logistic_regression"]["ci"] = 0.5, [0.5, 0.5]
+    verdict.assess_after_training(trained_study)
+    sentence = trained_study.verdict.reasons[0]
+    assert "0.500–0.500" not in sentence
+    assert "0.500 (no spread: the majority baseline predicts one class for every sample)" in sentence

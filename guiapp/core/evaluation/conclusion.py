@@ -10,6 +10,7 @@ from __future__ import annotations
 from guiapp.core.evaluation import score_table
 from guiapp.core.evaluation.criterion_status import MET, NOT_MET
 from guiapp.core.evaluation.scoreboard import scoreboard
+from guiapp.core.stats.interval_text import ci_clause
 from guiapp.core.stats.metrics import DISPLAY_NAMES, HIGHER_IS_BETTER
 from guiapp.core.study.blocking import headline_caveat
 from guiapp.core.study.model import Study
@@ -27,9 +28,8 @@ def _name(metric: str) -> str:
 _value = score_table.value
 
 
-def _ci_text(panel: dict, metric: str) -> str:
-    ci = (panel or {}).get(f"{metric}_ci")
-    return f" (95% CI {ci[0]:.3f}–{ci[1]:.3f})" if ci and len(ci) == 2 and None not in ci else ""
+def _ci_text(panel: dict, metric: str, model: str | None = None) -> str:
+    return ci_clause((panel or {}).get(f"{metric}_ci"), model=model)
 
 
 _baseline_name = score_table.model_name
@@ -89,7 +89,7 @@ def comparison(study: Study) -> dict:
         "baseline_value": base,
         "outcome": outcome,
         "network_ci": _ci_text(ev.test_metrics, metric),
-        "baseline_ci": _ci_text(ev.baseline_test_metrics.get(name, {}), metric),
+        "baseline_ci": _ci_text(ev.baseline_test_metrics.get(name, {}), metric, name),
     }
 
 

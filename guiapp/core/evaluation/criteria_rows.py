@@ -13,6 +13,7 @@ import math
 from guiapp.core.evaluation.criterion_status import criterion_row
 from guiapp.core.evaluation.external_results import worst_cohort
 from guiapp.core.evaluation.generalization import estimate_model
+from guiapp.core.stats.interval_text import ci_clause
 from guiapp.core.stats.metrics import DISPLAY_NAMES, HIGHER_IS_BETTER
 from guiapp.core.study.model import Study
 
@@ -104,7 +105,7 @@ def criteria_rows(study: Study) -> list[dict]:
                 text = f"{g['drop']:.3f} on the {g['where']}" + (" (estimate)" if estimate else "")
                 if ci:  # ci is of external − internal; the drop's interval is its mirror (higher-is-better)
                     lo, hi = (-ci[1], -ci[0]) if higher else (ci[0], ci[1])
-                    text += f" (95% CI {lo:.3f}–{hi:.3f})"
+                    text += ci_clause((lo, hi))
                 rows.append(
                     criterion_row(
                         "Generalizability (drop)", target, text, g["drop"] <= q.max_generalization_drop, detail

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from guiapp.core.evaluation.cross_validation import headline
 from guiapp.core.models.baselines import available
+from guiapp.core.stats.interval_text import ci_cell, ci_clause, value_with_ci
 from guiapp.core.stats.metric_words import metric_display_name
 from guiapp.core.study.model import Study
 
@@ -24,7 +25,7 @@ def card_section(study: Study) -> dict | None:
         m = panel.get(metric)
         if not m:
             continue
-        ci = f"{m['ci'][0]:.3f}–{m['ci'][1]:.3f}" if m["ci"] else "—"
+        ci = ci_cell(m["ci"]) or "—"
         rows.append(
             {
                 "model": titles.get(model, model),
@@ -44,14 +45,13 @@ def card_section(study: Study) -> dict | None:
     if top and net:
         sentence = (
             f"Cross-validated ({design}, tuning nested in each fold): "
-            f"{metric_display_name(metric)} {net['mean']:.3f}"
-            + (f" (95% CI {net['ci'][0]:.3f}–{net['ci'][1]:.3f})" if net["ci"] else "")
-            + " for the network"
+            f"{metric_display_name(metric)} {net['mean']:.3f}{ci_clause(net['ci'])} for the network"
         )
         if top["baseline_result"]:
             b = top["baseline_result"]
-            sentence += f"; the best baseline, {titles.get(top['baseline'], top['baseline'])}, {b['mean']:.3f}" + (
-                f" (95% CI {b['ci'][0]:.3f}–{b['ci'][1]:.3f})" if b["ci"] else ""
+            sentence += (
+                f"; the best baseline, {titles.get(top['baseline'], top['baseline'])}, "
+                f"{value_with_ci(b['mean'], b['ci'], model=top['baseline'])}"
             )
         sentence += "."
     return {

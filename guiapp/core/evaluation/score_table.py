@@ -12,6 +12,7 @@ import math
 from collections.abc import Sequence
 
 from guiapp.core.models.baselines import CLASSIFIERS, REGRESSORS
+from guiapp.core.stats.interval_text import ci_cell
 from guiapp.core.stats.metrics import DISPLAY_NAMES, HIGHER_IS_BETTER, panel_metric_names
 from guiapp.core.study.model import Study
 
@@ -31,9 +32,8 @@ def value(panel: dict, metric: str) -> float | None:
 
 
 def interval(panel: dict, metric: str) -> str:
-    """The 95% interval of ``metric`` in words ("0.850–0.960"), or "" when the panel has none."""
-    ci = (panel or {}).get(f"{metric}_ci")
-    return f"{ci[0]:.3f}–{ci[1]:.3f}" if ci and len(ci) == 2 and None not in ci else ""
+    """The 95% interval of ``metric`` in words ("0.850–0.960", "none (constant)"), or "" when the panel has none."""
+    return ci_cell((panel or {}).get(f"{metric}_ci"))
 
 
 def marked_rows(models: list[tuple[str, dict]], keys: Sequence[str]) -> list[dict]:

@@ -18,6 +18,7 @@ from guiapp.core.evaluation.criteria_rows import criteria_rows
 from guiapp.core.evaluation.criterion_status import NOT_MET, criterion_row
 from guiapp.core.models.network import load_trained_model
 from guiapp.core.models.retrain import small_table_threads
+from guiapp.core.stats.interval_text import ci_clause
 from guiapp.core.stats.metrics import DISPLAY_NAMES, HIGHER_IS_BETTER
 from guiapp.core.study.findings import Findings
 from guiapp.core.study.model import Study
@@ -131,7 +132,7 @@ def _target_row(study: Study) -> dict | None:
     measured = f"{value:.3f} on the {split} {'set' if split == 'test' else 'split'}"
     detail = ""
     if ci:
-        measured += f" (95% CI {ci[0]:.3f}–{ci[1]:.3f})"
+        measured += ci_clause(ci)
         inside = ci[0] <= q.target_value <= ci[1]
         if inside:
             detail = "The target lies inside the interval: with these samples the result could fall either side."

@@ -17,6 +17,7 @@ from guiapp.core.models.baselines import available, fitted_baseline, model_outpu
 from guiapp.core.models.network import predict
 from guiapp.core.models.tuning import budget_report
 from guiapp.core.split.draw import train_tune_arrays
+from guiapp.core.stats.interval_text import ci_clause, interval_range, is_flat
 from guiapp.core.stats.metrics import DISPLAY_NAMES
 from guiapp.core.stats.paired_bootstrap import paired_bootstrap
 from guiapp.core.stats.panel import metric_panel
@@ -124,8 +125,7 @@ def _baseline_sentence(study: Study) -> str | None:
     if best is None:
         return None
     m = best["tune_metrics"]
-    ci = m.get(f"{metric}_ci")
-    ci_text = f" (95% CI {ci[0]:.3f}–{ci[1]:.3f})" if ci else ""
+    ci_text = ci_clause(m.get(f"{metric}_ci"), model=best["name"])
     trials = best.get("n_trials", 0)
     tuned = f"tuned with {trials} trials" if trials else "with default settings"
     return (
@@ -178,20 +178,13 @@ def assess_after_training(study: Study) -> dict:
     if trials.get("network") is None:
         tuned = "With the network not searched (its settings were set by hand)"
     sentence = (
-        f"{tuned}, the network reaches {name} {net['value']:.3f}{_ci_text(net.get('ci'))} on the "
+        f"{tuned}, the network reaches {name} {net['value']:.3f}{ci_clause(net.get('ci'))} on the "
         f"tune split and the best baseline, {base['title']}, {base['value']:.3f}"
-        f"{_ci_text(base.get('ci'))}. The network's advantage is {paired['difference']:+.3f}"
+        f"{ci_clause(base.get('ci'), model=paired['baseline'])}. The network's advantage is "
+        f"{paired['difference']:+.3f}"
     )
-    if ci is not None and abs(ci[1] - ci[0]) < 1e-12:  # "+0.000 to +0.000" would read as certainty
-        sentence += (
-            f" (no spread to show: at least 95% of the paired bootstrap resamples over {paired['n']} tune "
-            f"samples gave {ci[0]:+.3f}; p = {_p_text(p, paired['n_valid'])})."
-        )
-    elif ci is not None:
-        sentence += (
-            f" (95% CI {ci[0]:+.3f} to {ci[1]:+.3f}; paired bootstrap over {paired['n']} tune "
-            f"samples, p = {_p_text(p, paired['n_valid'])})."
-        )
+    if ci is not None:
+        sentence += f" ({paired_interval_text(ci, paired['n'])}, p = {_p_text(p, paired['n_valid'])})."
     else:
         sentence += " (no interval: the metric is undefined on most resamples of the tune split)."
     reasons = [sentence] + [w[0].upper() + w[1:] for w in warn] + other
@@ -207,8 +200,13 @@ def assess_after_training(study: Study) -> dict:
     return _record(study, "after training", "warranted" if beats else "not warranted", reasons, numbers)
 
 
-def _ci_text(ci) -> str:
-    return f" (95% CI {ci[0]:.3f}–{ci[1]:.3f})" if ci else ""
+def paired_interval_text(ci, n: int | None = None) -> str:
+    """The paired bootstrap's interval of the network's advantage, for the verdict and its finding
+    alike: "+0.000 to +0.000" would read as certainty, so a flat one says there is no spread."""
+    over = f" over {n} tune samples" if n else ""
+    if is_flat(ci):
+        return f"no spread to show: at least 95% of the paired bootstrap resamples{over} gave {ci[0]:+.3f}"
+    return f"95% CI {interval_range(ci, signed=True)}; paired bootstrap{over}"
 
 
 def _p_text(p: float, n_valid: int) -> str:
@@ -257,6 +255,7 @@ def refresh_findings(study: Study) -> None:
                 difference=paired["difference"],
                 low=paired["ci"][0],
                 high=paired["ci"][1],
+                interval=paired_interval_text(paired["ci"]),
                 p=paired["p_value"],
             )
         )

@@ -8,6 +8,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from guiapp.core.evaluation.verdict import comparison_rows, model_title
 from guiapp.core.models.tuning import budget_report, redact
+from guiapp.core.stats.interval_text import value_cell
 from guiapp.core.stats.metrics import DISPLAY_NAMES
 from guiapp.core.study.model import Study
 
@@ -93,7 +94,7 @@ def _card_row(
     title: str, space: dict, n_trials: int, budget: int, best: dict, row: dict, search: dict | None = None
 ) -> dict:
     value, ci = row.get("value"), row.get("ci")
-    score = "—" if value is None else f"{value:.3f}" + (f" (95% CI {ci[0]:.3f}–{ci[1]:.3f})" if ci else "")
+    score = value_cell(value, ci)
     search = search or {}
     # Every trial that counted, so a reader sees how the search went, not only where it ended (Tip 6).
     trials = [

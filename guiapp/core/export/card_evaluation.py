@@ -12,6 +12,7 @@ import math
 from typing import cast
 
 from guiapp.core.evaluation import guards, scoreboard, tune_evaluation
+from guiapp.core.stats.interval_text import ci_cell, ci_clause, is_flat
 from guiapp.core.stats.metrics import DISPLAY_NAMES
 from guiapp.core.study.model import Study
 
@@ -73,11 +74,16 @@ def _calibration(panel: dict, details: dict) -> dict:
     ]
     return {
         "ece": _f(panel["ece"]),
-        "ece_ci": f"[{_f(ci[0])}, {_f(ci[1])}]" if ci else "—",
+        "ece_ci": _clause(ci),
         "brier": _f(panel.get("brier")),
         "of": rel.get("of", ""),
         "bins": bins,
     }
+
+
+def _clause(ci) -> str:
+    """What follows a value in the card's sentences: " (95% CI [a, b])", " (no spread: …)" or ""."""
+    return ci_clause(ci) if is_flat(ci) else (f" (95% CI {ci_cell(ci, brackets=True)})" if ci_cell(ci) else "")
 
 
 def _shuffle(sh: dict) -> dict:
@@ -88,7 +94,7 @@ def _shuffle(sh: dict) -> dict:
     return {
         "metric": name,
         "real": _f(sh.get("real")),
-        "real_ci": f"[{_f(ci[0])}, {_f(ci[1])}]" if ci else "—",
+        "real_ci": _clause(ci),
         "shuffled": ", ".join(_f(v) for v in sh.get("shuffled_tune", [])),
         "memorised": ", ".join(_f(v) for v in sh.get("shuffled_train", [])),
         "repeats": sh.get("repeats"),

@@ -15,6 +15,7 @@ from typing import Any
 from guiapp.core.evaluation.criteria_rows import per_flop_text
 from guiapp.core.export.card_values import _fmt, metric_display_name, metric_values, task_type
 from guiapp.core.export.report_curves import xy_chart_svg
+from guiapp.core.stats.interval_text import ci_cell, ci_clause, is_flat
 from guiapp.core.study.model import Study
 
 ESTIMATE_LABEL = "Estimate, not external validation"
@@ -47,7 +48,13 @@ def eval_results(study: Study) -> list:
 
 
 def _interval(ci) -> str:
-    return f"[{_fmt(ci[0])}, {_fmt(ci[1])}]" if ci else "—"
+    return ci_cell(ci, brackets=True) or "—"
+
+
+def _difference_clause(ci) -> str:
+    if is_flat(ci):
+        return ci_clause(ci)
+    return f" (95% bootstrap CI {_interval(ci)})"
 
 
 def _cohort(study: Study, r: dict) -> dict:
@@ -67,7 +74,7 @@ def _cohort(study: Study, r: dict) -> dict:
         change_text = (
             f"{metric_display_name(metric)} {_fmt(change['external'])} on the cohort vs "
             f"{_fmt(change['internal_test'])} on the internal test set: difference "
-            f"{change['difference']:+.3f} (95% bootstrap CI {_interval(change.get('difference_ci'))})."
+            f"{change['difference']:+.3f}{_difference_clause(change.get('difference_ci'))}."
         )
     counts = ", ".join(f"{k}: {v}" for k, v in (r.get("class_counts") or {}).items())
     return {

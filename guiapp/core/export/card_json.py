@@ -33,6 +33,7 @@ from guiapp.core.export.card_values import (
 from guiapp.core.export.sharing import sensitivity_answers
 from guiapp.core.privacy.dp import dp_summary
 from guiapp.core.study.blocking import caveat_text, caveats
+from guiapp.core.study.ethics_register import register_for_card
 from guiapp.core.study.model import Study
 
 SCHEMA_FILE = "model_card.schema.v0.0.2.json"
@@ -183,7 +184,7 @@ def _mct_considerations(study: Study, weights_shared: bool, weights_reason: str,
             "name": e["concern"],
             "mitigation_strategy": e.get("mitigation") or f"No mitigation recorded yet ({e.get('status', 'open')}).",
         }
-        for e in map(as_dict, study.ethics.register)
+        for e in map(as_dict, register_for_card(study)[0])
     ]
     ethical.append(
         {

@@ -15,6 +15,7 @@ from typing import Any
 from guiapp.core.models.baselines import available
 from guiapp.core.privacy.dp import dp_summary
 from guiapp.core.privacy.membership import MODEL_NAMES
+from guiapp.core.stats.interval_text import CONSTANT, ci_cell, ci_clause, is_flat, no_spread_reason
 from guiapp.core.stats.metric_words import METRIC_NAMES, metric_display_name
 from guiapp.core.study.model import Study
 
@@ -51,7 +52,28 @@ class MetricValue:
 
     @property
     def ci_text(self) -> str:
-        return f"[{_fmt(self.ci[0])}, {_fmt(self.ci[1])}]" if self.ci else ""
+        """The "95% CI" column: "[0.412, 0.588]", "none (constant)" for a flat interval, or ""."""
+        return ci_cell(self.ci, brackets=True)
+
+    @property
+    def flat(self) -> bool:
+        return is_flat(self.ci)
+
+    @property
+    def no_spread(self) -> str:
+        return no_spread_reason()
+
+    @property
+    def ci_clause(self) -> str:
+        """What follows the value in a sentence: " (95% CI [0.412, 0.588])", " (no spread: …)" or ""."""
+        if not self.ci:
+            return ""
+        return ci_clause(self.ci) if is_flat(self.ci) else f" (95% CI {self.ci_text})"
+
+    @property
+    def with_ci(self) -> str:
+        """Value and interval in one table cell: "0.731 [0.650, 0.802]" or "0.500 (constant)"."""
+        return f"{self.text} ({CONSTANT})" if is_flat(self.ci) else f"{self.text} {self.ci_text}".strip()
 
 
 def metric_values(metrics: dict | None) -> list[MetricValue]:

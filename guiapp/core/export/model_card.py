@@ -54,6 +54,7 @@ from guiapp.core.export.card_values import (
 )
 from guiapp.core.guidance import checklist
 from guiapp.core.study import blocking
+from guiapp.core.study.ethics_register import register_for_card
 from guiapp.core.study.model import Study
 
 TEMPLATE_FILE = "model_card.md.j2"
@@ -144,7 +145,7 @@ def card_context(study: Study, weights_shared: bool, weights_reason: str, privac
         "baselines": baselines,
         "baseline_test": ev.baseline_test_metrics or {},
         "epochs_run": len(train.history),
-        "register": [as_dict(e) for e in study.ethics.register],
+        **_register_context(study),
         "findings": sorted(study.findings, key=lambda f: ({"error": 0, "warning": 1}.get(f.severity, 2), f.tip)),
         **_caveat_context(study),
         "privacy": privacy,
@@ -173,6 +174,12 @@ def _caveat_context(study: Study) -> dict:
         "conclusion": conclusion.conclusion(study),
         "conclusion_table": conclusion.baseline_table(study),
     }
+
+
+def _register_context(study: Study) -> dict:
+    """The ethics register as the card states it: an open concern wins over "no concerns"."""
+    entries, still_open = register_for_card(study)
+    return {"register": [as_dict(e) for e in entries], "register_open": still_open}
 
 
 def _external_context(study: Study) -> dict:

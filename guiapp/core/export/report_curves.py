@@ -15,6 +15,7 @@ from markupsafe import Markup
 from guiapp.core.evaluation import guards, scoreboard
 from guiapp.core.export import svg_charts as svg
 from guiapp.core.export.card_values import baseline_name
+from guiapp.core.stats.interval_text import ci_clause
 from guiapp.core.stats.metrics import DISPLAY_NAMES
 from guiapp.core.study.model import Study
 
@@ -223,6 +224,7 @@ def report_context(study: Study) -> dict:
         "learning_reading": (study.overfitting.learning_curve or {}).get("reading", ""),
         "scoreboard": scoreboard.scoreboard(study),
         "shuffle": sh,
+        "shuffle_ci": ci_clause(sh.get("real_ci")),
         "shuffle_metric": DISPLAY_NAMES.get(cast(str, sh.get("metric")), sh.get("metric") or ""),
         "guards": guards.guard_texts(study) if (study.interpret.importances or study.interpret.attributions) else [],
     }

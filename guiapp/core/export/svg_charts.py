@@ -10,6 +10,8 @@ from collections.abc import Sequence
 
 from markupsafe import Markup
 
+from guiapp.core.stats.interval_text import ci_clause, is_flat
+
 # Okabe–Ito colours: told apart by colour-blind readers; the network is always the first.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#7f7f7f")
 
@@ -212,10 +214,10 @@ def grouped_bar_svg(
             body.append(
                 f'<rect x="{bx + 1:.1f}" y="{y0:.1f}" width="{bar - 2:.1f}" height="{max(y1 - y0, 0.5):.1f}" '
                 f'fill="{PALETTE[i % len(PALETTE)]}"><title>{html.escape(f"{name}, {group}: {v:.3f}")}'
-                f"{html.escape(f' (95% CI {ci[0]:.3f}–{ci[1]:.3f})') if ci else ''}</title></rect>"
+                f"{html.escape(ci_clause(ci))}</title></rect>"
             )
             top_y = sy(v)
-            if ci and finite(ci[0]) and finite(ci[1]):
+            if ci and finite(ci[0]) and finite(ci[1]) and not is_flat(ci):  # a flat one has no bar to draw
                 cx, a, b = bx + bar / 2, sy(ci[0]), sy(ci[1])
                 body.append(
                     f'<path d="M{cx - 5:.1f},{a:.1f}H{cx + 5:.1f}M{cx:.1f},{a:.1f}V{b:.1f}'

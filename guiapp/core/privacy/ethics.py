@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from guiapp.core.study.blocking import record_in_register
 from guiapp.core.study.errors import TenfoldError
-from guiapp.core.study.ethics_register import NO_CONCERNS, STATUSES, add_entry
+from guiapp.core.study.ethics_register import NO_CONCERNS, STATUSES, add_entry, open_entries, withdraw_no_concerns
 from guiapp.core.study.findings import Findings
 from guiapp.core.study.model import Study, now_iso
 from guiapp.core.study.records import EthicsRecord
@@ -56,7 +56,7 @@ _SENSITIVITY_CODES = {
 def declare_no_concerns(study: Study, raised_by: str = "") -> EthicsRecord:
     """Record that the study raises no ethical concern; refused while a concern is open, so the
     register and the card never say both "no concerns" and "a concern is still open"."""
-    open_ = [e["concern"] for e in study.ethics.register if e.get("status", "open") == "open"]
+    open_ = [e["concern"] for e in open_entries(study)]
     if open_:
         raise TenfoldError(
             f"{len(open_)} concern(s) in the register are still open ("
@@ -79,6 +79,8 @@ def edit_entry(study: Study, index: int, *, concern=None, raised_by=None, mitiga
         raise TenfoldError("An entry needs its concern; write it, or resolve the entry instead.")
     if status is not None and status not in STATUSES:
         raise TenfoldError(f"An entry's status is one of {', '.join(STATUSES)}, not {status!r}.")
+    if status == "open" and entry.get("concern") == NO_CONCERNS:
+        raise TenfoldError("The no-concerns declaration cannot be reopened: add the concern as a new entry.")
     if concern is not None:
         entry["concern"] = concern.strip()
     if raised_by is not None:
@@ -87,6 +89,8 @@ def edit_entry(study: Study, index: int, *, concern=None, raised_by=None, mitiga
         entry["mitigation"] = mitigation.strip()
     if status is not None:
         entry["status"] = status.strip()
+        if entry["status"] == "open":
+            withdraw_no_concerns(study)  # a reopened concern makes "no concerns" untrue
     return entry
 
 

@@ -23,6 +23,7 @@ from guiapp.core.evaluation.common import require_trained
 from guiapp.core.models.network import load_trained_model, predict
 from guiapp.core.privacy.dp import load_dp_model
 from guiapp.core.split.draw import train_tune_arrays
+from guiapp.core.stats.interval_text import ci_clause
 from guiapp.core.study.errors import TenfoldError
 from guiapp.core.study.findings import Findings
 from guiapp.core.study.model import Study, now_iso
@@ -161,7 +162,7 @@ def leaks(auc: float, tpr_at_low_fpr: float, p_value: float | None = None, auc_c
 
 def reading(r: AttackResult) -> str:
     """The audit of one model in plain words."""
-    ci = f" (95% CI {r.auc_ci[0]:.2f}–{r.auc_ci[1]:.2f})" if r.auc_ci else ""
+    ci = ci_clause(r.auc_ci, digits=2)
     text = (
         f"Someone who can compute the {r.name}'s loss on a sample tells the {r.n_members} "
         f"training samples from {r.n_non_members} unseen ones with ROC AUC {r.auc:.2f}{ci}; "

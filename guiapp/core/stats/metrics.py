@@ -15,6 +15,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from guiapp.core.stats.interval_text import value_cell
+
 # The metrics' names, directions and display names are the study's vocabulary; re-exported here
 # for the code that scores with them.
 from guiapp.core.study.vocabulary import (  # noqa: F401
@@ -266,11 +268,5 @@ def is_better(metric: str, a: float, b: float) -> bool:
 
 
 def format_metric(name: str, panel: dict) -> str:
-    value = panel.get(name)
-    if value is None:
-        return "—"
-    text = f"{value:.3f}"
-    ci = panel.get(f"{name}_ci")
-    if ci:
-        text += f" (95% CI {ci[0]:.3f}–{ci[1]:.3f})"
-    return text
+    """A table cell: "0.731 (95% CI 0.650–0.802)", or "0.500 (constant)" where the interval is flat."""
+    return value_cell(panel.get(name), panel.get(f"{name}_ci"))

@@ -37,7 +37,32 @@ def add_entry(
         mitigation=mitigation.strip(),
         finding=finding,
     )
-    if status == "open":  # a concern raised after "no concerns" makes that declaration untrue
-        study.ethics.register[:] = [e for e in study.ethics.register if e.get("concern") != NO_CONCERNS]
+    if status == "open":
+        withdraw_no_concerns(study)
     study.ethics.register.append(entry)
     return entry
+
+
+def withdraw_no_concerns(study: Study) -> None:
+    """A concern raised or reopened after "no concerns" makes that declaration untrue: it goes."""
+    study.ethics.register[:] = [e for e in study.ethics.register if e.get("concern") != NO_CONCERNS]
+
+
+def open_entries(study: Study) -> list:
+    """The entries still open (an entry without a status counts as open)."""
+    return [e for e in study.ethics.register if e.get("status", "open") == "open"]
+
+
+def register_for_card(study: Study) -> tuple[list, str]:
+    """The register as the model card states it, and a sentence above it: an open entry wins, so
+    the card never says "no ethical concerns" beside a concern still open (a study saved before
+    the declaration was withdrawn on reopening may hold both)."""
+    still_open = open_entries(study)
+    if not still_open:
+        return list(study.ethics.register), ""
+    entries = [e for e in study.ethics.register if e.get("concern") != NO_CONCERNS]
+    n = len(still_open)
+    return entries, (
+        f"{n} concern{'s' if n != 1 else ''} in the ethics register {'are' if n != 1 else 'is'} still open: "
+        "resolve each on the Ethics & privacy page with how it was addressed."
+    )

@@ -127,8 +127,7 @@ class DesignFindings:
         "baselines",
         "Tuned with the same budget, the network ({network:.3f}) is not clearly better than the "
         "best baseline, {baseline} ({baseline_score:.3f}), on the tune split ({metric}): the "
-        "difference is {difference:+.3f} (95% CI {low:+.3f} to {high:+.3f}; paired bootstrap "
-        "p = {p:.3f}). The simpler model may serve as well (Tips 1 and 2).",
+        "difference is {difference:+.3f} ({interval}, p = {p:.3f}). The simpler model may serve as well (Tips 1 and 2).",
     )
     unequal_tuning_budget = FindingKind(
         "unequal-tuning-budget",

@@ -180,7 +180,7 @@ def show_scores(table: ScoreTable, legend, scores: dict, split: str) -> None:
         tooltips=[
             [r["model"]]
             + [
-                f"{name} of {r['model']} on the {split} split: {t}" + (f" (95% CI {ci})" if ci else "")
+                f"{name} of {r['model']} on the {split} split: {t}" + interval_words(ci)
                 for (_, name), (t, _best), ci in zip(columns, r["cells"], r["intervals"], strict=True)
             ]
             for r in scores["rows"]
@@ -199,3 +199,10 @@ def show_scores(table: ScoreTable, legend, scores: dict, split: str) -> None:
     target = dict(columns).get(scores["target"])
     samples = f"Scores on the {scores['n']} {split} samples. " if scores["n"] else ""
     legend.setText(samples + SCORE_LEGEND + (f" The study's target metric is {target}." if target else ""))
+
+
+def interval_words(ci: str) -> str:
+    """A tooltip's interval: " (95% CI 0.850–0.960)", " (no spread: every resample scored the same)" or ""."""
+    if not ci:
+        return ""
+    return " (no spread: every resample scored the same)" if ci.startswith("none") else f" (95% CI {ci})"

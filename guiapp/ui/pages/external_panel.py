@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from guiapp.core.evaluation import criteria, criteria_rows, external, generalization
-from guiapp.core.stats import metrics
+from guiapp.core.stats import interval_text, metrics
 from guiapp.ui.plots import PlotArea, scatter_groups
 from guiapp.ui.why_disabled import NOT_TRAINED, enable
 from guiapp.ui.widgets import ResultTable, heading, note
@@ -123,7 +123,7 @@ class ExternalCohortsPanel(QWidget):
                     r["name"],
                     str(r["n"]),
                     metrics.format_metric(metric, r["metrics"]),
-                    "—" if not c else f"{c['difference']:+.3f}" + (f" ({ci[0]:+.3f} to {ci[1]:+.3f})" if ci else ""),
+                    "—" if not c else interval_text.difference_cell(c["difference"], ci),
                     "—" if auc is None else f"{auc:.2f}",
                     str(r.get("uses", 1)),
                 ]
