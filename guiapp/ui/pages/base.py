@@ -139,6 +139,11 @@ class StepPage(QWidget):
         self.checklist_warning.setAccessibleName("Checklist items this step still has open")
         for banner in (self.blocked, self.checklist_note, self.checklist_warning, self.error, self.info):
             layout.addWidget(banner)
+        # A page's one-click answers that its checklist items ask for (the Data page's "are the
+        # data sensitive?"): next to the note that asks, above the findings that loading adds.
+        self.quick_answers = QVBoxLayout()
+        self.quick_answers.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(self.quick_answers)
         # Findings of this step that block the study: accept each with a reason, or remedy it here.
         self.finding_actions = FindingActions(self.step_id)
         self.finding_actions.changed.connect(self.changed)

@@ -164,10 +164,11 @@ class DataPage(StepPage):
         self.form.add(*FILE_FIELDS[1:])
         self.label_guess = LabelGuesser(self)
         # The questions behind the sensitivity answer and the provenance go on a tab of their own,
-        # so the page fits the window; the answer itself is the last row above Load.
+        # so the page fits the window; the answer itself sits at the top, beside the checklist's
+        # note that asks for it and above the findings that loading adds.
         about = build_about_tab(self)
         self.data_in.add_form_rows(self.form.layout, provenance=about.layout)
-        add_sensitivity_row(self, self.form.layout)
+        add_sensitivity_row(self, self.quick_answers)
         self.body.addLayout(self.form.layout)
         self.body.addLayout(button_row(self, LOAD_ROW))
         self.main_action = self.load

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from PySide6.QtWidgets import QCheckBox, QFormLayout, QHBoxLayout, QWidget
+from PySide6.QtWidgets import QBoxLayout, QCheckBox, QFormLayout, QHBoxLayout, QLabel, QWidget
 
 from guiapp.core.privacy import ethics
 from guiapp.ui.forms import Field, Form
@@ -70,14 +70,20 @@ SOURCE_FIELDS = (
 )
 
 
-def add_sensitivity_row(page, layout: QFormLayout) -> None:
-    """The sensitivity answer as radio buttons (``page.sensitivity``), one row of ``layout``."""
+def add_sensitivity_row(page, layout: QBoxLayout) -> None:
+    """The sensitivity answer as radio buttons (``page.sensitivity``) after its question, one row of ``layout``."""
     row = QHBoxLayout()
+    question = QLabel("<b>Are the data sensitive?</b>")
+    question.setToolTip(
+        "About people, identifiable, under consent or a data-use agreement: the questions behind "
+        "the answer are on the 'Sensitivity and source' tab below."
+    )
+    row.addWidget(question)
     page.sensitivity = sensitivity_radios(page, page._on_sensitivity)
     for button in page.sensitivity.buttons():
         row.addWidget(button)
     row.addStretch(1)
-    layout.addRow("Are the data sensitive?", row)
+    layout.addLayout(row)
 
 
 def build_about_tab(page) -> Form:
