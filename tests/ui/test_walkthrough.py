@@ -278,8 +278,7 @@ def test_wine_walkthrough_in_at_most_25_actions(qtbot, first_start, window, tmp_
         f"main buttons out of view: {walk.scrolled or 'none'}"
     )
     assert walk.total <= MAX_ACTIONS and not walk.scrolled, (
-        f"{walk.total} actions (at most {MAX_ACTIONS}): {breakdown}; "
-        f"scrolling needed for: {walk.scrolled or 'none'}"
+        f"{walk.total} actions (at most {MAX_ACTIONS}): {breakdown}; scrolling needed for: {walk.scrolled or 'none'}"
     )
 
 
