@@ -15,6 +15,13 @@ from pathlib import Path
 WINDOW_SIZE = (1280, 800)
 # Pages whose key result sits below the fold: the picture starts at this widget instead.
 SCROLL_TO = {"baselines": "table"}
+# The ethics register's example entry, in the words of each built-in dataset.
+CONCERNS = {
+    "breast_cancer": "The tumours come from one clinic in Wisconsin; the model may not "
+    "transfer to other populations or imaging set-ups.",
+    "simulated_expression": "Simulated samples from two labs; a real cohort's labs, donors and "
+    "platforms may differ more than these.",
+}
 
 
 def build_demo_study(
@@ -80,10 +87,10 @@ def build_demo_study(
         )
         generalization.leave_one_batch_out(study, network_epochs=5)
     interpret.permutation_importance(study, n_repeats=3, top=15)
+    concern = CONCERNS.get(dataset, "The samples come from one source; the model may not transfer to others.")
     ethics.add_entry(
         study,
-        "The tumours come from one clinic in Wisconsin; the model may not "
-        "transfer to other populations or imaging set-ups.",
+        concern,
         raised_by="Study owner",
         mitigation="State the limitation in the model card.",
     )
