@@ -3,12 +3,13 @@
 Qt reads QT_SCALE_FACTOR, QT_FONT_DPI and QT_ENABLE_HIGHDPI_SCALING once, when the application
 starts, so tests/ui/test_layout_fit_dpi.py runs this script once per scale:
 
-    python tests/ui/fit_scaled.py STUDY_FOLDER SETTINGS_FOLDER WIDTHxHEIGHT [WIDTHxHEIGHT ...]
+    python tests/ui/fit_scaled.py BASELINES_STUDY FINISHED_STUDY SETTINGS_FOLDER WIDTHxHEIGHT [...]
 
-It opens a window on an empty study and one on the finished study in STUDY_FOLDER, checks every
-page at each window size (in device-independent pixels), and prints one JSON object: the
-window's device pixel ratio, the screen's logical DPI, the height of a line of text in pixels,
-and the problems found ({"empty" | "finished": {"page at size": [problem, ...]}}).
+As test_layout_fit_a and _b do, it checks the pages at each window size (in device-independent
+pixels): all of them on an empty study, Study to Baselines on the study run through Baselines,
+Architecture to Export on the finished one. It prints one JSON object: the window's device pixel
+ratio, the screen's logical DPI, the height of a line of text in pixels, and the problems found
+({"empty" | "through baselines" | "finished": {"page at size[, tab]": [problem, ...]}}).
 """
 
 from __future__ import annotations

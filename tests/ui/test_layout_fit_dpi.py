@@ -36,12 +36,19 @@ QT_SCALING = (
     "QT_USE_PHYSICAL_DPI",
 )
 SCALES = (1.25, 1.5, 2.0)
-# Display scaling with Qt's scaling off: the window keeps its 1280×800 pixels and fonts in points
-# grow with the logical DPI, as in Tenfold started with QT_ENABLE_HIGHDPI_SCALING=0.
+# 125 % display scaling with Qt's scaling off (QT_ENABLE_HIGHDPI_SCALING=0): the window keeps its
+# 1280×800 pixels and the text, set in points, grows with the logical DPI (a line 18 px instead
+# of 14). These pages fit even so; the others do not yet, at 1280×800: Data, Batch effects,
+# Baselines and Ethics are taller than two views or start their main button below the fold,
+# Architecture and Evaluate's External cohorts tab need sideways scrolling (a row of buttons),
+# and Data's tabs scroll sideways. With Qt's own scaling on (Tenfold's default) the text keeps
+# its size in device-independent pixels, so every page fits (test_pages_fit_under_display_scaling).
 FONT_DPI = 120
+FONT_CASE = f"font {FONT_DPI} dpi"
+FIT_WITH_LARGER_TEXT = ("study", "question", "split", "train", "overfitting", "interpret", "export")
 CASES = {
     **{f"scale {s:g}": ({"QT_SCALE_FACTOR": f"{s:g}"}, SIZES) for s in SCALES},
-    f"font {FONT_DPI} dpi": ({"QT_ENABLE_HIGHDPI_SCALING": "0", "QT_FONT_DPI": str(FONT_DPI)}, ((1280, 800),)),
+    FONT_CASE: ({"QT_ENABLE_HIGHDPI_SCALING": "0", "QT_FONT_DPI": str(FONT_DPI)}, ((1280, 800),)),
 }
 TIMEOUT_S = 300
 
@@ -100,3 +107,11 @@ def test_pages_fit_under_display_scaling(runs, scale):
     assert found["device_pixel_ratio"] == scale  # the scale took effect: the window draws at 1.25, 1.5, 2×
     assert found["logical_dpi"] == 96  # ... and lays out in device-independent pixels
     assert found["problems"] == {"empty": {}, "through baselines": {}, "finished": {}}
+
+
+def test_pages_fit_with_text_grown_by_display_scaling(runs):
+    found = result(runs, FONT_CASE)
+    assert found["device_pixel_ratio"] == 1 and found["logical_dpi"] == FONT_DPI  # the text grows, not the window
+    assert found["text_line_px"] > result(runs, "scale 1.25")["text_line_px"]
+    problems = {where: p for state in found["problems"].values() for where, p in state.items()}
+    assert {w: p for w, p in problems.items() if w.split(" at ")[0] in FIT_WITH_LARGER_TEXT} == {}
