@@ -38,14 +38,16 @@ QT_SCALING = (
 SCALES = (1.25, 1.5, 2.0)
 # 125 % display scaling with Qt's scaling off (QT_ENABLE_HIGHDPI_SCALING=0): the window keeps its
 # 1280×800 pixels and the text, set in points, grows with the logical DPI (a line 18 px instead
-# of 14). These pages fit even so; the others do not yet, at 1280×800: Data, Batch effects,
-# Baselines and Ethics are taller than two views or start their main button below the fold,
-# Architecture and Evaluate's External cohorts tab need sideways scrolling (a row of buttons),
-# and Data's tabs scroll sideways. With Qt's own scaling on (Tenfold's default) the text keeps
-# its size in device-independent pixels, so every page fits (test_pages_fit_under_display_scaling).
+# of 14). The pages in FIT_WITH_LARGER_TEXT fit even so, and no page but Data needs a horizontal
+# scrollbar. Still too long at 1280×800: Data (its tabs scroll sideways; the page is taller than
+# two views), Baselines (the main button below the fold; its score table scrolls sideways),
+# Ethics (the main button below the fold), and on a finished study Architecture and Evaluate
+# (taller than two views). With Qt's own scaling on (Tenfold's default) the text keeps its size
+# in device-independent pixels, and every page fits (test_pages_fit_under_display_scaling).
 FONT_DPI = 120
 FONT_CASE = f"font {FONT_DPI} dpi"
-FIT_WITH_LARGER_TEXT = ("study", "question", "split", "train", "overfitting", "interpret", "export")
+FIT_WITH_LARGER_TEXT = ("study", "question", "batch", "split", "train", "overfitting", "interpret", "export")
+WIDER_THAN_THE_WINDOW = ("data",)
 CASES = {
     **{f"scale {s:g}": ({"QT_SCALE_FACTOR": f"{s:g}"}, SIZES) for s in SCALES},
     FONT_CASE: ({"QT_ENABLE_HIGHDPI_SCALING": "0", "QT_FONT_DPI": str(FONT_DPI)}, ((1280, 800),)),
@@ -115,3 +117,7 @@ def test_pages_fit_with_text_grown_by_display_scaling(runs):
     assert found["text_line_px"] > result(runs, "scale 1.25")["text_line_px"]
     problems = {where: p for state in found["problems"].values() for where, p in state.items()}
     assert {w: p for w, p in problems.items() if w.split(" at ")[0] in FIT_WITH_LARGER_TEXT} == {}
+    sideways = {
+        w: [p for p in kinds if p.startswith(("horizontal scrollbar", "button "))] for w, kinds in problems.items()
+    }
+    assert {w: p for w, p in sideways.items() if p and w.split(" at ")[0] not in WIDER_THAN_THE_WINDOW} == {}
