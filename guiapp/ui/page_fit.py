@@ -1,5 +1,6 @@
 """Helpers that keep a long page short: sections closed by default (built into, see
-:mod:`guiapp.ui.collapsible`) and tabs as tall as their current tab.
+:mod:`guiapp.ui.collapsible`) and tabs as tall as their current tab; and a narrow one, with
+choice lists that do not widen the page to their longest choice.
 
 A page builds into ``self.body``; :func:`building_into` points it at a section's or a tab's own
 layout for a while, so the page's existing build code moves there unchanged.
@@ -11,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from PySide6.QtCore import QSize
-from PySide6.QtWidgets import QAbstractButton, QSizePolicy, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractButton, QComboBox, QSizePolicy, QTabWidget, QVBoxLayout, QWidget
 
 from guiapp.ui import collapsible
 
@@ -110,3 +111,13 @@ def cap_height(height: int, *widgets: QWidget) -> None:
     """Keep plots from growing past ``height`` (a drawn plot asks for about 480 px)."""
     for widget in widgets:
         widget.setMaximumHeight(max(height, widget.minimumHeight()))
+
+
+def shrinkable(combo: QComboBox, chars: int = 24) -> QComboBox:
+    """A choice list that may be as narrow as ``chars`` characters however long its choices: it
+    still grows with the window and its list opens as wide as the longest choice. With larger
+    fonts (display scaling that grows the text, not the window) the page keeps within the window."""
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(chars)
+    combo.setSizePolicy(QSizePolicy.Policy.Expanding, combo.sizePolicy().verticalPolicy())
+    return combo

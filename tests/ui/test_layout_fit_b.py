@@ -9,13 +9,9 @@ opened, still needs no horizontal scrolling.
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QPoint
-from PySide6.QtWidgets import QAbstractButton, QApplication, QPushButton, QScrollArea, QToolButton
 
 from guiapp.ui.page_fit import Collapsible, FitTabs
-
-PAGES = ("architecture", "train", "overfitting", "evaluate", "interpret", "ethics", "export")
-SIZES = ((1280, 800), (1366, 768))
+from tests.ui.fit_check import SIZES, window_problems
 
 
 @pytest.fixture(scope="module")
@@ -32,93 +28,17 @@ def finished_study(tmp_path_factory):
     return study
 
 
-def _settle() -> None:
-    for _ in range(5):  # layouts and plots settle over a few event-loop passes
-        QApplication.processEvents()
-
-
-def _problems(page, where: str) -> list[str]:
-    """What does not fit on the page as it is shown now."""
-    area = page.findChild(QScrollArea)
-    viewport = area.viewport()
-    found = []
-    if area.horizontalScrollBar().isVisible():
-        found.append(
-            f"{where}: horizontal scrollbar (content {area.widget().width()} px wide, view {viewport.width()} px)"
-        )
-    for button in page.findChildren(QAbstractButton):
-        if (
-            isinstance(button, (QPushButton, QToolButton))
-            and button.isVisible()
-            and button.width() < button.sizeHint().width()
-        ):
-            found.append(
-                f"{where}: button {button.text()!r} is {button.width()} px, its text needs "
-                f"{button.sizeHint().width()} px"
-            )
-    return found
-
-
-def _too_tall(page, where: str) -> list[str]:
-    area = page.findChild(QScrollArea)
-    height, view = area.widget().height(), area.viewport().height()
-    return [f"{where}: content {height} px tall, more than two views ({view} px)"] if height > 2 * view else []
-
-
-def _check_window(window) -> list[str]:
-    assert window.checklist.isVisible() and not window.checklist.isFloating()
-    found = []
-    for step_id in PAGES:
-        assert window.go_to(step_id, force=True)
-        page = window.current_page()
-        _settle()
-        area = page.findChild(QScrollArea)
-        area.verticalScrollBar().setValue(0)
-        _settle()
-        where = f"{step_id} at {window.width()}×{window.height()}"
-        found += _problems(page, where) + _too_tall(page, where)
-        main = page.main_action
-        top_left = main.mapTo(area.viewport(), QPoint(0, 0))
-        if not (
-            main.isVisible()
-            and top_left.y() >= 0
-            and top_left.y() + main.height() <= area.viewport().height()
-            and top_left.x() >= 0
-            and top_left.x() + main.width() <= area.viewport().width()
-        ):
-            found.append(
-                f"{where}: the main button {main.text()!r} is not in view at the top "
-                f"(at y={top_left.y()}, view {area.viewport().height()} px tall)"
-            )
-        for tabs in page.findChildren(FitTabs):
-            first = tabs.currentIndex()
-            for i in range(tabs.count()):
-                tabs.setCurrentIndex(i)
-                _settle()
-                tab_where = f"{where}, tab {tabs.tabText(i)!r}"
-                found += _problems(page, tab_where) + _too_tall(page, tab_where)
-            tabs.setCurrentIndex(first)
-        for section in page.findChildren(Collapsible):
-            was_open = section.is_open()
-            section.set_open(True)
-            _settle()
-            found += _problems(page, f"{where}, {section.title!r} open")
-            section.set_open(was_open)
-        _settle()
-    return found
-
-
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_pages_fit_an_empty_study(window, size):
     window.resize(*size)
-    assert _check_window(window) == []
+    assert window_problems(window) == []
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_pages_fit_a_finished_study(make_window, finished_study, size):
     window = make_window(finished_study)
     window.resize(*size)
-    assert _check_window(window) == []
+    assert window_problems(window) == []
 
 
 def test_a_folded_section_opens_and_a_tab_follows_its_result(qtbot):

@@ -137,9 +137,9 @@ TRANSFER_ROW = (
     Field(
         "freeze",
         kind="check",
-        text="Freeze the loaded layers (train only the rest)",
+        text="Freeze the loaded layers",  # short: it shares the row with two buttons
         accessible="Freeze loaded layers",
-        tip="Frozen: the loaded layers keep their weights. Unticked: every layer is fine-tuned.",
+        tip="Frozen: the loaded layers keep their weights and only the rest is trained. Unticked: every layer is fine-tuned.",
     ),
     STRETCH,
     Button("load", "Load matching layers", on_click="_load_checkpoint"),

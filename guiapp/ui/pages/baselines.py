@@ -32,7 +32,8 @@ SUGGESTED_REASONS = (
     "A practice study: the whole workflow is run even where a baseline may be enough.",
 )
 SAMPLERS = (("tpe", "TPE (learns from earlier trials)"), ("random", "Random search"))
-BOX_COLUMNS = 3  # fits a 1280-pixel window with the checklist docked
+BOX_COLUMNS = 3  # fits a 1280-pixel window with the checklist docked ...
+BOX_ROW_WIDTH = 660  # ... unless the text is larger (display scaling that grows the text): then 2
 
 
 class BaselinesPage(StepPage):
@@ -164,13 +165,15 @@ class BaselinesPage(StepPage):
                 self.model_grid.removeWidget(box)
                 box.deleteLater()
             self.model_boxes = {}
-            for i, (name, title) in enumerate(available.items()):
+            for name, title in available.items():
                 box = QCheckBox(title)
                 box.setAccessibleName(f"Fit {title}")
                 box.setToolTip(f"Include {title.lower()} among the baselines.")
                 box.toggled.connect(self._on_models)
                 self.model_boxes[name] = box
-                self.model_grid.addWidget(box, i // BOX_COLUMNS, i % BOX_COLUMNS)
+            columns = BOX_COLUMNS if self._grid_width(BOX_COLUMNS) <= BOX_ROW_WIDTH else BOX_COLUMNS - 1
+            for i, box in enumerate(self.model_boxes.values()):
+                self.model_grid.addWidget(box, i // columns, i % columns)
         chosen = [n for n in self.study.baselines.models if n in available] or list(available)
         for name, box in self.model_boxes.items():
             box.blockSignals(True)
@@ -191,6 +194,12 @@ class BaselinesPage(StepPage):
             self._fill_table()
             self._fill_verdict()
         super().refresh()
+
+    def _grid_width(self, columns: int) -> int:
+        """How wide the model boxes are in ``columns`` columns, each as wide as its widest box."""
+        widths = [box.sizeHint().width() for box in self.model_boxes.values()]
+        spacing = max(self.model_grid.horizontalSpacing(), 0)
+        return sum(max(widths[c::columns]) for c in range(min(columns, len(widths)))) + spacing * (columns - 1)
 
     def _storage_text(self) -> str:
         if tuning.is_shared(self.study):

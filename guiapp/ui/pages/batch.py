@@ -26,6 +26,7 @@ from guiapp.ui.batch_panels import ConfoundingPanel, IndependencePanel, MetricsT
 from guiapp.ui.batch_remedy import RemedyPanel
 from guiapp.ui.collapsible import collapsible
 from guiapp.ui.forms import STRETCH, Button, button_row
+from guiapp.ui.page_fit import cap_height
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.pages.batch_view import COLOUR_FIELD, colour_column, fill_colour_columns, view_field
 from guiapp.ui.plain_summary import DETAILS_HINT, LightSummary
@@ -91,8 +92,11 @@ class BatchPage(StepPage):
     def _build_plots(self) -> None:
         """The samples' scatter, and the variance per component folded under it."""
         self.plot = SampleScatter(
-            "The samples are drawn here after you look for batch effects.", "Samples on their principal components"
+            "The samples are drawn here after you look for batch effects.",
+            "Samples on their principal components",
+            min_height=340,
         )
+        cap_height(460, self.plot)  # the page stays within two views with text grown by display scaling (125 %)
         self.body.addWidget(self.plot)
 
         variance_box = QWidget()

@@ -75,6 +75,9 @@ class ExternalCohortsPanel(QWidget):
         )
         self.evaluate_button.clicked.connect(self._evaluate)
         row.addWidget(self.evaluate_button)
+        row.addStretch(1)
+        box.addLayout(row)
+        row = QHBoxLayout()  # the estimates on a row of their own: three buttons overflow with larger text
         self.lobo_button = page.action(QPushButton("Leave-one-batch-out estimate"))
         self.lobo_button.setToolTip(
             "Train on all batches but one and score the held-out one, for each batch. "

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from guiapp.core.batch.views import batch_sizes, batches_per_split
 from guiapp.core.split import draw as core_split
 from guiapp.core.study.vocabulary import SPLIT_STRATEGIES
+from guiapp.ui.page_fit import shrinkable
 from guiapp.ui.pages.base import StepPage, preview
 from guiapp.ui.runner import without_context
 from guiapp.ui.widgets import ResultTable, heading, value_label
@@ -56,7 +57,7 @@ class SplitPage(StepPage):
     def build(self) -> None:
         self._shown: tuple = ()
         form = QFormLayout()
-        self.strategy = QComboBox()
+        self.strategy = shrinkable(QComboBox())  # its longest choice would widen the page
         self.strategy.setAccessibleName("Split strategy")
         self.strategy.setToolTip(
             "Stratified keeps rare classes in every part; grouped keeps donors "
