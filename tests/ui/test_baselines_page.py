@@ -61,7 +61,8 @@ def test_a_tiny_tuning_fills_the_table_the_plot_and_the_verdict(qtbot, page):
     assert page.plot.drawn  # drawn behind its folded section
     assert page.progress.value() == 1000
     assert page.verdict.text().startswith("Is deep learning warranted here? Doubtful.")
-    assert "fewer than 100 per class" in page.verdict.text()
+    assert "fewer than 100 per class" in page.evidence.text()  # the points, behind a folded section
+    assert page.evidence_section.toggle.text() == f"The evidence ({len(study.verdict.reasons)} points)"
     assert "deep-learning-doubtful" in page.findings.codes
     assert not page.compare.isEnabled()  # nothing trained yet
 
@@ -116,7 +117,7 @@ def test_compare_scores_the_trained_network_against_equally_tuned_baselines(qtbo
     assert page.plot.drawn
     assert study.verdict.stage == "after training"
     assert page.verdict.text().startswith(study.verdict.headline)
-    assert "paired bootstrap" in page.verdict.text()
+    assert "paired bootstrap" in page.evidence.text()
 
 
 def test_the_usual_reason_is_offered_and_recorded_only_by_the_click(qtbot, page):

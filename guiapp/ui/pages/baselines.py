@@ -115,18 +115,21 @@ class BaselinesPage(StepPage):
     def _build_verdict(self) -> None:
         """The verdict and the reason to go on against it, at the top: once the baselines are
         fitted it is what the page is for, and its buttons stay in view without scrolling."""
-        self.body.addWidget(heading("Is deep learning warranted here? (Tip 1)"))
+        title = QHBoxLayout()  # the question, and beside it the button that updates its answer
+        title.addWidget(heading("Is deep learning warranted here? (Tip 1)"), 1)
+        self.body.addLayout(title)
         self.verdict = value_label("Verdict")
         self.body.addWidget(self.verdict)
-        row = QHBoxLayout()
+        # The points behind the verdict, one click away: the answer and its buttons stay in view.
+        self.evidence = value_label("Evidence for the verdict")
+        self.evidence_section = collapsible("The evidence", self.evidence)
+        self.body.addWidget(self.evidence_section)
         self.compare = self.action(QPushButton("Compare with the trained network"))
         self.compare.setToolTip(
             "Score the trained network on the tune split and test it against the best baseline with a paired bootstrap."
         )
         self.compare.clicked.connect(self._compare)
-        row.addWidget(self.compare)
-        row.addStretch(1)
-        self.body.addLayout(row)
+        title.addWidget(self.compare)
         # The reason field is an editable list of the usual reasons: type your own, or pick one.
         row = QHBoxLayout()
         self.suggestions = QComboBox()
@@ -285,10 +288,14 @@ class BaselinesPage(StepPage):
         if not v.stage:
             self.verdict.setText("The verdict appears once the baselines are fitted.")
         else:
-            lines = [v.headline, *(f"• {r}" for r in v.reasons), v.advice]
+            lines = [v.headline, v.advice]
             if v.proceed_reason:
                 lines.append(f"You go on because: {v.proceed_reason}")
             self.verdict.setText("\n".join(lines))
+        self.evidence.setText("\n".join(f"• {r}" for r in v.reasons) if v.stage else "")
+        count = len(v.reasons) if v.stage else 0
+        self.evidence_section.toggle.setText(f"The evidence ({count} point{'s' if count != 1 else ''})")
+        self.evidence_section.setVisible(bool(count))
         asks = v.level in verdict.NEEDS_REASON
         # The user's own words while they write them; else the recorded reason; else, where the
         # advice asks for one, the chosen suggestion (shown only: "Record my reason" records it).
