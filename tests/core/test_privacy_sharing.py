@@ -97,7 +97,7 @@ def test_card_round_trips_with_results_audit_and_owner_fields(study, tmp_path):
 
 
 def test_empty_owner_fields_are_marked_not_provided(tmp_path):
-    study = make_study(tmp_path / "study")
+    study = make_study(tmp_path / "study", sensitive=True)  # sensitive: the missing audit is a warning
     write_bundle(study, tmp_path / "export")
     text = (tmp_path / "export" / "model_card.md").read_text()
     assert text.count(model_card.NOT_PROVIDED) == 3  # intended use, out-of-scope, limitations
@@ -203,3 +203,16 @@ def test_edit_and_resolve_check_their_input():
     ethics.edit_entry(s, 0, status="resolved", mitigation="Per-ancestry results in the card")
     assert s.ethics.register[0]["status"] == "resolved"
     assert ethics.card_fields_missing(s) == ["intended use", "out-of-scope uses", "limitations"]
+
+
+def test_data_declared_not_sensitive_get_no_privacy_guarantee_noise(tmp_path):
+    """No DP and no audit are warnings for data that may be sensitive, not for public data."""
+    from guiapp.core.export.sharing import privacy_warnings
+
+    study = make_study(tmp_path / "study", sensitive=True)
+    text = " ".join(privacy_warnings(study))
+    assert "not trained with differential privacy" in text and "No membership-inference audit" in text
+    study.data.sensitive = False
+    text = " ".join(privacy_warnings(study))
+    assert "differential privacy" not in text and "membership-inference audit" not in text
+    assert "declared not sensitive" in text  # what the answer means is still said

@@ -130,8 +130,15 @@ def _sensitivity_warnings(study: Study) -> list[str]:
 
 
 def _training_warnings(study: Study) -> list[str]:
-    """Differential privacy and the membership-inference audit."""
+    """Differential privacy and the membership-inference audit.
+
+    For data declared not sensitive, only what was done is said (a DP copy, an audit that found
+    a leak): the absence of a privacy guarantee there is no warning, only noise.
+    """
     out = []
+    models = (study.ethics.membership or {}).get("models") or {}
+    if not study.treated_as_sensitive and not dp_trained(study) and not any(r.get("warn") for r in models.values()):
+        return out
     if dp_trained(study):
         out.append(
             dp_summary(study) + " Only that copy carries a formal guarantee against revealing "
@@ -142,7 +149,6 @@ def _training_warnings(study: Study) -> list[str]:
             "The network was not trained with differential privacy, so it offers no formal "
             "guarantee against revealing whether a given sample was in the training data."
         )
-    models = (study.ethics.membership or {}).get("models") or {}
     leaking = [MODEL_NAMES.get(k, k) for k, r in models.items() if r.get("warn")]
     if leaking:
         out.append(
@@ -184,8 +190,8 @@ def _identifier_warnings(study: Study) -> list[str]:
     if study.data.identifiers:
         out.append(
             "Identifier columns (" + ", ".join(map(str, study.data.identifiers)) + ") are never "
-            "used as features and are dropped from predictions.csv, but for a sample ID that is not "
-            "personal, which keys its rows."
+            "used as features. predictions.csv keeps only a sample ID that is not personal, to key "
+            "its rows; every other identifier is dropped."
         )
 
     flagged = sorted(
