@@ -212,25 +212,8 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _start_arrival_work(self) -> None:
-        """Press the page's routine button when its work has not been done yet (the setting is on)."""
-        page, arrived = self.current_page(), self._arrived
-        self._arrived = ""
-        if (
-            page.step_id != arrived
-            or self.study.folder is None
-            or self.runner.busy
-            or not run_on_arrival.run_on_arrival()
-        ):
-            return
-        button = page.arrival_action()
-        if button is None or not button.isEnabled():
-            return
-        button.click()
-        if self.runner.busy:
-            self.show_status(
-                f"{self.status_label.text()} Started on arrival; Cancel stops it "
-                "(View ▸ Start each step's routine work when I arrive)."
-            )
+        arrived, self._arrived = self._arrived, ""
+        run_on_arrival.start_arrival_work(self, arrived)
 
     def go_next(self) -> bool:
         page = self.current_page()

@@ -25,3 +25,23 @@ def set_run_on_arrival(on: bool) -> None:
     s = app_settings()
     s.setValue(KEY, bool(on))
     s.sync()
+
+
+def start_arrival_work(window, arrived: str) -> None:
+    """Press the page's routine button when the user has just moved on to it and its work is undone.
+
+    ``window`` is the MainWindow; ``arrived`` the step moved to. Nothing starts when the setting
+    is off, the user has already moved elsewhere, the study has no folder or a task is running.
+    """
+    page = window.current_page()
+    if page.step_id != arrived or window.study.folder is None or window.runner.busy or not run_on_arrival():
+        return
+    button = page.arrival_action()
+    if button is None or not button.isEnabled():
+        return
+    button.click()
+    if window.runner.busy:
+        window.show_status(
+            f"{window.status_label.text()} Started on arrival; Cancel stops it "
+            "(View ▸ Start each step's routine work when I arrive)."
+        )
