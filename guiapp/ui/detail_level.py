@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
-from guiapp.ui.settings import app_settings
+from guiapp.ui.settings import bool_setting, set_bool_setting
 
 KEY = "view/technical_details"
 
@@ -22,14 +22,11 @@ notifier = _Notifier()
 
 
 def technical_details() -> bool:
-    value = app_settings().value(KEY, False)
-    return value in (True, "true", "1", 1)
+    return bool_setting(KEY, False)
 
 
 def set_technical_details(on: bool) -> None:
-    s = app_settings()
-    s.setValue(KEY, bool(on))
-    s.sync()
+    set_bool_setting(KEY, on)
     notifier.changed.emit(bool(on))
 
 

@@ -27,23 +27,24 @@ def build_menus(window) -> None:
     window.guided_action.toggled.connect(window.set_guided)
     view.addAction(window.guided_action)
 
-    window.details_action = QAction("Show &technical details", window, checkable=True)
-    window.details_action.setToolTip(
+    window.details_action = add_setting(
+        window,
+        view,
+        "Show &technical details",
         "Show the expert numbers behind the plain summaries (batch metrics, "
-        "the privacy attack's scores…). Remembered for next time."
+        "the privacy attack's scores…). Remembered for next time.",
+        detail_level.technical_details,
+        detail_level.set_technical_details,
     )
-    window.details_action.setChecked(detail_level.technical_details())
-    window.details_action.toggled.connect(detail_level.set_technical_details)
-    view.addAction(window.details_action)
-
-    window.run_on_arrival_action = QAction("&Start each step's routine work when I arrive", window, checkable=True)
-    window.run_on_arrival_action.setToolTip(
+    window.run_on_arrival_action = add_setting(
+        window,
+        view,
+        "&Start each step's routine work when I arrive",
         "Moving on starts the next step's check, split, fit or training at once (Cancel stops it). "
-        "The sealed test, exports and decisions always wait for you. Remembered for next time."
+        "The sealed test, exports and decisions always wait for you. Remembered for next time.",
+        run_on_arrival.run_on_arrival,
+        run_on_arrival.set_run_on_arrival,
     )
-    window.run_on_arrival_action.setChecked(run_on_arrival.run_on_arrival())
-    window.run_on_arrival_action.toggled.connect(run_on_arrival.set_run_on_arrival)
-    view.addAction(window.run_on_arrival_action)
     checklist_toggle = window.checklist.toggleViewAction()
     checklist_toggle.setShortcut(QKeySequence("Ctrl+L"))
     view.addAction(checklist_toggle)
@@ -67,5 +68,15 @@ def add_action(window, menu, text, shortcut, slot) -> QAction:
     if shortcut is not None:
         action.setShortcut(shortcut)
     action.triggered.connect(slot)
+    menu.addAction(action)
+    return action
+
+
+def add_setting(window, menu, text, tip, read, write) -> QAction:
+    """A checkable menu entry for a remembered yes/no setting: shows ``read()``, calls ``write(on)``."""
+    action = QAction(text, window, checkable=True)
+    action.setToolTip(tip)
+    action.setChecked(read())
+    action.toggled.connect(write)
     menu.addAction(action)
     return action

@@ -11,20 +11,17 @@ export, a remedy or a decision always waits for the user.
 
 from __future__ import annotations
 
-from guiapp.ui.settings import app_settings
+from guiapp.ui.settings import bool_setting, set_bool_setting
 
 KEY = "flow/run_on_arrival"
 
 
 def run_on_arrival() -> bool:
-    value = app_settings().value(KEY, True)
-    return value in (True, "true", "1", 1)
+    return bool_setting(KEY, True)
 
 
 def set_run_on_arrival(on: bool) -> None:
-    s = app_settings()
-    s.setValue(KEY, bool(on))
-    s.sync()
+    set_bool_setting(KEY, on)
 
 
 def start_arrival_work(window, arrived: str) -> None:

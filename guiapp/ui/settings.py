@@ -59,3 +59,15 @@ def last_study_folder() -> Path | None:
         return None
     path = Path(str(value))
     return path if path.is_dir() else None
+
+
+def bool_setting(key: str, default: bool) -> bool:
+    """A yes/no setting (INI files store it as text)."""
+    value = app_settings().value(key, default)
+    return value in (True, "true", "1", 1)
+
+
+def set_bool_setting(key: str, on: bool) -> None:
+    s = app_settings()
+    s.setValue(key, bool(on))
+    s.sync()

@@ -55,6 +55,25 @@ def no_work_on_arrival(monkeypatch):
 
 
 @pytest.fixture
+def temp_settings(tmp_path):
+    """QSettings in a temporary folder for this test (a first start), the user's own folder afterwards."""
+    from PySide6.QtCore import QSettings
+
+    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp_path / "config"))
+    yield tmp_path / "config"
+    home = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, home)
+
+
+@pytest.fixture
+def real_arrival_setting(temp_settings, monkeypatch):
+    """The "start each step's routine work when I arrive" setting read from a first start's settings."""
+    from guiapp.ui import run_on_arrival
+
+    monkeypatch.setattr(run_on_arrival, "run_on_arrival", run_on_arrival.setting)
+
+
+@pytest.fixture
 def window(qtbot):
     """A main window on an empty study; its runner is always shut down at the end."""
     from guiapp.ui.main_window import MainWindow

@@ -8,23 +8,13 @@ import os
 import subprocess
 import sys
 from logging.handlers import RotatingFileHandler
-from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, QSize
+from PySide6.QtCore import QSize
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication, QMainWindow
 
 from guiapp.ui import appearance, settings
-
-
-@pytest.fixture
-def temp_settings(tmp_path):
-    """QSettings in a temporary folder for this test, the user's own folder afterwards."""
-    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp_path / "config"))
-    yield tmp_path / "config"
-    home = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, home)
 
 
 def test_window_layout_and_last_study_folder_persist(temp_settings, qtbot, tmp_path):

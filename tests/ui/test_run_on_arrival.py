@@ -5,11 +5,7 @@ Only moving forward starts it, only when it has not been done, and never the sea
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
-from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 from guiapp.core.batch import effects as batch
@@ -18,17 +14,7 @@ from guiapp.ui import run_on_arrival
 
 
 @pytest.fixture
-def real_setting(tmp_path, monkeypatch):
-    """An empty settings folder (a first start) and the setting read from it."""
-    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp_path / "config"))
-    monkeypatch.setattr(run_on_arrival, "run_on_arrival", run_on_arrival.setting)
-    yield
-    home = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, home)
-
-
-@pytest.fixture
-def on_data(real_setting, make_window, demo_study):
+def on_data(real_arrival_setting, make_window, demo_study):
     """A window on a study whose data are loaded, showing the Data page."""
     ethics.set_sensitivity(demo_study, False)
     demo_study.checklist_mode = False
@@ -43,7 +29,7 @@ def settle() -> None:
         QApplication.processEvents()
 
 
-def test_the_setting_is_on_by_default_and_remembered(real_setting, make_window, demo_study):
+def test_the_setting_is_on_by_default_and_remembered(real_arrival_setting, make_window, demo_study):
     window = make_window(demo_study)
     assert window.run_on_arrival_action.isChecked() and run_on_arrival.run_on_arrival()
     window.run_on_arrival_action.setChecked(False)
@@ -88,7 +74,7 @@ def test_done_work_is_not_repeated(qtbot, on_data):
     assert not window.runner.busy and window.study.batch.silhouette == silhouette
 
 
-def test_the_evaluate_page_never_opens_the_sealed_test_by_itself(make_window, demo_study, real_setting):
+def test_the_evaluate_page_never_opens_the_sealed_test_by_itself(make_window, demo_study, real_arrival_setting):
     window = make_window(demo_study)
     page = window.page("evaluate")
     assert page.arrival_action() in (None, page.tune_button)

@@ -2,20 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
-import pytest
-from PySide6.QtCore import QSettings
-
-
-@pytest.fixture
-def temp_settings(tmp_path):
-    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp_path / "config"))
-    yield
-    home = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, home)
-
 
 def test_details_toggle_hides_and_shows_expert_metrics_and_is_remembered(
     temp_settings, qtbot, make_window, tmp_path, run_and_wait

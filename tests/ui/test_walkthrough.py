@@ -8,12 +8,10 @@ that the button is in view without scrolling.
 from __future__ import annotations
 
 import csv
-import os
 from collections import Counter
 from pathlib import Path
 
-import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QScrollArea
 
 from guiapp.ui import run_on_arrival
@@ -142,17 +140,7 @@ class Walk:
         )
 
 
-@pytest.fixture
-def first_start(tmp_path, monkeypatch):
-    """The settings of a first start (an empty settings folder), and the real setting read from them."""
-    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp_path / "config"))
-    monkeypatch.setattr(run_on_arrival, "run_on_arrival", run_on_arrival.setting)
-    yield
-    home = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, home)
-
-
-def test_wine_walkthrough_in_at_most_25_actions(qtbot, first_start, window, tmp_path, monkeypatch):
+def test_wine_walkthrough_in_at_most_25_actions(qtbot, real_arrival_setting, window, tmp_path, monkeypatch):
     # As on a first start: each step's routine work starts on arrival.
     assert run_on_arrival.run_on_arrival()
     wine = write_wine(tmp_path / "wine.csv")
