@@ -135,7 +135,7 @@ def _training_warnings(study: Study) -> list[str]:
     For data declared not sensitive, only what was done is said (a DP copy, an audit that found
     a leak): the absence of a privacy guarantee there is no warning, only noise.
     """
-    out = []
+    out: list[str] = []
     models = (study.ethics.membership or {}).get("models") or {}
     if not study.treated_as_sensitive and not dp_trained(study) and not any(r.get("warn") for r in models.values()):
         return out
