@@ -77,6 +77,7 @@ def test_the_network_is_compared_with_the_best_baseline(trained_study):
     evaluate_on_tune(trained_study)
     finding = next(f for f in trained_study.findings if f.code == "network-not-better-than-baseline")
     assert finding.values["baseline"] == "logistic_regression"
+    assert "baseline, Logistic regression (L2) (" in finding.message  # the name the tables show
 
 
 def test_a_missed_target_is_raised(trained_study):

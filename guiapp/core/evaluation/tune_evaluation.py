@@ -8,7 +8,7 @@ near-perfect scores on few samples, a rare minority class). The decision thresho
 
 from __future__ import annotations
 
-from guiapp.core.evaluation import guards, scoreboard, subgroups
+from guiapp.core.evaluation import guards, score_table, scoreboard, subgroups
 from guiapp.core.evaluation.common import (
     SPLIT_CODES,
     replace_findings,
@@ -83,7 +83,11 @@ def evaluate_on_tune(study: Study, *, ctx: TaskContext = NO_CONTEXT) -> dict:
     if best is not None and panel[metric] <= best["tune_metrics"][metric]:
         findings.append(
             Findings.network_not_better.raise_(
-                network=panel[metric], baseline=best["name"], baseline_score=best["tune_metrics"][metric], metric=metric
+                network=panel[metric],
+                baseline=best["name"],
+                baseline_name=score_table.model_name(best["name"]),
+                baseline_score=best["tune_metrics"][metric],
+                metric=metric,
             )
         )
     findings += minority_findings(study) + proxy

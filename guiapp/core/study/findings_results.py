@@ -34,7 +34,7 @@ class ResultFindings:
         1,
         "warning",
         "evaluate",
-        "The network ({network:.3f}) does not beat the best tuned baseline, {baseline} "
+        "The network ({network:.3f}) does not beat the best tuned baseline, {baseline_name} "
         "({baseline_score:.3f}), on the tune split ({metric}). A simpler model may be the "
         "better choice here (Tips 1 and 2).",
     )
