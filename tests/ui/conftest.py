@@ -139,3 +139,35 @@ def study_copy(template, folder):
     shutil.copytree(template.folder, study.folder)
     study.checklist_mode = False
     return study
+
+
+def trained_study(root, table, *, models, epochs):
+    """A small study trained on ``table`` (labels 'condition', batches 'batch', IDs 'sample_id'),
+    with ``models`` fitted untuned: the trained study the evaluation pages' tests start from."""
+    import torch
+
+    from guiapp.core.data import attach as data
+    from guiapp.core.evaluation.verdict import assess_before_training
+    from guiapp.core.models import baselines, train
+    from guiapp.core.models import recommend as architecture
+    from guiapp.core.split import draw as split
+
+    torch.set_num_threads(1)
+    path = root / "table.csv"
+    table.to_csv(path, index=False)
+    study = Study()
+    study.question.title = "Treated vs control"
+    study.save(root / "study")
+    data.attach_data(
+        study, data.AttachRequest(path, label="condition", batch="batch", identifiers=["sample_id"], sensitive=False)
+    )
+    split.split_study(study)
+    study.baselines.models, study.baselines.budget_trials = list(models), 0
+    baselines.fit_baselines(study)
+    assess_before_training(study)  # the caller records the verdict
+    architecture.set_architecture(study, width=8, depth=1, dropout=0.0)
+    t = study.train
+    t.device, t.max_epochs, t.batch_size, t.patience, t.learning_rate = "cpu", epochs, 32, 50, 0.02
+    train.train_network(study)
+    study.save()
+    return study

@@ -8,42 +8,17 @@ import pytest
 from PySide6.QtCore import QPoint
 from PySide6.QtWidgets import QApplication, QMessageBox, QScrollArea
 
-from guiapp.core.data import attach as data
 from guiapp.core.data import demo
-from guiapp.core.evaluation.verdict import assess_before_training
-from guiapp.core.models import baselines, train
-from guiapp.core.models import recommend as architecture
-from guiapp.core.split import draw as split
-from guiapp.core.study.model import Study
-from tests.ui.conftest import study_copy
+from guiapp.core.models import baselines
+from tests.ui.conftest import study_copy, trained_study
 
 
 @pytest.fixture(scope="module")
 def _trained(tmp_path_factory):
     """A small study trained, with every classification baseline fitted (no tuning)."""
-    import torch
-
-    torch.set_num_threads(1)
     root = tmp_path_factory.mktemp("evaluate_actions")
     d = demo.simulated_expression(n_samples=160, n_genes=12, n_informative=4, effect_size=1.5)
-    path = root / "table.csv"
-    d.table.to_csv(path, index=False)
-    study = Study()
-    study.question.title = "Treated vs control"
-    study.save(root / "study")
-    data.attach_data(
-        study, data.AttachRequest(path, label="condition", batch="batch", identifiers=["sample_id"], sensitive=False)
-    )
-    split.split_study(study)
-    study.baselines.models, study.baselines.budget_trials = list(baselines.available("classification")), 0
-    baselines.fit_baselines(study)
-    assess_before_training(study)  # the caller records the verdict
-    architecture.set_architecture(study, width=8, depth=1, dropout=0.0)
-    t = study.train
-    t.device, t.max_epochs, t.batch_size, t.patience, t.learning_rate = "cpu", 10, 32, 50, 0.02
-    train.train_network(study)
-    study.save()
-    return study
+    return trained_study(root, d.table, models=baselines.available("classification"), epochs=10)
 
 
 @pytest.fixture
