@@ -6,42 +6,19 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QInputDialog
 
-from guiapp.core.data import attach as data
 from guiapp.core.data import demo
 from guiapp.core.evaluation import sealed_test, tune_evaluation
-from guiapp.core.evaluation.verdict import assess_before_training
-from guiapp.core.models import baselines, train
-from guiapp.core.models import recommend as architecture
-from guiapp.core.split import draw as split
-from guiapp.core.study.model import Study
-from tests.ui.conftest import study_copy
+from tests.ui.conftest import study_copy, trained_study
 
 KW = dict(study_samples=160, n_genes=12, n_informative=4, effect_size=1.5)
 
 
 @pytest.fixture(scope="module")
 def _sealed(tmp_path_factory):
-    import torch
-
-    torch.set_num_threads(1)
     root = tmp_path_factory.mktemp("external_page")
     d = demo.simulated_expression(n_samples=160, n_genes=12, n_informative=4, effect_size=1.5)
-    path = demo.write_demo(d, root)
     demo.another_lab(60, **KW).table.to_csv(root / "lab_b.csv", index=False)
-    study = Study()
-    study.question.title = "Treated vs control"
-    study.save(root / "study")
-    data.attach_data(
-        study, data.AttachRequest(path, label="condition", batch="batch", identifiers=["sample_id"], sensitive=False)
-    )
-    split.split_study(study)
-    study.baselines.models, study.baselines.budget_trials = ["logistic_regression"], 0
-    baselines.fit_baselines(study)
-    assess_before_training(study)  # the caller records the verdict
-    architecture.set_architecture(study, width=8, depth=1, dropout=0.0)
-    t = study.train
-    t.device, t.max_epochs, t.batch_size, t.patience, t.learning_rate = "cpu", 10, 32, 50, 0.02
-    train.train_network(study)
+    study = trained_study(root, d.table, models=["logistic_regression"], epochs=10)
     tune_evaluation.evaluate_on_tune(study)
     sealed_test.finalize_test_evaluation(study)
     study.save()
