@@ -80,7 +80,6 @@ class MainWindow(QMainWindow):
         for page in self.pages:
             self.stack.addWidget(page)
             page.next_requested.connect(self.go_next)
-        self._arrived = ""  # the step just reached by moving forward: its routine work may start
 
         self.back = QPushButton("← Back")
         self.back.setShortcut(QKeySequence("Alt+Left"))
@@ -206,14 +205,8 @@ class MainWindow(QMainWindow):
         self._refresh_nav()
         if forward and not force:
             # Moving on starts the step's routine work, once the page is on screen.
-            self._arrived = step_id
-            QTimer.singleShot(0, self._start_arrival_work)
+            QTimer.singleShot(0, self, lambda: run_on_arrival.start_arrival_work(self, step_id))
         return True
-
-    @Slot()
-    def _start_arrival_work(self) -> None:
-        arrived, self._arrived = self._arrived, ""
-        run_on_arrival.start_arrival_work(self, arrived)
 
     def go_next(self) -> bool:
         page = self.current_page()
